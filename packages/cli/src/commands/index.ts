@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+
+/**
+ * A command registers itself on the program. `setExit` lets an action return a
+ * non-zero exit code without throwing (e.g. a gate that refuses an export).
+ */
+export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
+
+// Each command lives in its own file and adds itself to this list.
+export const commands: RegisterCommand[] = [];

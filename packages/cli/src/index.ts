@@ -1,0 +1,2 @@
+export { runCli, EXIT } from './run.js';
+export { createNodePool } from './pool/node-pool.js';

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { runCli } from './run.js';
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // runCli maps every error to an exit code; reaching here is a bug in the CLI itself.
+    process.stderr.write(`scan2print: internal error: ${String(err)}\n`);
+    process.exitCode = 4;
+  },
+);

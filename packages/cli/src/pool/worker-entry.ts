@@ -1,0 +1,18 @@
+import { parentPort } from 'node:worker_threads';
+import { getTask, isScanError } from '@scan2print/core';
+
+parentPort!.on('message', async (msg: { id: number; task: string; payload: unknown }) => {
+  try {
+    const result = await getTask(msg.task)(msg.payload);
+    parentPort!.postMessage({ id: msg.id, ok: true, result });
+  } catch (err) {
+    const e = err as Error;
+    parentPort!.postMessage({
+      id: msg.id,
+      ok: false,
+      error: isScanError(err)
+        ? { message: err.message, code: err.code, kind: err.kind, file: err.file }
+        : { message: e?.message ?? String(err) },
+    });
+  }
+});

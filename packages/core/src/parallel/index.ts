@@ -1,0 +1,3 @@
+import './all-tasks.js';
+export * from './pool.js';
+export * from './registry.js';
