@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import { registerEvaluate } from './evaluate.js';
+import { registerInspect } from './inspect.js';
+import { registerExportVolume } from './export-volume.js';
+import { registerSegment } from './segment.js';
+import { registerAnonymise } from './anonymise.js';
 
 /**
  * A command registers itself on the program. `setExit` lets an action return a
@@ -7,4 +12,10 @@ import type { Command } from 'commander';
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
 // Each command lives in its own file and adds itself to this list.
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  registerAnonymise,
+  registerEvaluate,
+  registerInspect,
+  registerExportVolume,
+  registerSegment,
+];

@@ -50,6 +50,8 @@ export interface DicomInstance {
   /** Whether pixel data is present at all (SR, RT plan … have none). */
   hasPixelData: boolean;
   burnedInAnnotation?: string;
+  /** Things repaired or guessed while parsing (missing TransferSyntaxUID, VR mismatch, stray bytes …). */
+  parseWarnings?: string[];
 }
 
 export interface FrameInfo {

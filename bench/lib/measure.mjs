@@ -1,0 +1,76 @@
+// Shared benchmark helpers: run a command, sample the whole process tree's resident
+// memory from /proc every 20 ms (peak of the SUM over all processes, so multi-process
+// peers are charged for every worker), and report medians.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+function childrenOf() {
+  const map = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!map.has(ppid)) map.set(ppid, []);
+      map.get(ppid).push(Number(d));
+    } catch {
+      /* process ended */
+    }
+  }
+  return map;
+}
+
+function rssOf(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function treeRss(root) {
+  const kids = childrenOf();
+  let sum = 0;
+  const stack = [root];
+  while (stack.length) {
+    const p = stack.pop();
+    sum += rssOf(p);
+    for (const c of kids.get(p) ?? []) stack.push(c);
+  }
+  return sum;
+}
+
+/** Runs argv, returns { wall_s, peakRss_bytes, code, stdout, stderr }. */
+export function measure(argv, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: { ...process.env, ...(opts.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let peak = 0;
+    const timer = setInterval(() => {
+      const r = treeRss(child.pid);
+      if (r > peak) peak = r;
+    }, 20);
+    child.on('error', (e) => {
+      clearInterval(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearInterval(timer);
+      const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
+      resolve({ wall_s, peakRss_bytes: peak, code, stdout, stderr });
+    });
+  });
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export const mb = (b) => (b / 1048576).toFixed(0);

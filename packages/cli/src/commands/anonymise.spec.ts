@@ -1,0 +1,268 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dicomParser from 'dicom-parser';
+import { zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anonymiseDataset, PROFILE_TABLE } from '@scan2print/core';
+import { findBytes, forbiddenStrings, plantEveryProfileAttribute, plantSeries, type PlantedSeries } from '../../../../test/anonymise-plant.js';
+import { runScan2print } from '../../../../test/cli.js';
+
+/**
+ * `scan2print anonymise` on a real CT series with identity planted in it, and the same files
+ * anonymised by a real peer, Debian's Orthanc (REST: POST /instances, POST
+ * /instances/{id}/anonymize with its default Basic Profile), compared attribute by attribute.
+ * Run `npm run build` first (the CLI is spawned from its build).
+ */
+
+let tmp: string;
+let series: PlantedSeries;
+let outDir: string;
+let keyFile: string;
+let first: { code: number; stdout: string; stderr: string };
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 's2p-anon-cli-'));
+  series = plantSeries(join(tmp, 'in'));
+  outDir = join(tmp, 'out');
+  keyFile = join(tmp, 'keys', 'project.key');
+  first = runScan2print(['anonymise', join(tmp, 'in'), '-o', outDir, '--key-file', keyFile, '--json']);
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('scan2print anonymise', () => {
+  it('writes one file per instance named by its new SOPInstanceUID, and anonymisation.json', () => {
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/created a new project key/);
+    const names = readdirSync(outDir).sort();
+    expect(names.filter((n) => n.endsWith('.dcm'))).toHaveLength(3);
+    expect(names).toContain('anonymisation.json');
+    for (const n of names.filter((x) => x.endsWith('.dcm'))) {
+      const ds = dicomParser.parseDicom(new Uint8Array(readFileSync(join(outDir, n))));
+      expect(`${ds.string('x00080018')}.dcm`).toBe(n);
+    }
+    const summary = JSON.parse(first.stdout);
+    expect(summary.files.written).toBe(3);
+    expect(summary.patients).toHaveLength(1);
+    expect(summary.patients[0].series).toBe(1);
+    expect(summary.uidMapping.distinctUidsReplaced).toBe(6);
+    expect(JSON.parse(readFileSync(join(outDir, 'anonymisation.json'), 'utf8'))).toEqual(summary);
+  });
+
+  it('leaves no planted value, original UID, input path or key in any output byte, the summary or the console', () => {
+    const key = readFileSync(keyFile, 'utf8').trim();
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    const texts = [first.stdout, first.stderr];
+    const leaks: string[] = [];
+    for (const n of readdirSync(outDir)) {
+      const bytes = new Uint8Array(readFileSync(join(outDir, n)));
+      for (const s of [...forbiddenStrings(), ...series.originalUids, key, join(tmp, 'in')]) if (findBytes(bytes, s) >= 0) leaks.push(`${n}: ${s}`);
+    }
+    for (const t of texts) if (t.includes(key)) leaks.push('key printed');
+    expect(leaks).toEqual([]);
+  });
+
+  it('gives identical files on a second run with the same key, from a folder or from a zip', () => {
+    const zipPath = join(tmp, 'in.zip');
+    const entries: Record<string, Uint8Array> = {};
+    for (const f of series.files) entries[`series/${f.split('/').pop()}`] = new Uint8Array(readFileSync(f));
+    writeFileSync(zipPath, zipSync(entries));
+    const out2 = join(tmp, 'out2');
+    const r = runScan2print(['anonymise', zipPath, '-o', out2, '--key-file', keyFile, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/created a new project key/);
+    for (const n of readdirSync(outDir)) {
+      if (!n.endsWith('.dcm')) continue;
+      expect(readFileSync(join(out2, n)).equals(readFileSync(join(outDir, n))), n).toBe(true);
+    }
+  });
+
+  it('refuses a key file inside the output folder (exit 2) and non-DICOM input (exit 3)', () => {
+    const r = runScan2print(['anonymise', join(tmp, 'in'), '-o', join(tmp, 'o3'), '--key-file', join(tmp, 'o3', 'k.key')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/must not be inside the output folder/);
+    const junk = join(tmp, 'junk');
+    mkdirSync(junk);
+    writeFileSync(join(junk, 'notes.txt'), 'hello');
+    const j = runScan2print(['anonymise', junk, '-o', join(tmp, 'o4'), '--key-file', keyFile]);
+    expect(j.code).toBe(3);
+  });
+});
+
+// ---------------------------------------------------------------- Orthanc, the real peer
+
+type Flat = Map<string, { hex: string; items?: number }>;
+
+/** Flattens a dataset to path → value bytes (hex, padding trimmed); sequences give their item count. */
+function flatten(ds: any, prefix = '', out: Flat = new Map()): Flat {
+  for (const [k, e] of Object.entries<any>(ds.elements)) {
+    const tag = k.slice(1).toUpperCase();
+    if (tag.startsWith('0002')) continue;
+    const path = prefix + `(${tag.slice(0, 4)},${tag.slice(4)})`;
+    if (e.items) {
+      out.set(path, { hex: '', items: e.items.length });
+      e.items.forEach((it: any, i: number) => it.dataSet && flatten(it.dataSet, `${path}[${i}].`, out));
+    } else if (e.fragments || e.length === undefined) {
+      out.set(path, { hex: 'encapsulated' });
+    } else {
+      let bytes = Buffer.from(ds.byteArray.subarray(e.dataOffset, e.dataOffset + e.length));
+      let end = bytes.length;
+      while (end > 0 && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0)) end--;
+      bytes = bytes.subarray(0, end);
+      out.set(path, { hex: bytes.toString('hex') });
+    }
+  }
+  return out;
+}
+
+type Fate = 'removed' | 'emptied' | 'replaced' | 'kept';
+function fate(orig: { hex: string; items?: number }, after: { hex: string; items?: number } | undefined): Fate {
+  if (!after) return 'removed';
+  if (orig.items !== undefined) return after.items === 0 ? 'emptied' : 'kept';
+  if (after.hex === '') return orig.hex === '' ? 'kept' : 'emptied';
+  return after.hex === orig.hex ? 'kept' : 'replaced';
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+describe('compared with Orthanc (Debian) anonymising the same files', () => {
+  let orthanc: ChildProcess | undefined;
+  let base = '';
+  let log = '';
+
+  beforeAll(async () => {
+    const dir = join(tmp, 'orthanc');
+    mkdirSync(dir, { recursive: true });
+    const port = await freePort();
+    const config = {
+      Name: 's2p-anonymise-test', StorageDirectory: join(dir, 'db'), IndexDirectory: join(dir, 'db'), HttpPort: port,
+      HttpServerEnabled: true, DicomServerEnabled: false, RemoteAccessAllowed: false, AuthenticationEnabled: false,
+      Plugins: [], SaveJobs: false, StorageCompression: false, HttpThreadsCount: 4,
+    };
+    writeFileSync(join(dir, 'orthanc.json'), JSON.stringify(config));
+    const bin = existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
+    orthanc = spawn(bin, [join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    orthanc.stdout!.on('data', (d) => (log += d));
+    orthanc.stderr!.on('data', (d) => (log += d));
+    base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 30_000;
+    while (true) {
+      try {
+        const r = await fetch(`${base}/system`);
+        if (r.ok) break;
+      } catch {
+        /* not up yet */
+      }
+      if (Date.now() > deadline || orthanc.exitCode !== null) throw new Error(`Orthanc did not start on ${base}:\n${log.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  afterAll(async () => {
+    if (!orthanc || orthanc.exitCode !== null) return;
+    const exited = new Promise<void>((res) => orthanc!.once('exit', () => res()));
+    try {
+      await fetch(`${base}/tools/shutdown`, { method: 'POST' });
+    } catch {
+      /* fall through to kill */
+    }
+    const timer = setTimeout(() => orthanc!.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  });
+
+  /**
+   * Attributes Orthanc removes, empties or replaces that we keep unchanged. Expected: none.
+   * An entry here would need a comment saying why we keep it (e.g. geometry the model needs).
+   */
+  const ALLOWED_KEPT: Record<string, string> = {};
+
+  it('Orthanc removes, empties or replaces nothing that we keep', async () => {
+    const version = (await (await fetch(`${base}/system`)).json()) as { Version: string };
+    const ours = new Map<string, Flat>();
+    for (const n of readdirSync(outDir).filter((x) => x.endsWith('.dcm'))) {
+      const ds = dicomParser.parseDicom(new Uint8Array(readFileSync(join(outDir, n))));
+      ours.set(n, flatten(ds));
+    }
+    const orthancRemovesWeKeep = new Set<string>();
+    const weRemoveOrthancKeeps = new Set<string>();
+    const bothChange = new Set<string>();
+    for (const f of series.files) {
+      const input = new Uint8Array(readFileSync(f));
+      const up = await fetch(`${base}/instances`, { method: 'POST', body: input });
+      expect(up.ok, await up.clone().text()).toBe(true);
+      const { ID } = (await up.json()) as { ID: string };
+      const an = await fetch(`${base}/instances/${ID}/anonymize`, { method: 'POST', body: '{}' });
+      expect(an.ok).toBe(true);
+      const theirs = flatten(dicomParser.parseDicom(new Uint8Array(await an.arrayBuffer())));
+      const orig = dicomParser.parseDicom(input);
+      const origFlat = flatten(orig);
+      // Our file for this input: the one whose InstanceNumber and position match.
+      const ipp = orig.string('x00200032');
+      const mine = [...ours.values()].find((m) => m.get('(0020,0032)')?.hex === Buffer.from(ipp ?? '').toString('hex'))!;
+      expect(mine, `our output for ${f}`).toBeDefined();
+      for (const [path, o] of origFlat) {
+        const t = fate(o, theirs.get(path));
+        const m = fate(o, mine.get(path));
+        const label = path.replace(/\[\d+\]/g, '[n]');
+        if (t !== 'kept' && m === 'kept') orthancRemovesWeKeep.add(`${label} (Orthanc: ${t})`);
+        if (m !== 'kept' && t === 'kept') weRemoveOrthancKeeps.add(`${label} (ours: ${m})`);
+        if (m !== 'kept' && t !== 'kept') bothChange.add(label);
+      }
+    }
+    const a = [...orthancRemovesWeKeep].sort();
+    const b = [...weRemoveOrthancKeeps].sort();
+    console.log(
+      `Orthanc ${version.Version} vs scan2print anonymise on ${series.files.length} planted CT files\n` +
+        `  attributes Orthanc removes/empties/replaces that we keep (${a.length}): ${a.join(', ') || 'none'}\n` +
+        `  attributes we remove/empty/replace that Orthanc keeps (${b.length}): ${b.join(', ') || 'none'}\n` +
+        `  attributes both de-identify: ${bothChange.size}`,
+    );
+    expect(a.filter((x) => !(x.split(' ')[0]! in ALLOWED_KEPT))).toEqual([]);
+    expect(bothChange.size).toBeGreaterThan(10);
+  });
+
+  it('on a slice carrying every attribute of the profile table, Orthanc de-identifies nothing we keep', async () => {
+    const file = join(tmp, 'every-attribute.dcm');
+    const planted = plantEveryProfileAttribute(file, PROFILE_TABLE);
+    const input = new Uint8Array(readFileSync(file));
+    const up = await fetch(`${base}/instances`, { method: 'POST', body: input });
+    expect(up.ok).toBe(true);
+    const { ID } = (await up.json()) as { ID: string };
+    const an = await fetch(`${base}/instances/${ID}/anonymize`, { method: 'POST', body: '{}' });
+    expect(an.ok).toBe(true);
+    const theirs = flatten(dicomParser.parseDicom(new Uint8Array(await an.arrayBuffer())));
+    const mine = flatten(dicomParser.parseDicom((await anonymiseDataset(input, file, { key: 'orthanc-comparison-key-0123456789' })).bytes));
+    const orig = flatten(dicomParser.parseDicom(input));
+    const a: string[] = [];
+    const b: string[] = [];
+    const fates = new Map<string, number>();
+    for (const tag of planted) {
+      const o = orig.get(tag);
+      expect(o, `planted ${tag}`).toBeDefined();
+      const t = fate(o!, theirs.get(tag));
+      const m = fate(o!, mine.get(tag));
+      fates.set(`ours ${m} / Orthanc ${t}`, (fates.get(`ours ${m} / Orthanc ${t}`) ?? 0) + 1);
+      if (t !== 'kept' && m === 'kept') a.push(`${tag} (Orthanc: ${t})`);
+      if (m !== 'kept' && t === 'kept') b.push(`${tag} (ours: ${m})`);
+    }
+    console.log(
+      `Orthanc vs scan2print on one slice with all ${planted.length} exact profile attributes planted\n` +
+        `  outcomes: ${[...fates].map(([k, v]) => `${k}: ${v}`).join('; ')}\n` +
+        `  Orthanc removes/empties/replaces, we keep (${a.length}): ${a.join(', ') || 'none'}\n` +
+        `  we remove/empty/replace, Orthanc keeps (${b.length}): ${b.join(', ') || 'none'}`,
+    );
+    expect(a.filter((x) => !(x.split(' ')[0]! in ALLOWED_KEPT))).toEqual([]);
+  });
+});

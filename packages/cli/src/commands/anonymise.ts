@@ -1,0 +1,165 @@
+/**
+ * `scan2print anonymise <dicom…> -o OUTDIR`: DICOM PS3.15 Basic Profile de-identification of
+ * files, folders and zips, with a project key so UIDs and the patient key are the same in every
+ * run. Writes `<new SOPInstanceUID>.dcm` files (temp + rename) and `anonymisation.json`, a summary
+ * that holds no identity: no names, no original UIDs, not even the input paths (a folder name
+ * is often the patient's name). Input paths appear only in messages on this machine's stderr.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import type { Command } from 'commander';
+import { createAnonymiser, isScanError, SCAN2PRINT_VERSION, usageError, type AnonymiseResult, type Finding } from '@scan2print/core';
+import { collectInputs } from '../io/inputs.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { createProgress } from '../util/progress.js';
+import type { RegisterCommand } from './index.js';
+
+interface AnonymiseCliOptions {
+  output: string;
+  keyFile?: string;
+  json?: boolean;
+  quiet?: boolean;
+  allowBurnedIn?: boolean;
+}
+
+export const DEFAULT_KEY_FILE = 'scan2print-project.key';
+export const SUMMARY_FILE = 'anonymisation.json';
+
+/** Reads the project key (hex of ≥ 16 bytes, or a text passphrase of ≥ 16 bytes); creates a random one if absent. */
+export function loadOrCreateKey(path: string): { key: Uint8Array; created: boolean } {
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    const key = randomBytes(32);
+    writeFileSync(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    return { key: new Uint8Array(key), created: true };
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (e) {
+    throw usageError('KEY_FILE_UNREADABLE', `${path}: cannot read the key file (${(e as Error).message})`);
+  }
+  if (/^[0-9a-fA-F]+$/.test(text) && text.length % 2 === 0 && text.length >= 32) return { key: new Uint8Array(Buffer.from(text, 'hex')), created: false };
+  const key = new Uint8Array(Buffer.from(text, 'utf8'));
+  if (key.length < 16) throw usageError('KEY_TOO_SHORT', `${path}: the key file must hold at least 16 bytes (hex or text)`);
+  return { key, created: false };
+}
+
+function inside(child: string, parent: string): boolean {
+  const r = relative(parent, child);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+}
+
+interface OutputEntry {
+  file: string;
+  patientKey: string;
+  studyInstanceUid?: string;
+  seriesInstanceUid?: string;
+  modality?: string;
+  transferSyntax: string;
+  bytes: number;
+}
+
+export const registerAnonymise: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('anonymise')
+    .alias('anonymize')
+    .description('remove or replace identifying data (DICOM PS3.15 Basic Application Confidentiality Profile) in DICOM files, folders or zips; UIDs replaced consistently per project key; a one-way patient key in PatientID')
+    .argument('<dicom...>', 'DICOM files, folders (recursive) or .zip archives')
+    .requiredOption('-o, --output <dir>', 'folder for the anonymised files (<new SOPInstanceUID>.dcm) and anonymisation.json')
+    .option('--key-file <file>', `project key file; created with a random key if absent (default: $SCAN2PRINT_KEY_FILE or ./${DEFAULT_KEY_FILE}). Keep it secret, keep it out of what you send`)
+    .option('--allow-burned-in', 'also write files whose BurnedInAnnotation is YES (their pixels may show identity)')
+    .option('--json', 'print the summary (the content of anonymisation.json) as JSON on stdout')
+    .option('--quiet', 'no progress and no summary lines')
+    .action(async (inputs: string[], opts: AnonymiseCliOptions) => {
+      const outDir = resolve(opts.output);
+      const keyPath = resolve(opts.keyFile ?? process.env.SCAN2PRINT_KEY_FILE ?? DEFAULT_KEY_FILE);
+      if (inside(keyPath, outDir)) throw usageError('KEY_IN_OUTPUT', `the key file ${keyPath} must not be inside the output folder ${outDir}, which is meant to be sent`);
+      const { sources } = await collectInputs(inputs);
+      const { key, created } = loadOrCreateKey(keyPath);
+      if (created) process.stderr.write(`scan2print: created a new project key in ${keyPath} — keep it secret and reuse it: the same key gives the same UIDs and patient keys\n`);
+      mkdirSync(outDir, { recursive: true });
+
+      const anon = createAnonymiser(key, { burnedInAnnotation: opts.allowBurnedIn ? 'warn' : 'error' });
+      const progress = createProgress({ quiet: opts.quiet, json: opts.json });
+      progress.stage('anonymise');
+      const outputs: OutputEntry[] = [];
+      const findings: Finding[] = [];
+      const skipped: { input: number; code: string }[] = [];
+      const written = new Set<string>();
+      let refused = 0;
+      let failed = 0;
+      let notDicom = 0;
+      for (let i = 0; i < sources.length; i++) {
+        const src = sources[i]!;
+        progress.update(i / sources.length, `${i}/${sources.length} files`);
+        let r: AnonymiseResult;
+        try {
+          r = await anon.anonymise(await src.read(), src.name);
+        } catch (e) {
+          if (!isScanError(e)) throw e;
+          skipped.push({ input: i + 1, code: e.code });
+          if (e.code === 'NOT_DICOM') notDicom++;
+          else if (e.code !== 'ANON_DICOMDIR') failed++;
+          if (!opts.quiet && e.code !== 'NOT_DICOM') process.stderr.write(`scan2print: skipped ${e.message}\n`);
+          continue;
+        }
+        const name = `${r.summary.sopInstanceUid}.dcm`;
+        const burned = r.findings.some((f) => f.code === 'BURNED_IN_ANNOTATION' && f.severity === 'error');
+        for (const f of r.findings) findings.push({ ...f, files: [burned ? `input #${i + 1} (not written)` : name] });
+        if (burned) {
+          refused++;
+          process.stderr.write(`scan2print: not written: ${src.name}: BurnedInAnnotation is YES (the pixels may show identity); use --allow-burned-in to write it anyway\n`);
+          continue;
+        }
+        if (written.has(name)) {
+          findings.push({ code: 'DUPLICATE_INSTANCE', severity: 'warn', message: 'two inputs have the same SOPInstanceUID; the first was kept', files: [name] });
+          continue;
+        }
+        writeFileAtomic(join(outDir, name), r.bytes);
+        written.add(name);
+        const s = r.summary;
+        outputs.push({
+          file: name, patientKey: s.patientKey, transferSyntax: s.transferSyntax, bytes: s.bytesOut,
+          ...(s.studyInstanceUid ? { studyInstanceUid: s.studyInstanceUid } : {}),
+          ...(s.seriesInstanceUid ? { seriesInstanceUid: s.seriesInstanceUid } : {}),
+          ...(s.modality ? { modality: s.modality } : {}),
+        });
+      }
+      progress.done();
+
+      const patients = new Map<string, { files: number; studies: Set<string>; series: Set<string> }>();
+      for (const o of outputs) {
+        const p = patients.get(o.patientKey) ?? { files: 0, studies: new Set(), series: new Set() };
+        p.files++;
+        if (o.studyInstanceUid) p.studies.add(o.studyInstanceUid);
+        if (o.seriesInstanceUid) p.series.add(o.seriesInstanceUid);
+        patients.set(o.patientKey, p);
+      }
+      const record = { ...anon.record(), findings };
+      const summary = {
+        tool: 'scan2print',
+        version: SCAN2PRINT_VERSION,
+        profile: 'DICOM PS3.15 Basic Application Confidentiality Profile',
+        keyFile: created ? 'created' : 'existing',
+        files: { inputs: sources.length, written: outputs.length, notDicom, failed, refusedBurnedIn: refused, skipped },
+        patients: [...patients].map(([patientKey, p]) => ({ patientKey, files: p.files, studies: p.studies.size, series: p.series.size })),
+        uidMapping: { distinctUidsReplaced: anon.uidMapSize },
+        findings,
+        record,
+        outputs,
+      };
+      writeFileAtomic(join(outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else if (!opts.quiet) {
+        process.stdout.write(
+          `anonymised ${outputs.length} of ${sources.length} files → ${outDir} (${patients.size} patient${patients.size === 1 ? '' : 's'}, ${anon.uidMapSize} UIDs replaced)\n` +
+            (notDicom ? `${notDicom} non-DICOM files ignored\n` : '') +
+            findings.map((f) => `${f.severity}: ${f.code}: ${f.message} [${(f.files ?? []).join(', ')}]\n`).join('') +
+            `summary: ${join(outDir, SUMMARY_FILE)}\n`,
+        );
+      }
+      if (outputs.length === 0 || refused > 0 || failed > 0) setExit(3); // EXIT.input: some input was unusable or refused
+    });
+};

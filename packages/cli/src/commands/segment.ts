@@ -1,0 +1,157 @@
+/**
+ * `scan2print segment`: DICOM series or HU NIfTI → label map(s) (NIfTI or DICOM SEG),
+ * with the stage records of every step (`--json`). Option parsing: segment-args.ts.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  inputError,
+  readNifti,
+  runSegmentation,
+  usageError,
+  writeNifti,
+  type HuRange,
+  type LabelMap,
+  type StageRecord,
+  type Volume,
+} from '@scan2print/core';
+import { lazyNodePool } from '../io/import-input.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { createProgress } from '../util/progress.js';
+import { optionsFromArgs, outputNameFor, probabilityName, type SegmentCliOptions } from './segment-args.js';
+import { loadDicomInput, writeDicomSeg, type DicomInput } from './segment-io.js';
+import type { RegisterCommand } from './index.js';
+
+/** Volumes above this many voxels run the slab kernels on worker threads. */
+const POOL_MIN_VOXELS = 4_000_000;
+
+function isNiftiPath(p: string): boolean {
+  return /\.nii(\.gz)?$/i.test(p);
+}
+
+function readVolumeNifti(file: string): Volume {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw inputError('READ_FAILED', code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`, file, e);
+  }
+  return readNifti(bytes, file).volume;
+}
+
+function collect(value: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), value];
+}
+
+function summary(records: StageRecord[], outputs: Array<{ file: string; range?: HuRange; voxels?: number }>): string {
+  const lines: string[] = [];
+  for (const r of records) {
+    const f = r.figures;
+    if (r.method === 'auto-threshold') {
+      lines.push(
+        f.fallback
+          ? `auto threshold: ${String(f.threshold_HU)} HU (FALLBACK: ${String(f.reason)})`
+          : `auto threshold: ${String(f.threshold_HU)} HU (soft-tissue peak ${String(f.peak_HU)} HU, inflection ${String(f.inflection_HU)} HU)`,
+      );
+    } else {
+      // Scalars only; a component list is summarised by its length (the full list is in --json).
+      const bits = Object.entries(f)
+        .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || Array.isArray(v))
+        .slice(0, 8)
+        .map(([k, v]) => (Array.isArray(v) ? (typeof v[0] === 'object' ? `${k}=${v.length}` : `${k}=${JSON.stringify(v)}`) : `${k}=${String(v)}`));
+      lines.push(`${r.stage}/${r.method}${r.params.labelMap ? ` [${String(r.params.labelMap)}]` : ''}${bits.length ? `: ${bits.join(' ')}` : ''}`);
+      for (const pr of (f.perRange as Array<Record<string, unknown>> | undefined) ?? []) lines.push(`  ${String(pr.range)}: voxels_selected=${String(pr.voxels_selected)} volume_mm3=${String(pr.volume_mm3)}`);
+    }
+    for (const x of r.findings ?? []) lines.push(`  ${x.severity}: ${x.message}`);
+    for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
+  }
+  for (const o of outputs) lines.push(`wrote ${o.file}${o.range ? ` (HU ${o.range[0]}..${o.range[1]})` : ''}${o.voxels !== undefined ? `: ${o.voxels} voxels` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function countOnes(l: LabelMap): number {
+  let n = 0;
+  for (let i = 0; i < l.data.length; i++) if (l.data[i] !== 0) n++;
+  return n;
+}
+
+export const registerSegment: RegisterCommand = (program: Command) => {
+  program
+    .command('segment')
+    .description('segment a CT series (DICOM files/folders) or an HU NIfTI volume into a label map: thresholds, automatic threshold, soft threshold, region growing, preprocessing and clean-up')
+    .argument('<inputs...>', 'DICOM files or folders, or one HU volume (.nii/.nii.gz)')
+    .requiredOption('-o, --output <file>', 'label map to write: .nii, .nii.gz or .dcm (DICOM SEG referencing the source series)')
+    .option('--series <uid|number>', 'which DICOM series (default: the largest CT series)')
+    .option('--preset <name>', 'named HU range: bone (226..3071), compact-bone-adult, compact-bone-child, spongial-bone-adult, enamel-adult, soft-tissue')
+    .option('--threshold <spec>', 'auto | N (N..3071) | N,M (range) | N1,N2,N3… (3+ values: several thresholds); repeat for several', collect)
+    .option('--thresholds <list>', 'several lower thresholds, each N..3071, one label map each (e.g. 200,300)')
+    .option('--soft <width>', 'soft (logistic) threshold of this width in HU centred on the threshold; also writes <output>_probability.nii.gz')
+    .option('--seed <x,y,z>', 'region growing from this seed point (LPS mm); needs --range')
+    .option('--seed-voxel <i,j,k>', 'region growing from this voxel index; needs --range')
+    .option('--range <lo,hi>', 'HU range for region growing')
+    .option('--crop <i0,j0,k0,i1,j1,k1>', 'crop to voxel indices [i0,i1)×[j0,j1)×[k0,k1) before segmenting (labels are written on the full grid)')
+    .option('--crop-mm <x0,y0,z0,x1,y1,z1>', 'crop to a box given by two opposite corners in LPS mm')
+    .option('--isotropic <mm|auto>', 'resample to isotropic spacing first (auto = finest axis), trilinear')
+    .option('--median <r>', 'median filter, radius in voxels')
+    .option('--gaussian <mm>', 'Gaussian smoothing, sigma in mm (one value or x,y,z)')
+    .option('--window <lo,hi>', 'clamp HU to [lo, hi] first')
+    .option('--remove-table', 'remove the scanner table / head holder')
+    .option('--min-island <mm3>', 'drop components smaller than this volume')
+    .option('--keep <largest|all|N>', 'keep the largest, all, or the N largest components')
+    .option('--fill-holes [mode]', 'fill holes: 3d (default: cavities not connected to the outside), 2d (per slice) or both')
+    .option('--close <mm>', 'morphological closing radius in mm')
+    .option('--open <mm>', 'morphological opening radius in mm')
+    .option('--connectivity <n>', 'component connectivity 6, 18 or 26 (default 26)')
+    .option('--json', 'print the stage records (method, parameters, figures, components) as JSON')
+    .action(async (inputs: string[], o: SegmentCliOptions) => {
+      const out = o.output;
+      if (!/\.(nii|nii\.gz|dcm)$/i.test(out)) throw usageError('BAD_OUTPUT', `${out}: output must end in .nii, .nii.gz or .dcm`);
+      const options = optionsFromArgs(o);
+      const progress = createProgress({ json: o.json === true });
+      const records: StageRecord[] = [];
+
+      let volume: Volume;
+      let dicom: DicomInput | undefined;
+      if (inputs.length === 1 && isNiftiPath(inputs[0]!)) {
+        if (o.series !== undefined) throw usageError('BAD_OPTION', '--series applies to DICOM input, not to a NIfTI volume');
+        volume = readVolumeNifti(inputs[0]!);
+      } else {
+        dicom = await loadDicomInput(inputs, o.series, { json: o.json === true });
+        volume = dicom.volume;
+        records.push(dicom.record);
+      }
+      if (/\.dcm$/i.test(out)) {
+        if (!dicom) throw usageError('SEG_NEEDS_DICOM', `${out}: a DICOM SEG output references its source series, so the input must be DICOM (write .nii.gz for a NIfTI input)`);
+        if (options.preprocess?.isotropic_mm !== undefined) throw usageError('SEG_GRID', `${out}: a DICOM SEG must be on the source series' grid: drop --isotropic or write .nii.gz`);
+      }
+
+      const n = volume.grid.dims[0] * volume.grid.dims[1] * volume.grid.dims[2];
+      const pool = n >= POOL_MIN_VOXELS ? lazyNodePool() : undefined;
+      try {
+        progress.stage('segment');
+        const res = await runSegmentation(volume, options, { ...(pool ? { pool } : {}), progress: (f, m) => progress.update(f, m) });
+        records.push(...res.records);
+        const many = res.output.labels.length > 1;
+        const written: Array<{ file: string; range?: HuRange; voxels: number }> = [];
+        for (let i = 0; i < res.output.labels.length; i++) {
+          const labels = res.output.labels[i]!;
+          const range = res.output.ranges?.[i];
+          const file = range ? outputNameFor(out, range, many) : out;
+          const bytes = /\.dcm$/i.test(file) ? await writeDicomSeg(labels, dicom!, range, records) : writeNifti(labels, { gzip: /\.gz$/i.test(file), description: 'labels' });
+          writeFileAtomic(file, bytes);
+          written.push({ file, ...(range ? { range } : {}), voxels: countOnes(labels) });
+        }
+        if (res.output.probability) {
+          const file = probabilityName(out);
+          writeFileAtomic(file, writeNifti(res.output.probability, { gzip: true, description: 'probability' }));
+          written.push({ file, voxels: n });
+        }
+        progress.done();
+        if (o.json) process.stdout.write(`${JSON.stringify({ outputs: written, records }, null, 2)}\n`);
+        else process.stdout.write(summary(records, written));
+      } finally {
+        await pool?.close();
+      }
+    });
+};

@@ -1,0 +1,4 @@
+export * from './thresholds.js';
+export * from './content.js';
+export * from './series-findings.js';
+export * from './assess.js';

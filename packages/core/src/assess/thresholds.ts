@@ -1,0 +1,52 @@
+/**
+ * Thresholds of the input assessment, in one place so the report can cite them.
+ * HU = Hounsfield units; mm along the patient axes.
+ */
+
+/** ISO/IEC 3532-1 6.2: slice interval above 1 mm degrades the model (tolerance for IPP rounding). */
+export const THICK_SLICE_STEP_MM = 1.0;
+export const THICK_SLICE_TOLERANCE_MM = 0.01;
+/** Fewer slices than this cannot make a meaningful 3D model (error). */
+export const MIN_SLICES_ERROR = 3;
+/** Fewer slices than this is a very short volume (warning). */
+export const MIN_SLICES_WARN = 20;
+/** In-plane pixel spacing above this is coarse for a printed model (the CT bone edge is ~2 mm wide). */
+export const LOW_RESOLUTION_PIXEL_MM = 1.0;
+/** Slice step above this is low resolution along the slice axis (besides THICK_SLICES). */
+export const LOW_RESOLUTION_STEP_MM = 3.0;
+
+/** Histogram range and bin width for the HU checks. */
+export const HIST_MIN_HU = -1200;
+export const HIST_MAX_HU = 3200;
+export const HIST_BIN_HU = 10;
+/**
+ * Tissue peaks a CT histogram should show: air near −1000, fat near −100, soft tissue
+ * near +40 HU. A class counts as present when the smoothed histogram has a local
+ * maximum inside its window holding at least PEAK_MIN_FRACTION of the in-range voxels
+ * within ±PEAK_HALF_WIDTH_HU of it. Phantoms often lack fat, so NOT_CT needs two of the
+ * three classes missing (or air missing and soft tissue missing).
+ */
+export const AIR_WINDOW_HU: [number, number] = [-1100, -850];
+export const FAT_WINDOW_HU: [number, number] = [-200, -40];
+export const SOFT_TISSUE_WINDOW_HU: [number, number] = [-20, 100];
+export const PEAK_HALF_WIDTH_HU = 60;
+export const PEAK_MIN_FRACTION = 0.002;
+export const NOT_CT_MISSING_CLASSES = 2;
+
+/**
+ * NOT_HU: rescaled CT has air at about −1000 HU. When under this fraction of voxels lies
+ * below −500 HU and the minimum is not negative enough to be air, the values look like
+ * unrescaled stored values (air near 0), not HU.
+ */
+export const NOT_HU_AIR_HU = -500;
+export const NOT_HU_MAX_AIR_FRACTION = 0.001;
+
+/** METAL: voxels above this are far above cortical bone (~1800–2000 HU). */
+export const METAL_HU = 3000;
+/** … and this many voxels (mm³ scaled) make a metal object rather than noise. */
+export const METAL_MIN_VOLUME_MM3 = 20;
+
+/** TRUNCATED_FOV: a high-density (bone) structure touching the in-plane border. */
+export const TRUNCATION_BONE_HU = 300;
+/** Border voxels above TRUNCATION_BONE_HU, as mm² of border surface, to report. */
+export const TRUNCATION_MIN_AREA_MM2 = 25;

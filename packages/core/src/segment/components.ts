@@ -1,0 +1,277 @@
+/**
+ * Connected components of a label map's foreground (6-, 18- or 26-connected) and the
+ * clean-up stage built on them: keep the largest N, keep the components touching seeds,
+ * drop islands under a volume in mm³ (SPEC §1 step 4, "clean-up").
+ *
+ * Labelling is a two-pass raster scan with union-find over provisional labels. Roots
+ * are always the smaller label, and a component's first voxel in memory order always
+ * opens its smallest provisional label, so the final numbering (1, 2, …) is the order
+ * of each component's first voxel in memory — deterministic and independent of sizes.
+ */
+import type { Vec3 } from '../geometry/grid.js';
+import { physicalToIndex, voxelVolume_mm3 } from '../geometry/grid.js';
+import type { LabelMap, Volume } from '../geometry/types.js';
+import type { Finding, StageContext, StageResult } from '../pipeline/record.js';
+import { round, timed } from '../pipeline/record.js';
+import { usageError } from '../errors.js';
+import { componentStats, type ComponentStats } from './stats.js';
+
+export type Connectivity = 6 | 18 | 26;
+
+export interface ComponentLabels {
+  /** Component id per voxel (0 = background), numbered by first voxel in memory order. */
+  labels: Int32Array;
+  count: number;
+  /** Voxel count per component id (index 0 unused). */
+  sizes: Float64Array;
+}
+
+/** A seed given in patient LPS millimetres or as a voxel index (i, j, k). */
+export type Seed = { mm: Vec3 } | { voxel: Vec3 };
+
+/** 1 where the label map is non-zero (or equals `label` when given), else 0. */
+export function foregroundMask(labels: LabelMap, label?: number): Uint8Array {
+  const src = labels.data;
+  const n = src.length;
+  const out = new Uint8Array(n);
+  if (label === undefined) for (let p = 0; p < n; p++) out[p] = src[p] !== 0 ? 1 : 0;
+  else for (let p = 0; p < n; p++) out[p] = src[p] === label ? 1 : 0;
+  return out;
+}
+
+/** Half-neighbourhood offsets (those earlier in raster order) for a connectivity. */
+function backwardOffsets(connectivity: Connectivity): Array<[number, number, number]> {
+  const out: Array<[number, number, number]> = [];
+  for (let dk = -1; dk <= 0; dk++) {
+    for (let dj = -1; dj <= 1; dj++) {
+      for (let di = -1; di <= 1; di++) {
+        if (dk === 0 && (dj > 0 || (dj === 0 && di >= 0))) continue;
+        const order = Math.abs(di) + Math.abs(dj) + Math.abs(dk);
+        if (connectivity === 6 && order > 1) continue;
+        if (connectivity === 18 && order > 2) continue;
+        out.push([di, dj, dk]);
+      }
+    }
+  }
+  return out;
+}
+
+/** Labels the connected components of `mask` (non-zero = foreground). */
+export function labelComponents(mask: ArrayLike<number>, dims: Vec3, connectivity: Connectivity = 26): ComponentLabels {
+  if (connectivity !== 6 && connectivity !== 18 && connectivity !== 26) {
+    throw usageError('BAD_CONNECTIVITY', `connectivity must be 6, 18 or 26 (got ${String(connectivity)})`);
+  }
+  const [nx, ny, nz] = dims;
+  const n = nx * ny * nz;
+  const lab = new Int32Array(n);
+  let parent = new Int32Array(4096);
+  let next = 1;
+  const offs = backwardOffsets(connectivity);
+  const no = offs.length;
+  const odi = new Int32Array(no);
+  const odj = new Int32Array(no);
+  const odk = new Int32Array(no);
+  const odelta = new Int32Array(no);
+  for (let t = 0; t < no; t++) {
+    const [di, dj, dk] = offs[t]!;
+    odi[t] = di;
+    odj[t] = dj;
+    odk[t] = dk;
+    odelta[t] = di + dj * nx + dk * nx * ny;
+  }
+  const find = (a: number): number => {
+    while (parent[a] !== a) {
+      const g = parent[parent[a]!]!;
+      parent[a] = g;
+      a = g;
+    }
+    return a;
+  };
+
+  for (let k = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      const rowBase = j * nx + k * nx * ny;
+      for (let i = 0; i < nx; i++) {
+        const p = rowBase + i;
+        if (mask[p] === 0) continue;
+        let l = 0;
+        let lastSeen = 0;
+        for (let t = 0; t < no; t++) {
+          const ii = i + odi[t]!;
+          if (ii < 0 || ii >= nx) continue;
+          const jj = j + odj[t]!;
+          if (jj < 0 || jj >= ny || k + odk[t]! < 0) continue;
+          const lq = lab[p + odelta[t]!]!;
+          if (lq === 0 || lq === lastSeen) continue;
+          lastSeen = lq;
+          const rq = find(lq);
+          if (l === 0) l = rq;
+          else if (rq !== l) {
+            if (rq < l) {
+              parent[l] = rq;
+              l = rq;
+            } else parent[rq] = l;
+          }
+        }
+        if (l === 0) {
+          if (next >= parent.length) {
+            const grown = new Int32Array(parent.length * 2);
+            grown.set(parent);
+            parent = grown;
+          }
+          l = next++;
+          parent[l] = l;
+        }
+        lab[p] = l;
+      }
+    }
+  }
+
+  // Final ids in order of provisional label = order of first voxel in memory.
+  const final = new Int32Array(next);
+  let count = 0;
+  for (let l = 1; l < next; l++) final[l] = parent[l] === l ? ++count : final[find(l)]!;
+  const sizes = new Float64Array(count + 1);
+  for (let p = 0; p < n; p++) {
+    const l = lab[p]!;
+    if (l !== 0) {
+      const f = final[l]!;
+      lab[p] = f;
+      sizes[f]!++;
+    }
+  }
+  return { labels: lab, count, sizes };
+}
+
+/** Voxel index (flat) of a seed; a usage error when it lies outside the grid. */
+export function seedIndex(labels: { grid: LabelMap['grid'] }, seed: Seed): number {
+  const g = labels.grid;
+  const ijk = 'voxel' in seed ? seed.voxel : physicalToIndex(g, seed.mm[0], seed.mm[1], seed.mm[2]);
+  const i = Math.round(ijk[0]);
+  const j = Math.round(ijk[1]);
+  const k = Math.round(ijk[2]);
+  if (!(i >= 0 && j >= 0 && k >= 0 && i < g.dims[0] && j < g.dims[1] && k < g.dims[2])) {
+    const what = 'voxel' in seed ? `voxel (${seed.voxel.join(', ')})` : `point (${seed.mm.join(', ')}) mm LPS`;
+    throw usageError('SEED_OUTSIDE', `seed ${what} lies outside the ${g.dims.join('×')} grid`);
+  }
+  return i + j * g.dims[0] + k * g.dims[0] * g.dims[1];
+}
+
+export interface KeepComponentsParams {
+  /** Default 26. */
+  connectivity?: Connectivity;
+  /** 'all' (default), 'largest' (= 1) or the number of largest components to keep. */
+  keep?: 'all' | 'largest' | number;
+  /** Keep only components containing one of these seeds (combined with keep/minIsland by AND). */
+  seeds?: Seed[];
+  /** Drop components whose volume is below this many mm³ (default 0: none dropped). */
+  minIsland_mm3?: number;
+  /** Statistics of at most this many largest kept components go in the record (default 50). */
+  statsLimit?: number;
+}
+
+/** Clean-up stage: connected components, then keep by rank / seed / size. */
+export function keepComponents(
+  labels: LabelMap,
+  volume: Volume | undefined,
+  params: KeepComponentsParams,
+  _ctx: StageContext = {},
+): StageResult<LabelMap> {
+  return timed(() => {
+    const connectivity = params.connectivity ?? 26;
+    const keepRaw = params.keep ?? 'all';
+    const keepN = keepRaw === 'all' ? Infinity : keepRaw === 'largest' ? 1 : keepRaw;
+    if (!(keepN >= 1)) throw usageError('BAD_KEEP', `keep must be 'all', 'largest' or a positive count (got ${String(keepRaw)})`);
+    const minIsland = params.minIsland_mm3 ?? 0;
+    if (!(minIsland >= 0)) throw usageError('BAD_MIN_ISLAND', `min island volume must be ≥ 0 mm³ (got ${minIsland})`);
+    const g = labels.grid;
+    const vv = voxelVolume_mm3(g);
+    const cc = labelComponents(labels.data, g.dims, connectivity);
+    const keep = new Uint8Array(cc.count + 1);
+    // Rank by size, ties by id, so the choice is deterministic.
+    const order = Array.from({ length: cc.count }, (_, t) => t + 1).sort((a, b) => cc.sizes[b]! - cc.sizes[a]! || a - b);
+    const findings: Finding[] = [];
+    let seedComps: Set<number> | undefined;
+    if (params.seeds && params.seeds.length > 0) {
+      seedComps = new Set();
+      for (const s of params.seeds) {
+        const l = cc.labels[seedIndex(labels, s)]!;
+        if (l === 0) {
+          findings.push({ code: 'SEED_IN_BACKGROUND', severity: 'warn', message: `seed ${JSON.stringify(s)} is not on the segmentation: it selects nothing` });
+        } else seedComps.add(l);
+      }
+    }
+    let rank = 0;
+    for (const c of order) {
+      if (cc.sizes[c]! * vv < minIsland) continue;
+      if (seedComps && !seedComps.has(c)) continue;
+      if (rank >= keepN) break;
+      keep[c] = 1;
+      rank++;
+    }
+    const src = labels.data;
+    const data = new (src.constructor as Uint8ArrayConstructor | Uint16ArrayConstructor)(src.length);
+    let removed = 0;
+    for (let p = 0; p < src.length; p++) {
+      const l = cc.labels[p]!;
+      if (l === 0) continue;
+      if (keep[l]) data[p] = src[p]!;
+      else removed++;
+    }
+    const output: LabelMap = { grid: g, data, ...(labels.labels ? { labels: labels.labels } : {}) };
+    const stats = statsForKept(cc, keep, g, volume, params.statsLimit ?? 50);
+    return {
+      output,
+      record: {
+        stage: 'segment',
+        method: 'components',
+        params: { connectivity, keep: keepRaw, seeds: params.seeds ?? [], minIsland_mm3: minIsland },
+        figures: {
+          componentsFound: cc.count,
+          componentsKept: rank,
+          voxelsRemoved: removed,
+          volumeRemoved_mm3: round(removed * vv, 1),
+          components: stats,
+        },
+        ...(findings.length ? { findings } : {}),
+      },
+    };
+  });
+}
+
+function statsForKept(cc: ComponentLabels, keep: Uint8Array, g: LabelMap['grid'], volume: Volume | undefined, limit: number): ComponentStats[] {
+  // Renumber kept components 1..K (by first voxel) so stats run on a compact id map.
+  const remap = new Int32Array(cc.count + 1);
+  let k = 0;
+  for (let c = 1; c <= cc.count; c++) if (keep[c]) remap[c] = ++k;
+  // In place: the provisional ids are not needed any more (saves one Int32 volume).
+  const ids = cc.labels;
+  for (let p = 0; p < ids.length; p++) if (ids[p] !== 0) ids[p] = remap[ids[p]!]!;
+  return componentStats(ids, k, g, volume).sort((a, b) => b.volume_mm3 - a.volume_mm3 || a.id - b.id).slice(0, limit);
+}
+
+export interface MeasureComponentsParams {
+  connectivity?: Connectivity;
+  /** Statistics of at most this many largest components (default 50). */
+  statsLimit?: number;
+}
+
+/** Stage: labels pass through; the record lists each component's statistics. */
+export function measureComponents(labels: LabelMap, volume: Volume | undefined, params: MeasureComponentsParams = {}, _ctx: StageContext = {}): StageResult<LabelMap> {
+  return timed(() => {
+    const connectivity = params.connectivity ?? 26;
+    const cc = labelComponents(labels.data, labels.grid.dims, connectivity);
+    const keep = new Uint8Array(cc.count + 1).fill(1);
+    const count = cc.count;
+    const components = statsForKept(cc, keep, labels.grid, volume, params.statsLimit ?? 50);
+    return {
+      output: labels,
+      record: {
+        stage: 'segment',
+        method: 'component-stats',
+        params: { connectivity, statsLimit: params.statsLimit ?? 50, surfaceArea: 'voxel face area × 2/3' },
+        figures: { componentsFound: count, components },
+      },
+    };
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * Crop to a box given in voxel indices (min inclusive, max exclusive) or in LPS mm
+ * (any two opposite corners; every voxel whose centre lies inside is kept). The cropped
+ * grid's origin is the physical position of the first kept voxel, so coordinates are
+ * unchanged. `pasteLabels` puts a cropped label map back on the full grid, so labels
+ * computed on a crop can be written aligned with the source series.
+ */
+import type { LabelMap, Volume } from '../../geometry/types.js';
+import type { Grid, Vec3 } from '../../geometry/grid.js';
+import { indexToPhysical, physicalToIndex } from '../../geometry/grid.js';
+import type { StageResult } from '../../pipeline/record.js';
+import { timed } from '../../pipeline/record.js';
+import { usageError } from '../../errors.js';
+
+export type CropBox = { min_ijk: Vec3; max_ijk: Vec3 } | { corner1_mm: Vec3; corner2_mm: Vec3 };
+
+/** Index bounds [lo, hi) of a box on a grid, clamped to the grid. */
+export function cropBounds(grid: Grid, box: CropBox): { lo: Vec3; hi: Vec3 } {
+  let lo: Vec3;
+  let hi: Vec3;
+  if ('min_ijk' in box) {
+    lo = box.min_ijk.map((x, a) => Math.max(0, Math.min(grid.dims[a]!, Math.round(x)))) as Vec3;
+    hi = box.max_ijk.map((x, a) => Math.max(0, Math.min(grid.dims[a]!, Math.round(x)))) as Vec3;
+  } else {
+    const a = physicalToIndex(grid, ...box.corner1_mm);
+    const b = physicalToIndex(grid, ...box.corner2_mm);
+    lo = [0, 1, 2].map((i) => Math.max(0, Math.ceil(Math.min(a[i]!, b[i]!) - 1e-6))) as Vec3;
+    hi = [0, 1, 2].map((i) => Math.min(grid.dims[i]!, Math.floor(Math.max(a[i]!, b[i]!) + 1e-6) + 1)) as Vec3;
+  }
+  if (lo.some((x, a) => hi[a]! <= x)) {
+    throw usageError('EMPTY_CROP', `crop box leaves no voxels (index range ${lo.join(',')} .. ${hi.join(',')} on a ${grid.dims.join('×')} grid)`);
+  }
+  return { lo, hi };
+}
+
+function subGrid(grid: Grid, lo: Vec3, hi: Vec3): Grid {
+  return {
+    dims: [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]],
+    spacing_mm: [...grid.spacing_mm] as Vec3,
+    origin_mm: indexToPhysical(grid, lo[0], lo[1], lo[2]),
+    direction: [...grid.direction] as Grid['direction'],
+  };
+}
+
+function copyBox<T extends Float32Array | Int16Array | Uint8Array | Uint16Array>(src: T, dims: Vec3, lo: Vec3, hi: Vec3): T {
+  const [nx, ny] = dims;
+  const ox = hi[0] - lo[0];
+  const oy = hi[1] - lo[1];
+  const Ctor = src.constructor as new (n: number) => T;
+  const out = new Ctor(ox * oy * (hi[2] - lo[2]));
+  let o = 0;
+  for (let k = lo[2]; k < hi[2]; k++) {
+    for (let j = lo[1]; j < hi[1]; j++) {
+      const s = lo[0] + j * nx + k * nx * ny;
+      out.set(src.subarray(s, s + ox) as never, o);
+      o += ox;
+    }
+  }
+  return out;
+}
+
+export function cropVolume(volume: Volume, box: CropBox): StageResult<Volume> {
+  return timed(() => {
+    const { lo, hi } = cropBounds(volume.grid, box);
+    const grid = subGrid(volume.grid, lo, hi);
+    return {
+      output: { grid, data: copyBox(volume.data, volume.grid.dims, lo, hi) },
+      record: {
+        stage: 'preprocess',
+        method: 'crop',
+        params: { box },
+        figures: { indexMin: lo, indexMaxExclusive: hi, dimsBefore: [...volume.grid.dims], dimsAfter: [...grid.dims] },
+      },
+    };
+  });
+}
+
+export function cropLabels(labels: LabelMap, box: CropBox): LabelMap {
+  const { lo, hi } = cropBounds(labels.grid, box);
+  return { grid: subGrid(labels.grid, lo, hi), data: copyBox(labels.data, labels.grid.dims, lo, hi), ...(labels.labels ? { labels: labels.labels } : {}) };
+}
+
+/** Places `labels` (a crop at index offset `lo` of `full`) on the full grid; 0 elsewhere. */
+export function pasteLabels(labels: LabelMap, full: Grid, lo: Vec3): LabelMap {
+  return { grid: full, data: pasteBox(labels.data, labels.grid.dims, full.dims, lo), ...(labels.labels ? { labels: labels.labels } : {}) };
+}
+
+/** Places a cropped volume (e.g. a probability field) on the full grid, `fill` elsewhere. */
+export function pasteVolume(volume: Volume, full: Grid, lo: Vec3, fill = 0): Volume {
+  return { grid: full, data: pasteBox(volume.data, volume.grid.dims, full.dims, lo, fill) };
+}
+
+function pasteBox<T extends Float32Array | Int16Array | Uint8Array | Uint16Array>(src: T, dims: Vec3, fullDims: Vec3, lo: Vec3, fill = 0): T {
+  const [nx, ny] = fullDims;
+  const [cx, cy, cz] = dims;
+  const Ctor = src.constructor as new (n: number) => T;
+  const out = new Ctor(nx * ny * fullDims[2]);
+  if (fill !== 0) out.fill(fill as never);
+  for (let k = 0; k < cz; k++) {
+    for (let j = 0; j < cy; j++) {
+      const s = (k * cy + j) * cx;
+      out.set(src.subarray(s, s + cx) as never, lo[0] + (lo[1] + j) * nx + (lo[2] + k) * nx * ny);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+/**
+ * Clean-up of one label map in the segment pipeline, composed from the clean-up
+ * stages (components.ts, fill-holes.ts, morphology, table). Order, and why:
+ *   0. metal flag (a finding; labels unchanged);
+ *   1. table / head-holder removal — it is dense as bone and may touch the skull after
+ *      a closing, so it goes first;
+ *   2. opening, then closing (radius in mm);
+ *   3. hole filling (3-D cavities, per-slice 2-D holes);
+ *   4. components: drop islands under a volume, keep the N largest — last, so the
+ *      per-component statistics in its record describe the final label map.
+ */
+import type { LabelMap, Volume } from '../geometry/types.js';
+import type { StageContext, StageRecord, StageResult } from '../pipeline/record.js';
+import { keepComponents, type Connectivity } from './components.js';
+import { fillHoles } from './fill-holes.js';
+import { morphology } from './morphology.js';
+import { removeTable, type RemoveTableParams } from './table.js';
+import { flagMetal } from './metal.js';
+
+export interface CleanupOptions {
+  /** Remove the scanner table / head holder (true, or its parameters). */
+  removeTable?: boolean | RemoveTableParams;
+  /** Flag metal (HU ≥ 3000) as a finding (default true when the volume is given). */
+  flagMetal?: boolean;
+  /** Drop components smaller than this (mm³). */
+  minIsland_mm3?: number;
+  /** Keep the largest component, all, or the N largest. */
+  keep?: 'largest' | 'all' | number;
+  /** Fill 3-D cavities ('3d' or true), per-slice 2-D holes ('2d'), or both. */
+  fillHoles?: boolean | '3d' | '2d' | 'both';
+  /** Morphological closing / opening radius in mm. */
+  close_mm?: number;
+  open_mm?: number;
+  /** Component connectivity (default 26). */
+  connectivity?: Connectivity;
+  /** Per-component statistics in the record even without keep/min-island (default true). */
+  stats?: boolean;
+}
+
+export async function runCleanup(
+  labels: LabelMap,
+  volume: Volume | undefined,
+  opts: CleanupOptions,
+  ctx: StageContext,
+): Promise<{ output: LabelMap; records: StageRecord[] }> {
+  const records: StageRecord[] = [];
+  let cur = labels;
+  const step = async (r: StageResult<LabelMap> | Promise<StageResult<LabelMap>>) => {
+    const x = await r;
+    records.push(x.record);
+    cur = x.output;
+  };
+  if (volume && opts.flagMetal !== false) await step(flagMetal(cur, volume, {}, ctx));
+  if (opts.removeTable) await step(removeTable(cur, volume, opts.removeTable === true ? {} : opts.removeTable, ctx));
+  if (opts.open_mm) await step(morphology(cur, volume, { op: 'open', radius_mm: opts.open_mm }, ctx));
+  if (opts.close_mm) await step(morphology(cur, volume, { op: 'close', radius_mm: opts.close_mm }, ctx));
+  if (opts.fillHoles) {
+    const mode = opts.fillHoles === true ? '3d' : opts.fillHoles;
+    await step(fillHoles(cur, volume, { mode }, ctx));
+  }
+  if (opts.keep !== undefined || opts.minIsland_mm3 !== undefined || opts.stats !== false) {
+    await step(
+      keepComponents(
+        cur,
+        volume,
+        {
+          connectivity: opts.connectivity ?? 26,
+          keep: opts.keep ?? 'all',
+          minIsland_mm3: opts.minIsland_mm3 ?? 0,
+        },
+        ctx,
+      ),
+    );
+  }
+  return { output: cur, records };
+}

@@ -1,0 +1,177 @@
+/**
+ * The segment stage as the CLI, server and browser run it:
+ *   preprocess (crop → isotropic resample → median → Gaussian → window)
+ *   → method (threshold range(s), auto threshold, soft threshold, region growing, or any
+ *     registered SegmentationMethod)
+ *   → clean-up per label map (segment/pipeline-cleanup.ts)
+ * Every step appends its StageRecord; the records are the whole account of what was done.
+ * Several threshold ranges give one label map each (computed together on the pool) and
+ * each goes through the same clean-up.
+ */
+import type { LabelMap, Volume } from '../geometry/types.js';
+import type { Grid, Vec3 } from '../geometry/grid.js';
+import { cloneGrid } from '../geometry/grid.js';
+import type { StageContext, StageRecord } from '../pipeline/record.js';
+import { timedAsync } from '../pipeline/record.js';
+import { usageError } from '../errors.js';
+import { getMethod, runMethod, segmentRecord } from './method.js';
+import { labelFigures, rangeName, thresholdMany, thresholdMethod, type HuRange } from './threshold.js';
+import { findAutoThreshold, type AutoThresholdParams } from './auto-threshold.js';
+import { softThresholdMethod } from './soft-threshold.js';
+import './method-region-grow.js'; // registers the region-grow method
+import { CT_MAX_HU, getPreset } from './presets.js';
+import { cropBounds, cropVolume, pasteLabels, pasteVolume, type CropBox } from './filters/crop.js';
+import { resampleIsotropic } from './filters/resample.js';
+import { medianFilter } from './filters/median.js';
+import { gaussianFilter } from './filters/gaussian.js';
+import { windowVolume, type WindowMode } from './filters/window.js';
+import { runCleanup, type CleanupOptions } from './pipeline-cleanup.js';
+
+export interface PreprocessOptions {
+  crop?: CropBox;
+  /** Isotropic spacing in mm, or 'auto' for the finest axis. */
+  isotropic_mm?: number | 'auto';
+  /** Median radius in voxels. */
+  median_radius?: number;
+  /** Gaussian sigma in mm (one value or per axis). */
+  gaussian_mm?: number | Vec3;
+  window?: { lo_HU: number; hi_HU: number; mode?: WindowMode };
+}
+
+export type MethodOptions =
+  /** One or more inclusive HU ranges; a preset fills a single range. */
+  | { method: 'threshold'; ranges?: HuRange[]; preset?: string }
+  | { method: 'auto-threshold'; params?: Partial<AutoThresholdParams> }
+  /** Any registered SegmentationMethod by name (region growing, classifiers, …). */
+  | { method: string; params?: unknown };
+
+export interface SegmentationOptions {
+  preprocess?: PreprocessOptions;
+  method: MethodOptions;
+  /** Soft (logistic) threshold of this width, centred on the (single) lower threshold. */
+  soft?: { width_HU: number };
+  cleanup?: CleanupOptions;
+  /** After a crop without resampling, put the labels back on the input grid (default true). */
+  restoreGrid?: boolean;
+}
+
+export interface SegmentationResult {
+  output: {
+    /** One label map per threshold range (one for every other method). */
+    labels: LabelMap[];
+    /** The HU range of each label map, where the method is a threshold. */
+    ranges?: HuRange[];
+    probability?: Volume;
+    /** The grid the labels are on (the input grid unless resampled). */
+    grid: Grid;
+  };
+  records: StageRecord[];
+}
+
+export async function preprocess(volume: Volume, opts: PreprocessOptions, ctx: StageContext, records: StageRecord[]): Promise<{ volume: Volume; cropLo?: Vec3 }> {
+  let v = volume;
+  let cropLo: Vec3 | undefined;
+  const push = <T>(r: { output: T; record: StageRecord }): T => {
+    records.push(r.record);
+    return r.output;
+  };
+  if (opts.crop) {
+    cropLo = cropBounds(v.grid, opts.crop).lo;
+    v = push(cropVolume(v, opts.crop));
+  }
+  if (opts.isotropic_mm !== undefined) v = push(await resampleIsotropic(v, opts.isotropic_mm, ctx));
+  if (opts.median_radius) v = push(await medianFilter(v, opts.median_radius, ctx));
+  if (opts.gaussian_mm !== undefined) v = push(await gaussianFilter(v, opts.gaussian_mm, ctx));
+  if (opts.window) v = push(windowVolume(v, opts.window.lo_HU, opts.window.hi_HU, opts.window.mode));
+  return { volume: v, ...(cropLo ? { cropLo } : {}) };
+}
+
+/** Ranges of a threshold option (preset or explicit), validated. */
+export function thresholdRanges(m: { ranges?: HuRange[]; preset?: string }): HuRange[] {
+  if (m.preset !== undefined) {
+    if (m.ranges?.length) throw usageError('PRESET_AND_THRESHOLD', 'give either a preset or threshold ranges, not both');
+    const p = getPreset(m.preset);
+    return [[p.lo_HU, p.hi_HU]];
+  }
+  if (!m.ranges?.length) throw usageError('NO_THRESHOLD', 'threshold method needs at least one HU range or a preset');
+  return m.ranges;
+}
+
+export async function runSegmentation(input: Volume, options: SegmentationOptions, ctx: StageContext = {}): Promise<SegmentationResult> {
+  const records: StageRecord[] = [];
+  const pre = await preprocess(input, options.preprocess ?? {}, ctx, records);
+  const volume = pre.volume;
+  ctx.progress?.(0.3, 'segment');
+
+  let labels: LabelMap[];
+  let ranges: HuRange[] | undefined;
+  let probability: Volume | undefined;
+  const m = options.method;
+
+  if (m.method === 'threshold' || m.method === 'auto-threshold') {
+    if (m.method === 'threshold') {
+      ranges = thresholdRanges(m as { ranges?: HuRange[]; preset?: string });
+    } else {
+      const found = findAutoThreshold(volume, (m as { params?: Partial<AutoThresholdParams> }).params ?? {});
+      records.push(found.record);
+      ranges = [[found.result.threshold_HU, (found.record.params.hi_HU as number | undefined) ?? CT_MAX_HU]];
+    }
+    if (options.soft) {
+      if (ranges.length !== 1) throw usageError('SOFT_MANY', 'a soft threshold needs a single threshold, not several');
+      const r = await runMethod(softThresholdMethod, volume, { centre_HU: ranges[0]![0], width_HU: options.soft.width_HU }, ctx);
+      records.push(r.record);
+      labels = [r.output.labels];
+      probability = r.output.probability;
+    } else if (ranges.length === 1) {
+      const [lo, hi] = ranges[0]!;
+      const preset = (m as { preset?: string }).preset;
+      const r = await runMethod(thresholdMethod, volume, { lo_HU: lo, hi_HU: hi, ...(preset !== undefined ? { preset } : {}) }, ctx);
+      if (m.method === 'auto-threshold') {
+        // The range came from the histogram, not a fixed low value: no outward-bias note.
+        r.record.params.from = 'auto-threshold';
+        delete r.record.notes;
+      }
+      records.push(r.record);
+      labels = [r.output.labels];
+    } else {
+      const rs = ranges;
+      const r = await timedAsync(async () => {
+        const out = await thresholdMany(volume, rs, ctx);
+        const record = segmentRecord(rs.length > 1 ? 'multi-threshold' : 'threshold', { ranges_HU: rs, inclusive: true });
+        record.figures = { perRange: out.map((l, i) => ({ range: rangeName(rs[i]!), ...labelFigures(l) })) };
+        return { output: out, record };
+      });
+      records.push(r.record);
+      labels = r.output;
+    }
+  } else {
+    if (options.soft) throw usageError('SOFT_METHOD', `--soft works with a threshold, not with method "${m.method}"`);
+    const r = await runMethod(getMethod(m.method), volume, (m as { params?: unknown }).params, ctx);
+    records.push(r.record);
+    labels = [r.output.labels];
+    probability = r.output.probability;
+  }
+  ctx.progress?.(0.6, 'clean-up');
+
+  if (options.cleanup) {
+    const cleaned: LabelMap[] = [];
+    for (let i = 0; i < labels.length; i++) {
+      const tag = ranges && ranges.length > 1 ? rangeName(ranges[i]!) : undefined;
+      const r = await runCleanup(labels[i]!, volume, options.cleanup, ctx);
+      for (const rec of r.records) records.push(tag ? { ...rec, params: { ...rec.params, labelMap: tag } } : rec);
+      cleaned.push(r.output);
+    }
+    labels = cleaned;
+  }
+
+  // A crop without resampling goes back onto the input grid, so outputs align with the source.
+  let grid = cloneGrid(volume.grid);
+  if (pre.cropLo && options.restoreGrid !== false && options.preprocess?.isotropic_mm === undefined) {
+    const lo = pre.cropLo;
+    labels = labels.map((l) => pasteLabels(l, cloneGrid(input.grid), lo));
+    if (probability) probability = pasteVolume(probability, cloneGrid(input.grid), lo, 0);
+    grid = cloneGrid(input.grid);
+  }
+  ctx.progress?.(1, 'done');
+  return { output: { labels, grid, ...(ranges ? { ranges } : {}), ...(probability ? { probability } : {}) }, records };
+}

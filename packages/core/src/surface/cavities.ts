@@ -1,0 +1,189 @@
+/**
+ * Nesting of shells (which closed shell lies inside which) and the "fill internal cavities"
+ * step: a closed void inside a printed part traps resin or powder, so by default every shell
+ * enclosed by another shell (the void's wall, and anything floating inside the void) is
+ * removed, which fills the void with material.
+ *
+ * Inside-ness is a ray-parity test along +z: a point is inside shell T when a vertical ray
+ * from it crosses T an odd number of times. The crossings are counted exactly once on shared
+ * edges and vertices by a half-open ("top-left") rule on the xy projection, so the answer is
+ * deterministic and never depends on a random ray.
+ */
+import type { Mesh } from '../geometry/types.js';
+import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
+import { compactMesh, labelShells, shellVolumes_mm3, triangleCount } from './mesh-utils.js';
+
+/**
+ * Nesting depth of every shell: the number of other shells that enclose it (majority of
+ * three sample vertices, so a shell that grazes another is not misjudged by one vertex).
+ */
+export function shellNesting(mesh: Mesh, shellOf: Uint32Array, shellCount: number): Uint32Array {
+  const depth = new Uint32Array(shellCount);
+  if (shellCount < 2) return depth;
+  const nTri = triangleCount(mesh);
+  const p = mesh.positions;
+  const ix = mesh.indices;
+
+  // Sample triangles per shell: first, middle and last in triangle order.
+  const triCount = new Uint32Array(shellCount);
+  for (let t = 0; t < nTri; t++) triCount[shellOf[t]!]!++;
+  const seen = new Uint32Array(shellCount);
+  const samples = new Int32Array(3 * shellCount).fill(-1);
+  for (let t = 0; t < nTri; t++) {
+    const s = shellOf[t]!;
+    const k = seen[s]!++;
+    const n = triCount[s]!;
+    if (k === 0) samples[3 * s] = ix[3 * t]!;
+    if (k === n >> 1) samples[3 * s + 1] = ix[3 * t + 1]!;
+    if (k === n - 1) samples[3 * s + 2] = ix[3 * t + 2]!;
+  }
+
+  // xy grid of triangles.
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const v of ix) {
+    const x = p[3 * v]!, y = p[3 * v + 1]!;
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  const side = Math.max(1, Math.min(1024, Math.ceil(Math.sqrt(nTri / 4))));
+  const cw = Math.max((maxX - minX) / side, 1e-9);
+  const ch = Math.max((maxY - minY) / side, 1e-9);
+  const cellX = (x: number): number => Math.min(side - 1, Math.max(0, Math.floor((x - minX) / cw)));
+  const cellY = (y: number): number => Math.min(side - 1, Math.max(0, Math.floor((y - minY) / ch)));
+  const cellStart = new Uint32Array(side * side + 1);
+  const forCells = (t: number, fn: (cell: number) => void): void => {
+    const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
+    const x0 = cellX(Math.min(p[a]!, p[b]!, p[c]!)), x1 = cellX(Math.max(p[a]!, p[b]!, p[c]!));
+    const y0 = cellY(Math.min(p[a + 1]!, p[b + 1]!, p[c + 1]!)), y1 = cellY(Math.max(p[a + 1]!, p[b + 1]!, p[c + 1]!));
+    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) fn(y * side + x);
+  };
+  for (let t = 0; t < nTri; t++) forCells(t, (cell) => cellStart[cell + 1]!++);
+  for (let i = 0; i < side * side; i++) cellStart[i + 1]! += cellStart[i]!;
+  const fill = cellStart.slice(0, side * side);
+  const cellTri = new Uint32Array(cellStart[side * side]!);
+  for (let t = 0; t < nTri; t++) forCells(t, (cell) => (cellTri[fill[cell]!++] = t));
+
+  const parity = new Uint8Array(shellCount);
+  const votes = new Uint8Array(shellCount * shellCount > 4e7 ? 0 : shellCount * shellCount);
+  const bigVotes = votes.length === 0 ? new Map<number, number>() : undefined;
+  for (let s = 0; s < shellCount; s++) {
+    for (let k = 0; k < 3; k++) {
+      const v = samples[3 * s + k]!;
+      if (v < 0) continue;
+      const px = p[3 * v]!, py = p[3 * v + 1]!, pz = p[3 * v + 2]!;
+      const cell = cellY(py) * side + cellX(px);
+      parity.fill(0);
+      for (let i = cellStart[cell]!; i < cellStart[cell + 1]!; i++) {
+        const t = cellTri[i]!;
+        const sh = shellOf[t]!;
+        if (sh === s) continue;
+        if (crossesAbove(p, ix, t, px, py, pz)) parity[sh]! ^= 1;
+      }
+      for (let sh = 0; sh < shellCount; sh++) {
+        if (!parity[sh]) continue;
+        if (bigVotes) bigVotes.set(s * shellCount + sh, (bigVotes.get(s * shellCount + sh) ?? 0) + 1);
+        else votes[s * shellCount + sh]!++;
+      }
+    }
+  }
+  for (let s = 0; s < shellCount; s++) {
+    const nSamples = (samples[3 * s]! >= 0 ? 1 : 0) + (samples[3 * s + 1]! >= 0 ? 1 : 0) + (samples[3 * s + 2]! >= 0 ? 1 : 0);
+    for (let sh = 0; sh < shellCount; sh++) {
+      const n = bigVotes ? (bigVotes.get(s * shellCount + sh) ?? 0) : votes[s * shellCount + sh]!;
+      if (2 * n > nSamples) depth[s]!++;
+    }
+  }
+  return depth;
+}
+
+/**
+ * Does the vertical ray from (px, py, pz) towards +z cross triangle t? Half-open on edges:
+ * for the triangle wound counter-clockwise in xy, a point on an edge counts only when the
+ * edge runs downwards (or exactly leftwards), so a shared edge or vertex counts once.
+ */
+function crossesAbove(p: Float32Array, ix: Uint32Array, t: number, px: number, py: number, pz: number): boolean {
+  const a = 3 * ix[3 * t]!;
+  let b = 3 * ix[3 * t + 1]!;
+  let c = 3 * ix[3 * t + 2]!;
+  let area2 = (p[b]! - p[a]!) * (p[c + 1]! - p[a + 1]!) - (p[b + 1]! - p[a + 1]!) * (p[c]! - p[a]!);
+  if (area2 === 0) return false; // vertical triangle: seen edge-on by the ray
+  if (area2 < 0) {
+    const tmp = b;
+    b = c;
+    c = tmp;
+    area2 = -area2;
+  }
+  const wA = edgeWeight(p, b, c, px, py); // weight of vertex a
+  if (wA < 0) return false;
+  const wB = edgeWeight(p, c, a, px, py);
+  if (wB < 0) return false;
+  const wC = edgeWeight(p, a, b, px, py);
+  if (wC < 0) return false;
+  if ((wA === 0 && !topLeft(p, b, c)) || (wB === 0 && !topLeft(p, c, a)) || (wC === 0 && !topLeft(p, a, b))) return false;
+  const z = (wA * p[a + 2]! + wB * p[b + 2]! + wC * p[c + 2]!) / area2;
+  return z > pz;
+}
+
+function edgeWeight(p: Float32Array, u: number, v: number, px: number, py: number): number {
+  return (p[v]! - p[u]!) * (py - p[u + 1]!) - (p[v + 1]! - p[u + 1]!) * (px - p[u]!);
+}
+
+function topLeft(p: Float32Array, u: number, v: number): boolean {
+  const dy = p[v + 1]! - p[u + 1]!;
+  const dx = p[v]! - p[u]!;
+  return dy < 0 || (dy === 0 && dx < 0);
+}
+
+export interface CavityParams {
+  /** Keep internal voids (a hollow model was asked for). Default false: voids are filled. */
+  keepCavities?: boolean;
+}
+
+/** Removes every shell enclosed by another shell (fills internal voids), unless keepCavities. */
+export function fillCavities(mesh: Mesh, params: CavityParams = {}): StageResult<Mesh> {
+  const keepCavities = params.keepCavities ?? false;
+  const { shellOf, shellCount } = labelShells(mesh);
+  const depth = shellNesting(mesh, shellOf, shellCount);
+  const vols = shellVolumes_mm3(mesh, shellOf, shellCount);
+  let cavities = 0;
+  let inCavities = 0;
+  let voidVolume = 0;
+  for (let s = 0; s < shellCount; s++) {
+    if (depth[s]! === 0) continue;
+    if (depth[s]! % 2 === 1) {
+      cavities++;
+      voidVolume += Math.abs(vols[s]!);
+    } else inCavities++;
+  }
+  const record: StageRecord = {
+    stage: 'condition',
+    method: 'fill-cavities',
+    params: { keepCavities, test: 'ray parity along +z, 3 sample vertices per shell, majority' },
+    figures: {
+      shellsBefore: shellCount,
+      cavities,
+      shellsInsideCavities: inCavities,
+      cavityVolume_mm3: round(voidVolume, 3),
+    },
+  };
+  if (keepCavities || cavities + inCavities === 0) {
+    record.figures.shellsRemoved = 0;
+    if (keepCavities && cavities > 0) {
+      record.findings = [
+        {
+          code: 'CAVITIES_KEPT',
+          severity: 'warn',
+          message: `${cavities} internal cavit${cavities === 1 ? 'y' : 'ies'} (${round(voidVolume, 1)} mm³) kept as asked: a closed void traps resin or powder when printed`,
+        },
+      ];
+    }
+    return { output: mesh, record };
+  }
+  const keep = new Uint8Array(triangleCount(mesh));
+  for (let t = 0; t < keep.length; t++) keep[t] = depth[shellOf[t]!]! === 0 ? 1 : 0;
+  record.figures.shellsRemoved = cavities + inCavities;
+  record.corrections = [`filled ${cavities} internal cavit${cavities === 1 ? 'y' : 'ies'} (${round(voidVolume, 1)} mm³) by removing the enclosed shells`];
+  return { output: compactMesh(mesh, keep), record };
+}

@@ -1,0 +1,78 @@
+/**
+ * Conditioning: the raw isosurface → a printable mesh, in a fixed order, each step with its
+ * record: clean-up → smoothing → decimation → clean-up → fill cavities → printability gate.
+ */
+import type { Mesh } from '../geometry/types.js';
+import type { StageContext, StageRecord } from '../pipeline/record.js';
+import { fillCavities } from './cavities.js';
+import { cleanupMesh, type CleanupParams } from './cleanup.js';
+import { decimateMesh } from './decimate.js';
+import { printabilityGate } from './gate.js';
+import { smoothMesh, type SmoothParams } from './smooth.js';
+import type { MeshCheck } from './topology.js';
+
+export interface ConditionParams extends CleanupParams {
+  /** Smoothing (default windowed-sinc, 40 iterations, pass band 0.01); `false` or method 'none' to skip. */
+  smooth?: SmoothParams | false;
+  /** Decimation to a face count and/or an error bound; omitted = no decimation. */
+  decimate?: { targetFaces?: number; maxError_mm?: number };
+  keepCavities?: boolean;
+  allowOpen?: boolean;
+  /** Names the mesh in a refusal. */
+  name?: string;
+}
+
+export const CONDITION_DEFAULTS = { minShell_mm3: 1 };
+
+export interface ConditionResult {
+  output: Mesh;
+  records: StageRecord[];
+  check: MeshCheck;
+  printable: boolean;
+}
+
+export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ctx: StageContext = {}): Promise<ConditionResult> {
+  const records: StageRecord[] = [];
+  const step = <T extends { output: Mesh; record: StageRecord }>(r: T): Mesh => {
+    records.push(r.record);
+    return r.output;
+  };
+  const t = (): number => performance.now();
+  const cleanupParams: CleanupParams = { minShell_mm3: params.minShell_mm3 ?? CONDITION_DEFAULTS.minShell_mm3, keepShells: params.keepShells ?? 'all' };
+  const progress = ctx.progress ?? (() => {});
+
+  let t0 = t();
+  let m = step(cleanupMesh(mesh, cleanupParams));
+  records[records.length - 1]!.wall_ms = Math.round(t() - t0);
+  progress(0.15, 'clean-up');
+
+  if (params.smooth !== false && params.smooth?.method !== 'none') {
+    t0 = t();
+    m = step(smoothMesh(m, params.smooth ?? {}));
+    records[records.length - 1]!.wall_ms = Math.round(t() - t0);
+  }
+  progress(0.4, 'smoothing');
+
+  if (params.decimate && (params.decimate.targetFaces !== undefined || params.decimate.maxError_mm !== undefined)) {
+    t0 = t();
+    m = step(await decimateMesh(m, params.decimate));
+    records[records.length - 1]!.wall_ms = Math.round(t() - t0);
+  }
+  progress(0.7, 'decimation');
+
+  t0 = t();
+  m = step(cleanupMesh(m, cleanupParams));
+  records[records.length - 1]!.wall_ms = Math.round(t() - t0);
+
+  t0 = t();
+  m = step(fillCavities(m, { keepCavities: params.keepCavities ?? false }));
+  records[records.length - 1]!.wall_ms = Math.round(t() - t0);
+  progress(0.85, 'cavities');
+
+  t0 = t();
+  const gate = await printabilityGate(m, { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}) });
+  gate.record.wall_ms = Math.round(t() - t0);
+  records.push(gate.record);
+  progress(1, 'gate');
+  return { output: m, records, check: gate.check, printable: gate.printable };
+}

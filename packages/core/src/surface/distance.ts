@@ -1,0 +1,220 @@
+/**
+ * Distances between two meshes: for sample points of A (its vertices and triangle centroids)
+ * the exact distance to the nearest triangle of B, found through a uniform grid over B's
+ * triangles searched in growing rings. The symmetric Hausdorff distance is the larger of the
+ * two one-sided maxima. Used to bound what decimation changed.
+ */
+import type { Mesh } from '../geometry/types.js';
+import { round } from '../pipeline/record.js';
+
+export interface TriangleGrid {
+  mesh: Mesh;
+  origin: [number, number, number];
+  cell: number;
+  dims: [number, number, number];
+  cellStart: Uint32Array;
+  cellTri: Uint32Array;
+}
+
+/** Bins the triangles of a mesh into cubic cells about twice the mean edge length. */
+export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000): TriangleGrid {
+  const p = mesh.positions;
+  const ix = mesh.indices;
+  const nTri = ix.length / 3;
+  const lo: [number, number, number] = [Infinity, Infinity, Infinity];
+  const hi: [number, number, number] = [-Infinity, -Infinity, -Infinity];
+  let edgeSum = 0;
+  for (let t = 0; t < nTri; t++) {
+    for (let c = 0; c < 3; c++) {
+      const v = 3 * ix[3 * t + c]!;
+      const w = 3 * ix[3 * t + ((c + 1) % 3)]!;
+      edgeSum += Math.hypot(p[w]! - p[v]!, p[w + 1]! - p[v + 1]!, p[w + 2]! - p[v + 2]!);
+      for (let a = 0; a < 3; a++) {
+        if (p[v + a]! < lo[a]!) lo[a] = p[v + a]!;
+        if (p[v + a]! > hi[a]!) hi[a] = p[v + a]!;
+      }
+    }
+  }
+  if (nTri === 0) return { mesh, origin: [0, 0, 0], cell: 1, dims: [1, 1, 1], cellStart: new Uint32Array(2), cellTri: new Uint32Array(0) };
+  let cell = Math.max((2 * edgeSum) / (3 * nTri), 1e-6);
+  const ext = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
+  const count = (h: number): number => (Math.floor(ext[0]! / h) + 1) * (Math.floor(ext[1]! / h) + 1) * (Math.floor(ext[2]! / h) + 1);
+  while (count(cell) > maxCells) cell *= 1.25;
+  const dims: [number, number, number] = [Math.floor(ext[0]! / cell) + 1, Math.floor(ext[1]! / cell) + 1, Math.floor(ext[2]! / cell) + 1];
+  const nCells = dims[0] * dims[1] * dims[2];
+  const cellStart = new Uint32Array(nCells + 1);
+  const range = new Int32Array(6);
+  const triRange = (t: number): void => {
+    for (let a = 0; a < 3; a++) {
+      const x0 = p[3 * ix[3 * t]! + a]!, x1 = p[3 * ix[3 * t + 1]! + a]!, x2 = p[3 * ix[3 * t + 2]! + a]!;
+      range[a] = Math.min(dims[a]! - 1, Math.floor((Math.min(x0, x1, x2) - lo[a]!) / cell));
+      range[a + 3] = Math.min(dims[a]! - 1, Math.floor((Math.max(x0, x1, x2) - lo[a]!) / cell));
+    }
+  };
+  for (let pass = 0; pass < 2; pass++) {
+    const fill = pass === 1 ? cellStart.slice(0, nCells) : undefined;
+    const cellTri = pass === 1 ? new Uint32Array(cellStart[nCells]!) : undefined;
+    for (let t = 0; t < nTri; t++) {
+      triRange(t);
+      for (let k = range[2]!; k <= range[5]!; k++) {
+        for (let j = range[1]!; j <= range[4]!; j++) {
+          for (let i = range[0]!; i <= range[3]!; i++) {
+            const c = i + dims[0] * (j + dims[1] * k);
+            if (fill) cellTri![fill[c]!++] = t;
+            else cellStart[c + 1]!++;
+          }
+        }
+      }
+    }
+    if (pass === 0) for (let c = 0; c < nCells; c++) cellStart[c + 1]! += cellStart[c]!;
+    else return { mesh, origin: lo, cell, dims, cellStart, cellTri: cellTri! };
+  }
+  throw new Error('unreachable');
+}
+
+/** Squared distance from point (px, py, pz) to triangle (a, b, c) given as offsets into p (Ericson §5.1.5). */
+export function pointTriangleDistance2(p: Float32Array, a: number, b: number, c: number, px: number, py: number, pz: number): number {
+  const ax = p[a]!, ay = p[a + 1]!, az = p[a + 2]!;
+  const abx = p[b]! - ax, aby = p[b + 1]! - ay, abz = p[b + 2]! - az;
+  const acx = p[c]! - ax, acy = p[c + 1]! - ay, acz = p[c + 2]! - az;
+  const apx = px - ax, apy = py - ay, apz = pz - az;
+  const d1 = abx * apx + aby * apy + abz * apz;
+  const d2 = acx * apx + acy * apy + acz * apz;
+  let qx: number, qy: number, qz: number;
+  if (d1 <= 0 && d2 <= 0) {
+    qx = ax; qy = ay; qz = az;
+  } else {
+    const bpx = px - p[b]!, bpy = py - p[b + 1]!, bpz = pz - p[b + 2]!;
+    const d3 = abx * bpx + aby * bpy + abz * bpz;
+    const d4 = acx * bpx + acy * bpy + acz * bpz;
+    const cpx = px - p[c]!, cpy = py - p[c + 1]!, cpz = pz - p[c + 2]!;
+    const d5 = abx * cpx + aby * cpy + abz * cpz;
+    const d6 = acx * cpx + acy * cpy + acz * cpz;
+    const vc = d1 * d4 - d3 * d2;
+    const vb = d5 * d2 - d1 * d6;
+    const va = d3 * d6 - d5 * d4;
+    if (d3 >= 0 && d4 <= d3) {
+      qx = p[b]!; qy = p[b + 1]!; qz = p[b + 2]!;
+    } else if (d6 >= 0 && d5 <= d6) {
+      qx = p[c]!; qy = p[c + 1]!; qz = p[c + 2]!;
+    } else if (vc <= 0 && d1 >= 0 && d3 <= 0) {
+      const v = d1 / (d1 - d3);
+      qx = ax + v * abx; qy = ay + v * aby; qz = az + v * abz;
+    } else if (vb <= 0 && d2 >= 0 && d6 <= 0) {
+      const w = d2 / (d2 - d6);
+      qx = ax + w * acx; qy = ay + w * acy; qz = az + w * acz;
+    } else if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0) {
+      const w = (d4 - d3) / (d4 - d3 + (d5 - d6));
+      qx = p[b]! + w * (p[c]! - p[b]!); qy = p[b + 1]! + w * (p[c + 1]! - p[b + 1]!); qz = p[b + 2]! + w * (p[c + 2]! - p[b + 2]!);
+    } else {
+      const denom = 1 / (va + vb + vc);
+      const v = vb * denom;
+      const w = vc * denom;
+      qx = ax + abx * v + acx * w; qy = ay + aby * v + acy * w; qz = az + abz * v + acz * w;
+    }
+  }
+  const dx = px - qx, dy = py - qy, dz = pz - qz;
+  return dx * dx + dy * dy + dz * dz;
+}
+
+/** Distance from a point to the nearest triangle of the grid's mesh (Infinity for an empty mesh). */
+export class NearestTriangle {
+  private readonly stamp: Uint32Array;
+  private query = 0;
+  constructor(private readonly g: TriangleGrid) {
+    this.stamp = new Uint32Array(g.mesh.indices.length / 3);
+  }
+
+  distance(px: number, py: number, pz: number): number {
+    const g = this.g;
+    const p = g.mesh.positions;
+    const ix = g.mesh.indices;
+    if (ix.length === 0) return Infinity;
+    if (++this.query === 0xffffffff) {
+      this.stamp.fill(0);
+      this.query = 1;
+    }
+    const q = this.query;
+    const [nx, ny, nz] = g.dims;
+    const ci = clampCell(Math.floor((px - g.origin[0]) / g.cell), nx);
+    const cj = clampCell(Math.floor((py - g.origin[1]) / g.cell), ny);
+    const ck = clampCell(Math.floor((pz - g.origin[2]) / g.cell), nz);
+    // A point outside the grid box is clamped to the nearest cell; it lies beyond that cell
+    // away from every other cell, so the ring bound below still holds.
+    let best = Infinity;
+    const maxR = Math.max(nx, ny, nz);
+    for (let r = 0; r <= maxR; r++) {
+      for (let k = Math.max(0, ck - r); k <= Math.min(nz - 1, ck + r); k++) {
+        const onK = k === ck - r || k === ck + r;
+        for (let j = Math.max(0, cj - r); j <= Math.min(ny - 1, cj + r); j++) {
+          const onJ = onK || j === cj - r || j === cj + r;
+          for (let i = Math.max(0, ci - r); i <= Math.min(nx - 1, ci + r); i++) {
+            if (!onJ && i !== ci - r && i !== ci + r) continue;
+            const c = i + nx * (j + ny * k);
+            for (let s = g.cellStart[c]!; s < g.cellStart[c + 1]!; s++) {
+              const t = g.cellTri[s]!;
+              if (this.stamp[t] === q) continue;
+              this.stamp[t] = q;
+              const d2 = pointTriangleDistance2(p, 3 * ix[3 * t]!, 3 * ix[3 * t + 1]!, 3 * ix[3 * t + 2]!, px, py, pz);
+              if (d2 < best) best = d2;
+            }
+          }
+        }
+      }
+      const reach = r * g.cell;
+      if (best <= reach * reach) break;
+    }
+    return Math.sqrt(best);
+  }
+}
+
+function clampCell(c: number, n: number): number {
+  return c < 0 ? 0 : c >= n ? n - 1 : c;
+}
+
+export interface OneSidedDistance {
+  samples: number;
+  mean_mm: number;
+  p95_mm: number;
+  max_mm: number;
+}
+
+/** Distances from A's vertices and triangle centroids to B's surface. */
+export function oneSidedDistance(a: Mesh, b: Mesh, gridB?: TriangleGrid): OneSidedDistance {
+  const near = new NearestTriangle(gridB ?? buildTriangleGrid(b));
+  const p = a.positions;
+  const ix = a.indices;
+  const used = new Uint8Array(p.length / 3);
+  for (const v of ix) used[v] = 1;
+  const nTri = ix.length / 3;
+  const d = new Float32Array(used.length + nTri);
+  let n = 0;
+  let sum = 0;
+  for (let v = 0; v < used.length; v++) {
+    if (!used[v]) continue;
+    const x = near.distance(p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!);
+    d[n++] = x;
+    sum += x;
+  }
+  for (let t = 0; t < nTri; t++) {
+    const i0 = 3 * ix[3 * t]!, i1 = 3 * ix[3 * t + 1]!, i2 = 3 * ix[3 * t + 2]!;
+    const x = near.distance((p[i0]! + p[i1]! + p[i2]!) / 3, (p[i0 + 1]! + p[i1 + 1]! + p[i2 + 1]!) / 3, (p[i0 + 2]! + p[i1 + 2]! + p[i2 + 2]!) / 3);
+    d[n++] = x;
+    sum += x;
+  }
+  const sorted = d.subarray(0, n).sort();
+  return {
+    samples: n,
+    mean_mm: n ? sum / n : 0,
+    p95_mm: n ? sorted[Math.min(n - 1, Math.floor(0.95 * n))]! : 0,
+    max_mm: n ? sorted[n - 1]! : 0,
+  };
+}
+
+/** Symmetric Hausdorff distance (max of both one-sided maxima), with both sides' mean and 95th percentile. */
+export function hausdorffDistance(a: Mesh, b: Mesh): { hausdorff_mm: number; aToB: OneSidedDistance; bToA: OneSidedDistance } {
+  const aToB = oneSidedDistance(a, b);
+  const bToA = oneSidedDistance(b, a);
+  const r = (s: OneSidedDistance): OneSidedDistance => ({ samples: s.samples, mean_mm: round(s.mean_mm, 4), p95_mm: round(s.p95_mm, 4), max_mm: round(s.max_mm, 4) });
+  return { hausdorff_mm: round(Math.max(aToB.max_mm, bToA.max_mm), 4), aToB: r(aToB), bToA: r(bToA) };
+}

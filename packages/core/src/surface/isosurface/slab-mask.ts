@@ -1,0 +1,95 @@
+/**
+ * The binary mask of one slab, padded by two background voxels on every side, and for
+ * every mask row the sorted positions of its x-edge crossings (owner point gi where
+ * m[gi] ≠ m[gi+1]). The crossings drive everything else: between two crossings of the
+ * rows around a cube row nothing changes, so the extractor visits only the cubes and
+ * edges at the boundary (the trimming idea of flying edges, taken to run level).
+ */
+
+export interface SlabMask {
+  /** Mask, mx × my × planes, 0/1; plane lk is mask plane lk + kBase. */
+  m: Uint8Array;
+  mx: number;
+  my: number;
+  planes: number;
+  kBase: number;
+  /** Crossings of row r (r = lk·my + gj): cross[crossStart[r] .. crossStart[r+1]). */
+  crossStart: Int32Array;
+  cross: Int32Array;
+  /** Mask voxels in planes [ownFrom, ownTo), and those of them on the scanned volume's faces. */
+  maskVoxels: number;
+  borderVoxels: number;
+}
+
+/**
+ * Builds mask planes kBase .. kBase+planes−1 (mask coordinates: source index + 2).
+ * `label` 0 selects any non-zero value.
+ */
+export function buildSlabMask(
+  labels: Uint8Array | Uint16Array,
+  dims: [number, number, number],
+  label: number,
+  kBase: number,
+  planes: number,
+  ownFrom: number,
+  ownTo: number,
+): SlabMask {
+  const [nx, ny, nz] = dims;
+  const mx = nx + 4;
+  const my = ny + 4;
+  const P = mx * my;
+  const nxy = nx * ny;
+  const m = new Uint8Array(planes * P);
+  const crossStart = new Int32Array(planes * my + 1);
+  let cross = new Int32Array(1024);
+  let nc = 0;
+  // Zero words are skipped four voxels at a time when the labels are bytes on aligned rows.
+  const words = labels instanceof Uint8Array && (labels.byteOffset & 3) === 0 && (nx & 3) === 0 ? new Uint32Array(labels.buffer, labels.byteOffset, labels.length >> 2) : null;
+  let maskVoxels = 0;
+  let borderVoxels = 0;
+  for (let lk = 0; lk < planes; lk++) {
+    const sk = lk + kBase - 2;
+    const own = lk + kBase >= ownFrom && lk + kBase < ownTo;
+    for (let gj = 0; gj < my; gj++) {
+      const row = lk * my + gj;
+      crossStart[row] = nc;
+      const sj = gj - 2;
+      if (sk < 0 || sk >= nz || sj < 0 || sj >= ny) continue;
+      if (nc + nx + 2 > cross.length) {
+        const grown = new Int32Array(Math.max(2 * cross.length, nc + nx + 2));
+        grown.set(cross);
+        cross = grown;
+      }
+      const src = sk * nxy + sj * nx;
+      const dst = row * mx + 2;
+      let prev = 0;
+      let count = 0;
+      let si = 0;
+      while (si < nx) {
+        if (words !== null && prev === 0 && (si & 3) === 0 && words[(src + si) >> 2] === 0) {
+          si += 4;
+          continue;
+        }
+        const raw = labels[src + si]!;
+        const v = label === 0 ? (raw !== 0 ? 1 : 0) : raw === label ? 1 : 0;
+        if (v !== prev) {
+          cross[nc++] = si + 1; // edge between mask points si+1 and si+2
+          prev = v;
+        }
+        if (v) {
+          m[dst + si] = 1;
+          count++;
+        }
+        si++;
+      }
+      if (prev) cross[nc++] = nx + 1;
+      if (own && count > 0) {
+        maskVoxels += count;
+        if (sk === 0 || sk === nz - 1 || sj === 0 || sj === ny - 1) borderVoxels += count;
+        else borderVoxels += m[dst]! + (nx > 1 ? m[dst + nx - 1]! : 0);
+      }
+    }
+  }
+  crossStart[planes * my] = nc;
+  return { m, mx, my, planes, kBase, crossStart, cross, maskVoxels, borderVoxels };
+}

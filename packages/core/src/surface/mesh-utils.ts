@@ -1,0 +1,267 @@
+/**
+ * Basic mesh measures and the undirected-edge table every topology check, clean-up and
+ * smoothing step is built on. Everything works on plain typed arrays (no per-triangle
+ * objects) so a 5-million-triangle skull stays fast and small.
+ */
+import type { Vec3 } from '../geometry/grid.js';
+import type { Mesh } from '../geometry/types.js';
+
+export function triangleCount(mesh: Mesh): number {
+  return (mesh.indices.length / 3) | 0;
+}
+
+export function vertexCount(mesh: Mesh): number {
+  return (mesh.positions.length / 3) | 0;
+}
+
+/**
+ * Undirected edges of a triangle soup. Half-edge h = 3·t + c runs from corner c to corner
+ * (c+1)%3 of triangle t. `heEdge[h]` is its undirected edge; edge e's half-edges are
+ * `edgeHe[edgeStart[e] .. edgeStart[e+1])` (ascending h, so the order is deterministic).
+ * Edges are numbered by (min vertex, first appearance).
+ */
+export interface EdgeTable {
+  edgeCount: number;
+  heEdge: Uint32Array;
+  edgeStart: Uint32Array;
+  edgeHe: Uint32Array;
+  /** Endpoints of edge e: edgeV[2e] < edgeV[2e+1]. */
+  edgeV: Uint32Array;
+}
+
+export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable {
+  const nHe = indices.length;
+  // Bucket half-edges by their smaller endpoint (CSR), then group each bucket by the larger one.
+  const count = new Uint32Array(nVerts + 1);
+  for (let h = 0; h < nHe; h++) {
+    const a = indices[h]!;
+    const b = indices[h - (h % 3) + ((h % 3) + 1) % 3]!;
+    count[(a < b ? a : b) + 1]!++;
+  }
+  for (let v = 0; v < nVerts; v++) count[v + 1]! += count[v]!;
+  const fill = count.slice(0, nVerts);
+  const bucket = new Uint32Array(nHe);
+  for (let h = 0; h < nHe; h++) {
+    const a = indices[h]!;
+    const b = indices[h - (h % 3) + ((h % 3) + 1) % 3]!;
+    bucket[fill[a < b ? a : b]!++] = h;
+  }
+  const heEdge = new Uint32Array(nHe).fill(0xffffffff);
+  const edgeVList = new Uint32Array(2 * nHe);
+  const edgeHeCount = new Uint32Array(nHe);
+  let edgeCount = 0;
+  for (let v = 0; v < nVerts; v++) {
+    const s = count[v]!;
+    const e = count[v + 1]!;
+    for (let i = s; i < e; i++) {
+      const h = bucket[i]!;
+      if (heEdge[h] !== 0xffffffff) continue;
+      const other = otherEnd(indices, h, v);
+      const id = edgeCount++;
+      heEdge[h] = id;
+      let uses = 1;
+      for (let j = i + 1; j < e; j++) {
+        const h2 = bucket[j]!;
+        if (heEdge[h2] === 0xffffffff && otherEnd(indices, h2, v) === other) {
+          heEdge[h2] = id;
+          uses++;
+        }
+      }
+      edgeVList[2 * id] = v;
+      edgeVList[2 * id + 1] = other;
+      edgeHeCount[id] = uses;
+    }
+  }
+  const edgeStart = new Uint32Array(edgeCount + 1);
+  for (let e = 0; e < edgeCount; e++) edgeStart[e + 1] = edgeStart[e]! + edgeHeCount[e]!;
+  const pos = edgeStart.slice(0, edgeCount);
+  const edgeHe = new Uint32Array(nHe);
+  for (let h = 0; h < nHe; h++) edgeHe[pos[heEdge[h]!]!++] = h;
+  return { edgeCount, heEdge, edgeStart, edgeHe, edgeV: edgeVList.slice(0, 2 * edgeCount) };
+}
+
+function otherEnd(indices: Uint32Array, h: number, v: number): number {
+  const a = indices[h]!;
+  const b = indices[h - (h % 3) + ((h % 3) + 1) % 3]!;
+  return a === v ? b : a;
+}
+
+/** Tail vertex of half-edge h (its direction is tail → head). */
+export function heTail(indices: Uint32Array, h: number): number {
+  return indices[h]!;
+}
+
+/** Signed volume (mm³) enclosed by the triangles (divergence theorem); positive when outward-oriented. */
+export function signedVolume_mm3(mesh: Mesh, triangles?: ArrayLike<number>): number {
+  const p = mesh.positions;
+  const ix = mesh.indices;
+  const n = triangles ? triangles.length : ix.length / 3;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const t = triangles ? triangles[i]! : i;
+    const a = 3 * ix[3 * t]!;
+    const b = 3 * ix[3 * t + 1]!;
+    const c = 3 * ix[3 * t + 2]!;
+    sum += tripleProduct(p, a, b, c);
+  }
+  return sum / 6;
+}
+
+export function tripleProduct(p: Float32Array, a: number, b: number, c: number): number {
+  const ax = p[a]!, ay = p[a + 1]!, az = p[a + 2]!;
+  const bx = p[b]!, by = p[b + 1]!, bz = p[b + 2]!;
+  const cx = p[c]!, cy = p[c + 1]!, cz = p[c + 2]!;
+  return ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
+}
+
+/** Surface area in mm². */
+export function area_mm2(mesh: Mesh): number {
+  const p = mesh.positions;
+  const ix = mesh.indices;
+  let sum = 0;
+  for (let i = 0; i < ix.length; i += 3) sum += triangleArea(p, 3 * ix[i]!, 3 * ix[i + 1]!, 3 * ix[i + 2]!);
+  return sum;
+}
+
+export function triangleArea(p: Float32Array, a: number, b: number, c: number): number {
+  const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
+  const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
+  const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+  return 0.5 * Math.sqrt(nx * nx + ny * ny + nz * nz);
+}
+
+/** Bounding box (LPS mm) of the vertices the triangles use. */
+export function bbox_mm(mesh: Mesh): { min: Vec3; max: Vec3 } {
+  const min: Vec3 = [Infinity, Infinity, Infinity];
+  const max: Vec3 = [-Infinity, -Infinity, -Infinity];
+  const p = mesh.positions;
+  for (const v of mesh.indices) {
+    for (let a = 0; a < 3; a++) {
+      const x = p[3 * v + a]!;
+      if (x < min[a]!) min[a] = x;
+      if (x > max[a]!) max[a] = x;
+    }
+  }
+  return { min, max };
+}
+
+/**
+ * Shells: connected components of triangles, two triangles being connected when they share
+ * an edge. Shell ids are numbered by the lowest triangle they contain (deterministic).
+ */
+export function labelShells(mesh: Mesh, edges?: EdgeTable): { shellOf: Uint32Array; shellCount: number } {
+  const nTri = triangleCount(mesh);
+  const et = edges ?? buildEdgeTable(mesh.indices, vertexCount(mesh));
+  const parent = new Uint32Array(nTri);
+  for (let t = 0; t < nTri; t++) parent[t] = t;
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  };
+  for (let e = 0; e < et.edgeCount; e++) {
+    const s = et.edgeStart[e]!;
+    const r0 = find((et.edgeHe[s]! / 3) | 0);
+    for (let i = s + 1; i < et.edgeStart[e + 1]!; i++) {
+      const r = find((et.edgeHe[i]! / 3) | 0);
+      if (r !== r0) {
+        if (r < r0) parent[r0] = r;
+        else parent[r] = r0;
+      }
+    }
+  }
+  const shellOf = new Uint32Array(nTri);
+  const idOfRoot = new Int32Array(nTri).fill(-1);
+  let shellCount = 0;
+  for (let t = 0; t < nTri; t++) {
+    const r = find(t);
+    if (idOfRoot[r] === -1) idOfRoot[r] = shellCount++;
+    shellOf[t] = idOfRoot[r]!;
+  }
+  return { shellOf, shellCount };
+}
+
+/** Per-shell signed volumes (mm³). */
+export function shellVolumes_mm3(mesh: Mesh, shellOf: Uint32Array, shellCount: number): Float64Array {
+  const vol = new Float64Array(shellCount);
+  const p = mesh.positions;
+  const ix = mesh.indices;
+  for (let t = 0; t < shellOf.length; t++) {
+    vol[shellOf[t]!]! += tripleProduct(p, 3 * ix[3 * t]!, 3 * ix[3 * t + 1]!, 3 * ix[3 * t + 2]!) / 6;
+  }
+  return vol;
+}
+
+/**
+ * Keeps only the triangles with keep[t] != 0 and the vertices they use (renumbered in order
+ * of first use by the kept triangles, so the result is deterministic). Groups follow.
+ */
+export function compactMesh(mesh: Mesh, keep?: Uint8Array): Mesh {
+  const nTri = triangleCount(mesh);
+  const remap = new Int32Array(vertexCount(mesh)).fill(-1);
+  let nt = 0;
+  for (let t = 0; t < nTri; t++) if (!keep || keep[t]) nt++;
+  const indices = new Uint32Array(3 * nt);
+  const groups = mesh.groups ? new Uint32Array(nt) : undefined;
+  let nv = 0;
+  let o = 0;
+  for (let t = 0; t < nTri; t++) {
+    if (keep && !keep[t]) continue;
+    if (groups) groups[o / 3] = mesh.groups![t]!;
+    for (let c = 0; c < 3; c++) {
+      const v = mesh.indices[3 * t + c]!;
+      if (remap[v] === -1) remap[v] = nv++;
+      indices[o++] = remap[v]!;
+    }
+  }
+  const positions = new Float32Array(3 * nv);
+  for (let v = 0; v < remap.length; v++) {
+    const r = remap[v]!;
+    if (r >= 0) {
+      positions[3 * r] = mesh.positions[3 * v]!;
+      positions[3 * r + 1] = mesh.positions[3 * v + 1]!;
+      positions[3 * r + 2] = mesh.positions[3 * v + 2]!;
+    }
+  }
+  return groups ? { positions, indices, groups } : { positions, indices };
+}
+
+/** Concatenates meshes (vertex indices offset); groups, when any input has them, follow. */
+export function concatMeshes(meshes: Mesh[]): Mesh {
+  let nv = 0;
+  let ni = 0;
+  for (const m of meshes) {
+    nv += m.positions.length;
+    ni += m.indices.length;
+  }
+  const positions = new Float32Array(nv);
+  const indices = new Uint32Array(ni);
+  const anyGroups = meshes.some((m) => m.groups);
+  const groups = anyGroups ? new Uint32Array(ni / 3) : undefined;
+  let pv = 0;
+  let pi = 0;
+  for (const m of meshes) {
+    positions.set(m.positions, pv);
+    const off = pv / 3;
+    for (let i = 0; i < m.indices.length; i++) indices[pi + i] = m.indices[i]! + off;
+    if (groups && m.groups) groups.set(m.groups, pi / 3);
+    pv += m.positions.length;
+    pi += m.indices.length;
+  }
+  return groups ? { positions, indices, groups } : { positions, indices };
+}
+
+/** Flips the winding of the listed triangles in place (swaps corners 1 and 2). */
+export function flipTriangle(indices: Uint32Array, t: number): void {
+  const tmp = indices[3 * t + 1]!;
+  indices[3 * t + 1] = indices[3 * t + 2]!;
+  indices[3 * t + 2] = tmp;
+}
+
+export function cloneMesh(mesh: Mesh): Mesh {
+  const m: Mesh = { positions: mesh.positions.slice(), indices: mesh.indices.slice() };
+  if (mesh.groups) m.groups = mesh.groups.slice();
+  return m;
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { Mesh } from '../geometry/types.js';
+import { icosphere, torus } from '../testing/meshes.js';
+import { decimateMesh, previewMesh } from './decimate.js';
+import { hausdorffDistance } from './distance.js';
+import { signedVolume_mm3 } from './mesh-utils.js';
+import { smoothMesh, windowedSincCoefficients } from './smooth.js';
+import { checkMesh } from './topology.js';
+
+/** A sphere with deterministic radial bumps of ±amp mm (a stand-in for voxel noise). */
+// Centred where a head lies in patient coordinates: a filter whose response at zero frequency
+// is not exactly 1 shows up as a shift and a scale change far from the origin.
+const CENTRE = [-20, 120, 760] as const;
+
+function bumpySphere(radius: number, amp: number): Mesh {
+  const m = icosphere(radius, 5);
+  const p = m.positions;
+  for (let v = 0; v < p.length / 3; v++) {
+    const bump = amp * (((v * 2654435761) >>> 0) / 2 ** 32 - 0.5) * 2;
+    const l = Math.hypot(p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!);
+    for (let a = 0; a < 3; a++) p[3 * v + a] = (p[3 * v + a]! * (radius + bump)) / l + CENTRE[a]!;
+  }
+  return m;
+}
+
+function radialStats(m: Mesh): { mean: number; max: number } {
+  let sum = 0;
+  let max = 0;
+  const n = m.positions.length / 3;
+  for (let v = 0; v < n; v++) {
+    const r = Math.hypot(m.positions[3 * v]! - CENTRE[0], m.positions[3 * v + 1]! - CENTRE[1], m.positions[3 * v + 2]! - CENTRE[2]);
+    sum += r;
+    max = Math.max(max, Math.abs(r - 15));
+  }
+  return { mean: sum / n, max };
+}
+
+describe('smoothMesh', () => {
+  it('windowed-sinc coefficients give a unit response at the pass band', () => {
+    const c = windowedSincCoefficients(40, 0.01);
+    const th = Math.acos(1 - 0.005);
+    let f = 0;
+    let f0 = 0;
+    for (let i = 0; i <= 40; i++) {
+      f += c[i]! * Math.cos(i * th);
+      f0 += c[i]!;
+    }
+    expect(Math.abs(f - 1)).toBeLessThan(3e-3); // pass band
+    expect(Math.abs(f0 - 1)).toBeLessThan(1e-12); // a translation passes exactly
+  });
+
+  for (const method of ['windowed-sinc', 'taubin'] as const) {
+    it(`${method}: removes noise without shrinking a r = 15 mm sphere (volume change < 0.5 %, no scale drift)`, () => {
+      const noisy = bumpySphere(15, 0.3);
+      const ideal = (4 / 3) * Math.PI * 15 ** 3;
+      const r = smoothMesh(noisy, { method, iterations: method === 'taubin' ? 20 : 40 });
+      const after = radialStats(r.output);
+      expect(after.max).toBeLessThan(radialStats(noisy).max); // smoother
+      expect(Math.abs(after.mean - 15)).toBeLessThan(0.02); // no scale drift
+      expect(r.record.figures.centroidShift_mm as number).toBeLessThan(0.005); // no shift
+      const vol = signedVolume_mm3(r.output);
+      expect(Math.abs(vol - ideal) / ideal).toBeLessThan(0.005);
+      expect(Math.abs(r.record.figures.volumeChange_percent as number)).toBeLessThan(0.5);
+      expect(r.record.figures.maxDisplacement_mm).toBeGreaterThan(0.1);
+      expect(r.record.params).toMatchObject({ method });
+      expect(checkMesh(r.output)).toMatchObject({ closed: true, manifold: true, oriented: true });
+    });
+  }
+
+  it('is deterministic and "none" leaves the mesh alone', () => {
+    const m = bumpySphere(15, 0.3);
+    const a = smoothMesh(m).output.positions;
+    const b = smoothMesh(m).output.positions;
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    expect(smoothMesh(m, { method: 'none' }).output).toBe(m);
+  });
+});
+
+describe('decimateMesh', () => {
+  it('reduces a sphere and a torus to the target, stays closed and manifold, reports Hausdorff', async () => {
+    for (const m of [icosphere(15, 5), torus(20, 6, 160, 80)]) {
+      const r = await decimateMesh(m, { targetFaces: 2000 });
+      const c = checkMesh(r.output);
+      expect(c).toMatchObject({ closed: true, manifold: true, oriented: true, shells: 1 });
+      expect(c.triangles).toBeLessThanOrEqual(2100);
+      expect(r.record.figures.facesBefore).toBe(m.indices.length / 3);
+      const h = r.record.figures.hausdorff_mm as number;
+      expect(h).toBeGreaterThan(0);
+      expect(h).toBeLessThan(0.5);
+      expect(h).toBeCloseTo(hausdorffDistance(m, r.output).hausdorff_mm, 4);
+    }
+  });
+
+  it('respects a maximum error in mm', async () => {
+    const m = icosphere(15, 5);
+    const r = await decimateMesh(m, { maxError_mm: 0.05 });
+    expect(r.record.figures.facesAfter as number).toBeLessThan(m.indices.length / 3);
+    expect(r.record.figures.hausdorff_mm as number).toBeLessThan(0.1);
+    expect(checkMesh(r.output).closed).toBe(true);
+  });
+
+  it('makes a preview of about 10k faces', async () => {
+    const m = icosphere(15, 6); // 81920 faces
+    const r = await previewMesh(m);
+    expect(r.output.indices.length / 3).toBeLessThanOrEqual(10_500);
+    expect(r.output.indices.length / 3).toBeGreaterThan(5000);
+    expect(checkMesh(r.output).closed).toBe(true);
+  });
+});
+
+describe('hausdorffDistance', () => {
+  it('measures the gap between two concentric spheres', () => {
+    const h = hausdorffDistance(icosphere(10, 4), icosphere(12, 4));
+    expect(h.hausdorff_mm).toBeGreaterThan(1.9);
+    expect(h.hausdorff_mm).toBeLessThan(2.1);
+  });
+});
