@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""vtkFlyingEdges3D on a raw int16 volume written by isosurface.mjs (the peer for bench/surface).
+"""vtkFlyingEdges3D on a raw int16/float32 volume written by isosurface.mjs (the peer for bench/surface).
 
 usage: isosurface_vtk.py VOLUME.raw VOLUME.json LEVEL THREADS RUNS
 Prints one JSON line: {"wall_ms": [...], "triangles": n, "points": n, "backend": ..., "threads": n}.
@@ -21,7 +21,7 @@ def main() -> None:
     raw, meta_path, level, threads, runs = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     meta = json.load(open(meta_path))
     nx, ny, nz = meta["dims"]
-    data = np.fromfile(raw, dtype="<i2")
+    data = np.fromfile(raw, dtype=meta.get("dtype", "<i2"))
     assert data.size == nx * ny * nz, "raw size does not match dims"
     smp = vtkSMPTools()
     if threads > 0:
@@ -30,7 +30,7 @@ def main() -> None:
     img.SetDimensions(nx, ny, nz)
     img.SetSpacing(*meta["spacing_mm"])
     img.SetOrigin(*meta["origin_mm"])
-    arr = numpy_support.numpy_to_vtk(data, deep=True, array_type=4)  # VTK_SHORT
+    arr = numpy_support.numpy_to_vtk(data, deep=True)
     arr.SetName("HU")
     img.GetPointData().SetScalars(arr)
     times = []

@@ -42,3 +42,11 @@ export * from './formats/obj.js';
 export * from './formats/ply.js';
 export * from './formats/mesh-text.js';
 export * from './formats/mesh-read.js';
+// The convert pipeline, validation phantoms and synthetic series (issue 5).
+export * from './pipeline/convert.js';
+export * from './formats/dicom-ct-write.js';
+export * from './synthetic/random.js';
+export * from './synthetic/head.js';
+export * from './validate/shapes.js';
+export * from './validate/phantom-series.js';
+export * from './validate/measure.js';

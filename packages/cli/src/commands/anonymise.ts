@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import type { Command } from 'commander';
-import { createAnonymiser, isScanError, SCAN2PRINT_VERSION, usageError, type AnonymiseResult, type Finding } from '@scan2print/core';
+import { anonymisedFileName, createAnonymiser, isScanError, SCAN2PRINT_VERSION, usageError, type AnonymiseResult, type Finding } from '@scan2print/core';
 import { collectInputs } from '../io/inputs.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { createProgress } from '../util/progress.js';
@@ -105,7 +105,7 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
           if (!opts.quiet && e.code !== 'NOT_DICOM') process.stderr.write(`scan2print: skipped ${e.message}\n`);
           continue;
         }
-        const name = `${r.summary.sopInstanceUid}.dcm`;
+        const name = anonymisedFileName(r.summary.sopInstanceUid);
         const burned = r.findings.some((f) => f.code === 'BURNED_IN_ANNOTATION' && f.severity === 'error');
         for (const f of r.findings) findings.push({ ...f, files: [burned ? `input #${i + 1} (not written)` : name] });
         if (burned) {

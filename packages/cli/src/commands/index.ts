@@ -4,6 +4,9 @@ import { registerInspect } from './inspect.js';
 import { registerExportVolume } from './export-volume.js';
 import { registerSegment } from './segment.js';
 import { registerAnonymise } from './anonymise.js';
+import { registerMesh } from './mesh.js';
+import { registerConvert } from './convert.js';
+import { registerDemo } from './demo.js';
 
 /**
  * A command registers itself on the program. `setExit` lets an action return a
@@ -18,4 +21,7 @@ export const commands: RegisterCommand[] = [
   registerInspect,
   registerExportVolume,
   registerSegment,
+  registerMesh,
+  registerConvert,
+  registerDemo,
 ];

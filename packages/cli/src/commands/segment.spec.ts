@@ -1,13 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNifti, readNiftiLabels, sameGrid, thresholdVolume, type Volume } from '@scan2print/core';
+import { indexToPhysical, keepComponents, readDicomSeg, readNifti, readNiftiLabels, sameGrid, thresholdVolume, type Volume } from '@scan2print/core';
 import { runScan2print } from '../../../../test/cli.js';
 import { dataPath } from '../../../../test/data.js';
 import { loadExampleCt } from '../../../../test/ct-volumes.js';
 import { methodFromArgs, outputNameFor, parseThresholdValue } from './segment-args.js';
 
+const PHANTOM = dataPath('ct/philips-head-phantom-1mm');
 const EXAMPLE = dataPath('labelled/totalsegmentator/example_ct.nii.gz');
 const CT3 = dataPath('hardcases/dcmqi-seg/ct-3slice');
 const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -107,6 +109,23 @@ describe('scan2print segment (built binary)', () => {
     expect(inside).toBeGreaterThan(1000);
   });
 
+  it('region growing from --seed-voxel and the same point as --seed (mm) give the seed component', () => {
+    const largest = keepComponents(thresholdVolume(ct, 200, 3071), ct, { keep: 'largest', connectivity: 6 }).output;
+    let seed = -1;
+    for (let v = 0; v < largest.data.length && seed < 0; v++) if (largest.data[v] && ct.data[v]! > 400) seed = v;
+    const [nx, ny] = ct.grid.dims;
+    const ijk = [seed % nx, Math.floor(seed / nx) % ny, Math.floor(seed / (nx * ny))] as const;
+    const mm = indexToPhysical(ct.grid, ijk[0], ijk[1], ijk[2]);
+    const a = join(dir, 'grow-voxel.nii.gz');
+    const b = join(dir, 'grow-mm.nii.gz');
+    expect(runScan2print(['segment', EXAMPLE, '-o', a, '--seed-voxel', ijk.join(','), '--range', '200,3071']).code).toBe(0);
+    const r = runScan2print(['segment', EXAMPLE, '-o', b, '--seed', mm.join(','), '--range', '200,3071', '--json']);
+    expect(r.code).toBe(0);
+    expect(bytes(labelsOf(a).data).equals(bytes(labelsOf(b).data))).toBe(true);
+    expect(bytes(labelsOf(a).data).equals(bytes(largest.data))).toBe(true);
+    expect(runScan2print(['segment', EXAMPLE, '-o', a, '--seed', '1,2,3']).stderr).toMatch(/--seed needs --range/);
+  });
+
   it('user errors: exit 2 for bad options, 3 for unreadable input, no output left behind', () => {
     const out = join(dir, 'bad.nii.gz');
     let r = runScan2print(['segment', EXAMPLE, '-o', out, '--threshold', '300,200']);
@@ -124,5 +143,41 @@ describe('scan2print segment (built binary)', () => {
     r = runScan2print(['segment', EXAMPLE, '-o', join(dir, 'labels.stl')]);
     expect(r.code).toBe(2);
     expect(existsSync(out)).toBe(false);
+  });
+  it('.dcm output: a DICOM SEG referencing the source series, equal to the NIfTI labels, readable by pydicom', () => {
+    const nii = join(dir, 'ct3-bone.nii.gz');
+    const dcm = join(dir, 'ct3-bone.dcm');
+    expect(runScan2print(['segment', CT3, '-o', nii, '--preset', 'bone']).code).toBe(0);
+    const r = runScan2print(['segment', CT3, '-o', dcm, '--preset', 'bone', '--json'], {});
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const ref = labelsOf(nii);
+    const seg = readDicomSeg(new Uint8Array(readFileSync(dcm)), dcm, { grid: ref.grid });
+    expect(bytes(seg.labels.data).equals(bytes(ref.data))).toBe(true);
+    const imp = (JSON.parse(r.stdout) as { records: Array<{ stage: string; figures: { chosenSeriesUid?: string } }> }).records.find((x) => x.stage === 'import')!;
+    expect(seg.referencedSeriesUid).toBe(imp.figures.chosenSeriesUid);
+    // An independent reader (Debian's python3-pydicom) sees a SEG with our segment.
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1]); print(d.Modality, d.SegmentationType, d.SegmentSequence[0].SegmentLabel, d.ReferencedSeriesSequence[0].SeriesInstanceUID)', dcm], { encoding: 'utf8' });
+    expect(py.stderr).toBe('');
+    expect(py.stdout.trim()).toBe(`SEG BINARY Bone HU 226..3071 ${imp.figures.chosenSeriesUid}`);
+  });
+
+  it('phantom (full size, worker threads): auto threshold, head holder removed, one skull component', () => {
+    const out = join(dir, 'skull.nii.gz');
+    const r = runScan2print(['segment', PHANTOM, '-o', out, '--remove-table', '--keep', 'largest', '--fill-holes', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { records: Array<{ method: string; figures: Record<string, any> }> };
+    const auto = j.records.find((x) => x.method === 'auto-threshold')!.figures;
+    expect(auto.fallback).toBe(false);
+    expect(auto.threshold_HU).toBeGreaterThan(100);
+    expect(auto.threshold_HU).toBeLessThan(400);
+    const table = j.records.find((x) => x.method === 'remove-table')!.figures;
+    expect(table.componentsRemoved).toBeGreaterThan(0);
+    const comps = j.records.find((x) => x.method === 'components')!.figures;
+    expect(comps.componentsKept).toBe(1);
+    expect(comps.components[0].hu.mean).toBeGreaterThan(500); // bone-equivalent skull, not the ≈ 380 HU holder
+    const l = labelsOf(out);
+    expect(l.grid.dims).toEqual([512, 512, 140]);
   });
 });

@@ -152,6 +152,8 @@ describe('anonymise: planted identity in a real CT series (hardcases/dcmqi-seg/c
     const burned = plantSeries(join(tmp, 'burned'), { burnedIn: true });
     const r = await anonymiseDataset(new Uint8Array(readFileSync(burned.files[0]!)), burned.files[0]!, { key: KEY });
     expect(r.findings.map((f) => [f.code, f.severity])).toContainEqual(['BURNED_IN_ANNOTATION', 'error']);
+    // Findings name the output, never the input path.
+    expect(r.findings.find((f) => f.code === 'BURNED_IN_ANNOTATION')?.files).toEqual([`${r.summary.sopInstanceUid}.dcm`]);
     const w = await anonymiseDataset(new Uint8Array(readFileSync(burned.files[0]!)), burned.files[0]!, { key: KEY, burnedInAnnotation: 'warn' });
     expect(w.findings.find((f) => f.code === 'BURNED_IN_ANNOTATION')?.severity).toBe('warn');
   });

@@ -178,6 +178,11 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
     if (sopClassUid === DICOMDIR_CLASS) {
       throw inputError('ANON_DICOMDIR', 'is a DICOMDIR (a media index whose records hold patient names): not anonymised, leave it out', file);
     }
+    const origSop = asciiValue(find(parsed.meta, 0x00020003)?.value) || asciiValue(find(ds, TAG.SOPInstanceUID)?.value);
+    if (!origSop) throw inputError('ANON_NO_SOP_INSTANCE_UID', 'has no SOPInstanceUID (0008,0018) nor MediaStorageSOPInstanceUID (0002,0003)', file);
+    const newSop = mapUid(origSop);
+    // Findings name the output (new UID), never the input path: a folder name is often the patient's name.
+    const outName = anonymisedFileName(newSop);
     const utf8 = asciiValue(find(ds, TAG.SpecificCharacterSet)?.value).includes('ISO_IR 192');
     const identity: PatientIdentity = {
       id: decodeText(find(ds, TAG.PatientID)?.value, utf8),
@@ -189,7 +194,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
     const findings: Finding[] = [];
     const notes: string[] = [];
     if (!identity.id && !identity.name && !identity.birthDate) {
-      findings.push({ code: 'ANON_NO_PATIENT_IDENTITY', severity: 'info', message: 'no PatientID, PatientName or PatientBirthDate: the patient key is the key of an empty identity', files: [file] });
+      findings.push({ code: 'ANON_NO_PATIENT_IDENTITY', severity: 'info', message: 'no PatientID, PatientName or PatientBirthDate: the patient key is the key of an empty identity', files: [outName] });
     }
 
     let out = walk(ds, counts, { patientKey: pKey });
@@ -215,9 +220,6 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
     out.sort((a, b) => (a.tag >>> 0) - (b.tag >>> 0));
 
     // File meta: rebuilt from what is needed; source/sending AE titles and private meta are dropped.
-    const origSop = asciiValue(find(parsed.meta, 0x00020003)?.value) || asciiValue(find(ds, TAG.SOPInstanceUID)?.value);
-    if (!origSop) throw inputError('ANON_NO_SOP_INSTANCE_UID', 'has no SOPInstanceUID (0008,0018) nor MediaStorageSOPInstanceUID (0002,0003)', file);
-    const newSop = mapUid(origSop);
     counts.meta += parsed.meta.filter((e) => ![0x00020000, 0x00020001, 0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013].includes(e.tag)).length;
     if (find(parsed.meta, 0x00020003)) counts.U++;
     const meta: RawElement[] = [
@@ -233,9 +235,9 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
     const burned = asciiValue(find(ds, TAG.BurnedInAnnotation)?.value).toUpperCase();
     const modality = asciiValue(find(ds, TAG.Modality)?.value) || undefined;
     if (burned === 'YES') {
-      findings.push({ code: 'BURNED_IN_ANNOTATION', severity: opts.burnedInAnnotation ?? 'error', message: 'BurnedInAnnotation (0028,0301) is YES: the pixels may show the patient\'s identity, and the Basic Profile does not clean pixel data', files: [file] });
+      findings.push({ code: 'BURNED_IN_ANNOTATION', severity: opts.burnedInAnnotation ?? 'error', message: 'BurnedInAnnotation (0028,0301) is YES: the pixels may show the patient\'s identity, and the Basic Profile does not clean pixel data', files: [outName] });
     } else if (!burned && (['US', 'XC', 'OT', 'SC'].includes(modality ?? '') || (sopClassUid ?? '').startsWith('1.2.840.10008.5.1.4.1.1.7'))) {
-      findings.push({ code: 'POSSIBLE_BURNED_IN_ANNOTATION', severity: 'warn', message: `no BurnedInAnnotation (0028,0301) in a ${modality ?? 'secondary capture'} image, a kind that often carries burned-in text`, files: [file] });
+      findings.push({ code: 'POSSIBLE_BURNED_IN_ANNOTATION', severity: 'warn', message: `no BurnedInAnnotation (0028,0301) in a ${modality ?? 'secondary capture'} image, a kind that often carries burned-in text`, files: [outName] });
     }
 
     const pixel = find(ds, TAG.PixelData);
@@ -290,6 +292,11 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
       };
     },
   };
+}
+
+/** The file name an anonymised instance is written under: `<new SOPInstanceUID>.dcm`. */
+export function anonymisedFileName(newSopInstanceUid: string): string {
+  return `${newSopInstanceUid}.dcm`;
 }
 
 function dummyValue(vr: string): Uint8Array {

@@ -1,5 +1,6 @@
 export {
   anonymiseDataset,
+  anonymisedFileName,
   createAnonymiser,
   COMPOUND_POLICY,
   DEIDENTIFICATION_METHOD,

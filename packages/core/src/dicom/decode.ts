@@ -99,8 +99,11 @@ function parsedFor(inst: DicomInstance, bytes: Uint8Array): ParsedDataset {
   return parsed;
 }
 
-/** Native (uncompressed) frames → container values, honouring the dataset byte order. */
-function nativeFrames(parsed: ParsedDataset, lay: Layout, file: string): Array<Uint8Array | Uint16Array | Uint32Array> {
+/**
+ * Native (uncompressed) pixel data: checks the length once, then hands out frame f's
+ * container values (byte order fixed) on demand, so only one frame is copied at a time.
+ */
+function nativeFrameReader(parsed: ParsedDataset, lay: Layout, file: string): (f: number) => Uint8Array | Uint16Array | Uint32Array {
   const ds = parsed.dataSet;
   const el = ds.elements[PIXEL_DATA_TAG]!;
   const buf = ds.byteArray as Uint8Array;
@@ -108,32 +111,27 @@ function nativeFrames(parsed: ParsedDataset, lay: Layout, file: string): Array<U
     throw inputError('MALFORMED_DICOM', 'pixel data is encapsulated but the transfer syntax is uncompressed', file);
   }
   const pixels = lay.rows * lay.columns * lay.samplesPerPixel;
-  const out: Array<Uint8Array | Uint16Array | Uint32Array> = [];
   if (lay.bitsAllocated === 1) {
     const needBits = pixels * lay.frames;
     if (el.length * 8 < needBits) throw truncated(file, Math.ceil(needBits / 8), el.length);
-    for (let f = 0; f < lay.frames; f++) {
+    return (f) => {
       const frame = new Uint8Array(pixels);
       const bit0 = f * pixels; // frames are bit-packed back to back (PS3.5 8.1.1)
       for (let i = 0; i < pixels; i++) {
         const b = bit0 + i;
         frame[i] = (buf[el.dataOffset + (b >>> 3)]! >>> (b & 7)) & 1;
       }
-      out.push(frame);
-    }
-    return out;
+      return frame;
+    };
   }
   const bpp = lay.bitsAllocated / 8;
   const frameBytes = pixels * bpp;
   if (el.length < frameBytes * lay.frames) throw truncated(file, frameBytes * lay.frames, el.length);
   const bigEndian = transferSyntaxInfo(parsed.transferSyntaxUid).bigEndian;
-  for (let f = 0; f < lay.frames; f++) {
+  return (f) => {
     const start = el.dataOffset + f * frameBytes;
     const bytes = buf.slice(start, start + frameBytes); // aligned copy
-    if (bpp === 1) {
-      out.push(bytes);
-      continue;
-    }
+    if (bpp === 1) return bytes;
     if (bigEndian) {
       for (let i = 0; i < frameBytes; i += bpp) {
         for (let a = i, b = i + bpp - 1; a < b; a++, b--) {
@@ -143,9 +141,8 @@ function nativeFrames(parsed: ParsedDataset, lay: Layout, file: string): Array<U
         }
       }
     }
-    out.push(bpp === 2 ? new Uint16Array(bytes.buffer, 0, pixels) : new Uint32Array(bytes.buffer, 0, pixels));
-  }
-  return out;
+    return bpp === 2 ? new Uint16Array(bytes.buffer, 0, pixels) : new Uint32Array(bytes.buffer, 0, pixels);
+  };
 }
 
 function truncated(file: string, need: number, have: number): ScanError {
@@ -204,7 +201,13 @@ async function decodeCompressedFrame(ts: TransferSyntaxInfo, encoded: Uint8Array
   }
 }
 
-async function storedFrames(inst: DicomInstance, bytes: Uint8Array, stats?: DecodeStats): Promise<StoredFrame[]> {
+/** Decodes frame after frame, handing each frame's stored values to `each`. */
+async function forEachStoredFrame(
+  inst: DicomInstance,
+  bytes: Uint8Array,
+  stats: DecodeStats | undefined,
+  each: (frame: StoredFrame, index: number) => void,
+): Promise<void> {
   const file = inst.file;
   if (!inst.hasPixelData) throw inputError('NO_PIXEL_DATA', `no pixel data (${inst.modality ?? 'unknown'} object)`, file);
   const ts = supportedSyntax(inst);
@@ -212,18 +215,21 @@ async function storedFrames(inst: DicomInstance, bytes: Uint8Array, stats?: Deco
   const parsed = parsedFor(inst, bytes);
   const el = parsed.dataSet.elements[PIXEL_DATA_TAG];
   if (!el) throw inputError('NO_PIXEL_DATA', 'no pixel data element', file);
-  const layout = { bitsStored: lay.bitsStored, shift: lay.highBit + 1 - lay.bitsStored, signed: lay.signed };
 
   if (!ts.encapsulated) {
-    return nativeFrames(parsed, lay, file).map((f) => nativeToStored(f, lay.bitsAllocated === 1 ? { bitsStored: 1, shift: 0, signed: false } : layout));
+    const layout = lay.bitsAllocated === 1
+      ? { bitsStored: 1, shift: 0, signed: false }
+      : { bitsStored: lay.bitsStored, shift: lay.highBit + 1 - lay.bitsStored, signed: lay.signed };
+    const read = nativeFrameReader(parsed, lay, file);
+    for (let f = 0; f < lay.frames; f++) each(nativeToStored(read(f), layout), f);
+    return;
   }
   if (!el.encapsulatedPixelData) {
     throw inputError('MALFORMED_DICOM', `pixel data is not encapsulated although the transfer syntax is ${ts.name}`, file);
   }
   const encoded = splitEncapsulatedFrames(el, parsed.dataSet.byteArray as Uint8Array, lay.frames, ts.codec!, file);
-  const out: StoredFrame[] = [];
-  for (const enc of encoded) {
-    const fr = await decodeCompressedFrame(ts, enc, lay, file);
+  for (let f = 0; f < encoded.length; f++) {
+    const fr = await decodeCompressedFrame(ts, encoded[f]!, lay, file);
     if (fr.width !== lay.columns || fr.height !== lay.rows || fr.components !== lay.samplesPerPixel) {
       throw inputError(
         'CORRUPT_PIXEL_DATA',
@@ -235,9 +241,8 @@ async function storedFrames(inst: DicomInstance, bytes: Uint8Array, stats?: Deco
     // Signed DICOM data in an unsigned stream is two's complement in the stream's
     // precision; a stream claiming more bits than BitsStored is trusted over the header.
     const precision = Math.max(lay.bitsStored, Math.min(fr.bitsPerSample, lay.bitsAllocated));
-    out.push(codecToStored(fr.samples, fr.signed, lay.signed, precision));
+    each(codecToStored(fr.samples, fr.signed, lay.signed, precision), f);
   }
-  return out;
 }
 
 /**
@@ -245,11 +250,13 @@ async function storedFrames(inst: DicomInstance, bytes: Uint8Array, stats?: Deco
  * 32-bit data), row-major, before rescale. Throws ScanError naming the file.
  */
 export async function decodeStoredFrames(inst: DicomInstance, bytes: Uint8Array, stats?: DecodeStats): Promise<StoredFrame[]> {
+  const out: StoredFrame[] = [];
   try {
-    return await storedFrames(inst, bytes, stats);
+    await forEachStoredFrame(inst, bytes, stats, (frame) => out.push(frame));
   } catch (e) {
     throw asScanError(e, inst.file);
   }
+  return out;
 }
 
 /**
@@ -258,9 +265,15 @@ export async function decodeStoredFrames(inst: DicomInstance, bytes: Uint8Array,
  * the value used for padding.
  */
 export async function decodeFrames(inst: DicomInstance, bytes: Uint8Array, stats?: DecodeStats): Promise<Float32Array[]> {
-  const st: DecodeStats = stats ?? { frames: 0, paddedPixels: 0, transform: 'identity' };
-  const stored = await decodeStoredFrames(inst, bytes, st);
-  const out = stored.map((s, i) => applyModality(inst, s, i, st));
+  const st: DecodeStats = stats ?? newDecodeStats();
+  const out: Float32Array[] = [];
+  try {
+    // Frame by frame: the stored (Int32) copy of a frame is dropped as soon as its
+    // modality values exist, so a multi-frame file peaks near its Float32 output.
+    await forEachStoredFrame(inst, bytes, st, (frame, i) => out.push(applyModality(inst, frame, i, st)));
+  } catch (e) {
+    throw asScanError(e, inst.file);
+  }
   st.frames += out.length;
   return out;
 }

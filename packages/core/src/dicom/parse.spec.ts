@@ -140,6 +140,20 @@ describe('parseDicomHeader', () => {
   });
 });
 
+describe('parseDicomHeader on hostile headers', () => {
+  it('refuses a NumberOfFrames that disagrees with the per-frame functional groups', () => {
+    const bytes = read(hard('pydicom/eCT_Supplemental.dcm')).slice();
+    // (0028,0008) IS, explicit VR LE: 28 00 08 00 'I' 'S' len16 value
+    const tag = [0x28, 0x00, 0x08, 0x00, 0x49, 0x53];
+    let at = -1;
+    for (let i = 0; i < bytes.length - 6 && at < 0; i++) if (tag.every((b, k) => bytes[i + k] === b)) at = i;
+    expect(at).toBeGreaterThan(0);
+    expect(String.fromCharCode(bytes[at + 8]!)).toBe('2');
+    bytes[at + 8] = '7'.charCodeAt(0);
+    expect(() => parseDicomHeader(bytes, 'frames7.dcm')).toThrow(/frames7\.dcm: NumberOfFrames is 7 but the Per-Frame Functional Groups hold 2 items/);
+  });
+});
+
 describe('transferSyntaxInfo', () => {
   it('names retired and unknown syntaxes as unsupported', () => {
     expect(transferSyntaxInfo('1.2.840.10008.1.2.4.53')).toMatchObject({ supported: false, encapsulated: false });

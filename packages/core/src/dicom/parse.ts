@@ -241,6 +241,16 @@ export function instanceFromDataset(parsed: ParsedDataset, file: string): DicomI
   put('pixelPaddingRangeLimit', us16Signed(ds, T.paddingRangeLimit, signed));
   put('burnedInAnnotation', str(ds, T.burnedIn));
 
+  // A hostile NumberOfFrames must not make us loop or allocate per frame: every frame
+  // needs at least one byte of pixel data, and Enhanced objects one per-frame item each.
+  const size = (ds.byteArray as Uint8Array).length;
+  const perFrameItems = seqLength(ds, T.perFrameFg);
+  if (inst.hasPixelData && numberOfFrames > size) {
+    throw inputError('MALFORMED_DICOM', `NumberOfFrames ${numberOfFrames} cannot fit in ${size} bytes`, file);
+  }
+  if (perFrameItems > 0 && perFrameItems !== numberOfFrames) {
+    throw inputError('MALFORMED_DICOM', `NumberOfFrames is ${numberOfFrames} but the Per-Frame Functional Groups hold ${perFrameItems} items`, file);
+  }
   const frames = resolveFrames(ds, numberOfFrames);
   if (frames) {
     inst.frames = frames;

@@ -135,11 +135,11 @@ export const PARALLEL_MIN_VOXELS = 8_000_000;
  * one worker and shared memory (SharedArrayBuffer-backed arrays), output slabs run in
  * parallel; each voxel depends only on the source, so the result is identical.
  */
-export async function resampleStack(src: Float32Array | Int16Array, plan: StackResamplePlan, out: Float32Array, pool?: WorkerPool): Promise<void> {
+export async function resampleStack(src: Float32Array | Int16Array, plan: StackResamplePlan, out: Float32Array, pool?: WorkerPool, minParallelVoxels = PARALLEL_MIN_VOXELS): Promise<void> {
   const total = plan.nx * plan.ny * plan.nz;
   const shared =
     typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer && out.buffer instanceof SharedArrayBuffer;
-  if (!pool || pool.size < 2 || !shared || total < PARALLEL_MIN_VOXELS) {
+  if (!pool || pool.size < 2 || !shared || total < minParallelVoxels) {
     resampleStackSlab(src, plan, out, 0, plan.nz);
     return;
   }

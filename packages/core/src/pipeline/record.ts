@@ -43,6 +43,18 @@ export interface StageContext {
   /** Worker pool supplied by the host (Node worker_threads, browser workers, or inline). */
   pool?: WorkerPool;
   progress?: ProgressFn;
+  /**
+   * Peak memory (bytes) since the previous call, supplied by hosts that can measure it
+   * (the CLI samples process RSS); stages stamp it into their records as peakRss_bytes.
+   */
+  peakMemory?: () => number;
+}
+
+/** Stamps the host's peak memory since the last stamp into records that lack one. */
+export function stampPeakMemory(ctx: StageContext, records: StageRecord[]): void {
+  if (!ctx.peakMemory) return;
+  const peak = ctx.peakMemory();
+  for (const r of records) if (r.peakRss_bytes === undefined) r.peakRss_bytes = peak;
 }
 
 /** Wraps a synchronous body with wall-time measurement into its record. */

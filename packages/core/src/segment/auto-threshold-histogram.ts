@@ -25,6 +25,10 @@
  * - Inflection: the first zero crossing (− to +) of the second difference to the right
  *   of the peak, linearly interpolated; it must come before the smoothed histogram
  *   rises again and within 400 HU of the peak.
+ * - Plausibility: a result outside 100..700 HU is not used. Below 100 HU the rule
+ *   would label soft tissue as bone; this happens with smooth reconstruction kernels,
+ *   whose soft-tissue peak is very narrow (measured: the GE head series of the test
+ *   data, peak 30.7 HU, sd ≈ 7 HU → 52 HU).
  * - Fallback when any step fails: 226 HU, the lower bound of the InVesalius/Mimics bone
  *   preset, i.e. what users of those tools get by default; the record says why.
  */
@@ -54,6 +58,8 @@ export const autoThresholdParamsSchema = z.object({
   /** Multiplier k in peak + k × (inflection − peak); 3 in the published method. */
   k: z.number().positive().default(3),
   fallback_HU: z.number().default(226),
+  /** A rule result outside this range is not used (fallback instead). */
+  plausibleRange_HU: z.tuple([z.number(), z.number()]).default([100, 700]),
   /** Upper end of the labelled range. */
   hi_HU: z.number().default(3071),
 });
@@ -72,6 +78,8 @@ export interface AutoThresholdResult {
   /** Inflection after the smoothing correction (= smoothed one when correction is off). */
   inflection_HU?: number;
   halfWidth_HU?: number;
+  /** What the rule gave, also when it was rejected as implausible. */
+  ruleThreshold_HU?: number;
 }
 
 /** Histogram of HU values (NaN and out-of-range values are counted apart). */
@@ -188,6 +196,14 @@ export function autoThresholdFromHistogram(h: HuHistogram, params: Partial<AutoT
   const raw = infl - peak_HU;
   const halfWidth = P.correctSmoothing ? Math.sqrt(Math.max(0, raw * raw - P.smoothingSd_HU * P.smoothingSd_HU)) : raw;
   const threshold = peak_HU + P.k * halfWidth;
+  const found = { ...peakInfo, inflectionSmoothed_HU: round2(infl), inflection_HU: round2(peak_HU + halfWidth), halfWidth_HU: round2(halfWidth), ruleThreshold_HU: round2(threshold) };
+  if (threshold < P.plausibleRange_HU[0] || threshold > P.plausibleRange_HU[1]) {
+    return fail(
+      `the rule gives ${round2(threshold)} HU (peak ${peakInfo.peak_HU}, inflection ${found.inflection_HU}), outside the plausible bone threshold range ${P.plausibleRange_HU[0]}..${P.plausibleRange_HU[1]} HU` +
+        (threshold < P.plausibleRange_HU[0] ? ': the soft-tissue peak is too narrow (smooth reconstruction kernel?) and soft tissue would be labelled as bone' : ''),
+      found,
+    );
+  }
   return {
     threshold_HU: round2(threshold),
     fallback: false,

@@ -37,11 +37,11 @@ describe('auto threshold on synthetic histograms', () => {
   });
 
   it('picks the soft-tissue peak, not a higher fat peak at −100 HU or a bone peak', () => {
-    const h = gaussianHistogram(40, 20, 1, (x) => 2e5 * Math.exp(-((x + 100) ** 2) / 800) + 5e4 * Math.exp(-((x - 700) ** 2) / 20000));
+    const h = gaussianHistogram(40, 25, 1, (x) => 2e5 * Math.exp(-((x + 100) ** 2) / 800) + 5e4 * Math.exp(-((x - 700) ** 2) / 20000));
     const r = autoThresholdFromHistogram(h);
     expect(r.fallback).toBe(false);
     expect(r.peak_HU!).toBeCloseTo(40, 0);
-    expect(Math.abs(r.threshold_HU - 100)).toBeLessThan(2);
+    expect(Math.abs(r.threshold_HU - 115)).toBeLessThan(2);
   });
 
   it('a flat histogram (no peak) falls back to 226 HU and says why', () => {
@@ -57,6 +57,15 @@ describe('auto threshold on synthetic histograms', () => {
     const r = autoThresholdFromHistogram(h);
     expect(r.fallback).toBe(true);
     expect(r.reason).toMatch(/prominence ratio/);
+  });
+
+  it('a rule result outside the plausible range (a very narrow peak) falls back, keeping what the rule gave', () => {
+    const r = autoThresholdFromHistogram(gaussianHistogram(30, 7));
+    expect(r.fallback).toBe(true);
+    expect(r.threshold_HU).toBe(226);
+    expect(r.ruleThreshold_HU!).toBeCloseTo(51, 0);
+    expect(r.reason).toMatch(/outside the plausible .* soft tissue would be labelled as bone/);
+    expect(autoThresholdFromHistogram(gaussianHistogram(30, 7), { plausibleRange_HU: [0, 700] }).threshold_HU).toBeCloseTo(51, 0);
   });
 
   it('the fallback value is a parameter', () => {

@@ -5,7 +5,7 @@
  */
 import type { Volume } from '../geometry/types.js';
 import type { StageRecord, StageResult } from '../pipeline/record.js';
-import { timedAsync } from '../pipeline/record.js';
+import { round, timedAsync } from '../pipeline/record.js';
 import { registerMethod, segmentRecord, type SegmentationMethod, type SegmentationOutput } from './method.js';
 import {
   autoThresholdFromHistogram,
@@ -22,6 +22,7 @@ export * from './auto-threshold-histogram.js';
 
 /** Computes the automatic threshold of a volume and its record (no label map). */
 export function findAutoThreshold(volume: Volume, params: Partial<AutoThresholdParams> = {}): { result: AutoThresholdResult; record: StageRecord } {
+  const t0 = performance.now();
   const P = autoThresholdParamsSchema.parse(params);
   const h = huHistogram(volume.data, P.histStart_HU, P.histEnd_HU, P.binWidth_HU);
   const { smoothed: _smoothed, ...result } = autoThresholdFromHistogram(h, P);
@@ -42,6 +43,7 @@ export function findAutoThreshold(volume: Volume, params: Partial<AutoThresholdP
     ];
     record.notes = [LOW_BONE_THRESHOLD_NOTE];
   }
+  record.wall_ms = round(performance.now() - t0, 1);
   return { result, record };
 }
 

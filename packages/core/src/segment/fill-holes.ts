@@ -9,8 +9,8 @@
  * the outside through other slices (a vertebral body's cancellous core, a skull's
  * diploë seen through a foramen).
  *
- * Floods use a growable Int32 stack (no per-voxel objects); the visit order does not
- * change the result, so output is deterministic.
+ * The per-slice flood uses a growable Int32 stack (no per-voxel objects); the visit
+ * order does not change the result, so output is deterministic.
  */
 import type { Vec3 } from '../geometry/grid.js';
 import { voxelVolume_mm3 } from '../geometry/grid.js';
@@ -18,7 +18,7 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import type { StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
-import { foregroundMask } from './components.js';
+import { foregroundMask, labelComponents } from './components.js';
 
 class IntStack {
   data: Int32Array;
@@ -38,48 +38,34 @@ class IntStack {
 
 /**
  * Fills enclosed 3D cavities of `mask` in place (non-zero = object) and returns the
- * number of voxels filled. Filled voxels are set to 1.
+ * number of voxels filled. Filled voxels are set to 1. Implemented as 6-connected
+ * labelling of the background (union-find, several times faster than a voxel flood)
+ * and filling every background component that does not touch the grid border.
  */
 export function fillHoles3DMask(mask: Uint8Array, dims: Vec3): number {
   const [nx, ny, nz] = dims;
   const plane = nx * ny;
   const n = plane * nz;
-  // 0 = object or unvisited background, 2 = outside background; reuse one byte array.
-  const outside = new Uint8Array(n);
-  const stack = new IntStack(2 * (plane + nx * nz + ny * nz));
-  const seed = (p: number): void => {
-    if (mask[p] === 0 && outside[p] === 0) {
-      outside[p] = 1;
-      stack.push(p);
-    }
-  };
+  const background = new Uint8Array(n);
+  for (let p = 0; p < n; p++) background[p] = mask[p] === 0 ? 1 : 0;
+  const cc = labelComponents(background, dims, 6);
+  const ids = cc.labels;
+  const outside = new Uint8Array(cc.count + 1);
   for (let k = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
       const row = j * nx + k * plane;
       if (k === 0 || k === nz - 1 || j === 0 || j === ny - 1) {
-        for (let i = 0; i < nx; i++) seed(row + i);
+        for (let i = 0; i < nx; i++) outside[ids[row + i]!] = 1;
       } else {
-        seed(row);
-        seed(row + nx - 1);
+        outside[ids[row]!] = 1;
+        outside[ids[row + nx - 1]!] = 1;
       }
     }
   }
-  while (stack.size > 0) {
-    const p = stack.data[--stack.size]!;
-    const i = p % nx;
-    const r = (p - i) / nx;
-    const j = r % ny;
-    const k = (r - j) / ny;
-    if (i > 0) seed(p - 1);
-    if (i < nx - 1) seed(p + 1);
-    if (j > 0) seed(p - nx);
-    if (j < ny - 1) seed(p + nx);
-    if (k > 0) seed(p - plane);
-    if (k < nz - 1) seed(p + plane);
-  }
   let filled = 0;
   for (let p = 0; p < n; p++) {
-    if (mask[p] === 0 && outside[p] === 0) {
+    const c = ids[p]!;
+    if (c !== 0 && outside[c] === 0) {
       mask[p] = 1;
       filled++;
     }

@@ -5,6 +5,7 @@ export * from './threshold.js';
 export * from './auto-threshold.js';
 export * from './soft-threshold.js';
 export * from './method-region-grow.js';
+export * from './reducers.js';
 export * from './filters/index.js';
 export * from './pipeline-cleanup.js';
 export * from './pipeline.js';

@@ -74,6 +74,18 @@ export function methodNames(): string[] {
   return [...methods.keys()].sort();
 }
 
+const reducers = new Map<string, Reducer>();
+
+export function registerReducer(r: Reducer): void {
+  reducers.set(r.name, r);
+}
+
+export function getReducer(name: string): Reducer {
+  const r = reducers.get(name);
+  if (!r) throw usageError('UNKNOWN_REDUCER', `unknown reducer "${name}" (known: ${[...reducers.keys()].sort().join(', ')})`);
+  return r;
+}
+
 /** Parses raw params with the method's schema and runs it; a bad parameter is a usage error. */
 export async function runMethod(
   m: SegmentationMethod,

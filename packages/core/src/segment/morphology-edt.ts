@@ -19,7 +19,13 @@ export const EDT_NONE = 1e20;
  * out[p] = min over voxels q with feature[q] ≠ 0 of |p − q|² in mm², or EDT_NONE when
  * there is no feature voxel at all. Deterministic, O(n).
  */
-export function squaredDistanceToFeatures(feature: Uint8Array, dims: Vec3, spacing_mm: Vec3, out?: Float32Array): Float32Array {
+/**
+ * `cap2_mm2` (optional): distances above it are not needed (morphology only asks
+ * "≤ r²?"), so they are reported as EDT_NONE. Every value ≤ cap2 stays exact — a
+ * partial sum of squares already above the cap can only grow — and lines left without
+ * any finite value, or holding only zeros, are skipped, which makes small radii fast.
+ */
+export function squaredDistanceToFeatures(feature: Uint8Array, dims: Vec3, spacing_mm: Vec3, out?: Float32Array, cap2_mm2 = Infinity): Float32Array {
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
   const d = out ?? new Float32Array(n);
@@ -39,6 +45,7 @@ export function squaredDistanceToFeatures(feature: Uint8Array, dims: Vec3, spaci
         const v = (last - i) * (last - i) * sx2;
         if (v < d[base + i]!) d[base + i] = v;
       }
+      if (d[base + i]! > cap2_mm2) d[base + i] = EDT_NONE;
     }
   }
 
@@ -53,7 +60,7 @@ export function squaredDistanceToFeatures(feature: Uint8Array, dims: Vec3, spaci
     for (let k = 0; k < nz; k++) {
       for (let i = 0; i < nx; i++) {
         const start = i + k * nx * ny;
-        envelopeLine(d, start, nx, ny, w, f, v, z, res);
+        envelopeLine(d, start, nx, ny, w, f, v, z, res, cap2_mm2);
       }
     }
   }
@@ -62,7 +69,7 @@ export function squaredDistanceToFeatures(feature: Uint8Array, dims: Vec3, spaci
     const plane = nx * ny;
     for (let j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++) {
-        envelopeLine(d, i + j * nx, plane, nz, w, f, v, z, res);
+        envelopeLine(d, i + j * nx, plane, nz, w, f, v, z, res, cap2_mm2);
       }
     }
   }
@@ -80,14 +87,17 @@ function envelopeLine(
   v: Int32Array,
   z: Float64Array,
   res: Float64Array,
+  cap2: number,
 ): void {
   let any = false;
+  let nonZero = false;
   for (let q = 0, p = start; q < len; q++, p += stride) {
     const x = d[p]!;
     f[q] = x;
     if (x < EDT_NONE) any = true;
+    if (x !== 0) nonZero = true;
   }
-  if (!any) return;
+  if (!any || !nonZero) return;
   // Lower envelope over the parabolas of finite samples only.
   let k = -1;
   for (let q = 0; q < len; q++) {
@@ -120,7 +130,8 @@ function envelopeLine(
   for (let q = 0; q < len; q++) {
     while (z[k + 1]! < q) k++;
     const r = v[k]!;
-    res[q] = w * (q - r) * (q - r) + f[r]!;
+    const x = w * (q - r) * (q - r) + f[r]!;
+    res[q] = x > cap2 ? EDT_NONE : x;
   }
   for (let q = 0, p = start; q < len; q++, p += stride) d[p] = res[q]!;
 }

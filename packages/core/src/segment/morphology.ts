@@ -109,7 +109,7 @@ function r2Of(radius_mm: number): number {
 
 /** In-box dilation: 1 where the distance to an object voxel ≤ r. */
 function dilateBox(m: Uint8Array, dims: Vec3, spacing: Vec3, r2: number): void {
-  const d = squaredDistanceToFeatures(m, dims, spacing);
+  const d = squaredDistanceToFeatures(m, dims, spacing, undefined, r2);
   for (let p = 0; p < m.length; p++) m[p] = d[p]! <= r2 ? 1 : 0;
 }
 
@@ -117,7 +117,7 @@ function dilateBox(m: Uint8Array, dims: Vec3, spacing: Vec3, r2: number): void {
 function erodeBox(m: Uint8Array, dims: Vec3, spacing: Vec3, r2: number): void {
   const bg = new Uint8Array(m.length);
   for (let p = 0; p < m.length; p++) bg[p] = m[p] === 0 ? 1 : 0;
-  const d = squaredDistanceToFeatures(bg, dims, spacing);
+  const d = squaredDistanceToFeatures(bg, dims, spacing, undefined, r2);
   for (let p = 0; p < m.length; p++) m[p] = m[p] !== 0 && d[p]! > r2 ? 1 : 0;
 }
 

@@ -83,6 +83,16 @@ describe('runSegmentation', () => {
     expect(res.records[1]!.params.centre_HU).toBe(t);
     expect(bytes(res.output.labels[0]!.data).equals(bytes(thresholdVolume(ct, t, 32767).data))).toBe(true);
     await expect(runSegmentation(ct, { method: { method: 'threshold', ranges: [[1, 2], [3, 4]] }, soft: { width_HU: 5 } })).rejects.toThrow(/single threshold/);
+    // After clean-up, p ≥ 0.5 exactly where the cleaned labels are.
+    const cleaned = await runSegmentation(ct, { method: { method: 'auto-threshold' }, soft: { width_HU: 15 }, cleanup: { fillHoles: 'both', minIsland_mm3: 1000 } });
+    const rec = cleaned.records.at(-1)!;
+    expect(rec.method).toBe('probability-reconcile');
+    expect((rec.figures.voxelsCleared as number) + (rec.figures.voxelsSet as number)).toBeGreaterThan(0);
+    const p = cleaned.output.probability!.data;
+    const l = cleaned.output.labels[0]!.data;
+    let bad = 0;
+    for (let v = 0; v < p.length; v++) if ((p[v]! >= 0.5) !== (l[v] !== 0)) bad++;
+    expect(bad).toBe(0);
   });
 
   it('region growing from a seed gives the seed’s connected part of the threshold mask', async () => {
@@ -98,5 +108,13 @@ describe('runSegmentation', () => {
     expect(grown.data[seed]).toBe(1);
     expect(count(grown)).toBe(count(largest));
     await expect(runSegmentation(ct, { method: { method: 'region-grow', params: { range_HU: [200, 3071] } } })).rejects.toThrow(/seed_mm or seed_ijk/);
+    // The seed index is the input grid's, also after a crop (labels come back on the input grid).
+    const lo: [number, number, number] = [Math.max(0, ijk[0] - 30), Math.max(0, ijk[1] - 30), Math.max(0, ijk[2] - 30)];
+    const cropped = await runSegmentation(ct, {
+      preprocess: { crop: { min_ijk: lo, max_ijk: [ijk[0] + 30, ijk[1] + 30, ijk[2] + 30] } },
+      method: { method: 'region-grow', params: { seed_ijk: ijk, range_HU: [200, 3071] } },
+    });
+    expect(cropped.output.labels[0]!.data[seed]).toBe(1);
+    expect(count(cropped.output.labels[0]!)).toBeLessThanOrEqual(count(grown));
   });
 });

@@ -10,7 +10,7 @@
  */
 import type { LabelMap, Volume } from '../geometry/types.js';
 import type { Grid, Vec3 } from '../geometry/grid.js';
-import { cloneGrid } from '../geometry/grid.js';
+import { cloneGrid, indexToPhysical } from '../geometry/grid.js';
 import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { timedAsync } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
@@ -146,7 +146,15 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
     }
   } else {
     if (options.soft) throw usageError('SOFT_METHOD', `--soft works with a threshold, not with method "${m.method}"`);
-    const r = await runMethod(getMethod(m.method), volume, (m as { params?: unknown }).params, ctx);
+    let params = (m as { params?: unknown }).params;
+    // A seed voxel index refers to the input grid; after a crop or resampling it is
+    // passed on as the same physical point.
+    const p = params as { seed_ijk?: Vec3 } | undefined;
+    if (m.method === 'region-grow' && p?.seed_ijk && volume !== input) {
+      const { seed_ijk, ...rest } = p;
+      params = { ...rest, seed_mm: indexToPhysical(input.grid, seed_ijk[0], seed_ijk[1], seed_ijk[2]) };
+    }
+    const r = await runMethod(getMethod(m.method), volume, params, ctx);
     records.push(r.record);
     labels = [r.output.labels];
     probability = r.output.probability;
@@ -162,6 +170,7 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
       cleaned.push(r.output);
     }
     labels = cleaned;
+    if (probability) records.push(reconcileProbability(probability, labels[0]!));
   }
 
   // A crop without resampling goes back onto the input grid, so outputs align with the source.
@@ -174,4 +183,28 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
   }
   ctx.progress?.(1, 'done');
   return { output: { labels, grid, ...(ranges ? { ranges } : {}), ...(probability ? { probability } : {}) }, records };
+}
+
+/**
+ * After clean-up the labels and the soft-threshold field can disagree (a removed table
+ * still has p ≥ 0.5, a filled cavity p < 0.5). The surface stage follows p, so p is set
+ * to 0 where clean-up removed a voxel and to 1 where it added one: the 0.5 isosurface
+ * then bounds exactly the cleaned label map, sub-voxel where clean-up left it alone.
+ */
+export function reconcileProbability(probability: Volume, labels: LabelMap): StageRecord {
+  const p = probability.data;
+  const l = labels.data;
+  let cleared = 0;
+  let set = 0;
+  for (let v = 0; v < p.length; v++) {
+    const on = l[v] !== 0;
+    if (!on && p[v]! >= 0.5) {
+      p[v] = 0;
+      cleared++;
+    } else if (on && p[v]! < 0.5) {
+      p[v] = 1;
+      set++;
+    }
+  }
+  return { stage: 'segment', method: 'probability-reconcile', params: { rule: 'p := 0 where clean-up removed a voxel, 1 where it added one' }, figures: { voxelsCleared: cleared, voxelsSet: set } };
 }

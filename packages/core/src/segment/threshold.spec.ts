@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createInlinePool,
   getMethod,
+  getReducer,
+  majorityVoteReducer,
   getPreset,
   getTask,
   methodNames,
@@ -110,5 +112,22 @@ describe('soft threshold', () => {
     const r = await runMethod(getMethod('soft-threshold'), ct, { centre_HU: 150, width_HU: 20 }, {});
     expect(r.record.figures.voxels_uncertain_p0_1to0_9 as number).toBeGreaterThan(0);
     await expect(runMethod(getMethod('soft-threshold'), ct, { centre_HU: 150, width_HU: 0 }, {})).rejects.toThrow(/width_HU/);
+  });
+});
+
+describe('reducer', () => {
+  it('majority vote of three thresholds is the middle threshold; p is the vote fraction', async () => {
+    const outs = [200, 300, 400].map((t) => ({ labels: thresholdVolume(ct, t, 3071) }));
+    const r = await getReducer('majority-vote').run(outs, majorityVoteReducer.paramsSchema.parse({}), {});
+    expect(Buffer.from(r.output.labels.data).equals(Buffer.from(outs[1]!.labels.data))).toBe(true);
+    const p = r.output.probability!.data;
+    for (let v = 0; v < p.length; v += 97) {
+      const x = ct.data[v]!;
+      const want = x > 3071 ? 0 : ((x >= 200 ? 1 : 0) + (x >= 300 ? 1 : 0) + (x >= 400 ? 1 : 0)) / 3;
+      expect(p[v]).toBeCloseTo(want, 6);
+    }
+    expect(r.record).toMatchObject({ method: 'majority-vote', params: { inputs: 3, minVotes: 2 } });
+    const any = await majorityVoteReducer.run(outs, { minVotes: 1 }, {});
+    expect(Buffer.from(any.output.labels.data).equals(Buffer.from(outs[0]!.labels.data))).toBe(true);
   });
 });

@@ -56,7 +56,9 @@ export function countLabelled(data: NumArray): number {
 export async function thresholdMany(volume: Volume, ranges: HuRange[], ctx: StageContext = {}): Promise<LabelMap[]> {
   ranges.forEach(checkRange);
   const n = voxelCount(volume.grid);
-  const pool = poolFor(ctx, n);
+  // One range is a single memory-bound pass (~0.1 s for 37 M voxels): not worth copying
+  // the volume to shared memory and waking workers. Several ranges run on the pool.
+  const pool = ranges.length > 1 ? poolFor(ctx, n) : undefined;
   const src = pool ? toShared(volume.data) : volume.data;
   const outs = ranges.map(() => allocLike(Uint8Array, n, pool !== undefined));
   await Promise.all(

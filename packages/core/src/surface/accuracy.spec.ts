@@ -73,18 +73,23 @@ describe('surface accuracy on analytic phantoms', () => {
         if (thinnest >= 2 * Math.max(...spacing)) bounded.push([ph.name, err.mean_abs_mm, 0.1 * Math.max(...spacing)]);
       }
     }
-    console.log('\nPhantom accuracy (PV coverage 4³, noise σ 20 HU, level 500 HU):');
-    console.table(rows);
+    const cols = Object.keys(rows[0]!);
+    const table = [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => r[c]).join(' | ')} |`)];
+    console.log(`\nPhantom accuracy (PV coverage 4³, noise σ 20 HU, level 500 HU):\n${table.join('\n')}`);
     for (const [name, mean, bound] of bounded) expect(mean, name).toBeLessThan(bound);
   });
 
-  it('measureSurfaceAccuracy: 0 for the raw extraction, the displacement for a moved mesh', async () => {
-    const ph = makePhantom({ kind: 'sphere', radius_mm: 8 }, { spacing_mm: [1, 1, 1] });
+  it('measureSurfaceAccuracy: small for the raw extraction, the displacement for a moved mesh, the mask where clean-up changed it', async () => {
+    const ph = makePhantom({ kind: 'sphere', radius_mm: 8 }, { spacing_mm: [1, 1, 1], noiseSigma_hu: 20 });
     const ref = { labels: phantomLabels(ph), field: ph.volume, level: ph.level };
     const { output: mesh } = await extractSurface(ref.labels, { field: ph.volume, level: ph.level });
-    const same = measureSurfaceAccuracy(mesh, ref);
-    expect(same.max_mm).toBeLessThan(1e-4);
-    expect(same.samples).toBeGreaterThan(mesh.indices.length / 3);
+    // Vertices lie on the field's iso-surface (linear along their grid edge = trilinear there);
+    // centroids show the flat triangles' distance to the curved trilinear surface.
+    const raw = measureSurfaceAccuracy(mesh, ref);
+    expect(raw.samples_from_field).toBe(raw.samples);
+    expect(raw.mean_mm).toBeLessThan(0.04);
+    expect(raw.max_mm).toBeLessThan(0.2);
+    expect(raw.samples).toBe(mesh.positions.length / 3 + mesh.indices.length / 3);
     // Inflate the sphere by 0.3 mm: every sample is then ~0.3 mm from the boundary.
     const moved = new Float32Array(mesh.positions);
     const c = ph.centre_mm;
@@ -94,14 +99,19 @@ describe('surface accuracy on analytic phantoms', () => {
       for (let a = 0; a < 3; a++) moved[v + a] = moved[v + a]! + (0.3 * d[a]!) / r;
     }
     const acc = measureSurfaceAccuracy({ positions: moved, indices: mesh.indices }, ref);
-    expect(acc.mean_mm).toBeGreaterThan(0.27);
-    expect(acc.mean_mm).toBeLessThan(0.33);
-    expect(acc.p95_mm).toBeLessThan(0.36);
+    expect(acc.mean_mm).toBeGreaterThan(0.25);
+    expect(acc.mean_mm).toBeLessThan(0.35);
+    expect(acc.p95_mm).toBeLessThan(0.4);
     expect(acc.max_mm).toBeGreaterThanOrEqual(acc.p95_mm);
     // Subsampling keeps the figure.
     const sub = measureSurfaceAccuracy({ positions: moved, indices: mesh.indices }, ref, { maxSamples: 2000 });
     expect(sub.samples).toBeLessThan(2500);
-    expect(Math.abs(sub.mean_mm - acc.mean_mm)).toBeLessThan(0.02);
+    expect(Math.abs(sub.mean_mm - acc.mean_mm)).toBeLessThan(0.03);
+    // Without a field the boundary is the label map's surface: the raw mesh is then exactly on it.
+    const maskOnly = await extractSurface(ref.labels, {});
+    const m = measureSurfaceAccuracy(maskOnly.output, { labels: ref.labels });
+    expect(m.samples_from_reference_mesh).toBe(m.samples);
+    expect(m.max_mm).toBeLessThan(1e-4);
   });
 
   it('meshVolume_mm3 and radialError on a voxelised sphere agree with the analytic values', async () => {

@@ -3,19 +3,17 @@
  * mesh lies from the segmentation boundary it was made from, and analytic measures for
  * phantoms of known geometry.
  *
- * The segmentation boundary is the reference surface extracted from the same label map and
- * field at the segmentation's own resolution by the isosurface rule (the field's iso-surface
- * at `level` where the field's threshold agrees with the mask, the smoothed mask boundary
- * where clean-up changed it). Distances are exact point-to-triangle distances from samples
- * of the mesh (its vertices and triangle centroids) to that surface. A raw extraction gives
- * 0 by construction; smoothing and decimation show as non-zero figures.
+ * The segmentation boundary is the threshold iso-surface of the field that was meshed (its
+ * trilinear interpolation), where the mask is that threshold; where clean-up changed the
+ * mask, or without a field, it is the surface the extractor draws from the label map.
  */
 import type { Vec3 } from '../geometry/grid.js';
 import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
 import { round } from '../pipeline/record.js';
 import { compactMesh, signedVolume_mm3 } from './mesh-utils.js';
-import { oneSidedDistance } from './distance.js';
-import { extractSurfaceMesh } from './isosurface/extract.js';
+import { buildTriangleGrid, NearestTriangle } from './distance.js';
+import { estimateIsoLevel, extractSurfaceMesh } from './isosurface/extract.js';
+import { fieldIsoDistance, type IsoField } from './accuracy-field.js';
 
 export interface AccuracyReference {
   labels: LabelMap;
@@ -29,20 +27,22 @@ export interface SurfaceAccuracy {
   p95_mm: number;
   max_mm: number;
   samples: number;
-  /** Triangles of the reference surface. */
-  reference_triangles: number;
+  /** Samples measured against the field's trilinear iso-surface (Newton along the gradient). */
+  samples_from_field: number;
+  /** Samples measured against the reference mesh (no field, mask changed by clean-up, scan border). */
+  samples_from_reference_mesh: number;
+  method: string;
 }
 
 /**
- * Distance from the mesh to the segmentation boundary. Meshes with more than `maxSamples`
- * sample points are measured on every n-th triangle (deterministic).
+ * Distance from the mesh to the segmentation boundary, sampled at the mesh's vertices and
+ * triangle centroids. With a field, each sample goes to the trilinear iso-surface of the
+ * field at `level` (the continuous threshold surface), wherever the mask there is that
+ * threshold; elsewhere (no field, clean-up changed the mask, the cap at the scan border) to
+ * the reference surface extracted from the label map (exact point-to-triangle distance).
+ * Meshes with more than `maxSamples` samples are measured on every n-th triangle.
  */
 export function measureSurfaceAccuracy(mesh: Mesh, reference: AccuracyReference, opts: { maxSamples?: number } = {}): SurfaceAccuracy {
-  const ref = extractSurfaceMesh(reference.labels, {
-    ...(reference.label !== undefined ? { label: reference.label } : {}),
-    ...(reference.field ? { field: reference.field } : {}),
-    ...(reference.level !== undefined ? { level: reference.level } : {}),
-  });
   const maxSamples = opts.maxSamples ?? 1_000_000;
   const nTri = mesh.indices.length / 3;
   // A closed mesh has about half as many vertices as triangles: samples ≈ 1.5 × triangles.
@@ -53,8 +53,56 @@ export function measureSurfaceAccuracy(mesh: Mesh, reference: AccuracyReference,
     for (let t = 0; t < nTri; t += stride) keep[t] = 1;
     sampled = compactMesh({ positions: mesh.positions, indices: mesh.indices }, keep);
   }
-  const d = oneSidedDistance(sampled, ref);
-  return { mean_mm: round(d.mean_mm, 4), p95_mm: round(d.p95_mm, 4), max_mm: round(d.max_mm, 4), samples: d.samples, reference_triangles: ref.indices.length / 3 };
+  const label = reference.label ?? 0;
+  const lab = reference.labels.data;
+  const field = reference.field;
+  const iso: IsoField | undefined = field
+    ? {
+        grid: field.grid,
+        data: field.data,
+        level: reference.level ?? estimateIsoLevel(reference.labels, label, field),
+        inside: label === 0 ? (v) => lab[v] !== 0 : (v) => lab[v] === label,
+      }
+    : undefined;
+  let near: NearestTriangle | undefined;
+  const refDistance = (x: number, y: number, z: number): number => {
+    if (!near) {
+      const ref = extractSurfaceMesh(reference.labels, {
+        label,
+        ...(field ? { field, level: iso!.level } : {}),
+      });
+      near = new NearestTriangle(buildTriangleGrid(ref));
+    }
+    return near.distance(x, y, z);
+  };
+  const p = sampled.positions;
+  const ix = sampled.indices;
+  const nv = p.length / 3;
+  const nt = ix.length / 3;
+  const d = new Float64Array(nv + nt);
+  let n = 0, fromField = 0, sum = 0;
+  const measure = (x: number, y: number, z: number) => {
+    let dist = iso ? fieldIsoDistance(iso, x, y, z) : NaN;
+    if (Number.isNaN(dist)) dist = refDistance(x, y, z);
+    else fromField++;
+    d[n++] = dist;
+    sum += dist;
+  };
+  for (let v = 0; v < nv; v++) measure(p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!);
+  for (let t = 0; t < nt; t++) {
+    const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
+    measure((p[a]! + p[b]! + p[c]!) / 3, (p[a + 1]! + p[b + 1]! + p[c + 1]!) / 3, (p[a + 2]! + p[b + 2]! + p[c + 2]!) / 3);
+  }
+  const sorted = d.subarray(0, n).sort();
+  return {
+    mean_mm: n ? round(sum / n, 4) : 0,
+    p95_mm: n ? round(sorted[Math.min(n - 1, Math.floor(0.95 * n))]!, 4) : 0,
+    max_mm: n ? round(sorted[n - 1]!, 4) : 0,
+    samples: n,
+    samples_from_field: fromField,
+    samples_from_reference_mesh: n - fromField,
+    method: 'vertices + triangle centroids → trilinear field iso-surface (Newton along the gradient) where the mask is its threshold, else exact distance to the label map\'s reference surface',
+  };
 }
 
 /** Enclosed volume in mm³ (divergence theorem), positive for an outward-oriented closed mesh. */

@@ -11,7 +11,8 @@ import { round, type StageRecord, type StageResult } from '../pipeline/record.js
 import { mergeDuplicateVertices, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
 import { compactMesh, triangleCount } from './mesh-utils.js';
-import { countTopology } from './topology.js';
+import { vertexNeighbours } from './smooth.js';
+import { problemVertices } from './topology.js';
 
 export interface DecimateParams {
   /** Target number of triangles. */
@@ -22,7 +23,49 @@ export interface DecimateParams {
   skipHausdorff?: boolean;
 }
 
-const MAX_ATTEMPTS = 4;
+const ATTEMPTS_PER_ROUND = 5;
+const EMPTY = new Float32Array(0);
+
+/**
+ * One simplification round on `mesh`. meshoptimizer's collapses do not check the link
+ * condition everywhere, so a collapse can pinch two sheets together (a non-manifold edge or
+ * vertex). After each attempt the broken spots are found and the vertices around them (a ring
+ * that widens with every attempt) are locked, and the round is run again from the same input.
+ */
+function simplifyRound(mesh: Mesh, targetFaces: number, errorBound: number, notes: string[]): { mesh: Mesh; error: number; locked: number } | undefined {
+  const nv = mesh.positions.length / 3;
+  const lock = new Uint8Array(nv);
+  let nbrs: ReturnType<typeof vertexNeighbours> | undefined;
+  let locked = 0;
+  for (let attempt = 1; attempt <= ATTEMPTS_PER_ROUND; attempt++) {
+    const [idx, err] = MeshoptSimplifier.simplifyWithAttributes(mesh.indices, mesh.positions, 3, EMPTY, 0, [], locked ? lock : null, 3 * targetFaces, errorBound, ['ErrorAbsolute']);
+    // Collapses can leave coincident or cancelling faces; merge and drop them before judging.
+    const candidate = removeDegenerateFaces(mergeDuplicateVertices({ positions: mesh.positions, indices: idx }).mesh).mesh;
+    const bad = problemVertices(candidate);
+    if (bad.length === 0 && candidate.indices.length > 0) return { mesh: compactMesh(candidate), error: err, locked };
+    nbrs ??= vertexNeighbours(mesh);
+    // Lock the broken spots and `attempt` rings of input neighbours around them.
+    let frontier = Array.from(bad);
+    for (const v of frontier) lock[v] = 1;
+    for (let ring = 0; ring < attempt; ring++) {
+      const next: number[] = [];
+      for (const v of frontier) {
+        for (let i = nbrs.start[v]!; i < nbrs.start[v + 1]!; i++) {
+          const w = nbrs.nbr[i]!;
+          if (!lock[w]) {
+            lock[w] = 1;
+            next.push(w);
+          }
+        }
+      }
+      frontier = next;
+    }
+    locked = 0;
+    for (let v = 0; v < nv; v++) locked += lock[v]!;
+    notes.push(`round at ${triangleCount(mesh)} → ${targetFaces} faces, attempt ${attempt}: ${bad.length} vertices on broken edges/fans; locked ${locked} vertices around them and retried`);
+  }
+  return undefined;
+}
 
 export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<StageResult<Mesh>> {
   const facesBefore = triangleCount(mesh);
@@ -33,50 +76,55 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   const scale = facesBefore ? MeshoptSimplifier.getScale(mesh.positions, 3) : 1;
   // Without an error bound the error is only limited by the mesh size (the target count rules).
   const errorBound = params.maxError_mm ?? scale;
-  let target = Math.min(facesBefore, params.targetFaces ?? 0);
+  const finalTarget = Math.min(facesBefore, params.targetFaces ?? 0);
   const recordParams: Record<string, unknown> = {
-    library: 'meshoptimizer simplify (quadric error, topology-preserving collapses)',
+    library: 'meshoptimizer simplifyWithAttributes (quadric error edge collapse), manifold-verified rounds',
     targetFaces: params.targetFaces ?? null,
     maxError_mm: params.maxError_mm ?? null,
     meshExtent_mm: round(scale, 3),
     flags: ['ErrorAbsolute'],
+    rounds: params.maxError_mm !== undefined ? 'one round bounded by the error' : 'at most halving the face count per round',
   };
   const notes: string[] = [];
-  let output: Mesh | undefined;
+  let current = mesh;
   let reportedError = 0;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS && facesBefore > 0; attempt++) {
-    const [idx, err] = MeshoptSimplifier.simplify(mesh.indices, mesh.positions, 3, 3 * target, errorBound, ['ErrorAbsolute']);
-    // Collapses can leave coincident or cancelling faces; merge and drop them before judging.
-    let candidate = compactMesh({ positions: mesh.positions, indices: idx });
-    candidate = removeDegenerateFaces(mergeDuplicateVertices(candidate).mesh).mesh;
-    candidate = compactMesh(candidate);
-    const topo = countTopology(candidate);
-    const faces = triangleCount(candidate);
-    if (topo.openEdges + topo.nonManifoldEdges + topo.misorientedEdges + topo.nonManifoldVertices === 0 && faces > 0) {
-      output = candidate;
-      reportedError = err;
-      if (attempt > 1) notes.push(`attempt ${attempt} reached a manifold result at target ${target} faces`);
+  let rounds = 0;
+  let lockedTotal = 0;
+  let failed = false;
+  while (facesBefore > 0) {
+    const faces = triangleCount(current);
+    // With an error bound: one round (errors of successive rounds would add up). Without: halve per
+    // round, so each collapse region stays small and a broken spot can be locked locally.
+    const target = params.maxError_mm !== undefined ? finalTarget : Math.max(finalTarget, Math.ceil(faces / 2));
+    const r = simplifyRound(current, target, errorBound, notes);
+    if (!r) {
+      failed = true;
       break;
     }
-    notes.push(
-      `attempt ${attempt} (target ${target} faces → ${faces}) left ${topo.openEdges} open, ${topo.nonManifoldEdges} non-manifold, ${topo.misorientedEdges} misoriented edges, ${topo.nonManifoldVertices} non-manifold vertices: retrying less aggressively`,
-    );
-    // Less aggressive: halfway back towards the input face count.
-    target = Math.ceil((Math.max(target, faces) + facesBefore) / 2);
+    rounds++;
+    lockedTotal += r.locked;
+    reportedError = Math.max(reportedError, r.error);
+    const progress = triangleCount(r.mesh) < faces;
+    current = r.mesh;
+    if (params.maxError_mm !== undefined || triangleCount(current) <= finalTarget || !progress) break;
   }
   const record: StageRecord = { stage: 'condition', method: 'decimate-quadric', params: recordParams, figures: {} };
-  if (!output) {
+  if (current === mesh) {
     record.findings = [
-      { code: 'DECIMATION_SKIPPED', severity: 'warn', message: `decimation could not keep the mesh manifold after ${MAX_ATTEMPTS} attempts; the undecimated mesh is kept` },
+      { code: 'DECIMATION_SKIPPED', severity: 'warn', message: `decimation could not keep the mesh manifold (${ATTEMPTS_PER_ROUND} attempts with locked regions); the undecimated mesh is kept` },
     ];
     record.figures = { facesBefore, facesAfter: facesBefore, hausdorff_mm: 0 };
-    record.notes = notes;
+    if (notes.length) record.notes = notes;
     return { output: mesh, record };
   }
+  if (failed) notes.push(`stopped at ${triangleCount(current)} faces: the next round could not stay manifold`);
+  const output = current;
   record.figures = {
     facesBefore,
     facesAfter: triangleCount(output),
     reduction_percent: round(facesBefore ? 100 * (1 - triangleCount(output) / facesBefore) : 0, 2),
+    rounds,
+    verticesLocked: lockedTotal,
     simplifierError_mm: round(reportedError, 4),
   };
   if (!params.skipHausdorff) {

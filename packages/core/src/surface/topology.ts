@@ -57,6 +57,35 @@ export function countTopology(mesh: Mesh, edges?: EdgeTable): TopologyCounts {
  * connected piece; two cones touching at their tips, for example, give two pieces.
  */
 export function countNonManifoldVertices(mesh: Mesh): number {
+  let n = 0;
+  for (const b of nonManifoldVertexMask(mesh)) n += b;
+  return n;
+}
+
+/**
+ * Vertices a slicer would complain about: ends of open, non-manifold or misoriented edges, and
+ * non-manifold (pinched) vertices. Used to lock regions when a decimation attempt breaks them.
+ */
+export function problemVertices(mesh: Mesh): Uint32Array {
+  const nv = vertexCount(mesh);
+  const et = buildEdgeTable(mesh.indices, nv);
+  const bad = nonManifoldVertexMask(mesh);
+  const ix = mesh.indices;
+  for (let e = 0; e < et.edgeCount; e++) {
+    const s = et.edgeStart[e]!;
+    const uses = et.edgeStart[e + 1]! - s;
+    if (uses !== 2 || ix[et.edgeHe[s]!] === ix[et.edgeHe[s + 1]!]) {
+      bad[et.edgeV[2 * e]!] = 1;
+      bad[et.edgeV[2 * e + 1]!] = 1;
+    }
+  }
+  const out: number[] = [];
+  for (let v = 0; v < nv; v++) if (bad[v]) out.push(v);
+  return Uint32Array.from(out);
+}
+
+/** 1 for every vertex whose triangle fan is more than one piece. */
+export function nonManifoldVertexMask(mesh: Mesh): Uint8Array {
   const nv = vertexCount(mesh);
   const ix = mesh.indices;
   const nTri = triangleCount(mesh);
@@ -85,7 +114,7 @@ export function countNonManifoldVertices(mesh: Mesh): number {
     }
     return localId[w]!;
   };
-  let bad = 0;
+  const bad = new Uint8Array(nv);
   for (let v = 0; v < nv; v++) {
     const s = start[v]!;
     const e = start[v + 1]!;
@@ -109,7 +138,7 @@ export function countNonManifoldVertices(mesh: Mesh): number {
       if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
     }
     for (let i = 0; i < parent.length; i++) if (find(i) === i) pieces++;
-    if (pieces > 1) bad++;
+    if (pieces > 1) bad[v] = 1;
     for (const w of touched) localId[w] = -1;
     touched.length = 0;
     parent.length = 0;

@@ -6,6 +6,7 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import type { AnalyticShape } from './shapes.js';
+import { signedVolume_mm3 } from '../surface/mesh-utils.js';
 
 export interface PhantomMeasures {
   volume_mm3: number;
@@ -13,17 +14,6 @@ export interface PhantomMeasures {
   volumeErrorPercent: number;
   surfaceDistance: { mean_mm: number; p95_mm: number; max_mm: number; signedMean_mm: number; samples: number };
   wallThickness: { true_mm: number; measured_mm: number; error_mm: number; rays: number } | null;
-}
-
-export function signedVolume_mm3(mesh: Mesh): number {
-  const P = mesh.positions;
-  const I = mesh.indices;
-  let v = 0;
-  for (let t = 0; t < I.length; t += 3) {
-    const a = 3 * I[t]!, b = 3 * I[t + 1]!, c = 3 * I[t + 2]!;
-    v += P[a]! * (P[b + 1]! * P[c + 2]! - P[b + 2]! * P[c + 1]!) - P[a + 1]! * (P[b]! * P[c + 2]! - P[b + 2]! * P[c]!) + P[a + 2]! * (P[b]! * P[c + 1]! - P[b + 1]! * P[c]!);
-  }
-  return v / 6;
 }
 
 function percentile(sorted: Float64Array, q: number): number {

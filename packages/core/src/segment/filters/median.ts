@@ -54,18 +54,28 @@ export function medianSlab(p: MedianPayload): void {
   const { src, dst, dims, radius: r, kStart, kEnd } = p;
   const [nx, ny, nz] = dims;
   const plane = nx * ny;
-  const size = (2 * r + 1) ** 3;
+  const w = 2 * r + 1;
+  const size = w ** 3;
   const buf = new Float64Array(size);
   const mid = (size - 1) >> 1;
+  // Clamped (edge-replicated) neighbour offsets per coordinate, computed once.
+  const offs = (n: number, stride: number) => {
+    const o = new Int32Array(n * w);
+    for (let x = 0; x < n; x++) for (let t = -r; t <= r; t++) o[x * w + t + r] = Math.min(n - 1, Math.max(0, x + t)) * stride;
+    return o;
+  };
+  const oi = offs(nx, 1);
+  const oj = offs(ny, nx);
+  const ok = offs(nz, plane);
   for (let k = kStart; k < kEnd; k++) {
     for (let j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++) {
         let c = 0;
-        for (let dk = -r; dk <= r; dk++) {
-          const kk = Math.min(nz - 1, Math.max(0, k + dk)) * plane;
-          for (let dj = -r; dj <= r; dj++) {
-            const jj = kk + Math.min(ny - 1, Math.max(0, j + dj)) * nx;
-            for (let di = -r; di <= r; di++) buf[c++] = src[jj + Math.min(nx - 1, Math.max(0, i + di))]!;
+        for (let a = 0; a < w; a++) {
+          const kk = ok[k * w + a]!;
+          for (let b = 0; b < w; b++) {
+            const jj = kk + oj[j * w + b]!;
+            for (let d = 0; d < w; d++) buf[c++] = src[jj + oi[i * w + d]!]!;
           }
         }
         dst[k * plane + j * nx + i] = quickselect(buf, size, mid);

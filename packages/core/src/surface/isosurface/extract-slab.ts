@@ -40,6 +40,8 @@ export interface IsoSlabPayload {
   /** Cube layers [c0, c1) in mask coordinates (the whole volume is [1, nz+2)). */
   c0: number;
   c1: number;
+  /** Return the arrays on SharedArrayBuffer (from a worker: handed over without a copy). */
+  sharedOutput?: boolean;
 }
 
 export interface IsoSlabResult {
@@ -92,15 +94,13 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
   const axisLen = [nx, ny, nz];
   const maskStride = [1, mx, P];
 
-  /** Places the vertex of the crossed edge from mask point (gi, gj, gk) along axis. */
-  const addVertex = (gi: number, gj: number, gk: number, axis: number): number => {
-    const q = (gk - kBase) * P + gj * mx + gi;
+  /** Places the vertex of the crossed edge from mask point (gi, gj, gk) along axis; in0: that point is inside. */
+  const addVertex = (gi: number, gj: number, gk: number, axis: number, in0: number): number => {
     let t = 0.5;
     const g0 = axis === 0 ? gi : axis === 1 ? gj : gk;
     if (g0 < 2 || g0 + 1 >= axisLen[axis]! + 2) {
       nBorder++; // one end is the padding beyond the scanned volume: the scanned voxel's face
     } else {
-      const in0 = m[q]!;
       let placed = false;
       if (field !== null) {
         const s0 = gi - 2 + (gj - 2) * nx + (gk - 2) * nxy;
@@ -113,6 +113,7 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
         }
       }
       if (!placed) {
+        const q = (gk - kBase) * P + gj * mx + gi;
         const a = smoothed(q);
         const b = smoothed(q + maskStride[axis]!);
         if (in0 ? a >= 0.5 && b < 0.5 : b >= 0.5 && a < 0.5) {
@@ -157,9 +158,9 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
         const xa = pa < ea ? cross[pa]! : END;
         const xb = pb < eb ? cross[pb]! : END;
         const x = xa < xb ? xa : xb;
-        if (sa !== sb) for (let gi = prev + 1; gi < x; gi++) ids[ys + idRow + gi] = addVertex(gi, gj, gk, 1);
-        if (xa === x) ids[xs + idRow + x] = addVertex(x, gj, gk, 0);
-        if (sa !== sb) ids[ys + idRow + x] = addVertex(x, gj, gk, 1);
+        if (sa !== sb) for (let gi = prev + 1; gi < x; gi++) ids[ys + idRow + gi] = addVertex(gi, gj, gk, 1, sa);
+        if (xa === x) ids[xs + idRow + x] = addVertex(x, gj, gk, 0, sa);
+        if (sa !== sb) ids[ys + idRow + x] = addVertex(x, gj, gk, 1, sa);
         if (xa === x) {
           sa ^= 1;
           pa++;
@@ -191,7 +192,7 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
         const xa = pa < ea ? cross[pa]! : END;
         const xb = pb < eb ? cross[pb]! : END;
         const x = xa < xb ? xa : xb;
-        if (sa !== sb) for (let gi = prev + 1; gi <= x; gi++) ids[zs + idRow + gi] = addVertex(gi, gj, gk, 2);
+        if (sa !== sb) for (let gi = prev + 1; gi <= x; gi++) ids[zs + idRow + gi] = addVertex(gi, gj, gk, 2, sa);
         if (xa === x) {
           sa ^= 1;
           pa++;
@@ -296,11 +297,19 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
     cubes(ck);
   }
   return {
-    positions: positions.slice(0, 3 * nv),
+    positions: trimmed(positions, 3 * nv, p.sharedOutput === true),
     ownVertices: own,
-    indices: indices.slice(0, ni),
+    indices: trimmed(indices, ni, p.sharedOutput === true),
     placement: ownPlacement,
     maskVoxels: mask.maskVoxels,
     borderVoxels: mask.borderVoxels,
   };
+}
+
+function trimmed<T extends Float32Array | Uint32Array>(a: T, n: number, shared: boolean): T {
+  if (!shared || typeof SharedArrayBuffer === 'undefined') return a.slice(0, n) as T;
+  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(n * a.BYTES_PER_ELEMENT));
+  out.set(a.subarray(0, n));
+  return out;
 }

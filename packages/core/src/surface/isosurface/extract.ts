@@ -10,7 +10,7 @@
  * so the output is byte-identical whatever the pool size or slab count.
  */
 import type { LabelMap, Mesh, Volume } from '../../geometry/types.js';
-import { sameGrid, voxelCount } from '../../geometry/grid.js';
+import { sameGrid, voxelCount, type Grid } from '../../geometry/grid.js';
 import type { StageContext, StageRecord, StageResult } from '../../pipeline/record.js';
 import { round, timedAsync } from '../../pipeline/record.js';
 import { slabRanges } from '../../parallel/pool.js';
@@ -52,13 +52,13 @@ export async function extractSurface(labels: LabelMap, params: ExtractSurfacePar
     const field = params.field;
     if (field) {
       if (!sameGrid(field.grid, grid) || field.data.length !== n) {
-        throw usageError('FIELD_GRID_MISMATCH', `the field's grid (${field.grid.dims.join('×')}) is not the label map's grid (${grid.dims.join('×')}): resample it first`);
+        throw usageError('FIELD_GRID_MISMATCH', `the field's grid (${describeGrid(field.grid)}) is not the label map's grid (${describeGrid(grid)}): resample it first`);
       }
     }
     let level = params.level ?? NaN;
     let levelSource: 'given' | 'estimated' | 'none' = field ? 'given' : 'none';
     if (field && params.level === undefined) {
-      level = estimateLevel(labels, label, field);
+      level = estimateIsoLevel(labels, label, field);
       levelSource = 'estimated';
     }
     if (field && !Number.isFinite(level)) throw usageError('BAD_LEVEL', `iso level must be a finite number, got ${params.level}`);
@@ -79,6 +79,7 @@ export async function extractSurface(labels: LabelMap, params: ExtractSurfacePar
       eps,
       c0,
       c1,
+      sharedOutput: pool !== undefined,
     }));
     let done = 0;
     const results = await Promise.all(
@@ -127,7 +128,7 @@ export async function extractSurface(labels: LabelMap, params: ExtractSurfacePar
     if (borderVoxels > 0) {
       record.findings!.push({
         code: 'SURFACE_CLOSED_AT_BORDER',
-        severity: 'warn',
+        severity: 'info',
         message: `${borderVoxels} segmented voxels touch the edge of the scanned volume: the surface is closed there by a flat cap at the outer face of the last voxels (the anatomy continues beyond the scan)`,
       });
     }
@@ -154,11 +155,15 @@ export function extractSurfaceMesh(labels: LabelMap, params: Omit<ExtractSurface
   const label = params.label ?? 0;
   const field = params.field;
   if (field && (!sameGrid(field.grid, labels.grid) || field.data.length !== labels.data.length)) {
-    throw usageError('FIELD_GRID_MISMATCH', `the field's grid (${field.grid.dims.join('×')}) is not the label map's grid (${labels.grid.dims.join('×')})`);
+    throw usageError('FIELD_GRID_MISMATCH', `the field's grid (${describeGrid(field.grid)}) is not the label map's grid (${describeGrid(labels.grid)}): resample it first`);
   }
-  const level = field ? (params.level ?? estimateLevel(labels, label, field)) : 0;
+  const level = field ? (params.level ?? estimateIsoLevel(labels, label, field)) : 0;
   const r = extractSlab({ labels: labels.data, field: field ? field.data : null, dims: [nx, ny, nz], matrix: gridMatrix(labels), label, level, eps: params.edgeClamp ?? 0.02, c0: 1, c1: nz + 2 });
   return mergeSlabs([r]);
+}
+
+function describeGrid(g: Grid): string {
+  return `${g.dims.join('×')} voxels of ${g.spacing_mm.map((x) => +x.toFixed(4)).join('×')} mm at [${g.origin_mm.map((x) => +x.toFixed(3)).join(', ')}]`;
 }
 
 function gridMatrix(labels: LabelMap): number[] {
@@ -206,7 +211,7 @@ function toShared<T extends Uint8Array | Uint16Array | Float32Array | Int16Array
  * mask boundary, halfway between the highest outside and the lowest inside value when the
  * mask is a plain threshold of the field, else the midpoint of the inside and outside means.
  */
-function estimateLevel(labels: LabelMap, label: number, field: Volume): number {
+export function estimateIsoLevel(labels: LabelMap, label: number, field: Volume): number {
   const [nx] = labels.grid.dims;
   const lab = labels.data;
   const f = field.data;

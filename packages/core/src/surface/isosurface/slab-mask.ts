@@ -64,23 +64,40 @@ export function buildSlabMask(
       const dst = row * mx + 2;
       let prev = 0;
       let count = 0;
-      let si = 0;
-      while (si < nx) {
-        if (words !== null && prev === 0 && (si & 3) === 0 && words[(src + si) >> 2] === 0) {
-          si += 4;
-          continue;
+      if (words !== null) {
+        // Rows start on a word boundary (nx % 4 == 0): skip zero words outside runs.
+        const w0 = src >> 2;
+        const w1 = w0 + (nx >> 2);
+        for (let w = w0; w < w1; w++) {
+          if (prev === 0 && words[w] === 0) continue;
+          const base = (w - w0) << 2;
+          for (let b = 0; b < 4; b++) {
+            const si = base + b;
+            const raw = labels[src + si]!;
+            const v = label === 0 ? (raw !== 0 ? 1 : 0) : raw === label ? 1 : 0;
+            if (v !== prev) {
+              cross[nc++] = si + 1; // edge between mask points si+1 and si+2
+              prev = v;
+            }
+            if (v) {
+              m[dst + si] = 1;
+              count++;
+            }
+          }
         }
-        const raw = labels[src + si]!;
-        const v = label === 0 ? (raw !== 0 ? 1 : 0) : raw === label ? 1 : 0;
-        if (v !== prev) {
-          cross[nc++] = si + 1; // edge between mask points si+1 and si+2
-          prev = v;
+      } else {
+        for (let si = 0; si < nx; si++) {
+          const raw = labels[src + si]!;
+          const v = label === 0 ? (raw !== 0 ? 1 : 0) : raw === label ? 1 : 0;
+          if (v !== prev) {
+            cross[nc++] = si + 1;
+            prev = v;
+          }
+          if (v) {
+            m[dst + si] = 1;
+            count++;
+          }
         }
-        if (v) {
-          m[dst + si] = 1;
-          count++;
-        }
-        si++;
       }
       if (prev) cross[nc++] = nx + 1;
       if (own && count > 0) {

@@ -1,0 +1,125 @@
+/**
+ * `scan2print convert`: the command a print lab runs every day. DICOM in; models
+ * (3MF/STL/OBJ/PLY), optionally the label map, and the ISO/IEC 3532-1 report out.
+ */
+import type { Command } from 'commander';
+import { usageError, type ConditionParams } from '@scan2print/core';
+import { collectInputs } from '../io/inputs.js';
+import { runConvert } from '../convert/run-convert.js';
+import { createProgress } from '../util/progress.js';
+import { optionsFromArgs, type SegmentCliOptions } from './segment-args.js';
+import { conditionParamsFromOptions } from './mesh.js';
+import { addMeshOptions, addSegmentationOptions } from './shared-options.js';
+import type { RegisterCommand } from './index.js';
+
+interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'> {
+  output: string[];
+  keepTable?: boolean;
+  labels?: string;
+  decimateRatio?: string;
+  purpose?: string;
+  tissue: string;
+  report?: string;
+  html?: string;
+  force?: boolean;
+  quiet?: boolean;
+  smooth: string;
+  smoothMethod: string;
+  decimate?: string;
+  maxError?: string;
+  minShell: string;
+  keepCavities?: boolean;
+  allowOpen?: boolean;
+  ascii?: boolean;
+  preview?: string;
+}
+
+/** Time stamp for reports and 3MF metadata: SOURCE_DATE_EPOCH (seconds) when set, for reproducible output. */
+export function reportTime(): Date {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+}
+
+/** Default clean-up for printing: table/holder removed, dust islands dropped (they can exhaust memory when meshed). */
+export const CONVERT_DEFAULT_MIN_ISLAND_MM3 = '5';
+
+export function convertSegmentation(o: ConvertCliOptions) {
+  return optionsFromArgs({ ...o, output: '', removeTable: o.keepTable !== true, minIsland: o.minIsland ?? CONVERT_DEFAULT_MIN_ISLAND_MM3 });
+}
+
+export function convertCondition(o: ConvertCliOptions, name: string): ConditionParams {
+  return conditionParamsFromOptions({ ...o, output: o.output }, name);
+}
+
+export const registerConvert: RegisterCommand = (program: Command) => {
+  const cmd = program
+    .command('convert')
+    .description('DICOM CT → segmentation → closed, printable 1:1 model(s) in patient mm, with the ISO/IEC 3532-1 report')
+    .argument('<inputs...>', 'DICOM files, folders (recursive) or .zip archives')
+    .requiredOption('-o, --output <file>', 'model file (.3mf, .stl, .obj, .ply); repeat for several formats', (v: string, prev: string[]) => [...prev, v], [] as string[]);
+  addSegmentationOptions(cmd, { defaultMethod: 'auto' });
+  addMeshOptions(cmd);
+  cmd
+    .option('--keep-table', 'do not remove the scanner table / head holder (removed by default: it must not be printed)')
+    .option('--decimate-ratio <r>', 'decimate each model to this fraction of its raw triangle count (0 < r ≤ 1)')
+    .option('--labels <file>', 'also write the label map (.nii.gz) of each model')
+    .option('--purpose <text>', 'clinical purpose, recorded in the report')
+    .option('--tissue <name>', 'tissue / anatomy modelled (report and file names)', 'bone')
+    .option('--report <file>', 'write the ISO/IEC 3532-1 report as JSON')
+    .option('--html <file>', 'write the report as a self-contained HTML page')
+    .option('--force', 'build the model even when the input assessment finds errors (recorded in the report)')
+    .option('--json', 'print the report JSON on stdout')
+    .option('-q, --quiet', 'no progress line')
+    .action(async (inputs: string[], o: ConvertCliOptions) => {
+      for (const f of [...o.output, ...(o.preview ? [o.preview] : [])]) {
+        if (!/\.(3mf|stl|obj|ply)$/i.test(f)) throw usageError('MESH_FORMAT', `${f}: unknown model format (use .3mf, .stl, .obj or .ply)`);
+      }
+      if (o.labels && !/\.nii(\.gz)?$/i.test(o.labels)) throw usageError('BAD_OUTPUT', `${o.labels}: --labels writes NIfTI (.nii or .nii.gz)`);
+      let decimateRatio: number | undefined;
+      if (o.decimateRatio !== undefined) {
+        decimateRatio = Number(o.decimateRatio);
+        if (!(decimateRatio > 0 && decimateRatio <= 1)) throw usageError('BAD_OPTION', `--decimate-ratio ${o.decimateRatio}: expected a fraction in (0, 1]`);
+      }
+      const segmentation = convertSegmentation(o);
+      const condition = convertCondition(o, o.tissue);
+      const progress = createProgress({ quiet: o.quiet === true, json: o.json === true });
+      const input = await collectInputs(inputs);
+      const outcome = await runConvert({
+        sources: input.sources,
+        inputLabel: input.label,
+        ...(o.series !== undefined ? { series: o.series } : {}),
+        segmentation,
+        condition,
+        ...(decimateRatio !== undefined ? { decimateRatio } : {}),
+        outputs: o.output,
+        ascii: o.ascii === true,
+        ...(o.preview ? { preview: o.preview } : {}),
+        ...(o.labels ? { labelsOut: o.labels } : {}),
+        ...(o.report ? { reportJson: o.report } : {}),
+        ...(o.html ? { reportHtml: o.html } : {}),
+        ...(o.purpose !== undefined ? { purpose: o.purpose } : {}),
+        tissue: o.tissue,
+        force: o.force === true,
+        now: reportTime(),
+        progress,
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
+        return;
+      }
+      if (o.quiet) return;
+      const lines: string[] = [];
+      for (const f of outcome.report.findings) lines.push(`${f.severity.padEnd(5)} ${f.code}: ${f.message}`);
+      for (const m of outcome.report.models) {
+        const c = m.checks as Record<string, unknown>;
+        const a = m.accuracy ?? {};
+        lines.push(
+          `model ${m.name}${m.threshold !== undefined ? ` (threshold ${JSON.stringify(m.threshold)} HU)` : ''}: ${String(c.triangles)} triangles, ${String(c.shells)} shell(s), ` +
+            `closed=${String(c.closed)} manifold=${String(c.manifold)} oriented=${String(c.oriented)}, volume ${String(c.volume_mm3)} mm³; ` +
+            `mesh→segmentation mean ${String(a.mean_mm)} / p95 ${String(a.p95_mm)} / max ${String(a.max_mm)} mm`,
+        );
+      }
+      for (const w of outcome.written) lines.push(`wrote ${w.file} (${w.bytes} bytes, sha256 ${w.sha256.slice(0, 16)}…)`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+};

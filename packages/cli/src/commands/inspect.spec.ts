@@ -1,0 +1,101 @@
+/**
+ * `scan2print inspect` and `export-volume` through the built binary, as a user runs them.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync, type Zippable } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readNifti } from '@scan2print/core';
+import { runScan2print } from '../../../../test/cli.js';
+import { dataPath } from '../../../../test/data.js';
+
+const GE = dataPath('ct/ge-head-tilt-variable-spacing');
+const SMALL = dataPath('hardcases/slicer-ctheadaxial-64');
+
+describe('scan2print inspect / export-volume (built binary)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 's2p-inspect-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('inspect --json on a tilted series prints one object with the documented keys', () => {
+    const r = runScan2print(['inspect', GE, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.series[0]).toEqual(expect.objectContaining({ modality: 'CT', files: 28, rows: 512, columns: 512, number: 2 }));
+    for (const k of ['uid', 'number', 'modality', 'description', 'files', 'rows', 'columns']) expect(j.series[0]).toHaveProperty(k);
+    const c = j.chosen;
+    expect(c.dims).toHaveLength(3);
+    expect(c.spacing_mm).toHaveLength(3);
+    expect(c.origin_mm).toHaveLength(3);
+    expect(c.direction).toHaveLength(9);
+    expect(c.tiltDegrees).toBeCloseTo(18.5, 1);
+    expect(c.sliceSteps.min).toBeCloseTo(1.08, 2);
+    expect(c.sliceSteps.max).toBeCloseTo(7.0, 2);
+    expect(c.huRange[0]).toBeLessThan(c.huRange[1]);
+    expect(j.findings.map((f: { code: string }) => f.code)).toEqual(expect.arrayContaining(['TILT_CORRECTED', 'UNEVEN_SPACING']));
+    expect(j.skippedFiles).toBe(0);
+  });
+
+  it('a readable table without --json', () => {
+    const r = runScan2print(['inspect', SMALL, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/chosen series/);
+    expect(r.stdout).toMatch(/64 × 64 × 93/);
+    expect(r.stdout).toMatch(/error NOT_HU/);
+  });
+
+  it('a path that does not exist → exit 3 naming it, no stack trace', () => {
+    const bad = join(dir, 'no-such-folder');
+    const r = runScan2print(['inspect', bad]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(bad);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unknown option → exit 2', () => {
+    expect(runScan2print(['inspect', SMALL, '--no-such-option']).code).toBe(2);
+    expect(runScan2print(['export-volume', SMALL]).code).toBe(2); // -o missing
+  });
+
+  it('a folder of non-DICOM files → exit 3 with a clear message', () => {
+    const junk = join(dir, 'junk');
+    mkdirSync(junk);
+    writeFileSync(join(junk, 'notes.txt'), 'not an image\n');
+    writeFileSync(join(junk, 'data.bin'), new Uint8Array(4096).fill(7));
+    const r = runScan2print(['inspect', junk]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(junk);
+    expect(r.stderr).toMatch(/no image series.*2 not DICOM/);
+  });
+
+  it('a .zip of a series gives the same result as the folder; non-DICOM entries are skipped and counted', () => {
+    const files: Zippable = {};
+    for (const n of readdirSync(SMALL).sort()) files[`study/${n}`] = [new Uint8Array(readFileSync(join(SMALL, n))), { level: n.length % 2 ? 0 : 6 }];
+    files['readme.txt'] = new TextEncoder().encode('hello');
+    const zip = join(dir, 'series.zip');
+    writeFileSync(zip, zipSync(files));
+    const fromZip = runScan2print(['inspect', zip, '--json']);
+    expect(fromZip.code, fromZip.stderr).toBe(0);
+    const fromDir = JSON.parse(runScan2print(['inspect', SMALL, '--json']).stdout);
+    const z = JSON.parse(fromZip.stdout);
+    expect(z.chosen.dims).toEqual(fromDir.chosen.dims);
+    expect(z.chosen.origin_mm).toEqual(fromDir.chosen.origin_mm);
+    expect(z.chosen.huRange).toEqual(fromDir.chosen.huRange);
+    expect(z.skippedFiles).toBe(fromDir.skippedFiles + 1); // the folder's licence and manifest, and readme.txt
+  });
+
+  it('export-volume writes a NIfTI whose grid is the inspected one, and no temporary file', () => {
+    const out = join(dir, 'vol', 'small.nii.gz');
+    const r = runScan2print(['export-volume', SMALL, '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const vol = readNifti(new Uint8Array(readFileSync(out)), out).volume;
+    const j = JSON.parse(runScan2print(['inspect', SMALL, '--json']).stdout);
+    expect(vol.grid.dims).toEqual(j.chosen.dims);
+    for (let a = 0; a < 3; a++) expect(vol.grid.origin_mm[a]).toBeCloseTo(j.chosen.origin_mm[a], 3);
+    for (let a = 0; a < 9; a++) expect(vol.grid.direction[a]).toBeCloseTo(j.chosen.direction[a], 5);
+    expect(readdirSync(join(dir, 'vol'))).toEqual(['small.nii.gz']);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * `scan2print mesh`: label map (+ optional HU/probability field) → isosurface → conditioning
+ * (clean-up, smoothing, decimation, cavities) → printability gate → STL / 3MF / OBJ / PLY.
+ * A mesh that fails the gate is refused (exit 3) and nothing is written, unless --allow-open.
+ * Every file is written under a temporary name and renamed, so no half-written model exists.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import {
+  conditionMesh,
+  extractSurface,
+  inputError,
+  measureSurfaceAccuracy,
+  meshFormatOf,
+  previewMesh,
+  readLabelFile,
+  readNifti,
+  usageError,
+  writeMesh,
+  type ConditionParams,
+  type StageRecord,
+} from '@scan2print/core';
+import { createNodePool } from '../pool/node-pool.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { sha256Hex } from '../util/checksum.js';
+import { createProgress } from '../util/progress.js';
+import type { RegisterCommand } from './index.js';
+
+interface MeshOptions {
+  output: string[];
+  field?: string;
+  level?: string;
+  label?: string;
+  smooth: string;
+  smoothMethod: string;
+  decimate?: string;
+  maxError?: string;
+  minShell: string;
+  keepCavities?: boolean;
+  allowOpen?: boolean;
+  ascii?: boolean;
+  preview?: string;
+  title?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Volumes above this many voxels extract on worker threads. */
+const POOL_MIN_VOXELS = 4_000_000;
+
+function readBytes(file: string, what: string): Uint8Array {
+  try {
+    if (statSync(file).isDirectory()) throw inputError('READ_FAILED', `is a directory, expected ${what}`, file);
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    if ((e as { name?: string }).name === 'ScanError') throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw inputError('READ_FAILED', code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`, file, e);
+  }
+}
+
+function numberOption(value: string | undefined, name: string, check: (x: number) => boolean, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!Number.isFinite(x) || !check(x)) throw usageError('BAD_OPTION', `${name} ${value}: expected ${what}`);
+  return x;
+}
+
+/** CreationDate for 3MF: SOURCE_DATE_EPOCH (reproducible builds convention) when set, else today. */
+function creationDate(): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  const d = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+  return d.toISOString().slice(0, 10);
+}
+
+export function conditionParamsFromOptions(opts: MeshOptions, name: string): ConditionParams {
+  const params: ConditionParams = { name };
+  if (opts.smooth === 'none' || opts.smooth === '0') params.smooth = false;
+  else {
+    const n = numberOption(opts.smooth, '--smooth', (x) => Number.isInteger(x) && x > 0 && x <= 1000, 'a number of iterations (1–1000) or "none"');
+    if (opts.smoothMethod !== 'windowed-sinc' && opts.smoothMethod !== 'taubin') throw usageError('BAD_OPTION', `--smooth-method ${opts.smoothMethod}: expected windowed-sinc or taubin`);
+    params.smooth = { method: opts.smoothMethod, iterations: n! };
+  }
+  const faces = numberOption(opts.decimate, '--decimate', (x) => Number.isInteger(x) && x >= 4, 'a whole number of faces ≥ 4');
+  const maxError = numberOption(opts.maxError, '--max-error', (x) => x > 0, 'a distance in mm > 0');
+  if (faces !== undefined || maxError !== undefined) params.decimate = { ...(faces !== undefined ? { targetFaces: faces } : {}), ...(maxError !== undefined ? { maxError_mm: maxError } : {}) };
+  params.minShell_mm3 = numberOption(opts.minShell, '--min-shell', (x) => x >= 0, 'a volume in mm³ ≥ 0')!;
+  params.keepCavities = opts.keepCavities === true;
+  params.allowOpen = opts.allowOpen === true;
+  return params;
+}
+
+function summary(records: StageRecord[], outputs: { file: string; bytes: number }[]): string {
+  const lines: string[] = [];
+  for (const r of records) {
+    const f = Object.entries(r.figures)
+      .filter(([, v]) => typeof v !== 'object' || v === null)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    lines.push(`${r.stage.padEnd(9)} ${r.method.padEnd(22)} ${r.wall_ms !== undefined ? `${Math.round(r.wall_ms)} ms `.padStart(9) : ''}${f}`);
+    for (const x of r.findings ?? []) lines.push(`  ${x.severity}: ${x.message}`);
+    for (const c of r.corrections ?? []) lines.push(`  corrected: ${c}`);
+    for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
+  }
+  for (const o of outputs) lines.push(`wrote ${o.file} (${o.bytes} bytes)`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const registerMesh: RegisterCommand = (program: Command) => {
+  program
+    .command('mesh')
+    .description('label map → closed, manifold, outward-oriented mesh in patient mm (LPS), checked by a printability gate, written as STL/3MF/OBJ/PLY')
+    .argument('<labels>', 'label map (.nii, .nii.gz or DICOM SEG)')
+    .requiredOption('-o, --output <file>', 'output mesh (.stl, .3mf, .obj, .ply); repeat for several formats', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--field <file>', 'HU or probability volume on the same grid (.nii/.nii.gz): places vertices sub-voxel (no staircase)')
+    .option('--level <value>', 'iso level in field units (default: estimated from the label map and field)')
+    .option('--label <n>', 'mesh only this label value (default: every non-zero label)')
+    .option('--smooth <n|none>', 'smoothing iterations, or "none"', '40')
+    .option('--smooth-method <method>', 'windowed-sinc (pass band 0.01, like 3D Slicer) or taubin (λ 0.5, μ −0.53)', 'windowed-sinc')
+    .option('--decimate <faces>', 'quadric decimation to about this many triangles')
+    .option('--max-error <mm>', 'quadric decimation bounded by this error (mm)')
+    .option('--min-shell <mm3>', 'drop shells enclosing less than this volume (mm³)', '1')
+    .option('--keep-cavities', 'keep internal voids (default: fill them; a closed void traps resin)')
+    .option('--allow-open', 'export even when the mesh fails the printability gate (recorded as a warning)')
+    .option('--ascii', 'ASCII STL instead of binary')
+    .option('--preview <file>', 'also write a ~10k-face preview mesh for the web viewer')
+    .option('--title <text>', 'model title (3MF metadata)')
+    .option('--json', 'print checks, accuracy and every stage record as JSON')
+    .option('-q, --quiet', 'no progress line')
+    .action(async (labelsFile: string, opts: MeshOptions) => {
+      // Refuse bad arguments before any work.
+      for (const f of [...opts.output, ...(opts.preview ? [opts.preview] : [])]) {
+        if (!meshFormatOf(f)) throw usageError('MESH_FORMAT', `${f}: unknown mesh format (use .stl, .3mf, .obj or .ply)`);
+      }
+      const params = conditionParamsFromOptions(opts, basename(labelsFile));
+      const level = numberOption(opts.level, '--level', () => true, 'a number');
+      const label = numberOption(opts.label, '--label', (x) => Number.isInteger(x) && x >= 0, 'a label value (integer ≥ 0)');
+      const progress = createProgress({ quiet: opts.quiet ?? false, json: opts.json ?? false });
+
+      const labels = readLabelFile(readBytes(labelsFile, 'a label map'), labelsFile);
+      const field = opts.field ? readNifti(readBytes(opts.field, 'a NIfTI volume'), opts.field).volume : undefined;
+      const n = labels.grid.dims[0] * labels.grid.dims[1] * labels.grid.dims[2];
+      const pool = n >= POOL_MIN_VOXELS ? createNodePool() : undefined;
+      const records: StageRecord[] = [];
+      try {
+        progress.stage('surface');
+        const iso = await extractSurface(
+          labels,
+          { ...(label !== undefined ? { label } : {}), ...(field ? { field } : {}), ...(level !== undefined ? { level } : {}) },
+          { ...(pool ? { pool } : {}), progress: (f, m) => progress.update(f, m) },
+        );
+        records.push(iso.record);
+        progress.stage('condition');
+        const cond = await conditionMesh(iso.output, params, { progress: (f, m) => progress.update(f, m) });
+        records.push(...cond.records);
+        const mesh = cond.output;
+
+        progress.stage('accuracy');
+        const accuracy = measureSurfaceAccuracy(mesh, { labels, ...(label !== undefined ? { label } : {}), ...(field ? { field } : {}), ...(level !== undefined ? { level } : {}) });
+        records.push({ stage: 'validate', method: 'surface-accuracy', params: { reference: 'isosurface of the label map and field at segmentation resolution' }, figures: { ...accuracy } });
+
+        progress.stage('export');
+        const title = opts.title ?? basename(labelsFile).replace(/\.(nii(\.gz)?|dcm)$/i, '');
+        const date = creationDate();
+        const written: { file: string; bytes: number; sha256: string }[] = [];
+        const files: { file: string; bytes: Uint8Array }[] = opts.output.map((file) => ({
+          file,
+          bytes: writeMesh(mesh, file, { ascii: opts.ascii === true, title, creationDate: date, name: title }),
+        }));
+        if (opts.preview) {
+          const pv = await previewMesh(mesh);
+          records.push(pv.record);
+          files.push({ file: opts.preview, bytes: writeMesh(pv.output, opts.preview, { title: `${title} (preview)`, creationDate: date, name: title }) });
+        }
+        for (const f of files) {
+          writeFileAtomic(f.file, f.bytes);
+          written.push({ file: f.file, bytes: f.bytes.length, sha256: sha256Hex(f.bytes) });
+        }
+        records.push({
+          stage: 'export',
+          method: 'mesh-files',
+          params: { formats: files.map((f) => meshFormatOf(f.file)), ascii: opts.ascii === true, units: 'mm', frame: 'DICOM patient (LPS)', creationDate: date },
+          figures: { files: written },
+        });
+        progress.done();
+        const c = cond.check;
+        if (opts.json) {
+          const out = {
+            labels: labelsFile,
+            outputs: written,
+            checks: { closed: c.closed, manifold: c.manifold, oriented: c.oriented, shells: c.shells, triangles: c.triangles, volume_mm3: c.volume_mm3, area_mm2: c.area_mm2, bbox_mm: c.bbox_mm },
+            printable: cond.printable,
+            accuracy,
+            records,
+          };
+          process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        } else {
+          process.stdout.write(summary(records, written));
+          process.stdout.write(
+            `checks: closed=${c.closed} manifold=${c.manifold} oriented=${c.oriented} shells=${c.shells} triangles=${c.triangles} volume=${c.volume_mm3} mm³ area=${c.area_mm2} mm²\n` +
+              `accuracy (mesh → segmentation boundary): mean ${accuracy.mean_mm} mm, p95 ${accuracy.p95_mm} mm, max ${accuracy.max_mm} mm\n`,
+          );
+        }
+      } finally {
+        progress.done();
+        await pool?.close();
+      }
+    });
+};
