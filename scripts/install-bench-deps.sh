@@ -3,7 +3,7 @@
 # hand (see README "Benchmarks"), never by the test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PKGS=(python3-vtk9 python3-scipy python3-numpy dcm2niix invesalius xvfb xauth)
+PKGS=(python3-vtk9 python3-scipy python3-numpy dcm2niix invesalius xvfb xauth time)  # time: /usr/bin/time -v in bench/import
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -3,7 +3,8 @@ threshold -> label (26-connected) + drop islands < MIN mm3 -> binary_fill_holes
 (6-connected background, scipy's default) -> closing with the same ball element
 (offsets with (a*sx)^2+(b*sy)^2+(c*sz)^2 <= r^2) on an edge-replicated margin of
 2P+1 voxels, then cropped (the border rule scan2print uses: an object cut by the
-border continues beyond it). Prints per-step milliseconds as JSON; writes the mask.
+border continues beyond it). Then a closing with a larger ball (closeLarge_mm) on the
+filled mask, timed on its own. Prints per-step milliseconds as JSON; writes the masks.
 Usage: /usr/bin/python3 bench/segment/peer_scipy.py volume.raw meta.json out.mask"""
 import json, sys, time
 import numpy as np
@@ -32,15 +33,22 @@ mask = keep[lab]
 lap('components')
 mask = ndi.binary_fill_holes(mask)
 lap('fillHoles3d')
-r = meta['close_mm']
-P = [int(np.floor(r / s + 1e-9)) for s in (sz, sy, sx)]  # array axes: k, j, i
-kk, jj, ii = np.mgrid[-P[0]:P[0] + 1, -P[1]:P[1] + 1, -P[2]:P[2] + 1]
-ball = (kk * sz) ** 2 + (jj * sy) ** 2 + (ii * sx) ** 2 <= r * r * (1 + 1e-9) + 1e-9
-pad = [(2 * p + 1, 2 * p + 1) for p in P]
-m = np.pad(mask, pad, mode='edge')
-m = ndi.binary_erosion(ndi.binary_dilation(m, structure=ball), structure=ball)
-mask = m[pad[0][0]:-pad[0][1], pad[1][0]:-pad[1][1], pad[2][0]:-pad[2][1]]
+def closing(mask, r):
+    P = [int(np.floor(r / s + 1e-9)) for s in (sz, sy, sx)]  # array axes: k, j, i
+    kk, jj, ii = np.mgrid[-P[0]:P[0] + 1, -P[1]:P[1] + 1, -P[2]:P[2] + 1]
+    ball = (kk * sz) ** 2 + (jj * sy) ** 2 + (ii * sx) ** 2 <= r * r * (1 + 1e-6)
+    pad = [(2 * p + 1, 2 * p + 1) for p in P]
+    m = np.pad(mask, pad, mode='edge')
+    m = ndi.binary_erosion(ndi.binary_dilation(m, structure=ball), structure=ball)
+    return m[pad[0][0]:-pad[0][1], pad[1][0]:-pad[1][1], pad[2][0]:-pad[2][1]], int(ball.sum())
+
+filled = mask
+mask, element = closing(filled, meta['close_mm'])
 lap('closing')
 ms['total'] = round(sum(ms.values()), 1)
+t = time.perf_counter()
+large, element_large = closing(filled, meta['closeLarge_mm'])
+lap('closingLarge')
 mask.astype(np.uint8).tofile(out_path)
-print(json.dumps({'ms': ms, 'voxels': int(mask.sum()), 'element_voxels': int(ball.sum())}))
+large.astype(np.uint8).tofile(out_path + '.large')
+print(json.dumps({'ms': ms, 'voxels': int(mask.sum()), 'voxelsLarge': int(large.sum()), 'element_voxels': element, 'element_voxels_large': element_large}))

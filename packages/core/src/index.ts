@@ -50,3 +50,4 @@ export * from './synthetic/head.js';
 export * from './validate/shapes.js';
 export * from './validate/phantom-series.js';
 export * from './validate/measure.js';
+export * from './validate/run.js';

@@ -7,6 +7,7 @@ import { registerAnonymise } from './anonymise.js';
 import { registerMesh } from './mesh.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
+import { registerValidate } from './validate.js';
 
 /**
  * A command registers itself on the program. `setExit` lets an action return a
@@ -24,4 +25,5 @@ export const commands: RegisterCommand[] = [
   registerMesh,
   registerConvert,
   registerDemo,
+  registerValidate,
 ];

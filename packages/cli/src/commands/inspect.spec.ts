@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNifti } from '@scan2print/core';
+import { importSeries, readNifti } from '@scan2print/core';
 import { runScan2print } from '../../../../test/cli.js';
 import { dataPath } from '../../../../test/data.js';
 
@@ -97,5 +97,20 @@ describe('scan2print inspect / export-volume (built binary)', () => {
     for (let a = 0; a < 3; a++) expect(vol.grid.origin_mm[a]).toBeCloseTo(j.chosen.origin_mm[a], 3);
     for (let a = 0; a < 9; a++) expect(vol.grid.direction[a]).toBeCloseTo(j.chosen.direction[a], 5);
     expect(readdirSync(join(dir, 'vol'))).toEqual(['small.nii.gz']);
+  });
+
+  // GE: resampled on worker threads; the JPEG 2000 series: decoded on worker threads
+  it.each([['ge', GE], ['j2k', dataPath('labelled/totalsegmentator/example_ct_dicom')]])('export-volume (%s, worker threads) equals the in-process import, value for value', async (name, folder) => {
+    const out = join(dir, `${name}.nii`);
+    const r = runScan2print(['export-volume', folder, '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const vol = readNifti(new Uint8Array(readFileSync(out)), out).volume;
+    const sources = readdirSync(folder).sort().map((n) => ({ name: join(folder, n), read: async () => new Uint8Array(readFileSync(join(folder, n))) }));
+    const inline = (await importSeries(sources)).output.volume;
+    expect(vol.grid.dims).toEqual(inline.grid.dims);
+    expect(vol.data.length).toBe(inline.data.length);
+    let same = true;
+    for (let p = 0; p < vol.data.length && same; p++) same = vol.data[p] === inline.data[p];
+    expect(same).toBe(true);
   });
 });

@@ -17,6 +17,8 @@ import {
   NOT_HU_MAX_AIR_FRACTION,
   PEAK_HALF_WIDTH_HU,
   PEAK_MIN_FRACTION,
+  PEAK_PROMINENCE,
+  PEAK_VALLEY_HU,
   SOFT_TISSUE_WINDOW_HU,
   TRUNCATION_BONE_HU,
   TRUNCATION_MIN_AREA_MM2,
@@ -35,9 +37,35 @@ export interface HistogramStats {
 }
 
 export function histogramStats(vol: Volume): HistogramStats {
-  const data = vol.data;
+  return vol.data instanceof Int16Array ? histogramInt16(vol.data) : histogramFloat(vol.data);
+}
+
+/** Int16 volumes: one count per possible value (one increment per voxel), then binned. */
+function histogramInt16(data: Int16Array): HistogramStats {
+  const counts = new Uint32Array(65536);
+  const n = data.length;
+  for (let p = 0; p < n; p++) counts[data[p]! + 32768]!++;
   const nb = Math.ceil((HIST_MAX_HU - HIST_MIN_HU) / HIST_BIN_HU);
   const bins = new Float64Array(nb);
+  let min = Infinity, max = -Infinity, inRange = 0, belowAir = 0, metal = 0, metalMax = -Infinity;
+  for (let q = 0; q < 65536; q++) {
+    const c = counts[q]!;
+    if (c === 0) continue;
+    const v = q - 32768;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (v < NOT_HU_AIR_HU) belowAir += c;
+    if (v >= METAL_HU) { metal += c; metalMax = v; }
+    const b = Math.floor((v - HIST_MIN_HU) / HIST_BIN_HU);
+    if (b >= 0 && b < nb) { bins[b]! += c; inRange += c; }
+  }
+  return { min, max, bins, inRange, total: n, belowAir, metal, metalMax };
+}
+
+function histogramFloat(data: Float32Array): HistogramStats {
+  const nb = Math.ceil((HIST_MAX_HU - HIST_MIN_HU) / HIST_BIN_HU);
+  const bins = new Float64Array(nb);
+  const inv = 1 / HIST_BIN_HU;
   let min = Infinity, max = -Infinity, inRange = 0, belowAir = 0, metal = 0, metalMax = -Infinity;
   const n = data.length;
   for (let p = 0; p < n; p++) {
@@ -45,8 +73,8 @@ export function histogramStats(vol: Volume): HistogramStats {
     if (v < min) min = v;
     if (v > max) max = v;
     if (v < NOT_HU_AIR_HU) belowAir++;
-    if (v >= METAL_HU) { metal++; if (v > metalMax) metalMax = v; }
-    const b = Math.floor((v - HIST_MIN_HU) / HIST_BIN_HU);
+    else if (v >= METAL_HU) { metal++; if (v > metalMax) metalMax = v; }
+    const b = Math.floor((v - HIST_MIN_HU) * inv);
     if (b >= 0 && b < nb) { bins[b]!++; inRange++; }
   }
   return { min, max, bins, inRange, total: n, belowAir, metal, metalMax };
@@ -75,7 +103,7 @@ export function findPeak(h: HistogramStats, window: [number, number]): TissuePea
     // local maximum over ±3 bins (30 HU)
     let isMax = sm[b]! > 0;
     for (let q = Math.max(0, b - 3); q <= Math.min(nb - 1, b + 3) && isMax; q++) if (sm[q]! > sm[b]!) isMax = false;
-    if (isMax && (best < 0 || sm[b]! > sm[best]!)) best = b;
+    if (isMax && prominent(sm, b) && (best < 0 || sm[b]! > sm[best]!)) best = b;
   }
   if (best < 0 || h.inRange === 0) return { present: false, fraction: 0 };
   const w = Math.round(PEAK_HALF_WIDTH_HU / HIST_BIN_HU);
@@ -83,6 +111,15 @@ export function findPeak(h: HistogramStats, window: [number, number]): TissuePea
   for (let q = Math.max(0, best - w); q <= Math.min(nb - 1, best + w); q++) mass += h.bins[q]!;
   const fraction = mass / h.inRange;
   return { present: fraction >= PEAK_MIN_FRACTION, peak_HU: HIST_MIN_HU + (best + 0.5) * HIST_BIN_HU, fraction };
+}
+
+/** Whether bin b rises PEAK_PROMINENCE above the lowest value within PEAK_VALLEY_HU on both sides. */
+function prominent(sm: Float64Array, b: number): boolean {
+  const w = Math.round(PEAK_VALLEY_HU / HIST_BIN_HU);
+  let left = Infinity, right = Infinity;
+  for (let q = Math.max(0, b - w); q < b; q++) left = Math.min(left, sm[q]!);
+  for (let q = b + 1; q <= Math.min(sm.length - 1, b + w); q++) right = Math.min(right, sm[q]!);
+  return sm[b]! >= PEAK_PROMINENCE * Math.max(left, right);
 }
 
 const AXIS_NAMES: Array<[string, string]> = [['right', 'left'], ['anterior', 'posterior'], ['inferior', 'superior']];
@@ -134,12 +171,12 @@ export function contentFindings(vol: Volume, modality?: string): ContentAssessme
   const findings: Finding[] = [];
   const airFraction = h.total ? h.belowAir / h.total : 0;
   const peaks = { air: findPeak(h, AIR_WINDOW_HU), fat: findPeak(h, FAT_WINDOW_HU), softTissue: findPeak(h, SOFT_TISSUE_WINDOW_HU) };
-  const notHu = airFraction < NOT_HU_MAX_AIR_FRACTION && h.min > NOT_HU_AIR_HU;
+  const notHu = airFraction < NOT_HU_MAX_AIR_FRACTION;
   if (notHu) {
     findings.push({
       code: 'NOT_HU',
       severity: 'error',
-      message: `values ${h.min}..${h.max} with no air below ${NOT_HU_AIR_HU} (air should be near −1000 HU): the values look unrescaled (RescaleSlope/Intercept missing?), HU thresholds would be wrong`,
+      message: `values ${h.min}..${h.max} with ${(airFraction * 100).toFixed(2)} % below ${NOT_HU_AIR_HU} (air should be near −1000 HU): the values look unrescaled (RescaleSlope/Intercept missing?), HU thresholds would be wrong`,
     });
   }
   const mod = (modality ?? '').toUpperCase();
@@ -182,7 +219,7 @@ export function contentFindings(vol: Volume, modality?: string): ContentAssessme
       findings.push({
         code: 'TRUNCATED_FOV',
         severity: 'info',
-        message: `bone (≥ ${TRUNCATION_BONE_HU} HU) reaches the ${ends.join(', ')} end of the scanned range: the model will be open (closed flat) there`,
+        message: `dense bone (≥ ${TRUNCATION_BONE_HU} HU) reaches the ${ends.join(', ')} end of the scanned range: the model will be open (closed flat) there`,
       });
     }
   }

@@ -31,11 +31,14 @@ export const FAT_WINDOW_HU: [number, number] = [-200, -40];
 export const SOFT_TISSUE_WINDOW_HU: [number, number] = [-20, 100];
 export const PEAK_HALF_WIDTH_HU = 60;
 export const PEAK_MIN_FRACTION = 0.002;
+/** A peak must rise this factor above the lowest smoothed count within ±PEAK_VALLEY_HU on each side (a flat histogram has no peaks). */
+export const PEAK_PROMINENCE = 1.2;
+export const PEAK_VALLEY_HU = 150;
 export const NOT_CT_MISSING_CLASSES = 2;
 
 /**
- * NOT_HU: rescaled CT has air at about −1000 HU. When under this fraction of voxels lies
- * below −500 HU and the minimum is not negative enough to be air, the values look like
+ * NOT_HU: rescaled CT has air at about −1000 HU (around the patient, in airways and
+ * bowel). When under this fraction of voxels lies below −500 HU, the values look like
  * unrescaled stored values (air near 0), not HU.
  */
 export const NOT_HU_AIR_HU = -500;
@@ -46,7 +49,11 @@ export const METAL_HU = 3000;
 /** … and this many voxels (mm³ scaled) make a metal object rather than noise. */
 export const METAL_MIN_VOLUME_MM3 = 20;
 
-/** TRUNCATED_FOV: a high-density (bone) structure touching the in-plane border. */
-export const TRUNCATION_BONE_HU = 300;
+/**
+ * TRUNCATED_FOV: a high-density structure touching the in-plane border. 700 HU is dense
+ * (cortical) bone; scanner tables and head holders (carbon fibre, plastics) stay below
+ * ~500 HU, so they do not raise it (the 1 mm phantom's holder reaches 451 HU at the edge).
+ */
+export const TRUNCATION_BONE_HU = 700;
 /** Border voxels above TRUNCATION_BONE_HU, as mm² of border surface, to report. */
 export const TRUNCATION_MIN_AREA_MM2 = 25;

@@ -11,6 +11,7 @@ import { resampleStack, type StackResamplePlan } from '../geometry/resample-stac
 import type { DicomInstance } from './types.js';
 import { analyseStack, type StackGeometry } from './geometry.js';
 import { frameGeometry } from './series.js';
+import { decodeAll, type DecodeFn } from './assemble-decode.js';
 
 /**
  * Uneven spacing is resampled to the smallest acquired step, so the finest part of the
@@ -20,7 +21,7 @@ import { frameGeometry } from './series.js';
  */
 export const MIN_OUTPUT_STEP_FRACTION_OF_MEDIAN = 0.25;
 
-export type DecodeFn = (inst: DicomInstance, bytes: Uint8Array) => Promise<Float32Array[]>;
+export type { DecodeFn } from './assemble-decode.js';
 
 export interface AssembleInput {
   /** Headers of the chosen series (any order). */
@@ -94,30 +95,6 @@ function predictInt16(instances: DicomInstance[]): boolean {
   return true;
 }
 
-/** Copies a frame into an Int16 stack; returns its minimum, or NaN (nothing trusted) if a value is not an int16. */
-function copyInt16(stack: Int16Array, o: number, px: Float32Array): number {
-  let mn = Infinity;
-  const n = px.length;
-  for (let p = 0; p < n; p++) {
-    const v = px[p]!;
-    if ((v | 0) !== v || v < -32768 || v > 32767) return NaN;
-    stack[o + p] = v;
-    if (v < mn) mn = v;
-  }
-  return mn;
-}
-
-function copyFloat32(stack: Float32Array, o: number, px: Float32Array): number {
-  let mn = Infinity;
-  const n = px.length;
-  for (let p = 0; p < n; p++) {
-    const v = px[p]!;
-    stack[o + p] = v;
-    if (v < mn) mn = v;
-  }
-  return mn;
-}
-
 export async function assembleSeries(input: AssembleInput, pool?: WorkerPool, progress?: (f: number, m?: string) => void): Promise<AssembleOutput> {
   const { instances } = input;
   const corrections: string[] = [];
@@ -131,45 +108,25 @@ export async function assembleSeries(input: AssembleInput, pool?: WorkerPool, pr
   const plane = rows * columns;
 
   // where each (instance, frame) goes in the stack; duplicates are not stored
-  const slot = new Map<string, number>();
-  geo.slices.forEach((s, idx) => slot.set(`${s.instance}:${s.frame}`, idx));
+  const slots = instances.map((x) => new Int32Array(Math.max(1, x.numberOfFrames || 1)).fill(-1));
+  geo.slices.forEach((s, idx) => {
+    slots[s.instance]![s.frame] = idx;
+  });
   if (geo.duplicates.length) {
     corrections.push(`dropped ${geo.duplicates.length} duplicate slice(s) at the same position as a kept one: ${geo.duplicates.map((d) => `${instances[d.instance]!.file}${d.frame ? ` frame ${d.frame + 1}` : ''}`).join(', ')}`);
   }
 
-  let useInt16 = predictInt16(instances);
-  let stack: Float32Array | Int16Array = useInt16 ? sharedInt16(M * plane) : sharedFloat32(M * plane);
-  let min = Infinity;
-  // Pass 2: file by file, next file read while this one decodes.
+  const useInt16 = predictInt16(instances);
   const used = new Set(geo.slices.map((s) => s.instance));
   const order = instances.map((_, i) => i).filter((i) => used.has(i));
-  let pending = order.length ? input.read(order[0]!) : undefined;
-  for (let n = 0; n < order.length; n++) {
-    const i = order[n]!;
-    const bytes = await pending!;
-    pending = n + 1 < order.length ? input.read(order[n + 1]!) : undefined;
-    const inst = instances[i]!;
-    const frames = await input.decode(inst, bytes);
-    for (let f = 0; f < frames.length; f++) {
-      const k = slot.get(`${i}:${f}`);
-      if (k === undefined) continue;
-      const px = frames[f]!;
-      if (px.length !== plane) throw inputError('FRAME_SIZE', `frame ${f + 1} decoded to ${px.length} pixels, expected ${rows}×${columns}`, inst.file);
-      let m = useInt16 ? copyInt16(stack as Int16Array, k * plane, px) : NaN;
-      if (Number.isNaN(m)) {
-        if (useInt16) {
-          // a value the header did not predict (fractional or out of range): widen once
-          const wide = sharedFloat32(M * plane);
-          wide.set(stack);
-          stack = wide;
-          useInt16 = false;
-        }
-        m = copyFloat32(stack as Float32Array, k * plane, px);
-      }
-      if (m < min) min = m;
-    }
-    progress?.((n + 1) / order.length, `decoded ${n + 1}/${order.length} files`);
-  }
+  const decoded = await decodeAll(
+    { instances, order, read: input.read, decode: input.decode, slotsOf: (i) => slots[i]!, plane, stackLength: M * plane },
+    useInt16 ? sharedInt16(M * plane) : sharedFloat32(M * plane),
+    pool,
+    progress,
+  );
+  const stack = decoded.stack;
+  const min = decoded.min;
   const fill = Number.isFinite(min) ? min : -1024;
   const sortedInstances: DicomInstance[] = [];
   const seen = new Set<number>();

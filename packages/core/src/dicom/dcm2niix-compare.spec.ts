@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataPath } from '../../../../test/data.js';
-import { niftiAffineRAS, parseNiftiHeader } from '../formats/nifti.js';
+import { niftiAffineRAS, parseNiftiHeader, readNifti, writeNifti } from '../formats/nifti.js';
 import { sampleTrilinear } from '../geometry/resample.js';
 import { importSeries, type DicomSource } from './import.js';
 
@@ -52,7 +52,8 @@ function runDcm2niix(dir: string): { A: number[]; sform: number[]; dims: number[
 
 async function compare(series: string) {
   const imp = await importSeries(dirSources(dataPath(series)));
-  const vol = imp.output.volume;
+  // compare what export-volume writes: the volume through our NIfTI writer and reader
+  const vol = readNifti(writeNifti(imp.output.volume), 'ours.nii').volume;
   const d2n = runDcm2niix(dataPath(series));
   const [nx, ny, nz] = d2n.dims as [number, number, number];
   const A = d2n.A;

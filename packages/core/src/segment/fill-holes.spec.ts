@@ -125,7 +125,7 @@ describe('fill holes on real CT', () => {
       const [nx, ny] = volume.grid.dims;
       const plane = nx * ny;
       const k = 80;
-      const slice = bone.data.slice(k * plane, (k + 1) * plane);
+      const slice = Uint8Array.from(bone.data.subarray(k * plane, (k + 1) * plane));
       const filledSlice = slice.slice();
       const n = fillHoles2DMask(filledSlice, [nx, ny, 1], 2);
       // Independently: along the centre row and column, the pixels between the first and

@@ -16,7 +16,7 @@ function bruteForce(mask: Uint8Array, dims: Vec3, sp: Vec3, op: 'dilate' | 'erod
   const P = sp.map((s) => Math.floor(r / s + 1e-9));
   const offs: Vec3[] = [];
   for (let c = -P[2]!; c <= P[2]!; c++) for (let b = -P[1]!; b <= P[1]!; b++) for (let a = -P[0]!; a <= P[0]!; a++) {
-    if ((a * sp[0]) ** 2 + (b * sp[1]) ** 2 + (c * sp[2]) ** 2 <= r * r * (1 + 1e-9) + 1e-9) offs.push([a, b, c]);
+    if ((a * sp[0]) ** 2 + (b * sp[1]) ** 2 + (c * sp[2]) ** 2 <= r * r * (1 + 1e-6)) offs.push([a, b, c]);
   }
   const cl = (x: number, n: number) => Math.min(n - 1, Math.max(0, x));
   const out = new Uint8Array(mask.length);
@@ -55,6 +55,17 @@ describe('distance transform', () => {
     let worst = 0;
     for (let p = 0; p < m.length; p++) worst = Math.max(worst, Math.abs(ours[p]! - theirs[p]!) / Math.max(1, theirs[p]!));
     expect(worst).toBeLessThan(1e-5);
+    // Capped transforms: the brute-force window path (small cap) and the envelope path
+    // (large cap) give the same values as the full transform wherever they are ≤ the cap.
+    for (const cap of [3.5 * 3.5, 40 * 40]) {
+      const capped = squaredDistanceToFeatures(m, v.grid.dims, sp, undefined, cap);
+      let bad = 0;
+      for (let p = 0; p < m.length; p++) {
+        const full = ours[p]!;
+        if (full <= cap ? Math.abs(capped[p]! - full) > 1e-4 * Math.max(1, full) : capped[p]! <= cap) bad++;
+      }
+      expect(bad, `cap ${cap}`).toBe(0);
+    }
   });
 });
 
@@ -81,7 +92,7 @@ describe('morphology (toys)', () => {
     // Every voxel inside is within 4 mm, every voxel outside beyond it.
     for (let k = 0; k < 11; k++) for (let j = 0; j < 31; j++) for (let i = 0; i < 31; i++) {
       const r2 = ((i - 15) * 0.5) ** 2 + ((j - 15) * 0.8) ** 2 + ((k - 5) * 2) ** 2;
-      expect(d[idx(dims, i, j, k)]).toBe(r2 <= 16 + 1e-9 ? 1 : 0);
+      expect(d[idx(dims, i, j, k)]).toBe(r2 <= 16 * (1 + 1e-6) ? 1 : 0);
     }
     // Eroding it back with the same radius gives the voxel again (closing of a point).
     expectSame(morphologyMask(d, dims, sp, 'erode', 4), m, 'erode(dilate(point))');
@@ -124,7 +135,8 @@ describe('morphology on real CT (TotalSegmentator abdomen bone)', () => {
     for (let p = 0; p < bone.length; p++) bone[p] = v.data[p]! >= 200 ? 1 : 0;
   });
 
-  it('equals a brute-force ball element on a crop with anisotropic spacing (all four operations)', () => {
+  // r = 2.5 mm: an 11-row element (byte path); r = 4 mm: 25 rows (distance-transform path).
+  it.each([2.5, 4])('equals a brute-force ball element on a crop with anisotropic spacing (all four operations, r = %s mm)', (r) => {
     // A 40 × 36 × 24 crop through the spine, with spacing pretended anisotropic.
     const [nx, ny] = v.grid.dims;
     const dims: Vec3 = [40, 36, 24];
@@ -132,7 +144,6 @@ describe('morphology on real CT (TotalSegmentator abdomen bone)', () => {
     for (let k = 0; k < 24; k++) for (let j = 0; j < 36; j++) for (let i = 0; i < 40; i++) crop[idx(dims, i, j, k)] = bone[40 + i + (30 + j) * nx + (40 + k) * nx * ny]!;
     expect(count(crop)).toBeGreaterThan(1000);
     const sp: Vec3 = [0.8, 1.0, 2.0];
-    const r = 2.5;
     const dil = bruteForce(crop, dims, sp, 'dilate', r);
     const ero = bruteForce(crop, dims, sp, 'erode', r);
     expectSame(morphologyMask(crop, dims, sp, 'dilate', r), dil, 'dilate');

@@ -114,6 +114,18 @@ describe('surface accuracy on analytic phantoms', () => {
     expect(m.max_mm).toBeLessThan(1e-4);
   });
 
+  it('a phantom on a rotated, anisotropic grid (gantry-tilt-like direction) is measured in patient mm', async () => {
+    const a = (18.5 * Math.PI) / 180;
+    const dir: [number, number, number, number, number, number, number, number, number] = [1, 0, 0, 0, Math.cos(a), -Math.sin(a), 0, Math.sin(a), Math.cos(a)];
+    const ph = makePhantom({ kind: 'sphere', radius_mm: 12 }, { spacing_mm: [0.6, 0.6, 1.2], direction: dir, centre_mm: [3.1, -2.2, 40.7], noiseSigma_hu: 20 });
+    const { output: mesh } = await extractSurface(phantomLabels(ph), { field: ph.volume, level: ph.level });
+    expect(edgeUse(mesh)).toEqual({ open: 0, nonManifold: 0, misoriented: 0 });
+    expect(Math.abs(meshVolume_mm3(mesh) / ph.trueVolume_mm3 - 1)).toBeLessThan(0.01);
+    const r = radialError(mesh, [3.1, -2.2, 40.7], 12);
+    expect(r.mean_abs_mm).toBeLessThan(0.1);
+    expect(Math.abs(r.mean_signed_mm)).toBeLessThan(0.05);
+  });
+
   it('meshVolume_mm3 and radialError on a voxelised sphere agree with the analytic values', async () => {
     const ph = makePhantom({ kind: 'sphere', radius_mm: 10 }, { spacing_mm: [0.5, 0.5, 0.5] });
     const { output: mesh } = await extractSurface(phantomLabels(ph), { field: ph.volume, level: ph.level });

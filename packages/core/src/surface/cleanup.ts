@@ -5,8 +5,9 @@
  * same bytes out.
  */
 import type { Mesh } from '../geometry/types.js';
-import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
+import { round, type Finding, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { shellNesting } from './cavities.js';
+import { countTopology } from './topology.js';
 import {
   buildEdgeTable,
   compactMesh,
@@ -244,13 +245,50 @@ export function selectShells(mesh: Mesh, params: CleanupParams): { keep: Uint8Ar
   return { keep, dropped, droppedVolume_mm3: droppedVolume, shells: shellCount };
 }
 
-/** The clean-up stage: merge → degenerate/duplicate faces → orient → shell selection → compact. */
+function problemCount(mesh: Mesh): number {
+  const t = countTopology(mesh);
+  return t.openEdges + t.nonManifoldEdges + t.misorientedEdges + t.nonManifoldVertices;
+}
+
+/**
+ * Merges coincident vertices only when that does not make the topology worse. Welding is what
+ * closes a triangle soup (an STL), but after smoothing a collapsing speck can put two distinct
+ * vertices on the same float position, and welding those would pinch the mesh.
+ */
+function mergeIfBetter(mesh: Mesh): { mesh: Mesh; merged: number; rejected: number } {
+  const m = mergeDuplicateVertices(mesh);
+  if (m.merged === 0) return { mesh, merged: 0, rejected: 0 };
+  const after = removeDegenerateFaces(m.mesh).mesh;
+  if (problemCount(after) <= problemCount(mesh)) return { mesh: m.mesh, merged: m.merged, rejected: 0 };
+  return { mesh, merged: 0, rejected: m.merged };
+}
+
+/**
+ * The clean-up stage: merge coincident vertices → drop degenerate/duplicate faces → orient →
+ * shell selection → compact. A merge that would pinch the mesh is retried after the shell
+ * selection (the coincident vertices usually belong to a speck that is dropped).
+ */
 export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}): StageResult<Mesh> {
-  const m1 = mergeDuplicateVertices(mesh);
+  let m1 = mergeIfBetter(mesh);
   const m2 = removeDegenerateFaces(m1.mesh);
   const m3 = orientShells(m2.mesh);
   const sel = selectShells(m3.mesh, params);
-  const output = compactMesh(m3.mesh, sel.keep);
+  let output = compactMesh(m3.mesh, sel.keep);
+  let degenerate = m2.degenerate;
+  let duplicate = m2.duplicate;
+  let coincident = 0;
+  if (m1.rejected > 0) {
+    const retry = mergeIfBetter(output);
+    if (retry.merged > 0) {
+      const r2 = removeDegenerateFaces(retry.mesh);
+      degenerate += r2.degenerate;
+      duplicate += r2.duplicate;
+      output = compactMesh(r2.mesh);
+    } else {
+      coincident = mergeDuplicateVertices(output).merged;
+    }
+    m1 = { mesh: m1.mesh, merged: retry.merged, rejected: m1.rejected };
+  }
   const record: StageRecord = {
     stage: 'condition',
     method: 'cleanup',
@@ -259,8 +297,8 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}): StageResult
       trianglesBefore: triangleCount(mesh),
       trianglesAfter: triangleCount(output),
       verticesMerged: m1.merged,
-      degenerateFacesRemoved: m2.degenerate,
-      duplicateFacesRemoved: m2.duplicate,
+      degenerateFacesRemoved: degenerate,
+      duplicateFacesRemoved: duplicate,
       trianglesFlipped: m3.flipped,
       shellsFlipped: m3.shellsFlipped,
       orientationConflicts: m3.conflicts,
@@ -269,10 +307,14 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}): StageResult
       droppedVolume_mm3: round(sel.droppedVolume_mm3, 3),
     },
   };
+  if (m1.rejected > 0) record.notes = [`${m1.rejected} coincident vertices were not merged where merging would pinch the mesh; ${coincident} remain coincident after the shell selection`];
+  const findings: Finding[] = [];
   if (m3.conflicts > 0) {
-    record.findings = [
-      { code: 'MESH_NOT_ORIENTABLE', severity: 'error', message: `${m3.conflicts} edges cannot be oriented consistently (a one-sided, Möbius-like piece)` },
-    ];
+    findings.push({ code: 'MESH_NOT_ORIENTABLE', severity: 'error', message: `${m3.conflicts} edges cannot be oriented consistently (a one-sided, Möbius-like piece)` });
   }
+  if (coincident > 0) {
+    findings.push({ code: 'COINCIDENT_VERTICES', severity: 'warn', message: `${coincident} distinct vertices share a position: a reader that welds by position (STL) sees the mesh pinched there` });
+  }
+  if (findings.length) record.findings = findings;
   return { output, record };
 }

@@ -1,11 +1,12 @@
 /**
  * The isosurface kernel for one slab of cube layers (runs inline or on a pool worker).
  *
- * Coordinates: the mask is padded by two background voxels on every side ("mask
- * coordinates" g = source index + 2). The surface is extracted from the cubes between
- * mask points 1 .. n+2, i.e. with one voxel of background around the volume, so it is
- * closed where the anatomy leaves the scan; the second margin voxel only feeds the
- * 3×3×3 smoothed mask used for vertex placement.
+ * Coordinates: "mask coordinates" g = source index + 2 (a margin of two background voxels
+ * on every side). The surface is extracted from the cubes between mask points 1 .. n+2,
+ * i.e. with one voxel of background around the volume, so it is closed where the anatomy
+ * leaves the scan. The mask itself is never stored: each row is kept as its sorted x-edge
+ * crossings (slab-mask.ts); cube cases and inside/outside states come from merging the
+ * crossing lists of neighbouring rows, so only cubes and edges at the boundary are visited.
  *
  * Vertex numbering is global and deterministic: point planes in order; in each plane first
  * the x- and y-edges (per point, row by row: x then y), then the z-edges to the next plane.
@@ -69,30 +70,40 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
   const nxy = nx * ny;
   const kBase = c0 - 1; // local planes: mask planes c0−1 .. c1+1
   const mask = buildSlabMask(labels, p.dims, label, kBase, c1 - c0 + 3, c0, c1);
-  const { m, mx, my, crossStart, cross } = mask;
+  const { mx, my, crossStart, cross } = mask;
   const P = mx * my;
 
   // Sized from the x-crossings (a closed surface has about 3 vertices and 6 triangles per
   // x-crossing), so the buffers rarely grow.
+  // On a worker they live on SharedArrayBuffer and go back as views, without a copy.
+  const shared = p.sharedOutput === true && typeof SharedArrayBuffer !== 'undefined';
   const expectVertices = 3 * crossStart[crossStart.length - 1]! + 1024;
-  let positions = new Float32Array(3 * expectVertices);
+  let positions = allocF32(3 * expectVertices, shared);
   let nv = 0;
-  let indices = new Uint32Array(6 * expectVertices);
+  let indices = allocU32(6 * expectVertices, shared);
   let ni = 0;
   const ids = new Int32Array(5 * P); // slots: x ids (plane parity 0, 1), y ids (0, 1), z ids
   let nField = 0, nSmooth = 0, nMid = 0, nBorder = 0;
   const [o0, o1, o2, ix0, ix1, ix2, jx0, jx1, jx2, kx0, kx1, kx2] = p.matrix as [number, number, number, number, number, number, number, number, number, number, number, number];
-  const smoothOff = new Int32Array(27);
-  for (let dz = -1, n = 0; dz <= 1; dz++)
-    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++, n++) smoothOff[n] = dz * P + dy * mx + dx;
-  const smoothed = (q: number): number => {
+  /** The 3×3×3 binomial average of the mask around source voxel (si, sj, sk), read from the labels. */
+  const smoothed = (si: number, sj: number, sk: number): number => {
     let s = 0;
-    for (let n = 0; n < 27; n++) s += m[q + smoothOff[n]!]! * SMOOTH_W[n]!;
+    for (let dz = -1, n = 0; dz <= 1; dz++) {
+      const k = sk + dz;
+      for (let dy = -1; dy <= 1; dy++) {
+        const j = sj + dy;
+        for (let dx = -1; dx <= 1; dx++, n++) {
+          const i = si + dx;
+          if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) continue;
+          const raw = labels[i + j * nx + k * nxy]!;
+          if (label === 0 ? raw !== 0 : raw === label) s += SMOOTH_W[n]!;
+        }
+      }
+    }
     return s;
   };
   const fieldStride = [1, nx, nxy];
   const axisLen = [nx, ny, nz];
-  const maskStride = [1, mx, P];
 
   /** Places the vertex of the crossed edge from mask point (gi, gj, gk) along axis; in0: that point is inside. */
   const addVertex = (gi: number, gj: number, gk: number, axis: number, in0: number): number => {
@@ -113,9 +124,8 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
         }
       }
       if (!placed) {
-        const q = (gk - kBase) * P + gj * mx + gi;
-        const a = smoothed(q);
-        const b = smoothed(q + maskStride[axis]!);
+        const a = smoothed(gi - 2, gj - 2, gk - 2);
+        const b = smoothed(gi - 2 + (axis === 0 ? 1 : 0), gj - 2 + (axis === 1 ? 1 : 0), gk - 2 + (axis === 2 ? 1 : 0));
         if (in0 ? a >= 0.5 && b < 0.5 : b >= 0.5 && a < 0.5) {
           t = (0.5 - a) / (b - a);
           nSmooth++;
@@ -128,7 +138,7 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
     const y = gj - 2 + (axis === 1 ? t : 0);
     const z = gk - 2 + (axis === 2 ? t : 0);
     if (3 * nv + 3 > positions.length) {
-      const grown = new Float32Array(positions.length * 2);
+      const grown = allocF32(positions.length * 2, shared);
       grown.set(positions);
       positions = grown;
     }
@@ -218,17 +228,20 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
     }
   }
   const { triStart, triEdges } = CASE_TABLE;
-  let eo = edgeOff[0]!;
+  // The case table's edge list turned into id offsets, once per plane parity.
+  const triOff = [new Int32Array(triEdges.length), new Int32Array(triEdges.length)];
+  for (let par = 0; par < 2; par++) for (let e = 0; e < triEdges.length; e++) triOff[par]![e] = edgeOff[par]![triEdges[e]!]!;
+  let eo = triOff[0]!;
 
   const emitCube = (cubeCase: number, at: number): void => {
     const t0 = triStart[cubeCase]!;
     const t1 = triStart[cubeCase + 1]!;
     if (ni + 3 * (t1 - t0) > indices.length) {
-      const grown = new Uint32Array(indices.length * 2);
+      const grown = allocU32(indices.length * 2, shared);
       grown.set(indices);
       indices = grown;
     }
-    for (let e = 3 * t0; e < 3 * t1; e++) indices[ni++] = ids[at + eo[triEdges[e]!]!]!;
+    for (let e = 3 * t0; e < 3 * t1; e++) indices[ni++] = ids[at + eo[e]!]!;
   };
 
   /**
@@ -237,7 +250,7 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
    */
   const cubes = (ck: number): void => {
     const lk = ck - kBase;
-    eo = edgeOff[ck & 1]!;
+    eo = triOff[ck & 1]!;
     for (let cj = 1; cj <= ny + 1; cj++) {
       const r0 = lk * my + cj; // bit 0: (dy 0, dz 0); bit 1: dy 1; bit 2: dz 1; bit 3: both
       const r2 = r0 + my;
@@ -297,19 +310,19 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
     cubes(ck);
   }
   return {
-    positions: trimmed(positions, 3 * nv, p.sharedOutput === true),
+    positions: shared ? positions.subarray(0, 3 * nv) : positions.slice(0, 3 * nv),
     ownVertices: own,
-    indices: trimmed(indices, ni, p.sharedOutput === true),
+    indices: shared ? indices.subarray(0, ni) : indices.slice(0, ni),
     placement: ownPlacement,
     maskVoxels: mask.maskVoxels,
     borderVoxels: mask.borderVoxels,
   };
 }
 
-function trimmed<T extends Float32Array | Uint32Array>(a: T, n: number, shared: boolean): T {
-  if (!shared || typeof SharedArrayBuffer === 'undefined') return a.slice(0, n) as T;
-  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
-  const out = new Ctor(new SharedArrayBuffer(n * a.BYTES_PER_ELEMENT));
-  out.set(a.subarray(0, n));
-  return out;
+function allocF32(n: number, shared: boolean): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
+}
+
+function allocU32(n: number, shared: boolean): Uint32Array {
+  return shared ? new Uint32Array(new SharedArrayBuffer(4 * n)) : new Uint32Array(n);
 }

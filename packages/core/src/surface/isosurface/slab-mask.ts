@@ -1,14 +1,13 @@
 /**
- * The binary mask of one slab, padded by two background voxels on every side, and for
- * every mask row the sorted positions of its x-edge crossings (owner point gi where
- * m[gi] ≠ m[gi+1]). The crossings drive everything else: between two crossings of the
+ * The binary mask of one slab as run boundaries: for every row of the mask (padded by two
+ * background voxels on every side) the sorted positions of its x-edge crossings (owner
+ * point gi where inside(gi) ≠ inside(gi+1)); a row's inside runs lie between crossings. The crossings drive everything else: between two crossings of the
  * rows around a cube row nothing changes, so the extractor visits only the cubes and
  * edges at the boundary (the trimming idea of flying edges, taken to run level).
  */
 
 export interface SlabMask {
-  /** Mask, mx × my × planes, 0/1; plane lk is mask plane lk + kBase. */
-  m: Uint8Array;
+  /** Row r = lk·my + gj of local plane lk (mask plane lk + kBase). */
   mx: number;
   my: number;
   planes: number;
@@ -37,9 +36,7 @@ export function buildSlabMask(
   const [nx, ny, nz] = dims;
   const mx = nx + 4;
   const my = ny + 4;
-  const P = mx * my;
   const nxy = nx * ny;
-  const m = new Uint8Array(planes * P);
   const crossStart = new Int32Array(planes * my + 1);
   let cross = new Int32Array(1024);
   let nc = 0;
@@ -61,7 +58,6 @@ export function buildSlabMask(
         cross = grown;
       }
       const src = sk * nxy + sj * nx;
-      const dst = row * mx + 2;
       let prev = 0;
       let count = 0;
       if (words !== null) {
@@ -79,10 +75,7 @@ export function buildSlabMask(
               cross[nc++] = si + 1; // edge between mask points si+1 and si+2
               prev = v;
             }
-            if (v) {
-              m[dst + si] = 1;
-              count++;
-            }
+            count += v;
           }
         }
       } else {
@@ -93,20 +86,21 @@ export function buildSlabMask(
             cross[nc++] = si + 1;
             prev = v;
           }
-          if (v) {
-            m[dst + si] = 1;
-            count++;
-          }
+          count += v;
         }
       }
       if (prev) cross[nc++] = nx + 1;
       if (own && count > 0) {
         maskVoxels += count;
         if (sk === 0 || sk === nz - 1 || sj === 0 || sj === ny - 1) borderVoxels += count;
-        else borderVoxels += m[dst]! + (nx > 1 ? m[dst + nx - 1]! : 0);
+        else {
+          // First voxel inside ⇔ the row's first crossing is at 1; last ⇔ its last is at nx+1.
+          if (cross[crossStart[row]!] === 1) borderVoxels++;
+          if (nx > 1 && cross[nc - 1] === nx + 1) borderVoxels++;
+        }
       }
     }
   }
   crossStart[planes * my] = nc;
-  return { m, mx, my, planes, kBase, crossStart, cross, maskVoxels, borderVoxels };
+  return { mx, my, planes, kBase, crossStart, cross, maskVoxels, borderVoxels };
 }

@@ -1,0 +1,118 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkMesh, read3mf, readStl, reportSchema, type Report } from '@scan2print/core';
+import { runScan2printAsync } from '../../../../test/cli.js';
+import { dataPath } from '../../../../test/data.js';
+
+const work = mkdtempSync(join(tmpdir(), 's2p-convert-'));
+const demoDir = join(work, 'demo');
+const env = { SOURCE_DATE_EPOCH: '1767225600' }; // 2026-01-01: reproducible reports and 3MF metadata
+const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('scan2print demo', () => {
+  beforeAll(async () => {
+    const r = await runScan2printAsync(['demo', '-o', demoDir], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('writes a synthetic DICOM series, a closed model and the report', async () => {
+    expect(readdirSync(join(demoDir, 'dicom')).length).toBe(110);
+    for (const f of ['model.3mf', 'model.stl', 'preview.stl', 'labels.nii.gz', 'report.json', 'report.html']) expect(existsSync(join(demoDir, f))).toBe(true);
+    const mesh = read3mf(new Uint8Array(readFileSync(join(demoDir, 'model.3mf'))), 'model.3mf');
+    const c = checkMesh(mesh);
+    expect(c.openEdges).toBe(0);
+    expect(c.nonManifoldEdges).toBe(0);
+    expect(c.misorientedEdges).toBe(0);
+    // the skull shell between the ellipsoids (71,88,81) and (66,83,76) mm, truncated at z = −70: about 0.44 l
+    expect(c.volume_mm3).toBeGreaterThan(300_000);
+    expect(c.volume_mm3).toBeLessThan(700_000);
+    const report = reportSchema.parse(JSON.parse(readFileSync(join(demoDir, 'report.json'), 'utf8'))) as Report;
+    // the head holder (350 HU) is removed, and the report says so
+    expect(report.findings.some((f) => f.code === 'TABLE_REMOVED')).toBe(true);
+    const stlFile = report.models[0]!.outputs.find((o) => o.file === 'model.stl')!;
+    expect(stlFile.sha256).toBe(sha(join(demoDir, 'model.stl')));
+    const preview = checkMesh(readStl(new Uint8Array(readFileSync(join(demoDir, 'preview.stl'))), 'preview.stl'));
+    expect(preview.triangles).toBeLessThanOrEqual(12_000);
+    expect(preview.closed && preview.manifold).toBe(true);
+  });
+
+  it('converts the demo series again to byte-identical models (deterministic)', async () => {
+    const out = join(work, 'again');
+    const r = await runScan2printAsync(['convert', join(demoDir, 'dicom'), '-o', join(out, 'model.3mf'), '-o', join(out, 'model.stl'), '--purpose', 'demonstration on a synthetic head phantom', '--quiet'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(sha(join(out, 'model.stl'))).toBe(sha(join(demoDir, 'model.stl')));
+    expect(sha(join(out, 'model.3mf'))).toBe(sha(join(demoDir, 'model.3mf')));
+  });
+
+  it('makes one model per threshold, named by threshold, and --json prints only the report', async () => {
+    const out = join(work, 'multi');
+    const r = await runScan2printAsync(['convert', join(demoDir, 'dicom'), '-o', join(out, 'm.stl'), '--thresholds', '300,800', '--smooth', 'none', '--json'], { env });
+    expect(r.code).toBe(0);
+    const report = reportSchema.parse(JSON.parse(r.stdout));
+    expect(report.models.map((m) => m.name)).toEqual(['bone_t300', 'bone_t800']);
+    const v300 = checkMesh(readStl(new Uint8Array(readFileSync(join(out, 'm_t300.stl'))), 'a')).volume_mm3;
+    const v800 = checkMesh(readStl(new Uint8Array(readFileSync(join(out, 'm_t800.stl'))), 'b')).volume_mm3;
+    expect(v800).toBeLessThan(v300); // a higher threshold keeps less
+    expect(existsSync(join(out, 'm.stl'))).toBe(false);
+  });
+});
+
+describe('scan2print convert on a real series', () => {
+  it('converts the tilted head phantom with the full report', async () => {
+    const out = join(work, 'tilt');
+    const r = await runScan2printAsync(
+      ['convert', dataPath('ct/philips-head-phantom-tilt'), '-o', join(out, 'skull.3mf'), '--report', join(out, 'r.json'), '--html', join(out, 'r.html'), '--purpose', 'cranial vault plan', '--decimate-ratio', '0.25', '--quiet'],
+      { env },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = reportSchema.parse(JSON.parse(readFileSync(join(out, 'r.json'), 'utf8')));
+    expect(report.request.purpose).toBe('cranial vault plan');
+    expect(report.acquisition.manufacturer).toMatch(/philips/i);
+    expect(report.acquisition.kvp).toBeGreaterThan(0);
+    // Same IOP and position shear as the GE series: the same signed tilt from geometry (the vendor tag's sign differs).
+    expect(report.acquisition.tiltDegrees).toBeCloseTo(18.5, 0);
+    expect(report.input.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.findings.map((f) => f.code)).toContain('TILT_CORRECTED');
+    const seg = report.segmentation.find((s) => s.method === 'auto-threshold')!;
+    expect(seg.figures).toHaveProperty('peak_HU');
+    const m = report.models[0]!;
+    expect(m.checks).toMatchObject({ closed: true, manifold: true, oriented: true });
+    expect(Number(m.accuracy!.mean_mm)).toBeLessThan(0.3);
+    expect(m.outputs[0]!.sha256).toBe(sha(join(out, 'skull.3mf')));
+    expect(report.stages.every((s) => s.wall_ms === null || s.wall_ms >= 0)).toBe(true);
+    expect(report.stages.some((s) => (s.peakRss_bytes ?? 0) > 0)).toBe(true);
+    const html = readFileSync(join(out, 'r.html'), 'utf8');
+    expect((html.match(/data:image\/png;base64,/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    expect(html).toContain('cranial vault plan');
+  });
+
+  it('stops before writing a model when the assessment finds an error, unless --force', async () => {
+    const out = join(work, 'nothu');
+    const r = await runScan2printAsync(['convert', dataPath('hardcases/slicer-ctheadaxial-64'), '-o', join(out, 'm.stl'), '--quiet']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/NOT_HU/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(join(out, 'm.stl'))).toBe(false);
+    const forced = await runScan2printAsync(['convert', dataPath('hardcases/slicer-ctheadaxial-64'), '-o', join(out, 'm.stl'), '--threshold', '100', '--force', '--json']);
+    expect(forced.code).toBe(0);
+    const report = reportSchema.parse(JSON.parse(forced.stdout));
+    expect(report.request.forced).toBe(true);
+    expect(report.findings.some((f) => f.code === 'NOT_HU' && f.severity === 'error')).toBe(true);
+    expect(existsSync(join(out, 'm.stl'))).toBe(true);
+  });
+
+  it('refuses bad usage with exit 2 and a missing input with exit 3 naming it', async () => {
+    expect((await runScan2printAsync(['convert', demoDir, '-o', join(work, 'x.docx')])).code).toBe(2);
+    const missing = await runScan2printAsync(['convert', join(work, 'nope'), '-o', join(work, 'x.stl')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain(join(work, 'nope'));
+  });
+});

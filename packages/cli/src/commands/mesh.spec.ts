@@ -1,0 +1,80 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkMesh, read3mfContent, readMesh, writeNifti } from '@scan2print/core';
+import { makePhantom, phantomLabels } from '../../../core/src/testing/phantoms.js';
+import { runScan2print } from '../../../../test/cli.js';
+
+describe('scan2print mesh (built binary)', () => {
+  let dir: string;
+  let labels: string;
+  let field: string;
+  let level: number;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 's2p-mesh-'));
+    // A 10 mm sphere at 1 mm voxels, off-centre in LPS so a flip or shift would show.
+    const ph = makePhantom({ kind: 'sphere', radius_mm: 10 }, { spacing_mm: [1, 1, 1], centre_mm: [12.3, -40.1, 700.2], blurSigma_mm: 0.5 });
+    level = ph.level;
+    labels = join(dir, 'labels.nii.gz');
+    field = join(dir, 'field.nii.gz');
+    writeFileSync(labels, writeNifti(phantomLabels(ph), { gzip: true }));
+    writeFileSync(field, writeNifti(ph.volume, { gzip: true }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes STL, 3MF, OBJ, PLY and a preview of a closed sphere at its place, with checks, accuracy and records in --json', () => {
+    const outs = ['s.stl', 's.3mf', 's.obj', 's.ply'].map((f) => join(dir, f));
+    const r = runScan2print(['mesh', labels, '--field', field, '--level', String(level), ...outs.flatMap((o) => ['-o', o]), '--preview', join(dir, 'p.stl'), '--json'], { timeout_ms: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.checks).toMatchObject({ closed: true, manifold: true, oriented: true, shells: 1 });
+    const ideal = (4 / 3) * Math.PI * 1000;
+    expect(Math.abs(j.checks.volume_mm3 - ideal) / ideal).toBeLessThan(0.02);
+    expect(j.checks.bbox_mm.min[2]).toBeGreaterThan(700.2 - 10.5);
+    expect(j.checks.bbox_mm.max[0]).toBeLessThan(12.3 + 10.5);
+    expect(j.accuracy.mean_mm).toBeGreaterThanOrEqual(0);
+    expect(j.accuracy.max_mm).toBeLessThan(1);
+    const methods = j.records.map((x: { method: string }) => x.method);
+    expect(methods).toEqual(expect.arrayContaining(['cleanup', 'smooth-windowed-sinc', 'fill-cavities', 'printability-gate', 'surface-accuracy', 'mesh-files']));
+    for (const o of outs) {
+      const m = readMesh(new Uint8Array(readFileSync(o)), o);
+      expect(checkMesh(m)).toMatchObject({ closed: true, manifold: true, oriented: true, triangles: j.checks.triangles });
+    }
+    expect(read3mfContent(new Uint8Array(readFileSync(outs[1]!)), outs[1]!).unit).toBe('millimeter');
+    expect(existsSync(join(dir, 'p.stl'))).toBe(true);
+    expect(readdirSync(dir).some((f) => f.endsWith('.partial'))).toBe(false);
+  });
+
+  it('is deterministic: the same input gives byte-identical 3MF and STL', () => {
+    const a = join(dir, 'a.3mf');
+    const b = join(dir, 'b.3mf');
+    const env = { SOURCE_DATE_EPOCH: '1767225600' };
+    for (const o of [a, b]) expect(runScan2print(['mesh', labels, '-o', o, '-o', `${o}.stl`, '-q'], { timeout_ms: 120_000, env }).code).toBe(0);
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    expect(readFileSync(`${a}.stl`).equals(readFileSync(`${b}.stl`))).toBe(true);
+  });
+
+  it('refuses a mesh that fails the gate with exit 3 and writes nothing; --allow-open writes it and records it', () => {
+    // Every shell under --min-shell is dropped: an empty mesh cannot be printed.
+    const out = join(dir, 'refused.stl');
+    const r = runScan2print(['mesh', labels, '-o', out, '--min-shell', '1e9'], { timeout_ms: 120_000 });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/mesh is not printable \(the mesh is empty/);
+    expect(existsSync(out)).toBe(false);
+    const ok = runScan2print(['mesh', labels, '-o', out, '--min-shell', '1e9', '--allow-open', '--json'], { timeout_ms: 120_000 });
+    expect(ok.code).toBe(0);
+    const j = JSON.parse(ok.stdout);
+    const gate = j.records.find((x: { method: string }) => x.method === 'printability-gate');
+    expect(gate.params.allowOpen).toBe(true);
+    expect(gate.findings[0].code).toBe('MESH_NOT_PRINTABLE');
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('rejects an unknown output format as a usage error (exit 2)', () => {
+    const r = runScan2print(['mesh', labels, '-o', join(dir, 'x.xyz')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/x\.xyz: unknown mesh format/);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * `scan2print validate`: ISO/IEC 3532-1 6.5 calibration and validation of the 2D→3D
+ * conversion. Either on phantoms of known geometry (scanned to DICOM, converted by the
+ * same pipeline as a patient, measured against the analytic shape), or on any model
+ * against its segmentation (`--mesh model.3mf --labels labels.nii.gz`).
+ * Exit 1 when a phantom is outside tolerance.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  checkMesh,
+  inputError,
+  measureSurfaceAccuracy,
+  readLabelFile,
+  readMesh,
+  readNifti,
+  standardPhantom,
+  usageError,
+  validatePhantom,
+  type PhantomKind,
+  type PhantomValidation,
+} from '@scan2print/core';
+import { lazyNodePool } from '../io/import-input.js';
+import { numbers } from './segment-args.js';
+import { conditionParamsFromOptions } from './mesh.js';
+import type { RegisterCommand } from './index.js';
+
+interface ValidateOptions {
+  phantom: string;
+  voxel: string;
+  noise: string;
+  blur: string;
+  tilt: string;
+  mesh?: string;
+  labels?: string;
+  field?: string;
+  level?: string;
+  json?: boolean;
+  smooth: string;
+  smoothMethod: string;
+}
+
+function read(file: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw inputError('READ_FAILED', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`, file, e);
+  }
+}
+
+function fmt(x: number | null | undefined, d = 3): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d);
+}
+
+async function validateMesh(o: ValidateOptions): Promise<number> {
+  if (!o.labels) throw usageError('BAD_OPTION', '--mesh needs --labels (the segmentation the model was made from)');
+  const mesh = readMesh(read(o.mesh!), o.mesh!);
+  const labels = readLabelFile(read(o.labels), o.labels);
+  const field = o.field ? readNifti(read(o.field), o.field).volume : undefined;
+  const level = o.level !== undefined ? numbers('--level', o.level, 1)[0] : undefined;
+  const acc = measureSurfaceAccuracy(mesh, { labels, ...(field ? { field } : {}), ...(level !== undefined ? { level } : {}) });
+  const c = checkMesh(mesh);
+  const out = { mesh: o.mesh, labels: o.labels, accuracy: acc, checks: { closed: c.closed, manifold: c.manifold, oriented: c.oriented, shells: c.shells, triangles: c.triangles, volume_mm3: c.volume_mm3 } };
+  if (o.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  else
+    process.stdout.write(
+      `model ${o.mesh} against segmentation ${o.labels}:\n  distance mesh → segmentation boundary: mean ${fmt(acc.mean_mm)} mm, p95 ${fmt(acc.p95_mm)} mm, max ${fmt(acc.max_mm)} mm (${acc.samples} samples)\n` +
+        `  closed=${c.closed} manifold=${c.manifold} oriented=${c.oriented} shells=${c.shells} triangles=${c.triangles}\n`,
+    );
+  return 0;
+}
+
+export const registerValidate: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('validate')
+    .description('validate the 2D→3D conversion on phantoms of known geometry (ISO/IEC 3532-1 6.5), or measure a model against its segmentation')
+    .option('--phantom <kind>', 'sphere (r 15 mm), shell (r 20 mm, 3 mm wall), plate (40×30×3 mm) or all', 'all')
+    .option('--voxel <x,y,z>', 'pixel spacing x, y and slice step in mm', '0.5,0.5,1')
+    .option('--noise <HU>', 'Gaussian noise sigma in HU', '20')
+    .option('--blur <mm>', 'scanner point-spread sigma in mm', '0.5')
+    .option('--tilt <deg>', 'gantry tilt in degrees (sheared stack, resampled on import)', '0')
+    .option('--smooth <n|none>', 'smoothing iterations of the convert pipeline under test, or "none"', '40')
+    .option('--smooth-method <method>', 'windowed-sinc or taubin', 'windowed-sinc')
+    .option('--mesh <file>', 'measure this model (.3mf/.stl/.obj/.ply) instead of phantoms')
+    .option('--labels <file>', 'the segmentation the model was made from (.nii.gz or DICOM SEG)')
+    .option('--field <file>', 'with --mesh: the HU or probability volume the model was meshed from')
+    .option('--level <value>', 'with --field: its iso level')
+    .option('--json', 'print the results as JSON')
+    .action(async (o: ValidateOptions) => {
+      if (o.mesh) {
+        setExit(await validateMesh(o));
+        return;
+      }
+      const kinds: PhantomKind[] = o.phantom === 'all' ? ['sphere', 'shell', 'plate'] : [o.phantom as PhantomKind];
+      if (!kinds.every((k) => k === 'sphere' || k === 'shell' || k === 'plate')) throw usageError('BAD_OPTION', `--phantom ${o.phantom}: sphere, shell, plate or all`);
+      const voxel = numbers('--voxel', o.voxel, 3) as [number, number, number];
+      if (voxel.some((v) => !(v >= 0.1 && v <= 5))) throw usageError('BAD_OPTION', `--voxel ${o.voxel}: each spacing must be in 0.1..5 mm`);
+      const noise = numbers('--noise', o.noise, 1)[0]!;
+      const blur = numbers('--blur', o.blur, 1)[0]!;
+      const tilt = numbers('--tilt', o.tilt, 1)[0]!;
+      if (noise < 0 || blur < 0 || Math.abs(tilt) > 45) throw usageError('BAD_OPTION', 'noise and blur must be ≥ 0, |tilt| ≤ 45°');
+      const condition = conditionParamsFromOptions({ output: [], smooth: o.smooth, smoothMethod: o.smoothMethod, minShell: '1' }, 'phantom');
+      const pool = lazyNodePool();
+      const results: PhantomValidation[] = [];
+      try {
+        for (const kind of kinds) {
+          // A hollow shell's inner surface is what is measured, so its cavity is kept.
+          const cond = { ...condition, keepCavities: kind === 'shell' };
+          results.push(await validatePhantom(standardPhantom(kind), { voxel_mm: voxel, noise_hu: noise, blur_mm: blur, tilt_deg: tilt, seed: 3532 }, { condition: cond }, { pool }));
+        }
+      } finally {
+        await pool.close();
+      }
+      const failed = results.filter((r) => !r.pass);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ results: results.map(({ records: _r, ...rest }) => rest), records: results.flatMap((r) => r.records.filter((x: { stage: string }) => x.stage === 'validate')) }, null, 2)}\n`);
+      } else {
+        const lines = [`validation of the 2D→3D conversion: voxel ${voxel.join(' × ')} mm, noise ${noise} HU, blur ${blur} mm, tilt ${tilt}°`];
+        lines.push('phantom  threshold  volume err %  dist mean  p95    max    signed  wall true/measured (mm)  closed manifold  result');
+        for (const r of results) {
+          const m = r.measures;
+          const w = m.wallThickness;
+          lines.push(
+            `${String(r.phantom.kind).padEnd(8)} ${String(r.threshold_HU).padStart(6)} HU ${fmt(m.volumeErrorPercent, 2).padStart(9)}   ${fmt(m.surfaceDistance.mean_mm)}   ${fmt(m.surfaceDistance.p95_mm)}  ${fmt(m.surfaceDistance.max_mm)}  ${fmt(m.surfaceDistance.signedMean_mm)}  ` +
+              `${w ? `${fmt(w.true_mm, 2)} / ${fmt(w.measured_mm)}` : '—'.padEnd(12)}            ${r.checks.closed}   ${r.checks.manifold}     ${r.pass ? 'PASS' : 'FAIL'}`,
+          );
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      if (failed.length) {
+        process.stderr.write(`scan2print: ${failed.length} phantom(s) outside tolerance (|volume error| ≤ 2 %, p95 distance ≤ max(0.5 mm, half a voxel), closed and manifold)\n`);
+        setExit(1);
+      }
+    });
+};

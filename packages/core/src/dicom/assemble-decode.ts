@@ -1,0 +1,161 @@
+/**
+ * Pass 2 of the import: decode the chosen files into the preallocated slice stack.
+ * Sequential on the calling thread (the next file is read while one decodes), or, for
+ * compressed transfer syntaxes with a worker pool, on the pool: each worker decodes one
+ * file and writes its frames straight into the shared stack (disjoint slices, so the
+ * result does not depend on which worker ran which file).
+ */
+import { inputError, ScanError, type ErrorKind } from '../errors.js';
+import { sharedFloat32, type WorkerPool } from '../parallel/pool.js';
+import type { DicomInstance } from './types.js';
+import { transferSyntaxInfo } from './transfer-syntax.js';
+
+export type DecodeFn = (inst: DicomInstance, bytes: Uint8Array) => Promise<Float32Array[]>;
+
+export const DECODE_INTO_STACK_TASK = 'dicom.decodeIntoStack';
+
+/** Copies a frame into an Int16 stack; returns its minimum, or NaN if a value is not an int16. */
+export function copyInt16(stack: Int16Array, o: number, px: Float32Array): number {
+  let mn = Infinity;
+  const n = px.length;
+  for (let p = 0; p < n; p++) {
+    const v = px[p]!;
+    if ((v | 0) !== v || v < -32768 || v > 32767) return NaN;
+    stack[o + p] = v;
+    if (v < mn) mn = v;
+  }
+  return mn;
+}
+
+export function copyFloat32(stack: Float32Array, o: number, px: Float32Array): number {
+  let mn = Infinity;
+  const n = px.length;
+  for (let p = 0; p < n; p++) {
+    const v = px[p]!;
+    stack[o + p] = v;
+    if (v < mn) mn = v;
+  }
+  return mn;
+}
+
+export interface DecodeIntoPayload {
+  inst: DicomInstance;
+  bytes: Uint8Array;
+  stack: Int16Array | Float32Array;
+  plane: number;
+  /** Stack slice of each frame, −1 for frames not kept (duplicates). */
+  slots: Int32Array;
+}
+
+/** Decodes one file into the stack. ok = false: an Int16 stack cannot hold a value (widen, redo). */
+export async function decodeIntoStack(p: DecodeIntoPayload, decode: DecodeFn): Promise<{ ok: boolean; min: number }> {
+  const frames = await decode(p.inst, p.bytes);
+  let min = Infinity;
+  for (let f = 0; f < frames.length; f++) {
+    const k = p.slots[f] ?? -1;
+    if (k < 0) continue;
+    const px = frames[f]!;
+    if (px.length !== p.plane) throw inputError('FRAME_SIZE', `frame ${f + 1} decoded to ${px.length} pixels, expected ${p.inst.rows}×${p.inst.columns}`, p.inst.file);
+    const m = p.stack instanceof Int16Array ? copyInt16(p.stack, k * p.plane, px) : copyFloat32(p.stack, k * p.plane, px);
+    if (Number.isNaN(m)) return { ok: false, min };
+    if (m < min) min = m;
+  }
+  return { ok: true, min };
+}
+
+export interface DecodePlan {
+  instances: DicomInstance[];
+  /** Instance indices to decode, in order. */
+  order: number[];
+  read: (i: number) => Promise<Uint8Array>;
+  decode: DecodeFn;
+  slotsOf: (i: number) => Int32Array;
+  plane: number;
+  stackLength: number;
+}
+
+/** Whether decoding is heavy enough (compressed pixels) to be worth worker threads. */
+export function worthParallelDecode(instances: DicomInstance[], pool?: WorkerPool): boolean {
+  if (!pool || pool.size < 2 || typeof SharedArrayBuffer === 'undefined' || instances.length < 4) return false;
+  return instances.some((x) => {
+    try {
+      return transferSyntaxInfo(x.transferSyntaxUid).encapsulated;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A worker's error arrives as a plain Error with code/kind/file copied: make it a ScanError again. */
+function rethrow(err: unknown): never {
+  const e = err as { message?: string; code?: string; kind?: ErrorKind; file?: string };
+  if (e && e.kind && e.kind !== 'internal') {
+    const msg = e.file && e.message?.startsWith(`${e.file}: `) ? e.message.slice(e.file.length + 2) : (e.message ?? String(err));
+    throw new ScanError(e.code ?? 'DECODE_FAILED', msg, { kind: e.kind, ...(e.file ? { file: e.file } : {}) });
+  }
+  throw err;
+}
+
+/**
+ * Decodes every planned file into `stack` (Int16 or Float32, shared memory when a pool is
+ * used). Returns the stack (a new Float32 one if an Int16 stack had to be widened) and the
+ * minimum value written.
+ */
+export async function decodeAll(
+  plan: DecodePlan,
+  stack: Int16Array | Float32Array,
+  pool: WorkerPool | undefined,
+  progress?: (f: number, m?: string) => void,
+): Promise<{ stack: Int16Array | Float32Array; min: number }> {
+  const { order, instances } = plan;
+  let min = Infinity;
+  let done = 0;
+  const tick = () => progress?.(++done / order.length, `decoded ${done}/${order.length} files`);
+  const redo: number[] = [];
+  if (worthParallelDecode(instances, pool)) {
+    let next = 0;
+    const lane = async () => {
+      while (next < order.length) {
+        const i = order[next++]!;
+        const bytes = await plan.read(i);
+        const payload: DecodeIntoPayload = { inst: instances[i]!, bytes, stack, plane: plan.plane, slots: plan.slotsOf(i) };
+        const r = await pool!.run<{ ok: boolean; min: number }>(DECODE_INTO_STACK_TASK, payload).catch(rethrow);
+        if (r.ok) min = Math.min(min, r.min);
+        else redo.push(i);
+        tick();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(pool!.size + 1, order.length) }, lane));
+  } else {
+    let pending = order.length ? plan.read(order[0]!) : undefined;
+    for (let n = 0; n < order.length; n++) {
+      const i = order[n]!;
+      const bytes = await pending!;
+      pending = n + 1 < order.length ? plan.read(order[n + 1]!) : undefined;
+      const r = await decodeIntoStack({ inst: instances[i]!, bytes, stack, plane: plan.plane, slots: plan.slotsOf(i) }, plan.decode);
+      if (r.ok) min = Math.min(min, r.min);
+      else if (stack instanceof Int16Array) {
+        // a value the header did not predict (fractional or out of range): widen once, redo this file
+        stack = widen(stack, plan.stackLength);
+        const again = await decodeIntoStack({ inst: instances[i]!, bytes, stack, plane: plan.plane, slots: plan.slotsOf(i) }, plan.decode);
+        min = Math.min(min, again.min);
+      }
+      tick();
+    }
+  }
+  if (redo.length) {
+    if (stack instanceof Int16Array) stack = widen(stack, plan.stackLength);
+    redo.sort((a, b) => a - b);
+    for (const i of redo) {
+      const r = await decodeIntoStack({ inst: instances[i]!, bytes: await plan.read(i), stack, plane: plan.plane, slots: plan.slotsOf(i) }, plan.decode);
+      min = Math.min(min, r.min);
+    }
+  }
+  return { stack, min };
+}
+
+function widen(stack: Int16Array, n: number): Float32Array {
+  const wide = sharedFloat32(n);
+  for (let p = 0; p < n; p++) wide[p] = stack[p]!;
+  return wide;
+}
