@@ -42,6 +42,16 @@ describe('scan2print demo', () => {
     expect(preview.closed && preview.manifold).toBe(true);
   });
 
+  it('validate --mesh measures the model against the label map it was made from', async () => {
+    const r = await runScan2printAsync(['validate', '--mesh', join(demoDir, 'model.3mf'), '--labels', join(demoDir, 'labels.nii.gz'), '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { accuracy: { mean_mm: number; p95_mm: number; samples: number }; checks: { closed: boolean } };
+    expect(out.checks.closed).toBe(true);
+    expect(out.accuracy.samples).toBeGreaterThan(1000);
+    // without the HU field the reference is the smoothed-mask surface: within a fraction of the 1.5 mm voxel
+    expect(out.accuracy.mean_mm).toBeLessThan(0.5);
+  });
+
   it('converts the demo series again to byte-identical models (deterministic)', async () => {
     const out = join(work, 'again');
     const r = await runScan2printAsync(['convert', join(demoDir, 'dicom'), '-o', join(out, 'model.3mf'), '-o', join(out, 'model.stl'), '--purpose', 'demonstration on a synthetic head phantom', '--quiet'], { env });

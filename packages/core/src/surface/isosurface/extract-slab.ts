@@ -82,7 +82,9 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
   let nv = 0;
   let indices = allocU32(6 * expectVertices, shared);
   let ni = 0;
-  const ids = new Int32Array(5 * P); // slots: x ids (plane parity 0, 1), y ids (0, 1), z ids
+  // Vertex ids of the edges owned by each point, interleaved per point (cache locality for
+  // the cubes): slot 0/1 x-edge (plane parity 0/1), 2/3 y-edge, 4 z-edge.
+  const ids = new Int32Array(5 * P);
   let nField = 0, nSmooth = 0, nMid = 0, nBorder = 0;
   const [o0, o1, o2, ix0, ix1, ix2, jx0, jx1, jx2, kx0, kx1, kx2] = p.matrix as [number, number, number, number, number, number, number, number, number, number, number, number];
   /** The 3×3×3 binomial average of the mask around source voxel (si, sj, sk), read from the labels. */
@@ -153,8 +155,8 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
   /** x- and y-edges owned by the points of plane gk, per point x then y, row by row. */
   const xyBlock = (gk: number): void => {
     const lk = gk - kBase;
-    const xs = (gk & 1) * P;
-    const ys = (2 + (gk & 1)) * P;
+    const xs = gk & 1;
+    const ys = 2 + (gk & 1);
     for (let gj = 1; gj <= ny + 1; gj++) {
       const ra = lk * my + gj;
       let pa = crossStart[ra]!;
@@ -168,9 +170,9 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
         const xa = pa < ea ? cross[pa]! : END;
         const xb = pb < eb ? cross[pb]! : END;
         const x = xa < xb ? xa : xb;
-        if (sa !== sb) for (let gi = prev + 1; gi < x; gi++) ids[ys + idRow + gi] = addVertex(gi, gj, gk, 1, sa);
-        if (xa === x) ids[xs + idRow + x] = addVertex(x, gj, gk, 0, sa);
-        if (sa !== sb) ids[ys + idRow + x] = addVertex(x, gj, gk, 1, sa);
+        if (sa !== sb) for (let gi = prev + 1; gi < x; gi++) ids[5 * (idRow + gi) + ys] = addVertex(gi, gj, gk, 1, sa);
+        if (xa === x) ids[5 * (idRow + x) + xs] = addVertex(x, gj, gk, 0, sa);
+        if (sa !== sb) ids[5 * (idRow + x) + ys] = addVertex(x, gj, gk, 1, sa);
         if (xa === x) {
           sa ^= 1;
           pa++;
@@ -187,7 +189,6 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
   /** z-edges from plane gk to gk+1. */
   const zBlock = (gk: number): void => {
     const lk = gk - kBase;
-    const zs = 4 * P;
     for (let gj = 2; gj <= ny + 1; gj++) {
       const ra = lk * my + gj;
       const rb = ra + my;
@@ -202,7 +203,7 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
         const xa = pa < ea ? cross[pa]! : END;
         const xb = pb < eb ? cross[pb]! : END;
         const x = xa < xb ? xa : xb;
-        if (sa !== sb) for (let gi = prev + 1; gi <= x; gi++) ids[zs + idRow + gi] = addVertex(gi, gj, gk, 2, sa);
+        if (sa !== sb) for (let gi = prev + 1; gi <= x; gi++) ids[5 * (idRow + gi) + 4] = addVertex(gi, gj, gk, 2, sa);
         if (xa === x) {
           sa ^= 1;
           pa++;
@@ -221,9 +222,9 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
   for (let par = 0; par < 2; par++) {
     for (let e = 0; e < 12; e++) {
       let off: number;
-      if (e < 4) off = (e >> 1 ? 1 - par : par) * P + (e & 1) * mx;
-      else if (e < 8) off = (2 + ((e - 4) >> 1 ? 1 - par : par)) * P + ((e - 4) & 1);
-      else off = 4 * P + ((e - 8) >> 1) * mx + ((e - 8) & 1);
+      if (e < 4) off = 5 * ((e & 1) * mx) + (e >> 1 ? 1 - par : par);
+      else if (e < 8) off = 5 * ((e - 4) & 1) + 2 + ((e - 4) >> 1 ? 1 - par : par);
+      else off = 5 * (((e - 8) >> 1) * mx + ((e - 8) & 1)) + 4;
       edgeOff[par]![e] = off;
     }
   }
@@ -270,7 +271,7 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
         if (x === END) break;
         if (q !== 0 && q !== 15) {
           const same = q | (q << 4);
-          for (let ci = prev + 1; ci < x; ci++) emitCube(same, idBase + ci);
+          for (let ci = prev + 1; ci < x; ci++) emitCube(same, 5 * (idBase + ci));
         }
         let qn = q;
         if (x0 === x) {
@@ -289,7 +290,7 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
           qn ^= 8;
           p3++;
         }
-        emitCube(q | (qn << 4), idBase + x);
+        emitCube(q | (qn << 4), 5 * (idBase + x));
         q = qn;
         prev = x;
       }
