@@ -11,8 +11,8 @@
  * separated from it by air or foam padding (< −400 HU) except at a few thin contacts.
  *
  * Method:
- *  1. body = HU > bodyThreshold_HU (−400), holes filled per axial slice (so a skull ring
- *     and what it encloses are one solid);
+ *  1. body = HU > bodyThreshold_HU (−400) on a grid coarsened to ≈ 1 mm (block mean
+ *     HU), holes filled per axial slice (so a skull ring and what it encloses are one solid);
  *  2. open it: erode by openRadius_mm (3 mm) — this cuts thin contacts (padding, skin
  *     touching the holder) and removes thin plates (holders, table tops) — keep the
  *     largest 6-connected piece (the body core), then dilate it back by the radius plus
@@ -23,7 +23,7 @@
  * Limitation: a support fused with bone in the mask (one component) is kept; the
  * record lists every removed component with its statistics so a reviewer sees it.
  */
-import { voxelVolume_mm3 } from '../geometry/grid.js';
+import { voxelVolume_mm3, type Vec3 } from '../geometry/grid.js';
 import type { LabelMap, Volume } from '../geometry/types.js';
 import type { Finding, StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
@@ -44,24 +44,56 @@ export interface RemoveTableParams {
   connectivity?: Connectivity;
 }
 
-/** The patient's body (filled, supports cut off) as a 0/1 mask on the volume's grid. */
-export function bodyMask(volume: Volume, bodyThreshold_HU = -400, openRadius_mm = 3): { mask: Uint8Array; coreVoxels: number } {
+/**
+ * The patient's body (filled, supports cut off) as a 0/1 mask on the volume's grid.
+ * Computed on a grid coarsened to about `coarse_mm` per voxel (block mean HU), since an
+ * opening of a few millimetres needs no finer detail: 4× less work on 0.45 mm pixels.
+ */
+export function bodyMask(volume: Volume, bodyThreshold_HU = -400, openRadius_mm = 3, coarse_mm = 1): { mask: Uint8Array; coreVoxels: number; factors: Vec3 } {
   const g = volume.grid;
+  const [nx, ny, nz] = g.dims;
+  const f = g.spacing_mm.map((s) => Math.max(1, Math.floor(coarse_mm / s + 1e-9))) as Vec3;
+  const cd: Vec3 = [Math.ceil(nx / f[0]), Math.ceil(ny / f[1]), Math.ceil(nz / f[2])];
+  const cs: Vec3 = [g.spacing_mm[0] * f[0], g.spacing_mm[1] * f[1], g.spacing_mm[2] * f[2]];
+  const cn = cd[0] * cd[1] * cd[2];
+  const sum = new Float32Array(cn);
+  const cnt = new Uint16Array(cn);
   const hu = volume.data;
-  const n = hu.length;
-  const body = new Uint8Array(n);
-  for (let p = 0; p < n; p++) body[p] = hu[p]! > bodyThreshold_HU ? 1 : 0;
-  fillHoles2DMask(body, g.dims, 2);
-  const eroded = morphologyMask(body, g.dims, g.spacing_mm, 'erode', openRadius_mm);
-  const cc = labelComponents(eroded, g.dims, 6);
+  const ci = new Int32Array(nx);
+  for (let i = 0; i < nx; i++) ci[i] = Math.floor(i / f[0]);
+  for (let k = 0, p = 0; k < nz; k++) {
+    const ck = Math.floor(k / f[2]) * cd[0] * cd[1];
+    for (let j = 0; j < ny; j++) {
+      const row = ck + Math.floor(j / f[1]) * cd[0];
+      for (let i = 0; i < nx; i++, p++) {
+        const q = row + ci[i]!;
+        sum[q]! += hu[p]!;
+        cnt[q]!++;
+      }
+    }
+  }
+  const body = new Uint8Array(cn);
+  for (let q = 0; q < cn; q++) body[q] = sum[q]! > bodyThreshold_HU * cnt[q]! ? 1 : 0;
+  fillHoles2DMask(body, cd, 2);
+  const eroded = morphologyMask(body, cd, cs, 'erode', openRadius_mm);
+  const cc = labelComponents(eroded, cd, 6);
   let best = 0;
   for (let c = 1; c <= cc.count; c++) if (cc.sizes[c]! > cc.sizes[best]!) best = c;
   const core = eroded; // reuse the buffer
-  for (let p = 0; p < n; p++) core[p] = best !== 0 && cc.labels[p] === best ? 1 : 0;
+  for (let q = 0; q < cn; q++) core[q] = best !== 0 && cc.labels[q] === best ? 1 : 0;
   const coreVoxels = best === 0 ? 0 : cc.sizes[best]!;
-  const back = morphologyMask(core, g.dims, g.spacing_mm, 'dilate', openRadius_mm + Math.max(...g.spacing_mm));
-  for (let p = 0; p < n; p++) back[p] = back[p]! & body[p]!;
-  return { mask: back, coreVoxels };
+  const back = morphologyMask(core, cd, cs, 'dilate', openRadius_mm + Math.max(...cs));
+  for (let q = 0; q < cn; q++) back[q] = back[q]! & body[q]!;
+  // Back to the full grid (nearest: each voxel takes its block's value).
+  const mask = new Uint8Array(nx * ny * nz);
+  for (let k = 0, p = 0; k < nz; k++) {
+    const ck = Math.floor(k / f[2]) * cd[0] * cd[1];
+    for (let j = 0; j < ny; j++) {
+      const row = ck + Math.floor(j / f[1]) * cd[0];
+      for (let i = 0; i < nx; i++, p++) mask[p] = back[row + ci[i]!]!;
+    }
+  }
+  return { mask, coreVoxels, factors: f };
 }
 
 /** Clean-up stage: remove bone-mask components lying outside the body (table, bed, holders). */
@@ -127,7 +159,7 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
       record: {
         stage: 'segment',
         method: 'remove-table',
-        params: { bodyThreshold_HU, openRadius_mm, insideFraction, connectivity, bodyFill: '2d per axial slice' },
+        params: { bodyThreshold_HU, openRadius_mm, insideFraction, connectivity, bodyFill: '2d per axial slice', bodyGridFactors: body.factors },
         figures: {
           body_mm3: round(bodyVoxels * vv, 0),
           componentsFound: cc.count,
