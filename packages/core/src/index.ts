@@ -25,6 +25,7 @@ export { resampleStack, resampleStackSlab, type StackResamplePlan } from './geom
 // Isosurface extraction and 2D→3D accuracy (issue 4).
 export * from './surface/isosurface/index.js';
 export * from './surface/accuracy.js';
+export * from './testing/phantoms.js';
 // Mesh conditioning, checks, gate and mesh formats (issue 4).
 export { buildEdgeTable, labelShells, shellVolumes_mm3, area_mm2, bbox_mm, compactMesh, concatMeshes, cloneMesh, triangleCount, vertexCount, type EdgeTable } from './surface/mesh-utils.js';
 export { signedVolume_mm3 as meshSignedVolume_mm3 } from './surface/mesh-utils.js';

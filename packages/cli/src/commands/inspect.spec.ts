@@ -58,6 +58,9 @@ describe('scan2print inspect / export-volume (built binary)', () => {
   it('an unknown option → exit 2', () => {
     expect(runScan2print(['inspect', SMALL, '--no-such-option']).code).toBe(2);
     expect(runScan2print(['export-volume', SMALL]).code).toBe(2); // -o missing
+    const r = runScan2print(['inspect', SMALL, '--series', '424242']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--series 424242 matches no image series \(available: 123456 /);
   });
 
   it('a folder of non-DICOM files → exit 3 with a clear message', () => {

@@ -25,7 +25,7 @@ describe('scan2print mesh (built binary)', () => {
 
   it('writes STL, 3MF, OBJ, PLY and a preview of a closed sphere at its place, with checks, accuracy and records in --json', () => {
     const outs = ['s.stl', 's.3mf', 's.obj', 's.ply'].map((f) => join(dir, f));
-    const r = runScan2print(['mesh', labels, '--field', field, '--level', String(level), ...outs.flatMap((o) => ['-o', o]), '--preview', join(dir, 'p.stl'), '--json'], { timeout_ms: 120_000 });
+    const r = runScan2print(['mesh', labels, '--field', field, '--level', String(level), ...outs.flatMap((o) => ['-o', o]), '--preview', join(dir, 'p.stl'), '--color', '#E3DAC9', '--json'], { timeout_ms: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -42,7 +42,9 @@ describe('scan2print mesh (built binary)', () => {
       const m = readMesh(new Uint8Array(readFileSync(o)), o);
       expect(checkMesh(m)).toMatchObject({ closed: true, manifold: true, oriented: true, triangles: j.checks.triangles });
     }
-    expect(read3mfContent(new Uint8Array(readFileSync(outs[1]!)), outs[1]!).unit).toBe('millimeter');
+    const tmf = read3mfContent(new Uint8Array(readFileSync(outs[1]!)), outs[1]!);
+    expect(tmf.unit).toBe('millimeter');
+    expect(tmf.objects[0]!.color).toBe('#E3DAC9FF');
     expect(existsSync(join(dir, 'p.stl'))).toBe(true);
     expect(readdirSync(dir).some((f) => f.endsWith('.partial'))).toBe(false);
   });

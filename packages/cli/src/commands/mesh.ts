@@ -42,6 +42,7 @@ interface MeshOptions {
   ascii?: boolean;
   preview?: string;
   title?: string;
+  color?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -126,6 +127,7 @@ export const registerMesh: RegisterCommand = (program: Command) => {
     .option('--ascii', 'ASCII STL instead of binary')
     .option('--preview <file>', 'also write a ~10k-face preview mesh for the web viewer')
     .option('--title <text>', 'model title (3MF metadata)')
+    .option('--color <hex>', 'display colour of the model in 3MF, #RRGGBB or #RRGGBBAA')
     .option('--json', 'print checks, accuracy and every stage record as JSON')
     .option('-q, --quiet', 'no progress line')
     .action(async (labelsFile: string, opts: MeshOptions) => {
@@ -134,6 +136,7 @@ export const registerMesh: RegisterCommand = (program: Command) => {
         if (!meshFormatOf(f)) throw usageError('MESH_FORMAT', `${f}: unknown mesh format (use .stl, .3mf, .obj or .ply)`);
       }
       const params = conditionParamsFromOptions(opts, basename(labelsFile));
+      if (opts.color !== undefined && !/^#?[0-9a-f]{6}([0-9a-f]{2})?$/i.test(opts.color)) throw usageError('BAD_OPTION', `--color ${opts.color}: expected #RRGGBB or #RRGGBBAA`);
       const level = numberOption(opts.level, '--level', () => true, 'a number');
       const label = numberOption(opts.label, '--label', (x) => Number.isInteger(x) && x >= 0, 'a label value (integer ≥ 0)');
       const progress = createProgress({ quiet: opts.quiet ?? false, json: opts.json ?? false });
@@ -152,7 +155,7 @@ export const registerMesh: RegisterCommand = (program: Command) => {
         );
         records.push(iso.record);
         progress.stage('condition');
-        const cond = await conditionMesh(iso.output, params, { progress: (f, m) => progress.update(f, m) });
+        const cond = await conditionMesh(iso.output, { ...params, grid: labels.grid }, { progress: (f, m) => progress.update(f, m) });
         records.push(...cond.records);
         const mesh = cond.output;
 
@@ -166,7 +169,7 @@ export const registerMesh: RegisterCommand = (program: Command) => {
         const written: { file: string; bytes: number; sha256: string }[] = [];
         const files: { file: string; bytes: Uint8Array }[] = opts.output.map((file) => ({
           file,
-          bytes: writeMesh(mesh, file, { ascii: opts.ascii === true, title, creationDate: date, name: title }),
+          bytes: writeMesh(mesh, file, { ascii: opts.ascii === true, title, creationDate: date, name: title, ...(opts.color ? { color: opts.color } : {}) }),
         }));
         if (opts.preview) {
           const pv = await previewMesh(mesh);

@@ -13,6 +13,8 @@ import { transferSyntaxInfo } from './transfer-syntax.js';
 export type DecodeFn = (inst: DicomInstance, bytes: Uint8Array) => Promise<Float32Array[]>;
 
 export const DECODE_INTO_STACK_TASK = 'dicom.decodeIntoStack';
+/** Files read ahead of the one being decoded (sequential path). */
+const READ_AHEAD = 3;
 
 /** Copies a frame into an Int16 stack; returns its minimum, or NaN if a value is not an int16. */
 export function copyInt16(stack: Int16Array, o: number, px: Float32Array): number {
@@ -127,11 +129,18 @@ export async function decodeAll(
     };
     await Promise.all(Array.from({ length: Math.min(pool!.size + 1, order.length) }, lane));
   } else {
-    let pending = order.length ? plan.read(order[0]!) : undefined;
+    // read ahead a few files so decoding never waits for the disk (memory: a few files)
+    const pending: Array<Promise<Uint8Array>> = [];
+    const ahead = (i: number) => {
+      const pr = plan.read(i);
+      pr.catch(() => {}); // a failure surfaces when awaited; never as an unhandled rejection
+      pending.push(pr);
+    };
+    for (let n = 0; n < Math.min(READ_AHEAD, order.length); n++) ahead(order[n]!);
     for (let n = 0; n < order.length; n++) {
       const i = order[n]!;
-      const bytes = await pending!;
-      pending = n + 1 < order.length ? plan.read(order[n + 1]!) : undefined;
+      const bytes = await pending.shift()!;
+      if (n + READ_AHEAD < order.length) ahead(order[n + READ_AHEAD]!);
       const r = await decodeIntoStack({ inst: instances[i]!, bytes, stack, plane: plan.plane, slots: plan.slotsOf(i) }, plan.decode);
       if (r.ok) min = Math.min(min, r.min);
       else if (stack instanceof Int16Array) {

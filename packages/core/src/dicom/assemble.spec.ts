@@ -106,8 +106,9 @@ describe('assembleSeries geometry (synthetic linear field)', () => {
     const dot = (a: number, b: number) => d[a * 3]! * d[b * 3]! + d[a * 3 + 1]! * d[b * 3 + 1]! + d[a * 3 + 2]! * d[b * 3 + 2]!;
     for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) expect(Math.abs(dot(a!, b!))).toBeLessThan(1e-12);
     for (const a of [0, 1, 2]) expect(dot(a, a)).toBeCloseTo(1, 12);
-    // uniform output step = smallest acquired step along the normal
-    expect(g.spacing_mm[2]).toBeCloseTo(1.1 * Math.cos(tilt), 6);
+    // uniform output step: the smallest acquired step, shortened to end on the last slice
+    expect(g.spacing_mm[2]).toBeCloseTo((23 * Math.cos(tilt)) / Math.ceil(23 / 1.1), 6);
+    expect((g.dims[2] - 1) * g.spacing_mm[2]).toBeCloseTo(23 * Math.cos(tilt), 6);
     // the shear (23 mm · tan 18.5° ≈ 7.7 mm along v) enlarges j beyond 20 rows
     expect(g.dims[1]).toBeGreaterThan(20 + Math.floor((23 * Math.sin(tilt)) / 0.8) - 1);
     const { err, checked } = maxError(out.volume, out.fill, (p) => coveredByAll(p, positions, iopTilt, 20, 9, [0.8, 0.7]));

@@ -95,6 +95,16 @@ function predictInt16(instances: DicomInstance[]): boolean {
   return true;
 }
 
+/** Allocates a volume; running out of memory is the input's size, said in numbers (exit 3, not a crash). */
+function allocate<T>(make: () => T, dims: number[], bytesPerVoxel: number, file: string): T {
+  try {
+    return make();
+  } catch (e) {
+    const gb = (dims[0]! * dims[1]! * dims[2]! * bytesPerVoxel) / 2 ** 30;
+    throw inputError('SERIES_TOO_LARGE', `cannot allocate a ${dims.join('×')} volume (${gb.toFixed(2)} GB): ${(e as Error).message}`, file, e);
+  }
+}
+
 export async function assembleSeries(input: AssembleInput, pool?: WorkerPool, progress?: (f: number, m?: string) => void): Promise<AssembleOutput> {
   const { instances } = input;
   const corrections: string[] = [];
@@ -121,7 +131,7 @@ export async function assembleSeries(input: AssembleInput, pool?: WorkerPool, pr
   const order = instances.map((_, i) => i).filter((i) => used.has(i));
   const decoded = await decodeAll(
     { instances, order, read: input.read, decode: input.decode, slotsOf: (i) => slots[i]!, plane, stackLength: M * plane },
-    useInt16 ? sharedInt16(M * plane) : sharedFloat32(M * plane),
+    allocate(() => (useInt16 ? sharedInt16(M * plane) : sharedFloat32(M * plane)), [columns, rows, M], useInt16 ? 2 : 4, first.file),
     pool,
     progress,
   );
@@ -149,10 +159,14 @@ export async function assembleSeries(input: AssembleInput, pool?: WorkerPool, pr
     step = extent / (M - 1);
     stepRule = 'uniform acquired step along the normal';
   } else {
-    step = Math.max(geo.stepStats.min, MIN_OUTPUT_STEP_FRACTION_OF_MEDIAN * geo.stepStats.median);
-    stepRule = `smallest acquired step (${geo.stepStats.min.toFixed(3)} mm, floored at ${MIN_OUTPUT_STEP_FRACTION_OF_MEDIAN} × median ${geo.stepStats.median.toFixed(3)} mm): keeps the resolution of the finest part of the series`;
+    const base = Math.max(geo.stepStats.min, MIN_OUTPUT_STEP_FRACTION_OF_MEDIAN * geo.stepStats.median);
+    // shrink it slightly so whole steps run exactly from the first to the last slice
+    step = extent / Math.ceil(extent / base - 1e-9);
+    stepRule =
+      `smallest acquired step (${geo.stepStats.min.toFixed(3)} mm, floored at ${MIN_OUTPUT_STEP_FRACTION_OF_MEDIAN} × median ${geo.stepStats.median.toFixed(3)} mm), ` +
+      `shortened to ${step.toFixed(4)} mm to end exactly on the last slice: keeps the resolution of the finest part of the series`;
   }
-  const nz = Math.floor(extent / step + 1e-6) + 1;
+  const nz = Math.round(extent / step) + 1;
   const offU = new Float64Array(M), offV = new Float64Array(M), dRel = new Float64Array(M);
   let minU = 0, maxU = 0, minV = 0, maxV = 0;
   geo.slices.forEach((s, i) => {
@@ -168,7 +182,7 @@ export async function assembleSeries(input: AssembleInput, pool?: WorkerPool, pr
     columns, rows, slices: M, d_mm: dRel, offU_mm: offU, offV_mm: offV, du_mm: du, dv_mm: dv,
     nx, ny, nz, hx_mm: du, hy_mm: dv, hz_mm: step, outU0_mm: minU, outV0_mm: minV, outD0_mm: 0, fill,
   };
-  const out = sharedFloat32(nx * ny * nz);
+  const out = allocate(() => sharedFloat32(nx * ny * nz), [nx, ny, nz], 4, first.file);
   await resampleStack(stack, plan, out, pool);
   const origin: Vec3 = [p0[0] + minU * u[0] + minV * v[0], p0[1] + minU * u[1] + minV * v[1], p0[2] + minU * u[2] + minV * v[2]];
   if (geo.sheared) {

@@ -57,6 +57,8 @@ export interface StackGeometry {
   steps_mm: number[];
   stepStats: { min: number; median: number; max: number; mean: number };
   uniform: boolean;
+  /** Largest distance of a slice from its place on a uniform grid from first to last slice (mm). */
+  maxPositionResidual_mm: number;
   /** Steps > GAP_FACTOR × median: index of the slice before the gap and the step. */
   gaps: Array<{ after: number; step_mm: number }>;
   /**
@@ -157,7 +159,14 @@ export function analyseStack(
     ? { min: sorted[0]!, median: med, max: sorted[sorted.length - 1]!, mean: steps.reduce((a, b) => a + b, 0) / steps.length }
     : { min: NaN, median: NaN, max: NaN, mean: NaN };
   const tol = Math.max(UNIFORM_STEP_TOLERANCE_MM, UNIFORM_STEP_TOLERANCE_REL * (med || 0));
-  const uniform = steps.every((s) => Math.abs(s - med) <= tol);
+  // Uniform: every step near the median AND every slice near its place on the uniform
+  // grid (steps can each pass while a slow drift adds up along the stack).
+  let maxResidual = 0;
+  if (slices.length > 2) {
+    const d0 = slices[0]!.d_mm, step = (slices[slices.length - 1]!.d_mm - d0) / (slices.length - 1);
+    slices.forEach((s, k) => (maxResidual = Math.max(maxResidual, Math.abs(s.d_mm - (d0 + k * step)))));
+  }
+  const uniform = steps.every((s) => Math.abs(s - med) <= tol) && maxResidual <= tol;
   const gaps: StackGeometry['gaps'] = [];
   steps.forEach((s, i) => {
     if (s > GAP_FACTOR * med) gaps.push({ after: i, step_mm: s });
@@ -196,6 +205,7 @@ export function analyseStack(
     steps_mm: steps,
     stepStats,
     uniform,
+    maxPositionResidual_mm: maxResidual,
     gaps,
     regularExceptGaps,
     tiltDegrees: tilt,

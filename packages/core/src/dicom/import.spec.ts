@@ -99,7 +99,12 @@ describe('ct/ge-head-tilt-variable-spacing (gantry tilt + uneven steps)', () => 
     expect(o.resampled).toBe(true);
     expect(codes(r)).toEqual(expect.arrayContaining(['TILT_CORRECTED', 'UNEVEN_SPACING', 'THICK_SLICES']));
     expect(r.record.corrections!.length).toBeGreaterThanOrEqual(2);
-    expect(o.volume.grid.spacing_mm[2]).toBeCloseTo(o.sliceSteps.min, 6);
+    // output step: the smallest acquired step, shortened to end exactly on the last slice
+    const g = o.volume.grid;
+    expect(g.spacing_mm[2]).toBeLessThanOrEqual(o.sliceSteps.min);
+    expect(g.spacing_mm[2]).toBeGreaterThan(0.95 * o.sliceSteps.min);
+    const extent = o.geometry.slices.at(-1)!.d_mm - o.geometry.slices[0]!.d_mm;
+    expect((g.dims[2] - 1) * g.spacing_mm[2]).toBeCloseTo(extent, 6);
   });
 
   it('resampled values equal the source slices interpolated at the same physical points', async () => {
@@ -215,5 +220,19 @@ describe('ct/philips-head-phantom-1mm (the clean full-size series)', () => {
     walk(o.instances, 0);
     const retained = [...buffers].reduce((s, b) => s + b.byteLength, 0);
     expect(retained).toBeLessThan(1 << 20);
+  });
+});
+
+describe('hardcases/pydicom/eCT_Supplemental.dcm (Enhanced CT, rescale only in functional groups)', () => {
+  it('stacks its frames by their per-frame positions, in HU', async () => {
+    const file = dataPath('hardcases/pydicom/eCT_Supplemental.dcm');
+    const r = await importSeries([{ name: file, read: async () => new Uint8Array(readFileSync(file)) }]);
+    const o = r.output;
+    expect(o.geometry.slices.map((s) => s.frame).sort()).toEqual([0, 1]);
+    expect(o.volume.grid.dims[2]).toBe(2);
+    expect(o.sliceSteps.median).toBeCloseTo(10, 3);
+    const a = assessVolume({ volume: o.volume, modality: o.chosen.modality });
+    expect(a.output.huRange[0]).toBeLessThanOrEqual(-1000);
+    expect(a.record.findings!.map((f) => f.code)).not.toContain('NOT_HU');
   });
 });

@@ -76,8 +76,9 @@ export async function scanSources(sources: DicomSource[], concurrency = 8, progr
         const h = parseDicomHeader(bytes, src.name);
         slots[i] = h ? { h } : null;
       } catch (e) {
-        if (!isScanError(e) || e.kind === 'internal') throw e;
-        slots[i] = { bad: { file: src.name, reason: e.message.startsWith(`${src.name}: `) ? e.message.slice(src.name.length + 2) : e.message } };
+        // One bad file must not sink a folder of good ones: it is listed with its reason.
+        const msg = isScanError(e) ? e.message : `could not be parsed (${(e as Error)?.message ?? String(e)})`;
+        slots[i] = { bad: { file: src.name, reason: msg.startsWith(`${src.name}: `) ? msg.slice(src.name.length + 2) : msg } };
       }
       done++;
       if (progress && (done % 16 === 0 || done === sources.length)) progress(done / sources.length, `read ${done}/${sources.length} headers`);
@@ -177,6 +178,7 @@ export async function importSeries(sources: DicomSource[], params: ImportParams 
         slices: geo.slices.length,
         duplicatesDropped: geo.duplicates.length,
         sliceSteps_mm: { min: round(st.min, 4), median: round(st.median, 4), max: round(st.max, 4), mean: round(st.mean, 4) },
+        maxPositionResidual_mm: round(geo.maxPositionResidual_mm, 4),
         tiltDegrees: round(geo.tiltDegrees, 3),
         gantryDetectorTiltTag_deg: tags.length ? tags[0] : null,
         pixelSpacing_mm: [geo.spacingU_mm, geo.spacingV_mm],

@@ -52,3 +52,15 @@ describe('groupSeries / chooseSeries', () => {
     expect(f.find((x) => x.code === 'MISSING_SLICES')!.files).toEqual(['f4']);
   });
 });
+
+describe('analyseStack uniformity', () => {
+  it('a slow drift of steps that each look uniform is still uneven', () => {
+    const zs: number[] = [0];
+    for (let k = 1; k < 80; k++) zs.push(zs[k - 1]! + (k < 40 ? 1.0 : 1.015));
+    const g = analyseStack([1, 0, 0, 0, 1, 0], [1, 1], 4, 4, zs.map((z, i) => ({ instance: i, frame: 0, position: [0, 0, z] as Vec3 })));
+    expect(g.maxPositionResidual_mm).toBeGreaterThan(0.2);
+    expect(g.uniform).toBe(false);
+    const even = analyseStack([1, 0, 0, 0, 1, 0], [1, 1], 4, 4, zs.map((_, i) => ({ instance: i, frame: 0, position: [0, 0, i * 1.25 + (i % 2) * 0.001] as Vec3 })));
+    expect(even.uniform).toBe(true);
+  });
+});

@@ -3,10 +3,10 @@
  * clean-up stage built on them: keep the largest N, keep the components touching seeds,
  * drop islands under a volume in mm³ (SPEC §1 step 4, "clean-up").
  *
- * Labelling is a two-pass raster scan with union-find over provisional labels. Roots
- * are always the smaller label, and a component's first voxel in memory order always
- * opens its smallest provisional label, so the final numbering (1, 2, …) is the order
- * of each component's first voxel in memory — deterministic and independent of sizes.
+ * Labelling is union-find over runs along i (components-runs.ts). Roots are always the
+ * smaller run id and runs are numbered in memory order, so the final numbering (1, 2, …)
+ * is the order of each component's first voxel in memory — deterministic and
+ * independent of sizes.
  */
 import type { Vec3 } from '../geometry/grid.js';
 import { physicalToIndex, voxelVolume_mm3 } from '../geometry/grid.js';
@@ -15,6 +15,7 @@ import type { Finding, StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
 import { componentStats, type ComponentStats } from './stats.js';
+import { extractRuns, runRoots } from './components-runs.js';
 
 export type Connectivity = 6 | 18 | 26;
 
@@ -39,105 +40,28 @@ export function foregroundMask(labels: LabelMap, label?: number): Uint8Array {
   return out;
 }
 
-/** Half-neighbourhood offsets (those earlier in raster order) for a connectivity. */
-function backwardOffsets(connectivity: Connectivity): Array<[number, number, number]> {
-  const out: Array<[number, number, number]> = [];
-  for (let dk = -1; dk <= 0; dk++) {
-    for (let dj = -1; dj <= 1; dj++) {
-      for (let di = -1; di <= 1; di++) {
-        if (dk === 0 && (dj > 0 || (dj === 0 && di >= 0))) continue;
-        const order = Math.abs(di) + Math.abs(dj) + Math.abs(dk);
-        if (connectivity === 6 && order > 1) continue;
-        if (connectivity === 18 && order > 2) continue;
-        out.push([di, dj, dk]);
-      }
-    }
-  }
-  return out;
-}
-
 /** Labels the connected components of `mask` (non-zero = foreground). */
 export function labelComponents(mask: ArrayLike<number>, dims: Vec3, connectivity: Connectivity = 26): ComponentLabels {
   if (connectivity !== 6 && connectivity !== 18 && connectivity !== 26) {
     throw usageError('BAD_CONNECTIVITY', `connectivity must be 6, 18 or 26 (got ${String(connectivity)})`);
   }
   const [nx, ny, nz] = dims;
-  const n = nx * ny * nz;
-  const lab = new Int32Array(n);
-  let parent = new Int32Array(4096);
-  let next = 1;
-  const offs = backwardOffsets(connectivity);
-  const no = offs.length;
-  const odi = new Int32Array(no);
-  const odj = new Int32Array(no);
-  const odk = new Int32Array(no);
-  const odelta = new Int32Array(no);
-  for (let t = 0; t < no; t++) {
-    const [di, dj, dk] = offs[t]!;
-    odi[t] = di;
-    odj[t] = dj;
-    odk[t] = dk;
-    odelta[t] = di + dj * nx + dk * nx * ny;
-  }
-  const find = (a: number): number => {
-    while (parent[a] !== a) {
-      const g = parent[parent[a]!]!;
-      parent[a] = g;
-      a = g;
-    }
-    return a;
-  };
-
-  for (let k = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      const rowBase = j * nx + k * nx * ny;
-      for (let i = 0; i < nx; i++) {
-        const p = rowBase + i;
-        if (mask[p] === 0) continue;
-        let l = 0;
-        let lastSeen = 0;
-        for (let t = 0; t < no; t++) {
-          const ii = i + odi[t]!;
-          if (ii < 0 || ii >= nx) continue;
-          const jj = j + odj[t]!;
-          if (jj < 0 || jj >= ny || k + odk[t]! < 0) continue;
-          const lq = lab[p + odelta[t]!]!;
-          if (lq === 0 || lq === lastSeen) continue;
-          lastSeen = lq;
-          const rq = find(lq);
-          if (l === 0) l = rq;
-          else if (rq !== l) {
-            if (rq < l) {
-              parent[l] = rq;
-              l = rq;
-            } else parent[rq] = l;
-          }
-        }
-        if (l === 0) {
-          if (next >= parent.length) {
-            const grown = new Int32Array(parent.length * 2);
-            grown.set(parent);
-            parent = grown;
-          }
-          l = next++;
-          parent[l] = l;
-        }
-        lab[p] = l;
-      }
-    }
-  }
-
-  // Final ids in order of provisional label = order of first voxel in memory.
-  const final = new Int32Array(next);
+  const runs = extractRuns(mask, dims);
+  const root = runRoots(runs, dims, connectivity);
+  // Final ids in order of root run = order of first voxel in memory.
+  const id = new Int32Array(runs.count);
   let count = 0;
-  for (let l = 1; l < next; l++) final[l] = parent[l] === l ? ++count : final[find(l)]!;
+  for (let t = 0; t < runs.count; t++) id[t] = root[t] === t ? ++count : id[root[t]!]!;
+  const lab = new Int32Array(nx * ny * nz);
   const sizes = new Float64Array(count + 1);
-  for (let p = 0; p < n; p++) {
-    const l = lab[p]!;
-    if (l !== 0) {
-      const f = final[l]!;
-      lab[p] = f;
-      sizes[f]!++;
+  for (let r = 0; r < ny * nz; r++) {
+    const base = r * nx;
+    for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
+      const c = id[t]!;
+      const s0 = runs.start[t]!;
+      const e0 = runs.end[t]!;
+      lab.fill(c, base + s0, base + e0);
+      sizes[c]! += e0 - s0;
     }
   }
   return { labels: lab, count, sizes };

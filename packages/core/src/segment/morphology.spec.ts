@@ -135,7 +135,8 @@ describe('morphology on real CT (TotalSegmentator abdomen bone)', () => {
     for (let p = 0; p < bone.length; p++) bone[p] = v.data[p]! >= 200 ? 1 : 0;
   });
 
-  // r = 2.5 mm: an 11-row element (byte path); r = 4 mm: 25 rows (distance-transform path).
+  // Both engines (bit-packed rows, distance transform) against brute force; r = 4 mm uses
+  // the windowed float passes of the transform, r = 2.5 mm mixes rows of several widths.
   it.each([2.5, 4])('equals a brute-force ball element on a crop with anisotropic spacing (all four operations, r = %s mm)', (r) => {
     // A 40 × 36 × 24 crop through the spine, with spacing pretended anisotropic.
     const [nx, ny] = v.grid.dims;
@@ -146,9 +147,12 @@ describe('morphology on real CT (TotalSegmentator abdomen bone)', () => {
     const sp: Vec3 = [0.8, 1.0, 2.0];
     const dil = bruteForce(crop, dims, sp, 'dilate', r);
     const ero = bruteForce(crop, dims, sp, 'erode', r);
-    expectSame(morphologyMask(crop, dims, sp, 'dilate', r), dil, 'dilate');
-    expectSame(morphologyMask(crop, dims, sp, 'erode', r), ero, 'erode');
-    expectSame(morphologyMask(crop, dims, sp, 'open', r), bruteForce(ero, dims, sp, 'dilate', r), 'open');
+    const opened = bruteForce(ero, dims, sp, 'dilate', r);
+    for (const engine of ['rows', 'edt'] as const) {
+      expectSame(morphologyMask(crop, dims, sp, 'dilate', r, engine), dil, `dilate (${engine})`);
+      expectSame(morphologyMask(crop, dims, sp, 'erode', r, engine), ero, `erode (${engine})`);
+      expectSame(morphologyMask(crop, dims, sp, 'open', r, engine), opened, `open (${engine})`);
+    }
     // Closing: brute force on a replicated margin, then cropped back.
     const P = 2 * Math.ceil(r / 0.8) + 1;
     const big: Vec3 = [40 + 2 * P, 36 + 2 * P, 24 + 2 * P];
@@ -158,12 +162,15 @@ describe('morphology on real CT (TotalSegmentator abdomen bone)', () => {
     const closedBig = bruteForce(bruteForce(padded, big, sp, 'dilate', r), big, sp, 'erode', r);
     const closed = new Uint8Array(crop.length);
     for (let k = 0; k < 24; k++) for (let j = 0; j < 36; j++) for (let i = 0; i < 40; i++) closed[idx(dims, i, j, k)] = closedBig[idx(big, i + P, j + P, k + P)]!;
-    expectSame(morphologyMask(crop, dims, sp, 'close', r), closed, 'close');
+    expectSame(morphologyMask(crop, dims, sp, 'close', r, 'rows'), closed, 'close (rows)');
+    expectSame(morphologyMask(crop, dims, sp, 'close', r, 'edt'), closed, 'close (edt)');
   });
 
   it('closing by 3 mm on the whole scan: extensive, idempotent, adds a measured volume; opening is anti-extensive', () => {
     const g = v.grid;
     const closed = morphologyMask(bone, g.dims, g.spacing_mm, 'close', 3);
+    // The two engines agree on the whole scan too, at a radius whose element spans 3 × 3 voxels.
+    expectSame(morphologyMask(bone, g.dims, g.spacing_mm, 'close', 4.5, 'edt'), morphologyMask(bone, g.dims, g.spacing_mm, 'close', 4.5, 'rows'), 'close 4.5 mm rows vs edt');
     for (let p = 0; p < bone.length; p++) if (bone[p] && !closed[p]) throw new Error(`closing removed voxel ${p}`);
     // Idempotent, except that edge replication of close(A) is not the closing of A's
     // replication: any difference must sit within one element radius of the grid border.

@@ -136,6 +136,26 @@ describe('head holder removal on ct/philips-head-phantom-1mm', () => {
   });
 });
 
+describe('head holder removal on ct/ge-head-tilt-variable-spacing (a real head, tilted, resampled on import)', () => {
+  it('the holder pieces beside the head go, the skull stays', async () => {
+    const volume = (await importSeries(dirSources(dataPath('ct/ge-head-tilt-variable-spacing')))).output.volume;
+    const bone = threshold(volume, 226);
+    const cc = labelComponents(bone.data, volume.grid.dims, 26);
+    const stats = componentStats(cc.labels, cc.count, volume.grid, volume).sort((a, b) => b.voxels - a.voxels);
+    const skull = stats[0]!;
+    // The holder here: two thin pieces of ≈ 300 HU, > 10 cm³ each, on either side of the head.
+    const holder = stats.filter((c) => c.volume_mm3 > 10_000 && c.hu!.mean < 400);
+    expect(skull.hu!.mean).toBeGreaterThan(600);
+    expect(holder).toHaveLength(2);
+    expect(Math.sign(holder[0]!.centroid_mm[0] - skull.centroid_mm[0])).toBe(-Math.sign(holder[1]!.centroid_mm[0] - skull.centroid_mm[0]));
+    const r = removeTable(bone, volume, {}, {});
+    const kept = new Float64Array(cc.count + 1);
+    for (let p = 0; p < bone.data.length; p++) if (r.output.data[p]) kept[cc.labels[p]!]!++;
+    expect(kept[skull.id]).toBe(skull.voxels);
+    for (const h of holder) expect(kept[h.id]).toBe(0);
+  });
+});
+
 describe('table removal on the TotalSegmentator abdomen', () => {
   it('the table under the patient is outside the body and is removed; the body is kept', () => {
     const volume = readNifti(new Uint8Array(readFileSync(dataPath('labelled/totalsegmentator/example_ct.nii.gz'))), 'example_ct.nii.gz').volume;

@@ -124,7 +124,15 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
     // Removed components are renumbered 1..R (memory order) for their statistics.
     const removedId = new Int32Array(cc.count + 1);
     let r = 0;
-    for (let c = 1; c <= cc.count; c++) if (inside[c]! < insideFraction * cc.sizes[c]!) removedId[c] = ++r;
+    const removedInside: number[] = [0];
+    // The largest kept component and how much of it lies in the body: the margin of the decision.
+    let largestKept = 0;
+    for (let c = 1; c <= cc.count; c++) {
+      if (inside[c]! < insideFraction * cc.sizes[c]!) {
+        removedId[c] = ++r;
+        removedInside.push(inside[c]! / cc.sizes[c]!);
+      } else if (largestKept === 0 || cc.sizes[c]! > cc.sizes[largestKept]!) largestKept = c;
+    }
     const src = labels.data;
     const data = src.slice();
     const ids = cc.labels; // reused in place for the removed components' statistics
@@ -141,7 +149,9 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
       }
       ids[p] = rid;
     }
-    const removed = componentStats(ids, r, g, volume).sort((a, b) => b.volume_mm3 - a.volume_mm3 || a.id - b.id);
+    const removed = componentStats(ids, r, g, volume)
+      .map((st) => ({ ...st, insideBodyFraction: round(removedInside[st.id]!, 4) }))
+      .sort((a, b) => b.volume_mm3 - a.volume_mm3 || a.id - b.id);
     const vv = voxelVolume_mm3(g);
     const findings: Finding[] = [];
     if (body.coreVoxels === 0) {
@@ -167,6 +177,7 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
           removedVoxels,
           removed_mm3: round(removedVoxels * vv, 1),
           removedFraction: round(removedVoxels / Math.max(1, totalVoxels), 4),
+          largestKept: largestKept === 0 ? null : { voxels: cc.sizes[largestKept]!, insideBodyFraction: round(inside[largestKept]! / cc.sizes[largestKept]!, 4) },
           components: removed.slice(0, 20),
         },
         ...(findings.length ? { findings } : {}),

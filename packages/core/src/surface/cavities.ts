@@ -65,35 +65,41 @@ export function shellNesting(mesh: Mesh, shellOf: Uint32Array, shellCount: numbe
   const cellTri = new Uint32Array(cellStart[side * side]!);
   for (let t = 0; t < nTri; t++) forCells(t, (cell) => (cellTri[fill[cell]!++] = t));
 
+  // Per query only the shells the ray actually crosses are touched (a noisy scan can have
+  // 100 000 specks: nothing here may be quadratic in the number of shells).
   const parity = new Uint8Array(shellCount);
-  const votes = new Uint8Array(shellCount * shellCount > 4e7 ? 0 : shellCount * shellCount);
-  const bigVotes = votes.length === 0 ? new Map<number, number>() : undefined;
+  const mark = new Uint8Array(shellCount);
+  const touched: number[] = [];
+  const votes = new Map<number, number>();
   for (let s = 0; s < shellCount; s++) {
+    votes.clear();
+    let nSamples = 0;
     for (let k = 0; k < 3; k++) {
       const v = samples[3 * s + k]!;
       if (v < 0) continue;
+      nSamples++;
       const px = p[3 * v]!, py = p[3 * v + 1]!, pz = p[3 * v + 2]!;
       const cell = cellY(py) * side + cellX(px);
-      parity.fill(0);
       for (let i = cellStart[cell]!; i < cellStart[cell + 1]!; i++) {
         const t = cellTri[i]!;
         const sh = shellOf[t]!;
         if (sh === s) continue;
-        if (crossesAbove(p, ix, t, px, py, pz)) parity[sh]! ^= 1;
+        if (crossesAbove(p, ix, t, px, py, pz)) {
+          if (!mark[sh]) {
+            mark[sh] = 1;
+            touched.push(sh);
+          }
+          parity[sh]! ^= 1;
+        }
       }
-      for (let sh = 0; sh < shellCount; sh++) {
-        if (!parity[sh]) continue;
-        if (bigVotes) bigVotes.set(s * shellCount + sh, (bigVotes.get(s * shellCount + sh) ?? 0) + 1);
-        else votes[s * shellCount + sh]!++;
+      for (const sh of touched) {
+        if (parity[sh]) votes.set(sh, (votes.get(sh) ?? 0) + 1);
+        parity[sh] = 0;
+        mark[sh] = 0;
       }
+      touched.length = 0;
     }
-  }
-  for (let s = 0; s < shellCount; s++) {
-    const nSamples = (samples[3 * s]! >= 0 ? 1 : 0) + (samples[3 * s + 1]! >= 0 ? 1 : 0) + (samples[3 * s + 2]! >= 0 ? 1 : 0);
-    for (let sh = 0; sh < shellCount; sh++) {
-      const n = bigVotes ? (bigVotes.get(s * shellCount + sh) ?? 0) : votes[s * shellCount + sh]!;
-      if (2 * n > nSamples) depth[s]!++;
-    }
+    for (const n of votes.values()) if (2 * n > nSamples) depth[s]!++;
   }
   return depth;
 }

@@ -8,7 +8,8 @@ import { fillCavities } from './cavities.js';
 import { cleanupMesh, type CleanupParams } from './cleanup.js';
 import { decimateMesh } from './decimate.js';
 import { printabilityGate } from './gate.js';
-import { smoothMesh, type SmoothParams } from './smooth.js';
+import { scanBorderVertices, smoothMesh, type SmoothParams } from './smooth.js';
+import type { Grid } from '../geometry/grid.js';
 import type { MeshCheck } from './topology.js';
 
 export interface ConditionParams extends CleanupParams {
@@ -20,6 +21,8 @@ export interface ConditionParams extends CleanupParams {
   allowOpen?: boolean;
   /** Names the mesh in a refusal. */
   name?: string;
+  /** The grid the mesh was extracted from: vertices on its outer faces (scan-border caps) are held during smoothing. */
+  grid?: Grid;
 }
 
 export const CONDITION_DEFAULTS = { minShell_mm3: 1 };
@@ -48,7 +51,10 @@ export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ct
 
   if (params.smooth !== false && params.smooth?.method !== 'none') {
     t0 = t();
-    m = step(smoothMesh(m, params.smooth ?? {}));
+    const smoothParams: SmoothParams = { ...(params.smooth ?? {}) };
+    if (params.grid) smoothParams.fixed = scanBorderVertices(m, params.grid);
+    m = step(smoothMesh(m, smoothParams));
+    if (params.grid) records[records.length - 1]!.params.holdScanBorderCaps = true;
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   }
   progress(0.4, 'smoothing');

@@ -8,7 +8,7 @@
 import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
-import { mergeDuplicateVertices, removeDegenerateFaces } from './cleanup.js';
+import { cleanupMesh, mergeDuplicateVertices, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
 import { compactMesh, triangleCount } from './mesh-utils.js';
 import { vertexNeighbours } from './smooth.js';
@@ -149,5 +149,8 @@ export async function previewMesh(mesh: Mesh, targetFaces = 10_000): Promise<Sta
   const r = await decimateMesh(mesh, { targetFaces, skipHausdorff: true });
   r.record.stage = 'export';
   r.record.method = 'preview';
-  return r;
+  // Decimation can split off or turn a sliver inside out: re-orient the light copy too.
+  const c = cleanupMesh(r.output);
+  r.record.figures.trianglesFlipped = c.record.figures.trianglesFlipped;
+  return { output: c.output, record: r.record };
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
-import { icosphere, torus } from '../testing/meshes.js';
+import type { Grid } from '../geometry/grid.js';
+import { box, icosphere, torus } from '../testing/meshes.js';
 import { decimateMesh, previewMesh } from './decimate.js';
 import { hausdorffDistance } from './distance.js';
 import { signedVolume_mm3 } from './mesh-utils.js';
-import { smoothMesh, windowedSincCoefficients } from './smooth.js';
+import { scanBorderVertices, smoothMesh, windowedSincCoefficients } from './smooth.js';
 import { checkMesh } from './topology.js';
 
 /** A sphere with deterministic radial bumps of ±amp mm (a stand-in for voxel noise). */
@@ -66,6 +67,18 @@ describe('smoothMesh', () => {
       expect(checkMesh(r.output)).toMatchObject({ closed: true, manifold: true, oriented: true });
     });
   }
+
+  it('holds the caps on the scan border (vertices on the grid\'s outer faces) in place', () => {
+    const cube = box([0, 0, 0], [10, 10, 10], 5);
+    const grid = { dims: [10, 10, 10] as [number, number, number], spacing_mm: [1, 1, 1] as [number, number, number], origin_mm: [0.5, 0.5, 0.5] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as Grid['direction'] };
+    const fixed = scanBorderVertices(cube, grid);
+    expect(fixed.every((f) => f === 1)).toBe(true);
+    const r = smoothMesh(cube, { fixed });
+    expect(Buffer.from(r.output.positions.buffer).equals(Buffer.from(cube.positions.buffer))).toBe(true);
+    expect(r.record.figures.verticesHeld).toBe(cube.positions.length / 3);
+    const shifted = { ...grid, origin_mm: [-5, -5, -5] as [number, number, number], dims: [30, 30, 30] as [number, number, number] };
+    expect(scanBorderVertices(cube, shifted).some((f) => f === 1)).toBe(false);
+  });
 
   it('is deterministic and "none" leaves the mesh alone', () => {
     const m = bumpySphere(15, 0.3);

@@ -12,7 +12,30 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
+import { physicalToIndex, type Grid, type Vec3 } from '../geometry/grid.js';
 import { buildEdgeTable, signedVolume_mm3, vertexCount } from './mesh-utils.js';
+
+/**
+ * Vertices on the outer faces of a grid (continuous index −0.5 or dims − 0.5 along an axis):
+ * the flat caps an extractor puts where the anatomy leaves the scanned volume. Smoothing them
+ * would shrink the model away from the true cut, so they are held.
+ */
+export function scanBorderVertices(mesh: Mesh, grid: Grid, tolerance_voxels = 1e-3): Uint8Array {
+  const nv = vertexCount(mesh);
+  const out = new Uint8Array(nv);
+  const q: Vec3 = [0, 0, 0];
+  const p = mesh.positions;
+  for (let v = 0; v < nv; v++) {
+    physicalToIndex(grid, p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!, q);
+    for (let a = 0; a < 3; a++) {
+      if (q[a]! <= -0.5 + tolerance_voxels || q[a]! >= grid.dims[a]! - 0.5 - tolerance_voxels) {
+        out[v] = 1;
+        break;
+      }
+    }
+  }
+  return out;
+}
 
 export type SmoothMethod = 'windowed-sinc' | 'taubin' | 'none';
 
@@ -25,6 +48,8 @@ export interface SmoothParams {
   /** Taubin λ (> 0) and μ (< −λ). */
   lambda?: number;
   mu?: number;
+  /** Vertices held in place (1 = fixed), e.g. the caps where the anatomy leaves the scan. */
+  fixed?: Uint8Array;
 }
 
 export const SMOOTH_DEFAULTS = { method: 'windowed-sinc' as SmoothMethod, iterations: 40, passBand: 0.01, lambda: 0.5, mu: -0.53 };
@@ -129,6 +154,15 @@ export function smoothMesh(mesh: Mesh, params: SmoothParams = {}): StageResult<M
   }
   const nv = vertexCount(mesh);
   const { start, nbr, fixed } = vertexNeighbours(mesh);
+  let heldByCaller = 0;
+  if (params.fixed) {
+    for (let v = 0; v < nv && v < params.fixed.length; v++) {
+      if (params.fixed[v] && !fixed[v]) {
+        fixed[v] = 1;
+        heldByCaller++;
+      }
+    }
+  }
   const x0 = Float64Array.from(mesh.positions);
   let result: Float64Array;
   if (method === 'taubin') {
@@ -176,7 +210,8 @@ export function smoothMesh(mesh: Mesh, params: SmoothParams = {}): StageResult<M
   const record: StageRecord = { stage: 'condition', method: `smooth-${method}`, params: recordParams, figures: displacementFigures(mesh, output, volBefore) };
   let held = 0;
   for (let v = 0; v < nv; v++) held += fixed[v]!;
-  if (held > 0) record.notes = [`${held} vertices on open or non-manifold edges held fixed`];
+  record.figures.verticesHeld = held;
+  if (held - heldByCaller > 0) record.notes = [`${held - heldByCaller} vertices on open or non-manifold edges held fixed`];
   return { output, record };
 }
 
