@@ -22,7 +22,7 @@ const TARGET_REDUCTION = 0.9;
 
 function meshStats(file) {
   const bytes = new Uint8Array(readFileSync(file));
-  const mesh = file.endsWith('.3mf') ? core.read3mf(bytes) : core.readStl(bytes);
+  const mesh = file.endsWith('.3mf') ? core.read3mf(bytes, file) : core.readStl(bytes, file);
   const c = core.checkMesh(mesh);
   return { triangles: c.triangles, openEdges: c.openEdges, nonManifoldEdges: c.nonManifoldEdges, misorientedEdges: c.misorientedEdges, shells: c.shells };
 }

@@ -77,7 +77,7 @@ const md = [
   '',
   `Input: ct/philips-head-phantom-1mm, ${volume.grid.dims.join('×')} voxels at ${volume.grid.spacing_mm.map((s) => s.toFixed(4)).join('×')} mm.`,
   `Pipeline: HU ≥ ${meta.threshold_HU} → 26-connected components, drop islands < ${meta.minIsland_mm3} mm³ → fill 3D holes (6-connected background) → closing, ball r = ${meta.close_mm} mm (${results.scipy[0].element_voxels}-voxel ellipsoid), object continued past the border by edge replication. Then, timed on its own, the closing of the filled mask with r = ${meta.closeLarge_mm} mm (${results.scipy[0].element_voxels_large}-voxel ellipsoid).`,
-  `scan2print: \`thresholdVolume\`, \`keepComponents\`, \`fillHoles\`, \`morphology\` from the built dist, one thread (closing: byte row passes for elements of ≤ 16 rows, exact EDT beyond). Peer: Debian python3-scipy \`ndimage.label\` / \`binary_fill_holes\` / \`binary_dilation\`+\`binary_erosion\` on an edge-padded array.`,
+  `scan2print: \`thresholdVolume\`, \`keepComponents\`, \`fillHoles\`, \`morphology\` from the built dist, one thread (components and 3D fill: union-find over runs; closing: bit-packed element rows up to 400 rows, exact EDT beyond). Peer: Debian python3-scipy \`ndimage.label\` / \`binary_fill_holes\` / \`binary_dilation\`+\`binary_erosion\` on an edge-padded array.`,
   `${runs} runs each, alternating, fresh process per run; times measured inside the process (volume loading excluded); medians. Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, shared with other work while measured.`,
   '',
   '| step | scan2print ms | scipy ms | scipy / scan2print |',

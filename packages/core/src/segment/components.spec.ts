@@ -122,6 +122,36 @@ describe('componentStats (toys)', () => {
   });
 });
 
+/** Reference labelling: scan in memory order, flood each new component (BFS). */
+function bfsLabels(mask: ArrayLike<number>, dims: Vec3, conn: 6 | 18 | 26): Int32Array {
+  const [nx, ny, nz] = dims;
+  const offs: Vec3[] = [];
+  for (let c = -1; c <= 1; c++) for (let b = -1; b <= 1; b++) for (let a = -1; a <= 1; a++) {
+    const o = Math.abs(a) + Math.abs(b) + Math.abs(c);
+    if (o > 0 && o <= (conn === 6 ? 1 : conn === 18 ? 2 : 3)) offs.push([a, b, c]);
+  }
+  const lab = new Int32Array(nx * ny * nz);
+  let next = 0;
+  const q = new Int32Array(nx * ny * nz);
+  for (let p0 = 0; p0 < lab.length; p0++) {
+    if (!mask[p0] || lab[p0]) continue;
+    lab[p0] = ++next;
+    let h = 0, t = 0;
+    q[t++] = p0;
+    while (h < t) {
+      const p = q[h++]!;
+      const i = p % nx, j = Math.floor(p / nx) % ny, k = Math.floor(p / (nx * ny));
+      for (const [a, b, c] of offs) {
+        const ii = i + a, jj = j + b, kk = k + c;
+        if (ii < 0 || jj < 0 || kk < 0 || ii >= nx || jj >= ny || kk >= nz) continue;
+        const r = ii + jj * nx + kk * nx * ny;
+        if (mask[r] && !lab[r]) { lab[r] = next; q[t++] = r; }
+      }
+    }
+  }
+  return lab;
+}
+
 describe('components on real CT (TotalSegmentator abdomen, 3 mm)', () => {
   let volume: Volume;
   let bone: LabelMap;
@@ -130,6 +160,16 @@ describe('components on real CT (TotalSegmentator abdomen, 3 mm)', () => {
     const data = new Uint8Array(volume.data.length);
     for (let p = 0; p < data.length; p++) data[p] = volume.data[p]! >= 200 ? 1 : 0;
     bone = { grid: volume.grid, data };
+  });
+
+  it('equals a plain breadth-first labelling, numbering included, at 6, 18 and 26', () => {
+    for (const conn of [6, 18, 26] as const) {
+      const ours = labelComponents(bone.data, bone.grid.dims, conn);
+      const ref = bfsLabels(bone.data, bone.grid.dims, conn);
+      let diff = 0;
+      for (let p = 0; p < ref.length; p++) if (ours.labels[p] !== ref[p]) diff++;
+      expect(diff, `connectivity ${conn}`).toBe(0);
+    }
   });
 
   it('26-connectivity never gives more components than 6, sizes add up, numbering is by first voxel', () => {

@@ -9,8 +9,8 @@
  * the outside through other slices (a vertebral body's cancellous core, a skull's
  * diploë seen through a foramen).
  *
- * The per-slice flood uses a growable Int32 stack (no per-voxel objects); the visit
- * order does not change the result, so output is deterministic.
+ * Both label the background by runs along a row (components-runs.ts): no per-voxel
+ * objects, deterministic.
  */
 import type { Vec3 } from '../geometry/grid.js';
 import { voxelVolume_mm3 } from '../geometry/grid.js';
@@ -20,22 +20,6 @@ import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
 import { foregroundMask } from './components.js';
 import { extractRuns, runRoots } from './components-runs.js';
-
-class IntStack {
-  data: Int32Array;
-  size = 0;
-  constructor(capacity: number) {
-    this.data = new Int32Array(Math.max(16, capacity));
-  }
-  push(v: number): void {
-    if (this.size === this.data.length) {
-      const g = new Int32Array(this.data.length * 2);
-      g.set(this.data);
-      this.data = g;
-    }
-    this.data[this.size++] = v;
-  }
-}
 
 /**
  * Fills enclosed 3D cavities of `mask` in place (non-zero = object) and returns the
@@ -74,7 +58,9 @@ export function fillHoles3DMask(mask: Uint8Array, dims: Vec3): number {
 
 /**
  * Fills holes per 2D slice perpendicular to `axis` (0 = i, 1 = j, 2 = k: axial for an
- * axial series) in place; returns the number of voxels filled.
+ * axial series) in place; returns the number of voxels filled. Each slice's background
+ * (4-connected) is labelled by runs, and runs of components touching no slice edge are
+ * filled.
  */
 export function fillHoles2DMask(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2 = 2): number {
   const [nx, ny] = dims;
@@ -87,43 +73,36 @@ export function fillHoles2DMask(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2 = 
   const sv = strides[va]!;
   const sw = strides[axis]!;
   const nw = dims[axis]!;
-  const outside = new Uint8Array(nu * nv);
-  const stack = new IntStack(2 * (nu + nv));
+  const plane = new Uint8Array(nu * nv);
+  const planeDims: Vec3 = [nu, nv, 1];
   let filled = 0;
   for (let w = 0; w < nw; w++) {
     const off = w * sw;
-    outside.fill(0);
-    const seed = (u: number, v: number): void => {
-      const q = u + v * nu;
-      if (outside[q] === 0 && mask[off + u * su + v * sv] === 0) {
-        outside[q] = 1;
-        stack.push(q);
+    // The slice's background, as a contiguous u-fastest plane.
+    if (su === 1) {
+      for (let v = 0; v < nv; v++) {
+        const src = off + v * sv;
+        for (let u = 0; u < nu; u++) plane[u + v * nu] = mask[src + u] === 0 ? 1 : 0;
       }
-    };
-    for (let u = 0; u < nu; u++) {
-      seed(u, 0);
-      seed(u, nv - 1);
+    } else {
+      for (let v = 0; v < nv; v++) for (let u = 0; u < nu; u++) plane[u + v * nu] = mask[off + u * su + v * sv] === 0 ? 1 : 0;
+    }
+    const runs = extractRuns(plane, planeDims);
+    const root = runRoots(runs, planeDims, 6);
+    const outside = new Uint8Array(runs.count);
+    for (let v = 0; v < nv; v++) {
+      const edge = v === 0 || v === nv - 1;
+      for (let t = runs.rowStart[v]!; t < runs.rowStart[v + 1]!; t++) {
+        if (edge || runs.start[t] === 0 || runs.end[t] === nu) outside[root[t]!] = 1;
+      }
     }
     for (let v = 0; v < nv; v++) {
-      seed(0, v);
-      seed(nu - 1, v);
-    }
-    while (stack.size > 0) {
-      const q = stack.data[--stack.size]!;
-      const u = q % nu;
-      const v = (q - u) / nu;
-      if (u > 0) seed(u - 1, v);
-      if (u < nu - 1) seed(u + 1, v);
-      if (v > 0) seed(u, v - 1);
-      if (v < nv - 1) seed(u, v + 1);
-    }
-    for (let v = 0; v < nv; v++) {
-      for (let u = 0; u < nu; u++) {
-        const p = off + u * su + v * sv;
-        if (mask[p] === 0 && outside[u + v * nu] === 0) {
-          mask[p] = 1;
-          filled++;
-        }
+      for (let t = runs.rowStart[v]!; t < runs.rowStart[v + 1]!; t++) {
+        if (outside[root[t]!]) continue;
+        const u0 = runs.start[t]!;
+        const u1 = runs.end[t]!;
+        for (let u = u0; u < u1; u++) mask[off + u * su + v * sv] = 1;
+        filled += u1 - u0;
       }
     }
   }

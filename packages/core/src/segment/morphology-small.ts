@@ -38,52 +38,12 @@ export function ballRows(spacing_mm: Vec3, r2: number): ElementRow[] {
   return rows;
 }
 
-/**
- * In-place dilation of a 0/1 mask by the element rows (outside the box: background),
- * bit-packed: each row along i becomes ⌈nx/32⌉ words, the row dilation by w is an OR
- * of shifted words (built incrementally for each half-width used), and each output row
- * is the OR of its element rows' dilated source rows — 32 voxels per operation.
- * Half-widths above 31 are not supported here (callers use the distance transform).
- */
-export function dilateByRows(m: Uint8Array, dims: Vec3, rows: ElementRow[]): void {
-  const packed = packRows(m, dims);
-  const out = dilatePacked(packed, dims, rows);
-  unpackRows(out, m, dims);
-}
-
-/** Erosion by the same element (the dual: complement, dilate, complement), in place. */
-export function erodeByRows(m: Uint8Array, dims: Vec3, rows: ElementRow[]): void {
-  const packed = packRows(m, dims);
-  complementPacked(packed, dims);
-  const out = dilatePacked(packed, dims, rows);
-  complementPacked(out, dims);
-  unpackRows(out, m, dims);
-}
-
 function wordsPerRow(nx: number): number {
   return (nx + 31) >>> 5;
 }
 
-function packRows(m: Uint8Array, dims: Vec3): Uint32Array {
-  const [nx, ny, nz] = dims;
-  const W = wordsPerRow(nx);
-  const out = new Uint32Array(ny * nz * W);
-  for (let r = 0, base = 0, o = 0; r < ny * nz; r++, base += nx, o += W) {
-    for (let i = 0; i < nx; i++) if (m[base + i] !== 0) out[o + (i >>> 5)]! |= 1 << (i & 31);
-  }
-  return out;
-}
-
-function unpackRows(p: Uint32Array, m: Uint8Array, dims: Vec3): void {
-  const [nx, ny, nz] = dims;
-  const W = wordsPerRow(nx);
-  for (let r = 0, base = 0, o = 0; r < ny * nz; r++, base += nx, o += W) {
-    for (let i = 0; i < nx; i++) m[base + i] = (p[o + (i >>> 5)]! >>> (i & 31)) & 1;
-  }
-}
-
 /** NOT of every row, keeping the bits past nx at 0 (they lie outside the box). */
-function complementPacked(p: Uint32Array, dims: Vec3): void {
+export function complementPacked(p: Uint32Array, dims: Vec3): void {
   const [nx, ny, nz] = dims;
   const W = wordsPerRow(nx);
   const tailBits = nx & 31;
@@ -94,7 +54,13 @@ function complementPacked(p: Uint32Array, dims: Vec3): void {
   }
 }
 
-function dilatePacked(p: Uint32Array, dims: Vec3, rows: ElementRow[]): Uint32Array {
+/**
+ * Rows are packed 32 voxels to a word; the row dilation by w is an OR of shifted words
+ * (built incrementally for each half-width used) and each output row is the OR of its
+ * element rows' dilated source rows. Half-widths above 31 are not supported (callers
+ * use the distance transform).
+ */
+export function dilatePacked(p: Uint32Array, dims: Vec3, rows: ElementRow[]): Uint32Array {
   const [nx, ny, nz] = dims;
   const W = wordsPerRow(nx);
   const nRows = ny * nz;
@@ -142,4 +108,48 @@ function dilatePacked(p: Uint32Array, dims: Vec3, rows: ElementRow[]): Uint32Arr
     }
   }
   return out;
+}
+
+/**
+ * Packs a box of the grid (it may extend past the grid: edge replication) straight from
+ * the full-grid mask: box voxel (a, b, c) = mask at the clamped grid index of lo + (a, b, c).
+ */
+export function packBox(mask: Uint8Array, dims: Vec3, lo: Vec3, boxDims: Vec3): Uint32Array {
+  const [nx, ny, nz] = dims;
+  const [bx, by, bz] = boxDims;
+  const W = wordsPerRow(bx);
+  const out = new Uint32Array(by * bz * W);
+  const a0 = Math.max(0, -lo[0]);
+  const a1 = Math.min(bx, nx - lo[0]); // box columns inside the grid: [a0, a1)
+  for (let c = 0, o = 0; c < bz; c++) {
+    const k = Math.min(nz - 1, Math.max(0, lo[2] + c));
+    for (let b = 0; b < by; b++, o += W) {
+      const j = Math.min(ny - 1, Math.max(0, lo[1] + b));
+      const row = j * nx + k * nx * ny + lo[0];
+      for (let a = a0; a < a1; a++) if (mask[row + a] !== 0) out[o + (a >>> 5)]! |= 1 << (a & 31);
+      if (a0 > 0 && mask[j * nx + k * nx * ny] !== 0) for (let a = 0; a < a0; a++) out[o + (a >>> 5)]! |= 1 << (a & 31);
+      if (a1 < bx && mask[j * nx + k * nx * ny + nx - 1] !== 0) for (let a = a1; a < bx; a++) out[o + (a >>> 5)]! |= 1 << (a & 31);
+    }
+  }
+  return out;
+}
+
+/** Writes the in-grid part of a packed box back into the full-grid mask. */
+export function unpackBox(p: Uint32Array, mask: Uint8Array, dims: Vec3, lo: Vec3, boxDims: Vec3): void {
+  const [nx, ny, nz] = dims;
+  const [bx, by, bz] = boxDims;
+  const W = wordsPerRow(bx);
+  const a0 = Math.max(0, -lo[0]);
+  const a1 = Math.min(bx, nx - lo[0]);
+  for (let c = 0; c < bz; c++) {
+    const k = lo[2] + c;
+    if (k < 0 || k >= nz) continue;
+    for (let b = 0; b < by; b++) {
+      const j = lo[1] + b;
+      if (j < 0 || j >= ny) continue;
+      const o = (b + c * by) * W;
+      const row = j * nx + k * nx * ny + lo[0];
+      for (let a = a0; a < a1; a++) mask[row + a] = (p[o + (a >>> 5)]! >>> (a & 31)) & 1;
+    }
+  }
 }

@@ -25,7 +25,7 @@ import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
 import { foregroundMask } from './components.js';
 import { squaredDistanceToFeatures } from './morphology-edt.js';
-import { ballRows, dilateByRows, erodeByRows, type ElementRow } from './morphology-small.js';
+import { ballRows, complementPacked, dilatePacked, packBox, unpackBox, type ElementRow } from './morphology-small.js';
 
 export type MorphologyOp = 'dilate' | 'erode' | 'open' | 'close';
 
@@ -129,24 +129,14 @@ function useRows(rows: ElementRow[], engine: MorphologyEngine): boolean {
   return possible && rows.length <= MAX_ELEMENT_ROWS;
 }
 
-/** In-box dilation: 1 where the distance to an object voxel ≤ r. */
-function dilateBox(m: Uint8Array, dims: Vec3, spacing: Vec3, r2: number, engine: MorphologyEngine): void {
-  const rows = ballRows(spacing, r2);
-  if (useRows(rows, engine)) {
-    dilateByRows(m, dims, rows);
-    return;
-  }
+/** In-box dilation by the distance transform: 1 where the distance to an object voxel ≤ r. */
+function dilateBox(m: Uint8Array, dims: Vec3, spacing: Vec3, r2: number): void {
   const d = squaredDistanceToFeatures(m, dims, spacing, undefined, r2);
   for (let p = 0; p < m.length; p++) m[p] = d[p]! <= r2 ? 1 : 0;
 }
 
-/** In-box erosion: 1 where the distance to a background voxel of the box > r. */
-function erodeBox(m: Uint8Array, dims: Vec3, spacing: Vec3, r2: number, engine: MorphologyEngine): void {
-  const rows = ballRows(spacing, r2);
-  if (useRows(rows, engine)) {
-    erodeByRows(m, dims, rows);
-    return;
-  }
+/** In-box erosion by the distance transform: 1 where the distance to a background voxel of the box > r. */
+function erodeBox(m: Uint8Array, dims: Vec3, spacing: Vec3, r2: number): void {
   const bg = new Uint8Array(m.length);
   for (let p = 0; p < m.length; p++) bg[p] = m[p] === 0 ? 1 : 0;
   const d = squaredDistanceToFeatures(bg, dims, spacing, undefined, r2);
@@ -164,24 +154,44 @@ export function morphologyMask(mask: Uint8Array, dims: Vec3, spacing_mm: Vec3, o
   const r2 = ballRadius2(radius_mm);
   const P: Vec3 = [0, 1, 2].map((a) => Math.floor(radius_mm / spacing_mm[a]! + 1e-9)) as Vec3;
   const one: Vec3 = [1, 1, 1];
+  const rows = ballRows(spacing_mm, r2);
+  if (useRows(rows, engine) && ['dilate', 'erode', 'open', 'close'].includes(op)) {
+    // Same boxes as below, packed straight from the grid (no byte copy of the box).
+    const margin = op === 'dilate' ? P : op === 'erode' ? one : op === 'open' ? (P.map((x) => x + 1) as Vec3) : (P.map((x) => 2 * x + 1) as Vec3);
+    const box = makeBox(bb.lo, bb.hi, margin, dims, op !== 'close');
+    let p = packBox(mask, dims, box.lo, box.dims);
+    const dil = (x: Uint32Array) => dilatePacked(x, box.dims, rows);
+    const ero = (x: Uint32Array) => {
+      complementPacked(x, box.dims);
+      const y = dilatePacked(x, box.dims, rows);
+      complementPacked(y, box.dims);
+      return y;
+    };
+    if (op === 'dilate') p = dil(p);
+    else if (op === 'erode') p = ero(p);
+    else if (op === 'open') p = dil(ero(p));
+    else p = ero(dil(p));
+    unpackBox(p, out, dims, box.lo, box.dims);
+    return out;
+  }
   if (op === 'dilate') {
     // Dilation inside the grid does not depend on anything outside it.
     const box = makeBox(bb.lo, bb.hi, P, dims, true);
     const m = gather(mask, dims, box);
-    dilateBox(m, box.dims, spacing_mm, r2, engine);
+    dilateBox(m, box.dims, spacing_mm, r2);
     scatter(m, box, out, dims);
   } else if (op === 'erode') {
     // One background layer around the object is all the context erosion needs; beyond
     // the grid the object continues, so the box is clipped there.
     const box = makeBox(bb.lo, bb.hi, one, dims, true);
     const m = gather(mask, dims, box);
-    erodeBox(m, box.dims, spacing_mm, r2, engine);
+    erodeBox(m, box.dims, spacing_mm, r2);
     scatter(m, box, out, dims);
   } else if (op === 'open') {
     const box = makeBox(bb.lo, bb.hi, P.map((x) => x + 1) as Vec3, dims, true);
     const m = gather(mask, dims, box);
-    erodeBox(m, box.dims, spacing_mm, r2, engine);
-    dilateBox(m, box.dims, spacing_mm, r2, engine);
+    erodeBox(m, box.dims, spacing_mm, r2);
+    dilateBox(m, box.dims, spacing_mm, r2);
     // Opening is anti-extensive: never add voxels (the box margin is background anyway).
     scatter(m, box, out, dims);
   } else if (op === 'close') {
@@ -189,8 +199,8 @@ export function morphologyMask(mask: Uint8Array, dims: Vec3, spacing_mm: Vec3, o
     // set that erosion of an in-grid voxel can see.
     const box = makeBox(bb.lo, bb.hi, P.map((x) => 2 * x + 1) as Vec3, dims, false);
     const m = gather(mask, dims, box);
-    dilateBox(m, box.dims, spacing_mm, r2, engine);
-    erodeBox(m, box.dims, spacing_mm, r2, engine);
+    dilateBox(m, box.dims, spacing_mm, r2);
+    erodeBox(m, box.dims, spacing_mm, r2);
     scatter(m, box, out, dims);
   } else {
     throw usageError('BAD_MORPHOLOGY_OP', `morphology operation must be dilate, erode, open or close (got ${String(op)})`);

@@ -21,7 +21,7 @@ export type PhantomShape =
 
 export interface PhantomOptions {
   spacing_mm: Vec3;
-  /** Object centre in LPS mm (default slightly off the grid's symmetry: [0.31, −0.17, 0.23]). */
+  /** Object centre in LPS mm (default [0.31, −0.17, 0.23]). The grid is centred 0.31, −0.17, 0.23 mm away from it, so the object never sits symmetrically on the voxel lattice. */
   centre_mm?: Vec3;
   direction?: Grid['direction'];
   background_hu?: number;
@@ -45,6 +45,9 @@ export interface Phantom {
   /** The shape's exact volume in mm³. */
   trueVolume_mm3: number;
 }
+
+/** Where the object sits relative to the grid's centre: off every symmetry of the lattice. */
+const SUBVOXEL_OFFSET_MM: Vec3 = [0.31, -0.17, 0.23];
 
 /** Signed distance (mm, negative inside) from a point, relative to the shape's centre. */
 export function shapeSignedDistance(shape: PhantomShape, x: number, y: number, z: number): number {
@@ -119,17 +122,17 @@ export const STANDARD_SPACINGS: Vec3[] = [
 /** Voxelises a shape with partial volume, optional blur and noise. Deterministic. */
 export function makePhantom(shape: PhantomShape, opts: PhantomOptions): Phantom {
   const sp = opts.spacing_mm;
-  const centre: Vec3 = opts.centre_mm ?? [0.31, -0.17, 0.23];
+  const centre: Vec3 = opts.centre_mm ?? [...SUBVOXEL_OFFSET_MM];
   const direction = opts.direction ?? IDENTITY_DIRECTION;
   const bg = opts.background_hu ?? 0;
   const obj = opts.object_hu ?? 1000;
   const ss = Math.max(1, Math.round(opts.supersample ?? 4));
   const blur = opts.blurSigma_mm ?? 0;
   const maxSp = Math.max(sp[0], sp[1], sp[2]);
-  const reach = boundingRadius(shape) + Math.hypot(...centre) + 3 * maxSp + 3 * blur;
+  const reach = boundingRadius(shape) + Math.hypot(...SUBVOXEL_OFFSET_MM) + 3 * maxSp + 3 * blur;
   const dims: Vec3 = [0, 1, 2].map((a) => 2 * Math.ceil(reach / sp[a]!) + 1) as Vec3;
-  // Grid centred on the patient origin.
-  const origin: Vec3 = [0, 0, 0];
+  // Grid centred at centre − SUBVOXEL_OFFSET_MM.
+  const origin: Vec3 = [0, 1, 2].map((a) => centre[a]! - SUBVOXEL_OFFSET_MM[a]!) as Vec3;
   for (let a = 0; a < 3; a++) {
     const half = ((dims[a]! - 1) / 2) * sp[a]!;
     for (let r = 0; r < 3; r++) origin[r] = origin[r]! - half * direction[3 * a + r]!;
