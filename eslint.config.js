@@ -16,6 +16,13 @@ export default tseslint.config(
     },
   },
   {
+    // Node scripts (benchmarks, generators) run as plain ESM JavaScript.
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', URL: 'readonly', performance: 'readonly' },
+    },
+  },
+  {
     // packages/core must run in browser workers: no Node-only modules or globals.
     files: ['packages/core/src/**/*.ts'],
     ignores: ['packages/core/src/**/*.spec.ts', 'packages/core/src/testing/**'],

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // Import benchmark: `scan2print export-volume` vs Debian's dcm2niix converting the same
 // DICOM folder (ct/philips-head-phantom-1mm, 512×512×140) to NIfTI, gzipped and not.
 // Runs alternate (ours, peer, ours, peer …) so machine load hits both alike; wall time

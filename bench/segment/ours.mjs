@@ -1,4 +1,3 @@
-/* global process, console, performance */
 // One timed run of scan2print's segmentation clean-up stages (built dist) on a raw
 // Int16 HU volume: threshold → components (26-connected, drop islands < MIN mm³) →
 // fill holes (3D) → closing (ball of R mm). Prints per-step milliseconds as JSON and

@@ -1,4 +1,3 @@
-/* global process, console */
 // bench/segment: threshold + connected components + 3D hole filling + closing on
 // ct/philips-head-phantom-1mm (512×512×140), scan2print's clean-up stages (built dist, one
 // thread) against Debian's python3-scipy ndimage (label / binary_fill_holes /

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance */
 // bench/surface isosurface: scan2print's extractor vs VTK's vtkFlyingEdges3D (C++, Debian
 // python3-vtk9) on ct/philips-head-phantom-1mm at 226 HU. Extraction only, after loading:
 // alternating runs, medians, ratios; results to bench/results/surface-isosurface.md.

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // The whole bench/surface comparison: the isosurface part (bench/surface/isosurface.mjs, our
 // extractor vs vtkFlyingEdges3D) when present, then smoothing and decimation
 // (bench/surface/smooth-decimate.mjs, vs vtkWindowedSincPolyDataFilter and vtkQuadricDecimation).

@@ -10,7 +10,6 @@
  *
  * Usage: node packages/core/scripts/gen-profile.mjs [path/to/confidentiality_profile_attributes.json]
  */
-/* global process, console */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -155,7 +155,7 @@ export const registerMesh: RegisterCommand = (program: Command) => {
         );
         records.push(iso.record);
         progress.stage('condition');
-        const cond = await conditionMesh(iso.output, { ...params, grid: labels.grid }, { progress: (f, m) => progress.update(f, m) });
+        const cond = await conditionMesh(iso.output, { ...params, grid: labels.grid }, { ...(pool ? { pool } : {}), progress: (f, m) => progress.update(f, m) });
         records.push(...cond.records);
         const mesh = cond.output;
 

@@ -4,4 +4,5 @@ import '../dicom/assemble-tasks.js';
 import '../segment/tasks.js';
 import '../evaluate/tasks.js';
 import '../surface/isosurface/tasks.js';
+import '../surface/tasks.js';
 export {};

@@ -20,6 +20,9 @@ export interface ReportInput {
 
 type Obj = Record<string, unknown>;
 
+/** Shared records that describe segmentation (the rest of the shared records are import, assessment, request …). */
+const SEGMENTATION_STAGES = new Set(['preprocess', 'segment']);
+
 function find(records: StageRecord[], stage: string): StageRecord | undefined {
   return records.find((r) => r.stage === stage);
 }
@@ -104,6 +107,8 @@ export function assembleReport(input: ReportInput): Report {
     records: all,
   };
 
+  // Segmentation shared by all models (preprocessing, the method, e.g. the auto-threshold histogram) comes first.
+  report.segmentation.push(...input.records.filter((r) => SEGMENTATION_STAGES.has(r.stage)));
   for (const m of input.models) {
     const cut = m.records.findIndex((r) => r.stage === 'surface');
     const seg = cut < 0 ? m.records : m.records.slice(0, cut);
@@ -112,7 +117,7 @@ export function assembleReport(input: ReportInput): Report {
     report.reconstruction.push(...rec.filter((r) => r.stage !== 'export'));
     const gate = [...m.records].reverse().find((r) => r.stage === 'gate');
     const accuracy = find(m.records, 'accuracy');
-    const threshold = pick(seg.find((r) => r.stage === 'segment')?.figures, 'threshold', 'threshold_hu');
+    const threshold = pick(seg.find((r) => r.stage === 'segment' && r.method === 'label-map')?.params, 'range_HU') ?? pick(seg.find((r) => r.stage === 'segment')?.figures, 'threshold', 'threshold_HU');
     report.models.push({
       name: m.name,
       ...(threshold !== undefined ? { threshold } : {}),

@@ -72,6 +72,7 @@ describe('report assembly', () => {
         { stage: 'input', method: 'read-files', params: {}, figures: { files: 3, skippedFiles: 1, sha256: 'ab'.repeat(32) } },
         { stage: 'import', method: 'dicom', params: {}, figures: { dims: [2, 2, 3], spacing_mm: [1, 1, 1], tiltDegrees: 0, acquisition: { manufacturer: 'ACME', kvp: 120 } } },
         { stage: 'assess', method: 'rules', params: {}, figures: {}, findings: [{ code: 'THICK_SLICES', severity: 'warn', message: 'step 2 mm' }] },
+        { stage: 'segment', method: 'auto-threshold', params: {}, figures: { peak_HU: 40, threshold_HU: 300 } },
       ],
       models: [
         {
@@ -89,7 +90,7 @@ describe('report assembly', () => {
     expect(report.acquisition.manufacturer).toBe('ACME');
     expect(report.acquisition.kvp).toBe(120);
     expect(report.findings.map((f) => f.code)).toEqual(['THICK_SLICES']);
-    expect(report.segmentation.map((r) => r.method)).toEqual(['threshold']);
+    expect(report.segmentation.map((r) => r.method)).toEqual(['auto-threshold', 'threshold']);
     expect(report.reconstruction.map((r) => r.stage)).toEqual(['surface', 'gate']);
     expect(report.models[0]!.threshold).toBe(300);
     expect(report.models[0]!.outputs[0]!.sha256).toBe('cd'.repeat(32));

@@ -8,7 +8,7 @@ import { fillCavities } from './cavities.js';
 import { cleanupMesh, type CleanupParams } from './cleanup.js';
 import { decimateMesh } from './decimate.js';
 import { printabilityGate } from './gate.js';
-import { scanBorderVertices, smoothMesh, type SmoothParams } from './smooth.js';
+import { scanBorderVertices, smoothMeshAsync, type SmoothParams } from './smooth.js';
 import type { Grid } from '../geometry/grid.js';
 import type { MeshCheck } from './topology.js';
 
@@ -53,7 +53,7 @@ export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ct
     t0 = t();
     const smoothParams: SmoothParams = { ...(params.smooth ?? {}) };
     if (params.grid) smoothParams.fixed = scanBorderVertices(m, params.grid);
-    m = step(smoothMesh(m, smoothParams));
+    m = step(await smoothMeshAsync(m, smoothParams, ctx));
     if (params.grid) records[records.length - 1]!.params.holdScanBorderCaps = true;
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   }

@@ -5,7 +5,9 @@ import { box, icosphere, torus } from '../testing/meshes.js';
 import { decimateMesh, previewMesh } from './decimate.js';
 import { hausdorffDistance } from './distance.js';
 import { signedVolume_mm3 } from './mesh-utils.js';
-import { scanBorderVertices, smoothMesh, windowedSincCoefficients } from './smooth.js';
+import { createInlinePool } from '../parallel/pool.js';
+import '../parallel/all-tasks.js';
+import { scanBorderVertices, smoothMesh, smoothMeshAsync, windowedSincCoefficients } from './smooth.js';
 import { checkMesh } from './topology.js';
 
 /** A sphere with deterministic radial bumps of ±amp mm (a stand-in for voxel noise). */
@@ -78,6 +80,16 @@ describe('smoothMesh', () => {
     expect(r.record.figures.verticesHeld).toBe(cube.positions.length / 3);
     const shifted = { ...grid, origin_mm: [-5, -5, -5] as [number, number, number], dims: [30, 30, 30] as [number, number, number] };
     expect(scanBorderVertices(cube, shifted).some((f) => f === 1)).toBe(false);
+  });
+
+  it('gives byte-identical results on a pool of workers (slabs of vertices)', async () => {
+    const m = bumpySphere(15, 0.3);
+    const inline = createInlinePool();
+    const twoWorkers = { size: 2, run: inline.run, close: inline.close };
+    const a = smoothMesh(m).output.positions;
+    const r = await smoothMeshAsync(m, {}, { pool: twoWorkers }, 0);
+    expect(r.record.params.workers).toBe(2);
+    expect(Buffer.from(r.output.positions.buffer).equals(Buffer.from(a.buffer))).toBe(true);
   });
 
   it('is deterministic and "none" leaves the mesh alone', () => {

@@ -11,7 +11,8 @@
  * Arithmetic is Float64; positions are stored back as Float32 once at the end.
  */
 import type { Mesh } from '../geometry/types.js';
-import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
+import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
+import { slabRanges } from '../parallel/pool.js';
 import { physicalToIndex, type Grid, type Vec3 } from '../geometry/grid.js';
 import { buildEdgeTable, signedVolume_mm3, vertexCount } from './mesh-utils.js';
 
@@ -142,7 +143,115 @@ export function windowedSincCoefficients(iterations: number, passBand: number): 
   return c;
 }
 
+/**
+ * One fused Chebyshev step over all vertices: x_j = 2·x_{j-1} + Δx_{j-1} − x_{j-2} (Δ the
+ * umbrella Laplacian), written over x_{j-2} in `prev`, and result += c_j·x_j. One pass instead
+ * of two keeps the 40 iterations memory-bound on the neighbour reads only.
+ */
+export function chebyshevStep(cur: Float64Array, prev: Float64Array, result: Float64Array, cj: number, start: Uint32Array, nbr: Uint32Array, fixed: Uint8Array, v0 = 0, v1 = start.length - 1): void {
+  for (let v = v0; v < v1; v++) {
+    const s = start[v]!, e = start[v + 1]!;
+    const o = 3 * v;
+    const x = cur[o]!, y = cur[o + 1]!, z = cur[o + 2]!;
+    let dx = 0, dy = 0, dz = 0;
+    if (!fixed[v] && e > s) {
+      let sx = 0, sy = 0, sz = 0;
+      for (let i = s; i < e; i++) {
+        const w = 3 * nbr[i]!;
+        sx += cur[w]!;
+        sy += cur[w + 1]!;
+        sz += cur[w + 2]!;
+      }
+      const inv = 1 / (e - s);
+      dx = sx * inv - x;
+      dy = sy * inv - y;
+      dz = sz * inv - z;
+    }
+    const nx = 2 * x + dx - prev[o]!;
+    const ny = 2 * y + dy - prev[o + 1]!;
+    const nz = 2 * z + dz - prev[o + 2]!;
+    prev[o] = nx;
+    prev[o + 1] = ny;
+    prev[o + 2] = nz;
+    result[o]! += cj * nx;
+    result[o + 1]! += cj * ny;
+    result[o + 2]! += cj * nz;
+  }
+}
+
+export const SMOOTH_TASK = 'surface.smooth.chebyshev';
+
+/** Payload of one slab of a Chebyshev step (all arrays on SharedArrayBuffer). */
+export interface ChebyshevSlabPayload {
+  cur: Float64Array;
+  prev: Float64Array;
+  result: Float64Array;
+  cj: number;
+  start: Uint32Array;
+  nbr: Uint32Array;
+  fixed: Uint8Array;
+  v0: number;
+  v1: number;
+}
+
+/** Meshes with fewer vertices than this smooth on the calling thread (messages cost more). */
+const MIN_PARALLEL_VERTICES = 200_000;
+
+type SmoothYield =
+  | { kind: 'topology'; start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array }
+  | { kind: 'step'; cur: Float64Array; prev: Float64Array; result: Float64Array; cj: number };
+
+function shared64(n: number): Float64Array {
+  return typeof SharedArrayBuffer !== 'undefined' ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n);
+}
+
+function toShared<T extends Uint32Array | Uint8Array>(a: T): T {
+  if (typeof SharedArrayBuffer === 'undefined') return a;
+  const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/** Smooths on the calling thread. */
 export function smoothMesh(mesh: Mesh, params: SmoothParams = {}): StageResult<Mesh> {
+  const g = smoothCore(mesh, params, (n) => new Float64Array(n));
+  let topo: Extract<SmoothYield, { kind: 'topology' }> | undefined;
+  for (let r = g.next(); ; r = g.next()) {
+    if (r.done) return r.value;
+    const y = r.value;
+    if (y.kind === 'topology') topo = y;
+    else chebyshevStep(y.cur, y.prev, y.result, y.cj, topo!.start, topo!.nbr, topo!.fixed);
+  }
+}
+
+/**
+ * Smoothing with the windowed-sinc steps on the worker pool: every vertex of a Chebyshev step
+ * depends only on the two previous steps, so slabs of vertices run in parallel and the result
+ * is identical to the single-thread one (same arithmetic per vertex).
+ */
+export async function smoothMeshAsync(mesh: Mesh, params: SmoothParams = {}, ctx: StageContext = {}, minParallelVertices = MIN_PARALLEL_VERTICES): Promise<StageResult<Mesh>> {
+  const pool = ctx.pool;
+  const method = params.method ?? SMOOTH_DEFAULTS.method;
+  if (!pool || pool.size < 2 || method !== 'windowed-sinc' || vertexCount(mesh) < minParallelVertices) return smoothMesh(mesh, params);
+  const g = smoothCore(mesh, params, shared64);
+  let topo: { start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array } | undefined;
+  let ranges: Array<[number, number]> = [];
+  for (let r = g.next(); ; r = g.next()) {
+    if (r.done) {
+      r.value.record.params.workers = pool.size;
+      return r.value;
+    }
+    const y = r.value;
+    if (y.kind === 'topology') {
+      topo = { start: toShared(y.start), nbr: toShared(y.nbr), fixed: toShared(y.fixed) };
+      ranges = slabRanges(y.start.length - 1, pool.size);
+    } else {
+      await Promise.all(ranges.map(([v0, v1]) => pool.run(SMOOTH_TASK, { cur: y.cur, prev: y.prev, result: y.result, cj: y.cj, ...topo!, v0, v1 } satisfies ChebyshevSlabPayload)));
+    }
+  }
+}
+
+function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Float64Array): Generator<SmoothYield, StageResult<Mesh>, void> {
   const method = params.method ?? SMOOTH_DEFAULTS.method;
   const iterations = params.iterations ?? SMOOTH_DEFAULTS.iterations;
   const recordParams: Record<string, unknown> = { method, iterations };
@@ -182,21 +291,16 @@ export function smoothMesh(mesh: Mesh, params: SmoothParams = {}): StageResult<M
     if (!(passBand > 0 && passBand < 2)) throw new RangeError(`windowed-sinc pass band must be in (0, 2) (got ${passBand})`);
     const c = windowedSincCoefficients(iterations, passBand);
     const d = new Float64Array(3 * nv);
-    let prev = x0.slice(); // x_{j-2}
+    yield { kind: 'topology', start, nbr, fixed };
+    let prev = alloc(3 * nv); // x_{j-2}
+    prev.set(x0);
     laplacian(prev, start, nbr, fixed, d);
-    let cur = new Float64Array(3 * nv); // x_{j-1}
+    let cur = alloc(3 * nv); // x_{j-1}
     for (let i = 0; i < cur.length; i++) cur[i] = prev[i]! + 0.5 * d[i]!;
-    result = new Float64Array(3 * nv);
+    result = alloc(3 * nv);
     for (let i = 0; i < result.length; i++) result[i] = c[0]! * prev[i]! + c[1]! * cur[i]!;
     for (let j = 2; j <= iterations; j++) {
-      laplacian(cur, start, nbr, fixed, d);
-      const cj = c[j]!;
-      // x_j = 2·x_{j-1} + Δx_{j-1} − x_{j-2}, written into the x_{j-2} buffer.
-      for (let i = 0; i < prev.length; i++) {
-        const next = 2 * cur[i]! + d[i]! - prev[i]!;
-        prev[i] = next;
-        result[i]! += cj * next;
-      }
+      yield { kind: 'step', cur, prev, result, cj: c[j]! };
       const t = prev;
       prev = cur;
       cur = t;
