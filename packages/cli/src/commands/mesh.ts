@@ -34,6 +34,7 @@ interface MeshOptions {
   label?: string;
   smooth: string;
   smoothMethod: string;
+  passBand?: string;
   decimate?: string;
   maxError?: string;
   minShell: string;
@@ -81,7 +82,8 @@ export function conditionParamsFromOptions(opts: MeshOptions, name: string): Con
   else {
     const n = numberOption(opts.smooth, '--smooth', (x) => Number.isInteger(x) && x > 0 && x <= 1000, 'a number of iterations (1–1000) or "none"');
     if (opts.smoothMethod !== 'windowed-sinc' && opts.smoothMethod !== 'taubin') throw usageError('BAD_OPTION', `--smooth-method ${opts.smoothMethod}: expected windowed-sinc or taubin`);
-    params.smooth = { method: opts.smoothMethod, iterations: n! };
+    const passBand = numberOption(opts.passBand, '--pass-band', (x) => x > 0 && x < 2, 'a pass band in (0, 2)');
+    params.smooth = { method: opts.smoothMethod, iterations: n!, ...(passBand !== undefined ? { passBand } : {}) };
   }
   const faces = numberOption(opts.decimate, '--decimate', (x) => Number.isInteger(x) && x >= 4, 'a whole number of faces ≥ 4');
   const maxError = numberOption(opts.maxError, '--max-error', (x) => x > 0, 'a distance in mm > 0');
@@ -118,7 +120,8 @@ export const registerMesh: RegisterCommand = (program: Command) => {
     .option('--level <value>', 'iso level in field units (default: estimated from the label map and field)')
     .option('--label <n>', 'mesh only this label value (default: every non-zero label)')
     .option('--smooth <n|none>', 'smoothing iterations, or "none"', '40')
-    .option('--smooth-method <method>', 'windowed-sinc (pass band 0.01, like 3D Slicer) or taubin (λ 0.5, μ −0.53)', 'windowed-sinc')
+    .option('--smooth-method <method>', 'windowed-sinc or taubin (λ 0.5, μ −0.53)', 'windowed-sinc')
+    .option('--pass-band <k>', 'windowed-sinc pass band in (0, 2); default 0.05 (3D Slicer uses 0.01: smoother, shrinks small features more)')
     .option('--decimate <faces>', 'quadric decimation to about this many triangles')
     .option('--max-error <mm>', 'quadric decimation bounded by this error (mm)')
     .option('--min-shell <mm3>', 'drop shells enclosing less than this volume (mm³)', '1')

@@ -163,7 +163,8 @@ describe('PrusaSlicer reads our phantom skull', () => {
       const facets = [...out.matchAll(/^number_of_facets = (\d+)$/gm)].reduce((s, m) => s + Number(m[1]), 0);
       expect(facets).toBe(ours.triangles);
       const volume = [...out.matchAll(/^volume = ([\d.]+)$/gm)].reduce((s, m) => s + Number(m[1]), 0);
-      expect(Math.abs(volume - ours.volume_mm3) / ours.volume_mm3).toBeLessThan(1e-4);
+      // PrusaSlicer sums in float32: agree to 0.1 %.
+      expect(Math.abs(volume - ours.volume_mm3) / ours.volume_mm3).toBeLessThan(1e-3);
     }
   });
 });

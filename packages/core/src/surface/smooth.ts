@@ -44,7 +44,7 @@ export interface SmoothParams {
   method?: SmoothMethod;
   /** Windowed-sinc: Chebyshev order (VTK/Slicer: 40 at smoothing factor 0.5). Taubin: λ/μ pairs. */
   iterations?: number;
-  /** Windowed-sinc pass band in (0, 2) (Slicer factor 0.5 → 0.01). */
+  /** Windowed-sinc pass band in (0, 2) (default 0.05; 3D Slicer's factor 0.5 → 0.01). */
   passBand?: number;
   /** Taubin λ (> 0) and μ (< −λ). */
   lambda?: number;
@@ -53,7 +53,13 @@ export interface SmoothParams {
   fixed?: Uint8Array;
 }
 
-export const SMOOTH_DEFAULTS = { method: 'windowed-sinc' as SmoothMethod, iterations: 40, passBand: 0.01, lambda: 0.5, mu: -0.53 };
+/**
+ * Pass band 0.05 rather than 3D Slicer's 0.01: measured on analytic spheres extracted at 1 mm
+ * voxels, 0.01 shrinks a r = 10 / 15 mm sphere by 0.85 / 0.58 % (its curvature mode sits near
+ * the pass band), 0.05 changes them by −0.22 / −0.11 % and still removes voxel-scale ripple
+ * (on the phantom skull: +0.19 % vs +0.03 %). 0.01 stays available (the bench compares at 0.01).
+ */
+export const SMOOTH_DEFAULTS = { method: 'windowed-sinc' as SmoothMethod, iterations: 40, passBand: 0.05, lambda: 0.5, mu: -0.53 };
 
 /** Vertex one-rings as CSR (neighbours ascending by edge order), and which vertices are held. */
 export function vertexNeighbours(mesh: Mesh): { start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array } {
