@@ -11,6 +11,7 @@ import { optionsFromArgs, type SegmentCliOptions } from './segment-args.js';
 import { conditionParamsFromOptions } from './mesh.js';
 import { addMeshOptions, addSegmentationOptions } from './shared-options.js';
 import type { RegisterCommand } from './index.js';
+import { outputTime } from '../util/time.js';
 
 interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'> {
   output: string[];
@@ -32,12 +33,6 @@ interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'> {
   allowOpen?: boolean;
   ascii?: boolean;
   preview?: string;
-}
-
-/** Time stamp for reports and 3MF metadata: SOURCE_DATE_EPOCH (seconds) when set, for reproducible output. */
-export function reportTime(): Date {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
 }
 
 /** Default clean-up for printing: table/holder removed, dust islands dropped (they can exhaust memory when meshed). */
@@ -100,7 +95,7 @@ export const registerConvert: RegisterCommand = (program: Command) => {
         ...(o.purpose !== undefined ? { purpose: o.purpose } : {}),
         tissue: o.tissue,
         force: o.force === true,
-        now: reportTime(),
+        now: outputTime(),
         progress,
       });
       if (o.json) {

@@ -10,7 +10,8 @@ import { collectInputs } from '../io/inputs.js';
 import { runConvert } from '../convert/run-convert.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { createProgress } from '../util/progress.js';
-import { convertCondition, convertSegmentation, reportTime } from './convert.js';
+import { convertCondition, convertSegmentation } from './convert.js';
+import { outputTime } from '../util/time.js';
 import type { RegisterCommand } from './index.js';
 
 export const registerDemo: RegisterCommand = (program: Command) => {
@@ -40,7 +41,7 @@ export const registerDemo: RegisterCommand = (program: Command) => {
         purpose: 'demonstration on a synthetic head phantom',
         tissue: 'bone',
         force: false,
-        now: reportTime(),
+        now: outputTime(),
         progress: createProgress({ quiet: o.quiet === true, json: o.json === true }),
       });
       if (o.json) {

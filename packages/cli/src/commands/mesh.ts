@@ -26,6 +26,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { sha256Hex } from '../util/checksum.js';
 import { createProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
+import { addMeshOptions } from './shared-options.js';
+import { outputTime } from '../util/time.js';
 
 interface MeshOptions {
   output: string[];
@@ -69,11 +71,9 @@ function numberOption(value: string | undefined, name: string, check: (x: number
   return x;
 }
 
-/** CreationDate for 3MF: SOURCE_DATE_EPOCH (reproducible builds convention) when set, else today. */
+/** CreationDate for 3MF (SOURCE_DATE_EPOCH when set). */
 function creationDate(): string {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  const d = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
-  return d.toISOString().slice(0, 10);
+  return outputTime().toISOString().slice(0, 10);
 }
 
 export function conditionParamsFromOptions(opts: MeshOptions, name: string): ConditionParams {
@@ -111,24 +111,16 @@ function summary(records: StageRecord[], outputs: { file: string; bytes: number 
 }
 
 export const registerMesh: RegisterCommand = (program: Command) => {
-  program
+  const cmd = program
     .command('mesh')
     .description('label map → closed, manifold, outward-oriented mesh in patient mm (LPS), checked by a printability gate, written as STL/3MF/OBJ/PLY')
     .argument('<labels>', 'label map (.nii, .nii.gz or DICOM SEG)')
     .requiredOption('-o, --output <file>', 'output mesh (.stl, .3mf, .obj, .ply); repeat for several formats', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--field <file>', 'HU or probability volume on the same grid (.nii/.nii.gz): places vertices sub-voxel (no staircase)')
     .option('--level <value>', 'iso level in field units (default: estimated from the label map and field)')
-    .option('--label <n>', 'mesh only this label value (default: every non-zero label)')
-    .option('--smooth <n|none>', 'smoothing iterations, or "none"', '40')
-    .option('--smooth-method <method>', 'windowed-sinc or taubin (λ 0.5, μ −0.53)', 'windowed-sinc')
-    .option('--pass-band <k>', 'windowed-sinc pass band in (0, 2); default 0.05 (3D Slicer uses 0.01: smoother, shrinks small features more)')
-    .option('--decimate <faces>', 'quadric decimation to about this many triangles')
-    .option('--max-error <mm>', 'quadric decimation bounded by this error (mm)')
-    .option('--min-shell <mm3>', 'drop shells enclosing less than this volume (mm³)', '1')
-    .option('--keep-cavities', 'keep internal voids (default: fill them; a closed void traps resin)')
-    .option('--allow-open', 'export even when the mesh fails the printability gate (recorded as a warning)')
-    .option('--ascii', 'ASCII STL instead of binary')
-    .option('--preview <file>', 'also write a ~10k-face preview mesh for the web viewer')
+    .option('--label <n>', 'mesh only this label value (default: every non-zero label)');
+  addMeshOptions(cmd);
+  cmd
     .option('--title <text>', 'model title (3MF metadata)')
     .option('--color <hex>', 'display colour of the model in 3MF, #RRGGBB or #RRGGBBAA')
     .option('--json', 'print checks, accuracy and every stage record as JSON')

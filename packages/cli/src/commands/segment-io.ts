@@ -14,6 +14,7 @@ import {
   type Volume,
 } from '@scan2print/core';
 import { importFromPaths } from '../io/import-input.js';
+import { outputTime } from '../util/time.js';
 
 export interface DicomInput {
   volume: Volume;
@@ -39,8 +40,7 @@ export async function writeDicomSeg(labels: LabelMap, src: DicomInput, range: Hu
   h.update(JSON.stringify(range ?? null));
   h.update(labels.data);
   const uidRoot = `2.25.${BigInt(`0x${h.digest('hex').slice(0, 32)}`).toString()}`;
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  const dateTime = epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+  const dateTime = outputTime();
   const soft = range !== undefined && range[1] <= 300;
   const segment: SegSegment = {
     labelValue: 1,

@@ -21,6 +21,7 @@ import { createProgress } from '../util/progress.js';
 import { optionsFromArgs, outputNameFor, probabilityName, type SegmentCliOptions } from './segment-args.js';
 import { loadDicomInput, writeDicomSeg, type DicomInput } from './segment-io.js';
 import type { RegisterCommand } from './index.js';
+import { addSegmentationOptions } from './shared-options.js';
 
 /** Volumes above this many voxels run the slab kernels on worker threads. */
 const POOL_MIN_VOXELS = 4_000_000;
@@ -38,10 +39,6 @@ function readVolumeNifti(file: string): Volume {
     throw inputError('READ_FAILED', code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`, file, e);
   }
   return readNifti(bytes, file).volume;
-}
-
-function collect(value: string, prev: string[] | undefined): string[] {
-  return [...(prev ?? []), value];
 }
 
 function summary(records: StageRecord[], outputs: Array<{ file: string; range?: HuRange; voxels?: number }>): string {
@@ -77,32 +74,14 @@ function countOnes(l: LabelMap): number {
 }
 
 export const registerSegment: RegisterCommand = (program: Command) => {
-  program
+  const cmd = program
     .command('segment')
     .description('segment a CT series (DICOM files/folders) or an HU NIfTI volume into a label map: thresholds, automatic threshold, soft threshold, region growing, preprocessing and clean-up')
     .argument('<inputs...>', 'DICOM files or folders, or one HU volume (.nii/.nii.gz)')
     .requiredOption('-o, --output <file>', 'label map to write: .nii, .nii.gz or .dcm (DICOM SEG referencing the source series)')
-    .option('--series <uid|number>', 'which DICOM series (default: the largest CT series)')
-    .option('--preset <name>', 'named HU range: bone (226..3071), compact-bone-adult, compact-bone-child, spongial-bone-adult, enamel-adult, soft-tissue')
-    .option('--threshold <spec>', 'auto | N (N..3071) | N,M (range) | N1,N2,N3… (3+ values: several thresholds); repeat for several', collect)
-    .option('--thresholds <list>', 'several lower thresholds, each N..3071, one label map each (e.g. 200,300)')
-    .option('--soft <width>', 'soft (logistic) threshold of this width in HU centred on the threshold; also writes <output>_probability.nii.gz')
-    .option('--seed <x,y,z>', 'region growing from this seed point (LPS mm); needs --range')
-    .option('--seed-voxel <i,j,k>', 'region growing from this voxel index; needs --range')
-    .option('--range <lo,hi>', 'HU range for region growing')
-    .option('--crop <i0,j0,k0,i1,j1,k1>', 'crop to voxel indices [i0,i1)×[j0,j1)×[k0,k1) before segmenting (labels are written on the full grid)')
-    .option('--crop-mm <x0,y0,z0,x1,y1,z1>', 'crop to a box given by two opposite corners in LPS mm')
-    .option('--isotropic <mm|auto>', 'resample to isotropic spacing first (auto = finest axis), trilinear')
-    .option('--median <r>', 'median filter, radius in voxels')
-    .option('--gaussian <mm>', 'Gaussian smoothing, sigma in mm (one value or x,y,z)')
-    .option('--window <lo,hi>', 'clamp HU to [lo, hi] first')
-    .option('--remove-table', 'remove the scanner table / head holder')
-    .option('--min-island <mm3>', 'drop components smaller than this volume')
-    .option('--keep <largest|all|N>', 'keep the largest, all, or the N largest components')
-    .option('--fill-holes [mode]', 'fill holes: 3d (default: cavities not connected to the outside), 2d (per slice) or both')
-    .option('--close <mm>', 'morphological closing radius in mm')
-    .option('--open <mm>', 'morphological opening radius in mm')
-    .option('--connectivity <n>', 'component connectivity 6, 18 or 26 (default 26)')
+    .option('--remove-table', 'remove the scanner table / head holder');
+  addSegmentationOptions(cmd, { defaultMethod: 'auto' });
+  cmd
     .option('--json', 'print the stage records (method, parameters, figures, components) as JSON')
     .action(async (inputs: string[], o: SegmentCliOptions) => {
       const out = o.output;

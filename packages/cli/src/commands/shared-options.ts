@@ -13,11 +13,11 @@ export function addSegmentationOptions(cmd: Command, opts: { defaultMethod: stri
     .option('--preset <name>', 'named HU range: bone (226..3071), compact-bone-adult, compact-bone-child, spongial-bone-adult, enamel-adult, soft-tissue')
     .option('--threshold <spec>', `auto | N (N..3071) | N,M (range) | N1,N2,N3… (3+ values: several thresholds); repeat for several (default: ${opts.defaultMethod})`, collect)
     .option('--thresholds <list>', 'several lower thresholds, each N..3071, one label map each (e.g. 200,300)')
-    .option('--soft <width>', 'soft (logistic) threshold of this width in HU centred on the threshold')
+    .option('--soft <width>', 'soft (logistic) threshold of this width in HU centred on the threshold (its probability field places the surface)')
     .option('--seed <x,y,z>', 'region growing from this seed point (LPS mm); needs --range')
     .option('--seed-voxel <i,j,k>', 'region growing from this voxel index; needs --range')
     .option('--range <lo,hi>', 'HU range for region growing')
-    .option('--crop <i0,j0,k0,i1,j1,k1>', 'crop to voxel indices [i0,i1)×[j0,j1)×[k0,k1) before segmenting')
+    .option('--crop <i0,j0,k0,i1,j1,k1>', 'crop to voxel indices [i0,i1)×[j0,j1)×[k0,k1) before segmenting (labels are written on the full grid)')
     .option('--crop-mm <x0,y0,z0,x1,y1,z1>', 'crop to a box given by two opposite corners in LPS mm')
     .option('--isotropic <mm|auto>', 'resample to isotropic spacing first (auto = finest axis), trilinear')
     .option('--median <r>', 'median filter, radius in voxels')
@@ -34,7 +34,8 @@ export function addSegmentationOptions(cmd: Command, opts: { defaultMethod: stri
 export function addMeshOptions(cmd: Command): Command {
   return cmd
     .option('--smooth <n|none>', 'smoothing iterations, or "none"', '40')
-    .option('--smooth-method <method>', 'windowed-sinc (pass band 0.01, like 3D Slicer) or taubin (λ 0.5, μ −0.53)', 'windowed-sinc')
+    .option('--smooth-method <method>', 'windowed-sinc or taubin (λ 0.5, μ −0.53)', 'windowed-sinc')
+    .option('--pass-band <k>', 'windowed-sinc pass band in (0, 2); default 0.05 (3D Slicer uses 0.01: smoother, shrinks small features more)')
     .option('--decimate <faces>', 'quadric decimation to about this many triangles')
     .option('--max-error <mm>', 'quadric decimation bounded by this error (mm)')
     .option('--min-shell <mm3>', 'drop shells enclosing less than this volume (mm³)', '1')

@@ -74,7 +74,7 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
   program
     .command('validate')
     .description('validate the 2D→3D conversion on phantoms of known geometry (ISO/IEC 3532-1 6.5), or measure a model against its segmentation')
-    .option('--phantom <kind>', 'sphere (r 15 mm), shell (r 20 mm, 3 mm wall), plate (40×30×3 mm) or all', 'all')
+    .option('--phantom <kind>', 'sphere (r 15 mm), shell (r 20 mm, 3 mm wall), plate (40×40×3 mm) or all', 'all')
     .option('--voxel <x,y,z>', 'pixel spacing x, y and slice step in mm', '0.5,0.5,1')
     .option('--noise <HU>', 'Gaussian noise sigma in HU', '20')
     .option('--blur <mm>', 'scanner point-spread sigma in mm', '0.5')

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
+import { mulberry32 as rng } from '../synthetic/random.js';
 import { dataPath } from '../../../../test/data.js';
 import { ScanError } from '../errors.js';
 import { decodeFrames, decodeStoredFrames, newDecodeStats } from './decode.js';
@@ -27,17 +28,6 @@ const SOURCES = [
   'pydicom/MR_small_RLE.dcm',
 ];
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Outcome = 'decoded' | 'refused' | 'not-dicom';
 

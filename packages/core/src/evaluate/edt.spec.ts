@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '../synthetic/random.js';
 import type { Vec3 } from '../geometry/grid.js';
 import { getTask } from '../parallel/registry.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import { edt3d, edt3dParallel, surfaceMask } from './edt.js';
 import './tasks.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bruteForce(feature: Uint8Array, dims: Vec3, sp: Vec3): Float64Array {
   const [nx, ny, nz] = dims;

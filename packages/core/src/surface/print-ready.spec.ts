@@ -7,12 +7,12 @@
  * PixelSpacing, within one voxel, tilted series included); and PrusaSlicer must read our STL
  * and 3MF of the phantom skull as manifold with no repairs. One pass per series.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
+import { runTool } from '../../../../test/run-tool.js';
 import { importSeries, type DicomSource } from '../dicom/import.js';
 import type { Mesh } from '../geometry/types.js';
 import { write3mf } from '../formats/3mf.js';
@@ -86,7 +86,7 @@ beforeAll(async () => {
     const iso = await extractSurface(labels, { field: imp.output.volume, level: LO_HU });
     // The small GE series also goes through decimation, so real anatomy covers that step too.
     const cond = await conditionMesh(iso.output, { grid: labels.grid, ...(series.startsWith('ct/ge-') ? { decimate: { targetFaces: 60_000 } } : {}) });
-    const py = spawnSync('/usr/bin/python3', ['-c', BBOX_PY, dir, String(LO_HU), String(HI_HU)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const py = await runTool('/usr/bin/python3', ['-c', BBOX_PY, dir, String(LO_HU), String(HI_HU)]);
     if (py.status !== 0) throw new Error(`pydicom bounding box failed: ${py.stderr}`);
     results.set(series, { raw: iso.output, cond, voxelBox: JSON.parse(py.stdout) });
   }
@@ -145,7 +145,7 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
 });
 
 describe('PrusaSlicer reads our phantom skull', () => {
-  it('STL and 3MF: manifold = yes for every part and no repair lines', () => {
+  it('STL and 3MF: manifold = yes for every part and no repair lines', async () => {
     const mesh = results.get('ct/philips-head-phantom-1mm')!.cond.output;
     const stl = join(tmp, 'skull.stl');
     const threeMf = join(tmp, 'skull.3mf');
@@ -153,7 +153,7 @@ describe('PrusaSlicer reads our phantom skull', () => {
     writeFileSync(threeMf, write3mf(mesh, { title: 'phantom skull', creationDate: '2026-01-01' }));
     const ours = checkMesh(mesh);
     for (const file of [stl, threeMf]) {
-      const r = spawnSync('prusa-slicer', ['--info', file], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 300_000 });
+      const r = await runTool('prusa-slicer', ['--info', file]);
       const out = `${r.stdout}\n${r.stderr}`;
       expect(r.status, out).toBe(0);
       const manifoldLines = out.match(/^manifold = \w+$/gm) ?? [];

@@ -86,12 +86,12 @@ export function measureAgainstShape(mesh: Mesh, shape: AnalyticShape): PhantomMe
 /** Mean wall thickness along rays crossing the wall once in and once out. */
 function measureWall(mesh: Mesh, shape: AnalyticShape): PhantomMeasures['wallThickness'] {
   if (shape.wallThickness_mm === null) return null;
-  const c = (shape.describe.centre_mm as number[] | undefined) ?? [0, 0, 0];
+  const c = shape.describe.centre_mm;
   const rays: Array<{ o: number[]; d: number[] }> = [];
   if (shape.kind === 'plate') {
-    const size = shape.describe.size_mm as [number, number];
+    const w = shape.describe.width_mm as number;
     for (let i = -2; i <= 2; i++)
-      for (let j = -2; j <= 2; j++) rays.push({ o: [c[0]! + (i * size[0]) / 10 + 0.173, c[1]! + (j * size[1]) / 10 + 0.131, c[2]! - 50], d: [0, 0, 1] });
+      for (let j = -2; j <= 2; j++) rays.push({ o: [c[0] + (i * w) / 10 + 0.173, c[1] + (j * w) / 10 + 0.131, c[2] - 50], d: [0, 0, 1] });
   } else {
     // radial rays from the centre in 26 directions (shell): first two hits bound the wall
     for (let i = -1; i <= 1; i++)

@@ -18,7 +18,7 @@ export function standardPhantom(kind: PhantomKind): AnalyticShape {
   const c: [number, number, number] = [0.31, -0.23, 0.17];
   if (kind === 'sphere') return sphere(15, c);
   if (kind === 'shell') return shell(20, 3, c);
-  return plate([40, 30], 3, c);
+  return plate(40, 3, c);
 }
 
 export interface PhantomValidation {

@@ -11,11 +11,11 @@ describe('analytic phantom shapes', () => {
     const sh = shell(20, 2);
     expect(sh.sdf(0, 0, 19)).toBeCloseTo(-1, 12); // mid-wall
     expect(sh.sdf(0, 0, 0)).toBeCloseTo(18, 12); // the hollow centre is outside the material
-    const p = plate([40, 30], 3);
+    const p = plate(40, 3);
     expect(p.sdf(0, 0, 0)).toBeCloseTo(-1.5, 12);
     expect(p.sdf(0, 0, 2.5)).toBeCloseTo(1, 12);
     expect(p.sdf(23, 0, 0)).toBeCloseTo(3, 12);
-    expect(p.volume_mm3).toBe(3600);
+    expect(p.volume_mm3).toBe(4800);
   });
 
   it('measures an inscribed icosahedron: outward, and far below the sphere volume', () => {
