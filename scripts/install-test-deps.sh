@@ -24,4 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-npm ci --no-audit --no-fund
+# `npm install`, not `npm ci`: the registry reachable here lacks some platform-only optional
+# packages (e.g. @rollup/rollup-android-*), which npm leaves out of the lock file and `npm ci`
+# then reports as missing. With the committed lock, `npm install` installs the same versions.
+npm install --no-audit --no-fund
