@@ -28,7 +28,7 @@ function meshStats(file) {
 }
 
 const tools = {
-  scan2print: (i) => [process.execPath, resolve(root, 'packages/cli/bin/scan2print.js'), 'convert', series, '-o', join(work, `ours${i}.3mf`), '--threshold', 'auto', '--remove-table', '--decimate-ratio', String(1 - TARGET_REDUCTION), '--quiet'],
+  scan2print: (i) => [process.execPath, resolve(root, 'packages/cli/bin/scan2print.js'), 'convert', series, '-o', join(work, `ours${i}.3mf`), '--threshold', 'auto', '--decimate-ratio', String(1 - TARGET_REDUCTION), '--quiet'],
   vtk: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtk${i}.stl`), '226', String(TARGET_REDUCTION)],
   invesalius: (i) => ['xvfb-run', '-a', '/usr/bin/python3', '/usr/share/invesalius/app.py', '--no-gui', '-i', series, '-t', '226,3071', '-e', join(work, `inv${i}.stl`)],
 };
@@ -59,7 +59,7 @@ const lines = [
   '',
   `Input: ct/philips-head-phantom-1mm (512×512×140). ${runs} alternating runs each, medians. Machine: ${cpus().length} cores.`,
   'Peak memory: sum of resident memory over the whole process tree, sampled every 20 ms.',
-  `scan2print: convert --threshold auto --remove-table --decimate-ratio ${(1 - TARGET_REDUCTION).toFixed(2)} (3MF). VTK: threshold 226, discrete flying edges, windowed sinc 40/0.01, quadric decimation ${TARGET_REDUCTION}, STL. InVesalius: --no-gui -t 226,3071 -e (raw contour STL).`,
+  `scan2print: convert --threshold auto (table / head holder removed by default) --decimate-ratio ${(1 - TARGET_REDUCTION).toFixed(2)} (3MF). VTK: threshold 226, discrete flying edges, windowed sinc 40/0.01, quadric decimation ${TARGET_REDUCTION}, STL. InVesalius: --no-gui -t 226,3071 -e (raw contour STL).`,
   '',
   '| tool | median wall (s) | wall ratio vs scan2print | median peak memory (MB) | memory ratio | triangles | shells | open edges | non-manifold edges | misoriented edges |',
   '|---|---|---|---|---|---|---|---|---|---|',

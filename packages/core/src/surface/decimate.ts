@@ -8,7 +8,7 @@
 import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
-import { cleanupMesh, mergeDuplicateVertices, removeDegenerateFaces } from './cleanup.js';
+import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
 import { compactMesh, triangleCount } from './mesh-utils.js';
 import { vertexNeighbours } from './smooth.js';
@@ -39,8 +39,11 @@ function simplifyRound(mesh: Mesh, targetFaces: number, errorBound: number, note
   let locked = 0;
   for (let attempt = 1; attempt <= ATTEMPTS_PER_ROUND; attempt++) {
     const [idx, err] = MeshoptSimplifier.simplifyWithAttributes(mesh.indices, mesh.positions, 3, EMPTY, 0, [], locked ? lock : null, 3 * targetFaces, errorBound, ['ErrorAbsolute']);
-    // Collapses can leave coincident or cancelling faces; merge and drop them before judging.
-    const candidate = removeDegenerateFaces(mergeDuplicateVertices({ positions: mesh.positions, indices: idx }).mesh).mesh;
+    // Collapses can leave degenerate, duplicate or cancelling faces: drop them before judging.
+    // Vertices are not merged by position here: meshoptimizer collapses onto existing vertices,
+    // so coincident positions are ones the input already had on separate sheets, and welding
+    // them would itself pinch the surface (that made every attempt fail on real skulls).
+    const candidate = removeDegenerateFaces({ positions: mesh.positions, indices: idx }).mesh;
     const bad = problemVertices(candidate);
     if (bad.length === 0 && candidate.indices.length > 0) return { mesh: compactMesh(candidate), error: err, locked };
     nbrs ??= vertexNeighbours(mesh);
@@ -83,7 +86,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
     maxError_mm: params.maxError_mm ?? null,
     meshExtent_mm: round(scale, 3),
     flags: ['ErrorAbsolute'],
-    rounds: params.maxError_mm !== undefined ? 'one round bounded by the error' : 'at most halving the face count per round',
+    rounds: params.maxError_mm !== undefined ? 'one round bounded by the error' : 'one round to the target, else rounds that at most halve the face count',
   };
   const notes: string[] = [];
   let current = mesh;
@@ -91,16 +94,24 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   let rounds = 0;
   let lockedTotal = 0;
   let failed = false;
+  // First try the whole reduction in one round (fast, and one round's error does not add up);
+  // only if that cannot stay manifold, fall back to rounds that at most halve the face count,
+  // so each collapse region stays small and a broken spot can be locked locally.
+  let direct = true;
   while (facesBefore > 0) {
     const faces = triangleCount(current);
-    // With an error bound: one round (errors of successive rounds would add up). Without: halve per
-    // round, so each collapse region stays small and a broken spot can be locked locally.
-    const target = params.maxError_mm !== undefined ? finalTarget : Math.max(finalTarget, Math.ceil(faces / 2));
+    const target = params.maxError_mm !== undefined || direct ? finalTarget : Math.max(finalTarget, Math.ceil(faces / 2));
     const r = simplifyRound(current, target, errorBound, notes);
     if (!r) {
+      if (direct && params.maxError_mm === undefined) {
+        direct = false;
+        notes.push('one-round reduction could not stay manifold: falling back to halving rounds');
+        continue;
+      }
       failed = true;
       break;
     }
+    direct = false;
     rounds++;
     lockedTotal += r.locked;
     reportedError = Math.max(reportedError, r.error);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
 import type { Grid } from '../geometry/grid.js';
-import { box, icosphere, torus } from '../testing/meshes.js';
+import { box, icosphere, torus, uvSphere } from '../testing/meshes.js';
+import { concatMeshes, triangleCount } from './mesh-utils.js';
+import { checkMesh } from './topology.js';
 import { makePhantom, phantomLabels } from '../testing/phantoms.js';
 import { extractSurface } from './isosurface/index.js';
 import { decimateMesh, previewMesh } from './decimate.js';
@@ -151,5 +153,18 @@ describe('hausdorffDistance', () => {
     const h = hausdorffDistance(icosphere(10, 4), icosphere(12, 4));
     expect(h.hausdorff_mm).toBeGreaterThan(1.9);
     expect(h.hausdorff_mm).toBeLessThan(2.1);
+  });
+});
+
+describe('decimateMesh on shells that touch at a point', () => {
+  it('does not weld coincident vertices of separate sheets (that pinched real skulls and skipped decimation)', async () => {
+    // two spheres whose poles coincide at (0, 0, 10): same position, separate vertices
+    const m = concatMeshes([uvSphere(10, 48, 24, [0, 0, 0]), uvSphere(10, 48, 24, [0, 0, 20])]);
+    const r = await decimateMesh(m, { targetFaces: Math.round(triangleCount(m) / 4) });
+    expect(r.record.findings ?? []).toEqual([]);
+    expect(triangleCount(r.output)).toBeLessThan(triangleCount(m) / 2);
+    const c = checkMesh(r.output);
+    expect(c.closed && c.manifold && c.oriented).toBe(true);
+    expect(c.shells).toBe(2);
   });
 });
