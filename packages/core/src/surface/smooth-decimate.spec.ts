@@ -3,7 +3,6 @@ import type { Mesh } from '../geometry/types.js';
 import type { Grid } from '../geometry/grid.js';
 import { box, icosphere, torus, uvSphere } from '../testing/meshes.js';
 import { concatMeshes, triangleCount } from './mesh-utils.js';
-import { checkMesh } from './topology.js';
 import { makePhantom, phantomLabels } from '../testing/phantoms.js';
 import { extractSurface } from './isosurface/index.js';
 import { decimateMesh, previewMesh } from './decimate.js';
