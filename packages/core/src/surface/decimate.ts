@@ -3,7 +3,8 @@
  * target face count and/or a maximum error in millimetres, then verified: the result must stay
  * closed, manifold and consistently wound. When it does not, the collapse is retried less
  * aggressively, and when nothing works the input is kept, and the record says so. The
- * symmetric Hausdorff distance between before and after is measured, not estimated.
+ * symmetric Hausdorff distance between before and after is measured (on up to 150k sampled
+ * vertices and centroids per side), not estimated from the simplifier.
  */
 import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
 import type { Mesh } from '../geometry/types.js';
@@ -24,6 +25,7 @@ export interface DecimateParams {
 }
 
 const ATTEMPTS_PER_ROUND = 5;
+const HAUSDORFF_MAX_SAMPLES = 150_000;
 const EMPTY = new Float32Array(0);
 
 /**
@@ -139,7 +141,9 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
     simplifierError_mm: round(reportedError, 4),
   };
   if (!params.skipHausdorff) {
-    const h = hausdorffDistance(mesh, output);
+    // Sampled on large meshes (every n-th vertex and centroid, at most 150k per side): the exact
+    // all-points measure took ~20 s on a 1.6 M-triangle skull, longer than the decimation itself.
+    const h = hausdorffDistance(mesh, output, HAUSDORFF_MAX_SAMPLES);
     record.figures.hausdorff_mm = h.hausdorff_mm;
     record.figures.beforeToAfter = h.aToB;
     record.figures.afterToBefore = h.bToA;
