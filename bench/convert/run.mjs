@@ -5,7 +5,7 @@
 // output (counted by our own checker on the files they wrote). Writes
 // bench/results/convert.md. Usage: node bench/convert/run.mjs [runs=5]
 // Needs: npm run build; bash scripts/install-bench-deps.sh.
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,4 +70,4 @@ const md = lines.join('\n');
 console.log(md);
 mkdirSync(resolve(root, 'bench/results'), { recursive: true });
 writeFileSync(resolve(root, 'bench/results/convert.md'), md);
-if (!existsSync(work)) process.exit(1);
+rmSync(work, { recursive: true, force: true });

@@ -61,6 +61,16 @@ describe('scan2print demo', () => {
     expect(sha(join(out, 'model.3mf'))).toBe(sha(join(demoDir, 'model.3mf')));
   });
 
+  it('anonymised input (PS3.15) converts to the same model, byte for byte', async () => {
+    const anon = join(work, 'anon');
+    const a = await runScan2printAsync(['anonymise', join(demoDir, 'dicom'), '-o', anon, '--key-file', join(work, 'project.key')]);
+    expect(a.code).toBe(0);
+    const out = join(work, 'from-anon');
+    const r = await runScan2printAsync(['convert', anon, '-o', join(out, 'model.stl'), '--quiet'], { env });
+    expect(r.code).toBe(0);
+    expect(sha(join(out, 'model.stl'))).toBe(sha(join(demoDir, 'model.stl')));
+  });
+
   it('makes one model per threshold, named by threshold, and --json prints only the report', async () => {
     const out = join(work, 'multi');
     const r = await runScan2printAsync(['convert', join(demoDir, 'dicom'), '-o', join(out, 'm.stl'), '--thresholds', '300,800', '--smooth', 'none', '--json'], { env });
