@@ -9,11 +9,11 @@ import { runConvert } from '../convert/run-convert.js';
 import { createProgress } from '../util/progress.js';
 import { optionsFromArgs, type SegmentCliOptions } from './segment-args.js';
 import { conditionParamsFromOptions } from './mesh.js';
-import { addMeshOptions, addSegmentationOptions } from './shared-options.js';
+import { addMeshOptions, addSegmentationOptions, type MeshOptionValues } from './shared-options.js';
 import type { RegisterCommand } from './index.js';
 import { outputTime } from '../util/time.js';
 
-interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'> {
+interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'>, MeshOptionValues {
   output: string[];
   keepTable?: boolean;
   labels?: string;
@@ -24,15 +24,6 @@ interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'> {
   html?: string;
   force?: boolean;
   quiet?: boolean;
-  smooth: string;
-  smoothMethod: string;
-  decimate?: string;
-  maxError?: string;
-  minShell: string;
-  keepCavities?: boolean;
-  allowOpen?: boolean;
-  ascii?: boolean;
-  preview?: string;
 }
 
 /** Default clean-up for printing: table/holder removed, dust islands dropped (they can exhaust memory when meshed). */

@@ -26,24 +26,14 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { sha256Hex } from '../util/checksum.js';
 import { createProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
-import { addMeshOptions } from './shared-options.js';
+import { addMeshOptions, type MeshOptionValues } from './shared-options.js';
 import { outputTime } from '../util/time.js';
 
-interface MeshOptions {
+interface MeshOptions extends MeshOptionValues {
   output: string[];
   field?: string;
   level?: string;
   label?: string;
-  smooth: string;
-  smoothMethod: string;
-  passBand?: string;
-  decimate?: string;
-  maxError?: string;
-  minShell: string;
-  keepCavities?: boolean;
-  allowOpen?: boolean;
-  ascii?: boolean;
-  preview?: string;
   title?: string;
   color?: string;
   json?: boolean;

@@ -31,6 +31,20 @@ export function addSegmentationOptions(cmd: Command, opts: { defaultMethod: stri
     .option('--connectivity <n>', 'component connectivity 6, 18 or 26 (default 26)');
 }
 
+/** Values of the mesh option group as commander hands them over (see addMeshOptions). */
+export interface MeshOptionValues {
+  smooth: string;
+  smoothMethod: string;
+  passBand?: string;
+  decimate?: string;
+  maxError?: string;
+  minShell: string;
+  keepCavities?: boolean;
+  allowOpen?: boolean;
+  ascii?: boolean;
+  preview?: string;
+}
+
 export function addMeshOptions(cmd: Command): Command {
   return cmd
     .option('--smooth <n|none>', 'smoothing iterations, or "none"', '40')
