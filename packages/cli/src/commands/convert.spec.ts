@@ -103,6 +103,10 @@ describe('scan2print convert on a real series', () => {
     expect(report.findings.map((f) => f.code)).toContain('TILT_CORRECTED');
     const seg = report.segmentation.find((s) => s.method === 'auto-threshold')!;
     expect(seg.figures).toHaveProperty('peak_HU');
+    const dec = report.reconstruction.find((x) => x.method === 'decimate-quadric')!;
+    expect(dec.findings ?? []).toEqual([]); // decimated, not skipped
+    // small separate bone fragments are locked, not collapsed away (that gave 8.2 mm here before)
+    expect(Number(dec.figures.hausdorff_mm)).toBeLessThan(5);
     const m = report.models[0]!;
     expect(m.checks).toMatchObject({ closed: true, manifold: true, oriented: true });
     expect(Number(m.accuracy!.mean_mm)).toBeLessThan(0.3);

@@ -11,7 +11,7 @@ import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
-import { compactMesh, triangleCount } from './mesh-utils.js';
+import { compactMesh, labelShells, triangleCount } from './mesh-utils.js';
 import { vertexNeighbours } from './smooth.js';
 import { problemVertices } from './topology.js';
 
@@ -26,7 +26,27 @@ export interface DecimateParams {
 
 const ATTEMPTS_PER_ROUND = 5;
 const HAUSDORFF_MAX_SAMPLES = 150_000;
+/** Shells under max(this, 0.1 % of the mesh) triangles are locked during decimation. */
+const SMALL_SHELL_MIN_TRIANGLES = 64;
+const SMALL_SHELL_FRACTION = 0.001;
 const EMPTY = new Float32Array(0);
+
+/**
+ * Small separate shells (bone fragments that survived the clean-up's minimum shell volume)
+ * are locked: a quadric simplifier collapses a small closed shell away entirely, which deleted
+ * a real fragment 3 cm from the skull in testing. Locked shells keep their few triangles.
+ */
+function smallShellLock(mesh: Mesh): Uint8Array {
+  const lock = new Uint8Array(mesh.positions.length / 3);
+  const { shellOf, shellCount } = labelShells(mesh);
+  const size = new Uint32Array(shellCount);
+  for (let t = 0; t < shellOf.length; t++) size[shellOf[t]!]!++;
+  const small = Math.max(SMALL_SHELL_MIN_TRIANGLES, Math.ceil(SMALL_SHELL_FRACTION * shellOf.length));
+  for (let t = 0; t < shellOf.length; t++) {
+    if (size[shellOf[t]!]! < small) for (let c = 0; c < 3; c++) lock[mesh.indices[3 * t + c]!] = 1;
+  }
+  return lock;
+}
 
 /**
  * One simplification round on `mesh`. meshoptimizer's collapses do not check the link
@@ -36,9 +56,10 @@ const EMPTY = new Float32Array(0);
  */
 function simplifyRound(mesh: Mesh, targetFaces: number, errorBound: number, notes: string[]): { mesh: Mesh; error: number; locked: number } | undefined {
   const nv = mesh.positions.length / 3;
-  const lock = new Uint8Array(nv);
+  const lock = smallShellLock(mesh);
   let nbrs: ReturnType<typeof vertexNeighbours> | undefined;
   let locked = 0;
+  for (let v = 0; v < nv; v++) locked += lock[v]!;
   for (let attempt = 1; attempt <= ATTEMPTS_PER_ROUND; attempt++) {
     const [idx, err] = MeshoptSimplifier.simplifyWithAttributes(mesh.indices, mesh.positions, 3, EMPTY, 0, [], locked ? lock : null, 3 * targetFaces, errorBound, ['ErrorAbsolute']);
     // Collapses can leave degenerate, duplicate or cancelling faces: drop them before judging.

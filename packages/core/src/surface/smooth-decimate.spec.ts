@@ -167,3 +167,15 @@ describe('decimateMesh on shells that touch at a point', () => {
     expect(c.shells).toBe(2);
   });
 });
+
+describe('decimateMesh keeps small separate shells', () => {
+  it('a 0.8 mm fragment 40 mm from a large sphere survives a 90 % reduction', async () => {
+    const m = concatMeshes([icosphere(20, 5), uvSphere(0.4, 16, 12, [40, 0, 0])]);
+    const r = await decimateMesh(m, { targetFaces: Math.round(triangleCount(m) / 10) });
+    const c = checkMesh(r.output);
+    expect(c.shells).toBe(2);
+    expect(c.closed && c.manifold).toBe(true);
+    expect(Number(r.record.figures.hausdorff_mm)).toBeLessThan(1);
+    expect(triangleCount(r.output)).toBeLessThan(triangleCount(m) / 5);
+  });
+});
