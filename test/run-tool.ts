@@ -4,9 +4,13 @@ import { spawn } from 'node:child_process';
  * Runs an external tool (a real peer: PrusaSlicer, pydicom, dcmtk …) without blocking the
  * test worker's event loop, so a long run cannot stall the test runner's heartbeat.
  */
-export function runTool(cmd: string, args: string[], opts: { timeout_ms?: number; cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runTool(
+  cmd: string,
+  args: string[],
+  opts: { timeout_ms?: number; cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...(opts.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
