@@ -34,7 +34,7 @@ export function convertSegmentation(o: ConvertCliOptions) {
 }
 
 export function convertCondition(o: ConvertCliOptions, name: string): ConditionParams {
-  return conditionParamsFromOptions({ ...o, output: o.output }, name);
+  return conditionParamsFromOptions(o, name);
 }
 
 export const registerConvert: RegisterCommand = (program: Command) => {

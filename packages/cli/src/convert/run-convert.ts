@@ -10,6 +10,7 @@ import {
   importSeries,
   meshFormatOf,
   previewMesh,
+  renderReportHtml,
   SCAN2PRINT_VERSION,
   writeMesh,
   writeNifti,
@@ -27,7 +28,6 @@ import { createPeakMemorySampler } from '../util/memory.js';
 import type { Progress } from '../util/progress.js';
 import { libraryVersions } from '../util/versions.js';
 import { reportImages } from './report-images.js';
-import { renderReportHtml } from '@scan2print/core';
 
 export interface ConvertJob {
   sources: DicomSource[];
