@@ -14,14 +14,20 @@
  *  1. body = HU > bodyThreshold_HU (−400) on a grid coarsened to ≈ 1 mm (block mean
  *     HU), holes filled per axial slice (so a skull ring and what it encloses are one solid);
  *  2. open it: erode by openRadius_mm (3 mm) — this cuts thin contacts (padding, skin
- *     touching the holder) and removes thin plates (holders, table tops) — keep the
- *     largest 6-connected piece (the body core), then dilate it back by the radius plus
- *     one voxel and intersect with the filled body (the body with its own outline);
+ *     touching the holder) and removes thin plates (holders, table tops) — and keep the
+ *     6-connected pieces that are body: the largest (the body core) and every other piece
+ *     of at least `minPieceFraction` (2 %) of it that is not mostly dense (< half of it
+ *     ≥ 300 HU): arms lying beside the trunk (separated from it by air, often cut by the
+ *     field of view) are body, and their humeri are bone. Then dilate back by the radius
+ *     plus one voxel and intersect with the filled body (the body with its own outline);
  *  3. each 26-connected component of the bone mask with less than `insideFraction`
  *     (0.5) of its voxels inside that body is a support and is removed whole; the rest
  *     is kept whole (no voxel-level cutting of bone).
  * Limitation: a support fused with bone in the mask (one component) is kept; the
  * record lists every removed component with its statistics so a reviewer sees it.
+ * Measured on labelled/totalsegmentator/example_ct_dicom (20 slices, arms cut by the
+ * field of view): keeping only the largest piece removed both arms, 47 % of the mask
+ * (bone Dice 0.54 against TotalSegmentator); keeping the arm pieces, 0.80+.
  */
 import { voxelVolume_mm3, type Vec3 } from '../geometry/grid.js';
 import type { LabelMap, Volume } from '../geometry/types.js';
@@ -42,6 +48,29 @@ export interface RemoveTableParams {
   insideFraction?: number;
   /** Connectivity of bone components (default 26). */
   connectivity?: Connectivity;
+  /** Pieces of the opened body at least this fraction of the largest are body too (default 0.02). */
+  minPieceFraction?: number;
+}
+
+/** Dense (support-like) level for a body piece: a piece mostly above it is not body. */
+const DENSE_PIECE_HU = 300;
+
+export interface BodyPiece {
+  /** Volume of the opened (eroded) piece, mm³. */
+  core_mm3: number;
+  /** Mean HU of the opened piece. */
+  meanHU: number;
+  /** Fraction of it at or above DENSE_PIECE_HU (block means). */
+  denseFraction: number;
+  kept: boolean;
+}
+
+export interface BodyMaskResult {
+  mask: Uint8Array;
+  coreVoxels: number;
+  factors: Vec3;
+  /** The largest pieces of the opened body (at most 10, largest first) and whether each is body. */
+  pieces: BodyPiece[];
 }
 
 /**
@@ -49,7 +78,7 @@ export interface RemoveTableParams {
  * Computed on a grid coarsened to about `coarse_mm` per voxel (block mean HU), since an
  * opening of a few millimetres needs no finer detail: 4× less work on 0.45 mm pixels.
  */
-export function bodyMask(volume: Volume, bodyThreshold_HU = -400, openRadius_mm = 3, coarse_mm = 1): { mask: Uint8Array; coreVoxels: number; factors: Vec3 } {
+export function bodyMask(volume: Volume, bodyThreshold_HU = -400, openRadius_mm = 3, coarse_mm = 1, minPieceFraction = 0.02): BodyMaskResult {
   const g = volume.grid;
   const [nx, ny, nz] = g.dims;
   const f = g.spacing_mm.map((s) => Math.max(1, Math.floor(coarse_mm / s + 1e-9))) as Vec3;
@@ -79,9 +108,33 @@ export function bodyMask(volume: Volume, bodyThreshold_HU = -400, openRadius_mm 
   const cc = labelComponents(eroded, cd, 6);
   let best = 0;
   for (let c = 1; c <= cc.count; c++) if (cc.sizes[c]! > cc.sizes[best]!) best = c;
+  // Mean HU and dense fraction of each piece, from the block means.
+  const huSum = new Float64Array(cc.count + 1);
+  const dense = new Float64Array(cc.count + 1);
+  for (let q = 0; q < cn; q++) {
+    const c = cc.labels[q]!;
+    if (c === 0) continue;
+    const m = sum[q]! / cnt[q]!;
+    huSum[c]! += m;
+    if (m >= DENSE_PIECE_HU) dense[c]!++;
+  }
+  const keep = new Uint8Array(cc.count + 1);
+  const minPiece = minPieceFraction * (best === 0 ? 0 : cc.sizes[best]!);
+  for (let c = 1; c <= cc.count; c++) keep[c] = c === best || (cc.sizes[c]! >= minPiece && dense[c]! < 0.5 * cc.sizes[c]!) ? 1 : 0;
+  const cvv = cs[0] * cs[1] * cs[2];
+  const pieces: BodyPiece[] = [];
+  const order = Array.from({ length: cc.count }, (_, t) => t + 1).sort((a, b) => cc.sizes[b]! - cc.sizes[a]! || a - b);
+  for (const c of order.slice(0, 10)) {
+    const n = cc.sizes[c]!;
+    pieces.push({ core_mm3: Math.round(n * cvv), meanHU: Math.round(huSum[c]! / n), denseFraction: Math.round((1e4 * dense[c]!) / n) / 1e4, kept: keep[c] === 1 });
+  }
   const core = eroded; // reuse the buffer
-  for (let q = 0; q < cn; q++) core[q] = best !== 0 && cc.labels[q] === best ? 1 : 0;
-  const coreVoxels = best === 0 ? 0 : cc.sizes[best]!;
+  let coreVoxels = 0;
+  for (let q = 0; q < cn; q++) {
+    const on = keep[cc.labels[q]!]!;
+    core[q] = on;
+    coreVoxels += on;
+  }
   const back = morphologyMask(core, cd, cs, 'dilate', openRadius_mm + Math.max(...cs));
   for (let q = 0; q < cn; q++) back[q] = back[q]! & body[q]!;
   // Back to the full grid (nearest: each voxel takes its block's value).
@@ -93,7 +146,7 @@ export function bodyMask(volume: Volume, bodyThreshold_HU = -400, openRadius_mm 
       for (let i = 0; i < nx; i++, p++) mask[p] = back[row + ci[i]!]!;
     }
   }
-  return { mask, coreVoxels, factors: f };
+  return { mask, coreVoxels, factors: f, pieces };
 }
 
 /** Clean-up stage: remove bone-mask components lying outside the body (table, bed, holders). */
@@ -108,10 +161,12 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
     const openRadius_mm = params.openRadius_mm ?? 3;
     const insideFraction = params.insideFraction ?? 0.5;
     const connectivity = params.connectivity ?? 26;
+    const minPieceFraction = params.minPieceFraction ?? 0.02;
+    if (!(minPieceFraction >= 0 && minPieceFraction <= 1)) throw usageError('BAD_FRACTION', `minPieceFraction must be in [0, 1] (got ${minPieceFraction})`);
     if (!(openRadius_mm >= 0)) throw usageError('BAD_RADIUS', `table opening radius must be ≥ 0 mm (got ${openRadius_mm})`);
     if (!(insideFraction >= 0 && insideFraction <= 1)) throw usageError('BAD_FRACTION', `insideFraction must be in [0, 1] (got ${insideFraction})`);
 
-    const body = bodyMask(volume, bodyThreshold_HU, openRadius_mm);
+    const body = bodyMask(volume, bodyThreshold_HU, openRadius_mm, 1, minPieceFraction);
     const cc = labelComponents(foregroundMask(labels), g.dims, connectivity);
     const inside = new Float64Array(cc.count + 1);
     const n = labels.data.length;
@@ -169,9 +224,19 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
       record: {
         stage: 'segment',
         method: 'remove-table',
-        params: { bodyThreshold_HU, openRadius_mm, insideFraction, connectivity, bodyFill: '2d per axial slice', bodyGridFactors: body.factors },
+        params: {
+          bodyThreshold_HU,
+          openRadius_mm,
+          insideFraction,
+          connectivity,
+          minPieceFraction,
+          densePiece_HU: DENSE_PIECE_HU,
+          bodyFill: '2d per axial slice',
+          bodyGridFactors: body.factors,
+        },
         figures: {
           body_mm3: round(bodyVoxels * vv, 0),
+          bodyPieces: body.pieces,
           componentsFound: cc.count,
           componentsRemoved: r,
           removedVoxels,
