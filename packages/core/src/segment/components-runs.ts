@@ -25,22 +25,29 @@ export interface Runs {
   count: number;
 }
 
-/** Maximal runs of non-zero voxels along i. */
-export function extractRuns(mask: ArrayLike<number>, dims: Vec3): Runs {
+/**
+ * Maximal runs of non-zero voxels along i, or, with `atLeast`, of voxels ≥ atLeast
+ * (NaN never counts): runs straight from an HU volume, with no mask in between.
+ */
+export function extractRuns(mask: ArrayLike<number>, dims: Vec3, atLeast?: number): Runs {
   const [nx, ny, nz] = dims;
   const nRows = ny * nz;
   let start = new Int32Array(Math.max(1024, nRows));
   let end = new Int32Array(start.length);
   const rowStart = new Int32Array(nRows + 1);
   let count = 0;
+  const level = atLeast ?? 0;
+  const nonZero = atLeast === undefined;
   for (let r = 0, base = 0; r < nRows; r++, base += nx) {
     rowStart[r] = count;
     let i = 0;
     while (i < nx) {
-      while (i < nx && mask[base + i] === 0) i++;
+      if (nonZero) while (i < nx && mask[base + i] === 0) i++;
+      else while (i < nx && !(mask[base + i]! >= level)) i++;
       if (i >= nx) break;
       const s = i;
-      while (i < nx && mask[base + i] !== 0) i++;
+      if (nonZero) while (i < nx && mask[base + i] !== 0) i++;
+      else while (i < nx && mask[base + i]! >= level) i++;
       if (count === start.length) {
         const s2 = new Int32Array(start.length * 2);
         s2.set(start);
@@ -116,4 +123,25 @@ export function runRoots(runs: Runs, dims: Vec3, connectivity: 6 | 18 | 26): Int
   }
   for (let t = 0; t < count; t++) parent[t] = find(t);
   return parent;
+}
+
+/** Connected components as runs: comp[run] is the component id (1…count, by first voxel in memory). */
+export interface RunComponents {
+  runs: Runs;
+  comp: Int32Array;
+  count: number;
+  /** Voxel count per component id (index 0 unused). */
+  sizes: Float64Array;
+}
+
+/** Components of a set of runs (no per-voxel label volume). */
+export function labelRuns(runs: Runs, dims: Vec3, connectivity: 6 | 18 | 26): RunComponents {
+  const root = runRoots(runs, dims, connectivity);
+  // Final ids in order of root run = order of first voxel in memory.
+  const comp = new Int32Array(runs.count);
+  let count = 0;
+  for (let t = 0; t < runs.count; t++) comp[t] = root[t] === t ? ++count : comp[root[t]!]!;
+  const sizes = new Float64Array(count + 1);
+  for (let t = 0; t < runs.count; t++) sizes[comp[t]!]! += runs.end[t]! - runs.start[t]!;
+  return { runs, comp, count, sizes };
 }

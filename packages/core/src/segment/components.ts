@@ -14,8 +14,8 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import type { Finding, StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
-import { componentStats, type ComponentStats } from './stats.js';
-import { extractRuns, runRoots } from './components-runs.js';
+import { runComponentStats, type ComponentStats } from './stats.js';
+import { extractRuns, labelRuns, type RunComponents } from './components-runs.js';
 
 export type Connectivity = 6 | 18 | 26;
 
@@ -42,29 +42,23 @@ export function foregroundMask(labels: LabelMap, label?: number): Uint8Array {
 
 /** Labels the connected components of `mask` (non-zero = foreground). */
 export function labelComponents(mask: ArrayLike<number>, dims: Vec3, connectivity: Connectivity = 26): ComponentLabels {
+  const cc = componentRuns(mask, dims, connectivity);
+  const [nx, ny, nz] = dims;
+  const { runs, comp } = cc;
+  const lab = new Int32Array(nx * ny * nz);
+  for (let r = 0; r < ny * nz; r++) {
+    const base = r * nx;
+    for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) lab.fill(comp[t]!, base + runs.start[t]!, base + runs.end[t]!);
+  }
+  return { labels: lab, count: cc.count, sizes: cc.sizes };
+}
+
+/** The same components as runs (no label volume): what the clean-up stages work on. */
+export function componentRuns(mask: ArrayLike<number>, dims: Vec3, connectivity: Connectivity = 26): RunComponents {
   if (connectivity !== 6 && connectivity !== 18 && connectivity !== 26) {
     throw usageError('BAD_CONNECTIVITY', `connectivity must be 6, 18 or 26 (got ${String(connectivity)})`);
   }
-  const [nx, ny, nz] = dims;
-  const runs = extractRuns(mask, dims);
-  const root = runRoots(runs, dims, connectivity);
-  // Final ids in order of root run = order of first voxel in memory.
-  const id = new Int32Array(runs.count);
-  let count = 0;
-  for (let t = 0; t < runs.count; t++) id[t] = root[t] === t ? ++count : id[root[t]!]!;
-  const lab = new Int32Array(nx * ny * nz);
-  const sizes = new Float64Array(count + 1);
-  for (let r = 0; r < ny * nz; r++) {
-    const base = r * nx;
-    for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
-      const c = id[t]!;
-      const s0 = runs.start[t]!;
-      const e0 = runs.end[t]!;
-      lab.fill(c, base + s0, base + e0);
-      sizes[c]! += e0 - s0;
-    }
-  }
-  return { labels: lab, count, sizes };
+  return labelRuns(extractRuns(mask, dims), dims, connectivity);
 }
 
 /** Voxel index (flat) of a seed; a usage error when it lies outside the grid. */
@@ -110,7 +104,7 @@ export function keepComponents(
     if (!(minIsland >= 0)) throw usageError('BAD_MIN_ISLAND', `min island volume must be ≥ 0 mm³ (got ${minIsland})`);
     const g = labels.grid;
     const vv = voxelVolume_mm3(g);
-    const cc = labelComponents(labels.data, g.dims, connectivity);
+    const cc = componentRuns(labels.data, g.dims, connectivity);
     const keep = new Uint8Array(cc.count + 1);
     // Rank by size, ties by id, so the choice is deterministic.
     const order = Array.from({ length: cc.count }, (_, t) => t + 1).sort((a, b) => cc.sizes[b]! - cc.sizes[a]! || a - b);
@@ -119,7 +113,7 @@ export function keepComponents(
     if (params.seeds && params.seeds.length > 0) {
       seedComps = new Set();
       for (const s of params.seeds) {
-        const l = cc.labels[seedIndex(labels, s)]!;
+        const l = componentAt(cc, g.dims, seedIndex(labels, s));
         if (l === 0) {
           findings.push({ code: 'SEED_IN_BACKGROUND', severity: 'warn', message: `seed ${JSON.stringify(s)} is not on the segmentation: it selects nothing` });
         } else seedComps.add(l);
@@ -136,11 +130,15 @@ export function keepComponents(
     const src = labels.data;
     const data = new (src.constructor as Uint8ArrayConstructor | Uint16ArrayConstructor)(src.length);
     let removed = 0;
-    for (let p = 0; p < src.length; p++) {
-      const l = cc.labels[p]!;
-      if (l === 0) continue;
-      if (keep[l]) data[p] = src[p]!;
-      else removed++;
+    const { runs, comp } = cc;
+    const nx = g.dims[0];
+    for (let r = 0; r < runs.rowStart.length - 1; r++) {
+      for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
+        const a = r * nx + runs.start[t]!;
+        const b = r * nx + runs.end[t]!;
+        if (keep[comp[t]!]) data.set(src.subarray(a, b), a);
+        else removed += b - a;
+      }
     }
     const output: LabelMap = { grid: g, data, ...(labels.labels ? { labels: labels.labels } : {}) };
     const stats = statsForKept(cc, keep, g, volume, params.statsLimit ?? 50);
@@ -163,15 +161,21 @@ export function keepComponents(
   });
 }
 
-function statsForKept(cc: ComponentLabels, keep: Uint8Array, g: LabelMap['grid'], volume: Volume | undefined, limit: number): ComponentStats[] {
-  // Renumber kept components 1..K (by first voxel) so stats run on a compact id map.
+function statsForKept(cc: RunComponents, keep: Uint8Array, g: LabelMap['grid'], volume: Volume | undefined, limit: number): ComponentStats[] {
+  // Kept components renumbered 1..K (by first voxel): the ids their statistics carry.
   const remap = new Int32Array(cc.count + 1);
   let k = 0;
   for (let c = 1; c <= cc.count; c++) if (keep[c]) remap[c] = ++k;
-  // In place: the provisional ids are not needed any more (saves one Int32 volume).
-  const ids = cc.labels;
-  for (let p = 0; p < ids.length; p++) if (ids[p] !== 0) ids[p] = remap[ids[p]!]!;
-  return componentStats(ids, k, g, volume).sort((a, b) => b.volume_mm3 - a.volume_mm3 || a.id - b.id).slice(0, limit);
+  return runComponentStats(cc, remap, k, g, volume).sort((a, b) => b.volume_mm3 - a.volume_mm3 || a.id - b.id).slice(0, limit);
+}
+
+/** Component id (0 = background) of the voxel at flat index p. */
+function componentAt(cc: RunComponents, dims: Vec3, p: number): number {
+  const nx = dims[0];
+  const r = Math.floor(p / nx);
+  const i = p - r * nx;
+  for (let t = cc.runs.rowStart[r]!; t < cc.runs.rowStart[r + 1]!; t++) if (cc.runs.start[t]! <= i && i < cc.runs.end[t]!) return cc.comp[t]!;
+  return 0;
 }
 
 export interface MeasureComponentsParams {
@@ -184,7 +188,7 @@ export interface MeasureComponentsParams {
 export function measureComponents(labels: LabelMap, volume: Volume | undefined, params: MeasureComponentsParams = {}, _ctx: StageContext = {}): StageResult<LabelMap> {
   return timed(() => {
     const connectivity = params.connectivity ?? 26;
-    const cc = labelComponents(labels.data, labels.grid.dims, connectivity);
+    const cc = componentRuns(labels.data, labels.grid.dims, connectivity);
     const keep = new Uint8Array(cc.count + 1).fill(1);
     const count = cc.count;
     const components = statsForKept(cc, keep, labels.grid, volume, params.statsLimit ?? 50);

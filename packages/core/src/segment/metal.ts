@@ -14,8 +14,8 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import type { Finding, StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { inputError, usageError } from '../errors.js';
-import { labelComponents } from './components.js';
-import { componentStats } from './stats.js';
+import { extractRuns, labelRuns } from './components-runs.js';
+import { runComponentStats } from './stats.js';
 
 export interface MetalParams {
   threshold_HU?: number;
@@ -37,31 +37,38 @@ export function flagMetal(labels: LabelMap, volume: Volume | undefined, params: 
     const remove = params.remove ?? false;
     const hu = volume.data;
     const n = hu.length;
-    const metal = new Uint8Array(n);
+    const lab = labels.data;
+    // One pass for the maximum; metal is found as runs straight from the HU volume (no
+    // mask, no label volume): metal is rare, so this is two reads of the volume.
+    let maxHU = -Infinity;
+    for (let p = 0; p < n; p++) if (hu[p]! > maxHU) maxHU = hu[p]!;
+    const g = labels.grid;
+    const nx = g.dims[0];
+    const runs = extractRuns(hu, g.dims, threshold_HU);
     let count = 0;
     let inLabels = 0;
-    let maxHU = -Infinity;
-    for (let p = 0; p < n; p++) {
-      const h = hu[p]!;
-      if (h > maxHU) maxHU = h;
-      if (h >= threshold_HU) {
-        metal[p] = 1;
-        count++;
-        if (labels.data[p] !== 0) inLabels++;
+    for (let r = 0; r < runs.rowStart.length - 1; r++) {
+      for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
+        const a = r * nx + runs.start[t]!;
+        const b = r * nx + runs.end[t]!;
+        count += b - a;
+        for (let p = a; p < b; p++) if (lab[p] !== 0) inLabels++;
       }
     }
-    const g = labels.grid;
     const vv = voxelVolume_mm3(g);
     let data = labels.data;
     if (remove && count > 0) {
       data = data.slice();
-      for (let p = 0; p < n; p++) if (metal[p]) data[p] = 0;
+      for (let r = 0; r < runs.rowStart.length - 1; r++) {
+        for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) data.fill(0, r * nx + runs.start[t]!, r * nx + runs.end[t]!);
+      }
     }
     const findings: Finding[] = [];
-    let components: ReturnType<typeof componentStats> = [];
+    let components: ReturnType<typeof runComponentStats> = [];
     if (count > 0) {
-      const cc = labelComponents(metal, g.dims, 26);
-      components = componentStats(cc.labels, cc.count, g, volume)
+      const cc = labelRuns(runs, g.dims, 26);
+      const all = Int32Array.from({ length: cc.count + 1 }, (_, c) => c);
+      components = runComponentStats(cc, all, cc.count, g, volume)
         .sort((a, b) => b.volume_mm3 - a.volume_mm3 || a.id - b.id)
         .slice(0, 10);
     }

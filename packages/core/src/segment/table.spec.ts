@@ -25,6 +25,9 @@ function dirSources(dir: string): DicomSource[] {
     .map((n) => ({ name: join(dir, n), read: async () => new Uint8Array(readFileSync(join(dir, n))) }));
 }
 
+/** Lets the worker answer the test runner between long synchronous steps (≤ a few s each). */
+const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+
 function sum(a: ArrayLike<number>): number {
   let s = 0;
   for (let p = 0; p < a.length; p++) s += a[p]!;
@@ -46,14 +49,16 @@ describe('head holder removal on ct/philips-head-phantom-1mm', () => {
   });
 
   for (const which of ['auto', 226] as const) {
-    it(`at ${which === 'auto' ? 'the automatic threshold' : '226 HU'}: the holder goes, the skull stays whole`, () => {
+    it(`at ${which === 'auto' ? 'the automatic threshold' : '226 HU'}: the holder goes, the skull stays whole`, async () => {
       const lo = which === 'auto' ? autoHU : which;
       expect(lo).toBeGreaterThan(100);
       expect(lo).toBeLessThan(400);
       const bone = threshold(volume, lo);
       // Independent identification: the two largest 26-components of the bone mask.
       const cc = labelComponents(bone.data, volume.grid.dims, 26);
+      await tick();
       const stats = componentStats(cc.labels, cc.count, volume.grid, volume).sort((a, b) => b.voxels - a.voxels);
+      await tick();
       const [big1, big2] = stats as [ComponentStats, ComponentStats];
       const skull = big1.hu!.mean > big2.hu!.mean ? big1 : big2;
       const holder = skull === big1 ? big2 : big1;
@@ -66,6 +71,7 @@ describe('head holder removal on ct/philips-head-phantom-1mm', () => {
       expect(holder.bbox_mm.max[0] - holder.bbox_mm.min[0]).toBeGreaterThan(180);
 
       const r = removeTable(bone, volume, {}, {});
+      await tick();
       let skullKept = 0;
       let holderKept = 0;
       let otherKept = 0;
@@ -89,10 +95,12 @@ describe('head holder removal on ct/philips-head-phantom-1mm', () => {
     });
   }
 
-  it('region growing from a skull seed stays in range and in the skull, never in the holder', () => {
+  it('region growing from a skull seed stays in range and in the skull, never in the holder', async () => {
     const bone = threshold(volume, 226);
     const cc = labelComponents(bone.data, volume.grid.dims, 6);
+    await tick();
     const stats = componentStats(cc.labels, cc.count, volume.grid, volume).sort((a, b) => b.voxels - a.voxels);
+    await tick();
     const skull = stats[0]!.hu!.mean > stats[1]!.hu!.mean ? stats[0]! : stats[1]!;
     const holder = skull === stats[0] ? stats[1]! : stats[0]!;
     // Seed: the skull voxel nearest its centroid along +x from the centroid row.
@@ -110,6 +118,7 @@ describe('head holder removal on ct/philips-head-phantom-1mm', () => {
     expect(seed).toBeGreaterThanOrEqual(0);
     const empty: LabelMap = { grid: volume.grid, data: new Uint8Array(bone.data.length) };
     const r = regionGrow(empty, volume, { seed: { voxel: [seed % nx, j, k] }, range_HU: [226, 3071] }, {});
+    await tick();
     let n = 0;
     for (let p = 0; p < empty.data.length; p++) {
       if (r.output.data[p] === 0) continue;
@@ -122,13 +131,15 @@ describe('head holder removal on ct/philips-head-phantom-1mm', () => {
     expect(n).toBe(skull.voxels);
     expect(r.record.figures.regionVoxels).toBe(skull.voxels);
     // The leak guard: with a maximum below the skull's volume, growth stops and nothing is applied.
+    await tick();
     const guarded = regionGrow(empty, volume, { seed: { voxel: [seed % nx, j, k] }, range_HU: [226, 3071], maxVolume_mm3: skull.volume_mm3 / 2 }, {});
     expect(guarded.record.findings?.[0]?.code).toBe('REGION_LEAK');
     expect(guarded.output.data.some((v) => v !== 0)).toBe(false);
   });
 
-  it('metal flag: the phantom has no metal (a few voxels at the 3071 HU ceiling are not enough)', () => {
+  it('metal flag: the phantom has no metal (a few voxels at the 3071 HU ceiling are not enough)', async () => {
     const r = flagMetal(threshold(volume, 226), volume, {}, {});
+    await tick();
     expect(r.record.figures.metalVoxels).toBeLessThan(20);
     expect(r.record.findings ?? []).toHaveLength(0);
     const low = flagMetal(threshold(volume, 226), volume, { threshold_HU: 1500 }, {});
@@ -139,9 +150,12 @@ describe('head holder removal on ct/philips-head-phantom-1mm', () => {
 describe('head holder removal on ct/ge-head-tilt-variable-spacing (a real head, tilted, resampled on import)', () => {
   it('the holder pieces beside the head go, the skull stays', async () => {
     const volume = (await importSeries(dirSources(dataPath('ct/ge-head-tilt-variable-spacing')))).output.volume;
+    await tick();
     const bone = threshold(volume, 226);
     const cc = labelComponents(bone.data, volume.grid.dims, 26);
+    await tick();
     const stats = componentStats(cc.labels, cc.count, volume.grid, volume).sort((a, b) => b.voxels - a.voxels);
+    await tick();
     const skull = stats[0]!;
     // The holder here: two thin pieces of ≈ 300 HU, > 10 cm³ each, on either side of the head.
     const holder = stats.filter((c) => c.volume_mm3 > 10_000 && c.hu!.mean < 400);
@@ -149,6 +163,7 @@ describe('head holder removal on ct/ge-head-tilt-variable-spacing (a real head, 
     expect(holder).toHaveLength(2);
     expect(Math.sign(holder[0]!.centroid_mm[0] - skull.centroid_mm[0])).toBe(-Math.sign(holder[1]!.centroid_mm[0] - skull.centroid_mm[0]));
     const r = removeTable(bone, volume, {}, {});
+    await tick();
     const kept = new Float64Array(cc.count + 1);
     for (let p = 0; p < bone.data.length; p++) if (r.output.data[p]) kept[cc.labels[p]!]!++;
     expect(kept[skull.id]).toBe(skull.voxels);
