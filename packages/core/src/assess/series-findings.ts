@@ -6,6 +6,8 @@ import type { Finding } from '../pipeline/record.js';
 import type { StackGeometry } from '../dicom/geometry.js';
 import type { SeriesSummary } from '../dicom/series.js';
 import type { DicomInstance } from '../dicom/types.js';
+import type { Volume } from '../geometry/types.js';
+import { sliceOutliers, type OutlierPlane } from './slice-outliers.js';
 import {
   LOW_RESOLUTION_PIXEL_MM,
   LOW_RESOLUTION_STEP_MM,
@@ -22,9 +24,24 @@ export interface SeriesFindingsInput {
   instances: DicomInstance[];
   /** Uniform output step after resampling (mm). */
   outputStep_mm: number;
+  /** The assembled volume: its slices are checked for outliers (SLICE_OUTLIER). */
+  volume?: Volume;
 }
 
 const f2 = (x: number) => x.toFixed(2);
+
+/**
+ * Planes of the assembled volume to test for outliers, with their source files: every
+ * slice when the stack was not resampled (one plane per slice), else the plane nearest
+ * each acquired slice, against the planes nearest the acquired slices beside it.
+ */
+export function acquiredPlanes(g: StackGeometry, nz: number, step_mm: number, file: (i: number) => string): OutlierPlane[] {
+  const s = g.slices;
+  const m = s.length;
+  if (m < 3) return [];
+  const kOf = (i: number) => (nz === m ? i : Math.min(nz - 1, Math.max(0, Math.round((s[i]!.d_mm - s[0]!.d_mm) / step_mm))));
+  return s.map((x, i) => ({ k: kOf(i), ka: kOf(i > 0 ? i - 1 : i + 1), kb: kOf(i < m - 1 ? i + 1 : i - 1), file: file(x.instance) }));
+}
 
 export function seriesFindings(inp: SeriesFindingsInput): Finding[] {
   const { geometry: g, chosen } = inp;
@@ -82,6 +99,7 @@ export function seriesFindings(inp: SeriesFindingsInput): Finding[] {
       message: `slice step ${f2(st.median)} mm (median) is above ${THICK_SLICE_STEP_MM} mm (ISO/IEC 3532-1 6.2): surface accuracy along the slice axis is limited`,
     });
   }
+  if (inp.volume) out.push(...sliceOutliers(inp.volume, acquiredPlanes(g, inp.volume.grid.dims[2], inp.outputStep_mm, file)).findings);
   const px = Math.max(g.spacingU_mm, g.spacingV_mm);
   if (px > LOW_RESOLUTION_PIXEL_MM || (n > 1 && st.median > LOW_RESOLUTION_STEP_MM)) {
     out.push({

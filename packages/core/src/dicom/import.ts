@@ -133,7 +133,7 @@ export async function importSeries(sources: DicomSource[], params: ImportParams 
   );
   const t2 = performance.now();
   const geo = asm.geometry;
-  const findings: Finding[] = seriesFindings({ geometry: geo, chosen: chosenGroup.summary, instances, outputStep_mm: asm.outputStep_mm });
+  const findings: Finding[] = seriesFindings({ geometry: geo, chosen: chosenGroup.summary, instances, outputStep_mm: asm.outputStep_mm, volume: asm.volume });
   if (scan.unreadable.length) {
     findings.push({
       code: 'UNREADABLE_FILES',
