@@ -15,5 +15,6 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],
+    setupFiles: ['test/loop-watch.ts'],
   },
 });

@@ -1,7 +1,8 @@
 """The peer pipeline for bench/convert: the same steps as `scan2print convert` done with
 VTK's C++ filters (Debian python3-vtk9), Slicer-style: read DICOM, threshold, discrete
-flying edges, windowed-sinc smoothing (40 iterations, passband 0.01), quadric
-decimation, STL. Usage: vtk_pipeline.py DICOM_DIR OUT.stl THRESHOLD TARGET_REDUCTION"""
+flying edges, windowed-sinc smoothing (40 iterations, passband 0.01), normals,
+quadric decimation (skipped when TARGET_REDUCTION is 0), binary STL.
+Usage: vtk_pipeline.py DICOM_DIR OUT.stl THRESHOLD TARGET_REDUCTION"""
 import sys
 import vtk
 
@@ -27,12 +28,20 @@ sm.BoundarySmoothingOff()
 sm.FeatureEdgeSmoothingOff()
 sm.NonManifoldSmoothingOn()
 sm.NormalizeCoordinatesOn()
-dec = vtk.vtkQuadricDecimation()
-dec.SetInputConnection(sm.GetOutputPort())
-dec.SetTargetReduction(reduction)
+last = sm
+if reduction > 0:
+    dec = vtk.vtkQuadricDecimation()
+    dec.SetInputConnection(sm.GetOutputPort())
+    dec.SetTargetReduction(reduction)
+    last = dec
+# Slicer computes normals before writing (consistent orientation, splitting off).
+nm = vtk.vtkPolyDataNormals()
+nm.SetInputConnection(last.GetOutputPort())
+nm.SplittingOff()
+nm.ConsistencyOn()
 w = vtk.vtkSTLWriter()
-w.SetInputConnection(dec.GetOutputPort())
+w.SetInputConnection(nm.GetOutputPort())
 w.SetFileName(out)
 w.SetFileTypeToBinary()
 w.Write()
-print(dec.GetOutput().GetNumberOfPolys())
+print(nm.GetOutput().GetNumberOfPolys())

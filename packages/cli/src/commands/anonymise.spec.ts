@@ -23,17 +23,17 @@ let outDir: string;
 let keyFile: string;
 let first: { code: number; stdout: string; stderr: string };
 
-beforeAll(() => {
+beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 's2p-anon-cli-'));
   series = plantSeries(join(tmp, 'in'));
   outDir = join(tmp, 'out');
   keyFile = join(tmp, 'keys', 'project.key');
-  first = runScan2print(['anonymise', join(tmp, 'in'), '-o', outDir, '--key-file', keyFile, '--json']);
+  first = await runScan2print(['anonymise', join(tmp, 'in'), '-o', outDir, '--key-file', keyFile, '--json']);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('scan2print anonymise', () => {
-  it('writes one file per instance named by its new SOPInstanceUID, and anonymisation.json', () => {
+  it('writes one file per instance named by its new SOPInstanceUID, and anonymisation.json', async () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/created a new project key/);
     const names = readdirSync(outDir).sort();
@@ -51,7 +51,7 @@ describe('scan2print anonymise', () => {
     expect(JSON.parse(readFileSync(join(outDir, 'anonymisation.json'), 'utf8'))).toEqual(summary);
   });
 
-  it('leaves no planted value, original UID, input path or key in any output byte, the summary or the console', () => {
+  it('leaves no planted value, original UID, input path or key in any output byte, the summary or the console', async () => {
     const key = readFileSync(keyFile, 'utf8').trim();
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     const texts = [first.stdout, first.stderr];
@@ -64,13 +64,13 @@ describe('scan2print anonymise', () => {
     expect(leaks).toEqual([]);
   });
 
-  it('gives identical files on a second run with the same key, from a folder or from a zip', () => {
+  it('gives identical files on a second run with the same key, from a folder or from a zip', async () => {
     const zipPath = join(tmp, 'in.zip');
     const entries: Record<string, Uint8Array> = {};
     for (const f of series.files) entries[`series/${f.split('/').pop()}`] = new Uint8Array(readFileSync(f));
     writeFileSync(zipPath, zipSync(entries));
     const out2 = join(tmp, 'out2');
-    const r = runScan2print(['anonymise', zipPath, '-o', out2, '--key-file', keyFile, '--quiet']);
+    const r = await runScan2print(['anonymise', zipPath, '-o', out2, '--key-file', keyFile, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/created a new project key/);
     for (const n of readdirSync(outDir)) {
@@ -79,14 +79,14 @@ describe('scan2print anonymise', () => {
     }
   });
 
-  it('refuses a key file inside the output folder (exit 2) and non-DICOM input (exit 3)', () => {
-    const r = runScan2print(['anonymise', join(tmp, 'in'), '-o', join(tmp, 'o3'), '--key-file', join(tmp, 'o3', 'k.key')]);
+  it('refuses a key file inside the output folder (exit 2) and non-DICOM input (exit 3)', async () => {
+    const r = await runScan2print(['anonymise', join(tmp, 'in'), '-o', join(tmp, 'o3'), '--key-file', join(tmp, 'o3', 'k.key')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/must not be inside the output folder/);
     const junk = join(tmp, 'junk');
     mkdirSync(junk);
     writeFileSync(join(junk, 'notes.txt'), 'hello');
-    const j = runScan2print(['anonymise', junk, '-o', join(tmp, 'o4'), '--key-file', keyFile]);
+    const j = await runScan2print(['anonymise', junk, '-o', join(tmp, 'o4'), '--key-file', keyFile]);
     expect(j.code).toBe(3);
   });
 });

@@ -28,8 +28,8 @@ describe('scan2print evaluate (built binary)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('gives Dice 1 and zero distances for the bone labels against themselves', () => {
-    const r = runScan2print(['evaluate', '--ref', SEG, '--ref-labels', BONE, '--seg', SEG, '--seg-labels', BONE, '--json']);
+  it('gives Dice 1 and zero distances for the bone labels against themselves', async () => {
+    const r = await runScan2print(['evaluate', '--ref', SEG, '--ref-labels', BONE, '--seg', SEG, '--seg-labels', BONE, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -42,8 +42,8 @@ describe('scan2print evaluate (built binary)', () => {
     expect(j.assd_mm).toBe(0);
   });
 
-  it('measures a one-voxel (3 mm) shift along i: Hausdorff 3 mm, Dice from the overlap count', () => {
-    const r = runScan2print(['evaluate', '--ref', SEG, '--ref-labels', BONE, '--seg', shifted, '--seg-labels', BONE, '--json']);
+  it('measures a one-voxel (3 mm) shift along i: Hausdorff 3 mm, Dice from the overlap count', async () => {
+    const r = await runScan2print(['evaluate', '--ref', SEG, '--ref-labels', BONE, '--seg', shifted, '--seg-labels', BONE, '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as Record<string, number>;
     // independent overlap count
@@ -66,13 +66,13 @@ describe('scan2print evaluate (built binary)', () => {
     expect(j.assd_mm).toBeGreaterThan(0.1);
     expect(j.assd_mm).toBeLessThan(3);
     // the readable table carries the same numbers
-    const t = runScan2print(['evaluate', '--ref', SEG, '--ref-labels', BONE, '--seg', shifted, '--seg-labels', BONE]);
+    const t = await runScan2print(['evaluate', '--ref', SEG, '--ref-labels', BONE, '--seg', shifted, '--seg-labels', BONE]);
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(new RegExp(`Dice\\s+${j.dice!.toFixed(4)}`));
     expect(t.stdout).toMatch(/Hausdorff \(max\)\s+3\.000 mm/);
   });
 
-  it('runs the distance transforms on worker threads for a 512×512×20 map, with the same numbers as in-process', () => {
+  it('runs the distance transforms on worker threads for a 512×512×20 map, with the same numbers as in-process', async () => {
     const file = dataPath('labelled/totalsegmentator/example_seg_dicom.nii.gz');
     const big = readNiftiLabels(new Uint8Array(readFileSync(file)), file);
     const nx = big.grid.dims[0];
@@ -80,7 +80,7 @@ describe('scan2print evaluate (built binary)', () => {
     for (let p = 0; p < big.data.length; p++) if (p % nx !== nx - 1) data[p + 1] = big.data[p]!;
     const moved = join(dir, 'moved.nii.gz');
     writeFileSync(moved, writeNifti({ grid: big.grid, data }, { gzip: true }));
-    const r = runScan2print(['evaluate', '--ref', file, '--seg', moved, '--json']);
+    const r = await runScan2print(['evaluate', '--ref', file, '--seg', moved, '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as Record<string, unknown> & { record: { figures: { edt_on_worker_pool: boolean } } };
     expect(j.record.figures.edt_on_worker_pool).toBe(true);
@@ -89,9 +89,9 @@ describe('scan2print evaluate (built binary)', () => {
     expect(local.output.hausdorff_mm!).toBeGreaterThan(0.9);
   });
 
-  it('reads DICOM SEG as well: the dcmqi liver SEG against itself', () => {
+  it('reads DICOM SEG as well: the dcmqi liver SEG against itself', async () => {
     const liver = dataPath('hardcases/dcmqi-seg/liver.dcm');
-    const r = runScan2print(['evaluate', '--ref', liver, '--seg', liver, '--json']);
+    const r = await runScan2print(['evaluate', '--ref', liver, '--seg', liver, '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { dice: number; assd_mm: number; record: { figures: { ref_voxels: number } } };
     expect(j.dice).toBe(1);
@@ -99,12 +99,12 @@ describe('scan2print evaluate (built binary)', () => {
     expect(j.record.figures.ref_voxels).toBeGreaterThan(1000);
   });
 
-  it('exits 3 naming a missing file and 2 on a bad label range', () => {
+  it('exits 3 naming a missing file and 2 on a bad label range', async () => {
     const missing = join(dir, 'none.nii.gz');
-    const a = runScan2print(['evaluate', '--ref', SEG, '--seg', missing]);
+    const a = await runScan2print(['evaluate', '--ref', SEG, '--seg', missing]);
     expect(a.code).toBe(3);
     expect(a.stderr).toContain(`${missing}: no such file`);
-    const b = runScan2print(['evaluate', '--ref', SEG, '--seg', SEG, '--seg-labels', '1-x']);
+    const b = await runScan2print(['evaluate', '--ref', SEG, '--seg', SEG, '--seg-labels', '1-x']);
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('--seg-labels');
   });

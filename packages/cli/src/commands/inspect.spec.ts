@@ -20,8 +20,8 @@ describe('scan2print inspect / export-volume (built binary)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('inspect --json on a tilted series prints one object with the documented keys', () => {
-    const r = runScan2print(['inspect', GE, '--json']);
+  it('inspect --json on a tilted series prints one object with the documented keys', async () => {
+    const r = await runScan2print(['inspect', GE, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.series[0]).toEqual(expect.objectContaining({ modality: 'CT', files: 28, rows: 512, columns: 512, number: 2 }));
@@ -39,50 +39,50 @@ describe('scan2print inspect / export-volume (built binary)', () => {
     expect(j.skippedFiles).toBe(0);
   });
 
-  it('a readable table without --json', () => {
-    const r = runScan2print(['inspect', SMALL, '-q']);
+  it('a readable table without --json', async () => {
+    const r = await runScan2print(['inspect', SMALL, '-q']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/chosen series/);
     expect(r.stdout).toMatch(/64 × 64 × 93/);
     expect(r.stdout).toMatch(/error NOT_HU/);
   });
 
-  it('a path that does not exist → exit 3 naming it, no stack trace', () => {
+  it('a path that does not exist → exit 3 naming it, no stack trace', async () => {
     const bad = join(dir, 'no-such-folder');
-    const r = runScan2print(['inspect', bad]);
+    const r = await runScan2print(['inspect', bad]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(bad);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('an unknown option → exit 2', () => {
-    expect(runScan2print(['inspect', SMALL, '--no-such-option']).code).toBe(2);
-    expect(runScan2print(['export-volume', SMALL]).code).toBe(2); // -o missing
-    const r = runScan2print(['inspect', SMALL, '--series', '424242']);
+  it('an unknown option → exit 2', async () => {
+    expect((await runScan2print(['inspect', SMALL, '--no-such-option'])).code).toBe(2);
+    expect((await runScan2print(['export-volume', SMALL])).code).toBe(2); // -o missing
+    const r = await runScan2print(['inspect', SMALL, '--series', '424242']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--series 424242 matches no image series \(available: 123456 /);
   });
 
-  it('a folder of non-DICOM files → exit 3 with a clear message', () => {
+  it('a folder of non-DICOM files → exit 3 with a clear message', async () => {
     const junk = join(dir, 'junk');
     mkdirSync(junk);
     writeFileSync(join(junk, 'notes.txt'), 'not an image\n');
     writeFileSync(join(junk, 'data.bin'), new Uint8Array(4096).fill(7));
-    const r = runScan2print(['inspect', junk]);
+    const r = await runScan2print(['inspect', junk]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(junk);
     expect(r.stderr).toMatch(/no image series.*2 not DICOM/);
   });
 
-  it('a .zip of a series gives the same result as the folder; non-DICOM entries are skipped and counted', () => {
+  it('a .zip of a series gives the same result as the folder; non-DICOM entries are skipped and counted', async () => {
     const files: Zippable = {};
     for (const n of readdirSync(SMALL).sort()) files[`study/${n}`] = [new Uint8Array(readFileSync(join(SMALL, n))), { level: n.length % 2 ? 0 : 6 }];
     files['readme.txt'] = new TextEncoder().encode('hello');
     const zip = join(dir, 'series.zip');
     writeFileSync(zip, zipSync(files));
-    const fromZip = runScan2print(['inspect', zip, '--json']);
+    const fromZip = await runScan2print(['inspect', zip, '--json']);
     expect(fromZip.code, fromZip.stderr).toBe(0);
-    const fromDir = JSON.parse(runScan2print(['inspect', SMALL, '--json']).stdout);
+    const fromDir = JSON.parse((await runScan2print(['inspect', SMALL, '--json'])).stdout);
     const z = JSON.parse(fromZip.stdout);
     expect(z.chosen.dims).toEqual(fromDir.chosen.dims);
     expect(z.chosen.origin_mm).toEqual(fromDir.chosen.origin_mm);
@@ -90,12 +90,12 @@ describe('scan2print inspect / export-volume (built binary)', () => {
     expect(z.skippedFiles).toBe(fromDir.skippedFiles + 1); // the folder's licence and manifest, and readme.txt
   });
 
-  it('export-volume writes a NIfTI whose grid is the inspected one, and no temporary file', () => {
+  it('export-volume writes a NIfTI whose grid is the inspected one, and no temporary file', async () => {
     const out = join(dir, 'vol', 'small.nii.gz');
-    const r = runScan2print(['export-volume', SMALL, '-o', out, '-q']);
+    const r = await runScan2print(['export-volume', SMALL, '-o', out, '-q']);
     expect(r.code, r.stderr).toBe(0);
     const vol = readNifti(new Uint8Array(readFileSync(out)), out).volume;
-    const j = JSON.parse(runScan2print(['inspect', SMALL, '--json']).stdout);
+    const j = JSON.parse((await runScan2print(['inspect', SMALL, '--json'])).stdout);
     expect(vol.grid.dims).toEqual(j.chosen.dims);
     for (let a = 0; a < 3; a++) expect(vol.grid.origin_mm[a]).toBeCloseTo(j.chosen.origin_mm[a], 3);
     for (let a = 0; a < 9; a++) expect(vol.grid.direction[a]).toBeCloseTo(j.chosen.direction[a], 5);
@@ -105,7 +105,7 @@ describe('scan2print inspect / export-volume (built binary)', () => {
   // GE: resampled on worker threads; the JPEG 2000 series: decoded on worker threads
   it.each([['ge', GE], ['j2k', dataPath('labelled/totalsegmentator/example_ct_dicom')]])('export-volume (%s, worker threads) equals the in-process import, value for value', async (name, folder) => {
     const out = join(dir, `${name}.nii`);
-    const r = runScan2print(['export-volume', folder, '-o', out, '-q']);
+    const r = await runScan2print(['export-volume', folder, '-o', out, '-q']);
     expect(r.code, r.stderr).toBe(0);
     const vol = readNifti(new Uint8Array(readFileSync(out)), out).volume;
     const sources = readdirSync(folder).sort().map((n) => ({ name: join(folder, n), read: async () => new Uint8Array(readFileSync(join(folder, n))) }));

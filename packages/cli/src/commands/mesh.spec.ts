@@ -26,9 +26,9 @@ describe('scan2print mesh (built binary)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes STL, 3MF, OBJ, PLY and a preview of a closed sphere at its place, with checks, accuracy and records in --json', () => {
+  it('writes STL, 3MF, OBJ, PLY and a preview of a closed sphere at its place, with checks, accuracy and records in --json', async () => {
     const outs = ['s.stl', 's.3mf', 's.obj', 's.ply'].map((f) => join(dir, f));
-    const r = runScan2print(['mesh', labels, '--field', field, '--level', String(level), ...outs.flatMap((o) => ['-o', o]), '--preview', join(dir, 'p.stl'), '--color', '#E3DAC9', '--json'], { timeout_ms: 120_000 });
+    const r = await runScan2print(['mesh', labels, '--field', field, '--level', String(level), ...outs.flatMap((o) => ['-o', o]), '--preview', join(dir, 'p.stl'), '--color', '#E3DAC9', '--json'], { timeout_ms: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -57,23 +57,23 @@ describe('scan2print mesh (built binary)', () => {
     expect(readdirSync(dir).some((f) => f.endsWith('.partial'))).toBe(false);
   });
 
-  it('is deterministic: the same input gives byte-identical 3MF and STL', () => {
+  it('is deterministic: the same input gives byte-identical 3MF and STL', async () => {
     const a = join(dir, 'a.3mf');
     const b = join(dir, 'b.3mf');
     const env = { SOURCE_DATE_EPOCH: '1767225600' };
-    for (const o of [a, b]) expect(runScan2print(['mesh', labels, '-o', o, '-o', `${o}.stl`, '-q'], { timeout_ms: 120_000, env }).code).toBe(0);
+    for (const o of [a, b]) expect((await runScan2print(['mesh', labels, '-o', o, '-o', `${o}.stl`, '-q'], { timeout_ms: 120_000, env })).code).toBe(0);
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
     expect(readFileSync(`${a}.stl`).equals(readFileSync(`${b}.stl`))).toBe(true);
   });
 
-  it('refuses a mesh that fails the gate with exit 3 and writes nothing; --allow-open writes it and records it', () => {
+  it('refuses a mesh that fails the gate with exit 3 and writes nothing; --allow-open writes it and records it', async () => {
     // Every shell under --min-shell is dropped: an empty mesh cannot be printed.
     const out = join(dir, 'refused.stl');
-    const r = runScan2print(['mesh', labels, '-o', out, '--min-shell', '1e9'], { timeout_ms: 120_000 });
+    const r = await runScan2print(['mesh', labels, '-o', out, '--min-shell', '1e9'], { timeout_ms: 120_000 });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/mesh is not printable \(the mesh is empty/);
     expect(existsSync(out)).toBe(false);
-    const ok = runScan2print(['mesh', labels, '-o', out, '--min-shell', '1e9', '--allow-open', '--json'], { timeout_ms: 120_000 });
+    const ok = await runScan2print(['mesh', labels, '-o', out, '--min-shell', '1e9', '--allow-open', '--json'], { timeout_ms: 120_000 });
     expect(ok.code).toBe(0);
     const j = JSON.parse(ok.stdout);
     const gate = j.records.find((x: { method: string }) => x.method === 'printability-gate');
@@ -82,8 +82,8 @@ describe('scan2print mesh (built binary)', () => {
     expect(existsSync(out)).toBe(true);
   });
 
-  it('rejects an unknown output format as a usage error (exit 2)', () => {
-    const r = runScan2print(['mesh', labels, '-o', join(dir, 'x.xyz')]);
+  it('rejects an unknown output format as a usage error (exit 2)', async () => {
+    const r = await runScan2print(['mesh', labels, '-o', join(dir, 'x.xyz')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/x\.xyz: unknown mesh format/);
   });

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexToPhysical, keepComponents, readDicomSeg, readNifti, readNiftiLabels, sameGrid, thresholdVolume, type Volume } from '@scan2print/core';
 import { runScan2print } from '../../../../test/cli.js';
+import { runTool } from '../../../../test/run-tool.js';
 import { dataPath } from '../../../../test/data.js';
 import { loadExampleCt } from '../../../../test/ct-volumes.js';
 import { methodFromArgs, outputNameFor, parseThresholdValue } from './segment-args.js';
@@ -16,7 +16,7 @@ const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byte
 const labelsOf = (f: string) => readNiftiLabels(new Uint8Array(readFileSync(f)), f);
 
 describe('segment argument rules', () => {
-  it('--threshold N | N,M | N1,N2,N3 and --thresholds', () => {
+  it('--threshold N | N,M | N1,N2,N3 and --thresholds', async () => {
     expect(parseThresholdValue('300')).toEqual([[300, 3071]]);
     expect(parseThresholdValue('200,300')).toEqual([[200, 300]]);
     expect(parseThresholdValue('200,300,400')).toEqual([[200, 3071], [300, 3071], [400, 3071]]);
@@ -41,9 +41,9 @@ describe('scan2print segment (built binary)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('--threshold auto on a NIfTI volume: records peak/inflection, labels = HU ≥ threshold on the input grid', () => {
+  it('--threshold auto on a NIfTI volume: records peak/inflection, labels = HU ≥ threshold on the input grid', async () => {
     const out = join(dir, 'auto.nii.gz');
-    const r = runScan2print(['segment', EXAMPLE, '-o', out, '--threshold', 'auto', '--json']);
+    const r = await runScan2print(['segment', EXAMPLE, '-o', out, '--threshold', 'auto', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { outputs: Array<{ file: string; voxels: number }>; records: Array<{ method: string; figures: Record<string, number> }> };
@@ -58,9 +58,9 @@ describe('scan2print segment (built binary)', () => {
     expect(j.outputs[0]!.voxels).toBe(Array.from(want.data).filter((x) => x).length);
   });
 
-  it('several thresholds: one file per threshold, named by threshold, each equal to the single threshold', () => {
+  it('several thresholds: one file per threshold, named by threshold, each equal to the single threshold', async () => {
     const out = join(dir, 'multi.nii.gz');
-    const r = runScan2print(['segment', EXAMPLE, '-o', out, '--thresholds', '200,300', '--threshold', '400', '--json']);
+    const r = await runScan2print(['segment', EXAMPLE, '-o', out, '--thresholds', '200,300', '--threshold', '400', '--json']);
     expect(r.code).toBe(0);
     for (const t of [200, 300, 400]) {
       const f = join(dir, `multi_t${t}.nii.gz`);
@@ -72,9 +72,9 @@ describe('scan2print segment (built binary)', () => {
     expect(j.records.map((x) => x.method)).toContain('multi-threshold');
   });
 
-  it('--soft writes the probability field beside the labels', () => {
+  it('--soft writes the probability field beside the labels', async () => {
     const out = join(dir, 'soft.nii.gz');
-    const r = runScan2print(['segment', EXAMPLE, '-o', out, '--threshold', '150', '--soft', '20']);
+    const r = await runScan2print(['segment', EXAMPLE, '-o', out, '--threshold', '150', '--soft', '20']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/soft-threshold/);
     const pf = join(dir, 'soft_probability.nii.gz');
@@ -86,9 +86,9 @@ describe('scan2print segment (built binary)', () => {
     expect(bad).toBe(0);
   });
 
-  it('DICOM input with a preset and preprocessing (crop, Gaussian) writes labels on the source grid', () => {
+  it('DICOM input with a preset and preprocessing (crop, Gaussian) writes labels on the source grid', async () => {
     const out = join(dir, 'ct3.nii.gz');
-    const r = runScan2print(['segment', CT3, '-o', out, '--preset', 'bone', '--gaussian', '0.8', '--crop', '100,100,0,400,400,3', '--json']);
+    const r = await runScan2print(['segment', CT3, '-o', out, '--preset', 'bone', '--gaussian', '0.8', '--crop', '100,100,0,400,400,3', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { records: Array<{ stage: string; method: string; notes?: string[] }> };
@@ -109,7 +109,7 @@ describe('scan2print segment (built binary)', () => {
     expect(inside).toBeGreaterThan(1000);
   });
 
-  it('region growing from --seed-voxel and the same point as --seed (mm) give the seed component', () => {
+  it('region growing from --seed-voxel and the same point as --seed (mm) give the seed component', async () => {
     const largest = keepComponents(thresholdVolume(ct, 200, 3071), ct, { keep: 'largest', connectivity: 6 }).output;
     let seed = -1;
     for (let v = 0; v < largest.data.length && seed < 0; v++) if (largest.data[v] && ct.data[v]! > 400) seed = v;
@@ -118,37 +118,37 @@ describe('scan2print segment (built binary)', () => {
     const mm = indexToPhysical(ct.grid, ijk[0], ijk[1], ijk[2]);
     const a = join(dir, 'grow-voxel.nii.gz');
     const b = join(dir, 'grow-mm.nii.gz');
-    expect(runScan2print(['segment', EXAMPLE, '-o', a, '--seed-voxel', ijk.join(','), '--range', '200,3071']).code).toBe(0);
-    const r = runScan2print(['segment', EXAMPLE, '-o', b, '--seed', mm.join(','), '--range', '200,3071', '--json']);
+    expect((await runScan2print(['segment', EXAMPLE, '-o', a, '--seed-voxel', ijk.join(','), '--range', '200,3071'])).code).toBe(0);
+    const r = await runScan2print(['segment', EXAMPLE, '-o', b, '--seed', mm.join(','), '--range', '200,3071', '--json']);
     expect(r.code).toBe(0);
     expect(bytes(labelsOf(a).data).equals(bytes(labelsOf(b).data))).toBe(true);
     expect(bytes(labelsOf(a).data).equals(bytes(largest.data))).toBe(true);
-    expect(runScan2print(['segment', EXAMPLE, '-o', a, '--seed', '1,2,3']).stderr).toMatch(/--seed needs --range/);
+    expect((await runScan2print(['segment', EXAMPLE, '-o', a, '--seed', '1,2,3'])).stderr).toMatch(/--seed needs --range/);
   });
 
-  it('user errors: exit 2 for bad options, 3 for unreadable input, no output left behind', () => {
+  it('user errors: exit 2 for bad options, 3 for unreadable input, no output left behind', async () => {
     const out = join(dir, 'bad.nii.gz');
-    let r = runScan2print(['segment', EXAMPLE, '-o', out, '--threshold', '300,200']);
+    let r = await runScan2print(['segment', EXAMPLE, '-o', out, '--threshold', '300,200']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/LO ≤ HI/);
-    r = runScan2print(['segment', EXAMPLE, '-o', join(dir, 'x.dcm'), '--preset', 'bone']);
+    r = await runScan2print(['segment', EXAMPLE, '-o', join(dir, 'x.dcm'), '--preset', 'bone']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/DICOM SEG .* input must be DICOM/);
-    r = runScan2print(['segment', EXAMPLE, '-o', out, '--preset', 'marrow']);
+    r = await runScan2print(['segment', EXAMPLE, '-o', out, '--preset', 'marrow']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown threshold preset "marrow"/);
-    r = runScan2print(['segment', join(dir, 'missing.nii.gz'), '-o', out]);
+    r = await runScan2print(['segment', join(dir, 'missing.nii.gz'), '-o', out]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/missing\.nii\.gz: no such file/);
-    r = runScan2print(['segment', EXAMPLE, '-o', join(dir, 'labels.stl')]);
+    r = await runScan2print(['segment', EXAMPLE, '-o', join(dir, 'labels.stl')]);
     expect(r.code).toBe(2);
     expect(existsSync(out)).toBe(false);
   });
-  it('.dcm output: a DICOM SEG referencing the source series, equal to the NIfTI labels, readable by pydicom', () => {
+  it('.dcm output: a DICOM SEG referencing the source series, equal to the NIfTI labels, readable by pydicom', async () => {
     const nii = join(dir, 'ct3-bone.nii.gz');
     const dcm = join(dir, 'ct3-bone.dcm');
-    expect(runScan2print(['segment', CT3, '-o', nii, '--preset', 'bone']).code).toBe(0);
-    const r = runScan2print(['segment', CT3, '-o', dcm, '--preset', 'bone', '--json'], {});
+    expect((await runScan2print(['segment', CT3, '-o', nii, '--preset', 'bone'])).code).toBe(0);
+    const r = await runScan2print(['segment', CT3, '-o', dcm, '--preset', 'bone', '--json'], {});
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const ref = labelsOf(nii);
@@ -157,14 +157,14 @@ describe('scan2print segment (built binary)', () => {
     const imp = (JSON.parse(r.stdout) as { records: Array<{ stage: string; figures: { chosenSeriesUid?: string } }> }).records.find((x) => x.stage === 'import')!;
     expect(seg.referencedSeriesUid).toBe(imp.figures.chosenSeriesUid);
     // An independent reader (Debian's python3-pydicom) sees a SEG with our segment.
-    const py = spawnSync('/usr/bin/python3', ['-c', 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1]); print(d.Modality, d.SegmentationType, d.SegmentSequence[0].SegmentLabel, d.ReferencedSeriesSequence[0].SeriesInstanceUID)', dcm], { encoding: 'utf8' });
+    const py = await runTool('/usr/bin/python3', ['-c', 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1]); print(d.Modality, d.SegmentationType, d.SegmentSequence[0].SegmentLabel, d.ReferencedSeriesSequence[0].SeriesInstanceUID)', dcm]);
     expect(py.stderr).toBe('');
     expect(py.stdout.trim()).toBe(`SEG BINARY Bone HU 226..3071 ${imp.figures.chosenSeriesUid}`);
   });
 
-  it('phantom (full size, worker threads): auto threshold, head holder removed, one skull component', () => {
+  it('phantom (full size, worker threads): auto threshold, head holder removed, one skull component', async () => {
     const out = join(dir, 'skull.nii.gz');
-    const r = runScan2print(['segment', PHANTOM, '-o', out, '--remove-table', '--keep', 'largest', '--fill-holes', '--json']);
+    const r = await runScan2print(['segment', PHANTOM, '-o', out, '--remove-table', '--keep', 'largest', '--fill-holes', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { records: Array<{ method: string; figures: Record<string, any> }> };

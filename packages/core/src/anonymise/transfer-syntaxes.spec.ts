@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
+import { runTool } from '../../../../test/run-tool.js';
 import { anonymiseDataset } from './anonymise.js';
 
 /**
@@ -29,13 +29,13 @@ const DEFLATED = '1.2.840.10008.1.2.1.99';
 let scratch = 0;
 
 /** Parses with dicom-parser; a deflated file is first inflated by dcmtk (dcmconv +te), independently of our code. */
-function parseAny(bytes: Uint8Array, tmp: string, ts?: string): any {
+async function parseAny(bytes: Uint8Array, tmp: string, ts?: string): Promise<any> {
   const meta = ts ? undefined : dicomParser.readPart10Header(bytes);
   if (meta?.string('x00020010') === DEFLATED) {
     const a = join(tmp, `deflated-${scratch}.dcm`);
     const b = join(tmp, `inflated-${scratch++}.dcm`);
     writeFileSync(a, bytes);
-    const r = spawnSync('dcmconv', ['+te', a, b], { encoding: 'utf8' });
+    const r = await runTool('dcmconv', ['+te', a, b]);
     if (r.status !== 0) throw new Error(`dcmconv failed: ${r.stderr}`);
     const ds: any = dicomParser.parseDicom(new Uint8Array(readFileSync(b)));
     ds.deflatedTs = DEFLATED;
@@ -79,9 +79,9 @@ describe('anonymise keeps every transfer syntax and the pixel data bit for bit',
       const inTs = noMeta
         ? (parts[2]!.includes('BigEnd') ? '1.2.840.10008.1.2.2' : parts[2]!.includes('LitEnd') ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2')
         : undefined;
-      const a = parseAny(input, tmp, inTs);
+      const a = await parseAny(input, tmp, inTs);
       const r = await anonymiseDataset(input, p, { key });
-      const b = parseAny(r.bytes, tmp);
+      const b = await parseAny(r.bytes, tmp);
       expect(tsOf(b)).toBe(inTs ?? tsOf(a));
       expect(r.summary.transferSyntax).toBe(tsOf(b));
       expect(pixelDigest(b)).toBe(pixelDigest(a));
@@ -89,7 +89,7 @@ describe('anonymise keeps every transfer syntax and the pixel data bit for bit',
       expect(b.string('x00020003')).toBe(r.summary.sopInstanceUid);
       const out = join(tmp, parts.join('_') + '.dcm');
       writeFileSync(out, r.bytes);
-      const dump = spawnSync('dcmdump', ['-q', out], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const dump = await runTool('dcmdump', ['-q', out]);
       expect(dump.status, dump.stderr).toBe(0);
       expect(dump.stderr).toBe('');
     });

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
+import { runTool } from '../../../../test/run-tool.js';
 import { ScanError } from '../errors.js';
 import { decodeFrames, decodeStoredFrames, newDecodeStats } from './decode.js';
 import type { StoredFrame } from './decode.js';
@@ -183,7 +183,7 @@ describe('JPEG against DCMTK (dcmdjpeg, a real peer)', () => {
   ]) {
     it(`${n} decodes to exactly what dcmdjpeg writes`, async () => {
       const out = join(dir, `${n}.unc.dcm`);
-      const r = spawnSync('dcmdjpeg', [hard('cornerstone-ct-ts', n), out], { encoding: 'utf8' });
+      const r = await runTool('dcmdjpeg', [hard('cornerstone-ct-ts', n), out]);
       expect(r.status, r.stderr).toBe(0);
       const ours = await stored(hard('cornerstone-ct-ts', n));
       const peer = await stored(out);

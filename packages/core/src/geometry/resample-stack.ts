@@ -12,6 +12,7 @@
  * sheared lattice. Points outside a source slice's field take `fill`.
  */
 import { slabRanges, type WorkerPool } from '../parallel/pool.js';
+import { SLICE_WORK_ITEMS, yieldToHost } from '../parallel/yield.js';
 
 export interface StackResamplePlan {
   columns: number;
@@ -140,7 +141,13 @@ export async function resampleStack(src: Float32Array | Int16Array, plan: StackR
   const shared =
     typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer && out.buffer instanceof SharedArrayBuffer;
   if (!pool || pool.size < 2 || !shared || total < minParallelVoxels) {
-    resampleStackSlab(src, plan, out, 0, plan.nz);
+    // On one thread, in slabs with a yield between them: the result is the same, and the
+    // host (a browser tab, a server, a test worker) is never blocked for the whole volume.
+    const slab = Math.max(1, Math.floor(SLICE_WORK_ITEMS / Math.max(1, plan.nx * plan.ny)));
+    for (let k0 = 0; k0 < plan.nz; k0 += slab) {
+      resampleStackSlab(src, plan, out, k0, Math.min(plan.nz, k0 + slab));
+      if (k0 + slab < plan.nz) await yieldToHost();
+    }
     return;
   }
   await Promise.all(
