@@ -5,7 +5,7 @@
  * offsets; encrypted entries and other methods are refused with the entry named.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { inflateSync } from 'fflate';
+import { Inflate } from 'fflate';
 import { inputError } from '@scan2print/core';
 
 export interface ZipEntry {
@@ -103,25 +103,92 @@ export async function listZip(path: string): Promise<ZipEntry[]> {
   }
 }
 
-/** Reads and inflates one entry. */
-export async function readZipEntry(path: string, e: ZipEntry): Promise<Uint8Array> {
+/** One file may not be larger than this uncompressed (a typed array's practical limit; no CT slice comes near). */
+export const MAX_ENTRY_BYTES = 2 ** 31 - 1;
+/** Entries above this size are checked for a DICOM start before being inflated any further. */
+export const SNIFF_ABOVE_BYTES = 16 * 2 ** 20;
+/**
+ * Compressed bytes per push. Deflate expands at most ~1032:1, so 64 KiB can become ~64 MiB;
+ * before an entry is known to look like DICOM only 1 KiB is pushed at a time (≤ ~1 MiB out).
+ */
+const CHUNK = 64 * 1024;
+const SNIFF_CHUNK = 1024;
+
+/** A DICOM Part 10 file ("DICM" at 128) or a raw dataset starting with group 0002 or 0008, little endian. */
+export function looksLikeDicom(b: Uint8Array): boolean {
+  if (b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return true;
+  return b.length >= 4 && (b[0] === 0x02 || b[0] === 0x08) && b[1] === 0x00;
+}
+
+function mib(n: number): string {
+  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/**
+ * Reads and inflates one entry, streaming: the compressed bytes are read in small chunks and
+ * inflated as they come, never past the declared size (a zip bomb is refused), and a large
+ * entry that does not start like DICOM is refused after its first chunk, with the entry
+ * named, instead of being inflated whole into memory.
+ */
+export async function readZipEntry(path: string, e: ZipEntry, opts: { maxBytes?: number; sniffAbove?: number } = {}): Promise<Uint8Array> {
   const label = `${path}!/${e.name}`;
+  const maxBytes = opts.maxBytes ?? MAX_ENTRY_BYTES;
+  const sniffAbove = opts.sniffAbove ?? SNIFF_ABOVE_BYTES;
   if (e.flags & 1) throw inputError('ZIP_ENCRYPTED', 'encrypted zip entries are not supported', label);
   if (e.method !== 0 && e.method !== 8) throw inputError('ZIP_METHOD', `zip compression method ${e.method} is not supported (only stored and deflate)`, label);
+  if (e.size > maxBytes) throw inputError('ZIP_ENTRY_TOO_LARGE', `entry declares ${mib(e.size)} uncompressed, over the ${mib(maxBytes)} limit for one file: not read`, label);
   const fh = await open(path, 'r');
   try {
     const lh = await readAt(fh, e.localHeaderOffset, 30);
     const ldv = new DataView(lh.buffer, lh.byteOffset, lh.byteLength);
     if (lh.length < 30 || ldv.getUint32(0, true) !== LOCAL_SIG) throw inputError('ZIP_CORRUPT', 'damaged local header', label);
     const start = e.localHeaderOffset + 30 + ldv.getUint16(26, true) + ldv.getUint16(28, true);
-    const comp = await readAt(fh, start, e.compressedSize);
-    if (comp.length < e.compressedSize) throw inputError('ZIP_CORRUPT', `entry truncated (${comp.length} of ${e.compressedSize} bytes)`, label);
-    if (e.method === 0) return comp;
-    try {
-      return inflateSync(comp, { out: new Uint8Array(e.size) });
-    } catch (err) {
-      throw inputError('ZIP_CORRUPT', `cannot inflate entry (${(err as Error).message})`, label, err);
+
+    // The output is allocated only once the entry is known to be worth it.
+    const sniff = e.size > sniffAbove;
+    let out: Uint8Array | undefined = sniff ? undefined : new Uint8Array(e.size);
+    let head = new Uint8Array(0);
+    let got = 0;
+    const accept = (chunk: Uint8Array) => {
+      if (got + chunk.length > e.size) throw inputError('ZIP_CORRUPT', `entry inflates to more than its declared ${e.size} bytes: refused`, label);
+      if (!out) {
+        const h = new Uint8Array(head.length + chunk.length);
+        h.set(head);
+        h.set(chunk, head.length);
+        head = h;
+        got += chunk.length;
+        if (head.length < 132 && got < e.size) return;
+        if (!looksLikeDicom(head)) {
+          throw inputError('ZIP_NOT_DICOM', `entry of ${mib(e.size)} does not start like DICOM (no "DICM" at byte 128): not inflated further (stopped after ${mib(got)})`, label);
+        }
+        out = new Uint8Array(e.size);
+        out.set(head);
+        head = new Uint8Array(0);
+        return;
+      }
+      out.set(chunk, got);
+      got += chunk.length;
+    };
+    const inflater = e.method === 8 ? new Inflate() : undefined;
+    if (inflater) inflater.ondata = (chunk) => accept(chunk);
+    for (let pos = 0, n = 0; pos < e.compressedSize; pos += n) {
+      n = Math.min(out ? CHUNK : SNIFF_CHUNK, e.compressedSize - pos);
+      const comp = await readAt(fh, start + pos, n);
+      if (comp.length < n) throw inputError('ZIP_CORRUPT', `entry truncated (${pos + comp.length} of ${e.compressedSize} bytes)`, label);
+      if (!inflater) {
+        accept(comp);
+        continue;
+      }
+      try {
+        inflater.push(comp, pos + n >= e.compressedSize);
+      } catch (err) {
+        if ((err as { name?: string }).name === 'ScanError') throw err;
+        throw inputError('ZIP_CORRUPT', `cannot inflate entry (${(err as Error).message})`, label, err);
+      }
     }
+    if (e.compressedSize === 0 && inflater) inflater.push(new Uint8Array(0), true);
+    if (got !== e.size) throw inputError('ZIP_CORRUPT', `entry inflates to ${got} bytes, its header says ${e.size}`, label);
+    return out ?? head;
   } finally {
     await fh.close();
   }
