@@ -97,6 +97,10 @@ export function bodyMask(volume: Volume, bodyThreshold_HU = -400, openRadius_mm 
  * would), a row's run of f0 voxels at a time in a local.
  */
 function blockSums(hu: ArrayLike<number>, dims: Vec3, f: Vec3, cd: Vec3, sum: Float32Array): void {
+  if (hu instanceof Int16Array && f[0] * f[1] * f[2] <= 512) {
+    blockSumsInt16(hu, dims, f, cd, sum);
+    return;
+  }
   const [nx, ny, nz] = dims;
   const f0 = f[0];
   for (let k = 0, p = 0; k < nz; k++) {
@@ -108,6 +112,38 @@ function blockSums(hu: ArrayLike<number>, dims: Vec3, f: Vec3, cd: Vec3, sum: Fl
         let acc = sum[row + c]!;
         for (; i < iEnd; i++) acc = Math.fround(acc + hu[p + i]!);
         sum[row + c] = acc;
+      }
+    }
+  }
+}
+
+/**
+ * The same sums for integer HU: a cell's sum is an exact integer in float32 (|sum| ≤
+ * 32768 · f0·f1·f2 ≤ 2²⁴ for cells of up to 512 voxels), so the order of addition does not
+ * matter and each cell is summed on its own, row pieces at a time.
+ */
+function blockSumsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, sum: Float32Array): void {
+  const [nx, ny, nz] = dims;
+  const [f0, f1, f2] = f;
+  const P = nx * ny;
+  for (let c2 = 0, q = 0; c2 < cd[2]; c2++) {
+    const k1 = Math.min(nz, (c2 + 1) * f2);
+    for (let c1 = 0; c1 < cd[1]; c1++, q += cd[0]) {
+      const j1 = Math.min(ny, (c1 + 1) * f1);
+      for (let k = c2 * f2; k < k1; k++) {
+        for (let j = c1 * f1; j < j1; j++) {
+          const base = k * P + j * nx;
+          if (f0 === 2 && (nx & 1) === 0) {
+            for (let c = 0, p = base; c < cd[0]; c++, p += 2) sum[q + c]! += hu[p]! + hu[p + 1]!;
+          } else {
+            for (let c = 0, i = 0; c < cd[0]; c++) {
+              const e = Math.min(nx, i + f0);
+              let acc = 0;
+              for (; i < e; i++) acc += hu[base + i]!;
+              sum[q + c]! += acc;
+            }
+          }
+        }
       }
     }
   }
