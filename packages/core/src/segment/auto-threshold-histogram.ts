@@ -88,6 +88,20 @@ export function huHistogram(data: ArrayLike<number>, start_HU: number, end_HU: n
   const counts = new Float64Array(nb);
   const inv = 1 / binWidth_HU;
   let out = 0;
+  if (data instanceof Int16Array) {
+    // Integer HU: count each of the 65536 values once per voxel, then bin the values
+    // (same bin per value as below, so the same histogram).
+    const perValue = new Uint32Array(65536);
+    for (let v = 0; v < data.length; v++) perValue[data[v]! + 32768]!++;
+    for (let q = 0; q < 65536; q++) {
+      const c = perValue[q]!;
+      if (c === 0) continue;
+      const b = Math.floor((q - 32768 - start_HU) * inv);
+      if (b >= 0 && b < nb) counts[b]! += c;
+      else out += c;
+    }
+    return { start_HU, binWidth_HU, counts, total: data.length - out, outOfRange: out };
+  }
   for (let v = 0; v < data.length; v++) {
     const b = Math.floor((data[v]! - start_HU) * inv);
     if (b >= 0 && b < nb) counts[b]!++;
