@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isScanError, SCAN2PRINT_VERSION } from '@scan2print/core';
 import { commands } from './commands/index.js';
+import { applyOptionRules } from './commands/option-rules.js';
 
 export const EXIT = { ok: 0, usage: 2, input: 3, internal: 4 } as const;
 
@@ -17,6 +18,7 @@ export async function runCli(argv: string[]): Promise<number> {
       code = c;
     });
   }
+  applyOptionRules(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,33 @@ describe('scan2print anonymise', () => {
     writeFileSync(join(junk, 'notes.txt'), 'hello');
     const j = await runScan2print(['anonymise', junk, '-o', join(tmp, 'o4'), '--key-file', keyFile]);
     expect(j.code).toBe(3);
+  });
+
+  it('keeps its default key in the user config folder (0600 in a 0700 folder), never in the working folder', async () => {
+    const home = join(tmp, 'home');
+    const work = join(tmp, 'work');
+    mkdirSync(home);
+    mkdirSync(work);
+    const env = { HOME: home, XDG_CONFIG_HOME: '', SCAN2PRINT_KEY_FILE: '' };
+    const a = await runScan2print(['anonymise', join(tmp, 'in'), '-o', join(work, 'upload'), '-q'], { cwd: work, env });
+    expect(a.code, a.stderr).toBe(0);
+    const dir = join(home, '.config', 'scan2print');
+    const key = join(dir, 'project.key');
+    expect(a.stderr).toContain(key);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(readdirSync(work)).toEqual(['upload']);
+    expect(readdirSync(join(work, 'upload')).some((n) => n.includes('key'))).toBe(false);
+    // the second run reuses it: same UIDs, no new key
+    const b = await runScan2print(['anonymise', join(tmp, 'in'), '-o', join(work, 'upload2'), '-q'], { cwd: work, env });
+    expect(b.code).toBe(0);
+    expect(b.stderr).not.toMatch(/created a new project key/);
+    expect(readdirSync(join(work, 'upload2')).sort()).toEqual(readdirSync(join(work, 'upload')).sort());
+    // $XDG_CONFIG_HOME wins over ~/.config
+    const xdg = join(tmp, 'xdg');
+    const c = await runScan2print(['anonymise', join(tmp, 'in'), '-o', join(work, 'upload3'), '-q'], { cwd: work, env: { ...env, XDG_CONFIG_HOME: xdg } });
+    expect(c.code).toBe(0);
+    expect(statSync(join(xdg, 'scan2print', 'project.key')).mode & 0o777).toBe(0o600);
   });
 });
 

@@ -14,6 +14,7 @@ import { collectInputs } from '../io/inputs.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { createProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
+import { configDir, ensurePrivateDir } from '../util/config-dir.js';
 
 interface AnonymiseCliOptions {
   output: string;
@@ -23,13 +24,22 @@ interface AnonymiseCliOptions {
   allowBurnedIn?: boolean;
 }
 
-export const DEFAULT_KEY_FILE = 'scan2print-project.key';
+/** Where keys used to be created by default (the working folder); found there, it is not used silently. */
+export const LEGACY_KEY_FILE = 'scan2print-project.key';
+export const DEFAULT_KEY_NAME = 'project.key';
+
+/** The default key file: $SCAN2PRINT_KEY_FILE, else project.key in the user's config folder. */
+export function defaultKeyFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SCAN2PRINT_KEY_FILE || join(configDir(env), DEFAULT_KEY_NAME);
+}
 export const SUMMARY_FILE = 'anonymisation.json';
 
 /** Reads the project key (hex of ≥ 16 bytes, or a text passphrase of ≥ 16 bytes); creates a random one if absent. */
 export function loadOrCreateKey(path: string): { key: Uint8Array; created: boolean } {
   if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true });
+    const dir = dirname(path);
+    if (dir === configDir()) ensurePrivateDir(dir);
+    else mkdirSync(dir, { recursive: true, mode: 0o700 });
     const key = randomBytes(32);
     writeFileSync(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
     return { key: new Uint8Array(key), created: true };
@@ -68,13 +78,16 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
     .description('remove or replace identifying data (DICOM PS3.15 Basic Application Confidentiality Profile) in DICOM files, folders or zips; UIDs replaced consistently per project key; a one-way patient key in PatientID')
     .argument('<dicom...>', 'DICOM files, folders (recursive) or .zip archives')
     .requiredOption('-o, --output <dir>', 'folder for the anonymised files (<new SOPInstanceUID>.dcm) and anonymisation.json')
-    .option('--key-file <file>', `project key file; created with a random key if absent (default: $SCAN2PRINT_KEY_FILE or ./${DEFAULT_KEY_FILE}). Keep it secret, keep it out of what you send`)
+    .option('--key-file <file>', `project key file; created with a random key (mode 0600) if absent (default: $SCAN2PRINT_KEY_FILE, else $XDG_CONFIG_HOME/scan2print/${DEFAULT_KEY_NAME} or ~/.config/scan2print/${DEFAULT_KEY_NAME}). Keep it secret, keep it out of what you send`)
     .option('--allow-burned-in', 'also write files whose BurnedInAnnotation is YES (their pixels may show identity)')
     .option('--json', 'print the summary (the content of anonymisation.json) as JSON on stdout')
-    .option('--quiet', 'no progress and no summary lines')
+    .option('-q, --quiet', 'no progress and no summary lines')
     .action(async (inputs: string[], opts: AnonymiseCliOptions) => {
       const outDir = resolve(opts.output);
-      const keyPath = resolve(opts.keyFile ?? process.env.SCAN2PRINT_KEY_FILE ?? DEFAULT_KEY_FILE);
+      const keyPath = resolve(opts.keyFile ?? defaultKeyFile());
+      if (opts.keyFile === undefined && keyPath !== resolve(LEGACY_KEY_FILE) && existsSync(LEGACY_KEY_FILE)) {
+        process.stderr.write(`scan2print: note: ./${LEGACY_KEY_FILE} (an older default) is not used; the key is ${keyPath} — pass --key-file ${LEGACY_KEY_FILE} to keep the old UIDs, and move it out of this folder\n`);
+      }
       if (inside(keyPath, outDir)) throw usageError('KEY_IN_OUTPUT', `the key file ${keyPath} must not be inside the output folder ${outDir}, which is meant to be sent`);
       const { sources } = await collectInputs(inputs);
       const { key, created } = loadOrCreateKey(keyPath);

@@ -2,13 +2,13 @@
  * `scan2print convert`: the command a print lab runs every day. DICOM in; models
  * (3MF/STL/OBJ/PLY), optionally the label map, and the ISO/IEC 3532-1 report out.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { usageError, type ConditionParams } from '@scan2print/core';
 import { collectInputs } from '../io/inputs.js';
-import { runConvert } from '../convert/run-convert.js';
+import { preflightConvert, runConvert } from '../convert/run-convert.js';
 import { createProgress } from '../util/progress.js';
 import { optionsFromArgs, type SegmentCliOptions } from './segment-args.js';
-import { conditionParamsFromOptions } from './mesh.js';
+import { conditionParamsFromOptions, refuseIgnoredMeshFlags } from './mesh.js';
 import { addMeshOptions, addSegmentationOptions, type MeshOptionValues } from './shared-options.js';
 import type { RegisterCommand } from './index.js';
 import { outputTime } from '../util/time.js';
@@ -17,6 +17,7 @@ interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'>, MeshOptio
   output: string[];
   keepTable?: boolean;
   labels?: string;
+  labelsOut?: string;
   decimateRatio?: string;
   purpose?: string;
   tissue: string;
@@ -42,25 +43,28 @@ export const registerConvert: RegisterCommand = (program: Command) => {
     .command('convert')
     .description('DICOM CT → segmentation → closed, printable 1:1 model(s) in patient mm, with the ISO/IEC 3532-1 report')
     .argument('<inputs...>', 'DICOM files, folders (recursive) or .zip archives')
-    .requiredOption('-o, --output <file>', 'model file (.3mf, .stl, .obj, .ply); repeat for several formats', (v: string, prev: string[]) => [...prev, v], [] as string[]);
+    .requiredOption('-o, --output <file>', 'model file (.3mf, .stl, .obj, .ply); repeat for several formats', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
   addSegmentationOptions(cmd, { defaultMethod: 'auto' });
   addMeshOptions(cmd);
   cmd
     .option('--keep-table', 'do not remove the scanner table / head holder (removed by default: it must not be printed)')
     .option('--decimate-ratio <r>', 'decimate each model to this fraction of its raw triangle count (0 < r ≤ 1)')
-    .option('--labels <file>', 'also write the label map (.nii.gz) of each model')
+    .option('--labels-out <file>', 'also write the label map (.nii.gz) of each model')
+    .addOption(new Option('--labels <file>', 'old name of --labels-out').hideHelp())
     .option('--purpose <text>', 'clinical purpose, recorded in the report')
     .option('--tissue <name>', 'tissue / anatomy modelled (report and file names)', 'bone')
     .option('--report <file>', 'write the ISO/IEC 3532-1 report as JSON')
     .option('--html <file>', 'write the report as a self-contained HTML page')
     .option('--force', 'build the model even when the input assessment finds errors (recorded in the report)')
     .option('--json', 'print the report JSON on stdout')
-    .option('-q, --quiet', 'no progress line')
+    .option('-q, --quiet', 'no progress line, no summary')
     .action(async (inputs: string[], o: ConvertCliOptions) => {
       for (const f of [...o.output, ...(o.preview ? [o.preview] : [])]) {
         if (!/\.(3mf|stl|obj|ply)$/i.test(f)) throw usageError('MESH_FORMAT', `${f}: unknown model format (use .3mf, .stl, .obj or .ply)`);
       }
-      if (o.labels && !/\.nii(\.gz)?$/i.test(o.labels)) throw usageError('BAD_OUTPUT', `${o.labels}: --labels writes NIfTI (.nii or .nii.gz)`);
+      if (o.labels !== undefined && o.labelsOut !== undefined) throw usageError('BAD_OPTION', 'give --labels-out once (--labels is its old name)');
+      const labelsOut = o.labelsOut ?? o.labels;
+      if (labelsOut && !/\.nii(\.gz)?$/i.test(labelsOut)) throw usageError('BAD_OUTPUT', `${labelsOut}: --labels-out writes NIfTI (.nii or .nii.gz)`);
       let decimateRatio: number | undefined;
       if (o.decimateRatio !== undefined) {
         decimateRatio = Number(o.decimateRatio);
@@ -68,27 +72,35 @@ export const registerConvert: RegisterCommand = (program: Command) => {
       }
       const segmentation = convertSegmentation(o);
       const condition = convertCondition(o, o.tissue);
-      const progress = createProgress({ quiet: o.quiet === true, json: o.json === true });
-      const input = await collectInputs(inputs);
-      const outcome = await runConvert({
-        sources: input.sources,
-        inputLabel: input.label,
-        ...(o.series !== undefined ? { series: o.series } : {}),
-        segmentation,
-        condition,
-        ...(decimateRatio !== undefined ? { decimateRatio } : {}),
-        outputs: o.output,
+      refuseIgnoredMeshFlags(o, decimateRatio);
+      const outputs = {
+        models: o.output,
         ascii: o.ascii === true,
         ...(o.preview ? { preview: o.preview } : {}),
-        ...(o.labels ? { labelsOut: o.labels } : {}),
+        ...(labelsOut ? { labels: labelsOut } : {}),
         ...(o.report ? { reportJson: o.report } : {}),
         ...(o.html ? { reportHtml: o.html } : {}),
-        ...(o.purpose !== undefined ? { purpose: o.purpose } : {}),
-        tissue: o.tissue,
-        force: o.force === true,
-        now: outputTime(),
-        progress,
-      });
+      };
+      // Unwritable outputs fail now, not after the run.
+      preflightConvert({ outputs, segmentation });
+      const progress = createProgress({ quiet: o.quiet === true, json: o.json === true });
+      const input = await collectInputs(inputs);
+      const outcome = await runConvert(
+        {
+          sources: input.sources,
+          inputLabel: input.label,
+          ...(o.series !== undefined ? { series: o.series } : {}),
+          segmentation,
+          condition,
+          ...(decimateRatio !== undefined ? { decimateRatio } : {}),
+          outputs,
+          ...(o.purpose !== undefined ? { purpose: o.purpose } : {}),
+          tissue: o.tissue,
+          force: o.force === true,
+          now: outputTime(),
+        },
+        { progress },
+      );
       if (o.json) {
         process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
         return;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { syntheticHeadSeries, writeCtSeries } from '@scan2print/core';
 import { collectInputs } from '../io/inputs.js';
-import { runConvert } from '../convert/run-convert.js';
+import { preflightConvert, runConvert } from '../convert/run-convert.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { createProgress } from '../util/progress.js';
 import { convertCondition, convertSegmentation } from './convert.js';
@@ -23,27 +23,34 @@ export const registerDemo: RegisterCommand = (program: Command) => {
     .option('-q, --quiet', 'no progress line')
     .action(async (o: { output: string; json?: boolean; quiet?: boolean }) => {
       const dicomDir = join(o.output, 'dicom');
+      const cli = { output: [], tissue: 'bone', smooth: '40', smoothMethod: 'windowed-sinc', minShell: '1' };
+      const segmentation = convertSegmentation(cli);
+      const outputs = {
+        models: [join(o.output, 'model.3mf'), join(o.output, 'model.stl')],
+        preview: join(o.output, 'preview.stl'),
+        labels: join(o.output, 'labels.nii.gz'),
+        reportJson: join(o.output, 'report.json'),
+        reportHtml: join(o.output, 'report.html'),
+      };
+      preflightConvert({ outputs, segmentation });
       const { slices, options } = syntheticHeadSeries();
       const files = writeCtSeries(slices, options);
       files.forEach((bytes, k) => writeFileAtomic(join(dicomDir, `slice${String(k + 1).padStart(4, '0')}.dcm`), bytes));
       const input = await collectInputs([dicomDir]);
-      const cli = { output: [], tissue: 'bone', smooth: '40', smoothMethod: 'windowed-sinc', minShell: '1' };
-      const outcome = await runConvert({
-        sources: input.sources,
-        inputLabel: dicomDir,
-        segmentation: convertSegmentation(cli),
-        condition: convertCondition(cli, 'bone'),
-        outputs: [join(o.output, 'model.3mf'), join(o.output, 'model.stl')],
-        preview: join(o.output, 'preview.stl'),
-        labelsOut: join(o.output, 'labels.nii.gz'),
-        reportJson: join(o.output, 'report.json'),
-        reportHtml: join(o.output, 'report.html'),
-        purpose: 'demonstration on a synthetic head phantom',
-        tissue: 'bone',
-        force: false,
-        now: outputTime(),
-        progress: createProgress({ quiet: o.quiet === true, json: o.json === true }),
-      });
+      const outcome = await runConvert(
+        {
+          sources: input.sources,
+          inputLabel: dicomDir,
+          segmentation,
+          condition: convertCondition(cli, 'bone'),
+          outputs,
+          purpose: 'demonstration on a synthetic head phantom',
+          tissue: 'bone',
+          force: false,
+          now: outputTime(),
+        },
+        { progress: createProgress({ quiet: o.quiet === true, json: o.json === true }) },
+      );
       if (o.json) {
         process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
         return;

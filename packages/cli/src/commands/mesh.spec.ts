@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,10 @@ describe('scan2print mesh (built binary)', () => {
     expect(j.accuracy.mean_mm).toBeGreaterThanOrEqual(0);
     expect(j.accuracy.max_mm).toBeLessThan(1);
     const methods = j.records.map((x: { method: string }) => x.method);
-    expect(methods).toEqual(expect.arrayContaining(['cleanup', 'smooth-windowed-sinc', 'fill-cavities', 'printability-gate', 'surface-accuracy', 'mesh-files']));
+    expect(methods).toEqual(expect.arrayContaining(['cleanup', 'smooth-windowed-sinc', 'fill-cavities', 'printability-gate', 'mesh-to-segmentation-boundary', 'mesh-files']));
+    // the same stages as convert (core meshLabelMap): accuracy is stage "accuracy", scan-border caps held via the grid
+    expect(j.records.find((x: { method: string }) => x.method === 'mesh-to-segmentation-boundary').stage).toBe('accuracy');
+    expect(j.records.find((x: { method: string }) => x.method === 'smooth-windowed-sinc').params.holdScanBorderCaps).toBe(true);
     for (const o of outs) {
       const m = readMesh(new Uint8Array(readFileSync(o)), o);
       expect(checkMesh(m)).toMatchObject({ closed: true, manifold: true, oriented: true, triangles: j.checks.triangles });
@@ -80,6 +83,24 @@ describe('scan2print mesh (built binary)', () => {
     expect(gate.params.allowOpen).toBe(true);
     expect(gate.findings[0].code).toBe('MESH_NOT_PRINTABLE');
     expect(existsSync(out)).toBe(true);
+  });
+
+  it('refuses an output that is a folder before any work (exit 3, naming it), and flags that would be ignored (exit 2)', async () => {
+    const folder = join(dir, 'taken.stl');
+    mkdirSync(folder);
+    const r = await runScan2print(['mesh', labels, '-o', join(dir, 'fine.stl'), '-o', folder]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(folder);
+    expect(r.stderr).toMatch(/is a folder/);
+    expect(existsSync(join(dir, 'fine.stl'))).toBe(false);
+    const t = await runScan2print(['mesh', labels, '-o', join(dir, 'x.stl'), '--smooth-method', 'taubin', '--pass-band', '0.1']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/--pass-band applies to windowed-sinc/);
+    const n = await runScan2print(['mesh', labels, '-o', join(dir, 'x.stl'), '--smooth', 'none', '--pass-band', '0.1']);
+    expect(n.code).toBe(2);
+    const a = await runScan2print(['mesh', labels, '-o', join(dir, 'x.3mf'), '--ascii']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/--ascii applies to STL output only/);
   });
 
   it('rejects an unknown output format as a usage error (exit 2)', async () => {

@@ -8,11 +8,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import {
-  conditionMesh,
-  extractSurface,
   inputError,
-  measureSurfaceAccuracy,
   meshFormatOf,
+  meshLabelMap,
   previewMesh,
   readLabelFile,
   readNifti,
@@ -22,9 +20,9 @@ import {
   type StageRecord,
 } from '@scan2print/core';
 import { createNodePool } from '../pool/node-pool.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { OutputSet, preflightOutputs } from '../util/output-set.js';
 import { sha256Hex } from '../util/checksum.js';
-import { createProgress } from '../util/progress.js';
+import { createProgress, overallProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
 import { addMeshOptions, type MeshOptionValues } from './shared-options.js';
 import { outputTime } from '../util/time.js';
@@ -84,6 +82,15 @@ export function conditionParamsFromOptions(opts: MeshOptions, name: string): Con
   return params;
 }
 
+/** Options that would be accepted and silently ignored are refused instead. */
+export function refuseIgnoredMeshFlags(opts: MeshOptionValues & { output: string[] }, decimateRatio?: number): void {
+  if (opts.ascii && !opts.output.some((f) => /\.stl$/i.test(f))) throw usageError('BAD_OPTION', '--ascii applies to STL output only, and no -o ends in .stl');
+  if (opts.decimate !== undefined && decimateRatio !== undefined) throw usageError('BAD_OPTION', 'give --decimate FACES or --decimate-ratio R, not both (a face count overrides the ratio)');
+  const noSmoothing = opts.smooth === 'none' || opts.smooth === '0';
+  if (opts.passBand !== undefined && noSmoothing) throw usageError('BAD_OPTION', '--pass-band has no effect with --smooth none');
+  if (opts.passBand !== undefined && opts.smoothMethod === 'taubin') throw usageError('BAD_OPTION', '--pass-band applies to windowed-sinc smoothing only, not --smooth-method taubin');
+}
+
 function summary(records: StageRecord[], outputs: { file: string; bytes: number }[]): string {
   const lines: string[] = [];
   for (const r of records) {
@@ -105,7 +112,7 @@ export const registerMesh: RegisterCommand = (program: Command) => {
     .command('mesh')
     .description('label map → closed, manifold, outward-oriented mesh in patient mm (LPS), checked by a printability gate, written as STL/3MF/OBJ/PLY')
     .argument('<labels>', 'label map (.nii, .nii.gz or DICOM SEG)')
-    .requiredOption('-o, --output <file>', 'output mesh (.stl, .3mf, .obj, .ply); repeat for several formats', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .requiredOption('-o, --output <file>', 'output mesh (.stl, .3mf, .obj, .ply); repeat for several formats', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--field <file>', 'HU or probability volume on the same grid (.nii/.nii.gz): places vertices sub-voxel (no staircase)')
     .option('--level <value>', 'iso level in field units (default: estimated from the label map and field)')
     .option('--label <n>', 'mesh only this label value (default: every non-zero label)');
@@ -121,6 +128,8 @@ export const registerMesh: RegisterCommand = (program: Command) => {
         if (!meshFormatOf(f)) throw usageError('MESH_FORMAT', `${f}: unknown mesh format (use .stl, .3mf, .obj or .ply)`);
       }
       const params = conditionParamsFromOptions(opts, basename(labelsFile));
+      refuseIgnoredMeshFlags(opts);
+      preflightOutputs([...opts.output, ...(opts.preview ? [opts.preview] : [])]);
       if (opts.color !== undefined && !/^#?[0-9a-f]{6}([0-9a-f]{2})?$/i.test(opts.color)) throw usageError('BAD_OPTION', `--color ${opts.color}: expected #RRGGBB or #RRGGBBAA`);
       const level = numberOption(opts.level, '--level', () => true, 'a number');
       const label = numberOption(opts.label, '--label', (x) => Number.isInteger(x) && x >= 0, 'a label value (integer ≥ 0)');
@@ -131,24 +140,19 @@ export const registerMesh: RegisterCommand = (program: Command) => {
       const n = labels.grid.dims[0] * labels.grid.dims[1] * labels.grid.dims[2];
       const pool = n >= POOL_MIN_VOXELS ? createNodePool() : undefined;
       const records: StageRecord[] = [];
+      const out = new OutputSet();
       try {
-        progress.stage('surface');
-        const iso = await extractSurface(
+        // The same per-model stages as `convert` (surface → condition with the grid → gate → accuracy).
+        const built = await meshLabelMap(
           labels,
-          { ...(label !== undefined ? { label } : {}), ...(field ? { field } : {}), ...(level !== undefined ? { level } : {}) },
-          { ...(pool ? { pool } : {}), progress: (f, m) => progress.update(f, m) },
+          { condition: params, ...(label !== undefined ? { label } : {}), ...(field ? { field } : {}), ...(level !== undefined ? { level } : {}) },
+          { ...(pool ? { pool } : {}), progress: overallProgress(progress) },
         );
-        records.push(iso.record);
-        progress.stage('condition');
-        const cond = await conditionMesh(iso.output, { ...params, grid: labels.grid }, { ...(pool ? { pool } : {}), progress: (f, m) => progress.update(f, m) });
-        records.push(...cond.records);
-        const mesh = cond.output;
+        records.push(...built.records);
+        const mesh = built.mesh;
+        const accuracyRecord = built.records.find((r) => r.stage === 'accuracy');
+        const accuracy = (accuracyRecord?.figures ?? {}) as Record<string, number>;
 
-        progress.stage('accuracy');
-        const accuracy = measureSurfaceAccuracy(mesh, { labels, ...(label !== undefined ? { label } : {}), ...(field ? { field } : {}), ...(level !== undefined ? { level } : {}) });
-        records.push({ stage: 'validate', method: 'surface-accuracy', params: { reference: 'isosurface of the label map and field at segmentation resolution' }, figures: { ...accuracy } });
-
-        progress.stage('export');
         const title = opts.title ?? basename(labelsFile).replace(/\.(nii(\.gz)?|dcm)$/i, '');
         const date = creationDate();
         const written: { file: string; bytes: number; sha256: string }[] = [];
@@ -162,15 +166,17 @@ export const registerMesh: RegisterCommand = (program: Command) => {
           files.push({ file: opts.preview, bytes: writeMesh(pv.output, opts.preview, { title: `${title} (preview)`, creationDate: date, name: title }) });
         }
         for (const f of files) {
-          writeFileAtomic(f.file, f.bytes);
+          out.write(f.file, f.bytes);
           written.push({ file: f.file, bytes: f.bytes.length, sha256: sha256Hex(f.bytes) });
         }
+        out.commit();
         records.push({
           stage: 'export',
           method: 'mesh-files',
           params: { formats: files.map((f) => meshFormatOf(f.file)), ascii: opts.ascii === true, units: 'mm', frame: 'DICOM patient (LPS)', creationDate: date },
           figures: { files: written },
         });
+        const cond = built;
         progress.done();
         const c = cond.check;
         if (opts.json) {
@@ -190,6 +196,9 @@ export const registerMesh: RegisterCommand = (program: Command) => {
               `accuracy (mesh → segmentation boundary): mean ${accuracy.mean_mm} mm, p95 ${accuracy.p95_mm} mm, max ${accuracy.max_mm} mm\n`,
           );
         }
+      } catch (e) {
+        out.abort();
+        throw e;
       } finally {
         progress.done();
         await pool?.close();

@@ -4,6 +4,7 @@
  * segment-args.ts and mesh.ts (conditionParamsFromOptions).
  */
 import type { Command } from 'commander';
+import { SMOOTH_DEFAULTS } from '@scan2print/core';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -47,9 +48,9 @@ export interface MeshOptionValues {
 
 export function addMeshOptions(cmd: Command): Command {
   return cmd
-    .option('--smooth <n|none>', 'smoothing iterations, or "none"', '40')
+    .option('--smooth <n|none>', 'smoothing iterations, or "none"', String(SMOOTH_DEFAULTS.iterations))
     .option('--smooth-method <method>', 'windowed-sinc or taubin (λ 0.5, μ −0.53)', 'windowed-sinc')
-    .option('--pass-band <k>', 'windowed-sinc pass band in (0, 2); default 0.05 (3D Slicer uses 0.01: smoother, shrinks small features more)')
+    .option('--pass-band <k>', `windowed-sinc pass band in (0, 2); default ${SMOOTH_DEFAULTS.passBand} (3D Slicer uses 0.01: smoother, shrinks small features more)`)
     .option('--decimate <faces>', 'quadric decimation to about this many triangles')
     .option('--max-error <mm>', 'quadric decimation bounded by this error (mm)')
     .option('--min-shell <mm3>', 'drop shells enclosing less than this volume (mm³)', '1')

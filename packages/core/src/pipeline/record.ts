@@ -15,9 +15,38 @@ export interface Finding {
   files?: string[];
 }
 
+/**
+ * Every stage name a record may carry, in pipeline order. One closed set, so the CLI, the
+ * server and the browser name the same step the same way (the report groups by it).
+ */
+export const STAGE_NAMES = [
+  'request',
+  'environment',
+  'input',
+  'import',
+  'assess',
+  'preprocess',
+  'segment',
+  'surface',
+  'condition',
+  'gate',
+  'accuracy',
+  'export',
+  'report',
+  'evaluate',
+  'anonymise',
+  'validate',
+] as const;
+
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export function isStageName(s: string): s is StageName {
+  return (STAGE_NAMES as readonly string[]).includes(s);
+}
+
 export interface StageRecord {
-  /** Pipeline step, e.g. "import", "assess", "segment", "surface", "smooth", "export". */
-  stage: string;
+  /** Pipeline step (see STAGE_NAMES). */
+  stage: StageName;
   /** Method name, e.g. "threshold", "auto-threshold", "flying-edges". */
   method: string;
   /** Every parameter the method used, defaults included. */

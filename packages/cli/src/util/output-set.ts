@@ -1,0 +1,126 @@
+/**
+ * The outputs of one command, written all or nothing: every file goes to a hidden temporary
+ * beside its target, and only when all exist are they renamed into place. A failure or an
+ * interrupt (SIGINT/SIGTERM) removes the temporaries, so no `.partial` file and no partial
+ * set (models without their report) is ever left. `preflight` checks the targets before
+ * any work, so an unwritable output fails in a second, not after the whole run.
+ */
+import { accessSync, constants, mkdirSync, openSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { inputError } from '@scan2print/core';
+import { onInterrupt } from './interrupt.js';
+
+let serial = 0;
+
+/** Why `path` cannot be written, or undefined when it can (nothing is created). */
+export function unwritableReason(path: string): string | undefined {
+  const abs = resolve(path);
+  try {
+    if (statSync(abs).isDirectory()) return 'is a folder, expected a file name';
+  } catch {
+    // absent: fine, its folder decides
+  }
+  // The nearest existing ancestor must be a writable folder (missing folders are created).
+  let dir = dirname(abs);
+  for (;;) {
+    try {
+      const st = statSync(dir);
+      if (!st.isDirectory()) return `${dir} is not a folder`;
+      break;
+    } catch {
+      const up = dirname(dir);
+      if (up === dir) return 'no existing folder above it';
+      dir = up;
+    }
+  }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    return `folder ${dir} is not writable`;
+  }
+  // Permission bits do not tell about read-only mounts (or root): probe with a real file.
+  const probe = join(dir, `.scan2print-probe.${process.pid}.${serial++}`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    rmSync(probe, { force: true });
+  } catch (e) {
+    return `folder ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+  }
+  return undefined;
+}
+
+/** Refuses (exit 3, naming the path) outputs that cannot be written, and duplicates. */
+export function preflightOutputs(paths: string[]): void {
+  const seen = new Set<string>();
+  for (const p of paths) {
+    const abs = resolve(p);
+    if (seen.has(abs)) throw inputError('OUTPUT_TWICE', 'named twice as an output', p);
+    seen.add(abs);
+    const why = unwritableReason(p);
+    if (why) throw inputError('OUTPUT_UNWRITABLE', `cannot write the output: ${why}`, p);
+  }
+}
+
+export class OutputSet {
+  private readonly temps = new Map<string, string>();
+  private readonly release: () => void;
+  private closed = false;
+
+  constructor() {
+    this.release = onInterrupt(() => this.abort());
+  }
+
+  /** Writes `bytes` for `path` under a temporary name; nothing carries `path` until commit. */
+  write(path: string, bytes: Uint8Array | string): void {
+    if (this.closed) throw new Error('output set already closed');
+    const dir = dirname(path);
+    mkdirSync(dir, { recursive: true });
+    const tmp = this.temps.get(path) ?? join(dir, `.${basename(path)}.${process.pid}.${serial++}.partial`);
+    this.temps.set(path, tmp);
+    writeFileSync(tmp, bytes);
+  }
+
+  /** Renames every temporary into place; on any failure removes what this set wrote. */
+  commit(): string[] {
+    const done: string[] = [];
+    try {
+      for (const [path, tmp] of this.temps) {
+        renameSync(tmp, path);
+        done.push(path);
+      }
+    } catch (e) {
+      for (const p of done) rmSync(p, { force: true });
+      this.abort();
+      throw e;
+    }
+    this.temps.clear();
+    this.close();
+    return done;
+  }
+
+  /** Removes every temporary (idempotent). */
+  abort(): void {
+    for (const tmp of this.temps.values()) rmSync(tmp, { force: true });
+    this.temps.clear();
+    this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.release();
+  }
+}
+
+/** Runs `body` with an output set: committed when it returns, aborted when it throws. */
+export async function withOutputs<T>(body: (out: OutputSet) => Promise<T>): Promise<T> {
+  const out = new OutputSet();
+  try {
+    const r = await body(out);
+    out.commit();
+    return r;
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
+}

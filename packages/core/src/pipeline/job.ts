@@ -1,0 +1,335 @@
+/**
+ * The whole `convert` job, host-independent: import → assess → segment → surface →
+ * condition → gate → accuracy → export bytes → report. The CLI, the server's workers and
+ * the browser run exactly this; a host only supplies the file sources, a worker pool, a
+ * sink for the output bytes (files, a stream, a download) and a progress callback.
+ * Nothing here touches a file system: outputs are named byte arrays.
+ */
+import { importSeries, type DicomSource } from '../dicom/import.js';
+import type { SeriesSummary } from '../dicom/series.js';
+import type { SegmentationOptions } from '../segment/pipeline.js';
+import type { ConditionParams } from '../surface/condition.js';
+import { meshFormatOf, writeMesh } from '../formats/mesh-read.js';
+import { previewMesh } from '../surface/decimate.js';
+import { writeNifti } from '../formats/nifti-write.js';
+import { assembleReport } from '../report/assemble.js';
+import type { Report } from '../report/schema.js';
+import { renderReportHtml, type ReportImages } from '../report/html.js';
+import { pngDataUri } from '../report/png.js';
+import { renderMesh } from '../report/render-mesh.js';
+import { renderSlice } from '../report/slices.js';
+import { sha256, toHex } from '../anonymise/sha256.js';
+import { SCAN2PRINT_VERSION } from '../version.js';
+import type { Volume } from '../geometry/types.js';
+import { CT_MAX_HU } from '../segment/presets.js';
+import { convertVolume, type ConvertModel } from './convert.js';
+import type { StageContext, StageName, StageRecord } from './record.js';
+
+/** Which files the job makes; names are file names or paths, passed back to the sink as given. */
+export interface ConvertJobOutputs {
+  /** One model file per name (.3mf, .stl, .obj, .ply); several thresholds add `_t<N>` to each. */
+  models: string[];
+  ascii?: boolean;
+  /** A ~10k-face preview mesh per model. */
+  preview?: string;
+  /** The label map of each model (NIfTI, .nii or .nii.gz). */
+  labels?: string;
+  reportJson?: string;
+  reportHtml?: string;
+}
+
+export interface ConvertJobRequest {
+  sources: DicomSource[];
+  /** The input as the user named it, for messages. */
+  inputLabel: string;
+  series?: string;
+  segmentation: SegmentationOptions;
+  condition: ConditionParams;
+  decimateRatio?: number;
+  force?: boolean;
+  tissue?: string;
+  purpose?: string;
+  outputs: ConvertJobOutputs;
+  /** Time stamp of the report and the 3MF metadata (a host passes SOURCE_DATE_EPOCH for reproducible output). */
+  now: Date;
+}
+
+/** Receives each output as soon as its bytes exist, so a host can write (or stream) it and drop it. */
+export type JobSink = (name: string, bytes: Uint8Array) => void | Promise<void>;
+
+export interface ConvertJobHost extends StageContext {
+  /** Where outputs go. Without one, they are returned in `files`. */
+  sink?: JobSink;
+  /** Hex SHA-256 (a host may pass a native one); default: the pure TypeScript one. */
+  sha256Hex?: (bytes: Uint8Array) => string;
+  /** Versions of the libraries the host runs (recorded). */
+  libraries?: Record<string, string>;
+  /** Called once the series is chosen: a host can tell the user which series and which not. */
+  onSeriesChoice?: (choice: SeriesChoice) => void;
+}
+
+export interface SeriesChoice {
+  chosen: SeriesSummary;
+  /** Other image volumes found in the input that were not used. */
+  notChosen: SeriesSummary[];
+  /** Why this one (the --series option, or the default rule). */
+  rule: string;
+}
+
+export interface JobOutput {
+  name: string;
+  format: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ConvertJobResult {
+  report: Report;
+  models: ConvertModel[];
+  /** Every output, in the order made. */
+  outputs: JobOutput[];
+  /** The bytes of every output, when no sink was given. */
+  files?: Map<string, Uint8Array>;
+  series: SeriesChoice;
+}
+
+/** Overall progress: each phase's share of the whole job, in order (fractions of 1). */
+const PHASES = { import: [0, 0.15], convert: [0.15, 0.85], export: [0.85, 0.92], report: [0.92, 1] } as const;
+
+const utf8 = new TextEncoder();
+
+/** model.3mf → model_t226.3mf when several thresholds give several models. */
+export function modelFileName(file: string, model: Pick<ConvertModel, 'range'>, many: boolean): string {
+  if (!many || !model.range) return file;
+  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  const m = /(\.nii\.gz|\.[^.]+)$/i.exec(file.slice(slash + 1));
+  const ext = m ? m[1]! : '';
+  const tag = model.range[1] === CT_MAX_HU ? `t${model.range[0]}` : `t${model.range[0]}-${model.range[1]}`;
+  return `${file.slice(0, file.length - ext.length)}_${tag}${ext}`;
+}
+
+/** The last path component (outputs are recorded by name only: folders can hold a patient's name). */
+export function baseName(file: string): string {
+  return file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+}
+
+/** Every output name the job will write for `count` models (all of them, before any work). */
+export function plannedOutputs(outputs: ConvertJobOutputs, ranges: Array<ConvertModel['range']>): string[] {
+  const many = ranges.length > 1;
+  const names: string[] = [];
+  for (const range of ranges) {
+    const m = range ? { range } : {};
+    for (const f of outputs.models) names.push(modelFileName(f, m, many));
+    if (outputs.preview) names.push(modelFileName(outputs.preview, m, many));
+    if (outputs.labels) names.push(modelFileName(outputs.labels, m, many));
+  }
+  if (outputs.reportJson) names.push(outputs.reportJson);
+  if (outputs.reportHtml) names.push(outputs.reportHtml);
+  return names;
+}
+
+/** Reads each source once through the import, hashing it on the way (no extra read). */
+function hashingSources(sources: DicomSource[], hex: (b: Uint8Array) => string) {
+  const perFile = new Map<string, { sha256: string; bytes: number }>();
+  const wrapped: DicomSource[] = sources.map((s) => ({
+    name: s.name,
+    async read() {
+      const b = await s.read();
+      if (!perFile.has(s.name)) perFile.set(s.name, { sha256: hex(b), bytes: b.length });
+      return b;
+    },
+  }));
+  const digest = () => {
+    const lines = [...perFile.keys()].sort().map((name) => `${perFile.get(name)!.bytes} ${perFile.get(name)!.sha256}\n`);
+    return { files: perFile.size, sha256: hex(utf8.encode(lines.join(''))) };
+  };
+  return { sources: wrapped, digest };
+}
+
+/** The series-choice record and finding: which series was built, which others were found and left. */
+export function seriesChoiceRecord(choice: SeriesChoice): StageRecord {
+  const brief = (s: SeriesSummary) => ({
+    uid: s.uid,
+    number: s.number ?? null,
+    description: s.description ?? null,
+    modality: s.modality ?? null,
+    studyUid: s.studyUid ?? null,
+    files: s.files,
+    frames: s.frames,
+  });
+  const record: StageRecord = {
+    stage: 'import',
+    method: 'series-choice',
+    params: { rule: choice.rule },
+    figures: { chosen: brief(choice.chosen), notChosen: choice.notChosen.map(brief) },
+  };
+  if (choice.notChosen.length) {
+    const studies = new Set([choice.chosen, ...choice.notChosen].map((s) => s.studyUid ?? ''));
+    record.findings = [
+      {
+        code: 'OTHER_SERIES_NOT_USED',
+        severity: 'warn',
+        message:
+          `built series ${describeSeries(choice.chosen)} (${choice.rule}); not used: ${choice.notChosen.map(describeSeries).join('; ')}` +
+          (studies.size > 1 ? ` — the input holds ${studies.size} studies: check it is one patient` : '') +
+          ' (--series picks another)',
+      },
+    ];
+  }
+  return record;
+}
+
+export function describeSeries(s: SeriesSummary): string {
+  return `${s.number !== undefined ? `#${s.number} ` : ''}${s.description ? `"${s.description}" ` : ''}${s.modality ?? '?'} ${s.frames} images, UID ${s.uid}`;
+}
+
+/** Pictures for the HTML report, one at a time so progress moves and the event loop breathes. */
+async function reportImages(volume: Volume, models: ConvertModel[], progress: (f: number, m: string) => void): Promise<ReportImages> {
+  const labels = models[0]?.labels;
+  const total = 3 + 2 * models.length;
+  let done = 0;
+  const step = async (what: string) => {
+    progress(++done / total, what);
+    await new Promise<void>((r) => setTimeout(r, 0));
+  };
+  const slices = [];
+  for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
+    const img = renderSlice(volume, labels, plane);
+    slices.push({ title: `${plane} slice ${img.index} with the ${models[0]?.name ?? ''} segmentation contour (red)`, dataUri: pngDataUri(img) });
+    await step(`${plane} slice`);
+  }
+  const views = [];
+  for (const m of models) {
+    for (const view of ['anterior', 'left'] as const) {
+      views.push({ title: `${m.name}: ${view} view (${m.mesh.indices.length / 3} triangles)`, dataUri: pngDataUri(renderMesh(m.mesh, view)) });
+      await step(`${m.name} ${view} view`);
+    }
+  }
+  return { slices, models: views };
+}
+
+export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost = {}): Promise<ConvertJobResult> {
+  const hex = host.sha256Hex ?? ((b: Uint8Array) => toHex(sha256(b)));
+  const files = host.sink ? undefined : new Map<string, Uint8Array>();
+  const sink: JobSink = host.sink ?? ((name, bytes) => void files!.set(name, bytes));
+  const tissue = req.tissue ?? 'bone';
+  const force = req.force === true;
+  const records: StageRecord[] = [];
+  // One overall percentage, never going back: each phase maps its own 0..1 into its share.
+  let last = 0;
+  const phase = (name: keyof typeof PHASES, label: StageName | 'convert') => (f: number, m?: string) => {
+    const [a, b] = PHASES[name];
+    last = Math.max(last, a + (b - a) * Math.min(1, Math.max(0, f)));
+    host.progress?.(last, m ? `${label}: ${m}` : label);
+  };
+  const ctx = (p: (f: number, m?: string) => void): StageContext => ({
+    ...(host.pool ? { pool: host.pool } : {}),
+    ...(host.peakMemory ? { peakMemory: host.peakMemory } : {}),
+    progress: p,
+  });
+
+  records.push({
+    stage: 'request',
+    method: 'convert',
+    params: {
+      purpose: req.purpose ?? null,
+      tissue,
+      force,
+      series: req.series ?? null,
+      segmentation: req.segmentation,
+      condition: req.condition,
+      decimateRatio: req.decimateRatio ?? null,
+      outputs: req.outputs.models.map(baseName),
+    },
+    figures: {},
+    ...(force ? { notes: ['--force: models are built even if the input assessment finds errors'] } : {}),
+  });
+  records.push({ stage: 'environment', method: 'software', params: {}, figures: { version: SCAN2PRINT_VERSION, libraries: host.libraries ?? {} } });
+
+  const importProgress = phase('import', 'import');
+  importProgress(0);
+  const hashing = hashingSources(req.sources, hex);
+  const imp = await importSeries(hashing.sources, { ...(req.series !== undefined ? { series: req.series } : {}), inputLabel: req.inputLabel }, ctx(importProgress));
+  const digest = hashing.digest();
+  records.push({
+    stage: 'input',
+    method: 'read-files',
+    params: { checksum: 'SHA-256 over "<bytes> <sha256>\\n" of every source file, in sorted path order' },
+    figures: { files: req.sources.length, skippedFiles: imp.output.skipped.notDicom.length, sha256: digest.sha256 },
+  });
+  const first = imp.output.instances[0];
+  imp.record.figures.acquisition = first ? { ...first.acquisition, sliceThickness_mm: first.sliceThickness ?? null } : {};
+  imp.record.figures.seriesInstanceUid = imp.output.chosen.uid;
+  imp.record.figures.seriesDescription = imp.output.chosen.description ?? null;
+  imp.record.peakRss_bytes ??= host.peakMemory?.();
+  records.push(imp.record);
+  const series: SeriesChoice = {
+    chosen: imp.output.chosen,
+    notChosen: imp.output.series.filter((s) => s.volume && s.uid !== imp.output.chosen.uid),
+    rule: req.series !== undefined ? `--series ${req.series}` : 'the largest CT image series',
+  };
+  records.push(seriesChoiceRecord(series));
+  host.onSeriesChoice?.(series);
+
+  const result = await convertVolume(
+    { volume: imp.output.volume, ...(imp.output.chosen.modality ? { modality: imp.output.chosen.modality } : {}), importFindings: imp.record.findings ?? [] },
+    { segmentation: req.segmentation, condition: req.condition, force, tissue, ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}) },
+    ctx(phase('convert', 'convert')),
+  );
+  records.push(...result.records);
+
+  const exportProgress = phase('export', 'export');
+  const many = result.models.length > 1;
+  const date = req.now.toISOString();
+  const outputs: JobOutput[] = [];
+  const emit = async (name: string, format: string, bytes: Uint8Array) => {
+    const sha = hex(bytes);
+    await sink(name, bytes);
+    outputs.push({ name, format, bytes: bytes.length, sha256: sha });
+    return sha;
+  };
+  const perModel = req.outputs.models.length + (req.outputs.preview ? 1 : 0) + (req.outputs.labels ? 1 : 0);
+  let made = 0;
+  for (const model of result.models) {
+    const meshOpts = { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name };
+    const files: Array<{ name: string; format: string; make: () => Promise<Uint8Array> }> = [];
+    for (const out of req.outputs.models) {
+      const name = modelFileName(out, model, many);
+      files.push({ name, format: meshFormatOf(name) ?? 'unknown', make: async () => writeMesh(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }) });
+    }
+    if (req.outputs.preview) {
+      const name = modelFileName(req.outputs.preview, model, many);
+      files.push({
+        name,
+        format: `${meshFormatOf(name)}-preview`,
+        make: async () => {
+          const pv = await previewMesh(model.mesh);
+          model.records.push(pv.record);
+          return writeMesh(pv.output, name, { ...meshOpts, title: `${model.name} preview` });
+        },
+      });
+    }
+    if (req.outputs.labels) {
+      const name = modelFileName(req.outputs.labels, model, many);
+      files.push({ name, format: 'nifti-labels', make: async () => writeNifti(model.labels, { gzip: /\.gz$/i.test(name), description: `${model.name} label map` }) });
+    }
+    for (const f of files) {
+      exportProgress(made / (perModel * result.models.length), baseName(f.name));
+      const bytes = await f.make();
+      const sha = await emit(f.name, f.format, bytes);
+      model.records.push({ stage: 'export', method: f.format, params: { format: f.format, units: 'mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(f.name), bytes: bytes.length, sha256: sha } });
+      exportProgress(++made / (perModel * result.models.length), baseName(f.name));
+    }
+  }
+
+  const reportProgress = phase('report', 'report');
+  reportProgress(0);
+  const report = assembleReport({ records, models: result.models.map((m) => ({ name: m.name, records: m.records })), generatedAt: date });
+  if (req.outputs.reportJson) await emit(req.outputs.reportJson, 'report-json', utf8.encode(`${JSON.stringify(report, null, 2)}\n`));
+  if (req.outputs.reportHtml) {
+    const images = await reportImages(result.volume, result.models, (f, m) => reportProgress(0.05 + 0.9 * f, m));
+    await emit(req.outputs.reportHtml, 'report-html', utf8.encode(renderReportHtml(report, images)));
+  }
+  reportProgress(1);
+  return { report, models: result.models, outputs, ...(files ? { files } : {}), series };
+}
