@@ -11,13 +11,18 @@ import {
   checkMesh,
   inputError,
   measureSurfaceAccuracy,
+  plate,
+  shell,
+  sphere,
   readLabelFile,
   readMesh,
   readNifti,
   standardPhantom,
   usageError,
   validatePhantom,
+  type AnalyticShape,
   type PhantomKind,
+  type PhantomMeasures,
   type PhantomValidation,
 } from '@scan2print/core';
 import { lazyNodePool } from '../io/import-input.js';
@@ -38,6 +43,28 @@ interface ValidateOptions {
   json?: boolean;
   smooth: string;
   smoothMethod: string;
+  placement: string;
+  radius?: string;
+  thickness?: string;
+  plateTilt?: string;
+}
+
+/** The phantom asked for: the standard one, or with --radius / --thickness / --plate-tilt. */
+export function phantomFromOptions(kind: PhantomKind, o: Pick<ValidateOptions, 'radius' | 'thickness' | 'plateTilt'>): AnalyticShape {
+  const std = standardPhantom(kind);
+  const c = std.describe.centre_mm;
+  const one = (flag: string, v: string | undefined, lo: number, hi: number): number | undefined => {
+    if (v === undefined) return undefined;
+    const x = numbers(flag, v, 1)[0]!;
+    if (!(x >= lo && x <= hi)) throw usageError('BAD_OPTION', `${flag} ${v}: must be in ${lo}..${hi}`);
+    return x;
+  };
+  const radius = one('--radius', o.radius, 3, 25);
+  const thickness = one('--thickness', o.thickness, 0.3, 10);
+  const tilt = one('--plate-tilt', o.plateTilt, -60, 60);
+  if (kind === 'sphere') return radius === undefined ? std : sphere(radius, c);
+  if (kind === 'shell') return thickness === undefined ? std : shell(20, thickness, c);
+  return thickness === undefined && tilt === undefined ? std : plate(40, thickness ?? 3, c, tilt ?? 0);
 }
 
 function read(file: string): Uint8Array {
@@ -70,6 +97,13 @@ async function validateMesh(o: ValidateOptions): Promise<number> {
   return 0;
 }
 
+function describePhantom(p: Record<string, unknown>): string {
+  const k = String(p.kind);
+  if (k === 'sphere') return `sphere r ${String(p.radius_mm)}`;
+  if (k === 'shell') return `shell r ${String(p.outer_radius_mm)} wall ${String(p.wall_mm)}`;
+  return `plate ${String(p.thickness_mm)} mm${p.tilt_deg ? ` tilt ${String(p.tilt_deg)}°` : ''}`;
+}
+
 export const registerValidate: RegisterCommand = (program: Command, setExit) => {
   program
     .command('validate')
@@ -81,6 +115,10 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
     .option('--tilt <deg>', 'gantry tilt in degrees (sheared stack, resampled on import)', '0')
     .option('--smooth <n|none>', 'smoothing iterations of the convert pipeline under test, or "none"', '40')
     .option('--smooth-method <method>', 'windowed-sinc or taubin', 'windowed-sinc')
+    .option('--placement <rule>', 'vertex placement under test: edge (the default convert) or threshold (the iso-surface of the threshold); the other runs side by side', 'edge')
+    .option('--radius <mm>', 'sphere radius (default 15)')
+    .option('--thickness <mm>', 'plate thickness or shell wall (default 3)')
+    .option('--plate-tilt <deg>', 'tilt the plate about x by this angle (default 0)')
     .option('--mesh <file>', 'measure this model (.3mf/.stl/.obj/.ply) instead of phantoms')
     .option('--labels <file>', 'the segmentation the model was made from (.nii.gz or DICOM SEG)')
     .option('--field <file>', 'with --mesh: the HU or probability volume the model was meshed from')
@@ -99,6 +137,8 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
       const blur = numbers('--blur', o.blur, 1)[0]!;
       const tilt = numbers('--tilt', o.tilt, 1)[0]!;
       if (noise < 0 || blur < 0 || Math.abs(tilt) > 45) throw usageError('BAD_OPTION', 'noise and blur must be ≥ 0, |tilt| ≤ 45°');
+      if (o.placement !== 'edge' && o.placement !== 'threshold') throw usageError('BAD_OPTION', `--placement ${o.placement}: edge or threshold`);
+      const placement = o.placement;
       const condition = conditionParamsFromOptions({ output: [], smooth: o.smooth, smoothMethod: o.smoothMethod, minShell: '1' }, 'phantom');
       const pool = lazyNodePool();
       const results: PhantomValidation[] = [];
@@ -106,7 +146,8 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
         for (const kind of kinds) {
           // A hollow shell's inner surface is what is measured, so its cavity is kept.
           const cond = { ...condition, keepCavities: kind === 'shell' };
-          results.push(await validatePhantom(standardPhantom(kind), { voxel_mm: voxel, noise_hu: noise, blur_mm: blur, tilt_deg: tilt, seed: 3532 }, { condition: cond }, { pool }));
+          const shape = phantomFromOptions(kind, o);
+          results.push(await validatePhantom(shape, { voxel_mm: voxel, noise_hu: noise, blur_mm: blur, tilt_deg: tilt, seed: 3532 }, { condition: cond, placement: { placement } }, { pool }));
         }
       } finally {
         await pool.close();
@@ -115,15 +156,22 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
       if (o.json) {
         process.stdout.write(`${JSON.stringify({ results: results.map(({ records: _r, ...rest }) => rest), records: results.flatMap((r) => r.records.filter((x: { stage: string }) => x.stage === 'validate')) }, null, 2)}\n`);
       } else {
-        const lines = [`validation of the 2D→3D conversion: voxel ${voxel.join(' × ')} mm, noise ${noise} HU, blur ${blur} mm, tilt ${tilt}°`];
-        lines.push('phantom  threshold  volume err %  dist mean  p95    max    signed  wall true/measured (mm)  closed manifold  result');
-        for (const r of results) {
-          const m = r.measures;
+        const lines = [
+          `validation of the 2D→3D conversion (the default convert: automatic threshold, ${placement} placement; the other placement side by side): voxel ${voxel.join(' × ')} mm, noise ${noise} HU, blur ${blur} mm, gantry tilt ${tilt}°`,
+        ];
+        lines.push('phantom                   placement  threshold  volume err %  dist mean  p95    max    signed  wall true/measured (mm)  closed manifold  result');
+        const row = (name: string, rule: string, thr: number | null, m: PhantomMeasures, closed: boolean, manifold: boolean, result: string): string => {
           const w = m.wallThickness;
-          lines.push(
-            `${String(r.phantom.kind).padEnd(8)} ${String(r.threshold_HU).padStart(6)} HU ${fmt(m.volumeErrorPercent, 2).padStart(9)}   ${fmt(m.surfaceDistance.mean_mm)}   ${fmt(m.surfaceDistance.p95_mm)}  ${fmt(m.surfaceDistance.max_mm)}  ${fmt(m.surfaceDistance.signedMean_mm)}  ` +
-              `${w ? `${fmt(w.true_mm, 2)} / ${fmt(w.measured_mm)}` : '—'.padEnd(12)}            ${r.checks.closed}   ${r.checks.manifold}     ${r.pass ? 'PASS' : 'FAIL'}`,
+          return (
+            `${name.padEnd(25)} ${rule.padEnd(10)} ${String(thr ?? '—').padStart(6)} HU ${fmt(m.volumeErrorPercent, 2).padStart(9)}   ${fmt(m.surfaceDistance.mean_mm)}   ${fmt(m.surfaceDistance.p95_mm)}  ${fmt(m.surfaceDistance.max_mm)}  ${fmt(m.surfaceDistance.signedMean_mm)}  ` +
+            `${w ? `${fmt(w.true_mm, 2)} / ${fmt(w.measured_mm)}` : '—'.padEnd(12)}            ${closed}   ${manifold}     ${result}`
           );
+        };
+        for (const r of results) {
+          const name = describePhantom(r.phantom);
+          lines.push(row(name, placement, r.threshold_HU, r.measures, r.checks.closed, r.checks.manifold, r.pass ? 'PASS' : 'FAIL'));
+          const other = r.sideBySide;
+          if (other) lines.push(row('', other.placement, r.threshold_HU, other.measures, other.checks.closed, other.checks.manifold, '(side by side)'));
         }
         process.stdout.write(`${lines.join('\n')}\n`);
       }

@@ -16,8 +16,8 @@ import { gaussian, mulberry32 } from '../synthetic/random.js';
 export type PhantomShape =
   | { kind: 'sphere'; radius_mm: number }
   | { kind: 'shell'; outerRadius_mm: number; wall_mm: number }
-  /** A square plate, its thickness along the z axis of patient space. */
-  | { kind: 'plate'; thickness_mm: number; width_mm: number };
+  /** A square plate, its thickness along the z axis of patient space, tilted by tilt_deg about the x axis (default 0). */
+  | { kind: 'plate'; thickness_mm: number; width_mm: number; tilt_deg?: number };
 
 export interface PhantomOptions {
   spacing_mm: Vec3;
@@ -60,6 +60,12 @@ export function shapeSignedDistance(shape: PhantomShape, x: number, y: number, z
       return Math.abs(rho - mid) - shape.wall_mm / 2;
     }
     case 'plate': {
+      if (shape.tilt_deg) {
+        // into the plate's own frame: rotate by −tilt about x
+        const t = (shape.tilt_deg * Math.PI) / 180;
+        const c = Math.cos(t), sn = Math.sin(t);
+        [y, z] = [c * y + sn * z, -sn * y + c * z];
+      }
       const qx = Math.abs(x) - shape.width_mm / 2;
       const qy = Math.abs(y) - shape.width_mm / 2;
       const qz = Math.abs(z) - shape.thickness_mm / 2;
@@ -98,7 +104,7 @@ export function shapeName(shape: PhantomShape): string {
     case 'shell':
       return `shell r=${shape.outerRadius_mm} wall=${shape.wall_mm}`;
     case 'plate':
-      return `plate ${shape.width_mm}×${shape.width_mm}×${shape.thickness_mm}`;
+      return `plate ${shape.width_mm}×${shape.width_mm}×${shape.thickness_mm}${shape.tilt_deg ? ` tilted ${shape.tilt_deg}°` : ''}`;
   }
 }
 

@@ -90,8 +90,15 @@ function measureWall(mesh: Mesh, shape: AnalyticShape): PhantomMeasures['wallThi
   const rays: Array<{ o: number[]; d: number[] }> = [];
   if (shape.kind === 'plate') {
     const w = shape.describe.width_mm as number;
+    // along the plate's normal (0, −sin t, cos t), from points spread over its central region
+    const t = (((shape.describe.tilt_deg as number | undefined) ?? 0) * Math.PI) / 180;
+    const n = [0, -Math.sin(t), Math.cos(t)];
+    const v = [0, Math.cos(t), Math.sin(t)];
     for (let i = -2; i <= 2; i++)
-      for (let j = -2; j <= 2; j++) rays.push({ o: [c[0] + (i * w) / 10 + 0.173, c[1] + (j * w) / 10 + 0.131, c[2] - 50], d: [0, 0, 1] });
+      for (let j = -2; j <= 2; j++) {
+        const a = (i * w) / 10 + 0.173, b = (j * w) / 10 + 0.131;
+        rays.push({ o: [c[0] + a, c[1] + b * v[1]! - 50 * n[1]!, c[2] + b * v[2]! - 50 * n[2]!], d: n });
+      }
   } else {
     // radial rays from the centre in 26 directions (shell): first two hits bound the wall
     for (let i = -1; i <= 1; i++)

@@ -37,7 +37,11 @@ export function shell(outer_mm = 20, wall_mm = 2, centre: [number, number, numbe
   return placed({ kind: 'shell', outerRadius_mm: outer_mm, wall_mm }, centre, wall_mm, { outer_radius_mm: outer_mm, wall_mm });
 }
 
-/** A square plate, thickness along z (axial slices cut through its thickness; tilt shears it). */
-export function plate(width_mm = 40, thickness_mm = 3, centre: [number, number, number] = [0, 0, 0]): AnalyticShape {
-  return placed({ kind: 'plate', width_mm, thickness_mm }, centre, thickness_mm, { width_mm, thickness_mm });
+/**
+ * A square plate, thickness along z (axial slices cut through its thickness; gantry tilt
+ * shears it), or tilted by tilt_deg about the x axis (its normal (0, −sin, cos)).
+ */
+export function plate(width_mm = 40, thickness_mm = 3, centre: [number, number, number] = [0, 0, 0], tilt_deg = 0): AnalyticShape {
+  const shape = { kind: 'plate' as const, width_mm, thickness_mm, ...(tilt_deg ? { tilt_deg } : {}) };
+  return placed(shape, centre, thickness_mm, { width_mm, thickness_mm, ...(tilt_deg ? { tilt_deg } : {}) });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plate, shell, sphere } from './shapes.js';
-import { standardPhantom, validatePhantom } from './run.js';
+import { validatePhantom } from './run.js';
 import { measureAgainstShape } from './measure.js';
 
 describe('analytic phantom shapes', () => {
@@ -33,20 +33,66 @@ describe('analytic phantom shapes', () => {
   });
 });
 
-describe('validatePhantom (scan → DICOM → import → convert → measure)', () => {
-  it('a 15 mm sphere at 1 mm voxels with noise and gantry tilt comes back within 1 % volume and 0.15 mm mean distance', async () => {
-    const r = await validatePhantom(standardPhantom('sphere'), { voxel_mm: [1, 1, 1], noise_hu: 20, blur_mm: 0.5, tilt_deg: 12, seed: 7 }, { condition: { smooth: { method: 'taubin', iterations: 20 } } });
-    console.log(`sphere 1 mm, tilt 12°: volume ${r.measures.volumeErrorPercent.toFixed(2)} %, mean ${r.measures.surfaceDistance.mean_mm.toFixed(3)} mm, p95 ${r.measures.surfaceDistance.p95_mm.toFixed(3)} mm`);
-    expect(r.records.find((x) => x.stage === 'import')!.findings!.map((f) => f.code)).toContain('TILT_CORRECTED');
-    expect(r.checks).toMatchObject({ closed: true, manifold: true, oriented: true, shells: 1 });
-    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(1);
-    expect(r.measures.surfaceDistance.mean_mm).toBeLessThan(0.15);
+describe('validatePhantom: the default convert (automatic threshold, edge placement) on scanned phantoms', () => {
+  // bone 1200 HU in tissue 40 HU, point spread σ 0.5 mm, noise 15 HU, 3×3×3 partial volume
+  const scan = (voxel_mm: [number, number, number], tilt_deg = 0) => ({ voxel_mm, noise_hu: 15, blur_mm: 0.5, tilt_deg, seed: 7 });
+  const c: [number, number, number] = [0.31, -0.23, 0.17];
+  const closed = { closed: true, manifold: true, oriented: true };
+
+  it('sphere r 20 at 0.5×0.5×1 mm: volume within ±0.5 %, mean distance ≤ 0.05 mm; the threshold rule side by side sits ~0.5 mm out', async () => {
+    const r = await validatePhantom(sphere(20, c), scan([0.5, 0.5, 1]), { condition: {} });
+    expect(r.checks).toMatchObject({ ...closed, shells: 1 });
+    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(0.5);
+    expect(r.measures.surfaceDistance.mean_mm).toBeLessThan(0.05);
     expect(r.pass).toBe(true);
+    expect(r.threshold_HU).toBeLessThan(400); // the automatic threshold: sensitive, far below half-way (620)
+    expect(r.sideBySide!.placement).toBe('threshold');
+    expect(r.sideBySide!.measures.volumeErrorPercent).toBeGreaterThan(5);
+    const placed = r.records.find((x) => x.method === 'edge-model-placement')!;
+    expect(placed.figures.vertices_edge).toBeGreaterThan(0.95 * (placed.figures.vertices as number));
+    const v = r.records.find((x) => x.stage === 'validate')!;
+    expect(v.params.placement).toBe('edge');
+    expect(v.figures.threshold_placement).toBeDefined();
   });
 
-  it('measures the wall of a 3 mm plate within 0.2 mm', async () => {
-    const r = await validatePhantom(standardPhantom('plate'), { voxel_mm: [0.8, 0.8, 1], noise_hu: 10, blur_mm: 0.5, seed: 8 }, { condition: { smooth: { method: 'taubin', iterations: 20 } } });
+  it('sphere r 15 at 1.25 mm: volume within ±0.5 %, mean distance ≤ 0.05 mm', async () => {
+    const r = await validatePhantom(sphere(15, c), scan([1.25, 1.25, 1.25]), { condition: {} }, {}, { sideBySide: false });
+    expect(r.sideBySide).toBeNull();
+    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(0.5);
+    expect(r.measures.surfaceDistance.mean_mm).toBeLessThan(0.05);
+  });
+
+  it('a 15° gantry-tilted scan comes within 0.02 mm of the untilted one', async () => {
+    const flat = await validatePhantom(sphere(20, c), scan([0.6, 0.6, 1.25]), { condition: {} }, {}, { sideBySide: false });
+    const tilted = await validatePhantom(sphere(20, c), scan([0.6, 0.6, 1.25], 15), { condition: {} }, {}, { sideBySide: false });
+    expect(tilted.records.find((x) => x.stage === 'import')!.findings!.map((f) => f.code)).toContain('TILT_CORRECTED');
+    expect(Math.abs(tilted.measures.surfaceDistance.mean_mm - flat.measures.surfaceDistance.mean_mm)).toBeLessThan(0.02);
+    expect(Math.abs(tilted.measures.surfaceDistance.signedMean_mm - flat.measures.surfaceDistance.signedMean_mm)).toBeLessThan(0.02);
+    expect(Math.abs(tilted.measures.volumeErrorPercent)).toBeLessThan(0.5);
+  });
+
+  for (const [t, voxel, gantry] of [
+    [1.5, [0.6, 0.6, 1.25], 15],
+    [2, [0.8, 0.8, 1], 0],
+    [3, [0.6, 0.6, 1.25], 0],
+  ] as Array<[number, [number, number, number], number]>) {
+    it(`plate ${t} mm tilted 30° at ${voxel.join('×')} mm${gantry ? `, gantry ${gantry}°` : ''}: volume (rims included) within ±3 %, wall within ±0.1 mm`, async () => {
+      const r = await validatePhantom(plate(40, t, c, 30), scan(voxel, gantry), { condition: {} }, {}, { sideBySide: false });
+      expect(r.checks).toMatchObject(closed);
+      expect(r.measures.wallThickness!.rays).toBe(25);
+      expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(3);
+      expect(Math.abs(r.measures.wallThickness!.error_mm)).toBeLessThan(0.1);
+    });
+  }
+
+  it('thin bone (a 0.8 mm plate, its peak below half-way) is kept as at the threshold, and its wall comes closer to the truth', async () => {
+    const r = await validatePhantom(plate(40, 0.8, c, 30), scan([0.5, 0.5, 1]), { condition: {} });
+    const old = r.sideBySide!;
+    expect(r.checks.shells).toBe(old.checks.shells);
+    expect(r.checks).toMatchObject(closed);
     expect(r.measures.wallThickness!.rays).toBe(25);
-    expect(Math.abs(r.measures.wallThickness!.error_mm)).toBeLessThan(0.2);
+    expect(old.measures.wallThickness!.rays).toBe(25);
+    expect(Math.abs(r.measures.wallThickness!.error_mm)).toBeLessThan(Math.abs(old.measures.wallThickness!.error_mm) / 4);
+    expect(r.measures.volumeErrorPercent).toBeLessThan(old.measures.volumeErrorPercent / 4);
   });
 });

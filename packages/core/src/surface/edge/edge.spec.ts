@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { analyseProfile, KIND_AMBIGUOUS, KIND_PEAK, KIND_STEP, P_BONE, P_EDGE, P_SLOTS, P_T_OUT, phi } from './plateau.js';
+import { fitSlab, S_FACE, S_OK, S_SLOTS, S_WIDTH, slabDensity } from './slab.js';
+import { fitBlur } from './blur.js';
+import { placeVertices, RULE_EDGE, RULE_OUTSIDE, RULE_THRESHOLD } from './place.js';
+import { extractSurfaceMesh } from '../isosurface/extract.js';
+import { makePhantom, phantomLabels, shapeSignedDistance, type Phantom } from '../../testing/phantoms.js';
+import { checkMesh } from '../topology.js';
+import type { Mesh } from '../../geometry/types.js';
+
+const lim = { minContrast: 100, plateau_mm: 1, minPlateau_mm: 0.4 };
+const T = 40;
+const B = 1200;
+
+/** f[k] at s = (k − K)h of a blurred slab [s1, s2] (s2 = Infinity: a step), tissue T, bone B. */
+function profile(K: number, h: number, sigma: number, s1: number, s2: number): Float64Array {
+  const f = new Float64Array(2 * K + 1);
+  for (let k = 0; k <= 2 * K; k++) {
+    const s = (k - K) * h;
+    f[k] = T + (B - T) * (phi((s2 - s) / sigma) - phi((s1 - s) / sigma));
+  }
+  return f;
+}
+
+describe('profile model', () => {
+  it('a blurred step: the edge half-way between the plateaus, wherever the threshold put the vertex', () => {
+    const p = new Float64Array(P_SLOTS);
+    for (const edge of [-0.7, -0.3, 0, 0.25]) {
+      analyseProfile(profile(25, 0.2, 0.6, -50, edge), 25, 0.2, 0.6, lim, p);
+      expect(p[0]).toBe(KIND_STEP);
+      expect(Math.abs(p[P_EDGE]! - edge)).toBeLessThan(0.01);
+      expect(Math.abs(p[P_T_OUT]! - T)).toBeLessThan(25); // 2 % of the contrast: both plateaus feel the tails alike
+      expect(Math.abs(p[P_BONE]! - B)).toBeLessThan(10); // the window's edge still feels the blur's tail
+    }
+  });
+
+  it('a wall thinner than the blur: a peak, and the slab model gives its face and thickness', () => {
+    const p = new Float64Array(P_SLOTS);
+    const s = new Float64Array(S_SLOTS);
+    for (const w of [0.5, 1.0, 1.5]) {
+      const face = -0.4;
+      const f = profile(25, 0.2, 0.65, face - w, face);
+      analyseProfile(f, 25, 0.2, 0.65, lim, p);
+      expect(p[0]).toBe(KIND_PEAK);
+      expect(p[P_BONE]!).toBeLessThan(B - 100); // the peak never reaches the bone: no level is right
+      fitSlab(f, 25, 0.2, 0.65, B, lim.plateau_mm, p, s);
+      expect(s[S_OK]).toBe(1);
+      expect(Math.abs(s[S_WIDTH]! - w)).toBeLessThan(0.01);
+      expect(Math.abs(s[S_FACE]! - face)).toBeLessThan(0.01);
+    }
+  });
+
+  it('the slab density from area and peak when the blur is known; NaN where thickness and density cannot be told apart', () => {
+    const sigma = 0.6;
+    for (const w of [1.2, 2]) {
+      const peak = (B - T) * (2 * phi(w / (2 * sigma)) - 1);
+      expect(Math.abs(slabDensity((B - T) * w, peak, sigma) - (B - T))).toBeLessThan(1);
+    }
+    const w = 0.2;
+    expect(slabDensity((B - T) * w, (B - T) * (2 * phi(w / (2 * sigma)) - 1), sigma)).toBeNaN();
+  });
+
+  it('no edge: a flat profile, or another structure in the tissue window, is ambiguous', () => {
+    const p = new Float64Array(P_SLOTS);
+    analyseProfile(new Float64Array(51).fill(300), 25, 0.2, 0.6, lim, p);
+    expect(p[0]).toBe(KIND_AMBIGUOUS);
+    const f = profile(25, 0.2, 0.6, -50, 0);
+    for (let k = 33; k <= 40; k++) f[k] = f[k]! + (k % 2 ? 500 : 0); // a neighbour 1.6–3 mm out
+    analyseProfile(f, 25, 0.2, 0.6, lim, p);
+    expect(p[0]).toBe(KIND_AMBIGUOUS);
+  });
+
+  it('the blur per axis from edge widths, the voxel share kept where a direction is missing', () => {
+    const spacing = [0.5, 0.5, 1.25];
+    const psf = 0.5;
+    const sig2 = new Float64Array(300);
+    const dirs = new Float64Array(900);
+    for (let i = 0; i < 300; i++) {
+      const a = [i % 3 === 0 ? 1 : 0, i % 3 === 1 ? 1 : 0, 0]; // no profile along z
+      dirs.set(a, 3 * i);
+      sig2[i] = psf * psf + 0.185 * (a[0]! * 0.25 + a[1]! * 0.25);
+    }
+    const b = fitBlur(sig2, dirs, 200, 0.4, spacing);
+    expect(b.median_mm).toBeCloseTo(psf, 3);
+    expect(b.sigma_mm[0]).toBeCloseTo(Math.sqrt(psf * psf + 0.185 * 0.25), 3);
+    expect(b.sigma_mm[2]).toBeCloseTo(Math.sqrt(psf * psf + 0.185 * 1.5625), 2);
+  });
+});
+
+function meanAbsSdf(mesh: Mesh, ph: Phantom): { mean: number; signed: number } {
+  const P = mesh.positions;
+  let s = 0;
+  let a = 0;
+  for (let v = 0; v < P.length / 3; v++) {
+    const d = shapeSignedDistance(ph.shape, P[3 * v]! - ph.centre_mm[0], P[3 * v + 1]! - ph.centre_mm[1], P[3 * v + 2]! - ph.centre_mm[2]);
+    s += d;
+    a += Math.abs(d);
+  }
+  return { mean: a / (P.length / 3), signed: s / (P.length / 3) };
+}
+
+describe('placeVertices', () => {
+  // a sphere r 8 at 0.8 mm, blurred 0.5 mm, noise 10 HU, meshed at a low threshold (226 HU)
+  const ph = makePhantom({ kind: 'sphere', radius_mm: 8 }, { spacing_mm: [0.8, 0.8, 0.8], background_hu: T, object_hu: B, blurSigma_mm: 0.5, noiseSigma_hu: 10, seed: 5 });
+  const raw = extractSurfaceMesh(phantomLabels(ph, 226), { field: ph.volume, level: 226 });
+
+  it('moves the vertices from the 226 HU iso-surface onto the edge, within the clamp, topology untouched', () => {
+    const before = meanAbsSdf(raw, ph);
+    const r = placeVertices(raw, ph.volume);
+    const after = meanAbsSdf(r.output, ph);
+    expect(before.signed).toBeGreaterThan(0.4); // the threshold sits outward
+    expect(Math.abs(after.signed)).toBeLessThan(0.05);
+    expect(after.mean).toBeLessThan(before.mean / 4);
+    expect(r.output.indices).toBe(raw.indices);
+    const f = r.record.figures as Record<string, number>;
+    expect(f.vertices_edge! + f.vertices_slab! + f.vertices_threshold_fallback! + f.vertices_outside_scan!).toBe(raw.positions.length / 3);
+    expect(f.vertices_edge).toBeGreaterThan(0.9 * f.vertices!); // the rest: profiles leaving the small grid
+    let edges = 0;
+    for (const x of r.rules) if (x === RULE_EDGE) edges++;
+    expect(edges).toBe(f.vertices_edge);
+    expect(f.shift_max_mm).toBeLessThanOrEqual(1.5 * 0.8 * Math.sqrt(3) + 1e-6);
+    const c = checkMesh(r.output);
+    expect(c).toMatchObject({ closed: true, manifold: true, oriented: true, shells: 1 });
+  });
+
+  it('is deterministic, and the threshold rule keeps the positions', () => {
+    const a = placeVertices(raw, ph.volume);
+    const b = placeVertices(raw, ph.volume);
+    expect(Buffer.from(a.output.positions.buffer).equals(Buffer.from(b.output.positions.buffer))).toBe(true);
+    const t = placeVertices(raw, ph.volume, { placement: 'threshold' });
+    expect(t.output.positions).toBe(raw.positions);
+    expect(t.record.method).toBe('threshold-level-placement');
+  });
+
+  it('falls back to the threshold where the profile shows no edge (low contrast), and counts it', () => {
+    const low = makePhantom({ kind: 'sphere', radius_mm: 8 }, { spacing_mm: [0.8, 0.8, 0.8], background_hu: 0, object_hu: 80, blurSigma_mm: 0.5, seed: 5 });
+    const m = extractSurfaceMesh(phantomLabels(low, 40), { field: low.volume, level: 40 });
+    const r = placeVertices(m, low.volume);
+    const f = r.record.figures as Record<string, number>;
+    expect(f.vertices_edge! + f.vertices_slab!).toBe(0);
+    expect(f.vertices_threshold_fallback).toBeGreaterThan(0.9 * f.vertices!);
+    for (const x of r.rules) expect(x === RULE_THRESHOLD || x === RULE_OUTSIDE).toBe(true);
+    expect(Buffer.from(r.output.positions.buffer).equals(Buffer.from(m.positions.buffer))).toBe(true);
+    expect(r.record.findings?.[0]?.code).toBe('EDGE_PLACEMENT_FALLBACK');
+  });
+});

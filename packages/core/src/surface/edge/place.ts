@@ -1,0 +1,353 @@
+/**
+ * Stage "surface" (placement): moves each vertex of the extracted mesh from the threshold
+ * iso-surface to the scanned object's edge, estimated from the HU profile along the
+ * surface normal near it. Topology is the segmentation's (a sensitive threshold keeps thin
+ * bone); positions come from a local model of the blurred edge:
+ *  - a step (thick structure): half-way between the local tissue and bone plateaus;
+ *  - a peak with no bone plateau (thinner than about three times the blur): the blurred
+ *    slab's outer face from the profile's area and centroid (slab.ts), bone density from
+ *    the scan's thick bone;
+ *  - anything else (no contrast, another structure in the tissue window, air behind a thin
+ *    wall, the profile leaves the scan): the threshold's position is kept (counted).
+ * The shift is clamped (default 1.5 voxels along the normal) so no vertex can fly off; a
+ * smoothing pass afterwards averages the per-vertex noise. Linear in the vertex count,
+ * typed arrays only, deterministic.
+ */
+import type { Mesh, Volume } from '../../geometry/types.js';
+import type { StageContext, StageRecord } from '../../pipeline/record.js';
+import { round } from '../../pipeline/record.js';
+import { fitBlur, VOXEL_BLUR_C, type BlurEstimate } from './blur.js';
+import { meanCurvature } from './curvature.js';
+import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_EDGE, P_S25, P_S75, P_SLOTS, type ProfileLimits } from './plateau.js';
+import { gradientAt, makeSampler, sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
+import { restoreCollapsedShells } from './shells.js';
+import { fitSlab, S_AREA, S_FACE, S_OK, S_SLOTS, S_TISSUE, slabDensity } from './slab.js';
+
+export type PlacementRule = 'edge' | 'threshold';
+
+export interface PlaceParams {
+  /** 'edge' (default): the local edge model; 'threshold': keep the threshold iso-surface. */
+  placement?: PlacementRule;
+  /** Bone density for the slab model (HU); default: median bone plateau of the scan's thick edges. */
+  bone_HU?: number;
+  /** Point-spread σ (mm; the voxel's share is added per axis); default: estimated from the scan's edge profiles. */
+  blur_mm?: number;
+  /** Profile sample step (mm, default 0.2). */
+  step_mm?: number;
+  /** Largest shift along the normal, in voxels (default 1.5). */
+  maxShift_voxels?: number;
+  /** Smallest bone–tissue contrast accepted as an edge (HU, default 100). */
+  minContrast_HU?: number;
+}
+
+export const PLACE_DEFAULTS = { placement: 'edge' as PlacementRule, step_mm: 0.2, maxShift_voxels: 1.5, minContrast_HU: 100, plateau_mm: 1.0, minPlateau_mm: 0.4 };
+
+/** Per-vertex rule codes (PlaceResult.rules). */
+export const RULE_THRESHOLD = 0;
+export const RULE_EDGE = 1;
+export const RULE_SLAB = 2;
+export const RULE_OUTSIDE = 3;
+
+export interface PlaceResult {
+  output: Mesh;
+  /** Which rule placed each vertex (RULE_*). */
+  rules: Uint8Array;
+  record: StageRecord;
+}
+
+/** Curvature correction σ²H only where σ|H| ≤ this (spheres down to ~4σ radius; sharp edges are clamped). */
+const MAX_SIGMA_H = 0.15;
+
+/** Estimation pass: at most this many vertices (every n-th), for the blur and the bone density. */
+const ESTIMATE_VERTICES = 20000;
+
+export function placeVertices(mesh: Mesh, volume: Volume, params: PlaceParams = {}, ctx: StageContext = {}): PlaceResult {
+  const t0 = performance.now();
+  const placement = params.placement ?? PLACE_DEFAULTS.placement;
+  const nv = mesh.positions.length / 3;
+  const rules = new Uint8Array(nv);
+  if (placement === 'threshold') {
+    return {
+      output: mesh,
+      rules,
+      record: { stage: 'surface', method: 'threshold-level-placement', params: { placement }, figures: { vertices: nv, vertices_threshold: nv }, wall_ms: round(performance.now() - t0, 1) },
+    };
+  }
+  const h = params.step_mm ?? PLACE_DEFAULTS.step_mm;
+  const maxShiftVox = params.maxShift_voxels ?? PLACE_DEFAULTS.maxShift_voxels;
+  const lim: ProfileLimits = { minContrast: params.minContrast_HU ?? PLACE_DEFAULTS.minContrast_HU, plateau_mm: PLACE_DEFAULTS.plateau_mm, minPlateau_mm: PLACE_DEFAULTS.minPlateau_mm };
+  const S = makeSampler(volume);
+  const normals = vertexNormals(mesh);
+  const dirs = profileDirections(S, mesh, normals);
+
+  // 1. the scan's blur and bone density, from a deterministic sample of vertices (two rounds: windows depend on σ)
+  const stride = Math.max(1, Math.ceil(nv / ESTIMATE_VERTICES));
+  let blur: BlurEstimate = { sigma_mm: [0, 0, 0], median_mm: 0, samples: 0 };
+  const psf0 = params.blur_mm ?? 0.5;
+  let sigma = S.spacing.map((s) => Math.sqrt(psf0 * psf0 + VOXEL_BLUR_C * s * s)) as [number, number, number];
+  let bone = params.bone_HU ?? NaN;
+  const rounds = params.blur_mm !== undefined && params.bone_HU !== undefined ? 0 : 2;
+  for (let r = 0; r < rounds; r++) {
+    const est = estimate(S, mesh, dirs, stride, h, sigma, lim);
+    if (params.blur_mm === undefined) {
+      blur = fitBlur(est.sig2, est.axis2, est.count, psf0, S.spacing);
+      sigma = blur.sigma_mm;
+    }
+    if (params.bone_HU === undefined) bone = est.bone;
+  }
+  if (params.blur_mm !== undefined) blur = { sigma_mm: sigma, median_mm: psf0, samples: 0 };
+
+  // 2. every vertex; a blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature)
+  const curv = meanCurvature(mesh, dirs);
+  const K = profileHalfLength(sigma, h);
+  const f = new Float64Array(2 * K + 1);
+  const p = new Float64Array(P_SLOTS);
+  const sl = new Float64Array(S_SLOTS);
+  const q = new Float64Array(3);
+  const di = new Float64Array(3);
+  const P = mesh.positions;
+  const out = new Float32Array(P.length);
+  const counts = [0, 0, 0, 0];
+  let clamped = 0;
+  let sum = 0;
+  let sumAbs = 0;
+  let maxAbs = 0;
+  let thinSum = 0;
+  for (let v = 0; v < nv; v++) {
+    const x = P[3 * v]!, y = P[3 * v + 1]!, z = P[3 * v + 2]!;
+    out[3 * v] = x;
+    out[3 * v + 1] = y;
+    out[3 * v + 2] = z;
+    const nx = dirs[3 * v]!, ny = dirs[3 * v + 1]!, nz = dirs[3 * v + 2]!;
+    worldToIndex(S, x, y, z, q);
+    worldDirToIndex(S, nx, ny, nz, di);
+    if (!(nx * nx + ny * ny + nz * nz > 0.5) || !sampleProfile(S, q, di, h, K, f)) {
+      rules[v] = RULE_OUTSIDE;
+      counts[RULE_OUTSIDE]!++;
+      continue;
+    }
+    const sn = sigmaAlong(S, sigma, nx, ny, nz);
+    analyseProfile(f, K, h, sn, lim, p);
+    let d = NaN;
+    let rule = RULE_THRESHOLD;
+    if (p[0] === KIND_STEP) {
+      const hc = Math.max(-MAX_SIGMA_H / sn, Math.min(MAX_SIGMA_H / sn, curv[v]!));
+      d = p[P_EDGE]! + sn * sn * hc;
+      rule = RULE_EDGE;
+    } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
+      fitSlab(f, K, h, sn, bone, lim.plateau_mm, p, sl);
+      if (sl[S_OK] === 1) {
+        d = sl[S_FACE]!;
+        rule = RULE_SLAB;
+        thinSum++;
+      }
+    }
+    if (!Number.isFinite(d)) {
+      rules[v] = RULE_THRESHOLD;
+      counts[RULE_THRESHOLD]!++;
+      continue;
+    }
+    const maxShift = maxShiftVox / Math.hypot(di[0]!, di[1]!, di[2]!);
+    if (d > maxShift || d < -maxShift) {
+      d = d > 0 ? maxShift : -maxShift;
+      clamped++;
+    }
+    out[3 * v] = x + d * nx;
+    out[3 * v + 1] = y + d * ny;
+    out[3 * v + 2] = z + d * nz;
+    rules[v] = rule;
+    counts[rule]!++;
+    sum += d;
+    sumAbs += Math.abs(d);
+    if (Math.abs(d) > maxAbs) maxAbs = Math.abs(d);
+  }
+  // shells that would collapse or turn inside out keep the threshold's positions
+  const reverted = new Uint8Array(nv);
+  const shellsRestored = restoreCollapsedShells(mesh, out, reverted);
+  let revertedVertices = 0;
+  if (shellsRestored) {
+    for (let v = 0; v < nv; v++) {
+      if (!reverted[v] || rules[v] === RULE_THRESHOLD || rules[v] === RULE_OUTSIDE) continue;
+      counts[rules[v]!]!--;
+      counts[RULE_THRESHOLD]!++;
+      rules[v] = RULE_THRESHOLD;
+      revertedVertices++;
+    }
+  }
+  ctx.progress?.(1, 'edge placement');
+  const moved = counts[RULE_EDGE]! + counts[RULE_SLAB]!;
+  const record: StageRecord = {
+    stage: 'surface',
+    method: 'edge-model-placement',
+    params: {
+      placement,
+      rule: 'step: half-way between the local tissue and bone plateaus, plus σ²·H for the curvature (H mean curvature, |σH| ≤ 0.15: the formula holds for smooth surfaces, not at sharp edges); peak without a bone plateau: blurred slab (area and centroid, Treece et al. 2010); else the threshold position',
+      direction: 'field gradient (central differences), the mesh normal where they disagree by more than 60°',
+      step_mm: h,
+      profile_half_length_mm: round(K * h, 3),
+      maxShift_voxels: maxShiftVox,
+      minContrast_HU: lim.minContrast,
+      plateau_mm: lim.plateau_mm,
+      minPlateau_mm: lim.minPlateau_mm,
+      bone_HU: params.bone_HU ?? 'estimated',
+      blur_mm: params.blur_mm ?? 'estimated',
+    },
+    figures: {
+      vertices: nv,
+      vertices_edge: counts[RULE_EDGE]!,
+      vertices_slab: counts[RULE_SLAB]!,
+      vertices_threshold_fallback: counts[RULE_THRESHOLD]!,
+      vertices_outside_scan: counts[RULE_OUTSIDE]!,
+      vertices_clamped: clamped,
+      shells_kept_at_threshold: shellsRestored,
+      vertices_in_shells_kept_at_threshold: revertedVertices,
+      blur_sigma_mm: sigma.map((s) => round(s, 3)),
+      blur_psf_sigma_mm: round(blur.median_mm, 3),
+      blur_voxel_c: VOXEL_BLUR_C,
+      blur_profiles: blur.samples,
+      bone_HU: Number.isFinite(bone) ? round(bone, 1) : null,
+      shift_mean_mm: moved ? round(sum / moved, 4) : 0,
+      shift_meanAbs_mm: moved ? round(sumAbs / moved, 4) : 0,
+      shift_max_mm: round(maxAbs, 4),
+    },
+    wall_ms: round(performance.now() - t0, 1),
+  };
+  if (nv && counts[RULE_THRESHOLD]! > 0.2 * nv) {
+    record.findings = [
+      {
+        code: 'EDGE_PLACEMENT_FALLBACK',
+        severity: 'info',
+        message: `${round((100 * counts[RULE_THRESHOLD]!) / nv, 1)} % of vertices kept at the threshold: their HU profile shows no clear edge (low contrast, neighbouring structures, or air behind a thin wall)`,
+      },
+    ];
+  }
+  void thinSum;
+  return { output: { positions: out, indices: mesh.indices }, rules, record };
+}
+
+/** Profile half-length: the blur on both sides of the edge, the plateau windows, and a thin wall. */
+function profileHalfLength(sigma: number[], h: number): number {
+  const s = Math.max(...sigma);
+  return Math.ceil((4 * s + 2) / h);
+}
+
+function sigmaAlong(S: ProfileSampler, sigma: number[], nx: number, ny: number, nz: number): number {
+  const d = S.direction;
+  let s2 = 0;
+  for (let i = 0; i < 3; i++) {
+    const a = nx * d[3 * i]! + ny * d[3 * i + 1]! + nz * d[3 * i + 2]!;
+    s2 += a * a * sigma[i]! * sigma[i]!;
+  }
+  return Math.sqrt(s2);
+}
+
+function estimate(S: ProfileSampler, mesh: Mesh, dirs: Float32Array, stride: number, h: number, sigma: [number, number, number], lim: ProfileLimits) {
+  const nv = mesh.positions.length / 3;
+  const cap = Math.ceil(nv / stride);
+  const sig2 = new Float64Array(cap);
+  const axis2 = new Float64Array(3 * cap);
+  const bones = new Float64Array(cap);
+  const peakBones = new Float64Array(cap);
+  const sl = new Float64Array(S_SLOTS);
+  let np = 0;
+  const K = profileHalfLength(sigma, h);
+  const f = new Float64Array(2 * K + 1);
+  const p = new Float64Array(P_SLOTS);
+  const q = new Float64Array(3);
+  const di = new Float64Array(3);
+  const P = mesh.positions;
+  const d = S.direction;
+  let count = 0;
+  let nb = 0;
+  for (let v = 0; v < nv; v += stride) {
+    const nx = dirs[3 * v]!, ny = dirs[3 * v + 1]!, nz = dirs[3 * v + 2]!;
+    if (!(nx * nx + ny * ny + nz * nz > 0.5)) continue;
+    worldToIndex(S, P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!, q);
+    worldDirToIndex(S, nx, ny, nz, di);
+    if (!sampleProfile(S, q, di, h, K, f)) continue;
+    const sn = sigmaAlong(S, sigma, nx, ny, nz);
+    analyseProfile(f, K, h, sn, lim, p);
+    if (p[0] === KIND_PEAK) {
+      // a thin wall: its density from area and peak with the blur known (bone = 0: the peak itself)
+      fitSlab(f, K, h, sn, 0, lim.plateau_mm, p, sl);
+      if (sl[S_OK] === 1) {
+        const b = sl[S_TISSUE]! + slabDensity(sl[S_AREA]!, p[P_BONE]! - sl[S_TISSUE]!, sn);
+        if (Number.isFinite(b)) peakBones[np++] = b;
+      }
+      continue;
+    }
+    if (p[0] !== KIND_STEP) continue;
+    bones[nb++] = p[P_BONE]!;
+    const w = p[P_S25]! - p[P_S75]!;
+    if (!(w > 0)) continue;
+    sig2[count] = (w / 1.349) ** 2;
+    for (let i = 0; i < 3; i++) {
+      const a = nx * d[3 * i]! + ny * d[3 * i + 1]! + nz * d[3 * i + 2]!;
+      axis2[3 * count + i] = a * a;
+    }
+    count++;
+  }
+  // Bone density: the upper (80th percentile) plateau of thick edges, as thin structures'
+  // rims show plateaus below the bone's density and nothing shows one above it; or the
+  // thin walls' own estimates when these are higher (a scan with thin bone only).
+  const b = Float64Array.from(bones.subarray(0, nb)).sort();
+  const pb = Float64Array.from(peakBones.subarray(0, np)).sort();
+  const fromSteps = nb >= 16 ? b[Math.floor(0.8 * (nb - 1))]! : NaN;
+  const fromPeaks = np >= 16 ? pb[np >> 1]! : NaN;
+  const bone = Number.isFinite(fromSteps) && Number.isFinite(fromPeaks) ? Math.max(fromSteps, fromPeaks) : Number.isFinite(fromSteps) ? fromSteps : fromPeaks;
+  return { sig2, axis2, count, bone, boneFromSteps: fromSteps, boneFromWalls: fromPeaks };
+}
+
+/** Area-weighted vertex normals (outward for an outward-oriented mesh), unnormalised. */
+function vertexNormals(mesh: Mesh): Float64Array {
+  const P = mesh.positions;
+  const I = mesh.indices;
+  const N = new Float64Array(P.length);
+  for (let t = 0; t < I.length; t += 3) {
+    const a = 3 * I[t]!, b = 3 * I[t + 1]!, c = 3 * I[t + 2]!;
+    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
+    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
+    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    N[a] += nx; N[a + 1] += ny; N[a + 2] += nz;
+    N[b] += nx; N[b + 1] += ny; N[b + 2] += nz;
+    N[c] += nx; N[c + 1] += ny; N[c + 2] += nz;
+  }
+  return N;
+}
+
+/**
+ * The profile direction per vertex: minus the field gradient (bone is bright, so it points
+ * out of the bone), where it agrees with the mesh normal within 60°; else the mesh normal.
+ * Zero where neither is defined.
+ */
+function profileDirections(S: ProfileSampler, mesh: Mesh, normals: Float64Array): Float32Array {
+  const P = mesh.positions;
+  const nv = P.length / 3;
+  const out = new Float32Array(3 * nv);
+  const q = new Float64Array(3);
+  const g = new Float64Array(3);
+  for (let v = 0; v < nv; v++) {
+    let mx = normals[3 * v]!, my = normals[3 * v + 1]!, mz = normals[3 * v + 2]!;
+    const ml = Math.hypot(mx, my, mz);
+    if (!(ml > 0)) continue;
+    mx /= ml;
+    my /= ml;
+    mz /= ml;
+    worldToIndex(S, P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!, q);
+    gradientAt(S, q, g);
+    const gl = Math.hypot(g[0]!, g[1]!, g[2]!);
+    let nx = mx, ny = my, nz = mz;
+    if (gl > 0) {
+      const gx = -g[0]! / gl, gy = -g[1]! / gl, gz = -g[2]! / gl;
+      if (gx * mx + gy * my + gz * mz >= 0.5) {
+        nx = gx;
+        ny = gy;
+        nz = gz;
+      }
+    }
+    out[3 * v] = nx;
+    out[3 * v + 1] = ny;
+    out[3 * v + 2] = nz;
+  }
+  return out;
+}

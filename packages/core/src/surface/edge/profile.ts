@@ -1,0 +1,124 @@
+/**
+ * HU profiles along a direction: trilinear samples of the volume at continuous grid
+ * indices, taken in index space so a whole profile costs one matrix product. The grid's
+ * direction is orthonormal (scan2print resamples tilted input on import), so
+ * index = Dᵀ(p − origin) / spacing and a step of 1 mm along a world unit vector n moves
+ * the index by Dᵀn / spacing.
+ */
+import type { Volume } from '../../geometry/types.js';
+
+export interface ProfileSampler {
+  data: Float32Array | Int16Array;
+  nx: number;
+  ny: number;
+  nz: number;
+  origin: [number, number, number];
+  direction: readonly number[];
+  spacing: [number, number, number];
+}
+
+export function makeSampler(volume: Volume): ProfileSampler {
+  const g = volume.grid;
+  return {
+    data: volume.data,
+    nx: g.dims[0],
+    ny: g.dims[1],
+    nz: g.dims[2],
+    origin: [...g.origin_mm],
+    direction: g.direction,
+    spacing: [...g.spacing_mm],
+  };
+}
+
+/** World point → continuous index, written into out[0..2]. */
+export function worldToIndex(S: ProfileSampler, x: number, y: number, z: number, out: Float64Array): void {
+  const d = S.direction;
+  const px = x - S.origin[0], py = y - S.origin[1], pz = z - S.origin[2];
+  out[0] = (px * d[0]! + py * d[1]! + pz * d[2]!) / S.spacing[0];
+  out[1] = (px * d[3]! + py * d[4]! + pz * d[5]!) / S.spacing[1];
+  out[2] = (px * d[6]! + py * d[7]! + pz * d[8]!) / S.spacing[2];
+}
+
+/** World direction → index steps per mm, written into out[0..2]. */
+export function worldDirToIndex(S: ProfileSampler, nx: number, ny: number, nz: number, out: Float64Array): void {
+  const d = S.direction;
+  out[0] = (nx * d[0]! + ny * d[1]! + nz * d[2]!) / S.spacing[0];
+  out[1] = (nx * d[3]! + ny * d[4]! + nz * d[5]!) / S.spacing[1];
+  out[2] = (nx * d[6]! + ny * d[7]! + nz * d[8]!) / S.spacing[2];
+}
+
+/** Index-space vector → world vector (the transpose of worldDirToIndex, without the spacing). */
+export function indexAxesToWorld(S: ProfileSampler, gi: number, gj: number, gk: number, out: Float64Array): void {
+  const d = S.direction;
+  out[0] = gi * d[0]! + gj * d[3]! + gk * d[6]!;
+  out[1] = gi * d[1]! + gj * d[4]! + gk * d[7]!;
+  out[2] = gi * d[2]! + gj * d[5]! + gk * d[8]!;
+}
+
+/** Trilinear value at a continuous index; indices beyond the grid are clamped to its edge voxels. */
+export function sampleClamped(S: ProfileSampler, fi: number, fj: number, fk: number): number {
+  const { nx, ny, nz, data } = S;
+  if (fi < 0) fi = 0;
+  else if (fi > nx - 1) fi = nx - 1;
+  if (fj < 0) fj = 0;
+  else if (fj > ny - 1) fj = ny - 1;
+  if (fk < 0) fk = 0;
+  else if (fk > nz - 1) fk = nz - 1;
+  let i0 = Math.floor(fi), j0 = Math.floor(fj), k0 = Math.floor(fk);
+  if (i0 > nx - 2) i0 = nx > 1 ? nx - 2 : 0;
+  if (j0 > ny - 2) j0 = ny > 1 ? ny - 2 : 0;
+  if (k0 > nz - 2) k0 = nz > 1 ? nz - 2 : 0;
+  const ti = fi - i0, tj = fj - j0, tk = fk - k0;
+  const sx = nx > 1 ? 1 : 0, sy = ny > 1 ? nx : 0, sz = nz > 1 ? nx * ny : 0;
+  const b = i0 + j0 * nx + k0 * nx * ny;
+  const v000 = data[b]!, v100 = data[b + sx]!, v010 = data[b + sy]!, v110 = data[b + sx + sy]!;
+  const v001 = data[b + sz]!, v101 = data[b + sx + sz]!, v011 = data[b + sy + sz]!, v111 = data[b + sx + sy + sz]!;
+  const a = v000 + ti * (v100 - v000), c = v010 + ti * (v110 - v010);
+  const e = v001 + ti * (v101 - v001), g = v011 + ti * (v111 - v011);
+  const f = a + tj * (c - a), h = e + tj * (g - e);
+  return f + tk * (h - f);
+}
+
+/**
+ * Samples f[k] = volume(q + (k − K)·h·dir) for k = 0..2K (q, dir in index units; dir per mm).
+ * Returns false when part of the profile lies outside the grid (the caller keeps the vertex).
+ */
+export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Array, h: number, K: number, out: Float64Array): boolean {
+  const si = dir[0]! * h, sj = dir[1]! * h, sk = dir[2]! * h;
+  const ai = q[0]! - K * si, aj = q[1]! - K * sj, ak = q[2]! - K * sk;
+  const bi = q[0]! + K * si, bj = q[1]! + K * sj, bk = q[2]! + K * sk;
+  const inside = (i: number, j: number, k: number): boolean => i >= 0 && j >= 0 && k >= 0 && i <= S.nx - 1 && j <= S.ny - 1 && k <= S.nz - 1;
+  if (!inside(ai, aj, ak) || !inside(bi, bj, bk)) return false;
+  // every sample lies between the two inside end points: no clamping, only the cell at the far faces
+  const { nx, ny, nz, data } = S;
+  const sy = nx, sz = nx * ny;
+  for (let k = 0; k <= 2 * K; k++) {
+    const fi = ai + k * si, fj = aj + k * sj, fk = ak + k * sk;
+    let i0 = fi | 0, j0 = fj | 0, k0 = fk | 0;
+    if (i0 >= nx - 1) i0 = nx - 2;
+    if (j0 >= ny - 1) j0 = ny - 2;
+    if (k0 >= nz - 1) k0 = nz - 2;
+    if (i0 < 0 || j0 < 0 || k0 < 0) {
+      out[k] = sampleClamped(S, fi, fj, fk); // a grid one voxel thin along an axis
+      continue;
+    }
+    const ti = fi - i0, tj = fj - j0, tk = fk - k0;
+    const b = i0 + j0 * sy + k0 * sz;
+    const v000 = data[b]!, v100 = data[b + 1]!, v010 = data[b + sy]!, v110 = data[b + 1 + sy]!;
+    const v001 = data[b + sz]!, v101 = data[b + 1 + sz]!, v011 = data[b + sy + sz]!, v111 = data[b + 1 + sy + sz]!;
+    const a = v000 + ti * (v100 - v000), c = v010 + ti * (v110 - v010);
+    const e = v001 + ti * (v101 - v001), g = v011 + ti * (v111 - v011);
+    const f = a + tj * (c - a), h2 = e + tj * (g - e);
+    out[k] = f + tk * (h2 - f);
+  }
+  return true;
+}
+
+/** Field gradient (HU per mm, world axes) by central differences of trilinear samples half a voxel apart. */
+export function gradientAt(S: ProfileSampler, q: Float64Array, out: Float64Array): void {
+  const fi = q[0]!, fj = q[1]!, fk = q[2]!;
+  const gi = (sampleClamped(S, fi + 0.5, fj, fk) - sampleClamped(S, fi - 0.5, fj, fk)) / S.spacing[0];
+  const gj = (sampleClamped(S, fi, fj + 0.5, fk) - sampleClamped(S, fi, fj - 0.5, fk)) / S.spacing[1];
+  const gk = (sampleClamped(S, fi, fj, fk + 0.5) - sampleClamped(S, fi, fj, fk - 0.5)) / S.spacing[2];
+  indexAxesToWorld(S, gi, gj, gk, out);
+}

@@ -1,0 +1,25 @@
+/**
+ * The placement step as the pipeline calls it: the extracted mesh and the HU volume it was
+ * segmented from → the placed mesh and its record. Without a volume on the label grid the
+ * threshold positions stay, and the record says why.
+ */
+import { sameGrid, type Grid } from '../../geometry/grid.js';
+import type { Mesh, Volume } from '../../geometry/types.js';
+import type { StageContext } from '../../pipeline/record.js';
+import { placeVertices, type PlaceParams, type PlaceResult } from './place.js';
+
+export interface EdgePlacement extends PlaceParams {
+  /** The HU volume (preprocessed) on the label grid. */
+  volume?: Volume;
+}
+
+export function placeSurface(mesh: Mesh, grid: Grid, placement: EdgePlacement | undefined, ctx: StageContext = {}): PlaceResult | undefined {
+  if (!placement) return undefined;
+  const { volume, ...params } = placement;
+  if (!volume || !sameGrid(volume.grid, grid)) {
+    const r = placeVertices(mesh, volume ?? { grid, data: new Float32Array(0) }, { ...params, placement: 'threshold' }, ctx);
+    r.record.notes = [`edge placement needs the HU volume on the label grid${volume ? ' (it is on another grid)' : ''}: the threshold positions are kept`];
+    return r;
+  }
+  return placeVertices(mesh, volume, params, ctx);
+}
