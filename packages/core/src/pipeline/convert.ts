@@ -14,7 +14,7 @@ import { rangeName, type HuRange } from '../segment/threshold.js';
 import { extractSurface } from '../surface/isosurface/extract.js';
 import { conditionMesh, type ConditionParams } from '../surface/condition.js';
 import { measureSurfaceAccuracy } from '../surface/accuracy.js';
-import { placeSurface, type PlaceParams } from '../surface/edge/index.js';
+import { placeSurface, type EdgePlacement, type PlaceParams } from '../surface/edge/index.js';
 import type { MeshCheck } from '../surface/topology.js';
 import { round, stampPeakMemory, type Finding, type StageContext, type StageRecord } from './record.js';
 
@@ -78,8 +78,8 @@ export async function convertVolume(
   progress(0.05, 'preprocess');
 
   const seg = params.segmentation;
-  const pre = await preprocess(input.volume, seg.preprocess ?? {}, ctx, records);
-  const segResult = await runSegmentation(pre.volume, { ...seg, preprocess: {}, restoreGrid: false }, ctx);
+  const pre = await preprocess(input.volume, seg.preprocess ?? {}, scaled(ctx, 0.05, 0.15), records);
+  const segResult = await runSegmentation(pre.volume, { ...seg, preprocess: {}, restoreGrid: false }, scaled(ctx, 0.15, 0.35));
   const tagged = (r: StageRecord) => typeof r.params.labelMap === 'string';
   records.push(...segResult.records.filter((r) => !tagged(r)));
   stampPeakMemory(ctx, [...records, ...segResult.records]);
@@ -88,7 +88,15 @@ export async function convertVolume(
   const { labels, ranges, probability } = segResult.output;
   const many = labels.length > 1;
   const tissue = params.tissue ?? 'bone';
-  let done = 0;
+  // Models are meshed concurrently: the overall fraction is the mean of theirs, so it never goes back.
+  const fractions = labels.map(() => 0);
+  const modelCtx = (i: number): StageContext => ({
+    ...ctx,
+    progress: (f, m) => {
+      fractions[i] = Math.max(fractions[i]!, f);
+      progress(0.35 + (0.6 * fractions.reduce((a, b) => a + b, 0)) / labels.length, m);
+    },
+  });
   const models = await Promise.all(
     labels.map(async (lab, i): Promise<ConvertModel> => {
       const range = ranges?.[i];
@@ -104,39 +112,87 @@ export async function convertVolume(
       const field = probability ?? pre.volume;
       const level = probability ? 0.5 : range?.[0];
       const useField = sameGrid(field.grid, lab.grid) && level !== undefined;
-      const surface = await extractSurface(lab, useField ? { field, level } : {}, ctx);
-      if (!useField) (surface.record.notes ??= []).push('no field on the label grid: vertices placed from the smoothed mask');
-      modelRecords.push(surface.record);
-      const placed = placeSurface(surface.output, lab.grid, { ...params.placement, volume: pre.volume }, ctx);
-      if (placed) modelRecords.push(placed.record);
-      const raw = placed?.output ?? surface.output;
-      stampPeakMemory(ctx, modelRecords);
-      const condition = { ...params.condition, name };
-      if (params.decimateRatio !== undefined && condition.decimate?.targetFaces === undefined) {
-        condition.decimate = { ...(condition.decimate ?? {}), targetFaces: Math.max(4, Math.round((params.decimateRatio * raw.indices.length) / 3)) };
-      }
-      const cond = await conditionMesh(raw, condition, ctx);
-      modelRecords.push(...cond.records);
-      stampPeakMemory(ctx, modelRecords);
-      if (params.accuracy !== false) {
-        const t0 = performance.now();
-        const acc = measureSurfaceAccuracy(cond.output, { labels: lab, ...(useField ? { field, level } : {}) });
-        modelRecords.push({
-          stage: 'accuracy',
-          method: 'mesh-to-segmentation-boundary',
-          params: { reference: 'isosurface of the segmentation at its own resolution (same placement rule)', samples: 'vertices and triangle centroids', level: level ?? null },
-          figures: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v])),
-          wall_ms: round(performance.now() - t0, 1),
-        });
-        stampPeakMemory(ctx, modelRecords);
-      }
-      done++;
-      progress(0.35 + (0.6 * done) / labels.length, `model ${name}`);
-      return { name, ...(range ? { range } : {}), labels: lab, mesh: cond.output, check: cond.check, printable: cond.printable, records: modelRecords };
+      const built = await meshLabelMap(
+        lab,
+        { condition: { ...params.condition, name }, placement: { ...params.placement, volume: pre.volume }, ...(useField ? { field, level } : {}), ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}), ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}) },
+        modelCtx(i),
+      );
+      const surfaceRecord = built.records.find((r) => r.stage === 'surface');
+      if (!useField && surfaceRecord) (surfaceRecord.notes ??= []).push('no field on the label grid: vertices placed from the smoothed mask');
+      modelRecords.push(...built.records);
+      modelCtx(i).progress!(1, `model ${name}`);
+      return { name, ...(range ? { range } : {}), labels: lab, mesh: built.mesh, check: built.check, printable: built.printable, records: modelRecords };
     }),
   );
   progress(1, 'done');
   return { models, records, findings, volume: pre.volume };
+}
+
+/** A context whose progress maps 0..1 into [a, b] of the caller's. */
+export function scaled(ctx: StageContext, a: number, b: number): StageContext {
+  const p = ctx.progress;
+  return p ? { ...ctx, progress: (f, m) => p(a + (b - a) * Math.min(1, Math.max(0, f)), m) } : ctx;
+}
+
+export interface MeshLabelParams {
+  condition: ConditionParams;
+  /** Mesh only this label value (default: every non-zero label). */
+  label?: number;
+  /** HU or probability field on the label grid: places vertices sub-voxel at `level`. */
+  field?: Volume;
+  /** Iso level in field units (default: estimated by the surface stage). */
+  level?: number;
+  /** Decimate to this fraction of the raw triangle count (unless the condition gives a face target). */
+  decimateRatio?: number;
+  /** Moves vertices from the threshold to the local edge model (surface/edge); omitted = threshold positions. */
+  placement?: EdgePlacement;
+  /** Measure mesh ↔ segmentation distances (default true). */
+  accuracy?: boolean;
+}
+
+export interface MeshLabelResult {
+  mesh: Mesh;
+  check: MeshCheck;
+  printable: boolean;
+  /** surface → condition (… gate) → accuracy records, in order. */
+  records: StageRecord[];
+}
+
+/**
+ * One label map → one printable model: surface → conditioning (the label grid is passed,
+ * so scan-border caps are held) → gate → accuracy. `convert` runs it per model and `mesh`
+ * runs it on a label file, so both record the same stages with the same parameters.
+ */
+export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ctx: StageContext = {}): Promise<MeshLabelResult> {
+  const records: StageRecord[] = [];
+  const sub = { ...(params.label !== undefined ? { label: params.label } : {}), ...(params.field ? { field: params.field } : {}), ...(params.level !== undefined ? { level: params.level } : {}) };
+  const surface = await extractSurface(labels, sub, scaled(ctx, 0, 0.25));
+  records.push(surface.record);
+  const placed = placeSurface(surface.output, labels.grid, params.placement, ctx);
+  if (placed) records.push(placed.record);
+  const raw = placed?.output ?? surface.output;
+  stampPeakMemory(ctx, records);
+  const condition: ConditionParams = { ...params.condition, grid: labels.grid };
+  if (params.decimateRatio !== undefined && condition.decimate?.targetFaces === undefined) {
+    condition.decimate = { ...(condition.decimate ?? {}), targetFaces: Math.max(4, Math.round((params.decimateRatio * raw.indices.length) / 3)) };
+  }
+  const cond = await conditionMesh(raw, condition, scaled(ctx, 0.25, 0.9));
+  records.push(...cond.records);
+  stampPeakMemory(ctx, records);
+  if (params.accuracy !== false) {
+    const t0 = performance.now();
+    const acc = measureSurfaceAccuracy(cond.output, { labels, ...sub });
+    records.push({
+      stage: 'accuracy',
+      method: 'mesh-to-segmentation-boundary',
+      params: { reference: 'isosurface of the segmentation at its own resolution (same placement rule)', samples: 'vertices and triangle centroids', level: params.level ?? null, field: params.field !== undefined },
+      figures: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v])),
+      wall_ms: round(performance.now() - t0, 1),
+    });
+    stampPeakMemory(ctx, records);
+  }
+  ctx.progress?.(1, 'accuracy');
+  return { mesh: cond.output, check: cond.check, printable: cond.printable, records };
 }
 
 function countNonZero(l: LabelMap): number {
