@@ -2,16 +2,24 @@
  * 3MF (3D Manufacturing Format, core specification 2015/02): an OPC zip holding an XML model
  * with an explicit unit (millimetre, so the size is never in doubt), metadata (Title,
  * Application, CreationDate), one named object per label or shell, optional display colours
- * (core <basematerials>) and one build item per object. Coordinates are written as the shortest
- * decimals that read back as the same float32. The zip is made with fflate at a fixed level and
- * a fixed timestamp, so the same mesh and options give byte-identical files.
+ * (core <basematerials>) and one build item per object. Coordinates are written as short
+ * decimals that read back as exactly the same float32.
+ *
+ * Speed and memory: a skull has ~1.6 M triangles and ~130 MB of model XML. The XML is formatted
+ * straight into 1 MiB byte chunks (no strings per number, no giant string), and each chunk is
+ * deflated on its own (fflate, fixed level) as it is made, on the worker pool when there is one
+ * (zip-write.ts explains how the chunks form one DEFLATE stream). The chunking is fixed and the
+ * zip has a fixed time stamp, so the same mesh and options give byte-identical files whether or
+ * not a pool is used.
  */
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { unzipSync } from 'fflate';
 import { inputError } from '../errors.js';
 import type { Mesh } from '../geometry/types.js';
-import { labelShells } from '../surface/mesh-utils.js';
+import { labelShellsByVertex } from '../surface/mesh-utils.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
-import { formatFloat32, TextSink } from './mesh-text.js';
+import type { WorkerPool } from '../parallel/pool.js';
+import { AsciiWriter } from './ascii-bytes.js';
+import { deflateChunk, smallEntry, writeZip, type DeflatedChunk } from './zip-write.js';
 
 const CORE_NS = 'http://schemas.microsoft.com/3dmanufacturing/core/2015/02';
 const MODEL_PATH = '3D/3dmodel.model';
@@ -34,13 +42,101 @@ export interface ThreeMfOptions {
   color?: string;
 }
 
-const ZIP_TIME = new Date(1980, 0, 1, 0, 0, 0); // local-time components, so the DOS timestamp is fixed in any time zone
+/** Deflate level of the model part: fflate level 3 compresses the XML within 4 % of level 6 at under half the time. */
+export const THREEMF_DEFLATE_LEVEL = 3;
+/** Uncompressed bytes per independently deflated chunk of the model XML (fixed, so the bytes never depend on the pool). */
+export const THREEMF_CHUNK_BYTES = 1 << 20;
+const DEFLATE_TASK = 'formats.deflate-chunk';
 
+const CONTENT_TYPES =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\n' +
+  ' <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\n' +
+  ' <Default Extension="model" ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/>\n</Types>\n';
+const RELS =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\n' +
+  ` <Relationship Target="/${MODEL_PATH}" Id="rel0" Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/>\n</Relationships>\n`;
+
+/** The 3MF file of a mesh, on the calling thread (same bytes as write3mfAsync). */
 export function write3mf(mesh: Mesh, opts: ThreeMfOptions = {}): Uint8Array {
+  const chunks: DeflatedChunk[] = [];
+  let pending: Uint8Array | undefined;
+  // One chunk is held back so the last one can end the DEFLATE stream.
+  for (const c of modelXmlChunks(mesh, opts)) {
+    if (pending) chunks.push(deflateChunk(pending, THREEMF_DEFLATE_LEVEL, false));
+    pending = c;
+  }
+  chunks.push(deflateChunk(pending ?? new Uint8Array(0), THREEMF_DEFLATE_LEVEL, true));
+  return packageZip(chunks);
+}
+
+/**
+ * The 3MF file of a mesh with the model XML deflated on the worker pool, chunk by chunk, while
+ * the next chunks are formatted here; at most two chunks per worker are in flight, so memory
+ * stays a few megabytes above the mesh. Falls back to write3mf without a pool.
+ */
+export async function write3mfAsync(mesh: Mesh, opts: ThreeMfOptions = {}, pool?: WorkerPool): Promise<Uint8Array> {
+  if (!pool || pool.size < 2) return write3mf(mesh, opts);
+  const inFlight: Array<Promise<DeflatedChunk>> = [];
+  const done: DeflatedChunk[] = [];
+  let pending: Uint8Array | undefined;
+  const submit = async (bytes: Uint8Array, last: boolean): Promise<void> => {
+    inFlight.push(pool.run<DeflatedChunk>(DEFLATE_TASK, { bytes, level: THREEMF_DEFLATE_LEVEL, last } satisfies DeflateChunkPayload));
+    if (inFlight.length >= 2 * pool.size) done.push(await inFlight.shift()!);
+  };
+  for (const c of modelXmlChunks(mesh, opts)) {
+    if (pending) await submit(pending, false);
+    pending = c;
+  }
+  await submit(pending ?? new Uint8Array(0), true);
+  for (const p of inFlight) done.push(await p);
+  return packageZip(done);
+}
+
+export interface DeflateChunkPayload {
+  bytes: Uint8Array;
+  level: number;
+  last: boolean;
+}
+
+export function deflateChunkTask(p: DeflateChunkPayload): DeflatedChunk {
+  return deflateChunk(p.bytes, p.level, p.last);
+}
+
+export { DEFLATE_TASK as THREEMF_DEFLATE_TASK };
+
+function packageZip(modelChunks: DeflatedChunk[]): Uint8Array {
+  const enc = new TextEncoder();
+  return writeZip([
+    smallEntry('[Content_Types].xml', enc.encode(CONTENT_TYPES)),
+    smallEntry('_rels/.rels', enc.encode(RELS)),
+    { name: MODEL_PATH, method: 8, chunks: modelChunks },
+  ]);
+}
+
+const ENC = new TextEncoder();
+const [VX, VY, VZ, T1, T2, T3, END] = ['<vertex x="', '" y="', '" z="', '<triangle v1="', '" v2="', '" v3="', '"/>\n'].map((t) => ENC.encode(t)) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+
+/**
+ * The model XML in chunks of about THREEMF_CHUNK_BYTES, formatted straight into bytes: one
+ * object per part (group or shell), vertices in order of first use by the part's triangles.
+ */
+function* modelXmlChunks(mesh: Mesh, opts: ThreeMfOptions): Generator<Uint8Array, void, void> {
   const title = opts.title ?? 'scan2print model';
   const split = opts.split ?? (mesh.groups ? 'groups' : 'shells');
-  const partOf = split === 'groups' && mesh.groups ? mesh.groups : split === 'shells' ? labelShells(mesh).shellOf : new Uint32Array(mesh.indices.length / 3);
-  const ids = [...new Set(partOf)].sort((a, b) => a - b);
+  const nTri = mesh.indices.length / 3;
+  let partOf: Uint32Array;
+  let ids: number[];
+  if (split === 'groups' && mesh.groups) {
+    partOf = mesh.groups;
+    ids = [...new Set(partOf)].sort((a, b) => a - b);
+  } else if (split === 'shells') {
+    const s = labelShellsByVertex(mesh);
+    partOf = s.shellOf;
+    ids = Array.from({ length: s.shellCount }, (_, i) => i);
+  } else {
+    partOf = new Uint32Array(nTri);
+    ids = nTri ? [0] : [];
+  }
   const colors: string[] = [];
   const colorIndex = new Map<string, number>();
   const partColor = (id: number): number | undefined => {
@@ -53,73 +149,76 @@ export function write3mf(mesh: Mesh, opts: ThreeMfOptions = {}): Uint8Array {
     }
     return colorIndex.get(norm)!;
   };
-  const x = new TextSink();
-  x.push(`<?xml version="1.0" encoding="UTF-8"?>\n<model unit="millimeter" xml:lang="en-US" xmlns="${CORE_NS}">\n`);
-  x.push(` <metadata name="Title">${escapeXml(title)}</metadata>\n`);
-  x.push(` <metadata name="Application">scan2print ${SCAN2PRINT_VERSION}</metadata>\n`);
-  if (opts.creationDate) x.push(` <metadata name="CreationDate">${escapeXml(opts.creationDate)}</metadata>\n`);
-  x.push(` <metadata name="Description">units: mm, DICOM patient coordinates (LPS)</metadata>\n <resources>\n`);
   const colorOfPart = ids.map((id) => partColor(id));
+  const ready: Uint8Array[] = [];
+  const x = new AsciiWriter(THREEMF_CHUNK_BYTES, (c) => ready.push(c));
+  x.ascii(`<?xml version="1.0" encoding="UTF-8"?>\n<model unit="millimeter" xml:lang="en-US" xmlns="${CORE_NS}">\n`);
+  x.text(` <metadata name="Title">${escapeXml(title)}</metadata>\n`);
+  x.text(` <metadata name="Application">scan2print ${SCAN2PRINT_VERSION}</metadata>\n`);
+  if (opts.creationDate) x.text(` <metadata name="CreationDate">${escapeXml(opts.creationDate)}</metadata>\n`);
+  x.ascii(' <metadata name="Description">units: mm, DICOM patient coordinates (LPS)</metadata>\n <resources>\n');
   const materialsId = 1;
   if (colors.length) {
-    x.push(`  <basematerials id="${materialsId}">\n`);
-    colors.forEach((c, i) => x.push(`   <base name="colour ${i + 1}" displaycolor="${c}"/>\n`));
-    x.push('  </basematerials>\n');
+    x.ascii(`  <basematerials id="${materialsId}">\n`);
+    colors.forEach((c, i) => x.ascii(`   <base name="colour ${i + 1}" displaycolor="${c}"/>\n`));
+    x.ascii('  </basematerials>\n');
   }
   // Triangles grouped by part (counting sort keeps their order inside each part).
   const rank = new Map<number, number>(ids.map((id, k) => [id, k]));
+  const rankOf = split === 'groups' && mesh.groups ? (t: number) => rank.get(partOf[t]!)! : (t: number) => partOf[t]!;
   const start = new Uint32Array(ids.length + 1);
-  for (let t = 0; t < partOf.length; t++) start[rank.get(partOf[t]!)! + 1]!++;
+  for (let t = 0; t < nTri; t++) start[rankOf(t) + 1]!++;
   for (let k = 0; k < ids.length; k++) start[k + 1]! += start[k]!;
   const fill = start.slice(0, ids.length);
-  const tris = new Uint32Array(partOf.length);
-  for (let t = 0; t < partOf.length; t++) tris[fill[rank.get(partOf[t]!)!]!++] = t;
+  const tris = new Uint32Array(nTri);
+  for (let t = 0; t < nTri; t++) tris[fill[rankOf(t)]!++] = t;
   const local = new Int32Array(mesh.positions.length / 3).fill(-1);
-  const objectIds: number[] = [];
+  const used = new Uint32Array(mesh.positions.length / 3);
   const p = mesh.positions;
   const ix = mesh.indices;
-  ids.forEach((id, k) => {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
     const objectId = materialsId + 1 + k;
-    objectIds.push(objectId);
     const name = opts.parts?.[id]?.name ?? (ids.length === 1 ? title : `${title} ${split === 'groups' ? 'label' : 'shell'} ${id}`);
     const c = colorOfPart[k];
-    x.push(`  <object id="${objectId}" type="model" name="${escapeXml(name)}"${c !== undefined ? ` pid="${materialsId}" pindex="${c}"` : ''}>\n   <mesh>\n    <vertices>\n`);
-    const used: number[] = [];
+    x.text(`  <object id="${objectId}" type="model" name="${escapeXml(name)}"${c !== undefined ? ` pid="${materialsId}" pindex="${c}"` : ''}>\n   <mesh>\n    <vertices>\n`);
+    let nUsed = 0;
     for (let i = start[k]!; i < start[k + 1]!; i++) {
       for (let cc = 0; cc < 3; cc++) {
         const v = ix[3 * tris[i]! + cc]!;
         if (local[v] !== -1) continue;
-        local[v] = used.length;
-        used.push(v);
-        x.push(`     <vertex x="${formatFloat32(p[3 * v]!)}" y="${formatFloat32(p[3 * v + 1]!)}" z="${formatFloat32(p[3 * v + 2]!)}"/>\n`);
+        local[v] = nUsed;
+        used[nUsed++] = v;
+        x.bytes(VX);
+        x.float32(p[3 * v]!);
+        x.bytes(VY);
+        x.float32(p[3 * v + 1]!);
+        x.bytes(VZ);
+        x.float32(p[3 * v + 2]!);
+        x.bytes(END);
+        if (ready.length) yield* ready.splice(0);
       }
     }
-    x.push('    </vertices>\n    <triangles>\n');
+    x.ascii('    </vertices>\n    <triangles>\n');
     for (let i = start[k]!; i < start[k + 1]!; i++) {
       const t = tris[i]!;
-      x.push(`     <triangle v1="${local[ix[3 * t]!]}" v2="${local[ix[3 * t + 1]!]}" v3="${local[ix[3 * t + 2]!]}"/>\n`);
+      x.bytes(T1);
+      x.uint(local[ix[3 * t]!]!);
+      x.bytes(T2);
+      x.uint(local[ix[3 * t + 1]!]!);
+      x.bytes(T3);
+      x.uint(local[ix[3 * t + 2]!]!);
+      x.bytes(END);
+      if (ready.length) yield* ready.splice(0);
     }
-    x.push('    </triangles>\n   </mesh>\n  </object>\n');
-    for (const v of used) local[v] = -1;
-  });
-  x.push(' </resources>\n <build>\n');
-  for (const id of objectIds) x.push(`  <item objectid="${id}"/>\n`);
-  x.push(' </build>\n</model>\n');
-
-  const enc = new TextEncoder();
-  const files: Zippable = {
-    '[Content_Types].xml': enc.encode(
-      '<?xml version="1.0" encoding="UTF-8"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\n' +
-        ' <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\n' +
-        ' <Default Extension="model" ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/>\n</Types>\n',
-    ),
-    '_rels/.rels': enc.encode(
-      '<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\n' +
-        ` <Relationship Target="/${MODEL_PATH}" Id="rel0" Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/>\n</Relationships>\n`,
-    ),
-    [MODEL_PATH]: x.finish(),
-  };
-  return zipSync(files, { level: 6, mtime: ZIP_TIME });
+    x.ascii('    </triangles>\n   </mesh>\n  </object>\n');
+    for (let i = 0; i < nUsed; i++) local[used[i]!] = -1;
+  }
+  x.ascii(' </resources>\n <build>\n');
+  for (let k = 0; k < ids.length; k++) x.ascii(`  <item objectid="${materialsId + 1 + k}"/>\n`);
+  x.ascii(' </build>\n</model>\n');
+  x.flush();
+  yield* ready.splice(0);
 }
 
 function normaliseColor(c: string): string {

@@ -4,7 +4,8 @@
  */
 import { inputError, usageError } from '../errors.js';
 import type { Mesh } from '../geometry/types.js';
-import { read3mf, write3mf, type ThreeMfOptions } from './3mf.js';
+import { read3mf, write3mf, write3mfAsync, type ThreeMfOptions } from './3mf.js';
+import type { WorkerPool } from '../parallel/pool.js';
 import { readObj, writeObj } from './obj.js';
 import { readPly, writePly } from './ply.js';
 import { readStl, writeStlAscii, writeStlBinary } from './stl.js';
@@ -51,4 +52,13 @@ export function writeMesh(mesh: Mesh, file: string, opts: WriteMeshOptions = {})
     default:
       throw usageError('MESH_FORMAT', `${file}: unknown mesh format (use .stl, .3mf, .obj or .ply)`);
   }
+}
+
+/**
+ * writeMesh with the heavy part on the worker pool where that pays (the 3MF's deflate, chunk
+ * by chunk); the same bytes as writeMesh.
+ */
+export async function writeMeshAsync(mesh: Mesh, file: string, opts: WriteMeshOptions = {}, pool?: WorkerPool): Promise<Uint8Array> {
+  if (meshFormatOf(file) === '3mf') return write3mfAsync(mesh, opts, pool);
+  return writeMesh(mesh, file, opts);
 }

@@ -5,4 +5,5 @@ import '../segment/tasks.js';
 import '../evaluate/tasks.js';
 import '../surface/isosurface/tasks.js';
 import '../surface/tasks.js';
+import '../formats/tasks.js';
 export {};

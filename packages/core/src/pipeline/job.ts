@@ -9,7 +9,7 @@ import { importSeries, type DicomSource } from '../dicom/import.js';
 import type { SeriesSummary } from '../dicom/series.js';
 import type { SegmentationOptions } from '../segment/pipeline.js';
 import type { ConditionParams } from '../surface/condition.js';
-import { meshFormatOf, writeMesh } from '../formats/mesh-read.js';
+import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
 import { previewMesh } from '../surface/decimate.js';
 import { writeNifti } from '../formats/nifti-write.js';
 import { assembleReport } from '../report/assemble.js';
@@ -295,7 +295,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     const files: Array<{ name: string; format: string; make: () => Promise<Uint8Array> }> = [];
     for (const out of req.outputs.models) {
       const name = modelFileName(out, model, many);
-      files.push({ name, format: meshFormatOf(name) ?? 'unknown', make: async () => writeMesh(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }) });
+      files.push({ name, format: meshFormatOf(name) ?? 'unknown', make: async () => writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool) });
     }
     if (req.outputs.preview) {
       const name = modelFileName(req.outputs.preview, model, many);

@@ -11,6 +11,7 @@ import type { Vec3 } from '../geometry/grid.js';
 import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
 import { round } from '../pipeline/record.js';
 import { compactMesh, signedVolume_mm3 } from './mesh-utils.js';
+import { mulberry32 } from '../synthetic/random.js';
 import { buildTriangleGrid, NearestTriangle } from './distance.js';
 import { estimateIsoLevel, extractSurfaceMesh } from './isosurface/extract.js';
 import { fieldIsoDistance, type IsoField } from './accuracy-field.js';
@@ -25,8 +26,18 @@ export interface AccuracyReference {
 export interface SurfaceAccuracy {
   mean_mm: number;
   p95_mm: number;
+  /** Largest distance among the samples (a lower bound of the true maximum when sampled). */
   max_mm: number;
   samples: number;
+  /** Vertices + triangle centroids of the mesh: what an exhaustive measure would visit. */
+  population: number;
+  /** True when `samples` points were drawn from the population (seeded, with replacement). */
+  sampled: boolean;
+  seed: number;
+  /** Standard error of the mean (sample standard deviation / √n; 0 when exhaustive). */
+  mean_se_mm: number;
+  /** 95 % confidence interval of the 95th percentile (order statistics; equal to p95 when exhaustive). */
+  p95_ci_mm: [number, number];
   /** Samples measured against the field's trilinear iso-surface (Newton along the gradient). */
   samples_from_field: number;
   /** Samples measured against the reference mesh (no field, mask changed by clean-up, scan border). */
@@ -35,24 +46,53 @@ export interface SurfaceAccuracy {
 }
 
 /**
- * Distance from the mesh to the segmentation boundary, sampled at the mesh's vertices and
- * triangle centroids. With a field, each sample goes to the trilinear iso-surface of the
- * field at `level` (the continuous threshold surface), wherever the mask there is that
- * threshold; elsewhere (no field, clean-up changed the mask, the cap at the scan border) to
- * the reference surface extracted from the label map (exact point-to-triangle distance).
- * Meshes with more than `maxSamples` samples are measured on every n-th triangle.
+ * Samples per measure: the standard error of the mean is then ~σ/316 (σ ≈ 0.1 mm on a skull:
+ * 0.0003 mm), and the 95th percentile is known to ±0.14 percentile points; ~0.1 s instead of
+ * ~2 s for the 1.3 M vertices and centroids of a skull.
  */
-export function measureSurfaceAccuracy(mesh: Mesh, reference: AccuracyReference, opts: { maxSamples?: number } = {}): SurfaceAccuracy {
-  const maxSamples = opts.maxSamples ?? 1_000_000;
-  const nTri = mesh.indices.length / 3;
-  // A closed mesh has about half as many vertices as triangles: samples ≈ 1.5 × triangles.
-  const stride = Math.max(1, Math.ceil((1.5 * nTri) / maxSamples));
-  let sampled = mesh;
-  if (stride > 1) {
-    const keep = new Uint8Array(nTri);
-    for (let t = 0; t < nTri; t += stride) keep[t] = 1;
-    sampled = compactMesh({ positions: mesh.positions, indices: mesh.indices }, keep);
+export const ACCURACY_SAMPLES = 100_000;
+export const ACCURACY_SEED = 3532;
+
+/**
+ * Distance from the mesh to the segmentation boundary at its vertices and triangle centroids.
+ * With a field, each sample goes to the trilinear iso-surface of the field at `level` (the
+ * continuous threshold surface), wherever the mask there is that threshold; elsewhere (no
+ * field, clean-up changed the mask, the cap at the scan border) to the reference surface
+ * extracted from the label map (exact point-to-triangle distance).
+ *
+ * Meshes whose vertices + centroids exceed `samples` (default ACCURACY_SAMPLES) are measured on
+ * that many points drawn uniformly, with replacement, from them by a seeded generator (mulberry32,
+ * `seed`), so the figures are reproducible; the record carries the standard error of the mean
+ * and a 95 % interval for the 95th percentile. `maxSamples` is the older name of `samples`.
+ */
+export function measureSurfaceAccuracy(
+  mesh: Mesh,
+  reference: AccuracyReference,
+  opts: { samples?: number; maxSamples?: number; seed?: number } = {},
+): SurfaceAccuracy {
+  const maxSamples = opts.samples ?? opts.maxSamples ?? ACCURACY_SAMPLES;
+  const seed = opts.seed ?? ACCURACY_SEED;
+  const p = mesh.positions;
+  const ix = mesh.indices;
+  const nt = ix.length / 3;
+  // The population: used vertices, then triangle centroids.
+  const used = new Uint8Array(p.length / 3);
+  for (let i = 0; i < ix.length; i++) used[ix[i]!] = 1;
+  let nUsed = 0;
+  for (let v = 0; v < used.length; v++) nUsed += used[v]!;
+  const usedList = new Uint32Array(nUsed);
+  for (let v = 0, k = 0; v < used.length; v++) if (used[v]) usedList[k++] = v;
+  const population = nUsed + nt;
+  const sampled = population > maxSamples;
+  const n = sampled ? maxSamples : population;
+  const pick = new Uint32Array(n);
+  if (sampled) {
+    const rand = mulberry32(seed);
+    for (let i = 0; i < n; i++) pick[i] = Math.min(population - 1, Math.floor(rand() * population));
+  } else {
+    for (let i = 0; i < n; i++) pick[i] = i;
   }
+
   const label = reference.label ?? 0;
   const lab = reference.labels.data;
   const field = reference.field;
@@ -64,45 +104,108 @@ export function measureSurfaceAccuracy(mesh: Mesh, reference: AccuracyReference,
         inside: label === 0 ? (v) => lab[v] !== 0 : (v) => lab[v] === label,
       }
     : undefined;
-  let near: NearestTriangle | undefined;
-  const refDistance = (x: number, y: number, z: number): number => {
-    if (!near) {
-      const ref = extractSurfaceMesh(reference.labels, {
-        label,
-        ...(field ? { field, level: iso!.level } : {}),
-      });
-      near = new NearestTriangle(buildTriangleGrid(ref));
+  const d = new Float64Array(n);
+  const pts = new Float64Array(3 * n);
+  const pending: number[] = [];
+  let fromField = 0;
+  for (let i = 0; i < n; i++) {
+    const q = pick[i]!;
+    let x: number, y: number, z: number;
+    if (q < nUsed) {
+      const v = 3 * usedList[q]!;
+      x = p[v]!;
+      y = p[v + 1]!;
+      z = p[v + 2]!;
+    } else {
+      const t = q - nUsed;
+      const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
+      x = (p[a]! + p[b]! + p[c]!) / 3;
+      y = (p[a + 1]! + p[b + 1]! + p[c + 1]!) / 3;
+      z = (p[a + 2]! + p[b + 2]! + p[c + 2]!) / 3;
     }
-    return near.distance(x, y, z);
-  };
-  const p = sampled.positions;
-  const ix = sampled.indices;
-  const nv = p.length / 3;
-  const nt = ix.length / 3;
-  const d = new Float64Array(nv + nt);
-  let n = 0, fromField = 0, sum = 0;
-  const measure = (x: number, y: number, z: number) => {
-    let dist = iso ? fieldIsoDistance(iso, x, y, z) : NaN;
-    if (Number.isNaN(dist)) dist = refDistance(x, y, z);
-    else fromField++;
-    d[n++] = dist;
-    sum += dist;
-  };
-  for (let v = 0; v < nv; v++) measure(p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!);
-  for (let t = 0; t < nt; t++) {
-    const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
-    measure((p[a]! + p[b]! + p[c]!) / 3, (p[a + 1]! + p[b + 1]! + p[c + 1]!) / 3, (p[a + 2]! + p[b + 2]! + p[c + 2]!) / 3);
+    pts[3 * i] = x;
+    pts[3 * i + 1] = y;
+    pts[3 * i + 2] = z;
+    const dist = iso ? fieldIsoDistance(iso, x, y, z) : NaN;
+    if (Number.isNaN(dist)) pending.push(i);
+    else {
+      d[i] = dist;
+      fromField++;
+    }
   }
-  const sorted = d.subarray(0, n).sort();
+  if (pending.length) {
+    const ref = extractSurfaceMesh(reference.labels, { label, ...(field ? { field, level: iso!.level } : {}) });
+    referenceDistances(ref, pts, pending, d);
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += d[i]!;
+  const mean = n ? sum / n : 0;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (d[i]! - mean) ** 2;
+  const sorted = d.slice().sort();
+  const at = (k: number): number => (n ? sorted[Math.max(0, Math.min(n - 1, k))]! : 0);
+  const k95 = Math.floor(0.95 * n);
+  // Order-statistic interval for the 0.95 quantile: ranks n·q ± 1.96·√(n·q·(1−q)).
+  const half = Math.ceil(1.96 * Math.sqrt(n * 0.95 * 0.05));
   return {
-    mean_mm: n ? round(sum / n, 4) : 0,
-    p95_mm: n ? round(sorted[Math.min(n - 1, Math.floor(0.95 * n))]!, 4) : 0,
-    max_mm: n ? round(sorted[n - 1]!, 4) : 0,
+    mean_mm: round(mean, 4),
+    p95_mm: round(at(k95), 4),
+    max_mm: round(at(n - 1), 4),
     samples: n,
+    population,
+    sampled,
+    seed,
+    mean_se_mm: sampled && n > 1 ? round(Math.sqrt(ss / (n - 1) / n), 5) : 0,
+    p95_ci_mm: sampled ? [round(at(k95 - half), 4), round(at(k95 + half), 4)] : [round(at(k95), 4), round(at(k95), 4)],
     samples_from_field: fromField,
     samples_from_reference_mesh: n - fromField,
-    method: 'vertices + triangle centroids → trilinear field iso-surface (Newton along the gradient) where the mask is its threshold, else exact distance to the label map\'s reference surface',
+    method:
+      (sampled ? `${n} seeded random samples of the vertices and triangle centroids` : 'every vertex and triangle centroid') +
+      " → trilinear field iso-surface (Newton along the gradient) where the mask is its threshold, else exact distance to the label map's reference surface",
   };
+}
+
+/**
+ * Exact distances from the listed points to a reference mesh. Only the reference triangles near
+ * the points are binned (cells of NEAR_MM around every point and their neighbours), so a few
+ * thousand points do not pay for a grid over a million triangles; a point whose nearest
+ * triangle is farther than that margin is measured again against the whole mesh.
+ */
+const NEAR_MM = 4;
+
+function referenceDistances(ref: Mesh, pts: Float64Array, list: number[], out: Float64Array): void {
+  const cell = (x: number): number => Math.floor(x / NEAR_MM);
+  const key = (i: number, j: number, k: number): number => ((i + 4096) * 8192 + (j + 4096)) * 8192 + (k + 4096);
+  const near = new Set<number>();
+  for (const i of list) {
+    const ci = cell(pts[3 * i]!), cj = cell(pts[3 * i + 1]!), ck = cell(pts[3 * i + 2]!);
+    for (let a = -1; a <= 1; a++) for (let b = -1; b <= 1; b++) for (let c = -1; c <= 1; c++) near.add(key(ci + a, cj + b, ck + c));
+  }
+  const rp = ref.positions;
+  const rix = ref.indices;
+  const nRef = rix.length / 3;
+  const keep = new Uint8Array(nRef);
+  let maxEdge = 0;
+  for (let t = 0; t < nRef; t++) {
+    const a = 3 * rix[3 * t]!, b = 3 * rix[3 * t + 1]!, c = 3 * rix[3 * t + 2]!;
+    const x = (rp[a]! + rp[b]! + rp[c]!) / 3, y = (rp[a + 1]! + rp[b + 1]! + rp[c + 1]!) / 3, z = (rp[a + 2]! + rp[b + 2]! + rp[c + 2]!) / 3;
+    if (!near.has(key(cell(x), cell(y), cell(z)))) continue;
+    keep[t] = 1;
+    maxEdge = Math.max(maxEdge, Math.abs(rp[a]! - rp[b]!) + Math.abs(rp[a + 1]! - rp[b + 1]!) + Math.abs(rp[a + 2]! - rp[b + 2]!));
+  }
+  const local = new NearestTriangle(buildTriangleGrid(compactMesh(ref, keep)));
+  // A triangle within distance r of a point has its centroid within r + its size of it.
+  const trusted = NEAR_MM - maxEdge;
+  let whole: NearestTriangle | undefined;
+  for (const i of list) {
+    const x = pts[3 * i]!, y = pts[3 * i + 1]!, z = pts[3 * i + 2]!;
+    let dist = local.distance(x, y, z);
+    if (!(dist <= trusted)) {
+      whole ??= new NearestTriangle(buildTriangleGrid(ref));
+      dist = whole.distance(x, y, z);
+    }
+    out[i] = dist;
+  }
 }
 
 /** Enclosed volume in mm³ (divergence theorem), positive for an outward-oriented closed mesh. */

@@ -38,9 +38,15 @@ export function shellNesting(mesh: Mesh, shellOf: Uint32Array, shellCount: numbe
     if (k === n - 1) samples[3 * s + 2] = ix[3 * t + 2]!;
   }
 
-  // xy grid of triangles.
+  // The few query points go in an xy grid; one pass over the triangles then tests each
+  // triangle only against the queries in the cells its xy box covers. Parity is kept per
+  // (query, crossed shell) pair in a map: only shells a ray actually crosses are touched (a
+  // noisy scan can have 100 000 specks: nothing here may be quadratic in the number of shells).
+  const nQ = 3 * shellCount;
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const v of ix) {
+  for (let q = 0; q < nQ; q++) {
+    const v = samples[q]!;
+    if (v < 0) continue;
     const x = p[3 * v]!, y = p[3 * v + 1]!;
     if (x < minX) minX = x;
     if (x > maxX) maxX = x;
@@ -50,56 +56,57 @@ export function shellNesting(mesh: Mesh, shellOf: Uint32Array, shellCount: numbe
   const side = Math.max(1, Math.min(1024, Math.ceil(Math.sqrt(nTri / 4))));
   const cw = Math.max((maxX - minX) / side, 1e-9);
   const ch = Math.max((maxY - minY) / side, 1e-9);
-  const cellX = (x: number): number => Math.min(side - 1, Math.max(0, Math.floor((x - minX) / cw)));
-  const cellY = (y: number): number => Math.min(side - 1, Math.max(0, Math.floor((y - minY) / ch)));
   const cellStart = new Uint32Array(side * side + 1);
-  const forCells = (t: number, fn: (cell: number) => void): void => {
-    const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
-    const x0 = cellX(Math.min(p[a]!, p[b]!, p[c]!)), x1 = cellX(Math.max(p[a]!, p[b]!, p[c]!));
-    const y0 = cellY(Math.min(p[a + 1]!, p[b + 1]!, p[c + 1]!)), y1 = cellY(Math.max(p[a + 1]!, p[b + 1]!, p[c + 1]!));
-    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) fn(y * side + x);
+  const cellOf = (x: number, y: number): number => {
+    const cx = Math.min(side - 1, Math.max(0, Math.floor((x - minX) / cw)));
+    const cy = Math.min(side - 1, Math.max(0, Math.floor((y - minY) / ch)));
+    return cy * side + cx;
   };
-  for (let t = 0; t < nTri; t++) forCells(t, (cell) => cellStart[cell + 1]!++);
+  for (let q = 0; q < nQ; q++) if (samples[q]! >= 0) cellStart[cellOf(p[3 * samples[q]!]!, p[3 * samples[q]! + 1]!) + 1]!++;
   for (let i = 0; i < side * side; i++) cellStart[i + 1]! += cellStart[i]!;
-  const fill = cellStart.slice(0, side * side);
-  const cellTri = new Uint32Array(cellStart[side * side]!);
-  for (let t = 0; t < nTri; t++) forCells(t, (cell) => (cellTri[fill[cell]!++] = t));
+  const fillQ = cellStart.slice(0, side * side);
+  const cellQ = new Uint32Array(cellStart[side * side]!);
+  for (let q = 0; q < nQ; q++) if (samples[q]! >= 0) cellQ[fillQ[cellOf(p[3 * samples[q]!]!, p[3 * samples[q]! + 1]!)]!++] = q;
 
-  // Per query only the shells the ray actually crosses are touched (a noisy scan can have
-  // 100 000 specks: nothing here may be quadratic in the number of shells).
-  const parity = new Uint8Array(shellCount);
-  const mark = new Uint8Array(shellCount);
-  const touched: number[] = [];
-  const votes = new Map<number, number>();
-  for (let s = 0; s < shellCount; s++) {
-    votes.clear();
-    let nSamples = 0;
-    for (let k = 0; k < 3; k++) {
-      const v = samples[3 * s + k]!;
-      if (v < 0) continue;
-      nSamples++;
-      const px = p[3 * v]!, py = p[3 * v + 1]!, pz = p[3 * v + 2]!;
-      const cell = cellY(py) * side + cellX(px);
-      for (let i = cellStart[cell]!; i < cellStart[cell + 1]!; i++) {
-        const t = cellTri[i]!;
-        const sh = shellOf[t]!;
-        if (sh === s) continue;
-        if (crossesAbove(p, ix, t, px, py, pz)) {
-          if (!mark[sh]) {
-            mark[sh] = 1;
-            touched.push(sh);
+  const parity = new Map<number, number>();
+  for (let t = 0; t < nTri; t++) {
+    const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
+    const tx0 = Math.min(p[a]!, p[b]!, p[c]!), tx1 = Math.max(p[a]!, p[b]!, p[c]!);
+    const ty0 = Math.min(p[a + 1]!, p[b + 1]!, p[c + 1]!), ty1 = Math.max(p[a + 1]!, p[b + 1]!, p[c + 1]!);
+    if (tx1 < minX || tx0 > maxX || ty1 < minY || ty0 > maxY) continue;
+    const x0 = Math.max(0, Math.floor((tx0 - minX) / cw)), x1 = Math.min(side - 1, Math.floor((tx1 - minX) / cw));
+    const y0 = Math.max(0, Math.floor((ty0 - minY) / ch)), y1 = Math.min(side - 1, Math.floor((ty1 - minY) / ch));
+    const sh = shellOf[t]!;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        const cell = y * side + x;
+        for (let i = cellStart[cell]!; i < cellStart[cell + 1]!; i++) {
+          const q = cellQ[i]!;
+          const s = (q / 3) | 0;
+          if (sh === s) continue;
+          const v = samples[q]!;
+          if (crossesAbove(p, ix, t, p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!)) {
+            const key = q * shellCount + sh;
+            parity.set(key, (parity.get(key) ?? 0) ^ 1);
           }
-          parity[sh]! ^= 1;
         }
       }
-      for (const sh of touched) {
-        if (parity[sh]) votes.set(sh, (votes.get(sh) ?? 0) + 1);
-        parity[sh] = 0;
-        mark[sh] = 0;
-      }
-      touched.length = 0;
     }
-    for (const n of votes.values()) if (2 * n > nSamples) depth[s]!++;
+  }
+  // Votes per (shell, enclosing shell): a majority of the shell's samples must be inside.
+  const votes = new Map<number, number>();
+  for (const [key, odd] of parity) {
+    if (!odd) continue;
+    const q = Math.floor(key / shellCount);
+    const sh = key - q * shellCount;
+    const k = ((q / 3) | 0) * shellCount + sh;
+    votes.set(k, (votes.get(k) ?? 0) + 1);
+  }
+  const nSamples = new Uint8Array(shellCount);
+  for (let q = 0; q < nQ; q++) if (samples[q]! >= 0) nSamples[(q / 3) | 0]!++;
+  for (const [k, n] of votes) {
+    const s = Math.floor(k / shellCount);
+    if (2 * n > nSamples[s]!) depth[s]!++;
   }
   return depth;
 }
@@ -148,9 +155,9 @@ export interface CavityParams {
 }
 
 /** Removes every shell enclosed by another shell (fills internal voids), unless keepCavities. */
-export function fillCavities(mesh: Mesh, params: CavityParams = {}): StageResult<Mesh> {
+export function fillCavities(mesh: Mesh, params: CavityParams = {}, shells?: { shellOf: Uint32Array; shellCount: number }): StageResult<Mesh> {
   const keepCavities = params.keepCavities ?? false;
-  const { shellOf, shellCount } = labelShells(mesh);
+  const { shellOf, shellCount } = shells ?? labelShells(mesh);
   const depth = shellNesting(mesh, shellOf, shellCount);
   const vols = shellVolumes_mm3(mesh, shellOf, shellCount);
   let cavities = 0;

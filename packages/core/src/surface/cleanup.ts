@@ -7,10 +7,12 @@
 import type { Mesh } from '../geometry/types.js';
 import { round, type Finding, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { shellNesting } from './cavities.js';
-import { countTopology } from './topology.js';
+import { nonManifoldVertexMask } from './topology.js';
 import {
   buildEdgeTable,
+  compactEdgeTable,
   compactMesh,
+  type EdgeTable,
   labelShells,
   shellVolumes_mm3,
   triangleCount,
@@ -18,16 +20,19 @@ import {
   vertexCount,
 } from './mesh-utils.js';
 
-/** Merges vertices with identical coordinates (exact float equality; −0 equals +0). */
-export function mergeDuplicateVertices(mesh: Mesh): { mesh: Mesh; merged: number } {
-  const nv = vertexCount(mesh);
-  const p = mesh.positions;
+/**
+ * For every vertex, the first vertex with exactly the same coordinates (−0 equals +0): itself
+ * when it is the first. `coincident` counts the vertices that are not the first at their position.
+ */
+export function coincidentRep(positions: Float32Array): { rep: Uint32Array; coincident: number } {
+  const nv = (positions.length / 3) | 0;
+  const p = positions;
   const bits = new Uint32Array(p.buffer, p.byteOffset, p.length);
   let size = 1;
   while (size < 2 * nv) size <<= 1;
   const table = new Int32Array(size).fill(-1);
   const rep = new Uint32Array(nv);
-  let merged = 0;
+  let coincident = 0;
   for (let v = 0; v < nv; v++) {
     let h = 2166136261;
     for (let a = 0; a < 3; a++) {
@@ -45,18 +50,108 @@ export function mergeDuplicateVertices(mesh: Mesh): { mesh: Mesh; merged: number
       }
       if (p[3 * w] === p[3 * v] && p[3 * w + 1] === p[3 * v + 1] && p[3 * w + 2] === p[3 * v + 2]) {
         rep[v] = w;
-        merged++;
+        coincident++;
         break;
       }
       slot = (slot + 1) & (size - 1);
     }
   }
+  return { rep, coincident };
+}
+
+/** Merges vertices with identical coordinates (exact float equality; −0 equals +0). */
+export function mergeDuplicateVertices(mesh: Mesh): { mesh: Mesh; merged: number } {
+  const { rep, coincident: merged } = coincidentRep(mesh.positions);
   if (merged === 0) return { mesh, merged };
   const indices = new Uint32Array(mesh.indices.length);
   for (let i = 0; i < indices.length; i++) indices[i] = rep[mesh.indices[i]!]!;
   const out: Mesh = { positions: mesh.positions, indices };
   if (mesh.groups) out.groups = mesh.groups;
   return { mesh: out, merged };
+}
+
+/**
+ * Moves apart vertices that share a position but were not merged (merging would pinch the
+ * mesh: typically two shells, or two sheets of one shell, touching at a point). A reader that
+ * welds by position (every STL reader, most slicers) would otherwise see a non-manifold vertex
+ * there. Each such vertex moves a tiny step towards the centroid of its own one-ring, i.e. into
+ * its own sheet, so the sheets no longer touch: 32 float32 steps of its largest coordinate, at
+ * least 0.1 µm (~4 µm at 700 mm from the origin), doubled until no position repeats. Two sheets
+ * collapsed onto each other share one ring; after two rounds the step follows each vertex's
+ * own outward normal instead, which opens such a lens again.
+ */
+export function separateCoincidentVertices(mesh: Mesh): { mesh: Mesh; separated: number; maxShift_mm: number; remaining: number } {
+  let { rep, coincident } = coincidentRep(mesh.positions);
+  if (coincident === 0) return { mesh, separated: 0, maxShift_mm: 0, remaining: 0 };
+  const nv = vertexCount(mesh);
+  const positions = mesh.positions.slice();
+  const moved = new Uint8Array(nv);
+  let separated = 0;
+  let maxShift = 0;
+  const ix = mesh.indices;
+  for (let round = 0, scale = 1; round < 6 && coincident > 0; round++, scale *= 2) {
+    // Every vertex of a coincident group moves (the first one too), each into its own ring.
+    const inGroup = new Uint8Array(nv);
+    for (let v = 0; v < nv; v++) {
+      if (rep[v] !== v) {
+        inGroup[v] = 1;
+        inGroup[rep[v]!] = 1;
+      }
+    }
+    // Towards the ring centroid; where that cannot separate (two sheets collapsed onto each
+    // other share one ring: a zero-thickness lens), along the vertex's own outward normal.
+    const useNormal = round >= 2;
+    const sum = new Float64Array(3 * nv);
+    const cnt = new Uint32Array(nv);
+    for (let t = 0; t < ix.length; t += 3) {
+      for (let k = 0; k < 3; k++) {
+        const v = ix[t + k]!;
+        if (!inGroup[v]) continue;
+        if (useNormal) {
+          const a = 3 * ix[t]!, b = 3 * ix[t + 1]!, c = 3 * ix[t + 2]!;
+          const ux = positions[b]! - positions[a]!, uy = positions[b + 1]! - positions[a + 1]!, uz = positions[b + 2]! - positions[a + 2]!;
+          const wx = positions[c]! - positions[a]!, wy = positions[c + 1]! - positions[a + 1]!, wz = positions[c + 2]! - positions[a + 2]!;
+          sum[3 * v] += uy * wz - uz * wy;
+          sum[3 * v + 1] += uz * wx - ux * wz;
+          sum[3 * v + 2] += ux * wy - uy * wx;
+          cnt[v] = 1;
+          continue;
+        }
+        for (let j = 1; j < 3; j++) {
+          const w = ix[t + ((k + j) % 3)]!;
+          sum[3 * v] += positions[3 * w]!;
+          sum[3 * v + 1] += positions[3 * w + 1]!;
+          sum[3 * v + 2] += positions[3 * w + 2]!;
+          cnt[v]!++;
+        }
+      }
+    }
+    for (let v = 0; v < nv; v++) {
+      if (!inGroup[v] || cnt[v] === 0) continue;
+      const x = positions[3 * v]!, y = positions[3 * v + 1]!, z = positions[3 * v + 2]!;
+      const dx = useNormal ? sum[3 * v]! : sum[3 * v]! / cnt[v]! - x;
+      const dy = useNormal ? sum[3 * v + 1]! : sum[3 * v + 1]! / cnt[v]! - y;
+      const dz = useNormal ? sum[3 * v + 2]! : sum[3 * v + 2]! / cnt[v]! - z;
+      const len = Math.hypot(dx, dy, dz);
+      if (!(len > 0)) continue;
+      const big = Math.max(Math.abs(x), Math.abs(y), Math.abs(z));
+      const ulp = big > 0 ? 2 ** (Math.floor(Math.log2(big)) - 23) : 2 ** -149;
+      const step = Math.min(useNormal ? Infinity : 0.1 * len, scale * Math.max(1e-4, 32 * ulp));
+      positions[3 * v] = Math.fround(x + (step * dx) / len);
+      positions[3 * v + 1] = Math.fround(y + (step * dy) / len);
+      positions[3 * v + 2] = Math.fround(z + (step * dz) / len);
+      const o = 3 * v;
+      maxShift = Math.max(maxShift, Math.hypot(positions[o]! - mesh.positions[o]!, positions[o + 1]! - mesh.positions[o + 1]!, positions[o + 2]! - mesh.positions[o + 2]!));
+      if (!moved[v]) {
+        moved[v] = 1;
+        separated++;
+      }
+    }
+    ({ rep, coincident } = coincidentRep(positions));
+  }
+  const out: Mesh = { positions, indices: mesh.indices };
+  if (mesh.groups) out.groups = mesh.groups;
+  return { mesh: out, separated, maxShift_mm: maxShift, remaining: coincident };
 }
 
 /**
@@ -138,40 +233,60 @@ function compactTrianglesOnly(mesh: Mesh, keep: Uint8Array): Mesh {
  * Consistent winding by breadth-first search over edges used exactly twice, then each
  * connected piece is turned so its signed volume is positive, or negative for the wall of a
  * cavity (odd nesting depth), so the enclosed material is on the inside of every face.
+ * When every edge is already used twice in opposite directions (an extractor's output), the
+ * search is skipped: the pieces are the shells and only whole shells may need turning.
  */
-export function orientShells(mesh: Mesh): { mesh: Mesh; flipped: number; shellsFlipped: number; conflicts: number } {
+export function orientShells(
+  mesh: Mesh,
+  edges?: EdgeTable,
+  shells?: { shellOf: Uint32Array; shellCount: number },
+): { mesh: Mesh; flipped: number; shellsFlipped: number; conflicts: number } {
   const ix = mesh.indices;
   const nTri = triangleCount(mesh);
-  const et = buildEdgeTable(ix, vertexCount(mesh));
+  const et = edges ?? buildEdgeTable(ix, vertexCount(mesh));
+  let consistent = true;
+  for (let e = 0; e < et.edgeCount && consistent; e++) {
+    const s = et.edgeStart[e]!;
+    if (et.edgeStart[e + 1]! - s !== 2 || ix[et.edgeHe[s]!] === ix[et.edgeHe[s + 1]!]) consistent = false;
+  }
+  const { shellOf, shellCount } = shells ?? labelShells(mesh, et);
   const flip = new Uint8Array(nTri);
-  const comp = new Int32Array(nTri).fill(-1);
-  const queue = new Uint32Array(nTri);
-  let compCount = 0;
+  let comp: Uint32Array | Int32Array;
+  let compCount: number;
   let conflicts = 0;
-  for (let seed = 0; seed < nTri; seed++) {
-    if (comp[seed] !== -1) continue;
-    const id = compCount++;
-    comp[seed] = id;
-    let head = 0;
-    let tail = 0;
-    queue[tail++] = seed;
-    while (head < tail) {
-      const t = queue[head++]!;
-      for (let c = 0; c < 3; c++) {
-        const h = 3 * t + c;
-        const e = et.heEdge[h]!;
-        const s = et.edgeStart[e]!;
-        if (et.edgeStart[e + 1]! - s !== 2) continue;
-        const h2 = et.edgeHe[s] === h ? et.edgeHe[s + 1]! : et.edgeHe[s]!;
-        const t2 = (h2 / 3) | 0;
-        const effTail = flip[t] ? ix[3 * t + ((c + 1) % 3)]! : ix[h]!;
-        const want = ix[h2] === effTail ? 1 : 0; // same direction → t2 must be flipped
-        if (comp[t2] === -1) {
-          comp[t2] = id;
-          flip[t2] = want;
-          queue[tail++] = t2;
-        } else if (t2 !== t && flip[t2] !== want) {
-          conflicts++;
+  if (consistent) {
+    comp = shellOf;
+    compCount = shellCount;
+  } else {
+    const c = new Int32Array(nTri).fill(-1);
+    comp = c;
+    compCount = 0;
+    const queue = new Uint32Array(nTri);
+    for (let seed = 0; seed < nTri; seed++) {
+      if (c[seed] !== -1) continue;
+      const id = compCount++;
+      c[seed] = id;
+      let head = 0;
+      let tail = 0;
+      queue[tail++] = seed;
+      while (head < tail) {
+        const t = queue[head++]!;
+        for (let k = 0; k < 3; k++) {
+          const h = 3 * t + k;
+          const e = et.heEdge[h]!;
+          const s = et.edgeStart[e]!;
+          if (et.edgeStart[e + 1]! - s !== 2) continue;
+          const h2 = et.edgeHe[s] === h ? et.edgeHe[s + 1]! : et.edgeHe[s]!;
+          const t2 = (h2 / 3) | 0;
+          const effTail = flip[t] ? ix[3 * t + ((k + 1) % 3)]! : ix[h]!;
+          const want = ix[h2] === effTail ? 1 : 0; // same direction → t2 must be flipped
+          if (c[t2] === -1) {
+            c[t2] = id;
+            flip[t2] = want;
+            queue[tail++] = t2;
+          } else if (t2 !== t && flip[t2] !== want) {
+            conflicts++;
+          }
         }
       }
     }
@@ -183,7 +298,6 @@ export function orientShells(mesh: Mesh): { mesh: Mesh; flipped: number; shellsF
     const v = tripleProduct(p, 3 * ix[3 * t]!, 3 * ix[3 * t + 1]!, 3 * ix[3 * t + 2]!) / 6;
     vol[comp[t]!]! += flip[t] ? -v : v;
   }
-  const { shellOf, shellCount } = labelShells(mesh, et);
   const depth = shellNesting(mesh, shellOf, shellCount);
   const compShell = new Int32Array(compCount).fill(-1);
   for (let t = 0; t < nTri; t++) if (compShell[comp[t]!] === -1) compShell[comp[t]!] = shellOf[t]!;
@@ -196,13 +310,14 @@ export function orientShells(mesh: Mesh): { mesh: Mesh; flipped: number; shellsF
       shellsFlipped++;
     }
   }
-  const indices = ix.slice();
   let flipped = 0;
+  for (let t = 0; t < nTri; t++) flipped += flip[t]! ^ turn[comp[t]!]!;
+  if (flipped === 0) return { mesh, flipped, shellsFlipped, conflicts: conflicts >> 1 };
+  const indices = ix.slice();
   for (let t = 0; t < nTri; t++) {
     if ((flip[t]! ^ turn[comp[t]!]!) === 1) {
       indices[3 * t + 1] = ix[3 * t + 2]!;
       indices[3 * t + 2] = ix[3 * t + 1]!;
-      flipped++;
     }
   }
   const out: Mesh = { positions: mesh.positions, indices };
@@ -218,8 +333,12 @@ export interface CleanupParams {
 }
 
 /** Shell selection by volume: returns the kept triangles. */
-export function selectShells(mesh: Mesh, params: CleanupParams): { keep: Uint8Array; dropped: number; droppedVolume_mm3: number; shells: number } {
-  const { shellOf, shellCount } = labelShells(mesh);
+export function selectShells(
+  mesh: Mesh,
+  params: CleanupParams,
+  shells?: { shellOf: Uint32Array; shellCount: number },
+): { keep: Uint8Array; dropped: number; droppedVolume_mm3: number; shells: number } {
+  const { shellOf, shellCount } = shells ?? labelShells(mesh);
   const vols = shellVolumes_mm3(mesh, shellOf, shellCount);
   const keepShell = new Uint8Array(shellCount).fill(1);
   const minVol = params.minShell_mm3 ?? 0;
@@ -245,38 +364,130 @@ export function selectShells(mesh: Mesh, params: CleanupParams): { keep: Uint8Ar
   return { keep, dropped, droppedVolume_mm3: droppedVolume, shells: shellCount };
 }
 
-function problemCount(mesh: Mesh): number {
-  const t = countTopology(mesh);
-  return t.openEdges + t.nonManifoldEdges + t.misorientedEdges + t.nonManifoldVertices;
+/**
+ * Topology problems (open, non-manifold, misoriented edges; pinched vertices) around the
+ * `seed` vertices: counted on the triangles within two rings of them, for the edges and
+ * vertices within one ring, where those counts are exact. Degenerate and duplicate faces of
+ * that neighbourhood are dropped first (as the clean-up would). Linear in the neighbourhood,
+ * so judging a merge of a few coincident vertices does not cost a pass over the whole mesh.
+ */
+function localProblems(mesh: Mesh, seed: Uint8Array): number {
+  const ix = mesh.indices;
+  const nTri = triangleCount(mesh);
+  const nv = vertexCount(mesh);
+  const ring1 = new Uint8Array(nv);
+  for (let t = 0; t < nTri; t++) {
+    const a = ix[3 * t]!, b = ix[3 * t + 1]!, c = ix[3 * t + 2]!;
+    if (seed[a] || seed[b] || seed[c]) ring1[a] = ring1[b] = ring1[c] = 1;
+  }
+  const remap = new Int32Array(nv).fill(-1);
+  const sub: number[] = [];
+  const inRing: number[] = [];
+  for (let t = 0; t < nTri; t++) {
+    const a = ix[3 * t]!, b = ix[3 * t + 1]!, c = ix[3 * t + 2]!;
+    if (!(ring1[a] || ring1[b] || ring1[c])) continue;
+    for (const v of [a, b, c]) {
+      if (remap[v] === -1) {
+        remap[v] = inRing.length;
+        inRing.push(ring1[v]!);
+      }
+      sub.push(remap[v]!);
+    }
+  }
+  const positions = new Float32Array(3 * inRing.length); // positions do not matter for the counts
+  const local = removeDegenerateFaces({ positions, indices: Uint32Array.from(sub) }).mesh;
+  const et = buildEdgeTable(local.indices, inRing.length);
+  const lix = local.indices;
+  let n = 0;
+  for (let e = 0; e < et.edgeCount; e++) {
+    if (!inRing[et.edgeV[2 * e]!] && !inRing[et.edgeV[2 * e + 1]!]) continue;
+    const s = et.edgeStart[e]!;
+    const uses = et.edgeStart[e + 1]! - s;
+    if (uses !== 2 || lix[et.edgeHe[s]!] === lix[et.edgeHe[s + 1]!]) n++;
+  }
+  const pinched = nonManifoldVertexMask(local, et);
+  for (let v = 0; v < inRing.length; v++) if (inRing[v] && pinched[v]) n++;
+  return n;
 }
 
 /**
  * Merges coincident vertices only when that does not make the topology worse. Welding is what
  * closes a triangle soup (an STL), but after smoothing a collapsing speck can put two distinct
- * vertices on the same float position, and welding those would pinch the mesh.
+ * vertices on the same float position, and welding those would pinch the mesh. Judged on the
+ * neighbourhood of the coincident vertices only (localProblems).
  */
 function mergeIfBetter(mesh: Mesh): { mesh: Mesh; merged: number; rejected: number } {
-  const m = mergeDuplicateVertices(mesh);
-  if (m.merged === 0) return { mesh, merged: 0, rejected: 0 };
-  const after = removeDegenerateFaces(m.mesh).mesh;
-  if (problemCount(after) <= problemCount(mesh)) return { mesh: m.mesh, merged: m.merged, rejected: 0 };
-  return { mesh, merged: 0, rejected: m.merged };
+  const { rep, coincident } = coincidentRep(mesh.positions);
+  if (coincident === 0) return { mesh, merged: 0, rejected: 0 };
+  const nv = vertexCount(mesh);
+  const before = new Uint8Array(nv);
+  const after = new Uint8Array(nv);
+  for (let v = 0; v < nv; v++) {
+    if (rep[v] !== v) {
+      before[v] = before[rep[v]!] = 1;
+      after[rep[v]!] = 1;
+    }
+  }
+  const indices = new Uint32Array(mesh.indices.length);
+  for (let i = 0; i < indices.length; i++) indices[i] = rep[mesh.indices[i]!]!;
+  const merged: Mesh = { positions: mesh.positions, indices };
+  if (mesh.groups) merged.groups = mesh.groups;
+  if (localProblems(merged, after) <= localProblems(mesh, before)) return { mesh: merged, merged: coincident, rejected: 0 };
+  return { mesh, merged: 0, rejected: coincident };
+}
+
+/**
+ * Connectivity of a mesh that a later step may reuse while the triangles stay the same
+ * (smoothing moves vertices only): its edge table and shells, and that it has no degenerate
+ * or duplicate faces and consistent winding (true for the output of a clean-up).
+ */
+export interface MeshTopology {
+  indices: Uint32Array;
+  edges: EdgeTable;
+  shellOf: Uint32Array;
+  shellCount: number;
+}
+
+export function meshTopology(mesh: Mesh): MeshTopology {
+  const edges = buildEdgeTable(mesh.indices, vertexCount(mesh));
+  return { indices: mesh.indices, edges, ...labelShells(mesh, edges) };
 }
 
 /**
  * The clean-up stage: merge coincident vertices → drop degenerate/duplicate faces → orient →
  * shell selection → compact. A merge that would pinch the mesh is retried after the shell
- * selection (the coincident vertices usually belong to a speck that is dropped).
+ * selection (the coincident vertices usually belong to a speck that is dropped); vertices that
+ * still share a position are then moved apart (separateCoincidentVertices), so a reader that
+ * welds by position sees the same closed manifold.
+ *
+ * `known` is the topology of an earlier clean-up's output with the same triangles (smoothing
+ * in between): when no vertices merge, the face checks and the edge table are not redone and
+ * only what positions change (shell volumes, nesting, orientation sign) is recomputed.
  */
-export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}): StageResult<Mesh> {
+export interface CleanupResult extends StageResult<Mesh> {
+  /** Connectivity of the output, when it could be derived without a rebuild (no flips, no late merge). */
+  topology?: MeshTopology;
+  /** Shells of the output (the kept shells renumbered), when the output's triangles are known to be those. */
+  shells?: { shellOf: Uint32Array; shellCount: number };
+}
+
+export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology): CleanupResult {
   let m1 = mergeIfBetter(mesh);
-  const m2 = removeDegenerateFaces(m1.mesh);
-  const m3 = orientShells(m2.mesh);
-  const sel = selectShells(m3.mesh, params);
-  let output = compactMesh(m3.mesh, sel.keep);
+  const reuse = known !== undefined && known.indices === mesh.indices && m1.mesh === mesh;
+  const m2 = reuse ? { mesh, degenerate: 0, duplicate: 0 } : removeDegenerateFaces(m1.mesh);
+  const edges = reuse ? known.edges : buildEdgeTable(m2.mesh.indices, vertexCount(m2.mesh));
+  const shells = reuse ? { shellOf: known.shellOf, shellCount: known.shellCount } : labelShells(m2.mesh, edges);
+  const m3 = orientShells(m2.mesh, edges, shells);
+  const sel = selectShells(m3.mesh, params, shells);
+  const remap = new Int32Array(vertexCount(m3.mesh));
+  let output = compactMesh(m3.mesh, sel.keep, remap);
+  let outShells: CleanupResult['shells'] = keptShells(shells, sel.keep);
+  // Without flips the triangles' half-edges are unchanged, so the output's edge table follows
+  // from this one (shells are dropped whole).
+  let topology: MeshTopology | undefined =
+    m3.flipped === 0 ? { indices: output.indices, edges: compactEdgeTable(edges, sel.keep, remap), ...outShells } : undefined;
   let degenerate = m2.degenerate;
   let duplicate = m2.duplicate;
-  let coincident = 0;
   if (m1.rejected > 0) {
     const retry = mergeIfBetter(output);
     if (retry.merged > 0) {
@@ -284,11 +495,13 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}): StageResult
       degenerate += r2.degenerate;
       duplicate += r2.duplicate;
       output = compactMesh(r2.mesh);
-    } else {
-      coincident = mergeDuplicateVertices(output).merged;
+      outShells = undefined;
+      topology = undefined;
     }
     m1 = { mesh: m1.mesh, merged: retry.merged, rejected: m1.rejected };
   }
+  const sep = m1.rejected > 0 ? separateCoincidentVertices(output) : { mesh: output, separated: 0, maxShift_mm: 0, remaining: 0 };
+  output = sep.mesh;
   const record: StageRecord = {
     stage: 'condition',
     method: 'cleanup',
@@ -305,16 +518,43 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}): StageResult
       shellsBefore: sel.shells,
       shellsDropped: sel.dropped,
       droppedVolume_mm3: round(sel.droppedVolume_mm3, 3),
+      coincidentVerticesSeparated: sep.separated,
+      topologyReused: reuse,
     },
   };
-  if (m1.rejected > 0) record.notes = [`${m1.rejected} coincident vertices were not merged where merging would pinch the mesh; ${coincident} remain coincident after the shell selection`];
+  const notes: string[] = [];
+  if (reuse) notes.push('same triangles as the previous clean-up (only vertices moved): its edge table, shells and face checks were reused');
+  if (m1.rejected > 0) notes.push(`${m1.rejected} coincident vertices were not merged where merging would pinch the mesh`);
+  if (notes.length) record.notes = notes;
+  if (sep.separated > 0) {
+    record.corrections = [`moved ${sep.separated} vertices that shared a position with another shell or sheet apart (at most ${round(sep.maxShift_mm * 1000, 2)} µm, into their own sheet), so a reader that welds by position sees no pinch`];
+  }
   const findings: Finding[] = [];
   if (m3.conflicts > 0) {
     findings.push({ code: 'MESH_NOT_ORIENTABLE', severity: 'error', message: `${m3.conflicts} edges cannot be oriented consistently (a one-sided, Möbius-like piece)` });
   }
-  if (coincident > 0) {
-    findings.push({ code: 'COINCIDENT_VERTICES', severity: 'warn', message: `${coincident} distinct vertices share a position: a reader that welds by position (STL) sees the mesh pinched there` });
+  if (sep.remaining > 0) {
+    findings.push({ code: 'COINCIDENT_VERTICES', severity: 'warn', message: `${sep.remaining} distinct vertices still share a position: a reader that welds by position (STL) sees the mesh pinched there` });
   }
   if (findings.length) record.findings = findings;
-  return { output, record };
+  const result: CleanupResult = { output, record };
+  if (outShells) result.shells = outShells;
+  if (topology && topology.indices === output.indices) result.topology = topology;
+  return result;
+}
+
+/** Shell labels after dropping triangles shell by shell (compaction keeps triangle order, so the numbering rule holds). */
+function keptShells(shells: { shellOf: Uint32Array; shellCount: number }, keep: Uint8Array): { shellOf: Uint32Array; shellCount: number } {
+  const newId = new Int32Array(shells.shellCount).fill(-1);
+  let n = 0;
+  let kept = 0;
+  for (let t = 0; t < keep.length; t++) {
+    if (!keep[t]) continue;
+    kept++;
+    const s = shells.shellOf[t]!;
+    if (newId[s] === -1) newId[s] = n++;
+  }
+  const shellOf = new Uint32Array(kept);
+  for (let t = 0, o = 0; t < keep.length; t++) if (keep[t]) shellOf[o++] = newId[shells.shellOf[t]!]!;
+  return { shellOf, shellCount: n };
 }

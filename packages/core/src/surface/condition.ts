@@ -1,11 +1,13 @@
 /**
  * Conditioning: the raw isosurface → a printable mesh, in a fixed order, each step with its
  * record: clean-up → smoothing → decimation → clean-up → fill cavities → printability gate.
+ * Connectivity (edge table, shells) is computed once per set of triangles and reused while
+ * only vertex positions change; the gate then judges the final mesh from scratch.
  */
 import type { Mesh } from '../geometry/types.js';
 import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { fillCavities } from './cavities.js';
-import { cleanupMesh, type CleanupParams } from './cleanup.js';
+import { cleanupMesh, meshTopology, type CleanupParams } from './cleanup.js';
 import { decimateMesh } from './decimate.js';
 import { printabilityGate } from './gate.js';
 import { scanBorderVertices, smoothMeshAsync, type SmoothParams } from './smooth.js';
@@ -41,23 +43,32 @@ export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ct
     return r.output;
   };
   const t = (): number => performance.now();
+  // Each step is synchronous work of up to a few seconds on a skull: let the host's event loop
+  // run between them (progress, signals, a test runner's heartbeat).
+  const breathe = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
   const cleanupParams: CleanupParams = { minShell_mm3: params.minShell_mm3 ?? CONDITION_DEFAULTS.minShell_mm3, keepShells: params.keepShells ?? 'all' };
   const progress = ctx.progress ?? (() => {});
 
   let t0 = t();
-  let m = step(cleanupMesh(mesh, cleanupParams));
+  const clean1 = cleanupMesh(mesh, cleanupParams);
+  let m = step(clean1);
+  // The clean mesh's connectivity, shared by smoothing and the second clean-up (smoothing
+  // moves vertices only, so without decimation the second clean-up reuses it).
+  const topology = clean1.topology ?? meshTopology(m);
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   progress(0.15, 'clean-up');
+  await breathe();
 
   if (params.smooth !== false && params.smooth?.method !== 'none') {
     t0 = t();
-    const smoothParams: SmoothParams = { ...(params.smooth ?? {}) };
+    const smoothParams: SmoothParams = { ...(params.smooth ?? {}), edges: topology.edges };
     if (params.grid) smoothParams.fixed = scanBorderVertices(m, params.grid);
     m = step(await smoothMeshAsync(m, smoothParams, ctx));
     if (params.grid) records[records.length - 1]!.params.holdScanBorderCaps = true;
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   }
   progress(0.4, 'smoothing');
+  await breathe();
 
   if (params.decimate && (params.decimate.targetFaces !== undefined || params.decimate.maxError_mm !== undefined)) {
     t0 = t();
@@ -65,15 +76,19 @@ export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ct
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   }
   progress(0.7, 'decimation');
+  await breathe();
 
   t0 = t();
-  m = step(cleanupMesh(m, cleanupParams));
+  const clean2 = cleanupMesh(m, cleanupParams, topology);
+  m = step(clean2);
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
 
+  await breathe();
   t0 = t();
-  m = step(fillCavities(m, { keepCavities: params.keepCavities ?? false }));
+  m = step(fillCavities(m, { keepCavities: params.keepCavities ?? false }, clean2.shells));
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   progress(0.85, 'cavities');
+  await breathe();
 
   t0 = t();
   const gate = await printabilityGate(m, { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}) });

@@ -31,44 +31,55 @@ export interface EdgeTable {
 
 export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable {
   const nHe = indices.length;
-  // Bucket half-edges by their smaller endpoint (CSR), then group each bucket by the larger one.
+  const nTri = (nHe / 3) | 0;
+  // Bucket half-edges by their smaller endpoint (CSR), keeping the larger one beside each
+  // entry, then group each bucket (a handful of entries) by the larger endpoint.
   const count = new Uint32Array(nVerts + 1);
-  for (let h = 0; h < nHe; h++) {
-    const a = indices[h]!;
-    const b = indices[h - (h % 3) + ((h % 3) + 1) % 3]!;
+  for (let t = 0, h = 0; t < nTri; t++, h += 3) {
+    const a = indices[h]!, b = indices[h + 1]!, c = indices[h + 2]!;
     count[(a < b ? a : b) + 1]!++;
+    count[(b < c ? b : c) + 1]!++;
+    count[(c < a ? c : a) + 1]!++;
   }
   for (let v = 0; v < nVerts; v++) count[v + 1]! += count[v]!;
   const fill = count.slice(0, nVerts);
   const bucket = new Uint32Array(nHe);
-  for (let h = 0; h < nHe; h++) {
-    const a = indices[h]!;
-    const b = indices[h - (h % 3) + ((h % 3) + 1) % 3]!;
-    bucket[fill[a < b ? a : b]!++] = h;
+  const other = new Uint32Array(nHe);
+  for (let t = 0, h = 0; t < nTri; t++, h += 3) {
+    const a = indices[h]!, b = indices[h + 1]!, c = indices[h + 2]!;
+    let i = a < b ? fill[a]!++ : fill[b]!++;
+    bucket[i] = h;
+    other[i] = a < b ? b : a;
+    i = b < c ? fill[b]!++ : fill[c]!++;
+    bucket[i] = h + 1;
+    other[i] = b < c ? c : b;
+    i = c < a ? fill[c]!++ : fill[a]!++;
+    bucket[i] = h + 2;
+    other[i] = c < a ? a : c;
   }
-  const heEdge = new Uint32Array(nHe).fill(0xffffffff);
+  const heEdge = new Uint32Array(nHe);
   const edgeVList = new Uint32Array(2 * nHe);
   const edgeHeCount = new Uint32Array(nHe);
+  const done = new Uint8Array(nHe); // per bucket slot
   let edgeCount = 0;
   for (let v = 0; v < nVerts; v++) {
     const s = count[v]!;
     const e = count[v + 1]!;
     for (let i = s; i < e; i++) {
-      const h = bucket[i]!;
-      if (heEdge[h] !== 0xffffffff) continue;
-      const other = otherEnd(indices, h, v);
+      if (done[i]) continue;
+      const o = other[i]!;
       const id = edgeCount++;
-      heEdge[h] = id;
+      heEdge[bucket[i]!] = id;
       let uses = 1;
       for (let j = i + 1; j < e; j++) {
-        const h2 = bucket[j]!;
-        if (heEdge[h2] === 0xffffffff && otherEnd(indices, h2, v) === other) {
-          heEdge[h2] = id;
+        if (!done[j] && other[j] === o) {
+          done[j] = 1;
+          heEdge[bucket[j]!] = id;
           uses++;
         }
       }
       edgeVList[2 * id] = v;
-      edgeVList[2 * id + 1] = other;
+      edgeVList[2 * id + 1] = o;
       edgeHeCount[id] = uses;
     }
   }
@@ -77,13 +88,7 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
   const pos = edgeStart.slice(0, edgeCount);
   const edgeHe = new Uint32Array(nHe);
   for (let h = 0; h < nHe; h++) edgeHe[pos[heEdge[h]!]!++] = h;
-  return { edgeCount, heEdge, edgeStart, edgeHe, edgeV: edgeVList.slice(0, 2 * edgeCount) };
-}
-
-function otherEnd(indices: Uint32Array, h: number, v: number): number {
-  const a = indices[h]!;
-  const b = indices[h - (h % 3) + ((h % 3) + 1) % 3]!;
-  return a === v ? b : a;
+  return { edgeCount, heEdge, edgeStart, edgeHe, edgeV: edgeVList.subarray(0, 2 * edgeCount) };
 }
 
 /** Tail vertex of half-edge h (its direction is tail → head). */
@@ -183,6 +188,42 @@ export function labelShells(mesh: Mesh, edges?: EdgeTable): { shellOf: Uint32Arr
   return { shellOf, shellCount };
 }
 
+/**
+ * Connected components of triangles joined at shared vertices (union-find over vertices, no
+ * edge table), numbered like labelShells by their lowest triangle. Equal to labelShells on a
+ * manifold mesh (every vertex fan is edge-connected there); used to split exports into parts.
+ */
+export function labelShellsByVertex(mesh: Mesh): { shellOf: Uint32Array; shellCount: number } {
+  const ix = mesh.indices;
+  const nTri = triangleCount(mesh);
+  const parent = new Uint32Array(vertexCount(mesh));
+  for (let v = 0; v < parent.length; v++) parent[v] = v;
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      const g = parent[parent[x]!]!;
+      parent[x] = g;
+      x = g;
+    }
+    return x;
+  };
+  for (let t = 0; t < nTri; t++) {
+    const a = find(ix[3 * t]!);
+    for (let k = 1; k < 3; k++) {
+      const b = find(ix[3 * t + k]!);
+      if (a !== b) parent[a < b ? b : a] = a < b ? a : b;
+    }
+  }
+  const idOfRoot = new Int32Array(parent.length).fill(-1);
+  const shellOf = new Uint32Array(nTri);
+  let shellCount = 0;
+  for (let t = 0; t < nTri; t++) {
+    const r = find(ix[3 * t]!);
+    if (idOfRoot[r] === -1) idOfRoot[r] = shellCount++;
+    shellOf[t] = idOfRoot[r]!;
+  }
+  return { shellOf, shellCount };
+}
+
 /** Per-shell signed volumes (mm³). */
 export function shellVolumes_mm3(mesh: Mesh, shellOf: Uint32Array, shellCount: number): Float64Array {
   const vol = new Float64Array(shellCount);
@@ -198,9 +239,10 @@ export function shellVolumes_mm3(mesh: Mesh, shellOf: Uint32Array, shellCount: n
  * Keeps only the triangles with keep[t] != 0 and the vertices they use (renumbered in order
  * of first use by the kept triangles, so the result is deterministic). Groups follow.
  */
-export function compactMesh(mesh: Mesh, keep?: Uint8Array): Mesh {
+export function compactMesh(mesh: Mesh, keep?: Uint8Array, vertexRemap?: Int32Array): Mesh {
   const nTri = triangleCount(mesh);
-  const remap = new Int32Array(vertexCount(mesh)).fill(-1);
+  const remap = vertexRemap ?? new Int32Array(vertexCount(mesh));
+  remap.fill(-1);
   let nt = 0;
   for (let t = 0; t < nTri; t++) if (!keep || keep[t]) nt++;
   const indices = new Uint32Array(3 * nt);
@@ -226,6 +268,49 @@ export function compactMesh(mesh: Mesh, keep?: Uint8Array): Mesh {
     }
   }
   return groups ? { positions, indices, groups } : { positions, indices };
+}
+
+/**
+ * The edge table of compactMesh(mesh, keep, remap) derived from the mesh's own, when `keep`
+ * drops whole shells (every edge then keeps all its uses or none): no rebuild. Edges keep their
+ * relative order; endpoints are renumbered (and put in ascending order again).
+ */
+export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: Int32Array): EdgeTable {
+  const nTri = keep.length;
+  const triNew = new Int32Array(nTri);
+  let nt = 0;
+  for (let t = 0; t < nTri; t++) triNew[t] = keep[t] ? nt++ : -1;
+  const newEdge = new Int32Array(et.edgeCount);
+  let edgeCount = 0;
+  let nHe = 0;
+  for (let e = 0; e < et.edgeCount; e++) {
+    const s = et.edgeStart[e]!;
+    if (keep[(et.edgeHe[s]! / 3) | 0]) {
+      newEdge[e] = edgeCount++;
+      nHe += et.edgeStart[e + 1]! - s;
+    } else newEdge[e] = -1;
+  }
+  const heEdge = new Uint32Array(3 * nt);
+  const edgeStart = new Uint32Array(edgeCount + 1);
+  const edgeHe = new Uint32Array(nHe);
+  const edgeV = new Uint32Array(2 * edgeCount);
+  let o = 0;
+  for (let e = 0; e < et.edgeCount; e++) {
+    const id = newEdge[e]!;
+    if (id < 0) continue;
+    for (let i = et.edgeStart[e]!; i < et.edgeStart[e + 1]!; i++) {
+      const h = et.edgeHe[i]!;
+      const t = (h / 3) | 0;
+      const h2 = 3 * triNew[t]! + (h - 3 * t);
+      edgeHe[o++] = h2;
+      heEdge[h2] = id;
+    }
+    edgeStart[id + 1] = o;
+    const a = vertexRemap[et.edgeV[2 * e]!]!, b = vertexRemap[et.edgeV[2 * e + 1]!]!;
+    edgeV[2 * id] = a < b ? a : b;
+    edgeV[2 * id + 1] = a < b ? b : a;
+  }
+  return { edgeCount, heEdge, edgeStart, edgeHe, edgeV };
 }
 
 /** Concatenates meshes (vertex indices offset); groups, when any input has them, follow. */

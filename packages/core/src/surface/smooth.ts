@@ -14,7 +14,7 @@ import type { Mesh } from '../geometry/types.js';
 import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { slabRanges } from '../parallel/pool.js';
 import { physicalToIndex, type Grid, type Vec3 } from '../geometry/grid.js';
-import { buildEdgeTable, signedVolume_mm3, vertexCount } from './mesh-utils.js';
+import { buildEdgeTable, signedVolume_mm3, vertexCount, type EdgeTable } from './mesh-utils.js';
 
 /**
  * Vertices on the outer faces of a grid (continuous index −0.5 or dims − 0.5 along an axis):
@@ -51,6 +51,8 @@ export interface SmoothParams {
   mu?: number;
   /** Vertices held in place (1 = fixed), e.g. the caps where the anatomy leaves the scan. */
   fixed?: Uint8Array;
+  /** The mesh's edge table when the caller already has it (not a parameter of the method). */
+  edges?: EdgeTable;
 }
 
 /**
@@ -62,9 +64,9 @@ export interface SmoothParams {
 export const SMOOTH_DEFAULTS = { method: 'windowed-sinc' as SmoothMethod, iterations: 40, passBand: 0.05, lambda: 0.5, mu: -0.53 };
 
 /** Vertex one-rings as CSR (neighbours ascending by edge order), and which vertices are held. */
-export function vertexNeighbours(mesh: Mesh): { start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array } {
+export function vertexNeighbours(mesh: Mesh, edges?: EdgeTable): { start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array } {
   const nv = vertexCount(mesh);
-  const et = buildEdgeTable(mesh.indices, nv);
+  const et = edges ?? buildEdgeTable(mesh.indices, nv);
   const start = new Uint32Array(nv + 1);
   const fixed = new Uint8Array(nv);
   for (let e = 0; e < et.edgeCount; e++) {
@@ -268,7 +270,7 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
     return { output: mesh, record: { stage: 'condition', method: 'smooth-none', params: recordParams, figures: { volume_mm3: round(volBefore, 3) } } };
   }
   const nv = vertexCount(mesh);
-  const { start, nbr, fixed } = vertexNeighbours(mesh);
+  const { start, nbr, fixed } = vertexNeighbours(mesh, params.edges);
   let heldByCaller = 0;
   if (params.fixed) {
     for (let v = 0; v < nv && v < params.fixed.length; v++) {

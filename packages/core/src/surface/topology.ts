@@ -43,12 +43,14 @@ export function countTopology(mesh: Mesh, edges?: EdgeTable): TopologyCounts {
       if (ix[et.edgeHe[s]!] === ix[et.edgeHe[s + 1]!]) misoriented++;
     }
   }
+  let nmv = 0;
+  for (const b of nonManifoldVertexMask(mesh, et)) nmv += b;
   return {
     edges: et.edgeCount,
     openEdges: open,
     nonManifoldEdges: nonManifold,
     misorientedEdges: misoriented,
-    nonManifoldVertices: countNonManifoldVertices(mesh),
+    nonManifoldVertices: nmv,
   };
 }
 
@@ -56,9 +58,9 @@ export function countTopology(mesh: Mesh, edges?: EdgeTable): TopologyCounts {
  * A vertex is manifold when the opposite edges of its triangles (its link) form one
  * connected piece; two cones touching at their tips, for example, give two pieces.
  */
-export function countNonManifoldVertices(mesh: Mesh): number {
+export function countNonManifoldVertices(mesh: Mesh, edges?: EdgeTable): number {
   let n = 0;
-  for (const b of nonManifoldVertexMask(mesh)) n += b;
+  for (const b of nonManifoldVertexMask(mesh, edges)) n += b;
   return n;
 }
 
@@ -69,7 +71,7 @@ export function countNonManifoldVertices(mesh: Mesh): number {
 export function problemVertices(mesh: Mesh): Uint32Array {
   const nv = vertexCount(mesh);
   const et = buildEdgeTable(mesh.indices, nv);
-  const bad = nonManifoldVertexMask(mesh);
+  const bad = nonManifoldVertexMask(mesh, et);
   const ix = mesh.indices;
   for (let e = 0; e < et.edgeCount; e++) {
     const s = et.edgeStart[e]!;
@@ -79,69 +81,74 @@ export function problemVertices(mesh: Mesh): Uint32Array {
       bad[et.edgeV[2 * e + 1]!] = 1;
     }
   }
-  const out: number[] = [];
-  for (let v = 0; v < nv; v++) if (bad[v]) out.push(v);
-  return Uint32Array.from(out);
+  let n = 0;
+  for (let v = 0; v < nv; v++) n += bad[v]!;
+  const out = new Uint32Array(n);
+  for (let v = 0, k = 0; v < nv; v++) if (bad[v]) out[k++] = v;
+  return out;
 }
 
-/** 1 for every vertex whose triangle fan is more than one piece. */
-export function nonManifoldVertexMask(mesh: Mesh): Uint8Array {
+/**
+ * 1 for every vertex whose triangle fan is more than one piece. Linear: the corners of the
+ * triangles around a vertex are joined (union-find over all corners at once) across every edge
+ * at that vertex; a vertex whose corners end in more than one set is pinched. Triangles with a
+ * repeated vertex are left out (they have no fan to speak of).
+ */
+export function nonManifoldVertexMask(mesh: Mesh, edges?: EdgeTable): Uint8Array {
   const nv = vertexCount(mesh);
   const ix = mesh.indices;
-  const nTri = triangleCount(mesh);
-  const start = new Uint32Array(nv + 1);
-  for (let i = 0; i < ix.length; i++) start[ix[i]! + 1]!++;
-  for (let v = 0; v < nv; v++) start[v + 1]! += start[v]!;
-  const fill = start.slice(0, nv);
-  const triOf = new Uint32Array(ix.length);
-  for (let t = 0; t < nTri; t++) for (let c = 0; c < 3; c++) triOf[fill[ix[3 * t + c]!]!++] = t;
-
-  const localId = new Int32Array(nv).fill(-1);
-  const parent: number[] = [];
-  const touched: number[] = [];
+  const et = edges ?? buildEdgeTable(ix, nv);
+  const nC = ix.length;
+  const parent = new Uint32Array(nC);
+  for (let c = 0; c < nC; c++) parent[c] = c;
   const find = (x: number): number => {
     while (parent[x] !== x) {
-      parent[x] = parent[parent[x]!]!;
-      x = parent[x]!;
+      const g = parent[parent[x]!]!;
+      parent[x] = g;
+      x = g;
     }
     return x;
   };
-  const local = (w: number): number => {
-    if (localId[w] === -1) {
-      localId[w] = parent.length;
-      parent.push(parent.length);
-      touched.push(w);
-    }
-    return localId[w]!;
+  const union = (a: number, b: number): void => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent[ra < rb ? rb : ra] = ra < rb ? ra : rb;
   };
-  const bad = new Uint8Array(nv);
-  for (let v = 0; v < nv; v++) {
-    const s = start[v]!;
-    const e = start[v + 1]!;
-    if (e - s < 2) continue;
-    let pieces = 0;
-    for (let i = s; i < e; i++) {
-      const t = triOf[i]!;
-      let a = -1;
-      let b = -1;
-      for (let c = 0; c < 3; c++) {
-        const w = ix[3 * t + c]!;
-        if (w === v) continue;
-        if (a === -1) a = w;
-        else b = w;
+  const degenerate = (t: number): boolean => {
+    const a = ix[3 * t]!, b = ix[3 * t + 1]!, c = ix[3 * t + 2]!;
+    return a === b || b === c || a === c;
+  };
+  for (let e = 0; e < et.edgeCount; e++) {
+    const s = et.edgeStart[e]!;
+    const end = et.edgeStart[e + 1]!;
+    if (end - s < 2) continue;
+    const va = et.edgeV[2 * e]!;
+    if (va === et.edgeV[2 * e + 1]!) continue;
+    let firstA = -1;
+    let firstB = -1;
+    for (let i = s; i < end; i++) {
+      const h = et.edgeHe[i]!;
+      const t = (h / 3) | 0;
+      if (degenerate(t)) continue;
+      const head = 3 * t + ((h - 3 * t + 1) % 3);
+      const ca = ix[h] === va ? h : head; // this triangle's corner at va
+      const cb = ca === h ? head : h; // and at the other end
+      if (firstA === -1) {
+        firstA = ca;
+        firstB = cb;
+      } else {
+        union(firstA, ca);
+        union(firstB, cb);
       }
-      if (a === -1 || b === -1) continue; // degenerate triangle (repeated vertex)
-      const la = local(a);
-      const lb = local(b);
-      const ra = find(la);
-      const rb = find(lb);
-      if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
     }
-    for (let i = 0; i < parent.length; i++) if (find(i) === i) pieces++;
-    if (pieces > 1) bad[v] = 1;
-    for (const w of touched) localId[w] = -1;
-    touched.length = 0;
-    parent.length = 0;
+  }
+  const pieces = new Uint8Array(nv);
+  const bad = new Uint8Array(nv);
+  for (let c = 0; c < nC; c++) {
+    if (find(c) !== c || degenerate((c / 3) | 0)) continue;
+    const v = ix[c]!;
+    if (pieces[v]! > 0) bad[v] = 1;
+    else pieces[v] = 1;
   }
   return bad;
 }
@@ -170,10 +177,10 @@ export interface MeshCheck {
 }
 
 /** The mesh checks of the ISO report, with our own counts. */
-export function checkMesh(mesh: Mesh): MeshCheck {
-  const et = buildEdgeTable(mesh.indices, vertexCount(mesh));
+export function checkMesh(mesh: Mesh, shells?: { shellOf: Uint32Array; shellCount: number; edges?: EdgeTable }): MeshCheck {
+  const et = shells?.edges ?? buildEdgeTable(mesh.indices, vertexCount(mesh));
   const topo = countTopology(mesh, et);
-  const { shellOf, shellCount } = labelShells(mesh, et);
+  const { shellOf, shellCount } = shells ?? labelShells(mesh, et);
   const vols = shellVolumes_mm3(mesh, shellOf, shellCount);
   const depth = shellNesting(mesh, shellOf, shellCount);
   let inverted = 0;
