@@ -153,7 +153,8 @@ function blockSumsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, sum: Floa
 interface CoarseBody {
   body: Uint8Array;
   /** Full-grid voxels per coarse cell. */
-  cellVoxels: Uint16Array;
+  /** Full-grid voxels per coarse cell along i, j and k (a cell holds the product). */
+  extent: [Int32Array, Int32Array, Int32Array];
   /** Coarse column of each full-grid i. */
   ci: Int32Array;
   /** Offset of the coarse row holding full-grid row (j, k). */
@@ -171,7 +172,6 @@ function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: num
   const cs: Vec3 = [g.spacing_mm[0] * f[0], g.spacing_mm[1] * f[1], g.spacing_mm[2] * f[2]];
   const cn = cd[0] * cd[1] * cd[2];
   const sum = new Float32Array(cn);
-  const cnt = new Uint16Array(cn);
   const hu = volume.data;
   const ci = new Int32Array(nx);
   for (let i = 0; i < nx; i++) ci[i] = Math.floor(i / f[0]);
@@ -179,14 +179,13 @@ function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: num
   // Voxels per cell: the product of the cell's extent along each axis (edge cells are short).
   const ext = [0, 1, 2].map((a) => Int32Array.from({ length: cd[a]! }, (_, c) => Math.min(g.dims[a]!, (c + 1) * f[a]!) - c * f[a]!));
   const [e0, e1, e2] = ext as [Int32Array, Int32Array, Int32Array];
+  const body = new Uint8Array(cn);
   for (let c2 = 0, q = 0; c2 < cd[2]; c2++) {
     for (let c1 = 0; c1 < cd[1]; c1++) {
       const e12 = e1[c1]! * e2[c2]!;
-      for (let c0 = 0; c0 < cd[0]; c0++, q++) cnt[q] = e0[c0]! * e12;
+      for (let c0 = 0; c0 < cd[0]; c0++, q++) body[q] = sum[q]! > bodyThreshold_HU * (e0[c0]! * e12) ? 1 : 0;
     }
   }
-  const body = new Uint8Array(cn);
-  for (let q = 0; q < cn; q++) body[q] = sum[q]! > bodyThreshold_HU * cnt[q]! ? 1 : 0;
   fillHoles2DMask(body, cd, 2);
   const eroded = morphologyMask(body, cd, cs, 'erode', openRadius_mm);
   // Pieces of the opened body, as runs along i of the coarse grid.
@@ -198,10 +197,12 @@ function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: num
   const huSum = new Float64Array(cc.count + 1);
   const dense = new Float64Array(cc.count + 1);
   for (let r = 0; r < runs.rowStart.length - 1; r++) {
+    const e12 = e1[r % cd[1]]! * e2[Math.floor(r / cd[1])]!;
     for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
       const c = comp[t]!;
-      for (let q = r * cd[0] + runs.start[t]!; q < r * cd[0] + runs.end[t]!; q++) {
-        const m = sum[q]! / cnt[q]!;
+      for (let c0 = runs.start[t]!; c0 < runs.end[t]!; c0++) {
+        const q = r * cd[0] + c0;
+        const m = sum[q]! / (e0[c0]! * e12);
         huSum[c]! += m;
         if (m >= DENSE_PIECE_HU) dense[c]!++;
       }
@@ -230,7 +231,7 @@ function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: num
   const back = morphologyMask(core, cd, cs, 'dilate', openRadius_mm + Math.max(...cs));
   for (let q = 0; q < cn; q++) back[q] = back[q]! & body[q]!;
   const rowOf = (j: number, k: number) => Math.floor(k / f[2]) * cd[0] * cd[1] + Math.floor(j / f[1]) * cd[0];
-  return { body: back, cellVoxels: cnt, ci, rowOf, coreVoxels, factors: f, pieces };
+  return { body: back, extent: [e0, e1, e2], ci, rowOf, coreVoxels, factors: f, pieces };
 }
 
 /** Clean-up stage: remove bone-mask components lying outside the body (table, bed, holders). */
@@ -252,7 +253,15 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
 
     const body = coarseBody(volume, bodyThreshold_HU, openRadius_mm, 1, minPieceFraction);
     let bodyVoxels = 0;
-    for (let q = 0; q < body.body.length; q++) if (body.body[q]) bodyVoxels += body.cellVoxels[q]!;
+    {
+      const [e0, e1, e2] = body.extent;
+      for (let c2 = 0, q = 0; c2 < e2.length; c2++) {
+        for (let c1 = 0; c1 < e1.length; c1++) {
+          const e12 = e1[c1]! * e2[c2]!;
+          for (let c0 = 0; c0 < e0.length; c0++, q++) if (body.body[q]) bodyVoxels += e0[c0]! * e12;
+        }
+      }
+    }
     // Bone components as runs; the body is looked up on its coarse grid, run by run.
     const cc = componentRuns(labels.data, g.dims, connectivity);
     const { runs, comp } = cc;
