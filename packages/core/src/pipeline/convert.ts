@@ -171,6 +171,8 @@ export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ct
   const placed = placeSurface(surface.output, labels.grid, params.placement, ctx);
   if (placed) records.push(placed.record);
   const raw = placed?.output ?? surface.output;
+  // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface
+  const edgePlaced = placed?.record.method === 'edge-model-placement';
   stampPeakMemory(ctx, records);
   const condition: ConditionParams = { ...params.condition, grid: labels.grid };
   if (params.decimateRatio !== undefined && condition.decimate?.targetFaces === undefined) {
@@ -181,11 +183,11 @@ export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ct
   stampPeakMemory(ctx, records);
   if (params.accuracy !== false) {
     const t0 = performance.now();
-    const acc = measureSurfaceAccuracy(cond.output, { labels, ...sub });
+    const acc = measureSurfaceAccuracy(cond.output, edgePlaced ? { labels, surface: raw } : { labels, ...sub });
     records.push({
       stage: 'accuracy',
       method: 'mesh-to-segmentation-boundary',
-      params: { reference: 'isosurface of the segmentation at its own resolution (same placement rule)', samples: 'vertices and triangle centroids', level: params.level ?? null, field: params.field !== undefined },
+      params: { reference: edgePlaced ? 'the extracted surface after edge placement (before conditioning)' : 'isosurface of the segmentation at its own resolution (same placement rule)', samples: 'vertices and triangle centroids', level: params.level ?? null, field: params.field !== undefined },
       figures: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v])),
       wall_ms: round(performance.now() - t0, 1),
     });

@@ -21,6 +21,8 @@ export interface AccuracyReference {
   label?: number;
   field?: Volume;
   level?: number;
+  /** Measure against this surface instead (every sample, exact distance): e.g. the extracted mesh after edge placement. */
+  surface?: Mesh;
 }
 
 export interface SurfaceAccuracy {
@@ -126,7 +128,7 @@ export function measureSurfaceAccuracy(
     pts[3 * i] = x;
     pts[3 * i + 1] = y;
     pts[3 * i + 2] = z;
-    const dist = iso ? fieldIsoDistance(iso, x, y, z) : NaN;
+    const dist = iso && !reference.surface ? fieldIsoDistance(iso, x, y, z) : NaN;
     if (Number.isNaN(dist)) pending.push(i);
     else {
       d[i] = dist;
@@ -134,7 +136,7 @@ export function measureSurfaceAccuracy(
     }
   }
   if (pending.length) {
-    const ref = extractSurfaceMesh(reference.labels, { label, ...(field ? { field, level: iso!.level } : {}) });
+    const ref = reference.surface ?? extractSurfaceMesh(reference.labels, { label, ...(field ? { field, level: iso!.level } : {}) });
     referenceDistances(ref, pts, pending, d);
   }
   let sum = 0;
@@ -161,7 +163,9 @@ export function measureSurfaceAccuracy(
     samples_from_reference_mesh: n - fromField,
     method:
       (sampled ? `${n} seeded random samples of the vertices and triangle centroids` : 'every vertex and triangle centroid') +
-      " → trilinear field iso-surface (Newton along the gradient) where the mask is its threshold, else exact distance to the label map's reference surface",
+      (reference.surface
+        ? ' → exact distance to the given reference surface'
+        : " → trilinear field iso-surface (Newton along the gradient) where the mask is its threshold, else exact distance to the label map's reference surface"),
   };
 }
 
