@@ -114,11 +114,32 @@ export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Ar
   return true;
 }
 
+/** Trilinear value at a continuous index at least one voxel inside the grid (no clamping; same arithmetic as sampleClamped). */
+function sampleInside(data: Float32Array | Int16Array, sy: number, sz: number, fi: number, fj: number, fk: number): number {
+  const i0 = Math.floor(fi), j0 = Math.floor(fj), k0 = Math.floor(fk);
+  const ti = fi - i0, tj = fj - j0, tk = fk - k0;
+  const b = i0 + j0 * sy + k0 * sz;
+  const v000 = data[b]!, v100 = data[b + 1]!, v010 = data[b + sy]!, v110 = data[b + 1 + sy]!;
+  const v001 = data[b + sz]!, v101 = data[b + 1 + sz]!, v011 = data[b + sy + sz]!, v111 = data[b + 1 + sy + sz]!;
+  const a = v000 + ti * (v100 - v000), c = v010 + ti * (v110 - v010);
+  const e = v001 + ti * (v101 - v001), g = v011 + ti * (v111 - v011);
+  const f = a + tj * (c - a), h = e + tj * (g - e);
+  return f + tk * (h - f);
+}
+
 /** Field gradient (HU per mm, world axes) by central differences of trilinear samples half a voxel apart. */
 export function gradientAt(S: ProfileSampler, q: Float64Array, out: Float64Array): void {
   const fi = q[0]!, fj = q[1]!, fk = q[2]!;
-  const gi = (sampleClamped(S, fi + 0.5, fj, fk) - sampleClamped(S, fi - 0.5, fj, fk)) / S.spacing[0];
-  const gj = (sampleClamped(S, fi, fj + 0.5, fk) - sampleClamped(S, fi, fj - 0.5, fk)) / S.spacing[1];
-  const gk = (sampleClamped(S, fi, fj, fk + 0.5) - sampleClamped(S, fi, fj, fk - 0.5)) / S.spacing[2];
+  let gi: number, gj: number, gk: number;
+  if (fi >= 1 && fj >= 1 && fk >= 1 && fi <= S.nx - 2 && fj <= S.ny - 2 && fk <= S.nz - 2) {
+    const d = S.data, sy = S.nx, sz = S.nx * S.ny;
+    gi = (sampleInside(d, sy, sz, fi + 0.5, fj, fk) - sampleInside(d, sy, sz, fi - 0.5, fj, fk)) / S.spacing[0];
+    gj = (sampleInside(d, sy, sz, fi, fj + 0.5, fk) - sampleInside(d, sy, sz, fi, fj - 0.5, fk)) / S.spacing[1];
+    gk = (sampleInside(d, sy, sz, fi, fj, fk + 0.5) - sampleInside(d, sy, sz, fi, fj, fk - 0.5)) / S.spacing[2];
+  } else {
+    gi = (sampleClamped(S, fi + 0.5, fj, fk) - sampleClamped(S, fi - 0.5, fj, fk)) / S.spacing[0];
+    gj = (sampleClamped(S, fi, fj + 0.5, fk) - sampleClamped(S, fi, fj - 0.5, fk)) / S.spacing[1];
+    gk = (sampleClamped(S, fi, fj, fk + 0.5) - sampleClamped(S, fi, fj, fk - 0.5)) / S.spacing[2];
+  }
   indexAxesToWorld(S, gi, gj, gk, out);
 }
