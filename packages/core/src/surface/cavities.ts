@@ -74,8 +74,9 @@ export function shellNesting(mesh: Mesh, shellOf: Uint32Array, shellCount: numbe
     const tx0 = Math.min(p[a]!, p[b]!, p[c]!), tx1 = Math.max(p[a]!, p[b]!, p[c]!);
     const ty0 = Math.min(p[a + 1]!, p[b + 1]!, p[c + 1]!), ty1 = Math.max(p[a + 1]!, p[b + 1]!, p[c + 1]!);
     if (tx1 < minX || tx0 > maxX || ty1 < minY || ty0 > maxY) continue;
-    const x0 = Math.max(0, Math.floor((tx0 - minX) / cw)), x1 = Math.min(side - 1, Math.floor((tx1 - minX) / cw));
-    const y0 = Math.max(0, Math.floor((ty0 - minY) / ch)), y1 = Math.min(side - 1, Math.floor((ty1 - minY) / ch));
+    // The same clamped cell rule as the queries' (a triangle touching the last cell's far edge is in it).
+    const x0 = Math.min(side - 1, Math.max(0, Math.floor((tx0 - minX) / cw))), x1 = Math.min(side - 1, Math.max(0, Math.floor((tx1 - minX) / cw)));
+    const y0 = Math.min(side - 1, Math.max(0, Math.floor((ty0 - minY) / ch))), y1 = Math.min(side - 1, Math.max(0, Math.floor((ty1 - minY) / ch)));
     const sh = shellOf[t]!;
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {

@@ -91,7 +91,7 @@ export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ct
   await breathe();
 
   t0 = t();
-  const gate = await printabilityGate(m, { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}) });
+  const gate = await printabilityGate(m, { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}) }, ctx);
   gate.record.wall_ms = Math.round(t() - t0);
   records.push(gate.record);
   progress(1, 'gate');

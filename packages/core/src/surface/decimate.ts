@@ -54,13 +54,15 @@ function smallShellLock(mesh: Mesh): Uint8Array {
  * vertex). After each attempt the broken spots are found and the vertices around them (a ring
  * that widens with every attempt) are locked, and the round is run again from the same input.
  */
-function simplifyRound(mesh: Mesh, targetFaces: number, errorBound: number, notes: string[]): { mesh: Mesh; error: number; locked: number } | undefined {
+async function simplifyRound(mesh: Mesh, targetFaces: number, errorBound: number, notes: string[]): Promise<{ mesh: Mesh; error: number; locked: number } | undefined> {
   const nv = mesh.positions.length / 3;
   const lock = smallShellLock(mesh);
   let nbrs: ReturnType<typeof vertexNeighbours> | undefined;
   let locked = 0;
   for (let v = 0; v < nv; v++) locked += lock[v]!;
   for (let attempt = 1; attempt <= ATTEMPTS_PER_ROUND; attempt++) {
+    // Each attempt is seconds of synchronous work on a skull: let the event loop run between them.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
     const [idx, err] = MeshoptSimplifier.simplifyWithAttributes(mesh.indices, mesh.positions, 3, EMPTY, 0, [], locked ? lock : null, 3 * targetFaces, errorBound, ['ErrorAbsolute']);
     // Collapses can leave degenerate, duplicate or cancelling faces: drop them before judging.
     // Vertices are not merged by position here: meshoptimizer collapses onto existing vertices,
@@ -124,7 +126,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   while (facesBefore > 0) {
     const faces = triangleCount(current);
     const target = params.maxError_mm !== undefined || direct ? finalTarget : Math.max(finalTarget, Math.ceil(faces / 2));
-    const r = simplifyRound(current, target, errorBound, notes);
+    const r = await simplifyRound(current, target, errorBound, notes);
     if (!r) {
       if (direct && params.maxError_mm === undefined) {
         direct = false;
@@ -162,6 +164,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
     simplifierError_mm: round(reportedError, 4),
   };
   if (!params.skipHausdorff) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
     // Sampled on large meshes (every n-th vertex and centroid, at most 150k per side): the exact
     // all-points measure took ~20 s on a 1.6 M-triangle skull, longer than the decimation itself.
     const h = hausdorffDistance(mesh, output, HAUSDORFF_MAX_SAMPLES);

@@ -8,7 +8,8 @@
 import Module from 'manifold-3d/manifold.js';
 import { ScanError } from '../errors.js';
 import type { Mesh } from '../geometry/types.js';
-import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
+import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
+import type { WorkerPool } from '../parallel/pool.js';
 import { coincidentRep } from './cleanup.js';
 import { buildEdgeTable, labelShells, vertexCount } from './mesh-utils.js';
 import { checkMesh, countTopology, type MeshCheck } from './topology.js';
@@ -51,6 +52,14 @@ export async function manifold3dCheck(mesh: Mesh): Promise<ManifoldVerdict> {
   } finally {
     man?.delete();
   }
+}
+
+export const MANIFOLD3D_TASK = 'surface.manifold3d-check';
+
+/** manifold3dCheck on the pool when there is one (seconds of WASM off the calling thread). */
+export async function manifold3dCheckOn(mesh: Mesh, pool?: WorkerPool): Promise<ManifoldVerdict> {
+  if (!pool || pool.size < 2) return manifold3dCheck(mesh);
+  return pool.run<ManifoldVerdict>(MANIFOLD3D_TASK, { positions: mesh.positions, indices: mesh.indices } satisfies Mesh);
 }
 
 export interface GateParams {
@@ -142,7 +151,7 @@ export interface GateResult extends StageResult<Mesh> {
   printable: boolean;
 }
 
-export async function printabilityGate(mesh: Mesh, params: GateParams = {}): Promise<GateResult> {
+export async function printabilityGate(mesh: Mesh, params: GateParams = {}, ctx: StageContext = {}): Promise<GateResult> {
   const allowOpen = params.allowOpen ?? false;
   const edges = buildEdgeTable(mesh.indices, vertexCount(mesh));
   const shells = { ...labelShells(mesh, edges), edges };
@@ -151,7 +160,7 @@ export async function printabilityGate(mesh: Mesh, params: GateParams = {}): Pro
   const cross = params.crossCheck ?? CROSS_CHECK_MAX_TRIANGLES;
   const crossLimit = cross === true ? Infinity : cross === false ? -1 : cross;
   const runCross = check.triangles <= crossLimit;
-  const verdict: ManifoldVerdict = runCross ? await manifold3dCheck(mesh) : { status: 'not run', volume_mm3: 0, genus: null, triangles: 0 };
+  const verdict: ManifoldVerdict = runCross ? await manifold3dCheckOn(mesh, ctx.pool) : { status: 'not run', volume_mm3: 0, genus: null, triangles: 0 };
   const problems: string[] = [];
   if (check.triangles === 0) problems.push('the mesh is empty');
   if (check.openEdges) problems.push(`${check.openEdges} open edges`);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readStl, writeStlBinary } from '../formats/stl.js';
-import { box } from '../testing/meshes.js';
+import { box, uvSphere } from '../testing/meshes.js';
 import { cleanupMesh, meshTopology } from './cleanup.js';
 import { conditionMesh } from './condition.js';
 import { checkWelded, printabilityGate } from './gate.js';
@@ -61,6 +61,11 @@ describe('printability gate on the position-welded mesh', () => {
       // Moved by a few µm at most: the model is the same size.
       expect(Math.abs(slicer.volume_mm3 - 2000)).toBeLessThan(0.02);
     }
+  });
+
+  it('two spheres touching at their poles: neither encloses the other (the ray from a pole meets the other pole)', () => {
+    const m = concatMeshes([uvSphere(10, 48, 24, [0, 0, 0]), uvSphere(10, 48, 24, [0, 0, 20])]);
+    expect(checkMesh(m)).toMatchObject({ shells: 2, enclosedShells: 0, oriented: true });
   });
 
   it('the edge table derived for a clean-up output equals a fresh one', () => {
