@@ -37,6 +37,7 @@ export interface SegmentCliOptions {
   keep?: string;
   minIsland?: string;
   fillHoles?: string | boolean;
+  fillMarrow?: boolean;
   close?: string;
   open?: string;
   removeTable?: boolean;
@@ -139,6 +140,7 @@ export function cleanupFromArgs(o: SegmentCliOptions): CleanupOptions | undefine
     if (m !== '3d' && m !== '2d' && m !== 'both') throw usageError('BAD_OPTION', `--fill-holes ${m}: 3d, 2d or both`);
     c.fillHoles = m;
   }
+  if (o.fillMarrow === true) c.fillMarrow = true;
   if (o.close !== undefined) c.close_mm = num('--close', o.close, 0);
   if (o.open !== undefined) c.open_mm = num('--open', o.open, 0);
   if (o.connectivity !== undefined) {

@@ -12,6 +12,7 @@ export * from './pipeline.js';
 // Clean-up stages (components, holes, morphology, table, region growing, metal, statistics).
 export * from './components.js';
 export * from './fill-holes.js';
+export * from './marrow-fill.js';
 export * from './morphology.js';
 export * from './table.js';
 export * from './region-grow.js';

@@ -5,7 +5,8 @@
  *   1. table / head-holder removal — it is dense as bone and may touch the skull after
  *      a closing, so it goes first;
  *   2. opening, then closing (radius in mm);
- *   3. hole filling (3-D cavities, per-slice 2-D holes);
+ *   3. hole filling (3-D cavities, per-slice 2-D holes), then marrow filling (cavities
+ *      enclosed by bone in slices of two axes, never the brain: marrow-fill.ts);
  *   4. components: drop islands under a volume, keep the N largest — last, so the
  *      per-component statistics in its record describe the final label map.
  */
@@ -13,6 +14,7 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import type { StageContext, StageRecord, StageResult } from '../pipeline/record.js';
 import { keepComponents, type Connectivity } from './components.js';
 import { fillHoles } from './fill-holes.js';
+import { fillMarrow, type MarrowFillParams } from './marrow-fill.js';
 import { morphology } from './morphology.js';
 import { removeTable, type RemoveTableParams } from './table.js';
 import { flagMetal } from './metal.js';
@@ -28,6 +30,8 @@ export interface CleanupOptions {
   keep?: 'largest' | 'all' | number;
   /** Fill 3-D cavities ('3d' or true), per-slice 2-D holes ('2d'), or both. */
   fillHoles?: boolean | '3d' | '2d' | 'both';
+  /** Fill bone marrow cavities (true, or its parameters; marrow-fill.ts). Needs the volume. */
+  fillMarrow?: boolean | MarrowFillParams;
   /** Morphological closing / opening radius in mm. */
   close_mm?: number;
   open_mm?: number;
@@ -58,6 +62,7 @@ export async function runCleanup(
     const mode = opts.fillHoles === true ? '3d' : opts.fillHoles;
     await step(fillHoles(cur, volume, { mode }, ctx));
   }
+  if (opts.fillMarrow) await step(fillMarrow(cur, volume, opts.fillMarrow === true ? {} : opts.fillMarrow, ctx));
   if (opts.keep !== undefined || opts.minIsland_mm3 !== undefined || opts.stats !== false) {
     await step(
       keepComponents(
