@@ -134,6 +134,13 @@ export function scaled(ctx: StageContext, a: number, b: number): StageContext {
   return p ? { ...ctx, progress: (f, m) => p(a + (b - a) * Math.min(1, Math.max(0, f)), m) } : ctx;
 }
 
+/**
+ * Samples for the accuracy against the placed surface: exact point-to-mesh distances need a
+ * triangle grid over the whole surface (philips head phantom: 2.1 s CPU for 20k samples,
+ * 4.0 s for 100k, against 1.2 s for the field's iso-surface); 20k give a mean to ±0.0005 mm.
+ */
+const PLACED_ACCURACY_SAMPLES = 20_000;
+
 export interface MeshLabelParams {
   condition: ConditionParams;
   /** Mesh only this label value (default: every non-zero label). */
@@ -183,7 +190,7 @@ export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ct
   stampPeakMemory(ctx, records);
   if (params.accuracy !== false) {
     const t0 = performance.now();
-    const acc = measureSurfaceAccuracy(cond.output, edgePlaced ? { labels, surface: raw } : { labels, ...sub });
+    const acc = measureSurfaceAccuracy(cond.output, edgePlaced ? { labels, surface: raw } : { labels, ...sub }, edgePlaced ? { samples: PLACED_ACCURACY_SAMPLES } : {});
     records.push({
       stage: 'accuracy',
       method: 'mesh-to-segmentation-boundary',
