@@ -71,6 +71,8 @@ describe('surface accuracy on analytic phantoms', () => {
         // (thinner walls are below the sampling limit and only their topology is checked).
         const thinnest = shape.kind === 'shell' ? shape.wall_mm : shape.kind === 'plate' ? shape.thickness_mm : 2 * shape.radius_mm;
         if (thinnest >= 2 * Math.max(...spacing)) bounded.push([ph.name, err.mean_abs_mm, 0.1 * Math.max(...spacing)]);
+        // a macrotask turn per phantom: the test worker must keep answering vitest's RPC
+        await new Promise<void>((r) => setTimeout(r, 0));
       }
     }
     const cols = Object.keys(rows[0]!);
