@@ -15,11 +15,12 @@ import { dataPath } from '../../../../test/data.js';
 import { runTool } from '../../../../test/run-tool.js';
 import { importSeries, type DicomSource } from '../dicom/import.js';
 import type { Mesh } from '../geometry/types.js';
-import { write3mf } from '../formats/3mf.js';
+import { write3mfAsync } from '../formats/3mf.js';
 import { readStl, writeStlBinary } from '../formats/stl.js';
 import { thresholdVolume } from '../segment/threshold.js';
 import { conditionMesh, type ConditionResult } from './condition.js';
-import { manifold3dCheck } from './gate.js';
+import { manifold3dCheckOn } from './gate.js';
+import { createNodePool } from '../../../cli/src/pool/node-pool.js';
 import { extractSurface } from './isosurface/index.js';
 import { checkMesh } from './topology.js';
 
@@ -76,24 +77,32 @@ interface SeriesResult {
 
 const results = new Map<string, SeriesResult>();
 let tmp = '';
+// Heavy steps run on worker threads (and conditioning yields between its steps), so this
+// worker's event loop keeps answering the test runner.
+const pool = createNodePool(2);
+const breathe = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'scan2print-print-ready-'));
   for (const series of SERIES) {
     const dir = dataPath(series);
-    const imp = await importSeries(dirSources(dir));
+    const imp = await importSeries(dirSources(dir), {}, { pool });
+    await breathe();
     const labels = thresholdVolume(imp.output.volume, LO_HU, HI_HU);
-    const iso = await extractSurface(labels, { field: imp.output.volume, level: LO_HU });
+    await breathe();
+    const iso = await extractSurface(labels, { field: imp.output.volume, level: LO_HU }, { pool });
+    await breathe();
     // The small GE series also goes through decimation, so real anatomy covers that step too.
-    const cond = await conditionMesh(iso.output, { grid: labels.grid, ...(series.startsWith('ct/ge-') ? { decimate: { targetFaces: 60_000 } } : {}) });
+    const cond = await conditionMesh(iso.output, { grid: labels.grid, ...(series.startsWith('ct/ge-') ? { decimate: { targetFaces: 60_000 } } : {}) }, { pool });
     const py = await runTool('/usr/bin/python3', ['-c', BBOX_PY, dir, String(LO_HU), String(HI_HU)]);
     if (py.status !== 0) throw new Error(`pydicom bounding box failed: ${py.stderr}`);
     results.set(series, { raw: iso.output, cond, voxelBox: JSON.parse(py.stdout) });
   }
 }, 900_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await pool.close();
 });
 
 describe.each(SERIES)('%s at 226 HU', (series) => {
@@ -109,7 +118,8 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
       inverted: 0,
     });
     expect(cond.printable).toBe(true);
-    const m3 = await manifold3dCheck(cond.output);
+    const m3 = await manifold3dCheckOn(cond.output, pool);
+    await breathe();
     expect(m3.status).toBe('NoError');
     expect(m3.volume_mm3).toBeCloseTo(c.volume_mm3, -1);
     const gate = cond.records.at(-1)!;
@@ -161,7 +171,7 @@ describe('PrusaSlicer reads our phantom skull', () => {
     const stl = join(tmp, 'skull.stl');
     const threeMf = join(tmp, 'skull.3mf');
     writeFileSync(stl, writeStlBinary(mesh));
-    writeFileSync(threeMf, write3mf(mesh, { title: 'phantom skull', creationDate: '2026-01-01' }));
+    writeFileSync(threeMf, await write3mfAsync(mesh, { title: 'phantom skull', creationDate: '2026-01-01' }, pool));
     const ours = checkMesh(mesh);
     for (const file of [stl, threeMf]) {
       const r = await runTool('prusa-slicer', ['--info', file]);
