@@ -9,6 +9,7 @@ import { inputError, ScanError, type ErrorKind } from '../errors.js';
 import { sharedFloat32, type WorkerPool } from '../parallel/pool.js';
 import type { DicomInstance } from './types.js';
 import { transferSyntaxInfo } from './transfer-syntax.js';
+import { yieldEvery } from '../parallel/yield.js';
 
 export type DecodeFn = (inst: DicomInstance, bytes: Uint8Array) => Promise<Float32Array[]>;
 
@@ -137,7 +138,9 @@ export async function decodeAll(
       pending.push(pr);
     };
     for (let n = 0; n < Math.min(READ_AHEAD, order.length); n++) ahead(order[n]!);
+    const breathe = yieldEvery(); // decoding is synchronous per file: let the host run between files
     for (let n = 0; n < order.length; n++) {
+      await breathe();
       const i = order[n]!;
       const bytes = await pending.shift()!;
       if (n + READ_AHEAD < order.length) ahead(order[n + READ_AHEAD]!);

@@ -18,6 +18,7 @@ import { decodeFrames } from './decode.js';
 import { chooseSeries, groupSeries, type SeriesSummary } from './series.js';
 import { assembleSeries, type DecodeFn } from './assemble.js';
 import type { StackGeometry } from './geometry.js';
+import { yieldEvery } from '../parallel/yield.js';
 
 export interface DicomSource {
   /** Path or zip entry name, used in every message. */
@@ -67,6 +68,7 @@ export async function scanSources(sources: DicomSource[], concurrency = 8, progr
   type Slot = { h: DicomInstance } | { bad: UnreadableFile } | null;
   const slots: Slot[] = new Array(sources.length).fill(null);
   let next = 0, done = 0;
+  const breathe = yieldEvery(); // header parsing is synchronous: let the host run between files
   const worker = async () => {
     while (next < sources.length) {
       const i = next++;
@@ -82,6 +84,7 @@ export async function scanSources(sources: DicomSource[], concurrency = 8, progr
       }
       done++;
       if (progress && (done % 16 === 0 || done === sources.length)) progress(done / sources.length, `read ${done}/${sources.length} headers`);
+      await breathe();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, sources.length)) }, worker));

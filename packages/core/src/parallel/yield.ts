@@ -11,3 +11,16 @@ export function yieldToHost(): Promise<void> {
 
 /** Rough budget of synchronous work between two yields, in voxels or elements. */
 export const SLICE_WORK_ITEMS = 4_000_000;
+
+/**
+ * A yield that happens only once `budget_ms` of synchronous work has passed since the last
+ * one: cheap enough to call after every file or slice of a long loop.
+ */
+export function yieldEvery(budget_ms = 100): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < budget_ms) return;
+    await yieldToHost();
+    last = performance.now();
+  };
+}
