@@ -30,8 +30,13 @@ interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'>, MeshOptio
 /** Default clean-up for printing: table/holder removed, dust islands dropped (they can exhaust memory when meshed). */
 export const CONVERT_DEFAULT_MIN_ISLAND_MM3 = '5';
 
+/**
+ * A bone model is the whole bone, marrow included (segment/marrow-fill.ts: never the
+ * brain inside a skull); --no-fill-marrow keeps the threshold's shell.
+ */
 export function convertSegmentation(o: ConvertCliOptions) {
-  return optionsFromArgs({ ...o, output: '', removeTable: o.keepTable !== true, minIsland: o.minIsland ?? CONVERT_DEFAULT_MIN_ISLAND_MM3 });
+  const fillMarrow = o.fillMarrow ?? o.tissue === 'bone';
+  return optionsFromArgs({ ...o, output: '', removeTable: o.keepTable !== true, minIsland: o.minIsland ?? CONVERT_DEFAULT_MIN_ISLAND_MM3, fillMarrow });
 }
 
 export function convertCondition(o: ConvertCliOptions, name: string): ConditionParams {
