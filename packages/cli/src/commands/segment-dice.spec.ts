@@ -69,4 +69,11 @@ describe('bone Dice against TotalSegmentator (built binary)', () => {
     expect(res.records.map((r) => r.method)).toContain('marrow-fill');
     expect(m.dice!).toBeGreaterThanOrEqual(0.85);
   });
+
+  it('convert fills marrow only for bone, and not with --no-fill-marrow', () => {
+    const opts = (o: Record<string, unknown>) => convertSegmentation({ output: [], tissue: 'bone', ...o } as unknown as Parameters<typeof convertSegmentation>[0]).cleanup;
+    expect(opts({})?.fillMarrow).toBe(true);
+    expect(opts({ fillMarrow: false })?.fillMarrow).toBeUndefined();
+    expect(opts({ tissue: 'vessels' })?.fillMarrow).toBeUndefined();
+  });
 });
