@@ -46,6 +46,7 @@ export * from './formats/mesh-read.js';
 // The convert pipeline, validation phantoms and synthetic series (issue 5).
 export * from './pipeline/convert.js';
 export * from './pipeline/job.js';
+export * from './pipeline/defaults.js';
 export * from './formats/dicom-ct-write.js';
 export * from './synthetic/random.js';
 export * from './synthetic/head.js';

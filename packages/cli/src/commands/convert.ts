@@ -3,7 +3,7 @@
  * (3MF/STL/OBJ/PLY), optionally the label map, and the ISO/IEC 3532-1 report out.
  */
 import { Option, type Command } from 'commander';
-import { usageError, type ConditionParams } from '@scan2print/core';
+import { convertFillsMarrow, CONVERT_MIN_ISLAND_MM3, usageError, type ConditionParams } from '@scan2print/core';
 import { collectInputs } from '../io/inputs.js';
 import { preflightConvert, runConvert } from '../convert/run-convert.js';
 import { createProgress } from '../util/progress.js';
@@ -28,14 +28,14 @@ interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'>, MeshOptio
 }
 
 /** Default clean-up for printing: table/holder removed, dust islands dropped (they can exhaust memory when meshed). */
-export const CONVERT_DEFAULT_MIN_ISLAND_MM3 = '5';
+export const CONVERT_DEFAULT_MIN_ISLAND_MM3 = String(CONVERT_MIN_ISLAND_MM3);
 
 /**
  * A bone model is the whole bone, marrow included (segment/marrow-fill.ts: never the
  * brain inside a skull); --no-fill-marrow keeps the threshold's shell.
  */
 export function convertSegmentation(o: ConvertCliOptions) {
-  const fillMarrow = o.fillMarrow ?? o.tissue === 'bone';
+  const fillMarrow = o.fillMarrow ?? convertFillsMarrow(o.tissue);
   return optionsFromArgs({ ...o, output: '', removeTable: o.keepTable !== true, minIsland: o.minIsland ?? CONVERT_DEFAULT_MIN_ISLAND_MM3, fillMarrow });
 }
 

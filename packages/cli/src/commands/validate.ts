@@ -157,7 +157,7 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
         process.stdout.write(`${JSON.stringify({ results: results.map(({ records: _r, ...rest }) => rest), records: results.flatMap((r) => r.records.filter((x: { stage: string }) => x.stage === 'validate')) }, null, 2)}\n`);
       } else {
         const lines = [
-          `validation of the 2D→3D conversion (the default convert: automatic threshold, ${placement} placement; the other placement side by side): voxel ${voxel.join(' × ')} mm, noise ${noise} HU, blur ${blur} mm, gantry tilt ${tilt}°`,
+          `validation of the 2D→3D conversion (the default convert: automatic threshold, ${placement} placement, marrow fill off; the other placement side by side): voxel ${voxel.join(' × ')} mm, noise ${noise} HU, blur ${blur} mm, gantry tilt ${tilt}°`,
         ];
         lines.push('phantom                   placement  threshold  volume err %  dist mean  p95    max    signed  wall true/measured (mm)  closed manifold  result');
         const row = (name: string, rule: string, thr: number | null, m: PhantomMeasures, closed: boolean, manifold: boolean, result: string): string => {

@@ -17,9 +17,19 @@ import { compactMesh, labelShells } from '../surface/mesh-utils.js';
 import { measureAgainstShape, type PhantomMeasures } from './measure.js';
 import { scanPhantom, type PhantomScanOptions } from './phantom-series.js';
 import { plate, shell, sphere, type AnalyticShape, type PhantomKind } from './shapes.js';
+import { convertSegmentationDefaults } from '../pipeline/defaults.js';
 
 /** The segmentation `convert` runs by default (automatic threshold, table removal, 5 mm³ islands). */
-export const DEFAULT_CONVERT_SEGMENTATION: SegmentationOptions = { method: { method: 'auto-threshold' }, cleanup: { removeTable: true, minIsland_mm3: 5 } };
+/**
+ * The segmentation a plain `convert` runs, so validation measures the path users get, with
+ * one exception: marrow filling is off. It decides what counts as bone (a small closed
+ * hollow is filled as marrow), not where a surface lies, and it would fill the shell
+ * phantom whose inner surface is one of the surfaces measured here.
+ */
+export const DEFAULT_CONVERT_SEGMENTATION: SegmentationOptions = (() => {
+  const d = convertSegmentationDefaults('bone');
+  return { ...d, cleanup: { ...d.cleanup, fillMarrow: false } };
+})();
 
 /** The validation phantoms: centres off the voxel grid so no result depends on symmetry. */
 export function standardPhantom(kind: PhantomKind): AnalyticShape {
