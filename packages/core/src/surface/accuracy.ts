@@ -171,31 +171,61 @@ export function measureSurfaceAccuracy(
 
 /**
  * Exact distances from the listed points to a reference mesh. Only the reference triangles near
- * the points are binned (cells of NEAR_MM around every point and their neighbours), so a few
- * thousand points do not pay for a grid over a million triangles; a point whose nearest
- * triangle is farther than that margin is measured again against the whole mesh.
+ * the points are binned (cells of NEAR_MM around every point and their neighbours, marked in a
+ * dense bitmap over the reference's box), so a few thousand points do not pay for a grid over a
+ * million triangles; a point whose nearest triangle is farther than that margin is measured
+ * again against the whole mesh. When the points cover most of the surface (20k samples spread
+ * over a skull) the whole mesh is binned once instead: the nearest triangle, and so every
+ * distance, is the same either way.
  */
 const NEAR_MM = 4;
+/** Above this share of the reference's triangles kept, bin the whole mesh (no copy). */
+const WHOLE_SHARE = 0.5;
 
 function referenceDistances(ref: Mesh, pts: Float64Array, list: number[], out: Float64Array): void {
-  const cell = (x: number): number => Math.floor(x / NEAR_MM);
-  const key = (i: number, j: number, k: number): number => ((i + 4096) * 8192 + (j + 4096)) * 8192 + (k + 4096);
-  const near = new Set<number>();
-  for (const i of list) {
-    const ci = cell(pts[3 * i]!), cj = cell(pts[3 * i + 1]!), ck = cell(pts[3 * i + 2]!);
-    for (let a = -1; a <= 1; a++) for (let b = -1; b <= 1; b++) for (let c = -1; c <= 1; c++) near.add(key(ci + a, cj + b, ck + c));
-  }
   const rp = ref.positions;
   const rix = ref.indices;
   const nRef = rix.length / 3;
+  let lx = Infinity, ly = Infinity, lz = Infinity, hx = -Infinity, hy = -Infinity, hz = -Infinity;
+  for (let v = 0; v < rp.length; v += 3) {
+    const x = rp[v]!, y = rp[v + 1]!, z = rp[v + 2]!;
+    if (x < lx) lx = x;
+    if (y < ly) ly = y;
+    if (z < lz) lz = z;
+    if (x > hx) hx = x;
+    if (y > hy) hy = y;
+    if (z > hz) hz = z;
+  }
+  // Cells of NEAR_MM over the reference's box; a centroid always falls inside it.
+  const nx = nRef ? Math.floor((hx - lx) / NEAR_MM) + 1 : 1, ny = nRef ? Math.floor((hy - ly) / NEAR_MM) + 1 : 1, nz = nRef ? Math.floor((hz - lz) / NEAR_MM) + 1 : 1;
+  const near = new Uint8Array(nx * ny * nz);
+  for (const i of list) {
+    const ci = Math.floor((pts[3 * i]! - lx) / NEAR_MM), cj = Math.floor((pts[3 * i + 1]! - ly) / NEAR_MM), ck = Math.floor((pts[3 * i + 2]! - lz) / NEAR_MM);
+    for (let c = Math.max(0, ck - 1); c <= Math.min(nz - 1, ck + 1); c++) {
+      for (let b = Math.max(0, cj - 1); b <= Math.min(ny - 1, cj + 1); b++) {
+        for (let a = Math.max(0, ci - 1); a <= Math.min(nx - 1, ci + 1); a++) near[a + nx * (b + ny * c)] = 1;
+      }
+    }
+  }
   const keep = new Uint8Array(nRef);
+  let kept = 0;
   let maxEdge = 0;
   for (let t = 0; t < nRef; t++) {
     const a = 3 * rix[3 * t]!, b = 3 * rix[3 * t + 1]!, c = 3 * rix[3 * t + 2]!;
     const x = (rp[a]! + rp[b]! + rp[c]!) / 3, y = (rp[a + 1]! + rp[b + 1]! + rp[c + 1]!) / 3, z = (rp[a + 2]! + rp[b + 2]! + rp[c + 2]!) / 3;
-    if (!near.has(key(cell(x), cell(y), cell(z)))) continue;
+    const ci = Math.min(nx - 1, Math.max(0, Math.floor((x - lx) / NEAR_MM)));
+    const cj = Math.min(ny - 1, Math.max(0, Math.floor((y - ly) / NEAR_MM)));
+    const ck = Math.min(nz - 1, Math.max(0, Math.floor((z - lz) / NEAR_MM)));
+    if (!near[ci + nx * (cj + ny * ck)]) continue;
     keep[t] = 1;
-    maxEdge = Math.max(maxEdge, Math.abs(rp[a]! - rp[b]!) + Math.abs(rp[a + 1]! - rp[b + 1]!) + Math.abs(rp[a + 2]! - rp[b + 2]!));
+    kept++;
+    const e = Math.abs(rp[a]! - rp[b]!) + Math.abs(rp[a + 1]! - rp[b + 1]!) + Math.abs(rp[a + 2]! - rp[b + 2]!);
+    if (e > maxEdge) maxEdge = e;
+  }
+  if (kept > WHOLE_SHARE * nRef) {
+    const whole = new NearestTriangle(buildTriangleGrid(ref));
+    for (const i of list) out[i] = whole.distance(pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!);
+    return;
   }
   const local = new NearestTriangle(buildTriangleGrid(compactMesh(ref, keep)));
   // A triangle within distance r of a point has its centroid within r + its size of it.

@@ -16,60 +16,78 @@ export interface TriangleGrid {
   cellTri: Uint32Array;
 }
 
-/** Bins the triangles of a mesh into cubic cells about twice the mean edge length. */
+/**
+ * Bins the triangles of a mesh into cubic cells about twice the mean edge length. One pass
+ * reads each triangle once (bounding box and edge lengths, no closures or Math.hypot: this
+ * runs over a million triangles per accuracy measure); the bounding boxes are kept so the
+ * counting and filling passes only turn them into cell ranges.
+ */
 export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000): TriangleGrid {
   const p = mesh.positions;
   const ix = mesh.indices;
   const nTri = ix.length / 3;
-  const lo: [number, number, number] = [Infinity, Infinity, Infinity];
-  const hi: [number, number, number] = [-Infinity, -Infinity, -Infinity];
+  if (nTri === 0) return { mesh, origin: [0, 0, 0], cell: 1, dims: [1, 1, 1], cellStart: new Uint32Array(2), cellTri: new Uint32Array(0) };
+  const box = new Float32Array(6 * nTri);
+  let lx = Infinity, ly = Infinity, lz = Infinity, hx = -Infinity, hy = -Infinity, hz = -Infinity;
   let edgeSum = 0;
   for (let t = 0; t < nTri; t++) {
-    for (let c = 0; c < 3; c++) {
-      const v = 3 * ix[3 * t + c]!;
-      const w = 3 * ix[3 * t + ((c + 1) % 3)]!;
-      edgeSum += Math.hypot(p[w]! - p[v]!, p[w + 1]! - p[v + 1]!, p[w + 2]! - p[v + 2]!);
-      for (let a = 0; a < 3; a++) {
-        if (p[v + a]! < lo[a]!) lo[a] = p[v + a]!;
-        if (p[v + a]! > hi[a]!) hi[a] = p[v + a]!;
-      }
-    }
+    const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
+    const ax = p[a]!, ay = p[a + 1]!, az = p[a + 2]!;
+    const bx = p[b]!, by = p[b + 1]!, bz = p[b + 2]!;
+    const cx = p[c]!, cy = p[c + 1]!, cz = p[c + 2]!;
+    let dx = bx - ax, dy = by - ay, dz = bz - az;
+    edgeSum += Math.sqrt(dx * dx + dy * dy + dz * dz);
+    dx = cx - bx; dy = cy - by; dz = cz - bz;
+    edgeSum += Math.sqrt(dx * dx + dy * dy + dz * dz);
+    dx = ax - cx; dy = ay - cy; dz = az - cz;
+    edgeSum += Math.sqrt(dx * dx + dy * dy + dz * dz);
+    const x0 = ax < bx ? (ax < cx ? ax : cx) : bx < cx ? bx : cx, x1 = ax > bx ? (ax > cx ? ax : cx) : bx > cx ? bx : cx;
+    const y0 = ay < by ? (ay < cy ? ay : cy) : by < cy ? by : cy, y1 = ay > by ? (ay > cy ? ay : cy) : by > cy ? by : cy;
+    const z0 = az < bz ? (az < cz ? az : cz) : bz < cz ? bz : cz, z1 = az > bz ? (az > cz ? az : cz) : bz > cz ? bz : cz;
+    const o = 6 * t;
+    box[o] = x0; box[o + 1] = y0; box[o + 2] = z0; box[o + 3] = x1; box[o + 4] = y1; box[o + 5] = z1;
+    if (x0 < lx) lx = x0;
+    if (y0 < ly) ly = y0;
+    if (z0 < lz) lz = z0;
+    if (x1 > hx) hx = x1;
+    if (y1 > hy) hy = y1;
+    if (z1 > hz) hz = z1;
   }
-  if (nTri === 0) return { mesh, origin: [0, 0, 0], cell: 1, dims: [1, 1, 1], cellStart: new Uint32Array(2), cellTri: new Uint32Array(0) };
+  const lo: [number, number, number] = [lx, ly, lz];
   let cell = Math.max((2 * edgeSum) / (3 * nTri), 1e-6);
-  const ext = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
+  const ext = [hx - lx, hy - ly, hz - lz];
   const count = (h: number): number => (Math.floor(ext[0]! / h) + 1) * (Math.floor(ext[1]! / h) + 1) * (Math.floor(ext[2]! / h) + 1);
   while (count(cell) > maxCells) cell *= 1.25;
   const dims: [number, number, number] = [Math.floor(ext[0]! / cell) + 1, Math.floor(ext[1]! / cell) + 1, Math.floor(ext[2]! / cell) + 1];
-  const nCells = dims[0] * dims[1] * dims[2];
+  const [nx, ny, nz] = dims;
+  const nxy = nx * ny;
+  const nCells = nxy * nz;
   const cellStart = new Uint32Array(nCells + 1);
-  const range = new Int32Array(6);
-  const triRange = (t: number): void => {
-    for (let a = 0; a < 3; a++) {
-      const x0 = p[3 * ix[3 * t]! + a]!, x1 = p[3 * ix[3 * t + 1]! + a]!, x2 = p[3 * ix[3 * t + 2]! + a]!;
-      range[a] = Math.min(dims[a]! - 1, Math.floor((Math.min(x0, x1, x2) - lo[a]!) / cell));
-      range[a + 3] = Math.min(dims[a]! - 1, Math.floor((Math.max(x0, x1, x2) - lo[a]!) / cell));
-    }
-  };
+  let cellTri = new Uint32Array(0);
+  let fill: Uint32Array | undefined;
   for (let pass = 0; pass < 2; pass++) {
-    const fill = pass === 1 ? cellStart.slice(0, nCells) : undefined;
-    const cellTri = pass === 1 ? new Uint32Array(cellStart[nCells]!) : undefined;
     for (let t = 0; t < nTri; t++) {
-      triRange(t);
-      for (let k = range[2]!; k <= range[5]!; k++) {
-        for (let j = range[1]!; j <= range[4]!; j++) {
-          for (let i = range[0]!; i <= range[3]!; i++) {
-            const c = i + dims[0] * (j + dims[1] * k);
-            if (fill) cellTri![fill[c]!++] = t;
-            else cellStart[c + 1]!++;
+      const o = 6 * t;
+      const i0 = Math.min(nx - 1, Math.floor((box[o]! - lx) / cell)), i1 = Math.min(nx - 1, Math.floor((box[o + 3]! - lx) / cell));
+      const j0 = Math.min(ny - 1, Math.floor((box[o + 1]! - ly) / cell)), j1 = Math.min(ny - 1, Math.floor((box[o + 4]! - ly) / cell));
+      const k0 = Math.min(nz - 1, Math.floor((box[o + 2]! - lz) / cell)), k1 = Math.min(nz - 1, Math.floor((box[o + 5]! - lz) / cell));
+      for (let k = k0; k <= k1; k++) {
+        for (let j = j0; j <= j1; j++) {
+          const row = nx * j + nxy * k;
+          for (let i = i0; i <= i1; i++) {
+            if (fill) cellTri[fill[row + i]!++] = t;
+            else cellStart[row + i + 1]!++;
           }
         }
       }
     }
-    if (pass === 0) for (let c = 0; c < nCells; c++) cellStart[c + 1]! += cellStart[c]!;
-    else return { mesh, origin: lo, cell, dims, cellStart, cellTri: cellTri! };
+    if (pass === 0) {
+      for (let c = 0; c < nCells; c++) cellStart[c + 1]! += cellStart[c]!;
+      fill = cellStart.slice(0, nCells);
+      cellTri = new Uint32Array(cellStart[nCells]!);
+    }
   }
-  throw new Error('unreachable');
+  return { mesh, origin: lo, cell, dims, cellStart, cellTri };
 }
 
 /** Squared distance from point (px, py, pz) to triangle (a, b, c) given as offsets into p (Ericson §5.1.5). */
