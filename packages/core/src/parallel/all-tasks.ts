@@ -5,5 +5,6 @@ import '../segment/tasks.js';
 import '../evaluate/tasks.js';
 import '../surface/isosurface/tasks.js';
 import '../surface/tasks.js';
+import '../surface/edge/tasks.js';
 import '../formats/tasks.js';
 export {};

@@ -175,7 +175,7 @@ export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ct
   const sub = { ...(params.label !== undefined ? { label: params.label } : {}), ...(params.field ? { field: params.field } : {}), ...(params.level !== undefined ? { level: params.level } : {}) };
   const surface = await extractSurface(labels, sub, scaled(ctx, 0, 0.25));
   records.push(surface.record);
-  const placed = placeSurface(surface.output, labels.grid, params.placement, ctx);
+  const placed = await placeSurface(surface.output, labels.grid, params.placement, ctx);
   if (placed) records.push(placed.record);
   const raw = placed?.output ?? surface.output;
   // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { analyseProfile, KIND_AMBIGUOUS, KIND_PEAK, KIND_STEP, P_BONE, P_EDGE, P_SLOTS, P_T_OUT, phi } from './plateau.js';
 import { fitSlab, S_FACE, S_OK, S_SLOTS, S_WIDTH, slabDensity } from './slab.js';
 import { fitBlur } from './blur.js';
-import { placeVertices, RULE_EDGE, RULE_OUTSIDE, RULE_THRESHOLD } from './place.js';
+import { placeVertices, placeVerticesAsync, RULE_EDGE, RULE_OUTSIDE, RULE_THRESHOLD } from './place.js';
+import { getTask } from '../../parallel/registry.js';
+import type { WorkerPool } from '../../parallel/pool.js';
+import './tasks.js';
 import { extractSurfaceMesh } from '../isosurface/extract.js';
 import { makePhantom, phantomLabels, shapeSignedDistance, type Phantom } from '../../testing/phantoms.js';
 import { checkMesh } from '../topology.js';
@@ -130,6 +133,29 @@ describe('placeVertices', () => {
     const t = placeVertices(raw, ph.volume, { placement: 'threshold' });
     expect(t.output.positions).toBe(raw.positions);
     expect(t.record.method).toBe('threshold-level-placement');
+  });
+
+  it('in slabs on a pool: the same bytes and figures as one thread', async () => {
+    // a pool of 3 that runs each slab inline, in reverse order of submission, on a volume in shared memory
+    const calls: string[] = [];
+    const pool: WorkerPool = {
+      size: 3,
+      async run<R>(task: string, payload: unknown): Promise<R> {
+        calls.push(task);
+        await new Promise((r) => setTimeout(r, 3 - (calls.length % 3)));
+        return (await getTask(task)(payload)) as R;
+      },
+      async close() {},
+    };
+    const data = new Float32Array(new SharedArrayBuffer(ph.volume.data.byteLength));
+    data.set(ph.volume.data);
+    const one = placeVertices(raw, ph.volume);
+    const many = await placeVerticesAsync(raw, { grid: ph.volume.grid, data }, {}, { pool }, 0);
+    expect(calls).toEqual(['surface.edge.directions', 'surface.edge.directions', 'surface.edge.directions', 'surface.edge.place', 'surface.edge.place', 'surface.edge.place']);
+    expect(Buffer.from(many.output.positions.buffer).equals(Buffer.from(one.output.positions.buffer))).toBe(true);
+    expect(Buffer.from(many.rules).equals(Buffer.from(one.rules))).toBe(true);
+    expect(many.record.figures).toEqual(one.record.figures);
+    expect(many.record.params.workers).toBe(3);
   });
 
   it('falls back to the threshold where the profile shows no edge (low contrast), and counts it', () => {

@@ -18,10 +18,24 @@ import type { StageContext, StageRecord } from '../../pipeline/record.js';
 import { round } from '../../pipeline/record.js';
 import { fitBlur, VOXEL_BLUR_C, type BlurEstimate } from './blur.js';
 import { meanCurvature } from './curvature.js';
-import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_EDGE, P_S25, P_S75, P_SLOTS, type ProfileLimits } from './plateau.js';
-import { gradientAt, makeSampler, sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
+import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_S25, P_S75, P_SLOTS, type ProfileLimits } from './plateau.js';
+import { makeSampler, sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
 import { restoreCollapsedShells } from './shells.js';
-import { fitSlab, S_AREA, S_FACE, S_OK, S_SLOTS, S_TISSUE, slabDensity } from './slab.js';
+import { fitSlab, S_AREA, S_OK, S_SLOTS, S_TISSUE, slabDensity } from './slab.js';
+import { slabRanges } from '../../parallel/pool.js';
+import {
+  directionsSlab,
+  EDGE_DIRECTIONS_TASK,
+  EDGE_PLACE_TASK,
+  placeSlab,
+  RULE_EDGE,
+  RULE_OUTSIDE,
+  RULE_SLAB,
+  RULE_THRESHOLD,
+  sigmaAlong,
+  type DirectionsSlab,
+  type PlaceSlab,
+} from './place-slab.js';
 
 export type PlacementRule = 'edge' | 'threshold';
 
@@ -42,11 +56,7 @@ export interface PlaceParams {
 
 export const PLACE_DEFAULTS = { placement: 'edge' as PlacementRule, step_mm: 0.2, maxShift_voxels: 1.5, minContrast_HU: 100, plateau_mm: 1.0, minPlateau_mm: 0.4 };
 
-/** Per-vertex rule codes (PlaceResult.rules). */
-export const RULE_THRESHOLD = 0;
-export const RULE_EDGE = 1;
-export const RULE_SLAB = 2;
-export const RULE_OUTSIDE = 3;
+export { RULE_EDGE, RULE_OUTSIDE, RULE_SLAB, RULE_THRESHOLD };
 
 export interface PlaceResult {
   output: Mesh;
@@ -55,13 +65,70 @@ export interface PlaceResult {
   record: StageRecord;
 }
 
-/** Curvature correction σ²H only where σ|H| ≤ this (spheres down to ~4σ radius; sharp edges are clamped). */
-const MAX_SIGMA_H = 0.15;
-
 /** Estimation pass: at most this many vertices (every n-th), for the blur and the bone density. */
 const ESTIMATE_VERTICES = 20000;
 
+/** Below this many vertices the pool's hand-offs cost more than they save. */
+const MIN_PARALLEL_VERTICES = 50_000;
+
+/** What the placement asks its driver to run over every vertex: a slab kernel's shared arguments. */
+type PlacePhase = { kind: 'directions'; work: Omit<DirectionsSlab, 'v0' | 'v1'> } | { kind: 'place'; work: Omit<PlaceSlab, 'v0' | 'v1'> };
+
+/** Single-threaded placement (the reference the pool's result must equal byte for byte). */
 export function placeVertices(mesh: Mesh, volume: Volume, params: PlaceParams = {}, ctx: StageContext = {}): PlaceResult {
+  const g = placeCore(mesh, volume, params, ctx, (n) => new Float64Array(n), (n) => new Float32Array(n), (n) => new Uint8Array(n));
+  for (let r = g.next(); ; r = g.next()) {
+    if (r.done) return r.value;
+    const nv = mesh.positions.length / 3;
+    if (r.value.kind === 'directions') directionsSlab({ ...r.value.work, v0: 0, v1: nv });
+    else placeSlab({ ...r.value.work, v0: 0, v1: nv });
+  }
+}
+
+/**
+ * Placement with the per-vertex passes (directions, profiles) in slabs of vertices on the
+ * context's worker pool; the same bytes as placeVertices. Needs the volume on shared memory
+ * (the importer's volumes are); otherwise, or without a pool, it runs on this thread.
+ */
+export async function placeVerticesAsync(
+  mesh: Mesh,
+  volume: Volume,
+  params: PlaceParams = {},
+  ctx: StageContext = {},
+  minParallelVertices = MIN_PARALLEL_VERTICES,
+): Promise<PlaceResult> {
+  const pool = ctx.pool;
+  const nv = mesh.positions.length / 3;
+  const sharedOk = typeof SharedArrayBuffer !== 'undefined' && volume.data.buffer instanceof SharedArrayBuffer;
+  if (!pool || pool.size < 2 || !sharedOk || nv < minParallelVertices || (params.placement ?? PLACE_DEFAULTS.placement) === 'threshold') {
+    return placeVertices(mesh, volume, params, ctx);
+  }
+  const g = placeCore(mesh, volume, params, ctx, shared(Float64Array, 8), shared(Float32Array, 4), shared(Uint8Array, 1));
+  const ranges = slabRanges(nv, pool.size);
+  for (let r = g.next(); ; r = g.next()) {
+    if (r.done) {
+      r.value.record.params.workers = pool.size;
+      return r.value;
+    }
+    const y = r.value;
+    const task = y.kind === 'directions' ? EDGE_DIRECTIONS_TASK : EDGE_PLACE_TASK;
+    await Promise.all(ranges.map(([v0, v1]) => pool.run(task, { ...y.work, v0, v1 })));
+  }
+}
+
+function shared<T>(Ctor: new (b: ArrayBufferLike) => T, bytes: number): (n: number) => T {
+  return (n) => new Ctor(new SharedArrayBuffer(n * bytes));
+}
+
+function* placeCore(
+  mesh: Mesh,
+  volume: Volume,
+  params: PlaceParams,
+  ctx: StageContext,
+  f64: (n: number) => Float64Array,
+  f32: (n: number) => Float32Array,
+  u8: (n: number) => Uint8Array,
+): Generator<PlacePhase, PlaceResult, void> {
   const t0 = performance.now();
   const placement = params.placement ?? PLACE_DEFAULTS.placement;
   const nv = mesh.positions.length / 3;
@@ -77,8 +144,11 @@ export function placeVertices(mesh: Mesh, volume: Volume, params: PlaceParams = 
   const maxShiftVox = params.maxShift_voxels ?? PLACE_DEFAULTS.maxShift_voxels;
   const lim: ProfileLimits = { minContrast: params.minContrast_HU ?? PLACE_DEFAULTS.minContrast_HU, plateau_mm: PLACE_DEFAULTS.plateau_mm, minPlateau_mm: PLACE_DEFAULTS.minPlateau_mm };
   const S = makeSampler(volume);
-  const normals = vertexNormals(mesh);
-  const dirs = profileDirections(S, mesh, normals);
+  const onPool = f32(1).buffer instanceof SharedArrayBuffer;
+  const P = onPool ? copyTo(mesh.positions, f32) : mesh.positions;
+  const normals = vertexNormals(mesh, f64);
+  const dirs = f32(3 * nv);
+  yield { kind: 'directions', work: { S, positions: P, normals, dirs } };
   const tDirs = performance.now();
 
   // 1. the scan's blur and bone density, from a deterministic sample of vertices (two rounds: windows depend on σ)
@@ -100,65 +170,26 @@ export function placeVertices(mesh: Mesh, volume: Volume, params: PlaceParams = 
 
   // 2. every vertex; a blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature)
   const tEstimate = performance.now();
-  const curv = meanCurvature(mesh, dirs);
+  const curv = copyTo(meanCurvature(mesh, dirs), f32);
   const K = profileHalfLength(sigma, h);
-  const f = new Float64Array(2 * K + 1);
-  const p = new Float64Array(P_SLOTS);
-  const sl = new Float64Array(S_SLOTS);
-  const q = new Float64Array(3);
-  const di = new Float64Array(3);
-  const P = mesh.positions;
-  const out = new Float32Array(P.length);
+  const out = f32(P.length);
+  const rulesOut = u8(nv);
+  const shift = f64(nv);
+  const clampedAt = u8(nv);
+  yield { kind: 'place', work: { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, out, rules: rulesOut, shift, clamped: clampedAt } };
+  // statistics in vertex order, whatever ran the slabs
   const counts = [0, 0, 0, 0];
   let clamped = 0;
   let sum = 0;
   let sumAbs = 0;
   let maxAbs = 0;
-  let thinSum = 0;
   for (let v = 0; v < nv; v++) {
-    const x = P[3 * v]!, y = P[3 * v + 1]!, z = P[3 * v + 2]!;
-    out[3 * v] = x;
-    out[3 * v + 1] = y;
-    out[3 * v + 2] = z;
-    const nx = dirs[3 * v]!, ny = dirs[3 * v + 1]!, nz = dirs[3 * v + 2]!;
-    worldToIndex(S, x, y, z, q);
-    worldDirToIndex(S, nx, ny, nz, di);
-    if (!(nx * nx + ny * ny + nz * nz > 0.5) || !sampleProfile(S, q, di, h, K, f)) {
-      rules[v] = RULE_OUTSIDE;
-      counts[RULE_OUTSIDE]!++;
-      continue;
-    }
-    const sn = sigmaAlong(S, sigma, nx, ny, nz);
-    analyseProfile(f, K, h, sn, lim, p);
-    let d = NaN;
-    let rule = RULE_THRESHOLD;
-    if (p[0] === KIND_STEP) {
-      const hc = Math.max(-MAX_SIGMA_H / sn, Math.min(MAX_SIGMA_H / sn, curv[v]!));
-      d = p[P_EDGE]! + sn * sn * hc;
-      rule = RULE_EDGE;
-    } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
-      fitSlab(f, K, h, sn, bone, lim.plateau_mm, p, sl);
-      if (sl[S_OK] === 1) {
-        d = sl[S_FACE]!;
-        rule = RULE_SLAB;
-        thinSum++;
-      }
-    }
-    if (!Number.isFinite(d)) {
-      rules[v] = RULE_THRESHOLD;
-      counts[RULE_THRESHOLD]!++;
-      continue;
-    }
-    const maxShift = maxShiftVox / Math.hypot(di[0]!, di[1]!, di[2]!);
-    if (d > maxShift || d < -maxShift) {
-      d = d > 0 ? maxShift : -maxShift;
-      clamped++;
-    }
-    out[3 * v] = x + d * nx;
-    out[3 * v + 1] = y + d * ny;
-    out[3 * v + 2] = z + d * nz;
+    const rule = rulesOut[v]!;
     rules[v] = rule;
     counts[rule]!++;
+    clamped += clampedAt[v]!;
+    if (rule !== RULE_EDGE && rule !== RULE_SLAB) continue;
+    const d = shift[v]!;
     sum += d;
     sumAbs += Math.abs(d);
     if (Math.abs(d) > maxAbs) maxAbs = Math.abs(d);
@@ -227,24 +258,13 @@ export function placeVertices(mesh: Mesh, volume: Volume, params: PlaceParams = 
       },
     ];
   }
-  void thinSum;
-  return { output: { positions: out, indices: mesh.indices }, rules, record };
+  return { output: { positions: onPool ? Float32Array.from(out) : out, indices: mesh.indices }, rules, record };
 }
 
 /** Profile half-length: the blur on both sides of the edge, the plateau windows, and a thin wall. */
 function profileHalfLength(sigma: number[], h: number): number {
   const s = Math.max(...sigma);
   return Math.ceil((4 * s + 2) / h);
-}
-
-function sigmaAlong(S: ProfileSampler, sigma: number[], nx: number, ny: number, nz: number): number {
-  const d = S.direction;
-  let s2 = 0;
-  for (let i = 0; i < 3; i++) {
-    const a = nx * d[3 * i]! + ny * d[3 * i + 1]! + nz * d[3 * i + 2]!;
-    s2 += a * a * sigma[i]! * sigma[i]!;
-  }
-  return Math.sqrt(s2);
 }
 
 function estimate(S: ProfileSampler, mesh: Mesh, dirs: Float32Array, stride: number, h: number, sigma: [number, number, number], lim: ProfileLimits) {
@@ -305,10 +325,10 @@ function estimate(S: ProfileSampler, mesh: Mesh, dirs: Float32Array, stride: num
 }
 
 /** Area-weighted vertex normals (outward for an outward-oriented mesh), unnormalised. */
-function vertexNormals(mesh: Mesh): Float64Array {
+function vertexNormals(mesh: Mesh, f64: (n: number) => Float64Array): Float64Array {
   const P = mesh.positions;
   const I = mesh.indices;
-  const N = new Float64Array(P.length);
+  const N = f64(P.length);
   for (let t = 0; t < I.length; t += 3) {
     const a = 3 * I[t]!, b = 3 * I[t + 1]!, c = 3 * I[t + 2]!;
     const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
@@ -321,39 +341,8 @@ function vertexNormals(mesh: Mesh): Float64Array {
   return N;
 }
 
-/**
- * The profile direction per vertex: minus the field gradient (bone is bright, so it points
- * out of the bone), where it agrees with the mesh normal within 60°; else the mesh normal.
- * Zero where neither is defined.
- */
-function profileDirections(S: ProfileSampler, mesh: Mesh, normals: Float64Array): Float32Array {
-  const P = mesh.positions;
-  const nv = P.length / 3;
-  const out = new Float32Array(3 * nv);
-  const q = new Float64Array(3);
-  const g = new Float64Array(3);
-  for (let v = 0; v < nv; v++) {
-    let mx = normals[3 * v]!, my = normals[3 * v + 1]!, mz = normals[3 * v + 2]!;
-    const ml = Math.hypot(mx, my, mz);
-    if (!(ml > 0)) continue;
-    mx /= ml;
-    my /= ml;
-    mz /= ml;
-    worldToIndex(S, P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!, q);
-    gradientAt(S, q, g);
-    const gl = Math.hypot(g[0]!, g[1]!, g[2]!);
-    let nx = mx, ny = my, nz = mz;
-    if (gl > 0) {
-      const gx = -g[0]! / gl, gy = -g[1]! / gl, gz = -g[2]! / gl;
-      if (gx * mx + gy * my + gz * mz >= 0.5) {
-        nx = gx;
-        ny = gy;
-        nz = gz;
-      }
-    }
-    out[3 * v] = nx;
-    out[3 * v + 1] = ny;
-    out[3 * v + 2] = nz;
-  }
+function copyTo<T extends Float32Array | Float64Array>(a: Float32Array, alloc: (n: number) => T): T {
+  const out = alloc(a.length);
+  out.set(a);
   return out;
 }

@@ -6,14 +6,15 @@
 import { sameGrid, type Grid } from '../../geometry/grid.js';
 import type { Mesh, Volume } from '../../geometry/types.js';
 import type { StageContext } from '../../pipeline/record.js';
-import { placeVertices, type PlaceParams, type PlaceResult } from './place.js';
+import { placeVertices, placeVerticesAsync, type PlaceParams, type PlaceResult } from './place.js';
 
 export interface EdgePlacement extends PlaceParams {
   /** The HU volume (preprocessed) on the label grid. */
   volume?: Volume;
 }
 
-export function placeSurface(mesh: Mesh, grid: Grid, placement: EdgePlacement | undefined, ctx: StageContext = {}): PlaceResult | undefined {
+/** The per-vertex passes run in slabs on `ctx.pool` when there is one (same bytes as one thread). */
+export async function placeSurface(mesh: Mesh, grid: Grid, placement: EdgePlacement | undefined, ctx: StageContext = {}): Promise<PlaceResult | undefined> {
   if (!placement) return undefined;
   const { volume, ...params } = placement;
   if (!volume || !sameGrid(volume.grid, grid)) {
@@ -21,5 +22,5 @@ export function placeSurface(mesh: Mesh, grid: Grid, placement: EdgePlacement | 
     r.record.notes = [`edge placement needs the HU volume on the label grid${volume ? ' (it is on another grid)' : ''}: the threshold positions are kept`];
     return r;
   }
-  return placeVertices(mesh, volume, params, ctx);
+  return placeVerticesAsync(mesh, volume, params, ctx);
 }

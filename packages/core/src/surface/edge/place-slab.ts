@@ -1,0 +1,147 @@
+/**
+ * The per-vertex passes of edge placement as slab kernels: each vertex reads only the volume,
+ * its own position and direction (and its own curvature), and writes only its own entries, so
+ * a range of vertices runs on any worker and the output is the same bytes whatever the pool
+ * size. Statistics (sums, counts) are taken afterwards on the calling thread in vertex order.
+ */
+import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_SLOTS, type ProfileLimits } from './plateau.js';
+import { gradientAt, sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
+import { fitSlab, S_FACE, S_OK, S_SLOTS } from './slab.js';
+
+export const EDGE_DIRECTIONS_TASK = 'surface.edge.directions';
+export const EDGE_PLACE_TASK = 'surface.edge.place';
+
+/** Per-vertex rule codes (PlaceResult.rules). */
+export const RULE_THRESHOLD = 0;
+export const RULE_EDGE = 1;
+export const RULE_SLAB = 2;
+export const RULE_OUTSIDE = 3;
+
+/** Curvature correction σ²H only where σ|H| ≤ this (spheres down to ~4σ radius; sharp edges are clamped). */
+const MAX_SIGMA_H = 0.15;
+
+export interface DirectionsSlab {
+  S: ProfileSampler;
+  positions: Float32Array;
+  normals: Float64Array;
+  /** Output: unit profile directions (zero where undefined). */
+  dirs: Float32Array;
+  v0: number;
+  v1: number;
+}
+
+/**
+ * The profile direction per vertex: minus the field gradient (bone is bright, so it points
+ * out of the bone), where it agrees with the mesh normal within 60°; else the mesh normal.
+ * Zero where neither is defined.
+ */
+export function directionsSlab(w: DirectionsSlab): void {
+  const { S, positions: P, normals, dirs: out } = w;
+  const q = new Float64Array(3);
+  const g = new Float64Array(3);
+  for (let v = w.v0; v < w.v1; v++) {
+    let mx = normals[3 * v]!, my = normals[3 * v + 1]!, mz = normals[3 * v + 2]!;
+    const ml = Math.hypot(mx, my, mz);
+    if (!(ml > 0)) continue;
+    mx /= ml;
+    my /= ml;
+    mz /= ml;
+    worldToIndex(S, P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!, q);
+    gradientAt(S, q, g);
+    const gl = Math.hypot(g[0]!, g[1]!, g[2]!);
+    let nx = mx, ny = my, nz = mz;
+    if (gl > 0) {
+      const gx = -g[0]! / gl, gy = -g[1]! / gl, gz = -g[2]! / gl;
+      if (gx * mx + gy * my + gz * mz >= 0.5) {
+        nx = gx;
+        ny = gy;
+        nz = gz;
+      }
+    }
+    out[3 * v] = nx;
+    out[3 * v + 1] = ny;
+    out[3 * v + 2] = nz;
+  }
+}
+
+export interface PlaceSlab {
+  S: ProfileSampler;
+  positions: Float32Array;
+  dirs: Float32Array;
+  curv: Float32Array;
+  sigma: [number, number, number];
+  bone: number;
+  K: number;
+  h: number;
+  lim: ProfileLimits;
+  maxShiftVox: number;
+  /** Outputs per vertex: position, rule, shift along the direction (mm, after the clamp), clamped flag. */
+  out: Float32Array;
+  rules: Uint8Array;
+  shift: Float64Array;
+  clamped: Uint8Array;
+  v0: number;
+  v1: number;
+}
+
+export function sigmaAlong(S: ProfileSampler, sigma: number[], nx: number, ny: number, nz: number): number {
+  const d = S.direction;
+  let s2 = 0;
+  for (let i = 0; i < 3; i++) {
+    const a = nx * d[3 * i]! + ny * d[3 * i + 1]! + nz * d[3 * i + 2]!;
+    s2 += a * a * sigma[i]! * sigma[i]!;
+  }
+  return Math.sqrt(s2);
+}
+
+/** A blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature). */
+export function placeSlab(w: PlaceSlab): void {
+  const { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, out, rules, shift, clamped } = w;
+  const f = new Float64Array(2 * K + 1);
+  const p = new Float64Array(P_SLOTS);
+  const sl = new Float64Array(S_SLOTS);
+  const q = new Float64Array(3);
+  const di = new Float64Array(3);
+  for (let v = w.v0; v < w.v1; v++) {
+    const x = P[3 * v]!, y = P[3 * v + 1]!, z = P[3 * v + 2]!;
+    out[3 * v] = x;
+    out[3 * v + 1] = y;
+    out[3 * v + 2] = z;
+    const nx = dirs[3 * v]!, ny = dirs[3 * v + 1]!, nz = dirs[3 * v + 2]!;
+    worldToIndex(S, x, y, z, q);
+    worldDirToIndex(S, nx, ny, nz, di);
+    if (!(nx * nx + ny * ny + nz * nz > 0.5) || !sampleProfile(S, q, di, h, K, f)) {
+      rules[v] = RULE_OUTSIDE;
+      continue;
+    }
+    const sn = sigmaAlong(S, sigma, nx, ny, nz);
+    analyseProfile(f, K, h, sn, lim, p);
+    let d = NaN;
+    let rule = RULE_THRESHOLD;
+    if (p[0] === KIND_STEP) {
+      const hc = Math.max(-MAX_SIGMA_H / sn, Math.min(MAX_SIGMA_H / sn, curv[v]!));
+      d = p[P_EDGE]! + sn * sn * hc;
+      rule = RULE_EDGE;
+    } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
+      fitSlab(f, K, h, sn, bone, lim.plateau_mm, p, sl);
+      if (sl[S_OK] === 1) {
+        d = sl[S_FACE]!;
+        rule = RULE_SLAB;
+      }
+    }
+    if (!Number.isFinite(d)) {
+      rules[v] = RULE_THRESHOLD;
+      continue;
+    }
+    const maxShift = maxShiftVox / Math.hypot(di[0]!, di[1]!, di[2]!);
+    if (d > maxShift || d < -maxShift) {
+      d = d > 0 ? maxShift : -maxShift;
+      clamped[v] = 1;
+    }
+    out[3 * v] = x + d * nx;
+    out[3 * v + 1] = y + d * ny;
+    out[3 * v + 2] = z + d * nz;
+    rules[v] = rule;
+    shift[v] = d;
+  }
+}
