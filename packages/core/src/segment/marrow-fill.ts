@@ -26,7 +26,6 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import type { StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
-import { foregroundMask } from './components.js';
 import { extractRuns, runRoots } from './components-runs.js';
 
 export interface MarrowFillParams {
@@ -120,7 +119,7 @@ export interface MarrowFillFigures {
 }
 
 /** Bounding box [lo, hi) of the non-zero voxels, or undefined when there are none. */
-function maskBounds(mask: Uint8Array, dims: Vec3): { lo: Vec3; hi: Vec3 } | undefined {
+function maskBounds(mask: Uint8Array | Uint16Array, dims: Vec3): { lo: Vec3; hi: Vec3 } | undefined {
   const [nx, ny, nz] = dims;
   const lo: Vec3 = [nx, ny, nz];
   const hi: Vec3 = [0, 0, 0];
@@ -144,13 +143,22 @@ function maskBounds(mask: Uint8Array, dims: Vec3): { lo: Vec3; hi: Vec3 } | unde
 
 /**
  * Fills marrow cavities of `mask` in place (see the file comment); `hu` is the CT on
- * the same grid. Returns the figures. A slice's holes lie inside the bounding box of
- * the mask, so the work is done on that box only.
+ * the same grid. Returns the figures.
  */
 export function fillMarrowMask(mask: Uint8Array, hu: ArrayLike<number>, dims: Vec3, spacing: Vec3, params: MarrowFillParams = {}): MarrowFillFigures {
+  return marrowCavities(mask, hu, dims, spacing, params, (q) => (mask[q] = 1));
+}
+
+/**
+ * The marrow voxels of the non-zero voxels of `src` (a mask or a label map: it is only
+ * read), each passed to `fill` (grid index, in memory order). A slice's holes lie inside
+ * the bounding box of the mask, so the work is done on that box only; reading the labels
+ * directly spares a full-grid mask (fresh memory is what costs most on a loaded host).
+ */
+function marrowCavities(src: Uint8Array | Uint16Array, hu: ArrayLike<number>, dims: Vec3, spacing: Vec3, params: MarrowFillParams, fill: (q: number) => void): MarrowFillFigures {
   const p = { ...MARROW_FILL_DEFAULTS, ...params };
   const f: MarrowFillFigures = { candidates: 0, accepted: 0, rejectedLarge: 0, rejectedVolume: 0, rejectedHu: 0, filled_voxels: 0 };
-  const box = maskBounds(mask, dims);
+  const box = maskBounds(src, dims);
   if (!box) return f;
   const [NX, NY] = dims;
   const [x0, y0, z0] = box.lo;
@@ -159,7 +167,11 @@ export function fillMarrowMask(mask: Uint8Array, hu: ArrayLike<number>, dims: Ve
   // Voxel (i, j, k) of the box is voxel full(r) + i of the grid, r = j + k·ny.
   const full = (r: number) => x0 + (y0 + (r % ny)) * NX + (z0 + Math.floor(r / ny)) * NX * NY;
   const m = new Uint8Array(nx * ny * nz);
-  for (let r = 0; r < ny * nz; r++) m.set(mask.subarray(full(r), full(r) + nx), r * nx);
+  for (let r = 0; r < ny * nz; r++) {
+    const g = full(r);
+    const o = r * nx;
+    for (let i = 0; i < nx; i++) if (src[g + i] !== 0) m[o + i] = 1;
+  }
   const cls = new Uint8Array(m.length);
   for (const a of p.axes) {
     const pixel = a === 0 ? spacing[1] * spacing[2] : a === 1 ? spacing[0] * spacing[2] : spacing[0] * spacing[1];
@@ -206,7 +218,7 @@ export function fillMarrowMask(mask: Uint8Array, hu: ArrayLike<number>, dims: Ve
       if (!accept[root[t]!]) continue;
       for (let i = runs.start[t]!; i < runs.end[t]!; i++) {
         if ((cls[base + i]! & (LARGE - 1)) < minAxes) continue;
-        mask[g + i] = 1;
+        fill(g + i);
         f.filled_voxels++;
       }
     }
@@ -225,11 +237,9 @@ export function fillMarrow(labels: LabelMap, volume: Volume | undefined, params:
     if (!(Number.isInteger(label) && label >= 1 && label <= max)) throw usageError('BAD_LABEL', `fill label must be an integer 1..${max} (got ${label})`);
     if (!(p.maxSliceHole_mm2 > 0 && p.maxVolume_mm3 > 0)) throw usageError('BAD_OPTION', 'marrow-fill limits must be positive');
     const g = labels.grid;
-    const mask = foregroundMask(labels);
-    const figures = fillMarrowMask(mask, volume.data, g.dims, g.spacing_mm, p);
-    const src = labels.data;
-    const data = src.slice();
-    for (let q = 0; q < src.length; q++) if (mask[q] !== 0 && src[q] === 0) data[q] = label;
+    // Every filled voxel is a hole, so background in `labels`: it gets `label`, the rest is kept.
+    const data = labels.data.slice();
+    const figures = marrowCavities(labels.data, volume.data, g.dims, g.spacing_mm, p, (q) => (data[q] = label));
     return {
       output: { grid: g, data, ...(labels.labels ? { labels: labels.labels } : {}) },
       record: {

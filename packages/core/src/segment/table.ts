@@ -97,10 +97,6 @@ export function bodyMask(volume: Volume, bodyThreshold_HU = -400, openRadius_mm 
  * would), a row's run of f0 voxels at a time in a local.
  */
 function blockSums(hu: ArrayLike<number>, dims: Vec3, f: Vec3, cd: Vec3, sum: Float32Array): void {
-  if (hu instanceof Int16Array && f[0] * f[1] * f[2] <= 512) {
-    blockSumsInt16(hu, dims, f, cd, sum);
-    return;
-  }
   const [nx, ny, nz] = dims;
   const f0 = f[0];
   for (let k = 0, p = 0; k < nz; k++) {
@@ -118,35 +114,60 @@ function blockSums(hu: ArrayLike<number>, dims: Vec3, f: Vec3, cd: Vec3, sum: Fl
 }
 
 /**
- * The same sums for integer HU: a cell's sum is an exact integer in float32 (|sum| ≤
- * 32768 · f0·f1·f2 ≤ 2²⁴ for cells of up to 512 voxels), so the order of addition does not
- * matter and each cell is summed on its own, row pieces at a time.
+ * Body cells straight from integer HU: a cell's sum is an exact integer (|sum| ≤ 32768 ·
+ * f0·f1·f2 ≤ 2²⁴ for cells of up to 512 voxels), the same value blockSums would store in
+ * float32, so it is compared row by row in a small buffer instead of a coarse sum volume
+ * (fresh memory is slow to touch on a loaded host). cellSumInt16 gives one cell's sum again.
  */
-function blockSumsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, sum: Float32Array): void {
+function bodyCellsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, threshold: number, ext: Int32Array[], body: Uint8Array): void {
   const [nx, ny, nz] = dims;
   const [f0, f1, f2] = f;
+  const [e0, e1, e2] = ext as [Int32Array, Int32Array, Int32Array];
   const P = nx * ny;
+  const acc = new Int32Array(cd[0]);
   for (let c2 = 0, q = 0; c2 < cd[2]; c2++) {
     const k1 = Math.min(nz, (c2 + 1) * f2);
     for (let c1 = 0; c1 < cd[1]; c1++, q += cd[0]) {
       const j1 = Math.min(ny, (c1 + 1) * f1);
+      acc.fill(0);
       for (let k = c2 * f2; k < k1; k++) {
-        for (let j = c1 * f1; j < j1; j++) {
+        const j0 = c1 * f1;
+        if (f0 === 2 && (nx & 1) === 0 && j1 - j0 === 2) {
+          // the common 2×2 cell: both rows in one pass
+          const base = k * P + j0 * nx;
+          for (let c = 0, p = base; c < cd[0]; c++, p += 2) acc[c]! += hu[p]! + hu[p + 1]! + hu[p + nx]! + hu[p + nx + 1]!;
+          continue;
+        }
+        for (let j = j0; j < j1; j++) {
           const base = k * P + j * nx;
-          if (f0 === 2 && (nx & 1) === 0) {
-            for (let c = 0, p = base; c < cd[0]; c++, p += 2) sum[q + c]! += hu[p]! + hu[p + 1]!;
-          } else {
-            for (let c = 0, i = 0; c < cd[0]; c++) {
-              const e = Math.min(nx, i + f0);
-              let acc = 0;
-              for (; i < e; i++) acc += hu[base + i]!;
-              sum[q + c]! += acc;
-            }
+          for (let c = 0, i = 0; c < cd[0]; c++) {
+            const e = Math.min(nx, i + f0);
+            let s = 0;
+            for (; i < e; i++) s += hu[base + i]!;
+            acc[c]! += s;
           }
         }
       }
+      const e12 = e1[c1]! * e2[c2]!;
+      for (let c0 = 0; c0 < cd[0]; c0++) body[q + c0] = acc[c0]! > threshold * (e0[c0]! * e12) ? 1 : 0;
     }
   }
+}
+
+function cellSumInt16(hu: Int16Array, dims: Vec3, f: Vec3, c0: number, c1: number, c2: number): number {
+  const [nx, ny, nz] = dims;
+  const P = nx * ny;
+  const i1 = Math.min(nx, (c0 + 1) * f[0]);
+  const j1 = Math.min(ny, (c1 + 1) * f[1]);
+  const k1 = Math.min(nz, (c2 + 1) * f[2]);
+  let s = 0;
+  for (let k = c2 * f[2]; k < k1; k++) {
+    for (let j = c1 * f[1]; j < j1; j++) {
+      const base = k * P + j * nx;
+      for (let i = c0 * f[0]; i < i1; i++) s += hu[base + i]!;
+    }
+  }
+  return s;
 }
 
 /** The body on the coarse grid, with what is needed to look a full-grid voxel up in it. */
@@ -171,19 +192,24 @@ function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: num
   const cd: Vec3 = [Math.ceil(nx / f[0]), Math.ceil(ny / f[1]), Math.ceil(nz / f[2])];
   const cs: Vec3 = [g.spacing_mm[0] * f[0], g.spacing_mm[1] * f[1], g.spacing_mm[2] * f[2]];
   const cn = cd[0] * cd[1] * cd[2];
-  const sum = new Float32Array(cn);
   const hu = volume.data;
   const ci = new Int32Array(nx);
   for (let i = 0; i < nx; i++) ci[i] = Math.floor(i / f[0]);
-  blockSums(hu, g.dims, f, cd, sum);
   // Voxels per cell: the product of the cell's extent along each axis (edge cells are short).
   const ext = [0, 1, 2].map((a) => Int32Array.from({ length: cd[a]! }, (_, c) => Math.min(g.dims[a]!, (c + 1) * f[a]!) - c * f[a]!));
   const [e0, e1, e2] = ext as [Int32Array, Int32Array, Int32Array];
   const body = new Uint8Array(cn);
-  for (let c2 = 0, q = 0; c2 < cd[2]; c2++) {
-    for (let c1 = 0; c1 < cd[1]; c1++) {
-      const e12 = e1[c1]! * e2[c2]!;
-      for (let c0 = 0; c0 < cd[0]; c0++, q++) body[q] = sum[q]! > bodyThreshold_HU * (e0[c0]! * e12) ? 1 : 0;
+  // Integer HU: no coarse sum volume (a cell's sum is recomputed where a piece needs it).
+  const int16 = hu instanceof Int16Array && f[0] * f[1] * f[2] <= 512 ? hu : undefined;
+  const sum = int16 ? undefined : new Float32Array(cn);
+  if (int16) bodyCellsInt16(int16, g.dims, f, cd, bodyThreshold_HU, ext, body);
+  else {
+    blockSums(hu, g.dims, f, cd, sum!);
+    for (let c2 = 0, q = 0; c2 < cd[2]; c2++) {
+      for (let c1 = 0; c1 < cd[1]; c1++) {
+        const e12 = e1[c1]! * e2[c2]!;
+        for (let c0 = 0; c0 < cd[0]; c0++, q++) body[q] = sum![q]! > bodyThreshold_HU * (e0[c0]! * e12) ? 1 : 0;
+      }
     }
   }
   fillHoles2DMask(body, cd, 2);
@@ -197,12 +223,14 @@ function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: num
   const huSum = new Float64Array(cc.count + 1);
   const dense = new Float64Array(cc.count + 1);
   for (let r = 0; r < runs.rowStart.length - 1; r++) {
-    const e12 = e1[r % cd[1]]! * e2[Math.floor(r / cd[1])]!;
+    const c1 = r % cd[1];
+    const c2 = Math.floor(r / cd[1]);
+    const e12 = e1[c1]! * e2[c2]!;
     for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
       const c = comp[t]!;
       for (let c0 = runs.start[t]!; c0 < runs.end[t]!; c0++) {
         const q = r * cd[0] + c0;
-        const m = sum[q]! / (e0[c0]! * e12);
+        const m = (sum ? sum[q]! : cellSumInt16(int16!, g.dims, f, c0, c1, c2)) / (e0[c0]! * e12);
         huSum[c]! += m;
         if (m >= DENSE_PIECE_HU) dense[c]!++;
       }
