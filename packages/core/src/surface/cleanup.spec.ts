@@ -58,6 +58,22 @@ describe('cleanupMesh', () => {
     expect(r.record.figures.verticesMerged).toBeGreaterThan(0);
   });
 
+  it('drops a two-face shell of duplicates from an otherwise closed mesh (every edge used twice, either winding)', () => {
+    const s = icosphere(10, 2);
+    const n = s.positions.length / 3;
+    const t = s.indices.length / 3;
+    for (const [pair, dropped] of [[[n, n + 1, n + 2, n, n + 2, n + 1], 2], [[n, n + 1, n + 2, n, n + 1, n + 2], 1]] as const) {
+      const m = { positions: Float32Array.from([...s.positions, 50, 0, 0, 51, 0, 0, 50, 1, 0]), indices: Uint32Array.from([...s.indices, ...pair]) };
+      const r = cleanupMesh(m);
+      expect(r.record.figures).toMatchObject({ degenerateFacesRemoved: 0, duplicateFacesRemoved: dropped });
+      expect(r.output.indices.length / 3).toBe(t + 2 - dropped);
+      if (dropped === 2) expect(checkMesh(r.output)).toMatchObject({ closed: true, manifold: true, oriented: true, shells: 1, triangles: t });
+    }
+    // a closed mesh alone: nothing dropped
+    const r = cleanupMesh(s);
+    expect(r.record.figures).toMatchObject({ degenerateFacesRemoved: 0, duplicateFacesRemoved: 0, trianglesAfter: t });
+  });
+
   it('reorients a flipped shell and a shell with mixed winding, outward', () => {
     const inv = flipped(icosphere(8, 3));
     expect(checkMesh(inv).oriented).toBe(false);

@@ -474,8 +474,9 @@ export interface CleanupResult extends StageResult<Mesh> {
 export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology): CleanupResult {
   let m1 = mergeIfBetter(mesh);
   const reuse = known !== undefined && known.indices === mesh.indices && m1.mesh === mesh;
-  const m2 = reuse ? { mesh, degenerate: 0, duplicate: 0 } : removeDegenerateFaces(m1.mesh);
-  const edges = reuse ? known.edges : buildEdgeTable(m2.mesh.indices, vertexCount(m2.mesh));
+  const checked = reuse ? { m2: { mesh, degenerate: 0, duplicate: 0 }, edges: known.edges } : checkedFacesAndEdges(m1.mesh);
+  const m2 = checked.m2;
+  const edges = checked.edges;
   const shells = reuse ? { shellOf: known.shellOf, shellCount: known.shellCount } : labelShells(m2.mesh, edges);
   const m3 = orientShells(m2.mesh, edges, shells);
   const sel = selectShells(m3.mesh, params, shells);
@@ -541,6 +542,47 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
   if (outShells) result.shells = outShells;
   if (topology && topology.indices === output.indices) result.topology = topology;
   return result;
+}
+
+/**
+ * removeDegenerateFaces and the edge table of its output, without the face hash when the
+ * edge table proves there is nothing to drop: no face repeats a vertex, every edge is used
+ * exactly twice, and no face shares all three edges with one other face (with two uses per
+ * edge, a duplicated face, either winding, always does). An extractor's closed output takes
+ * this path; anything else gets the hash, and the table is rebuilt only if faces went.
+ */
+function checkedFacesAndEdges(mesh: Mesh): { m2: ReturnType<typeof removeDegenerateFaces>; edges: EdgeTable } {
+  const ix = mesh.indices;
+  const nv = vertexCount(mesh);
+  let degenerate = false;
+  for (let h = 0; h < ix.length && !degenerate; h += 3) {
+    const a = ix[h]!, b = ix[h + 1]!, c = ix[h + 2]!;
+    degenerate = a === b || b === c || a === c;
+  }
+  if (degenerate) {
+    const m2 = removeDegenerateFaces(mesh);
+    return { m2, edges: buildEdgeTable(m2.mesh.indices, nv) };
+  }
+  const edges = buildEdgeTable(ix, nv);
+  if (noPairedFaces(edges, triangleCount(mesh))) return { m2: { mesh, degenerate: 0, duplicate: 0 }, edges };
+  const m2 = removeDegenerateFaces(mesh);
+  return { m2, edges: m2.mesh === mesh ? edges : buildEdgeTable(m2.mesh.indices, nv) };
+}
+
+/** True when every edge has two half-edges and no triangle's three edges all pair with the same other triangle. */
+function noPairedFaces(et: EdgeTable, nTri: number): boolean {
+  const { edgeStart, edgeHe, heEdge } = et;
+  for (let e = 0; e < et.edgeCount; e++) if (edgeStart[e + 1]! - edgeStart[e]! !== 2) return false;
+  const partner = (h: number): number => {
+    const s = edgeStart[heEdge[h]!]!;
+    const o = edgeHe[s] === h ? edgeHe[s + 1]! : edgeHe[s]!;
+    return (o / 3) | 0;
+  };
+  for (let t = 0, h = 0; t < nTri; t++, h += 3) {
+    const u = partner(h);
+    if (partner(h + 1) === u && partner(h + 2) === u) return false;
+  }
+  return true;
 }
 
 /** Shell labels after dropping triangles shell by shell (compaction keeps triangle order, so the numbering rule holds). */
