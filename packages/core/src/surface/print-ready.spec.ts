@@ -109,6 +109,7 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
   it('final mesh: 0 open, 0 non-manifold, 0 misoriented edges, outward, confirmed by manifold-3d', async () => {
     const { cond } = results.get(series)!;
     const c = checkMesh(cond.output);
+    await breathe();
     expect(c.triangles).toBeGreaterThan(10_000);
     expect({ open: c.openEdges, nonManifold: c.nonManifoldEdges, misoriented: c.misorientedEdges, pinched: c.nonManifoldVertices, inverted: c.invertedShells }).toEqual({
       open: 0,
@@ -126,7 +127,10 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
     // The gate judged the mesh welded by position too (manifold-3d runs above, not in the gate, at this size).
     expect(gate.figures).toMatchObject({ printable: true, coincidentVertices: 0, welded_nonManifoldEdges: 0, welded_nonManifoldVertices: 0, welded_openEdges: 0 });
     // What a slicer reads from the STL (vertices welded by position) is the same closed manifold.
-    const slicer = checkMesh(readStl(writeStlBinary(cond.output), 'a.stl'));
+    const stl = readStl(writeStlBinary(cond.output), 'a.stl');
+    await breathe();
+    const slicer = checkMesh(stl);
+    await breathe();
     expect(slicer).toMatchObject({ closed: true, manifold: true, oriented: true, shells: c.shells, triangles: c.triangles });
     if (series === 'ct/philips-head-phantom-tilt') {
       // The real case: after smoothing, vertices of two sheets met at one float32 position
@@ -146,7 +150,7 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
     }
   });
 
-  it('is 1:1 and not mirrored: bounding box = segmented voxels from the DICOM positions, within one voxel', () => {
+  it('is 1:1 and not mirrored: bounding box = segmented voxels from the DICOM positions, within one voxel', async () => {
     const { cond, raw, voxelBox } = results.get(series)!;
     // The extracted surface: within one voxel of the voxels' physical extent on every side.
     // The conditioned mesh may also differ by what conditioning moved (the largest smoothing
@@ -156,6 +160,7 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
     const moved = (smooth.figures.maxDisplacement_mm as number) + ((dec?.figures.hausdorff_mm as number | undefined) ?? 0);
     for (const [mesh, allowance] of [[raw, 0], [cond.output, moved]] as const) {
       const bb = checkMesh(mesh).bbox_mm;
+      await breathe();
       for (let a = 0; a < 3; a++) {
         const tol = voxelBox.voxel_extent[a]! + allowance + 1e-3;
         expect(Math.abs(bb.min[a]! - voxelBox.min[a]!), `${series} min axis ${a}, allowance ${allowance}`).toBeLessThanOrEqual(tol);
