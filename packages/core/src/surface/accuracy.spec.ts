@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { extractSurface } from './isosurface/extract.js';
 import { checkClosedManifold } from './isosurface/manifold-check.js';
 import { makePhantom, phantomLabels, shapeSignedDistance, STANDARD_PHANTOMS, STANDARD_SPACINGS, type Phantom } from '../testing/phantoms.js';
-import { measureSurfaceAccuracy, meshVolume_mm3, radialError, surfaceErrorToSdf } from './accuracy.js';
+import { labelSurfaceDistances, measureSurfaceAccuracy, meshVolume_mm3, radialError, surfaceErrorToSdf } from './accuracy.js';
+import { extractSurfaceMesh } from './isosurface/extract.js';
+import { buildTriangleGrid, NearestTriangle } from './distance.js';
 import type { Mesh } from '../geometry/types.js';
 
 /** Every undirected edge used exactly twice, in opposite directions (counted here, independently). */
@@ -143,5 +145,31 @@ describe('surface accuracy on analytic phantoms', () => {
     // The same mesh measured against a wrong radius shows the offset, signed.
     const off = radialError(mesh, ph.centre_mm, 10.5);
     expect(off.mean_signed_mm).toBeCloseTo(-0.5, 1);
+  });
+});
+
+describe('label-map reference distances', () => {
+  it('extracting only the cube layers near the points gives the whole surface\'s distances', () => {
+    const ph = makePhantom({ kind: 'sphere', radius_mm: 12 }, { spacing_mm: [0.9, 0.9, 1.25], noiseSigma_hu: 15, seed: 11 });
+    const labels = phantomLabels(ph);
+    const whole = new NearestTriangle(buildTriangleGrid(extractSurfaceMesh(labels, { field: ph.volume, level: ph.level })));
+    const c = ph.centre_mm;
+    // points near the top and bottom caps and on the equator, some 0–6 mm off the surface
+    const raw: number[] = [];
+    for (let n = 0; n < 60; n++) {
+      const a = n * 2.399, z = [-0.95, 0.97, 0.02][n % 3]!, r = 12 + ((n * 7) % 13) * 0.5 - 0.5;
+      const s = Math.sqrt(1 - z * z);
+      raw.push(c[0] + r * s * Math.cos(a), c[1] + r * s * Math.sin(a), c[2] + r * z);
+    }
+    const pts = Float64Array.from(raw);
+    const list = Array.from({ length: 60 }, (_, i) => i);
+    const out = new Float64Array(60);
+    labelSurfaceDistances(labels, 0, ph.volume, ph.level, pts, list, out);
+    let far = 0;
+    for (const i of list) {
+      expect(out[i]).toBe(whole.distance(pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!));
+      if (out[i]! > 2) far++;
+    }
+    expect(far).toBeGreaterThan(5); // some points lie beyond the layer margin's trust and were measured again
   });
 });

@@ -7,13 +7,14 @@
  * trilinear interpolation), where the mask is that threshold; where clean-up changed the
  * mask, or without a field, it is the surface the extractor draws from the label map.
  */
-import type { Vec3 } from '../geometry/grid.js';
+import { sameGrid, type Vec3 } from '../geometry/grid.js';
 import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
 import { round } from '../pipeline/record.js';
 import { compactMesh, signedVolume_mm3 } from './mesh-utils.js';
 import { mulberry32 } from '../synthetic/random.js';
 import { buildTriangleGrid, NearestTriangle } from './distance.js';
 import { estimateIsoLevel, extractSurfaceMesh } from './isosurface/extract.js';
+import { extractSlab } from './isosurface/extract-slab.js';
 import { fieldIsoDistance, type IsoField } from './accuracy-field.js';
 
 export interface AccuracyReference {
@@ -136,8 +137,8 @@ export function measureSurfaceAccuracy(
     }
   }
   if (pending.length) {
-    const ref = reference.surface ?? extractSurfaceMesh(reference.labels, { label, ...(field ? { field, level: iso!.level } : {}) });
-    referenceDistances(ref, pts, pending, d);
+    if (reference.surface) referenceDistances(reference.surface, pts, pending, d);
+    else labelSurfaceDistances(reference.labels, label, field, iso?.level ?? 0, pts, pending, d);
   }
   let sum = 0;
   for (let i = 0; i < n; i++) sum += d[i]!;
@@ -240,6 +241,77 @@ function referenceDistances(ref: Mesh, pts: Float64Array, list: number[], out: F
     }
     out[i] = dist;
   }
+}
+
+/** Cube layers within this distance (mm, along the grid's k axis) of a point are extracted for it. */
+const LAYER_MARGIN_MM = 4;
+
+/**
+ * Exact distances from the listed points to the surface the extractor draws from the label
+ * map, extracting only the layers of cubes (along k) near the points: the extractor's slabs
+ * hold exactly the whole surface's triangles of their layers (extract-slab.ts), so a distance
+ * no longer than the way to the nearest layer left out is the whole surface's. Points farther
+ * from their surface than that (none, usually) are measured again on the whole extraction.
+ * Exported for the spec, which checks it against the whole surface.
+ */
+export function labelSurfaceDistances(labels: LabelMap, label: number, field: Volume | undefined, level: number, pts: Float64Array, list: number[], out: Float64Array): void {
+  const g = labels.grid;
+  if (field && (!sameGrid(field.grid, g) || field.data.length !== labels.data.length)) {
+    referenceDistances(extractSurfaceMesh(labels, { label, field, level }), pts, list, out); // throws FIELD_GRID_MISMATCH, as before
+    return;
+  }
+  const [nx, ny, nz] = g.dims;
+  const sz = g.spacing_mm[2];
+  const dr = g.direction;
+  const o = g.origin_mm;
+  // k index of every point; cube layer c (mask coordinates, extract-slab.ts) spans source planes c − 2 .. c − 1
+  const fk = new Float64Array(list.length);
+  const layers = new Uint8Array(nz + 3);
+  const m = Math.ceil(LAYER_MARGIN_MM / sz);
+  list.forEach((i, n) => {
+    const k = ((pts[3 * i]! - o[0]) * dr[6] + (pts[3 * i + 1]! - o[1]) * dr[7] + (pts[3 * i + 2]! - o[2]) * dr[8]) / sz;
+    fk[n] = k;
+    const c = Math.min(nz + 1, Math.max(1, Math.floor(k) + 2));
+    for (let a = Math.max(1, c - m); a <= Math.min(nz + 1, c + m); a++) layers[a] = 1;
+  });
+  // runs of layers [c0, c1) → one mesh; runOf: the run of each layer
+  const runOf = new Int32Array(nz + 3).fill(-1);
+  const runs: Array<[number, number]> = [];
+  for (let c = 1; c <= nz + 1; c++) {
+    if (!layers[c]) continue;
+    if (!layers[c - 1] || c === 1) runs.push([c, c + 1]);
+    else runs[runs.length - 1]![1] = c + 1;
+    runOf[c] = runs.length - 1;
+  }
+  const { direction: d, spacing_mm: s } = g;
+  const matrix = [o[0], o[1], o[2], d[0] * s[0], d[1] * s[0], d[2] * s[0], d[3] * s[1], d[4] * s[1], d[5] * s[1], d[6] * s[2], d[7] * s[2], d[8] * s[2]];
+  const parts = runs.map(([c0, c1]) => extractSlab({ labels: labels.data, field: field ? field.data : null, dims: [nx, ny, nz], matrix, label, level, eps: 0.02, c0, c1 }));
+  let nv = 0;
+  let ni = 0;
+  for (const r of parts) {
+    nv += r.positions.length / 3;
+    ni += r.indices.length;
+  }
+  const positions = new Float32Array(3 * nv);
+  const indices = new Uint32Array(ni);
+  for (let r = 0, vo = 0, io = 0; r < parts.length; r++) {
+    const part = parts[r]!;
+    positions.set(part.positions, 3 * vo);
+    for (let q = 0; q < part.indices.length; q++) indices[io + q] = part.indices[q]! + vo;
+    vo += part.positions.length / 3;
+    io += part.indices.length;
+  }
+  referenceDistances({ positions, indices }, pts, list, out);
+  const again: number[] = [];
+  list.forEach((i, n) => {
+    const c = Math.min(nz + 1, Math.max(1, Math.floor(fk[n]!) + 2));
+    const [c0, c1] = runs[runOf[c]!]!;
+    // the layers left out lie beyond source planes c0 − 2 (below) and c1 − 2 (above)
+    const below = c0 === 1 ? Infinity : (fk[n]! - (c0 - 2)) * sz;
+    const above = c1 === nz + 2 ? Infinity : (c1 - 2 - fk[n]!) * sz;
+    if (!(out[i]! <= Math.min(below, above))) again.push(i);
+  });
+  if (again.length) referenceDistances(extractSurfaceMesh(labels, { label, ...(field ? { field, level } : {}) }), pts, again, out);
 }
 
 /** Enclosed volume in mm³ (divergence theorem), positive for an outward-oriented closed mesh. */
