@@ -26,7 +26,7 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import type { StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
-import { extractRuns, runRoots } from './components-runs.js';
+import { extractRuns, runRoots, type Runs } from './components-runs.js';
 
 export interface MarrowFillParams {
   /** Largest per-slice hole (mm²) that can be marrow (default 2000 = 20 cm²: a femoral shaft is ~3–6 cm²). */
@@ -50,6 +50,53 @@ const SMALL = 1;
 const BLOCK = 32;
 const LARGE = 4;
 
+/** Runs of one slice, in buffers reused from slice to slice (grown when needed). */
+class SliceRuns implements Runs {
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
+  rowStart: Int32Array;
+  count = 0;
+  constructor(rows: number) {
+    this.rowStart = new Int32Array(rows + 1);
+  }
+
+  /**
+   * Maximal runs along u of voxels equal to `value` in rows v = 0..nv−1 of `buf`, row v
+   * starting at off + v·rowStride (u contiguous): what extractRuns gives for the slice,
+   * without copying it out of the volume first.
+   */
+  fill(buf: Uint8Array, off: number, rowStride: number, nu: number, nv: number, value: number): this {
+    let count = 0;
+    for (let v = 0; v < nv; v++) {
+      this.rowStart[v] = count;
+      const base = off + v * rowStride;
+      let u = 0;
+      while (u < nu) {
+        while (u < nu && buf[base + u] !== value) u++;
+        if (u >= nu) break;
+        const s = u;
+        while (u < nu && buf[base + u] === value) u++;
+        if (count === this.start.length) this.grow();
+        this.start[count] = s;
+        this.end[count] = u;
+        count++;
+      }
+    }
+    this.rowStart[nv] = count;
+    this.count = count;
+    return this;
+  }
+
+  private grow(): void {
+    const s = new Int32Array(this.start.length * 2);
+    s.set(this.start);
+    this.start = s;
+    const e = new Int32Array(this.end.length * 2);
+    e.set(this.end);
+    this.end = e;
+  }
+}
+
 /**
  * Marks the per-slice holes of `mask` perpendicular to `axis` in `cls`: adds SMALL for
  * a hole of at most maxArea_vox voxels, sets the LARGE bit for a larger one.
@@ -66,25 +113,30 @@ export function classifySliceHoles(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2
   const sw = strides[axis]!;
   const nw = dims[axis]!;
   const planeDims: Vec3 = [nu, nv, 1];
-  // Slices across i are gathered BLOCK at a time, reading BLOCK contiguous voxels per
-  // (j, k) instead of one voxel per cache line.
-  const block = axis === 0 ? BLOCK : 1;
+  // Slices across j and k have u = i contiguous: their background runs are read from the
+  // mask itself. Slices across i are gathered BLOCK at a time, reading BLOCK contiguous
+  // voxels per (j, k) instead of one voxel per cache line.
+  const block = axis === 0 ? BLOCK : 0;
   const planes = new Uint8Array(block * nu * nv);
+  const sliceRuns = new SliceRuns(nv);
   for (let w = 0; w < nw; w++) {
     const off = w * sw;
-    const b = w % block;
-    if (b === 0) {
-      const nb = Math.min(block, nw - w);
-      for (let v = 0; v < nv; v++) {
-        for (let u = 0; u < nu; u++) {
-          const src = off + v * sv + u * su;
-          const dst = u + v * nu;
-          for (let d = 0; d < nb; d++) planes[dst + d * nu * nv] = mask[src + d * sw] === 0 ? 1 : 0;
+    let runs: SliceRuns;
+    if (block === 0) runs = sliceRuns.fill(mask, off, sv, nu, nv, 0);
+    else {
+      const b = w % block;
+      if (b === 0) {
+        const nb = Math.min(block, nw - w);
+        for (let v = 0; v < nv; v++) {
+          for (let u = 0; u < nu; u++) {
+            const src = off + v * sv + u * su;
+            const dst = u + v * nu;
+            for (let d = 0; d < nb; d++) planes[dst + d * nu * nv] = mask[src + d * sw] === 0 ? 1 : 0;
+          }
         }
       }
+      runs = sliceRuns.fill(planes, b * nu * nv, nu, nu, nv, 1);
     }
-    const plane = planes.subarray(b * nu * nv, (b + 1) * nu * nv);
-    const runs = extractRuns(plane, planeDims);
     const root = runRoots(runs, planeDims, 6);
     // area[root] counts voxels; a negative value marks a component touching an edge.
     const area = new Float64Array(runs.count);
