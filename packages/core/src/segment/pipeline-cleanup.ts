@@ -18,6 +18,7 @@ import { fillMarrow, type MarrowFillParams } from './marrow-fill.js';
 import { morphology } from './morphology.js';
 import { removeTable, type RemoveTableParams } from './table.js';
 import { flagMetal } from './metal.js';
+import { yieldToHost } from '../parallel/yield.js';
 
 export interface CleanupOptions {
   /** Remove the scanner table / head holder (true, or its parameters). */
@@ -53,6 +54,7 @@ export async function runCleanup(
     const x = await r;
     records.push(x.record);
     cur = x.output;
+    await yieldToHost(); // each step is a long synchronous pass: let the host run between them
   };
   if (volume && opts.flagMetal !== false) await step(flagMetal(cur, volume, {}, ctx));
   if (opts.removeTable) await step(removeTable(cur, volume, opts.removeTable === true ? {} : opts.removeTable, ctx));
