@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The libraries whose versions go into every report (ISO/IEC 3532-1: software and versions). */
 const KEY_LIBRARIES = [
@@ -37,8 +39,25 @@ export function libraryVersions(): Record<string, string> {
         }
       }
     } catch {
-      out[name] = 'not installed';
+      // ESM-only packages (manifold-3d) export no CommonJS entry: look for their package.json
+      out[name] = installedVersion(name) ?? 'not installed';
     }
   }
   return out;
+}
+
+/** The version in node_modules/<name>/package.json, searched upwards from this file. */
+function installedVersion(name: string): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };
+      if (pkg.version) return pkg.version;
+    } catch {
+      /* not here */
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
 }
