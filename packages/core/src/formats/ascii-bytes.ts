@@ -106,11 +106,11 @@ export class AsciiWriter {
   }
 }
 
-function writeUint(b: Uint8Array, p: number, n: number, scratch: Uint8Array): number {
-  if (n < 10) {
-    b[p] = 48 + n;
-    return p + 1;
-  }
+/**
+ * The decimal digits of a non-negative integer into scratch, least significant first; returns
+ * their count (0 for 0). Int32 arithmetic while the value fits, which is the common case.
+ */
+function reversedDigits(n: number, scratch: Uint8Array): number {
   let k = 0;
   if (n < 0x80000000) {
     let m = n | 0;
@@ -127,6 +127,15 @@ function writeUint(b: Uint8Array, p: number, n: number, scratch: Uint8Array): nu
       m = q;
     }
   }
+  return k;
+}
+
+function writeUint(b: Uint8Array, p: number, n: number, scratch: Uint8Array): number {
+  if (n < 10) {
+    b[p] = 48 + n;
+    return p + 1;
+  }
+  let k = reversedDigits(n, scratch);
   while (k > 0) b[p++] = scratch[--k]!;
   return p;
 }
@@ -165,22 +174,7 @@ export function writeFloat32(b: Uint8Array, p: number, x: number, scratch: Uint8
   }
   if (x < 0) b[p++] = 45;
   // n = digits, with d of them after the point.
-  let k = 0;
-  if (n < 0x80000000) {
-    let m = n | 0;
-    while (m > 0) {
-      const q = (m / 10) | 0;
-      scratch[k++] = 48 + m - 10 * q;
-      m = q;
-    }
-  } else {
-    let m = n;
-    while (m > 0) {
-      const q = Math.floor(m / 10);
-      scratch[k++] = 48 + m - 10 * q;
-      m = q;
-    }
-  }
+  let k = reversedDigits(n, scratch);
   while (k < d + 1) scratch[k++] = 48; // leading zeros: 0.00x
   for (let i = k - 1; i >= 0; i--) {
     b[p++] = scratch[i]!;
