@@ -15,6 +15,7 @@
  * by first voxel, as components.ts promises.
  */
 import type { Vec3 } from '../geometry/grid.js';
+import { findRoot, makeSets, unionSets } from '../geometry/union-find.js';
 
 export interface Runs {
   /** First i of each run, and one past its last i. */
@@ -71,21 +72,10 @@ export function extractRuns(mask: ArrayLike<number>, dims: Vec3, atLeast?: numbe
 export function runRoots(runs: Runs, dims: Vec3, connectivity: 6 | 18 | 26): Int32Array {
   const [, ny, nz] = dims;
   const { start, end, rowStart, count } = runs;
-  const parent = new Int32Array(count);
-  for (let t = 0; t < count; t++) parent[t] = t;
-  const find = (a: number): number => {
-    while (parent[a] !== a) {
-      const g = parent[parent[a]!]!;
-      parent[a] = g;
-      a = g;
-    }
-    return a;
-  };
+  const parent = makeSets(new Int32Array(count));
+  const find = (a: number): number => findRoot(parent, a);
   const union = (a: number, b: number): void => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra < rb) parent[rb] = ra;
-    else if (rb < ra) parent[ra] = rb;
+    unionSets(parent, a, b);
   };
   // Previous rows and their slack in i.
   const axial = connectivity === 6 ? 0 : 1;

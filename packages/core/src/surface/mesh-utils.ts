@@ -5,6 +5,7 @@
  */
 import type { Vec3 } from '../geometry/grid.js';
 import type { Mesh } from '../geometry/types.js';
+import { findRoot, makeSets, unionSets } from '../geometry/union-find.js';
 
 export function triangleCount(mesh: Mesh): number {
   return (mesh.indices.length / 3) | 0;
@@ -157,25 +158,12 @@ export function bbox_mm(mesh: Mesh): { min: Vec3; max: Vec3 } {
 export function labelShells(mesh: Mesh, edges?: EdgeTable): { shellOf: Uint32Array; shellCount: number } {
   const nTri = triangleCount(mesh);
   const et = edges ?? buildEdgeTable(mesh.indices, vertexCount(mesh));
-  const parent = new Uint32Array(nTri);
-  for (let t = 0; t < nTri; t++) parent[t] = t;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]!]!;
-      x = parent[x]!;
-    }
-    return x;
-  };
+  const parent = makeSets(new Uint32Array(nTri));
+  const find = (x: number): number => findRoot(parent, x);
   for (let e = 0; e < et.edgeCount; e++) {
     const s = et.edgeStart[e]!;
-    const r0 = find((et.edgeHe[s]! / 3) | 0);
-    for (let i = s + 1; i < et.edgeStart[e + 1]!; i++) {
-      const r = find((et.edgeHe[i]! / 3) | 0);
-      if (r !== r0) {
-        if (r < r0) parent[r0] = r;
-        else parent[r] = r0;
-      }
-    }
+    const t0 = (et.edgeHe[s]! / 3) | 0;
+    for (let i = s + 1; i < et.edgeStart[e + 1]!; i++) unionSets(parent, t0, (et.edgeHe[i]! / 3) | 0);
   }
   const shellOf = new Uint32Array(nTri);
   const idOfRoot = new Int32Array(nTri).fill(-1);
@@ -196,22 +184,11 @@ export function labelShells(mesh: Mesh, edges?: EdgeTable): { shellOf: Uint32Arr
 export function labelShellsByVertex(mesh: Mesh): { shellOf: Uint32Array; shellCount: number } {
   const ix = mesh.indices;
   const nTri = triangleCount(mesh);
-  const parent = new Uint32Array(vertexCount(mesh));
-  for (let v = 0; v < parent.length; v++) parent[v] = v;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      const g = parent[parent[x]!]!;
-      parent[x] = g;
-      x = g;
-    }
-    return x;
-  };
+  const parent = makeSets(new Uint32Array(vertexCount(mesh)));
+  const find = (x: number): number => findRoot(parent, x);
   for (let t = 0; t < nTri; t++) {
-    const a = find(ix[3 * t]!);
-    for (let k = 1; k < 3; k++) {
-      const b = find(ix[3 * t + k]!);
-      if (a !== b) parent[a < b ? b : a] = a < b ? a : b;
-    }
+    unionSets(parent, ix[3 * t]!, ix[3 * t + 1]!);
+    unionSets(parent, ix[3 * t]!, ix[3 * t + 2]!);
   }
   const idOfRoot = new Int32Array(parent.length).fill(-1);
   const shellOf = new Uint32Array(nTri);

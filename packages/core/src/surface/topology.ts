@@ -8,6 +8,7 @@ import type { Vec3 } from '../geometry/grid.js';
 import type { Mesh } from '../geometry/types.js';
 import { round } from '../pipeline/record.js';
 import { shellNesting } from './cavities.js';
+import { findRoot, makeSets, unionSets } from '../geometry/union-find.js';
 import {
   area_mm2,
   bbox_mm,
@@ -99,20 +100,10 @@ export function nonManifoldVertexMask(mesh: Mesh, edges?: EdgeTable): Uint8Array
   const ix = mesh.indices;
   const et = edges ?? buildEdgeTable(ix, nv);
   const nC = ix.length;
-  const parent = new Uint32Array(nC);
-  for (let c = 0; c < nC; c++) parent[c] = c;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      const g = parent[parent[x]!]!;
-      parent[x] = g;
-      x = g;
-    }
-    return x;
-  };
+  const parent = makeSets(new Uint32Array(nC));
+  const find = (x: number): number => findRoot(parent, x);
   const union = (a: number, b: number): void => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra !== rb) parent[ra < rb ? rb : ra] = ra < rb ? ra : rb;
+    unionSets(parent, a, b);
   };
   const degenerate = (t: number): boolean => {
     const a = ix[3 * t]!, b = ix[3 * t + 1]!, c = ix[3 * t + 2]!;

@@ -5,35 +5,24 @@
  * the threshold's, or changes sign, get their threshold positions back.
  */
 import type { Mesh } from '../../geometry/types.js';
-
-function find(parent: Int32Array, a: number): number {
-  while (parent[a]! !== a) {
-    parent[a] = parent[parent[a]!]!;
-    a = parent[a]!;
-  }
-  return a;
-}
+import { findRoot, makeSets, unionSets } from '../../geometry/union-find.js';
 
 /** Restores `before`'s positions in `after` for collapsing shells; marks their vertices in `reverted`. Returns the number of shells restored. */
 export function restoreCollapsedShells(mesh: Mesh, after: Float32Array, reverted: Uint8Array): number {
   const P = mesh.positions;
   const I = mesh.indices;
   const nv = P.length / 3;
-  const parent = new Int32Array(nv);
-  for (let v = 0; v < nv; v++) parent[v] = v;
+  const parent = makeSets(new Int32Array(nv));
   for (let t = 0; t < I.length; t += 3) {
-    const a = find(parent, I[t]!), b = find(parent, I[t + 1]!), c = find(parent, I[t + 2]!);
-    const r = Math.min(a, b, c);
-    parent[a] = r;
-    parent[b] = r;
-    parent[c] = r;
+    unionSets(parent, I[t]!, I[t + 1]!);
+    unionSets(parent, I[t]!, I[t + 2]!);
   }
   const volBefore = new Float64Array(nv);
   const volAfter = new Float64Array(nv);
   const triple = (X: Float32Array, a: number, b: number, c: number): number =>
     X[a]! * (X[b + 1]! * X[c + 2]! - X[b + 2]! * X[c + 1]!) - X[a + 1]! * (X[b]! * X[c + 2]! - X[b + 2]! * X[c]!) + X[a + 2]! * (X[b]! * X[c + 1]! - X[b + 1]! * X[c]!);
   for (let t = 0; t < I.length; t += 3) {
-    const r = find(parent, I[t]!);
+    const r = findRoot(parent, I[t]!);
     const a = 3 * I[t]!, b = 3 * I[t + 1]!, c = 3 * I[t + 2]!;
     volBefore[r] += triple(P, a, b, c);
     volAfter[r] += triple(after, a, b, c);
@@ -49,7 +38,7 @@ export function restoreCollapsedShells(mesh: Mesh, after: Float32Array, reverted
   }
   if (!shells) return 0;
   for (let v = 0; v < nv; v++) {
-    if (!bad[find(parent, v)]) continue;
+    if (!bad[findRoot(parent, v)]) continue;
     after[3 * v] = P[3 * v]!;
     after[3 * v + 1] = P[3 * v + 1]!;
     after[3 * v + 2] = P[3 * v + 2]!;
