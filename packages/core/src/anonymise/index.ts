@@ -14,3 +14,10 @@ export { deriveUid, keyBytes, normalisePatientIdentity, patientKey, MIN_KEY_BYTE
 export { resolveAction, profileEntries, type AppliedAction, type ProfileEntry } from './profile.js';
 export { hmacSha256, sha256 as sha256Sync } from './sha256.js';
 export { PROFILE_TABLE, PROFILE_TABLE_SHA256, type ProfileTableRow } from './profile-table.generated.js';
+export {
+  describeIdentifiability,
+  findIdentifyingAttributes,
+  isReplacementUid,
+  type IdentifiabilityReport,
+  type IdentifyingAttribute,
+} from './check.js';
