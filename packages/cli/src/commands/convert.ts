@@ -3,44 +3,54 @@
  * (3MF/STL/OBJ/PLY), optionally the label map, and the ISO/IEC 3532-1 report out.
  */
 import { Option, type Command } from 'commander';
-import { convertFillsMarrow, CONVERT_MIN_ISLAND_MM3, usageError, type ConditionParams } from '@scan2print/core';
+import {
+  CONVERT_DEFAULT_TISSUE,
+  convertJobSettings,
+  usageError,
+  type ConditionParams,
+  type ConvertJobParams,
+  type SegmentationOptions,
+} from '@scan2print/core';
 import { collectInputs } from '../io/inputs.js';
 import { preflightConvert, runConvert } from '../convert/run-convert.js';
 import { createProgress } from '../util/progress.js';
-import { optionsFromArgs, type SegmentCliOptions } from './segment-args.js';
-import { conditionParamsFromOptions, refuseIgnoredMeshFlags } from './mesh.js';
-import { addMeshOptions, addSegmentationOptions, type MeshOptionValues } from './shared-options.js';
+import { refuseAsciiWithoutStl } from './mesh.js';
+import { addMeshOptions, addSegmentationOptions } from './shared-options.js';
 import type { RegisterCommand } from './index.js';
 import { outputTime } from '../util/time.js';
 
-interface ConvertCliOptions extends Omit<SegmentCliOptions, 'output'>, MeshOptionValues {
+/** Options that name output files or shape the terminal: the host's to decide, not the job's (a server decides its outputs). */
+export const CONVERT_HOST_OPTIONS = ['output', 'labels', 'labelsOut', 'report', 'html', 'preview', 'ascii', 'json', 'quiet'] as const;
+
+interface ConvertHostOptions {
   output: string[];
-  keepTable?: boolean;
   labels?: string;
   labelsOut?: string;
-  decimateRatio?: string;
-  purpose?: string;
-  tissue: string;
   report?: string;
   html?: string;
-  force?: boolean;
+  preview?: string;
+  ascii?: boolean;
+  json?: boolean;
   quiet?: boolean;
 }
 
-/** Default clean-up for printing: table/holder removed, dust islands dropped (they can exhaust memory when meshed). */
-export const CONVERT_DEFAULT_MIN_ISLAND_MM3 = String(CONVERT_MIN_ISLAND_MM3);
+/** Every other option of the command is a job parameter, under the same name the server's params use. */
+type ConvertCliOptions = ConvertHostOptions & ConvertJobParams;
 
-/**
- * A bone model is the whole bone, marrow included (segment/marrow-fill.ts: never the
- * brain inside a skull); --no-fill-marrow keeps the threshold's shell.
- */
-export function convertSegmentation(o: ConvertCliOptions) {
-  const fillMarrow = o.fillMarrow ?? convertFillsMarrow(o.tissue);
-  return optionsFromArgs({ ...o, output: '', removeTable: o.keepTable !== true, minIsland: o.minIsland ?? CONVERT_DEFAULT_MIN_ISLAND_MM3, fillMarrow });
+/** The job's params among the command's options: the same object a server client sends. */
+export function convertParamsOf(o: ConvertCliOptions): ConvertJobParams {
+  const params: Record<string, unknown> = { ...o };
+  for (const k of CONVERT_HOST_OPTIONS) delete params[k];
+  return params as ConvertJobParams;
+}
+
+/** The segmentation `convert` runs for these options (core's convertJobSettings: the CLI's and the server's defaults). */
+export function convertSegmentation(o: ConvertCliOptions): SegmentationOptions {
+  return convertJobSettings(convertParamsOf(o)).segmentation;
 }
 
 export function convertCondition(o: ConvertCliOptions, name: string): ConditionParams {
-  return conditionParamsFromOptions(o, name);
+  return { ...convertJobSettings(convertParamsOf(o)).condition, name };
 }
 
 export const registerConvert: RegisterCommand = (program: Command) => {
@@ -57,7 +67,7 @@ export const registerConvert: RegisterCommand = (program: Command) => {
     .option('--labels-out <file>', 'also write the label map (.nii.gz) of each model')
     .addOption(new Option('--labels <file>', 'old name of --labels-out').hideHelp())
     .option('--purpose <text>', 'clinical purpose, recorded in the report')
-    .option('--tissue <name>', 'tissue / anatomy modelled (report and file names)', 'bone')
+    .option('--tissue <name>', 'tissue / anatomy modelled (report and file names)', CONVERT_DEFAULT_TISSUE)
     .option('--report <file>', 'write the ISO/IEC 3532-1 report as JSON')
     .option('--html <file>', 'write the report as a self-contained HTML page')
     .option('--force', 'build the model even when the input assessment finds errors (recorded in the report)')
@@ -70,14 +80,9 @@ export const registerConvert: RegisterCommand = (program: Command) => {
       if (o.labels !== undefined && o.labelsOut !== undefined) throw usageError('BAD_OPTION', 'give --labels-out once (--labels is its old name)');
       const labelsOut = o.labelsOut ?? o.labels;
       if (labelsOut && !/\.nii(\.gz)?$/i.test(labelsOut)) throw usageError('BAD_OUTPUT', `${labelsOut}: --labels-out writes NIfTI (.nii or .nii.gz)`);
-      let decimateRatio: number | undefined;
-      if (o.decimateRatio !== undefined) {
-        decimateRatio = Number(o.decimateRatio);
-        if (!(decimateRatio > 0 && decimateRatio <= 1)) throw usageError('BAD_OPTION', `--decimate-ratio ${o.decimateRatio}: expected a fraction in (0, 1]`);
-      }
-      const segmentation = convertSegmentation(o);
-      const condition = convertCondition(o, o.tissue);
-      refuseIgnoredMeshFlags(o, decimateRatio);
+      // The job's params are validated as a server validates a client's (core's convertParamsSchema).
+      const job = convertJobSettings(convertParamsOf(o));
+      refuseAsciiWithoutStl(o);
       const outputs = {
         models: o.output,
         ascii: o.ascii === true,
@@ -87,21 +92,15 @@ export const registerConvert: RegisterCommand = (program: Command) => {
         ...(o.html ? { reportHtml: o.html } : {}),
       };
       // Unwritable outputs fail now, not after the run.
-      preflightConvert({ outputs, segmentation });
+      preflightConvert({ outputs, segmentation: job.segmentation });
       const progress = createProgress({ quiet: o.quiet === true, json: o.json === true });
       const input = await collectInputs(inputs);
       const outcome = await runConvert(
         {
           sources: input.sources,
           inputLabel: input.label,
-          ...(o.series !== undefined ? { series: o.series } : {}),
-          segmentation,
-          condition,
-          ...(decimateRatio !== undefined ? { decimateRatio } : {}),
+          ...job,
           outputs,
-          ...(o.purpose !== undefined ? { purpose: o.purpose } : {}),
-          tissue: o.tissue,
-          force: o.force === true,
           now: outputTime(),
         },
         { progress },

@@ -8,15 +8,19 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import {
+  conditionParamsFromArgs,
   inputError,
   meshFormatOf,
   meshLabelMap,
+  parseNumberOption,
   previewMesh,
   readLabelFile,
   readNifti,
+  refuseIgnoredMeshOptions,
   usageError,
   writeMesh,
   type ConditionParams,
+  type MeshArgs,
   type StageRecord,
 } from '@scan2print/core';
 import { createNodePool } from '../pool/node-pool.js';
@@ -52,43 +56,21 @@ function readBytes(file: string, what: string): Uint8Array {
   }
 }
 
-function numberOption(value: string | undefined, name: string, check: (x: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (!Number.isFinite(x) || !check(x)) throw usageError('BAD_OPTION', `${name} ${value}: expected ${what}`);
-  return x;
-}
-
 /** CreationDate for 3MF (SOURCE_DATE_EPOCH when set). */
 function creationDate(): string {
   return outputTime().toISOString().slice(0, 10);
 }
 
-export function conditionParamsFromOptions(opts: MeshOptions, name: string): ConditionParams {
-  const params: ConditionParams = { name };
-  if (opts.smooth === 'none' || opts.smooth === '0') params.smooth = false;
-  else {
-    const n = numberOption(opts.smooth, '--smooth', (x) => Number.isInteger(x) && x > 0 && x <= 1000, 'a number of iterations (1–1000) or "none"');
-    if (opts.smoothMethod !== 'windowed-sinc' && opts.smoothMethod !== 'taubin') throw usageError('BAD_OPTION', `--smooth-method ${opts.smoothMethod}: expected windowed-sinc or taubin`);
-    const passBand = numberOption(opts.passBand, '--pass-band', (x) => x > 0 && x < 2, 'a pass band in (0, 2)');
-    params.smooth = { method: opts.smoothMethod, iterations: n!, ...(passBand !== undefined ? { passBand } : {}) };
-  }
-  const faces = numberOption(opts.decimate, '--decimate', (x) => Number.isInteger(x) && x >= 4, 'a whole number of faces ≥ 4');
-  const maxError = numberOption(opts.maxError, '--max-error', (x) => x > 0, 'a distance in mm > 0');
-  if (faces !== undefined || maxError !== undefined) params.decimate = { ...(faces !== undefined ? { targetFaces: faces } : {}), ...(maxError !== undefined ? { maxError_mm: maxError } : {}) };
-  params.minShell_mm3 = numberOption(opts.minShell, '--min-shell', (x) => x >= 0, 'a volume in mm³ ≥ 0')!;
-  params.keepCavities = opts.keepCavities === true;
-  params.allowOpen = opts.allowOpen === true;
-  return params;
+/** A command's options (outputs included, as mesh and validate hold them) → ConditionParams, by core's parser. */
+export function conditionParamsFromOptions(opts: MeshArgs & { output?: string[] }, name: string): ConditionParams {
+  return conditionParamsFromArgs(opts, name);
 }
 
-/** Options that would be accepted and silently ignored are refused instead. */
-export function refuseIgnoredMeshFlags(opts: MeshOptionValues & { output: string[] }, decimateRatio?: number): void {
-  if (opts.ascii && !opts.output.some((f) => /\.stl$/i.test(f))) throw usageError('BAD_OPTION', '--ascii applies to STL output only, and no -o ends in .stl');
-  if (opts.decimate !== undefined && decimateRatio !== undefined) throw usageError('BAD_OPTION', 'give --decimate FACES or --decimate-ratio R, not both (a face count overrides the ratio)');
-  const noSmoothing = opts.smooth === 'none' || opts.smooth === '0';
-  if (opts.passBand !== undefined && noSmoothing) throw usageError('BAD_OPTION', '--pass-band has no effect with --smooth none');
-  if (opts.passBand !== undefined && opts.smoothMethod === 'taubin') throw usageError('BAD_OPTION', '--pass-band applies to windowed-sinc smoothing only, not --smooth-method taubin');
+/** --ascii without an STL output would be accepted and ignored: refused instead. */
+export function refuseAsciiWithoutStl(opts: { ascii?: boolean; output: string[] }): void {
+  if (opts.ascii && !opts.output.some((f) => /\.stl$/i.test(f))) {
+    throw usageError('BAD_OPTION', '--ascii applies to STL output only, and no -o ends in .stl');
+  }
 }
 
 function summary(records: StageRecord[], outputs: { file: string; bytes: number }[]): string {
@@ -128,11 +110,13 @@ export const registerMesh: RegisterCommand = (program: Command) => {
         if (!meshFormatOf(f)) throw usageError('MESH_FORMAT', `${f}: unknown mesh format (use .stl, .3mf, .obj or .ply)`);
       }
       const params = conditionParamsFromOptions(opts, basename(labelsFile));
-      refuseIgnoredMeshFlags(opts);
+      // Options that would be accepted and silently ignored are refused instead.
+      refuseAsciiWithoutStl(opts);
+      refuseIgnoredMeshOptions(opts);
       preflightOutputs([...opts.output, ...(opts.preview ? [opts.preview] : [])]);
       if (opts.color !== undefined && !/^#?[0-9a-f]{6}([0-9a-f]{2})?$/i.test(opts.color)) throw usageError('BAD_OPTION', `--color ${opts.color}: expected #RRGGBB or #RRGGBBAA`);
-      const level = numberOption(opts.level, '--level', () => true, 'a number');
-      const label = numberOption(opts.label, '--label', (x) => Number.isInteger(x) && x >= 0, 'a label value (integer ≥ 0)');
+      const level = parseNumberOption(opts.level, '--level', () => true, 'a number');
+      const label = parseNumberOption(opts.label, '--label', (x) => Number.isInteger(x) && x >= 0, 'a label value (integer ≥ 0)');
       const progress = createProgress({ quiet: opts.quiet ?? false, json: opts.json ?? false });
 
       const labels = readLabelFile(readBytes(labelsFile, 'a label map'), labelsFile);

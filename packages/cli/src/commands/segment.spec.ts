@@ -2,12 +2,23 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexToPhysical, keepComponents, readDicomSeg, readNifti, readNiftiLabels, sameGrid, thresholdVolume, type Volume } from '@scan2print/core';
+import {
+  indexToPhysical,
+  keepComponents,
+  methodFromArgs,
+  parseThresholdValue,
+  readDicomSeg,
+  readNifti,
+  readNiftiLabels,
+  sameGrid,
+  thresholdVolume,
+  type Volume,
+} from '@scan2print/core';
 import { runScan2print } from '../../../../test/cli.js';
 import { runTool } from '../../../../test/run-tool.js';
 import { dataPath } from '../../../../test/data.js';
 import { loadExampleCt } from '../../../../test/ct-volumes.js';
-import { methodFromArgs, outputNameFor, parseThresholdValue } from './segment-args.js';
+import { outputNameFor } from './segment-args.js';
 
 const PHANTOM = dataPath('ct/philips-head-phantom-1mm');
 const EXAMPLE = dataPath('labelled/totalsegmentator/example_ct.nii.gz');
@@ -21,11 +32,11 @@ describe('segment argument rules', () => {
     expect(parseThresholdValue('200,300')).toEqual([[200, 300]]);
     expect(parseThresholdValue('200,300,400')).toEqual([[200, 3071], [300, 3071], [400, 3071]]);
     expect(() => parseThresholdValue('300,200')).toThrow(/--thresholds 300,200/);
-    expect(methodFromArgs({ output: 'x', thresholds: '200,300' })).toEqual({ method: 'threshold', ranges: [[200, 3071], [300, 3071]] });
-    expect(methodFromArgs({ output: 'x', threshold: ['200', '250,900'] })).toEqual({ method: 'threshold', ranges: [[200, 3071], [250, 900]] });
-    expect(methodFromArgs({ output: 'x', threshold: ['auto'] })).toEqual({ method: 'auto-threshold' });
-    expect(methodFromArgs({ output: 'x' })).toEqual({ method: 'auto-threshold' });
-    expect(() => methodFromArgs({ output: 'x', preset: 'bone', threshold: ['300'] })).toThrow(/one of/);
+    expect(methodFromArgs({ thresholds: '200,300' })).toEqual({ method: 'threshold', ranges: [[200, 3071], [300, 3071]] });
+    expect(methodFromArgs({ threshold: ['200', '250,900'] })).toEqual({ method: 'threshold', ranges: [[200, 3071], [250, 900]] });
+    expect(methodFromArgs({ threshold: ['auto'] })).toEqual({ method: 'auto-threshold' });
+    expect(methodFromArgs({})).toEqual({ method: 'auto-threshold' });
+    expect(() => methodFromArgs({ preset: 'bone', threshold: ['300'] })).toThrow(/one of/);
     expect(outputNameFor('/a/labels.nii.gz', [200, 3071], true)).toBe('/a/labels_t200.nii.gz');
     expect(outputNameFor('/a/labels.dcm', [-700, 225], true)).toBe('/a/labels_t-700-225.dcm');
     expect(outputNameFor('/a/labels.nii.gz', [200, 3071], false)).toBe('/a/labels.nii.gz');

@@ -1,11 +1,12 @@
 /**
  * `scan2print segment`: DICOM series or HU NIfTI → label map(s) (NIfTI or DICOM SEG),
- * with the stage records of every step (`--json`). Option parsing: segment-args.ts.
+ * with the stage records of every step (`--json`). Option parsing: core's pipeline/segment-args.ts.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   inputError,
+  optionsFromArgs,
   readNifti,
   runSegmentation,
   usageError,
@@ -18,7 +19,7 @@ import {
 import { lazyNodePool } from '../io/import-input.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { createProgress } from '../util/progress.js';
-import { optionsFromArgs, outputNameFor, probabilityName, type SegmentCliOptions } from './segment-args.js';
+import { outputNameFor, probabilityName, type SegmentCliOptions } from './segment-args.js';
 import { loadDicomInput, writeDicomSeg, type DicomInput } from './segment-io.js';
 import type { RegisterCommand } from './index.js';
 import { addSegmentationOptions } from './shared-options.js';

@@ -1,10 +1,11 @@
 /**
  * Option groups shared by several commands, declared once: segmentation options
- * (segment, convert) and mesh conditioning options (mesh, convert). Parsing lives in
- * segment-args.ts and mesh.ts (conditionParamsFromOptions).
+ * (segment, convert) and mesh conditioning options (mesh, convert). Parsing lives in core
+ * (pipeline/segment-args.ts, pipeline/condition-args.ts), shared with the server, and
+ * convert's options are its job params (pipeline/convert-params.ts).
  */
 import type { Command } from 'commander';
-import { SMOOTH_DEFAULTS } from '@scan2print/core';
+import { MESH_ARG_DEFAULTS, SMOOTH_DEFAULTS, type MeshArgs } from '@scan2print/core';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -35,27 +36,19 @@ export function addSegmentationOptions(cmd: Command, opts: { defaultMethod: stri
 }
 
 /** Values of the mesh option group as commander hands them over (see addMeshOptions). */
-export interface MeshOptionValues {
-  smooth: string;
-  smoothMethod: string;
-  passBand?: string;
-  decimate?: string;
-  maxError?: string;
-  minShell: string;
-  keepCavities?: boolean;
-  allowOpen?: boolean;
+export interface MeshOptionValues extends MeshArgs {
   ascii?: boolean;
   preview?: string;
 }
 
 export function addMeshOptions(cmd: Command): Command {
   return cmd
-    .option('--smooth <n|none>', 'smoothing iterations, or "none"', String(SMOOTH_DEFAULTS.iterations))
-    .option('--smooth-method <method>', 'windowed-sinc or taubin (λ 0.5, μ −0.53)', 'windowed-sinc')
+    .option('--smooth <n|none>', 'smoothing iterations, or "none"', MESH_ARG_DEFAULTS.smooth)
+    .option('--smooth-method <method>', 'windowed-sinc or taubin (λ 0.5, μ −0.53)', MESH_ARG_DEFAULTS.smoothMethod)
     .option('--pass-band <k>', `windowed-sinc pass band in (0, 2); default ${SMOOTH_DEFAULTS.passBand} (3D Slicer uses 0.01: smoother, shrinks small features more)`)
     .option('--decimate <faces>', 'quadric decimation to about this many triangles')
     .option('--max-error <mm>', 'quadric decimation bounded by this error (mm)')
-    .option('--min-shell <mm3>', 'drop shells enclosing less than this volume (mm³)', '1')
+    .option('--min-shell <mm3>', 'drop shells enclosing less than this volume (mm³)', MESH_ARG_DEFAULTS.minShell)
     .option('--keep-cavities', 'keep internal voids (default: fill them; a closed void traps resin)')
     .option('--allow-open', 'export even when the mesh fails the printability gate (recorded as a warning)')
     .option('--ascii', 'ASCII STL instead of binary')
