@@ -6,6 +6,7 @@ export default defineConfig({
     alias: {
       // Specs run against the source of core; workers run the compiled dist (built first).
       '@scan2print/core': fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)),
+      '@scan2print/server': fileURLToPath(new URL('./packages/server/src/index.ts', import.meta.url)),
     },
   },
   test: {

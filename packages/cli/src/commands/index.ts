@@ -8,6 +8,7 @@ import { registerMesh } from './mesh.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerValidate } from './validate.js';
+import { registerServe } from './serve.js';
 
 /**
  * A command registers itself on the program. `setExit` lets an action return a
@@ -26,4 +27,5 @@ export const commands: RegisterCommand[] = [
   registerConvert,
   registerDemo,
   registerValidate,
+  registerServe,
 ];

@@ -1,0 +1,78 @@
+/**
+ * `scan2print serve` (the REST service, embedded defaults: PGlite + files under --data,
+ * in-process workers) and `scan2print worker` (job processes for the scale mode:
+ * DATABASE_URL + S3_*). The server package is loaded only when these run.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { usageError } from '@scan2print/core';
+import { lazyNodePool } from '../io/import-input.js';
+import { libraryVersions } from '../util/versions.js';
+import type { RegisterCommand } from './index.js';
+
+interface ServeOptions {
+  data?: string;
+  host: string;
+  port: string;
+  workers?: string;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('BAD_OPTION', `--port ${v}: expected 0..65535`);
+  return n;
+}
+
+function workers(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw usageError('BAD_OPTION', `--workers ${v}: expected 0..64`);
+  return n;
+}
+
+/** Until SIGINT/SIGTERM; then stop taking jobs, finish the HTTP requests, close the database. */
+function untilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise((done) => {
+    const on = () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      stop().then(done, done);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export const registerServe: RegisterCommand = (program: Command) => {
+  program
+    .command('serve')
+    .description('run the scan2print service (REST API, /api/docs) on embedded defaults, or on DATABASE_URL + S3_* at scale')
+    .option('--data <dir>', 'data folder: embedded database, files, admin.token', 'scan2print-data')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port)', '8080')
+    .option('--workers <n>', 'convert jobs this process runs at once (0: API only)')
+    .action(async (o: ServeOptions) => {
+      const { configFromEnv, startServer } = await import('@scan2print/server');
+      const w = workers(o.workers);
+      const config = configFromEnv({ dataDir: resolve(o.data ?? 'scan2print-data'), host: o.host, port: port(o.port), ...(w !== undefined ? { workers: w } : {}) });
+      const server = await startServer(config, { createPool: () => lazyNodePool(), libraries: libraryVersions() });
+      const mode = config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite';
+      process.stderr.write(`scan2print: serving ${server.url}/api (docs ${server.url}/api/docs; ${mode}, ${config.s3 ? 'S3' : 'files'} under ${config.s3 ? config.s3.bucket : config.dataDir})\n`);
+      await untilSignal(() => server.close());
+    });
+
+  program
+    .command('worker')
+    .description('run convert jobs from the shared queue (scale mode: DATABASE_URL and S3_* must be set)')
+    .option('--data <dir>', 'local scratch folder', 'scan2print-worker')
+    .option('--workers <n>', 'jobs this process runs at once', '1')
+    .action(async (o: { data: string; workers: string }) => {
+      const { configFromEnv, startWorker } = await import('@scan2print/server');
+      if (!process.env.DATABASE_URL) throw usageError('NO_DATABASE', 'scan2print worker needs DATABASE_URL (the PostgreSQL server the API uses)');
+      if (!process.env.S3_BUCKET) throw usageError('NO_STORAGE', 'scan2print worker needs S3_BUCKET (and S3_ENDPOINT, S3_REGION, credentials): the store the API uses');
+      const config = configFromEnv({ dataDir: resolve(o.data), workers: workers(o.workers) ?? 1 });
+      const worker = await startWorker(config, { createPool: () => lazyNodePool(), libraries: libraryVersions() });
+      process.stderr.write(`scan2print: worker taking jobs from ${new URL(config.databaseUrl!).host}\n`);
+      await untilSignal(() => worker.stop());
+    });
+};

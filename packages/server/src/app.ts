@@ -1,0 +1,112 @@
+/**
+ * The Fastify application: plugins, authentication, the routes, OpenAPI and one error
+ * format. Built from Services, so tests build it around any database and store.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { SCAN2PRINT_VERSION } from '@scan2print/core';
+import type { Services } from './context.js';
+import { authenticate } from './auth/principal.js';
+import { accessHook, collectRoutes, type RouteInfo } from './http/route.js';
+import { errorResponse, HttpError } from './http/errors.js';
+import { healthRoutes } from './routes/health.js';
+import { accountRoutes } from './routes/accounts.js';
+import { caseRoutes } from './routes/cases.js';
+import { fileRoutes } from './routes/files.js';
+import { jobRoutes } from './routes/jobs.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { uploadRoutes } from './routes/uploads.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteInfo[];
+  }
+}
+
+export interface AppOptions {
+  /** Called when this process queued a job (wakes its own worker loop at once). */
+  onJobQueued?: () => void;
+  logger?: boolean | Record<string, unknown>;
+}
+
+/** What busboy (@fastify/multipart's parser) says about a body that is not well-formed multipart. */
+const MULTIPART_BROKEN = /^Multipart: |Boundary not found|terminated early|Unexpected end of (multipart data|form)|Malformed part header|Unexpected end of file/i;
+
+export async function buildApp(s: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
+  // Tokens, cookies and passwords never reach a log; bodies are not logged at all. A caller's
+  // own logger options (a test's stream, a level) keep these redactions.
+  const redact = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'];
+  const app = Fastify({
+    logger:
+      opts.logger === undefined
+        ? { level: s.config.logLevel, redact }
+        : typeof opts.logger === 'object'
+          ? { ...opts.logger, redact: [...redact, ...((opts.logger.redact as string[] | undefined) ?? [])] }
+          : opts.logger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+  });
+  app.decorate('routeTable', [] as RouteInfo[]);
+  collectRoutes(app, app.routeTable);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(helmet, { contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } } });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(multipart, { limits: { fileSize: s.config.maxUploadBytes, files: 10_000, fields: 100, fieldSize: 64 * 1024, parts: 10_100 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'scan2print API', version: SCAN2PRINT_VERSION, description: 'CT scan to print-ready model. Units: mm, DICOM patient coordinates (LPS).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 's2p_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/')) return;
+    const p = await authenticate(s.db, req);
+    if (p) req.principal = p;
+  });
+  app.addHook('preValidation', accessHook(s.db));
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+  app.setErrorHandler((e: FastifyError, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(e)) {
+      const issues = e.validation.map((v) => `${v.instancePath || e.validationContext || 'request'} ${v.message}`);
+      return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: issues.join('; '), issues: e.validation } });
+    }
+    // Fastify's and its plugins' own client errors (bad JSON, body too large, wrong content type, multipart limits).
+    if (!(e instanceof HttpError) && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send({ error: { code: e.code ?? 'BAD_REQUEST', message: e.message } });
+    }
+    // A malformed multipart body (no boundary, cut off mid-part): busboy throws plain Errors, the client's fault.
+    if (req.isMultipart() && MULTIPART_BROKEN.test(e.message)) {
+      return reply.code(400).send({ error: { code: 'BAD_MULTIPART', message: `the multipart/form-data body is malformed: ${e.message}` } });
+    }
+    const { status, body } = errorResponse(e);
+    // Messages of 4xx may name a client's file; they go back to the client only, never to the log.
+    if (status >= 500) req.log.error({ err: status === 503 ? { message: (e as Error).message } : e }, body.error.message);
+    return reply.code(status).send(body);
+  });
+
+  healthRoutes(app, s);
+  accountRoutes(app, s);
+  caseRoutes(app, s);
+  fileRoutes(app, s);
+  jobRoutes(app, s, opts.onJobQueued ?? (() => {}));
+  artifactRoutes(app, s);
+  uploadRoutes(app, s);
+  return app;
+}

@@ -1,0 +1,61 @@
+/**
+ * Where the server keeps things and how it runs. Embedded by default (PGlite and files
+ * under the data folder, in-process workers); DATABASE_URL and S3_* select the scale mode.
+ */
+import { join } from 'node:path';
+import type { S3Config } from './storage/s3-store.js';
+
+export interface ServerConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  s3?: S3Config;
+  /** Jobs this process runs at once (0: none; an API-only node in scale mode). */
+  workers: number;
+  /** Seconds a worker's claim on a job lasts without a heartbeat before another may take it. */
+  leaseSeconds: number;
+  /** Largest single upload request (multipart or zip), bytes. */
+  maxUploadBytes: number;
+  /** Largest total uncompressed size of a zip's entries, bytes (zip bombs). */
+  maxUnzippedBytes: number;
+  logLevel: string;
+}
+
+function num(v: string | undefined, dflt: number): number {
+  const n = v === undefined || v === '' ? dflt : Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function configFromEnv(
+  over: Partial<ServerConfig> & { dataDir?: string },
+  env: Record<string, string | undefined> = process.env,
+): ServerConfig {
+  const dataDir = over.dataDir ?? env.SCAN2PRINT_DATA_DIR ?? join(process.cwd(), 'scan2print-data');
+  const s3: S3Config | undefined = env.S3_BUCKET
+    ? {
+        bucket: env.S3_BUCKET,
+        region: env.S3_REGION ?? 'us-east-1',
+        ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
+        ...(env.S3_ACCESS_KEY_ID ?? env.AWS_ACCESS_KEY_ID ? { accessKeyId: (env.S3_ACCESS_KEY_ID ?? env.AWS_ACCESS_KEY_ID)! } : {}),
+        ...(env.S3_SECRET_ACCESS_KEY ?? env.AWS_SECRET_ACCESS_KEY
+          ? { secretAccessKey: (env.S3_SECRET_ACCESS_KEY ?? env.AWS_SECRET_ACCESS_KEY)! }
+          : {}),
+        ...(env.S3_FORCE_PATH_STYLE ? { forcePathStyle: !/^(0|false|no)$/i.test(env.S3_FORCE_PATH_STYLE) } : {}),
+      }
+    : undefined;
+  return {
+    dataDir,
+    host: '127.0.0.1',
+    port: 8080,
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(s3 ? { s3 } : {}),
+    workers: num(env.SCAN2PRINT_WORKERS, 1),
+    leaseSeconds: num(env.SCAN2PRINT_JOB_LEASE_S, 30),
+    maxUploadBytes: num(env.SCAN2PRINT_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
+    maxUnzippedBytes: num(env.SCAN2PRINT_MAX_UNZIPPED_BYTES, 4 * 1024 ** 3),
+    logLevel: env.SCAN2PRINT_LOG_LEVEL ?? 'info',
+    ...over,
+  };
+}

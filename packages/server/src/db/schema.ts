@@ -1,0 +1,151 @@
+/**
+ * Table types for Kysely. One schema for PGlite and PostgreSQL (migrations.ts creates it).
+ * No column holds patient-identifying data: files are checked or anonymised before a row
+ * or an object exists (routes/files.ts).
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, string | undefined, never>;
+type Json = ColumnType<unknown, string, string>;
+
+export const ROLES = ['admin', 'org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  /** When true, uploads that still carry identifying attributes are anonymised in memory instead of refused. */
+  server_anonymise: Generated<boolean>;
+  /** Key of the server-side anonymiser (PatientID hashes, UIDs): a secret, never patient data. */
+  anonymise_key: string;
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: string;
+  /** Null only for the installation admin. */
+  org_id: string | null;
+  email: string;
+  role: Role;
+  password_hash: string | null;
+  created_at: CreatedAt;
+}
+
+export interface TokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 of the token; the token itself is shown once and never stored. */
+  token_hash: string;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  session_hash: string;
+  csrf_token: string;
+  expires_at: Date;
+  created_at: CreatedAt;
+}
+
+export interface CasesTable {
+  id: string;
+  org_id: string;
+  purpose: string;
+  anatomy: string;
+  due_date: string | null;
+  notes: string | null;
+  status: Generated<string>;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface FilesTable {
+  id: string;
+  org_id: string;
+  case_id: string;
+  /** The stored file name (the anonymised SOP Instance UID based name, never the uploaded path). */
+  name: string;
+  object_key: string;
+  sha256: string;
+  bytes: number;
+  series_uid: string | null;
+  sop_instance_uid: string | null;
+  /** 'checked' (arrived anonymised) or 'server' (anonymised here, in memory). */
+  anonymised_by: string;
+  created_at: CreatedAt;
+}
+
+export interface JobsTable {
+  id: string;
+  org_id: string;
+  case_id: string;
+  kind: string;
+  params: Json;
+  state: Generated<JobState>;
+  progress: Generated<number>;
+  stage: string | null;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  error: string | null;
+  idempotency_key: string | null;
+  cancel_requested: Generated<boolean>;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  created_by: string;
+  created_at: CreatedAt;
+  started_at: Date | null;
+  finished_at: Date | null;
+  /** Core's report summary (findings, model checks) once it succeeded. */
+  summary: Json | null;
+  /** Not claimed before this time (set when a job is put back during an outage). */
+  run_after: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Times the job was put back because the database or file store was not answering (not attempts). */
+  deferrals: Generated<number>;
+}
+
+export interface ArtifactsTable {
+  id: string;
+  org_id: string;
+  case_id: string;
+  job_id: string;
+  kind: string;
+  name: string;
+  object_key: string;
+  media_type: string;
+  sha256: string;
+  bytes: number;
+  created_at: CreatedAt;
+}
+
+export interface CommentsTable {
+  id: string;
+  org_id: string;
+  case_id: string;
+  user_id: string;
+  body: string;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  orgs: OrgsTable;
+  users: UsersTable;
+  tokens: TokensTable;
+  sessions: SessionsTable;
+  cases: CasesTable;
+  files: FilesTable;
+  jobs: JobsTable;
+  artifacts: ArtifactsTable;
+  comments: CommentsTable;
+}
+
+export type Job = Selectable<JobsTable>;
+export type NewJob = Insertable<JobsTable>;
+export type Artifact = Selectable<ArtifactsTable>;
+export type User = Selectable<UsersTable>;
+export type Case = Selectable<CasesTable>;

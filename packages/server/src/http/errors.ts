@@ -1,0 +1,60 @@
+/**
+ * Every error leaves as JSON `{error: {code, message}}` with a 4xx for anything the client
+ * can fix and 503 when the database or storage does not answer; a 500 means our bug.
+ */
+import { isScanError } from '@scan2print/core';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new HttpError(404, 'NOT_FOUND', `${what} not found`);
+export const forbidden = (why: string) => new HttpError(403, 'FORBIDDEN', why);
+export const badRequest = (code: string, message: string) => new HttpError(400, code, message);
+
+const UNAVAILABLE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|ECONNABORTED|EAI_AGAIN|connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|terminating connection|Connection ended unexpectedly|not queryable|ENOTFOUND|socket hang up|Client was closed/i;
+
+/** Node's and the PostgreSQL protocol's codes for a peer that is gone or not answering. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND',
+  'ENOSPC', 'EROFS', 'EIO',
+  // PostgreSQL: admin/crash shutdown, cannot connect now, connection failures, too many connections.
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300',
+]);
+
+/**
+ * Database or object store not answering (PostgreSQL down, S3 down, disk gone): the cause
+ * chain is followed, as the AWS SDK and pg wrap the socket's error.
+ */
+export function isUnavailable(e: unknown, depth = 0): boolean {
+  const err = e as { code?: string; message?: string; name?: string; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  if (typeof err.code === 'string' && UNAVAILABLE_CODES.has(err.code)) return true;
+  if (err.name === 'TimeoutError') return true;
+  if ((err.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (UNAVAILABLE.test(String(err.message ?? ''))) return true;
+  return err.cause !== undefined && isUnavailable(err.cause, depth + 1);
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; issues?: unknown };
+}
+
+export function errorResponse(e: unknown): { status: number; body: ErrorBody } {
+  if (e instanceof HttpError) return { status: e.status, body: { error: { code: e.code, message: e.message } } };
+  if (isScanError(e)) {
+    const status = e.kind === 'usage' ? 400 : e.kind === 'input' ? 422 : 500;
+    return { status, body: { error: { code: e.code, message: e.message } } };
+  }
+  if (isUnavailable(e)) {
+    return { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'the database or the file store is not answering; try again shortly' } } };
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error (logged)' } } };
+}

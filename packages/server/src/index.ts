@@ -1,0 +1,6 @@
+export { configFromEnv, type ServerConfig } from './config.js';
+export { buildApp, type AppOptions } from './app.js';
+export { startServer, startWorker, openServices, bootstrapAdmin, ADMIN_EMAIL, type RunningServer, type Host } from './serve.js';
+export type { Services } from './context.js';
+export type { RouteInfo, Access } from './http/route.js';
+export { ROLES, type Role } from './db/schema.js';

@@ -1,0 +1,157 @@
+/**
+ * Organisations, users, API tokens and browser sessions. The installation admin creates
+ * organisations; an org-admin manages the users of their own organisation only.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import { ROLES } from '../db/schema.js';
+import { api, caller } from '../http/route.js';
+import { HttpError, notFound } from '../http/errors.js';
+import { hashPassword, newSecret, secretHash, verifyPassword } from '../auth/secrets.js';
+import { SESSION_COOKIE, type Principal } from '../auth/principal.js';
+import type { Services } from '../context.js';
+
+const Id = z.object({ id: z.uuid() });
+const SESSION_HOURS = 12;
+
+/** admin: any organisation; org-admin: their own; others: none. Another org is a 404. */
+function manageOrg(p: Principal, orgId: string): void {
+  if (p.role === 'admin') return;
+  if (p.role === 'org-admin' && p.orgId === orgId) return;
+  if (p.orgId !== orgId) throw notFound('organisation');
+  throw new HttpError(403, 'FORBIDDEN', `role ${p.role} may not manage this organisation`);
+}
+
+export function accountRoutes(app: FastifyInstance, s: Services): void {
+  const r = api(app);
+  const { db } = s;
+
+  r.post(
+    '/api/orgs',
+    {
+      config: { access: ['admin'] },
+      schema: { body: z.object({ name: z.string().trim().min(1).max(200), serverAnonymise: z.boolean().optional() }).strict() },
+    },
+    async (req, reply) => {
+      const id = randomUUID();
+      const exists = await db.selectFrom('orgs').select('id').where('name', '=', req.body.name).executeTakeFirst();
+      if (exists) throw new HttpError(409, 'EXISTS', `an organisation named ${JSON.stringify(req.body.name)} exists`);
+      await db
+        .insertInto('orgs')
+        .values({ id, name: req.body.name, server_anonymise: req.body.serverAnonymise ?? false, anonymise_key: randomBytes(32).toString('hex') })
+        .execute();
+      return reply.code(201).send({ id });
+    },
+  );
+
+  r.get('/api/orgs/:orgId', { config: { access: 'any', scopedBy: 'org' }, schema: { params: z.object({ orgId: z.uuid() }) } }, async (req) => {
+    const p = caller(req);
+    if (p.role !== 'admin' && p.orgId !== req.params.orgId) throw notFound('organisation');
+    const org = await db.selectFrom('orgs').select(['id', 'name', 'server_anonymise']).where('id', '=', req.params.orgId).executeTakeFirst();
+    if (!org) throw notFound('organisation');
+    return { id: org.id, name: org.name, serverAnonymise: org.server_anonymise };
+  });
+
+  r.patch(
+    '/api/orgs/:orgId',
+    {
+      config: { access: ['admin', 'org-admin'], scopedBy: 'org' },
+      schema: { params: z.object({ orgId: z.uuid() }), body: z.object({ serverAnonymise: z.boolean() }).strict() },
+    },
+    async (req) => {
+      manageOrg(caller(req), req.params.orgId);
+      const r = await db.updateTable('orgs').set({ server_anonymise: req.body.serverAnonymise }).where('id', '=', req.params.orgId).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw notFound('organisation');
+      return { id: req.params.orgId, serverAnonymise: req.body.serverAnonymise };
+    },
+  );
+
+  r.post(
+    '/api/orgs/:orgId/users',
+    {
+      config: { access: ['admin', 'org-admin'], scopedBy: 'org' },
+      schema: {
+        params: z.object({ orgId: z.uuid() }),
+        body: z
+          .object({
+            email: z.email().max(320),
+            role: z.enum(ROLES).exclude(['admin']),
+            password: z.string().min(12, 'a password has at least 12 characters').max(1024).optional(),
+          })
+          .strict(),
+      },
+    },
+    async (req, reply) => {
+      manageOrg(caller(req), req.params.orgId);
+      const org = await db.selectFrom('orgs').select('id').where('id', '=', req.params.orgId).executeTakeFirst();
+      if (!org) throw notFound('organisation');
+      const email = req.body.email.toLowerCase();
+      const taken = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+      if (taken) throw new HttpError(409, 'EXISTS', `a user ${email} exists`);
+      const id = randomUUID();
+      const password_hash = req.body.password ? await hashPassword(req.body.password) : null;
+      await db.insertInto('users').values({ id, org_id: req.params.orgId, email, role: req.body.role, password_hash }).execute();
+      return reply.code(201).send({ id });
+    },
+  );
+
+  r.post(
+    '/api/users/:id/tokens',
+    { config: { access: 'any', scopedBy: 'user' }, schema: { params: Id, body: z.object({ name: z.string().trim().min(1).max(200) }).strict() } },
+    async (req, reply) => {
+      const p = caller(req);
+      const user = await db.selectFrom('users').select(['id', 'org_id']).where('id', '=', req.params.id).executeTakeFirst();
+      const visible = user && (p.role === 'admin' || user.org_id === p.orgId);
+      if (!visible) throw notFound('user');
+      if (user.id !== p.userId && !(p.role === 'admin' || (p.role === 'org-admin' && user.org_id === p.orgId))) {
+        throw new HttpError(403, 'FORBIDDEN', 'only the user, their org-admin or the admin may make a token for a user');
+      }
+      const token = newSecret('s2p');
+      const id = randomUUID();
+      await db.insertInto('tokens').values({ id, user_id: user.id, name: req.body.name, token_hash: secretHash(token), last_used_at: null }).execute();
+      return reply.code(201).send({ id, token });
+    },
+  );
+
+  r.get('/api/me', { config: { access: 'any' } }, async (req) => {
+    const p = caller(req);
+    return { id: p.userId, email: p.email, role: p.role, orgId: p.orgId };
+  });
+
+  r.post(
+    '/api/session',
+    {
+      config: { access: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: { body: z.object({ email: z.email(), password: z.string().max(1024) }).strict() },
+    },
+    async (req, reply) => {
+      const user = await db
+        .selectFrom('users')
+        .select(['id', 'password_hash', 'role', 'org_id'])
+        .where('email', '=', req.body.email.toLowerCase())
+        .executeTakeFirst();
+      const ok = await verifyPassword(user?.password_hash ?? null, req.body.password);
+      if (!user || !ok) throw new HttpError(401, 'BAD_LOGIN', 'wrong e-mail or password');
+      const sid = newSecret('sess');
+      const csrf = randomBytes(32).toString('base64url');
+      const expires = new Date(Date.now() + SESSION_HOURS * 3600_000);
+      await db.insertInto('sessions').values({ id: randomUUID(), user_id: user.id, session_hash: secretHash(sid), csrf_token: csrf, expires_at: expires }).execute();
+      reply.setCookie(SESSION_COOKIE, sid, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: req.protocol === 'https',
+        path: '/',
+        expires,
+      });
+      return { userId: user.id, role: user.role, orgId: user.org_id, csrfToken: csrf };
+    },
+  );
+
+  r.delete('/api/session', { config: { access: 'any' } }, async (req, reply) => {
+    const sid = req.cookies?.[SESSION_COOKIE];
+    if (sid) await db.deleteFrom('sessions').where('session_hash', '=', secretHash(sid)).execute();
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send();
+  });
+}

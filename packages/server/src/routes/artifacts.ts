@@ -1,0 +1,31 @@
+/** Results of finished jobs: listed only once their job succeeded (rows are added with the success). */
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import { api, caller } from '../http/route.js';
+import type { Services } from '../context.js';
+import { artifactOf, caseOf } from './scope.js';
+
+const Id = z.object({ id: z.uuid() });
+
+export function artifactRoutes(app: FastifyInstance, s: Services): void {
+  const r = api(app);
+  const { db } = s;
+
+  r.get('/api/cases/:id/artifacts', { config: { access: 'any', scopedBy: 'case' }, schema: { params: Id } }, async (req) => {
+    const c = await caseOf(db, caller(req), req.params.id);
+    const rows = await db.selectFrom('artifacts').selectAll().where('case_id', '=', c.id).orderBy('created_at').orderBy('name').execute();
+    return rows.map((a) => ({ id: a.id, jobId: a.job_id, kind: a.kind, name: a.name, mediaType: a.media_type, sha256: a.sha256, bytes: a.bytes }));
+  });
+
+  r.get('/api/artifacts/:id', { config: { access: 'any', scopedBy: 'artifact' }, schema: { params: Id } }, async (req, reply) => {
+    const a = await artifactOf(db, caller(req), req.params.id);
+    const body = await s.store.stream(a.object_key);
+    return reply
+      .header('content-type', a.media_type)
+      .header('content-length', String(a.bytes))
+      .header('content-disposition', `attachment; filename="${a.name.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
+      .header('x-checksum-sha256', a.sha256)
+      .send(body);
+  });
+
+}

@@ -1,0 +1,37 @@
+/** POST /api/cases/:id/files: multipart DICOM files and/or zips, checked, then stored (ingest/). */
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import { api, caller } from '../http/route.js';
+import { HttpError } from '../http/errors.js';
+import type { Services } from '../context.js';
+import { caseOf } from './scope.js';
+import { unpack, type UploadedFile } from '../ingest/unpack.js';
+import { ingest } from '../ingest/store-files.js';
+
+const Id = z.object({ id: z.uuid() });
+export const UPLOADERS = ['org-admin', 'requester', 'engineer', 'technician'] as const;
+
+export function fileRoutes(app: FastifyInstance, s: Services): void {
+  const r = api(app);
+  r.post('/api/cases/:id/files', { config: { access: UPLOADERS, scopedBy: 'case' }, schema: { params: Id } }, async (req, reply) => {
+    const c = await caseOf(s.db, caller(req), req.params.id);
+    if (!req.isMultipart()) throw new HttpError(415, 'NOT_MULTIPART', 'send the files as multipart/form-data (one part per file or zip)');
+    const files: UploadedFile[] = [];
+    let total = 0;
+    for await (const part of req.parts()) {
+      if (part.type !== 'file') continue;
+      const bytes = await part.toBuffer();
+      if (part.file.truncated) throw new HttpError(413, 'TOO_LARGE', `${part.filename}: larger than ${s.config.maxUploadBytes} bytes; use the resumable upload (/api/uploads)`);
+      total += bytes.length;
+      if (total > s.config.maxUploadBytes) throw new HttpError(413, 'TOO_LARGE', `the request holds more than ${s.config.maxUploadBytes} bytes`);
+      files.push(
+        ...unpack(
+          { name: part.filename || part.fieldname, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
+          { maxEntries: 20_000, maxUnzippedBytes: s.config.maxUnzippedBytes, maxRatio: 200 },
+        ),
+      );
+    }
+    const result = await ingest(s, c, files);
+    return reply.code(201).send(result);
+  });
+}

@@ -1,0 +1,188 @@
+/**
+ * Resumable uploads (tus 1.0.0, @tus/server) at /api/uploads for series of hundreds of MB.
+ * `POST /api/uploads` with `Upload-Metadata: caseId <b64>, filename <b64>` creates one;
+ * `PATCH /api/uploads/:id` appends at `Upload-Offset`; `HEAD` tells a client that stopped
+ * where to continue. The final PATCH runs the same gate as `POST /api/cases/:id/files`
+ * (finish-upload.ts) and answers with its result (200) or its refusal (422 IDENTIFIABLE,
+ * 422 NOT_DICOM, 413 ZIP_LIMIT, …); `GET /api/uploads/:id/result` repeats it.
+ *
+ * Authentication and roles are the API's own (onRequest + enforceAccess run before tus
+ * sees the request); an upload belongs to its case's organisation, and another
+ * organisation's case or upload is a 404. Staging stays on this node's disk, sealed
+ * (staging-store.ts), in the S3 mode too: unchecked bytes must not reach the object store,
+ * and the keys live in this process, so a load balancer must send one upload's requests to
+ * one API node (tus's own lock is in memory as well).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { z } from 'zod';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Server as TusServer } from '@tus/server';
+import { Metadata } from '@tus/utils';
+import { api, caller } from '../http/route.js';
+import { HttpError, notFound } from '../http/errors.js';
+import { orgOf } from '../auth/principal.js';
+import type { Services } from '../context.js';
+import { caseOf } from './scope.js';
+import { UPLOADERS } from './files.js';
+import { UploadRegistry, type StagedUpload } from '../uploads/registry.js';
+import { SealedFileStore, stagingDir } from '../uploads/staging-store.js';
+import { finishUpload } from '../uploads/finish-upload.js';
+
+const PATH = '/api/uploads';
+const UploadId = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'an upload id (32 hex digits)') });
+
+/** A client's file name, for messages only: one line, no control characters, bounded. */
+function cleanName(name: string | null | undefined): string {
+  const n = (name ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, 255);
+  return n || 'upload';
+}
+
+export function uploadRoutes(app: FastifyInstance, s: Services): void {
+  // A child context: the raw-body parser for tus's content type applies to these routes only.
+  void app.register(async (sub) => {
+    const registry = new UploadRegistry();
+    const staging = new SealedFileStore(await stagingDir(join(s.config.dataDir, 'uploads'), randomUUID()), registry);
+    /** The id a POST was given before tus runs (tus asks for it through namingFunction). */
+    const newIds = new WeakMap<object, string>();
+    const rawOf = (req: { runtime?: { node?: { req: object } } }): object | undefined => req.runtime?.node?.req;
+
+    const tus = new TusServer({
+      path: PATH,
+      datastore: staging,
+      maxSize: s.config.maxUploadBytes,
+      relativeLocation: true,
+      // Same-origin web app and scripts: no cross-origin uploads (tus would answer `*`).
+      allowedOrigins: [],
+      namingFunction: (req) => {
+        const raw = rawOf(req);
+        const id = raw && newIds.get(raw);
+        if (!id) throw { status_code: 500, body: 'upload not prepared\n' };
+        return id;
+      },
+      onUploadCreate: async (_req, upload) => {
+        const u = registry.get(upload.id);
+        if (u) u.size = upload.size;
+        return {};
+      },
+      onUploadFinish: async (req, upload) => {
+        const u = registry.get(upload.id);
+        if (!u) throw { status_code: 404, body: 'upload not found\n' };
+        u.size = upload.size;
+        const outcome = await finishUpload(s, staging, u, sub.log);
+        return {
+          // A POST that carried the whole upload created something: 201, as tus expects of a POST.
+          status_code: outcome.status === 200 && req.method === 'POST' ? 201 : outcome.status,
+          body: JSON.stringify(outcome.body),
+          headers: { 'Content-Type': 'application/json; charset=utf-8', Location: `${PATH}/${u.id}` },
+        };
+      },
+    });
+
+    const sweep = setInterval(() => {
+      for (const e of registry.expire()) void staging.discard(e.id).catch(() => {});
+    }, 10 * 60_000);
+    sweep.unref();
+    sub.addHook('onClose', async () => {
+      clearInterval(sweep);
+      await rm(staging.dir, { recursive: true, force: true });
+    });
+
+    // tus reads the body itself, from the raw request.
+    sub.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));
+
+    async function handOver(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+      reply.hijack();
+      try {
+        await tus.handle(req.raw, reply.raw);
+      } catch (e) {
+        req.log.error({ err: e }, 'tus handler failed');
+        if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error (logged)' } }));
+      }
+    }
+
+    /** The caller's organisation's upload, or 404. */
+    function ownUpload(req: FastifyRequest, id: string): StagedUpload {
+      const u = registry.get(id);
+      if (!u || u.orgId !== orgOf(caller(req))) throw notFound('upload');
+      return u;
+    }
+
+    const r = api(sub);
+
+    r.route({
+      method: 'OPTIONS',
+      url: PATH,
+      config: { access: 'public' },
+      schema: { hide: true },
+      handler: (req, reply) => handOver(req, reply),
+    });
+
+    r.post(PATH, { config: { access: UPLOADERS }, schema: { hide: true } }, async (req, reply) => {
+      const p = caller(req);
+      let meta: Record<string, string | null>;
+      try {
+        meta = Metadata.parse(req.headers['upload-metadata'] as string | undefined);
+      } catch {
+        throw new HttpError(400, 'INVALID_METADATA', 'Upload-Metadata must be "key base64value, …" (tus 1.0.0)');
+      }
+      const caseId = meta.caseId ?? '';
+      if (!z.uuid().safeParse(caseId).success) {
+        throw new HttpError(400, 'NO_CASE', 'Upload-Metadata must carry caseId (base64 of the case id; create one with POST /api/cases)');
+      }
+      const c = await caseOf(s.db, p, caseId);
+      const id = randomBytes(16).toString('hex');
+      registry.add({ id, orgId: c.org_id, caseId: c.id, userId: p.userId, filename: cleanName(meta.filename ?? meta.name), metadata: meta, size: undefined });
+      newIds.set(req.raw, id);
+      await handOver(req, reply);
+      // tus refused the creation (size limit, bad headers): nothing to keep.
+      if (reply.raw.statusCode >= 400 && registry.get(id)?.state === 'uploading') {
+        registry.delete(id);
+        await staging.discard(id);
+      }
+    });
+
+    r.route({
+      method: ['HEAD', 'PATCH', 'DELETE'],
+      url: `${PATH}/:id`,
+      config: { access: UPLOADERS },
+      schema: { hide: true, params: UploadId },
+      handler: async (req, reply) => {
+        const u = ownUpload(req, req.params.id);
+        if (req.method === 'PATCH' && u.state !== 'uploading') {
+          throw new HttpError(409, 'UPLOAD_FINISHED', `upload ${u.id} is complete (${u.state}); see GET ${PATH}/${u.id}/result`);
+        }
+        if (req.method === 'DELETE' && u.state !== 'uploading') {
+          // Its bytes are gone already; forget the outcome.
+          if (u.state !== 'ingesting') registry.delete(u.id);
+          return reply.code(204).header('Tus-Resumable', '1.0.0').send();
+        }
+        await handOver(req, reply);
+        if (req.method === 'DELETE' && reply.raw.statusCode === 204) registry.delete(u.id);
+      },
+    });
+
+    r.get(
+      `${PATH}/:id/result`,
+      {
+        config: { access: UPLOADERS },
+        schema: {
+          params: UploadId,
+          description: 'How a resumable upload ended (the final PATCH answers the same): still uploading, being checked, done or refused.',
+        },
+      },
+      async (req) => {
+        const u = ownUpload(req, req.params.id);
+        const base = { id: u.id, caseId: u.caseId, state: u.state, length: u.size ?? null };
+        if (u.state === 'uploading') {
+          const up = await staging.getUpload(u.id);
+          return { ...base, offset: up.offset };
+        }
+        if (!u.outcome) return { ...base, offset: u.size ?? null };
+        return { ...base, offset: u.size ?? null, status: u.outcome.status, ...(u.state === 'done' ? { result: u.outcome.body } : u.outcome.body as object) };
+      },
+    );
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * Starting the service: open the database (PGlite under the data folder, or DATABASE_URL)
+ * and the object store (files under the data folder, or S3_*), make the installation
+ * admin on first start, serve the API, and run worker loops in-process.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from './config.js';
+import type { Services } from './context.js';
+import { openDatabase } from './db/connect.js';
+import { createFsStore } from './storage/fs-store.js';
+import { createS3Store } from './storage/s3-store.js';
+import type { ObjectStore } from './storage/store.js';
+import { buildApp } from './app.js';
+import { startRunner, type Runner } from './jobs/runner.js';
+import { releaseOrphans } from './jobs/queue.js';
+import { newSecret, secretHash } from './auth/secrets.js';
+
+export interface Host {
+  createPool?: Services['createPool'];
+  libraries?: Record<string, string>;
+  /** Where "first start" messages go (stderr). */
+  say?: (line: string) => void;
+}
+
+export async function openServices(config: ServerConfig, host: Host = {}): Promise<Services> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const dbh = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir });
+  const store: ObjectStore = config.s3 ? createS3Store(config.s3) : createFsStore(join(config.dataDir, 'objects'));
+  return {
+    config,
+    dbh,
+    db: dbh.db,
+    store,
+    ...(host.createPool ? { createPool: host.createPool } : {}),
+    ...(host.libraries ? { libraries: host.libraries } : {}),
+  };
+}
+
+export const ADMIN_EMAIL = 'admin@localhost';
+
+/** First start: the installation admin and a token in DATA/admin.token (0600), said once. */
+export async function bootstrapAdmin(s: Services, say: (line: string) => void): Promise<void> {
+  const exists = await s.db.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirst();
+  if (exists) return;
+  const id = randomUUID();
+  const inserted = await s.db
+    .insertInto('users')
+    .values({ id, org_id: null, email: ADMIN_EMAIL, role: 'admin', password_hash: null })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return; // another process made it first
+  const token = newSecret('s2p');
+  await s.db.insertInto('tokens').values({ id: randomUUID(), user_id: id, name: 'installation admin (first start)', token_hash: secretHash(token), last_used_at: null }).execute();
+  const file = join(s.config.dataDir, 'admin.token');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  say(`scan2print: first start: created the installation admin (${ADMIN_EMAIL}); its API token is in ${file} (shown nowhere else)`);
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, host: Host = {}): Promise<RunningServer> {
+  const s = await openServices(config, host);
+  const say = host.say ?? ((l: string) => process.stderr.write(`${l}\n`));
+  await bootstrapAdmin(s, say);
+  let runner: Runner | undefined;
+  const app = await buildApp(s, { onJobQueued: () => runner?.poke() });
+  // Embedded: this process alone owns the database, so a job left running by a killed predecessor resumes now.
+  if (!config.databaseUrl) await releaseOrphans(s.db);
+  const address = await app.listen({ host: config.host, port: config.port });
+  if (config.workers > 0) runner = startRunner(s, app.log, { concurrency: config.workers });
+  return {
+    app,
+    services: s,
+    url: address,
+    async close() {
+      await runner?.stop();
+      await app.close();
+      await s.dbh.close();
+    },
+  };
+}
+
+/** `scan2print worker`: worker loops only, no HTTP. */
+export async function startWorker(config: ServerConfig, host: Host = {}): Promise<{ services: Services; stop(): Promise<void> }> {
+  const s = await openServices(config, host);
+  const pino = (await import('pino')).default;
+  const log = pino({ level: config.logLevel });
+  const runner = startRunner(s, log, { concurrency: Math.max(1, config.workers) });
+  return {
+    services: s,
+    async stop() {
+      await runner.stop();
+      await s.dbh.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/** Objects as files under the data folder; written to a temporary name and renamed (atomic). */
+import { createReadStream } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { checkKey, type ObjectStore } from './store.js';
+
+export function createFsStore(root: string): ObjectStore {
+  const path = (key: string) => join(root, checkKey(key));
+  return {
+    kind: 'fs',
+    async put(key, bytes) {
+      const file = path(key);
+      await mkdir(dirname(file), { recursive: true });
+      const tmp = `${file}.${randomUUID()}.partial`;
+      // fsync before the rename: after a crash the object is either whole or absent.
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, file);
+    },
+    get: (key) => readFile(path(key)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+    async stream(key): Promise<Readable> {
+      const file = path(key);
+      await access(file);
+      return createReadStream(file);
+    },
+    exists: (key) => access(path(key)).then(() => true, () => false),
+    async deletePrefix(prefix) {
+      await rm(path(prefix.replace(/\/$/, '')), { recursive: true, force: true });
+    },
+    async ping() {
+      await mkdir(root, { recursive: true });
+      const probe = join(root, '.ping');
+      await writeFile(probe, '');
+      await rm(probe);
+    },
+  };
+}

@@ -1,0 +1,342 @@
+/**
+ * Resumable uploads (tus 1.0.0 at /api/uploads) over real loopback HTTP, spoken with raw
+ * fetch so every header is visible: a zip of a real anonymised series (~72 MB) in chunks,
+ * one PATCH cut off mid-body and the upload resumed from the server's offset, then the gate
+ * (an identifiable original → 422 naming PatientName, non-DICOM → 422), organisation
+ * scoping, roles, authentication and the size limit. Staged bytes are sealed on disk and
+ * deleted after ingest.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
+import { createAnonymiser } from '@scan2print/core';
+import { seriesFiles } from '../../../test/server/dicom-files.js';
+
+const SERIES = 'philips-head-phantom-1mm';
+const MAX_UPLOAD = 160 * 1024 * 1024;
+const CHUNK = 8 * 1024 * 1024;
+const TUS = { 'tus-resumable': '1.0.0' };
+const js = (r: Response): Promise<any> => r.json();
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** The series' images as uploaded (its DIRFILE, a DICOMDIR of patient names, left out). */
+const images = () => seriesFiles(SERIES).filter((f) => f.name !== 'DIRFILE');
+
+/** The same anonymised in memory by core, as a client would before uploading. */
+async function anonymisedImages(): Promise<Array<{ name: string; bytes: Uint8Array }>> {
+  const a = createAnonymiser('scan2print upload test key 0123456789');
+  const out = [];
+  for (const f of images()) {
+    const r = await a.anonymise(f.bytes, f.name);
+    out.push({ name: `${r.summary.sopInstanceUid}.dcm`, bytes: r.bytes });
+  }
+  return out;
+}
+
+let t: TestServer;
+let a: TestOrg;
+let b: TestOrg;
+let caseA: string;
+let caseB: string;
+
+beforeAll(async () => {
+  t = await startTestServer({ maxUploadBytes: MAX_UPLOAD });
+  a = await t.org('Upload Hospital A');
+  b = await t.org('Upload Hospital B');
+  caseA = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'cranial implant', anatomy: 'skull' })).id;
+  caseB = (await t.json(b.tokens.requester, 'POST', '/api/cases', { purpose: 'cranial implant', anatomy: 'skull' })).id;
+});
+afterAll(() => t?.close());
+
+function auth(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function create(token: string | undefined, caseId: string, filename: string, length: number): Promise<Response> {
+  return fetch(`${t.url}/api/uploads`, {
+    method: 'POST',
+    headers: { ...TUS, ...auth(token), 'upload-length': String(length), 'upload-metadata': `caseId ${b64(caseId)},filename ${b64(filename)}` },
+  });
+}
+
+async function head(token: string | undefined, location: string): Promise<Response> {
+  return fetch(t.url + location, { method: 'HEAD', headers: { ...TUS, ...auth(token) } });
+}
+
+async function offsetOf(token: string, location: string): Promise<number> {
+  const r = await head(token, location);
+  expect(r.status).toBe(200);
+  return Number(r.headers.get('upload-offset'));
+}
+
+function patch(token: string, location: string, offset: number, body: Uint8Array | ReadableStream<Uint8Array>, signal?: AbortSignal) {
+  return fetch(t.url + location, {
+    method: 'PATCH',
+    headers: { ...TUS, ...auth(token), 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+    body,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    ...(signal ? { signal } : {}),
+  } as RequestInit);
+}
+
+/** What a tus client does: ask the server where it stands, send the rest in chunks; on 409 (offset moved) ask again. */
+async function sendFrom(token: string, location: string, data: Uint8Array): Promise<{ last: Response; sent: number; startedAt: number }> {
+  let offset = await offsetOf(token, location);
+  const startedAt = offset;
+  let sent = 0;
+  for (;;) {
+    const end = Math.min(data.length, offset + CHUNK);
+    const r = await patch(token, location, offset, data.subarray(offset, end));
+    if (r.status === 409) {
+      await r.body?.cancel();
+      offset = await offsetOf(token, location);
+      continue;
+    }
+    sent += end - offset;
+    if (end === data.length) return { last: r, sent, startedAt };
+    expect(r.status, await r.clone().text()).toBe(204);
+    offset = Number(r.headers.get('upload-offset'));
+    expect(offset).toBe(end);
+  }
+}
+
+function stagedFiles(): string[] {
+  const root = join(t.dataDir, 'uploads');
+  return readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => join(root, d, f)));
+}
+
+function stagedSize(): number {
+  return stagedFiles().reduce((n, f) => n + statSync(f).size, 0);
+}
+
+async function poll<T>(what: string, f: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`${what}: not after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('a resumable upload of a zipped real series', () => {
+  let zip: Uint8Array;
+  let files: number;
+  let location: string;
+
+  beforeAll(async () => {
+    const series = await anonymisedImages();
+    files = series.length;
+    // Stored, not deflated: the upload stays as large as the series (~72 MB) and its DICOM bytes stay findable.
+    zip = zipSync(Object.fromEntries(series.map((f) => [`${SERIES}/${f.name}`, f.bytes])), { level: 0 });
+  });
+
+  it('creates the upload in the caller\'s case', async () => {
+    expect(zip.length).toBeGreaterThan(60 * 1024 * 1024);
+    const r = await create(a.tokens.technician, caseA, `${SERIES}.zip`, zip.length);
+    expect(r.status).toBe(201);
+    location = r.headers.get('location')!;
+    expect(location).toMatch(/^\/api\/uploads\/[0-9a-f]{32}$/);
+    expect(r.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await offsetOf(a.tokens.technician, location)).toBe(0);
+  });
+
+  it('keeps what an interrupted PATCH delivered, sealed on disk, and resumes from there', async () => {
+    const tok = a.tokens.technician;
+    // Two whole chunks first.
+    let offset = 0;
+    for (let i = 0; i < 2; i++) {
+      const r = await patch(tok, location, offset, zip.subarray(offset, offset + CHUNK));
+      expect(r.status).toBe(204);
+      offset = Number(r.headers.get('upload-offset'));
+    }
+    expect(offset).toBe(2 * CHUNK);
+    // A PATCH that delivers 5 MB of the next 8 MB and then the connection drops.
+    const abort = new AbortController();
+    const part = zip.subarray(offset, offset + 5 * 1024 * 1024 + 123);
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < part.length; i += 64 * 1024) c.enqueue(part.slice(i, i + 64 * 1024));
+        // Never closed: the rest of the chunk never comes.
+      },
+    });
+    const cut = patch(tok, location, offset, body, abort.signal).catch((e: unknown) => e);
+    const before = offset;
+    // Watched on disk, not by HEAD: a HEAD takes the upload's lock and would end the stalled PATCH itself.
+    await poll('bytes of the cut PATCH reach the server', async () => (stagedSize() >= before + part.length ? true : undefined));
+    abort.abort();
+    expect(await cut).toBeInstanceOf(Error);
+
+    // The staged file holds the bytes, but not in clear: the zip's DICOM preambles ('DICM') are not there.
+    const staged = stagedFiles();
+    expect(staged).toHaveLength(1);
+    const onDisk = readFileSync(staged[0]!);
+    expect(onDisk.length).toBe(before + part.length);
+    expect(Buffer.from(zip.subarray(0, onDisk.length)).includes('DICM')).toBe(true);
+    expect(onDisk.includes('DICM')).toBe(false);
+
+    // A new client (e.g. after a restart of the browser) asks where to continue and sends only the rest.
+    const resumed = await sendFrom(tok, location, zip);
+    expect(resumed.startedAt).toBe(before + part.length);
+    expect(resumed.startedAt % CHUNK).not.toBe(0);
+    expect(resumed.sent).toBe(zip.length - resumed.startedAt);
+    expect(resumed.last.status).toBe(200);
+    expect(Number(resumed.last.headers.get('upload-offset'))).toBe(zip.length);
+    expect(await js(resumed.last)).toMatchObject({ caseId: caseA, received: files, added: files, duplicates: 0, anonymisedByServer: 0 });
+  });
+
+  it('lists every file in the case, deletes the staged bytes and still answers for the upload', async () => {
+    const c = await t.json(a.tokens.requester, 'GET', `/api/cases/${caseA}`);
+    expect(c.series).toHaveLength(1);
+    expect(c.series[0].files).toBe(files);
+    expect(stagedFiles()).toEqual([]);
+    const h = await head(a.tokens.technician, location);
+    expect(h.status).toBe(200);
+    expect(h.headers.get('upload-offset')).toBe(String(zip.length));
+    expect(h.headers.get('upload-length')).toBe(String(zip.length));
+    const res = await t.json(a.tokens.engineer, 'GET', `${location}/result`);
+    expect(res).toMatchObject({ state: 'done', status: 200, offset: zip.length, length: zip.length, result: { received: files, added: files } });
+    const again = await patch(a.tokens.technician, location, zip.length, new Uint8Array(0));
+    expect(again.status).toBe(409);
+  });
+
+  it('takes the same series again as duplicates, in one creation-with-upload POST', async () => {
+    const r = await fetch(`${t.url}/api/uploads`, {
+      method: 'POST',
+      headers: {
+        ...TUS,
+        ...auth(a.tokens.engineer),
+        'upload-length': String(zip.length),
+        'upload-metadata': `caseId ${b64(caseA)},filename ${b64('again.zip')}`,
+        'content-type': 'application/offset+octet-stream',
+      },
+      body: zip,
+    });
+    expect(r.status).toBe(201);
+    expect(r.headers.get('location')).toMatch(/^\/api\/uploads\/[0-9a-f]{32}$/);
+    expect(await js(r)).toMatchObject({ received: files, added: 0, duplicates: files });
+    expect(stagedFiles()).toEqual([]);
+  });
+});
+
+describe('the gate and the rules', () => {
+  async function uploadWhole(token: string, caseId: string, name: string, bytes: Uint8Array) {
+    const c = await create(token, caseId, name, bytes.length);
+    expect(c.status).toBe(201);
+    const location = c.headers.get('location')!;
+    const r = await patch(token, location, 0, bytes);
+    return { location, r };
+  }
+
+  it('refuses an identifiable original naming the file and PatientName; nothing is stored or staged', async () => {
+    const [orig] = images();
+    const before = await t.json(a.tokens.requester, 'GET', `/api/cases/${caseA}`);
+    const { location, r } = await uploadWhole(a.tokens.requester, caseA, orig!.name, orig!.bytes);
+    expect(r.status).toBe(422);
+    const e = (await js(r)).error;
+    expect(e.code).toBe('IDENTIFIABLE');
+    expect(e.message).toContain(orig!.name);
+    expect(e.message).toContain('PatientName');
+    const res = await t.json(a.tokens.requester, 'GET', `${location}/result`);
+    expect(res).toMatchObject({ state: 'failed', status: 422, error: { code: 'IDENTIFIABLE' } });
+    expect(await t.json(a.tokens.requester, 'GET', `/api/cases/${caseA}`)).toMatchObject({ series: before.series });
+    expect(stagedFiles()).toEqual([]);
+  });
+
+  it('anonymises an identifiable original in memory when the organisation switched that on', async () => {
+    const c = await t.org('Upload Hospital C', { serverAnonymise: true });
+    const caseC = (await t.json(c.tokens.requester, 'POST', '/api/cases', { purpose: 'mandible guide', anatomy: 'skull' })).id;
+    const [orig] = images();
+    const { r } = await uploadWhole(c.tokens.requester, caseC, orig!.name, orig!.bytes);
+    expect(r.status).toBe(200);
+    expect(await js(r)).toMatchObject({ received: 1, added: 1, anonymisedByServer: 1 });
+    expect((await t.json(c.tokens.requester, 'GET', `/api/cases/${caseC}`)).series[0].files).toBe(1);
+  });
+
+  it('refuses a zip bomb with 413 ZIP_LIMIT', async () => {
+    const bomb = zipSync({ 'scan/bomb.dcm': new Uint8Array(8 * 1024 * 1024) }, { level: 9 });
+    expect(bomb.length).toBeLessThan(100_000);
+    const { r } = await uploadWhole(a.tokens.requester, caseA, 'bomb.zip', bomb);
+    expect(r.status).toBe(413);
+    const e = (await js(r)).error;
+    expect(e.code).toBe('ZIP_LIMIT');
+    expect(e.message).toContain('bomb.zip');
+  });
+
+  it('refuses bytes that are not DICOM', async () => {
+    const { r } = await uploadWhole(a.tokens.requester, caseA, 'notes.txt', new TextEncoder().encode('not a scan at all, just text\n'.repeat(20)));
+    expect(r.status).toBe(422);
+    expect((await js(r)).error).toMatchObject({ code: 'NOT_DICOM' });
+  });
+
+  it('answers 404 for another organisation\'s case and upload', async () => {
+    const r = await create(a.tokens.requester, caseB, 'x.zip', 1000);
+    expect(r.status).toBe(404);
+    expect((await js(r)).error.code).toBe('NOT_FOUND');
+    const mine = await create(b.tokens.requester, caseB, 'x.zip', 1000);
+    expect(mine.status).toBe(201);
+    const location = mine.headers.get('location')!;
+    expect((await head(a.tokens.requester, location)).status).toBe(404);
+    expect((await patch(a.tokens.requester, location, 0, new Uint8Array(10))).status).toBe(404);
+    expect((await t.call(a.tokens.requester, 'GET', `${location}/result`)).status).toBe(404);
+    expect((await t.call(a.tokens['org-admin'], 'DELETE', location, undefined, TUS)).status).toBe(404);
+    expect(await offsetOf(b.tokens.requester, location)).toBe(0);
+    // Its owner may terminate it; then it is gone.
+    expect((await t.call(b.tokens.requester, 'DELETE', location, undefined, TUS)).status).toBe(204);
+    expect((await head(b.tokens.requester, location)).status).toBe(404);
+  });
+
+  it('needs a login and an uploading role', async () => {
+    const r = await create(undefined, caseA, 'x.zip', 1000);
+    expect(r.status).toBe(401);
+    expect((await js(r)).error.code).toBe('UNAUTHENTICATED');
+    const bad = await create('s2p_not-a-token', caseA, 'x.zip', 1000);
+    expect(bad.status).toBe(401);
+    const ok = await create(a.tokens.requester, caseA, 'x.zip', 1000);
+    const location = ok.headers.get('location')!;
+    expect((await head(undefined, location)).status).toBe(401);
+    expect((await patch(undefined as unknown as string, location, 0, new Uint8Array(10))).status).toBe(401);
+    const reviewer = await create(a.tokens.reviewer, caseA, 'x.zip', 1000);
+    expect(reviewer.status).toBe(403);
+  });
+
+  it('takes a browser session, whose writes need the CSRF token', async () => {
+    const email = 'upload.session@example.org';
+    const password = 'a long enough password';
+    await t.json(a.tokens['org-admin'], 'POST', `/api/orgs/${a.id}/users`, { email, role: 'technician', password });
+    const login = await t.call(undefined, 'POST', '/api/session', { email, password });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrfToken } = await js(login);
+    const headers = { ...TUS, cookie, 'upload-length': '1000', 'upload-metadata': `caseId ${b64(caseA)}` };
+    const noCsrf = await fetch(`${t.url}/api/uploads`, { method: 'POST', headers });
+    expect(noCsrf.status).toBe(403);
+    expect((await js(noCsrf)).error.code).toBe('CSRF');
+    const ok = await fetch(`${t.url}/api/uploads`, { method: 'POST', headers: { ...headers, 'x-csrf-token': csrfToken } });
+    expect(ok.status).toBe(201);
+    const location = ok.headers.get('location')!;
+    const h = await fetch(t.url + location, { method: 'HEAD', headers: { ...TUS, cookie } });
+    expect(h.status).toBe(200);
+    expect(h.headers.get('upload-offset')).toBe('0');
+    const p = await fetch(t.url + location, {
+      method: 'PATCH',
+      headers: { ...TUS, cookie, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      body: new Uint8Array(10),
+    });
+    expect(p.status).toBe(403);
+    expect(await offsetOf(a.tokens.technician, location)).toBe(0);
+  });
+
+  it('refuses an upload over the configured size, and metadata without a case', async () => {
+    const big = await create(a.tokens.requester, caseA, 'huge.zip', MAX_UPLOAD + 1);
+    expect(big.status).toBe(413);
+    const noCase = await fetch(`${t.url}/api/uploads`, {
+      method: 'POST',
+      headers: { ...TUS, ...auth(a.tokens.requester), 'upload-length': '10', 'upload-metadata': `filename ${b64('x.dcm')}` },
+    });
+    expect(noCase.status).toBe(400);
+    expect((await js(noCase)).error.code).toBe('NO_CASE');
+  });
+});

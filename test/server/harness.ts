@@ -1,0 +1,111 @@
+/**
+ * Test harness: a real server (Fastify on a loopback port, PGlite in a temporary folder or
+ * a given PostgreSQL database, files or a given S3 store) with helpers to make an org,
+ * users and tokens. Used by the server's specs only.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configFromEnv, type ServerConfig } from '../../packages/server/src/config.js';
+import { bootstrapAdmin, openServices, startServer, type Host, type RunningServer } from '../../packages/server/src/serve.js';
+import { buildApp } from '../../packages/server/src/app.js';
+import type { Role } from '../../packages/server/src/db/schema.js';
+import { lazyNodePool } from '../../packages/cli/src/io/import-input.js';
+
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  adminToken: string;
+  dataDir: string;
+  /** fetch against the server with a bearer token; JSON bodies are encoded. */
+  call(token: string | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  json<T = any>(token: string | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  /** An organisation with one user per role and a token each. */
+  org(name: string, opts?: { serverAnonymise?: boolean }): Promise<TestOrg>;
+  close(): Promise<void>;
+}
+
+export interface TestOrg {
+  id: string;
+  tokens: Record<Exclude<Role, 'admin'>, string>;
+  users: Record<Exclude<Role, 'admin'>, string>;
+}
+
+export interface TestServerOptions {
+  /**
+   * Where the server's pino log goes (one JSON line per write), at this level: for specs that
+   * read what the server logs. The server is then built here (buildApp with this logger,
+   * no in-process worker) instead of by startServer, which logs to stdout.
+   */
+  log?: { level: string; write(line: string): void };
+}
+
+/** openServices + first-start admin + buildApp with the given logger, listening on a loopback port (no worker loop). */
+async function startLoggedServer(config: ServerConfig, host: Host, log: NonNullable<TestServerOptions['log']>): Promise<RunningServer> {
+  const services = await openServices(config, host);
+  await bootstrapAdmin(services, () => {});
+  const app = await buildApp(services, { logger: { level: log.level, stream: { write: (l: string) => log.write(l) } } });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    app,
+    services,
+    url,
+    async close() {
+      await app.close();
+      await services.dbh.close();
+    },
+  };
+}
+
+export async function startTestServer(over: Partial<ServerConfig> = {}, host: Host = {}, opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = over.dataDir ?? mkdtempSync(join(tmpdir(), 's2p-server-'));
+  const config = configFromEnv({ workers: 0, logLevel: 'warn', ...over, dataDir, port: 0 }, {});
+  // Jobs run on worker threads as under `scan2print serve` (compiled dist/: the test command builds first).
+  const base: Host = { say: () => {}, createPool: () => lazyNodePool(2), ...host };
+  const server = opts.log ? await startLoggedServer(config, base, opts.log) : await startServer(config, base);
+  const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  const url = server.url;
+  const call = (token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(url + path, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: body instanceof FormData ? body : JSON.stringify(body) } : {}),
+    });
+  const json = async (token: string | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+    const r = await call(token, method, path, body, headers);
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  let n = 0;
+  const org = async (name: string, opts: { serverAnonymise?: boolean } = {}): Promise<TestOrg> => {
+    const { id } = await json(adminToken, 'POST', '/api/orgs', { name, ...opts });
+    const roles = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
+    const tokens = {} as TestOrg['tokens'];
+    const users = {} as TestOrg['users'];
+    for (const role of roles) {
+      const email = `${role}.${++n}.${name.replace(/\W/g, '')}@example.org`.toLowerCase();
+      const u = await json(adminToken, 'POST', `/api/orgs/${id}/users`, { email, role, password: 'correct horse battery staple' });
+      users[role] = u.id;
+      tokens[role] = (await json(adminToken, 'POST', `/api/users/${u.id}/tokens`, { name: 'test' })).token;
+    }
+    return { id, tokens, users };
+  };
+  return {
+    server,
+    url,
+    adminToken,
+    dataDir,
+    call,
+    json,
+    org,
+    async close() {
+      await server.close();
+      if (!over.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
