@@ -65,7 +65,11 @@ async function prepare(f: UploadedFile, org: { server_anonymise: boolean; anonym
 
 export async function ingest(s: Services, c: { id: string; org_id: string }, files: UploadedFile[]): Promise<IngestResult> {
   if (files.length === 0) throw new HttpError(400, 'NO_FILES', 'the request holds no files');
-  const org = await s.db.selectFrom('orgs').select(['server_anonymise', 'anonymise_key']).where('id', '=', c.org_id).executeTakeFirstOrThrow();
+  const org = await s.db
+    .selectFrom('orgs')
+    .select(['server_anonymise', 'anonymise_key'])
+    .where('id', '=', c.org_id)
+    .executeTakeFirstOrThrow();
   const ready: Ready[] = [];
   for (const f of files) ready.push(await prepare(f, org));
   const unique = [...new Map(ready.map((r) => [r.sha256, r])).values()];
@@ -110,7 +114,8 @@ export async function ingest(s: Services, c: { id: string; org_id: string }, fil
     }
     return n;
   });
-  return { received: files.length, added, duplicates: files.length - added, anonymisedByServer: ready.filter((r) => r.by === 'server').length };
+  const anonymisedByServer = ready.filter((r) => r.by === 'server').length;
+  return { received: files.length, added, duplicates: files.length - added, anonymisedByServer };
 }
 
 const objectKey = (caseId: string, sha256: string) => `cases/${caseId}/files/${sha256}.dcm`;

@@ -6,9 +6,10 @@
  * (finish-upload.ts) and answers with its result (200) or its refusal (422 IDENTIFIABLE,
  * 422 NOT_DICOM, 413 ZIP_LIMIT, …); `GET /api/uploads/:id/result` repeats it.
  *
- * Authentication and roles are the API's own (onRequest + enforceAccess run before tus
- * sees the request); an upload belongs to its case's organisation, and another
- * organisation's case or upload is a 404. Staging stays on this node's disk, sealed
+ * Authentication, scope and roles are the API's own (the onRequest and preValidation
+ * hooks run before tus sees the request; cookie sessions need X-CSRF-Token on POST, PATCH
+ * and DELETE); an upload belongs to its case's organisation, and another organisation's
+ * case or upload is a 404. Staging stays on this node's disk, sealed
  * (staging-store.ts), in the S3 mode too: unchecked bytes must not reach the object store,
  * and the keys live in this process, so a load balancer must send one upload's requests to
  * one API node (tus's own lock is in memory as well).
@@ -103,7 +104,10 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
       }
     }
 
-    /** The caller's organisation's upload, or 404. */
+    /** Whose an upload is, for the API's scope check (http/route.ts enforceScope): another organisation's is a 404. */
+    const ownerOf = (id: string) => registry.get(id)?.orgId;
+
+    /** The caller's organisation's upload, or 404 (the handler's own second wall). */
     function ownUpload(req: FastifyRequest, id: string): StagedUpload {
       const u = registry.get(id);
       if (!u || u.orgId !== orgOf(caller(req))) throw notFound('upload');
@@ -134,7 +138,8 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
       }
       const c = await caseOf(s.db, p, caseId);
       const id = randomBytes(16).toString('hex');
-      registry.add({ id, orgId: c.org_id, caseId: c.id, userId: p.userId, filename: cleanName(meta.filename ?? meta.name), metadata: meta, size: undefined });
+      const filename = cleanName(meta.filename ?? meta.name);
+      registry.add({ id, orgId: c.org_id, caseId: c.id, userId: p.userId, filename, metadata: meta, size: undefined });
       newIds.set(req.raw, id);
       await handOver(req, reply);
       // tus refused the creation (size limit, bad headers): nothing to keep.
@@ -147,7 +152,7 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
     r.route({
       method: ['HEAD', 'PATCH', 'DELETE'],
       url: `${PATH}/:id`,
-      config: { access: UPLOADERS },
+      config: { access: UPLOADERS, scopedBy: 'upload', ownerOf },
       schema: { hide: true, params: UploadId },
       handler: async (req, reply) => {
         const u = ownUpload(req, req.params.id);
@@ -167,7 +172,7 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
     r.get(
       `${PATH}/:id/result`,
       {
-        config: { access: UPLOADERS },
+        config: { access: UPLOADERS, scopedBy: 'upload', ownerOf },
         schema: {
           params: UploadId,
           description: 'How a resumable upload ended (the final PATCH answers the same): still uploading, being checked, done or refused.',
@@ -181,7 +186,8 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
           return { ...base, offset: up.offset };
         }
         if (!u.outcome) return { ...base, offset: u.size ?? null };
-        return { ...base, offset: u.size ?? null, status: u.outcome.status, ...(u.state === 'done' ? { result: u.outcome.body } : u.outcome.body as object) };
+        const ended = u.state === 'done' ? { result: u.outcome.body } : (u.outcome.body as object);
+        return { ...base, offset: u.size ?? null, status: u.outcome.status, ...ended };
       },
     );
   });

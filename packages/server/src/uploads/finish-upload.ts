@@ -16,7 +16,12 @@ export async function finishUpload(s: Services, staging: SealedFileStore, u: Sta
   u.state = 'ingesting';
   let outcome: Outcome;
   try {
-    const c = await s.db.selectFrom('cases').select(['id', 'org_id']).where('id', '=', u.caseId).where('org_id', '=', u.orgId).executeTakeFirst();
+    const c = await s.db
+      .selectFrom('cases')
+      .select(['id', 'org_id'])
+      .where('id', '=', u.caseId)
+      .where('org_id', '=', u.orgId)
+      .executeTakeFirst();
     if (!c) throw notFound('case');
     const bytes = await staging.readAll(u.id);
     const files = unpack({ name: u.filename, bytes }, { maxEntries: 20_000, maxUnzippedBytes: s.config.maxUnzippedBytes, maxRatio: 200 });
