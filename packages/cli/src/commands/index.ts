@@ -9,6 +9,7 @@ import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerValidate } from './validate.js';
 import { registerServe } from './serve.js';
+import { registerUpload } from './upload.js';
 
 /**
  * A command registers itself on the program. `setExit` lets an action return a
@@ -28,4 +29,5 @@ export const commands: RegisterCommand[] = [
   registerDemo,
   registerValidate,
   registerServe,
+  registerUpload,
 ];
