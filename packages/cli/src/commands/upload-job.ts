@@ -85,7 +85,7 @@ export async function followJob(c: ServerClient, id: string, onUpdate: (j: JobVi
       failingSince ??= Date.now();
       if (Date.now() - failingSince > patienceMs) throw e;
     }
-    if (!isTerminal(last!)) await sleep(1000);
+    if (!last || !isTerminal(last)) await sleep(1000);
   }
   return last;
 }

@@ -23,6 +23,8 @@ let t: TestServer;
 let org: TestOrg;
 let work: string;
 let env: Record<string, string>;
+/** The case the first test made. */
+let firstCase: string | undefined;
 
 beforeAll(async () => {
   // Worker threads for the job, so the server (in this process) keeps answering while it converts.
@@ -87,6 +89,7 @@ describe('scan2print upload', () => {
     expect(sha256(new Uint8Array(readFileSync(report)))).toBe(rep.sha256);
     expect(readdirSync(work).filter((n) => n.endsWith('.partial'))).toEqual([]);
 
+    firstCase = summary.caseId;
     const c = await t.json(org.tokens.requester, 'GET', `/api/cases/${summary.caseId}`);
     expect(c).toMatchObject({ purpose: 'orbital floor repair planning', anatomy: 'skull' });
 
@@ -116,6 +119,21 @@ describe('scan2print upload', () => {
     expect(a.code, a.stderr).toBe(0);
     const local = readdirSync(anonDir).filter((n) => n.endsWith('.dcm')).map((n) => n.replace(/\.dcm$/, '')).sort();
     expect(rows.map((x) => x.sop_instance_uid).sort()).toEqual(local);
+  });
+
+  it('adds to an existing case with --case: the same series again stores nothing new', async () => {
+    const caseId = firstCase!;
+    const r = await upload(org.tokens.engineer, ['--case', caseId, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.caseId).toBe(caseId);
+    expect(summary.files).toMatchObject({ uploaded: readdirSync(SERIES).length, added: 0, duplicates: readdirSync(SERIES).length });
+    const c = await t.json(org.tokens.engineer, 'GET', `/api/cases/${caseId}`);
+    expect(c.series).toHaveLength(1);
+    expect(c.series[0].files).toBe(readdirSync(SERIES).length);
+    // Without --wait the job is only started; stop it so it does not load the machine.
+    const j = await t.json(org.tokens.engineer, 'POST', `/api/jobs/${summary.job.id}/cancel`);
+    expect(['cancelled', 'running', 'succeeded']).toContain(j.state);
   });
 
   it('refuses a bad token, naming SCAN2PRINT_TOKEN and --token, before creating anything', async () => {
