@@ -11,8 +11,11 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createAnonymiser } from '@scan2print/core';
 import { seriesFiles } from '../../../test/server/dicom-files.js';
+import { freshDatabase } from '../../../test/services/postgres.js';
+import { startS3 } from '../../../test/services/s3.js';
 
 const SERIES = 'philips-head-phantom-1mm';
 const MAX_UPLOAD = 160 * 1024 * 1024;
@@ -31,6 +34,7 @@ async function anonymisedImages(): Promise<Array<{ name: string; bytes: Uint8Arr
   for (const f of images()) {
     const r = await a.anonymise(f.bytes, f.name);
     out.push({ name: `${r.summary.sopInstanceUid}.dcm`, bytes: r.bytes });
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;
 }
@@ -40,8 +44,11 @@ let a: TestOrg;
 let b: TestOrg;
 let caseA: string;
 let caseB: string;
+/** The anonymised series, built once. */
+let series: Array<{ name: string; bytes: Uint8Array }>;
 
 beforeAll(async () => {
+  series = await anonymisedImages();
   t = await startTestServer({ maxUploadBytes: MAX_UPLOAD });
   a = await t.org('Upload Hospital A');
   b = await t.org('Upload Hospital B');
@@ -54,8 +61,8 @@ function auth(token: string | undefined): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-async function create(token: string | undefined, caseId: string, filename: string, length: number): Promise<Response> {
-  return fetch(`${t.url}/api/uploads`, {
+async function create(token: string | undefined, caseId: string, filename: string, length: number, server = t): Promise<Response> {
+  return fetch(`${server.url}/api/uploads`, {
     method: 'POST',
     headers: {
       ...TUS,
@@ -66,18 +73,20 @@ async function create(token: string | undefined, caseId: string, filename: strin
   });
 }
 
-async function head(token: string | undefined, location: string): Promise<Response> {
-  return fetch(t.url + location, { method: 'HEAD', headers: { ...TUS, ...auth(token) } });
+async function head(token: string | undefined, location: string, server = t): Promise<Response> {
+  return fetch(server.url + location, { method: 'HEAD', headers: { ...TUS, ...auth(token) } });
 }
 
-async function offsetOf(token: string, location: string): Promise<number> {
-  const r = await head(token, location);
+async function offsetOf(token: string, location: string, server = t): Promise<number> {
+  const r = await head(token, location, server);
   expect(r.status).toBe(200);
   return Number(r.headers.get('upload-offset'));
 }
 
-function patch(token: string, location: string, offset: number, body: Uint8Array | ReadableStream<Uint8Array>, signal?: AbortSignal) {
-  return fetch(t.url + location, {
+type Body = Uint8Array | ReadableStream<Uint8Array>;
+
+function patch(token: string, location: string, offset: number, body: Body, signal?: AbortSignal, server = t) {
+  return fetch(server.url + location, {
     method: 'PATCH',
     headers: { ...TUS, ...auth(token), 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
     body,
@@ -87,16 +96,16 @@ function patch(token: string, location: string, offset: number, body: Uint8Array
 }
 
 /** What a tus client does: ask the server where it stands, send the rest in chunks; on 409 (offset moved) ask again. */
-async function sendFrom(token: string, location: string, data: Uint8Array): Promise<{ last: Response; sent: number; startedAt: number }> {
-  let offset = await offsetOf(token, location);
+async function sendFrom(token: string, location: string, data: Uint8Array, server = t) {
+  let offset = await offsetOf(token, location, server);
   const startedAt = offset;
   let sent = 0;
   for (;;) {
     const end = Math.min(data.length, offset + CHUNK);
-    const r = await patch(token, location, offset, data.subarray(offset, end));
+    const r = await patch(token, location, offset, data.subarray(offset, end), undefined, server);
     if (r.status === 409) {
       await r.body?.cancel();
-      offset = await offsetOf(token, location);
+      offset = await offsetOf(token, location, server);
       continue;
     }
     sent += end - offset;
@@ -107,8 +116,8 @@ async function sendFrom(token: string, location: string, data: Uint8Array): Prom
   }
 }
 
-function stagedFiles(): string[] {
-  const root = join(t.dataDir, 'uploads');
+function stagedFiles(server: TestServer = t): string[] {
+  const root = join(server.dataDir, 'uploads');
   return readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => join(root, d, f)));
 }
 
@@ -132,7 +141,6 @@ describe('a resumable upload of a zipped real series', () => {
   let location: string;
 
   beforeAll(async () => {
-    const series = await anonymisedImages();
     files = series.length;
     // Stored, not deflated: the upload stays as large as the series (~72 MB) and its DICOM bytes stay findable.
     zip = zipSync(Object.fromEntries(series.map((f) => [`${SERIES}/${f.name}`, f.bytes])), { level: 0 });
@@ -345,5 +353,38 @@ describe('the gate and the rules', () => {
     });
     expect(noCase.status).toBe(400);
     expect((await js(noCase)).error.code).toBe('NO_CASE');
+  });
+});
+
+describe('at scale: PostgreSQL and an S3 store', () => {
+  it('stages on local disk, stores the checked files in S3 and lists them in PostgreSQL', async () => {
+    const db = await freshDatabase('uploads_spec');
+    const s3 = await startS3();
+    const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
+    const cfg = { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, ...credentials };
+    const big = await startTestServer({ databaseUrl: db.url, s3: cfg, maxUploadBytes: MAX_UPLOAD });
+    try {
+      const org = await big.org('Upload Scale Hospital');
+      const tok = org.tokens.technician;
+      const caseId = (await big.json(org.tokens.requester, 'POST', '/api/cases', { purpose: 'skull model', anatomy: 'skull' })).id;
+      const some = series.slice(0, 24);
+      const zip = zipSync(Object.fromEntries(some.map((f) => [f.name, f.bytes])), { level: 1 });
+      const c = await create(tok, caseId, 'part.zip', zip.length, big);
+      expect(c.status).toBe(201);
+      const location = c.headers.get('location')!;
+      const sent = await sendFrom(tok, location, zip, big);
+      expect(sent.last.status).toBe(200);
+      expect(await js(sent.last)).toMatchObject({ received: some.length, added: some.length });
+      expect(stagedFiles(big)).toEqual([]);
+      const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials });
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `cases/${caseId}/files/` }));
+      client.destroy();
+      expect(listed.KeyCount).toBe(some.length);
+      expect((await big.json(tok, 'GET', `/api/cases/${caseId}`)).series[0].files).toBe(some.length);
+    } finally {
+      await big.close();
+      await s3.stop();
+      await db.drop();
+    }
   });
 });

@@ -71,7 +71,11 @@ export async function ingest(s: Services, c: { id: string; org_id: string }, fil
     .where('id', '=', c.org_id)
     .executeTakeFirstOrThrow();
   const ready: Ready[] = [];
-  for (const f of files) ready.push(await prepare(f, org));
+  for (const f of files) {
+    ready.push(await prepare(f, org));
+    // The check is synchronous work per file: let other requests (status polls, other uploads) in between files.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   const unique = [...new Map(ready.map((r) => [r.sha256, r])).values()];
   // Objects first, rows second, all rows in one transaction: a row never points at a missing
   // object, and a failure part-way (store or database down) lists none of this batch; what
