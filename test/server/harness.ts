@@ -57,7 +57,11 @@ async function startLoggedServer(config: ServerConfig, host: Host, log: NonNulla
   };
 }
 
-export async function startTestServer(over: Partial<ServerConfig> = {}, host: Host = {}, opts: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  over: Partial<ServerConfig> = {},
+  host: Host = {},
+  opts: TestServerOptions = {},
+): Promise<TestServer> {
   const dataDir = over.dataDir ?? mkdtempSync(join(tmpdir(), 's2p-server-'));
   const config = configFromEnv({ workers: 0, logLevel: 'warn', ...over, dataDir, port: 0 }, {});
   // Jobs run on worker threads as under `scan2print serve` (compiled dist/: the test command builds first).

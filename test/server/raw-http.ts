@@ -26,7 +26,10 @@ export function rawRequest(url: string, head: string, body: Uint8Array | string 
       const text = buf.toString('latin1');
       const at = text.indexOf('\r\n\r\n');
       if (at < 0) {
-        if (sock.destroyed || sock.readableEnded) (done = true), resolve({ status: 0, headers: {}, body: text });
+        if (sock.destroyed || sock.readableEnded) {
+          done = true;
+          resolve({ status: 0, headers: {}, body: text });
+        }
         return;
       }
       const lines = text.slice(0, at).split('\r\n');

@@ -36,7 +36,8 @@ export interface AppOptions {
 }
 
 /** What busboy (@fastify/multipart's parser) says about a body that is not well-formed multipart. */
-const MULTIPART_BROKEN = /^Multipart: |Boundary not found|terminated early|Unexpected end of (multipart data|form)|Malformed part header|Unexpected end of file/i;
+const MULTIPART_BROKEN =
+  /^Multipart: |Boundary not found|terminated early|Unexpected end of (multipart data|form)|Malformed part header|Unexpected end of file/i;
 
 export async function buildApp(s: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   // Tokens, cookies and passwords never reach a log; bodies are not logged at all. A caller's

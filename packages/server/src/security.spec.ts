@@ -19,6 +19,7 @@ import { scopeParam, type RouteInfo } from './http/route.js';
 import type { Role } from './db/schema.js';
 
 type Scope = NonNullable<RouteInfo['scopedBy']>;
+type ErrorBody = { error: { code: string; message: string } };
 const SERIES = 'ge-head-tilt-variable-spacing';
 const ORG_ROLES = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
 const ALL_ROLES: readonly Role[] = ['admin', ...ORG_ROLES];
@@ -53,7 +54,18 @@ beforeAll(async () => {
   await t.server.services.store.put(key, bytes);
   await t.server.services.db
     .insertInto('artifacts')
-    .values({ id: artifactId, org_id: a.id, case_id: caseId, job_id: jobId, kind: 'model', name: 'bone.stl', object_key: key, media_type: 'model/stl', sha256: '0'.repeat(64), bytes: bytes.length })
+    .values({
+      id: artifactId,
+      org_id: a.id,
+      case_id: caseId,
+      job_id: jobId,
+      kind: 'model',
+      name: 'bone.stl',
+      object_key: key,
+      media_type: 'model/stl',
+      sha256: '0'.repeat(64),
+      bytes: bytes.length,
+    })
     .execute();
   fixtureA = { case: caseId, job: jobId, artifact: artifactId, org: a.id, user: a.users.requester, upload: await newUpload(caseId) };
 });
@@ -74,7 +86,8 @@ async function newUpload(caseId: string): Promise<string> {
 /** An id of the scope's form that names nothing. */
 const missingId = (scope: Scope) => (scope === 'upload' ? randomUUID().replace(/-/g, '') : randomUUID());
 /** Routes that remove their resource get a fresh one per call (the next role still needs one to act on). */
-const idFor = async (r: RouteInfo, fallback: string) => (r.method === 'DELETE' && r.scopedBy === 'upload' ? newUpload(fixtureA.case) : fallback);
+const idFor = async (r: RouteInfo, fallback: string) =>
+  r.method === 'DELETE' && r.scopedBy === 'upload' ? newUpload(fixtureA.case) : fallback;
 afterAll(() => t?.close());
 
 let unique = 0;
@@ -164,7 +177,9 @@ describe('organisations are walls', () => {
         calls++;
         const what = `${key(r)} as B's ${role}`;
         if (real.status !== 404 || real.code !== 'NOT_FOUND') problems.push(`${what}: ${real.status} ${real.text.slice(0, 200)}`);
-        if (real.text !== none.text || real.status !== none.status) problems.push(`${what}: answers differently for A's id (${real.text}) and a missing id (${none.text})`);
+        if (real.text !== none.text || real.status !== none.status) {
+          problems.push(`${what}: answers differently for A's id (${real.text}) and a missing id (${none.text})`);
+        }
         for (const secret of [MARK_A, 'Security A', ...Object.values(fixtureA)]) {
           if (real.text.includes(secret)) problems.push(`${what}: the answer holds A's ${secret}`);
         }
@@ -209,7 +224,8 @@ describe('roles', () => {
       if (!covered(r, problems)) continue;
       for (const role of ALL_ROLES) {
         // A role acts on its own user; the admin on one of A's.
-        const id = r.scopedBy === 'user' && role !== 'admin' ? a.users[role] : r.scopedBy ? await idFor(r, fixtureA[r.scopedBy]) : undefined;
+        const id =
+          r.scopedBy === 'user' && role !== 'admin' ? a.users[role] : r.scopedBy ? await idFor(r, fixtureA[r.scopedBy]) : undefined;
         const res = await callRoute(r, { token: tokenOf(a, role) }, id);
         const what = `${key(r)} as ${role}: ${res.status} ${res.text.slice(0, 200)}`;
         if (!allowed(r, role)) {
@@ -246,7 +262,7 @@ async function login(role: Exclude<Role, 'admin'> = 'org-admin') {
   const res = await t.call(undefined, 'POST', '/api/session', { email, password });
   expect(res.status).toBe(200);
   const setCookie = res.headers.get('set-cookie')!;
-  return { cookie: setCookie.split(';')[0]!, csrf: (await res.json()).csrfToken as string, setCookie, email, password };
+  return { cookie: setCookie.split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken, setCookie, email, password };
 }
 
 describe('cookie sessions and CSRF', () => {
@@ -258,7 +274,7 @@ describe('cookie sessions and CSRF', () => {
     expect(s.cookie).toMatch(/^s2p_session=sess_/);
   });
 
-  it('every unsafe route: a cookie without the header, with a wrong one, or with another session\'s → 403 CSRF, and nothing happens', async () => {
+  it('every unsafe route: a cookie without the header, a wrong one or another session\'s → 403 CSRF; nothing happens', async () => {
     const s = await login();
     const other = await login();
     const unsafe = routes.filter((r) => UNSAFE.has(r.method) && r.access !== 'public');
@@ -277,7 +293,8 @@ describe('cookie sessions and CSRF', () => {
     const problems: string[] = [];
     for (const r of unsafe) {
       if (!covered(r, problems)) continue;
-      const id = r.scopedBy === 'user' ? (await t.json(undefined, 'GET', '/api/me', undefined, { cookie: s.cookie })).id : r.scopedBy ? fixtureA[r.scopedBy] : undefined;
+      const me = (await t.json(undefined, 'GET', '/api/me', undefined, { cookie: s.cookie })).id as string;
+      const id = r.scopedBy === 'user' ? me : r.scopedBy ? fixtureA[r.scopedBy] : undefined;
       for (const [how, headers] of [
         ['no header', { cookie: s.cookie }],
         ['a wrong header', { cookie: s.cookie, 'x-csrf-token': 'x'.repeat(s.csrf.length) }],
@@ -299,7 +316,8 @@ describe('cookie sessions and CSRF', () => {
     expect(await count()).toEqual(before);
     // The session itself is fine: reads work, and the right header acts.
     expect((await t.call(undefined, 'GET', `/api/cases/${fixtureA.case}`, undefined, { cookie: s.cookie })).status).toBe(200);
-    const ok = await t.call(undefined, 'POST', `/api/cases/${fixtureA.case}/comments`, { body: 'with the header' }, { cookie: s.cookie, 'x-csrf-token': s.csrf });
+    const headers = { cookie: s.cookie, 'x-csrf-token': s.csrf };
+    const ok = await t.call(undefined, 'POST', `/api/cases/${fixtureA.case}/comments`, { body: 'with the header' }, headers);
     expect(ok.status).toBe(201);
   });
 
@@ -342,7 +360,7 @@ describe('security headers', () => {
 });
 
 describe('no patient data in the log or at rest', () => {
-  it('an identifiable original named after a (fake) patient: refused or anonymised; its name, file name, UIDs and secrets are in no log line and no file', async () => {
+  it('an identifiable original named after a (fake) patient: refused or anonymised; no log line or file holds its names', async () => {
     const original = seriesFiles(SERIES)[0]!;
     const ds = dicomParser.parseDicom(original.bytes, { untilTag: 'x7fe00010' });
     const identifying = ['x00100010', 'x00100020', 'x0020000d', 'x0020000e', 'x00080018']
@@ -356,17 +374,20 @@ describe('no patient data in the log or at rest', () => {
     const c = await t.org('Security C', { serverAnonymise: true });
 
     const caseA = fixtureA.case;
-    const refused = await t.call(a.tokens.requester, 'POST', `/api/cases/${caseA}/files`, formOf([{ name: fileName, bytes: original.bytes }]));
+    const uploadTo = (token: string, caseId: string, files: Array<{ name: string; bytes: Uint8Array }>) =>
+      t.call(token, 'POST', `/api/cases/${caseId}/files`, formOf(files));
+    const refused = await uploadTo(a.tokens.requester, caseA, [{ name: fileName, bytes: original.bytes }]);
     expect(refused.status).toBe(422);
     // The client is told which file (its own name for it): that is where the name may go, and nowhere else.
-    expect((await refused.json()).error.message).toContain(fileName);
-    const zipped = await t.call(a.tokens.requester, 'POST', `/api/cases/${caseA}/files`, formOf([{ name: `${fakeName}.zip`, bytes: zipSync({ [fileName]: original.bytes }) }]));
+    expect(((await refused.json()) as ErrorBody).error.message).toContain(fileName);
+    const zipped = await uploadTo(a.tokens.requester, caseA, [{ name: `${fakeName}.zip`, bytes: zipSync({ [fileName]: original.bytes }) }]);
     expect(zipped.status).toBe(422);
-    const notDicom = await t.call(a.tokens.requester, 'POST', `/api/cases/${caseA}/files`, formOf([{ name: fileName, bytes: new TextEncoder().encode(patientName) }]));
+    const notDicom = await uploadTo(a.tokens.requester, caseA, [{ name: fileName, bytes: new TextEncoder().encode(patientName) }]);
     expect(notDicom.status).toBe(422);
     const caseC = (await t.json(c.tokens.requester, 'POST', '/api/cases', { purpose: 'server-side anonymisation', anatomy: 'skull' })).id;
-    const taken = await t.json(c.tokens.requester, 'POST', `/api/cases/${caseC}/files`, formOf([{ name: fileName, bytes: original.bytes }]));
-    expect(taken).toMatchObject({ added: 1, anonymisedByServer: 1 });
+    const taken = await uploadTo(c.tokens.requester, caseC, [{ name: fileName, bytes: original.bytes }]);
+    expect(taken.status).toBe(201);
+    expect(await taken.json()).toMatchObject({ added: 1, anonymisedByServer: 1 });
     const bad = await t.call(undefined, 'POST', '/api/session', { email: 'quixby.doe@example.org', password: `${fakeName} password` });
     expect(bad.status).toBe(401);
 
@@ -409,7 +430,7 @@ describe('login rate limit', () => {
       }
       const eleventh = await r.call(undefined, 'POST', '/api/session', { email, password: 'wrong password 11' });
       expect(eleventh.status).toBe(429);
-      const e = (await eleventh.json()).error;
+      const e = ((await eleventh.json()) as ErrorBody).error;
       expect(e.message).toMatch(/rate limit|retry/i);
       expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await r.call(undefined, 'POST', '/api/session', { email, password })).status).toBe(429);

@@ -118,7 +118,9 @@ export function collectRoutes(app: FastifyInstance, table: RouteInfo[]): void {
     const cfg = r.config as { access?: Access; scopedBy?: RouteInfo['scopedBy']; ownerOf?: OwnerOf } | undefined;
     if (!r.url.startsWith('/api/') || cfg?.access === undefined) return;
     if (cfg.scopedBy && !OWNER[cfg.scopedBy] && !cfg.ownerOf) throw new Error(`${r.url}: scopedBy ${cfg.scopedBy} needs config.ownerOf`);
-    if (cfg.scopedBy && !scopeParam(r.url, cfg.scopedBy)) throw new Error(`${r.url}: scopedBy ${cfg.scopedBy} but no :id or :${cfg.scopedBy}Id`);
+    if (cfg.scopedBy && !scopeParam(r.url, cfg.scopedBy)) {
+      throw new Error(`${r.url}: scopedBy ${cfg.scopedBy} but no :id or :${cfg.scopedBy}Id parameter`);
+    }
     for (const m of [r.method].flat()) {
       if (m === 'HEAD') continue;
       table.push({ method: m, url: r.url, access: cfg.access, ...(cfg.scopedBy ? { scopedBy: cfg.scopedBy } : {}) });

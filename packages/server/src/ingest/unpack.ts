@@ -93,8 +93,14 @@ function readDirectory(b: Uint8Array): Entry[] {
       const len = u16(x + 2);
       if (id === 0x0001) {
         let p = x + 4;
-        if (size === MAX32) (size = u64(p)), (p += 8);
-        if (compressed === MAX32) (compressed = u64(p)), (p += 8);
+        if (size === MAX32) {
+          size = u64(p);
+          p += 8;
+        }
+        if (compressed === MAX32) {
+          compressed = u64(p);
+          p += 8;
+        }
         if (local === MAX32) local = u64(p);
       }
       x += 4 + len;
@@ -140,7 +146,8 @@ export function unpack(file: UploadedFile, limits: UnpackLimits = DEFAULT_UNPACK
     }
     if (en.flags & 1) throw new HttpError(422, 'BAD_ZIP', `${file.name}: entry ${en.name} is encrypted; upload an unencrypted zip`);
     if (en.method !== 0 && en.method !== 8) {
-      throw new HttpError(422, 'BAD_ZIP', `${file.name}: entry ${en.name} uses compression method ${en.method}; only stored and deflate are read`);
+      const why = `entry ${en.name} uses compression method ${en.method}; only stored and deflate are read`;
+      throw new HttpError(422, 'BAD_ZIP', `${file.name}: ${why}`);
     }
   }
   const files: UploadedFile[] = [];
