@@ -211,7 +211,7 @@ export const registerUpload: RegisterCommand = (program: Command) => {
         job: { id: job.id, params },
       };
       if (!wait) {
-        say(`follow it: GET ${base}/api/jobs/${job.id} (or run again with --wait)`);
+        say(`follow it: GET ${base}/api/jobs/${job.id} (state, progress), /api/jobs/${job.id}/events (live)`);
         if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         return;
       }
