@@ -17,7 +17,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { treeRss } from '../lib/measure.mjs';
-import { startService, removeWork } from './services.mjs';
+import { startService, stopAll, removeWork } from './services.mjs';
 import { finalJobs, runLoad, setUp } from './load.mjs';
 import { markdown, modeSummary, round, runFigures } from './report.mjs';
 
@@ -67,9 +67,25 @@ const seriesBytes = files.reduce((s, f) => s + f.bytes.byteLength, 0);
 const notUploaded = skipped.length ? `; not uploaded: ${skipped.join(', ')}` : '';
 console.error(`bench/server: ${files.length} files anonymised (${(seriesBytes / 1e6).toFixed(1)} MB)${notUploaded}`);
 
+// Ctrl-C or SIGTERM: stop the service of the run in progress, started or starting (its database
+// is dropped, its files removed).
+let currentWork;
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    interrupted = true;
+    const work = currentWork;
+    console.error(`bench/server: ${sig}: stopping the service`);
+    stopAll()
+      .then(() => work && removeWork(work))
+      .finally(() => process.exit(130));
+  });
+}
+
 /** One run of one mode: start a fresh service, load it, read the jobs' states, stop it. */
 async function runOnce(mode, run) {
   const work = mkdtempSync(join(tmpdir(), `s2p-bench-server-${mode}-`));
+  currentWork = work;
   const loadBefore = loadavg()[0];
   const svc = await startService(mode, work, { workers });
   const samples = { load1: [], peakRss: 0 };
@@ -84,6 +100,8 @@ async function runOnce(mode, run) {
     load = await runLoad({ url: svc.url, token, files, clients, batch, seconds, rate });
     jobs = await finalJobs(svc.url, token, load.jobs);
   } catch (e) {
+    await svc.stop();
+    currentWork = undefined;
     console.error(`bench/server: ${mode} run ${run} failed; logs kept in ${work}`);
     throw e;
   } finally {
@@ -91,6 +109,7 @@ async function runOnce(mode, run) {
   }
   const alive = svc.alive();
   await svc.stop();
+  currentWork = undefined;
   if (load.errors.length === 0 && alive === svc.count) removeWork(work);
   else console.error(`bench/server: ${mode} run ${run}: ${load.errors.length} errors, ${svc.count - alive} processes gone; logs: ${work}`);
   return runFigures({ mode, run, svc: { describe: svc.describe, alive, count: svc.count }, load, jobs, samples, loadBefore });
@@ -99,7 +118,14 @@ async function runOnce(mode, run) {
 const results = [];
 for (let i = 0; i < runs; i++) {
   for (const mode of modes) {
-    const r = await runOnce(mode, i + 1);
+    let r;
+    try {
+      r = await runOnce(mode, i + 1);
+    } catch (e) {
+      // Interrupted: the signal handler cleans up and exits; the run's failure is its doing.
+      if (interrupted) await new Promise(() => {});
+      throw e;
+    }
     results.push(r);
     const kinds = Object.entries(r.latency_ms).map(([k, v]) => `${k} p50 ${v.p50} p95 ${v.p95}`).join('; ');
     console.error(

@@ -36,11 +36,12 @@ function tail(file, chars = 3000) {
   }
 }
 
-/** Spawns `scan2print ARGS` logging to LOG; resolves with the first match of READY in the log. */
-async function startCli(name, args, env, log, ready, timeoutMs = 180_000) {
+/** Spawns `scan2print ARGS` logging to LOG (the child joins CHILDREN at once); resolves with the first match of READY in the log. */
+async function startCli(name, args, env, log, ready, children, timeoutMs = 180_000) {
   const fd = openSync(log, 'a');
   const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
+  children.push(child);
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
   const t0 = Date.now();
@@ -50,7 +51,6 @@ async function startCli(name, args, env, log, ready, timeoutMs = 180_000) {
     if (exited) throw new Error(`${name} exited (${exited.code ?? exited.signal}) before it was ready; log ${log}:\n${tail(log)}`);
     await sleep(100);
   }
-  child.kill('SIGKILL');
   throw new Error(`${name} not ready after ${timeoutMs / 1000} s; log ${log}:\n${tail(log)}`);
 }
 
@@ -74,12 +74,19 @@ async function admin(sql) {
   }
 }
 
-/** The tests' S3 server (test/services/s3.ts) through vite-node; stdin open = keep serving. */
-async function startS3(log, timeoutMs = 120_000) {
+/** The tests' S3 server (test/services/s3.ts) through vite-node; stdin open = keep serving. Its stop joins CLEANUPS at once. */
+async function startS3(log, cleanups, timeoutMs = 120_000) {
   const fd = openSync(log, 'a');
   const args = [viteNode, join(here, 's3-process.mjs')];
   const child = spawn(process.execPath, args, { cwd: root, env: cleanEnv(), stdio: ['pipe', 'pipe', fd] });
   closeSync(fd);
+  cleanups.push(async () => {
+    const gone = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+    child.stdin.end();
+    const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await gone;
+    clearTimeout(t);
+  });
   let out = '';
   const info = await new Promise((ok, fail) => {
     const t = setTimeout(() => fail(new Error(`S3 server not ready after ${timeoutMs / 1000} s:\n${tail(log)}`)), timeoutMs);
@@ -96,20 +103,17 @@ async function startS3(log, timeoutMs = 120_000) {
       fail(new Error(`S3 server exited (${code}):\n${tail(log)}`));
     });
   });
-  return {
-    info,
-    child,
-    async stop() {
-      const gone = new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      child.stdin.end();
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await gone;
-      clearTimeout(t);
-    },
-  };
+  return info;
 }
 
 const SERVING = /scan2print: serving (http:\/\/\S+?)\/api /;
+
+/** The stop of every service started and not yet stopped (for the bench's SIGINT). */
+const active = new Set();
+
+export async function stopAll() {
+  for (const stop of [...active]) await stop();
+}
 
 /**
  * Starts MODE ('embedded' | 'scale') under WORK. Returns { url, adminToken, pids, describe, logs, stop }.
@@ -121,10 +125,18 @@ export async function startService(mode, work, { workers = 2 } = {}) {
   const logs = [];
   const children = [];
   const cleanups = [];
-  const stop = async () => {
-    for (const c of children.reverse()) await stopChild(c).catch(() => {});
-    for (const f of cleanups.reverse()) await f().catch((e) => console.error(`bench/server: clean-up: ${e.message}`));
+  // Once stopping has begun (Ctrl-C while starting), nothing more is started; stop runs once.
+  let stopping;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const c of [...children].reverse()) await stopChild(c).catch(() => {});
+      for (const f of [...cleanups].reverse()) await f().catch((e) => console.error(`bench/server: clean-up: ${e.message}`));
+      active.delete(stop);
+    })());
+  const live = () => {
+    if (stopping) throw new Error('bench/server: the service was stopped while starting');
   };
+  active.add(stop);
   try {
     let env = cleanEnv();
     let describe;
@@ -132,22 +144,23 @@ export async function startService(mode, work, { workers = 2 } = {}) {
       describe = 'embedded: PGlite + files, 1 process, in-process worker (1 job at a time)';
     } else {
       const name = `s2p_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+      live();
       await admin(`CREATE DATABASE "${name}"`);
       cleanups.push(() => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
       const s3log = join(work, 's3.log');
       logs.push(s3log);
-      const s3 = await startS3(s3log);
-      cleanups.push(() => s3.stop());
+      live();
+      const s3 = await startS3(s3log, cleanups);
       env = {
         ...env,
         DATABASE_URL: url.toString(),
-        S3_ENDPOINT: s3.info.endpoint,
-        S3_BUCKET: s3.info.bucket,
-        S3_REGION: s3.info.region,
-        S3_ACCESS_KEY_ID: s3.info.accessKeyId,
-        S3_SECRET_ACCESS_KEY: s3.info.secretAccessKey,
+        S3_ENDPOINT: s3.endpoint,
+        S3_BUCKET: s3.bucket,
+        S3_REGION: s3.region,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
       };
       describe =
         `scale: PostgreSQL (${url.host}) + S3 (s3rver, loopback, own process) + API process (--workers 0)` +
@@ -156,15 +169,15 @@ export async function startService(mode, work, { workers = 2 } = {}) {
     const apiLog = join(work, 'serve.log');
     logs.push(apiLog);
     const serveArgs = ['serve', '--data', data, '--port', '0', ...(mode === 'scale' ? ['--workers', '0'] : [])];
-    const api = await startCli('serve', serveArgs, env, apiLog, SERVING);
-    children.push(api.child);
+    live();
+    const api = await startCli('serve', serveArgs, env, apiLog, SERVING, children);
     if (mode === 'scale') {
       // Started after serve, which has run the migrations and made the admin.
       for (let i = 0; i < workers; i++) {
         const wlog = join(work, `worker${i + 1}.log`);
         logs.push(wlog);
-        const w = await startCli(`worker ${i + 1}`, ['worker', '--data', join(work, `worker${i + 1}`)], env, wlog, /worker taking jobs/);
-        children.push(w.child);
+        live();
+        await startCli(`worker ${i + 1}`, ['worker', '--data', join(work, `worker${i + 1}`)], env, wlog, /worker taking jobs/, children);
       }
     }
     const adminToken = readFileSync(join(data, 'admin.token'), 'utf8').trim();
