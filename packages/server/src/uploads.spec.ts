@@ -359,7 +359,7 @@ describe('the gate and the rules', () => {
 describe('at scale: PostgreSQL and an S3 store', () => {
   it('stages on local disk, stores the checked files in S3 and lists them in PostgreSQL', async () => {
     const db = await freshDatabase('uploads_spec');
-    const s3 = await startS3();
+    let s3 = await startS3();
     const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
     const cfg = { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, ...credentials };
     const big = await startTestServer({ databaseUrl: db.url, s3: cfg, maxUploadBytes: MAX_UPLOAD });
@@ -381,6 +381,30 @@ describe('at scale: PostgreSQL and an S3 store', () => {
       client.destroy();
       expect(listed.KeyCount).toBe(some.length);
       expect((await big.json(tok, 'GET', `/api/cases/${caseId}`)).series[0].files).toBe(some.length);
+
+      // The store goes down before the last bytes arrive: 503, the sealed bytes are held, nothing is listed;
+      // once the store is back, POST …/ingest takes them without a new upload.
+      const more = series.slice(24, 40);
+      const zip2 = zipSync(Object.fromEntries(more.map((f) => [f.name, f.bytes])), { level: 1 });
+      const c2 = await create(tok, caseId, 'more.zip', zip2.length, big);
+      const loc2 = c2.headers.get('location')!;
+      const half = Math.floor(zip2.length / 2);
+      expect((await patch(tok, loc2, 0, zip2.subarray(0, half), undefined, big)).status).toBe(204);
+      await s3.stop({ keep: true });
+      const down = await patch(tok, loc2, half, zip2.subarray(half), undefined, big);
+      expect(down.status).toBe(503);
+      expect((await js(down)).error.code).toBe('UNAVAILABLE');
+      expect(await big.json(tok, 'GET', `${loc2}/result`)).toMatchObject({ state: 'held', status: 503 });
+      expect(stagedFiles(big)).toHaveLength(1);
+      expect((await big.json(tok, 'GET', `/api/cases/${caseId}`)).series[0].files).toBe(some.length);
+      s3 = await startS3({ port: s3.port, directory: s3.directory });
+      const retried = await big.json(tok, 'POST', `${loc2}/ingest`, {});
+      expect(retried).toMatchObject({ received: more.length, added: more.length, duplicates: 0 });
+      expect(await big.json(tok, 'GET', `${loc2}/result`)).toMatchObject({ state: 'done', status: 200 });
+      expect(stagedFiles(big)).toEqual([]);
+      expect((await big.json(tok, 'GET', `/api/cases/${caseId}`)).series[0].files).toBe(some.length + more.length);
+      const again = await big.call(tok, 'POST', `${loc2}/ingest`, {});
+      expect(again.status).toBe(409);
     } finally {
       await big.close();
       await s3.stop();

@@ -4,7 +4,9 @@
  * `PATCH /api/uploads/:id` appends at `Upload-Offset`; `HEAD` tells a client that stopped
  * where to continue. The final PATCH runs the same gate as `POST /api/cases/:id/files`
  * (finish-upload.ts) and answers with its result (200) or its refusal (422 IDENTIFIABLE,
- * 422 NOT_DICOM, 413 ZIP_LIMIT, …); `GET /api/uploads/:id/result` repeats it.
+ * 422 NOT_DICOM, 413 ZIP_LIMIT, …); `GET /api/uploads/:id/result` repeats it. When the
+ * database or store was down (503) the bytes are held and `POST /api/uploads/:id/ingest`
+ * tries again.
  *
  * Authentication, scope and roles are the API's own (the onRequest and preValidation
  * hooks run before tus sees the request; cookie sessions need X-CSRF-Token on POST, PATCH
@@ -160,14 +162,38 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
           throw new HttpError(409, 'UPLOAD_FINISHED', `upload ${u.id} is complete (${u.state}); see GET ${PATH}/${u.id}/result`);
         }
         if (req.method === 'DELETE' && u.state !== 'uploading') {
-          // Its bytes are gone already; forget the outcome.
-          if (u.state !== 'ingesting') registry.delete(u.id);
+          if (u.state === 'ingesting') {
+            throw new HttpError(409, 'UPLOAD_INGESTING', `upload ${u.id} is being checked and stored; try again shortly`);
+          }
+          // Forget the outcome; a held upload's bytes go too (a finished one's are gone already).
+          registry.delete(u.id);
+          await staging.discard(u.id);
           return reply.code(204).header('Tus-Resumable', '1.0.0').send();
         }
         await handOver(req, reply);
         if (req.method === 'DELETE' && reply.raw.statusCode === 204) registry.delete(u.id);
       },
     });
+
+    r.post(
+      `${PATH}/:id/ingest`,
+      {
+        config: { access: UPLOADERS, scopedBy: 'upload', ownerOf },
+        schema: {
+          params: UploadId,
+          description: 'Checks and stores a complete upload again after its ingest met an unavailable database or store (state held, 503).',
+        },
+      },
+      async (req, reply) => {
+        const u = ownUpload(req, req.params.id);
+        if (u.state !== 'held') {
+          const why = `upload ${u.id} is ${u.state}: only one whose ingest got 503 (state held) can be ingested again`;
+          throw new HttpError(409, 'NOT_HELD', why);
+        }
+        const outcome = await finishUpload(s, staging, u, req.log);
+        return reply.code(outcome.status).send(outcome.body);
+      },
+    );
 
     r.get(
       `${PATH}/:id/result`,

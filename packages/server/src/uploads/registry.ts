@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type UploadState = 'uploading' | 'ingesting' | 'done' | 'failed';
+/** 'held': complete, but the database or store did not answer at ingest; the bytes wait for a retry. */
+export type UploadState = 'uploading' | 'ingesting' | 'held' | 'done' | 'failed';
 
 export interface Outcome {
   status: number;
