@@ -14,7 +14,7 @@ import { SCAN2PRINT_VERSION } from '@scan2print/core';
 import type { Services } from './context.js';
 import { authenticate } from './auth/principal.js';
 import { accessHook, collectRoutes, type RouteInfo } from './http/route.js';
-import { errorResponse, HttpError } from './http/errors.js';
+import { errorForLog, errorResponse, HttpError } from './http/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/accounts.js';
 import { caseRoutes } from './routes/cases.js';
@@ -97,8 +97,9 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
       return reply.code(400).send({ error: { code: 'BAD_MULTIPART', message: `the multipart/form-data body is malformed: ${e.message}` } });
     }
     const { status, body } = errorResponse(e);
-    // Messages of 4xx may name a client's file; they go back to the client only, never to the log.
-    if (status >= 500) req.log.error({ err: status === 503 ? { message: (e as Error).message } : e }, body.error.message);
+    // Messages may name a client's file (4xx, and a core error's 500); they go back to the client only, never to the log.
+    if (status === 503) req.log.error({ err: { message: (e as Error).message } }, body.error.message);
+    else if (status >= 500) req.log.error({ err: errorForLog(e) }, 'internal error');
     return reply.code(status).send(body);
   });
 

@@ -12,10 +12,11 @@ import { randomUUID } from 'node:crypto';
 import dicomParser from 'dicom-parser';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnonymiser } from '@scan2print/core';
+import { createAnonymiser, ScanError } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { formOf, seriesFiles } from '../../../test/server/dicom-files.js';
 import { scopeParam, type RouteInfo } from './http/route.js';
+import { buildApp } from './app.js';
 import type { Role } from './db/schema.js';
 
 type Scope = NonNullable<RouteInfo['scopedBy']>;
@@ -412,6 +413,42 @@ describe('no patient data in the log or at rest', () => {
     for (const file of listFiles(t.dataDir)) {
       const bytes = readFileSync(file);
       for (const s of atRest) expect(bytes.includes(s), `${file} holds ${s.slice(0, 12)}…`).toBe(false);
+    }
+  });
+});
+
+describe('500s in the log', () => {
+  it('an unexpected error is logged by type, code and stack; a message that may quote a file name goes to the client only', async () => {
+    const lines: string[] = [];
+    const app = await buildApp(t.server.services, { logger: { level: 'info', stream: { write: (l: string) => void lines.push(l) } } });
+    const name = 'Quixby-Doe^Johanna 1957-03-02.dcm';
+    app.get('/api/test-core', { config: { access: 'public' } }, async () => {
+      throw new ScanError('ANONYMISE_FAILED', 'could not rewrite the dataset', { kind: 'internal', file: name });
+    });
+    app.get('/api/test-plain', { config: { access: 'public' } }, async () => {
+      throw new Error(`${name}: something unexpected`);
+    });
+    app.get('/api/test-engine', { config: { access: 'public' } }, async () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'rows')");
+    });
+    try {
+      const core = await app.inject({ method: 'GET', url: '/api/test-core' });
+      expect(core.statusCode).toBe(500);
+      expect((core.json() as ErrorBody).error.message).toContain(name);
+      const plain = await app.inject({ method: 'GET', url: '/api/test-plain' });
+      expect(plain.statusCode).toBe(500);
+      expect((plain.json() as ErrorBody).error.code).toBe('INTERNAL');
+      expect((await app.inject({ method: 'GET', url: '/api/test-engine' })).statusCode).toBe(500);
+      type Line = { level: number; err: { type: string; code?: string; detail?: string; stack: string } };
+      const errors = lines.map((l) => JSON.parse(l) as Line);
+      const logged = errors.filter((l) => l.level === 50).map((l) => l.err);
+      expect(logged.map((e) => e.type)).toEqual(['ScanError', 'Error', 'TypeError']);
+      expect(logged[0]!.code).toBe('ANONYMISE_FAILED');
+      expect(logged[0]!.stack).toMatch(/security\.spec\.ts/);
+      expect(logged[2]!.detail).toMatch(/reading 'rows'/);
+      expect(lines.join('')).not.toContain('Quixby');
+    } finally {
+      await app.close();
     }
   });
 });

@@ -58,3 +58,25 @@ export function errorResponse(e: unknown): { status: number; body: ErrorBody } {
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error (logged)' } } };
 }
+
+/** Engine errors whose messages describe code (a property of undefined, an array length), not a client's data. */
+const CODE_ERRORS = new Set(['TypeError', 'ReferenceError', 'RangeError']);
+
+/**
+ * An unexpected error as a log may hold it: its type, code and stack frames, and its message
+ * only for engine errors about code. Other messages may quote a client's file name (which
+ * can be a patient's name), a DICOM value or a request body: those go to the client alone.
+ */
+export function errorForLog(e: unknown): { type: string; code?: string; detail?: string; stack: string } {
+  type Fields = { name?: unknown; code?: unknown; message?: unknown; stack?: unknown };
+  const err = (typeof e === 'object' && e !== null ? e : {}) as Fields;
+  const type = typeof err.name === 'string' ? err.name : typeof e;
+  const frames = typeof err.stack === 'string' ? err.stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n') : '';
+  return {
+    type,
+    ...(typeof err.code === 'string' ? { code: err.code } : {}),
+    // Not named `message`: pino would then take the object for an Error and rename its type.
+    ...(CODE_ERRORS.has(type) && typeof err.message === 'string' ? { detail: err.message } : {}),
+    stack: frames,
+  };
+}
