@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
+import { Upload as TusUpload, type HttpResponse } from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -235,6 +236,51 @@ describe('a resumable upload of a zipped real series', () => {
   });
 });
 
+describe('with tus-js-client, the client a web app or script would use', () => {
+  /** Runs one tus-js-client upload to its end; the last response the client saw and the offsets HEAD reported. */
+  function run(data: Uint8Array, opts: { caseId: string; uploadUrl?: string; stopAt?: number }) {
+    const heads: number[] = [];
+    let last: HttpResponse | undefined;
+    return new Promise<{ url: string; last: HttpResponse; heads: number[]; stopped: boolean }>((resolve, reject) => {
+      const up: TusUpload = new TusUpload(Buffer.from(data), {
+        endpoint: `${t.url}/api/uploads`,
+        ...(opts.uploadUrl ? { uploadUrl: opts.uploadUrl } : {}),
+        headers: { authorization: `Bearer ${a.tokens.engineer}` },
+        metadata: { caseId: opts.caseId, filename: 'client.zip' },
+        chunkSize: 2 * 1024 * 1024,
+        retryDelays: [],
+        onAfterResponse: (req, res) => {
+          last = res;
+          if (req.getMethod() === 'HEAD') heads.push(Number(res.getHeader('Upload-Offset')));
+        },
+        onChunkComplete: (_size, sent) => {
+          if (opts.stopAt !== undefined && sent >= opts.stopAt) {
+            void up.abort().then(() => resolve({ url: up.url!, last: last!, heads, stopped: true }), reject);
+          }
+        },
+        onSuccess: () => resolve({ url: up.url!, last: last!, heads, stopped: false }),
+        onError: reject,
+      });
+      up.start();
+    });
+  }
+
+  it('uploads, stops, resumes from the server\'s offset and gets the ingest result', async () => {
+    const caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'tus-js-client', anatomy: 'skull' })).id;
+    const some = series.slice(0, 30);
+    const data = zipSync(Object.fromEntries(some.map((f) => [f.name, f.bytes])), { level: 0 });
+    const first = await run(data, { caseId, stopAt: 4 * 1024 * 1024 });
+    expect(first.stopped).toBe(true);
+    expect(first.url).toMatch(/\/api\/uploads\/[0-9a-f]{32}$/);
+    const second = await run(data, { caseId, uploadUrl: first.url });
+    expect(second.stopped).toBe(false);
+    expect(second.heads[0]).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(second.last.getStatus()).toBe(200);
+    expect(JSON.parse(second.last.getBody())).toMatchObject({ caseId, received: some.length, added: some.length });
+    expect((await t.json(a.tokens.requester, 'GET', `/api/cases/${caseId}`)).series[0].files).toBe(some.length);
+  });
+});
+
 describe('the gate and the rules', () => {
   async function uploadWhole(token: string, caseId: string, name: string, bytes: Uint8Array) {
     const c = await create(token, caseId, name, bytes.length);
@@ -342,6 +388,15 @@ describe('the gate and the rules', () => {
     });
     expect(p.status).toBe(403);
     expect(await offsetOf(a.tokens.technician, location)).toBe(0);
+  });
+
+  it('documents the upload routes in the OpenAPI document', async () => {
+    const doc = await t.json(undefined, 'GET', '/api/openapi.json');
+    expect(Object.keys(doc.paths['/api/uploads'])).toEqual(expect.arrayContaining(['post', 'options']));
+    expect(Object.keys(doc.paths['/api/uploads/{id}'])).toEqual(expect.arrayContaining(['patch', 'delete']));
+    expect(doc.paths['/api/uploads/{id}'].patch.description).toContain('IDENTIFIABLE');
+    expect(doc.paths['/api/uploads/{id}/result'].get).toBeDefined();
+    expect(doc.paths['/api/uploads/{id}/ingest'].post).toBeDefined();
   });
 
   it('refuses an upload over the configured size, and metadata without a case', async () => {

@@ -122,11 +122,19 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
       method: 'OPTIONS',
       url: PATH,
       config: { access: 'public' },
-      schema: { hide: true },
+      schema: { summary: 'tus capabilities (Tus-Version, Tus-Extension, Tus-Max-Size)', tags: ['uploads'] },
       handler: (req, reply) => handOver(req, reply),
     });
 
-    r.post(PATH, { config: { access: UPLOADERS }, schema: { hide: true } }, async (req, reply) => {
+    const create = {
+      summary: 'Create a resumable upload (tus 1.0.0 creation, creation-with-upload, creation-defer-length)',
+      description:
+        'Headers: Tus-Resumable: 1.0.0; Upload-Length (bytes, at most the configured upload limit, else 413); ' +
+        'Upload-Metadata: caseId <base64 of the case id>, filename <base64 of the file name>. 201 with Location: /api/uploads/<id>. ' +
+        'A DICOM file or a zip of them; another organisation\'s case is a 404.',
+      tags: ['uploads'],
+    };
+    r.post(PATH, { config: { access: UPLOADERS }, schema: create }, async (req, reply) => {
       const p = caller(req);
       let meta: Record<string, string | null>;
       try {
@@ -155,7 +163,16 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
       method: ['HEAD', 'PATCH', 'DELETE'],
       url: `${PATH}/:id`,
       config: { access: UPLOADERS, scopedBy: 'upload', ownerOf },
-      schema: { hide: true, params: UploadId },
+      schema: {
+        params: UploadId,
+        summary: 'HEAD: where to continue (Upload-Offset, Upload-Length); PATCH: append; DELETE: abandon (tus 1.0.0)',
+        description:
+          'PATCH: Content-Type application/offset+octet-stream, Upload-Offset = the offset HEAD reports; 204 with the new ' +
+          'Upload-Offset. The PATCH that completes the upload answers 200 with the ingest result ({received, added, duplicates, ' +
+          'anonymisedByServer}) or the refusal: 422 IDENTIFIABLE (naming the file and attributes), 422 NOT_DICOM, 413 ZIP_LIMIT, ' +
+          '503 UNAVAILABLE (bytes held; POST /api/uploads/{id}/ingest retries). GET /api/uploads/{id}/result repeats it.',
+        tags: ['uploads'],
+      },
       handler: async (req, reply) => {
         const u = ownUpload(req, req.params.id);
         if (req.method === 'PATCH' && u.state !== 'uploading') {
