@@ -17,6 +17,7 @@ import { buildApp } from './app.js';
 import { startRunner, type Runner } from './jobs/runner.js';
 import { releaseOrphans } from './jobs/queue.js';
 import { newSecret, secretHash } from './auth/secrets.js';
+import { lockDataDir } from './data-lock.js';
 
 export interface Host {
   createPool?: Services['createPool'];
@@ -67,7 +68,12 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServerConfig, host: Host = {}): Promise<RunningServer> {
-  const s = await openServices(config, host);
+  // Embedded: one server per data folder; a second one on the same PGlite database would corrupt it.
+  const lock = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
+  const s = await openServices(config, host).catch((e: unknown) => {
+    lock?.release();
+    throw e;
+  });
   const say = host.say ?? ((l: string) => process.stderr.write(`${l}\n`));
   await bootstrapAdmin(s, say);
   let runner: Runner | undefined;
@@ -84,6 +90,7 @@ export async function startServer(config: ServerConfig, host: Host = {}): Promis
       await runner?.stop();
       await app.close();
       await s.dbh.close();
+      lock?.release();
     },
   };
 }
