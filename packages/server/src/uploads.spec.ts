@@ -390,6 +390,24 @@ describe('the gate and the rules', () => {
     expect(await offsetOf(a.tokens.technician, location)).toBe(0);
   });
 
+  it('bounds the unfinished uploads of one user (429), and DELETE frees a place', async () => {
+    const tok = a.tokens['org-admin'];
+    const made: string[] = [];
+    for (;;) {
+      const r = await create(tok, caseA, 'many.zip', 1000);
+      if (r.status !== 201) {
+        expect(r.status).toBe(429);
+        expect((await js(r)).error.code).toBe('TOO_MANY_UPLOADS');
+        break;
+      }
+      made.push(r.headers.get('location')!);
+      expect(made.length).toBeLessThanOrEqual(64);
+    }
+    expect(made.length).toBe(32);
+    expect((await t.call(tok, 'DELETE', made[0]!, undefined, TUS)).status).toBe(204);
+    expect((await create(tok, caseA, 'many.zip', 1000)).status).toBe(201);
+  });
+
   it('documents the upload routes in the OpenAPI document', async () => {
     const doc = await t.json(undefined, 'GET', '/api/openapi.json');
     expect(Object.keys(doc.paths['/api/uploads'])).toEqual(expect.arrayContaining(['post', 'options']));

@@ -34,6 +34,8 @@ import { SealedFileStore, stagingDir } from '../uploads/staging-store.js';
 import { finishUpload } from '../uploads/finish-upload.js';
 
 const PATH = '/api/uploads';
+/** Unfinished uploads one user may have at once (active within the last hour). */
+const MAX_OPEN_PER_USER = 32;
 const UploadId = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'an upload id (32 hex digits)') });
 
 /** A client's file name, for messages only: one line, no control characters, bounded. */
@@ -147,6 +149,10 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
         throw new HttpError(400, 'NO_CASE', 'Upload-Metadata must carry caseId (base64 of the case id; create one with POST /api/cases)');
       }
       const c = await caseOf(s.db, p, caseId);
+      // Each open upload may grow to the size limit on this node's disk: a bounded number per user.
+      if (registry.openBy(p.userId) >= MAX_OPEN_PER_USER) {
+        throw new HttpError(429, 'TOO_MANY_UPLOADS', `${MAX_OPEN_PER_USER} unfinished uploads already; finish or DELETE some first`);
+      }
       const id = randomBytes(16).toString('hex');
       const filename = cleanName(meta.filename ?? meta.name);
       registry.add({ id, orgId: c.org_id, caseId: c.id, userId: p.userId, filename, metadata: meta, size: undefined });

@@ -58,7 +58,10 @@ export class UploadRegistry {
     return gone;
   }
 
-  all(): StagedUpload[] {
-    return [...this.uploads.values()];
+  /** A user's unfinished uploads that saw activity within `withinMs` (abandoned ones stop counting). */
+  openBy(userId: string, withinMs = 3600_000, now = Date.now()): number {
+    let n = 0;
+    for (const e of this.uploads.values()) if (e.userId === userId && e.state === 'uploading' && now - e.touched <= withinMs) n++;
+    return n;
   }
 }
