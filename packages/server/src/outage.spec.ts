@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { anonymisedSeries, formOf } from '../../../test/server/dicom-files.js';
@@ -24,6 +25,8 @@ const js = (r: Response): Promise<any> => r.json();
 /** A TCP proxy to PostgreSQL that can be cut (all connections dropped, new ones reset) and restored. */
 interface Proxy {
   port: number;
+  /** Connections reset because the proxy was cut. */
+  readonly refused: number;
   cut(): void;
   restore(): void;
   close(): Promise<void>;
@@ -32,8 +35,10 @@ interface Proxy {
 async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
   const open = new Set<Socket>();
   let up = true;
+  let refused = 0;
   const server: Server = createServer((client) => {
     if (!up) {
+      refused++;
       client.resetAndDestroy();
       return;
     }
@@ -53,6 +58,9 @@ async function startProxy(target: { host: string; port: number }): Promise<Proxy
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as { port: number }).port,
+    get refused() {
+      return refused;
+    },
     cut() {
       up = false;
       for (const s of open) s.resetAndDestroy();
@@ -98,6 +106,21 @@ async function expectUnavailable(r: Response, part: RegExp) {
   const e = (await js(r)).error;
   expect(e.code).toBe('UNAVAILABLE');
   expect(e.message).toMatch(part);
+}
+
+async function listKeys(prefix: string): Promise<string[]> {
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  try {
+    const r = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+    return (r.Contents ?? []).map((o) => o.Key!).sort();
+  } finally {
+    client.destroy();
+  }
 }
 
 const jobRow = (id: string) => t.server.services.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -176,6 +199,48 @@ describe('PostgreSQL down', () => {
     const made = (await t.json(org.tokens.requester, 'POST', '/api/cases', { purpose: 'after the outage', anatomy: 'pelvis' })).id;
     expect((await t.json(org.tokens.requester, 'GET', `/api/cases/${made}`)).purpose).toBe('after the outage');
     expect((await t.json(org.tokens.engineer, 'GET', `/api/cases/${caseId}`)).series[0].files).toBe(files.length);
+  });
+});
+
+describe('PostgreSQL down while a job finishes', () => {
+  it('its success cannot be recorded: nothing is listed, and the job runs again and succeeds once the database is back', async () => {
+    // Cut at the job's first output; keep the database away until the worker has written its last
+    // output and tried (and failed) to record the success.
+    const services = t.server.services;
+    const real: ObjectStore = services.store;
+    let cutAt: number | undefined;
+    let lastOutputAt: number | undefined;
+    services.store = {
+      ...real,
+      put: async (key, bytes) => {
+        if (key.startsWith('jobs/') && cutAt === undefined) {
+          proxy.cut();
+          cutAt = proxy.refused;
+        }
+        await real.put(key, bytes);
+        if (key.endsWith('/report.html') && lastOutputAt === undefined) lastOutputAt = proxy.refused;
+      },
+    };
+    let id: string;
+    try {
+      id = (await t.json(org.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert', params: PARAMS })).id;
+      await poll('the first attempt writing all its outputs', async () => lastOutputAt, (v) => v !== undefined, 300_000);
+      // The success transaction, the put-back and the next claim each asked for a connection and were
+      // refused (a heartbeat may take one of the three: then the put-back is what gets through).
+      await poll('the worker trying to record the outcome', async () => proxy.refused, (n) => n >= lastOutputAt! + 3);
+    } finally {
+      services.store = real;
+      proxy.restore();
+    }
+    const j = await waitJob(id);
+    expect(j.state, j.error).toBe('succeeded');
+    expect(j.attempts).toBe(2);
+    await downloads(id);
+    const keys = await t.server.services.db.selectFrom('artifacts').select('object_key').where('job_id', '=', id).execute();
+    expect(keys.length).toBeGreaterThanOrEqual(6);
+    for (const k of keys) expect(k.object_key.startsWith(`jobs/${id}/2/`)).toBe(true);
+    // The unrecorded attempt's objects are gone: what is stored for the job is what is listed.
+    expect(await listKeys(`jobs/${id}/`)).toEqual(keys.map((k) => k.object_key).sort());
   });
 });
 
