@@ -1,10 +1,12 @@
 /**
- * Resumable uploads (tus 1.0.0 at /api/uploads) over real loopback HTTP, spoken with raw
- * fetch so every header is visible: a zip of a real anonymised series (~72 MB) in chunks,
- * one PATCH cut off mid-body and the upload resumed from the server's offset, then the gate
- * (an identifiable original → 422 naming PatientName, non-DICOM → 422), organisation
- * scoping, roles, authentication and the size limit. Staged bytes are sealed on disk and
- * deleted after ingest.
+ * Resumable uploads (tus 1.0.0 at /api/uploads) over real loopback HTTP: raw fetch, so every
+ * header is visible, for a zip of a real anonymised series (~72 MB) in chunks with one PATCH
+ * cut off mid-body and the upload resumed from the server's offset; a real tus-js-client
+ * that stops and resumes; the gate (an identifiable original → 422 naming PatientName,
+ * server-side anonymisation, non-DICOM → 422, zip bomb → 413); organisation scoping, roles,
+ * bearer and cookie+CSRF authentication, the size and open-upload limits; and PostgreSQL +
+ * S3, with the store down at the last byte (503, bytes held) and a retry once it is back.
+ * Staged bytes are sealed on disk and deleted after ingest.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
