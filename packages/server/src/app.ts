@@ -39,6 +39,16 @@ export interface AppOptions {
 const MULTIPART_BROKEN =
   /^Multipart: |Boundary not found|terminated early|Unexpected end of (multipart data|form)|Malformed part header|Unexpected end of file/i;
 
+const MULTIPART_LIMITS = { files: 10_000, fields: 100, fieldSize: 64 * 1024, parts: 10_100 };
+
+function multipartLimitMessage(code: string | undefined, maxUploadBytes: number): string | undefined {
+  const split = 'send the files in several requests, as a zip, or through the resumable upload (tus, /api/uploads)';
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return `a file in this request is larger than ${maxUploadBytes} bytes; ${split}`;
+  if (code === 'FST_FILES_LIMIT') return `more than ${MULTIPART_LIMITS.files} files in one request; ${split}`;
+  if (code === 'FST_PARTS_LIMIT') return `more than ${MULTIPART_LIMITS.parts} parts in one request; ${split}`;
+  return undefined;
+}
+
 export async function buildApp(s: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   // Tokens, cookies and passwords never reach a log; bodies are not logged at all. A caller's
   // own logger options (a test's stream, a level) keep these redactions.
@@ -61,7 +71,7 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   await app.register(helmet, { contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } } });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
-  await app.register(multipart, { limits: { fileSize: s.config.maxUploadBytes, files: 10_000, fields: 100, fieldSize: 64 * 1024, parts: 10_100 } });
+  await app.register(multipart, { limits: { fileSize: s.config.maxUploadBytes, ...MULTIPART_LIMITS } });
   await app.register(swagger, {
     openapi: {
       info: { title: 'scan2print API', version: SCAN2PRINT_VERSION, description: 'CT scan to print-ready model. Units: mm, DICOM patient coordinates (LPS).' },
@@ -88,6 +98,9 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
       const issues = e.validation.map((v) => `${v.instancePath || e.validationContext || 'request'} ${v.message}`);
       return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: issues.join('; '), issues: e.validation } });
     }
+    // @fastify/multipart's limits, said in terms of what the client can do instead.
+    const limit = multipartLimitMessage(e.code, s.config.maxUploadBytes);
+    if (limit) return reply.code(413).send({ error: { code: 'TOO_LARGE', message: limit } });
     // Fastify's and its plugins' own client errors (bad JSON, body too large, wrong content type, multipart limits).
     if (!(e instanceof HttpError) && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       return reply.code(e.statusCode).send({ error: { code: e.code ?? 'BAD_REQUEST', message: e.message } });

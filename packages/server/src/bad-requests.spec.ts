@@ -159,9 +159,28 @@ describe('content types', () => {
     expect(await caseFiles()).toBe(0);
   });
 
+  it('a 10 GB multipart upload is refused before its body is read: no token → 401, a role that may not upload → 403', async () => {
+    const head = (auth: string[]) =>
+      [`POST /api/cases/${caseId}/files HTTP/1.1`, 'Host: x', ...auth, 'Content-Type: multipart/form-data; boundary=XYZ'].join('\r\n') +
+      '\r\nContent-Length: 10737418240';
+    const start = '--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.dcm"\r\n\r\n';
+    const anonymous = await rawRequest(t.url, head([]), start);
+    expect(anonymous.status).toBe(401);
+    const reviewer = await rawRequest(t.url, head([`Authorization: Bearer ${a.tokens.reviewer}`]), start);
+    expect(reviewer.status).toBe(403);
+    expect(JSON.parse(reviewer.body).error.code).toBe('FORBIDDEN');
+  });
+
   it('an upload over the size limit → 413 pointing at the resumable upload', async () => {
     const big = new Uint8Array(MAX_UPLOAD + 1024);
-    await expectClientError(upload([{ name: 'big.dcm', bytes: big }]), 413, /TOO_LARGE|FILE_TOO_LARGE/i);
+    const says = new RegExp(`larger than ${MAX_UPLOAD} bytes.*/api/uploads`);
+    await expectClientError(upload([{ name: 'big.dcm', bytes: big }]), 413, 'TOO_LARGE', says);
+    expect(await caseFiles()).toBe(0);
+  });
+
+  it('more than 10,000 files in one request → 413 saying how to send them instead', async () => {
+    const many = Array.from({ length: 10_001 }, (_, i) => ({ name: `f${i}.dcm`, bytes: new Uint8Array([i & 0xff]) }));
+    await expectClientError(upload(many), 413, 'TOO_LARGE', /more than 10000 files.*zip/);
     expect(await caseFiles()).toBe(0);
   });
 });
