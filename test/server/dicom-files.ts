@@ -7,6 +7,8 @@ import { dataPath } from '../data.js';
 export function seriesFiles(series: string): Array<{ name: string; bytes: Uint8Array }> {
   const dir = dataPath('ct', series);
   return readdirSync(dir)
+    // The Philips series carries its DICOMDIR as DIRFILE: a directory record, not an image.
+    .filter((name) => !/^(DICOMDIR|DIRFILE)$/i.test(name))
     .sort()
     .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(dir, name))) }));
 }
