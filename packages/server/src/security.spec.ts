@@ -349,6 +349,8 @@ describe('security headers', () => {
       missing: await t.call(a.tokens.requester, 'GET', '/api/nothing'),
       download: await t.call(a.tokens.requester, 'GET', `/api/artifacts/${fixtureA.artifact}`),
       openapi: await t.call(undefined, 'GET', '/api/openapi.json'),
+      // A hijacked reply (server-sent events) keeps them too: helmet sets them on the raw response.
+      events: await t.call(a.tokens.requester, 'GET', `/api/jobs/${fixtureA.job}/events`),
     };
     for (const [what, r] of Object.entries(answers)) {
       const h = r.headers;
@@ -359,8 +361,10 @@ describe('security headers', () => {
       expect(h.get('strict-transport-security'), what).toMatch(/max-age=\d+/);
       expect(h.get('referrer-policy'), what).toBeTruthy();
       expect(h.get('x-powered-by'), what).toBeNull();
-      await r.arrayBuffer();
+      if (what === 'events') await r.body?.cancel();
+      else await r.arrayBuffer();
     }
+    expect(answers.events.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(answers.download.headers.get('content-disposition')).toMatch(/^attachment;/);
   });
 });
