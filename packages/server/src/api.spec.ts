@@ -4,6 +4,8 @@
  * artifacts with checksums, idempotency, cancel and the OpenAPI document.
  */
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { anonymisedSeries, formOf, seriesFiles } from '../../../test/server/dicom-files.js';
@@ -144,6 +146,16 @@ describe('cases, uploads and a convert job', () => {
     }
     const report = JSON.parse(new TextDecoder().decode(new Uint8Array(await (await t.call(a.tokens.reviewer, 'GET', `/api/artifacts/${arts.find((x: { name: string }) => x.name === 'report.json').id}`)).arrayBuffer())));
     expect(JSON.stringify(report)).toContain('LPS');
+  });
+
+  it('an artifact whose bytes vanished from the store is a clear 404, not a 500', async () => {
+    const arts = await t.json(a.tokens.reviewer, 'GET', `/api/cases/${caseId}/artifacts`);
+    const preview = arts.find((x: { name: string }) => x.name === 'preview.stl');
+    const row = await t.server.services.db.selectFrom('artifacts').select('object_key').where('id', '=', preview.id).executeTakeFirstOrThrow();
+    rmSync(join(t.dataDir, 'objects', row.object_key));
+    const r = await t.call(a.tokens.reviewer, 'GET', `/api/artifacts/${preview.id}`);
+    expect(r.status).toBe(404);
+    expect((await js(r)).error.code).toBe('ARTIFACT_MISSING');
   });
 
   it('cancels a queued job at once; a finished one stays finished', async () => {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { api, caller } from '../http/route.js';
+import { HttpError } from '../http/errors.js';
 import type { Services } from '../context.js';
 import { artifactOf, caseOf } from './scope.js';
 
@@ -19,7 +20,17 @@ export function artifactRoutes(app: FastifyInstance, s: Services): void {
 
   r.get('/api/artifacts/:id', { config: { access: 'any', scopedBy: 'artifact' }, schema: { params: Id } }, async (req, reply) => {
     const a = await artifactOf(db, caller(req), req.params.id);
-    const body = await s.store.stream(a.object_key);
+    let body;
+    try {
+      body = await s.store.stream(a.object_key);
+    } catch (e) {
+      const err = e as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } };
+      const missing = err.code === 'ENOENT' || err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404;
+      if (!missing) throw e;
+      // Listed but gone from the store: data loss an operator must see; the client gets a clear 404.
+      req.log.error({ artifact: a.id, key: a.object_key }, 'artifact listed but missing from the object store');
+      throw new HttpError(404, 'ARTIFACT_MISSING', `the bytes of artifact ${a.id} are missing from the store; ask an administrator`);
+    }
     return reply
       .header('content-type', a.media_type)
       .header('content-length', String(a.bytes))
