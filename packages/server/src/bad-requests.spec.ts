@@ -352,6 +352,11 @@ describe('zip bombs and broken zips', () => {
     for (let i = 0; i <= 20_000; i++) many[`f${i}`] = new Uint8Array(1);
     const manyZip = zipSync(many, { level: 0 });
     await expectClientError(upload([{ name: 'many.zip', bytes: manyZip }]), 413, 'ZIP_LIMIT', /more than 20000 entries/);
+    // Entries a zip tool adds (filtered out) still count against the directory: 42,000 dot files → 413, not 'empty'.
+    const dotFile = (i: number) => ({ name: `.${i}`, data: new Uint8Array(0), method: 0 as const, size: 0 });
+    const noise = rawZip(Array.from({ length: 42_000 }, (_, i) => dotFile(i)));
+    expect(noise.length).toBeLessThan(MAX_UPLOAD);
+    await expectClientError(upload([{ name: 'noise.zip', bytes: noise }]), 413, 'ZIP_LIMIT', /lists 42000 entries/);
     const enc = rawZip([{ name: 'secret.dcm', data: dicom[0]!.bytes, method: 0, size: dicom[0]!.bytes.length, flags: 1 }]);
     await expectClientError(upload([{ name: 'enc.zip', bytes: enc }]), 422, 'BAD_ZIP', /encrypted/);
     const bzip = rawZip([{ name: 'b.dcm', data: new Uint8Array(100), method: 12 as 8, size: 100 }]);

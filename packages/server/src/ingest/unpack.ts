@@ -47,6 +47,9 @@ interface Entry {
 
 class ZipFormatError extends Error {}
 
+/** The directory lists more entries than any series (plus the noise zip tools add) could need. */
+class TooManyEntries extends Error {}
+
 const EOCD = 0x06054b50;
 const EOCD64_LOCATOR = 0x07064b50;
 const EOCD64 = 0x06064b50;
@@ -54,8 +57,11 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const MAX32 = 0xffffffff;
 
-/** The central directory's entries (zip64 sizes and offsets included); throws ZipFormatError on anything malformed. */
-function readDirectory(b: Uint8Array): Entry[] {
+/**
+ * The central directory's entries (zip64 sizes and offsets included); throws ZipFormatError on
+ * anything malformed, TooManyEntries before reading more than maxCount (noise entries included).
+ */
+function readDirectory(b: Uint8Array, maxCount: number): Entry[] {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const u16 = (o: number) => (o + 2 <= b.length ? v.getUint16(o, true) : fail('truncated'));
   const u32 = (o: number) => (o + 4 <= b.length ? v.getUint32(o, true) : fail('truncated'));
@@ -72,6 +78,7 @@ function readDirectory(b: Uint8Array): Entry[] {
     count = u64(z + 32);
     offset = u64(z + 48);
   }
+  if (count > maxCount) throw new TooManyEntries(String(count));
   const entries: Entry[] = [];
   const names = new TextDecoder();
   let o = offset;
@@ -130,9 +137,11 @@ export function unpack(file: UploadedFile, limits: UnpackLimits = DEFAULT_UNPACK
   const broken = (why: string) => new HttpError(422, 'BAD_ZIP', `${file.name}: not a readable zip archive (${why})`);
   let entries: Entry[];
   try {
-    entries = readDirectory(file.bytes).filter((en) => !isNoise(en.name));
+    // Noise entries (__MACOSX, .DS_Store) may double a series' count; far beyond that, not even the directory is read.
+    entries = readDirectory(file.bytes, 2 * limits.maxEntries + 1000).filter((en) => !isNoise(en.name));
   } catch (e) {
     if (e instanceof ZipFormatError) throw broken(e.message);
+    if (e instanceof TooManyEntries) throw refuse(`its directory lists ${e.message} entries, more than ${limits.maxEntries} files`);
     throw e;
   }
   // Every limit is checked on the whole directory before one byte is inflated.
