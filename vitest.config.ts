@@ -17,5 +17,6 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],
     setupFiles: ['test/loop-watch.ts'],
+    globalSetup: ['test/global-setup.ts'],
   },
 });

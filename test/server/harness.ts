@@ -3,7 +3,7 @@
  * a given PostgreSQL database, files or a given S3 store) with helpers to make an org,
  * users and tokens. Used by the server's specs only.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFromEnv, type ServerConfig } from '../../packages/server/src/config.js';
@@ -63,6 +63,9 @@ export async function startTestServer(
   opts: TestServerOptions = {},
 ): Promise<TestServer> {
   const dataDir = over.dataDir ?? mkdtempSync(join(tmpdir(), 's2p-server-'));
+  // A copy of the migrated database made by test/global-setup.ts: no initdb in this worker.
+  const template = process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE;
+  if (template && !over.databaseUrl && !existsSync(join(dataDir, 'db'))) cpSync(template, join(dataDir, 'db'), { recursive: true });
   const config = configFromEnv({ workers: 0, logLevel: 'warn', ...over, dataDir, port: 0 }, {});
   // Jobs run on worker threads as under `scan2print serve` (compiled dist/: the test command builds first).
   const base: Host = { say: () => {}, createPool: () => lazyNodePool(2), ...host };

@@ -1,0 +1,22 @@
+/**
+ * Runs once in vitest's main process before any test file. Creating a PGlite database
+ * (initdb, in WASM) blocks its process for ~2.5 s on a quiet machine and 15 s or more under
+ * load; done in a test worker, that stalls the runner's heartbeat. So one migrated database
+ * is made here, and every embedded test server starts from a copy of it (~0.2 s).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../packages/server/src/db/connect.js';
+
+export async function setup(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 's2p-pglite-template-'));
+  const db = await openDatabase({ dataDir: dir });
+  await db.close();
+  process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE = join(dir, 'db');
+}
+
+export async function teardown(): Promise<void> {
+  const t = process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE;
+  if (t) rmSync(join(t, '..'), { recursive: true, force: true });
+}
