@@ -61,7 +61,8 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
           ? { ...opts.logger, redact: [...redact, ...((opts.logger.redact as string[] | undefined) ?? [])] }
           : opts.logger,
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    // Behind a reverse proxy (SCAN2PRINT_TRUST_PROXY), the client address and https come from X-Forwarded-*.
+    trustProxy: s.config.trustProxy,
   });
   app.decorate('routeTable', [] as RouteInfo[]);
   collectRoutes(app, app.routeTable);

@@ -20,12 +20,19 @@ export interface ServerConfig {
   /** Largest total uncompressed size of a zip's entries, bytes (zip bombs). */
   maxUnzippedBytes: number;
   logLevel: string;
+  /** Trust X-Forwarded-For/-Proto: true, or the proxy's addresses/CIDRs, comma-separated (Fastify's trustProxy); off by default. */
+  trustProxy: boolean | string;
 }
 
 function num(v: string | undefined, dflt: number): number {
   const n = v === undefined || v === '' ? dflt : Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number, got ${JSON.stringify(v)}`);
   return n;
+}
+
+function trustProxyOf(v: string | undefined): boolean | string {
+  if (v === undefined || v === '' || v === 'false' || v === '0') return false;
+  return v === 'true' ? true : v;
 }
 
 export function configFromEnv(
@@ -56,6 +63,7 @@ export function configFromEnv(
     maxUploadBytes: num(env.SCAN2PRINT_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
     maxUnzippedBytes: num(env.SCAN2PRINT_MAX_UNZIPPED_BYTES, 4 * 1024 ** 3),
     logLevel: env.SCAN2PRINT_LOG_LEVEL ?? 'info',
+    trustProxy: trustProxyOf(env.SCAN2PRINT_TRUST_PROXY),
     ...over,
   };
 }

@@ -10,7 +10,7 @@ import type { Job } from '../db/schema.js';
 import type { Services } from '../context.js';
 import { claim, heartbeat, settle } from './queue.js';
 import { attemptPrefix, JobStopped, runConvert } from './convert-job.js';
-import { isUnavailable } from '../http/errors.js';
+import { isUnavailable, errorForLog } from '../http/errors.js';
 
 /** Outage put-backs before a job fails (about an hour at the longest pause). */
 const MAX_DEFERRALS = 240;
@@ -43,7 +43,7 @@ export function startRunner(s: Services, log: FastifyBaseLogger, opts: { concurr
       try {
         job = await claim(s.db, owner, s.config.leaseSeconds);
       } catch (e) {
-        if (!isUnavailable(e)) log.error({ err: e }, 'claiming a job failed');
+        if (!isUnavailable(e)) log.error({ err: errorForLog(e) }, 'claiming a job failed');
       }
       if (!job) {
         await idle();
@@ -108,7 +108,7 @@ export function startRunner(s: Services, log: FastifyBaseLogger, opts: { concurr
       } else if (isUnavailable(e)) {
         await putBack(job, e);
       } else {
-        log.error({ job: job.id, err: e }, 'job failed');
+        log.error({ job: job.id, err: errorForLog(e) }, 'job failed');
         const last = job.attempts - job.deferrals >= job.max_attempts;
         await settle(s.db, job.id, owner, last ? 'failed' : 'queued', { error: `internal error: ${(e as Error).message}` }).catch(() => {});
       }

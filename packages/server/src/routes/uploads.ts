@@ -24,7 +24,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Server as TusServer } from '@tus/server';
 import { Metadata } from '@tus/utils';
 import { api, caller } from '../http/route.js';
-import { HttpError, notFound } from '../http/errors.js';
+import { HttpError, notFound, errorForLog } from '../http/errors.js';
 import { orgOf } from '../auth/principal.js';
 import type { Services } from '../context.js';
 import { caseOf } from './scope.js';
@@ -102,7 +102,7 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
       try {
         await tus.handle(req.raw, reply.raw);
       } catch (e) {
-        req.log.error({ err: e }, 'tus handler failed');
+        req.log.error({ err: errorForLog(e) }, 'tus handler failed');
         if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
         reply.raw.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error (logged)' } }));
       }

@@ -8,7 +8,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../context.js';
-import { errorResponse, notFound } from '../http/errors.js';
+import { errorResponse, notFound, errorForLog } from '../http/errors.js';
 import { ingest } from '../ingest/store-files.js';
 import { unpack } from '../ingest/unpack.js';
 import type { Outcome, StagedUpload } from './registry.js';
@@ -53,7 +53,7 @@ export async function finishUpload(s: Services, staging: SealedFileStore, u: Sta
     } catch (e) {
       const { status, body } = errorResponse(e);
       // 4xx messages may name the client's file: they go to the client only, never to the log.
-      if (status >= 500) log.error({ err: status === 503 ? { message: (e as Error).message } : e, uploadId: u.id }, body.error.message);
+      if (status >= 500) log.error({ err: errorForLog(e), uploadId: u.id }, body.error.message);
       return { status, body };
     }
   });
@@ -62,7 +62,7 @@ export async function finishUpload(s: Services, staging: SealedFileStore, u: Sta
     u.state = 'held';
     return outcome;
   }
-  await staging.discard(u.id).catch((e: unknown) => log.error({ err: e, uploadId: u.id }, 'could not delete a staged upload'));
+  await staging.discard(u.id).catch((e: unknown) => log.error({ err: errorForLog(e), uploadId: u.id }, 'could not delete a staged upload'));
   u.state = outcome.status < 300 ? 'done' : 'failed';
   return outcome;
 }
