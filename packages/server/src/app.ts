@@ -12,6 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { SCAN2PRINT_VERSION } from '@scan2print/core';
 import type { Services } from './context.js';
+import { multipartLimit } from './config.js';
 import { authenticate } from './auth/principal.js';
 import { accessHook, collectRoutes, type RouteInfo } from './http/route.js';
 import { errorForLog, errorResponse, HttpError } from './http/errors.js';
@@ -72,7 +73,7 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   await app.register(helmet, { contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } } });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
-  await app.register(multipart, { limits: { fileSize: s.config.maxUploadBytes, ...MULTIPART_LIMITS } });
+  await app.register(multipart, { limits: { fileSize: multipartLimit(s.config), ...MULTIPART_LIMITS } });
   await app.register(swagger, {
     openapi: {
       info: { title: 'scan2print API', version: SCAN2PRINT_VERSION, description: 'CT scan to print-ready model. Units: mm, DICOM patient coordinates (LPS).' },
@@ -100,7 +101,7 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
       return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: issues.join('; '), issues: e.validation } });
     }
     // @fastify/multipart's limits, said in terms of what the client can do instead.
-    const limit = multipartLimitMessage(e.code, s.config.maxUploadBytes);
+    const limit = multipartLimitMessage(e.code, multipartLimit(s.config));
     if (limit) return reply.code(413).send({ error: { code: 'TOO_LARGE', message: limit } });
     // Fastify's and its plugins' own client errors (bad JSON, body too large, wrong content type, multipart limits).
     if (!(e instanceof HttpError) && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

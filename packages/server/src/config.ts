@@ -35,6 +35,11 @@ function trustProxyOf(v: string | undefined): boolean | string {
   return v === 'true' ? true : v;
 }
 
+/** A multipart request is checked in memory: at most 512 MiB, or less when uploads are capped lower. */
+export function multipartLimit(c: Pick<ServerConfig, 'maxUploadBytes'>): number {
+  return Math.min(c.maxUploadBytes, 512 * 1024 ** 2);
+}
+
 export function configFromEnv(
   over: Partial<ServerConfig> & { dataDir?: string },
   env: Record<string, string | undefined> = process.env,

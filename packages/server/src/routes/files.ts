@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { api, caller } from '../http/route.js';
+import { multipartLimit } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import type { Services } from '../context.js';
 import { caseOf } from './scope.js';
@@ -21,9 +22,11 @@ export function fileRoutes(app: FastifyInstance, s: Services): void {
     for await (const part of req.parts()) {
       if (part.type !== 'file') continue;
       const bytes = await part.toBuffer();
-      if (part.file.truncated) throw new HttpError(413, 'TOO_LARGE', `${part.filename}: larger than ${s.config.maxUploadBytes} bytes; use the resumable upload (/api/uploads)`);
+      if (part.file.truncated) throw new HttpError(413, 'TOO_LARGE', `${part.filename}: larger than ${multipartLimit(s.config)} bytes; use the resumable upload (/api/uploads)`);
       total += bytes.length;
-      if (total > s.config.maxUploadBytes) throw new HttpError(413, 'TOO_LARGE', `the request holds more than ${s.config.maxUploadBytes} bytes`);
+      if (total > multipartLimit(s.config)) {
+        throw new HttpError(413, 'TOO_LARGE', `the request holds more than ${multipartLimit(s.config)} bytes; use the resumable upload (/api/uploads)`);
+      }
       files.push(
         ...unpack(
           { name: part.filename || part.fieldname, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
