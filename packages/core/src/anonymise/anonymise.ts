@@ -10,6 +10,7 @@ import { SCAN2PRINT_VERSION } from '../version.js';
 import { asciiValue, encodeValue, parseDicom, writeDicom, type RawElement } from './dicom-codec.js';
 import { deriveUid, IMPLEMENTATION_CLASS_UID, keyBytes, patientKey, type PatientIdentity } from './keys.js';
 import { maskRuleFor, profileEntries, type AppliedAction } from './profile.js';
+import { stripPixelDataText } from './pixel-markers-dicom.js';
 import { PROFILE_TABLE_SHA256 } from './profile-table.generated.js';
 
 export interface AnonymiseOptions {
@@ -240,6 +241,9 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
       findings.push({ code: 'POSSIBLE_BURNED_IN_ANNOTATION', severity: 'warn', message: `no BurnedInAnnotation (0028,0301) in a ${modality ?? 'secondary capture'} image, a kind that often carries burned-in text`, files: [outName] });
     }
 
+    // Issue 13 class 5 (pixel-markers-dicom.ts): text segments inside compressed frames (JPEG COM/APPn, J2K COM, JP2 boxes)
+    // are removed; pixel data that cannot be checked refuses the file.
+    out = stripPixelDataText(out, parsed.transferSyntax, { file, outName, notes, findings });
     const pixel = find(ds, TAG.PixelData);
     const result = writeDicom(meta, out, parsed.transferSyntax);
     const summary: AnonymiseSummary = {

@@ -1,0 +1,374 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dataPath } from '../../../../test/data.js';
+import { runTool } from '../../../../test/run-tool.js';
+import { isScanError } from '../errors.js';
+import { decodeStoredFrames } from '../dicom/decode.js';
+import { parseDicomHeader } from '../dicom/parse.js';
+import { anonymiseDataset } from './anonymise.js';
+import { findIdentifyingAttributes } from './check.js';
+import { asciiValue, encodeValue, parseDicom, writeDicom, type RawElement } from './dicom-codec.js';
+import { findTextMarkers, PixelMarkerError, stripTextMarkers } from './pixel-markers.js';
+
+/**
+ * Issue 13 class 5: text planted into the compressed frames of real files (JPEG COM and APPn,
+ * JPEG-LS COM/APPn, J2K COM in the main and tile-part headers, JP2 xml/uuid boxes) is gone from
+ * every output byte, the decoded pixels are those of the untouched source, pydicom reads the
+ * output frame by frame, and check.ts passes it.
+ */
+const KEY = 'pixel-marker-test-key-0123456789';
+const NAME = 'Pixeltext^Johanna';
+const BIRTH = '19630417';
+const PLANTED = [NAME, BIRTH, 'Johanna', 'PIXELTEXT'];
+
+// ------------------------------------------------------------------ test-side code stream surgery
+
+function u16be(n: number): number[] {
+  return [(n >> 8) & 255, n & 255];
+}
+/** A marker segment of even total length holding `text` (padded with a space). */
+function segment(marker: number, text: string, prefix: number[] = []): Uint8Array {
+  let body = [...prefix, ...Buffer.from(text, 'latin1')];
+  if (body.length % 2) body = [...body, 0x20];
+  return new Uint8Array([0xff, marker, ...u16be(body.length + 2), ...body]);
+}
+function concat(...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
+}
+function insertAt(b: Uint8Array, at: number, ins: Uint8Array): Uint8Array {
+  return concat(b.subarray(0, at), ins, b.subarray(at));
+}
+const JPEG_TEXT = (): Uint8Array =>
+  concat(
+    segment(0xfe, `Patient: ${NAME} born ${BIRTH}`),
+    segment(0xe1, `<x:xmpmeta><dc:creator>${NAME}</dc:creator><dc:date>${BIRTH}</dc:date></x:xmpmeta>`, [
+      ...Buffer.from('http://ns.adobe.com/xap/1.0/\0'),
+    ]),
+    segment(0xed, `Photoshop 3.0 ${NAME.toUpperCase()} ${BIRTH}`),
+  );
+
+/** JPEG / JPEG-LS: text segments right after SOI. */
+function plantJpeg(frame: Uint8Array): Uint8Array {
+  expect([frame[0], frame[1]]).toEqual([0xff, 0xd8]);
+  return insertAt(frame, 2, JPEG_TEXT());
+}
+
+/** J2K code stream: a COM after SIZ (main header) and one after the first SOT (tile-part header, Psot raised). */
+function plantJ2k(frame: Uint8Array): Uint8Array {
+  expect([frame[0], frame[1], frame[2], frame[3]]).toEqual([0xff, 0x4f, 0xff, 0x51]);
+  const sizEnd = 4 + ((frame[4]! << 8) | frame[5]!);
+  const mainCom = segment(0x64, `${NAME} ${BIRTH}`, [0, 1]);
+  let b = insertAt(frame, sizEnd, mainCom);
+  let pos = 2;
+  while (((b[pos]! << 8) | b[pos + 1]!) !== 0xff90) pos += 2 + ((b[pos + 2]! << 8) | b[pos + 3]!);
+  const tileCom = segment(0x64, `tile ${NAME.toLowerCase()} dob ${BIRTH}`, [0, 1]);
+  b = insertAt(b, pos + 12, tileCom);
+  const dv = new DataView(b.buffer, b.byteOffset);
+  const psot = dv.getUint32(pos + 6, false);
+  if (psot !== 0) dv.setUint32(pos + 6, psot + tileCom.length, false);
+  return b;
+}
+
+interface Frames {
+  ds: RawElement[];
+  meta: RawElement[];
+  ts: string;
+  frames: Uint8Array[][];
+  hadBot: boolean;
+}
+
+/** Splits (7FE0,0010) into frames (fragment lists): BOT, else one fragment per frame, else start markers. */
+function readFrames(bytes: Uint8Array): Frames {
+  const p = parseDicom(bytes, 'x');
+  const enc = p.dataset.find((e) => e.tag === 0x7fe00010)!.encapsulated!;
+  const b = Buffer.from(enc.buffer, enc.byteOffset, enc.byteLength);
+  const items: Array<{ at: number; v: Uint8Array }> = [];
+  for (let pos = 0; b.readUInt32LE(pos) !== 0xe0ddfffe; pos += 8 + b.readUInt32LE(pos + 4)) {
+    items.push({ at: pos, v: enc.subarray(pos + 8, pos + 8 + b.readUInt32LE(pos + 4)) });
+  }
+  const bot = items.shift()!;
+  const n = parseInt(asciiValue(p.dataset.find((e) => e.tag === 0x00280008)?.value), 10) || 1;
+  let starts: number[];
+  if (bot.v.length) {
+    const offs = Array.from({ length: bot.v.length / 4 }, (_, i) => Buffer.from(bot.v).readUInt32LE(i * 4));
+    starts = offs.map((o) => items.findIndex((it) => it.at - items[0]!.at === o));
+  } else if (n === 1) starts = [0];
+  else if (items.length === n) starts = items.map((_, i) => i);
+  else starts = items.flatMap((it, i) => (it.v[0] === 0xff && (it.v[1] === 0xd8 || it.v[1] === 0x4f) ? [i] : []));
+  expect(starts.length).toBe(n);
+  const frames = starts.map((s, i) => items.slice(s, starts[i + 1] ?? items.length).map((it) => it.v));
+  return { ds: p.dataset, meta: p.meta, ts: p.transferSyntax, frames, hadBot: bot.v.length > 0 };
+}
+
+/** Writes frames back as an item stream (a BOT with entries when `bot`), every fragment even. */
+function writeFrames(f: Frames, frames: Uint8Array[][], bot: boolean): Uint8Array {
+  const body: Uint8Array[] = [];
+  const offsets: number[] = [];
+  let size = 0;
+  const item = (v: Uint8Array): Uint8Array => {
+    const h = Buffer.alloc(8);
+    h.writeUInt32LE(0xe000fffe, 0);
+    h.writeUInt32LE(v.length, 4);
+    return concat(h, v);
+  };
+  for (const fr of frames) {
+    offsets.push(size);
+    for (let frag of fr) {
+      if (frag.length % 2) frag = concat(frag, new Uint8Array(1));
+      body.push(item(frag));
+      size += 8 + frag.length;
+    }
+  }
+  const botBytes = Buffer.alloc(bot ? offsets.length * 4 : 0);
+  offsets.forEach((o, i) => bot && botBytes.writeUInt32LE(o, i * 4));
+  const delim = Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+  const enc = concat(item(botBytes), ...body, delim);
+  const ds = f.ds.map((e) => (e.tag === 0x7fe00010 ? { ...e, encapsulated: enc } : e));
+  return writeDicom(f.meta, ds, f.ts);
+}
+
+/** Plants text into every frame; the planted frame starts the first fragment (the rest stay as they are). */
+function plantFile(bytes: Uint8Array, opts: { split?: boolean } = {}): Uint8Array {
+  const f = readFrames(bytes);
+  const j2k = f.ts.startsWith('1.2.840.10008.1.2.4.9') || f.ts.startsWith('1.2.840.10008.1.2.4.20');
+  const frames = f.frames.map((frags) => {
+    const planted = (j2k ? plantJ2k : plantJpeg)(frags.length === 1 ? frags[0]! : concat(...frags));
+    if (!opts.split) return [planted];
+    // Two fragments per frame, cut at an even place: the frame spans fragments.
+    const cut = (planted.length >> 2) * 2;
+    return [planted.subarray(0, cut), planted.subarray(cut)];
+  });
+  return writeFrames(f, frames, f.hadBot || !!opts.split);
+}
+
+// ------------------------------------------------------------------ helpers on outputs
+
+function leaks(bytes: Uint8Array): string[] {
+  const hay = Buffer.from(bytes);
+  const out: string[] = [];
+  for (const s of PLANTED) {
+    for (const v of [s, s.toLowerCase(), s.toUpperCase()]) {
+      for (const enc of ['latin1', 'utf16le'] as const) if (hay.includes(Buffer.from(v, enc))) out.push(`${v} (${enc})`);
+      if (hay.includes(Buffer.from(v, 'utf16le').swap16())) out.push(`${v} (utf16be)`);
+    }
+  }
+  return out;
+}
+
+async function decoded(bytes: Uint8Array, file: string): Promise<Int32Array[]> {
+  const inst = parseDicomHeader(bytes, file);
+  expect(inst, `${file} has pixels`).not.toBeNull();
+  return (await decodeStoredFrames(inst!, bytes)).map((f) => Int32Array.from(f));
+}
+
+function sameFrames(a: Int32Array[], b: Int32Array[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.length === b[i]!.length && Buffer.from(f.buffer).equals(Buffer.from(b[i]!.buffer)));
+}
+
+const CASES: Array<{ parts: string[]; split?: boolean }> = [
+  { parts: ['hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEGProcess1TransferSyntax_1.2.840.10008.1.2.4.50.dcm'] },
+  { parts: ['hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEGProcess2_4TransferSyntax_1.2.840.10008.1.2.4.51.dcm'] },
+  { parts: ['hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEGProcess14TransferSyntax_1.2.840.10008.1.2.4.57.dcm'] },
+  { parts: ['hardcases', 'wg04-ct', 'CT1_JPLL'] },
+  { parts: ['hardcases', 'wg04-ct', 'CT1_JLSL'] },
+  { parts: ['hardcases', 'wg04-ct', 'CT2_JLSN'] },
+  { parts: ['hardcases', 'wg04-ct', 'CT1_J2KR'] },
+  { parts: ['hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEG2000TransferSyntax_1.2.840.10008.1.2.4.91.dcm'] },
+  // Multi-frame, fragmented, empty offset table: frames found by their SOI.
+  { parts: ['hardcases', 'cornerstone-ct-ts', 'CT0012.fragmented_no_bot_jpeg_baseline.51.dcm'] },
+  // Multi-frame J2K, each planted frame cut over two fragments, with a Basic Offset Table.
+  { parts: ['hardcases', 'pydicom', 'emri_small_jpeg_2k_lossless.dcm'], split: true },
+  { parts: ['hardcases', 'pydicom', 'emri_small_jpeg_ls_lossless.dcm'], split: true },
+];
+
+describe('text planted in the compressed frames of real files is removed, pixels unchanged', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 's2p-pixel-markers-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const outputs: Array<{ path: string; frames: number }> = [];
+
+  for (const c of CASES) {
+    it(c.parts.slice(1).join('/') + (c.split ? ' (frames split over fragments)' : ''), async () => {
+      const src = dataPath(...c.parts);
+      const original = new Uint8Array(readFileSync(src));
+      const planted = plantFile(original, { split: c.split });
+      expect(leaks(planted).length).toBeGreaterThan(0);
+      const before = await decoded(original, src);
+      // The planted segments are legal: our decoders read the planted file to the same pixels.
+      expect(sameFrames(await decoded(planted, 'planted'), before)).toBe(true);
+
+      const r = await anonymiseDataset(planted, src, { key: KEY });
+      expect(leaks(r.bytes)).toEqual([]);
+      const removed = r.findings.find((f) => f.code === 'PIXEL_TEXT_MARKERS_REMOVED');
+      const n = before.length;
+      const j2k = /J2K|_2k_|JPEG2000/.test(c.parts[2]!);
+      expect(removed?.message).toContain(j2k ? `(J2K COM ×${2 * n}; ` : `(COM ×${n}, APP1 ×${n}, APP13 ×${n}; `);
+      expect(r.summary.notes.join('\n')).toMatch(/removed text-carrying marker segments from the compressed pixel data of \d+ frame/);
+      expect(sameFrames(await decoded(r.bytes, 'out'), before)).toBe(true);
+      expect(findIdentifyingAttributes(r.bytes, 'out').problems).toEqual([]);
+      const path = join(tmp, `${outputs.length}.dcm`);
+      writeFileSync(path, r.bytes);
+      outputs.push({ path, frames: before.length });
+    });
+  }
+
+  it('pydicom reads every output and finds each frame in the fragments and offset table', async () => {
+    expect(outputs.length).toBe(CASES.length);
+    const py = `
+import sys, pydicom
+from pydicom.encaps import generate_pixel_data_frame
+for p, n in zip(sys.argv[1::2], sys.argv[2::2]):
+    d = pydicom.dcmread(p)
+    nf = int(d.get('NumberOfFrames', 1) or 1)
+    frames = list(generate_pixel_data_frame(d.PixelData, nf))
+    ok = len(frames) == int(n) and all(f[:2] in (b'\\xff\\xd8', b'\\xff\\x4f') for f in frames)
+    print(p, len(frames), 'ok' if ok else 'BAD')
+`;
+    const r = await runTool('/usr/bin/python3', ['-c', py, ...outputs.flatMap((o) => [o.path, String(o.frames)])]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.length).toBe(CASES.length);
+    for (const l of lines) expect(l).toMatch(/ ok$/);
+  });
+});
+
+describe('stripTextMarkers on real code streams', () => {
+  const frameOf = (...parts: string[]): { frame: Uint8Array; ts: string } => {
+    const f = readFrames(new Uint8Array(readFileSync(dataPath(...parts))));
+    return { frame: concat(...f.frames[0]!), ts: f.ts };
+  };
+
+  it('a real JPEG lossless frame with a vendor COM and a non-JFIF APP0 (pydicom JPGLosslessP14SV1) loses both, pixels equal', async () => {
+    const p = dataPath('hardcases', 'pydicom', 'JPGLosslessP14SV1_1s_1f_8b.dcm');
+    const bytes = new Uint8Array(readFileSync(p));
+    const { frame, ts } = frameOf('hardcases', 'pydicom', 'JPGLosslessP14SV1_1s_1f_8b.dcm');
+    expect(findTextMarkers(frame, ts).map((m) => m.marker)).toEqual(['APP0', 'COM']);
+    const r = await anonymiseDataset(bytes, p, { key: KEY });
+    expect(Buffer.from(r.bytes).includes('MITRA_DICOM_STANDARD')).toBe(false);
+    expect(sameFrames(await decoded(r.bytes, 'out'), await decoded(bytes, p))).toBe(true);
+  });
+
+  it('frames with no text, or only an encoder signature (Kakadu, OpenJPEG), come back as the same bytes', () => {
+    for (const parts of [
+      ['hardcases', 'wg04-ct', 'CT1_J2KR'], ['hardcases', 'wg04-ct', 'CT1_JLSL'], ['hardcases', 'wg04-ct', 'CT2_JPLL'],
+      ['hardcases', 'pydicom', 'emri_small_jpeg_2k_lossless.dcm'],
+    ]) {
+      const { frame, ts } = frameOf(...parts);
+      const r = stripTextMarkers(frame, ts);
+      expect(r.removed, parts.join('/')).toEqual([]);
+      expect(r.bytes).toBe(frame);
+    }
+  });
+
+  it('a JP2 file (boxes around the code stream) loses its xml and uuid boxes and code-stream COMs; the rest is byte for byte', () => {
+    const { frame, ts } = frameOf('hardcases', 'wg04-ct', 'CT1_J2KR');
+    const planted = plantJ2k(frame);
+    const box = (type: string, body: Uint8Array): Uint8Array => {
+      const h = Buffer.alloc(8);
+      h.writeUInt32BE(body.length + 8, 0);
+      h.write(type, 4, 'latin1');
+      return concat(h, body);
+    };
+    const sig = box('jP  ', new Uint8Array([0x0d, 0x0a, 0x87, 0x0a]));
+    const ftyp = box('ftyp', new Uint8Array([...Buffer.from('jp2 '), 0, 0, 0, 0, ...Buffer.from('jp2 ')]));
+    const ihdr = box('ihdr', new Uint8Array([0, 0, 2, 0, 0, 0, 2, 0, 0, 1, 15, 7, 0, 0]));
+    const jp2h = box('jp2h', concat(ihdr, box('colr', new Uint8Array([1, 0, 0, 0, 0, 0, 17]))));
+    const xml = box('xml ', new Uint8Array(Buffer.from(`<patient name="${NAME}" birth="${BIRTH}"/>`)));
+    const uuid = box('uuid', concat(new Uint8Array(16), new Uint8Array(Buffer.from(`${NAME}|${BIRTH}`))));
+    const jp2 = concat(sig, ftyp, jp2h, xml, box('jp2c', planted), uuid);
+    const r = stripTextMarkers(jp2, ts);
+    expect(leaks(r.bytes)).toEqual([]);
+    expect(r.removed.map((m) => m.marker).sort()).toEqual(['J2K COM', 'J2K COM', 'JP2 box "uuid"', 'JP2 box "xml "']);
+    // What is left: the same header boxes, then the code stream exactly as the unplanted frame.
+    const header = concat(sig, ftyp, jp2h);
+    expect(Buffer.from(r.bytes.subarray(0, header.length)).equals(Buffer.from(header))).toBe(true);
+    expect(Buffer.from(r.bytes).readUInt32BE(header.length)).toBe(frame.length + 8);
+    expect(Buffer.from(r.bytes.subarray(header.length + 8)).equals(Buffer.from(frame))).toBe(true);
+  });
+
+  it('a COM in a tile-part header lowers Psot and the tile-part length in TLM; the result equals the unplanted stream', () => {
+    const { frame, ts } = frameOf('hardcases', 'wg04-ct', 'CT1_J2KR');
+    // Count tile-parts and add a TLM (Ttlm 1 byte, Ptlm 4 bytes) after SIZ listing each one.
+    const b = Buffer.from(frame);
+    const psots: number[] = [];
+    let pos = 2;
+    while (b.readUInt16BE(pos) !== 0xff90) pos += 2 + b.readUInt16BE(pos + 2);
+    while (b.readUInt16BE(pos) === 0xff90) {
+      const psot = b.readUInt32BE(pos + 6);
+      psots.push(psot);
+      if (psot === 0) break;
+      pos += psot;
+    }
+    expect(psots.length).toBeGreaterThan(0);
+    const tlmBody = Buffer.alloc(2 + psots.length * 5);
+    tlmBody[0] = 0;
+    tlmBody[1] = 0x50;
+    psots.forEach((p, i) => {
+      tlmBody[2 + i * 5] = i;
+      tlmBody.writeUInt32BE(p, 3 + i * 5);
+    });
+    const tlm = concat(new Uint8Array([0xff, 0x55, ...u16be(tlmBody.length + 2)]), tlmBody);
+    const sizEnd = 4 + b.readUInt16BE(4);
+    const withTlm = insertAt(frame, sizEnd, tlm);
+    const planted = plantJ2k(withTlm);
+    expect(planted.length).toBeGreaterThan(withTlm.length);
+    const r = stripTextMarkers(planted, ts);
+    expect(r.removed.map((m) => m.marker)).toEqual(['J2K COM', 'J2K COM']);
+    expect(Buffer.from(r.bytes).equals(Buffer.from(withTlm))).toBe(true);
+  });
+
+  it('HTJ2K transfer syntaxes are read as J2K code streams', () => {
+    const { frame } = frameOf('hardcases', 'wg04-ct', 'CT1_J2KR');
+    const r = stripTextMarkers(plantJ2k(frame), '1.2.840.10008.1.2.4.201');
+    expect(Buffer.from(r.bytes).equals(Buffer.from(frame))).toBe(true);
+  });
+
+  it('refuses what it cannot follow: truncated stream, unknown marker, segment past the end, video', () => {
+    const { frame, ts } = frameOf('hardcases', 'wg04-ct', 'CT1_JPLL');
+    const j2k = frameOf('hardcases', 'wg04-ct', 'CT1_J2KR').frame;
+    const cases: Array<[Uint8Array, string, RegExp]> = [
+      [frame.subarray(0, frame.length >> 1), ts, /no EOI|without a following marker/],
+      [insertAt(frame, 2, new Uint8Array([0xff, 0xf1, 0, 4, 1, 2])), ts, /unknown marker FFF1/],
+      [concat(frame.subarray(0, 2), new Uint8Array([0xff, 0xfe, 0xff, 0xf0, 1, 2])), ts, /runs past the end/],
+      [frame, '1.2.840.10008.1.2.4.100', /cannot check/],
+      [frameOf('hardcases', 'wg04-ct', 'CT1_J2KR').frame.subarray(0, 300), '1.2.840.10008.1.2.4.90', /JPEG 2000 code stream/],
+      // A reserved J2K marker segment (FF6A) in the main header could hold anything: refused, not copied unread.
+      [insertAt(j2k, 4 + ((j2k[4]! << 8) | j2k[5]!), new Uint8Array([0xff, 0x6a, 0, 4, 0x41, 0x42])), '1.2.840.10008.1.2.4.90',
+        /unexpected marker FF6A/],
+    ];
+    for (const [bytes, t, re] of cases) {
+      let err: unknown;
+      try {
+        stripTextMarkers(bytes, t);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(PixelMarkerError);
+      expect((err as Error).message).toMatch(re);
+    }
+  });
+
+  it('the anonymiser refuses a file whose frame is truncated, with a finding naming it (never passes it through)', async () => {
+    const p = dataPath('hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEGProcess1TransferSyntax_1.2.840.10008.1.2.4.50.dcm');
+    const f = readFrames(new Uint8Array(readFileSync(p)));
+    const frame = concat(...f.frames[0]!);
+    const cut = writeFrames(f, [[insertAt(frame.subarray(0, 600), 2, JPEG_TEXT())]], false);
+    let err: unknown;
+    try {
+      await anonymiseDataset(cut, p, { key: KEY });
+    } catch (e) {
+      err = e;
+    }
+    expect(isScanError(err) && err.code).toBe('ANON_PIXEL_DATA_UNPARSEABLE');
+    expect(String((err as Error).message)).toMatch(/cannot be checked for embedded text.*frame 1: JPEG code stream/);
+  });
+
+  it('the anonymiser refuses encapsulated pixel data in a transfer syntax it cannot parse (MPEG-2)', async () => {
+    const p = dataPath('hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEGProcess1TransferSyntax_1.2.840.10008.1.2.4.50.dcm');
+    const f = readFrames(new Uint8Array(readFileSync(p)));
+    const meta = f.meta.map((e) => (e.tag === 0x00020010 ? { ...e, value: encodeValue('1.2.840.10008.1.2.4.100', 'UI') } : e));
+    const video = writeDicom(meta, f.ds, '1.2.840.10008.1.2.4.100');
+    await expect(anonymiseDataset(video, p, { key: KEY })).rejects.toMatchObject({ code: 'ANON_PIXEL_DATA_UNPARSEABLE' });
+  });
+});
