@@ -3,14 +3,14 @@
  * and the object store (files under the data folder, or S3_*), make the installation
  * admin on first start, serve the API, and run worker loops in-process.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.js';
 import type { Services } from './context.js';
 import { openDatabase } from './db/connect.js';
-import { createFsStore } from './storage/fs-store.js';
+import { createFsStore, removePartials } from './storage/fs-store.js';
 import { createS3Store } from './storage/s3-store.js';
 import type { ObjectStore } from './storage/store.js';
 import { buildApp } from './app.js';
@@ -46,17 +46,25 @@ export const ADMIN_EMAIL = 'admin@localhost';
 export async function bootstrapAdmin(s: Services, say: (line: string) => void): Promise<void> {
   const exists = await s.db.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirst();
   if (exists) return;
-  const id = randomUUID();
-  const inserted = await s.db
-    .insertInto('users')
-    .values({ id, org_id: null, email: ADMIN_EMAIL, role: 'admin', password_hash: null })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return; // another process made it first
-  const token = newSecret('s2p');
-  await s.db.insertInto('tokens').values({ id: randomUUID(), user_id: id, name: 'installation admin (first start)', token_hash: secretHash(token), last_used_at: null }).execute();
+  // One transaction, the token file written (atomically) before its commit: a kill at any
+  // point leaves either no admin (the next start makes one) or an admin whose token is on disk.
   const file = join(s.config.dataDir, 'admin.token');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  const made = await s.db.transaction().execute(async (tx) => {
+    const id = randomUUID();
+    const inserted = await tx
+      .insertInto('users')
+      .values({ id, org_id: null, email: ADMIN_EMAIL, role: 'admin', password_hash: null })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false; // another process made it first
+    const token = newSecret('s2p');
+    await tx.insertInto('tokens').values({ id: randomUUID(), user_id: id, name: 'installation admin (first start)', token_hash: secretHash(token), last_used_at: null }).execute();
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
+    renameSync(tmp, file);
+    return true;
+  });
+  if (!made) return;
   say(`scan2print: first start: created the installation admin (${ADMIN_EMAIL}); its API token is in ${file} (shown nowhere else)`);
 }
 
@@ -79,7 +87,11 @@ export async function startServer(config: ServerConfig, host: Host = {}): Promis
   let runner: Runner | undefined;
   const app = await buildApp(s, { onJobQueued: () => runner?.poke() });
   // Embedded: this process alone owns the database, so a job left running by a killed predecessor resumes now.
-  if (!config.databaseUrl) await releaseOrphans(s.db);
+  if (!config.databaseUrl) {
+    await releaseOrphans(s.db);
+    // Holding the lock, this process may sweep temporaries a killed predecessor left.
+    if (!config.s3) await removePartials(join(config.dataDir, 'objects'));
+  }
   const address = await app.listen({ host: config.host, port: config.port });
   if (config.workers > 0) runner = startRunner(s, app.log, { concurrency: config.workers });
   return {

@@ -1,6 +1,6 @@
 /** Objects as files under the data folder; written to a temporary name and renamed (atomic). */
 import { createReadStream } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
+import { access, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -41,4 +41,15 @@ export function createFsStore(root: string): ObjectStore {
       await rm(probe);
     },
   };
+}
+
+/**
+ * Removes temporaries of writes a killed process left behind (never listed: a row is added
+ * only after its rename). Only safe while this process holds the data folder's lock.
+ */
+export async function removePartials(root: string): Promise<number> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  const partial = entries.filter((e) => e.isFile() && e.name.endsWith('.partial'));
+  await Promise.all(partial.map((e) => rm(join(e.parentPath, e.name), { force: true })));
+  return partial.length;
 }
