@@ -7,9 +7,10 @@
 import { inputError } from '../errors.js';
 import type { Finding, StageRecord } from '../pipeline/record.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
-import { asciiValue, encodeValue, parseDicom, writeDicom, type RawElement } from './dicom-codec.js';
+import { asciiValue, encodeValue, encodingOf, normaliseSequences, parseDicom, writeDicom, type RawElement } from './dicom-codec.js';
 import { deriveUid, IMPLEMENTATION_CLASS_UID, keyBytes, patientKey, type PatientIdentity } from './keys.js';
 import { maskRuleFor, profileEntries, type AppliedAction } from './profile.js';
+import { effectiveVr, isStandardUid, outsideTableAction } from './retain.js';
 import { stripPixelDataText } from './pixel-markers-dicom.js';
 import { PROFILE_TABLE_SHA256 } from './profile-table.generated.js';
 
@@ -32,6 +33,14 @@ export interface ActionCounts {
   curve: number;
   groupLength: number;
   meta: number;
+  /** Command group (0000,xxxx) elements removed. */
+  command: number;
+  /** Attributes outside the profile table removed, emptied or given a dummy (retain.ts). */
+  outsideTable: number;
+  /** Sequences that were stored as VR UN, read and written back as SQ. */
+  unSequence: number;
+  /** Values of UIDs outside the table replaced (not defined by the standard). */
+  uidOutsideTable: number;
 }
 
 export interface AnonymiseSummary {
@@ -84,10 +93,12 @@ const TAG = {
 const DICOMDIR_CLASS = '1.2.840.10008.1.3.10';
 export const DEIDENTIFICATION_METHOD = 'scan2print PS3.15 E.1-1 Basic Profile; PatientID = keyed hash';
 
+export const OUTSIDE_TABLE_POLICY = 'unknown attributes removed; free text, names, dates, AE titles and ages removed unless on the retain-safe list '
+  + '(retain.ts); other VRs kept; UIDs not defined by the standard replaced like U';
 export const COMPOUND_POLICY = 'X/Z→Z; X/D, Z/D, X/Z/D→D; X/Z/U*→keep sequence, replace UIDs inside; C→D; D on a sequence→empty sequence';
 
 function zeroCounts(): ActionCounts {
-  return { X: 0, Z: 0, D: 0, U: 0, 'U*': 0, private: 0, overlay: 0, curve: 0, groupLength: 0, meta: 0 };
+  return { X: 0, Z: 0, D: 0, U: 0, 'U*': 0, private: 0, overlay: 0, curve: 0, groupLength: 0, meta: 0, command: 0, outsideTable: 0, unSequence: 0, uidOutsideTable: 0 };
 }
 
 function addCounts(into: ActionCounts, c: ActionCounts): void {
@@ -128,6 +139,9 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
     return encodeValue(s.split('\\').map((x) => (x.trim() ? mapUid(x.trim()) : '')).join('\\'), 'UI');
   };
 
+  /** A UID outside the table: kept when the standard defines it (a SOP class, a transfer syntax), else replaced. */
+  const mapNonStandardUid = (uid: string): string => (isStandardUid(uid) ? uid : mapUid(uid));
+
   function walk(els: readonly RawElement[], counts: ActionCounts, top: { patientKey: string } | undefined): RawElement[] {
     const out: RawElement[] = [];
     for (const el of els) {
@@ -137,8 +151,11 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
         continue;
       }
       const entry = profileEntries().get(el.tag);
-      const action: AppliedAction = entry?.action ?? 'K';
-      const vr = el.vr === 'UN' && entry?.vr && entry.vr !== 'SQ' ? entry.vr : el.vr;
+      const vr = effectiveVr(el.tag, el.vr, entry?.vr);
+      // Outside the table: the allow-list rule of retain.ts (unknown and free-text attributes go).
+      const outside = entry ? undefined : outsideTableAction(el.tag, vr, el.items !== undefined);
+      if (outside && outside !== 'K') counts.outsideTable++;
+      const action: AppliedAction = entry?.action ?? outside ?? 'X';
       switch (action) {
         case 'X':
           counts.X++;
@@ -163,7 +180,13 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
           if (action === 'U*') counts['U*']++;
           if (el.items) out.push({ ...el, items: el.items.map((item) => walk(item, counts, undefined)) });
           else if (action === 'U*') out.push({ tag: el.tag, vr, value: new Uint8Array(0) });
-          else out.push(el);
+          else if (vr === 'UI') {
+            // Every UID is replaced wherever it is, unless the standard defines it.
+            const before = asciiValue(el.value);
+            const after = before.split('\\').map((x) => (x.trim() ? mapNonStandardUid(x.trim()) : '')).join('\\');
+            if (after !== before) counts.uidOutsideTable++;
+            out.push({ tag: el.tag, vr: 'UI', value: encodeValue(after, 'UI') });
+          } else out.push(el);
           break;
       }
     }
@@ -173,12 +196,16 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
   function anonymiseSync(bytes: Uint8Array, file: string): AnonymiseResult {
     const t0 = performance.now();
     const parsed = parseDicom(bytes, file);
-    const ds = parsed.dataset;
+    // Sequences stored as VR UN are read in whatever encoding their items use and written as SQ.
+    const normalised = normaliseSequences(parsed.dataset, encodingOf(parsed.transferSyntax));
+    const ds = normalised.elements;
     const metaClass = asciiValue(find(parsed.meta, 0x00020002)?.value);
     const sopClassUid = asciiValue(find(ds, TAG.SOPClassUID)?.value) || metaClass || undefined;
     if (sopClassUid === DICOMDIR_CLASS) {
       throw inputError('ANON_DICOMDIR', 'is a DICOMDIR (a media index whose records hold patient names): not anonymised, leave it out', file);
     }
+    // A private SOP class UID is replaced like any UID the standard does not define (also in the dataset).
+    const outSopClassUid = sopClassUid === undefined ? undefined : mapNonStandardUid(sopClassUid);
     const origSop = asciiValue(find(parsed.meta, 0x00020003)?.value) || asciiValue(find(ds, TAG.SOPInstanceUID)?.value);
     if (!origSop) throw inputError('ANON_NO_SOP_INSTANCE_UID', 'has no SOPInstanceUID (0008,0018) nor MediaStorageSOPInstanceUID (0002,0003)', file);
     const newSop = mapUid(origSop);
@@ -192,6 +219,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
     };
     const pKey = patientKey(k, identity);
     const counts = zeroCounts();
+    counts.unSequence += normalised.unSequences;
     const findings: Finding[] = [];
     const notes: string[] = [];
     if (!identity.id && !identity.name && !identity.birthDate) {
@@ -225,7 +253,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
     if (find(parsed.meta, 0x00020003)) counts.U++;
     const meta: RawElement[] = [
       { tag: 0x00020001, vr: 'OB', value: new Uint8Array([0, 1]) },
-      { tag: 0x00020002, vr: 'UI', value: encodeValue(sopClassUid ?? '', 'UI') },
+      { tag: 0x00020002, vr: 'UI', value: encodeValue(outSopClassUid ?? '', 'UI') },
       { tag: 0x00020003, vr: 'UI', value: encodeValue(newSop, 'UI') },
       { tag: 0x00020010, vr: 'UI', value: encodeValue(parsed.transferSyntax, 'UI') },
       { tag: 0x00020012, vr: 'UI', value: encodeValue(IMPLEMENTATION_CLASS_UID, 'UI') },
@@ -250,7 +278,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
       sopInstanceUid: newSop,
       ...(find(out, TAG.StudyInstanceUID)?.value ? { studyInstanceUid: asciiValue(find(out, TAG.StudyInstanceUID)!.value) } : {}),
       ...(find(out, TAG.SeriesInstanceUID)?.value ? { seriesInstanceUid: asciiValue(find(out, TAG.SeriesInstanceUID)!.value) } : {}),
-      ...(sopClassUid ? { sopClassUid } : {}),
+      ...(outSopClassUid ? { sopClassUid: outSopClassUid } : {}),
       ...(modality ? { modality } : {}),
       transferSyntax: parsed.transferSyntax,
       patientKey: pKey,
@@ -286,6 +314,9 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
           compoundActions: COMPOUND_POLICY,
           privateAttributes: 'removed',
           overlaysAndCurves: 'removed (groups 60xx and 50xx)',
+          commandGroup: 'removed (group 0000)',
+          outsideTable: OUTSIDE_TABLE_POLICY,
+          sequencesStoredAsUN: 'read (implicit or explicit VR items) and written as SQ; a UN value that is not a readable data set is removed',
           uidReplacement: '2.25.<decimal of HMAC-SHA-256(project key, UID), 128 bits as UUID v8>',
           patientKey: 'HMAC-SHA-256(project key, normalised PatientID, PatientName, PatientBirthDate), written to PatientID',
           burnedInAnnotation: opts.burnedInAnnotation ?? 'error',

@@ -13,8 +13,12 @@
  *      UIDs (1.2.840…, or 2.25 from a random version-4 UUID) are told apart without the project key;
  *   U* (X/Z/U*) a sequence is checked item by item; any other value must be empty;
  *   K  kept; sequences are checked item by item.
- * Private groups, curves (50xx) and overlays (60xx) must be gone (the anonymiser removes them all);
- * group lengths hold no identity and pass. PatientIdentityRemoved (0012,0062) must be YES.
+ * Private groups, curves (50xx), overlays (60xx) and the command group (0000) must be gone (the
+ * anonymiser removes them all); group lengths hold no identity and pass. PatientIdentityRemoved (0012,0062) must be YES.
+ * Outside the table, the anonymiser's rule (retain.ts) is held the same way: an unknown attribute, or free
+ * text / a name / a date not on the retain-safe list, must be absent or empty (emptied or dummy where that list
+ * says so); a UID must be defined by the standard or be a replacement; a sequence must not be stored as VR UN
+ * (its items are read and checked all the same, so what it hides is named too).
  * Compound and C codes are resolved exactly as the anonymiser resolves them (resolveAction,
  * COMPOUND_POLICY), so a stricter anonymiser (issue 13) only needs the table, not this file.
  */
@@ -22,13 +26,17 @@ import dcmjs from 'dcmjs';
 import { inputError, isScanError } from '../errors.js';
 import { asciiValue, parseDicom, tagString, type RawElement } from './dicom-codec.js';
 import { maskRuleFor, profileEntries, type ProfileEntry } from './profile.js';
+import { effectiveVr, isStandardUid, outsideTableAction } from './retain.js';
 
 export interface IdentifyingAttribute {
   /** '(0010,0010)'. */
   tag: string;
   /** DICOM keyword, e.g. 'PatientName' (PS3.6 dictionary via dcmjs, else from the table's name; 'PrivateAttribute' etc. for masks). */
   keyword: string;
-  /** The action the profile demands: X, Z, D, U, U*, or private / curve / overlay / required. */
+  /**
+   * The action the profile demands: X, Z, D, U, U*, private / curve / overlay / command / required, or for attributes
+   * outside the table 'outside X' / 'outside Z' / 'outside D', 'uid' (a UID to replace) and 'un-sequence'.
+   */
   action: string;
   /** Why the element fails, with where it sits when nested in a sequence. */
   reason: string;
@@ -55,7 +63,9 @@ const PATIENT_IDENTITY_REMOVED = 0x00120062;
 const PATIENT_KEY = /^[0-9a-f]{64}$/;
 const MAX_LISTED = 5;
 
-const MASK_KEYWORD: Record<string, string> = { private: 'PrivateAttribute', curve: 'CurveData', overlay: 'OverlayPlane' };
+const MASK_KEYWORD: Record<string, string> = { private: 'PrivateAttribute', curve: 'CurveData', overlay: 'OverlayPlane', command: 'CommandGroup' };
+/** TransferSyntaxUID: a private one is kept (the pixel data needs it) and names no one. */
+const TRANSFER_SYNTAX_UID = 0x00020010;
 
 /** The DICOM keyword of a tag (dcmjs's dictionary, the standard's Part 6), else one derived from the table's name. */
 export function keywordFor(tag: number): string {
@@ -108,12 +118,12 @@ function isDummy(el: RawElement, entry: ProfileEntry | undefined): boolean {
   return !TEXT_VRS.has(el.vr) && el.value.every((b) => b === 0);
 }
 
-function uidsAllReplaced(el: RawElement): boolean {
+function uidsAllReplaced(el: RawElement, orStandard = false): boolean {
   if (el.items || el.encapsulated) return false;
   return asciiValue(el.value)
     .split('\\')
     .map((s) => s.trim())
-    .every((s) => s === '' || isReplacementUid(s));
+    .every((s) => s === '' || isReplacementUid(s) || (orStandard && isStandardUid(s)));
 }
 
 interface Walk {
@@ -135,13 +145,33 @@ function check(els: readonly RawElement[], w: Walk, path: string, top: boolean):
       continue;
     }
     const entry = profileEntries().get(el.tag);
-    const action = entry?.action ?? 'K';
+    const vr = effectiveVr(el.tag, el.vr, entry?.vr);
+    const outside = entry ? undefined : outsideTableAction(el.tag, vr, el.items !== undefined);
+    const action = entry?.action ?? outside ?? 'X';
     const keyword = keywordFor(el.tag);
     const code = entry && entry.code !== action ? `${entry.code} → ${action}` : action;
     const fail = (what: string, must: string) =>
-      w.problems.push({ tag, keyword, action, reason: `${what}${where(path)} (profile action ${code}: ${must})` });
+      w.problems.push(outside
+        ? { tag, keyword, action: `outside ${action}`, reason: `${what}${where(path)} (outside the profile table, rule ${action}: ${must})` }
+        : { tag, keyword, action, reason: `${what}${where(path)} (profile action ${code}: ${must})` });
     const inItem = (i: number) => `${path ? `${path} > ` : ''}${tag} ${keyword || 'Sequence'} item ${i + 1}`;
     const recurse = () => el.items!.forEach((item, i) => check(item, w, inItem(i), false));
+    if (el.items && el.vr === 'UN') {
+      // Readers disagree on what a UN sequence holds (pydicom reads its items, others skip them); the anonymiser writes SQ.
+      w.problems.push({ tag, keyword, action: 'un-sequence', reason: `is a sequence stored as VR UN${where(path)} (must be written as SQ)` });
+      // Its items are checked too, unless the attribute must go anyway (then they are named with it).
+      if (action === 'K' || action === 'U*') {
+        recurse();
+        continue;
+      }
+    }
+    if (action === 'K' && !el.items && vr === 'UI' && el.tag !== TRANSFER_SYNTAX_UID && !uidsAllReplaced(el, true)) {
+      w.problems.push({
+        tag, keyword, action: 'uid',
+        reason: `holds a UID that is neither defined by the standard nor a replacement${where(path)} (every other UID must be replaced)`,
+      });
+      continue;
+    }
     switch (action) {
       case 'X':
         if (!isEmpty(el)) fail(el.items ? 'has items' : 'has a value', 'must be removed');

@@ -11,6 +11,7 @@
  */
 import { deflateSync, inflateSync } from 'fflate';
 import { inputError } from '../errors.js';
+import { dictionaryVr } from './dictionary.js';
 import { isSequenceTag, profileEntries } from './profile.js';
 
 export interface RawElement {
@@ -25,6 +26,8 @@ export interface RawElement {
   encapsulated?: Uint8Array;
   /** Items encoded in implicit VR little endian (a UN element of undefined length in an explicit file). */
   itemsImplicit?: boolean;
+  /** The encoding the items were read in when it differs from the container's (a sequence stored as VR UN). */
+  itemsEncoding?: Encoding;
 }
 
 export interface Encoding {
@@ -52,6 +55,8 @@ const UNDEFINED = 0xffffffff;
 const MAX_DEPTH = 64;
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const IMPLICIT_LE: Encoding = { explicit: false, littleEndian: true };
+const EXPLICIT_LE: Encoding = { explicit: true, littleEndian: true };
+const EXPLICIT_BE: Encoding = { explicit: true, littleEndian: false };
 
 export function encodingOf(transferSyntax: string): Encoding {
   if (transferSyntax === TS_IMPLICIT_LE) return IMPLICIT_LE;
@@ -82,8 +87,40 @@ function inferVr(tag: number, length: number): string {
   if (isSequenceTag(tag)) return 'SQ';
   const entry = profileEntries().get(tag);
   if (entry && entry.vr) return entry.vr;
+  const known = dictionaryVr(tag);
+  if (known) return known;
   if (length === UNDEFINED) return 'SQ';
   return 'UN';
+}
+
+/**
+ * Whether a UN value may hold a sequence: the dictionary says SQ, or does not know the tag (an
+ * unknown public attribute). Private tags are removed whole; known non-sequence tags hold a value.
+ */
+function unMayBeSequence(tag: number): boolean {
+  if ((tag >>> 16) & 1) return false;
+  const known = dictionaryVr(tag);
+  return isSequenceTag(tag) || known === undefined || known === 'SQ' || known === 'UN';
+}
+
+/**
+ * A sequence stored as VR UN: PS3.5 6.2.2 says its items are implicit VR little endian, but
+ * writers also copy explicit-VR items (of either byte order) into UN. Each encoding is tried and the
+ * first that reads the whole value as a data set is taken; an error in all of them returns undefined.
+ */
+function parseUnItems(r: Reader, start: number, valueEnd: number | undefined, limit: number, enc: Encoding, depth: number):
+  { items: RawElement[][]; next: number; encoding: Encoding } | undefined {
+  const tries = [IMPLICIT_LE, EXPLICIT_LE, ...(enc.littleEndian ? [] : [EXPLICIT_BE])];
+  for (const e of tries) {
+    if (r.tag(start, e.littleEndian) !== ITEM) continue;
+    try {
+      const s = parseItems(r, start, valueEnd, limit, e, depth);
+      return { ...s, encoding: e };
+    } catch {
+      // Not this encoding; try the next.
+    }
+  }
+  return undefined;
 }
 
 /** Parses elements in [pos, end); with `inItem`, stops after an item delimitation item. */
@@ -121,10 +158,24 @@ function parseElements(r: Reader, pos: number, end: number, enc: Encoding, inIte
     const start = pos + header;
     const el: RawElement = { tag, vr };
     if (length === UNDEFINED) {
-      if (vr === 'SQ' || vr === 'UN' || !enc.explicit) {
-        const itemsEnc = enc.explicit && vr === 'UN' ? IMPLICIT_LE : enc;
-        if (itemsEnc !== enc) el.itemsImplicit = true;
-        const s = parseItems(r, start, undefined, end, itemsEnc, depth + 1);
+      if (enc.explicit && vr === 'UN') {
+        r.need(start, 8, 'sequence item');
+        const s = parseUnItems(r, start, undefined, end, enc, depth + 1);
+        if (s) {
+          el.items = s.items;
+          el.itemsEncoding = s.encoding;
+          if (s.encoding === IMPLICIT_LE) el.itemsImplicit = true;
+          pos = s.next;
+        } else if (/^O[BW]$/.test(dictionaryVr(tag) ?? '')) {
+          // Encapsulated pixel data (or another OB/OW of undefined length) written as UN.
+          pos = scanEncapsulated(r, start, end, le);
+          el.vr = dictionaryVr(tag)!;
+          el.encapsulated = r.bytes.subarray(start, pos);
+        } else {
+          throw inputError('DICOM_MALFORMED', `undefined-length UN value of ${tagString(tag)} at byte ${start} is not a sequence in any encoding`, r.file);
+        }
+      } else if (vr === 'SQ' || vr === 'UN' || !enc.explicit) {
+        const s = parseItems(r, start, undefined, end, enc, depth + 1);
         el.items = s.items;
         pos = s.next;
       } else {
@@ -138,15 +189,17 @@ function parseElements(r: Reader, pos: number, end: number, enc: Encoding, inIte
       if (vr === 'SQ') {
         el.items = parseItems(r, start, valueEnd, valueEnd, enc, depth + 1).items;
         parsed = true;
-      } else if (vr === 'UN' && length >= 8 && !(tag >>> 16 & 1) && (isSequenceTag(tag) || !enc.explicit) && r.tag(start, true) === ITEM) {
+      } else if (vr === 'UN' && length >= 8 && unMayBeSequence(tag)) {
         // A sequence stored as UN (or an implicit-VR sequence the dictionary does not know).
-        try {
-          el.items = parseItems(r, start, valueEnd, valueEnd, IMPLICIT_LE, depth + 1).items;
-          if (enc.explicit) el.itemsImplicit = true;
-          else el.vr = 'SQ';
+        const s = parseUnItems(r, start, valueEnd, valueEnd, enc, depth + 1);
+        if (s) {
+          el.items = s.items;
+          if (enc.explicit) {
+            el.itemsEncoding = s.encoding;
+            if (s.encoding === IMPLICIT_LE) el.itemsImplicit = true;
+          } else if (s.encoding === IMPLICIT_LE) el.vr = 'SQ';
+          else el.itemsEncoding = s.encoding;
           parsed = true;
-        } catch {
-          parsed = false;
         }
       }
       if (!parsed) el.value = r.bytes.subarray(start, valueEnd);
@@ -262,7 +315,9 @@ class Writer {
     this.chunks.push(b);
     this.size += b.length;
   }
-  header(tag: number, vr: string, length: number, enc: Encoding): void {
+  header(tag: number, vrIn: string, length: number, enc: Encoding): void {
+    // A value too long for a 16-bit length (read from implicit VR or UN) can only be written as UN (PS3.5 6.2.2).
+    const vr = enc.explicit && !LONG_VRS.has(vrIn) && length > 0xffff && length !== UNDEFINED ? 'UN' : vrIn;
     const long = LONG_VRS.has(vr);
     const n = enc.explicit ? (long ? 12 : 8) : 8;
     const b = new Uint8Array(n);
@@ -306,7 +361,7 @@ function writeElements(w: Writer, elements: readonly RawElement[], enc: Encoding
   for (const el of elements) {
     if (el.items) {
       w.header(el.tag, el.vr === 'UN' ? 'UN' : 'SQ', UNDEFINED, enc);
-      const itemEnc = el.itemsImplicit ? IMPLICIT_LE : enc;
+      const itemEnc = el.itemsEncoding ?? (el.itemsImplicit ? IMPLICIT_LE : enc);
       for (const item of el.items) {
         itemTag(w, ITEM, UNDEFINED, itemEnc.littleEndian);
         writeElements(w, item, itemEnc);
@@ -322,6 +377,42 @@ function writeElements(w: Writer, elements: readonly RawElement[], enc: Encoding
       if (v.length) w.push(v);
     }
   }
+}
+
+/** Byte widths of the VRs whose values change with the byte order (AT is two 16-bit numbers). */
+const SWAP_WIDTH: Record<string, number> = { US: 2, SS: 2, OW: 2, AT: 2, UL: 4, SL: 4, FL: 4, OF: 4, OL: 4, FD: 8, OD: 8, SV: 8, UV: 8, OV: 8 };
+
+function swapped(v: Uint8Array, width: number): Uint8Array {
+  const out = v.slice();
+  for (let i = 0; i + width <= out.length; i += width) out.subarray(i, i + width).reverse();
+  return out;
+}
+
+/**
+ * Rewrites every sequence as SQ whose items are in `enc`, the file's encoding: a sequence stored as
+ * VR UN (items in implicit VR, or copied in explicit VR) is read differently by different readers
+ * (pydicom, dcmtk, dicom-parser), so what we write is an ordinary SQ. Values read in the other byte
+ * order are swapped; elements read from implicit VR keep the dictionary's VR (UN when unknown).
+ * Returns the elements and how many sequences had been stored as UN.
+ */
+export function normaliseSequences(elements: readonly RawElement[], enc: Encoding, from: Encoding = enc): { elements: RawElement[]; unSequences: number } {
+  let unSequences = 0;
+  const out = elements.map((el): RawElement => {
+    if (el.items) {
+      const itemsFrom = el.itemsEncoding ?? (el.itemsImplicit ? IMPLICIT_LE : from);
+      if (el.vr === 'UN' || el.itemsEncoding || el.itemsImplicit) unSequences++;
+      const items = el.items.map((item) => {
+        const n = normaliseSequences(item, enc, itemsFrom);
+        unSequences += n.unSequences;
+        return n.elements;
+      });
+      return { tag: el.tag, vr: 'SQ', items };
+    }
+    const width = SWAP_WIDTH[el.vr];
+    if (el.value && width && from.littleEndian !== enc.littleEndian) return { ...el, value: swapped(el.value, width) };
+    return el;
+  });
+  return { elements: out, unSequences };
 }
 
 /** Writes a Part 10 file: preamble, "DICM", meta (group length recomputed), dataset in `transferSyntax`. */

@@ -80,12 +80,17 @@ export function isSequenceTag(tag: number): boolean {
   return sqTags.has(tag >>> 0);
 }
 
-export type MaskRule = 'private' | 'curve' | 'overlay' | 'group-length';
+export type MaskRule = 'private' | 'curve' | 'overlay' | 'group-length' | 'command';
 
-/** Rules for tag ranges: private groups, curves (50xx), overlays (60xx), group lengths (gggg,0000). */
+/**
+ * Rules for tag ranges: private groups, curves (50xx), overlays (60xx), group lengths (gggg,0000),
+ * and the command group (0000,xxxx): a DIMSE message's fields (ErrorComment, MoveOriginator AE
+ * title …) have no place in a stored file, so the whole group goes, its length included.
+ */
 export function maskRuleFor(tag: number): MaskRule | undefined {
   const group = tag >>> 16;
   const element = tag & 0xffff;
+  if (group === 0) return 'command';
   if (group & 1) return 'private';
   if (element === 0 && group !== 0x0002) return 'group-length';
   if (group >= 0x5000 && group <= 0x501e) return 'curve';

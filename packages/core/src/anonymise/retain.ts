@@ -1,0 +1,98 @@
+/**
+ * What happens to an attribute the PS3.15 table (profile.ts) does not list. The table names the
+ * attributes the standard knows to carry identity; a scanner, a PACS or an adversary can put a
+ * name into any other text attribute, or an attribute we do not know. So the rule outside the
+ * table is an allow-list by VR, safe by construction (README.md in this folder explains it):
+ *   - an attribute unknown to the data dictionary (PS3.6 via dcmjs), whatever its VR: removed;
+ *   - free text, names, URIs, AE titles, ages, dates and times (RESTRICTED_VRS): removed, unless
+ *     listed in RETAIN_SAFE (kept: what the CT IODs, our import and the ISO report need),
+ *     EMPTY_SAFE (emptied: Type 2, so present and empty) or DUMMY_SAFE (Type 1 text of other IODs:
+ *     the anonymiser's dummy, so the object stays valid without its text);
+ *   - coded strings, numbers, attribute tags, binary data (pixel data, LUTs) and sequences: kept
+ *     (sequences are walked, the table and this rule apply inside);
+ *   - UIDs (VR UI): kept only when defined by the standard (isStandardUid); every other UID is
+ *     replaced with the keyed hash, wherever it is (keys.ts deriveUid).
+ */
+import { dictionaryVr } from './dictionary.js';
+
+/** The action for an attribute outside the table: K keep, Z empty, D dummy, X remove. */
+export type OutsideTableAction = 'K' | 'Z' | 'D' | 'X';
+
+/** VRs that can hold free text, a name, an address, an AE title, an age or a date. */
+export const RESTRICTED_VRS: ReadonlySet<string> = new Set(['LO', 'LT', 'ST', 'UT', 'SH', 'PN', 'UC', 'UR', 'AE', 'AS', 'DA', 'DT', 'TM']);
+
+/** Restricted-VR attributes kept, each with the reason. */
+export const RETAIN_SAFE: ReadonlyMap<number, string> = new Map([
+  [0x00020013, 'ImplementationVersionName: names the writing software (ours in an anonymised file)'],
+  [0x00080070, 'Manufacturer: scanner, recorded in the ISO/IEC 3532-1 report'],
+  [0x00081090, 'ManufacturerModelName: scanner model, recorded in the report'],
+  [0x00181210, 'ConvolutionKernel: reconstruction kernel, recorded in the report'],
+  [0x00281054, 'RescaleType: HU or not, read by import to decide on Hounsfield units'],
+  [0x00209056, 'StackID: Type 1C in the Enhanced CT Frame Content macro'],
+  [0x00120063, 'DeidentificationMethod: written by the anonymiser itself'],
+  // Code Sequence macro (PS3.3 8.8): the coded value and its scheme, which every coded sequence needs.
+  [0x00080100, 'CodeValue: Code Sequence macro'],
+  [0x00080102, 'CodingSchemeDesignator: Code Sequence macro'],
+  [0x00080103, 'CodingSchemeVersion: Code Sequence macro'],
+  [0x00080104, 'CodeMeaning: Code Sequence macro'],
+  [0x00080119, 'LongCodeValue: Code Sequence macro'],
+  [0x00080120, 'URNCodeValue: Code Sequence macro'],
+  [0x00080106, 'ContextGroupVersion: Code Sequence macro (the date of a context group, not of the patient)'],
+  [0x00080107, 'ContextGroupLocalVersion: Code Sequence macro'],
+]);
+
+/** Restricted-VR attributes emptied: Type 2 in the CT Image IOD (present, possibly empty). */
+export const EMPTY_SAFE: ReadonlyMap<number, string> = new Map([
+  [0x00201040, 'PositionReferenceIndicator: Type 2 in the Frame of Reference module'],
+  [0x00700081, 'ContentDescription: Type 2 in the Content Identification macro'],
+]);
+
+/** Restricted-VR attributes replaced by the dummy: Type 1 text of other IODs (SEG, real world value maps). */
+export const DUMMY_SAFE: ReadonlyMap<number, string> = new Map([
+  [0x00620005, 'SegmentLabel: Type 1 in the Segment Description macro'],
+  [0x00620009, 'SegmentAlgorithmName: Type 1C in the Segment Description macro'],
+  [0x00409210, 'LUTLabel: Type 1 in the Real World Value Mapping item'],
+  [0x00283003, 'LUTExplanation: Type 1 in the Real World Value Mapping item'],
+]);
+
+/** The VR an element really has: the file's, or the dictionary's when the file says UN (or nothing). */
+export function effectiveVr(tag: number, vr: string, tableVr?: string): string {
+  if (vr !== 'UN') return vr;
+  return (tableVr && tableVr !== 'SQ' ? tableVr : undefined) ?? dictionaryVr(tag) ?? 'UN';
+}
+
+/**
+ * The action for an attribute the table does not list. `vr` is the effective VR (effectiveVr);
+ * `isSequence` whether the element was read as a sequence.
+ */
+export function outsideTableAction(tag: number, vr: string, isSequence: boolean): OutsideTableAction {
+  const known = dictionaryVr(tag);
+  // An attribute the dictionary does not know: we cannot tell what it holds.
+  if (known === undefined) return 'X';
+  // A known sequence whose value could not be read as one (a UN value that is not a data set).
+  if (known === 'SQ' && !isSequence) return 'X';
+  if (!RESTRICTED_VRS.has(vr) && !RESTRICTED_VRS.has(known)) return 'K';
+  if (RETAIN_SAFE.has(tag)) return 'K';
+  if (EMPTY_SAFE.has(tag)) return 'Z';
+  if (DUMMY_SAFE.has(tag)) return 'D';
+  return 'X';
+}
+
+/** Coding schemes (PS3.16 Table 8-1) whose UIDs are outside the DICOM root but name no one. */
+const CODING_SCHEME_UIDS = new Set([
+  '2.16.840.1.113883.6.96', // SNOMED CT
+  '2.16.840.1.113883.6.1', // LOINC
+  '2.16.840.1.113883.6.8', // UCUM
+  '2.16.840.1.113883.6.256', // RadLex
+  '2.16.840.1.113883.6.86', // UMLS
+  '2.16.840.1.113883.3.26.1.1', // NCI Thesaurus
+]);
+
+/**
+ * Whether a UID is defined by the standard (transfer syntaxes, SOP classes, well-known instances,
+ * coding schemes under the DICOM root 1.2.840.10008) or is a well-known coding scheme: such a UID
+ * is the same in every hospital and is kept; any other is replaced.
+ */
+export function isStandardUid(uid: string): boolean {
+  return uid.startsWith('1.2.840.10008.') || CODING_SCHEME_UIDS.has(uid);
+}
