@@ -1,0 +1,96 @@
+/**
+ * The rule outside the profile table (retain.ts) and the UN-sequence reader on the byte orders and
+ * VR encodings plantWalkClass does not cover: a big-endian file (items read in little endian, values
+ * swapped when written as SQ) and an implicit-VR file. README.md must list every retained attribute.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findBytes } from '../../../../test/anonymise-plant.js';
+import { dataPath } from '../../../../test/data.js';
+import { runTool } from '../../../../test/run-tool.js';
+import { createAnonymiser } from './anonymise.js';
+import { findIdentifyingAttributes } from './check.js';
+import { encodeValue, parseDicom, tagString, writeDicom, type RawElement } from './dicom-codec.js';
+import { DUMMY_SAFE, EMPTY_SAFE, isStandardUid, outsideTableAction, RETAIN_SAFE } from './retain.js';
+
+const KEY = 'retain-rule-test-key-0123456789!';
+const text = (tag: number, vr: string, value: string): RawElement => ({ tag, vr, value: encodeValue(value, vr) });
+const us = (tag: number, n: number): RawElement => ({ tag, vr: 'US', value: new Uint8Array([n & 0xff, n >> 8]) });
+
+describe('retain.ts: the rule outside the table', () => {
+  it('removes unknown attributes and unlisted free text, keeps coded/numeric/binary, empties or dummies the listed ones', () => {
+    expect(outsideTableAction(0x00f00030, 'LO', false)).toBe('X'); // unknown public
+    expect(outsideTableAction(0x00f00040, 'US', false)).toBe('X');
+    expect(outsideTableAction(0x0040a160, 'UT', false)).toBe('X'); // TextValue
+    expect(outsideTableAction(0x00181020, 'LO', false)).toBe('X'); // SoftwareVersions
+    expect(outsideTableAction(0x00181020, 'OB', false)).toBe('X'); // a VR that lies does not change the rule
+    expect(outsideTableAction(0x00080070, 'LO', false)).toBe('K'); // Manufacturer
+    expect(outsideTableAction(0x00280030, 'DS', false)).toBe('K'); // PixelSpacing
+    expect(outsideTableAction(0x00080008, 'CS', false)).toBe('K'); // ImageType
+    expect(outsideTableAction(0x7fe00010, 'OW', false)).toBe('K'); // PixelData
+    expect(outsideTableAction(0x00201040, 'LO', false)).toBe('Z'); // PositionReferenceIndicator
+    expect(outsideTableAction(0x00620005, 'LO', false)).toBe('D'); // SegmentLabel
+    expect(outsideTableAction(0x00082218, 'SQ', true)).toBe('K');
+    expect(outsideTableAction(0x00082218, 'UN', false)).toBe('X'); // a sequence that is no sequence
+  });
+
+  it('tells standard UIDs from the rest', () => {
+    for (const u of ['1.2.840.10008.1.2.1', '1.2.840.10008.5.1.4.1.1.2', '2.16.840.1.113883.6.96']) expect(isStandardUid(u), u).toBe(true);
+    for (const u of ['1.2.840.113619.2.55', '1.2.840.10008', '2.16.840.1.113883.3.1234', '1.3.6.1.4.1.5962.3']) expect(isStandardUid(u), u).toBe(false);
+  });
+
+  it('README.md lists every retained, emptied and dummied attribute', () => {
+    const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'README.md'), 'utf8');
+    const missing = [...RETAIN_SAFE.keys(), ...EMPTY_SAFE.keys(), ...DUMMY_SAFE.keys()].map(tagString).filter((t) => !readme.includes(t));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('sequences stored as VR UN in big-endian and implicit-VR real files', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 's2p-retain-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** The item planted in each UN sequence: a code, a name, and a number whose byte order shows. */
+  const item = (): RawElement[] => [
+    text(0x00080100, 'SH', 'T-A0100'), text(0x00080102, 'SH', 'SRT'), text(0x00080104, 'LO', 'Brain'),
+    text(0x00100010, 'PN', 'Bigendianplant^Hidden'), us(0x00280010, 300),
+  ];
+
+  async function pydicomRegion(bytes: Uint8Array, name: string): Promise<{ vr: string; items: [string, string][][] }> {
+    const f = join(tmp, name);
+    writeFileSync(f, bytes);
+    const script = 'import json,sys,pydicom\nds=pydicom.dcmread(sys.argv[1])\n[e.value for e in ds.iterall()]\n'
+      + 'el=ds[0x00082218]\nprint(json.dumps({"vr":el.VR,"items":[[("%08X"%int(e.tag),str(e.value)) for e in it] for it in el.value]}))';
+    const r = await runTool('/usr/bin/python3', ['-c', script, f]);
+    if (r.status !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout);
+  }
+
+  for (const [what, parts] of [
+    ['big endian (pydicom MR_small_bigendian.dcm)', ['hardcases', 'pydicom', 'MR_small_bigendian.dcm']],
+    ['implicit VR (dcmqi-seg ct-3slice 01.dcm)', ['hardcases', 'dcmqi-seg', 'ct-3slice', '01.dcm']],
+  ] as const) {
+    it(`${what}: UN with implicit LE items is flagged, read, written as SQ in the file's encoding, values intact`, async () => {
+      const src = parseDicom(new Uint8Array(readFileSync(dataPath(...parts))), 'src.dcm');
+      const un: RawElement = { tag: 0x00082218, vr: 'UN', items: [item()], itemsImplicit: true };
+      const ds = src.dataset.filter((e) => e.tag !== un.tag).concat(un).sort((a, b) => (a.tag >>> 0) - (b.tag >>> 0));
+      const planted = writeDicom(src.meta, ds, src.transferSyntax);
+      expect(findBytes(planted, 'Bigendianplant')).toBeGreaterThan(0);
+      const flagged = findIdentifyingAttributes(planted, 'in.dcm').problems;
+      expect(flagged.some((p) => p.tag === '(0008,2218)' && p.action === 'un-sequence')).toBe(src.transferSyntax !== '1.2.840.10008.1.2');
+      expect(flagged.some((p) => p.tag === '(0010,0010)' && p.reason.includes('(0008,2218)'))).toBe(true);
+
+      const out = createAnonymiser(KEY).anonymiseSync(planted, 'in.dcm');
+      expect(findBytes(out.bytes, 'Bigendianplant')).toBe(-1);
+      expect(findBytes(out.bytes, 'BIGENDIANPLANT')).toBe(-1);
+      expect(findIdentifyingAttributes(out.bytes, 'out.dcm').problems).toEqual([]);
+      const region = await pydicomRegion(out.bytes, `${parts.at(-1)}.out.dcm`);
+      expect(region.vr).toBe('SQ');
+      // PatientName is Z: present and empty; Rows (a US) reads 300 in either byte order.
+      expect(region.items).toEqual([[['00080100', 'T-A0100'], ['00080102', 'SRT'], ['00080104', 'Brain'], ['00100010', ''], ['00280010', '300']]]);
+    });
+  }
+});
