@@ -8,6 +8,7 @@ import { inputError } from '../errors.js';
 import type { Finding, StageRecord } from '../pipeline/record.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import { asciiValue, encodeValue, encodingOf, normaliseSequences, parseDicom, writeDicom, type RawElement } from './dicom-codec.js';
+import { createDateShifter, dateShiftDays, DATES_SHIFT_RECORD, recordDateShift, type DateShifter, type DatesMode } from './dates.js';
 import { deriveUid, IMPLEMENTATION_CLASS_UID, keyBytes, patientKey, type PatientIdentity } from './keys.js';
 import { maskRuleFor, profileEntries, type AppliedAction } from './profile.js';
 import { effectiveVr, isStandardUid, outsideTableAction } from './retain.js';
@@ -19,6 +20,11 @@ export interface AnonymiseOptions {
   key: Uint8Array | string;
   /** Severity of the finding when BurnedInAnnotation (0028,0301) is YES. Default "error". */
   burnedInAnnotation?: 'error' | 'warn';
+  /**
+   * Dates and times: 'remove' (default) applies the Basic Profile; 'shift' is the PS3.15 Retain Longitudinal
+   * Temporal Information with Modified Dates option, a keyed per-patient offset of whole days (dates.ts).
+   */
+  dates?: DatesMode;
 }
 
 /** How many elements each action touched (occurrences, sequences included). */
@@ -58,6 +64,8 @@ export interface AnonymiseSummary {
   bytesIn: number;
   bytesOut: number;
   notes: string[];
+  /** With `dates: 'shift'`: values shifted, and option attributes that could not be (given the profile action). Never the offset. */
+  dateShift?: { shifted: number; notShifted: number };
 }
 
 export interface AnonymiseResult {
@@ -118,6 +126,8 @@ function find(els: readonly RawElement[], tag: number): RawElement | undefined {
 export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseOptions, 'key'> = {}): Anonymiser {
   const k = keyBytes(key);
   const uidMap = new Map<string, string>();
+  // The current file's date shifter (dates: 'shift'), set per file: the offset belongs to its patient.
+  let fileDates: DateShifter | undefined;
   const totals = zeroCounts();
   const patients = new Set<string>();
   const allFindings: Finding[] = [];
@@ -153,9 +163,15 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
       const entry = profileEntries().get(el.tag);
       const vr = effectiveVr(el.tag, el.vr, entry?.vr);
       // Outside the table: the allow-list rule of retain.ts (unknown and free-text attributes go).
-      const outside = entry ? undefined : outsideTableAction(el.tag, vr, el.items !== undefined);
+      const outside = entry ? undefined : outsideTableAction(el.tag, vr, el.items !== undefined, el.value);
       if (outside && outside !== 'K') counts.outsideTable++;
       const action: AppliedAction = entry?.action ?? outside ?? 'X';
+      // Dates option: a date (or a time with its date) moved by the patient's offset replaces the profile action.
+      const shifted = fileDates?.apply(el, vr, action, els);
+      if (shifted) {
+        out.push(shifted);
+        continue;
+      }
       switch (action) {
         case 'X':
           counts.X++;
@@ -226,6 +242,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
       findings.push({ code: 'ANON_NO_PATIENT_IDENTITY', severity: 'info', message: 'no PatientID, PatientName or PatientBirthDate: the patient key is the key of an empty identity', files: [outName] });
     }
 
+    fileDates = opts.dates === 'shift' ? createDateShifter(dateShiftDays(k, identity)) : undefined;
     let out = walk(ds, counts, { patientKey: pKey });
     // PatientID is Z/D in the table: make sure the patient key is there even when PatientID was absent.
     if (!find(out, TAG.PatientID)) out.push({ tag: TAG.PatientID, vr: 'LO', value: encodeValue(pKey, 'LO') });
@@ -244,6 +261,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
         ],
       },
     ];
+    if (fileDates) recordDateShift(added);
     const addedTags = new Set(added.map((e) => e.tag));
     out = out.filter((e) => !addedTags.has(e.tag)).concat(added);
     out.sort((a, b) => (a.tag >>> 0) - (b.tag >>> 0));
@@ -287,6 +305,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
       bytesIn: bytes.length,
       bytesOut: result.length,
       notes,
+      ...(fileDates ? { dateShift: { shifted: fileDates.shifted, notShifted: fileDates.notShifted } } : {}),
     };
     files++;
     patients.add(pKey);
@@ -320,6 +339,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
           uidReplacement: '2.25.<decimal of HMAC-SHA-256(project key, UID), 128 bits as UUID v8>',
           patientKey: 'HMAC-SHA-256(project key, normalised PatientID, PatientName, PatientBirthDate), written to PatientID',
           burnedInAnnotation: opts.burnedInAnnotation ?? 'error',
+          dates: opts.dates === 'shift' ? DATES_SHIFT_RECORD : 'Basic Profile actions',
         },
         figures: { files, patients: patients.size, uidsReplaced_distinct: uidMap.size, actions: { ...totals } },
         findings: allFindings.slice(),
