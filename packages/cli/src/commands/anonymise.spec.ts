@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,10 @@ import dicomParser from 'dicom-parser';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymiseDataset, PROFILE_TABLE } from '@scan2print/core';
-import { findBytes, forbiddenStrings, plantEveryProfileAttribute, plantSeries, type PlantedSeries } from '../../../../test/anonymise-plant.js';
+import {
+  findBytes, forbiddenStrings, PLANTED, plantEveryProfileAttribute, plantSeries, type PlantedSeries,
+} from '../../../../test/anonymise-plant.js';
+import { dataPath } from '../../../../test/data.js';
 import { runScan2print } from '../../../../test/cli.js';
 
 /**
@@ -100,7 +103,8 @@ describe('scan2print anonymise', () => {
     expect(a.code, a.stderr).toBe(0);
     const dir = join(home, '.config', 'scan2print');
     const key = join(dir, 'project.key');
-    expect(a.stderr).toContain(key);
+    // --quiet keeps the "created a new project key" line out (the first test shows it without).
+    expect(a.stderr).not.toMatch(/created a new project key/);
     expect(statSync(key).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(readdirSync(work)).toEqual(['upload']);
@@ -115,6 +119,109 @@ describe('scan2print anonymise', () => {
     const c = await runScan2print(['anonymise', join(tmp, 'in'), '-o', join(work, 'upload3'), '-q'], { cwd: work, env: { ...env, XDG_CONFIG_HOME: xdg } });
     expect(c.code).toBe(0);
     expect(statSync(join(xdg, 'scan2print', 'project.key')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('scan2print anonymise: nested zips, DICOMDIRs, the key file, --quiet, --shift-dates (issue 13)', () => {
+  const DICOMDIR = () => dataPath('ct', 'philips-head-phantom-1mm', 'DIRFILE');
+
+  it('opens a zip inside a zip; a deeper zip, or a zip not named .zip, is reported by name and fails the run', async () => {
+    const dcm: Record<string, Uint8Array> = {};
+    for (const f of series.files) dcm[`series/${f.split('/').pop()}`] = new Uint8Array(readFileSync(f));
+    const level3 = zipSync({ 'deep/01.dcm': dcm[Object.keys(dcm)[0]!]! });
+    const outer = zipSync({
+      'inner.zip': zipSync(dcm),
+      'deeper.zip': zipSync({ 'level3.zip': level3 }),
+      'disguised.bin': zipSync({ 'x.dcm': dcm[Object.keys(dcm)[1]!]! }),
+      'readme.txt': new TextEncoder().encode('not DICOM'),
+    });
+    const zipPath = join(tmp, 'outer.zip');
+    writeFileSync(zipPath, outer);
+    const out = join(tmp, 'o-nested');
+    const r = await runScan2print(['anonymise', zipPath, '-o', out, '--key-file', keyFile, '--json']);
+    expect(r.code, r.stderr).toBe(3);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.files).toMatchObject({ inputs: 6, written: 3, notDicom: 1, failed: 2 });
+    const codes = summary.files.skipped.map((s: { code: string }) => s.code).sort();
+    expect(codes).toEqual(['NOT_DICOM', 'ZIP_NESTED_NOT_OPENED', 'ZIP_NESTED_TOO_DEEP']);
+    expect(r.stderr).toContain(`${zipPath}!/deeper.zip!/level3.zip: is a zip inside a zip inside a zip: not opened`);
+    expect(r.stderr).toContain(`${zipPath}!/disguised.bin: is a zip archive inside a zip, not named .zip`);
+    // The nested zip's files are the same instances as the folder's: the same bytes under the same key.
+    for (const n of readdirSync(out).filter((x) => x.endsWith('.dcm'))) {
+      expect(readFileSync(join(out, n)).equals(readFileSync(join(outDir, n))), n).toBe(true);
+    }
+    expect(readdirSync(out).filter((x) => x.endsWith('.dcm'))).toHaveLength(3);
+  });
+
+  it('counts DICOMDIRs left out in the summary and says so', async () => {
+    const dir = join(tmp, 'with-dicomdir');
+    mkdirSync(dir);
+    for (const f of series.files) writeFileSync(join(dir, f.split('/').pop()!), readFileSync(f));
+    writeFileSync(join(dir, 'DIRFILE'), readFileSync(DICOMDIR()));
+    const r = await runScan2print(['anonymise', dir, '-o', join(tmp, 'o-dicomdir'), '--key-file', keyFile]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^1 DICOMDIR left out/m);
+    expect(r.stderr).toMatch(/DIRFILE: is a DICOMDIR/);
+    const summary = JSON.parse(readFileSync(join(tmp, 'o-dicomdir', 'anonymisation.json'), 'utf8'));
+    expect(summary.files).toMatchObject({ inputs: 4, written: 3, dicomdirsLeftOut: 1, failed: 0 });
+  });
+
+  it('warns when the key file can be read by others, even with --quiet; not when it is 0600', async () => {
+    const shared = join(tmp, 'keys2', 'shared.key');
+    mkdirSync(join(tmp, 'keys2'));
+    writeFileSync(shared, readFileSync(keyFile));
+    chmodSync(shared, 0o644);
+    const r = await runScan2print(['anonymise', join(tmp, 'in'), '-o', join(tmp, 'o-wide'), '--key-file', shared, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`the key file ${shared} can be read by others (mode 0644): chmod 600 ${shared}`);
+    chmodSync(shared, 0o600);
+    const s = await runScan2print(['anonymise', join(tmp, 'in'), '-o', join(tmp, 'o-narrow'), '--key-file', shared, '-q']);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toBe('');
+    expect(s.stdout).toBe('');
+  });
+
+  it('--quiet creates a key without the "created" line; without it the line names the key', async () => {
+    const q = join(tmp, 'keys3', 'q.key');
+    const r = await runScan2print(['anonymise', join(tmp, 'in'), '-o', join(tmp, 'o-q'), '--key-file', q, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(q)).toBe(true);
+    expect(r.stderr).toBe('');
+    const n = join(tmp, 'keys3', 'n.key');
+    const s = await runScan2print(['anonymise', join(tmp, 'in'), '-o', join(tmp, 'o-n'), '--key-file', n]);
+    expect(s.stderr).toContain(`created a new project key in ${n}`);
+  });
+
+  it('--shift-dates: dates moved by one offset within ±365 days, recorded, no planted date left', async () => {
+    const out = join(tmp, 'o-shift');
+    const r = await runScan2print(['anonymise', join(tmp, 'in'), '-o', out, '--key-file', keyFile, '--shift-dates']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^dates shifted per patient \(\d+ values\)$/m);
+    const summary = JSON.parse(readFileSync(join(out, 'anonymisation.json'), 'utf8'));
+    expect(summary.dates.mode).toBe('shifted');
+    expect(summary.dates.shifted).toBeGreaterThanOrEqual(3 * 5);
+    expect(summary.record.params.dates).toMatch(/Modified Dates/);
+    const day = (s: string) => Date.UTC(+s.slice(0, 4), +s.slice(4, 6) - 1, +s.slice(6, 8)) / 86_400_000;
+    const offsets = new Set<number>();
+    for (const n of readdirSync(out).filter((x) => x.endsWith('.dcm'))) {
+      const bytes = new Uint8Array(readFileSync(join(out, n)));
+      const ds = dicomParser.parseDicom(bytes);
+      expect(ds.string('x00280303')).toBe('MODIFIED');
+      const dated = [['x00080020', PLANTED.StudyDate], ['x00080021', PLANTED.SeriesDate], ['x00080023', PLANTED.ContentDate]] as const;
+      for (const [tag, orig] of dated) {
+        offsets.add(day(ds.string(tag)!) - day(orig));
+      }
+      for (const s of [PLANTED.StudyDate, PLANTED.SeriesDate, PLANTED.AcquisitionDate, PLANTED.ContentDate, PLANTED.PatientBirthDate]) {
+        expect(findBytes(bytes, s), `${n}: ${s}`).toBe(-1);
+      }
+    }
+    expect(offsets.size).toBe(1);
+    const [d] = [...offsets];
+    expect(d !== 0 && Math.abs(d!) <= 365).toBe(true);
+    // Default runs (above) are untouched: no flag, dates emptied.
+    const plain = dicomParser.parseDicom(new Uint8Array(readFileSync(join(outDir, readdirSync(outDir).find((x) => x.endsWith('.dcm'))!))));
+    expect(plain.elements.x00280303).toBeUndefined();
+    expect(plain.string('x00080020') ?? '').toBe('');
   });
 });
 

@@ -14,7 +14,7 @@ import { collectInputs } from '../io/inputs.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { createProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
-import { configDir, ensurePrivateDir } from '../util/config-dir.js';
+import { configDir, ensurePrivateDir, openToOthers } from '../util/config-dir.js';
 
 interface AnonymiseCliOptions {
   output: string;
@@ -22,6 +22,7 @@ interface AnonymiseCliOptions {
   json?: boolean;
   quiet?: boolean;
   allowBurnedIn?: boolean;
+  shiftDates?: boolean;
 }
 
 /** Where keys used to be created by default (the working folder); found there, it is not used silently. */
@@ -80,6 +81,11 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
     .requiredOption('-o, --output <dir>', 'folder for the anonymised files (<new SOPInstanceUID>.dcm) and anonymisation.json')
     .option('--key-file <file>', `project key file; created with a random key (mode 0600) if absent (default: $SCAN2PRINT_KEY_FILE, else $XDG_CONFIG_HOME/scan2print/${DEFAULT_KEY_NAME} or ~/.config/scan2print/${DEFAULT_KEY_NAME}). Keep it secret, keep it out of what you send`)
     .option('--allow-burned-in', 'also write files whose BurnedInAnnotation is YES (their pixels may show identity)')
+    .option(
+      '--shift-dates',
+      'keep intervals: move every date of a patient by the same secret offset (whole days, within ±365, from the key and the patient) ' +
+        'instead of removing dates (PS3.15 Retain Longitudinal Temporal Information with Modified Dates)',
+    )
     .option('--json', 'print the summary (the content of anonymisation.json) as JSON on stdout')
     .option('-q, --quiet', 'no progress and no summary lines')
     .action(async (inputs: string[], opts: AnonymiseCliOptions) => {
@@ -91,10 +97,24 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
       if (inside(keyPath, outDir)) throw usageError('KEY_IN_OUTPUT', `the key file ${keyPath} must not be inside the output folder ${outDir}, which is meant to be sent`);
       const { sources } = await collectInputs(inputs);
       const { key, created } = loadOrCreateKey(keyPath);
-      if (created) process.stderr.write(`scan2print: created a new project key in ${keyPath} — keep it secret and reuse it: the same key gives the same UIDs and patient keys\n`);
+      if (created && !opts.quiet) {
+        process.stderr.write(
+          `scan2print: created a new project key in ${keyPath} — keep it secret and reuse it: ` +
+            'the same key gives the same UIDs and patient keys\n',
+        );
+      }
+      const mode = created ? undefined : openToOthers(keyPath);
+      // Shown under --quiet too: whoever else can read the key can re-derive patient keys and UIDs (and date offsets).
+      if (mode !== undefined) {
+        const octal = mode.toString(8).padStart(4, '0');
+        process.stderr.write(`scan2print: warning: the key file ${keyPath} can be read by others (mode ${octal}): chmod 600 ${keyPath}\n`);
+      }
       mkdirSync(outDir, { recursive: true });
 
-      const anon = createAnonymiser(key, { burnedInAnnotation: opts.allowBurnedIn ? 'warn' : 'error' });
+      const anon = createAnonymiser(key, {
+        burnedInAnnotation: opts.allowBurnedIn ? 'warn' : 'error',
+        dates: opts.shiftDates ? 'shift' : 'remove',
+      });
       const progress = createProgress({ quiet: opts.quiet, json: opts.json });
       progress.stage('anonymise');
       const outputs: OutputEntry[] = [];
@@ -104,6 +124,8 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
       let refused = 0;
       let failed = 0;
       let notDicom = 0;
+      let dicomdirs = 0;
+      const dates = { shifted: 0, notShifted: 0 };
       for (let i = 0; i < sources.length; i++) {
         const src = sources[i]!;
         progress.update(i / sources.length, `${i}/${sources.length} files`);
@@ -114,7 +136,8 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
           if (!isScanError(e)) throw e;
           skipped.push({ input: i + 1, code: e.code });
           if (e.code === 'NOT_DICOM') notDicom++;
-          else if (e.code !== 'ANON_DICOMDIR') failed++;
+          else if (e.code === 'ANON_DICOMDIR') dicomdirs++;
+          else failed++;
           if (!opts.quiet && e.code !== 'NOT_DICOM') process.stderr.write(`scan2print: skipped ${e.message}\n`);
           continue;
         }
@@ -133,6 +156,8 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
         writeFileAtomic(join(outDir, name), r.bytes);
         written.add(name);
         const s = r.summary;
+        dates.shifted += s.dateShift?.shifted ?? 0;
+        dates.notShifted += s.dateShift?.notShifted ?? 0;
         outputs.push({
           file: name, patientKey: s.patientKey, transferSyntax: s.transferSyntax, bytes: s.bytesOut,
           ...(s.studyInstanceUid ? { studyInstanceUid: s.studyInstanceUid } : {}),
@@ -156,7 +181,10 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
         version: SCAN2PRINT_VERSION,
         profile: 'DICOM PS3.15 Basic Application Confidentiality Profile',
         keyFile: created ? 'created' : 'existing',
-        files: { inputs: sources.length, written: outputs.length, notDicom, failed, refusedBurnedIn: refused, skipped },
+        files: {
+          inputs: sources.length, written: outputs.length, notDicom, dicomdirsLeftOut: dicomdirs, failed, refusedBurnedIn: refused, skipped,
+        },
+        dates: opts.shiftDates ? { mode: 'shifted', ...dates } : { mode: 'removed' },
         patients: [...patients].map(([patientKey, p]) => ({ patientKey, files: p.files, studies: p.studies.size, series: p.series.size })),
         uidMapping: { distinctUidsReplaced: anon.uidMapSize },
         findings,
@@ -164,11 +192,15 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
         outputs,
       };
       writeFileAtomic(join(outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+      const notShiftable = dates.notShifted ? `; ${dates.notShifted} not shiftable, removed by the profile` : '';
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else if (!opts.quiet) {
         process.stdout.write(
           `anonymised ${outputs.length} of ${sources.length} files → ${outDir} (${patients.size} patient${patients.size === 1 ? '' : 's'}, ${anon.uidMapSize} UIDs replaced)\n` +
             (notDicom ? `${notDicom} non-DICOM files ignored\n` : '') +
+            (dicomdirs ? `${dicomdirs} DICOMDIR${dicomdirs === 1 ? '' : 's'} left out (media indexes that hold patient names)\n` : '') +
+            (failed ? `${failed} input${failed === 1 ? '' : 's'} could not be anonymised (named above)\n` : '') +
+            (opts.shiftDates ? `dates shifted per patient (${dates.shifted} values${notShiftable})\n` : '') +
             findings.map((f) => `${f.severity}: ${f.code}: ${f.message} [${(f.files ?? []).join(', ')}]\n`).join('') +
             `summary: ${join(outDir, SUMMARY_FILE)}\n`,
         );

@@ -2,12 +2,16 @@
  * Command-line inputs → DICOM sources for the core import stage: files, directories
  * (recursive, in sorted order so results never depend on the file system's listing
  * order) and .zip archives (entries read on demand). Nothing is read here except
- * directory listings, zip central directories and the 4-byte zip signature.
+ * directory listings, zip central directories and the 4-byte zip signature — and a zip
+ * inside a zip (an entry named *.zip, one level deep, at most MAX_NESTED_ZIP_BYTES), which
+ * is inflated once to list it and again when its entries are read (one held at a time).
+ * A zip nested deeper, a larger one, or an entry that is a zip without the name becomes a
+ * source whose read fails naming it, so it is reported, never silently counted as non-DICOM.
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inputError, type DicomSource } from '@scan2print/core';
-import { listZip, readZipEntry } from './zip.js';
+import { inputError, isScanError, type DicomSource } from '@scan2print/core';
+import { listZip, readZipEntry, type ZipArchive } from './zip.js';
 
 export interface InputSet {
   sources: DicomSource[];
@@ -47,14 +51,95 @@ function fileSource(path: string): DicomSource {
   };
 }
 
-async function addFile(path: string, out: DicomSource[]): Promise<void> {
-  if (await isZip(path)) {
-    const entries = await listZip(path);
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) out.push({ name: `${path}!/${e.name}`, read: () => readZipEntry(path, e) });
-  } else {
-    out.push(fileSource(path));
+/** Zips are opened this deep: a zip on disk is depth 1, a zip inside it depth 2. */
+export const MAX_ZIP_DEPTH = 2;
+/** A zip inside a zip is held in memory while read: at most this large uncompressed. */
+export const MAX_NESTED_ZIP_BYTES = 1024 * 2 ** 20;
+
+function startsLikeZip(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6));
+}
+
+function refused(name: string, code: string, message: string): DicomSource {
+  return {
+    name,
+    read: () => Promise.reject(inputError(code, message, name)),
+  };
+}
+
+/** The nested zip last inflated, kept while its entries (listed, then read, consecutively) are read. */
+interface NestedCache {
+  name?: string;
+  bytes?: Promise<Uint8Array>;
+}
+
+/**
+ * Adds a zip's entries. `archive` gives the zip each time it is needed: the path of a zip on disk, or a
+ * nested zip's bytes through the one-slot cache, so only the nested zip in use is held in memory.
+ */
+async function addZip(
+  archive: () => Promise<ZipArchive>,
+  label: string,
+  depth: number,
+  out: DicomSource[],
+  cache: NestedCache,
+): Promise<void> {
+  const entries = await listZip(await archive());
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const name = `${label}!/${e.name}`;
+    if (!/\.zip$/i.test(e.name)) {
+      out.push({
+        name,
+        async read() {
+          const b = await readZipEntry(await archive(), e);
+          if (startsLikeZip(b)) {
+            const why = 'is a zip archive inside a zip, not named .zip: not opened (unpack it, or name it .zip)';
+            throw inputError('ZIP_NESTED_NOT_OPENED', why, name);
+          }
+          return b;
+        },
+      });
+      continue;
+    }
+    if (depth >= MAX_ZIP_DEPTH) {
+      const why = `is a zip inside a zip inside a zip: not opened (zips are opened ${MAX_ZIP_DEPTH} levels deep); unpack it`;
+      out.push(refused(name, 'ZIP_NESTED_TOO_DEEP', why));
+      continue;
+    }
+    if (e.size > MAX_NESTED_ZIP_BYTES) {
+      const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+      const why = `is a zip inside a zip of ${mib(e.size)}: not opened (the limit is ${mib(MAX_NESTED_ZIP_BYTES)}); unpack it`;
+      out.push(refused(name, 'ZIP_NESTED_TOO_LARGE', why));
+      continue;
+    }
+    const nested = async (): Promise<ZipArchive> => {
+      if (cache.name !== name || !cache.bytes) {
+        cache.name = name;
+        // The DICOM sniff does not apply (the name says zip; the signature is checked below).
+        const outer = await archive();
+        cache.bytes = readZipEntry(outer, e, { maxBytes: MAX_NESTED_ZIP_BYTES, sniffAbove: Infinity });
+      }
+      const bytes = await cache.bytes.catch((err: unknown) => {
+        if (cache.name === name) cache.bytes = undefined;
+        throw err;
+      });
+      if (!startsLikeZip(bytes)) throw inputError('ZIP_CORRUPT', 'is named .zip inside a zip but is not a zip archive', name);
+      return { name, bytes };
+    };
+    try {
+      await addZip(nested, name, depth + 1, out, cache);
+    } catch (err) {
+      // A damaged nested zip must not stop the rest: it is reported by name when read.
+      if (!isScanError(err)) throw err;
+      out.push({ name, read: () => Promise.reject(err) });
+    }
   }
+}
+
+async function addFile(path: string, out: DicomSource[]): Promise<void> {
+  if (await isZip(path)) await addZip(async () => path, path, 1, out, {});
+  else out.push(fileSource(path));
 }
 
 async function walk(dir: string, out: DicomSource[], seen: Set<string>): Promise<void> {

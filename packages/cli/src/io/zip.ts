@@ -2,7 +2,8 @@
  * Random-access reading of .zip archives: the central directory is read once, and
  * each entry is read (and inflated) from disk only when asked for, so a zip of a whole
  * study never sits in memory. Stored (0) and deflated (8) entries, ZIP64 sizes and
- * offsets; encrypted entries and other methods are refused with the entry named.
+ * offsets; encrypted entries and other methods are refused with the entry named. An archive is
+ * a path, or (a zip found inside a zip, issue 13) its bytes in memory with the name it is shown by.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { Inflate } from 'fflate';
@@ -23,6 +24,39 @@ const ZIP64_EOCD_SIG = 0x06064b50;
 const CDIR_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
 
+/** A zip held in memory: one read out of another zip (see inputs.ts), named `outer.zip!/inner.zip`. */
+export interface MemoryZip {
+  name: string;
+  bytes: Uint8Array;
+}
+export type ZipArchive = string | MemoryZip;
+
+interface RandomAccess {
+  size: number;
+  read(pos: number, len: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+async function openArchive(a: ZipArchive): Promise<RandomAccess> {
+  if (typeof a !== 'string') {
+    const b = a.bytes;
+    const read = async (pos: number, len: number) => b.subarray(Math.min(pos, b.length), Math.min(pos + len, b.length));
+    return { size: b.length, read, close: async () => {} };
+  }
+  const fh = await open(a, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    return { size, read: (pos, len) => readAt(fh, pos, len), close: () => fh.close() };
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+export function archiveName(a: ZipArchive): string {
+  return typeof a === 'string' ? a : a.name;
+}
+
 async function readAt(fh: FileHandle, pos: number, len: number): Promise<Uint8Array> {
   const buf = new Uint8Array(len);
   let got = 0;
@@ -39,12 +73,13 @@ function u64(dv: DataView, off: number): number {
 }
 
 /** Lists the file entries of a zip (directories and macOS resource forks left out). */
-export async function listZip(path: string): Promise<ZipEntry[]> {
-  const fh = await open(path, 'r');
+export async function listZip(archive: ZipArchive): Promise<ZipEntry[]> {
+  const path = archiveName(archive);
+  const fh = await openArchive(archive);
   try {
-    const size = (await fh.stat()).size;
+    const size = fh.size;
     const tailLen = Math.min(size, 65557);
-    const tail = await readAt(fh, size - tailLen, tailLen);
+    const tail = await fh.read(size - tailLen, tailLen);
     const tdv = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
     let eocd = -1;
     for (let p = tail.length - 22; p >= 0; p--) if (tdv.getUint32(p, true) === EOCD_SIG) { eocd = p; break; }
@@ -56,7 +91,7 @@ export async function listZip(path: string): Promise<ZipEntry[]> {
       const loc = eocd - 20;
       if (loc < 0 || tdv.getUint32(loc, true) !== ZIP64_LOCATOR_SIG) throw inputError('ZIP_CORRUPT', 'ZIP64 archive without a ZIP64 locator', path);
       const recOff = u64(tdv, loc + 8);
-      const rec = await readAt(fh, recOff, 56);
+      const rec = await fh.read(recOff, 56);
       const rdv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
       if (rec.length < 56 || rdv.getUint32(0, true) !== ZIP64_EOCD_SIG) throw inputError('ZIP_CORRUPT', 'damaged ZIP64 end-of-central-directory record', path);
       count = u64(rdv, 32);
@@ -64,7 +99,7 @@ export async function listZip(path: string): Promise<ZipEntry[]> {
       cdOffset = u64(rdv, 48);
     }
     if (cdOffset + cdSize > size) throw inputError('ZIP_CORRUPT', `central directory (${cdSize} bytes at ${cdOffset}) lies beyond the end of the file (${size} bytes): truncated zip`, path);
-    const cd = await readAt(fh, cdOffset, cdSize);
+    const cd = await fh.read(cdOffset, cdSize);
     const dv = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
     const out: ZipEntry[] = [];
     const dec = new TextDecoder('utf-8');
@@ -130,16 +165,20 @@ function mib(n: number): string {
  * entry that does not start like DICOM is refused after its first chunk, with the entry
  * named, instead of being inflated whole into memory.
  */
-export async function readZipEntry(path: string, e: ZipEntry, opts: { maxBytes?: number; sniffAbove?: number } = {}): Promise<Uint8Array> {
-  const label = `${path}!/${e.name}`;
+export async function readZipEntry(
+  archive: ZipArchive,
+  e: ZipEntry,
+  opts: { maxBytes?: number; sniffAbove?: number } = {},
+): Promise<Uint8Array> {
+  const label = `${archiveName(archive)}!/${e.name}`;
   const maxBytes = opts.maxBytes ?? MAX_ENTRY_BYTES;
   const sniffAbove = opts.sniffAbove ?? SNIFF_ABOVE_BYTES;
   if (e.flags & 1) throw inputError('ZIP_ENCRYPTED', 'encrypted zip entries are not supported', label);
   if (e.method !== 0 && e.method !== 8) throw inputError('ZIP_METHOD', `zip compression method ${e.method} is not supported (only stored and deflate)`, label);
   if (e.size > maxBytes) throw inputError('ZIP_ENTRY_TOO_LARGE', `entry declares ${mib(e.size)} uncompressed, over the ${mib(maxBytes)} limit for one file: not read`, label);
-  const fh = await open(path, 'r');
+  const fh = await openArchive(archive);
   try {
-    const lh = await readAt(fh, e.localHeaderOffset, 30);
+    const lh = await fh.read(e.localHeaderOffset, 30);
     const ldv = new DataView(lh.buffer, lh.byteOffset, lh.byteLength);
     if (lh.length < 30 || ldv.getUint32(0, true) !== LOCAL_SIG) throw inputError('ZIP_CORRUPT', 'damaged local header', label);
     const start = e.localHeaderOffset + 30 + ldv.getUint16(26, true) + ldv.getUint16(28, true);
@@ -173,7 +212,7 @@ export async function readZipEntry(path: string, e: ZipEntry, opts: { maxBytes?:
     if (inflater) inflater.ondata = (chunk) => accept(chunk);
     for (let pos = 0, n = 0; pos < e.compressedSize; pos += n) {
       n = Math.min(out ? CHUNK : SNIFF_CHUNK, e.compressedSize - pos);
-      const comp = await readAt(fh, start + pos, n);
+      const comp = await fh.read(start + pos, n);
       if (comp.length < n) throw inputError('ZIP_CORRUPT', `entry truncated (${pos + comp.length} of ${e.compressedSize} bytes)`, label);
       if (!inflater) {
         accept(comp);

@@ -19,3 +19,13 @@ export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
+
+/**
+ * The permission bits of a secret file when group or others may read or write it (mode & 0o077),
+ * else undefined. Windows has no such bits (Node reports 0o666 for every file): undefined there.
+ */
+export function openToOthers(path: string, platform: NodeJS.Platform = process.platform): number | undefined {
+  if (platform === 'win32') return undefined;
+  const mode = statSync(path).mode & 0o777;
+  return mode & 0o077 ? mode : undefined;
+}
