@@ -270,6 +270,8 @@ export const PLANTED_WALK = {
   DimensionLabel: 'Dimlabelplant',
   WindowExplanation: 'Windowplant explanation',
   PositionReference: 'Posrefplant',
+  TextInNumber: 'Dsplant^Name',
+  TextInCode: 'Csplant^Name',
   // 3. UIDs outside the table: a root holding the patient ID (4711) and birth date.
   UidRoot: '4711.19450817',
   // 4. The command group.
@@ -346,9 +348,12 @@ export function plantWalkClass(dir: string, cls: WalkClass): WalkPlant {
         d.dict['00209421'] = str('LO', P.DimensionLabel);
         d.dict['00281055'] = str('LO', P.WindowExplanation);
         d.dict['00201040'] = str('LO', P.PositionReference);
+        // Text where the VR allows none: a name in a decimal string (ReconstructionDiameter) and in a code string (ScanOptions).
+        d.dict['00181100'] = str('DS', P.TextInNumber);
+        d.dict['00180022'] = str('CS', P.TextInCode);
         forbidden = [P.UnknownLo, P.UnknownOb, P.TextValueTop, P.TextValueNested, P.SoftwareVersions, P.DimensionLabel, P.WindowExplanation,
-          P.PositionReference];
-        flagged = ['(00F0,0030)', '(00F0,0040)', '(0040,A160)', '(0018,1020)', '(0020,9421)', '(0028,1055)', '(0020,1040)'];
+          P.PositionReference, P.TextInNumber, P.TextInCode];
+        flagged = ['(00F0,0030)', '(00F0,0040)', '(0040,A160)', '(0018,1020)', '(0020,9421)', '(0028,1055)', '(0020,1040)', '(0018,1100)', '(0018,0022)'];
         break;
       case 'stray-uids':
         d.dict['00081167'] = str('UI', plantedUid(1)); // MultiFrameSourceSOPInstanceUID

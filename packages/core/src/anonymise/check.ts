@@ -146,7 +146,7 @@ function check(els: readonly RawElement[], w: Walk, path: string, top: boolean):
     }
     const entry = profileEntries().get(el.tag);
     const vr = effectiveVr(el.tag, el.vr, entry?.vr);
-    const outside = entry ? undefined : outsideTableAction(el.tag, vr, el.items !== undefined);
+    const outside = entry ? undefined : outsideTableAction(el.tag, vr, el.items !== undefined, el.value);
     const action = entry?.action ?? outside ?? 'X';
     const keyword = keywordFor(el.tag);
     const code = entry && entry.code !== action ? `${entry.code} → ${action}` : action;

@@ -35,6 +35,13 @@ describe('retain.ts: the rule outside the table', () => {
     expect(outsideTableAction(0x00620005, 'LO', false)).toBe('D'); // SegmentLabel
     expect(outsideTableAction(0x00082218, 'SQ', true)).toBe('K');
     expect(outsideTableAction(0x00082218, 'UN', false)).toBe('X'); // a sequence that is no sequence
+    // Kept string VRs must hold what their VR allows: text hidden in a number or a code string goes.
+    expect(outsideTableAction(0x00280030, 'DS', false, encodeValue('0.5\\0.5', 'DS'))).toBe('K');
+    expect(outsideTableAction(0x00280030, 'DS', false, encodeValue('Doe^John', 'DS'))).toBe('X');
+    expect(outsideTableAction(0x00200013, 'IS', false, encodeValue('12', 'IS'))).toBe('K');
+    expect(outsideTableAction(0x00200013, 'IS', false, encodeValue('1.5e3', 'IS'))).toBe('X');
+    expect(outsideTableAction(0x00080008, 'CS', false, encodeValue('ORIGINAL\\PRIMARY\\AXIAL', 'CS'))).toBe('K');
+    expect(outsideTableAction(0x00080008, 'CS', false, encodeValue('Doe^John', 'CS'))).toBe('X');
   });
 
   it('tells standard UIDs from the rest', () => {

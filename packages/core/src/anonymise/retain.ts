@@ -63,19 +63,39 @@ export function effectiveVr(tag: number, vr: string, tableVr?: string): string {
 
 /**
  * The action for an attribute the table does not list. `vr` is the effective VR (effectiveVr);
- * `isSequence` whether the element was read as a sequence.
+ * `isSequence` whether the element was read as a sequence; `value` its bytes (checked against the VR).
  */
-export function outsideTableAction(tag: number, vr: string, isSequence: boolean): OutsideTableAction {
+export function outsideTableAction(tag: number, vr: string, isSequence: boolean, value?: Uint8Array): OutsideTableAction {
   const known = dictionaryVr(tag);
   // An attribute the dictionary does not know: we cannot tell what it holds.
   if (known === undefined) return 'X';
   // A known sequence whose value could not be read as one (a UN value that is not a data set).
   if (known === 'SQ' && !isSequence) return 'X';
-  if (!RESTRICTED_VRS.has(vr) && !RESTRICTED_VRS.has(known)) return 'K';
+  if (!RESTRICTED_VRS.has(vr) && !RESTRICTED_VRS.has(known)) return valueFitsVr(vr, value) ? 'K' : 'X';
   if (RETAIN_SAFE.has(tag)) return 'K';
   if (EMPTY_SAFE.has(tag)) return 'Z';
   if (DUMMY_SAFE.has(tag)) return 'D';
   return 'X';
+}
+
+/**
+ * Character repertoires of the kept string VRs (PS3.5 6.2), a little lenient (lower case in CS, as
+ * some scanners write it): a value outside them is not what the VR says, e.g. text or a whole data
+ * set hidden in a number or a UN value, and is removed like unknown free text.
+ */
+const REPERTOIRE: Record<string, RegExp> = {
+  CS: /^[A-Za-z0-9 _\\]*$/,
+  DS: /^[0-9+\-.eE \\]*$/,
+  IS: /^[0-9+\- \\]*$/,
+};
+
+/** Whether a kept value of VR `vr` (the effective VR) holds only what its VR allows; NUL padding ignored. */
+export function valueFitsVr(vr: string, value: Uint8Array | undefined): boolean {
+  const re = REPERTOIRE[vr];
+  if (!re || !value) return true;
+  let s = '';
+  for (let i = 0; i < value.length; i++) s += String.fromCharCode(value[i]!);
+  return re.test(s.replace(/\0+$/, ''));
 }
 
 /** Coding schemes (PS3.16 Table 8-1) whose UIDs are outside the DICOM root but name no one. */
