@@ -1,0 +1,99 @@
+/**
+ * A throwaway Orthanc (Debian's package, installed by scripts/install-test-deps.sh) on a free
+ * loopback port, HTTP only, no DICOM listener, no authentication, storage in a temp folder:
+ * the same setup as the anonymise CLI spec's comparison.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+export interface Orthanc {
+  base: string;
+  version: string;
+  /** Stores a DICOM file or a zip of them; the instance IDs, or the reason it was refused. */
+  store(bytes: Uint8Array): Promise<{ ids: string[] } | { refused: string }>;
+  /** POST /instances/{id}/anonymize with the default profile: the anonymised file. */
+  anonymize(id: string): Promise<{ bytes: Uint8Array } | { refused: string }>;
+  /** DELETE /instances/{id}: the next case with the same SOPInstanceUID is then stored afresh. */
+  remove(id: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startOrthanc(dir: string): Promise<Orthanc> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const config = {
+    Name: 's2p-adversarial', StorageDirectory: join(dir, 'db'), IndexDirectory: join(dir, 'db'), HttpPort: port,
+    HttpServerEnabled: true, DicomServerEnabled: false, RemoteAccessAllowed: false, AuthenticationEnabled: false,
+    Plugins: [], SaveJobs: false, StorageCompression: false, HttpThreadsCount: 4,
+    // The cases share SOPInstanceUIDs (built from the same real file): a second upload must not answer with the first.
+    OverwriteInstances: true,
+  };
+  writeFileSync(join(dir, 'orthanc.json'), JSON.stringify(config));
+  const bin = existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
+  const proc: ChildProcess = spawn(bin, [join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout!.on('data', (d) => (log = (log + d).slice(-20_000)));
+  proc.stderr!.on('data', (d) => (log = (log + d).slice(-20_000)));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  let version = '';
+  for (;;) {
+    try {
+      const r = await fetch(`${base}/system`);
+      if (r.ok) {
+        version = ((await r.json()) as { Version: string }).Version;
+        break;
+      }
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`Orthanc did not start on ${base}:\n${log.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base,
+    version,
+    async store(bytes) {
+      const r = await fetch(`${base}/instances`, { method: 'POST', body: bytes });
+      const text = await r.text();
+      if (!r.ok) return { refused: `HTTP ${r.status}: ${text.slice(0, 200).replace(/\s+/g, ' ')}` };
+      const body = JSON.parse(text) as { ID: string } | { ID: string }[];
+      const ids = (Array.isArray(body) ? body : [body]).map((x) => x.ID).filter(Boolean);
+      return ids.length ? { ids } : { refused: `stored nothing: ${text.slice(0, 200)}` };
+    },
+    async anonymize(id) {
+      const r = await fetch(`${base}/instances/${id}/anonymize`, { method: 'POST', body: '{}' });
+      if (!r.ok) return { refused: `HTTP ${r.status}: ${(await r.text()).slice(0, 200).replace(/\s+/g, ' ')}` };
+      return { bytes: new Uint8Array(await r.arrayBuffer()) };
+    },
+    async remove(id) {
+      const r = await fetch(`${base}/instances/${id}`, { method: 'DELETE' });
+      if (!r.ok) throw new Error(`Orthanc DELETE /instances/${id}: HTTP ${r.status}`);
+    },
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise<void>((res) => proc.once('exit', () => res()));
+      try {
+        await fetch(`${base}/tools/shutdown`, { method: 'POST' });
+      } catch {
+        /* fall through to kill */
+      }
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
