@@ -174,7 +174,29 @@ describe('findIdentifyingAttributes: a planted series', () => {
       'ReferencedSOPInstanceUID',
       (ds) => putNested(ds, 0x00081140, text(0x00081155, 'UI', '1.3.12.2.1107.5.1.4')),
     ],
+    // Issue 13 classes 1–4: outside the table, the anonymiser's rule (retain.ts) holds.
+    ['free text outside the table (SoftwareVersions)', '(0018,1020)', 'SoftwareVersions', (ds) => put(ds, text(0x00181020, 'LO', 'Doe^John'))],
+    [
+      'TextValue nested in the kept AnatomicRegionSequence',
+      '(0040,A160)',
+      'TextValue',
+      (ds) => putNested(ds, 0x00082218, text(0x0040a160, 'UT', 'seen by Dr Doe')),
+    ],
+    ['a name in a decimal string outside the table', '(0018,1100)', 'ReconstructionDiameter', (ds) => put(ds, text(0x00181100, 'DS', 'Doe^John'))],
+    ['a scanner UID outside the table (CreatorVersionUID)', '(0008,9123)', 'CreatorVersionUID', (ds) => put(ds, text(0x00089123, 'UI', '1.3.12.2.1107.5.1.4'))],
+    ['a command group element (ErrorComment)', '(0000,0902)', 'CommandGroup', (ds) => put(ds, text(0x00000902, 'LO', 'Doe'))],
   ];
+
+  it('re-written in explicit VR with the AnatomicRegionSequence stored as UN (implicit VR items): fails naming it only', () => {
+    const p = parseDicom(anonymised, 'a.dcm');
+    const ts = '1.2.840.10008.1.2.1';
+    const meta = p.meta.map((e) => (e.tag === 0x00020010 ? { ...e, value: encodeValue(ts, 'UI') } : e));
+    const asSq = writeDicom(meta, p.dataset, ts);
+    expect(findIdentifyingAttributes(asSq, 'sq.dcm').problems).toEqual([]);
+    const ds = p.dataset.map((e) => (e.tag === 0x00082218 ? { ...e, vr: 'UN', itemsImplicit: true } : e));
+    const r = findIdentifyingAttributes(writeDicom(meta, ds, ts), 'un.dcm');
+    expect(r.problems.map((x) => [x.tag, x.keyword, x.action])).toEqual([['(0008,2218)', 'AnatomicRegionSequence', 'un-sequence']]);
+  });
   for (const [what, tag, keyword, edit] of replants) {
     it(`re-planted ${what}: fails naming ${tag} ${keyword} only`, () => {
       const r = findIdentifyingAttributes(edited(anonymised, edit), 'IMG0001.dcm');
