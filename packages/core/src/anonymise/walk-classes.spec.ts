@@ -215,3 +215,41 @@ describe('anonymise issue 13 class 2: real series import to the same volume afte
     expect(b.hash).toBe(a.hash);
   });
 });
+
+describe('anonymise issue 13 class 1: damaged UN sequences give a ScanError or an output the upload check passes', () => {
+  it('400 files with 3 random bytes changed among the planted UN sequences (deterministic seed)', async () => {
+    const { isScanError } = await import('../errors.js');
+    const tmp = mkdtempSync(join(tmpdir(), 's2p-walk-fuzz-'));
+    try {
+      const plant = plantWalkClass(tmp, 'un-sequences');
+      const good = new Uint8Array(readFileSync(plant.files[0]!));
+      // The planted UN values lie between AnatomicRegionSequence (0008,2218) and the end of (00F0,0020).
+      const from = findBytes(good, '\x08\x00\x18\x22UN');
+      const to = findBytes(good, '\xf0\x00\x20\x00UN') + 200;
+      expect(from).toBeGreaterThan(0);
+      expect(to).toBeGreaterThan(from);
+      const anon = createAnonymiser(KEY);
+      let seed = 4242;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+      let refused = 0;
+      const failed: string[] = [];
+      for (let i = 0; i < 400; i++) {
+        const b = good.slice();
+        for (let j = 0; j < 3; j++) b[from + Math.floor(rnd() * (to - from))] = Math.floor(rnd() * 256);
+        try {
+          const out = anon.anonymiseSync(b, 'fuzz.dcm');
+          const r = findIdentifyingAttributes(out.bytes, 'fuzz-out.dcm');
+          if (!r.anonymised) failed.push(describeIdentifiability(r));
+        } catch (e) {
+          if (!isScanError(e)) throw e;
+          refused++;
+        }
+      }
+      expect(failed).toEqual([]);
+      // Many damaged files are still readable: their outputs were checked, not only refused.
+      expect(400 - refused).toBeGreaterThan(50);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
