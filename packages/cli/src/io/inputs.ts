@@ -115,10 +115,10 @@ async function addZip(
     }
     const nested = async (): Promise<ZipArchive> => {
       if (cache.name !== name || !cache.bytes) {
-        cache.name = name;
+        // Name and bytes are set together (no await between): concurrent reads (import reads 8 at once) share one inflation.
         // The DICOM sniff does not apply (the name says zip; the signature is checked below).
-        const outer = await archive();
-        cache.bytes = readZipEntry(outer, e, { maxBytes: MAX_NESTED_ZIP_BYTES, sniffAbove: Infinity });
+        cache.name = name;
+        cache.bytes = archive().then((outer) => readZipEntry(outer, e, { maxBytes: MAX_NESTED_ZIP_BYTES, sniffAbove: Infinity }));
       }
       const bytes = await cache.bytes.catch((err: unknown) => {
         if (cache.name === name) cache.bytes = undefined;
