@@ -261,6 +261,7 @@ export const PLANTED_WALK = {
   UnUnknownName: 'Ununknownplant^Hidden',
   UnUnknownUndefinedAccession: 'ACC-UNKUNDEF-5',
   UnGarbage: 'Ungarbageplant!!',
+  UnInRetainedText: 'Unmanufplant^Hidden',
   // 2. Attributes outside the profile table.
   UnknownLo: 'Unknownloplant free text',
   UnknownOb: 'Unknownobplant',
@@ -333,9 +334,11 @@ export function plantWalkClass(dir: string, cls: WalkClass): WalkPlant {
         un('00F00020', encodeItems([[['00080050', 'SH', P.UnUnknownUndefinedAccession]]], true, true), true);
         // A known sequence whose UN value starts like an item but is no data set in any encoding.
         un('00400260', Buffer.concat([itemHeader(0xe000, 16), Buffer.from(P.UnGarbage, 'latin1')]));
-        forbidden = [P.UnExplicitName, P.UnExplicitBirthDate, P.UnExplicitAccession, P.UnImplicitName, P.UnImplicitOtherId,
+        // A data set as the UN value of a retained text attribute (Manufacturer): no text, so removed.
+        un('00080070', encodeItems([[['00100010', 'PN', P.UnInRetainedText]]], false, false));
+        forbidden = [P.UnInRetainedText, P.UnExplicitName, P.UnExplicitBirthDate, P.UnExplicitAccession, P.UnImplicitName, P.UnImplicitOtherId,
           P.UnUndefinedExplicitName, P.UnUnknownName, P.UnUnknownUndefinedAccession, P.UnGarbage];
-        flagged = ['(0008,2218)', '(0008,2228)', '(0008,9215)', '(00F0,0010)', '(00F0,0020)', '(0040,0260)', '(0010,0010)', '(0010,0030)',
+        flagged = ['(0008,0070)', '(0008,2218)', '(0008,2228)', '(0008,9215)', '(00F0,0010)', '(00F0,0020)', '(0040,0260)', '(0010,0010)', '(0010,0030)',
           '(0008,0050)', '(0010,1000)'];
         break;
       case 'outside-table':

@@ -7,6 +7,7 @@ import dcmjs from 'dcmjs';
 
 const dictionary = (dcmjs as any).data.DicomMetaDictionary.dictionary as Record<string, { vr?: string } | undefined>;
 const cache = new Map<number, string | null>();
+const vmCache = new Map<number, string | null>();
 
 /** dcmjs's pseudo-VRs for attributes whose VR depends on the pixel module: the wider one. */
 const PSEUDO: Record<string, string> = { ox: 'OW', xs: 'US', lo: 'US' };
@@ -23,4 +24,17 @@ export function dictionaryVr(tag: number): string | undefined {
     cache.set(t, vr);
   }
   return vr ?? undefined;
+}
+
+/** The value multiplicity the standard gives a public tag ('1', '3', '1-n' …), or undefined. */
+export function dictionaryVm(tag: number): string | undefined {
+  const t = tag >>> 0;
+  let vm = vmCache.get(t);
+  if (vm === undefined) {
+    const hex = t.toString(16).toUpperCase().padStart(8, '0');
+    const raw = (t >>> 16) & 1 ? undefined : (dictionary[`(${hex.slice(0, 4)},${hex.slice(4)})`] as { vm?: unknown } | undefined)?.vm;
+    vm = typeof raw === 'string' ? raw : null;
+    vmCache.set(t, vm);
+  }
+  return vm ?? undefined;
 }

@@ -42,6 +42,16 @@ describe('retain.ts: the rule outside the table', () => {
     expect(outsideTableAction(0x00200013, 'IS', false, encodeValue('1.5e3', 'IS'))).toBe('X');
     expect(outsideTableAction(0x00080008, 'CS', false, encodeValue('ORIGINAL\\PRIMARY\\AXIAL', 'CS'))).toBe('K');
     expect(outsideTableAction(0x00080008, 'CS', false, encodeValue('Doe^John', 'CS'))).toBe('X');
+    // Binary numbers: a whole number of values, as many as a fixed multiplicity says.
+    expect(outsideTableAction(0x00280010, 'US', false, new Uint8Array([0, 2]))).toBe('K'); // Rows 512
+    expect(outsideTableAction(0x00280010, 'US', false, new Uint8Array(Buffer.from('Doe^John  ')))).toBe('X');
+    expect(outsideTableAction(0x00189313, 'FD', false, new Uint8Array(24))).toBe('K'); // DataCollectionCenterPatient, VM 3
+    expect(outsideTableAction(0x00189313, 'FD', false, new Uint8Array(32))).toBe('X');
+    expect(outsideTableAction(0x00209157, 'UL', false, new Uint8Array(12))).toBe('K'); // DimensionIndexValues, VM 1-n
+    // A retained text attribute holding a data set (a UN value with an item inside) is no text.
+    const item = new Uint8Array([0xfe, 0xff, 0x00, 0xe0, 0x0a, 0, 0, 0, 0x10, 0, 0x10, 0, 2, 0, 0, 0, 0x44, 0x6f]);
+    expect(outsideTableAction(0x00080070, 'LO', false, encodeValue('ACME Medical', 'LO'))).toBe('K'); // Manufacturer
+    expect(outsideTableAction(0x00080070, 'LO', false, item)).toBe('X');
   });
 
   it('tells standard UIDs from the rest', () => {

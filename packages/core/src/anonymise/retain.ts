@@ -13,7 +13,7 @@
  *   - UIDs (VR UI): kept only when defined by the standard (isStandardUid); every other UID is
  *     replaced with the keyed hash, wherever it is (keys.ts deriveUid).
  */
-import { dictionaryVr } from './dictionary.js';
+import { dictionaryVm, dictionaryVr } from './dictionary.js';
 
 /** The action for an attribute outside the table: K keep, Z empty, D dummy, X remove. */
 export type OutsideTableAction = 'K' | 'Z' | 'D' | 'X';
@@ -71,8 +71,8 @@ export function outsideTableAction(tag: number, vr: string, isSequence: boolean,
   if (known === undefined) return 'X';
   // A known sequence whose value could not be read as one (a UN value that is not a data set).
   if (known === 'SQ' && !isSequence) return 'X';
-  if (!RESTRICTED_VRS.has(vr) && !RESTRICTED_VRS.has(known)) return valueFitsVr(vr, value) ? 'K' : 'X';
-  if (RETAIN_SAFE.has(tag)) return 'K';
+  if (!RESTRICTED_VRS.has(vr) && !RESTRICTED_VRS.has(known)) return valueFitsVr(vr, value, tag) ? 'K' : 'X';
+  if (RETAIN_SAFE.has(tag)) return valueFitsVr(vr, value, tag) ? 'K' : 'X';
   if (EMPTY_SAFE.has(tag)) return 'Z';
   if (DUMMY_SAFE.has(tag)) return 'D';
   return 'X';
@@ -89,10 +89,28 @@ const REPERTOIRE: Record<string, RegExp> = {
   IS: /^[0-9+\- \\]*$/,
 };
 
-/** Whether a kept value of VR `vr` (the effective VR) holds only what its VR allows; NUL padding ignored. */
-export function valueFitsVr(vr: string, value: Uint8Array | undefined): boolean {
+/** Text VRs kept by RETAIN_SAFE: no control characters but ESC (ISO 2022), TAB, LF, FF and CR; NUL padding at the end. */
+const TEXT = /^[^\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]*$/;
+for (const vr of RESTRICTED_VRS) REPERTOIRE[vr] ??= TEXT;
+
+const NUMBER_WIDTH: Record<string, number> = { US: 2, SS: 2, AT: 4, UL: 4, SL: 4, FL: 4, FD: 8, SV: 8, UV: 8 };
+
+/**
+ * Whether a kept value of VR `vr` (the effective VR) of attribute `tag` holds only what its VR
+ * allows: string VRs their repertoire (NUL padding ignored); binary numbers a whole number of
+ * values, as many as the dictionary's multiplicity says when it is fixed (a UN value of Rows that
+ * holds 40 bytes of text is no US).
+ */
+export function valueFitsVr(vr: string, value: Uint8Array | undefined, tag?: number): boolean {
+  if (!value) return true;
+  const width = NUMBER_WIDTH[vr];
+  if (width) {
+    if (value.length % width) return false;
+    const vm = tag === undefined ? undefined : dictionaryVm(tag);
+    return !vm || !/^[0-9]+$/.test(vm) || value.length === 0 || value.length === width * Number(vm);
+  }
   const re = REPERTOIRE[vr];
-  if (!re || !value) return true;
+  if (!re) return true;
   let s = '';
   for (let i = 0; i < value.length; i++) s += String.fromCharCode(value[i]!);
   return re.test(s.replace(/\0+$/, ''));
