@@ -9,7 +9,7 @@
  * `ADVERSARIAL_CORE=<path to another core's src/index.ts>` runs that core instead (the "before"
  * figures came from `git archive <commit> packages/core/src` extracted beside a node_modules link).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { inflateRawSync } from 'node:zlib';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,8 @@ let core: Core = workingCore;
 let tmp: string;
 let cases: AdversarialCase[];
 const ours = new Map<string, Outcome>();
+/** Our output files per case, for the independent readers. */
+const ourFiles = new Map<string, { name: string; bytes: Uint8Array }[]>();
 const theirs = new Map<string, Outcome>();
 let orthanc: Orthanc | undefined;
 
@@ -65,6 +67,7 @@ async function anonymiseCase(c: AdversarialCase): Promise<Outcome> {
       refused.push(`${e.code}: ${e.message}`);
     }
   }
+  ourFiles.set(c.name, outputs);
   const scan = scanOutputs(outputs, c.secrets);
   return { scan, files: outputs.length, ...(refused.length ? { refused: refused.join('; ') } : {}) };
 }
@@ -195,6 +198,22 @@ describe('scan2print anonymise on the adversarial set', () => {
       expect(o.refused, c.name).toBeUndefined();
       expect(o.files, c.name).toBe(c.zip ? 2 : 1);
     }
+  });
+
+  it('writes files that dcmdump (dcmtk) reads without a warning, and with no UN element left', () => {
+    const problems: string[] = [];
+    for (const c of cases) {
+      for (const o of ourFiles.get(c.name) ?? []) {
+        const p = join(tmp, `ours-${c.name}.dcm`);
+        writeFileSync(p, o.bytes);
+        const r = spawnSync('dcmdump', ['-q', p], { encoding: 'utf8' });
+        if (r.status !== 0 || r.stderr.trim()) problems.push(`${c.name}: dcmdump ${r.status}: ${r.stderr.trim().slice(0, 200)}`);
+        // An element left as UN is one no reader can check; the fixes write sequences back as SQ.
+        const un = r.stdout.split('\n').filter((l) => /^\s*\([0-9a-f]{4},[0-9a-f]{4}\) UN /i.test(l));
+        if (un.length) problems.push(`${c.name}: UN left: ${un.slice(0, 3).join(' | ')}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('Orthanc stored and anonymised the plain cases (the comparison ran)', () => {

@@ -13,8 +13,8 @@ import dicomParser from 'dicom-parser';
 import iconv from 'iconv-lite';
 import { dataPath } from '../data.js';
 import {
-  editFragments, element, EXPLICIT_LE, IMPLICIT_LE, joinFile, sequence, splice, splitFile, TS, textValue, ulValue, usValue,
-  type DicomFile, type Syntax,
+  editFragments, element, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, items, joinFile, sequence, splice, splitFile, TS, textValue,
+  ulValue, usValue, type DicomFile, type Syntax,
 } from './dicom-bytes.js';
 
 export type LeakClass = 0 | 1 | 2 | 3 | 4 | 5;
@@ -95,6 +95,11 @@ function sourceUids(f: DicomFile): Secret[] {
 
 const CT_EXPLICIT = ['hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_LittleEndianExplicitTransferSyntax_1.2.840.10008.1.2.1.dcm'];
 const CT_IMPLICIT = ['hardcases', 'dcmqi-seg', 'ct-3slice', '01.dcm'];
+const CS = (n: string) => ['hardcases', 'cornerstone-ct-ts', n];
+/** Secrets planted in one place. */
+const at = (label: string, ...values: string[]): Secret[] => values.map((value) => ({ label, value }));
+/** A UID root holding the patient ID (88423179) and a date (19380214), as some archives mint them. */
+const UID_ROOT = '1.2.826.0.1.3680043.10.88423179.19380214';
 
 interface Built {
   name: string;
@@ -182,6 +187,40 @@ const class1: Built[] = [
       return { file: splice(f, [...baseIdentity(f.syntax), { tag: UNKNOWN_PUBLIC_SQ, bytes: seq }]), secrets: h.secrets };
     },
   },
+  {
+    name: 'un-sq-inside-kept-item', cls: 1, source: CT_EXPLICIT,
+    what: 'a ReferencedImageSequence item holding AnatomicRegionSequence as UN (defined length, explicit VR items), identity inside',
+    build: (f) => {
+      const s = f.syntax;
+      const h = hiddenIdentity('Unnested', EXPLICIT_LE);
+      const un = { tag: 0x00082218, bytes: element(0x00082218, 'UN', items([sorted(h.adds)], false, false), s) };
+      const item = sorted([el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2', s), el(0x00081155, 'UI', `${UID_ROOT}.30`, s), un]);
+      return {
+        file: splice(f, [...baseIdentity(s), { tag: 0x00081140, bytes: sequence(0x00081140, [item], s) }]),
+        secrets: [...h.secrets, { label: 'ReferencedSOPInstanceUID', value: `${UID_ROOT}.30` }],
+      };
+    },
+  },
+  {
+    name: 'un-sq-big-endian', cls: 1, source: CS('CTImage.dcm_BigEndianExplicitTransferSyntax_1.2.840.10008.1.2.2.dcm'),
+    what: 'explicit VR big endian file: AnatomicRegionSequence as UN whose item is explicit VR big endian, identity inside',
+    build: (f) => {
+      const h = hiddenIdentity('Unbigend', EXPLICIT_BE);
+      const seq = sequence(0x00082218, [codeItem(EXPLICIT_BE, h.adds)], f.syntax, { vr: 'UN' });
+      return { file: splice(f, [...baseIdentity(f.syntax), { tag: 0x00082218, bytes: seq }]), secrets: h.secrets };
+    },
+  },
+  {
+    name: 'un-in-un', cls: 1, source: CT_EXPLICIT,
+    what: 'an unknown public UN sequence whose item holds another UN sequence (explicit items) with the identity',
+    build: (f) => {
+      const s = f.syntax;
+      const h = hiddenIdentity('Undeep', EXPLICIT_LE);
+      const inner = element(0x00082218, 'UN', items([sorted(h.adds)], false, false), EXPLICIT_LE);
+      const seq = sequence(UNKNOWN_PUBLIC_SQ, [inner], s, { vr: 'UN' });
+      return { file: splice(f, [...baseIdentity(s), { tag: UNKNOWN_PUBLIC_SQ, bytes: seq }]), secrets: h.secrets };
+    },
+  },
 ];
 
 // ------------------------------------------------------------------------------ class 2
@@ -201,6 +240,21 @@ const class2: Built[] = [
     build: (f) => ({
       file: splice(f, [...baseIdentity(f.syntax), lo(UNKNOWN_PUBLIC_LO, 'Patient Implicitext Roswitha', f.syntax)]),
       secrets: [{ label: 'unknown attribute text', value: 'Implicitext' }, { label: 'unknown attribute text', value: 'Roswitha' }],
+    }),
+  },
+  {
+    name: 'unknown-public-pn-ut', cls: 2, source: CT_EXPLICIT,
+    what: 'unknown public attributes of VR PN (0018,9FF1) and UT (0018,9FF2), and a retired-looking DA (0018,9FF3) with a birth date',
+    build: (f) => ({
+      file: splice(f, [
+        ...baseIdentity(f.syntax),
+        lo(0x00189ff1, 'Unknownpn^Gottfried', f.syntax, 'PN'),
+        { tag: 0x00189ff2, bytes: element(0x00189ff2, 'UT', textValue('Long note about Unknownut Hermengild', 'UT'), f.syntax) },
+        lo(0x00189ff3, '19330721', f.syntax, 'DA'),
+      ]),
+      secrets: [
+        ...at('unknown PN', 'Unknownpn', 'Gottfried'), ...at('unknown UT', 'Unknownut', 'Hermengild'), ...at('unknown DA', '19330721'),
+      ],
     }),
   },
   {
@@ -225,8 +279,6 @@ const class2: Built[] = [
 ];
 
 // ------------------------------------------------------------------------------ class 3
-/** A UID root holding the patient ID (88423179) and a date (19380214), as some archives mint them. */
-const UID_ROOT = '1.2.826.0.1.3680043.10.88423179.19380214';
 const STRAY_UIDS: [number, string][] = [
   [0x00081167, 'MultiFrameSourceSOPInstanceUID'],
   [0x00089123, 'CreatorVersionUID'],
@@ -353,7 +405,6 @@ function insertJ2kComment(v: Uint8Array): Uint8Array {
   com.writeUInt16BE(1, 4);
   return new Uint8Array(Buffer.concat([b.subarray(0, sizEnd), com, text, b.subarray(sizEnd)]));
 }
-const CS = (n: string) => ['hardcases', 'cornerstone-ct-ts', n];
 const class5: Built[] = [
   ['jpeg-baseline-com-app', 'CTImage.dcm_JPEGProcess1TransferSyntax_1.2.840.10008.1.2.4.50.dcm', 'JPEG baseline (.50)'],
   ['jpeg-lossless-com-app', 'CTImage.dcm_JPEGProcess14SV1TransferSyntax_1.2.840.10008.1.2.4.70.dcm', 'JPEG lossless SV1 (.70)'],
@@ -401,8 +452,6 @@ export function iso2022jp(s: string): Buffer {
 }
 const LATIN_NAME = 'Grünwald^Björnström';
 const JP_NAME = 'Hasegawa^Minako=長谷川^美奈子=はせがわ^みなこ';
-/** Secrets planted in one place. */
-const at = (label: string, ...values: string[]): Secret[] => values.map((value) => ({ label, value }));
 const latinSecrets = (): Secret[] => at('PatientName (Latin-1)', 'Grünwald', 'Björnström');
 const jpSecrets = (): Secret[] => [
   { label: 'PatientName alphabetic', value: 'Hasegawa' }, { label: 'PatientName alphabetic', value: 'Minako' },
