@@ -89,9 +89,16 @@ const REPERTOIRE: Record<string, RegExp> = {
   IS: /^[0-9+\- \\]*$/,
 };
 
-/** Text VRs kept by RETAIN_SAFE: no control characters but ESC (ISO 2022), TAB, LF, FF and CR; NUL padding at the end. */
-const TEXT = /^[^\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]*$/;
-for (const vr of RESTRICTED_VRS) REPERTOIRE[vr] ??= TEXT;
+/** Control characters a text value may hold: TAB, LF, FF, CR and ESC (ISO 2022 code extensions). */
+const TEXT_CONTROLS = new Set([0x09, 0x0a, 0x0c, 0x0d, 0x1b]);
+
+/** Text VRs kept by RETAIN_SAFE: no other control characters (NUL padding at the end aside). */
+function isText(value: Uint8Array): boolean {
+  let end = value.length;
+  while (end > 0 && value[end - 1] === 0) end--;
+  for (let i = 0; i < end; i++) if (value[i]! < 0x20 && !TEXT_CONTROLS.has(value[i]!)) return false;
+  return true;
+}
 
 const NUMBER_WIDTH: Record<string, number> = { US: 2, SS: 2, AT: 4, UL: 4, SL: 4, FL: 4, FD: 8, SV: 8, UV: 8 };
 
@@ -109,6 +116,7 @@ export function valueFitsVr(vr: string, value: Uint8Array | undefined, tag?: num
     const vm = tag === undefined ? undefined : dictionaryVm(tag);
     return !vm || !/^[0-9]+$/.test(vm) || value.length === 0 || value.length === width * Number(vm);
   }
+  if (RESTRICTED_VRS.has(vr)) return isText(value);
   const re = REPERTOIRE[vr];
   if (!re) return true;
   let s = '';
