@@ -8,7 +8,7 @@ import { inputError } from '../errors.js';
 import type { Finding, StageRecord } from '../pipeline/record.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import { asciiValue, encodeValue, encodingOf, normaliseSequences, parseDicom, writeDicom, type RawElement } from './dicom-codec.js';
-import { createDateShifter, dateShiftDays, DATES_SHIFT_RECORD, recordDateShift, type DateShifter, type DatesMode } from './dates.js';
+import { createDateShifter, dateShiftDays, DATES_SHIFT_RECORD, recordDates, type DateShifter, type DatesMode } from './dates.js';
 import { deriveUid, IMPLEMENTATION_CLASS_UID, keyBytes, patientKey, type PatientIdentity } from './keys.js';
 import { maskRuleFor, profileEntries, type AppliedAction } from './profile.js';
 import { effectiveVr, isStandardUid, outsideTableAction } from './retain.js';
@@ -261,7 +261,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
         ],
       },
     ];
-    if (fileDates) recordDateShift(added);
+    recordDates(added, out, fileDates);
     const addedTags = new Set(added.map((e) => e.tag));
     out = out.filter((e) => !addedTags.has(e.tag)).concat(added);
     out.sort((a, b) => (a.tag >>> 0) - (b.tag >>> 0));

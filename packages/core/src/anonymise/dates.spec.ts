@@ -264,6 +264,17 @@ describe('date shift on real CT: two studies of one patient, one of another', ()
     }
   });
 
+  it("an input's (0028,0303) UNMODIFIED becomes REMOVED by default, MODIFIED with the option", () => {
+    const b = readFileSync(study1[0]!);
+    const d = DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    d.dict['00280303'] = { vr: 'CS', Value: ['UNMODIFIED'] };
+    const input = new Uint8Array(Buffer.from(d.write()));
+    const flag = (opts: { dates?: 'shift' | 'remove' }) =>
+      str(dicomParser.parseDicom(createAnonymiser(KEY, opts).anonymiseSync(input, 'u.dcm').bytes), '00280303');
+    expect(flag({})).toBe('REMOVED');
+    expect(flag({ dates: 'shift' })).toBe('MODIFIED');
+  });
+
   it('pydicom reads every shifted file, with the shifted dates and the flag', async () => {
     const files = shifted.flat().map((r, i) => {
       const p = join(tmp, `out-${i}.dcm`);

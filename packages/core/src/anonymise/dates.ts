@@ -25,7 +25,8 @@
  *           that are not dates (Timezone Offset From UTC, Certified/Frame Origin Timestamp: Basic
  *           Profile action).
  * The output says so: LongitudinalTemporalInformationModified (0028,0303) = MODIFIED, code 113107
- * in DeidentificationMethodCodeSequence, and a second DeidentificationMethod value.
+ * in DeidentificationMethodCodeSequence, and a second DeidentificationMethod value. Without the
+ * option, an input's (0028,0303) becomes REMOVED (the Basic Profile removed the dates).
  */
 import { asciiValue, encodeValue, type RawElement } from './dicom-codec.js';
 import { normalisePatientIdentity, type PatientIdentity } from './keys.js';
@@ -211,6 +212,18 @@ export function createDateShifter(days: number): DateShifter {
     },
   };
   return s;
+}
+
+/**
+ * What the output says about its dates, in the attributes the anonymiser adds (`added`, changed in
+ * place): with the shifter, recordDateShift; without it, an input's (0028,0303) (kept otherwise: a CS
+ * outside the table) becomes REMOVED, since an UNMODIFIED or MODIFIED there would no longer be true.
+ */
+export function recordDates(added: RawElement[], kept: readonly RawElement[], shifter: DateShifter | undefined): void {
+  if (shifter) recordDateShift(added);
+  else if (kept.some((e) => e.tag === LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED)) {
+    added.push({ tag: LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED, vr: 'CS', value: encodeValue('REMOVED', 'CS') });
+  }
 }
 
 /**
