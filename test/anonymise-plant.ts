@@ -363,10 +363,12 @@ export function plantWalkClass(dir: string, cls: WalkClass): WalkPlant {
         d.dict['00089123'] = str('UI', plantedUid(2)); // CreatorVersionUID
         d.dict['0018991E'] = str('UI', plantedUid(3)); // TargetFrameOfReferenceUID
         d.dict['00200242'] = str('UI', plantedUid(4)); // SOPInstanceUIDOfConcatenationSource
+        // Under the DICOM root but in no registry: not a standard UID, whatever its prefix.
+        d.dict['0008010C'] = str('UI', `1.2.840.10008.${PLANTED_WALK.UidRoot}.6`); // CodingSchemeUID
         d.dict['00082218'] = { vr: 'SQ', Value: [{ '00080100': str('SH', 'T-D1100'), '00080102': str('SH', 'SRT'), '00080104': str('LO', 'Head'),
           '00089123': str('UI', plantedUid(5)) }] };
-        forbidden = [P.UidRoot, ...[1, 2, 3, 4, 5].map(plantedUid)];
-        flagged = ['(0008,1167)', '(0008,9123)', '(0018,991E)', '(0020,0242)'];
+        forbidden = [P.UidRoot, ...[1, 2, 3, 4, 5].map(plantedUid), `1.2.840.10008.${PLANTED_WALK.UidRoot}.6`];
+        flagged = ['(0008,1167)', '(0008,9123)', '(0018,991E)', '(0020,0242)', '(0008,010C)'];
         break;
       case 'command-group':
         d.dict['00000100'] = { vr: 'US', Value: [0x0021] }; // CommandField C-MOVE-RQ

@@ -56,7 +56,12 @@ describe('retain.ts: the rule outside the table', () => {
 
   it('tells standard UIDs from the rest', () => {
     for (const u of ['1.2.840.10008.1.2.1', '1.2.840.10008.5.1.4.1.1.2', '2.16.840.1.113883.6.96']) expect(isStandardUid(u), u).toBe(true);
-    for (const u of ['1.2.840.113619.2.55', '1.2.840.10008', '2.16.840.1.113883.3.1234', '1.3.6.1.4.1.5962.3']) expect(isStandardUid(u), u).toBe(false);
+    for (const u of ['1.2.840.10008.1.2.4.201', '1.2.840.10008.6.1.1469', '1.2.840.10008.2.16.4', '1.2.840.10008.1.4.1.1']) {
+      expect(isStandardUid(u), u).toBe(true);
+    }
+    for (const u of ['1.2.840.113619.2.55', '1.2.840.10008', '2.16.840.1.113883.3.1234', '1.3.6.1.4.1.5962.3', '1.2.840.10008.4711.19450817']) {
+      expect(isStandardUid(u), u).toBe(false);
+    }
   });
 
   it('README.md lists every retained, emptied and dummied attribute', () => {

@@ -14,6 +14,7 @@
  *     replaced with the keyed hash, wherever it is (keys.ts deriveUid).
  */
 import { dictionaryVm, dictionaryVr } from './dictionary.js';
+import { STANDARD_UIDS_JOINED } from './standard-uids.generated.js';
 
 /** The action for an attribute outside the table: K keep, Z empty, D dummy, X remove. */
 export type OutsideTableAction = 'K' | 'Z' | 'D' | 'X';
@@ -134,11 +135,24 @@ const CODING_SCHEME_UIDS = new Set([
   '2.16.840.1.113883.3.26.1.1', // NCI Thesaurus
 ]);
 
+/** Transfer syntaxes added to the standard after the registry copy (HTJ2K, JPEG XL, deflated image frames). */
+const NEWER_STANDARD_UIDS = [
+  '1.2.840.10008.1.2.4.201', '1.2.840.10008.1.2.4.202', '1.2.840.10008.1.2.4.203',
+  '1.2.840.10008.1.2.4.110', '1.2.840.10008.1.2.4.111', '1.2.840.10008.1.2.4.112', '1.2.840.10008.1.2.8.1',
+];
+let standard: Set<string> | undefined;
+
+/** Context group (6.1.n) and template (8.1.n) UIDs, which the registry copy does not list one by one. */
+const CONTEXT_OR_TEMPLATE = /^1\.2\.840\.10008\.[68]\.1\.[1-9][0-9]{0,4}$/;
+
 /**
- * Whether a UID is defined by the standard (transfer syntaxes, SOP classes, well-known instances,
- * coding schemes under the DICOM root 1.2.840.10008) or is a well-known coding scheme: such a UID
- * is the same in every hospital and is kept; any other is replaced.
+ * Whether a UID is defined by the standard: in its UID registry (PS3.6 Annex A: transfer syntaxes,
+ * SOP classes, well-known instances and frames of reference, coding schemes), a context group or
+ * template UID, or a well-known coding scheme outside the DICOM root. Such a UID is the same in
+ * every hospital and is kept; any other is replaced, also one that only starts with the DICOM root
+ * (1.2.840.10008.4711.19450817 is no standard UID, and could carry a patient ID and a date).
  */
 export function isStandardUid(uid: string): boolean {
-  return uid.startsWith('1.2.840.10008.') || CODING_SCHEME_UIDS.has(uid);
+  standard ??= new Set([...STANDARD_UIDS_JOINED.split('|'), ...NEWER_STANDARD_UIDS, ...CODING_SCHEME_UIDS]);
+  return standard.has(uid) || CONTEXT_OR_TEMPLATE.test(uid);
 }

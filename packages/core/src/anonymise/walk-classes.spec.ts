@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBytes, plantedUid, plantWalkClass, type WalkClass, type WalkPlant } from '../../../../test/anonymise-plant.js';
+import { findBytes, plantedUid, plantWalkClass, PLANTED_WALK, type WalkClass, type WalkPlant } from '../../../../test/anonymise-plant.js';
 import { dataPath } from '../../../../test/data.js';
 import { runTool } from '../../../../test/run-tool.js';
 import { importSeries } from '../dicom/import.js';
@@ -184,7 +184,8 @@ describe('anonymise issue 13 classes 1–4: planted in the real 3-slice CT serie
     expect(ds.string('x00080016')).toBe('1.2.840.10008.5.1.4.1.1.2');
     expect(ds.string('x00020002')).toBe('1.2.840.10008.5.1.4.1.1.2');
     expect(ds.string('x00020010')).toBe('1.2.840.10008.1.2.1');
-    expect(r.summary.actions.uidOutsideTable).toBe(5);
+    expect(ds.string('x0008010c')).toBe(map(`1.2.840.10008.${PLANTED_WALK.UidRoot}.6`));
+    expect(r.summary.actions.uidOutsideTable).toBe(6);
   });
 
   it('class 4: the command group is removed whole', () => {
