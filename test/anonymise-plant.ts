@@ -296,7 +296,12 @@ export interface WalkPlant {
   flagged: string[];
 }
 
-const code = (value: string, meaning: string): PlantElement[] => [['00080100', 'SH', value], ['00080102', 'SH', 'SRT'], ['00080104', 'LO', meaning]];
+/** The code item of AnatomicRegionSequence (Head), as dcmjs attributes. */
+const headCode = () => ({ '00080100': str('SH', 'T-D1100'), '00080102': str('SH', 'SRT'), '00080104': str('LO', 'Head') });
+
+const code = (value: string, meaning: string): PlantElement[] => [
+  ['00080100', 'SH', value], ['00080102', 'SH', 'SRT'], ['00080104', 'LO', meaning],
+];
 
 /**
  * Copies hardcases/dcmqi-seg/ct-3slice into `dir` in explicit VR little endian with one class of
@@ -323,12 +328,14 @@ export function plantWalkClass(dir: string, cls: WalkClass): WalkPlant {
     switch (cls) {
       case 'un-sequences':
         // A known sequence the profile keeps, as UN with explicit-VR items of defined length.
-        un('00082218', encodeItems([[...code('T-D1100', 'Head'), ['00100010', 'PN', P.UnExplicitName], ['00100030', 'DA', P.UnExplicitBirthDate],
-          ['00080050', 'SH', P.UnExplicitAccession]]], true, false));
+        un('00082218', encodeItems([[...code('T-D1100', 'Head'), ['00100010', 'PN', P.UnExplicitName],
+          ['00100030', 'DA', P.UnExplicitBirthDate], ['00080050', 'SH', P.UnExplicitAccession]]], true, false));
         // Another, undefined length with implicit-VR items (the form PS3.5 prescribes for UN).
-        un('00082228', encodeItems([[...code('T-A0100', 'Brain'), ['00100010', 'PN', P.UnImplicitName], ['00101000', 'LO', P.UnImplicitOtherId]]], false, true), true);
+        un('00082228', encodeItems([[...code('T-A0100', 'Brain'), ['00100010', 'PN', P.UnImplicitName],
+          ['00101000', 'LO', P.UnImplicitOtherId]]], false, true), true);
         // A third, undefined length with explicit-VR items.
-        un('00089215', encodeItems([[...code('113072', 'Multiplanar reformatting'), ['00100010', 'PN', P.UnUndefinedExplicitName]]], true, true), true);
+        un('00089215', encodeItems([[...code('113072', 'Multiplanar reformatting'), ['00100010', 'PN', P.UnUndefinedExplicitName]]],
+          true, true), true);
         // Unknown public attributes holding a sequence: defined length implicit items, undefined length explicit items.
         un('00F00010', encodeItems([[['00100010', 'PN', P.UnUnknownName]]], false, false));
         un('00F00020', encodeItems([[['00080050', 'SH', P.UnUnknownUndefinedAccession]]], true, true), true);
@@ -336,16 +343,16 @@ export function plantWalkClass(dir: string, cls: WalkClass): WalkPlant {
         un('00400260', Buffer.concat([itemHeader(0xe000, 16), Buffer.from(P.UnGarbage, 'latin1')]));
         // A data set as the UN value of a retained text attribute (Manufacturer): no text, so removed.
         un('00080070', encodeItems([[['00100010', 'PN', P.UnInRetainedText]]], false, false));
-        forbidden = [P.UnInRetainedText, P.UnExplicitName, P.UnExplicitBirthDate, P.UnExplicitAccession, P.UnImplicitName, P.UnImplicitOtherId,
-          P.UnUndefinedExplicitName, P.UnUnknownName, P.UnUnknownUndefinedAccession, P.UnGarbage];
-        flagged = ['(0008,0070)', '(0008,2218)', '(0008,2228)', '(0008,9215)', '(00F0,0010)', '(00F0,0020)', '(0040,0260)', '(0010,0010)', '(0010,0030)',
-          '(0008,0050)', '(0010,1000)'];
+        forbidden = [P.UnInRetainedText, P.UnExplicitName, P.UnExplicitBirthDate, P.UnExplicitAccession, P.UnImplicitName,
+          P.UnImplicitOtherId, P.UnUndefinedExplicitName, P.UnUnknownName, P.UnUnknownUndefinedAccession, P.UnGarbage];
+        flagged = ['(0008,0070)', '(0008,2218)', '(0008,2228)', '(0008,9215)', '(00F0,0010)', '(00F0,0020)', '(0040,0260)',
+          '(0010,0010)', '(0010,0030)', '(0008,0050)', '(0010,1000)'];
         break;
       case 'outside-table':
         d.dict['00F00030'] = str('LO', P.UnknownLo);
         d.dict['00F00040'] = { vr: 'OB', Value: [new Uint8Array(Buffer.from(P.UnknownOb, 'latin1')).buffer] };
         d.dict['0040A160'] = str('UT', P.TextValueTop);
-        d.dict['00082218'] = { vr: 'SQ', Value: [{ '00080100': str('SH', 'T-D1100'), '00080102': str('SH', 'SRT'), '00080104': str('LO', 'Head'),
+        d.dict['00082218'] = { vr: 'SQ', Value: [{ ...headCode(),
           '0040A160': str('UT', P.TextValueNested) }] };
         d.dict['00181020'] = str('LO', P.SoftwareVersions);
         d.dict['00209421'] = str('LO', P.DimensionLabel);
@@ -356,7 +363,8 @@ export function plantWalkClass(dir: string, cls: WalkClass): WalkPlant {
         d.dict['00180022'] = str('CS', P.TextInCode);
         forbidden = [P.UnknownLo, P.UnknownOb, P.TextValueTop, P.TextValueNested, P.SoftwareVersions, P.DimensionLabel, P.WindowExplanation,
           P.PositionReference, P.TextInNumber, P.TextInCode];
-        flagged = ['(00F0,0030)', '(00F0,0040)', '(0040,A160)', '(0018,1020)', '(0020,9421)', '(0028,1055)', '(0020,1040)', '(0018,1100)', '(0018,0022)'];
+        flagged = ['(00F0,0030)', '(00F0,0040)', '(0040,A160)', '(0018,1020)', '(0020,9421)', '(0028,1055)', '(0020,1040)',
+          '(0018,1100)', '(0018,0022)'];
         break;
       case 'stray-uids':
         d.dict['00081167'] = str('UI', plantedUid(1)); // MultiFrameSourceSOPInstanceUID
@@ -365,7 +373,7 @@ export function plantWalkClass(dir: string, cls: WalkClass): WalkPlant {
         d.dict['00200242'] = str('UI', plantedUid(4)); // SOPInstanceUIDOfConcatenationSource
         // Under the DICOM root but in no registry: not a standard UID, whatever its prefix.
         d.dict['0008010C'] = str('UI', `1.2.840.10008.${PLANTED_WALK.UidRoot}.6`); // CodingSchemeUID
-        d.dict['00082218'] = { vr: 'SQ', Value: [{ '00080100': str('SH', 'T-D1100'), '00080102': str('SH', 'SRT'), '00080104': str('LO', 'Head'),
+        d.dict['00082218'] = { vr: 'SQ', Value: [{ ...headCode(),
           '00089123': str('UI', plantedUid(5)) }] };
         forbidden = [P.UidRoot, ...[1, 2, 3, 4, 5].map(plantedUid), `1.2.840.10008.${PLANTED_WALK.UidRoot}.6`];
         flagged = ['(0008,1167)', '(0008,9123)', '(0018,991E)', '(0020,0242)', '(0008,010C)'];

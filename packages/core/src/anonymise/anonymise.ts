@@ -101,12 +101,15 @@ const TAG = {
 const DICOMDIR_CLASS = '1.2.840.10008.1.3.10';
 export const DEIDENTIFICATION_METHOD = 'scan2print PS3.15 E.1-1 Basic Profile; PatientID = keyed hash';
 
-export const OUTSIDE_TABLE_POLICY = 'unknown attributes removed; free text, names, dates, AE titles and ages removed unless on the retain-safe list '
-  + '(retain.ts); other VRs kept; UIDs not defined by the standard replaced like U';
+export const OUTSIDE_TABLE_POLICY = 'unknown attributes removed; free text, names, dates, AE titles and ages removed unless on the '
+  + 'retain-safe list (retain.ts); other VRs kept if their value fits the VR; UIDs not defined by the standard replaced like U';
 export const COMPOUND_POLICY = 'X/Z→Z; X/D, Z/D, X/Z/D→D; X/Z/U*→keep sequence, replace UIDs inside; C→D; D on a sequence→empty sequence';
 
 function zeroCounts(): ActionCounts {
-  return { X: 0, Z: 0, D: 0, U: 0, 'U*': 0, private: 0, overlay: 0, curve: 0, groupLength: 0, meta: 0, command: 0, outsideTable: 0, unSequence: 0, uidOutsideTable: 0 };
+  return {
+    X: 0, Z: 0, D: 0, U: 0, 'U*': 0, private: 0, overlay: 0, curve: 0, groupLength: 0, meta: 0,
+    command: 0, outsideTable: 0, unSequence: 0, uidOutsideTable: 0,
+  };
 }
 
 function addCounts(into: ActionCounts, c: ActionCounts): void {
@@ -335,7 +338,7 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
           overlaysAndCurves: 'removed (groups 60xx and 50xx)',
           commandGroup: 'removed (group 0000)',
           outsideTable: OUTSIDE_TABLE_POLICY,
-          sequencesStoredAsUN: 'read (implicit or explicit VR items) and written as SQ; a UN value that is not a readable data set is removed',
+          sequencesStoredAsUN: 'read (implicit or explicit VR items) and written as SQ; a UN value that is no readable data set is removed',
           uidReplacement: '2.25.<decimal of HMAC-SHA-256(project key, UID), 128 bits as UUID v8>',
           patientKey: 'HMAC-SHA-256(project key, normalised PatientID, PatientName, PatientBirthDate), written to PatientID',
           burnedInAnnotation: opts.burnedInAnnotation ?? 'error',

@@ -175,15 +175,18 @@ describe('findIdentifyingAttributes: a planted series', () => {
       (ds) => putNested(ds, 0x00081140, text(0x00081155, 'UI', '1.3.12.2.1107.5.1.4')),
     ],
     // Issue 13 classes 1–4: outside the table, the anonymiser's rule (retain.ts) holds.
-    ['free text outside the table (SoftwareVersions)', '(0018,1020)', 'SoftwareVersions', (ds) => put(ds, text(0x00181020, 'LO', 'Doe^John'))],
+    ['free text outside the table (SoftwareVersions)', '(0018,1020)', 'SoftwareVersions',
+      (ds) => put(ds, text(0x00181020, 'LO', 'Doe^John'))],
     [
       'TextValue nested in the kept AnatomicRegionSequence',
       '(0040,A160)',
       'TextValue',
       (ds) => putNested(ds, 0x00082218, text(0x0040a160, 'UT', 'seen by Dr Doe')),
     ],
-    ['a name in a decimal string outside the table', '(0018,1100)', 'ReconstructionDiameter', (ds) => put(ds, text(0x00181100, 'DS', 'Doe^John'))],
-    ['a scanner UID outside the table (CreatorVersionUID)', '(0008,9123)', 'CreatorVersionUID', (ds) => put(ds, text(0x00089123, 'UI', '1.3.12.2.1107.5.1.4'))],
+    ['a name in a decimal string outside the table', '(0018,1100)', 'ReconstructionDiameter',
+      (ds) => put(ds, text(0x00181100, 'DS', 'Doe^John'))],
+    ['a scanner UID outside the table (CreatorVersionUID)', '(0008,9123)', 'CreatorVersionUID',
+      (ds) => put(ds, text(0x00089123, 'UI', '1.3.12.2.1107.5.1.4'))],
     ['a command group element (ErrorComment)', '(0000,0902)', 'CommandGroup', (ds) => put(ds, text(0x00000902, 'LO', 'Doe'))],
   ];
 

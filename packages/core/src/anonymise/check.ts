@@ -63,7 +63,9 @@ const PATIENT_IDENTITY_REMOVED = 0x00120062;
 const PATIENT_KEY = /^[0-9a-f]{64}$/;
 const MAX_LISTED = 5;
 
-const MASK_KEYWORD: Record<string, string> = { private: 'PrivateAttribute', curve: 'CurveData', overlay: 'OverlayPlane', command: 'CommandGroup' };
+const MASK_KEYWORD: Record<string, string> = {
+  private: 'PrivateAttribute', curve: 'CurveData', overlay: 'OverlayPlane', command: 'CommandGroup',
+};
 /** TransferSyntaxUID: a private one is kept (the pixel data needs it) and names no one. */
 const TRANSFER_SYNTAX_UID = 0x00020010;
 
@@ -150,15 +152,17 @@ function check(els: readonly RawElement[], w: Walk, path: string, top: boolean):
     const action = entry?.action ?? outside ?? 'X';
     const keyword = keywordFor(el.tag);
     const code = entry && entry.code !== action ? `${entry.code} → ${action}` : action;
+    const actionText = outside ? `outside the profile table, rule ${action}` : `profile action ${code}`;
     const fail = (what: string, must: string) =>
-      w.problems.push(outside
-        ? { tag, keyword, action: `outside ${action}`, reason: `${what}${where(path)} (outside the profile table, rule ${action}: ${must})` }
-        : { tag, keyword, action, reason: `${what}${where(path)} (profile action ${code}: ${must})` });
+      w.problems.push({
+        tag, keyword, action: outside ? `outside ${action}` : action, reason: `${what}${where(path)} (${actionText}: ${must})`,
+      });
     const inItem = (i: number) => `${path ? `${path} > ` : ''}${tag} ${keyword || 'Sequence'} item ${i + 1}`;
     const recurse = () => el.items!.forEach((item, i) => check(item, w, inItem(i), false));
     if (el.items && el.vr === 'UN') {
       // Readers disagree on what a UN sequence holds (pydicom reads its items, others skip them); the anonymiser writes SQ.
-      w.problems.push({ tag, keyword, action: 'un-sequence', reason: `is a sequence stored as VR UN${where(path)} (must be written as SQ)` });
+      const reason = `is a sequence stored as VR UN${where(path)} (must be written as SQ)`;
+      w.problems.push({ tag, keyword, action: 'un-sequence', reason });
       // Its items are checked too, unless the attribute must go anyway (then they are named with it).
       if (action === 'K' || action === 'U*') {
         recurse();

@@ -172,7 +172,8 @@ function parseElements(r: Reader, pos: number, end: number, enc: Encoding, inIte
           el.vr = dictionaryVr(tag)!;
           el.encapsulated = r.bytes.subarray(start, pos);
         } else {
-          throw inputError('DICOM_MALFORMED', `undefined-length UN value of ${tagString(tag)} at byte ${start} is not a sequence in any encoding`, r.file);
+          const what = `undefined-length UN value of ${tagString(tag)} at byte ${start}`;
+          throw inputError('DICOM_MALFORMED', `${what} is not a sequence in any encoding`, r.file);
         }
       } else if (vr === 'SQ' || vr === 'UN' || !enc.explicit) {
         const s = parseItems(r, start, undefined, end, enc, depth + 1);
@@ -380,7 +381,9 @@ function writeElements(w: Writer, elements: readonly RawElement[], enc: Encoding
 }
 
 /** Byte widths of the VRs whose values change with the byte order (AT is two 16-bit numbers). */
-const SWAP_WIDTH: Record<string, number> = { US: 2, SS: 2, OW: 2, AT: 2, UL: 4, SL: 4, FL: 4, OF: 4, OL: 4, FD: 8, OD: 8, SV: 8, UV: 8, OV: 8 };
+const SWAP_WIDTH: Record<string, number> = {
+  US: 2, SS: 2, OW: 2, AT: 2, UL: 4, SL: 4, FL: 4, OF: 4, OL: 4, FD: 8, OD: 8, SV: 8, UV: 8, OV: 8,
+};
 
 function swapped(v: Uint8Array, width: number): Uint8Array {
   const out = v.slice();
@@ -395,7 +398,11 @@ function swapped(v: Uint8Array, width: number): Uint8Array {
  * order are swapped; elements read from implicit VR keep the dictionary's VR (UN when unknown).
  * Returns the elements and how many sequences had been stored as UN.
  */
-export function normaliseSequences(elements: readonly RawElement[], enc: Encoding, from: Encoding = enc): { elements: RawElement[]; unSequences: number } {
+export function normaliseSequences(
+  elements: readonly RawElement[],
+  enc: Encoding,
+  from: Encoding = enc,
+): { elements: RawElement[]; unSequences: number } {
   let unSequences = 0;
   const out = elements.map((el): RawElement => {
     if (el.items) {

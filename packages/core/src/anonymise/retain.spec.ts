@@ -59,7 +59,9 @@ describe('retain.ts: the rule outside the table', () => {
     for (const u of ['1.2.840.10008.1.2.4.201', '1.2.840.10008.6.1.1469', '1.2.840.10008.2.16.4', '1.2.840.10008.1.4.1.1']) {
       expect(isStandardUid(u), u).toBe(true);
     }
-    for (const u of ['1.2.840.113619.2.55', '1.2.840.10008', '2.16.840.1.113883.3.1234', '1.3.6.1.4.1.5962.3', '1.2.840.10008.4711.19450817']) {
+    const others = ['1.2.840.113619.2.55', '1.2.840.10008', '2.16.840.1.113883.3.1234', '1.3.6.1.4.1.5962.3',
+      '1.2.840.10008.4711.19450817'];
+    for (const u of others) {
       expect(isStandardUid(u), u).toBe(false);
     }
   });
@@ -112,7 +114,9 @@ describe('sequences stored as VR UN in big-endian and implicit-VR real files', (
       const region = await pydicomRegion(out.bytes, `${parts.at(-1)}.out.dcm`);
       expect(region.vr).toBe('SQ');
       // PatientName is Z: present and empty; Rows (a US) reads 300 in either byte order.
-      expect(region.items).toEqual([[['00080100', 'T-A0100'], ['00080102', 'SRT'], ['00080104', 'Brain'], ['00100010', ''], ['00280010', '300']]]);
+      expect(region.items).toEqual([
+        [['00080100', 'T-A0100'], ['00080102', 'SRT'], ['00080104', 'Brain'], ['00100010', ''], ['00280010', '300']],
+      ]);
     });
   }
 });
