@@ -3,7 +3,7 @@
  * files with identifiers planted per leak class) through core's anonymiser and through
  * Orthanc's default anonymisation, every output byte searched for every planted secret in
  * many encodings (scan.ts). Prints a table per class and per case; asserts zero leaks for
- * every class not in KNOWN_LEAKS (Orthanc's figures are printed, never asserted).
+ * every class and case not in KNOWN_LEAKS (Orthanc's figures are printed, never asserted).
  * `ADVERSARIAL_MD=<section> npx vitest run test/adversarial/adversarial.spec.ts` also writes
  * the tables to bench/results/anonymise-adversarial.md under that section name.
  * `ADVERSARIAL_CORE=<path to another core's src/index.ts>` runs that core instead (the "before"
@@ -19,18 +19,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as workingCore from '@scan2print/core';
 import { collectInputs } from '../../packages/cli/src/io/inputs.js';
 import { ROOT } from '../data.js';
+import { splitFile, topLevel, TS } from './dicom-bytes.js';
 import { generateCases, type AdversarialCase, type LeakClass } from './generate.js';
 import { startOrthanc, type Orthanc } from './orthanc.js';
 import { caseTable, classTable, writeSection, type Outcome } from './report.js';
 import { leakedSecrets, MIN_NEEDLE_BYTES, needles, scanOutputs } from './scan.js';
 
 /**
- * Classes whose fixes are still under way: their leaks are reported, not failed. Empty now:
- * issue 13's fixes landed (classes 1–4 in 7545ec7, the data set walk; 5 in c73c283, text
- * markers in compressed frames), so a single leaked secret in any class fails this spec.
- * Put a class back here only while a known, tracked leak is being fixed.
+ * Classes (or single cases, by name) whose leaks are reported, not failed, while a fix is under
+ * way. Issue 13's fixes landed (classes 1–4 in 7545ec7 and after, the data set walk; 5 in
+ * c73c283, text markers in compressed frames), so no class is here: a leaked secret in any
+ * other case fails this spec. Left, reported to the data set engineer (retain.ts keeps a CS
+ * value whose characters fit the CS repertoire, lower case allowed):
+ * - text-in-kept-code-lower-case: "LIN\\Csname Adalbert" in PixelIntensityRelationship is kept;
+ * - name-as-valid-code: a name as an upper-case ImageType value is kept (valid CS; Orthanc keeps both too).
  */
-const KNOWN_LEAKS = new Set<LeakClass>([]);
+const KNOWN_LEAKS = new Set<LeakClass | string>(['text-in-kept-code-lower-case', 'name-as-valid-code']);
+const known = (c: AdversarialCase) => KNOWN_LEAKS.has(c.cls) || KNOWN_LEAKS.has(c.name);
 
 const KEY = 'adversarial-review-project-key-0123456789';
 
@@ -83,8 +88,8 @@ function inflater(bytes: Uint8Array, position: number): Uint8Array {
 
 /** What this spec's leak assertion says about our outcomes. */
 function verdict(): string {
-  const leaking = cases.filter((c) => !KNOWN_LEAKS.has(c.cls) && ours.get(c.name)!.scan.leaks.length > 0);
-  if (!leaking.length) return 'passes (no leak outside the known classes)';
+  const leaking = cases.filter((c) => !known(c) && ours.get(c.name)!.scan.leaks.length > 0);
+  if (!leaking.length) return 'passes (no leak outside the known ones)';
   return `fails (${leaking.length} cases leak: ${leaking.map((c) => c.name).join(', ')})`;
 }
 
@@ -146,15 +151,23 @@ describe('the adversarial set', () => {
     expect(places).toContain('zip');
   });
 
-  it('every DICOM case parses with dicom-parser (an independent reader) and dcmdump reads the UN and JPEG cases', () => {
-    for (const c of cases.filter((x) => !x.zip)) {
+  it('every DICOM case parses with dicom-parser (an independent reader) and dcmdump reads the UN, command group and JPEG cases', () => {
+    // dicom-parser loses its place after an implicit VR command group (dcmtk reads it: see below).
+    for (const c of cases.filter((x) => !x.zip && x.name !== 'command-group-implicit')) {
       const opts = c.name === 'no-meta' ? { TransferSyntaxUID: '1.2.840.10008.1.2.1' } : { inflater };
-      expect(() => dicomParser.parseDicom(c.bytes, opts as any), c.name).not.toThrow();
+      const ds = dicomParser.parseDicom(c.bytes, opts as any);
+      // The planted values are the ones a reader sees: one element per tag, in ascending order, up to the end.
+      if (!c.name.startsWith('charset')) expect(ds.string('x00100010'), c.name).toBe('Basefamily^Basegiven');
+      const f = splitFile(c.bytes, c.name === 'no-meta' ? TS.explicitLE : undefined);
+      const tags = topLevel(f.dataset, f.syntax);
+      for (let i = 1; i < tags.length; i++) expect(tags[i]!.tag >>> 0, `${c.name} element ${i}`).toBeGreaterThan(tags[i - 1]!.tag >>> 0);
+      expect(tags.at(-1)!.end, c.name).toBe(f.dataset.length);
     }
-    for (const c of cases.filter((x) => x.cls === 1 || x.cls === 5)) {
+    for (const c of cases.filter((x) => x.cls === 1 || x.cls === 4 || x.cls === 5)) {
       const p = join(tmp, `${c.name}-dump.dcm`);
       writeFileSync(p, c.bytes);
-      expect(() => execFileSync('dcmdump', ['-q', p], { stdio: 'pipe' }), c.name).not.toThrow();
+      const dump = execFileSync('dcmdump', ['-q', p], { encoding: 'utf8', stdio: 'pipe' });
+      expect(dump, c.name).toMatch(/^\(0010,0010\) PN \[Basefamily\^Basegiven\]/m);
     }
   });
 });
@@ -166,7 +179,7 @@ describe('scan2print anonymise on the adversarial set', () => {
     const perCase = caseTable(table);
     const coreLabel = process.env.ADVERSARIAL_CORE ?? 'working tree';
     const open = [...KNOWN_LEAKS].join(', ') || 'none';
-    console.log(`adversarial set: ${cases.length} cases, core: ${coreLabel}; known leak classes still open: ${open}`);
+    console.log(`adversarial set: ${cases.length} cases, core: ${coreLabel}; known leaks (classes or cases): ${open}`);
     console.log(`${perClass}\n\n${perCase}`);
     const section = process.env.ADVERSARIAL_MD;
     if (section) {
@@ -180,13 +193,13 @@ describe('scan2print anonymise on the adversarial set', () => {
         section,
         `## ${section}: ${new Date().toISOString().slice(0, 16)}Z, ${coreAt}\n\n` +
           `Command: \`${env}ADVERSARIAL_MD=${section} npx vitest run test/adversarial/adversarial.spec.ts\`. ` +
-          `Classes still expected to leak in this run: ${open}. Verdict: ${verdict()}.\n\n${perClass}\n\n${perCase}\n`,
+          `Known leaks (classes or cases) in this run: ${open}. Verdict: ${verdict()}.\n\n${perClass}\n\n${perCase}\n`,
       );
     }
     for (const c of cases) {
       const o = ours.get(c.name)!;
       expect(o.scan.unreadable, c.name).toEqual([]);
-      if (KNOWN_LEAKS.has(c.cls)) continue;
+      if (known(c)) continue;
       const leaks = o.scan.leaks.map((l) => `${l.where}: ${l.secret.label} "${l.secret.value}" as ${l.encoding} at ${l.offset}`);
       expect(leaks, `${c.name} (class ${c.cls})`).toEqual([]);
     }
@@ -196,7 +209,7 @@ describe('scan2print anonymise on the adversarial set', () => {
     for (const c of cases.filter((x) => x.cls === 0)) {
       const o = ours.get(c.name)!;
       expect(o.refused, c.name).toBeUndefined();
-      expect(o.files, c.name).toBe(c.zip ? 2 : 1);
+      expect(o.files, c.name).toBe(c.name === 'zip-in-zip' ? 3 : c.zip ? 2 : 1);
     }
   });
 

@@ -142,6 +142,8 @@ export function topLevel(dataset: Uint8Array, s: Syntax): TopElement[] {
   const ts = s.explicit ? (s.bigEndian ? TS.explicitBE : TS.explicitLE) : TS.implicit;
   const ds = dicomParser.parseDicom(dataset, { TransferSyntaxUID: ts } as any);
   const starts = Object.values<any>(ds.elements)
+    // dicom-parser adds the transfer syntax it was given as (0002,0010) without a position: not in the data set.
+    .filter((e) => typeof e.dataOffset === 'number' && !e.tag.startsWith('x0002'))
     .map((e) => {
       const tag = parseInt(e.tag.slice(1), 16);
       const header = !s.explicit ? 8 : LONG_VRS.has(e.vr) ? 12 : 8;

@@ -258,6 +258,40 @@ const class2: Built[] = [
     }),
   },
   {
+    name: 'text-in-kept-number', cls: 2, source: CT_EXPLICIT,
+    what: 'text where a kept attribute wants a number: AcquisitionNumber (0020,0012) IS "Numbertext7"',
+    build: (f) => ({
+      file: splice(f, [...baseIdentity(f.syntax), lo(0x00200012, 'Numbertext7', f.syntax, 'IS')]),
+      secrets: at('IS', 'Numbertext'),
+    }),
+  },
+  {
+    name: 'text-in-kept-code-lower-case', cls: 2, source: CT_EXPLICIT,
+    what: 'PixelIntensityRelationship (0028,1040) CS "LIN\\Csname Adalbert": lower case, which no CS may hold',
+    build: (f) => ({
+      file: splice(f, [...baseIdentity(f.syntax), lo(0x00281040, 'LIN\\Csname Adalbert', f.syntax, 'CS')]),
+      secrets: at('CS lower case', 'Csname', 'Adalbert'),
+    }),
+  },
+  {
+    name: 'name-as-valid-code', cls: 2, source: CT_EXPLICIT,
+    what: 'ImageType (0008,0008) "ORIGINAL\\PRIMARY\\AXIAL\\SIEGBERTUS": a name as a 4th value, a valid CS '
+      + '(values 3 on are implementation-defined)',
+    build: (f) => ({
+      file: splice(f, [...baseIdentity(f.syntax), lo(0x00080008, 'ORIGINAL\\PRIMARY\\AXIAL\\SIEGBERTUS', f.syntax, 'CS')]),
+      secrets: at('ImageType value', 'SIEGBERTUS'),
+    }),
+  },
+  {
+    name: 'un-dataset-in-kept-text', cls: 2, source: CT_EXPLICIT,
+    what: 'ManufacturerModelName (0008,1090), a kept attribute, written as UN holding an item with a name',
+    build: (f) => {
+      const h = hiddenIdentity('Unmodel', EXPLICIT_LE);
+      const un = element(0x00081090, 'UN', items([sorted(h.adds)], false, false), f.syntax);
+      return { file: splice(f, [...baseIdentity(f.syntax), { tag: 0x00081090, bytes: un }]), secrets: h.secrets };
+    },
+  },
+  {
     name: 'textvalue-outside-content-sequence', cls: 2, source: CT_EXPLICIT,
     what: 'TextValue (0040,A160) in an AnatomicRegionSequence item and at the top level (no ContentSequence anywhere)',
     build: (f) => {
@@ -648,6 +682,16 @@ export function generateCases(): AdversarialCase[] {
     bytes: zipSync({ 'Basefamily Basegiven/a.dcm': zipped[0]!.bytes, 'b.dcm': zipped[1]!.bytes }, { level: 6 }),
     zip: true,
     secrets: dedupe(zipped.flatMap((c) => c.secrets)),
+  });
+  // A zip inside a zip (the CLI opens one level of nesting): the inner one holds two cases, the outer one a third.
+  const inner = out.filter((c) => c.name === 'charset-latin1' || c.name === 'overlay-and-curve');
+  const direct = out.find((c) => c.name === 'private-no-creator')!;
+  out.push({
+    name: 'zip-in-zip', cls: 0, source: [...inner, direct].map((c) => c.source).join(' + '),
+    what: 'a zip holding a zip (charset-latin1, overlay-and-curve) and a file (private-no-creator)',
+    bytes: zipSync({ 'inner.zip': zipSync({ 'x/a.dcm': inner[0]!.bytes, 'b.dcm': inner[1]!.bytes }), 'c.dcm': direct.bytes }, { level: 6 }),
+    zip: true,
+    secrets: dedupe([...inner, direct].flatMap((c) => c.secrets)),
   });
   return out;
 }
