@@ -160,16 +160,18 @@ function parseElements(r: Reader, pos: number, end: number, enc: Encoding, inIte
     if (length === UNDEFINED) {
       if (enc.explicit && vr === 'UN') {
         r.need(start, 8, 'sequence item');
-        const s = parseUnItems(r, start, undefined, end, enc, depth + 1);
+        // Encapsulated pixel data (or another OB/OW of undefined length) written as UN: its fragments are never read as a data set.
+        const encapsulated = /^O[BW]$/.test(dictionaryVr(tag) ?? '');
+        const s = encapsulated ? undefined : parseUnItems(r, start, undefined, end, enc, depth + 1);
         if (s) {
           el.items = s.items;
           el.itemsEncoding = s.encoding;
           if (s.encoding === IMPLICIT_LE) el.itemsImplicit = true;
           pos = s.next;
-        } else if (/^O[BW]$/.test(dictionaryVr(tag) ?? '')) {
-          // Encapsulated pixel data (or another OB/OW of undefined length) written as UN.
+        } else if (encapsulated) {
           pos = scanEncapsulated(r, start, end, le);
-          el.vr = dictionaryVr(tag)!;
+          // Encapsulated data is OB (PS3.5 A.4), whatever the dictionary says for native data.
+          el.vr = 'OB';
           el.encapsulated = r.bytes.subarray(start, pos);
         } else {
           const what = `undefined-length UN value of ${tagString(tag)} at byte ${start}`;

@@ -120,3 +120,26 @@ describe('sequences stored as VR UN in big-endian and implicit-VR real files', (
     });
   }
 });
+
+describe('encapsulated pixel data written as UN (undefined length)', () => {
+  it('real JPEG lossless CT (wg04 CT1_JPLL): read as encapsulated, written as OB with the same fragments; dcmdump reads it', async () => {
+    const original = new Uint8Array(readFileSync(dataPath('hardcases', 'wg04-ct', 'CT1_JPLL')));
+    const header = Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+    const at = Buffer.from(original).indexOf(header);
+    expect(at).toBeGreaterThan(0);
+    const asUn = original.slice();
+    asUn.set([0x55, 0x4e], at + 4); // 'UN'
+    const out = createAnonymiser(KEY).anonymiseSync(asUn, 'un-pixels.dcm');
+    const fragments = (bytes: Uint8Array) => {
+      const p = parseDicom(bytes, 'x.dcm').dataset.find((e) => e.tag === 0x7fe00010)!;
+      return { vr: p.vr, bytes: Buffer.from(p.encapsulated!).toString('hex') };
+    };
+    expect(fragments(out.bytes)).toEqual({ vr: 'OB', bytes: fragments(original).bytes });
+    const f = join(mkdtempSync(join(tmpdir(), 's2p-unpix-')), 'out.dcm');
+    writeFileSync(f, out.bytes);
+    const dump = await runTool('dcmdump', ['-q', f]);
+    rmSync(dirname(f), { recursive: true, force: true });
+    expect(dump.status, dump.stderr).toBe(0);
+    expect(dump.stdout).toMatch(/\(7fe0,0010\) OB \(PixelSequence/);
+  });
+});
