@@ -105,12 +105,13 @@ function unMayBeSequence(tag: number): boolean {
 
 /**
  * A sequence stored as VR UN: PS3.5 6.2.2 says its items are implicit VR little endian, but
- * writers also copy explicit-VR items (of either byte order) into UN. Each encoding is tried and the
- * first that reads the whole value as a data set is taken; an error in all of them returns undefined.
+ * writers also copy explicit-VR items (of either byte order, whatever the file's) into UN. Each
+ * encoding is tried and the first that reads the whole value as a data set is taken; an error in
+ * all of them returns undefined.
  */
-function parseUnItems(r: Reader, start: number, valueEnd: number | undefined, limit: number, enc: Encoding, depth: number):
+function parseUnItems(r: Reader, start: number, valueEnd: number | undefined, limit: number, depth: number):
   { items: RawElement[][]; next: number; encoding: Encoding } | undefined {
-  const tries = [IMPLICIT_LE, EXPLICIT_LE, ...(enc.littleEndian ? [] : [EXPLICIT_BE])];
+  const tries = [IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE];
   for (const e of tries) {
     if (r.tag(start, e.littleEndian) !== ITEM) continue;
     try {
@@ -162,7 +163,7 @@ function parseElements(r: Reader, pos: number, end: number, enc: Encoding, inIte
         r.need(start, 8, 'sequence item');
         // Encapsulated pixel data (or another OB/OW of undefined length) written as UN: its fragments are never read as a data set.
         const encapsulated = /^O[BW]$/.test(dictionaryVr(tag) ?? '');
-        const s = encapsulated ? undefined : parseUnItems(r, start, undefined, end, enc, depth + 1);
+        const s = encapsulated ? undefined : parseUnItems(r, start, undefined, end, depth + 1);
         if (s) {
           el.items = s.items;
           el.itemsEncoding = s.encoding;
@@ -194,7 +195,7 @@ function parseElements(r: Reader, pos: number, end: number, enc: Encoding, inIte
         parsed = true;
       } else if (vr === 'UN' && length >= 8 && unMayBeSequence(tag)) {
         // A sequence stored as UN (or an implicit-VR sequence the dictionary does not know).
-        const s = parseUnItems(r, start, valueEnd, valueEnd, enc, depth + 1);
+        const s = parseUnItems(r, start, valueEnd, valueEnd, depth + 1);
         if (s) {
           el.items = s.items;
           if (enc.explicit) {

@@ -1,7 +1,8 @@
 /**
  * The rule outside the profile table (retain.ts) and the UN-sequence reader on the byte orders and
  * VR encodings plantWalkClass does not cover: a big-endian file (items read in little endian, values
- * swapped when written as SQ) and an implicit-VR file. README.md must list every retained attribute.
+ * swapped when written as SQ), an implicit-VR file, and big-endian explicit items in a little-endian file.
+ * README.md must list every retained attribute.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,8 @@ import { DUMMY_SAFE, EMPTY_SAFE, isStandardUid, outsideTableAction, RETAIN_SAFE 
 
 const KEY = 'retain-rule-test-key-0123456789!';
 const text = (tag: number, vr: string, value: string): RawElement => ({ tag, vr, value: encodeValue(value, vr) });
-const us = (tag: number, n: number): RawElement => ({ tag, vr: 'US', value: new Uint8Array([n & 0xff, n >> 8]) });
+const us = (tag: number, n: number, bigEndian = false): RawElement =>
+  ({ tag, vr: 'US', value: new Uint8Array(bigEndian ? [n >> 8, n & 0xff] : [n & 0xff, n >> 8]) });
 
 describe('retain.ts: the rule outside the table', () => {
   it('removes unknown attributes and unlisted free text, keeps coded/numeric/binary, empties or dummies the listed ones', () => {
@@ -73,14 +75,14 @@ describe('retain.ts: the rule outside the table', () => {
   });
 });
 
-describe('sequences stored as VR UN in big-endian and implicit-VR real files', () => {
+describe('sequences stored as VR UN in real big-endian, implicit-VR and explicit-VR files', () => {
   const tmp = mkdtempSync(join(tmpdir(), 's2p-retain-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   /** The item planted in each UN sequence: a code, a name, and a number whose byte order shows. */
-  const item = (): RawElement[] => [
+  const item = (bigEndian = false): RawElement[] => [
     text(0x00080100, 'SH', 'T-A0100'), text(0x00080102, 'SH', 'SRT'), text(0x00080104, 'LO', 'Brain'),
-    text(0x00100010, 'PN', 'Bigendianplant^Hidden'), us(0x00280010, 300),
+    text(0x00100010, 'PN', 'Bigendianplant^Hidden'), us(0x00280010, 300, bigEndian),
   ];
 
   async function pydicomRegion(bytes: Uint8Array, name: string): Promise<{ vr: string; items: [string, string][][] }> {
@@ -93,13 +95,18 @@ describe('sequences stored as VR UN in big-endian and implicit-VR real files', (
     return JSON.parse(r.stdout);
   }
 
-  for (const [what, parts] of [
-    ['big endian (pydicom MR_small_bigendian.dcm)', ['hardcases', 'pydicom', 'MR_small_bigendian.dcm']],
-    ['implicit VR (dcmqi-seg ct-3slice 01.dcm)', ['hardcases', 'dcmqi-seg', 'ct-3slice', '01.dcm']],
+  const BE_ITEMS = { explicit: true, littleEndian: false };
+  for (const [what, parts, itemsBe] of [
+    ['big endian (pydicom MR_small_bigendian.dcm)', ['hardcases', 'pydicom', 'MR_small_bigendian.dcm'], false],
+    ['implicit VR (dcmqi-seg ct-3slice 01.dcm)', ['hardcases', 'dcmqi-seg', 'ct-3slice', '01.dcm'], false],
+    ['explicit little endian with big-endian explicit items (cornerstone CTImage, explicit LE)',
+      ['hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_LittleEndianExplicitTransferSyntax_1.2.840.10008.1.2.1.dcm'], true],
   ] as const) {
-    it(`${what}: UN with implicit LE items is flagged, read, written as SQ in the file's encoding, values intact`, async () => {
+    it(`${what}: a UN sequence is flagged, read, written as SQ in the file's encoding, values intact`, async () => {
       const src = parseDicom(new Uint8Array(readFileSync(dataPath(...parts))), 'src.dcm');
-      const un: RawElement = { tag: 0x00082218, vr: 'UN', items: [item()], itemsImplicit: true };
+      const un: RawElement = itemsBe
+        ? { tag: 0x00082218, vr: 'UN', items: [item(true)], itemsEncoding: BE_ITEMS }
+        : { tag: 0x00082218, vr: 'UN', items: [item()], itemsImplicit: true };
       const ds = src.dataset.filter((e) => e.tag !== un.tag).concat(un).sort((a, b) => (a.tag >>> 0) - (b.tag >>> 0));
       const planted = writeDicom(src.meta, ds, src.transferSyntax);
       expect(findBytes(planted, 'Bigendianplant')).toBeGreaterThan(0);
