@@ -353,6 +353,27 @@ const class3: Built[] = [
       };
     },
   },
+  {
+    name: 'uids-under-standard-root', cls: 3, source: CT_EXPLICIT,
+    what: 'UIDs that only look standard: 1.2.840.10008.<patient ID>.<date> as TargetFrameOfReferenceUID and as the '
+      + 'ReferencedSOPClassUID of a ReferencedImageSequence item',
+    build: (f) => {
+      const s = f.syntax;
+      const fake = '1.2.840.10008.88423179.19380214';
+      const item = sorted([el(0x00081150, 'UI', `${fake}.2`, s), el(0x00081155, 'UI', `${UID_ROOT}.40`, s)]);
+      return {
+        file: splice(f, [
+          ...baseIdentity(s),
+          { tag: 0x00081140, bytes: sequence(0x00081140, [item], s) },
+          el(0x0018991e, 'UI', `${fake}.1`, s),
+        ]),
+        secrets: [
+          ...at('fake standard UID', `${fake}.1`, `${fake}.2`, `${UID_ROOT}.40`),
+          ...at('UID root (patient ID + date)', '88423179.19380214'),
+        ],
+      };
+    },
+  },
 ];
 
 // ------------------------------------------------------------------------------ class 4
