@@ -181,6 +181,8 @@ describe('scan2print anonymise on the adversarial set', () => {
     const open = [...KNOWN_LEAKS].join(', ') || 'none';
     console.log(`adversarial set: ${cases.length} cases, core: ${coreLabel}; known leaks (classes or cases): ${open}`);
     console.log(`${perClass}\n\n${perCase}`);
+    const nowClean = [...KNOWN_LEAKS].filter((k) => cases.some((c) => c.name === k) && ours.get(k as string)!.scan.leaks.length === 0);
+    if (nowClean.length) console.log(`KNOWN_LEAKS entries that no longer leak (remove them): ${nowClean.join(', ')}`);
     const section = process.env.ADVERSARIAL_MD;
     if (section) {
       const head = execFileSync('git', ['log', '-1', '--format=%h %s'], { cwd: ROOT, encoding: 'utf8' }).trim().slice(0, 90);
