@@ -325,3 +325,21 @@ describe('replacement UIDs and keywords', () => {
     );
   });
 });
+
+describe('findIdentifyingAttributes: dates shifted by the longitudinal option', () => {
+  it('passes a date-shifted file (its dates are the option’s), and flags the same dates without the MODIFIED flag', async () => {
+    const dir = dataPath('ct', 'philips-head-phantom-1mm');
+    const names = readdirSync(dir).filter((f) => f !== 'DIRFILE').sort().slice(0, 3);
+    const a = createAnonymiser(KEY, { dates: 'shift' });
+    for (const n of names) {
+      const out = (await a.anonymise(read(join(dir, n)), n)).bytes;
+      const r = findIdentifyingAttributes(out, n);
+      expect(r.problems, describeIdentifiability(r)).toEqual([]);
+      const p = parseDicom(out, n);
+      expect(p.dataset.some((e) => e.tag === 0x00080020 && e.value !== undefined && e.value.length >= 8), 'StudyDate kept, shifted').toBe(true);
+      // Without (0028,0303) MODIFIED the same dates are real dates as far as the gate can tell.
+      const unflagged = edited(out, (ds) => put(ds, text(0x00280303, 'CS', 'UNMODIFIED')));
+      expect(tags(findIdentifyingAttributes(unflagged, n))).toContain('(0008,0020)');
+    }
+  });
+});

@@ -25,6 +25,7 @@
 import dcmjs from 'dcmjs';
 import { inputError, isScanError } from '../errors.js';
 import { asciiValue, parseDicom, tagString, type RawElement } from './dicom-codec.js';
+import { isLongitudinalDateTag, LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED } from './dates.js';
 import { maskRuleFor, profileEntries, type ProfileEntry } from './profile.js';
 import { effectiveVr, isStandardUid, outsideTableAction } from './retain.js';
 
@@ -130,6 +131,8 @@ function uidsAllReplaced(el: RawElement, orStandard = false): boolean {
 
 interface Walk {
   problems: IdentifyingAttribute[];
+  /** (0028,0303) is MODIFIED: the dates option (dates.ts) may have left shifted dates and times. */
+  datesModified: boolean;
 }
 
 function where(path: string): string {
@@ -146,6 +149,8 @@ function check(els: readonly RawElement[], w: Walk, path: string, top: boolean):
       w.problems.push({ tag, keyword: MASK_KEYWORD[rule]!, action: rule, reason });
       continue;
     }
+    // Retain Longitudinal Temporal Information with Modified Dates: a shifted date, or a time beside it, is the option's value.
+    if (w.datesModified && !el.items && isLongitudinalDateTag(el.tag)) continue;
     const entry = profileEntries().get(el.tag);
     const vr = effectiveVr(el.tag, el.vr, entry?.vr);
     const outside = entry ? undefined : outsideTableAction(el.tag, vr, el.items !== undefined, el.value);
@@ -218,7 +223,8 @@ export function findIdentifyingAttributes(bytes: Uint8Array, file: string): Iden
     if (isScanError(e)) throw e;
     throw inputError('DICOM_MALFORMED', `cannot be read as DICOM: ${e instanceof Error ? e.message : String(e)}`, file, e);
   }
-  const w: Walk = { problems: [] };
+  const modified = parsed.dataset.find((e) => e.tag === LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED);
+  const w: Walk = { problems: [], datesModified: asciiValue(modified?.value).toUpperCase() === 'MODIFIED' };
   // The file meta is in the table too: (0002,0003) MediaStorageSOPInstanceUID must be a replacement.
   check(parsed.meta, w, '', false);
   check(parsed.dataset, w, '', true);
