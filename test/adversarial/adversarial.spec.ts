@@ -147,6 +147,7 @@ describe('the adversarial set', () => {
     }
     // The positive controls cover the non-trivial paths of the scanner.
     for (const e of ['utf-8', 'latin-1', 'utf-16le', 'shift-jis', 'euc-jp', 'iso-2022-jp']) expect(encodings, e).toContain(e);
+    expect([...encodings].some((e) => e.startsWith('base64/')), 'base64').toBe(true);
     expect(places).toContain('inflated data set');
     expect(places).toContain('zip');
   });

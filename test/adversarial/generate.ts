@@ -559,7 +559,7 @@ const class0: Built[] = [
   },
   {
     name: 'private-explicit', cls: 0, source: CT_EXPLICIT,
-    what: 'private block (0009,00xx) with creator: LO text, OB holding UTF-16LE, Shift-JIS and EUC-JP text',
+    what: 'private block (0009,00xx) with creator: LO text, OB holding UTF-16LE, Shift-JIS, EUC-JP and base64 text',
     build: (f) => ({
       file: splice(f, [
         ...baseIdentity(f.syntax),
@@ -568,12 +568,14 @@ const class0: Built[] = [
           [0x1002, 'OB', Buffer.from('Privwide Theodor', 'utf16le')],
           [0x1003, 'OB', iconv.encode('長谷川さま', 'shift_jis')],
           [0x1004, 'OB', iconv.encode('美奈子さま', 'euc-jp')],
+          [0x1005, 'OB', Buffer.from(`<note>${Buffer.from('Privbasesixty Hrodebert').toString('base64')}</note>`, 'latin1')],
         ]),
       ]),
       secrets: [
         ...baseSecrets(), { label: 'private LO', value: 'Privatename' }, { label: 'private LO', value: 'Ottilie' },
         { label: 'private OB (UTF-16LE)', value: 'Privwide' }, { label: 'private OB (UTF-16LE)', value: 'Theodor' },
         { label: 'private OB (Shift-JIS)', value: '長谷川さま' }, { label: 'private OB (EUC-JP)', value: '美奈子さま' },
+        ...at('private OB (base64)', 'Privbasesixty', 'Hrodebert'),
       ],
     }),
   },

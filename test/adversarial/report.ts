@@ -94,8 +94,8 @@ export function writeSection(path: string, name: string, body: string): void {
     'Real files from ../shared/data with identifiers planted per leak class (test/adversarial/generate.ts), anonymised by\n' +
     "scan2print's core and by Orthanc's default `/instances/{id}/anonymize`; every output byte (deflated data sets\n" +
     'inflated, zip entries opened) searched for every planted secret in ASCII/UTF-8 (as typed, upper, lower), Latin-1,\n' +
-    'UTF-16 LE/BE, Shift-JIS, EUC-JP and ISO 2022 IR 87 (test/adversarial/scan.ts). A secret counts once per case however\n' +
-    'many encodings or places it was found in. "refused" = no output written (a refusal is not a leak).\n' +
+    'UTF-16 LE/BE, Shift-JIS, EUC-JP, ISO 2022 IR 87 and base64 (test/adversarial/scan.ts). A secret counts once per\n' +
+    'case however many encodings or places it was found in. "refused" = no output written (a refusal is not a leak).\n' +
     'Section "before" ran core as committed at the named commit (`git archive <commit> packages/core/src | tar -x -C\n' +
     '/tmp/s2p-before`, node_modules linked beside it, ADVERSARIAL_CORE pointing at its src/index.ts); later sections ran\n' +
     "the repository's own core.\n";

@@ -1,7 +1,7 @@
 /**
  * Looks for planted secrets in every byte of an output, in the encodings a name can take in a
  * DICOM file or in what is wrapped in it: ASCII/UTF-8 as typed, upper and lower case, Latin-1,
- * UTF-16 LE and BE, Shift-JIS, EUC-JP and ISO 2022 (JIS X 0208 between escapes). Deflated data
+ * UTF-16 LE and BE, Shift-JIS, EUC-JP, ISO 2022 (JIS X 0208 between escapes) and base64. Deflated data
  * sets are inflated and zip entries opened (recursively) before searching, so compression does
  * not hide a leak. A view that cannot be opened is reported, never passed as clean.
  */
@@ -57,6 +57,14 @@ export function needles(secret: Secret): Needle[] {
     add(`utf-16be${casing}`, encodes(s, 'utf16-be'));
     add(`shift-jis${casing}`, encodes(s, 'shift_jis'));
     add(`euc-jp${casing}`, encodes(s, 'euc-jp'));
+    // Base64 of the UTF-8 form (XML, JSON or EXIF blobs in an OB value), at each of its 3 alignments: only the
+    // characters that depend on the secret alone, when there are enough of them not to match by chance.
+    for (let k = 0; k < 3; k++) {
+      const raw = Buffer.concat([Buffer.alloc(k), Buffer.from(s, 'utf8')]);
+      const b64 = raw.toString('base64');
+      const body = b64.slice(k ? 4 : 0, Math.floor(raw.length / 3) * 4);
+      if (body.length >= 8) add(`base64/${k}${casing}`, Buffer.from(body, 'latin1'));
+    }
     if (encodes(s, 'euc-jp')) {
       // ISO 2022: searched without the closing ESC ( B (the next character may keep JIS X 0208),
       // and for a run of 3+ kanji also without the opening escape (it may sit inside a longer run).
