@@ -11,6 +11,7 @@ import { bootstrapAdmin, openServices, startServer, type Host, type RunningServe
 import { buildApp } from '../../packages/server/src/app.js';
 import type { Role } from '../../packages/server/src/db/schema.js';
 import { lazyNodePool } from '../../packages/cli/src/io/import-input.js';
+import { convertOnThread } from '../../packages/cli/src/serve/convert-thread.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -67,8 +68,8 @@ export async function startTestServer(
   const template = process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE;
   if (template && !over.databaseUrl && !existsSync(join(dataDir, 'db'))) cpSync(template, join(dataDir, 'db'), { recursive: true });
   const config = configFromEnv({ workers: 0, logLevel: 'warn', ...over, dataDir, port: 0 }, {});
-  // Jobs run on worker threads as under `scan2print serve` (compiled dist/: the test command builds first).
-  const base: Host = { say: () => {}, createPool: () => lazyNodePool(2), ...host };
+  // Jobs run on a convert thread with its worker pool, as under `scan2print serve` (compiled dist/: the test command builds first).
+  const base: Host = { say: () => {}, createPool: () => lazyNodePool(2), executeConvert: convertOnThread, ...host };
   const server = opts.log ? await startLoggedServer(config, base, opts.log) : await startServer(config, base);
   const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
   const url = server.url;

@@ -1,6 +1,6 @@
 /** What every route and worker shares: the database, the object store and the settings. */
 import type { Kysely } from 'kysely';
-import type { WorkerPool } from '@scan2print/core';
+import type { ConvertJobRequest, JobOutput, JobSink, Report, WorkerPool } from '@scan2print/core';
 import type { ServerConfig } from './config.js';
 import type { Database } from './db/schema.js';
 import type { Db } from './db/connect.js';
@@ -15,4 +15,15 @@ export interface Services {
   createPool?: () => WorkerPool;
   /** Library versions recorded in reports. */
   libraries?: Record<string, string>;
+  /** Runs core's convert job off this process's event loop (the CLI host: a worker thread); none → inline. */
+  executeConvert?: ConvertExecutor;
 }
+
+/**
+ * Runs core's runConvertJob somewhere else (a worker thread), so a job's seconds of CPU do
+ * not stall the API's requests. Progress may throw to stop the job; the sink's failure fails it.
+ */
+export type ConvertExecutor = (
+  req: ConvertJobRequest,
+  hooks: { progress: (fraction: number, message?: string) => void; sink: JobSink },
+) => Promise<{ outputs: JobOutput[]; report: Report }>;

@@ -21,6 +21,7 @@ import { lockDataDir } from './data-lock.js';
 
 export interface Host {
   createPool?: Services['createPool'];
+  executeConvert?: Services['executeConvert'];
   libraries?: Record<string, string>;
   /** Where "first start" messages go (stderr). */
   say?: (line: string) => void;
@@ -36,6 +37,7 @@ export async function openServices(config: ServerConfig, host: Host = {}): Promi
     db: dbh.db,
     store,
     ...(host.createPool ? { createPool: host.createPool } : {}),
+    ...(host.executeConvert ? { executeConvert: host.executeConvert } : {}),
     ...(host.libraries ? { libraries: host.libraries } : {}),
   };
 }

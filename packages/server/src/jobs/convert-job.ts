@@ -4,7 +4,7 @@
  * written to the object store under this attempt's own prefix. Artifact rows are added
  * only with the job's success, in one transaction, so a crash never lists a partial file.
  */
-import { convertJobSettings, runConvertJob, type DicomSource, type Report } from '@scan2print/core';
+import { convertJobSettings, runConvertJob, type ConvertJobRequest, type DicomSource, type Report } from '@scan2print/core';
 import type { Job } from '../db/schema.js';
 import type { Services } from '../context.js';
 
@@ -70,36 +70,32 @@ export async function runConvert(
   // This attempt holds the lease, so no other attempt of the job writes under the prefix now.
   await s.store.deletePrefix(jobPrefix(job));
   const tissue = settings.tissue.replace(/[^A-Za-z0-9_-]/g, '_') || 'model';
-  const pool = s.createPool?.();
+  const req: ConvertJobRequest = {
+    sources,
+    inputLabel: `case ${job.case_id}`,
+    ...(settings.series !== undefined ? { series: settings.series } : {}),
+    segmentation: settings.segmentation,
+    condition: settings.condition,
+    ...(settings.decimateRatio !== undefined ? { decimateRatio: settings.decimateRatio } : {}),
+    ...(settings.purpose !== undefined ? { purpose: settings.purpose } : {}),
+    tissue: settings.tissue,
+    force: settings.force,
+    outputs: {
+      models: [`${tissue}.3mf`, `${tissue}.stl`],
+      preview: 'preview.stl',
+      labels: 'labels.nii.gz',
+      reportJson: 'report.json',
+      reportHtml: 'report.html',
+    },
+    // The job's creation time stamps the report: a retry makes the same bytes.
+    now: new Date(job.created_at),
+  };
+  const hooks = { progress: (f: number, m?: string) => progress(f, m ?? ''), sink: (name: string, bytes: Uint8Array) => s.store.put(prefix + name, bytes) };
+  const pool = s.executeConvert ? undefined : s.createPool?.();
   try {
-    const result = await runConvertJob(
-      {
-        sources,
-        inputLabel: `case ${job.case_id}`,
-        ...(settings.series !== undefined ? { series: settings.series } : {}),
-        segmentation: settings.segmentation,
-        condition: settings.condition,
-        ...(settings.decimateRatio !== undefined ? { decimateRatio: settings.decimateRatio } : {}),
-        ...(settings.purpose !== undefined ? { purpose: settings.purpose } : {}),
-        tissue: settings.tissue,
-        force: settings.force,
-        outputs: {
-          models: [`${tissue}.3mf`, `${tissue}.stl`],
-          preview: 'preview.stl',
-          labels: 'labels.nii.gz',
-          reportJson: 'report.json',
-          reportHtml: 'report.html',
-        },
-        // The job's creation time stamps the report: a retry makes the same bytes.
-        now: new Date(job.created_at),
-      },
-      {
-        ...(pool ? { pool } : {}),
-        progress: (f, m) => progress(f, m ?? ''),
-        ...(s.libraries ? { libraries: s.libraries } : {}),
-        sink: (name, bytes) => s.store.put(prefix + name, bytes),
-      },
-    );
+    const result = s.executeConvert
+      ? await s.executeConvert(req, hooks)
+      : await runConvertJob(req, { ...(pool ? { pool } : {}), ...hooks, ...(s.libraries ? { libraries: s.libraries } : {}) });
     if (storeFailure) throw storeFailure.error;
     const artifacts = result.outputs.map((o) => ({ ...kindOf(o.name), name: o.name, objectKey: prefix + o.name, sha256: o.sha256, bytes: o.bytes }));
     return { artifacts, summary: summarise(result.report) };

@@ -1,0 +1,59 @@
+/** The convert thread: core's runConvertJob with a worker pool; files in and out through the main thread. */
+import { parentPort } from 'node:worker_threads';
+import { isScanError, runConvertJob } from '@scan2print/core';
+import { lazyNodePool } from '../io/import-input.js';
+import { sha256Hex } from '../util/checksum.js';
+import { libraryVersions } from '../util/versions.js';
+import type { RunMessage, ThreadReply, ThreadRequest } from './convert-thread-messages.js';
+
+const port = parentPort!;
+const pending = new Map<number, { resolve: (b: Uint8Array | undefined) => void; reject: (e: Error) => void }>();
+let nextId = 0;
+
+function send(m: ThreadRequest): void {
+  port.postMessage(m);
+}
+
+function ask(m: { type: 'read'; index: number } | { type: 'output'; name: string; bytes: Uint8Array }): Promise<Uint8Array | undefined> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    send({ ...m, id });
+  });
+}
+
+async function run(m: RunMessage): Promise<void> {
+  const pool = lazyNodePool();
+  try {
+    const sources = m.sources.map((name, index) => ({ name, read: async () => (await ask({ type: 'read', index }))! }));
+    const result = await runConvertJob(
+      { ...m.req, sources },
+      {
+        pool,
+        sha256Hex,
+        libraries: libraryVersions(),
+        progress: (fraction, message) => send({ type: 'progress', fraction, ...(message !== undefined ? { message } : {}) }),
+        sink: async (name, bytes) => {
+          await ask({ type: 'output', name, bytes });
+        },
+      },
+    );
+    send({ type: 'done', outputs: result.outputs, report: result.report });
+  } catch (e) {
+    const err = e as Error;
+    send({ type: 'error', error: isScanError(e) ? { message: e.message, code: e.code, kind: e.kind } : { message: String(err?.message ?? e), ...(err?.stack ? { stack: err.stack } : {}) } });
+  } finally {
+    await pool.close();
+  }
+}
+
+port.on('message', (m: RunMessage | ThreadReply) => {
+  if (m.type === 'run') {
+    void run(m);
+    return;
+  }
+  const p = pending.get(m.id);
+  pending.delete(m.id);
+  if (m.error !== undefined) p?.reject(new Error(m.error));
+  else p?.resolve(m.bytes);
+});
