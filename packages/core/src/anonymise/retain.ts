@@ -80,12 +80,13 @@ export function outsideTableAction(tag: number, vr: string, isSequence: boolean,
 }
 
 /**
- * Character repertoires of the kept string VRs (PS3.5 6.2), a little lenient (lower case in CS, as
- * some scanners write it): a value outside them is not what the VR says, e.g. text or a whole data
- * set hidden in a number or a UN value, and is removed like unknown free text.
+ * Character repertoires of the kept string VRs (PS3.5 6.2): a value outside them is not what the
+ * VR says, e.g. text or a whole data set hidden in a number or a UN value, and is removed like
+ * unknown free text. CS is upper case as the standard says: lower case is how a name hides in a
+ * code string (the adversarial set's "LIN\\Csname Adalbert").
  */
 const REPERTOIRE: Record<string, RegExp> = {
-  CS: /^[A-Za-z0-9 _\\]*$/,
+  CS: /^[A-Z0-9 _\\]*$/,
   DS: /^[0-9+\-.eE \\]*$/,
   IS: /^[0-9+\- \\]*$/,
 };
@@ -122,7 +123,11 @@ export function valueFitsVr(vr: string, value: Uint8Array | undefined, tag?: num
   if (!re) return true;
   let s = '';
   for (let i = 0; i < value.length; i++) s += String.fromCharCode(value[i]!);
-  return re.test(s.replace(/\0+$/, ''));
+  s = s.replace(/\0+$/, '');
+  if (!re.test(s)) return false;
+  // More values than the dictionary's fixed multiplicity: the extra ones are not the attribute's.
+  const vm = tag === undefined ? undefined : dictionaryVm(tag);
+  return !vm || !/^[0-9]+$/.test(vm) || s.trim() === '' || s.split('\\').length <= Number(vm);
 }
 
 /** Coding schemes (PS3.16 Table 8-1) whose UIDs are outside the DICOM root but name no one. */
