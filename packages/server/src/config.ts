@@ -20,6 +20,8 @@ export interface ServerConfig {
   /** Largest total uncompressed size of a zip's entries, bytes (zip bombs). */
   maxUnzippedBytes: number;
   logLevel: string;
+  /** How long `scan2print worker` waits for its database at start before giving up (seconds). */
+  startWaitSeconds: number;
   /** Trust X-Forwarded-For/-Proto: true, or the proxy's addresses/CIDRs, comma-separated (Fastify's trustProxy); off by default. */
   trustProxy: boolean | string;
 }
@@ -68,6 +70,7 @@ export function configFromEnv(
     maxUploadBytes: num(env.SCAN2PRINT_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
     maxUnzippedBytes: num(env.SCAN2PRINT_MAX_UNZIPPED_BYTES, 4 * 1024 ** 3),
     logLevel: env.SCAN2PRINT_LOG_LEVEL ?? 'info',
+    startWaitSeconds: num(env.SCAN2PRINT_START_WAIT_S, 300),
     trustProxy: trustProxyOf(env.SCAN2PRINT_TRUST_PROXY),
     ...over,
   };

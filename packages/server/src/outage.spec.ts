@@ -7,9 +7,9 @@
  * (never 'succeeded' with missing outputs) and completes once the store answers.
  */
 import { createHash } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProxy, type Proxy } from '../../../test/services/tcp-proxy.js';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { anonymisedSeries, formOf } from '../../../test/server/dicom-files.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
@@ -21,61 +21,6 @@ const SERIES = 'ge-head-tilt-variable-spacing';
 const PARAMS = { crop: [0, 0, 0, 512, 256, 28] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const js = (r: Response): Promise<any> => r.json();
-
-/** A TCP proxy to PostgreSQL that can be cut (all connections dropped, new ones reset) and restored. */
-interface Proxy {
-  port: number;
-  /** Connections reset because the proxy was cut. */
-  readonly refused: number;
-  cut(): void;
-  restore(): void;
-  close(): Promise<void>;
-}
-
-async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
-  const open = new Set<Socket>();
-  let up = true;
-  let refused = 0;
-  const server: Server = createServer((client) => {
-    if (!up) {
-      refused++;
-      client.resetAndDestroy();
-      return;
-    }
-    const upstream = connect(target.port, target.host);
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        open.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as { port: number }).port,
-    get refused() {
-      return refused;
-    },
-    cut() {
-      up = false;
-      for (const s of open) s.resetAndDestroy();
-      open.clear();
-    },
-    restore() {
-      up = true;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let s3: S3TestServer;

@@ -14,6 +14,7 @@ import { createFsStore, removePartials } from './storage/fs-store.js';
 import { createS3Store } from './storage/s3-store.js';
 import type { ObjectStore } from './storage/store.js';
 import { buildApp } from './app.js';
+import { isUnavailable } from './http/errors.js';
 import { startRunner, type Runner } from './jobs/runner.js';
 import { releaseOrphans } from './jobs/queue.js';
 import { newSecret, secretHash } from './auth/secrets.js';
@@ -109,9 +110,27 @@ export async function startServer(config: ServerConfig, host: Host = {}): Promis
   };
 }
 
+/**
+ * A worker may start before its database (a cluster coming up, a failover): it waits, saying so,
+ * instead of exiting, for up to config.startWaitSeconds.
+ */
+async function openWhenReachable(config: ServerConfig, host: Host): Promise<Services> {
+  const say = host.say ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const end = Date.now() + config.startWaitSeconds * 1000;
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 10_000)) {
+    try {
+      return await openServices(config, host);
+    } catch (e) {
+      if (!isUnavailable(e) || Date.now() + wait > end) throw e;
+      say(`scan2print: the database is not answering (${(e as { code?: string }).code ?? (e as Error).message}); trying again in ${wait / 1000} s`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
 /** `scan2print worker`: worker loops only, no HTTP. */
 export async function startWorker(config: ServerConfig, host: Host = {}): Promise<{ services: Services; stop(): Promise<void> }> {
-  const s = await openServices(config, host);
+  const s = await openWhenReachable(config, host);
   const pino = (await import('pino')).default;
   const log = pino({ level: config.logLevel });
   const runner = startRunner(s, log, { concurrency: Math.max(1, config.workers) });

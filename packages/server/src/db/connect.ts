@@ -44,7 +44,13 @@ export async function openDatabase(opts: { url?: string; dataDir: string }): Pro
     db = new Kysely<Database>({ dialect: new PgliteDialect(pg) });
     engine = 'pglite';
   }
-  await migrate(db as Kysely<unknown>);
+  try {
+    await migrate(db as Kysely<unknown>);
+  } catch (e) {
+    // Not reachable, or a failed migration: close the pool so a retry does not leak connections.
+    await db.destroy().catch(() => {});
+    throw e;
+  }
   return {
     db,
     engine,
