@@ -12,7 +12,7 @@ import type { Services } from './context.js';
 import { openDatabase } from './db/connect.js';
 import { createFsStore, removePartials } from './storage/fs-store.js';
 import { createS3Store } from './storage/s3-store.js';
-import type { ObjectStore } from './storage/store.js';
+import { markingFailures, type ObjectStore } from './storage/store.js';
 import { buildApp } from './app.js';
 import { isUnavailable } from './http/errors.js';
 import { startRunner, type Runner } from './jobs/runner.js';
@@ -31,7 +31,7 @@ export interface Host {
 export async function openServices(config: ServerConfig, host: Host = {}): Promise<Services> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const dbh = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir });
-  const store: ObjectStore = config.s3 ? createS3Store(config.s3) : createFsStore(join(config.dataDir, 'objects'));
+  const store: ObjectStore = markingFailures(config.s3 ? createS3Store(config.s3) : createFsStore(join(config.dataDir, 'objects')));
   return {
     config,
     dbh,

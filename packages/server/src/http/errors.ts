@@ -43,6 +43,13 @@ export function isUnavailable(e: unknown, depth = 0): boolean {
   return err.cause !== undefined && isUnavailable(err.cause, depth + 1);
 }
 
+/** Which part failed: the store marks its errors (storage/store.ts markingFailures); else the database. */
+function unavailablePart(e: unknown, depth = 0): string {
+  const err = e as { unavailablePart?: string; cause?: unknown } | undefined;
+  if (!err || typeof err !== 'object' || depth > 4) return 'database';
+  return err.unavailablePart ?? (err.cause !== undefined ? unavailablePart(err.cause, depth + 1) : 'database');
+}
+
 export interface ErrorBody {
   error: { code: string; message: string; issues?: unknown };
 }
@@ -54,7 +61,7 @@ export function errorResponse(e: unknown): { status: number; body: ErrorBody } {
     return { status, body: { error: { code: e.code, message: e.message } } };
   }
   if (isUnavailable(e)) {
-    return { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'the database or the file store is not answering; try again shortly' } } };
+    return { status: 503, body: { error: { code: 'UNAVAILABLE', message: `the ${unavailablePart(e)} is not answering; try again shortly` } } };
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error (logged)' } } };
 }

@@ -24,3 +24,23 @@ export function checkKey(key: string): string {
   }
   return key;
 }
+
+/**
+ * The same store, its failures marked as the file store's, so a 503 can say which part is down
+ * (errorResponse reads the mark; an unmarked unavailable error is the database's).
+ */
+export function markingFailures(store: ObjectStore): ObjectStore {
+  const mark = (e: unknown): never => {
+    if (e && typeof e === 'object') (e as { unavailablePart?: string }).unavailablePart = 'file store';
+    throw e;
+  };
+  return {
+    kind: store.kind,
+    put: (key, bytes) => store.put(key, bytes).catch(mark),
+    get: (key) => store.get(key).catch(mark),
+    stream: (key) => store.stream(key).catch(mark),
+    exists: (key) => store.exists(key).catch(mark),
+    deletePrefix: (prefix) => store.deletePrefix(prefix).catch(mark),
+    ping: () => store.ping().catch(mark),
+  };
+}
