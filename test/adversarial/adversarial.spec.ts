@@ -21,7 +21,7 @@ import { collectInputs } from '../../packages/cli/src/io/inputs.js';
 import { ROOT } from '../data.js';
 import { splitFile, topLevel, TS } from './dicom-bytes.js';
 import { generateCases, type AdversarialCase, type LeakClass } from './generate.js';
-import { startOrthanc, type Orthanc } from './orthanc.js';
+import { startOrthanc, type Orthanc } from '../orthanc.js';
 import { caseTable, classTable, writeSection, type Outcome } from './report.js';
 import { leakedSecrets, MIN_NEEDLE_BYTES, needles, scanOutputs } from './scan.js';
 
@@ -114,7 +114,7 @@ beforeAll(async () => {
   mkdirSync(join(tmp, 'in'));
   cases = generateCases();
   for (const c of cases) ours.set(c.name, await anonymiseCase(c));
-  orthanc = await startOrthanc(join(tmp, 'orthanc'));
+  orthanc = await startOrthanc(join(tmp, 'orthanc'), 's2p-adversarial');
   for (const c of cases) theirs.set(c.name, await orthancCase(orthanc, c));
 });
 afterAll(async () => {

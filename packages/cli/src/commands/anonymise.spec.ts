@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
@@ -12,6 +10,7 @@ import {
 } from '../../../../test/anonymise-plant.js';
 import { dataPath } from '../../../../test/data.js';
 import { runScan2print } from '../../../../test/cli.js';
+import { startOrthanc, type Orthanc } from '../../../../test/orthanc.js';
 
 /**
  * `scan2print anonymise` on a real CT series with identity planted in it, and the same files
@@ -259,62 +258,23 @@ function fate(orig: { hex: string; items?: number }, after: { hex: string; items
   return after.hex === orig.hex ? 'kept' : 'replaced';
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
-
 describe('compared with Orthanc (Debian) anonymising the same files', () => {
-  let orthanc: ChildProcess | undefined;
-  let base = '';
-  let log = '';
+  let orthanc: Orthanc;
 
   beforeAll(async () => {
-    const dir = join(tmp, 'orthanc');
-    mkdirSync(dir, { recursive: true });
-    const port = await freePort();
-    const config = {
-      Name: 's2p-anonymise-test', StorageDirectory: join(dir, 'db'), IndexDirectory: join(dir, 'db'), HttpPort: port,
-      HttpServerEnabled: true, DicomServerEnabled: false, RemoteAccessAllowed: false, AuthenticationEnabled: false,
-      Plugins: [], SaveJobs: false, StorageCompression: false, HttpThreadsCount: 4,
-    };
-    writeFileSync(join(dir, 'orthanc.json'), JSON.stringify(config));
-    const bin = existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
-    orthanc = spawn(bin, [join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    orthanc.stdout!.on('data', (d) => (log += d));
-    orthanc.stderr!.on('data', (d) => (log += d));
-    base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
-    while (true) {
-      try {
-        const r = await fetch(`${base}/system`);
-        if (r.ok) break;
-      } catch {
-        /* not up yet */
-      }
-      if (Date.now() > deadline || orthanc.exitCode !== null) throw new Error(`Orthanc did not start on ${base}:\n${log.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    orthanc = await startOrthanc(join(tmp, 'orthanc'), 's2p-anonymise-test');
   });
 
-  afterAll(async () => {
-    if (!orthanc || orthanc.exitCode !== null) return;
-    const exited = new Promise<void>((res) => orthanc!.once('exit', () => res()));
-    try {
-      await fetch(`${base}/tools/shutdown`, { method: 'POST' });
-    } catch {
-      /* fall through to kill */
-    }
-    const timer = setTimeout(() => orthanc!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  });
+  afterAll(() => orthanc?.stop());
+
+  /** Orthanc's default-profile anonymisation of one file (stored first). */
+  async function orthancAnonymised(input: Uint8Array): Promise<Uint8Array> {
+    const stored = await orthanc.store(input);
+    expect('ids' in stored, JSON.stringify(stored)).toBe(true);
+    const an = await orthanc.anonymize((stored as { ids: string[] }).ids[0]!);
+    expect('bytes' in an, JSON.stringify(an)).toBe(true);
+    return (an as { bytes: Uint8Array }).bytes;
+  }
 
   /**
    * Attributes Orthanc removes, empties or replaces that we keep unchanged. Expected: none.
@@ -323,7 +283,6 @@ describe('compared with Orthanc (Debian) anonymising the same files', () => {
   const ALLOWED_KEPT: Record<string, string> = {};
 
   it('Orthanc removes, empties or replaces nothing that we keep', async () => {
-    const version = (await (await fetch(`${base}/system`)).json()) as { Version: string };
     const ours = new Map<string, Flat>();
     for (const n of readdirSync(outDir).filter((x) => x.endsWith('.dcm'))) {
       const ds = dicomParser.parseDicom(new Uint8Array(readFileSync(join(outDir, n))));
@@ -334,12 +293,7 @@ describe('compared with Orthanc (Debian) anonymising the same files', () => {
     const bothChange = new Set<string>();
     for (const f of series.files) {
       const input = new Uint8Array(readFileSync(f));
-      const up = await fetch(`${base}/instances`, { method: 'POST', body: input });
-      expect(up.ok, await up.clone().text()).toBe(true);
-      const { ID } = (await up.json()) as { ID: string };
-      const an = await fetch(`${base}/instances/${ID}/anonymize`, { method: 'POST', body: '{}' });
-      expect(an.ok).toBe(true);
-      const theirs = flatten(dicomParser.parseDicom(new Uint8Array(await an.arrayBuffer())));
+      const theirs = flatten(dicomParser.parseDicom(await orthancAnonymised(input)));
       const orig = dicomParser.parseDicom(input);
       const origFlat = flatten(orig);
       // Our file for this input: the one whose InstanceNumber and position match.
@@ -358,7 +312,7 @@ describe('compared with Orthanc (Debian) anonymising the same files', () => {
     const a = [...orthancRemovesWeKeep].sort();
     const b = [...weRemoveOrthancKeeps].sort();
     console.log(
-      `Orthanc ${version.Version} vs scan2print anonymise on ${series.files.length} planted CT files\n` +
+      `Orthanc ${orthanc.version} vs scan2print anonymise on ${series.files.length} planted CT files\n` +
         `  attributes Orthanc removes/empties/replaces that we keep (${a.length}): ${a.join(', ') || 'none'}\n` +
         `  attributes we remove/empty/replace that Orthanc keeps (${b.length}): ${b.join(', ') || 'none'}\n` +
         `  attributes both de-identify: ${bothChange.size}`,
@@ -371,12 +325,7 @@ describe('compared with Orthanc (Debian) anonymising the same files', () => {
     const file = join(tmp, 'every-attribute.dcm');
     const planted = plantEveryProfileAttribute(file, PROFILE_TABLE);
     const input = new Uint8Array(readFileSync(file));
-    const up = await fetch(`${base}/instances`, { method: 'POST', body: input });
-    expect(up.ok).toBe(true);
-    const { ID } = (await up.json()) as { ID: string };
-    const an = await fetch(`${base}/instances/${ID}/anonymize`, { method: 'POST', body: '{}' });
-    expect(an.ok).toBe(true);
-    const theirs = flatten(dicomParser.parseDicom(new Uint8Array(await an.arrayBuffer())));
+    const theirs = flatten(dicomParser.parseDicom(await orthancAnonymised(input)));
     const mine = flatten(dicomParser.parseDicom((await anonymiseDataset(input, file, { key: 'orthanc-comparison-key-0123456789' })).bytes));
     const orig = flatten(dicomParser.parseDicom(input));
     const a: string[] = [];

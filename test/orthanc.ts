@@ -1,7 +1,8 @@
 /**
  * A throwaway Orthanc (Debian's package, installed by scripts/install-test-deps.sh) on a free
- * loopback port, HTTP only, no DICOM listener, no authentication, storage in a temp folder:
- * the same setup as the anonymise CLI spec's comparison.
+ * loopback port, HTTP only, no DICOM listener, no authentication, storage in a temp folder.
+ * Used by the anonymise comparisons (packages/cli/src/commands/anonymise.spec.ts and
+ * test/adversarial/).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -31,11 +32,11 @@ export interface Orthanc {
   stop(): Promise<void>;
 }
 
-export async function startOrthanc(dir: string): Promise<Orthanc> {
+export async function startOrthanc(dir: string, name = 's2p-test'): Promise<Orthanc> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const config = {
-    Name: 's2p-adversarial', StorageDirectory: join(dir, 'db'), IndexDirectory: join(dir, 'db'), HttpPort: port,
+    Name: name, StorageDirectory: join(dir, 'db'), IndexDirectory: join(dir, 'db'), HttpPort: port,
     HttpServerEnabled: true, DicomServerEnabled: false, RemoteAccessAllowed: false, AuthenticationEnabled: false,
     Plugins: [], SaveJobs: false, StorageCompression: false, HttpThreadsCount: 4,
     // The cases share SOPInstanceUIDs (built from the same real file): a second upload must not answer with the first.
