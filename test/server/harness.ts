@@ -3,7 +3,7 @@
  * a given PostgreSQL database, files or a given S3 store) with helpers to make an org,
  * users and tokens. Used by the server's specs only.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFromEnv, type ServerConfig } from '../../packages/server/src/config.js';
@@ -116,4 +116,15 @@ export async function startTestServer(
       if (!over.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every file below `dir` (a test server's data folder), for scans of what reached the disk. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listFiles(p));
+    else out.push(p);
+  }
+  return out;
 }

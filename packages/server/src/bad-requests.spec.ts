@@ -5,13 +5,13 @@
  * non-DICOM and truncated uploads. Each is a 4xx with a JSON message saying what was wrong,
  * never a 500; after each the server still answers /api/health, and its log holds no error.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
+import { listFiles, startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { formOf, seriesFiles } from '../../../test/server/dicom-files.js';
 import { createAnonymiser } from '@scan2print/core';
 import { rawRequest } from '../../../test/server/raw-http.js';
@@ -381,16 +381,6 @@ describe('zip bombs and broken zips', () => {
     expect(e.message).toContain('inner.zip');
   });
 });
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 /** Sets every local and central header's uncompressed size to `size` (fflate wrote the truth). */
 function patchDeclaredSizes(zip: Uint8Array, size: number): Uint8Array {

@@ -6,14 +6,13 @@
  * CSRF header acts on no unsafe route; helmet's headers on every kind of answer; the login
  * rate limit; and no patient name, file name, UID or secret in the server's log or at rest.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import dicomParser from 'dicom-parser';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnonymiser, ScanError } from '@scan2print/core';
-import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
+import { listFiles, startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { formOf, seriesFiles } from '../../../test/server/dicom-files.js';
 import { scopeParam, type RouteInfo } from './http/route.js';
 import { buildApp } from './app.js';
@@ -504,12 +503,3 @@ function servedRoutes(tree: string): string[] {
   return out;
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p));
-    else out.push(p);
-  }
-  return out;
-}
