@@ -13,6 +13,7 @@ import { deflateSync, inflateSync } from 'fflate';
 import { inputError } from '../errors.js';
 import { dictionaryVr } from './dictionary.js';
 import { isSequenceTag, profileEntries } from './profile.js';
+import { joinBytes } from '../formats/join-bytes.js';
 
 export interface RawElement {
   tag: number;
@@ -342,13 +343,7 @@ class Writer {
     this.push(b);
   }
   concat(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let o = 0;
-    for (const c of this.chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
+    return joinBytes(this.chunks, this.size);
   }
 }
 

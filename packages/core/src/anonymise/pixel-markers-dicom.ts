@@ -10,6 +10,7 @@ import { inputError } from '../errors.js';
 import type { Finding } from '../pipeline/record.js';
 import { asciiValue, type RawElement } from './dicom-codec.js';
 import { codeStreamKind, PixelMarkerError, stripTextMarkers, type RemovedMarker } from './pixel-markers.js';
+import { joinBytes } from '../formats/join-bytes.js';
 
 const ITEM = 0xfffee000;
 const SEQ_DELIM = 0xfffee0dd;
@@ -76,14 +77,7 @@ function frameRanges(bot: number[], fragments: Fragment[], frames: number, kind:
 }
 
 function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : joinBytes(parts);
 }
 
 function itemHeader(tag: number, length: number): Uint8Array {

@@ -15,6 +15,7 @@
  *
  * Pure TypeScript over Uint8Array: runs in the browser and in Node.
  */
+import { joinBytes } from '../formats/join-bytes.js';
 
 export interface RemovedMarker {
   /** Marker name: "COM", "APP1" … "APP15", "J2K COM", "JP2 box xml ", "trailing data". */
@@ -87,16 +88,7 @@ export function findTextMarkers(frame: Uint8Array, transferSyntax: string): Remo
 
 /** Concatenates kept ranges of `src`, or returns `src` itself when the ranges cover it whole. */
 function assemble(src: Uint8Array, parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  if (parts.length === 1 && parts[0]!.length === src.length) return src;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return parts.length === 1 && parts[0]!.length === src.length ? src : joinBytes(parts);
 }
 
 function hex2(b: number): string {

@@ -10,6 +10,7 @@
  * descriptors; sizes must stay below 4 GiB (no ZIP64), which is checked.
  */
 import { Deflate } from 'fflate';
+import { joinBytes } from './join-bytes.js';
 
 const CRC_TABLE = (() => {
   // Slicing-by-8 tables: T[k][b] is the CRC of byte b followed by k zero bytes.
@@ -148,17 +149,6 @@ export function deflateChunk(bytes: Uint8Array, level: number, last: boolean): D
     n += tail.length;
   }
   return { data: parts.length === 1 ? parts[0]! : joinBytes(parts, n), crc: crc32(bytes), size: bytes.length };
-}
-
-export function joinBytes(parts: Uint8Array[], total?: number): Uint8Array {
-  const n = total ?? parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 export interface ZipEntry {

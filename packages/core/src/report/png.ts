@@ -3,6 +3,7 @@
  * Pure TypeScript: zlib via fflate, CRC-32 per the PNG specification.
  */
 import { zlibSync } from 'fflate';
+import { joinBytes } from '../formats/join-bytes.js';
 
 export interface RgbImage {
   width: number;
@@ -57,14 +58,7 @@ export function encodePng(img: RgbImage): Uint8Array {
     chunk('IDAT', zlibSync(raw, { level: 6 })),
     chunk('IEND', new Uint8Array(0)),
   ];
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return joinBytes(parts);
 }
 
 export function pngDataUri(img: RgbImage): string {
