@@ -100,3 +100,13 @@ export async function startS3(opts: { port?: number; directory?: string } = {}):
     },
   };
 }
+
+/** The server's S3 settings (ServerConfig.s3) for this test store. */
+export function serverS3Config(s3: S3TestServer): { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string } {
+  return { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
+}
+
+/** The same settings as the environment a `scan2print serve` or `worker` process reads. */
+export function serverS3Env(s3: S3TestServer): Record<string, string> {
+  return { S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.bucket, S3_REGION: s3.region, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
+}

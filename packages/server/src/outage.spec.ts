@@ -13,7 +13,7 @@ import { startProxy, type Proxy } from '../../../test/services/tcp-proxy.js';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { anonymisedSeries, formOf } from '../../../test/server/dicom-files.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
-import { startS3, type S3TestServer } from '../../../test/services/s3.js';
+import { serverS3Config, startS3, type S3TestServer } from '../../../test/services/s3.js';
 import type { ObjectStore } from './storage/store.js';
 
 const SERIES = 'ge-head-tilt-variable-spacing';
@@ -103,7 +103,7 @@ beforeAll(async () => {
   viaProxy.port = String(proxy.port);
   t = await startTestServer({
     databaseUrl: viaProxy.toString(),
-    s3: { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    s3: serverS3Config(s3),
     workers: 1,
     leaseSeconds: 5,
     // 503s are logged as errors by design; keep the test's output to its own failures.

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { anonymisedSeries, formOf } from '../../../test/server/dicom-files.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
-import { startS3, type S3TestServer } from '../../../test/services/s3.js';
+import { serverS3Config, serverS3Env, startS3, type S3TestServer } from '../../../test/services/s3.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'packages/cli/bin/scan2print.js');
@@ -49,11 +49,7 @@ async function startWorkerProcess(name: string): Promise<Worker> {
     env: {
       ...process.env,
       DATABASE_URL: db.url,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: s3.bucket,
-      S3_REGION: s3.region,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      ...serverS3Env(s3),
       SCAN2PRINT_JOB_LEASE_S: '5',
       SCAN2PRINT_LOG_LEVEL: 'warn',
     },
@@ -133,7 +129,7 @@ beforeAll(async () => {
   // API only: every job runs in a worker process.
   t = await startTestServer({
     databaseUrl: db.url,
-    s3: { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    s3: serverS3Config(s3),
     workers: 0,
     leaseSeconds: 5,
   });

@@ -18,7 +18,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createAnonymiser } from '@scan2print/core';
 import { seriesFiles } from '../../../test/server/dicom-files.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
-import { startS3 } from '../../../test/services/s3.js';
+import { serverS3Config, startS3 } from '../../../test/services/s3.js';
 
 const SERIES = 'philips-head-phantom-1mm';
 const MAX_UPLOAD = 160 * 1024 * 1024;
@@ -436,8 +436,7 @@ describe('at scale: PostgreSQL and an S3 store', () => {
     const db = await freshDatabase('uploads_spec');
     let s3 = await startS3();
     const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
-    const cfg = { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, ...credentials };
-    const big = await startTestServer({ databaseUrl: db.url, s3: cfg, maxUploadBytes: MAX_UPLOAD });
+    const big = await startTestServer({ databaseUrl: db.url, s3: serverS3Config(s3), maxUploadBytes: MAX_UPLOAD });
     try {
       const org = await big.org('Upload Scale Hospital');
       const tok = org.tokens.technician;

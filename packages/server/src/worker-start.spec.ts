@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT } from '../../../test/data.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
-import { startS3, type S3TestServer } from '../../../test/services/s3.js';
+import { serverS3Env, startS3, type S3TestServer } from '../../../test/services/s3.js';
 import { startProxy, type Proxy } from '../../../test/services/tcp-proxy.js';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -49,11 +49,7 @@ describe('scan2print worker before its database answers', () => {
       env: {
         ...process.env,
         DATABASE_URL: url.toString(),
-        S3_ENDPOINT: s3.endpoint,
-        S3_BUCKET: s3.bucket,
-        S3_REGION: s3.region,
-        S3_ACCESS_KEY_ID: s3.accessKeyId,
-        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        ...serverS3Env(s3),
         SCAN2PRINT_START_WAIT_S: '120',
         SCAN2PRINT_LOG_LEVEL: 'warn',
       },
