@@ -25,6 +25,11 @@ export interface UnpackLimits {
 
 export const DEFAULT_UNPACK_LIMITS: UnpackLimits = { maxEntries: 20_000, maxUnzippedBytes: 4 * 1024 ** 3, maxRatio: 200 };
 
+/** The limits an upload route applies: the defaults, with the installation's unpacked-size cap. */
+export function unpackLimits(config: { maxUnzippedBytes: number }): UnpackLimits {
+  return { ...DEFAULT_UNPACK_LIMITS, maxUnzippedBytes: config.maxUnzippedBytes };
+}
+
 export function isZip(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 }

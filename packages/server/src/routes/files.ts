@@ -6,7 +6,7 @@ import { multipartLimit } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import type { Services } from '../context.js';
 import { caseOf } from './scope.js';
-import { unpack, type UploadedFile } from '../ingest/unpack.js';
+import { unpack, unpackLimits, type UploadedFile } from '../ingest/unpack.js';
 import { ingest } from '../ingest/store-files.js';
 
 const Id = z.object({ id: z.uuid() });
@@ -30,7 +30,7 @@ export function fileRoutes(app: FastifyInstance, s: Services): void {
       files.push(
         ...unpack(
           { name: part.filename || part.fieldname, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
-          { maxEntries: 20_000, maxUnzippedBytes: s.config.maxUnzippedBytes, maxRatio: 200 },
+          unpackLimits(s.config),
         ),
       );
     }

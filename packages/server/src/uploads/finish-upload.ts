@@ -10,7 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../context.js';
 import { errorResponse, notFound, errorForLog } from '../http/errors.js';
 import { ingest } from '../ingest/store-files.js';
-import { unpack } from '../ingest/unpack.js';
+import { unpack, unpackLimits } from '../ingest/unpack.js';
 import type { Outcome, StagedUpload } from './registry.js';
 import type { SealedFileStore } from './staging-store.js';
 
@@ -47,7 +47,7 @@ export async function finishUpload(s: Services, staging: SealedFileStore, u: Sta
       if (!c) throw notFound('case');
       const files = unpack(
         { name: u.filename, bytes: await staging.readAll(u.id) },
-        { maxEntries: 20_000, maxUnzippedBytes: s.config.maxUnzippedBytes, maxRatio: 200 },
+        unpackLimits(s.config),
       );
       return { status: 200, body: { uploadId: u.id, caseId: u.caseId, ...(await ingest(s, c, files)) } };
     } catch (e) {
