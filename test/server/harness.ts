@@ -10,7 +10,6 @@ import { configFromEnv, type ServerConfig } from '../../packages/server/src/conf
 import { bootstrapAdmin, openServices, startServer, type Host, type RunningServer } from '../../packages/server/src/serve.js';
 import { buildApp } from '../../packages/server/src/app.js';
 import type { Role } from '../../packages/server/src/db/schema.js';
-import { lazyNodePool } from '../../packages/cli/src/io/import-input.js';
 import { convertOnThread } from '../../packages/cli/src/serve/convert-thread.js';
 
 export interface TestServer {
@@ -69,7 +68,7 @@ export async function startTestServer(
   if (template && !over.databaseUrl && !existsSync(join(dataDir, 'db'))) cpSync(template, join(dataDir, 'db'), { recursive: true });
   const config = configFromEnv({ workers: 0, logLevel: 'warn', ...over, dataDir, port: 0 }, {});
   // Jobs run on a convert thread with its worker pool, as under `scan2print serve` (compiled dist/: the test command builds first).
-  const base: Host = { say: () => {}, createPool: () => lazyNodePool(2), executeConvert: convertOnThread, ...host };
+  const base: Host = { say: () => {}, executeConvert: convertOnThread, ...host };
   const server = opts.log ? await startLoggedServer(config, base, opts.log) : await startServer(config, base);
   const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
   const url = server.url;

@@ -1,6 +1,6 @@
 /** What every route and worker shares: the database, the object store and the settings. */
 import type { Kysely } from 'kysely';
-import type { ConvertJobRequest, JobOutput, JobSink, Report, WorkerPool } from '@scan2print/core';
+import type { ConvertJobRequest, JobOutput, JobSink, Report } from '@scan2print/core';
 import type { ServerConfig } from './config.js';
 import type { Database } from './db/schema.js';
 import type { Db } from './db/connect.js';
@@ -11,12 +11,8 @@ export interface Services {
   dbh: Db;
   db: Kysely<Database>;
   store: ObjectStore;
-  /** A worker pool per running job (the CLI host passes Node worker threads); none → inline. */
-  createPool?: () => WorkerPool;
-  /** Library versions recorded in reports. */
-  libraries?: Record<string, string>;
-  /** Runs core's convert job off this process's event loop (the CLI host: a worker thread); none → inline. */
-  executeConvert?: ConvertExecutor;
+  /** Runs core's convert job: the CLI host's worker thread, or inline (serve.ts inlineConvert) when a host gives none. */
+  executeConvert: ConvertExecutor;
 }
 
 /**

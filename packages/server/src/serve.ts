@@ -7,8 +7,9 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { runConvertJob } from '@scan2print/core';
 import type { ServerConfig } from './config.js';
-import type { Services } from './context.js';
+import type { ConvertExecutor, Services } from './context.js';
 import { openDatabase } from './db/connect.js';
 import { createFsStore, removePartials } from './storage/fs-store.js';
 import { createS3Store } from './storage/s3-store.js';
@@ -21,9 +22,8 @@ import { newSecret, secretHash } from './auth/secrets.js';
 import { lockDataDir } from './data-lock.js';
 
 export interface Host {
-  createPool?: Services['createPool'];
+  /** Where convert jobs run (the CLI: a worker thread with its pool); default inline, on this thread. */
   executeConvert?: Services['executeConvert'];
-  libraries?: Record<string, string>;
   /** Where "first start" messages go (stderr). */
   say?: (line: string) => void;
 }
@@ -37,11 +37,12 @@ export async function openServices(config: ServerConfig, host: Host = {}): Promi
     dbh,
     db: dbh.db,
     store,
-    ...(host.createPool ? { createPool: host.createPool } : {}),
-    ...(host.executeConvert ? { executeConvert: host.executeConvert } : {}),
-    ...(host.libraries ? { libraries: host.libraries } : {}),
+    executeConvert: host.executeConvert ?? inlineConvert,
   };
 }
+
+/** A host without threads: core's job on this thread, no worker pool (slow, and it stalls the API while it runs). */
+const inlineConvert: ConvertExecutor = (req, hooks) => runConvertJob(req, hooks);
 
 export const ADMIN_EMAIL = 'admin@localhost';
 

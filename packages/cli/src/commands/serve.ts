@@ -6,8 +6,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '@scan2print/core';
-import { lazyNodePool } from '../io/import-input.js';
-import { libraryVersions } from '../util/versions.js';
 import { convertOnThread } from '../serve/convert-thread.js';
 import type { RegisterCommand } from './index.js';
 
@@ -56,7 +54,7 @@ export const registerServe: RegisterCommand = (program: Command) => {
       const { configFromEnv, startServer } = await import('@scan2print/server');
       const w = workers(o.workers);
       const config = configFromEnv({ dataDir: resolve(o.data ?? 'scan2print-data'), host: o.host, port: port(o.port), ...(w !== undefined ? { workers: w } : {}) });
-      const server = await startServer(config, { createPool: () => lazyNodePool(), executeConvert: convertOnThread, libraries: libraryVersions() });
+      const server = await startServer(config, { executeConvert: convertOnThread });
       const mode = config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite';
       process.stderr.write(`scan2print: serving ${server.url}/api (docs ${server.url}/api/docs; ${mode}, ${config.s3 ? 'S3' : 'files'} under ${config.s3 ? config.s3.bucket : config.dataDir})\n`);
       await untilSignal(() => server.close());
@@ -72,7 +70,7 @@ export const registerServe: RegisterCommand = (program: Command) => {
       if (!process.env.DATABASE_URL) throw usageError('NO_DATABASE', 'scan2print worker needs DATABASE_URL (the PostgreSQL server the API uses)');
       if (!process.env.S3_BUCKET) throw usageError('NO_STORAGE', 'scan2print worker needs S3_BUCKET (and S3_ENDPOINT, S3_REGION, credentials): the store the API uses');
       const config = configFromEnv({ dataDir: resolve(o.data), workers: workers(o.workers) ?? 1 });
-      const worker = await startWorker(config, { createPool: () => lazyNodePool(), executeConvert: convertOnThread, libraries: libraryVersions() });
+      const worker = await startWorker(config, { executeConvert: convertOnThread });
       process.stderr.write(`scan2print: worker taking jobs from ${new URL(config.databaseUrl!).host}\n`);
       await untilSignal(() => worker.stop());
     });

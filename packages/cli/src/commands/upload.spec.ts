@@ -15,7 +15,6 @@ import { findIdentifyingAttributes } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../../test/server/harness.js';
 import { runScan2print } from '../../../../test/cli.js';
 import { dataPath } from '../../../../test/data.js';
-import { lazyNodePool } from '../io/import-input.js';
 
 const SERIES = dataPath('ct', 'ge-head-tilt-variable-spacing');
 const CROP = '128,128,0,384,384,28';
@@ -27,8 +26,8 @@ let env: Record<string, string>;
 let firstCase: string | undefined;
 
 beforeAll(async () => {
-  // Worker threads for the job, so the server (in this process) keeps answering while it converts.
-  t = await startTestServer({ workers: 1 }, { createPool: () => lazyNodePool(2) });
+  // The harness runs the job on the convert thread, so the server (in this process) keeps answering while it converts.
+  t = await startTestServer({ workers: 1 });
   org = await t.org('Upload Clinic');
   work = mkdtempSync(join(tmpdir(), 's2p-upload-'));
   // The project key goes to $XDG_CONFIG_HOME/scan2print/project.key; no token from the caller's environment.

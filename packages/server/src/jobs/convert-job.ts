@@ -4,7 +4,7 @@
  * written to the object store under this attempt's own prefix. Artifact rows are added
  * only with the job's success, in one transaction, so a crash never lists a partial file.
  */
-import { convertJobSettings, runConvertJob, type ConvertJobRequest, type DicomSource, type Report } from '@scan2print/core';
+import { convertJobSettings, type ConvertJobRequest, type DicomSource, type Report } from '@scan2print/core';
 import type { Job } from '../db/schema.js';
 import type { Services } from '../context.js';
 
@@ -91,19 +91,14 @@ export async function runConvert(
     now: new Date(job.created_at),
   };
   const hooks = { progress: (f: number, m?: string) => progress(f, m ?? ''), sink: (name: string, bytes: Uint8Array) => s.store.put(prefix + name, bytes) };
-  const pool = s.executeConvert ? undefined : s.createPool?.();
   try {
-    const result = s.executeConvert
-      ? await s.executeConvert(req, hooks)
-      : await runConvertJob(req, { ...(pool ? { pool } : {}), ...hooks, ...(s.libraries ? { libraries: s.libraries } : {}) });
+    const result = await s.executeConvert(req, hooks);
     if (storeFailure) throw storeFailure.error;
     const artifacts = result.outputs.map((o) => ({ ...kindOf(o.name), name: o.name, objectKey: prefix + o.name, sha256: o.sha256, bytes: o.bytes }));
     return { artifacts, summary: summarise(result.report) };
   } catch (e) {
     // An input error core raised because a file could not be read is the store's failure.
     throw storeFailure && !(e instanceof JobStopped) ? storeFailure.error : e;
-  } finally {
-    await pool?.close();
   }
 }
 
