@@ -57,22 +57,24 @@ export function fillHoles3DMask(mask: Uint8Array, dims: Vec3): number {
 }
 
 /**
+ * The slices perpendicular to `axis`: in-plane axes u (the lower of the other two) and v, their
+ * sizes and strides, and the stride and count of the slices themselves.
+ */
+export function sliceAxes(dims: Vec3, axis: 0 | 1 | 2): { nu: number; nv: number; su: number; sv: number; sw: number; nw: number } {
+  const strides = [1, dims[0], dims[0] * dims[1]];
+  const ua = axis === 0 ? 1 : 0;
+  const va = axis === 2 ? 1 : 2;
+  return { nu: dims[ua]!, nv: dims[va]!, su: strides[ua]!, sv: strides[va]!, sw: strides[axis]!, nw: dims[axis]! };
+}
+
+/**
  * Fills holes per 2D slice perpendicular to `axis` (0 = i, 1 = j, 2 = k: axial for an
  * axial series) in place; returns the number of voxels filled. Each slice's background
  * (4-connected) is labelled by runs, and runs of components touching no slice edge are
  * filled.
  */
 export function fillHoles2DMask(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2 = 2): number {
-  const [nx, ny] = dims;
-  const strides = [1, nx, nx * ny];
-  const ua = axis === 0 ? 1 : 0;
-  const va = axis === 2 ? 1 : 2;
-  const nu = dims[ua]!;
-  const nv = dims[va]!;
-  const su = strides[ua]!;
-  const sv = strides[va]!;
-  const sw = strides[axis]!;
-  const nw = dims[axis]!;
+  const { nu, nv, su, sv, sw, nw } = sliceAxes(dims, axis);
   const plane = new Uint8Array(nu * nv);
   const planeDims: Vec3 = [nu, nv, 1];
   let filled = 0;

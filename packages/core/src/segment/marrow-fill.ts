@@ -27,6 +27,7 @@ import type { StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
 import { extractRuns, runRoots, type Runs } from './components-runs.js';
+import { sliceAxes } from './fill-holes.js';
 
 export interface MarrowFillParams {
   /** Largest per-slice hole (mm²) that can be marrow (default 2000 = 20 cm²: a femoral shaft is ~3–6 cm²). */
@@ -102,16 +103,7 @@ class SliceRuns implements Runs {
  * a hole of at most maxArea_vox voxels, sets the LARGE bit for a larger one.
  */
 export function classifySliceHoles(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2, maxArea_vox: number, cls: Uint8Array): void {
-  const [nx, ny] = dims;
-  const strides = [1, nx, nx * ny];
-  const ua = axis === 0 ? 1 : 0;
-  const va = axis === 2 ? 1 : 2;
-  const nu = dims[ua]!;
-  const nv = dims[va]!;
-  const su = strides[ua]!;
-  const sv = strides[va]!;
-  const sw = strides[axis]!;
-  const nw = dims[axis]!;
+  const { nu, nv, su, sv, sw, nw } = sliceAxes(dims, axis);
   const planeDims: Vec3 = [nu, nv, 1];
   // Slices across j and k have u = i contiguous: their background runs are read from the
   // mask itself. Slices across i are gathered BLOCK at a time, reading BLOCK contiguous
