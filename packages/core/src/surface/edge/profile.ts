@@ -69,14 +69,9 @@ export function sampleClamped(S: ProfileSampler, fi: number, fj: number, fk: num
   if (j0 > ny - 2) j0 = ny > 1 ? ny - 2 : 0;
   if (k0 > nz - 2) k0 = nz > 1 ? nz - 2 : 0;
   const ti = fi - i0, tj = fj - j0, tk = fk - k0;
+  // A grid one voxel thin along an axis: stride 0 there (both corners are the same voxel).
   const sx = nx > 1 ? 1 : 0, sy = ny > 1 ? nx : 0, sz = nz > 1 ? nx * ny : 0;
-  const b = i0 + j0 * nx + k0 * nx * ny;
-  const v000 = data[b]!, v100 = data[b + sx]!, v010 = data[b + sy]!, v110 = data[b + sx + sy]!;
-  const v001 = data[b + sz]!, v101 = data[b + sx + sz]!, v011 = data[b + sy + sz]!, v111 = data[b + sx + sy + sz]!;
-  const a = v000 + ti * (v100 - v000), c = v010 + ti * (v110 - v010);
-  const e = v001 + ti * (v101 - v001), g = v011 + ti * (v111 - v011);
-  const f = a + tj * (c - a), h = e + tj * (g - e);
-  return f + tk * (h - f);
+  return trilinear(data, i0 + j0 * nx + k0 * nx * ny, sx, sy, sz, ti, tj, tk);
 }
 
 /**
@@ -102,14 +97,7 @@ export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Ar
       out[k] = sampleClamped(S, fi, fj, fk); // a grid one voxel thin along an axis
       continue;
     }
-    const ti = fi - i0, tj = fj - j0, tk = fk - k0;
-    const b = i0 + j0 * sy + k0 * sz;
-    const v000 = data[b]!, v100 = data[b + 1]!, v010 = data[b + sy]!, v110 = data[b + 1 + sy]!;
-    const v001 = data[b + sz]!, v101 = data[b + 1 + sz]!, v011 = data[b + sy + sz]!, v111 = data[b + 1 + sy + sz]!;
-    const a = v000 + ti * (v100 - v000), c = v010 + ti * (v110 - v010);
-    const e = v001 + ti * (v101 - v001), g = v011 + ti * (v111 - v011);
-    const f = a + tj * (c - a), h2 = e + tj * (g - e);
-    out[k] = f + tk * (h2 - f);
+    out[k] = trilinear(data, i0 + j0 * sy + k0 * sz, 1, sy, sz, fi - i0, fj - j0, fk - k0);
   }
   return true;
 }
@@ -117,10 +105,16 @@ export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Ar
 /** Trilinear value at a continuous index at least one voxel inside the grid (no clamping; same arithmetic as sampleClamped). */
 function sampleInside(data: Float32Array | Int16Array, sy: number, sz: number, fi: number, fj: number, fk: number): number {
   const i0 = Math.floor(fi), j0 = Math.floor(fj), k0 = Math.floor(fk);
-  const ti = fi - i0, tj = fj - j0, tk = fk - k0;
-  const b = i0 + j0 * sy + k0 * sz;
-  const v000 = data[b]!, v100 = data[b + 1]!, v010 = data[b + sy]!, v110 = data[b + 1 + sy]!;
-  const v001 = data[b + sz]!, v101 = data[b + 1 + sz]!, v011 = data[b + sy + sz]!, v111 = data[b + 1 + sy + sz]!;
+  return trilinear(data, i0 + j0 * sy + k0 * sz, 1, sy, sz, fi - i0, fj - j0, fk - k0);
+}
+
+/**
+ * The cell whose low corner is voxel `b` (strides sx, sy, sz to its other corners) interpolated at
+ * fractions (ti, tj, tk): the one trilinear arithmetic of this file.
+ */
+function trilinear(data: Float32Array | Int16Array, b: number, sx: number, sy: number, sz: number, ti: number, tj: number, tk: number): number {
+  const v000 = data[b]!, v100 = data[b + sx]!, v010 = data[b + sy]!, v110 = data[b + sx + sy]!;
+  const v001 = data[b + sz]!, v101 = data[b + sx + sz]!, v011 = data[b + sy + sz]!, v111 = data[b + sx + sy + sz]!;
   const a = v000 + ti * (v100 - v000), c = v010 + ti * (v110 - v010);
   const e = v001 + ti * (v101 - v001), g = v011 + ti * (v111 - v011);
   const f = a + tj * (c - a), h = e + tj * (g - e);
