@@ -12,6 +12,8 @@ APT_PACKAGES=(
   prusa-slicer      # real consumer of our STL/3MF (manifold check)
   orthanc           # real peer for PS3.15 anonymisation
   xvfb xauth        # some GUI-linked tools want a display
+  chromium          # the web app's end-to-end tests (playwright-core drives /usr/bin/chromium)
+  fonts-liberation  # text in the browser's screenshots
 )
 
 missing=()

@@ -29,7 +29,12 @@ export interface TestOrg {
   id: string;
   tokens: Record<Exclude<Role, 'admin'>, string>;
   users: Record<Exclude<Role, 'admin'>, string>;
+  /** Each user's e-mail; every password is TEST_PASSWORD. */
+  emails: Record<Exclude<Role, 'admin'>, string>;
 }
+
+/** The password of every user made by TestServer.org. */
+export const TEST_PASSWORD = 'correct horse battery staple';
 
 export interface TestServerOptions {
   /**
@@ -94,13 +99,15 @@ export async function startTestServer(
     const roles = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
     const tokens = {} as TestOrg['tokens'];
     const users = {} as TestOrg['users'];
+    const emails = {} as TestOrg['emails'];
     for (const role of roles) {
       const email = `${role}.${++n}.${name.replace(/\W/g, '')}@example.org`.toLowerCase();
-      const u = await json(adminToken, 'POST', `/api/orgs/${id}/users`, { email, role, password: 'correct horse battery staple' });
+      const u = await json(adminToken, 'POST', `/api/orgs/${id}/users`, { email, role, password: TEST_PASSWORD });
       users[role] = u.id;
+      emails[role] = email;
       tokens[role] = (await json(adminToken, 'POST', `/api/users/${u.id}/tokens`, { name: 'test' })).token;
     }
-    return { id, tokens, users };
+    return { id, tokens, users, emails };
   };
   return {
     server,

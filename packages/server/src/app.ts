@@ -23,6 +23,7 @@ import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { registerWebApp, webAppDir } from './http/web-app.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,6 +35,8 @@ export interface AppOptions {
   /** Called when this process queued a job (wakes its own worker loop at once). */
   onJobQueued?: () => void;
   logger?: boolean | Record<string, unknown>;
+  /** The built browser app served at / (default: webAppDir()); null serves none. */
+  webDir?: string | null;
 }
 
 /** What busboy (@fastify/multipart's parser) says about a body that is not well-formed multipart. */
@@ -70,7 +73,17 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  await app.register(helmet, { contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } } });
+  // The app compiles WASM codecs (core) and runs workers from its own origin; nothing from elsewhere.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'script-src': ["'self'", "'wasm-unsafe-eval'"],
+        'worker-src': ["'self'", 'blob:'],
+        'connect-src': ["'self'", 'blob:', 'data:'],
+      },
+    },
+  });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(multipart, { limits: { fileSize: multipartLimit(s.config), ...MULTIPART_LIMITS } });
@@ -92,7 +105,9 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   });
   app.addHook('preValidation', accessHook(s.db));
 
+  const webPage = await registerWebApp(app, opts.webDir === null ? undefined : (opts.webDir ?? webAppDir()));
   app.setNotFoundHandler((req, reply) => {
+    if (webPage(req, reply)) return;
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
   app.setErrorHandler((e: FastifyError, req, reply) => {

@@ -1,0 +1,3 @@
+export function CasePage({ caseId }: { caseId: string }) {
+  return <main className="page"><h1>Case {caseId}</h1></main>;
+}

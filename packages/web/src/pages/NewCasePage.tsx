@@ -1,0 +1,3 @@
+export function NewCasePage() {
+  return <main className="page"><h1>NewCasePage</h1></main>;
+}

@@ -1,0 +1,60 @@
+/**
+ * The app is served by the server at / and logs a user in through its own form (real
+ * Chromium, real server). A reload keeps the session; a wrong password says so.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../server/harness.js';
+import { launchChromium, logIn, openPage } from './chromium.js';
+import { seriousViolations } from './axe.js';
+
+let srv: TestServer;
+let org: TestOrg;
+let browser: Browser;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  org = await srv.org('Login Hospital');
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+describe('web app: login', () => {
+  it('serves the app at / and at a deep link, with a CSP, and the API stays JSON', async () => {
+    for (const path of ['/', '/cases/00000000-0000-4000-8000-000000000000']) {
+      const r = await fetch(srv.url + path);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/text\/html/);
+      expect(r.headers.get('content-security-policy')).toMatch(/script-src 'self' 'wasm-unsafe-eval'/);
+      expect(await r.text()).toMatch(/<div id="root">/);
+    }
+    const api = await fetch(srv.url + '/api/no-such-thing');
+    expect(api.status).toBe(404);
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses a wrong password with a message, logs in, and keeps the session over a reload', async () => {
+    const w = await openPage(browser, srv.url);
+    try {
+      await w.page.goto('/');
+      expect(await seriousViolations(w.page)).toEqual([]);
+      await w.page.getByTestId('login-email').fill(org.emails.engineer);
+      await w.page.getByTestId('login-password').fill('not the password');
+      await w.page.getByTestId('login-submit').click();
+      await expect.poll(() => w.page.getByRole('alert').textContent()).toMatch(/wrong e-mail or password/);
+      await logIn(w.page, org.emails.engineer, TEST_PASSWORD);
+      expect(await w.page.getByTestId('who').textContent()).toContain(org.emails.engineer);
+      await w.page.reload();
+      await w.page.getByTestId('who').waitFor();
+      expect(await seriousViolations(w.page)).toEqual([]);
+      await w.screenshot('login-done');
+      // The 401 of the first /api/me and the refused login are the only failed calls.
+      expect(w.problems.filter((p) => !/401/.test(p))).toEqual([]);
+    } finally {
+      await w.context.close();
+    }
+  });
+});
