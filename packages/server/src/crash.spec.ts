@@ -212,7 +212,7 @@ describe('kill -9 of the embedded server, then restart', () => {
     expect(done.progress).toBe(1);
 
     const arts = await json<Array<{ id: string; jobId: string; name: string; sha256: string; bytes: number }>>('GET', `/api/cases/${caseId}/artifacts`);
-    expect(arts.map((a) => a.name).sort()).toEqual(['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json']);
+    expect(arts.map((a) => a.name).sort()).toEqual(['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume.nii.gz']);
     for (const a of arts) {
       expect(a.jobId).toBe(jobId);
       const r = await call('GET', `/api/artifacts/${a.id}`);

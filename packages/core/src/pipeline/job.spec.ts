@@ -3,6 +3,9 @@ import { syntheticHeadSeries } from '../synthetic/head.js';
 import { writeCtSeries } from '../formats/dicom-ct-write.js';
 import { readStl } from '../formats/stl.js';
 import { checkMesh } from '../surface/topology.js';
+import { readNifti, readNiftiLabels } from '../formats/nifti.js';
+import { sameGrid } from '../geometry/grid.js';
+import type { PreprocessOptions } from '../segment/pipeline.js';
 import { isStageName } from './record.js';
 import { modelFileName, plannedOutputs, runConvertJob, type ConvertJobRequest } from './job.js';
 
@@ -48,5 +51,32 @@ describe('runConvertJob', () => {
     expect(r.files).toBeUndefined();
     expect(got).toEqual(planned);
     expect(modelFileName('a/b.c/x.nii.gz', { range: [100, 500] }, true)).toBe('a/b.c/x_t100-500.nii.gz');
+  });
+
+  it('writes the CT as int16 HU on the label map grid, also when a crop and a resampling moved the labels off the imported grid', async () => {
+    const resampled: PreprocessOptions = { crop: { min_ijk: [4, 6, 2], max_ijk: [60, 58, 30] }, isotropic_mm: 2.5 };
+    for (const preprocess of [undefined, resampled]) {
+      const seg = { method: { method: 'threshold' as const, ranges: [[300, 3071]] as Array<[number, number]> }, ...(preprocess ? { preprocess } : {}) };
+      const req = request({ models: ['m.stl'], labels: 'l.nii.gz', volume: 'v.nii.gz' }, seg);
+      expect(plannedOutputs(req.outputs, [undefined])).toEqual(['m.stl', 'l.nii.gz', 'v.nii.gz']);
+      const r = await runConvertJob(req);
+      const labels = readNiftiLabels(r.files!.get('l.nii.gz')!, 'l.nii.gz');
+      const ct = readNifti(r.files!.get('v.nii.gz')!, 'v.nii.gz');
+      expect(ct.datatype).toBe('int16');
+      expect(sameGrid(ct.volume.grid, labels.grid)).toBe(true);
+      expect(ct.volume.grid.dims[0] === 64, 'the crop and resampling changed the grid').toBe(!preprocess);
+      // The labels are the threshold of this CT (before clean-up): most labelled voxels are ≥ 300 HU here.
+      let on = 0;
+      let bright = 0;
+      for (let i = 0; i < labels.data.length; i++) {
+        if (labels.data[i]) {
+          on++;
+          if (ct.volume.data[i]! >= 300) bright++;
+        }
+      }
+      expect(on).toBeGreaterThan(100);
+      expect(bright / on).toBeGreaterThan(0.8);
+      expect(r.outputs.map((o) => o.name)).toEqual(['m.stl', 'l.nii.gz', 'v.nii.gz']);
+    }
   });
 });

@@ -7,7 +7,8 @@
  */
 import { importSeries, type DicomSource } from '../dicom/import.js';
 import type { SeriesSummary } from '../dicom/series.js';
-import type { SegmentationOptions } from '../segment/pipeline.js';
+import { preprocess, type PreprocessOptions, type SegmentationOptions } from '../segment/pipeline.js';
+import { sameGrid, type Grid } from '../geometry/grid.js';
 import type { ConditionParams } from '../surface/condition.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
 import { previewMesh } from '../surface/decimate.js';
@@ -34,6 +35,11 @@ export interface ConvertJobOutputs {
   preview?: string;
   /** The label map of each model (NIfTI, .nii or .nii.gz). */
   labels?: string;
+  /**
+   * The CT under the label maps (NIfTI, HU as int16), on the label maps' grid so a viewer
+   * overlays the two: one per job, whatever the number of models.
+   */
+  volume?: string;
   reportJson?: string;
   reportHtml?: string;
 }
@@ -123,6 +129,7 @@ export function plannedOutputs(outputs: ConvertJobOutputs, ranges: Array<Convert
     if (outputs.preview) names.push(modelFileName(outputs.preview, m, many));
     if (outputs.labels) names.push(modelFileName(outputs.labels, m, many));
   }
+  if (outputs.volume) names.push(outputs.volume);
   if (outputs.reportJson) names.push(outputs.reportJson);
   if (outputs.reportHtml) names.push(outputs.reportHtml);
   return names;
@@ -208,6 +215,25 @@ async function reportImages(volume: Volume, models: ConvertModel[], progress: (f
   return { slices, models: views };
 }
 
+/**
+ * The imported CT as HU int16 on the label maps' grid. With the default parameters that is
+ * the imported grid itself; a crop or an isotropic resampling put the labels on another
+ * grid, so the same geometric steps are run again on the raw HU (no median, Gaussian or
+ * window: a viewer shows the CT as scanned, not the smoothed field that was thresholded).
+ */
+export async function volumeOnLabelGrid(imported: Volume, labelGrid: Grid, pre: PreprocessOptions): Promise<Volume> {
+  let v = imported;
+  if (!sameGrid(v.grid, labelGrid)) {
+    const geometric = { ...(pre.crop ? { crop: pre.crop } : {}), ...(pre.isotropic_mm !== undefined ? { isotropic_mm: pre.isotropic_mm } : {}) };
+    v = (await preprocess(imported, geometric, {}, [])).volume;
+    if (!sameGrid(v.grid, labelGrid)) throw new Error('volumeOnLabelGrid: the label maps are on a grid the crop and resampling do not give');
+  }
+  if (v.data instanceof Int16Array) return v;
+  const hu = new Int16Array(v.data.length);
+  for (let i = 0; i < hu.length; i++) hu[i] = Math.max(-32768, Math.min(32767, Math.round(v.data[i]!)));
+  return { grid: v.grid, data: hu };
+}
+
 export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost = {}): Promise<ConvertJobResult> {
   const hex = host.sha256Hex ?? ((b: Uint8Array) => toHex(sha256(b)));
   const files = host.sink ? undefined : new Map<string, Uint8Array>();
@@ -289,6 +315,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     return sha;
   };
   const perModel = req.outputs.models.length + (req.outputs.preview ? 1 : 0) + (req.outputs.labels ? 1 : 0);
+  const total = perModel * result.models.length + (req.outputs.volume ? 1 : 0);
   let made = 0;
   for (const model of result.models) {
     const meshOpts = { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name };
@@ -314,12 +341,21 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
       files.push({ name, format: 'nifti-labels', make: async () => writeNifti(model.labels, { gzip: /\.gz$/i.test(name), description: `${model.name} label map` }) });
     }
     for (const f of files) {
-      exportProgress(made / (perModel * result.models.length), baseName(f.name));
+      exportProgress(made / total, baseName(f.name));
       const bytes = await f.make();
       const sha = await emit(f.name, f.format, bytes);
       model.records.push({ stage: 'export', method: f.format, params: { format: f.format, units: 'mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(f.name), bytes: bytes.length, sha256: sha } });
-      exportProgress(++made / (perModel * result.models.length), baseName(f.name));
+      exportProgress(++made / total, baseName(f.name));
     }
+  }
+  if (req.outputs.volume && result.models[0]) {
+    const name = req.outputs.volume;
+    exportProgress(made / total, baseName(name));
+    const ct = await volumeOnLabelGrid(imp.output.volume, result.models[0].labels.grid, req.segmentation.preprocess ?? {});
+    const bytes = writeNifti(ct, { gzip: /\.gz$/i.test(name), description: 'CT (HU) under the label map' });
+    const sha = await emit(name, 'nifti-volume', bytes);
+    records.push({ stage: 'export', method: 'nifti-volume', params: { format: 'nifti-volume', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
+    exportProgress(++made / total, baseName(name));
   }
 
   const reportProgress = phase('report', 'report');
