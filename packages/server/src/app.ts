@@ -23,6 +23,8 @@ import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { eventRoutes } from './routes/events.js';
+import { reviewRoutes } from './routes/reviews.js';
 import { registerWebApp, webAppDir } from './http/web-app.js';
 
 declare module 'fastify' {
@@ -140,5 +142,7 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   jobRoutes(app, s, opts.onJobQueued ?? (() => {}));
   artifactRoutes(app, s);
   uploadRoutes(app, s);
+  eventRoutes(app, s);
+  reviewRoutes(app, s);
   return app;
 }

@@ -101,6 +101,7 @@ const BODIES: Record<string, () => unknown> = {
   'POST /api/cases': () => ({ purpose: 'security spec', anatomy: 'skull' }),
   'POST /api/cases/:id/comments': () => ({ body: 'security spec' }),
   'POST /api/cases/:id/jobs': () => ({ kind: 'convert' }),
+  'POST /api/cases/:id/reviews': () => ({ decision: 'request-changes' }),
 };
 
 const key = (r: RouteInfo) => `${r.method} ${r.url}`;

@@ -124,6 +124,29 @@ const MIGRATIONS: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0003-web-review': {
+    // The web app: who works on a case, decisions on model versions, comments pinned to a
+    // point of a version. Job kinds are text already ('mesh' jobs need no column).
+    async up(db: Kysely<unknown>) {
+      await sql`
+        alter table cases add column assignee_id uuid references users(id);
+        create table reviews (
+          id uuid primary key,
+          org_id uuid not null references orgs(id),
+          case_id uuid not null references cases(id),
+          job_id uuid not null references jobs(id),
+          user_id uuid not null references users(id),
+          decision text not null,
+          comment text,
+          created_at timestamptz not null default now()
+        );
+        create index reviews_case on reviews(case_id, created_at);
+        alter table comments add column point jsonb;
+        alter table comments add column job_id uuid references jobs(id);
+        create index jobs_case on jobs(case_id, created_at);
+      `.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -63,6 +63,8 @@ export interface CasesTable {
   status: Generated<string>;
   created_by: string;
   created_at: CreatedAt;
+  /** Who works on the case now (a user of the same organisation), or nobody. */
+  assignee_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface FilesTable {
@@ -130,6 +132,25 @@ export interface CommentsTable {
   user_id: string;
   body: string;
   created_at: CreatedAt;
+  /** A point on the model the comment is pinned to, {x, y, z} in LPS mm, or none. */
+  point: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The model version (job) the comment is about, or none. */
+  job_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export const REVIEW_DECISIONS = ['approve', 'request-changes'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
+/** A decision on one model version (the job that made it); the latest sets the case's status. */
+export interface ReviewsTable {
+  id: string;
+  org_id: string;
+  case_id: string;
+  job_id: string;
+  user_id: string;
+  decision: ReviewDecision;
+  comment: string | null;
+  created_at: CreatedAt;
 }
 
 export interface Database {
@@ -142,6 +163,7 @@ export interface Database {
   jobs: JobsTable;
   artifacts: ArtifactsTable;
   comments: CommentsTable;
+  reviews: ReviewsTable;
 }
 
 export type Job = Selectable<JobsTable>;

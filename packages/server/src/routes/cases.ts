@@ -1,8 +1,9 @@
 /** Cases (an order for a model: purpose, anatomy, due date, notes), their series and comments. */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import type { Database } from '../db/schema.js';
 import { api, caller } from '../http/route.js';
 import { orgOf } from '../auth/principal.js';
 import type { Services } from '../context.js';
@@ -20,9 +21,9 @@ export const caseBody = z
   })
   .strict();
 
-type CaseRow = Awaited<ReturnType<typeof caseOf>>;
+type Case = Awaited<ReturnType<typeof caseOf>>;
 
-function caseJson(c: CaseRow) {
+function caseJson(c: Case) {
   return {
     id: c.id,
     purpose: c.purpose,
@@ -33,6 +34,78 @@ function caseJson(c: CaseRow) {
     createdBy: c.created_by,
     createdAt: new Date(c.created_at).toISOString(),
   };
+}
+
+export interface Person {
+  id: string;
+  email: string;
+}
+
+/** One row of GET /api/cases (and one `case` event of GET /api/events): the case, its latest job, who works on it, its latest review. */
+export type CaseRowJson = ReturnType<typeof caseJson> & {
+  latestJob: { id: string; kind: string; state: string; progress: number; stage: string | null; error: string | null } | null;
+  assignee: Person | null;
+  files: number;
+  review: { decision: string; by: Person; at: string } | null;
+};
+
+/**
+ * The rows of an organisation's cases (newest first), or of the given ones: five queries
+ * whatever the number of cases (the event stream runs this every second per organisation).
+ */
+export async function caseRows(db: Kysely<Database>, orgId: string, caseIds?: string[]): Promise<CaseRowJson[]> {
+  if (caseIds?.length === 0) return [];
+  let cases = db.selectFrom('cases').leftJoin('users', 'users.id', 'cases.assignee_id').selectAll('cases').select('users.email as assignee_email').where('cases.org_id', '=', orgId);
+  if (caseIds) cases = cases.where('cases.id', 'in', caseIds);
+  const rows = await cases.orderBy('cases.created_at', 'desc').limit(1000).execute();
+  if (rows.length === 0) return [];
+  const ids = rows.map((c) => c.id);
+  const jobs = await db
+    .selectFrom('jobs')
+    .distinctOn('case_id')
+    .select(['id', 'case_id', 'kind', 'state', 'progress', 'stage', 'error'])
+    .where('org_id', '=', orgId)
+    .where('case_id', 'in', ids)
+    .orderBy('case_id')
+    .orderBy('created_at', 'desc')
+    .execute();
+  const files = await db
+    .selectFrom('files')
+    .select(['case_id', sql<number>`count(*)::int`.as('n')])
+    .where('org_id', '=', orgId)
+    .where('case_id', 'in', ids)
+    .groupBy('case_id')
+    .execute();
+  const reviews = await db
+    .selectFrom('reviews')
+    .innerJoin('users', 'users.id', 'reviews.user_id')
+    .distinctOn('reviews.case_id')
+    .select(['reviews.case_id', 'reviews.decision', 'reviews.user_id', 'users.email', 'reviews.created_at'])
+    .where('reviews.org_id', '=', orgId)
+    .where('reviews.case_id', 'in', ids)
+    .orderBy('reviews.case_id')
+    .orderBy('reviews.created_at', 'desc')
+    .execute();
+  const jobOf = new Map(jobs.map((j) => [j.case_id, j]));
+  const filesOf = new Map(files.map((f) => [f.case_id, Number(f.n)]));
+  const reviewOf = new Map(reviews.map((r) => [r.case_id, r]));
+  return rows.map((c) => {
+    const j = jobOf.get(c.id);
+    const r = reviewOf.get(c.id);
+    return {
+      ...caseJson(c),
+      latestJob: j ? { id: j.id, kind: j.kind, state: j.state, progress: j.progress, stage: j.stage, error: j.error } : null,
+      assignee: c.assignee_id ? { id: c.assignee_id, email: c.assignee_email ?? '' } : null,
+      files: filesOf.get(c.id) ?? 0,
+      review: r ? { decision: r.decision, by: { id: r.user_id, email: r.email }, at: new Date(r.created_at).toISOString() } : null,
+    };
+  });
+}
+
+/** One case's row (it exists: the caller loaded it through caseOf). */
+export async function caseRow(db: Kysely<Database>, c: Pick<Case, 'id' | 'org_id'>): Promise<CaseRowJson> {
+  const [row] = await caseRows(db, c.org_id, [c.id]);
+  return row!;
 }
 
 export function caseRoutes(app: FastifyInstance, s: Services): void {
@@ -51,9 +124,7 @@ export function caseRoutes(app: FastifyInstance, s: Services): void {
   });
 
   r.get('/api/cases', { config: { access: 'any' } }, async (req) => {
-    const p = caller(req);
-    const rows = await db.selectFrom('cases').selectAll().where('org_id', '=', orgOf(p)).orderBy('created_at', 'desc').limit(1000).execute();
-    return rows.map(caseJson);
+    return caseRows(db, orgOf(caller(req)));
   });
 
   r.get('/api/cases/:id', { config: { access: 'any', scopedBy: 'case' }, schema: { params: Id } }, async (req) => {
@@ -66,7 +137,7 @@ export function caseRoutes(app: FastifyInstance, s: Services): void {
       .execute();
     const jobs = await db.selectFrom('jobs').select(['id', 'kind', 'state', 'progress', 'created_at']).where('case_id', '=', c.id).orderBy('created_at').execute();
     return {
-      ...caseJson(c),
+      ...(await caseRow(db, c)),
       series: series.map((x) => ({ seriesInstanceUid: x.series_uid, files: Number(x.files), bytes: Number(x.bytes) })),
       jobs: jobs.map((j) => ({ id: j.id, kind: j.kind, state: j.state, progress: j.progress, createdAt: new Date(j.created_at).toISOString() })),
     };

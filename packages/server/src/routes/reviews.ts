@@ -1,0 +1,83 @@
+/**
+ * Reviews: a decision on one model version (the succeeded job that made it). The latest
+ * decision sets the case's status. The four-eyes rule comes with the workflow issue; here
+ * only the roles: approving is for those who order or check a model (requester, reviewer,
+ * org-admin), asking for changes also for the engineer who builds it.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { api, caller } from '../http/route.js';
+import { forbidden, HttpError } from '../http/errors.js';
+import { REVIEW_DECISIONS, type Database, type Role } from '../db/schema.js';
+import type { Services } from '../context.js';
+import { caseOf } from './scope.js';
+import { caseChanged } from './events.js';
+
+const Id = z.object({ id: z.uuid() });
+const APPROVERS: readonly Role[] = ['org-admin', 'requester', 'reviewer'];
+const REVIEWERS = [...APPROVERS, 'engineer'] as const;
+/** Job kinds that make a model version. */
+export const MODEL_JOB_KINDS = ['convert', 'mesh'] as const;
+const STATUS = { approve: 'approved', 'request-changes': 'changes-requested' } as const;
+
+const reviewBody = z
+  .object({
+    decision: z.enum(REVIEW_DECISIONS),
+    comment: z.string().trim().max(10_000).optional(),
+    /** The model version judged; default the latest succeeded model job. */
+    jobId: z.uuid().optional(),
+  })
+  .strict();
+
+/** The succeeded model job judged: the one named (of this case), else the latest; 409 when the case has none. */
+async function modelJob(db: Kysely<Database>, caseId: string, jobId: string | undefined): Promise<string> {
+  let q = db.selectFrom('jobs').select(['id', 'state']).where('case_id', '=', caseId).where('kind', 'in', MODEL_JOB_KINDS);
+  if (jobId) q = q.where('id', '=', jobId);
+  else q = q.where('state', '=', 'succeeded');
+  const j = await q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  if (!j && jobId) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} is not a model job of case ${caseId}`);
+  if (!j) throw new HttpError(409, 'NO_MODEL', `case ${caseId} has no succeeded model yet: nothing to review`);
+  if (j.state !== 'succeeded') throw new HttpError(409, 'NO_MODEL', `job ${j.id} is ${j.state}: only a succeeded model can be reviewed`);
+  return j.id;
+}
+
+export function reviewRoutes(app: FastifyInstance, s: Services): void {
+  const r = api(app);
+  const { db } = s;
+
+  r.post('/api/cases/:id/reviews', { config: { access: REVIEWERS, scopedBy: 'case' }, schema: { params: Id, body: reviewBody } }, async (req, reply) => {
+    const p = caller(req);
+    const c = await caseOf(db, p, req.params.id);
+    const b = req.body;
+    if (b.decision === 'approve' && !APPROVERS.includes(p.role)) {
+      throw forbidden(`role ${p.role} may request changes but not approve; approvers: ${APPROVERS.join(', ')}`);
+    }
+    const jobId = await modelJob(db, c.id, b.jobId);
+    const id = randomUUID();
+    const at = await db.transaction().execute(async (tx) => {
+      const row = await tx
+        .insertInto('reviews')
+        .values({ id, org_id: c.org_id, case_id: c.id, job_id: jobId, user_id: p.userId, decision: b.decision, comment: b.comment || null })
+        .returning('created_at')
+        .executeTakeFirstOrThrow();
+      await tx.updateTable('cases').set({ status: STATUS[b.decision] }).where('id', '=', c.id).execute();
+      return row.created_at;
+    });
+    caseChanged(db, c.org_id);
+    return reply.code(201).send({ id, decision: b.decision, jobId, by: { id: p.userId, email: p.email }, at: new Date(at).toISOString(), comment: b.comment || null });
+  });
+
+  r.get('/api/cases/:id/reviews', { config: { access: 'any', scopedBy: 'case' }, schema: { params: Id } }, async (req) => {
+    const c = await caseOf(db, caller(req), req.params.id);
+    const rows = await db
+      .selectFrom('reviews')
+      .innerJoin('users', 'users.id', 'reviews.user_id')
+      .select(['reviews.id', 'reviews.decision', 'reviews.job_id', 'reviews.user_id', 'users.email', 'reviews.comment', 'reviews.created_at'])
+      .where('reviews.case_id', '=', c.id)
+      .orderBy('reviews.created_at')
+      .execute();
+    return rows.map((x) => ({ id: x.id, decision: x.decision, jobId: x.job_id, by: { id: x.user_id, email: x.email }, at: new Date(x.created_at).toISOString(), comment: x.comment }));
+  });
+}
