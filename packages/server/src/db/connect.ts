@@ -32,8 +32,11 @@ export async function openDatabase(opts: { url?: string; dataDir: string }): Pro
         oid === INT8 ? Number : oid === DATE ? (v: string) => v : types.getTypeParser(oid, format as 'text'),
     };
     const pool = new pg.default.Pool({ connectionString: opts.url, max: 10, types: parsers, connectionTimeoutMillis: 5000 });
-    // A dropped connection must not crash the process; the next query reports it (503).
+    // A dropped connection must not crash the process; the next query reports it (503). The
+    // pool listens for errors only on idle clients: a checked-out one whose socket breaks
+    // between queries (a transaction, a heartbeat) would throw an uncaught 'error' event.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     engine = 'postgresql';
   } else {
