@@ -1,0 +1,103 @@
+/**
+ * The organisation's cases, kept live: GET /api/cases, then the `case` events of
+ * GET /api/events applied by id (API.md item 2). A dropped stream reconnects with backoff and
+ * reloads the list first, so nothing that changed meanwhile is missed. Only when the server has
+ * no /api/events (404: an older server) does the list fall back to polling every 3 s.
+ */
+import { useEffect, useState } from 'react';
+import { ApiError } from '../api/client.js';
+import { listCases } from './api.js';
+import { applyCaseEvent } from './filter.js';
+import { backoffMs, readEventStream, StreamMissing } from './sse.js';
+import type { CaseRow } from './types.js';
+
+export type LiveMode = 'connecting' | 'live' | 'reconnecting' | 'polling';
+
+export const POLL_MS = 3000;
+
+export interface LiveCases {
+  rows: CaseRow[] | null;
+  error: string | null;
+  mode: LiveMode;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+export function useLiveCases(): LiveCases {
+  const [rows, setRows] = useState<CaseRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [mode, setMode] = useState<LiveMode>('connecting');
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    const { signal } = ctl;
+    const load = async () => {
+      setRows(await listCases(signal));
+      setError(null);
+    };
+
+    async function poll() {
+      setMode('polling');
+      while (!signal.aborted) {
+        try {
+          await load();
+        } catch (e) {
+          if (signal.aborted) return;
+          setError((e as Error).message);
+        }
+        await pause(POLL_MS, signal);
+      }
+    }
+
+    async function run() {
+      let attempt = 0;
+      while (!signal.aborted) {
+        try {
+          await load();
+          await readEventStream(
+            '/api/events',
+            (ev) => {
+              if (ev.event !== 'case') return;
+              const row = JSON.parse(ev.data) as CaseRow;
+              setRows((r) => (r ? applyCaseEvent(r, row) : [row]));
+            },
+            signal,
+            () => {
+              attempt = 0;
+              setMode('live');
+            },
+          );
+        } catch (e) {
+          if (signal.aborted) return;
+          if (e instanceof StreamMissing) return poll();
+          const status = e instanceof ApiError ? e.status : (e as { status?: number }).status;
+          if (status === 401) {
+            setError('your session has ended: log in again');
+            return;
+          }
+          setError(`lost the connection to the server (${(e as Error).message}); retrying`);
+        }
+        if (signal.aborted) return;
+        setMode('reconnecting');
+        await pause(backoffMs(attempt++), signal);
+      }
+    }
+
+    void run();
+    return () => ctl.abort();
+  }, []);
+
+  return { rows, error, mode };
+}
