@@ -1,3 +1,154 @@
+/**
+ * /cases/:id/review: the latest model version's CT with its label map as a translucent
+ * overlay (axial, coronal, sagittal and a 3D tile with the preview mesh), window presets,
+ * a live threshold, label editing with undo/redo, and "Rebuild model". The state lives in
+ * review/controller.ts; this page lays out the controls and routes the pointer and keys.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Link } from 'wouter';
+import { useSession } from '../session.js';
+import { ReviewController, type ReviewState, type Tool } from '../review/controller.js';
+import { PRESETS, WindowControls } from '../review/WindowControls.js';
+import { ThresholdControl } from '../review/ThresholdControl.js';
+import { EditToolbar, TOOL_KEYS } from '../review/EditToolbar.js';
+import { RebuildPanel } from '../review/RebuildPanel.js';
+import type { Window } from '../review/viewer.js';
+import { ModelPanel } from '../review/model3d/ModelPanel.js';
+import '../review/review.css';
+
+const REBUILD_ROLES = ['engineer', 'org-admin'];
+
+function typingIn(t: EventTarget | null): boolean {
+  return t instanceof HTMLElement && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && (t as HTMLInputElement).type !== 'range'));
+}
+
 export function ReviewPage({ caseId }: { caseId: string }) {
-  return <main className="page"><h1>Case {caseId}</h1></main>;
+  const { me } = useSession();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const ctlRef = useRef<ReviewController | null>(null);
+  const [state, setState] = useState<ReviewState | null>(null);
+  const [win, setWin] = useState<Window>(PRESETS[0]!.win);
+  const winRef = useRef(win);
+  const [hu, setHu] = useState(300);
+  const [tool, setTool] = useState<Tool>('navigate');
+  const [brush, setBrush] = useState(2);
+  const [show3D, setShow3D] = useState(false);
+  const toolRef = useRef({ tool, brush });
+  toolRef.current = { tool, brush };
+  winRef.current = win;
+
+  useEffect(() => {
+    const c = new ReviewController(caseId, setState);
+    ctlRef.current = c;
+    void c.open(canvasRef.current!, winRef.current);
+    return () => c.close();
+  }, [caseId]);
+
+  const onWindow = useCallback((w: Window) => {
+    setWin(w);
+    ctlRef.current?.setWindow(w);
+  }, []);
+
+  // Editing tools take the left button on the 2D tiles before NiiVue sees it (capture phase).
+  useEffect(() => {
+    const wrap = wrapRef.current!;
+    let stroking = false;
+    const down = (e: MouseEvent) => {
+      const c = ctlRef.current;
+      const { tool: t, brush: b } = toolRef.current;
+      if (!c || e.button !== 0 || t === 'navigate') return;
+      if (t === 'paint' || t === 'erase') {
+        if (!c.strokeStart(e, t === 'paint' ? 1 : 0, b)) return;
+        stroking = true;
+      } else {
+        void c.component(e, t === 'remove-island' ? 'remove' : 'keep');
+      }
+      e.stopPropagation();
+      e.preventDefault();
+    };
+    const move = (e: MouseEvent) => {
+      if (!stroking) return;
+      ctlRef.current?.strokeMove(e, toolRef.current.brush);
+      e.stopPropagation();
+    };
+    const up = (e: MouseEvent) => {
+      if (!stroking) return;
+      stroking = false;
+      ctlRef.current?.strokeEnd();
+      e.stopPropagation();
+    };
+    wrap.addEventListener('mousedown', down, true);
+    wrap.addEventListener('mousemove', move, true);
+    window.addEventListener('mouseup', up, true);
+    const resize = () => ctlRef.current?.refreshTiles();
+    window.addEventListener('resize', resize);
+    return () => {
+      wrap.removeEventListener('mousedown', down, true);
+      wrap.removeEventListener('mousemove', move, true);
+      window.removeEventListener('mouseup', up, true);
+      window.removeEventListener('resize', resize);
+    };
+  }, []);
+
+  const onKey = (e: React.KeyboardEvent) => {
+    if (typingIn(e.target)) return;
+    const c = ctlRef.current;
+    const k = e.key.toLowerCase();
+    if ((e.ctrlKey || e.metaKey) && (k === 'y' || (k === 'z' && e.shiftKey))) c?.redo();
+    else if ((e.ctrlKey || e.metaKey) && k === 'z') c?.undo();
+    else if (!e.ctrlKey && !e.metaKey && !e.altKey && TOOL_KEYS[k]) setTool(TOOL_KEYS[k]!);
+    else return;
+    e.preventDefault();
+  };
+
+  const s = state;
+  const ready = s?.phase === 'ready';
+  return (
+    <main className="page review" onKeyDown={onKey} data-testid="review" data-state={s?.phase ?? 'loading'}>
+      <h1>Review</h1>
+      <p>
+        <Link href={`/cases/${caseId}`}>Back to the case</Link>
+        {s?.version && <> · model from job <code>{s.version.job.id.slice(0, 8)}</code> ({s.version.job.kind})</>}
+      </p>
+      {s && s.phase !== 'ready' && <p role={s.phase === 'error' ? 'alert' : 'status'} data-testid="review-message">{s.message}</p>}
+      <div className="review-layout">
+        <section className="review-view" aria-label="Slices and 3D view">
+          <div ref={wrapRef} className={`review-canvas tool-${tool}`} data-testid="viewer-tiles" data-tiles={JSON.stringify(s?.tiles ?? [])}>
+            <canvas ref={canvasRef} data-testid="viewer-canvas" tabIndex={0}
+              aria-label="CT slices (axial, coronal, sagittal) with the label map in colour, and the 3D model. Arrow keys move the slices; Page Up and Page Down change the slice." />
+          </div>
+          <label className="review-inline">
+            <input type="checkbox" checked={show3D} data-testid="show-3d" onChange={(e) => {
+              setShow3D(e.target.checked);
+              ctlRef.current?.setShow3D(e.target.checked);
+            }} />
+            Show the 3D tile (CT volume rendering and the preview mesh; slow without a graphics card)
+          </label>
+          <p className="review-status" aria-live="polite">
+            Labelled voxels: <span data-testid="label-count" data-count={s?.count ?? 0}>{(s?.count ?? 0).toLocaleString('en')}</span>
+            {s?.busy && <> · {s.busy}</>}
+            {ready && s.message && <> · <span role="alert">{s.message}</span></>}
+          </p>
+        </section>
+        <aside className="review-tools" aria-label="Review tools">
+          <WindowControls win={win} onChange={onWindow} />
+          <ThresholdControl value={hu} range={s?.huRange ?? [-1024, 3071]} latency={s?.latency ?? null} disabled={!ready}
+            onInput={(v, at) => {
+              setHu(v);
+              ctlRef.current?.threshold(v, 3071, at);
+            }} />
+          <EditToolbar tool={tool} brush_mm={brush} spacing={s?.spacing ?? [1, 1, 1]} canUndo={!!s?.canUndo} canRedo={!!s?.canRedo}
+            undoLabel={s?.undoLabel ?? null} redoLabel={s?.redoLabel ?? null} disabled={!ready}
+            onTool={setTool} onBrush={setBrush} onUndo={() => ctlRef.current?.undo()} onRedo={() => ctlRef.current?.redo()} />
+          <RebuildPanel caseId={caseId} baseJobId={ready ? s.version!.job.id : null} allowed={REBUILD_ROLES.includes(me.role)}
+            exportLabels={() => ctlRef.current!.exportLabels()}
+            onDone={() => void ctlRef.current?.open(canvasRef.current!, winRef.current)} />
+        </aside>
+      </div>
+      <section className="review-model" aria-label="3D model">
+        <ModelPanel caseId={caseId} />
+      </section>
+    </main>
+  );
 }

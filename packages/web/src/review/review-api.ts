@@ -1,0 +1,76 @@
+/**
+ * What the review page asks the server: the case's latest succeeded model version and its
+ * artifacts (CT volume, label map, preview mesh), the rebuild from an edited label map, and
+ * the rebuild job's state.
+ */
+import { api, request } from '../api/client.js';
+import type { Artifact, CaseDetail, JobSummary } from '../api/types.js';
+
+/** Jobs that make a model version (API.md item 7). */
+const MODEL_JOBS = ['convert', 'mesh'];
+
+export interface ModelVersion {
+  job: JobSummary;
+  volume: Artifact | undefined;
+  labels: Artifact | undefined;
+  preview: Artifact | undefined;
+}
+
+export function latestModelJob(jobs: JobSummary[]): JobSummary | undefined {
+  return jobs
+    .filter((j) => MODEL_JOBS.includes(j.kind) && j.state === 'succeeded')
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .at(-1);
+}
+
+export async function loadLatestVersion(caseId: string): Promise<{ detail: CaseDetail; version: ModelVersion | null }> {
+  const detail = await api<CaseDetail>('GET', `/api/cases/${encodeURIComponent(caseId)}`);
+  const job = latestModelJob(detail.jobs);
+  if (!job) return { detail, version: null };
+  const arts = (await api<Artifact[]>('GET', `/api/cases/${encodeURIComponent(caseId)}/artifacts`)).filter((a) => a.jobId === job.id);
+  const of = (kind: string) => arts.find((a) => a.kind === kind);
+  return { detail, version: { job, volume: of('volume'), labels: of('labels'), preview: of('preview') } };
+}
+
+export async function artifactBytes(a: Artifact): Promise<Uint8Array> {
+  const r = await request('GET', `/api/artifacts/${encodeURIComponent(a.id)}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/** Sends the edited label map (gzipped NIfTI); the server queues a mesh job and answers its id. */
+export async function rebuildFromLabels(caseId: string, baseJobId: string, niftiGz: Uint8Array): Promise<string> {
+  const r = await api<{ jobId: string }>('POST', `/api/cases/${encodeURIComponent(caseId)}/labels?baseJob=${encodeURIComponent(baseJobId)}`, niftiGz, {
+    headers: { 'content-type': 'application/gzip' },
+  });
+  return r.jobId;
+}
+
+export interface JobState {
+  id: string;
+  state: JobSummary['state'];
+  progress: number;
+  stage?: string | null;
+  error?: { code?: string; message?: string } | string | null;
+}
+
+const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+
+/**
+ * Follows a job over its event stream (GET /api/jobs/:id/events, `job` events) until it
+ * ends; returns a function that stops following. EventSource reconnects by itself when the
+ * stream drops; the server ends the stream when the job ends.
+ */
+export function followJob(jobId: string, onState: (j: JobState) => void): () => void {
+  const es = new EventSource(`/api/jobs/${encodeURIComponent(jobId)}/events`);
+  es.addEventListener('job', (ev) => {
+    const j = JSON.parse((ev as MessageEvent<string>).data) as JobState;
+    onState(j);
+    if (TERMINAL.includes(j.state)) es.close();
+  });
+  return () => es.close();
+}
+
+export function jobErrorText(j: JobState): string {
+  if (!j.error) return j.state;
+  return typeof j.error === 'string' ? j.error : (j.error.message ?? j.error.code ?? j.state);
+}
