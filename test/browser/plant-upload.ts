@@ -46,7 +46,7 @@ function str(vr: string, s: string) {
 }
 
 /** Copies ct/<series> into `dir` with PLANTED_UPLOAD in every file, plus a note file naming the patient (not DICOM). */
-export function plantUploadFolder(series: string, dir: string): PlantedFolder {
+export async function plantUploadFolder(series: string, dir: string): Promise<PlantedFolder> {
   mkdirSync(dir, { recursive: true });
   const src = dataPath('ct', series);
   const names = readdirSync(src).filter((n) => !/^(DICOMDIR|DIRFILE)$/i.test(n)).sort();
@@ -74,6 +74,7 @@ export function plantUploadFolder(series: string, dir: string): PlantedFolder {
       '00291001': str('LO', P.PrivateValue),
     });
     writeFileSync(join(dir, `${name}.dcm`), Buffer.from(d.write()));
+    await tick();
   }
   // A desktop note beside the images: not DICOM, so never sent.
   writeFileSync(join(dir, 'patient-note.txt'), `${P.PatientName} ${P.PatientID} born ${P.PatientBirthDate}\n`);
@@ -81,6 +82,9 @@ export function plantUploadFolder(series: string, dir: string): PlantedFolder {
   uids.add(sops[sops.length - 1]!);
   return { dir, slices: names.length, uids: [...uids] };
 }
+
+/** Lets the test worker answer its runner between pieces of synchronous work (see test/loop-watch.ts). */
+export const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Every planted value, upper-cased too, and the PN components alone. */
 export function uploadNeedles(extra: readonly string[] = []): string[] {
@@ -108,7 +112,7 @@ function isZip(b: Uint8Array): boolean {
 }
 
 /** The needles found in `bytes`, as they are and, for a zip, in each entry unpacked. `where` names the place. */
-export function leaks(bytes: Uint8Array, needles: readonly string[], where: string): string[] {
+export async function leaks(bytes: Uint8Array, needles: readonly string[], where: string): Promise<string[]> {
   const out: string[] = [];
   const scan = (b: Uint8Array, at: string) => {
     const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -122,7 +126,10 @@ export function leaks(bytes: Uint8Array, needles: readonly string[], where: stri
     } catch {
       // a partial zip (one tus chunk): the whole body is scanned below
     }
-    for (const [name, b] of Object.entries(entries)) scan(b, `${where} → ${name}`);
+    for (const [name, b] of Object.entries(entries)) {
+      scan(b, `${where} → ${name}`);
+      await tick();
+    }
   }
   return out;
 }

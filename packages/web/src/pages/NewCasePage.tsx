@@ -102,9 +102,14 @@ export function NewCasePage() {
           <legend>2. The scan</legend>
           {keyError && <p role="alert">{keyError}</p>}
           <DropZone disabled={!key} onFiles={(files) => key && prepare(files, key.key)} />
-          {prep.progress && (
+          {prep.progress.describe && (
             <p aria-live="polite" data-testid="prepare-progress">
-              {prep.progress.stage === 'anonymise' ? 'Anonymising' : 'Reading'}: {prep.progress.message} ({Math.round(prep.progress.fraction * 100)} %)
+              Reading: {prep.progress.describe.message} ({Math.round(prep.progress.describe.fraction * 100)} %)
+            </p>
+          )}
+          {prep.progress.anonymise && (
+            <p aria-live="polite">
+              Anonymising: {prep.progress.anonymise.message} ({Math.round(prep.progress.anonymise.fraction * 100)} %)
             </p>
           )}
           {prep.error && <p role="alert">These files could not be read: {prep.error}</p>}

@@ -1,10 +1,11 @@
 /**
  * The series list shown before anything is sent: core reads every header (scanSources),
- * groups them (groupSeries), and assembles each image series as the server's import would
- * (importSeries: tilt, spacing, gaps, duplicates) plus core's content check (assessVolume:
- * not CT, not HU). Runs in the parse worker.
+ * groups them (groupSeries), and assembles each image series as the server's import does
+ * (assembleSeries and seriesFindings, the two halves of importSeries, here without reading
+ * the headers a second time: tilt, spacing, gaps, duplicates, slice outliers) plus core's
+ * content check (assessVolume: not CT, not HU). Runs in a parse worker.
  */
-import { assessVolume, groupSeries, importSeries, scanSources, type DicomSource } from '@scan2print/core';
+import { assembleSeries, assessVolume, decodeFrames, groupSeries, scanSources, seriesFindings, type DicomSource } from '@scan2print/core';
 import type { SeriesView } from './messages.js';
 import { sliceThumbnail, WINDOWS } from './thumbnail.js';
 
@@ -40,16 +41,19 @@ export async function describeSources(sources: DicomSource[], progress: Progress
     };
     if (s.volume) {
       const part = (f: number) => 0.3 + 0.7 * ((index + f) / groups.length);
-      const members = g.members.map((m) => sources[scan.sourceIndex[m]!]!);
+      const instances = g.members.map((m) => scan.headers[m]!);
+      const read = (i: number) => sources[scan.sourceIndex[g.members[i]!]!]!.read();
       try {
-        const imp = await importSeries(members, {}, { progress: (f, m) => progress(part(f), m ?? `series ${index + 1}`) });
-        const o = imp.output;
-        const assess = assessVolume({ volume: o.volume, ...(s.modality ? { modality: s.modality } : {}) });
-        view.slices = o.geometry.slices.length;
-        view.spacing_mm = [o.geometry.spacingU_mm, o.geometry.spacingV_mm, o.sliceSteps.median];
-        view.tiltDegrees = o.tiltDegrees;
-        view.findings = [...(imp.record.findings ?? []), ...assess.output.findings];
-        view.thumbnails = { bone: await sliceThumbnail(o.volume, WINDOWS.bone), soft: await sliceThumbnail(o.volume, WINDOWS.soft) };
+        const asm = await assembleSeries({ instances, read, decode: decodeFrames }, undefined, (f, m) =>
+          progress(part(f), m ?? `series ${index + 1}`));
+        const geo = asm.geometry;
+        const assess = assessVolume({ volume: asm.volume, ...(s.modality ? { modality: s.modality } : {}) });
+        view.slices = geo.slices.length;
+        view.spacing_mm = [geo.spacingU_mm, geo.spacingV_mm, geo.stepStats.median];
+        view.tiltDegrees = geo.tiltDegrees;
+        const header = seriesFindings({ geometry: geo, chosen: s, instances, outputStep_mm: asm.outputStep_mm, volume: asm.volume });
+        view.findings = [...header, ...assess.output.findings];
+        view.thumbnails = { bone: await sliceThumbnail(asm.volume, WINDOWS.bone), soft: await sliceThumbnail(asm.volume, WINDOWS.soft) };
       } catch (e) {
         view.error = e instanceof Error ? e.message : String(e);
       }

@@ -5,9 +5,12 @@
  */
 import type { Finding } from '@scan2print/core';
 
-/** Page → worker: read these files (a folder's files or zips), describe, then anonymise with `key`. */
+/**
+ * Page → worker: read these files (a folder's files or zips) and describe their series, or
+ * anonymise them with `key`. The page runs both at once, in two workers (two cores).
+ */
 export interface PrepareRequest {
-  type: 'prepare';
+  type: 'describe' | 'anonymise';
   files: File[];
   /** The organisation's project key (≥ 16 bytes): same key, same patient key and UIDs. */
   key: Uint8Array;

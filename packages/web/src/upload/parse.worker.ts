@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 /**
- * The parse worker: reads the dropped files, describes their series and anonymises them,
- * so the page stays responsive and the original bytes never reach the page's network code.
- * One request per worker: the page makes a new worker for each drop.
+ * The parse worker: reads the dropped files and either describes their series or anonymises
+ * them, so the page stays responsive and the original bytes never reach the page's network
+ * code. One request per worker: the page starts two for each drop (describe and anonymise
+ * run side by side) and ends them when they answer.
  */
 import { anonymiseSources } from './anonymise.js';
 import { describeSources } from './describe.js';
@@ -19,14 +20,15 @@ scope.onmessage = async (ev: MessageEvent<PrepareRequest>) => {
   const req = ev.data;
   try {
     const t0 = performance.now();
-    send({ type: 'progress', stage: 'read', fraction: 0, message: 'listing files' });
     const sources = await sourcesOf(req.files);
-    const d = await describeSources(sources, (f, m) => send({ type: 'progress', stage: 'describe', fraction: f, message: m }));
-    const t1 = performance.now();
-    send({ type: 'parsed', series: d.series, notDicom: d.notDicom, unreadable: d.unreadable, sources: sources.length, ms: t1 - t0 });
-    const a = await anonymiseSources(sources, req.key, (f, m) => send({ type: 'progress', stage: 'anonymise', fraction: f, message: m }));
-    const zip = new Blob([a.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
-    send({ type: 'anonymised', zip, report: a.report, ms: performance.now() - t1 });
+    if (req.type === 'describe') {
+      const d = await describeSources(sources, (f, m) => send({ type: 'progress', stage: 'describe', fraction: f, message: m }));
+      send({ type: 'parsed', series: d.series, notDicom: d.notDicom, unreadable: d.unreadable, sources: sources.length, ms: performance.now() - t0 });
+    } else {
+      const a = await anonymiseSources(sources, req.key, (f, m) => send({ type: 'progress', stage: 'anonymise', fraction: f, message: m }));
+      const zip = new Blob([a.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
+      send({ type: 'anonymised', zip, report: a.report, ms: performance.now() - t0 });
+    }
   } catch (e) {
     send({ type: 'error', message: e instanceof Error ? e.message : String(e) });
   }
