@@ -25,6 +25,8 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { eventRoutes } from './routes/events.js';
 import { reviewRoutes } from './routes/reviews.js';
+import { labelRoutes } from './routes/labels.js';
+import { versionRoutes } from './routes/versions.js';
 import { registerWebApp, webAppDir } from './http/web-app.js';
 
 declare module 'fastify' {
@@ -144,5 +146,7 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   uploadRoutes(app, s);
   eventRoutes(app, s);
   reviewRoutes(app, s);
+  labelRoutes(app, s, opts.onJobQueued ?? (() => {}));
+  versionRoutes(app, s);
   return app;
 }

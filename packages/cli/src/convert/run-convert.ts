@@ -78,7 +78,7 @@ export async function runConvert(req: ConvertJobRequest, opts: { progress: Progr
       report: result.report,
       models: result.models,
       written: result.outputs.map((o) => ({ file: o.name, bytes: o.bytes, sha256: o.sha256 })),
-      series: result.series,
+      series: result.series!, // a convert from DICOM (no fromLabels) always chooses a series
     };
   } catch (e) {
     out.abort();

@@ -3,11 +3,11 @@ import { syntheticHeadSeries } from '../synthetic/head.js';
 import { writeCtSeries } from '../formats/dicom-ct-write.js';
 import { readStl } from '../formats/stl.js';
 import { checkMesh } from '../surface/topology.js';
-import { readNifti, readNiftiLabels } from '../formats/nifti.js';
+import { readNifti, readNiftiLabels, writeNifti } from '../formats/nifti.js';
 import { sameGrid } from '../geometry/grid.js';
 import type { PreprocessOptions } from '../segment/pipeline.js';
 import { isStageName } from './record.js';
-import { modelFileName, plannedOutputs, runConvertJob, type ConvertJobRequest } from './job.js';
+import { gridMismatch, modelFileName, plannedOutputs, runConvertJob, type ConvertJobRequest } from './job.js';
 
 /** The host-independent convert job on a small synthetic head held in memory (no files, no pool). */
 function request(outputs: ConvertJobRequest['outputs'], segmentation: ConvertJobRequest['segmentation'] = { method: { method: 'auto-threshold' } }): ConvertJobRequest {
@@ -38,7 +38,7 @@ describe('runConvertJob', () => {
     expect(r.report.records.some((x) => x.stage === 'validate')).toBe(false);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
     expect(seen.at(-1)).toBe(1);
-    expect(r.series.notChosen).toEqual([]);
+    expect(r.series?.notChosen).toEqual([]);
   });
 
   it('streams outputs to a sink instead of holding them, and plans the names of several models before the work', async () => {
@@ -78,5 +78,41 @@ describe('runConvertJob', () => {
       expect(bright / on).toBeGreaterThan(0.8);
       expect(r.outputs.map((o) => o.name)).toEqual(['m.stl', 'l.nii.gz', 'v.nii.gz']);
     }
+  });
+
+  it('rebuilds from an edited label map (fromLabels): same stages, a closed model of the edit, the volume passed through', async () => {
+    const seg = { method: { method: 'threshold' as const, ranges: [[300, 3071]] as Array<[number, number]> } };
+    const base = await runConvertJob(request({ models: ['m.stl'], labels: 'l.nii.gz', volume: 'v.nii.gz' }, seg));
+    const labels = readNiftiLabels(base.files!.get('l.nii.gz')!, 'l.nii.gz');
+    const [nx, ny, nz] = labels.grid.dims;
+    // Erase the upper half of the slices: what is left is what the rebuild must model.
+    const edited = { ...labels, data: labels.data.slice() };
+    for (let k = Math.floor(nz / 2); k < nz; k++) edited.data.fill(0, k * nx * ny, (k + 1) * nx * ny);
+    let kept = 0;
+    for (const v of edited.data) if (v) kept++;
+    const volumeBytes = base.files!.get('v.nii.gz')!;
+    const sources = [
+      { name: 'edited.nii.gz', read: async () => writeNifti(edited, { gzip: true }) },
+      { name: 'v.nii.gz', read: async () => volumeBytes },
+    ];
+    const req = { ...request({ models: ['m.stl'], labels: 'l.nii.gz', volume: 'v.nii.gz', reportJson: 'r.json' }, seg), sources, fromLabels: { labels: 'edited.nii.gz', volume: 'v.nii.gz' } };
+    const r = await runConvertJob(req);
+    expect(r.outputs.map((o) => o.name)).toEqual(['m.stl', 'l.nii.gz', 'v.nii.gz', 'r.json']);
+    expect(r.files!.get('v.nii.gz')).toBe(volumeBytes);
+    const before = checkMesh(readStl(base.files!.get('m.stl')!, 'm.stl'));
+    const after = checkMesh(readStl(r.files!.get('m.stl')!, 'm.stl'));
+    expect(after).toMatchObject({ closed: true, manifold: true });
+    const voxel_mm3 = labels.grid.spacing_mm.reduce((a, b) => a * b, 1);
+    expect(after.volume_mm3).toBeLessThan(0.8 * before.volume_mm3);
+    expect(Math.abs(after.volume_mm3 - kept * voxel_mm3) / (kept * voxel_mm3)).toBeLessThan(0.15);
+    const json = JSON.parse(new TextDecoder().decode(r.files!.get('r.json')!));
+    expect(json.records.find((x: { stage: string }) => x.stage === 'request').method).toBe('mesh-label-map');
+    expect(json.records.filter((x: { stage: string }) => x.stage === 'accuracy')).toHaveLength(1);
+    expect(r.series).toBeUndefined();
+
+    const shifted = { ...edited, grid: { ...edited.grid, spacing_mm: [edited.grid.spacing_mm[0], edited.grid.spacing_mm[1], 2] as [number, number, number] } };
+    expect(gridMismatch(shifted.grid, labels.grid)).toMatch(/^spacing 3\.5 × 3\.5 × 2 mm instead of 3\.5 × 3\.5 × 3\.5 mm/);
+    const wrong = { ...req, sources: [{ name: 'edited.nii.gz', read: async () => writeNifti(shifted) }, sources[1]!] };
+    await expect(runConvertJob(wrong)).rejects.toThrow(/not on the CT's grid: spacing/);
   });
 });

@@ -4,6 +4,8 @@
  * the browser run exactly this; a host only supplies the file sources, a worker pool, a
  * sink for the output bytes (files, a stream, a download) and a progress callback.
  * Nothing here touches a file system: outputs are named byte arrays.
+ * With `fromLabels` the same job rebuilds a model from a given (edited) label map: import and
+ * segmentation are skipped, the rest (meshLabelMap, export, report) is the same code.
  */
 import { importSeries, type DicomSource } from '../dicom/import.js';
 import type { SeriesSummary } from '../dicom/series.js';
@@ -21,9 +23,11 @@ import { renderMesh } from '../report/render-mesh.js';
 import { renderSlice } from '../report/slices.js';
 import { sha256, toHex } from '../anonymise/sha256.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
+import { readNifti, readNiftiLabels } from '../formats/nifti.js';
+import { inputError, usageError } from '../errors.js';
 import type { Volume } from '../geometry/types.js';
 import { CT_MAX_HU } from '../segment/presets.js';
-import { convertVolume, type ConvertModel } from './convert.js';
+import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
 
 /** Which files the job makes; names are file names or paths, passed back to the sink as given. */
@@ -58,6 +62,13 @@ export interface ConvertJobRequest {
   outputs: ConvertJobOutputs;
   /** Time stamp of the report and the 3MF metadata (a host passes SOURCE_DATE_EPOCH for reproducible output). */
   now: Date;
+  /**
+   * Rebuild from a label map instead of segmenting (the web app's edited label map): names of
+   * two of `sources`, the label map (NIfTI) and the CT it was drawn over (NIfTI on the same
+   * grid, a convert job's `volume` output). The label map goes through the same per-model
+   * stages (meshLabelMap), export and report as a convert; `segmentation` is only recorded.
+   */
+  fromLabels?: { labels: string; volume: string };
 }
 
 /** Receives each output as soon as its bytes exist, so a host can write (or stream) it and drop it. */
@@ -96,7 +107,8 @@ export interface ConvertJobResult {
   outputs: JobOutput[];
   /** The bytes of every output, when no sink was given. */
   files?: Map<string, Uint8Array>;
-  series: SeriesChoice;
+  /** Which series was built (none when built from a label map). */
+  series?: SeriesChoice;
 }
 
 /** Overall progress: each phase's share of the whole job, in order (fractions of 1). */
@@ -234,6 +246,24 @@ export async function volumeOnLabelGrid(imported: Volume, labelGrid: Grid, pre: 
   return { grid: v.grid, data: hu };
 }
 
+/** What the first half of a job hands the export and the report: the models and the CT they are on. */
+interface BuiltModels {
+  models: ConvertModel[];
+  /** The CT the labels are on, for the report's slice pictures. */
+  volume: Volume;
+  /** The `volume` output's bytes. */
+  volumeBytes: () => Promise<Uint8Array>;
+  series?: SeriesChoice;
+}
+
+/** The job's running state the two halves share: records, the overall percentage, the stage context. */
+interface JobSteps {
+  records: StageRecord[];
+  hex: (b: Uint8Array) => string;
+  phase: (name: keyof typeof PHASES, label: StageName | 'convert') => (f: number, m?: string) => void;
+  ctx: (p: (f: number, m?: string) => void) => StageContext;
+}
+
 export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost = {}): Promise<ConvertJobResult> {
   const hex = host.sha256Hex ?? ((b: Uint8Array) => toHex(sha256(b)));
   const files = host.sink ? undefined : new Map<string, Uint8Array>();
@@ -256,7 +286,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
 
   records.push({
     stage: 'request',
-    method: 'convert',
+    method: req.fromLabels ? 'mesh-label-map' : 'convert',
     params: {
       purpose: req.purpose ?? null,
       tissue,
@@ -266,12 +296,85 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
       condition: req.condition,
       decimateRatio: req.decimateRatio ?? null,
       outputs: req.outputs.models.map(baseName),
+      ...(req.fromLabels ? { fromLabels: { labels: baseName(req.fromLabels.labels), volume: baseName(req.fromLabels.volume) } } : {}),
     },
     figures: {},
     ...(force ? { notes: ['--force: models are built even if the input assessment finds errors'] } : {}),
   });
   records.push({ stage: 'environment', method: 'software', params: {}, figures: { version: SCAN2PRINT_VERSION, libraries: host.libraries ?? {} } });
 
+  const steps: JobSteps = { records, hex, phase, ctx };
+  const built = req.fromLabels ? await modelsFromLabels(req, req.fromLabels, steps) : await modelsFromDicom(req, host, steps);
+
+  const exportProgress = phase('export', 'export');
+  const many = built.models.length > 1;
+  const date = req.now.toISOString();
+  const outputs: JobOutput[] = [];
+  const emit = async (name: string, format: string, bytes: Uint8Array) => {
+    const sha = hex(bytes);
+    await sink(name, bytes);
+    outputs.push({ name, format, bytes: bytes.length, sha256: sha });
+    return sha;
+  };
+  const perModel = req.outputs.models.length + (req.outputs.preview ? 1 : 0) + (req.outputs.labels ? 1 : 0);
+  const total = perModel * built.models.length + (req.outputs.volume ? 1 : 0);
+  let made = 0;
+  for (const model of built.models) {
+    const meshOpts = { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name };
+    const files: Array<{ name: string; format: string; make: () => Promise<Uint8Array> }> = [];
+    for (const out of req.outputs.models) {
+      const name = modelFileName(out, model, many);
+      files.push({ name, format: meshFormatOf(name) ?? 'unknown', make: async () => writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool) });
+    }
+    if (req.outputs.preview) {
+      const name = modelFileName(req.outputs.preview, model, many);
+      files.push({
+        name,
+        format: `${meshFormatOf(name)}-preview`,
+        make: async () => {
+          const pv = await previewMesh(model.mesh);
+          model.records.push(pv.record);
+          return writeMesh(pv.output, name, { ...meshOpts, title: `${model.name} preview` });
+        },
+      });
+    }
+    if (req.outputs.labels) {
+      const name = modelFileName(req.outputs.labels, model, many);
+      files.push({ name, format: 'nifti-labels', make: async () => writeNifti(model.labels, { gzip: /\.gz$/i.test(name), description: `${model.name} label map` }) });
+    }
+    for (const f of files) {
+      exportProgress(made / total, baseName(f.name));
+      const bytes = await f.make();
+      const sha = await emit(f.name, f.format, bytes);
+      model.records.push({ stage: 'export', method: f.format, params: { format: f.format, units: 'mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(f.name), bytes: bytes.length, sha256: sha } });
+      exportProgress(++made / total, baseName(f.name));
+    }
+  }
+  if (req.outputs.volume && built.models[0]) {
+    const name = req.outputs.volume;
+    exportProgress(made / total, baseName(name));
+    const bytes = await built.volumeBytes();
+    const sha = await emit(name, 'nifti-volume', bytes);
+    records.push({ stage: 'export', method: 'nifti-volume', params: { format: 'nifti-volume', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
+    exportProgress(++made / total, baseName(name));
+  }
+
+  const reportProgress = phase('report', 'report');
+  reportProgress(0);
+  const report = assembleReport({ records, models: built.models.map((m) => ({ name: m.name, records: m.records })), generatedAt: date });
+  if (req.outputs.reportJson) await emit(req.outputs.reportJson, 'report-json', utf8.encode(`${JSON.stringify(report, null, 2)}\n`));
+  if (req.outputs.reportHtml) {
+    const images = await reportImages(built.volume, built.models, (f, m) => reportProgress(0.05 + 0.9 * f, m));
+    await emit(req.outputs.reportHtml, 'report-html', utf8.encode(renderReportHtml(report, images)));
+  }
+  reportProgress(1);
+  return { report, models: built.models, outputs, ...(files ? { files } : {}), ...(built.series ? { series: built.series } : {}) };
+}
+
+/** A convert: import the series, assess, segment, and build a model per label map (convertVolume). */
+async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { records, hex, phase, ctx }: JobSteps): Promise<BuiltModels> {
+  const tissue = req.tissue ?? 'bone';
+  const force = req.force === true;
   const importProgress = phase('import', 'import');
   importProgress(0);
   const hashing = hashingSources(req.sources, hex);
@@ -303,69 +406,73 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     ctx(phase('convert', 'convert')),
   );
   records.push(...result.records);
-
-  const exportProgress = phase('export', 'export');
-  const many = result.models.length > 1;
-  const date = req.now.toISOString();
-  const outputs: JobOutput[] = [];
-  const emit = async (name: string, format: string, bytes: Uint8Array) => {
-    const sha = hex(bytes);
-    await sink(name, bytes);
-    outputs.push({ name, format, bytes: bytes.length, sha256: sha });
-    return sha;
+  const labelGrid = result.models[0]?.labels.grid ?? result.volume.grid;
+  const volumeBytes = async () => {
+    const ct = await volumeOnLabelGrid(imp.output.volume, labelGrid, req.segmentation.preprocess ?? {});
+    return writeNifti(ct, { gzip: /\.gz$/i.test(req.outputs.volume ?? ''), description: 'CT (HU) under the label map' });
   };
-  const perModel = req.outputs.models.length + (req.outputs.preview ? 1 : 0) + (req.outputs.labels ? 1 : 0);
-  const total = perModel * result.models.length + (req.outputs.volume ? 1 : 0);
-  let made = 0;
-  for (const model of result.models) {
-    const meshOpts = { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name };
-    const files: Array<{ name: string; format: string; make: () => Promise<Uint8Array> }> = [];
-    for (const out of req.outputs.models) {
-      const name = modelFileName(out, model, many);
-      files.push({ name, format: meshFormatOf(name) ?? 'unknown', make: async () => writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool) });
-    }
-    if (req.outputs.preview) {
-      const name = modelFileName(req.outputs.preview, model, many);
-      files.push({
-        name,
-        format: `${meshFormatOf(name)}-preview`,
-        make: async () => {
-          const pv = await previewMesh(model.mesh);
-          model.records.push(pv.record);
-          return writeMesh(pv.output, name, { ...meshOpts, title: `${model.name} preview` });
-        },
-      });
-    }
-    if (req.outputs.labels) {
-      const name = modelFileName(req.outputs.labels, model, many);
-      files.push({ name, format: 'nifti-labels', make: async () => writeNifti(model.labels, { gzip: /\.gz$/i.test(name), description: `${model.name} label map` }) });
-    }
-    for (const f of files) {
-      exportProgress(made / total, baseName(f.name));
-      const bytes = await f.make();
-      const sha = await emit(f.name, f.format, bytes);
-      model.records.push({ stage: 'export', method: f.format, params: { format: f.format, units: 'mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(f.name), bytes: bytes.length, sha256: sha } });
-      exportProgress(++made / total, baseName(f.name));
-    }
-  }
-  if (req.outputs.volume && result.models[0]) {
-    const name = req.outputs.volume;
-    exportProgress(made / total, baseName(name));
-    const ct = await volumeOnLabelGrid(imp.output.volume, result.models[0].labels.grid, req.segmentation.preprocess ?? {});
-    const bytes = writeNifti(ct, { gzip: /\.gz$/i.test(name), description: 'CT (HU) under the label map' });
-    const sha = await emit(name, 'nifti-volume', bytes);
-    records.push({ stage: 'export', method: 'nifti-volume', params: { format: 'nifti-volume', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
-    exportProgress(++made / total, baseName(name));
-  }
+  return { models: result.models, volume: result.volume, volumeBytes, series };
+}
 
-  const reportProgress = phase('report', 'report');
-  reportProgress(0);
-  const report = assembleReport({ records, models: result.models.map((m) => ({ name: m.name, records: m.records })), generatedAt: date });
-  if (req.outputs.reportJson) await emit(req.outputs.reportJson, 'report-json', utf8.encode(`${JSON.stringify(report, null, 2)}\n`));
-  if (req.outputs.reportHtml) {
-    const images = await reportImages(result.volume, result.models, (f, m) => reportProgress(0.05 + 0.9 * f, m));
-    await emit(req.outputs.reportHtml, 'report-html', utf8.encode(renderReportHtml(report, images)));
-  }
-  reportProgress(1);
-  return { report, models: result.models, outputs, ...(files ? { files } : {}), series };
+/** What differs between two grids, in words (dims, spacing, origin, axes), or undefined when they are the same (sameGrid). */
+export function gridMismatch(got: Grid, want: Grid): string | undefined {
+  if (sameGrid(got, want)) return undefined;
+  const fmt = (v: readonly number[], d = 4) => v.map((x) => Number(x.toFixed(d))).join(' × ');
+  const diffs: string[] = [];
+  if (got.dims.some((d, i) => d !== want.dims[i])) diffs.push(`dims ${fmt(got.dims, 0)} instead of ${fmt(want.dims, 0)}`);
+  if (got.spacing_mm.some((d, i) => Math.abs(d - want.spacing_mm[i]!) > 1e-3)) diffs.push(`spacing ${fmt(got.spacing_mm)} mm instead of ${fmt(want.spacing_mm)} mm`);
+  if (got.origin_mm.some((d, i) => Math.abs(d - want.origin_mm[i]!) > 1e-3)) diffs.push(`origin ${fmt(got.origin_mm, 3)} mm instead of ${fmt(want.origin_mm, 3)} mm (LPS)`);
+  if (got.direction.some((d, i) => Math.abs(d - want.direction[i]!) > 1e-5)) diffs.push(`axes ${fmt(got.direction)} instead of ${fmt(want.direction)}`);
+  return diffs.join('; ');
+}
+
+/**
+ * A rebuild: the given label map (one model, every non-zero label) over the CT it was drawn
+ * on. Vertices come from the smoothed mask, not the HU field: painted or erased voxels have no
+ * CT edge at the threshold, and the field would pull the surface back to the unedited bone.
+ */
+async function modelsFromLabels(req: ConvertJobRequest, from: { labels: string; volume: string }, { records, hex, phase, ctx }: JobSteps): Promise<BuiltModels> {
+  const importProgress = phase('import', 'import');
+  importProgress(0);
+  const source = (name: string) => {
+    const s = req.sources.find((x) => x.name === name);
+    if (!s) throw usageError('NO_SOURCE', `fromLabels names ${baseName(name)}, which is not one of the sources`);
+    return s;
+  };
+  const labelBytes = await source(from.labels).read();
+  const volumeFile = await source(from.volume).read();
+  const labels = readNiftiLabels(labelBytes, baseName(from.labels));
+  const ct = readNifti(volumeFile, baseName(from.volume)).volume;
+  const mismatch = gridMismatch(labels.grid, ct.grid);
+  if (mismatch) throw inputError('LABELS_GRID', `the label map is not on the CT's grid: ${mismatch}`, baseName(from.labels));
+  records.push({
+    stage: 'input',
+    method: 'read-files',
+    params: { checksum: 'SHA-256 of each file' },
+    figures: { files: 2, skippedFiles: 0, sha256: hex(labelBytes), labels: { file: baseName(from.labels), sha256: hex(labelBytes) }, volume: { file: baseName(from.volume), sha256: hex(volumeFile) } },
+  });
+  const g = labels.grid;
+  records.push({ stage: 'import', method: 'nifti-label-map', params: { labels: baseName(from.labels), volume: baseName(from.volume) }, figures: { dims: [...g.dims], spacing_mm: [...g.spacing_mm], direction: [...g.direction] } });
+  importProgress(1);
+
+  let voxels = 0;
+  for (let i = 0; i < labels.data.length; i++) if (labels.data[i] !== 0) voxels++;
+  if (voxels === 0) throw inputError('EMPTY_LABELS', 'the label map has no labelled voxel: there is nothing to mesh', baseName(from.labels));
+  const name = req.tissue ?? 'bone';
+  const built = await meshLabelMap(
+    labels,
+    { condition: { ...req.condition, name }, ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}) },
+    ctx(phase('convert', 'surface')),
+  );
+  const surface = built.records.find((r) => r.stage === 'surface');
+  if (surface) (surface.notes ??= []).push('edited label map: vertices placed from the smoothed mask, not the CT threshold');
+  const model: ConvertModel = {
+    name,
+    labels,
+    mesh: built.mesh,
+    check: built.check,
+    printable: built.printable,
+    records: [{ stage: 'segment', method: 'label-map', params: { source: baseName(from.labels), model: name }, figures: { voxels } }, ...built.records],
+  };
+  return { models: [model], volume: ct, volumeBytes: async () => volumeFile };
 }

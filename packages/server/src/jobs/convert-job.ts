@@ -4,7 +4,7 @@
  * written to the object store under this attempt's own prefix. Artifact rows are added
  * only with the job's success, in one transaction, so a crash never lists a partial file.
  */
-import { convertJobSettings, type ConvertJobRequest, type DicomSource, type Report } from '@scan2print/core';
+import { convertJobSettings, type ConvertJobRequest, type ConvertJobSettings, type DicomSource, type Report } from '@scan2print/core';
 import type { Job } from '../db/schema.js';
 import type { Services } from '../context.js';
 
@@ -54,14 +54,36 @@ export async function runConvert(
 ): Promise<{ artifacts: ArtifactOut[]; summary: unknown }> {
   const settings = convertJobSettings(job.params as Record<string, unknown>);
   const files = await s.db.selectFrom('files').select(['name', 'object_key']).where('case_id', '=', job.case_id).orderBy('name').execute();
+  return runCoreJob(s, job, files.map((f) => ({ name: f.name, key: f.object_key })), settings, {}, progress);
+}
+
+/** The file names every model job (convert, mesh) gives its outputs; `volume` is the CT under the labels. */
+export function jobOutputs(tissue: string): ConvertJobRequest['outputs'] {
+  const t = tissue.replace(/[^A-Za-z0-9_-]/g, '_') || 'model';
+  return { models: [`${t}.3mf`, `${t}.stl`], preview: 'preview.stl', labels: 'labels.nii.gz', volume: 'volume.nii.gz', reportJson: 'report.json', reportHtml: 'report.html' };
+}
+
+/**
+ * Runs core's job (s.executeConvert: the convert thread, or inline) on objects of the store
+ * and writes its outputs under this attempt's prefix. A convert reads the case's files; a
+ * mesh job reads an edited label map and the CT volume (`extra.fromLabels`).
+ */
+export async function runCoreJob(
+  s: Services,
+  job: Job,
+  inputs: Array<{ name: string; key: string }>,
+  settings: ConvertJobSettings,
+  extra: Pick<ConvertJobRequest, 'fromLabels'>,
+  progress: (fraction: number, stage: string) => void,
+): Promise<{ artifacts: ArtifactOut[]; summary: unknown }> {
   // Core's import lists a file it cannot read and goes on with the rest: right for a bad file,
   // wrong for a store that stopped answering (a model from half the slices). Such a failure
   // is kept and fails the attempt instead, whatever core made of it.
   let storeFailure: { error: unknown } | undefined;
-  const sources: DicomSource[] = files.map((f) => ({
+  const sources: DicomSource[] = inputs.map((f) => ({
     name: f.name,
     read: () =>
-      s.store.get(f.object_key).catch((error: unknown) => {
+      s.store.get(f.key).catch((error: unknown) => {
         storeFailure ??= { error };
         throw error;
       }),
@@ -70,7 +92,6 @@ export async function runConvert(
   // Outputs of earlier attempts that died half-way are never listed; drop their bytes too.
   // This attempt holds the lease, so no other attempt of the job writes under the prefix now.
   await s.store.deletePrefix(jobPrefix(job));
-  const tissue = settings.tissue.replace(/[^A-Za-z0-9_-]/g, '_') || 'model';
   const req: ConvertJobRequest = {
     sources,
     inputLabel: `case ${job.case_id}`,
@@ -81,16 +102,10 @@ export async function runConvert(
     ...(settings.purpose !== undefined ? { purpose: settings.purpose } : {}),
     tissue: settings.tissue,
     force: settings.force,
-    outputs: {
-      models: [`${tissue}.3mf`, `${tissue}.stl`],
-      preview: 'preview.stl',
-      labels: 'labels.nii.gz',
-      volume: 'volume.nii.gz',
-      reportJson: 'report.json',
-      reportHtml: 'report.html',
-    },
+    outputs: jobOutputs(settings.tissue),
     // The job's creation time stamps the report: a retry makes the same bytes.
     now: new Date(job.created_at),
+    ...extra,
   };
   const hooks = { progress: (f: number, m?: string) => progress(f, m ?? ''), sink: (name: string, bytes: Uint8Array) => s.store.put(prefix + name, bytes) };
   try {

@@ -10,6 +10,7 @@ import type { Job } from '../db/schema.js';
 import type { Services } from '../context.js';
 import { claim, heartbeat, settle } from './queue.js';
 import { attemptPrefix, JobStopped, runConvert } from './convert-job.js';
+import { runMesh } from './mesh-job.js';
 import { isUnavailable, errorForLog } from '../http/errors.js';
 
 /** Outage put-backs before a job fails (about an hour at the longest pause). */
@@ -71,8 +72,9 @@ export function startRunner(s: Services, log: FastifyBaseLogger, opts: { concurr
     const dropOutputs = () => s.store.deletePrefix(attemptPrefix(job)).catch(() => {});
     let settling = false;
     try {
-      if (job.kind !== 'convert') throw new Error(`unknown job kind ${job.kind}`);
-      const { artifacts, summary } = await runConvert(s, job, (f, m) => {
+      const run = job.kind === 'convert' ? runConvert : job.kind === 'mesh' ? runMesh : undefined;
+      if (!run) throw new Error(`unknown job kind ${job.kind}`);
+      const { artifacts, summary } = await run(s, job, (f, m) => {
         // Progress is the one place the core job calls back often: stop here when asked.
         if (stop) throw stop;
         fraction = f;

@@ -31,8 +31,8 @@ const reviewBody = z
   })
   .strict();
 
-/** The succeeded model job judged: the one named (of this case), else the latest; 409 when the case has none. */
-async function modelJob(db: Kysely<Database>, caseId: string, jobId: string | undefined): Promise<string> {
+/** A succeeded model job of the case: the one named, else the latest; 404 for a job that is not one, 409 when there is none. */
+export async function modelJob(db: Kysely<Database>, caseId: string, jobId: string | undefined): Promise<string> {
   let q = db.selectFrom('jobs').select(['id', 'state']).where('case_id', '=', caseId).where('kind', 'in', MODEL_JOB_KINDS);
   if (jobId) q = q.where('id', '=', jobId);
   else q = q.where('state', '=', 'succeeded');
