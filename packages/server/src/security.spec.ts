@@ -102,6 +102,7 @@ const BODIES: Record<string, () => unknown> = {
   'POST /api/cases/:id/comments': () => ({ body: 'security spec' }),
   'POST /api/cases/:id/jobs': () => ({ kind: 'convert' }),
   'POST /api/cases/:id/reviews': () => ({ decision: 'request-changes' }),
+  'PUT /api/cases/:id/assignee': () => ({ userId: null }),
 };
 
 const key = (r: RouteInfo) => `${r.method} ${r.url}`;

@@ -114,6 +114,15 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     },
   );
 
+  // The assignee picker: the caller's organisation's users; the installation admin sees every user.
+  r.get('/api/users', { config: { access: 'any' } }, async (req) => {
+    const p = caller(req);
+    let q = db.selectFrom('users').select(['id', 'email', 'role', 'org_id']).orderBy('email');
+    if (p.role !== 'admin') q = q.where('org_id', '=', p.orgId);
+    const users = await q.execute();
+    return users.map((u) => ({ id: u.id, email: u.email, role: u.role, ...(p.role === 'admin' ? { orgId: u.org_id } : {}) }));
+  });
+
   r.get('/api/me', { config: { access: 'any' } }, async (req) => {
     const p = caller(req);
     return { id: p.userId, email: p.email, role: p.role, orgId: p.orgId };

@@ -8,9 +8,19 @@ import { api, caller } from '../http/route.js';
 import { orgOf } from '../auth/principal.js';
 import type { Services } from '../context.js';
 import { caseOf } from './scope.js';
+import { caseChanged } from './events.js';
+import { badRequest } from '../http/errors.js';
 
 const Id = z.object({ id: z.uuid() });
 const WRITERS = ['org-admin', 'requester', 'engineer'] as const;
+/** Who may say who works on a case: every member but the technician. */
+const ASSIGNERS = ['org-admin', 'requester', 'engineer', 'reviewer'] as const;
+
+/** A comment's pin: a point of the model in LPS mm. */
+const Point = z.object({ x: z.number().finite(), y: z.number().finite(), z: z.number().finite() }).strict();
+const commentBody = z
+  .object({ body: z.string().trim().min(1).max(10_000), point: Point.optional(), jobId: z.uuid().optional() })
+  .strict();
 
 export const caseBody = z
   .object({
@@ -143,27 +153,54 @@ export function caseRoutes(app: FastifyInstance, s: Services): void {
     };
   });
 
-  r.post(
-    '/api/cases/:id/comments',
-    { config: { access: 'any', scopedBy: 'case' }, schema: { params: Id, body: z.object({ body: z.string().trim().min(1).max(10_000) }).strict() } },
-    async (req, reply) => {
-      const p = caller(req);
-      const c = await caseOf(db, p, req.params.id);
-      const id = randomUUID();
-      await db.insertInto('comments').values({ id, org_id: c.org_id, case_id: c.id, user_id: p.userId, body: req.body.body }).execute();
-      return reply.code(201).send({ id });
+  r.put(
+    '/api/cases/:id/assignee',
+    { config: { access: ASSIGNERS, scopedBy: 'case' }, schema: { params: Id, body: z.object({ userId: z.uuid().nullable() }).strict() } },
+    async (req) => {
+      const c = await caseOf(db, caller(req), req.params.id);
+      const { userId } = req.body;
+      if (userId !== null) {
+        const u = await db.selectFrom('users').select('id').where('id', '=', userId).where('org_id', '=', c.org_id).executeTakeFirst();
+        if (!u) throw badRequest('UNKNOWN_USER', `no user ${userId} in this organisation (GET /api/users lists them)`);
+      }
+      await db.updateTable('cases').set({ assignee_id: userId }).where('id', '=', c.id).execute();
+      caseChanged(db, c.org_id);
+      return caseRow(db, c);
     },
   );
+
+  r.post('/api/cases/:id/comments', { config: { access: 'any', scopedBy: 'case' }, schema: { params: Id, body: commentBody } }, async (req, reply) => {
+    const p = caller(req);
+    const c = await caseOf(db, p, req.params.id);
+    const { body, point, jobId } = req.body;
+    if (jobId) {
+      const j = await db.selectFrom('jobs').select('id').where('id', '=', jobId).where('case_id', '=', c.id).executeTakeFirst();
+      if (!j) throw badRequest('UNKNOWN_JOB', `job ${jobId} is not a job of case ${c.id}`);
+    }
+    const id = randomUUID();
+    await db
+      .insertInto('comments')
+      .values({ id, org_id: c.org_id, case_id: c.id, user_id: p.userId, body, point: point ? JSON.stringify(point) : null, job_id: jobId ?? null })
+      .execute();
+    return reply.code(201).send({ id });
+  });
 
   r.get('/api/cases/:id/comments', { config: { access: 'any', scopedBy: 'case' }, schema: { params: Id } }, async (req) => {
     const c = await caseOf(db, caller(req), req.params.id);
     const rows = await db
       .selectFrom('comments')
       .innerJoin('users', 'users.id', 'comments.user_id')
-      .select(['comments.id', 'comments.body', 'comments.created_at', 'users.email'])
+      .select(['comments.id', 'comments.body', 'comments.created_at', 'comments.point', 'comments.job_id', 'comments.user_id', 'users.email'])
       .where('comments.case_id', '=', c.id)
       .orderBy('comments.created_at')
       .execute();
-    return rows.map((x) => ({ id: x.id, body: x.body, author: x.email, createdAt: new Date(x.created_at).toISOString() }));
+    return rows.map((x) => ({
+      id: x.id,
+      body: x.body,
+      author: { id: x.user_id, email: x.email },
+      createdAt: new Date(x.created_at).toISOString(),
+      point: (x.point as { x: number; y: number; z: number } | null) ?? null,
+      jobId: x.job_id,
+    }));
   });
 }
