@@ -38,8 +38,8 @@ export async function modelJob(db: Kysely<Database>, caseId: string, jobId: stri
   else q = q.where('state', '=', 'succeeded');
   const j = await q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
   if (!j && jobId) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} is not a model job of case ${caseId}`);
-  if (!j) throw new HttpError(409, 'NO_MODEL', `case ${caseId} has no succeeded model yet: nothing to review`);
-  if (j.state !== 'succeeded') throw new HttpError(409, 'NO_MODEL', `job ${j.id} is ${j.state}: only a succeeded model can be reviewed`);
+  if (!j) throw new HttpError(409, 'NO_MODEL', `case ${caseId} has no succeeded model yet: nothing to review or edit`);
+  if (j.state !== 'succeeded') throw new HttpError(409, 'NO_MODEL', `job ${j.id} is ${j.state}: only a succeeded model can be reviewed or edited`);
   return j.id;
 }
 
