@@ -1,0 +1,194 @@
+/**
+ * The review page on a real converted case (real server, real CT, real Chromium with
+ * SwiftShader WebGL2): the CT shows with the label map as a coloured overlay, the threshold
+ * slider re-segments in the browser, a painted stroke changes the labelled voxels, undo and
+ * redo restore and re-apply it, and a clicked island is removed. Screenshots are kept.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../server/harness.js';
+import { anonymisedSeries, formOf } from '../server/dicom-files.js';
+import { launchChromium, logIn, openPage, type WatchedPage } from './chromium.js';
+import { seriousViolations } from './axe.js';
+
+// A real head CT (28 slices, gantry tilt): small enough to convert quickly on a loaded machine.
+const SERIES = 'ge-head-tilt-variable-spacing';
+
+let srv: TestServer;
+let org: TestOrg;
+let browser: Browser;
+let caseId: string;
+let w: WatchedPage;
+
+async function waitJob(id: string, ms = 1_000_000): Promise<{ state: string; error: unknown }> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const j = await srv.json(org.tokens.engineer, 'GET', `/api/jobs/${id}`);
+    if (['succeeded', 'failed', 'cancelled'].includes(j.state)) return j;
+    if (Date.now() > end) throw new Error(`job ${id} still ${j.state} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+interface Tile {
+  plane: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+interface PixelStats {
+  overlay: number;
+  greyLevels: number;
+  total: number;
+  /** Page coordinates of a few overlay pixels (for clicking an island). */
+  overlayAt: Array<[number, number]>;
+}
+
+/** The 2D tiles of the canvas in page coordinates. */
+async function tiles(page: Page): Promise<Tile[]> {
+  const box = (await page.getByTestId('viewer-canvas').boundingBox())!;
+  const t = JSON.parse((await page.getByTestId('viewer-tiles').getAttribute('data-tiles'))!) as Tile[];
+  return t.map((x) => ({ ...x, left: x.left + box.x, top: x.top + box.y }));
+}
+
+/**
+ * Pixels of a screenshot of the 2D tiles, decoded in the page (createImageBitmap): overlay
+ * pixels (NiiVue's label colour 1, red, blended over the CT) and distinct grey levels (CT).
+ */
+async function pixelStats(page: Page): Promise<PixelStats> {
+  const ts = await tiles(page);
+  expect(ts.length).toBe(3);
+  const png = await page.screenshot();
+  return page.evaluate(
+    async ({ b64, ts }) => {
+      // Browser globals, untyped here (the test program has no DOM lib).
+      const web = globalThis as any;
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bmp = await web.createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const c = new web.OffscreenCanvas(bmp.width, bmp.height);
+      const g = c.getContext('2d');
+      g.drawImage(bmp, 0, 0);
+      const scale = bmp.width / web.innerWidth;
+      let overlay = 0;
+      let total = 0;
+      const greys = new Set<number>();
+      const overlayAt: Array<[number, number]> = [];
+      for (const t of ts) {
+        const x0 = Math.ceil(t.left * scale);
+        const y0 = Math.ceil(t.top * scale);
+        const w = Math.floor(t.width * scale);
+        const h = Math.floor(t.height * scale);
+        const d = g.getImageData(x0, y0, w, h).data as Uint8ClampedArray;
+        for (let p = 0; p < w * h; p++) {
+          const r = d[p * 4]!;
+          const gg = d[p * 4 + 1]!;
+          const b = d[p * 4 + 2]!;
+          total++;
+          if (r > 100 && r > 1.5 * gg && r > 1.5 * b) {
+            overlay++;
+            if (t.plane === 0 && overlay % 97 === 0 && overlayAt.length < 20) overlayAt.push([(x0 + (p % w)) / scale, (y0 + Math.floor(p / w)) / scale]);
+          } else if (Math.abs(r - gg) < 6 && Math.abs(gg - b) < 6) greys.add(r);
+        }
+      }
+      return { overlay, greyLevels: greys.size, total, overlayAt };
+    },
+    { b64: png.toString('base64'), ts },
+  );
+}
+
+async function labelCount(page: Page): Promise<number> {
+  return Number(await page.getByTestId('label-count').getAttribute('data-count'));
+}
+
+beforeAll(async () => {
+  srv = await startTestServer({ workers: 1 });
+  org = await srv.org('Review Hospital');
+  caseId = (await srv.json(org.tokens.requester, 'POST', '/api/cases', { purpose: 'orbital floor repair planning', anatomy: 'skull' })).id;
+  await srv.json(org.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(await anonymisedSeries(SERIES)));
+  const { id } = await srv.json(org.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' });
+  const job = await waitJob(id);
+  expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+  browser = await launchChromium();
+  w = await openPage(browser, srv.url);
+  await logIn(w.page, org.emails.engineer, TEST_PASSWORD);
+}, 1_200_000);
+
+afterAll(async () => {
+  await w?.context.close();
+  await browser?.close();
+  await srv?.close();
+});
+
+describe('review page', () => {
+  it('shows the CT with the label map as a coloured overlay in three planes, accessibly', async () => {
+    const { page } = w;
+    await page.goto(`/cases/${caseId}/review`);
+    await expect.poll(() => page.getByTestId('review').getAttribute('data-state'), { timeout: 600_000, interval: 1000 }).toBe('ready');
+    expect(await labelCount(page)).toBeGreaterThan(1000);
+    const s = await pixelStats(page);
+    await w.screenshot('review-loaded');
+    expect(s.overlay).toBeGreaterThan(500);
+    expect(s.greyLevels).toBeGreaterThan(30); // CT grey, not a blank or uniform frame
+    expect(await seriousViolations(page)).toEqual([]);
+  }, 900_000);
+
+  it('re-segments live from the threshold slider and shows the latency', async () => {
+    const { page } = w;
+    const before = await pixelStats(page);
+    const count0 = await labelCount(page);
+    const slider = page.getByTestId('threshold-slider');
+    await slider.focus();
+    for (let k = 0; k < 40; k++) await page.keyboard.press('ArrowRight'); // 300 → 700 HU
+    await expect.poll(() => page.getByTestId('threshold-value').textContent(), { timeout: 120_000 }).toBe('700');
+    await expect.poll(() => page.getByTestId('threshold-latency').getAttribute('data-ms'), { timeout: 180_000 }).toMatch(/^\d+$/);
+    // The last value's preview is the one on screen: wait for the count to settle.
+    await expect.poll(() => labelCount(page), { timeout: 180_000 }).toBeLessThan(count0);
+    const ms = await page.getByTestId('threshold-latency').getAttribute('data-ms');
+    console.log(`threshold preview latency (last shown): ${ms} ms; ${await page.getByTestId('threshold-latency').textContent()}`);
+    const after = await pixelStats(page);
+    await w.screenshot('review-threshold-700');
+    expect(after.overlay).toBeLessThan(before.overlay * 0.95);
+    expect(after.overlay).toBeGreaterThan(0);
+  }, 600_000);
+
+  it('paints a stroke with the mouse, undoes and redoes it, and removes a clicked island', async () => {
+    const { page } = w;
+    // Let the threshold series become one undo step before painting.
+    await expect.poll(() => page.getByTestId('undo').isEnabled(), { timeout: 120_000 }).toBe(true);
+    const count0 = await labelCount(page);
+    await page.getByTestId('tool-paint').click();
+    const axial = (await tiles(page)).find((t) => t.plane === 0)!;
+    const y = axial.top + axial.height * 0.5;
+    await page.mouse.move(axial.left + axial.width * 0.3, y);
+    await page.mouse.down();
+    for (let k = 1; k <= 10; k++) await page.mouse.move(axial.left + axial.width * (0.3 + 0.04 * k), y);
+    await page.mouse.up();
+    await expect.poll(() => labelCount(page), { timeout: 120_000 }).toBeGreaterThan(count0);
+    const painted = await labelCount(page);
+    await w.screenshot('review-painted');
+
+    await page.getByTestId('undo').click();
+    await expect.poll(() => labelCount(page), { timeout: 120_000 }).toBe(count0);
+    await page.getByTestId('redo').click();
+    await expect.poll(() => labelCount(page), { timeout: 120_000 }).toBe(painted);
+    // The keyboard does the same (focus on the page, not in a text field).
+    await page.getByTestId('viewer-canvas').focus();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => labelCount(page), { timeout: 120_000 }).toBe(count0);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => labelCount(page), { timeout: 120_000 }).toBe(painted);
+
+    const s = await pixelStats(page);
+    expect(s.overlayAt.length).toBeGreaterThan(0);
+    await page.getByTestId('tool-remove-island').click();
+    const [px, py] = s.overlayAt[Math.floor(s.overlayAt.length / 2)]!;
+    await page.mouse.click(px, py);
+    await expect.poll(() => labelCount(page), { timeout: 180_000 }).toBeLessThan(painted);
+    await w.screenshot('review-island-removed');
+    await page.getByTestId('undo').click();
+    await expect.poll(() => labelCount(page), { timeout: 120_000 }).toBe(painted);
+    expect(w.problems).toEqual([]);
+  }, 600_000);
+});
