@@ -1,5 +1,6 @@
 /** The convert thread: core's runConvertJob with a worker pool; files in and out through the main thread. */
 import { parentPort } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
 import { isScanError, runConvertJob } from '@scan2print/core';
 import { lazyNodePool } from '../io/import-input.js';
 import { sha256Hex } from '../util/checksum.js';
@@ -31,6 +32,8 @@ async function run(m: RunMessage): Promise<void> {
       {
         pool,
         sha256Hex,
+        // Native gzip: the CT volume output (tens of MB) takes seconds in core's pure-JS fflate.
+        gzip: (bytes) => gzipSync(bytes, { level: 6 }),
         libraries: libraryVersions(),
         progress: (fraction, message) => send({ type: 'progress', fraction, ...(message !== undefined ? { message } : {}) }),
         sink: async (name, bytes) => {

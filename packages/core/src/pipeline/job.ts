@@ -25,7 +25,7 @@ import { sha256, toHex } from '../anonymise/sha256.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import { readNifti, readNiftiLabels } from '../formats/nifti.js';
 import { inputError, usageError } from '../errors.js';
-import type { Volume } from '../geometry/types.js';
+import type { LabelMap, Volume } from '../geometry/types.js';
 import { CT_MAX_HU } from '../segment/presets.js';
 import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
@@ -81,6 +81,11 @@ export interface ConvertJobHost extends StageContext {
   sha256Hex?: (bytes: Uint8Array) => string;
   /** Versions of the libraries the host runs (recorded). */
   libraries?: Record<string, string>;
+  /**
+   * gzip for the .nii.gz outputs (a host may pass a native one: the CT volume is tens of MB,
+   * seconds in fflate); default: writeNifti's own (fflate, level 6). Must not stamp a time.
+   */
+  gzip?: (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>;
   /** Called once the series is chosen: a host can tell the user which series and which not. */
   onSeriesChoice?: (choice: SeriesChoice) => void;
 }
@@ -246,6 +251,13 @@ export async function volumeOnLabelGrid(imported: Volume, labelGrid: Grid, pre: 
   return { grid: v.grid, data: hu };
 }
 
+/** A NIfTI output's bytes, gzipped by the host's gzip where it gives one. */
+async function niftiBytes(img: Volume | LabelMap, name: string, description: string, host: ConvertJobHost): Promise<Uint8Array> {
+  const gz = /\.gz$/i.test(name);
+  if (gz && host.gzip) return host.gzip(writeNifti(img, { description }));
+  return writeNifti(img, { gzip: gz, description });
+}
+
 /** What the first half of a job hands the export and the report: the models and the CT they are on. */
 interface BuiltModels {
   models: ConvertModel[];
@@ -340,7 +352,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     }
     if (req.outputs.labels) {
       const name = modelFileName(req.outputs.labels, model, many);
-      files.push({ name, format: 'nifti-labels', make: async () => writeNifti(model.labels, { gzip: /\.gz$/i.test(name), description: `${model.name} label map` }) });
+      files.push({ name, format: 'nifti-labels', make: async () => niftiBytes(model.labels, name, `${model.name} label map`, host) });
     }
     for (const f of files) {
       exportProgress(made / total, baseName(f.name));
@@ -409,7 +421,7 @@ async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { r
   const labelGrid = result.models[0]?.labels.grid ?? result.volume.grid;
   const volumeBytes = async () => {
     const ct = await volumeOnLabelGrid(imp.output.volume, labelGrid, req.segmentation.preprocess ?? {});
-    return writeNifti(ct, { gzip: /\.gz$/i.test(req.outputs.volume ?? ''), description: 'CT (HU) under the label map' });
+    return niftiBytes(ct, req.outputs.volume ?? '', 'CT (HU) under the label map', host);
   };
   return { models: result.models, volume: result.volume, volumeBytes, series };
 }
