@@ -168,7 +168,7 @@ describe('web app: case list and case page', () => {
   );
 
   it(
-    'assigns the case, downloads the 3MF through the page and reads it back closed with core',
+    'assigns the case, downloads the 3MF through the page and reads it back closed with core, posts a comment',
     async () => {
       const p = casePage.page;
       await p.goto(`/cases/${goodCase}`);
@@ -189,6 +189,10 @@ describe('web app: case list and case page', () => {
       expect(check).toMatchObject({ closed: true, manifold: true });
       expect(check.triangles).toBeGreaterThan(1000);
       for (const id of ['download-stl', 'download-report', 'download-labels']) expect(await p.getByTestId(id).count(), id).toBe(1);
+      await p.getByRole('textbox', { name: 'Add a comment' }).fill('left orbit only, please');
+      await p.getByTestId('comment-submit').click();
+      await expect.poll(() => p.getByTestId('comments').textContent(), { timeout: 60_000 }).toContain('left orbit only, please');
+      expect(await p.getByTestId('comments').textContent()).toContain(org.emails.engineer);
       await casePage.screenshot('case-page-done');
     },
     LONG,
