@@ -5,6 +5,7 @@
  * redo restore and re-apply it, and a clicked island is removed. Screenshots are kept.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readNiftiLabels } from '@scan2print/core';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../server/harness.js';
 import { anonymisedSeries, formOf } from '../server/dicom-files.js';
@@ -191,4 +192,27 @@ describe('review page', () => {
     await expect.poll(() => labelCount(page), { timeout: 120_000 }).toBe(painted);
     expect(w.problems).toEqual([]);
   }, 600_000);
+
+  it('rebuilds the model from the edited label map as a new version and loads it', async () => {
+    const { page } = w;
+    const edited = await labelCount(page);
+    await page.getByTestId('rebuild').click();
+    await expect.poll(() => page.getByTestId('rebuild-job').getAttribute('data-state'), { timeout: 1_000_000, interval: 2000 }).toBe('succeeded');
+    await expect.poll(() => page.getByTestId('review').textContent(), { timeout: 600_000, interval: 2000 }).toMatch(/\(mesh\)/);
+    await expect.poll(() => page.getByTestId('review').getAttribute('data-state'), { timeout: 600_000, interval: 1000 }).toBe('ready');
+    await w.screenshot('review-rebuilt');
+    // The new version's label map is the edited one, voxel for voxel in count.
+    const jobs = (await srv.json(org.tokens.engineer, 'GET', `/api/cases/${caseId}`)).jobs as Array<{ id: string; kind: string; state: string }>;
+    const mesh = jobs.find((j) => j.kind === 'mesh');
+    expect(mesh?.state).toBe('succeeded');
+    const arts = (await srv.json(org.tokens.engineer, 'GET', `/api/cases/${caseId}/artifacts`)) as Array<{ id: string; jobId: string; kind: string }>;
+    const labels = arts.find((a) => a.jobId === mesh!.id && a.kind === 'labels')!;
+    const bytes = new Uint8Array(await (await srv.call(org.tokens.engineer, 'GET', `/api/artifacts/${labels.id}`)).arrayBuffer());
+    const data = readNiftiLabels(bytes, 'labels.nii.gz').data;
+    let labelled = 0;
+    for (let i = 0; i < data.length; i++) if (data[i] !== 0) labelled++;
+    expect(labelled).toBe(edited);
+    expect(await labelCount(page)).toBe(edited);
+    expect(w.problems).toEqual([]);
+  }, 1_800_000);
 });
