@@ -6,11 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNiftiLabels } from '@scan2print/core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../server/harness.js';
 import { anonymisedSeries, formOf } from '../server/dicom-files.js';
 import { launchChromium, logIn, openPage, type WatchedPage } from './chromium.js';
 import { seriousViolations } from './axe.js';
+import { labelCount, pixelStats, tiles } from './viewer-pixels.js';
 
 // A real head CT (28 slices, gantry tilt): small enough to convert quickly on a loaded machine.
 const SERIES = 'ge-head-tilt-variable-spacing';
@@ -29,78 +30,6 @@ async function waitJob(id: string, ms = 1_000_000): Promise<{ state: string; err
     if (Date.now() > end) throw new Error(`job ${id} still ${j.state} after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 500));
   }
-}
-
-interface Tile {
-  plane: number;
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
-
-interface PixelStats {
-  overlay: number;
-  greyLevels: number;
-  total: number;
-  /** Page coordinates of a few overlay pixels (for clicking an island). */
-  overlayAt: Array<[number, number]>;
-}
-
-/** The 2D tiles of the canvas in page coordinates. */
-async function tiles(page: Page): Promise<Tile[]> {
-  const box = (await page.getByTestId('viewer-canvas').boundingBox())!;
-  const t = JSON.parse((await page.getByTestId('viewer-tiles').getAttribute('data-tiles'))!) as Tile[];
-  return t.map((x) => ({ ...x, left: x.left + box.x, top: x.top + box.y }));
-}
-
-/**
- * Pixels of a screenshot of the 2D tiles, decoded in the page (createImageBitmap): overlay
- * pixels (NiiVue's label colour 1, red, blended over the CT) and distinct grey levels (CT).
- */
-async function pixelStats(page: Page): Promise<PixelStats> {
-  const ts = await tiles(page);
-  expect(ts.length).toBe(3);
-  const png = await page.screenshot();
-  return page.evaluate(
-    async ({ b64, ts }) => {
-      // Browser globals, untyped here (the test program has no DOM lib).
-      const web = globalThis as any;
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const bmp = await web.createImageBitmap(new Blob([bytes], { type: 'image/png' }));
-      const c = new web.OffscreenCanvas(bmp.width, bmp.height);
-      const g = c.getContext('2d');
-      g.drawImage(bmp, 0, 0);
-      const scale = bmp.width / web.innerWidth;
-      let overlay = 0;
-      let total = 0;
-      const greys = new Set<number>();
-      const overlayAt: Array<[number, number]> = [];
-      for (const t of ts) {
-        const x0 = Math.ceil(t.left * scale);
-        const y0 = Math.ceil(t.top * scale);
-        const w = Math.floor(t.width * scale);
-        const h = Math.floor(t.height * scale);
-        const d = g.getImageData(x0, y0, w, h).data as Uint8ClampedArray;
-        for (let p = 0; p < w * h; p++) {
-          const r = d[p * 4]!;
-          const gg = d[p * 4 + 1]!;
-          const b = d[p * 4 + 2]!;
-          total++;
-          if (r > 100 && r > 1.5 * gg && r > 1.5 * b) {
-            overlay++;
-            if (t.plane === 0 && overlay % 97 === 0 && overlayAt.length < 20) overlayAt.push([(x0 + (p % w)) / scale, (y0 + Math.floor(p / w)) / scale]);
-          } else if (Math.abs(r - gg) < 6 && Math.abs(gg - b) < 6) greys.add(r);
-        }
-      }
-      return { overlay, greyLevels: greys.size, total, overlayAt };
-    },
-    { b64: png.toString('base64'), ts },
-  );
-}
-
-async function labelCount(page: Page): Promise<number> {
-  return Number(await page.getByTestId('label-count').getAttribute('data-count'));
 }
 
 beforeAll(async () => {

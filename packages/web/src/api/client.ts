@@ -1,7 +1,8 @@
 /**
  * The server's REST API as the app calls it: same origin, the session cookie set by
- * POST /api/session, and its CSRF token (kept for this tab) on every call that changes
- * something. Errors come back as ApiError with the server's code and message.
+ * POST /api/session, and its CSRF token on every call that changes something. The token is
+ * kept in localStorage (this origin's tabs share it, as they share the cookie), so a case
+ * opened in a new tab is logged in too. Errors come back as ApiError with the server's code and message.
  */
 export class ApiError extends Error {
   constructor(
@@ -16,7 +17,7 @@ export class ApiError extends Error {
 const CSRF_KEY = 's2p.csrf';
 
 export function csrfToken(): string | null {
-  return sessionStorage.getItem(CSRF_KEY);
+  return localStorage.getItem(CSRF_KEY);
 }
 
 /** Headers every state-changing request carries. */
@@ -66,14 +67,14 @@ export interface Me {
 
 export async function login(email: string, password: string): Promise<void> {
   const r = await api<{ csrfToken: string }>('POST', '/api/session', { email, password });
-  sessionStorage.setItem(CSRF_KEY, r.csrfToken);
+  localStorage.setItem(CSRF_KEY, r.csrfToken);
 }
 
 export async function logout(): Promise<void> {
   try {
     await api('DELETE', '/api/session');
   } finally {
-    sessionStorage.removeItem(CSRF_KEY);
+    localStorage.removeItem(CSRF_KEY);
   }
 }
 

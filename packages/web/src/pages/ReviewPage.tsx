@@ -147,7 +147,8 @@ export function ReviewPage({ caseId }: { caseId: string }) {
         </aside>
       </div>
       <section className="review-model" aria-label="3D model">
-        <ModelPanel caseId={caseId} />
+        {/* Keyed by the version on screen: a rebuild's new version reloads the panel's list. */}
+        <ModelPanel key={s?.version?.job.id ?? 'none'} caseId={caseId} />
       </section>
     </main>
   );

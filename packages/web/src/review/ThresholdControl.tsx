@@ -7,7 +7,7 @@ import { useId } from 'react';
 export interface ThresholdProps {
   value: number;
   range: [number, number];
-  latency: { totalMs: number; workerMs: number } | null;
+  latency: { totalMs: number; workerMs: number; hu: number } | null;
   disabled: boolean;
   onInput: (hu: number, at: number) => void;
 }
@@ -25,7 +25,7 @@ export function ThresholdControl({ value, range, latency, disabled, onInput }: T
       <input id={id} type="range" min={lo} max={Math.max(lo + 10, hi)} step={10} value={value} disabled={disabled}
         data-testid="threshold-slider" aria-valuetext={`${value} HU`}
         onChange={(e) => onInput(Number(e.target.value), performance.now())} />
-      <p className="review-note" data-testid="threshold-latency" data-ms={latency ? Math.round(latency.totalMs) : ''} aria-live="polite">
+      <p className="review-note" data-testid="threshold-latency" data-ms={latency ? Math.round(latency.totalMs) : ''} data-hu={latency?.hu ?? ''} aria-live="polite">
         {latency ? `preview ${Math.round(latency.totalMs)} ms (worker ${Math.round(latency.workerMs)} ms)` : 'Move the slider to re-segment in the browser.'}
       </p>
     </fieldset>

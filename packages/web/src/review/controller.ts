@@ -24,7 +24,7 @@ export interface ReviewState {
   undoLabel: string | null;
   redoLabel: string | null;
   /** Latency of the last threshold preview shown: input → overlay on screen, and the worker's part. */
-  latency: { totalMs: number; workerMs: number } | null;
+  latency: { totalMs: number; workerMs: number; hu: number } | null;
   busy: string | null;
   /** CT value range, for the threshold slider's bounds. */
   huRange: [number, number];
@@ -88,6 +88,8 @@ export class ReviewController {
       ]);
       this.viewer ??= await ReviewViewer.attach(canvas);
       const { layout, spacing, nativeDims } = await this.viewer.loadVolume(volBytes, win);
+      // The CT is on screen: bench/web/review.mjs times "first slice visible" to this mark.
+      if (!performance.getEntriesByName('s2p-first-slice', 'mark').length) performance.mark('s2p-first-slice');
       this.layout = layout;
       this.labelsFile = labBytes;
       const [loaded, labels] = await Promise.all([
@@ -169,7 +171,7 @@ export class ReviewController {
         this.labels = r.labels;
         this.viewer!.showLabels(this.labels);
         await nextFrame();
-        this.set({ count: r.count, latency: { totalMs: performance.now() - w.at, workerMs: r.ms } });
+        this.set({ count: r.count, latency: { totalMs: performance.now() - w.at, workerMs: r.ms, hu: w.lo } });
         clearTimeout(this.commitTimer);
         this.commitTimer = setTimeout(() => this.commitThreshold(`threshold ${w.lo} HU`), 400);
       } catch (e) {

@@ -1,0 +1,185 @@
+// bench/web review: in real Chromium (Debian's, through playwright-core), on a case whose
+// convert job ran on ct/philips-head-phantom-1mm (140 slices of 512×512):
+//  - first slice: from navigation to /cases/:id/review to the page's `s2p-first-slice` mark
+//    (NiiVue has drawn the CT with the label overlay), else to the page reporting ready;
+//  - threshold preview: the latency the page reports after each slider move (worker
+//    re-segmentation → overlay replaced), median of 5 moves per run;
+//  - peak memory of the tab: VmHWM (peak resident set) of Chromium's renderer and GPU
+//    processes, read from /proc after the run (each run in a fresh browser).
+// Median of RUNS (default 3). Targets (issue 10): first slice ≤ 2 s, preview ≤ 300 ms, ≤ 1.5 GB.
+// The case is prepared once through the API (anonymised with core as a client does, uploaded,
+// converted by `scan2print serve` started from the built CLI).
+// Needs the build (npm run build). Usage: node bench/web/review.mjs [runs=3]
+// Writes bench/results/web-review-<date>.json.
+/* global fetch, FormData, Blob, document */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startService, stopAll, removeWork } from '../server/services.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const runs = Number(process.argv[2] ?? 3);
+const seriesDir = resolve(process.env.SCAN2PRINT_DATA ?? resolve(root, '../shared/data'), 'ct/philips-head-phantom-1mm');
+const CHROMIUM = process.env.SCAN2PRINT_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const PASSWORD = 'bench web review password 1';
+const core = await import(resolve(root, 'packages/core/dist/index.js'));
+
+const median = (xs) => {
+  const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function call(url, token, method, path, body) {
+  const headers = { authorization: `Bearer ${token}` };
+  let payload = body;
+  if (body !== undefined && !(body instanceof FormData)) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const r = await fetch(url + path, { method, headers, body: payload });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** Peak resident set (kB → bytes) of the browser's renderer and GPU processes. */
+function peakTabBytes(browserPid) {
+  let renderer = 0;
+  let gpu = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium') || !descends(Number(pid), browserPid)) continue;
+      const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+      if (cmd.includes('--type=renderer')) renderer = Math.max(renderer, hwm);
+      else if (cmd.includes('--type=gpu-process')) gpu = Math.max(gpu, hwm);
+      void ppid;
+    } catch {
+      // gone
+    }
+  }
+  return { renderer, gpu };
+}
+function descends(pid, ancestor) {
+  for (let p = pid, i = 0; p > 1 && i < 50; i++) {
+    if (p === ancestor) return true;
+    try {
+      p = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+const work = mkdtempSync(join(tmpdir(), 's2p-bench-web-review-'));
+const svc = await startService('embedded', work);
+const results = [];
+let chromiumVersion = '';
+try {
+  const org = await call(svc.url, svc.adminToken, 'POST', '/api/orgs', { name: `bench web review ${Date.now()}` });
+  const email = `bench.review.${Date.now()}@example.org`;
+  const user = await call(svc.url, svc.adminToken, 'POST', `/api/orgs/${org.id}/users`, { email, role: 'engineer', password: PASSWORD });
+  const { token } = await call(svc.url, svc.adminToken, 'POST', `/api/users/${user.id}/tokens`, { name: 'bench/web review' });
+  const { id: caseId } = await call(svc.url, token, 'POST', '/api/cases', { purpose: 'bench', anatomy: 'skull' });
+  const anon = core.createAnonymiser('scan2print bench/web key');
+  const form = new FormData();
+  for (const name of readdirSync(seriesDir).sort()) {
+    try {
+      const r = await anon.anonymise(new Uint8Array(readFileSync(join(seriesDir, name))), name);
+      form.append('file', new Blob([r.bytes]), `${r.summary.sopInstanceUid}.dcm`);
+    } catch {
+      // the DICOMDIR
+    }
+  }
+  await call(svc.url, token, 'POST', `/api/cases/${caseId}/files`, form);
+  const { id: jobId } = await call(svc.url, token, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' });
+  for (;;) {
+    const j = await call(svc.url, token, 'GET', `/api/jobs/${jobId}`);
+    if (j.state === 'succeeded') break;
+    if (j.state === 'failed' || j.state === 'cancelled') throw new Error(`convert job ${j.state}: ${j.error}`);
+    await sleep(1000);
+  }
+  console.error(`bench/web review: case ${caseId} converted`);
+
+  for (let run = 1; run <= runs; run++) {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    chromiumVersion = browser.version();
+    const browserPid = browser.process?.()?.pid;
+    try {
+      const context = await browser.newContext({ baseURL: svc.url, viewport: { width: 1400, height: 900 } });
+      const page = await context.newPage();
+      await page.goto('/');
+      await page.getByTestId('login-email').fill(email);
+      await page.getByTestId('login-password').fill(PASSWORD);
+      await page.getByTestId('login-submit').click();
+      await page.getByTestId('who').waitFor();
+      await page.goto(`/cases/${caseId}/review`);
+      await page.waitForSelector('[data-testid=review][data-state=ready]', { timeout: 300_000 });
+      const firstSlice = await page.evaluate(`(() => {
+        const nav = performance.getEntriesByType('navigation')[0]?.startTime ?? 0;
+        const m = performance.getEntriesByName('s2p-first-slice', 'mark')[0];
+        return { ms: (m ? m.startTime : performance.now()) - nav, marked: !!m };
+      })()`);
+      const latencies = [];
+      const slider = page.getByTestId('threshold-slider');
+      for (const hu of [300, 500, 200, 700, 400]) {
+        await slider.fill(String(hu));
+        // The page shows the latency of the preview now on screen, with its HU.
+        await page.waitForFunction(
+          (v) => document.querySelector('[data-testid=threshold-latency]')?.getAttribute('data-hu') === String(v),
+          hu,
+          { timeout: 120_000 },
+        );
+        const ms = Number(await page.getByTestId('threshold-latency').getAttribute('data-ms'));
+        latencies.push(ms);
+      }
+      const mem = browserPid ? peakTabBytes(browserPid) : { renderer: NaN, gpu: NaN };
+      const r = {
+        run,
+        firstSlice_ms: Math.round(firstSlice.ms),
+        firstSliceMarked: firstSlice.marked,
+        thresholdPreview_ms: latencies,
+        thresholdPreviewMedian_ms: median(latencies),
+        peakRendererMB: Math.round(mem.renderer / 1048576),
+        peakGpuProcessMB: Math.round(mem.gpu / 1048576),
+        load1: loadavg()[0],
+      };
+      results.push(r);
+      console.error(`bench/web review run ${run}: first slice ${r.firstSlice_ms} ms; preview ${r.thresholdPreviewMedian_ms} ms; renderer ${r.peakRendererMB} MB, gpu ${r.peakGpuProcessMB} MB; load ${r.load1.toFixed(1)}`);
+      await context.close();
+    } finally {
+      await browser.close();
+    }
+  }
+} finally {
+  await svc.stop();
+  await stopAll();
+  removeWork(work);
+}
+
+const date = new Date().toISOString().slice(0, 10);
+const out = resolve(root, `bench/results/web-review-${date}.json`);
+const json = {
+  bench: 'bench/web/review.mjs',
+  command: `node bench/web/review.mjs ${runs}`,
+  date: new Date().toISOString(),
+  input: 'ct/philips-head-phantom-1mm (140 slices), default convert job',
+  targets: { firstSlice_ms: 2000, thresholdPreview_ms: 300, peakTabMB: 1536 },
+  median_firstSlice_ms: median(results.map((r) => r.firstSlice_ms)),
+  median_thresholdPreview_ms: median(results.map((r) => r.thresholdPreviewMedian_ms)),
+  median_peakRendererMB: median(results.map((r) => r.peakRendererMB)),
+  median_peakGpuProcessMB: median(results.map((r) => r.peakGpuProcessMB)),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGB: +(totalmem() / 1e9).toFixed(1), chromium: chromiumVersion, webgl: 'SwiftShader (--disable-gpu)' },
+  runs: results,
+};
+writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+console.error(`bench/web review: first slice ${json.median_firstSlice_ms} ms, preview ${json.median_thresholdPreview_ms} ms, renderer ${json.median_peakRendererMB} MB; wrote ${out}`);
