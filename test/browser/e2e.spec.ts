@@ -15,7 +15,7 @@ import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '.
 import { dataPath } from '../data.js';
 import { ARTIFACTS, launchChromium, logIn, openPage } from './chromium.js';
 import { seriousViolations } from './axe.js';
-import { labelCount, pixelStats, tiles } from './viewer-pixels.js';
+import { dragAcrossAxial, labelCount, pixelStats } from './viewer-pixels.js';
 
 const SERIES = 'ct/philips-head-phantom-1mm';
 const LONG = 1_800_000;
@@ -73,12 +73,7 @@ describe('web app end to end', () => {
     // Paint a stroke across the axial tile, then rebuild the model from the edited label map.
     const count0 = await labelCount(page);
     await page.getByTestId('tool-paint').click();
-    const axial = (await tiles(page)).find((t) => t.plane === 0)!;
-    const y = axial.top + axial.height * 0.5;
-    await page.mouse.move(axial.left + axial.width * 0.3, y);
-    await page.mouse.down();
-    for (let k = 1; k <= 10; k++) await page.mouse.move(axial.left + axial.width * (0.3 + 0.04 * k), y);
-    await page.mouse.up();
+    await dragAcrossAxial(page);
     await expect.poll(() => labelCount(page), { timeout: 120_000 }).toBeGreaterThan(count0);
     await eng.screenshot('e2e-4-painted');
     await page.getByTestId('rebuild').click();

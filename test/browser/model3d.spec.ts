@@ -39,14 +39,6 @@ let caseId: string;
 const jobs: string[] = [];
 const previews = new Map<string, Mesh>();
 
-async function waitJob(id: string): Promise<{ state: string; error: string | null }> {
-  for (;;) {
-    const j = await srv.json(org.tokens.engineer, 'GET', `/api/jobs/${id}`);
-    if (['succeeded', 'failed', 'cancelled'].includes(j.state)) return j;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 beforeAll(async () => {
   // The app's dist at / and the panel's test entry at /model3d-test/, in one folder the server serves.
   webDir = mkdtempSync(join(tmpdir(), 's2p-model3d-web-'));
@@ -70,7 +62,7 @@ beforeAll(async () => {
   await srv.json(org.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(await anonymisedSeries(SERIES)));
   for (const params of [undefined, { threshold: 600 }]) {
     const { id } = await srv.json(org.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert', ...(params ? { params } : {}) });
-    const j = await waitJob(id);
+    const j = await srv.waitJob(org.tokens.engineer, id, 1_000_000);
     expect(j.state, j.error ?? '').toBe('succeeded');
     jobs.push(id);
   }

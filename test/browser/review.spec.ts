@@ -11,7 +11,7 @@ import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '.
 import { anonymisedSeries, formOf } from '../server/dicom-files.js';
 import { launchChromium, logIn, openPage, type WatchedPage } from './chromium.js';
 import { seriousViolations } from './axe.js';
-import { labelCount, pixelStats, tiles } from './viewer-pixels.js';
+import { dragAcrossAxial, labelCount, pixelStats } from './viewer-pixels.js';
 
 // A real head CT (28 slices, gantry tilt): small enough to convert quickly on a loaded machine.
 const SERIES = 'ge-head-tilt-variable-spacing';
@@ -22,23 +22,13 @@ let browser: Browser;
 let caseId: string;
 let w: WatchedPage;
 
-async function waitJob(id: string, ms = 1_000_000): Promise<{ state: string; error: unknown }> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const j = await srv.json(org.tokens.engineer, 'GET', `/api/jobs/${id}`);
-    if (['succeeded', 'failed', 'cancelled'].includes(j.state)) return j;
-    if (Date.now() > end) throw new Error(`job ${id} still ${j.state} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 beforeAll(async () => {
   srv = await startTestServer({ workers: 1 });
   org = await srv.org('Review Hospital');
   caseId = (await srv.json(org.tokens.requester, 'POST', '/api/cases', { purpose: 'orbital floor repair planning', anatomy: 'skull' })).id;
   await srv.json(org.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(await anonymisedSeries(SERIES)));
   const { id } = await srv.json(org.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' });
-  const job = await waitJob(id);
+  const job = await srv.waitJob(org.tokens.engineer, id, 1_000_000);
   expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
   browser = await launchChromium();
   w = await openPage(browser, srv.url);
@@ -89,12 +79,7 @@ describe('review page', () => {
     await expect.poll(() => page.getByTestId('undo').isEnabled(), { timeout: 120_000 }).toBe(true);
     const count0 = await labelCount(page);
     await page.getByTestId('tool-paint').click();
-    const axial = (await tiles(page)).find((t) => t.plane === 0)!;
-    const y = axial.top + axial.height * 0.5;
-    await page.mouse.move(axial.left + axial.width * 0.3, y);
-    await page.mouse.down();
-    for (let k = 1; k <= 10; k++) await page.mouse.move(axial.left + axial.width * (0.3 + 0.04 * k), y);
-    await page.mouse.up();
+    await dragAcrossAxial(page);
     await expect.poll(() => labelCount(page), { timeout: 120_000 }).toBeGreaterThan(count0);
     const painted = await labelCount(page);
     await w.screenshot('review-painted');

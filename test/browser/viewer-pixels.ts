@@ -77,3 +77,13 @@ export async function pixelStats(page: Page): Promise<PixelStats> {
 export async function labelCount(page: Page): Promise<number> {
   return Number(await page.getByTestId('label-count').getAttribute('data-count'));
 }
+
+/** A mouse stroke across the middle of the axial tile (left to right, 30 % → 70 % of its width). */
+export async function dragAcrossAxial(page: Page): Promise<void> {
+  const axial = (await tiles(page)).find((t) => t.plane === 0)!;
+  const y = axial.top + axial.height * 0.5;
+  await page.mouse.move(axial.left + axial.width * 0.3, y);
+  await page.mouse.down();
+  for (let k = 1; k <= 10; k++) await page.mouse.move(axial.left + axial.width * (0.3 + 0.04 * k), y);
+  await page.mouse.up();
+}

@@ -20,6 +20,8 @@ export interface TestServer {
   /** fetch against the server with a bearer token; JSON bodies are encoded. */
   call(token: string | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   json<T = any>(token: string | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  /** Polls GET /api/jobs/:id until the job ends (succeeded, failed, cancelled); throws after `ms`. */
+  waitJob(token: string, id: string, ms?: number): Promise<any>;
   /** An organisation with one user per role and a token each. */
   org(name: string, opts?: { serverAnonymise?: boolean }): Promise<TestOrg>;
   close(): Promise<void>;
@@ -93,6 +95,15 @@ export async function startTestServer(
     if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
+  const waitJob = async (token: string, id: string, ms = 600_000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const j = await json(token, 'GET', `/api/jobs/${id}`);
+      if (['succeeded', 'failed', 'cancelled'].includes(j.state)) return j;
+      if (Date.now() > end) throw new Error(`job ${id} still ${j.state} after ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
   let n = 0;
   const org = async (name: string, opts: { serverAnonymise?: boolean } = {}): Promise<TestOrg> => {
     const { id } = await json(adminToken, 'POST', '/api/orgs', { name, ...opts });
@@ -116,6 +127,7 @@ export async function startTestServer(
     dataDir,
     call,
     json,
+    waitJob,
     org,
     async close() {
       await server.close();

@@ -21,16 +21,6 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function waitJob(token: string, id: string, ms = 240_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const j = await t.json(token, 'GET', `/api/jobs/${id}`);
-    if (['succeeded', 'failed', 'cancelled'].includes(j.state)) return j;
-    if (Date.now() > end) throw new Error(`job ${id} still ${j.state} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 describe('accounts', () => {
   it('the first-start admin token works and the admin holds no cases', async () => {
     expect((await t.json(t.adminToken, 'GET', '/api/me')).role).toBe('admin');
@@ -130,7 +120,7 @@ describe('cases, uploads and a convert job', () => {
     const repeat = await t.call(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' }, { 'idempotency-key': key });
     expect(repeat.status).toBe(200);
     expect((await js(repeat)).id).toBe(id);
-    const j = await waitJob(a.tokens.engineer, id);
+    const j = await t.waitJob(a.tokens.engineer, id, 240_000);
     expect(j.state, j.error).toBe('succeeded');
     expect(j.progress).toBe(1);
     expect(j.summary.models[0].checks).toMatchObject({ closed: true, manifold: true });
@@ -163,7 +153,7 @@ describe('cases, uploads and a convert job', () => {
     const { id } = await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert', params: { threshold: 300 } });
     const c = await t.json(a.tokens.engineer, 'POST', `/api/jobs/${id}/cancel`);
     expect(['cancelled', 'running']).toContain(c.state);
-    const j = await waitJob(a.tokens.engineer, id);
+    const j = await t.waitJob(a.tokens.engineer, id, 240_000);
     expect(j.state).toBe('cancelled');
     const arts = await t.json(a.tokens.engineer, 'GET', `/api/cases/${caseId}/artifacts`);
     expect(arts.every((x: { jobId: string }) => x.jobId !== id)).toBe(true);

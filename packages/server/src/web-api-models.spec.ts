@@ -26,16 +26,6 @@ interface Artifact {
   sha256: string;
 }
 
-async function waitJob(token: string, id: string, ms = 800_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const j = await t.json(token, 'GET', `/api/jobs/${id}`);
-    if (['succeeded', 'failed', 'cancelled'].includes(j.state)) return j;
-    if (Date.now() > end) throw new Error(`job ${id} still ${j.state} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 async function download(token: string, id: string): Promise<Uint8Array> {
   const r = await t.call(token, 'GET', `/api/artifacts/${id}`);
   expect(r.status).toBe(200);
@@ -49,7 +39,7 @@ beforeAll(async () => {
   await t.json(a.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(await anonymisedSeries(SERIES)));
   stream = await followEvents(`${t.url}/api/events`, a.tokens.reviewer);
   convertId = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' })).id;
-  const j = await waitJob(a.tokens.engineer, convertId);
+  const j = await t.waitJob(a.tokens.engineer, convertId, 800_000);
   expect(j.state, j.error).toBe('succeeded');
 }, 900_000);
 afterAll(async () => {
@@ -169,7 +159,7 @@ describe('rebuild from an edited label map', () => {
     const r = await postLabels(a.tokens.engineer, writeNifti(edited, { gzip: true }), `?baseJob=${convertId}`);
     expect(r.status, await r.clone().text()).toBe(201);
     meshId = ((await r.json()) as { jobId: string }).jobId;
-    const j = await waitJob(a.tokens.engineer, meshId);
+    const j = await t.waitJob(a.tokens.engineer, meshId, 800_000);
     expect(j.state, j.error).toBe('succeeded');
     expect(j).toMatchObject({ kind: 'mesh', params: { baseJobId: convertId } });
     expect(j.summary.models[0].checks).toMatchObject({ closed: true, manifold: true });
