@@ -294,9 +294,10 @@ describe('kill -9 of the embedded server, then restart', () => {
       const files = (await pg.query<{ object_key: string; sha256: string; bytes: number }>('select object_key, sha256, bytes::int as bytes from files')).rows;
       const arts = (await pg.query<{ object_key: string; sha256: string; bytes: number }>('select object_key, sha256, bytes::int as bytes from artifacts')).rows;
       expect(files.length).toBeGreaterThanOrEqual(uploaded.length);
-      expect(arts.length).toBe(6);
+      // The seven outputs of a convert job (models, preview, labels, volume, reports).
+      expect(arts.length).toBe(7);
       // Only the second attempt's outputs are listed; the first one's stay unlisted bytes under its own prefix.
-      expect(arts.map((a) => a.object_key.split('/').slice(0, 3).join('/'))).toEqual(Array(6).fill(`jobs/${jobId}/2`));
+      expect(arts.map((a) => a.object_key.split('/').slice(0, 3).join('/'))).toEqual(Array(7).fill(`jobs/${jobId}/2`));
       for (const row of [...files, ...arts]) {
         expect(row.object_key).not.toMatch(/\.partial$/);
         const path = join(dir, 'objects', row.object_key);
