@@ -48,20 +48,18 @@ async function call(url, token, method, path, body) {
   return text ? JSON.parse(text) : undefined;
 }
 
-/** Peak resident set (kB → bytes) of the browser's renderer and GPU processes. */
-function peakTabBytes(browserPid) {
+/** Peak resident set (kB → bytes) of the renderer and GPU processes of the Chromium this process started. */
+function peakTabBytes(ancestorPid) {
   let renderer = 0;
   let gpu = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('chromium') || !descends(Number(pid), browserPid)) continue;
+      if (!cmd.includes('chromium') || !descends(Number(pid), ancestorPid)) continue;
       const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
       if (cmd.includes('--type=renderer')) renderer = Math.max(renderer, hwm);
       else if (cmd.includes('--type=gpu-process')) gpu = Math.max(gpu, hwm);
-      void ppid;
     } catch {
       // gone
     }
@@ -113,7 +111,6 @@ try {
   for (let run = 1; run <= runs; run++) {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
     chromiumVersion = browser.version();
-    const browserPid = browser.process?.()?.pid;
     try {
       const context = await browser.newContext({ baseURL: svc.url, viewport: { width: 1400, height: 900 } });
       const page = await context.newPage();
@@ -131,7 +128,7 @@ try {
       })()`);
       const latencies = [];
       const slider = page.getByTestId('threshold-slider');
-      for (const hu of [300, 500, 200, 700, 400]) {
+      for (const hu of [500, 200, 700, 400, 600]) {
         await slider.fill(String(hu));
         // The page shows the latency of the preview now on screen, with its HU.
         await page.waitForFunction(
@@ -142,7 +139,8 @@ try {
         const ms = Number(await page.getByTestId('threshold-latency').getAttribute('data-ms'));
         latencies.push(ms);
       }
-      const mem = browserPid ? peakTabBytes(browserPid) : { renderer: NaN, gpu: NaN };
+      // Read before the browser closes; Playwright's Browser gives no pid, so: descendants of this process.
+      const mem = peakTabBytes(process.pid);
       const r = {
         run,
         firstSlice_ms: Math.round(firstSlice.ms),
