@@ -27,6 +27,11 @@ import { eventRoutes } from './routes/events.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { labelRoutes } from './routes/labels.js';
 import { versionRoutes } from './routes/versions.js';
+import { auditRoutes } from './routes/audit.js';
+import { workflowRoutes } from './routes/workflow.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { codeRoutes } from './routes/codes.js';
+import { bundleRoutes } from './routes/bundle.js';
 import { registerWebApp, webAppDir } from './http/web-app.js';
 
 declare module 'fastify' {
@@ -148,5 +153,10 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   reviewRoutes(app, s);
   labelRoutes(app, s, opts.onJobQueued ?? (() => {}));
   versionRoutes(app, s);
+  auditRoutes(app, s);
+  workflowRoutes(app, s);
+  notificationRoutes(app, s);
+  codeRoutes(app, s);
+  bundleRoutes(app, s);
   return app;
 }

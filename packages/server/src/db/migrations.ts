@@ -4,6 +4,9 @@
  * engines accept; append new migrations, never edit a released one.
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { auditMigration } from './migrations/0004-audit.js';
+import { workflowMigration } from './migrations/0005-workflow.js';
+import { codesMigration } from './migrations/0006-model-codes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -147,6 +150,10 @@ const MIGRATIONS: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  // From here on one file per migration (db/migrations/), so features don't edit one list.
+  '0004-audit': auditMigration,
+  '0005-workflow': workflowMigration,
+  '0006-model-codes': codesMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

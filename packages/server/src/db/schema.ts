@@ -4,6 +4,9 @@
  * or an object exists (routes/files.ts).
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { AuditTables } from './schema-audit.js';
+import type { WorkflowTables } from './schema-workflow.js';
+import type { CodeTables } from './schema-codes.js';
 
 type CreatedAt = ColumnType<Date, string | undefined, never>;
 type Json = ColumnType<unknown, string, string>;
@@ -153,7 +156,7 @@ export interface ReviewsTable {
   created_at: CreatedAt;
 }
 
-export interface Database {
+export interface Database extends AuditTables, WorkflowTables, CodeTables {
   orgs: OrgsTable;
   users: UsersTable;
   tokens: TokensTable;
