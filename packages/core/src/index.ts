@@ -58,3 +58,7 @@ export * from './validate/run.js';
 export * from './pipeline/segment-args.js';
 export * from './pipeline/condition-args.js';
 export * from './pipeline/convert-params.js';
+// The case workflow: states, stage gates, transitions (issue 11).
+export * from './workflow/index.js';
+// The tamper-evident audit chain: canonical JSON, SHA-256, Ed25519 (issue 11).
+export * from './audit/index.js';
