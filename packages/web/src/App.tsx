@@ -1,9 +1,10 @@
 /**
  * The app's frame: login gate, header with navigation, and the pages. Each page is one
- * file under pages/ and owns its data loading.
+ * file under pages/ and owns its data loading. A deep link opened without a session (a
+ * label's QR code: /q/<code>) goes to /login?next=<link> and back there after sign-in.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { Link, Redirect, Route, Switch } from 'wouter';
+import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { currentUser, logout, type Me } from './api/client.js';
 import { SessionContext } from './session.js';
 import { LoginPage } from './pages/LoginPage.js';
@@ -11,10 +12,23 @@ import { CasesPage } from './pages/CasesPage.js';
 import { NewCasePage } from './pages/NewCasePage.js';
 import { CasePage } from './pages/CasePage.js';
 import { ReviewPage } from './pages/ReviewPage.js';
+import { AdminUsersPage } from './pages/AdminUsersPage.js';
+import { AdminSettingsPage } from './pages/AdminSettingsPage.js';
+import { AdminAuditPage } from './pages/AdminAuditPage.js';
+import { QrPage } from './pages/QrPage.js';
+import { NotificationBell } from './workflow/NotificationBell.js';
+import { canAdminister } from './admin/api.js';
+
+/** Where to go after sign-in: a same-origin path from ?next=, never another site. */
+function nextPath(search: string): string {
+  const n = new URLSearchParams(search).get('next');
+  return n && n.startsWith('/') && !n.startsWith('//') && !n.startsWith('/login') ? n : '/';
+}
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
+  const [location] = useLocation();
   useEffect(() => {
     currentUser().then(setMe, (e: Error) => setError(e.message));
   }, []);
@@ -24,7 +38,22 @@ export function App() {
 
   if (error) return <main className="page"><p role="alert">The server is not answering: {error}</p></main>;
   if (me === undefined) return <main className="page" aria-busy="true"><p>Loading…</p></main>;
-  if (me === null) return <LoginPage onLogin={setMe} />;
+  if (me === null) {
+    if (location !== '/' && location !== '/login') {
+      return <Redirect to={`/login?next=${encodeURIComponent(location + window.location.search)}`} replace />;
+    }
+    const next = nextPath(window.location.search);
+    return (
+      <>
+        {next !== '/' && (
+          <header className="top">
+            <span>Sign in to open {next}</span>
+          </header>
+        )}
+        <LoginPage onLogin={setMe} />
+      </>
+    );
+  }
   return (
     <SessionContext.Provider value={{ me, signOut }}>
       <header className="top">
@@ -32,15 +61,28 @@ export function App() {
         <nav aria-label="Main">
           <Link href="/">Cases</Link>
           <Link href="/cases/new">New case</Link>
+          {canAdminister(me.role) && (
+            <>
+              <Link href="/admin/users">Users</Link>
+              <Link href="/admin/settings">Settings</Link>
+              <Link href="/admin/audit">Audit log</Link>
+            </>
+          )}
         </nav>
+        <NotificationBell />
         <span className="who" data-testid="who">{me.email} ({me.role})</span>
         <button type="button" onClick={signOut}>Log out</button>
       </header>
       <Switch>
         <Route path="/" component={CasesPage} />
+        <Route path="/login">{() => <Redirect to={nextPath(window.location.search)} replace />}</Route>
         <Route path="/cases/new" component={NewCasePage} />
         <Route path="/cases/:id/review">{(p) => <ReviewPage caseId={p.id} />}</Route>
         <Route path="/cases/:id">{(p) => <CasePage caseId={p.id} />}</Route>
+        <Route path="/admin/users" component={AdminUsersPage} />
+        <Route path="/admin/settings" component={AdminSettingsPage} />
+        <Route path="/admin/audit" component={AdminAuditPage} />
+        <Route path="/q/:code">{(p) => <QrPage code={p.code} />}</Route>
         <Route><Redirect to="/" /></Route>
       </Switch>
     </SessionContext.Provider>

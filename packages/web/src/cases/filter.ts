@@ -2,7 +2,7 @@
 import { personName, statusOf, type StatusKind } from './format.js';
 import type { CaseRow } from './types.js';
 
-export type StatusFilter = 'all' | 'active' | 'done' | 'failed' | 'approved' | 'changes-requested' | 'not-converted';
+export type StatusFilter = 'all' | 'active' | 'done' | 'failed' | 'approved' | 'changes-requested' | 'not-converted' | 'printing' | 'delivered' | 'closed';
 export type WhoFilter = 'all' | 'assigned-to-me' | 'created-by-me' | 'unassigned';
 export type SortKey = 'due-asc' | 'due-desc' | 'created-desc';
 
@@ -19,11 +19,14 @@ export const DEFAULT_FILTERS: CaseFilters = { status: 'all', who: 'all', text: '
 
 const STATUS_GROUPS: Record<Exclude<StatusFilter, 'all'>, StatusKind[]> = {
   active: ['queued', 'running'],
-  done: ['done'],
+  done: ['done', 'in-review'],
   failed: ['failed', 'cancelled'],
   approved: ['approved'],
   'changes-requested': ['changes-requested'],
   'not-converted': ['no-files', 'ready'],
+  printing: ['print-preparation', 'printing', 'qc-passed'],
+  delivered: ['delivered'],
+  closed: ['rejected', 'case-cancelled'],
 };
 
 export function matchesStatus(row: CaseRow, f: StatusFilter): boolean {
@@ -91,7 +94,7 @@ export function filtersFromQuery(search: string): CaseFilters {
   };
   const due = q.get('dueBefore') ?? '';
   return {
-    status: pick('status', ['all', 'active', 'done', 'failed', 'approved', 'changes-requested', 'not-converted'] as const, 'all'),
+    status: pick('status', ['all', 'active', 'done', 'failed', 'approved', 'changes-requested', 'not-converted', 'printing', 'delivered', 'closed'] as const, 'all'),
     who: pick('who', ['all', 'assigned-to-me', 'created-by-me', 'unassigned'] as const, 'all'),
     text: q.get('text') ?? '',
     dueBefore: /^\d{4}-\d{2}-\d{2}$/.test(due) ? due : '',

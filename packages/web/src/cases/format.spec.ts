@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueInfo, formatBytes, isoDay, percentOf, personName, statusOf } from './format.js';
+import { dueInfo, formatBytes, isFinished, isoDay, percentOf, personName, statusOf, type StatusKind } from './format.js';
 import type { LatestJob } from './types.js';
 
 const job = (over: Partial<LatestJob>): LatestJob => ({ id: 'j', kind: 'convert', state: 'queued', progress: 0, stage: null, error: null, ...over });
@@ -31,6 +31,19 @@ describe('statusOf', () => {
     expect(statusOf({ status: 'open', files: 0, latestJob: null }).kind).toBe('no-files');
     expect(statusOf({ status: 'open', files: 140, latestJob: null })).toEqual({ kind: 'ready', label: '140 files, not converted' });
     expect(statusOf({ status: 'open' }).kind).toBe('ready');
+  });
+});
+
+describe('statusOf: workflow states', () => {
+  it('shows the states after approval as they are, a running job still first', () => {
+    const done = { id: 'j', kind: 'convert', state: 'succeeded' as const, progress: 1, stage: null, error: null };
+    expect(statusOf({ status: 'printing', files: 28, latestJob: done })).toEqual({ kind: 'printing', label: 'printing' });
+    expect(statusOf({ status: 'qc-passed', latestJob: done }).label).toBe('QC passed');
+    expect(statusOf({ status: 'cancelled', latestJob: done }).kind).toBe('case-cancelled');
+    expect(statusOf({ status: 'in-review', latestJob: { ...done, state: 'running', progress: 0.5 } }).kind).toBe('running');
+    // 'segmented' is what a finished job says already.
+    expect(statusOf({ status: 'segmented', latestJob: done }).kind).toBe('done');
+    expect(['delivered', 'approved', 'rejected', 'done', 'in-review'].map((k) => isFinished(k as StatusKind))).toEqual([true, true, true, false, false]);
   });
 });
 

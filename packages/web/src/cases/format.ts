@@ -1,7 +1,40 @@
 /** How a case's state reads in the list and on its page: pure functions of the row and the clock. */
 import type { CaseRow, LatestJob, Person } from './types.js';
 
-export type StatusKind = 'no-files' | 'ready' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'approved' | 'changes-requested';
+export type StatusKind =
+  | 'no-files'
+  | 'ready'
+  | 'queued'
+  | 'running'
+  | 'done'
+  | 'failed'
+  | 'cancelled'
+  | 'approved'
+  | 'changes-requested'
+  // The workflow's states after the model is made (API.md §2); 'case-cancelled' is the case's, 'cancelled' a job's.
+  | 'in-review'
+  | 'print-preparation'
+  | 'printing'
+  | 'qc-passed'
+  | 'delivered'
+  | 'rejected'
+  | 'case-cancelled';
+
+/** Workflow states shown as they are, whatever the latest job did. */
+const WORKFLOW_KINDS: Record<string, { kind: StatusKind; label: string }> = {
+  'in-review': { kind: 'in-review', label: 'in review' },
+  'print-preparation': { kind: 'print-preparation', label: 'print preparation' },
+  printing: { kind: 'printing', label: 'printing' },
+  'qc-passed': { kind: 'qc-passed', label: 'QC passed' },
+  delivered: { kind: 'delivered', label: 'delivered' },
+  rejected: { kind: 'rejected', label: 'rejected' },
+  cancelled: { kind: 'case-cancelled', label: 'case cancelled' },
+};
+
+/** A case past approval (or closed) is never overdue. */
+export function isFinished(kind: StatusKind): boolean {
+  return ['approved', 'print-preparation', 'printing', 'qc-passed', 'delivered', 'rejected', 'case-cancelled'].includes(kind);
+}
 
 export interface StatusInfo {
   kind: StatusKind;
@@ -31,6 +64,8 @@ export function statusOf(row: Pick<CaseRow, 'status' | 'latestJob' | 'files'>): 
   }
   if (row.status === 'approved') return { kind: 'approved', label: 'approved' };
   if (row.status === 'changes-requested') return { kind: 'changes-requested', label: 'changes requested' };
+  const w = WORKFLOW_KINDS[row.status];
+  if (w) return { ...w };
   if (j?.state === 'failed') return { kind: 'failed', label: 'failed', detail: j.error || 'no reason given' };
   if (j?.state === 'cancelled') return { kind: 'cancelled', label: 'cancelled' };
   if (j?.state === 'succeeded') return { kind: 'done', label: 'done' };

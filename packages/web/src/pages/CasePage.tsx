@@ -10,7 +10,7 @@ import type { Artifact } from '../api/types.js';
 import { useSession } from '../session.js';
 import { getCase, listArtifacts, listCaseJobs, listComments, listReviews, listUsers, listVersions, startConvert } from '../cases/api.js';
 import { latestDownloads } from '../cases/downloads.js';
-import { dueInfo, formatBytes, formatTime, statusOf } from '../cases/format.js';
+import { dueInfo, formatBytes, formatTime, isFinished, statusOf } from '../cases/format.js';
 import { canAssign, canStartConvert } from '../cases/roles.js';
 import { isTerminal, useJobEvents } from '../cases/useJobEvents.js';
 import { useLiveCases } from '../cases/useCaseEvents.js';
@@ -20,6 +20,10 @@ import { DownloadsSection } from '../cases/DownloadsSection.js';
 import { ReviewSection } from '../cases/ReviewSection.js';
 import { CommentsSection } from '../cases/CommentsSection.js';
 import { AssigneePicker } from '../cases/AssigneePicker.js';
+import { WorkflowPanel } from '../workflow/WorkflowPanel.js';
+import { LabelSection } from '../workflow/LabelSection.js';
+import { approvedVersions } from '../workflow/approved.js';
+import type { WorkflowView } from '../workflow/types.js';
 import type { CaseComment, CaseDetailRow, JobDetail, ModelVersion, OrgUser, Review } from '../cases/types.js';
 import '../cases/cases.css';
 
@@ -48,6 +52,7 @@ export function CasePage({ caseId }: { caseId: string }) {
   const [error, setError] = useState<string | null>(null);
   const [users, setUsers] = useState<OrgUser[] | null>(null);
   const [tick, setTick] = useState(0);
+  const [workflow, setWorkflow] = useState<WorkflowView | null>(null);
   const reload = useCallback(() => setTick((t) => t + 1), []);
 
   useEffect(() => {
@@ -124,7 +129,7 @@ export function CasePage({ caseId }: { caseId: string }) {
   const latestJob = liveJob && baseJob?.id === liveJob.id ? { ...baseJob, ...liveJob, stage: liveJob.stage ?? null, error: liveJob.error ?? null } : baseJob;
   const files = c.files ?? data.detail.series.reduce((n, s) => n + s.files, 0);
   const status = statusOf({ ...c, latestJob: latestJob ?? null, files });
-  const due = dueInfo(c.dueDate, new Date(), status.kind === 'approved');
+  const due = dueInfo(c.dueDate, new Date(), isFinished(status.kind));
 
   return (
     <main className="page case-page">
@@ -168,6 +173,15 @@ export function CasePage({ caseId }: { caseId: string }) {
             </dd>
           </dl>
         </section>
+        <WorkflowPanel
+          caseId={caseId}
+          role={me.role}
+          modelVersionId={downloads?.jobId ?? null}
+          versionOf={versionOf}
+          reloadKey={`${tick}|${liveKey}`}
+          onChanged={reload}
+          onLoaded={setWorkflow}
+        />
         <JobsSection
           jobs={data.jobs}
           live={liveJob}
@@ -187,6 +201,7 @@ export function CasePage({ caseId }: { caseId: string }) {
           versionOf={versionOf}
           onDecided={reload}
         />
+        <LabelSection caseId={caseId} approved={approvedVersions(data.versions, data.reviews, workflow)} />
         <CommentsSection caseId={caseId} comments={data.comments} onAdded={reload} />
       </div>
       <p className="hint">

@@ -7,7 +7,7 @@ import { Link } from 'wouter';
 import { useSession } from '../session.js';
 import { useLiveCases, type LiveMode } from '../cases/useCaseEvents.js';
 import { DEFAULT_FILTERS, filterCases, filtersFromQuery, filtersToQuery, sortCases, type CaseFilters } from '../cases/filter.js';
-import { dueInfo, formatTime, personName, statusOf } from '../cases/format.js';
+import { dueInfo, formatTime, isFinished, personName, statusOf } from '../cases/format.js';
 import { StatusView } from '../cases/StatusCell.js';
 import type { CaseRow } from '../cases/types.js';
 import '../cases/cases.css';
@@ -55,6 +55,9 @@ export function CasesPage() {
             <option value="approved">Approved</option>
             <option value="changes-requested">Changes requested</option>
             <option value="not-converted">Not converted yet</option>
+            <option value="printing">In the print lab</option>
+            <option value="delivered">Delivered</option>
+            <option value="closed">Rejected or cancelled</option>
           </select>
         </label>
         <label>
@@ -125,7 +128,7 @@ export function CasesPage() {
 
 function CaseRowView({ c, now }: { c: CaseRow; now: Date }) {
   const s = statusOf(c);
-  const due = dueInfo(c.dueDate, now, s.kind === 'approved');
+  const due = dueInfo(c.dueDate, now, isFinished(s.kind));
   return (
     <tr data-testid="case-row" data-case-id={c.id}>
       <td>

@@ -1,0 +1,100 @@
+/**
+ * The header's notification bell: the unread count on the button, a list of the caller's
+ * notifications (newest first) with a link to each case, and "Mark read". Polled every
+ * 15 s and whenever it is opened; Escape closes the list and gives focus back to the bell.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Link } from 'wouter';
+import { formatTime } from '../cases/format.js';
+import { listNotifications, markRead } from './api.js';
+import type { NotificationList } from './types.js';
+import './workflow.css';
+
+const POLL_MS = 15_000;
+
+export function NotificationBell() {
+  const [list, setList] = useState<NotificationList | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+
+  const refresh = useCallback(() => {
+    listNotifications().then(
+      (l) => {
+        setList(l);
+        setError(null);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, []);
+
+  useEffect(() => {
+    refresh();
+    const t = setInterval(refresh, POLL_MS);
+    return () => clearInterval(t);
+  }, [refresh]);
+  useEffect(() => {
+    if (open) refresh();
+  }, [open, refresh]);
+
+  const close = () => {
+    setOpen(false);
+    button.current?.focus();
+  };
+
+  const unread = list?.unread ?? 0;
+  return (
+    <div className="bell" onKeyDown={(e) => (e.key === 'Escape' && open ? close() : undefined)}>
+      <button
+        ref={button}
+        type="button"
+        data-testid="notifications"
+        data-unread={unread}
+        aria-expanded={open}
+        aria-controls="bell-panel"
+        aria-label={`Notifications, ${unread} unread`}
+        onClick={() => setOpen((o) => !o)}
+      >
+        <span aria-hidden="true">🔔</span>
+        <span className="count" aria-hidden="true" data-testid="notifications-unread">
+          {unread}
+        </span>
+      </button>
+      {open && (
+        <div id="bell-panel" className="bell-panel" role="region" aria-label="Notifications">
+          {error && <p role="alert">Notifications could not be loaded: {error}</p>}
+          {!list ? (
+            <p>Loading…</p>
+          ) : list.items.length === 0 ? (
+            <p>No notifications.</p>
+          ) : (
+            <ul data-testid="notification-list">
+              {list.items.map((n) => (
+                <li key={n.id} className={n.read ? 'read' : 'unread'} data-testid="notification" data-read={n.read ? 'true' : 'false'}>
+                  {n.caseId ? (
+                    <Link href={`/cases/${n.caseId}`} onClick={() => setOpen(false)}>
+                      {n.text}
+                    </Link>
+                  ) : (
+                    n.text
+                  )}
+                  <span className="hint"> {n.createdAt ? formatTime(n.createdAt) : ''}</span>
+                  {!n.read && (
+                    <button
+                      type="button"
+                      data-testid="notification-read"
+                      aria-label={`Mark read: ${n.text}`}
+                      onClick={() => void markRead(n.id).then(refresh, (e: Error) => setError(e.message))}
+                    >
+                      Mark read
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { approvedVersions } from './approved.js';
+import type { ModelVersion } from '../cases/types.js';
+import type { WorkflowView } from './types.js';
+
+const v = (version: number, jobId: string, extra: Record<string, unknown> = {}): ModelVersion =>
+  ({ version, jobId, kind: 'convert', createdAt: '', createdBy: 'u', state: 'succeeded', artifacts: [], ...extra }) as ModelVersion;
+
+describe('approved versions', () => {
+  it('takes the model gate, listed codes and approving reviews, in version order', () => {
+    const wf: WorkflowView = { state: 'approved', gates: { model: { signed: true, modelVersionId: 'j2' } }, next: [], history: [] };
+    const versions = [v(1, 'j1'), v(2, 'j2'), v(3, 'j3', { code: 'ABCD2345' }), v(4, 'j4')];
+    expect(approvedVersions(versions, [{ id: 'r', decision: 'approve', jobId: 'j1', by: 'x', at: '' }], wf)).toEqual([
+      { jobId: 'j1', version: 1, code: null },
+      { jobId: 'j2', version: 2, code: null },
+      { jobId: 'j3', version: 3, code: 'ABCD2345' },
+    ]);
+  });
+  it('is empty without an approval', () => {
+    expect(approvedVersions([v(1, 'j1')], [{ id: 'r', decision: 'request-changes', jobId: 'j1', by: 'x', at: '' }], null)).toEqual([]);
+    expect(approvedVersions(null, null, null)).toEqual([]);
+  });
+});

@@ -1,0 +1,22 @@
+/**
+ * Which model versions have been approved (and so have a code and a print label): the one
+ * the signed model gate names, those the server lists with a code, and those a review approved.
+ */
+import type { ModelVersion, Review } from '../cases/types.js';
+import type { LabelledVersion } from './LabelSection.js';
+import type { WorkflowView } from './types.js';
+
+type VersionWithCode = ModelVersion & { code?: string | null; modelCode?: string | null };
+
+export function approvedVersions(versions: ModelVersion[] | null, reviews: Review[] | null, wf: WorkflowView | null): LabelledVersion[] {
+  const ids = new Set<string>();
+  const gate = wf?.gates.model;
+  if (gate?.signed && gate.modelVersionId) ids.add(gate.modelVersionId);
+  for (const r of reviews ?? []) if (r.decision === 'approve' && r.jobId) ids.add(r.jobId);
+  const out: LabelledVersion[] = [];
+  for (const v of (versions ?? []) as VersionWithCode[]) {
+    const code = v.code ?? v.modelCode ?? null;
+    if (code || ids.has(v.jobId)) out.push({ jobId: v.jobId, version: v.version, code });
+  }
+  return out;
+}

@@ -1,0 +1,87 @@
+/**
+ * The workflow, notification and model-code JSON as the server sends it (/tmp/team/API.md
+ * §2 and §3). A person may come as an id, an e-mail or {id, email} depending on the
+ * endpoint; the pages read it through personName.
+ */
+import type { Person } from '../cases/types.js';
+
+export type GateName = 'segmentation' | 'model' | 'print-qc';
+export const GATE_NAMES: readonly GateName[] = ['segmentation', 'model', 'print-qc'];
+
+export interface GateStatus {
+  signed: boolean;
+  by?: string | Person | null;
+  at?: string | null;
+  modelVersionId?: string | null;
+}
+
+export interface NextTransition {
+  to: string;
+  label: string;
+  roles: string[];
+  /** Whether the caller may take it now (role and requirements). */
+  allowed: boolean;
+  /** What is missing before it can be taken, in the server's words. */
+  missing: string[];
+}
+
+export interface HistoryItem {
+  from: string | null;
+  to: string;
+  by: string | Person | null;
+  at: string;
+  comment?: string | null;
+}
+
+export interface WorkflowView {
+  state: string;
+  gates: Partial<Record<GateName, GateStatus>>;
+  next: NextTransition[];
+  history: HistoryItem[];
+}
+
+export interface TransitionResult {
+  state: string;
+  transitionId?: string;
+  auditSeq?: number;
+}
+
+export interface AppNotification {
+  id: string;
+  caseId?: string | null;
+  /** What happened, in words (the server's text, or its kind). */
+  text: string;
+  createdAt: string;
+  read: boolean;
+}
+
+export interface NotificationList {
+  items: AppNotification[];
+  unread: number;
+}
+
+/** One audit entry (API.md §1), as /api/q/:code and /api/audit carry it. */
+export interface AuditEntryJson {
+  seq: number;
+  at: string;
+  orgId: string | null;
+  caseId: string | null;
+  actor: { id: string; email: string; role: string } | null;
+  action: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  casePrevHash: string | null;
+  hash: string;
+  keyId: string;
+  signature: string;
+}
+
+/** GET /api/q/:code. */
+export interface CodeLookup {
+  code: string;
+  caseId: string;
+  modelVersionId: string;
+  model: { name: string; sha256: string; bytes: number };
+  approvedBy?: string | Person | null;
+  auditEntry: AuditEntryJson;
+}
