@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './crypto.js';
+export * from './verify.js';
