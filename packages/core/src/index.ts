@@ -62,3 +62,5 @@ export * from './pipeline/convert-params.js';
 export * from './workflow/index.js';
 // The tamper-evident audit chain: canonical JSON, SHA-256, Ed25519 (issue 11).
 export * from './audit/index.js';
+// Case bundles: layout, zip and offline verification (issue 11).
+export * from './bundle/index.js';

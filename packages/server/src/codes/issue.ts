@@ -9,7 +9,7 @@ import type { Database } from '../db/schema.js';
 import type { Services } from '../context.js';
 import type { Principal } from '../auth/principal.js';
 import { HttpError } from '../http/errors.js';
-import { appendAudit } from './audit-link.js';
+import { appendAudit } from '../audit/index.js';
 
 export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const CODE_LENGTH = 8;
