@@ -4,13 +4,13 @@
  * the caller's steps with one comment box, and the transition history. A refusal (role, four
  * eyes, something missing) is shown in words from the server's answer.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client.js';
 import { formatTime, personName } from '../cases/format.js';
 import { getWorkflow, postTransition, signGate } from './api.js';
 import { GATE_NAMES, type GateName, type WorkflowView } from './types.js';
 import { explainRefusal, GATE_LABELS, rolesText, stateLabel } from './words.js';
-import { gateSigners } from './rules.js';
+import { GATE_STATES, gateSignableIn, gateSignedBy, gateSigners } from './rules.js';
 import './workflow.css';
 
 export interface WorkflowPanelProps {
@@ -27,6 +27,11 @@ export interface WorkflowPanelProps {
   onLoaded?: (wf: WorkflowView) => void;
 }
 
+/** The states in which a gate is signed on its own, in words. */
+function gateStates(g: GateName): string {
+  return GATE_STATES[g].map((s) => `“${stateLabel(s)}”`).join(' or ');
+}
+
 export function WorkflowPanel(p: WorkflowPanelProps) {
   const [wf, setWf] = useState<WorkflowView | null | undefined>(undefined);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -35,6 +40,7 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
   const [refusal, setRefusal] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  const box = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
     let stale = false;
@@ -106,6 +112,10 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
           {stateLabel(wf.state)}
         </strong>
       </p>
+      <label className="wf-comment">
+        Comment (recorded with the step or gate you sign next)
+        <textarea ref={box} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} data-testid="workflow-comment" />
+      </label>
       <h3>Stage gates</h3>
       <p className="hint">All three are signed before printing can start.</p>
       <ul className="wf-gates" data-testid="workflow-gates">
@@ -124,17 +134,28 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
                   {s.at ? `, ${formatTime(s.at)}` : ''}
                   {s.modelVersionId && p.versionOf(s.modelVersionId) ? ` (model version ${p.versionOf(s.modelVersionId)})` : ''}
                 </>
-              ) : (
+              ) : gateSignableIn(g, wf.state) ? (
                 <>
-                  not signed{who ? <span className="hint"> (signed by a {rolesText(who)})</span> : null}{' '}
+                  not signed{' '}
                   <button
                     type="button"
                     data-testid={`gate-${g}`}
-                    disabled={busy || (who !== null && !who.includes(p.role))}
+                    disabled={busy || !who.includes(p.role)}
+                    aria-describedby={`gate-who-${g}`}
                     onClick={() => void act(`Signed: ${GATE_LABELS[g]}.`, () => signGate(p.caseId, g, comment.trim() || undefined, p.modelVersionId ?? undefined))}
                   >
                     Sign “{GATE_LABELS[g]}”
                   </button>
+                  <span id={`gate-who-${g}`} className="hint">
+                    Signed by a {rolesText(who)}.{who.includes(p.role) ? '' : ` Not your role (${p.role}).`}
+                  </span>
+                </>
+              ) : (
+                <>
+                  not signed{' '}
+                  <span className="hint">
+                    {gateSignedBy(g) ? `(signed by approving the model: ${rolesText(who)})` : `(a ${rolesText(who)} signs it in ${gateStates(g)})`}
+                  </span>
                 </>
               )}
             </li>
@@ -142,10 +163,6 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
         })}
       </ul>
       <h3>Next steps</h3>
-      <label className="wf-comment">
-        Comment (recorded with your action)
-        <textarea rows={2} value={comment} onChange={(e) => setComment(e.target.value)} data-testid="workflow-comment" />
-      </label>
       {p.modelVersionId && <p className="hint">Approvals and gates apply to {version ? `model version ${version}` : 'the latest model version'}.</p>}
       {wf.next.length === 0 ? (
         <p>No further step: the case is closed.</p>
@@ -161,12 +178,22 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
                   data-testid={`transition-${n.to}`}
                   disabled={busy || !n.allowed}
                   aria-describedby={why}
-                  onClick={() => void act(`${n.label}: the case is now ${stateLabel(n.to).toLowerCase()}.`, () => postTransition(p.caseId, n.to, comment.trim() || undefined, p.modelVersionId ?? undefined))}
+                  onClick={() => {
+                    if (n.comment && !comment.trim()) {
+                      setDone(null);
+                      setRefusal(`“${n.label}” needs a comment: say why in the comment box.`);
+                      box.current?.focus();
+                      return;
+                    }
+                    void act(`${n.label}: the case is now ${stateLabel(n.to).toLowerCase()}.`, () => postTransition(p.caseId, n.to, comment.trim() || undefined, p.modelVersionId ?? undefined));
+                  }}
                 >
                   {n.label}
+                  {n.comment ? ' (with comment)' : ''}
                 </button>
                 <span id={why} className="wf-why">
-                  Who can act: {rolesText(n.roles)}.
+                  {n.auto ? 'Automatic; by hand: ' : 'Who can act: '}
+                  {rolesText(n.roles)}.
                   {n.missing.length > 0 ? <span className="wf-missing" data-testid={`missing-${n.to}`}> Missing: {n.missing.join('; ')}.</span> : null}
                   {!n.allowed && n.missing.length === 0 && !n.roles.includes(p.role) ? ` Not your role (${p.role}).` : null}
                 </span>

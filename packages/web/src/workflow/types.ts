@@ -23,6 +23,10 @@ export interface NextTransition {
   allowed: boolean;
   /** What is missing before it can be taken, in the server's words. */
   missing: string[];
+  /** The step needs a comment (never listed as missing: the form asks for it). */
+  comment?: boolean;
+  /** The server takes it by itself when its event happens (files stored, convert succeeded). */
+  auto?: boolean;
 }
 
 export interface HistoryItem {

@@ -2,11 +2,12 @@
  * How the workflow reads on screen: state and gate names in words, and a refused action
  * explained (role, four eyes, what is missing) instead of a bare status code.
  */
+import type { CaseState } from '@scan2print/core';
 import { ApiError } from '../api/client.js';
 import type { GateName } from './types.js';
 
-/** Every case state (core's CASE_STATES) in words. */
-export const STATE_LABELS: Record<string, string> = {
+/** Every case state (core's CASE_STATES) in words: the type makes a new state a compile error here. */
+export const STATE_LABELS: Record<CaseState, string> = {
   draft: 'Draft',
   submitted: 'Submitted',
   uploaded: 'Scan uploaded',
@@ -20,19 +21,17 @@ export const STATE_LABELS: Record<string, string> = {
   'changes-requested': 'Changes requested',
   rejected: 'Rejected',
   cancelled: 'Cancelled',
-  // Before the workflow migration a case was simply open.
-  open: 'Open',
 };
 
 export function stateLabel(state: string | null | undefined): string {
   if (!state) return '—';
-  return STATE_LABELS[state] ?? state;
+  return (STATE_LABELS as Record<string, string>)[state] ?? state;
 }
 
 export const GATE_LABELS: Record<GateName, string> = {
   segmentation: 'Segmentation approved',
   model: 'Model approved',
-  'print-qc': 'Print QC passed',
+  'print-qc': 'Prepared print checked (print QC)',
 };
 
 /** Role names as people say them. */
