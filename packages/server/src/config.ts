@@ -24,6 +24,10 @@ export interface ServerConfig {
   startWaitSeconds: number;
   /** Trust X-Forwarded-For/-Proto: true, or the proxy's addresses/CIDRs, comma-separated (Fastify's trustProxy); off by default. */
   trustProxy: boolean | string;
+  /** Notification e-mail through this SMTP server (SCAN2PRINT_SMTP_URL, e.g. smtp://127.0.0.1:2525); none when unset. */
+  smtpUrl?: string;
+  /** The From of notification e-mail (SCAN2PRINT_MAIL_FROM). */
+  mailFrom: string;
 }
 
 function num(v: string | undefined, dflt: number): number {
@@ -72,6 +76,8 @@ export function configFromEnv(
     logLevel: env.SCAN2PRINT_LOG_LEVEL ?? 'info',
     startWaitSeconds: num(env.SCAN2PRINT_START_WAIT_S, 300),
     trustProxy: trustProxyOf(env.SCAN2PRINT_TRUST_PROXY),
+    ...(env.SCAN2PRINT_SMTP_URL ? { smtpUrl: env.SCAN2PRINT_SMTP_URL } : {}),
+    mailFrom: env.SCAN2PRINT_MAIL_FROM ?? 'scan2print <scan2print@localhost>',
     ...over,
   };
 }

@@ -1,10 +1,9 @@
 /**
- * Reviews: a decision on one model version (the succeeded job that made it). The latest
- * decision sets the case's status. The four-eyes rule comes with the workflow issue; here
- * only the roles: approving is for those who order or check a model (requester, reviewer,
- * org-admin), asking for changes also for the engineer who builds it.
+ * Reviews: a decision on one model version (the succeeded job that made it). Since the
+ * workflow (issue 11) a decision is a case transition under the same rules as
+ * POST /api/cases/:id/transitions: approve → 'approved' (reviewer; the model gate, four eyes,
+ * the model code), request-changes → 'changes-requested' (a comment; voids the gates).
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -14,13 +13,15 @@ import { REVIEW_DECISIONS, type Database, type Role } from '../db/schema.js';
 import type { Services } from '../context.js';
 import { caseOf } from './scope.js';
 import { caseChanged } from './events.js';
+import { applyTransition, rolesFor } from '../workflow/engine.js';
+import { sendMails } from '../workflow/notify.js';
 
 const Id = z.object({ id: z.uuid() });
-const APPROVERS: readonly Role[] = ['org-admin', 'requester', 'reviewer'];
-const REVIEWERS = [...APPROVERS, 'engineer'] as const;
+/** Who may decide anything on a model version: approving or sending back, from some state. */
+const REVIEWERS: readonly Role[] = ['org-admin', 'engineer', 'reviewer', 'technician'];
 /** Job kinds that make a model version. */
 export const MODEL_JOB_KINDS = ['convert', 'mesh'] as const;
-const STATUS = { approve: 'approved', 'request-changes': 'changes-requested' } as const;
+const TO = { approve: 'approved', 'request-changes': 'changes-requested' } as const;
 
 const reviewBody = z
   .object({
@@ -51,22 +52,25 @@ export function reviewRoutes(app: FastifyInstance, s: Services): void {
     const p = caller(req);
     const c = await caseOf(db, p, req.params.id);
     const b = req.body;
-    if (b.decision === 'approve' && !APPROVERS.includes(p.role)) {
-      throw forbidden(`role ${p.role} may request changes but not approve; approvers: ${APPROVERS.join(', ')}`);
-    }
+    const to = TO[b.decision];
+    // A role that can never approve hears so whatever the case's state.
+    if (!rolesFor(to).includes(p.role)) throw forbidden(`role ${p.role} may not ${b.decision}; allowed: ${rolesFor(to).join(', ')}`);
     const jobId = await modelJob(db, c.id, b.jobId);
-    const id = randomUUID();
-    const at = await db.transaction().execute(async (tx) => {
-      const row = await tx
-        .insertInto('reviews')
-        .values({ id, org_id: c.org_id, case_id: c.id, job_id: jobId, user_id: p.userId, decision: b.decision, comment: b.comment || null })
-        .returning('created_at')
-        .executeTakeFirstOrThrow();
-      await tx.updateTable('cases').set({ status: STATUS[b.decision] }).where('id', '=', c.id).execute();
-      return row.created_at;
-    });
+    const done = await applyTransition(s, { caseId: c.id, orgId: c.org_id, to, actor: p, comment: b.comment, modelVersionId: jobId });
+    void sendMails(s, done.mails, req.log);
     caseChanged(db, c.org_id);
-    return reply.code(201).send({ id, decision: b.decision, jobId, by: { id: p.userId, email: p.email }, at: new Date(at).toISOString(), comment: b.comment || null });
+    const row = await db.selectFrom('reviews').select('created_at').where('id', '=', done.reviewId ?? '').executeTakeFirst();
+    return reply.code(201).send({
+      id: done.reviewId,
+      decision: b.decision,
+      jobId,
+      by: { id: p.userId, email: p.email },
+      at: new Date(row?.created_at ?? Date.now()).toISOString(),
+      comment: b.comment || null,
+      state: done.state,
+      transitionId: done.transitionId,
+      ...(done.code ? { code: done.code } : {}),
+    });
   });
 
   r.get('/api/cases/:id/reviews', { config: { access: 'any', scopedBy: 'case' }, schema: { params: Id } }, async (req) => {
