@@ -97,6 +97,8 @@ const BODIES: Record<string, () => unknown> = {
   'PATCH /api/orgs/:orgId': () => ({ serverAnonymise: false }),
   'POST /api/orgs/:orgId/users': () => ({ email: `made.${++unique}@example.org`, role: 'reviewer', password: 'a long enough password' }),
   'POST /api/users/:id/tokens': () => ({ name: 'security spec' }),
+  // The requester fixture stays a requester (the admin's call); an org-admin on itself is refused (409 OWN_ROLE).
+  'PATCH /api/users/:id': () => ({ role: 'requester' }),
   'POST /api/session': () => ({ email: 'nobody@example.org', password: 'wrong password here' }),
   'POST /api/cases': () => ({ purpose: 'security spec', anatomy: 'skull' }),
   'POST /api/cases/:id/comments': () => ({ body: 'security spec' }),

@@ -10,8 +10,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import dicomParser from 'dicom-parser';
 import { anonymiseDataset, describeIdentifiability, findIdentifyingAttributes, isScanError } from '@scan2print/core';
 import { HttpError } from '../http/errors.js';
+import type { Kysely } from 'kysely';
 import type { Services } from '../context.js';
+import type { Database } from '../db/schema.js';
 import type { UploadedFile } from './unpack.js';
+import { appendAudit } from '../audit/index.js';
 
 export interface IngestResult {
   received: number;
@@ -63,7 +66,8 @@ async function prepare(f: UploadedFile, org: { server_anonymise: boolean; anonym
   return { bytes, sha256, ...uids(bytes), by };
 }
 
-export async function ingest(s: Services, c: { id: string; org_id: string }, files: UploadedFile[]): Promise<IngestResult> {
+/** `userId`: who uploaded (recorded in the audit log with the batch, in the same transaction). */
+export async function ingest(s: Services, c: { id: string; org_id: string }, files: UploadedFile[], userId: string | null = null): Promise<IngestResult> {
   if (files.length === 0) throw new HttpError(400, 'NO_FILES', 'the request holds no files');
   const org = await s.db
     .selectFrom('orgs')
@@ -116,10 +120,25 @@ export async function ingest(s: Services, c: { id: string; org_id: string }, fil
         .executeTakeFirst();
       n += Number(ins.numInsertedOrUpdatedRows ?? 0);
     }
+    await auditUpload(s, trx, c, userId, { received: files.length, added: n, sha256s: fresh.map((r) => r.sha256), bytes: fresh.reduce((t, r) => t + r.bytes.length, 0) });
     return n;
   });
   const anonymisedByServer = ready.filter((r) => r.by === 'server').length;
   return { received: files.length, added, duplicates: files.length - added, anonymisedByServer };
+}
+
+/** 'files-uploaded': counts, bytes and one SHA-256 over the sorted SHA-256s of the files added (no names: they may be a patient's). */
+async function auditUpload(
+  s: Services,
+  trx: Kysely<Database>,
+  c: { id: string; org_id: string },
+  userId: string | null,
+  b: { received: number; added: number; sha256s: string[]; bytes: number },
+): Promise<void> {
+  const u = userId ? await trx.selectFrom('users').select(['id', 'email', 'role', 'org_id']).where('id', '=', userId).executeTakeFirst() : undefined;
+  const actor = u ? { userId: u.id, email: u.email, role: u.role, orgId: u.org_id, via: 'token' as const } : null;
+  const filesSha256 = createHash('sha256').update([...b.sha256s].sort().join('\n')).digest('hex');
+  await appendAudit(s, trx, { action: 'files-uploaded', actor, orgId: c.org_id, caseId: c.id, details: { received: b.received, added: b.added, bytes: b.bytes, filesSha256 } });
 }
 
 const objectKey = (caseId: string, sha256: string) => `cases/${caseId}/files/${sha256}.dcm`;

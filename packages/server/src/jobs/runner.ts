@@ -12,6 +12,8 @@ import { claim, heartbeat, settle } from './queue.js';
 import { attemptPrefix, JobStopped, runConvert } from './convert-job.js';
 import { runMesh } from './mesh-job.js';
 import { isUnavailable, errorForLog } from '../http/errors.js';
+import { appendAudit } from '../audit/index.js';
+import { settleAudited } from '../audit/jobs.js';
 
 /** Outage put-backs before a job fails (about an hour at the longest pause). */
 const MAX_DEFERRALS = 240;
@@ -74,6 +76,7 @@ export function startRunner(s: Services, log: FastifyBaseLogger, opts: { concurr
     try {
       const run = job.kind === 'convert' ? runConvert : job.kind === 'mesh' ? runMesh : undefined;
       if (!run) throw new Error(`unknown job kind ${job.kind}`);
+      await appendAudit(s, s.db, { action: 'job-started', actor: null, orgId: job.org_id, caseId: job.case_id, details: { jobId: job.id, kind: job.kind, attempt: job.attempts } });
       const { artifacts, summary } = await run(s, job, (f, m) => {
         // Progress is the one place the core job calls back often: stop here when asked.
         if (stop) throw stop;
@@ -93,6 +96,8 @@ export function startRunner(s: Services, log: FastifyBaseLogger, opts: { concurr
             .values({ id: randomUUID(), org_id: job.org_id, case_id: job.case_id, job_id: job.id, kind: a.kind, name: a.name, object_key: a.objectKey, media_type: a.mediaType, sha256: a.sha256, bytes: a.bytes })
             .execute();
         }
+        const made = artifacts.map((a) => ({ name: a.name, sha256: a.sha256, bytes: a.bytes }));
+        await appendAudit(s, tx, { action: 'job-succeeded', actor: null, orgId: job.org_id, caseId: job.case_id, details: { jobId: job.id, kind: job.kind, artifacts: made } });
         return true;
       });
       // Lease lost: another attempt owns the job and writes under its own prefix.
@@ -101,18 +106,18 @@ export function startRunner(s: Services, log: FastifyBaseLogger, opts: { concurr
     } catch (e) {
       if (!settling) await dropOutputs();
       if (e instanceof JobStopped) {
-        if (e.why === 'cancel') await settle(s.db, job.id, owner, 'cancelled').catch(() => {});
+        if (e.why === 'cancel') await settleAudited(s, job, owner, 'cancelled').catch(() => {});
         log.info({ job: job.id, why: e.why }, 'job stopped');
       } else if (isScanError(e) && e.kind !== 'internal') {
         // The input or the parameters: retrying cannot help. The message names the file.
-        await settle(s.db, job.id, owner, 'failed', { error: e.message }).catch(() => {});
+        await settleAudited(s, job, owner, 'failed', { error: e.message }).catch(() => {});
         log.info({ job: job.id, code: e.code }, 'job failed on its input');
       } else if (isUnavailable(e)) {
         await putBack(job, e);
       } else {
         log.error({ job: job.id, err: errorForLog(e) }, 'job failed');
         const last = job.attempts - job.deferrals >= job.max_attempts;
-        await settle(s.db, job.id, owner, last ? 'failed' : 'queued', { error: `internal error: ${(e as Error).message}` }).catch(() => {});
+        await settleAudited(s, job, owner, last ? 'failed' : 'queued', { error: `internal error: ${(e as Error).message}` }).catch(() => {});
       }
     } finally {
       clearInterval(timer);
@@ -129,7 +134,7 @@ export function startRunner(s: Services, log: FastifyBaseLogger, opts: { concurr
     const what = (e as Error)?.message ?? String(e);
     if (job.deferrals + 1 >= MAX_DEFERRALS) {
       const error = `the database or the file store did not answer during ${job.deferrals + 1} tries of this job (last: ${what}); not retried again`;
-      await settle(s.db, job.id, owner, 'failed', { error }).catch(() => {});
+      await settleAudited(s, job, owner, 'failed', { error }).catch(() => {});
       log.error({ job: job.id }, 'job failed: storage or database unavailable too long');
       return;
     }

@@ -11,6 +11,7 @@ import { HttpError, notFound } from '../http/errors.js';
 import { hashPassword, newSecret, secretHash, verifyPassword } from '../auth/secrets.js';
 import { SESSION_COOKIE, type Principal } from '../auth/principal.js';
 import type { Services } from '../context.js';
+import { appendAudit } from '../audit/index.js';
 
 const Id = z.object({ id: z.uuid() });
 const SESSION_HOURS = 12;
@@ -41,6 +42,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
         .insertInto('orgs')
         .values({ id, name: req.body.name, server_anonymise: req.body.serverAnonymise ?? false, anonymise_key: randomBytes(32).toString('hex') })
         .execute();
+      await appendAudit(s, db, { action: 'org-created', actor: caller(req), orgId: id, details: { name: req.body.name, serverAnonymise: req.body.serverAnonymise ?? false } });
       return reply.code(201).send({ id });
     },
   );
@@ -63,6 +65,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
       manageOrg(caller(req), req.params.orgId);
       const r = await db.updateTable('orgs').set({ server_anonymise: req.body.serverAnonymise }).where('id', '=', req.params.orgId).executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw notFound('organisation');
+      await appendAudit(s, db, { action: 'org-settings-changed', actor: caller(req), orgId: req.params.orgId, details: { serverAnonymise: req.body.serverAnonymise } });
       return { id: req.params.orgId, serverAnonymise: req.body.serverAnonymise };
     },
   );
@@ -92,6 +95,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
       const id = randomUUID();
       const password_hash = req.body.password ? await hashPassword(req.body.password) : null;
       await db.insertInto('users').values({ id, org_id: req.params.orgId, email, role: req.body.role, password_hash }).execute();
+      await appendAudit(s, db, { action: 'user-created', actor: caller(req), orgId: req.params.orgId, details: { userId: id, email, role: req.body.role } });
       return reply.code(201).send({ id });
     },
   );
@@ -110,6 +114,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
       const token = newSecret('s2p');
       const id = randomUUID();
       await db.insertInto('tokens').values({ id, user_id: user.id, name: req.body.name, token_hash: secretHash(token), last_used_at: null }).execute();
+      await appendAudit(s, db, { action: 'token-created', actor: p, orgId: user.org_id, details: { tokenId: id, userId: user.id, name: req.body.name } });
       return reply.code(201).send({ id, token });
     },
   );
@@ -122,6 +127,30 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     const users = await q.execute();
     return users.map((u) => ({ id: u.id, email: u.email, role: u.role, ...(p.role === 'admin' ? { orgId: u.org_id } : {}) }));
   });
+
+  // An org-admin changes the roles of their organisation's users (the admin: anyone's); never their own.
+  r.patch(
+    '/api/users/:id',
+    {
+      config: { access: ['admin', 'org-admin'], scopedBy: 'user' },
+      schema: { params: Id, body: z.object({ role: z.enum(ROLES).exclude(['admin']) }).strict() },
+    },
+    async (req) => {
+      const p = caller(req);
+      const user = await db.selectFrom('users').select(['id', 'org_id', 'email', 'role']).where('id', '=', req.params.id).executeTakeFirst();
+      if (!user || (p.role !== 'admin' && user.org_id !== p.orgId)) throw notFound('user');
+      if (user.role === 'admin') throw new HttpError(409, 'ADMIN_ROLE', 'the installation admin keeps its role');
+      if (user.id === p.userId) throw new HttpError(409, 'OWN_ROLE', 'nobody changes their own role; ask another org-admin or the installation admin');
+      const role = req.body.role;
+      if (role !== user.role) {
+        await db.transaction().execute(async (tx) => {
+          await tx.updateTable('users').set({ role }).where('id', '=', user.id).execute();
+          await appendAudit(s, tx, { action: 'role-changed', actor: p, orgId: user.org_id, details: { userId: user.id, email: user.email, from: user.role, to: role } });
+        });
+      }
+      return { id: user.id, email: user.email, role };
+    },
+  );
 
   r.get('/api/me', { config: { access: 'any' } }, async (req) => {
     const p = caller(req);
@@ -141,11 +170,16 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
         .where('email', '=', req.body.email.toLowerCase())
         .executeTakeFirst();
       const ok = await verifyPassword(user?.password_hash ?? null, req.body.password);
-      if (!user || !ok) throw new HttpError(401, 'BAD_LOGIN', 'wrong e-mail or password');
+      if (!user || !ok) {
+        await appendAudit(s, db, { action: 'sign-in-failed', actor: null, orgId: user?.org_id ?? null, details: { email: req.body.email.toLowerCase(), ...(user ? { userId: user.id } : {}) } });
+        throw new HttpError(401, 'BAD_LOGIN', 'wrong e-mail or password');
+      }
       const sid = newSecret('sess');
       const csrf = randomBytes(32).toString('base64url');
       const expires = new Date(Date.now() + SESSION_HOURS * 3600_000);
       await db.insertInto('sessions').values({ id: randomUUID(), user_id: user.id, session_hash: secretHash(sid), csrf_token: csrf, expires_at: expires }).execute();
+      const who = { userId: user.id, orgId: user.org_id, role: user.role, email: req.body.email.toLowerCase(), via: 'session' as const };
+      await appendAudit(s, db, { action: 'sign-in', actor: who, orgId: user.org_id, details: {} });
       reply.setCookie(SESSION_COOKIE, sid, {
         httpOnly: true,
         sameSite: 'strict',
@@ -160,6 +194,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
   r.delete('/api/session', { config: { access: 'any' } }, async (req, reply) => {
     const sid = req.cookies?.[SESSION_COOKIE];
     if (sid) await db.deleteFrom('sessions').where('session_hash', '=', secretHash(sid)).execute();
+    await appendAudit(s, db, { action: 'sign-out', actor: caller(req), orgId: caller(req).orgId, details: {} });
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });

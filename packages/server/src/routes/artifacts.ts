@@ -5,6 +5,7 @@ import { api, caller } from '../http/route.js';
 import { HttpError } from '../http/errors.js';
 import type { Services } from '../context.js';
 import { artifactOf, caseOf } from './scope.js';
+import { appendAudit } from '../audit/index.js';
 
 const Id = z.object({ id: z.uuid() });
 
@@ -31,6 +32,7 @@ export function artifactRoutes(app: FastifyInstance, s: Services): void {
       req.log.error({ artifact: a.id, key: a.object_key }, 'artifact listed but missing from the object store');
       throw new HttpError(404, 'ARTIFACT_MISSING', `the bytes of artifact ${a.id} are missing from the store; ask an administrator`);
     }
+    await appendAudit(s, db, { action: 'download', actor: caller(req), orgId: a.org_id, caseId: a.case_id, details: { artifactId: a.id, jobId: a.job_id, name: a.name, sha256: a.sha256 } });
     return reply
       .header('content-type', a.media_type)
       .header('content-length', String(a.bytes))

@@ -10,6 +10,7 @@ import type { Services } from '../context.js';
 import { caseOf } from './scope.js';
 import { caseChanged } from './events.js';
 import { badRequest } from '../http/errors.js';
+import { appendAudit } from '../audit/index.js';
 
 const Id = z.object({ id: z.uuid() });
 const WRITERS = ['org-admin', 'requester', 'engineer'] as const;
@@ -130,6 +131,7 @@ export function caseRoutes(app: FastifyInstance, s: Services): void {
       .insertInto('cases')
       .values({ id, org_id: orgOf(p), purpose: b.purpose, anatomy: b.anatomy, due_date: b.dueDate ?? null, notes: b.notes ?? null, created_by: p.userId })
       .execute();
+    await appendAudit(s, db, { action: 'case-created', actor: p, orgId: orgOf(p), caseId: id, details: { anatomy: b.anatomy, dueDate: b.dueDate ?? null } });
     return reply.code(201).send({ id });
   });
 
@@ -164,6 +166,7 @@ export function caseRoutes(app: FastifyInstance, s: Services): void {
         if (!u) throw badRequest('UNKNOWN_USER', `no user ${userId} in this organisation (GET /api/users lists them)`);
       }
       await db.updateTable('cases').set({ assignee_id: userId }).where('id', '=', c.id).execute();
+      await appendAudit(s, db, { action: 'case-updated', actor: caller(req), orgId: c.org_id, caseId: c.id, details: { assigneeId: userId } });
       caseChanged(db, c.org_id);
       return caseRow(db, c);
     },
@@ -182,6 +185,7 @@ export function caseRoutes(app: FastifyInstance, s: Services): void {
       .insertInto('comments')
       .values({ id, org_id: c.org_id, case_id: c.id, user_id: p.userId, body, point: point ? JSON.stringify(point) : null, job_id: jobId ?? null })
       .execute();
+    await appendAudit(s, db, { action: 'comment', actor: p, orgId: c.org_id, caseId: c.id, details: { commentId: id, jobId: jobId ?? null } });
     return reply.code(201).send({ id });
   });
 

@@ -34,7 +34,7 @@ export function fileRoutes(app: FastifyInstance, s: Services): void {
         ),
       );
     }
-    const result = await ingest(s, c, files);
+    const result = await ingest(s, c, files, caller(req).userId);
     return reply.code(201).send(result);
   });
 }

@@ -8,6 +8,7 @@ import type { Services } from '../context.js';
 import type { Job } from '../db/schema.js';
 import { enqueue, requestCancel, TERMINAL } from '../jobs/queue.js';
 import { caseOf, jobOf } from './scope.js';
+import { appendAudit } from '../audit/index.js';
 
 const Id = z.object({ id: z.uuid() });
 const STARTERS = ['org-admin', 'requester', 'engineer'] as const;
@@ -61,6 +62,7 @@ export function jobRoutes(app: FastifyInstance, s: Services, poke: () => void): 
         createdBy: p.userId,
         ...(key !== undefined ? { idempotencyKey: key } : {}),
       });
+      if (created) await appendAudit(s, db, { action: 'job-queued', actor: p, orgId: c.org_id, caseId: c.id, details: { jobId: id, kind: 'convert', params } });
       if (created) poke();
       return reply.code(created ? 201 : 200).send({ id });
     },
@@ -77,6 +79,7 @@ export function jobRoutes(app: FastifyInstance, s: Services, poke: () => void): 
   r.post('/api/jobs/:id/cancel', { config: { access: STARTERS, scopedBy: 'job' }, schema: { params: Id } }, async (req) => {
     const j = await jobOf(db, caller(req), req.params.id);
     const state = TERMINAL.includes(j.state) ? j.state : await requestCancel(db, j.id);
+    if (!TERMINAL.includes(j.state)) await appendAudit(s, db, { action: 'job-cancelled', actor: caller(req), orgId: j.org_id, caseId: j.case_id, details: { jobId: j.id, kind: j.kind, state } });
     return { id: j.id, state, cancelRequested: state === 'running' };
   });
 

@@ -4,7 +4,7 @@
  * labels.nii.gz, and so of its volume.nii.gz): anything else is a 400 naming what differs.
  * It is stored as sent and a `mesh` job is queued (jobs/mesh-job.ts).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Gunzip } from 'fflate';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +17,7 @@ import type { MeshJobParams } from '../jobs/mesh-job.js';
 import { caseOf } from './scope.js';
 import { modelJob } from './reviews.js';
 import { caseChanged } from './events.js';
+import { appendAudit } from '../audit/index.js';
 
 const EDITORS = ['engineer', 'org-admin'] as const;
 export const MAX_LABELS_BYTES = 256 * 1024 * 1024;
@@ -89,6 +90,7 @@ export function labelRoutes(app: FastifyInstance, s: Services, poke: () => void)
         await s.store.put(key, body);
         const params: MeshJobParams = { baseJobId, labels: key };
         const { id } = await enqueue(db, { orgId: c.org_id, caseId: c.id, kind: 'mesh', params, createdBy: p.userId });
+        await appendAudit(s, db, { action: 'labels-edited', actor: p, orgId: c.org_id, caseId: c.id, details: { jobId: id, baseJobId, sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length } });
         poke();
         caseChanged(db, c.org_id);
         return reply.code(201).send({ jobId: id });

@@ -49,7 +49,7 @@ export async function finishUpload(s: Services, staging: SealedFileStore, u: Sta
         { name: u.filename, bytes: await staging.readAll(u.id) },
         unpackLimits(s.config),
       );
-      return { status: 200, body: { uploadId: u.id, caseId: u.caseId, ...(await ingest(s, c, files)) } };
+      return { status: 200, body: { uploadId: u.id, caseId: u.caseId, ...(await ingest(s, c, files, u.userId)) } };
     } catch (e) {
       const { status, body } = errorResponse(e);
       // 4xx messages may name the client's file: they go to the client only, never to the log.
