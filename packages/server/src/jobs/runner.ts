@@ -11,6 +11,7 @@ import type { Services } from '../context.js';
 import { claim, heartbeat, settle } from './queue.js';
 import { attemptPrefix, JobStopped, runConvert } from './convert-job.js';
 import { runMesh } from './mesh-job.js';
+import { convertSucceeded } from '../workflow/auto.js';
 import { isUnavailable, errorForLog } from '../http/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { settleAudited } from '../audit/jobs.js';
@@ -102,6 +103,7 @@ export function startRunner(s: Services, log: FastifyBaseLogger, opts: { concurr
       });
       // Lease lost: another attempt owns the job and writes under its own prefix.
       if (!ok) await dropOutputs();
+      else await convertSucceeded(s, job, log); // workflow: uploaded → segmented (never throws)
       log.info({ job: job.id, ok }, ok ? 'job succeeded' : 'job finished after its lease was lost; result dropped');
     } catch (e) {
       if (!settling) await dropOutputs();

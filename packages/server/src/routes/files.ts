@@ -8,6 +8,7 @@ import type { Services } from '../context.js';
 import { caseOf } from './scope.js';
 import { unpack, unpackLimits, type UploadedFile } from '../ingest/unpack.js';
 import { ingest } from '../ingest/store-files.js';
+import { filesStored } from '../workflow/auto.js';
 
 const Id = z.object({ id: z.uuid() });
 export const UPLOADERS = ['org-admin', 'requester', 'engineer', 'technician'] as const;
@@ -35,6 +36,7 @@ export function fileRoutes(app: FastifyInstance, s: Services): void {
       );
     }
     const result = await ingest(s, c, files, caller(req).userId);
+    await filesStored(s, c, req.log); // workflow: submitted → uploaded (never throws)
     return reply.code(201).send(result);
   });
 }

@@ -11,6 +11,7 @@ import type { Services } from '../context.js';
 import { errorResponse, notFound, errorForLog } from '../http/errors.js';
 import { ingest } from '../ingest/store-files.js';
 import { unpack, unpackLimits } from '../ingest/unpack.js';
+import { filesStored } from '../workflow/auto.js';
 import type { Outcome, StagedUpload } from './registry.js';
 import type { SealedFileStore } from './staging-store.js';
 
@@ -49,7 +50,9 @@ export async function finishUpload(s: Services, staging: SealedFileStore, u: Sta
         { name: u.filename, bytes: await staging.readAll(u.id) },
         unpackLimits(s.config),
       );
-      return { status: 200, body: { uploadId: u.id, caseId: u.caseId, ...(await ingest(s, c, files, u.userId)) } };
+      const stored = await ingest(s, c, files, u.userId);
+      await filesStored(s, c, log); // workflow: submitted → uploaded (never throws)
+      return { status: 200, body: { uploadId: u.id, caseId: u.caseId, ...stored } };
     } catch (e) {
       const { status, body } = errorResponse(e);
       // 4xx messages may name the client's file: they go to the client only, never to the log.
