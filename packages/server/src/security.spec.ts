@@ -16,6 +16,7 @@ import { listFiles, startTestServer, type TestOrg, type TestServer } from '../..
 import { formOf, seriesFiles } from '../../../test/server/dicom-files.js';
 import { scopeParam, type RouteInfo } from './http/route.js';
 import { buildApp } from './app.js';
+import { appendAudit } from './audit/index.js';
 import type { Role } from './db/schema.js';
 
 type Scope = NonNullable<RouteInfo['scopedBy']>;
@@ -67,7 +68,20 @@ beforeAll(async () => {
       bytes: bytes.length,
     })
     .execute();
-  fixtureA = { case: caseId, job: jobId, artifact: artifactId, org: a.id, user: a.users.requester, upload: await newUpload(caseId) };
+  // A model code as an approval leaves one, with its audit entry, for the artifact above.
+  const code = 'SECA2345';
+  const issued = await appendAudit(t.server.services, t.server.services.db, {
+    action: 'model-code-issued',
+    actor: null,
+    orgId: a.id,
+    caseId,
+    details: { code, jobId, sha256: '0'.repeat(64) },
+  });
+  await t.server.services.db
+    .insertInto('model_codes')
+    .values({ code, org_id: a.id, case_id: caseId, job_id: jobId, sha256: '0'.repeat(64), audit_seq: issued.seq })
+    .execute();
+  fixtureA = { case: caseId, job: jobId, artifact: artifactId, org: a.id, user: a.users.requester, upload: await newUpload(caseId), code };
 });
 
 const b64 = (v: string) => Buffer.from(v).toString('base64');
@@ -124,6 +138,8 @@ function covered(r: RouteInfo, problems: string[]): boolean {
 function urlOf(r: RouteInfo, id: string | undefined): string {
   return r.url.replace(/:(\w+)/g, (_, name: string) => {
     if (r.scopedBy && name === scopeParam(r.url, r.scopedBy) && id) return id;
+    // A second id (a model version of the case): A's job; the scoped id decides the answer.
+    if (name === 'jobId' && r.scopedBy === 'case') return fixtureA.job;
     throw new Error(`${key(r)}: no value for :${name} (extend security.spec.ts)`);
   });
 }
