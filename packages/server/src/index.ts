@@ -4,3 +4,4 @@ export { startServer, startWorker, openServices, bootstrapAdmin, ADMIN_EMAIL, ty
 export type { Services } from './context.js';
 export type { RouteInfo, Access } from './http/route.js';
 export { ROLES, type Role } from './db/schema.js';
+export { verifyDataDir, type StoredChainCheck } from './audit/offline.js';

@@ -10,6 +10,7 @@ import { registerDemo } from './demo.js';
 import { registerValidate } from './validate.js';
 import { registerServe } from './serve.js';
 import { registerUpload } from './upload.js';
+import { registerAudit } from './audit.js';
 
 /**
  * A command registers itself on the program. `setExit` lets an action return a
@@ -30,4 +31,5 @@ export const commands: RegisterCommand[] = [
   registerValidate,
   registerServe,
   registerUpload,
+  registerAudit,
 ];
