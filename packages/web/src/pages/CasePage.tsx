@@ -176,7 +176,6 @@ export function CasePage({ caseId }: { caseId: string }) {
         <WorkflowPanel
           caseId={caseId}
           role={me.role}
-          modelVersionId={downloads?.jobId ?? null}
           versionOf={versionOf}
           reloadKey={`${tick}|${liveKey}`}
           onChanged={reload}

@@ -79,6 +79,7 @@ export function NotificationBell() {
                     n.text
                   )}
                   <span className="hint"> {n.createdAt ? formatTime(n.createdAt) : ''}</span>
+                  {n.detail && <div className="hint">{n.detail}</div>}
                   {!n.read && (
                     <button
                       type="button"

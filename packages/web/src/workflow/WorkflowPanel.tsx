@@ -16,8 +16,6 @@ import './workflow.css';
 export interface WorkflowPanelProps {
   caseId: string;
   role: string;
-  /** The model version (job id) an approval or gate applies to: the latest succeeded one. */
-  modelVersionId: string | null;
   versionOf: (jobId: string | null) => number | null;
   /** Changes when the case changed elsewhere (live row, job end): the panel reloads. */
   reloadKey: string | number;
@@ -101,7 +99,9 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
     );
   }
 
-  const version = p.versionOf(p.modelVersionId);
+  // The server picks the version steps and gates act on (the approved one, else the latest succeeded).
+  const mv = wf.modelVersion ?? null;
+  const version = mv ? p.versionOf(mv.id) : null;
   const signers = gateSigners();
   return (
     <section aria-labelledby="wf-h" className="workflow" data-testid="workflow-panel">
@@ -116,6 +116,12 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
         Comment (recorded with the step or gate you sign next)
         <textarea ref={box} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} data-testid="workflow-comment" />
       </label>
+      {mv && (
+        <p className="hint" data-testid="workflow-version" data-ok={mv.ok ? 'true' : 'false'}>
+          Steps and gates apply to {version ? `model version ${version}` : 'the latest model version'}
+          {mv.ok ? '.' : `, which does not pass its checks: ${mv.problems.join('; ')}.`}
+        </p>
+      )}
       <h3>Stage gates</h3>
       <p className="hint">All three are signed before printing can start.</p>
       <ul className="wf-gates" data-testid="workflow-gates">
@@ -142,7 +148,7 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
                     data-testid={`gate-${g}`}
                     disabled={busy || !who.includes(p.role)}
                     aria-describedby={`gate-who-${g}`}
-                    onClick={() => void act(`Signed: ${GATE_LABELS[g]}.`, () => signGate(p.caseId, g, comment.trim() || undefined, p.modelVersionId ?? undefined))}
+                    onClick={() => void act(`Signed: ${GATE_LABELS[g]}.`, () => signGate(p.caseId, g, comment.trim() || undefined))}
                   >
                     Sign “{GATE_LABELS[g]}”
                   </button>
@@ -163,7 +169,6 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
         })}
       </ul>
       <h3>Next steps</h3>
-      {p.modelVersionId && <p className="hint">Approvals and gates apply to {version ? `model version ${version}` : 'the latest model version'}.</p>}
       {wf.next.length === 0 ? (
         <p>No further step: the case is closed.</p>
       ) : (
@@ -185,7 +190,7 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
                       box.current?.focus();
                       return;
                     }
-                    void act(`${n.label}: the case is now ${stateLabel(n.to).toLowerCase()}.`, () => postTransition(p.caseId, n.to, comment.trim() || undefined, p.modelVersionId ?? undefined));
+                    void act(`${n.label}: the case is now ${stateLabel(n.to).toLowerCase()}.`, () => postTransition(p.caseId, n.to, comment.trim() || undefined));
                   }}
                 >
                   {n.label}

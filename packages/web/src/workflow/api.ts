@@ -30,10 +30,12 @@ export function notificationOf(raw: Record<string, unknown>): AppNotification {
   const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
   const text = str('text') ?? str('message') ?? str('title') ?? str('body') ?? [str('kind') ?? 'update', str('state') ?? str('to')].filter(Boolean).join(': ');
   const readAt = raw.readAt ?? raw.read_at;
+  const detail = str('title') && str('body') ? str('body') : undefined;
   return {
     id: String(raw.id),
     caseId: str('caseId') ?? null,
     text,
+    ...(detail ? { detail } : {}),
     createdAt: str('createdAt') ?? str('at') ?? '',
     read: raw.read === true || (readAt !== undefined && readAt !== null),
   };

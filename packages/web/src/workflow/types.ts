@@ -39,6 +39,8 @@ export interface HistoryItem {
 
 export interface WorkflowView {
   state: string;
+  /** The model version steps and gates apply to (the approved one, else the latest succeeded), and whether it passed its checks. */
+  modelVersion?: { id: string; kind: string; ok: boolean; problems: string[] } | null;
   gates: Partial<Record<GateName, GateStatus>>;
   next: NextTransition[];
   history: HistoryItem[];
@@ -55,6 +57,8 @@ export interface AppNotification {
   caseId?: string | null;
   /** What happened, in words (the server's text, or its kind). */
   text: string;
+  /** More words (the server's body under its title). */
+  detail?: string;
   createdAt: string;
   read: boolean;
 }

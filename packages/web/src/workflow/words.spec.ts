@@ -35,6 +35,8 @@ describe('notification list', () => {
     expect(a.unread).toBe(1);
     expect(a.items.map((n) => n.text)).toEqual(['Case approved', 'transition: printing']);
     expect(a.items[1]!.read).toBe(true);
+    const t = notificationListOf({ items: [{ id: 'n', title: 'Case 1a2b (skull): approved', body: 'reviewer@x approved it.', read: false }], unread: 1 });
+    expect(t.items[0]).toMatchObject({ text: 'Case 1a2b (skull): approved', detail: 'reviewer@x approved it.', read: false });
     const b = notificationListOf({ notifications: [{ id: 'x', text: 'hi', read: false, createdAt: '' }], unread: 7 });
     expect(b.unread).toBe(7);
     expect(b.items[0]!.id).toBe('x');
