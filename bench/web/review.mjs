@@ -9,20 +9,23 @@
 // Median of RUNS (default 3). Targets (issue 10): first slice ≤ 2 s, preview ≤ 300 ms, ≤ 1.5 GB.
 // The case is prepared once through the API (anonymised with core as a client does, uploaded,
 // converted by `scan2print serve` started from the built CLI).
-// Needs the build (npm run build). Usage: node bench/web/review.mjs [runs=3]
+// Needs the build (npm run build). Usage: node bench/web/review.mjs [runs=3] [label]
+// BENCH_WEB_DIR=<a private vite build> serves that build instead of packages/web/dist.
 // Writes bench/results/web-review-<date>.json.
 /* global fetch, FormData, Blob, document */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startService, stopAll, removeWork } from '../server/services.mjs';
+import { startWebServer } from './serve.mjs';
 import { median } from '../lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const runs = Number(process.argv[2] ?? 3);
+// An optional label (e.g. before, after) names the results file: web-review-<date>-<label>.json.
+const label = process.argv[3];
 const seriesDir = resolve(process.env.SCAN2PRINT_DATA ?? resolve(root, '../shared/data'), 'ct/philips-head-phantom-1mm');
 const CHROMIUM = process.env.SCAN2PRINT_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -75,7 +78,8 @@ function descends(pid, ancestor) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 's2p-bench-web-review-'));
-const svc = await startService('embedded', work);
+const svc = await startWebServer(work);
+const load1AtStart = loadavg()[0];
 const results = [];
 let chromiumVersion = '';
 try {
@@ -120,7 +124,9 @@ try {
       const firstSlice = await page.evaluate(`(() => {
         const nav = performance.getEntriesByType('navigation')[0]?.startTime ?? 0;
         const m = performance.getEntriesByName('s2p-first-slice', 'mark')[0];
-        return { ms: (m ? m.startTime : performance.now()) - nav, marked: !!m };
+        // Every s2p-* mark the page set (its load stages), from navigation.
+        const stages = Object.fromEntries(performance.getEntriesByType('mark').filter((e) => e.name.startsWith('s2p-')).map((e) => [e.name, Math.round(e.startTime - nav)]));
+        return { ms: (m ? m.startTime : performance.now()) - nav, marked: !!m, stages };
       })()`);
       const latencies = [];
       const slider = page.getByTestId('threshold-slider');
@@ -141,6 +147,7 @@ try {
         run,
         firstSlice_ms: Math.round(firstSlice.ms),
         firstSliceMarked: firstSlice.marked,
+        stages_ms: firstSlice.stages,
         thresholdPreview_ms: latencies,
         thresholdPreviewMedian_ms: median(latencies),
         peakRendererMB: Math.round(mem.renderer / 1048576),
@@ -156,15 +163,17 @@ try {
   }
 } finally {
   await svc.stop();
-  await stopAll();
-  removeWork(work);
+  rmSync(work, { recursive: true, force: true });
 }
 
 const date = new Date().toISOString().slice(0, 10);
-const out = resolve(root, `bench/results/web-review-${date}.json`);
+const out = resolve(root, `bench/results/web-review-${date}${label ? `-${label}` : ''}.json`);
 const json = {
   bench: 'bench/web/review.mjs',
-  command: `node bench/web/review.mjs ${runs}`,
+  command: `node bench/web/review.mjs ${runs}${label ? ` ${label}` : ''}`,
+  webDir: svc.webDir,
+  load1AtStart,
+  load1AtEnd: loadavg()[0],
   date: new Date().toISOString(),
   input: 'ct/philips-head-phantom-1mm (140 slices), default convert job',
   targets: { firstSlice_ms: 2000, thresholdPreview_ms: 300, peakTabMB: 1536 },

@@ -5,20 +5,23 @@
 // → s2p-parsed, s2p-anonymised → s2p-ready when both are done), so Playwright's transfer of the
 // files into the input is not counted.
 // A fresh page per run; median of RUNS (default 3). Target (issue 10): ≤ 5 s.
-// Needs the build (npm run build). Usage: node bench/web/upload.mjs [runs=3]
+// Needs the build (npm run build). Usage: node bench/web/upload.mjs [runs=3] [label]
+// BENCH_WEB_DIR=<a private vite build> serves that build instead of packages/web/dist.
 // Writes bench/results/web-upload-<date>.json.
 /* global fetch */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startService, stopAll, removeWork } from '../server/services.mjs';
+import { startWebServer } from './serve.mjs';
 import { median } from '../lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const runs = Number(process.argv[2] ?? 3);
+// An optional label (e.g. before, after) names the results file: web-upload-<date>-<label>.json.
+const label = process.argv[3];
 const series = resolve(process.env.SCAN2PRINT_DATA ?? resolve(root, '../shared/data'), 'ct/philips-head-phantom-1mm');
 const CHROMIUM = process.env.SCAN2PRINT_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -33,10 +36,14 @@ async function post(url, token, path, body) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 's2p-bench-web-'));
-const svc = await startService('embedded', work);
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+const svc = await startWebServer(work);
+const load1AtStart = loadavg()[0];
 const results = [];
+let browser;
+let chromiumVersion = '';
 try {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  chromiumVersion = browser.version();
   const org = await post(svc.url, svc.adminToken, '/api/orgs', { name: `bench web ${Date.now()}` });
   const email = `bench.web.${Date.now()}@example.org`;
   await post(svc.url, svc.adminToken, `/api/orgs/${org.id}/users`, { email, role: 'requester', password: PASSWORD });
@@ -77,17 +84,19 @@ try {
   }
   await context.close();
 } finally {
-  await browser.close();
+  await browser?.close();
   await svc.stop();
-  await stopAll();
-  removeWork(work);
+  rmSync(work, { recursive: true, force: true });
 }
 
 const date = new Date().toISOString().slice(0, 10);
-const out = resolve(root, `bench/results/web-upload-${date}.json`);
+const out = resolve(root, `bench/results/web-upload-${date}${label ? `-${label}` : ''}.json`);
 const json = {
   bench: 'bench/web/upload.mjs',
-  command: `node bench/web/upload.mjs ${runs}`,
+  command: `node bench/web/upload.mjs ${runs}${label ? ` ${label}` : ''}`,
+  webDir: svc.webDir,
+  load1AtStart,
+  load1AtEnd: loadavg()[0],
   date: new Date().toISOString(),
   input: 'ct/philips-head-phantom-1mm (140 slices + DIRFILE, 72 MB)',
   measured: 'page marks s2p-prepare-start → s2p-ready: describe (read, assemble, findings, thumbnails) and anonymise + zip (stored), in two Web Workers side by side; parse_ms and anonymiseAndZip_ms each from the start',
@@ -96,7 +105,7 @@ const json = {
   median_ready_ms: median(results.map((r) => r.ready_ms)),
   median_parse_ms: median(results.map((r) => r.parse_ms)),
   median_anonymiseAndZip_ms: median(results.map((r) => r.anonymiseAndZip_ms)),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGB: +(totalmem() / 1e9).toFixed(1), chromium: browser.version() },
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGB: +(totalmem() / 1e9).toFixed(1), chromium: chromiumVersion },
   runs: results,
 };
 writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);

@@ -1,0 +1,55 @@
+// The web benches' server: `scan2print serve --data DIR --port 0` from the built CLI (embedded:
+// PGlite + files, in-process worker), serving the app built into BENCH_WEB_DIR when set (a
+// private `vite build --outDir` that nobody else rebuilds mid-run), else packages/web/dist.
+// bench/server/services.mjs strips every SCAN2PRINT_* variable from the child's environment,
+// so the web benches start their own server here to pass SCAN2PRINT_WEB_DIR.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const cli = resolve(root, 'packages/cli/bin/scan2print.js');
+const SERVING = /scan2print: serving (http:\/\/\S+?)\/api /;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function tail(file, chars = 3000) {
+  try {
+    return readFileSync(file, 'utf8').slice(-chars);
+  } catch {
+    return '';
+  }
+}
+
+/** Starts the server under WORK; resolves with { url, adminToken, webDir, log, stop }. */
+export async function startWebServer(work, timeoutMs = 180_000) {
+  mkdirSync(work, { recursive: true });
+  const data = join(work, 'data');
+  const log = join(work, 'serve.log');
+  const webDir = resolve(process.env.BENCH_WEB_DIR ?? resolve(root, 'packages/web/dist'));
+  const env = { ...process.env, SCAN2PRINT_WEB_DIR: webDir };
+  for (const k of Object.keys(env)) if (k === 'DATABASE_URL' || k.startsWith('S3_')) delete env[k];
+  const fd = openSync(log, 'w'); // a kept folder's old log must not answer for this start
+  const child = spawn(process.execPath, [cli, 'serve', '--data', data, '--port', '0'], { env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(t);
+  };
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    const m = SERVING.exec(tail(log, 1e6));
+    if (m) return { url: m[1], adminToken: readFileSync(join(data, 'admin.token'), 'utf8').trim(), webDir, log, stop };
+    if (exited) throw new Error(`scan2print serve exited (${exited.code ?? exited.signal}); log ${log}:\n${tail(log)}`);
+    await sleep(100);
+  }
+  await stop();
+  throw new Error(`scan2print serve not ready after ${timeoutMs / 1000} s; log ${log}:\n${tail(log)}`);
+}
