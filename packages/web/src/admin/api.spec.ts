@@ -6,7 +6,7 @@ describe('admin words', () => {
     expect(verifyText({ ok: true, checked: 42 })).toBe('The chain holds (42 entries checked).');
     expect(verifyText({ ok: true, checked: 1 })).toBe('The chain holds (1 entry checked).');
     expect(verifyText({ ok: false, checked: 9, firstBad: { seq: 7, fault: 'modified', message: 'hash differs' } })).toBe(
-      'The chain is broken at entry 7: modified. hash differs',
+      'The chain is broken at entry 7 (modified): hash differs',
     );
   });
 

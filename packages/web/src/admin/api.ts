@@ -55,7 +55,7 @@ export function verifyText(r: AuditVerifyJson): string {
   if (r.ok) return `The chain holds (${r.checked} ${r.checked === 1 ? 'entry' : 'entries'} checked).`;
   const b = r.firstBad;
   if (!b) return `The chain is broken (${r.checked} entries checked).`;
-  return `The chain is broken at entry ${b.seq}: ${b.fault}. ${b.message}`;
+  return `The chain is broken at entry ${b.seq} (${b.fault}): ${b.message}`;
 }
 
 export const canAdminister = (role: string): boolean => role === 'admin' || role === 'org-admin';

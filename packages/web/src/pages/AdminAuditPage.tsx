@@ -54,6 +54,8 @@ function AuditBody() {
     setError(null);
     try {
       setVerify(await verifyAudit(scope));
+      // Show the entries as they are now (the check read them again too).
+      load();
     } catch (e) {
       setError(`The check could not run: ${(e as Error).message}`);
     } finally {

@@ -52,13 +52,13 @@ export function NotificationBell() {
         data-unread={unread}
         aria-expanded={open}
         aria-controls="bell-panel"
-        aria-label={`Notifications, ${unread} unread`}
         onClick={() => setOpen((o) => !o)}
       >
-        <span aria-hidden="true">🔔</span>
-        <span className="count" aria-hidden="true" data-testid="notifications-unread">
+        Notifications
+        <span className="count" data-testid="notifications-unread">
           {unread}
         </span>
+        <span className="sr-only"> unread</span>
       </button>
       {open && (
         <div id="bell-panel" className="bell-panel" role="region" aria-label="Notifications">
