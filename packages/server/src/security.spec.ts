@@ -35,6 +35,8 @@ let b: TestOrg;
 let routes: RouteInfo[];
 /** One resource of org A per scope kind (a Record: a new kind does not compile until it has a fixture). */
 let fixtureA: Record<Scope, string>;
+/** Each of A's users' own notification (a notification is its user's alone). */
+const notificationOf = {} as Record<(typeof ORG_ROLES)[number], string>;
 
 beforeAll(async () => {
   t = await startTestServer({}, {}, { log: { level: 'debug', write: (l) => void logLines.push(l) } });
@@ -81,7 +83,15 @@ beforeAll(async () => {
     .insertInto('model_codes')
     .values({ code, org_id: a.id, case_id: caseId, job_id: jobId, sha256: '0'.repeat(64), audit_seq: issued.seq })
     .execute();
-  fixtureA = { case: caseId, job: jobId, artifact: artifactId, org: a.id, user: a.users.requester, upload: await newUpload(caseId), code };
+  // A notification for each of A's users, as a transition leaves them.
+  for (const role of ORG_ROLES) {
+    notificationOf[role] = randomUUID();
+    await t.server.services.db
+      .insertInto('notifications')
+      .values({ id: notificationOf[role], org_id: a.id, user_id: a.users[role], case_id: caseId, kind: 'transition', title: MARK_A, body: MARK_A })
+      .execute();
+  }
+  fixtureA = { case: caseId, job: jobId, artifact: artifactId, org: a.id, user: a.users.requester, upload: await newUpload(caseId), code, notification: notificationOf.requester };
 });
 
 const b64 = (v: string) => Buffer.from(v).toString('base64');
@@ -119,6 +129,9 @@ const BODIES: Record<string, () => unknown> = {
   'POST /api/cases/:id/jobs': () => ({ kind: 'convert' }),
   'POST /api/cases/:id/reviews': () => ({ decision: 'request-changes' }),
   'PUT /api/cases/:id/assignee': () => ({ userId: null }),
+  // From the fixture's state (draft) no case goes to delivered, and the model gate is signed by approving: 409 for every role.
+  'POST /api/cases/:id/transitions': () => ({ to: 'delivered' }),
+  'POST /api/cases/:id/gates': () => ({ gate: 'model' }),
 };
 
 const key = (r: RouteInfo) => `${r.method} ${r.url}`;
@@ -251,7 +264,13 @@ describe('roles', () => {
       for (const role of ALL_ROLES) {
         // A role acts on its own user; the admin on one of A's.
         const id =
-          r.scopedBy === 'user' && role !== 'admin' ? a.users[role] : r.scopedBy ? await idFor(r, fixtureA[r.scopedBy]) : undefined;
+          r.scopedBy === 'user' && role !== 'admin'
+            ? a.users[role]
+            : r.scopedBy === 'notification' && role !== 'admin'
+              ? notificationOf[role]
+              : r.scopedBy
+                ? await idFor(r, fixtureA[r.scopedBy])
+                : undefined;
         const res = await callRoute(r, { token: tokenOf(a, role) }, id);
         const what = `${key(r)} as ${role}: ${res.status} ${res.text.slice(0, 200)}`;
         if (!allowed(r, role)) {
