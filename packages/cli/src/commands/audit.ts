@@ -95,8 +95,8 @@ function fromBundle(o: VerifyOptions): Verdict {
   }
   const r = verifyCaseBundleZip(zip, o.key ? { keys: readKeys(o.key) } : {});
   if (o.case && r.caseId && r.caseId !== o.case) throw usageError('OTHER_CASE', `--bundle ${o.bundle} is case ${r.caseId}, not ${o.case}`);
-  const first = r.chain.firstBad ?? (r.problems[0] ? { seq: r.problems[0].seq ?? 0, fault: r.problems[0].fault as never, message: r.problems[0].message } : undefined);
-  return { source: 'bundle', ok: r.ok, checked: r.chain.checked, ...(first && !r.ok ? { firstBad: first } : {}), problems: r.problems };
+  // firstBad is the chain's; a bundle can also break outside it (a file, a model's bytes): see problems.
+  return { source: 'bundle', ok: r.ok, checked: r.chain.checked, ...(r.chain.firstBad ? { firstBad: r.chain.firstBad } : {}), problems: r.problems };
 }
 
 export const registerAudit: RegisterCommand = (program: Command, setExit) => {
@@ -131,7 +131,7 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
         if (v.ok) process.stdout.write(`audit chain holds: ${v.checked} entries checked (${v.source})\n`);
         else {
           const b = v.firstBad;
-          process.stdout.write(`audit chain BROKEN at seq ${b?.seq ?? '?'}: ${b?.fault ?? 'unknown'}: ${b?.message ?? ''}\n`);
+          process.stdout.write(b ? `audit chain BROKEN at seq ${b.seq}: ${b.fault}: ${b.message}\n` : `BROKEN: the ${v.source} does not hold\n`);
           for (const p of v.problems ?? []) process.stdout.write(`  ${p.fault}${p.path ? ` ${p.path}` : ''}${p.seq !== undefined ? ` seq ${p.seq}` : ''}: ${p.message}\n`);
         }
       }
