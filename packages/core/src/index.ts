@@ -64,3 +64,4 @@ export * from './workflow/index.js';
 export * from './audit/index.js';
 // Case bundles: layout, zip and offline verification (issue 11).
 export * from './bundle/index.js';
+export * from './print/index.js';

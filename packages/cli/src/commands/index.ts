@@ -11,6 +11,8 @@ import { registerValidate } from './validate.js';
 import { registerServe } from './serve.js';
 import { registerUpload } from './upload.js';
 import { registerAudit } from './audit.js';
+import { registerPrepare } from './prepare.js';
+import { registerPrinters } from './printers.js';
 
 /**
  * A command registers itself on the program. `setExit` lets an action return a
@@ -32,4 +34,6 @@ export const commands: RegisterCommand[] = [
   registerServe,
   registerUpload,
   registerAudit,
+  registerPrepare,
+  registerPrinters,
 ];

@@ -1,0 +1,10 @@
+// Print preparation: catalogue, orientation, fit, wall thickness, split with connectors.
+export * from './catalogue.js';
+export * from './connectors.js';
+export * from './cuts.js';
+export { applyPoint, invert, transformMesh, toManifold, fromManifold, type RigidTransform } from './manifold-mesh.js';
+export * from './orient.js';
+export * from './prepare.js';
+export * from './split-plan.js';
+export * from './thickness.js';
+export * from './assembly-check.js';

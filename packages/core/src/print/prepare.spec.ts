@@ -1,0 +1,135 @@
+/**
+ * Print preparation on synthetic solids, whose right answers are known: a box longer than the
+ * build volume (parts fit, are closed, manifold and oriented, pegs sit in holes axis on axis,
+ * the parts re-assemble into the box within the connectors' volume, same input → same parts),
+ * a box that fits (one part, no connectors), a thin fin (found, located, measured), a T shape
+ * (the support criterion puts the flat top on the bed), and the catalogue.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Mesh } from '../geometry/types.js';
+import { manifoldModule } from '../surface/gate.js';
+import { box } from '../testing/meshes.js';
+import { checkAssembly } from './assembly-check.js';
+import { PRINT_CATALOGUE, resolveMaterial, resolvePrinter } from './catalogue.js';
+import { DEFAULT_CONNECTORS } from './connectors.js';
+import { fromManifold, toManifold } from './manifold-mesh.js';
+import { preparePrint } from './prepare.js';
+
+async function unionOf(meshes: Mesh[]): Promise<Mesh> {
+  const m = await manifoldModule();
+  const ms = meshes.map((x, i) => toManifold(m, x, `solid ${i}`));
+  const u = m.Manifold.union(ms);
+  const out = fromManifold(u);
+  for (const x of [...ms, u]) x.delete();
+  return out;
+}
+
+const printer120 = resolvePrinter('120x120x120');
+
+describe('catalogue', () => {
+  it('every printer and material value names its source; lookups by id, name and WxDxH', () => {
+    expect(PRINT_CATALOGUE.printers.length).toBeGreaterThanOrEqual(8);
+    for (const p of PRINT_CATALOGUE.printers) {
+      for (const v of [p.buildVolume_mm, p.layerHeight_mm, p.minFeature_mm]) expect(v.source.length, p.id).toBeGreaterThan(10);
+      expect(p.buildVolume_mm.value.every((x) => x > 0)).toBe(true);
+      for (const id of p.materials) expect(() => resolveMaterial(id), `${p.id} → ${id}`).not.toThrow();
+    }
+    for (const m of PRINT_CATALOGUE.materials) for (const v of [m.density_g_cm3, m.pricePerKg, m.biocompatible, m.sterilisable]) expect(v.source.length, m.id).toBeGreaterThan(10);
+    expect(resolvePrinter('Original Prusa MK4').buildVolume_mm).toEqual([250, 210, 220]);
+    expect(resolvePrinter('prusa-mk4').technology).toBe('FDM');
+    expect(printer120).toMatchObject({ buildVolume_mm: [120, 120, 120], technology: 'unknown' });
+    expect(() => resolvePrinter('my printer')).toThrow(/not a catalogue printer .*120x120x120/);
+    expect(() => resolvePrinter('0x10x10')).toThrow(/> 0 mm/);
+  });
+});
+
+describe('a 300 × 90 × 70 mm box for a 120 mm cube printer', async () => {
+  // Off the origin, as patient coordinates are; 4×4 quads per face so the mesh is not trivial.
+  const model = box([-150.5, -40.25, 12], [149.5, 49.75, 82], 4);
+  const { output, record } = await preparePrint(model, { printer: printer120, name: 'box' });
+
+  it('is split along its length into parts that fit, closed, manifold and oriented', () => {
+    expect(output.fitsWhole).toBe(false);
+    // 300 mm in pieces of at most 120 − 0.5 margin − 3.8 peg (all but the last): 3 parts.
+    expect(output.parts).toHaveLength(3);
+    expect(output.cuts).toHaveLength(2);
+    for (const p of output.parts) {
+      expect(p, p.name).toMatchObject({ closed: true, manifold: true, oriented: true, shells: 1, manifold3d: 'NoError', fits: true });
+      for (const s of p.size_mm) expect(s).toBeLessThanOrEqual(120);
+    }
+    expect(record.findings?.some((f) => f.code === 'PART_NOT_PRINTABLE')).toBeFalsy();
+  });
+
+  it('each cut face carries connectors; pegs sit in the holes axis on axis, nowhere outside them', async () => {
+    expect(output.connectors.length).toBeGreaterThanOrEqual(4);
+    for (const c of output.connectors) expect(c.pegPart).not.toBe(c.holePart);
+    const check = await checkAssembly(model, output, DEFAULT_CONNECTORS);
+    expect(check.pairs).toHaveLength(2);
+    for (const pair of check.pairs) {
+      const count = output.connectors.filter((c) => c.pegPart === pair.pegPart && c.holePart === pair.holePart).length;
+      expect(pair.pegs).toBe(count);
+      expect(pair.voids).toBe(count);
+      expect(pair.pegOutsideVoids_mm3).toBeLessThan(1e-3);
+      expect(pair.maxAxisOffset_mm).toBeLessThan(0.01);
+    }
+  });
+
+  it('re-assembled, the parts equal the box within the connectors’ volume', async () => {
+    const check = await checkAssembly(model, output, DEFAULT_CONNECTORS);
+    expect(check.modelVolume_mm3).toBeCloseTo(300 * 90 * 70, 0);
+    // Missing: the clearance around pegs in holes; extra: nothing (pegs fill holes' own space).
+    expect(check.missing_mm3 + check.extra_mm3).toBeLessThanOrEqual(output.connectorVolume_mm3);
+    expect(check.missing_mm3).toBeGreaterThan(0);
+    expect(check.extra_mm3).toBeLessThan(1e-3);
+  });
+
+  it('the same input gives the same parts', async () => {
+    const again = await preparePrint(model, { printer: printer120, name: 'box' });
+    expect(again.output.parts.map((p) => [Array.from(p.mesh.positions), Array.from(p.mesh.indices)])).toEqual(output.parts.map((p) => [Array.from(p.mesh.positions), Array.from(p.mesh.indices)]));
+    expect(JSON.stringify(again.record)).toBe(JSON.stringify(record));
+  });
+});
+
+describe('fit and orientation', () => {
+  it('a box that fits stays one part with no connectors, its long side flat for the height criterion', async () => {
+    const model = box([0, 0, 0], [40, 100, 20]);
+    const { output, record } = await preparePrint(model, { printer: resolvePrinter('prusa-mk4'), orientBy: 'height' });
+    expect(output.fitsWhole).toBe(true);
+    expect(output.parts).toHaveLength(1);
+    expect(output.connectors).toHaveLength(0);
+    expect(output.parts[0]!.size_mm[2]).toBeCloseTo(20, 3);
+    expect(output.parts[0]!.volume_mm3).toBeCloseTo(40 * 100 * 20, 1);
+    expect(record.params.orientBy).toBe('height');
+  });
+
+  it('a T shape: the support criterion puts its flat top on the bed', async () => {
+    const t = await unionOf([box([-5, -5, 0], [5, 5, 40]), box([-30, -30, 40], [30, 30, 45])]);
+    const { output } = await preparePrint(t, { printer: resolvePrinter('prusa-mk4'), orientBy: 'support' });
+    const chosen = output.orientation.chosen;
+    const upright = output.orientation.table.find((c) => c.up === '+z')!;
+    expect(chosen.up).toBe('-z');
+    // Upright, the top's underside (60² − 10² mm²) overhangs.
+    expect(upright.supportArea_mm2).toBeCloseTo(3500, 0);
+    expect(chosen.supportArea_mm2).toBeLessThan(1);
+  });
+});
+
+describe('wall thickness', () => {
+  it('a 0.2 mm fin on a block is found, located and measured; the block alone has none', async () => {
+    const block = box([0, 0, 0], [30, 30, 10], 6);
+    // Dense triangles on the fin, so its samples lie closer than the clustering radius.
+    const fin = box([10, 14.9, 10 - 0.01], [20, 15.1, 16], 8);
+    const finned = await unionOf([block, fin]);
+    const thin = (await preparePrint(finned, { printer: resolvePrinter('prusa-mk4') })).output.thickness;
+    expect(thin.thinFeatures).toBe(1);
+    expect(thin.min_mm).toBeCloseTo(0.2, 2);
+    const at = thin.locations[0]!.at_mm;
+    expect(at[0]).toBeGreaterThanOrEqual(10);
+    expect(at[0]).toBeLessThanOrEqual(20);
+    expect(Math.abs(at[1] - 15)).toBeLessThanOrEqual(0.11);
+    expect(at[2]).toBeGreaterThanOrEqual(10);
+    const solid = (await preparePrint(block, { printer: resolvePrinter('prusa-mk4') })).output.thickness;
+    expect(solid.thinFeatures).toBe(0);
+    expect(solid.min_mm).toBeCloseTo(10, 3);
+  });
+});
