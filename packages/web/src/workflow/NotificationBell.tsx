@@ -17,6 +17,7 @@ export function NotificationBell() {
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
 
   const refresh = useCallback(() => {
     listNotifications().then(
@@ -37,14 +38,21 @@ export function NotificationBell() {
     if (open) refresh();
   }, [open, refresh]);
 
-  const close = () => {
-    setOpen(false);
-    button.current?.focus();
-  };
+  // Escape closes the list wherever focus is (a "Mark read" button vanishes once used).
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      button.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
 
   const unread = list?.unread ?? 0;
   return (
-    <div className="bell" onKeyDown={(e) => (e.key === 'Escape' && open ? close() : undefined)}>
+    <div className="bell">
       <button
         ref={button}
         type="button"
@@ -61,7 +69,7 @@ export function NotificationBell() {
         <span className="sr-only"> unread</span>
       </button>
       {open && (
-        <div id="bell-panel" className="bell-panel" role="region" aria-label="Notifications">
+        <div id="bell-panel" ref={panel} tabIndex={-1} className="bell-panel" role="region" aria-label="Notifications">
           {error && <p role="alert">Notifications could not be loaded: {error}</p>}
           {!list ? (
             <p>Loading…</p>
@@ -85,7 +93,11 @@ export function NotificationBell() {
                       type="button"
                       data-testid="notification-read"
                       aria-label={`Mark read: ${n.text}`}
-                      onClick={() => void markRead(n.id).then(refresh, (e: Error) => setError(e.message))}
+                      onClick={() => {
+                        // Focus stays in the list when this button goes away.
+                        panel.current?.focus();
+                        void markRead(n.id).then(refresh, (e: Error) => setError(e.message));
+                      }}
                     >
                       Mark read
                     </button>
