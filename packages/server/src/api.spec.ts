@@ -74,7 +74,7 @@ describe('cases, uploads and a convert job', () => {
   it('creates and lists a case', async () => {
     caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'orbital floor repair planning', anatomy: 'skull', dueDate: '2026-12-24' })).id;
     const c = await t.json(a.tokens.engineer, 'GET', `/api/cases/${caseId}`);
-    expect(c).toMatchObject({ id: caseId, anatomy: 'skull', dueDate: '2026-12-24', status: 'open', series: [] });
+    expect(c).toMatchObject({ id: caseId, anatomy: 'skull', dueDate: '2026-12-24', status: 'draft', series: [] });
     const list = await t.json(a.tokens.technician, 'GET', '/api/cases');
     expect(list.map((x: { id: string }) => x.id)).toContain(caseId);
   });

@@ -29,7 +29,7 @@ describe('case rows', () => {
   it('a new case: the old fields plus latestJob, assignee, files and review, all empty', async () => {
     const list = await t.json(a.tokens.technician, 'GET', '/api/cases');
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id: caseId, anatomy: 'skull', dueDate: '2026-12-24', status: 'open', createdBy: a.users.requester });
+    expect(list[0]).toMatchObject({ id: caseId, anatomy: 'skull', dueDate: '2026-12-24', status: 'draft', createdBy: a.users.requester });
     expect(list[0]).toMatchObject({ latestJob: null, assignee: null, files: 0, review: null });
     expect(Date.parse(list[0].createdAt)).toBeGreaterThan(0);
   });
@@ -62,7 +62,7 @@ describe('GET /api/events', () => {
       expect(moved.data.latestJob).toMatchObject({ id: jobId, state: 'queued', stage: 'convert: surface' });
       await t.json(a.tokens.engineer, 'POST', `/api/jobs/${jobId}/cancel`);
       const cancelled = await s.until((e) => e.data.latestJob?.state === 'cancelled');
-      expect(cancelled.data).toMatchObject({ id: caseId, files: 3, status: 'open' });
+      expect(cancelled.data).toMatchObject({ id: caseId, files: 3, status: 'draft' });
       const ids = new Set(other.events.map((e) => e.data.id));
       expect([...ids]).toEqual([otherCase]);
       expect(s.events.every((e) => e.event === 'case' && e.data.id === caseId)).toBe(true);
@@ -104,6 +104,6 @@ describe('reviews without a model', () => {
     expect(named.status).toBe(409);
     expect(((await named.json()) as any).error.message).toContain('cancelled');
     expect(await t.json(a.tokens.reviewer, 'GET', `/api/cases/${caseId}/reviews`)).toEqual([]);
-    expect((await t.json(a.tokens.reviewer, 'GET', `/api/cases/${caseId}`)).status).toBe('open');
+    expect((await t.json(a.tokens.reviewer, 'GET', `/api/cases/${caseId}`)).status).toBe('draft');
   });
 });
