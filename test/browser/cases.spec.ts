@@ -2,7 +2,8 @@
  * The case list and the case page in real Chromium against a real server: real CT series
  * uploaded through the API, a convert started on the case page, the list's status cell
  * following it live (no reload) to done, a failed job's reason, the 3MF downloaded through
- * the page and read back closed with core's reader, and approval by role.
+ * the page and read back closed with core's reader, and approval by role (the workflow's
+ * steps between a change request and the approval taken through the API).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +56,8 @@ beforeAll(async () => {
   goodCase = (await srv.json(req, 'POST', '/api/cases', { purpose: 'orbital floor plate, good series', anatomy: 'skull', dueDate: isoDaysFromNow(-2) })).id;
   notHuCase = (await srv.json(req, 'POST', '/api/cases', { purpose: 'values not in HU', anatomy: 'head (not HU)', dueDate: isoDaysFromNow(1) })).id;
   emptyCase = (await srv.json(req, 'POST', '/api/cases', { purpose: 'waiting for the scan', anatomy: 'mandible', dueDate: isoDaysFromNow(30) })).id;
+  // Ordered (submitted) before the scan arrives, so the workflow moves them on by itself: uploaded, then segmented.
+  for (const id of [goodCase, notHuCase]) await srv.json(req, 'POST', `/api/cases/${id}/transitions`, { to: 'submitted' });
   await srv.json(req, 'POST', `/api/cases/${goodCase}/files`, formOf(await anonymisedSeries('ge-head-tilt-variable-spacing')));
   await srv.json(req, 'POST', `/api/cases/${notHuCase}/files`, formOf(await anonymisedFolder('hardcases', 'slicer-ctheadaxial-64')));
   browser = await launchChromium();
@@ -225,6 +228,10 @@ describe('web app: case list and case page', () => {
       } finally {
         await tech.context.close();
       }
+
+      // Approval comes from review (workflow): the engineer resumes it and signs the segmentation gate.
+      await srv.json(org.tokens.engineer, 'POST', `/api/cases/${goodCase}/transitions`, { to: 'in-review' });
+      await srv.json(org.tokens.engineer, 'POST', `/api/cases/${goodCase}/gates`, { gate: 'segmentation' });
 
       const rev = await openPage(browser, srv.url);
       try {

@@ -151,13 +151,19 @@ describe('web app: the whole workflow with four people', () => {
       await expectAccessible(reviewer.page, 'approved case page');
       await reviewer.screenshot('workflow-5-approved');
 
-      // The model's code: on the page when the server lists it with the version, else from its signed audit entry.
-      const codeLink = label.getByTestId('model-code');
+      // The model's code on the page (read from its label) is the one its signed audit entry issued.
       const issued = (await srv.json(org.tokens['org-admin'], 'GET', `/api/audit?caseId=${caseId}`)).entries.find(
         (e: { action: string }) => e.action === 'model-code-issued',
       );
-      const code: string = (await codeLink.count()) ? ((await codeLink.textContent()) ?? '').trim() : issued.details.code;
+      const codeLink = label.getByTestId('model-code');
+      await codeLink.waitFor({ timeout: 30_000 });
+      const code = ((await codeLink.textContent()) ?? '').trim();
       expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{8}$/);
+      expect(code).toBe(issued.details.code);
+      expect(await label.getByRole('img').getAttribute('alt')).toContain(code);
+      const bundle = await reviewer.context.request.get((await reviewer.page.getByTestId('download-bundle').getAttribute('href'))!);
+      expect(bundle.status()).toBe(200);
+      expect(bundle.headers()['content-type']).toMatch(/application\/zip/);
       const versions = await srv.json(org.tokens.reviewer, 'GET', `/api/cases/${caseId}/versions`);
       const model3mf = versions.find((v: { jobId: string }) => v.jobId === job.id).artifacts.find((a: { name: string }) => a.name.endsWith('.3mf'));
 

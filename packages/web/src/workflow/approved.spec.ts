@@ -21,3 +21,11 @@ describe('approved versions', () => {
     expect(approvedVersions(null, null, null)).toEqual([]);
   });
 });
+
+describe('code from the label', () => {
+  it('reads the code from the label SVG title', async () => {
+    const { codeFromLabelSvg } = await import('./LabelSection.js');
+    expect(codeFromLabelSvg('<svg><title>scan2print model 7KQ2M9XZ</title><text>x</text></svg>')).toBe('7KQ2M9XZ');
+    expect(codeFromLabelSvg('<svg><title>something else</title></svg>')).toBeNull();
+  });
+});
