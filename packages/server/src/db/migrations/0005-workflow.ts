@@ -56,6 +56,14 @@ export const workflowMigration: Migration = {
       );
       create index notifications_user on notifications(user_id, created_at);
       alter table cases alter column status set default 'draft';
+    `.execute(db);
+    await caseStatesFromOpen(db);
+  },
+};
+
+/** Existing cases into the workflow's states (exported for its spec; runs once, inside the migration). */
+export async function caseStatesFromOpen(db: Kysely<unknown>): Promise<void> {
+  await sql`
       update cases set status = case
           when exists (select 1 from jobs j where j.case_id = cases.id and j.kind = 'convert' and j.state = 'succeeded') then 'segmented'
           when exists (select 1 from files f where f.case_id = cases.id) then 'uploaded'
@@ -66,6 +74,5 @@ export const workflowMigration: Migration = {
         from reviews r join cases c on c.id = r.case_id
         where c.status = 'approved' and r.decision = 'approve'
         order by r.case_id, r.created_at desc;
-    `.execute(db);
-  },
-};
+  `.execute(db);
+}
