@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { verifyAuditChain, type AuditEntry } from '@scan2print/core';
 import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../../../../test/server/harness.js';
 import { anonymisedSeries, formOf } from '../../../../test/server/dicom-files.js';
@@ -110,6 +111,11 @@ describe('actions append entries', () => {
     const c = await t.json(a.tokens['org-admin'], 'GET', `/api/audit/verify?caseId=${caseId}`);
     expect(c).toMatchObject({ ok: true });
     expect(c.checked).toBe(all.filter((e) => e.caseId === caseId).length);
+    // The embedded database refuses changes too (trigger; PGlite runs as a superuser, so nothing is revoked there).
+    const db = t.server.services.db;
+    await expect(sql`update audit_log set action = 'x' where seq = 1`.execute(db)).rejects.toThrow(/append-only: UPDATE/);
+    await expect(sql`delete from audit_log where seq = 1`.execute(db)).rejects.toThrow(/append-only: DELETE/);
+    await expect(sql`truncate audit_log`.execute(db)).rejects.toThrow(/append-only: TRUNCATE/);
     // Paging: afterSeq and limit.
     const page = await entries(t.adminToken, '?afterSeq=5&limit=3');
     expect(page.map((e) => e.seq)).toEqual([6, 7, 8]);
