@@ -95,15 +95,25 @@ describe('the convert job for the viewer', () => {
 });
 
 describe('reviews of the model', () => {
-  it('approve (reviewer) and request changes (engineer) judge the latest model; the case row and status follow', async () => {
+  it('approve (reviewer) and request changes (technician, after approval) judge the latest model; the case row and status follow', async () => {
+    // The workflow first: submitted (catching up with the files and the convert: segmented), in review, segmentation signed.
+    expect((await t.json(a.tokens.requester, 'POST', `/api/cases/${caseId}/transitions`, { to: 'submitted' })).state).toBe('segmented');
+    const early = await t.call(a.tokens.reviewer, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'approve' });
+    expect(early.status, 'not in review yet').toBe(409);
+    await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/transitions`, { to: 'in-review' });
+    await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/gates`, { gate: 'segmentation' });
     const ok = await t.json(a.tokens.reviewer, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'approve', comment: 'fits the plan' });
     expect(ok).toMatchObject({ decision: 'approve', jobId: convertId, by: { id: a.users.reviewer, email: a.emails.reviewer }, comment: 'fits the plan' });
     const row = await stream.until((e) => e.data.review?.decision === 'approve');
     expect(row.data).toMatchObject({ status: 'approved', review: { by: { id: a.users.reviewer } } });
-    const again = await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'request-changes', jobId: convertId });
+    expect(ok.state).toBe('approved');
+    // From approved only the reviewer and the print lab send a model back, with a comment.
+    const eng = await t.call(a.tokens.engineer, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'request-changes', jobId: convertId, comment: 'thicker' });
+    expect(eng.status).toBe(403);
+    const again = await t.json(a.tokens.technician, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'request-changes', jobId: convertId, comment: 'walls too thin to print' });
     expect(again.jobId).toBe(convertId);
     const c = await t.json(a.tokens.technician, 'GET', `/api/cases/${caseId}`);
-    expect(c).toMatchObject({ status: 'changes-requested', review: { decision: 'request-changes', by: { email: a.emails.engineer } } });
+    expect(c).toMatchObject({ status: 'changes-requested', review: { decision: 'request-changes', by: { email: a.emails.technician } } });
     const list = await t.json(a.tokens.technician, 'GET', `/api/cases/${caseId}/reviews`);
     expect(list.map((x: { decision: string }) => x.decision)).toEqual(['approve', 'request-changes']);
     expect((await t.call(a.tokens.technician, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'approve' })).status).toBe(403);
@@ -201,7 +211,11 @@ describe('rebuild from an edited label map', () => {
     expect(v[1]).toMatchObject({ state: 'succeeded', createdBy: { id: a.users.engineer, email: a.emails.engineer } });
     expect(v[1].artifacts.map((x: Artifact) => x.kind).sort()).toEqual(['labels', 'model', 'model', 'preview', 'report-html', 'report-json', 'volume']);
     expect(v[0].artifacts).toHaveLength(7);
-    const r = await t.json(a.tokens.requester, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'approve' });
+    // Back from changes requested: in review again, the rebuilt version's segmentation signed, a reviewer approves.
+    expect((await t.call(a.tokens.requester, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'approve' })).status, 'requesters do not approve').toBe(403);
+    await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/transitions`, { to: 'in-review' });
+    expect((await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/gates`, { gate: 'segmentation' })).modelVersionId).toBe(meshId);
+    const r = await t.json(a.tokens.reviewer, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'approve' });
     expect(r.jobId).toBe(meshId);
   });
 });
