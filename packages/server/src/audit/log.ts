@@ -12,6 +12,7 @@ import type { Database } from '../db/schema.js';
 import type { AuditLogTable } from '../db/schema-audit.js';
 import type { AuditAction } from './actions.js';
 import { auditSigner, retiredKeys } from './keys.js';
+import { nodeSign } from './native.js';
 
 /** pg_advisory_xact_lock key of the audit writer ('s2paudit' as 8 bytes, below 2^63). */
 const AUDIT_LOCK = 0x7332706175646974n;
@@ -53,6 +54,7 @@ export async function appendAudit(s: Services, db: Kysely<Database>, e: AuditInp
       casePrevHash,
     },
     signer.secretKey,
+    nodeSign,
   );
   await db
     .insertInto('audit_log')

@@ -10,6 +10,7 @@ import { openDatabase } from '../db/connect.js';
 import { lockDataDir } from '../data-lock.js';
 import { auditKeyFile, parseKeyFile, retiredKeys } from './keys.js';
 import { auditEntries } from './log.js';
+import { nodeVerify } from './native.js';
 
 export interface StoredChainCheck extends AuditVerifyResult {
   keys: AuditKey[];
@@ -34,7 +35,7 @@ export async function verifyDataDir(
     const dbh = await openDatabase({ ...(url ? { url } : {}), dataDir });
     try {
       const entries = await auditEntries(dbh.db, opts.caseId ? { caseId: opts.caseId } : {});
-      const r = verifyAuditChain(entries, keys, opts.caseId ? { scope: { caseId: opts.caseId } } : {});
+      const r = verifyAuditChain(entries, keys, { verifySignature: nodeVerify, ...(opts.caseId ? { scope: { caseId: opts.caseId } } : {}) });
       return { ...r, keys, entries: entries.length };
     } finally {
       await dbh.close();

@@ -11,7 +11,7 @@ import { api, caller } from '../http/route.js';
 import { notFound } from '../http/errors.js';
 import type { Services } from '../context.js';
 import type { Principal } from '../auth/principal.js';
-import { auditEntries, auditKeys } from '../audit/index.js';
+import { auditEntries, auditKeys, nodeVerify } from '../audit/index.js';
 
 const MAX_LIMIT = 10_000;
 
@@ -63,7 +63,7 @@ export function auditRoutes(app: FastifyInstance, s: Services): void {
       const keys = auditKeys(s);
       // The case's own rows only: its chain is its casePrevHash links.
       const entries = await auditEntries(s.db, caseId ? { caseId } : {});
-      return { ...verifyAuditChain(entries, keys, caseId ? { scope: { caseId } } : {}), keys };
+      return { ...verifyAuditChain(entries, keys, { verifySignature: nodeVerify, ...(caseId ? { scope: { caseId } } : {}) }), keys };
     },
   );
 }
