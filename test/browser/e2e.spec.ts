@@ -84,6 +84,13 @@ describe('web app end to end', () => {
     expect(eng.problems).toEqual([]);
     await eng.context.close();
 
+    // The workflow (issue 11; its pages are workflow.spec's): the order is submitted, which catches
+    // up the scan and its convert (uploaded, segmented); the engineer takes it into review and signs
+    // the segmentation gate for the rebuilt version; the reviewer, who made none of it, may approve.
+    await srv.json(org.tokens['org-admin'], 'POST', `/api/cases/${caseId}/transitions`, { to: 'submitted' });
+    await srv.json(org.tokens.engineer, 'POST', `/api/cases/${caseId}/transitions`, { to: 'in-review' });
+    await srv.json(org.tokens.engineer, 'POST', `/api/cases/${caseId}/gates`, { gate: 'segmentation' });
+
     // A reviewer approves the new version and downloads its 3MF.
     const rev = await openPage(browser, srv.url);
     await logIn(rev.page, org.emails.reviewer, TEST_PASSWORD);

@@ -114,6 +114,9 @@ describe('web app: the whole workflow with four people', () => {
       expect(await admin.page.getByTestId('next-approved').getAttribute('data-allowed')).toBe('false');
       expect(await admin.page.getByTestId('transition-approved').isDisabled()).toBe(true);
       expect(await admin.page.getByTestId('missing-approved').textContent()).toMatch(/four eyes/i);
+      // The Approval section says the same.
+      expect(await admin.page.getByTestId('approve').isDisabled()).toBe(true);
+      expect(await admin.page.locator('#review-why').textContent()).toMatch(/four eyes/i);
       await admin.screenshot('workflow-3-four-eyes');
       const refused = await srv.call(org.tokens['org-admin'], 'POST', `/api/cases/${caseId}/transitions`, { to: 'approved', comment: 'try', modelVersionId: job.id });
       expect(refused.status).toBe(409);

@@ -7,6 +7,7 @@ import { postReview } from './api.js';
 import { formatTime, personName } from './format.js';
 import { canApprove, canRequestChanges } from './roles.js';
 import type { Decision, Review } from './types.js';
+import type { ReviewSteps } from '../workflow/approved.js';
 
 export interface ReviewProps {
   caseId: string;
@@ -16,6 +17,8 @@ export interface ReviewProps {
   reviews: Review[] | null;
   versionOf: (jobId: string | null) => number | null;
   onDecided: () => void;
+  /** What the case's workflow allows the caller now (null: not known, the role decides alone). */
+  workflow?: ReviewSteps | null;
 }
 
 export function ReviewSection(p: ReviewProps) {
@@ -31,6 +34,9 @@ export function ReviewSection(p: ReviewProps) {
 
   const mayApprove = canApprove(p.role);
   const mayRequest = canRequestChanges(p.role);
+  // The workflow's word on the case's state (gates, four eyes) comes on top of the role's.
+  const wfBlocks = p.workflow && mayApprove && !p.workflow.approve.allowed ? p.workflow.approve.why : null;
+  const wfBlocksChanges = p.workflow && mayRequest && !p.workflow.requestChanges.allowed ? p.workflow.requestChanges.why : null;
   const noModel = !p.model;
   const what = p.model?.version ? `model version ${p.model.version}` : 'the latest model';
 
@@ -60,13 +66,13 @@ export function ReviewSection(p: ReviewProps) {
           type="button"
           className="primary"
           data-testid="approve"
-          disabled={!mayApprove || noModel || busy}
+          disabled={!mayApprove || noModel || busy || wfBlocks !== null}
           aria-describedby="review-why"
           onClick={() => setOpen('approve')}
         >
           Approve…
         </button>
-        <button type="button" data-testid="request-changes" disabled={!mayRequest || noModel || busy} aria-describedby="review-why" onClick={() => setOpen('request-changes')}>
+        <button type="button" data-testid="request-changes" disabled={!mayRequest || noModel || busy || wfBlocksChanges !== null} aria-describedby="review-why" onClick={() => setOpen('request-changes')}>
           Request changes…
         </button>
       </div>
@@ -77,7 +83,9 @@ export function ReviewSection(p: ReviewProps) {
             ? `Your role (${p.role}) can request changes but not approve.`
             : noModel
               ? 'There is no finished model to judge yet.'
-              : `Your decision applies to ${what}.`}
+              : wfBlocks
+                ? `Approval is not possible now: ${wfBlocks}.`
+                : `Your decision applies to ${what}.`}
       </p>
       {open && (
         <form className="review-confirm" onSubmit={submit} aria-label={open === 'approve' ? 'Confirm approval' : 'Request changes'}>

@@ -22,7 +22,7 @@ import { CommentsSection } from '../cases/CommentsSection.js';
 import { AssigneePicker } from '../cases/AssigneePicker.js';
 import { WorkflowPanel } from '../workflow/WorkflowPanel.js';
 import { LabelSection } from '../workflow/LabelSection.js';
-import { approvedVersions } from '../workflow/approved.js';
+import { approvedVersions, reviewStepsOf } from '../workflow/approved.js';
 import type { WorkflowView } from '../workflow/types.js';
 import type { CaseComment, CaseDetailRow, JobDetail, ModelVersion, OrgUser, Review } from '../cases/types.js';
 import '../cases/cases.css';
@@ -199,6 +199,7 @@ export function CasePage({ caseId }: { caseId: string }) {
           reviews={data.reviews}
           versionOf={versionOf}
           onDecided={reload}
+          workflow={workflow ? reviewStepsOf(workflow) : null}
         />
         <LabelSection caseId={caseId} approved={approvedVersions(data.versions, data.reviews, workflow)} />
         <CommentsSection caseId={caseId} comments={data.comments} onAdded={reload} />

@@ -103,6 +103,8 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
   const mv = wf.modelVersion ?? null;
   const version = mv ? p.versionOf(mv.id) : null;
   const signers = gateSigners();
+  // A comment box only while something can still be done.
+  const open = wf.next.length > 0 || GATE_NAMES.some((g) => !wf.gates[g]?.signed && gateSignableIn(g, wf.state));
   return (
     <section aria-labelledby="wf-h" className="workflow" data-testid="workflow-panel">
       <h2 id="wf-h">Workflow</h2>
@@ -112,10 +114,14 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
           {stateLabel(wf.state)}
         </strong>
       </p>
-      <label className="wf-comment">
-        Comment (recorded with the step or gate you sign next)
-        <textarea ref={box} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} data-testid="workflow-comment" />
-      </label>
+      {open && (
+        <>
+          <label className="wf-comment">
+            Comment (recorded with the step or gate you sign next)
+            <textarea ref={box} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} data-testid="workflow-comment" />
+          </label>
+        </>
+      )}
       {mv && (
         <p className="hint" data-testid="workflow-version" data-ok={mv.ok ? 'true' : 'false'}>
           Steps and gates apply to {version ? `model version ${version}` : 'the latest model version'}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvedVersions } from './approved.js';
+import { approvedVersions, reviewStepsOf } from './approved.js';
 import type { ModelVersion } from '../cases/types.js';
 import type { WorkflowView } from './types.js';
 
@@ -27,5 +27,21 @@ describe('code from the label', () => {
     const { codeFromLabelSvg } = await import('./LabelSection.js');
     expect(codeFromLabelSvg('<svg><title>scan2print model 7KQ2M9XZ</title><text>x</text></svg>')).toBe('7KQ2M9XZ');
     expect(codeFromLabelSvg('<svg><title>something else</title></svg>')).toBeNull();
+  });
+});
+
+describe('review steps', () => {
+  it('takes approve and request-changes from the workflow, with the reason when not allowed', () => {
+    const wf: WorkflowView = {
+      state: 'in-review',
+      gates: {},
+      next: [
+        { to: 'approved', label: 'Approve', roles: ['reviewer'], allowed: false, missing: ['the segmentation gate'] },
+        { to: 'changes-requested', label: 'Request changes', roles: ['reviewer'], allowed: true, missing: [] },
+      ],
+      history: [],
+    };
+    expect(reviewStepsOf(wf)).toEqual({ approve: { allowed: false, why: 'missing: the segmentation gate' }, requestChanges: { allowed: true, why: '' } });
+    expect(reviewStepsOf({ ...wf, state: 'delivered', next: [] }).approve).toEqual({ allowed: false, why: "not a step from the case's state (delivered)" });
   });
 });

@@ -20,3 +20,18 @@ export function approvedVersions(versions: ModelVersion[] | null, reviews: Revie
   }
   return out;
 }
+
+/** Whether the case's state lets the caller approve or request changes now, and why not (the Approval section's buttons). */
+export interface ReviewSteps {
+  approve: { allowed: boolean; why: string };
+  requestChanges: { allowed: boolean; why: string };
+}
+
+export function reviewStepsOf(wf: WorkflowView): ReviewSteps {
+  const one = (to: string) => {
+    const n = wf.next.find((x) => x.to === to);
+    if (!n) return { allowed: false, why: `not a step from the case's state (${wf.state})` };
+    return { allowed: n.allowed, why: n.allowed ? '' : n.missing.length ? `missing: ${n.missing.join('; ')}` : `for ${n.roles.join(', ')}` };
+  };
+  return { approve: one('approved'), requestChanges: one('changes-requested') };
+}
