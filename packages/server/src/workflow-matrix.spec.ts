@@ -9,7 +9,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASE_STATES, GATES, TRANSITIONS, ruleFor, type CaseState, type Gate, type TransitionRule } from '@scan2print/core';
+import { zipSync } from 'fflate';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
+import { anonymisedSeries } from '../../../test/server/dicom-files.js';
 
 const ROLES = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
 type OrgRole = (typeof ROLES)[number];
@@ -167,6 +169,40 @@ describe('requirements', () => {
     await setState(caseId, versionId, 'in-review', ['segmentation']);
     const e = await codeOf(await move('reviewer', caseId, 'approved'));
     expect(e!.message).toContain('has no ISO report');
+  });
+});
+
+describe('the automatic step after a resumable upload', () => {
+  it('a submitted case goes to uploaded when a tus upload of real CT slices (zip) is ingested; a draft stays a draft', async () => {
+    const files = (await anonymisedSeries('ge-head-tilt-variable-spacing')).slice(0, 3);
+    const zip = zipSync(Object.fromEntries(files.map((f) => [f.name, f.bytes])), { level: 0 });
+    const upload = async (caseId: string) => {
+      const b64 = (v: string) => Buffer.from(v).toString('base64');
+      const tus = { 'tus-resumable': '1.0.0', authorization: `Bearer ${a.tokens.requester}` };
+      const c = await fetch(`${t.url}/api/uploads`, {
+        method: 'POST',
+        headers: { ...tus, 'upload-length': String(zip.length), 'upload-metadata': `caseId ${b64(caseId)},filename ${b64('series.zip')}` },
+      });
+      expect(c.status).toBe(201);
+      const done = await fetch(t.url + c.headers.get('location')!, {
+        method: 'PATCH',
+        headers: { ...tus, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+        body: zip,
+      });
+      expect(done.status, await done.clone().text()).toBe(200);
+      expect(await done.json()).toMatchObject({ added: 3 });
+    };
+    const submitted = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'tus', anatomy: 'skull' })).id;
+    await t.json(a.tokens.requester, 'POST', `/api/cases/${submitted}/transitions`, { to: 'submitted' });
+    const draft = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'tus draft', anatomy: 'skull' })).id;
+    await upload(submitted);
+    await upload(draft);
+    expect(await stateOf(submitted)).toBe('uploaded');
+    expect(await stateOf(draft)).toBe('draft');
+    const w = await t.json(a.tokens.engineer, 'GET', `/api/cases/${submitted}/workflow`);
+    expect(w.history.at(-1)).toMatchObject({ from: 'submitted', to: 'uploaded', by: null });
+    // Submitting the draft later catches up with its files.
+    expect((await t.json(a.tokens.requester, 'POST', `/api/cases/${draft}/transitions`, { to: 'submitted' })).state).toBe('uploaded');
   });
 });
 
