@@ -1,8 +1,11 @@
 /**
  * Independent checks of a split, from the parts' geometry alone (used by the specs, and
  * usable by a host after reading parts back): each part moved back to patient LPS by the
- * inverse of its recorded transform; the union compared with the model; and across every cut,
- * the pegs that stick out of one part lie inside the voids of the other, axis on axis.
+ * inverse of its recorded transform; the parts' total volume against the model's (and, when
+ * asked, the union against the model: exact but slow on large meshes, since the surfaces
+ * coincide almost everywhere); and at every connector, inside a small box beyond the cut, the
+ * peg of one part against the void of the other (the model there minus the hole's part):
+ * inside it, axis on axis.
  */
 import type { Mesh } from '../geometry/types.js';
 import { manifoldModule } from '../surface/gate.js';
@@ -11,56 +14,89 @@ import type { PrepareOutput } from './prepare.js';
 
 export interface AssemblyCheck {
   modelVolume_mm3: number;
-  unionVolume_mm3: number;
-  /** Volume in the model and not in the union, and in the union and not in the model. */
-  missing_mm3: number;
-  extra_mm3: number;
-  /** Per peg/hole part pair: protruding peg volume outside the other part's voids, and the worst axis offset. */
-  pairs: { pegPart: string; holePart: string; pegs: number; voids: number; pegOutsideVoids_mm3: number; maxAxisOffset_mm: number }[];
+  partsVolume_mm3: number;
+  /** With `union`: volume in the model and not in the union of the parts, and the reverse. */
+  missing_mm3?: number;
+  extra_mm3?: number;
+  connectors: {
+    id: number;
+    pegPart: string;
+    holePart: string;
+    /** Peg pieces and voids found in the connector's box. */
+    pegs: number;
+    voids: number;
+    pegVolume_mm3: number;
+    pegOutsideVoid_mm3: number;
+    /** Distance between the peg's and the void's axes, across the cut direction. */
+    axisOffset_mm: number;
+  }[];
 }
 
-export async function checkAssembly(model: Mesh, out: PrepareOutput, conn: { holeDepth_mm: number }): Promise<AssemblyCheck> {
+export interface AssemblyOptions {
+  holeDiameter_mm: number;
+  holeDepth_mm: number;
+  /** Also compute the union of the parts against the model (exact; minutes on a skull). */
+  union?: boolean;
+  /** Called between heavy steps so a host can yield (a test worker's event loop). */
+  breathe?: () => Promise<void>;
+}
+
+export async function checkAssembly(model: Mesh, out: Pick<PrepareOutput, 'parts' | 'connectors'>, opts: AssemblyOptions): Promise<AssemblyCheck> {
   const m = await manifoldModule();
+  const breathe = opts.breathe ?? (async () => undefined);
   const whole = toManifold(m, model, 'model');
   const parts = new Map<string, Manifold>();
-  for (const p of out.parts) parts.set(p.name, toManifold(m, transformMesh(p.mesh, invert(p.transform)), p.name));
-  const all = m.Manifold.union([...parts.values()]);
-  const missingM = whole.subtract(all);
-  const extraM = all.subtract(whole);
-  const res: AssemblyCheck = { modelVolume_mm3: whole.volume(), unionVolume_mm3: all.volume(), missing_mm3: missingM.volume(), extra_mm3: extraM.volume(), pairs: [] };
-  free(missingM, extraM, all);
-  const groups = new Map<string, (typeof out.connectors)[number][]>();
-  for (const c of out.connectors) {
-    const k = `${c.pegPart}|${c.holePart}`;
-    groups.set(k, [...(groups.get(k) ?? []), c]);
+  for (const p of out.parts) {
+    await breathe();
+    parts.set(p.name, toManifold(m, transformMesh(p.mesh, invert(p.transform)), p.name));
   }
-  for (const [k, cs] of groups) {
-    const [pegName, holeName] = k.split('|') as [string, string];
-    const dir = cs[0]!.direction_lps;
-    const d = dot(dir, cs[0]!.at_lps_mm);
-    const pegPart = parts.get(pegName)!, holePart = parts.get(holeName)!;
-    // Pegs: the peg part beyond the cut plane. Voids: the model beyond the plane, within the hole depth, minus the hole part.
-    const pegs = pegPart.trimByPlane(dir, d + 1e-3);
-    const beyond = whole.trimByPlane(dir, d + 1e-3);
-    const slab = beyond.trimByPlane(neg(dir), -(d + conn.holeDepth_mm + 0.5));
-    const voidsAll = slab.subtract(holePart);
-    const pegList = pegs.decompose();
-    const voidList = voidsAll.decompose().filter((v) => v.volume() > 1e-3);
-    const outside = pegs.subtract(voidsAll);
-    let worst = 0;
-    for (const pg of pegList) {
-      const c = centre(pg);
-      let best = Infinity;
-      for (const v of voidList) {
-        const w = centre(v);
-        const diff = [c[0] - w[0], c[1] - w[1], c[2] - w[2]];
-        const along = dot(diff, dir);
-        best = Math.min(best, Math.hypot(diff[0]! - along * dir[0], diff[1]! - along * dir[1], diff[2]! - along * dir[2]));
-      }
-      worst = Math.max(worst, best);
-    }
-    res.pairs.push({ pegPart: pegName, holePart: holeName, pegs: pegList.length, voids: voidList.length, pegOutsideVoids_mm3: outside.volume(), maxAxisOffset_mm: worst });
-    free(pegs, beyond, slab, voidsAll, outside, ...pegList, ...voidList);
+  let partsVolume = 0;
+  for (const p of parts.values()) partsVolume += p.volume();
+  const res: AssemblyCheck = { modelVolume_mm3: whole.volume(), partsVolume_mm3: partsVolume, connectors: [] };
+  if (opts.union) {
+    await breathe();
+    const all = m.Manifold.union([...parts.values()]);
+    const missingM = whole.subtract(all);
+    const extraM = all.subtract(whole);
+    res.missing_mm3 = missingM.volume();
+    res.extra_mm3 = extraM.volume();
+    free(missingM, extraM, all);
+  }
+  const half = opts.holeDiameter_mm / 2 + 1;
+  for (const c of out.connectors) {
+    await breathe();
+    const dir = c.direction_lps;
+    const k = dir.findIndex((x) => x !== 0);
+    const s = dir[k]!;
+    // Beyond the cut, the hole's depth plus half a millimetre; across it, the hole plus 1 mm.
+    const lo: Vec3 = [c.at_lps_mm[0] - half, c.at_lps_mm[1] - half, c.at_lps_mm[2] - half];
+    const size: Vec3 = [2 * half, 2 * half, 2 * half];
+    size[k] = opts.holeDepth_mm + 0.5;
+    lo[k] = s > 0 ? c.at_lps_mm[k]! + 1e-3 : c.at_lps_mm[k]! - 1e-3 - size[k]!;
+    const cube = m.Manifold.cube(size);
+    const boxM = cube.translate(lo);
+    const peg = parts.get(c.pegPart)!.intersect(boxM);
+    const modelHere = whole.intersect(boxM);
+    const holeHere = parts.get(c.holePart)!.intersect(boxM);
+    const voidM = modelHere.subtract(holeHere);
+    const outside = peg.subtract(voidM);
+    const pegPieces = peg.decompose();
+    const voidPieces = voidM.decompose().filter((v) => v.volume() > 1e-3);
+    // The largest void piece is the hole (a cut can leave debris-thin voids beside it).
+    const hole = [...voidPieces].sort((x, y) => y.volume() - x.volume())[0];
+    const a = centre(peg), b = hole ? centre(hole) : [NaN, NaN, NaN];
+    const off = [0, 1, 2].filter((i) => i !== k).map((i) => a[i]! - b[i]!);
+    res.connectors.push({
+      id: c.id,
+      pegPart: c.pegPart,
+      holePart: c.holePart,
+      pegs: pegPieces.length,
+      voids: voidPieces.length,
+      pegVolume_mm3: peg.volume(),
+      pegOutsideVoid_mm3: outside.volume(),
+      axisOffset_mm: Math.hypot(off[0]!, off[1]!),
+    });
+    free(cube, boxM, peg, modelHere, holeHere, voidM, outside, ...pegPieces, ...voidPieces);
   }
   free(whole, ...parts.values());
   return res;
@@ -70,5 +106,3 @@ function centre(x: Manifold): Vec3 {
   const b = x.boundingBox();
   return [(b.min[0] + b.max[0]) / 2, (b.min[1] + b.max[1]) / 2, (b.min[2] + b.max[2]) / 2];
 }
-const dot = (a: readonly number[], b: readonly number[]): number => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
-const neg = (a: Vec3): Vec3 => [-a[0], -a[1], -a[2]];

@@ -63,24 +63,26 @@ describe('a 300 × 90 × 70 mm box for a 120 mm cube printer', async () => {
   it('each cut face carries connectors; pegs sit in the holes axis on axis, nowhere outside them', async () => {
     expect(output.connectors.length).toBeGreaterThanOrEqual(4);
     for (const c of output.connectors) expect(c.pegPart).not.toBe(c.holePart);
-    const check = await checkAssembly(model, output, DEFAULT_CONNECTORS);
-    expect(check.pairs).toHaveLength(2);
-    for (const pair of check.pairs) {
-      const count = output.connectors.filter((c) => c.pegPart === pair.pegPart && c.holePart === pair.holePart).length;
-      expect(pair.pegs).toBe(count);
-      expect(pair.voids).toBe(count);
-      expect(pair.pegOutsideVoids_mm3).toBeLessThan(1e-3);
-      expect(pair.maxAxisOffset_mm).toBeLessThan(0.01);
+    const check = await checkAssembly(model, output, { ...DEFAULT_CONNECTORS, union: true });
+    expect(check.connectors).toHaveLength(output.connectors.length);
+    const pegArea = 24 / 2 * Math.sin((2 * Math.PI) / 24) * (DEFAULT_CONNECTORS.pegDiameter_mm / 2) ** 2;
+    for (const c of check.connectors) {
+      expect(c, `connector ${c.id}`).toMatchObject({ pegs: 1, voids: 1 });
+      // The whole protruding peg (24-gon × peg length) is there, and all of it inside the hole.
+      expect(c.pegVolume_mm3).toBeCloseTo(pegArea * (DEFAULT_CONNECTORS.pegLength_mm - 1e-3), 3); // the box starts 1 µm past the cut
+      expect(c.pegOutsideVoid_mm3).toBeLessThan(1e-3);
+      expect(c.axisOffset_mm).toBeLessThan(0.01);
     }
   });
 
   it('re-assembled, the parts equal the box within the connectors’ volume', async () => {
-    const check = await checkAssembly(model, output, DEFAULT_CONNECTORS);
+    const check = await checkAssembly(model, output, { ...DEFAULT_CONNECTORS, union: true });
     expect(check.modelVolume_mm3).toBeCloseTo(300 * 90 * 70, 0);
     // Missing: the clearance around pegs in holes; extra: nothing (pegs fill holes' own space).
-    expect(check.missing_mm3 + check.extra_mm3).toBeLessThanOrEqual(output.connectorVolume_mm3);
+    expect(check.missing_mm3! + check.extra_mm3!).toBeLessThanOrEqual(output.connectorVolume_mm3);
     expect(check.missing_mm3).toBeGreaterThan(0);
     expect(check.extra_mm3).toBeLessThan(1e-3);
+    expect(Math.abs(check.partsVolume_mm3 - check.modelVolume_mm3)).toBeLessThanOrEqual(output.connectorVolume_mm3);
   });
 
   it('the same input gives the same parts', async () => {

@@ -330,6 +330,8 @@ function prepareRecord(
     findings.push({ code: 'THIN_FEATURES', severity: 'warn', message: `${o.thickness.thinFeatures} features thinner than the printer's minimum ${params.printer.minFeature_mm} mm (thinnest ${o.thickness.min_mm} mm; locations in the record)` });
   }
   if (!o.fitsWhole) findings.push({ code: 'SPLIT', severity: 'info', message: `the model does not fit ${params.printer.buildVolume_mm.join(' × ')} mm in any axis-aligned orientation: split into ${o.parts.length} parts with ${o.connectors.length} connectors` });
+  const loose = o.fitsWhole ? [] : o.parts.filter((p) => p.pegs + p.holes === 0);
+  if (loose.length) findings.push({ code: 'PART_WITHOUT_CONNECTORS', severity: 'warn', message: `${loose.map((p) => `${p.name} (${p.volume_mm3} mm³)`).join(', ')}: no cut face with room for a connector; align by hand when gluing` });
   const bad = o.parts.filter((p) => !p.closed || !p.manifold || !p.oriented || p.manifold3d !== 'NoError' || !p.fits);
   if (bad.length) findings.push({ code: 'PART_NOT_PRINTABLE', severity: 'error', message: `${bad.map((p) => p.name).join(', ')}: not closed, manifold, oriented and inside the build volume` });
   return {

@@ -1,0 +1,52 @@
+// bench/print: `scan2print prepare` on the phantom skull of ct/philips-head-phantom-1mm (made
+// once here by `scan2print convert`, defaults) for a 120 × 120 × 120 mm printer: median wall
+// time and peak memory (whole process tree) of `runs` runs, parts, connectors, triangles, and
+// the load average (the test machine is shared). Writes bench/results/print-prepare-<date>.json.
+// Usage: node bench/print/prepare.mjs [runs=3] [skull.3mf]   (needs: npm run build)
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measure, median, mb } from '../lib/measure.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const cli = resolve(root, 'packages/cli/bin/scan2print.js');
+const runs = Number(process.argv[2] ?? 3);
+const data = process.env.SCAN2PRINT_DATA ?? resolve(root, '../shared/data');
+const work = mkdtempSync(join(tmpdir(), 's2p-bench-prepare-'));
+const printer = '120x120x120';
+
+let skull = process.argv[3];
+if (!skull) {
+  skull = join(work, 'skull.3mf');
+  const c = await measure([process.execPath, cli, 'convert', join(data, 'ct/philips-head-phantom-1mm'), '-o', skull, '--quiet']);
+  if (c.code !== 0) throw new Error(`convert failed: ${c.stderr}`);
+  console.log(`skull made by convert in ${c.wall_s.toFixed(1)} s`);
+}
+const core = await import(resolve(root, 'packages/core/dist/index.js'));
+const triangles = core.read3mf(new Uint8Array(readFileSync(skull)), skull).indices.length / 3;
+
+const rows = [];
+for (let i = 0; i < runs; i++) {
+  const load = loadavg()[0];
+  const r = await measure([process.execPath, cli, 'prepare', skull, '--printer', printer, '-o', join(work, `parts${i}`), '--json', '--quiet']);
+  if (r.code !== 0) throw new Error(`prepare failed (${r.code}): ${r.stderr}`);
+  const j = JSON.parse(r.stdout);
+  rows.push({ wall_s: Number(r.wall_s.toFixed(2)), peakRss_mb: Number(mb(r.peakRss_bytes)), load1_before: Number(load.toFixed(2)), parts: j.parts.length, connectors: j.connectors.length, allFitClosedManifold: j.parts.every((p) => p.fits && p.closed && p.manifold) });
+  console.log(`run ${i + 1}: ${r.wall_s.toFixed(1)} s, ${mb(r.peakRss_bytes)} MB, ${j.parts.length} parts, ${j.connectors.length} connectors (load ${load.toFixed(1)})`);
+}
+const result = {
+  bench: 'print/prepare',
+  date: new Date().toISOString(),
+  input: { series: 'ct/philips-head-phantom-1mm', model: 'scan2print convert defaults', triangles },
+  printer,
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '' },
+  runs: rows,
+  median_wall_s: median(rows.map((r) => r.wall_s)),
+  median_peakRss_mb: median(rows.map((r) => r.peakRss_mb)),
+};
+const out = resolve(root, `bench/results/print-prepare-${result.date.slice(0, 10)}.json`);
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+console.log(`median ${result.median_wall_s} s, ${result.median_peakRss_mb} MB → ${out}`);
+rmSync(work, { recursive: true, force: true });
