@@ -39,6 +39,9 @@ export function ReviewPage({ caseId }: { caseId: string }) {
   winRef.current = win;
 
   useEffect(() => {
+    // Opened from the case page's link (at its foot), the router keeps that scroll offset: the
+    // slices are this page's head and must be on screen.
+    window.scrollTo(0, 0);
     const c = new ReviewController(caseId, setState);
     ctlRef.current = c;
     void c.open(canvasRef.current!, winRef.current);
@@ -104,6 +107,23 @@ export function ReviewPage({ caseId }: { caseId: string }) {
 
   const s = state;
   const ready = s?.phase === 'ready';
+  // The 3D panel mounts once the slices are ready and it is scrolled near the screen, for the
+  // version on screen: mounted at once it fetched and drew the model (a second WebGL context)
+  // while the CT loaded, and then while the threshold previews ran, on the same cores.
+  const [panelJob, setPanelJob] = useState<string | null>(null);
+  const [panelNear, setPanelNear] = useState(false);
+  const panelRef = useRef<HTMLElement>(null);
+  const readyJob = ready ? (s.version?.job.id ?? null) : null;
+  useEffect(() => {
+    if (readyJob) setPanelJob(readyJob);
+  }, [readyJob]);
+  useEffect(() => {
+    const el = panelRef.current;
+    if (!el || panelNear) return;
+    const io = new IntersectionObserver((es) => es.some((e) => e.isIntersecting) && setPanelNear(true), { rootMargin: '0px' });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [panelNear]);
   return (
     <main className="page review" onKeyDown={onKey} data-testid="review" data-state={s?.phase ?? 'loading'}>
       <h1>Review</h1>
@@ -146,9 +166,9 @@ export function ReviewPage({ caseId }: { caseId: string }) {
             onDone={() => void ctlRef.current?.open(canvasRef.current!, winRef.current)} />
         </aside>
       </div>
-      <section className="review-model" aria-label="3D model">
+      <section ref={panelRef} className="review-model" aria-label="3D model">
         {/* Keyed by the version on screen: a rebuild's new version reloads the panel's list. */}
-        <ModelPanel key={s?.version?.job.id ?? 'none'} caseId={caseId} />
+        {panelJob && panelNear ? <ModelPanel key={panelJob} caseId={caseId} /> : <p>The 3D model appears here once the slices are loaded.</p>}
       </section>
     </main>
   );

@@ -9,8 +9,8 @@ import { WorkerClient } from './worker-client.js';
 import { brushOffsets, stamp, strokePoints, type StrokeBefore, type Vec3 } from './brush.js';
 import { clearPatch, diffPatch, EditHistory, strokePatch } from './history.js';
 import type { RasLayout } from './ras-order.js';
-import type { EditRequest, EditResponse, ThresholdRequest, ThresholdResponse } from './messages.js';
-import { artifactBytes, loadLatestVersion, type ModelVersion } from './review-api.js';
+import type { EditRequest, EditResponse, VolumeRequest, VolumeResponse } from './messages.js';
+import { artifactBytes, artifactUrl, loadLatestVersion, type ModelVersion } from './review-api.js';
 
 export type Tool = 'navigate' | 'paint' | 'erase' | 'remove-island' | 'keep-component';
 
@@ -36,13 +36,16 @@ export interface ReviewState {
 
 const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 
+/** The preview's size: about 1.4 megavoxels (a 512×512×140 CT is shown at a third, 171×171×47). */
+const PREVIEW_VOXELS = 1_500_000;
+
 export class ReviewController {
   state: ReviewState = {
     phase: 'loading', message: 'Loading the model…', version: null, count: 0, canUndo: false, canRedo: false, undoLabel: null,
     redoLabel: null, latency: null, busy: null, huRange: [-1024, 3071], spacing: [1, 1, 1], tiles: [],
   };
   private viewer: ReviewViewer | null = null;
-  private thresholdW = new WorkerClient<ThresholdRequest, ThresholdResponse>(new Worker(new URL('./threshold.worker.ts', import.meta.url), { type: 'module' }));
+  private volumeW = new WorkerClient<VolumeRequest, VolumeResponse>(new Worker(new URL('./volume.worker.ts', import.meta.url), { type: 'module' }));
   private editW = new WorkerClient<EditRequest, EditResponse>(new Worker(new URL('./edit.worker.ts', import.meta.url), { type: 'module' }));
   private labels: Uint8Array = new Uint8Array(0);
   private labelsFile: Uint8Array = new Uint8Array(0);
@@ -72,7 +75,11 @@ export class ReviewController {
     this.set({ canUndo: this.history.canUndo, canRedo: this.history.canRedo, undoLabel: n.undo, redoLabel: n.redo });
   }
 
-  /** Loads the latest succeeded model version into the canvas. */
+  /**
+   * Loads the latest succeeded model version into the canvas. The volume worker fetches and
+   * inflates the CT once; a downsampled preview goes on screen first (the first picture in
+   * about a second even with software WebGL), then the full volume, then the label map.
+   */
   async open(canvas: HTMLCanvasElement, win: Window): Promise<void> {
     try {
       this.set({ phase: 'loading', message: 'Loading the model…' });
@@ -81,34 +88,51 @@ export class ReviewController {
       if (!version.volume || !version.labels) {
         return this.set({ phase: 'error', message: 'This model version has no CT volume or label map to review (volume.nii.gz, labels.nii.gz).', version });
       }
-      const [volBytes, labBytes, stl] = await Promise.all([
-        artifactBytes(version.volume),
-        artifactBytes(version.labels),
-        version.preview ? artifactBytes(version.preview) : Promise.resolve(null),
-      ]);
+      this.version = version;
+      this.previewStl = null;
+      this.meshShown = false;
+      const loading = this.volumeW.call<Extract<VolumeResponse, { type: 'loaded' }>>({ type: 'load', url: artifactUrl(version.volume), previewVoxels: PREVIEW_VOXELS });
+      const labBytes = artifactBytes(version.labels);
       this.viewer ??= await ReviewViewer.attach(canvas);
-      const { layout, spacing, nativeDims } = await this.viewer.loadVolume(volBytes, win);
-      // The CT is on screen: bench/web/review.mjs times "first slice visible" to this mark.
-      if (!performance.getEntriesByName('s2p-first-slice', 'mark').length) performance.mark('s2p-first-slice');
+      const loaded = await loading;
+      performance.mark('s2p-review-decoded', { detail: loaded.ms });
+      if (loaded.preview) {
+        this.set({ message: 'Loading the full-resolution CT…' });
+        this.viewer.showVolume(await this.viewer.readVolume(loaded.preview, win, 'preview'));
+        await nextFrame();
+        this.markFirstSlice();
+      }
+      const full = await this.volumeW.call<Extract<VolumeResponse, { type: 'full' }>>({ type: 'full' });
+      const ct = await this.viewer.readVolume(full.nii, win, 'volume');
+      const { layout, spacing, nativeDims } = ct;
       this.layout = layout;
-      this.labelsFile = labBytes;
-      const [loaded, labels] = await Promise.all([
-        this.thresholdW.call<Extract<ThresholdResponse, { type: 'loaded' }>>({ type: 'load', volume: volBytes.slice().buffer, layout }),
-        this.editW.call<Extract<EditResponse, { type: 'labels' }>>({ type: 'labels', file: labBytes.slice().buffer, layout, nativeDims }),
-      ]);
+      // The label map is read in its worker while NiiVue uploads and draws the full CT.
+      this.labelsFile = await labBytes;
+      const reading = this.editW.call<Extract<EditResponse, { type: 'labels' }>>({ type: 'labels', file: this.labelsFile.slice().buffer, layout, nativeDims });
+      this.viewer.showVolume(ct);
+      this.markFirstSlice();
+      performance.mark('s2p-review-full');
+      const labels = await reading;
+      performance.mark('s2p-review-labels-read');
       this.labels = labels.labels;
       this.viewer.showLabels(this.labels);
-      this.previewStl = stl;
-      this.meshShown = false;
-      if (this.show3D) this.loadMesh();
+      performance.mark('s2p-review-labels-shown');
+      if (this.show3D) void this.loadMesh();
       this.history.clear();
       this.syncHistory();
-      this.set({ phase: 'ready', message: '', version, count: labels.count, huRange: [loaded.min, loaded.max], spacing, tiles: this.tiles() });
+      performance.mark('s2p-review-ready');
+      this.set({ phase: 'ready', message: '', version, count: labels.count, huRange: [full.min, full.max], spacing, tiles: this.tiles() });
     } catch (e) {
       this.set({ phase: 'error', message: `The model could not be shown: ${(e as Error).message}` });
     }
   }
 
+  /** The CT is on screen: bench/web/review.mjs times "first slice visible" to this mark. */
+  private markFirstSlice(): void {
+    if (!performance.getEntriesByName('s2p-first-slice', 'mark').length) performance.mark('s2p-first-slice');
+  }
+
+  private version: ModelVersion | null = null;
   private previewStl: Uint8Array | null = null;
   private meshShown = false;
   private show3D = false;
@@ -116,19 +140,28 @@ export class ReviewController {
   /**
    * The 3D tile (CT volume rendering and the preview mesh). Off by default: on a machine
    * without a GPU (software WebGL) ray casting a 40-megavoxel CT takes seconds per frame.
+   * The preview mesh is fetched only when the tile is first shown (the 3D panel below has its own).
    */
   setShow3D(on: boolean): void {
     this.show3D = on;
-    if (on && this.state.phase === 'ready') this.loadMesh();
+    if (on && this.state.phase === 'ready') void this.loadMesh();
     this.viewer?.setShow3D(on);
     this.set({ tiles: this.tiles() });
   }
 
-  private loadMesh(): void {
-    if (this.meshShown || !this.previewStl || !this.viewer) return;
-    const mesh = readStl(this.previewStl, 'preview.stl');
-    this.viewer.showMesh(mesh.positions, mesh.indices);
+  private async loadMesh(): Promise<void> {
+    const v = this.version;
+    if (this.meshShown || !v?.preview || !this.viewer) return;
     this.meshShown = true;
+    try {
+      this.previewStl ??= await artifactBytes(v.preview);
+      if (this.closed || this.version !== v) return;
+      const mesh = readStl(this.previewStl, 'preview.stl');
+      this.viewer.showMesh(mesh.positions, mesh.indices);
+    } catch (e) {
+      this.meshShown = false;
+      this.set({ message: `The preview mesh could not be shown: ${(e as Error).message}` });
+    }
   }
 
   /** The 2D tiles in CSS pixels relative to the canvas. */
@@ -166,7 +199,7 @@ export class ReviewController {
       this.wanted = null;
       this.inFlight = true;
       try {
-        const r = await this.thresholdW.call<Extract<ThresholdResponse, { type: 'threshold' }>>({ type: 'threshold', lo: w.lo, hi: w.hi });
+        const r = await this.volumeW.call<Extract<VolumeResponse, { type: 'threshold' }>>({ type: 'threshold', lo: w.lo, hi: w.hi, layout: this.layout! });
         if (this.closed) return;
         this.labels = r.labels;
         this.viewer!.showLabels(this.labels);
@@ -288,7 +321,7 @@ export class ReviewController {
   close(): void {
     this.closed = true;
     clearTimeout(this.commitTimer);
-    this.thresholdW.terminate();
+    this.volumeW.terminate();
     this.editW.terminate();
     this.viewer?.dispose();
   }

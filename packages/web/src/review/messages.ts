@@ -1,13 +1,25 @@
-/** Messages between the review page and its two workers (threshold.worker.ts, edit.worker.ts). */
+/** Messages between the review page and its two workers (volume.worker.ts, edit.worker.ts). */
 import type { RasLayout } from './ras-order.js';
 import type { Vec3 } from './brush.js';
 
-export type ThresholdRequest =
-  | { type: 'load'; id: number; volume: ArrayBuffer; layout: RasLayout }
-  | { type: 'threshold'; id: number; lo: number; hi: number };
+export type VolumeRequest =
+  /** Fetch and decode volume.nii.gz at `url`; answer a preview of at most `previewVoxels` voxels. */
+  | { type: 'load'; id: number; url: string; previewVoxels: number }
+  /** The loaded file as uncompressed NIfTI bytes (once per load: the buffer is transferred). */
+  | { type: 'full'; id: number }
+  | { type: 'threshold'; id: number; lo: number; hi: number; layout: RasLayout };
 
-export type ThresholdResponse =
-  | { type: 'loaded'; id: number; min: number; max: number }
+export type VolumeResponse =
+  | {
+      type: 'loaded';
+      id: number;
+      /** Downsampling factor of the preview along each axis; preview null when the CT is small enough to show whole. */
+      factor: number;
+      preview: ArrayBuffer | null;
+      ms: { fetchInflate: number; preview: number };
+    }
+  /** The whole CT for NiiVue, and its value range (the threshold slider's bounds). */
+  | { type: 'full'; id: number; nii: ArrayBuffer; min: number; max: number }
   | { type: 'threshold'; id: number; labels: Uint8Array; count: number; ms: number }
   | { type: 'error'; id: number; message: string };
 

@@ -21,31 +21,38 @@ export function voxelTotal(l: RasLayout): number {
   return l.dims[0] * l.dims[1] * l.dims[2];
 }
 
-/** Calls f(rasIndex, nativeIndex) for every voxel, RAS index ascending. */
-function eachVoxel(l: RasLayout, f: (ras: number, native: number) => void): void {
+/**
+ * Native-order voxels → a new array in RAS order. Written out as plain loops (no callback per
+ * voxel): on a 37-megavoxel map the per-voxel call cost seconds on a loaded machine.
+ */
+export function nativeToRas<T extends Uint8Array>(src: T, l: RasLayout): Uint8Array {
+  const out = new Uint8Array(voxelTotal(l));
   const [nx, ny, nz] = l.dims;
+  const sx = l.step[0];
   let ras = 0;
   for (let z = 0; z < nz; z++) {
     const zi = l.start[2] + z * l.step[2];
     for (let y = 0; y < ny; y++) {
-      const yi = zi + l.start[1] + y * l.step[1];
-      let ni = yi + l.start[0];
-      for (let x = 0; x < nx; x++, ni += l.step[0]) f(ras++, ni);
+      let ni = zi + l.start[1] + y * l.step[1] + l.start[0];
+      for (let x = 0; x < nx; x++, ni += sx) out[ras++] = src[ni]!;
     }
   }
-}
-
-/** Native-order voxels → a new array in RAS order. */
-export function nativeToRas<T extends Uint8Array>(src: T, l: RasLayout): Uint8Array {
-  const out = new Uint8Array(voxelTotal(l));
-  eachVoxel(l, (r, n) => (out[r] = src[n]!));
   return out;
 }
 
 /** RAS-order voxels → a new array in native order. */
 export function rasToNative(src: Uint8Array, l: RasLayout): Uint8Array {
   const out = new Uint8Array(voxelTotal(l));
-  eachVoxel(l, (r, n) => (out[n] = src[r]!));
+  const [nx, ny, nz] = l.dims;
+  const sx = l.step[0];
+  let ras = 0;
+  for (let z = 0; z < nz; z++) {
+    const zi = l.start[2] + z * l.step[2];
+    for (let y = 0; y < ny; y++) {
+      let ni = zi + l.start[1] + y * l.step[1] + l.start[0];
+      for (let x = 0; x < nx; x++, ni += sx) out[ni] = src[ras++]!;
+    }
+  }
   return out;
 }
 

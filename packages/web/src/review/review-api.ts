@@ -24,16 +24,25 @@ export function latestModelJob(jobs: JobSummary[]): JobSummary | undefined {
 }
 
 export async function loadLatestVersion(caseId: string): Promise<{ detail: CaseDetail; version: ModelVersion | null }> {
-  const detail = await api<CaseDetail>('GET', `/api/cases/${encodeURIComponent(caseId)}`);
+  // Both at once: one round trip before the CT can be fetched, not two.
+  const [detail, all] = await Promise.all([
+    api<CaseDetail>('GET', `/api/cases/${encodeURIComponent(caseId)}`),
+    api<Artifact[]>('GET', `/api/cases/${encodeURIComponent(caseId)}/artifacts`),
+  ]);
   const job = latestModelJob(detail.jobs);
   if (!job) return { detail, version: null };
-  const arts = (await api<Artifact[]>('GET', `/api/cases/${encodeURIComponent(caseId)}/artifacts`)).filter((a) => a.jobId === job.id);
+  const arts = all.filter((a) => a.jobId === job.id);
   const of = (kind: string) => arts.find((a) => a.kind === kind);
   return { detail, version: { job, volume: of('volume'), labels: of('labels'), preview: of('preview') } };
 }
 
+/** Where an artifact's bytes are (same origin; a worker may fetch it with the session cookie). */
+export function artifactUrl(a: Artifact): string {
+  return `/api/artifacts/${encodeURIComponent(a.id)}`;
+}
+
 export async function artifactBytes(a: Artifact): Promise<Uint8Array> {
-  const r = await request('GET', `/api/artifacts/${encodeURIComponent(a.id)}`);
+  const r = await request('GET', artifactUrl(a));
   return new Uint8Array(await r.arrayBuffer());
 }
 

@@ -17,6 +17,15 @@ export interface Window {
   level: number;
 }
 
+/** A CT read by NiiVue, not yet shown: its image and its RAS layout. */
+export interface ReadVolume {
+  img: NVImage;
+  layout: RasLayout;
+  spacing: Vec3;
+  /** Voxels along the file's own axes. */
+  nativeDims: Vec3;
+}
+
 /** A point under the pointer: its RAS voxel and the plane of the 2D tile it lies in. */
 export interface Pick {
   voxel: Vec3;
@@ -50,29 +59,38 @@ export class ReviewViewer {
     return new ReviewViewer(nv);
   }
 
-  /** Loads the CT (volume.nii.gz bytes) with the window and returns NiiVue's RAS layout of it. */
-  async loadVolume(bytes: Uint8Array, win: Window): Promise<{ layout: RasLayout; spacing: Vec3; nativeDims: Vec3 }> {
+  /**
+   * Reads a CT (NIfTI bytes, the buffer is handed over to NiiVue) with the window, and gives
+   * NiiVue's RAS layout of it; nothing is drawn yet (showVolume). Split so that the label map
+   * can be read in its worker while NiiVue uploads and draws the CT.
+   */
+  async readVolume(nii: ArrayBuffer, win: Window, name: string): Promise<ReadVolume> {
     const img = await NVImage.loadFromUrl({
-      url: 'volume.nii.gz',
-      name: 'volume.nii.gz',
-      buffer: bytes.slice().buffer,
+      url: `${name}.nii`,
+      name: `${name}.nii`,
+      buffer: nii,
       colormap: 'gray',
       cal_min: win.level - win.width / 2,
       cal_max: win.level + win.width / 2,
       trustCalMinMax: true,
     });
-    for (const v of [...this.nv.volumes]) this.nv.removeVolume(v);
-    this.nv.addVolume(img);
-    this.nv.createEmptyDrawing();
-    this.nv.setDrawOpacity(0.55);
     const d = img.dimsRAS!;
     const h = img.hdr!.dims;
     const p = img.pixDimsRAS!;
     return {
+      img,
       layout: { dims: [d[1]!, d[2]!, d[3]!], start: img.img2RASstart!.slice(0, 3) as Vec3, step: img.img2RASstep!.slice(0, 3) as Vec3 },
       spacing: [p[1]!, p[2]!, p[3]!],
       nativeDims: [h[1]!, h[2]!, h[3]!],
     };
+  }
+
+  /** Shows a CT read by readVolume in place of the one on screen, with an empty drawing layer. */
+  showVolume(v: ReadVolume): void {
+    for (const old of [...this.nv.volumes]) this.nv.removeVolume(old);
+    this.nv.addVolume(v.img);
+    this.nv.createEmptyDrawing();
+    this.nv.setDrawOpacity(0.55);
   }
 
   /** Shows `labels` (RAS order, the same array is kept and edited in place) as the overlay. */
