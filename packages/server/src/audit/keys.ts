@@ -57,6 +57,10 @@ export function auditSigner(dataDir: string, env: Record<string, string | undefi
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     try {
       writeFileSync(file, keyToPem(newAuditSecretKey()), { mode: 0o600, flag: 'wx' });
+      // Several processes on one PostgreSQL database each making their own key: their entries would not verify on the others.
+      if (env.DATABASE_URL && !env.SCAN2PRINT_AUDIT_KEY_FILE) {
+        process.stderr.write(`scan2print: made the audit signing key ${file}; every process on this database must sign with one key: set SCAN2PRINT_AUDIT_KEY_FILE to a shared copy\n`);
+      }
     } catch (w) {
       if ((w as NodeJS.ErrnoException).code !== 'EEXIST') throw w;
     }
