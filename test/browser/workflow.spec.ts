@@ -175,6 +175,8 @@ describe('web app: the whole workflow with four people', () => {
       await technician.page.goto(`/q/${code}`);
       await technician.page.waitForURL(/\/login\?next=/);
       expect(decodeURIComponent(technician.page.url())).toContain(`/q/${code}`);
+      await technician.page.getByTestId('login-email').waitFor();
+      await expectAccessible(technician.page, 'sign-in for a label link');
       await technician.page.getByTestId('login-email').fill(org.emails.technician);
       await technician.page.getByTestId('login-password').fill(TEST_PASSWORD);
       await technician.page.getByTestId('login-submit').click();
