@@ -136,6 +136,12 @@ describe('web app: the whole workflow with four people', () => {
       await expect.poll(async () => Number(await bell.getAttribute('data-unread')), { timeout: 30_000 }).toBe(unread - 1);
       await reviewer.page.keyboard.press('Escape');
       expect(await bell.getAttribute('aria-expanded')).toBe('false');
+      // The in-review step and the signed gate each told the reviewer: opening the other one reads it.
+      expect(unread).toBeGreaterThanOrEqual(2);
+      await bell.click();
+      await reviewer.page.locator('[data-testid="notification"][data-read="false"] a').first().click();
+      await expect.poll(async () => Number(await bell.getAttribute('data-unread')), { timeout: 30_000 }).toBe(unread - 2);
+      expect(await bell.getAttribute('aria-expanded')).toBe('false');
 
       await step(reviewer, 'approved', 'fits the surgical plan');
       await expect.poll(() => reviewer.page.getByTestId('gate-status-model').getAttribute('data-signed'), { timeout: 60_000 }).toBe('true');

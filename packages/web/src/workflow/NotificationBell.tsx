@@ -80,7 +80,14 @@ export function NotificationBell() {
               {list.items.map((n) => (
                 <li key={n.id} className={n.read ? 'read' : 'unread'} data-testid="notification" data-read={n.read ? 'true' : 'false'}>
                   {n.caseId ? (
-                    <Link href={`/cases/${n.caseId}`} onClick={() => setOpen(false)}>
+                    <Link
+                      href={`/cases/${n.caseId}`}
+                      onClick={() => {
+                        // Opening what it points to is reading it.
+                        setOpen(false);
+                        if (!n.read) void markRead(n.id).then(refresh, () => undefined);
+                      }}
+                    >
                       {n.text}
                     </Link>
                   ) : (
