@@ -1,7 +1,8 @@
 // bench/web review: in real Chromium (Debian's, through playwright-core), on a case whose
 // convert job ran on ct/philips-head-phantom-1mm (140 slices of 512×512):
 //  - first slice: from navigation to /cases/:id/review to the page's `s2p-first-slice` mark
-//    (NiiVue has drawn the CT with the label overlay), else to the page reporting ready;
+//    (NiiVue has drawn the CT: a downsampled preview, replaced by the full CT), else to the
+//    page reporting ready; and to `s2p-review-ready` (full CT with the label overlay, editable);
 //  - threshold preview: the latency the page reports after each slider move (worker
 //    re-segmentation → overlay replaced), median of 5 moves per run;
 //  - peak memory of the tab: VmHWM (peak resident set) of Chromium's renderer and GPU
@@ -178,6 +179,7 @@ const json = {
   input: 'ct/philips-head-phantom-1mm (140 slices), default convert job',
   targets: { firstSlice_ms: 2000, thresholdPreview_ms: 300, peakTabMB: 1536 },
   median_firstSlice_ms: median(results.map((r) => r.firstSlice_ms)),
+  median_fullWithOverlay_ms: median(results.map((r) => r.stages_ms['s2p-review-ready'] ?? NaN)),
   median_thresholdPreview_ms: median(results.map((r) => r.thresholdPreviewMedian_ms)),
   median_peakRendererMB: median(results.map((r) => r.peakRendererMB)),
   median_peakGpuProcessMB: median(results.map((r) => r.peakGpuProcessMB)),

@@ -13,7 +13,7 @@ const ct = readNifti(gz, 'example_ct.nii.gz').volume;
 describe('the review preview (downsampled CT shown first)', () => {
   it('picks the smallest factor under the voxel budget', () => {
     expect(previewFactor([512, 512, 140], 1_500_000)).toBe(3);
-    expect(previewFactor([512, 512, 140], 5_000_000)).toBe(2);
+    expect(previewFactor([512, 512, 140], 5_000_000)).toBe(3); // odd factors only: 2 would put no voxel at a block's centre
     expect(previewFactor([122, 101, 112], 1_500_000)).toBe(1);
     expect(previewFactor(ct.grid.dims, 100_000)).toBe(3); // 41×34×38 = 52,972
   });
@@ -29,26 +29,17 @@ describe('the review preview (downsampled CT shown first)', () => {
     }
   });
 
-  it('holds the rounded mean HU of each block, partial blocks at the edges included', () => {
+  it('holds the CT value at the centre of each block, the last voxel for a partial block at an edge', () => {
     const f = 3;
     const p = previewVolume(ct, f);
     const [nx, ny, nz] = ct.grid.dims;
     const [px, py] = p.grid.dims;
-    const mean = (i: number, j: number, k: number) => {
-      let s = 0;
-      let n = 0;
-      for (let z = f * k; z < Math.min(nz, f * k + f); z++)
-        for (let y = f * j; y < Math.min(ny, f * j + f); y++)
-          for (let x = f * i; x < Math.min(nx, f * i + f); x++) {
-            s += ct.data[x + nx * (y + ny * z)]!;
-            n++;
-          }
-      return Math.round(s / n);
-    };
-    // The last block along x holds 122 − 120 = 2 columns.
+    const at = (i: number, n: number) => Math.min(n - 1, f * i + 1);
+    // The last block along x holds 122 − 120 = 2 columns: its voxel is column 121.
     for (const [i, j, k] of [[0, 0, 0], [20, 17, 19], [40, 33, 37], [13, 30, 5]] as const) {
-      expect(p.data[i + px * (j + py * k)]).toBe(mean(i, j, k));
+      expect(p.data[i + px * (j + py * k)]).toBe(Math.round(ct.data[at(i, nx) + nx * (at(j, ny) + ny * at(k, nz))]!));
     }
+    expect(() => previewVolume(ct, 2)).toThrow(/odd/);
     // Not a flat picture: bone and air both survive.
     let hi = 0;
     let lo = 0;

@@ -1,5 +1,5 @@
 /**
- * A small copy of the CT for the first picture: block means of f×f×f voxels on a grid that
+ * A small copy of the CT for the first picture: one voxel of each f×f×f block on a grid that
  * covers the same box in space (spacing × f, origin moved to the first block's centre). The
  * review page shows it while NiiVue takes in the full volume: on a machine without a graphics
  * card (SwiftShader) NiiVue's texture passes over a 37-megavoxel CT take seconds, over a
@@ -7,12 +7,11 @@
  */
 import type { Grid, Volume } from '@scan2print/core';
 
-/** The smallest whole factor that brings the volume to at most `maxVoxels` (1 when it is small already). */
+/** The smallest odd factor that brings the volume to at most `maxVoxels` (1 when it is small already). */
 export function previewFactor(dims: readonly [number, number, number], maxVoxels: number): number {
-  const n = dims[0] * dims[1] * dims[2];
   let f = 1;
-  while (Math.ceil(dims[0] / f) * Math.ceil(dims[1] / f) * Math.ceil(dims[2] / f) > maxVoxels && f < 64) f++;
-  return n > 0 ? f : 1;
+  while (Math.ceil(dims[0] / f) * Math.ceil(dims[1] / f) * Math.ceil(dims[2] / f) > maxVoxels && f < 63) f += 2;
+  return f;
 }
 
 /** The grid of f×f×f blocks (a partial block at an edge is one voxel of the preview too). */
@@ -32,30 +31,29 @@ export function previewGrid(g: Grid, f: number): Grid {
   };
 }
 
-/** Block means (rounded) of `v` on previewGrid(v.grid, f), as Int16 (CT in HU). */
+/**
+ * The voxel at the centre of each f×f×f block (f odd, so the centre is a voxel and the preview
+ * voxel sits exactly on it; a partial block at an edge takes its last voxel). A 27th of the reads
+ * of block means, which cost half a second in the worker on a loaded machine before the first
+ * picture; for a picture replaced seconds later the sampling noise does not matter.
+ */
 export function previewVolume(v: Volume, f: number): Volume {
+  if (f % 2 !== 1) throw new RangeError(`previewVolume: the factor must be odd, got ${f}`);
   const [nx, ny, nz] = v.grid.dims;
   const grid = previewGrid(v.grid, f);
   const [px, py, pz] = grid.dims;
-  const sum = new Float64Array(px * py * pz);
-  const cnt = new Uint32Array(px * py * pz);
+  const h = (f - 1) / 2;
+  const at = (i: number, n: number) => Math.min(n - 1, i * f + h);
+  const xs = Int32Array.from({ length: px }, (_, i) => at(i, nx));
+  const data = new Int16Array(px * py * pz);
   const src = v.data;
-  // Block column of each x, looked up (no division in the 37-megavoxel inner loop).
-  const bx = new Int32Array(nx);
-  for (let x = 0; x < nx; x++) bx[x] = (x / f) | 0;
-  let i = 0;
-  for (let z = 0; z < nz; z++) {
-    const bz = ((z / f) | 0) * px * py;
-    for (let y = 0; y < ny; y++) {
-      const row = bz + ((y / f) | 0) * px;
-      for (let x = 0; x < nx; x++, i++) {
-        const b = row + bx[x]!;
-        sum[b] += src[i]!;
-        cnt[b]!++;
-      }
+  let b = 0;
+  for (let k = 0; k < pz; k++) {
+    const z = at(k, nz) * nx * ny;
+    for (let j = 0; j < py; j++) {
+      const row = z + at(j, ny) * nx;
+      for (let i = 0; i < px; i++) data[b++] = Math.max(-32768, Math.min(32767, Math.round(src[row + xs[i]!]!)));
     }
   }
-  const data = new Int16Array(sum.length);
-  for (let b = 0; b < sum.length; b++) data[b] = Math.max(-32768, Math.min(32767, Math.round(sum[b]! / cnt[b]!)));
   return { grid, data };
 }
