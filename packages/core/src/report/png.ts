@@ -1,5 +1,6 @@
 /**
- * A minimal, deterministic PNG encoder (8-bit RGB or greyscale) for report images.
+ * A minimal, deterministic PNG encoder (8-bit RGB or greyscale) for report images and print
+ * labels (with pHYs, so a label prints at its size).
  * Pure TypeScript: zlib via fflate, CRC-32 per the PNG specification.
  */
 import { zlibSync } from 'fflate';
@@ -38,27 +39,46 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-export function encodePng(img: RgbImage): Uint8Array {
-  const { width, height, rgb } = img;
-  if (rgb.length !== width * height * 3) throw new Error(`encodePng: expected ${width * height * 3} bytes, got ${rgb.length}`);
-  const raw = new Uint8Array(height * (1 + width * 3));
+export interface PngOptions {
+  /** Pixels per metre, written as a pHYs chunk so the image prints at its size (labels). */
+  pxPerMetre?: number;
+}
+
+/** 8-bit pixels (1 channel grey or 3 RGB), rows top first, filter none: same pixels, same bytes. */
+function encode(width: number, height: number, channels: 1 | 3, px: Uint8Array, opts: PngOptions): Uint8Array {
+  const row = width * channels;
+  if (px.length !== row * height) throw new Error(`encodePng: expected ${row * height} bytes, got ${px.length}`);
+  const raw = new Uint8Array(height * (1 + row));
   for (let y = 0; y < height; y++) {
-    raw[y * (1 + width * 3)] = 0; // filter: none
-    raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
+    raw[y * (1 + row)] = 0; // filter: none
+    raw.set(px.subarray(y * row, (y + 1) * row), y * (1 + row) + 1);
   }
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
   dv.setUint32(0, width);
   dv.setUint32(4, height);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type RGB
-  const parts = [
-    new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlibSync(raw, { level: 6 })),
-    chunk('IEND', new Uint8Array(0)),
-  ];
+  ihdr[9] = channels === 3 ? 2 : 0; // colour type: RGB or greyscale
+  const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr)];
+  if (opts.pxPerMetre !== undefined) {
+    const phys = new Uint8Array(9);
+    const pv = new DataView(phys.buffer);
+    pv.setUint32(0, Math.round(opts.pxPerMetre));
+    pv.setUint32(4, Math.round(opts.pxPerMetre));
+    phys[8] = 1; // unit: metre
+    parts.push(chunk('pHYs', phys));
+  }
+  parts.push(chunk('IDAT', zlibSync(raw, { level: 6 })), chunk('IEND', new Uint8Array(0)));
   return joinBytes(parts);
+}
+
+export function encodePng(img: RgbImage, opts: PngOptions = {}): Uint8Array {
+  return encode(img.width, img.height, 3, img.rgb, opts);
+}
+
+/** Grey pixels (0 black … 255 white), width × height bytes, top row first. */
+export function encodeGreyPng(width: number, height: number, grey: Uint8Array, opts: PngOptions = {}): Uint8Array {
+  return encode(width, height, 1, grey, opts);
 }
 
 export function pngDataUri(img: RgbImage): string {

@@ -6,8 +6,8 @@
  * same version always gives the same bytes.
  */
 import QRCode from 'qrcode';
+import { encodeGreyPng } from '@scan2print/core';
 import { GLYPH_H, GLYPH_W, glyph } from './font.js';
-import { encodeGreyPng } from './png.js';
 
 export interface LabelInput {
   /** What the QR holds: `<origin>/q/<code>`. */
@@ -121,5 +121,5 @@ export function labelPng(l: LabelInput): Buffer {
       }
     });
   }
-  return encodeGreyPng(W, H, px, PX_PER_MM * 1000);
+  return Buffer.from(encodeGreyPng(W, H, px, { pxPerMetre: PX_PER_MM * 1000 }));
 }
