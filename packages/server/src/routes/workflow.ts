@@ -1,5 +1,5 @@
 /**
- * The case workflow over HTTP (API.md §2): move a case (POST …/transitions), sign a stage
+ * The case workflow over HTTP: move a case (POST …/transitions), sign a stage
  * gate (POST …/gates), and read where it stands (GET …/workflow: state, gates, the next
  * transitions with what is missing and whether the caller may take them, the history).
  * The rules are core's TRANSITIONS, enforced by workflow/engine.ts.

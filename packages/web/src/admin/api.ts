@@ -1,4 +1,4 @@
-/** The admin pages' calls: users and roles, organisation settings, the audit log (API.md §1, §4). */
+/** The admin pages' calls: users and roles, organisation settings, the audit log (the server's OpenAPI: /api/openapi.json). */
 import { api } from '../api/client.js';
 import type { AuditEntryJson } from '../workflow/types.js';
 

@@ -1,5 +1,5 @@
 /**
- * Approve or request changes on the latest model version, offered by role (API.md item 4):
+ * Approve or request changes on the latest model version, offered by role:
  * approve asks for a confirmation first, a change request needs a comment. Then the history.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';

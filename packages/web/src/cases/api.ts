@@ -1,4 +1,4 @@
-/** The calls the case list and case page make (API.md), typed. */
+/** The calls the case list and case page make, typed (the server's OpenAPI: /api/openapi.json). */
 import { api } from '../api/client.js';
 import type { Artifact } from '../api/types.js';
 import type { CaseComment, CaseDetailRow, CaseRow, Decision, JobDetail, ModelVersion, OrgUser, Review } from './types.js';

@@ -11,7 +11,7 @@ export type StatusKind =
   | 'cancelled'
   | 'approved'
   | 'changes-requested'
-  // The workflow's states after the model is made (API.md §2); 'case-cancelled' is the case's, 'cancelled' a job's.
+  // The workflow's states after the model is made (core's CASE_STATES); 'case-cancelled' is the case's, 'cancelled' a job's.
   | 'in-review'
   | 'print-preparation'
   | 'printing'

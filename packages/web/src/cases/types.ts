@@ -1,5 +1,5 @@
 /**
- * The case-list and case-page JSON as the server sends it (API.md items 1-4, 7, 8), on top of
+ * The case-list and case-page JSON as the server sends it, on top of
  * the lead's api/types.ts. Fields the server added later are optional here so that an older
  * server's rows still render.
  */

@@ -1,6 +1,6 @@
 /**
  * The organisation's cases, kept live: GET /api/cases, then the `case` events of
- * GET /api/events applied by id (API.md item 2). A dropped stream reconnects with backoff and
+ * GET /api/events applied by id. A dropped stream reconnects with backoff and
  * reloads the list first, so nothing that changed meanwhile is missed. Only when the server has
  * no /api/events (404: an older server) does the list fall back to polling every 3 s.
  */

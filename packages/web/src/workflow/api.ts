@@ -1,4 +1,4 @@
-/** The workflow, notification and model-code calls (API.md §2, §3), typed. */
+/** The workflow, notification and model-code calls, typed. */
 import { api } from '../api/client.js';
 import type { AppNotification, CodeLookup, GateName, NotificationList, TransitionResult, WorkflowView } from './types.js';
 

@@ -1,8 +1,9 @@
 /**
- * The workflow, notification and model-code JSON as the server sends it (/tmp/team/API.md
- * §2 and §3). A person may come as an id, an e-mail or {id, email} depending on the
+ * The workflow, notification and model-code JSON as the server sends it
+ * (routes/workflow.ts, notifications.ts, codes.ts). A person may come as an id, an e-mail or {id, email} depending on the
  * endpoint; the pages read it through personName.
  */
+import type { AuditEntry } from '@scan2print/core';
 import type { Person } from '../cases/types.js';
 
 export type GateName = 'segmentation' | 'model' | 'print-qc';
@@ -68,21 +69,8 @@ export interface NotificationList {
   unread: number;
 }
 
-/** One audit entry (API.md §1), as /api/q/:code and /api/audit carry it. */
-export interface AuditEntryJson {
-  seq: number;
-  at: string;
-  orgId: string | null;
-  caseId: string | null;
-  actor: { id: string; email: string; role: string } | null;
-  action: string;
-  details: Record<string, unknown>;
-  prevHash: string;
-  casePrevHash: string | null;
-  hash: string;
-  keyId: string;
-  signature: string;
-}
+/** One audit entry, as /api/q/:code and /api/audit carry it: core's type, one definition. */
+export type AuditEntryJson = AuditEntry;
 
 /** GET /api/q/:code. */
 export interface CodeLookup {
