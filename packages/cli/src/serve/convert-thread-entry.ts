@@ -33,7 +33,8 @@ async function run(m: RunMessage): Promise<void> {
         pool,
         sha256Hex,
         // Native gzip: the CT volume output (tens of MB) takes seconds in core's pure-JS fflate.
-        gzip: (bytes) => gzipSync(bytes, { level: 6 }),
+        // The level is core's: 1 for the CT volume (13.5 → 6.8 s on the phantom, 40.0 → 40.8 MB), 6 for label maps.
+        gzip: (bytes, level) => gzipSync(bytes, { level }),
         libraries: libraryVersions(),
         progress: (fraction, message) => send({ type: 'progress', fraction, ...(message !== undefined ? { message } : {}) }),
         sink: async (name, bytes) => {
