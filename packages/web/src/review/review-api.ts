@@ -6,7 +6,7 @@
 import { api, request } from '../api/client.js';
 import type { Artifact, CaseDetail, JobSummary } from '../api/types.js';
 
-/** Jobs that make a model version (API.md item 7). */
+/** Jobs that make a model version (GET /api/cases/:id/versions). */
 const MODEL_JOBS = ['convert', 'mesh'];
 
 export interface ModelVersion {

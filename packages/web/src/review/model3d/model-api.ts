@@ -1,5 +1,5 @@
 /**
- * The server calls the 3D panel makes: a case's model versions (API.md item 7, with a fallback
+ * The server calls the 3D panel makes: a case's model versions (GET /api/cases/:id/versions, with a fallback
  * to the artifact list for a server without /versions), a model's bytes, and comments pinned
  * to a point (item 8).
  */
