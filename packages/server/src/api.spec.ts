@@ -125,7 +125,7 @@ describe('cases, uploads and a convert job', () => {
     expect(j.progress).toBe(1);
     expect(j.summary.models[0].checks).toMatchObject({ closed: true, manifold: true });
     const arts = await t.json(a.tokens.reviewer, 'GET', `/api/cases/${caseId}/artifacts`);
-    expect(arts.map((x: { name: string }) => x.name).sort()).toEqual(['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume.nii.gz']);
+    expect(arts.map((x: { name: string }) => x.name).sort()).toEqual(['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume-preview.nii.gz', 'volume.nii.gz']);
     for (const art of arts) {
       const r = await t.call(a.tokens.reviewer, 'GET', `/api/artifacts/${art.id}`);
       expect(r.status).toBe(200);

@@ -212,7 +212,7 @@ describe('kill -9 of the embedded server, then restart', () => {
     expect(done.progress).toBe(1);
 
     const arts = await json<Array<{ id: string; jobId: string; name: string; sha256: string; bytes: number }>>('GET', `/api/cases/${caseId}/artifacts`);
-    expect(arts.map((a) => a.name).sort()).toEqual(['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume.nii.gz']);
+    expect(arts.map((a) => a.name).sort()).toEqual(['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume-preview.nii.gz', 'volume.nii.gz']);
     for (const a of arts) {
       expect(a.jobId).toBe(jobId);
       const r = await call('GET', `/api/artifacts/${a.id}`);
@@ -294,10 +294,10 @@ describe('kill -9 of the embedded server, then restart', () => {
       const files = (await pg.query<{ object_key: string; sha256: string; bytes: number }>('select object_key, sha256, bytes::int as bytes from files')).rows;
       const arts = (await pg.query<{ object_key: string; sha256: string; bytes: number }>('select object_key, sha256, bytes::int as bytes from artifacts')).rows;
       expect(files.length).toBeGreaterThanOrEqual(uploaded.length);
-      // The seven outputs of a convert job (models, preview, labels, volume, reports).
-      expect(arts.length).toBe(7);
+      // The eight outputs of a convert job (models, preview, labels, volume and its preview, reports).
+      expect(arts.length).toBe(8);
       // Only the second attempt's outputs are listed; the first one's stay unlisted bytes under its own prefix.
-      expect(arts.map((a) => a.object_key.split('/').slice(0, 3).join('/'))).toEqual(Array(7).fill(`jobs/${jobId}/2`));
+      expect(arts.map((a) => a.object_key.split('/').slice(0, 3).join('/'))).toEqual(Array(8).fill(`jobs/${jobId}/2`));
       for (const row of [...files, ...arts]) {
         expect(row.object_key).not.toMatch(/\.partial$/);
         const path = join(dir, 'objects', row.object_key);

@@ -23,7 +23,7 @@ const CLI = join(ROOT, 'packages/cli/bin/scan2print.js');
 const SERIES = 'ge-head-tilt-variable-spacing';
 // Half the grid: the same pipeline at a third of the work (this spec runs three jobs, one twice).
 const PARAMS = { crop: [0, 0, 0, 512, 256, 28] };
-const OUTPUTS = ['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume.nii.gz'];
+const OUTPUTS = ['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume-preview.nii.gz', 'volume.nii.gz'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Worker {

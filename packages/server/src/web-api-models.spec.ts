@@ -175,7 +175,7 @@ describe('rebuild from an edited label map', () => {
     expect(j.summary.models[0].checks).toMatchObject({ closed: true, manifold: true });
 
     const arts = await artifactsOf(meshId);
-    expect(arts.map((x) => x.name).sort()).toEqual(['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume.nii.gz']);
+    expect(arts.map((x) => x.name).sort()).toEqual(['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume-preview.nii.gz', 'volume.nii.gz']);
     const baseVolume = (await artifactsOf(convertId)).find((x) => x.kind === 'volume')!;
     expect(arts.find((x) => x.kind === 'volume')!.sha256).toBe(baseVolume.sha256);
     const stored = readNiftiLabels(await download(a.tokens.engineer, arts.find((x) => x.kind === 'labels')!.id), 'labels.nii.gz');
@@ -209,8 +209,8 @@ describe('rebuild from an edited label map', () => {
       [2, meshId, 'mesh'],
     ]);
     expect(v[1]).toMatchObject({ state: 'succeeded', createdBy: { id: a.users.engineer, email: a.emails.engineer } });
-    expect(v[1].artifacts.map((x: Artifact) => x.kind).sort()).toEqual(['labels', 'model', 'model', 'preview', 'report-html', 'report-json', 'volume']);
-    expect(v[0].artifacts).toHaveLength(7);
+    expect(v[1].artifacts.map((x: Artifact) => x.kind).sort()).toEqual(['labels', 'model', 'model', 'preview', 'report-html', 'report-json', 'volume', 'volume-preview']);
+    expect(v[0].artifacts).toHaveLength(8);
     // Back from changes requested: in review again, the rebuilt version's segmentation signed, a reviewer approves.
     expect((await t.call(a.tokens.requester, 'POST', `/api/cases/${caseId}/reviews`, { decision: 'approve' })).status, 'requesters do not approve').toBe(403);
     await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/transitions`, { to: 'in-review' });

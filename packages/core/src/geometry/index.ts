@@ -1,2 +1,3 @@
 export * from './grid.js';
 export * from './types.js';
+export * from './preview.js';

@@ -6,6 +6,7 @@ import { readStl } from '../formats/stl.js';
 import { checkMesh } from '../surface/topology.js';
 import { readNifti, readNiftiLabels, writeNifti } from '../formats/nifti.js';
 import { sameGrid } from '../geometry/grid.js';
+import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/preview.js';
 import type { PreprocessOptions } from '../segment/pipeline.js';
 import { isStageName } from './record.js';
 import { gridMismatch, modelFileName, plannedOutputs, runConvertJob, type ConvertJobRequest } from './job.js';
@@ -83,6 +84,23 @@ describe('runConvertJob', () => {
       expect(bright / on).toBeGreaterThan(0.8);
       expect(r.outputs.map((o) => o.name)).toEqual(['m.stl', 'l.nii.gz', 'v.nii.gz']);
     }
+  });
+
+  it('writes the CT preview (volumePreview) on the preview grid of the volume output, with the volume\'s own voxels', async () => {
+    const seg = { method: { method: 'threshold' as const, ranges: [[300, 3071]] as Array<[number, number]> } };
+    const req = request({ models: ['m.stl'], volume: 'v.nii.gz', volumePreview: 'p.nii.gz' }, seg);
+    expect(plannedOutputs(req.outputs, [undefined])).toEqual(['m.stl', 'v.nii.gz', 'p.nii.gz']);
+    const r = await runConvertJob(req);
+    const ct = readNifti(r.files!.get('v.nii.gz')!, 'v.nii.gz').volume;
+    const p = readNifti(r.files!.get('p.nii.gz')!, 'p.nii.gz').volume;
+    // This small CT is under the voxel budget: the preview is the volume itself; with a budget
+    // it is over, the same sampling as the review page's (previewVolume, spec'd in packages/web).
+    expect(previewFactor(ct.grid.dims, PREVIEW_VOXELS)).toBe(1);
+    expect(sameGrid(p.grid, ct.grid)).toBe(true);
+    expect(Array.from(p.data)).toEqual(Array.from(ct.data));
+    const third = previewVolume(ct, 3);
+    expect(third.grid.dims).toEqual(ct.grid.dims.map((n) => Math.ceil(n / 3)));
+    expect(r.outputs.map((o) => o.name)).toEqual(['m.stl', 'v.nii.gz', 'p.nii.gz']);
   });
 
   it('rebuilds from an edited label map (fromLabels): same stages, a closed model of the edit, the volume passed through', async () => {

@@ -14,6 +14,7 @@ import { sameGrid, type Grid } from '../geometry/grid.js';
 import type { ConditionParams } from '../surface/condition.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
 import { previewMesh } from '../surface/decimate.js';
+import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/preview.js';
 import { gzipSync } from 'fflate';
 import { writeNifti } from '../formats/nifti-write.js';
 import { assembleReport } from '../report/assemble.js';
@@ -45,6 +46,8 @@ export interface ConvertJobOutputs {
    * overlays the two: one per job, whatever the number of models.
    */
   volume?: string;
+  /** A ~1.5-megavoxel copy of `volume` (geometry/preview.ts) that a viewer shows first. */
+  volumePreview?: string;
   reportJson?: string;
   reportHtml?: string;
 }
@@ -149,6 +152,7 @@ export function plannedOutputs(outputs: ConvertJobOutputs, ranges: Array<Convert
     if (outputs.labels) names.push(modelFileName(outputs.labels, m, many));
   }
   if (outputs.volume) names.push(outputs.volume);
+  if (outputs.volumePreview) names.push(outputs.volumePreview);
   if (outputs.reportJson) names.push(outputs.reportJson);
   if (outputs.reportHtml) names.push(outputs.reportHtml);
   return names;
@@ -276,6 +280,8 @@ interface BuiltModels {
   volume: Volume;
   /** The `volume` output's bytes. */
   volumeBytes: () => Promise<Uint8Array>;
+  /** The CT on the label maps' grid (the `volume` output's voxels). */
+  ctOnLabelGrid: () => Promise<Volume>;
   series?: SeriesChoice;
 }
 
@@ -340,7 +346,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     return sha;
   };
   const perModel = req.outputs.models.length + (req.outputs.preview ? 1 : 0) + (req.outputs.labels ? 1 : 0);
-  const total = perModel * built.models.length + (req.outputs.volume ? 1 : 0);
+  const total = perModel * built.models.length + (req.outputs.volume ? 1 : 0) + (req.outputs.volumePreview ? 1 : 0);
   let made = 0;
   for (const model of built.models) {
     const meshOpts = { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name };
@@ -379,6 +385,15 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     const bytes = await built.volumeBytes();
     const sha = await emit(name, 'nifti-volume', bytes);
     records.push({ stage: 'export', method: 'nifti-volume', params: { format: 'nifti-volume', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
+    exportProgress(++made / total, baseName(name));
+  }
+  if (req.outputs.volumePreview && built.models[0]) {
+    const name = req.outputs.volumePreview;
+    const ct = await built.ctOnLabelGrid();
+    const f = previewFactor(ct.grid.dims, PREVIEW_VOXELS);
+    const bytes = await niftiBytes(previewVolume(ct, f), name, `CT (HU) preview, every ${f}th voxel`, host);
+    const sha = await emit(name, 'nifti-volume-preview', bytes);
+    records.push({ stage: 'export', method: 'nifti-volume-preview', params: { format: 'nifti-volume-preview', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)', factor: f }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
     exportProgress(++made / total, baseName(name));
   }
 
@@ -430,11 +445,10 @@ async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { r
   );
   records.push(...result.records);
   const labelGrid = result.models[0]?.labels.grid ?? result.volume.grid;
-  const volumeBytes = async () => {
-    const ct = await volumeOnLabelGrid(imp.output.volume, labelGrid, req.segmentation.preprocess ?? {});
-    return niftiBytes(ct, req.outputs.volume ?? '', 'CT (HU) under the label map', host, VOLUME_GZIP_LEVEL);
-  };
-  return { models: result.models, volume: result.volume, volumeBytes, series };
+  let onGrid: Promise<Volume> | undefined;
+  const ctOnLabelGrid = () => (onGrid ??= volumeOnLabelGrid(imp.output.volume, labelGrid, req.segmentation.preprocess ?? {}));
+  const volumeBytes = async () => niftiBytes(await ctOnLabelGrid(), req.outputs.volume ?? '', 'CT (HU) under the label map', host, VOLUME_GZIP_LEVEL);
+  return { models: result.models, volume: result.volume, volumeBytes, ctOnLabelGrid, series };
 }
 
 /** What differs between two grids, in words (dims, spacing, origin, axes), or undefined when they are the same (sameGrid). */
@@ -497,5 +511,5 @@ async function modelsFromLabels(req: ConvertJobRequest, from: { labels: string; 
     printable: built.printable,
     records: [{ stage: 'segment', method: 'label-map', params: { source: baseName(from.labels), model: name }, figures: { voxels } }, ...built.records],
   };
-  return { models: [model], volume: ct, volumeBytes: async () => volumeFile };
+  return { models: [model], volume: ct, volumeBytes: async () => volumeFile, ctOnLabelGrid: async () => ct };
 }

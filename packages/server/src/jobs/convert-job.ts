@@ -28,6 +28,7 @@ const KINDS: Array<[RegExp, string, string]> = [
   [/\.3mf$/, 'model', 'model/3mf'],
   [/\.stl$/, 'model', 'model/stl'],
   [/^volume\.nii\.gz$/, 'volume', 'application/gzip'],
+  [/^volume-preview\.nii\.gz$/, 'volume-preview', 'application/gzip'],
   [/\.nii\.gz$/, 'labels', 'application/gzip'],
   [/\.json$/, 'report-json', 'application/json'],
   [/\.html$/, 'report-html', 'text/html; charset=utf-8'],
@@ -60,7 +61,7 @@ export async function runConvert(
 /** The file names every model job (convert, mesh) gives its outputs; `volume` is the CT under the labels. */
 export function jobOutputs(tissue: string): ConvertJobRequest['outputs'] {
   const t = tissue.replace(/[^A-Za-z0-9_-]/g, '_') || 'model';
-  return { models: [`${t}.3mf`, `${t}.stl`], preview: 'preview.stl', labels: 'labels.nii.gz', volume: 'volume.nii.gz', reportJson: 'report.json', reportHtml: 'report.html' };
+  return { models: [`${t}.3mf`, `${t}.stl`], preview: 'preview.stl', labels: 'labels.nii.gz', volume: 'volume.nii.gz', volumePreview: 'volume-preview.nii.gz', reportJson: 'report.json', reportHtml: 'report.html' };
 }
 
 /**

@@ -3,7 +3,7 @@
  * edited (RAS order, shared with NiiVue's drawing layer), its undo history and voxel count.
  * The page renders `state` and calls the actions; every change calls `onChange`.
  */
-import { readStl } from '@scan2print/core';
+import { PREVIEW_VOXELS, readStl } from '@scan2print/core';
 import { ReviewViewer, type Pick, type Window } from './viewer.js';
 import { WorkerClient } from './worker-client.js';
 import { brushOffsets, stamp, strokePoints, type StrokeBefore, type Vec3 } from './brush.js';
@@ -11,6 +11,7 @@ import { clearPatch, diffPatch, EditHistory, strokePatch } from './history.js';
 import type { RasLayout } from './ras-order.js';
 import type { EditRequest, EditResponse, VolumeRequest, VolumeResponse } from './messages.js';
 import { artifactBytes, artifactUrl, loadLatestVersion, type ModelVersion } from './review-api.js';
+import { inflateIfGzip } from './inflate.js';
 
 export type Tool = 'navigate' | 'paint' | 'erase' | 'remove-island' | 'keep-component';
 
@@ -36,8 +37,6 @@ export interface ReviewState {
 
 const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 
-/** The preview's size: about 1.4 megavoxels (a 512×512×140 CT is shown at a third, 171×171×47). */
-const PREVIEW_VOXELS = 1_500_000;
 
 export class ReviewController {
   state: ReviewState = {
@@ -91,9 +90,19 @@ export class ReviewController {
       this.version = version;
       this.previewStl = null;
       this.meshShown = false;
-      const loading = this.volumeW.call<Extract<VolumeResponse, { type: 'loaded' }>>({ type: 'load', url: artifactUrl(version.volume), previewVoxels: PREVIEW_VOXELS });
+      // The job's own preview (~2 MB) when it wrote one; else the worker makes one from the full CT.
+      const previewing = version.volumePreview ? artifactBytes(version.volumePreview).then(inflateIfGzip, () => null) : null;
+      const previewVoxels = previewing ? 0 : PREVIEW_VOXELS;
+      const loading = this.volumeW.call<Extract<VolumeResponse, { type: 'loaded' }>>({ type: 'load', url: artifactUrl(version.volume), previewVoxels });
       const labBytes = artifactBytes(version.labels);
       this.viewer ??= await ReviewViewer.attach(canvas);
+      const early = await previewing;
+      if (early) {
+        this.set({ message: 'Loading the full-resolution CT…' });
+        this.viewer.showVolume(await this.viewer.readVolume(early.slice().buffer, win, 'preview'));
+        await nextFrame();
+        this.markFirstSlice();
+      }
       const loaded = await loading;
       performance.mark('s2p-review-decoded', { detail: loaded.ms });
       if (loaded.preview) {

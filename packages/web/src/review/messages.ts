@@ -3,7 +3,7 @@ import type { RasLayout } from './ras-order.js';
 import type { Vec3 } from './brush.js';
 
 export type VolumeRequest =
-  /** Fetch and decode volume.nii.gz at `url`; answer a preview of at most `previewVoxels` voxels. */
+  /** Fetch and decode volume.nii.gz at `url`; answer a preview of at most `previewVoxels` voxels (0: none). */
   | { type: 'load'; id: number; url: string; previewVoxels: number }
   /** The loaded file as uncompressed NIfTI bytes (once per load: the buffer is transferred). */
   | { type: 'full'; id: number }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'fflate';
-import { indexToPhysical, readNifti, writeNifti } from '@scan2print/core';
-import { previewFactor, previewGrid, previewVolume } from './preview-volume.js';
+import { indexToPhysical, previewFactor, previewGrid, previewVolume, readNifti, writeNifti } from '@scan2print/core';
 import { inflateIfGzip } from './inflate.js';
 import { huOf } from './ct-voxels.js';
 import { firstDifference, readData, TOTALSEG } from './spec-data.js';

@@ -12,6 +12,8 @@ const MODEL_JOBS = ['convert', 'mesh'];
 export interface ModelVersion {
   job: JobSummary;
   volume: Artifact | undefined;
+  /** volume-preview.nii.gz: ~2 MB, shown before the ~40 MB volume (absent on older jobs). */
+  volumePreview: Artifact | undefined;
   labels: Artifact | undefined;
   preview: Artifact | undefined;
 }
@@ -33,7 +35,7 @@ export async function loadLatestVersion(caseId: string): Promise<{ detail: CaseD
   if (!job) return { detail, version: null };
   const arts = all.filter((a) => a.jobId === job.id);
   const of = (kind: string) => arts.find((a) => a.kind === kind);
-  return { detail, version: { job, volume: of('volume'), labels: of('labels'), preview: of('preview') } };
+  return { detail, version: { job, volume: of('volume'), volumePreview: of('volume-preview'), labels: of('labels'), preview: of('preview') } };
 }
 
 /** Where an artifact's bytes are (same origin; a worker may fetch it with the session cookie). */

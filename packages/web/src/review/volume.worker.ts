@@ -7,10 +7,9 @@
  * the file is neither fetched nor inflated twice. Each threshold answers a label map already
  * in NiiVue's RAS order, its buffer transferred.
  */
-import { writeNifti } from '@scan2print/core';
+import { previewFactor, previewVolume, writeNifti } from '@scan2print/core';
 import { huOf } from './ct-voxels.js';
 import { thresholdToRas } from './ras-order.js';
-import { previewFactor, previewVolume } from './preview-volume.js';
 import { inflateIfGzip } from './inflate.js';
 import type { VolumeRequest, VolumeResponse } from './messages.js';
 
@@ -46,7 +45,8 @@ self.onmessage = async (e: MessageEvent<VolumeRequest>) => {
       const t1 = performance.now();
       const volume = huOf(raw);
       hu = volume.data;
-      const factor = previewFactor(volume.grid.dims, m.previewVoxels);
+      // 0: the page shows the job's own preview file and wants none from here.
+      const factor = m.previewVoxels > 0 ? previewFactor(volume.grid.dims, m.previewVoxels) : 1;
       const preview = factor > 1 ? writeNifti(previewVolume(volume, factor)) : null;
       post(
         { type: 'loaded', id: m.id, factor, preview: preview ? (preview.buffer as ArrayBuffer) : null, ms: { fetchInflate: t1 - t0, preview: performance.now() - t1 } },

@@ -1,11 +1,16 @@
 /**
  * A small copy of the CT for the first picture: one voxel of each f×f×f block on a grid that
  * covers the same box in space (spacing × f, origin moved to the first block's centre). The
+ * convert job writes it beside the CT (volume-preview.nii.gz, ~2 MB against ~40 MB) and the
  * review page shows it while NiiVue takes in the full volume: on a machine without a graphics
  * card (SwiftShader) NiiVue's texture passes over a 37-megavoxel CT take seconds, over a
  * twenty-seventh of it a fraction of one.
  */
-import type { Grid, Volume } from '@scan2print/core';
+import type { Grid } from './grid.js';
+import type { Volume } from './types.js';
+
+/** The preview's voxel budget: about 1.5 megavoxels (a 512×512×140 CT is shown at a third, 171×171×47). */
+export const PREVIEW_VOXELS = 1_500_000;
 
 /** The smallest odd factor that brings the volume to at most `maxVoxels` (1 when it is small already). */
 export function previewFactor(dims: readonly [number, number, number], maxVoxels: number): number {
