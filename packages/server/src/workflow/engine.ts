@@ -28,7 +28,8 @@ import type { Services } from '../context.js';
 import type { Principal } from '../auth/principal.js';
 import { HttpError, forbidden, notFound } from '../http/errors.js';
 import { caseFacts, type CaseFacts } from './facts.js';
-import { appendAudit, issueModelCode } from './audit-link.js';
+import { appendAudit } from '../audit/index.js';
+import { issueModelCode } from '../codes/issue.js';
 import { notifyGate, notifyTransition, type PendingMail } from './notify.js';
 
 export interface TransitionInput {

@@ -13,7 +13,7 @@ import { GATE_RULES, rolesToAct, rulesFrom, type CaseState, type Gate } from '@s
 import type { Database, Role } from '../db/schema.js';
 import type { Services } from '../context.js';
 import { errorForLog } from '../http/errors.js';
-import { appendAudit } from './audit-link.js';
+import { appendAudit } from '../audit/index.js';
 
 export interface PendingMail {
   notificationId: string;
