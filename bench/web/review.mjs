@@ -13,13 +13,13 @@
 // Needs the build (npm run build). Usage: node bench/web/review.mjs [runs=3] [label]
 // BENCH_WEB_DIR=<a private vite build> serves that build instead of packages/web/dist.
 // Writes bench/results/web-review-<date>.json.
-/* global fetch, FormData, Blob, document */
+/* global document */
 import { mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startWebServer } from './serve.mjs';
+import { convertedCase, startWebServer } from './serve.mjs';
 import { median } from '../lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,22 +31,6 @@ const seriesDir = resolve(process.env.SCAN2PRINT_DATA ?? resolve(root, '../share
 const CHROMIUM = process.env.SCAN2PRINT_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const PASSWORD = 'bench web review password 1';
-const core = await import(resolve(root, 'packages/core/dist/index.js'));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function call(url, token, method, path, body) {
-  const headers = { authorization: `Bearer ${token}` };
-  let payload = body;
-  if (body !== undefined && !(body instanceof FormData)) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  const r = await fetch(url + path, { method, headers, body: payload });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 /** Peak resident set (kB → bytes) of the renderer and GPU processes of the Chromium this process started. */
 function peakTabBytes(ancestorPid) {
@@ -84,29 +68,7 @@ const load1AtStart = loadavg()[0];
 const results = [];
 let chromiumVersion = '';
 try {
-  const org = await call(svc.url, svc.adminToken, 'POST', '/api/orgs', { name: `bench web review ${Date.now()}` });
-  const email = `bench.review.${Date.now()}@example.org`;
-  const user = await call(svc.url, svc.adminToken, 'POST', `/api/orgs/${org.id}/users`, { email, role: 'engineer', password: PASSWORD });
-  const { token } = await call(svc.url, svc.adminToken, 'POST', `/api/users/${user.id}/tokens`, { name: 'bench/web review' });
-  const { id: caseId } = await call(svc.url, token, 'POST', '/api/cases', { purpose: 'bench', anatomy: 'skull' });
-  const anon = core.createAnonymiser('scan2print bench/web key');
-  const form = new FormData();
-  for (const name of readdirSync(seriesDir).sort()) {
-    try {
-      const r = await anon.anonymise(new Uint8Array(readFileSync(join(seriesDir, name))), name);
-      form.append('file', new Blob([r.bytes]), `${r.summary.sopInstanceUid}.dcm`);
-    } catch {
-      // the DICOMDIR
-    }
-  }
-  await call(svc.url, token, 'POST', `/api/cases/${caseId}/files`, form);
-  const { id: jobId } = await call(svc.url, token, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' });
-  for (;;) {
-    const j = await call(svc.url, token, 'GET', `/api/jobs/${jobId}`);
-    if (j.state === 'succeeded') break;
-    if (j.state === 'failed' || j.state === 'cancelled') throw new Error(`convert job ${j.state}: ${j.error}`);
-    await sleep(1000);
-  }
+  const { email, caseId } = await convertedCase(svc, { seriesDir, password: PASSWORD, name: 'review' });
   console.error(`bench/web review: case ${caseId} converted`);
 
   for (let run = 1; run <= runs; run++) {
