@@ -5,8 +5,8 @@
  */
 import { buildCaseBundle, type AuditEntry } from '@scan2print/core';
 import type { Services } from '../context.js';
+import { MODEL_JOB_KINDS } from '../db/schema.js';
 import { auditEntries, auditKeys } from '../audit/index.js';
-import { MODEL_JOB_KINDS } from '../routes/reviews.js';
 import { labelInputOf } from './lookup.js';
 import { labelPng, labelSvg } from './label.js';
 

@@ -17,6 +17,9 @@ export type Role = (typeof ROLES)[number];
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
+/** Job kinds that make a model version (a convert, a rebuild from edited labels). */
+export const MODEL_JOB_KINDS = ['convert', 'mesh'] as const;
+
 export interface OrgsTable {
   id: string;
   name: string;

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { api, caller } from '../http/route.js';
 import { forbidden, HttpError } from '../http/errors.js';
-import { REVIEW_DECISIONS, type Database, type Role } from '../db/schema.js';
+import { MODEL_JOB_KINDS, REVIEW_DECISIONS, type Database, type Role } from '../db/schema.js';
 import type { Services } from '../context.js';
 import { caseOf } from './scope.js';
 import { caseChanged } from './events.js';
@@ -19,8 +19,6 @@ import { sendMails } from '../workflow/notify.js';
 const Id = z.object({ id: z.uuid() });
 /** Who may decide anything on a model version: approving or sending back, from some state. */
 const REVIEWERS: readonly Role[] = ['org-admin', 'engineer', 'reviewer', 'technician'];
-/** Job kinds that make a model version. */
-export const MODEL_JOB_KINDS = ['convert', 'mesh'] as const;
 const TO = { approve: 'approved', 'request-changes': 'changes-requested' } as const;
 
 const reviewBody = z

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { api, caller } from '../http/route.js';
 import type { Services } from '../context.js';
+import { MODEL_JOB_KINDS } from '../db/schema.js';
 import { caseOf } from './scope.js';
-import { MODEL_JOB_KINDS } from './reviews.js';
 
 export function versionRoutes(app: FastifyInstance, s: Services): void {
   const { db } = s;

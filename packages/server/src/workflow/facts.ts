@@ -5,11 +5,8 @@
  */
 import type { Kysely } from 'kysely';
 import { GATES, type Gate, type WorkflowFacts } from '@scan2print/core';
-import type { Database } from '../db/schema.js';
+import { MODEL_JOB_KINDS, type Database } from '../db/schema.js';
 import { HttpError } from '../http/errors.js';
-
-/** Job kinds that make a model version (as routes/reviews.ts MODEL_JOB_KINDS). */
-const MODEL_KINDS = ['convert', 'mesh'];
 
 export interface VersionFacts {
   id: string;
@@ -35,7 +32,7 @@ export interface GateSignature {
 
 /** The model version a request names (404 when it is not one of the case), else the latest succeeded one. */
 export async function versionFacts(db: Kysely<Database>, caseId: string, jobId?: string | null): Promise<VersionFacts | undefined> {
-  let q = db.selectFrom('jobs').select(['id', 'kind', 'state', 'created_by', 'summary']).where('case_id', '=', caseId).where('kind', 'in', MODEL_KINDS);
+  let q = db.selectFrom('jobs').select(['id', 'kind', 'state', 'created_by', 'summary']).where('case_id', '=', caseId).where('kind', 'in', MODEL_JOB_KINDS);
   q = jobId ? q.where('id', '=', jobId) : q.where('state', '=', 'succeeded');
   const j = await q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
   if (!j) {
