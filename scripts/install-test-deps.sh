@@ -10,7 +10,8 @@ APT_PACKAGES=(
   python3-pydicom   # independent reader of the DICOM SEG we write
   python3-numpy
   prusa-slicer      # real consumer of our STL/3MF (manifold check)
-  orthanc           # real peer for PS3.15 anonymisation
+  orthanc           # real peer for PS3.15 anonymisation and the PACS the integration tests talk to
+  orthanc-dicomweb  # STOW-RS, QIDO-RS and WADO-RS on that Orthanc (PACS issue)
   xvfb xauth        # some GUI-linked tools want a display
   chromium          # the web app's end-to-end tests (playwright-core drives /usr/bin/chromium)
   fonts-liberation  # text in the browser's screenshots

@@ -65,3 +65,7 @@ export * from './audit/index.js';
 // Case bundles: layout, zip and offline verification (issue 11).
 export * from './bundle/index.js';
 export * from './print/index.js';
+// Anatomy: the learned classifier and the structure graph (issue 14); PACS objects (issue 15).
+export * from './segment/forest/index.js';
+export * from './anatomy/index.js';
+export * from './pacs/index.js';

@@ -32,6 +32,9 @@ import { workflowRoutes } from './routes/workflow.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { codeRoutes } from './routes/codes.js';
 import { bundleRoutes } from './routes/bundle.js';
+import { printRoutes } from './routes/print.js';
+import { dicomwebRoutes } from './routes/dicomweb.js';
+import { pacsRoutes } from './routes/pacs.js';
 import { registerWebApp, webAppDir } from './http/web-app.js';
 
 declare module 'fastify' {
@@ -158,5 +161,8 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   notificationRoutes(app, s);
   codeRoutes(app, s);
   bundleRoutes(app, s);
+  printRoutes(app, s);
+  dicomwebRoutes(app, s);
+  pacsRoutes(app, s);
   return app;
 }

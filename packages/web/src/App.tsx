@@ -16,6 +16,9 @@ import { AdminUsersPage } from './pages/AdminUsersPage.js';
 import { AdminSettingsPage } from './pages/AdminSettingsPage.js';
 import { AdminAuditPage } from './pages/AdminAuditPage.js';
 import { QrPage } from './pages/QrPage.js';
+import { PrintCataloguePage } from './pages/PrintCataloguePage.js';
+import { PrintSchedulePage } from './pages/PrintSchedulePage.js';
+import { PacsPage } from './pages/PacsPage.js';
 import { NotificationBell } from './workflow/NotificationBell.js';
 import { canAdminister } from './admin/api.js';
 
@@ -61,11 +64,14 @@ export function App() {
         <nav aria-label="Main">
           <Link href="/">Cases</Link>
           <Link href="/cases/new">New case</Link>
+          <Link href="/print/schedule">Print schedule</Link>
+          <Link href="/pacs">PACS</Link>
           {canAdminister(me.role) && (
             <>
               <Link href="/admin/users">Users</Link>
               <Link href="/admin/settings">Settings</Link>
               <Link href="/admin/audit">Audit log</Link>
+              <Link href="/admin/printers">Printers</Link>
             </>
           )}
         </nav>
@@ -82,6 +88,9 @@ export function App() {
         <Route path="/admin/users" component={AdminUsersPage} />
         <Route path="/admin/settings" component={AdminSettingsPage} />
         <Route path="/admin/audit" component={AdminAuditPage} />
+        <Route path="/admin/printers" component={PrintCataloguePage} />
+        <Route path="/print/schedule" component={PrintSchedulePage} />
+        <Route path="/pacs" component={PacsPage} />
         <Route path="/q/:code">{(p) => <QrPage code={p.code} />}</Route>
         <Route><Redirect to="/" /></Route>
       </Switch>

@@ -13,6 +13,8 @@ import { registerUpload } from './upload.js';
 import { registerAudit } from './audit.js';
 import { registerPrepare } from './prepare.js';
 import { registerPrinters } from './printers.js';
+import { registerQuote } from './quote.js';
+import { registerTrain } from './train.js';
 
 /**
  * A command registers itself on the program. `setExit` lets an action return a
@@ -36,4 +38,6 @@ export const commands: RegisterCommand[] = [
   registerAudit,
   registerPrepare,
   registerPrinters,
+  registerQuote,
+  registerTrain,
 ];

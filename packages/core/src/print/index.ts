@@ -8,3 +8,9 @@ export * from './prepare.js';
 export * from './split-plan.js';
 export * from './thickness.js';
 export * from './assembly-check.js';
+// Issue 12, second part: dowels, hollowing, plate packing, quote, schedule.
+export * from './dowels.js';
+export * from './hollow.js';
+export * from './pack.js';
+export * from './quote.js';
+export * from './schedule.js';

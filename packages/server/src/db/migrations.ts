@@ -7,6 +7,8 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import { auditMigration } from './migrations/0004-audit.js';
 import { workflowMigration } from './migrations/0005-workflow.js';
 import { codesMigration } from './migrations/0006-model-codes.js';
+import { printMigration } from './migrations/0007-print.js';
+import { pacsMigration } from './migrations/0008-pacs.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -154,6 +156,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-audit': auditMigration,
   '0005-workflow': workflowMigration,
   '0006-model-codes': codesMigration,
+  '0007-print': printMigration,
+  '0008-pacs': pacsMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -7,6 +7,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { AuditTables } from './schema-audit.js';
 import type { WorkflowTables } from './schema-workflow.js';
 import type { CodeTables } from './schema-codes.js';
+import type { PrintTables } from './schema-print.js';
+import type { PacsTables } from './schema-pacs.js';
 
 type CreatedAt = ColumnType<Date, string | undefined, never>;
 type Json = ColumnType<unknown, string, string>;
@@ -159,7 +161,7 @@ export interface ReviewsTable {
   created_at: CreatedAt;
 }
 
-export interface Database extends AuditTables, WorkflowTables, CodeTables {
+export interface Database extends AuditTables, WorkflowTables, CodeTables, PrintTables, PacsTables {
   orgs: OrgsTable;
   users: UsersTable;
   tokens: TokensTable;

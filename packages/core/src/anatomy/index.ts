@@ -1,0 +1,2 @@
+// The anatomical graph and structure identification (issue 14).
+export {};

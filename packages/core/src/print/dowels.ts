@@ -1,0 +1,2 @@
+// Filled by the print-preparation work of issue 12 (dowels).
+export {};
