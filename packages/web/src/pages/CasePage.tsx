@@ -24,6 +24,8 @@ import { WorkflowPanel } from '../workflow/WorkflowPanel.js';
 import { LabelSection } from '../workflow/LabelSection.js';
 import { approvedVersions, reviewStepsOf } from '../workflow/approved.js';
 import type { WorkflowView } from '../workflow/types.js';
+import { QuotePanel } from '../print/QuotePanel.js';
+import { SendToPacsPanel } from '../pacs/SendToPacsPanel.js';
 import type { CaseComment, CaseDetailRow, JobDetail, ModelVersion, OrgUser, Review } from '../cases/types.js';
 import '../cases/cases.css';
 
@@ -202,6 +204,8 @@ export function CasePage({ caseId }: { caseId: string }) {
           workflow={workflow ? reviewStepsOf(workflow) : null}
         />
         <LabelSection caseId={caseId} approved={approvedVersions(data.versions, data.reviews, workflow)} />
+        <QuotePanel caseId={caseId} role={me.role} workflow={workflow} />
+        <SendToPacsPanel caseId={caseId} role={me.role} />
         <CommentsSection caseId={caseId} comments={data.comments} onAdded={reload} />
       </div>
       <p className="hint">
