@@ -1,3 +1,79 @@
 /** Kysely table types added by migration 0008-pacs (issue 15). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface PacsTables {}
+import type { ColumnType, Generated } from 'kysely';
+
+type CreatedAt = ColumnType<Date, string | undefined, never>;
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+type Json = ColumnType<unknown, string, string>;
+type NullableJson = ColumnType<unknown, string | null | undefined, string | null>;
+
+/** Which organisation a DICOM caller (calling AE, called AE or any) or a STOW-RS token belongs to. */
+export interface PacsRoutesTable {
+  id: string;
+  org_id: string;
+  calling_ae: Nullable<string>;
+  /** Null: any called AE title. */
+  called_ae: Nullable<string>;
+  /** SHA-256 of the STOW-RS token (shown once, never stored). */
+  stow_token_hash: Nullable<string>;
+  /** Start a convert job when a study received through this route became a case. */
+  auto_convert: Generated<boolean>;
+  /** The convert parameters of that job (POST /api/cases/:id/jobs params); null: defaults. */
+  convert_params: NullableJson;
+  description: Nullable<string>;
+  created_by: Nullable<string>;
+  created_at: CreatedAt;
+}
+
+export const RECEPTION_STATES = ['receiving', 'case-created', 'refused', 'failed'] as const;
+export type ReceptionState = (typeof RECEPTION_STATES)[number];
+
+/** One received study (or one refused association). */
+export interface PacsReceptionsTable {
+  id: string;
+  /** Null when the caller was refused (no route). */
+  org_id: Nullable<string>;
+  route_id: Nullable<string>;
+  via: string;
+  calling_ae: Nullable<string>;
+  called_ae: Nullable<string>;
+  remote_address: Nullable<string>;
+  status: ReceptionState;
+  instances: Generated<number>;
+  refused_instances: Generated<number>;
+  case_id: Nullable<string>;
+  job_id: Nullable<string>;
+  error: Nullable<string>;
+  created_at: CreatedAt;
+  completed_at: Nullable<Date>;
+}
+
+export interface PacsDestinationsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  ae_title: Nullable<string>;
+  host: Nullable<string>;
+  port: Nullable<number>;
+  dicomweb_url: Nullable<string>;
+  kind: 'dimse' | 'dicomweb';
+  created_at: CreatedAt;
+}
+
+export interface PacsSendsTable {
+  id: string;
+  org_id: string;
+  case_id: string;
+  job_id: Nullable<string>;
+  destination_id: string;
+  status: string;
+  objects: Json;
+  error: Nullable<string>;
+  created_at: CreatedAt;
+}
+
+export interface PacsTables {
+  pacs_routes: PacsRoutesTable;
+  pacs_receptions: PacsReceptionsTable;
+  pacs_destinations: PacsDestinationsTable;
+  pacs_sends: PacsSendsTable;
+}
