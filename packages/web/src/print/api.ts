@@ -1,0 +1,65 @@
+/** The print calls (routes/print.ts): catalogue and its versions, quotes, the lab's printers, print jobs and the schedule. */
+import { api, ApiError, authHeaders } from '../api/client.js';
+import { issuesOf } from './catalogue-fields.js';
+import type { CatalogueVersion, CatalogueVersionInfo, FieldIssue, LabPrinter, PrintCatalogue, QuoteJson, ScheduleJson } from './types.js';
+
+const enc = encodeURIComponent;
+
+export const getCatalogue = () => api<CatalogueVersion>('GET', '/api/print/catalogue');
+export const listCatalogueVersions = () => api<{ versions: CatalogueVersionInfo[] }>('GET', '/api/print/catalogue/versions');
+
+/** A refused save: 409 (someone saved a newer version) or 400 with the fields that are wrong. */
+export class CatalogueSaveError extends ApiError {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    readonly issues: FieldIssue[],
+    readonly currentVersion: number | null,
+  ) {
+    super(status, code, message);
+  }
+}
+
+/**
+ * PUT /api/print/catalogue. Not through api(): a refusal's body carries the field issues and
+ * the current version, which ApiError does not keep.
+ */
+export async function saveCatalogue(catalogue: PrintCatalogue, baseVersion: number): Promise<CatalogueVersion> {
+  const res = await fetch('/api/print/catalogue', {
+    method: 'PUT',
+    credentials: 'same-origin',
+    headers: { ...authHeaders(), 'content-type': 'application/json' },
+    body: JSON.stringify({ catalogue, baseVersion }),
+  });
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON: the status line says it
+  }
+  if (res.ok) return body as CatalogueVersion;
+  const e = (body as { error?: { code?: string; message?: string; currentVersion?: number; current?: number } } | null)?.error;
+  const current = typeof e?.currentVersion === 'number' ? e.currentVersion : typeof e?.current === 'number' ? e.current : null;
+  throw new CatalogueSaveError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (res.statusText || `the server answered ${res.status}`), issuesOf(body), current);
+}
+
+export const quoteCase = (caseId: string, body: { printer: string; material: string; supports?: boolean }) =>
+  api<QuoteJson>('POST', `/api/cases/${enc(caseId)}/quote`, body);
+
+export const listPrinters = () => api<{ printers: LabPrinter[] }>('GET', '/api/print/printers');
+export const addPrinter = (body: { catalogueId: string; name: string }) => api<LabPrinter>('POST', '/api/print/printers', body);
+export const setPrinterStatus = (id: string, status: 'up' | 'down', note?: string) =>
+  api<unknown>('POST', `/api/print/printers/${enc(id)}/status`, { status, ...(note ? { note } : {}) });
+
+export interface PrintJobJson {
+  id: string;
+  caseId: string;
+  duration_s?: number;
+  due?: string | null;
+}
+
+export const queuePrintJob = (body: { caseId: string; printer: string; material: string; quote?: QuoteJson }) =>
+  api<PrintJobJson>('POST', '/api/print/jobs', body);
+
+export const getSchedule = () => api<ScheduleJson>('GET', '/api/print/schedule');

@@ -1,0 +1,101 @@
+/**
+ * The print API's JSON as the server sends it (routes/print.ts): the organisation's versioned
+ * catalogue (core's PrintCatalogue shape), a quote, the lab's printers and the stored plan.
+ * The catalogue is kept as core types it; the fields the editor shows are read by name
+ * (catalogue-fields.ts), so a field a newer catalogue adds needs no change here.
+ */
+import type { MaterialSpec, PrintCatalogue, PrinterSpec } from '@scan2print/core';
+
+export type { MaterialSpec, PrintCatalogue, PrinterSpec };
+
+/** GET /api/print/catalogue. Version 0 is the shipped catalogue. */
+export interface CatalogueVersion {
+  version: number;
+  catalogue: PrintCatalogue;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+export interface CatalogueVersionInfo {
+  version: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+/** POST /api/cases/:id/quote (core's Quote plus which model version was quoted, and when). */
+export interface QuoteJson {
+  printTime_s: number;
+  material_g: number;
+  price: number | null;
+  currency: string | null;
+  method: 'prusa-slicer' | 'volume-height-model' | string;
+  breakdown?: { machine: number | null; material: number | null; setup: number | null };
+  /** What the price lacks (a null rate or price per kg, in the server's words). */
+  missing?: string[];
+  printer: string;
+  material: string;
+  supports?: boolean;
+  slicer?: string;
+  modelVersionId?: string;
+  quotedAt?: string;
+}
+
+export interface Outage {
+  from: string;
+  /** null: down until further notice. */
+  to: string | null;
+  note?: string | null;
+}
+
+/** A machine in the lab (GET /api/print/printers): one catalogue printer model, up or down. */
+export interface LabPrinter {
+  id: string;
+  catalogueId: string;
+  name: string;
+  status: 'up' | 'down';
+  outages: Outage[];
+}
+
+export interface PlacementJson {
+  id: string;
+  x: number;
+  y: number;
+  rotated: boolean;
+}
+
+export interface PlateJson {
+  printerId: string;
+  start: string;
+  end: string;
+  jobIds: string[];
+  parts?: PlacementJson[];
+}
+
+export interface ScheduleJobJson {
+  id: string;
+  caseId: string;
+  caseTitle: string;
+  due: string | null;
+  duration_s: number;
+  printer?: string | null;
+  material?: string | null;
+  state?: string;
+}
+
+/** GET /api/print/schedule: core's SchedulePlan with the printers and jobs it planned. */
+export interface ScheduleJson {
+  plates: PlateJson[];
+  late: { jobId: string; due: string; end: string }[];
+  unplaceable: { jobId: string; reason: string }[];
+  makespan_s: number;
+  printers: LabPrinter[];
+  jobs: ScheduleJobJson[];
+  plannedAt?: string;
+  now?: string;
+}
+
+/** A 400's field errors: a path into the request body (['catalogue','printers',0,'minFeature_mm','value']) and what is wrong. */
+export interface FieldIssue {
+  path: (string | number)[];
+  message: string;
+}
