@@ -40,6 +40,29 @@ export interface ThreeMfOptions {
   parts?: Record<number, ThreeMfPart>;
   /** Colour for objects without their own. */
   color?: string;
+  /**
+   * Build-item transforms per group id (or shell index): 12 numbers in the 3MF core order
+   * m00 m01 m02 m10 m11 m12 m20 m21 m22 m30 m31 m32 (row vectors: x' = x·m00 + y·m10 + z·m20 + m30).
+   * Objects without one get a plain item, so files written without this option are unchanged.
+   */
+  transforms?: Record<number, readonly number[]>;
+}
+
+/**
+ * The 3MF build-item transform of a rigid map x' = R·x + t (R row-major), in the core order
+ * m00 … m32; entries rounded to 1e-6 (rotations here are axis-aligned, translations in mm).
+ */
+export function rigidTo3mfTransform(rotation: readonly number[], translation: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out.push(rotation[3 * j + i]!);
+  out.push(translation[0]!, translation[1]!, translation[2]!);
+  return out;
+}
+
+function formatTransform(m: readonly number[], object: number): string {
+  if (m.length !== 12 || !m.every((x) => Number.isFinite(x))) throw new RangeError(`3MF build transform of object ${object}: expected 12 finite numbers, got ${m.length}`);
+  // Rounded so float noise from composing rotations never reaches the file; no "-0".
+  return m.map((x) => String(Math.round(x * 1e6) / 1e6 || 0)).join(' ');
 }
 
 /**
@@ -219,7 +242,10 @@ function* modelXmlChunks(mesh: Mesh, opts: ThreeMfOptions): Generator<Uint8Array
     for (let i = 0; i < nUsed; i++) local[used[i]!] = -1;
   }
   x.ascii(' </resources>\n <build>\n');
-  for (let k = 0; k < ids.length; k++) x.ascii(`  <item objectid="${materialsId + 1 + k}"/>\n`);
+  for (let k = 0; k < ids.length; k++) {
+    const m = opts.transforms?.[ids[k]!];
+    x.ascii(m ? `  <item objectid="${materialsId + 1 + k}" transform="${formatTransform(m, ids[k]!)}"/>\n` : `  <item objectid="${materialsId + 1 + k}"/>\n`);
+  }
   x.ascii(' </build>\n</model>\n');
   x.flush();
   yield* ready.splice(0);
@@ -246,6 +272,8 @@ export interface ThreeMfContent {
   unit: string;
   metadata: Record<string, string>;
   objects: { id: number; name: string | undefined; color: string | undefined; triangles: number }[];
+  /** Build items in file order with their transform (12 numbers, core order, translation in mm) or null; the mesh above is NOT moved by them. */
+  items: { objectId: number; transform: number[] | null }[];
 }
 
 /** Reads the mesh objects of a 3MF (ours and plain core-spec files), converted to millimetres. */
@@ -300,7 +328,16 @@ export function read3mfContent(bytes: Uint8Array, file: string): ThreeMfContent 
   if (pos.some((v) => !Number.isFinite(v))) throw inputError('3MF_BAD_VERTEX', 'a vertex coordinate is not a number', file);
   const mesh: Mesh = { positions: Float32Array.from(pos), indices: Uint32Array.from(idx) };
   if (objects.length > 1) mesh.groups = Uint32Array.from(groups);
-  return { mesh, unit, metadata, objects };
+  const items: ThreeMfContent['items'] = [];
+  for (const m of xml.matchAll(/<item\s([^>]*?)\/?>/g)) {
+    const id = /\bobjectid="(\d+)"/.exec(m[1]!)?.[1];
+    if (id === undefined) continue;
+    const tr = /\btransform="([^"]*)"/.exec(m[1]!)?.[1];
+    const nums = tr !== undefined ? tr.trim().split(/\s+/).map(Number) : null;
+    if (nums && (nums.length !== 12 || nums.some((v) => !Number.isFinite(v)))) throw inputError('3MF_BAD_TRANSFORM', `build item of object ${id}: transform "${tr}" is not 12 numbers`, file);
+    items.push({ objectId: Number(id), transform: nums ? nums.map((v, i) => (i >= 9 ? v * scale : v)) : null });
+  }
+  return { mesh, unit, metadata, objects, items };
 }
 
 /** The mesh of a 3MF (all objects; `groups` = object order when there are several). */
