@@ -25,6 +25,9 @@ export function PrintCataloguePage() {
   );
 }
 
+/** Versions the organisation saved (the list may also name version 0, the shipped catalogue). */
+const savedCount = (v: CatalogueVersionInfo[]) => v.filter((x) => x.version > 0).length;
+
 interface SaveProblem {
   kind: 'stale' | 'invalid' | 'other';
   message: string;
@@ -214,7 +217,7 @@ function CatalogueBody() {
           <p aria-busy="true">Loading…</p>
         ) : (
           <table className="admin-table" data-testid="catalogue-versions">
-            <caption>{versions.length === 0 ? 'Only the shipped catalogue (version 0) so far.' : `${versions.length} saved versions`}</caption>
+            <caption>{savedCount(versions) === 0 ? 'Only the shipped catalogue (version 0) so far.' : `${savedCount(versions)} saved ${savedCount(versions) === 1 ? 'version' : 'versions'} and the shipped one (0)`}</caption>
             <thead>
               <tr>
                 <th scope="col">Version</th>
@@ -229,7 +232,7 @@ function CatalogueBody() {
                     {v.version}
                     {v.version === base.version ? ' (current)' : ''}
                   </td>
-                  <td>{v.updatedAt ? formatTime(v.updatedAt) : '—'}</td>
+                  <td>{v.updatedAt ? formatTime(v.updatedAt) : v.version === 0 ? 'shipped with scan2print' : '—'}</td>
                   <td>{v.updatedBy ?? '—'}</td>
                 </tr>
               ))}

@@ -30,6 +30,8 @@ function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
   const [material, setMaterial] = useState('');
   const [supports, setSupports] = useState(true);
   const [quote, setQuote] = useState<QuoteJson | null>(null);
+  /** The choice the quote answers (the quote names the printer and material in its own words). */
+  const [quotedFor, setQuotedFor] = useState<{ printer: string; material: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<'quote' | 'queue' | null>(null);
   const [queued, setQueued] = useState<PrintJobJson | null>(null);
@@ -61,7 +63,9 @@ function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
     setQuote(null);
     setQueued(null);
     try {
-      setQuote(await quoteCase(caseId, { printer, material, supports }));
+      const q = await quoteCase(caseId, { printer, material, supports });
+      setQuote(q);
+      setQuotedFor({ printer, material });
     } catch (err) {
       setError(`No quote: ${(err as Error).message}`);
     } finally {
@@ -70,11 +74,11 @@ function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
   }
 
   async function queue() {
-    if (!quote) return;
+    if (!quote || !quotedFor) return;
     setBusy('queue');
     setError(null);
     try {
-      setQueued(await queuePrintJob({ caseId, printer, material, quote }));
+      setQueued(await queuePrintJob({ caseId, printer: quotedFor.printer, material: quotedFor.material, quote }));
     } catch (err) {
       setError(`Not queued: ${(err as Error).message}`);
     } finally {
@@ -82,7 +86,7 @@ function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
     }
   }
 
-  const stale = quote !== null && (quote.printer !== printer || quote.material !== material);
+  const stale = quotedFor !== null && (quotedFor.printer !== printer || quotedFor.material !== material);
   return (
     <>
       <form className="quote-form" onSubmit={ask} aria-label="Quote the approved model">
@@ -160,7 +164,7 @@ function QuoteResult({ q, stale }: { q: QuoteJson; stale: boolean }) {
   const missing = q.missing ?? [];
   return (
     <div className="quote-result" data-testid="quote-result" data-method={q.method}>
-      {stale && <p className="hint">This quote is for {q.printer} and {q.material}; quote again for the current choice.</p>}
+      {stale && <p className="hint">This quote is for {q.printer} in {q.material}; quote again for the current choice.</p>}
       <dl className="case-facts">
         <dt>Print time</dt>
         <dd data-testid="quote-time" data-seconds={q.printTime_s}>
