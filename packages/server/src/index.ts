@@ -5,3 +5,4 @@ export type { Services } from './context.js';
 export type { RouteInfo, Access } from './http/route.js';
 export { ROLES, type Role } from './db/schema.js';
 export { verifyDataDir, type StoredChainCheck } from './audit/offline.js';
+export { quoteModel, type QuoteOptions } from './print/prusa-quote.js';

@@ -6,7 +6,8 @@
  * shipped). Minimum feature sizes are rarely on a data sheet: where one is given here it is a
  * stated rule of thumb (source says which) that the technician should confirm.
  */
-import { usageError } from '../errors.js';
+import { z } from 'zod';
+import { ScanError, usageError } from '../errors.js';
 
 export type Technology = 'FDM' | 'SLA' | 'SLS' | 'PolyJet';
 
@@ -28,6 +29,15 @@ export interface PrinterSpec {
   minFeature_mm: Sourced<number>;
   /** Material ids this printer uses. */
   materials: string[];
+  /**
+   * Machine time price per hour of printing (depreciation, power, maintenance, the
+   * technician's share): the organisation's own figure, never shipped.
+   */
+  machineRate_per_h: Sourced<number | null> & { currency: string | null };
+  /** Set-up cost per print job (plate preparation, post-processing start): the organisation's own figure. */
+  setup: Sourced<number | null> & { currency: string | null };
+  /** Nozzle diameter, mm (FDM only; the slicer's extrusion width follows from it). */
+  nozzle_mm?: Sourced<number | null>;
 }
 
 export interface MaterialSpec {
@@ -40,6 +50,8 @@ export interface MaterialSpec {
   pricePerKg: Sourced<number | null> & { currency: string | null };
   biocompatible: Sourced<boolean | null>;
   sterilisable: Sourced<boolean | null>;
+  /** FDM: nozzle and bed temperature, °C (the slicer configuration uses them; null: PLA-like defaults). */
+  temperature_C?: Sourced<{ nozzle: number; bed: number } | null>;
 }
 
 export interface PrintCatalogue {
@@ -50,6 +62,10 @@ export interface PrintCatalogue {
 
 const DS = (product: string): string => `maker's data sheet: ${product}`;
 const NO_PRICE = { value: null, currency: null, source: 'not shipped: prices depend on supplier and date; the organisation enters its own' };
+const NO_RATE = { value: null, currency: null, source: "not shipped: the machine-hour rate is the organisation's own (depreciation, power, maintenance, staff); enter it" };
+const NO_SETUP = { value: null, currency: null, source: "not shipped: the set-up cost per job is the organisation's own (plate preparation, post-processing); enter it" };
+/** Every FDM printer here ships with a 0.4 mm nozzle (the makers' standard configuration). */
+const NOZZLE_04 = (product: string): Sourced<number> => ({ value: 0.4, source: `${DS(product)} (ships with a 0.4 mm nozzle; change it if yours has another)` });
 const UNKNOWN = (what: string): Sourced<null> => ({ value: null, source: `not stated here: ${what} not confirmed from the maker's data sheet` });
 /** The SPEC's default (§1 step 6: "features under ~0.3 mm may not print") where no maker figure is recorded. */
 const SPEC_MIN = { value: 0.3, source: 'scan2print default (SPEC §1 step 6: features under ~0.3 mm may not print); no maker figure recorded' };
@@ -66,6 +82,9 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       layerHeight_mm: { value: [0.05, 0.3], source: DS('Original Prusa MK4 (layer height 0.05–0.30 mm)') },
       minFeature_mm: { value: 0.4, source: 'one extrusion width ≈ the standard 0.4 mm nozzle (rule of thumb, not a data-sheet figure)' },
       materials: ['pla', 'petg'],
+      machineRate_per_h: NO_RATE,
+      setup: NO_SETUP,
+      nozzle_mm: NOZZLE_04('Original Prusa MK4'),
     },
     {
       id: 'prusa-xl',
@@ -76,6 +95,9 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       layerHeight_mm: { value: [0.05, 0.3], source: DS('Original Prusa XL (layer height 0.05–0.30 mm)') },
       minFeature_mm: { value: 0.4, source: 'one extrusion width ≈ the standard 0.4 mm nozzle (rule of thumb, not a data-sheet figure)' },
       materials: ['pla', 'petg'],
+      machineRate_per_h: NO_RATE,
+      setup: NO_SETUP,
+      nozzle_mm: NOZZLE_04('Original Prusa XL'),
     },
     {
       id: 'bambu-x1c',
@@ -86,6 +108,9 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       layerHeight_mm: UNKNOWN('layer height range'),
       minFeature_mm: { value: 0.4, source: 'one extrusion width ≈ the standard 0.4 mm nozzle (rule of thumb, not a data-sheet figure)' },
       materials: ['pla', 'petg'],
+      machineRate_per_h: NO_RATE,
+      setup: NO_SETUP,
+      nozzle_mm: NOZZLE_04('Bambu Lab X1-Carbon'),
     },
     {
       id: 'formlabs-form3plus',
@@ -96,6 +121,8 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       layerHeight_mm: { value: [0.025, 0.3], source: DS('Formlabs Form 3+ (layer thickness 25–300 µm)') },
       minFeature_mm: SPEC_MIN,
       materials: ['formlabs-biomed-clear', 'formlabs-grey'],
+      machineRate_per_h: NO_RATE,
+      setup: NO_SETUP,
     },
     {
       id: 'formlabs-form4',
@@ -106,6 +133,8 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       layerHeight_mm: UNKNOWN('layer thickness range'),
       minFeature_mm: SPEC_MIN,
       materials: ['formlabs-biomed-clear', 'formlabs-grey'],
+      machineRate_per_h: NO_RATE,
+      setup: NO_SETUP,
     },
     {
       id: 'stratasys-j5',
@@ -116,6 +145,8 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       layerHeight_mm: UNKNOWN('layer thickness'),
       minFeature_mm: SPEC_MIN,
       materials: ['stratasys-med610'],
+      machineRate_per_h: NO_RATE,
+      setup: NO_SETUP,
     },
     {
       id: 'stratasys-j850',
@@ -126,6 +157,8 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       layerHeight_mm: UNKNOWN('layer thickness'),
       minFeature_mm: SPEC_MIN,
       materials: ['stratasys-med610'],
+      machineRate_per_h: NO_RATE,
+      setup: NO_SETUP,
     },
     {
       id: 'formlabs-fuse1',
@@ -136,6 +169,8 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       layerHeight_mm: { value: [0.11, 0.11], source: DS('Formlabs Fuse 1 (layer thickness 110 µm)') },
       minFeature_mm: { value: 0.8, source: 'SLS design rule of thumb (walls under ~0.7–0.8 mm break in de-powdering); not a data-sheet figure' },
       materials: ['pa12'],
+      machineRate_per_h: NO_RATE,
+      setup: NO_SETUP,
     },
     {
       id: 'eos-formiga-p110',
@@ -146,6 +181,8 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       layerHeight_mm: UNKNOWN('layer thickness options'),
       minFeature_mm: { value: 0.8, source: 'SLS design rule of thumb (walls under ~0.7–0.8 mm break in de-powdering); not a data-sheet figure' },
       materials: ['pa12'],
+      machineRate_per_h: NO_RATE,
+      setup: NO_SETUP,
     },
   ],
   materials: [
@@ -157,6 +194,7 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       pricePerKg: NO_PRICE,
       biocompatible: { value: false, source: 'no biocompatibility certification claimed for the generic filament' },
       sterilisable: { value: false, source: 'PLA softens near 55–60 °C: not autoclavable' },
+      temperature_C: { value: { nozzle: 215, bed: 60 }, source: 'Prusament PLA data sheet range (nozzle 215 ± 10 °C, bed 40–60 °C); the slicer uses these for the estimate' },
     },
     {
       id: 'petg',
@@ -166,6 +204,7 @@ export const PRINT_CATALOGUE: PrintCatalogue = {
       pricePerKg: NO_PRICE,
       biocompatible: { value: false, source: 'no biocompatibility certification claimed for the generic filament' },
       sterilisable: UNKNOWN('sterilisation method'),
+      temperature_C: { value: { nozzle: 240, bed: 85 }, source: "PrusaSlicer's Prusament PETG profile figures (nozzle 240 °C, bed 85 °C) as a rule of thumb; confirm with the spool's label" },
     },
     {
       id: 'formlabs-biomed-clear',
@@ -244,5 +283,95 @@ export function resolveMaterial(spec: string, catalogue: PrintCatalogue = PRINT_
   const key = spec.trim().toLowerCase();
   const m = catalogue.materials.find((x) => x.id === key || x.name.toLowerCase() === key);
   if (!m) throw usageError('BAD_MATERIAL', `--material ${spec}: not in the catalogue (${catalogue.materials.map((x) => x.id).join(', ')})`);
+  return m;
+}
+
+/** A catalogue that failed validation: `issues` gives each problem with its field path. */
+export class CatalogueError extends ScanError {
+  readonly issues: { path: string; message: string }[];
+  constructor(file: string, issues: { path: string; message: string }[]) {
+    super('BAD_CATALOGUE', `not a valid print catalogue: ${issues.map((i) => `${i.path || '(top)'}: ${i.message}`).join('; ')}`, { kind: 'input', file });
+    this.name = 'CatalogueError';
+    this.issues = issues;
+  }
+}
+
+const sourced = <T extends z.ZodType>(value: T) => z.strictObject({ value, source: z.string().min(1, 'say where the value comes from') });
+const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').nullable();
+const priced = z
+  .strictObject({ value: z.number().nonnegative().nullable(), currency, source: z.string().min(1, 'say where the value comes from') })
+  .refine((p) => p.value === null || p.currency !== null, { message: 'a price needs its currency', path: ['currency'] });
+const technology = z.enum(['FDM', 'SLA', 'SLS', 'PolyJet']);
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
+const mm = z.number().positive().finite();
+
+const printerSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  maker: z.string(),
+  technology,
+  buildVolume_mm: sourced(z.tuple([mm, mm, mm])),
+  layerHeight_mm: sourced(z.tuple([mm, mm]).refine(([a, b]) => a <= b, 'finest first').nullable()),
+  minFeature_mm: sourced(mm),
+  materials: z.array(id),
+  machineRate_per_h: priced,
+  setup: priced,
+  nozzle_mm: sourced(mm.nullable()).optional(),
+});
+const materialSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  technology,
+  density_g_cm3: sourced(z.number().positive().max(25).nullable()),
+  pricePerKg: priced,
+  biocompatible: sourced(z.boolean().nullable()),
+  sterilisable: sourced(z.boolean().nullable()),
+  temperature_C: sourced(z.strictObject({ nozzle: z.number().min(100).max(500), bed: z.number().min(0).max(150) }).nullable()).optional(),
+});
+const catalogueSchema = z
+  .strictObject({ version: z.string().min(1), printers: z.array(printerSchema), materials: z.array(materialSchema) })
+  .superRefine((c, ctx) => {
+    const dup = (xs: { id: string }[], what: 'printers' | 'materials'): void => {
+      const seen = new Set<string>();
+      xs.forEach((x, i) => {
+        if (seen.has(x.id)) ctx.addIssue({ code: 'custom', path: [what, i, 'id'], message: `duplicate id ${x.id}` });
+        seen.add(x.id);
+      });
+    };
+    dup(c.printers, 'printers');
+    dup(c.materials, 'materials');
+    const mats = new Map(c.materials.map((m) => [m.id, m]));
+    c.printers.forEach((p, i) =>
+      p.materials.forEach((m, k) => {
+        const mat = mats.get(m);
+        if (!mat) ctx.addIssue({ code: 'custom', path: ['printers', i, 'materials', k], message: `no material ${m} in the catalogue` });
+        else if (mat.technology !== p.technology) ctx.addIssue({ code: 'custom', path: ['printers', i, 'materials', k], message: `${m} is ${mat.technology}, the printer is ${p.technology}` });
+      }),
+    );
+  });
+
+/**
+ * Checks a catalogue document (an org's edit, a --catalogue file) against the shape above:
+ * every value with a source, prices with a currency, ids unique, each printer's materials
+ * present and of its technology. Throws CatalogueError naming the file and each field path.
+ */
+export function validateCatalogue(doc: unknown, file: string): PrintCatalogue {
+  const r = catalogueSchema.safeParse(doc);
+  if (!r.success) throw new CatalogueError(file, r.error.issues.map((i) => ({ path: i.path.map((p, k) => (typeof p === 'number' ? `[${p}]` : `${k ? '.' : ''}${String(p)}`)).join(''), message: i.message })));
+  return r.data as PrintCatalogue;
+}
+
+/** A catalogue printer by id or name (case-insensitive); usage error listing the ids otherwise. */
+export function findPrinter(spec: string, catalogue: PrintCatalogue = PRINT_CATALOGUE): PrinterSpec {
+  const key = spec.trim().toLowerCase();
+  const p = catalogue.printers.find((x) => x.id === key || x.name.toLowerCase() === key);
+  if (!p) throw usageError('BAD_PRINTER', `--printer ${spec}: not a catalogue printer (${catalogue.printers.map((x) => x.id).join(', ')})`);
+  return p;
+}
+
+/** The material, checked against the printer: a usage error when the printer does not use it. */
+export function materialFor(printer: PrinterSpec, spec: string, catalogue: PrintCatalogue = PRINT_CATALOGUE): MaterialSpec {
+  const m = resolveMaterial(spec, catalogue);
+  if (!printer.materials.includes(m.id)) throw usageError('MATERIAL_NOT_FOR_PRINTER', `--material ${spec}: ${printer.id} does not print ${m.id} (it uses ${printer.materials.join(', ')})`);
   return m;
 }
