@@ -68,6 +68,7 @@ export const registerConvert: RegisterCommand = (program: Command) => {
     .addOption(new Option('--labels <file>', 'old name of --labels-out').hideHelp())
     .option('--purpose <text>', 'clinical purpose, recorded in the report')
     .option('--tissue <name>', 'tissue / anatomy modelled (report and file names)', CONVERT_DEFAULT_TISSUE)
+    .option('--anatomy <names>', 'one model of these bone structures (comma-separated, e.g. skull,mandible), one named, coloured 3MF object per structure; an unknown name lists the known ones')
     .option('--report <file>', 'write the ISO/IEC 3532-1 report as JSON')
     .option('--html <file>', 'write the report as a self-contained HTML page')
     .option('--force', 'build the model even when the input assessment finds errors (recorded in the report)')
@@ -120,6 +121,10 @@ export const registerConvert: RegisterCommand = (program: Command) => {
             `closed=${String(c.closed)} manifold=${String(c.manifold)} oriented=${String(c.oriented)}, volume ${String(c.volume_mm3)} mm³; ` +
             `mesh→segmentation mean ${String(a.mean_mm)} / p95 ${String(a.p95_mm)} / max ${String(a.max_mm)} mm`,
         );
+      }
+      const an = outcome.report.anatomy;
+      if (an) {
+        lines.push(`anatomy (graph ${an.graph}): region ${an.region.join(', ') || 'none'}; ${an.structures.map((st) => `${st.name}${st.modelled ? '*' : ''} ${Math.round(st.volume_mm3 / 1000)} cm³ (confidence ${st.confidence})`).join(', ')}  (* = modelled)`);
       }
       for (const w of outcome.written) lines.push(`wrote ${w.file} (${w.bytes} bytes, sha256 ${w.sha256.slice(0, 16)}…)`);
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -12,6 +12,8 @@ export interface SegmentCliOptions extends SegmentArgs {
   output: string;
   series?: string;
   json?: boolean;
+  /** false with --no-anatomy. */
+  anatomy?: boolean;
 }
 
 /** Output file of one range when several are written: labels.nii.gz → labels_t200.nii.gz (or _t200-500). */

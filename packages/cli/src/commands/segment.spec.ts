@@ -175,7 +175,7 @@ describe('scan2print segment (built binary)', () => {
 
   it('phantom (full size, worker threads): auto threshold, head holder removed, one skull component', async () => {
     const out = join(dir, 'skull.nii.gz');
-    const r = await runScan2print(['segment', PHANTOM, '-o', out, '--remove-table', '--keep', 'largest', '--fill-holes', '--json']);
+    const r = await runScan2print(['segment', PHANTOM, '-o', out, '--remove-table', '--keep', 'largest', '--fill-holes', '--json', '--no-anatomy']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { records: Array<{ method: string; figures: Record<string, any> }> };

@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
+  identifyStructures,
+  sameGrid,
+  type Identification,
   inputError,
   optionsFromArgs,
   readNifti,
@@ -83,7 +86,8 @@ export const registerSegment: RegisterCommand = (program: Command) => {
     .option('--remove-table', 'remove the scanner table / head holder');
   addSegmentationOptions(cmd, { defaultMethod: 'auto' });
   cmd
-    .option('--json', 'print the stage records (method, parameters, figures, components) as JSON')
+    .option('--json', 'print the stage records (method, parameters, figures, components) and the identified bone structures as JSON')
+    .option('--no-anatomy', 'with --json: do not identify bone structures (anatomical graph: name, side, volume, bounding box, confidence)')
     .action(async (inputs: string[], o: SegmentCliOptions) => {
       const out = o.output;
       if (!/\.(nii|nii\.gz|dcm)$/i.test(out)) throw usageError('BAD_OUTPUT', `${out}: output must end in .nii, .nii.gz or .dcm`);
@@ -127,8 +131,17 @@ export const registerSegment: RegisterCommand = (program: Command) => {
           writeFileAtomic(file, writeNifti(res.output.probability, { gzip: true, description: 'probability' }));
           written.push({ file, voxels: n });
         }
+        // Structures of the (first) label map, when it lies on the input grid (no resampling).
+        let anatomy: Identification | undefined;
+        const first = res.output.labels[0];
+        if (o.json && o.anatomy !== false && first && sameGrid(first.grid, volume.grid)) {
+          progress.stage('anatomy');
+          const id = identifyStructures(first, volume, {});
+          records.push(id.record);
+          anatomy = id.output;
+        }
         progress.done();
-        if (o.json) process.stdout.write(`${JSON.stringify({ outputs: written, records }, null, 2)}\n`);
+        if (o.json) process.stdout.write(`${JSON.stringify({ outputs: written, records, ...(anatomy ? { anatomy } : {}) }, null, 2)}\n`);
         else process.stdout.write(summary(records, written));
       } finally {
         await pool?.close();

@@ -13,6 +13,9 @@ import type { ConditionParams } from '../surface/condition.js';
 import { conditionParamsFromArgs, MESH_ARG_DEFAULTS, refuseIgnoredMeshOptions } from './condition-args.js';
 import { CONVERT_MIN_ISLAND_MM3, convertFillsMarrow } from './defaults.js';
 import { optionsFromArgs, refuseHuOutsideCt, type SegmentArgs } from './segment-args.js';
+import { ANATOMY_GRAPH } from '../anatomy/graph-data.js';
+import { parseAnatomyNames, structureNames } from '../anatomy/graph.js';
+import type { AnatomyRequest } from './convert-anatomy.js';
 
 /** A type error names the flag, the value as sent and what the flag takes, like the CLI's own messages. */
 function refused(flag: string, what: string) {
@@ -80,6 +83,10 @@ const convertParamsShape = z
     decimateRatio: num('--decimate-ratio', 'a fraction in (0, 1] of the raw triangle count').optional(),
     purpose: text('--purpose', 'clinical purpose, recorded in the report').optional(),
     tissue: text('--tissue', 'tissue / anatomy modelled').default(CONVERT_DEFAULT_TISSUE),
+    anatomy: z
+      .union([z.string(), z.array(z.string())], refused('--anatomy', 'structure names, comma-separated, or an array of them'))
+      .meta(describe('--anatomy', `one model of these bone structures, one named, coloured object per structure (${structureNames(ANATOMY_GRAPH).join(', ')})`))
+      .optional(),
     force: flagValue('--force', 'build the model even when the input assessment finds errors (default false)').default(false),
   })
   .strict();
@@ -104,7 +111,8 @@ export const convertParamsJsonSchema = z.toJSONSchema(convertParamsSchema, { io:
 /** What a host hands runConvertJob besides the input and the outputs. */
 export interface ConvertJobSettings {
   series?: string;
-  segmentation: SegmentationOptions;
+  /** `anatomy` rides here so every host hands it to convertVolume unchanged. */
+  segmentation: SegmentationOptions & AnatomyRequest;
   condition: ConditionParams;
   decimateRatio?: number;
   tissue: string;
@@ -177,7 +185,8 @@ function settingsOf(p: ParsedParams): ConvertJobSettings {
     removeTable: p.keepTable !== true,
     minIsland: String(p.minIsland),
   };
-  const segmentation = optionsFromArgs(seg);
+  const anatomy = p.anatomy !== undefined ? parseAnatomyNames(p.anatomy, ANATOMY_GRAPH) : undefined;
+  const segmentation: SegmentationOptions & AnatomyRequest = { ...optionsFromArgs(seg), ...(anatomy ? { anatomy: { structures: anatomy } } : {}) };
   const mesh = {
     smooth: String(p.smooth),
     smoothMethod: p.smoothMethod,

@@ -17,9 +17,12 @@ import { measureSurfaceAccuracy } from '../surface/accuracy.js';
 import { placeSurface, type EdgePlacement, type PlaceParams } from '../surface/edge/index.js';
 import type { MeshCheck } from '../surface/topology.js';
 import { round, stampPeakMemory, type Finding, type StageContext, type StageRecord } from './record.js';
+import { meshStructures, type AnatomyRequest } from './convert-anatomy.js';
+import type { ThreeMfPart } from '../formats/3mf.js';
 
 export interface ConvertParams {
-  segmentation: SegmentationOptions;
+  /** `anatomy` (convert --anatomy): one model of the named structures, an object per structure (convert-anatomy.ts). */
+  segmentation: SegmentationOptions & AnatomyRequest;
   condition: ConditionParams;
   /** Build models even when the assessment found errors (recorded). */
   force?: boolean;
@@ -41,6 +44,8 @@ export interface ConvertModel {
   check: MeshCheck;
   printable: boolean;
   records: StageRecord[];
+  /** Name and colour per mesh group (structure models: one 3MF object per structure). */
+  parts?: Record<number, ThreeMfPart>;
 }
 
 export interface ConvertResult {
@@ -88,6 +93,18 @@ export async function convertVolume(
   const { labels, ranges, probability } = segResult.output;
   const many = labels.length > 1;
   const tissue = params.tissue ?? 'bone';
+  if (seg.anatomy?.structures.length) {
+    const field = probability ?? pre.volume;
+    const level = probability ? 0.5 : ranges?.[0]?.[0];
+    const model = await meshStructures(labels, pre.volume, seg.anatomy, records, (lab, name, c) =>
+      meshLabelMap(
+        lab,
+        { condition: { ...params.condition, name }, placement: { ...params.placement, volume: pre.volume }, ...(sameGrid(field.grid, lab.grid) && level !== undefined ? { field, level } : {}), ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}), ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}) },
+        c,
+      ), scaled(ctx, 0.35, 0.95));
+    progress(1, 'done');
+    return { models: [model], records, findings, volume: pre.volume };
+  }
   // Models are meshed concurrently: the overall fraction is the mean of theirs, so it never goes back.
   const fractions = labels.map(() => 0);
   const modelCtx = (i: number): StageContext => ({

@@ -133,5 +133,34 @@ export function assembleReport(input: ReportInput): Report {
         })),
     });
   }
+  const anatomy = anatomyOf(all);
+  if (anatomy) report.anatomy = anatomy;
   return reportSchema.parse(report);
+}
+
+/** The identification record (anatomy/identify.ts) as the report's `anatomy` section; `modelled` from the structure models' records. */
+function anatomyOf(all: StageRecord[]): Report['anatomy'] {
+  const id = all.find((r) => r.stage === 'segment' && r.method === 'anatomy-identification');
+  if (!id) return undefined;
+  const modelled = new Set<string>();
+  for (const r of all) {
+    if (r.method !== 'anatomy-structures') continue;
+    for (const s of (r.figures.structures as Array<{ name: string }> | undefined) ?? []) modelled.add(s.name);
+  }
+  const f = id.figures as Obj;
+  const structures = ((f.structures as Array<Obj> | undefined) ?? []).map((s) => ({
+    name: String(s.name),
+    side: s.side === 'left' ? ('left' as const) : s.side === 'right' ? ('right' as const) : null,
+    volume_mm3: num(s.volume_mm3) ?? 0,
+    bbox_mm: nums(s.bbox_mm) ?? [],
+    confidence: num(s.confidence) ?? 0,
+    modelled: modelled.has(String(s.name)),
+  }));
+  return {
+    graph: String(id.params.graph ?? ''),
+    region: ((f.region as unknown[] | undefined) ?? []).map(String),
+    structures,
+    missing: (f.missing as Array<{ name: string; reason: string }> | undefined) ?? [],
+    unassigned: (f.unassigned as Array<{ label: number; volume_mm3: number; reason: string }> | undefined) ?? [],
+  };
 }

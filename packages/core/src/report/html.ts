@@ -54,6 +54,15 @@ export function renderReportHtml(report: Report, images: ReportImages): string {
         .join('')}</table>`,
     )
     .join('');
+  const an = report.anatomy;
+  const anatomy = an
+    ? `<h2>Anatomy</h2><p>Identified with the anatomical graph ${esc(an.graph)}; body region(s) of the scan: ${esc(an.region.join(', ') || 'none')}. Left/right in patient terms (DICOM LPS: +x is the patient's left).</p>` +
+      `<table class="wide"><tr><th>structure</th><th>side</th><th>volume (cm³)</th><th>bounding box (mm, LPS min → max)</th><th>confidence</th><th>modelled</th></tr>${an.structures
+        .map((st) => `<tr><td>${esc(st.name)}</td><td>${esc(st.side ?? 'midline')}</td><td>${esc(fmt(st.volume_mm3 / 1000))}</td><td>${esc(fmt(st.bbox_mm))}</td><td>${esc(fmt(st.confidence))}</td><td>${st.modelled ? 'yes' : 'no'}</td></tr>`)
+        .join('')}</table>` +
+      (an.missing.length ? `<p>Expected but not found: ${an.missing.map((m) => esc(m.name)).join(', ')}.</p>` : '') +
+      (an.unassigned.length ? `<p>Bone regions that fit no structure: ${an.unassigned.map((u) => `${esc(fmt(u.volume_mm3 / 1000))} cm³ (${esc(u.reason)})`).join('; ')}.</p>` : '')
+    : '';
   const figure = (im: { title: string; dataUri: string }) => `<figure><img src="${im.dataUri}" alt="${esc(im.title)}"><figcaption>${esc(im.title)}</figcaption></figure>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>scan2print report</title>
@@ -77,6 +86,7 @@ th{background:#f4f4f4}table.wide{width:100%}code{font-size:12px;word-break:break
 <h2>Images</h2>${images.slices.map(figure).join('')}${images.models.map(figure).join('')}
 ${recordTable('Segmentation', report.segmentation)}
 ${recordTable('Reconstruction and conditioning', report.reconstruction)}
+${anatomy}
 <h2>Models, mesh checks and accuracy</h2>${models}
 <h2>Software</h2>${table([['scan2print', report.software.version], ...Object.entries(report.software.libraries)])}
 <h2>Stages</h2><table><tr><th>stage</th><th>method</th><th>wall (ms)</th><th>peak RSS (MB)</th></tr>${report.stages

@@ -66,6 +66,18 @@ export const reportSchema = z.object({
       outputs: z.array(z.object({ file: z.string(), format: z.string(), bytes: z.number(), sha256: z.string() })),
     }),
   ),
+  /** Structures identified by the anatomical graph (convert --anatomy); absent when no identification ran. Optional: schema 1 readers ignore it. */
+  anatomy: z
+    .object({
+      graph: z.string(),
+      region: z.array(z.string()),
+      structures: z.array(
+        z.object({ name: z.string(), side: z.enum(['left', 'right']).nullable(), volume_mm3: z.number(), bbox_mm: z.array(z.number()), confidence: z.number(), modelled: z.boolean() }),
+      ),
+      missing: z.array(z.object({ name: z.string(), reason: z.string() })),
+      unassigned: z.array(z.object({ label: z.number(), volume_mm3: z.number(), reason: z.string() })),
+    })
+    .optional(),
   stages: z.array(z.object({ stage: z.string(), method: z.string(), wall_ms: nullableNumber, peakRss_bytes: nullableNumber })),
   records: z.array(record),
 });

@@ -1,0 +1,184 @@
+/**
+ * The anatomical graph, as versioned data: bone structures with the features a CT region of
+ * that structure is expected to have, the relations between structures, and which structures
+ * each body region holds. Every entry names its sources; where a range is our estimate (not a
+ * published figure) the entry says so in `estimate`.
+ *
+ * Frame: DICOM LPS (+x patient's left, +y posterior, +z superior). Features (anatomy/features.ts):
+ *   bodyWidth_mm  left–right width of the body (filled, supports removed) at the region's levels;
+ *   lateral       (x − mid-sagittal x) / (body half-width): 0 on the midline, ±1 at the skin
+ *                 (the sign is the side; the range is of its absolute value);
+ *   anterior      (y − body centre y) / (body half-depth): −1 anterior skin, +1 posterior skin;
+ *   widthFraction the region's x extent / body width; fill: volume / bounding-box volume;
+ *   volume_cm3    of a whole structure (a region may be a piece of one: only the upper bound binds);
+ *   air           fraction of the body's cross-section that is air (< −400 HU) at the region's
+ *                 levels: lungs make the thorax; the head, abdomen, pelvis and legs hold little.
+ * Adult ranges; a child's scan is smaller (a limitation, recorded in the stage notes).
+ */
+import type { AnatomyGraph } from './graph.js';
+
+/** Sources cited by the entries below. */
+const SOURCES = {
+  gray: 'Standring S (ed.), Gray’s Anatomy, 42nd ed., Elsevier 2020 (positions and relations of the bones)',
+  ts: 'Wasserthal J et al., TotalSegmentator, Radiology: AI 2023;5(5):e230024 — class list labelmap_total_v2 (structure ↔ label names)',
+  tsRef: 'measured here: TotalSegmentator reference labels of labelled/totalsegmentator/example_ct (3 mm), label volumes and centroids',
+  ansur: 'Gordon CC et al., 2012 Anthropometric Survey of US Army Personnel (ANSUR II), NATICK/TR-15/007, 2014 (head breadth, chest breadth, hip breadth)',
+  hu: 'Schneider W et al., Phys Med Biol 2000;45:459–478 (HU of cortical bone ≈ 1000–1900, cancellous/marrow ≈ 100–400)',
+  est: 'estimate (scan2print): no published figure used; set from the feature definitions and the measured references above',
+} as const;
+
+const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
+
+export const ANATOMY_GRAPH: AnatomyGraph = {
+  version: '2026.11-1',
+  frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
+  sources: SOURCES,
+  regions: [
+    { name: 'head', structures: ['skull', 'mandible'], bodyWidth_mm: [110, 240], sources: ['ansur', 'est'], estimate: 'upper bound allows a head holder not fully removed' },
+    { name: 'neck', structures: ['cervical_spine'], bodyWidth_mm: [80, 200], sources: ['ansur', 'est'], estimate: 'range' },
+    { name: 'thorax', structures: ['thoracic_spine', 'ribs_left', 'ribs_right', 'sternum', 'clavicle_left', 'clavicle_right', 'scapula_left', 'scapula_right', 'humerus_left', 'humerus_right'], bodyWidth_mm: [220, 620], sources: ['ansur', 'est'], estimate: 'upper bound: arms beside the trunk' },
+    { name: 'abdomen', structures: ['lumbar_spine'], bodyWidth_mm: [220, 620], sources: ['ansur', 'est'], estimate: 'upper bound: arms beside the trunk' },
+    { name: 'pelvis', structures: ['sacrum', 'hip_left', 'hip_right'], bodyWidth_mm: [240, 620], sources: ['ansur', 'est'], estimate: 'range' },
+    { name: 'legs', structures: ['femur_left', 'femur_right', 'patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right'], bodyWidth_mm: [150, 620], sources: ['ansur', 'est'], estimate: 'lower bound: the knees and shanks' },
+  ],
+  structures: [
+    {
+      name: 'skull', group: 'skull', side: null, region: 'head', color: '#E8DCC0', multipart: false,
+      totalSegmentator: ['skull'],
+      features: { bodyWidth_mm: [110, 240], lateral: [0, 0.9], anterior: [-1, 1], widthFraction: [0.55, 1.05], volume_cm3: [5, 1100], meanHU: [150, 1600], air: [0, 1] },
+      sources: ['gray', 'ansur', 'hu', 'est'], estimate: 'volume (cranium with diploë filled) and width fraction are estimates',
+    },
+    {
+      name: 'mandible', group: 'mandible', side: null, region: 'head', color: '#D9C7A0', multipart: false,
+      totalSegmentator: [],
+      features: { bodyWidth_mm: [90, 240], lateral: [0, 0.2], anterior: [-1, -0.05], widthFraction: [0.3, 0.9], volume_cm3: [5, 110], meanHU: [150, 1600], air: [0, 1] },
+      sources: ['gray', 'est'], estimate: 'volume range (adult mandible ≈ 40–80 cm³) is an estimate; not a TotalSegmentator total-task class',
+    },
+    {
+      name: 'cervical_spine', group: 'cervical_spine', side: null, region: 'neck', color: '#C9B48A', multipart: true,
+      totalSegmentator: ['vertebrae_C1', 'vertebrae_C2', 'vertebrae_C3', 'vertebrae_C4', 'vertebrae_C5', 'vertebrae_C6', 'vertebrae_C7'],
+      features: { bodyWidth_mm: [80, 240], lateral: [0, 0.2], anterior: [-0.3, 0.8], widthFraction: [0.1, 0.7], volume_cm3: [0.5, 160], meanHU: [150, 1600], air: [0, 1], pieceMax_cm3: 40 },
+      sources: ['gray', 'ts', 'est'], estimate: 'volume and widths are estimates',
+    },
+    {
+      name: 'thoracic_spine', group: 'thoracic_spine', side: null, region: 'thorax', color: '#BFA878', multipart: true,
+      totalSegmentator: ['vertebrae_T1', 'vertebrae_T2', 'vertebrae_T3', 'vertebrae_T4', 'vertebrae_T5', 'vertebrae_T6', 'vertebrae_T7', 'vertebrae_T8', 'vertebrae_T9', 'vertebrae_T10', 'vertebrae_T11', 'vertebrae_T12'],
+      features: { bodyWidth_mm: [200, 620], lateral: [0, 0.15], anterior: [-0.2, 0.85], widthFraction: [0.04, 0.3], volume_cm3: [0.5, 900], meanHU: [150, 1600], air: [0, 0.9], pieceMax_cm3: 70, ribLevel: [0.5, 1] },
+      sources: ['gray', 'ts', 'est'], estimate: 'volume and widths are estimates',
+    },
+    {
+      name: 'lumbar_spine', group: 'lumbar_spine', side: null, region: 'abdomen', color: '#B39C6C', multipart: true,
+      totalSegmentator: ['vertebrae_L1', 'vertebrae_L2', 'vertebrae_L3', 'vertebrae_L4', 'vertebrae_L5'],
+      features: { bodyWidth_mm: [200, 620], lateral: [0, 0.15], anterior: [-0.4, 0.8], widthFraction: [0.08, 0.35], volume_cm3: [0.5, 450], meanHU: [150, 1600], air: [0, 0.08], pieceMax_cm3: 130, ribLevel: [0, 0.5] },
+      sources: ['gray', 'ts', 'tsRef', 'est'], estimate: 'volume: 5 × the measured 66 cm³ per lumbar vertebra, with margin',
+    },
+    {
+      name: 'sacrum', group: 'sacrum', side: null, region: 'pelvis', color: '#A89060', multipart: false,
+      totalSegmentator: ['sacrum', 'vertebrae_S1'],
+      features: { bodyWidth_mm: [220, 620], lateral: [0, 0.15], anterior: [-0.3, 0.9], widthFraction: [0.1, 0.45], volume_cm3: [1, 400], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.45, 1] },
+      sources: ['gray', 'ts', 'tsRef', 'est'], estimate: 'volume: measured 159 + 48 cm³ (sacrum + S1), with margin',
+    },
+    ...sided('ribs', 'thorax', '#E0C8A0', true, (s) => Array.from({ length: 12 }, (_, i) => `rib_${s}_${i + 1}`), {
+      bodyWidth_mm: [200, 620], lateral: [0.25, 1.0], anterior: [-1, 0.9], widthFraction: [0, 0.5], volume_cm3: [0.1, 600], meanHU: [120, 1600], air: [0, 0.9], pieceMax_cm3: 20, areaMax_cm2: 3.5, compact: [0, 0.25],
+    }, ['gray', 'ts', 'est'], 'ranges are estimates'),
+    {
+      name: 'sternum', group: 'sternum', side: null, region: 'thorax', color: '#D8C098', multipart: false,
+      totalSegmentator: ['sternum'],
+      features: { bodyWidth_mm: [200, 620], lateral: [0, 0.15], anterior: [-1, -0.5], widthFraction: [0.02, 0.2], volume_cm3: [2, 120], meanHU: [120, 1600], air: [0.05, 0.9], areaMax_cm2: 15 },
+      sources: ['gray', 'ts', 'est'], estimate: 'ranges are estimates',
+    },
+    ...sided('clavicle', 'thorax', '#C8B090', false, (s) => [`clavicula_${s}`], {
+      bodyWidth_mm: [200, 620], lateral: [0.15, 0.8], anterior: [-1, -0.1], widthFraction: [0.1, 0.45], volume_cm3: [1, 60], meanHU: [150, 1600], air: [0.05, 0.9], areaMax_cm2: 10,
+    }, ['gray', 'ts', 'est'], 'ranges are estimates'),
+    ...sided('scapula', 'thorax', '#B8A080', false, (s) => [`scapula_${s}`], {
+      bodyWidth_mm: [200, 620], lateral: [0.3, 0.95], anterior: [0.1, 1], widthFraction: [0.05, 0.4], volume_cm3: [2, 250], meanHU: [150, 1600], air: [0.1, 0.9],
+    }, ['gray', 'ts', 'est'], 'ranges are estimates'),
+    ...sided('humerus', 'thorax', '#D0B488', false, (s) => [`humerus_${s}`], {
+      bodyWidth_mm: [200, 620], lateral: [0.65, 1.05], anterior: [-0.8, 0.8], widthFraction: [0.02, 0.2], volume_cm3: [1, 350], meanHU: [150, 1600], air: [0, 0.9], compact: [0.25, 1], limb: [0, 1],
+    }, ['gray', 'ts', 'est'], 'ranges are estimates (arms beside the trunk; raised arms lie outside the trunk levels)'),
+    ...sided('hip', 'pelvis', '#C0A070', false, (s) => [`hip_${s}`], {
+      bodyWidth_mm: [220, 620], lateral: [0.12, 0.7], anterior: [-0.9, 0.8], widthFraction: [0.1, 0.5], volume_cm3: [5, 700], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.4, 1],
+    }, ['gray', 'ts', 'tsRef', 'est'], 'volume: measured 355 cm³ per hip bone, with margin'),
+    ...sided('femur', 'legs', '#F0D8A8', false, (s) => [`femur_${s}`], {
+      bodyWidth_mm: [150, 620], lateral: [0.2, 1.0], anterior: [-0.9, 0.6], widthFraction: [0.03, 0.35], volume_cm3: [2, 900], meanHU: [150, 1600], air: [0, 0.06], compact: [0.15, 1], limb: [0, 1], midlineBone: [0, 0.4],
+    }, ['gray', 'ts', 'tsRef', 'est'], 'volume upper bound (whole adult femur with marrow) is an estimate'),
+    ...sided('patella', 'legs', '#E8D0A0', false, () => [], {
+      bodyWidth_mm: [150, 620], lateral: [0.1, 1.0], anterior: [-1, 0], widthFraction: [0.02, 0.3], volume_cm3: [2, 40], meanHU: [150, 1600], air: [0, 0.06], limb: [0.5, 1], midlineBone: [0, 0.4],
+    }, ['gray', 'est'], 'ranges are estimates; not a TotalSegmentator total-task class'),
+    ...sided('tibia', 'legs', '#E0C898', false, () => [], {
+      bodyWidth_mm: [150, 620], lateral: [0.1, 1.0], anterior: [-1, 0.6], widthFraction: [0.03, 0.35], volume_cm3: [2, 600], meanHU: [150, 1600], air: [0, 0.06], limb: [0.5, 1], midlineBone: [0, 0.4],
+    }, ['gray', 'est'], 'ranges are estimates; not a TotalSegmentator total-task class'),
+    ...sided('fibula', 'legs', '#D0B890', false, () => [], {
+      bodyWidth_mm: [150, 620], lateral: [0.2, 1.0], anterior: [-0.6, 1], widthFraction: [0.01, 0.15], volume_cm3: [1, 150], meanHU: [150, 1600], air: [0, 0.06], limb: [0.5, 1], areaMax_cm2: 6, midlineBone: [0, 0.4],
+    }, ['gray', 'est'], 'ranges are estimates; not a TotalSegmentator total-task class'),
+  ],
+  relations: [
+    { a: 'mandible', rel: 'inferior', b: 'skull', sources: ['gray'] },
+    { a: 'cervical_spine', rel: 'inferior', b: 'skull', sources: ['gray'] },
+    { a: 'thoracic_spine', rel: 'inferior', b: 'cervical_spine', sources: ['gray'] },
+    { a: 'sacrum', rel: 'below', b: 'lumbar_spine', sources: ['gray'] },
+    { a: 'lumbar_spine', rel: 'below', b: 'thoracic_spine', sources: ['gray'] },
+    { a: 'thoracic_spine', rel: 'level', b: 'ribs_left', sources: ['gray'] },
+    { a: 'thoracic_spine', rel: 'level', b: 'ribs_right', sources: ['gray'] },
+    { a: 'hip_left', rel: 'below', b: 'ribs_left', tol_mm: 30, sources: ['gray', 'est'] },
+    { a: 'hip_right', rel: 'below', b: 'ribs_right', tol_mm: 30, sources: ['gray', 'est'] },
+    { a: 'thoracic_spine', rel: 'touches', b: 'ribs_left', sources: ['gray'] },
+    { a: 'thoracic_spine', rel: 'touches', b: 'ribs_right', sources: ['gray'] },
+    { a: 'sacrum', rel: 'touches', b: 'hip_left', sources: ['gray'] },
+    { a: 'sacrum', rel: 'touches', b: 'hip_right', sources: ['gray'] },
+    { a: 'lumbar_spine', rel: 'apart', b: 'hip_left', sources: ['gray'] },
+    { a: 'lumbar_spine', rel: 'apart', b: 'hip_right', sources: ['gray'] },
+    { a: 'lumbar_spine', rel: 'apart', b: 'ribs_left', sources: ['gray'] },
+    { a: 'lumbar_spine', rel: 'apart', b: 'ribs_right', sources: ['gray'] },
+    { a: 'sternum', rel: 'anterior', b: 'thoracic_spine', sources: ['gray'] },
+    { a: 'clavicle_left', rel: 'superior', b: 'ribs_left', sources: ['gray'] },
+    { a: 'clavicle_right', rel: 'superior', b: 'ribs_right', sources: ['gray'] },
+    { a: 'femur_left', rel: 'inferior', b: 'hip_left', sources: ['gray'] },
+    { a: 'femur_right', rel: 'inferior', b: 'hip_right', sources: ['gray'] },
+    { a: 'hip_left', rel: 'inferior', b: 'lumbar_spine', sources: ['gray'] },
+    { a: 'hip_right', rel: 'inferior', b: 'lumbar_spine', sources: ['gray'] },
+    { a: 'hip_left', rel: 'adjacent', b: 'sacrum', sources: ['gray'] },
+    { a: 'hip_right', rel: 'adjacent', b: 'sacrum', sources: ['gray'] },
+    { a: 'sacrum', rel: 'level', b: 'hip_left', sources: ['gray'] },
+    { a: 'sacrum', rel: 'level', b: 'hip_right', sources: ['gray'] },
+    { a: 'hip_left', rel: 'below', b: 'lumbar_spine', tol_mm: 25, sources: ['gray', 'est'] },
+    { a: 'hip_right', rel: 'below', b: 'lumbar_spine', tol_mm: 25, sources: ['gray', 'est'] },
+    { a: 'tibia_left', rel: 'inferior', b: 'femur_left', sources: ['gray'] },
+    { a: 'tibia_right', rel: 'inferior', b: 'femur_right', sources: ['gray'] },
+    { a: 'fibula_left', rel: 'inferior', b: 'femur_left', sources: ['gray'] },
+    { a: 'fibula_right', rel: 'inferior', b: 'femur_right', sources: ['gray'] },
+    { a: 'patella_left', rel: 'anterior', b: 'femur_left', sources: ['gray'] },
+    { a: 'patella_right', rel: 'anterior', b: 'femur_right', sources: ['gray'] },
+    { a: 'humerus_left', rel: 'left-of', b: 'humerus_right', sources: ['gray'] },
+    { a: 'femur_left', rel: 'left-of', b: 'femur_right', sources: ['gray'] },
+    { a: 'hip_left', rel: 'left-of', b: 'hip_right', sources: ['gray'] },
+    { a: 'ribs_left', rel: 'left-of', b: 'ribs_right', sources: ['gray'] },
+  ],
+};
+
+/** A left and a right structure with mirrored data (LPS: left is +x). */
+function sided(
+  base: string,
+  region: string,
+  color: string,
+  multipart: boolean,
+  ts: (side: 'left' | 'right') => string[],
+  features: AnatomyGraph['structures'][number]['features'],
+  sources: string[],
+  estimate: string,
+): AnatomyGraph['structures'] {
+  return (['left', 'right'] as const).map((side) => ({
+    name: `${base}_${side}`,
+    group: `${base}_${side}`,
+    side,
+    region,
+    color,
+    multipart,
+    totalSegmentator: ts(side),
+    features,
+    // Estimate: below-knee bones are seldom in the same field as the hips, the usual leg scan.
+    ...(DISTAL.has(`${base}_${side}`) ? { logPrior: -2 } : {}),
+    sources,
+    estimate,
+  }));
+}

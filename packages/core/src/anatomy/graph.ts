@@ -1,0 +1,136 @@
+/**
+ * The anatomical graph's shape and lookups. The data is anatomy/graph-data.ts (versioned,
+ * with sources); a caller may pass another graph of the same shape (checked here).
+ */
+import { usageError } from '../errors.js';
+
+export type Range = [number, number];
+
+/** Expected features of a region of this structure (anatomy/features.ts defines each). */
+export interface StructureFeatures {
+  bodyWidth_mm: Range;
+  /** |x − mid-sagittal x| / body half-width. */
+  lateral: Range;
+  /** (y − body centre y) / body half-depth (−1 anterior, +1 posterior). */
+  anterior: Range;
+  widthFraction: Range;
+  volume_cm3: Range;
+  meanHU: Range;
+  /** Air (lung) fraction of the body at the structure's levels: the thorax holds the lungs. */
+  air: Range;
+  /** Share of the structure's levels with bone on the midline: the legs have none (default [0.5, 1]). */
+  midlineBone?: Range;
+  /** Bone span of the structure's levels (features.ts boneSpan). */
+  boneSpan?: Range;
+  /** Share of levels with a rib cage (features.ts ribLevel). */
+  ribLevel?: Range;
+  /** Compactness (features.ts): cross-section over its x–y box. */
+  compact?: Range;
+  /** Share of the structure's cells in a limb (default [0, 0.5]: the trunk and head). */
+  limb?: Range;
+  /** Largest mean axial cross-section of a piece, cm² (thin bones: ribs). */
+  areaMax_cm2?: number;
+  /** Largest single piece (a rib, a vertebra), cm³; default: the volume's upper bound. */
+  pieceMax_cm3?: number;
+}
+
+export interface StructureDef {
+  name: string;
+  /** The group the structure belongs to (the forest's group names are matched to it). */
+  group: string;
+  side: 'left' | 'right' | null;
+  /** Body region (head, neck, thorax, abdomen, pelvis, legs). */
+  region: string;
+  /** Display colour of its model, "#RRGGBB". */
+  color: string;
+  /** Usually several separate pieces in a bone mask (ribs, vertebrae). */
+  multipart: boolean;
+  /** TotalSegmentator (total task, v2) label names this structure is made of. */
+  totalSegmentator: string[];
+  features: StructureFeatures;
+  /** Log prior of the structure in a bone CT (default 0); distal leg bones are rarely scanned with the pelvis. */
+  logPrior?: number;
+  /** Keys of AnatomyGraph.sources. */
+  sources: string[];
+  /** What in this entry is our estimate rather than a published figure. */
+  estimate?: string;
+}
+
+/**
+ * a REL b. inferior/superior/anterior: centroids (a below / above / in front of b);
+ * below: a's whole extent under b's (stacked segments); level: a's z extent within b's;
+ * adjacent: the two touch or nearly (≤ 10 mm apart); left-of: a at +x of b;
+ * apart: no region of a touches a region of b (lumbar vertebrae carry no ribs);
+ * touches: regions of a touch regions of b (thoracic vertebrae carry the ribs).
+ */
+export type RelationKind = 'inferior' | 'superior' | 'below' | 'level' | 'anterior' | 'adjacent' | 'left-of' | 'apart' | 'touches';
+
+export interface Relation {
+  a: string;
+  rel: RelationKind;
+  b: string;
+  /** Tolerance of below/level, mm (default 20). */
+  tol_mm?: number;
+  sources: string[];
+}
+
+export interface BodyRegionDef {
+  name: string;
+  structures: string[];
+  bodyWidth_mm: Range;
+  sources: string[];
+  estimate?: string;
+}
+
+export interface AnatomyGraph {
+  version: string;
+  frame: string;
+  sources: Record<string, string>;
+  regions: BodyRegionDef[];
+  structures: StructureDef[];
+  relations: Relation[];
+}
+
+/** Body regions from head to feet. */
+export const BODY_REGIONS = ['head', 'neck', 'thorax', 'abdomen', 'pelvis', 'legs'] as const;
+
+/** Checks a graph's internal references; a bad graph is a usage error naming the entry. */
+export function checkGraph(g: AnatomyGraph): AnatomyGraph {
+  const names = new Set<string>();
+  for (const s of g.structures) {
+    if (names.has(s.name)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: structure "${s.name}" appears twice`);
+    names.add(s.name);
+    if (!g.regions.some((r) => r.name === s.region)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: structure "${s.name}" is in unknown region "${s.region}"`);
+    for (const src of s.sources) if (!(src in g.sources)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: structure "${s.name}" cites unknown source "${src}"`);
+    for (const [k, r] of Object.entries(s.features)) {
+      if (!Array.isArray(r)) continue;
+      if (!(r[0] <= r[1])) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: ${s.name}.${k} range [${r.join(', ')}] is empty`);
+    }
+  }
+  for (const r of g.relations) {
+    for (const n of [r.a, r.b]) if (!names.has(n)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: relation names unknown structure "${n}"`);
+  }
+  for (const r of g.regions) for (const n of r.structures) if (!names.has(n)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: region ${r.name} names unknown structure "${n}"`);
+  return g;
+}
+
+/** Structure names of the graph, in graph order. */
+export function structureNames(g: AnatomyGraph): string[] {
+  return g.structures.map((s) => s.name);
+}
+
+/**
+ * Parses `--anatomy NAME[,NAME…]`: structure names (or group names) of the graph. An unknown
+ * name is a usage error listing the known ones.
+ */
+export function parseAnatomyNames(text: string | string[], g: AnatomyGraph): string[] {
+  const raw = (Array.isArray(text) ? text : [text]).flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t.length > 0);
+  if (raw.length === 0) throw usageError('BAD_ANATOMY', `--anatomy: expected structure names (known: ${structureNames(g).join(', ')})`);
+  const out: string[] = [];
+  for (const n of raw) {
+    const s = g.structures.find((x) => x.name === n.toLowerCase());
+    if (!s) throw usageError('UNKNOWN_STRUCTURE', `--anatomy: unknown structure "${n}" (known: ${structureNames(g).join(', ')})`);
+    if (!out.includes(s.name)) out.push(s.name);
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+/**
+ * Structure identification against TotalSegmentator's labels (grouped into the graph's
+ * structures by each structure's `totalSegmentator` list) on the two labelled CTs:
+ * the bone mask is convert's default segmentation (auto threshold, table removed, marrow
+ * filled, specks dropped); no parameter is looked up from the reference.
+ * "Named correctly": of the reference voxels of a structure that our mask holds, the
+ * plurality carries that structure's name. Left/right: reference left voxels named
+ * *_right (and the reverse) stay under 2 %.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataPath } from '../../../../test/data.js';
+import type { LabelMap, Volume } from '../geometry/types.js';
+import { indexToPhysical, physicalToIndex } from '../geometry/grid.js';
+import { readNifti, readNiftiLabels } from '../formats/nifti.js';
+import { importSeries } from '../dicom/import.js';
+import { runSegmentation } from '../segment/pipeline.js';
+import { convertSegmentationDefaults } from '../pipeline/defaults.js';
+import { isScanError } from '../errors.js';
+import { ANATOMY_GRAPH } from './graph-data.js';
+import { checkGraph, parseAnatomyNames, structureNames } from './graph.js';
+import { identifyStructures, type IdentifyResult } from './identify.js';
+
+const TS = 'labelled/totalsegmentator';
+
+/** Reference structure name per TotalSegmentator label id. */
+function referenceStructures(): Map<number, string> {
+  const names = JSON.parse(readFileSync(dataPath(TS, 'labelmap_total_v2.json'), 'utf8')) as Record<string, string>;
+  const out = new Map<number, string>();
+  for (const [id, n] of Object.entries(names)) {
+    const s = ANATOMY_GRAPH.structures.find((x) => x.totalSegmentator.includes(n));
+    if (s) out.set(Number(id), s.name);
+  }
+  return out;
+}
+
+/** Per reference structure: how many of its voxels (inside our mask) carry each of our names. */
+function confusion(ref: LabelMap, id: IdentifyResult): Map<string, Map<string, number>> {
+  const toS = referenceStructures();
+  const ours = id.labels;
+  const names = ours.labels ?? {};
+  const [nx, ny] = ref.grid.dims;
+  const d = ours.grid.dims;
+  const out = new Map<string, Map<string, number>>();
+  for (let p = 0; p < ref.data.length; p++) {
+    const truth = toS.get(ref.data[p]!);
+    if (!truth) continue;
+    // Compared in patient mm: the reference may be stored on a flipped grid.
+    const x = indexToPhysical(ref.grid, p % nx, Math.floor(p / nx) % ny, Math.floor(p / (nx * ny)));
+    const [a, b, c] = physicalToIndex(ours.grid, x[0], x[1], x[2]).map(Math.round) as [number, number, number];
+    if (a < 0 || b < 0 || c < 0 || a >= d[0] || b >= d[1] || c >= d[2]) continue;
+    const v = ours.data[a + b * d[0] + c * d[0] * d[1]]!;
+    if (v === 0) continue;
+    const m = out.get(truth) ?? new Map<string, number>();
+    const got = names[v] ?? '?';
+    m.set(got, (m.get(got) ?? 0) + 1);
+    out.set(truth, m);
+  }
+  return out;
+}
+
+function plurality(m: Map<string, number>): string {
+  return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
+}
+
+function swapped(conf: Map<string, Map<string, number>>): number {
+  let wrong = 0;
+  let total = 0;
+  for (const [truth, m] of conf) {
+    const side = truth.endsWith('_left') ? 'left' : truth.endsWith('_right') ? 'right' : null;
+    if (!side) continue;
+    for (const [got, n] of m) {
+      total += n;
+      if (got.endsWith(side === 'left' ? '_right' : '_left')) wrong += n;
+    }
+  }
+  return total ? wrong / total : 0;
+}
+
+async function identifyOn(volume: Volume): Promise<IdentifyResult> {
+  const seg = await runSegmentation(volume, convertSegmentationDefaults('bone'));
+  return identifyStructures(seg.output.labels[0]!, volume, {});
+}
+
+function table(conf: Map<string, Map<string, number>>): string {
+  return [...conf]
+    .map(([t, m]) => {
+      const tot = [...m.values()].reduce((a, b) => a + b, 0);
+      return `${t} (${tot}): ${[...m].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ${Math.round((100 * v) / tot)} %`).join(', ')}`;
+    })
+    .join('\n');
+}
+
+describe('the anatomical graph', () => {
+  it('is consistent, cites its sources and names estimates', () => {
+    expect(checkGraph(ANATOMY_GRAPH).version).toMatch(/^\d{4}\.\d{2}-\d+$/);
+    for (const s of ANATOMY_GRAPH.structures) {
+      expect(s.sources.length).toBeGreaterThan(0);
+      for (const k of s.sources) expect(ANATOMY_GRAPH.sources[k]).toBeTruthy();
+      expect(s.color).toMatch(/^#[0-9A-F]{6}$/);
+      // LPS: a left structure's mirror exists and is its right.
+      if (s.side === 'left') expect(structureNames(ANATOMY_GRAPH)).toContain(s.name.replace(/_left$/, '_right'));
+    }
+    expect(ANATOMY_GRAPH.relations.find((r) => r.rel === 'left-of' && r.a === 'femur_left')?.b).toBe('femur_right');
+  });
+
+  it('parses --anatomy names; an unknown one is a usage error listing the known names', () => {
+    expect(parseAnatomyNames('skull, Mandible,skull', ANATOMY_GRAPH)).toEqual(['skull', 'mandible']);
+    try {
+      parseAnatomyNames('skull,femur_middle', ANATOMY_GRAPH);
+      expect.unreachable();
+    } catch (e) {
+      expect(isScanError(e) && e.code).toBe('UNKNOWN_STRUCTURE');
+      expect((e as Error).message).toContain('"femur_middle"');
+      expect((e as Error).message).toContain('femur_left');
+    }
+  });
+});
+
+describe('identification against TotalSegmentator', () => {
+  it('example_ct (abdomen/pelvis, 3 mm): hips, lumbar spine and ribs named, femurs on their sides, no left/right swap', async () => {
+    const volume = readNifti(new Uint8Array(readFileSync(dataPath(TS, 'example_ct.nii.gz'))), 'example_ct.nii.gz').volume;
+    const ref = readNiftiLabels(new Uint8Array(readFileSync(dataPath(TS, 'example_seg_fast_force_split.nii.gz'))), 'example_seg_fast_force_split.nii.gz');
+    const id = await identifyOn(volume);
+    const conf = confusion(ref, id);
+    console.log(`example_ct: region ${id.output.region.join(', ')}\n${table(conf)}`);
+    for (const s of ['hip_left', 'hip_right', 'lumbar_spine', 'ribs_left', 'ribs_right']) expect(plurality(conf.get(s)!), s).toBe(s);
+    expect(swapped(conf)).toBeLessThan(0.02);
+    const femurL = id.output.structures.find((s) => s.name === 'femur_left')!;
+    const femurR = id.output.structures.find((s) => s.name === 'femur_right')!;
+    // LPS: the patient's left is +x.
+    expect(femurL.bbox_mm[0] + femurL.bbox_mm[3]).toBeGreaterThan(0);
+    expect(femurR.bbox_mm[0] + femurR.bbox_mm[3]).toBeLessThan(0);
+    expect(id.output.region).toEqual(expect.arrayContaining(['abdomen', 'pelvis']));
+    expect(id.output.region).not.toContain('head');
+    for (const s of id.output.structures) {
+      expect(s.confidence).toBeGreaterThan(0);
+      expect(s.confidence).toBeLessThanOrEqual(1);
+    }
+    expect(id.record.method).toBe('anatomy-identification');
+  }, 120_000);
+
+  it('example_ct_dicom (20 slices, thorax/abdomen with arms): thoracic spine, ribs and humeri named on the right side', async () => {
+    const dir = dataPath(TS, 'example_ct_dicom');
+    const files = readdirSync(dir).sort().map((f) => join(dir, f));
+    const imp = await importSeries(files.map((f) => ({ name: f, read: async () => new Uint8Array(readFileSync(f)) })));
+    const ref = readNiftiLabels(new Uint8Array(readFileSync(dataPath(TS, 'example_seg_dicom.nii.gz'))), 'example_seg_dicom.nii.gz');
+    const id = await identifyOn(imp.output.volume);
+    const conf = confusion(ref, id);
+    console.log(`example_ct_dicom: region ${id.output.region.join(', ')}\n${table(conf)}`);
+    for (const s of ['thoracic_spine', 'ribs_left', 'ribs_right', 'humerus_left', 'humerus_right']) expect(plurality(conf.get(s)!), s).toBe(s);
+    expect(swapped(conf)).toBeLessThan(0.02);
+    expect(id.output.region).toContain('thorax');
+    expect(id.output.region).not.toContain('head');
+  }, 120_000);
+});

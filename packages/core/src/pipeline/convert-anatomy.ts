@@ -1,0 +1,113 @@
+/**
+ * `convert --anatomy NAME[,NAME…]`: identify the structures in the bone label map
+ * (anatomy/identify.ts) and build ONE model holding each requested structure as its own
+ * closed part — mesh groups that the 3MF writer turns into one named, coloured object per
+ * structure (the model's `parts`). Each structure is meshed and conditioned on its own label
+ * map, so touching structures (a femoral head in its socket) stay separate closed solids.
+ */
+import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
+import { inputError, usageError } from '../errors.js';
+import { ANATOMY_GRAPH } from '../anatomy/graph-data.js';
+import { identifyStructures } from '../anatomy/identify.js';
+import { checkMesh } from '../surface/topology.js';
+import type { ThreeMfPart } from '../formats/3mf.js';
+import type { StageContext, StageRecord } from './record.js';
+import type { ConvertModel, MeshLabelResult } from './convert.js';
+
+/** Rides on the segmentation options (so every host passes it through unchanged). */
+export interface AnatomyRequest {
+  anatomy?: { structures: string[] };
+}
+
+export type StructureMesher = (labels: LabelMap, name: string, ctx: StageContext) => Promise<MeshLabelResult>;
+
+/** Triangles of several meshes in one, each tagged with its group id (1, 2, …). */
+export function mergeMeshes(parts: Mesh[]): Mesh {
+  let nv = 0;
+  let nt = 0;
+  for (const m of parts) {
+    nv += m.positions.length;
+    nt += m.indices.length;
+  }
+  const positions = new Float32Array(nv);
+  const indices = new Uint32Array(nt);
+  const groups = new Uint32Array(nt / 3);
+  let pv = 0;
+  let pt = 0;
+  parts.forEach((m, k) => {
+    positions.set(m.positions, pv);
+    const base = pv / 3;
+    for (let i = 0; i < m.indices.length; i++) indices[pt + i] = m.indices[i]! + base;
+    groups.fill(k + 1, pt / 3, (pt + m.indices.length) / 3);
+    pv += m.positions.length;
+    pt += m.indices.length;
+  });
+  return { positions, indices, groups };
+}
+
+export async function meshStructures(
+  labels: LabelMap[],
+  volume: Volume,
+  request: NonNullable<AnatomyRequest['anatomy']>,
+  records: StageRecord[],
+  mesh: StructureMesher,
+  ctx: StageContext,
+): Promise<ConvertModel> {
+  if (labels.length !== 1) throw usageError('ANATOMY_ONE_THRESHOLD', `--anatomy builds its structures from one label map: give one threshold, not ${labels.length}`);
+  const id = identifyStructures(labels[0]!, volume, {});
+  records.push(id.record);
+  const found = request.structures.map((n) => id.output.structures.find((s) => s.name === n));
+  const missing = request.structures.filter((_, i) => !found[i]);
+  const chosen = found.filter((s): s is NonNullable<typeof s> => s !== undefined);
+  const identified = id.output.structures.map((s) => s.name).join(', ') || 'none';
+  if (chosen.length === 0) {
+    throw inputError('ANATOMY_NOT_FOUND', `none of the requested structures (${request.structures.join(', ')}) was identified in this scan (identified: ${identified})`);
+  }
+  if (missing.length) {
+    (id.record.findings ??= []).push({ code: 'ANATOMY_NOT_FOUND', severity: 'warn', message: `not identified in this scan, so not modelled: ${missing.join(', ')} (identified: ${identified})` });
+  }
+  const grid = labels[0]!.grid;
+  const src = id.labels.data;
+  const modelData = new Uint8Array(src.length);
+  const meshes: Mesh[] = [];
+  const own: StageRecord[] = [];
+  const parts: Record<number, ThreeMfPart> = {};
+  let printable = true;
+  for (let k = 0; k < chosen.length; k++) {
+    const s = chosen[k]!;
+    const one = new Uint8Array(src.length);
+    for (let p = 0; p < src.length; p++) {
+      if (src[p] === s.label) {
+        one[p] = 1;
+        modelData[p] = k + 1;
+      }
+    }
+    const part = await mesh({ grid, data: one, labels: { 1: s.name } }, s.name, {
+      ...ctx,
+      progress: (f, m) => ctx.progress?.((k + f) / chosen.length, m ? `${s.name}: ${m}` : s.name),
+    });
+    for (const r of part.records) own.push({ ...r, params: { ...r.params, structure: s.name } });
+    meshes.push(part.mesh);
+    printable &&= part.printable;
+    const def = ANATOMY_GRAPH.structures.find((d) => d.name === s.name);
+    parts[k + 1] = { name: s.name, ...(def ? { color: def.color } : {}) };
+  }
+  const merged = mergeMeshes(meshes);
+  const check = checkMesh(merged);
+  const name = chosen.map((s) => s.name).join('+');
+  own.unshift({
+    stage: 'segment',
+    method: 'anatomy-structures',
+    params: { requested: request.structures, model: name },
+    figures: { structures: chosen.map((s, k) => ({ name: s.name, group: k + 1, voxels: s.voxels, volume_mm3: s.volume_mm3, confidence: s.confidence })) },
+  });
+  own.push({
+    stage: 'gate',
+    method: 'structures-merged',
+    params: { parts: chosen.map((s) => s.name), rule: 'printable when every structure passed its own gate' },
+    figures: { ...check, printable },
+  });
+  const labelNames: Record<number, string> = {};
+  chosen.forEach((s, k) => (labelNames[k + 1] = s.name));
+  return { name, labels: { grid, data: modelData, labels: labelNames }, mesh: merged, check, printable, records: own, parts };
+}
