@@ -6,6 +6,8 @@ export * from './auto-threshold.js';
 export * from './soft-threshold.js';
 export * from './method-region-grow.js';
 export * from './reducers.js';
+// Registers the forest method and the threshold-forest reducer (issue 14).
+import './forest/index.js';
 export * from './filters/index.js';
 export * from './pipeline-cleanup.js';
 export * from './pipeline.js';

@@ -1,0 +1,136 @@
+/**
+ * The forest as a segmentation method (`forest`) and the reducer that combines it with a
+ * threshold (`threshold-forest`). Core reads no files: the host hands over the model's
+ * bytes (params.model) or registers a default once (setDefaultForestModel), e.g. the CLI
+ * from packages/core/models/, the server at start-up, the browser after a fetch.
+ */
+import { z } from 'zod';
+import { cloneGrid, sameGrid } from '../../geometry/grid.js';
+import type { StageResult } from '../../pipeline/record.js';
+import { round, timedAsync } from '../../pipeline/record.js';
+import { inputError, usageError } from '../../errors.js';
+import { registerMethod, registerReducer, segmentRecord, type Reducer, type SegmentationMethod, type SegmentationOutput } from '../method.js';
+import { labelFigures } from '../threshold.js';
+import { poolFor } from '../filters/slabs.js';
+import { decodeForest, type ForestModel } from './model.js';
+import { runForest, type ForestOutput } from './predict.js';
+
+let defaultModel: { model: ForestModel; source: string } | undefined;
+
+/** Sets the model `--method forest` uses when its params name none (bytes are decoded and checked here). */
+export function setDefaultForestModel(model: ForestModel | Uint8Array, source: string): void {
+  defaultModel = { model: model instanceof Uint8Array ? decodeForest(model, source) : model, source };
+}
+
+export function defaultForestModel(): { model: ForestModel; source: string } | undefined {
+  return defaultModel;
+}
+
+export const forestParamsSchema = z.object({
+  /** A decoded model or its bytes; absent: the host's default model. */
+  model: z.custom<ForestModel | Uint8Array>((v) => v instanceof Uint8Array || (typeof v === 'object' && v !== null && 'meta' in v && 'stages' in v)).optional(),
+  /** Name of the model for the record (a file name), when given as bytes or object. */
+  source: z.string().optional(),
+});
+export type ForestParams = z.output<typeof forestParamsSchema>;
+
+function resolveModel(p: ForestParams): { model: ForestModel; source: string } {
+  if (p.model !== undefined) {
+    const source = p.source ?? 'params.model';
+    return { model: p.model instanceof Uint8Array ? decodeForest(p.model, source) : p.model, source };
+  }
+  if (!defaultModel) throw usageError('NO_FOREST_MODEL', 'the forest method needs a trained model: none given and the host registered no default (setDefaultForestModel)');
+  return defaultModel;
+}
+
+/** Runs the forest (the method's body, for callers that want ForestOutput itself). */
+export async function segmentWithForest(volume: Parameters<SegmentationMethod['run']>[0], params: ForestParams, ctx: Parameters<SegmentationMethod['run']>[2]): Promise<StageResult<ForestOutput>> {
+  return timedAsync(async () => {
+    const { model, source } = resolveModel(params);
+    const n = volume.data.length;
+    const { output, figures } = await runForest(volume, model, poolFor(ctx, n));
+    const record = segmentRecord('forest', {
+      model: source,
+      groups: model.meta.groups,
+      trainedOn: model.meta.trainedOn,
+      seed: model.meta.seed,
+      trees: model.meta.trees,
+      depth: model.meta.depth,
+      features: model.meta.features,
+      contextFeatures: model.meta.contextFeatures,
+      createdWith: model.meta.createdWith,
+      rule: 'P(bone) = 1 − P(not bone) of stage 2, trilinear from the working grid; label = best bone group where P(bone) ≥ 0.5',
+    });
+    const perGroup: Record<string, number> = {};
+    const counts = new Uint32Array(model.meta.groups.length + 1);
+    for (let v = 0; v < output.labels.data.length; v++) counts[output.labels.data[v]!]!++;
+    model.meta.groups.forEach((g, i) => (perGroup[`voxels_${g}`] = counts[i + 1]!));
+    record.figures = { ...labelFigures(output.labels), ...figures, ...perGroup };
+    return { output, record };
+  });
+}
+
+export const forestMethod: SegmentationMethod<ForestParams> = {
+  name: 'forest',
+  description: 'learned two-stage decision forest over multi-scale HU features: P(bone) per voxel and a bone group per label',
+  paramsSchema: forestParamsSchema,
+  run(volume, params, ctx) {
+    return segmentWithForest(volume, params, ctx);
+  },
+};
+
+registerMethod(forestMethod);
+
+export const thresholdForestParamsSchema = z.object({
+  /** Weight of the forest's P(bone) in the vote (the threshold input counts 1 − w). */
+  forestWeight: z.number().min(0).max(1).default(0.5),
+});
+export type ThresholdForestParams = z.output<typeof thresholdForestParamsSchema>;
+
+/**
+ * Threshold + forest: P = (1 − w)·P_threshold + w·P_forest (a 0/1 threshold counts as
+ * its labels); label where P ≥ 0.5, named by the forest's group at that voxel (the
+ * nearest forest group where the forest itself said no). Inputs: [threshold, forest].
+ */
+export const thresholdForestReducer: Reducer<ThresholdForestParams> = {
+  name: 'threshold-forest',
+  description: 'weighted vote of a threshold and the forest probability; bone groups named by the forest',
+  paramsSchema: thresholdForestParamsSchema,
+  run(inputs, params) {
+    return timedAsync(async (): Promise<StageResult<SegmentationOutput>> => {
+      if (inputs.length !== 2) throw inputError('REDUCE_INPUTS', `threshold-forest needs two inputs (threshold, forest), got ${inputs.length}`);
+      const [th, fo] = inputs as [SegmentationOutput, SegmentationOutput];
+      if (!sameGrid(th.labels.grid, fo.labels.grid)) throw inputError('GRID_MISMATCH', 'threshold-forest needs both label maps on one grid');
+      if (!fo.probability) throw inputError('REDUCE_INPUTS', 'threshold-forest: the second input (the forest) has no probability');
+      const w = params.forestWeight;
+      const n = th.labels.data.length;
+      const pf = fo.probability.data;
+      const pt = th.probability?.data;
+      const tl = th.labels.data;
+      const fl = fo.labels.data;
+      const labels = new Uint8Array(n);
+      const prob = new Float32Array(n);
+      const groups = (fo as Partial<ForestOutput>).groups;
+      let renamed = 0;
+      let last = 1;
+      for (let v = 0; v < n; v++) {
+        const a = pt ? pt[v]! : tl[v] ? 1 : 0;
+        const p = (1 - w) * a + w * pf[v]!;
+        prob[v] = p;
+        if (fl[v]) last = fl[v]!;
+        if (p >= 0.5) {
+          labels[v] = fl[v] || last;
+          if (!fl[v]) renamed++;
+        }
+      }
+      const names: Record<number, string> = {};
+      groups?.forEach((g, i) => (names[i + 1] = g));
+      const output: SegmentationOutput = { labels: { grid: cloneGrid(th.labels.grid), data: labels, ...(groups ? { labels: names } : {}) }, probability: { grid: cloneGrid(th.labels.grid), data: prob } };
+      const record = segmentRecord('threshold-forest', { forestWeight: w, rule: 'P = (1-w)*P_threshold + w*P_forest; label = forest group where P >= 0.5' });
+      record.figures = { ...labelFigures(output.labels), voxels_named_by_scan_order: renamed, fraction_named_by_scan_order: round(renamed / Math.max(1, n), 6) };
+      return { output, record };
+    });
+  },
+};
+
+registerReducer(thresholdForestReducer);
