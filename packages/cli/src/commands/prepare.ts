@@ -1,17 +1,24 @@
 /**
  * `scan2print prepare model.3mf --printer NAME|WxDxH -o DIR`: core's print preparation
- * (orientation, fit, wall thickness, split with peg/hole connectors) on a model file, written
- * as one 3MF per part plus a preparation record (JSON), all or nothing (temporaries renamed
- * together). Parts are written in the model's own frame (patient LPS, mm), so loading every
- * part file together shows the model re-assembled; the record gives each part's rotation and
- * translation onto the build plate. Same input and options → same bytes: the record holds no
- * times, and the 3MF CreationDate is SOURCE_DATE_EPOCH's date when set, else the input 3MF's.
+ * (dowels, orientation, fit, hollowing, wall thickness, split with peg/hole connectors, plates)
+ * on a model file, written as one 3MF per build plate (`--plates each`: one part per plate and
+ * file, `<model>_part-N.3mf`; `--plates packed`: as few plates as fit, `<model>_plate-N.3mf`)
+ * plus a preparation record (JSON), all or nothing (temporaries renamed together). Each part is
+ * one 3MF object whose vertices stay in the model's own frame (patient LPS, mm), and its build
+ * item carries the transform onto the bed (print orientation, place on the plate), so a slicer
+ * shows the plate ready to print while the mesh data still re-assembles the model. Same input
+ * and options → same bytes: the record holds no times, and the 3MF CreationDate is
+ * SOURCE_DATE_EPOCH's date when set, else the input 3MF's.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import {
+  concatMeshes,
   DEFAULT_CONNECTORS,
+  DEFAULT_DOWELS,
+  DEFAULT_HOLLOW,
+  DEFAULT_PLATE_GAP_MM,
   inputError,
   invert,
   meshFormatOf,
@@ -22,12 +29,15 @@ import {
   readMesh,
   resolveMaterial,
   resolvePrinter,
+  rigidTo3mfTransform,
   SCAN2PRINT_VERSION,
   ScanError,
   transformMesh,
   usageError,
   write3mf,
   type ConnectorParams,
+  type DowelParams,
+  type HollowParams,
   type Mesh,
   type PrepareOutput,
 } from '@scan2print/core';
@@ -47,6 +57,15 @@ interface PrepareOptions {
   pegDiameter?: string;
   pegLength?: string;
   margin?: string;
+  plates?: string;
+  plateGap?: string;
+  dowels?: boolean;
+  dowelDiameter?: string;
+  dowelMaxLength?: string;
+  hollow?: string;
+  drainHoles?: string;
+  drainDiameter?: string;
+  hollowVoxel?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -55,6 +74,7 @@ export const PREPARE_EXAMPLES = [
   'scan2print prepare skull.3mf --printer 120x120x120 -o parts/',
   'scan2print prepare skull.3mf --printer prusa-mk4 --material pla -o parts/ --json',
   'scan2print prepare skull.stl --printer formlabs-form3plus --orient height --hole-diameter 3.2 -o parts/',
+  'scan2print prepare skull.3mf --printer formlabs-form3plus --hollow 2 --drain-holes 3 --dowels --plates packed -o parts/',
 ];
 
 function readModel(file: string): { mesh: Mesh; bytes: Uint8Array; creationDate?: string } {
@@ -113,6 +133,15 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
     .option('--peg-diameter <mm>', `connector peg diameter (default ${DEFAULT_CONNECTORS.pegDiameter_mm})`)
     .option('--peg-length <mm>', `connector peg length out of its face (default ${DEFAULT_CONNECTORS.pegLength_mm})`)
     .option('--margin <mm>', 'room kept free on each build-volume axis (default 0.5)')
+    .option('--plates <each|packed>', 'one part per build plate and file (default), or as few plates as fit')
+    .option('--plate-gap <mm>', `gap between parts on a packed plate (default ${DEFAULT_PLATE_GAP_MM})`)
+    .option('--dowels', 'join separate shells (fragments) to the main body with a strut along the shortest line')
+    .option('--dowel-diameter <mm>', `strut diameter (default ${DEFAULT_DOWELS.diameter_mm})`)
+    .option('--dowel-max-length <mm>', `shells farther than this are reported, not joined (default ${DEFAULT_DOWELS.maxLength_mm})`)
+    .option('--hollow <wall-mm>', 'hollow the model, keeping this wall thickness (resin printers)')
+    .option('--drain-holes <n>', `drain holes into the largest cavity, at its lowest points (default ${DEFAULT_HOLLOW.drainHoles}; other cavities get one)`)
+    .option('--drain-diameter <mm>', `drain hole diameter (default ${DEFAULT_HOLLOW.drainDiameter_mm})`)
+    .option('--hollow-voxel <mm>', 'voxel size of the hollowing distance field (default wall/3 within 0.2–1 mm)')
     .option('--json', 'print the parts, orientation, cuts, connectors and the record as JSON')
     .option('-q, --quiet', 'no progress line')
     .addHelpText('after', `\nExamples:\n${PREPARE_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n`)
@@ -122,6 +151,11 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
       if (opts.orient !== undefined && opts.orient !== 'height' && opts.orient !== 'support') throw usageError('BAD_OPTION', `--orient ${opts.orient}: expected height or support`);
       const connectors = connectorOptions(opts);
       const margin = parseNumberOption(opts.margin, '--margin', (x) => x >= 0 && x < 20, 'mm (0 ≤ x < 20)');
+      const plates = opts.plates ?? 'each';
+      if (plates !== 'each' && plates !== 'packed') throw usageError('BAD_OPTION', `--plates ${plates}: expected each or packed`);
+      const plateGap = parseNumberOption(opts.plateGap, '--plate-gap', (x) => x >= 0 && x < 50, 'mm (0 ≤ x < 50)');
+      const dowels = dowelOptions(opts);
+      const hollow = hollowOptions(opts);
       const stem = basename(modelFile).replace(/\.(3mf|stl|obj|ply)$/i, '');
       const recordFile = join(opts.output, `${stem}_preparation.json`);
       preflightOutputs([recordFile]);
@@ -137,6 +171,10 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
             ...(opts.orient ? { orientBy: opts.orient as 'height' | 'support' } : {}),
             connectors,
             ...(margin !== undefined ? { margin_mm: margin } : {}),
+            dowels,
+            hollow,
+            plates,
+            ...(plateGap !== undefined ? { plateGap_mm: plateGap } : {}),
             name: modelFile,
           },
           { progress: (f, m) => progress.update(f, m) },
@@ -147,27 +185,31 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
           throw new ScanError('PART_NOT_PRINTABLE', `${modelFile}: ${bad.map((p) => `${p.name} (closed ${p.closed}, manifold ${p.manifold}, oriented ${p.oriented}, manifold-3d ${p.manifold3d}, fits ${p.fits})`).join('; ')}; nothing was written`, { kind: 'internal' });
         }
         const date = creationDate(input.creationDate);
-        const files = writeParts(out, output, opts.output, stem, date);
+        const { parts: files, plates: plateFiles } = writePlates(out, output, opts.output, stem, date);
         const doc = {
           tool: `scan2print ${SCAN2PRINT_VERSION}`,
           input: { file: basename(modelFile), sha256: sha256Hex(input.bytes), triangles: input.mesh.indices.length / 3 },
           printer,
           material: material ?? null,
           parts: files,
+          plates: plateFiles,
           record,
         };
         out.write(recordFile, `${JSON.stringify(doc, null, 2)}\n`);
         out.commit();
         progress.done();
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ parts: files, printer, material: material?.id ?? null, orientation: record.figures.orientation, fitsWhole: output.fitsWhole, cuts: output.cuts, connectors: output.connectors, thickness: output.thickness, record: recordFile, findings: record.findings ?? [] }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ parts: files, plates: plateFiles, dowels: output.dowels?.dowels ?? [], hollow: output.hollow, printer, material: material?.id ?? null, orientation: record.figures.orientation, fitsWhole: output.fitsWhole, cuts: output.cuts, connectors: output.connectors, thickness: output.thickness, record: recordFile, findings: record.findings ?? [] }, null, 2)}\n`);
         } else {
           const o = output.orientation.chosen;
           const lines = [
             `printer ${printer.name}: ${printer.buildVolume_mm.join(' × ')} mm; orientation ${o.up} up (${output.orientation.criterion}), ${o.size_mm.join(' × ')} mm, support ${o.supportArea_mm2} mm²`,
             `wall thickness: min ${output.thickness.min_mm} mm, 1st percentile ${output.thickness.p1_mm} mm; ${output.thickness.thinFeatures} features under ${printer.minFeature_mm} mm`,
+            ...(output.dowels ? [`dowels: ${output.dowels.dowels.filter((d) => d.joined).length} joined (${output.dowels.dowels.map((d) => `${d.length_mm} mm${d.joined ? '' : ' not joined'}`).join(', ') || 'no separate shells'}); shells ${output.dowels.shellsBefore} → ${output.dowels.shellsAfter}`] : []),
+            ...(output.hollow ? [`hollow: wall ${output.hollow.wall_mm} mm (measured min ${output.hollow.minWall_mm ?? '–'} mm), ${output.hollow.removed_mm3} mm³ removed, ${output.hollow.holes.length} drain holes, ${output.hollow.closedVoids} closed voids`] : []),
             output.fitsWhole ? 'fits whole' : `split: ${output.cuts.map((c) => `${c.axis} = ${c.position_mm} mm`).join(', ')}; ${output.connectors.length} connectors`,
-            ...files.map((f) => `wrote ${f.file}: ${f.size_mm.join(' × ')} mm, ${f.volume_mm3} mm³, closed=${f.closed} manifold=${f.manifold} fits=${f.fits}`),
+            ...plateFiles.map((pl) => `wrote ${pl.file}: plate ${pl.plate}, ${pl.parts.map((x) => x.name).join(', ')}`),
+            ...files.map((f) => `  ${f.name}: ${f.size_mm.join(' × ')} mm, ${f.volume_mm3} mm³, closed=${f.closed} manifold=${f.manifold} fits=${f.fits}`),
             `wrote ${recordFile}`,
             ...(record.findings ?? []).map((x) => `${x.severity}: ${x.message}`),
           ];
@@ -183,7 +225,10 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
 };
 
 interface PartFile {
+  /** The 3MF that holds this part (its plate). */
   file: string;
+  name: string;
+  plate: number;
   sha256: string;
   bytes: number;
   /** In the model's frame (patient LPS, mm), as written. */
@@ -198,32 +243,95 @@ interface PartFile {
   fits: boolean;
   pegs: number;
   holes: number;
+  /** Patient LPS → print frame (lowest corner at the origin). */
   printTransform: { rotation: number[]; translation: number[] };
+  /** Patient LPS → bed (the 3MF build item's transform). */
+  plateTransform: { rotation: number[]; translation: number[] };
 }
 
-function writeParts(out: OutputSet, output: PrepareOutput, dir: string, stem: string, date: string | undefined): PartFile[] {
-  return output.parts.map((p) => {
-    const mesh = transformMesh(p.mesh, invert(p.transform));
-    const file = join(dir, `${stem}_${p.name}.3mf`);
-    const bytes = write3mf(mesh, { title: `${stem} ${p.name}`, split: 'none', parts: { 0: { name: p.name } }, ...(date ? { creationDate: date } : {}) });
+interface PlateFile {
+  file: string;
+  plate: number;
+  sha256: string;
+  bytes: number;
+  parts: { name: string; x: number; y: number; rotated: boolean }[];
+}
+
+function writePlates(out: OutputSet, output: PrepareOutput, dir: string, stem: string, date: string | undefined): { parts: PartFile[]; plates: PlateFile[] } {
+  const byName = new Map(output.parts.map((p) => [p.name, p]));
+  const parts: PartFile[] = [];
+  const plates: PlateFile[] = [];
+  for (const plate of output.plates) {
+    const meshes = plate.parts.map((pp) => transformMesh(byName.get(pp.name)!.mesh, invert(byName.get(pp.name)!.transform)));
+    // One object per part (group k = the plate's k-th part), each build item placing it on the bed.
+    const combined = output.plateMode === 'each' ? meshes[0]! : concatMeshes(meshes.map((mm, k) => ({ ...mm, groups: new Uint32Array(mm.indices.length / 3).fill(k) })));
+    const file = join(dir, output.plateMode === 'each' ? `${stem}_${plate.parts[0]!.name}.3mf` : `${stem}_plate-${String(plate.index).padStart(String(output.plates.length).length, '0')}.3mf`);
+    const names: Record<number, { name: string }> = {};
+    const transforms: Record<number, number[]> = {};
+    plate.parts.forEach((pp, k) => {
+      names[k] = { name: pp.name };
+      transforms[k] = rigidTo3mfTransform(pp.transform.rotation, pp.transform.translation);
+    });
+    const title = output.plateMode === 'each' ? `${stem} ${plate.parts[0]!.name}` : `${stem} plate ${plate.index}`;
+    const bytes = write3mf(combined, { title, split: output.plateMode === 'each' ? 'none' : 'groups', parts: names, transforms, ...(date ? { creationDate: date } : {}) });
     out.write(file, bytes);
-    return {
-      file,
-      sha256: sha256Hex(bytes),
-      bytes: bytes.length,
-      bbox_mm: bbox(mesh),
-      size_mm: p.size_mm,
-      volume_mm3: p.volume_mm3,
-      triangles: p.triangles,
-      closed: p.closed,
-      manifold: p.manifold && p.manifold3d === 'NoError',
-      oriented: p.oriented,
-      fits: p.fits,
-      pegs: p.pegs,
-      holes: p.holes,
-      printTransform: p.transform,
-    };
-  });
+    const sha = sha256Hex(bytes);
+    plates.push({ file, plate: plate.index, sha256: sha, bytes: bytes.length, parts: plate.parts.map(({ name, x, y, rotated }) => ({ name, x, y, rotated })) });
+    plate.parts.forEach((pp, k) => {
+      const p = byName.get(pp.name)!;
+      parts.push({
+        file,
+        name: p.name,
+        plate: plate.index,
+        sha256: sha,
+        bytes: bytes.length,
+        bbox_mm: bbox(meshes[k]!),
+        size_mm: p.size_mm,
+        volume_mm3: p.volume_mm3,
+        triangles: p.triangles,
+        closed: p.closed,
+        manifold: p.manifold && p.manifold3d === 'NoError',
+        oriented: p.oriented,
+        fits: p.fits,
+        pegs: p.pegs,
+        holes: p.holes,
+        printTransform: p.transform,
+        plateTransform: pp.transform,
+      });
+    });
+  }
+  // Parts in part order, whatever plate they are on.
+  parts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { parts, plates };
+}
+
+function dowelOptions(o: PrepareOptions): Partial<DowelParams> | false {
+  if (!o.dowels) {
+    if (o.dowelDiameter !== undefined || o.dowelMaxLength !== undefined) throw usageError('BAD_OPTION', '--dowel-diameter and --dowel-max-length need --dowels');
+    return false;
+  }
+  const out: Partial<DowelParams> = {};
+  const d = parseNumberOption(o.dowelDiameter, '--dowel-diameter', (x) => x > 0 && x < 50, 'a diameter in mm (0 < x < 50)');
+  const l = parseNumberOption(o.dowelMaxLength, '--dowel-max-length', (x) => x > 0 && x <= 1000, 'a length in mm (0 < x ≤ 1000)');
+  if (d !== undefined) out.diameter_mm = d;
+  if (l !== undefined) out.maxLength_mm = l;
+  return out;
+}
+
+function hollowOptions(o: PrepareOptions): (Partial<HollowParams> & { wall_mm: number }) | false {
+  const wall = parseNumberOption(o.hollow, '--hollow', (x) => x > 0 && x < 50, 'a wall thickness in mm (0 < x < 50)');
+  if (wall === undefined) {
+    if (o.drainHoles !== undefined || o.drainDiameter !== undefined || o.hollowVoxel !== undefined) throw usageError('BAD_OPTION', '--drain-holes, --drain-diameter and --hollow-voxel need --hollow WALL_MM');
+    return false;
+  }
+  const out: Partial<HollowParams> & { wall_mm: number } = { wall_mm: wall };
+  const n = parseNumberOption(o.drainHoles, '--drain-holes', (x) => Number.isInteger(x) && x >= 0 && x <= 20, 'a whole number 0–20');
+  const dd = parseNumberOption(o.drainDiameter, '--drain-diameter', (x) => x > 0 && x < 30, 'a diameter in mm (0 < x < 30)');
+  const vx = parseNumberOption(o.hollowVoxel, '--hollow-voxel', (x) => x >= 0.05 && x <= 5, 'a voxel size in mm (0.05–5)');
+  if (n !== undefined) out.drainHoles = n;
+  if (dd !== undefined) out.drainDiameter_mm = dd;
+  if (vx !== undefined) out.voxel_mm = vx;
+  return out;
 }
 
 function bbox(mesh: Mesh): { min: number[]; max: number[] } {

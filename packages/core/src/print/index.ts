@@ -12,5 +12,6 @@ export * from './assembly-check.js';
 export * from './dowels.js';
 export * from './hollow.js';
 export * from './pack.js';
+export * from './pack-plates.js';
 export * from './quote.js';
 export * from './schedule.js';

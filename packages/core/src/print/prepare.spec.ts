@@ -12,7 +12,8 @@ import { box } from '../testing/meshes.js';
 import { checkAssembly } from './assembly-check.js';
 import { PRINT_CATALOGUE, resolveMaterial, resolvePrinter } from './catalogue.js';
 import { DEFAULT_CONNECTORS } from './connectors.js';
-import { fromManifold, toManifold } from './manifold-mesh.js';
+import { fromManifold, invert, toManifold, transformMesh } from './manifold-mesh.js';
+import { bbox_mm } from '../surface/mesh-utils.js';
 import { preparePrint } from './prepare.js';
 
 async function unionOf(meshes: Mesh[]): Promise<Mesh> {
@@ -133,5 +134,37 @@ describe('wall thickness', () => {
     const solid = (await preparePrint(block, { printer: resolvePrinter('prusa-mk4') })).output.thickness;
     expect(solid.thinFeatures).toBe(0);
     expect(solid.min_mm).toBeCloseTo(10, 3);
+  });
+});
+
+describe('plates', () => {
+  it('packed: parts in their print orientation share a plate, inside the bed, the gap kept; each: one part per plate', async () => {
+    // 200 × 40 × 30 mm for a 120 mm cube: two parts, each about 100 × 40 (or turned), which fit one plate together.
+    const bar = box([10, -20, 5], [210, 20, 35], 2);
+    const packed = (await preparePrint(bar, { printer: printer120, plates: 'packed', connectors: false })).output;
+    expect(packed.parts).toHaveLength(2);
+    expect(packed.plateMode).toBe('packed');
+    expect(packed.plates).toHaveLength(1);
+    expect(packed.plates[0]!.parts.map((p) => p.name)).toEqual(['part-1', 'part-2']);
+    const boxes = packed.plates[0]!.parts.map((pp) => {
+      const part = packed.parts.find((p) => p.name === pp.name)!;
+      // The plate transform takes the LPS part onto the bed: bring the print-frame mesh back to LPS first.
+      const onBed = transformMesh(transformMesh(part.mesh, invert(part.transform)), pp.transform);
+      const b = bbox_mm(onBed);
+      expect(b.max[2] - b.min[2]).toBeCloseTo(part.size_mm[2], 2);
+      return b;
+    });
+    for (const b of boxes) {
+      for (let k = 0; k < 3; k++) expect(b.min[k]).toBeGreaterThanOrEqual(-1e-3);
+      expect(b.max[0]).toBeLessThanOrEqual(120 + 1e-3);
+      expect(b.max[1]).toBeLessThanOrEqual(120 + 1e-3);
+      expect(b.min[2]).toBeCloseTo(0, 3);
+    }
+    const [a, b] = boxes as [ReturnType<typeof bbox_mm>, ReturnType<typeof bbox_mm>];
+    expect(Math.max(b.min[0] - a.max[0], a.min[0] - b.max[0], b.min[1] - a.max[1], a.min[1] - b.max[1])).toBeGreaterThanOrEqual(5 - 1e-3);
+    const each = (await preparePrint(bar, { printer: printer120, connectors: false })).output;
+    expect(each.plateMode).toBe('each');
+    expect(each.plates.map((p) => p.parts.map((x) => x.name))).toEqual([['part-1'], ['part-2']]);
+    expect(each.plates[0]!.parts[0]!.transform).toEqual(each.parts[0]!.transform);
   });
 });

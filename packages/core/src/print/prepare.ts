@@ -20,6 +20,9 @@ import { chooseOrientation, type OrientCriterion, type Orientation } from './ori
 import { frameToModel, Slicer } from './slicer.js';
 import type { SplitLimits } from './split-plan.js';
 import { DEFAULT_THICKNESS, wallThickness, type ThicknessParams, type ThicknessResult } from './thickness.js';
+import { addDowels, dowelParams, type DowelParams, type DowelResult } from './dowels.js';
+import { hollowParams, hollowSolid, type HollowParams, type HollowResult } from './hollow.js';
+import { DEFAULT_PLATE_GAP_MM, layoutPlates, type PlateMode, type PrintPlate } from './pack-plates.js';
 
 export interface PrepareParams {
   printer: PrinterChoice;
@@ -37,7 +40,17 @@ export interface PrepareParams {
   thickness?: Partial<ThicknessParams>;
   /** Names the model in messages. */
   name?: string;
+  /** Join separate shells to the main body with struts (default off). */
+  dowels?: Partial<DowelParams> | false;
+  /** Hollow with this wall and drain holes (default off; for resin printers). */
+  hollow?: (Partial<HollowParams> & { wall_mm: number }) | false;
+  /** Each part on its own plate (default), or packed onto as few plates as fit. */
+  plates?: PlateMode;
+  plateGap_mm?: number;
 }
+
+export type DowelSummary = Omit<DowelResult, 'mesh'>;
+export type HollowSummary = Omit<HollowResult, 'mesh'>;
 
 export interface PreparedPart {
   name: string;
@@ -85,6 +98,13 @@ export interface PrepareOutput {
   modelVolume_mm3: number;
   /** Flat shells (|volume| < SLIVER_MM3) a cut left along the plane, removed from the parts. */
   droppedSlivers: number;
+  /** Struts joining separate shells (before orientation, in LPS), or null when not asked for. */
+  dowels: DowelSummary | null;
+  /** Hollowing (after orientation, drain holes at the lowest points in the print), or null. */
+  hollow: HollowSummary | null;
+  plateMode: PlateMode;
+  /** Parts on build plates, each with its transform from patient LPS onto the bed. */
+  plates: PrintPlate[];
 }
 
 /** Shells below this volume are cut debris (a face grazing the plane), not material. */
@@ -95,8 +115,9 @@ export type PrintRecord = Omit<StageRecord, 'stage'> & { stage: 'print' };
 
 const AXIS = ['x', 'y', 'z'] as const;
 
-export async function preparePrint(mesh: Mesh, params: PrepareParams, ctx: StageContext = {}): Promise<{ output: PrepareOutput; record: PrintRecord }> {
+export async function preparePrint(input: Mesh, params: PrepareParams, ctx: StageContext = {}): Promise<{ output: PrepareOutput; record: PrintRecord }> {
   const m = await manifoldModule();
+  let mesh = input;
   const printer = params.printer;
   const conn: ConnectorParams | undefined = params.connectors === false ? undefined : { ...DEFAULT_CONNECTORS, ...(params.connectors ?? {}) };
   const criterion: OrientCriterion = params.orientBy ?? (printer.technology === 'FDM' || printer.technology === 'SLA' ? 'support' : 'height');
@@ -106,12 +127,23 @@ export async function preparePrint(mesh: Mesh, params: PrepareParams, ctx: Stage
   const candidates = params.cutCandidates ?? 21;
   const thickParams = { ...DEFAULT_THICKNESS, ...(params.thickness ?? {}) };
   const name = params.name ?? 'model';
+  const dowelsP = params.dowels === undefined || params.dowels === false ? undefined : dowelParams(params.dowels);
+  const hollowP = params.hollow === undefined || params.hollow === false ? undefined : hollowParams(params.hollow);
+  const plateMode: PlateMode = params.plates ?? 'each';
+  if (plateMode !== 'each' && plateMode !== 'packed') throw usageError('BAD_PLATES', `plates "${String(plateMode)}": expected each or packed`);
+  const plateGap = params.plateGap_mm ?? DEFAULT_PLATE_GAP_MM;
   if (conn && !(conn.pegDiameter_mm < conn.holeDiameter_mm && conn.pegLength_mm <= conn.holeDepth_mm)) {
     throw usageError('BAD_CONNECTORS', `connectors: the peg (${conn.pegDiameter_mm} mm × ${conn.pegLength_mm} mm) must be thinner than the hole (${conn.holeDiameter_mm} mm) and no longer than its depth (${conn.holeDepth_mm} mm)`);
   }
 
-  ctx.progress?.(0, 'wall thickness');
-  const thickness = wallThickness(mesh, printer.minFeature_mm, thickParams);
+  let dowels: DowelSummary | null = null;
+  if (dowelsP) {
+    ctx.progress?.(0, 'dowels');
+    const d = await addDowels(mesh, dowelsP, name);
+    mesh = d.mesh;
+    const { mesh: _m, ...rest } = d;
+    dowels = rest;
+  }
   const limits: SplitLimits = {
     build_mm: printer.buildVolume_mm,
     margin_mm: margin,
@@ -123,6 +155,19 @@ export async function preparePrint(mesh: Mesh, params: PrepareParams, ctx: Stage
   if (!Number.isFinite(orientation.chosen.parts)) {
     throw usageError('BUILD_TOO_SMALL', `${name}: the build volume ${printer.buildVolume_mm.join(' × ')} mm is too small for parts that carry ${limits.pegAllowance_mm} mm pegs and need ${limits.minPiece_mm} mm each`);
   }
+  let hollow: HollowSummary | null = null;
+  if (hollowP) {
+    ctx.progress?.(0.22, 'hollowing');
+    // The print's up (+z of the print frame) in LPS: the third row of the rotation.
+    const r = orientation.transform.rotation;
+    const h = await hollowSolid(mesh, hollowP, [r[6]!, r[7]!, r[8]!], name);
+    mesh = h.mesh;
+    const { mesh: _m, ...rest } = h;
+    hollow = rest;
+  }
+  ctx.progress?.(0.26, 'wall thickness');
+  // On the model as printed (struts and hollowing included).
+  const thickness = wallThickness(mesh, printer.minFeature_mm, thickParams);
   const original = toManifold(m, mesh, name);
   const model = original.transform(mat4(orientation.transform));
   free(original);
@@ -172,6 +217,7 @@ export async function preparePrint(mesh: Mesh, params: PrepareParams, ctx: Stage
     const back = invert(orientation.transform);
     const partOf = new Map<number, string>();
     const parts: PreparedPart[] = [];
+    const exactSize = new Map<string, Vec3>();
     const nonEmpty = cells.map((cell, i) => ({ cell, i })).filter((x) => !x.cell.isEmpty() && x.cell.volume() > 1e-6);
     const width = String(nonEmpty.length).length;
     let slivers = 0;
@@ -186,6 +232,7 @@ export async function preparePrint(mesh: Mesh, params: PrepareParams, ctx: Stage
       const placed = solid.translate([-lo[0]!, -lo[1]!, -lo[2]!]);
       const partName = `part-${String(parts.length + 1).padStart(width, '0')}`;
       partOf.set(i, partName);
+      exactSize.set(partName, [bb.max[0] - bb.min[0], bb.max[1] - bb.min[1], bb.max[2] - bb.min[2]]);
       const pm = fromManifold(placed);
       const check = checkMesh(pm);
       const sz: Vec3 = [bb.max[0] - bb.min[0], bb.max[1] - bb.min[1], bb.max[2] - bb.min[2]];
@@ -233,9 +280,13 @@ export async function preparePrint(mesh: Mesh, params: PrepareParams, ctx: Stage
       connectorVolume_mm3: round(connectorVolume, 3),
       modelVolume_mm3: round(modelVolume, 3),
       droppedSlivers: slivers,
+      dowels,
+      hollow,
+      plateMode,
+      plates: layoutPlates(parts.map((p) => ({ name: p.name, size_mm: exactSize.get(p.name)!, transform: p.transform })), [printer.buildVolume_mm[0], printer.buildVolume_mm[1]], plateMode, plateGap),
     };
     ctx.progress?.(1, 'done');
-    return { output, record: prepareRecord(output, params, { criterion, overhang, margin, thinWall, candidates, conn, thickParams }) };
+    return { output, record: prepareRecord(output, params, { criterion, overhang, margin, thinWall, candidates, conn, thickParams, dowels: dowelsP, hollow: hollowP, plateGap }) };
   } finally {
     slicer.dispose();
     free(model);
@@ -323,9 +374,13 @@ function dropSlivers(m: ManifoldModule, solid: Manifold): { solid: Manifold; dro
 function prepareRecord(
   o: PrepareOutput,
   params: PrepareParams,
-  used: { criterion: OrientCriterion; overhang: number; margin: number; thinWall: number; candidates: number; conn: ConnectorParams | undefined; thickParams: ThicknessParams },
+  used: { criterion: OrientCriterion; overhang: number; margin: number; thinWall: number; candidates: number; conn: ConnectorParams | undefined; thickParams: ThicknessParams; dowels: DowelParams | undefined; hollow: HollowParams | undefined; plateGap: number },
 ): PrintRecord {
   const findings: PrintRecord['findings'] = [];
+  const notJoined = o.dowels?.dowels.filter((d) => !d.joined) ?? [];
+  if (notJoined.length) findings.push({ code: 'DOWEL_TOO_LONG', severity: 'warn', message: `${notJoined.length} separate shells not joined (${notJoined.map((d) => `shell ${d.shell}, ${d.shellVolume_mm3} mm³: ${d.reason}`).join('; ')}); they print as loose pieces` });
+  if (o.hollow && params.printer.technology === 'FDM') findings.push({ code: 'HOLLOW_FDM', severity: 'warn', message: `hollowed for an FDM printer (${params.printer.name}): FDM slicers make their own infill, and drain holes are for resin; hollowing is meant for SLA` });
+  if (o.hollow && o.hollow.closedVoids > 0) findings.push({ code: 'HOLLOW_CLOSED_VOID', severity: 'warn', message: `${o.hollow.closedVoids} closed voids left after hollowing (no drain hole into them): resin or powder stays trapped` });
   if (o.thickness.thinFeatures > 0) {
     findings.push({ code: 'THIN_FEATURES', severity: 'warn', message: `${o.thickness.thinFeatures} features thinner than the printer's minimum ${params.printer.minFeature_mm} mm (thinnest ${o.thickness.min_mm} mm; locations in the record)` });
   }
@@ -350,6 +405,12 @@ function prepareRecord(
       cutCandidates: used.candidates,
       thickness: used.thickParams,
       frame: 'parts in their print frame (mm, lowest corner at the origin); transform = patient LPS → print frame',
+      dowels: used.dowels ?? false,
+      hollow: used.hollow ?? false,
+      plates: o.plateMode,
+      plateGap_mm: used.plateGap,
+      packing: o.plateMode === 'packed' ? 'shelf packing (first-fit decreasing height) of the parts\' xy extents, 90° turns allowed, gap between parts, none at the bed edges' : 'one part per plate, at the bed corner',
+      order: 'dowels (LPS) → orientation → hollowing (drain holes lowest in the print orientation) → wall thickness → cuts and connectors → plates',
     },
     figures: {
       modelVolume_mm3: o.modelVolume_mm3,
@@ -361,6 +422,9 @@ function prepareRecord(
       connectors: o.connectors,
       connectorVolume_mm3: o.connectorVolume_mm3,
       droppedSlivers: o.droppedSlivers,
+      dowels: o.dowels,
+      hollow: o.hollow,
+      plates: o.plates,
     },
     ...(findings.length ? { findings } : {}),
   };
