@@ -2,7 +2,9 @@
 // once here by `scan2print convert`, defaults) for a 120 × 120 × 120 mm printer: median wall
 // time and peak memory (whole process tree) of `runs` runs, parts, connectors, triangles, and
 // the load average (the test machine is shared). Writes bench/results/print-prepare-<date>.json.
-// Usage: node bench/print/prepare.mjs [runs=3] [skull.3mf]   (needs: npm run build)
+// Usage: node bench/print/prepare.mjs [runs=3] [skull.3mf|-] [prepare options…]   (needs: npm run build)
+// e.g. the issue-12 options: node bench/print/prepare.mjs 1 - --dowels --plates packed
+// (results then go to print-prepare-<options>-<date>.json).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +19,8 @@ const data = process.env.SCAN2PRINT_DATA ?? resolve(root, '../shared/data');
 const work = mkdtempSync(join(tmpdir(), 's2p-bench-prepare-'));
 const printer = '120x120x120';
 
-let skull = process.argv[3];
+const extra = process.argv.slice(4);
+let skull = process.argv[3] === '-' ? undefined : process.argv[3];
 if (!skull) {
   skull = join(work, 'skull.3mf');
   const c = await measure([process.execPath, cli, 'convert', join(data, 'ct/philips-head-phantom-1mm'), '-o', skull, '--quiet']);
@@ -30,23 +33,25 @@ const triangles = core.read3mf(new Uint8Array(readFileSync(skull)), skull).indic
 const rows = [];
 for (let i = 0; i < runs; i++) {
   const load = loadavg()[0];
-  const r = await measure([process.execPath, cli, 'prepare', skull, '--printer', printer, '-o', join(work, `parts${i}`), '--json', '--quiet']);
+  const r = await measure([process.execPath, cli, 'prepare', skull, '--printer', printer, ...extra, '-o', join(work, `parts${i}`), '--json', '--quiet']);
   if (r.code !== 0) throw new Error(`prepare failed (${r.code}): ${r.stderr}`);
   const j = JSON.parse(r.stdout);
-  rows.push({ wall_s: Number(r.wall_s.toFixed(2)), peakRss_mb: Number(mb(r.peakRss_bytes)), load1_before: Number(load.toFixed(2)), parts: j.parts.length, connectors: j.connectors.length, allFitClosedManifold: j.parts.every((p) => p.fits && p.closed && p.manifold) });
-  console.log(`run ${i + 1}: ${r.wall_s.toFixed(1)} s, ${mb(r.peakRss_bytes)} MB, ${j.parts.length} parts, ${j.connectors.length} connectors (load ${load.toFixed(1)})`);
+  rows.push({ wall_s: Number(r.wall_s.toFixed(2)), peakRss_mb: Number(mb(r.peakRss_bytes)), load1_before: Number(load.toFixed(2)), parts: j.parts.length, plates: j.plates?.length ?? null, connectors: j.connectors.length, dowelsJoined: (j.dowels ?? []).filter((d) => d.joined).length, hollowRemoved_mm3: j.hollow?.removed_mm3 ?? null, allFitClosedManifold: j.parts.every((p) => p.fits && p.closed && p.manifold) });
+  console.log(`run ${i + 1}: ${r.wall_s.toFixed(1)} s, ${mb(r.peakRss_bytes)} MB, ${j.parts.length} parts on ${j.plates?.length ?? '?'} plates, ${j.connectors.length} connectors, ${(j.dowels ?? []).filter((d) => d.joined).length} dowels (load ${load.toFixed(1)})`);
 }
 const result = {
   bench: 'print/prepare',
   date: new Date().toISOString(),
   input: { series: 'ct/philips-head-phantom-1mm', model: 'scan2print convert defaults', triangles },
   printer,
+  options: extra,
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '' },
   runs: rows,
   median_wall_s: median(rows.map((r) => r.wall_s)),
   median_peakRss_mb: median(rows.map((r) => r.peakRss_mb)),
 };
-const out = resolve(root, `bench/results/print-prepare-${result.date.slice(0, 10)}.json`);
+const variant = extra.length ? `${extra.join('').replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}-` : '';
+const out = resolve(root, `bench/results/print-prepare-${variant}${result.date.slice(0, 10)}.json`);
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`median ${result.median_wall_s} s, ${result.median_peakRss_mb} MB → ${out}`);
 rmSync(work, { recursive: true, force: true });
