@@ -59,7 +59,13 @@ export interface PacsOrthanc {
    * POST /modalities/{id}/store (synchronous C-STORE SCU of the given Orthanc resources:
    * instance, series or study IDs). Throws with Orthanc's answer when the peer refused.
    */
-  sendToModality(modality: string, resources: string[], opts?: { moveOriginatorAet?: string }): Promise<{ instancesCount: number; failedInstancesCount: number }>;
+  sendToModality(
+    modality: string,
+    resources: string[],
+    opts?: { moveOriginatorAet?: string; /** The calling AE title of this send (default its own). */ localAet?: string },
+  ): Promise<{ instancesCount: number; failedInstancesCount: number }>;
+  /** The same, started as an Orthanc job (asynchronous): its job ID. */
+  startSendToModality(modality: string, resources: string[]): Promise<string>;
   /** POST /dicom-web/servers/{id}/stow: the resources sent by STOW-RS (synchronous). */
   stow(server: string, resources: string[]): Promise<void>;
   /** The Orthanc IDs of the instances of a study, by StudyInstanceUID (empty when unknown). */
@@ -71,6 +77,8 @@ export interface PacsOrthanc {
   /** GET /instances/{id}/simplified-tags. */
   instanceTags(id: string): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
+  /** SIGKILL: an association it holds ends without a release (an interrupted transfer). */
+  kill(): Promise<void>;
 }
 
 export interface PacsOrthancOptions {
@@ -175,9 +183,18 @@ export async function startPacsOrthanc(dir: string, opts: PacsOrthancOptions = {
       return r.ok;
     },
     async sendToModality(modality, resources, o = {}) {
-      const body = { Resources: resources, Synchronous: true, ...(o.moveOriginatorAet ? { MoveOriginatorAet: o.moveOriginatorAet } : {}) };
+      const body = {
+        Resources: resources,
+        Synchronous: true,
+        ...(o.moveOriginatorAet ? { MoveOriginatorAet: o.moveOriginatorAet } : {}),
+        ...(o.localAet ? { LocalAet: o.localAet } : {}),
+      };
       const r = await json<{ InstancesCount?: number; FailedInstancesCount?: number }>('POST', `/modalities/${encodeURIComponent(modality)}/store`, body);
       return { instancesCount: r.InstancesCount ?? 0, failedInstancesCount: r.FailedInstancesCount ?? 0 };
+    },
+    async startSendToModality(modality, resources) {
+      const r = await json<{ ID: string }>('POST', `/modalities/${encodeURIComponent(modality)}/store`, { Resources: resources, Asynchronous: true });
+      return r.ID;
     },
     async stow(server, resources) {
       await call('POST', `/dicom-web/servers/${encodeURIComponent(server)}/stow`, { Resources: resources, Synchronous: true });
@@ -204,6 +221,12 @@ export async function startPacsOrthanc(dir: string, opts: PacsOrthancOptions = {
       const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise<void>((res) => proc.once('exit', () => res()));
+      proc.kill('SIGKILL');
+      await exited;
     },
   };
 }

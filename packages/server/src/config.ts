@@ -28,12 +28,37 @@ export interface ServerConfig {
   smtpUrl?: string;
   /** The From of notification e-mail (SCAN2PRINT_MAIL_FROM). */
   mailFrom: string;
+  /**
+   * The DICOM listener (C-ECHO, C-STORE SCP) on this port (SCAN2PRINT_DICOM_PORT, `--dicom-port`;
+   * 0: a free port, reported at start); none when unset. It binds to `host`, like the API.
+   */
+  dicomPort?: number;
+  /** The listener's AE title (SCAN2PRINT_DICOM_AE, `--dicom-ae`), default SCAN2PRINT. */
+  dicomAeTitle: string;
+  /** A received study is complete after this many seconds without a new instance (SCAN2PRINT_PACS_QUIET_S, default 30). */
+  pacsQuietSeconds: number;
 }
 
 function num(v: string | undefined, dflt: number): number {
   const n = v === undefined || v === '' ? dflt : Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number, got ${JSON.stringify(v)}`);
   return n;
+}
+
+/** A TCP port, 0 to 65535 (0: any free port). */
+export function port(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${what}: expected a port number (0 to 65535), got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** A DICOM AE title: 1 to 16 characters, no backslash or control characters (PS3.5 6.2); spaces around are dropped. */
+export function aeTitle(v: string, what: string): string {
+  const t = v.trim();
+  if (t.length < 1 || t.length > 16 || !/^[\x20-\x5b\x5d-\x7e]+$/.test(t)) {
+    throw new Error(`${what}: expected an AE title of 1 to 16 characters without backslash, got ${JSON.stringify(v)}`);
+  }
+  return t;
 }
 
 function trustProxyOf(v: string | undefined): boolean | string {
@@ -78,6 +103,9 @@ export function configFromEnv(
     trustProxy: trustProxyOf(env.SCAN2PRINT_TRUST_PROXY),
     ...(env.SCAN2PRINT_SMTP_URL ? { smtpUrl: env.SCAN2PRINT_SMTP_URL } : {}),
     mailFrom: env.SCAN2PRINT_MAIL_FROM ?? 'scan2print <scan2print@localhost>',
+    ...(env.SCAN2PRINT_DICOM_PORT ? { dicomPort: port(env.SCAN2PRINT_DICOM_PORT, 'SCAN2PRINT_DICOM_PORT') } : {}),
+    dicomAeTitle: aeTitle(env.SCAN2PRINT_DICOM_AE ?? 'SCAN2PRINT', 'SCAN2PRINT_DICOM_AE'),
+    pacsQuietSeconds: num(env.SCAN2PRINT_PACS_QUIET_S, 30),
     ...over,
   };
 }

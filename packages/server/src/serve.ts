@@ -20,6 +20,8 @@ import { startRunner, type Runner } from './jobs/runner.js';
 import { releaseOrphans } from './jobs/queue.js';
 import { newSecret, secretHash } from './auth/secrets.js';
 import { lockDataDir } from './data-lock.js';
+import { startDicomListener, type DicomListener } from './pacs/listener.js';
+import { closePacsReceiver } from './pacs/receive-service.js';
 
 export interface Host {
   /** Where convert jobs run (the CLI: a worker thread with its pool); default inline, on this thread. */
@@ -76,6 +78,8 @@ export interface RunningServer {
   app: FastifyInstance;
   services: Services;
   url: string;
+  /** The DICOM listener, when config.dicomPort is set: the port it bound and its AE title. */
+  dicom?: { port: number; aeTitle: string };
   close(): Promise<void>;
 }
 
@@ -97,12 +101,27 @@ export async function startServer(config: ServerConfig, host: Host = {}): Promis
     if (!config.s3) await removePartials(join(config.dataDir, 'objects'));
   }
   const address = await app.listen({ host: config.host, port: config.port });
+  let dicom: DicomListener | undefined;
+  if (config.dicomPort !== undefined) {
+    try {
+      dicom = await startDicomListener(s, { host: config.host, port: config.dicomPort, aeTitle: config.dicomAeTitle }, app.log);
+    } catch (e) {
+      await app.close();
+      await s.dbh.close();
+      lock?.release();
+      throw new Error(`the DICOM listener could not listen on ${config.host}:${config.dicomPort}: ${(e as Error).message}`);
+    }
+  }
   if (config.workers > 0) runner = startRunner(s, app.log, { concurrency: config.workers });
   return {
     app,
     services: s,
     url: address,
+    ...(dicom ? { dicom: { port: dicom.port, aeTitle: dicom.aeTitle } } : {}),
     async close() {
+      // Associations first (no instance arrives after this), then studies still waiting are dropped.
+      await dicom?.close();
+      await closePacsReceiver(s);
       await runner?.stop();
       await app.close();
       await s.dbh.close();

@@ -14,12 +14,37 @@ interface ServeOptions {
   host: string;
   port: string;
   workers?: string;
+  dicomPort?: string;
+  dicomAe?: string;
+  pacsQuiet?: string;
 }
 
-function port(v: string): number {
+function port(v: string, opt = '--port'): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('BAD_OPTION', `--port ${v}: expected 0..65535`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('BAD_OPTION', `${opt} ${v}: expected 0..65535`);
   return n;
+}
+
+/** --dicom-ae: 1 to 16 characters, no backslash or control characters (a DICOM AE title). */
+function aeTitle(v: string): string {
+  const t = v.trim();
+  if (t.length < 1 || t.length > 16 || !/^[\x20-\x5b\x5d-\x7e]+$/.test(t)) throw usageError('BAD_OPTION', `--dicom-ae ${JSON.stringify(v)}: an AE title is 1 to 16 characters without backslash`);
+  return t;
+}
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw usageError('BAD_OPTION', `--pacs-quiet ${v}: expected seconds, more than 0 and at most 86400`);
+  return n;
+}
+
+/** The listener options given on the command line (the environment, SCAN2PRINT_DICOM_*, gives them otherwise). */
+function dicomOptions(o: ServeOptions): { dicomPort?: number; dicomAeTitle?: string; pacsQuietSeconds?: number } {
+  return {
+    ...(o.dicomPort !== undefined ? { dicomPort: port(o.dicomPort, '--dicom-port') } : {}),
+    ...(o.dicomAe !== undefined ? { dicomAeTitle: aeTitle(o.dicomAe) } : {}),
+    ...(o.pacsQuiet !== undefined ? { pacsQuietSeconds: seconds(o.pacsQuiet) } : {}),
+  };
 }
 
 function workers(v: string | undefined): number | undefined {
@@ -50,13 +75,23 @@ export const registerServe: RegisterCommand = (program: Command) => {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
     .option('--workers <n>', 'convert jobs this process runs at once (0: API only)')
+    .option('--dicom-port <port>', 'also listen for DICOM (C-ECHO, C-STORE from PACS routed in /api/pacs/routes) on this port (0: any free port)')
+    .option('--dicom-ae <title>', 'AE title of the DICOM listener (default SCAN2PRINT)')
+    .option('--pacs-quiet <seconds>', 'a received study is complete after this many seconds without a new instance (default 30)')
     .action(async (o: ServeOptions) => {
       const { configFromEnv, startServer } = await import('@scan2print/server');
       const w = workers(o.workers);
-      const config = configFromEnv({ dataDir: resolve(o.data ?? 'scan2print-data'), host: o.host, port: port(o.port), ...(w !== undefined ? { workers: w } : {}) });
+      const config = configFromEnv({
+        dataDir: resolve(o.data ?? 'scan2print-data'),
+        host: o.host,
+        port: port(o.port),
+        ...(w !== undefined ? { workers: w } : {}),
+        ...dicomOptions(o),
+      });
       const server = await startServer(config, { executeConvert: convertOnThread });
       const mode = config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite';
       process.stderr.write(`scan2print: serving ${server.url}/api (docs ${server.url}/api/docs; ${mode}, ${config.s3 ? 'S3' : 'files'} under ${config.s3 ? config.s3.bucket : config.dataDir})\n`);
+      if (server.dicom) process.stderr.write(`scan2print: DICOM listener ${server.dicom.aeTitle} on ${config.host}:${server.dicom.port} (studies complete after ${config.pacsQuietSeconds} s quiet)\n`);
       await untilSignal(() => server.close());
     });
 

@@ -43,6 +43,8 @@ export interface PacsReceptionsTable {
   case_id: Nullable<string>;
   job_id: Nullable<string>;
   error: Nullable<string>;
+  /** What the receipt noticed ({code, severity, message}[]): an interrupted transfer, instance numbers missing, refusals. */
+  findings: ColumnType<unknown, string | undefined, string>;
   created_at: CreatedAt;
   completed_at: Nullable<Date>;
 }

@@ -43,6 +43,7 @@ export const pacsMigration: Migration = {
         case_id uuid references cases(id),
         job_id uuid references jobs(id),
         error text,
+        findings jsonb not null default '[]',
         created_at timestamptz not null default now(),
         completed_at timestamptz
       );

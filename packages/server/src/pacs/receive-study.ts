@@ -1,0 +1,229 @@
+/**
+ * A received study becomes a case the way an upload does: every instance checked (and
+ * anonymised in memory when the organisation says so, else refused), then stored through
+ * ingest/store-files.ts (dedupe, one transaction, audited). The case starts as a draft whose
+ * purpose says where it came from: a requester describes the order and submits it. What the
+ * receipt noticed (an interrupted transfer, instance numbers missing, refused instances) is
+ * kept with the reception and written into the case's notes; the convert's own import
+ * findings (MISSING_SLICES for a gap in the stack) come on top when it runs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import dicomParser from 'dicom-parser';
+import type { Services } from '../context.js';
+import { HttpError, errorForLog, notFound } from '../http/errors.js';
+import { ingest } from '../ingest/store-files.js';
+import { appendAudit, type AuditAction } from '../audit/index.js';
+import { caseChanged } from '../routes/events.js';
+import { enqueue } from '../jobs/queue.js';
+import { acceptInstance } from './receive-instance.js';
+import type { PendingStudy } from './study-assembler.js';
+
+export interface ReceiptFinding {
+  code: 'PACS_TRANSFER_INTERRUPTED' | 'PACS_INSTANCES_MISSING' | 'PACS_INSTANCES_REFUSED';
+  severity: 'warn';
+  message: string;
+}
+
+/** Audit actions of the receiver (not in AUDIT_ACTIONS yet; the log takes any name). */
+export const PACS_REFUSED = 'pacs-refused' as AuditAction;
+export const PACS_ROUTE_CHANGED = 'pacs-route-changed' as AuditAction;
+
+export interface IngestSource {
+  via: 'c-store' | 'stow-rs' | 'c-move';
+  callingAe?: string;
+}
+
+export interface IngestOptions {
+  /** Who the case is recorded as created by (a user id); default the organisation's first org-admin. */
+  createdBy?: string | null;
+  notes?: string;
+  /** Receipt details for the case-created audit entry. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Creates a case of `orgId` from DICOM instances received from a PACS (C-STORE, STOW-RS, or
+ * pacs-send's C-MOVE/WADO imports). Every file is checked before the case exists: one that
+ * identifies the patient while the organisation does not anonymise on the server is a 422
+ * IDENTIFIABLE naming it, and no case is made.
+ */
+export async function ingestInstances(
+  s: Services,
+  orgId: string,
+  files: { name: string; bytes: Uint8Array }[],
+  source: IngestSource,
+  opts: IngestOptions = {},
+): Promise<{ caseId: string }> {
+  if (files.length === 0) throw new HttpError(400, 'NO_FILES', 'no instances received');
+  const org = await s.db.selectFrom('orgs').select(['id', 'server_anonymise', 'anonymise_key']).where('id', '=', orgId).executeTakeFirst();
+  if (!org) throw notFound('organisation');
+  const ready: { name: string; bytes: Uint8Array }[] = [];
+  let anatomy: string | null = null;
+  for (const f of files) {
+    const r = await acceptInstance(f.bytes, f.name, org);
+    if (!r.ok) throw new HttpError(422, r.code, r.message);
+    anatomy ??= bodyPart(r.instance.bytes);
+    ready.push({ name: f.name, bytes: r.instance.bytes });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  const createdBy = opts.createdBy ?? (await defaultCreator(s, orgId));
+  const caseId = randomUUID();
+  const from = `${source.via.toUpperCase()}${source.callingAe ? ` from ${source.callingAe}` : ''}`;
+  await s.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('cases')
+      .values({
+        id: caseId,
+        org_id: orgId,
+        purpose: `Study received from PACS (${from}): describe the purpose and submit the order`,
+        anatomy: anatomy ?? 'unspecified',
+        due_date: null,
+        notes: opts.notes ?? null,
+        created_by: createdBy,
+      })
+      .execute();
+    await appendAudit(s, tx, {
+      action: 'case-created',
+      actor: null,
+      orgId,
+      caseId,
+      details: { via: source.via, callingAe: source.callingAe ?? null, instances: files.length, ...opts.details },
+    });
+  });
+  await ingest(s, { id: caseId, org_id: orgId }, ready, null);
+  caseChanged(s.db, orgId);
+  return { caseId };
+}
+
+/** BodyPartExamined of an (anonymised) instance, as the case's anatomy; null when absent. */
+function bodyPart(bytes: Uint8Array): string | null {
+  try {
+    const v = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' }).string('x00180015')?.trim();
+    return v && v !== 'ANONYMISED' ? v.toLowerCase().slice(0, 200) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The organisation's first org-admin, else the installation admin: cases need a creator. */
+async function defaultCreator(s: Services, orgId: string): Promise<string> {
+  const admin = await s.db.selectFrom('users').select('id').where('org_id', '=', orgId).where('role', '=', 'org-admin').orderBy('created_at').executeTakeFirst();
+  if (admin) return admin.id;
+  const root = await s.db.selectFrom('users').select('id').where('role', '=', 'admin').orderBy('created_at').executeTakeFirst();
+  if (!root) throw new Error('no user to record as the creator of a received case');
+  return root.id;
+}
+
+/** What the receipt itself can tell about completeness (a sender never says how many instances it will send). */
+export function receiptFindings(st: PendingStudy): ReceiptFinding[] {
+  const out: ReceiptFinding[] = [];
+  const n = st.instances.size;
+  if (st.interrupted.length) {
+    out.push({
+      code: 'PACS_TRANSFER_INTERRUPTED',
+      severity: 'warn',
+      message: `the transfer was interrupted (${st.interrupted[0]}) after ${n} instance(s); the study was taken as complete after ${secondsQuiet(st)} s without a new instance, slices may be missing`,
+    });
+  }
+  const bySeries = new Map<string, { numbers: number[]; expected: number | null }>();
+  for (const i of st.instances.values()) {
+    const k = i.seriesUid ?? '';
+    const e = bySeries.get(k) ?? { numbers: [], expected: null };
+    if (i.instanceNumber !== null) e.numbers.push(i.instanceNumber);
+    if (i.imagesInAcquisition !== null) e.expected = Math.max(e.expected ?? 0, i.imagesInAcquisition);
+    bySeries.set(k, e);
+  }
+  let s = 0;
+  for (const { numbers, expected } of bySeries.values()) {
+    s++;
+    const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+    const missing: number[] = [];
+    for (let k = 1; k < sorted.length; k++) for (let m = sorted[k - 1]! + 1; m < sorted[k]! && missing.length < 10_000; m++) missing.push(m);
+    if (missing.length) {
+      out.push({
+        code: 'PACS_INSTANCES_MISSING',
+        severity: 'warn',
+        message: `series ${s} of ${bySeries.size}: ${missing.length} instance number(s) between ${sorted[0]} and ${sorted.at(-1)} not received (${ranges(missing)}); slices are missing`,
+      });
+    } else if (expected !== null && sorted.length && sorted.length < expected) {
+      out.push({
+        code: 'PACS_INSTANCES_MISSING',
+        severity: 'warn',
+        message: `series ${s} of ${bySeries.size}: ${sorted.length} of ${expected} images in acquisition received; slices are missing`,
+      });
+    }
+  }
+  if (st.refused) {
+    out.push({ code: 'PACS_INSTANCES_REFUSED', severity: 'warn', message: `${st.refused} instance(s) of this sender refused: ${st.refusals.join('; ')}` });
+  }
+  return out;
+}
+
+const secondsQuiet = (st: PendingStudy) => Math.max(0, Math.round((Date.now() - st.lastAt) / 1000));
+
+function ranges(xs: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < xs.length && parts.length < 8; ) {
+    let j = i;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j]! + 1) j++;
+    parts.push(i === j ? `${xs[i]}` : `${xs[i]}–${xs[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ') + (parts.length === 8 ? ', …' : '');
+}
+
+/**
+ * The quiet time of a study passed: a case from its instances, the convert when the route
+ * asks for one, and the reception recorded. Never throws (it runs from a timer): a failure
+ * is logged and kept in the reception row.
+ */
+export async function completeStudy(s: Services, st: PendingStudy, log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>): Promise<{ caseId: string; jobId: string | null } | undefined> {
+  const { route, via, callingAe, calledAe, remoteAddress } = st.source;
+  const findings = receiptFindings(st);
+  const files = [...st.instances.values()]
+    .sort((a, b) => (a.seriesUid ?? '').localeCompare(b.seriesUid ?? '') || (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0))
+    .map((i, k) => ({ name: `${i.sopUid ?? `instance-${k + 1}`}.dcm`, bytes: i.bytes }));
+  const byServer = [...st.instances.values()].filter((i) => i.by === 'server').length;
+  const row = {
+    id: randomUUID(),
+    org_id: route.org_id,
+    route_id: route.id,
+    via,
+    calling_ae: callingAe,
+    called_ae: calledAe,
+    remote_address: remoteAddress,
+    instances: st.instances.size,
+    refused_instances: st.refused,
+    findings: JSON.stringify(findings),
+    completed_at: new Date(),
+  };
+  try {
+    const notes = findings.length ? `Received from PACS: ${findings.map((f) => f.message).join(' — ')}` : undefined;
+    const { caseId } = await ingestInstances(s, route.org_id, files, { via, ...(callingAe ? { callingAe } : {}) }, {
+      createdBy: route.created_by,
+      ...(notes ? { notes } : {}),
+      details: { routeId: route.id, anonymisedByServer: byServer, refused: st.refused, findings: findings.map((f) => f.code) },
+    });
+    let jobId: string | null = null;
+    if (route.auto_convert) {
+      const createdBy = route.created_by ?? (await defaultCreator(s, route.org_id));
+      const params = (route.convert_params ?? {}) as Record<string, unknown>;
+      const job = await enqueue(s.db, { orgId: route.org_id, caseId, kind: 'convert', params, createdBy, idempotencyKey: `pacs-receive:${row.id}` });
+      jobId = job.id;
+      await appendAudit(s, s.db, { action: 'job-queued', actor: null, orgId: route.org_id, caseId, details: { jobId, kind: 'convert', params, via } });
+    }
+    await s.db.insertInto('pacs_receptions').values({ ...row, status: 'case-created', case_id: caseId, job_id: jobId, error: null }).execute();
+    log.info({ caseId, jobId, instances: st.instances.size, via, callingAe, findings: findings.map((f) => f.code) }, 'PACS study received: case created');
+    return { caseId, jobId };
+  } catch (e) {
+    const message = e instanceof HttpError ? `${e.code}: ${e.message}` : 'internal error (logged)';
+    log.error({ err: errorForLog(e), instances: st.instances.size, via, callingAe }, 'PACS study received but no case could be made');
+    await s.db
+      .insertInto('pacs_receptions')
+      .values({ ...row, status: 'failed', case_id: null, job_id: null, error: message })
+      .execute()
+      .catch((e2: unknown) => log.error({ err: errorForLog(e2) }, 'could not record a failed PACS reception'));
+    return undefined;
+  }
+}

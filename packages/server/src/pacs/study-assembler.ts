@@ -1,0 +1,133 @@
+/**
+ * Received instances grouped into studies, in memory, until a study is complete: no new
+ * instance for `quietMs` (DICOM says nothing about how many instances a sender will send,
+ * so silence is the only end a listener can see). Keyed by route and (anonymised) Study
+ * Instance UID: two organisations sending the same study get a case each. Completion hands
+ * the study over once; an instance arriving after that starts a new reception.
+ */
+import type { AcceptedInstance } from './receive-instance.js';
+import type { PacsRoute } from './routing.js';
+
+export type ReceiveVia = 'c-store' | 'stow-rs';
+
+export interface ReceiveSource {
+  route: PacsRoute;
+  via: ReceiveVia;
+  callingAe: string | null;
+  calledAe: string | null;
+  remoteAddress: string | null;
+}
+
+export interface PendingStudy {
+  key: string;
+  source: ReceiveSource;
+  studyUid: string;
+  /** By SOP Instance UID (a resent instance replaces the first). */
+  instances: Map<string, AcceptedInstance>;
+  /** Instances of this study's senders refused (identifiable, unreadable), with the first reasons. */
+  refused: number;
+  refusals: string[];
+  /** An association carrying instances of this study ended without a release (aborted, dropped). */
+  interrupted: string[];
+  firstAt: number;
+  lastAt: number;
+  bytes: number;
+}
+
+export class StudyAssembler {
+  private readonly pending = new Map<string, PendingStudy>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly quietMs: number,
+    private readonly complete: (study: PendingStudy) => Promise<void>,
+  ) {}
+
+  /** Adds an instance; the study's quiet timer starts again. Returns the study's key. */
+  add(source: ReceiveSource, inst: AcceptedInstance): string {
+    if (this.closed) throw new Error('the PACS receiver is closed');
+    const key = `${source.route.id}|${inst.studyUid}`;
+    let st = this.pending.get(key);
+    if (!st) {
+      st = { key, source, studyUid: inst.studyUid, instances: new Map(), refused: 0, refusals: [], interrupted: [], firstAt: Date.now(), lastAt: Date.now(), bytes: 0 };
+      this.pending.set(key, st);
+    }
+    const id = inst.sopUid ?? `#${st.instances.size}`;
+    const before = st.instances.get(id);
+    if (before) st.bytes -= before.bytes.length;
+    st.instances.set(id, inst);
+    st.bytes += inst.bytes.length;
+    st.lastAt = Date.now();
+    this.arm(key);
+    return key;
+  }
+
+  /** Refusals of a sender, counted against the studies it sent (those still pending). */
+  noteRefused(keys: Iterable<string>, count: number, reasons: string[]): void {
+    for (const k of keys) {
+      const st = this.pending.get(k);
+      if (!st) continue;
+      st.refused += count;
+      for (const r of reasons) if (st.refusals.length < 5) st.refusals.push(r);
+    }
+  }
+
+  /** The association that carried these studies ended without a release. */
+  noteInterrupted(keys: Iterable<string>, why: string): void {
+    for (const k of keys) this.pending.get(k)?.interrupted.push(why);
+  }
+
+  /** Studies waiting for their quiet time to pass. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Instances and bytes held. */
+  held(): { studies: number; instances: number; bytes: number } {
+    let instances = 0;
+    let bytes = 0;
+    for (const st of this.pending.values()) {
+      instances += st.instances.size;
+      bytes += st.bytes;
+    }
+    return { studies: this.pending.size, instances, bytes };
+  }
+
+  /** Resolves when every completion started so far has ended. */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  /** Stops: pending studies are dropped (the sender did not get a case; it may send again), running completions awaited. */
+  async close(): Promise<{ dropped: number }> {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    const dropped = this.pending.size;
+    this.pending.clear();
+    await this.idle();
+    return { dropped };
+  }
+
+  private arm(key: string): void {
+    const old = this.timers.get(key);
+    if (old) clearTimeout(old);
+    const t = setTimeout(() => this.fire(key), this.quietMs);
+    t.unref();
+    this.timers.set(key, t);
+  }
+
+  private fire(key: string): void {
+    this.timers.delete(key);
+    const st = this.pending.get(key);
+    if (!st || this.closed) return;
+    this.pending.delete(key);
+    // complete() reports its own failures; this catch only keeps an unexpected throw from becoming an unhandled rejection.
+    const p = this.complete(st)
+      .catch(() => {})
+      .finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+}
