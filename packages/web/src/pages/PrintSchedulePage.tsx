@@ -17,6 +17,8 @@ import '../print/print.css';
 
 const REFRESH_MS = 30_000;
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function PrintSchedulePage() {
   const { me } = useSession();
   const [plan, setPlan] = useState<ScheduleJson | null>(null);
@@ -111,7 +113,7 @@ export function PrintSchedulePage() {
           <section aria-labelledby="plates-h">
             <h2 id="plates-h">Plates (the timeline as a table)</h2>
             <table className="admin-table" data-testid="schedule-plates">
-              <caption>{t.rows.reduce((n, r) => n + r.plates.length, 0)} plates planned</caption>
+              <caption>{plural(t.rows.reduce((n, r) => n + r.plates.length, 0), 'plate')} planned</caption>
               <thead>
                 <tr>
                   <th scope="col">Printer</th>
@@ -185,7 +187,7 @@ function PrintersTable({ printers, mayToggle, onChanged }: { printers: LabPrinte
       <h2 id="printers-h">Printers</h2>
       {error && <p role="alert">{error}</p>}
       <table className="admin-table" data-testid="schedule-printers">
-        <caption>{printers.length} printers in the lab</caption>
+        <caption>{plural(printers.length, 'printer')} in the lab</caption>
         <thead>
           <tr>
             <th scope="col">Printer</th>
@@ -213,7 +215,7 @@ function PrintersTable({ printers, mayToggle, onChanged }: { printers: LabPrinte
                       Note (optional)
                       <input value={notes[p.id] ?? ''} onChange={(e) => setNotes((n) => ({ ...n, [p.id]: e.target.value }))} data-testid="printer-note" />
                     </label>
-                    <button type="button" onClick={() => void toggle(p)} disabled={busy !== null} data-testid="printer-toggle" aria-label={p.status === 'up' ? `Mark ${p.name} down` : `Mark ${p.name} up`}>
+                    <button type="button" onClick={() => void toggle(p)} disabled={busy !== null} data-testid="printer-toggle" aria-label={`${p.status === 'up' ? 'Mark down' : 'Mark up'}: ${p.name}`}>
                       {p.status === 'up' ? 'Mark down' : 'Mark up'}
                     </button>
                   </div>

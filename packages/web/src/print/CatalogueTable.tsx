@@ -1,5 +1,5 @@
 /** One section of the catalogue (printers or materials) as a table: each value with its source, an Edit button per row. */
-import { fieldsOf, itemsOf, sourcedOf, valueText, type Section } from './catalogue-fields.js';
+import { itemsOf, shownFields, sourcedOf, valueText, type Section } from './catalogue-fields.js';
 import type { PrintCatalogue } from './types.js';
 
 export interface CatalogueTableProps {
@@ -12,8 +12,8 @@ export interface CatalogueTableProps {
 }
 
 export function CatalogueTable({ catalogue, section, changed, editable, onEdit }: CatalogueTableProps) {
-  const fields = fieldsOf(section);
   const items = itemsOf(catalogue, section);
+  const fields = shownFields(section, items);
   const what = section === 'printers' ? 'Printers' : 'Materials';
   return (
     <div className="print-table-wrap">

@@ -4,7 +4,7 @@
  * that does not parse is named next to its input and nothing is applied.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { applyEdit, fieldsOf, sourcedOf, toText, type FieldText, type Section } from './catalogue-fields.js';
+import { applyEdit, shownFields, sourcedOf, toText, type FieldText, type Section } from './catalogue-fields.js';
 
 type Item = Record<string, unknown> & { id: string; name: string };
 
@@ -25,7 +25,7 @@ const HINTS: Record<string, string> = {
 };
 
 export function ItemEditor({ section, item, serverErrors, onApply, onCancel }: ItemEditorProps) {
-  const fields = fieldsOf(section);
+  const fields = shownFields(section, [item]);
   const [edits, setEdits] = useState<Record<string, FieldText>>(() => Object.fromEntries(fields.map((f) => [f.key, toText(f, sourcedOf(item, f.key))])));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const heading = useRef<HTMLHeadingElement>(null);

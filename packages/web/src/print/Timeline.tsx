@@ -14,6 +14,8 @@ const LABEL_W = 170;
 const ROW_H = 44;
 const HEAD_H = 28;
 const TRACK_W = W - LABEL_W - 10;
+/** Room a tick's label ("30 Nov 14:00" at 10 px) needs. */
+const TICK_LABEL_W = 66;
 
 /** One plate in words: printer, times, cases, due dates, late. */
 export function plateWords(row: TimelineRow, p: PlateBar): string {
@@ -78,9 +80,12 @@ export function Timeline({ t, now }: { t: TimelineData; now: number }) {
           {t.ticks.map((k) => (
             <g key={k.at}>
               <line x1={xOf(k.x)} x2={xOf(k.x)} y1={HEAD_H - 6} y2={height} className="tl-grid" />
-              <text x={xOf(k.x) + 3} y={HEAD_H - 10} className="tl-tick">
-                {whenText(new Date(k.at).toISOString())}
-              </text>
+              {/* The last tick's label would run past the edge. */}
+              {xOf(k.x) + TICK_LABEL_W <= W && (
+                <text x={xOf(k.x) + 3} y={HEAD_H - 10} className="tl-tick">
+                  {whenText(new Date(k.at).toISOString())}
+                </text>
+              )}
             </g>
           ))}
           {nowF >= 0 && nowF <= 1 && <line x1={xOf(nowF)} x2={xOf(nowF)} y1={HEAD_H - 6} y2={height} className="tl-now" />}

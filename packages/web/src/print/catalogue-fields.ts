@@ -15,6 +15,11 @@ export interface FieldDef {
   unit?: string;
   /** May the value be empty (null: "not known", the quote says it is missing)? */
   nullable: boolean;
+  /**
+   * false: shown only where the catalogue has it (core's schema does not take it yet, so the
+   * editor does not add it to an item that lacks it).
+   */
+  addable?: boolean;
 }
 
 export type Section = 'printers' | 'materials';
@@ -31,12 +36,17 @@ export const PRINTER_FIELDS: readonly FieldDef[] = [
 export const MATERIAL_FIELDS: readonly FieldDef[] = [
   { key: 'density_g_cm3', label: 'Density', kind: 'number', unit: 'g/cm³', nullable: true },
   { key: 'pricePerKg', label: 'Price per kg', kind: 'money', unit: 'per kg', nullable: true },
-  { key: 'colours', label: 'Colours', kind: 'list', nullable: true },
+  { key: 'colours', label: 'Colours', kind: 'list', nullable: true, addable: false },
   { key: 'biocompatible', label: 'Biocompatible', kind: 'boolean', nullable: true },
   { key: 'sterilisable', label: 'Sterilisable', kind: 'boolean', nullable: true },
 ];
 
 export const fieldsOf = (s: Section): readonly FieldDef[] => (s === 'printers' ? PRINTER_FIELDS : MATERIAL_FIELDS);
+
+/** The fields to show for these items: every addable one, the others where some item has them. */
+export function shownFields(s: Section, items: readonly Record<string, unknown>[]): FieldDef[] {
+  return fieldsOf(s).filter((f) => f.addable !== false || items.some((i) => sourcedOf(i, f.key) !== null));
+}
 
 /** A Sourced value as the document holds it (money has a currency too). */
 export interface SourcedJson {
@@ -222,7 +232,7 @@ export function describeIssue(c: PrintCatalogue, issue: FieldIssue): string {
   if ((s === 'printers' || s === 'materials') && typeof i === 'number') {
     const item = itemsOf(c, s)[i];
     const f = fieldsOf(s).find((x) => x.key === key);
-    const rest = path.slice(f ? 4 : 3).join('.');
+    const rest = path.slice(3).join('.');
     return `${item?.name ?? `${s} ${i + 1}`}, ${f?.label ?? String(key ?? '')}${rest && rest !== 'value' ? ` (${rest})` : ''}: ${issue.message}`;
   }
   return `${path.join('.') || 'catalogue'}: ${issue.message}`;

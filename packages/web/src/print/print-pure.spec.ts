@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PRINT_CATALOGUE } from '@scan2print/core';
-import { applyEdit, changesBetween, describeIssue, issuesOf, itemsOf, parseValue, PRINTER_FIELDS, MATERIAL_FIELDS, replaceItem, toText, valueText, sourcedOf } from './catalogue-fields.js';
+import { PRINT_CATALOGUE, validateCatalogue } from '@scan2print/core';
+import { applyEdit, changesBetween, describeIssue, issuesOf, itemsOf, parseValue, PRINTER_FIELDS, MATERIAL_FIELDS, replaceItem, shownFields, toText, valueText, sourcedOf } from './catalogue-fields.js';
 import { grams, hMm, isApproved, priceText } from './format.js';
 import { buildTimeline } from './timeline.js';
 import type { ScheduleJson } from './types.js';
@@ -45,6 +45,9 @@ describe('catalogue fields', () => {
     const mk4 = itemsOf(PRINT_CATALOGUE, 'printers').find((p) => p.id === 'prusa-mk4')!;
     const same = applyEdit({ ...mk4, nozzle_mm: undefined }, PRINTER_FIELDS, { nozzle_mm: { value: '', currency: '', source: '' } });
     expect('item' in same && same.item.nozzle_mm).toBeFalsy();
+    // Colours are shown only where the catalogue has them (core's schema does not take them yet).
+    expect(shownFields('materials', itemsOf(PRINT_CATALOGUE, 'materials')).map((f) => f.key)).not.toContain('colours');
+    expect(shownFields('materials', [{ id: 'x', name: 'x', colours: { value: ['white'], source: 's' } }]).map((f) => f.key)).toContain('colours');
   });
 
   it('names a 400 issue by item and field, from zod paths or from the message', () => {
@@ -53,6 +56,21 @@ describe('catalogue fields', () => {
     const fromText = issuesOf({ error: { code: 'BAD_CATALOGUE', message: 'catalogue: materials[1].density_g_cm3.value: must be > 0; printers.2.minFeature_mm: required' } });
     expect(fromText.map((i) => i.path)).toEqual([['materials', 1, 'density_g_cm3', 'value'], ['printers', 2, 'minFeature_mm']]);
     expect(describeIssue(PRINT_CATALOGUE, fromText[0]!)).toBe('PETG (Prusament PETG), Density: must be > 0');
+    // As the server answers an edit core's validateCatalogue refuses (400 INVALID_CATALOGUE with its message).
+    let message = '';
+    try {
+      const bad = structuredClone(PRINT_CATALOGUE) as unknown as { printers: Array<Record<string, unknown>> };
+      bad.printers[0]!.machineRate_per_h = { value: 30, currency: null, source: 'lab sheet' };
+      validateCatalogue(bad, 'catalogue');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const real = issuesOf({ error: { code: 'INVALID_CATALOGUE', message } });
+    expect(real.map((i) => describeIssue(PRINT_CATALOGUE, i))).toEqual(['Original Prusa MK4, Machine hourly rate (currency): a price needs its currency']);
+    // With issues whose paths are strings from the request body's root.
+    const listed = issuesOf({ error: { code: 'INVALID_CATALOGUE', message: 'x', issues: [{ path: 'catalogue.printers[0].materials[1]', message: 'petx is not a material of this catalogue' }] } });
+    expect(listed[0]!.path).toEqual(['catalogue', 'printers', 0, 'materials', 1]);
+    expect(describeIssue(PRINT_CATALOGUE, listed[0]!)).toBe('Original Prusa MK4, materials (1): petx is not a material of this catalogue');
   });
 });
 
