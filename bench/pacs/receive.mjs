@@ -71,8 +71,9 @@ async function startOrthanc(dir, aet) {
   }
   const call = async (method, path, body) => {
     const r = await fetch(base + path, { method, ...(body === undefined ? {} : { body: body instanceof Uint8Array ? body : JSON.stringify(body) }) });
-    if (!r.ok) throw new Error(`Orthanc ${aet} ${method} ${path}: ${r.status} ${(await r.text()).slice(0, 300)}`);
-    return r.json();
+    const text = await r.text();
+    if (!r.ok) throw new Error(`Orthanc ${aet} ${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : undefined;
   };
   return {
     base, dicomPort, aet, call,
