@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { isScanError, type PrintCatalogue } from '@scan2print/core';
+import { isScanError, validateCatalogue, type PrintCatalogue, type Quote } from '@scan2print/core';
 import { api, caller } from '../http/route.js';
 import { orgOf } from '../auth/principal.js';
 import type { Services } from '../context.js';
@@ -24,7 +24,7 @@ import { auditPrint } from '../print/audit.js';
 import { catalogueVersions, currentCatalogue, saveCatalogue, StaleCatalogue } from '../print/catalogue-store.js';
 import { approvedModel, modelParts } from '../print/approved-model.js';
 import { dueOf, printersOf, replan, storedPlan } from '../print/plan.js';
-import { runQuote, validateCatalogueDoc, type QuoteResult } from '../print/quote-link.js';
+import { quoteModel } from '../print/prusa-quote.js';
 
 const MEMBERS: readonly Role[] = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'];
 const ADMINS: readonly Role[] = ['org-admin'];
@@ -82,10 +82,13 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
     const orgId = orgOf(p);
     let catalogue: PrintCatalogue;
     try {
-      catalogue = validateCatalogueDoc(req.body.catalogue, 'catalogue');
+      catalogue = validateCatalogue(req.body.catalogue, 'catalogue');
     } catch (e) {
-      if (isScanError(e)) throw new HttpError(400, 'INVALID_CATALOGUE', e.message);
-      throw e;
+      if (!isScanError(e)) throw e;
+      // The field paths as the web app's editor marks them (issues[].path), and in the message.
+      const found = (e as { issues?: { path: string; message: string }[] }).issues ?? [];
+      const issues = found.map((i) => ({ path: i.path ? `catalogue.${i.path}` : 'catalogue', message: i.message }));
+      return reply.code(400).send({ error: { code: 'INVALID_CATALOGUE', message: `catalogue: ${e.message}`, issues } });
     }
     try {
       await db.transaction().execute(async (tx) => {
@@ -117,7 +120,7 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
     const { catalogue } = await currentCatalogue(db, c.org_id);
     const { printer, material } = specsOf(catalogue, req.body.printer, req.body.material);
     const supports = req.body.supports ?? true;
-    const quote = await quoteFile(s, model, (file, workDir) => runQuote(file, printer, material, { supports, workDir }));
+    const quote = await quoteFile(s, model, (file, workDir) => quoteModel(file, printer, material, { supports, workDir }));
     const quotedAt = new Date().toISOString();
     await db
       .insertInto('print_quotes')
@@ -192,7 +195,7 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
       throw e;
     }
     // The duration: the quote given, else the latest quote of this version on this printer and material, else one now.
-    let quote: QuoteResult | Record<string, unknown> | undefined = req.body.quote;
+    let quote: Quote | Record<string, unknown> | undefined = req.body.quote;
     if (!quote) {
       const stored = await db
         .selectFrom('print_quotes')
@@ -204,7 +207,7 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
         .orderBy('created_at', 'desc')
         .limit(1)
         .executeTakeFirst();
-      quote = (stored?.quote as QuoteResult | undefined) ?? (await quoteFile(s, model, (file, workDir) => runQuote(file, printer, material, { supports: true, workDir }), bytes));
+      quote = (stored?.quote as Quote | undefined) ?? (await quoteFile(s, model, (file, workDir) => quoteModel(file, printer, material, { supports: true, workDir }), bytes));
     }
     const duration_s = Number((quote as { printTime_s: number }).printTime_s);
     if (!(duration_s > 0)) throw new HttpError(400, 'BAD_QUOTE', `quote.printTime_s: ${String(duration_s)} is not a duration > 0 s`);
