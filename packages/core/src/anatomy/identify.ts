@@ -25,6 +25,7 @@ import { round } from '../pipeline/record.js';
 import { ANATOMY_GRAPH } from './graph-data.js';
 import { BODY_REGIONS, checkGraph, type AnatomyGraph, type Range, type Relation, type StructureDef } from './graph.js';
 import { boneRegions, forEachFineVoxel, type Contact, type RegionParams, type Regions } from './regions.js';
+import { BONE_GROUPS } from '../segment/forest/groups.js';
 import { addSums, emptySums, regionFeatures, type RegionFeatures, type Sums } from './features.js';
 
 export interface IdentifiedStructure {
@@ -302,15 +303,45 @@ function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGraph, un
   return { label, confidence };
 }
 
+/**
+ * Forest group → structure index (−1: none): the same name, else the structure sharing most
+ * TotalSegmentator label names with the group's definition (segment/forest BONE_GROUPS:
+ * vertebrae_lumbar → lumbar_spine).
+ */
+export function structureOfGroup(group: string, graph: AnatomyGraph): number {
+  const n = group.toLowerCase();
+  const same = graph.structures.findIndex((s) => s.name === n || s.group === n);
+  if (same >= 0) return same;
+  const members = BONE_GROUPS[n];
+  if (!members) return -1;
+  let best = -1;
+  let bestN = 0;
+  graph.structures.forEach((s, i) => {
+    const k = s.totalSegmentator.filter((t) => members.includes(t)).length;
+    if (k > bestN) {
+      bestN = k;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/** Forest evidence carried by a label map whose values are forest groups (segment/forest labels name them). */
+function evidenceInLabels(labels: LabelMap, graph: AnatomyGraph): ForestEvidence | undefined {
+  const names = labels.labels;
+  if (!names) return undefined;
+  const ids = Object.keys(names).map(Number).filter((k) => k > 0);
+  if (ids.length < 2) return undefined;
+  const max = Math.max(...ids);
+  const groups = Array.from({ length: max }, (_, k) => names[k + 1] ?? '');
+  if (groups.filter((g) => structureOfGroup(g, graph) >= 0).length < 2) return undefined;
+  return { labels, groups };
+}
+
 /** Forest vote share per region and structure: fraction of the region's bone voxels (confidence-weighted) voting each structure. */
 function forestVotes(labels: LabelMap, regions: Regions, forest: ForestEvidence, graph: AnatomyGraph): Float64Array[] {
   const S = graph.structures.length;
-  // Forest group → structure: the same name, else the structure sharing the group's name stem.
-  const groupToStructure = forest.groups.map((g) => {
-    const n = g.toLowerCase();
-    const i = graph.structures.findIndex((s) => s.name === n || s.group === n);
-    return i;
-  });
+  const groupToStructure = forest.groups.map((g) => structureOfGroup(g, graph));
   const votes = Array.from({ length: regions.count + 1 }, () => new Float64Array(S + 1));
   const fl = forest.labels.data;
   const conf = forest.confidence;
@@ -375,6 +406,42 @@ function propagate(regions: Regions, structureOfRegion: Int32Array, features: Re
   return out;
 }
 
+/** Forest confidence (× 255) above which a voxel's own forest group overrides its region's structure. */
+const FOREST_VOXEL_CONFIDENCE = 153;
+
+/**
+ * Inside a region that joins two structures (a femoral head in its socket), the forest's
+ * per-voxel group separates them: a voxel takes the structure its forest group names when
+ * that structure was identified, the forest is confident (≥ 0.6) and, for a sided structure,
+ * the voxel lies on that side of the mid-sagittal plane (left and right are never swapped).
+ */
+function refineWithForest(out: Uint8Array | Uint16Array, regions: Regions, forest: ForestEvidence, graph: AnatomyGraph, structures: IdentifiedStructure[]): number {
+  const byName = new Map(structures.map((s) => [s.name, s]));
+  const labelOfGroup = forest.groups.map((g) => {
+    const i = structureOfGroup(g, graph);
+    return i >= 0 ? (byName.get(graph.structures[i]!.name) ?? null) : null;
+  });
+  const fl = forest.labels.data;
+  if (fl.length !== out.length) return 0;
+  const conf = forest.confidence;
+  const mid = regions.body.midX;
+  const { centre } = regions.coarse;
+  let n = 0;
+  forEachFineVoxel(forest.labels.grid, regions.coarse, (p, q) => {
+    const cur = out[p]!;
+    if (cur === 0) return;
+    const gk = fl[p]!;
+    if (gk === 0) return;
+    const s = labelOfGroup[gk - 1];
+    if (!s || s.label === cur) return;
+    if (conf && conf[p]! < FOREST_VOXEL_CONFIDENCE) return;
+    if (s.side && (centre[3 * q]! - mid > 0) !== (s.side === 'left')) return;
+    out[p] = s.label;
+    n++;
+  });
+  return n;
+}
+
 export interface IdentifyResult {
   output: Identification;
   record: StageRecord;
@@ -393,7 +460,8 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
   const active: number[] = [];
   for (let r = 1; r <= regions.count; r++) if (features[r]!.volume_mm3 >= MIN_REGION_MM3) active.push(r);
   active.sort((a, b) => features[b]!.volume_mm3 - features[a]!.volume_mm3 || a - b);
-  const votes = opts.forest ? forestVotes(labels, regions, opts.forest, graph) : undefined;
+  const forest = opts.forest ?? evidenceInLabels(labels, graph);
+  const votes = forest ? forestVotes(labels, regions, forest, graph) : undefined;
   const table = new Map<number, UnaryTerm[]>();
   for (const r of active) table.set(r, graph.structures.map((s) => unary(features[r]!, s)));
   const unaryOf = (r: number, s: number): number => {
@@ -493,6 +561,15 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
   forEachFineVoxel(labels.grid, regions.coarse, (p, q) => {
     if (src[p] !== 0) out[p] = cellStructure[q]!;
   });
+  const refined = forest ? refineWithForest(out, regions, forest, graph, structures) : 0;
+  if (refined) {
+    const count = new Float64Array(structures.length + 1);
+    for (let p = 0; p < out.length; p++) count[out[p]!]!++;
+    for (const st of structures) {
+      st.voxels = count[st.label]!;
+      st.volume_mm3 = round(st.voxels * vv, 1);
+    }
+  }
   const names: Record<number, string> = {};
   for (const s of structures) names[s.label] = s.name;
 
@@ -507,12 +584,13 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
       regions: 'chains of axial blobs per column (anatomy/regions.ts)',
       minRegion_mm3: MIN_REGION_MM3,
       solver: 'iterated conditional modes from the unary argmax (many-to-one, relation terms)',
-      forest: opts.forest ? { groups: opts.forest.groups } : null,
+      forest: forest ? { groups: forest.groups, from: opts.forest ? 'forest output' : 'group names of the label map' } : null,
     },
     figures: {
       regions: regions.count,
       regionsIdentified: active.length,
       regionsTooSmall: small.length,
+      voxelsRenamedByForest: refined,
       tooSmall_mm3: round(small.reduce((a, f) => a + f.volume_mm3, 0), 1),
       midline_x_mm: round(regions.body.midX, 1),
       bodyWidth_mm: round(regions.body.medianWidth, 1),
