@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const core = await import(resolve(root, 'packages/core/dist/index.js'));
@@ -18,6 +18,7 @@ const series = process.argv[2] ?? join(data, 'ct/philips-head-phantom-1mm');
 const workers = Number(process.argv[3] ?? 2);
 const modelPath = process.argv[4] ?? join(root, 'packages/core/models/bone-forest.bin');
 const RUNS = 3;
+const loadBefore = loadavg()[0];
 
 const volume = (await importFromPaths([series], { quiet: true, json: true })).output.volume;
 const model = core.decodeForest(new Uint8Array(readFileSync(modelPath)), modelPath);
@@ -48,6 +49,8 @@ try {
         spacing_mm: volume.grid.spacing_mm,
         workers,
         machineCores: cpus().length,
+        // Wall times depend on what else runs: the 1-minute load average before and after.
+        loadAverage: { before: loadBefore, after: loadavg()[0] },
         model: { file: modelPath, trees: model.meta.trees, depth: model.meta.depth, groups: model.meta.groups.length },
         working: { dims: f.working_dims, spacing_mm: f.working_spacing_mm },
         threshold: { runs_ms: threshold.runs_ms, median_ms: threshold.median_ms },

@@ -179,6 +179,8 @@ export interface UpsamplePayload {
   prob: Float32Array;
   labels: Uint8Array;
   confidence: Uint8Array;
+  /** Best bone group of every voxel, labelled or not (what a reducer names other methods' bone by). */
+  group: Uint8Array;
   kStart: number;
   kEnd: number;
 }
@@ -189,7 +191,7 @@ export interface UpsamplePayload {
  * labelled where P ≥ 0.5.
  */
 export function upsampleSlab(p: UpsamplePayload): void {
-  const { pw, groupW, confW, wDims, factor, dims, prob, labels, confidence, kStart, kEnd } = p;
+  const { pw, groupW, confW, wDims, factor, dims, prob, labels, confidence, group, kStart, kEnd } = p;
   const [wx, wy, wz] = wDims;
   const [nx, ny] = dims;
   const wplane = wx * wy;
@@ -223,7 +225,9 @@ export function upsampleSlab(p: UpsamplePayload): void {
         const f = c + (d - c) * ty;
         const pv = e + (f - e) * tz;
         prob[v] = pv;
-        labels[v] = pv >= 0.5 ? groupW[rn + xn]! : 0;
+        const g = groupW[rn + xn]!;
+        labels[v] = pv >= 0.5 ? g : 0;
+        group[v] = g;
         confidence[v] = confW[rn + xn]!;
       }
     }

@@ -89,8 +89,10 @@ export type ThresholdForestParams = z.output<typeof thresholdForestParamsSchema>
 
 /**
  * Threshold + forest: P = (1 − w)·P_threshold + w·P_forest (a 0/1 threshold counts as
- * its labels); label where P ≥ 0.5, named by the forest's group at that voxel (the
- * nearest forest group where the forest itself said no). Inputs: [threshold, forest].
+ * its labels); label where P ≥ 0.5, named by the forest's most probable bone group at
+ * that voxel (ForestOutput.group, defined also where the forest itself said no).
+ * forestWeight 0 = "bone from the threshold (with its clean-up), names from the forest".
+ * Inputs: [threshold, forest].
  */
 export const thresholdForestReducer: Reducer<ThresholdForestParams> = {
   name: 'threshold-forest',
@@ -111,15 +113,14 @@ export const thresholdForestReducer: Reducer<ThresholdForestParams> = {
       const labels = new Uint8Array(n);
       const prob = new Float32Array(n);
       const groups = (fo as Partial<ForestOutput>).groups;
+      const best = (fo as Partial<ForestOutput>).group;
       let renamed = 0;
-      let last = 1;
       for (let v = 0; v < n; v++) {
         const a = pt ? pt[v]! : tl[v] ? 1 : 0;
         const p = (1 - w) * a + w * pf[v]!;
         prob[v] = p;
-        if (fl[v]) last = fl[v]!;
         if (p >= 0.5) {
-          labels[v] = fl[v] || last;
+          labels[v] = fl[v] || (best ? best[v]! : 1);
           if (!fl[v]) renamed++;
         }
       }
@@ -127,7 +128,7 @@ export const thresholdForestReducer: Reducer<ThresholdForestParams> = {
       groups?.forEach((g, i) => (names[i + 1] = g));
       const output: SegmentationOutput = { labels: { grid: cloneGrid(th.labels.grid), data: labels, ...(groups ? { labels: names } : {}) }, probability: { grid: cloneGrid(th.labels.grid), data: prob } };
       const record = segmentRecord('threshold-forest', { forestWeight: w, rule: 'P = (1-w)*P_threshold + w*P_forest; label = forest group where P >= 0.5' });
-      record.figures = { ...labelFigures(output.labels), voxels_named_by_scan_order: renamed, fraction_named_by_scan_order: round(renamed / Math.max(1, n), 6) };
+      record.figures = { ...labelFigures(output.labels), voxels_forest_said_no: renamed, fraction_forest_said_no: round(renamed / Math.max(1, n), 6) };
       return { output, record };
     });
   },

@@ -18,6 +18,8 @@ export type ForestOutput = SegmentationOutput & {
   groups: string[];
   /** max over classes of P × 255, per voxel. */
   confidence: Uint8Array;
+  /** The most probable bone group of every voxel, also where P(bone) < 0.5 (for reducers that name another method's bone). */
+  group: Uint8Array;
 };
 
 /** Context features of the chained stage, after the base features. */
@@ -113,6 +115,7 @@ export async function runForest(volume: Volume, model: ForestModel, pool: Worker
   const prob = alloc(N, pool);
   const labels = pool ? sharedUint8(N) : new Uint8Array(N);
   const confidence = pool ? sharedUint8(N) : new Uint8Array(N);
+  const group = pool ? sharedUint8(N) : new Uint8Array(N);
   const dims = volume.grid.dims;
   await forestSlabs<UpsamplePayload>(pool, FOREST_UPSAMPLE_TASK, upsampleSlab, dims[2], planesPerPiece(dims[0] * dims[1]), (kStart, kEnd) => ({
     pw,
@@ -124,6 +127,7 @@ export async function runForest(volume: Volume, model: ForestModel, pool: Worker
     prob,
     labels,
     confidence,
+    group,
     kStart,
     kEnd,
   }));
@@ -134,6 +138,7 @@ export async function runForest(volume: Volume, model: ForestModel, pool: Worker
     probability: { grid: cloneGrid(volume.grid), data: prob },
     groups: [...model.meta.groups],
     confidence,
+    group,
   };
   return { output, figures: { working_dims: [...fs.wg.grid.dims], working_spacing_mm: fs.wg.grid.spacing_mm.map((s) => Math.round(s * 1000) / 1000), working_voxels: n } };
 }
