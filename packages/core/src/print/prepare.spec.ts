@@ -168,3 +168,30 @@ describe('plates', () => {
     expect(each.plates[0]!.parts[0]!.transform).toEqual(each.parts[0]!.transform);
   });
 });
+
+describe('hollowing and dowels through preparePrint', () => {
+  it('a 30 mm cube hollowed with a 2 mm wall: a 26 mm cubic cavity, two drain holes at the bottom, an FDM printer warned', async () => {
+    const cube = box([0, 0, 0], [30, 30, 30], 3);
+    const { output, record } = await preparePrint(cube, { printer: resolvePrinter('prusa-mk4'), hollow: { wall_mm: 2 }, orientBy: 'height' });
+    const h = output.hollow!;
+    expect(h.cavities).toHaveLength(1);
+    // The inner offset of a cube is a cube: 26³ mm³, less what marching cubes rounds off at its edges.
+    expect(h.removed_mm3).toBeGreaterThan(0.95 * 26 ** 3);
+    expect(h.removed_mm3).toBeLessThan(26 ** 3 + 2 * Math.PI * 1.5 ** 2 * 3);
+    expect(h.minWall_mm).toBeGreaterThanOrEqual(1.95);
+    expect(h.holes).toHaveLength(2);
+    // Lowest in the print orientation: the up axis's lowest cavity face, 2 mm through the wall.
+    const r = output.orientation.transform.rotation;
+    const up = [r[6]!, r[7]!, r[8]!];
+    const height = (p: number[]): number => p[0]! * up[0]! + p[1]! * up[1]! + p[2]! * up[2]!;
+    const lowest = Math.min(height([2, 2, 2]), height([28, 28, 28]));
+    for (const x of h.holes) {
+      expect(height(x.at_mm)).toBeCloseTo(lowest, 0);
+      expect(x.length_mm).toBeCloseTo(2, 1);
+    }
+    expect(h).toMatchObject({ closedVoids: 0, shells: 1 });
+    expect(output.parts[0]).toMatchObject({ closed: true, manifold: true, oriented: true, manifold3d: 'NoError' });
+    expect(record.findings?.map((f) => f.code)).toContain('HOLLOW_FDM');
+    expect(record.params.hollow).toMatchObject({ wall_mm: 2, drainHoles: 2, drainDiameter_mm: 3 });
+  });
+});
