@@ -86,6 +86,23 @@ function withPrices(printer: PrinterSpec, material: MaterialSpec, o: QuoteOption
   };
 }
 
+type QuoteModel = typeof import('@scan2print/server').quoteModel;
+
+/**
+ * quoteModel's own module beside the server package's entry point: loading the whole server
+ * (web framework, database) costs another ~1 s of CPU per quote. The package exports only its
+ * index, so the module is found next to it; the index is the fallback.
+ */
+async function loadQuoteModel(): Promise<QuoteModel> {
+  try {
+    const m = (await import(new URL('./print/prusa-quote.js', import.meta.resolve('@scan2print/server')).href)) as { quoteModel?: QuoteModel };
+    if (typeof m.quoteModel === 'function') return m.quoteModel;
+  } catch {
+    // fall through to the package's index
+  }
+  return (await import('@scan2print/server')).quoteModel;
+}
+
 export function formatDuration(s: number): string {
   const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = Math.round(s % 60);
   return `${d ? `${d}d ` : ''}${d || h ? `${h}h ` : ''}${m}m ${sec}s`;
@@ -128,8 +145,7 @@ export const registerQuote: RegisterCommand = (program: Command) => {
       const material0 = materialFor(printer0, opts.material, catalogue);
       const { printer, material } = withPrices(printer0, material0, opts);
       const layer = parseNumberOption(opts.layerHeight, '--layer-height', (x) => x > 0 && x <= 1, 'mm (0 < x ≤ 1)');
-      // Loaded on use: the server package is large and only this command and `serve` need it.
-      const { quoteModel } = await import('@scan2print/server');
+      const quoteModel = await loadQuoteModel();
       const q = await quoteModel(modelFile, printer, material, {
         supports: opts.supports,
         ...(layer !== undefined ? { layerHeight_mm: layer } : {}),
