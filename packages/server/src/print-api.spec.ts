@@ -76,6 +76,12 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engi
       }
       expect(await t.json(a.tokens.reviewer, 'GET', '/api/print/catalogue/versions')).toEqual({ versions: [{ version: 0, updatedAt: null, updatedBy: null }] });
       expect((await call(t.adminToken, 'GET', '/api/print/catalogue')).status).toBe(403);
+      // Documented with the rest of the API.
+      const doc = await t.json(undefined, 'GET', '/api/openapi.json');
+      for (const path of ['/api/print/catalogue', '/api/print/catalogue/versions', '/api/cases/{id}/quote', '/api/print/printers', '/api/print/printers/{id}/status', '/api/print/jobs', '/api/print/schedule']) {
+        expect(doc.paths, path).toHaveProperty([path]);
+      }
+      expect(Object.keys(doc.paths['/api/print/catalogue'])).toEqual(expect.arrayContaining(['get', 'put']));
     });
 
     it('PUT by the org-admin makes version 1 (audited), other roles 403; a stale base 409 naming the current version; org B unchanged', async () => {
