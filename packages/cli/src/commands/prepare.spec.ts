@@ -8,12 +8,33 @@
  * installed, loads every part without repairs (required in CI, skipped locally without it).
  * Runtime measured on the shared 2-core machine at load average ~19: the whole file 5 min 9 s
  * (convert + prepare in beforeAll ~3 min, read-back checks 27 s, per-connector checks 72 s).
+ * A real region of the same CT (a piece of skull and a separate 23 mm³ fragment) prepared with
+ * dowels, hollowing and packed plates for a 100 × 100 × 20 mm printer: the fragment joined, the
+ * cavity drained, the parts on one plate, and PrusaSlicer reading that plate's build items as
+ * manifold objects inside the bed, apart by the gap.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPoint, checkAssembly, checkMesh, DEFAULT_CONNECTORS, manifold3dCheck, read3mf, read3mfContent, writeStlBinary, type Mesh, type PrepareOutput } from '@scan2print/core';
+import {
+  applyPoint,
+  checkAssembly,
+  checkMesh,
+  conditionMesh,
+  cropVolume,
+  DEFAULT_CONNECTORS,
+  extractSurface,
+  importSeries,
+  manifold3dCheck,
+  read3mf,
+  read3mfContent,
+  thresholdVolume,
+  write3mf,
+  writeStlBinary,
+  type Mesh,
+  type PrepareOutput,
+} from '@scan2print/core';
 import { box } from '../../../core/src/testing/meshes.js';
 import { dataPath } from '../../../../test/data.js';
 import { runScan2print } from '../../../../test/cli.js';
@@ -38,17 +59,33 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The parts as core's PrepareOutput needs them for checkAssembly: meshes in the print frame, transforms, connectors. */
-function asOutput(parts: PartJson[], connectors: PrepareOutput['connectors']): PrepareOutput {
-  return {
-    parts: parts.map((p) => {
-      const lps = read3mf(new Uint8Array(readFileSync(p.file)), p.file);
-      const pos = new Float32Array(lps.positions.length);
-      for (let v = 0; v < pos.length; v += 3) pos.set(applyPoint(p.printTransform, [lps.positions[v]!, lps.positions[v + 1]!, lps.positions[v + 2]!]), v);
-      return { name: p.file.replace(/^.*_(part-\d+)\.3mf$/, '$1'), mesh: { positions: pos, indices: lps.indices }, transform: p.printTransform } as PrepareOutput['parts'][number];
-    }),
-    connectors,
-  } as PrepareOutput;
+/** The part's object (by name) from its 3MF, which may hold a whole plate of parts. */
+function partMesh(file: string, name: string): Mesh {
+  const c = read3mfContent(new Uint8Array(readFileSync(file)), file);
+  const k = c.objects.findIndex((o) => o.name === name);
+  if (k < 0) throw new Error(`${file}: no object named ${name}`);
+  if (!c.mesh.groups) return c.mesh;
+  const tris: number[] = [];
+  for (let t = 0; t < c.mesh.groups.length; t++) if (c.mesh.groups[t] === k) tris.push(c.mesh.indices[3 * t]!, c.mesh.indices[3 * t + 1]!, c.mesh.indices[3 * t + 2]!);
+  return { positions: c.mesh.positions, indices: Uint32Array.from(tris) };
+}
+
+/**
+ * The parts as core's PrepareOutput needs them for checkAssembly: meshes in the print frame,
+ * transforms, connectors. One part at a time with a breath in between: reading a skull part's
+ * 3MF takes seconds, and eight in a row blocked the worker past the runner's 60 s RPC timeout.
+ */
+async function asOutput(parts: (PartJson & { name: string })[], connectors: PrepareOutput['connectors']): Promise<PrepareOutput> {
+  const out: PrepareOutput['parts'] = [];
+  for (const p of parts) {
+    await breathe();
+    const lps = partMesh(p.file, p.name);
+    await breathe();
+    const pos = new Float32Array(lps.positions.length);
+    for (let v = 0; v < pos.length; v += 3) pos.set(applyPoint(p.printTransform, [lps.positions[v]!, lps.positions[v + 1]!, lps.positions[v + 2]!]), v);
+    out.push({ name: p.name, mesh: { positions: pos, indices: lps.indices }, transform: p.printTransform } as PrepareOutput['parts'][number]);
+  }
+  return { parts: out, connectors } as PrepareOutput;
 }
 
 describe('scan2print printers', () => {
@@ -127,14 +164,126 @@ describe('scan2print prepare on a 300 × 90 × 70 mm box', () => {
   });
 });
 
+/** `prusa-slicer --info` per object of a 3MF: bounding box and manifold flag, in file order. */
+async function slicerInfo(file: string): Promise<{ status: number | null; out: string; objects: { min: number[]; max: number[]; manifold: boolean }[] }> {
+  const r = await runTool('prusa-slicer', ['--info', file]);
+  const out = `${r.stdout}\n${r.stderr}`;
+  const objects: { min: number[]; max: number[]; manifold: boolean }[] = [];
+  for (const block of out.split(/^\[[^\]]+\]$/m).slice(1)) {
+    const num = (k: string): number => Number(new RegExp(`^${k} = (\\S+)$`, 'm').exec(block)?.[1]);
+    objects.push({ min: ['min_x', 'min_y', 'min_z'].map(num), max: ['max_x', 'max_y', 'max_z'].map(num), manifold: /^manifold = yes$/m.test(block) });
+  }
+  return { status: r.status, out, objects };
+}
+
+async function requireSlicer(ctx: { skip: (cond: boolean, note: string) => void }): Promise<boolean> {
+  const which = await runTool('sh', ['-c', 'command -v prusa-slicer || true']);
+  if (which.stdout.trim()) return true;
+  if (process.env.CI === 'true') throw new Error('prusa-slicer is not installed (scripts/install-test-deps.sh installs it); CI requires it');
+  ctx.skip(true, 'prusa-slicer is not installed here: skipped locally (CI=true requires it)');
+  return false;
+}
+
+describe('scan2print prepare on a real skull region: dowels, hollowing, packed plates', () => {
+  interface RegionJson {
+    parts: (PartJson & { name: string; plate: number })[];
+    plates: { file: string; plate: number; parts: { name: string; x: number; y: number; rotated: boolean }[] }[];
+    dowels: { joined: boolean; length_mm: number; diameter_mm: number; from_mm: number[]; to_mm: number[] }[];
+    hollow: { wall_mm: number; voxel_mm: number; removed_mm3: number; holes: unknown[]; cavities: { holes: number }[]; closedVoids: number; minWall_mm: number };
+    record: string;
+  }
+  let j: RegionJson;
+  beforeAll(async () => {
+    // 45 × 45 × 50 mm of ct/philips-head-phantom-1mm at 226 HU (the convert pipeline's surface and conditioning).
+    const ctDir = dataPath('ct/philips-head-phantom-1mm');
+    const sources = readdirSync(ctDir).sort().map((n) => ({ name: join(ctDir, n), read: async () => new Uint8Array(readFileSync(join(ctDir, n))) }));
+    const ct = (await importSeries(sources, {}, {})).output.volume;
+    const v = cropVolume(ct, { min_ijk: [380, 370, 10], max_ijk: [480, 470, 60] }).output;
+    const labels = thresholdVolume(v, 226, 3071);
+    const iso = await extractSurface(labels, { field: v, level: 226 });
+    const region = (await conditionMesh(iso.output, { grid: labels.grid, minShell_mm3: 1 })).output;
+    const file = join(dir, 'region.3mf');
+    writeFileSync(file, write3mf(region, { split: 'none', creationDate: '2026-11-30' }));
+    const r = await runScan2print(['prepare', file, '--printer', '100x100x20', '--dowels', '--hollow', '1', '--hollow-voxel', '0.5', '--plates', 'packed', '-o', join(dir, 'region-parts'), '--json', '-q'], { timeout_ms: 600_000 });
+    if (r.code !== 0) throw new Error(`prepare failed (${r.code}): ${r.stderr}`);
+    j = JSON.parse(r.stdout);
+  }, 600_000);
+
+  it('joins the fragment, hollows with drain holes and no closed void, records all of it', () => {
+    expect(j.dowels).toHaveLength(1);
+    expect(j.dowels[0]).toMatchObject({ joined: true, diameter_mm: 3 });
+    expect(j.dowels[0]!.length_mm).toBeGreaterThan(0.5);
+    expect(j.dowels[0]!.length_mm).toBeLessThan(30);
+    expect(j.hollow).toMatchObject({ wall_mm: 1, voxel_mm: 0.5, closedVoids: 0 });
+    // Two holes into the largest cavity, one into each smaller one.
+    expect(j.hollow.cavities[0]!.holes).toBe(2);
+    expect(j.hollow.holes).toHaveLength(j.hollow.cavities.reduce((n, c) => n + c.holes, 0));
+    expect(j.hollow.cavities.every((c) => c.holes >= 1)).toBe(true);
+    expect(j.hollow.removed_mm3).toBeGreaterThan(500);
+    expect(j.hollow.minWall_mm).toBeGreaterThanOrEqual(0.95);
+    const doc = JSON.parse(readFileSync(j.record, 'utf8'));
+    expect(doc.record.params).toMatchObject({ dowels: { diameter_mm: 3, maxLength_mm: 30 }, hollow: { wall_mm: 1, drainHoles: 2, drainDiameter_mm: 3 }, plates: 'packed', plateGap_mm: 5 });
+    expect(doc.record.figures.dowels.shellsAfter).toBe(1);
+    expect(doc.record.figures.plates).toHaveLength(j.plates.length);
+  });
+
+  it('puts the parts on as few plates as fit, one 3MF object per part, closed and manifold', () => {
+    expect(j.parts.length).toBeGreaterThanOrEqual(2);
+    expect(j.plates.length).toBeLessThan(j.parts.length);
+    for (const p of j.parts) {
+      expect(p, p.name).toMatchObject({ closed: true, manifold: true, fits: true });
+      const plate = j.plates.find((x) => x.plate === p.plate)!;
+      expect(p.file).toBe(plate.file);
+      expect(plate.parts.map((x) => x.name)).toContain(p.name);
+    }
+    for (const plate of j.plates) {
+      const c = read3mfContent(new Uint8Array(readFileSync(plate.file)), plate.file);
+      expect(c.objects.map((o) => o.name)).toEqual(plate.parts.map((x) => x.name));
+      expect(c.items).toHaveLength(plate.parts.length);
+      for (const it of c.items) expect(it.transform).toHaveLength(12);
+    }
+  });
+
+  it('PrusaSlicer reads each plate: every object manifold, inside the 100 × 100 × 20 mm bed, 5 mm apart (required in CI)', async (ctx) => {
+    if (!(await requireSlicer(ctx))) return;
+    for (const plate of j.plates) {
+      const info = await slicerInfo(plate.file);
+      expect(info.status, info.out).toBe(0);
+      expect(info.objects, info.out).toHaveLength(plate.parts.length);
+      for (const o of info.objects) {
+        expect(o.manifold, info.out).toBe(true);
+        for (let k = 0; k < 3; k++) expect(o.min[k]!, info.out).toBeGreaterThanOrEqual(-1e-3);
+        expect(o.max[0]!).toBeLessThanOrEqual(100 + 1e-3);
+        expect(o.max[1]!).toBeLessThanOrEqual(100 + 1e-3);
+        expect(o.max[2]!).toBeLessThanOrEqual(20 + 1e-3);
+      }
+      for (let a = 0; a < info.objects.length; a++) for (let b = a + 1; b < info.objects.length; b++) {
+        const A = info.objects[a]!, B = info.objects[b]!;
+        const sep = Math.max(B.min[0]! - A.max[0]!, A.min[0]! - B.max[0]!, B.min[1]! - A.max[1]!, A.min[1]! - B.max[1]!);
+        expect(sep, `objects ${a} and ${b} on ${plate.file}`).toBeGreaterThanOrEqual(5 - 1e-2);
+      }
+      expect(info.out).not.toMatch(/^(facets_reversed|open_edges|degenerate_facets|edges_fixed|facets_removed|facets_added|backwards_edges|normals_fixed)\s*=/m);
+    }
+  }, 300_000);
+});
+
 describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 120 mm printer', () => {
-  let j: { parts: PartJson[]; connectors: PrepareOutput['connectors']; fitsWhole: boolean; orientation: { up: string } };
+  let j: {
+    parts: (PartJson & { name: string; plate: number })[];
+    plates: { file: string; plate: number; parts: { name: string }[] }[];
+    dowels: { joined: boolean; length_mm: number; diameter_mm: number }[];
+    connectors: PrepareOutput['connectors'];
+    fitsWhole: boolean;
+    orientation: { up: string };
+    record: string;
+  };
   let skull = '';
   beforeAll(async () => {
     skull = join(dir, 'skull.3mf');
     const conv = await runScan2print(['convert', dataPath('ct/philips-head-phantom-1mm'), '-o', skull, '-q'], { timeout_ms: 600_000 });
     if (conv.code !== 0) throw new Error(`convert failed: ${conv.stderr}`);
-    const r = await runScan2print(['prepare', skull, '--printer', '120x120x120', '-o', join(dir, 'skull-parts'), '--json', '-q'], { timeout_ms: 900_000 });
+    // With dowels (the skull has small separate fragments) and packed plates: their checks ride on this one run.
+    const r = await runScan2print(['prepare', skull, '--printer', '120x120x120', '--dowels', '--plates', 'packed', '-o', join(dir, 'skull-parts'), '--json', '-q'], { timeout_ms: 900_000 });
     if (r.code !== 0) throw new Error(`prepare failed (${r.code}): ${r.stderr}`);
     j = JSON.parse(r.stdout);
   }, 1_500_000);
@@ -146,7 +295,7 @@ describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 12
       expect(p, p.file).toMatchObject({ closed: true, manifold: true, fits: true });
       for (const s of p.size_mm) expect(s).toBeLessThanOrEqual(120);
       await breathe();
-      const mesh = read3mf(new Uint8Array(readFileSync(p.file)), p.file);
+      const mesh = partMesh(p.file, p.name);
       expect(checkMesh(mesh), p.file).toMatchObject({ closed: true, manifold: true, oriented: true, openEdges: 0, nonManifoldEdges: 0 });
       await breathe();
       expect((await manifold3dCheck(mesh)).status, p.file).toBe('NoError');
@@ -159,7 +308,7 @@ describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 12
     const model = read3mf(new Uint8Array(readFileSync(skull)), skull);
     await breathe();
     // Per connector, in a small box (the union of whole parts against the skull is exact but took 6 min here).
-    const check = await checkAssembly(model, asOutput(j.parts, j.connectors), { ...DEFAULT_CONNECTORS, breathe });
+    const check = await checkAssembly(model, await asOutput(j.parts, j.connectors), { ...DEFAULT_CONNECTORS, breathe });
     expect(check.connectors).toHaveLength(j.connectors.length);
     for (const c of check.connectors) {
       expect(c, `connector ${c.id} (${c.pegPart} → ${c.holePart})`).toMatchObject({ pegs: 1 });
@@ -169,8 +318,26 @@ describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 12
       expect(c.axisOffset_mm).toBeLessThan(0.01);
     }
     const perConnector = Math.PI * ((DEFAULT_CONNECTORS.pegDiameter_mm / 2) ** 2 * DEFAULT_CONNECTORS.pegLength_mm + (DEFAULT_CONNECTORS.holeDiameter_mm / 2) ** 2 * DEFAULT_CONNECTORS.holeDepth_mm);
-    expect(Math.abs(check.partsVolume_mm3 - check.modelVolume_mm3)).toBeLessThanOrEqual(j.connectors.length * perConnector);
+    // The dowels' struts (1 mm into each body) are material the skull did not have.
+    const struts = j.dowels.filter((d) => d.joined).reduce((a, d) => a + Math.PI * (d.diameter_mm / 2) ** 2 * (d.length_mm + 2), 0);
+    expect(Math.abs(check.partsVolume_mm3 - check.modelVolume_mm3)).toBeLessThanOrEqual(j.connectors.length * perConnector + struts);
   }, 600_000);
+
+  it('joins the skull’s separate fragments with dowels and records them; every part on one packed plate', () => {
+    const doc = JSON.parse(readFileSync(j.record, 'utf8'));
+    const d = doc.record.figures.dowels;
+    expect(d.shellsBefore).toBeGreaterThan(1);
+    expect(j.dowels.length).toBe(d.dowels.length);
+    const joined = j.dowels.filter((x) => x.joined);
+    expect(joined.length).toBeGreaterThan(0);
+    for (const x of joined) expect(x.length_mm).toBeLessThanOrEqual(30);
+    // Joined fragments are no longer separate: only those reported as too far remain.
+    expect(d.shellsAfter).toBe(d.shellsBefore - joined.length);
+    expect(doc.record.params).toMatchObject({ dowels: { diameter_mm: 3, maxLength_mm: 30 }, hollow: false, plates: 'packed' });
+    const onPlates = j.plates.flatMap((pl) => pl.parts.map((x) => x.name)).sort();
+    expect(onPlates).toEqual(j.parts.map((p) => p.name).sort());
+    expect(j.plates.length).toBeLessThanOrEqual(j.parts.length);
+  });
 
   it('PrusaSlicer loads every part as manifold with no repairs (required in CI)', async (ctx) => {
     const which = await runTool('sh', ['-c', 'command -v prusa-slicer || true']);
@@ -179,14 +346,19 @@ describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 12
       ctx.skip(true, 'prusa-slicer is not installed here: skipped locally (CI=true requires it)');
       return;
     }
-    for (const p of j.parts) {
-      const r = await runTool('prusa-slicer', ['--info', p.file]);
-      const out = `${r.stdout}\n${r.stderr}`;
-      expect(r.status, out).toBe(0);
-      const manifoldLines = out.match(/^manifold = \w+$/gm) ?? [];
-      expect(manifoldLines.length, out).toBeGreaterThan(0);
-      expect(manifoldLines.every((l) => l === 'manifold = yes'), out).toBe(true);
-      expect(out).not.toMatch(/^(facets_reversed|open_edges|degenerate_facets|edges_fixed|facets_removed|facets_added|backwards_edges|normals_fixed)\s*=/m);
+    for (const plate of j.plates) {
+      const info = await slicerInfo(plate.file);
+      expect(info.status, info.out).toBe(0);
+      // One object per part, each placed by its build item inside the 120 × 120 × 120 mm volume.
+      expect(info.objects, info.out).toHaveLength(plate.parts.length);
+      for (const o of info.objects) {
+        expect(o.manifold, info.out).toBe(true);
+        for (let k = 0; k < 3; k++) {
+          expect(o.min[k]!, info.out).toBeGreaterThanOrEqual(-1e-3);
+          expect(o.max[k]!, info.out).toBeLessThanOrEqual(120 + 1e-3);
+        }
+      }
+      expect(info.out).not.toMatch(/^(facets_reversed|open_edges|degenerate_facets|edges_fixed|facets_removed|facets_added|backwards_edges|normals_fixed)\s*=/m);
     }
   }, 600_000);
 });
