@@ -195,28 +195,47 @@ export function upsampleSlab(p: UpsamplePayload): void {
   const [wx, wy, wz] = wDims;
   const [nx, ny] = dims;
   const wplane = wx * wy;
-  const cx = (i: number, f: number, nw: number): [number, number, number, number] => {
-    // continuous working index of a scan voxel; block b covers [b·f, b·f + f), centre b·f + (f − 1)/2
-    let u = (i - (f - 1) / 2) / f;
-    if (u < 0) u = 0;
-    if (u > nw - 1) u = nw - 1;
-    const a = Math.floor(u);
-    const b = Math.min(nw - 1, a + 1);
-    return [a, b, u - a, Math.min(nw - 1, Math.floor(i / f))];
+  // Continuous working index of scan voxel i along an axis: block b covers [b·f, b·f + f),
+  // centre b·f + (f − 1)/2. Per axis: lower/upper neighbour, weight, nearest block.
+  const axis = (count: number, f: number, nw: number) => {
+    const lo = new Int32Array(count);
+    const hi = new Int32Array(count);
+    const t = new Float64Array(count);
+    const near = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      let u = (i - (f - 1) / 2) / f;
+      if (u < 0) u = 0;
+      if (u > nw - 1) u = nw - 1;
+      lo[i] = Math.floor(u);
+      hi[i] = Math.min(nw - 1, lo[i]! + 1);
+      t[i] = u - lo[i]!;
+      near[i] = Math.min(nw - 1, Math.floor(i / f));
+    }
+    return { lo, hi, t, near };
   };
-  const xs = Array.from({ length: nx }, (_, i) => cx(i, factor[0], wx));
+  const X = axis(nx, factor[0], wx);
+  const Y = axis(ny, factor[1], wy);
+  const Z = axis(kEnd, factor[2], wz);
+  const { lo: x0s, hi: x1s, t: txs, near: xns } = X;
   for (let k = kStart; k < kEnd; k++) {
-    const [z0, z1, tz, zn] = cx(k, factor[2], wz);
+    const z0 = Z.lo[k]!;
+    const z1 = Z.hi[k]!;
+    const tz = Z.t[k]!;
+    const zn = Z.near[k]!;
     for (let j = 0; j < ny; j++) {
-      const [y0, y1, ty, yn] = cx(j, factor[1], wy);
+      const y0 = Y.lo[j]!;
+      const y1 = Y.hi[j]!;
+      const ty = Y.t[j]!;
       const r00 = z0 * wplane + y0 * wx;
       const r01 = z0 * wplane + y1 * wx;
       const r10 = z1 * wplane + y0 * wx;
       const r11 = z1 * wplane + y1 * wx;
-      const rn = zn * wplane + yn * wx;
+      const rn = zn * wplane + Y.near[j]! * wx;
       let v = (k * ny + j) * nx;
       for (let i = 0; i < nx; i++, v++) {
-        const [x0, x1, tx, xn] = xs[i]!;
+        const x0 = x0s[i]!;
+        const x1 = x1s[i]!;
+        const tx = txs[i]!;
         const a = pw[r00 + x0]! + (pw[r00 + x1]! - pw[r00 + x0]!) * tx;
         const b = pw[r01 + x0]! + (pw[r01 + x1]! - pw[r01 + x0]!) * tx;
         const c = pw[r10 + x0]! + (pw[r10 + x1]! - pw[r10 + x0]!) * tx;
@@ -224,11 +243,12 @@ export function upsampleSlab(p: UpsamplePayload): void {
         const e = a + (b - a) * ty;
         const f = c + (d - c) * ty;
         const pv = e + (f - e) * tz;
+        const nb = rn + xns[i]!;
+        const g = groupW[nb]!;
         prob[v] = pv;
-        const g = groupW[rn + xn]!;
         labels[v] = pv >= 0.5 ? g : 0;
         group[v] = g;
-        confidence[v] = confW[rn + xn]!;
+        confidence[v] = confW[nb]!;
       }
     }
   }
