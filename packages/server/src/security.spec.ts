@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import dicomParser from 'dicom-parser';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnonymiser, ScanError } from '@scan2print/core';
+import { createAnonymiser, PRINT_CATALOGUE, ScanError } from '@scan2print/core';
 import { listFiles, startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { formOf, seriesFiles } from '../../../test/server/dicom-files.js';
 import { scopeParam, type RouteInfo } from './http/route.js';
@@ -91,7 +91,9 @@ beforeAll(async () => {
       .values({ id: notificationOf[role], org_id: a.id, user_id: a.users[role], case_id: caseId, kind: 'transition', title: MARK_A, body: MARK_A })
       .execute();
   }
-  fixtureA = { case: caseId, job: jobId, artifact: artifactId, org: a.id, user: a.users.requester, upload: await newUpload(caseId), code, notification: notificationOf.requester };
+  // A printer (machine) of A's lab, as the org-admin adds one.
+  const printer = (await t.json(a.tokens['org-admin'], 'POST', '/api/print/printers', { catalogueId: 'prusa-mk4', name: MARK_A })).id as string;
+  fixtureA = { case: caseId, job: jobId, artifact: artifactId, org: a.id, user: a.users.requester, upload: await newUpload(caseId), code, notification: notificationOf.requester, printer };
 });
 
 const b64 = (v: string) => Buffer.from(v).toString('base64');
@@ -132,6 +134,12 @@ const BODIES: Record<string, () => unknown> = {
   // From the fixture's state (draft) no case goes to delivered, and the model gate is signed by approving: 409 for every role.
   'POST /api/cases/:id/transitions': () => ({ to: 'delivered' }),
   'POST /api/cases/:id/gates': () => ({ gate: 'model' }),
+  // Print management: the fixture case is a draft (quote and print job: 409 NOT_APPROVED); a second edit from version 0 is 409 STALE.
+  'PUT /api/print/catalogue': () => ({ catalogue: PRINT_CATALOGUE, baseVersion: 0 }),
+  'POST /api/cases/:id/quote': () => ({ printer: 'prusa-mk4', material: 'pla' }),
+  'POST /api/print/printers': () => ({ catalogueId: 'prusa-mk4', name: `security printer ${++unique}` }),
+  'POST /api/print/printers/:id/status': () => ({ status: 'down', note: 'security spec' }),
+  'POST /api/print/jobs': () => ({ caseId: fixtureA.case, printer: 'prusa-mk4', material: 'pla', quote: { printTime_s: 60 } }),
 };
 
 const key = (r: RouteInfo) => `${r.method} ${r.url}`;

@@ -4,6 +4,10 @@ export const AUDIT_ACTIONS = [
   'user-created', 'role-changed', 'token-created', 'case-created', 'case-updated', 'files-uploaded', 'job-queued',
   'job-started', 'job-succeeded', 'job-failed', 'job-cancelled', 'labels-edited', 'download', 'comment', 'review',
   'transition', 'gate-signed', 'model-code-issued', 'bundle-exported', 'notification-sent',
+  // print management (issue 12)
+  'print-catalogue-changed', 'printer-added', 'printer-status-changed', 'print-job-created', 'print-quoted',
+  // PACS (issue 15)
+  'pacs-refused', 'pacs-route-changed', 'pacs-sent', 'pacs-imported', 'pacs-destination-changed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

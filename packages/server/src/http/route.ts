@@ -21,7 +21,7 @@ export interface RouteInfo {
    * The route reads or writes one organisation's data through this URL parameter (`:id`, else
    * `:<scope>Id`). Checked before anything else (enforceScope): another organisation's is a 404.
    */
-  scopedBy?: 'case' | 'job' | 'artifact' | 'org' | 'user' | 'upload' | 'code' | 'notification';
+  scopedBy?: 'case' | 'job' | 'artifact' | 'org' | 'user' | 'upload' | 'code' | 'notification' | 'printer';
 }
 
 /** The organisation owning a scoped resource, undefined when there is none (for resources not in the database). */

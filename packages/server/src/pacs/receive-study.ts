@@ -25,9 +25,9 @@ export interface ReceiptFinding {
   message: string;
 }
 
-/** Audit actions of the receiver (not in AUDIT_ACTIONS yet; the log takes any name). */
-export const PACS_REFUSED = 'pacs-refused' as AuditAction;
-export const PACS_ROUTE_CHANGED = 'pacs-route-changed' as AuditAction;
+/** Audit actions of the receiver (listed in AUDIT_ACTIONS). */
+export const PACS_REFUSED: AuditAction = 'pacs-refused';
+export const PACS_ROUTE_CHANGED: AuditAction = 'pacs-route-changed';
 
 export interface IngestSource {
   via: 'c-store' | 'stow-rs' | 'c-move';

@@ -152,7 +152,7 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
     '/api/print/printers/:id/status',
     {
       // 'printer' is a scope of its own (its owner read here); the cast stands until RouteInfo's list names it.
-      config: { access: OPERATORS, scopedBy: 'printer' as string as 'code', ownerOf: (id: string) => printerOwner(s, id) },
+      config: { access: OPERATORS, scopedBy: 'printer', ownerOf: (id: string) => printerOwner(s, id) },
       schema: { params: Id, body: statusBody },
     },
     async (req) => {
