@@ -93,7 +93,7 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 export const registerTrain: RegisterCommand = (program: Command) => {
   program
     .command('train')
-    .description('train the bone forest (per-voxel classifier naming bone groups) on labelled CT scans; writes a model for `segment --method forest`')
+    .description('train the bone forest (per-voxel classifier naming bone groups) on labelled CT scans; writes a model for the `forest` segmentation method')
     .option('--ct <path>', 'a CT: DICOM folder, file or .zip, or an HU NIfTI (.nii/.nii.gz); repeat, one per --labels', collect, [])
     .option('--labels <file>', 'its reference label map (.nii/.nii.gz or DICOM SEG), on any grid covering the scan; repeat', collect, [])
     .requiredOption('--groups <file>', 'JSON: group name → list of label names or ids, e.g. {"femur_left": ["femur_left"], "vertebrae_lumbar": [27, 28, 29, 30, 31]}')
