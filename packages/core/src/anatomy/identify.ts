@@ -518,7 +518,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
     };
   });
 
-  // Body regions present: those of the structures found (≥ 2 % of the identified bone, or 5 cm³).
+  // Body regions present: those whose structures hold ≥ 2 % of the identified bone and ≥ 5 cm³ (a stray piece names no region).
   const totalVox = structures.reduce((a, s) => a + s.voxels, 0);
   const regionVox = new Map<string, number>();
   for (const st of structures) {
@@ -527,7 +527,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
   }
   const region = BODY_REGIONS.filter((r) => {
     const v = regionVox.get(r) ?? 0;
-    return v > 0 && (v >= 0.02 * totalVox || v * vv >= 5000);
+    return v >= 0.02 * totalVox && v * vv >= 5000;
   });
   const foundNames = new Set(structures.map((s) => s.name));
   const missing = graph.regions
