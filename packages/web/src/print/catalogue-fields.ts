@@ -182,7 +182,8 @@ export function applyEdit(item: Item, fields: readonly FieldDef[], edits: Record
       }
       next.currency = currency || null;
     }
-    out[f.key] = next;
+    // An unchanged value keeps the item's own object (and its key order).
+    if (!sameJson(had, next)) out[f.key] = next;
   }
   return Object.keys(errors).length ? { errors } : { item: out };
 }
@@ -192,6 +193,16 @@ export function replaceItem(c: PrintCatalogue, s: Section, item: Item): PrintCat
   const list = itemsOf(c, s).map((x) => (x.id === item.id ? item : x));
   return { ...c, [s]: list } as PrintCatalogue;
 }
+
+/** JSON with object keys sorted: the server's jsonb does not keep key order. */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+/** Same value, whatever the key order (an absent key and an undefined one are the same). */
+export const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 export interface Change {
   section: Section;
@@ -213,7 +224,7 @@ export function changesBetween(base: PrintCatalogue, draft: PrintCatalogue): Cha
       for (const f of fieldsOf(s)) {
         const a = sourcedOf(old, f.key);
         const b = sourcedOf(item, f.key);
-        if (JSON.stringify(a) === JSON.stringify(b)) continue;
+        if (sameJson(a, b)) continue;
         const words = (x: SourcedJson | null) => (x ? `${valueText(f, x)} (source: ${x.source})` : 'not in this catalogue');
         out.push({ section: s, id: item.id, name: item.name, field: f.label, from: words(a), to: words(b) });
       }

@@ -45,6 +45,12 @@ describe('catalogue fields', () => {
     const mk4 = itemsOf(PRINT_CATALOGUE, 'printers').find((p) => p.id === 'prusa-mk4')!;
     const same = applyEdit({ ...mk4, nozzle_mm: undefined }, PRINTER_FIELDS, { nozzle_mm: { value: '', currency: '', source: '' } });
     expect('item' in same && same.item.nozzle_mm).toBeFalsy();
+    // Re-applying a material untouched changes nothing, whatever key order the stored catalogue has.
+    const petg = itemsOf(PRINT_CATALOGUE, 'materials').find((m) => m.id === 'petg')!;
+    const reordered = { ...petg, pricePerKg: { source: (petg.pricePerKg as { source: string }).source, value: null, currency: null } } as typeof petg;
+    const texts = Object.fromEntries(MATERIAL_FIELDS.map((f) => [f.key, toText(f, sourcedOf(reordered, f.key))]));
+    const again = applyEdit(reordered, MATERIAL_FIELDS, texts);
+    expect('item' in again && changesBetween(PRINT_CATALOGUE, replaceItem(PRINT_CATALOGUE, 'materials', again.item))).toEqual([]);
     // Colours are shown only where the catalogue has them (core's schema does not take them yet).
     expect(shownFields('materials', itemsOf(PRINT_CATALOGUE, 'materials')).map((f) => f.key)).not.toContain('colours');
     expect(shownFields('materials', [{ id: 'x', name: 'x', colours: { value: ['white'], source: 's' } }]).map((f) => f.key)).toContain('colours');
