@@ -23,6 +23,7 @@ export function AdminFrame({ title, children }: { title: string; children: React
         <Tab href="/admin/users">Users and roles</Tab>
         <Tab href="/admin/settings">Organisation settings</Tab>
         <Tab href="/admin/audit">Audit log</Tab>
+        <Tab href="/admin/printers">Printers and materials</Tab>
       </nav>
       {canAdminister(me.role) ? children : <p role="alert">Only an organisation admin or the installation admin can use this page (you are {me.role}).</p>}
     </main>
