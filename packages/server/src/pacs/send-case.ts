@@ -19,10 +19,10 @@ import { stowRs } from './send-stow.js';
 
 export type PacsDestination = Selectable<PacsDestinationsTable>;
 
-/** Audit actions of query/retrieve and send (not in AUDIT_ACTIONS yet; the log takes any name). */
-export const PACS_SENT = 'pacs-sent' as AuditAction;
-export const PACS_IMPORTED = 'pacs-imported' as AuditAction;
-export const PACS_DESTINATION_CHANGED = 'pacs-destination-changed' as AuditAction;
+/** Audit actions of query/retrieve and send. */
+export const PACS_SENT: AuditAction = 'pacs-sent';
+export const PACS_IMPORTED: AuditAction = 'pacs-imported';
+export const PACS_DESTINATION_CHANGED: AuditAction = 'pacs-destination-changed';
 
 /** Our AE title as a DICOM caller and C-MOVE destination: the listener's (config.dicomAeTitle). */
 export function ourAeTitle(s: Services): string {
