@@ -49,7 +49,9 @@ describe('convert --anatomy', () => {
     expect(report.models[0]!.checks.closed).toBe(true);
     const content = read3mfContent(new Uint8Array(readFileSync(out)), out);
     expect(content.objects.length).toBe(1);
-    expect(content.objects[0]!.name).toMatch(/^skull/);
+    // The object carries the structure's own name and its colour from the graph.
+    expect(content.objects[0]!.name).toBe('skull');
+    expect(content.objects[0]!.color).toMatch(/^#[0-9A-F]{6}/i);
     expect(readFileSync(html, 'utf8')).toContain('<h2>Anatomy</h2>');
   }, 300_000);
 });

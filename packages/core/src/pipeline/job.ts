@@ -349,7 +349,8 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   const total = perModel * built.models.length + (req.outputs.volume ? 1 : 0) + (req.outputs.volumePreview ? 1 : 0);
   let made = 0;
   for (const model of built.models) {
-    const meshOpts = { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name };
+    // Per-structure models (--anatomy) name and colour their 3MF objects.
+    const meshOpts = { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name, ...(model.parts ? { parts: model.parts } : {}) };
     const files: Array<{ name: string; format: string; make: () => Promise<Uint8Array> }> = [];
     for (const out of req.outputs.models) {
       const name = modelFileName(out, model, many);

@@ -89,8 +89,7 @@ export async function retrieve(s: Services, p: Principal, orgId: string, d: Pacs
     result = { via: 'c-move', instances: moved.completed + moved.warnings, failed: moved.failed, caseId };
   } else {
     const files = await wadoRetrieve(webUrl(d), studyUid, seriesUid);
-    // 'wado-rs' is this import's way in; the receiving side's type names its own three.
-    const source = { via: 'wado-rs' } as unknown as IngestSource;
+    const source: IngestSource = { via: 'wado-rs' };
     const { caseId } = await ingestInstances(s, orgId, files.map((bytes, i) => ({ name: `WADO-RS instance ${i + 1} from ${d.name}`, bytes })), source, { createdBy: p.userId });
     result = { via: 'wado-rs', instances: files.length, failed: 0, caseId };
   }

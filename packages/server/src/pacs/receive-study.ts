@@ -30,7 +30,7 @@ export const PACS_REFUSED: AuditAction = 'pacs-refused';
 export const PACS_ROUTE_CHANGED: AuditAction = 'pacs-route-changed';
 
 export interface IngestSource {
-  via: 'c-store' | 'stow-rs' | 'c-move';
+  via: 'c-store' | 'stow-rs' | 'c-move' | 'wado-rs';
   callingAe?: string;
 }
 
