@@ -14,6 +14,8 @@ export interface SegmentCliOptions extends SegmentArgs {
   json?: boolean;
   /** false with --no-anatomy. */
   anatomy?: boolean;
+  /** A registered segmentation method by name (e.g. forest) instead of a threshold. */
+  method?: string;
 }
 
 /** Output file of one range when several are written: labels.nii.gz → labels_t200.nii.gz (or _t200-500). */

@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
+  defaultForestModel,
   identifyStructures,
+  setDefaultForestModel,
   sameGrid,
   type Identification,
   inputError,
@@ -26,6 +28,7 @@ import { outputNameFor, probabilityName, type SegmentCliOptions } from './segmen
 import { loadDicomInput, writeDicomSeg, type DicomInput } from './segment-io.js';
 import type { RegisterCommand } from './index.js';
 import { addSegmentationOptions } from './shared-options.js';
+import { shippedForestModelPath } from './train.js';
 
 /** Volumes above this many voxels run the slab kernels on worker threads. */
 const POOL_MIN_VOXELS = 4_000_000;
@@ -86,12 +89,23 @@ export const registerSegment: RegisterCommand = (program: Command) => {
     .option('--remove-table', 'remove the scanner table / head holder');
   addSegmentationOptions(cmd, { defaultMethod: 'auto' });
   cmd
+    .option('--method <name>', 'a segmentation method by name instead of a threshold: forest (the bone forest shipped in packages/core/models; labels are bone groups, the record names them; see scan2print train)')
     .option('--json', 'print the stage records (method, parameters, figures, components) and the identified bone structures as JSON')
     .option('--no-anatomy', 'with --json: do not identify bone structures (anatomical graph: name, side, volume, bounding box, confidence)')
     .action(async (inputs: string[], o: SegmentCliOptions) => {
       const out = o.output;
       if (!/\.(nii|nii\.gz|dcm)$/i.test(out)) throw usageError('BAD_OUTPUT', `${out}: output must end in .nii, .nii.gz or .dcm`);
       const options = optionsFromArgs(o);
+      if (o.method !== undefined) {
+        const thresholdGiven = o.preset !== undefined || (o.threshold?.length ?? 0) > 0 || o.thresholds !== undefined || o.seed !== undefined || o.seedVoxel !== undefined || o.soft !== undefined;
+        if (thresholdGiven) throw usageError('BAD_OPTION', '--method replaces --preset, --threshold(s), --seed and --soft: give one of them');
+        // The forest's trained model is data the host loads (core reads no files).
+        if (o.method === 'forest' && !defaultForestModel()) {
+          const file = shippedForestModelPath();
+          setDefaultForestModel(new Uint8Array(readFileSync(file)), file);
+        }
+        options.method = { method: o.method };
+      }
       const progress = createProgress({ json: o.json === true });
       const records: StageRecord[] = [];
 
