@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once('error', rej);
@@ -42,28 +42,7 @@ export async function startOrthanc(dir: string, name = 's2p-test'): Promise<Orth
     // The cases share SOPInstanceUIDs (built from the same real file): a second upload must not answer with the first.
     OverwriteInstances: true,
   };
-  writeFileSync(join(dir, 'orthanc.json'), JSON.stringify(config));
-  const bin = existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
-  const proc: ChildProcess = spawn(bin, [join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  proc.stdout!.on('data', (d) => (log = (log + d).slice(-20_000)));
-  proc.stderr!.on('data', (d) => (log = (log + d).slice(-20_000)));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  let version = '';
-  for (;;) {
-    try {
-      const r = await fetch(`${base}/system`);
-      if (r.ok) {
-        version = ((await r.json()) as { Version: string }).Version;
-        break;
-      }
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`Orthanc did not start on ${base}:\n${log.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const { proc, base, version } = await launchOrthanc(dir, config);
   return {
     base,
     version,
@@ -97,4 +76,29 @@ export async function startOrthanc(dir: string, name = 's2p-test'): Promise<Orth
       clearTimeout(timer);
     },
   };
+}
+
+/** Writes `config` as DIR/orthanc.json, starts Debian's Orthanc on it and waits (≤ 60 s) until its HTTP API answers. */
+export async function launchOrthanc(
+  dir: string,
+  config: Record<string, unknown> & { HttpPort: number },
+): Promise<{ proc: ChildProcess; base: string; version: string; log: () => string }> {
+  writeFileSync(join(dir, 'orthanc.json'), JSON.stringify(config, null, 1));
+  const bin = existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
+  const proc: ChildProcess = spawn(bin, [join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout!.on('data', (d) => (log = (log + d).slice(-40_000)));
+  proc.stderr!.on('data', (d) => (log = (log + d).slice(-40_000)));
+  const base = `http://127.0.0.1:${config.HttpPort}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${base}/system`);
+      if (r.ok) return { proc, base, version: ((await r.json()) as { Version: string }).Version, log: () => log };
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`Orthanc did not start on ${base}:\n${log.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

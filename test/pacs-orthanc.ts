@@ -5,22 +5,12 @@
  * DICOMweb servers (our STOW-RS) are added at run time, once their ports are known.
  * test/orthanc.ts is the HTTP-only one the anonymise comparisons use.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort, launchOrthanc } from './orthanc.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
+export { freePort };
 
 /** The DICOMweb plugin's .so (Debian: /usr/share/orthanc/plugins, a link into /usr/lib/orthanc). */
 export function dicomWebPlugin(): string {
@@ -121,28 +111,7 @@ export async function startPacsOrthanc(dir: string, opts: PacsOrthancOptions = {
     Plugins: opts.dicomWeb === false ? [] : [dicomWebPlugin()],
     DicomWeb: { Enable: true, Root: '/dicom-web/', EnableWado: true, Ssl: false, Servers: {} },
   };
-  writeFileSync(join(dir, 'orthanc.json'), JSON.stringify(config, null, 1));
-  const bin = existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
-  const proc: ChildProcess = spawn(bin, [join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  proc.stdout!.on('data', (d) => (log = (log + d).slice(-40_000)));
-  proc.stderr!.on('data', (d) => (log = (log + d).slice(-40_000)));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  let version = '';
-  for (;;) {
-    try {
-      const r = await fetch(`${base}/system`);
-      if (r.ok) {
-        version = ((await r.json()) as { Version: string }).Version;
-        break;
-      }
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`Orthanc did not start on ${base}:\n${log.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const { proc, base, version, log } = await launchOrthanc(dir, config as Record<string, unknown> & { HttpPort: number });
 
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
     const r = await fetch(base + path, {
@@ -165,7 +134,7 @@ export async function startPacsOrthanc(dir: string, opts: PacsOrthancOptions = {
     dicomPort,
     aet,
     version,
-    log: () => log,
+    log,
     store,
     async storeFolder(folder) {
       const names = readdirSync(folder).filter((n) => !n.startsWith('.')).sort();

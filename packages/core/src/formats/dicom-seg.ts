@@ -50,12 +50,8 @@ export interface SegSourceInstance {
   imagePositionPatient?: Vec3;
 }
 
-/** The series the label map was made from (identity copied into the SEG so it files beside it). */
-export interface SegSource {
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  frameOfReferenceUid: string;
-  instances: SegSourceInstance[];
+/** Patient and General Study attributes an object derived from a series copies so it files beside it. */
+export interface DicomStudyIdentity {
   patientName?: string;
   patientId?: string;
   patientBirthDate?: string;
@@ -65,6 +61,14 @@ export interface SegSource {
   studyId?: string;
   accessionNumber?: string;
   referringPhysicianName?: string;
+}
+
+/** The series the label map was made from (identity copied into the SEG so it files beside it). */
+export interface SegSource extends DicomStudyIdentity {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  frameOfReferenceUid: string;
+  instances: SegSourceInstance[];
 }
 
 export interface WriteSegOptions {

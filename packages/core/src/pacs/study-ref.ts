@@ -6,6 +6,7 @@
  */
 import { usageError } from '../errors.js';
 import type { DicomElement } from '../formats/dicom-encode.js';
+import type { DicomStudyIdentity } from '../formats/dicom-seg.js';
 
 /** One instance the new object was derived from (Source Instance Sequence, SEG references). */
 export interface PacsSourceInstance {
@@ -13,19 +14,10 @@ export interface PacsSourceInstance {
   sopInstanceUid: string;
 }
 
-export interface PacsStudyRef {
+export interface PacsStudyRef extends DicomStudyIdentity {
   studyInstanceUid: string;
   /** The source CT's frame of reference: the model and the SEG lie in its LPS mm. */
   frameOfReferenceUid?: string;
-  patientName?: string;
-  patientId?: string;
-  patientBirthDate?: string;
-  patientSex?: string;
-  studyDate?: string;
-  studyTime?: string;
-  studyId?: string;
-  accessionNumber?: string;
-  referringPhysicianName?: string;
   studyDescription?: string;
   /** The series the object was made from, and its instances (Source Instance Sequence). */
   sourceSeriesUid?: string;
