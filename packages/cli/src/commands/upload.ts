@@ -51,7 +51,9 @@ export const UPLOAD_EXAMPLES = [
 export function uploadParams(cmd: Command, o: Record<string, unknown>): ConvertJobParams {
   const keys = Object.keys(convertParamsSchema.shape);
   const params: Record<string, unknown> = {};
-  for (const k of keys) if (o[k] !== undefined && cmd.getOptionValueSource(k) === 'cli') params[k] = o[k];
+  // `--anatomy` here is the case's (the order's free text, e.g. "skull"), not convert's
+  // per-structure models: it must not become the job's `anatomy` param.
+  for (const k of keys) if (k !== 'anatomy' && o[k] !== undefined && cmd.getOptionValueSource(k) === 'cli') params[k] = o[k];
   // The case's purpose is also the report's.
   if (o.purpose !== undefined) params.purpose = o.purpose;
   return params as ConvertJobParams;
