@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { WorkerPool } from '@scan2print/core';
+import { ScanError, type WorkerPool } from '@scan2print/core';
 
 interface Job {
   id: number;
@@ -26,6 +26,21 @@ function workerScript(): string {
   throw new Error(`worker script not found next to ${here}; run "npm run build" first`);
 }
 
+/**
+ * The error for a worker that died. A worker that dies before its ready message could not
+ * load its modules: V8 then says only "Unexpected end of input" (no file), as when a build
+ * rewrites dist/ under a running command; said plainly instead of a bare internal error.
+ */
+function workerFailure(script: string, err: unknown, loaded: boolean, task: string | undefined): ScanError {
+  const e = err as { name?: string; message?: string } | undefined;
+  const why = `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
+  const message = loaded
+    ? `a worker thread stopped${task ? ` while running ${task}` : ''}: ${why}`
+    : `a worker thread could not load ${script} and the modules it imports (${why}): the compiled files are incomplete or ` +
+      'changed while this command ran (a build at the same time?); finish the build (npm run build) and run the command again';
+  return new ScanError('WORKER_FAILED', message, { kind: 'internal', cause: err });
+}
+
 /** A pool of worker_threads running @scan2print/core tasks by name. */
 export function createNodePool(size = Math.max(1, Math.min(availableParallelism(), 8))): WorkerPool {
   const script = workerScript();
@@ -45,10 +60,24 @@ export function createNodePool(size = Math.max(1, Math.min(availableParallelism(
     }
   };
 
+  /** A dead worker leaves the pool; when none is left, no queued task would ever run. */
+  const retire = (w: Worker, failure: ScanError) => {
+    const job = running.get(w);
+    running.delete(w);
+    for (const list of [workers, idle]) if (list.includes(w)) list.splice(list.indexOf(w), 1);
+    if (job) job.reject(failure);
+    if (workers.length === 0) for (const queued of queue.splice(0)) queued.reject(failure);
+  };
+
   for (let i = 0; i < size; i++) {
     const w = new Worker(script);
     w.unref();
-    w.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: { message: string; code?: string; kind?: string; file?: string } }) => {
+    let loaded = false;
+    w.on('message', (msg: { ready?: true; id: number; ok: boolean; result?: unknown; error?: { message: string; code?: string; kind?: string; file?: string } }) => {
+      if (msg.ready) {
+        loaded = true; // worker-entry's modules are all evaluated
+        return;
+      }
       const job = running.get(w);
       running.delete(w);
       idle.push(w);
@@ -58,10 +87,9 @@ export function createNodePool(size = Math.max(1, Math.min(availableParallelism(
       }
       pump();
     });
-    w.on('error', (err) => {
-      const job = running.get(w);
-      running.delete(w);
-      if (job) job.reject(err);
+    w.on('error', (err) => retire(w, workerFailure(script, err, loaded, running.get(w)?.task)));
+    w.on('exit', (code) => {
+      if (!closed) retire(w, workerFailure(script, new Error(`exited with code ${code}`), loaded, running.get(w)?.task));
     });
     workers.push(w);
     idle.push(w);
@@ -71,6 +99,7 @@ export function createNodePool(size = Math.max(1, Math.min(availableParallelism(
     size,
     run<R>(task: string, payload: unknown): Promise<R> {
       if (closed) return Promise.reject(new Error('worker pool is closed'));
+      if (workers.length === 0) return Promise.reject(new ScanError('WORKER_FAILED', `every worker thread of the pool has stopped; ${task} cannot run`, { kind: 'internal' }));
       return new Promise<R>((res, rej) => {
         queue.push({ id: nextId++, task, payload, resolve: res as (v: unknown) => void, reject: rej });
         pump();
@@ -78,7 +107,7 @@ export function createNodePool(size = Math.max(1, Math.min(availableParallelism(
     },
     async close() {
       closed = true;
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all([...workers].map((w) => w.terminate()));
     },
   };
 }

@@ -16,3 +16,6 @@ parentPort!.on('message', async (msg: { id: number; task: string; payload: unkno
     });
   }
 });
+
+// Every import above is evaluated: the pool tells a task failure from a worker that could not load.
+parentPort!.postMessage({ ready: true });

@@ -19,6 +19,7 @@ import type { MeshCheck } from '../surface/topology.js';
 import { round, stampPeakMemory, type Finding, type StageContext, type StageRecord } from './record.js';
 import { meshStructures, type AnatomyRequest } from './convert-anatomy.js';
 import type { ThreeMfPart } from '../formats/3mf.js';
+import { emptySegmentationError, isEmptyLabelMap } from './empty-segmentation.js';
 
 export interface ConvertParams {
   /** `anatomy` (convert --anatomy): one model of the named structures, an object per structure (convert-anatomy.ts). */
@@ -104,6 +105,15 @@ export async function convertVolume(
       ), scaled(ctx, 0.35, 0.95));
     progress(1, 'done');
     return { models: [model], records, findings, volume: pre.volume };
+  }
+  // An empty label map would reach the gate as "mesh not printable": say which step emptied it, before any meshing.
+  if (!params.condition.allowOpen) {
+    labels.forEach((lab, i) => {
+      const range = ranges?.[i];
+      const name = many && range ? `${tissue}_t${range[0]}` : tissue;
+      const own = segResult.records.filter((r) => tagged(r) && range !== undefined && r.params.labelMap === rangeName(range));
+      if (isEmptyLabelMap(lab)) throw emptySegmentationError(name, [...records, ...own]);
+    });
   }
   // Models are meshed concurrently: the overall fraction is the mean of theirs, so it never goes back.
   const fractions = labels.map(() => 0);
