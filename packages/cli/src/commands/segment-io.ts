@@ -1,6 +1,6 @@
 /**
- * DICOM side of `scan2print segment`: the import (via io/import-input.ts) and the
- * DICOM SEG output that references the source series.
+ * File side of `scan2print segment`: the files it will write (checked before the work), the
+ * DICOM import (via io/import-input.ts) and the DICOM SEG output that references the source series.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -9,12 +9,28 @@ import {
   type HuRange,
   type ImportOutput,
   type LabelMap,
+  type SegmentationOptions,
   type SegSegment,
   type StageRecord,
   type Volume,
 } from '@scan2print/core';
 import { importFromPaths } from '../io/import-input.js';
 import { outputTime } from '../util/time.js';
+import { plannedRanges } from '../convert/run-convert.js';
+import { outputNameFor, probabilityName } from './segment-args.js';
+
+/**
+ * Every file `segment` may write for these options, known before any work: one label map per
+ * threshold range (as convert names its models) and the probability field, which a soft
+ * threshold or a named method (the forest) adds beside the labels.
+ */
+export function plannedSegmentOutputs(output: string, options: SegmentationOptions): string[] {
+  const ranges = plannedRanges(options);
+  const files = ranges.map((r) => (r ? outputNameFor(output, r, ranges.length > 1) : output));
+  const m = options.method.method;
+  if (options.soft || !['threshold', 'auto-threshold', 'region-grow'].includes(m)) files.push(probabilityName(output));
+  return files;
+}
 
 export interface DicomInput {
   volume: Volume;

@@ -22,10 +22,10 @@ import {
   type Volume,
 } from '@scan2print/core';
 import { lazyNodePool } from '../io/import-input.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { preflightOutputs, withOutputs } from '../util/output-set.js';
 import { createProgress } from '../util/progress.js';
 import { outputNameFor, probabilityName, type SegmentCliOptions } from './segment-args.js';
-import { loadDicomInput, writeDicomSeg, type DicomInput } from './segment-io.js';
+import { loadDicomInput, plannedSegmentOutputs, writeDicomSeg, type DicomInput } from './segment-io.js';
 import type { RegisterCommand } from './index.js';
 import { addSegmentationOptions } from './shared-options.js';
 import { shippedForestModelPath } from './train.js';
@@ -86,7 +86,8 @@ export const registerSegment: RegisterCommand = (program: Command) => {
     .description('segment a CT series (DICOM files/folders) or an HU NIfTI volume into a label map: thresholds, automatic threshold, soft threshold, region growing, preprocessing and clean-up')
     .argument('<inputs...>', 'DICOM files or folders, or one HU volume (.nii/.nii.gz)')
     .requiredOption('-o, --output <file>', 'label map to write: .nii, .nii.gz or .dcm (DICOM SEG referencing the source series)')
-    .option('--remove-table', 'remove the scanner table / head holder');
+    .option('--remove-table', 'remove the scanner table / head holder')
+    .option('--keep-faint', 'with the automatic threshold: keep faint components (tissue at the threshold plus noise, e.g. contrast-enhanced vessels), which are removed by default');
   addSegmentationOptions(cmd, { defaultMethod: 'auto' });
   cmd
     .option('--method <name>', 'a segmentation method by name instead of a threshold: forest (the bone forest shipped in packages/core/models; labels are bone groups, the record names them; see scan2print train)')
@@ -106,6 +107,8 @@ export const registerSegment: RegisterCommand = (program: Command) => {
         }
         options.method = { method: o.method };
       }
+      // Unwritable outputs (a folder of that name, a read-only folder) fail now, not after the run.
+      preflightOutputs(plannedSegmentOutputs(out, options));
       const progress = createProgress({ json: o.json === true });
       const records: StageRecord[] = [];
 
@@ -131,20 +134,23 @@ export const registerSegment: RegisterCommand = (program: Command) => {
         const res = await runSegmentation(volume, options, { ...(pool ? { pool } : {}), progress: (f, m) => progress.update(f, m) });
         records.push(...res.records);
         const many = res.output.labels.length > 1;
-        const written: Array<{ file: string; range?: HuRange; voxels: number }> = [];
-        for (let i = 0; i < res.output.labels.length; i++) {
-          const labels = res.output.labels[i]!;
-          const range = res.output.ranges?.[i];
-          const file = range ? outputNameFor(out, range, many) : out;
-          const bytes = /\.dcm$/i.test(file) ? await writeDicomSeg(labels, dicom!, range, records) : writeNifti(labels, { gzip: /\.gz$/i.test(file), description: 'labels' });
-          writeFileAtomic(file, bytes);
-          written.push({ file, ...(range ? { range } : {}), voxels: countOnes(labels) });
-        }
-        if (res.output.probability) {
-          const file = probabilityName(out);
-          writeFileAtomic(file, writeNifti(res.output.probability, { gzip: true, description: 'probability' }));
-          written.push({ file, voxels: n });
-        }
+        // All or nothing: temporaries renamed together at the end, removed on failure or Ctrl-C.
+        const written = await withOutputs(async (set) => {
+          const files: Array<{ file: string; range?: HuRange; voxels: number }> = [];
+          for (let i = 0; i < res.output.labels.length; i++) {
+            const labels = res.output.labels[i]!;
+            const range = res.output.ranges?.[i];
+            const file = range ? outputNameFor(out, range, many) : out;
+            set.write(file, /\.dcm$/i.test(file) ? await writeDicomSeg(labels, dicom!, range, records) : writeNifti(labels, { gzip: /\.gz$/i.test(file), description: 'labels' }));
+            files.push({ file, ...(range ? { range } : {}), voxels: countOnes(labels) });
+          }
+          if (res.output.probability) {
+            const file = probabilityName(out);
+            set.write(file, writeNifti(res.output.probability, { gzip: true, description: 'probability' }));
+            files.push({ file, voxels: n });
+          }
+          return files;
+        });
         // Structures of the (first) label map, when it lies on the input grid (no resampling).
         let anatomy: Identification | undefined;
         const first = res.output.labels[0];

@@ -112,11 +112,21 @@ export class OutputSet {
   }
 }
 
+/**
+ * Test hook: SCAN2PRINT_TEST_HOLD_COMMIT_MS holds every output as a temporary for that long
+ * before the renames, so a test can interrupt at a known point (no race with a fast run).
+ */
+export async function holdForTests(): Promise<void> {
+  const ms = Number(process.env.SCAN2PRINT_TEST_HOLD_COMMIT_MS ?? 0);
+  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+}
+
 /** Runs `body` with an output set: committed when it returns, aborted when it throws. */
 export async function withOutputs<T>(body: (out: OutputSet) => Promise<T>): Promise<T> {
   const out = new OutputSet();
   try {
     const r = await body(out);
+    await holdForTests();
     out.commit();
     return r;
   } catch (e) {
