@@ -3,11 +3,12 @@
  * and the object store (files under the data folder, or S3_*), make the installation
  * admin on first start, serve the API, and run worker loops in-process.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { runConvertJob } from '@scan2print/core';
+import { runConvertJob, type ForestModelBytes } from '@scan2print/core';
 import type { ServerConfig } from './config.js';
 import type { ConvertExecutor, Services } from './context.js';
 import { openDatabase } from './db/connect.js';
@@ -43,8 +44,15 @@ export async function openServices(config: ServerConfig, host: Host = {}): Promi
   };
 }
 
+let shippedForest: ForestModelBytes | undefined;
+/** The bone forest shipped in @scan2print/core (its dist/index.js → ../models), read on the first job that asks. */
+function shippedForestModel(): ForestModelBytes {
+  const file = join(dirname(createRequire(import.meta.url).resolve('@scan2print/core')), '..', 'models', 'bone-forest.bin');
+  return (shippedForest ??= { bytes: new Uint8Array(readFileSync(file)), source: 'bone-forest.bin' });
+}
+
 /** A host without threads: core's job on this thread, no worker pool (slow, and it stalls the API while it runs). */
-const inlineConvert: ConvertExecutor = (req, hooks) => runConvertJob(req, hooks);
+const inlineConvert: ConvertExecutor = (req, hooks) => runConvertJob(req, { ...hooks, forestModel: shippedForestModel });
 
 export const ADMIN_EMAIL = 'admin@localhost';
 

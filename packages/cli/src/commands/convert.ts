@@ -68,6 +68,10 @@ export const registerConvert: RegisterCommand = (program: Command) => {
     .addOption(new Option('--labels <file>', 'old name of --labels-out').hideHelp())
     .option('--purpose <text>', 'clinical purpose, recorded in the report')
     .option('--tissue <name>', 'tissue / anatomy modelled (report and file names)', CONVERT_DEFAULT_TISSUE)
+    .option(
+      '--method <name>',
+      'segment with a method instead of a threshold (e.g. --method threshold-forest --anatomy femur_left): forest (the bone forest shipped in packages/core/models: its groups and P(bone)), or threshold-forest (bone from the automatic threshold, each voxel named by the forest); not with --preset/--threshold(s)/--seed/--soft',
+    )
     .option('--anatomy <names>', 'one model of these bone structures (comma-separated, e.g. skull,mandible), one named, coloured 3MF object per structure; an unknown name lists the known ones')
     .option('--report <file>', 'write the ISO/IEC 3532-1 report as JSON')
     .option('--html <file>', 'write the report as a self-contained HTML page')

@@ -5,6 +5,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'scan2print convert study.zip -o skull.3mf -o skull.stl --threshold 300 --purpose "cranioplasty plan"',
     'scan2print convert ct/head/ -o m.stl --thresholds 226,400 --labels-out labels.nii.gz   # m_t226.stl, m_t400.stl',
     'scan2print convert ct/head/ -o skull.3mf --decimate-ratio 0.2 --smooth-method taubin',
+    'scan2print convert ct/pelvis/ -o hips.3mf --method threshold-forest --anatomy hip_left,hip_right   # bone named by the forest',
   ],
   demo: ['scan2print demo -o out', 'scan2print demo -o out --json > report.json'],
   segment: [

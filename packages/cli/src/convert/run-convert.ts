@@ -15,6 +15,7 @@ import {
   type SeriesChoice,
 } from '@scan2print/core';
 import { lazyNodePool } from '../io/import-input.js';
+import { shippedForestModel } from './forest-model.js';
 import { sha256Hex } from '../util/checksum.js';
 import { createPeakMemorySampler } from '../util/memory.js';
 import { OutputSet, preflightOutputs } from '../util/output-set.js';
@@ -60,6 +61,7 @@ export async function runConvert(req: ConvertJobRequest, opts: { progress: Progr
       progress: overallProgress(opts.progress),
       sha256Hex,
       libraries: libraryVersions(),
+      forestModel: shippedForestModel,
       sink: (name, bytes) => out.write(name, bytes),
       onSeriesChoice: (c) => {
         if (opts.announceSeries === false || c.notChosen.length === 0) return;

@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { isScanError, runConvertJob } from '@scan2print/core';
 import { lazyNodePool } from '../io/import-input.js';
+import { shippedForestModel } from '../convert/forest-model.js';
 import { sha256Hex } from '../util/checksum.js';
 import { libraryVersions } from '../util/versions.js';
 import type { RunMessage, ThreadReply, ThreadRequest } from './convert-thread-messages.js';
@@ -36,6 +37,8 @@ async function run(m: RunMessage): Promise<void> {
         // The level is core's: 1 for the CT volume (13.5 → 6.8 s on the phantom, 40.0 → 40.8 MB), 6 for label maps.
         gzip: (bytes, level) => gzipSync(bytes, { level }),
         libraries: libraryVersions(),
+        // `params.method: forest | threshold-forest`: the model shipped with @scan2print/core, as for the CLI's convert.
+        forestModel: shippedForestModel,
         progress: (fraction, message) => send({ type: 'progress', fraction, ...(message !== undefined ? { message } : {}) }),
         sink: async (name, bytes) => {
           await ask({ type: 'output', name, bytes });

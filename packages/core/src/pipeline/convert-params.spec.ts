@@ -148,3 +148,30 @@ describe('convert job params (one schema for the CLI and the server)', () => {
     expect(js.properties.output).toBeUndefined();
   });
 });
+
+describe('convert params: method (issue 14)', () => {
+  it('forest and threshold-forest replace the threshold and keep the clean-up', () => {
+    for (const method of ['forest', 'threshold-forest']) {
+      const s = convertJobSettings({ method });
+      expect(s.segmentation.method).toEqual({ method });
+      expect(s.segmentation.cleanup).toEqual(convertJobSettings({}).segmentation.cleanup);
+    }
+    expect(convertJobSettings({ method: 'forest', anatomy: 'femur_left' }).segmentation.anatomy).toEqual({ structures: ['femur_left'] });
+  });
+
+  it('an unknown method is refused naming the known ones; a method with a threshold option is refused naming both', () => {
+    const bad = refusal({ method: 'majority-vote' });
+    expect(bad.code).toBe('UNKNOWN_METHOD');
+    expect(bad.message).toContain('unknown segmentation method "majority-vote"');
+    expect(bad.message).toContain('forest, threshold-forest');
+    for (const [params, flag] of [[{ threshold: 300 }, '--threshold'], [{ preset: 'bone' }, '--preset'], [{ soft: 20 }, '--soft'], [{ seedVoxel: [1, 2, 3], range: '200,3000' }, '--seed-voxel']] as const) {
+      const e = refusal({ method: 'forest', ...params });
+      expect(e.code).toBe('BAD_OPTION');
+      expect(e.message).toContain('--method replaces');
+      expect(e.message).toContain(flag);
+    }
+    // The schema a server validates with says the same.
+    expect(convertParamsSchema.safeParse({ method: 'forest', threshold: 300 }).success).toBe(false);
+    expect(convertParamsJsonSchema.properties).toHaveProperty('method');
+  });
+});

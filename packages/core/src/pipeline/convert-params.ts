@@ -16,6 +16,10 @@ import { optionsFromArgs, refuseHuOutsideCt, type SegmentArgs } from './segment-
 import { ANATOMY_GRAPH } from '../anatomy/graph-data.js';
 import { parseAnatomyNames, structureNames } from '../anatomy/graph.js';
 import type { AnatomyRequest } from './convert-anatomy.js';
+import { CONVERT_METHODS, isConvertMethod } from './convert-method.js';
+
+// The convert methods (and the host's model hand-over) are part of the job's parameters' API.
+export * from './convert-method.js';
 
 /** A type error names the flag, the value as sent and what the flag takes, like the CLI's own messages. */
 function refused(flag: string, what: string) {
@@ -50,6 +54,7 @@ const convertParamsShape = z
       )
       .meta(describe('--threshold', 'auto | N (N..3071) | "N,M" (a range) | "N1,N2,N3…"; an array is the flag repeated (default: auto)'))
       .optional(),
+    method: text('--method', `a segmentation method instead of a threshold: ${Object.keys(CONVERT_METHODS).join(' or ')} (the host loads the shipped bone forest)`).optional(),
     thresholds: list('--thresholds', 'several lower thresholds, each N..3071 (e.g. [200, 300])').optional(),
     soft: num('--soft', 'soft threshold width in HU').optional(),
     seed: list('--seed', 'region-growing seed x,y,z (LPS mm); needs range').optional(),
@@ -148,9 +153,25 @@ function usageErrorOf(issues: z.core.$ZodIssue[]) {
 const asText = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
 const asList = (v: string | number | number[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v.join(',') : String(v));
 
+/** Options that choose the threshold, which `--method` replaces (the CLI flag names, for the message). */
+const THRESHOLD_KEYS = { preset: '--preset', threshold: '--threshold', thresholds: '--thresholds', soft: '--soft', seed: '--seed', seedVoxel: '--seed-voxel', range: '--range' } as const;
+
+/** `method` checked: a known convert method, and not given together with a threshold option (as `segment --method`). */
+function methodOf(p: ParsedParams): string | undefined {
+  if (p.method === undefined) return undefined;
+  if (!isConvertMethod(p.method)) {
+    const known = Object.keys(CONVERT_METHODS).join(', ');
+    throw usageError('UNKNOWN_METHOD', `--method ${p.method}: unknown segmentation method "${p.method}" for convert (known: ${known}; without --method: the automatic threshold)`);
+  }
+  const given = Object.entries(THRESHOLD_KEYS).filter(([k]) => p[k as keyof typeof THRESHOLD_KEYS] !== undefined).map(([, flag]) => flag);
+  if (given.length) throw usageError('BAD_OPTION', `--method replaces --preset, --threshold(s), --seed/--range and --soft: give --method ${p.method} or ${given.join(' ')}, not both`);
+  return p.method;
+}
+
 function settingsOf(p: ParsedParams): ConvertJobSettings {
   // The CLI checks HU values before anything else (option-rules.ts), so this does too.
   refuseHuOutsideCt(p);
+  const method = methodOf(p);
   let decimateRatio: number | undefined;
   if (p.decimateRatio !== undefined) {
     decimateRatio = Number(p.decimateRatio);
@@ -187,6 +208,8 @@ function settingsOf(p: ParsedParams): ConvertJobSettings {
   };
   const anatomy = p.anatomy !== undefined ? parseAnatomyNames(p.anatomy, ANATOMY_GRAPH) : undefined;
   const segmentation: SegmentationOptions & AnatomyRequest = { ...optionsFromArgs(seg), ...(anatomy ? { anatomy: { structures: anatomy } } : {}) };
+  // The clean-up (table, marrow, islands) stays: it runs on the method's labels as on a threshold's.
+  if (method !== undefined) segmentation.method = { method };
   const mesh = {
     smooth: String(p.smooth),
     smoothMethod: p.smoothMethod,

@@ -31,6 +31,7 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import { CT_MAX_HU } from '../segment/presets.js';
 import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
+import { needsForestModel, withForestModel, type ForestModelBytes } from './convert-method.js';
 
 /** Which files the job makes; names are file names or paths, passed back to the sink as given. */
 export interface ConvertJobOutputs {
@@ -93,6 +94,11 @@ export interface ConvertJobHost extends StageContext {
   gzip?: (bytes: Uint8Array, level: number) => Uint8Array | Promise<Uint8Array>;
   /** Called once the series is chosen: a host can tell the user which series and which not. */
   onSeriesChoice?: (choice: SeriesChoice) => void;
+  /**
+   * The trained bone forest for `method: forest | threshold-forest` (convert-method.ts), asked
+   * for only when a job names one: core reads no files, the host knows where its model lies.
+   */
+  forestModel?: () => ForestModelBytes | Promise<ForestModelBytes>;
 }
 
 export interface SeriesChoice {
@@ -414,6 +420,9 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
 async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { records, hex, phase, ctx }: JobSteps): Promise<BuiltModels> {
   const tissue = req.tissue ?? 'bone';
   const force = req.force === true;
+  // The model first: a host without one fails the job before the import's seconds.
+  const forest = needsForestModel(req.segmentation) ? withForestModel(req.segmentation, await host.forestModel?.(), hex) : undefined;
+  const segmentation = forest?.segmentation ?? req.segmentation;
   const importProgress = phase('import', 'import');
   importProgress(0);
   const hashing = hashingSources(req.sources, hex);
@@ -439,9 +448,10 @@ async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { r
   records.push(seriesChoiceRecord(series));
   host.onSeriesChoice?.(series);
 
+  if (forest) records.push(forest.record);
   const result = await convertVolume(
     { volume: imp.output.volume, ...(imp.output.chosen.modality ? { modality: imp.output.chosen.modality } : {}), importFindings: imp.record.findings ?? [] },
-    { segmentation: req.segmentation, condition: req.condition, force, tissue, ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}) },
+    { segmentation, condition: req.condition, force, tissue, ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}) },
     ctx(phase('convert', 'convert')),
   );
   records.push(...result.records);
