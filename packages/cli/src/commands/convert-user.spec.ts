@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportSchema, syntheticHeadSeries, writeCtSeries } from '@scan2print/core';
-import { runScan2printAsync } from '../../../../test/cli.js';
-import { CLI } from '../../../../test/data.js';
+import { interruptWhileWriting, runScan2printAsync } from '../../../../test/cli.js';
 
 /**
  * What a new user hits with `convert` (issue 8 §5): outputs checked before the work, all or
@@ -106,23 +104,8 @@ describe('convert: which series, and all or nothing', () => {
   it('leaves nothing behind when interrupted while writing (SIGINT → exit 130, no .partial, no model without its report)', async () => {
     const out = join(work, 'interrupted');
     mkdirSync(out);
-    const child = spawn(process.execPath, [CLI, 'convert', one, '-o', join(out, 'm.3mf'), '-o', join(out, 'm.stl'), '--report', join(out, 'r.json'), '--html', join(out, 'r.html')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, SCAN2PRINT_TEST_HOLD_COMMIT_MS: '120000' }, // every output stays a temporary until interrupted
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    // Interrupt once all four temporaries exist (the run then holds before renaming them).
-    let sent = false;
-    while (!sent) {
-      if (child.exitCode !== null) break;
-      if (readdirSync(out).filter((f) => f.endsWith('.partial')).length === 4) {
-        child.kill('SIGINT');
-        sent = true;
-      } else await new Promise((r) => setTimeout(r, 5));
-    }
-    const code = await exited;
+    // Interrupted once all four temporaries exist (the run then holds before renaming them).
+    const { sent, code, stderr } = await interruptWhileWriting(['convert', one, '-o', join(out, 'm.3mf'), '-o', join(out, 'm.stl'), '--report', join(out, 'r.json'), '--html', join(out, 'r.html')], out, 4);
     expect(sent, `finished before an interrupt could be sent: ${stderr}`).toBe(true);
     expect(code).toBe(130);
     expect(stderr).toMatch(/interrupted \(SIGINT\)/);

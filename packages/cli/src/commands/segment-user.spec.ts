@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScan2print } from '../../../../test/cli.js';
-import { CLI, dataPath } from '../../../../test/data.js';
+import { interruptWhileWriting, runScan2print } from '../../../../test/cli.js';
+import { dataPath } from '../../../../test/data.js';
 
 /**
  * `segment` writes its outputs as `convert` does (issue 8 §5): every output is checked before
@@ -45,23 +44,7 @@ describe('segment: outputs checked before the work, written all or nothing', () 
   it('leaves nothing behind when interrupted while writing (SIGINT → exit 130, no .partial, no label map without the other)', async () => {
     const out = join(work, 'interrupted');
     mkdirSync(out);
-    const child = spawn(process.execPath, [CLI, 'segment', series, ...small, '--thresholds', '226,700', '-o', join(out, 'l.nii.gz')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, SCAN2PRINT_TEST_HOLD_COMMIT_MS: '120000' }, // every output stays a temporary until interrupted
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    // Interrupt once both temporaries exist (the run then holds before renaming them).
-    let sent = false;
-    while (!sent) {
-      if (child.exitCode !== null) break;
-      if (readdirSync(out).filter((f) => f.endsWith('.partial')).length === 2) {
-        child.kill('SIGINT');
-        sent = true;
-      } else await new Promise((r) => setTimeout(r, 5));
-    }
-    const code = await exited;
+    const { sent, code, stderr } = await interruptWhileWriting(['segment', series, ...small, '--thresholds', '226,700', '-o', join(out, 'l.nii.gz')], out, 2);
     expect(sent, `finished before an interrupt could be sent: ${stderr}`).toBe(true);
     expect(code).toBe(130);
     expect(stderr).toMatch(/interrupted \(SIGINT\)/);
