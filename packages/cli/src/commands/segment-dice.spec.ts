@@ -4,11 +4,15 @@
  * default `convert` segmentation of example_ct.nii.gz (convert reads DICOM only, so its
  * segmentation options run in-process on the NIfTI volume, as core's convert job does).
  *
- * Measured when written: example_ct_dicom 0.6546 (0.5384 before the arms, cut by the
- * field of view, counted as body), 0.6968 with --fill-marrow; example_ct.nii.gz 0.7993
- * with the flags, 0.8779 with --fill-marrow; the default convert (marrow fill on for
- * bone) 0.8778 (0.7927 without the fill). The marrow below any bone threshold was the
- * main loss (segment/marrow-fill.ts); example_ct_dicom stays under 0.80 (3 mm slices).
+ * Measured when written (issue 8 §3): --fill-holes now fills the marrow too for a bone
+ * threshold (segment-args.ts), and the automatic threshold's clean-up drops faint
+ * components (segment/faint-components.ts). example_ct_dicom 0.6546 → 0.7100 (0.6968
+ * marrow alone, 0.6677 faint alone); example_ct.nii.gz 0.7993 → 0.8787 (target 0.80
+ * met); the default convert 0.8778 → 0.8787. example_ct_dicom stays under the 0.80
+ * target: it is contrast-enhanced, and its aorta (≈ 160 HU, calcified wall) touches the
+ * spine (one component); and the reference is tighter than any threshold (at 300 HU,
+ * 5.8k of 13.3k false-positive voxels lie within 1 mm of reference bone). Removing every
+ * false positive farther than 3 mm from reference bone would give only 0.80.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,37 +30,57 @@ describe('bone Dice against TotalSegmentator (built binary)', () => {
   const dir = mkdtempSync(join(tmpdir(), 's2p-dice-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function diceOf(input: string, ref: string, extra: string[] = []): Promise<{ dice: number; removedFraction: number }> {
+  interface DiceRun {
+    dice: number;
+    removedFraction: number;
+    methods: string[];
+    faint: Record<string, number>;
+  }
+
+  async function diceOf(input: string, ref: string, extra: string[] = []): Promise<DiceRun> {
     const out = join(dir, `${input.replace(/\W/g, '_')}${extra.join('')}.nii.gz`);
     const seg = await runScan2print(['segment', dataPath(TS, input), '--threshold', 'auto', '--fill-holes', '--remove-table', ...extra, '-o', out, '--json']);
     expect(seg.code).toBe(0);
     const records = (JSON.parse(seg.stdout) as { records: Array<{ method: string; figures: Record<string, number> }> }).records;
     const ev = await runScan2print(['evaluate', '--ref', dataPath(TS, ref), '--ref-labels', BONE, '--seg', out, '--json']);
     expect(ev.code).toBe(0);
-    return { dice: (JSON.parse(ev.stdout) as { dice: number }).dice, removedFraction: records.find((r) => r.method === 'remove-table')!.figures.removedFraction! };
+    return {
+      dice: (JSON.parse(ev.stdout) as { dice: number }).dice,
+      removedFraction: records.find((r) => r.method === 'remove-table')!.figures.removedFraction!,
+      methods: records.map((r) => r.method),
+      faint: records.find((r) => r.method === 'faint-components')?.figures ?? {},
+    };
   }
 
-  it('example_ct_dicom (20 slices, arms cut by the field of view): ≥ 0.64, was 0.54', async () => {
+  // Not the 0.80 target: the measured floor (0.7100), see the header.
+  it('example_ct_dicom (20 slices, contrast, arms cut by the field of view): ≥ 0.70, was 0.65', async () => {
     const r = await diceOf('example_ct_dicom', 'example_seg_dicom.nii.gz');
-    expect(r.dice).toBeGreaterThanOrEqual(0.64);
+    expect(r.dice).toBeGreaterThanOrEqual(0.7);
     // What goes is the table (about a third of a 142 HU mask here), not the arms (47 % before).
     expect(r.removedFraction).toBeLessThan(0.4);
+    // Enhanced portal vein, liver, stomach: 358 faint components, 3.5 % of the mask.
+    expect(r.faint.componentsRemoved).toBeGreaterThan(100);
+    expect(r.faint.removedFraction).toBeGreaterThan(0.02);
+    expect(r.methods).toContain('marrow-fill');
   });
 
-  it('example_ct.nii.gz with the same flags: ≥ 0.79', async () => {
+  it('example_ct.nii.gz with the same flags: ≥ 0.80 (the target; 0.8787 measured)', async () => {
     const r = await diceOf('example_ct.nii.gz', 'example_seg_fast_force_split.nii.gz');
-    expect(r.dice).toBeGreaterThanOrEqual(0.79);
+    expect(r.dice).toBeGreaterThanOrEqual(0.87);
     expect(r.removedFraction).toBeLessThan(0.01);
+    expect(r.faint.removedFraction).toBeLessThan(0.005);
   });
 
-  // The marrow below the bone threshold is what the reference labels and the threshold
-  // misses (segment/marrow-fill.ts). Measured when written: 0.6968 and 0.8779.
-  it('--fill-marrow: example_ct_dicom ≥ 0.69, example_ct.nii.gz ≥ 0.87', async () => {
-    expect((await diceOf('example_ct_dicom', 'example_seg_dicom.nii.gz', ['--fill-marrow'])).dice).toBeGreaterThanOrEqual(0.69);
-    expect((await diceOf('example_ct.nii.gz', 'example_seg_fast_force_split.nii.gz', ['--fill-marrow'])).dice).toBeGreaterThanOrEqual(0.87);
+  // The two steps off give the figures before them (0.6546 / 0.7993): each step is what
+  // moved the Dice, and both can be turned off.
+  it('--keep-faint --no-fill-marrow: the threshold shell as before (example_ct_dicom < 0.67)', async () => {
+    const r = await diceOf('example_ct_dicom', 'example_seg_dicom.nii.gz', ['--keep-faint', '--no-fill-marrow']);
+    expect(r.dice).toBeLessThan(0.67);
+    expect(r.methods).not.toContain('faint-components');
+    expect(r.methods).not.toContain('marrow-fill');
   });
 
-  // With the marrow fill on by default for bone (0.7927 without it).
+  // With the marrow fill and the faint components on by default for bone (0.7927 without the fill).
   it('example_ct.nii.gz, the default convert segmentation: ≥ 0.85', async () => {
     const p = dataPath(TS, 'example_ct.nii.gz');
     const volume = readNifti(new Uint8Array(readFileSync(p)), p).volume;
@@ -67,6 +91,7 @@ describe('bone Dice against TotalSegmentator (built binary)', () => {
     const m = evaluateSegmentation(ref, res.output.labels[0]!, { refLabels: BONE }).output;
     expect(res.records.map((r) => r.method)).toContain('remove-table');
     expect(res.records.map((r) => r.method)).toContain('marrow-fill');
+    expect(res.records.map((r) => r.method)).toContain('faint-components');
     expect(m.dice!).toBeGreaterThanOrEqual(0.85);
   });
 
@@ -75,5 +100,8 @@ describe('bone Dice against TotalSegmentator (built binary)', () => {
     expect(opts({})?.fillMarrow).toBe(true);
     expect(opts({ fillMarrow: false })?.fillMarrow).toBeUndefined();
     expect(opts({ tissue: 'vessels' })?.fillMarrow).toBeUndefined();
+    // Faint components go with the automatic threshold (it measures the noise).
+    expect(opts({})?.rejectFaint).toBe(true);
+    expect(opts({ threshold: ['300'] })?.rejectFaint).toBeUndefined();
   });
 });

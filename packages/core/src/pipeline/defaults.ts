@@ -15,10 +15,13 @@ export function convertFillsMarrow(tissue: string): boolean {
   return tissue === 'bone';
 }
 
-/** The default segmentation of `convert`: automatic threshold, table removed, specks dropped, marrow filled for bone. */
+/**
+ * The default segmentation of `convert`: automatic threshold, table removed, faint components
+ * (enhanced blood, organs: segment/faint-components.ts) and specks dropped, marrow filled for bone.
+ */
 export function convertSegmentationDefaults(tissue = 'bone'): SegmentationOptions {
   return {
     method: { method: 'auto-threshold' },
-    cleanup: { removeTable: true, minIsland_mm3: CONVERT_MIN_ISLAND_MM3, ...(convertFillsMarrow(tissue) ? { fillMarrow: true } : {}) },
+    cleanup: { removeTable: true, minIsland_mm3: CONVERT_MIN_ISLAND_MM3, ...(convertFillsMarrow(tissue) ? { fillMarrow: true, rejectFaint: true } : {}) },
   };
 }

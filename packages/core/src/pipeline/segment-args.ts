@@ -34,6 +34,8 @@ export interface SegmentArgs {
   minIsland?: string;
   fillHoles?: string | boolean;
   fillMarrow?: boolean;
+  /** Keep faint components (tissue at the threshold plus noise) that the automatic threshold's clean-up removes by default. */
+  keepFaint?: boolean;
   close?: string;
   open?: string;
   removeTable?: boolean;
@@ -163,8 +165,24 @@ export function preprocessFromArgs(o: SegmentArgs): PreprocessOptions {
   return p;
 }
 
-export function cleanupFromArgs(o: SegmentArgs): CleanupOptions | undefined {
+/** Lowest HU of a threshold that selects bone (above any soft tissue, enhanced or not). */
+const BONE_LEVEL_HU = 150;
+
+/**
+ * Whether the method selects bone: the automatic threshold (a bone method: the histogram's
+ * soft-tissue peak + 3σ), a bone preset, or thresholds that all start at bone level.
+ */
+export function selectsBone(m: MethodOptions): boolean {
+  if (m.method === 'auto-threshold') return true;
+  if (m.method !== 'threshold') return false;
+  const t = m as { ranges?: HuRange[]; preset?: string };
+  if (t.preset !== undefined) return /bone/.test(t.preset);
+  return (t.ranges?.length ?? 0) > 0 && t.ranges!.every(([lo]) => lo >= BONE_LEVEL_HU);
+}
+
+export function cleanupFromArgs(o: SegmentArgs, method: MethodOptions = methodFromArgs(o)): CleanupOptions | undefined {
   const c: CleanupOptions = {};
+  const bone = selectsBone(method);
   if (o.removeTable) c.removeTable = true;
   if (o.minIsland !== undefined) c.minIsland_mm3 = num('--min-island', o.minIsland, 0);
   if (o.keep !== undefined) {
@@ -180,7 +198,12 @@ export function cleanupFromArgs(o: SegmentArgs): CleanupOptions | undefined {
     if (m !== '3d' && m !== '2d' && m !== 'both') throw usageError('BAD_OPTION', `--fill-holes ${m}: 3d, 2d or both`);
     c.fillHoles = m;
   }
-  if (o.fillMarrow === true) c.fillMarrow = true;
+  // Filling the holes of a bone mask means the marrow too: a bone's cavity is open at the
+  // scan's ends and between slices, so the 3-D fill alone leaves most of it (the marrow
+  // fill never fills the brain: marrow-fill.ts). --no-fill-marrow keeps the 3-D fill only.
+  if (o.fillMarrow === true || (c.fillHoles !== undefined && bone && o.fillMarrow !== false)) c.fillMarrow = true;
+  // The automatic threshold knows the noise, so faint components can be told from bone.
+  if (method.method === 'auto-threshold' && o.keepFaint !== true) c.rejectFaint = true;
   if (o.close !== undefined) c.close_mm = num('--close', o.close, 0);
   if (o.open !== undefined) c.open_mm = num('--open', o.open, 0);
   if (o.connectivity !== undefined) {
@@ -194,7 +217,7 @@ export function cleanupFromArgs(o: SegmentArgs): CleanupOptions | undefined {
 
 export function optionsFromArgs(o: SegmentArgs): SegmentationOptions {
   const opts: SegmentationOptions = { method: methodFromArgs(o), preprocess: preprocessFromArgs(o) };
-  const c = cleanupFromArgs(o);
+  const c = cleanupFromArgs(o, opts.method);
   if (c) opts.cleanup = c;
   if (o.soft !== undefined) opts.soft = { width_HU: num('--soft', o.soft, 0.001) };
   return opts;

@@ -17,6 +17,7 @@ export * from './fill-holes.js';
 export * from './marrow-fill.js';
 export * from './morphology.js';
 export * from './table.js';
+export * from './faint-components.js';
 export * from './region-grow.js';
 export * from './metal.js';
 export * from './stats.js';

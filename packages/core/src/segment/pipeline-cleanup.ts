@@ -3,7 +3,8 @@
  * stages (components.ts, fill-holes.ts, morphology, table). Order, and why:
  *   0. metal flag (a finding; labels unchanged);
  *   1. table / head-holder removal — it is dense as bone and may touch the skull after
- *      a closing, so it goes first;
+ *      a closing, so it goes first; then faint components (tissue at the threshold plus
+ *      noise: enhanced blood and organs, faint-components.ts), before any filling sees them;
  *   2. opening, then closing (radius in mm);
  *   3. hole filling (3-D cavities, per-slice 2-D holes), then marrow filling (cavities
  *      enclosed by bone in slices of two axes, never the brain: marrow-fill.ts);
@@ -17,12 +18,18 @@ import { fillHoles } from './fill-holes.js';
 import { fillMarrow, type MarrowFillParams } from './marrow-fill.js';
 import { morphology } from './morphology.js';
 import { removeTable, type RemoveTableParams } from './table.js';
+import { rejectFaintComponents, type FaintComponentsParams } from './faint-components.js';
 import { flagMetal } from './metal.js';
 import { yieldToHost } from '../parallel/yield.js';
 
 export interface CleanupOptions {
   /** Remove the scanner table / head holder (true, or its parameters). */
   removeTable?: boolean | RemoveTableParams;
+  /**
+   * Remove faint components (faint-components.ts): true asks for it where the threshold and
+   * the noise are known (runSegmentation fills them in from the automatic threshold).
+   */
+  rejectFaint?: boolean | FaintComponentsParams;
   /** Flag metal (HU ≥ 3000) as a finding (default true when the volume is given). */
   flagMetal?: boolean;
   /** Drop components smaller than this (mm³). */
@@ -58,6 +65,7 @@ export async function runCleanup(
   };
   if (volume && opts.flagMetal !== false) await step(flagMetal(cur, volume, {}, ctx));
   if (opts.removeTable) await step(removeTable(cur, volume, opts.removeTable === true ? {} : opts.removeTable, ctx));
+  if (typeof opts.rejectFaint === 'object') await step(rejectFaintComponents(cur, volume, opts.rejectFaint, ctx));
   if (opts.open_mm) await step(morphology(cur, volume, { op: 'open', radius_mm: opts.open_mm }, ctx));
   if (opts.close_mm) await step(morphology(cur, volume, { op: 'close', radius_mm: opts.close_mm }, ctx));
   if (opts.fillHoles) {

@@ -105,6 +105,7 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
 
   let labels: LabelMap[];
   let ranges: HuRange[] | undefined;
+  let cleanup = options.cleanup;
   let probability: Volume | undefined;
   const m = options.method;
 
@@ -114,6 +115,7 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
     } else {
       const found = findAutoThreshold(volume, (m as { params?: Partial<AutoThresholdParams> }).params ?? {});
       records.push(found.record);
+      cleanup = withFaintParams(cleanup, found.record.figures);
       ranges = [[found.result.threshold_HU, (found.record.params.hi_HU as number | undefined) ?? CT_MAX_HU]];
     }
     if (options.soft) {
@@ -161,11 +163,11 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
   }
   ctx.progress?.(0.6, 'clean-up');
 
-  if (options.cleanup) {
+  if (cleanup) {
     const cleaned: LabelMap[] = [];
     for (let i = 0; i < labels.length; i++) {
       const tag = ranges && ranges.length > 1 ? rangeName(ranges[i]!) : undefined;
-      const r = await runCleanup(labels[i]!, volume, options.cleanup, ctx);
+      const r = await runCleanup(labels[i]!, volume, cleanup, ctx);
       for (const rec of r.records) records.push(tag ? { ...rec, params: { ...rec.params, labelMap: tag } } : rec);
       cleaned.push(r.output);
     }
@@ -183,6 +185,20 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
   }
   ctx.progress?.(1, 'done');
   return { output: { labels, grid, ...(ranges ? { ranges } : {}), ...(probability ? { probability } : {}) }, records };
+}
+
+/**
+ * `rejectFaint: true` becomes the automatic threshold's level and soft-tissue noise σ
+ * (its halfWidth_HU: peak to inflection, the σ of a Gaussian peak); where the histogram
+ * gave no peak (fallback), the noise is unknown and the step is left out.
+ */
+function withFaintParams(cleanup: CleanupOptions | undefined, figures: Record<string, unknown> | undefined): CleanupOptions | undefined {
+  if (cleanup?.rejectFaint !== true) return cleanup;
+  const thr = figures?.threshold_HU;
+  const sigma = figures?.halfWidth_HU;
+  const { rejectFaint: _asked, ...rest } = cleanup;
+  if (figures?.fallback === true || typeof thr !== 'number' || typeof sigma !== 'number' || !(sigma > 0)) return rest;
+  return { ...rest, rejectFaint: { threshold_HU: thr, noise_HU: sigma } };
 }
 
 /**
