@@ -50,7 +50,9 @@ beforeAll(async () => {
   b = await t.org('Codes B');
   caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'orbital floor plate', anatomy: 'skull' })).id;
   await t.json(a.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(await anonymisedSeries(SERIES)));
-  jobId = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' })).id;
+  // At 2 mm the models are ~10x smaller: codes and bundles do not depend on the model's resolution, and hashing
+  // and verifying a 23 MB 3MF + 78 MB STL in every tampering case cost minutes of the suite.
+  jobId = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert', params: { isotropic: 2 } })).id;
   const j = await t.waitJob(a.tokens.engineer, jobId, 900_000);
   expect(j.state, j.error).toBe('succeeded');
   reviewer = { userId: a.users.reviewer, orgId: a.id, role: 'reviewer', email: a.emails.reviewer, via: 'token' };

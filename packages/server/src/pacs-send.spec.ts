@@ -96,8 +96,8 @@ beforeAll(async () => {
   ctStudyUid = parseDicomHeader(files[0]!.bytes, files[0]!.name)!.studyInstanceUid!;
   caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'PACS send-back', anatomy: 'skull' })).id;
   await t.json(a.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(files));
-  // Decimated: a 2 MB STL instead of 78 MB keeps the sends and dcmdump quick; the objects are the same kinds.
-  jobId = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert', params: { decimate: 50000 } })).id;
+  // At 2 mm and decimated: a 2 MB STL instead of 78 MB keeps the convert, the sends and dcmdump quick; the objects are the same kinds.
+  jobId = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert', params: { isotropic: 2, decimate: 50000 } })).id;
   // While the convert runs: the PACS holds the CT as the case holds it (anonymised), and a copy under an accession number and date.
   await orth.store(files.map((f) => f.bytes));
   const [ct] = await orthanc<{ ID: string }[]>('POST', '/tools/lookup', ctStudyUid);

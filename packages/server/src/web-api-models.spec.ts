@@ -38,7 +38,8 @@ beforeAll(async () => {
   caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'web app models', anatomy: 'skull' })).id;
   await t.json(a.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(await anonymisedSeries(SERIES)));
   stream = await followEvents(`${t.url}/api/events`, a.tokens.reviewer);
-  convertId = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' })).id;
+  // At 2 mm (the web app's model routes do not depend on resolution; the label edit below is meshed on this grid).
+  convertId = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert', params: { isotropic: 2 } })).id;
   const j = await t.waitJob(a.tokens.engineer, convertId, 800_000);
   expect(j.state, j.error).toBe('succeeded');
 }, 900_000);
