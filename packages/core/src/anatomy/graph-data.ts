@@ -30,7 +30,7 @@ const SOURCES = {
 const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
 
 export const ANATOMY_GRAPH: AnatomyGraph = {
-  version: '2026.11-1',
+  version: '2026.11-2',
   frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
   sources: SOURCES,
   regions: [
@@ -69,13 +69,13 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
     {
       name: 'lumbar_spine', group: 'lumbar_spine', side: null, region: 'abdomen', color: '#B39C6C', multipart: true,
       totalSegmentator: ['vertebrae_L1', 'vertebrae_L2', 'vertebrae_L3', 'vertebrae_L4', 'vertebrae_L5'],
-      features: { bodyWidth_mm: [200, 620], lateral: [0, 0.15], anterior: [-0.4, 0.8], widthFraction: [0.08, 0.35], volume_cm3: [0.5, 450], meanHU: [150, 1600], air: [0, 0.08], pieceMax_cm3: 130, ribLevel: [0, 0.5] },
+      features: { bodyWidth_mm: [200, 620], lateral: [0, 0.15], anterior: [-0.15, 0.8], widthFraction: [0.08, 0.35], volume_cm3: [0.5, 450], meanHU: [150, 1600], air: [0, 0.08], pieceMax_cm3: 130, ribLevel: [0, 0.5] },
       sources: ['gray', 'ts', 'tsRef', 'est'], estimate: 'volume: 5 × the measured 66 cm³ per lumbar vertebra, with margin',
     },
     {
       name: 'sacrum', group: 'sacrum', side: null, region: 'pelvis', color: '#A89060', multipart: false,
       totalSegmentator: ['sacrum', 'vertebrae_S1'],
-      features: { bodyWidth_mm: [220, 620], lateral: [0, 0.15], anterior: [-0.3, 0.9], widthFraction: [0.1, 0.45], volume_cm3: [1, 400], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.45, 1] },
+      features: { bodyWidth_mm: [220, 620], lateral: [0, 0.15], anterior: [-0.3, 0.9], widthFraction: [0.1, 0.45], volume_cm3: [1, 400], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.45, 1], ribLevel: [0, 0.3] },
       sources: ['gray', 'ts', 'tsRef', 'est'], estimate: 'volume: measured 159 + 48 cm³ (sacrum + S1), with margin',
     },
     ...sided('ribs', 'thorax', '#E0C8A0', true, (s) => Array.from({ length: 12 }, (_, i) => `rib_${s}_${i + 1}`), {
@@ -97,10 +97,17 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
       bodyWidth_mm: [200, 620], lateral: [0.65, 1.05], anterior: [-0.8, 0.8], widthFraction: [0.02, 0.2], volume_cm3: [1, 350], meanHU: [150, 1600], air: [0, 0.9], compact: [0.25, 1], limb: [0, 1],
     }, ['gray', 'ts', 'est'], 'ranges are estimates (arms beside the trunk; raised arms lie outside the trunk levels)'),
     ...sided('hip', 'pelvis', '#C0A070', false, (s) => [`hip_${s}`], {
-      bodyWidth_mm: [220, 620], lateral: [0.12, 0.7], anterior: [-0.9, 0.8], widthFraction: [0.1, 0.5], volume_cm3: [5, 700], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.4, 1],
+      // lateral from 0: the pubic bodies meet on the midline at the symphysis (Gray's). ribLevel ≤ 0.3: the pelvis lies
+      // below the rib cage (the costal margin ends above the iliac crest, Gray's), so costal ends are not hip bone.
+      // midlineBone [0, 1]: between the pubic symphysis and the coccyx (the acetabular levels) no bone need cross the
+      // midline (measured on example_ct: z 123–135 mm).
+      bodyWidth_mm: [220, 620], lateral: [0, 0.7], anterior: [-0.9, 0.8], widthFraction: [0.1, 0.5], volume_cm3: [5, 700], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.4, 1], ribLevel: [0, 0.3], midlineBone: [0, 1],
     }, ['gray', 'ts', 'tsRef', 'est'], 'volume: measured 355 cm³ per hip bone, with margin'),
     ...sided('femur', 'legs', '#F0D8A8', false, (s) => [`femur_${s}`], {
-      bodyWidth_mm: [150, 620], lateral: [0.2, 1.0], anterior: [-0.9, 0.6], widthFraction: [0.03, 0.35], volume_cm3: [2, 900], meanHU: [150, 1600], air: [0, 0.06], compact: [0.15, 1], limb: [0, 1], midlineBone: [0, 0.4],
+      // No midlineBone bound: the femoral head sits in the acetabulum and the greater trochanter at the level of the pubic
+      // symphysis (Gray's), so the proximal femur, all an abdominopelvic CT holds, lies at levels with bone on the midline.
+      // ribLevel ≤ 0.3 instead: the femur lies below the rib cage (an arm beside the chest does not).
+      bodyWidth_mm: [150, 620], lateral: [0.2, 1.0], anterior: [-0.9, 0.6], widthFraction: [0.03, 0.35], volume_cm3: [2, 900], meanHU: [150, 1600], air: [0, 0.06], compact: [0.15, 1], limb: [0, 1], midlineBone: [0, 1], ribLevel: [0, 0.3],
     }, ['gray', 'ts', 'tsRef', 'est'], 'volume upper bound (whole adult femur with marrow) is an estimate'),
     ...sided('patella', 'legs', '#E8D0A0', false, () => [], {
       bodyWidth_mm: [150, 620], lateral: [0.1, 1.0], anterior: [-1, 0], widthFraction: [0.02, 0.3], volume_cm3: [2, 40], meanHU: [150, 1600], air: [0, 0.06], limb: [0.5, 1], midlineBone: [0, 0.4],
@@ -114,13 +121,28 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
   ],
   relations: [
     { a: 'mandible', rel: 'inferior', b: 'skull', sources: ['gray'] },
+    // Trunk and leg bones lie far below the skull base (ANSUR II: cervicale ≈ 1.5 m, iliac crest ≈ 1.05 m and
+    // trochanter ≈ 0.9 m above the floor in adults): 'below' with a negative tolerance asks for that gap, with margin.
+    { a: 'thoracic_spine', rel: 'below', b: 'skull', tol_mm: -50, sources: ['gray', 'ansur'] },
+    { a: 'ribs_left', rel: 'below', b: 'skull', tol_mm: -50, sources: ['gray', 'ansur'] },
+    { a: 'ribs_right', rel: 'below', b: 'skull', tol_mm: -50, sources: ['gray', 'ansur'] },
+    { a: 'lumbar_spine', rel: 'below', b: 'skull', tol_mm: -200, sources: ['gray', 'ansur'] },
+    { a: 'sacrum', rel: 'below', b: 'skull', tol_mm: -300, sources: ['gray', 'ansur'] },
+    { a: 'hip_left', rel: 'below', b: 'skull', tol_mm: -300, sources: ['gray', 'ansur'] },
+    { a: 'hip_right', rel: 'below', b: 'skull', tol_mm: -300, sources: ['gray', 'ansur'] },
+    { a: 'femur_left', rel: 'below', b: 'skull', tol_mm: -400, sources: ['gray', 'ansur'] },
+    { a: 'femur_right', rel: 'below', b: 'skull', tol_mm: -400, sources: ['gray', 'ansur'] },
     { a: 'cervical_spine', rel: 'inferior', b: 'skull', sources: ['gray'] },
+    // C1 articulates with the occipital condyles, a little above the lowest point of the skull (palate, mastoids):
+    // the cervical spine's top is at most 40 mm over the skull's bottom.
+    { a: 'cervical_spine', rel: 'below', b: 'skull', tol_mm: 40, sources: ['gray', 'est'] },
     { a: 'thoracic_spine', rel: 'inferior', b: 'cervical_spine', sources: ['gray'] },
     { a: 'sacrum', rel: 'below', b: 'lumbar_spine', sources: ['gray'] },
     { a: 'lumbar_spine', rel: 'below', b: 'thoracic_spine', sources: ['gray'] },
     { a: 'thoracic_spine', rel: 'level', b: 'ribs_left', sources: ['gray'] },
     { a: 'thoracic_spine', rel: 'level', b: 'ribs_right', sources: ['gray'] },
     { a: 'hip_left', rel: 'below', b: 'ribs_left', tol_mm: 30, sources: ['gray', 'est'] },
+    { a: 'sacrum', rel: 'below', b: 'thoracic_spine', sources: ['gray'] },
     { a: 'hip_right', rel: 'below', b: 'ribs_right', tol_mm: 30, sources: ['gray', 'est'] },
     { a: 'thoracic_spine', rel: 'touches', b: 'ribs_left', sources: ['gray'] },
     { a: 'thoracic_spine', rel: 'touches', b: 'ribs_right', sources: ['gray'] },
@@ -133,6 +155,18 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
     { a: 'sternum', rel: 'anterior', b: 'thoracic_spine', sources: ['gray'] },
     { a: 'clavicle_left', rel: 'superior', b: 'ribs_left', sources: ['gray'] },
     { a: 'clavicle_right', rel: 'superior', b: 'ribs_right', sources: ['gray'] },
+    // The femoral head lies in the acetabulum, below the sacral promontory and far below L5 (Gray's): the whole
+    // femur is under the lumbar spine and its centroid under the sacrum's.
+    { a: 'femur_left', rel: 'below', b: 'lumbar_spine', sources: ['gray'] },
+    { a: 'femur_right', rel: 'below', b: 'lumbar_spine', sources: ['gray'] },
+    { a: 'femur_left', rel: 'inferior', b: 'sacrum', sources: ['gray'] },
+    { a: 'femur_right', rel: 'inferior', b: 'sacrum', sources: ['gray'] },
+    // The greater trochanter is the most lateral bone of the hip region (bitrochanteric breadth, ANSUR's hip breadth,
+    // exceeds the pelvis below the iliac crest); measured: femur centroids 101–102 mm from the midline, hips 76–77 mm.
+    { a: 'femur_left', rel: 'lateral-to', b: 'hip_left', sources: ['gray', 'ansur', 'tsRef'] },
+    { a: 'femur_right', rel: 'lateral-to', b: 'hip_right', sources: ['gray', 'ansur', 'tsRef'] },
+    // The sacrum curves back: its centroid lies behind the lumbar bodies (measured 43 mm behind L5).
+    { a: 'lumbar_spine', rel: 'anterior', b: 'sacrum', sources: ['gray', 'tsRef'] },
     { a: 'femur_left', rel: 'inferior', b: 'hip_left', sources: ['gray'] },
     { a: 'femur_right', rel: 'inferior', b: 'hip_right', sources: ['gray'] },
     { a: 'hip_left', rel: 'inferior', b: 'lumbar_spine', sources: ['gray'] },
@@ -149,6 +183,10 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
     { a: 'fibula_right', rel: 'inferior', b: 'femur_right', sources: ['gray'] },
     { a: 'patella_left', rel: 'anterior', b: 'femur_left', sources: ['gray'] },
     { a: 'patella_right', rel: 'anterior', b: 'femur_right', sources: ['gray'] },
+    // Arms beside the trunk put the elbow at about L2–L3, above the hip joints; raised arms lie above the shoulders
+    // (Gray's): either way the humerus's centroid is above the hip bone's.
+    { a: 'humerus_left', rel: 'superior', b: 'hip_left', sources: ['gray'] },
+    { a: 'humerus_right', rel: 'superior', b: 'hip_right', sources: ['gray'] },
     { a: 'humerus_left', rel: 'left-of', b: 'humerus_right', sources: ['gray'] },
     { a: 'femur_left', rel: 'left-of', b: 'femur_right', sources: ['gray'] },
     { a: 'hip_left', rel: 'left-of', b: 'hip_right', sources: ['gray'] },

@@ -60,16 +60,17 @@ export interface StructureDef {
  * a REL b. inferior/superior/anterior: centroids (a below / above / in front of b);
  * below: a's whole extent under b's (stacked segments); level: a's z extent within b's;
  * adjacent: the two touch or nearly (≤ 10 mm apart); left-of: a at +x of b;
+ * lateral-to: a's centroid farther from the mid-sagittal plane than b's;
  * apart: no region of a touches a region of b (lumbar vertebrae carry no ribs);
  * touches: regions of a touch regions of b (thoracic vertebrae carry the ribs).
  */
-export type RelationKind = 'inferior' | 'superior' | 'below' | 'level' | 'anterior' | 'adjacent' | 'left-of' | 'apart' | 'touches';
+export type RelationKind = 'inferior' | 'superior' | 'below' | 'level' | 'anterior' | 'adjacent' | 'left-of' | 'lateral-to' | 'apart' | 'touches';
 
 export interface Relation {
   a: string;
   rel: RelationKind;
   b: string;
-  /** Tolerance of below/level, mm (default 20). */
+  /** Tolerance of below/level, mm (default 20); a negative one asks for a gap (below by at least −tol_mm). */
   tol_mm?: number;
   sources: string[];
 }

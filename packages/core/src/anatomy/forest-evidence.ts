@@ -1,0 +1,106 @@
+/**
+ * The forest's evidence in identification: its votes per region (a unary term), the group
+ * names it carries in a label map, and the per-voxel split of regions that join two
+ * structures.
+ */
+import type { LabelMap } from '../geometry/types.js';
+import type { AnatomyGraph } from './graph.js';
+import { forEachFineVoxel } from './coarse-grid.js';
+import type { Regions } from './regions.js';
+import { BONE_GROUPS } from '../segment/forest/groups.js';
+import type { ForestEvidence, IdentifiedStructure } from './identify-types.js';
+
+/** Weight of the forest's log vote share. */
+export const FOREST_WEIGHT = 2;
+
+/**
+ * Forest group → structure index (−1: none): the same name, else the structure sharing most
+ * TotalSegmentator label names with the group's definition (segment/forest BONE_GROUPS:
+ * vertebrae_lumbar → lumbar_spine).
+ */
+export function structureOfGroup(group: string, graph: AnatomyGraph): number {
+  const n = group.toLowerCase();
+  const same = graph.structures.findIndex((s) => s.name === n || s.group === n);
+  if (same >= 0) return same;
+  const members = BONE_GROUPS[n];
+  if (!members) return -1;
+  let best = -1;
+  let bestN = 0;
+  graph.structures.forEach((s, i) => {
+    const k = s.totalSegmentator.filter((t) => members.includes(t)).length;
+    if (k > bestN) {
+      bestN = k;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/** Forest evidence carried by a label map whose values are forest groups (segment/forest labels name them). */
+export function evidenceInLabels(labels: LabelMap, graph: AnatomyGraph): ForestEvidence | undefined {
+  const names = labels.labels;
+  if (!names) return undefined;
+  const ids = Object.keys(names).map(Number).filter((k) => k > 0);
+  if (ids.length < 2) return undefined;
+  const max = Math.max(...ids);
+  const groups = Array.from({ length: max }, (_, k) => names[k + 1] ?? '');
+  if (groups.filter((g) => structureOfGroup(g, graph) >= 0).length < 2) return undefined;
+  return { labels, groups };
+}
+
+/** Forest vote share per region and structure: fraction of the region's bone voxels (confidence-weighted) voting each structure. */
+export function forestVotes(labels: LabelMap, regions: Regions, forest: ForestEvidence, graph: AnatomyGraph): Float64Array[] {
+  const S = graph.structures.length;
+  const groupToStructure = forest.groups.map((g) => structureOfGroup(g, graph));
+  const votes = Array.from({ length: regions.count + 1 }, () => new Float64Array(S + 1));
+  const fl = forest.labels.data;
+  const conf = forest.confidence;
+  const src = labels.data;
+  if (fl.length !== src.length) return votes;
+  forEachFineVoxel(labels.grid, regions.coarse, (p, q) => {
+    if (src[p] === 0) return;
+    const id = regions.ids[q]!;
+    if (id === 0) return;
+    const gk = fl[p]!;
+    const s = gk > 0 ? (groupToStructure[gk - 1] ?? -1) : -1;
+    const w = conf ? conf[p]! / 255 : 1;
+    votes[id]![s + 1]! += w;
+  });
+  return votes;
+}
+
+/** Forest confidence (× 255) above which a voxel's own forest group overrides its region's structure. */
+const FOREST_VOXEL_CONFIDENCE = 153;
+
+/**
+ * Inside a region that joins two structures (a femoral head in its socket), the forest's
+ * per-voxel group separates them: a voxel takes the structure its forest group names when
+ * that structure was identified, the forest is confident (≥ 0.6) and, for a sided structure,
+ * the voxel lies on that side of the mid-sagittal plane (left and right are never swapped).
+ */
+export function refineWithForest(out: Uint8Array | Uint16Array, regions: Regions, forest: ForestEvidence, graph: AnatomyGraph, structures: IdentifiedStructure[]): number {
+  const byName = new Map(structures.map((s) => [s.name, s]));
+  const labelOfGroup = forest.groups.map((g) => {
+    const i = structureOfGroup(g, graph);
+    return i >= 0 ? (byName.get(graph.structures[i]!.name) ?? null) : null;
+  });
+  const fl = forest.labels.data;
+  if (fl.length !== out.length) return 0;
+  const conf = forest.confidence;
+  const mid = regions.body.midX;
+  const { centre } = regions.coarse;
+  let n = 0;
+  forEachFineVoxel(forest.labels.grid, regions.coarse, (p, q) => {
+    const cur = out[p]!;
+    if (cur === 0) return;
+    const gk = fl[p]!;
+    if (gk === 0) return;
+    const s = labelOfGroup[gk - 1];
+    if (!s || s.label === cur) return;
+    if (conf && conf[p]! < FOREST_VOXEL_CONFIDENCE) return;
+    if (s.side && (centre[3 * q]! - mid > 0) !== (s.side === 'left')) return;
+    out[p] = s.label;
+    n++;
+  });
+  return n;
+}

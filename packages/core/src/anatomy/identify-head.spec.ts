@@ -1,0 +1,51 @@
+/**
+ * Head CTs are identified as head from the graph alone (no head-specific rule): the Philips
+ * head phantom (a skull without mandible or cervical spine) and the GE patient head (skull base
+ * down to C1, gantry tilt, variable slice spacing). Bone mask: convert's default segmentation.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataPath } from '../../../../test/data.js';
+import type { Volume } from '../geometry/types.js';
+import { importSeries } from '../dicom/import.js';
+import { runSegmentation } from '../segment/pipeline.js';
+import { convertSegmentationDefaults } from '../pipeline/defaults.js';
+import { ANATOMY_GRAPH } from './graph-data.js';
+import { identifyStructures } from './identify.js';
+
+async function series(dir: string): Promise<Volume> {
+  const files = readdirSync(dir).sort().map((f) => join(dir, f));
+  return (await importSeries(files.map((f) => ({ name: f, read: async () => new Uint8Array(readFileSync(f)) })))).output.volume;
+}
+
+const regionOf = new Map(ANATOMY_GRAPH.structures.map((s) => [s.name, s.region]));
+
+async function identifyHead(dir: string) {
+  const volume = await series(dataPath(dir));
+  const seg = await runSegmentation(volume, convertSegmentationDefaults('bone'));
+  const id = identifyStructures(seg.output.labels[0]!, volume, {});
+  console.log(`${dir}: region ${id.output.region.join(', ')}; ${id.output.structures.map((s) => `${s.name} ${(s.volume_mm3 / 1000).toFixed(1)} cm³`).join(', ')}`);
+  return id.output;
+}
+
+describe('head CTs are identified as head', () => {
+  it('philips-head-phantom-1mm: one head region, the skull holds the bone, no trunk or limb structure', async () => {
+    const out = await identifyHead('ct/philips-head-phantom-1mm');
+    expect(out.region).toEqual(['head']);
+    const skull = out.structures.find((s) => s.name === 'skull');
+    expect(skull).toBeDefined();
+    // The phantom's skull is ≈ 390 cm³ of bone in this mask; pieces under 5 cm³ may take another head name.
+    expect(skull!.volume_mm3).toBeGreaterThan(300_000);
+    for (const s of out.structures) expect(['head', 'neck'], s.name).toContain(regionOf.get(s.name));
+    for (const s of out.structures) if (s.name !== 'skull') expect(s.volume_mm3, s.name).toBeLessThan(5000);
+  }, 120_000);
+
+  it('ge-head-tilt-variable-spacing: head, the skull named, nothing of the trunk or limbs', async () => {
+    const out = await identifyHead('ct/ge-head-tilt-variable-spacing');
+    expect(out.region).toContain('head');
+    expect(out.region.filter((r) => r !== 'head' && r !== 'neck')).toEqual([]);
+    expect(out.structures.find((s) => s.name === 'skull')!.volume_mm3).toBeGreaterThan(300_000);
+    for (const s of out.structures) expect(['head', 'neck'], s.name).toContain(regionOf.get(s.name));
+  }, 120_000);
+});
