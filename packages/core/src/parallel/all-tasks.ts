@@ -7,4 +7,5 @@ import '../surface/isosurface/tasks.js';
 import '../surface/tasks.js';
 import '../surface/edge/tasks.js';
 import '../formats/tasks.js';
+import './warm.js';
 export {};

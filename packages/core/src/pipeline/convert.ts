@@ -20,6 +20,7 @@ import { round, stampPeakMemory, type Finding, type StageContext, type StageReco
 import { meshStructures, type AnatomyRequest } from './convert-anatomy.js';
 import type { ThreeMfPart } from '../formats/3mf.js';
 import { emptySegmentationError, isEmptyLabelMap } from './empty-segmentation.js';
+import { warmPool } from '../parallel/warm.js';
 
 export interface ConvertParams {
   /** `anatomy` (convert --anatomy): one model of the named structures, an object per structure (convert-anatomy.ts). */
@@ -68,6 +69,8 @@ export async function convertVolume(
   params: ConvertParams,
   ctx: StageContext = {},
 ): Promise<ConvertResult> {
+  // The workers load while assessment and segmentation run here (surface is their first task).
+  warmPool(ctx.pool);
   const records: StageRecord[] = [];
   const progress = ctx.progress ?? (() => {});
   const assess = assessVolume({ volume: input.volume, ...(input.modality !== undefined ? { modality: input.modality } : {}) });

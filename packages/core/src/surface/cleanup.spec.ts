@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { box, flipped, icosphere, torus, translate, unweld, uvSphere } from '../testing/meshes.js';
-import { cleanupMesh } from './cleanup.js';
+import { cleanupMesh, meshTopology } from './cleanup.js';
 import { fillCavities } from './cavities.js';
 import { concatMeshes } from './mesh-utils.js';
 import { checkMesh, countTopology } from './topology.js';
@@ -98,6 +98,23 @@ describe('cleanupMesh', () => {
     expect(r.record.figures).toMatchObject({ shellsDropped: 1, shellsFlipped: 1 });
     const largest = cleanupMesh(m, { keepShells: 'largest' });
     expect(checkMesh(largest.output).shells).toBe(1);
+  });
+
+  it('hands on the edge table a rebuild would give, also after flipping shells (smoothing sums in its order)', () => {
+    // A cavity wall wound outward (flipped whole), a speck wound inward (flipped, then dropped)
+    // and a sphere with mixed winding (flipped triangle by triangle).
+    const mixed = translate(icosphere(4, 2), [40, 0, 0]);
+    for (let t = 0; t < mixed.indices.length; t += 9) [mixed.indices[t + 1], mixed.indices[t + 2]] = [mixed.indices[t + 2]!, mixed.indices[t + 1]!];
+    const m = concatMeshes([icosphere(10, 3), icosphere(5, 3), flipped(box([30, 0, 0], [31, 1, 1])), mixed]);
+    const r = cleanupMesh(m, { minShell_mm3: 2 });
+    expect(r.record.figures.trianglesFlipped).toBeGreaterThan(0);
+    const fresh = meshTopology(r.output);
+    const got = r.topology!;
+    expect(got.indices).toBe(r.output.indices);
+    expect(got.edges.edgeCount).toBe(fresh.edges.edgeCount);
+    for (const k of ['heEdge', 'edgeStart', 'edgeHe', 'edgeV'] as const) expect(Array.from(got.edges[k]), k).toEqual(Array.from(fresh.edges[k]));
+    expect(Array.from(got.shellOf)).toEqual(Array.from(fresh.shellOf));
+    expect(got.shellCount).toBe(fresh.shellCount);
   });
 });
 

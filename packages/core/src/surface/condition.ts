@@ -79,7 +79,7 @@ export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ct
   await breathe();
 
   t0 = t();
-  const clean2 = cleanupMesh(m, cleanupParams, topology);
+  const clean2 = cleanupMesh(m, cleanupParams, topology, { topology: false }); // its shells are used, not its edges
   m = step(clean2);
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
 

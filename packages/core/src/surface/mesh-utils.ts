@@ -34,7 +34,9 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
   const nHe = indices.length;
   const nTri = (nHe / 3) | 0;
   // Bucket half-edges by their smaller endpoint (CSR), keeping the larger one beside each
-  // entry, then group each bucket (a handful of entries) by the larger endpoint.
+  // entry, then group each bucket (a handful of entries) by the larger endpoint. A bucket's
+  // entries are in ascending half-edge order (filled triangle by triangle, corner by corner),
+  // so each edge's half-edges are written straight into edgeHe in ascending order.
   const count = new Uint32Array(nVerts + 1);
   for (let t = 0, h = 0; t < nTri; t++, h += 3) {
     const a = indices[h]!, b = indices[h + 1]!, c = indices[h + 2]!;
@@ -59,37 +61,44 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
     other[i] = c < a ? a : c;
   }
   const heEdge = new Uint32Array(nHe);
-  const edgeVList = new Uint32Array(2 * nHe);
-  const edgeHeCount = new Uint32Array(nHe);
-  const done = new Uint8Array(nHe); // per bucket slot
+  const edgeHe = new Uint32Array(nHe);
+  // A closed mesh has nHe / 2 edges; an open one up to nHe (the arrays grow when needed).
+  let edgeV: Uint32Array<ArrayBuffer> = new Uint32Array(nHe + 2);
+  let edgeStart: Uint32Array<ArrayBuffer> = new Uint32Array((nHe >> 1) + 2);
+  const DONE = 0xffffffff; // `other` of a slot already grouped (never a vertex index)
   let edgeCount = 0;
+  let o = 0;
   for (let v = 0; v < nVerts; v++) {
     const s = count[v]!;
     const e = count[v + 1]!;
     for (let i = s; i < e; i++) {
-      if (done[i]) continue;
-      const o = other[i]!;
+      const w = other[i]!;
+      if (w === DONE) continue;
       const id = edgeCount++;
+      if (id + 2 > edgeStart.length) edgeStart = growU32(edgeStart, 2 * edgeStart.length);
+      if (2 * id + 2 > edgeV.length) edgeV = growU32(edgeV, 2 * edgeV.length);
+      edgeStart[id] = o;
+      edgeV[2 * id] = v;
+      edgeV[2 * id + 1] = w;
       heEdge[bucket[i]!] = id;
-      let uses = 1;
+      edgeHe[o++] = bucket[i]!;
       for (let j = i + 1; j < e; j++) {
-        if (!done[j] && other[j] === o) {
-          done[j] = 1;
+        if (other[j] === w) {
+          other[j] = DONE;
           heEdge[bucket[j]!] = id;
-          uses++;
+          edgeHe[o++] = bucket[j]!;
         }
       }
-      edgeVList[2 * id] = v;
-      edgeVList[2 * id + 1] = o;
-      edgeHeCount[id] = uses;
     }
   }
-  const edgeStart = new Uint32Array(edgeCount + 1);
-  for (let e = 0; e < edgeCount; e++) edgeStart[e + 1] = edgeStart[e]! + edgeHeCount[e]!;
-  const pos = edgeStart.slice(0, edgeCount);
-  const edgeHe = new Uint32Array(nHe);
-  for (let h = 0; h < nHe; h++) edgeHe[pos[heEdge[h]!]!++] = h;
-  return { edgeCount, heEdge, edgeStart, edgeHe, edgeV: edgeVList.subarray(0, 2 * edgeCount) };
+  edgeStart[edgeCount] = o;
+  return { edgeCount, heEdge, edgeStart: edgeStart.subarray(0, edgeCount + 1), edgeHe, edgeV: edgeV.subarray(0, 2 * edgeCount) };
+}
+
+function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(n);
+  b.set(a);
+  return b;
 }
 
 /** Tail vertex of half-edge h (its direction is tail → head). */
@@ -138,17 +147,23 @@ export function triangleArea(p: Float32Array, a: number, b: number, c: number): 
 
 /** Bounding box (LPS mm) of the vertices the triangles use. */
 export function bbox_mm(mesh: Mesh): { min: Vec3; max: Vec3 } {
-  const min: Vec3 = [Infinity, Infinity, Infinity];
-  const max: Vec3 = [-Infinity, -Infinity, -Infinity];
   const p = mesh.positions;
-  for (const v of mesh.indices) {
-    for (let a = 0; a < 3; a++) {
-      const x = p[3 * v + a]!;
-      if (x < min[a]!) min[a] = x;
-      if (x > max[a]!) max[a] = x;
-    }
+  const ix = mesh.indices;
+  // Each used vertex once (a vertex is in about six triangles), in index order.
+  const used = new Uint8Array((p.length / 3) | 0);
+  for (let i = 0; i < ix.length; i++) used[ix[i]!] = 1;
+  let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
+  for (let v = 0, o = 0; v < used.length; v++, o += 3) {
+    if (!used[v]) continue;
+    const x = p[o]!, y = p[o + 1]!, z = p[o + 2]!;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+    if (z < z0) z0 = z;
+    if (z > z1) z1 = z;
   }
-  return { min, max };
+  return { min: [x0, y0, z0], max: [x1, y1, z1] };
 }
 
 /**
