@@ -5,30 +5,19 @@
 // Usage: node bench/print/prepare.mjs [runs=3] [skull.3mf|-] [prepare options…]   (needs: npm run build)
 // e.g. the issue-12 options: node bench/print/prepare.mjs 1 - --dowels --plates packed
 // (results then go to print-prepare-<options>-<date>.json).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { measure, median, mb } from '../lib/measure.mjs';
+import { cli, phantomSkull, root, SKULL_SERIES, triangleCount } from '../lib/phantom-skull.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const cli = resolve(root, 'packages/cli/bin/scan2print.js');
 const runs = Number(process.argv[2] ?? 3);
-const data = process.env.SCAN2PRINT_DATA ?? resolve(root, '../shared/data');
 const work = mkdtempSync(join(tmpdir(), 's2p-bench-prepare-'));
 const printer = '120x120x120';
 
 const extra = process.argv.slice(4);
-let skull = process.argv[3] === '-' ? undefined : process.argv[3];
-if (!skull) {
-  skull = join(work, 'skull.3mf');
-  const c = await measure([process.execPath, cli, 'convert', join(data, 'ct/philips-head-phantom-1mm'), '-o', skull, '--quiet']);
-  if (c.code !== 0) throw new Error(`convert failed: ${c.stderr}`);
-  console.log(`skull made by convert in ${c.wall_s.toFixed(1)} s`);
-}
-const core = await import(resolve(root, 'packages/core/dist/index.js'));
-const triangles = core.read3mf(new Uint8Array(readFileSync(skull)), skull).indices.length / 3;
+const skull = await phantomSkull(work, process.argv[3] === '-' ? undefined : process.argv[3]);
+const triangles = await triangleCount(skull);
 
 const rows = [];
 for (let i = 0; i < runs; i++) {
@@ -42,7 +31,7 @@ for (let i = 0; i < runs; i++) {
 const result = {
   bench: 'print/prepare',
   date: new Date().toISOString(),
-  input: { series: 'ct/philips-head-phantom-1mm', model: 'scan2print convert defaults', triangles },
+  input: { series: SKULL_SERIES, model: 'scan2print convert defaults', triangles },
   printer,
   options: extra,
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '' },

@@ -9,29 +9,19 @@
 // Usage: node bench/print/quote.mjs [runs=3] [model.3mf|.stl, default the skull]   (needs: npm run build, prusa-slicer)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { measure, median, mb } from '../lib/measure.mjs';
+import { cli, loadCore, phantomSkull, root, SKULL_SERIES, triangleCount } from '../lib/phantom-skull.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const cli = resolve(root, 'packages/cli/bin/scan2print.js');
 const runs = Number(process.argv[2] ?? 3);
-const data = process.env.SCAN2PRINT_DATA ?? resolve(root, '../shared/data');
 const work = mkdtempSync(join(tmpdir(), 's2p-bench-quote-'));
 const printer = 'prusa-mk4';
 const material = 'pla';
 
-let skull = process.argv[3];
-if (!skull) {
-  skull = join(work, 'skull.3mf');
-  const c = await measure([process.execPath, cli, 'convert', join(data, 'ct/philips-head-phantom-1mm'), '-o', skull, '--quiet']);
-  if (c.code !== 0) throw new Error(`convert failed: ${c.stderr}`);
-  console.log(`skull made by convert in ${c.wall_s.toFixed(1)} s`);
-}
-const core = await import(resolve(root, 'packages/core/dist/index.js'));
+const skull = await phantomSkull(work, process.argv[3]);
+const core = await loadCore();
 const { prusaConfig } = await import(resolve(root, 'packages/server/dist/print/prusa-config.js'));
-const triangles = core.readMesh(new Uint8Array(readFileSync(skull)), skull).indices.length / 3;
+const triangles = await triangleCount(skull);
 const p = core.findPrinter(printer);
 const cfg = prusaConfig(p, core.materialFor(p, material), { supports: true });
 const ini = join(work, 'peer.ini');
@@ -68,7 +58,7 @@ const med = (f) => median(rows.map(f));
 const result = {
   bench: 'print/quote',
   date: new Date().toISOString(),
-  input: process.argv[3] ? { file: process.argv[3], triangles } : { series: 'ct/philips-head-phantom-1mm', model: 'scan2print convert defaults', triangles },
+  input: process.argv[3] ? { file: process.argv[3], triangles } : { series: SKULL_SERIES, model: 'scan2print convert defaults', triangles },
   printer,
   material,
   config: { sha256: cfg.sha256, settings: cfg.settings },

@@ -176,6 +176,25 @@ async function slicerInfo(file: string): Promise<{ status: number | null; out: s
   return { status: r.status, out, objects };
 }
 
+/**
+ * PrusaSlicer reads the plate's 3MF: one manifold object per part, each placed by its build
+ * item inside the bed (`bed_mm`), and no repair reported. Returns the objects for more checks.
+ */
+async function expectSlicerReadsPlate(file: string, parts: number, bed_mm: [number, number, number]): Promise<{ min: number[]; max: number[] }[]> {
+  const info = await slicerInfo(file);
+  expect(info.status, info.out).toBe(0);
+  expect(info.objects, info.out).toHaveLength(parts);
+  for (const o of info.objects) {
+    expect(o.manifold, info.out).toBe(true);
+    for (let k = 0; k < 3; k++) {
+      expect(o.min[k]!, info.out).toBeGreaterThanOrEqual(-1e-3);
+      expect(o.max[k]!, info.out).toBeLessThanOrEqual(bed_mm[k]! + 1e-3);
+    }
+  }
+  expect(info.out).not.toMatch(/^(facets_reversed|open_edges|degenerate_facets|edges_fixed|facets_removed|facets_added|backwards_edges|normals_fixed)\s*=/m);
+  return info.objects;
+}
+
 async function requireSlicer(ctx: { skip: (cond: boolean, note: string) => void }): Promise<boolean> {
   const which = await runTool('sh', ['-c', 'command -v prusa-slicer || true']);
   if (which.stdout.trim()) return true;
@@ -247,22 +266,12 @@ describe('scan2print prepare on a real skull region: dowels, hollowing, packed p
   it('PrusaSlicer reads each plate: every object manifold, inside the 100 × 100 × 20 mm bed, 5 mm apart (required in CI)', async (ctx) => {
     if (!(await requireSlicer(ctx))) return;
     for (const plate of j.plates) {
-      const info = await slicerInfo(plate.file);
-      expect(info.status, info.out).toBe(0);
-      expect(info.objects, info.out).toHaveLength(plate.parts.length);
-      for (const o of info.objects) {
-        expect(o.manifold, info.out).toBe(true);
-        for (let k = 0; k < 3; k++) expect(o.min[k]!, info.out).toBeGreaterThanOrEqual(-1e-3);
-        expect(o.max[0]!).toBeLessThanOrEqual(100 + 1e-3);
-        expect(o.max[1]!).toBeLessThanOrEqual(100 + 1e-3);
-        expect(o.max[2]!).toBeLessThanOrEqual(20 + 1e-3);
-      }
-      for (let a = 0; a < info.objects.length; a++) for (let b = a + 1; b < info.objects.length; b++) {
-        const A = info.objects[a]!, B = info.objects[b]!;
+      const objects = await expectSlicerReadsPlate(plate.file, plate.parts.length, [100, 100, 20]);
+      for (let a = 0; a < objects.length; a++) for (let b = a + 1; b < objects.length; b++) {
+        const A = objects[a]!, B = objects[b]!;
         const sep = Math.max(B.min[0]! - A.max[0]!, A.min[0]! - B.max[0]!, B.min[1]! - A.max[1]!, A.min[1]! - B.max[1]!);
         expect(sep, `objects ${a} and ${b} on ${plate.file}`).toBeGreaterThanOrEqual(5 - 1e-2);
       }
-      expect(info.out).not.toMatch(/^(facets_reversed|open_edges|degenerate_facets|edges_fixed|facets_removed|facets_added|backwards_edges|normals_fixed)\s*=/m);
     }
   }, 300_000);
 });
@@ -340,25 +349,7 @@ describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 12
   });
 
   it('PrusaSlicer loads every part as manifold with no repairs (required in CI)', async (ctx) => {
-    const which = await runTool('sh', ['-c', 'command -v prusa-slicer || true']);
-    if (!which.stdout.trim()) {
-      if (process.env.CI === 'true') throw new Error('prusa-slicer is not installed (scripts/install-test-deps.sh installs it); CI requires it');
-      ctx.skip(true, 'prusa-slicer is not installed here: skipped locally (CI=true requires it)');
-      return;
-    }
-    for (const plate of j.plates) {
-      const info = await slicerInfo(plate.file);
-      expect(info.status, info.out).toBe(0);
-      // One object per part, each placed by its build item inside the 120 × 120 × 120 mm volume.
-      expect(info.objects, info.out).toHaveLength(plate.parts.length);
-      for (const o of info.objects) {
-        expect(o.manifold, info.out).toBe(true);
-        for (let k = 0; k < 3; k++) {
-          expect(o.min[k]!, info.out).toBeGreaterThanOrEqual(-1e-3);
-          expect(o.max[k]!, info.out).toBeLessThanOrEqual(120 + 1e-3);
-        }
-      }
-      expect(info.out).not.toMatch(/^(facets_reversed|open_edges|degenerate_facets|edges_fixed|facets_removed|facets_added|backwards_edges|normals_fixed)\s*=/m);
-    }
+    if (!(await requireSlicer(ctx))) return;
+    for (const plate of j.plates) await expectSlicerReadsPlate(plate.file, plate.parts.length, [120, 120, 120]);
   }, 600_000);
 });

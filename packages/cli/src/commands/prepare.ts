@@ -10,7 +10,7 @@
  * and options → same bytes: the record holds no times, and the 3MF CreationDate is
  * SOURCE_DATE_EPOCH's date when set, else the input 3MF's.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -19,14 +19,11 @@ import {
   DEFAULT_DOWELS,
   DEFAULT_HOLLOW,
   DEFAULT_PLATE_GAP_MM,
-  inputError,
   invert,
-  meshFormatOf,
   parseNumberOption,
-  PRINT_CATALOGUE,
   preparePrint,
-  read3mfContent,
-  readMesh,
+  PRINT_CATALOGUE,
+  readModelFile,
   resolveMaterial,
   resolvePrinter,
   rigidTo3mfTransform,
@@ -76,24 +73,6 @@ export const PREPARE_EXAMPLES = [
   'scan2print prepare skull.stl --printer formlabs-form3plus --orient height --hole-diameter 3.2 -o parts/',
   'scan2print prepare skull.3mf --printer formlabs-form3plus --hollow 2 --drain-holes 3 --dowels --plates packed -o parts/',
 ];
-
-function readModel(file: string): { mesh: Mesh; bytes: Uint8Array; creationDate?: string } {
-  if (!meshFormatOf(file)) throw usageError('MESH_FORMAT', `${file}: unknown model format (use .3mf, .stl, .obj or .ply)`);
-  let bytes: Uint8Array;
-  try {
-    if (statSync(file).isDirectory()) throw inputError('READ_FAILED', 'is a folder, expected a model file', file);
-    bytes = new Uint8Array(readFileSync(file));
-  } catch (e) {
-    if ((e as { name?: string }).name === 'ScanError') throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw inputError('READ_FAILED', code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`, file, e);
-  }
-  if (meshFormatOf(file) === '3mf') {
-    const c = read3mfContent(bytes, file);
-    return { mesh: c.mesh, bytes, ...(c.metadata.CreationDate ? { creationDate: c.metadata.CreationDate } : {}) };
-  }
-  return { mesh: readMesh(bytes, file), bytes };
-}
 
 function creationDate(fromInput: string | undefined): string | undefined {
   const epoch = process.env.SOURCE_DATE_EPOCH;
@@ -160,7 +139,7 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
       const recordFile = join(opts.output, `${stem}_preparation.json`);
       preflightOutputs([recordFile]);
       const progress = createProgress({ quiet: opts.quiet ?? false, json: opts.json ?? false });
-      const input = readModel(modelFile);
+      const input = readModelFile(modelFile, (f) => new Uint8Array(readFileSync(f)));
       const out = new OutputSet();
       try {
         const { output, record } = await preparePrint(

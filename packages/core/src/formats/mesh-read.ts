@@ -2,9 +2,9 @@
  * Mesh files by name: pick the reader or writer from the extension (or the content for
  * reading), so the CLI and the web viewer need one call.
  */
-import { inputError, usageError } from '../errors.js';
+import { inputError, usageError, type ScanError } from '../errors.js';
 import type { Mesh } from '../geometry/types.js';
-import { read3mf, write3mf, write3mfAsync, type ThreeMfOptions } from './3mf.js';
+import { read3mf, read3mfContent, write3mf, write3mfAsync, type ThreeMfOptions } from './3mf.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import { readObj, writeObj } from './obj.js';
 import { readPly, writePly } from './ply.js';
@@ -29,6 +29,44 @@ export function readMesh(bytes: Uint8Array, file: string): Mesh {
     return readStl(bytes, file);
   }
   throw inputError('MESH_FORMAT', `the content does not match the .${fmt} extension`, file);
+}
+
+/*
+ * A model file given by path (prepare, quote): the host supplies the read (Node's readFileSync;
+ * core reads no files), the rest is the same everywhere: the name's format checked first, a
+ * failed read worded the same, and a 3MF's CreationDate kept, so outputs made from it can carry
+ * the same date (same input → same bytes).
+ */
+
+/** The input error for a model file the host could not read, from the error's errno code. */
+function modelReadError(file: string, e: unknown): ScanError {
+  const code = (e as { code?: string } | undefined)?.code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a model file' : `cannot read (${(e as Error)?.message ?? String(e)})`;
+  return inputError('READ_FAILED', why, file, e);
+}
+
+/** A model file's bytes → its mesh, and the CreationDate of a 3MF. */
+export function readModel(bytes: Uint8Array, file: string): { mesh: Mesh; creationDate?: string } {
+  if (meshFormatOf(file) === '3mf' || (bytes[0] === 0x50 && bytes[1] === 0x4b)) {
+    const c = read3mfContent(bytes, file);
+    return { mesh: c.mesh, ...(c.metadata.CreationDate ? { creationDate: c.metadata.CreationDate } : {}) };
+  }
+  return { mesh: readMesh(bytes, file) };
+}
+
+/**
+ * A model file by path, read with the host's `read`: an unknown format's ending is refused
+ * (usage, exit 2) before the read, a failed read is an input error naming the file.
+ */
+export function readModelFile(file: string, read: (file: string) => Uint8Array): { mesh: Mesh; bytes: Uint8Array; creationDate?: string } {
+  if (!meshFormatOf(file)) throw usageError('MESH_FORMAT', `${file}: unknown model format (use .3mf, .stl, .obj or .ply)`);
+  let bytes: Uint8Array;
+  try {
+    bytes = read(file);
+  } catch (e) {
+    throw modelReadError(file, e);
+  }
+  return { ...readModel(bytes, file), bytes };
 }
 
 export interface WriteMeshOptions extends ThreeMfOptions {

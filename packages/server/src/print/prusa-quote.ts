@@ -17,10 +17,10 @@ import {
   meshFormatOf,
   parsePrusaGcode,
   priceQuote,
+  readModelFile,
   ScanError,
   usageError,
   writeStlBinary,
-  readMesh,
   type MaterialSpec,
   type Mesh,
   type MeshCheck,
@@ -77,17 +77,7 @@ export async function quoteModel(modelFile: string, printer: PrinterSpec, materi
 }
 
 function readChecked(file: string): { mesh: Mesh; check: MeshCheck } {
-  if (!meshFormatOf(file)) throw usageError('MESH_FORMAT', `${file}: unknown model format (use .3mf, .stl, .obj or .ply)`);
-  let bytes: Uint8Array;
-  try {
-    if (statSync(file).isDirectory()) throw inputError('READ_FAILED', 'is a folder, expected a model file', file);
-    bytes = new Uint8Array(readFileSync(file));
-  } catch (e) {
-    if (e instanceof ScanError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw inputError('READ_FAILED', code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`, file, e);
-  }
-  const mesh = readMesh(bytes, file);
+  const { mesh } = readModelFile(file, (f) => new Uint8Array(readFileSync(f)));
   if (mesh.indices.length === 0) throw inputError('EMPTY_MESH', 'the model has no triangles', file);
   const check = checkMesh(mesh);
   if (!check.closed || !check.manifold) {
