@@ -8,7 +8,8 @@
  * installed, loads every part without repairs (required in CI, skipped locally without it).
  * Runtime measured on the shared 2-core machine at load average ~19: the whole file 5 min 9 s
  * (convert + prepare in beforeAll ~3 min, read-back checks 27 s, per-connector checks 72 s).
- * A real region of the same CT (a piece of skull and a separate 23 mm³ fragment) prepared with
+ * A real region of the same CT (a piece of the head holder, mean ≈ 387 HU, which convert's table
+ * removal takes out, and a separate 23 mm³ dense fragment) prepared with
  * dowels, hollowing and packed plates for a 100 × 100 × 20 mm printer: the fragment joined, the
  * cavity drained, the parts on one plate, and PrusaSlicer reading that plate's build items as
  * manifold objects inside the bed, apart by the gap.
@@ -203,7 +204,7 @@ async function requireSlicer(ctx: { skip: (cond: boolean, note: string) => void 
   return false;
 }
 
-describe('scan2print prepare on a real skull region: dowels, hollowing, packed plates', () => {
+describe('scan2print prepare on a real CT region (the head holder): dowels, hollowing, packed plates', () => {
   interface RegionJson {
     parts: (PartJson & { name: string; plate: number })[];
     plates: { file: string; plate: number; parts: { name: string; x: number; y: number; rotated: boolean }[] }[];
@@ -213,7 +214,8 @@ describe('scan2print prepare on a real skull region: dowels, hollowing, packed p
   }
   let j: RegionJson;
   beforeAll(async () => {
-    // 45 × 45 × 50 mm of ct/philips-head-phantom-1mm at 226 HU (the convert pipeline's surface and conditioning).
+    // 45 × 45 × 50 mm of ct/philips-head-phantom-1mm at 226 HU (the convert pipeline's surface and conditioning):
+    // the head holder there, not bone (convert-crop.spec: table removal takes all of it), but a real printable solid.
     const ctDir = dataPath('ct/philips-head-phantom-1mm');
     const sources = readdirSync(ctDir).sort().map((n) => ({ name: join(ctDir, n), read: async () => new Uint8Array(readFileSync(join(ctDir, n))) }));
     const ct = (await importSeries(sources, {}, {})).output.volume;

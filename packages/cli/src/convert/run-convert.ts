@@ -18,7 +18,7 @@ import { lazyNodePool } from '../io/import-input.js';
 import { shippedForestModel } from './forest-model.js';
 import { sha256Hex } from '../util/checksum.js';
 import { createPeakMemorySampler } from '../util/memory.js';
-import { OutputSet, preflightOutputs } from '../util/output-set.js';
+import { holdForTests, OutputSet, preflightOutputs } from '../util/output-set.js';
 import { overallProgress, type Progress } from '../util/progress.js';
 import { libraryVersions } from '../util/versions.js';
 
@@ -38,15 +38,6 @@ export function plannedRanges(seg: SegmentationOptions): Array<ConvertModel['ran
 /** Every file the job will write; checked before the work (exit 3 naming the path). */
 export function preflightConvert(req: Pick<ConvertJobRequest, 'outputs' | 'segmentation'>): void {
   preflightOutputs(plannedOutputs(req.outputs, plannedRanges(req.segmentation)));
-}
-
-/**
- * Test hook: SCAN2PRINT_TEST_HOLD_COMMIT_MS holds every output as a temporary for that long
- * before the renames, so a test can interrupt at a known point (no race with a fast run).
- */
-async function holdForTests(): Promise<void> {
-  const ms = Number(process.env.SCAN2PRINT_TEST_HOLD_COMMIT_MS ?? 0);
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 }
 
 export async function runConvert(req: ConvertJobRequest, opts: { progress: Progress; announceSeries?: boolean }): Promise<ConvertOutcome> {
