@@ -60,8 +60,11 @@ export function createNodePool(size = Math.max(1, Math.min(availableParallelism(
     }
   };
 
+  /** Why the last worker died: told to every task that comes after the pool is empty (a warmed pool dies idle). */
+  let lastFailure: ScanError | undefined;
   /** A dead worker leaves the pool; when none is left, no queued task would ever run. */
   const retire = (w: Worker, failure: ScanError) => {
+    lastFailure = failure;
     const job = running.get(w);
     running.delete(w);
     for (const list of [workers, idle]) if (list.includes(w)) list.splice(list.indexOf(w), 1);
@@ -89,7 +92,8 @@ export function createNodePool(size = Math.max(1, Math.min(availableParallelism(
     });
     w.on('error', (err) => retire(w, workerFailure(script, err, loaded, running.get(w)?.task)));
     w.on('exit', (code) => {
-      if (!closed) retire(w, workerFailure(script, new Error(`exited with code ${code}`), loaded, running.get(w)?.task));
+      // after an 'error' the worker is already retired, with the better reason
+      if (!closed && workers.includes(w)) retire(w, workerFailure(script, new Error(`exited with code ${code}`), loaded, running.get(w)?.task));
     });
     workers.push(w);
     idle.push(w);
@@ -99,7 +103,7 @@ export function createNodePool(size = Math.max(1, Math.min(availableParallelism(
     size,
     run<R>(task: string, payload: unknown): Promise<R> {
       if (closed) return Promise.reject(new Error('worker pool is closed'));
-      if (workers.length === 0) return Promise.reject(new ScanError('WORKER_FAILED', `every worker thread of the pool has stopped; ${task} cannot run`, { kind: 'internal' }));
+      if (workers.length === 0) return Promise.reject(lastFailure ?? new ScanError('WORKER_FAILED', `no worker thread is left to run ${task}`, { kind: 'internal' }));
       return new Promise<R>((res, rej) => {
         queue.push({ id: nextId++, task, payload, resolve: res as (v: unknown) => void, reject: rej });
         pump();
