@@ -31,6 +31,7 @@ const { createNodePool } = await import(resolve(root, 'packages/cli/dist/index.j
 const input = await collectInputs([series]);
 const settings = core.convertJobSettings({});
 const c0 = cpuMs();
+const w0 = Date.now();
 const result = await core.runConvertJob(
   { sources: input.sources, inputLabel: input.label, ...settings, outputs: { models: ['m.3mf'] }, now: new Date(0) },
   {
@@ -41,6 +42,7 @@ const result = await core.runConvertJob(
   },
 );
 const total = cpuMs() - c0;
+const wall = Date.now() - w0;
 let sum = 0;
 const rows = [];
 for (const s of result.report.stages) {
@@ -51,4 +53,5 @@ for (const s of result.report.stages) {
 for (const [k, v] of rows) console.log(`${String(Math.round(v)).padStart(6)} ms  ${k}`);
 console.log(`${String(Math.round(total - sum)).padStart(6)} ms  rest (export, report, between stages)`);
 console.log(`${String(Math.round(total)).padStart(6)} ms  CPU of the job${poolSize ? ` (${poolSize} workers: stage figures are wall ms)` : ' (inline pool)'}`);
+if (poolSize) console.log(`${String(wall).padStart(6)} ms  wall of the job`);
 process.exit(0);

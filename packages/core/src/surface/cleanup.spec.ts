@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { box, flipped, icosphere, torus, translate, unweld, uvSphere } from '../testing/meshes.js';
-import { cleanupMesh, meshTopology } from './cleanup.js';
+import { cleanupMesh } from './cleanup.js';
 import { fillCavities } from './cavities.js';
-import { concatMeshes } from './mesh-utils.js';
+import { concatMeshes, triangleCount } from './mesh-utils.js';
 import { checkMesh, countTopology } from './topology.js';
 
 describe('checkMesh and topology counts', () => {
@@ -100,21 +100,15 @@ describe('cleanupMesh', () => {
     expect(checkMesh(largest.output).shells).toBe(1);
   });
 
-  it('hands on the edge table a rebuild would give, also after flipping shells (smoothing sums in its order)', () => {
-    // A cavity wall wound outward (flipped whole), a speck wound inward (flipped, then dropped)
-    // and a sphere with mixed winding (flipped triangle by triangle).
-    const mixed = translate(icosphere(4, 2), [40, 0, 0]);
-    for (let t = 0; t < mixed.indices.length; t += 9) [mixed.indices[t + 1], mixed.indices[t + 2]] = [mixed.indices[t + 2]!, mixed.indices[t + 1]!];
-    const m = concatMeshes([icosphere(10, 3), icosphere(5, 3), flipped(box([30, 0, 0], [31, 1, 1])), mixed]);
-    const r = cleanupMesh(m, { minShell_mm3: 2 });
-    expect(r.record.figures.trianglesFlipped).toBeGreaterThan(0);
-    const fresh = meshTopology(r.output);
-    const got = r.topology!;
-    expect(got.indices).toBe(r.output.indices);
-    expect(got.edges.edgeCount).toBe(fresh.edges.edgeCount);
-    for (const k of ['heEdge', 'edgeStart', 'edgeHe', 'edgeV'] as const) expect(Array.from(got.edges[k]), k).toEqual(Array.from(fresh.edges[k]));
-    expect(Array.from(got.shellOf)).toEqual(Array.from(fresh.shellOf));
-    expect(got.shellCount).toBe(fresh.shellCount);
+  it('leaves out the edge table only when asked (topology: false), with the same output', () => {
+    const m = concatMeshes([icosphere(10, 3), box([30, 0, 0], [31, 1, 1])]);
+    const full = cleanupMesh(m, { minShell_mm3: 2 });
+    const lean = cleanupMesh(m, { minShell_mm3: 2 }, undefined, { topology: false });
+    expect(full.topology?.edges.edgeCount).toBe((3 * triangleCount(full.output)) / 2);
+    expect(lean.topology).toBeUndefined();
+    expect(Array.from(lean.output.indices)).toEqual(Array.from(full.output.indices));
+    expect(Array.from(lean.output.positions)).toEqual(Array.from(full.output.positions));
+    expect(lean.shells?.shellCount).toBe(1);
   });
 });
 
