@@ -26,7 +26,7 @@ export function coarseGridOf(g: Grid, cell_mm: number): CoarseGrid {
       const lo = c * f[a]!;
       const hi = Math.min(g.dims[a]!, lo + f[a]!) - 1;
       const mm = ((lo + hi) / 2) * g.spacing_mm[a]!;
-      for (let t = 0; t < 3; t++) o[3 * c + t] = d[3 * t + a]! * mm;
+      for (let t = 0; t < 3; t++) o[3 * c + t] = d[3 * a + t]! * mm; // component t of axis a (geometry/grid.ts)
     }
     return o;
   }) as [Float64Array, Float64Array, Float64Array];
