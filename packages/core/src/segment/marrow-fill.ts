@@ -40,7 +40,11 @@ export interface MarrowFillParams {
   axes?: Array<0 | 1 | 2>;
   /** A voxel is filled only when it lies in a small hole of at least this many of the axes (default 1). */
   minAxes?: number;
-  /** Label value given to filled voxels (default 1). */
+  /**
+   * Label value given to every filled voxel. Default: the label of the bone around it (from
+   * the cavity wall inwards, the majority of each voxel's labelled 6-neighbours), so a
+   * bone-group label map (forest) keeps the vertebra or femur its marrow sits in.
+   */
   label?: number;
 }
 
@@ -270,26 +274,81 @@ function marrowCavities(src: Uint8Array | Uint16Array, hu: ArrayLike<number>, di
   return f;
 }
 
-/** Clean-up stage: fill marrow cavities; existing labels are kept, filled voxels get `label`. */
+/**
+ * Names filled voxels (0 in `data`, listed in `filled`) after the bone around them, in rounds
+ * from the cavity wall inwards: a voxel takes the label most of its labelled 6-neighbours
+ * carry (ties to the lower label), judged on the labels of the round before, so the result
+ * does not depend on the order of the voxels. A cavity spanning two bones (a vertebral body
+ * the forest names partly thoracic, partly lumbar) is split where its walls change name.
+ */
+function nameFromWalls(data: Uint8Array | Uint16Array, dims: Vec3, filled: number[]): void {
+  const [nx, ny, nz] = dims;
+  const sxy = nx * ny;
+  let todo = filled;
+  const votes = new Map<number, number>();
+  while (todo.length > 0) {
+    const named: number[] = [];
+    const rest: number[] = [];
+    for (const q of todo) {
+      const i = q % nx;
+      const j = Math.floor(q / nx) % ny;
+      const k = Math.floor(q / sxy);
+      votes.clear();
+      const see = (r: number) => {
+        const l = data[r]!;
+        if (l) votes.set(l, (votes.get(l) ?? 0) + 1);
+      };
+      if (i > 0) see(q - 1);
+      if (i < nx - 1) see(q + 1);
+      if (j > 0) see(q - nx);
+      if (j < ny - 1) see(q + nx);
+      if (k > 0) see(q - sxy);
+      if (k < nz - 1) see(q + sxy);
+      let best = 0;
+      let bestN = 0;
+      for (const [l, n] of votes) if (n > bestN || (n === bestN && l < best)) [best, bestN] = [l, n];
+      if (best) named.push(q, best);
+      else rest.push(q);
+    }
+    // Nothing reached the rest (cannot happen for a cavity of the mask: its wall is bone).
+    if (named.length === 0) {
+      for (const q of rest) data[q] = 1;
+      return;
+    }
+    for (let t = 0; t < named.length; t += 2) data[named[t]!] = named[t + 1]!;
+    todo = rest;
+  }
+}
+
+/**
+ * Clean-up stage: fill marrow cavities; existing labels are kept, filled voxels get `label`,
+ * or by default the label of the bone around their cavity.
+ */
 export function fillMarrow(labels: LabelMap, volume: Volume | undefined, params: MarrowFillParams, _ctx: StageContext = {}): StageResult<LabelMap> {
   return timed(() => {
     if (!volume) throw usageError('MARROW_NEEDS_CT', 'marrow filling needs the CT volume (mean HU of each cavity)');
     const p = { ...MARROW_FILL_DEFAULTS, ...params };
-    const label = params.label ?? 1;
+    const label = params.label;
     for (const a of p.axes) if (a !== 0 && a !== 1 && a !== 2) throw usageError('BAD_AXIS', `marrow-fill axis must be 0, 1 or 2 (got ${String(a)})`);
     const max = labels.data instanceof Uint8Array ? 255 : 65535;
-    if (!(Number.isInteger(label) && label >= 1 && label <= max)) throw usageError('BAD_LABEL', `fill label must be an integer 1..${max} (got ${label})`);
+    if (label !== undefined && !(Number.isInteger(label) && label >= 1 && label <= max)) throw usageError('BAD_LABEL', `fill label must be an integer 1..${max} (got ${String(label)})`);
     if (!(p.maxSliceHole_mm2 > 0 && p.maxVolume_mm3 > 0)) throw usageError('BAD_OPTION', 'marrow-fill limits must be positive');
     const g = labels.grid;
-    // Every filled voxel is a hole, so background in `labels`: it gets `label`, the rest is kept.
+    // Every filled voxel is a hole, so background in `labels`: it gets a label, the rest is kept.
     const data = labels.data.slice();
-    const figures = marrowCavities(labels.data, volume.data, g.dims, g.spacing_mm, p, (q) => (data[q] = label));
+    let figures: MarrowFillFigures;
+    if (label !== undefined) figures = marrowCavities(labels.data, volume.data, g.dims, g.spacing_mm, p, (q) => (data[q] = label));
+    else {
+      const filled: number[] = [];
+      figures = marrowCavities(labels.data, volume.data, g.dims, g.spacing_mm, p, (q) => filled.push(q));
+      nameFromWalls(data, g.dims, filled);
+    }
     return {
       output: { grid: g, data, ...(labels.labels ? { labels: labels.labels } : {}) },
       record: {
         stage: 'segment',
         method: 'marrow-fill',
-        params: { maxSliceHole_mm2: p.maxSliceHole_mm2, maxVolume_mm3: p.maxVolume_mm3, meanHu: p.meanHu, axes: p.axes, minAxes: p.minAxes, label, sliceConnectivity: 4, cavityConnectivity: 6 },
+        params: { maxSliceHole_mm2: p.maxSliceHole_mm2, maxVolume_mm3: p.maxVolume_mm3, meanHu: p.meanHu, axes: p.axes, minAxes: p.minAxes, label: label ?? 'surrounding bone (majority of the labelled 6-neighbours, from the wall inwards)', sliceConnectivity: 4, cavityConnectivity: 6 },
         figures: { ...figures, filled_mm3: round(figures.filled_voxels * voxelVolume_mm3(g), 1) },
       },
     };
