@@ -202,8 +202,10 @@ export function cleanupFromArgs(o: SegmentArgs, method: MethodOptions = methodFr
   // scan's ends and between slices, so the 3-D fill alone leaves most of it (the marrow
   // fill never fills the brain: marrow-fill.ts). --no-fill-marrow keeps the 3-D fill only.
   if (o.fillMarrow === true || (c.fillHoles !== undefined && bone && o.fillMarrow !== false)) c.fillMarrow = true;
-  // The automatic threshold knows the noise, so faint components can be told from bone.
-  if (method.method === 'auto-threshold' && o.keepFaint !== true) c.rejectFaint = true;
+  // The automatic threshold knows the noise, so faint pieces (enhanced blood and organs) can
+  // be told from bone; a clean-up asked for drops them, a bare threshold stays the threshold.
+  const cleaning = Object.keys(c).length > 0 || o.close !== undefined || o.open !== undefined;
+  if (method.method === 'auto-threshold' && cleaning && o.keepFaint !== true) c.rejectFaint = true;
   if (o.close !== undefined) c.close_mm = num('--close', o.close, 0);
   if (o.open !== undefined) c.open_mm = num('--open', o.open, 0);
   if (o.connectivity !== undefined) {
