@@ -15,6 +15,12 @@ export interface BodyFrame {
   width: Float64Array;
   depth: Float64Array;
   centreY: Float64Array;
+  /**
+   * Per coarse slice k: the body's y centre and depth in that slice (NaN where none). A slice is a whole cross-section
+   * even on a tilted series, where the lowest and highest z levels cut through only part of the body.
+   */
+  sliceCentreY: Float64Array;
+  sliceDepth: Float64Array;
   /** Body extent along z (mm LPS) and overall x width (median of levels). */
   zMin: number;
   zMax: number;
@@ -111,6 +117,23 @@ export function bodyFrame(volume: Volume, cg: CoarseGrid): BodyFrame {
     centresX.push(sx[b]! / cnt[b]!);
     widths.push(width[b]!);
   }
+  const [cx, cy, cz] = cg.dims;
+  const sliceCentreY = new Float64Array(cz).fill(NaN);
+  const sliceDepth = new Float64Array(cz).fill(NaN);
+  for (let k = 0; k < cz; k++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let q = k * cx * cy, e = q + cx * cy; q < e; q++) {
+      if (!cell[q]) continue;
+      const y = cg.centre[3 * q + 1]!;
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
+    }
+    if (hi >= lo) {
+      sliceCentreY[k] = (lo + hi) / 2;
+      sliceDepth[k] = hi - lo + cg.spacing_mm[1];
+    }
+  }
   return {
     midX: centresX.length ? median(centresX) : 0,
     z0: zMin,
@@ -118,6 +141,8 @@ export function bodyFrame(volume: Volume, cg: CoarseGrid): BodyFrame {
     width,
     depth,
     centreY,
+    sliceCentreY,
+    sliceDepth,
     zMin: Number.isFinite(bzMin) ? bzMin : zMin,
     zMax: Number.isFinite(bzMax) ? bzMax : zMax,
     medianWidth: widths.length ? median(widths) : NaN,

@@ -75,6 +75,7 @@ export function regionFeatures(r: Regions, fineVoxelVolume_mm3: number): { featu
   const limbSum = new Float64Array(m + 1);
   const spanSum = new Float64Array(m + 1);
   const { centre } = r.coarse;
+  const plane = r.coarse.dims[0] * r.coarse.dims[1];
   const b = r.body;
   for (let q = 0; q < r.ids.length; q++) {
     const id = r.ids[q]!;
@@ -100,7 +101,11 @@ export function regionFeatures(r: Regions, fineVoxelVolume_mm3: number): { featu
     if (w !== undefined && Number.isFinite(w)) {
       widthSum[id]! += w;
       widthN[id]!++;
-      antSum[id]! += (y - b.centreY[bin]!) / Math.max(1, b.depth[bin]! / 2);
+      // Anterior–posterior position within the cell's own slice (a whole cross-section, also on a tilted series).
+      const k = Math.floor(q / plane);
+      const yc = Number.isFinite(b.sliceCentreY[k]!) ? b.sliceCentreY[k]! : b.centreY[bin]!;
+      const dep = Number.isFinite(b.sliceDepth[k]!) ? b.sliceDepth[k]! : b.depth[bin]!;
+      antSum[id]! += (y - yc) / Math.max(1, dep / 2);
       airSum[id]! += b.air[bin]!;
       midSum[id]! += b.midlineBone[bin]!;
       spanSum[id]! += b.boneSpan[bin]!;

@@ -17,6 +17,7 @@ import { ANATOMY_GRAPH } from './graph-data.js';
 import { BODY_REGIONS, checkGraph } from './graph.js';
 import { forEachFineVoxel } from './coarse-grid.js';
 import { boneRegions } from './regions.js';
+import { BLOB_SPLIT_DEFAULTS } from './blob-split.js';
 import { addSums, emptySums, regionFeatures } from './features.js';
 import { unary, type UnaryTerm } from './score-unary.js';
 import { solve } from './solve-icm.js';
@@ -160,7 +161,8 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
       graph: graph.version,
       cell_mm: opts.regions?.cell_mm ?? 2,
       midlineBand: opts.regions?.midlineBand ?? 0.2,
-      regions: 'chains of axial blobs per column (anatomy/regions.ts)',
+      regions: 'chains of axial blobs per column, blobs cut at thick-thin junctions (anatomy/regions.ts, blob-split.ts)',
+      split: opts.regions?.split === undefined ? BLOB_SPLIT_DEFAULTS : opts.regions.split,
       minRegion_mm3: MIN_REGION_MM3,
       solver: 'iterated conditional modes from the unary argmax (many-to-one, relation terms)',
       forest: forest ? { groups: forest.groups, from: opts.forest ? 'forest output' : 'group names of the label map' } : null,
