@@ -2,12 +2,10 @@
  * `scan2print prepare` and `scan2print printers` through the built binary. A synthetic box
  * (fast): parts, record, --json shape, same input → same bytes, clear refusals that leave no
  * output. The real test: the phantom skull of ct/philips-head-phantom-1mm, made once here by
- * `scan2print convert` (the user's path), split for a 120 × 120 × 120 mm printer: every part
+ * `scan2print convert --decimate-ratio 0.25` (the user's path, a quarter of its triangles), split for a 120 × 120 × 120 mm printer: every part
  * fits, is closed and manifold (our counts and manifold-3d), every peg sits in its hole axis on
  * axis, and the parts' volume is the skull's within the connectors' volume; PrusaSlicer, when
  * installed, loads every part without repairs (required in CI, skipped locally without it).
- * Runtime measured on the shared 2-core machine at load average ~19: the whole file 5 min 9 s
- * (convert + prepare in beforeAll ~3 min, read-back checks 27 s, per-connector checks 72 s).
  * A real region of the same CT (a piece of the head holder, mean ≈ 387 HU, which convert's table
  * removal takes out, and a separate 23 mm³ dense fragment) prepared with
  * dowels, hollowing and packed plates for a 100 × 100 × 20 mm printer: the fragment joined, the
@@ -291,7 +289,9 @@ describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 12
   let skull = '';
   beforeAll(async () => {
     skull = join(dir, 'skull.3mf');
-    const conv = await runScan2print(['convert', dataPath('ct/philips-head-phantom-1mm'), '-o', skull, '-q'], { timeout_ms: 600_000 });
+    // Decimated to a quarter (~400 k triangles): the same skull, parts, fragments and connectors at a
+    // quarter of the prepare, read-back and slicing work; bench/print/prepare.mjs times the full one.
+    const conv = await runScan2print(['convert', dataPath('ct/philips-head-phantom-1mm'), '-o', skull, '-q', '--decimate-ratio', '0.25'], { timeout_ms: 600_000 });
     if (conv.code !== 0) throw new Error(`convert failed: ${conv.stderr}`);
     // With dowels (the skull has small separate fragments) and packed plates: their checks ride on this one run.
     const r = await runScan2print(['prepare', skull, '--printer', '120x120x120', '--dowels', '--plates', 'packed', '-o', join(dir, 'skull-parts'), '--json', '-q'], { timeout_ms: 900_000 });
