@@ -90,7 +90,7 @@ export const registerSegment: RegisterCommand = (program: Command) => {
     .option('--keep-faint', 'with the automatic threshold: keep faint components (tissue at the threshold plus noise, e.g. contrast-enhanced vessels), which are removed by default');
   addSegmentationOptions(cmd, { defaultMethod: 'auto' });
   cmd
-    .option('--method <name>', 'a segmentation method by name instead of a threshold: forest (the bone forest shipped in packages/core/models; labels are bone groups, the record names them; see scan2print train)')
+    .option('--method <name>', 'a segmentation method by name instead of a threshold: forest (the bone forest shipped in packages/core/models; labels are bone groups, the record names them; see scan2print train) or threshold-forest (bone of the automatic threshold, each voxel named by the forest)')
     .option('--json', 'print the stage records (method, parameters, figures, components) and the identified bone structures as JSON')
     .option('--no-anatomy', 'with --json: do not identify bone structures (anatomical graph: name, side, volume, bounding box, confidence)')
     .action(async (inputs: string[], o: SegmentCliOptions) => {
@@ -100,8 +100,8 @@ export const registerSegment: RegisterCommand = (program: Command) => {
       if (o.method !== undefined) {
         const thresholdGiven = o.preset !== undefined || (o.threshold?.length ?? 0) > 0 || o.thresholds !== undefined || o.seed !== undefined || o.seedVoxel !== undefined || o.soft !== undefined;
         if (thresholdGiven) throw usageError('BAD_OPTION', '--method replaces --preset, --threshold(s), --seed and --soft: give one of them');
-        // The forest's trained model is data the host loads (core reads no files).
-        if (o.method === 'forest' && !defaultForestModel()) {
+        // The forest's trained model is data the host loads (core reads no files); threshold-forest runs it too.
+        if ((o.method === 'forest' || o.method === 'threshold-forest') && !defaultForestModel()) {
           const file = shippedForestModelPath();
           setDefaultForestModel(new Uint8Array(readFileSync(file)), file);
         }

@@ -10,8 +10,11 @@ import { inputError, usageError } from '../errors.js';
 import { ANATOMY_GRAPH } from '../anatomy/graph-data.js';
 import { identifyStructures } from '../anatomy/identify.js';
 import { checkMesh } from '../surface/topology.js';
+import { checkWelded } from '../surface/gate.js';
+import { absorbFragments } from './structure-fragments.js';
 import type { ThreeMfPart } from '../formats/3mf.js';
-import type { StageContext, StageRecord } from './record.js';
+import { round, type StageContext, type StageRecord } from './record.js';
+import { voxelVolume_mm3 } from '../geometry/grid.js';
 import type { ConvertModel, MeshLabelResult } from './convert.js';
 
 /** Rides on the segmentation options (so every host passes it through unchanged). */
@@ -67,12 +70,18 @@ export async function meshStructures(
     (id.record.findings ??= []).push({ code: 'ANATOMY_NOT_FOUND', severity: 'warn', message: `not identified in this scan, so not modelled: ${missing.join(', ')} (identified: ${identified})` });
   }
   const grid = labels[0]!.grid;
-  const src = id.labels.data;
+  // Speckled names (a confident forest renames single voxels) would mesh as islands of one
+  // structure inside another: made whole first (structure-fragments.ts).
+  const whole = absorbFragments(id.labels);
+  records.push(whole.record);
+  const src = whole.output.data;
   const modelData = new Uint8Array(src.length);
   const meshes: Mesh[] = [];
   const own: StageRecord[] = [];
   const parts: Record<number, ThreeMfPart> = {};
   let printable = true;
+  // Voxels each structure is modelled from (identification's count, after the fragments moved).
+  const voxels = chosen.map(() => 0);
   for (let k = 0; k < chosen.length; k++) {
     const s = chosen[k]!;
     const one = new Uint8Array(src.length);
@@ -80,6 +89,7 @@ export async function meshStructures(
       if (src[p] === s.label) {
         one[p] = 1;
         modelData[p] = k + 1;
+        voxels[k]!++;
       }
     }
     const part = await mesh({ grid, data: one, labels: { 1: s.name } }, s.name, {
@@ -93,20 +103,33 @@ export async function meshStructures(
     parts[k + 1] = { name: s.name, ...(def ? { color: def.color } : {}) };
   }
   const merged = mergeMeshes(meshes);
+  // The 3MF keeps each structure an object of its own, but an STL is one triangle soup that a
+  // slicer welds by position and fills by nesting: the merged mesh must pass as ONE mesh too
+  // (no structure's shell inside another's, no vertex shared where two structures touch).
   const check = checkMesh(merged);
+  const welded = checkWelded(merged, check);
+  const asOne = check.closed && check.manifold && check.oriented && welded.openEdges === 0 && welded.nonManifoldEdges === 0 && welded.misorientedEdges === 0 && welded.nonManifoldVertices === 0;
+  printable &&= asOne;
   const name = chosen.map((s) => s.name).join('+');
   own.unshift({
     stage: 'segment',
     method: 'anatomy-structures',
     params: { requested: request.structures, model: name },
-    figures: { structures: chosen.map((s, k) => ({ name: s.name, group: k + 1, voxels: s.voxels, volume_mm3: s.volume_mm3, confidence: s.confidence })) },
+    figures: { structures: chosen.map((s, k) => ({ name: s.name, group: k + 1, voxels: voxels[k]!, volume_mm3: round(voxels[k]! * voxelVolume_mm3(grid), 1), confidence: s.confidence })) },
   });
   own.push({
     stage: 'gate',
     method: 'structures-merged',
-    params: { parts: chosen.map((s) => s.name), rule: 'printable when every structure passed its own gate' },
-    figures: { ...check, printable },
+    params: { parts: chosen.map((s) => s.name), rule: 'printable when every structure passed its own gate and the merged mesh (what an STL holds) is closed, manifold and oriented, also welded by position' },
+    figures: { ...check, ...Object.fromEntries(Object.entries(welded).map(([k, v]) => [`welded_${k}`, v])), printable },
   });
+  if (!asOne) {
+    (own[own.length - 1]!.findings ??= []).push({
+      code: 'STRUCTURES_NOT_ONE_SOLID',
+      severity: 'error',
+      message: `the structures' merged mesh is not one valid solid (closed ${check.closed}, manifold ${check.manifold}, oriented ${check.oriented}: ${check.invertedShells} shell(s) inverted by nesting; welded by position: ${welded.nonManifoldEdges} non-manifold edge(s), ${welded.coincidentAcrossShells} vertex(es) shared across shells)`,
+    });
+  }
   const labelNames: Record<number, string> = {};
   chosen.forEach((s, k) => (labelNames[k + 1] = s.name));
   return { name, labels: { grid, data: modelData, labels: labelNames }, mesh: merged, check, printable, records: own, parts };
