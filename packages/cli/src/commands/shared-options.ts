@@ -27,7 +27,7 @@ export function addSegmentationOptions(cmd: Command, opts: { defaultMethod: stri
     .option('--window <lo,hi>', 'clamp HU to [lo, hi] first')
     .option('--min-island <mm3>', 'drop components smaller than this volume')
     .option('--keep <largest|all|N>', 'keep the largest, all, or the N largest components')
-    .option('--fill-holes [mode]', 'fill holes: 3d (default: cavities not connected to the outside), 2d (per slice) or both')
+    .option('--fill-holes [mode]', 'fill holes: 3d (default: cavities not connected to the outside), 2d (per slice) or both; on a bone threshold also the marrow (--no-fill-marrow: the 3-D fill only)')
     .option('--fill-marrow', 'fill bone marrow cavities (holes enclosed by bone in slices of two axes; never the brain inside a skull)')
     .option('--no-fill-marrow', 'do not fill marrow cavities (convert fills them by default for --tissue bone)')
     .option('--close <mm>', 'morphological closing radius in mm')

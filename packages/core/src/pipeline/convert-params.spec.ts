@@ -44,6 +44,13 @@ describe('convert job params (one schema for the CLI and the server)', () => {
     expect(convertJobSettings({ tissue: 'vessels' }).condition.name).toBe('vessels');
   });
 
+  it('faint components are removed with the automatic threshold unless keepFaint (--keep-faint); a fixed threshold keeps them', () => {
+    expect(convertJobSettings({}).segmentation.cleanup?.rejectFaint).toBe(true);
+    expect(convertJobSettings({ keepFaint: true }).segmentation.cleanup?.rejectFaint).toBeUndefined();
+    expect(convertJobSettings({ threshold: 300 }).segmentation.cleanup?.rejectFaint).toBeUndefined();
+    expect(() => convertParamsSchema.parse({ keepFaint: 'yes' })).toThrow(/--keep-faint/);
+  });
+
   it('JSON numbers, arrays and booleans mean what the same values typed on the command line mean', () => {
     const pairs: Array<[ConvertJobParams, ConvertJobParams]> = [
       [{ threshold: 300 }, { threshold: ['300'] }],

@@ -74,6 +74,7 @@ const convertParamsShape = z
       .meta(describe('--fill-holes', 'true (= "3d"), false, "3d", "2d" or "both"'))
       .optional(),
     fillMarrow: flagValue('--fill-marrow', 'fill bone marrow cavities (default: true for tissue "bone")').optional(),
+    keepFaint: flagValue('--keep-faint', 'true to keep faint components (tissue at the automatic threshold plus noise, e.g. enhanced vessels; default false: removed)').optional(),
     close: num('--close', 'morphological closing radius in mm').optional(),
     open: num('--open', 'morphological opening radius in mm').optional(),
     connectivity: num('--connectivity', '6, 18 or 26 (default 26)').optional(),
@@ -202,6 +203,8 @@ function settingsOf(p: ParsedParams): ConvertJobSettings {
     // A bone model is the whole bone, marrow included (segment/marrow-fill.ts: never the brain
     // inside a skull); fillMarrow false keeps the threshold's shell.
     fillMarrow: p.fillMarrow ?? convertFillsMarrow(p.tissue),
+    // Faint pieces (segment/faint-components.ts) go by default with the automatic threshold.
+    keepFaint: p.keepFaint,
     // The table / head holder must not be printed; dust islands can exhaust memory when meshed.
     removeTable: p.keepTable !== true,
     minIsland: String(p.minIsland),
