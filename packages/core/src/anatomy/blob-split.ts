@@ -13,6 +13,7 @@
  * opening leaves) go back to the core they touch. A blob with no core (a ring of cortex, a
  * rib, the skull's wall) is left whole.
  */
+import { floodPlane } from './flood-plane.js';
 
 export interface BlobSplitParams {
   /** Depth of a core cell below the blob's edge, mm (default 6). */
@@ -77,26 +78,12 @@ export function splitPlaneBlobs(node: Int32Array, base: number, nx: number, ny: 
     const members: number[] = [];
     const tmp = ++cores; // provisional label (> 0) while filling
     part[c] = tmp;
-    let top = 0;
-    stack[top++] = c;
-    while (top > 0) {
-      const r = stack[--top]!;
-      members.push(r);
-      const i = r % nx;
-      const j = (r - i) / nx;
-      for (let dj = -1; dj <= 1; dj++) {
-        for (let di = -1; di <= 1; di++) {
-          const ii = i + di;
-          const jj = j + dj;
-          if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
-          const t = ii + jj * nx;
-          if (!part[t] && node[base + t] === id && dist[t]! >= depth) {
-            part[t] = tmp;
-            stack[top++] = t;
-          }
-        }
-      }
-    }
+    const joinCore = (t: number) => {
+      if (part[t] || node[base + t] !== id || dist[t]! < depth) return false;
+      part[t] = tmp;
+      return true;
+    };
+    floodPlane(c, nx, ny, stack, joinCore, (r) => members.push(r));
     if (members.length * area < p.minCore_mm2) {
       for (const r of members) part[r] = 0;
       continue;
@@ -147,26 +134,12 @@ export function splitPlaneBlobs(node: Int32Array, base: number, nx: number, ny: 
     if (!id || part[c] || !coresOf.has(id)) continue;
     const members: number[] = [];
     part[c] = -1;
-    let top = 0;
-    stack[top++] = c;
-    while (top > 0) {
-      const r = stack[--top]!;
-      members.push(r);
-      const i = r % nx;
-      const j = (r - i) / nx;
-      for (let dj = -1; dj <= 1; dj++) {
-        for (let di = -1; di <= 1; di++) {
-          const ii = i + di;
-          const jj = j + dj;
-          if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
-          const t = ii + jj * nx;
-          if (!part[t] && node[base + t] === id) {
-            part[t] = -1;
-            stack[top++] = t;
-          }
-        }
-      }
-    }
+    const joinResidue = (t: number) => {
+      if (part[t] || node[base + t] !== id) return false;
+      part[t] = -1;
+      return true;
+    };
+    floodPlane(c, nx, ny, stack, joinResidue, (r) => members.push(r));
     if (members.length * area >= p.minResidue_mm2) {
       const v = next++;
       for (const r of members) node[base + r] = v;

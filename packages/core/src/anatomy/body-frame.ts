@@ -5,6 +5,7 @@
 import type { Volume } from '../geometry/types.js';
 import { bodyMask } from '../segment/table.js';
 import { cellIndexer, type CoarseGrid } from './coarse-grid.js';
+import { floodPlane } from './flood-plane.js';
 
 export interface BodyFrame {
   /** x of the mid-sagittal plane (median over levels of the body's x centre), mm LPS. */
@@ -166,34 +167,21 @@ function limbCells(cell: Uint8Array, cg: CoarseGrid, midX: number): Uint8Array {
     const base = k * plane;
     for (let p = 0; p < plane; p++) {
       if (!cell[base + p] || seen[base + p]) continue;
-      let top = 0;
       let n = 0;
       let lo = Infinity;
       let hi = -Infinity;
       seen[base + p] = 1;
-      stack[top++] = p;
-      while (top > 0) {
-        const r = stack[--top]!;
+      const join = (t: number) => {
+        if (!cell[base + t] || seen[base + t]) return false;
+        seen[base + t] = 1;
+        return true;
+      };
+      floodPlane(p, nx, ny, stack, join, (r) => {
         members[n++] = r;
         const x = cg.centre[3 * (base + r)]!;
         if (x < lo) lo = x;
         if (x > hi) hi = x;
-        const i = r % nx;
-        const j = (r - i) / nx;
-        for (let dj = -1; dj <= 1; dj++) {
-          const jj = j + dj;
-          if (jj < 0 || jj >= ny) continue;
-          for (let di = -1; di <= 1; di++) {
-            const ii = i + di;
-            if (ii < 0 || ii >= nx) continue;
-            const t = ii + jj * nx;
-            if (cell[base + t] && !seen[base + t]) {
-              seen[base + t] = 1;
-              stack[top++] = t;
-            }
-          }
-        }
-      }
+      });
       if (lo > midX || hi < midX) for (let m = 0; m < n; m++) out[base + members[m]!] = 1;
     }
   }

@@ -6,6 +6,7 @@ import type { Vec3 } from '../geometry/grid.js';
 import type { BodyFrame } from './body-frame.js';
 import type { CoarseGrid } from './coarse-grid.js';
 import { BLOB_SPLIT_DEFAULTS, splitPlaneBlobs, type BlobSplitParams } from './blob-split.js';
+import { floodPlane } from './flood-plane.js';
 
 /** Contact between two regions: shared cell faces. */
 export interface Contact {
@@ -76,26 +77,12 @@ export function chainRegions(bone: Uint8Array, col: Uint8Array, dims: Vec3, cell
       const id = ++nodes;
       const c = col[q]!;
       node[q] = id;
-      let top = 0;
-      stack[top++] = p;
-      while (top > 0) {
-        const r = stack[--top]!;
-        const i = r % nx;
-        const j = (r - i) / nx;
-        for (let dj = -1; dj <= 1; dj++) {
-          const jj = j + dj;
-          if (jj < 0 || jj >= ny) continue;
-          for (let di = -1; di <= 1; di++) {
-            const ii = i + di;
-            if (ii < 0 || ii >= nx) continue;
-            const t = base + ii + jj * nx;
-            if (bone[t] && !node[t] && col[t] === c) {
-              node[t] = id;
-              stack[top++] = t - base;
-            }
-          }
-        }
-      }
+      const join = (t: number) => {
+        if (!bone[base + t] || node[base + t] || col[base + t] !== c) return false;
+        node[base + t] = id;
+        return true;
+      };
+      floodPlane(p, nx, ny, stack, join);
     }
     if (split) nodes = splitPlaneBlobs(node, base, nx, ny, cell_mm, nodes + 1, split) - 1;
   }
