@@ -9,16 +9,14 @@
  */
 import { importSeries, type DicomSource } from '../dicom/import.js';
 import type { SeriesSummary } from '../dicom/series.js';
-import { preprocess, type PreprocessOptions, type SegmentationOptions } from '../segment/pipeline.js';
+import { preprocess, type PreprocessOptions } from '../segment/pipeline.js';
 import { sameGrid, type Grid } from '../geometry/grid.js';
-import type { ConditionParams } from '../surface/condition.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
 import { previewMesh } from '../surface/decimate.js';
 import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/preview.js';
 import { gzipSync } from 'fflate';
 import { writeNifti } from '../formats/nifti-write.js';
 import { assembleReport } from '../report/assemble.js';
-import type { Report } from '../report/schema.js';
 import { renderReportHtml, type ReportImages } from '../report/html.js';
 import { pngDataUri } from '../report/png.js';
 import { renderMesh } from '../report/render-mesh.js';
@@ -31,101 +29,10 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import { CT_MAX_HU } from '../segment/presets.js';
 import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
-import { needsForestModel, withForestModel, type ForestModelBytes } from './convert-method.js';
+import { needsForestModel, withForestModel } from './convert-method.js';
+import type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
 
-/** Which files the job makes; names are file names or paths, passed back to the sink as given. */
-export interface ConvertJobOutputs {
-  /** One model file per name (.3mf, .stl, .obj, .ply); several thresholds add `_t<N>` to each. */
-  models: string[];
-  ascii?: boolean;
-  /** A ~10k-face preview mesh per model. */
-  preview?: string;
-  /** The label map of each model (NIfTI, .nii or .nii.gz). */
-  labels?: string;
-  /**
-   * The CT under the label maps (NIfTI, HU as int16), on the label maps' grid so a viewer
-   * overlays the two: one per job, whatever the number of models.
-   */
-  volume?: string;
-  /** A ~1.5-megavoxel copy of `volume` (geometry/preview.ts) that a viewer shows first. */
-  volumePreview?: string;
-  reportJson?: string;
-  reportHtml?: string;
-}
-
-export interface ConvertJobRequest {
-  sources: DicomSource[];
-  /** The input as the user named it, for messages. */
-  inputLabel: string;
-  series?: string;
-  segmentation: SegmentationOptions;
-  condition: ConditionParams;
-  decimateRatio?: number;
-  force?: boolean;
-  tissue?: string;
-  purpose?: string;
-  outputs: ConvertJobOutputs;
-  /** Time stamp of the report and the 3MF metadata (a host passes SOURCE_DATE_EPOCH for reproducible output). */
-  now: Date;
-  /**
-   * Rebuild from a label map instead of segmenting (the web app's edited label map): names of
-   * two of `sources`, the label map (NIfTI) and the CT it was drawn over (NIfTI on the same
-   * grid, a convert job's `volume` output). The label map goes through the same per-model
-   * stages (meshLabelMap), export and report as a convert; `segmentation` is only recorded.
-   */
-  fromLabels?: { labels: string; volume: string };
-}
-
-/** Receives each output as soon as its bytes exist, so a host can write (or stream) it and drop it. */
-export type JobSink = (name: string, bytes: Uint8Array) => void | Promise<void>;
-
-export interface ConvertJobHost extends StageContext {
-  /** Where outputs go. Without one, they are returned in `files`. */
-  sink?: JobSink;
-  /** Hex SHA-256 (a host may pass a native one); default: the pure TypeScript one. */
-  sha256Hex?: (bytes: Uint8Array) => string;
-  /** Versions of the libraries the host runs (recorded). */
-  libraries?: Record<string, string>;
-  /**
-   * gzip for the .nii.gz outputs (a host may pass a native one: the CT volume is tens of MB,
-   * seconds in fflate); default: fflate. `level` is the one the job asks for (VOLUME_GZIP_LEVEL
-   * for the CT volume, 6 for label maps); a host should use it. Must not stamp a time.
-   */
-  gzip?: (bytes: Uint8Array, level: number) => Uint8Array | Promise<Uint8Array>;
-  /** Called once the series is chosen: a host can tell the user which series and which not. */
-  onSeriesChoice?: (choice: SeriesChoice) => void;
-  /**
-   * The trained bone forest for `method: forest | threshold-forest` (convert-method.ts), asked
-   * for only when a job names one: core reads no files, the host knows where its model lies.
-   */
-  forestModel?: () => ForestModelBytes | Promise<ForestModelBytes>;
-}
-
-export interface SeriesChoice {
-  chosen: SeriesSummary;
-  /** Other image volumes found in the input that were not used. */
-  notChosen: SeriesSummary[];
-  /** Why this one (the --series option, or the default rule). */
-  rule: string;
-}
-
-export interface JobOutput {
-  name: string;
-  format: string;
-  bytes: number;
-  sha256: string;
-}
-
-export interface ConvertJobResult {
-  report: Report;
-  models: ConvertModel[];
-  /** Every output, in the order made. */
-  outputs: JobOutput[];
-  /** The bytes of every output, when no sink was given. */
-  files?: Map<string, Uint8Array>;
-  /** Which series was built (none when built from a label map). */
-  series?: SeriesChoice;
-}
+export type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
 
 /** Overall progress: each phase's share of the whole job, in order (fractions of 1). */
 const PHASES = { import: [0, 0.15], convert: [0.15, 0.85], export: [0.85, 0.92], report: [0.92, 1] } as const;
