@@ -80,6 +80,15 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
     // Behind a reverse proxy (SCAN2PRINT_TRUST_PROXY), the client address and https come from X-Forwarded-*.
     trustProxy: s.config.trustProxy,
   });
+  // Closing: Node's server.close() ends only the keep-alive connections idle at that instant,
+  // so a response still finishing then (a download whose last bytes are in flight) keeps its
+  // connection, and the close, waiting for the keep-alive timeout: 72 s. Close each one as it
+  // goes idle; requests in progress still finish.
+  app.addHook('preClose', (done) => {
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 25).unref();
+    app.server.once('close', () => clearInterval(sweep));
+    done();
+  });
   app.decorate('routeTable', [] as RouteInfo[]);
   collectRoutes(app, app.routeTable);
   app.setValidatorCompiler(validatorCompiler);
