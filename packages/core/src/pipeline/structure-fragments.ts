@@ -27,6 +27,7 @@
 import { voxelVolume_mm3 } from '../geometry/grid.js';
 import type { LabelMap } from '../geometry/types.js';
 import { round, type StageRecord } from './record.js';
+import { findRoot, makeSets, unionSets } from '../geometry/union-find.js';
 
 /** Largest piece (mm³) absorbed as a speckle even when it is more exposed than embedded. */
 export const MAX_FRAGMENT_MM3 = 500;
@@ -140,11 +141,8 @@ export function absorbFragments(labels: LabelMap, maxFragment_mm3 = MAX_FRAGMENT
     if (b === undefined || pieces.size[c]! > pieces.size[b]!) largest.set(l, c);
   }
   // Groups of pieces that share a name by now (union-find); a group is judged as a whole.
-  const parent = Int32Array.from({ length: pieces.count }, (_, c) => c);
-  const find = (c: number): number => {
-    while (parent[c] !== c) c = parent[c] = parent[parent[c]!]!;
-    return c;
-  };
+  const parent = makeSets(new Int32Array(pieces.count));
+  const find = (c: number): number => findRoot(parent, c);
   const lab = Int32Array.from(pieces.label);
   const members = new Map<number, number[]>();
   const judged = new Uint8Array(pieces.count);
@@ -182,11 +180,11 @@ export function absorbFragments(labels: LabelMap, maxFragment_mm3 = MAX_FRAGMENT
         const h = find(d);
         if (h === root || lab[h] !== best) continue;
         allJudged &= judged[h]!;
-        const [big, small] = (members.get(h)?.length ?? 1) >= (members.get(root)?.length ?? 1) ? [h, root] : [root, h];
-        parent[small] = big;
-        members.set(big, [...(members.get(big) ?? [big]), ...(members.get(small) ?? [small])]);
-        members.delete(small);
-        root = big;
+        const joined = [...(members.get(root) ?? [root]), ...(members.get(h) ?? [h])];
+        members.delete(root);
+        members.delete(h);
+        root = unionSets(parent, root, h);
+        members.set(root, joined);
       }
     }
     lab[root] = best;
