@@ -28,7 +28,7 @@ import { outputNameFor, probabilityName, type SegmentCliOptions } from './segmen
 import { loadDicomInput, plannedSegmentOutputs, writeDicomSeg, type DicomInput } from './segment-io.js';
 import type { RegisterCommand } from './index.js';
 import { addSegmentationOptions } from './shared-options.js';
-import { shippedForestModelPath } from './train.js';
+import { shippedForestModel } from '../convert/forest-model.js';
 
 /** Volumes above this many voxels run the slab kernels on worker threads. */
 const POOL_MIN_VOXELS = 4_000_000;
@@ -102,8 +102,8 @@ export const registerSegment: RegisterCommand = (program: Command) => {
         if (thresholdGiven) throw usageError('BAD_OPTION', '--method replaces --preset, --threshold(s), --seed and --soft: give one of them');
         // The forest's trained model is data the host loads (core reads no files); threshold-forest runs it too.
         if ((o.method === 'forest' || o.method === 'threshold-forest') && !defaultForestModel()) {
-          const file = shippedForestModelPath();
-          setDefaultForestModel(new Uint8Array(readFileSync(file)), file);
+          const { bytes, source } = shippedForestModel();
+          setDefaultForestModel(bytes, source);
         }
         options.method = { method: o.method };
       }
