@@ -109,13 +109,19 @@ export async function convertVolume(
     progress(1, 'done');
     return { models: [model], records, findings, volume: pre.volume };
   }
+  /** Model i's threshold range, file name and its own (per-label-map) segmentation records. */
+  const modelOf = (i: number) => {
+    const range = ranges?.[i];
+    const tag = range ? rangeName(range) : undefined;
+    const name = many && range ? `${tissue}_t${range[0]}` : tissue;
+    return { range, name, own: segResult.records.filter((r) => tagged(r) && r.params.labelMap === tag) };
+  };
   // An empty label map would reach the gate as "mesh not printable": say which step emptied it, before any meshing.
   if (!params.condition.allowOpen) {
     labels.forEach((lab, i) => {
-      const range = ranges?.[i];
-      const name = many && range ? `${tissue}_t${range[0]}` : tissue;
-      const own = segResult.records.filter((r) => tagged(r) && range !== undefined && r.params.labelMap === rangeName(range));
-      if (isEmptyLabelMap(lab)) throw emptySegmentationError(name, [...records, ...own]);
+      if (!isEmptyLabelMap(lab)) return;
+      const { name, own } = modelOf(i);
+      throw emptySegmentationError(name, [...records, ...own]);
     });
   }
   // Models are meshed concurrently: the overall fraction is the mean of theirs, so it never goes back.
@@ -129,10 +135,7 @@ export async function convertVolume(
   });
   const models = await Promise.all(
     labels.map(async (lab, i): Promise<ConvertModel> => {
-      const range = ranges?.[i];
-      const tag = range ? rangeName(range) : undefined;
-      const name = many && range ? `${tissue}_t${range[0]}` : tissue;
-      const own = segResult.records.filter((r) => tagged(r) && r.params.labelMap === tag);
+      const { range, name, own } = modelOf(i);
       const modelRecords: StageRecord[] = [];
       if (range) {
         modelRecords.push({ stage: 'segment', method: 'label-map', params: { range_HU: range, model: name }, figures: { threshold_HU: range[0], voxels: countNonZero(lab) } });
