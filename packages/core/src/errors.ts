@@ -31,3 +31,24 @@ export function usageError(code: string, message: string): ScanError {
 export function isScanError(e: unknown): e is ScanError {
   return e instanceof ScanError;
 }
+
+/** A ScanError as it crosses a thread boundary (structured clone drops the class). */
+export interface ScanErrorWire {
+  message: string;
+  code?: string;
+  kind?: string;
+  file?: string;
+}
+
+/**
+ * The error a worker thread reported, rebuilt on this side: a ScanError again when the
+ * worker threw one, so an unreadable input found inside a worker still ends as exit 3 with
+ * its file named, not as an internal error. The message already carries the file's name.
+ */
+export function scanErrorFromWire(wire: ScanErrorWire): Error {
+  const kinds: readonly string[] = ['usage', 'input', 'internal'];
+  if (!wire.code || !wire.kind || !kinds.includes(wire.kind)) return new Error(wire.message);
+  const err = new ScanError(wire.code, wire.message, { kind: wire.kind as ErrorKind });
+  if (wire.file !== undefined) (err as { file: string | undefined }).file = wire.file;
+  return err;
+}

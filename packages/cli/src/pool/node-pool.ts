@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ScanError, type WorkerPool } from '@scan2print/core';
+import { ScanError, scanErrorFromWire, type ScanErrorWire, type WorkerPool } from '@scan2print/core';
 
 interface Job {
   id: number;
@@ -76,7 +76,7 @@ export function createNodePool(size = Math.max(1, Math.min(availableParallelism(
     const w = new Worker(script);
     w.unref();
     let loaded = false;
-    w.on('message', (msg: { ready?: true; id: number; ok: boolean; result?: unknown; error?: { message: string; code?: string; kind?: string; file?: string } }) => {
+    w.on('message', (msg: { ready?: true; id: number; ok: boolean; result?: unknown; error?: ScanErrorWire }) => {
       if (msg.ready) {
         loaded = true; // worker-entry's modules are all evaluated
         return;
@@ -86,7 +86,7 @@ export function createNodePool(size = Math.max(1, Math.min(availableParallelism(
       idle.push(w);
       if (job) {
         if (msg.ok) job.resolve(msg.result);
-        else job.reject(Object.assign(new Error(msg.error?.message ?? 'worker task failed'), msg.error ?? {}));
+        else job.reject(scanErrorFromWire(msg.error ?? { message: 'worker task failed' }));
       }
       pump();
     });
