@@ -68,9 +68,13 @@ function formatTransform(m: readonly number[], object: number): string {
 /**
  * Deflate level of the model part. Measured on a skull's model XML (fflate, 1 MiB chunks, CPU
  * ms per 24 MB / compressed fraction): level 1 370 / 0.267, level 2 445 / 0.258, level 3 530 /
- * 0.254, level 6 about 3× level 2 / 0.24. Level 2: 1 % larger than level 3 for 16 % less time.
+ * 0.254, level 6 about 3× level 2 / 0.24. On the default convert of philips-head-phantom-1mm
+ * (115 MB of XML, 1.58 M triangles; CPU medians of 3 on the loaded 2-core machine): level 1
+ * 4.0 s / 22.75 MB, level 2 4.9 s / 22.09 MB, level 3 5.0 s / 21.82 MB. Level 1: the file is
+ * 3 % larger than at level 2 for about 18 % less CPU, and deflate was the largest CPU item of
+ * writing a 3MF.
  */
-export const THREEMF_DEFLATE_LEVEL = 2;
+export const THREEMF_DEFLATE_LEVEL = 1;
 /** Uncompressed bytes per independently deflated chunk of the model XML (fixed, so the bytes never depend on the pool). */
 export const THREEMF_CHUNK_BYTES = 1 << 20;
 const DEFLATE_TASK = 'formats.deflate-chunk';
