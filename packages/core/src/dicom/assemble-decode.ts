@@ -1,5 +1,6 @@
 /**
  * Pass 2 of the import: decode the chosen files into the preallocated slice stack.
+ * Frames are decoded straight into the stack (decodeFramesInto: no Float32 copy per slice).
  * Sequential on the calling thread (the next file is read while one decodes), or, for
  * compressed transfer syntaxes with a worker pool, on the pool: each worker decodes one
  * file and writes its frames straight into the shared stack (disjoint slices, so the
@@ -9,9 +10,13 @@ import { inputError, ScanError, type ErrorKind } from '../errors.js';
 import { sharedFloat32, type WorkerPool } from '../parallel/pool.js';
 import type { DicomInstance } from './types.js';
 import { transferSyntaxInfo } from './transfer-syntax.js';
+import { decodeFrames, decodeFramesInto } from './decode.js';
+import type { StackArray } from './decode-values.js';
 import { yieldEvery } from '../parallel/yield.js';
 
 export type DecodeFn = (inst: DicomInstance, bytes: Uint8Array) => Promise<Float32Array[]>;
+/** A decoder that writes a file's frames straight into the stack (decodeFramesInto). */
+export type DecodeIntoFn = (inst: DicomInstance, bytes: Uint8Array, target: StackArray, slotOf: (frame: number) => number, plane: number) => Promise<{ ok: boolean; min: number }>;
 
 export const DECODE_INTO_STACK_TASK = 'dicom.decodeIntoStack';
 /** Files read ahead of the one being decoded (sequential path). */
@@ -50,7 +55,16 @@ export interface DecodeIntoPayload {
   slots: Int32Array;
 }
 
-/** Decodes one file into the stack. ok = false: an Int16 stack cannot hold a value (widen, redo). */
+/**
+ * The decoder of a plan: decodeFrames (the default) decodes straight into the stack
+ * (decodeFramesInto: no Float32 frame per slice); another DecodeFn (a test's) through copies.
+ */
+export function intoStack(decode: DecodeFn | undefined): DecodeIntoFn {
+  if (!decode || decode === decodeFrames) return decodeFramesInto;
+  return (inst, bytes, target, slotOf, plane) => decodeIntoStack({ inst, bytes, stack: target, plane, slots: Int32Array.from({ length: Math.max(1, inst.numberOfFrames || 1) }, (_, f) => slotOf(f)) }, decode);
+}
+
+/** Decodes one file into the stack through `decode`'s frames. ok = false: an Int16 stack cannot hold a value (widen, redo). */
 export async function decodeIntoStack(p: DecodeIntoPayload, decode: DecodeFn): Promise<{ ok: boolean; min: number }> {
   const frames = await decode(p.inst, p.bytes);
   let min = Infinity;
@@ -71,7 +85,8 @@ export interface DecodePlan {
   /** Instance indices to decode, in order. */
   order: number[];
   read: (i: number) => Promise<Uint8Array>;
-  decode: DecodeFn;
+  /** decodeFrames or undefined: straight into the stack; another decoder (a test's) through copies. */
+  decode?: DecodeFn;
   slotsOf: (i: number) => Int32Array;
   plane: number;
   stackLength: number;
@@ -115,6 +130,11 @@ export async function decodeAll(
   let done = 0;
   const tick = () => progress?.(++done / order.length, `decoded ${done}/${order.length} files`);
   const redo: number[] = [];
+  const into = intoStack(plan.decode);
+  const decodeOne = (i: number, bytes: Uint8Array) => {
+    const slots = plan.slotsOf(i);
+    return into(instances[i]!, bytes, stack, (f) => slots[f] ?? -1, plan.plane);
+  };
   if (worthParallelDecode(instances, pool)) {
     let next = 0;
     const lane = async () => {
@@ -144,12 +164,12 @@ export async function decodeAll(
       const i = order[n]!;
       const bytes = await pending.shift()!;
       if (n + READ_AHEAD < order.length) ahead(order[n + READ_AHEAD]!);
-      const r = await decodeIntoStack({ inst: instances[i]!, bytes, stack, plane: plan.plane, slots: plan.slotsOf(i) }, plan.decode);
+      const r = await decodeOne(i, bytes);
       if (r.ok) min = Math.min(min, r.min);
       else if (stack instanceof Int16Array) {
         // a value the header did not predict (fractional or out of range): widen once, redo this file
         stack = widen(stack, plan.stackLength);
-        const again = await decodeIntoStack({ inst: instances[i]!, bytes, stack, plane: plan.plane, slots: plan.slotsOf(i) }, plan.decode);
+        const again = await decodeOne(i, bytes);
         min = Math.min(min, again.min);
       }
       tick();
@@ -159,7 +179,7 @@ export async function decodeAll(
     if (stack instanceof Int16Array) stack = widen(stack, plan.stackLength);
     redo.sort((a, b) => a - b);
     for (const i of redo) {
-      const r = await decodeIntoStack({ inst: instances[i]!, bytes: await plan.read(i), stack, plane: plan.plane, slots: plan.slotsOf(i) }, plan.decode);
+      const r = await decodeOne(i, await plan.read(i));
       min = Math.min(min, r.min);
     }
   }

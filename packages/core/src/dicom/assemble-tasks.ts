@@ -1,6 +1,6 @@
 // Worker tasks of the import (imported by parallel/all-tasks.ts).
 import { registerTask } from '../parallel/registry.js';
-import { DECODE_INTO_STACK_TASK, decodeIntoStack, type DecodeIntoPayload } from './assemble-decode.js';
-import { decodeFrames } from './decode.js';
+import { DECODE_INTO_STACK_TASK, type DecodeIntoPayload } from './assemble-decode.js';
+import { decodeFramesInto } from './decode.js';
 
-registerTask(DECODE_INTO_STACK_TASK, (p: DecodeIntoPayload) => decodeIntoStack(p, (inst, bytes) => decodeFrames(inst, bytes)));
+registerTask(DECODE_INTO_STACK_TASK, (p: DecodeIntoPayload) => decodeFramesInto(p.inst, p.bytes, p.stack, (f) => p.slots[f] ?? -1, p.plane));

@@ -98,55 +98,83 @@ export const CT_PADDING_HU = -1024;
  * The count goes to `stats.paddedPixels`. JPEG-LS near-lossless: matched within ±NEAR.
  */
 export function applyModality(inst: DicomInstance, stored: StoredFrame, frameIndex: number, stats: DecodeStats): Float32Array {
+  const out = new Float32Array(stored.length);
+  modalityInto(inst, stored, frameIndex, stats, out, 0);
+  return out;
+}
+
+/** A slice stack: Int16 when the header promises int16 values (half the memory), else Float32. */
+export type StackArray = Int16Array | Float32Array;
+
+/**
+ * applyModality written straight into `target` from `offset` (a frame's place in the slice
+ * stack), without a Float32 frame in between: the same values, each rounded to float32 as
+ * there. Returns the smallest value written, or NaN as soon as a value does not fit an Int16
+ * target (fractional or out of range; the caller widens the stack and decodes again).
+ */
+export function modalityInto(inst: DicomInstance, stored: StoredFrame, frameIndex: number, stats: DecodeStats, target: StackArray, offset: number): number {
   const n = stored.length;
-  const out = new Float32Array(n);
   const fr = inst.frames?.[frameIndex];
   const slope = fr?.rescaleSlope ?? inst.rescaleSlope;
   const intercept = fr?.rescaleIntercept ?? inst.rescaleIntercept;
   const lut = inst.modalityLut;
+  const int16 = target instanceof Int16Array;
+  // Padded pixels (matched on stored values) are skipped here and set below, so their raw
+  // value never has to fit the target. Without a padding value the range is empty.
+  // JPEG-LS near-lossless moves every value by at most NEAR (its stream parameter), so
+  // padding is matched within ±NEAR there; other lossy codecs have no such bound and
+  // are matched exactly (their padding ring keeps its decoded values).
+  const pv = inst.pixelPaddingValue;
+  const limit = inst.pixelPaddingRangeLimit ?? pv;
+  const tol = stats.nearLossless ?? 0;
+  const lo = pv === undefined ? Infinity : Math.min(pv, limit!) - tol;
+  const hi = pv === undefined ? -Infinity : Math.max(pv, limit!) + tol;
+  let padded = 0;
+  let minKept = Infinity;
   if (slope !== undefined || intercept !== undefined || !lut) {
     const m = slope ?? 1;
     const b = intercept ?? 0;
     stats.transform = slope !== undefined || intercept !== undefined ? 'rescale' : 'identity';
-    if (m === 1) for (let i = 0; i < n; i++) out[i] = stored[i]! + b;
-    else for (let i = 0; i < n; i++) out[i] = stored[i]! * m + b;
+    for (let i = 0; i < n; i++) {
+      const s = stored[i]!;
+      if (s >= lo && s <= hi) {
+        padded++;
+        continue;
+      }
+      const v = Math.fround(s * m + b);
+      if (int16 && ((v | 0) !== v || v < -32768 || v > 32767)) return NaN;
+      target[offset + i] = v;
+      if (v < minKept) minKept = v;
+    }
   } else {
     stats.transform = 'modality-lut';
     const table = lut.data;
     const last = table.length - 1;
     const first = lut.firstMapped;
     for (let i = 0; i < n; i++) {
-      let j = stored[i]! - first;
+      const s = stored[i]!;
+      if (s >= lo && s <= hi) {
+        padded++;
+        continue;
+      }
+      let j = s - first;
       if (j < 0) j = 0;
       else if (j > last) j = last;
-      out[i] = table[j]!;
+      const v = table[j]!;
+      if (int16 && v > 32767) return NaN;
+      target[offset + i] = v;
+      if (v < minKept) minKept = v;
     }
   }
-
-  const pv = inst.pixelPaddingValue;
-  if (pv === undefined) return out;
-  const limit = inst.pixelPaddingRangeLimit ?? pv;
-  // JPEG-LS near-lossless moves every value by at most NEAR (its stream parameter), so
-  // padding is matched within ±NEAR there; other lossy codecs have no such bound and
-  // are matched exactly (their padding ring keeps its decoded values).
-  const tol = stats.nearLossless ?? 0;
-  const lo = Math.min(pv, limit) - tol;
-  const hi = Math.max(pv, limit) + tol;
-  let padded = 0;
-  let minKept = Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = stored[i]!;
-    if (v >= lo && v <= hi) padded++;
-    else if (out[i]! < minKept) minKept = out[i]!;
-  }
-  if (padded === 0) return out;
+  if (padded === 0) return minKept;
   const isCt = inst.modality === 'CT' || inst.rescaleType === 'HU';
   const replacement = isCt ? CT_PADDING_HU : Number.isFinite(minKept) ? minKept : 0;
+  if (int16 && ((replacement | 0) !== replacement || replacement < -32768 || replacement > 32767)) return NaN;
   for (let i = 0; i < n; i++) {
-    const v = stored[i]!;
-    if (v >= lo && v <= hi) out[i] = replacement;
+    const s = stored[i]!;
+    if (s >= lo && s <= hi) target[offset + i] = replacement;
   }
   stats.paddedPixels += padded;
   stats.paddingReplacement = replacement;
-  return out;
+  return Math.min(minKept, replacement);
 }

@@ -5,8 +5,8 @@ import { decodeRleFrame } from './codecs/rle.js';
 import { decodeWithWasm } from './codecs/wasm.js';
 import type { CodecFrame } from './codecs/wasm.js';
 import { splitEncapsulatedFrames } from './decode-encapsulated.js';
-import { applyModality, codecToStored, nativeToStored } from './decode-values.js';
-import type { DecodeStats, StoredFrame } from './decode-values.js';
+import { applyModality, codecToStored, modalityInto, nativeToStored } from './decode-values.js';
+import type { DecodeStats, StackArray, StoredFrame } from './decode-values.js';
 import { parseDicomDataset, PIXEL_DATA_TAG, recallParsed } from './parse-dataset.js';
 import type { ParsedDataset } from './parse-dataset.js';
 import { transferSyntaxInfo } from './transfer-syntax.js';
@@ -130,8 +130,13 @@ function nativeFrameReader(parsed: ParsedDataset, lay: Layout, file: string): (f
   const bigEndian = transferSyntaxInfo(parsed.transferSyntaxUid).bigEndian;
   return (f) => {
     const start = el.dataOffset + f * frameBytes;
-    const bytes = buf.slice(start, start + frameBytes); // aligned copy
-    if (bpp === 1) return bytes;
+    // Little-endian data at an aligned offset is read in place (the readers only read it);
+    // otherwise an aligned copy, byte-swapped when big-endian.
+    if (bpp === 1) return buf.subarray(start, start + frameBytes);
+    if (!bigEndian && (buf.byteOffset + start) % bpp === 0) {
+      return bpp === 2 ? new Uint16Array(buf.buffer, buf.byteOffset + start, pixels) : new Uint32Array(buf.buffer, buf.byteOffset + start, pixels);
+    }
+    const bytes = buf.slice(start, start + frameBytes);
     if (bigEndian) {
       for (let i = 0; i < frameBytes; i += bpp) {
         for (let a = i, b = i + bpp - 1; a < b; a++, b--) {
@@ -201,12 +206,12 @@ async function decodeCompressedFrame(ts: TransferSyntaxInfo, encoded: Uint8Array
   }
 }
 
-/** Decodes frame after frame, handing each frame's stored values to `each`. */
+/** Decodes frame after frame, handing each frame's stored values to `each`; `each` returning false stops. */
 async function forEachStoredFrame(
   inst: DicomInstance,
   bytes: Uint8Array,
   stats: DecodeStats | undefined,
-  each: (frame: StoredFrame, index: number) => void,
+  each: (frame: StoredFrame, index: number) => boolean | void,
 ): Promise<void> {
   const file = inst.file;
   if (!inst.hasPixelData) throw inputError('NO_PIXEL_DATA', `no pixel data (${inst.modality ?? 'unknown'} object)`, file);
@@ -221,7 +226,7 @@ async function forEachStoredFrame(
       ? { bitsStored: 1, shift: 0, signed: false }
       : { bitsStored: lay.bitsStored, shift: lay.highBit + 1 - lay.bitsStored, signed: lay.signed };
     const read = nativeFrameReader(parsed, lay, file);
-    for (let f = 0; f < lay.frames; f++) each(nativeToStored(read(f), layout), f);
+    for (let f = 0; f < lay.frames; f++) if (each(nativeToStored(read(f), layout), f) === false) return;
     return;
   }
   if (!el.encapsulatedPixelData) {
@@ -241,7 +246,7 @@ async function forEachStoredFrame(
     // Signed DICOM data in an unsigned stream is two's complement in the stream's
     // precision; a stream claiming more bits than BitsStored is trusted over the header.
     const precision = Math.max(lay.bitsStored, Math.min(fr.bitsPerSample, lay.bitsAllocated));
-    each(codecToStored(fr.samples, fr.signed, lay.signed, precision), f);
+    if (each(codecToStored(fr.samples, fr.signed, lay.signed, precision), f) === false) return;
   }
 }
 
@@ -252,7 +257,9 @@ async function forEachStoredFrame(
 export async function decodeStoredFrames(inst: DicomInstance, bytes: Uint8Array, stats?: DecodeStats): Promise<StoredFrame[]> {
   const out: StoredFrame[] = [];
   try {
-    await forEachStoredFrame(inst, bytes, stats, (frame) => out.push(frame));
+    await forEachStoredFrame(inst, bytes, stats, (frame) => {
+      out.push(frame);
+    });
   } catch (e) {
     throw asScanError(e, inst.file);
   }
@@ -270,12 +277,46 @@ export async function decodeFrames(inst: DicomInstance, bytes: Uint8Array, stats
   try {
     // Frame by frame: the stored (Int32) copy of a frame is dropped as soon as its
     // modality values exist, so a multi-frame file peaks near its Float32 output.
-    await forEachStoredFrame(inst, bytes, st, (frame, i) => out.push(applyModality(inst, frame, i, st)));
+    await forEachStoredFrame(inst, bytes, st, (frame, i) => {
+      out.push(applyModality(inst, frame, i, st));
+    });
   } catch (e) {
     throw asScanError(e, inst.file);
   }
   st.frames += out.length;
   return out;
+}
+
+/**
+ * decodeFrames straight into a slice stack: frame f's modality values go to `target` from
+ * `slotOf(f) * plane` (frames with a negative slot, duplicates, are skipped), with no Float32
+ * frame in between. ok = false: an Int16 target cannot hold a value (the caller widens the
+ * stack and decodes the file again); min is the smallest value written.
+ */
+export async function decodeFramesInto(
+  inst: DicomInstance,
+  bytes: Uint8Array,
+  target: StackArray,
+  slotOf: (frame: number) => number,
+  plane: number,
+): Promise<{ ok: boolean; min: number }> {
+  const st = newDecodeStats();
+  let min = Infinity;
+  let ok = true;
+  try {
+    await forEachStoredFrame(inst, bytes, st, (frame, f) => {
+      const k = slotOf(f);
+      if (k < 0) return true;
+      if (frame.length !== plane) throw inputError('FRAME_SIZE', `frame ${f + 1} decoded to ${frame.length} pixels, expected ${inst.rows}×${inst.columns}`, inst.file);
+      const m = modalityInto(inst, frame, f, st, target, k * plane);
+      if (Number.isNaN(m)) return (ok = false);
+      if (m < min) min = m;
+      return true;
+    });
+  } catch (e) {
+    throw asScanError(e, inst.file);
+  }
+  return { ok, min };
 }
 
 /** A fresh stats object for decodeFrames. */
