@@ -13,13 +13,13 @@ import { checkMesh, createAnonymiser, read3mf } from '@scan2print/core';
 import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../server/harness.js';
 import { anonymisedSeries, formOf } from '../server/dicom-files.js';
 import { dataPath } from '../data.js';
-import { ARTIFACTS, launchChromium, logIn, openPage, type WatchedPage } from './chromium.js';
+import { ARTIFACTS, convertWithParams, launchChromium, logIn, openPage, type WatchedPage } from './chromium.js';
 import { seriousViolations } from './axe.js';
 
 let srv: TestServer;
 let org: TestOrg;
 let browser: Browser;
-/** A 28-slice real head CT: converts to a closed skull. */
+/** A 28-slice real head CT: converts to a closed skull (here at 2 mm; see the first test). */
 let goodCase: string;
 /** A real CT whose values are not HU (Slicer's CTHead): the convert job fails on its input. */
 let notHuCase: string;
@@ -130,9 +130,14 @@ describe('web app: case list and case page', () => {
       await casePage.page.goto(`/cases/${goodCase}`);
       await casePage.page.getByTestId('start-convert').waitFor({ timeout: 60_000 });
       await expectAccessible(casePage.page);
+      // The page's request goes out as it is (checked below); the job runs at 2 mm, as what is checked here is the
+      // page following a job live, and the default convert of this series is api.spec's (a full-resolution one here
+      // was most of this file's time).
+      const asked = await convertWithParams(casePage.page, { isotropic: 2 });
       await casePage.page.getByTestId('start-convert').click();
 
       await expect.poll(() => statusOf(list.page, goodCase), { timeout: CONVERT, interval: 500 }).toBe('done');
+      expect(asked).toEqual([{ kind: 'convert' }]);
       const { seen, marker } = await seenStatuses(list.page);
       expect(marker, 'the list page was reloaded').toBe('not reloaded');
       const kinds = seen.map((s) => s.split('|')[0]);

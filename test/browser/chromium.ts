@@ -55,6 +55,26 @@ export async function openPage(browser: Browser, baseURL: string): Promise<Watch
   };
 }
 
+/**
+ * Lets the page's own "start a convert" request (POST /api/cases/:id/jobs) through with `params`
+ * added, and keeps each body the page sent so the spec can check it asked for a plain convert.
+ * For specs that check what the page does around a job (the request, the live state, the files
+ * offered), not the model's resolution: a full-resolution convert was most of their time, and the
+ * server's default convert of the same series is run by packages/server/src/api.spec.ts.
+ */
+export async function convertWithParams(page: Page, params: Record<string, unknown>): Promise<unknown[]> {
+  const sent: unknown[] = [];
+  await page.route('**/api/cases/*/jobs', async (route) => {
+    const r = route.request();
+    if (r.method() !== 'POST') return route.fallback();
+    const body = r.postDataJSON() as Record<string, unknown> | null;
+    sent.push(body);
+    if (body?.kind !== 'convert' || body.params !== undefined) return route.fallback();
+    return route.fallback({ postData: JSON.stringify({ ...body, params }) });
+  });
+  return sent;
+}
+
 /** Logs in through the page's own form, as a user would. */
 export async function logIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto('/');

@@ -27,7 +27,7 @@ beforeAll(async () => {
   org = await srv.org('Review Hospital');
   caseId = (await srv.json(org.tokens.requester, 'POST', '/api/cases', { purpose: 'orbital floor repair planning', anatomy: 'skull' })).id;
   await srv.json(org.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(await anonymisedSeries(SERIES)));
-  // At 2 mm: the review page's behaviour does not depend on resolution (cases.spec runs the default convert).
+  // At 2 mm: the review page's behaviour does not depend on resolution (api.spec runs the default convert of this series).
   const { id } = await srv.json(org.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert', params: { isotropic: 2 } });
   const job = await srv.waitJob(org.tokens.engineer, id, 1_000_000);
   expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
