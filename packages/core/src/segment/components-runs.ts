@@ -27,6 +27,35 @@ export interface Runs {
 }
 
 /**
+ * 32-bit words over the same memory as `buf` (word t = bytes 4t … 4t + 3 of `buf`), or
+ * undefined where `buf` does not start on a word boundary. Masks are mostly long runs of
+ * zero (air) or of non-zero bytes, so run ends are found four voxels to a comparison.
+ */
+export function wordsOf(buf: Uint8Array): Uint32Array | undefined {
+  return buf.byteOffset % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : undefined;
+}
+
+/** First index in [i, end) whose byte is non-zero, else end (`w32` = wordsOf(buf)). */
+export function skipZeros(buf: Uint8Array, w32: Uint32Array, i: number, end: number): number {
+  for (; i < end && (i & 3) !== 0; i++) if (buf[i] !== 0) return i;
+  while (i + 4 <= end && w32[i >>> 2] === 0) i += 4;
+  while (i < end && buf[i] === 0) i++;
+  return i;
+}
+
+/** First index in [i, end) whose byte is zero, else end (`w32` = wordsOf(buf)). */
+export function skipNonZeros(buf: Uint8Array, w32: Uint32Array, i: number, end: number): number {
+  for (; i < end && (i & 3) !== 0; i++) if (buf[i] === 0) return i;
+  for (; i + 4 <= end; i += 4) {
+    const w = w32[i >>> 2]!;
+    // a word has a zero byte where (w − 0x01010101) & ~w & 0x80808080 is not 0
+    if (((w - 0x01010101) & ~w & 0x80808080) !== 0) break;
+  }
+  while (i < end && buf[i] !== 0) i++;
+  return i;
+}
+
+/**
  * Maximal runs of non-zero voxels along i, or, with `atLeast`, of voxels ≥ atLeast
  * (NaN never counts): runs straight from an HU volume, with no mask in between.
  */
@@ -39,15 +68,19 @@ export function extractRuns(mask: ArrayLike<number>, dims: Vec3, atLeast?: numbe
   let count = 0;
   const level = atLeast ?? 0;
   const nonZero = atLeast === undefined;
+  const bytes = nonZero && mask instanceof Uint8Array ? mask : undefined;
+  const w32 = bytes ? wordsOf(bytes) : undefined;
   for (let r = 0, base = 0; r < nRows; r++, base += nx) {
     rowStart[r] = count;
     let i = 0;
     while (i < nx) {
-      if (nonZero) while (i < nx && mask[base + i] === 0) i++;
+      if (w32) i = skipZeros(bytes!, w32, base + i, base + nx) - base;
+      else if (nonZero) while (i < nx && mask[base + i] === 0) i++;
       else while (i < nx && !(mask[base + i]! >= level)) i++;
       if (i >= nx) break;
       const s = i;
-      if (nonZero) while (i < nx && mask[base + i] !== 0) i++;
+      if (w32) i = skipNonZeros(bytes!, w32, base + i, base + nx) - base;
+      else if (nonZero) while (i < nx && mask[base + i] !== 0) i++;
       else while (i < nx && mask[base + i]! >= level) i++;
       if (count === start.length) {
         const s2 = new Int32Array(start.length * 2);

@@ -17,8 +17,8 @@
  *      slices but joins the large holes of the slices through the middle; so does the
  *      pelvic cavity), its volume is ≤ maxVolume_mm3 and its mean HU is in meanHu
  *      (marrow, not air, not contrast or dense tissue).
- * Everything works on runs along i (components-runs.ts) and touches each voxel a
- * fixed number of times: linear time, deterministic.
+ * Everything works on runs along i (components-runs.ts; step 1 in marrow-slices.ts) and
+ * touches each voxel a fixed number of times: linear time, deterministic.
  */
 import type { Vec3 } from '../geometry/grid.js';
 import { voxelVolume_mm3 } from '../geometry/grid.js';
@@ -26,8 +26,10 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import type { StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
-import { extractRuns, runRoots, type Runs } from './components-runs.js';
-import { sliceAxes } from './fill-holes.js';
+import { extractRuns, runRoots, skipNonZeros, skipZeros, wordsOf } from './components-runs.js';
+import { classifySliceHoles, LARGE } from './marrow-slices.js';
+
+export { classifySliceHoles };
 
 export interface MarrowFillParams {
   /** Largest per-slice hole (mm²) that can be marrow (default 2000 = 20 cm²: a femoral shaft is ~3–6 cm²). */
@@ -49,113 +51,6 @@ export interface MarrowFillParams {
 }
 
 export const MARROW_FILL_DEFAULTS = { maxSliceHole_mm2: 2000, maxVolume_mm3: 200_000, meanHu: [-200, 300] as [number, number], axes: [0, 1, 2] as Array<0 | 1 | 2>, minAxes: 2 };
-
-/** Hole classes per voxel: the count of axes with a small hole, plus LARGE when any axis has a large one. */
-const SMALL = 1;
-const BLOCK = 32;
-const LARGE = 4;
-
-/** Runs of one slice, in buffers reused from slice to slice (grown when needed). */
-class SliceRuns implements Runs {
-  start = new Int32Array(1024);
-  end = new Int32Array(1024);
-  rowStart: Int32Array;
-  count = 0;
-  constructor(rows: number) {
-    this.rowStart = new Int32Array(rows + 1);
-  }
-
-  /**
-   * Maximal runs along u of voxels equal to `value` in rows v = 0..nv−1 of `buf`, row v
-   * starting at off + v·rowStride (u contiguous): what extractRuns gives for the slice,
-   * without copying it out of the volume first.
-   */
-  fill(buf: Uint8Array, off: number, rowStride: number, nu: number, nv: number, value: number): this {
-    let count = 0;
-    for (let v = 0; v < nv; v++) {
-      this.rowStart[v] = count;
-      const base = off + v * rowStride;
-      let u = 0;
-      while (u < nu) {
-        while (u < nu && buf[base + u] !== value) u++;
-        if (u >= nu) break;
-        const s = u;
-        while (u < nu && buf[base + u] === value) u++;
-        if (count === this.start.length) this.grow();
-        this.start[count] = s;
-        this.end[count] = u;
-        count++;
-      }
-    }
-    this.rowStart[nv] = count;
-    this.count = count;
-    return this;
-  }
-
-  private grow(): void {
-    const s = new Int32Array(this.start.length * 2);
-    s.set(this.start);
-    this.start = s;
-    const e = new Int32Array(this.end.length * 2);
-    e.set(this.end);
-    this.end = e;
-  }
-}
-
-/**
- * Marks the per-slice holes of `mask` perpendicular to `axis` in `cls`: adds SMALL for
- * a hole of at most maxArea_vox voxels, sets the LARGE bit for a larger one.
- */
-export function classifySliceHoles(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2, maxArea_vox: number, cls: Uint8Array): void {
-  const { nu, nv, su, sv, sw, nw } = sliceAxes(dims, axis);
-  const planeDims: Vec3 = [nu, nv, 1];
-  // Slices across j and k have u = i contiguous: their background runs are read from the
-  // mask itself. Slices across i are gathered BLOCK at a time, reading BLOCK contiguous
-  // voxels per (j, k) instead of one voxel per cache line.
-  const block = axis === 0 ? BLOCK : 0;
-  const planes = new Uint8Array(block * nu * nv);
-  const sliceRuns = new SliceRuns(nv);
-  for (let w = 0; w < nw; w++) {
-    const off = w * sw;
-    let runs: SliceRuns;
-    if (block === 0) runs = sliceRuns.fill(mask, off, sv, nu, nv, 0);
-    else {
-      const b = w % block;
-      if (b === 0) {
-        const nb = Math.min(block, nw - w);
-        for (let v = 0; v < nv; v++) {
-          for (let u = 0; u < nu; u++) {
-            const src = off + v * sv + u * su;
-            const dst = u + v * nu;
-            for (let d = 0; d < nb; d++) planes[dst + d * nu * nv] = mask[src + d * sw] === 0 ? 1 : 0;
-          }
-        }
-      }
-      runs = sliceRuns.fill(planes, b * nu * nv, nu, nu, nv, 1);
-    }
-    const root = runRoots(runs, planeDims, 6);
-    // area[root] counts voxels; a negative value marks a component touching an edge.
-    const area = new Float64Array(runs.count);
-    for (let v = 0; v < nv; v++) {
-      const edge = v === 0 || v === nv - 1;
-      for (let t = runs.rowStart[v]!; t < runs.rowStart[v + 1]!; t++) {
-        const r = root[t]!;
-        if (edge || runs.start[t] === 0 || runs.end[t] === nu) area[r] = -Infinity;
-        area[r]! += runs.end[t]! - runs.start[t]!;
-      }
-    }
-    for (let v = 0; v < nv; v++) {
-      for (let t = runs.rowStart[v]!; t < runs.rowStart[v + 1]!; t++) {
-        const a = area[root[t]!]!;
-        if (a < 0) continue;
-        const c = a > maxArea_vox ? LARGE : SMALL;
-        const base = off + v * sv;
-        if (c === LARGE) for (let u = runs.start[t]!; u < runs.end[t]!; u++) cls[base + u * su]! |= LARGE;
-        else for (let u = runs.start[t]!; u < runs.end[t]!; u++) cls[base + u * su]! += SMALL;
-      }
-    }
-  }
-}
 
 export interface MarrowFillFigures {
   candidates: number;
@@ -194,31 +89,64 @@ function maskBounds(mask: Uint8Array | Uint16Array, dims: Vec3): { lo: Vec3; hi:
  * the same grid. Returns the figures.
  */
 export function fillMarrowMask(mask: Uint8Array, hu: ArrayLike<number>, dims: Vec3, spacing: Vec3, params: MarrowFillParams = {}): MarrowFillFigures {
-  return marrowCavities(mask, hu, dims, spacing, params, (q) => (mask[q] = 1));
+  return marrowCavities(mask, hu, dims, spacing, params, () => (q) => (mask[q] = 1));
 }
 
 /**
  * The marrow voxels of the non-zero voxels of `src` (a mask or a label map: it is only
- * read), each passed to `fill` (grid index, in memory order). A slice's holes lie inside
+ * read), each passed to the function `fillFor` returns (grid index, in memory order);
+ * `fillFor` is given the largest value in `src`, read on the way. A slice's holes lie inside
  * the bounding box of the mask, so the work is done on that box only; reading the labels
  * directly spares a full-grid mask (fresh memory is what costs most on a loaded host).
  */
-function marrowCavities(src: Uint8Array | Uint16Array, hu: ArrayLike<number>, dims: Vec3, spacing: Vec3, params: MarrowFillParams, fill: (q: number) => void): MarrowFillFigures {
+function marrowCavities(
+  src: Uint8Array | Uint16Array,
+  hu: ArrayLike<number>,
+  dims: Vec3,
+  spacing: Vec3,
+  params: MarrowFillParams,
+  fillFor: (maxLabel: number) => (q: number) => void,
+): MarrowFillFigures {
   const p = { ...MARROW_FILL_DEFAULTS, ...params };
   const f: MarrowFillFigures = { candidates: 0, accepted: 0, rejectedLarge: 0, rejectedVolume: 0, rejectedHu: 0, filled_voxels: 0 };
   const box = maskBounds(src, dims);
   if (!box) return f;
   const [NX, NY] = dims;
+  // A box width of a multiple of 4 lets slices across i be read a word at a time
+  // (marrow-slices.ts). The added columns are background that touches the box's edge in
+  // every slice, so no hole changes.
+  while ((box.hi[0] - box.lo[0]) % 4 !== 0 && box.hi[0] < NX) box.hi[0]++;
+  while ((box.hi[0] - box.lo[0]) % 4 !== 0 && box.lo[0] > 0) box.lo[0]--;
   const [x0, y0, z0] = box.lo;
   const sub: Vec3 = [box.hi[0] - x0, box.hi[1] - y0, box.hi[2] - z0];
   const [nx, ny, nz] = sub;
   // Voxel (i, j, k) of the box is voxel full(r) + i of the grid, r = j + k·ny.
   const full = (r: number) => x0 + (y0 + (r % ny)) * NX + (z0 + Math.floor(r / ny)) * NX * NY;
   const m = new Uint8Array(nx * ny * nz);
+  let maxLabel = 0;
+  const bytes = src instanceof Uint8Array ? src : undefined;
+  const w32 = bytes ? wordsOf(bytes) : undefined;
   for (let r = 0; r < ny * nz; r++) {
     const g = full(r);
-    const o = r * nx;
-    for (let i = 0; i < nx; i++) if (src[g + i] !== 0) m[o + i] = 1;
+    const o = r * nx - g;
+    if (w32) {
+      // word-skipping the air and the runs of bone
+      for (let i = g; i < g + nx; ) {
+        i = skipZeros(bytes!, w32, i, g + nx);
+        const e = skipNonZeros(bytes!, w32, i, g + nx);
+        for (; i < e; i++) {
+          m[o + i] = 1;
+          if (src[i]! > maxLabel) maxLabel = src[i]!;
+        }
+      }
+    } else {
+      for (let i = g; i < g + nx; i++) {
+        const x = src[i]!;
+        if (x === 0) continue;
+        m[o + i] = 1;
+        if (x > maxLabel) maxLabel = x;
+      }
+    }
   }
   const cls = new Uint8Array(m.length);
   for (const a of p.axes) {
@@ -235,13 +163,20 @@ function marrowCavities(src: Uint8Array | Uint16Array, hu: ArrayLike<number>, di
     const g = full(r);
     for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
       const c = root[t]!;
+      // A cavity with a voxel in a large hole is rejected whatever its size and HU: once
+      // one is seen, the rest of it (the brain, mostly) is not summed.
+      if (large[c]) continue;
       let s = 0;
-      for (let i = runs.start[t]!; i < runs.end[t]!; i++) {
+      const e = runs.end[t]!;
+      for (let i = runs.start[t]!; i < e; i++) {
         s += hu[g + i]!;
-        if (cls[base + i]! >= LARGE) large[c] = 1;
+        if (cls[base + i]! >= LARGE) {
+          large[c] = 1;
+          break;
+        }
       }
       sum[c]! += s;
-      count[c]! += runs.end[t]! - runs.start[t]!;
+      count[c]! += e - runs.start[t]!;
     }
   }
   const vv = spacing[0] * spacing[1] * spacing[2];
@@ -259,6 +194,7 @@ function marrowCavities(src: Uint8Array | Uint16Array, hu: ArrayLike<number>, di
     }
   }
   const minAxes = Math.max(1, p.minAxes);
+  const fill = fillFor(maxLabel);
   for (let r = 0; r < ny * nz; r++) {
     const base = r * nx;
     const g = full(r);
@@ -336,13 +272,12 @@ export function fillMarrow(labels: LabelMap, volume: Volume | undefined, params:
     const g = labels.grid;
     // Every filled voxel is a hole, so background in `labels`: it gets a label, the rest is kept.
     const data = labels.data.slice();
-    let figures: MarrowFillFigures;
-    if (label !== undefined) figures = marrowCavities(labels.data, volume.data, g.dims, g.spacing_mm, p, (q) => (data[q] = label));
-    else {
-      const filled: number[] = [];
-      figures = marrowCavities(labels.data, volume.data, g.dims, g.spacing_mm, p, (q) => filled.push(q));
-      nameFromWalls(data, g.dims, filled);
-    }
+    const filled: number[] = [];
+    // A binary mask (every label 1) needs no naming: every wall votes 1, so each filled
+    // voxel gets 1, as nameFromWalls would give it.
+    const fillFor = (maxLabel: number) => (label !== undefined || maxLabel <= 1 ? (q: number) => (data[q] = label ?? 1) : (q: number) => filled.push(q));
+    const figures = marrowCavities(labels.data, volume.data, g.dims, g.spacing_mm, p, fillFor);
+    nameFromWalls(data, g.dims, filled);
     return {
       output: { grid: g, data, ...(labels.labels ? { labels: labels.labels } : {}) },
       record: {

@@ -14,7 +14,7 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import type { Finding, StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { inputError, usageError } from '../errors.js';
-import { extractRuns, labelRuns } from './components-runs.js';
+import { labelRuns, type Runs } from './components-runs.js';
 import { runComponentStats } from './stats.js';
 
 export interface MetalParams {
@@ -38,13 +38,10 @@ export function flagMetal(labels: LabelMap, volume: Volume | undefined, params: 
     const hu = volume.data;
     const n = hu.length;
     const lab = labels.data;
-    // One pass for the maximum; metal is found as runs straight from the HU volume (no
-    // mask, no label volume): metal is rare, so this is two reads of the volume.
-    let maxHU = -Infinity;
-    for (let p = 0; p < n; p++) if (hu[p]! > maxHU) maxHU = hu[p]!;
+    // One read of the volume gives the maximum and the metal, as runs (no mask, no label volume).
     const g = labels.grid;
     const nx = g.dims[0];
-    const runs = extractRuns(hu, g.dims, threshold_HU);
+    const { maxHU, runs } = maxAndRuns(hu, g.dims, threshold_HU);
     let count = 0;
     let inLabels = 0;
     for (let r = 0; r < runs.rowStart.length - 1; r++) {
@@ -96,4 +93,46 @@ export function flagMetal(labels: LabelMap, volume: Volume | undefined, params: 
       },
     };
   });
+}
+
+/**
+ * The largest value of `hu` (NaN ignored) and its maximal runs along i of voxels ≥ level
+ * (what extractRuns(hu, dims, level) gives), in one read of the volume: metal is rare, so
+ * a row is searched for runs only when its maximum reaches the level.
+ */
+function maxAndRuns(hu: ArrayLike<number>, dims: [number, number, number], level: number): { maxHU: number; runs: Runs } {
+  const [nx, ny, nz] = dims;
+  const nRows = ny * nz;
+  const rowStart = new Int32Array(nRows + 1);
+  const start: number[] = [];
+  const end: number[] = [];
+  let maxHU = -Infinity;
+  for (let r = 0, base = 0; r < nRows; r++, base += nx) {
+    rowStart[r] = start.length;
+    // the row's maximum first (a branch-free pass); runs only in the rare row that reaches level
+    let rowMax = -Infinity;
+    for (let i = base; i < base + nx; i++) {
+      const x = hu[i]!;
+      rowMax = x > rowMax ? x : rowMax;
+    }
+    if (rowMax > maxHU) maxHU = rowMax;
+    if (!(rowMax >= level)) continue;
+    let open = -1;
+    for (let i = 0; i < nx; i++) {
+      const x = hu[base + i]!;
+      if (x >= level) {
+        if (open < 0) open = i;
+      } else if (open >= 0) {
+        start.push(open);
+        end.push(i);
+        open = -1;
+      }
+    }
+    if (open >= 0) {
+      start.push(open);
+      end.push(nx);
+    }
+  }
+  rowStart[nRows] = start.length;
+  return { maxHU, runs: { start: Int32Array.from(start), end: Int32Array.from(end), rowStart, count: start.length } };
 }

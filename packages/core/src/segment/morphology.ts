@@ -24,6 +24,7 @@ import type { StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
 import { foregroundMask } from './components.js';
+import { skipZeros, wordsOf } from './components-runs.js';
 import { squaredDistanceToFeatures } from './morphology-edt.js';
 import { ballRows, complementPacked, dilatePacked, packBox, unpackBox, type ElementRow } from './morphology-small.js';
 
@@ -34,20 +35,24 @@ interface Box {
   dims: Vec3;
 }
 
-function bbox(mask: Uint8Array, dims: Vec3): { lo: Vec3; hi: Vec3 } | undefined {
+/** Inclusive box of the non-zero voxels: each row's first and last one (air skipped a word at a time). */
+function bbox(maskIn: Uint8Array, dims: Vec3): { lo: Vec3; hi: Vec3 } | undefined {
   const [nx, ny, nz] = dims;
+  const mask = maskIn.byteOffset % 4 === 0 ? maskIn : maskIn.slice();
+  const w32 = wordsOf(mask)!;
   let i0 = nx, j0 = ny, k0 = nz, i1 = -1, j1 = -1, k1 = -1;
   for (let k = 0, p = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++, p++) {
-        if (mask[p] === 0) continue;
-        if (i < i0) i0 = i;
-        if (i > i1) i1 = i;
-        if (j < j0) j0 = j;
-        if (j > j1) j1 = j;
-        if (k < k0) k0 = k;
-        if (k > k1) k1 = k;
-      }
+    for (let j = 0; j < ny; j++, p += nx) {
+      const first = skipZeros(mask, w32, p, p + nx) - p;
+      if (first === nx) continue;
+      let last = nx - 1;
+      while (mask[p + last] === 0) last--;
+      if (first < i0) i0 = first;
+      if (last > i1) i1 = last;
+      if (j < j0) j0 = j;
+      if (j > j1) j1 = j;
+      if (k < k0) k0 = k;
+      if (k > k1) k1 = k;
     }
   }
   return i1 < 0 ? undefined : { lo: [i0, j0, k0], hi: [i1, j1, k1] };

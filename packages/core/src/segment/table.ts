@@ -35,6 +35,7 @@ import type { Finding, StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { inputError, usageError } from '../errors.js';
 import { componentRuns, type Connectivity } from './components.js';
+import { wordsOf } from './components-runs.js';
 import { fillHoles2DMask } from './fill-holes.js';
 import { morphologyMask } from './morphology.js';
 import { runComponentStats } from './stats.js';
@@ -129,6 +130,13 @@ function bodyCellsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, threshold
     const k1 = Math.min(nz, (c2 + 1) * f2);
     for (let c1 = 0; c1 < cd[1]; c1++, q += cd[0]) {
       const j1 = Math.min(ny, (c1 + 1) * f1);
+      const e12 = e1[c1]! * e2[c2]!;
+      if (f0 === 2 && (nx & 1) === 0 && j1 - c1 * f1 === 2 && Math.min(nz, (c2 + 1) * f2) - c2 * f2 === 1) {
+        // a 2×2×1 cell (0.45 mm pixels, 1 mm slices): its one sum is compared straight away
+        const lim = threshold * (2 * e12);
+        for (let c = 0, p = c2 * f2 * P + c1 * f1 * nx; c < cd[0]; c++, p += 2) body[q + c] = hu[p]! + hu[p + 1]! + hu[p + nx]! + hu[p + nx + 1]! > lim ? 1 : 0;
+        continue;
+      }
       acc.fill(0);
       for (let k = c2 * f2; k < k1; k++) {
         const j0 = c1 * f1;
@@ -148,7 +156,6 @@ function bodyCellsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, threshold
           }
         }
       }
-      const e12 = e1[c1]! * e2[c2]!;
       for (let c0 = 0; c0 < cd[0]; c0++) body[q + c0] = acc[c0]! > threshold * (e0[c0]! * e12) ? 1 : 0;
     }
   }
@@ -168,6 +175,17 @@ function cellSumInt16(hu: Int16Array, dims: Vec3, f: Vec3, c0: number, c1: numbe
     }
   }
   return s;
+}
+
+/** Number of 1s in [a, b) of a 0/1 mask (`w32` = wordsOf(mask)), four bytes to a word in the middle. */
+function countOnes(m: Uint8Array, w32: Uint32Array, a: number, b: number): number {
+  let n = 0;
+  let q = a;
+  for (; q < b && (q & 3) !== 0; q++) n += m[q]!;
+  // bytes are 0 or 1, so a word's byte sum (≤ 4) is its top byte times 0x01010101
+  for (; q + 4 <= b; q += 4) n += Math.imul(w32[q >>> 2]!, 0x01010101) >>> 24;
+  for (; q < b; q++) n += m[q]!;
+  return n;
 }
 
 /** The body on the coarse grid, with what is needed to look a full-grid voxel up in it. */
@@ -257,7 +275,11 @@ function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: num
     }
   }
   const back = morphologyMask(core, cd, cs, 'dilate', openRadius_mm + Math.max(...cs));
-  for (let q = 0; q < cn; q++) back[q] = back[q]! & body[q]!;
+  // AND four cells to a word (both masks are 0/1 and fresh, so word-aligned)
+  const bw = wordsOf(back)!;
+  const fw = wordsOf(body)!;
+  for (let t = 0; t < bw.length; t++) bw[t] = bw[t]! & fw[t]!;
+  for (let q = bw.length * 4; q < cn; q++) back[q] = back[q]! & body[q]!;
   const rowOf = (j: number, k: number) => Math.floor(k / f[2]) * cd[0] * cd[1] + Math.floor(j / f[1]) * cd[0];
   return { body: back, extent: [e0, e1, e2], ci, rowOf, coreVoxels, factors: f, pieces };
 }
@@ -282,11 +304,17 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
     const body = coarseBody(volume, bodyThreshold_HU, openRadius_mm, 1, minPieceFraction);
     let bodyVoxels = 0;
     {
+      // per coarse row: its body cells (counted four to a word) × the cell size, less
+      // what the short last cell lacks
       const [e0, e1, e2] = body.extent;
+      const n0 = e0.length;
+      const f0 = body.factors[0];
+      const short = f0 - e0[n0 - 1]!;
+      const w32 = wordsOf(body.body)!;
       for (let c2 = 0, q = 0; c2 < e2.length; c2++) {
-        for (let c1 = 0; c1 < e1.length; c1++) {
-          const e12 = e1[c1]! * e2[c2]!;
-          for (let c0 = 0; c0 < e0.length; c0++, q++) if (body.body[q]) bodyVoxels += e0[c0]! * e12;
+        for (let c1 = 0; c1 < e1.length; c1++, q += n0) {
+          const cells = countOnes(body.body, w32, q, q + n0);
+          bodyVoxels += (f0 * cells - short * body.body[q + n0 - 1]!) * e1[c1]! * e2[c2]!;
         }
       }
     }
@@ -294,12 +322,20 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
     const cc = componentRuns(labels.data, g.dims, connectivity);
     const { runs, comp } = cc;
     const [nx, ny] = g.dims;
+    const f0 = body.factors[0];
     const inside = new Float64Array(cc.count + 1);
     for (let r = 0; r < runs.rowStart.length - 1; r++) {
       const row = body.rowOf(r % ny, Math.floor(r / ny));
       for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
+        // a cell at a time: its body value times the run's voxels in it
         let m = 0;
-        for (let i = runs.start[t]!; i < runs.end[t]!; i++) m += body.body[row + body.ci[i]!]!;
+        const e = runs.end[t]!;
+        for (let i = runs.start[t]!; i < e; ) {
+          const c = body.ci[i]!;
+          const next = Math.min(e, (c + 1) * f0);
+          m += body.body[row + c]! * (next - i);
+          i = next;
+        }
         inside[comp[t]!]! += m;
       }
     }

@@ -1,0 +1,159 @@
+/**
+ * Step 1 of the marrow fill (marrow-fill.ts): the per-slice holes of a mask, perpendicular
+ * to one axis, classed small or large by area. Each slice's background is labelled
+ * 4-connected by runs along u (components-runs.ts); a component touching no slice edge is
+ * a hole.
+ *
+ * Slices across j and k have u = i contiguous: their background runs are read from the
+ * mask itself, four voxels to a word. Slices across i (u = j, v = k) are taken 32 at a time:
+ * each (j, k) gives one 32-bit word, bit d set where voxel (i0 + d, j, k) is mask; the runs
+ * of all 32 slices then come from where consecutive words differ along j. A mask is mostly
+ * long runs, so the words rarely differ: far less work than copying the 32 slices out
+ * voxel by voxel.
+ */
+import type { Vec3 } from '../geometry/grid.js';
+import { runRoots, skipNonZeros, skipZeros, wordsOf, type Runs } from './components-runs.js';
+import { sliceAxes } from './fill-holes.js';
+
+/** Hole classes per voxel: the count of axes with a small hole, plus LARGE when any axis has a large one. */
+export const SMALL = 1;
+export const LARGE = 4;
+const BLOCK = 32;
+/** Words are read as four voxels in memory order only on a little-endian host. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Runs of one slice, in buffers reused from slice to slice (grown when needed). */
+class SliceRuns implements Runs {
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
+  rowStart: Int32Array;
+  count = 0;
+  constructor(rows: number) {
+    this.rowStart = new Int32Array(rows + 1);
+  }
+
+  /**
+   * Maximal runs along u of zero voxels (the background) in rows v = 0..nv−1 of `buf`
+   * (`w32` = wordsOf(buf)), row v starting at off + v·rowStride (u contiguous): what
+   * extractRuns gives for the slice's background, without copying it out of the volume first.
+   */
+  fill(buf: Uint8Array, w32: Uint32Array, off: number, rowStride: number, nu: number, nv: number): this {
+    this.count = 0;
+    for (let v = 0; v < nv; v++) {
+      this.rowStart[v] = this.count;
+      const base = off + v * rowStride;
+      const rowEnd = base + nu;
+      let u = 0;
+      while (u < nu) {
+        u = skipNonZeros(buf, w32, base + u, rowEnd) - base;
+        if (u >= nu) break;
+        const s = u;
+        u = skipZeros(buf, w32, base + u, rowEnd) - base;
+        this.push(s, u);
+      }
+    }
+    this.rowStart[nv] = this.count;
+    return this;
+  }
+
+  push(s: number, e: number): void {
+    if (this.count === this.start.length) this.grow();
+    this.start[this.count] = s;
+    this.end[this.count] = e;
+    this.count++;
+  }
+
+  private grow(): void {
+    const s = new Int32Array(this.start.length * 2);
+    s.set(this.start);
+    this.start = s;
+    const e = new Int32Array(this.end.length * 2);
+    e.set(this.end);
+    this.end = e;
+  }
+}
+
+/**
+ * Background runs of the nb (≤ 32) slices i0 … i0 + nb − 1 across i, into out[0 … nb − 1]
+ * (u = j, v = k). bits[u] holds the mask bits of one row v of all nb slices; a run of
+ * slice d starts where bit d turns from mask to background along u and ends where it turns back.
+ */
+function blockRuns(mask: Uint8Array, w32: Uint32Array, i0: number, nb: number, nu: number, nv: number, su: number, sv: number, bits: Int32Array, open: Int32Array, out: SliceRuns[]): void {
+  const all = nb === 32 ? -1 : (1 << nb) - 1;
+  for (let d = 0; d < nb; d++) out[d]!.count = 0;
+  for (let v = 0; v < nv; v++) {
+    for (let d = 0; d < nb; d++) out[d]!.rowStart[v] = out[d]!.count;
+    for (let u = 0; u < nu; u++) {
+      const src = i0 + v * sv + u * su;
+      let x = 0;
+      if (nb === 32 && (src & 3) === 0 && LITTLE_ENDIAN) {
+        for (let t = 0; t < 8; t++) {
+          const w = w32[(src >>> 2) + t]!;
+          // 0x80 in each non-zero byte, then the four byte flags gathered into four bits
+          const h = (((w & 0x7f7f7f7f) + 0x7f7f7f7f) | w) & 0x80808080;
+          x |= (((h >>> 7) & 1) | ((h >>> 14) & 2) | ((h >>> 21) & 4) | ((h >>> 28) & 8)) << (4 * t);
+        }
+      } else for (let d = 0; d < nb; d++) if (mask[src + d] !== 0) x |= 1 << d;
+      bits[u] = ~x & all;
+    }
+    // Along the row: bit d of (bg[u] XOR bg[u − 1]) marks a run end or start of slice d.
+    let prev = 0;
+    for (let u = 0; u <= nu; u++) {
+      const cur = u < nu ? bits[u]! : 0;
+      let ch = cur ^ prev;
+      while (ch !== 0) {
+        const low = ch & -ch;
+        const d = 31 - Math.clz32(low);
+        if ((cur & low) !== 0) open[d] = u;
+        else out[d]!.push(open[d]!, u);
+        ch ^= low;
+      }
+      prev = cur;
+    }
+  }
+  for (let d = 0; d < nb; d++) out[d]!.rowStart[nv] = out[d]!.count;
+}
+
+/**
+ * Marks the per-slice holes of `mask` perpendicular to `axis` in `cls`: adds SMALL for
+ * a hole of at most maxArea_vox voxels, sets the LARGE bit for a larger one.
+ */
+export function classifySliceHoles(maskIn: Uint8Array, dims: Vec3, axis: 0 | 1 | 2, maxArea_vox: number, cls: Uint8Array): void {
+  // (read only; copied where it does not start on a word boundary)
+  const mask = maskIn.byteOffset % 4 === 0 ? maskIn : maskIn.slice();
+  const w32 = wordsOf(mask)!;
+  const { nu, nv, su, sv, sw, nw } = sliceAxes(dims, axis);
+  const planeDims: Vec3 = [nu, nv, 1];
+  const block = axis === 0 ? BLOCK : 1;
+  const slices = Array.from({ length: block }, () => new SliceRuns(nv));
+  const bits = new Int32Array(axis === 0 ? nu : 0);
+  const open = new Int32Array(BLOCK);
+  for (let w = 0; w < nw; w++) {
+    const off = w * sw;
+    const b = w % block;
+    if (axis !== 0) slices[0]!.fill(mask, w32, off, sv, nu, nv);
+    else if (b === 0) blockRuns(mask, w32, w, Math.min(block, nw - w), nu, nv, su, sv, bits, open, slices);
+    const runs = slices[b]!;
+    const root = runRoots(runs, planeDims, 6);
+    // area[root] counts voxels; a negative value marks a component touching an edge.
+    const area = new Float64Array(runs.count);
+    for (let v = 0; v < nv; v++) {
+      const edge = v === 0 || v === nv - 1;
+      for (let t = runs.rowStart[v]!; t < runs.rowStart[v + 1]!; t++) {
+        const r = root[t]!;
+        if (edge || runs.start[t] === 0 || runs.end[t] === nu) area[r] = -Infinity;
+        area[r]! += runs.end[t]! - runs.start[t]!;
+      }
+    }
+    for (let v = 0; v < nv; v++) {
+      for (let t = runs.rowStart[v]!; t < runs.rowStart[v + 1]!; t++) {
+        const a = area[root[t]!]!;
+        if (a < 0) continue;
+        const c = a > maxArea_vox ? LARGE : SMALL;
+        const base = off + v * sv;
+        if (c === LARGE) for (let u = runs.start[t]!; u < runs.end[t]!; u++) cls[base + u * su]! |= LARGE;
+        else for (let u = runs.start[t]!; u < runs.end[t]!; u++) cls[base + u * su]! += SMALL;
+      }
+    }
+  }
+}
