@@ -30,7 +30,7 @@ const SOURCES = {
 const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
 
 export const ANATOMY_GRAPH: AnatomyGraph = {
-  version: '2026.11-2',
+  version: '2026.11-3',
   frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
   sources: SOURCES,
   regions: [
@@ -187,11 +187,18 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
     // (Gray's): either way the humerus's centroid is above the hip bone's.
     { a: 'humerus_left', rel: 'superior', b: 'hip_left', sources: ['gray'] },
     { a: 'humerus_right', rel: 'superior', b: 'hip_right', sources: ['gray'] },
+    // The humerus articulates only with the scapula (glenoid), the radius and the ulna (Gray's): it touches no pelvic
+    // or spinal bone. Thin pieces of the iliac crest fit a humerus shaft's features as well as the hip's.
+    ...(['left', 'right'] as const).flatMap((s) =>
+      ['hip_left', 'hip_right', 'sacrum', 'lumbar_spine', 'femur_left', 'femur_right'].map((b) => ({ a: `humerus_${s}`, rel: 'apart' as const, b, sources: ['gray'] })),
+    ),
     { a: 'humerus_left', rel: 'left-of', b: 'humerus_right', sources: ['gray'] },
     { a: 'femur_left', rel: 'left-of', b: 'femur_right', sources: ['gray'] },
     { a: 'hip_left', rel: 'left-of', b: 'hip_right', sources: ['gray'] },
     { a: 'ribs_left', rel: 'left-of', b: 'ribs_right', sources: ['gray'] },
   ],
+  // The femoral head is two thirds of a sphere held by the acetabulum (Gray's); adult head diameters ≈ 40–55 mm.
+  joints: (['left', 'right'] as const).map((s) => ({ head: `femur_${s}`, socket: `hip_${s}`, radius_mm: [18, 30] as [number, number], sources: ['gray', 'est'] })),
 };
 
 /** A left and a right structure with mirrored data (LPS: left is +x). */

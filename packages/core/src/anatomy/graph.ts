@@ -3,6 +3,7 @@
  * with sources); a caller may pass another graph of the same shape (checked here).
  */
 import { usageError } from '../errors.js';
+import type { BallJoint } from './ball-joint.js';
 
 export type Range = [number, number];
 
@@ -90,6 +91,8 @@ export interface AnatomyGraph {
   regions: BodyRegionDef[];
   structures: StructureDef[];
   relations: Relation[];
+  /** Ball-and-socket joints, split at the joint space once part of the ball's bone is named (anatomy/ball-joint.ts). */
+  joints?: BallJoint[];
 }
 
 /** Body regions from head to feet. */
@@ -110,6 +113,9 @@ export function checkGraph(g: AnatomyGraph): AnatomyGraph {
   }
   for (const r of g.relations) {
     for (const n of [r.a, r.b]) if (!names.has(n)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: relation names unknown structure "${n}"`);
+  }
+  for (const j of g.joints ?? []) {
+    for (const n of [j.head, j.socket]) if (!names.has(n)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: joint names unknown structure "${n}"`);
   }
   for (const r of g.regions) for (const n of r.structures) if (!names.has(n)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: region ${r.name} names unknown structure "${n}"`);
   return g;

@@ -178,6 +178,13 @@ describe('identification against TotalSegmentator', () => {
       const tot = [...m.values()].reduce((x, y) => x + y, 0);
       const own = (m.get(`femur_${side}`) ?? 0) + (m.get(`hip_${side}`) ?? 0);
       expect(own / tot, `femur_${side}: ${JSON.stringify([...m])}`).toBeGreaterThan(0.9);
+      // The head is split from its socket at the joint space (anatomy/ball-joint.ts): measured 91 / 50 % of the
+      // left / right femur's voxels named femur (28 / 20 % before the split).
+      expect((m.get(`femur_${side}`) ?? 0) / tot, `femur_${side} named femur`).toBeGreaterThan(0.4);
+      // ... without taking the socket: measured 11 / 0 % of the hip bones' voxels named femur.
+      const hip = conf.get(`hip_${side}`)!;
+      const hipTot = [...hip.values()].reduce((x, y) => x + y, 0);
+      expect((hip.get(`femur_${side}`) ?? 0) / hipTot, `hip_${side} named femur`).toBeLessThan(0.2);
     }
     expect(id.output.region).toEqual(expect.arrayContaining(['abdomen', 'pelvis']));
     expect(id.output.region).not.toContain('head');

@@ -23,6 +23,7 @@ import { unary, type UnaryTerm } from './score-unary.js';
 import { solve } from './solve-icm.js';
 import { FOREST_WEIGHT, evidenceInLabels, forestVotes, refineWithForest } from './forest-evidence.js';
 import { FRAGMENT_MM3, MIN_REGION_MM3, propagate } from './propagate.js';
+import { coarseHU, floodJoint } from './ball-joint.js';
 import type { IdentifiedStructure, Identification, IdentifyOptions, IdentifyResult } from './identify-types.js';
 
 export type { ForestEvidence, IdentifiedStructure, Identification, IdentifyOptions, IdentifyResult } from './identify-types.js';
@@ -135,6 +136,15 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
 
   // Regions too small to identify take the structure of the bone they touch (breadth-first from identified cells).
   const cellStructure = propagate(regions, structureOfRegion, features, label);
+  // Ball-and-socket joints: the head's bone, joined to its socket, is flooded back to the head (anatomy/ball-joint.ts).
+  const joints: Array<{ head: string; socket: string; cells: number }> = [];
+  const hu = graph.joints?.length ? coarseHU(volume, regions.coarse, labels.grid.dims) : null;
+  for (const j of hu ? graph.joints! : []) {
+    const head = structures.find((s) => s.name === j.head);
+    const socket = structures.find((s) => s.name === j.socket);
+    if (!head || !socket) continue;
+    joints.push({ head: j.head, socket: j.socket, cells: floodJoint(cellStructure, hu!, regions.coarse, head.label, socket.label, 2 * j.radius_mm[1]) });
+  }
   const K = structures.length;
   const out = K < 256 ? new Uint8Array(labels.data.length) : new Uint16Array(labels.data.length);
   const src = labels.data;
@@ -142,7 +152,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
     if (src[p] !== 0) out[p] = cellStructure[q]!;
   });
   const refined = forest ? refineWithForest(out, regions, forest, graph, structures) : 0;
-  if (refined) {
+  if (refined || joints.some((j) => j.cells > 0)) {
     const count = new Float64Array(structures.length + 1);
     for (let p = 0; p < out.length; p++) count[out[p]!]!++;
     for (const st of structures) {
@@ -173,6 +183,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
       logProbability: round(logProbability, 2),
       regionsTooSmall: small.length,
       voxelsRenamedByForest: refined,
+      jointCellsToHead: joints,
       tooSmall_mm3: round(small.reduce((a, f) => a + f.volume_mm3, 0), 1),
       midline_x_mm: round(regions.body.midX, 1),
       bodyWidth_mm: round(regions.body.medianWidth, 1),
