@@ -156,7 +156,8 @@ export const registerSegment: RegisterCommand = (program: Command) => {
         const first = res.output.labels[0];
         if (o.json && o.anatomy !== false && first && sameGrid(first.grid, volume.grid)) {
           progress.stage('anatomy');
-          const id = identifyStructures(first, volume, {});
+          const forest = res.output.forest;
+          const id = identifyStructures(first, volume, forest && sameGrid(forest.labels.grid, first.grid) ? { forest } : {});
           records.push(id.record);
           anatomy = id.output;
         }

@@ -9,6 +9,7 @@ import { forEachFineVoxel } from './coarse-grid.js';
 import type { Regions } from './regions.js';
 import { BONE_GROUPS } from '../segment/forest/groups.js';
 import type { ForestEvidence, IdentifiedStructure } from './identify-types.js';
+import { round } from '../pipeline/record.js';
 
 /** Weight of the forest's log vote share. */
 export const FOREST_WEIGHT = 2;
@@ -36,6 +37,14 @@ export function structureOfGroup(group: string, graph: AnatomyGraph): number {
   return best;
 }
 
+/**
+ * Evidence read off a label map's names: how sure the forest was of each voxel's name is not
+ * there (threshold-forest names every bone voxel, sure or not), so it votes for regions but
+ * renames no voxel. Evidence a caller hands over without probabilities (a reference, an
+ * oracle) is taken as certain.
+ */
+const readOffNames = new WeakSet<ForestEvidence>();
+
 /** Forest evidence carried by a label map whose values are forest groups (segment/forest labels name them). */
 export function evidenceInLabels(labels: LabelMap, graph: AnatomyGraph): ForestEvidence | undefined {
   const names = labels.labels;
@@ -45,7 +54,9 @@ export function evidenceInLabels(labels: LabelMap, graph: AnatomyGraph): ForestE
   const max = Math.max(...ids);
   const groups = Array.from({ length: max }, (_, k) => names[k + 1] ?? '');
   if (groups.filter((g) => structureOfGroup(g, graph) >= 0).length < 2) return undefined;
-  return { labels, groups };
+  const evidence: ForestEvidence = { labels, groups };
+  readOffNames.add(evidence);
+  return evidence;
 }
 
 /** Forest vote share per region and structure: fraction of the region's bone voxels (confidence-weighted) voting each structure. */
@@ -69,14 +80,19 @@ export function forestVotes(labels: LabelMap, regions: Regions, forest: ForestEv
   return votes;
 }
 
-/** Forest confidence (× 255) above which a voxel's own forest group overrides its region's structure. */
-const FOREST_VOXEL_CONFIDENCE = 153;
+/** P(group) × 255 from which a voxel's own forest group overrides its region's structure (0.6: no other group can reach it). */
+export const FOREST_VOXEL_CONFIDENCE = 153;
 
 /**
  * Inside a region that joins two structures (a femoral head in its socket), the forest's
  * per-voxel group separates them: a voxel takes the structure its forest group names when
- * that structure was identified, the forest is confident (≥ 0.6) and, for a sided structure,
- * the voxel lies on that side of the mid-sagittal plane (left and right are never swapped).
+ * that structure was identified, the forest is sure of that group (P ≥ 0.6; a lower or
+ * split probability keeps the graph's name) and, for a sided structure, the voxel lies on
+ * that side of the mid-sagittal plane (left and right are never swapped). Without the
+ * forest's probabilities (names read off a label map) nothing is renamed: a name there may
+ * be the forest's guess on bone it did not see (evidenceInLabels); evidence handed over
+ * without them (a reference) counts as certain. Each structure that gains or loses voxels
+ * gets a line of evidence and a confidence that weighs the renamed voxels by the forest's P.
  */
 export function refineWithForest(out: Uint8Array | Uint16Array, regions: Regions, forest: ForestEvidence, graph: AnatomyGraph, structures: IdentifiedStructure[]): number {
   const byName = new Map(structures.map((s) => [s.name, s]));
@@ -85,22 +101,53 @@ export function refineWithForest(out: Uint8Array | Uint16Array, regions: Regions
     return i >= 0 ? (byName.get(graph.structures[i]!.name) ?? null) : null;
   });
   const fl = forest.labels.data;
-  if (fl.length !== out.length) return 0;
   const conf = forest.confidence;
+  if (fl.length !== out.length || (conf ? conf.length !== out.length : readOffNames.has(forest))) return 0;
+  const K = structures.reduce((a, s) => Math.max(a, s.label), 0);
+  const before = new Float64Array(K + 1);
+  const gained = new Float64Array(K + 1);
+  const gainedP = new Float64Array(K + 1);
+  const lost = new Float64Array(K + 1);
+  // Voxels whose forest group names another identified structure, kept because the forest was unsure.
+  const kept = new Float64Array(K + 1);
+  const from = new Float64Array((K + 1) * (K + 1));
   const mid = regions.body.midX;
   const { centre } = regions.coarse;
   let n = 0;
   forEachFineVoxel(forest.labels.grid, regions.coarse, (p, q) => {
     const cur = out[p]!;
     if (cur === 0) return;
+    before[cur]!++;
     const gk = fl[p]!;
     if (gk === 0) return;
     const s = labelOfGroup[gk - 1];
     if (!s || s.label === cur) return;
-    if (conf && conf[p]! < FOREST_VOXEL_CONFIDENCE) return;
     if (s.side && (centre[3 * q]! - mid > 0) !== (s.side === 'left')) return;
+    const c = conf ? conf[p]! : 255;
+    if (c < FOREST_VOXEL_CONFIDENCE) {
+      kept[cur]!++;
+      return;
+    }
     out[p] = s.label;
+    gained[s.label]!++;
+    gainedP[s.label]! += c / 255;
+    lost[cur]!++;
+    from[s.label * (K + 1) + cur]!++;
     n++;
   });
+  for (const st of structures) {
+    const k = st.label;
+    if (!gained[k] && !lost[k] && !kept[k]) continue;
+    const stay = before[k]! - lost[k]!;
+    const total = stay + gained[k]!;
+    if (gained[k]) st.confidence = round(total ? (st.confidence * stay + gainedP[k]!) / total : 0, 3);
+    const sources = structures.filter((o) => from[k * (K + 1) + o.label]).map((o) => `${from[k * (K + 1) + o.label]} from ${o.name}`);
+    const parts = [
+      gained[k] ? `${gained[k]} voxel(s) renamed in by the forest (${sources.join(', ')}; mean P(group) ${round(gainedP[k]! / gained[k]!, 3)}, each ≥ ${round(FOREST_VOXEL_CONFIDENCE / 255, 2)})` : '',
+      lost[k] ? `${lost[k]} renamed out` : '',
+      kept[k] ? `${kept[k]} kept where the forest named another structure at P < ${round(FOREST_VOXEL_CONFIDENCE / 255, 2)}` : '',
+    ].filter(Boolean);
+    st.evidence.push(`forest voxels: ${parts.join('; ')}`);
+  }
   return n;
 }

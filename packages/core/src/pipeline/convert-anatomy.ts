@@ -8,7 +8,7 @@
 import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
 import { inputError, usageError } from '../errors.js';
 import { ANATOMY_GRAPH } from '../anatomy/graph-data.js';
-import { identifyStructures } from '../anatomy/identify.js';
+import { identifyStructures, type ForestEvidence } from '../anatomy/identify.js';
 import { checkMesh } from '../surface/topology.js';
 import { checkWelded } from '../surface/gate.js';
 import { absorbFragments } from './structure-fragments.js';
@@ -55,9 +55,11 @@ export async function meshStructures(
   records: StageRecord[],
   mesh: StructureMesher,
   ctx: StageContext,
+  forest?: ForestEvidence,
 ): Promise<ConvertModel> {
   if (labels.length !== 1) throw usageError('ANATOMY_ONE_THRESHOLD', `--anatomy builds its structures from one label map: give one threshold, not ${labels.length}`);
-  const id = identifyStructures(labels[0]!, volume, {});
+  // The forest's own per-voxel probabilities (forest, threshold-forest): a voxel is renamed only where it is sure.
+  const id = identifyStructures(labels[0]!, volume, forest ? { forest } : {});
   records.push(id.record);
   const found = request.structures.map((n) => id.output.structures.find((s) => s.name === n));
   const missing = request.structures.filter((_, i) => !found[i]);

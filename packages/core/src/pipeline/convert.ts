@@ -94,7 +94,7 @@ export async function convertVolume(
   stampPeakMemory(ctx, [...records, ...segResult.records]);
   progress(0.35, 'surface');
 
-  const { labels, ranges, probability } = segResult.output;
+  const { labels, ranges, probability, forest } = segResult.output;
   const many = labels.length > 1;
   const tissue = params.tissue ?? 'bone';
   if (seg.anatomy?.structures.length) {
@@ -105,7 +105,7 @@ export async function convertVolume(
         lab,
         { condition: { ...params.condition, name }, placement: { ...params.placement, volume: pre.volume }, ...(sameGrid(field.grid, lab.grid) && level !== undefined ? { field, level } : {}), ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}), ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}) },
         c,
-      ), scaled(ctx, 0.35, 0.95));
+      ), scaled(ctx, 0.35, 0.95), forest);
     progress(1, 'done');
     return { models: [model], records, findings, volume: pre.volume };
   }

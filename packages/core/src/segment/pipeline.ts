@@ -26,6 +26,8 @@ import { medianFilter } from './filters/median.js';
 import { gaussianFilter } from './filters/gaussian.js';
 import { windowVolume, type WindowMode } from './filters/window.js';
 import { runCleanup, type CleanupOptions } from './pipeline-cleanup.js';
+import { forestEvidenceOf } from './forest/evidence.js';
+import type { ForestEvidence } from '../anatomy/identify-types.js';
 
 export interface PreprocessOptions {
   crop?: CropBox;
@@ -62,6 +64,8 @@ export interface SegmentationResult {
     /** The HU range of each label map, where the method is a threshold. */
     ranges?: HuRange[];
     probability?: Volume;
+    /** The forest's own group and confidence per voxel (methods forest, threshold-forest), for identification. */
+    forest?: ForestEvidence;
     /** The grid the labels are on (the input grid unless resampled). */
     grid: Grid;
   };
@@ -107,6 +111,7 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
   let ranges: HuRange[] | undefined;
   let cleanup = options.cleanup;
   let probability: Volume | undefined;
+  let forest: ForestEvidence | undefined;
   const m = options.method;
 
   if (m.method === 'threshold' || m.method === 'auto-threshold') {
@@ -160,6 +165,7 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
     records.push(r.record);
     labels = [r.output.labels];
     probability = r.output.probability;
+    forest = forestEvidenceOf(r.output);
   }
   ctx.progress?.(0.6, 'clean-up');
 
@@ -181,10 +187,11 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
     const lo = pre.cropLo;
     labels = labels.map((l) => pasteLabels(l, cloneGrid(input.grid), lo));
     if (probability) probability = pasteVolume(probability, cloneGrid(input.grid), lo, 0);
+    if (forest?.confidence) forest = { ...forest, labels: pasteLabels(forest.labels, cloneGrid(input.grid), lo), confidence: pasteLabels({ grid: forest.labels.grid, data: forest.confidence }, cloneGrid(input.grid), lo).data as Uint8Array };
     grid = cloneGrid(input.grid);
   }
   ctx.progress?.(1, 'done');
-  return { output: { labels, grid, ...(ranges ? { ranges } : {}), ...(probability ? { probability } : {}) }, records };
+  return { output: { labels, grid, ...(ranges ? { ranges } : {}), ...(probability ? { probability } : {}), ...(forest ? { forest } : {}) }, records };
 }
 
 /**

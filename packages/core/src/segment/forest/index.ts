@@ -6,6 +6,7 @@ export * from './kernels.js';
 export * from './model.js';
 export * from './tree.js';
 export * from './predict.js';
+export * from './evidence.js';
 export * from './train.js';
 export * from './method.js';
 export * from './group-dice.js';

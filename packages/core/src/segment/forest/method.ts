@@ -126,7 +126,14 @@ export const thresholdForestReducer: Reducer<ThresholdForestParams> = {
       }
       const names: Record<number, string> = {};
       groups?.forEach((g, i) => (names[i + 1] = g));
-      const output: SegmentationOutput = { labels: { grid: cloneGrid(th.labels.grid), data: labels, ...(groups ? { labels: names } : {}) }, probability: { grid: cloneGrid(th.labels.grid), data: prob } };
+      const conf = (fo as Partial<ForestOutput>).confidence;
+      // The forest's own naming rides along (forest/evidence.ts): identification renames a
+      // voxel only where the forest is sure of its group, which the labels alone cannot say.
+      const output: SegmentationOutput & Partial<ForestOutput> = {
+        labels: { grid: cloneGrid(th.labels.grid), data: labels, ...(groups ? { labels: names } : {}) },
+        probability: { grid: cloneGrid(th.labels.grid), data: prob },
+        ...(groups && best && conf ? { groups: [...groups], group: best, confidence: conf } : {}),
+      };
       const record = segmentRecord('threshold-forest', { forestWeight: w, rule: 'P = (1-w)*P_threshold + w*P_forest; label = forest group where P >= 0.5' });
       record.figures = { ...labelFigures(output.labels), voxels_forest_said_no: renamed, fraction_forest_said_no: round(renamed / Math.max(1, n), 6) };
       return { output, record };

@@ -16,7 +16,11 @@ import type { ForestModel } from './model.js';
 /** The forest's output: group ids in `labels` (label k = groups[k − 1]), P(bone) in `probability`. */
 export type ForestOutput = SegmentationOutput & {
   groups: string[];
-  /** max over classes of P × 255, per voxel. */
+  /**
+   * P(`group`) × 255 per voxel: how sure the forest is of the group it names there (not of
+   * bone vs background), so a name it is unsure of (low, or split between neighbours) can be
+   * told from one it is sure of wherever the bone came from (threshold-forest).
+   */
   confidence: Uint8Array;
   /** The most probable bone group of every voxel, also where P(bone) < 0.5 (for reducers that name another method's bone). */
   group: Uint8Array;
@@ -109,7 +113,7 @@ export async function runForest(volume: Volume, model: ForestModel, pool: Worker
     }
     pw[v] = 1 - bg;
     groupW[v] = best;
-    confW[v] = Math.round(Math.max(bg, bestP) * 255);
+    confW[v] = Math.round(bestP * 255);
   }
   const N = voxelCount(volume.grid);
   const prob = alloc(N, pool);
