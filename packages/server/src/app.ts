@@ -35,6 +35,7 @@ import { bundleRoutes } from './routes/bundle.js';
 import { printRoutes } from './routes/print.js';
 import { dicomwebRoutes } from './routes/dicomweb.js';
 import { pacsRoutes } from './routes/pacs.js';
+import { forestModelRoutes } from './routes/forest-model.js';
 import { registerWebApp, webAppDir } from './http/web-app.js';
 
 declare module 'fastify' {
@@ -173,5 +174,6 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   printRoutes(app, s);
   dicomwebRoutes(app, s);
   pacsRoutes(app, s);
+  forestModelRoutes(app, s);
   return app;
 }

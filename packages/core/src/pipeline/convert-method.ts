@@ -40,6 +40,8 @@ export interface ForestModelBytes {
   bytes: Uint8Array;
   /** A file name, not a path: it is recorded, and the report must not depend on where the host keeps it. */
   source: string;
+  /** What the model was trained on and how (a lab's model: its training record), recorded with it. */
+  training?: Record<string, unknown>;
 }
 
 /** Both convert methods run the forest. */
@@ -61,7 +63,7 @@ export function withForestModel(seg: SegmentationOptions, model: ForestModelByte
   const params = { ...((seg.method as { params?: object }).params ?? {}), model: model.bytes, source: model.source };
   return {
     segmentation: { ...seg, method: { method: name, params } },
-    record: { stage: 'segment', method: 'forest-model', params: { method: name, source: model.source }, figures: { bytes: model.bytes.length, sha256: sha256Hex(model.bytes) } },
+    record: { stage: 'segment', method: 'forest-model', params: { method: name, source: model.source, ...(model.training ? { training: model.training } : {}) }, figures: { bytes: model.bytes.length, sha256: sha256Hex(model.bytes) } },
   };
 }
 

@@ -53,6 +53,11 @@ export interface ConvertJobRequest {
    * stages (meshLabelMap), export and report as a convert; `segmentation` is only recorded.
    */
   fromLabels?: { labels: string; volume: string };
+  /**
+   * The trained forest for `method: forest | threshold-forest` when the request names one (a
+   * server's lab model, its admin setting): it wins over the host's (ConvertJobHost.forestModel).
+   */
+  forestModel?: ForestModelBytes;
 }
 
 /** Receives each output as soon as its bytes exist, so a host can write (or stream) it and drop it. */

@@ -328,7 +328,7 @@ async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { r
   const tissue = req.tissue ?? 'bone';
   const force = req.force === true;
   // The model first: a host without one fails the job before the import's seconds.
-  const forest = needsForestModel(req.segmentation) ? withForestModel(req.segmentation, await host.forestModel?.(), hex) : undefined;
+  const forest = needsForestModel(req.segmentation) ? withForestModel(req.segmentation, req.forestModel ?? (await host.forestModel?.()), hex) : undefined;
   const segmentation = forest?.segmentation ?? req.segmentation;
   const importProgress = phase('import', 'import');
   importProgress(0);

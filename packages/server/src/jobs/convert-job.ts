@@ -4,9 +4,10 @@
  * written to the object store under this attempt's own prefix. Artifact rows are added
  * only with the job's success, in one transaction, so a crash never lists a partial file.
  */
-import { convertJobSettings, type ConvertJobRequest, type ConvertJobSettings, type DicomSource, type Report } from '@scan2print/core';
+import { convertJobSettings, needsForestModel, type ConvertJobRequest, type ConvertJobSettings, type DicomSource, type Report } from '@scan2print/core';
 import type { Job } from '../db/schema.js';
 import type { Services } from '../context.js';
+import { labForestModel } from '../routes/forest-model.js';
 
 export class JobStopped extends Error {
   constructor(readonly why: 'cancel' | 'lost') {
@@ -55,7 +56,9 @@ export async function runConvert(
 ): Promise<{ artifacts: ArtifactOut[]; summary: unknown }> {
   const settings = convertJobSettings(job.params as Record<string, unknown>);
   const files = await s.db.selectFrom('files').select(['name', 'object_key']).where('case_id', '=', job.case_id).orderBy('name').execute();
-  return runCoreJob(s, job, files.map((f) => ({ name: f.name, key: f.object_key })), settings, {}, progress);
+  // A lab's own forest (the admin's setting) instead of the host's shipped one.
+  const forestModel = needsForestModel(settings.segmentation) ? await labForestModel(s) : undefined;
+  return runCoreJob(s, job, files.map((f) => ({ name: f.name, key: f.object_key })), settings, forestModel ? { forestModel } : {}, progress);
 }
 
 /** The file names every model job (convert, mesh) gives its outputs; `volume` is the CT under the labels. */
@@ -74,7 +77,7 @@ export async function runCoreJob(
   job: Job,
   inputs: Array<{ name: string; key: string }>,
   settings: ConvertJobSettings,
-  extra: Pick<ConvertJobRequest, 'fromLabels'>,
+  extra: Pick<ConvertJobRequest, 'fromLabels' | 'forestModel'>,
   progress: (fraction: number, stage: string) => void,
 ): Promise<{ artifacts: ArtifactOut[]; summary: unknown }> {
   // Core's import lists a file it cannot read and goes on with the rest: right for a bad file,
