@@ -30,7 +30,7 @@ const SOURCES = {
 const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
 
 export const ANATOMY_GRAPH: AnatomyGraph = {
-  version: '2026.11-3',
+  version: '2026.11-4',
   frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
   sources: SOURCES,
   regions: [
@@ -94,8 +94,8 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
       bodyWidth_mm: [200, 620], lateral: [0.3, 0.95], anterior: [0.1, 1], widthFraction: [0.05, 0.4], volume_cm3: [2, 250], meanHU: [150, 1600], air: [0.1, 0.9],
     }, ['gray', 'ts', 'est'], 'ranges are estimates'),
     ...sided('humerus', 'thorax', '#D0B488', false, (s) => [`humerus_${s}`], {
-      bodyWidth_mm: [200, 620], lateral: [0.65, 1.05], anterior: [-0.8, 0.8], widthFraction: [0.02, 0.2], volume_cm3: [1, 350], meanHU: [150, 1600], air: [0, 0.9], compact: [0.25, 1], limb: [0, 1],
-    }, ['gray', 'ts', 'est'], 'ranges are estimates (arms beside the trunk; raised arms lie outside the trunk levels)'),
+      bodyWidth_mm: [200, 620], lateral: [0.65, 1.05], anterior: [-0.8, 0.8], widthFraction: [0.02, 0.2], volume_cm3: [1, 350], meanHU: [150, 1600], air: [0, 0.9], compact: [0.25, 1], limb: [0, 1], longSpan: [0.3, 1],
+    }, ['gray', 'ts', 'est'], 'ranges are estimates (arms beside the trunk; raised arms lie outside the trunk levels); longSpan: its shaft runs as one piece over ≥ 30 mm (or 30 % of a shorter scan)'),
     ...sided('hip', 'pelvis', '#C0A070', false, (s) => [`hip_${s}`], {
       // lateral from 0: the pubic bodies meet on the midline at the symphysis (Gray's). ribLevel ≤ 0.3: the pelvis lies
       // below the rib cage (the costal margin ends above the iliac crest, Gray's), so costal ends are not hip bone.

@@ -27,6 +27,11 @@ export interface StructureFeatures {
   ribLevel?: Range;
   /** Compactness (features.ts): cross-section over its x–y box. */
   compact?: Range;
+  /**
+   * Long bones: a piece's z extent over min(100 mm, the scan's body extent) must reach the lower bound; the shaft runs
+   * as one chain of axial blobs. A piece under it loses the name after solving (identify.ts) and is named by the bone it touches.
+   */
+  longSpan?: Range;
   /** Share of the structure's cells in a limb (default [0, 0.5]: the trunk and head). */
   limb?: Range;
   /** Largest mean axial cross-section of a piece, cm² (thin bones: ribs). */

@@ -16,9 +16,10 @@ import { round } from '../pipeline/record.js';
 import { ANATOMY_GRAPH } from './graph-data.js';
 import { BODY_REGIONS, checkGraph } from './graph.js';
 import { forEachFineVoxel } from './coarse-grid.js';
-import { boneRegions } from './regions.js';
+import { boneRegions, type Contact } from './regions.js';
 import { BLOB_SPLIT_DEFAULTS } from './blob-split.js';
-import { addSums, emptySums, regionFeatures } from './features.js';
+import { addSums, emptySums, regionFeatures, type RegionFeatures } from './features.js';
+import type { AnatomyGraph } from './graph.js';
 import { unary, type UnaryTerm } from './score-unary.js';
 import { solve } from './solve-icm.js';
 import { FOREST_WEIGHT, evidenceInLabels, forestVotes, refineWithForest } from './forest-evidence.js';
@@ -29,6 +30,49 @@ import type { IdentifiedStructure, Identification, IdentifyOptions, IdentifyResu
 export type { ForestEvidence, IdentifiedStructure, Identification, IdentifyOptions, IdentifyResult } from './identify-types.js';
 export { unary } from './score-unary.js';
 export { structureOfGroup } from './forest-evidence.js';
+
+/** Length over which a long bone's shaft runs as one piece in a scan that holds it (humeral shaft ≈ 200 mm, Gray's). */
+const LONG_BONE_MM = 100;
+
+/**
+ * A long bone's name needs a long piece (StructureFeatures.longSpan): thin pieces of the iliac crest, cut at every
+ * level, fit a humeral shaft's features as well as the hip's and hold each other by their contacts in the solver.
+ * A piece too short takes, in rounds, the structure it shares most contact faces with (the crest's pieces the hip's,
+ * level by level), or none. Returns how many pieces lost the name.
+ */
+function dropShortPieces(label: Int32Array, features: RegionFeatures[], graph: AnatomyGraph, bodyZ_mm: number, contacts: Contact[]): number {
+  const span = Math.max(1, Math.min(LONG_BONE_MM, bodyZ_mm));
+  const short: number[] = [];
+  for (let r = 1; r < label.length; r++) {
+    const s = label[r]!;
+    const min = s >= 0 ? graph.structures[s]!.features.longSpan?.[0] : undefined;
+    if (min === undefined) continue;
+    const f = features[r]!;
+    if ((f.max[2] - f.min[2]) / span < min) short.push(r);
+  }
+  for (const r of short) label[r] = -1;
+  const pending = new Set(short);
+  for (let changed = true; changed && pending.size; ) {
+    changed = false;
+    const faces = new Map<number, Map<number, number>>();
+    for (const c of contacts) {
+      for (const [r, n] of [[c.a, c.b], [c.b, c.a]] as const) {
+        if (!pending.has(r) || label[n]! < 0) continue;
+        const m = faces.get(r) ?? new Map<number, number>();
+        m.set(label[n]!, (m.get(label[n]!) ?? 0) + c.faces);
+        faces.set(r, m);
+      }
+    }
+    for (const r of [...pending].sort((a, b) => a - b)) {
+      const m = faces.get(r);
+      if (!m) continue;
+      label[r] = [...m].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+      pending.delete(r);
+      changed = true;
+    }
+  }
+  return short.length;
+}
 
 /** Identifies the bone structures of a bone label map (any non-zero voxel is bone). */
 export function identifyStructures(labels: LabelMap, volume: Volume, opts: IdentifyOptions = {}): IdentifyResult {
@@ -57,6 +101,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
     return u;
   };
   const { label, confidence, logProbability } = solve(features, sums, graph, unaryOf, active, regions.contacts, regions.body.midX);
+  const shortPieces = dropShortPieces(label, features, graph, regions.body.zMax - regions.body.zMin, regions.contacts);
 
   // Structures found, in graph order; label values 1..K.
   const found = graph.structures.map((_, s) => active.filter((r) => label[r] === s)).map((rs, s) => ({ s, rs })).filter((x) => x.rs.length > 0);
@@ -183,6 +228,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
       logProbability: round(logProbability, 2),
       regionsTooSmall: small.length,
       voxelsRenamedByForest: refined,
+      shortLongBonePieces: shortPieces,
       jointCellsToHead: joints,
       tooSmall_mm3: round(small.reduce((a, f) => a + f.volume_mm3, 0), 1),
       midline_x_mm: round(regions.body.midX, 1),
