@@ -100,6 +100,68 @@ export function extractRuns(mask: ArrayLike<number>, dims: Vec3, atLeast?: numbe
 }
 
 /**
+ * Maximal runs of zero voxels along i (the background of a mask), read from the mask itself
+ * (what extractRuns gives for `mask === 0`, with no inverted copy).
+ */
+export function extractZeroRuns(mask: Uint8Array, dims: Vec3): Runs {
+  const m = mask.byteOffset % 4 === 0 ? mask : mask.slice();
+  const [nx, ny, nz] = dims;
+  // every row of the volume as one "slice" of ny·nz rows
+  return new SliceRuns(ny * nz).fill(m, wordsOf(m)!, 0, nx, nx, ny * nz);
+}
+
+/** Runs of one slice, in buffers reused from slice to slice (grown when needed). */
+export class SliceRuns implements Runs {
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
+  rowStart: Int32Array;
+  count = 0;
+  constructor(rows: number) {
+    this.rowStart = new Int32Array(rows + 1);
+  }
+
+  /**
+   * Maximal runs along u of zero voxels (the background) in rows v = 0..nv−1 of `buf`
+   * (`w32` = wordsOf(buf)), row v starting at off + v·rowStride (u contiguous): what
+   * extractRuns gives for the slice's background, without copying it out of the volume first.
+   */
+  fill(buf: Uint8Array, w32: Uint32Array, off: number, rowStride: number, nu: number, nv: number): this {
+    this.count = 0;
+    for (let v = 0; v < nv; v++) {
+      this.rowStart[v] = this.count;
+      const base = off + v * rowStride;
+      const rowEnd = base + nu;
+      let u = 0;
+      while (u < nu) {
+        u = skipNonZeros(buf, w32, base + u, rowEnd) - base;
+        if (u >= nu) break;
+        const s = u;
+        u = skipZeros(buf, w32, base + u, rowEnd) - base;
+        this.push(s, u);
+      }
+    }
+    this.rowStart[nv] = this.count;
+    return this;
+  }
+
+  push(s: number, e: number): void {
+    if (this.count === this.start.length) this.grow();
+    this.start[this.count] = s;
+    this.end[this.count] = e;
+    this.count++;
+  }
+
+  private grow(): void {
+    const s = new Int32Array(this.start.length * 2);
+    s.set(this.start);
+    this.start = s;
+    const e = new Int32Array(this.end.length * 2);
+    e.set(this.end);
+    this.end = e;
+  }
+}
+
+/**
  * Union-find over runs; returns root[run] (the smallest run id of its component).
  */
 export function runRoots(runs: Runs, dims: Vec3, connectivity: 6 | 18 | 26): Int32Array {

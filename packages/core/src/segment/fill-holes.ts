@@ -19,7 +19,7 @@ import type { StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
 import { foregroundMask } from './components.js';
-import { extractRuns, runRoots } from './components-runs.js';
+import { extractRuns, extractZeroRuns, runRoots, SliceRuns, wordsOf, type Runs } from './components-runs.js';
 
 /**
  * Fills enclosed 3D cavities of `mask` in place (non-zero = object) and returns the
@@ -29,10 +29,7 @@ import { extractRuns, runRoots } from './components-runs.js';
  */
 export function fillHoles3DMask(mask: Uint8Array, dims: Vec3): number {
   const [nx, ny, nz] = dims;
-  const n = nx * ny * nz;
-  const background = new Uint8Array(n);
-  for (let p = 0; p < n; p++) background[p] = mask[p] === 0 ? 1 : 0;
-  const runs = extractRuns(background, dims);
+  const runs = extractZeroRuns(mask, dims);
   const root = runRoots(runs, dims, 6);
   const outside = new Uint8Array(runs.count);
   for (let k = 0; k < nz; k++) {
@@ -77,19 +74,19 @@ export function fillHoles2DMask(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2 = 
   const { nu, nv, su, sv, sw, nw } = sliceAxes(dims, axis);
   const plane = new Uint8Array(nu * nv);
   const planeDims: Vec3 = [nu, nv, 1];
+  // Rows along i are read in place (a slice's own filling comes after its runs are read).
+  const w32 = su === 1 ? wordsOf(mask) : undefined;
+  const slice = new SliceRuns(nv);
   let filled = 0;
   for (let w = 0; w < nw; w++) {
     const off = w * sw;
-    // The slice's background, as a contiguous u-fastest plane.
-    if (su === 1) {
-      for (let v = 0; v < nv; v++) {
-        const src = off + v * sv;
-        for (let u = 0; u < nu; u++) plane[u + v * nu] = mask[src + u] === 0 ? 1 : 0;
-      }
-    } else {
+    let runs: Runs;
+    if (w32) runs = slice.fill(mask, w32, off, sv, nu, nv);
+    else {
+      // The slice's background, as a contiguous u-fastest plane.
       for (let v = 0; v < nv; v++) for (let u = 0; u < nu; u++) plane[u + v * nu] = mask[off + u * su + v * sv] === 0 ? 1 : 0;
+      runs = extractRuns(plane, planeDims);
     }
-    const runs = extractRuns(plane, planeDims);
     const root = runRoots(runs, planeDims, 6);
     const outside = new Uint8Array(runs.count);
     for (let v = 0; v < nv; v++) {

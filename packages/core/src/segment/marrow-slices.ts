@@ -12,7 +12,7 @@
  * voxel by voxel.
  */
 import type { Vec3 } from '../geometry/grid.js';
-import { runRoots, skipNonZeros, skipZeros, wordsOf, type Runs } from './components-runs.js';
+import { runRoots, SliceRuns, wordsOf } from './components-runs.js';
 import { sliceAxes } from './fill-holes.js';
 
 /** Hole classes per voxel: the count of axes with a small hole, plus LARGE when any axis has a large one. */
@@ -21,57 +21,6 @@ export const LARGE = 4;
 const BLOCK = 32;
 /** Words are read as four voxels in memory order only on a little-endian host. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** Runs of one slice, in buffers reused from slice to slice (grown when needed). */
-class SliceRuns implements Runs {
-  start = new Int32Array(1024);
-  end = new Int32Array(1024);
-  rowStart: Int32Array;
-  count = 0;
-  constructor(rows: number) {
-    this.rowStart = new Int32Array(rows + 1);
-  }
-
-  /**
-   * Maximal runs along u of zero voxels (the background) in rows v = 0..nv−1 of `buf`
-   * (`w32` = wordsOf(buf)), row v starting at off + v·rowStride (u contiguous): what
-   * extractRuns gives for the slice's background, without copying it out of the volume first.
-   */
-  fill(buf: Uint8Array, w32: Uint32Array, off: number, rowStride: number, nu: number, nv: number): this {
-    this.count = 0;
-    for (let v = 0; v < nv; v++) {
-      this.rowStart[v] = this.count;
-      const base = off + v * rowStride;
-      const rowEnd = base + nu;
-      let u = 0;
-      while (u < nu) {
-        u = skipNonZeros(buf, w32, base + u, rowEnd) - base;
-        if (u >= nu) break;
-        const s = u;
-        u = skipZeros(buf, w32, base + u, rowEnd) - base;
-        this.push(s, u);
-      }
-    }
-    this.rowStart[nv] = this.count;
-    return this;
-  }
-
-  push(s: number, e: number): void {
-    if (this.count === this.start.length) this.grow();
-    this.start[this.count] = s;
-    this.end[this.count] = e;
-    this.count++;
-  }
-
-  private grow(): void {
-    const s = new Int32Array(this.start.length * 2);
-    s.set(this.start);
-    this.start = s;
-    const e = new Int32Array(this.end.length * 2);
-    e.set(this.end);
-    this.end = e;
-  }
-}
 
 /**
  * Background runs of the nb (≤ 32) slices i0 … i0 + nb − 1 across i, into out[0 … nb − 1]

@@ -9,6 +9,7 @@
  * distance transform, and it stays cheaper up to a few hundred rows.
  */
 import type { Vec3 } from '../geometry/grid.js';
+import { wordsOf } from './components-runs.js';
 
 export interface ElementRow {
   b: number;
@@ -37,6 +38,11 @@ export function ballRows(spacing_mm: Vec3, r2: number): ElementRow[] {
   }
   return rows;
 }
+
+/** Bytes and words are mixed only on a little-endian host (byte t of a word = voxel t). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** SPREAD[n]: the word whose byte t is bit t of n (four 0/1 voxels). */
+const SPREAD = Uint32Array.from({ length: 16 }, (_, n) => (n & 1) | ((n & 2) << 7) | ((n & 4) << 14) | ((n & 8) << 21));
 
 function wordsPerRow(nx: number): number {
   return (nx + 31) >>> 5;
@@ -119,6 +125,7 @@ export function packBox(mask: Uint8Array, dims: Vec3, lo: Vec3, boxDims: Vec3): 
   const [bx, by, bz] = boxDims;
   const W = wordsPerRow(bx);
   const out = new Uint32Array(by * bz * W);
+  const w32 = LITTLE_ENDIAN ? wordsOf(mask) : undefined;
   const a0 = Math.max(0, -lo[0]);
   const a1 = Math.min(bx, nx - lo[0]); // box columns inside the grid: [a0, a1)
   for (let c = 0, o = 0; c < bz; c++) {
@@ -126,7 +133,21 @@ export function packBox(mask: Uint8Array, dims: Vec3, lo: Vec3, boxDims: Vec3): 
     for (let b = 0; b < by; b++, o += W) {
       const j = Math.min(ny - 1, Math.max(0, lo[1] + b));
       const row = j * nx + k * nx * ny + lo[0];
-      for (let a = a0; a < a1; a++) if (mask[row + a] !== 0) out[o + (a >>> 5)]! |= 1 << (a & 31);
+      let a = a0;
+      if (w32) {
+        for (; a < a1 && ((row + a) & 3) !== 0; a++) if (mask[row + a] !== 0) out[o + (a >>> 5)]! |= 1 << (a & 31);
+        for (; a + 4 <= a1; a += 4) {
+          const w = w32[(row + a) >>> 2]!;
+          if (w === 0) continue;
+          // 0x80 in each non-zero byte, gathered into four bits (voxels a … a + 3)
+          const h = (((w & 0x7f7f7f7f) + 0x7f7f7f7f) | w) & 0x80808080;
+          const n = ((h >>> 7) & 1) | ((h >>> 14) & 2) | ((h >>> 21) & 4) | ((h >>> 28) & 8);
+          const s = a & 31;
+          out[o + (a >>> 5)]! |= n << s;
+          if (s > 28) out[o + (a >>> 5) + 1]! |= n >>> (32 - s);
+        }
+      }
+      for (; a < a1; a++) if (mask[row + a] !== 0) out[o + (a >>> 5)]! |= 1 << (a & 31);
       if (a0 > 0 && mask[j * nx + k * nx * ny] !== 0) for (let a = 0; a < a0; a++) out[o + (a >>> 5)]! |= 1 << (a & 31);
       if (a1 < bx && mask[j * nx + k * nx * ny + nx - 1] !== 0) for (let a = a1; a < bx; a++) out[o + (a >>> 5)]! |= 1 << (a & 31);
     }
@@ -141,6 +162,7 @@ export function unpackBox(p: Uint32Array, mask: Uint8Array, dims: Vec3, lo: Vec3
   const W = wordsPerRow(bx);
   const a0 = Math.max(0, -lo[0]);
   const a1 = Math.min(bx, nx - lo[0]);
+  const w32 = LITTLE_ENDIAN ? wordsOf(mask) : undefined;
   for (let c = 0; c < bz; c++) {
     const k = lo[2] + c;
     if (k < 0 || k >= nz) continue;
@@ -149,7 +171,18 @@ export function unpackBox(p: Uint32Array, mask: Uint8Array, dims: Vec3, lo: Vec3
       if (j < 0 || j >= ny) continue;
       const o = (b + c * by) * W;
       const row = j * nx + k * nx * ny + lo[0];
-      for (let a = a0; a < a1; a++) mask[row + a] = (p[o + (a >>> 5)]! >>> (a & 31)) & 1;
+      let a = a0;
+      if (w32) {
+        for (; a < a1 && ((row + a) & 3) !== 0; a++) mask[row + a] = (p[o + (a >>> 5)]! >>> (a & 31)) & 1;
+        // four voxels to a word: the four bits of voxels a … a + 3, spread to bytes
+        for (; a + 4 <= a1; a += 4) {
+          const s = a & 31;
+          let n = p[o + (a >>> 5)]! >>> s;
+          if (s > 28) n |= p[o + (a >>> 5) + 1]! << (32 - s);
+          w32[(row + a) >>> 2] = SPREAD[n & 15]!;
+        }
+      }
+      for (; a < a1; a++) mask[row + a] = (p[o + (a >>> 5)]! >>> (a & 31)) & 1;
     }
   }
 }
