@@ -183,12 +183,14 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
   const cellStructure = propagate(regions, structureOfRegion, features, label);
   // Ball-and-socket joints: the head's bone, joined to its socket, is flooded back to the head (anatomy/ball-joint.ts).
   const joints: Array<{ head: string; socket: string; cells: number }> = [];
-  const hu = graph.joints?.length ? coarseHU(volume, regions.coarse, labels.grid.dims) : null;
-  for (const j of hu ? graph.joints! : []) {
+  let hu: Float32Array | null | undefined; // per coarse cell, computed only when a joint's two structures are named
+  for (const j of graph.joints ?? []) {
     const head = structures.find((s) => s.name === j.head);
     const socket = structures.find((s) => s.name === j.socket);
     if (!head || !socket) continue;
-    joints.push({ head: j.head, socket: j.socket, cells: floodJoint(cellStructure, hu!, regions.coarse, head.label, socket.label, 2 * j.radius_mm[1]) });
+    hu ??= coarseHU(volume, regions.coarse, labels.grid.dims);
+    if (!hu) break;
+    joints.push({ head: j.head, socket: j.socket, cells: floodJoint(cellStructure, hu, regions.coarse, head.label, socket.label, 2 * j.radius_mm[1]) });
   }
   const K = structures.length;
   const out = K < 256 ? new Uint8Array(labels.data.length) : new Uint16Array(labels.data.length);
