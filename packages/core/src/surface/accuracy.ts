@@ -211,7 +211,9 @@ function referenceDistances(ref: Mesh, pts: Float64Array, list: number[], out: F
   const keep = new Uint8Array(nRef);
   let kept = 0;
   let maxEdge = 0;
-  for (let t = 0; t < nRef; t++) {
+  // Once more than WHOLE_SHARE of the triangles are near, the whole mesh is binned: stop counting.
+  const wholeAbove = WHOLE_SHARE * nRef;
+  for (let t = 0; t < nRef && kept <= wholeAbove; t++) {
     const a = 3 * rix[3 * t]!, b = 3 * rix[3 * t + 1]!, c = 3 * rix[3 * t + 2]!;
     const x = (rp[a]! + rp[b]! + rp[c]!) / 3, y = (rp[a + 1]! + rp[b + 1]! + rp[c + 1]!) / 3, z = (rp[a + 2]! + rp[b + 2]! + rp[c + 2]!) / 3;
     const ci = Math.min(nx - 1, Math.max(0, Math.floor((x - lx) / NEAR_MM)));
@@ -223,7 +225,7 @@ function referenceDistances(ref: Mesh, pts: Float64Array, list: number[], out: F
     const e = Math.abs(rp[a]! - rp[b]!) + Math.abs(rp[a + 1]! - rp[b + 1]!) + Math.abs(rp[a + 2]! - rp[b + 2]!);
     if (e > maxEdge) maxEdge = e;
   }
-  if (kept > WHOLE_SHARE * nRef) {
+  if (kept > wholeAbove) {
     const whole = new NearestTriangle(buildTriangleGrid(ref));
     for (const i of list) out[i] = whole.distance(pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!);
     return;

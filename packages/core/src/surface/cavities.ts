@@ -18,8 +18,25 @@ import { compactMesh, labelShells, shellVolumes_mm3, triangleCount } from './mes
  * three sample vertices, so a shell that grazes another is not misjudged by one vertex).
  */
 export function shellNesting(mesh: Mesh, shellOf: Uint32Array, shellCount: number): Uint32Array {
+  return nestingDepth(shellEnclosures(mesh, shellOf, shellCount), shellCount);
+}
+
+/** Depth per shell from enclosure pairs (shellEnclosures): how many shells enclose it. */
+export function nestingDepth(enclosures: Uint32Array, shellCount: number): Uint32Array {
   const depth = new Uint32Array(shellCount);
-  if (shellCount < 2) return depth;
+  for (let i = 0; i < enclosures.length; i += 2) depth[enclosures[i]!]!++;
+  return depth;
+}
+
+/**
+ * Which shell encloses which, as pairs (shell, enclosing shell) flat in one array. A pair
+ * depends only on the two shells' own triangles (the enclosed shell's three sample vertices,
+ * the crossings of the other's triangles), so dropping other shells keeps the remaining pairs:
+ * a later step on the same triangles takes the depths from them (nestingDepth) instead of
+ * casting the rays again.
+ */
+export function shellEnclosures(mesh: Mesh, shellOf: Uint32Array, shellCount: number): Uint32Array {
+  if (shellCount < 2) return new Uint32Array(0);
   const nTri = triangleCount(mesh);
   const p = mesh.positions;
   const ix = mesh.indices;
@@ -138,11 +155,12 @@ export function shellNesting(mesh: Mesh, shellOf: Uint32Array, shellCount: numbe
   }
   const nSamples = new Uint8Array(shellCount);
   for (let q = 0; q < nQ; q++) if (samples[q]! >= 0) nSamples[(q / 3) | 0]!++;
+  const pairs: number[] = [];
   for (const [k, n] of votes) {
     const s = Math.floor(k / shellCount);
-    if (2 * n > nSamples[s]!) depth[s]!++;
+    if (2 * n > nSamples[s]!) pairs.push(s, k - s * shellCount);
   }
-  return depth;
+  return Uint32Array.from(pairs);
 }
 
 /**
@@ -189,10 +207,11 @@ export interface CavityParams {
 }
 
 /** Removes every shell enclosed by another shell (fills internal voids), unless keepCavities. */
-export function fillCavities(mesh: Mesh, params: CavityParams = {}, shells?: { shellOf: Uint32Array; shellCount: number }): StageResult<Mesh> {
+/** `shells`: the mesh's shells when known, with their enclosure pairs when a clean-up on the same triangles found them. */
+export function fillCavities(mesh: Mesh, params: CavityParams = {}, shells?: { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array }): StageResult<Mesh> {
   const keepCavities = params.keepCavities ?? false;
   const { shellOf, shellCount } = shells ?? labelShells(mesh);
-  const depth = shellNesting(mesh, shellOf, shellCount);
+  const depth = shells?.enclosures ? nestingDepth(shells.enclosures, shellCount) : shellNesting(mesh, shellOf, shellCount);
   const vols = shellVolumes_mm3(mesh, shellOf, shellCount);
   let cavities = 0;
   let inCavities = 0;

@@ -10,7 +10,7 @@ import { ScanError } from '../errors.js';
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
 import type { WorkerPool } from '../parallel/pool.js';
-import { coincidentRep } from './cleanup.js';
+import { coincidentRep } from './coincident.js';
 import { buildEdgeTable, labelShells, vertexCount } from './mesh-utils.js';
 import { checkMesh, countTopology, type MeshCheck } from './topology.js';
 

@@ -99,6 +99,7 @@ export function nonManifoldVertexMask(mesh: Mesh, edges?: EdgeTable): Uint8Array
   const nv = vertexCount(mesh);
   const ix = mesh.indices;
   const et = edges ?? buildEdgeTable(ix, nv);
+  if (pairedWithoutDegenerate(ix, et)) return fanWalkMask(ix, et, nv);
   const nC = ix.length;
   const parent = makeSets(new Uint32Array(nC));
   const find = (x: number): number => findRoot(parent, x);
@@ -140,6 +141,57 @@ export function nonManifoldVertexMask(mesh: Mesh, edges?: EdgeTable): Uint8Array
     const v = ix[c]!;
     if (pieces[v]! > 0) bad[v] = 1;
     else pieces[v] = 1;
+  }
+  return bad;
+}
+
+/** Every edge used exactly twice and no triangle with a repeated vertex (a closed mesh's usual state). */
+function pairedWithoutDegenerate(ix: Uint32Array, et: EdgeTable): boolean {
+  for (let e = 0; e < et.edgeCount; e++) if (et.edgeStart[e + 1]! - et.edgeStart[e]! !== 2) return false;
+  for (let h = 0; h < ix.length; h += 3) {
+    const a = ix[h]!, b = ix[h + 1]!, c = ix[h + 2]!;
+    if (a === b || b === c || a === c) return false;
+  }
+  return true;
+}
+
+/**
+ * nonManifoldVertexMask when every edge has two uses and no triangle is degenerate: each
+ * corner at v is then joined to exactly two others (across its two edges at v), so the
+ * corners of v form cycles, and v is pinched when the cycle through its first corner does not
+ * visit all of them. One walk per vertex, around its fan through the edge table: the same
+ * mask as the union-find, without a parent array over every corner.
+ */
+function fanWalkMask(ix: Uint32Array, et: EdgeTable, nv: number): Uint8Array {
+  const { heEdge, edgeStart, edgeHe } = et;
+  const corners = new Uint32Array(nv);
+  const first = new Int32Array(nv).fill(-1);
+  for (let c = 0; c < ix.length; c++) {
+    const v = ix[c]!;
+    if (corners[v]!++ === 0) first[v] = c;
+  }
+  const bad = new Uint8Array(nv);
+  for (let v = 0; v < nv; v++) {
+    const c0 = first[v]!;
+    if (c0 < 0) continue;
+    const n = corners[v]!;
+    // At corner c (at v) of triangle t, its half-edges at v are c (v → next) and prev(c)
+    // (prev → v); leave through the one not entered, to the other use of that edge.
+    let c = c0;
+    let entered = c0 - 3 * ((c0 / 3) | 0) === 0 ? c0 + 2 : c0 - 1; // enter through prev(c0): leave through c0
+    let steps = 0;
+    do {
+      const t3 = 3 * ((c / 3) | 0);
+      const leave = entered === c ? (c === t3 ? c + 2 : c - 1) : c;
+      const s = edgeStart[heEdge[leave]!]!;
+      const h2 = edgeHe[s] === leave ? edgeHe[s + 1]! : edgeHe[s]!;
+      const u3 = 3 * ((h2 / 3) | 0);
+      if (ix[h2] === v) c = h2; // h2 leaves v: its tail is the corner
+      else c = h2 === u3 + 2 ? u3 : h2 + 1; // h2 arrives at v: the corner is its head
+      entered = h2;
+      steps++;
+    } while (c !== c0 && steps <= n);
+    if (steps < n) bad[v] = 1;
   }
   return bad;
 }

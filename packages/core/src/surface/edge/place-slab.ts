@@ -4,7 +4,7 @@
  * a range of vertices runs on any worker and the output is the same bytes whatever the pool
  * size. Statistics (sums, counts) are taken afterwards on the calling thread in vertex order.
  */
-import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_SLOTS, type ProfileLimits } from './plateau.js';
+import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_SLOTS, profileReach, type ProfileLimits } from './plateau.js';
 import { gradientAt, sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
 import { fitSlab, S_FACE, S_OK, S_SLOTS } from './slab.js';
 
@@ -110,11 +110,14 @@ export function placeSlab(w: PlaceSlab): void {
     const nx = dirs[3 * v]!, ny = dirs[3 * v + 1]!, nz = dirs[3 * v + 2]!;
     worldToIndex(S, x, y, z, q);
     worldDirToIndex(S, nx, ny, nz, di);
-    if (!(nx * nx + ny * ny + nz * nz > 0.5) || !sampleProfile(S, q, di, h, K, f)) {
+    // the profile up to the end of the tissue window first (all that a step needs, ~3/4 of
+    // it); the rest only for a peak's slab model
+    const sn = sigmaAlong(S, sigma, nx, ny, nz);
+    const reach = profileReach(K, h, sn, lim);
+    if (!(nx * nx + ny * ny + nz * nz > 0.5) || !sampleProfile(S, q, di, h, K, f, 0, reach)) {
       rules[v] = RULE_OUTSIDE;
       continue;
     }
-    const sn = sigmaAlong(S, sigma, nx, ny, nz);
     analyseProfile(f, K, h, sn, lim, p);
     let d = NaN;
     let rule = RULE_THRESHOLD;
@@ -123,6 +126,7 @@ export function placeSlab(w: PlaceSlab): void {
       d = p[P_EDGE]! + sn * sn * hc;
       rule = RULE_EDGE;
     } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
+      sampleProfile(S, q, di, h, K, f, reach + 1, 2 * K);
       fitSlab(f, K, h, sn, bone, lim.plateau_mm, p, sl);
       if (sl[S_OK] === 1) {
         d = sl[S_FACE]!;

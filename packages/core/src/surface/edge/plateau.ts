@@ -73,8 +73,17 @@ export function crossInward(f: Float64Array, k0: number, kMin: number, level: nu
 const idx = (s: number, K: number, h: number): number => Math.round(s / h) + K;
 
 /**
+ * The last sample analyseProfile reads (the end of its tissue window): samples beyond it
+ * matter only to the slab model of a peak.
+ */
+export function profileReach(K: number, h: number, sigma: number, lim: ProfileLimits): number {
+  const win = Math.max(2, Math.round(lim.plateau_mm / h));
+  return Math.min(2 * K - win, K + Math.ceil((2 * sigma) / h)) + win;
+}
+
+/**
  * Classifies the profile and estimates its plateaus. sigma is the blur along this
- * direction (mm). Writes the P_* slots of `out`.
+ * direction (mm). Writes the P_* slots of `out`; reads f[0 .. profileReach(K, h, sigma, lim)] only.
  */
 export function analyseProfile(f: Float64Array, K: number, h: number, sigma: number, lim: ProfileLimits, out: Float64Array): void {
   out.fill(NaN);

@@ -75,10 +75,12 @@ export function sampleClamped(S: ProfileSampler, fi: number, fj: number, fk: num
 }
 
 /**
- * Samples f[k] = volume(q + (k − K)·h·dir) for k = 0..2K (q, dir in index units; dir per mm).
- * Returns false when part of the profile lies outside the grid (the caller keeps the vertex).
+ * Samples f[k] = volume(q + (k − K)·h·dir) for k = k0..k1 (default the whole profile 0..2K;
+ * q, dir in index units; dir per mm). Returns false when part of the whole profile lies outside
+ * the grid (the caller keeps the vertex), whatever part is sampled. A caller that reads only
+ * the first part of a profile samples that part first and the rest only when it needs it.
  */
-export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Array, h: number, K: number, out: Float64Array): boolean {
+export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Array, h: number, K: number, out: Float64Array, k0 = 0, k1 = 2 * K): boolean {
   const si = dir[0]! * h, sj = dir[1]! * h, sk = dir[2]! * h;
   const ai = q[0]! - K * si, aj = q[1]! - K * sj, ak = q[2]! - K * sk;
   const bi = q[0]! + K * si, bj = q[1]! + K * sj, bk = q[2]! + K * sk;
@@ -87,7 +89,7 @@ export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Ar
   // every sample lies between the two inside end points: no clamping, only the cell at the far faces
   const { nx, ny, nz, data } = S;
   const sy = nx, sz = nx * ny;
-  for (let k = 0; k <= 2 * K; k++) {
+  for (let k = k0; k <= k1; k++) {
     const fi = ai + k * si, fj = aj + k * sj, fk = ak + k * sk;
     let i0 = fi | 0, j0 = fj | 0, k0 = fk | 0;
     if (i0 >= nx - 1) i0 = nx - 2;

@@ -1,0 +1,123 @@
+/**
+ * Face checks of the clean-up: faces with a repeated vertex and duplicated faces are dropped,
+ * with a linear pre-check on the edge table that skips the face hash for an extractor's
+ * closed output.
+ */
+import type { Mesh } from '../geometry/types.js';
+import { buildEdgeTable, triangleCount, vertexCount, type EdgeTable } from './mesh-utils.js';
+
+/**
+ * Drops faces with a repeated vertex (zero area after merging), and duplicated faces: two
+ * copies with opposite winding cancel (both go, they are a zero-thickness fin), extra copies
+ * with the same winding go.
+ */
+export function removeDegenerateFaces(mesh: Mesh): { mesh: Mesh; degenerate: number; duplicate: number } {
+  const ix = mesh.indices;
+  const nTri = triangleCount(mesh);
+  const keep = new Uint8Array(nTri);
+  let degenerate = 0;
+  let size = 1;
+  while (size < 2 * nTri) size <<= 1;
+  const table = new Int32Array(size).fill(-1);
+  let duplicate = 0;
+  for (let t = 0; t < nTri; t++) {
+    const a = ix[3 * t]!, b = ix[3 * t + 1]!, c = ix[3 * t + 2]!;
+    if (a === b || b === c || a === c) {
+      degenerate++;
+      continue;
+    }
+    keep[t] = 1;
+    const lo = Math.min(a, b, c), hi = Math.max(a, b, c), mid = a + b + c - lo - hi;
+    let h = Math.imul(lo, 0x9e3779b1) ^ Math.imul(mid, 0x85ebca6b) ^ Math.imul(hi, 0xc2b2ae35);
+    h ^= h >>> 16;
+    let slot = h & (size - 1);
+    for (;;) {
+      const u = table[slot]!;
+      if (u === -1) {
+        table[slot] = t;
+        break;
+      }
+      if (keep[u] && sameVertexSet(ix, u, lo, mid, hi)) {
+        duplicate++;
+        keep[t] = 0;
+        if (sameWinding(ix, u, a, b, c)) break;
+        keep[u] = 0; // opposite winding: the pair cancels
+        duplicate++;
+        break;
+      }
+      slot = (slot + 1) & (size - 1);
+    }
+  }
+  if (degenerate + duplicate === 0) return { mesh, degenerate, duplicate };
+  const out: Mesh = { positions: mesh.positions, indices: ix };
+  if (mesh.groups) out.groups = mesh.groups;
+  const packed = compactTrianglesOnly(out, keep);
+  return { mesh: packed, degenerate, duplicate };
+}
+
+function sameVertexSet(ix: Uint32Array, u: number, lo: number, mid: number, hi: number): boolean {
+  const a = ix[3 * u]!, b = ix[3 * u + 1]!, c = ix[3 * u + 2]!;
+  const l = Math.min(a, b, c), h = Math.max(a, b, c);
+  return l === lo && h === hi && a + b + c - l - h === mid;
+}
+
+function sameWinding(ix: Uint32Array, u: number, a: number, b: number, c: number): boolean {
+  const x = ix[3 * u]!, y = ix[3 * u + 1]!, z = ix[3 * u + 2]!;
+  return (x === a && y === b && z === c) || (x === b && y === c && z === a) || (x === c && y === a && z === b);
+}
+
+/** Keeps the listed triangles without renumbering vertices (callers compact at the end). */
+function compactTrianglesOnly(mesh: Mesh, keep: Uint8Array): Mesh {
+  let n = 0;
+  for (let t = 0; t < keep.length; t++) if (keep[t]) n++;
+  const indices = new Uint32Array(3 * n);
+  const groups = mesh.groups ? new Uint32Array(n) : undefined;
+  let o = 0;
+  for (let t = 0; t < keep.length; t++) {
+    if (!keep[t]) continue;
+    if (groups) groups[o] = mesh.groups![t]!;
+    indices.set(mesh.indices.subarray(3 * t, 3 * t + 3), 3 * o++);
+  }
+  return groups ? { positions: mesh.positions, indices, groups } : { positions: mesh.positions, indices };
+}
+
+/**
+ * removeDegenerateFaces and the edge table of its output, without the face hash when the
+ * edge table proves there is nothing to drop: no face repeats a vertex, every edge is used
+ * exactly twice, and no face shares all three edges with one other face (with two uses per
+ * edge, a duplicated face, either winding, always does). An extractor's closed output takes
+ * this path; anything else gets the hash, and the table is rebuilt only if faces went.
+ */
+export function checkedFacesAndEdges(mesh: Mesh): { m2: ReturnType<typeof removeDegenerateFaces>; edges: EdgeTable } {
+  const ix = mesh.indices;
+  const nv = vertexCount(mesh);
+  let degenerate = false;
+  for (let h = 0; h < ix.length && !degenerate; h += 3) {
+    const a = ix[h]!, b = ix[h + 1]!, c = ix[h + 2]!;
+    degenerate = a === b || b === c || a === c;
+  }
+  if (degenerate) {
+    const m2 = removeDegenerateFaces(mesh);
+    return { m2, edges: buildEdgeTable(m2.mesh.indices, nv) };
+  }
+  const edges = buildEdgeTable(ix, nv);
+  if (noPairedFaces(edges, triangleCount(mesh))) return { m2: { mesh, degenerate: 0, duplicate: 0 }, edges };
+  const m2 = removeDegenerateFaces(mesh);
+  return { m2, edges: m2.mesh === mesh ? edges : buildEdgeTable(m2.mesh.indices, nv) };
+}
+
+/** True when every edge has two half-edges and no triangle's three edges all pair with the same other triangle. */
+function noPairedFaces(et: EdgeTable, nTri: number): boolean {
+  const { edgeStart, edgeHe, heEdge } = et;
+  for (let e = 0; e < et.edgeCount; e++) if (edgeStart[e + 1]! - edgeStart[e]! !== 2) return false;
+  const partner = (h: number): number => {
+    const s = edgeStart[heEdge[h]!]!;
+    const o = edgeHe[s] === h ? edgeHe[s + 1]! : edgeHe[s]!;
+    return (o / 3) | 0;
+  };
+  for (let t = 0, h = 0; t < nTri; t++, h += 3) {
+    const u = partner(h);
+    if (partner(h + 1) === u && partner(h + 2) === u) return false;
+  }
+  return true;
+}

@@ -1,0 +1,104 @@
+/**
+ * Orientation: every shell wound consistently and facing out, cavity walls facing in.
+ */
+import type { Mesh } from '../geometry/types.js';
+import { nestingDepth, shellEnclosures } from './cavities.js';
+import { buildEdgeTable, labelShells, triangleCount, tripleProduct, vertexCount, type EdgeTable } from './mesh-utils.js';
+
+/**
+ * Consistent winding by breadth-first search over edges used exactly twice, then each
+ * connected piece is turned so its signed volume is positive, or negative for the wall of a
+ * cavity (odd nesting depth), so the enclosed material is on the inside of every face.
+ * When every edge is already used twice in opposite directions (an extractor's output), the
+ * search is skipped: the pieces are the shells and only whole shells may need turning.
+ */
+export function orientShells(
+  mesh: Mesh,
+  edges?: EdgeTable,
+  shells?: { shellOf: Uint32Array; shellCount: number },
+): { mesh: Mesh; flipped: number; shellsFlipped: number; conflicts: number; enclosures: Uint32Array } {
+  const ix = mesh.indices;
+  const nTri = triangleCount(mesh);
+  const et = edges ?? buildEdgeTable(ix, vertexCount(mesh));
+  let consistent = true;
+  for (let e = 0; e < et.edgeCount && consistent; e++) {
+    const s = et.edgeStart[e]!;
+    if (et.edgeStart[e + 1]! - s !== 2 || ix[et.edgeHe[s]!] === ix[et.edgeHe[s + 1]!]) consistent = false;
+  }
+  const { shellOf, shellCount } = shells ?? labelShells(mesh, et);
+  const flip = new Uint8Array(nTri);
+  let comp: Uint32Array | Int32Array;
+  let compCount: number;
+  let conflicts = 0;
+  if (consistent) {
+    comp = shellOf;
+    compCount = shellCount;
+  } else {
+    const c = new Int32Array(nTri).fill(-1);
+    comp = c;
+    compCount = 0;
+    const queue = new Uint32Array(nTri);
+    for (let seed = 0; seed < nTri; seed++) {
+      if (c[seed] !== -1) continue;
+      const id = compCount++;
+      c[seed] = id;
+      let head = 0;
+      let tail = 0;
+      queue[tail++] = seed;
+      while (head < tail) {
+        const t = queue[head++]!;
+        for (let k = 0; k < 3; k++) {
+          const h = 3 * t + k;
+          const e = et.heEdge[h]!;
+          const s = et.edgeStart[e]!;
+          if (et.edgeStart[e + 1]! - s !== 2) continue;
+          const h2 = et.edgeHe[s] === h ? et.edgeHe[s + 1]! : et.edgeHe[s]!;
+          const t2 = (h2 / 3) | 0;
+          const effTail = flip[t] ? ix[3 * t + ((k + 1) % 3)]! : ix[h]!;
+          const want = ix[h2] === effTail ? 1 : 0; // same direction → t2 must be flipped
+          if (c[t2] === -1) {
+            c[t2] = id;
+            flip[t2] = want;
+            queue[tail++] = t2;
+          } else if (t2 !== t && flip[t2] !== want) {
+            conflicts++;
+          }
+        }
+      }
+    }
+  }
+  // Signed volume of every piece with the flips applied.
+  const p = mesh.positions;
+  const vol = new Float64Array(compCount);
+  for (let t = 0; t < nTri; t++) {
+    const v = tripleProduct(p, 3 * ix[3 * t]!, 3 * ix[3 * t + 1]!, 3 * ix[3 * t + 2]!) / 6;
+    vol[comp[t]!]! += flip[t] ? -v : v;
+  }
+  // which shell encloses which: kept for a later step on the same triangles (fillCavities)
+  const enclosures = shellEnclosures(mesh, shellOf, shellCount);
+  const depth = nestingDepth(enclosures, shellCount);
+  const compShell = new Int32Array(compCount).fill(-1);
+  for (let t = 0; t < nTri; t++) if (compShell[comp[t]!] === -1) compShell[comp[t]!] = shellOf[t]!;
+  const turn = new Uint8Array(compCount);
+  let shellsFlipped = 0;
+  for (let k = 0; k < compCount; k++) {
+    const wantPositive = depth[compShell[k]!]! % 2 === 0;
+    if (vol[k]! !== 0 && vol[k]! > 0 !== wantPositive) {
+      turn[k] = 1;
+      shellsFlipped++;
+    }
+  }
+  let flipped = 0;
+  for (let t = 0; t < nTri; t++) flipped += flip[t]! ^ turn[comp[t]!]!;
+  if (flipped === 0) return { mesh, flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures };
+  const indices = ix.slice();
+  for (let t = 0; t < nTri; t++) {
+    if ((flip[t]! ^ turn[comp[t]!]!) === 1) {
+      indices[3 * t + 1] = ix[3 * t + 2]!;
+      indices[3 * t + 2] = ix[3 * t + 1]!;
+    }
+  }
+  const out: Mesh = { positions: mesh.positions, indices };
+  if (mesh.groups) out.groups = mesh.groups;
+  return { mesh: out, flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures };
+}
