@@ -116,14 +116,13 @@ export async function convertVolume(
     const name = many && range ? `${tissue}_t${range[0]}` : tissue;
     return { range, name, own: segResult.records.filter((r) => tagged(r) && r.params.labelMap === tag) };
   };
-  // An empty label map would reach the gate as "mesh not printable": say which step emptied it, before any meshing.
-  if (!params.condition.allowOpen) {
-    labels.forEach((lab, i) => {
-      if (!isEmptyLabelMap(lab)) return;
-      const { name, own } = modelOf(i);
-      throw emptySegmentationError(name, [...records, ...own]);
-    });
-  }
+  // An empty label map would reach the gate as "mesh not printable": say which step emptied it, before any meshing
+  // (with --allow-open too: an empty model is never exported).
+  labels.forEach((lab, i) => {
+    if (!isEmptyLabelMap(lab)) return;
+    const { name, own } = modelOf(i);
+    throw emptySegmentationError(name, [...records, ...own]);
+  });
   // Models are meshed concurrently: the overall fraction is the mean of theirs, so it never goes back.
   const fractions = labels.map(() => 0);
   const modelCtx = (i: number): StageContext => ({

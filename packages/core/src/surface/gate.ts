@@ -219,6 +219,10 @@ export async function printabilityGate(mesh: Mesh, params: GateParams = {}, ctx:
   };
   if (!printable) {
     const what = `${params.name ? `${params.name}: ` : ''}mesh is not printable (${problems.join(', ')})`;
+    // An empty mesh is nothing to print, open or not: --allow-open must not turn it into an empty file and exit 0.
+    if (check.triangles === 0) {
+      throw new ScanError('MESH_EMPTY', `${what}; nothing was exported: no surface is left to print (every shell was removed or nothing was segmented)`, { kind: 'input' });
+    }
     if (!allowOpen) {
       throw new ScanError('MESH_NOT_PRINTABLE', `${what}; nothing was exported (pass --allow-open to export it anyway)`, { kind: 'input' });
     }
