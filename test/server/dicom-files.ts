@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { createAnonymiser } from '@scan2print/core';
 import { dataPath } from '../data.js';
 
+/** `series`: a folder under ct/ (its name), or any series folder under the data root (a path with a slash). */
 export function seriesFiles(series: string): Array<{ name: string; bytes: Uint8Array }> {
-  const dir = dataPath('ct', series);
+  const dir = series.includes('/') ? dataPath(...series.split('/')) : dataPath('ct', series);
   return readdirSync(dir)
     // The Philips series carries its DICOMDIR as DIRFILE: a directory record, not an image.
     .filter((name) => !/^(DICOMDIR|DIRFILE)$/i.test(name))

@@ -4,13 +4,9 @@
  * forest segmented. Input: TotalSegmentator's labelled DICOM slab (thorax, 20 slices),
  * anonymised in memory, cropped in z (x/y crops change the forest's position features).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnonymiser } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
-import { formOf } from '../../../test/server/dicom-files.js';
-import { dataPath } from '../../../test/data.js';
+import { anonymisedSeries, formOf } from '../../../test/server/dicom-files.js';
 
 let t: TestServer;
 let a: TestOrg;
@@ -21,16 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function anonymisedSlab(): Promise<Array<{ name: string; bytes: Uint8Array }>> {
-  const dir = dataPath('labelled/totalsegmentator', 'example_ct_dicom');
-  const anon = createAnonymiser('scan2print test key 0123456789');
-  const out = [];
-  for (const name of readdirSync(dir).sort()) {
-    const r = await anon.anonymise(new Uint8Array(readFileSync(join(dir, name))), name);
-    out.push({ name: `${r.summary.sopInstanceUid}.dcm`, bytes: r.bytes });
-  }
-  return out;
-}
+/** TotalSegmentator's labelled DICOM slab, anonymised in memory. */
+const anonymisedSlab = () => anonymisedSeries('labelled/totalsegmentator/example_ct_dicom');
 
 describe('convert job with method forest', () => {
   it('refuses an unknown method naming the known ones; runs the forest and reports it', async () => {

@@ -6,12 +6,11 @@
  * may set it; a file that is not a forest is refused; DELETE goes back to the shipped model.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BONE_GROUPS, createAnonymiser, encodeForest, readLabelFile, readNifti, resolveGroups, trainForest } from '@scan2print/core';
+import { BONE_GROUPS, encodeForest, readLabelFile, readNifti, resolveGroups, trainForest } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
-import { formOf } from '../../../test/server/dicom-files.js';
+import { anonymisedSeries, formOf } from '../../../test/server/dicom-files.js';
 import { dataPath } from '../../../test/data.js';
 
 const DIR = 'labelled/totalsegmentator';
@@ -37,16 +36,8 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => t?.close());
 
-async function anonymisedSlab(): Promise<Array<{ name: string; bytes: Uint8Array }>> {
-  const dir = dataPath(DIR, 'example_ct_dicom');
-  const anon = createAnonymiser('scan2print test key 0123456789');
-  const out = [];
-  for (const name of readdirSync(dir).sort()) {
-    const r = await anon.anonymise(new Uint8Array(readFileSync(join(dir, name))), name);
-    out.push({ name: `${r.summary.sopInstanceUid}.dcm`, bytes: r.bytes });
-  }
-  return out;
-}
+/** TotalSegmentator's labelled DICOM slab, anonymised in memory. */
+const anonymisedSlab = () => anonymisedSeries('labelled/totalsegmentator/example_ct_dicom');
 
 const put = (token: string, bytes: Uint8Array, name = 'lab-forest.bin') =>
   fetch(`${t.url}/api/admin/forest-model?name=${name}`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: bytes });
