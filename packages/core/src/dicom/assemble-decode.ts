@@ -6,7 +6,7 @@
  * file and writes its frames straight into the shared stack (disjoint slices, so the
  * result does not depend on which worker ran which file).
  */
-import { inputError, ScanError, type ErrorKind } from '../errors.js';
+import { inputError } from '../errors.js';
 import { sharedFloat32, type WorkerPool } from '../parallel/pool.js';
 import type { DicomInstance } from './types.js';
 import { transferSyntaxInfo } from './transfer-syntax.js';
@@ -104,16 +104,6 @@ export function worthParallelDecode(instances: DicomInstance[], pool?: WorkerPoo
   });
 }
 
-/** A worker's error arrives as a plain Error with code/kind/file copied: make it a ScanError again. */
-function rethrow(err: unknown): never {
-  const e = err as { message?: string; code?: string; kind?: ErrorKind; file?: string };
-  if (e && e.kind && e.kind !== 'internal') {
-    const msg = e.file && e.message?.startsWith(`${e.file}: `) ? e.message.slice(e.file.length + 2) : (e.message ?? String(err));
-    throw new ScanError(e.code ?? 'DECODE_FAILED', msg, { kind: e.kind, ...(e.file ? { file: e.file } : {}) });
-  }
-  throw err;
-}
-
 /**
  * Decodes every planned file into `stack` (Int16 or Float32, shared memory when a pool is
  * used). Returns the stack (a new Float32 one if an Int16 stack had to be widened) and the
@@ -142,7 +132,8 @@ export async function decodeAll(
         const i = order[next++]!;
         const bytes = await plan.read(i);
         const payload: DecodeIntoPayload = { inst: instances[i]!, bytes, stack, plane: plan.plane, slots: plan.slotsOf(i) };
-        const r = await pool!.run<{ ok: boolean; min: number }>(DECODE_INTO_STACK_TASK, payload).catch(rethrow);
+        // a worker's input error arrives as the ScanError it was (the pool rebuilds it): exit 3 naming the file
+        const r = await pool!.run<{ ok: boolean; min: number }>(DECODE_INTO_STACK_TASK, payload);
         if (r.ok) min = Math.min(min, r.min);
         else redo.push(i);
         tick();
