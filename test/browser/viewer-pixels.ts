@@ -78,11 +78,25 @@ export async function labelCount(page: Page): Promise<number> {
   return Number(await page.getByTestId('label-count').getAttribute('data-count'));
 }
 
-/** A mouse stroke across the middle of the axial tile (left to right, 30 % → 70 % of its width). */
+/**
+ * A mouse stroke across the middle of the axial tile (left to right, 30 % → 70 % of its width).
+ * The canvas is scrolled into view first, and the stroke's ends must hit the canvas itself
+ * (not another element over it, not a point off screen): otherwise the page never sees the
+ * stroke, and the test should say where the pointer was rather than time out on a count.
+ */
 export async function dragAcrossAxial(page: Page): Promise<void> {
+  await page.getByTestId('viewer-canvas').scrollIntoViewIfNeeded();
   const axial = (await tiles(page)).find((t) => t.plane === 0)!;
   const y = axial.top + axial.height * 0.5;
-  await page.mouse.move(axial.left + axial.width * 0.3, y);
+  const xs = [0.3, 0.7].map((f) => axial.left + axial.width * f);
+  for (const x of xs) {
+    const hit = await page.evaluate(([px, py]) => {
+      const el = (globalThis as any).document.elementFromPoint(px, py);
+      return el ? `${el.tagName.toLowerCase()}[data-testid=${el.getAttribute('data-testid')}]` : 'nothing';
+    }, [x, y] as const);
+    expect(hit, `the stroke's end (${x.toFixed(0)}, ${y.toFixed(0)}) in the axial tile ${JSON.stringify(axial)}`).toBe('canvas[data-testid=viewer-canvas]');
+  }
+  await page.mouse.move(xs[0]!, y);
   await page.mouse.down();
   for (let k = 1; k <= 10; k++) await page.mouse.move(axial.left + axial.width * (0.3 + 0.04 * k), y);
   await page.mouse.up();

@@ -84,13 +84,25 @@ export function ReviewPage({ caseId }: { caseId: string }) {
     wrap.addEventListener('mousedown', down, true);
     wrap.addEventListener('mousemove', move, true);
     window.addEventListener('mouseup', up, true);
-    const resize = () => ctlRef.current?.refreshTiles();
+    // NiiVue lays its tiles out again in an animation frame after a resize; read them two frames
+    // later, or the tiles kept are the previous layout's (a full-page screenshot resizes twice).
+    let frame = 0;
+    const resize = () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        frame = requestAnimationFrame(() => ctlRef.current?.refreshTiles());
+      });
+    };
+    const observer = new ResizeObserver(resize);
+    observer.observe(wrap);
     window.addEventListener('resize', resize);
     return () => {
       wrap.removeEventListener('mousedown', down, true);
       wrap.removeEventListener('mousemove', move, true);
       window.removeEventListener('mouseup', up, true);
       window.removeEventListener('resize', resize);
+      observer.disconnect();
+      cancelAnimationFrame(frame);
     };
   }, []);
 

@@ -13,6 +13,7 @@ import type { EditRequest, EditResponse, VolumeRequest, VolumeResponse } from '.
 import { artifactBytes, artifactUrl, loadLatestVersion, type ModelVersion } from './review-api.js';
 import { inflateIfGzip } from './inflate.js';
 
+const PREVIEW_PENDING = 'The threshold preview is still being computed: edit once it shows.';
 export type Tool = 'navigate' | 'paint' | 'erase' | 'remove-island' | 'keep-component';
 
 export interface ReviewState {
@@ -213,7 +214,8 @@ export class ReviewController {
         this.labels = r.labels;
         this.viewer!.showLabels(this.labels);
         await nextFrame();
-        this.set({ count: r.count, latency: { totalMs: performance.now() - w.at, workerMs: r.ms, hu: w.lo } });
+        const message = this.state.message === PREVIEW_PENDING && !this.wanted ? '' : this.state.message;
+        this.set({ count: r.count, latency: { totalMs: performance.now() - w.at, workerMs: r.ms, hu: w.lo }, message });
         clearTimeout(this.commitTimer);
         this.commitTimer = setTimeout(() => this.commitThreshold(`threshold ${w.lo} HU`), 400);
       } catch (e) {
@@ -233,10 +235,20 @@ export class ReviewController {
     this.syncHistory();
   }
 
+  /**
+   * True (and says so) while a threshold preview is on its way: the preview replaces the whole
+   * label map when it lands, so an edit made meanwhile would vanish without a word.
+   */
+  private previewPending(): boolean {
+    if (!this.inFlight && !this.wanted) return false;
+    this.set({ message: PREVIEW_PENDING });
+    return true;
+  }
+
   /** Starts a paint or erase stroke at the pointer; false when the pointer is not over a 2D slice. */
   strokeStart(e: { clientX: number; clientY: number }, value: number, radius_mm: number): boolean {
     const p = this.viewer?.pick(e);
-    if (!p || this.state.phase !== 'ready') return false;
+    if (!p || this.state.phase !== 'ready' || this.previewPending()) return false;
     this.commitThreshold();
     this.stroke = { before: new Map(), last: p.voxel, plane: p.plane, value, frame: false };
     this.stampAt(p.voxel, radius_mm);
@@ -278,7 +290,7 @@ export class ReviewController {
   /** Removes the clicked island, or keeps only it. */
   async component(e: { clientX: number; clientY: number }, mode: 'remove' | 'keep'): Promise<void> {
     const p = this.viewer?.pick(e);
-    if (!p || this.state.phase !== 'ready' || this.state.busy) return;
+    if (!p || this.state.phase !== 'ready' || this.state.busy || this.previewPending()) return;
     this.commitThreshold();
     const [nx, ny] = this.layout!.dims;
     const seed = p.voxel[0] + nx * (p.voxel[1] + ny * p.voxel[2]);
@@ -300,6 +312,7 @@ export class ReviewController {
   }
 
   undo(): void {
+    if (this.previewPending()) return;
     this.commitThreshold();
     const d = this.history.undo(this.labels);
     if (d === null) return;
@@ -309,6 +322,7 @@ export class ReviewController {
   }
 
   redo(): void {
+    if (this.previewPending()) return;
     const d = this.history.redo(this.labels);
     if (d === null) return;
     this.viewer?.refreshLabels();
