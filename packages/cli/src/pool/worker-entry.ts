@@ -1,10 +1,10 @@
 import { parentPort } from 'node:worker_threads';
-// Only the task modules (@scan2print/core/worker), not all of core: ~1 s less CPU per worker to start.
-import { getTask, isScanError } from '@scan2print/core/worker';
+// Not all of core (~1 s less CPU per worker to start): each task's module loads on its first run.
+import { isScanError, loadTask } from '@scan2print/core/worker';
 
 parentPort!.on('message', async (msg: { id: number; task: string; payload: unknown }) => {
   try {
-    const result = await getTask(msg.task)(msg.payload);
+    const result = await (await loadTask(msg.task))(msg.payload);
     parentPort!.postMessage({ id: msg.id, ok: true, result });
   } catch (err) {
     const e = err as Error;

@@ -11,6 +11,10 @@ export function registerTask(name: string, fn: TaskFn): void {
   tasks.set(name, fn);
 }
 
+export function hasTask(name: string): boolean {
+  return tasks.has(name);
+}
+
 export function getTask(name: string): TaskFn {
   const fn = tasks.get(name);
   if (!fn) throw new Error(`unknown worker task "${name}"`);
