@@ -15,6 +15,7 @@ import { round, type StageContext, type StageRecord, type StageResult } from '..
 import { slabRanges } from '../parallel/pool.js';
 import { physicalToIndex, type Grid, type Vec3 } from '../geometry/grid.js';
 import { buildEdgeTable, signedVolume_mm3, vertexCount, type EdgeTable } from './mesh-utils.js';
+import { chebyshevFirst, chebyshevSweeps, openEdgeVertices, stepRange, sweepTopology, type SweepTopology } from './smooth-sweep.js';
 
 /**
  * Vertices on the outer faces of a grid (continuous index −0.5 or dims − 0.5 along an axis):
@@ -88,18 +89,19 @@ export function vertexNeighbours(mesh: Mesh, edges?: EdgeTable): { start: Uint32
   return { start, nbr, fixed };
 }
 
-/** out[v] = mean of neighbours − x[v] (zero for held vertices). */
-function laplacian(x: Float64Array, start: Uint32Array, nbr: Uint32Array, fixed: Uint8Array, out: Float64Array): void {
+/** out[v] = mean of neighbours − x[v] (zero for held vertices: their lists are empty). */
+function laplacian(x: Float64Array, topo: SweepTopology, out: Float64Array): void {
+  const { start, nbr3 } = topo;
   const nv = start.length - 1;
   for (let v = 0; v < nv; v++) {
     const s = start[v]!, e = start[v + 1]!;
-    if (fixed[v] || e === s) {
+    if (e === s) {
       out[3 * v] = out[3 * v + 1] = out[3 * v + 2] = 0;
       continue;
     }
     let sx = 0, sy = 0, sz = 0;
     for (let i = s; i < e; i++) {
-      const w = 3 * nbr[i]!;
+      const w = nbr3[i]!;
       sx += x[w]!;
       sy += x[w + 1]!;
       sz += x[w + 2]!;
@@ -152,39 +154,13 @@ export function windowedSincCoefficients(iterations: number, passBand: number): 
 }
 
 /**
- * One fused Chebyshev step over all vertices: x_j = 2·x_{j-1} + Δx_{j-1} − x_{j-2} (Δ the
- * umbrella Laplacian), written over x_{j-2} in `prev`, and result += c_j·x_j. One pass instead
- * of two keeps the 40 iterations memory-bound on the neighbour reads only.
+ * One Chebyshev step over vertices v0..v1−1: x_j = 2·x_{j-1} + Δx_{j-1} − x_{j-2} (Δ the
+ * umbrella Laplacian), written over x_{j-2} in `prev`, and result += c_j·x_j. start and nbr are
+ * a SweepTopology's (indices × 3, held vertices' lists empty, so `fixed` is not read: it
+ * stays for the worker task's payload). The same arithmetic as chebyshevSweeps.
  */
-export function chebyshevStep(cur: Float64Array, prev: Float64Array, result: Float64Array, cj: number, start: Uint32Array, nbr: Uint32Array, fixed: Uint8Array, v0 = 0, v1 = start.length - 1): void {
-  for (let v = v0; v < v1; v++) {
-    const s = start[v]!, e = start[v + 1]!;
-    const o = 3 * v;
-    const x = cur[o]!, y = cur[o + 1]!, z = cur[o + 2]!;
-    let dx = 0, dy = 0, dz = 0;
-    if (!fixed[v] && e > s) {
-      let sx = 0, sy = 0, sz = 0;
-      for (let i = s; i < e; i++) {
-        const w = 3 * nbr[i]!;
-        sx += cur[w]!;
-        sy += cur[w + 1]!;
-        sz += cur[w + 2]!;
-      }
-      const inv = 1 / (e - s);
-      dx = sx * inv - x;
-      dy = sy * inv - y;
-      dz = sz * inv - z;
-    }
-    const nx = 2 * x + dx - prev[o]!;
-    const ny = 2 * y + dy - prev[o + 1]!;
-    const nz = 2 * z + dz - prev[o + 2]!;
-    prev[o] = nx;
-    prev[o + 1] = ny;
-    prev[o + 2] = nz;
-    result[o]! += cj * nx;
-    result[o + 1]! += cj * ny;
-    result[o + 2]! += cj * nz;
-  }
+export function chebyshevStep(cur: Float64Array, prev: Float64Array, result: Float64Array, cj: number, start: Uint32Array, nbr: Uint32Array, _fixed: Uint8Array, v0 = 0, v1 = start.length - 1): void {
+  stepRange(cur, prev, result, cj, start, nbr, v0, v1);
 }
 
 export const SMOOTH_TASK = 'surface.smooth.chebyshev';
@@ -195,6 +171,7 @@ export interface ChebyshevSlabPayload {
   prev: Float64Array;
   result: Float64Array;
   cj: number;
+  /** A SweepTopology's lists: indices × 3, none for held vertices. */
   start: Uint32Array;
   nbr: Uint32Array;
   fixed: Uint8Array;
@@ -205,9 +182,10 @@ export interface ChebyshevSlabPayload {
 /** Meshes with fewer vertices than this smooth on the calling thread (messages cost more). */
 const MIN_PARALLEL_VERTICES = 200_000;
 
+/** What smoothCore asks its driver to run: the Chebyshev steps first..last (x_{first-1} in cur, x_{first-2} in prev). */
 type SmoothYield =
-  | { kind: 'topology'; start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array }
-  | { kind: 'step'; cur: Float64Array; prev: Float64Array; result: Float64Array; cj: number };
+  | { kind: 'topology'; topo: SweepTopology; fixed: Uint8Array }
+  | { kind: 'steps'; cur: Float64Array; prev: Float64Array; result: Float64Array; c: Float64Array; first: number; last: number };
 
 function shared64(n: number): Float64Array {
   return typeof SharedArrayBuffer !== 'undefined' ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n);
@@ -223,12 +201,12 @@ function toShared<T extends Uint32Array | Uint8Array>(a: T): T {
 /** Smooths on the calling thread. */
 export function smoothMesh(mesh: Mesh, params: SmoothParams = {}): StageResult<Mesh> {
   const g = smoothCore(mesh, params, (n) => new Float64Array(n));
-  let topo: Extract<SmoothYield, { kind: 'topology' }> | undefined;
+  let topo: SweepTopology | undefined;
   for (let r = g.next(); ; r = g.next()) {
     if (r.done) return r.value;
     const y = r.value;
-    if (y.kind === 'topology') topo = y;
-    else chebyshevStep(y.cur, y.prev, y.result, y.cj, topo!.start, topo!.nbr, topo!.fixed);
+    if (y.kind === 'topology') topo = y.topo;
+    else chebyshevSweeps(y.cur, y.prev, y.result, y.c, y.first, y.last, topo!);
   }
 }
 
@@ -251,10 +229,15 @@ export async function smoothMeshAsync(mesh: Mesh, params: SmoothParams = {}, ctx
     }
     const y = r.value;
     if (y.kind === 'topology') {
-      topo = { start: toShared(y.start), nbr: toShared(y.nbr), fixed: toShared(y.fixed) };
-      ranges = slabRanges(y.start.length - 1, pool.size);
+      topo = { start: toShared(y.topo.start), nbr: toShared(y.topo.nbr3), fixed: toShared(y.fixed) };
+      ranges = slabRanges(y.topo.start.length - 1, pool.size);
     } else {
-      await Promise.all(ranges.map(([v0, v1]) => pool.run(SMOOTH_TASK, { cur: y.cur, prev: y.prev, result: y.result, cj: y.cj, ...topo!, v0, v1 } satisfies ChebyshevSlabPayload)));
+      let { cur, prev } = y;
+      for (let j = y.first; j <= y.last; j++) {
+        const step = { cur, prev, result: y.result, cj: y.c[j]!, ...topo! };
+        await Promise.all(ranges.map(([v0, v1]) => pool.run(SMOOTH_TASK, { ...step, v0, v1 } satisfies ChebyshevSlabPayload)));
+        [cur, prev] = [prev, cur];
+      }
     }
   }
 }
@@ -270,7 +253,8 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
     return { output: mesh, record: { stage: 'condition', method: 'smooth-none', params: recordParams, figures: { volume_mm3: round(volBefore, 3) } } };
   }
   const nv = vertexCount(mesh);
-  const { start, nbr, fixed } = vertexNeighbours(mesh, params.edges);
+  const et = params.edges ?? buildEdgeTable(mesh.indices, nv);
+  const fixed = openEdgeVertices(et, nv);
   let heldByCaller = 0;
   if (params.fixed) {
     for (let v = 0; v < nv && v < params.fixed.length; v++) {
@@ -280,17 +264,18 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
       }
     }
   }
-  const x0 = Float64Array.from(mesh.positions);
+  // held vertices' lists are empty: the kernels need not look them up
+  const topo = sweepTopology(et, fixed);
   let result: Float64Array;
   if (method === 'taubin') {
     const lambda = params.lambda ?? SMOOTH_DEFAULTS.lambda;
     const mu = params.mu ?? SMOOTH_DEFAULTS.mu;
     if (!(lambda > 0) || !(mu < -lambda)) throw new RangeError(`Taubin smoothing needs λ > 0 and μ < −λ (got λ=${lambda}, μ=${mu})`);
-    result = x0.slice();
+    result = new Float64Array(mesh.positions);
     const d = new Float64Array(3 * nv);
     for (let it = 0; it < iterations; it++) {
       for (const f of [lambda, mu]) {
-        laplacian(result, start, nbr, fixed, d);
+        laplacian(result, topo, d);
         for (let i = 0; i < result.length; i++) result[i]! += f * d[i]!;
       }
     }
@@ -298,25 +283,18 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
     const passBand = params.passBand ?? SMOOTH_DEFAULTS.passBand;
     if (!(passBand > 0 && passBand < 2)) throw new RangeError(`windowed-sinc pass band must be in (0, 2) (got ${passBand})`);
     const c = windowedSincCoefficients(iterations, passBand);
-    const d = new Float64Array(3 * nv);
-    yield { kind: 'topology', start, nbr, fixed };
-    let prev = alloc(3 * nv); // x_{j-2}
-    prev.set(x0);
-    laplacian(prev, start, nbr, fixed, d);
-    let cur = alloc(3 * nv); // x_{j-1}
-    for (let i = 0; i < cur.length; i++) cur[i] = prev[i]! + 0.5 * d[i]!;
+    yield { kind: 'topology', topo, fixed };
+    const prev = alloc(3 * nv); // x_{j-2}
+    prev.set(mesh.positions);
+    const cur = alloc(3 * nv); // x_{j-1}
     result = alloc(3 * nv);
-    for (let i = 0; i < result.length; i++) result[i] = c[0]! * prev[i]! + c[1]! * cur[i]!;
-    for (let j = 2; j <= iterations; j++) {
-      yield { kind: 'step', cur, prev, result, cj: c[j]! };
-      const t = prev;
-      prev = cur;
-      cur = t;
-    }
+    chebyshevFirst(prev, cur, result, c[0]!, c[1]!, topo);
+    if (iterations >= 2) yield { kind: 'steps', cur, prev, result, c, first: 2, last: iterations };
     // Held vertices keep their place exactly.
-    for (let v = 0; v < nv; v++) if (fixed[v]) for (let a = 0; a < 3; a++) result[3 * v + a] = x0[3 * v + a]!;
+    const P = mesh.positions;
+    for (let v = 0; v < nv; v++) if (fixed[v]) for (let a = 0; a < 3; a++) result[3 * v + a] = P[3 * v + a]!;
   }
-  const positions = Float32Array.from(result);
+  const positions = new Float32Array(result);
   const output: Mesh = { positions, indices: mesh.indices };
   if (mesh.groups) output.groups = mesh.groups;
   const record: StageRecord = { stage: 'condition', method: `smooth-${method}`, params: recordParams, figures: displacementFigures(mesh, output, volBefore) };

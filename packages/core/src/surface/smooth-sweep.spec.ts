@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import type { Mesh } from '../geometry/types.js';
+import { makePhantom, phantomLabels } from '../testing/phantoms.js';
+import { extractSurface } from './isosurface/index.js';
+import { buildEdgeTable } from './mesh-utils.js';
+import { smoothMesh, vertexNeighbours, windowedSincCoefficients } from './smooth.js';
+import { openEdgeVertices, sweepTopology } from './smooth-sweep.js';
+
+/** Windowed-sinc as it was computed one step at a time over all vertices (the reference bytes). */
+function stepByStep(mesh: Mesh, iterations: number, passBand: number, held?: Uint8Array): Float32Array {
+  const { start, nbr, fixed } = vertexNeighbours(mesh);
+  const nv = start.length - 1;
+  if (held) for (let v = 0; v < nv; v++) if (held[v]) fixed[v] = 1;
+  const c = windowedSincCoefficients(iterations, passBand);
+  const lap = (x: Float64Array, v: number, a: number): number => {
+    const s = start[v]!, e = start[v + 1]!;
+    if (fixed[v] || e === s) return 0;
+    let sum = 0;
+    for (let i = s; i < e; i++) sum += x[3 * nbr[i]! + a]!;
+    return sum * (1 / (e - s)) - x[3 * v + a]!;
+  };
+  let prev = Float64Array.from(mesh.positions);
+  let cur = new Float64Array(3 * nv);
+  for (let v = 0; v < nv; v++) for (let a = 0; a < 3; a++) cur[3 * v + a] = prev[3 * v + a]! + 0.5 * lap(prev, v, a);
+  const result = new Float64Array(3 * nv);
+  for (let i = 0; i < result.length; i++) result[i] = c[0]! * prev[i]! + c[1]! * cur[i]!;
+  for (let j = 2; j <= iterations; j++) {
+    const next = new Float64Array(3 * nv);
+    for (let v = 0; v < nv; v++) {
+      for (let a = 0; a < 3; a++) {
+        const o = 3 * v + a;
+        next[o] = 2 * cur[o]! + lap(cur, v, a) - prev[o]!;
+        result[o]! += c[j]! * next[o]!;
+      }
+    }
+    prev = cur;
+    cur = next;
+  }
+  for (let v = 0; v < nv; v++) if (fixed[v]) for (let a = 0; a < 3; a++) result[3 * v + a] = mesh.positions[3 * v + a]!;
+  return Float32Array.from(result);
+}
+
+/** The same mesh with its vertices renumbered by a fixed shuffle (neighbours far apart in index). */
+function shuffled(mesh: Mesh): Mesh {
+  const nv = mesh.positions.length / 3;
+  const perm = Array.from({ length: nv }, (_, i) => i);
+  let seed = 12345;
+  for (let i = nv - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const j = seed % (i + 1);
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  const positions = new Float32Array(3 * nv);
+  for (let v = 0; v < nv; v++) for (let a = 0; a < 3; a++) positions[3 * perm[v]! + a] = mesh.positions[3 * v + a]!;
+  return { positions, indices: mesh.indices.map((v) => perm[v]!) };
+}
+
+async function phantomSphere(): Promise<Mesh> {
+  const ph = makePhantom({ kind: 'sphere', radius_mm: 12 }, { spacing_mm: [1, 1, 1] });
+  return (await extractSurface(phantomLabels(ph), { field: ph.volume, level: ph.level })).output;
+}
+
+const same = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+describe('windowed-sinc in sweeps of several steps', () => {
+  it('an extracted mesh: neighbours within a short span, so the steps overlap in one sweep', async () => {
+    const m = await phantomSphere();
+    const nv = m.positions.length / 3;
+    const topo = sweepTopology(buildEdgeTable(m.indices, nv), new Uint8Array(nv));
+    expect(topo.span).toBeGreaterThan(0);
+    expect(4 * (topo.span + 1)).toBeLessThan(nv);
+  });
+
+  it('gives the bytes of one step at a time over all vertices: ordered, shuffled, with held vertices', async () => {
+    const m = await phantomSphere();
+    const nv = m.positions.length / 3;
+    const held = new Uint8Array(nv);
+    for (let v = 0; v < nv; v += 5) held[v] = 1;
+    for (const mesh of [m, shuffled(m)]) {
+      for (const [iterations, passBand] of [[40, 0.05], [7, 0.1]] as const) {
+        const ref = stepByStep(mesh, iterations, passBand);
+        expect(same(smoothMesh(mesh, { iterations, passBand }).output.positions, ref)).toBe(true);
+      }
+    }
+    const heldRef = stepByStep(m, 40, 0.05, held);
+    const r = smoothMesh(m, { fixed: held });
+    expect(same(r.output.positions, heldRef)).toBe(true);
+    expect(r.record.figures.verticesHeld).toBe(held.reduce((s, x) => s + x, 0));
+  });
+
+  it('an open mesh: vertices on its border are held, the rest as one step at a time', async () => {
+    const m = await phantomSphere();
+    const open: Mesh = { positions: m.positions, indices: m.indices.slice(0, m.indices.length - 3 * 40) };
+    const nv = open.positions.length / 3;
+    const fixed = openEdgeVertices(buildEdgeTable(open.indices, nv), nv);
+    expect(fixed.some((f) => f === 1)).toBe(true);
+    expect(same(smoothMesh(open).output.positions, stepByStep(open, 40, 0.05))).toBe(true);
+  });
+});

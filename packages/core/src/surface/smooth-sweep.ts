@@ -1,0 +1,177 @@
+/**
+ * The windowed-sinc Chebyshev steps on one thread, several steps per sweep over the vertices.
+ * Each vertex's arithmetic is chebyshevStep's (smooth.ts), in the same order, so the result is
+ * the same bytes; only the order in which vertices and steps are visited changes.
+ *
+ * Why: the steps are bound by the neighbour sums' add chains and by streaming three Float64
+ * arrays of 24 bytes a vertex through memory once a step. A mesh from the extractor numbers
+ * its vertices slice by slice, so a vertex's neighbours lie within a span of about two slices
+ * of it; step j + 1 at vertex v − L (L > span) then needs only step j's values already made
+ * in this sweep, and a block of vertices stays in cache for several steps.
+ */
+import type { EdgeTable } from './mesh-utils.js';
+
+/**
+ * One-rings as CSR, neighbours in edge order (vertexNeighbours' order, so the sums add in
+ * the same order), indices premultiplied by 3, and empty for held vertices (they move by 0).
+ */
+export interface SweepTopology {
+  start: Uint32Array;
+  nbr3: Uint32Array;
+  /** Largest |neighbour − vertex| over the lists. */
+  span: number;
+}
+
+/** Vertices on open or non-manifold edges (no one-ring to average): held. */
+export function openEdgeVertices(et: EdgeTable, nv: number): Uint8Array {
+  const fixed = new Uint8Array(nv);
+  for (let e = 0; e < et.edgeCount; e++) {
+    if (et.edgeStart[e + 1]! - et.edgeStart[e]! !== 2) {
+      fixed[et.edgeV[2 * e]!] = 1;
+      fixed[et.edgeV[2 * e + 1]!] = 1;
+    }
+  }
+  return fixed;
+}
+
+export function sweepTopology(et: EdgeTable, fixed: Uint8Array): SweepTopology {
+  const nv = fixed.length;
+  const start = new Uint32Array(nv + 1);
+  const V = et.edgeV;
+  for (let e = 0; e < et.edgeCount; e++) {
+    const a = V[2 * e]!, b = V[2 * e + 1]!;
+    if (!fixed[a]) start[a + 1]!++;
+    if (!fixed[b]) start[b + 1]!++;
+  }
+  for (let v = 0; v < nv; v++) start[v + 1]! += start[v]!;
+  const fill = start.slice(0, nv);
+  const nbr3 = new Uint32Array(start[nv]!);
+  let span = 0;
+  for (let e = 0; e < et.edgeCount; e++) {
+    const a = V[2 * e]!, b = V[2 * e + 1]!;
+    if (!fixed[a]) nbr3[fill[a]!++] = 3 * b;
+    if (!fixed[b]) nbr3[fill[b]!++] = 3 * a;
+    if ((!fixed[a] || !fixed[b]) && b - a > span) span = b - a; // edgeV[2e] < edgeV[2e+1]
+  }
+  return { start, nbr3, span };
+}
+
+/**
+ * The first Chebyshev step: x_1 = x_0 + ½Δx_0 into cur, result = c_0·x_0 + c_1·x_1 (x_0 in
+ * prev), in one pass and without a Laplacian array.
+ */
+export function chebyshevFirst(prev: Float64Array, cur: Float64Array, result: Float64Array, c0: number, c1: number, topo: SweepTopology): void {
+  const { start, nbr3 } = topo;
+  const nv = start.length - 1;
+  for (let v = 0; v < nv; v++) {
+    const s = start[v]!, e = start[v + 1]!;
+    const o = 3 * v;
+    let dx = 0, dy = 0, dz = 0;
+    if (e > s) {
+      let sx = 0, sy = 0, sz = 0;
+      for (let i = s; i < e; i++) {
+        const w = nbr3[i]!;
+        sx += prev[w]!;
+        sy += prev[w + 1]!;
+        sz += prev[w + 2]!;
+      }
+      const inv = 1 / (e - s);
+      dx = sx * inv - prev[o]!;
+      dy = sy * inv - prev[o + 1]!;
+      dz = sz * inv - prev[o + 2]!;
+    }
+    const x = (cur[o] = prev[o]! + 0.5 * dx);
+    const y = (cur[o + 1] = prev[o + 1]! + 0.5 * dy);
+    const z = (cur[o + 2] = prev[o + 2]! + 0.5 * dz);
+    result[o] = c0 * prev[o]! + c1 * x;
+    result[o + 1] = c0 * prev[o + 1]! + c1 * y;
+    result[o + 2] = c0 * prev[o + 2]! + c1 * z;
+  }
+}
+
+/** Vertices per block of a sweep, and steps per sweep (measured on a 790k-vertex skull). */
+const BLOCK = 512;
+const STEPS_PER_SWEEP = 4;
+
+/**
+ * Chebyshev steps first..last: x_j = 2·x_{j-1} + Δx_{j-1} − x_{j-2}, result += c_j·x_j, with
+ * x_{first-1} in `cur` and x_{first-2} in `prev` (each step writes over the older of the two).
+ */
+export function chebyshevSweeps(cur: Float64Array, prev: Float64Array, result: Float64Array, c: Float64Array, first: number, last: number, topo: SweepTopology): void {
+  const nv = topo.start.length - 1;
+  const L = topo.span + 1;
+  let a = cur, b = prev;
+  for (let j = first; j <= last; ) {
+    const k = Math.min(STEPS_PER_SWEEP, last - j + 1);
+    // step j + m runs m·L vertices behind step j, in blocks, so what it reads is ready and
+    // what it overwrites has been read
+    for (let v = 0; v < nv + (k - 1) * L; v += BLOCK) {
+      for (let m = 0; m < k; m++) {
+        const u = v - m * L;
+        const v0 = u > 0 ? u : 0, v1 = u + BLOCK < nv ? u + BLOCK : nv;
+        if (v0 >= v1) continue;
+        if (m & 1) stepRange(b, a, result, c[j + m]!, topo.start, topo.nbr3, v0, v1);
+        else stepRange(a, b, result, c[j + m]!, topo.start, topo.nbr3, v0, v1);
+      }
+    }
+    if (k & 1) {
+      const t = a;
+      a = b;
+      b = t;
+    }
+    j += k;
+  }
+}
+
+/**
+ * One Chebyshev step on vertices v0..v1−1: x_j over x_{j-2} in `prev`, result += c_j·x_j (the
+ * first six neighbours unrolled; the sums add in list order).
+ */
+export function stepRange(cur: Float64Array, prev: Float64Array, result: Float64Array, cj: number, start: Uint32Array, nbr3: Uint32Array, v0: number, v1: number): void {
+  for (let v = v0; v < v1; v++) {
+    const s = start[v]!, e = start[v + 1]!;
+    const o = 3 * v;
+    const x = cur[o]!, y = cur[o + 1]!, z = cur[o + 2]!;
+    let dx = 0, dy = 0, dz = 0;
+    const n = e - s;
+    if (n > 0) {
+      let sx = 0, sy = 0, sz = 0;
+      let i = s;
+      if (n >= 4) {
+        let w = nbr3[i]!;
+        sx += cur[w]!; sy += cur[w + 1]!; sz += cur[w + 2]!;
+        w = nbr3[i + 1]!;
+        sx += cur[w]!; sy += cur[w + 1]!; sz += cur[w + 2]!;
+        w = nbr3[i + 2]!;
+        sx += cur[w]!; sy += cur[w + 1]!; sz += cur[w + 2]!;
+        w = nbr3[i + 3]!;
+        sx += cur[w]!; sy += cur[w + 1]!; sz += cur[w + 2]!;
+        i += 4;
+        if (n >= 6) {
+          w = nbr3[i]!;
+          sx += cur[w]!; sy += cur[w + 1]!; sz += cur[w + 2]!;
+          w = nbr3[i + 1]!;
+          sx += cur[w]!; sy += cur[w + 1]!; sz += cur[w + 2]!;
+          i += 2;
+        }
+      }
+      for (; i < e; i++) {
+        const w = nbr3[i]!;
+        sx += cur[w]!; sy += cur[w + 1]!; sz += cur[w + 2]!;
+      }
+      const inv = 1 / n;
+      dx = sx * inv - x;
+      dy = sy * inv - y;
+      dz = sz * inv - z;
+    }
+    const nx = 2 * x + dx - prev[o]!;
+    const ny = 2 * y + dy - prev[o + 1]!;
+    const nz = 2 * z + dz - prev[o + 2]!;
+    prev[o] = nx;
+    prev[o + 1] = ny;
+    prev[o + 2] = nz;
+    result[o]! += cj * nx;
+    result[o + 1]! += cj * ny;
+    result[o + 2]! += cj * nz;
+  }
+}
