@@ -6,7 +6,8 @@ import { decodeWithWasm } from './codecs/wasm.js';
 import type { CodecFrame } from './codecs/wasm.js';
 import { splitEncapsulatedFrames } from './decode-encapsulated.js';
 import { applyModality, codecToStored, modalityInto, nativeToStored } from './decode-values.js';
-import type { DecodeStats, StackArray, StoredFrame } from './decode-values.js';
+import type { DecodeStats, StackArray, StoredFrame, StoredLayout } from './decode-values.js';
+import { nativeInt16Into } from './decode-native.js';
 import { parseDicomDataset, PIXEL_DATA_TAG, recallParsed } from './parse-dataset.js';
 import type { ParsedDataset } from './parse-dataset.js';
 import { transferSyntaxInfo } from './transfer-syntax.js';
@@ -206,12 +207,20 @@ async function decodeCompressedFrame(ts: TransferSyntaxInfo, encoded: Uint8Array
   }
 }
 
+/**
+ * A native frame's container values taken over directly (decodeFramesInto's one-pass path):
+ * NATIVE_NOT_TAKEN lets forEachStoredFrame hand the frame's stored values to `each` instead.
+ */
+type NativeFrameFn = (src: Uint8Array | Uint16Array | Uint32Array, layout: StoredLayout, index: number) => boolean | typeof NATIVE_NOT_TAKEN;
+const NATIVE_NOT_TAKEN = 'not taken';
+
 /** Decodes frame after frame, handing each frame's stored values to `each`; `each` returning false stops. */
 async function forEachStoredFrame(
   inst: DicomInstance,
   bytes: Uint8Array,
   stats: DecodeStats | undefined,
   each: (frame: StoredFrame, index: number) => boolean | void,
+  native?: NativeFrameFn,
 ): Promise<void> {
   const file = inst.file;
   if (!inst.hasPixelData) throw inputError('NO_PIXEL_DATA', `no pixel data (${inst.modality ?? 'unknown'} object)`, file);
@@ -226,7 +235,12 @@ async function forEachStoredFrame(
       ? { bitsStored: 1, shift: 0, signed: false }
       : { bitsStored: lay.bitsStored, shift: lay.highBit + 1 - lay.bitsStored, signed: lay.signed };
     const read = nativeFrameReader(parsed, lay, file);
-    for (let f = 0; f < lay.frames; f++) if (each(nativeToStored(read(f), layout), f) === false) return;
+    for (let f = 0; f < lay.frames; f++) {
+      const src = read(f);
+      const taken = native ? native(src, layout, f) : NATIVE_NOT_TAKEN;
+      if (taken === false) return;
+      if (taken === NATIVE_NOT_TAKEN && each(nativeToStored(src, layout), f) === false) return;
+    }
     return;
   }
   if (!el.encapsulatedPixelData) {
@@ -303,16 +317,31 @@ export async function decodeFramesInto(
   const st = newDecodeStats();
   let min = Infinity;
   let ok = true;
+  const wrote = (m: number) => {
+    if (Number.isNaN(m)) return (ok = false);
+    if (m < min) min = m;
+    return true;
+  };
+  const sizeCheck = (length: number, f: number) => {
+    if (length !== plane) throw inputError('FRAME_SIZE', `frame ${f + 1} decoded to ${length} pixels, expected ${inst.rows}×${inst.columns}`, inst.file);
+  };
+  // 16-bit native pixels into an Int16 stack in one pass (nativeInt16Into), when it applies
+  const native: NativeFrameFn | undefined = target instanceof Int16Array
+    ? (src, layout, f) => {
+        const k = slotOf(f);
+        if (k < 0) return true;
+        sizeCheck(src.length, f);
+        const m = nativeInt16Into(inst, src, layout, f, st, target, k * plane);
+        return m === undefined ? NATIVE_NOT_TAKEN : wrote(m);
+      }
+    : undefined;
   try {
     await forEachStoredFrame(inst, bytes, st, (frame, f) => {
       const k = slotOf(f);
       if (k < 0) return true;
-      if (frame.length !== plane) throw inputError('FRAME_SIZE', `frame ${f + 1} decoded to ${frame.length} pixels, expected ${inst.rows}×${inst.columns}`, inst.file);
-      const m = modalityInto(inst, frame, f, st, target, k * plane);
-      if (Number.isNaN(m)) return (ok = false);
-      if (m < min) min = m;
-      return true;
-    });
+      sizeCheck(frame.length, f);
+      return wrote(modalityInto(inst, frame, f, st, target, k * plane));
+    }, native);
   } catch (e) {
     throw asScanError(e, inst.file);
   }

@@ -61,18 +61,38 @@ export interface MarrowFillFigures {
   filled_voxels: number;
 }
 
-/** Bounding box [lo, hi) of the non-zero voxels, or undefined when there are none. */
+/** One past the last index in [a, end) whose byte is non-zero, else a (`w32` = wordsOf(buf)). */
+function lastNonZero(buf: Uint8Array, w32: Uint32Array, a: number, end: number): number {
+  let i = end;
+  for (; i > a && (i & 3) !== 0; i--) if (buf[i - 1] !== 0) return i;
+  while (i - 4 >= a && w32[(i - 4) >>> 2] === 0) i -= 4;
+  while (i > a && buf[i - 1] === 0) i--;
+  return i;
+}
+
+/**
+ * Bounding box [lo, hi) of the non-zero voxels, or undefined when there are none. A byte
+ * mask is scanned four voxels to a word from both ends of each row: most rows are air.
+ */
 function maskBounds(mask: Uint8Array | Uint16Array, dims: Vec3): { lo: Vec3; hi: Vec3 } | undefined {
   const [nx, ny, nz] = dims;
   const lo: Vec3 = [nx, ny, nz];
   const hi: Vec3 = [0, 0, 0];
+  const bytes = mask instanceof Uint8Array ? mask : undefined;
+  const w32 = bytes ? wordsOf(bytes) : undefined;
   for (let k = 0, q = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++, q += nx) {
       let i0 = 0;
-      while (i0 < nx && mask[q + i0] === 0) i0++;
-      if (i0 === nx) continue;
       let i1 = nx;
-      while (mask[q + i1 - 1] === 0) i1--;
+      if (w32) {
+        i0 = skipZeros(bytes!, w32, q, q + nx) - q;
+        if (i0 === nx) continue;
+        i1 = lastNonZero(bytes!, w32, q + i0, q + nx) - q;
+      } else {
+        while (i0 < nx && mask[q + i0] === 0) i0++;
+        if (i0 === nx) continue;
+        while (mask[q + i1 - 1] === 0) i1--;
+      }
       if (i0 < lo[0]) lo[0] = i0;
       if (i1 > hi[0]) hi[0] = i1;
       if (j < lo[1]) lo[1] = j;
