@@ -14,7 +14,8 @@ import { indexToPhysical, voxelCount } from '../../geometry/grid.js';
 import type { Volume } from '../../geometry/types.js';
 import type { WorkerPool } from '../../parallel/pool.js';
 import { sharedFloat32 } from '../../parallel/pool.js';
-import { gaussianPass, gaussianWeights, GAUSSIAN_PASS_TASK, type GaussianPassPayload } from '../filters/gaussian.js';
+import { gaussianWeights } from '../filters/gaussian.js';
+import { FOREST_GAUSS_TASK, gaussSlab, type GaussPayload } from './blur.js';
 import { toShared } from '../filters/slabs.js';
 import { forestSlabs, planesPerPiece } from './slabs.js';
 import { EDT_NONE, squaredDistanceToFeatures } from '../morphology-edt.js';
@@ -84,30 +85,44 @@ function alloc(n: number, pool: WorkerPool | undefined): Float32Array {
   return pool ? sharedFloat32(n) : new Float32Array(n);
 }
 
-/** Separable Gaussian (σ in mm) of `src` into `dst`, on the pool when given. */
-export async function blurMm(src: Float32Array, dst: Float32Array, grid: Grid, sigma_mm: number, pool: WorkerPool | undefined): Promise<void> {
+/** Two working-grid buffers that blurs and box filters reuse instead of allocating per call. */
+export interface Scratch {
+  a: Float32Array;
+  b: Float32Array;
+}
+
+export function scratchFor(n: number, pool: WorkerPool | undefined): Scratch {
+  return { a: alloc(n, pool), b: alloc(n, pool) };
+}
+
+/**
+ * Separable Gaussian (σ in mm, one or per axis) of `src` into `dst`, on the pool when given: the last pass
+ * writes `dst` directly, the others go through `scratch` (fresh buffers when none is given).
+ */
+export async function blurMm(src: Float32Array, dst: Float32Array, grid: Grid, sigma: number | Vec3, pool: WorkerPool | undefined, scratch?: Scratch): Promise<void> {
   const dims = grid.dims;
-  const n = voxelCount(grid);
-  const bufs = [alloc(n, pool), alloc(n, pool)];
-  let cur = src;
-  let bi = 0;
-  for (const axis of [0, 1, 2] as const) {
-    const sv = sigma_mm / grid.spacing_mm[axis];
-    if (sv < 0.1 || dims[axis] === 1) continue;
-    const weights = gaussianWeights(sv);
-    const out = bufs[bi]!;
-    bi ^= 1;
-    const from = cur;
-    await forestSlabs<GaussianPassPayload>(pool, GAUSSIAN_PASS_TASK, gaussianPass, dims[2], planesPerPiece(dims[0] * dims[1]), (kStart, kEnd) => ({ src: from, dst: out, dims, axis, weights, kStart, kEnd }));
-    cur = out;
+  const sigmaOf = (a: 0 | 1 | 2) => (typeof sigma === 'number' ? sigma : sigma[a]);
+  const axes = ([0, 1, 2] as const).filter((a) => sigmaOf(a) / grid.spacing_mm[a] >= 0.1 && dims[a] !== 1);
+  if (axes.length === 0) {
+    dst.set(src);
+    return;
   }
-  dst.set(cur);
+  const s = scratch ?? scratchFor(voxelCount(grid), pool);
+  let from = src;
+  for (let i = 0; i < axes.length; i++) {
+    const axis = axes[i]!;
+    const weights = gaussianWeights(sigmaOf(axis) / grid.spacing_mm[axis]);
+    const out = i === axes.length - 1 ? dst : i === 0 ? s.a : s.b;
+    const a = from;
+    await forestSlabs<GaussPayload>(pool, FOREST_GAUSS_TASK, gaussSlab, dims[2], planesPerPiece(dims[0] * dims[1]), (kStart, kEnd) => ({ src: a, dst: out, dims, axis, weights, kStart, kEnd }));
+    from = out;
+  }
 }
 
 /** Box min or max over ±r_mm (three separable passes). */
-async function boxMinMax(src: Float32Array, dst: Float32Array, grid: Grid, r_mm: number, max: boolean, pool: WorkerPool | undefined): Promise<void> {
+export async function boxMinMax(src: Float32Array, dst: Float32Array, grid: Grid, r_mm: number, max: boolean, pool: WorkerPool | undefined, scratch?: Scratch): Promise<void> {
   const dims = grid.dims;
-  const tmp = alloc(voxelCount(grid), pool);
+  const tmp = scratch?.a ?? alloc(voxelCount(grid), pool);
   const order: Array<[Float32Array, Float32Array]> = [
     [src, dst],
     [dst, tmp],
@@ -152,17 +167,18 @@ export async function computeFeatures(volume: Volume, extraPlanes: number, pool:
     kStart,
     kEnd,
   }));
-  for (const s of [1, 2, 4, 8] as const) await blurMm(hu, P(`gauss${s}`), g, s, pool);
+  const scratch = scratchFor(n, pool);
+  for (const s of [1, 2, 4, 8] as const) await blurMm(hu, P(`gauss${s}`), g, s, pool, scratch);
   const g1 = P('gauss1');
   await forestSlabs<GradientPayload>(pool, FOREST_GRADIENT_TASK, gradientSlab, dims[2], planesPerPiece(dims[0] * dims[1]), (kStart, kEnd) => ({ src: g1, dst: P('gradient1'), dims, spacing: g.spacing_mm, kStart, kEnd }));
-  await boxMinMax(hu, P('max3'), g, 3, true, pool);
-  await boxMinMax(hu, P('min3'), g, 3, false, pool);
-  await boxMinMax(hu, P('max8'), g, 8, true, pool);
-  await boxMinMax(hu, P('min8'), g, 8, false, pool);
+  await boxMinMax(hu, P('max3'), g, 3, true, pool, scratch);
+  await boxMinMax(hu, P('min3'), g, 3, false, pool, scratch);
+  await boxMinMax(hu, P('max8'), g, 8, true, pool, scratch);
+  await boxMinMax(hu, P('min8'), g, 8, false, pool, scratch);
   const boneLike = alloc(n, pool);
   for (let v = 0; v < n; v++) boneLike[v] = hu[v]! > BONE_LIKE_HU ? 1 : 0;
-  await blurMm(boneLike, P('boneFraction3'), g, 3, pool);
-  await blurMm(boneLike, P('boneFraction8'), g, 8, pool);
+  await blurMm(boneLike, P('boneFraction3'), g, 3, pool, scratch);
+  await blurMm(boneLike, P('boneFraction8'), g, 8, pool, scratch);
   const g8 = P('gauss8');
   const dog = P('dog1_8');
   for (let v = 0; v < n; v++) dog[v] = g1[v]! - g8[v]!;

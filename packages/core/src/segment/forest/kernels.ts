@@ -61,25 +61,43 @@ export interface MinMaxPayload {
   kEnd: number;
 }
 
-/** One 1-D running min or max over ±radius voxels along `axis` (a box filter is separable). */
+/**
+ * One 1-D running min or max over ±radius voxels along `axis` (a box filter is separable).
+ * Along y and z a whole output row is folded from contiguous source rows.
+ */
 export function minMaxPass(p: MinMaxPayload): void {
   const { src, dst, dims, axis, radius, max, kStart, kEnd } = p;
   const [nx, ny, nz] = dims;
-  const n = axis === 0 ? nx : axis === 1 ? ny : nz;
-  const stride = axis === 0 ? 1 : axis === 1 ? nx : nx * ny;
   const plane = nx * ny;
+  if (axis === 0) {
+    for (let k = kStart; k < kEnd; k++) {
+      for (let j = 0; j < ny; j++) {
+        const row = k * plane + j * nx;
+        for (let i = 0; i < nx; i++) {
+          const a = row + Math.max(0, i - radius);
+          const b = row + Math.min(nx - 1, i + radius);
+          let m = src[a]!;
+          if (max) for (let q = a + 1; q <= b; q++) { const x = src[q]!; if (x > m) m = x; }
+          else for (let q = a + 1; q <= b; q++) { const x = src[q]!; if (x < m) m = x; }
+          dst[row + i] = m;
+        }
+      }
+    }
+    return;
+  }
+  const n = axis === 1 ? ny : nz;
+  const stride = axis === 1 ? nx : plane;
   for (let k = kStart; k < kEnd; k++) {
     for (let j = 0; j < ny; j++) {
       const row = k * plane + j * nx;
-      for (let i = 0; i < nx; i++) {
-        const pos = axis === 0 ? i : axis === 1 ? j : k;
-        const base = row + i - pos * stride;
-        const a = Math.max(0, pos - radius);
-        const b = Math.min(n - 1, pos + radius);
-        let m = src[base + a * stride]!;
-        if (max) for (let q = a + 1; q <= b; q++) { const x = src[base + q * stride]!; if (x > m) m = x; }
-        else for (let q = a + 1; q <= b; q++) { const x = src[base + q * stride]!; if (x < m) m = x; }
-        dst[row + i] = m;
+      const pos = axis === 1 ? j : k;
+      const base = row - pos * stride;
+      const b = Math.min(n - 1, pos + radius);
+      const first = base + Math.max(0, pos - radius) * stride;
+      for (let i = 0; i < nx; i++) dst[row + i] = src[first + i]!;
+      for (let q = first + stride; q <= base + b * stride; q += stride) {
+        if (max) for (let i = 0; i < nx; i++) { const x = src[q + i]!; if (x > dst[row + i]!) dst[row + i] = x; }
+        else for (let i = 0; i < nx; i++) { const x = src[q + i]!; if (x < dst[row + i]!) dst[row + i] = x; }
       }
     }
   }
@@ -144,26 +162,113 @@ export interface EvalPayload {
   end: number;
 }
 
-/** Mean of the trees' leaf distributions for voxels [start, end). */
+/** Voxels whose features are gathered together (fits L1 with ~30 features). */
+const EVAL_BLOCK = 128;
+/** Voxels that descend a tree together while their feature ranges agree on every split. */
+const EVAL_GROUP = 4;
+
+/** A stage's nodes interleaved as (feature or −1 for a leaf, threshold bits, next): one cache line per visit. */
+function interleave(stage: StageArrays): { nodes: Int32Array; thr: Float32Array; F: number } {
+  const { feature, threshold, next } = stage;
+  const nodes = new Int32Array(3 * feature.length);
+  const thr = new Float32Array(nodes.buffer);
+  let F = 0;
+  for (let i = 0; i < feature.length; i++) {
+    const f = feature[i]!;
+    nodes[3 * i] = f === LEAF ? -1 : f;
+    thr[3 * i + 1] = threshold[i]!;
+    nodes[3 * i + 2] = next[i]!;
+    if (f !== LEAF && f + 1 > F) F = f + 1;
+  }
+  return { nodes, thr, F };
+}
+
+/**
+ * Mean of the trees' leaf distributions for voxels [start, end). Voxels go in blocks: the
+ * features a stage reads are gathered voxel-major into a small buffer (the planes are
+ * megabytes apart), and each tree runs over the whole block while it is hot in cache.
+ * Within a block, groups of neighbouring voxels descend a tree together as long as the
+ * group's feature range lies wholly on one side of each split (air and soft tissue often
+ * reach a leaf that way), then voxel by voxel. The leaf values are integers summed
+ * exactly, so the result is bit for bit that of evaluating voxel by voxel in tree order.
+ */
 export function evalSlab(p: EvalPayload): void {
   const { stage, x, n, out, start, end } = p;
-  const { classes: K, roots, feature, threshold, next, leafP } = stage;
+  const { classes: K, roots, leafP } = stage;
   const T = roots.length;
   const scale = 1 / (T * 65535);
-  const acc = new Float64Array(K);
-  for (let v = start; v < end; v++) {
-    acc.fill(0);
-    for (let t = 0; t < T; t++) {
-      let node = roots[t]!;
-      let f = feature[node]!;
-      while (f !== LEAF) {
-        node = next[node]! + (x[f * n + v]! < threshold[node]! ? 0 : 1);
-        f = feature[node]!;
+  const { nodes, thr, F } = interleave(stage);
+  const G = EVAL_BLOCK / EVAL_GROUP;
+  const xb = new Float32Array(EVAL_BLOCK * F);
+  // Leaf values are integers (× 65535): while T · 65535 < 2^31 an Int32 sum is exact, so the
+  // same in any order (and double, beyond that, is exact up to 2^53).
+  const acc = T * 65535 < 2 ** 31 ? new Int32Array(EVAL_BLOCK * K) : new Float64Array(EVAL_BLOCK * K);
+  // A group's leaves where it reached one leaf together, added to its voxels at the end.
+  const gacc = T * 65535 < 2 ** 31 ? new Int32Array(G * K) : new Float64Array(G * K);
+  // Feature range of group g: lo[g·F + f] .. hi[g·F + f].
+  const lo = new Float32Array(G * F);
+  const hi = new Float32Array(G * F);
+  for (let b0 = start; b0 < end; b0 += EVAL_BLOCK) {
+    const m = Math.min(EVAL_BLOCK, end - b0);
+    const groups = Math.ceil(m / EVAL_GROUP);
+    for (let f = 0; f < F; f++) {
+      const src = f * n + b0;
+      for (let g = 0; g < groups; g++) {
+        const i0 = g * EVAL_GROUP;
+        const i1 = Math.min(m, i0 + EVAL_GROUP);
+        let a = x[src + i0]!;
+        let b = a;
+        for (let i = i0; i < i1; i++) {
+          const v = x[src + i]!;
+          xb[i * F + f] = v;
+          if (v < a) a = v;
+          if (v > b) b = v;
+        }
+        lo[g * F + f] = a;
+        hi[g * F + f] = b;
       }
-      const row = next[node]! * K;
-      for (let c = 0; c < K; c++) acc[c]! += leafP[row + c]!;
     }
-    for (let c = 0; c < K; c++) out[c * n + v] = acc[c]! * scale;
+    acc.fill(0, 0, m * K);
+    gacc.fill(0);
+    for (let t = 0; t < T; t++) {
+      const root = 3 * roots[t]!;
+      for (let g = 0; g < groups; g++) {
+        const gf = g * F;
+        let node = root;
+        let f = nodes[node]!;
+        while (f >= 0) {
+          const th = thr[node + 1]!;
+          if (hi[gf + f]! < th) node = 3 * nodes[node + 2]!;
+          else if (lo[gf + f]! >= th) node = 3 * (nodes[node + 2]! + 1);
+          else break;
+          f = nodes[node]!;
+        }
+        const i0 = g * EVAL_GROUP;
+        const i1 = Math.min(m, i0 + EVAL_GROUP);
+        if (f < 0) {
+          const row = nodes[node + 2]! * K;
+          for (let c = 0; c < K; c++) gacc[g * K + c]! += leafP[row + c]!;
+          continue;
+        }
+        const shared = node;
+        for (let i = i0; i < i1; i++) {
+          const xo = i * F;
+          node = shared;
+          f = nodes[node]!;
+          while (f >= 0) {
+            node = 3 * (nodes[node + 2]! + (xb[xo + f]! < thr[node + 1]! ? 0 : 1));
+            f = nodes[node]!;
+          }
+          const row = nodes[node + 2]! * K;
+          const ao = i * K;
+          for (let c = 0; c < K; c++) acc[ao + c]! += leafP[row + c]!;
+        }
+      }
+    }
+    for (let c = 0; c < K; c++) {
+      const o = c * n + b0;
+      for (let i = 0; i < m; i++) out[o + i] = (acc[i * K + c]! + gacc[Math.floor(i / EVAL_GROUP) * K + c]!) * scale;
+    }
   }
 }
 

@@ -8,9 +8,10 @@ import type { Volume } from '../../geometry/types.js';
 import type { WorkerPool } from '../../parallel/pool.js';
 import { sharedFloat32, sharedUint8 } from '../../parallel/pool.js';
 import { forestSlabs, planesPerPiece } from './slabs.js';
+import { blurCoarse, coarseBlurFor } from './coarse.js';
 import type { SegmentationOutput } from '../method.js';
-import { BASE_FEATURES, blurMm, computeFeatures, type FeatureSet } from './features.js';
-import { evalSlab, FOREST_EVAL_TASK, FOREST_MINMAX_TASK, FOREST_UPSAMPLE_TASK, minMaxPass, upsampleSlab, type EvalPayload, type MinMaxPayload, type StageArrays, type UpsamplePayload } from './kernels.js';
+import { BASE_FEATURES, blurMm, boxMinMax, computeFeatures, scratchFor, type FeatureSet } from './features.js';
+import { evalSlab, FOREST_EVAL_TASK, FOREST_UPSAMPLE_TASK, upsampleSlab, type EvalPayload, type StageArrays, type UpsamplePayload } from './kernels.js';
 import type { ForestModel } from './model.js';
 
 /** The forest's output: group ids in `labels` (label k = groups[k − 1]), P(bone) in `probability`. */
@@ -65,23 +66,14 @@ export async function addContext(fs: FeatureSet, probs: Float32Array, classes: n
   const plane = (f: number) => fs.x.subarray(f * n, (f + 1) * n);
   const pBone = alloc(n, pool);
   for (let v = 0; v < n; v++) pBone[v] = 1 - probs[v]!;
-  await blurMm(pBone, plane(F0), grid, 2, pool);
-  await blurMm(pBone, plane(F0 + 1), grid, 6, pool);
+  const scratch = scratchFor(n, pool);
+  await blurMm(pBone, plane(F0), grid, 2, pool, scratch);
+  await blurMm(pBone, plane(F0 + 1), grid, 6, pool, scratch);
   // Local max of P(bone) over ±6 mm: "is there bone close by", which the blur dilutes.
-  const dims = grid.dims;
-  const tmp = alloc(n, pool);
-  const dst = plane(F0 + 2);
-  const passes: Array<[Float32Array, Float32Array]> = [
-    [pBone, dst],
-    [dst, tmp],
-    [tmp, dst],
-  ];
-  for (const axis of [0, 1, 2] as const) {
-    const [a, b] = passes[axis]!;
-    const radius = Math.max(0, Math.round(6 / grid.spacing_mm[axis]));
-    await forestSlabs<MinMaxPayload>(pool, FOREST_MINMAX_TASK, minMaxPass, dims[2], planesPerPiece(dims[0] * dims[1]), (kStart, kEnd) => ({ src: a, dst: b, dims, axis, radius, max: true, kStart, kEnd }));
-  }
-  for (let c = 1; c < classes; c++) await blurMm(probs.subarray(c * n, (c + 1) * n), plane(F0 + 2 + c), grid, 5, pool);
+  await boxMinMax(pBone, plane(F0 + 2), grid, 6, true, pool, scratch);
+  // The per-group σ 5 mm blurs, the largest share of inference, on a grid about twice as coarse.
+  const cb = coarseBlurFor(grid, 5, pool);
+  for (let c = 1; c < classes; c++) await blurCoarse(probs.subarray(c * n, (c + 1) * n), plane(F0 + 2 + c), grid, 5, cb, pool);
 }
 
 /** Both stages on a feature set: stage-2 class probabilities (plane c = class c). */

@@ -16,9 +16,13 @@ import {
   minMaxPass,
   upsampleSlab,
 } from './kernels.js';
+import { FOREST_GAUSS_TASK, gaussSlab } from './blur.js';
+import { FOREST_UPSAMPLE_LINEAR_TASK, upsampleLinearSlab } from './coarse.js';
 
 registerTask(FOREST_DOWNSAMPLE_TASK, downsampleSlab);
 registerTask(FOREST_MINMAX_TASK, minMaxPass);
+registerTask(FOREST_GAUSS_TASK, gaussSlab);
+registerTask(FOREST_UPSAMPLE_LINEAR_TASK, upsampleLinearSlab);
 registerTask(FOREST_GRADIENT_TASK, gradientSlab);
 registerTask(FOREST_EVAL_TASK, evalSlab);
 registerTask(FOREST_UPSAMPLE_TASK, upsampleSlab);
