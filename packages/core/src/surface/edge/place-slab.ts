@@ -7,6 +7,7 @@
 import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_SLOTS, profileReach, type ProfileLimits } from './plateau.js';
 import { gradientAt, sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
 import { fitSlab, S_FACE, S_OK, S_SLOTS } from './slab.js';
+import { hypot3 } from './hypot.js';
 
 export const EDGE_DIRECTIONS_TASK = 'surface.edge.directions';
 export const EDGE_PLACE_TASK = 'surface.edge.place';
@@ -41,14 +42,14 @@ export function directionsSlab(w: DirectionsSlab): void {
   const g = new Float64Array(3);
   for (let v = w.v0; v < w.v1; v++) {
     let mx = normals[3 * v]!, my = normals[3 * v + 1]!, mz = normals[3 * v + 2]!;
-    const ml = Math.hypot(mx, my, mz);
+    const ml = hypot3(mx, my, mz);
     if (!(ml > 0)) continue;
     mx /= ml;
     my /= ml;
     mz /= ml;
     worldToIndex(S, P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!, q);
     gradientAt(S, q, g);
-    const gl = Math.hypot(g[0]!, g[1]!, g[2]!);
+    const gl = hypot3(g[0]!, g[1]!, g[2]!);
     let nx = mx, ny = my, nz = mz;
     if (gl > 0) {
       const gx = -g[0]! / gl, gy = -g[1]! / gl, gz = -g[2]! / gl;
@@ -137,7 +138,7 @@ export function placeSlab(w: PlaceSlab): void {
       rules[v] = RULE_THRESHOLD;
       continue;
     }
-    const maxShift = maxShiftVox / Math.hypot(di[0]!, di[1]!, di[2]!);
+    const maxShift = maxShiftVox / hypot3(di[0]!, di[1]!, di[2]!);
     if (d > maxShift || d < -maxShift) {
       d = d > 0 ? maxShift : -maxShift;
       clamped[v] = 1;
