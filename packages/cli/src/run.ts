@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isScanError, SCAN2PRINT_VERSION } from '@scan2print/core';
-import { commands } from './commands/index.js';
+import { loadCommands } from './commands/index.js';
 import { applyOptionRules } from './commands/option-rules.js';
 
 export const EXIT = { ok: 0, usage: 2, input: 3, internal: 4 } as const;
@@ -13,14 +13,14 @@ export async function runCli(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   let code: number = EXIT.ok;
-  for (const register of commands) {
-    register(program, (c) => {
-      code = c;
-    });
-  }
-  applyOptionRules(program);
-  program.commands.forEach((c) => c.exitOverride());
   try {
+    for (const register of await loadCommands(argv)) {
+      register(program, (c) => {
+        code = c;
+      });
+    }
+    applyOptionRules(program);
+    program.commands.forEach((c) => c.exitOverride());
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (err) {

@@ -1,20 +1,4 @@
 import type { Command } from 'commander';
-import { registerEvaluate } from './evaluate.js';
-import { registerInspect } from './inspect.js';
-import { registerExportVolume } from './export-volume.js';
-import { registerSegment } from './segment.js';
-import { registerAnonymise } from './anonymise.js';
-import { registerMesh } from './mesh.js';
-import { registerConvert } from './convert.js';
-import { registerDemo } from './demo.js';
-import { registerValidate } from './validate.js';
-import { registerServe } from './serve.js';
-import { registerUpload } from './upload.js';
-import { registerAudit } from './audit.js';
-import { registerPrepare } from './prepare.js';
-import { registerPrinters } from './printers.js';
-import { registerQuote } from './quote.js';
-import { registerTrain } from './train.js';
 
 /**
  * A command registers itself on the program. `setExit` lets an action return a
@@ -22,22 +6,41 @@ import { registerTrain } from './train.js';
  */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-// Each command lives in its own file and adds itself to this list.
-export const commands: RegisterCommand[] = [
-  registerAnonymise,
-  registerEvaluate,
-  registerInspect,
-  registerExportVolume,
-  registerSegment,
-  registerMesh,
-  registerConvert,
-  registerDemo,
-  registerValidate,
-  registerServe,
-  registerUpload,
-  registerAudit,
-  registerPrepare,
-  registerPrinters,
-  registerQuote,
-  registerTrain,
+type LoadCommand = () => Promise<RegisterCommand>;
+
+// Each command lives in its own file and adds itself to this list, in the order --help lists them.
+const MODULES: ReadonlyArray<readonly [names: readonly string[], load: LoadCommand]> = [
+  [['anonymise', 'anonymize'], async () => (await import('./anonymise.js')).registerAnonymise],
+  [['evaluate'], async () => (await import('./evaluate.js')).registerEvaluate],
+  [['inspect'], async () => (await import('./inspect.js')).registerInspect],
+  [['export-volume'], async () => (await import('./export-volume.js')).registerExportVolume],
+  [['segment'], async () => (await import('./segment.js')).registerSegment],
+  [['mesh'], async () => (await import('./mesh.js')).registerMesh],
+  [['convert'], async () => (await import('./convert.js')).registerConvert],
+  [['demo'], async () => (await import('./demo.js')).registerDemo],
+  [['validate'], async () => (await import('./validate.js')).registerValidate],
+  [['serve', 'worker'], async () => (await import('./serve.js')).registerServe],
+  [['upload'], async () => (await import('./upload.js')).registerUpload],
+  [['audit'], async () => (await import('./audit.js')).registerAudit],
+  [['prepare'], async () => (await import('./prepare.js')).registerPrepare],
+  [['printers'], async () => (await import('./printers.js')).registerPrinters],
+  [['quote'], async () => (await import('./quote.js')).registerQuote],
+  [['train'], async () => (await import('./train.js')).registerTrain],
 ];
+
+/** Every command name and alias the table knows, each with the module that registers it. */
+export function commandNames(): string[] {
+  return MODULES.flatMap(([names]) => names);
+}
+
+/**
+ * The commands to register for these arguments: only the named command's module when the first
+ * argument names one (`convert …`: the other fifteen modules, ~40 ms of CPU, are not loaded),
+ * every command otherwise (--help, --version, `help …`, a mistyped name that commander answers
+ * with a suggestion). commands/index.spec.ts checks the names against what each module registers.
+ */
+export async function loadCommands(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const first = argv[0];
+  const one = MODULES.find(([names]) => first !== undefined && names.includes(first));
+  return Promise.all((one ? [one] : MODULES).map(([, load]) => load()));
+}
