@@ -182,6 +182,8 @@ export function measureSurfaceAccuracy(
 const NEAR_MM = 4;
 /** Above this share of the reference's triangles kept, bin the whole mesh (no copy). */
 const WHOLE_SHARE = 0.5;
+/** Above this share of every 16th triangle near, bin the whole mesh without counting. */
+const PROBE_WHOLE_SHARE = 0.65;
 
 function referenceDistances(ref: Mesh, pts: Float64Array, list: number[], out: Float64Array): void {
   const rp = ref.positions;
@@ -208,18 +210,27 @@ function referenceDistances(ref: Mesh, pts: Float64Array, list: number[], out: F
       }
     }
   }
-  const keep = new Uint8Array(nRef);
-  let kept = 0;
-  let maxEdge = 0;
-  // Once more than WHOLE_SHARE of the triangles are near, the whole mesh is binned: stop counting.
-  const wholeAbove = WHOLE_SHARE * nRef;
-  for (let t = 0; t < nRef && kept <= wholeAbove; t++) {
+  const isNear = (t: number): boolean => {
     const a = 3 * rix[3 * t]!, b = 3 * rix[3 * t + 1]!, c = 3 * rix[3 * t + 2]!;
     const x = (rp[a]! + rp[b]! + rp[c]!) / 3, y = (rp[a + 1]! + rp[b + 1]! + rp[c + 1]!) / 3, z = (rp[a + 2]! + rp[b + 2]! + rp[c + 2]!) / 3;
     const ci = Math.min(nx - 1, Math.max(0, Math.floor((x - lx) / NEAR_MM)));
     const cj = Math.min(ny - 1, Math.max(0, Math.floor((y - ly) / NEAR_MM)));
     const ck = Math.min(nz - 1, Math.max(0, Math.floor((z - lz) / NEAR_MM)));
-    if (!near[ci + nx * (cj + ny * ck)]) continue;
+    return near[ci + nx * (cj + ny * ck)] === 1;
+  };
+  // Either way gives the same distances; a look at every 16th triangle first spares counting
+  // most of a mesh that will be binned whole anyway (samples spread over all of it).
+  let probe = 0;
+  let nearProbe = 0;
+  for (let t = 0; t < nRef; t += 16, probe++) if (isNear(t)) nearProbe++;
+  const keep = new Uint8Array(nRef);
+  let kept = 0;
+  let maxEdge = 0;
+  // Once more than WHOLE_SHARE of the triangles are near, the whole mesh is binned: stop counting.
+  const wholeAbove = nearProbe > PROBE_WHOLE_SHARE * probe ? -1 : WHOLE_SHARE * nRef;
+  for (let t = 0; t < nRef && kept <= wholeAbove; t++) {
+    if (!isNear(t)) continue;
+    const a = 3 * rix[3 * t]!, b = 3 * rix[3 * t + 1]!;
     keep[t] = 1;
     kept++;
     const e = Math.abs(rp[a]! - rp[b]!) + Math.abs(rp[a + 1]! - rp[b + 1]!) + Math.abs(rp[a + 2]! - rp[b + 2]!);

@@ -207,12 +207,19 @@ export interface CavityParams {
 }
 
 /** Removes every shell enclosed by another shell (fills internal voids), unless keepCavities. */
-/** `shells`: the mesh's shells when known, with their enclosure pairs when a clean-up on the same triangles found them. */
-export function fillCavities(mesh: Mesh, params: CavityParams = {}, shells?: { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array }): StageResult<Mesh> {
+/**
+ * `shells`: the mesh's shells when known, with their enclosure pairs and volumes (magnitudes
+ * used) when a clean-up on the same triangles found them.
+ */
+export function fillCavities(
+  mesh: Mesh,
+  params: CavityParams = {},
+  shells?: { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array; volumes?: Float64Array },
+): StageResult<Mesh> {
   const keepCavities = params.keepCavities ?? false;
   const { shellOf, shellCount } = shells ?? labelShells(mesh);
   const depth = shells?.enclosures ? nestingDepth(shells.enclosures, shellCount) : shellNesting(mesh, shellOf, shellCount);
-  const vols = shellVolumes_mm3(mesh, shellOf, shellCount);
+  const vols = shells?.volumes ?? shellVolumes_mm3(mesh, shellOf, shellCount);
   let cavities = 0;
   let inCavities = 0;
   let voidVolume = 0;

@@ -18,16 +18,17 @@ export interface TriangleGrid {
 
 /**
  * Bins the triangles of a mesh into cubic cells about twice the mean edge length. One pass
- * reads each triangle once (bounding box and edge lengths, no closures or Math.hypot: this
- * runs over a million triangles per accuracy measure); the bounding boxes are kept so the
- * counting and filling passes only turn them into cell ranges.
+ * reads each triangle once (bounds and edge lengths, no closures or Math.hypot: this runs over
+ * a million triangles per accuracy measure). A triangle's cells are those of its xyz box; as
+ * the cell of a coordinate is monotone in it, the box's cell range is the min/max of its
+ * corners' cells, so each vertex's cell is computed once (a vertex is in ~6 triangles) and
+ * the counting and filling passes only take integer min/max.
  */
 export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000): TriangleGrid {
   const p = mesh.positions;
   const ix = mesh.indices;
   const nTri = ix.length / 3;
   if (nTri === 0) return { mesh, origin: [0, 0, 0], cell: 1, dims: [1, 1, 1], cellStart: new Uint32Array(2), cellTri: new Uint32Array(0) };
-  const box = new Float32Array(6 * nTri);
   let lx = Infinity, ly = Infinity, lz = Infinity, hx = -Infinity, hy = -Infinity, hz = -Infinity;
   let edgeSum = 0;
   for (let t = 0; t < nTri; t++) {
@@ -44,8 +45,6 @@ export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000): TriangleGri
     const x0 = ax < bx ? (ax < cx ? ax : cx) : bx < cx ? bx : cx, x1 = ax > bx ? (ax > cx ? ax : cx) : bx > cx ? bx : cx;
     const y0 = ay < by ? (ay < cy ? ay : cy) : by < cy ? by : cy, y1 = ay > by ? (ay > cy ? ay : cy) : by > cy ? by : cy;
     const z0 = az < bz ? (az < cz ? az : cz) : bz < cz ? bz : cz, z1 = az > bz ? (az > cz ? az : cz) : bz > cz ? bz : cz;
-    const o = 6 * t;
-    box[o] = x0; box[o + 1] = y0; box[o + 2] = z0; box[o + 3] = x1; box[o + 4] = y1; box[o + 5] = z1;
     if (x0 < lx) lx = x0;
     if (y0 < ly) ly = y0;
     if (z0 < lz) lz = z0;
@@ -62,15 +61,26 @@ export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000): TriangleGri
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
   const nCells = nxy * nz;
+  // Cell of every vertex (those no triangle uses get any value: never read).
+  const nv = (p.length / 3) | 0;
+  const vc = new Int32Array(3 * nv);
+  for (let o = 0; o < 3 * nv; o += 3) {
+    vc[o] = Math.min(nx - 1, Math.floor((p[o]! - lx) / cell));
+    vc[o + 1] = Math.min(ny - 1, Math.floor((p[o + 1]! - ly) / cell));
+    vc[o + 2] = Math.min(nz - 1, Math.floor((p[o + 2]! - lz) / cell));
+  }
   const cellStart = new Uint32Array(nCells + 1);
   let cellTri = new Uint32Array(0);
   let fill: Uint32Array | undefined;
   for (let pass = 0; pass < 2; pass++) {
     for (let t = 0; t < nTri; t++) {
-      const o = 6 * t;
-      const i0 = Math.min(nx - 1, Math.floor((box[o]! - lx) / cell)), i1 = Math.min(nx - 1, Math.floor((box[o + 3]! - lx) / cell));
-      const j0 = Math.min(ny - 1, Math.floor((box[o + 1]! - ly) / cell)), j1 = Math.min(ny - 1, Math.floor((box[o + 4]! - ly) / cell));
-      const k0 = Math.min(nz - 1, Math.floor((box[o + 2]! - lz) / cell)), k1 = Math.min(nz - 1, Math.floor((box[o + 5]! - lz) / cell));
+      const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
+      let u = vc[a]!, v = vc[b]!, w = vc[c]!;
+      const i0 = u < v ? (u < w ? u : w) : v < w ? v : w, i1 = u > v ? (u > w ? u : w) : v > w ? v : w;
+      u = vc[a + 1]!; v = vc[b + 1]!; w = vc[c + 1]!;
+      const j0 = u < v ? (u < w ? u : w) : v < w ? v : w, j1 = u > v ? (u > w ? u : w) : v > w ? v : w;
+      u = vc[a + 2]!; v = vc[b + 2]!; w = vc[c + 2]!;
+      const k0 = u < v ? (u < w ? u : w) : v < w ? v : w, k1 = u > v ? (u > w ? u : w) : v > w ? v : w;
       for (let k = k0; k <= k1; k++) {
         for (let j = j0; j <= j1; j++) {
           const row = nx * j + nxy * k;
@@ -172,13 +182,26 @@ export class NearestTriangle {
     }
     let best = Infinity;
     const maxR = Math.max(nx, ny, nz);
+    // A cell farther from the point than the nearest triangle so far cannot hold a nearer one:
+    // the nearest point of any triangle lies in one of the cells it is binned in (its box's).
+    // Cells are widened by a hair (1e-5 of a cell, far above rounding) so none is skipped wrongly.
+    const cs = g.cell;
+    const hair = 1e-5 * cs;
+    const ox = g.origin[0] - hair, oy = g.origin[1] - hair, oz = g.origin[2] - hair;
+    const span = cs + 2 * hair;
     for (let r = 0; r <= maxR; r++) {
       for (let k = Math.max(0, ck - r); k <= Math.min(nz - 1, ck + r); k++) {
         const onK = k === ck - r || k === ck + r;
+        const dz = gap(pz, oz + k * cs, span);
         for (let j = Math.max(0, cj - r); j <= Math.min(ny - 1, cj + r); j++) {
           const onJ = onK || j === cj - r || j === cj + r;
+          const dy = gap(py, oy + j * cs, span);
+          const dyz = dy * dy + dz * dz;
+          if (dyz > best) continue;
           for (let i = Math.max(0, ci - r); i <= Math.min(nx - 1, ci + r); i++) {
             if (!onJ && i !== ci - r && i !== ci + r) continue;
+            const dx = gap(px, ox + i * cs, span);
+            if (dx * dx + dyz > best) continue;
             const c = i + nx * (j + ny * k);
             for (let s = g.cellStart[c]!; s < g.cellStart[c + 1]!; s++) {
               const t = g.cellTri[s]!;
@@ -195,6 +218,11 @@ export class NearestTriangle {
     }
     return Math.sqrt(best);
   }
+}
+
+/** Distance from coordinate x to the interval [lo, lo + span] (0 inside). */
+function gap(x: number, lo: number, span: number): number {
+  return x < lo ? lo - x : x > lo + span ? x - lo - span : 0;
 }
 
 function clampCell(c: number, n: number): number {

@@ -109,7 +109,11 @@ export function checkedFacesAndEdges(mesh: Mesh): { m2: ReturnType<typeof remove
 /** True when every edge has two half-edges and no triangle's three edges all pair with the same other triangle. */
 function noPairedFaces(et: EdgeTable, nTri: number): boolean {
   const { edgeStart, edgeHe, heEdge } = et;
-  for (let e = 0; e < et.edgeCount; e++) if (edgeStart[e + 1]! - edgeStart[e]! !== 2) return false;
+  if (et.uses) {
+    if (et.uses.open + et.uses.nonManifold > 0) return false;
+  } else {
+    for (let e = 0; e < et.edgeCount; e++) if (edgeStart[e + 1]! - edgeStart[e]! !== 2) return false;
+  }
   const partner = (h: number): number => {
     const s = edgeStart[heEdge[h]!]!;
     const o = edgeHe[s] === h ? edgeHe[s + 1]! : edgeHe[s]!;

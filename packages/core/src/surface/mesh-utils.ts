@@ -28,6 +28,36 @@ export interface EdgeTable {
   edgeHe: Uint32Array;
   /** Endpoints of edge e: edgeV[2e] < edgeV[2e+1]. */
   edgeV: Uint32Array;
+  /** How the edges are used, when whoever made the table counted it on the way (no pass over the edges then). */
+  uses?: EdgeUses;
+}
+
+/** Edges used once, more than twice, and twice in the same direction (the two tails equal). */
+export interface EdgeUses {
+  open: number;
+  nonManifold: number;
+  misoriented: number;
+}
+
+/** The table's EdgeUses: as recorded, else counted (one pass over the edges). */
+export function edgeUses(indices: Uint32Array, et: EdgeTable): EdgeUses {
+  if (et.uses) return et.uses;
+  let open = 0;
+  let nonManifold = 0;
+  let misoriented = 0;
+  for (let e = 0; e < et.edgeCount; e++) {
+    const s = et.edgeStart[e]!;
+    const n = et.edgeStart[e + 1]! - s;
+    if (n === 1) open++;
+    else if (n > 2) nonManifold++;
+    else if (indices[et.edgeHe[s]!] === indices[et.edgeHe[s + 1]!]) misoriented++;
+  }
+  return { open, nonManifold, misoriented };
+}
+
+/** Every edge used exactly twice, in opposite directions. */
+export function pairedOpposite(u: EdgeUses): boolean {
+  return u.open === 0 && u.nonManifold === 0 && u.misoriented === 0;
 }
 
 export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable {
@@ -48,17 +78,23 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
   const fill = count.slice(0, nVerts);
   const bucket = new Uint32Array(nHe);
   const other = new Uint32Array(nHe);
+  // 1 where the half-edge runs from the smaller endpoint: two uses of an edge with the same
+  // value run the same way (misoriented), counted here without reading the indices again.
+  const up = new Uint8Array(nHe);
   for (let t = 0, h = 0; t < nTri; t++, h += 3) {
     const a = indices[h]!, b = indices[h + 1]!, c = indices[h + 2]!;
     let i = a < b ? fill[a]!++ : fill[b]!++;
     bucket[i] = h;
     other[i] = a < b ? b : a;
+    up[i] = a < b ? 1 : 0;
     i = b < c ? fill[b]!++ : fill[c]!++;
     bucket[i] = h + 1;
     other[i] = b < c ? c : b;
+    up[i] = b < c ? 1 : 0;
     i = c < a ? fill[c]!++ : fill[a]!++;
     bucket[i] = h + 2;
     other[i] = c < a ? a : c;
+    up[i] = c < a ? 1 : 0;
   }
   const heEdge = new Uint32Array(nHe);
   const edgeHe = new Uint32Array(nHe);
@@ -68,6 +104,9 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
   const DONE = 0xffffffff; // `other` of a slot already grouped (never a vertex index)
   let edgeCount = 0;
   let o = 0;
+  let open = 0;
+  let nonManifold = 0;
+  let misoriented = 0;
   for (let v = 0; v < nVerts; v++) {
     const s = count[v]!;
     const e = count[v + 1]!;
@@ -82,17 +121,31 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
       edgeV[2 * id + 1] = w;
       heEdge[bucket[i]!] = id;
       edgeHe[o++] = bucket[i]!;
+      let n = 1;
+      let same = 0;
       for (let j = i + 1; j < e; j++) {
         if (other[j] === w) {
           other[j] = DONE;
           heEdge[bucket[j]!] = id;
           edgeHe[o++] = bucket[j]!;
+          n++;
+          if (up[j] === up[i]) same = 1;
         }
       }
+      if (n === 1) open++;
+      else if (n > 2) nonManifold++;
+      else misoriented += same;
     }
   }
   edgeStart[edgeCount] = o;
-  return { edgeCount, heEdge, edgeStart: edgeStart.subarray(0, edgeCount + 1), edgeHe, edgeV: edgeV.subarray(0, 2 * edgeCount) };
+  return {
+    edgeCount,
+    heEdge,
+    edgeStart: edgeStart.subarray(0, edgeCount + 1),
+    edgeHe,
+    edgeV: edgeV.subarray(0, 2 * edgeCount),
+    uses: { open, nonManifold, misoriented },
+  };
 }
 
 function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
@@ -145,13 +198,18 @@ export function triangleArea(p: Float32Array, a: number, b: number, c: number): 
   return 0.5 * Math.sqrt(nx * nx + ny * ny + nz * nz);
 }
 
-/** Bounding box (LPS mm) of the vertices the triangles use. */
-export function bbox_mm(mesh: Mesh): { min: Vec3; max: Vec3 } {
-  const p = mesh.positions;
+/** 1 for every vertex a triangle uses. */
+export function usedVertexMask(mesh: Mesh): Uint8Array {
   const ix = mesh.indices;
-  // Each used vertex once (a vertex is in about six triangles), in index order.
-  const used = new Uint8Array((p.length / 3) | 0);
+  const used = new Uint8Array(vertexCount(mesh));
   for (let i = 0; i < ix.length; i++) used[ix[i]!] = 1;
+  return used;
+}
+
+/** Bounding box (LPS mm) of the vertices the triangles use (`used`: usedVertexMask, when at hand). */
+export function bbox_mm(mesh: Mesh, used: Uint8Array = usedVertexMask(mesh)): { min: Vec3; max: Vec3 } {
+  const p = mesh.positions;
+  // Each used vertex once (a vertex is in about six triangles), in index order.
   let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
   for (let v = 0, o = 0; v < used.length; v++, o += 3) {
     if (!used[v]) continue;
@@ -272,25 +330,21 @@ export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: I
   const triNew = new Int32Array(nTri);
   let nt = 0;
   for (let t = 0; t < nTri; t++) triNew[t] = keep[t] ? nt++ : -1;
-  const newEdge = new Int32Array(et.edgeCount);
-  let edgeCount = 0;
-  let nHe = 0;
-  for (let e = 0; e < et.edgeCount; e++) {
-    const s = et.edgeStart[e]!;
-    if (keep[(et.edgeHe[s]! / 3) | 0]) {
-      newEdge[e] = edgeCount++;
-      nHe += et.edgeStart[e + 1]! - s;
-    } else newEdge[e] = -1;
-  }
+  // Whole shells go, so the kept edges hold exactly the kept triangles' 3·nt half-edges; the
+  // edge count is at most the old one: one pass, the edge arrays trimmed at the end.
   const heEdge = new Uint32Array(3 * nt);
-  const edgeStart = new Uint32Array(edgeCount + 1);
-  const edgeHe = new Uint32Array(nHe);
-  const edgeV = new Uint32Array(2 * edgeCount);
+  const edgeHe = new Uint32Array(3 * nt);
+  const edgeStart = new Uint32Array(et.edgeCount + 1);
+  const edgeV = new Uint32Array(2 * et.edgeCount);
+  let edgeCount = 0;
   let o = 0;
   for (let e = 0; e < et.edgeCount; e++) {
-    const id = newEdge[e]!;
-    if (id < 0) continue;
-    for (let i = et.edgeStart[e]!; i < et.edgeStart[e + 1]!; i++) {
+    const s = et.edgeStart[e]!;
+    const end = et.edgeStart[e + 1]!;
+    if (!keep[(et.edgeHe[s]! / 3) | 0]) continue;
+    const id = edgeCount++;
+    if (o + end - s > edgeHe.length) throw new Error('compactEdgeTable: keep must drop whole shells');
+    for (let i = s; i < end; i++) {
       const h = et.edgeHe[i]!;
       const t = (h / 3) | 0;
       const h2 = 3 * triNew[t]! + (h - 3 * t);
@@ -302,7 +356,11 @@ export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: I
     edgeV[2 * id] = a < b ? a : b;
     edgeV[2 * id + 1] = a < b ? b : a;
   }
-  return { edgeCount, heEdge, edgeStart, edgeHe, edgeV };
+  if (o !== edgeHe.length) throw new Error('compactEdgeTable: keep must drop whole shells');
+  const out: EdgeTable = { edgeCount, heEdge, edgeStart: edgeStart.subarray(0, edgeCount + 1), edgeHe, edgeV: edgeV.subarray(0, 2 * edgeCount) };
+  // A subset of edges that were all used twice in opposite directions still is; other counts are not known.
+  if (et.uses && pairedOpposite(et.uses)) out.uses = { open: 0, nonManifold: 0, misoriented: 0 };
+  return out;
 }
 
 /** Concatenates meshes (vertex indices offset); groups, when any input has them, follow. */

@@ -3,7 +3,21 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { nestingDepth, shellEnclosures } from './cavities.js';
-import { buildEdgeTable, labelShells, triangleCount, tripleProduct, vertexCount, type EdgeTable } from './mesh-utils.js';
+import { buildEdgeTable, edgeUses, labelShells, pairedOpposite, triangleCount, tripleProduct, vertexCount, type EdgeTable } from './mesh-utils.js';
+
+export interface OrientResult {
+  mesh: Mesh;
+  flipped: number;
+  shellsFlipped: number;
+  conflicts: number;
+  enclosures: Uint32Array;
+  /**
+   * Signed volume of every shell before turning (shellVolumes_mm3's sums, in its order), when the
+   * pieces are the shells (consistent winding); turning a shell negates it exactly, so the
+   * magnitudes are the output's too.
+   */
+  shellVolumes?: Float64Array;
+}
 
 /**
  * Consistent winding by breadth-first search over edges used exactly twice, then each
@@ -16,15 +30,11 @@ export function orientShells(
   mesh: Mesh,
   edges?: EdgeTable,
   shells?: { shellOf: Uint32Array; shellCount: number },
-): { mesh: Mesh; flipped: number; shellsFlipped: number; conflicts: number; enclosures: Uint32Array } {
+): OrientResult {
   const ix = mesh.indices;
   const nTri = triangleCount(mesh);
   const et = edges ?? buildEdgeTable(ix, vertexCount(mesh));
-  let consistent = true;
-  for (let e = 0; e < et.edgeCount && consistent; e++) {
-    const s = et.edgeStart[e]!;
-    if (et.edgeStart[e + 1]! - s !== 2 || ix[et.edgeHe[s]!] === ix[et.edgeHe[s + 1]!]) consistent = false;
-  }
+  const consistent = pairedOpposite(edgeUses(ix, et));
   const { shellOf, shellCount } = shells ?? labelShells(mesh, et);
   const flip = new Uint8Array(nTri);
   let comp: Uint32Array | Int32Array;
@@ -90,7 +100,8 @@ export function orientShells(
   }
   let flipped = 0;
   for (let t = 0; t < nTri; t++) flipped += flip[t]! ^ turn[comp[t]!]!;
-  if (flipped === 0) return { mesh, flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures };
+  const volumes = consistent ? { shellVolumes: vol } : {};
+  if (flipped === 0) return { mesh, flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures, ...volumes };
   const indices = ix.slice();
   for (let t = 0; t < nTri; t++) {
     if ((flip[t]! ^ turn[comp[t]!]!) === 1) {
@@ -100,5 +111,5 @@ export function orientShells(
   }
   const out: Mesh = { positions: mesh.positions, indices };
   if (mesh.groups) out.groups = mesh.groups;
-  return { mesh: out, flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures };
+  return { mesh: out, flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures, ...volumes };
 }

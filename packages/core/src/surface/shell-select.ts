@@ -12,14 +12,18 @@ export interface CleanupParams {
   keepShells?: 'all' | 'largest' | number | number[];
 }
 
-/** Shell selection by volume: returns the kept triangles. */
+/**
+ * Shell selection by volume: returns the kept triangles. `volumes`: the shells' signed volumes
+ * when already summed (orientShells), only their magnitudes are used.
+ */
 export function selectShells(
   mesh: Mesh,
   params: CleanupParams,
   shells?: { shellOf: Uint32Array; shellCount: number },
+  volumes?: Float64Array,
 ): { keep: Uint8Array; dropped: number; droppedVolume_mm3: number; shells: number } {
   const { shellOf, shellCount } = shells ?? labelShells(mesh);
-  const vols = shellVolumes_mm3(mesh, shellOf, shellCount);
+  const vols = volumes && shells ? volumes : shellVolumes_mm3(mesh, shellOf, shellCount);
   const keepShell = new Uint8Array(shellCount).fill(1);
   const minVol = params.minShell_mm3 ?? 0;
   for (let s = 0; s < shellCount; s++) if (Math.abs(vols[s]!) < minVol) keepShell[s] = 0;
@@ -46,13 +50,14 @@ export function selectShells(
 
 /**
  * Shell labels after dropping triangles shell by shell (compaction keeps triangle order, so the
- * numbering rule holds), and the enclosure pairs among the kept shells, renumbered.
+ * numbering rule holds), and the enclosure pairs and volumes of the kept shells, renumbered.
  */
 export function keptShells(
   shells: { shellOf: Uint32Array; shellCount: number },
   keep: Uint8Array,
   enclosures?: Uint32Array,
-): { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array } {
+  volumes?: Float64Array,
+): { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array; volumes?: Float64Array } {
   const newId = new Int32Array(shells.shellCount).fill(-1);
   let n = 0;
   let kept = 0;
@@ -64,11 +69,18 @@ export function keptShells(
   }
   const shellOf = new Uint32Array(kept);
   for (let t = 0, o = 0; t < keep.length; t++) if (keep[t]) shellOf[o++] = newId[shells.shellOf[t]!]!;
-  if (!enclosures) return { shellOf, shellCount: n };
+  const vols = volumes ? { volumes: keptVolumes(volumes, newId, n) } : {};
+  if (!enclosures) return { shellOf, shellCount: n, ...vols };
   const pairs: number[] = [];
   for (let i = 0; i < enclosures.length; i += 2) {
     const a = newId[enclosures[i]!]!, b = newId[enclosures[i + 1]!]!;
     if (a >= 0 && b >= 0) pairs.push(a, b);
   }
-  return { shellOf, shellCount: n, enclosures: Uint32Array.from(pairs) };
+  return { shellOf, shellCount: n, enclosures: Uint32Array.from(pairs), ...vols };
+}
+
+function keptVolumes(volumes: Float64Array, newId: Int32Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let s = 0; s < newId.length; s++) if (newId[s]! >= 0) out[newId[s]!] = volumes[s]!;
+  return out;
 }

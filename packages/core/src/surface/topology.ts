@@ -10,12 +10,14 @@ import { round } from '../pipeline/record.js';
 import { shellNesting } from './cavities.js';
 import { findRoot, makeSets, unionSets } from '../geometry/union-find.js';
 import {
-  area_mm2,
   bbox_mm,
   buildEdgeTable,
+  edgeUses,
   labelShells,
-  shellVolumes_mm3,
+  triangleArea,
   triangleCount,
+  tripleProduct,
+  usedVertexMask,
   vertexCount,
   type EdgeTable,
 } from './mesh-utils.js';
@@ -30,27 +32,16 @@ export interface TopologyCounts {
 
 export function countTopology(mesh: Mesh, edges?: EdgeTable): TopologyCounts {
   const et = edges ?? buildEdgeTable(mesh.indices, vertexCount(mesh));
-  const ix = mesh.indices;
-  let open = 0;
-  let nonManifold = 0;
-  let misoriented = 0;
-  for (let e = 0; e < et.edgeCount; e++) {
-    const s = et.edgeStart[e]!;
-    const uses = et.edgeStart[e + 1]! - s;
-    if (uses === 1) open++;
-    else if (uses > 2) nonManifold++;
-    else {
-      // Two uses: oriented when they run in opposite directions (tails differ).
-      if (ix[et.edgeHe[s]!] === ix[et.edgeHe[s + 1]!]) misoriented++;
-    }
-  }
+  // Two uses are oriented when they run in opposite directions (tails differ).
+  const uses = edgeUses(mesh.indices, et);
+  const mask = nonManifoldVertexMask(mesh, et);
   let nmv = 0;
-  for (const b of nonManifoldVertexMask(mesh, et)) nmv += b;
+  for (let v = 0; v < mask.length; v++) nmv += mask[v]!;
   return {
     edges: et.edgeCount,
-    openEdges: open,
-    nonManifoldEdges: nonManifold,
-    misorientedEdges: misoriented,
+    openEdges: uses.open,
+    nonManifoldEdges: uses.nonManifold,
+    misorientedEdges: uses.misoriented,
     nonManifoldVertices: nmv,
   };
 }
@@ -147,7 +138,11 @@ export function nonManifoldVertexMask(mesh: Mesh, edges?: EdgeTable): Uint8Array
 
 /** Every edge used exactly twice and no triangle with a repeated vertex (a closed mesh's usual state). */
 function pairedWithoutDegenerate(ix: Uint32Array, et: EdgeTable): boolean {
-  for (let e = 0; e < et.edgeCount; e++) if (et.edgeStart[e + 1]! - et.edgeStart[e]! !== 2) return false;
+  if (et.uses) {
+    if (et.uses.open + et.uses.nonManifold > 0) return false;
+  } else {
+    for (let e = 0; e < et.edgeCount; e++) if (et.edgeStart[e + 1]! - et.edgeStart[e]! !== 2) return false;
+  }
   for (let h = 0; h < ix.length; h += 3) {
     const a = ix[h]!, b = ix[h + 1]!, c = ix[h + 2]!;
     if (a === b || b === c || a === c) return false;
@@ -224,7 +219,7 @@ export function checkMesh(mesh: Mesh, shells?: { shellOf: Uint32Array; shellCoun
   const et = shells?.edges ?? buildEdgeTable(mesh.indices, vertexCount(mesh));
   const topo = countTopology(mesh, et);
   const { shellOf, shellCount } = shells ?? labelShells(mesh, et);
-  const vols = shellVolumes_mm3(mesh, shellOf, shellCount);
+  const { vols, area } = volumesAndArea(mesh, shellOf, shellCount);
   const depth = shellNesting(mesh, shellOf, shellCount);
   let inverted = 0;
   let enclosed = 0;
@@ -235,16 +230,19 @@ export function checkMesh(mesh: Mesh, shells?: { shellOf: Uint32Array; shellCoun
     const wantPositive = depth[s]! % 2 === 0;
     if (vols[s]! !== 0 && vols[s]! > 0 !== wantPositive) inverted++;
   }
-  const bb = bbox_mm(mesh);
+  const used = usedVertexMask(mesh);
+  const bb = bbox_mm(mesh, used);
+  let usedCount = 0;
+  for (let v = 0; v < used.length; v++) usedCount += used[v]!;
   return {
     closed: topo.openEdges === 0,
     manifold: topo.nonManifoldEdges === 0 && topo.nonManifoldVertices === 0,
     oriented: topo.misorientedEdges === 0 && inverted === 0,
     shells: shellCount,
     triangles: triangleCount(mesh),
-    vertices: countUsedVertices(mesh),
+    vertices: usedCount,
     volume_mm3: round(volume, 3),
-    area_mm2: round(area_mm2(mesh), 3),
+    area_mm2: round(area, 3),
     bbox_mm: { min: bb.min.map((x) => round(x, 4)) as Vec3, max: bb.max.map((x) => round(x, 4)) as Vec3 },
     openEdges: topo.openEdges,
     nonManifoldEdges: topo.nonManifoldEdges,
@@ -253,6 +251,20 @@ export function checkMesh(mesh: Mesh, shells?: { shellOf: Uint32Array; shellCoun
     invertedShells: inverted,
     enclosedShells: enclosed,
   };
+}
+
+/** shellVolumes_mm3 and area_mm2 in one pass over the triangles (each sum in the same order). */
+function volumesAndArea(mesh: Mesh, shellOf: Uint32Array, shellCount: number): { vols: Float64Array; area: number } {
+  const vols = new Float64Array(shellCount);
+  const p = mesh.positions;
+  const ix = mesh.indices;
+  let area = 0;
+  for (let t = 0; t < shellOf.length; t++) {
+    const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
+    vols[shellOf[t]!]! += tripleProduct(p, a, b, c) / 6;
+    area += triangleArea(p, a, b, c);
+  }
+  return { vols, area };
 }
 
 export function countUsedVertices(mesh: Mesh): number {
