@@ -22,7 +22,7 @@ export class AsciiWriter {
   private readonly scratch = new Uint8Array(32);
 
   /**
-   * @param chunkSize bytes per chunk (a chunk is emitted when fewer than 64 bytes are left)
+   * @param chunkSize bytes per chunk (a chunk is emitted when the next write might not fit)
    * @param emit receives each full chunk (its own copy); without it, chunks are kept for `finish`
    */
   constructor(
@@ -90,6 +90,31 @@ export class AsciiWriter {
     this.pos = writeFloat32(this.buf, this.pos, x, this.scratch);
   }
 
+  /**
+   * One line of three float32 values between four template pieces (a 3MF vertex): the same
+   * bytes as bytes/float32 in turn, with one room check instead of seven.
+   */
+  floats3(t: readonly [Uint8Array, Uint8Array, Uint8Array, Uint8Array], x: number, y: number, z: number): void {
+    this.room(t[0].length + t[1].length + t[2].length + t[3].length + 96);
+    const b = this.buf;
+    const s = this.scratch;
+    let p = copy(b, this.pos, t[0]);
+    p = copy(b, writeFloat32(b, p, x, s), t[1]);
+    p = copy(b, writeFloat32(b, p, y, s), t[2]);
+    this.pos = copy(b, writeFloat32(b, p, z, s), t[3]);
+  }
+
+  /** The same for three integers below 2^53 (a 3MF triangle). */
+  uints3(t: readonly [Uint8Array, Uint8Array, Uint8Array, Uint8Array], i: number, j: number, k: number): void {
+    this.room(t[0].length + t[1].length + t[2].length + t[3].length + 51);
+    const b = this.buf;
+    const s = this.scratch;
+    let p = copy(b, this.pos, t[0]);
+    p = copy(b, writeUint(b, p, i, s), t[1]);
+    p = copy(b, writeUint(b, p, j, s), t[2]);
+    this.pos = copy(b, writeUint(b, p, k, s), t[3]);
+  }
+
   /** The kept chunks joined (only without `emit`). */
   finish(): Uint8Array {
     this.flush();
@@ -104,6 +129,12 @@ export class AsciiWriter {
     this.kept.length = 0;
     return out;
   }
+}
+
+/** `src` into `b` at `p`; returns the position after it. */
+function copy(b: Uint8Array, p: number, src: Uint8Array): number {
+  for (let i = 0; i < src.length; i++) b[p++] = src[i]!;
+  return p;
 }
 
 /**
@@ -168,9 +199,19 @@ export function writeFloat32(b: Uint8Array, p: number, x: number, scratch: Uint8
     n = Math.round(ax * POW10[d]!);
     if (Math.fround(n / POW10[d]!) === ax || d >= 20) break;
   }
-  while (d > 0 && n % 10 === 0) {
-    n /= 10;
-    d--;
+  if (n < 0x80000000) {
+    // Int32 arithmetic: % on a double is a slow library call.
+    let m = n | 0;
+    while (d > 0 && m === 10 * ((m / 10) | 0)) {
+      m = (m / 10) | 0;
+      d--;
+    }
+    n = m;
+  } else {
+    while (d > 0 && n % 10 === 0) {
+      n /= 10;
+      d--;
+    }
   }
   if (x < 0) b[p++] = 45;
   // n = digits, with d of them after the point.
