@@ -1,7 +1,7 @@
 /**
- * The 3MF's deflate (deflate-fast.ts, chosen for CPU) on a real surface: the bone of
- * example_ct.nii.gz at 226 HU. The file must read back to exactly the same triangles, be the
- * same bytes with and without a pool, and stay close in size to fflate's slower level 2.
+ * The 3MF's deflate level (THREEMF_DEFLATE_LEVEL, chosen for CPU) on a real surface: the bone
+ * of example_ct.nii.gz at 226 HU. The file must read back to exactly the same triangles, be
+ * the same bytes with and without a pool, and stay close in size to the slower level 2.
  */
 import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
@@ -15,7 +15,7 @@ import type { Mesh, Volume } from '../geometry/types.js';
 import { thresholdVolume } from '../segment/threshold.js';
 import { extractSurfaceMesh } from '../surface/isosurface/index.js';
 import { readNifti } from './nifti.js';
-import { read3mf, THREEMF_CHUNK_BYTES, write3mf, write3mfAsync } from './3mf.js';
+import { read3mf, THREEMF_CHUNK_BYTES, THREEMF_DEFLATE_LEVEL, write3mf, write3mfAsync } from './3mf.js';
 import { deflateChunk } from './zip-write.js';
 
 const twoWorkerPool: WorkerPool = {
@@ -50,8 +50,9 @@ function entryData(zip: Uint8Array, name: string): { method: number; data: Uint8
   throw new Error(`no entry ${name}`);
 }
 
-describe('3MF with its chosen deflate, on a real surface', () => {
+describe('3MF at the chosen deflate level, on a real surface', () => {
   it('reads back to the same triangles, the same bytes with or without a pool, and near level 2 in size', async () => {
+    expect(THREEMF_DEFLATE_LEVEL).toBe(1);
     const ct = readNifti(new Uint8Array(readFileSync(dataPath('labelled/totalsegmentator/example_ct.nii.gz'))), 'example_ct.nii.gz').volume;
     // 24 of its 112 slices (lumbar spine, pelvis): a real surface of ~30 k triangles, quick to check
     const [nx, ny] = ct.grid.dims;

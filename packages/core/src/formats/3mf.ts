@@ -7,7 +7,7 @@
  *
  * Speed and memory: a skull has ~1.6 M triangles and ~130 MB of model XML. The XML is formatted
  * straight into 1 MiB byte chunks (no strings per number, no giant string), and each chunk is
- * deflated on its own (deflate-fast.ts) as it is made, on the worker pool when there is one
+ * deflated on its own (fflate, fixed level) as it is made, on the worker pool when there is one
  * (zip-write.ts explains how the chunks form one DEFLATE stream). The chunking is fixed and the
  * zip has a fixed time stamp, so the same mesh and options give byte-identical files whether or
  * not a pool is used.
@@ -19,7 +19,7 @@ import { labelShellsByVertex } from '../surface/mesh-utils.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import { AsciiWriter } from './ascii-bytes.js';
-import { deflateChunkFast, smallEntry, writeZip, type DeflatedChunk } from './zip-write.js';
+import { deflateChunk, smallEntry, writeZip, type DeflatedChunk } from './zip-write.js';
 
 const CORE_NS = 'http://schemas.microsoft.com/3dmanufacturing/core/2015/02';
 const MODEL_PATH = '3D/3dmodel.model';
@@ -66,13 +66,15 @@ function formatTransform(m: readonly number[], object: number): string {
 }
 
 /**
- * The model part is deflated by deflate-fast.ts, not fflate. On the default convert of
- * philips-head-phantom-1mm (115 MB of XML, 1.58 M triangles) fflate's level 1 gave 22.75 MB
- * (level 2 22.09, level 3 21.82) and was the largest CPU item of writing a 3MF; deflate-fast
- * gives 21.83 MB in about a quarter less CPU. Earlier measurements of fflate: level 1 370 ms /
- * 0.267, level 2 445 / 0.258, level 6 about 3× level 2 / 0.24 (CPU ms per 24 MB of a skull's
- * XML / compressed fraction).
+ * Deflate level of the model part. Measured on a skull's model XML (fflate, 1 MiB chunks, CPU
+ * ms per 24 MB / compressed fraction): level 1 370 / 0.267, level 2 445 / 0.258, level 3 530 /
+ * 0.254, level 6 about 3× level 2 / 0.24. On the default convert of philips-head-phantom-1mm
+ * (115 MB of XML, 1.58 M triangles; CPU medians of 3 on the loaded 2-core machine): level 1
+ * 4.0 s / 22.75 MB, level 2 4.9 s / 22.09 MB, level 3 5.0 s / 21.82 MB. Level 1: the file is
+ * 3 % larger than at level 2 for about 18 % less CPU, and deflate was the largest CPU item of
+ * writing a 3MF.
  */
+export const THREEMF_DEFLATE_LEVEL = 1;
 /** Uncompressed bytes per independently deflated chunk of the model XML (fixed, so the bytes never depend on the pool). */
 export const THREEMF_CHUNK_BYTES = 1 << 20;
 const DEFLATE_TASK = 'formats.deflate-chunk';
@@ -91,10 +93,10 @@ export function write3mf(mesh: Mesh, opts: ThreeMfOptions = {}): Uint8Array {
   let pending: Uint8Array | undefined;
   // One chunk is held back so the last one can end the DEFLATE stream.
   for (const c of modelXmlChunks(mesh, opts)) {
-    if (pending) chunks.push(deflateChunkFast(pending, false));
+    if (pending) chunks.push(deflateChunk(pending, THREEMF_DEFLATE_LEVEL, false));
     pending = c;
   }
-  chunks.push(deflateChunkFast(pending ?? new Uint8Array(0), true));
+  chunks.push(deflateChunk(pending ?? new Uint8Array(0), THREEMF_DEFLATE_LEVEL, true));
   return packageZip(chunks);
 }
 
@@ -109,7 +111,7 @@ export async function write3mfAsync(mesh: Mesh, opts: ThreeMfOptions = {}, pool?
   const done: DeflatedChunk[] = [];
   let pending: Uint8Array | undefined;
   const submit = async (bytes: Uint8Array, last: boolean): Promise<void> => {
-    inFlight.push(pool.run<DeflatedChunk>(DEFLATE_TASK, { bytes, last } satisfies DeflateChunkPayload));
+    inFlight.push(pool.run<DeflatedChunk>(DEFLATE_TASK, { bytes, level: THREEMF_DEFLATE_LEVEL, last } satisfies DeflateChunkPayload));
     if (inFlight.length >= 2 * pool.size) done.push(await inFlight.shift()!);
   };
   for (const c of modelXmlChunks(mesh, opts)) {
@@ -123,11 +125,12 @@ export async function write3mfAsync(mesh: Mesh, opts: ThreeMfOptions = {}, pool?
 
 export interface DeflateChunkPayload {
   bytes: Uint8Array;
+  level: number;
   last: boolean;
 }
 
 export function deflateChunkTask(p: DeflateChunkPayload): DeflatedChunk {
-  return deflateChunkFast(p.bytes, p.last);
+  return deflateChunk(p.bytes, p.level, p.last);
 }
 
 export { DEFLATE_TASK as THREEMF_DEFLATE_TASK };

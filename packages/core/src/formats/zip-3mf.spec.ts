@@ -14,8 +14,6 @@ import { box, icosphere, translate } from '../testing/meshes.js';
 import { read3mf, read3mfContent, write3mf, write3mfAsync } from './3mf.js';
 import { formatFloat32Fast } from './ascii-bytes.js';
 import { crc32, crc32Combine, deflateChunk } from './zip-write.js';
-import { BLOCK_TOKENS, deflateFast } from './deflate-fast.js';
-import { canonicalCodes, codeLengths } from './deflate-huffman.js';
 
 /** Runs tasks inline but reports two workers, so write3mfAsync takes its pool path. */
 const twoWorkerPool: WorkerPool = {
@@ -44,45 +42,6 @@ describe('chunked DEFLATE and ZIP', () => {
       const back = inflateRawSync(Buffer.concat(parts.map((p) => p.data)));
       expect(Buffer.compare(back, Buffer.concat([a, b, c]))).toBe(0);
       expect(parts[0]!.crc).toBe(zlibCrc32(a));
-    }
-  });
-
-  it('deflateFast chunks, last or sync-flushed, concatenate to one stream zlib inflates', () => {
-    const rand = mulberry32(5);
-    const noise = Uint8Array.from({ length: 70_000 }, () => Math.floor(rand() * 256));
-    const runs = new Uint8Array(100_000).fill(97); // matches of the longest length, 258
-    const many = xmlLike(6 * BLOCK_TOKENS, 77); // several Huffman blocks
-    const cases = [new Uint8Array(0), Uint8Array.of(1), Uint8Array.of(1, 2, 3, 4, 5), noise, runs, many];
-    for (let size = 7; size < 300_000; size = Math.floor(size * 1.9) + 13) cases.push(xmlLike(size, size));
-    for (const a of cases) {
-      for (const b of [new Uint8Array(0), xmlLike(1234, 3)]) {
-        const z = Buffer.concat([deflateFast(a, false), deflateFast(b, false), deflateFast(a, true)]);
-        expect(Buffer.compare(inflateRawSync(z), Buffer.concat([a, b, a]))).toBe(0);
-      }
-      expect(Buffer.compare(deflateFast(a, true), deflateFast(a, true))).toBe(0);
-    }
-    expect(deflateFast(runs, true).length).toBeLessThan(1000);
-    expect(deflateFast(many, true).length).toBeLessThan(0.5 * many.length);
-  });
-
-  it('Huffman code lengths stay within the limit and form a complete prefix code', () => {
-    const fib = new Uint32Array(40);
-    fib[0] = 1;
-    fib[1] = 1;
-    for (let k = 2; k < 40; k++) fib[k] = fib[k - 1]! + fib[k - 2]!; // an optimal code would be 39 bits deep
-    for (const [freq, max] of [[fib, 15], [fib.subarray(0, 19), 7], [Uint32Array.of(0, 0, 9), 15], [new Uint32Array(30), 15]] as const) {
-      const lens = codeLengths(freq, max);
-      let kraft = 0;
-      for (let s = 0; s < lens.length; s++) {
-        expect(lens[s]!).toBeLessThanOrEqual(max);
-        if (freq[s]) expect(lens[s]!).toBeGreaterThan(0);
-        if (lens[s]) kraft += 2 ** -lens[s]!;
-      }
-      expect(kraft).toBe(1);
-      const codes = canonicalCodes(lens);
-      const seen = new Set<string>();
-      for (let s = 0; s < lens.length; s++) if (lens[s]) seen.add(`${lens[s]}:${codes[s]}`);
-      expect(seen.size).toBe(lens.filter((l) => l > 0).length);
     }
   });
 

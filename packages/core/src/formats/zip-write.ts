@@ -10,7 +10,6 @@
  * descriptors; sizes must stay below 4 GiB (no ZIP64), which is checked.
  */
 import { Deflate } from 'fflate';
-import { deflateFast } from './deflate-fast.js';
 import { joinBytes } from './join-bytes.js';
 
 const CRC_TABLE = (() => {
@@ -150,11 +149,6 @@ export function deflateChunk(bytes: Uint8Array, level: number, last: boolean): D
     n += tail.length;
   }
   return { data: parts.length === 1 ? parts[0]! : joinBytes(parts, n), crc: crc32(bytes), size: bytes.length };
-}
-
-/** One chunk of a large entry, compressed by deflate-fast.ts (the 3MF model XML). */
-export function deflateChunkFast(bytes: Uint8Array, last: boolean): DeflatedChunk {
-  return { data: deflateFast(bytes, last), crc: crc32(bytes), size: bytes.length };
 }
 
 export interface ZipEntry {
