@@ -36,10 +36,8 @@ function blockRuns(mask: Uint8Array, w32: Uint32Array, i0: number, nb: number, n
       const src = i0 + v * sv + u * su;
       let x = 0;
       if (nb === 32 && (src & 3) === 0 && LITTLE_ENDIAN) {
-        const s = src >>> 2;
-        // most of the 32 voxels are background in most places (air, and the holes themselves)
-        if ((w32[s]! | w32[s + 1]! | w32[s + 2]! | w32[s + 3]! | w32[s + 4]! | w32[s + 5]! | w32[s + 6]! | w32[s + 7]!) !== 0) for (let t = 0; t < 8; t++) {
-          const w = w32[s + t]!;
+        for (let t = 0; t < 8; t++) {
+          const w = w32[(src >>> 2) + t]!;
           // 0x80 in each non-zero byte, then the four byte flags gathered into four bits
           const h = (((w & 0x7f7f7f7f) + 0x7f7f7f7f) | w) & 0x80808080;
           x |= (((h >>> 7) & 1) | ((h >>> 14) & 2) | ((h >>> 21) & 4) | ((h >>> 28) & 8)) << (4 * t);
@@ -66,38 +64,6 @@ function blockRuns(mask: Uint8Array, w32: Uint32Array, i0: number, nb: number, n
 }
 
 /**
- * Writes the holes gathered for the slices i0 … i0 + 31 across i (bit d of large[u + v·nu] /
- * small[…]: voxel (i0 + d, u, v) lies in a large / small hole) into cls, 32 neighbouring
- * voxels at a time, and clears the bits. Marking each hole voxel in cls straight away would
- * step through cls a row apart from voxel to voxel.
- */
-function flushBlock(cls: Uint8Array, large: Int32Array, small: Int32Array, i0: number, nu: number, nv: number, su: number, sv: number): void {
-  for (let v = 0, t = 0; v < nv; v++) {
-    for (let u = 0; u < nu; u++, t++) {
-      let l = large[t]!;
-      let s = small[t]!;
-      if ((l | s) === 0) continue;
-      large[t] = 0;
-      small[t] = 0;
-      const base = i0 + v * sv + u * su;
-      if (l === -1) for (let d = 0; d < 32; d++) cls[base + d]! |= LARGE;
-      else {
-        while (l !== 0) {
-          const low = l & -l;
-          cls[base + 31 - Math.clz32(low)]! |= LARGE;
-          l ^= low;
-        }
-      }
-      while (s !== 0) {
-        const low = s & -s;
-        cls[base + 31 - Math.clz32(low)]! += SMALL;
-        s ^= low;
-      }
-    }
-  }
-}
-
-/**
  * Marks the per-slice holes of `mask` perpendicular to `axis` in `cls`: adds SMALL for
  * a hole of at most maxArea_vox voxels, sets the LARGE bit for a larger one.
  */
@@ -111,9 +77,6 @@ export function classifySliceHoles(maskIn: Uint8Array, dims: Vec3, axis: 0 | 1 |
   const slices = Array.from({ length: block }, () => new SliceRuns(nv));
   const bits = new Int32Array(axis === 0 ? nu : 0);
   const open = new Int32Array(BLOCK);
-  // Across i, a block's holes are gathered as bits per (u, v) and written by flushBlock.
-  const largeBits = new Int32Array(axis === 0 ? nu * nv : 0);
-  const smallBits = new Int32Array(axis === 0 ? nu * nv : 0);
   for (let w = 0; w < nw; w++) {
     const off = w * sw;
     const b = w % block;
@@ -136,17 +99,10 @@ export function classifySliceHoles(maskIn: Uint8Array, dims: Vec3, axis: 0 | 1 |
         const a = area[root[t]!]!;
         if (a < 0) continue;
         const c = a > maxArea_vox ? LARGE : SMALL;
-        if (axis === 0) {
-          const into = c === LARGE ? largeBits : smallBits;
-          const bit = 1 << b;
-          for (let u = runs.start[t]!, q = v * nu + u; u < runs.end[t]!; u++, q++) into[q]! |= bit;
-          continue;
-        }
         const base = off + v * sv;
         if (c === LARGE) for (let u = runs.start[t]!; u < runs.end[t]!; u++) cls[base + u * su]! |= LARGE;
         else for (let u = runs.start[t]!; u < runs.end[t]!; u++) cls[base + u * su]! += SMALL;
       }
     }
-    if (axis === 0 && (b === block - 1 || w === nw - 1)) flushBlock(cls, largeBits, smallBits, w - b, nu, nv, su, sv);
   }
 }
