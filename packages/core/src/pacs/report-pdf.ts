@@ -8,7 +8,9 @@
  * its own, and the standard fonts are not embedded. Files that have no DICOM class of their
  * own (the 3MF) travel as PDF attachments (embedded files).
  */
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+// pdf-lib is loaded when a PDF is made, not with core: every CLI run and worker imports core,
+// and pdf-lib alone was ~180 ms of CPU at start-up (the PDF is written by few commands).
+import type { Color, PDFDocument, PDFFont, PDFPage } from 'pdf-lib';
 import { usageError } from '../errors.js';
 import type { Report } from '../report/schema.js';
 
@@ -81,6 +83,7 @@ class Layout {
     private readonly doc: PDFDocument,
     readonly font: PDFFont,
     readonly bold: PDFFont,
+    private readonly rgb: (r: number, g: number, b: number) => Color,
   ) {
     this.newPage();
   }
@@ -130,7 +133,7 @@ class Layout {
     for (const line of this.wrap(s, font, size, PAGE_W - MARGIN - x)) {
       this.room(lead);
       this.y -= lead;
-      this.page.drawText(line, { x, y: this.y, size, font, color: o.grey ? rgb(0.35, 0.35, 0.35) : rgb(0, 0, 0) });
+      this.page.drawText(line, { x, y: this.y, size, font, color: o.grey ? this.rgb(0.35, 0.35, 0.35) : this.rgb(0, 0, 0) });
     }
     this.y -= o.gap ?? 0;
   }
@@ -139,7 +142,7 @@ class Layout {
     this.room(40);
     this.y -= 8;
     this.text(s, { size: 12, bold: true, gap: 3 });
-    this.page.drawLine({ start: { x: MARGIN, y: this.y + 1 }, end: { x: PAGE_W - MARGIN, y: this.y + 1 }, thickness: 0.5, color: rgb(0.6, 0.6, 0.6) });
+    this.page.drawLine({ start: { x: MARGIN, y: this.y + 1 }, end: { x: PAGE_W - MARGIN, y: this.y + 1 }, thickness: 0.5, color: this.rgb(0.6, 0.6, 0.6) });
     this.y -= 3;
   }
 
@@ -160,9 +163,9 @@ class Layout {
   footers(left: string): void {
     this.pages.forEach((p, i) => {
       const size = 7.5;
-      p.drawText(winAnsiText(left), { x: MARGIN, y: MARGIN - 20, size, font: this.font, color: rgb(0.4, 0.4, 0.4) });
+      p.drawText(winAnsiText(left), { x: MARGIN, y: MARGIN - 20, size, font: this.font, color: this.rgb(0.4, 0.4, 0.4) });
       const right = `page ${i + 1} of ${this.pages.length}`;
-      p.drawText(right, { x: PAGE_W - MARGIN - this.font.widthOfTextAtSize(right, size), y: MARGIN - 20, size, font: this.font, color: rgb(0.4, 0.4, 0.4) });
+      p.drawText(right, { x: PAGE_W - MARGIN - this.font.widthOfTextAtSize(right, size), y: MARGIN - 20, size, font: this.font, color: this.rgb(0.4, 0.4, 0.4) });
     });
   }
 }
@@ -190,6 +193,7 @@ function parseDate(s: string): Date {
 /** Renders `report` as a PDF (A4). Same report and attachments → same bytes. */
 export async function renderReportPdf(report: Report, opts: ReportPdfOptions = {}): Promise<Uint8Array> {
   const when = parseDate(report.generatedAt);
+  const { PDFDocument, StandardFonts, rgb } = await import('pdf-lib');
   const doc = await PDFDocument.create({ updateMetadata: false });
   const title = 'Model report (ISO/IEC 3532-1)';
   doc.setTitle(title);
@@ -198,7 +202,7 @@ export async function renderReportPdf(report: Report, opts: ReportPdfOptions = {
   doc.setProducer('scan2print with pdf-lib');
   doc.setCreationDate(when);
   doc.setModificationDate(when);
-  const l = new Layout(doc, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold));
+  const l = new Layout(doc, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), rgb);
 
   l.text(title, { size: 17, bold: true, gap: 2 });
   if (opts.subtitle) l.text(opts.subtitle, { size: 11, gap: 2 });
