@@ -7,11 +7,15 @@ import { join } from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSeries, readNifti } from '@scan2print/core';
-import { runScan2print } from '../../../../test/cli.js';
+import { runScan2print, type CliRun } from '../../../../test/cli.js';
 import { dataPath } from '../../../../test/data.js';
 
 const GE = dataPath('ct/ge-head-tilt-variable-spacing');
 const SMALL = dataPath('hardcases/slicer-ctheadaxial-64');
+
+/** `inspect SMALL --json`, run once: two tests compare against the same output. */
+let smallJson: Promise<CliRun> | undefined;
+const inspectSmallJson = (): Promise<CliRun> => (smallJson ??= runScan2print(['inspect', SMALL, '--json']));
 
 describe('scan2print inspect / export-volume (built binary)', () => {
   let dir: string;
@@ -82,7 +86,7 @@ describe('scan2print inspect / export-volume (built binary)', () => {
     writeFileSync(zip, zipSync(files));
     const fromZip = await runScan2print(['inspect', zip, '--json']);
     expect(fromZip.code, fromZip.stderr).toBe(0);
-    const fromDir = JSON.parse((await runScan2print(['inspect', SMALL, '--json'])).stdout);
+    const fromDir = JSON.parse((await inspectSmallJson()).stdout);
     const z = JSON.parse(fromZip.stdout);
     expect(z.chosen.dims).toEqual(fromDir.chosen.dims);
     expect(z.chosen.origin_mm).toEqual(fromDir.chosen.origin_mm);
@@ -95,7 +99,7 @@ describe('scan2print inspect / export-volume (built binary)', () => {
     const r = await runScan2print(['export-volume', SMALL, '-o', out, '-q']);
     expect(r.code, r.stderr).toBe(0);
     const vol = readNifti(new Uint8Array(readFileSync(out)), out).volume;
-    const j = JSON.parse((await runScan2print(['inspect', SMALL, '--json'])).stdout);
+    const j = JSON.parse((await inspectSmallJson()).stdout);
     expect(vol.grid.dims).toEqual(j.chosen.dims);
     for (let a = 0; a < 3; a++) expect(vol.grid.origin_mm[a]).toBeCloseTo(j.chosen.origin_mm[a], 3);
     for (let a = 0; a < 9; a++) expect(vol.grid.direction[a]).toBeCloseTo(j.chosen.direction[a], 5);
