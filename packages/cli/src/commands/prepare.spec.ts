@@ -58,9 +58,21 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * A 3MF as read3mfContent reads it, parsed once per file: a packed plate holds several parts,
+ * and reading the whole plate again for each part (and again for each check) was the same
+ * parse many times over. The files are not written again once prepare has run.
+ */
+const contents = new Map<string, ReturnType<typeof read3mfContent>>();
+function content(file: string): ReturnType<typeof read3mfContent> {
+  let c = contents.get(file);
+  if (!c) contents.set(file, (c = read3mfContent(new Uint8Array(readFileSync(file)), file)));
+  return c;
+}
+
 /** The part's object (by name) from its 3MF, which may hold a whole plate of parts. */
 function partMesh(file: string, name: string): Mesh {
-  const c = read3mfContent(new Uint8Array(readFileSync(file)), file);
+  const c = content(file);
   const k = c.objects.findIndex((o) => o.name === name);
   if (k < 0) throw new Error(`${file}: no object named ${name}`);
   if (!c.mesh.groups) return c.mesh;
@@ -256,7 +268,7 @@ describe('scan2print prepare on a real CT region (the head holder): dowels, holl
       expect(plate.parts.map((x) => x.name)).toContain(p.name);
     }
     for (const plate of j.plates) {
-      const c = read3mfContent(new Uint8Array(readFileSync(plate.file)), plate.file);
+      const c = content(plate.file);
       expect(c.objects.map((o) => o.name)).toEqual(plate.parts.map((x) => x.name));
       expect(c.items).toHaveLength(plate.parts.length);
       for (const it of c.items) expect(it.transform).toHaveLength(12);
@@ -310,7 +322,7 @@ describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 12
       expect(checkMesh(mesh), p.file).toMatchObject({ closed: true, manifold: true, oriented: true, openEdges: 0, nonManifoldEdges: 0 });
       await breathe();
       expect((await manifold3dCheck(mesh)).status, p.file).toBe('NoError');
-      expect(read3mfContent(new Uint8Array(readFileSync(p.file)), p.file).unit).toBe('millimeter');
+      expect(content(p.file).unit).toBe('millimeter');
     }
   }, 600_000);
 

@@ -22,7 +22,7 @@ import { conditionMesh, type ConditionResult } from './condition.js';
 import { manifold3dCheckOn } from './gate.js';
 import { createNodePool } from '../../../cli/src/pool/node-pool.js';
 import { extractSurface } from './isosurface/index.js';
-import { checkMesh } from './topology.js';
+import { checkMesh, type MeshCheck } from './topology.js';
 
 const SERIES = ['ct/philips-head-phantom-1mm', 'ct/philips-head-phantom-tilt', 'ct/ge-head-tilt-variable-spacing'] as const;
 const LO_HU = 226;
@@ -38,40 +38,45 @@ function dirSources(dir: string): DicomSource[] {
 /** Physical bounding box (voxel extents) of the voxels in [lo, hi] HU, from the DICOM files alone (pydicom + numpy). */
 const BBOX_PY = `
 import sys, json, os, numpy as np, pydicom
-d, lo, hi = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-mn = np.full(3, np.inf); mx = np.full(3, -np.inf); tol = np.zeros(3); positions = []
-for name in sorted(os.listdir(d)):
-    try:
-        ds = pydicom.dcmread(os.path.join(d, name))
-    except Exception:
-        continue
-    if 'PixelData' not in ds or 'ImagePositionPatient' not in ds:
-        continue
-    hu = ds.pixel_array.astype(np.float64) * float(ds.get('RescaleSlope', 1)) + float(ds.get('RescaleIntercept', 0))
-    r, c = np.nonzero((hu >= lo) & (hu <= hi))
-    iop = np.array(ds.ImageOrientationPatient, dtype=np.float64); ipp = np.array(ds.ImagePositionPatient, dtype=np.float64)
-    ps = np.array(ds.PixelSpacing, dtype=np.float64)  # [between rows, between columns]
-    row_dir, col_dir = iop[:3], iop[3:]
-    normal = np.cross(row_dir, col_dir)
-    positions.append(float(np.dot(ipp, normal)))
-    tol = np.maximum(tol, np.abs(row_dir) * ps[1] + np.abs(col_dir) * ps[0])
-    if len(r) == 0:
-        continue
-    # Extremes of an affine map over the selected pixels are at extreme (row, column) combinations.
-    for rr, cc in ((r, c),):
-        p = ipp[None, :] + cc[:, None] * ps[1] * row_dir[None, :] + rr[:, None] * ps[0] * col_dir[None, :]
-        mn = np.minimum(mn, p.min(axis=0)); mx = np.maximum(mx, p.max(axis=0))
-positions.sort()
-step = max(b - a for a, b in zip(positions, positions[1:]))
-tol = tol + np.abs(normal) * step
-# The segmented voxels' physical extent: centres ± half a voxel (its projection on each axis).
-mn = mn - tol / 2; mx = mx + tol / 2
-print(json.dumps({'min': mn.tolist(), 'max': mx.tolist(), 'voxel_extent': tol.tolist(), 'slices': len(positions)}))
+def bbox(d, lo, hi):
+  mn = np.full(3, np.inf); mx = np.full(3, -np.inf); tol = np.zeros(3); positions = []
+  for name in sorted(os.listdir(d)):
+      try:
+          ds = pydicom.dcmread(os.path.join(d, name))
+      except Exception:
+          continue
+      if 'PixelData' not in ds or 'ImagePositionPatient' not in ds:
+          continue
+      hu = ds.pixel_array.astype(np.float64) * float(ds.get('RescaleSlope', 1)) + float(ds.get('RescaleIntercept', 0))
+      r, c = np.nonzero((hu >= lo) & (hu <= hi))
+      iop = np.array(ds.ImageOrientationPatient, dtype=np.float64); ipp = np.array(ds.ImagePositionPatient, dtype=np.float64)
+      ps = np.array(ds.PixelSpacing, dtype=np.float64)  # [between rows, between columns]
+      row_dir, col_dir = iop[:3], iop[3:]
+      normal = np.cross(row_dir, col_dir)
+      positions.append(float(np.dot(ipp, normal)))
+      tol = np.maximum(tol, np.abs(row_dir) * ps[1] + np.abs(col_dir) * ps[0])
+      if len(r) == 0:
+          continue
+      # Extremes of an affine map over the selected pixels are at extreme (row, column) combinations.
+      for rr, cc in ((r, c),):
+          p = ipp[None, :] + cc[:, None] * ps[1] * row_dir[None, :] + rr[:, None] * ps[0] * col_dir[None, :]
+          mn = np.minimum(mn, p.min(axis=0)); mx = np.maximum(mx, p.max(axis=0))
+  positions.sort()
+  step = max(b - a for a, b in zip(positions, positions[1:]))
+  tol = tol + np.abs(normal) * step
+  # The segmented voxels' physical extent: centres ± half a voxel (its projection on each axis).
+  mn = mn - tol / 2; mx = mx + tol / 2
+  return {'min': mn.tolist(), 'max': mx.tolist(), 'voxel_extent': tol.tolist(), 'slices': len(positions)}
+# One interpreter for every series (argv: lo hi dir...): numpy and pydicom load once.
+lo, hi = float(sys.argv[1]), float(sys.argv[2])
+print(json.dumps([bbox(d, lo, hi) for d in sys.argv[3:]]))
 `;
 
 interface SeriesResult {
   raw: Mesh;
   cond: ConditionResult;
+  /** checkMesh of cond.output, counted once: three tests read it (a 1.6 M-triangle count each time). */
+  check: MeshCheck;
   voxelBox: { min: number[]; max: number[]; voxel_extent: number[]; slices: number };
 }
 
@@ -84,6 +89,9 @@ const breathe = (): Promise<void> => new Promise((resolve) => setTimeout(resolve
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'scan2print-print-ready-'));
+  // pydicom's boxes for all series from one interpreter, running while our pipeline runs.
+  const boxes = runTool('/usr/bin/python3', ['-c', BBOX_PY, String(LO_HU), String(HI_HU), ...SERIES.map((s) => dataPath(s))]);
+  const done: { series: string; raw: Mesh; cond: ConditionResult; check: MeshCheck }[] = [];
   for (const series of SERIES) {
     const dir = dataPath(series);
     const imp = await importSeries(dirSources(dir), {}, { pool });
@@ -94,10 +102,15 @@ beforeAll(async () => {
     await breathe();
     // The small GE series also goes through decimation, so real anatomy covers that step too.
     const cond = await conditionMesh(iso.output, { grid: labels.grid, ...(series.startsWith('ct/ge-') ? { decimate: { targetFaces: 60_000 } } : {}) }, { pool });
-    const py = await runTool('/usr/bin/python3', ['-c', BBOX_PY, dir, String(LO_HU), String(HI_HU)]);
-    if (py.status !== 0) throw new Error(`pydicom bounding box failed: ${py.stderr}`);
-    results.set(series, { raw: iso.output, cond, voxelBox: JSON.parse(py.stdout) });
+    await breathe();
+    done.push({ series, raw: iso.output, cond, check: checkMesh(cond.output) });
+    await breathe();
   }
+  const py = await boxes;
+  if (py.status !== 0) throw new Error(`pydicom bounding box failed: ${py.stderr}`);
+  const voxelBoxes = JSON.parse(py.stdout) as SeriesResult['voxelBox'][];
+  expect(voxelBoxes).toHaveLength(SERIES.length);
+  done.forEach(({ series, ...r }, k) => results.set(series, { ...r, voxelBox: voxelBoxes[k]! }));
 }, 900_000);
 
 afterAll(async () => {
@@ -107,9 +120,7 @@ afterAll(async () => {
 
 describe.each(SERIES)('%s at 226 HU', (series) => {
   it('final mesh: 0 open, 0 non-manifold, 0 misoriented edges, outward, confirmed by manifold-3d', async () => {
-    const { cond } = results.get(series)!;
-    const c = checkMesh(cond.output);
-    await breathe();
+    const { cond, check: c } = results.get(series)!;
     expect(c.triangles).toBeGreaterThan(10_000);
     expect({ open: c.openEdges, nonManifold: c.nonManifoldEdges, misoriented: c.misorientedEdges, pinched: c.nonManifoldVertices, inverted: c.invertedShells }).toEqual({
       open: 0,
@@ -151,16 +162,16 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
   });
 
   it('is 1:1 and not mirrored: bounding box = segmented voxels from the DICOM positions, within one voxel', async () => {
-    const { cond, raw, voxelBox } = results.get(series)!;
+    const { cond, raw, check, voxelBox } = results.get(series)!;
     // The extracted surface: within one voxel of the voxels' physical extent on every side.
     // The conditioned mesh may also differ by what conditioning moved (the largest smoothing
     // displacement, the decimation's Hausdorff distance) and by specks under 1 mm³ it dropped.
     const smooth = cond.records.find((r) => r.method.startsWith('smooth-'))!;
     const dec = cond.records.find((r) => r.method === 'decimate-quadric');
     const moved = (smooth.figures.maxDisplacement_mm as number) + ((dec?.figures.hausdorff_mm as number | undefined) ?? 0);
-    for (const [mesh, allowance] of [[raw, 0], [cond.output, moved]] as const) {
-      const bb = checkMesh(mesh).bbox_mm;
-      await breathe();
+    const rawCheck = checkMesh(raw);
+    await breathe();
+    for (const [bb, allowance] of [[rawCheck.bbox_mm, 0], [check.bbox_mm, moved]] as const) {
       for (let a = 0; a < 3; a++) {
         const tol = voxelBox.voxel_extent[a]! + allowance + 1e-3;
         expect(Math.abs(bb.min[a]! - voxelBox.min[a]!), `${series} min axis ${a}, allowance ${allowance}`).toBeLessThanOrEqual(tol);
@@ -172,12 +183,12 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
 
 describe('PrusaSlicer reads our phantom skull', () => {
   it('STL and 3MF: manifold = yes for every part and no repair lines', async () => {
-    const mesh = results.get('ct/philips-head-phantom-1mm')!.cond.output;
+    const { cond, check: ours } = results.get('ct/philips-head-phantom-1mm')!;
+    const mesh = cond.output;
     const stl = join(tmp, 'skull.stl');
     const threeMf = join(tmp, 'skull.3mf');
     writeFileSync(stl, writeStlBinary(mesh));
     writeFileSync(threeMf, await write3mfAsync(mesh, { title: 'phantom skull', creationDate: '2026-01-01' }, pool));
-    const ours = checkMesh(mesh);
     for (const file of [stl, threeMf]) {
       const r = await runTool('prusa-slicer', ['--info', file]);
       const out = `${r.stdout}\n${r.stderr}`;
