@@ -14,14 +14,14 @@ import { indexToPhysical, voxelCount } from '../../geometry/grid.js';
 import type { Volume } from '../../geometry/types.js';
 import type { WorkerPool } from '../../parallel/pool.js';
 import { sharedFloat32 } from '../../parallel/pool.js';
-import { gaussianWeights } from '../filters/gaussian.js';
-import { FOREST_GAUSS_TASK, gaussSlab, type GaussPayload } from './blur.js';
+import { gaussianPass, gaussianWeights, type GaussianPassPayload } from '../filters/gaussian.js';
 import { toShared } from '../filters/slabs.js';
 import { forestSlabs, planesPerPiece } from './slabs.js';
 import { EDT_NONE, squaredDistanceToFeatures } from '../morphology-edt.js';
 import {
   downsampleSlab,
   FOREST_DOWNSAMPLE_TASK,
+  FOREST_GAUSS_TASK,
   FOREST_GRADIENT_TASK,
   FOREST_MINMAX_TASK,
   gradientSlab,
@@ -114,7 +114,7 @@ export async function blurMm(src: Float32Array, dst: Float32Array, grid: Grid, s
     const weights = gaussianWeights(sigmaOf(axis) / grid.spacing_mm[axis]);
     const out = i === axes.length - 1 ? dst : i === 0 ? s.a : s.b;
     const a = from;
-    await forestSlabs<GaussPayload>(pool, FOREST_GAUSS_TASK, gaussSlab, dims[2], planesPerPiece(dims[0] * dims[1]), (kStart, kEnd) => ({ src: a, dst: out, dims, axis, weights, kStart, kEnd }));
+    await forestSlabs<GaussianPassPayload>(pool, FOREST_GAUSS_TASK, gaussianPass, dims[2], planesPerPiece(dims[0] * dims[1]), (kStart, kEnd) => ({ src: a, dst: out, dims, axis, weights, kStart, kEnd }));
     from = out;
   }
 }

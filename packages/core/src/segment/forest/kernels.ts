@@ -12,6 +12,12 @@ export const FOREST_MINMAX_TASK = 'segment.forest.minmax';
 export const FOREST_GRADIENT_TASK = 'segment.forest.gradient';
 export const FOREST_EVAL_TASK = 'segment.forest.eval';
 export const FOREST_UPSAMPLE_TASK = 'segment.forest.upsample';
+/**
+ * The shared Gaussian pass (segment/filters/gaussian.ts) under a name of this module: a
+ * worker then loads the forest's tasks for it (parallel/task-modules.ts), not
+ * segment/tasks.ts, which pulls in zod.
+ */
+export const FOREST_GAUSS_TASK = 'segment.forest.gauss';
 
 export interface DownsamplePayload {
   src: Float32Array | Int16Array;

@@ -9,6 +9,7 @@ import {
   evalSlab,
   FOREST_DOWNSAMPLE_TASK,
   FOREST_EVAL_TASK,
+  FOREST_GAUSS_TASK,
   FOREST_GRADIENT_TASK,
   FOREST_MINMAX_TASK,
   FOREST_UPSAMPLE_TASK,
@@ -16,12 +17,12 @@ import {
   minMaxPass,
   upsampleSlab,
 } from './kernels.js';
-import { FOREST_GAUSS_TASK, gaussSlab } from './blur.js';
+import { gaussianPass } from '../filters/gaussian.js';
 import { FOREST_UPSAMPLE_LINEAR_TASK, upsampleLinearSlab } from './coarse.js';
 
 registerTask(FOREST_DOWNSAMPLE_TASK, downsampleSlab);
 registerTask(FOREST_MINMAX_TASK, minMaxPass);
-registerTask(FOREST_GAUSS_TASK, gaussSlab);
+registerTask(FOREST_GAUSS_TASK, gaussianPass);
 registerTask(FOREST_UPSAMPLE_LINEAR_TASK, upsampleLinearSlab);
 registerTask(FOREST_GRADIENT_TASK, gradientSlab);
 registerTask(FOREST_EVAL_TASK, evalSlab);
