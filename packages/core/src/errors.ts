@@ -38,6 +38,18 @@ export interface ScanErrorWire {
   code?: string;
   kind?: string;
   file?: string;
+  /** A plain Error's stack from the other thread, for the log. */
+  stack?: string;
+}
+
+/**
+ * What a worker thread posts for an error it caught (scanErrorFromWire rebuilds it): every
+ * field of a ScanError, so its kind and file survive; a plain Error's message and stack.
+ */
+export function scanErrorToWire(e: unknown): ScanErrorWire {
+  if (isScanError(e)) return { message: e.message, code: e.code, kind: e.kind, ...(e.file !== undefined ? { file: e.file } : {}) };
+  const err = e as Error | undefined;
+  return { message: String(err?.message ?? e), ...(err?.stack ? { stack: err.stack } : {}) };
 }
 
 /**
@@ -47,7 +59,11 @@ export interface ScanErrorWire {
  */
 export function scanErrorFromWire(wire: ScanErrorWire): Error {
   const kinds: readonly string[] = ['usage', 'input', 'internal'];
-  if (!wire.code || !wire.kind || !kinds.includes(wire.kind)) return new Error(wire.message);
+  if (!wire.code || !wire.kind || !kinds.includes(wire.kind)) {
+    const plain = new Error(wire.message);
+    if (wire.stack) plain.stack = wire.stack;
+    return plain;
+  }
   const err = new ScanError(wire.code, wire.message, { kind: wire.kind as ErrorKind });
   if (wire.file !== undefined) (err as { file: string | undefined }).file = wire.file;
   return err;

@@ -1,10 +1,11 @@
 /** The convert thread: core's runConvertJob with a worker pool; files in and out through the main thread. */
 import { parentPort } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
-import { isScanError, runConvertJob } from '@scan2print/core';
+import { runConvertJob, scanErrorToWire } from '@scan2print/core';
 import { lazyNodePool } from '../io/import-input.js';
 import { shippedForestModel } from '../convert/forest-model.js';
 import { sha256Hex } from '../util/checksum.js';
+import { nodeDeflater } from '../util/native-deflate.js';
 import { libraryVersions } from '../util/versions.js';
 import type { RunMessage, ThreadReply, ThreadRequest } from './convert-thread-messages.js';
 
@@ -36,6 +37,8 @@ async function run(m: RunMessage): Promise<void> {
         // Native gzip: the CT volume output (tens of MB) takes seconds in core's pure-JS fflate.
         // The level is core's: 1 for the CT volume (13.5 → 6.8 s on the phantom, 40.0 → 40.8 MB), 6 for label maps.
         gzip: (bytes, level) => gzipSync(bytes, { level }),
+        // The 3MF's model XML: native zlib on libuv's threads (util/native-deflate.ts).
+        deflateRaw: nodeDeflater,
         libraries: libraryVersions(),
         // `params.method: forest | threshold-forest`: the model shipped with @scan2print/core, as for the CLI's convert.
         forestModel: shippedForestModel,
@@ -47,8 +50,8 @@ async function run(m: RunMessage): Promise<void> {
     );
     send({ type: 'done', outputs: result.outputs, report: result.report });
   } catch (e) {
-    const err = e as Error;
-    send({ type: 'error', error: isScanError(e) ? { message: e.message, code: e.code, kind: e.kind } : { message: String(err?.message ?? e), ...(err?.stack ? { stack: err.stack } : {}) } });
+    // Core's wire form keeps every field of a ScanError (its file too); convert-thread.ts rebuilds it.
+    send({ type: 'error', error: scanErrorToWire(e) });
   } finally {
     await pool.close();
   }

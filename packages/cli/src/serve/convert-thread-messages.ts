@@ -1,5 +1,5 @@
 /** Messages between the server's main thread and its convert thread (convert-thread.ts). */
-import type { ConvertJobRequest, ErrorKind, JobOutput, Report } from '@scan2print/core';
+import type { ConvertJobRequest, JobOutput, Report, ScanErrorWire } from '@scan2print/core';
 
 export interface RunMessage {
   type: 'run';
@@ -14,7 +14,7 @@ export type ThreadRequest =
   | { type: 'read'; id: number; index: number }
   | { type: 'output'; id: number; name: string; bytes: Uint8Array }
   | { type: 'done'; outputs: JobOutput[]; report: Report }
-  | { type: 'error'; error: { message: string; code?: string; kind?: ErrorKind; stack?: string } };
+  | { type: 'error'; error: ScanErrorWire };
 
 /** To the thread: the answer to a read or an output. */
 export interface ThreadReply {

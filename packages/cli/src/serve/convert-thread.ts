@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ScanError, type ConvertJobRequest, type JobOutput, type JobSink, type Report } from '@scan2print/core';
+import { scanErrorFromWire, type ConvertJobRequest, type JobOutput, type JobSink, type Report } from '@scan2print/core';
 import type { ThreadReply, ThreadRequest } from './convert-thread-messages.js';
 
 /** The compiled entry; from source (tests) the compiled one in dist/ (the test command builds first). */
@@ -51,10 +51,7 @@ export function convertOnThread(
             await hooks.sink(m.name, m.bytes); // a store failure fails the job with the store's own error
             reply({ type: 'reply', id: m.id });
           } else if (m.type === 'done') finish(() => resolvePromise({ outputs: m.outputs, report: m.report }));
-          else if (m.type === 'error') {
-            const e = m.error;
-            fail(e.code !== undefined ? new ScanError(e.code, e.message, { kind: e.kind ?? 'internal' }) : Object.assign(new Error(e.message), { stack: e.stack }));
-          }
+          else if (m.type === 'error') fail(scanErrorFromWire(m.error)); // the thread's ScanError again, file and all
         } catch (e) {
           fail(e);
         }
