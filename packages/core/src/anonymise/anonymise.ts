@@ -7,7 +7,8 @@
 import { inputError } from '../errors.js';
 import type { Finding, StageRecord } from '../pipeline/record.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
-import { asciiValue, encodeValue, encodingOf, normaliseSequences, parseDicom, writeDicom, type RawElement } from './dicom-codec.js';
+import { asciiValue, encodeValue, encodingOf, parseDicom, type RawElement } from './dicom-codec.js';
+import { normaliseSequences, writeDicom } from './dicom-write.js';
 import { createDateShifter, dateShiftDays, DATES_SHIFT_RECORD, recordDates, type DateShifter, type DatesMode } from './dates.js';
 import { deriveUid, IMPLEMENTATION_CLASS_UID, keyBytes, patientKey, type PatientIdentity } from './keys.js';
 import { maskRuleFor, profileEntries, type AppliedAction } from './profile.js';

@@ -9,7 +9,8 @@ import { decodeStoredFrames } from '../dicom/decode.js';
 import { parseDicomHeader } from '../dicom/parse.js';
 import { anonymiseDataset } from './anonymise.js';
 import { findIdentifyingAttributes } from './check.js';
-import { asciiValue, encodeValue, parseDicom, writeDicom, type RawElement } from './dicom-codec.js';
+import { asciiValue, encodeValue, parseDicom, type RawElement } from './dicom-codec.js';
+import { writeDicom } from './dicom-write.js';
 import { findTextMarkers, PixelMarkerError, stripTextMarkers } from './pixel-markers.js';
 
 /**

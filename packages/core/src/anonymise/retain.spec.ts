@@ -14,7 +14,8 @@ import { dataPath } from '../../../../test/data.js';
 import { runTool } from '../../../../test/run-tool.js';
 import { createAnonymiser } from './anonymise.js';
 import { findIdentifyingAttributes } from './check.js';
-import { encodeValue, parseDicom, tagString, writeDicom, type RawElement } from './dicom-codec.js';
+import { encodeValue, parseDicom, tagString, type RawElement } from './dicom-codec.js';
+import { writeDicom } from './dicom-write.js';
 import { DUMMY_SAFE, EMPTY_SAFE, isStandardUid, outsideTableAction, RETAIN_SAFE } from './retain.js';
 
 const KEY = 'retain-rule-test-key-0123456789!';
