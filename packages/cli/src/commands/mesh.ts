@@ -17,8 +17,10 @@ import {
   readLabelFile,
   readNifti,
   refuseIgnoredMeshOptions,
+  threeMfDeflateMethod,
   usageError,
   writeMesh,
+  writeMeshAsync,
   type ConditionParams,
   type MeshArgs,
   type StageRecord,
@@ -26,6 +28,7 @@ import {
 import { createNodePool } from '../pool/node-pool.js';
 import { OutputSet, preflightOutputs } from '../util/output-set.js';
 import { sha256Hex } from '../util/checksum.js';
+import { nodeDeflater } from '../util/native-deflate.js';
 import { createProgress, overallProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
 import { addMeshOptions, type MeshOptionValues } from './shared-options.js';
@@ -140,10 +143,12 @@ export const registerMesh: RegisterCommand = (program: Command) => {
         const title = opts.title ?? basename(labelsFile).replace(/\.(nii(\.gz)?|dcm)$/i, '');
         const date = creationDate();
         const written: { file: string; bytes: number; sha256: string }[] = [];
-        const files: { file: string; bytes: Uint8Array }[] = opts.output.map((file) => ({
-          file,
-          bytes: writeMesh(mesh, file, { ascii: opts.ascii === true, title, creationDate: date, name: title, ...(opts.color ? { color: opts.color } : {}) }),
-        }));
+        const files: { file: string; bytes: Uint8Array }[] = [];
+        for (const file of opts.output) {
+          // A 3MF's model XML deflated by native zlib (util/native-deflate.ts), as in `convert`.
+          const meshOpts = { ascii: opts.ascii === true, title, creationDate: date, name: title, ...(opts.color ? { color: opts.color } : {}) };
+          files.push({ file, bytes: await writeMeshAsync(mesh, file, meshOpts, pool, nodeDeflater) });
+        }
         if (opts.preview) {
           const pv = await previewMesh(mesh);
           records.push(pv.record);
@@ -157,7 +162,14 @@ export const registerMesh: RegisterCommand = (program: Command) => {
         records.push({
           stage: 'export',
           method: 'mesh-files',
-          params: { formats: files.map((f) => meshFormatOf(f.file)), ascii: opts.ascii === true, units: 'mm', frame: 'DICOM patient (LPS)', creationDate: date },
+          params: {
+            formats: files.map((f) => meshFormatOf(f.file)),
+            ascii: opts.ascii === true,
+            units: 'mm',
+            frame: 'DICOM patient (LPS)',
+            creationDate: date,
+            ...(files.some((f) => meshFormatOf(f.file) === '3mf') ? { deflate: threeMfDeflateMethod(nodeDeflater) } : {}),
+          },
           figures: { files: written },
         });
         const cond = built;

@@ -17,6 +17,7 @@ import {
 import { lazyNodePool } from '../io/import-input.js';
 import { shippedForestModel } from './forest-model.js';
 import { sha256Hex } from '../util/checksum.js';
+import { nodeDeflater } from '../util/native-deflate.js';
 import { createPeakMemorySampler } from '../util/memory.js';
 import { holdForTests, OutputSet, preflightOutputs } from '../util/output-set.js';
 import { overallProgress, type Progress } from '../util/progress.js';
@@ -51,6 +52,8 @@ export async function runConvert(req: ConvertJobRequest, opts: { progress: Progr
       peakMemory: memory.peakSinceLast,
       progress: overallProgress(opts.progress),
       sha256Hex,
+      // The 3MF's model XML deflated by native zlib on libuv's threads (util/native-deflate.ts).
+      deflateRaw: nodeDeflater,
       libraries: libraryVersions(),
       forestModel: shippedForestModel,
       sink: (name, bytes) => out.write(name, bytes),

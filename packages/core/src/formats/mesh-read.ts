@@ -6,6 +6,7 @@ import { inputError, usageError, type ScanError } from '../errors.js';
 import type { Mesh } from '../geometry/types.js';
 import { read3mf, read3mfContent, write3mf, write3mfAsync, type ThreeMfOptions } from './3mf.js';
 import type { WorkerPool } from '../parallel/pool.js';
+import type { RawDeflater } from './zip-write.js';
 import { readObj, writeObj } from './obj.js';
 import { readPly, writePly } from './ply.js';
 import { readStl, writeStlAscii, writeStlBinary } from './stl.js';
@@ -94,9 +95,10 @@ export function writeMesh(mesh: Mesh, file: string, opts: WriteMeshOptions = {})
 
 /**
  * writeMesh with the heavy part on the worker pool where that pays (the 3MF's deflate, chunk
- * by chunk); the same bytes as writeMesh.
+ * by chunk); the same bytes as writeMesh. With a host deflater the 3MF's model part is deflated
+ * by it instead (write3mfAsync): other bytes, the same file content.
  */
-export async function writeMeshAsync(mesh: Mesh, file: string, opts: WriteMeshOptions = {}, pool?: WorkerPool): Promise<Uint8Array> {
-  if (meshFormatOf(file) === '3mf') return write3mfAsync(mesh, opts, pool);
+export async function writeMeshAsync(mesh: Mesh, file: string, opts: WriteMeshOptions = {}, pool?: WorkerPool, deflater?: RawDeflater): Promise<Uint8Array> {
+  if (meshFormatOf(file) === '3mf') return write3mfAsync(mesh, opts, pool, deflater);
   return writeMesh(mesh, file, opts);
 }

@@ -99,6 +99,19 @@ export interface DeflatedChunk {
 }
 
 /**
+ * A host's raw DEFLATE for the chunks of a chunked stream (a native zlib, ConvertJobHost.deflateRaw):
+ * `deflate` compresses `bytes` as an independent raw stream at `level`, ended (BFINAL) when
+ * `last`, otherwise ended by a sync flush (zlib's Z_SYNC_FLUSH: an empty stored block, byte
+ * aligned, not final) so the next chunk can follow; `crc` is the CRC-32 of `bytes`. It must be
+ * deterministic (the same bytes for the same input and level), so the file is too.
+ */
+export interface RawDeflater {
+  /** The library, recorded with the output (e.g. "node:zlib 1.3.0.1-motley"). */
+  library: string;
+  deflate(bytes: Uint8Array, opts: { level: number; last: boolean }): Promise<{ data: Uint8Array; crc: number }>;
+}
+
+/**
  * fflate's hash-table size, 2^(12 + mem) entries: 2^18 for 1 MiB chunks instead of its
  * streaming default 2^20 (a 2 MB table zeroed per chunk), with the same compression.
  */

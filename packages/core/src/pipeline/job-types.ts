@@ -1,6 +1,6 @@
 /**
  * The contract of the convert job (job.ts): what a host asks for (request, outputs), what it
- * supplies (sink, hashing, gzip, the forest model) and what it gets back. Types only, so a
+ * supplies (sink, hashing, gzip and deflate, the forest model) and what it gets back. Types only, so a
  * host can depend on them without the job's code.
  */
 import type { DicomSource } from '../dicom/import.js';
@@ -11,6 +11,7 @@ import type { Report } from '../report/schema.js';
 import type { ConvertModel } from './convert.js';
 import type { StageContext } from './record.js';
 import type { ForestModelBytes } from './convert-method.js';
+import type { RawDeflater } from '../formats/zip-write.js';
 
 /** Which files the job makes; names are file names or paths, passed back to the sink as given. */
 export interface ConvertJobOutputs {
@@ -76,6 +77,12 @@ export interface ConvertJobHost extends StageContext {
    * for the CT volume, 6 for label maps); a host should use it. Must not stamp a time.
    */
   gzip?: (bytes: Uint8Array, level: number) => Uint8Array | Promise<Uint8Array>;
+  /**
+   * Raw DEFLATE for the 3MF's model part (a host may pass a native zlib: ~115 MB of XML for a
+   * skull, ~1.5 s of CPU in fflate), chunk by chunk at the level core asks for
+   * (THREEMF_HOST_DEFLATE_LEVEL); the contract is RawDeflater's. Default: fflate on the pool.
+   */
+  deflateRaw?: RawDeflater;
   /** Called once the series is chosen: a host can tell the user which series and which not. */
   onSeriesChoice?: (choice: SeriesChoice) => void;
   /**

@@ -35,6 +35,8 @@ describe('runConvertJob', () => {
     expect(checkMesh(mesh)).toMatchObject({ closed: true, manifold: true });
     const json = JSON.parse(new TextDecoder().decode(r.files!.get('out/r.json')!));
     expect(json.models[0].outputs.map((o: { file: string }) => o.file)).toEqual(['m.stl', 'm.3mf']);
+    // The 3MF's export record says how its model part was deflated (no host deflater here: fflate).
+    expect(r.models[0]!.records.filter((x) => x.stage === 'export').map((x) => x.params.deflate)).toEqual([undefined, 'fflate level 1']);
     for (const s of r.report.stages) expect(isStageName(s.stage), s.stage).toBe(true);
     expect(r.report.records.filter((x) => x.stage === 'accuracy')).toHaveLength(1);
     expect(r.report.records.some((x) => x.stage === 'validate')).toBe(false);

@@ -12,6 +12,7 @@ import type { SeriesSummary } from '../dicom/series.js';
 import { preprocess, type PreprocessOptions } from '../segment/pipeline.js';
 import { sameGrid, type Grid } from '../geometry/grid.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
+import { threeMfDeflateMethod } from '../formats/3mf.js';
 import { previewMesh } from '../surface/decimate.js';
 import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/preview.js';
 import { gzipSync } from 'fflate';
@@ -267,7 +268,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     const files: Array<{ name: string; format: string; make: () => Promise<Uint8Array> }> = [];
     for (const out of req.outputs.models) {
       const name = modelFileName(out, model, many);
-      files.push({ name, format: meshFormatOf(name) ?? 'unknown', make: async () => writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool) });
+      files.push({ name, format: meshFormatOf(name) ?? 'unknown', make: async () => writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool, host.deflateRaw) });
     }
     if (req.outputs.preview) {
       const name = modelFileName(req.outputs.preview, model, many);
@@ -289,7 +290,9 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
       exportProgress(made / total, baseName(f.name));
       const bytes = await f.make();
       const sha = await emit(f.name, f.format, bytes);
-      model.records.push({ stage: 'export', method: f.format, params: { format: f.format, units: 'mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(f.name), bytes: bytes.length, sha256: sha } });
+      // A 3MF model says how its model part was deflated (fflate, or the host's native zlib).
+      const deflate = f.format === '3mf' ? { deflate: threeMfDeflateMethod(host.deflateRaw) } : {};
+      model.records.push({ stage: 'export', method: f.format, params: { format: f.format, units: 'mm', frame: 'DICOM patient coordinates (LPS)', ...deflate }, figures: { file: baseName(f.name), bytes: bytes.length, sha256: sha } });
       exportProgress(++made / total, baseName(f.name));
     }
   }

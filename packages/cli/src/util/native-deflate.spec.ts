@@ -1,0 +1,87 @@
+/**
+ * The CLI's native 3MF deflate (nodeDeflater, core's RawDeflater) on a real surface: the bone of
+ * example_ct.nii.gz at 226 HU. Its 3MF must hold byte for byte the parts of core's fflate file,
+ * with CRCs that verify, be the same bytes on every run, and its chunked stream (sync-flushed
+ * chunks, then a final one) must inflate with zlib and with fflate.
+ */
+import { readFileSync } from 'node:fs';
+import { crc32 as zlibCrc32, inflateRawSync } from 'node:zlib';
+import { inflateSync, unzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { extractSurfaceMesh, readNifti, THREEMF_CHUNK_BYTES, THREEMF_HOST_DEFLATE_LEVEL, thresholdVolume, threeMfDeflateMethod, write3mf, write3mfAsync, type Mesh } from '@scan2print/core';
+import { dataPath } from '../../../../test/data.js';
+import { nodeDeflater } from './native-deflate.js';
+
+const MODEL = '3D/3dmodel.model';
+
+/** Each entry of a zip as its central directory and local header say: CRC, method and the stored data. */
+function zipEntries(zip: Uint8Array): Map<string, { crc: number; localCrc: number; method: number; data: Uint8Array }> {
+  const dv = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const eocd = zip.length - 22;
+  expect(dv.getUint32(eocd, true)).toBe(0x06054b50);
+  const out = new Map<string, { crc: number; localCrc: number; method: number; data: Uint8Array }>();
+  let o = dv.getUint32(eocd + 16, true);
+  for (let i = 0; i < dv.getUint16(eocd + 10, true); i++) {
+    expect(dv.getUint32(o, true)).toBe(0x02014b50);
+    const n = dv.getUint16(o + 28, true);
+    const name = new TextDecoder().decode(zip.subarray(o + 46, o + 46 + n));
+    const local = dv.getUint32(o + 42, true);
+    const start = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
+    out.set(name, {
+      crc: dv.getUint32(o + 16, true),
+      localCrc: dv.getUint32(local + 14, true),
+      method: dv.getUint16(o + 10, true),
+      data: zip.subarray(start, start + dv.getUint32(o + 20, true)),
+    });
+    o += 46 + n + dv.getUint16(o + 30, true) + dv.getUint16(o + 32, true);
+  }
+  return out;
+}
+
+describe('native (node:zlib) 3MF deflate on a real surface', () => {
+  const ct = readNifti(new Uint8Array(readFileSync(dataPath('labelled/totalsegmentator/example_ct.nii.gz'))), 'example_ct.nii.gz').volume;
+  const mesh: Mesh = extractSurfaceMesh(thresholdVolume(ct, 226, 3071));
+  const opts = { title: 'example_ct bone', creationDate: '2026-12-01', split: 'none' as const };
+
+  it('holds the same parts as the fflate file, with CRCs that verify, and is the same bytes on every run', async () => {
+    const fflateFile = write3mf(mesh, opts);
+    const a = await write3mfAsync(mesh, opts, undefined, nodeDeflater);
+    const b = await write3mfAsync(mesh, opts, undefined, nodeDeflater);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    // Other compressed bytes than fflate's (zlib, THREEMF_HOST_DEFLATE_LEVEL), the same content.
+    expect(Buffer.from(a).equals(Buffer.from(fflateFile))).toBe(false);
+    const want = unzipSync(fflateFile);
+    const got = unzipSync(a);
+    expect(Object.keys(got)).toEqual(Object.keys(want));
+    for (const name of Object.keys(want)) expect(Buffer.from(got[name]!).equals(Buffer.from(want[name]!)), name).toBe(true);
+    const xml = got[MODEL]!;
+    expect(xml.length).toBeGreaterThan(2 * THREEMF_CHUNK_BYTES); // a stream of three chunks or more
+    for (const [name, e] of zipEntries(a)) {
+      expect(e.method, name).toBe(8);
+      expect(e.crc, name).toBe(zlibCrc32(got[name]!));
+      expect(e.localCrc, name).toBe(e.crc);
+      // zlib too inflates each entry (the model: sync-flushed chunks, then a final one).
+      expect(Buffer.from(inflateRawSync(e.data)).equals(Buffer.from(got[name]!)), name).toBe(true);
+    }
+    // Level 4 of zlib is chosen to give a smaller file than fflate's level 1.
+    expect(zipEntries(a).get(MODEL)!.data.length).toBeLessThan(zipEntries(fflateFile).get(MODEL)!.data.length);
+    expect(threeMfDeflateMethod(nodeDeflater)).toBe(`node:zlib ${process.versions.zlib} level ${THREEMF_HOST_DEFLATE_LEVEL}`);
+  });
+
+  it('deflates a stream of more than two chunks that zlib and fflate inflate back, at levels 1 to 4 and uneven chunk sizes', async () => {
+    const xml = unzipSync(write3mf(mesh, opts))[MODEL]!;
+    for (const [level, size] of [[1, 100_003], [2, THREEMF_CHUNK_BYTES], [3, 333_333], [4, THREEMF_CHUNK_BYTES]] as const) {
+      const parts: Uint8Array[] = [];
+      for (let o = 0; o < xml.length; o += size) {
+        const chunk = xml.subarray(o, o + size);
+        const d = await nodeDeflater.deflate(chunk, { level, last: o + size >= xml.length });
+        expect(d.crc).toBe(zlibCrc32(chunk));
+        parts.push(d.data);
+      }
+      expect(parts.length).toBeGreaterThan(2);
+      const stream = Buffer.concat(parts);
+      expect(Buffer.from(inflateRawSync(stream)).equals(Buffer.from(xml)), `level ${level}`).toBe(true);
+      expect(Buffer.from(inflateSync(stream)).equals(Buffer.from(xml)), `level ${level} (fflate)`).toBe(true);
+    }
+  });
+});
