@@ -205,13 +205,7 @@ export interface MeshLabelResult {
 export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ctx: StageContext = {}): Promise<MeshLabelResult> {
   const records: StageRecord[] = [];
   const sub = { ...(params.label !== undefined ? { label: params.label } : {}), ...(params.field ? { field: params.field } : {}), ...(params.level !== undefined ? { level: params.level } : {}) };
-  const surface = await extractSurface(labels, sub, scaled(ctx, 0, 0.25));
-  records.push(surface.record);
-  const placed = await placeSurface(surface.output, labels.grid, params.placement, ctx);
-  if (placed) records.push(placed.record);
-  const raw = placed?.output ?? surface.output;
-  // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface
-  const edgePlaced = placed?.record.method === 'edge-model-placement';
+  const { raw, edgePlaced } = await surfaceOf(labels, sub, params.placement, ctx, records);
   stampPeakMemory(ctx, records);
   const condition: ConditionParams = { ...params.condition, grid: labels.grid };
   if (params.decimateRatio !== undefined && condition.decimate?.targetFaces === undefined) {
@@ -234,6 +228,20 @@ export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ct
   }
   ctx.progress?.(1, 'accuracy');
   return { mesh: cond.output, check: cond.check, printable: cond.printable, records };
+}
+
+/**
+ * Surface → placement: the mesh conditioning starts from, and whether it was edge-placed (then
+ * it is also the accuracy's reference). Its own function so that the threshold positions and
+ * the placement's rules are garbage once it returns (an async function holds its locals).
+ */
+async function surfaceOf(labels: LabelMap, sub: { label?: number; field?: Volume; level?: number }, placement: EdgePlacement | undefined, ctx: StageContext, records: StageRecord[]): Promise<{ raw: Mesh; edgePlaced: boolean }> {
+  const surface = await extractSurface(labels, sub, scaled(ctx, 0, 0.25));
+  records.push(surface.record);
+  const placed = await placeSurface(surface.output, labels.grid, placement, ctx);
+  if (placed) records.push(placed.record);
+  // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface
+  return { raw: placed?.output ?? surface.output, edgePlaced: placed?.record.method === 'edge-model-placement' };
 }
 
 function countNonZero(l: LabelMap): number {
