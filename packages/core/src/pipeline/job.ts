@@ -7,8 +7,7 @@
  * With `fromLabels` the same job rebuilds a model from a given (edited) label map: import and
  * segmentation are skipped, the rest (meshLabelMap, export, report) is the same code.
  */
-import { importSeries, type DicomSource } from '../dicom/import.js';
-import type { SeriesSummary } from '../dicom/series.js';
+import { importSeries } from '../dicom/import.js';
 import { preprocess, type PreprocessOptions } from '../segment/pipeline.js';
 import { sameGrid, type Grid } from '../geometry/grid.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
@@ -32,8 +31,10 @@ import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
 import { needsForestModel, withForestModel } from './convert-method.js';
 import type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
+import { hashingSources, seriesChoiceRecord } from './job-series.js';
 
 export type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
+export { describeSeries, seriesChoiceRecord } from './job-series.js';
 
 /** Overall progress: each phase's share of the whole job, in order (fractions of 1). */
 const PHASES = { import: [0, 0.15], convert: [0.15, 0.85], export: [0.85, 0.92], report: [0.92, 1] } as const;
@@ -70,61 +71,6 @@ export function plannedOutputs(outputs: ConvertJobOutputs, ranges: Array<Convert
   if (outputs.reportJson) names.push(outputs.reportJson);
   if (outputs.reportHtml) names.push(outputs.reportHtml);
   return names;
-}
-
-/** Reads each source once through the import, hashing it on the way (no extra read). */
-function hashingSources(sources: DicomSource[], hex: (b: Uint8Array) => string) {
-  const perFile = new Map<string, { sha256: string; bytes: number }>();
-  const wrapped: DicomSource[] = sources.map((s) => ({
-    name: s.name,
-    async read() {
-      const b = await s.read();
-      if (!perFile.has(s.name)) perFile.set(s.name, { sha256: hex(b), bytes: b.length });
-      return b;
-    },
-  }));
-  const digest = () => {
-    const lines = [...perFile.keys()].sort().map((name) => `${perFile.get(name)!.bytes} ${perFile.get(name)!.sha256}\n`);
-    return { files: perFile.size, sha256: hex(utf8.encode(lines.join(''))) };
-  };
-  return { sources: wrapped, digest };
-}
-
-/** The series-choice record and finding: which series was built, which others were found and left. */
-export function seriesChoiceRecord(choice: SeriesChoice): StageRecord {
-  const brief = (s: SeriesSummary) => ({
-    uid: s.uid,
-    number: s.number ?? null,
-    description: s.description ?? null,
-    modality: s.modality ?? null,
-    studyUid: s.studyUid ?? null,
-    files: s.files,
-    frames: s.frames,
-  });
-  const record: StageRecord = {
-    stage: 'import',
-    method: 'series-choice',
-    params: { rule: choice.rule },
-    figures: { chosen: brief(choice.chosen), notChosen: choice.notChosen.map(brief) },
-  };
-  if (choice.notChosen.length) {
-    const studies = new Set([choice.chosen, ...choice.notChosen].map((s) => s.studyUid ?? ''));
-    record.findings = [
-      {
-        code: 'OTHER_SERIES_NOT_USED',
-        severity: 'warn',
-        message:
-          `built series ${describeSeries(choice.chosen)} (${choice.rule}); not used: ${choice.notChosen.map(describeSeries).join('; ')}` +
-          (studies.size > 1 ? ` — the input holds ${studies.size} studies: check it is one patient` : '') +
-          ' (--series picks another)',
-      },
-    ];
-  }
-  return record;
-}
-
-export function describeSeries(s: SeriesSummary): string {
-  return `${s.number !== undefined ? `#${s.number} ` : ''}${s.description ? `"${s.description}" ` : ''}${s.modality ?? '?'} ${s.frames} images, UID ${s.uid}`;
 }
 
 /** Pictures for the HTML report, one at a time so progress moves and the event loop breathes. */
