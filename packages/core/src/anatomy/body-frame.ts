@@ -197,9 +197,9 @@ export function median(v: number[]): number {
 /**
  * Per level of the body frame: the x span of the bone inside the body (boneSpan) and whether
  * bone crosses the midline column (midlineBone), from the coarse bone cells and their columns
- * (anatomy/chains.ts columnsOf: 2 = midline).
+ * (anatomy/chains.ts columnsOf: 2 = midline). `spanBone`: the bone the span counts (default all of it).
  */
-export function boneLevels(body: BodyFrame, bone: Uint8Array, column: Uint8Array, cg: CoarseGrid): void {
+export function boneLevels(body: BodyFrame, bone: Uint8Array, column: Uint8Array, cg: CoarseGrid, spanBone: Uint8Array = bone): void {
   const n = bone.length;
   // Levels with bone in the midline column (a few cells, so specks do not count).
   const midCells = new Float64Array(body.midlineBone.length);
@@ -213,7 +213,7 @@ export function boneLevels(body: BodyFrame, bone: Uint8Array, column: Uint8Array
   const blo = new Float64Array(nbin).fill(Infinity);
   const bhi = new Float64Array(nbin).fill(-Infinity);
   for (let q = 0; q < n; q++) {
-    if (!bone[q] || !body.cell[q]) continue;
+    if (!spanBone[q] || !body.cell[q]) continue;
     const x = cg.centre[3 * q]!;
     const bin = Math.floor((cg.centre[3 * q + 2]! - body.z0) / body.binSize_mm);
     if (x < blo[bin]!) blo[bin] = x;

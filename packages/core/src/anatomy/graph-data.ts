@@ -30,7 +30,7 @@ const SOURCES = {
 const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
 
 export const ANATOMY_GRAPH: AnatomyGraph = {
-  version: '2026.11-4',
+  version: '2026.11-5',
   frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
   sources: SOURCES,
   regions: [
@@ -45,8 +45,12 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
     {
       name: 'skull', group: 'skull', side: null, region: 'head', color: '#E8DCC0', multipart: false,
       totalSegmentator: ['skull'],
-      features: { bodyWidth_mm: [110, 240], lateral: [0, 0.9], anterior: [-1, 1], widthFraction: [0.55, 1.05], volume_cm3: [5, 1100], meanHU: [150, 1600], air: [0, 1] },
-      sources: ['gray', 'ansur', 'hu', 'est'], estimate: 'volume (cranium with diploë filled) and width fraction are estimates',
+      // boneSpan ≥ 0.68: at every level of the skull its own bone spans most of the head's width (the calvarial ring;
+      // at the base the mastoids and zygomatic arches, ANSUR bizygomatic breadth ≈ 140 mm of a ≈ 155 mm head), while
+      // the atlas below the skull base spans little more than half the neck (measured on ge-head-tilt: C1 pieces
+      // 0.51–0.56, every skull piece ≥ 0.65). Without it C1 tied with the skull on every feature and took its name.
+      features: { bodyWidth_mm: [110, 240], lateral: [0, 0.9], anterior: [-1, 1], widthFraction: [0.55, 1.05], volume_cm3: [5, 1100], meanHU: [150, 1600], air: [0, 1], boneSpan: [0.68, 1] },
+      sources: ['gray', 'ansur', 'hu', 'est'], estimate: 'volume (cranium with diploë filled), width fraction and the boneSpan bound are estimates',
     },
     {
       name: 'mandible', group: 'mandible', side: null, region: 'head', color: '#D9C7A0', multipart: false,

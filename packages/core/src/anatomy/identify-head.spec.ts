@@ -1,7 +1,7 @@
 /**
  * Head CTs are identified as head from the graph alone (no head-specific rule): the Philips
  * head phantom (a skull without mandible or cervical spine) and the GE patient head (skull base
- * down to C1, gantry tilt, variable slice spacing). Bone mask: convert's default segmentation.
+ * down to C1, gantry tilt, variable slice spacing; C1 must be named cervical spine). Bone mask: convert's default segmentation.
  * To keep the tests short the in-plane grid is halved first (0.45–0.49 mm pixels → 0.9–1 mm,
  * every second pixel): identification works on ≈ 2 mm cells anyway.
  */
@@ -13,6 +13,8 @@ import type { Volume } from '../geometry/types.js';
 import { importSeries } from '../dicom/import.js';
 import { runSegmentation } from '../segment/pipeline.js';
 import { convertSegmentationDefaults } from '../pipeline/defaults.js';
+import { optionsFromArgs } from '../pipeline/segment-args.js';
+import type { SegmentationOptions } from '../segment/pipeline.js';
 import { ANATOMY_GRAPH } from './graph-data.js';
 import { identifyStructures } from './identify.js';
 
@@ -34,9 +36,9 @@ function halveInPlane(v: Volume): Volume {
 
 const regionOf = new Map(ANATOMY_GRAPH.structures.map((s) => [s.name, s.region]));
 
-async function identifyHead(dir: string) {
+async function identifyHead(dir: string, options: SegmentationOptions = convertSegmentationDefaults('bone')) {
   const volume = halveInPlane(await series(dataPath(dir)));
-  const seg = await runSegmentation(volume, convertSegmentationDefaults('bone'));
+  const seg = await runSegmentation(volume, options);
   const id = identifyStructures(seg.output.labels[0]!, volume, {});
   console.log(`${dir}: region ${id.output.region.join(', ')}; ${id.output.structures.map((s) => `${s.name} ${(s.volume_mm3 / 1000).toFixed(1)} cm³`).join(', ')}`);
   return id.output;
@@ -54,11 +56,40 @@ describe('head CTs are identified as head', () => {
     for (const s of out.structures) if (s.name !== 'skull') expect(s.volume_mm3, s.name).toBeLessThan(5000);
   }, 120_000);
 
-  it('ge-head-tilt-variable-spacing: head, the skull named, nothing of the trunk or limbs', async () => {
+  it('ge-head-tilt-variable-spacing: head, the skull named, the atlas below it named cervical spine, nothing of the trunk or limbs', async () => {
     const out = await identifyHead('ct/ge-head-tilt-variable-spacing');
     expect(out.region).toContain('head');
     expect(out.region.filter((r) => r !== 'head' && r !== 'neck')).toEqual([]);
-    expect(out.structures.find((s) => s.name === 'skull')!.volume_mm3).toBeGreaterThan(300_000);
+    const skull = out.structures.find((s) => s.name === 'skull')!;
+    expect(skull.volume_mm3).toBeGreaterThan(300_000);
+    for (const s of out.structures) expect(['head', 'neck'], s.name).toContain(regionOf.get(s.name));
+    // The series' lowest slices hold the atlas (C1: a ring behind the pharynx, z ≈ −48…−26 mm) under the skull base.
+    // It tied with the skull on every feature and was named skull (skull bbox down to z −48.4 mm, no cervical spine);
+    // the skull's boneSpan bound (graph 2026.11-5) tells them apart: measured 10.5 cm³ named cervical spine,
+    // the skull's lowest point at z −37.7 mm.
+    const c = out.structures.find((s) => s.name === 'cervical_spine');
+    expect(c, 'cervical_spine named').toBeDefined();
+    expect(c!.volume_mm3).toBeGreaterThan(5000);
+    expect(c!.volume_mm3).toBeLessThan(40_000);
+    // Below the skull base, on the midline, behind the face: its top under the skull's centre, its bottom the scan's lowest bone.
+    expect(c!.bbox_mm[5]).toBeLessThan(-10);
+    expect(c!.bbox_mm[2]).toBeLessThan(skull.bbox_mm[2]);
+    expect((c!.bbox_mm[0] + c!.bbox_mm[3]) / 2).toBeGreaterThan(-20);
+    expect((c!.bbox_mm[0] + c!.bbox_mm[3]) / 2).toBeLessThan(20);
+    expect(c!.bbox_mm[1]).toBeGreaterThan(-30);
+  }, 120_000);
+
+  it('ge-head-tilt-variable-spacing with segment’s default mask (head holder kept): the atlas is still cervical spine', async () => {
+    // `segment` without --remove-table keeps the head holder beside the skull base; its cells inside the body's edge
+    // made every level read as spanned by bone (the atlas's boneSpan 0.87–0.89), so C1 was named skull again.
+    // Regions mostly outside the body now leave the per-level bone span (anatomy/regions.ts).
+    const out = await identifyHead('ct/ge-head-tilt-variable-spacing', optionsFromArgs({}));
+    const skull = out.structures.find((s) => s.name === 'skull')!;
+    const c = out.structures.find((s) => s.name === 'cervical_spine');
+    expect(c, 'cervical_spine named').toBeDefined();
+    expect(c!.volume_mm3).toBeGreaterThan(5000);
+    expect(c!.volume_mm3).toBeLessThan(40_000);
+    expect(c!.bbox_mm[2]).toBeLessThan(skull.bbox_mm[2]);
     for (const s of out.structures) expect(['head', 'neck'], s.name).toContain(regionOf.get(s.name));
   }, 120_000);
 });

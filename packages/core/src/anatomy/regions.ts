@@ -69,8 +69,21 @@ export function boneRegions(labels: LabelMap, volume: Volume, params: RegionPara
   }
   const body = bodyFrame(volume, cg);
   const column = columnsOf(bone, cg, body, params.midlineBand ?? 0.2);
-  boneLevels(body, bone, column, cg);
   const { ids, count } = chainRegions(bone, column, cg.dims, [cg.spacing_mm[0], cg.spacing_mm[1]], params.split === undefined ? BLOB_SPLIT_DEFAULTS : params.split);
+  // Regions mostly outside the body (a table or head holder the mask kept) are not the patient's bone: the per-level
+  // bone span leaves them out (midline bone keeps them: measured, leaving them out there named a phantom's base tibia). A head holder beside the skull base made every level read as spanned
+  // by bone, so the atlas below the skull looked as wide as the skull (ge-head-tilt, segment without --remove-table).
+  const inBody = new Float64Array(count + 1);
+  const cells = new Float64Array(count + 1);
+  for (let q = 0; q < n; q++) {
+    const id = ids[q]!;
+    if (!id) continue;
+    cells[id]!++;
+    if (body.cell[q]) inBody[id]!++;
+  }
+  const patient = new Uint8Array(n);
+  for (let q = 0; q < n; q++) if (ids[q] && 2 * inBody[ids[q]!]! >= cells[ids[q]!]!) patient[q] = 1;
+  boneLevels(body, bone, column, cg, patient);
   const fineVoxels = new Float64Array(count + 1);
   const huSum = new Float64Array(count + 1);
   const hu = volume.data;
