@@ -58,12 +58,11 @@ export function sweepTopology(et: EdgeTable, fixed: Uint8Array): SweepTopology {
 
 /**
  * The first Chebyshev step: x_1 = x_0 + ½Δx_0 into cur, result = c_0·x_0 + c_1·x_1 (x_0 in
- * prev), in one pass and without a Laplacian array.
+ * prev), in one pass and without a Laplacian array; vertices v0..v1−1 (a slab on a pool).
  */
-export function chebyshevFirst(prev: Float64Array, cur: Float64Array, result: Float64Array, c0: number, c1: number, topo: SweepTopology): void {
+export function chebyshevFirst(prev: Float64Array, cur: Float64Array, result: Float64Array, c0: number, c1: number, topo: Pick<SweepTopology, 'start' | 'nbr3'>, v0 = 0, v1 = topo.start.length - 1): void {
   const { start, nbr3 } = topo;
-  const nv = start.length - 1;
-  for (let v = 0; v < nv; v++) {
+  for (let v = v0; v < v1; v++) {
     const s = start[v]!, e = start[v + 1]!;
     const o = 3 * v;
     let dx = 0, dy = 0, dz = 0;
@@ -99,21 +98,10 @@ const STEPS_PER_SWEEP = 4;
  */
 export function chebyshevSweeps(cur: Float64Array, prev: Float64Array, result: Float64Array, c: Float64Array, first: number, last: number, topo: SweepTopology): void {
   const nv = topo.start.length - 1;
-  const L = topo.span + 1;
   let a = cur, b = prev;
   for (let j = first; j <= last; ) {
     const k = Math.min(STEPS_PER_SWEEP, last - j + 1);
-    // step j + m runs m·L vertices behind step j, in blocks, so what it reads is ready and
-    // what it overwrites has been read
-    for (let v = 0; v < nv + (k - 1) * L; v += BLOCK) {
-      for (let m = 0; m < k; m++) {
-        const u = v - m * L;
-        const v0 = u > 0 ? u : 0, v1 = u + BLOCK < nv ? u + BLOCK : nv;
-        if (v0 >= v1) continue;
-        if (m & 1) stepRange(b, a, result, c[j + m]!, topo.start, topo.nbr3, v0, v1);
-        else stepRange(a, b, result, c[j + m]!, topo.start, topo.nbr3, v0, v1);
-      }
-    }
+    sweepSteps(a, b, result, c, j, k, topo.start, topo.nbr3, topo.span + 1, new Array<number>(k).fill(0), new Array<number>(k).fill(nv));
     if (k & 1) {
       const t = a;
       a = b;
@@ -121,6 +109,67 @@ export function chebyshevSweeps(cur: Float64Array, prev: Float64Array, result: F
     }
     j += k;
   }
+}
+
+/**
+ * One sweep: steps j..j+k−1, step j+m over vertices lo[m]..hi[m]−1, with x_{j-1} in `a` and
+ * x_{j-2} in `b`. Step j+m runs m·L vertices behind step j, in blocks, so what it reads is
+ * ready and what it overwrites has been read (L > the topology's span). The caller sees to
+ * it that every vertex step j+m reads was made by step j+m−1 in this call or before it.
+ */
+export function sweepSteps(a: Float64Array, b: Float64Array, result: Float64Array, c: Float64Array, j: number, k: number, start: Uint32Array, nbr3: Uint32Array, L: number, lo: readonly number[], hi: readonly number[]): void {
+  let from = Infinity, to = 0;
+  for (let m = 0; m < k; m++) {
+    if (lo[m]! >= hi[m]!) continue;
+    from = Math.min(from, lo[m]!);
+    to = Math.max(to, hi[m]! + m * L);
+  }
+  for (let v = from; v < to; v += BLOCK) {
+    for (let m = 0; m < k; m++) {
+      const u = v - m * L;
+      const v0 = u > lo[m]! ? u : lo[m]!, v1 = u + BLOCK < hi[m]! ? u + BLOCK : hi[m]!;
+      if (v0 >= v1) continue;
+      if (m & 1) stepRange(b, a, result, c[j + m]!, start, nbr3, v0, v1);
+      else stepRange(a, b, result, c[j + m]!, start, nbr3, v0, v1);
+    }
+  }
+}
+
+/** Vertex ranges of one call of sweepSteps: step j+m over lo[m]..hi[m]−1. */
+export interface SweepPart {
+  lo: number[];
+  hi: number[];
+}
+
+/** The sweeps of steps first..last on a pool: per sweep, two rounds of parts that may run at once. */
+export interface PoolSweep {
+  j: number;
+  k: number;
+  rounds: [SweepPart[], SweepPart[]];
+}
+
+/**
+ * Steps first..last as sweeps over contiguous slabs of vertices, on several threads at once.
+ * Round 1, one part per slab: step j+m shrinks by m·L at each side that borders another slab
+ * (a trapezoid), so it reads only its own slab's vertices and writes none another slab reads.
+ * Round 2, one part per seam B between slabs: step j+m over B − m·L .. B + m·L − 1, the
+ * vertices round 1 left out, each in step order. Every vertex's arithmetic is stepRange's, in
+ * the same step order: the bytes of chebyshevSweeps. Undefined when a slab is narrower than
+ * 2·k·L (the neighbour span is too wide for these slabs: step by step instead).
+ */
+export function poolSweeps(nv: number, span: number, slabs: ReadonlyArray<readonly [number, number]>, first: number, last: number): PoolSweep[] | undefined {
+  const L = span + 1;
+  const out: PoolSweep[] = [];
+  for (let j = first; j <= last; ) {
+    const k = Math.min(STEPS_PER_SWEEP, last - j + 1);
+    if (slabs.some(([s0, s1]) => s1 - s0 < 2 * k * L)) return undefined;
+    const steps = Array.from({ length: k }, (_, m) => m);
+    const slabParts = slabs.map(([s0, s1]) => ({ lo: steps.map((m) => (s0 === 0 ? 0 : s0 + m * L)), hi: steps.map((m) => (s1 === nv ? nv : s1 - m * L)) }));
+    const seams = slabs.slice(1).map(([B]) => ({ lo: steps.map((m) => B - m * L), hi: steps.map((m) => B + m * L) }));
+    out.push({ j, k, rounds: [slabParts, k > 1 ? seams : []] });
+    j += k;
+  }
+  return out;
 }
 
 /**
@@ -174,4 +223,44 @@ export function stepRange(cur: Float64Array, prev: Float64Array, result: Float64
     result[o + 1]! += cj * ny;
     result[o + 2]! += cj * nz;
   }
+}
+
+export const SMOOTH_FIRST_TASK = 'surface.smooth.first';
+export const SMOOTH_SWEEP_TASK = 'surface.smooth.sweep';
+
+/** Payload of one slab of the first step (arrays on SharedArrayBuffer). */
+export interface FirstPartPayload {
+  prev: Float64Array;
+  cur: Float64Array;
+  result: Float64Array;
+  c0: number;
+  c1: number;
+  start: Uint32Array;
+  nbr3: Uint32Array;
+  v0: number;
+  v1: number;
+}
+
+/** Payload of one part of a sweep (poolSweeps; arrays but `c` on SharedArrayBuffer). */
+export interface SweepPartPayload extends SweepPart {
+  a: Float64Array;
+  b: Float64Array;
+  result: Float64Array;
+  c: Float64Array;
+  j: number;
+  k: number;
+  start: Uint32Array;
+  nbr3: Uint32Array;
+  L: number;
+}
+
+/** The worker tasks. */
+export function firstPart(p: FirstPartPayload): null {
+  chebyshevFirst(p.prev, p.cur, p.result, p.c0, p.c1, p, p.v0, p.v1);
+  return null;
+}
+
+export function sweepPart(p: SweepPartPayload): null {
+  sweepSteps(p.a, p.b, p.result, p.c, p.j, p.k, p.start, p.nbr3, p.L, p.lo, p.hi);
+  return null;
 }

@@ -15,7 +15,19 @@ import { round, type StageContext, type StageRecord, type StageResult } from '..
 import { slabRanges } from '../parallel/pool.js';
 import { physicalToIndex, type Grid, type Vec3 } from '../geometry/grid.js';
 import { buildEdgeTable, signedVolume_mm3, vertexCount, type EdgeTable } from './mesh-utils.js';
-import { chebyshevFirst, chebyshevSweeps, openEdgeVertices, stepRange, sweepTopology, type SweepTopology } from './smooth-sweep.js';
+import {
+  chebyshevFirst,
+  chebyshevSweeps,
+  openEdgeVertices,
+  poolSweeps,
+  SMOOTH_FIRST_TASK,
+  SMOOTH_SWEEP_TASK,
+  stepRange,
+  sweepTopology,
+  type FirstPartPayload,
+  type SweepPartPayload,
+  type SweepTopology,
+} from './smooth-sweep.js';
 
 /**
  * Vertices on the outer faces of a grid (continuous index −0.5 or dims − 0.5 along an axis):
@@ -185,6 +197,7 @@ const MIN_PARALLEL_VERTICES = 200_000;
 /** What smoothCore asks its driver to run: the Chebyshev steps first..last (x_{first-1} in cur, x_{first-2} in prev). */
 type SmoothYield =
   | { kind: 'topology'; topo: SweepTopology; fixed: Uint8Array }
+  | { kind: 'first'; prev: Float64Array; cur: Float64Array; result: Float64Array; c0: number; c1: number }
   | { kind: 'steps'; cur: Float64Array; prev: Float64Array; result: Float64Array; c: Float64Array; first: number; last: number };
 
 function shared64(n: number): Float64Array {
@@ -206,6 +219,7 @@ export function smoothMesh(mesh: Mesh, params: SmoothParams = {}): StageResult<M
     if (r.done) return r.value;
     const y = r.value;
     if (y.kind === 'topology') topo = y.topo;
+    else if (y.kind === 'first') chebyshevFirst(y.prev, y.cur, y.result, y.c0, y.c1, topo!);
     else chebyshevSweeps(y.cur, y.prev, y.result, y.c, y.first, y.last, topo!);
   }
 }
@@ -213,14 +227,18 @@ export function smoothMesh(mesh: Mesh, params: SmoothParams = {}): StageResult<M
 /**
  * Smoothing with the windowed-sinc steps on the worker pool: every vertex of a Chebyshev step
  * depends only on the two previous steps, so slabs of vertices run in parallel and the result
- * is identical to the single-thread one (same arithmetic per vertex).
+ * is identical to the single-thread one (same arithmetic per vertex). The first step runs in
+ * slabs too (it was a quarter of the calling thread's share). An extracted mesh's
+ * neighbours lie close in index, so each slab runs sweeps of several steps (cache-friendly,
+ * two pool rounds per sweep: poolSweeps); a mesh whose neighbours lie far apart in index
+ * runs one pool round per step.
  */
 export async function smoothMeshAsync(mesh: Mesh, params: SmoothParams = {}, ctx: StageContext = {}, minParallelVertices = MIN_PARALLEL_VERTICES): Promise<StageResult<Mesh>> {
   const pool = ctx.pool;
   const method = params.method ?? SMOOTH_DEFAULTS.method;
   if (!pool || pool.size < 2 || method !== 'windowed-sinc' || vertexCount(mesh) < minParallelVertices) return smoothMesh(mesh, params);
   const g = smoothCore(mesh, params, shared64);
-  let topo: { start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array } | undefined;
+  let topo: { start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array; span: number } | undefined;
   let ranges: Array<[number, number]> = [];
   for (let r = g.next(); ; r = g.next()) {
     if (r.done) {
@@ -229,15 +247,31 @@ export async function smoothMeshAsync(mesh: Mesh, params: SmoothParams = {}, ctx
     }
     const y = r.value;
     if (y.kind === 'topology') {
-      topo = { start: toShared(y.topo.start), nbr: toShared(y.topo.nbr3), fixed: toShared(y.fixed) };
+      topo = { start: toShared(y.topo.start), nbr: toShared(y.topo.nbr3), fixed: toShared(y.fixed), span: y.topo.span };
       ranges = slabRanges(y.topo.start.length - 1, pool.size);
-    } else {
-      let { cur, prev } = y;
-      for (let j = y.first; j <= y.last; j++) {
-        const step = { cur, prev, result: y.result, cj: y.c[j]!, ...topo! };
-        await Promise.all(ranges.map(([v0, v1]) => pool.run(SMOOTH_TASK, { ...step, v0, v1 } satisfies ChebyshevSlabPayload)));
-        [cur, prev] = [prev, cur];
+      continue;
+    }
+    const t = topo!;
+    if (y.kind === 'first') {
+      const first = { prev: y.prev, cur: y.cur, result: y.result, c0: y.c0, c1: y.c1, start: t.start, nbr3: t.nbr };
+      await Promise.all(ranges.map(([v0, v1]) => pool.run(SMOOTH_FIRST_TASK, { ...first, v0, v1 } satisfies FirstPartPayload)));
+      continue;
+    }
+    const plan = poolSweeps(t.start.length - 1, t.span, ranges, y.first, y.last);
+    if (plan) {
+      let { cur: a, prev: b } = y;
+      for (const { j, k, rounds } of plan) {
+        const common = { a, b, result: y.result, c: y.c, j, k, start: t.start, nbr3: t.nbr, L: t.span + 1 };
+        for (const parts of rounds) await Promise.all(parts.map((part) => pool.run(SMOOTH_SWEEP_TASK, { ...common, ...part } satisfies SweepPartPayload)));
+        if (k & 1) [a, b] = [b, a];
       }
+      continue;
+    }
+    let { cur, prev } = y;
+    for (let j = y.first; j <= y.last; j++) {
+      const step = { cur, prev, result: y.result, cj: y.c[j]!, start: t.start, nbr: t.nbr, fixed: t.fixed };
+      await Promise.all(ranges.map(([v0, v1]) => pool.run(SMOOTH_TASK, { ...step, v0, v1 } satisfies ChebyshevSlabPayload)));
+      [cur, prev] = [prev, cur];
     }
   }
 }
@@ -288,7 +322,7 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
     prev.set(mesh.positions);
     const cur = alloc(3 * nv); // x_{j-1}
     result = alloc(3 * nv);
-    chebyshevFirst(prev, cur, result, c[0]!, c[1]!, topo);
+    yield { kind: 'first', prev, cur, result, c0: c[0]!, c1: c[1]! };
     if (iterations >= 2) yield { kind: 'steps', cur, prev, result, c, first: 2, last: iterations };
     // Held vertices keep their place exactly.
     const P = mesh.positions;

@@ -1,9 +1,10 @@
-// Worker tasks: one slab of vertices of a windowed-sinc smoothing step (see smooth.ts), and
+// Worker tasks: one slab of vertices of a windowed-sinc smoothing step or sweep (see smooth.ts), and
 // manifold-3d's verdict on a whole mesh (gate.ts), so its seconds of WASM leave the main thread.
 import { registerTask } from '../parallel/registry.js';
 import type { Mesh } from '../geometry/types.js';
 import { manifold3dCheck, MANIFOLD3D_TASK } from './gate.js';
 import { chebyshevStep, SMOOTH_TASK, type ChebyshevSlabPayload } from './smooth.js';
+import { firstPart, SMOOTH_FIRST_TASK, SMOOTH_SWEEP_TASK, sweepPart } from './smooth-sweep.js';
 
 registerTask(MANIFOLD3D_TASK, (p: Mesh) => manifold3dCheck(p));
 
@@ -11,3 +12,6 @@ registerTask(SMOOTH_TASK, (p: ChebyshevSlabPayload) => {
   chebyshevStep(p.cur, p.prev, p.result, p.cj, p.start, p.nbr, p.fixed, p.v0, p.v1);
   return null;
 });
+
+registerTask(SMOOTH_FIRST_TASK, firstPart);
+registerTask(SMOOTH_SWEEP_TASK, sweepPart);

@@ -1,0 +1,133 @@
+/**
+ * Windowed-sinc smoothing on a worker pool must give the single-thread bytes: on a real mesh
+ * (ct/ge-head-tilt-variable-spacing at 2 mm, 226 HU, cleaned as conditioning does) with two
+ * real worker threads, in sweeps of several steps per slab (poolSweeps) and, for a mesh whose
+ * neighbours lie far apart in index, one step per pool round.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataPath } from '../../../../test/data.js';
+import { createNodePool } from '../../../cli/src/pool/node-pool.js';
+import { importSeries, type DicomSource } from '../dicom/import.js';
+import type { Grid } from '../geometry/grid.js';
+import type { Mesh } from '../geometry/types.js';
+import { createInlinePool, slabRanges, type WorkerPool } from '../parallel/pool.js';
+import { resampleIsotropic } from '../segment/filters/resample.js';
+import { cleanupMesh } from './cleanup.js';
+import { extractSurface } from './isosurface/index.js';
+import { buildEdgeTable } from './mesh-utils.js';
+import { scanBorderVertices, smoothMesh, smoothMeshAsync, type SmoothParams } from './smooth.js';
+import { openEdgeVertices, poolSweeps, sweepTopology } from './smooth-sweep.js';
+import './tasks.js';
+
+let mesh: Mesh;
+let grid: Grid;
+let pool: WorkerPool;
+
+beforeAll(async () => {
+  const dir = dataPath('ct/ge-head-tilt-variable-spacing');
+  const sources: DicomSource[] = readdirSync(dir)
+    .sort()
+    .filter((n) => statSync(join(dir, n)).isFile())
+    .map((n) => ({ name: join(dir, n), read: async () => new Uint8Array(readFileSync(join(dir, n))) }));
+  const volume = (await resampleIsotropic((await importSeries(sources)).output.volume, 2)).output;
+  const data = new Uint8Array(volume.data.length);
+  for (let v = 0; v < data.length; v++) data[v] = volume.data[v]! >= 226 ? 1 : 0;
+  grid = volume.grid;
+  const raw = (await extractSurface({ grid, data }, { field: volume, level: 226 })).output;
+  mesh = cleanupMesh(raw, { minShell_mm3: 1, keepShells: 'all' }).output;
+  pool = createNodePool(2); // runs the compiled dist: `npm run build` first
+}, 60_000);
+
+afterAll(async () => {
+  await pool?.close();
+});
+
+const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** Conditioning's parameters: the edge table given, the scan-border caps held. */
+function params(m: Mesh): SmoothParams {
+  return { edges: buildEdgeTable(m.indices, m.positions.length / 3), fixed: scanBorderVertices(m, grid) };
+}
+
+/** An inline pool of `size` that runs each round's tasks on this thread in reverse order. */
+function reversingPool(size: number): WorkerPool {
+  const inline = createInlinePool();
+  let queue: Array<() => void> = [];
+  return {
+    size,
+    run<R>(task: string, payload: unknown): Promise<R> {
+      if (!queue.length) queueMicrotask(() => {
+        const q = queue;
+        queue = [];
+        for (let i = q.length - 1; i >= 0; i--) q[i]!();
+      });
+      return new Promise<R>((resolve, reject) => queue.push(() => inline.run<R>(task, payload).then(resolve, reject)));
+    },
+    close: () => inline.close(),
+  };
+}
+
+/** The same mesh with its vertices renumbered by a fixed shuffle (neighbours far apart in index). */
+function shuffled(m: Mesh): Mesh {
+  const nv = m.positions.length / 3;
+  const perm = Array.from({ length: nv }, (_, i) => i);
+  let seed = 12345;
+  for (let i = nv - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const j = seed % (i + 1);
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  const positions = new Float32Array(3 * nv);
+  for (let v = 0; v < nv; v++) for (let a = 0; a < 3; a++) positions[3 * perm[v]! + a] = m.positions[3 * v + a]!;
+  return { positions, indices: m.indices.map((v) => perm[v]!) };
+}
+
+describe('windowed-sinc smoothing on a pool, ct/ge-head-tilt-variable-spacing at 2 mm', () => {
+  it('plans each step of each vertex exactly once, slabs first, then the seams between them', () => {
+    const nv = mesh.positions.length / 3;
+    expect(nv).toBeGreaterThan(50_000);
+    const topo = sweepTopology(buildEdgeTable(mesh.indices, nv), openEdgeVertices(buildEdgeTable(mesh.indices, nv), nv));
+    for (const parts of [2, 3]) {
+      const plan = poolSweeps(nv, topo.span, slabRanges(nv, parts), 2, 40)!;
+      expect(plan.map((s) => s.k)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 4, 3]);
+      for (const { k, rounds } of plan) {
+        expect(rounds.map((r) => r.length)).toEqual([parts, parts - 1]);
+        const times = new Uint8Array(k * nv);
+        for (const { lo, hi } of rounds.flat()) for (let m = 0; m < k; m++) for (let v = lo[m]!; v < hi[m]!; v++) times[m * nv + v]!++;
+        expect(times.every((t) => t === 1)).toBe(true);
+      }
+    }
+    // neighbours far apart in index: slabs too narrow for sweeps
+    const far = shuffled(mesh);
+    expect(poolSweeps(nv, sweepTopology(buildEdgeTable(far.indices, nv), new Uint8Array(nv)).span, slabRanges(nv, 2), 2, 40)).toBeUndefined();
+  });
+
+  it('gives the single-thread bytes on 2 worker threads, in sweeps', async () => {
+    const p = params(mesh);
+    const one = smoothMesh(mesh, p);
+    const two = await smoothMeshAsync(mesh, p, { pool }, 0);
+    expect(two.record.params.workers).toBe(2);
+    expect(one.record.figures.verticesHeld).toBeGreaterThan(0);
+    expect(bytes(two.output.positions).equals(bytes(one.output.positions))).toBe(true);
+    expect(two.record.figures).toEqual(one.record.figures);
+  });
+
+  it('gives the same bytes whichever part of a round runs first (3 and 4 slabs, reversed)', async () => {
+    const p = params(mesh);
+    const one = bytes(smoothMesh(mesh, p).output.positions);
+    for (const size of [3, 4]) {
+      const r = await smoothMeshAsync(mesh, p, { pool: reversingPool(size) }, 0);
+      expect(bytes(r.output.positions).equals(one), `${size} slabs`).toBe(true);
+    }
+  });
+
+  it('gives the single-thread bytes one step per round when neighbours lie far apart in index', async () => {
+    const far = shuffled(mesh);
+    const p = params(far);
+    const one = smoothMesh(far, p);
+    const two = await smoothMeshAsync(far, p, { pool }, 0);
+    expect(bytes(two.output.positions).equals(bytes(one.output.positions))).toBe(true);
+  });
+});
