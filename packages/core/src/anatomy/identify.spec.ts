@@ -188,6 +188,9 @@ describe('identification against TotalSegmentator', () => {
       // Thin pieces of the iliac crest were named humerus (10–12 % of each hip bone's voxels): a long bone's name now
       // needs a long piece (graph longSpan), and the scan holds no arm.
       expect((hip.get(`humerus_${side}`) ?? 0) / hipTot, `hip_${side} named humerus`).toBeLessThan(0.02);
+      // Those crest pieces then tied with the ribs (8 / 11 % of the hip bones' voxels named ribs): a rib lies at rib-cage
+      // levels (graph 2026.11-6 ribs ribLevel ≥ 0.5); measured 1 / 5 %.
+      expect((hip.get(`ribs_${side}`) ?? 0) / hipTot, `hip_${side} named ribs`).toBeLessThan(0.07);
     }
     expect(id.output.structures.map((s) => s.name)).not.toContain('humerus_left');
     expect(id.output.structures.map((s) => s.name)).not.toContain('humerus_right');
