@@ -18,10 +18,10 @@ import type { StageContext, StageRecord } from '../../pipeline/record.js';
 import { round } from '../../pipeline/record.js';
 import { fitBlur, VOXEL_BLUR_C, type BlurEstimate } from './blur.js';
 import { meanCurvature } from './curvature.js';
-import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_S25, P_S75, P_SLOTS, type ProfileLimits } from './plateau.js';
-import { makeSampler, sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
+import type { ProfileLimits } from './plateau.js';
+import { makeSampler } from './profile.js';
 import { restoreCollapsedShells } from './shells.js';
-import { fitSlab, S_AREA, S_OK, S_SLOTS, S_TISSUE, slabDensity } from './slab.js';
+import { combineEstimate, EDGE_ESTIMATE_TASK, estimateSlab, type EstimateSamples, type EstimateSlab } from './estimate.js';
 import { slabRanges } from '../../parallel/pool.js';
 import {
   directionsSlab,
@@ -32,7 +32,6 @@ import {
   RULE_OUTSIDE,
   RULE_SLAB,
   RULE_THRESHOLD,
-  sigmaAlong,
   type DirectionsSlab,
   type PlaceSlab,
 } from './place-slab.js';
@@ -72,21 +71,30 @@ const ESTIMATE_VERTICES = 20000;
 const MIN_PARALLEL_VERTICES = 50_000;
 
 /** What the placement asks its driver to run over every vertex: a slab kernel's shared arguments. */
-type PlacePhase = { kind: 'directions'; work: Omit<DirectionsSlab, 'v0' | 'v1'> } | { kind: 'place'; work: Omit<PlaceSlab, 'v0' | 'v1'> };
+type PlacePhase =
+  | { kind: 'directions'; work: Omit<DirectionsSlab, 'v0' | 'v1'> }
+  | { kind: 'estimate'; work: Omit<EstimateSlab, 'v0' | 'v1'> }
+  | { kind: 'place'; work: Omit<PlaceSlab, 'v0' | 'v1'> };
 
 /** Single-threaded placement (the reference the pool's result must equal byte for byte). */
 export function placeVertices(mesh: Mesh, volume: Volume, params: PlaceParams = {}, ctx: StageContext = {}): PlaceResult {
   const g = placeCore(mesh, volume, params, ctx, (n) => new Float64Array(n), (n) => new Float32Array(n), (n) => new Uint8Array(n));
-  for (let r = g.next(); ; r = g.next()) {
+  const nv = mesh.positions.length / 3;
+  for (let r = g.next(); ; ) {
     if (r.done) return r.value;
-    const nv = mesh.positions.length / 3;
-    if (r.value.kind === 'directions') directionsSlab({ ...r.value.work, v0: 0, v1: nv });
-    else placeSlab({ ...r.value.work, v0: 0, v1: nv });
+    const y = r.value;
+    if (y.kind === 'estimate') {
+      r = g.next([estimateSlab({ ...y.work, v0: 0, v1: nv })]);
+      continue;
+    }
+    if (y.kind === 'directions') directionsSlab({ ...y.work, v0: 0, v1: nv });
+    else placeSlab({ ...y.work, v0: 0, v1: nv });
+    r = g.next();
   }
 }
 
 /**
- * Placement with the per-vertex passes (directions, profiles) in slabs of vertices on the
+ * Placement with the per-vertex passes (directions, the blur and density sample, profiles) in slabs of vertices on the
  * context's worker pool; the same bytes as placeVertices. Needs the volume on shared memory
  * (the importer's volumes are); otherwise, or without a pool, it runs on this thread.
  */
@@ -105,14 +113,20 @@ export async function placeVerticesAsync(
   }
   const g = placeCore(mesh, volume, params, ctx, shared(Float64Array, 8), shared(Float32Array, 4), shared(Uint8Array, 1));
   const ranges = slabRanges(nv, pool.size);
-  for (let r = g.next(); ; r = g.next()) {
+  for (let r = g.next(); ; ) {
     if (r.done) {
       r.value.record.params.workers = pool.size;
       return r.value;
     }
     const y = r.value;
+    if (y.kind === 'estimate') {
+      // the ranges' samples in range order: the one-thread pass's order
+      r = g.next(await Promise.all(ranges.map(([v0, v1]) => pool.run<EstimateSamples>(EDGE_ESTIMATE_TASK, { ...y.work, v0, v1 } satisfies EstimateSlab))));
+      continue;
+    }
     const task = y.kind === 'directions' ? EDGE_DIRECTIONS_TASK : EDGE_PLACE_TASK;
     await Promise.all(ranges.map(([v0, v1]) => pool.run(task, { ...y.work, v0, v1 })));
+    r = g.next();
   }
 }
 
@@ -128,7 +142,7 @@ function* placeCore(
   f64: (n: number) => Float64Array,
   f32: (n: number) => Float32Array,
   u8: (n: number) => Uint8Array,
-): Generator<PlacePhase, PlaceResult, void> {
+): Generator<PlacePhase, PlaceResult, EstimateSamples[] | undefined> {
   const t0 = performance.now();
   const placement = params.placement ?? PLACE_DEFAULTS.placement;
   const nv = mesh.positions.length / 3;
@@ -159,7 +173,8 @@ function* placeCore(
   let bone = params.bone_HU ?? NaN;
   const rounds = params.blur_mm !== undefined && params.bone_HU !== undefined ? 0 : 2;
   for (let r = 0; r < rounds; r++) {
-    const est = estimate(S, mesh, dirs, stride, h, sigma, lim);
+    const parts = yield { kind: 'estimate', work: { S, positions: P, dirs, stride, h, sigma, K: profileHalfLength(sigma, h), lim } };
+    const est = combineEstimate(parts!);
     if (params.blur_mm === undefined) {
       blur = fitBlur(est.sig2, est.axis2, est.count, psf0, S.spacing);
       sigma = blur.sigma_mm;
@@ -265,63 +280,6 @@ function* placeCore(
 function profileHalfLength(sigma: number[], h: number): number {
   const s = Math.max(...sigma);
   return Math.ceil((4 * s + 2) / h);
-}
-
-function estimate(S: ProfileSampler, mesh: Mesh, dirs: Float32Array, stride: number, h: number, sigma: [number, number, number], lim: ProfileLimits) {
-  const nv = mesh.positions.length / 3;
-  const cap = Math.ceil(nv / stride);
-  const sig2 = new Float64Array(cap);
-  const axis2 = new Float64Array(3 * cap);
-  const bones = new Float64Array(cap);
-  const peakBones = new Float64Array(cap);
-  const sl = new Float64Array(S_SLOTS);
-  let np = 0;
-  const K = profileHalfLength(sigma, h);
-  const f = new Float64Array(2 * K + 1);
-  const p = new Float64Array(P_SLOTS);
-  const q = new Float64Array(3);
-  const di = new Float64Array(3);
-  const P = mesh.positions;
-  const d = S.direction;
-  let count = 0;
-  let nb = 0;
-  for (let v = 0; v < nv; v += stride) {
-    const nx = dirs[3 * v]!, ny = dirs[3 * v + 1]!, nz = dirs[3 * v + 2]!;
-    if (!(nx * nx + ny * ny + nz * nz > 0.5)) continue;
-    worldToIndex(S, P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!, q);
-    worldDirToIndex(S, nx, ny, nz, di);
-    if (!sampleProfile(S, q, di, h, K, f)) continue;
-    const sn = sigmaAlong(S, sigma, nx, ny, nz);
-    analyseProfile(f, K, h, sn, lim, p);
-    if (p[0] === KIND_PEAK) {
-      // a thin wall: its density from area and peak with the blur known (bone = 0: the peak itself)
-      fitSlab(f, K, h, sn, 0, lim.plateau_mm, p, sl);
-      if (sl[S_OK] === 1) {
-        const b = sl[S_TISSUE]! + slabDensity(sl[S_AREA]!, p[P_BONE]! - sl[S_TISSUE]!, sn);
-        if (Number.isFinite(b)) peakBones[np++] = b;
-      }
-      continue;
-    }
-    if (p[0] !== KIND_STEP) continue;
-    bones[nb++] = p[P_BONE]!;
-    const w = p[P_S25]! - p[P_S75]!;
-    if (!(w > 0)) continue;
-    sig2[count] = (w / 1.349) ** 2;
-    for (let i = 0; i < 3; i++) {
-      const a = nx * d[3 * i]! + ny * d[3 * i + 1]! + nz * d[3 * i + 2]!;
-      axis2[3 * count + i] = a * a;
-    }
-    count++;
-  }
-  // Bone density: the upper (80th percentile) plateau of thick edges, as thin structures'
-  // rims show plateaus below the bone's density and nothing shows one above it; or the
-  // thin walls' own estimates when these are higher (a scan with thin bone only).
-  const b = Float64Array.from(bones.subarray(0, nb)).sort();
-  const pb = Float64Array.from(peakBones.subarray(0, np)).sort();
-  const fromSteps = nb >= 16 ? b[Math.floor(0.8 * (nb - 1))]! : NaN;
-  const fromPeaks = np >= 16 ? pb[np >> 1]! : NaN;
-  const bone = Number.isFinite(fromSteps) && Number.isFinite(fromPeaks) ? Math.max(fromSteps, fromPeaks) : Number.isFinite(fromSteps) ? fromSteps : fromPeaks;
-  return { sig2, axis2, count, bone, boneFromSteps: fromSteps, boneFromWalls: fromPeaks };
 }
 
 /** Area-weighted vertex normals (outward for an outward-oriented mesh), unnormalised. */

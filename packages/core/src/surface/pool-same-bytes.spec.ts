@@ -1,8 +1,9 @@
 /**
- * Windowed-sinc smoothing on a worker pool must give the single-thread bytes: on a real mesh
- * (ct/ge-head-tilt-variable-spacing at 2 mm, 226 HU, cleaned as conditioning does) with two
- * real worker threads, in sweeps of several steps per slab (poolSweeps) and, for a mesh whose
- * neighbours lie far apart in index, one step per pool round.
+ * Stages that run in slabs on a worker pool must give the single-thread bytes: on a real mesh
+ * (ct/ge-head-tilt-variable-spacing at 2 mm, 226 HU) with two real worker threads. Windowed-sinc
+ * smoothing (of the mesh cleaned as conditioning does): in sweeps of several steps per slab
+ * (poolSweeps) and, for a mesh whose neighbours lie far apart in index, one step per pool
+ * round. Edge placement: directions, the blur and density sample, profiles.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { dataPath } from '../../../../test/data.js';
 import { createNodePool } from '../../../cli/src/pool/node-pool.js';
 import { importSeries, type DicomSource } from '../dicom/import.js';
 import type { Grid } from '../geometry/grid.js';
-import type { Mesh } from '../geometry/types.js';
+import type { Mesh, Volume } from '../geometry/types.js';
 import { createInlinePool, slabRanges, type WorkerPool } from '../parallel/pool.js';
 import { resampleIsotropic } from '../segment/filters/resample.js';
 import { cleanupMesh } from './cleanup.js';
@@ -19,10 +20,14 @@ import { extractSurface } from './isosurface/index.js';
 import { buildEdgeTable } from './mesh-utils.js';
 import { scanBorderVertices, smoothMesh, smoothMeshAsync, type SmoothParams } from './smooth.js';
 import { openEdgeVertices, poolSweeps, sweepTopology } from './smooth-sweep.js';
+import { placeVertices, placeVerticesAsync } from './edge/place.js';
 import './tasks.js';
+import './edge/tasks.js';
 
+let raw: Mesh;
 let mesh: Mesh;
 let grid: Grid;
+let volume: Volume;
 let pool: WorkerPool;
 
 beforeAll(async () => {
@@ -31,11 +36,14 @@ beforeAll(async () => {
     .sort()
     .filter((n) => statSync(join(dir, n)).isFile())
     .map((n) => ({ name: join(dir, n), read: async () => new Uint8Array(readFileSync(join(dir, n))) }));
-  const volume = (await resampleIsotropic((await importSeries(sources)).output.volume, 2)).output;
+  const resampled = (await resampleIsotropic((await importSeries(sources)).output.volume, 2)).output;
+  // on shared memory, as the importer's volumes are: placement runs on the pool only then
+  volume = { grid: resampled.grid, data: new Float32Array(new SharedArrayBuffer(4 * resampled.data.length)) };
+  volume.data.set(resampled.data);
   const data = new Uint8Array(volume.data.length);
   for (let v = 0; v < data.length; v++) data[v] = volume.data[v]! >= 226 ? 1 : 0;
   grid = volume.grid;
-  const raw = (await extractSurface({ grid, data }, { field: volume, level: 226 })).output;
+  raw = (await extractSurface({ grid, data }, { field: volume, level: 226 })).output;
   mesh = cleanupMesh(raw, { minShell_mm3: 1, keepShells: 'all' }).output;
   pool = createNodePool(2); // runs the compiled dist: `npm run build` first
 }, 60_000);
@@ -129,5 +137,18 @@ describe('windowed-sinc smoothing on a pool, ct/ge-head-tilt-variable-spacing at
     const one = smoothMesh(far, p);
     const two = await smoothMeshAsync(far, p, { pool }, 0);
     expect(bytes(two.output.positions).equals(bytes(one.output.positions))).toBe(true);
+  });
+});
+
+describe('edge placement on a pool, ct/ge-head-tilt-variable-spacing at 2 mm', () => {
+  it('gives the single-thread positions, rules and figures on 2 worker threads', async () => {
+    const one = placeVertices(raw, volume);
+    const two = await placeVerticesAsync(raw, volume, {}, { pool }, 0);
+    expect(two.record.params.workers).toBe(2);
+    expect(one.record.figures.vertices_edge as number).toBeGreaterThan(10_000);
+    expect(one.record.figures.blur_profiles as number).toBeGreaterThan(1000);
+    expect(bytes(two.output.positions).equals(bytes(one.output.positions))).toBe(true);
+    expect(Buffer.from(two.rules).equals(Buffer.from(one.rules))).toBe(true);
+    expect(two.record.figures).toEqual(one.record.figures);
   });
 });

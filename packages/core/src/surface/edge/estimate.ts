@@ -1,0 +1,114 @@
+/**
+ * Edge placement's estimation pass: the scan's blur and bone density from a deterministic
+ * sample of vertices (every `stride`-th). Each sampled vertex reads only the volume, its own
+ * position and direction, so a range of vertices runs on any worker; the ranges' samples,
+ * joined in vertex order (combineEstimate), are the one-thread pass's samples in its order,
+ * so the blur fit and the bone density are the same numbers.
+ */
+import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_S25, P_S75, P_SLOTS, type ProfileLimits } from './plateau.js';
+import { sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
+import { fitSlab, S_AREA, S_OK, S_SLOTS, S_TISSUE, slabDensity } from './slab.js';
+import { sigmaAlong } from './place-slab.js';
+
+export const EDGE_ESTIMATE_TASK = 'surface.edge.estimate';
+
+/** One range of the estimation pass: vertices v0 ≤ v < v1 that are multiples of `stride`. */
+export interface EstimateSlab {
+  S: ProfileSampler;
+  positions: Float32Array;
+  dirs: Float32Array;
+  stride: number;
+  h: number;
+  sigma: [number, number, number];
+  /** Profile half-length in samples. */
+  K: number;
+  lim: ProfileLimits;
+  v0: number;
+  v1: number;
+}
+
+/** A range's samples, in vertex order. */
+export interface EstimateSamples {
+  /** Per thick edge (step profile with a width): σ² along the direction, and the direction's squared index-axis components. */
+  sig2: Float64Array;
+  axis2: Float64Array;
+  /** Bone plateau of every step profile. */
+  bones: Float64Array;
+  /** Density of every thin wall (peak profile) the slab model fits. */
+  peakBones: Float64Array;
+}
+
+export function estimateSlab(w: EstimateSlab): EstimateSamples {
+  const { S, positions: P, dirs, stride, h, sigma, K, lim } = w;
+  const first = Math.ceil(w.v0 / stride) * stride;
+  const cap = first < w.v1 ? Math.ceil((w.v1 - first) / stride) : 0;
+  const sig2 = new Float64Array(cap);
+  const axis2 = new Float64Array(3 * cap);
+  const bones = new Float64Array(cap);
+  const peakBones = new Float64Array(cap);
+  const sl = new Float64Array(S_SLOTS);
+  const f = new Float64Array(2 * K + 1);
+  const p = new Float64Array(P_SLOTS);
+  const q = new Float64Array(3);
+  const di = new Float64Array(3);
+  const d = S.direction;
+  let count = 0;
+  let nb = 0;
+  let np = 0;
+  for (let v = first; v < w.v1; v += stride) {
+    const nx = dirs[3 * v]!, ny = dirs[3 * v + 1]!, nz = dirs[3 * v + 2]!;
+    if (!(nx * nx + ny * ny + nz * nz > 0.5)) continue;
+    worldToIndex(S, P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!, q);
+    worldDirToIndex(S, nx, ny, nz, di);
+    if (!sampleProfile(S, q, di, h, K, f)) continue;
+    const sn = sigmaAlong(S, sigma, nx, ny, nz);
+    analyseProfile(f, K, h, sn, lim, p);
+    if (p[0] === KIND_PEAK) {
+      // a thin wall: its density from area and peak with the blur known (bone = 0: the peak itself)
+      fitSlab(f, K, h, sn, 0, lim.plateau_mm, p, sl);
+      if (sl[S_OK] === 1) {
+        const b = sl[S_TISSUE]! + slabDensity(sl[S_AREA]!, p[P_BONE]! - sl[S_TISSUE]!, sn);
+        if (Number.isFinite(b)) peakBones[np++] = b;
+      }
+      continue;
+    }
+    if (p[0] !== KIND_STEP) continue;
+    bones[nb++] = p[P_BONE]!;
+    const wd = p[P_S25]! - p[P_S75]!;
+    if (!(wd > 0)) continue;
+    sig2[count] = (wd / 1.349) ** 2;
+    for (let i = 0; i < 3; i++) {
+      const a = nx * d[3 * i]! + ny * d[3 * i + 1]! + nz * d[3 * i + 2]!;
+      axis2[3 * count + i] = a * a;
+    }
+    count++;
+  }
+  return { sig2: sig2.slice(0, count), axis2: axis2.slice(0, 3 * count), bones: bones.slice(0, nb), peakBones: peakBones.slice(0, np) };
+}
+
+const join = (parts: Float64Array[]): Float64Array => {
+  const out = new Float64Array(parts.reduce((n, a) => n + a.length, 0));
+  let o = 0;
+  for (const a of parts) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+};
+
+/**
+ * The ranges' samples joined in vertex order (`parts` in range order), and the bone density:
+ * the upper (80th percentile) plateau of thick edges, as thin structures' rims show plateaus
+ * below the bone's density and nothing shows one above it; or the thin walls' own estimates
+ * when these are higher (a scan with thin bone only).
+ */
+export function combineEstimate(parts: EstimateSamples[]): { sig2: Float64Array; axis2: Float64Array; count: number; bone: number } {
+  const sig2 = join(parts.map((x) => x.sig2));
+  const b = join(parts.map((x) => x.bones)).sort();
+  const pb = join(parts.map((x) => x.peakBones)).sort();
+  const nb = b.length, np = pb.length;
+  const fromSteps = nb >= 16 ? b[Math.floor(0.8 * (nb - 1))]! : NaN;
+  const fromPeaks = np >= 16 ? pb[np >> 1]! : NaN;
+  const bone = Number.isFinite(fromSteps) && Number.isFinite(fromPeaks) ? Math.max(fromSteps, fromPeaks) : Number.isFinite(fromSteps) ? fromSteps : fromPeaks;
+  return { sig2, axis2: join(parts.map((x) => x.axis2)), count: sig2.length, bone };
+}
