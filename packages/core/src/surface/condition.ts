@@ -36,12 +36,14 @@ export interface ConditionResult {
   printable: boolean;
 }
 
-export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ctx: StageContext = {}): Promise<ConditionResult> {
+/** `beforeGate` gets the final mesh before the gate judges it (to start work beside the gate). */
+export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ctx: StageContext = {}, beforeGate?: (final: Mesh) => void): Promise<ConditionResult> {
   const records: StageRecord[] = [];
   // The steps' intermediates (the first clean-up's mesh and edge table, ~130 MB on a skull)
   // live in conditionSteps' frame only: an async function keeps every local it has until it
   // returns, so here they would still be held while the gate runs, at the job's peak memory.
   const m = await conditionSteps(mesh, params, ctx, records);
+  beforeGate?.(m);
   const t0 = performance.now();
   const gate = await printabilityGate(m, { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}) }, ctx);
   gate.record.wall_ms = Math.round(performance.now() - t0);

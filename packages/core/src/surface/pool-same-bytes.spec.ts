@@ -3,7 +3,8 @@
  * (ct/ge-head-tilt-variable-spacing at 2 mm, 226 HU) with two real worker threads. Windowed-sinc
  * smoothing (of the mesh cleaned as conditioning does): in sweeps of several steps per slab
  * (poolSweeps) and, for a mesh whose neighbours lie far apart in index, one step per pool
- * round. Edge placement: directions, the blur and density sample, profiles.
+ * round. Edge placement: directions, the blur and density sample, profiles. The accuracy
+ * against a reference surface, on a worker beside the gate.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import { buildEdgeTable } from './mesh-utils.js';
 import { scanBorderVertices, smoothMesh, smoothMeshAsync, type SmoothParams } from './smooth.js';
 import { openEdgeVertices, poolSweeps, sweepTopology } from './smooth-sweep.js';
 import { placeVertices, placeVerticesAsync } from './edge/place.js';
+import { measureSurfaceAccuracy } from './accuracy.js';
+import { startAccuracy } from './accuracy-pool.js';
 import './tasks.js';
 import './edge/tasks.js';
 
@@ -150,5 +153,20 @@ describe('edge placement on a pool, ct/ge-head-tilt-variable-spacing at 2 mm', (
     expect(bytes(two.output.positions).equals(bytes(one.output.positions))).toBe(true);
     expect(Buffer.from(two.rules).equals(Buffer.from(one.rules))).toBe(true);
     expect(two.record.figures).toEqual(one.record.figures);
+  });
+});
+
+describe('accuracy against a reference surface on a worker, ct/ge-head-tilt-variable-spacing at 2 mm', () => {
+  it('gives the figures measured on this thread', async () => {
+    const tasks: string[] = [];
+    const recording: WorkerPool = { size: pool.size, run: (task, payload) => (tasks.push(task), pool.run(task, payload)), close: () => pool.close() };
+    const reference = { labels: { grid, data: new Uint8Array(volume.data.length) }, surface: raw };
+    const smoothed = smoothMesh(mesh, params(mesh)).output;
+    const here = measureSurfaceAccuracy(smoothed, reference, { samples: 20_000 });
+    const there = await startAccuracy(smoothed, reference, { samples: 20_000 }, recording)();
+    expect(tasks).toEqual(['surface.accuracy']);
+    expect(here.samples_from_reference_mesh).toBe(20_000);
+    expect(here.mean_mm).toBeGreaterThan(0);
+    expect(there.accuracy).toEqual(here);
   });
 });
