@@ -179,8 +179,10 @@ describe('identification against TotalSegmentator', () => {
       const own = (m.get(`femur_${side}`) ?? 0) + (m.get(`hip_${side}`) ?? 0);
       expect(own / tot, `femur_${side}: ${JSON.stringify([...m])}`).toBeGreaterThan(0.9);
       // The head is split from its socket at the joint space (anatomy/ball-joint.ts): measured 91 / 50 % of the
-      // left / right femur's voxels named femur (28 / 20 % before the split).
-      expect((m.get(`femur_${side}`) ?? 0) / tot, `femur_${side} named femur`).toBeGreaterThan(0.4);
+      // left / right femur's voxels named femur (28 / 20 % before the split); 91 / 84 % once the split is repeated
+      // from the grown head until the head holds its ball (splitJoint: the right femur's named part ended at the
+      // trochanter, so the medial half of its head lay beyond the reach and was seeded as socket).
+      expect((m.get(`femur_${side}`) ?? 0) / tot, `femur_${side} named femur`).toBeGreaterThan(0.75);
       // ... without taking the socket: measured 11 / 0 % of the hip bones' voxels named femur.
       const hip = conf.get(`hip_${side}`)!;
       const hipTot = [...hip.values()].reduce((x, y) => x + y, 0);

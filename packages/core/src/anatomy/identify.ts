@@ -24,7 +24,7 @@ import { unary, type UnaryTerm } from './score-unary.js';
 import { solve } from './solve-icm.js';
 import { FOREST_WEIGHT, evidenceInLabels, forestVotes, refineWithForest } from './forest-evidence.js';
 import { FRAGMENT_MM3, MIN_REGION_MM3, propagate } from './propagate.js';
-import { coarseHU, floodJoint } from './ball-joint.js';
+import { coarseHU, splitJoint } from './ball-joint.js';
 import type { IdentifiedStructure, Identification, IdentifyOptions, IdentifyResult } from './identify-types.js';
 
 export type { ForestEvidence, IdentifiedStructure, Identification, IdentifyOptions, IdentifyResult } from './identify-types.js';
@@ -190,7 +190,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
     if (!head || !socket) continue;
     hu ??= coarseHU(volume, regions.coarse, labels.grid.dims);
     if (!hu) break;
-    joints.push({ head: j.head, socket: j.socket, cells: floodJoint(cellStructure, hu, regions.coarse, head.label, socket.label, 2 * j.radius_mm[1]) });
+    joints.push({ head: j.head, socket: j.socket, cells: splitJoint(cellStructure, hu, regions.coarse, head.label, socket.label, j.radius_mm) });
   }
   const K = structures.length;
   const out = K < 256 ? new Uint8Array(labels.data.length) : new Uint16Array(labels.data.length);
