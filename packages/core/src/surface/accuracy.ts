@@ -73,6 +73,48 @@ export function measureSurfaceAccuracy(
   reference: AccuracyReference,
   opts: { samples?: number; maxSamples?: number; seed?: number } = {},
 ): SurfaceAccuracy {
+  const s = accuracySamples(mesh, opts);
+  const { pts, n } = s;
+  const label = reference.label ?? 0;
+  const lab = reference.labels.data;
+  const field = reference.field;
+  const iso: IsoField | undefined = field
+    ? {
+        grid: field.grid,
+        data: field.data,
+        level: reference.level ?? estimateIsoLevel(reference.labels, label, field),
+        inside: label === 0 ? (v) => lab[v] !== 0 : (v) => lab[v] === label,
+      }
+    : undefined;
+  const d = new Float64Array(n);
+  const pending: number[] = [];
+  let fromField = 0;
+  for (let i = 0; i < n; i++) {
+    const dist = iso && !reference.surface ? fieldIsoDistance(iso, pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!) : NaN;
+    if (Number.isNaN(dist)) pending.push(i);
+    else {
+      d[i] = dist;
+      fromField++;
+    }
+  }
+  if (pending.length) {
+    if (reference.surface) referenceDistances(reference.surface, pts, pending, d);
+    else labelSurfaceDistances(reference.labels, label, field, iso?.level ?? 0, pts, pending, d);
+  }
+  return accuracyFigures(d, s, fromField, reference.surface !== undefined);
+}
+
+/** The measure's points: the population's, or `samples` of them drawn by the seeded generator. */
+export interface AccuracySamples {
+  /** xyz per point. */
+  pts: Float64Array;
+  n: number;
+  population: number;
+  sampled: boolean;
+  seed: number;
+}
+
+export function accuracySamples(mesh: Mesh, opts: { samples?: number; maxSamples?: number; seed?: number } = {}): AccuracySamples {
   const maxSamples = opts.samples ?? opts.maxSamples ?? ACCURACY_SAMPLES;
   const seed = opts.seed ?? ACCURACY_SEED;
   const p = mesh.positions;
@@ -95,51 +137,28 @@ export function measureSurfaceAccuracy(
   } else {
     for (let i = 0; i < n; i++) pick[i] = i;
   }
-
-  const label = reference.label ?? 0;
-  const lab = reference.labels.data;
-  const field = reference.field;
-  const iso: IsoField | undefined = field
-    ? {
-        grid: field.grid,
-        data: field.data,
-        level: reference.level ?? estimateIsoLevel(reference.labels, label, field),
-        inside: label === 0 ? (v) => lab[v] !== 0 : (v) => lab[v] === label,
-      }
-    : undefined;
-  const d = new Float64Array(n);
   const pts = new Float64Array(3 * n);
-  const pending: number[] = [];
-  let fromField = 0;
   for (let i = 0; i < n; i++) {
     const q = pick[i]!;
-    let x: number, y: number, z: number;
     if (q < nUsed) {
       const v = 3 * usedList[q]!;
-      x = p[v]!;
-      y = p[v + 1]!;
-      z = p[v + 2]!;
+      pts[3 * i] = p[v]!;
+      pts[3 * i + 1] = p[v + 1]!;
+      pts[3 * i + 2] = p[v + 2]!;
     } else {
       const t = q - nUsed;
       const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
-      x = (p[a]! + p[b]! + p[c]!) / 3;
-      y = (p[a + 1]! + p[b + 1]! + p[c + 1]!) / 3;
-      z = (p[a + 2]! + p[b + 2]! + p[c + 2]!) / 3;
-    }
-    pts[3 * i] = x;
-    pts[3 * i + 1] = y;
-    pts[3 * i + 2] = z;
-    const dist = iso && !reference.surface ? fieldIsoDistance(iso, x, y, z) : NaN;
-    if (Number.isNaN(dist)) pending.push(i);
-    else {
-      d[i] = dist;
-      fromField++;
+      pts[3 * i] = (p[a]! + p[b]! + p[c]!) / 3;
+      pts[3 * i + 1] = (p[a + 1]! + p[b + 1]! + p[c + 1]!) / 3;
+      pts[3 * i + 2] = (p[a + 2]! + p[b + 2]! + p[c + 2]!) / 3;
     }
   }
-  if (pending.length) {
-    if (reference.surface) referenceDistances(reference.surface, pts, pending, d);
-    else labelSurfaceDistances(reference.labels, label, field, iso?.level ?? 0, pts, pending, d);
-  }
+  return { pts, n, population, sampled, seed };
+}
+
+/** The figures of distances `d` at the points `s`, `fromField` of them from the field. */
+export function accuracyFigures(d: Float64Array, s: AccuracySamples, fromField: number, againstSurface: boolean): SurfaceAccuracy {
+  const { n, population, sampled, seed } = s;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += d[i]!;
   const mean = n ? sum / n : 0;
@@ -164,7 +183,7 @@ export function measureSurfaceAccuracy(
     samples_from_reference_mesh: n - fromField,
     method:
       (sampled ? `${n} seeded random samples of the vertices and triangle centroids` : 'every vertex and triangle centroid') +
-      (reference.surface
+      (againstSurface
         ? ' → exact distance to the given reference surface'
         : " → trilinear field iso-surface (Newton along the gradient) where the mask is its threshold, else exact distance to the label map's reference surface"),
   };
@@ -185,7 +204,7 @@ const WHOLE_SHARE = 0.5;
 /** Above this share of every 16th triangle near, bin the whole mesh without counting. */
 const PROBE_WHOLE_SHARE = 0.65;
 
-function referenceDistances(ref: Mesh, pts: Float64Array, list: number[], out: Float64Array): void {
+export function referenceDistances(ref: Mesh, pts: Float64Array, list: number[], out: Float64Array): void {
   const rp = ref.positions;
   const rix = ref.indices;
   const nRef = rix.length / 3;
