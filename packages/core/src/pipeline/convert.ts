@@ -36,6 +36,12 @@ export interface ConvertParams {
   placement?: PlaceParams;
   /** Name of the tissue/anatomy modelled; used in model names. */
   tissue?: string;
+  /**
+   * false: the caller needs no HU volume back (no slice pictures, no volume output), so it is
+   * let go once every model is placed (70 MB on the phantom head, held through the gate) and
+   * ConvertResult.volume is undefined. Default true.
+   */
+  keepVolume?: boolean;
 }
 
 export interface ConvertModel {
@@ -55,8 +61,8 @@ export interface ConvertResult {
   /** Shared records: assessment, preprocessing, the segmentation method. */
   records: StageRecord[];
   findings: Finding[];
-  /** The (preprocessed) volume the labels are on, for report images. */
-  volume: Volume;
+  /** The (preprocessed) volume the labels are on, for report images; undefined with keepVolume false. */
+  volume?: Volume;
 }
 
 /** The error findings that stop a conversion (import + assessment). */
@@ -64,11 +70,34 @@ export function blockingFindings(findings: Finding[]): Finding[] {
   return findings.filter((f) => f.severity === 'error');
 }
 
-export async function convertVolume(
+/** Segmentation records that belong to one label map (one threshold's model). */
+const tagged = (r: StageRecord) => typeof r.params.labelMap === 'string';
+
+/** What segmentation hands the meshing: the label maps and the HU volume they are on. */
+interface Segmented {
+  /** Taken by meshModels, so that only the models hold it while they need it. */
+  volume: Volume | undefined;
+  records: StageRecord[];
+  findings: Finding[];
+  output: Awaited<ReturnType<typeof runSegmentation>>['output'];
+  /** Records of the segmentation tagged with their label map. */
+  ownRecords: StageRecord[];
+}
+
+/**
+ * Assessment, preprocessing and segmentation (segmentVolume), then the models (meshModels).
+ * Not an async function itself: one would hold `input` (the imported volume) until the last
+ * model is measured.
+ */
+export function convertVolume(
   input: { volume: Volume; modality?: string; importFindings?: Finding[] },
   params: ConvertParams,
   ctx: StageContext = {},
 ): Promise<ConvertResult> {
+  return segmentVolume(input, params, ctx).then((segmented) => meshModels(segmented, params, ctx));
+}
+
+async function segmentVolume(input: { volume: Volume; modality?: string; importFindings?: Finding[] }, params: ConvertParams, ctx: StageContext): Promise<Segmented> {
   // The workers load while assessment and segmentation run here (surface is their first task).
   warmPool(ctx.pool);
   const records: StageRecord[] = [];
@@ -89,32 +118,40 @@ export async function convertVolume(
   const seg = params.segmentation;
   const pre = await preprocess(input.volume, seg.preprocess ?? {}, scaled(ctx, 0.05, 0.15), records);
   const segResult = await runSegmentation(pre.volume, { ...seg, preprocess: {}, restoreGrid: false }, scaled(ctx, 0.15, 0.35));
-  const tagged = (r: StageRecord) => typeof r.params.labelMap === 'string';
   records.push(...segResult.records.filter((r) => !tagged(r)));
   stampPeakMemory(ctx, [...records, ...segResult.records]);
-  progress(0.35, 'surface');
+  return { volume: pre.volume, records, findings, output: segResult.output, ownRecords: segResult.records.filter(tagged) };
+}
 
-  const { labels, ranges, probability, forest } = segResult.output;
+async function meshModels(segmented: Segmented, params: ConvertParams, ctx: StageContext): Promise<ConvertResult> {
+  const { records, findings } = segmented;
+  const progress = ctx.progress ?? (() => {});
+  progress(0.35, 'surface');
+  const seg = params.segmentation;
+  let volume: Volume | undefined = segmented.volume!;
+  segmented.volume = undefined;
+  const { labels, ranges, probability, forest } = segmented.output;
   const many = labels.length > 1;
   const tissue = params.tissue ?? 'bone';
   if (seg.anatomy?.structures.length) {
-    const field = probability ?? pre.volume;
+    const hu = volume;
+    const field = probability ?? hu;
     const level = probability ? 0.5 : ranges?.[0]?.[0];
-    const model = await meshStructures(labels, pre.volume, seg.anatomy, records, (lab, name, c) =>
+    const model = await meshStructures(labels, hu, seg.anatomy, records, (lab, name, c) =>
       meshLabelMap(
         lab,
-        { condition: { ...params.condition, name }, placement: { ...params.placement, volume: pre.volume }, ...(sameGrid(field.grid, lab.grid) && level !== undefined ? { field, level } : {}), ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}), ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}) },
+        { condition: { ...params.condition, name }, placement: { ...params.placement, volume: hu }, ...(sameGrid(field.grid, lab.grid) && level !== undefined ? { field, level } : {}), ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}), ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}) },
         c,
       ), scaled(ctx, 0.35, 0.95), forest);
     progress(1, 'done');
-    return { models: [model], records, findings, volume: pre.volume };
+    return { models: [model], records, findings, volume: hu };
   }
   /** Model i's threshold range, file name and its own (per-label-map) segmentation records. */
   const modelOf = (i: number) => {
     const range = ranges?.[i];
     const tag = range ? rangeName(range) : undefined;
     const name = many && range ? `${tissue}_t${range[0]}` : tissue;
-    return { range, name, own: segResult.records.filter((r) => tagged(r) && r.params.labelMap === tag) };
+    return { range, name, own: segmented.ownRecords.filter((r) => r.params.labelMap === tag) };
   };
   // An empty label map would reach the gate as "mesh not printable": say which step emptied it, before any meshing
   // (with --allow-open too: an empty model is never exported).
@@ -132,32 +169,37 @@ export async function convertVolume(
       progress(0.35 + (0.6 * fractions.reduce((a, b) => a + b, 0)) / labels.length, m);
     },
   });
-  const models = await Promise.all(
-    labels.map(async (lab, i): Promise<ConvertModel> => {
-      const { range, name, own } = modelOf(i);
-      const modelRecords: StageRecord[] = [];
-      if (range) {
-        modelRecords.push({ stage: 'segment', method: 'label-map', params: { range_HU: range, model: name }, figures: { threshold_HU: range[0], voxels: countNonZero(lab) } });
-      }
-      modelRecords.push(...own);
-      // Sub-voxel placement: the probability field (soft threshold) at 0.5, else the HU field at the lower threshold.
-      const field = probability ?? pre.volume;
-      const level = probability ? 0.5 : range?.[0];
-      const useField = sameGrid(field.grid, lab.grid) && level !== undefined;
-      const built = await meshLabelMap(
-        lab,
-        { condition: { ...params.condition, name }, placement: { ...params.placement, volume: pre.volume }, ...(useField ? { field, level } : {}), ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}), ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}) },
-        modelCtx(i),
-      );
-      const surfaceRecord = built.records.find((r) => r.stage === 'surface');
+  // Each model's meshLabelMap is handed the volume here and holds it until that model is placed;
+  // the per-model callbacks below do not hold it, so without keepVolume it goes with the last placement.
+  const meshed = labels.map((lab, i): Promise<ConvertModel> => {
+    const { range, name, own } = modelOf(i);
+    const modelRecords: StageRecord[] = [];
+    if (range) {
+      modelRecords.push({ stage: 'segment', method: 'label-map', params: { range_HU: range, model: name }, figures: { threshold_HU: range[0], voxels: countNonZero(lab) } });
+    }
+    modelRecords.push(...own);
+    // Sub-voxel placement: the probability field (soft threshold) at 0.5, else the HU field at the lower threshold.
+    const field = probability ?? volume!;
+    const level = probability ? 0.5 : range?.[0];
+    const useField = sameGrid(field.grid, lab.grid) && level !== undefined;
+    const built = meshLabelMap(
+      lab,
+      { condition: { ...params.condition, name }, placement: { ...params.placement, volume: volume! }, ...(useField ? { field, level } : {}), ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}), ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}) },
+      modelCtx(i),
+    );
+    return built.then((b) => {
+      const surfaceRecord = b.records.find((r) => r.stage === 'surface');
       if (!useField && surfaceRecord) (surfaceRecord.notes ??= []).push('no field on the label grid: vertices placed from the smoothed mask');
-      modelRecords.push(...built.records);
+      modelRecords.push(...b.records);
       modelCtx(i).progress!(1, `model ${name}`);
-      return { name, ...(range ? { range } : {}), labels: lab, mesh: built.mesh, check: built.check, printable: built.printable, records: modelRecords };
-    }),
-  );
+      return { name, ...(range ? { range } : {}), labels: lab, mesh: b.mesh, check: b.check, printable: b.printable, records: modelRecords };
+    });
+  });
+  const kept = params.keepVolume !== false ? volume : undefined;
+  volume = undefined;
+  const models = await Promise.all(meshed);
   progress(1, 'done');
-  return { models, records, findings, volume: pre.volume };
+  return { models, records, findings, ...(kept ? { volume: kept } : {}) };
 }
 
 /** A context whose progress maps 0..1 into [a, b] of the caller's. */
@@ -202,10 +244,26 @@ export interface MeshLabelResult {
  * so scan-border caps are held) → gate → accuracy. `convert` runs it per model and `mesh`
  * runs it on a label file, so both record the same stages with the same parameters.
  */
-export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ctx: StageContext = {}): Promise<MeshLabelResult> {
+export function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ctx: StageContext = {}): Promise<MeshLabelResult> {
   const records: StageRecord[] = [];
   const sub = { ...(params.label !== undefined ? { label: params.label } : {}), ...(params.field ? { field: params.field } : {}), ...(params.level !== undefined ? { level: params.level } : {}) };
-  const { raw, edgePlaced } = await surfaceOf(labels, sub, params.placement, ctx, records);
+  // Not an async function: one would hold `params` (the HU field and placement volume) until the
+  // accuracy; the steps after placement get only what they use (the field only when it is the
+  // accuracy's reference).
+  const rest = { condition: params.condition, decimateRatio: params.decimateRatio, accuracy: params.accuracy, level: params.level, field: params.field !== undefined };
+  return surfaceOf(labels, sub, params.placement, ctx, records).then(({ raw, edgePlaced, reference }) => conditionAndMeasure(labels, raw, reference, edgePlaced, rest, ctx, records));
+}
+
+/** conditioning → gate → accuracy of the placed surface `raw`, against `reference`. */
+async function conditionAndMeasure(
+  labels: LabelMap,
+  raw: Mesh,
+  reference: AccuracyReference,
+  edgePlaced: boolean,
+  params: Pick<MeshLabelParams, 'condition' | 'decimateRatio' | 'accuracy' | 'level'> & { field: boolean },
+  ctx: StageContext,
+  records: StageRecord[],
+): Promise<MeshLabelResult> {
   stampPeakMemory(ctx, records);
   const condition: ConditionParams = { ...params.condition, grid: labels.grid };
   if (params.decimateRatio !== undefined && condition.decimate?.targetFaces === undefined) {
@@ -216,11 +274,11 @@ export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ct
   stampPeakMemory(ctx, records);
   if (params.accuracy !== false) {
     const t0 = performance.now();
-    const acc = measureSurfaceAccuracy(cond.output, edgePlaced ? { labels, surface: raw } : { labels, ...sub }, edgePlaced ? { samples: PLACED_ACCURACY_SAMPLES } : {});
+    const acc = measureSurfaceAccuracy(cond.output, reference, edgePlaced ? { samples: PLACED_ACCURACY_SAMPLES } : {});
     records.push({
       stage: 'accuracy',
       method: 'mesh-to-segmentation-boundary',
-      params: { reference: edgePlaced ? 'the extracted surface after edge placement (before conditioning)' : 'isosurface of the segmentation at its own resolution (same placement rule)', samples: 'vertices and triangle centroids', level: params.level ?? null, field: params.field !== undefined },
+      params: { reference: edgePlaced ? 'the extracted surface after edge placement (before conditioning)' : 'isosurface of the segmentation at its own resolution (same placement rule)', samples: 'vertices and triangle centroids', level: params.level ?? null, field: params.field },
       figures: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v])),
       wall_ms: round(performance.now() - t0, 1),
     });
@@ -230,18 +288,29 @@ export async function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ct
   return { mesh: cond.output, check: cond.check, printable: cond.printable, records };
 }
 
+type AccuracyReference = Parameters<typeof measureSurfaceAccuracy>[1];
+
 /**
- * Surface → placement: the mesh conditioning starts from, and whether it was edge-placed (then
- * it is also the accuracy's reference). Its own function so that the threshold positions and
- * the placement's rules are garbage once it returns (an async function holds its locals).
+ * Surface → placement: the mesh conditioning starts from, whether it was edge-placed, and the
+ * accuracy's reference (the placed surface, else the segmentation with its field). Its own
+ * function so that the threshold positions, the placement's rules and, after edge placement,
+ * the HU field are garbage once it returns (an async function holds its locals).
  */
-async function surfaceOf(labels: LabelMap, sub: { label?: number; field?: Volume; level?: number }, placement: EdgePlacement | undefined, ctx: StageContext, records: StageRecord[]): Promise<{ raw: Mesh; edgePlaced: boolean }> {
+async function surfaceOf(
+  labels: LabelMap,
+  sub: { label?: number; field?: Volume; level?: number },
+  placement: EdgePlacement | undefined,
+  ctx: StageContext,
+  records: StageRecord[],
+): Promise<{ raw: Mesh; edgePlaced: boolean; reference: AccuracyReference }> {
   const surface = await extractSurface(labels, sub, scaled(ctx, 0, 0.25));
   records.push(surface.record);
   const placed = await placeSurface(surface.output, labels.grid, placement, ctx);
   if (placed) records.push(placed.record);
+  const raw = placed?.output ?? surface.output;
   // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface
-  return { raw: placed?.output ?? surface.output, edgePlaced: placed?.record.method === 'edge-model-placement' };
+  const edgePlaced = placed?.record.method === 'edge-model-placement';
+  return { raw, edgePlaced, reference: edgePlaced ? { labels, surface: raw } : { labels, ...sub } };
 }
 
 function countNonZero(l: LabelMap): number {

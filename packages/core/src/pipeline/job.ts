@@ -7,7 +7,6 @@
  * With `fromLabels` the same job rebuilds a model from a given (edited) label map: import and
  * segmentation are skipped, the rest (meshLabelMap, export, report) is the same code.
  */
-import { importSeries } from '../dicom/import.js';
 import { preprocess, type PreprocessOptions } from '../segment/pipeline.js';
 import { sameGrid, type Grid } from '../geometry/grid.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
@@ -31,7 +30,7 @@ import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
 import { needsForestModel, withForestModel } from './convert-method.js';
 import type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
-import { hashingSources, seriesChoiceRecord } from './job-series.js';
+import { importForConvert } from './job-import.js';
 
 export type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
 export { describeSeries, seriesChoiceRecord } from './job-series.js';
@@ -136,8 +135,8 @@ async function niftiBytes(img: Volume | LabelMap, name: string, description: str
 /** What the first half of a job hands the export and the report: the models and the CT they are on. */
 interface BuiltModels {
   models: ConvertModel[];
-  /** The CT the labels are on, for the report's slice pictures. */
-  volume: Volume;
+  /** The CT the labels are on, for the report's slice pictures (only when the report has them). */
+  volume?: Volume;
   /** The `volume` output's bytes. */
   volumeBytes: () => Promise<Uint8Array>;
   /** The CT on the label maps' grid (the `volume` output's voxels). */
@@ -265,6 +264,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   const report = assembleReport({ records, models: built.models.map((m) => ({ name: m.name, records: m.records })), generatedAt: date });
   if (req.outputs.reportJson) await emit(req.outputs.reportJson, 'report-json', utf8.encode(`${JSON.stringify(report, null, 2)}\n`));
   if (req.outputs.reportHtml) {
+    if (!built.volume) throw new Error('runConvertJob: the CT was not kept for the report pictures');
     const images = await reportImages(built.volume, built.models, (f, m) => reportProgress(0.05 + 0.9 * f, m));
     await emit(req.outputs.reportHtml, 'report-html', utf8.encode(renderReportHtml(report, images)));
   }
@@ -281,41 +281,25 @@ async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { r
   const segmentation = forest?.segmentation ?? req.segmentation;
   const importProgress = phase('import', 'import');
   importProgress(0);
-  const hashing = hashingSources(req.sources, hex);
-  const imp = await importSeries(hashing.sources, { ...(req.series !== undefined ? { series: req.series } : {}), inputLabel: req.inputLabel }, ctx(importProgress));
-  const digest = hashing.digest();
-  records.push({
-    stage: 'input',
-    method: 'read-files',
-    params: { checksum: 'SHA-256 over "<bytes> <sha256>\\n" of every source file, in sorted path order' },
-    figures: { files: req.sources.length, skippedFiles: imp.output.skipped.notDicom.length, sha256: digest.sha256 },
-  });
-  const first = imp.output.instances[0];
-  imp.record.figures.acquisition = first ? { ...first.acquisition, sliceThickness_mm: first.sliceThickness ?? null } : {};
-  imp.record.figures.seriesInstanceUid = imp.output.chosen.uid;
-  imp.record.figures.seriesDescription = imp.output.chosen.description ?? null;
-  imp.record.peakRss_bytes ??= host.peakMemory?.();
-  records.push(imp.record);
-  const series: SeriesChoice = {
-    chosen: imp.output.chosen,
-    notChosen: imp.output.series.filter((s) => s.volume && s.uid !== imp.output.chosen.uid),
-    rule: req.series !== undefined ? `--series ${req.series}` : 'the largest CT image series',
-  };
-  records.push(seriesChoiceRecord(series));
-  host.onSeriesChoice?.(series);
-
+  const imported = await importForConvert(req, host, records, hex, ctx(importProgress));
+  const series = imported.series;
   if (forest) records.push(forest.record);
+  // The CT is kept for the outputs that show it; otherwise it goes once the models are placed.
+  const keepCt = Boolean(req.outputs.volume || req.outputs.volumePreview || req.outputs.reportHtml);
+  const ct = keepCt ? imported.takeVolume() : undefined;
   const result = await convertVolume(
-    { volume: imp.output.volume, ...(imp.output.chosen.modality ? { modality: imp.output.chosen.modality } : {}), importFindings: imp.record.findings ?? [] },
-    { segmentation, condition: req.condition, force, tissue, ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}) },
+    { volume: ct ?? imported.takeVolume(), ...(imported.modality ? { modality: imported.modality } : {}), importFindings: imported.findings },
+    { segmentation, condition: req.condition, force, tissue, keepVolume: keepCt, ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}) },
     ctx(phase('convert', 'convert')),
   );
   records.push(...result.records);
-  const labelGrid = result.models[0]?.labels.grid ?? result.volume.grid;
   let onGrid: Promise<Volume> | undefined;
-  const ctOnLabelGrid = () => (onGrid ??= volumeOnLabelGrid(imp.output.volume, labelGrid, req.segmentation.preprocess ?? {}));
+  const ctOnLabelGrid = () => {
+    if (!ct) throw new Error('modelsFromDicom: the CT was not kept for an output');
+    return (onGrid ??= volumeOnLabelGrid(ct, result.models[0]?.labels.grid ?? result.volume?.grid ?? ct.grid, req.segmentation.preprocess ?? {}));
+  };
   const volumeBytes = async () => niftiBytes(await ctOnLabelGrid(), req.outputs.volume ?? '', 'CT (HU) under the label map', host, VOLUME_GZIP_LEVEL);
-  return { models: result.models, volume: result.volume, volumeBytes, ctOnLabelGrid, series };
+  return { models: result.models, ...(result.volume ? { volume: result.volume } : {}), volumeBytes, ctOnLabelGrid, series };
 }
 
 /** What differs between two grids, in words (dims, spacing, origin, axes), or undefined when they are the same (sameGrid). */
