@@ -19,6 +19,7 @@ import { shippedForestModel } from './forest-model.js';
 import { sha256Hex } from '../util/checksum.js';
 import { nodeDeflater } from '../util/native-deflate.js';
 import { createPeakMemorySampler } from '../util/memory.js';
+import { collectGarbage } from '../util/collect-garbage.js';
 import { holdForTests, OutputSet, preflightOutputs } from '../util/output-set.js';
 import { overallProgress, type Progress } from '../util/progress.js';
 import { libraryVersions } from '../util/versions.js';
@@ -49,7 +50,12 @@ export async function runConvert(req: ConvertJobRequest, opts: { progress: Progr
   try {
     const result = await runConvertJob(req, {
       pool,
-      peakMemory: memory.peakSinceLast,
+      // Called at each stage's end: the stage's dropped arrays are freed before the next allocates.
+      peakMemory: () => {
+        const peak = memory.peakSinceLast();
+        collectGarbage();
+        return peak;
+      },
       progress: overallProgress(opts.progress),
       sha256Hex,
       // The 3MF's model XML deflated by native zlib on libuv's threads (util/native-deflate.ts).

@@ -1,11 +1,19 @@
 import { parentPort } from 'node:worker_threads';
 // Not all of core (~1 s less CPU per worker to start): each task's module loads on its first run.
 import { isScanError, loadTask } from '@scan2print/core/worker';
+import { collectGarbage } from '../util/collect-garbage.js';
+
+/** A worker idle this long after a task (a stage's slabs are done) frees what its tasks dropped. */
+const IDLE_COLLECT_MS = 50;
+let idle: ReturnType<typeof setTimeout> | undefined;
 
 parentPort!.on('message', async (msg: { id: number; task: string; payload: unknown }) => {
+  clearTimeout(idle);
   try {
     const result = await (await loadTask(msg.task))(msg.payload);
     parentPort!.postMessage({ id: msg.id, ok: true, result });
+    idle = setTimeout(collectGarbage, IDLE_COLLECT_MS);
+    idle.unref();
   } catch (err) {
     const e = err as Error;
     parentPort!.postMessage({
