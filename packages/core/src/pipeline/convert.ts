@@ -13,7 +13,8 @@ import { preprocess, runSegmentation, type SegmentationOptions } from '../segmen
 import { rangeName, type HuRange } from '../segment/threshold.js';
 import { extractSurface } from '../surface/isosurface/extract.js';
 import { conditionMesh, type ConditionParams } from '../surface/condition.js';
-import { measureSurfaceAccuracy } from '../surface/accuracy.js';
+import type { measureSurfaceAccuracy } from '../surface/accuracy.js';
+import { startAccuracy, type PendingAccuracy } from '../surface/accuracy-pool.js';
 import { placeSurface, type EdgePlacement, type PlaceParams } from '../surface/edge/index.js';
 import type { MeshCheck } from '../surface/topology.js';
 import { round, stampPeakMemory, type Finding, type StageContext, type StageRecord } from './record.js';
@@ -269,18 +270,25 @@ async function conditionAndMeasure(
   if (params.decimateRatio !== undefined && condition.decimate?.targetFaces === undefined) {
     condition.decimate = { ...(condition.decimate ?? {}), targetFaces: Math.max(4, Math.round((params.decimateRatio * raw.indices.length) / 3)) };
   }
-  const cond = await conditionMesh(raw, condition, scaled(ctx, 0.25, 0.9));
+  // The accuracy only reads the final mesh, as the gate does: with a pool it runs on a worker beside the gate.
+  let accuracy: PendingAccuracy | undefined;
+  const measure =
+    params.accuracy === false
+      ? undefined
+      : (final: Mesh): void => {
+          accuracy = startAccuracy(final, reference, edgePlaced ? { samples: PLACED_ACCURACY_SAMPLES } : {}, ctx.pool);
+        };
+  const cond = await conditionMesh(raw, condition, scaled(ctx, 0.25, 0.9), measure);
   records.push(...cond.records);
   stampPeakMemory(ctx, records);
   if (params.accuracy !== false) {
-    const t0 = performance.now();
-    const acc = measureSurfaceAccuracy(cond.output, reference, edgePlaced ? { samples: PLACED_ACCURACY_SAMPLES } : {});
+    const { accuracy: acc, wall_ms } = await accuracy!();
     records.push({
       stage: 'accuracy',
       method: 'mesh-to-segmentation-boundary',
       params: { reference: edgePlaced ? 'the extracted surface after edge placement (before conditioning)' : 'isosurface of the segmentation at its own resolution (same placement rule)', samples: 'vertices and triangle centroids', level: params.level ?? null, field: params.field },
       figures: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v])),
-      wall_ms: round(performance.now() - t0, 1),
+      wall_ms: round(wall_ms, 1),
     });
     stampPeakMemory(ctx, records);
   }
