@@ -1,5 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
+import { SHARED_MODULE_SPECS } from './test/shared-module-specs.js';
+
+const shared = [...SHARED_MODULE_SPECS];
 
 export default defineConfig({
   resolve: {
@@ -10,13 +13,20 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.spec.ts', 'test/**/*.spec.ts'],
     testTimeout: 300_000,
     hookTimeout: 300_000,
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // Test processes are reused (isolate: false here), so the short specs of project
+    // 'shared-modules' (test/shared-module-specs.ts) load core and the server once per process,
+    // not once per file. Every other spec gets a fresh module graph (its project's isolate:
+    // true resets the modules before each file) in a reused process.
+    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
     reporters: ['default'],
     setupFiles: ['test/loop-watch.ts'],
     globalSetup: ['test/global-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'isolated', include: ['packages/*/src/**/*.spec.ts', 'test/**/*.spec.ts'], exclude: [...configDefaults.exclude, ...shared], poolOptions: { forks: { isolate: true } } } },
+      { extends: true, test: { name: 'shared-modules', include: shared, poolOptions: { forks: { isolate: false } } } },
+    ],
   },
 });

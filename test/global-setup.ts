@@ -9,14 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../packages/server/src/db/connect.js';
 
+/** The folder this module made (vitest runs the global setup once per project; the first makes it, the others reuse it). */
+let made: string | undefined;
+
 export async function setup(): Promise<void> {
+  if (process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE) return;
   const dir = mkdtempSync(join(tmpdir(), 's2p-pglite-template-'));
   const db = await openDatabase({ dataDir: dir });
   await db.close();
   process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE = join(dir, 'db');
+  made = dir;
 }
 
 export async function teardown(): Promise<void> {
-  const t = process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE;
-  if (t) rmSync(join(t, '..'), { recursive: true, force: true });
+  if (made) rmSync(made, { recursive: true, force: true });
+  made = undefined;
 }
