@@ -7,7 +7,7 @@ import type { StackGeometry } from '../dicom/geometry.js';
 import type { SeriesSummary } from '../dicom/series.js';
 import type { DicomInstance } from '../dicom/types.js';
 import type { Volume } from '../geometry/types.js';
-import { sliceOutliers, type OutlierPlane } from './slice-outliers.js';
+import { sliceOutliers, type OutlierPlane, type SliceOutliers } from './slice-outliers.js';
 import {
   LOW_RESOLUTION_PIXEL_MM,
   LOW_RESOLUTION_STEP_MM,
@@ -26,6 +26,8 @@ export interface SeriesFindingsInput {
   outputStep_mm: number;
   /** The assembled volume: its slices are checked for outliers (SLICE_OUTLIER). */
   volume?: Volume;
+  /** Those outliers already found (sliceOutliersAsync over acquiredPlanes, on a pool): not counted again. */
+  outliers?: SliceOutliers;
 }
 
 const f2 = (x: number) => x.toFixed(2);
@@ -99,7 +101,8 @@ export function seriesFindings(inp: SeriesFindingsInput): Finding[] {
       message: `slice step ${f2(st.median)} mm (median) is above ${THICK_SLICE_STEP_MM} mm (ISO/IEC 3532-1 6.2): surface accuracy along the slice axis is limited`,
     });
   }
-  if (inp.volume) out.push(...sliceOutliers(inp.volume, acquiredPlanes(g, inp.volume.grid.dims[2], inp.outputStep_mm, file)).findings);
+  if (inp.outliers) out.push(...inp.outliers.findings);
+  else if (inp.volume) out.push(...sliceOutliers(inp.volume, acquiredPlanes(g, inp.volume.grid.dims[2], inp.outputStep_mm, file)).findings);
   const px = Math.max(g.spacingU_mm, g.spacingV_mm);
   if (px > LOW_RESOLUTION_PIXEL_MM || (n > 1 && st.median > LOW_RESOLUTION_STEP_MM)) {
     out.push({

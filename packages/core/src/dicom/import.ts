@@ -11,7 +11,8 @@
 import type { Volume } from '../geometry/types.js';
 import { inputError, isScanError } from '../errors.js';
 import { round, type Finding, type StageContext, type StageResult } from '../pipeline/record.js';
-import { seriesFindings } from '../assess/series-findings.js';
+import { acquiredPlanes, seriesFindings } from '../assess/series-findings.js';
+import { sliceOutliersAsync } from '../assess/slice-outliers.js';
 import type { DicomInstance } from './types.js';
 import { parseDicomHeader } from './parse.js';
 import { decodeFrames } from './decode.js';
@@ -136,7 +137,10 @@ export async function importSeries(sources: DicomSource[], params: ImportParams 
   );
   const t2 = performance.now();
   const geo = asm.geometry;
-  const findings: Finding[] = seriesFindings({ geometry: geo, chosen: chosenGroup.summary, instances, outputStep_mm: asm.outputStep_mm, volume: asm.volume });
+  // the outlier slices are counted on the pool where there is one (a pass over the whole volume)
+  const planes = acquiredPlanes(geo, asm.volume.grid.dims[2], asm.outputStep_mm, (i) => instances[i]!.file);
+  const outliers = await sliceOutliersAsync(asm.volume, planes, ctx.pool);
+  const findings: Finding[] = seriesFindings({ geometry: geo, chosen: chosenGroup.summary, instances, outputStep_mm: asm.outputStep_mm, volume: asm.volume, outliers });
   if (scan.unreadable.length) {
     findings.push({
       code: 'UNREADABLE_FILES',

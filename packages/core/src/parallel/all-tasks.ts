@@ -2,6 +2,7 @@
 // this list (parallel/worker.ts), so a task module missing here is unknown to the pool.
 import '../geometry/resample-tasks.js';
 import '../dicom/assemble-tasks.js';
+import '../assess/tasks.js';
 import '../segment/tasks.js';
 import '../segment/forest/tasks.js';
 import '../evaluate/tasks.js';

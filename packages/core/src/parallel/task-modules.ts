@@ -10,6 +10,7 @@ type Load = () => Promise<unknown>;
 
 const resample: Load = () => import('../geometry/resample-tasks.js');
 const dicom: Load = () => import('../dicom/assemble-tasks.js');
+const assess: Load = () => import('../assess/tasks.js');
 const segment: Load = () => import('../segment/tasks.js');
 const forest: Load = () => import('../segment/forest/tasks.js');
 const evaluate: Load = () => import('../evaluate/tasks.js');
@@ -25,6 +26,7 @@ const formats: Load = () => import('../formats/tasks.js');
 const MODULE_BY_PREFIX: ReadonlyArray<readonly [string, Load]> = [
   ['geometry.', resample],
   ['dicom.', dicom],
+  ['assess.', assess],
   ['segment.forest.', forest],
   ['segment.', segment],
   ['evaluate.', evaluate],
