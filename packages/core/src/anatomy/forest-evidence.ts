@@ -80,6 +80,39 @@ export function forestVotes(labels: LabelMap, regions: Regions, forest: ForestEv
   return votes;
 }
 
+/**
+ * Structures the forest can name (one of its groups maps to them). The forest's silence on any
+ * other structure is no evidence against it: trained without a skull, it names a skull's voxels
+ * by its nearest group (ge-head-tilt under threshold-forest: thoracic spine, femurs, hip).
+ */
+export function namedByForest(forest: ForestEvidence, graph: AnatomyGraph): boolean[] {
+  const known = graph.structures.map(() => false);
+  for (const g of forest.groups) {
+    const s = structureOfGroup(g, graph);
+    if (s >= 0) known[s] = true;
+  }
+  return known;
+}
+
+/**
+ * The forest's unary term of one region for every structure: FOREST_WEIGHT × the log of the
+ * Laplace-smoothed share of the region's voxels voting it. A structure the forest cannot name
+ * gets the term of the structure it votes most for: the forest cannot tell the two apart, so the
+ * graph's features and relations decide between them (before, such a structure got the share of
+ * 0 votes, e.g. −16 for a 2 cm³ piece, so in a head CT every skull piece fitted nothing and the
+ * pieces the forest called thoracic spine or femur kept those names).
+ */
+export function forestTerms(v: Float64Array, known: boolean[]): Float64Array {
+  const S = known.length;
+  let tot = 0;
+  for (const x of v) tot += x;
+  let best = 0;
+  for (let s = 0; s < S; s++) if (known[s] && v[s + 1]! > best) best = v[s + 1]!;
+  const out = new Float64Array(S);
+  for (let s = 0; s < S; s++) out[s] = FOREST_WEIGHT * Math.log(((known[s] ? v[s + 1]! : best) + 1) / (tot + S + 1));
+  return out;
+}
+
 /** P(group) × 255 from which a voxel's own forest group overrides its region's structure (0.6: no other group can reach it). */
 export const FOREST_VOXEL_CONFIDENCE = 153;
 
@@ -87,7 +120,8 @@ export const FOREST_VOXEL_CONFIDENCE = 153;
  * Inside a region that joins two structures (a femoral head in its socket), the forest's
  * per-voxel group separates them: a voxel takes the structure its forest group names when
  * that structure was identified, the forest is sure of that group (P ≥ 0.6; a lower or
- * split probability keeps the graph's name) and, for a sided structure, the voxel lies on
+ * split probability keeps the graph's name), the voxel's structure is one the forest can name
+ * (namedByForest) and, for a sided structure, the voxel lies on
  * that side of the mid-sagittal plane (left and right are never swapped). Without the
  * forest's probabilities (names read off a label map) nothing is renamed: a name there may
  * be the forest's guess on bone it did not see (evidenceInLabels); evidence handed over
@@ -104,6 +138,10 @@ export function refineWithForest(out: Uint8Array | Uint16Array, regions: Regions
   const conf = forest.confidence;
   if (fl.length !== out.length || (conf ? conf.length !== out.length : readOffNames.has(forest))) return 0;
   const K = structures.reduce((a, s) => Math.max(a, s.label), 0);
+  // A voxel of a structure the forest cannot name keeps it: the forest never saw that structure's bone.
+  const known = namedByForest(forest, graph);
+  const renamable = new Uint8Array(K + 1);
+  for (const st of structures) renamable[st.label] = known[graph.structures.findIndex((d) => d.name === st.name)] ? 1 : 0;
   const before = new Float64Array(K + 1);
   const gained = new Float64Array(K + 1);
   const gainedP = new Float64Array(K + 1);
@@ -119,7 +157,7 @@ export function refineWithForest(out: Uint8Array | Uint16Array, regions: Regions
     if (cur === 0) return;
     before[cur]!++;
     const gk = fl[p]!;
-    if (gk === 0) return;
+    if (gk === 0 || !renamable[cur]) return;
     const s = labelOfGroup[gk - 1];
     if (!s || s.label === cur) return;
     if (s.side && (centre[3 * q]! - mid > 0) !== (s.side === 'left')) return;

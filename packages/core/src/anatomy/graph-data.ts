@@ -30,7 +30,7 @@ const SOURCES = {
 const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
 
 export const ANATOMY_GRAPH: AnatomyGraph = {
-  version: '2026.11-6',
+  version: '2026.11-7',
   frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
   sources: SOURCES,
   regions: [
@@ -99,7 +99,9 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
       bodyWidth_mm: [200, 620], lateral: [0.15, 0.8], anterior: [-1, -0.1], widthFraction: [0.1, 0.45], volume_cm3: [1, 60], meanHU: [150, 1600], air: [0.05, 0.9], areaMax_cm2: 10,
     }, ['gray', 'ts', 'est'], 'ranges are estimates'),
     ...sided('scapula', 'thorax', '#B8A080', false, (s) => [`scapula_${s}`], {
-      bodyWidth_mm: [200, 620], lateral: [0.3, 0.95], anterior: [0.1, 1], widthFraction: [0.05, 0.4], volume_cm3: [2, 250], meanHU: [150, 1600], air: [0.1, 0.9],
+      // ribLevel ≥ 0.5: the scapula lies on the back of the rib cage, over ribs 2–7 (Gray's). Pieces of the iliac wing,
+      // lateral and posterior like it but below the cage, were named scapula (example_ct: 14 / 20 cm³).
+      bodyWidth_mm: [200, 620], lateral: [0.3, 0.95], anterior: [0.1, 1], widthFraction: [0.05, 0.4], volume_cm3: [2, 250], meanHU: [150, 1600], air: [0.1, 0.9], ribLevel: [0.5, 1],
     }, ['gray', 'ts', 'est'], 'ranges are estimates'),
     ...sided('humerus', 'thorax', '#D0B488', false, (s) => [`humerus_${s}`], {
       bodyWidth_mm: [200, 620], lateral: [0.65, 1.05], anterior: [-0.8, 0.8], widthFraction: [0.02, 0.2], volume_cm3: [1, 350], meanHU: [150, 1600], air: [0, 0.9], compact: [0.25, 1], limb: [0, 1], longSpan: [0.3, 1],
@@ -163,6 +165,13 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
     { a: 'sternum', rel: 'anterior', b: 'thoracic_spine', sources: ['gray'] },
     { a: 'clavicle_left', rel: 'superior', b: 'ribs_left', sources: ['gray'] },
     { a: 'clavicle_right', rel: 'superior', b: 'ribs_right', sources: ['gray'] },
+    // Required neighbours (Relation.required): the scapula lies over ribs 2–7 of its side and the clavicle meets the
+    // scapula's acromion (Gray's), so neither is named in a scan without those (example_ct, abdomen and pelvis: iliac-wing
+    // pieces were named scapula, costal cartilages clavicle, once the forest no longer vetoed structures it cannot name).
+    { a: 'scapula_left', rel: 'level', b: 'ribs_left', required: true, sources: ['gray'] },
+    { a: 'scapula_right', rel: 'level', b: 'ribs_right', required: true, sources: ['gray'] },
+    { a: 'clavicle_left', rel: 'adjacent', b: 'scapula_left', required: true, sources: ['gray'] },
+    { a: 'clavicle_right', rel: 'adjacent', b: 'scapula_right', required: true, sources: ['gray'] },
     // The femoral head lies in the acetabulum, below the sacral promontory and far below L5 (Gray's): the whole
     // femur is under the lumbar spine and its centroid under the sacrum's.
     { a: 'femur_left', rel: 'below', b: 'lumbar_spine', sources: ['gray'] },

@@ -78,6 +78,12 @@ export interface Relation {
   b: string;
   /** Tolerance of below/level, mm (default 20); a negative one asks for a gap (below by at least −tol_mm). */
   tol_mm?: number;
+  /**
+   * b must be in the scan for a to be named there (a scapula lies at rib-cage levels, a clavicle meets the scapula):
+   * each region named a pays as much as "fits nothing" while no region is named b (solve-icm.ts). Without it a
+   * relation binds only when both structures are named, so a structure whose neighbours are absent was free.
+   */
+  required?: boolean;
   sources: string[];
 }
 

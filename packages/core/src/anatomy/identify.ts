@@ -22,7 +22,7 @@ import { addSums, emptySums, regionFeatures, type RegionFeatures } from './featu
 import type { AnatomyGraph } from './graph.js';
 import { unary, type UnaryTerm } from './score-unary.js';
 import { solve } from './solve-icm.js';
-import { FOREST_WEIGHT, evidenceInLabels, forestVotes, refineWithForest } from './forest-evidence.js';
+import { evidenceInLabels, forestTerms, forestVotes, namedByForest, refineWithForest } from './forest-evidence.js';
 import { FRAGMENT_MM3, MIN_REGION_MM3, propagate } from './propagate.js';
 import { coarseHU, splitJoint } from './ball-joint.js';
 import type { IdentifiedStructure, Identification, IdentifyOptions, IdentifyResult } from './identify-types.js';
@@ -37,8 +37,8 @@ const LONG_BONE_MM = 100;
 /**
  * A long bone's name needs a long piece (StructureFeatures.longSpan): thin pieces of the iliac crest, cut at every
  * level, fit a humeral shaft's features as well as the hip's and hold each other by their contacts in the solver.
- * A piece too short takes, in rounds, the structure it shares most contact faces with (the crest's pieces the hip's,
- * level by level), or none. Returns how many pieces lost the name.
+ * The solver is run again for such pieces without that name (identifyStructures); a piece still too short after it
+ * takes, in rounds, the structure it shares most contact faces with, or none. Returns how many pieces lost the name.
  */
 function dropShortPieces(label: Int32Array, features: RegionFeatures[], graph: AnatomyGraph, bodyZ_mm: number, contacts: Contact[]): number {
   const span = Math.max(1, Math.min(LONG_BONE_MM, bodyZ_mm));
@@ -89,18 +89,19 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
   const votes = forest ? forestVotes(labels, regions, forest, graph) : undefined;
   const table = new Map<number, UnaryTerm[]>();
   for (const r of active) table.set(r, graph.structures.map((s) => unary(features[r]!, s)));
-  const unaryOf = (r: number, s: number): number => {
-    let u = table.get(r)![s]!.total;
-    if (votes) {
-      const v = votes[r]!;
-      let tot = 0;
-      for (const x of v) tot += x;
-      // Laplace-smoothed share of the region's voxels the forest gives this structure.
-      u += FOREST_WEIGHT * Math.log((v[s + 1]! + 1) / (tot + S + 1));
-    }
-    return u;
-  };
-  const { label, confidence, logProbability } = solve(features, sums, graph, unaryOf, active, regions.contacts, regions.body.midX);
+  const known = forest ? namedByForest(forest, graph) : undefined;
+  const forestTerm = new Map<number, Float64Array>();
+  if (votes && known) for (const r of active) forestTerm.set(r, forestTerms(votes[r]!, known));
+  const unaryOf = (r: number, s: number): number => table.get(r)![s]!.total + (forestTerm.get(r)?.[s] ?? 0);
+  let { label, confidence, logProbability } = solve(features, sums, graph, unaryOf, active, regions.contacts, regions.body.midX);
+  // Pieces too short for the long bone the solver named them: solved again from there without that name, so each takes
+  // its next-best structure under the graph (before, the name of the piece it touched most, whatever that was).
+  const span = Math.max(1, Math.min(LONG_BONE_MM, regions.body.zMax - regions.body.zMin));
+  const short = new Set(active.filter((r) => label[r]! >= 0 && (features[r]!.max[2] - features[r]!.min[2]) / span < (graph.structures[label[r]!]!.features.longSpan?.[0] ?? 0)));
+  if (short.size) {
+    const longBone = (s: number) => graph.structures[s]!.features.longSpan !== undefined;
+    ({ label, confidence, logProbability } = solve(features, sums, graph, (r, s) => (short.has(r) && longBone(s) ? -Infinity : unaryOf(r, s)), active, regions.contacts, regions.body.midX, label));
+  }
   const shortPieces = dropShortPieces(label, features, graph, regions.body.zMax - regions.body.zMin, regions.contacts);
 
   // Structures found, in graph order; label values 1..K.
@@ -230,7 +231,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
       logProbability: round(logProbability, 2),
       regionsTooSmall: small.length,
       voxelsRenamedByForest: refined,
-      shortLongBonePieces: shortPieces,
+      shortLongBonePieces: short.size + shortPieces,
       jointCellsToHead: joints,
       tooSmall_mm3: round(small.reduce((a, f) => a + f.volume_mm3, 0), 1),
       midline_x_mm: round(regions.body.midX, 1),

@@ -63,7 +63,7 @@ function relationCost(rel: Relation, a: Aggregate, b: Aggregate, midX: number): 
 }
 
 /** Structure for each region (−1 = none) by ICM; returns the labelling and per-region confidence. */
-export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGraph, unaryOf: (r: number, s: number) => number, active: number[], contacts: Contact[], midX: number) {
+export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGraph, unaryOf: (r: number, s: number) => number, active: number[], contacts: Contact[], midX: number, init?: Int32Array) {
   const S = graph.structures.length;
   const index = new Map(graph.structures.map((s, i) => [s.name, i]));
   // Touching regions: the same structure is likely (CONTACT_BONUS × share of the contact), an 'apart' pair is not.
@@ -149,22 +149,34 @@ export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGr
     }
     return t;
   };
-  // 'below', 'inferior' and 'superior' also bind each region on its own: an aggregate moves little when one of
-  // several stray pieces leaves, so without this a few pieces far from their place (a 'femur' in a head, a
-  // 'humerus' at the hip joint) would keep each other there.
-  const perRegion: Array<Array<{ b: number; rel: Relation['rel']; tol: number }>> = Array.from({ length: S }, () => []);
+  // 'below', 'inferior', 'superior' and 'level' also bind each region on its own: an aggregate moves little when
+  // one of several stray pieces leaves, so without this a few pieces far from their place (a 'femur' in a head, a
+  // 'humerus' at the hip joint, a 'scapula' on the iliac crest) would keep each other there. A required relation
+  // (Relation.required) makes each region pay NULL_SCORE while its partner is absent from the labelling.
+  const perRegion: Array<Array<{ b: number; rel: Relation['rel']; tol: number; required: boolean }>> = Array.from({ length: S }, () => []);
   for (const { r, a, b } of rels) {
-    if (a !== b && (r.rel === 'below' || r.rel === 'inferior' || r.rel === 'superior')) perRegion[a]!.push({ b, rel: r.rel, tol: r.tol_mm ?? 20 });
+    const binds = r.rel === 'below' || r.rel === 'inferior' || r.rel === 'superior' || r.rel === 'level';
+    if (a !== b && (binds || r.required)) perRegion[a]!.push({ b, rel: binds ? r.rel : 'apart', tol: r.tol_mm ?? 20, required: r.required === true });
   }
   const regionRelCost = (r: number, s: number): number => {
     if (s < 0) return 0;
     let t = 0;
     const own = sums[r]!;
     const cz = own.sz / Math.max(1, own.cells);
-    for (const { b, rel, tol } of perRegion[s]!) {
+    const lo = own.min[2];
+    const hi = own.max[2];
+    for (const { b, rel, tol, required } of perRegion[s]!) {
       const B = agg[b];
-      if (!B) continue;
-      const d = rel === 'below' ? own.max[2] - B.min[2] - tol : rel === 'inferior' ? cz - B.cz : B.cz - cz;
+      if (!B) {
+        if (required) t += NULL_SCORE;
+        continue;
+      }
+      const d =
+        rel === 'below' ? hi - B.min[2] - tol
+        : rel === 'inferior' ? cz - B.cz
+        : rel === 'superior' ? B.cz - cz
+        : rel === 'level' ? Math.max(0, B.min[2] - tol - lo) + Math.max(0, hi - B.max[2] - tol)
+        : 0;
       t -= Math.max(0, d) / 10;
     }
     return t;
@@ -244,7 +256,13 @@ export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGr
   // Ties go to the structure first in graph order. Tried: a second start with ties broken in reverse, keeping the
   // labelling of higher total log-probability; it named the hips femur on example_ct (a structure absent from the
   // labelling pays no relation costs, so the total favours dropping well-constrained structures) and was dropped.
-  start(graph.structures.map((_, i) => i));
+  if (init) {
+    // Continue from a labelling (identify.ts: once short pieces lose a long bone's name); a label now at −∞ is dropped.
+    label = Int32Array.from(init, (l, r) => (l >= 0 && unaryOf(r, l) === -Infinity ? -1 : l));
+    members = Array.from({ length: S }, () => []);
+    for (const r of active) if (label[r]! >= 0) members[label[r]!]!.push(r);
+    agg = members.map(aggOf);
+  } else start(graph.structures.map((_, i) => i));
   iterate();
   const confidence = new Float64Array(features.length);
   for (const r of active) {
