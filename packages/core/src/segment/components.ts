@@ -61,6 +61,41 @@ export function componentRuns(mask: ArrayLike<number>, dims: Vec3, connectivity:
   return labelRuns(extractRuns(mask, dims), dims, connectivity);
 }
 
+/**
+ * The components that are left when the components with drop[id] ≠ 0 are cleared from the
+ * mask: what componentRuns gives on the cleared mask (the same runs in the same order, ids
+ * renumbered in the same first-voxel order, the same sizes), without labelling it again. A
+ * step that removes whole components hands this to the next one (runCleanup).
+ */
+export function withoutComponents(cc: RunComponents, drop: ArrayLike<number>): RunComponents {
+  const { runs, comp, count, sizes } = cc;
+  const id = new Int32Array(count + 1);
+  let k = 0;
+  for (let c = 1; c <= count; c++) if (!drop[c]) id[c] = ++k;
+  const keptSizes = new Float64Array(k + 1);
+  for (let c = 1; c <= count; c++) if (id[c]) keptSizes[id[c]!] = sizes[c]!;
+  const rows = runs.rowStart.length - 1;
+  let n = 0;
+  for (let t = 0; t < runs.count; t++) if (id[comp[t]!]) n++;
+  const start = new Int32Array(n);
+  const end = new Int32Array(n);
+  const rowStart = new Int32Array(rows + 1);
+  const keptComp = new Int32Array(n);
+  let q = 0;
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = q;
+    for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
+      const c = id[comp[t]!]!;
+      if (!c) continue;
+      start[q] = runs.start[t]!;
+      end[q] = runs.end[t]!;
+      keptComp[q++] = c;
+    }
+  }
+  rowStart[rows] = q;
+  return { runs: { start, end, rowStart, count: q }, comp: keptComp, count: k, sizes: keptSizes };
+}
+
 /** Voxel index (flat) of a seed; a usage error when it lies outside the grid. */
 export function seedIndex(labels: { grid: LabelMap['grid'] }, seed: Seed): number {
   const g = labels.grid;

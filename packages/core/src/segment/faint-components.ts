@@ -24,6 +24,7 @@ import type { StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
 import { componentRuns, type Connectivity } from './components.js';
+import type { RunComponents } from './components-runs.js';
 
 export interface FaintComponentsParams {
   /** The bone threshold the mask came from (HU). */
@@ -42,7 +43,8 @@ export interface FaintComponentsParams {
 
 export const FAINT_DEFAULTS = { medianSigmas: 2, p95Sigmas: 5, maxSigmas: 10, connectivity: 26 as Connectivity };
 
-export function rejectFaintComponents(labels: LabelMap, volume: Volume | undefined, params: FaintComponentsParams, _ctx: StageContext = {}): StageResult<LabelMap> {
+/** `known`: the components of `labels` at this connectivity, handed on by the step before (removeTable); else they are labelled here. */
+export function rejectFaintComponents(labels: LabelMap, volume: Volume | undefined, params: FaintComponentsParams, _ctx: StageContext = {}, known?: RunComponents): StageResult<LabelMap> {
   return timed(() => {
     if (!volume) throw usageError('NEEDS_VOLUME', 'faint-component rejection needs the HU volume');
     const { threshold_HU: thr, noise_HU: sigma } = params;
@@ -57,7 +59,7 @@ export function rejectFaintComponents(labels: LabelMap, volume: Volume | undefin
     const g = labels.grid;
     const hu = volume.data;
     const src = labels.data;
-    const cc = componentRuns(src, g.dims, connectivity);
+    const cc = known ?? componentRuns(src, g.dims, connectivity);
     const { runs, comp, count, sizes } = cc;
     // Per component: voxels under the median bound, under the 95th-percentile bound, max HU.
     const underMedian = new Float64Array(count + 1);

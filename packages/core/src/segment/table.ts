@@ -34,7 +34,8 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import type { Finding, StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { inputError, usageError } from '../errors.js';
-import { componentRuns, type Connectivity } from './components.js';
+import { componentRuns, withoutComponents, type Connectivity } from './components.js';
+import type { RunComponents } from './components-runs.js';
 import { wordsOf } from './components-runs.js';
 import { blockSums, bodyCellsInt16, cellSumInt16 } from './table-cells.js';
 import { fillHoles2DMask } from './fill-holes.js';
@@ -210,8 +211,12 @@ function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: num
   return { body: back, extent: [e0, e1, e2], ci, rowOf, coreVoxels, factors: f, pieces };
 }
 
-/** Clean-up stage: remove bone-mask components lying outside the body (table, bed, holders). */
-export function removeTable(labels: LabelMap, volume: Volume | undefined, params: RemoveTableParams = {}, _ctx: StageContext = {}): StageResult<LabelMap> {
+/**
+ * Clean-up stage: remove bone-mask components lying outside the body (table, bed, holders).
+ * `handOn` is given the components of the output (withoutComponents), for a next step that
+ * labels them again (faint components, runCleanup).
+ */
+export function removeTable(labels: LabelMap, volume: Volume | undefined, params: RemoveTableParams = {}, _ctx: StageContext = {}, handOn?: (kept: RunComponents) => void): StageResult<LabelMap> {
   return timed(() => {
     if (!volume) throw usageError('TABLE_NEEDS_VOLUME', 'table removal needs the HU volume (the body is found from it)');
     const g = labels.grid;
@@ -298,6 +303,7 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
         removedVoxels += len;
       }
     }
+    handOn?.(withoutComponents(cc, removedId));
     const removed = runComponentStats(cc, removedId, r, g, volume)
       .map((st) => ({ ...st, insideBodyFraction: round(removedInside[st.id]!, 4) }))
       .sort((a, b) => b.volume_mm3 - a.volume_mm3 || a.id - b.id);
