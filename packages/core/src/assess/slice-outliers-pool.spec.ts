@@ -4,23 +4,15 @@
  * as the importer leaves them (an Int16 stack; a tilted, resampled Float32 one), each with one
  * slice corrupted (2000 random bytes in its pixel data, a copy) so that a finding is made.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataPath } from '../../../../test/data.js';
 import { createNodePool } from '../../../cli/src/pool/node-pool.js';
-import { importSeries, type DicomSource } from '../dicom/import.js';
+import { corruptSliceCopy, seriesSources } from '../../../../test/series.js';
+import { importSeries } from '../dicom/import.js';
 import type { WorkerPool } from '../parallel/pool.js';
-import { mulberry32 } from '../synthetic/random.js';
 import { SLICE_OUTLIERS_TASK, sliceOutliers, sliceOutliersAsync } from './slice-outliers.js';
-
-function dirSources(dir: string): DicomSource[] {
-  return readdirSync(dir)
-    .sort()
-    .filter((n) => statSync(join(dir, n)).isFile())
-    .map((n) => ({ name: join(dir, n), read: async () => new Uint8Array(readFileSync(join(dir, n))) }));
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 's2p-outlier-pool-'));
 let pool: WorkerPool;
@@ -39,32 +31,16 @@ function counting(ran: Map<string, number>): WorkerPool {
   return { size: pool.size, run: (task, payload) => (ran.set(task, (ran.get(task) ?? 0) + 1), pool.run(task, payload)), close: async () => {} };
 }
 
-/** A copy of a series with 2000 random bytes written into one file's (uncompressed) pixel data. */
-function corruptCopy(series: string, pick: number): { dir: string; file: string } {
-  const dir = join(tmp, series.replace(/\//g, '_'));
-  cpSync(dataPath(series), dir, { recursive: true });
-  const names = readdirSync(dir)
-    .sort()
-    .filter((n) => /^I\d+$/.test(n));
-  const file = join(dir, names[pick]!);
-  const bytes = new Uint8Array(readFileSync(file));
-  const at = bytes.length - 512 * 512;
-  const rand = mulberry32(pick + 1);
-  for (let i = 0; i < 2000; i++) bytes[at + i] = Math.floor(rand() * 256);
-  writeFileSync(file, bytes);
-  return { dir, file };
-}
-
 describe('slice outliers on 2 worker threads == on one thread', () => {
   for (const [series, pick, type] of [
     ['ct/philips-head-phantom-1mm', 40, Int16Array],
     ['ct/philips-head-phantom-tilt', 20, Float32Array],
   ] as const) {
     it(`${series} (${type.name}), one slice corrupted`, async () => {
-      const { dir, file } = corruptCopy(series, pick);
+      const { dir, file } = corruptSliceCopy(tmp, series, pick);
       const ran = new Map<string, number>();
-      const one = await importSeries(dirSources(dir));
-      const two = await importSeries(dirSources(dir), {}, { pool: counting(ran) });
+      const one = await importSeries(seriesSources(dir));
+      const two = await importSeries(seriesSources(dir), {}, { pool: counting(ran) });
       const volume = two.output.volume;
       expect(volume.data).toBeInstanceOf(type);
       expect(volume.data.buffer).toBeInstanceOf(SharedArrayBuffer);

@@ -4,22 +4,15 @@
  * written into one slice's pixel data of a copy of a real series — as a plain stack and
  * as a tilted, resampled one (where the check looks at the acquired slices' planes).
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
-import { importSeries, type DicomSource } from '../dicom/import.js';
-import { mulberry32 } from '../synthetic/random.js';
+import { corruptSliceCopy, seriesSources } from '../../../../test/series.js';
+import { importSeries } from '../dicom/import.js';
 import { sliceOutliers } from './slice-outliers.js';
 import { SLICE_OUTLIER_MIN_PIXELS } from './thresholds.js';
-
-function dirSources(dir: string): DicomSource[] {
-  return readdirSync(dir)
-    .sort()
-    .filter((n) => statSync(join(dir, n)).isFile())
-    .map((n) => ({ name: join(dir, n), read: async () => new Uint8Array(readFileSync(join(dir, n))) }));
-}
 
 const CT = dataPath('ct');
 const REAL = [
@@ -35,7 +28,7 @@ describe('SLICE_OUTLIER does not fire on real series', () => {
   });
   for (const series of REAL) {
     it(series, async () => {
-      const r = await importSeries(dirSources(dataPath(series)));
+      const r = await importSeries(seriesSources(dataPath(series)));
       expect(r.record.findings?.filter((f) => f.code === 'SLICE_OUTLIER')).toEqual([]);
       // Not a near miss: no slice comes close (every plane against its neighbours).
       const all = sliceOutliers(r.output.volume);
@@ -49,31 +42,13 @@ describe('SLICE_OUTLIER fires on a corrupted slice', () => {
   const tmp = mkdtempSync(join(tmpdir(), 's2p-outlier-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  /** Copies a series and writes 2000 random bytes into the middle of one file's (uncompressed) pixel data. */
-  function corruptCopy(series: string, pick: number): { dir: string; file: string } {
-    const src = dataPath(series);
-    const dir = join(tmp, series.replace(/\//g, '_'));
-    cpSync(src, dir, { recursive: true });
-    const names = readdirSync(dir)
-      .sort()
-      .filter((n) => /^I\d+$/.test(n) || n.endsWith('.dcm'));
-    const file = join(dir, names[pick]!);
-    const bytes = new Uint8Array(readFileSync(file));
-    // The pixel data is the last 512·512·2 bytes of these uncompressed slices.
-    const at = bytes.length - 512 * 512;
-    const rand = mulberry32(pick + 1);
-    for (let i = 0; i < 2000; i++) bytes[at + i] = Math.floor(rand() * 256);
-    writeFileSync(file, bytes);
-    return { dir, file };
-  }
-
   for (const [series, pick] of [
     ['ct/philips-head-phantom-1mm', 40],
     ['ct/philips-head-phantom-tilt', 20],
   ] as const) {
     it(`${series}, one slice (a copy)`, async () => {
-      const { dir, file } = corruptCopy(series, pick);
-      const r = await importSeries(dirSources(dir));
+      const { dir, file } = corruptSliceCopy(tmp, series, pick);
+      const r = await importSeries(seriesSources(dir));
       const found = r.record.findings?.filter((f) => f.code === 'SLICE_OUTLIER') ?? [];
       expect(found).toHaveLength(1);
       expect(found[0]!.files).toEqual([file]);

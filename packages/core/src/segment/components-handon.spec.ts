@@ -5,11 +5,10 @@
  * componentRuns gives on the table step's output, and the faint step gives the same labels and
  * record with them as without.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
-import { importSeries, type DicomSource } from '../dicom/import.js';
+import { seriesSources } from '../../../../test/series.js';
+import { importSeries } from '../dicom/import.js';
 import type { LabelMap, Volume } from '../geometry/types.js';
 import { componentRuns, withoutComponents } from './components.js';
 import type { RunComponents } from './components-runs.js';
@@ -23,10 +22,7 @@ let bone: LabelMap;
 
 beforeAll(async () => {
   const dir = dataPath('ct/ge-head-tilt-variable-spacing');
-  const sources: DicomSource[] = readdirSync(dir)
-    .sort()
-    .filter((n) => statSync(join(dir, n)).isFile())
-    .map((n) => ({ name: join(dir, n), read: async () => new Uint8Array(readFileSync(join(dir, n))) }));
+  const sources = seriesSources(dir);
   volume = (await importSeries(sources)).output.volume;
   bone = thresholdVolume(volume, 150, 3071);
 }, 60_000);

@@ -6,16 +6,16 @@
  * round. Edge placement: directions, the blur and density sample, profiles. The accuracy
  * against a reference surface, on a worker beside the gate.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
+import { seriesSources } from '../../../../test/series.js';
 import { createNodePool } from '../../../cli/src/pool/node-pool.js';
-import { importSeries, type DicomSource } from '../dicom/import.js';
+import { importSeries } from '../dicom/import.js';
 import type { Grid } from '../geometry/grid.js';
 import type { Mesh, Volume } from '../geometry/types.js';
 import { createInlinePool, slabRanges, type WorkerPool } from '../parallel/pool.js';
 import { resampleIsotropic } from '../segment/filters/resample.js';
+import { shuffledVertices } from '../testing/meshes.js';
 import { cleanupMesh } from './cleanup.js';
 import { extractSurface } from './isosurface/index.js';
 import { buildEdgeTable } from './mesh-utils.js';
@@ -35,10 +35,7 @@ let pool: WorkerPool;
 
 beforeAll(async () => {
   const dir = dataPath('ct/ge-head-tilt-variable-spacing');
-  const sources: DicomSource[] = readdirSync(dir)
-    .sort()
-    .filter((n) => statSync(join(dir, n)).isFile())
-    .map((n) => ({ name: join(dir, n), read: async () => new Uint8Array(readFileSync(join(dir, n))) }));
+  const sources = seriesSources(dir);
   const resampled = (await resampleIsotropic((await importSeries(sources)).output.volume, 2)).output;
   // on shared memory, as the importer's volumes are: placement runs on the pool only then
   volume = { grid: resampled.grid, data: new Float32Array(new SharedArrayBuffer(4 * resampled.data.length)) };
@@ -80,21 +77,6 @@ function reversingPool(size: number): WorkerPool {
   };
 }
 
-/** The same mesh with its vertices renumbered by a fixed shuffle (neighbours far apart in index). */
-function shuffled(m: Mesh): Mesh {
-  const nv = m.positions.length / 3;
-  const perm = Array.from({ length: nv }, (_, i) => i);
-  let seed = 12345;
-  for (let i = nv - 1; i > 0; i--) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    const j = seed % (i + 1);
-    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-  }
-  const positions = new Float32Array(3 * nv);
-  for (let v = 0; v < nv; v++) for (let a = 0; a < 3; a++) positions[3 * perm[v]! + a] = m.positions[3 * v + a]!;
-  return { positions, indices: m.indices.map((v) => perm[v]!) };
-}
-
 describe('windowed-sinc smoothing on a pool, ct/ge-head-tilt-variable-spacing at 2 mm', () => {
   it('plans each step of each vertex exactly once, slabs first, then the seams between them', () => {
     const nv = mesh.positions.length / 3;
@@ -111,7 +93,7 @@ describe('windowed-sinc smoothing on a pool, ct/ge-head-tilt-variable-spacing at
       }
     }
     // neighbours far apart in index: slabs too narrow for sweeps
-    const far = shuffled(mesh);
+    const far = shuffledVertices(mesh);
     expect(poolSweeps(nv, sweepTopology(buildEdgeTable(far.indices, nv), new Uint8Array(nv)).span, slabRanges(nv, 2), 2, 40)).toBeUndefined();
   });
 
@@ -135,7 +117,7 @@ describe('windowed-sinc smoothing on a pool, ct/ge-head-tilt-variable-spacing at
   });
 
   it('gives the single-thread bytes one step per round when neighbours lie far apart in index', async () => {
-    const far = shuffled(mesh);
+    const far = shuffledVertices(mesh);
     const p = params(far);
     const one = smoothMesh(far, p);
     const two = await smoothMeshAsync(far, p, { pool }, 0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
+import { shuffledVertices } from '../testing/meshes.js';
 import { makePhantom, phantomLabels } from '../testing/phantoms.js';
 import { extractSurface } from './isosurface/index.js';
 import { buildEdgeTable } from './mesh-utils.js';
@@ -40,21 +41,6 @@ function stepByStep(mesh: Mesh, iterations: number, passBand: number, held?: Uin
   return Float32Array.from(result);
 }
 
-/** The same mesh with its vertices renumbered by a fixed shuffle (neighbours far apart in index). */
-function shuffled(mesh: Mesh): Mesh {
-  const nv = mesh.positions.length / 3;
-  const perm = Array.from({ length: nv }, (_, i) => i);
-  let seed = 12345;
-  for (let i = nv - 1; i > 0; i--) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    const j = seed % (i + 1);
-    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-  }
-  const positions = new Float32Array(3 * nv);
-  for (let v = 0; v < nv; v++) for (let a = 0; a < 3; a++) positions[3 * perm[v]! + a] = mesh.positions[3 * v + a]!;
-  return { positions, indices: mesh.indices.map((v) => perm[v]!) };
-}
-
 async function phantomSphere(): Promise<Mesh> {
   const ph = makePhantom({ kind: 'sphere', radius_mm: 12 }, { spacing_mm: [1, 1, 1] });
   return (await extractSurface(phantomLabels(ph), { field: ph.volume, level: ph.level })).output;
@@ -76,7 +62,7 @@ describe('windowed-sinc in sweeps of several steps', () => {
     const nv = m.positions.length / 3;
     const held = new Uint8Array(nv);
     for (let v = 0; v < nv; v += 5) held[v] = 1;
-    for (const mesh of [m, shuffled(m)]) {
+    for (const mesh of [m, shuffledVertices(m)]) {
       for (const [iterations, passBand] of [[40, 0.05], [7, 0.1]] as const) {
         const ref = stepByStep(mesh, iterations, passBand);
         expect(same(smoothMesh(mesh, { iterations, passBand }).output.positions, ref)).toBe(true);

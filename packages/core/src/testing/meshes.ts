@@ -170,3 +170,21 @@ function normalise(v: number[]): number[] {
   const l = Math.hypot(v[0]!, v[1]!, v[2]!);
   return [v[0]! / l, v[1]! / l, v[2]! / l];
 }
+
+/**
+ * The same mesh with its vertices renumbered by a fixed shuffle, so that neighbours lie far
+ * apart in index (for code that works on vertex slabs or cache-sized blocks).
+ */
+export function shuffledVertices(mesh: Mesh): Mesh {
+  const nv = mesh.positions.length / 3;
+  const perm = Array.from({ length: nv }, (_, i) => i);
+  let seed = 12345;
+  for (let i = nv - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const j = seed % (i + 1);
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  const positions = new Float32Array(3 * nv);
+  for (let v = 0; v < nv; v++) for (let a = 0; a < 3; a++) positions[3 * perm[v]! + a] = mesh.positions[3 * v + a]!;
+  return { positions, indices: mesh.indices.map((v) => perm[v]!) };
+}
