@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 // Not all of core (~1 s less CPU per worker to start): each task's module loads on its first run.
-import { isScanError, loadTask } from '@scan2print/core/worker';
+import { loadTask, scanErrorToWire } from '@scan2print/core/worker';
 import { collectGarbage } from '../util/collect-garbage.js';
 
 /** A worker idle this long after a task (a stage's slabs are done) frees what its tasks dropped. */
@@ -15,14 +15,8 @@ parentPort!.on('message', async (msg: { id: number; task: string; payload: unkno
     idle = setTimeout(collectGarbage, IDLE_COLLECT_MS);
     idle.unref();
   } catch (err) {
-    const e = err as Error;
-    parentPort!.postMessage({
-      id: msg.id,
-      ok: false,
-      error: isScanError(err)
-        ? { message: err.message, code: err.code, kind: err.kind, file: err.file }
-        : { message: e?.message ?? String(err) },
-    });
+    // Core's wire form, as the convert thread sends it: a ScanError's code, kind and file; a plain Error's message and stack.
+    parentPort!.postMessage({ id: msg.id, ok: false, error: scanErrorToWire(err) });
   }
 });
 
