@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { runCli } from './run.js';
+import { dropWritesOnClosedStdout } from './util/closed-stdout.js';
+
+dropWritesOnClosedStdout();
 
 runCli(process.argv.slice(2)).then(
   (code) => {
