@@ -23,6 +23,7 @@ import {
   TRUNCATION_BONE_HU,
   TRUNCATION_MIN_AREA_MM2,
 } from './thresholds.js';
+import { int16ValueCounts } from './value-counts.js';
 
 export interface HistogramStats {
   min: number;
@@ -42,9 +43,8 @@ export function histogramStats(vol: Volume): HistogramStats {
 
 /** Int16 volumes: one count per possible value (one increment per voxel), then binned. */
 function histogramInt16(data: Int16Array): HistogramStats {
-  const counts = new Uint32Array(65536);
+  const counts = int16ValueCounts(data);
   const n = data.length;
-  for (let p = 0; p < n; p++) counts[data[p]! + 32768]!++;
   const nb = Math.ceil((HIST_MAX_HU - HIST_MIN_HU) / HIST_BIN_HU);
   const bins = new Float64Array(nb);
   let min = Infinity, max = -Infinity, inRange = 0, belowAir = 0, metal = 0, metalMax = -Infinity;

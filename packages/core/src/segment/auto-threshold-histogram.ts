@@ -33,6 +33,7 @@
  *   preset, i.e. what users of those tools get by default; the record says why.
  */
 import { z } from 'zod';
+import { int16ValueCounts } from '../assess/value-counts.js';
 
 export interface HuHistogram {
   start_HU: number;
@@ -89,10 +90,10 @@ export function huHistogram(data: ArrayLike<number>, start_HU: number, end_HU: n
   const inv = 1 / binWidth_HU;
   let out = 0;
   if (data instanceof Int16Array) {
-    // Integer HU: count each of the 65536 values once per voxel, then bin the values
-    // (same bin per value as below, so the same histogram).
-    const perValue = new Uint32Array(65536);
-    for (let v = 0; v < data.length; v++) perValue[data[v]! + 32768]!++;
+    // Integer HU: the count of each of the 65536 values (made once per volume, shared with
+    // the assessment: value-counts.ts), then the values binned (same bin per value as
+    // below, so the same histogram).
+    const perValue = int16ValueCounts(data);
     for (let q = 0; q < 65536; q++) {
       const c = perValue[q]!;
       if (c === 0) continue;

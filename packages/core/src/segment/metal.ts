@@ -16,6 +16,7 @@ import { round, timed } from '../pipeline/record.js';
 import { inputError, usageError } from '../errors.js';
 import { labelRuns, type Runs } from './components-runs.js';
 import { runComponentStats } from './stats.js';
+import { int16Summary, maxOfCounts, SUMMARY_BLOCK } from '../assess/value-counts.js';
 
 export interface MetalParams {
   threshold_HU?: number;
@@ -41,7 +42,7 @@ export function flagMetal(labels: LabelMap, volume: Volume | undefined, params: 
     // One read of the volume gives the maximum and the metal, as runs (no mask, no label volume).
     const g = labels.grid;
     const nx = g.dims[0];
-    const { maxHU, runs } = maxAndRuns(hu, g.dims, threshold_HU);
+    const { maxHU, runs } = hu instanceof Int16Array ? metalRunsInt16(hu, g.dims, threshold_HU) : maxAndRuns(hu, g.dims, threshold_HU);
     let count = 0;
     let inLabels = 0;
     for (let r = 0; r < runs.rowStart.length - 1; r++) {
@@ -121,6 +122,45 @@ function maxAndRuns(hu: ArrayLike<number>, dims: [number, number, number], level
     for (let i = 0; i < nx; i++) {
       const x = hu[base + i]!;
       if (x >= level) {
+        if (open < 0) open = i;
+      } else if (open >= 0) {
+        start.push(open);
+        end.push(i);
+        open = -1;
+      }
+    }
+    if (open >= 0) {
+      start.push(open);
+      end.push(nx);
+    }
+  }
+  rowStart[nRows] = start.length;
+  return { maxHU, runs: { start: Int32Array.from(start), end: Int32Array.from(end), rowStart, count: start.length } };
+}
+
+/**
+ * maxAndRuns for integer HU, reading only where metal can be: the maximum is in the volume's
+ * value counts and each block of voxels has its maximum (value-counts.ts, made once and
+ * shared with the assessment and the automatic threshold), so only the rows crossing a
+ * block that reaches the level are read (the same rows, the same runs).
+ */
+function metalRunsInt16(hu: Int16Array, dims: [number, number, number], level: number): { maxHU: number; runs: Runs } {
+  const { counts, blockMax } = int16Summary(hu);
+  const maxHU = maxOfCounts(counts);
+  const [nx, ny, nz] = dims;
+  const nRows = ny * nz;
+  const rowStart = new Int32Array(nRows + 1);
+  const start: number[] = [];
+  const end: number[] = [];
+  for (let r = 0, base = 0; r < nRows; r++, base += nx) {
+    rowStart[r] = start.length;
+    if (!(maxHU >= level)) continue;
+    let reach = false;
+    for (let b = Math.floor(base / SUMMARY_BLOCK); b * SUMMARY_BLOCK < base + nx; b++) if (blockMax[b]! >= level) reach = true;
+    if (!reach) continue;
+    let open = -1;
+    for (let i = 0; i < nx; i++) {
+      if (hu[base + i]! >= level) {
         if (open < 0) open = i;
       } else if (open >= 0) {
         start.push(open);
