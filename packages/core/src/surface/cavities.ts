@@ -35,15 +35,15 @@ export function nestingDepth(enclosures: Uint32Array, shellCount: number): Uint3
  * a later step on the same triangles takes the depths from them (nestingDepth) instead of
  * casting the rays again.
  */
-export function shellEnclosures(mesh: Mesh, shellOf: Uint32Array, shellCount: number): Uint32Array {
+export function shellEnclosures(mesh: Mesh, shellOf: Uint32Array, shellCount: number, shellTriangles?: Uint32Array): Uint32Array {
   if (shellCount < 2) return new Uint32Array(0);
   const nTri = triangleCount(mesh);
   const p = mesh.positions;
   const ix = mesh.indices;
 
-  // Sample triangles per shell: first, middle and last in triangle order.
-  const triCount = new Uint32Array(shellCount);
-  for (let t = 0; t < nTri; t++) triCount[shellOf[t]!]!++;
+  // Sample triangles per shell: first, middle and last in triangle order (`shellTriangles`:
+  // the shells' triangle counts, when the caller counted them on its own pass).
+  const triCount = shellTriangles ?? countPerShell(shellOf, shellCount);
   const seen = new Uint32Array(shellCount);
   const samples = new Int32Array(3 * shellCount).fill(-1);
   for (let t = 0; t < nTri; t++) {
@@ -161,6 +161,12 @@ export function shellEnclosures(mesh: Mesh, shellOf: Uint32Array, shellCount: nu
     if (2 * n > nSamples[s]!) pairs.push(s, k - s * shellCount);
   }
   return Uint32Array.from(pairs);
+}
+
+function countPerShell(shellOf: Uint32Array, shellCount: number): Uint32Array {
+  const n = new Uint32Array(shellCount);
+  for (let t = 0; t < shellOf.length; t++) n[shellOf[t]!]!++;
+  return n;
 }
 
 /**

@@ -50,13 +50,12 @@ export function pairedOpposite(u: EdgeUses): boolean {
 
 export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable {
   const nHe = indices.length;
-  const nTri = (nHe / 3) | 0;
   // Bucket half-edges by their smaller endpoint (CSR), keeping the larger one beside each
   // entry, then group each bucket (a handful of entries) by the larger endpoint. A bucket's
   // entries are in ascending half-edge order (filled triangle by triangle, corner by corner),
   // so each edge's half-edges are written straight into edgeHe in ascending order.
   const count = new Uint32Array(nVerts + 1);
-  for (let t = 0, h = 0; t < nTri; t++, h += 3) {
+  for (let h = 0; h < nHe; h += 3) {
     const a = indices[h]!, b = indices[h + 1]!, c = indices[h + 2]!;
     count[(a < b ? a : b) + 1]!++;
     count[(b < c ? b : c) + 1]!++;
@@ -64,60 +63,76 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
   }
   for (let v = 0; v < nVerts; v++) count[v + 1]! += count[v]!;
   const fill = count.slice(0, nVerts);
-  const bucket = new Uint32Array(nHe);
-  const other = new Uint32Array(nHe);
-  // 1 where the half-edge runs from the smaller endpoint: two uses of an edge with the same
-  // value run the same way (misoriented), counted here without reading the indices again.
-  const up = new Uint8Array(nHe);
-  for (let t = 0, h = 0; t < nTri; t++, h += 3) {
+  // Entry i of the buckets is slot[2i] = its half-edge and slot[2i+1] = 2·(larger endpoint) + up,
+  // side by side for the grouping pass. up = 1 where the half-edge runs from the smaller
+  // endpoint: two uses of an edge with the same up run the same way (misoriented).
+  const slot = new Uint32Array(2 * nHe);
+  for (let h = 0; h < nHe; h += 3) {
     const a = indices[h]!, b = indices[h + 1]!, c = indices[h + 2]!;
-    let i = a < b ? fill[a]!++ : fill[b]!++;
-    bucket[i] = h;
-    other[i] = a < b ? b : a;
-    up[i] = a < b ? 1 : 0;
-    i = b < c ? fill[b]!++ : fill[c]!++;
-    bucket[i] = h + 1;
-    other[i] = b < c ? c : b;
-    up[i] = b < c ? 1 : 0;
-    i = c < a ? fill[c]!++ : fill[a]!++;
-    bucket[i] = h + 2;
-    other[i] = c < a ? a : c;
-    up[i] = c < a ? 1 : 0;
+    let i: number;
+    if (a < b) {
+      i = 2 * fill[a]!++;
+      slot[i + 1] = 2 * b + 1;
+    } else {
+      i = 2 * fill[b]!++;
+      slot[i + 1] = 2 * a;
+    }
+    slot[i] = h;
+    if (b < c) {
+      i = 2 * fill[b]!++;
+      slot[i + 1] = 2 * c + 1;
+    } else {
+      i = 2 * fill[c]!++;
+      slot[i + 1] = 2 * b;
+    }
+    slot[i] = h + 1;
+    if (c < a) {
+      i = 2 * fill[c]!++;
+      slot[i + 1] = 2 * a + 1;
+    } else {
+      i = 2 * fill[a]!++;
+      slot[i + 1] = 2 * c;
+    }
+    slot[i] = h + 2;
   }
   const heEdge = new Uint32Array(nHe);
   const edgeHe = new Uint32Array(nHe);
   // A closed mesh has nHe / 2 edges; an open one up to nHe (the arrays grow when needed).
   let edgeV: Uint32Array<ArrayBuffer> = new Uint32Array(nHe + 2);
   let edgeStart: Uint32Array<ArrayBuffer> = new Uint32Array((nHe >> 1) + 2);
-  const DONE = 0xffffffff; // `other` of a slot already grouped (never a vertex index)
+  const DONE = 0xffffffff; // slot[2i+1] of an entry already grouped (never 2·vertex + up: a vertex index is < 2³¹)
   let edgeCount = 0;
   let o = 0;
   let open = 0;
   let nonManifold = 0;
   let misoriented = 0;
   for (let v = 0; v < nVerts; v++) {
-    const s = count[v]!;
-    const e = count[v + 1]!;
-    for (let i = s; i < e; i++) {
-      const w = other[i]!;
-      if (w === DONE) continue;
+    const s = 2 * count[v]!;
+    const e = 2 * count[v + 1]!;
+    for (let i = s; i < e; i += 2) {
+      const k = slot[i + 1]!;
+      if (k === DONE) continue;
+      const w = k >>> 1;
       const id = edgeCount++;
       if (id + 2 > edgeStart.length) edgeStart = growU32(edgeStart, 2 * edgeStart.length);
       if (2 * id + 2 > edgeV.length) edgeV = growU32(edgeV, 2 * edgeV.length);
       edgeStart[id] = o;
       edgeV[2 * id] = v;
       edgeV[2 * id + 1] = w;
-      heEdge[bucket[i]!] = id;
-      edgeHe[o++] = bucket[i]!;
+      const h0 = slot[i]!;
+      heEdge[h0] = id;
+      edgeHe[o++] = h0;
       let n = 1;
       let same = 0;
-      for (let j = i + 1; j < e; j++) {
-        if (other[j] === w) {
-          other[j] = DONE;
-          heEdge[bucket[j]!] = id;
-          edgeHe[o++] = bucket[j]!;
+      for (let j = i + 2; j < e; j += 2) {
+        const kj = slot[j + 1]!;
+        if (kj >>> 1 === w && kj !== DONE) {
+          slot[j + 1] = DONE;
+          const hj = slot[j]!;
+          heEdge[hj] = id;
+          edgeHe[o++] = hj;
           n++;
-          if (up[j] === up[i]) same = 1;
+          if (kj === k) same = 1;
         }
       }
       if (n === 1) open++;
@@ -151,41 +166,81 @@ export function heTail(indices: Uint32Array, h: number): number {
  * The edge table of compactMesh(mesh, keep, remap) derived from the mesh's own, when `keep`
  * drops whole shells (every edge then keeps all its uses or none): no rebuild. Edges keep their
  * relative order; endpoints are renumbered (and put in ascending order again).
+ *
+ * edgeStart and edgeV (what smoothing reads) are made here; heEdge and edgeHe, which the
+ * conditioning after a clean-up does not read (smoothing uses the endpoints, the second
+ * clean-up the recorded uses), on first access: they are the scattered half of the work.
  */
 export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: Int32Array): EdgeTable {
-  const nTri = keep.length;
-  const triNew = new Int32Array(nTri);
-  let nt = 0;
-  for (let t = 0; t < nTri; t++) triNew[t] = keep[t] ? nt++ : -1;
-  // Whole shells go, so the kept edges hold exactly the kept triangles' 3·nt half-edges; the
-  // edge count is at most the old one: one pass, the edge arrays trimmed at the end.
-  const heEdge = new Uint32Array(3 * nt);
-  const edgeHe = new Uint32Array(3 * nt);
+  const oldStart = et.edgeStart;
+  const oldHe = et.edgeHe;
+  const oldV = et.edgeV;
+  // The edge count is at most the old one: one pass, the edge arrays trimmed at the end.
   const edgeStart = new Uint32Array(et.edgeCount + 1);
   const edgeV = new Uint32Array(2 * et.edgeCount);
   let edgeCount = 0;
   let o = 0;
   for (let e = 0; e < et.edgeCount; e++) {
-    const s = et.edgeStart[e]!;
-    const end = et.edgeStart[e + 1]!;
-    if (!keep[(et.edgeHe[s]! / 3) | 0]) continue;
+    const s = oldStart[e]!;
+    if (!keep[(oldHe[s]! / 3) | 0]) continue;
     const id = edgeCount++;
-    if (o + end - s > edgeHe.length) throw new Error('compactEdgeTable: keep must drop whole shells');
-    for (let i = s; i < end; i++) {
-      const h = et.edgeHe[i]!;
-      const t = (h / 3) | 0;
-      const h2 = 3 * triNew[t]! + (h - 3 * t);
-      edgeHe[o++] = h2;
-      heEdge[h2] = id;
-    }
+    o += oldStart[e + 1]! - s;
     edgeStart[id + 1] = o;
-    const a = vertexRemap[et.edgeV[2 * e]!]!, b = vertexRemap[et.edgeV[2 * e + 1]!]!;
+    const a = vertexRemap[oldV[2 * e]!]!, b = vertexRemap[oldV[2 * e + 1]!]!;
     edgeV[2 * id] = a < b ? a : b;
     edgeV[2 * id + 1] = a < b ? b : a;
   }
-  if (o !== edgeHe.length) throw new Error('compactEdgeTable: keep must drop whole shells');
-  const out: EdgeTable = { edgeCount, heEdge, edgeStart: edgeStart.subarray(0, edgeCount + 1), edgeHe, edgeV: edgeV.subarray(0, 2 * edgeCount) };
+  let nt = 0;
+  for (let t = 0; t < keep.length; t++) nt += keep[t] ? 1 : 0;
+  // Whole shells go, so the kept edges hold exactly the kept triangles' 3·nt half-edges.
+  if (o !== 3 * nt) throw new Error('compactEdgeTable: keep must drop whole shells');
+  const halfEdges = lazyHalfEdges(oldStart, oldHe, et.edgeCount, keep.slice(), edgeCount);
+  const out: EdgeTable = {
+    edgeCount,
+    edgeStart: edgeStart.subarray(0, edgeCount + 1),
+    edgeV: edgeV.subarray(0, 2 * edgeCount),
+    get heEdge(): Uint32Array {
+      return halfEdges().heEdge;
+    },
+    get edgeHe(): Uint32Array {
+      return halfEdges().edgeHe;
+    },
+  };
   // A subset of edges that were all used twice in opposite directions still is; other counts are not known.
   if (et.uses && pairedOpposite(et.uses)) out.uses = { open: 0, nonManifold: 0, misoriented: 0 };
   return out;
+}
+
+/**
+ * heEdge and edgeHe of compactEdgeTable's output, made once on first call. Holds only what it
+ * needs of the source table (its edgeStart and edgeHe) and its own copy of `keep`.
+ */
+function lazyHalfEdges(oldStart: Uint32Array, oldHe: Uint32Array, oldCount: number, keep: Uint8Array, edgeCount: number): () => { heEdge: Uint32Array; edgeHe: Uint32Array } {
+  let made: { heEdge: Uint32Array; edgeHe: Uint32Array } | undefined;
+  return () => {
+    if (made) return made;
+    const triNew = new Int32Array(keep.length);
+    let nt = 0;
+    for (let t = 0; t < keep.length; t++) triNew[t] = keep[t] ? nt++ : -1;
+    const heEdge = new Uint32Array(3 * nt);
+    const edgeHe = new Uint32Array(3 * nt);
+    let id = 0;
+    let o = 0;
+    for (let e = 0; e < oldCount; e++) {
+      const s = oldStart[e]!;
+      const end = oldStart[e + 1]!;
+      if (!keep[(oldHe[s]! / 3) | 0]) continue;
+      for (let i = s; i < end; i++) {
+        const h = oldHe[i]!;
+        const t = (h / 3) | 0;
+        const h2 = 3 * triNew[t]! + (h - 3 * t);
+        edgeHe[o++] = h2;
+        heEdge[h2] = id;
+      }
+      id++;
+    }
+    if (id !== edgeCount) throw new Error('compactEdgeTable: the source table changed');
+    made = { heEdge, edgeHe };
+    return made;
+  };
 }

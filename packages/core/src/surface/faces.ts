@@ -4,7 +4,7 @@
  * closed output.
  */
 import type { Mesh } from '../geometry/types.js';
-import { buildEdgeTable, triangleCount, vertexCount, type EdgeTable } from './mesh-utils.js';
+import { buildEdgeTable, edgeUses, labelShells, triangleCount, vertexCount, type EdgeTable } from './mesh-utils.js';
 
 /**
  * Drops faces with a repeated vertex (zero area after merging), and duplicated faces: two
@@ -83,12 +83,14 @@ function compactTrianglesOnly(mesh: Mesh, keep: Uint8Array): Mesh {
 
 /**
  * removeDegenerateFaces and the edge table of its output, without the face hash when the
- * edge table proves there is nothing to drop: no face repeats a vertex, every edge is used
- * exactly twice, and no face shares all three edges with one other face (with two uses per
- * edge, a duplicated face, either winding, always does). An extractor's closed output takes
- * this path; anything else gets the hash, and the table is rebuilt only if faces went.
+ * edge table and the shells prove there is nothing to drop: no face repeats a vertex, every
+ * edge is used exactly twice, and no shell has exactly two triangles. With two uses per edge
+ * and no repeated vertex, a duplicated face (either winding) shares all three edges with its
+ * copy and with nothing else, so the pair is a shell of its own, and a shell of two triangles
+ * is such a pair. An extractor's closed output takes this path (its shells come back with
+ * it); anything else gets the hash, and the table is rebuilt only if faces went.
  */
-export function checkedFacesAndEdges(mesh: Mesh): { m2: ReturnType<typeof removeDegenerateFaces>; edges: EdgeTable } {
+export function checkedFacesAndEdges(mesh: Mesh): { m2: ReturnType<typeof removeDegenerateFaces>; edges: EdgeTable; shells?: Shells } {
   const ix = mesh.indices;
   const nv = vertexCount(mesh);
   let degenerate = false;
@@ -101,27 +103,23 @@ export function checkedFacesAndEdges(mesh: Mesh): { m2: ReturnType<typeof remove
     return { m2, edges: buildEdgeTable(m2.mesh.indices, nv) };
   }
   const edges = buildEdgeTable(ix, nv);
-  if (noPairedFaces(edges, triangleCount(mesh))) return { m2: { mesh, degenerate: 0, duplicate: 0 }, edges };
+  const uses = edgeUses(ix, edges);
+  if (uses.open + uses.nonManifold === 0) {
+    const shells = labelShells(mesh, edges);
+    if (!hasTwoTriangleShell(shells)) return { m2: { mesh, degenerate: 0, duplicate: 0 }, edges, shells };
+  }
   const m2 = removeDegenerateFaces(mesh);
   return { m2, edges: m2.mesh === mesh ? edges : buildEdgeTable(m2.mesh.indices, nv) };
 }
 
-/** True when every edge has two half-edges and no triangle's three edges all pair with the same other triangle. */
-function noPairedFaces(et: EdgeTable, nTri: number): boolean {
-  const { edgeStart, edgeHe, heEdge } = et;
-  if (et.uses) {
-    if (et.uses.open + et.uses.nonManifold > 0) return false;
-  } else {
-    for (let e = 0; e < et.edgeCount; e++) if (edgeStart[e + 1]! - edgeStart[e]! !== 2) return false;
-  }
-  const partner = (h: number): number => {
-    const s = edgeStart[heEdge[h]!]!;
-    const o = edgeHe[s] === h ? edgeHe[s + 1]! : edgeHe[s]!;
-    return (o / 3) | 0;
-  };
-  for (let t = 0, h = 0; t < nTri; t++, h += 3) {
-    const u = partner(h);
-    if (partner(h + 1) === u && partner(h + 2) === u) return false;
-  }
-  return true;
+interface Shells {
+  shellOf: Uint32Array;
+  shellCount: number;
+}
+
+function hasTwoTriangleShell({ shellOf, shellCount }: Shells): boolean {
+  const n = new Uint32Array(shellCount);
+  for (let t = 0; t < shellOf.length; t++) n[shellOf[t]!]!++;
+  for (let s = 0; s < shellCount; s++) if (n[s] === 2) return true;
+  return false;
 }

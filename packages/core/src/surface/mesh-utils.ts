@@ -91,20 +91,35 @@ export function bbox_mm(mesh: Mesh, used: Uint8Array = usedVertexMask(mesh)): { 
 export function labelShells(mesh: Mesh, edges?: EdgeTable): { shellOf: Uint32Array; shellCount: number } {
   const nTri = triangleCount(mesh);
   const et = edges ?? buildEdgeTable(mesh.indices, vertexCount(mesh));
+  const { edgeStart, edgeHe, edgeCount } = et;
+  // Union-find inlined (union-find.ts's rules: path halving, the smaller root wins), so every
+  // set's root is its lowest triangle.
   const parent = makeSets(new Uint32Array(nTri));
-  const find = (x: number): number => findRoot(parent, x);
-  for (let e = 0; e < et.edgeCount; e++) {
-    const s = et.edgeStart[e]!;
-    const t0 = (et.edgeHe[s]! / 3) | 0;
-    for (let i = s + 1; i < et.edgeStart[e + 1]!; i++) unionSets(parent, t0, (et.edgeHe[i]! / 3) | 0);
+  for (let e = 0; e < edgeCount; e++) {
+    const end = edgeStart[e + 1]!;
+    const t0 = (edgeHe[edgeStart[e]!]! / 3) | 0;
+    for (let i = edgeStart[e]! + 1; i < end; i++) {
+      let a = t0;
+      while (parent[a] !== a) a = parent[a] = parent[parent[a]!]!;
+      let b = (edgeHe[i]! / 3) | 0;
+      while (parent[b] !== b) b = parent[b] = parent[parent[b]!]!;
+      if (a < b) parent[b] = a;
+      else if (b < a) parent[a] = b;
+    }
   }
+  // In triangle order a set's root (its lowest triangle) comes first and opens a new shell;
+  // every later member takes its root's label.
   const shellOf = new Uint32Array(nTri);
-  const idOfRoot = new Int32Array(nTri).fill(-1);
   let shellCount = 0;
   for (let t = 0; t < nTri; t++) {
-    const r = find(t);
-    if (idOfRoot[r] === -1) idOfRoot[r] = shellCount++;
-    shellOf[t] = idOfRoot[r]!;
+    let r = parent[t]!;
+    if (r === t) {
+      shellOf[t] = shellCount++;
+      continue;
+    }
+    while (parent[r] !== r) r = parent[r]!;
+    parent[t] = r;
+    shellOf[t] = shellOf[r]!;
   }
   return { shellOf, shellCount };
 }

@@ -69,6 +69,16 @@ export function keptShells(
   }
   const shellOf = new Uint32Array(kept);
   for (let t = 0, o = 0; t < keep.length; t++) if (keep[t]) shellOf[o++] = newId[shells.shellOf[t]!]!;
+  return keptShellData({ shellOf, shellCount: n, newId }, enclosures, volumes);
+}
+
+/** The kept shells' labels with their enclosure pairs and volumes renumbered by `newId` (−1: dropped). */
+export function keptShellData(
+  kept: { shellOf: Uint32Array; shellCount: number; newId: Int32Array },
+  enclosures?: Uint32Array,
+  volumes?: Float64Array,
+): { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array; volumes?: Float64Array } {
+  const { shellOf, shellCount: n, newId } = kept;
   const vols = volumes ? { volumes: keptVolumes(volumes, newId, n) } : {};
   if (!enclosures) return { shellOf, shellCount: n, ...vols };
   const pairs: number[] = [];
