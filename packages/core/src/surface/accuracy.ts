@@ -213,10 +213,11 @@ const WHOLE_SHARE = 0.5;
 const PROBE_WHOLE_SHARE = 0.65;
 
 export function referenceDistances(ref: Mesh, pts: Float64Array, all: number[], out: Float64Array): void {
-  let list = distancesWithinReach(ref, pts, all, out, REACH_MM);
-  // A few points beyond reach (the farthest of a sample): a second pass at 4× reach costs a
-  // read of the triangles, where binning them costs several.
-  if (list.length > 0 && list.length <= all.length / 64) list = distancesWithinReach(ref, pts, list, out, 4 * REACH_MM);
+  const reached = distancesWithinReach(ref, pts, all, out, REACH_MM);
+  let list = reached.rest;
+  // A few points beyond reach (the farthest of a sample): a second pass at 4× reach looks
+  // only at the triangles near them, where binning the mesh costs several passes.
+  if (list.length > 0 && list.length <= all.length / 64) list = distancesWithinReach(ref, pts, list, out, 4 * REACH_MM, reached.extent).rest;
   if (list.length === 0) return;
   const rp = ref.positions;
   const rix = ref.indices;

@@ -39,7 +39,7 @@ describe('distances within reach', () => {
     const list = Array.from({ length: n }, (_, i) => i).filter((i) => i % 5 !== 0); // a subset, not in a block
     const out = new Float64Array(n).fill(-1);
     const reach = 0.5;
-    const rest = distancesWithinReach(mesh, pts, list, out, reach);
+    const { rest, extent } = distancesWithinReach(mesh, pts, list, out, reach);
     let within = 0;
     for (const i of list) {
       const d = brute(mesh, pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!);
@@ -55,6 +55,15 @@ describe('distances within reach', () => {
     expect(rest.length).toBeGreaterThan(100);
     expect(rest).toEqual([...rest].sort((a, b) => a - b));
     for (let i = 0; i < n; i += 5) expect(out[i]).toBe(-1); // points not listed are left alone
+    // the points left, again at a larger reach: skipping triangles by the extent the first pass
+    // saw changes nothing
+    const few = rest.slice(0, 8);
+    const a = new Float64Array(n), b = new Float64Array(n);
+    const withExtent = distancesWithinReach(mesh, pts, few, a, 1.2, extent).rest;
+    expect(withExtent).toEqual(distancesWithinReach(mesh, pts, few, b, 1.2).rest);
+    expect(withExtent.length).toBeLessThan(few.length);
+    expect(a).toEqual(b);
+    for (const i of few) if (!withExtent.includes(i)) expect(a[i]).toBe(brute(mesh, pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!));
   });
 
   it('referenceDistances is exact with none, a few or most points beyond reach', () => {
@@ -75,7 +84,7 @@ describe('distances within reach', () => {
 
   it('an empty mesh or an empty list hands every point back', () => {
     const pts = new Float64Array([0, 0, 0, 1, 1, 1]);
-    expect(distancesWithinReach({ positions: new Float32Array(0), indices: new Uint32Array(0) }, pts, [0, 1], new Float64Array(2), 1)).toEqual([0, 1]);
-    expect(distancesWithinReach(mesh, pts, [], new Float64Array(2), 1)).toEqual([]);
+    expect(distancesWithinReach({ positions: new Float32Array(0), indices: new Uint32Array(0) }, pts, [0, 1], new Float64Array(2), 1).rest).toEqual([0, 1]);
+    expect(distancesWithinReach(mesh, pts, [], new Float64Array(2), 1).rest).toEqual([]);
   });
 });

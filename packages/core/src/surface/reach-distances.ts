@@ -16,16 +16,24 @@ import { pointTriangleDistance2 } from './distance.js';
 /** At most this many point cells (a dense grid over the points' box; coarser cells beyond it). */
 const MAX_CELLS = 2_000_000;
 
+/** What a pass leaves: the points beyond reach, and the largest triangle box side per axis of the triangles it looked at (all, without `extent`). */
+export interface ReachPass {
+  rest: number[];
+  extent: [number, number, number];
+}
+
 /**
  * Writes out[i] for every i of `list` whose nearest triangle of `mesh` lies within `reach`
- * (mm) of point i of `pts` (xyz triples), and returns the others in list order.
+ * (mm) of point i of `pts` (xyz triples), and returns the others in list order. `extent`, from
+ * an earlier pass over the same mesh, lets this one skip, on one vertex's coordinates, the
+ * triangles whose vertices lie too far from all the points (worth it for a few points).
  */
-export function distancesWithinReach(mesh: Mesh, pts: Float64Array, list: readonly number[], out: Float64Array, reach: number): number[] {
+export function distancesWithinReach(mesh: Mesh, pts: Float64Array, list: readonly number[], out: Float64Array, reach: number, extent?: readonly [number, number, number]): ReachPass {
   const n = list.length;
   const p = mesh.positions;
   const ix = mesh.indices;
   const nTri = (ix.length / 3) | 0;
-  if (n === 0 || nTri === 0) return list.slice();
+  if (n === 0 || nTri === 0) return { rest: list.slice(), extent: [0, 0, 0] };
   let lx = Infinity, ly = Infinity, lz = Infinity, hx = -Infinity, hy = -Infinity, hz = -Infinity;
   for (const i of list) {
     const x = pts[3 * i]!, y = pts[3 * i + 1]!, z = pts[3 * i + 2]!;
@@ -71,14 +79,24 @@ export function distancesWithinReach(mesh: Mesh, pts: Float64Array, list: readon
   // neither leaves a cell out nor rejects a triangle whose distance would be kept.
   const grow = reach * (1 + 1e-5);
   const hair = 1e-5 * reach;
+  // A triangle within reach of a point has every vertex within reach + its box's side of it
+  // (per axis): with `extent`, vertex a outside the points' box grown by that skips it.
+  const fx = extent ? extent[0] + grow + hair : Infinity, fy = extent ? extent[1] + grow + hair : Infinity, fz = extent ? extent[2] + grow + hair : Infinity;
+  const sx0 = lx - fx, sx1 = hx + fx, sy0 = ly - fy, sy1 = hy + fy, sz0 = lz - fz, sz1 = hz + fz;
+  let ex = 0, ey = 0, ez = 0;
   for (let t = 0; t < nTri; t++) {
-    const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
+    const a = 3 * ix[3 * t]!;
     const ax = p[a]!, ay = p[a + 1]!, az = p[a + 2]!;
+    if (ax < sx0 || ax > sx1 || ay < sy0 || ay > sy1 || az < sz0 || az > sz1) continue;
+    const b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
     const bx = p[b]!, by = p[b + 1]!, bz = p[b + 2]!;
     const cx = p[c]!, cy = p[c + 1]!, cz = p[c + 2]!;
     const x0 = (ax < bx ? (ax < cx ? ax : cx) : bx < cx ? bx : cx) - hair, x1 = (ax > bx ? (ax > cx ? ax : cx) : bx > cx ? bx : cx) + hair;
     const y0 = (ay < by ? (ay < cy ? ay : cy) : by < cy ? by : cy) - hair, y1 = (ay > by ? (ay > cy ? ay : cy) : by > cy ? by : cy) + hair;
     const z0 = (az < bz ? (az < cz ? az : cz) : bz < cz ? bz : cz) - hair, z1 = (az > bz ? (az > cz ? az : cz) : bz > cz ? bz : cz) + hair;
+    if (x1 - x0 > ex) ex = x1 - x0;
+    if (y1 - y0 > ey) ey = y1 - y0;
+    if (z1 - z0 > ez) ez = z1 - z0;
     let i0 = Math.floor((x0 - grow - lx) * inv), i1 = Math.floor((x1 + grow - lx) * inv);
     if (i1 < 0 || i0 >= nx) continue;
     let j0 = Math.floor((y0 - grow - ly) * inv), j1 = Math.floor((y1 + grow - ly) * inv);
@@ -118,5 +136,5 @@ export function distancesWithinReach(mesh: Mesh, pts: Float64Array, list: readon
     if (found[s]) out[list[q]!] = Math.sqrt(best[s]!);
     else rest.push(list[q]!);
   }
-  return rest;
+  return { rest, extent: [ex, ey, ez] };
 }
