@@ -13,29 +13,30 @@ export function coincidentRep(positions: Float32Array): { rep: Uint32Array; coin
   const nv = (positions.length / 3) | 0;
   const p = positions;
   const bits = new Uint32Array(p.buffer, p.byteOffset, p.length);
-  // Pass 1, a filter: one bit per hash value (~8 per vertex, a cache-sized bitmap instead of
-  // a hash table of vertex ids) marks the hashes met more than once. Coincident vertices share
-  // their hash, so only vertices with such a hash (a few % of a mesh, all of its coincident
-  // ones) go into the exact table of pass 2, in vertex order, so the first stays the rep.
+  // Pass 1, a filter: two bits per hash value (~8 values per vertex, a cache-sized table
+  // instead of a hash table of vertex ids) say whether the value was met once or more often.
+  // Coincident vertices share their hash, so only vertices with a repeated hash (a few % of a
+  // mesh, all of its coincident ones) go into the exact table of pass 2, in vertex order, so
+  // the first stays the rep. Their number is counted on the way, to size that table.
   let size = 64;
   while (size < 8 * nv) size *= 2;
-  const seen = new Int32Array(size >>> 5);
-  const again = new Int32Array(size >>> 5);
+  const mask = size - 1;
+  const state = new Int32Array(size >>> 4); // 2 bits per value: 1 met once, 3 met again
   const hashes = new Uint32Array(nv);
+  const rep = new Uint32Array(nv);
   let candidates = 0;
   for (let v = 0, o = 0; v < nv; v++, o += 3) {
-    const h = positionHash(p, bits, o) & (size - 1);
-    hashes[v] = h;
-    const w = h >>> 5, m = 1 << (h & 31);
-    if (seen[w]! & m) {
-      if (!(again[w]! & m)) again[w]! |= m;
-    } else seen[w]! |= m;
-  }
-  const rep = new Uint32Array(nv);
-  for (let v = 0; v < nv; v++) {
     rep[v] = v;
-    const h = hashes[v]!;
-    if (again[h >>> 5]! & (1 << (h & 31))) candidates++;
+    const h = positionHash(bits, o) & mask;
+    hashes[v] = h;
+    const w = h >>> 4;
+    const sh = (h & 15) << 1;
+    const st = (state[w]! >>> sh) & 3;
+    if (st === 0) state[w]! |= 1 << sh;
+    else if (st === 1) {
+      state[w]! |= 2 << sh;
+      candidates += 2;
+    } else candidates++;
   }
   let coincident = 0;
   if (candidates === 0) return { rep, coincident };
@@ -44,7 +45,7 @@ export function coincidentRep(positions: Float32Array): { rep: Uint32Array; coin
   const table = new Int32Array(tsize).fill(-1);
   for (let v = 0; v < nv; v++) {
     const h = hashes[v]!;
-    if (!(again[h >>> 5]! & (1 << (h & 31)))) continue;
+    if (!((state[h >>> 4]! >>> ((h & 15) << 1)) & 2)) continue;
     let slot = h & (tsize - 1);
     for (;;) {
       const w = table[slot]!;
@@ -63,14 +64,18 @@ export function coincidentRep(positions: Float32Array): { rep: Uint32Array; coin
   return { rep, coincident };
 }
 
-/** Hash of a vertex's exact coordinates (−0 hashes as +0, as they compare equal). */
-function positionHash(p: Float32Array, bits: Uint32Array, o: number): number {
-  let h = 2166136261;
-  for (let a = 0; a < 3; a++) {
-    const b = p[o + a] === 0 ? 0 : bits[o + a]!;
-    h = Math.imul(h ^ b, 16777619);
-    h ^= h >>> 15;
-  }
+/** Hash of a vertex's exact coordinates (−0 hashes as +0, as they compare equal: bits 0x80000000 and 0). */
+function positionHash(bits: Uint32Array, o: number): number {
+  let x = bits[o]!, y = bits[o + 1]!, z = bits[o + 2]!;
+  if (x << 1 === 0) x = 0;
+  if (y << 1 === 0) y = 0;
+  if (z << 1 === 0) z = 0;
+  let h = Math.imul(2166136261 ^ x, 16777619);
+  h ^= h >>> 15;
+  h = Math.imul(h ^ y, 16777619);
+  h ^= h >>> 15;
+  h = Math.imul(h ^ z, 16777619);
+  h ^= h >>> 15;
   return h >>> 0;
 }
 
