@@ -123,12 +123,17 @@ export interface KeepComponentsParams {
   statsLimit?: number;
 }
 
-/** Clean-up stage: connected components, then keep by rank / seed / size. */
+/**
+ * Clean-up stage: connected components, then keep by rank / seed / size. With `inPlace` the
+ * output is written into `labels.data` (which the caller no longer needs: runCleanup, for a
+ * map a step before made): the dropped components are cleared, no new grid is filled.
+ */
 export function keepComponents(
   labels: LabelMap,
   volume: Volume | undefined,
   params: KeepComponentsParams,
   _ctx: StageContext = {},
+  inPlace = false,
 ): StageResult<LabelMap> {
   return timed(() => {
     const connectivity = params.connectivity ?? 26;
@@ -163,7 +168,7 @@ export function keepComponents(
       rank++;
     }
     const src = labels.data;
-    const data = new (src.constructor as Uint8ArrayConstructor | Uint16ArrayConstructor)(src.length);
+    const data = inPlace ? src : new (src.constructor as Uint8ArrayConstructor | Uint16ArrayConstructor)(src.length);
     let removed = 0;
     const { runs, comp } = cc;
     const nx = g.dims[0];
@@ -171,8 +176,10 @@ export function keepComponents(
       for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
         const a = r * nx + runs.start[t]!;
         const b = r * nx + runs.end[t]!;
-        if (keep[comp[t]!]) data.set(src.subarray(a, b), a);
-        else removed += b - a;
+        if (!keep[comp[t]!]) {
+          removed += b - a;
+          if (inPlace) data.fill(0, a, b);
+        } else if (!inPlace) data.set(src.subarray(a, b), a);
       }
     }
     const output: LabelMap = { grid: g, data, ...(labels.labels ? { labels: labels.labels } : {}) };

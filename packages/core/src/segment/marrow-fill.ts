@@ -278,9 +278,10 @@ function nameFromWalls(data: Uint8Array | Uint16Array, dims: Vec3, filled: numbe
 
 /**
  * Clean-up stage: fill marrow cavities; existing labels are kept, filled voxels get `label`,
- * or by default the label of the bone around their cavity.
+ * or by default the label of the bone around their cavity. With `inPlace` the output is
+ * written into `labels.data` (which the caller no longer needs).
  */
-export function fillMarrow(labels: LabelMap, volume: Volume | undefined, params: MarrowFillParams, _ctx: StageContext = {}): StageResult<LabelMap> {
+export function fillMarrow(labels: LabelMap, volume: Volume | undefined, params: MarrowFillParams, _ctx: StageContext = {}, inPlace = false): StageResult<LabelMap> {
   return timed(() => {
     if (!volume) throw usageError('MARROW_NEEDS_CT', 'marrow filling needs the CT volume (mean HU of each cavity)');
     const p = { ...MARROW_FILL_DEFAULTS, ...params };
@@ -291,7 +292,9 @@ export function fillMarrow(labels: LabelMap, volume: Volume | undefined, params:
     if (!(p.maxSliceHole_mm2 > 0 && p.maxVolume_mm3 > 0)) throw usageError('BAD_OPTION', 'marrow-fill limits must be positive');
     const g = labels.grid;
     // Every filled voxel is a hole, so background in `labels`: it gets a label, the rest is kept.
-    const data = labels.data.slice();
+    // `inPlace`: the caller gives the labels' buffer up (runCleanup, for a map a step before
+    // made), so no copy of the whole grid; the cavities are all found before any is filled.
+    const data = inPlace ? labels.data : labels.data.slice();
     const filled: number[] = [];
     // A binary mask (every label 1) needs no naming: every wall votes 1, so each filled
     // voxel gets 1, as nameFromWalls would give it.

@@ -82,7 +82,10 @@ export async function runCleanup(
     const mode = opts.fillHoles === true ? '3d' : opts.fillHoles;
     await step(fillHoles(cur, volume, { mode }, ctx));
   }
-  if (opts.fillMarrow) await step(fillMarrow(cur, volume, opts.fillMarrow === true ? {} : opts.fillMarrow, ctx));
+  // A map a step here made (not the caller's) is written in place by the last two steps: each
+  // would otherwise fill a new grid (fresh memory, ~30-50 ms for 37 M voxels on a loaded host).
+  const owned = () => cur.data !== labels.data;
+  if (opts.fillMarrow) await step(fillMarrow(cur, volume, opts.fillMarrow === true ? {} : opts.fillMarrow, ctx, owned()));
   if (opts.keep !== undefined || opts.minIsland_mm3 !== undefined || opts.stats !== false) {
     await step(
       keepComponents(
@@ -94,6 +97,7 @@ export async function runCleanup(
           minIsland_mm3: opts.minIsland_mm3 ?? 0,
         },
         ctx,
+        owned(),
       ),
     );
   }
