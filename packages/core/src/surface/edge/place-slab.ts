@@ -119,7 +119,7 @@ export function placeSlab(w: PlaceSlab): void {
       rules[v] = RULE_OUTSIDE;
       continue;
     }
-    analyseProfile(f, K, h, sn, lim, p);
+    analyseProfile(f, K, h, sn, lim, p, false);
     let d = NaN;
     let rule = RULE_THRESHOLD;
     if (p[0] === KIND_STEP) {

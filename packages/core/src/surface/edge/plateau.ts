@@ -40,6 +40,7 @@ export function phi(x: number): number {
   return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
+/** Mean of f[a..b], summed in index order. */
 function mean(f: Float64Array, a: number, b: number): number {
   let s = 0;
   for (let k = a; k <= b; k++) s += f[k]!;
@@ -84,29 +85,44 @@ export function profileReach(K: number, h: number, sigma: number, lim: ProfileLi
 /**
  * Classifies the profile and estimates its plateaus. sigma is the blur along this
  * direction (mm). Writes the P_* slots of `out`; reads f[0 .. profileReach(K, h, sigma, lim)] only.
+ * widths = false leaves P_S75 and P_S25 NaN (only the blur estimate reads them).
  */
-export function analyseProfile(f: Float64Array, K: number, h: number, sigma: number, lim: ProfileLimits, out: Float64Array): void {
-  out.fill(NaN);
+export function analyseProfile(f: Float64Array, K: number, h: number, sigma: number, lim: ProfileLimits, out: Float64Array, widths = true): void {
   out[P_KIND] = KIND_AMBIGUOUS;
+  out[P_T_OUT] = NaN;
+  out[P_BONE] = NaN;
+  out[P_S_OUT] = NaN;
+  out[P_S_IN] = NaN;
+  out[P_EDGE] = NaN;
+  out[P_S75] = NaN;
+  out[P_S25] = NaN;
   const n = 2 * K;
   const win = Math.max(2, Math.round(lim.plateau_mm / h));
   // tissue plateau: from 2σ beyond the vertex (the threshold sits outside the true edge)
   const o1 = Math.min(n - win, K + Math.ceil((2 * sigma) / h));
   const o2 = o1 + win;
   if (o1 <= K) return;
-  const tOut = mean(f, o1, o2);
+  // its mean, and its range: the window must be flat (another structure there makes the plateau unknown)
+  let sum = 0, lo = Infinity, hi = -Infinity;
+  for (let k = o1; k <= o2; k++) {
+    const x = f[k]!;
+    sum += x;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  const tOut = sum / (o2 - o1 + 1);
   // the highest value inside (and up to σ outside, where the threshold sat inside the edge)
   let km = 0;
+  let top = f[0]!;
   const kTop = Math.min(o1 - 1, K + Math.ceil(sigma / h));
-  for (let k = 1; k <= kTop; k++) if (f[k]! > f[km]!) km = k;
-  const top = f[km]!;
-  if (!(top - tOut >= lim.minContrast)) return;
-  // the tissue window must be flat: another structure there makes the plateau unknown
-  let lo = Infinity, hi = -Infinity;
-  for (let k = o1; k <= o2; k++) {
-    if (f[k]! < lo) lo = f[k]!;
-    if (f[k]! > hi) hi = f[k]!;
+  for (let k = 1; k <= kTop; k++) {
+    const x = f[k]!;
+    if (x > top) {
+      top = x;
+      km = k;
+    }
   }
+  if (!(top - tOut >= lim.minContrast)) return;
   if (hi - lo > 0.3 * (top - tOut)) return;
   let level = (top + tOut) / 2;
   const sOut = crossOutward(f, km, o1, level, K, h);
@@ -138,6 +154,7 @@ export function analyseProfile(f: Float64Array, K: number, h: number, sigma: num
   out[P_BONE] = bone;
   out[P_EDGE] = edge;
   if (Number.isFinite(sIn)) out[P_S_IN] = sIn;
+  if (!widths) return;
   out[P_S75] = crossOutward(f, Math.max(0, from), o1, tOut + 0.75 * (bone - tOut), K, h);
   out[P_S25] = crossOutward(f, Math.max(0, from), o1, tOut + 0.25 * (bone - tOut), K, h);
 }

@@ -82,37 +82,44 @@ export function sampleClamped(S: ProfileSampler, fi: number, fj: number, fk: num
  */
 export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Array, h: number, K: number, out: Float64Array, k0 = 0, k1 = 2 * K): boolean {
   const si = dir[0]! * h, sj = dir[1]! * h, sk = dir[2]! * h;
-  const ai = q[0]! - K * si, aj = q[1]! - K * sj, ak = q[2]! - K * sk;
-  const bi = q[0]! + K * si, bj = q[1]! + K * sj, bk = q[2]! + K * sk;
-  const inside = (i: number, j: number, k: number): boolean => i >= 0 && j >= 0 && k >= 0 && i <= S.nx - 1 && j <= S.ny - 1 && k <= S.nz - 1;
-  if (!inside(ai, aj, ak) || !inside(bi, bj, bk)) return false;
-  // every sample lies between the two inside end points: no clamping, only the cell at the far faces
-  const { nx, ny, nz, data } = S;
-  const sy = nx, sz = nx * ny;
+  const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!;
+  const ai = q0 - K * si, aj = q1 - K * sj, ak = q2 - K * sk;
+  const bi = q0 + K * si, bj = q1 + K * sj, bk = q2 + K * sk;
+  const nx = S.nx, ny = S.ny, nz = S.nz, data = S.data;
+  const mx = nx - 1, my = ny - 1, mz = nz - 1;
+  if (!(ai >= 0 && aj >= 0 && ak >= 0 && ai <= mx && aj <= my && ak <= mz)) return false;
+  if (!(bi >= 0 && bj >= 0 && bk >= 0 && bi <= mx && bj <= my && bk <= mz)) return false;
+  if (nx < 2 || ny < 2 || nz < 2) {
+    // a grid one voxel thin along an axis
+    for (let k = k0; k <= k1; k++) out[k] = sampleClamped(S, ai + k * si, aj + k * sj, ak + k * sk);
+    return true;
+  }
+  // every sample lies between the two inside end points: no clamping, only the cell at the far
+  // faces. trilinear's arithmetic, written out here (the hottest loop of edge placement).
+  const sy = nx, sz = nx * ny, syz = sy + sz;
+  const lx = nx - 2, ly = ny - 2, lz = nz - 2;
   for (let k = k0; k <= k1; k++) {
     const fi = ai + k * si, fj = aj + k * sj, fk = ak + k * sk;
     let i0 = fi | 0, j0 = fj | 0, k0 = fk | 0;
-    if (i0 >= nx - 1) i0 = nx - 2;
-    if (j0 >= ny - 1) j0 = ny - 2;
-    if (k0 >= nz - 1) k0 = nz - 2;
-    if (i0 < 0 || j0 < 0 || k0 < 0) {
-      out[k] = sampleClamped(S, fi, fj, fk); // a grid one voxel thin along an axis
-      continue;
-    }
-    out[k] = trilinear(data, i0 + j0 * sy + k0 * sz, 1, sy, sz, fi - i0, fj - j0, fk - k0);
+    if (i0 > lx) i0 = lx;
+    if (j0 > ly) j0 = ly;
+    if (k0 > lz) k0 = lz;
+    const b = i0 + j0 * sy + k0 * sz;
+    const ti = fi - i0, tj = fj - j0, tk = fk - k0;
+    const v000 = data[b]!, v100 = data[b + 1]!, v010 = data[b + sy]!, v110 = data[b + 1 + sy]!;
+    const v001 = data[b + sz]!, v101 = data[b + 1 + sz]!, v011 = data[b + syz]!, v111 = data[b + 1 + syz]!;
+    const a = v000 + ti * (v100 - v000), c = v010 + ti * (v110 - v010);
+    const e = v001 + ti * (v101 - v001), g = v011 + ti * (v111 - v011);
+    const f = a + tj * (c - a), hh = e + tj * (g - e);
+    out[k] = f + tk * (hh - f);
   }
   return true;
 }
 
-/** Trilinear value at a continuous index at least one voxel inside the grid (no clamping; same arithmetic as sampleClamped). */
-function sampleInside(data: Float32Array | Int16Array, sy: number, sz: number, fi: number, fj: number, fk: number): number {
-  const i0 = Math.floor(fi), j0 = Math.floor(fj), k0 = Math.floor(fk);
-  return trilinear(data, i0 + j0 * sy + k0 * sz, 1, sy, sz, fi - i0, fj - j0, fk - k0);
-}
-
 /**
  * The cell whose low corner is voxel `b` (strides sx, sy, sz to its other corners) interpolated at
- * fractions (ti, tj, tk): the one trilinear arithmetic of this file.
+ * fractions (ti, tj, tk): the trilinear arithmetic of this file (sampleProfile writes the same
+ * sums out inline).
  */
 function trilinear(data: Float32Array | Int16Array, b: number, sx: number, sy: number, sz: number, ti: number, tj: number, tk: number): number {
   const v000 = data[b]!, v100 = data[b + sx]!, v010 = data[b + sy]!, v110 = data[b + sx + sy]!;
@@ -128,10 +135,17 @@ export function gradientAt(S: ProfileSampler, q: Float64Array, out: Float64Array
   const fi = q[0]!, fj = q[1]!, fk = q[2]!;
   let gi: number, gj: number, gk: number;
   if (fi >= 1 && fj >= 1 && fk >= 1 && fi <= S.nx - 2 && fj <= S.ny - 2 && fk <= S.nz - 2) {
+    // sampleInside at the six points, each coordinate's floor and fraction taken once (the
+    // same numbers, so the same sums); all the points are ≥ ½, so truncation is the floor
     const d = S.data, sy = S.nx, sz = S.nx * S.ny;
-    gi = (sampleInside(d, sy, sz, fi + 0.5, fj, fk) - sampleInside(d, sy, sz, fi - 0.5, fj, fk)) / S.spacing[0];
-    gj = (sampleInside(d, sy, sz, fi, fj + 0.5, fk) - sampleInside(d, sy, sz, fi, fj - 0.5, fk)) / S.spacing[1];
-    gk = (sampleInside(d, sy, sz, fi, fj, fk + 0.5) - sampleInside(d, sy, sz, fi, fj, fk - 0.5)) / S.spacing[2];
+    const fip = fi + 0.5, fim = fi - 0.5, fjp = fj + 0.5, fjm = fj - 0.5, fkp = fk + 0.5, fkm = fk - 0.5;
+    const ic = fi | 0, jc = fj | 0, kc = fk | 0;
+    const ip = fip | 0, im = fim | 0, jp = fjp | 0, jm = fjm | 0, kp = fkp | 0, km = fkm | 0;
+    const ti = fi - ic, tj = fj - jc, tk = fk - kc;
+    const cj = jc * sy, ck = kc * sz;
+    gi = (trilinear(d, ip + cj + ck, 1, sy, sz, fip - ip, tj, tk) - trilinear(d, im + cj + ck, 1, sy, sz, fim - im, tj, tk)) / S.spacing[0];
+    gj = (trilinear(d, ic + jp * sy + ck, 1, sy, sz, ti, fjp - jp, tk) - trilinear(d, ic + jm * sy + ck, 1, sy, sz, ti, fjm - jm, tk)) / S.spacing[1];
+    gk = (trilinear(d, ic + cj + kp * sz, 1, sy, sz, ti, tj, fkp - kp) - trilinear(d, ic + cj + km * sz, 1, sy, sz, ti, tj, fkm - km)) / S.spacing[2];
   } else {
     gi = (sampleClamped(S, fi + 0.5, fj, fk) - sampleClamped(S, fi - 0.5, fj, fk)) / S.spacing[0];
     gj = (sampleClamped(S, fi, fj + 0.5, fk) - sampleClamped(S, fi, fj - 0.5, fk)) / S.spacing[1];
