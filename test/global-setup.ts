@@ -3,16 +3,20 @@
  * (initdb, in WASM) blocks its process for ~2.5 s on a quiet machine and 15 s or more under
  * load; done in a test worker, that stalls the runner's heartbeat. So one migrated database
  * is made here, and every embedded test server starts from a copy of it (~0.2 s).
+ * It also makes the run's folder of shared convert results (test/convert-cache.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../packages/server/src/db/connect.js';
+import { CONVERT_CACHE_ENV } from './convert-cache.js';
 
 /** The folder this module made (vitest runs the global setup once per project; the first makes it, the others reuse it). */
 let made: string | undefined;
+let cache: string | undefined;
 
 export async function setup(): Promise<void> {
+  if (!process.env[CONVERT_CACHE_ENV]) process.env[CONVERT_CACHE_ENV] = cache = mkdtempSync(join(tmpdir(), 's2p-convert-cache-'));
   if (process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE) return;
   const dir = mkdtempSync(join(tmpdir(), 's2p-pglite-template-'));
   const db = await openDatabase({ dataDir: dir });
@@ -24,4 +28,6 @@ export async function setup(): Promise<void> {
 export async function teardown(): Promise<void> {
   if (made) rmSync(made, { recursive: true, force: true });
   made = undefined;
+  if (cache) rmSync(cache, { recursive: true, force: true });
+  cache = undefined;
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMesh, read3mf, readStl, reportSchema, type Report } from '@scan2print/core';
 import { runScan2printAsync } from '../../../../test/cli.js';
 import { dataPath } from '../../../../test/data.js';
+import { sharedConvert, TILTED_SKULL } from '../../../../test/convert-cache.js';
 
 const work = mkdtempSync(join(tmpdir(), 's2p-convert-'));
 const demoDir = join(work, 'demo');
@@ -86,11 +87,9 @@ describe('scan2print demo', () => {
 
 describe('scan2print convert on a real series', () => {
   it('converts the tilted head phantom with the full report', async () => {
-    const out = join(work, 'tilt');
-    const r = await runScan2printAsync(
-      ['convert', dataPath('ct/philips-head-phantom-tilt'), '-o', join(out, 'skull.3mf'), '--report', join(out, 'r.json'), '--html', join(out, 'r.html'), '--purpose', 'cranial vault plan', '--decimate-ratio', '0.25', '--quiet'],
-      { env },
-    );
+    // The same run prepare.spec splits (made once per test run, by whichever spec asks first).
+    const r = await sharedConvert(dataPath(TILTED_SKULL.input), [...TILTED_SKULL.args], { env: TILTED_SKULL.env });
+    const out = r.dir;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = reportSchema.parse(JSON.parse(readFileSync(join(out, 'r.json'), 'utf8')));

@@ -1,8 +1,9 @@
 /**
  * `scan2print prepare` and `scan2print printers` through the built binary. A synthetic box
  * (fast): parts, record, --json shape, same input → same bytes, clear refusals that leave no
- * output. The real test: the phantom skull of ct/philips-head-phantom-1mm, made once here by
- * `scan2print convert --decimate-ratio 0.25` (the user's path, a quarter of its triangles), split for a 120 × 120 × 120 mm printer: every part
+ * output. The real test: the phantom skull of ct/philips-head-phantom-tilt, made by `scan2print convert
+ * --decimate-ratio 0.25` (the user's path, a quarter of its triangles; the run convert.spec checks, made
+ * once per test run by test/convert-cache.ts), split for a 120 × 120 × 120 mm printer: every part
  * fits, is closed and manifold (our counts and manifold-3d), every peg sits in its hole axis on
  * axis, and the parts' volume is the skull's within the connectors' volume; PrusaSlicer, when
  * installed, loads every part without repairs (required in CI, skipped locally without it).
@@ -37,6 +38,7 @@ import {
 import { box } from '../../../core/src/testing/meshes.js';
 import { dataPath } from '../../../../test/data.js';
 import { runScan2print } from '../../../../test/cli.js';
+import { sharedConvert, TILTED_SKULL } from '../../../../test/convert-cache.js';
 import { runTool } from '../../../../test/run-tool.js';
 
 interface PartJson {
@@ -288,7 +290,7 @@ describe('scan2print prepare on a real CT region (the head holder): dowels, holl
   }, 300_000);
 });
 
-describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 120 mm printer', () => {
+describe('the phantom skull (ct/philips-head-phantom-tilt) for a 120 × 120 × 120 mm printer', () => {
   let j: {
     parts: (PartJson & { name: string; plate: number })[];
     plates: { file: string; plate: number; parts: { name: string }[] }[];
@@ -300,11 +302,13 @@ describe('the phantom skull (ct/philips-head-phantom-1mm) for a 120 × 120 × 12
   };
   let skull = '';
   beforeAll(async () => {
-    skull = join(dir, 'skull.3mf');
-    // Decimated to a quarter (~400 k triangles): the same skull, parts, fragments and connectors at a
-    // quarter of the prepare, read-back and slicing work; bench/print/prepare.mjs times the full one.
-    const conv = await runScan2print(['convert', dataPath('ct/philips-head-phantom-1mm'), '-o', skull, '-q', '--decimate-ratio', '0.25'], { timeout_ms: 600_000 });
+    // The tilted series of the same phantom (54 slices, not the 140 of philips-head-phantom-1mm), decimated
+    // to a quarter: the same skull, a separate fragment and connectors at a fraction of the convert,
+    // prepare, read-back and slicing work; bench/print/prepare.mjs times the full one. The convert is
+    // convert.spec's own (test/convert-cache.ts runs it once for both); prepare only reads it.
+    const conv = await sharedConvert(dataPath(TILTED_SKULL.input), [...TILTED_SKULL.args], { env: TILTED_SKULL.env });
     if (conv.code !== 0) throw new Error(`convert failed: ${conv.stderr}`);
+    skull = join(conv.dir, 'skull.3mf');
     // With dowels (the skull has small separate fragments) and packed plates: their checks ride on this one run.
     const r = await runScan2print(['prepare', skull, '--printer', '120x120x120', '--dowels', '--plates', 'packed', '-o', join(dir, 'skull-parts'), '--json', '-q'], { timeout_ms: 900_000 });
     if (r.code !== 0) throw new Error(`prepare failed (${r.code}): ${r.stderr}`);
