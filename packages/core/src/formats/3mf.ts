@@ -20,7 +20,7 @@ import type { Mesh } from '../geometry/types.js';
 import { labelShellsByVertex } from '../surface/mesh-utils.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import type { WorkerPool } from '../parallel/pool.js';
-import { AsciiWriter } from './ascii-bytes.js';
+import { AsciiWriter, linePieces } from './ascii-bytes.js';
 import { deflateChunk, smallEntry, writeZip, type DeflatedChunk, type RawDeflater } from './zip-write.js';
 
 // For hosts that pass a RawDeflater: its contract, and the CRC-32 to fall back on.
@@ -110,10 +110,14 @@ const RELS =
 /** The 3MF file of a mesh, on the calling thread (same bytes as write3mfAsync). */
 export function write3mf(mesh: Mesh, opts: ThreeMfOptions = {}): Uint8Array {
   const chunks: DeflatedChunk[] = [];
+  const spare: Uint8Array[] = [];
   let pending: Uint8Array | undefined;
   // One chunk is held back so the last one can end the DEFLATE stream.
-  for (const c of modelXmlChunks(mesh, opts)) {
-    if (pending) chunks.push(deflateChunk(pending, THREEMF_DEFLATE_LEVEL, false));
+  for (const c of modelXmlChunks(mesh, opts, spare)) {
+    if (pending) {
+      chunks.push(deflateChunk(pending, THREEMF_DEFLATE_LEVEL, false));
+      spare.push(pending);
+    }
     pending = c;
   }
   chunks.push(deflateChunk(pending ?? new Uint8Array(0), THREEMF_DEFLATE_LEVEL, true));
@@ -144,25 +148,36 @@ export function threeMfDeflateMethod(deflater?: RawDeflater): string {
   return deflater ? `${deflater.library} level ${THREEMF_HOST_DEFLATE_LEVEL}` : `fflate level ${THREEMF_DEFLATE_LEVEL}`;
 }
 
-/** The 3MF with each model chunk deflated by `deflate`, at most `maxInFlight` at a time, packaged in chunk order. */
+/**
+ * The 3MF with each model chunk deflated by `deflate`, at most `maxInFlight` at a time, packaged
+ * in chunk order. A chunk's buffer is formatted into again once its deflate has settled, so the
+ * 115 MB of XML of a skull go through a handful of 1 MiB buffers (no allocation, copy or
+ * garbage per chunk).
+ */
 async function deflateInOrder(mesh: Mesh, opts: ThreeMfOptions, maxInFlight: number, deflate: (bytes: Uint8Array, last: boolean) => Promise<DeflatedChunk>): Promise<Uint8Array> {
-  const inFlight: Array<Promise<DeflatedChunk>> = [];
+  const inFlight: Array<{ chunk: Promise<DeflatedChunk>; bytes: Uint8Array }> = [];
   const done: DeflatedChunk[] = [];
+  const spare: Uint8Array[] = [];
   let pending: Uint8Array | undefined;
+  const settle = async (): Promise<void> => {
+    const f = inFlight.shift()!;
+    done.push(await f.chunk);
+    spare.push(f.bytes);
+  };
   const submit = async (bytes: Uint8Array, last: boolean): Promise<void> => {
-    const p = deflate(bytes, last);
+    const chunk = deflate(bytes, last);
     // Awaited in order below; a later chunk failing first must not count as unhandled meanwhile.
-    p.catch(() => undefined);
-    inFlight.push(p);
-    if (inFlight.length >= maxInFlight) done.push(await inFlight.shift()!);
+    chunk.catch(() => undefined);
+    inFlight.push({ chunk, bytes });
+    if (inFlight.length >= maxInFlight) await settle();
   };
   // One chunk is held back so the last one can end the DEFLATE stream.
-  for (const c of modelXmlChunks(mesh, opts)) {
+  for (const c of modelXmlChunks(mesh, opts, spare)) {
     if (pending) await submit(pending, false);
     pending = c;
   }
   await submit(pending ?? new Uint8Array(0), true);
-  for (const p of inFlight) done.push(await p);
+  while (inFlight.length) await settle();
   return packageZip(done);
 }
 
@@ -187,16 +202,16 @@ function packageZip(modelChunks: DeflatedChunk[]): Uint8Array {
   ]);
 }
 
-const ENC = new TextEncoder();
-type Pieces = [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-const VERTEX = ['<vertex x="', '" y="', '" z="', '"/>\n'].map((t) => ENC.encode(t)) as Pieces;
-const TRIANGLE = ['<triangle v1="', '" v2="', '" v3="', '"/>\n'].map((t) => ENC.encode(t)) as Pieces;
+const VERTEX = linePieces(['<vertex x="', '" y="', '" z="', '"/>\n']);
+const TRIANGLE = linePieces(['<triangle v1="', '" v2="', '" v3="', '"/>\n']);
 
 /**
  * The model XML in chunks of about THREEMF_CHUNK_BYTES, formatted straight into bytes: one
  * object per part (group or shell), vertices in order of first use by the part's triangles.
+ * A chunk is the caller's; the caller may give a chunk it is done with back through `spare`
+ * (the next chunks are then formatted into its buffer).
  */
-function* modelXmlChunks(mesh: Mesh, opts: ThreeMfOptions): Generator<Uint8Array, void, void> {
+function* modelXmlChunks(mesh: Mesh, opts: ThreeMfOptions, spare: Uint8Array[] = []): Generator<Uint8Array, void, void> {
   const title = opts.title ?? 'scan2print model';
   const split = opts.split ?? (mesh.groups ? 'groups' : 'shells');
   const nTri = mesh.indices.length / 3;
@@ -227,7 +242,14 @@ function* modelXmlChunks(mesh: Mesh, opts: ThreeMfOptions): Generator<Uint8Array
   };
   const colorOfPart = ids.map((id) => partColor(id));
   const ready: Uint8Array[] = [];
-  const x = new AsciiWriter(THREEMF_CHUNK_BYTES, (c) => ready.push(c));
+  const x = new AsciiWriter(
+    THREEMF_CHUNK_BYTES,
+    (c) => ready.push(c),
+    () => {
+      const c = spare.pop();
+      return c && new Uint8Array(c.buffer, c.byteOffset, c.buffer.byteLength - c.byteOffset);
+    },
+  );
   x.ascii(`<?xml version="1.0" encoding="UTF-8"?>\n<model unit="millimeter" xml:lang="en-US" xmlns="${CORE_NS}">\n`);
   x.text(` <metadata name="Title">${escapeXml(title)}</metadata>\n`);
   x.text(` <metadata name="Application">scan2print ${SCAN2PRINT_VERSION}</metadata>\n`);
