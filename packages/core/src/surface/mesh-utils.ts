@@ -5,7 +5,7 @@
  */
 import type { Vec3 } from '../geometry/grid.js';
 import type { Mesh } from '../geometry/types.js';
-import { findRoot, makeSets, unionSets } from '../geometry/union-find.js';
+import { makeSets } from '../geometry/union-find.js';
 import { buildEdgeTable, type EdgeTable } from './edge-table.js';
 
 // The edge table's API, still imported from here by most of surface/ (and core's index).
@@ -133,20 +133,39 @@ export function labelShellsByVertex(mesh: Mesh): { shellOf: Uint32Array; shellCo
   const ix = mesh.indices;
   const nTri = triangleCount(mesh);
   const parent = makeSets(new Uint32Array(vertexCount(mesh)));
-  const find = (x: number): number => findRoot(parent, x);
-  for (let t = 0; t < nTri; t++) {
-    unionSets(parent, ix[3 * t]!, ix[3 * t + 1]!);
-    unionSets(parent, ix[3 * t]!, ix[3 * t + 2]!);
-  }
+  unionTriangleVertices(ix, parent);
   const idOfRoot = new Int32Array(parent.length).fill(-1);
   const shellOf = new Uint32Array(nTri);
   let shellCount = 0;
   for (let t = 0; t < nTri; t++) {
-    const r = find(ix[3 * t]!);
-    if (idOfRoot[r] === -1) idOfRoot[r] = shellCount++;
-    shellOf[t] = idOfRoot[r]!;
+    const r = parent[ix[3 * t]!]!;
+    let id = idOfRoot[r]!;
+    if (id === -1) id = idOfRoot[r] = shellCount++;
+    shellOf[t] = id;
   }
   return { shellOf, shellCount };
+}
+
+/**
+ * Joins the three vertices of every triangle in `parent` (union-find.ts's rules inlined: path
+ * halving, the smaller root wins, so parent[v] ≤ v throughout), then points every vertex
+ * straight at its root (in ascending order, one step each).
+ */
+export function unionTriangleVertices(ix: Uint32Array, parent: Uint32Array | Int32Array): void {
+  for (let h = 0; h + 2 < ix.length; h += 3) {
+    let a = ix[h]!;
+    while (parent[a] !== a) a = parent[a] = parent[parent[a]!]!;
+    for (let k = 1; k < 3; k++) {
+      let b = ix[h + k]!;
+      while (parent[b] !== b) b = parent[b] = parent[parent[b]!]!;
+      if (a < b) parent[b] = a;
+      else if (b < a) {
+        parent[a] = b;
+        a = b;
+      }
+    }
+  }
+  for (let v = 0; v < parent.length; v++) parent[v] = parent[parent[v]!]!;
 }
 
 /** Per-shell signed volumes (mm³). */

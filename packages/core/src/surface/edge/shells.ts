@@ -5,24 +5,23 @@
  * the threshold's, or changes sign, get their threshold positions back.
  */
 import type { Mesh } from '../../geometry/types.js';
-import { findRoot, makeSets, unionSets } from '../../geometry/union-find.js';
+import { makeSets } from '../../geometry/union-find.js';
+import { unionTriangleVertices } from '../mesh-utils.js';
 
 /** Restores `before`'s positions in `after` for collapsing shells; marks their vertices in `reverted`. Returns the number of shells restored. */
 export function restoreCollapsedShells(mesh: Mesh, after: Float32Array, reverted: Uint8Array): number {
   const P = mesh.positions;
   const I = mesh.indices;
   const nv = P.length / 3;
+  // every vertex points straight at its shell's root (its lowest vertex)
   const parent = makeSets(new Int32Array(nv));
-  for (let t = 0; t < I.length; t += 3) {
-    unionSets(parent, I[t]!, I[t + 1]!);
-    unionSets(parent, I[t]!, I[t + 2]!);
-  }
+  unionTriangleVertices(I, parent);
   const volBefore = new Float64Array(nv);
   const volAfter = new Float64Array(nv);
   const triple = (X: Float32Array, a: number, b: number, c: number): number =>
     X[a]! * (X[b + 1]! * X[c + 2]! - X[b + 2]! * X[c + 1]!) - X[a + 1]! * (X[b]! * X[c + 2]! - X[b + 2]! * X[c]!) + X[a + 2]! * (X[b]! * X[c + 1]! - X[b + 1]! * X[c]!);
   for (let t = 0; t < I.length; t += 3) {
-    const r = findRoot(parent, I[t]!);
+    const r = parent[I[t]!]!;
     const a = 3 * I[t]!, b = 3 * I[t + 1]!, c = 3 * I[t + 2]!;
     volBefore[r] += triple(P, a, b, c);
     volAfter[r] += triple(after, a, b, c);
@@ -38,7 +37,7 @@ export function restoreCollapsedShells(mesh: Mesh, after: Float32Array, reverted
   }
   if (!shells) return 0;
   for (let v = 0; v < nv; v++) {
-    if (!bad[findRoot(parent, v)]) continue;
+    if (!bad[parent[v]!]) continue;
     after[3 * v] = P[3 * v]!;
     after[3 * v + 1] = P[3 * v + 1]!;
     after[3 * v + 2] = P[3 * v + 2]!;
