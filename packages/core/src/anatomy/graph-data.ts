@@ -30,7 +30,7 @@ const SOURCES = {
 const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
 
 export const ANATOMY_GRAPH: AnatomyGraph = {
-  version: '2026.11-7',
+  version: '2026.11-8',
   frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
   sources: SOURCES,
   regions: [
@@ -73,14 +73,20 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
     {
       name: 'lumbar_spine', group: 'lumbar_spine', side: null, region: 'abdomen', color: '#B39C6C', multipart: true,
       totalSegmentator: ['vertebrae_L1', 'vertebrae_L2', 'vertebrae_L3', 'vertebrae_L4', 'vertebrae_L5'],
-      features: { bodyWidth_mm: [200, 620], lateral: [0, 0.15], anterior: [-0.15, 0.8], widthFraction: [0.08, 0.35], volume_cm3: [0.5, 450], meanHU: [150, 1600], air: [0, 0.08], pieceMax_cm3: 130, ribLevel: [0, 0.5] },
+      // No ribLevel bound: the floating ribs run down beside L1 and L2 (their tips reach L2–L3, Gray's); on example_ct the
+      // rib levels reach z 349 mm and L1 lies at 352–403, so the bound ≤ 0.5 of 2026.11-7 named 96–98 % of L1 thoracic.
+      // What tells a lumbar vertebra is that no rib articulates with it (the 'apart' relation with the ribs).
+      features: { bodyWidth_mm: [200, 620], lateral: [0, 0.15], anterior: [-0.15, 0.8], widthFraction: [0.08, 0.35], volume_cm3: [0.5, 450], meanHU: [150, 1600], air: [0, 0.08], pieceMax_cm3: 130 },
       sources: ['gray', 'ts', 'tsRef', 'est'], estimate: 'volume: 5 × the measured 66 cm³ per lumbar vertebra, with margin',
     },
     {
       name: 'sacrum', group: 'sacrum', side: null, region: 'pelvis', color: '#A89060', multipart: false,
       totalSegmentator: ['sacrum', 'vertebrae_S1'],
-      features: { bodyWidth_mm: [220, 620], lateral: [0, 0.15], anterior: [-0.3, 0.9], widthFraction: [0.1, 0.45], volume_cm3: [1, 400], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.45, 1], ribLevel: [0, 0.3] },
-      sources: ['gray', 'ts', 'tsRef', 'est'], estimate: 'volume: measured 159 + 48 cm³ (sacrum + S1), with margin',
+      // anterior ≥ 0.1: the sacrum is the back wall of the pelvis (Gray's); its most anterior part, the S1 body at the
+      // promontory, measured 0.22–0.26 on example_ct. The pubic symphysis, also on the midline but in front (−0.2 to
+      // −0.41 there), tied with it on every other feature and was named sacrum.
+      features: { bodyWidth_mm: [220, 620], lateral: [0, 0.15], anterior: [0.1, 0.9], widthFraction: [0.1, 0.45], volume_cm3: [1, 400], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.45, 1], ribLevel: [0, 0.3] },
+      sources: ['gray', 'ts', 'tsRef', 'est'], estimate: 'volume: measured 159 + 48 cm³ (sacrum + S1), with margin; the anterior bound is set from the measured promontory with margin',
     },
     ...sided('ribs', 'thorax', '#E0C8A0', true, (s) => Array.from({ length: 12 }, (_, i) => `rib_${s}_${i + 1}`), {
       // ribLevel ≥ 0.5, as the thoracic spine's: every rib lies at levels of the rib cage (the floating ribs end behind
@@ -110,8 +116,10 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
       // lateral from 0: the pubic bodies meet on the midline at the symphysis (Gray's). ribLevel ≤ 0.3: the pelvis lies
       // below the rib cage (the costal margin ends above the iliac crest, Gray's), so costal ends are not hip bone.
       // midlineBone [0, 1]: between the pubic symphysis and the coccyx (the acetabular levels) no bone need cross the
-      // midline (measured on example_ct: z 123–135 mm).
-      bodyWidth_mm: [220, 620], lateral: [0, 0.7], anterior: [-0.9, 0.8], widthFraction: [0.1, 0.5], volume_cm3: [5, 700], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.4, 1], ribLevel: [0, 0.3], midlineBone: [0, 1],
+      // midline (measured on example_ct: z 123–135 mm). midlineAnterior ≤ −0.1: the two hip bones meet only at the
+      // symphysis, in front; behind it the midline holds the sacrum and coccyx (Gray's). Midline pieces of the sacrum
+      // (anterior 0.22–0.75 on example_ct) tied with the hip on every feature and took its name by contact.
+      bodyWidth_mm: [220, 620], lateral: [0, 0.7], anterior: [-0.9, 0.8], widthFraction: [0.1, 0.5], volume_cm3: [5, 700], meanHU: [150, 1600], air: [0, 0.06], boneSpan: [0.4, 1], ribLevel: [0, 0.3], midlineBone: [0, 1], midlineAnterior: [-1, -0.1],
     }, ['gray', 'ts', 'tsRef', 'est'], 'volume: measured 355 cm³ per hip bone, with margin'),
     ...sided('femur', 'legs', '#F0D8A8', false, (s) => [`femur_${s}`], {
       // No midlineBone bound: the femoral head sits in the acetabulum and the greater trochanter at the level of the pubic
@@ -192,8 +200,14 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
     { a: 'hip_right', rel: 'adjacent', b: 'sacrum', sources: ['gray'] },
     { a: 'sacrum', rel: 'level', b: 'hip_left', sources: ['gray'] },
     { a: 'sacrum', rel: 'level', b: 'hip_right', sources: ['gray'] },
-    { a: 'hip_left', rel: 'below', b: 'lumbar_spine', tol_mm: 25, sources: ['gray', 'est'] },
-    { a: 'hip_right', rel: 'below', b: 'lumbar_spine', tol_mm: 25, sources: ['gray', 'est'] },
+    // The iliac crests reach the L4 body (the supracristal plane, Gray's), so the lumbar spine's lowest vertebra, L5, lies
+    // wholly at the levels of the iliac wings: the hip bone rises above the lumbar spine's bottom by at most two lumbar
+    // vertebrae (measured on example_ct: 54 mm; before 2026.11-8 a tolerance of 25 mm made the crest pieces pay for
+    // every level of L5 and moved them to other names) and by at least one vertebral body (~25 mm).
+    { a: 'hip_left', rel: 'below', b: 'lumbar_spine', tol_mm: 70, sources: ['gray', 'tsRef', 'est'] },
+    { a: 'hip_right', rel: 'below', b: 'lumbar_spine', tol_mm: 70, sources: ['gray', 'tsRef', 'est'] },
+    { a: 'lumbar_spine', rel: 'overlaps', b: 'hip_left', tol_mm: 25, sources: ['gray', 'est'] },
+    { a: 'lumbar_spine', rel: 'overlaps', b: 'hip_right', tol_mm: 25, sources: ['gray', 'est'] },
     { a: 'tibia_left', rel: 'inferior', b: 'femur_left', sources: ['gray'] },
     { a: 'tibia_right', rel: 'inferior', b: 'femur_right', sources: ['gray'] },
     { a: 'fibula_left', rel: 'inferior', b: 'femur_left', sources: ['gray'] },
@@ -216,6 +230,8 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
   ],
   // The femoral head is two thirds of a sphere held by the acetabulum (Gray's); adult head diameters ≈ 40–55 mm.
   joints: (['left', 'right'] as const).map((s) => ({ head: `femur_${s}`, socket: `hip_${s}`, radius_mm: [18, 30] as [number, number], sources: ['gray', 'est'] })),
+  // The vertebral column (Gray's): each part meets the next at one disc (C7/T1, T12/L1, L5/S1).
+  stacks: [['cervical_spine', 'thoracic_spine', 'lumbar_spine', 'sacrum']],
 };
 
 /** A left and a right structure with mirrored data (LPS: left is +x). */

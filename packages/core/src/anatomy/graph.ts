@@ -25,6 +25,11 @@ export interface StructureFeatures {
   boneSpan?: Range;
   /** Share of levels with a rib cage (features.ts ribLevel). */
   ribLevel?: Range;
+  /**
+   * Anterior position (as `anterior`) of a piece centred within `MIDLINE_BAND` of the mid-sagittal plane (score-unary.ts):
+   * a paired bone that meets its mirror on the midline only at one place (the hip bones at the pubic symphysis, in front).
+   */
+  midlineAnterior?: Range;
   /** Compactness (features.ts): cross-section over its x–y box. */
   compact?: Range;
   /**
@@ -68,15 +73,16 @@ export interface StructureDef {
  * adjacent: the two touch or nearly (≤ 10 mm apart); left-of: a at +x of b;
  * lateral-to: a's centroid farther from the mid-sagittal plane than b's;
  * apart: no region of a touches a region of b (lumbar vertebrae carry no ribs);
- * touches: regions of a touch regions of b (thoracic vertebrae carry the ribs).
+ * touches: regions of a touch regions of b (thoracic vertebrae carry the ribs);
+ * overlaps: a's and b's z extents share at least tol_mm (L5 lies wholly at the levels of the iliac wings).
  */
-export type RelationKind = 'inferior' | 'superior' | 'below' | 'level' | 'anterior' | 'adjacent' | 'left-of' | 'lateral-to' | 'apart' | 'touches';
+export type RelationKind = 'inferior' | 'superior' | 'below' | 'level' | 'anterior' | 'adjacent' | 'left-of' | 'lateral-to' | 'apart' | 'touches' | 'overlaps';
 
 export interface Relation {
   a: string;
   rel: RelationKind;
   b: string;
-  /** Tolerance of below/level, mm (default 20); a negative one asks for a gap (below by at least −tol_mm). */
+  /** Tolerance of below/level, mm (default 20); a negative one asks for a gap (below by at least −tol_mm). overlaps: the shared z extent asked for. */
   tol_mm?: number;
   /**
    * b must be in the scan for a to be named there (a scapula lies at rib-cage levels, a clavicle meets the scapula):
@@ -104,6 +110,11 @@ export interface AnatomyGraph {
   relations: Relation[];
   /** Ball-and-socket joints, split at the joint space once part of the ball's bone is named (anatomy/ball-joint.ts). */
   joints?: BallJoint[];
+  /**
+   * Structures stacked along one column, top to bottom (the vertebral column): two neighbours in a stack meet at one
+   * level, so the solver also tries moving that level as a whole (solve-icm.ts cutMoves).
+   */
+  stacks?: string[][];
 }
 
 /** Body regions from head to feet. */
@@ -128,6 +139,7 @@ export function checkGraph(g: AnatomyGraph): AnatomyGraph {
   for (const j of g.joints ?? []) {
     for (const n of [j.head, j.socket]) if (!names.has(n)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: joint names unknown structure "${n}"`);
   }
+  for (const st of g.stacks ?? []) for (const n of st) if (!names.has(n)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: stack names unknown structure "${n}"`);
   for (const r of g.regions) for (const n of r.structures) if (!names.has(n)) throw usageError('BAD_ANATOMY_GRAPH', `anatomy graph ${g.version}: region ${r.name} names unknown structure "${n}"`);
   return g;
 }

@@ -20,7 +20,7 @@ import { boneRegions, type Contact } from './regions.js';
 import { BLOB_SPLIT_DEFAULTS } from './blob-split.js';
 import { addSums, emptySums, regionFeatures, type RegionFeatures } from './features.js';
 import type { AnatomyGraph } from './graph.js';
-import { unary, type UnaryTerm } from './score-unary.js';
+import { MIDLINE_BAND, unary, type UnaryTerm } from './score-unary.js';
 import { solve } from './solve-icm.js';
 import { evidenceInLabels, forestTerms, forestVotes, namedByForest, refineWithForest } from './forest-evidence.js';
 import { FRAGMENT_MM3, MIN_REGION_MM3, propagate } from './propagate.js';
@@ -72,6 +72,37 @@ function dropShortPieces(label: Int32Array, features: RegionFeatures[], graph: A
     }
   }
   return short.length;
+}
+
+/**
+ * Left and right are never swapped: a region on the midline (|lateral| < MIDLINE_BAND) named a sided structure whose
+ * mirror is named too holds both sides' bone (the pubic bodies meet at the symphysis, and one axial blob of the midline
+ * column holds both), so its cells across the mid-sagittal plane take the mirror's name. Returns the cells renamed.
+ */
+function splitAtMidline(cellStructure: Int32Array, regions: ReturnType<typeof boneRegions>, features: RegionFeatures[], structures: IdentifiedStructure[]): number {
+  const mirror = new Int32Array(structures.length + 1);
+  const side = new Int8Array(structures.length + 1);
+  for (const st of structures) {
+    if (!st.side) continue;
+    const other = structures.find((o) => o.name === st.name.replace(/_(left|right)$/, st.side === 'left' ? '_right' : '_left'));
+    if (!other) continue;
+    mirror[st.label] = other.label;
+    side[st.label] = st.side === 'left' ? 1 : -1;
+  }
+  const mid = regions.body.midX;
+  const { centre } = regions.coarse;
+  let n = 0;
+  for (let q = 0; q < cellStructure.length; q++) {
+    const k = cellStructure[q]!;
+    const id = regions.ids[q]!;
+    if (!k || !mirror[k] || !id || features[id]!.lateral >= MIDLINE_BAND) continue;
+    const x = centre[3 * q]! - mid;
+    if (x * side[k]! < 0) {
+      cellStructure[q] = mirror[k]!;
+      n++;
+    }
+  }
+  return n;
 }
 
 /** Identifies the bone structures of a bone label map (any non-zero voxel is bone). */
@@ -193,6 +224,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
     if (!hu) break;
     joints.push({ head: j.head, socket: j.socket, cells: splitJoint(cellStructure, hu, regions.coarse, head.label, socket.label, j.radius_mm) });
   }
+  const midlineCells = splitAtMidline(cellStructure, regions, features, structures);
   const K = structures.length;
   const out = K < 256 ? new Uint8Array(labels.data.length) : new Uint16Array(labels.data.length);
   const src = labels.data;
@@ -200,7 +232,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
     if (src[p] !== 0) out[p] = cellStructure[q]!;
   });
   const refined = forest ? refineWithForest(out, regions, forest, graph, structures) : 0;
-  if (refined || joints.some((j) => j.cells > 0)) {
+  if (refined || midlineCells || joints.some((j) => j.cells > 0)) {
     const count = new Float64Array(structures.length + 1);
     for (let p = 0; p < out.length; p++) count[out[p]!]!++;
     for (const st of structures) {
@@ -231,6 +263,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
       logProbability: round(logProbability, 2),
       regionsTooSmall: small.length,
       voxelsRenamedByForest: refined,
+      midlineCellsToMirror: midlineCells,
       shortLongBonePieces: short.size + shortPieces,
       jointCellsToHead: joints,
       tooSmall_mm3: round(small.reduce((a, f) => a + f.volume_mm3, 0), 1),

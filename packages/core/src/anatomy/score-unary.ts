@@ -14,6 +14,11 @@ export const NULL_SCORE = -6;
 const SIDE_PENALTY = -25;
 /** |lateral| under this is on the midline: no side can be told. */
 const MIDLINE = 0.03;
+/**
+ * |lateral| under this is a midline piece for StructureFeatures.midlineAnterior: the sacrum's lateral range (its body
+ * and the medial sacral crest), short of the sacroiliac joints (measured on example_ct: hip pieces there ≥ 0.16).
+ */
+export const MIDLINE_BAND = 0.15;
 /** σ of the fall-off outside each range (volume: in natural log units). */
 const SIGMA: Record<string, number> = { bodyWidth_mm: 25, lateral: 0.08, anterior: 0.15, widthFraction: 0.08, volume_cm3: 0.3, meanHU: 120, air: 0.04, midlineBone: 0.2, limb: 0.2, compact: 0.08, ribLevel: 0.25, boneSpan: 0.1 };
 
@@ -50,6 +55,7 @@ export function unary(f: RegionFeatures, s: StructureDef): UnaryTerm {
   if (s.logPrior) total += s.logPrior;
   if (e.boneSpan) add('boneSpan', outside(f.boneSpan, e.boneSpan, SIGMA.boneSpan!), f.boneSpan, e.boneSpan);
   if (e.ribLevel) add('ribLevel', outside(f.ribLevel, e.ribLevel, SIGMA.ribLevel!), f.ribLevel, e.ribLevel);
+  if (e.midlineAnterior && f.lateral < MIDLINE_BAND) add('midlineAnterior', outside(f.anterior, e.midlineAnterior, SIGMA.anterior!), f.anterior, e.midlineAnterior);
   if (e.compact) add('compact', outside(f.compact, e.compact, SIGMA.compact!), f.compact, e.compact);
   const limb = e.limb ?? [0, 0.5];
   add('limb', outside(f.limb, limb, SIGMA.limb!), f.limb, limb);
