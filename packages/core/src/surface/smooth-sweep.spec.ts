@@ -80,6 +80,12 @@ describe('windowed-sinc in sweeps of several steps', () => {
     const nv = open.positions.length / 3;
     const fixed = openEdgeVertices(buildEdgeTable(open.indices, nv), nv);
     expect(fixed.some((f) => f === 1)).toBe(true);
+    // the table's recorded uses (no pass over the edges when all are paired) give the same mask as a count
+    for (const mesh of [open, m]) {
+      const et = buildEdgeTable(mesh.indices, nv);
+      expect(et.uses).toBeDefined();
+      expect(openEdgeVertices(et, nv)).toEqual(openEdgeVertices({ ...et, uses: undefined }, nv));
+    }
     expect(same(smoothMesh(open).output.positions, stepByStep(open, 40, 0.05))).toBe(true);
   });
 });

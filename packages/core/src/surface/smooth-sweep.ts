@@ -25,6 +25,9 @@ export interface SweepTopology {
 /** Vertices on open or non-manifold edges (no one-ring to average): held. */
 export function openEdgeVertices(et: EdgeTable, nv: number): Uint8Array {
   const fixed = new Uint8Array(nv);
+  // A table that counted its uses and has no edge used other than twice holds none: no pass
+  // over its edge starts (a closed mesh after the clean-up, the usual case).
+  if (et.uses && et.uses.open === 0 && et.uses.nonManifold === 0) return fixed;
   for (let e = 0; e < et.edgeCount; e++) {
     if (et.edgeStart[e + 1]! - et.edgeStart[e]! !== 2) {
       fixed[et.edgeV[2 * e]!] = 1;
