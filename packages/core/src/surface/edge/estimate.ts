@@ -5,7 +5,7 @@
  * joined in vertex order (combineEstimate), are the one-thread pass's samples in its order,
  * so the blur fit and the bone density are the same numbers.
  */
-import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_S25, P_S75, P_SLOTS, type ProfileLimits } from './plateau.js';
+import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_S25, P_S75, P_SLOTS, profileReach, type ProfileLimits } from './plateau.js';
 import { sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
 import { fitSlab, S_AREA, S_OK, S_SLOTS, S_TISSUE, slabDensity } from './slab.js';
 import { sigmaAlong } from './place-slab.js';
@@ -60,10 +60,14 @@ export function estimateSlab(w: EstimateSlab): EstimateSamples {
     if (!(nx * nx + ny * ny + nz * nz > 0.5)) continue;
     worldToIndex(S, P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!, q);
     worldDirToIndex(S, nx, ny, nz, di);
-    if (!sampleProfile(S, q, di, h, K, f)) continue;
+    // the profile up to the end of the tissue window first (all that analyseProfile reads);
+    // the rest only for a peak's slab model
     const sn = sigmaAlong(S, sigma, nx, ny, nz);
+    const reach = profileReach(K, h, sn, lim);
+    if (!sampleProfile(S, q, di, h, K, f, 0, reach)) continue;
     analyseProfile(f, K, h, sn, lim, p);
     if (p[0] === KIND_PEAK) {
+      sampleProfile(S, q, di, h, K, f, reach + 1, 2 * K);
       // a thin wall: its density from area and peak with the blur known (bone = 0: the peak itself)
       fitSlab(f, K, h, sn, 0, lim.plateau_mm, p, sl);
       if (sl[S_OK] === 1) {

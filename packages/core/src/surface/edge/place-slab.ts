@@ -5,7 +5,7 @@
  * size. Statistics (sums, counts) are taken afterwards on the calling thread in vertex order.
  */
 import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_SLOTS, profileReach, type ProfileLimits } from './plateau.js';
-import { gradientAt, sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
+import { gradientAt, sampleProfile, type ProfileSampler } from './profile.js';
 import { fitSlab, S_FACE, S_OK, S_SLOTS } from './slab.js';
 import { hypot3 } from './hypot.js';
 
@@ -40,6 +40,8 @@ export function directionsSlab(w: DirectionsSlab): void {
   const { S, positions: P, normals, dirs: out } = w;
   const q = new Float64Array(3);
   const g = new Float64Array(3);
+  const [d0, d1, d2, d3, d4, d5, d6, d7, d8] = S.direction as number[];
+  const [ox, oy, oz] = S.origin, [sx, sy, sz] = S.spacing;
   for (let v = w.v0; v < w.v1; v++) {
     let mx = normals[3 * v]!, my = normals[3 * v + 1]!, mz = normals[3 * v + 2]!;
     const ml = hypot3(mx, my, mz);
@@ -47,7 +49,11 @@ export function directionsSlab(w: DirectionsSlab): void {
     mx /= ml;
     my /= ml;
     mz /= ml;
-    worldToIndex(S, P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!, q);
+    // worldToIndex, written out
+    const px = P[3 * v]! - ox, py = P[3 * v + 1]! - oy, pz = P[3 * v + 2]! - oz;
+    q[0] = (px * d0 + py * d1 + pz * d2) / sx;
+    q[1] = (px * d3 + py * d4 + pz * d5) / sy;
+    q[2] = (px * d6 + py * d7 + pz * d8) / sz;
     gradientAt(S, q, g);
     const gl = hypot3(g[0]!, g[1]!, g[2]!);
     let nx = mx, ny = my, nz = mz;
@@ -103,17 +109,34 @@ export function placeSlab(w: PlaceSlab): void {
   const sl = new Float64Array(S_SLOTS);
   const q = new Float64Array(3);
   const di = new Float64Array(3);
+  const [d0, d1, d2, d3, d4, d5, d6, d7, d8] = S.direction as number[];
+  const [ox, oy, oz] = S.origin, [sx, sy, sz] = S.spacing;
+  const s0 = sigma[0], s1 = sigma[1], s2 = sigma[2];
   for (let v = w.v0; v < w.v1; v++) {
     const x = P[3 * v]!, y = P[3 * v + 1]!, z = P[3 * v + 2]!;
     out[3 * v] = x;
     out[3 * v + 1] = y;
     out[3 * v + 2] = z;
     const nx = dirs[3 * v]!, ny = dirs[3 * v + 1]!, nz = dirs[3 * v + 2]!;
-    worldToIndex(S, x, y, z, q);
-    worldDirToIndex(S, nx, ny, nz, di);
+    // worldToIndex, worldDirToIndex and sigmaAlong written out: the same sums, the direction's
+    // components along the grid axes computed once for the last two
+    const px = x - ox, py = y - oy, pz = z - oz;
+    q[0] = (px * d0 + py * d1 + pz * d2) / sx;
+    q[1] = (px * d3 + py * d4 + pz * d5) / sy;
+    q[2] = (px * d6 + py * d7 + pz * d8) / sz;
+    const a0 = nx * d0 + ny * d1 + nz * d2;
+    const a1 = nx * d3 + ny * d4 + nz * d5;
+    const a2 = nx * d6 + ny * d7 + nz * d8;
+    di[0] = a0 / sx;
+    di[1] = a1 / sy;
+    di[2] = a2 / sz;
+    let ss = 0;
+    ss += a0 * a0 * s0 * s0;
+    ss += a1 * a1 * s1 * s1;
+    ss += a2 * a2 * s2 * s2;
+    const sn = Math.sqrt(ss);
     // the profile up to the end of the tissue window first (all that a step needs, ~3/4 of
     // it); the rest only for a peak's slab model
-    const sn = sigmaAlong(S, sigma, nx, ny, nz);
     const reach = profileReach(K, h, sn, lim);
     if (!(nx * nx + ny * ny + nz * nz > 0.5) || !sampleProfile(S, q, di, h, K, f, 0, reach)) {
       rules[v] = RULE_OUTSIDE;

@@ -89,8 +89,8 @@ export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Ar
   const mx = nx - 1, my = ny - 1, mz = nz - 1;
   if (!(ai >= 0 && aj >= 0 && ak >= 0 && ai <= mx && aj <= my && ak <= mz)) return false;
   if (!(bi >= 0 && bj >= 0 && bk >= 0 && bi <= mx && bj <= my && bk <= mz)) return false;
-  if (nx < 2 || ny < 2 || nz < 2) {
-    // a grid one voxel thin along an axis
+  if (nx < 2 || ny < 2 || nz < 2 || data.length > 0x7fffffff) {
+    // a grid one voxel thin along an axis (or past 32-bit indices)
     for (let k = k0; k <= k1; k++) out[k] = sampleClamped(S, ai + k * si, aj + k * sj, ak + k * sk);
     return true;
   }
@@ -104,10 +104,12 @@ export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Ar
     if (i0 > lx) i0 = lx;
     if (j0 > ly) j0 = ly;
     if (k0 > lz) k0 = lz;
-    const b = i0 + j0 * sy + k0 * sz;
+    // 32-bit integer index arithmetic (imul, | 0; the grid's voxel count fits, see above): V8
+    // then drops its overflow checks, a good part of this loop's instructions
+    const b = (i0 + Math.imul(j0, sy) + Math.imul(k0, sz)) | 0;
     const ti = fi - i0, tj = fj - j0, tk = fk - k0;
-    const v000 = data[b]!, v100 = data[b + 1]!, v010 = data[b + sy]!, v110 = data[b + 1 + sy]!;
-    const v001 = data[b + sz]!, v101 = data[b + 1 + sz]!, v011 = data[b + syz]!, v111 = data[b + 1 + syz]!;
+    const v000 = data[b]!, v100 = data[(b + 1) | 0]!, v010 = data[(b + sy) | 0]!, v110 = data[(b + 1 + sy) | 0]!;
+    const v001 = data[(b + sz) | 0]!, v101 = data[(b + 1 + sz) | 0]!, v011 = data[(b + syz) | 0]!, v111 = data[(b + 1 + syz) | 0]!;
     const a = v000 + ti * (v100 - v000), c = v010 + ti * (v110 - v010);
     const e = v001 + ti * (v101 - v001), g = v011 + ti * (v111 - v011);
     const f = a + tj * (c - a), hh = e + tj * (g - e);
