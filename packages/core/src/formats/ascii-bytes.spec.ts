@@ -62,5 +62,14 @@ describe('AsciiWriter lines', () => {
     expect(chunks[1]!.buffer).not.toBe(a.buffer);
     expect(decode(chunks[1]!)).toBe(line(4));
     expect(decode(chunks[2]!)).toBe(line(7));
+    // A write longer than a chunk gets a chunk of its own; its grown buffer is never used again,
+    // even when given back, so later chunks end where they would have.
+    w.ascii('x'.repeat(300));
+    w.flush();
+    spare.push(new Uint8Array(chunks[3]!.buffer));
+    w.uints3(t, 1, 2, 3);
+    w.flush();
+    expect(chunks[3]!.length).toBe(300);
+    expect(chunks[4]!.buffer.byteLength).toBe(128);
   });
 });

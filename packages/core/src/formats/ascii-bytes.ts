@@ -108,7 +108,9 @@ export class AsciiWriter {
     if (this.emit) this.emit(chunk);
     else this.kept.push(chunk);
     const next = this.emit ? this.spare?.() : undefined;
-    this.use(next && next.length >= this.chunkSize ? next : new Uint8Array(this.chunkSize));
+    // Every chunk starts in a buffer of exactly chunkSize (one grown for a long write is not reused),
+    // so where chunks end never depends on which buffers were given back.
+    this.use(next && next.length === this.chunkSize ? next : new Uint8Array(this.chunkSize));
     this.pos = 0;
   }
 
