@@ -77,5 +77,12 @@ describe('a lab’s own forest model', () => {
     // Back to the shipped model.
     expect(await t.json(t.adminToken, 'DELETE', '/api/admin/forest-model')).toMatchObject({ model: null });
     expect(await t.json(t.adminToken, 'GET', '/api/admin/forest-model')).toMatchObject({ model: null });
+
+    // Both changes apply to every organisation's jobs: each is an installation-wide audit entry naming the admin and
+    // the model; the refused uploads (previous test) left none.
+    const changes = ((await t.json(t.adminToken, 'GET', '/api/audit?limit=10000')).entries as Array<{ action: string; orgId: string | null; actor: { email: string } | null; details: Record<string, unknown> }>).filter((e) => e.action === 'forest-model-changed');
+    expect(changes).toHaveLength(2);
+    expect(changes[0]).toMatchObject({ orgId: null, actor: { email: 'admin@localhost' }, details: { model: { source: 'lab-forest.bin', sha256: sha, bytes: lab.length, trainedOn: ['example_ct.nii.gz (lab test)'], seed: 7, trees: 2 }, previous: null } });
+    expect(changes[1]).toMatchObject({ orgId: null, actor: { email: 'admin@localhost' }, details: { model: null, previous: sha } });
   }, 300_000);
 });

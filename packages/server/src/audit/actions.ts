@@ -8,6 +8,8 @@ export const AUDIT_ACTIONS = [
   'print-catalogue-changed', 'printer-added', 'printer-status-changed', 'print-job-created', 'print-quoted',
   // PACS (issue 15)
   'pacs-refused', 'pacs-route-changed', 'pacs-sent', 'pacs-imported', 'pacs-destination-changed',
+  // the installation's bone forest (issue 14): a lab model set or removed changes every forest job's segmentation
+  'forest-model-changed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -13,6 +13,12 @@
  * (settings/forest-models/<sha>.bin), then the setting (settings/forest-model.json) naming
  * them, so a job reading while an upload replaces the model sees the old pair or the new
  * one, never a mix. The model is decoded on upload: a file that is not a forest is a 400.
+ *
+ * Every change is an installation-wide audit entry ('forest-model-changed', no organisation:
+ * the model applies to every organisation's jobs) naming the admin, the model's SHA-256 and
+ * what it was trained on; it is appended before the setting is written, so no model applies
+ * without its entry (a failed write after it leaves an entry for a change that did not happen,
+ * which GET and the jobs' reports show).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -21,6 +27,7 @@ import { decodeForest, isScanError, type ForestModel, type ForestModelBytes } fr
 import { api, caller } from '../http/route.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import type { Services } from '../context.js';
+import { appendAudit } from '../audit/index.js';
 
 export const MAX_FOREST_MODEL_BYTES = 64 * 1024 * 1024;
 const SETTING_KEY = 'settings/forest-model.json';
@@ -98,6 +105,8 @@ export function forestModelRoutes(app: FastifyInstance, s: Services): void {
         const sha256 = createHash('sha256').update(bytes).digest('hex');
         const setting: ForestModelSetting = { source, sha256, bytes: bytes.length, uploadedAt: new Date().toISOString(), uploadedBy: p.email, training: trainingRecord(model) };
         await s.store.put(modelKey(sha256), bytes);
+        const { trainedOn, seed, trees } = setting.training as { trainedOn?: unknown; seed?: unknown; trees?: unknown };
+        await appendAudit(s, s.db, { action: 'forest-model-changed', actor: p, orgId: null, details: { model: { source, sha256, bytes: bytes.length, trainedOn, seed, trees }, previous: (await currentSetting(s))?.sha256 ?? null } });
         await s.store.put(SETTING_KEY, new TextEncoder().encode(JSON.stringify(setting)));
         return { model: setting };
       },
@@ -108,8 +117,10 @@ export function forestModelRoutes(app: FastifyInstance, s: Services): void {
     const set = await currentSetting(s);
     return set ? { model: set } : { model: null, uses: 'the bone forest shipped with @scan2print/core (bone-forest.bin)' };
   });
-  r.delete('/api/admin/forest-model', { config: { access: ['admin'] } }, async () => {
+  r.delete('/api/admin/forest-model', { config: { access: ['admin'] } }, async (req) => {
     // The setting goes; the bytes stay (a report that names them can still be checked against them).
+    const previous = (await currentSetting(s))?.sha256 ?? null;
+    await appendAudit(s, s.db, { action: 'forest-model-changed', actor: caller(req), orgId: null, details: { model: null, previous } });
     await s.store.deletePrefix(SETTING_KEY);
     return { model: null, uses: 'the bone forest shipped with @scan2print/core (bone-forest.bin)' };
   });
