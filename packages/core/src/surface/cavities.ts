@@ -11,7 +11,8 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
-import { compactMesh, labelShells, shellVolumes_mm3, triangleCount } from './mesh-utils.js';
+import { compactShells } from './compact-shells.js';
+import { labelShells, shellVolumes_mm3, triangleCount } from './mesh-utils.js';
 
 /**
  * Nesting depth of every shell: the number of other shells that enclose it (majority of
@@ -43,17 +44,7 @@ export function shellEnclosures(mesh: Mesh, shellOf: Uint32Array, shellCount: nu
 
   // Sample triangles per shell: first, middle and last in triangle order (`shellTriangles`:
   // the shells' triangle counts, when the caller counted them on its own pass).
-  const triCount = shellTriangles ?? countPerShell(shellOf, shellCount);
-  const seen = new Uint32Array(shellCount);
-  const samples = new Int32Array(3 * shellCount).fill(-1);
-  for (let t = 0; t < nTri; t++) {
-    const s = shellOf[t]!;
-    const k = seen[s]!++;
-    const n = triCount[s]!;
-    if (k === 0) samples[3 * s] = ix[3 * t]!;
-    if (k === n >> 1) samples[3 * s + 1] = ix[3 * t + 1]!;
-    if (k === n - 1) samples[3 * s + 2] = ix[3 * t + 2]!;
-  }
+  const samples = sampleVertices(ix, shellOf, shellTriangles ?? countPerShell(shellOf, shellCount));
 
   // The few query points go in an xy grid; one pass over the triangles then tests each
   // triangle only against the queries in the cells its xy box covers. Parity is kept per
@@ -93,8 +84,59 @@ export function shellEnclosures(mesh: Mesh, shellOf: Uint32Array, shellCount: nu
   // corners' cells (the cell rule is monotone in x and y), the same cells as from its own xy
   // box, without per-triangle float work. Most triangles (1.6 M on a skull) touch no query
   // cell: a bit per cell (a few tens of kB, cache-resident) says so before cellStart is read.
+  // (Each hot loop is a function of its own: a first call, as in a one-off convert, then
+  // compiles each small loop once instead of the whole function once per loop.)
+  const packed = packCells(p, side, minX, minY, maxX, maxY, cw, ch);
+  const occupied = new Int32Array((side * side + 31) >> 5);
+  for (let c = 0; c < side * side; c++) if (cellStart[c + 1]! > cellStart[c]!) occupied[c >> 5]! |= 1 << (c & 31);
+  const parity = crossingParity(mesh, shellOf, shellCount, samples, { side, cellStart, cellQ, occupied, packed });
+  // Votes per (shell, enclosing shell): a majority of the shell's samples must be inside.
+  const votes = new Map<number, number>();
+  for (const [key, odd] of parity) {
+    if (!odd) continue;
+    const q = Math.floor(key / shellCount);
+    const sh = key - q * shellCount;
+    const k = ((q / 3) | 0) * shellCount + sh;
+    votes.set(k, (votes.get(k) ?? 0) + 1);
+  }
+  const nSamples = new Uint8Array(shellCount);
+  for (let q = 0; q < nQ; q++) if (samples[q]! >= 0) nSamples[(q / 3) | 0]!++;
+  const pairs: number[] = [];
+  for (const [k, n] of votes) {
+    const s = Math.floor(k / shellCount);
+    if (2 * n > nSamples[s]!) pairs.push(s, k - s * shellCount);
+  }
+  return Uint32Array.from(pairs);
+}
+
+interface QueryGrid {
+  side: number;
+  cellStart: Uint32Array;
+  cellQ: Uint32Array;
+  occupied: Int32Array;
+  packed: Int32Array;
+}
+
+/** Sample vertices per shell: of its first, middle and last triangle in triangle order (−1: none). */
+function sampleVertices(ix: Uint32Array, shellOf: Uint32Array, triCount: Uint32Array): Int32Array {
+  const shellCount = triCount.length;
+  const seen = new Uint32Array(shellCount);
+  const samples = new Int32Array(3 * shellCount).fill(-1);
+  for (let t = 0; t < shellOf.length; t++) {
+    const s = shellOf[t]!;
+    const k = seen[s]!++;
+    const n = triCount[s]!;
+    if (k === 0) samples[3 * s] = ix[3 * t]!;
+    if (k === n >> 1) samples[3 * s + 1] = ix[3 * t + 1]!;
+    if (k === n - 1) samples[3 * s + 2] = ix[3 * t + 2]!;
+  }
+  return samples;
+}
+
+/** Every vertex's clamped cell and outside bits: cx | cy << 10 | outside << 20 (side ≤ 1024). */
+function packCells(p: Float32Array, side: number, minX: number, minY: number, maxX: number, maxY: number, cw: number, ch: number): Int32Array {
   const nv = (p.length / 3) | 0;
-  const packed = new Int32Array(nv); // cx | cy << 10 | outside << 20 (side ≤ 1024)
+  const packed = new Int32Array(nv);
   for (let v = 0, o = 0; v < nv; v++, o += 3) {
     const x = p[o]!, y = p[o + 1]!;
     const cx = Math.min(side - 1, Math.max(0, Math.floor((x - minX) / cw)));
@@ -103,8 +145,15 @@ export function shellEnclosures(mesh: Mesh, shellOf: Uint32Array, shellCount: nu
     const out = (x < minX ? 1 : 0) | (x > maxX ? 2 : 0) | (y < minY ? 4 : 0) | (y > maxY ? 8 : 0);
     packed[v] = (cx | 0) | ((cy | 0) << 10) | (out << 20);
   }
-  const occupied = new Int32Array((side * side + 31) >> 5);
-  for (let c = 0; c < side * side; c++) if (cellStart[c + 1]! > cellStart[c]!) occupied[c >> 5]! |= 1 << (c & 31);
+  return packed;
+}
+
+/** Parity of the crossings of every (query, other shell) pair met, keyed q · shellCount + shell. */
+function crossingParity(mesh: Mesh, shellOf: Uint32Array, shellCount: number, samples: Int32Array, grid: QueryGrid): Map<number, number> {
+  const p = mesh.positions;
+  const ix = mesh.indices;
+  const { side, cellStart, cellQ, occupied, packed } = grid;
+  const nTri = shellOf.length;
   const parity = new Map<number, number>();
   for (let t = 0; t < nTri; t++) {
     const pa = packed[ix[3 * t]!]!, pb = packed[ix[3 * t + 1]!]!, pc = packed[ix[3 * t + 2]!]!;
@@ -144,23 +193,7 @@ export function shellEnclosures(mesh: Mesh, shellOf: Uint32Array, shellCount: nu
       }
     }
   }
-  // Votes per (shell, enclosing shell): a majority of the shell's samples must be inside.
-  const votes = new Map<number, number>();
-  for (const [key, odd] of parity) {
-    if (!odd) continue;
-    const q = Math.floor(key / shellCount);
-    const sh = key - q * shellCount;
-    const k = ((q / 3) | 0) * shellCount + sh;
-    votes.set(k, (votes.get(k) ?? 0) + 1);
-  }
-  const nSamples = new Uint8Array(shellCount);
-  for (let q = 0; q < nQ; q++) if (samples[q]! >= 0) nSamples[(q / 3) | 0]!++;
-  const pairs: number[] = [];
-  for (const [k, n] of votes) {
-    const s = Math.floor(k / shellCount);
-    if (2 * n > nSamples[s]!) pairs.push(s, k - s * shellCount);
-  }
-  return Uint32Array.from(pairs);
+  return parity;
 }
 
 function countPerShell(shellOf: Uint32Array, shellCount: number): Uint32Array {
@@ -264,5 +297,7 @@ export function fillCavities(
   for (let t = 0; t < keep.length; t++) keep[t] = depth[shellOf[t]!]! === 0 ? 1 : 0;
   record.figures.shellsRemoved = cavities + inCavities;
   record.corrections = [`filled ${cavities} internal cavit${cavities === 1 ? 'y' : 'ies'} (${round(voidVolume, 1)} mm³) by removing the enclosed shells`];
-  return { output: compactMesh(mesh, keep), record };
+  // compactShells (the clean-up's compaction, no turns) gives compactMesh's mesh; sharing it
+  // with the clean-ups that ran just before means one compiled loop, not a second one cold.
+  return { output: compactShells(mesh, keep, { shellOf, shellCount }).mesh, record };
 }

@@ -53,7 +53,7 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
   // Bucket half-edges by their smaller endpoint (CSR), keeping the larger one beside each
   // entry, then group each bucket (a handful of entries) by the larger endpoint. A bucket's
   // entries are in ascending half-edge order (filled triangle by triangle, corner by corner),
-  // so each edge's half-edges are written straight into edgeHe in ascending order.
+  // so each edge's half-edges are written in ascending order.
   const count = new Uint32Array(nVerts + 1);
   for (let h = 0; h < nHe; h += 3) {
     const a = indices[h]!, b = indices[h + 1]!, c = indices[h + 2]!;
@@ -63,54 +63,65 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
   }
   for (let v = 0; v < nVerts; v++) count[v + 1]! += count[v]!;
   const fill = count.slice(0, nVerts);
-  // Entry i of the buckets is slot[2i] = its half-edge and slot[2i+1] = 2·(larger endpoint) + up,
-  // side by side for the grouping pass. up = 1 where the half-edge runs from the smaller
+  // The buckets live in the output arrays (no 2·nHe scratch): entry i's half-edge in edgeHe[i],
+  // 2·(larger endpoint) + up in heEdge[i]. up = 1 where the half-edge runs from the smaller
   // endpoint: two uses of an edge with the same up run the same way (misoriented).
-  const slot = new Uint32Array(2 * nHe);
+  const edgeHe = new Uint32Array(nHe);
+  const heEdge = new Uint32Array(nHe);
   for (let h = 0; h < nHe; h += 3) {
     const a = indices[h]!, b = indices[h + 1]!, c = indices[h + 2]!;
     let i: number;
     if (a < b) {
-      i = 2 * fill[a]!++;
-      slot[i + 1] = 2 * b + 1;
+      i = fill[a]!++;
+      heEdge[i] = 2 * b + 1;
     } else {
-      i = 2 * fill[b]!++;
-      slot[i + 1] = 2 * a;
+      i = fill[b]!++;
+      heEdge[i] = 2 * a;
     }
-    slot[i] = h;
+    edgeHe[i] = h;
     if (b < c) {
-      i = 2 * fill[b]!++;
-      slot[i + 1] = 2 * c + 1;
+      i = fill[b]!++;
+      heEdge[i] = 2 * c + 1;
     } else {
-      i = 2 * fill[c]!++;
-      slot[i + 1] = 2 * b;
+      i = fill[c]!++;
+      heEdge[i] = 2 * b;
     }
-    slot[i] = h + 1;
+    edgeHe[i] = h + 1;
     if (c < a) {
-      i = 2 * fill[c]!++;
-      slot[i + 1] = 2 * a + 1;
+      i = fill[c]!++;
+      heEdge[i] = 2 * a + 1;
     } else {
-      i = 2 * fill[a]!++;
-      slot[i + 1] = 2 * c;
+      i = fill[a]!++;
+      heEdge[i] = 2 * c;
     }
-    slot[i] = h + 2;
+    edgeHe[i] = h + 2;
   }
-  const heEdge = new Uint32Array(nHe);
-  const edgeHe = new Uint32Array(nHe);
   // A closed mesh has nHe / 2 edges; an open one up to nHe (the arrays grow when needed).
   let edgeV: Uint32Array<ArrayBuffer> = new Uint32Array(nHe + 2);
   let edgeStart: Uint32Array<ArrayBuffer> = new Uint32Array((nHe >> 1) + 2);
-  const DONE = 0xffffffff; // slot[2i+1] of an entry already grouped (never 2·vertex + up: a vertex index is < 2³¹)
+  // A bucket's edges are written over its own range of edgeHe, so it is copied out first.
+  let bucketHe = new Uint32Array(64);
+  let bucketKey = new Uint32Array(64);
+  const DONE = 0xffffffff; // key of an entry already grouped (never 2·vertex + up: a vertex index is < 2³¹)
   let edgeCount = 0;
-  let o = 0;
   let open = 0;
   let nonManifold = 0;
   let misoriented = 0;
   for (let v = 0; v < nVerts; v++) {
-    const s = 2 * count[v]!;
-    const e = 2 * count[v + 1]!;
-    for (let i = s; i < e; i += 2) {
-      const k = slot[i + 1]!;
+    const s = count[v]!;
+    const n = count[v + 1]! - s;
+    if (n === 0) continue;
+    if (n > bucketHe.length) {
+      bucketHe = new Uint32Array(2 * n);
+      bucketKey = new Uint32Array(2 * n);
+    }
+    for (let i = 0; i < n; i++) {
+      bucketHe[i] = edgeHe[s + i]!;
+      bucketKey[i] = heEdge[s + i]!;
+    }
+    let o = s;
+    for (let i = 0; i < n; i++) {
+      const k = bucketKey[i]!;
       if (k === DONE) continue;
       const w = k >>> 1;
       const id = edgeCount++;
@@ -119,28 +130,28 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
       edgeStart[id] = o;
       edgeV[2 * id] = v;
       edgeV[2 * id + 1] = w;
-      const h0 = slot[i]!;
-      heEdge[h0] = id;
-      edgeHe[o++] = h0;
-      let n = 1;
+      edgeHe[o++] = bucketHe[i]!;
+      let uses = 1;
       let same = 0;
-      for (let j = i + 2; j < e; j += 2) {
-        const kj = slot[j + 1]!;
+      for (let j = i + 1; j < n; j++) {
+        const kj = bucketKey[j]!;
         if (kj >>> 1 === w && kj !== DONE) {
-          slot[j + 1] = DONE;
-          const hj = slot[j]!;
-          heEdge[hj] = id;
-          edgeHe[o++] = hj;
-          n++;
+          bucketKey[j] = DONE;
+          edgeHe[o++] = bucketHe[j]!;
+          uses++;
           if (kj === k) same = 1;
         }
       }
-      if (n === 1) open++;
-      else if (n > 2) nonManifold++;
+      if (uses === 1) open++;
+      else if (uses > 2) nonManifold++;
       else misoriented += same;
     }
   }
-  edgeStart[edgeCount] = o;
+  edgeStart[edgeCount] = nHe;
+  for (let e = 0; e < edgeCount; e++) {
+    const end = edgeStart[e + 1]!;
+    for (let i = edgeStart[e]!; i < end; i++) heEdge[edgeHe[i]!] = e;
+  }
   return {
     edgeCount,
     heEdge,
@@ -176,7 +187,10 @@ export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: I
   const oldHe = et.edgeHe;
   const oldV = et.edgeV;
   // The edge count is at most the old one: one pass, the edge arrays trimmed at the end.
-  const edgeStart = new Uint32Array(et.edgeCount + 1);
+  // Where every edge has two uses, edgeStart is 0, 2, 4, … in both tables: the output's is a
+  // prefix of the source's, shared instead of written.
+  const paired = et.uses !== undefined && et.uses.open + et.uses.nonManifold === 0;
+  const edgeStart = paired ? oldStart : new Uint32Array(et.edgeCount + 1);
   const edgeV = new Uint32Array(2 * et.edgeCount);
   let edgeCount = 0;
   let o = 0;
@@ -185,7 +199,7 @@ export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: I
     if (!keep[(oldHe[s]! / 3) | 0]) continue;
     const id = edgeCount++;
     o += oldStart[e + 1]! - s;
-    edgeStart[id + 1] = o;
+    if (!paired) edgeStart[id + 1] = o;
     const a = vertexRemap[oldV[2 * e]!]!, b = vertexRemap[oldV[2 * e + 1]!]!;
     edgeV[2 * id] = a < b ? a : b;
     edgeV[2 * id + 1] = a < b ? b : a;
