@@ -51,6 +51,11 @@ describe('chunked DEFLATE and ZIP', () => {
     expect(crc32(a)).toBe(zlibCrc32(a));
     expect(crc32Combine(crc32(a), crc32(b), b.length)).toBe(zlibCrc32(Buffer.concat([a, b])));
     expect(crc32Combine(crc32(a), crc32(new Uint8Array(0)), 0)).toBe(crc32(a));
+    // Lengths with every low bit pattern, and a 1 MiB-scale chunk's.
+    for (const n of [1, 2, 3, 7, 255, 256, 4097, 65_535, 1_048_573]) {
+      const c = xmlLike(n, n);
+      expect(crc32Combine(crc32(a), crc32(c), n)).toBe(zlibCrc32(Buffer.concat([a, c])));
+    }
   });
 });
 

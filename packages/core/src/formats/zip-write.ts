@@ -54,41 +54,44 @@ export function crc32(data: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
-function gf2Times(mat: Uint32Array, vec: number): number {
-  let sum = 0;
-  for (let i = 0; vec !== 0; i++, vec >>>= 1) if (vec & 1) sum ^= mat[i]!;
-  return sum >>> 0;
+/** a·b modulo the CRC-32 polynomial (bit-reflected, x^0 in the top bit), as zlib's multmodp. */
+function multModP(a: number, b: number): number {
+  let p = 0;
+  let bb = b >>> 0;
+  for (let m = 0x80000000; m !== 0; m >>>= 1) {
+    if (a & m) {
+      p ^= bb;
+      if ((a & (m - 1)) === 0) break;
+    }
+    bb = bb & 1 ? (bb >>> 1) ^ 0xedb88320 : bb >>> 1;
+  }
+  return p >>> 0;
 }
 
-function gf2Square(out: Uint32Array, mat: Uint32Array): void {
-  for (let n = 0; n < 32; n++) out[n] = gf2Times(mat, mat[n]!);
+/** x^(2^k) modulo the polynomial, k = 0..31 (zlib's x2n_table). */
+const X2N = (() => {
+  const t = new Uint32Array(32);
+  let p = 0x40000000; // x^1
+  t[0] = p;
+  for (let k = 1; k < 32; k++) t[k] = p = multModP(p, p);
+  return t;
+})();
+
+/** x^(n·2^k) modulo the polynomial. */
+function x2nModP(n: number, k: number): number {
+  let p = 0x80000000; // x^0
+  let kk = k;
+  for (let m = n; m > 0; m = Math.floor(m / 2), kk++) if (m % 2) p = multModP(X2N[kk & 31]!, p);
+  return p;
 }
 
-/** CRC-32 of A‖B from crc(A), crc(B) and B's length (zlib's crc32_combine). */
+/**
+ * CRC-32 of A‖B from crc(A), crc(B) and B's length (zlib's crc32_combine: crc(A) times x^(8·len)
+ * modulo the polynomial, a few dozen shifts where the older matrix method took thousands).
+ */
 export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
   if (lengthB <= 0) return crcA >>> 0;
-  const even = new Uint32Array(32);
-  const odd = new Uint32Array(32);
-  odd[0] = 0xedb88320;
-  let row = 1;
-  for (let n = 1; n < 32; n++) {
-    odd[n] = row;
-    row <<= 1;
-  }
-  gf2Square(even, odd); // 2 zero bits
-  gf2Square(odd, even); // 4 zero bits
-  let a = crcA >>> 0;
-  let len = lengthB;
-  do {
-    gf2Square(even, odd);
-    if (len % 2) a = gf2Times(even, a);
-    len = Math.floor(len / 2);
-    if (len === 0) break;
-    gf2Square(odd, even);
-    if (len % 2) a = gf2Times(odd, a);
-    len = Math.floor(len / 2);
-  } while (len !== 0);
-  return (a ^ crcB) >>> 0;
+  return (multModP(x2nModP(lengthB, 3), crcA >>> 0) ^ crcB) >>> 0;
 }
 
 /** One chunk of an entry, compressed (or stored) with its CRC and uncompressed length. */
