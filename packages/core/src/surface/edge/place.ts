@@ -185,7 +185,8 @@ function* placeCore(
 
   // 2. every vertex; a blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature)
   const tEstimate = performance.now();
-  const curv = copyTo(meanCurvature(mesh, dirs), f32);
+  const curvature = meanCurvature(mesh, dirs);
+  const curv = onPool ? copyTo(curvature, f32) : curvature; // the workers read it from shared memory
   const K = profileHalfLength(sigma, h);
   const out = f32(P.length);
   const rulesOut = u8(nv);

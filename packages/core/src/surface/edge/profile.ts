@@ -132,6 +132,53 @@ function trilinear(data: Float32Array | Int16Array, b: number, sx: number, sy: n
   return f + tk * (h - f);
 }
 
+/**
+ * trilinear(b + 1, ti = tp) − trilinear(b, ti = tm), fractions tj, tk in both: the two cells
+ * along i share their middle face.
+ */
+function pairI(d: Float32Array | Int16Array, b: number, sy: number, sz: number, tm: number, tp: number, tj: number, tk: number): number {
+  const x0 = d[b]!, x1 = d[b + 1]!, x2 = d[b + 2]!;
+  const y0 = d[b + sy]!, y1 = d[b + sy + 1]!, y2 = d[b + sy + 2]!;
+  const z0 = d[b + sz]!, z1 = d[b + sz + 1]!, z2 = d[b + sz + 2]!;
+  const w0 = d[b + sy + sz]!, w1 = d[b + sy + sz + 1]!, w2 = d[b + sy + sz + 2]!;
+  let a = x0 + tm * (x1 - x0), c = y0 + tm * (y1 - y0), e = z0 + tm * (z1 - z0), g = w0 + tm * (w1 - w0);
+  let f = a + tj * (c - a), h = e + tj * (g - e);
+  const vm = f + tk * (h - f);
+  a = x1 + tp * (x2 - x1);
+  c = y1 + tp * (y2 - y1);
+  e = z1 + tp * (z2 - z1);
+  g = w1 + tp * (w2 - w1);
+  f = a + tj * (c - a);
+  h = e + tj * (g - e);
+  return f + tk * (h - f) - vm;
+}
+
+/** trilinear(b + sy, tj = tp) − trilinear(b, tj = tm): the i-lerps on the shared row are the same numbers in both. */
+function pairJ(d: Float32Array | Int16Array, b: number, sy: number, sz: number, ti: number, tm: number, tp: number, tk: number): number {
+  const r1 = b + sy, r2 = b + 2 * sy;
+  const a0 = d[b]! + ti * (d[b + 1]! - d[b]!), a1 = d[r1]! + ti * (d[r1 + 1]! - d[r1]!), a2 = d[r2]! + ti * (d[r2 + 1]! - d[r2]!);
+  const e0 = d[b + sz]! + ti * (d[b + sz + 1]! - d[b + sz]!), e1 = d[r1 + sz]! + ti * (d[r1 + sz + 1]! - d[r1 + sz]!), e2 = d[r2 + sz]! + ti * (d[r2 + sz + 1]! - d[r2 + sz]!);
+  let f = a0 + tm * (a1 - a0), h = e0 + tm * (e1 - e0);
+  const vm = f + tk * (h - f);
+  f = a1 + tp * (a2 - a1);
+  h = e1 + tp * (e2 - e1);
+  return f + tk * (h - f) - vm;
+}
+
+/** trilinear(b + sz, tk = tp) − trilinear(b, tk = tm): the (i, j) lerps on the shared slice are the same numbers in both. */
+function pairK(d: Float32Array | Int16Array, b: number, sy: number, sz: number, ti: number, tj: number, tm: number, tp: number): number {
+  let f0 = 0, f1 = 0, f2 = 0;
+  for (let s = 0; s < 3; s++) {
+    const o = b + s * sz;
+    const a = d[o]! + ti * (d[o + 1]! - d[o]!), c = d[o + sy]! + ti * (d[o + sy + 1]! - d[o + sy]!);
+    const f = a + tj * (c - a);
+    if (s === 0) f0 = f;
+    else if (s === 1) f1 = f;
+    else f2 = f;
+  }
+  return f1 + tp * (f2 - f1) - (f0 + tm * (f1 - f0));
+}
+
 /** Field gradient (HU per mm, world axes) by central differences of trilinear samples half a voxel apart. */
 export function gradientAt(S: ProfileSampler, q: Float64Array, out: Float64Array): void {
   const fi = q[0]!, fj = q[1]!, fk = q[2]!;
@@ -145,9 +192,11 @@ export function gradientAt(S: ProfileSampler, q: Float64Array, out: Float64Array
     const ip = fip | 0, im = fim | 0, jp = fjp | 0, jm = fjm | 0, kp = fkp | 0, km = fkm | 0;
     const ti = fi - ic, tj = fj - jc, tk = fk - kc;
     const cj = jc * sy, ck = kc * sz;
-    gi = (trilinear(d, ip + cj + ck, 1, sy, sz, fip - ip, tj, tk) - trilinear(d, im + cj + ck, 1, sy, sz, fim - im, tj, tk)) / S.spacing[0];
-    gj = (trilinear(d, ic + jp * sy + ck, 1, sy, sz, ti, fjp - jp, tk) - trilinear(d, ic + jm * sy + ck, 1, sy, sz, ti, fjm - jm, tk)) / S.spacing[1];
-    gk = (trilinear(d, ic + cj + kp * sz, 1, sy, sz, ti, tj, fkp - kp) - trilinear(d, ic + cj + km * sz, 1, sy, sz, ti, tj, fkm - km)) / S.spacing[2];
+    // fi ± ½ are exact (fi < 2^31), so ip = im + 1 (and so along j, k): each pair of cells
+    // shares a face, loaded once, and along j and k the lerps on it too
+    gi = pairI(d, im + cj + ck, sy, sz, fim - im, fip - ip, tj, tk) / S.spacing[0];
+    gj = pairJ(d, ic + jm * sy + ck, sy, sz, ti, fjm - jm, fjp - jp, tk) / S.spacing[1];
+    gk = pairK(d, ic + cj + km * sz, sy, sz, ti, tj, fkm - km, fkp - kp) / S.spacing[2];
   } else {
     gi = (sampleClamped(S, fi + 0.5, fj, fk) - sampleClamped(S, fi - 0.5, fj, fk)) / S.spacing[0];
     gj = (sampleClamped(S, fi, fj + 0.5, fk) - sampleClamped(S, fi, fj - 0.5, fk)) / S.spacing[1];
