@@ -208,8 +208,15 @@ describe('ct/philips-head-phantom-1mm (the clean full-size series)', () => {
     expect(all.filter((f) => f.severity === 'error')).toEqual([]);
     expect(all.map((f) => f.code)).not.toContain('THICK_SLICES');
     expect(a.output.huRange[0]).toBeLessThanOrEqual(-1000);
-    // pass 1 + pass 2: every file read once for its header and once for its pixels
-    expect(log.reads.length).toBe(2 * sources.length - 1); // the DICOMDIR is not read again
+    // pass 2 decodes the bytes pass 1 kept (72 MB, under the default keepBytes): every file read once
+    expect(log.reads.length).toBe(sources.length);
+    // keeping nothing, it streams: every file read once for its header and once for its pixels
+    const streamed = { reads: [] as string[] };
+    const again = await importSeries(dirSources(dataPath('ct/philips-head-phantom-1mm'), streamed), { keepBytes: 0 });
+    expect(streamed.reads.length).toBe(2 * sources.length - 1); // the DICOMDIR is not read again
+    let differ = again.output.volume.data.length === o.volume.data.length ? 0 : 1;
+    for (let p = 0; p < o.volume.data.length; p++) if (again.output.volume.data[p] !== o.volume.data[p]) differ++;
+    expect(differ).toBe(0);
     // the kept headers hold no pixel data: typed-array memory they reference is tiny
     const buffers = new Set<ArrayBufferLike>();
     const walk = (x: unknown, depth: number) => {

@@ -32,6 +32,12 @@ export interface ImportParams {
   series?: string;
   /** How many files pass 1 reads at once (default 8). */
   readConcurrency?: number;
+  /**
+   * Pass 1 keeps the bytes it read, up to this many in all (default 256 MiB), so that pass 2
+   * decodes the chosen series' files without reading and parsing them again (~0.1 s CPU on a
+   * 72 MB head series); files beyond it are read again. 0: keep nothing.
+   */
+  keepBytes?: number;
   /** Names the input in "nothing usable" messages (e.g. the paths given on the command line). */
   inputLabel?: string;
 }
@@ -60,13 +66,16 @@ export interface ScanResult {
   headers: DicomInstance[];
   /** headers[i] came from sources[sourceIndex[i]]. */
   sourceIndex: number[];
+  /** The bytes headers[i] was parsed from, where kept (scanSources' keepBytes). */
+  bytes: Array<Uint8Array | undefined>;
   notDicom: string[];
   unreadable: UnreadableFile[];
 }
 
 /** Pass 1: parse every source's header, keep no pixel data. Deterministic order (source order). */
-export async function scanSources(sources: DicomSource[], concurrency = 8, progress?: (f: number, m?: string) => void): Promise<ScanResult> {
-  type Slot = { h: DicomInstance } | { bad: UnreadableFile } | null;
+export async function scanSources(sources: DicomSource[], concurrency = 8, progress?: (f: number, m?: string) => void, keepBytes = 0): Promise<ScanResult> {
+  type Slot = { h: DicomInstance; bytes?: Uint8Array } | { bad: UnreadableFile } | null;
+  let kept = 0;
   const slots: Slot[] = new Array(sources.length).fill(null);
   let next = 0, done = 0;
   const breathe = yieldEvery(); // header parsing is synchronous: let the host run between files
@@ -77,7 +86,9 @@ export async function scanSources(sources: DicomSource[], concurrency = 8, progr
       try {
         const bytes = await src.read();
         const h = parseDicomHeader(bytes, src.name);
-        slots[i] = h ? { h } : null;
+        const keep = h !== null && kept + bytes.length <= keepBytes;
+        if (keep) kept += bytes.length;
+        slots[i] = h ? (keep ? { h, bytes } : { h }) : null;
       } catch (e) {
         // One bad file must not sink a folder of good ones: it is listed with its reason.
         const msg = isScanError(e) ? e.message : `could not be parsed (${(e as Error)?.message ?? String(e)})`;
@@ -89,13 +100,14 @@ export async function scanSources(sources: DicomSource[], concurrency = 8, progr
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, sources.length)) }, worker));
-  const out: ScanResult = { headers: [], sourceIndex: [], notDicom: [], unreadable: [] };
+  const out: ScanResult = { headers: [], sourceIndex: [], bytes: [], notDicom: [], unreadable: [] };
   slots.forEach((s, i) => {
     if (s === null) out.notDicom.push(sources[i]!.name);
     else if ('bad' in s) out.unreadable.push(s.bad);
     else {
       out.headers.push(s.h);
       out.sourceIndex.push(i);
+      out.bytes.push(s.bytes);
     }
   });
   return out;
@@ -120,7 +132,7 @@ function nothingUsable(scan: ScanResult, sources: DicomSource[], kinds: string[]
 export async function importSeries(sources: DicomSource[], params: ImportParams = {}, ctx: StageContext = {}): Promise<StageResult<ImportOutput>> {
   const t0 = performance.now();
   const progress = ctx.progress;
-  const scan = await scanSources(sources, params.readConcurrency ?? 8, progress ? (f, m) => progress(0.4 * f, m) : undefined);
+  const scan = await scanSources(sources, params.readConcurrency ?? 8, progress ? (f, m) => progress(0.4 * f, m) : undefined, params.keepBytes ?? 256 * 2 ** 20);
   const groups = groupSeries(scan.headers);
   const chosenGroup = chooseSeries(groups, params.series);
   if (!chosenGroup) {
@@ -129,9 +141,17 @@ export async function importSeries(sources: DicomSource[], params: ImportParams 
   const t1 = performance.now();
   const members = chosenGroup.members;
   const instances = members.map((i) => scan.headers[i]!);
+  // the chosen files' bytes from pass 1 (each handed out once, then let go); the rest are dropped now
+  const kept = members.map((i) => scan.bytes[i]);
+  scan.bytes = [];
+  const read = (i: number): Promise<Uint8Array> => {
+    const b = kept[i];
+    kept[i] = undefined;
+    return b ? Promise.resolve(b) : sources[scan.sourceIndex[members[i]!]!]!.read();
+  };
   const decode: DecodeFn = decodeFrames;
   const asm = await assembleSeries(
-    { instances, read: (i) => sources[scan.sourceIndex[members[i]!]!]!.read(), decode },
+    { instances, read, decode },
     ctx.pool,
     progress ? (f, m) => progress(0.4 + 0.6 * f, m) : undefined,
   );
