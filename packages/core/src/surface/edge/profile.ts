@@ -120,8 +120,8 @@ export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Ar
 
 /**
  * The cell whose low corner is voxel `b` (strides sx, sy, sz to its other corners) interpolated at
- * fractions (ti, tj, tk): the trilinear arithmetic of this file (sampleProfile writes the same
- * sums out inline).
+ * fractions (ti, tj, tk): the trilinear arithmetic of this file (sampleProfile and gradientAt
+ * write the same sums out inline).
  */
 function trilinear(data: Float32Array | Int16Array, b: number, sx: number, sy: number, sz: number, ti: number, tj: number, tk: number): number {
   const v000 = data[b]!, v100 = data[b + sx]!, v010 = data[b + sy]!, v110 = data[b + sx + sy]!;
@@ -130,53 +130,6 @@ function trilinear(data: Float32Array | Int16Array, b: number, sx: number, sy: n
   const e = v001 + ti * (v101 - v001), g = v011 + ti * (v111 - v011);
   const f = a + tj * (c - a), h = e + tj * (g - e);
   return f + tk * (h - f);
-}
-
-/**
- * trilinear(b + 1, ti = tp) − trilinear(b, ti = tm), fractions tj, tk in both: the two cells
- * along i share their middle face.
- */
-function pairI(d: Float32Array | Int16Array, b: number, sy: number, sz: number, tm: number, tp: number, tj: number, tk: number): number {
-  const x0 = d[b]!, x1 = d[b + 1]!, x2 = d[b + 2]!;
-  const y0 = d[b + sy]!, y1 = d[b + sy + 1]!, y2 = d[b + sy + 2]!;
-  const z0 = d[b + sz]!, z1 = d[b + sz + 1]!, z2 = d[b + sz + 2]!;
-  const w0 = d[b + sy + sz]!, w1 = d[b + sy + sz + 1]!, w2 = d[b + sy + sz + 2]!;
-  let a = x0 + tm * (x1 - x0), c = y0 + tm * (y1 - y0), e = z0 + tm * (z1 - z0), g = w0 + tm * (w1 - w0);
-  let f = a + tj * (c - a), h = e + tj * (g - e);
-  const vm = f + tk * (h - f);
-  a = x1 + tp * (x2 - x1);
-  c = y1 + tp * (y2 - y1);
-  e = z1 + tp * (z2 - z1);
-  g = w1 + tp * (w2 - w1);
-  f = a + tj * (c - a);
-  h = e + tj * (g - e);
-  return f + tk * (h - f) - vm;
-}
-
-/** trilinear(b + sy, tj = tp) − trilinear(b, tj = tm): the i-lerps on the shared row are the same numbers in both. */
-function pairJ(d: Float32Array | Int16Array, b: number, sy: number, sz: number, ti: number, tm: number, tp: number, tk: number): number {
-  const r1 = b + sy, r2 = b + 2 * sy;
-  const a0 = d[b]! + ti * (d[b + 1]! - d[b]!), a1 = d[r1]! + ti * (d[r1 + 1]! - d[r1]!), a2 = d[r2]! + ti * (d[r2 + 1]! - d[r2]!);
-  const e0 = d[b + sz]! + ti * (d[b + sz + 1]! - d[b + sz]!), e1 = d[r1 + sz]! + ti * (d[r1 + sz + 1]! - d[r1 + sz]!), e2 = d[r2 + sz]! + ti * (d[r2 + sz + 1]! - d[r2 + sz]!);
-  let f = a0 + tm * (a1 - a0), h = e0 + tm * (e1 - e0);
-  const vm = f + tk * (h - f);
-  f = a1 + tp * (a2 - a1);
-  h = e1 + tp * (e2 - e1);
-  return f + tk * (h - f) - vm;
-}
-
-/** trilinear(b + sz, tk = tp) − trilinear(b, tk = tm): the (i, j) lerps on the shared slice are the same numbers in both. */
-function pairK(d: Float32Array | Int16Array, b: number, sy: number, sz: number, ti: number, tj: number, tm: number, tp: number): number {
-  let f0 = 0, f1 = 0, f2 = 0;
-  for (let s = 0; s < 3; s++) {
-    const o = b + s * sz;
-    const a = d[o]! + ti * (d[o + 1]! - d[o]!), c = d[o + sy]! + ti * (d[o + sy + 1]! - d[o + sy]!);
-    const f = a + tj * (c - a);
-    if (s === 0) f0 = f;
-    else if (s === 1) f1 = f;
-    else f2 = f;
-  }
-  return f1 + tp * (f2 - f1) - (f0 + tm * (f1 - f0));
 }
 
 /** Field gradient (HU per mm, world axes) by central differences of trilinear samples half a voxel apart. */
@@ -192,15 +145,66 @@ export function gradientAt(S: ProfileSampler, q: Float64Array, out: Float64Array
     const ip = fip | 0, im = fim | 0, jp = fjp | 0, jm = fjm | 0, kp = fkp | 0, km = fkm | 0;
     const ti = fi - ic, tj = fj - jc, tk = fk - kc;
     const cj = jc * sy, ck = kc * sz;
-    // fi ± ½ are exact (fi < 2^31), so ip = im + 1 (and so along j, k): each pair of cells
-    // shares a face, loaded once, and along j and k the lerps on it too
-    gi = pairI(d, im + cj + ck, sy, sz, fim - im, fip - ip, tj, tk) / S.spacing[0];
-    gj = pairJ(d, ic + jm * sy + ck, sy, sz, ti, fjm - jm, fjp - jp, tk) / S.spacing[1];
-    gk = pairK(d, ic + cj + km * sz, sy, sz, ti, tj, fkm - km, fkp - kp) / S.spacing[2];
+    // fi ± ½ are exact (fi < 2^31), so ip = im + 1 (and so along j, k): the two cells of each
+    // difference share a face, loaded once, and along j and k the lerps on it too. Written out
+    // here: V8 boxes the numbers a call it does not inline takes, a heap allocation each.
+    {
+      // along i: trilinear(b + 1, ti = tp) − trilinear(b, ti = tm)
+      const b = im + cj + ck, tm = fim - im, tp = fip - ip;
+      const x0 = d[b]!, x1 = d[b + 1]!, x2 = d[b + 2]!;
+      const y0 = d[b + sy]!, y1 = d[b + sy + 1]!, y2 = d[b + sy + 2]!;
+      const z0 = d[b + sz]!, z1 = d[b + sz + 1]!, z2 = d[b + sz + 2]!;
+      const w0 = d[b + sy + sz]!, w1 = d[b + sy + sz + 1]!, w2 = d[b + sy + sz + 2]!;
+      let a = x0 + tm * (x1 - x0), c = y0 + tm * (y1 - y0), e = z0 + tm * (z1 - z0), g = w0 + tm * (w1 - w0);
+      let f = a + tj * (c - a), h = e + tj * (g - e);
+      const vm = f + tk * (h - f);
+      a = x1 + tp * (x2 - x1);
+      c = y1 + tp * (y2 - y1);
+      e = z1 + tp * (z2 - z1);
+      g = w1 + tp * (w2 - w1);
+      f = a + tj * (c - a);
+      h = e + tj * (g - e);
+      gi = (f + tk * (h - f) - vm) / S.spacing[0];
+    }
+    {
+      // along j: trilinear(b + sy, tj = tp) − trilinear(b, tj = tm); rows r0, r1 (shared), r2
+      const r0 = ic + jm * sy + ck, r1 = r0 + sy, r2 = r1 + sy, tm = fjm - jm, tp = fjp - jp;
+      const a0 = d[r0]! + ti * (d[r0 + 1]! - d[r0]!), a1 = d[r1]! + ti * (d[r1 + 1]! - d[r1]!), a2 = d[r2]! + ti * (d[r2 + 1]! - d[r2]!);
+      const e0 = d[r0 + sz]! + ti * (d[r0 + sz + 1]! - d[r0 + sz]!);
+      const e1 = d[r1 + sz]! + ti * (d[r1 + sz + 1]! - d[r1 + sz]!);
+      const e2 = d[r2 + sz]! + ti * (d[r2 + sz + 1]! - d[r2 + sz]!);
+      let f = a0 + tm * (a1 - a0), h = e0 + tm * (e1 - e0);
+      const vm = f + tk * (h - f);
+      f = a1 + tp * (a2 - a1);
+      h = e1 + tp * (e2 - e1);
+      gj = (f + tk * (h - f) - vm) / S.spacing[1];
+    }
+    {
+      // along k: trilinear(b + sz, tk = tp) − trilinear(b, tk = tm); slices s0, s1 (shared), s2
+      const s0 = ic + cj + km * sz, s1 = s0 + sz, s2 = s1 + sz, tm = fkm - km, tp = fkp - kp;
+      let a = d[s0]! + ti * (d[s0 + 1]! - d[s0]!), c = d[s0 + sy]! + ti * (d[s0 + sy + 1]! - d[s0 + sy]!);
+      const f0 = a + tj * (c - a);
+      a = d[s1]! + ti * (d[s1 + 1]! - d[s1]!);
+      c = d[s1 + sy]! + ti * (d[s1 + sy + 1]! - d[s1 + sy]!);
+      const f1 = a + tj * (c - a);
+      a = d[s2]! + ti * (d[s2 + 1]! - d[s2]!);
+      c = d[s2 + sy]! + ti * (d[s2 + sy + 1]! - d[s2 + sy]!);
+      const f2 = a + tj * (c - a);
+      gk = (f1 + tp * (f2 - f1) - (f0 + tm * (f1 - f0))) / S.spacing[2];
+    }
   } else {
-    gi = (sampleClamped(S, fi + 0.5, fj, fk) - sampleClamped(S, fi - 0.5, fj, fk)) / S.spacing[0];
-    gj = (sampleClamped(S, fi, fj + 0.5, fk) - sampleClamped(S, fi, fj - 0.5, fk)) / S.spacing[1];
-    gk = (sampleClamped(S, fi, fj, fk + 0.5) - sampleClamped(S, fi, fj, fk - 0.5)) / S.spacing[2];
+    gradientClamped(S, fi, fj, fk, out);
+    return;
   }
+  indexAxesToWorld(S, gi, gj, gk, out);
+}
+
+/**
+ * gradientAt within a voxel of the grid's faces, where the samples are clamped.
+ */
+function gradientClamped(S: ProfileSampler, fi: number, fj: number, fk: number, out: Float64Array): void {
+  const gi = (sampleClamped(S, fi + 0.5, fj, fk) - sampleClamped(S, fi - 0.5, fj, fk)) / S.spacing[0];
+  const gj = (sampleClamped(S, fi, fj + 0.5, fk) - sampleClamped(S, fi, fj - 0.5, fk)) / S.spacing[1];
+  const gk = (sampleClamped(S, fi, fj, fk + 0.5) - sampleClamped(S, fi, fj, fk - 0.5)) / S.spacing[2];
   indexAxesToWorld(S, gi, gj, gk, out);
 }
