@@ -30,7 +30,7 @@ const SOURCES = {
 const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
 
 export const ANATOMY_GRAPH: AnatomyGraph = {
-  version: '2026.11-8',
+  version: '2026.11-9',
   frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
   sources: SOURCES,
   regions: [
@@ -76,8 +76,11 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
       // No ribLevel bound: the floating ribs run down beside L1 and L2 (their tips reach L2–L3, Gray's); on example_ct the
       // rib levels reach z 349 mm and L1 lies at 352–403, so the bound ≤ 0.5 of 2026.11-7 named 96–98 % of L1 thoracic.
       // What tells a lumbar vertebra is that no rib articulates with it (the 'apart' relation with the ribs).
-      features: { bodyWidth_mm: [200, 620], lateral: [0, 0.15], anterior: [-0.15, 0.8], widthFraction: [0.08, 0.35], volume_cm3: [0.5, 450], meanHU: [150, 1600], air: [0, 0.08], pieceMax_cm3: 130 },
-      sources: ['gray', 'ts', 'tsRef', 'est'], estimate: 'volume: 5 × the measured 66 cm³ per lumbar vertebra, with margin',
+      // stackHeight_mm: five vertebrae, each body ≥ 25 mm tall, and four discs of ≥ 7.5 mm (Gray's) make ≥ 155 mm from
+      // L1's top to L5's bottom (measured on example_ct: 183 mm); bound once the thoracic spine and the sacrum are both
+      // named. Without it the T12/L1 level was free between the lowest rib head and mid-L1 (L1 88 % named thoracic).
+      features: { bodyWidth_mm: [200, 620], lateral: [0, 0.15], anterior: [-0.15, 0.8], widthFraction: [0.08, 0.35], volume_cm3: [0.5, 450], meanHU: [150, 1600], air: [0, 0.08], pieceMax_cm3: 130, stackHeight_mm: [155, 230] },
+      sources: ['gray', 'ts', 'tsRef', 'est'], estimate: 'volume: 5 × the measured 66 cm³ per lumbar vertebra, with margin; stackHeight_mm from vertebral body and disc heights (lower bound) and 5 × 35 + 4 × 14 mm (upper)',
     },
     {
       name: 'sacrum', group: 'sacrum', side: null, region: 'pelvis', color: '#A89060', multipart: false,

@@ -41,6 +41,11 @@ export interface StructureFeatures {
   limb?: Range;
   /** Largest mean axial cross-section of a piece, cm² (thin bones: ribs). */
   areaMax_cm2?: number;
+  /**
+   * z extent of the whole structure, mm, for a member of a stack (AnatomyGraph.stacks) once the members above and below
+   * it are named: the scan then holds all of it (solve-icm.ts; 1 per 10 mm outside, as relations).
+   */
+  stackHeight_mm?: Range;
   /** Largest single piece (a rib, a vertebra), cm³; default: the volume's upper bound. */
   pieceMax_cm3?: number;
 }

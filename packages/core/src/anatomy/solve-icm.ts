@@ -141,9 +141,31 @@ export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGr
   };
   let agg: Array<Aggregate | undefined> = [];
   /** Cost of the relations touching structures in `touched`, with `view` giving aggregates. */
+  // Stack neighbours (AnatomyGraph.stacks) and the height a structure has once both are named (StructureFeatures.stackHeight_mm).
+  const above = new Int32Array(S).fill(-1);
+  const below = new Int32Array(S).fill(-1);
+  for (const st of graph.stacks ?? []) {
+    for (let i = 0; i + 1 < st.length; i++) {
+      const u = index.get(st[i]!)!;
+      const l = index.get(st[i + 1]!)!;
+      below[u] = l;
+      above[l] = u;
+    }
+  }
+  /** A stack member's z extent against its height range, bound only while the members above and below it are named too (the scan then holds all of it). */
+  const heightCost = (s: number, view: (x: number) => Aggregate | undefined): number => {
+    const range = graph.structures[s]!.features.stackHeight_mm;
+    const A = view(s);
+    if (!range || !A || above[s]! < 0 || below[s]! < 0 || !view(above[s]!) || !view(below[s]!)) return 0;
+    const h = A.max[2] - A.min[2];
+    return -(Math.max(0, range[0] - h) + Math.max(0, h - range[1])) / 10;
+  };
   const relCost = (touched: number[], view: (s: number) => Aggregate | undefined): number => {
     const done = new Set<number>();
     let t = 0;
+    const heights = new Set<number>();
+    for (const s of touched) if (s >= 0) for (const x of [s, above[s]!, below[s]!]) if (x >= 0) heights.add(x);
+    for (const s of heights) t += heightCost(s, view);
     for (const s of touched) {
       if (s < 0) continue;
       for (const i of relsOf[s]!) {
@@ -259,6 +281,7 @@ export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGr
       const B = agg[b];
       if (A && B) e += relationCost(r, A, B, midX);
     }
+    for (let t = 0; t < S; t++) e += heightCost(t, (x) => agg[x]);
     return e;
   };
   // Neighbours in a stack (AnatomyGraph.stacks: the vertebral column) meet at one level. ICM moves one region at a time,
