@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { flipped, icosphere, shuffledVertices, torus, translate } from '../testing/meshes.js';
 import { compactShells } from './compact-shells.js';
-import { compactMesh, concatMeshes, labelShells, vertexCount } from './mesh-utils.js';
+import { buildEdgeTable, compactEdgeTable, compactMesh, concatMeshes, labelShells, vertexCount } from './mesh-utils.js';
 import { orientShells } from './orient.js';
 import { keptShells } from './shell-select.js';
 
@@ -32,5 +32,19 @@ describe('compactShells', () => {
       expect(fused.shellCount).toBe(k.shellCount);
       expect(fused.newId[dropped === -1 ? 0 : dropped]).toBe(dropped === -1 ? 0 : -1);
     }
+  });
+
+  it('compactEdgeTable gives the same table whether it writes over the source (consume) or not', () => {
+    const m = concatMeshes([icosphere(10, 2), translate(icosphere(3, 1), [40, 0, 0]), translate(torus(8, 2, 16, 8), [0, 40, 0])]);
+    const shells = labelShells(m);
+    const keep = Uint8Array.from(shells.shellOf, (s) => (s === 1 ? 0 : 1));
+    const remap = new Int32Array(vertexCount(m));
+    compactMesh(m, keep, remap);
+    const fresh = compactEdgeTable(buildEdgeTable(m.indices, vertexCount(m)), keep, remap);
+    const source = buildEdgeTable(m.indices, vertexCount(m));
+    const consumed = compactEdgeTable(source, keep, remap, true);
+    expect(consumed.edgeCount).toBeLessThan(source.edgeCount);
+    for (const k of ['edgeStart', 'edgeV', 'edgeHe', 'heEdge'] as const) expect(consumed[k]).toEqual(fresh[k]);
+    expect(consumed.uses).toEqual(fresh.uses);
   });
 });

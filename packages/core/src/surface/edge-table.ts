@@ -182,7 +182,12 @@ export function heTail(indices: Uint32Array, h: number): number {
  * conditioning after a clean-up does not read (smoothing uses the endpoints, the second
  * clean-up the recorded uses), on first access: they are the scattered half of the work.
  */
-export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: Int32Array): EdgeTable {
+/**
+ * `consume`: the caller drops `et` after this (a table it built itself), so the renumbered
+ * endpoints are written over et.edgeV (edge id ≤ source edge, so nothing unread is
+ * overwritten) instead of into a new array; et must not be used afterwards.
+ */
+export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: Int32Array, consume = false): EdgeTable {
   const oldStart = et.edgeStart;
   const oldHe = et.edgeHe;
   const oldV = et.edgeV;
@@ -191,7 +196,7 @@ export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: I
   // prefix of the source's, shared instead of written.
   const paired = et.uses !== undefined && et.uses.open + et.uses.nonManifold === 0;
   const edgeStart = paired ? oldStart : new Uint32Array(et.edgeCount + 1);
-  const edgeV = new Uint32Array(2 * et.edgeCount);
+  const edgeV = consume ? oldV : new Uint32Array(2 * et.edgeCount);
   let edgeCount = 0;
   let o = 0;
   for (let e = 0; e < et.edgeCount; e++) {
