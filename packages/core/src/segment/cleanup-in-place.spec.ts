@@ -4,6 +4,7 @@ import type { LabelMap, Volume } from '../geometry/types.js';
 import { fillMarrow } from './marrow-fill.js';
 import { keepComponents } from './components.js';
 import { runCleanup } from './pipeline-cleanup.js';
+import { removeTable } from './table.js';
 
 /** A long bone (cortex around a closed canal of fatty marrow) and a small chip beside it, 1 mm voxels. */
 function scene(): { volume: Volume; labels: LabelMap } {
@@ -15,6 +16,7 @@ function scene(): { volume: Volume; labels: LabelMap } {
         const r = Math.hypot(i - 20, j - 20);
         data[p] = r > 8 ? 40 : r > 5 || k < 8 || k >= 52 ? (k < 4 || k >= 56 ? 40 : 900) : -50;
         if (i < 2 && j < 2 && k > 30 && k < 33) data[p] = 900; // a 2×2×2 chip: 8 mm³
+        if (j >= 33) data[p] = j === 36 || j === 37 ? 900 : -1000; // a plate in the air beside the body: a table
       }
     }
   }
@@ -41,7 +43,18 @@ describe('clean-up steps written in place', () => {
     expect(keepCopy.record.figures.voxelsRemoved).toBe(8);
   });
 
-  it('runCleanup never writes into the label map it is given', async () => {
+  it('removeTable in place clears the table in the given buffer, as on a copy', () => {
+    const { volume, labels } = scene();
+    const copy = removeTable(labels, volume, {});
+    const mine: LabelMap = { grid: labels.grid, data: labels.data.slice() };
+    const inPlace = removeTable(mine, volume, {}, {}, undefined, true);
+    expect(copy.record.figures.componentsRemoved).toBe(1);
+    expect(inPlace.output.data).toBe(mine.data);
+    expect(inPlace.output.data).toEqual(copy.output.data);
+    expect(inPlace.record.figures).toEqual(copy.record.figures);
+  });
+
+  it('runCleanup writes into the label map it is given only when the caller gives it up', async () => {
     const { volume, labels } = scene();
     const before = labels.data.slice();
     const r = await runCleanup(labels, volume, { fillMarrow: true, minIsland_mm3: 10, flagMetal: true }, {});
@@ -49,6 +62,11 @@ describe('clean-up steps written in place', () => {
     expect(r.output.data).not.toBe(labels.data);
     const rt = await runCleanup(labels, volume, { removeTable: true, fillMarrow: true, minIsland_mm3: 10 }, {});
     expect(labels.data).toEqual(before);
-    expect(rt.output.data).toEqual(r.output.data);
+    expect(rt.output.data).not.toEqual(r.output.data); // the table is gone
+    const mine: LabelMap = { grid: labels.grid, data: labels.data.slice() };
+    const given = await runCleanup(mine, volume, { removeTable: true, fillMarrow: true, minIsland_mm3: 10 }, {}, true);
+    expect(given.output.data).toBe(mine.data);
+    expect(given.output.data).toEqual(rt.output.data);
+    expect(given.records.map((x) => x.figures)).toEqual(rt.records.map((x) => x.figures));
   });
 });

@@ -50,14 +50,23 @@ export interface CleanupOptions {
   stats?: boolean;
 }
 
+/**
+ * Runs the clean-up steps in order. `givenUp`: the caller no longer needs `labels` (a label
+ * map the method just made), so the steps may write into it as into a map a step here made.
+ */
 export async function runCleanup(
   labels: LabelMap,
   volume: Volume | undefined,
   opts: CleanupOptions,
   ctx: StageContext,
+  givenUp = false,
 ): Promise<{ output: LabelMap; records: StageRecord[] }> {
   const records: StageRecord[] = [];
   let cur = labels;
+  // A map a step here made (or one the caller gave up) is written in place by table removal,
+  // marrow fill and components: each would otherwise fill a new grid (fresh memory, ~30-50 ms
+  // for 37 M voxels on a loaded host).
+  const owned = () => givenUp || cur.data !== labels.data;
   const step = async (r: StageResult<LabelMap> | Promise<StageResult<LabelMap>>) => {
     const x = await r;
     records.push(x.record);
@@ -72,7 +81,7 @@ export async function runCleanup(
     const p = opts.removeTable === true ? {} : opts.removeTable;
     const faint = opts.rejectFaint;
     const same = typeof faint === 'object' && (p.connectivity ?? 26) === (faint.connectivity ?? FAINT_DEFAULTS.connectivity);
-    await step(removeTable(cur, volume, p, ctx, same ? (kept) => (handed = kept) : undefined));
+    await step(removeTable(cur, volume, p, ctx, same ? (kept) => (handed = kept) : undefined, owned()));
   }
   if (typeof opts.rejectFaint === 'object') await step(rejectFaintComponents(cur, volume, opts.rejectFaint, ctx, handed));
   handed = undefined;
@@ -82,9 +91,6 @@ export async function runCleanup(
     const mode = opts.fillHoles === true ? '3d' : opts.fillHoles;
     await step(fillHoles(cur, volume, { mode }, ctx));
   }
-  // A map a step here made (not the caller's) is written in place by the last two steps: each
-  // would otherwise fill a new grid (fresh memory, ~30-50 ms for 37 M voxels on a loaded host).
-  const owned = () => cur.data !== labels.data;
   if (opts.fillMarrow) await step(fillMarrow(cur, volume, opts.fillMarrow === true ? {} : opts.fillMarrow, ctx, owned()));
   if (opts.keep !== undefined || opts.minIsland_mm3 !== undefined || opts.stats !== false) {
     await step(

@@ -112,6 +112,9 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
   let cleanup = options.cleanup;
   let probability: Volume | undefined;
   let forest: ForestEvidence | undefined;
+  // Label maps of a plain threshold are referenced by nothing else here, so the clean-up may
+  // write into them (runCleanup's givenUp); a method's output may be shared (forest evidence).
+  let ownLabels = false;
   const m = options.method;
 
   if (m.method === 'threshold' || m.method === 'auto-threshold') {
@@ -140,6 +143,7 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
       }
       records.push(r.record);
       labels = [r.output.labels];
+      ownLabels = true;
     } else {
       const rs = ranges;
       const r = await timedAsync(async () => {
@@ -150,6 +154,7 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
       });
       records.push(r.record);
       labels = r.output;
+      ownLabels = true;
     }
   } else {
     if (options.soft) throw usageError('SOFT_METHOD', `--soft works with a threshold, not with method "${m.method}"`);
@@ -173,7 +178,7 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
     const cleaned: LabelMap[] = [];
     for (let i = 0; i < labels.length; i++) {
       const tag = ranges && ranges.length > 1 ? rangeName(ranges[i]!) : undefined;
-      const r = await runCleanup(labels[i]!, volume, cleanup, ctx);
+      const r = await runCleanup(labels[i]!, volume, cleanup, ctx, ownLabels);
       for (const rec of r.records) records.push(tag ? { ...rec, params: { ...rec.params, labelMap: tag } } : rec);
       cleaned.push(r.output);
     }

@@ -214,9 +214,17 @@ function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: num
 /**
  * Clean-up stage: remove bone-mask components lying outside the body (table, bed, holders).
  * `handOn` is given the components of the output (withoutComponents), for a next step that
- * labels them again (faint components, runCleanup).
+ * labels them again (faint components, runCleanup). With `inPlace` the removed components are
+ * cleared in `labels.data` itself (which the caller no longer needs) instead of in a copy.
  */
-export function removeTable(labels: LabelMap, volume: Volume | undefined, params: RemoveTableParams = {}, _ctx: StageContext = {}, handOn?: (kept: RunComponents) => void): StageResult<LabelMap> {
+export function removeTable(
+  labels: LabelMap,
+  volume: Volume | undefined,
+  params: RemoveTableParams = {},
+  _ctx: StageContext = {},
+  handOn?: (kept: RunComponents) => void,
+  inPlace = false,
+): StageResult<LabelMap> {
   return timed(() => {
     if (!volume) throw usageError('TABLE_NEEDS_VOLUME', 'table removal needs the HU volume (the body is found from it)');
     const g = labels.grid;
@@ -291,7 +299,7 @@ export function removeTable(labels: LabelMap, volume: Volume | undefined, params
         removedInside.push(inside[c]! / cc.sizes[c]!);
       } else if (largestKept === 0 || cc.sizes[c]! > cc.sizes[largestKept]!) largestKept = c;
     }
-    const data = labels.data.slice();
+    const data = inPlace ? labels.data : labels.data.slice();
     let removedVoxels = 0;
     let totalVoxels = 0;
     for (let q = 0; q < runs.rowStart.length - 1; q++) {
