@@ -64,9 +64,13 @@ describe('clean-up steps written in place', () => {
     expect(labels.data).toEqual(before);
     expect(rt.output.data).not.toEqual(r.output.data); // the table is gone
     const mine: LabelMap = { grid: labels.grid, data: labels.data.slice() };
-    const given = await runCleanup(mine, volume, { removeTable: true, fillMarrow: true, minIsland_mm3: 10 }, {}, true);
+    const faint = { threshold_HU: 200, noise_HU: 20 };
+    const rf = await runCleanup(labels, volume, { removeTable: true, rejectFaint: faint, fillMarrow: true, minIsland_mm3: 10 }, {});
+    expect(rf.output.data).toEqual(rt.output.data);
+    expect(labels.data).toEqual(before);
+    const given = await runCleanup(mine, volume, { removeTable: true, rejectFaint: faint, fillMarrow: true, minIsland_mm3: 10 }, {}, true);
     expect(given.output.data).toBe(mine.data);
     expect(given.output.data).toEqual(rt.output.data);
-    expect(given.records.map((x) => x.figures)).toEqual(rt.records.map((x) => x.figures));
+    expect(given.records.map((x) => x.figures)).toEqual(rf.records.map((x) => x.figures));
   });
 });

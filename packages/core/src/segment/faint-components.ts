@@ -43,8 +43,19 @@ export interface FaintComponentsParams {
 
 export const FAINT_DEFAULTS = { medianSigmas: 2, p95Sigmas: 5, maxSigmas: 10, connectivity: 26 as Connectivity };
 
-/** `known`: the components of `labels` at this connectivity, handed on by the step before (removeTable); else they are labelled here. */
-export function rejectFaintComponents(labels: LabelMap, volume: Volume | undefined, params: FaintComponentsParams, _ctx: StageContext = {}, known?: RunComponents): StageResult<LabelMap> {
+/**
+ * `known`: the components of `labels` at this connectivity, handed on by the step before
+ * (removeTable); else they are labelled here. `inPlace`: the output is written into
+ * `labels.data`, which the caller no longer needs.
+ */
+export function rejectFaintComponents(
+  labels: LabelMap,
+  volume: Volume | undefined,
+  params: FaintComponentsParams,
+  _ctx: StageContext = {},
+  known?: RunComponents,
+  inPlace = false,
+): StageResult<LabelMap> {
   return timed(() => {
     if (!volume) throw usageError('NEEDS_VOLUME', 'faint-component rejection needs the HU volume');
     const { threshold_HU: thr, noise_HU: sigma } = params;
@@ -99,7 +110,8 @@ export function rejectFaintComponents(labels: LabelMap, volume: Volume | undefin
         }
       }
     }
-    const out = src.slice() as typeof src;
+    // in place: the caller (runCleanup) gives up `labels.data`; no 37 M-voxel copy
+    const out = inPlace ? src : (src.slice() as typeof src);
     if (removedVoxels > 0) {
       for (let r = 0; r < rows; r++) {
         const base = r * nx;

@@ -64,7 +64,7 @@ export async function runCleanup(
   const records: StageRecord[] = [];
   let cur = labels;
   // A map a step here made (or one the caller gave up) is written in place by table removal,
-  // marrow fill and components: each would otherwise fill a new grid (fresh memory, ~30-50 ms
+  // faint components, marrow fill and components: each would otherwise fill a new grid (fresh memory, ~30-50 ms
   // for 37 M voxels on a loaded host).
   const owned = () => givenUp || cur.data !== labels.data;
   const step = async (r: StageResult<LabelMap> | Promise<StageResult<LabelMap>>) => {
@@ -83,7 +83,7 @@ export async function runCleanup(
     const same = typeof faint === 'object' && (p.connectivity ?? 26) === (faint.connectivity ?? FAINT_DEFAULTS.connectivity);
     await step(removeTable(cur, volume, p, ctx, same ? (kept) => (handed = kept) : undefined, owned()));
   }
-  if (typeof opts.rejectFaint === 'object') await step(rejectFaintComponents(cur, volume, opts.rejectFaint, ctx, handed));
+  if (typeof opts.rejectFaint === 'object') await step(rejectFaintComponents(cur, volume, opts.rejectFaint, ctx, handed, owned()));
   handed = undefined;
   if (opts.open_mm) await step(morphology(cur, volume, { op: 'open', radius_mm: opts.open_mm }, ctx));
   if (opts.close_mm) await step(morphology(cur, volume, { op: 'close', radius_mm: opts.close_mm }, ctx));
