@@ -18,8 +18,13 @@ import type { Volume } from '../geometry/types.js';
 import type { Range } from './graph.js';
 import { cellIndexer, type CoarseGrid } from './coarse-grid.js';
 
+/**
+ * A joint split at its joint space: a ball and socket (the hip), or a flat synovial joint whose one side takes back what
+ * was named with the other (the sacroiliac joint: the sacrum's alae named hip), with radius_mm bounding the reach and
+ * the bone taken as for a ball.
+ */
 export interface BallJoint {
-  /** Structure holding the ball (femur_left). */
+  /** Structure holding the ball (femur_left), or the side taking bone back (sacrum). */
   head: string;
   /** Structure holding the socket (hip_left). */
   socket: string;

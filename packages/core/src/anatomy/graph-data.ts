@@ -30,7 +30,7 @@ const SOURCES = {
 const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
 
 export const ANATOMY_GRAPH: AnatomyGraph = {
-  version: '2026.11-9',
+  version: '2026.11-10',
   frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
   sources: SOURCES,
   regions: [
@@ -232,7 +232,14 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
     { a: 'ribs_left', rel: 'left-of', b: 'ribs_right', sources: ['gray'] },
   ],
   // The femoral head is two thirds of a sphere held by the acetabulum (Gray's); adult head diameters ≈ 40–55 mm.
-  joints: (['left', 'right'] as const).map((s) => ({ head: `femur_${s}`, socket: `hip_${s}`, radius_mm: [18, 30] as [number, number], sources: ['gray', 'est'] })),
+  // The sacroiliac joints are synovial too, with a joint space between the auricular surfaces of the sacral ala and the
+  // ilium (Gray's): the same flood from the named sacrum and hip meets there. The sacrum is the 'head' that takes back
+  // its alae, which lie as far lateral as the iliac pieces beside them and were named hip (example_ct: 31 % of the
+  // sacrum); radius 16 mm: reach 32 mm from the named sacrum, and at most a 16 mm ball's volume (17 cm³) per side.
+  joints: [
+    ...(['left', 'right'] as const).map((s) => ({ head: `femur_${s}`, socket: `hip_${s}`, radius_mm: [18, 30] as [number, number], sources: ['gray', 'est'] })),
+    ...(['left', 'right'] as const).map((s) => ({ head: 'sacrum', socket: `hip_${s}`, radius_mm: [16, 16] as [number, number], sources: ['gray', 'tsRef', 'est'] })),
+  ],
   // The vertebral column (Gray's): each part meets the next at one disc (C7/T1, T12/L1, L5/S1).
   stacks: [['cervical_spine', 'thoracic_spine', 'lumbar_spine', 'sacrum']],
 };

@@ -113,7 +113,7 @@ export interface AnatomyGraph {
   regions: BodyRegionDef[];
   structures: StructureDef[];
   relations: Relation[];
-  /** Ball-and-socket joints, split at the joint space once part of the ball's bone is named (anatomy/ball-joint.ts). */
+  /** Joints split at their joint space once both sides are named: the hips' ball and socket, the sacroiliac joints (anatomy/ball-joint.ts). */
   joints?: BallJoint[];
   /**
    * Structures stacked along one column, top to bottom (the vertebral column): two neighbours in a stack meet at one
