@@ -4,7 +4,7 @@
  * and differs for another; the record names what it was trained on; bad input is refused
  * naming the file and the problem.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,9 +23,15 @@ const seg = () => dataPath(TS, 'example_seg_fast_force_split.nii.gz');
 const tiny = ['--trees', '2', '--depth', '4', '--samples-per-group', '100', '--workers', '0', '-q'];
 
 describe('scan2print train', () => {
-  it('same seed → same bytes; another seed → other bytes; the record names the training data', async () => {
-    const run = (out: string, seed: string) => runScan2print(['train', '--ct', ct(), '--labels', seg(), '--groups', groupsFile, '-o', join(dir, out), '--seed', seed, ...tiny]);
-    const [a, b, c] = await Promise.all([run('a.bin', '7'), run('b.bin', '7'), run('c.bin', '8')]);
+  it('same seed → same bytes (also from another folder); another seed → other bytes; the record names the training data', async () => {
+    // b reads the same files through another path: the model must not depend on where they lie.
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    symlinkSync(ct(), join(other, 'example_ct.nii.gz'));
+    symlinkSync(seg(), join(other, 'example_seg_fast_force_split.nii.gz'));
+    const run = (out: string, seed: string, from?: string) =>
+      runScan2print(['train', '--ct', from ? join(from, 'example_ct.nii.gz') : ct(), '--labels', from ? join(from, 'example_seg_fast_force_split.nii.gz') : seg(), '--groups', groupsFile, '-o', join(dir, out), '--seed', seed, ...tiny]);
+    const [a, b, c] = await Promise.all([run('a.bin', '7'), run('b.bin', '7', other), run('c.bin', '8')]);
     for (const r of [a, b, c]) expect(r.code, r.stderr).toBe(0);
     const A = readFileSync(join(dir, 'a.bin'));
     expect(Buffer.compare(A, readFileSync(join(dir, 'b.bin')))).toBe(0);

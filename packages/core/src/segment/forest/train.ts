@@ -227,7 +227,9 @@ export async function trainForest(
       const quota = s < K ? opts.samplesPerGroup : s === K ? opts.backgroundNear : s === K + 1 ? opts.backgroundBody : opts.backgroundAir;
       draw(members[s]!, quota, rand, ci, cls, A, B);
     }
-    strata[c.name] = Array.from(sizes);
+    // Keyed by the file's base name, not the path given: the same data read from another folder
+    // (../shared/… or /work/shared/…) must train the same bytes.
+    strata[strataKey(c.name, strata)] = Array.from(sizes);
   }
 
   const F0 = BASE_FEATURES.length;
@@ -276,4 +278,12 @@ export async function trainForest(
       stage2_ms: Math.round(t2 - t1),
     },
   };
+}
+
+/** `c.name`'s base name; a second case of the same base name gets its position appended. */
+function strataKey(name: string, taken: Record<string, number[]>): string {
+  const base = name.split(/[\\/]/).pop() || name;
+  let key = base;
+  for (let i = 2; key in taken; i++) key = `${base} (${i})`;
+  return key;
 }
