@@ -80,7 +80,12 @@ export async function sharedConvert(input: string, args: string[], opts: { env?:
   }
   if (mine) {
     mkdirSync(dir);
-    const r = await runScan2print(['convert', input, ...args], { cwd: dir, env, timeout_ms: opts.timeout_ms ?? 600_000 });
+    // A run that could not even start is a result too: the waiters must not wait for ever.
+    const r: CliRun = await runScan2print(['convert', input, ...args], { cwd: dir, env, timeout_ms: opts.timeout_ms ?? 600_000 }).catch((e: unknown) => ({
+      code: 128,
+      stdout: '',
+      stderr: `scan2print convert did not start: ${String(e)}`,
+    }));
     // Written whole, then renamed: a waiter never reads half a result.
     writeFileSync(`${result}.partial`, JSON.stringify(r));
     renameSync(`${result}.partial`, result);
