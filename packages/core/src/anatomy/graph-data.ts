@@ -30,7 +30,7 @@ const SOURCES = {
 const DISTAL = new Set(['patella_left', 'patella_right', 'tibia_left', 'tibia_right', 'fibula_left', 'fibula_right']);
 
 export const ANATOMY_GRAPH: AnatomyGraph = {
-  version: '2026.11-10',
+  version: '2026.12-1',
   frame: 'DICOM LPS: +x patient left, +y posterior, +z superior; millimetres',
   sources: SOURCES,
   regions: [
@@ -236,8 +236,10 @@ export const ANATOMY_GRAPH: AnatomyGraph = {
   // ilium (Gray's): the same flood from the named sacrum and hip meets there. The sacrum is the 'head' that takes back
   // its alae, which lie as far lateral as the iliac pieces beside them and were named hip (example_ct: 31 % of the
   // sacrum); radius 16 mm: reach 32 mm from the named sacrum, and at most a 16 mm ball's volume (17 cm³) per side.
+  // The hip's flood reaches one largest radius per pass (2026.12-1), not one diameter: at a diameter the first pass went
+  // over the left head into the acetabular roof (example_ct: 7 % of the left hip named femur; now 1 %).
   joints: [
-    ...(['left', 'right'] as const).map((s) => ({ head: `femur_${s}`, socket: `hip_${s}`, radius_mm: [18, 30] as [number, number], sources: ['gray', 'est'] })),
+    ...(['left', 'right'] as const).map((s) => ({ head: `femur_${s}`, socket: `hip_${s}`, radius_mm: [18, 30] as [number, number], reach_mm: 30, sources: ['gray', 'est'] })),
     ...(['left', 'right'] as const).map((s) => ({ head: 'sacrum', socket: `hip_${s}`, radius_mm: [16, 16] as [number, number], sources: ['gray', 'tsRef', 'est'] })),
   ],
   // The vertebral column (Gray's): each part meets the next at one disc (C7/T1, T12/L1, L5/S1).

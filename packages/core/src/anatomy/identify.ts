@@ -222,7 +222,7 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
     if (!head || !socket) continue;
     hu ??= coarseHU(volume, regions.coarse, labels.grid.dims);
     if (!hu) break;
-    joints.push({ head: j.head, socket: j.socket, cells: splitJoint(cellStructure, hu, regions.coarse, head.label, socket.label, j.radius_mm) });
+    joints.push({ head: j.head, socket: j.socket, cells: splitJoint(cellStructure, hu, regions.coarse, head.label, socket.label, j.radius_mm, j.reach_mm) });
   }
   const midlineCells = splitAtMidline(cellStructure, regions, features, structures);
   const K = structures.length;
