@@ -101,16 +101,15 @@ export function dilatePacked(p: Uint32Array, dims: Vec3, rows: ElementRow[]): Ui
   const out = new Uint32Array(nRows * W);
   for (const { b, c, w } of rows) {
     const src = dilated.get(w)!;
-    for (let k = 0; k < nz; k++) {
-      const kk = k + c;
-      if (kk < 0 || kk >= nz) continue;
-      for (let j = 0; j < ny; j++) {
-        const jj = j + b;
-        if (jj < 0 || jj >= ny) continue;
-        const o = (j + k * ny) * W;
-        const s = (jj + kk * ny) * W;
-        for (let t = 0; t < W; t++) out[o + t] = out[o + t]! | src[s + t]!;
-      }
+    // The rows j whose row j + b is in the grid are one contiguous span of words in each
+    // plane: one flat loop per plane (a row is only a few words on a coarse grid).
+    const j0 = Math.max(0, -b);
+    const j1 = Math.min(ny, ny - b);
+    if (j1 <= j0) continue;
+    const shift = (b + c * ny) * W;
+    for (let k = Math.max(0, -c); k < Math.min(nz, nz - c); k++) {
+      const o1 = (j1 + k * ny) * W;
+      for (let o = (j0 + k * ny) * W; o < o1; o++) out[o] = out[o]! | src[o + shift]!;
     }
   }
   return out;

@@ -45,8 +45,14 @@ function bbox(maskIn: Uint8Array, dims: Vec3): { lo: Vec3; hi: Vec3 } | undefine
     for (let j = 0; j < ny; j++, p += nx) {
       const first = skipZeros(mask, w32, p, p + nx) - p;
       if (first === nx) continue;
-      let last = nx - 1;
-      while (mask[p + last] === 0) last--;
+      // the last one: back over whole zero words first (rows end in air)
+      let e = p + nx;
+      for (; e > p + first && (e & 3) !== 0; e--) if (mask[e - 1] !== 0) break;
+      if (mask[e - 1] === 0) {
+        while (e - 4 >= p + first && w32[(e - 4) >>> 2] === 0) e -= 4;
+        while (mask[e - 1] === 0) e--;
+      }
+      const last = e - 1 - p;
       if (first < i0) i0 = first;
       if (last > i1) i1 = last;
       if (j < j0) j0 = j;
