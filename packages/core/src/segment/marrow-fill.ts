@@ -154,10 +154,8 @@ function marrowCavities(
       for (let i = g; i < g + nx; ) {
         i = skipZeros(bytes!, w32, i, g + nx);
         const e = skipNonZeros(bytes!, w32, i, g + nx);
-        for (; i < e; i++) {
-          m[o + i] = 1;
-          if (src[i]! > maxLabel) maxLabel = src[i]!;
-        }
+        if (e > i) m.fill(1, o + i, o + e);
+        for (; i < e; i++) if (src[i]! > maxLabel) maxLabel = src[i]!;
       }
     } else {
       for (let i = g; i < g + nx; i++) {

@@ -38,6 +38,7 @@ function blockRuns(mask: Uint8Array, w32: Uint32Array, i0: number, nb: number, n
       if (nb === 32 && (src & 3) === 0 && LITTLE_ENDIAN) {
         for (let t = 0; t < 8; t++) {
           const w = w32[(src >>> 2) + t]!;
+          if (w === 0) continue; // air: most of the box
           // 0x80 in each non-zero byte, then the four byte flags gathered into four bits
           const h = (((w & 0x7f7f7f7f) + 0x7f7f7f7f) | w) & 0x80808080;
           x |= (((h >>> 7) & 1) | ((h >>> 14) & 2) | ((h >>> 21) & 4) | ((h >>> 28) & 8)) << (4 * t);
