@@ -27,7 +27,7 @@ import type { StageContext, StageResult } from '../pipeline/record.js';
 import { round, timed } from '../pipeline/record.js';
 import { usageError } from '../errors.js';
 import { extractRuns, runRoots, skipNonZeros, skipZeros, wordsOf } from './components-runs.js';
-import { classifySliceHoles, LARGE } from './marrow-slices.js';
+import { classifySliceHoles, LARGE, type MaskView } from './marrow-slices.js';
 
 export { classifySliceHoles };
 
@@ -135,6 +135,9 @@ function marrowCavities(
   // A box width of a multiple of 4 lets slices across i be read a word at a time
   // (marrow-slices.ts). The added columns are background that touches the box's edge in
   // every slice, so no hole changes.
+  // Read in place (below), the box also starts on a word of the grid, for the same reason.
+  const inPlace = src instanceof Uint8Array && src.byteOffset % 4 === 0 && NX % 4 === 0;
+  if (inPlace) box.lo[0] -= box.lo[0] % 4;
   while ((box.hi[0] - box.lo[0]) % 4 !== 0 && box.hi[0] < NX) box.hi[0]++;
   while ((box.hi[0] - box.lo[0]) % 4 !== 0 && box.lo[0] > 0) box.lo[0]--;
   const [x0, y0, z0] = box.lo;
@@ -142,19 +145,22 @@ function marrowCavities(
   const [nx, ny, nz] = sub;
   // Voxel (i, j, k) of the box is voxel full(r) + i of the grid, r = j + k·ny.
   const full = (r: number) => x0 + (y0 + (r % ny)) * NX + (z0 + Math.floor(r / ny)) * NX * NY;
-  const m = new Uint8Array(nx * ny * nz);
   let maxLabel = 0;
   const bytes = src instanceof Uint8Array ? src : undefined;
   const w32 = bytes ? wordsOf(bytes) : undefined;
+  // A word-aligned byte map is read in place by the slices (no copy of the box: fresh memory
+  // is what costs most on a loaded host); anything else is copied into a 0/1 box mask.
+  const view: MaskView | undefined = inPlace ? { buf: bytes!, off: full(0), sj: NX, sk: NX * NY } : undefined;
+  const m = view ? bytes! : new Uint8Array(nx * ny * nz);
   for (let r = 0; r < ny * nz; r++) {
     const g = full(r);
     const o = r * nx - g;
     if (w32) {
-      // word-skipping the air and the runs of bone
+      // word-skipping the air; the runs of bone are copied unless read in place
       for (let i = g; i < g + nx; ) {
         i = skipZeros(bytes!, w32, i, g + nx);
         const e = skipNonZeros(bytes!, w32, i, g + nx);
-        if (e > i) m.fill(1, o + i, o + e);
+        if (!view && e > i) m.fill(1, o + i, o + e);
         for (; i < e; i++) if (src[i]! > maxLabel) maxLabel = src[i]!;
       }
     } else {
@@ -166,10 +172,10 @@ function marrowCavities(
       }
     }
   }
-  const cls = new Uint8Array(m.length);
+  const cls = new Uint8Array(nx * ny * nz);
   for (const a of p.axes) {
     const pixel = a === 0 ? spacing[1] * spacing[2] : a === 1 ? spacing[0] * spacing[2] : spacing[0] * spacing[1];
-    classifySliceHoles(m, sub, a, p.maxSliceHole_mm2 / pixel, cls);
+    classifySliceHoles(m, sub, a, p.maxSliceHole_mm2 / pixel, cls, view);
   }
   const runs = extractRuns(cls, sub);
   const root = runRoots(runs, sub, 6);

@@ -93,4 +93,21 @@ describe('classifySliceHoles', () => {
     reference(mask, dims, 0, 20, want);
     expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
   });
+  it('reads a box of a larger grid in place (a view) as it reads a copy of the box', () => {
+    const dims: Vec3 = [72, 41, 23];
+    const box = randomMask(dims, 11);
+    // the box at (8, 3, 2) of a 100 × 50 × 30 grid of labels (any non-zero is mask)
+    const [NX, NY] = [100, 50];
+    const grid = new Uint8Array(NX * NY * 30);
+    const off = 8 + 3 * NX + 2 * NX * NY;
+    for (let k = 0, q = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++, q++) grid[off + i + j * NX + k * NX * NY] = box[q]! * 7;
+    for (const axis of [0, 1, 2] as const) {
+      const got = new Uint8Array(box.length);
+      const want = new Uint8Array(box.length);
+      classifySliceHoles(grid, dims, axis, 12, got, { buf: grid, off, sj: NX, sk: NX * NY });
+      reference(box, dims, axis, 12, want);
+      expect(want.some((x) => x !== 0)).toBe(true);
+      expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
+    }
+  });
 });

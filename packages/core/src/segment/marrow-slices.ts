@@ -65,14 +65,32 @@ function blockRuns(mask: Uint8Array, w32: Uint32Array, i0: number, nb: number, n
 }
 
 /**
- * Marks the per-slice holes of `mask` perpendicular to `axis` in `cls`: adds SMALL for
- * a hole of at most maxArea_vox voxels, sets the LARGE bit for a larger one.
+ * A box of a larger byte grid, read in place: box voxel (i, j, k) is buf[off + i + j·sj + k·sk]
+ * (non-zero = mask). `buf` must start on a word boundary.
  */
-export function classifySliceHoles(maskIn: Uint8Array, dims: Vec3, axis: 0 | 1 | 2, maxArea_vox: number, cls: Uint8Array): void {
+export interface MaskView {
+  buf: Uint8Array;
+  off: number;
+  sj: number;
+  sk: number;
+}
+
+/**
+ * Marks the per-slice holes of `mask` perpendicular to `axis` in `cls`: adds SMALL for
+ * a hole of at most maxArea_vox voxels, sets the LARGE bit for a larger one. With `view`
+ * the mask is read from there instead (`maskIn` is ignored), `cls` still has `dims`.
+ */
+export function classifySliceHoles(maskIn: Uint8Array, dims: Vec3, axis: 0 | 1 | 2, maxArea_vox: number, cls: Uint8Array, view?: MaskView): void {
   // (read only; copied where it does not start on a word boundary)
-  const mask = maskIn.byteOffset % 4 === 0 ? maskIn : maskIn.slice();
+  const mask = view ? view.buf : maskIn.byteOffset % 4 === 0 ? maskIn : maskIn.slice();
   const w32 = wordsOf(mask)!;
   const { nu, nv, su, sv, sw, nw } = sliceAxes(dims, axis);
+  // the mask's strides along u, v and w (those of `cls` without a view)
+  const ms = view ? [1, view.sj, view.sk] : [1, dims[0], dims[0] * dims[1]];
+  const mu = ms[axis === 0 ? 1 : 0]!;
+  const mv = ms[axis === 2 ? 1 : 2]!;
+  const mw = ms[axis]!;
+  const m0 = view ? view.off : 0;
   const planeDims: Vec3 = [nu, nv, 1];
   const block = axis === 0 ? BLOCK : 1;
   const slices = Array.from({ length: block }, () => new SliceRuns(nv));
@@ -81,8 +99,8 @@ export function classifySliceHoles(maskIn: Uint8Array, dims: Vec3, axis: 0 | 1 |
   for (let w = 0; w < nw; w++) {
     const off = w * sw;
     const b = w % block;
-    if (axis !== 0) slices[0]!.fill(mask, w32, off, sv, nu, nv);
-    else if (b === 0) blockRuns(mask, w32, w, Math.min(block, nw - w), nu, nv, su, sv, bits, open, slices);
+    if (axis !== 0) slices[0]!.fill(mask, w32, m0 + w * mw, mv, nu, nv);
+    else if (b === 0) blockRuns(mask, w32, m0 + w, Math.min(block, nw - w), nu, nv, mu, mv, bits, open, slices);
     const runs = slices[b]!;
     const root = runRoots(runs, planeDims, 6);
     // area[root] counts voxels; a negative value marks a component touching an edge.
