@@ -289,11 +289,16 @@ describe('identification against TotalSegmentator', () => {
     expect(share(conf, 'sacrum', 'sacrum'), 'sacrum named sacrum').toBeGreaterThan(0.8);
     for (const s of id.output.structures) if (/^(scapula|clavicle)_/.test(s.name)) expect(s.volume_mm3, s.name).toBeLessThan(3000);
     // L1 lies at rib levels (the floating ribs reach L2–L3), so a lumbar vertebra is told by carrying no rib, not by its
-    // level (graph 2026.11-8), and a whole lumbar spine's height (2026.11-9): L1 named lumbar spine 2 → 64 → 72 %; T12
-    // stays thoracic (100 %). Known sensitivity: a 170 mm lower bound instead of 155 named 77 % of T12 lumbar here.
+    // level (graph 2026.11-8), and a whole lumbar spine's height (2026.11-9): L1 named lumbar spine 2 → 64 → 72 %.
+    // Known sensitivity: a 170 mm lower bound instead of 155 named 77 % of T12 lumbar here. Cut levels 12 mm apart then
+    // tied within 0.02; the gap term (cut-gap.ts: the boundary crossing the least bone) takes the one at the T12/L1
+    // disc: L1 72 → 100 % lumbar, T12 100 → 85 % thoracic (T12's inferior articular and spinous processes reach below
+    // the disc and go with L1's pieces).
     const l1 = vertebra(ref, id, 'vertebrae_L1');
-    expect((l1.get('lumbar_spine') ?? 0) / [...l1.values()].reduce((a, b) => a + b, 0), 'L1 named lumbar').toBeGreaterThan(0.5);
-    expect(plurality(vertebra(ref, id, 'vertebrae_T12')), 'T12').toBe('thoracic_spine');
+    const t12 = vertebra(ref, id, 'vertebrae_T12');
+    const tot = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    expect((l1.get('lumbar_spine') ?? 0) / tot(l1), 'L1 named lumbar').toBeGreaterThan(0.9);
+    expect((t12.get('thoracic_spine') ?? 0) / tot(t12), 'T12 named thoracic').toBeGreaterThan(0.75);
   }, 120_000);
 
   it('example_ct_dicom (20 slices, thorax with arms): thoracic spine, ribs and humeri named on their sides, no pelvis or legs', async () => {

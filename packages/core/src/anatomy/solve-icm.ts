@@ -11,6 +11,7 @@ import type { AnatomyGraph, Relation } from './graph.js';
 import type { Contact } from './regions.js';
 import { addSums, emptySums, type RegionFeatures, type Sums } from './features.js';
 import { NULL_SCORE } from './score-unary.js';
+import { crossFaces, gapScores, pairContacts } from './cut-gap.js';
 
 /** Score for touching a region of the same structure (times the share of the contact). */
 const CONTACT_BONUS = 1;
@@ -342,16 +343,23 @@ export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGr
         return below > 0 && below < rs.length;
       };
       const before = rs.map((r) => label[r]!);
-      let best = energy();
-      let bestCut: { zc: number; yc: number; slope: number } | undefined;
+      // Each candidate, and the labelling as it is, also scores the bone its boundary crosses (cut-gap.ts).
+      const joins = pairContacts(rs, contacts);
+      const cross = [crossFaces(joins, label)];
+      const energies = [energy()];
+      const cuts: Array<{ zc: number; yc: number; slope: number }> = [];
       for (const c of cutPlanes(rs)) {
         if (!assign(c)) continue;
-        const e = energy();
-        if (e > best + 1e-6) {
-          best = e;
-          bestCut = c;
-        }
+        cuts.push(c);
+        cross.push(crossFaces(joins, label));
+        energies.push(energy());
       }
+      const gaps = gapScores(cross);
+      let best = energies[0]! + gaps[0]!;
+      let bestCut: { zc: number; yc: number; slope: number } | undefined;
+      cuts.forEach((c, i) => {
+        if (energies[i + 1]! + gaps[i + 1]! > best + 1e-6) [best, bestCut] = [energies[i + 1]! + gaps[i + 1]!, c];
+      });
       if (bestCut) {
         assign(bestCut);
         moved = true;
