@@ -29,4 +29,13 @@ describe('metal flag (toy; the phantom case is in table.spec.ts)', () => {
     expect(removed.output.data[0]).toBe(1);
     expect(labels.data[555]).toBe(1);
   });
+
+  it('a Float32 volume (rescaled, resampled) gives the figures of the Int16 one: the two row searches agree', () => {
+    const f32 = Float32Array.from(hu);
+    f32[0] = NaN; // NaN is never metal
+    const a = flagMetal(labels, { grid: g, data: hu }, {}, {});
+    const b = flagMetal(labels, { grid: g, data: f32 }, {}, {});
+    expect(b.record.figures).toEqual(a.record.figures);
+    expect(b.record.figures.metalVoxels).toBe(24);
+  });
 });

@@ -117,22 +117,7 @@ function maxAndRuns(hu: ArrayLike<number>, dims: [number, number, number], level
       rowMax = x > rowMax ? x : rowMax;
     }
     if (rowMax > maxHU) maxHU = rowMax;
-    if (!(rowMax >= level)) continue;
-    let open = -1;
-    for (let i = 0; i < nx; i++) {
-      const x = hu[base + i]!;
-      if (x >= level) {
-        if (open < 0) open = i;
-      } else if (open >= 0) {
-        start.push(open);
-        end.push(i);
-        open = -1;
-      }
-    }
-    if (open >= 0) {
-      start.push(open);
-      end.push(nx);
-    }
+    if (rowMax >= level) pushRowRuns(hu, base, nx, level, start, end);
   }
   rowStart[nRows] = start.length;
   return { maxHU, runs: { start: Int32Array.from(start), end: Int32Array.from(end), rowStart, count: start.length } };
@@ -157,22 +142,26 @@ function metalRunsInt16(hu: Int16Array, dims: [number, number, number], level: n
     if (!(maxHU >= level)) continue;
     let reach = false;
     for (let b = Math.floor(base / SUMMARY_BLOCK); b * SUMMARY_BLOCK < base + nx; b++) if (blockMax[b]! >= level) reach = true;
-    if (!reach) continue;
-    let open = -1;
-    for (let i = 0; i < nx; i++) {
-      if (hu[base + i]! >= level) {
-        if (open < 0) open = i;
-      } else if (open >= 0) {
-        start.push(open);
-        end.push(i);
-        open = -1;
-      }
-    }
-    if (open >= 0) {
-      start.push(open);
-      end.push(nx);
-    }
+    if (reach) pushRowRuns(hu, base, nx, level, start, end);
   }
   rowStart[nRows] = start.length;
   return { maxHU, runs: { start: Int32Array.from(start), end: Int32Array.from(end), rowStart, count: start.length } };
+}
+
+/** The maximal runs [start, end) along i of voxels ≥ level in the row of `nx` voxels at `base`. */
+function pushRowRuns(hu: ArrayLike<number>, base: number, nx: number, level: number, start: number[], end: number[]): void {
+  let open = -1;
+  for (let i = 0; i < nx; i++) {
+    if (hu[base + i]! >= level) {
+      if (open < 0) open = i;
+    } else if (open >= 0) {
+      start.push(open);
+      end.push(i);
+      open = -1;
+    }
+  }
+  if (open >= 0) {
+    start.push(open);
+    end.push(nx);
+  }
 }
