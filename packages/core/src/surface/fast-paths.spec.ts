@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { IDENTITY_DIRECTION } from '../geometry/grid.js';
 import type { LabelMap, Mesh } from '../geometry/types.js';
 import { mulberry32 } from '../synthetic/random.js';
-import { flipped, icosphere, torus, translate } from '../testing/meshes.js';
+import { bruteDistance, flipped, icosphere, torus, translate } from '../testing/meshes.js';
 import { measureSurfaceAccuracy } from './accuracy.js';
 import { cleanupMesh } from './cleanup.js';
-import { buildTriangleGrid, NearestTriangle, pointTriangleDistance2 } from './distance.js';
+import { buildTriangleGrid, NearestTriangle } from './distance.js';
 import { printabilityGate } from './gate.js';
 import { buildEdgeTable, compactEdgeTable, compactMesh, concatMeshes, edgeUses, labelShells, shellVolumes_mm3, vertexCount, type EdgeTable } from './mesh-utils.js';
 import { orientShells } from './orient.js';
@@ -98,14 +98,6 @@ describe('clean-up and gate shortcuts', () => {
 });
 
 describe('nearest-triangle search', () => {
-  const brute = (m: Mesh, x: number, y: number, z: number): number => {
-    let best = Infinity;
-    for (let t = 0; t < m.indices.length / 3; t++) {
-      const d2 = pointTriangleDistance2(m.positions, 3 * m.indices[3 * t]!, 3 * m.indices[3 * t + 1]!, 3 * m.indices[3 * t + 2]!, x, y, z);
-      if (d2 < best) best = d2;
-    }
-    return Math.sqrt(best);
-  };
 
   it('skipping cells farther than the nearest triangle so far gives the exact distance, inside and outside the grid', () => {
     const m = concatMeshes([torus(20, 5, 48, 24), translate(icosphere(6, 3), [0, 0, 30])]);
@@ -114,13 +106,13 @@ describe('nearest-triangle search', () => {
     for (let i = 0; i < 400; i++) {
       const s = i < 300 ? 30 : 120; // most near the surface's box, some far outside it
       const x = (rand() - 0.5) * 2 * s, y = (rand() - 0.5) * 2 * s, z = (rand() - 0.5) * 2 * s;
-      expect(near.distance(x, y, z)).toBe(brute(m, x, y, z));
+      expect(near.distance(x, y, z)).toBe(bruteDistance(m, x, y, z));
     }
     // on vertices and triangle centroids (points on cell walls and on the surface)
     for (let v = 0; v < vertexCount(m); v += 7) {
       const [x, y, z] = [m.positions[3 * v]!, m.positions[3 * v + 1]!, m.positions[3 * v + 2]!];
-      expect(near.distance(x, y, z)).toBe(brute(m, x, y, z));
-      expect(near.distance(x + 0.01, y, z - 0.02)).toBe(brute(m, x + 0.01, y, z - 0.02));
+      expect(near.distance(x, y, z)).toBe(bruteDistance(m, x, y, z));
+      expect(near.distance(x + 0.01, y, z - 0.02)).toBe(bruteDistance(m, x + 0.01, y, z - 0.02));
     }
   });
 
@@ -133,10 +125,10 @@ describe('nearest-triangle search', () => {
       expect(acc.sampled).toBe(false);
       const d: number[] = [];
       const p = m.positions;
-      for (let v = 0; v < vertexCount(m); v++) d.push(brute(ref, p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!));
+      for (let v = 0; v < vertexCount(m); v++) d.push(bruteDistance(ref, p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!));
       for (let t = 0; t < m.indices.length; t += 3) {
         const [a, b, c] = [3 * m.indices[t]!, 3 * m.indices[t + 1]!, 3 * m.indices[t + 2]!];
-        d.push(brute(ref, (p[a]! + p[b]! + p[c]!) / 3, (p[a + 1]! + p[b + 1]! + p[c + 1]!) / 3, (p[a + 2]! + p[b + 2]! + p[c + 2]!) / 3));
+        d.push(bruteDistance(ref, (p[a]! + p[b]! + p[c]!) / 3, (p[a + 1]! + p[b + 1]! + p[c + 1]!) / 3, (p[a + 2]! + p[b + 2]! + p[c + 2]!) / 3));
       }
       d.sort((x, y) => x - y);
       expect(acc.max_mm).toBe(Math.round(d[d.length - 1]! * 1e4) / 1e4);

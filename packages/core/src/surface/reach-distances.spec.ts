@@ -3,20 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
 import { mulberry32 } from '../synthetic/random.js';
-import { icosphere, torus, translate } from '../testing/meshes.js';
+import { bruteDistance, icosphere, torus, translate } from '../testing/meshes.js';
 import { referenceDistances } from './accuracy.js';
-import { pointTriangleDistance2 } from './distance.js';
 import { concatMeshes } from './mesh-utils.js';
 import { distancesWithinReach } from './reach-distances.js';
 
-const brute = (m: Mesh, x: number, y: number, z: number): number => {
-  let best = Infinity;
-  for (let t = 0; t < m.indices.length / 3; t++) {
-    const d2 = pointTriangleDistance2(m.positions, 3 * m.indices[3 * t]!, 3 * m.indices[3 * t + 1]!, 3 * m.indices[3 * t + 2]!, x, y, z);
-    if (d2 < best) best = d2;
-  }
-  return Math.sqrt(best);
-};
 
 /** Points on the mesh's vertices, pushed off along a random direction by up to `spread` mm. */
 function pointsNear(m: Mesh, n: number, spread: number, seed: number): Float64Array {
@@ -42,7 +33,7 @@ describe('distances within reach', () => {
     const { rest, extent } = distancesWithinReach(mesh, pts, list, out, reach);
     let within = 0;
     for (const i of list) {
-      const d = brute(mesh, pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!);
+      const d = bruteDistance(mesh, pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!);
       if (rest.includes(i)) {
         expect(d).toBeGreaterThanOrEqual(reach);
         expect(out[i]).toBe(-1);
@@ -63,7 +54,7 @@ describe('distances within reach', () => {
     expect(withExtent).toEqual(distancesWithinReach(mesh, pts, few, b, 1.2).rest);
     expect(withExtent.length).toBeLessThan(few.length);
     expect(a).toEqual(b);
-    for (const i of few) if (!withExtent.includes(i)) expect(a[i]).toBe(brute(mesh, pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!));
+    for (const i of few) if (!withExtent.includes(i)) expect(a[i]).toBe(bruteDistance(mesh, pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!));
   });
 
   it('referenceDistances is exact with none, a few or most points beyond reach', () => {
@@ -78,7 +69,7 @@ describe('distances within reach', () => {
       for (let i = 0; i < far; i++) pts[3 * i + 2] = pts[3 * i + 2]! + 15 + i;
       const out = new Float64Array(n);
       referenceDistances(mesh, pts, Array.from({ length: n }, (_, i) => i), out);
-      for (let i = 0; i < n; i++) expect(out[i]).toBe(brute(mesh, pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!));
+      for (let i = 0; i < n; i++) expect(out[i]).toBe(bruteDistance(mesh, pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!));
     }
   });
 

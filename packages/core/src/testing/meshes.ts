@@ -3,6 +3,7 @@
  * and format specs: icosphere, UV sphere, torus, box, and helpers to flip or join them.
  */
 import type { Mesh } from '../geometry/types.js';
+import { pointTriangleDistance2 } from '../surface/distance.js';
 import { concatMeshes } from '../surface/mesh-utils.js';
 
 /** Icosphere of the given radius: 20·4^subdivisions triangles, vertices exactly on the sphere. */
@@ -187,4 +188,14 @@ export function shuffledVertices(mesh: Mesh): Mesh {
   const positions = new Float32Array(3 * nv);
   for (let v = 0; v < nv; v++) for (let a = 0; a < 3; a++) positions[3 * perm[v]! + a] = mesh.positions[3 * v + a]!;
   return { positions, indices: mesh.indices.map((v) => perm[v]!) };
+}
+
+/** The exact distance from (x, y, z) to `m`, by trying every triangle: the reference the fast searches are checked against. */
+export function bruteDistance(m: Mesh, x: number, y: number, z: number): number {
+  let best = Infinity;
+  for (let t = 0; t < m.indices.length / 3; t++) {
+    const d2 = pointTriangleDistance2(m.positions, 3 * m.indices[3 * t]!, 3 * m.indices[3 * t + 1]!, 3 * m.indices[3 * t + 2]!, x, y, z);
+    if (d2 < best) best = d2;
+  }
+  return Math.sqrt(best);
 }
