@@ -7,10 +7,10 @@
  * trilinear interpolation), where the mask is that threshold; where clean-up changed the
  * mask, or without a field, it is the surface the extractor draws from the label map.
  */
-import { sameGrid, type Vec3 } from '../geometry/grid.js';
+import { sameGrid } from '../geometry/grid.js';
 import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
 import { round } from '../pipeline/record.js';
-import { compactMesh, signedVolume_mm3 } from './mesh-utils.js';
+import { compactMesh } from './mesh-utils.js';
 import { mulberry32 } from '../synthetic/random.js';
 import { buildTriangleGrid, NearestTriangle } from './distance.js';
 import { distancesWithinReach } from './reach-distances.js';
@@ -360,53 +360,5 @@ export function labelSurfaceDistances(labels: LabelMap, label: number, field: Vo
   if (again.length) referenceDistances(extractSurfaceMesh(labels, { label, ...(field ? { field, level } : {}) }), pts, again, out);
 }
 
-/** Enclosed volume in mm³ (divergence theorem), positive for an outward-oriented closed mesh. */
-export function meshVolume_mm3(mesh: Mesh): number {
-  return signedVolume_mm3(mesh);
-}
-
-export interface SurfaceError {
-  /** Mean and max of |error|, mean signed error (positive = outside the true surface), RMS; mm. */
-  mean_abs_mm: number;
-  max_abs_mm: number;
-  mean_signed_mm: number;
-  rms_mm: number;
-  samples: number;
-}
-
-/**
- * Error of the mesh against an analytic surface given by a signed distance function (mm,
- * negative inside), sampled at the vertices used and at the triangle centroids.
- */
-export function surfaceErrorToSdf(mesh: Mesh, sdf: (x: number, y: number, z: number) => number): SurfaceError {
-  const p = mesh.positions;
-  const ix = mesh.indices;
-  const used = new Uint8Array(p.length / 3);
-  for (let i = 0; i < ix.length; i++) used[ix[i]!] = 1;
-  let n = 0, sumAbs = 0, sum = 0, sum2 = 0, max = 0;
-  const add = (e: number) => {
-    n++;
-    sum += e;
-    sumAbs += Math.abs(e);
-    sum2 += e * e;
-    if (Math.abs(e) > max) max = Math.abs(e);
-  };
-  for (let v = 0; v < used.length; v++) if (used[v]) add(sdf(p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!));
-  for (let t = 0; t < ix.length; t += 3) {
-    const a = 3 * ix[t]!, b = 3 * ix[t + 1]!, c = 3 * ix[t + 2]!;
-    add(sdf((p[a]! + p[b]! + p[c]!) / 3, (p[a + 1]! + p[b + 1]! + p[c + 1]!) / 3, (p[a + 2]! + p[b + 2]! + p[c + 2]!) / 3));
-  }
-  return {
-    mean_abs_mm: n ? sumAbs / n : 0,
-    max_abs_mm: max,
-    mean_signed_mm: n ? sum / n : 0,
-    rms_mm: n ? Math.sqrt(sum2 / n) : 0,
-    samples: n,
-  };
-}
-
-/** Radial error of a mesh against a sphere (centre, radius in mm). */
-export function radialError(mesh: Mesh, centre: Vec3, radius_mm: number): SurfaceError {
-  const [cx, cy, cz] = centre;
-  return surfaceErrorToSdf(mesh, (x, y, z) => Math.hypot(x - cx, y - cy, z - cz) - radius_mm);
-}
+// Errors against analytic surfaces (the validation phantoms' spheres and slabs) live beside it.
+export { meshVolume_mm3, radialError, surfaceErrorToSdf, type SurfaceError } from './surface-error.js';
