@@ -15,6 +15,15 @@ import { crc32 as coreCrc32, type RawDeflater } from '@scan2print/core';
 
 const deflateRaw = promisify(zlib.deflateRaw);
 
+/**
+ * zlib's output buffer: one that holds a whole compressed 1 MiB chunk (about 200 KB at level 4),
+ * instead of the default 16 KiB, so a chunk's output comes back in one piece rather than a dozen
+ * callbacks and a concatenation. Same bytes. Deflating the 115 MB model XML of the default
+ * convert of philips-head-phantom-1mm with this function (1 MiB chunks, level 4, 4 in flight,
+ * 3 alternating runs on the loaded 2-core machine): 1699/1769/1480 -> 1449/1354/1367 ms CPU.
+ */
+const OUTPUT_CHUNK_BYTES = 1 << 20;
+
 /** zlib.crc32 exists from Node 20.15 / 22.2; core's pure-TS CRC-32 before that. */
 const crc32: (bytes: Uint8Array) => number = typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (b) => zlib.crc32(b) : (b) => coreCrc32(b);
 
@@ -23,7 +32,7 @@ export const nodeDeflater: RawDeflater = {
   async deflate(bytes, { level, last }) {
     // Z_SYNC_FLUSH ends a chunk with an empty stored block (byte-aligned, not final), so the next
     // chunk's independent stream can follow; Z_FINISH ends the whole stream.
-    const data = await deflateRaw(bytes, { level, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH });
+    const data = await deflateRaw(bytes, { level, chunkSize: OUTPUT_CHUNK_BYTES, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH });
     return { data, crc: crc32(bytes) };
   },
 };
