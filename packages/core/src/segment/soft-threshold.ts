@@ -14,27 +14,9 @@ import { registerMethod, segmentRecord, type SegmentationMethod, type Segmentati
 import { allocLike, poolFor, runSlabs, toShared } from './filters/slabs.js';
 import { labelFigures } from './threshold.js';
 
-export const SOFT_THRESHOLD_TASK = 'segment.soft-threshold';
+import { SOFT_THRESHOLD_TASK, softThresholdSlab, type SoftThresholdSlabPayload } from './soft-threshold-kernel.js';
 
-export interface SoftThresholdSlabPayload {
-  src: Float32Array | Int16Array;
-  prob: Float32Array;
-  labels: Uint8Array;
-  centre: number;
-  width: number;
-  start: number;
-  end: number;
-}
-
-export function softThresholdSlab(p: SoftThresholdSlabPayload): void {
-  const { src, prob, labels, centre, width, start, end } = p;
-  const inv = 1 / width;
-  for (let v = start; v < end; v++) {
-    const x = src[v]!;
-    prob[v] = 1 / (1 + Math.exp(-(x - centre) * inv));
-    labels[v] = x >= centre ? 1 : 0;
-  }
-}
+export { SOFT_THRESHOLD_TASK, softThresholdSlab, type SoftThresholdSlabPayload };
 
 export const softThresholdParamsSchema = z.object({
   centre_HU: z.number(),

@@ -12,63 +12,11 @@ import { usageError } from '../errors.js';
 import { registerMethod, segmentRecord, type SegmentationMethod, type SegmentationOutput } from './method.js';
 import { CT_MAX_HU, getPreset, LOW_BONE_THRESHOLD_NOTE } from './presets.js';
 import { wordsOf } from './components-runs.js';
-import { allocLike, poolFor, runSlabs, toShared, type NumArray } from './filters/slabs.js';
+import { allocLike, isShared, poolFor, runSlabs, toShared, type NumArray } from './filters/slabs.js';
 
-export const THRESHOLD_TASK = 'segment.threshold';
+import { THRESHOLD_TASK, thresholdSlab, type ThresholdSlabPayload } from './threshold-kernel.js';
 
-export interface ThresholdSlabPayload {
-  src: Float32Array | Int16Array;
-  out: Uint8Array;
-  lo: number;
-  hi: number;
-  start: number;
-  end: number;
-}
-
-/** Kernel: out[v] = lo ≤ src[v] ≤ hi ? 1 : 0 for v in [start, end). */
-export function thresholdSlab(p: ThresholdSlabPayload): void {
-  const { src, out, lo, hi, start, end } = p;
-  if (src instanceof Int16Array) {
-    // Integer HU: lo ≤ x ≤ hi ⇔ 0 ≤ x − ⌈lo⌉ ≤ ⌊hi⌋ − ⌈lo⌉, one unsigned comparison (no
-    // branch to mispredict at every bone edge); the bounds are clamped to the Int16 range
-    // so the difference never wraps.
-    const loI = Math.max(-32768, Math.ceil(lo));
-    const span = Math.min(32767, Math.floor(hi)) - loI;
-    if (!(span >= 0)) out.fill(0, start, end);
-    else {
-      const v = wordKernel(src, out, loI, loI + span, start, end);
-      for (let t = v; t < end; t++) out[t] = (src[t]! - loI) >>> 0 <= span ? 1 : 0;
-    }
-    return;
-  }
-  for (let v = start; v < end; v++) {
-    const x = src[v]!;
-    out[v] = x >= lo && x <= hi ? 1 : 0;
-  }
-}
-
-/** Two Int16 voxels are read as one 32-bit word, four mask bytes written as one, only on a little-endian host. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * thresholdSlab's Int16 loop four voxels at a time where the memory allows it (two 32-bit
- * words in, one out): lo ≤ x ≤ hi is the sign bit of (x − lo) | (hi − x) being clear (both
- * within ±2¹⁷ for int16 x and clamped bounds), so no branch and a quarter of the stores;
- * on the phantom head ~85 → ~65 ms CPU on a fresh mask. Returns where it stopped (the
- * caller does the rest one voxel at a time).
- */
-function wordKernel(src: Int16Array, out: Uint8Array, lo: number, hi: number, start: number, end: number): number {
-  if (!LITTLE_ENDIAN || (start & 3) !== 0 || src.byteOffset % 4 !== 0 || out.byteOffset % 4 !== 0) return start;
-  const s32 = new Int32Array(src.buffer, src.byteOffset, src.length >>> 1);
-  const o32 = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
-  const w1 = end >>> 2;
-  for (let w = start >>> 2, t = w << 1; w < w1; w++, t += 2) {
-    const a = s32[t]!, b = s32[t + 1]!;
-    const a0 = (a << 16) >> 16, a1 = a >> 16, b0 = (b << 16) >> 16, b1 = b >> 16;
-    o32[w] = (~((a0 - lo) | (hi - a0)) >>> 31) | ((~((a1 - lo) | (hi - a1)) >>> 31) << 8) | ((~((b0 - lo) | (hi - b0)) >>> 31) << 16) | ((~((b1 - lo) | (hi - b1)) >>> 31) << 24);
-  }
-  return w1 << 2;
-}
+export { THRESHOLD_TASK, thresholdSlab, type ThresholdSlabPayload };
 
 export type HuRange = [lo_HU: number, hi_HU: number];
 
@@ -104,8 +52,10 @@ export async function thresholdMany(volume: Volume, ranges: HuRange[], ctx: Stag
   ranges.forEach(checkRange);
   const n = voxelCount(volume.grid);
   // One range is a single memory-bound pass (~0.1 s for 37 M voxels): not worth copying
-  // the volume to shared memory and waking workers. Several ranges run on the pool.
-  const pool = ranges.length > 1 ? poolFor(ctx, n) : undefined;
+  // the volume to shared memory, but where it is shared already (DICOM assembly puts it
+  // there) the slabs run on the pool and the label map comes out shared, so the steps after
+  // (clean-up on the pool, the isosurface's slabs) need no copy of it either.
+  const pool = ranges.length > 1 || isShared(volume.data) ? poolFor(ctx, n) : undefined;
   const src = pool ? toShared(volume.data) : volume.data;
   const outs = ranges.map(() => allocLike(Uint8Array, n, pool !== undefined));
   await Promise.all(

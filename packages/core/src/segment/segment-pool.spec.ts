@@ -1,0 +1,52 @@
+/**
+ * The segmentation's steps that run on a worker pool give the single-thread bytes: the default
+ * convert segmentation (automatic threshold, table, faint components, marrow, components) of a
+ * real series on shared memory, as the importer leaves it, with two real worker threads.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataPath } from '../../../../test/data.js';
+import { seriesSources } from '../../../../test/series.js';
+import { createNodePool } from '../../../cli/src/pool/node-pool.js';
+import { importSeries } from '../dicom/import.js';
+import type { Volume } from '../geometry/types.js';
+import { createInlinePool, type WorkerPool } from '../parallel/pool.js';
+import { convertSegmentationDefaults } from '../pipeline/defaults.js';
+import type { StageRecord } from '../pipeline/record.js';
+import { runSegmentation } from './pipeline.js';
+import { THRESHOLD_TASK } from './threshold-kernel.js';
+
+let pool: WorkerPool;
+let volume: Volume;
+
+beforeAll(async () => {
+  pool = createNodePool(2); // runs the compiled dist: `npm run build` first
+  volume = (await importSeries(seriesSources(dataPath('labelled/totalsegmentator/example_ct_dicom')))).output.volume;
+}, 60_000);
+
+afterAll(async () => {
+  await pool?.close();
+});
+
+/** The pool, counting the tasks it is given by name. */
+function counting(ran: Map<string, number>): WorkerPool {
+  return { size: pool.size, run: (task, payload) => (ran.set(task, (ran.get(task) ?? 0) + 1), pool.run(task, payload)), close: async () => {} };
+}
+
+/** A record without its timing. */
+const untimed = (r: StageRecord) => ({ ...r, wall_ms: undefined });
+
+describe('segmentation on 2 worker threads == on one thread', () => {
+  it('the default convert segmentation of labelled/totalsegmentator/example_ct_dicom', async () => {
+    expect(volume.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const inline = await runSegmentation(volume, convertSegmentationDefaults(), { pool: createInlinePool() });
+    const ran = new Map<string, number>();
+    const pooled = await runSegmentation(volume, convertSegmentationDefaults(), { pool: counting(ran) });
+    expect(ran.get(THRESHOLD_TASK)).toBeGreaterThanOrEqual(2);
+    const [a, b] = [inline.output.labels[0]!.data, pooled.output.labels[0]!.data];
+    expect(a.some((x) => x !== 0)).toBe(true);
+    expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(true);
+    expect(pooled.records.map(untimed)).toEqual(inline.records.map(untimed));
+    // left on shared memory, the label map goes to the isosurface's workers without a copy
+    expect(b.buffer).toBeInstanceOf(SharedArrayBuffer);
+  }, 60_000);
+});
