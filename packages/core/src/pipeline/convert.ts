@@ -12,7 +12,8 @@ import { assessVolume } from '../assess/assess.js';
 import { preprocess, runSegmentation, type SegmentationOptions } from '../segment/pipeline.js';
 import { rangeName, type HuRange } from '../segment/threshold.js';
 import { extractSurface } from '../surface/isosurface/extract.js';
-import { conditionMesh, type ConditionParams } from '../surface/condition.js';
+import { conditionMesh, type ConditionParams, type TopologyHandOver } from '../surface/condition.js';
+import { checkedTopology } from '../surface/cleanup.js';
 import type { measureSurfaceAccuracy } from '../surface/accuracy.js';
 import { startAccuracy, type PendingAccuracy } from '../surface/accuracy-pool.js';
 import { placeSurface, type EdgePlacement, type PlaceParams } from '../surface/edge/index.js';
@@ -252,7 +253,7 @@ export function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ctx: Sta
   // accuracy; the steps after placement get only what they use (the field only when it is the
   // accuracy's reference).
   const rest = { condition: params.condition, decimateRatio: params.decimateRatio, accuracy: params.accuracy, level: params.level, field: params.field !== undefined };
-  return surfaceOf(labels, sub, params.placement, ctx, records).then(({ raw, edgePlaced, reference }) => conditionAndMeasure(labels, raw, reference, edgePlaced, rest, ctx, records));
+  return surfaceOf(labels, sub, params.placement, ctx, records).then(({ raw, edgePlaced, reference, known }) => conditionAndMeasure(labels, raw, reference, edgePlaced, rest, ctx, records, known));
 }
 
 /** conditioning → gate → accuracy of the placed surface `raw`, against `reference`. */
@@ -264,6 +265,7 @@ async function conditionAndMeasure(
   params: Pick<MeshLabelParams, 'condition' | 'decimateRatio' | 'accuracy' | 'level'> & { field: boolean },
   ctx: StageContext,
   records: StageRecord[],
+  known: TopologyHandOver,
 ): Promise<MeshLabelResult> {
   stampPeakMemory(ctx, records);
   const condition: ConditionParams = { ...params.condition, grid: labels.grid };
@@ -278,7 +280,7 @@ async function conditionAndMeasure(
       : (final: Mesh): void => {
           accuracy = startAccuracy(final, reference, edgePlaced ? { samples: PLACED_ACCURACY_SAMPLES } : {}, ctx.pool);
         };
-  const cond = await conditionMesh(raw, condition, scaled(ctx, 0.25, 0.9), measure);
+  const cond = await conditionMesh(raw, condition, scaled(ctx, 0.25, 0.9), measure, known);
   records.push(...cond.records);
   stampPeakMemory(ctx, records);
   if (params.accuracy !== false) {
@@ -299,10 +301,11 @@ async function conditionAndMeasure(
 type AccuracyReference = Parameters<typeof measureSurfaceAccuracy>[1];
 
 /**
- * Surface → placement: the mesh conditioning starts from, whether it was edge-placed, and the
- * accuracy's reference (the placed surface, else the segmentation with its field). Its own
- * function so that the threshold positions, the placement's rules and, after edge placement,
- * the HU field are garbage once it returns (an async function holds its locals).
+ * Surface → placement: the mesh conditioning starts from, whether it was edge-placed, the
+ * accuracy's reference (the placed surface, else the segmentation with its field), and the
+ * triangles' topology for the first clean-up. Its own function so that the threshold
+ * positions, the placement's rules and, after edge placement, the HU field are garbage once it
+ * returns (an async function holds its locals).
  */
 async function surfaceOf(
   labels: LabelMap,
@@ -310,15 +313,21 @@ async function surfaceOf(
   placement: EdgePlacement | undefined,
   ctx: StageContext,
   records: StageRecord[],
-): Promise<{ raw: Mesh; edgePlaced: boolean; reference: AccuracyReference }> {
+): Promise<{ raw: Mesh; edgePlaced: boolean; reference: AccuracyReference; known: TopologyHandOver }> {
   const surface = await extractSurface(labels, sub, scaled(ctx, 0, 0.25));
   records.push(surface.record);
-  const placed = await placeSurface(surface.output, labels.grid, placement, ctx);
+  // Placement moves vertices and keeps the triangles: what the clean-up works out from the
+  // triangles alone is worked out here while the pool places (this thread would only wait).
+  const known: TopologyHandOver = {};
+  const triangles = surface.output;
+  const placed = await placeSurface(triangles, labels.grid, placement, ctx, () => {
+    known.topology = checkedTopology(triangles);
+  });
   if (placed) records.push(placed.record);
   const raw = placed?.output ?? surface.output;
   // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface
   const edgePlaced = placed?.record.method === 'edge-model-placement';
-  return { raw, edgePlaced, reference: edgePlaced ? { labels, surface: raw } : { labels, ...sub } };
+  return { raw, edgePlaced, reference: edgePlaced ? { labels, surface: raw } : { labels, ...sub }, known };
 }
 
 function countNonZero(l: LabelMap): number {

@@ -9,7 +9,7 @@ import type { Mesh } from '../geometry/types.js';
 import { round, type Finding, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { separateCoincidentVertices } from './coincident.js';
 import { compactShells } from './compact-shells.js';
-import { checkedFacesAndEdges, removeDegenerateFaces } from './faces.js';
+import { checkedFacesAndEdges, keptFaces, removeDegenerateFaces, type FaceCheck } from './faces.js';
 import { buildEdgeTable, compactEdgeTable, compactMesh, labelShells, triangleCount, vertexCount, type EdgeTable } from './mesh-utils.js';
 import { orientShells } from './orient.js';
 import { keptShellData, selectShells, type CleanupParams } from './shell-select.js';
@@ -22,19 +22,44 @@ export { selectShells, type CleanupParams } from './shell-select.js';
 
 /**
  * Connectivity of a mesh that a later step may reuse while the triangles stay the same
- * (smoothing moves vertices only): its edge table and shells, and that it has no degenerate
- * or duplicate faces and consistent winding (true for the output of a clean-up).
+ * (placement and smoothing move vertices only): its edge table and shells, and what the face
+ * checks dropped. Without `faces` the triangles are a clean-up's output: no degenerate or
+ * duplicate faces.
  */
 export interface MeshTopology {
+  /** The triangles this describes (before the face checks, when `faces` is given). */
   indices: Uint32Array;
+  /** Edge table and shells of the triangles the face checks keep. */
   edges: EdgeTable;
   shellOf: Uint32Array;
   shellCount: number;
+  /** The face checks' counts, and `keep` (1 per kept triangle) where they dropped any. */
+  faces?: { degenerate: number; duplicate: number; keep?: Uint8Array };
 }
 
 export function meshTopology(mesh: Mesh): MeshTopology {
   const edges = buildEdgeTable(mesh.indices, vertexCount(mesh));
   return { indices: mesh.indices, edges, ...labelShells(mesh, edges) };
+}
+
+/**
+ * What the clean-up works out from the triangles alone, positions unread: the face checks, the
+ * edge table of the faces they keep and the shells. Edge placement moves the extractor's
+ * vertices and keeps its triangles, so this can be worked out beside the placement and given
+ * to the clean-up (`known`), which then computes only what positions decide: the coincident
+ * vertices, the shells' volumes and nesting, the selection.
+ */
+export function checkedTopology(mesh: Mesh): MeshTopology {
+  const { m2, edges, shells } = checkedFacesAndEdges(mesh);
+  const { shellOf, shellCount } = shells ?? labelShells(m2.mesh, edges);
+  return { indices: mesh.indices, edges, shellOf, shellCount, faces: { degenerate: m2.degenerate, duplicate: m2.duplicate, ...(m2.keep ? { keep: m2.keep } : {}) } };
+}
+
+/** The face checks' result for `mesh` from a topology of its triangles (its positions, the faces the checks kept). */
+function knownFaces(mesh: Mesh, known: MeshTopology): FaceCheck {
+  const f = known.faces;
+  if (!f) return { mesh, degenerate: 0, duplicate: 0 };
+  return { mesh: f.keep ? keptFaces(mesh, f.keep) : mesh, degenerate: f.degenerate, duplicate: f.duplicate };
 }
 
 /**
@@ -44,9 +69,10 @@ export function meshTopology(mesh: Mesh): MeshTopology {
  * still share a position are then moved apart (separateCoincidentVertices), so a reader that
  * welds by position sees the same closed manifold.
  *
- * `known` is the topology of an earlier clean-up's output with the same triangles (smoothing
- * in between): when no vertices merge, the face checks and the edge table are not redone and
- * only what positions change (shell volumes, nesting, orientation sign) is recomputed.
+ * `known` is the topology of the same triangles worked out earlier: an earlier clean-up's output
+ * (smoothing in between), or checkedTopology of the extractor's triangles (edge placement in
+ * between). When no vertices merge, the face checks, the edge table and the shells are not
+ * redone and only what positions change (shell volumes, nesting, orientation sign) is computed.
  */
 export interface CleanupResult extends StageResult<Mesh> {
   /** Connectivity of the output, when it could be derived without a rebuild (no flips, no late merge). */
@@ -62,7 +88,7 @@ export interface CleanupResult extends StageResult<Mesh> {
 export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology, opts: { topology?: boolean } = {}): CleanupResult {
   let m1 = mergeIfBetter(mesh);
   const reuse = known !== undefined && known.indices === mesh.indices && m1.mesh === mesh;
-  const checked = reuse ? { m2: { mesh, degenerate: 0, duplicate: 0 }, edges: known.edges } : checkedFacesAndEdges(m1.mesh);
+  const checked = reuse ? { m2: knownFaces(mesh, known), edges: known.edges } : checkedFacesAndEdges(m1.mesh);
   const m2 = checked.m2;
   const edges = checked.edges;
   const shells = reuse ? { shellOf: known.shellOf, shellCount: known.shellCount } : (checked.shells ?? labelShells(m2.mesh, edges));
@@ -118,7 +144,13 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
     },
   };
   const notes: string[] = [];
-  if (reuse) notes.push('same triangles as the previous clean-up (only vertices moved): its edge table, shells and face checks were reused');
+  if (reuse) {
+    notes.push(
+      known.faces
+        ? 'same triangles as extracted (only vertices moved since): their face checks, edge table and shells were worked out beforehand (beside the vertex placement) and reused'
+        : 'same triangles as the previous clean-up (only vertices moved): its edge table, shells and face checks were reused',
+    );
+  }
   if (m1.rejected > 0) notes.push(`${m1.rejected} coincident vertices were not merged where merging would pinch the mesh`);
   if (notes.length) record.notes = notes;
   if (sep.separated > 0) {

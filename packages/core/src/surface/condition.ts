@@ -7,7 +7,7 @@
 import type { Mesh } from '../geometry/types.js';
 import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { fillCavities } from './cavities.js';
-import { cleanupMesh, meshTopology, type CleanupParams } from './cleanup.js';
+import { cleanupMesh, meshTopology, type CleanupParams, type CleanupResult, type MeshTopology } from './cleanup.js';
 import { decimateMesh } from './decimate.js';
 import { printabilityGate } from './gate.js';
 import { scanBorderVertices, smoothMeshAsync, type SmoothParams } from './smooth.js';
@@ -36,13 +36,31 @@ export interface ConditionResult {
   printable: boolean;
 }
 
-/** `beforeGate` gets the final mesh before the gate judges it (to start work beside the gate). */
-export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ctx: StageContext = {}, beforeGate?: (final: Mesh) => void): Promise<ConditionResult> {
+/**
+ * Topology of the input's triangles worked out beforehand (checkedTopology, beside the edge
+ * placement), handed to the first clean-up. The clean-up takes it out of the holder, so that
+ * no caller's frame keeps its edge table (~70 MB on a skull) after the clean-up.
+ */
+export interface TopologyHandOver {
+  topology?: MeshTopology;
+}
+
+/**
+ * `beforeGate` gets the final mesh before the gate judges it (to start work beside the gate);
+ * `known`, the input triangles' topology (the results are the same without it).
+ */
+export async function conditionMesh(
+  mesh: Mesh,
+  params: ConditionParams = {},
+  ctx: StageContext = {},
+  beforeGate?: (final: Mesh) => void,
+  known?: TopologyHandOver,
+): Promise<ConditionResult> {
   const records: StageRecord[] = [];
   // The steps' intermediates (the first clean-up's mesh and edge table, ~130 MB on a skull)
   // live in conditionSteps' frame only: an async function keeps every local it has until it
   // returns, so here they would still be held while the gate runs, at the job's peak memory.
-  const m = await conditionSteps(mesh, params, ctx, records);
+  const m = await conditionSteps(mesh, params, ctx, records, known);
   beforeGate?.(m);
   const t0 = performance.now();
   const gate = await printabilityGate(m, { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}) }, ctx);
@@ -53,7 +71,7 @@ export async function conditionMesh(mesh: Mesh, params: ConditionParams = {}, ct
 }
 
 /** clean-up → smoothing → decimation → clean-up → fill cavities: the mesh the gate judges. */
-async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageContext, records: StageRecord[]): Promise<Mesh> {
+async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageContext, records: StageRecord[], known?: TopologyHandOver): Promise<Mesh> {
   const step = <T extends { output: Mesh; record: StageRecord }>(r: T): Mesh => {
     records.push(r.record);
     return r.output;
@@ -66,7 +84,7 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   const progress = ctx.progress ?? (() => {});
 
   let t0 = t();
-  const clean1 = cleanupMesh(mesh, cleanupParams);
+  const clean1 = firstCleanup(mesh, cleanupParams, known);
   let m = step(clean1);
   // The clean mesh's connectivity, shared by smoothing and the second clean-up (smoothing
   // moves vertices only, so without decimation the second clean-up reuses it).
@@ -106,4 +124,11 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   progress(0.85, 'cavities');
   await breathe();
   return m;
+}
+
+/** The first clean-up, with the topology taken from the hand-over (a plain function: its locals go when it returns). */
+function firstCleanup(mesh: Mesh, params: CleanupParams, known?: TopologyHandOver): CleanupResult {
+  const topology = known?.topology;
+  if (known) known.topology = undefined;
+  return cleanupMesh(mesh, params, topology);
 }

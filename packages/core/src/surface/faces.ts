@@ -6,12 +6,20 @@
 import type { Mesh } from '../geometry/types.js';
 import { buildEdgeTable, edgeUses, labelShells, triangleCount, vertexCount, type EdgeTable } from './mesh-utils.js';
 
+/** What the face checks dropped; `keep` (1 for every kept triangle) only when they dropped any. */
+export interface FaceCheck {
+  mesh: Mesh;
+  degenerate: number;
+  duplicate: number;
+  keep?: Uint8Array;
+}
+
 /**
  * Drops faces with a repeated vertex (zero area after merging), and duplicated faces: two
  * copies with opposite winding cancel (both go, they are a zero-thickness fin), extra copies
  * with the same winding go.
  */
-export function removeDegenerateFaces(mesh: Mesh): { mesh: Mesh; degenerate: number; duplicate: number } {
+export function removeDegenerateFaces(mesh: Mesh): FaceCheck {
   const ix = mesh.indices;
   const nTri = triangleCount(mesh);
   const keep = new Uint8Array(nTri);
@@ -49,10 +57,17 @@ export function removeDegenerateFaces(mesh: Mesh): { mesh: Mesh; degenerate: num
     }
   }
   if (degenerate + duplicate === 0) return { mesh, degenerate, duplicate };
-  const out: Mesh = { positions: mesh.positions, indices: ix };
+  return { mesh: keptFaces(mesh, keep), degenerate, duplicate, keep };
+}
+
+/**
+ * The triangles `keep` marks (removeDegenerateFaces' `keep`), with their groups, on `mesh`'s
+ * positions: the same triangles for a mesh whose vertices have moved since the faces were checked.
+ */
+export function keptFaces(mesh: Mesh, keep: Uint8Array): Mesh {
+  const out: Mesh = { positions: mesh.positions, indices: mesh.indices };
   if (mesh.groups) out.groups = mesh.groups;
-  const packed = compactTrianglesOnly(out, keep);
-  return { mesh: packed, degenerate, duplicate };
+  return compactTrianglesOnly(out, keep);
 }
 
 function sameVertexSet(ix: Uint32Array, u: number, lo: number, mid: number, hi: number): boolean {
@@ -90,7 +105,7 @@ function compactTrianglesOnly(mesh: Mesh, keep: Uint8Array): Mesh {
  * is such a pair. An extractor's closed output takes this path (its shells come back with
  * it); anything else gets the hash, and the table is rebuilt only if faces went.
  */
-export function checkedFacesAndEdges(mesh: Mesh): { m2: ReturnType<typeof removeDegenerateFaces>; edges: EdgeTable; shells?: Shells } {
+export function checkedFacesAndEdges(mesh: Mesh): { m2: FaceCheck; edges: EdgeTable; shells?: Shells } {
   const ix = mesh.indices;
   const nv = vertexCount(mesh);
   let degenerate = false;

@@ -16,7 +16,7 @@ import type { Mesh, Volume } from '../geometry/types.js';
 import { createInlinePool, slabRanges, type WorkerPool } from '../parallel/pool.js';
 import { resampleIsotropic } from '../segment/filters/resample.js';
 import { shuffledVertices } from '../testing/meshes.js';
-import { cleanupMesh } from './cleanup.js';
+import { checkedTopology, cleanupMesh, type MeshTopology } from './cleanup.js';
 import { extractSurface } from './isosurface/index.js';
 import { buildEdgeTable } from './mesh-utils.js';
 import { scanBorderVertices, smoothMesh, smoothMeshAsync, type SmoothParams } from './smooth.js';
@@ -128,13 +128,54 @@ describe('windowed-sinc smoothing on a pool, ct/ge-head-tilt-variable-spacing at
 describe('edge placement on a pool, ct/ge-head-tilt-variable-spacing at 2 mm', () => {
   it('gives the single-thread positions, rules and figures on 2 worker threads', async () => {
     const one = placeVertices(raw, volume);
-    const two = await placeVerticesAsync(raw, volume, {}, { pool }, 0);
+    const two = await placeVerticesAsync(raw, volume, {}, { pool }, { minParallelVertices: 0 });
     expect(two.record.params.workers).toBe(2);
     expect(one.record.figures.vertices_edge as number).toBeGreaterThan(10_000);
     expect(one.record.figures.blur_profiles as number).toBeGreaterThan(1000);
     expect(bytes(two.output.positions).equals(bytes(one.output.positions))).toBe(true);
     expect(Buffer.from(two.rules).equals(Buffer.from(one.rules))).toBe(true);
     expect(two.record.figures).toEqual(one.record.figures);
+  });
+
+  it("works out the triangles' topology beside the profiles: the one worked out after, and the first clean-up with it gives the same mesh and figures", async () => {
+    // counts the pool's tasks in flight, to see that `beside` runs while slabs run
+    let inFlight = 0;
+    const counting: WorkerPool = {
+      size: pool.size,
+      run: <R>(task: string, payload: unknown) => {
+        inFlight++;
+        return pool.run<R>(task, payload).finally(() => inFlight--);
+      },
+      close: () => pool.close(),
+    };
+    let beside: MeshTopology | undefined;
+    let tasksDuring = 0;
+    const placed = await placeVerticesAsync(raw, volume, {}, { pool: counting }, {
+      minParallelVertices: 0,
+      beside: () => {
+        tasksDuring = inFlight;
+        beside = checkedTopology(raw);
+      },
+    });
+    expect(tasksDuring).toBe(2);
+    const after = checkedTopology(placed.output);
+    expect(placed.output.indices).toBe(raw.indices);
+    expect(beside!.shellCount).toBe(after.shellCount);
+    expect(beside!.shellCount).toBeGreaterThan(1);
+    expect(beside!.faces).toEqual(after.faces);
+    for (const k of ['edgeStart', 'edgeHe', 'heEdge', 'edgeV'] as const) expect(Buffer.from(beside!.edges[k].buffer).equals(Buffer.from(after.edges[k].buffer)), k).toBe(true);
+    expect(Buffer.from(beside!.shellOf.buffer).equals(Buffer.from(after.shellOf.buffer))).toBe(true);
+    const cleanup = { minShell_mm3: 1, keepShells: 'all' as const };
+    const own = cleanupMesh(placed.output, cleanup);
+    const given = cleanupMesh(placed.output, cleanup, beside);
+    expect(own.record.figures.shellsDropped as number).toBeGreaterThan(0);
+    expect(given.record.figures).toEqual({ ...own.record.figures, topologyReused: true });
+    expect(own.record.figures.topologyReused).toBe(false);
+    expect(bytes(given.output.positions).equals(bytes(own.output.positions))).toBe(true);
+    expect(Buffer.from(given.output.indices.buffer).equals(Buffer.from(own.output.indices.buffer))).toBe(true);
+    expect(given.shells).toEqual(own.shells);
+    // (shells turned here: the output's topology is left to the caller, with or without)
+    expect(given.topology?.edges.edgeV).toEqual(own.topology?.edges.edgeV);
   });
 });
 

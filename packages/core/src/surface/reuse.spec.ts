@@ -1,9 +1,11 @@
 // The shortcuts the conditioning takes must give what the full computation gives: the
-// clean-up's shell enclosures reused by fillCavities, the fan walk for pinched vertices on a
-// closed mesh, and the two-pass coincident-vertex hash.
+// clean-up's shell enclosures reused by fillCavities, the triangles' topology worked out before
+// their vertices moved, the fan walk for pinched vertices on a closed mesh, and the two-pass
+// coincident-vertex hash.
 import { describe, expect, it } from 'vitest';
 import { flipped, icosphere, translate, unweld } from '../testing/meshes.js';
-import { cleanupMesh } from './cleanup.js';
+import { checkedTopology, cleanupMesh } from './cleanup.js';
+import { conditionMesh, type TopologyHandOver } from './condition.js';
 import { coincidentRep } from './coincident.js';
 import { fillCavities, shellNesting } from './cavities.js';
 import { concatMeshes, labelShells } from './mesh-utils.js';
@@ -28,6 +30,49 @@ describe('reused intermediate results', () => {
     expect(own.record.figures).toMatchObject({ cavities: 1, shellsInsideCavities: 1, shellsRemoved: 2 });
     const { shellOf, shellCount } = labelShells(c.output);
     expect(Array.from(shellNesting(c.output, shellOf, shellCount)).sort()).toEqual([0, 0, 1, 2]);
+  });
+
+  it("the clean-up with its triangles' topology worked out before the vertices moved gives what it gives without", () => {
+    // a solid with a degenerate face, a face repeated, a speck the clean-up drops; groups follow the faces
+    const s = icosphere(10, 3);
+    const speck = icosphere(0.3, 1, [0, 0, 30]);
+    const joined = concatMeshes([s, speck]);
+    const [a, b, c] = joined.indices.slice(0, 3);
+    const indices = Uint32Array.from([...joined.indices, a!, a!, b!, a!, b!, c!]);
+    const groups = Uint32Array.from({ length: indices.length / 3 }, (_, t) => t % 3);
+    const extracted = { positions: joined.positions, indices, groups };
+    // placement moves every vertex, keeps the triangles
+    const moved = { positions: joined.positions.map((x, i) => x * 1.05 + ((i * 7919) % 13) * 1e-3), indices, groups };
+    const known = checkedTopology(extracted);
+    expect(known.faces).toMatchObject({ degenerate: 1, duplicate: 1 });
+    const own = cleanupMesh(moved, { minShell_mm3: 1 });
+    const given = cleanupMesh(moved, { minShell_mm3: 1 }, known);
+    expect(own.record.figures).toMatchObject({ degenerateFacesRemoved: 1, duplicateFacesRemoved: 1, shellsDropped: 1, topologyReused: false });
+    expect(given.record.figures).toEqual({ ...own.record.figures, topologyReused: true });
+    expect(given.output).toEqual(own.output);
+    expect(given.shells).toEqual(own.shells);
+    expect(given.topology!.edges.edgeV).toEqual(own.topology!.edges.edgeV);
+    // vertices that land on one position merge: the triangles change, the topology is not used
+    const soup = unweld(s);
+    const soupOwn = cleanupMesh(soup);
+    const soupGiven = cleanupMesh(soup, {}, checkedTopology(soup));
+    expect(soupGiven.record.figures.verticesMerged as number).toBeGreaterThan(0);
+    expect(soupGiven.record.figures.topologyReused).toBe(false);
+    expect(soupGiven.output).toEqual(soupOwn.output);
+    expect(soupGiven.record).toEqual(soupOwn.record);
+  });
+
+  it('conditioning takes the topology out of the hand-over and gives the records it gives without', async () => {
+    const s = concatMeshes([icosphere(10, 3), icosphere(0.3, 1, [0, 0, 30])]);
+    const moved = { positions: s.positions.map((x) => x * 1.05), indices: s.indices };
+    const handOver: TopologyHandOver = { topology: checkedTopology(s) };
+    const params = { smooth: { iterations: 5 } };
+    const own = await conditionMesh(moved, params);
+    const given = await conditionMesh(moved, params, {}, undefined, handOver);
+    expect(handOver.topology).toBeUndefined();
+    expect(given.output).toEqual(own.output);
+    const figures = (r: typeof own) => r.records.map((x) => x.figures);
+    expect(figures(given)).toEqual(figures(own).map((f, i) => (i === 0 ? { ...f, topologyReused: true } : f)));
   });
 
   it('the fan walk finds a pinched vertex on a closed mesh as the union-find does on an open one', () => {

@@ -150,7 +150,7 @@ describe('placeVertices', () => {
     const data = new Float32Array(new SharedArrayBuffer(ph.volume.data.byteLength));
     data.set(ph.volume.data);
     const one = placeVertices(raw, ph.volume);
-    const many = await placeVerticesAsync(raw, { grid: ph.volume.grid, data }, {}, { pool }, 0);
+    const many = await placeVerticesAsync(raw, { grid: ph.volume.grid, data }, {}, { pool }, { minParallelVertices: 0 });
     const three = (t: string): string[] => [t, t, t];
     expect(calls).toEqual([...three('surface.edge.directions'), ...three('surface.edge.estimate'), ...three('surface.edge.estimate'), ...three('surface.edge.place')]);
     expect(Buffer.from(many.output.positions.buffer).equals(Buffer.from(one.output.positions.buffer))).toBe(true);

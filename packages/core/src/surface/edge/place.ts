@@ -93,28 +93,43 @@ export function placeVertices(mesh: Mesh, volume: Volume, params: PlaceParams = 
   }
 }
 
+/** placeVerticesAsync's options. */
+export interface PlaceAsyncOptions {
+  /** Below this many vertices placement stays on this thread (default MIN_PARALLEL_VERTICES). */
+  minParallelVertices?: number;
+  /**
+   * Work for this thread that does not need the placed positions (the triangles' topology for
+   * the clean-up): run once, while the pool runs the profiles (the longest pass, when this
+   * thread would wait), or after placement where it runs on this thread.
+   */
+  beside?: () => void;
+}
+
 /**
  * Placement with the per-vertex passes (directions, the blur and density sample, profiles) in slabs of vertices on the
  * context's worker pool; the same bytes as placeVertices. Needs the volume on shared memory
  * (the importer's volumes are); otherwise, or without a pool, it runs on this thread.
  */
-export async function placeVerticesAsync(
-  mesh: Mesh,
-  volume: Volume,
-  params: PlaceParams = {},
-  ctx: StageContext = {},
-  minParallelVertices = MIN_PARALLEL_VERTICES,
-): Promise<PlaceResult> {
+export async function placeVerticesAsync(mesh: Mesh, volume: Volume, params: PlaceParams = {}, ctx: StageContext = {}, opts: PlaceAsyncOptions = {}): Promise<PlaceResult> {
   const pool = ctx.pool;
   const nv = mesh.positions.length / 3;
   const sharedOk = typeof SharedArrayBuffer !== 'undefined' && volume.data.buffer instanceof SharedArrayBuffer;
-  if (!pool || pool.size < 2 || !sharedOk || nv < minParallelVertices || (params.placement ?? PLACE_DEFAULTS.placement) === 'threshold') {
-    return placeVertices(mesh, volume, params, ctx);
+  let beside = opts.beside;
+  const runBeside = (): void => {
+    const f = beside;
+    beside = undefined;
+    f?.();
+  };
+  if (!pool || pool.size < 2 || !sharedOk || nv < (opts.minParallelVertices ?? MIN_PARALLEL_VERTICES) || (params.placement ?? PLACE_DEFAULTS.placement) === 'threshold') {
+    const r = placeVertices(mesh, volume, params, ctx);
+    runBeside();
+    return r;
   }
   const g = placeCore(mesh, volume, params, ctx, shared(Float64Array, 8), shared(Float32Array, 4), shared(Uint8Array, 1));
   const ranges = slabRanges(nv, pool.size);
   for (let r = g.next(); ; ) {
     if (r.done) {
+      runBeside();
       r.value.record.params.workers = pool.size;
       return r.value;
     }
@@ -125,7 +140,9 @@ export async function placeVerticesAsync(
       continue;
     }
     const task = y.kind === 'directions' ? EDGE_DIRECTIONS_TASK : EDGE_PLACE_TASK;
-    await Promise.all(ranges.map(([v0, v1]) => pool.run(task, { ...y.work, v0, v1 })));
+    const slabs = Promise.all(ranges.map(([v0, v1]) => pool.run(task, { ...y.work, v0, v1 })));
+    if (y.kind === 'place') runBeside();
+    await slabs;
     r = g.next();
   }
 }

@@ -13,14 +13,19 @@ export interface EdgePlacement extends PlaceParams {
   volume?: Volume;
 }
 
-/** The per-vertex passes run in slabs on `ctx.pool` when there is one (same bytes as one thread). */
-export async function placeSurface(mesh: Mesh, grid: Grid, placement: EdgePlacement | undefined, ctx: StageContext = {}): Promise<PlaceResult | undefined> {
+/**
+ * The per-vertex passes run in slabs on `ctx.pool` when there is one (same bytes as one thread).
+ * `beside`: work for this thread that does not need the placed positions, run once while the
+ * pool places, or after placement without one (PlaceAsyncOptions); not run without a placement.
+ */
+export async function placeSurface(mesh: Mesh, grid: Grid, placement: EdgePlacement | undefined, ctx: StageContext = {}, beside?: () => void): Promise<PlaceResult | undefined> {
   if (!placement) return undefined;
   const { volume, ...params } = placement;
   if (!volume || !sameGrid(volume.grid, grid)) {
     const r = placeVertices(mesh, volume ?? { grid, data: new Float32Array(0) }, { ...params, placement: 'threshold' }, ctx);
     r.record.notes = [`edge placement needs the HU volume on the label grid${volume ? ' (it is on another grid)' : ''}: the threshold positions are kept`];
+    beside?.();
     return r;
   }
-  return placeVerticesAsync(mesh, volume, params, ctx);
+  return placeVerticesAsync(mesh, volume, params, ctx, beside ? { beside } : {});
 }
