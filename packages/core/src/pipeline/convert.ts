@@ -14,6 +14,7 @@ import { rangeName, type HuRange } from '../segment/threshold.js';
 import { extractSurface } from '../surface/isosurface/extract.js';
 import { conditionMesh, type ConditionParams, type TopologyHandOver } from '../surface/condition.js';
 import { checkedTopology } from '../surface/cleanup.js';
+import { sharedArray } from '../surface/mesh-utils.js';
 import type { measureSurfaceAccuracy } from '../surface/accuracy.js';
 import { startAccuracy, type PendingAccuracy } from '../surface/accuracy-pool.js';
 import { placeSurface, type EdgePlacement, type PlaceParams } from '../surface/edge/index.js';
@@ -318,13 +319,18 @@ async function surfaceOf(
   records.push(surface.record);
   // Placement moves vertices and keeps the triangles: what the clean-up works out from the
   // triangles alone is worked out here while the pool places (this thread would only wait).
+  // With a pool the triangles also go to shared memory here: the placed surface (its positions
+  // are there already) is the accuracy's reference, posted to a worker beside the gate, and
+  // posting it then copies nothing (a structured clone: ~0.1 s of this thread on a skull, on the gate's path).
   const known: TopologyHandOver = {};
   const triangles = surface.output;
+  let indices = triangles.indices;
   const placed = await placeSurface(triangles, labels.grid, placement, ctx, () => {
-    known.topology = checkedTopology(triangles);
+    if (ctx.pool && ctx.pool.size >= 2) indices = sharedArray(indices);
+    known.topology = checkedTopology({ positions: triangles.positions, indices });
   });
   if (placed) records.push(placed.record);
-  const raw = placed?.output ?? surface.output;
+  const raw = placed ? { ...placed.output, indices } : surface.output;
   // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface
   const edgePlaced = placed?.record.method === 'edge-model-placement';
   return { raw, edgePlaced, reference: edgePlaced ? { labels, surface: raw } : { labels, ...sub }, known };

@@ -246,6 +246,17 @@ export function flipTriangle(indices: Uint32Array, t: number): void {
   indices[3 * t + 2] = tmp;
 }
 
+/**
+ * `a` on a SharedArrayBuffer: a copy, or `a` itself when it already is there or the platform has
+ * no shared memory. A pool task's payload on shared memory is not copied when it is posted.
+ */
+export function sharedArray<T extends Float32Array | Uint32Array>(a: T): T {
+  if (typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer) return a;
+  const out = new (a.constructor as new (b: ArrayBufferLike) => T)(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
 export function cloneMesh(mesh: Mesh): Mesh {
   const m: Mesh = { positions: mesh.positions.slice(), indices: mesh.indices.slice() };
   if (mesh.groups) m.groups = mesh.groups.slice();

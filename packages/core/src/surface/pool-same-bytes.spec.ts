@@ -23,7 +23,7 @@ import { scanBorderVertices, smoothMesh, smoothMeshAsync, type SmoothParams } fr
 import { openEdgeVertices, poolSweeps, sweepTopology } from './smooth-sweep.js';
 import { placeVertices, placeVerticesAsync } from './edge/place.js';
 import { measureSurfaceAccuracy } from './accuracy.js';
-import { startAccuracy } from './accuracy-pool.js';
+import { startAccuracy, type AccuracyTaskPayload } from './accuracy-pool.js';
 import './tasks.js';
 import './edge/tasks.js';
 
@@ -130,6 +130,7 @@ describe('edge placement on a pool, ct/ge-head-tilt-variable-spacing at 2 mm', (
     const one = placeVertices(raw, volume);
     const two = await placeVerticesAsync(raw, volume, {}, { pool }, { minParallelVertices: 0 });
     expect(two.record.params.workers).toBe(2);
+    expect(two.output.positions.buffer instanceof SharedArrayBuffer).toBe(true); // the accuracy's reference: posted without a copy
     expect(one.record.figures.vertices_edge as number).toBeGreaterThan(10_000);
     expect(one.record.figures.blur_profiles as number).toBeGreaterThan(1000);
     expect(bytes(two.output.positions).equals(bytes(one.output.positions))).toBe(true);
@@ -182,12 +183,22 @@ describe('edge placement on a pool, ct/ge-head-tilt-variable-spacing at 2 mm', (
 describe('accuracy against a reference surface on a worker, ct/ge-head-tilt-variable-spacing at 2 mm', () => {
   it('gives the figures measured on this thread', async () => {
     const tasks: string[] = [];
-    const recording: WorkerPool = { size: pool.size, run: (task, payload) => (tasks.push(task), pool.run(task, payload)), close: () => pool.close() };
+    const payloads: AccuracyTaskPayload[] = [];
+    const recording: WorkerPool = {
+      size: pool.size,
+      run: (task, payload) => (tasks.push(task), payloads.push(payload as AccuracyTaskPayload), pool.run(task, payload)),
+      close: () => pool.close(),
+    };
     const reference = { labels: { grid, data: new Uint8Array(volume.data.length) }, surface: raw };
     const smoothed = smoothMesh(mesh, params(mesh)).output;
     const here = measureSurfaceAccuracy(smoothed, reference, { samples: 20_000 });
     const there = await startAccuracy(smoothed, reference, { samples: 20_000 }, recording)();
     expect(tasks).toEqual(['surface.accuracy']);
+    // the reference surface goes on shared memory (the extractor's arrays are not): posting it copies nothing
+    expect(raw.indices.buffer instanceof SharedArrayBuffer).toBe(false);
+    expect(payloads[0]!.surface.indices.buffer instanceof SharedArrayBuffer).toBe(true);
+    expect(payloads[0]!.surface.positions.buffer instanceof SharedArrayBuffer).toBe(true);
+    expect(payloads[0]!.surface.indices).toEqual(raw.indices);
     expect(here.samples_from_reference_mesh).toBe(20_000);
     expect(here.mean_mm).toBeGreaterThan(0);
     expect(there.accuracy).toEqual(here);

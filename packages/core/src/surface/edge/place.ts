@@ -291,7 +291,8 @@ function* placeCore(
       },
     ];
   }
-  return { output: { positions: onPool ? Float32Array.from(out) : out, indices: mesh.indices }, rules, record };
+  // on the pool the positions stay on shared memory: the placed surface is the accuracy's reference, posted to a worker
+  return { output: { positions: out, indices: mesh.indices }, rules, record };
 }
 
 /** Profile half-length: the blur on both sides of the edge, the plateau windows, and a thin wall. */
