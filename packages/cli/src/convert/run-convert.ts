@@ -14,7 +14,7 @@ import {
   type SegmentationOptions,
   type SeriesChoice,
 } from '@scan2print/core';
-import { lazyNodePool } from '../io/import-input.js';
+import { createNodePool } from '../pool/node-pool.js';
 import { shippedForestModel } from './forest-model.js';
 import { sha256Hex, sha256HexAsync } from '../util/checksum.js';
 import { nodeDeflater } from '../util/native-deflate.js';
@@ -45,7 +45,9 @@ export function preflightConvert(req: Pick<ConvertJobRequest, 'outputs' | 'segme
 export async function runConvert(req: ConvertJobRequest, opts: { progress: Progress; announceSeries?: boolean }): Promise<ConvertOutcome> {
   preflightConvert(req);
   const memory = createPeakMemorySampler();
-  const pool = lazyNodePool();
+  // Started now, not on the first task: a convert always uses the pool (the import decodes on
+  // it), and the workers load their modules while this thread reads and parses the input.
+  const pool = createNodePool();
   const out = new OutputSet();
   try {
     const result = await runConvertJob(req, {

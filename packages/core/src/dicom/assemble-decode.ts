@@ -1,10 +1,10 @@
 /**
  * Pass 2 of the import: decode the chosen files into the preallocated slice stack.
  * Frames are decoded straight into the stack (decodeFramesInto: no Float32 copy per slice).
- * Sequential on the calling thread (the next file is read while one decodes), or, for
- * compressed transfer syntaxes with a worker pool, on the pool: each worker decodes one
- * file and writes its frames straight into the shared stack (disjoint slices, so the
- * result does not depend on which worker ran which file).
+ * With a worker pool (and shared memory) on the pool: each worker decodes one file and
+ * writes its frames straight into the shared stack (disjoint slices, so the result does not
+ * depend on which worker ran which file), while the calling thread reads the next files.
+ * Otherwise sequential on the calling thread (the next file is read while one decodes).
  */
 import { inputError } from '../errors.js';
 import { sharedFloat32, type WorkerPool } from '../parallel/pool.js';
@@ -92,12 +92,19 @@ export interface DecodePlan {
   stackLength: number;
 }
 
-/** Whether decoding is heavy enough (compressed pixels) to be worth worker threads. */
+/**
+ * Pixels per file from which native (uncompressed) files are decoded on the pool too: a
+ * 512×512 CT slice takes 1–3 ms to decode and its first writes fault in fresh pages of the
+ * stack, against ~0.1 ms to post the file to a worker; tiny images are not worth a message.
+ */
+export const POOL_NATIVE_MIN_PIXELS = 1 << 16;
+
+/** Whether decoding is heavy enough (compressed pixels, or native images of some size) to be worth worker threads. */
 export function worthParallelDecode(instances: DicomInstance[], pool?: WorkerPool): boolean {
   if (!pool || pool.size < 2 || typeof SharedArrayBuffer === 'undefined' || instances.length < 4) return false;
   return instances.some((x) => {
     try {
-      return transferSyntaxInfo(x.transferSyntaxUid).encapsulated;
+      return transferSyntaxInfo(x.transferSyntaxUid).encapsulated || (x.rows ?? 0) * (x.columns ?? 0) * Math.max(1, x.numberOfFrames || 1) >= POOL_NATIVE_MIN_PIXELS;
     } catch {
       return false;
     }
@@ -125,7 +132,8 @@ export async function decodeAll(
     const slots = plan.slotsOf(i);
     return into(instances[i]!, bytes, stack, (f) => slots[f] ?? -1, plan.plane);
   };
-  if (worthParallelDecode(instances, pool)) {
+  // workers write into the stack itself: only a shared one (a copy's writes would be lost)
+  if (worthParallelDecode(instances, pool) && stack.buffer instanceof SharedArrayBuffer) {
     let next = 0;
     const lane = async () => {
       while (next < order.length) {
