@@ -162,12 +162,14 @@ export class SliceRuns implements Runs {
 }
 
 /**
- * Union-find over runs; returns root[run] (the smallest run id of its component).
+ * Union-find over runs; returns root[run] (the smallest run id of its component). With
+ * `scratch` (at least runs.count long) the roots are written there, as a view of its start:
+ * callers that label many small sets of runs (one per slice) then allocate nothing per call.
  */
-export function runRoots(runs: Runs, dims: Vec3, connectivity: 6 | 18 | 26): Int32Array {
+export function runRoots(runs: Runs, dims: Vec3, connectivity: 6 | 18 | 26, scratch?: Int32Array): Int32Array {
   const [, ny, nz] = dims;
   const { start, end, rowStart, count } = runs;
-  const parent = makeSets(new Int32Array(count));
+  const parent = makeSets(scratch ? scratch.subarray(0, count) : new Int32Array(count));
   const find = (a: number): number => findRoot(parent, a);
   const union = (a: number, b: number): void => {
     unionSets(parent, a, b);

@@ -78,6 +78,9 @@ export function fillHoles2DMask(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2 = 
   const w32 = su === 1 ? wordsOf(mask) : undefined;
   const slice = new SliceRuns(nv);
   let filled = 0;
+  // per-slice arrays, reused (grown when a slice has more runs)
+  let rootBuf = new Int32Array(1024);
+  let outside = new Uint8Array(1024);
   for (let w = 0; w < nw; w++) {
     const off = w * sw;
     let runs: Runs;
@@ -87,8 +90,9 @@ export function fillHoles2DMask(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2 = 
       for (let v = 0; v < nv; v++) for (let u = 0; u < nu; u++) plane[u + v * nu] = mask[off + u * su + v * sv] === 0 ? 1 : 0;
       runs = extractRuns(plane, planeDims);
     }
-    const root = runRoots(runs, planeDims, 6);
-    const outside = new Uint8Array(runs.count);
+    if (rootBuf.length < runs.count) [rootBuf, outside] = [new Int32Array(2 * runs.count), new Uint8Array(2 * runs.count)];
+    const root = runRoots(runs, planeDims, 6, rootBuf);
+    outside.fill(0, 0, runs.count);
     for (let v = 0; v < nv; v++) {
       const edge = v === 0 || v === nv - 1;
       for (let t = runs.rowStart[v]!; t < runs.rowStart[v + 1]!; t++) {

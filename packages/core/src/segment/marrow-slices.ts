@@ -96,15 +96,19 @@ export function classifySliceHoles(maskIn: Uint8Array, dims: Vec3, axis: 0 | 1 |
   const slices = Array.from({ length: block }, () => new SliceRuns(nv));
   const bits = new Int32Array(axis === 0 ? nu : 0);
   const open = new Int32Array(BLOCK);
+  // per-slice arrays, reused (grown when a slice has more runs): a slice allocated two before
+  let rootBuf = new Int32Array(1024);
+  let area = new Float64Array(1024);
   for (let w = 0; w < nw; w++) {
     const off = w * sw;
     const b = w % block;
     if (axis !== 0) slices[0]!.fill(mask, w32, m0 + w * mw, mv, nu, nv);
     else if (b === 0) blockRuns(mask, w32, m0 + w, Math.min(block, nw - w), nu, nv, mu, mv, bits, open, slices);
     const runs = slices[b]!;
-    const root = runRoots(runs, planeDims, 6);
+    if (rootBuf.length < runs.count) [rootBuf, area] = [new Int32Array(2 * runs.count), new Float64Array(2 * runs.count)];
+    const root = runRoots(runs, planeDims, 6, rootBuf);
     // area[root] counts voxels; a negative value marks a component touching an edge.
-    const area = new Float64Array(runs.count);
+    area.fill(0, 0, runs.count);
     for (let v = 0; v < nv; v++) {
       const edge = v === 0 || v === nv - 1;
       for (let t = runs.rowStart[v]!; t < runs.rowStart[v + 1]!; t++) {
