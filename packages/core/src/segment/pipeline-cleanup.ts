@@ -17,7 +17,7 @@ import { keepComponents, type Connectivity } from './components.js';
 import { fillHoles } from './fill-holes.js';
 import { fillMarrow, type MarrowFillParams } from './marrow-fill.js';
 import { morphology } from './morphology.js';
-import { removeTable, type RemoveTableParams } from './table.js';
+import { removeTableOnPool, type RemoveTableParams } from './table.js';
 import { FAINT_DEFAULTS, rejectFaintComponents, type FaintComponentsParams } from './faint-components.js';
 import type { RunComponents } from './components-runs.js';
 import { flagMetal } from './metal.js';
@@ -81,7 +81,7 @@ export async function runCleanup(
     const p = opts.removeTable === true ? {} : opts.removeTable;
     const faint = opts.rejectFaint;
     const same = typeof faint === 'object' && (p.connectivity ?? 26) === (faint.connectivity ?? FAINT_DEFAULTS.connectivity);
-    await step(removeTable(cur, volume, p, ctx, same ? (kept) => (handed = kept) : undefined, owned()));
+    await step(removeTableOnPool(cur, volume, p, ctx, same ? (kept) => (handed = kept) : undefined, owned()));
   }
   if (typeof opts.rejectFaint === 'object') await step(rejectFaintComponents(cur, volume, opts.rejectFaint, ctx, handed, owned()));
   handed = undefined;

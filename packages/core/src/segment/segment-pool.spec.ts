@@ -1,7 +1,8 @@
 /**
  * The segmentation's steps that run on a worker pool give the single-thread bytes: the default
  * convert segmentation (automatic threshold, table, faint components, marrow, components) of a
- * real series on shared memory, as the importer leaves it, with two real worker threads.
+ * real series on shared memory, as the importer leaves it, with two real worker threads: the
+ * threshold and the table's body cells run there in slabs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
@@ -14,6 +15,7 @@ import { convertSegmentationDefaults } from '../pipeline/defaults.js';
 import type { StageRecord } from '../pipeline/record.js';
 import { runSegmentation } from './pipeline.js';
 import { THRESHOLD_TASK } from './threshold-kernel.js';
+import { BODY_CELLS_TASK } from './table-cells.js';
 
 let pool: WorkerPool;
 let volume: Volume;
@@ -42,6 +44,7 @@ describe('segmentation on 2 worker threads == on one thread', () => {
     const ran = new Map<string, number>();
     const pooled = await runSegmentation(volume, convertSegmentationDefaults(), { pool: counting(ran) });
     expect(ran.get(THRESHOLD_TASK)).toBeGreaterThanOrEqual(2);
+    expect(ran.get(BODY_CELLS_TASK)).toBeGreaterThanOrEqual(2);
     const [a, b] = [inline.output.labels[0]!.data, pooled.output.labels[0]!.data];
     expect(a.some((x) => x !== 0)).toBe(true);
     expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(true);

@@ -35,14 +35,15 @@ export function blockSums(hu: ArrayLike<number>, dims: Vec3, f: Vec3, cd: Vec3, 
  * float32, so it is compared row by row in a small buffer instead of a coarse sum volume
  * (fresh memory is slow to touch on a loaded host). cellSumInt16 gives one cell's sum again.
  */
-export function bodyCellsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, threshold: number, ext: Int32Array[], body: Uint8Array): void {
+export function bodyCellsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, threshold: number, ext: Int32Array[], body: Uint8Array, c2a = 0, c2b = cd[2]): void {
   const [nx, ny, nz] = dims;
   const [f0, f1, f2] = f;
   const [e0, e1, e2] = ext as [Int32Array, Int32Array, Int32Array];
   const P = nx * ny;
   const acc = new Int32Array(cd[0]);
   const hu32 = LITTLE_ENDIAN && hu.byteOffset % 4 === 0 ? new Int32Array(hu.buffer, hu.byteOffset, hu.length >>> 1) : undefined;
-  for (let c2 = 0, q = 0; c2 < cd[2]; c2++) {
+  // coarse slices c2a … c2b − 1 only: each writes its own cells, so slabs of them may run at once
+  for (let c2 = c2a, q = c2a * cd[0] * cd[1]; c2 < c2b; c2++) {
     const k1 = Math.min(nz, (c2 + 1) * f2);
     for (let c1 = 0; c1 < cd[1]; c1++, q += cd[0]) {
       const j1 = Math.min(ny, (c1 + 1) * f1);
@@ -82,6 +83,26 @@ export function bodyCellsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, th
       for (let c0 = 0; c0 < cd[0]; c0++) body[q + c0] = acc[c0]! > threshold * (e0[c0]! * e12) ? 1 : 0;
     }
   }
+}
+
+export const BODY_CELLS_TASK = 'segment.body-cells';
+
+/** A slab of coarse slices of bodyCellsInt16 (`hu` and `body` on shared memory). */
+export interface BodyCellsPayload {
+  hu: Int16Array;
+  dims: Vec3;
+  f: Vec3;
+  cd: Vec3;
+  threshold: number;
+  ext: Int32Array[];
+  body: Uint8Array;
+  c2a: number;
+  c2b: number;
+}
+
+/** Kernel of BODY_CELLS_TASK (segment/tasks.ts). */
+export function bodyCellsSlab(p: BodyCellsPayload): void {
+  bodyCellsInt16(p.hu, p.dims, p.f, p.cd, p.threshold, p.ext, p.body, p.c2a, p.c2b);
 }
 
 /** One coarse cell's HU sum, from integer HU. */

@@ -29,15 +29,17 @@
  * field of view): keeping only the largest piece removed both arms, 47 % of the mask
  * (bone Dice 0.54 against TotalSegmentator); keeping the arm pieces, 0.80+.
  */
-import { voxelVolume_mm3, type Vec3 } from '../geometry/grid.js';
+import { voxelVolume_mm3, type Grid, type Vec3 } from '../geometry/grid.js';
 import type { LabelMap, Volume } from '../geometry/types.js';
 import type { Finding, StageContext, StageResult } from '../pipeline/record.js';
-import { round, timed } from '../pipeline/record.js';
+import { round, timed, timedAsync } from '../pipeline/record.js';
+import { slabRanges } from '../parallel/pool.js';
 import { inputError, usageError } from '../errors.js';
 import { componentRuns, withoutComponents, type Connectivity } from './components.js';
 import type { RunComponents } from './components-runs.js';
 import { wordsOf } from './components-runs.js';
-import { blockSums, bodyCellsInt16, cellSumInt16 } from './table-cells.js';
+import { BODY_CELLS_TASK, blockSums, bodyCellsInt16, cellSumInt16, type BodyCellsPayload } from './table-cells.js';
+import { allocLike, isShared, poolFor } from './filters/slabs.js';
 import { fillHoles2DMask } from './fill-holes.js';
 import { morphologyMask } from './morphology.js';
 import { runComponentStats } from './stats.js';
@@ -121,25 +123,54 @@ interface CoarseBody {
   pieces: BodyPiece[];
 }
 
-function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: number, coarse_mm: number, minPieceFraction: number): CoarseBody {
-  const g = volume.grid;
+/** The coarse grid: factors, dims, and each cell's extent along each axis (edge cells are short). */
+function coarseGrid(g: Grid, coarse_mm: number): { f: Vec3; cd: Vec3; ext: Int32Array[] } {
   const [nx, ny, nz] = g.dims;
   const f = g.spacing_mm.map((s) => Math.max(1, Math.floor(coarse_mm / s + 1e-9))) as Vec3;
   const cd: Vec3 = [Math.ceil(nx / f[0]), Math.ceil(ny / f[1]), Math.ceil(nz / f[2])];
+  const ext = [0, 1, 2].map((a) => Int32Array.from({ length: cd[a]! }, (_, c) => Math.min(g.dims[a]!, (c + 1) * f[a]!) - c * f[a]!));
+  return { f, cd, ext };
+}
+
+/** Integer HU whose cells bodyCellsInt16 sums exactly (cells of at most 512 voxels), else undefined. */
+function int16Cells(hu: Volume['data'], f: Vec3): Int16Array | undefined {
+  return hu instanceof Int16Array && f[0] * f[1] * f[2] <= 512 ? hu : undefined;
+}
+
+/**
+ * The body cells of coarseBody (bodyCellsInt16) on the pool, in slabs of coarse slices, where
+ * the HU are integer and already on shared memory (nothing is copied for it); else undefined,
+ * and coarseBody computes them itself.
+ */
+async function bodyCellsOnPool(volume: Volume, bodyThreshold_HU: number, coarse_mm: number, ctx: StageContext): Promise<Uint8Array | undefined> {
+  const pool = poolFor(ctx, volume.data.length);
+  const { f, cd, ext } = coarseGrid(volume.grid, coarse_mm);
+  const hu = int16Cells(volume.data, f);
+  if (!pool || !hu || !isShared(hu)) return undefined;
+  const body = allocLike(Uint8Array, cd[0] * cd[1] * cd[2], true);
+  const payload = (c2a: number, c2b: number): BodyCellsPayload => ({ hu, dims: volume.grid.dims, f, cd, threshold: bodyThreshold_HU, ext, body, c2a, c2b });
+  await Promise.all(slabRanges(cd[2], pool.size * 2).map(([a, b]) => pool.run(BODY_CELLS_TASK, payload(a, b))));
+  return body;
+}
+
+/** `cells`: the body cells bodyCellsInt16 gives, computed already (bodyCellsOnPool). */
+function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: number, coarse_mm: number, minPieceFraction: number, cells?: Uint8Array): CoarseBody {
+  const g = volume.grid;
+  const [nx, ny] = g.dims;
+  const { f, cd, ext } = coarseGrid(g, coarse_mm);
   const cs: Vec3 = [g.spacing_mm[0] * f[0], g.spacing_mm[1] * f[1], g.spacing_mm[2] * f[2]];
   const cn = cd[0] * cd[1] * cd[2];
   const hu = volume.data;
   const ci = new Int32Array(nx);
   for (let i = 0; i < nx; i++) ci[i] = Math.floor(i / f[0]);
-  // Voxels per cell: the product of the cell's extent along each axis (edge cells are short).
-  const ext = [0, 1, 2].map((a) => Int32Array.from({ length: cd[a]! }, (_, c) => Math.min(g.dims[a]!, (c + 1) * f[a]!) - c * f[a]!));
   const [e0, e1, e2] = ext as [Int32Array, Int32Array, Int32Array];
-  const body = new Uint8Array(cn);
   // Integer HU: no coarse sum volume (a cell's sum is recomputed where a piece needs it).
-  const int16 = hu instanceof Int16Array && f[0] * f[1] * f[2] <= 512 ? hu : undefined;
+  const int16 = int16Cells(hu, f);
+  const body = int16 && cells ? cells : new Uint8Array(cn);
   const sum = int16 ? undefined : new Float32Array(cn);
-  if (int16) bodyCellsInt16(int16, g.dims, f, cd, bodyThreshold_HU, ext, body);
-  else {
+  if (int16) {
+    if (body !== cells) bodyCellsInt16(int16, g.dims, f, cd, bodyThreshold_HU, ext, body);
+  } else {
     blockSums(hu, g.dims, f, cd, sum!);
     for (let c2 = 0, q = 0; c2 < cd[2]; c2++) {
       for (let c1 = 0; c1 < cd[1]; c1++) {
@@ -225,7 +256,36 @@ export function removeTable(
   handOn?: (kept: RunComponents) => void,
   inPlace = false,
 ): StageResult<LabelMap> {
-  return timed(() => {
+  return timed(() => tableRemoved(labels, volume, params, handOn, inPlace));
+}
+
+/**
+ * removeTable with the body cells summed on ctx's pool where the volume is integer HU on
+ * shared memory (bodyCellsOnPool), else on this thread: the same output either way.
+ */
+export function removeTableOnPool(
+  labels: LabelMap,
+  volume: Volume | undefined,
+  params: RemoveTableParams = {},
+  ctx: StageContext = {},
+  handOn?: (kept: RunComponents) => void,
+  inPlace = false,
+): Promise<StageResult<LabelMap>> {
+  return timedAsync(async () => {
+    const cells = volume ? await bodyCellsOnPool(volume, params.bodyThreshold_HU ?? -400, 1, ctx) : undefined;
+    return tableRemoved(labels, volume, params, handOn, inPlace, cells);
+  });
+}
+
+function tableRemoved(
+  labels: LabelMap,
+  volume: Volume | undefined,
+  params: RemoveTableParams,
+  handOn: ((kept: RunComponents) => void) | undefined,
+  inPlace: boolean,
+  cells?: Uint8Array,
+): StageResult<LabelMap> {
+  {
     if (!volume) throw usageError('TABLE_NEEDS_VOLUME', 'table removal needs the HU volume (the body is found from it)');
     const g = labels.grid;
     if (volume.data.length !== labels.data.length) {
@@ -240,7 +300,7 @@ export function removeTable(
     if (!(openRadius_mm >= 0)) throw usageError('BAD_RADIUS', `table opening radius must be ≥ 0 mm (got ${openRadius_mm})`);
     if (!(insideFraction >= 0 && insideFraction <= 1)) throw usageError('BAD_FRACTION', `insideFraction must be in [0, 1] (got ${insideFraction})`);
 
-    const body = coarseBody(volume, bodyThreshold_HU, openRadius_mm, 1, minPieceFraction);
+    const body = coarseBody(volume, bodyThreshold_HU, openRadius_mm, 1, minPieceFraction, cells);
     let bodyVoxels = 0;
     {
       // per coarse row: its body cells (counted four to a word) × the cell size, less
@@ -356,5 +416,5 @@ export function removeTable(
         ...(findings.length ? { findings } : {}),
       },
     };
-  });
+  }
 }

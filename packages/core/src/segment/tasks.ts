@@ -10,9 +10,11 @@ import { SOFT_THRESHOLD_TASK, softThresholdSlab } from './soft-threshold-kernel.
 import { GAUSSIAN_PASS_TASK, gaussianPass } from './filters/gaussian.js';
 import { MEDIAN_TASK, medianSlab } from './filters/median.js';
 import { RESAMPLE_TASK, resampleSlab } from './filters/resample.js';
+import { BODY_CELLS_TASK, bodyCellsSlab } from './table-cells.js';
 
 registerTask(THRESHOLD_TASK, thresholdSlab);
 registerTask(SOFT_THRESHOLD_TASK, softThresholdSlab);
 registerTask(GAUSSIAN_PASS_TASK, gaussianPass);
 registerTask(MEDIAN_TASK, medianSlab);
 registerTask(RESAMPLE_TASK, resampleSlab);
+registerTask(BODY_CELLS_TASK, bodyCellsSlab);
