@@ -73,7 +73,7 @@ const MIN_PARALLEL_VERTICES = 50_000;
 /** What the placement asks its driver to run over every vertex: a slab kernel's shared arguments. */
 type PlacePhase =
   | { kind: 'directions'; work: Omit<DirectionsSlab, 'v0' | 'v1'> }
-  | { kind: 'estimate'; work: Omit<EstimateSlab, 'v0' | 'v1'> }
+  | { kind: 'estimate'; work: Omit<EstimateSlab, 'v0' | 'v1'>; beside?: () => unknown }
   | { kind: 'place'; work: Omit<PlaceSlab, 'v0' | 'v1'> };
 
 /** Single-threaded placement (the reference the pool's result must equal byte for byte). */
@@ -84,7 +84,9 @@ export function placeVertices(mesh: Mesh, volume: Volume, params: PlaceParams = 
     if (r.done) return r.value;
     const y = r.value;
     if (y.kind === 'estimate') {
-      r = g.next([estimateSlab({ ...y.work, v0: 0, v1: nv })]);
+      const parts = [estimateSlab({ ...y.work, v0: 0, v1: nv })];
+      y.beside?.();
+      r = g.next(parts);
       continue;
     }
     if (y.kind === 'directions') directionsSlab({ ...y.work, v0: 0, v1: nv });
@@ -136,7 +138,9 @@ export async function placeVerticesAsync(mesh: Mesh, volume: Volume, params: Pla
     const y = r.value;
     if (y.kind === 'estimate') {
       // the ranges' samples in range order: the one-thread pass's order
-      r = g.next(await Promise.all(ranges.map(([v0, v1]) => pool.run<EstimateSamples>(EDGE_ESTIMATE_TASK, { ...y.work, v0, v1 } satisfies EstimateSlab))));
+      const parts = Promise.all(ranges.map(([v0, v1]) => pool.run<EstimateSamples>(EDGE_ESTIMATE_TASK, { ...y.work, v0, v1 } satisfies EstimateSlab)));
+      y.beside?.();
+      r = g.next(await parts);
       continue;
     }
     const task = y.kind === 'directions' ? EDGE_DIRECTIONS_TASK : EDGE_PLACE_TASK;
@@ -181,6 +185,10 @@ function* placeCore(
   const dirs = f32(3 * nv);
   yield { kind: 'directions', work: { S, positions: P, normals, dirs } };
   const tDirs = performance.now();
+  // The curvature needs the directions only: with a pool it is worked out here while the
+  // workers run the first estimation round (this thread would wait), else after that round.
+  let curvatureOf: Float32Array | undefined;
+  const curvatureOnce = (): Float32Array => (curvatureOf ??= meanCurvature(mesh, dirs));
 
   // 1. the scan's blur and bone density, from a deterministic sample of vertices (two rounds: windows depend on σ)
   const stride = Math.max(1, Math.ceil(nv / ESTIMATE_VERTICES));
@@ -190,7 +198,8 @@ function* placeCore(
   let bone = params.bone_HU ?? NaN;
   const rounds = params.blur_mm !== undefined && params.bone_HU !== undefined ? 0 : 2;
   for (let r = 0; r < rounds; r++) {
-    const parts = yield { kind: 'estimate', work: { S, positions: P, dirs, stride, h, sigma, K: profileHalfLength(sigma, h), lim } };
+    const work = { S, positions: P, dirs, stride, h, sigma, K: profileHalfLength(sigma, h), lim };
+    const parts = yield r === 0 ? { kind: 'estimate', work, beside: curvatureOnce } : { kind: 'estimate', work };
     const est = combineEstimate(parts!);
     if (params.blur_mm === undefined) {
       blur = fitBlur(est.sig2, est.axis2, est.count, psf0, S.spacing);
@@ -202,7 +211,7 @@ function* placeCore(
 
   // 2. every vertex; a blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature)
   const tEstimate = performance.now();
-  const curvature = meanCurvature(mesh, dirs);
+  const curvature = curvatureOnce();
   const curv = onPool ? copyTo(curvature, f32) : curvature; // the workers read it from shared memory
   const K = profileHalfLength(sigma, h);
   const out = f32(P.length);
