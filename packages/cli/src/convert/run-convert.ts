@@ -16,7 +16,7 @@ import {
 } from '@scan2print/core';
 import { createNodePool } from '../pool/node-pool.js';
 import { shippedForestModel } from './forest-model.js';
-import { sha256Hex, sha256HexAsync } from '../util/checksum.js';
+import { sha256Hex } from '../util/checksum.js';
 import { nodeDeflater } from '../util/native-deflate.js';
 import { createPeakMemorySampler } from '../util/memory.js';
 import { collectGarbage } from '../util/collect-garbage.js';
@@ -60,8 +60,6 @@ export async function runConvert(req: ConvertJobRequest, opts: { progress: Progr
       },
       progress: overallProgress(opts.progress),
       sha256Hex,
-      // the input files are hashed on libuv's threads while the import reads and decodes
-      sha256HexAsync,
       // The 3MF's model XML deflated by native zlib on libuv's threads (util/native-deflate.ts).
       deflateRaw: nodeDeflater,
       libraries: libraryVersions(),

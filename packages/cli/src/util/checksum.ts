@@ -1,16 +1,8 @@
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/**
- * Hex SHA-256 on libuv's thread pool (WebCrypto's digest), so the main thread goes on while a
- * file is hashed. The bytes are copied when it is called: they may change or be handed on after.
- */
-export async function sha256HexAsync(bytes: Uint8Array): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 }
 
 /**

@@ -20,9 +20,9 @@ export interface ImportedSeries {
 }
 
 export async function importForConvert(req: ConvertJobRequest, host: ConvertJobHost, records: StageRecord[], hex: (b: Uint8Array) => string, ctx: StageContext): Promise<ImportedSeries> {
-  const hashing = hashingSources(req.sources, hex, host.sha256HexAsync);
+  const hashing = hashingSources(req.sources, hex);
   const imp = await importSeries(hashing.sources, { ...(req.series !== undefined ? { series: req.series } : {}), inputLabel: req.inputLabel }, ctx);
-  const digest = await hashing.digest();
+  const digest = hashing.digest();
   records.push({
     stage: 'input',
     method: 'read-files',

@@ -9,30 +9,19 @@ import type { SeriesChoice } from './job-types.js';
 
 const utf8 = new TextEncoder();
 
-/**
- * Reads each source once through the import, hashing it on the way (no extra read). With
- * `hexAsync` (a host's hasher off the calling thread, e.g. on libuv's threads) each file's hash
- * runs while the import goes on reading and decoding, and digest() waits for them; without
- * one, `hex` hashes each file as it is read. The figures are the same either way.
- */
-export function hashingSources(sources: DicomSource[], hex: (b: Uint8Array) => string, hexAsync?: (b: Uint8Array) => Promise<string>) {
-  const perFile = new Map<string, { sha256: string | Promise<string>; bytes: number }>();
+/** Reads each source once through the import, hashing it on the way (no extra read). */
+export function hashingSources(sources: DicomSource[], hex: (b: Uint8Array) => string) {
+  const perFile = new Map<string, { sha256: string; bytes: number }>();
   const wrapped: DicomSource[] = sources.map((s) => ({
     name: s.name,
     async read() {
       const b = await s.read();
-      if (!perFile.has(s.name)) {
-        const sha = hexAsync ? hexAsync(b) : hex(b);
-        // a failed hash surfaces in digest(); never as an unhandled rejection if the import fails first
-        if (typeof sha !== 'string') sha.catch(() => {});
-        perFile.set(s.name, { sha256: sha, bytes: b.length });
-      }
+      if (!perFile.has(s.name)) perFile.set(s.name, { sha256: hex(b), bytes: b.length });
       return b;
     },
   }));
-  const digest = async () => {
-    const files = [...perFile.keys()].sort().map((name) => perFile.get(name)!);
-    const lines = await Promise.all(files.map(async (f) => `${f.bytes} ${await f.sha256}\n`));
+  const digest = () => {
+    const lines = [...perFile.keys()].sort().map((name) => `${perFile.get(name)!.bytes} ${perFile.get(name)!.sha256}\n`);
     return { files: perFile.size, sha256: hex(utf8.encode(lines.join(''))) };
   };
   return { sources: wrapped, digest };

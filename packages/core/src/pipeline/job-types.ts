@@ -69,13 +69,6 @@ export interface ConvertJobHost extends StageContext {
   sink?: JobSink;
   /** Hex SHA-256 (a host may pass a native one); default: the pure TypeScript one. */
   sha256Hex?: (bytes: Uint8Array) => string;
-  /**
-   * Hex SHA-256 off the calling thread (a host's: Node's crypto.subtle on libuv's threads), for
-   * the input files: each file is hashed while the import reads and decodes the next ones
-   * instead of in turn with them. It must hash the bytes as they are when called (the import
-   * may hand them on). Without one, the input files go through sha256Hex.
-   */
-  sha256HexAsync?: (bytes: Uint8Array) => Promise<string>;
   /** Versions of the libraries the host runs (recorded). */
   libraries?: Record<string, string>;
   /**
