@@ -1,16 +1,19 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 import { SHARED_MODULE_SPECS } from './test/shared-module-specs.js';
+import { SlowestFirst } from './test/sequencer.js';
 
 const shared = [...SHARED_MODULE_SPECS];
 
 export default defineConfig({
   resolve: {
-    alias: {
-      // Specs run against the source of core; workers run the compiled dist (built first).
-      '@scan2print/core': fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)),
-      '@scan2print/server': fileURLToPath(new URL('./packages/server/src/index.ts', import.meta.url)),
-    },
+    // Specs run against the source of core; workers run the compiled dist (built first).
+    // Whole names only: '@scan2print/core/job' is its own entry, not a path under the index.
+    alias: [
+      { find: /^@scan2print\/core$/, replacement: fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)) },
+      { find: /^@scan2print\/core\/job$/, replacement: fileURLToPath(new URL('./packages/core/src/job-entry.ts', import.meta.url)) },
+      { find: /^@scan2print\/server$/, replacement: fileURLToPath(new URL('./packages/server/src/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     testTimeout: 300_000,
@@ -22,6 +25,8 @@ export default defineConfig({
     // true resets the modules before each file) in a reused process.
     poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
     reporters: ['default'],
+    // Slowest spec files first, by a committed table of durations (test/sequencer.ts): a fresh clone has no earlier run to sort by.
+    sequence: { sequencer: SlowestFirst },
     setupFiles: ['test/loop-watch.ts'],
     globalSetup: ['test/global-setup.ts'],
     projects: [
