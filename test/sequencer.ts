@@ -12,7 +12,7 @@
  * slow new spec does not end the run alone.
  *
  * Refresh the table after specs change a lot:
- *   npx vitest run --reporter=json --outputFile.json=/tmp/r.json && node test/spec-durations.mjs /tmp/r.json
+ *   npx vitest run > /tmp/r.log 2>&1; node test/spec-durations.mjs /tmp/r.log
  * Each vitest project (isolated, shared-modules) runs as its own batch, one after the other;
  * this order applies within each.
  */
