@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isScanError, SCAN2PRINT_VERSION } from '@scan2print/core';
+import { isScanError, SCAN2PRINT_VERSION } from '@scan2print/core/job';
 import { loadCommands } from './commands/index.js';
 import { applyOptionRules } from './commands/option-rules.js';
 

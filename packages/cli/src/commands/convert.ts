@@ -10,11 +10,11 @@ import {
   type ConditionParams,
   type ConvertJobParams,
   type SegmentationOptions,
-} from '@scan2print/core';
+} from '@scan2print/core/job';
 import { collectInputs } from '../io/inputs.js';
 import { preflightConvert, runConvert } from '../convert/run-convert.js';
 import { createProgress } from '../util/progress.js';
-import { refuseAsciiWithoutStl } from './mesh.js';
+import { refuseAsciiWithoutStl } from './option-rules.js';
 import { addMeshOptions, addSegmentationOptions } from './shared-options.js';
 import type { RegisterCommand } from './index.js';
 import { outputTime } from '../util/time.js';

@@ -31,6 +31,7 @@ import { sha256Hex } from '../util/checksum.js';
 import { nodeDeflater } from '../util/native-deflate.js';
 import { createProgress, overallProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
+import { refuseAsciiWithoutStl } from './option-rules.js';
 import { addMeshOptions, type MeshOptionValues } from './shared-options.js';
 import { outputTime } from '../util/time.js';
 
@@ -67,13 +68,6 @@ function creationDate(): string {
 /** A command's options (outputs included, as mesh and validate hold them) → ConditionParams, by core's parser. */
 export function conditionParamsFromOptions(opts: MeshArgs & { output?: string[] }, name: string): ConditionParams {
   return conditionParamsFromArgs(opts, name);
-}
-
-/** --ascii without an STL output would be accepted and ignored: refused instead. */
-export function refuseAsciiWithoutStl(opts: { ascii?: boolean; output: string[] }): void {
-  if (opts.ascii && !opts.output.some((f) => /\.stl$/i.test(f))) {
-    throw usageError('BAD_OPTION', '--ascii applies to STL output only, and no -o ends in .stl');
-  }
 }
 
 function summary(records: StageRecord[], outputs: { file: string; bytes: number }[]): string {

@@ -6,7 +6,7 @@
  * examples (commands/examples.ts).
  */
 import type { Command } from 'commander';
-import { refuseHuOutsideCt, usageError } from '@scan2print/core';
+import { refuseHuOutsideCt, usageError } from '@scan2print/core/job';
 import { EXAMPLES } from './examples.js';
 
 /** Per command: option → the option it needs (both as commander attribute names, then flags for messages). */
@@ -37,4 +37,11 @@ export function applyOptionRules(program: Command): void {
     refuseHuOutsideCt(opts);
     checkNeeds(action.name(), opts);
   });
+}
+
+/** --ascii without an STL output would be accepted and ignored: refused instead. */
+export function refuseAsciiWithoutStl(opts: { ascii?: boolean; output: string[] }): void {
+  if (opts.ascii && !opts.output.some((f) => /\.stl$/i.test(f))) {
+    throw usageError('BAD_OPTION', '--ascii applies to STL output only, and no -o ends in .stl');
+  }
 }

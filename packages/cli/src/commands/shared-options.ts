@@ -5,7 +5,7 @@
  * convert's options are its job params (pipeline/convert-params.ts).
  */
 import type { Command } from 'commander';
-import { MESH_ARG_DEFAULTS, SMOOTH_DEFAULTS, type MeshArgs } from '@scan2print/core';
+import { MESH_ARG_DEFAULTS, SMOOTH_DEFAULTS, type MeshArgs } from '@scan2print/core/job';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 

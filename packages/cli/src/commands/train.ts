@@ -8,8 +8,7 @@
  * with the options and timings.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import {
   DEFAULT_TRAIN_OPTIONS,
@@ -45,13 +44,6 @@ interface TrainCliOptions {
   workers?: string;
   json?: boolean;
   quiet?: boolean;
-}
-
-/** The model shipped with @scan2print/core (packages/core/models/), for hosts that run `--method forest`. */
-export function shippedForestModelPath(): string {
-  // dist/commands/train.js or src/commands/train.ts → packages/cli → packages/core/models
-  const here = dirname(fileURLToPath(import.meta.url));
-  return resolve(here, '../../../core/models/bone-forest.bin');
 }
 
 function readBytes(file: string, what: string): Uint8Array {

@@ -4,9 +4,16 @@
  * that names a forest method, then kept. Used by `convert`, `demo` and the server's convert thread.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { inputError, type ForestModelBytes } from '@scan2print/core';
-import { shippedForestModelPath } from '../commands/train.js';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inputError, type ForestModelBytes } from '@scan2print/core/job';
+
+/** The model shipped with @scan2print/core (packages/core/models/), for hosts that run `--method forest`. */
+export function shippedForestModelPath(): string {
+  // dist/convert/forest-model.js or src/convert/forest-model.ts → packages/cli → packages/core/models
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(here, '../../../core/models/bone-forest.bin');
+}
 
 let cached: ForestModelBytes | undefined;
 

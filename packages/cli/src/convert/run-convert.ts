@@ -13,7 +13,7 @@ import {
   type Report,
   type SegmentationOptions,
   type SeriesChoice,
-} from '@scan2print/core';
+} from '@scan2print/core/job';
 import { createNodePool } from '../pool/node-pool.js';
 import { shippedForestModel } from './forest-model.js';
 import { sha256Hex } from '../util/checksum.js';

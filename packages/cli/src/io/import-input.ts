@@ -3,7 +3,7 @@
  * pool that starts only if resampling needs it, and close the pool.
  */
 import { availableParallelism } from 'node:os';
-import { importSeries, type ImportOutput, type StageResult, type WorkerPool } from '@scan2print/core';
+import { importSeries, type ImportOutput, type StageResult, type WorkerPool } from '@scan2print/core/job';
 import { createNodePool } from '../pool/node-pool.js';
 import { createProgress } from '../util/progress.js';
 import { collectInputs } from './inputs.js';

@@ -10,7 +10,7 @@
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inputError, isScanError, type DicomSource } from '@scan2print/core';
+import { inputError, isScanError, type DicomSource } from '@scan2print/core/job';
 import { listZip, readZipEntry, type ZipArchive } from './zip.js';
 
 export interface InputSet {

@@ -7,7 +7,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { Inflate } from 'fflate';
-import { inputError } from '@scan2print/core';
+import { inputError } from '@scan2print/core/job';
 
 export interface ZipEntry {
   name: string;

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ScanError, scanErrorFromWire, type ScanErrorWire, type WorkerPool } from '@scan2print/core';
+import { ScanError, scanErrorFromWire, type ScanErrorWire, type WorkerPool } from '@scan2print/core/job';
 
 interface Job {
   id: number;

@@ -11,7 +11,7 @@
  */
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
-import { crc32 as coreCrc32, type RawDeflater } from '@scan2print/core';
+import { crc32 as coreCrc32, type RawDeflater } from '@scan2print/core/job';
 
 const deflateRaw = promisify(zlib.deflateRaw);
 

@@ -7,7 +7,7 @@
  */
 import { accessSync, constants, mkdirSync, openSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { inputError } from '@scan2print/core';
+import { inputError } from '@scan2print/core/job';
 import { onInterrupt } from './interrupt.js';
 
 let serial = 0;
