@@ -44,6 +44,13 @@ import { fillHoles2DMask } from './fill-holes.js';
 import { morphologyMask } from './morphology.js';
 import { runComponentStats } from './stats.js';
 
+/**
+ * Defaults of the body threshold and the coarse cell size: removeTableOnPool computes the body
+ * cells before tableRemoved resolves its params, so both take them from here.
+ */
+const BODY_THRESHOLD_HU = -400;
+const TABLE_COARSE_MM = 1;
+
 export interface RemoveTableParams {
   /** Body/air boundary (default −400 HU). */
   bodyThreshold_HU?: number;
@@ -83,7 +90,7 @@ export interface BodyMaskResult {
  * Computed on a grid coarsened to about `coarse_mm` per voxel (block mean HU), since an
  * opening of a few millimetres needs no finer detail: 4× less work on 0.45 mm pixels.
  */
-export function bodyMask(volume: Volume, bodyThreshold_HU = -400, openRadius_mm = 3, coarse_mm = 1, minPieceFraction = 0.02): BodyMaskResult {
+export function bodyMask(volume: Volume, bodyThreshold_HU = BODY_THRESHOLD_HU, openRadius_mm = 3, coarse_mm = TABLE_COARSE_MM, minPieceFraction = 0.02): BodyMaskResult {
   const b = coarseBody(volume, bodyThreshold_HU, openRadius_mm, coarse_mm, minPieceFraction);
   const [nx, ny, nz] = volume.grid.dims;
   // Back to the full grid (nearest: each voxel takes its block's value).
@@ -272,7 +279,7 @@ export function removeTableOnPool(
   inPlace = false,
 ): Promise<StageResult<LabelMap>> {
   return timedAsync(async () => {
-    const cells = volume ? await bodyCellsOnPool(volume, params.bodyThreshold_HU ?? -400, 1, ctx) : undefined;
+    const cells = volume ? await bodyCellsOnPool(volume, params.bodyThreshold_HU ?? BODY_THRESHOLD_HU, TABLE_COARSE_MM, ctx) : undefined;
     return tableRemoved(labels, volume, params, handOn, inPlace, cells);
   });
 }
@@ -285,136 +292,134 @@ function tableRemoved(
   inPlace: boolean,
   cells?: Uint8Array,
 ): StageResult<LabelMap> {
-  {
-    if (!volume) throw usageError('TABLE_NEEDS_VOLUME', 'table removal needs the HU volume (the body is found from it)');
-    const g = labels.grid;
-    if (volume.data.length !== labels.data.length) {
-      throw inputError('GRID_MISMATCH', `label map (${g.dims.join('×')}) and volume (${volume.grid.dims.join('×')}) are on different grids`);
-    }
-    const bodyThreshold_HU = params.bodyThreshold_HU ?? -400;
-    const openRadius_mm = params.openRadius_mm ?? 3;
-    const insideFraction = params.insideFraction ?? 0.5;
-    const connectivity = params.connectivity ?? 26;
-    const minPieceFraction = params.minPieceFraction ?? 0.02;
-    if (!(minPieceFraction >= 0 && minPieceFraction <= 1)) throw usageError('BAD_FRACTION', `minPieceFraction must be in [0, 1] (got ${minPieceFraction})`);
-    if (!(openRadius_mm >= 0)) throw usageError('BAD_RADIUS', `table opening radius must be ≥ 0 mm (got ${openRadius_mm})`);
-    if (!(insideFraction >= 0 && insideFraction <= 1)) throw usageError('BAD_FRACTION', `insideFraction must be in [0, 1] (got ${insideFraction})`);
-
-    const body = coarseBody(volume, bodyThreshold_HU, openRadius_mm, 1, minPieceFraction, cells);
-    let bodyVoxels = 0;
-    {
-      // per coarse row: its body cells (counted four to a word) × the cell size, less
-      // what the short last cell lacks
-      const [e0, e1, e2] = body.extent;
-      const n0 = e0.length;
-      const f0 = body.factors[0];
-      const short = f0 - e0[n0 - 1]!;
-      const w32 = wordsOf(body.body)!;
-      for (let c2 = 0, q = 0; c2 < e2.length; c2++) {
-        for (let c1 = 0; c1 < e1.length; c1++, q += n0) {
-          const cells = countOnes(body.body, w32, q, q + n0);
-          bodyVoxels += (f0 * cells - short * body.body[q + n0 - 1]!) * e1[c1]! * e2[c2]!;
-        }
-      }
-    }
-    // Bone components as runs; the body is looked up on its coarse grid, run by run.
-    const cc = componentRuns(labels.data, g.dims, connectivity);
-    const { runs, comp } = cc;
-    const [nx, ny] = g.dims;
-    const f0 = body.factors[0];
-    const inside = new Float64Array(cc.count + 1);
-    const bb = body.body;
-    for (let r = 0; r < runs.rowStart.length - 1; r++) {
-      const row = body.rowOf(r % ny, Math.floor(r / ny));
-      for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
-        // a cell at a time: its body value times the run's voxels in it
-        let m = 0;
-        const e = runs.end[t]!;
-        if (f0 === 2) {
-          // cells s>>1 … (e−1)>>1, two voxels each, less the half cell at an odd start or end
-          const s = runs.start[t]!;
-          const c0 = row + (s >>> 1), c1 = row + ((e - 1) >>> 1);
-          for (let c = c0; c <= c1; c++) m += bb[c]!;
-          m = 2 * m - (s & 1 ? bb[c0]! : 0) - (e & 1 ? bb[c1]! : 0);
-        } else {
-          for (let i = runs.start[t]!; i < e; ) {
-            const c = body.ci[i]!;
-            const next = Math.min(e, (c + 1) * f0);
-            m += bb[row + c]! * (next - i);
-            i = next;
-          }
-        }
-        inside[comp[t]!]! += m;
-      }
-    }
-    // Removed components are renumbered 1..R (memory order) for their statistics.
-    const removedId = new Int32Array(cc.count + 1);
-    let r = 0;
-    const removedInside: number[] = [0];
-    // The largest kept component and how much of it lies in the body: the margin of the decision.
-    let largestKept = 0;
-    for (let c = 1; c <= cc.count; c++) {
-      if (inside[c]! < insideFraction * cc.sizes[c]!) {
-        removedId[c] = ++r;
-        removedInside.push(inside[c]! / cc.sizes[c]!);
-      } else if (largestKept === 0 || cc.sizes[c]! > cc.sizes[largestKept]!) largestKept = c;
-    }
-    const data = inPlace ? labels.data : labels.data.slice();
-    let removedVoxels = 0;
-    let totalVoxels = 0;
-    for (let q = 0; q < runs.rowStart.length - 1; q++) {
-      for (let t = runs.rowStart[q]!; t < runs.rowStart[q + 1]!; t++) {
-        const len = runs.end[t]! - runs.start[t]!;
-        totalVoxels += len;
-        if (removedId[comp[t]!] === 0) continue;
-        data.fill(0, q * nx + runs.start[t]!, q * nx + runs.end[t]!);
-        removedVoxels += len;
-      }
-    }
-    handOn?.(withoutComponents(cc, removedId));
-    const removed = runComponentStats(cc, removedId, r, g, volume)
-      .map((st) => ({ ...st, insideBodyFraction: round(removedInside[st.id]!, 4) }))
-      .sort((a, b) => b.volume_mm3 - a.volume_mm3 || a.id - b.id);
-    const vv = voxelVolume_mm3(g);
-    const findings: Finding[] = [];
-    if (body.coreVoxels === 0) {
-      findings.push({ code: 'NO_BODY_FOUND', severity: 'warn', message: `no body above ${bodyThreshold_HU} HU survived a ${openRadius_mm} mm opening: every bone component was treated as outside the body` });
-    }
-    if (removedVoxels > 0) {
-      findings.push({
-        code: 'TABLE_REMOVED',
-        severity: removedVoxels > 0.5 * totalVoxels ? 'warn' : 'info',
-        message: `removed ${r} component(s), ${round(removedVoxels * vv / 1000, 2)} cm³ (${round((100 * removedVoxels) / Math.max(1, totalVoxels), 1)} % of the mask), lying outside the body: scanner table / head holder`,
-      });
-    }
-    return {
-      output: { grid: g, data, ...(labels.labels ? { labels: labels.labels } : {}) },
-      record: {
-        stage: 'segment',
-        method: 'remove-table',
-        params: {
-          bodyThreshold_HU,
-          openRadius_mm,
-          insideFraction,
-          connectivity,
-          minPieceFraction,
-          densePiece_HU: DENSE_PIECE_HU,
-          bodyFill: '2d per axial slice',
-          bodyGridFactors: body.factors,
-        },
-        figures: {
-          body_mm3: round(bodyVoxels * vv, 0),
-          bodyPieces: body.pieces,
-          componentsFound: cc.count,
-          componentsRemoved: r,
-          removedVoxels,
-          removed_mm3: round(removedVoxels * vv, 1),
-          removedFraction: round(removedVoxels / Math.max(1, totalVoxels), 4),
-          largestKept: largestKept === 0 ? null : { voxels: cc.sizes[largestKept]!, insideBodyFraction: round(inside[largestKept]! / cc.sizes[largestKept]!, 4) },
-          components: removed.slice(0, 20),
-        },
-        ...(findings.length ? { findings } : {}),
-      },
-    };
+  if (!volume) throw usageError('TABLE_NEEDS_VOLUME', 'table removal needs the HU volume (the body is found from it)');
+  const g = labels.grid;
+  if (volume.data.length !== labels.data.length) {
+    throw inputError('GRID_MISMATCH', `label map (${g.dims.join('×')}) and volume (${volume.grid.dims.join('×')}) are on different grids`);
   }
+  const bodyThreshold_HU = params.bodyThreshold_HU ?? BODY_THRESHOLD_HU;
+  const openRadius_mm = params.openRadius_mm ?? 3;
+  const insideFraction = params.insideFraction ?? 0.5;
+  const connectivity = params.connectivity ?? 26;
+  const minPieceFraction = params.minPieceFraction ?? 0.02;
+  if (!(minPieceFraction >= 0 && minPieceFraction <= 1)) throw usageError('BAD_FRACTION', `minPieceFraction must be in [0, 1] (got ${minPieceFraction})`);
+  if (!(openRadius_mm >= 0)) throw usageError('BAD_RADIUS', `table opening radius must be ≥ 0 mm (got ${openRadius_mm})`);
+  if (!(insideFraction >= 0 && insideFraction <= 1)) throw usageError('BAD_FRACTION', `insideFraction must be in [0, 1] (got ${insideFraction})`);
+
+  const body = coarseBody(volume, bodyThreshold_HU, openRadius_mm, TABLE_COARSE_MM, minPieceFraction, cells);
+  let bodyVoxels = 0;
+  {
+    // per coarse row: its body cells (counted four to a word) × the cell size, less
+    // what the short last cell lacks
+    const [e0, e1, e2] = body.extent;
+    const n0 = e0.length;
+    const f0 = body.factors[0];
+    const short = f0 - e0[n0 - 1]!;
+    const w32 = wordsOf(body.body)!;
+    for (let c2 = 0, q = 0; c2 < e2.length; c2++) {
+      for (let c1 = 0; c1 < e1.length; c1++, q += n0) {
+        const cells = countOnes(body.body, w32, q, q + n0);
+        bodyVoxels += (f0 * cells - short * body.body[q + n0 - 1]!) * e1[c1]! * e2[c2]!;
+      }
+    }
+  }
+  // Bone components as runs; the body is looked up on its coarse grid, run by run.
+  const cc = componentRuns(labels.data, g.dims, connectivity);
+  const { runs, comp } = cc;
+  const [nx, ny] = g.dims;
+  const f0 = body.factors[0];
+  const inside = new Float64Array(cc.count + 1);
+  const bb = body.body;
+  for (let r = 0; r < runs.rowStart.length - 1; r++) {
+    const row = body.rowOf(r % ny, Math.floor(r / ny));
+    for (let t = runs.rowStart[r]!; t < runs.rowStart[r + 1]!; t++) {
+      // a cell at a time: its body value times the run's voxels in it
+      let m = 0;
+      const e = runs.end[t]!;
+      if (f0 === 2) {
+        // cells s>>1 … (e−1)>>1, two voxels each, less the half cell at an odd start or end
+        const s = runs.start[t]!;
+        const c0 = row + (s >>> 1), c1 = row + ((e - 1) >>> 1);
+        for (let c = c0; c <= c1; c++) m += bb[c]!;
+        m = 2 * m - (s & 1 ? bb[c0]! : 0) - (e & 1 ? bb[c1]! : 0);
+      } else {
+        for (let i = runs.start[t]!; i < e; ) {
+          const c = body.ci[i]!;
+          const next = Math.min(e, (c + 1) * f0);
+          m += bb[row + c]! * (next - i);
+          i = next;
+        }
+      }
+      inside[comp[t]!]! += m;
+    }
+  }
+  // Removed components are renumbered 1..R (memory order) for their statistics.
+  const removedId = new Int32Array(cc.count + 1);
+  let r = 0;
+  const removedInside: number[] = [0];
+  // The largest kept component and how much of it lies in the body: the margin of the decision.
+  let largestKept = 0;
+  for (let c = 1; c <= cc.count; c++) {
+    if (inside[c]! < insideFraction * cc.sizes[c]!) {
+      removedId[c] = ++r;
+      removedInside.push(inside[c]! / cc.sizes[c]!);
+    } else if (largestKept === 0 || cc.sizes[c]! > cc.sizes[largestKept]!) largestKept = c;
+  }
+  const data = inPlace ? labels.data : labels.data.slice();
+  let removedVoxels = 0;
+  let totalVoxels = 0;
+  for (let q = 0; q < runs.rowStart.length - 1; q++) {
+    for (let t = runs.rowStart[q]!; t < runs.rowStart[q + 1]!; t++) {
+      const len = runs.end[t]! - runs.start[t]!;
+      totalVoxels += len;
+      if (removedId[comp[t]!] === 0) continue;
+      data.fill(0, q * nx + runs.start[t]!, q * nx + runs.end[t]!);
+      removedVoxels += len;
+    }
+  }
+  handOn?.(withoutComponents(cc, removedId));
+  const removed = runComponentStats(cc, removedId, r, g, volume)
+    .map((st) => ({ ...st, insideBodyFraction: round(removedInside[st.id]!, 4) }))
+    .sort((a, b) => b.volume_mm3 - a.volume_mm3 || a.id - b.id);
+  const vv = voxelVolume_mm3(g);
+  const findings: Finding[] = [];
+  if (body.coreVoxels === 0) {
+    findings.push({ code: 'NO_BODY_FOUND', severity: 'warn', message: `no body above ${bodyThreshold_HU} HU survived a ${openRadius_mm} mm opening: every bone component was treated as outside the body` });
+  }
+  if (removedVoxels > 0) {
+    findings.push({
+      code: 'TABLE_REMOVED',
+      severity: removedVoxels > 0.5 * totalVoxels ? 'warn' : 'info',
+      message: `removed ${r} component(s), ${round(removedVoxels * vv / 1000, 2)} cm³ (${round((100 * removedVoxels) / Math.max(1, totalVoxels), 1)} % of the mask), lying outside the body: scanner table / head holder`,
+    });
+  }
+  return {
+    output: { grid: g, data, ...(labels.labels ? { labels: labels.labels } : {}) },
+    record: {
+      stage: 'segment',
+      method: 'remove-table',
+      params: {
+        bodyThreshold_HU,
+        openRadius_mm,
+        insideFraction,
+        connectivity,
+        minPieceFraction,
+        densePiece_HU: DENSE_PIECE_HU,
+        bodyFill: '2d per axial slice',
+        bodyGridFactors: body.factors,
+      },
+      figures: {
+        body_mm3: round(bodyVoxels * vv, 0),
+        bodyPieces: body.pieces,
+        componentsFound: cc.count,
+        componentsRemoved: r,
+        removedVoxels,
+        removed_mm3: round(removedVoxels * vv, 1),
+        removedFraction: round(removedVoxels / Math.max(1, totalVoxels), 4),
+        largestKept: largestKept === 0 ? null : { voxels: cc.sizes[largestKept]!, insideBodyFraction: round(inside[largestKept]! / cc.sizes[largestKept]!, 4) },
+        components: removed.slice(0, 20),
+      },
+      ...(findings.length ? { findings } : {}),
+    },
+  };
 }
