@@ -12,6 +12,7 @@
  * ScanError naming the file instead of being silently approximated.
  */
 import { gunzipSync } from 'fflate';
+import { LITTLE_ENDIAN } from '../endian.js';
 import { inputError } from '../errors.js';
 import type { Grid, Vec3 } from '../geometry/grid.js';
 import type { LabelMap, Volume } from '../geometry/types.js';
@@ -221,8 +222,7 @@ function readValues(raw: Uint8Array, off: number, n: number, code: number, le: b
   const bytes = DATATYPES[code]!.bytes;
   // Copy to an aligned buffer, swapping bytes if the file is big-endian.
   const buf = new Uint8Array(raw.subarray(off, off + n * bytes));
-  const hostLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  if (bytes > 1 && le !== hostLE) {
+  if (bytes > 1 && le !== LITTLE_ENDIAN) {
     for (let p = 0; p < buf.length; p += bytes) {
       for (let a = 0, b = bytes - 1; a < b; a++, b--) {
         const t = buf[p + a]!;

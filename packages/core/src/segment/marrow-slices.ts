@@ -11,6 +11,7 @@
  * long runs, so the words rarely differ: far less work than copying the 32 slices out
  * voxel by voxel.
  */
+import { LITTLE_ENDIAN } from '../endian.js';
 import type { Vec3 } from '../geometry/grid.js';
 import { runRoots, SliceRuns, wordsOf } from './components-runs.js';
 import { sliceAxes } from './fill-holes.js';
@@ -19,8 +20,6 @@ import { sliceAxes } from './fill-holes.js';
 export const SMALL = 1;
 export const LARGE = 4;
 const BLOCK = 32;
-/** Words are read as four voxels in memory order only on a little-endian host. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Background runs of the nb (≤ 32) slices i0 … i0 + nb − 1 across i, into out[0 … nb − 1]

@@ -8,6 +8,7 @@
  * 1 mm ball on 0.45 × 0.45 × 1 mm voxels (7 rows) it is several times cheaper than a
  * distance transform, and it stays cheaper up to a few hundred rows.
  */
+import { LITTLE_ENDIAN } from '../endian.js';
 import type { Vec3 } from '../geometry/grid.js';
 import { wordsOf } from './components-runs.js';
 
@@ -39,8 +40,6 @@ export function ballRows(spacing_mm: Vec3, r2: number): ElementRow[] {
   return rows;
 }
 
-/** Bytes and words are mixed only on a little-endian host (byte t of a word = voxel t). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** SPREAD[n]: the word whose byte t is bit t of n (four 0/1 voxels). */
 const SPREAD = Uint32Array.from({ length: 16 }, (_, n) => (n & 1) | ((n & 2) << 7) | ((n & 4) << 14) | ((n & 8) << 21));
 

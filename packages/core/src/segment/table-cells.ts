@@ -3,10 +3,8 @@
  * float32 sums in memory order for any volume, or as exact integer sums from Int16 HU
  * compared straight to the body threshold (table-cells.spec checks both give the same).
  */
+import { LITTLE_ENDIAN } from '../endian.js';
 import type { Vec3 } from '../geometry/grid.js';
-
-/** Two Int16 voxels are read as one 32-bit word only on a little-endian host. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Sums of HU per coarse cell, accumulated in float32 in memory order (as `sum[q] += hu[p]`

@@ -3,6 +3,8 @@
  * loading segment/tasks.ts does not load zod with it (parallel/task-modules.ts: about
  * 60 ms of CPU per worker).
  */
+import { LITTLE_ENDIAN } from '../endian.js';
+
 export const THRESHOLD_TASK = 'segment.threshold';
 
 export interface ThresholdSlabPayload {
@@ -35,9 +37,6 @@ export function thresholdSlab(p: ThresholdSlabPayload): void {
     out[v] = x >= lo && x <= hi ? 1 : 0;
   }
 }
-
-/** Two Int16 voxels are read as one 32-bit word, four mask bytes written as one, only on a little-endian host. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * thresholdSlab's Int16 loop four voxels at a time where the memory allows it (two 32-bit

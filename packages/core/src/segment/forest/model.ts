@@ -10,6 +10,7 @@
  * (Uint32), feature (Uint16, padded to 4 bytes), threshold (Float32), next (Uint32), leafP
  * (Uint16, padded). Little-endian throughout.
  */
+import { LITTLE_ENDIAN } from '../../endian.js';
 import { inputError } from '../../errors.js';
 import { LEAF, type StageArrays } from './kernels.js';
 
@@ -44,12 +45,8 @@ function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
-function littleEndian(): boolean {
-  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-}
-
 export function encodeForest(model: ForestModel): Uint8Array {
-  if (!littleEndian()) throw new Error('forest encoding needs a little-endian platform');
+  if (!LITTLE_ENDIAN) throw new Error('forest encoding needs a little-endian platform');
   const json = new TextEncoder().encode(JSON.stringify(model.meta));
   let size = 8 + 4 + pad4(json.length);
   for (const s of model.stages) {
@@ -83,7 +80,7 @@ export function encodeForest(model: ForestModel): Uint8Array {
 
 /** Reads and checks a model; any inconsistency is an input error naming `file`. */
 export function decodeForest(bytes: Uint8Array, file: string): ForestModel {
-  if (!littleEndian()) throw new Error('forest decoding needs a little-endian platform');
+  if (!LITTLE_ENDIAN) throw new Error('forest decoding needs a little-endian platform');
   const bad = (msg: string) => inputError('BAD_FOREST_MODEL', `not a scan2print forest model: ${msg}`, file);
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== FOREST_MAGIC) throw bad(`missing the "${FOREST_MAGIC}" signature`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
