@@ -29,8 +29,9 @@ export interface WatchedPage {
   screenshot(name: string): Promise<string>;
 }
 
-export async function openPage(browser: Browser, baseURL: string): Promise<WatchedPage> {
-  const context = await browser.newContext({ baseURL, viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+/** `viewport`: a smaller window for a spec whose WebGL canvas (SwiftShader, on the CPU) needs no more pixels to show what it checks. */
+export async function openPage(browser: Browser, baseURL: string, viewport = { width: 1400, height: 900 }): Promise<WatchedPage> {
+  const context = await browser.newContext({ baseURL, viewport, acceptDownloads: true });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
