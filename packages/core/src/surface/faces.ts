@@ -65,9 +65,7 @@ export function removeDegenerateFaces(mesh: Mesh): FaceCheck {
  * positions: the same triangles for a mesh whose vertices have moved since the faces were checked.
  */
 export function keptFaces(mesh: Mesh, keep: Uint8Array): Mesh {
-  const out: Mesh = { positions: mesh.positions, indices: mesh.indices };
-  if (mesh.groups) out.groups = mesh.groups;
-  return compactTrianglesOnly(out, keep);
+  return compactTrianglesOnly(mesh, keep);
 }
 
 function sameVertexSet(ix: Uint32Array, u: number, lo: number, mid: number, hi: number): boolean {
