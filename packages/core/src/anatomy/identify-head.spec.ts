@@ -37,8 +37,17 @@ function halveInPlane(v: Volume): Volume {
 
 const regionOf = new Map(ANATOMY_GRAPH.structures.map((s) => [s.name, s.region]));
 
+// Three tests segment the GE series in three ways: it is read and halved once per file, not per test
+// (segmentation and identification only read the volume).
+const volumes = new Map<string, Promise<Volume>>();
+function halvedSeries(dir: string): Promise<Volume> {
+  let v = volumes.get(dir);
+  if (!v) volumes.set(dir, (v = series(dataPath(dir)).then(halveInPlane)));
+  return v;
+}
+
 async function identifyHead(dir: string, options: SegmentationOptions = convertSegmentationDefaults('bone')) {
-  const volume = halveInPlane(await series(dataPath(dir)));
+  const volume = await halvedSeries(dir);
   const seg = await runSegmentation(volume, options);
   // As `segment --json` does: the forest's own groups and P(group) per voxel, when the method ran one.
   const forest = seg.output.forest;
