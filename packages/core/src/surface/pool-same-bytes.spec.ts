@@ -59,6 +59,19 @@ function params(m: Mesh): SmoothParams {
   return { edges: buildEdgeTable(m.indices, m.positions.length / 3), fixed: scanBorderVertices(m, grid) };
 }
 
+let single: { p: SmoothParams; one: ReturnType<typeof smoothMesh> } | undefined;
+/**
+ * Conditioning's parameters for `mesh` and its single-thread smoothing, worked out once for
+ * the three tests that compare with it (they only read both).
+ */
+function singleThread(): { p: SmoothParams; one: ReturnType<typeof smoothMesh> } {
+  if (!single) {
+    const p = params(mesh);
+    single = { p, one: smoothMesh(mesh, p) };
+  }
+  return single;
+}
+
 /** An inline pool of `size` that runs each round's tasks on this thread in reverse order. */
 function reversingPool(size: number): WorkerPool {
   const inline = createInlinePool();
@@ -98,8 +111,7 @@ describe('windowed-sinc smoothing on a pool, ct/ge-head-tilt-variable-spacing at
   });
 
   it('gives the single-thread bytes on 2 worker threads, in sweeps', async () => {
-    const p = params(mesh);
-    const one = smoothMesh(mesh, p);
+    const { p, one } = singleThread();
     const two = await smoothMeshAsync(mesh, p, { pool }, 0);
     expect(two.record.params.workers).toBe(2);
     expect(one.record.figures.verticesHeld).toBeGreaterThan(0);
@@ -108,8 +120,8 @@ describe('windowed-sinc smoothing on a pool, ct/ge-head-tilt-variable-spacing at
   });
 
   it('gives the same bytes whichever part of a round runs first (3 and 4 slabs, reversed)', async () => {
-    const p = params(mesh);
-    const one = bytes(smoothMesh(mesh, p).output.positions);
+    const { p, one: ref } = singleThread();
+    const one = bytes(ref.output.positions);
     for (const size of [3, 4]) {
       const r = await smoothMeshAsync(mesh, p, { pool: reversingPool(size) }, 0);
       expect(bytes(r.output.positions).equals(one), `${size} slabs`).toBe(true);
@@ -190,7 +202,7 @@ describe('accuracy against a reference surface on a worker, ct/ge-head-tilt-vari
       close: () => pool.close(),
     };
     const reference = { labels: { grid, data: new Uint8Array(volume.data.length) }, surface: raw };
-    const smoothed = smoothMesh(mesh, params(mesh)).output;
+    const smoothed = singleThread().one.output;
     const here = measureSurfaceAccuracy(smoothed, reference, { samples: 20_000 });
     const there = await startAccuracy(smoothed, reference, { samples: 20_000 }, recording)();
     expect(tasks).toEqual(['surface.accuracy']);
