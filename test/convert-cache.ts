@@ -1,22 +1,22 @@
 /**
- * One real `scan2print convert` per distinct request in a test run, shared by the specs that
- * only read its outputs. A convert of a real CT series is the costliest step of several CLI
- * specs; two specs asking for the same input and arguments get the same files (the convert
- * is deterministic with SOURCE_DATE_EPOCH set), so the second reads the first one's.
+ * One real `scan2print convert` (or other command) per distinct request in a test run, shared
+ * by the specs that only read its outputs. A convert of a real CT series is the costliest step
+ * of several CLI specs; two specs asking for the same input and arguments get the same files
+ * (the convert is deterministic with SOURCE_DATE_EPOCH set), so the second reads the first one's.
  *
- * Content-addressed: the key is a hash of the input's files (names, sizes, bytes' hash), the
- * arguments, the environment given and the built CLI (every file of packages/{cli,core}/dist),
- * so a changed input, option or build never reads an old result. The cache lives for one
+ * Content-addressed: the key is a hash of the inputs' files (names, sizes, bytes' hash), the
+ * arguments, the links made in its folder, the environment given and the built CLI (every file
+ * of packages/{cli,core}/dist), so a changed input, option or build never reads an old result. The cache lives for one
  * run (test/global-setup.ts makes the folder and removes it); specs in other test processes
  * find it through SCAN2PRINT_TEST_CONVERT_CACHE. Across processes the first caller takes a
  * lock (an atomic mkdir) and runs the convert; the others wait for its result file.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runScan2print, type CliRun } from './cli.js';
-import { ROOT } from './data.js';
+import { DATA, ROOT } from './data.js';
 
 export const CONVERT_CACHE_ENV = 'SCAN2PRINT_TEST_CONVERT_CACHE';
 
@@ -56,16 +56,26 @@ export interface SharedConvert extends CliRun {
   dir: string;
 }
 
+/** What a shared run reads and runs with, besides its arguments. */
+export interface SharedRunOptions {
+  /** The folders and files the run reads: their content is part of the key. */
+  inputs: string[];
+  /** Symbolic links (name → target) made in the run's folder first, for inputs named relative to it. */
+  links?: Record<string, string>;
+  env?: Record<string, string>;
+  timeout_ms?: number;
+}
+
 /**
- * `scan2print convert <input> ...args` run in a folder of the cache, once per run for the same
- * input, arguments and env. Output paths in `args` must be relative (they land in `dir`).
+ * `scan2print ...args` run in a folder of the cache, once per run for the same arguments,
+ * inputs, links and env. Output paths in `args` must be relative (they land in `dir`).
  * Callers must only read the outputs.
  */
-export async function sharedConvert(input: string, args: string[], opts: { env?: Record<string, string>; timeout_ms?: number } = {}): Promise<SharedConvert> {
-  if (args.some((a) => a.startsWith('/'))) throw new Error('sharedConvert: output paths must be relative to its folder');
+export async function sharedRun(args: string[], opts: SharedRunOptions): Promise<SharedConvert> {
   const env = opts.env ?? {};
+  const links = Object.entries(opts.links ?? {}).sort();
   const key = createHash('sha256')
-    .update(JSON.stringify({ input: treeHash(input), args, env: Object.entries(env).sort(), build: build() }))
+    .update(JSON.stringify({ args, inputs: opts.inputs.map(treeHash), links, env: Object.entries(env).sort(), build: build() }))
     .digest('hex')
     .slice(0, 32);
   const entry = join(cacheRoot(), key);
@@ -80,11 +90,12 @@ export async function sharedConvert(input: string, args: string[], opts: { env?:
   }
   if (mine) {
     mkdirSync(dir);
+    for (const [name, target] of links) symlinkSync(target, join(dir, name));
     // A run that could not even start is a result too: the waiters must not wait for ever.
-    const r: CliRun = await runScan2print(['convert', input, ...args], { cwd: dir, env, timeout_ms: opts.timeout_ms ?? 600_000 }).catch((e: unknown) => ({
+    const r: CliRun = await runScan2print(args, { cwd: dir, env, timeout_ms: opts.timeout_ms ?? 600_000 }).catch((e: unknown) => ({
       code: 128,
       stdout: '',
-      stderr: `scan2print convert did not start: ${String(e)}`,
+      stderr: `scan2print ${args[0]} did not start: ${String(e)}`,
     }));
     // Written whole, then renamed: a waiter never reads half a result.
     writeFileSync(`${result}.partial`, JSON.stringify(r));
@@ -94,6 +105,12 @@ export async function sharedConvert(input: string, args: string[], opts: { env?:
   // Another spec (maybe in another test process) is running it: wait for its result.
   while (!existsSync(result)) await new Promise((r) => setTimeout(r, 200));
   return { ...(JSON.parse(readFileSync(result, 'utf8')) as CliRun), dir };
+}
+
+/** `scan2print convert <input> ...args` as a shared run (see sharedRun). */
+export async function sharedConvert(input: string, args: string[], opts: { env?: Record<string, string>; timeout_ms?: number } = {}): Promise<SharedConvert> {
+  if (args.some((a) => a.startsWith('/'))) throw new Error('sharedConvert: output paths must be relative to its folder');
+  return sharedRun(['convert', input, ...args], { ...opts, inputs: [input] });
 }
 
 /**
@@ -106,3 +123,32 @@ export const TILTED_SKULL = {
   // 2026-01-01: reproducible reports and 3MF metadata
   env: { SOURCE_DATE_EPOCH: '1767225600' },
 } as const;
+
+/** The data folders the README's examples name relative to their folder (readme.spec links them there). */
+export const README_DATA = ['ct', 'labelled', 'hardcases'] as const;
+
+/** The README's export-volume example: readme.spec runs it, inspect.spec compares its volume with core's import. */
+export const README_EXPORT_VOLUME = ['export-volume', 'labelled/totalsegmentator/example_ct_dicom', '-o', 'volume.nii.gz'];
+
+/**
+ * A README example (`scan2print ARGS`, input ARGS[1] relative to the data folders) as a shared run,
+ * in a folder where the data folders are linked, with readme.spec's environment but for a fixed
+ * HOME (a folder no one has): readme.spec's own HOME is new in every run, which would make every
+ * run's key its own. Only for commands that read no configuration (anonymise and upload do).
+ */
+export function readmeRun(args: string[]): Promise<SharedConvert> {
+  return sharedRun(args, {
+    inputs: [join(DATA, args[1]!)],
+    links: Object.fromEntries(README_DATA.map((d) => [d, join(DATA, d)])),
+    env: { HOME: '/nonexistent/scan2print-readme-home', XDG_CONFIG_HOME: '', SCAN2PRINT_KEY_FILE: '', SOURCE_DATE_EPOCH: '1767225600' },
+    timeout_ms: 300_000,
+  });
+}
+
+/**
+ * `scan2print ARGS` for output that depends on nothing but the build (`COMMAND --help`,
+ * `printers --json`): one run per test run for every spec that reads it.
+ */
+export function sharedOutput(args: string[]): Promise<SharedConvert> {
+  return sharedRun(args, { inputs: [] });
+}

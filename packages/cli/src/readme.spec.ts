@@ -1,17 +1,22 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SMOOTH_DEFAULTS } from '@scan2print/core';
 import { runScan2printAsync } from '../../../test/cli.js';
 import { dataPath, ROOT } from '../../../test/data.js';
+import { README_DATA, readmeRun, sharedOutput } from '../../../test/convert-cache.js';
 
 /**
  * The README's examples, run as a user would paste them: every line of a ```sh block that
  * starts with `scan2print` or `npx scan2print`, in order, in one scratch folder where the
  * test data's folders (ct/, labelled/, hardcases/) are linked, so later examples use earlier
  * outputs. A line ending in `# slow` (documented in the README) is not run: its command and
- * every --option in it are checked against that command's --help instead.
+ * every --option in it are checked against that command's --help instead. An export-volume
+ * runs as written in a folder of test/convert-cache.ts (where the data folders are linked the
+ * same way), once per test run for this spec and any other reading its output (inspect.spec),
+ * and its output is linked into the scratch folder for the examples after it. The --help
+ * outputs are shared the same way (convert-user.spec reads them too).
  */
 
 const README = join(ROOT, 'README.md');
@@ -77,19 +82,32 @@ export function readmeExamples(markdown: string, home: string): Example[] {
 const work = mkdtempSync(join(tmpdir(), 's2p-readme-'));
 const home = join(work, 'home');
 mkdirSync(home);
-for (const d of ['ct', 'labelled', 'hardcases']) symlinkSync(dataPath(d), join(work, d));
+for (const d of README_DATA) symlinkSync(dataPath(d), join(work, d));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const markdown = readFileSync(README, 'utf8');
 const examples = readmeExamples(markdown, home);
 const env = { HOME: home, XDG_CONFIG_HOME: '', SCAN2PRINT_KEY_FILE: '', SOURCE_DATE_EPOCH: '1767225600' };
 
-/** `scan2print <command> --help`, run once per command (several README lines name the same one). */
-const helps = new Map<string, ReturnType<typeof runScan2printAsync>>();
-function help(command: string): ReturnType<typeof runScan2printAsync> {
-  let h = helps.get(command);
-  if (!h) helps.set(command, (h = runScan2printAsync([command, '--help'], { cwd: work, env })));
-  return h;
+/**
+ * `scan2print <command> --help`, run once per command (several README lines name the same one),
+ * and once per test run for the specs that read the same help (convert-user.spec): it depends on
+ * the build only.
+ */
+const help = (command: string): ReturnType<typeof sharedOutput> => sharedOutput([command, '--help']);
+
+/** Commands whose examples other specs read the outputs of (inspect.spec), and which read no configuration. */
+const SHARED = new Set(['export-volume']);
+
+/** An example as a shared run; its outputs linked into the scratch folder, as if written there. */
+async function sharedInWork(args: string[]): ReturnType<typeof readmeRun> {
+  const r = await readmeRun(args);
+  for (const name of readdirSync(r.dir)) {
+    if ((README_DATA as readonly string[]).includes(name)) continue;
+    rmSync(join(work, name), { recursive: true, force: true });
+    symlinkSync(join(r.dir, name), join(work, name));
+  }
+  return r;
 }
 
 describe('README examples', () => {
@@ -108,7 +126,7 @@ describe('README examples', () => {
         for (const flag of ex.args.filter((a) => /^--?[a-z]/.test(a))) expect(h.stdout, `${flag} in ${ex.args[0]} --help`).toContain(flag);
         return;
       }
-      const r = await runScan2printAsync(ex.args, { cwd: work, env, timeout_ms: 300_000 });
+      const r = SHARED.has(ex.args[0]!) ? await sharedInWork(ex.args) : await runScan2printAsync(ex.args, { cwd: work, env, timeout_ms: 300_000 });
       expect(r.code, `${ex.line}\n${r.stderr}`).toBe(0);
     });
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportSchema, syntheticHeadSeries, writeCtSeries } from '@scan2print/core';
 import { interruptWhileWriting, runScan2printAsync } from '../../../../test/cli.js';
+import { sharedOutput } from '../../../../test/convert-cache.js';
 
 /**
  * What a new user hits with `convert` (issue 8 §5): outputs checked before the work, all or
@@ -75,7 +76,8 @@ describe('convert: refused before any work', () => {
 
   it('accepts -q and shows examples in --help on every command', async () => {
     for (const c of ['convert', 'demo', 'segment', 'mesh', 'evaluate', 'inspect', 'export-volume', 'anonymise', 'validate']) {
-      const h = await runScan2printAsync([c, '--help']);
+      // One run per test run for the specs reading the same help (readme.spec checks the README's options against it).
+      const h = await sharedOutput([c, '--help']);
       expect(h.code, c).toBe(0);
       expect(h.stdout, c).toMatch(/-q, --quiet/);
       expect(h.stdout, c).toMatch(/Examples:\n {2}\$ scan2print /);

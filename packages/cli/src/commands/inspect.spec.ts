@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSeries, readNifti } from '@scan2print/core';
 import { runScan2print, type CliRun } from '../../../../test/cli.js';
 import { dataPath } from '../../../../test/data.js';
+import { README_EXPORT_VOLUME, readmeRun } from '../../../../test/convert-cache.js';
 
 const GE = dataPath('ct/ge-head-tilt-variable-spacing');
 const SMALL = dataPath('hardcases/slicer-ctheadaxial-64');
@@ -106,11 +107,22 @@ describe('scan2print inspect / export-volume (built binary)', () => {
     expect(readdirSync(join(dir, 'vol'))).toEqual(['small.nii.gz']);
   });
 
-  // GE: resampled on worker threads; the JPEG 2000 series: decoded on worker threads
-  it.each([['ge', GE], ['j2k', dataPath('labelled/totalsegmentator/example_ct_dicom')]])('export-volume (%s, worker threads) equals the in-process import, value for value', async (name, folder) => {
+  /** `export-volume` of the series: GE here; the JPEG 2000 one is the README's example (one run per test run for readme.spec and this spec). */
+  async function exported(name: string, folder: string): Promise<string> {
+    if (name === 'j2k') {
+      const r = await readmeRun(README_EXPORT_VOLUME);
+      expect(r.code, r.stderr).toBe(0);
+      return join(r.dir, 'volume.nii.gz');
+    }
     const out = join(dir, `${name}.nii`);
     const r = await runScan2print(['export-volume', folder, '-o', out, '-q']);
     expect(r.code, r.stderr).toBe(0);
+    return out;
+  }
+
+  // GE: resampled on worker threads; the JPEG 2000 series: decoded on worker threads
+  it.each([['ge', GE], ['j2k', dataPath('labelled/totalsegmentator/example_ct_dicom')]])('export-volume (%s, worker threads) equals the in-process import, value for value', async (name, folder) => {
+    const out = await exported(name, folder);
     const vol = readNifti(new Uint8Array(readFileSync(out)), out).volume;
     const sources = readdirSync(folder).sort().map((n) => ({ name: join(folder, n), read: async () => new Uint8Array(readFileSync(join(folder, n))) }));
     const inline = (await importSeries(sources)).output.volume;

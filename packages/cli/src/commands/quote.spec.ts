@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMesh, compactMesh, labelShells, readStl, shellVolumes_mm3, writeStlBinary, type Mesh } from '@scan2print/core';
 import { dataPath } from '../../../../test/data.js';
 import { runScan2print } from '../../../../test/cli.js';
+import { sharedOutput } from '../../../../test/convert-cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 's2p-quote-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,7 +71,8 @@ describe('scan2print quote on a bone from a real CT', () => {
   });
 
   it('grows with model size; prices from a --catalogue file like `printers --json` prints', async () => {
-    const cat = JSON.parse((await runScan2print(['printers', '--json'])).stdout);
+    // The catalogue as `printers --json` prints it: one run per test run (prepare.spec checks it).
+    const cat = JSON.parse((await sharedOutput(['printers', '--json'])).stdout);
     const mk4 = cat.printers.find((p: { id: string }) => p.id === 'prusa-mk4');
     mk4.machineRate_per_h = { value: 3.5, currency: 'EUR', source: 'our costing' };
     mk4.setup = { value: 10, currency: 'EUR', source: 'our costing' };
