@@ -38,8 +38,9 @@ import {
 import { box } from '../../../core/src/testing/meshes.js';
 import { dataPath } from '../../../../test/data.js';
 import { runScan2print } from '../../../../test/cli.js';
-import { sharedConvert, TILTED_SKULL } from '../../../../test/convert-cache.js';
+import { sharedConvert, sharedOutput, TILTED_SKULL } from '../../../../test/convert-cache.js';
 import { runTool } from '../../../../test/run-tool.js';
+import { phantomFirstSlices } from '../../../../test/series-subset.js';
 
 interface PartJson {
   file: string;
@@ -106,7 +107,9 @@ describe('scan2print printers', () => {
     const r = await runScan2print(['printers']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/prusa-mk4\s+FDM\s+250 × 210 × 220/);
-    const j = await runScan2print(['printers', '--json']);
+    // One run per test run: quote.spec reads the same catalogue.
+    const j = await sharedOutput(['printers', '--json']);
+    expect(j.code).toBe(0);
     const cat = JSON.parse(j.stdout);
     expect(cat.version).toMatch(/^\d{4}-\d{2}-\d{2}\.\d+$/);
     expect(cat.printers.find((p: { id: string }) => p.id === 'formlabs-form3plus').buildVolume_mm).toEqual({ value: [145, 145, 185], source: expect.stringContaining('Form 3+') });
@@ -228,8 +231,10 @@ describe('scan2print prepare on a real CT region (the head holder): dowels, holl
   beforeAll(async () => {
     // 45 × 45 × 50 mm of ct/philips-head-phantom-1mm at 226 HU (the convert pipeline's surface and conditioning):
     // the head holder there, not bone (convert-crop.spec: table removal takes all of it), but a real printable solid.
+    // Only the first 60 of its 140 slices are read: the box's z range [10, 60) lies in them, so the crop is
+    // the whole series' crop (same grid and voxels) at 60/140 of the import.
     const ctDir = dataPath('ct/philips-head-phantom-1mm');
-    const sources = readdirSync(ctDir).sort().map((n) => ({ name: join(ctDir, n), read: async () => new Uint8Array(readFileSync(join(ctDir, n))) }));
+    const sources = phantomFirstSlices(60).sort().map((n) => ({ name: join(ctDir, n), read: async () => new Uint8Array(readFileSync(join(ctDir, n))) }));
     const ct = (await importSeries(sources, {}, {})).output.volume;
     const v = cropVolume(ct, { min_ijk: [380, 370, 10], max_ijk: [480, 470, 60] }).output;
     const labels = thresholdVolume(v, 226, 3071);
