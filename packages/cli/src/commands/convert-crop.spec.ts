@@ -55,7 +55,8 @@ describe('convert --crop on the Philips head phantom', () => {
   it.skipIf(availableParallelism() < 2)('a worker that cannot load its modules: exit 4 saying so and what to do, not a bare V8 message', async () => {
     // A copy of the CLI whose worker script is cut short, as a build rewriting dist/ leaves it.
     const cli = join(work, 'cli');
-    cpSync(join(ROOT, 'packages/cli/dist'), join(cli, 'dist'), { recursive: true });
+    // dereference: a dist/ that is a link (a worktree sharing another's build) must be copied, not linked, or the cut lands in the real build.
+    cpSync(join(ROOT, 'packages/cli/dist'), join(cli, 'dist'), { recursive: true, dereference: true });
     cpSync(join(ROOT, 'packages/cli/package.json'), join(cli, 'package.json'));
     symlinkSync(join(ROOT, 'node_modules'), join(cli, 'node_modules'));
     const entry = join(cli, 'dist/pool/worker-entry.js');
