@@ -61,7 +61,9 @@ async function nextReception(token: string, seen: Set<string>, ms = 60_000): Pro
 }
 
 beforeAll(async () => {
-  t = await startTestServer({ workers: 1, dicomPort: 0, dicomAeTitle: 'S2P-TEST', pacsQuietSeconds: QUIET_S });
+  // A 2 s lease: the heartbeat (a quarter of it) sees the route convert's cancel within 0.5 s instead of
+  // 2 s, the seconds of CPU that job would spend after it is cancelled. One worker: nothing else claims it.
+  t = await startTestServer({ workers: 1, dicomPort: 0, dicomAeTitle: 'S2P-TEST', pacsQuietSeconds: QUIET_S, leaseSeconds: 2 });
   dicomPort = t.server.dicom!.port;
   a = await t.org('PACS Hospital A', { serverAnonymise: true });
   b = await t.org('PACS Hospital B', { serverAnonymise: false });
