@@ -1,5 +1,7 @@
 // Worker tasks of the assessment (imported by parallel/all-tasks.ts; task-modules.ts loads it for 'assess.' tasks).
 import { registerTask } from '../parallel/registry.js';
 import { SLICE_OUTLIERS_TASK, impulsesSlab } from './slice-outliers.js';
+import { VALUE_COUNTS_TASK, valueCountsSlab } from './value-counts.js';
 
 registerTask(SLICE_OUTLIERS_TASK, impulsesSlab);
+registerTask(VALUE_COUNTS_TASK, valueCountsSlab);
