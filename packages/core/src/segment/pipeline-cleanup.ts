@@ -18,6 +18,7 @@ import { fillHoles } from './fill-holes.js';
 import { fillMarrow, type MarrowFillParams } from './marrow-fill.js';
 import { morphology } from './morphology.js';
 import { removeTableOnPool, type RemoveTableParams } from './table.js';
+import type { CoarseBody } from './table-body.js';
 import { FAINT_DEFAULTS, rejectFaintComponents, type FaintComponentsParams } from './faint-components.js';
 import type { RunComponents } from './components-runs.js';
 import { flagMetal } from './metal.js';
@@ -53,6 +54,8 @@ export interface CleanupOptions {
 /**
  * Runs the clean-up steps in order. `givenUp`: the caller no longer needs `labels` (a label
  * map the method just made), so the steps may write into it as into a map a step here made.
+ * `tableBody`: the body of table removal for this volume and opts.removeTable, started by the
+ * caller on the pool (tableBodyOnPool), so that it is computed while other work goes on.
  */
 export async function runCleanup(
   labels: LabelMap,
@@ -60,6 +63,7 @@ export async function runCleanup(
   opts: CleanupOptions,
   ctx: StageContext,
   givenUp = false,
+  tableBody?: Promise<CoarseBody>,
 ): Promise<{ output: LabelMap; records: StageRecord[] }> {
   const records: StageRecord[] = [];
   let cur = labels;
@@ -81,7 +85,7 @@ export async function runCleanup(
     const p = opts.removeTable === true ? {} : opts.removeTable;
     const faint = opts.rejectFaint;
     const same = typeof faint === 'object' && (p.connectivity ?? 26) === (faint.connectivity ?? FAINT_DEFAULTS.connectivity);
-    await step(removeTableOnPool(cur, volume, p, ctx, same ? (kept) => (handed = kept) : undefined, owned()));
+    await step(removeTableOnPool(cur, volume, p, ctx, same ? (kept) => (handed = kept) : undefined, owned(), tableBody));
   }
   if (typeof opts.rejectFaint === 'object') await step(rejectFaintComponents(cur, volume, opts.rejectFaint, ctx, handed, owned()));
   handed = undefined;

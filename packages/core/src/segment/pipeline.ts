@@ -26,6 +26,7 @@ import { medianFilter } from './filters/median.js';
 import { gaussianFilter } from './filters/gaussian.js';
 import { windowVolume, type WindowMode } from './filters/window.js';
 import { runCleanup, type CleanupOptions } from './pipeline-cleanup.js';
+import { tableBodyOnPool } from './table.js';
 import { forestEvidenceOf } from './forest/evidence.js';
 import type { ForestEvidence } from '../anatomy/identify-types.js';
 
@@ -107,6 +108,11 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
   const volume = pre.volume;
   ctx.progress?.(0.3, 'segment');
 
+  // The body of table removal depends on the HU only: on the pool it is computed while the
+  // method runs and the clean-up labels the bone, once for every label map.
+  const removeTable = options.cleanup?.removeTable;
+  const tableBody = removeTable ? tableBodyOnPool(volume, removeTable === true ? {} : removeTable, ctx) : undefined;
+
   let labels: LabelMap[];
   let ranges: HuRange[] | undefined;
   let cleanup = options.cleanup;
@@ -178,7 +184,7 @@ export async function runSegmentation(input: Volume, options: SegmentationOption
     const cleaned: LabelMap[] = [];
     for (let i = 0; i < labels.length; i++) {
       const tag = ranges && ranges.length > 1 ? rangeName(ranges[i]!) : undefined;
-      const r = await runCleanup(labels[i]!, volume, cleanup, ctx, ownLabels);
+      const r = await runCleanup(labels[i]!, volume, cleanup, ctx, ownLabels, tableBody);
       for (const rec of r.records) records.push(tag ? { ...rec, params: { ...rec.params, labelMap: tag } } : rec);
       cleaned.push(r.output);
     }

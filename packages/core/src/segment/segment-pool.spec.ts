@@ -2,7 +2,8 @@
  * The segmentation's steps that run on a worker pool give the single-thread bytes: the default
  * convert segmentation (automatic threshold, table, faint components, marrow, components) of a
  * real series on shared memory, as the importer leaves it, with two real worker threads: the
- * threshold and the table's body cells run there in slabs.
+ * threshold and the table's body cells (holes filled per slice) run there in slabs, the rest of
+ * the table's body on one worker while the calling thread labels the bone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
@@ -15,7 +16,7 @@ import { convertSegmentationDefaults } from '../pipeline/defaults.js';
 import type { StageRecord } from '../pipeline/record.js';
 import { runSegmentation } from './pipeline.js';
 import { THRESHOLD_TASK } from './threshold-kernel.js';
-import { BODY_CELLS_TASK } from './table-cells.js';
+import { BODY_CELLS_FILLED_TASK, TABLE_BODY_TASK } from './table-body.js';
 
 let pool: WorkerPool;
 let volume: Volume;
@@ -44,12 +45,30 @@ describe('segmentation on 2 worker threads == on one thread', () => {
     const ran = new Map<string, number>();
     const pooled = await runSegmentation(volume, convertSegmentationDefaults(), { pool: counting(ran) });
     expect(ran.get(THRESHOLD_TASK)).toBeGreaterThanOrEqual(2);
-    expect(ran.get(BODY_CELLS_TASK)).toBeGreaterThanOrEqual(2);
+    expect(ran.get(BODY_CELLS_FILLED_TASK)).toBeGreaterThanOrEqual(2);
+    expect(ran.get(TABLE_BODY_TASK)).toBe(1);
     const [a, b] = [inline.output.labels[0]!.data, pooled.output.labels[0]!.data];
     expect(a.some((x) => x !== 0)).toBe(true);
     expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(true);
     expect(pooled.records.map(untimed)).toEqual(inline.records.map(untimed));
     // left on shared memory, the label map goes to the isosurface's workers without a copy
     expect(b.buffer).toBeInstanceOf(SharedArrayBuffer);
+  }, 60_000);
+
+  it('three thresholds: the body of table removal is computed once on the pool for the three label maps', async () => {
+    const opts = { ...convertSegmentationDefaults(), method: { method: 'threshold', ranges: [[150, 3071], [226, 3071], [300, 3071]] } } as ReturnType<typeof convertSegmentationDefaults>;
+    const inline = await runSegmentation(volume, opts, { pool: createInlinePool() });
+    const ran = new Map<string, number>();
+    const pooled = await runSegmentation(volume, opts, { pool: counting(ran) });
+    expect(ran.get(TABLE_BODY_TASK)).toBe(1);
+    expect(inline.output.labels).toHaveLength(3);
+    for (let i = 0; i < 3; i++) {
+      const [a, b] = [inline.output.labels[i]!.data, pooled.output.labels[i]!.data];
+      expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(true);
+    }
+    const removed = pooled.records.filter((r) => r.method === 'remove-table').map((r) => r.figures?.componentsRemoved);
+    expect(removed).toHaveLength(3);
+    expect(removed.every((n) => typeof n === 'number' && n > 0)).toBe(true);
+    expect(pooled.records.map(untimed)).toEqual(inline.records.map(untimed));
   }, 60_000);
 });

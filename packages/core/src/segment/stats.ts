@@ -180,14 +180,18 @@ export function runComponentStats(cc: RunComponents, select: Int32Array, count: 
       const r = j + k * ny;
       const a0 = rowStart[r]!;
       const a1 = rowStart[r + 1]!;
-      if (a0 === a1) continue;
+      // rows with no selected run are passed over whole (table removal selects a few small
+      // components of many: most rows hold none of them)
+      let t0 = a0;
+      while (t0 < a1 && select[comp[t0]!] === 0) t0++;
+      if (t0 === a1) continue;
       // Faces along j and k: run length minus its overlap with the neighbour row's runs.
       const nb = [j > 0 ? r - 1 : -1, j < ny - 1 ? r + 1 : -1, k > 0 ? r - ny : -1, k < nz - 1 ? r + ny : -1];
       for (let d = 0; d < 4; d++) {
         const rr = nb[d]!;
         let b = rr < 0 ? 0 : rowStart[rr]!;
         const b1 = rr < 0 ? 0 : rowStart[rr + 1]!;
-        for (let t = a0; t < a1; t++) {
+        for (let t = t0; t < a1; t++) {
           if (select[comp[t]!] === 0) continue;
           const s = start[t]!;
           const e = end[t]!;
@@ -198,7 +202,7 @@ export function runComponentStats(cc: RunComponents, select: Int32Array, count: 
           else acc.facesK[select[comp[t]!]!]! += e - s - ov;
         }
       }
-      for (let t = a0; t < a1; t++) {
+      for (let t = t0; t < a1; t++) {
         const c = select[comp[t]!]!;
         if (c === 0) continue;
         const s = start[t]!;

@@ -3,7 +3,8 @@
  * grid coarsened to about 1 mm (on the pool where it can: bodyCellsOnPool), holes filled per
  * axial slice, opened, the pieces that are body kept, dilated back within the filled body.
  * Apart from the table's decision (which bone components lie outside it) so that each file
- * stays readable; not in table-cells.ts, which pool workers load and must stay light.
+ * stays readable. Pool workers load this module for its tasks (segment/tasks.ts): it and
+ * what it imports (components, fill-holes, morphology, no method module, no zod) stay light.
  */
 import type { Grid, Vec3 } from '../geometry/grid.js';
 import type { Volume } from '../geometry/types.js';
@@ -11,7 +12,7 @@ import type { StageContext } from '../pipeline/record.js';
 import { slabRanges } from '../parallel/pool.js';
 import { componentRuns } from './components.js';
 import { wordsOf } from './components-runs.js';
-import { BODY_CELLS_TASK, blockSums, bodyCellsInt16, cellSumInt16, type BodyCellsPayload } from './table-cells.js';
+import { blockSums, bodyCellsInt16, bodyCellsSlab, cellSumInt16, type BodyCellsPayload } from './table-cells.js';
 import { allocLike, isShared, poolFor } from './filters/slabs.js';
 import { fillHoles2DMask } from './fill-holes.js';
 import { morphologyMask } from './morphology.js';
@@ -91,10 +92,24 @@ function int16Cells(hu: Volume['data'], f: Vec3): Int16Array | undefined {
   return hu instanceof Int16Array && f[0] * f[1] * f[2] <= 512 ? hu : undefined;
 }
 
+/** Worker task of bodyCellsOnPool: a slab of body cells (bodyCellsSlab), its axial slices' holes filled. */
+export const BODY_CELLS_FILLED_TASK = 'segment.body-cells-filled';
+
 /**
- * The body cells of coarseBody (bodyCellsInt16) on the pool, in slabs of coarse slices, where
- * the HU are integer and already on shared memory (nothing is copied for it); else undefined,
- * and coarseBody computes them itself.
+ * Kernel of BODY_CELLS_FILLED_TASK: the cells of coarse slices c2a … c2b − 1, then the holes of
+ * each of those slices filled (fillHoles2DMask on the slab: each axial slice is filled on its
+ * own, so slab by slab gives what one pass over the grid gives).
+ */
+export function bodyCellsFilledSlab(p: BodyCellsPayload): void {
+  bodyCellsSlab(p);
+  const plane = p.cd[0] * p.cd[1];
+  fillHoles2DMask(p.body.subarray(p.c2a * plane, p.c2b * plane), [p.cd[0], p.cd[1], p.c2b - p.c2a], 2);
+}
+
+/**
+ * The body cells of coarseBody (bodyCellsInt16), holes filled per axial slice, on the pool in
+ * slabs of coarse slices, where the HU are integer and already on shared memory (nothing is
+ * copied for it); else undefined, and coarseBody computes them itself.
  */
 export async function bodyCellsOnPool(volume: Volume, bodyThreshold_HU: number, coarse_mm: number, ctx: StageContext): Promise<Uint8Array | undefined> {
   const pool = poolFor(ctx, volume.data.length);
@@ -103,27 +118,86 @@ export async function bodyCellsOnPool(volume: Volume, bodyThreshold_HU: number, 
   if (!pool || !hu || !isShared(hu)) return undefined;
   const body = allocLike(Uint8Array, cd[0] * cd[1] * cd[2], true);
   const payload = (c2a: number, c2b: number): BodyCellsPayload => ({ hu, dims: volume.grid.dims, f, cd, threshold: bodyThreshold_HU, ext, body, c2a, c2b });
-  await Promise.all(slabRanges(cd[2], pool.size * 2).map(([a, b]) => pool.run(BODY_CELLS_TASK, payload(a, b))));
+  await Promise.all(slabRanges(cd[2], pool.size * 2).map(([a, b]) => pool.run(BODY_CELLS_FILLED_TASK, payload(a, b))));
   return body;
 }
 
-/** `cells`: the body cells bodyCellsInt16 gives, computed already (bodyCellsOnPool). */
+/** Worker task of coarseBodyOnPool: the body mask from its cells, on one worker (segment/tasks.ts). */
+export const TABLE_BODY_TASK = 'segment.table-body';
+
+/** What coarseBodyMask needs, `cells` (the filled body cells, changed) and `out` (the mask, written) on shared memory. */
+export interface TableBodyPayload {
+  hu: Int16Array;
+  grid: Grid;
+  bodyThreshold_HU: number;
+  openRadius_mm: number;
+  coarse_mm: number;
+  minPieceFraction: number;
+  cells: Uint8Array;
+  out: Uint8Array;
+}
+
+/** Kernel of TABLE_BODY_TASK: coarseBodyMask, the mask copied into `out`. */
+export function tableBodyTask(p: TableBodyPayload): { coreVoxels: number; pieces: BodyPiece[] } {
+  const m = coarseBodyMask({ grid: p.grid, data: p.hu }, p.bodyThreshold_HU, p.openRadius_mm, p.coarse_mm, p.minPieceFraction, p.cells);
+  p.out.set(m.body);
+  return { coreVoxels: m.coreVoxels, pieces: m.pieces };
+}
+
+/**
+ * coarseBody on ctx's pool where the HU are integer on shared memory (else undefined): the
+ * body cells in slabs (bodyCellsOnPool), then the rest on one worker, while the calling thread
+ * goes on (table removal labels the bone meanwhile; runSegmentation starts it before the
+ * method). The same body as coarseBody gives on this thread.
+ */
+export function coarseBodyOnPool(volume: Volume, bodyThreshold_HU: number, openRadius_mm: number, coarse_mm: number, minPieceFraction: number, ctx: StageContext): Promise<CoarseBody> | undefined {
+  const pool = poolFor(ctx, volume.data.length);
+  const { f, cd } = coarseGrid(volume.grid, coarse_mm);
+  const hu = int16Cells(volume.data, f);
+  if (!pool || !hu || !isShared(hu)) return undefined;
+  return (async () => {
+    const cells = (await bodyCellsOnPool(volume, bodyThreshold_HU, coarse_mm, ctx))!;
+    const out = allocLike(Uint8Array, cd[0] * cd[1] * cd[2], true);
+    const payload: TableBodyPayload = { hu, grid: volume.grid, bodyThreshold_HU, openRadius_mm, coarse_mm, minPieceFraction, cells, out };
+    const r = await pool.run<{ coreVoxels: number; pieces: BodyPiece[] }>(TABLE_BODY_TASK, payload);
+    return lookup(volume.grid, coarse_mm, out, r.coreVoxels, r.pieces);
+  })();
+}
+
+/** `cells`: the body cells bodyCellsInt16 gives with their holes filled per axial slice, computed already (bodyCellsOnPool). */
 export function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: number, coarse_mm: number, minPieceFraction: number, cells?: Uint8Array): CoarseBody {
+  const m = coarseBodyMask(volume, bodyThreshold_HU, openRadius_mm, coarse_mm, minPieceFraction, cells);
+  return lookup(volume.grid, coarse_mm, m.body, m.coreVoxels, m.pieces);
+}
+
+/** A CoarseBody of a body mask on the coarse grid of `g` (coarseGrid). */
+function lookup(g: Grid, coarse_mm: number, body: Uint8Array, coreVoxels: number, pieces: BodyPiece[]): CoarseBody {
+  const nx = g.dims[0];
+  const { f, cd, ext } = coarseGrid(g, coarse_mm);
+  const ci = new Int32Array(nx);
+  for (let i = 0; i < nx; i++) ci[i] = Math.floor(i / f[0]);
+  const rowOf = (j: number, k: number) => Math.floor(k / f[2]) * cd[0] * cd[1] + Math.floor(j / f[1]) * cd[0];
+  return { body, extent: ext as [Int32Array, Int32Array, Int32Array], ci, rowOf, coreVoxels, factors: f, pieces };
+}
+
+/** The body mask on the coarse grid, with its core size and pieces (coarseBody without the lookup). */
+function coarseBodyMask(volume: Volume, bodyThreshold_HU: number, openRadius_mm: number, coarse_mm: number, minPieceFraction: number, cells?: Uint8Array): { body: Uint8Array; coreVoxels: number; pieces: BodyPiece[] } {
   const g = volume.grid;
   const [nx, ny] = g.dims;
   const { f, cd, ext } = coarseGrid(g, coarse_mm);
   const cs: Vec3 = [g.spacing_mm[0] * f[0], g.spacing_mm[1] * f[1], g.spacing_mm[2] * f[2]];
   const cn = cd[0] * cd[1] * cd[2];
   const hu = volume.data;
-  const ci = new Int32Array(nx);
-  for (let i = 0; i < nx; i++) ci[i] = Math.floor(i / f[0]);
   const [e0, e1, e2] = ext as [Int32Array, Int32Array, Int32Array];
   // Integer HU: no coarse sum volume (a cell's sum is recomputed where a piece needs it).
   const int16 = int16Cells(hu, f);
   const body = int16 && cells ? cells : new Uint8Array(cn);
   const sum = int16 ? undefined : new Float32Array(cn);
   if (int16) {
-    if (body !== cells) bodyCellsInt16(int16, g.dims, f, cd, bodyThreshold_HU, ext, body);
+    if (body !== cells) {
+      bodyCellsInt16(int16, g.dims, f, cd, bodyThreshold_HU, ext, body);
+      fillHoles2DMask(body, cd, 2);
+    }
   } else {
     blockSums(hu, g.dims, f, cd, sum!);
     for (let c2 = 0, q = 0; c2 < cd[2]; c2++) {
@@ -132,8 +206,8 @@ export function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_
         for (let c0 = 0; c0 < cd[0]; c0++, q++) body[q] = sum![q]! > bodyThreshold_HU * (e0[c0]! * e12) ? 1 : 0;
       }
     }
+    fillHoles2DMask(body, cd, 2);
   }
-  fillHoles2DMask(body, cd, 2);
   const eroded = morphologyMask(body, cd, cs, 'erode', openRadius_mm);
   // Pieces of the opened body, as runs along i of the coarse grid.
   const cc = componentRuns(eroded, cd, 6);
@@ -192,6 +266,5 @@ export function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_
   const fw = wordsOf(body)!;
   for (let t = 0; t < bw.length; t++) bw[t] = bw[t]! & fw[t]!;
   for (let q = bw.length * 4; q < cn; q++) back[q] = back[q]! & body[q]!;
-  const rowOf = (j: number, k: number) => Math.floor(k / f[2]) * cd[0] * cd[1] + Math.floor(j / f[1]) * cd[0];
-  return { body: back, extent: [e0, e1, e2], ci, rowOf, coreVoxels, factors: f, pieces };
+  return { body: back, coreVoxels, pieces };
 }

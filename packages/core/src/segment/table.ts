@@ -37,7 +37,7 @@ import { inputError, usageError } from '../errors.js';
 import { componentRuns, withoutComponents, type Connectivity } from './components.js';
 import type { RunComponents } from './components-runs.js';
 import { wordsOf } from './components-runs.js';
-import { BODY_THRESHOLD_HU, DENSE_PIECE_HU, TABLE_COARSE_MM, bodyCellsOnPool, coarseBody } from './table-body.js';
+import { BODY_THRESHOLD_HU, DENSE_PIECE_HU, TABLE_COARSE_MM, coarseBody, coarseBodyOnPool, type CoarseBody } from './table-body.js';
 import { runComponentStats } from './stats.js';
 
 export { bodyMask, type BodyMaskResult, type BodyPiece } from './table-body.js';
@@ -83,37 +83,8 @@ export function removeTable(
   return timed(() => tableRemoved(labels, volume, params, handOn, inPlace));
 }
 
-/**
- * removeTable with the body cells summed on ctx's pool where the volume is integer HU on
- * shared memory (bodyCellsOnPool), else on this thread: the same output either way.
- */
-export function removeTableOnPool(
-  labels: LabelMap,
-  volume: Volume | undefined,
-  params: RemoveTableParams = {},
-  ctx: StageContext = {},
-  handOn?: (kept: RunComponents) => void,
-  inPlace = false,
-): Promise<StageResult<LabelMap>> {
-  return timedAsync(async () => {
-    const cells = volume ? await bodyCellsOnPool(volume, params.bodyThreshold_HU ?? BODY_THRESHOLD_HU, TABLE_COARSE_MM, ctx) : undefined;
-    return tableRemoved(labels, volume, params, handOn, inPlace, cells);
-  });
-}
-
-function tableRemoved(
-  labels: LabelMap,
-  volume: Volume | undefined,
-  params: RemoveTableParams,
-  handOn: ((kept: RunComponents) => void) | undefined,
-  inPlace: boolean,
-  cells?: Uint8Array,
-): StageResult<LabelMap> {
-  if (!volume) throw usageError('TABLE_NEEDS_VOLUME', 'table removal needs the HU volume (the body is found from it)');
-  const g = labels.grid;
-  if (volume.data.length !== labels.data.length) {
-    throw inputError('GRID_MISMATCH', `label map (${g.dims.join('×')}) and volume (${volume.grid.dims.join('×')}) are on different grids`);
-  }
+/** The parameters of table removal with their defaults, checked (a usage error where one is out of range). */
+export function tableParams(params: RemoveTableParams): Required<RemoveTableParams> {
   const bodyThreshold_HU = params.bodyThreshold_HU ?? BODY_THRESHOLD_HU;
   const openRadius_mm = params.openRadius_mm ?? 3;
   const insideFraction = params.insideFraction ?? 0.5;
@@ -122,8 +93,86 @@ function tableRemoved(
   if (!(minPieceFraction >= 0 && minPieceFraction <= 1)) throw usageError('BAD_FRACTION', `minPieceFraction must be in [0, 1] (got ${minPieceFraction})`);
   if (!(openRadius_mm >= 0)) throw usageError('BAD_RADIUS', `table opening radius must be ≥ 0 mm (got ${openRadius_mm})`);
   if (!(insideFraction >= 0 && insideFraction <= 1)) throw usageError('BAD_FRACTION', `insideFraction must be in [0, 1] (got ${insideFraction})`);
+  return { bodyThreshold_HU, openRadius_mm, insideFraction, connectivity, minPieceFraction };
+}
 
-  const body = coarseBody(volume, bodyThreshold_HU, openRadius_mm, TABLE_COARSE_MM, minPieceFraction, cells);
+/**
+ * The body of table removal on ctx's pool (coarseBodyOnPool: the cells in slabs, the rest on one
+ * worker), started now so that it is computed while this thread goes on; undefined where the
+ * pool cannot (no pool, HU not integer on shared memory) or the parameters are bad (the table
+ * step then reports them). runSegmentation starts it before the method, for every label map.
+ */
+export function tableBodyOnPool(volume: Volume, params: RemoveTableParams, ctx: StageContext): Promise<CoarseBody> | undefined {
+  let p: Required<RemoveTableParams>;
+  try {
+    p = tableParams(params);
+  } catch {
+    return undefined;
+  }
+  const body = coarseBodyOnPool(volume, p.bodyThreshold_HU, p.openRadius_mm, TABLE_COARSE_MM, p.minPieceFraction, ctx);
+  // a failure is reported by the table step that awaits it, not as an unhandled rejection
+  body?.catch(() => {});
+  return body;
+}
+
+/**
+ * removeTable with the body on ctx's pool where the volume is integer HU on shared memory
+ * (tableBodyOnPool, or `body`, started by the caller for the same volume and parameters),
+ * computed there while this thread labels the bone components; else on this thread: the same
+ * output either way.
+ */
+export function removeTableOnPool(
+  labels: LabelMap,
+  volume: Volume | undefined,
+  params: RemoveTableParams = {},
+  ctx: StageContext = {},
+  handOn?: (kept: RunComponents) => void,
+  inPlace = false,
+  body?: Promise<CoarseBody>,
+): Promise<StageResult<LabelMap>> {
+  return timedAsync(async () => {
+    const p = checked(labels, volume, params);
+    const pending = body ?? tableBodyOnPool(volume!, params, ctx);
+    const cc = componentRuns(labels.data, labels.grid.dims, p.connectivity);
+    const b = pending ? await pending : coarseBody(volume!, p.bodyThreshold_HU, p.openRadius_mm, TABLE_COARSE_MM, p.minPieceFraction);
+    return decided(labels, volume!, p, b, cc, handOn, inPlace);
+  });
+}
+
+/** The parameters, after checking that there is a volume on the labels' grid. */
+function checked(labels: LabelMap, volume: Volume | undefined, params: RemoveTableParams): Required<RemoveTableParams> {
+  if (!volume) throw usageError('TABLE_NEEDS_VOLUME', 'table removal needs the HU volume (the body is found from it)');
+  const g = labels.grid;
+  if (volume.data.length !== labels.data.length) {
+    throw inputError('GRID_MISMATCH', `label map (${g.dims.join('×')}) and volume (${volume.grid.dims.join('×')}) are on different grids`);
+  }
+  return tableParams(params);
+}
+
+function tableRemoved(
+  labels: LabelMap,
+  volume: Volume | undefined,
+  params: RemoveTableParams,
+  handOn: ((kept: RunComponents) => void) | undefined,
+  inPlace: boolean,
+): StageResult<LabelMap> {
+  const p = checked(labels, volume, params);
+  const body = coarseBody(volume!, p.bodyThreshold_HU, p.openRadius_mm, TABLE_COARSE_MM, p.minPieceFraction);
+  return decided(labels, volume!, p, body, componentRuns(labels.data, labels.grid.dims, p.connectivity), handOn, inPlace);
+}
+
+/** Step 3 of the method: the bone components (`cc`) mostly outside `body` are cleared. */
+function decided(
+  labels: LabelMap,
+  volume: Volume,
+  p: Required<RemoveTableParams>,
+  body: CoarseBody,
+  cc: RunComponents,
+  handOn: ((kept: RunComponents) => void) | undefined,
+  inPlace: boolean,
+): StageResult<LabelMap> {
+  const g = labels.grid;
+  const { bodyThreshold_HU, openRadius_mm, insideFraction, connectivity, minPieceFraction } = p;
   let bodyVoxels = 0;
   {
     // per coarse row: its body cells (counted four to a word) × the cell size, less
@@ -141,7 +190,6 @@ function tableRemoved(
     }
   }
   // Bone components as runs; the body is looked up on its coarse grid, run by run.
-  const cc = componentRuns(labels.data, g.dims, connectivity);
   const { runs, comp } = cc;
   const [nx, ny] = g.dims;
   const f0 = body.factors[0];

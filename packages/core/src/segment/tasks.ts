@@ -11,6 +11,7 @@ import { GAUSSIAN_PASS_TASK, gaussianPass } from './filters/gaussian.js';
 import { MEDIAN_TASK, medianSlab } from './filters/median.js';
 import { RESAMPLE_TASK, resampleSlab } from './filters/resample.js';
 import { BODY_CELLS_TASK, bodyCellsSlab } from './table-cells.js';
+import { BODY_CELLS_FILLED_TASK, bodyCellsFilledSlab, TABLE_BODY_TASK, tableBodyTask } from './table-body.js';
 
 registerTask(THRESHOLD_TASK, thresholdSlab);
 registerTask(SOFT_THRESHOLD_TASK, softThresholdSlab);
@@ -18,3 +19,5 @@ registerTask(GAUSSIAN_PASS_TASK, gaussianPass);
 registerTask(MEDIAN_TASK, medianSlab);
 registerTask(RESAMPLE_TASK, resampleSlab);
 registerTask(BODY_CELLS_TASK, bodyCellsSlab);
+registerTask(BODY_CELLS_FILLED_TASK, bodyCellsFilledSlab);
+registerTask(TABLE_BODY_TASK, tableBodyTask);
