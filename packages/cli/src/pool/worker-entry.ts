@@ -3,8 +3,13 @@ import { parentPort } from 'node:worker_threads';
 import { loadTask, scanErrorToWire } from '@scan2print/core/worker';
 import { collectGarbage } from '../util/collect-garbage.js';
 
-/** A worker idle this long after a task (a stage's slabs are done) frees what its tasks dropped. */
-const IDLE_COLLECT_MS = 50;
+/**
+ * A worker idle this long after a task (a stage's slabs are done) frees what its tasks dropped.
+ * Each is a full collection, which costs tens of ms of CPU with V8's helper threads even for a
+ * worker heap of a few MB; at 50 ms a worker collected 7-16 times in a default convert (gaps
+ * inside a stage's run of tasks), at 150 ms 4-5 times, for ~15 MB more peak RSS (issue 8).
+ */
+const IDLE_COLLECT_MS = 150;
 let idle: ReturnType<typeof setTimeout> | undefined;
 
 parentPort!.on('message', async (msg: { id: number; task: string; payload: unknown }) => {
