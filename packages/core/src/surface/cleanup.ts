@@ -11,9 +11,7 @@ import { separateCoincidentVertices } from './coincident.js';
 import { compactShells } from './compact-shells.js';
 import { checkedFacesAndEdges, keptFaces, removeDegenerateFaces, type FaceCheck } from './faces.js';
 import { buildEdgeTable, compactEdgeTable, compactMesh, labelShells, triangleCount, vertexCount, type EdgeTable } from './mesh-utils.js';
-import { castEnclosures, orientSteps, runSteps, type EnclosureQuery } from './orient.js';
-import { enclosuresOnPool, startEnclosures } from './enclosures-pool.js';
-import type { WorkerPool } from '../parallel/pool.js';
+import { orientShells } from './orient.js';
 import { keptShellData, selectShells, type CleanupParams } from './shell-select.js';
 import { mergeIfBetter } from './weld-check.js';
 
@@ -88,34 +86,6 @@ export interface CleanupResult extends StageResult<Mesh> {
 
 /** `opts.topology: false`: the caller does not use the output's topology, so it is not derived (~0.1 s on a skull). */
 export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology, opts: { topology?: boolean } = {}): CleanupResult {
-  return runSteps(cleanupSteps(mesh, params, known, opts));
-}
-
-/**
- * cleanupMesh with its ray casting (the shells' enclosures, orientShells') on a worker of `pool`:
- * with `known` topology of the same triangles, the rays need only what is known before the
- * clean-up starts (positions, triangles, shell labels), so they are cast on a worker while this
- * thread hashes the positions for coincident vertices and sums the shells' volumes. Where the
- * clean-up then asks for other shells (vertices merged or faces dropped: other triangles), it
- * casts them itself. The same result as cleanupMesh (same code on the same arrays).
- */
-export async function cleanupMeshAsync(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology, opts: { topology?: boolean } = {}, pool?: WorkerPool): Promise<CleanupResult> {
-  if (!known || known.indices !== mesh.indices || !enclosuresOnPool(known.shellCount, pool)) return cleanupMesh(mesh, params, known, opts);
-  const { shellOf, shellCount } = known;
-  const early = startEnclosures(mesh, known, pool);
-  early.catch(() => {}); // not asked for when the triangles change
-  const steps = cleanupSteps(mesh, params, known, opts);
-  let r = steps.next();
-  while (!r.done) {
-    const q = r.value;
-    const same = q.mesh.indices === mesh.indices && q.mesh.positions === mesh.positions && q.shellOf === shellOf && q.shellCount === shellCount;
-    r = steps.next(same ? await early : castEnclosures(q));
-  }
-  return r.value;
-}
-
-/** The clean-up's steps (cleanupMesh's), yielding once for the shells' enclosure pairs (orientSteps). */
-function* cleanupSteps(mesh: Mesh, params: CleanupParams, known: MeshTopology | undefined, opts: { topology?: boolean }): Generator<EnclosureQuery, CleanupResult, Uint32Array> {
   let m1 = mergeIfBetter(mesh);
   const reuse = known !== undefined && known.indices === mesh.indices && m1.mesh === mesh;
   const checked = reuse ? { m2: knownFaces(mesh, known), edges: known.edges } : checkedFacesAndEdges(m1.mesh);
@@ -123,7 +93,7 @@ function* cleanupSteps(mesh: Mesh, params: CleanupParams, known: MeshTopology | 
   const edges = checked.edges;
   const shells = reuse ? { shellOf: known.shellOf, shellCount: known.shellCount } : (checked.shells ?? labelShells(m2.mesh, edges));
   // Whole-shell turns are applied by the compaction, which copies the triangles anyway.
-  const m3 = yield* orientSteps(m2.mesh, edges, shells, { deferTurn: true });
+  const m3 = orientShells(m2.mesh, edges, shells, { deferTurn: true });
   const sel = selectShells(m3.mesh, params, shells, m3.shellVolumes);
   const remap = new Int32Array(vertexCount(m3.mesh));
   const packed = compactShells(m3.mesh, sel.keep, shells, m3.turnShell, remap);

@@ -24,27 +24,6 @@ export interface OrientResult {
   turnShell?: Uint8Array;
 }
 
-/** The ray casting orienting asks for: the enclosure pairs of these shells of this mesh (shellEnclosures' arguments). */
-export interface EnclosureQuery {
-  mesh: Mesh;
-  shellOf: Uint32Array;
-  shellCount: number;
-  /** The shells' triangle counts, when counted on the way (shellEnclosures' `shellTriangles`). */
-  shellTriangles?: Uint32Array;
-}
-
-/** shellEnclosures of a query, on this thread. */
-export function castEnclosures(q: EnclosureQuery): Uint32Array {
-  return shellEnclosures(q.mesh, q.shellOf, q.shellCount, q.shellTriangles);
-}
-
-/** Steps that yield once per EnclosureQuery, run on this thread: every query answered by castEnclosures. */
-export function runSteps<R>(steps: Generator<EnclosureQuery, R, Uint32Array>): R {
-  let r = steps.next();
-  while (!r.done) r = steps.next(castEnclosures(r.value));
-  return r.value;
-}
-
 /**
  * Consistent winding by breadth-first search over edges used exactly twice, then each
  * connected piece is turned so its signed volume is positive, or negative for the wall of a
@@ -58,87 +37,15 @@ export function orientShells(
   shells?: { shellOf: Uint32Array; shellCount: number },
   opts: { deferTurn?: boolean } = {},
 ): OrientResult {
-  return runSteps(orientSteps(mesh, edges, shells, opts));
-}
-
-/**
- * orientShells as steps: the pass over the triangles (winding, signed volumes) first, then one
- * yield for the shells' enclosure pairs (the ray casting, which reads positions and shell labels
- * only: a caller may have it cast elsewhere, e.g. started on a worker before the clean-up's
- * other steps), then the turns. The result is orientShells' whoever casts the rays.
- */
-export function* orientSteps(
-  mesh: Mesh,
-  edges?: EdgeTable,
-  shells?: { shellOf: Uint32Array; shellCount: number },
-  opts: { deferTurn?: boolean } = {},
-): Generator<EnclosureQuery, OrientResult, Uint32Array> {
   const ix = mesh.indices;
   const nTri = triangleCount(mesh);
   const et = edges ?? buildEdgeTable(ix, vertexCount(mesh));
   const consistent = pairedOpposite(edgeUses(ix, et));
   const { shellOf, shellCount } = shells ?? labelShells(mesh, et);
-  if (consistent) {
-    const { vol, triCount } = shellVolumesAndCounts(mesh, shellOf, shellCount);
-    // which shell encloses which: kept for a later step on the same triangles (fillCavities)
-    const enclosures = yield { mesh, shellOf, shellCount, shellTriangles: triCount };
-    return turnWholeShells(mesh, shellOf, shellCount, vol, triCount, enclosures, opts.deferTurn ?? false);
-  }
+  if (consistent) return turnWholeShells(mesh, shellOf, shellCount, opts.deferTurn ?? false);
   const flip = new Uint8Array(nTri);
-  const comp = new Int32Array(nTri).fill(-1);
-  const { compCount, conflicts } = windingSearch(ix, et, flip, comp);
-  const vol = pieceVolumes(mesh, flip, comp, compCount);
-  // which shell encloses which: kept for a later step on the same triangles (fillCavities)
-  const enclosures = yield { mesh, shellOf, shellCount };
-  return turnPieces(mesh, shellOf, shellCount, flip, comp, compCount, vol, conflicts, enclosures);
-}
-
-/**
- * The pieces of the winding search turned by their signed volume and nesting (loops of their own,
- * not in the generator's body: they are compiled as plain functions).
- */
-function turnPieces(
-  mesh: Mesh,
-  shellOf: Uint32Array,
-  shellCount: number,
-  flip: Uint8Array,
-  comp: Int32Array,
-  compCount: number,
-  vol: Float64Array,
-  conflicts: number,
-  enclosures: Uint32Array,
-): OrientResult {
-  const ix = mesh.indices;
-  const nTri = flip.length;
-  const depth = nestingDepth(enclosures, shellCount);
-  const compShell = new Int32Array(compCount).fill(-1);
-  for (let t = 0; t < nTri; t++) if (compShell[comp[t]!] === -1) compShell[comp[t]!] = shellOf[t]!;
-  const turn = new Uint8Array(compCount);
-  let shellsFlipped = 0;
-  for (let k = 0; k < compCount; k++) {
-    const wantPositive = depth[compShell[k]!]! % 2 === 0;
-    if (vol[k]! !== 0 && vol[k]! > 0 !== wantPositive) {
-      turn[k] = 1;
-      shellsFlipped++;
-    }
-  }
-  let flipped = 0;
-  for (let t = 0; t < nTri; t++) flipped += flip[t]! ^ turn[comp[t]!]!;
-  if (flipped === 0) return { mesh, flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures };
-  const indices = ix.slice();
-  for (let t = 0; t < nTri; t++) {
-    if ((flip[t]! ^ turn[comp[t]!]!) === 1) {
-      indices[3 * t + 1] = ix[3 * t + 2]!;
-      indices[3 * t + 2] = ix[3 * t + 1]!;
-    }
-  }
-  return { mesh: withIndices(mesh, indices), flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures };
-}
-
-/** The breadth-first winding search: `flip` and `comp` (piece of every triangle) filled; conflicts counted twice. */
-function windingSearch(ix: Uint32Array, et: EdgeTable, flip: Uint8Array, comp: Int32Array): { compCount: number; conflicts: number } {
-  const nTri = flip.length;
   let conflicts = 0;
+  const comp = new Int32Array(nTri).fill(-1);
   let compCount = 0;
   const queue = new Uint32Array(nTri);
   for (let seed = 0; seed < nTri; seed++) {
@@ -169,23 +76,46 @@ function windingSearch(ix: Uint32Array, et: EdgeTable, flip: Uint8Array, comp: I
       }
     }
   }
-  return { compCount, conflicts };
-}
-
-/** Signed volume of every piece with the flips applied. */
-function pieceVolumes(mesh: Mesh, flip: Uint8Array, comp: Int32Array, compCount: number): Float64Array {
+  // Signed volume of every piece with the flips applied.
   const p = mesh.positions;
-  const ix = mesh.indices;
   const vol = new Float64Array(compCount);
-  for (let t = 0; t < flip.length; t++) {
+  for (let t = 0; t < nTri; t++) {
     const v = tripleProduct(p, 3 * ix[3 * t]!, 3 * ix[3 * t + 1]!, 3 * ix[3 * t + 2]!) / 6;
     vol[comp[t]!]! += flip[t] ? -v : v;
   }
-  return vol;
+  // which shell encloses which: kept for a later step on the same triangles (fillCavities)
+  const enclosures = shellEnclosures(mesh, shellOf, shellCount);
+  const depth = nestingDepth(enclosures, shellCount);
+  const compShell = new Int32Array(compCount).fill(-1);
+  for (let t = 0; t < nTri; t++) if (compShell[comp[t]!] === -1) compShell[comp[t]!] = shellOf[t]!;
+  const turn = new Uint8Array(compCount);
+  let shellsFlipped = 0;
+  for (let k = 0; k < compCount; k++) {
+    const wantPositive = depth[compShell[k]!]! % 2 === 0;
+    if (vol[k]! !== 0 && vol[k]! > 0 !== wantPositive) {
+      turn[k] = 1;
+      shellsFlipped++;
+    }
+  }
+  let flipped = 0;
+  for (let t = 0; t < nTri; t++) flipped += flip[t]! ^ turn[comp[t]!]!;
+  if (flipped === 0) return { mesh, flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures };
+  const indices = ix.slice();
+  for (let t = 0; t < nTri; t++) {
+    if ((flip[t]! ^ turn[comp[t]!]!) === 1) {
+      indices[3 * t + 1] = ix[3 * t + 2]!;
+      indices[3 * t + 2] = ix[3 * t + 1]!;
+    }
+  }
+  return { mesh: withIndices(mesh, indices), flipped, shellsFlipped, conflicts: conflicts >> 1, enclosures };
 }
 
-/** Every shell's signed volume and triangle count, in one pass over the triangles. */
-function shellVolumesAndCounts(mesh: Mesh, shellOf: Uint32Array, shellCount: number): { vol: Float64Array; triCount: Uint32Array } {
+/**
+ * orientShells when the winding is consistent: the pieces are the shells, so one pass sums
+ * every shell's signed volume and counts its triangles, and whole shells turn (no per-triangle
+ * flips, no second pass to count them).
+ */
+function turnWholeShells(mesh: Mesh, shellOf: Uint32Array, shellCount: number, deferTurn: boolean): OrientResult {
   const ix = mesh.indices;
   const p = mesh.positions;
   const nTri = shellOf.length;
@@ -196,25 +126,8 @@ function shellVolumesAndCounts(mesh: Mesh, shellOf: Uint32Array, shellCount: num
     vol[s]! += tripleProduct(p, 3 * ix[h]!, 3 * ix[h + 1]!, 3 * ix[h + 2]!) / 6;
     triCount[s]!++;
   }
-  return { vol, triCount };
-}
-
-/**
- * orientShells when the winding is consistent: the pieces are the shells, so one pass
- * (shellVolumesAndCounts) sums every shell's signed volume and counts its triangles, and whole
- * shells turn (no per-triangle flips, no second pass to count them).
- */
-function turnWholeShells(
-  mesh: Mesh,
-  shellOf: Uint32Array,
-  shellCount: number,
-  vol: Float64Array,
-  triCount: Uint32Array,
-  enclosures: Uint32Array,
-  deferTurn: boolean,
-): OrientResult {
-  const ix = mesh.indices;
-  const nTri = shellOf.length;
+  // which shell encloses which: kept for a later step on the same triangles (fillCavities)
+  const enclosures = shellEnclosures(mesh, shellOf, shellCount, triCount);
   const depth = nestingDepth(enclosures, shellCount);
   const turn = new Uint8Array(shellCount);
   let shellsFlipped = 0;

@@ -4,8 +4,7 @@
  * smoothing (of the mesh cleaned as conditioning does): in sweeps of several steps per slab
  * (poolSweeps) and, for a mesh whose neighbours lie far apart in index, one step per pool
  * round. Edge placement: directions, the blur and density sample, profiles. The accuracy
- * against a reference surface, on a worker beside the gate. The clean-up's ray casting (shell
- * enclosures) on a worker beside its other steps.
+ * against a reference surface, on a worker beside the gate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
@@ -16,10 +15,8 @@ import type { Grid } from '../geometry/grid.js';
 import type { Mesh, Volume } from '../geometry/types.js';
 import { createInlinePool, slabRanges, type WorkerPool } from '../parallel/pool.js';
 import { resampleIsotropic } from '../segment/filters/resample.js';
-import { flipped, icosphere, shuffledVertices, unweld } from '../testing/meshes.js';
-import { checkedTopology, cleanupMesh, cleanupMeshAsync, meshTopology, type CleanupResult, type MeshTopology } from './cleanup.js';
-import { ENCLOSURES_TASK, type EnclosuresTaskPayload } from './enclosures-pool.js';
-import { concatMeshes } from './mesh-utils.js';
+import { shuffledVertices } from '../testing/meshes.js';
+import { checkedTopology, cleanupMesh, type MeshTopology } from './cleanup.js';
 import { extractSurface } from './isosurface/index.js';
 import { buildEdgeTable } from './mesh-utils.js';
 import { scanBorderVertices, smoothMesh, smoothMeshAsync, type SmoothParams } from './smooth.js';
@@ -217,69 +214,5 @@ describe('accuracy against a reference surface on a worker, ct/ge-head-tilt-vari
     expect(here.samples_from_reference_mesh).toBe(20_000);
     expect(here.mean_mm).toBeGreaterThan(0);
     expect(there.accuracy).toEqual(here);
-  });
-});
-
-describe("the clean-up's ray casting on a worker, ct/ge-head-tilt-variable-spacing at 2 mm", () => {
-  /** The pool, recording the tasks it is given and their payloads. */
-  function recordingPool(): { pool: WorkerPool; tasks: string[]; payloads: unknown[] } {
-    const tasks: string[] = [];
-    const payloads: unknown[] = [];
-    const recording: WorkerPool = {
-      size: pool.size,
-      run: (task, payload) => (tasks.push(task), payloads.push(payload), pool.run(task, payload)),
-      close: () => pool.close(),
-    };
-    return { pool: recording, tasks, payloads };
-  }
-  const cleanup = { minShell_mm3: 1, keepShells: 'all' as const };
-  function expectSame(there: CleanupResult, here: CleanupResult): void {
-    expect(there.record).toEqual(here.record);
-    expect(bytes(there.output.positions).equals(bytes(here.output.positions))).toBe(true);
-    expect(Buffer.from(there.output.indices.buffer).equals(Buffer.from(here.output.indices.buffer))).toBe(true);
-    expect(there.shells).toEqual(here.shells);
-    expect(there.topology?.edges.edgeV).toEqual(here.topology?.edges.edgeV);
-    expect(there.topology?.shellOf).toEqual(here.topology?.shellOf);
-  }
-
-  it("the first clean-up (the extractor's triangles' topology known) gives cleanupMesh's mesh, shells and record", async () => {
-    const here = cleanupMesh(raw, cleanup, checkedTopology(raw));
-    const known = checkedTopology(raw);
-    const rec = recordingPool();
-    const there = await cleanupMeshAsync(raw, cleanup, known, {}, rec.pool);
-    expect(rec.tasks).toEqual([ENCLOSURES_TASK]);
-    const payload = rec.payloads[0] as EnclosuresTaskPayload;
-    expect(payload.shellCount).toBe(known.shellCount);
-    for (const a of [payload.positions, payload.indices, payload.shellOf]) expect(a.buffer instanceof SharedArrayBuffer).toBe(true);
-    // the rays decide something here: kept shells (208 before, specks dropped) lie inside others
-    expect(known.shellCount).toBeGreaterThan(100);
-    expect(here.shells?.enclosures?.length).toBeGreaterThan(0);
-    expectSame(there, here);
-  });
-
-  it('the second clean-up (smoothed vertices, the first one\'s topology known) gives cleanupMesh\'s', async () => {
-    const smoothed = singleThread().one.output;
-    expect(smoothed.indices).toBe(mesh.indices);
-    const known: MeshTopology = meshTopology(mesh);
-    const here = cleanupMesh(smoothed, cleanup, known, { topology: false });
-    const rec = recordingPool();
-    const there = await cleanupMeshAsync(smoothed, cleanup, known, { topology: false }, rec.pool);
-    expect(rec.tasks).toEqual([ENCLOSURES_TASK]);
-    expect(known.shellCount).toBeGreaterThan(1);
-    expect(here.shells?.enclosures).toBeDefined();
-    expectSame(there, here);
-  });
-
-  it('casts the rays itself where the triangles change (vertices merge): the same result', async () => {
-    // a solid with a cavity as a triangle soup (every triangle its own shell until welded), and a speck
-    const soup = unweld(concatMeshes([icosphere(20, 3), flipped(icosphere(12, 3)), icosphere(0.3, 1, [0, 0, 30])]));
-    const here = cleanupMesh(soup, cleanup, checkedTopology(soup));
-    const rec = recordingPool();
-    const there = await cleanupMeshAsync(soup, cleanup, checkedTopology(soup), {}, rec.pool);
-    expect(rec.tasks).toEqual([ENCLOSURES_TASK]); // started before the merge was known, then not used
-    expect(here.record.figures.verticesMerged as number).toBeGreaterThan(0);
-    expect(here.record.figures.topologyReused).toBe(false);
-    expect(here.shells?.enclosures?.length).toBe(2); // the cavity's wall in the solid
-    expectSame(there, here);
   });
 });
