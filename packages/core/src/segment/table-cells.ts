@@ -83,8 +83,6 @@ export function bodyCellsInt16(hu: Int16Array, dims: Vec3, f: Vec3, cd: Vec3, th
   }
 }
 
-export const BODY_CELLS_TASK = 'segment.body-cells';
-
 /** A slab of coarse slices of bodyCellsInt16 (`hu` and `body` on shared memory). */
 export interface BodyCellsPayload {
   hu: Int16Array;
@@ -98,7 +96,7 @@ export interface BodyCellsPayload {
   c2b: number;
 }
 
-/** Kernel of BODY_CELLS_TASK (segment/tasks.ts). */
+/** One slab of bodyCellsInt16 (the first half of table-body.ts's BODY_CELLS_FILLED_TASK). */
 export function bodyCellsSlab(p: BodyCellsPayload): void {
   bodyCellsInt16(p.hu, p.dims, p.f, p.cd, p.threshold, p.ext, p.body, p.c2a, p.c2b);
 }

@@ -10,7 +10,6 @@ import { SOFT_THRESHOLD_TASK, softThresholdSlab } from './soft-threshold-kernel.
 import { GAUSSIAN_PASS_TASK, gaussianPass } from './filters/gaussian.js';
 import { MEDIAN_TASK, medianSlab } from './filters/median.js';
 import { RESAMPLE_TASK, resampleSlab } from './filters/resample.js';
-import { BODY_CELLS_TASK, bodyCellsSlab } from './table-cells.js';
 import { BODY_CELLS_FILLED_TASK, bodyCellsFilledSlab, TABLE_BODY_TASK, tableBodyTask } from './table-body.js';
 
 registerTask(THRESHOLD_TASK, thresholdSlab);
@@ -18,6 +17,5 @@ registerTask(SOFT_THRESHOLD_TASK, softThresholdSlab);
 registerTask(GAUSSIAN_PASS_TASK, gaussianPass);
 registerTask(MEDIAN_TASK, medianSlab);
 registerTask(RESAMPLE_TASK, resampleSlab);
-registerTask(BODY_CELLS_TASK, bodyCellsSlab);
 registerTask(BODY_CELLS_FILLED_TASK, bodyCellsFilledSlab);
 registerTask(TABLE_BODY_TASK, tableBodyTask);
