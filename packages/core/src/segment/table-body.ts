@@ -1,6 +1,6 @@
 /**
  * The patient's body for table removal (table.ts, method steps 1 and 2): the body cells of a
- * grid coarsened to about 1 mm (on the pool where it can: bodyCellsOnPool), holes filled per
+ * grid coarsened to about 1 mm (on the pool where it can: coarseBodyOnPool), holes filled per
  * axial slice, opened, the pieces that are body kept, dilated back within the filled body.
  * Apart from the table's decision (which bone components lie outside it) so that each file
  * stays readable. Pool workers load this module for its tasks (segment/tasks.ts): it and
@@ -9,7 +9,7 @@
 import type { Grid, Vec3 } from '../geometry/grid.js';
 import type { Volume } from '../geometry/types.js';
 import type { StageContext } from '../pipeline/record.js';
-import { slabRanges } from '../parallel/pool.js';
+import { slabRanges, type WorkerPool } from '../parallel/pool.js';
 import { componentRuns } from './components.js';
 import { wordsOf } from './components-runs.js';
 import { blockSums, bodyCellsInt16, bodyCellsSlab, cellSumInt16, type BodyCellsPayload } from './table-cells.js';
@@ -92,7 +92,7 @@ function int16Cells(hu: Volume['data'], f: Vec3): Int16Array | undefined {
   return hu instanceof Int16Array && f[0] * f[1] * f[2] <= 512 ? hu : undefined;
 }
 
-/** Worker task of bodyCellsOnPool: a slab of body cells (bodyCellsSlab), its axial slices' holes filled. */
+/** Worker task of filledCellsOnPool: a slab of body cells (bodyCellsSlab), its axial slices' holes filled. */
 export const BODY_CELLS_FILLED_TASK = 'segment.body-cells-filled';
 
 /**
@@ -108,16 +108,13 @@ export function bodyCellsFilledSlab(p: BodyCellsPayload): void {
 
 /**
  * The body cells of coarseBody (bodyCellsInt16), holes filled per axial slice, on the pool in
- * slabs of coarse slices, where the HU are integer and already on shared memory (nothing is
- * copied for it); else undefined, and coarseBody computes them itself.
+ * slabs of coarse slices (coarseBodyOnPool has checked that the HU are integer and on shared
+ * memory: nothing is copied for it).
  */
-export async function bodyCellsOnPool(volume: Volume, bodyThreshold_HU: number, coarse_mm: number, ctx: StageContext): Promise<Uint8Array | undefined> {
-  const pool = poolFor(ctx, volume.data.length);
-  const { f, cd, ext } = coarseGrid(volume.grid, coarse_mm);
-  const hu = int16Cells(volume.data, f);
-  if (!pool || !hu || !isShared(hu)) return undefined;
+async function filledCellsOnPool(pool: WorkerPool, hu: Int16Array, g: Grid, bodyThreshold_HU: number, coarse_mm: number): Promise<Uint8Array> {
+  const { f, cd, ext } = coarseGrid(g, coarse_mm);
   const body = allocLike(Uint8Array, cd[0] * cd[1] * cd[2], true);
-  const payload = (c2a: number, c2b: number): BodyCellsPayload => ({ hu, dims: volume.grid.dims, f, cd, threshold: bodyThreshold_HU, ext, body, c2a, c2b });
+  const payload = (c2a: number, c2b: number): BodyCellsPayload => ({ hu, dims: g.dims, f, cd, threshold: bodyThreshold_HU, ext, body, c2a, c2b });
   await Promise.all(slabRanges(cd[2], pool.size * 2).map(([a, b]) => pool.run(BODY_CELLS_FILLED_TASK, payload(a, b))));
   return body;
 }
@@ -146,7 +143,7 @@ export function tableBodyTask(p: TableBodyPayload): { coreVoxels: number; pieces
 
 /**
  * coarseBody on ctx's pool where the HU are integer on shared memory (else undefined): the
- * body cells in slabs (bodyCellsOnPool), then the rest on one worker, while the calling thread
+ * body cells in slabs (filledCellsOnPool), then the rest on one worker, while the calling thread
  * goes on (table removal labels the bone meanwhile; runSegmentation starts it before the
  * method). The same body as coarseBody gives on this thread.
  */
@@ -156,7 +153,7 @@ export function coarseBodyOnPool(volume: Volume, bodyThreshold_HU: number, openR
   const hu = int16Cells(volume.data, f);
   if (!pool || !hu || !isShared(hu)) return undefined;
   return (async () => {
-    const cells = (await bodyCellsOnPool(volume, bodyThreshold_HU, coarse_mm, ctx))!;
+    const cells = await filledCellsOnPool(pool, hu, volume.grid, bodyThreshold_HU, coarse_mm);
     const out = allocLike(Uint8Array, cd[0] * cd[1] * cd[2], true);
     const payload: TableBodyPayload = { hu, grid: volume.grid, bodyThreshold_HU, openRadius_mm, coarse_mm, minPieceFraction, cells, out };
     const r = await pool.run<{ coreVoxels: number; pieces: BodyPiece[] }>(TABLE_BODY_TASK, payload);
@@ -164,9 +161,9 @@ export function coarseBodyOnPool(volume: Volume, bodyThreshold_HU: number, openR
   })();
 }
 
-/** `cells`: the body cells bodyCellsInt16 gives with their holes filled per axial slice, computed already (bodyCellsOnPool). */
-export function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: number, coarse_mm: number, minPieceFraction: number, cells?: Uint8Array): CoarseBody {
-  const m = coarseBodyMask(volume, bodyThreshold_HU, openRadius_mm, coarse_mm, minPieceFraction, cells);
+/** The body on this thread (coarseBodyOnPool gives the same on the pool). */
+export function coarseBody(volume: Volume, bodyThreshold_HU: number, openRadius_mm: number, coarse_mm: number, minPieceFraction: number): CoarseBody {
+  const m = coarseBodyMask(volume, bodyThreshold_HU, openRadius_mm, coarse_mm, minPieceFraction);
   return lookup(volume.grid, coarse_mm, m.body, m.coreVoxels, m.pieces);
 }
 
