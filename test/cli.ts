@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { runTool } from './run-tool.js';
-import { CLI } from './data.js';
+import { CLI_COMMAND } from './data.js';
 
 export interface CliRun {
   code: number;
@@ -10,13 +10,13 @@ export interface CliRun {
 }
 
 /**
- * Runs the built `scan2print` binary as a user would; resolves to code, stdout and stderr.
+ * Runs the built `scan2print` command as a user would (the launcher npm links, so with its allocator settings); resolves to code, stdout and stderr.
  * Always asynchronous: a synchronous spawn blocks the test worker's event loop for the
  * whole run, and a blocked vitest worker that cannot answer the runner's RPC within 60 s
  * fails the suite with "Timeout calling onTaskUpdate" (seen on a loaded 2-core machine).
  */
 export async function runScan2print(args: string[], opts: { timeout_ms?: number; cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
-  const r = await runTool(process.execPath, [CLI, ...args], { ...opts, timeout_ms: opts.timeout_ms ?? 240_000 });
+  const r = await runTool(CLI_COMMAND, args, { ...opts, timeout_ms: opts.timeout_ms ?? 240_000 });
   return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -29,7 +29,7 @@ export const runScan2printAsync = runScan2print;
  * no race with a fast run. `sent` is false when the run ended before that.
  */
 export async function interruptWhileWriting(args: string[], dir: string, temporaries: number): Promise<{ sent: boolean; code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(CLI_COMMAND, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, SCAN2PRINT_TEST_HOLD_COMMIT_MS: '120000' },
   });

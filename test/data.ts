@@ -17,5 +17,8 @@ export function dataPath(...parts: string[]): string {
   return p;
 }
 
-/** The built CLI entry point (the test command builds before running tests). */
+/** The built CLI entry point (the test command builds before running tests): run it with node. */
 export const CLI = resolve(ROOT, 'packages/cli/bin/scan2print.js');
+
+/** The `scan2print` command itself, as npm links it (bin/scan2print, a sh launcher that execs node on CLI). */
+export const CLI_COMMAND = resolve(ROOT, 'packages/cli/bin/scan2print');

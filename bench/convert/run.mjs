@@ -33,14 +33,17 @@ function meshStats(file) {
 //              discrete flying edges, windowed sinc 40/0.01, normals, binary STL);
 //  decimated — both decimating to 10 % of the raw triangles (ours --decimate-ratio 0.10,
 //              VTK quadric decimation 0.9), and InVesalius' raw contour for reference.
+// Ours runs as a user's `npx scan2print` does: the installed command, packages/cli/bin/scan2print
+// (a sh launcher that sets glibc's allocator tunables, then execs node on scan2print.js).
+const ours = resolve(root, 'packages/cli/bin/scan2print');
 const scenarios = {
   default: {
-    'scan2print (3MF)': { cmd: (i) => [process.execPath, resolve(root, 'packages/cli/bin/scan2print.js'), 'convert', series, '-o', join(work, `ours${i}.3mf`), '--quiet'], out: (i) => join(work, `ours${i}.3mf`) },
-    'scan2print (STL)': { cmd: (i) => [process.execPath, resolve(root, 'packages/cli/bin/scan2print.js'), 'convert', series, '-o', join(work, `ours${i}.stl`), '--quiet'], out: (i) => join(work, `ours${i}.stl`) },
+    'scan2print (3MF)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `ours${i}.3mf`), '--quiet'], out: (i) => join(work, `ours${i}.3mf`) },
+    'scan2print (STL)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `ours${i}.stl`), '--quiet'], out: (i) => join(work, `ours${i}.stl`) },
     vtk: { cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtk${i}.stl`), '226', '0'], out: (i) => join(work, `vtk${i}.stl`) },
   },
   decimated: {
-    'scan2print (3MF)': { cmd: (i) => [process.execPath, resolve(root, 'packages/cli/bin/scan2print.js'), 'convert', series, '-o', join(work, `oursd${i}.3mf`), '--decimate-ratio', String(1 - TARGET_REDUCTION), '--quiet'], out: (i) => join(work, `oursd${i}.3mf`) },
+    'scan2print (3MF)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `oursd${i}.3mf`), '--decimate-ratio', String(1 - TARGET_REDUCTION), '--quiet'], out: (i) => join(work, `oursd${i}.3mf`) },
     vtk: { cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtkd${i}.stl`), '226', String(TARGET_REDUCTION)], out: (i) => join(work, `vtkd${i}.stl`) },
     ...(process.env.BENCH_NO_INVESALIUS
       ? {}

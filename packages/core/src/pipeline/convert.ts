@@ -10,7 +10,7 @@ import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
 import { inputError } from '../errors.js';
 import { assessVolume } from '../assess/assess.js';
 import { preprocess, runSegmentation, type SegmentationOptions } from '../segment/pipeline.js';
-import { rangeName, type HuRange } from '../segment/threshold.js';
+import { countLabelled, rangeName, type HuRange } from '../segment/threshold.js';
 import { extractSurface } from '../surface/isosurface/extract.js';
 import { conditionMesh, type ConditionParams, type TopologyHandOver } from '../surface/condition.js';
 import { checkedTopology } from '../surface/cleanup.js';
@@ -178,7 +178,7 @@ async function meshModels(segmented: Segmented, params: ConvertParams, ctx: Stag
     const { range, name, own } = modelOf(i);
     const modelRecords: StageRecord[] = [];
     if (range) {
-      modelRecords.push({ stage: 'segment', method: 'label-map', params: { range_HU: range, model: name }, figures: { threshold_HU: range[0], voxels: countNonZero(lab) } });
+      modelRecords.push({ stage: 'segment', method: 'label-map', params: { range_HU: range, model: name }, figures: { threshold_HU: range[0], voxels: countLabelled(lab.data) } });
     }
     modelRecords.push(...own);
     // Sub-voxel placement: the probability field (soft threshold) at 0.5, else the HU field at the lower threshold.
@@ -334,10 +334,4 @@ async function surfaceOf(
   // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface
   const edgePlaced = placed?.record.method === 'edge-model-placement';
   return { raw, edgePlaced, reference: edgePlaced ? { labels, surface: raw } : { labels, ...sub }, known };
-}
-
-function countNonZero(l: LabelMap): number {
-  let n = 0;
-  for (let i = 0; i < l.data.length; i++) if (l.data[i] !== 0) n++;
-  return n;
 }
