@@ -3,9 +3,12 @@
  * (initdb, in WASM) blocks its process for ~2.5 s on a quiet machine and 15 s or more under
  * load; done in a test worker, that stalls the runner's heartbeat. So one migrated database
  * is made here, and every embedded test server starts from a copy of it (~0.2 s).
- * It also makes the run's folder of shared convert results (test/convert-cache.ts).
+ * It also makes the run's folder of shared convert results (test/convert-cache.ts), and gives
+ * the test processes (forked after this) the allocator settings the `scan2print` command runs
+ * with (GLIBC_TUNABLES, read from its launcher): specs that run the pipeline in-process then
+ * measure and time what users run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../packages/server/src/db/connect.js';
@@ -15,7 +18,20 @@ import { CONVERT_CACHE_ENV } from './convert-cache.js';
 let made: string | undefined;
 let cache: string | undefined;
 
+/** The GLIBC_TUNABLES packages/cli/bin/scan2print sets (its own settings, before a user's). */
+export function launcherTunables(): string {
+  const text = readFileSync(new URL('../packages/cli/bin/scan2print', import.meta.url), 'utf8');
+  const m = /^GLIBC_TUNABLES="([^"$]+)\$\{GLIBC_TUNABLES:\+:\$GLIBC_TUNABLES\}"$/m.exec(text);
+  if (!m) throw new Error('packages/cli/bin/scan2print: no GLIBC_TUNABLES="…${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}" line to read the settings from');
+  return m[1]!;
+}
+
 export async function setup(): Promise<void> {
+  // glibc reads it when a process starts: set here, it reaches the test processes vitest forks next.
+  // (Once: vitest runs this per project.) A user's own settings stay last, so they win.
+  const ours = launcherTunables();
+  const theirs = process.env.GLIBC_TUNABLES;
+  if (!theirs?.startsWith(ours)) process.env.GLIBC_TUNABLES = theirs ? `${ours}:${theirs}` : ours;
   if (!process.env[CONVERT_CACHE_ENV]) process.env[CONVERT_CACHE_ENV] = cache = mkdtempSync(join(tmpdir(), 's2p-convert-cache-'));
   if (process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE) return;
   const dir = mkdtempSync(join(tmpdir(), 's2p-pglite-template-'));
