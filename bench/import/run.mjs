@@ -14,7 +14,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DATA = process.env.SCAN2PRINT_DATA ?? resolve(ROOT, '../shared/data');
 const RUNS = Math.max(1, Number(process.argv[2] ?? 5));
 const SERIES = process.argv[3] ?? join(DATA, 'ct/philips-head-phantom-1mm');
-const CLI = join(ROOT, 'packages/cli/bin/scan2print.js');
+// the `scan2print` command as npm links it (a sh launcher: glibc allocator settings, then exec node)
+const CLI = join(ROOT, 'packages/cli/bin/scan2print');
 
 for (const [what, p] of [['GNU time', '/usr/bin/time'], ['series', SERIES], ['built CLI', join(ROOT, 'packages/cli/dist/main.js')]]) {
   if (!existsSync(p)) {
@@ -50,7 +51,7 @@ try {
     const ours = [], peer = [];
     for (let i = 0; i < RUNS; i++) {
       const outOurs = join(tmp, `ours${gz ? '.nii.gz' : '.nii'}`);
-      ours.push(timed(['node', CLI, 'export-volume', SERIES, '-o', outOurs, '-q']));
+      ours.push(timed([CLI, 'export-volume', SERIES, '-o', outOurs, '-q']));
       const peerDir = join(tmp, `peer${i}${gz}`);
       mkdirSync(peerDir);
       // -z y: gzip (pigz when installed, else dcm2niix's internal miniz); -b n: no JSON sidecar

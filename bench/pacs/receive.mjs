@@ -16,7 +16,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = resolve(root, 'packages/cli/bin/scan2print.js');
+// the `scan2print` command as npm links it (a sh launcher: glibc allocator settings, then exec node)
+const cli = resolve(root, 'packages/cli/bin/scan2print');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -90,7 +91,7 @@ async function startServer(work) {
   const fd = openSync(log, 'w');
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k === 'DATABASE_URL' || k.startsWith('S3_') || k.startsWith('SCAN2PRINT_')) delete env[k];
-  const child = spawn(process.execPath, [cli, 'serve', '--data', join(work, 'data'), '--port', '0', '--workers', '0', '--dicom-port', '0', '--dicom-ae', 'S2P-BENCH', '--pacs-quiet', '2'], { env, stdio: ['ignore', fd, fd] });
+  const child = spawn(cli, ['serve', '--data', join(work, 'data'), '--port', '0', '--workers', '0', '--dicom-port', '0', '--dicom-ae', 'S2P-BENCH', '--pacs-quiet', '2'], { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   for (let i = 0; ; i++) {
     const text = existsSync(log) ? readFileSync(log, 'utf8') : '';

@@ -22,7 +22,7 @@ const triangles = await triangleCount(skull);
 const rows = [];
 for (let i = 0; i < runs; i++) {
   const load = loadavg()[0];
-  const r = await measure([process.execPath, cli, 'prepare', skull, '--printer', printer, ...extra, '-o', join(work, `parts${i}`), '--json', '--quiet']);
+  const r = await measure([cli, 'prepare', skull, '--printer', printer, ...extra, '-o', join(work, `parts${i}`), '--json', '--quiet']);
   if (r.code !== 0) throw new Error(`prepare failed (${r.code}): ${r.stderr}`);
   const j = JSON.parse(r.stdout);
   rows.push({ wall_s: Number(r.wall_s.toFixed(2)), peakRss_mb: Number(mb(r.peakRss_bytes)), load1_before: Number(load.toFixed(2)), parts: j.parts.length, plates: j.plates?.length ?? null, connectors: j.connectors.length, dowelsJoined: (j.dowels ?? []).filter((d) => d.joined).length, hollowRemoved_mm3: j.hollow?.removed_mm3 ?? null, allFitClosedManifold: j.parts.every((p) => p.fits && p.closed && p.manifold) });

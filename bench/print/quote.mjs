@@ -41,7 +41,7 @@ for (let i = 0; i < runs; i++) {
   if (peer.code !== 0) throw new Error(`prusa-slicer failed (${peer.code}): ${peer.stderr.slice(-2000)}`);
   const est = core.parsePrusaGcode(readFileSync(join(work, 'peer.gcode'), 'utf8'), 'peer.gcode');
   rmSync(join(work, 'peer.gcode'), { force: true });
-  const q = await timed([process.execPath, cli, 'quote', skull, '--printer', printer, '--material', material, '--json']);
+  const q = await timed([cli, 'quote', skull, '--printer', printer, '--material', material, '--json']);
   if (q.code !== 0) throw new Error(`quote failed (${q.code}): ${q.stderr.slice(-2000)}`);
   const j = JSON.parse(q.stdout);
   const row = {

@@ -15,7 +15,8 @@ import pg from 'pg';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const cli = resolve(root, 'packages/cli/bin/scan2print.js');
+// the `scan2print` command as npm links it (a sh launcher: glibc allocator settings, then exec node)
+const cli = resolve(root, 'packages/cli/bin/scan2print');
 const viteNode = resolve(root, 'node_modules/vite-node/vite-node.mjs');
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -39,7 +40,7 @@ function tail(file, chars = 3000) {
 /** Spawns `scan2print ARGS` logging to LOG (the child joins CHILDREN at once); resolves with the first match of READY in the log. */
 async function startCli(name, args, env, log, ready, children, timeoutMs = 180_000) {
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', fd, fd] });
+  const child = spawn(cli, args, { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   children.push(child);
   let exited = null;

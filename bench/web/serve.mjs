@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const cli = resolve(root, 'packages/cli/bin/scan2print.js');
+// the `scan2print` command as npm links it (a sh launcher: glibc allocator settings, then exec node)
+const cli = resolve(root, 'packages/cli/bin/scan2print');
 const SERVING = /scan2print: serving (http:\/\/\S+?)\/api /;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -32,7 +33,7 @@ export async function startWebServer(work, timeoutMs = 180_000) {
   const env = { ...process.env, SCAN2PRINT_WEB_DIR: webDir };
   for (const k of Object.keys(env)) if (k === 'DATABASE_URL' || k.startsWith('S3_')) delete env[k];
   const fd = openSync(log, 'w'); // a kept folder's old log must not answer for this start
-  const child = spawn(process.execPath, [cli, 'serve', '--data', data, '--port', '0'], { env, stdio: ['ignore', fd, fd] });
+  const child = spawn(cli, ['serve', '--data', data, '--port', '0'], { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
