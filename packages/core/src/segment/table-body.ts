@@ -109,10 +109,10 @@ export function bodyCellsFilledSlab(p: BodyCellsPayload): void {
 /**
  * The body cells of coarseBody (bodyCellsInt16), holes filled per axial slice, on the pool in
  * slabs of coarse slices (coarseBodyOnPool has checked that the HU are integer and on shared
- * memory: nothing is copied for it).
+ * memory: nothing is copied for it, and hands over the coarse grid it worked out).
  */
-async function filledCellsOnPool(pool: WorkerPool, hu: Int16Array, g: Grid, bodyThreshold_HU: number, coarse_mm: number): Promise<Uint8Array> {
-  const { f, cd, ext } = coarseGrid(g, coarse_mm);
+async function filledCellsOnPool(pool: WorkerPool, hu: Int16Array, g: Grid, coarse: ReturnType<typeof coarseGrid>, bodyThreshold_HU: number): Promise<Uint8Array> {
+  const { f, cd, ext } = coarse;
   const body = allocLike(Uint8Array, cd[0] * cd[1] * cd[2], true);
   const payload = (c2a: number, c2b: number): BodyCellsPayload => ({ hu, dims: g.dims, f, cd, threshold: bodyThreshold_HU, ext, body, c2a, c2b });
   await Promise.all(slabRanges(cd[2], pool.size * 2).map(([a, b]) => pool.run(BODY_CELLS_FILLED_TASK, payload(a, b))));
@@ -149,12 +149,13 @@ export function tableBodyTask(p: TableBodyPayload): { coreVoxels: number; pieces
  */
 export function coarseBodyOnPool(volume: Volume, bodyThreshold_HU: number, openRadius_mm: number, coarse_mm: number, minPieceFraction: number, ctx: StageContext): Promise<CoarseBody> | undefined {
   const pool = poolFor(ctx, volume.data.length);
-  const { f, cd } = coarseGrid(volume.grid, coarse_mm);
-  const hu = int16Cells(volume.data, f);
+  const coarse = coarseGrid(volume.grid, coarse_mm);
+  const hu = int16Cells(volume.data, coarse.f);
   if (!pool || !hu || !isShared(hu)) return undefined;
   return (async () => {
-    const cells = await filledCellsOnPool(pool, hu, volume.grid, bodyThreshold_HU, coarse_mm);
-    const out = allocLike(Uint8Array, cd[0] * cd[1] * cd[2], true);
+    const cells = await filledCellsOnPool(pool, hu, volume.grid, coarse, bodyThreshold_HU);
+    const [cx, cy, cz] = coarse.cd;
+    const out = allocLike(Uint8Array, cx * cy * cz, true);
     const payload: TableBodyPayload = { hu, grid: volume.grid, bodyThreshold_HU, openRadius_mm, coarse_mm, minPieceFraction, cells, out };
     const r = await pool.run<{ coreVoxels: number; pieces: BodyPiece[] }>(TABLE_BODY_TASK, payload);
     return lookup(volume.grid, coarse_mm, out, r.coreVoxels, r.pieces);
