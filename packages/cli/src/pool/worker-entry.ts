@@ -1,7 +1,12 @@
 import { parentPort } from 'node:worker_threads';
 // Not all of core (~1 s less CPU per worker to start): each task's module loads on its first run.
-import { loadTask, scanErrorToWire } from '@scan2print/core/worker';
+import { loadTask, scanErrorToWire, setThreadDeflater } from '@scan2print/core/worker';
 import { collectGarbage } from '../util/collect-garbage.js';
+import { nodeDeflater } from '../util/native-deflate.js';
+
+// A 3MF made on a worker (the job writes the model beside the gate) is deflated as the main
+// thread would deflate it: node:zlib, so the file has the same bytes wherever it was made.
+setThreadDeflater(nodeDeflater);
 
 /**
  * A worker idle this long after a task (a stage's slabs are done) frees what its tasks dropped.

@@ -11,7 +11,7 @@
  */
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
-import { crc32 as coreCrc32, type RawDeflater } from '@scan2print/core/job';
+import type { RawDeflater } from '@scan2print/core/job';
 
 const deflateRaw = promisify(zlib.deflateRaw);
 
@@ -24,8 +24,18 @@ const deflateRaw = promisify(zlib.deflateRaw);
  */
 const OUTPUT_CHUNK_BYTES = 1 << 20;
 
-/** zlib.crc32 exists from Node 20.15 / 22.2; core's pure-TS CRC-32 before that. */
-const crc32: (bytes: Uint8Array) => number = typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (b) => zlib.crc32(b) : (b) => coreCrc32(b);
+/**
+ * zlib.crc32 exists from Node 20.15 / 22.2; core's pure-TS CRC-32 before that, imported only
+ * then: pool workers load this module at start (worker-entry.ts), and core's job entry is the
+ * whole pipeline.
+ */
+const nativeCrc32 = (zlib as { crc32?: (b: Uint8Array) => number }).crc32;
+let coreCrc32: Promise<(b: Uint8Array) => number> | undefined;
+async function crc32(bytes: Uint8Array): Promise<number> {
+  if (nativeCrc32) return nativeCrc32(bytes);
+  coreCrc32 ??= import('@scan2print/core/job').then((m) => (b: Uint8Array) => m.crc32(b));
+  return (await coreCrc32)(bytes);
+}
 
 export const nodeDeflater: RawDeflater = {
   library: `node:zlib ${process.versions.zlib ?? ''}`.trim(),
@@ -33,6 +43,6 @@ export const nodeDeflater: RawDeflater = {
     // Z_SYNC_FLUSH ends a chunk with an empty stored block (byte-aligned, not final), so the next
     // chunk's independent stream can follow; Z_FINISH ends the whole stream.
     const data = await deflateRaw(bytes, { level, chunkSize: OUTPUT_CHUNK_BYTES, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH });
-    return { data, crc: crc32(bytes) };
+    return { data, crc: await crc32(bytes) };
   },
 };

@@ -15,12 +15,13 @@
  * same for every run.
  */
 import type { Mesh } from '../geometry/types.js';
-import { labelShellsByVertex } from '../surface/mesh-utils.js';
+import { labelShellsByVertex, sharedArray } from '../surface/mesh-utils.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import { MODEL_PATH } from './3mf-read.js';
 import { AsciiWriter, linePieces } from './ascii-bytes.js';
 import { deflateChunk, smallEntry, writeZip, type DeflatedChunk, type RawDeflater } from './zip-write.js';
+import { threadDeflater } from './thread-deflater.js';
 
 // For hosts that pass a RawDeflater: its contract, and the CRC-32 to fall back on.
 export { crc32, type RawDeflater } from './zip-write.js';
@@ -96,6 +97,7 @@ const HOST_DEFLATE_IN_FLIGHT = 4;
 /** Uncompressed bytes per independently deflated chunk of the model XML (fixed, so the bytes never depend on the pool). */
 export const THREEMF_CHUNK_BYTES = 1 << 20;
 const DEFLATE_TASK = 'formats.deflate-chunk';
+const FILE_TASK = 'formats.3mf-file';
 
 const CONTENT_TYPES =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\n' +
@@ -189,7 +191,48 @@ export function deflateChunkTask(p: DeflateChunkPayload): DeflatedChunk {
   return deflateChunk(p.bytes, p.level, p.last);
 }
 
-export { DEFLATE_TASK as THREEMF_DEFLATE_TASK };
+export { DEFLATE_TASK as THREEMF_DEFLATE_TASK, FILE_TASK as THREEMF_FILE_TASK };
+
+/** A whole 3MF file made on a worker (write3mfOnPool): its bytes and how its model part was deflated. */
+export interface ThreeMfFile {
+  bytes: Uint8Array;
+  /** threeMfDeflateMethod of the deflater used: the caller's record says it, and compares it with its own. */
+  deflate: string;
+}
+
+export interface ThreeMfFilePayload {
+  positions: Float32Array;
+  indices: Uint32Array;
+  groups?: Uint32Array;
+  opts: ThreeMfOptions;
+}
+
+/**
+ * The 3MF of a mesh, made on this thread with the deflater its host set (threadDeflater), else
+ * fflate: write3mfAsync without a pool. The file goes back on shared memory, so posting it to the
+ * caller copies nothing.
+ */
+export async function threeMfFileTask(p: ThreeMfFilePayload): Promise<ThreeMfFile> {
+  const d = threadDeflater();
+  const mesh: Mesh = { positions: p.positions, indices: p.indices, ...(p.groups ? { groups: p.groups } : {}) };
+  const bytes = await write3mfAsync(mesh, p.opts, undefined, d);
+  const shared = typeof SharedArrayBuffer === 'undefined' ? bytes : new Uint8Array(new SharedArrayBuffer(bytes.length));
+  if (shared !== bytes) shared.set(bytes);
+  return { bytes: shared, deflate: threeMfDeflateMethod(d) };
+}
+
+/**
+ * The whole 3MF of `mesh` (formatting, shells, deflate) made on one pool worker, while this
+ * thread does other work: the job starts it as the gate begins, so the ~1 s of writing a skull's
+ * 3MF runs beside the gate and the accuracy instead of after them. The mesh is copied to shared
+ * memory (it stays the caller's). Same bytes as write3mfAsync when the worker's deflater is the
+ * caller's (compare `deflate` with threeMfDeflateMethod of the caller's).
+ */
+export function write3mfOnPool(mesh: Mesh, opts: ThreeMfOptions, pool: WorkerPool): Promise<ThreeMfFile> {
+  const payload: ThreeMfFilePayload = { positions: sharedArray(mesh.positions), indices: sharedArray(mesh.indices), opts };
+  if (mesh.groups) payload.groups = sharedArray(mesh.groups);
+  return pool.run<ThreeMfFile>(FILE_TASK, payload);
+}
 
 function packageZip(modelChunks: DeflatedChunk[]): Uint8Array {
   const enc = new TextEncoder();

@@ -14,7 +14,8 @@ describe('the worker module', () => {
     const worker = await freshWorker();
     expect(worker.loadedTaskNames()).toEqual(['parallel.warm']);
     expect(typeof (await worker.loadTask('formats.deflate-chunk'))).toBe('function');
-    expect(worker.loadedTaskNames()).toEqual(['formats.deflate-chunk', 'parallel.warm']);
+    // the formats module's tasks (a chunk's deflate, a whole 3MF), and no other module's
+    expect(worker.loadedTaskNames()).toEqual(['formats.3mf-file', 'formats.deflate-chunk', 'parallel.warm']);
     expect(worker.isScanError(new worker.ScanError('X', 'y', { kind: 'input' }))).toBe(true);
   });
 

@@ -14,6 +14,8 @@ import { ScanError } from '../errors.js';
 export { getTask, type TaskFn } from './registry.js';
 export { loadTaskModule } from './task-modules.js';
 export * from '../errors.js';
+// The host's deflater for this thread's 3MF tasks (the CLI's worker entry sets node:zlib).
+export { setThreadDeflater } from '../formats/thread-deflater.js';
 
 /**
  * The task called `name`, its module loaded first if this worker has not run one of its tasks

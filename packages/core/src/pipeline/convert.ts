@@ -45,6 +45,13 @@ export interface ConvertParams {
    * ConvertResult.volume is undefined. Default true.
    */
   keepVolume?: boolean;
+  /**
+   * Given each threshold model's final mesh and name before the gate judges it (not an
+   * --anatomy model's, which is assembled after its structures' gates): the job starts writing
+   * the model file on the pool there, beside the gate and the accuracy. The mesh is not to be
+   * changed; a gate that refuses it ends the job, and what was started is dropped.
+   */
+  beforeGate?: (mesh: Mesh, model: string) => void;
 }
 
 export interface ConvertModel {
@@ -187,7 +194,14 @@ async function meshModels(segmented: Segmented, params: ConvertParams, ctx: Stag
     const useField = sameGrid(field.grid, lab.grid) && level !== undefined;
     const built = meshLabelMap(
       lab,
-      { condition: { ...params.condition, name }, placement: { ...params.placement, volume: volume! }, ...(useField ? { field, level } : {}), ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}), ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}) },
+      {
+        condition: { ...params.condition, name },
+        placement: { ...params.placement, volume: volume! },
+        ...(useField ? { field, level } : {}),
+        ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}),
+        ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}),
+        ...(params.beforeGate ? { beforeGate: (m: Mesh) => params.beforeGate!(m, name) } : {}),
+      },
       modelCtx(i),
     );
     return built.then((b) => {
@@ -232,6 +246,8 @@ export interface MeshLabelParams {
   placement?: EdgePlacement;
   /** Measure mesh ↔ segmentation distances (default true). */
   accuracy?: boolean;
+  /** Given the final mesh before the gate judges it (ConvertParams.beforeGate). */
+  beforeGate?: (mesh: Mesh) => void;
 }
 
 export interface MeshLabelResult {
@@ -253,7 +269,7 @@ export function meshLabelMap(labels: LabelMap, params: MeshLabelParams, ctx: Sta
   // Not an async function: one would hold `params` (the HU field and placement volume) until the
   // accuracy; the steps after placement get only what they use (the field only when it is the
   // accuracy's reference).
-  const rest = { condition: params.condition, decimateRatio: params.decimateRatio, accuracy: params.accuracy, level: params.level, field: params.field !== undefined };
+  const rest = { condition: params.condition, decimateRatio: params.decimateRatio, accuracy: params.accuracy, level: params.level, field: params.field !== undefined, beforeGate: params.beforeGate };
   return surfaceOf(labels, sub, params.placement, ctx, records).then(({ raw, edgePlaced, reference, known }) => conditionAndMeasure(labels, raw, reference, edgePlaced, rest, ctx, records, known));
 }
 
@@ -263,7 +279,7 @@ async function conditionAndMeasure(
   raw: Mesh,
   reference: AccuracyReference,
   edgePlaced: boolean,
-  params: Pick<MeshLabelParams, 'condition' | 'decimateRatio' | 'accuracy' | 'level'> & { field: boolean },
+  params: Pick<MeshLabelParams, 'condition' | 'decimateRatio' | 'accuracy' | 'level' | 'beforeGate'> & { field: boolean },
   ctx: StageContext,
   records: StageRecord[],
   known: TopologyHandOver,
@@ -273,15 +289,14 @@ async function conditionAndMeasure(
   if (params.decimateRatio !== undefined && condition.decimate?.targetFaces === undefined) {
     condition.decimate = { ...(condition.decimate ?? {}), targetFaces: Math.max(4, Math.round((params.decimateRatio * raw.indices.length) / 3)) };
   }
-  // The accuracy only reads the final mesh, as the gate does: with a pool it runs on a worker beside the gate.
+  // The accuracy only reads the final mesh, as the gate does: with a pool it runs on a worker
+  // beside the gate (started first: the gate's result waits for it, not for the caller's work).
   let accuracy: PendingAccuracy | undefined;
-  const measure =
-    params.accuracy === false
-      ? undefined
-      : (final: Mesh): void => {
-          accuracy = startAccuracy(final, reference, edgePlaced ? { samples: PLACED_ACCURACY_SAMPLES } : {}, ctx.pool);
-        };
-  const cond = await conditionMesh(raw, condition, scaled(ctx, 0.25, 0.9), measure, known);
+  const beforeGate = (final: Mesh): void => {
+    if (params.accuracy !== false) accuracy = startAccuracy(final, reference, edgePlaced ? { samples: PLACED_ACCURACY_SAMPLES } : {}, ctx.pool);
+    params.beforeGate?.(final);
+  };
+  const cond = await conditionMesh(raw, condition, scaled(ctx, 0.25, 0.9), beforeGate, known);
   records.push(...cond.records);
   stampPeakMemory(ctx, records);
   if (params.accuracy !== false) {

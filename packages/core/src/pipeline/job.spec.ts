@@ -10,6 +10,11 @@ import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/previe
 import type { PreprocessOptions } from '../segment/pipeline.js';
 import { isStageName } from './record.js';
 import { gridMismatch, modelFileName, plannedOutputs, runConvertJob, type ConvertJobRequest } from './job.js';
+import { THREEMF_FILE_TASK, threeMfDeflateMethod, write3mf, write3mfAsync } from '../formats/3mf.js';
+import { deflateChunk, type RawDeflater } from '../formats/zip-write.js';
+import { getTask } from '../parallel/registry.js';
+import type { WorkerPool } from '../parallel/pool.js';
+import '../parallel/all-tasks.js';
 
 /** The host-independent convert job on a small synthetic head held in memory (no files, no pool). */
 function request(outputs: ConvertJobRequest['outputs'], segmentation: ConvertJobRequest['segmentation'] = { method: { method: 'auto-threshold' } }): ConvertJobRequest {
@@ -139,5 +144,27 @@ describe('runConvertJob', () => {
     expect(gridMismatch(shifted.grid, labels.grid)).toMatch(/^spacing 3\.5 × 3\.5 × 2 mm instead of 3\.5 × 3\.5 × 3\.5 mm/);
     const wrong = { ...req, sources: [{ name: 'edited.nii.gz', read: async () => writeNifti(shifted) }, sources[1]!] };
     await expect(runConvertJob(wrong)).rejects.toThrow(/not on the CT's grid: spacing/);
+  });
+
+  it('writes a 3MF on the pool beside the gate, and on this thread where the pool would deflate otherwise than the host', async () => {
+    // Two "workers" that run each task here (this thread has no deflater of its own: fflate).
+    const tasks: string[] = [];
+    const pool: WorkerPool = { size: 2, run: async <R>(t: string, p: unknown) => (tasks.push(t), (await getTask(t)(p)) as R), close: async () => {} };
+    const opts = (name: string) => ({ title: `${name} (scan2print)`, creationDate: '2026-01-01' });
+    const a = await runConvertJob(request({ models: ['m.3mf'] }), { pool });
+    expect(tasks.filter((t) => t === THREEMF_FILE_TASK)).toHaveLength(1);
+    const model = a.models[0]!;
+    expect(Buffer.from(a.files!.get('m.3mf')!).equals(Buffer.from(write3mf(model.mesh, opts(model.name))))).toBe(true);
+    expect(model.records.find((x) => x.stage === 'export')!.params.deflate).toBe('fflate level 1');
+    // A host deflater the worker lacks (fflate at the host's level here): the export writes the file itself, with the host's deflater.
+    const host: RawDeflater = { library: 'fflate as a host deflater', deflate: async (bytes, { level, last }) => deflateChunk(bytes, level, last) };
+    tasks.length = 0;
+    const b = await runConvertJob(request({ models: ['m.3mf'] }), { pool, deflateRaw: host });
+    expect(tasks.filter((t) => t === THREEMF_FILE_TASK)).toHaveLength(1);
+    const mb = b.models[0]!;
+    const here = await write3mfAsync(mb.mesh, opts(mb.name), undefined, host);
+    expect(Buffer.from(b.files!.get('m.3mf')!).equals(Buffer.from(here))).toBe(true);
+    expect(Buffer.from(here).equals(Buffer.from(write3mf(mb.mesh, opts(mb.name))))).toBe(false);
+    expect(mb.records.find((x) => x.stage === 'export')!.params.deflate).toBe(threeMfDeflateMethod(host));
   });
 });

@@ -10,7 +10,7 @@
 import { preprocess, type PreprocessOptions } from '../segment/pipeline.js';
 import { sameGrid, type Grid } from '../geometry/grid.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
-import { threeMfDeflateMethod } from '../formats/3mf.js';
+import { threeMfDeflateMethod, write3mfOnPool, type ThreeMfFile } from '../formats/3mf.js';
 import { previewMesh } from '../surface/decimate.js';
 import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/preview.js';
 import { gzipSync } from 'fflate';
@@ -24,7 +24,7 @@ import { sha256, toHex } from '../anonymise/sha256.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import { readNifti, readNiftiLabels } from '../formats/nifti.js';
 import { inputError, usageError } from '../errors.js';
-import type { LabelMap, Volume } from '../geometry/types.js';
+import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
 import { CT_MAX_HU } from '../segment/presets.js';
 import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
@@ -150,6 +150,40 @@ interface JobSteps {
   hex: (b: Uint8Array) => string;
   phase: (name: keyof typeof PHASES, label: StageName | 'convert') => (f: number, m?: string) => void;
   ctx: (p: (f: number, m?: string) => void) => StageContext;
+  early: EarlyModelFiles;
+}
+
+/**
+ * 3MF model files started on the pool as each model's gate begins (ConvertParams.beforeGate):
+ * writing a skull's 3MF (shells, ~115 MB of XML, deflate) is ~1 s of this thread after the
+ * gate and the accuracy, and the pool has a worker free beside them. Started only when a 3MF is
+ * asked for and the pool has two workers; taken by the export for the same mesh and model name
+ * (a model without parts: the options are the ones the export would pass), and only when the
+ * worker deflated as this thread would (same method, so the same bytes), else the export writes
+ * it here as before. A gate that refuses the mesh ends the job; the file is dropped.
+ */
+interface EarlyModelFiles {
+  start?: (mesh: Mesh, model: string) => void;
+  take: (model: ConvertModel) => Promise<ThreeMfFile> | undefined;
+}
+
+/** The 3MF options the export passes for a model (title, date, parts): one place, so the early file is the same file. */
+function threeMfOptions(model: Pick<ConvertModel, 'name' | 'parts'>, date: string) {
+  return { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name, ...(model.parts ? { parts: model.parts } : {}) };
+}
+
+function earlyModelFiles(req: ConvertJobRequest, host: ConvertJobHost, date: string): EarlyModelFiles {
+  const pool = host.pool;
+  if (!pool || pool.size < 2 || req.fromLabels || !req.outputs.models.some((f) => meshFormatOf(f) === '3mf')) return { take: () => undefined };
+  const started: Array<{ mesh: Mesh; model: string; file: Promise<ThreeMfFile> }> = [];
+  return {
+    start: (mesh, model) => {
+      const file = write3mfOnPool(mesh, threeMfOptions({ name: model }, date), pool);
+      file.catch(() => {}); // awaited by the export; a job that fails first never asks
+      started.push({ mesh, model, file });
+    },
+    take: (model) => (model.parts ? undefined : started.find((e) => e.mesh === model.mesh && e.model === model.name)?.file),
+  };
 }
 
 export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost = {}): Promise<ConvertJobResult> {
@@ -191,12 +225,13 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   });
   records.push({ stage: 'environment', method: 'software', params: {}, figures: { version: SCAN2PRINT_VERSION, libraries: host.libraries ?? {} } });
 
-  const steps: JobSteps = { records, hex, phase, ctx };
+  const date = req.now.toISOString();
+  const early = earlyModelFiles(req, host, date);
+  const steps: JobSteps = { records, hex, phase, ctx, early };
   const built = req.fromLabels ? await modelsFromLabels(req, req.fromLabels, steps) : await modelsFromDicom(req, host, steps);
 
   const exportProgress = phase('export', 'export');
   const many = built.models.length > 1;
-  const date = req.now.toISOString();
   const outputs: JobOutput[] = [];
   const emit = async (name: string, format: string, bytes: Uint8Array) => {
     const sha = hex(bytes);
@@ -209,11 +244,18 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   let made = 0;
   for (const model of built.models) {
     // Per-structure models (--anatomy) name and colour their 3MF objects.
-    const meshOpts = { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name, ...(model.parts ? { parts: model.parts } : {}) };
+    const meshOpts = threeMfOptions(model, date);
     const files: Array<{ name: string; format: string; make: () => Promise<Uint8Array> }> = [];
+    const earlyFile = early.take(model);
     for (const out of req.outputs.models) {
       const name = modelFileName(out, model, many);
-      files.push({ name, format: meshFormatOf(name) ?? 'unknown', make: async () => writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool, host.deflateRaw) });
+      const format = meshFormatOf(name) ?? 'unknown';
+      const make = async () => {
+        const made = format === '3mf' && earlyFile ? await earlyFile : undefined;
+        if (made && made.deflate === threeMfDeflateMethod(host.deflateRaw)) return made.bytes;
+        return writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool, host.deflateRaw);
+      };
+      files.push({ name, format, make });
     }
     if (req.outputs.preview) {
       const name = modelFileName(req.outputs.preview, model, many);
@@ -273,7 +315,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
 }
 
 /** A convert: import the series, assess, segment, and build a model per label map (convertVolume). */
-async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { records, hex, phase, ctx }: JobSteps): Promise<BuiltModels> {
+async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { records, hex, phase, ctx, early }: JobSteps): Promise<BuiltModels> {
   const tissue = req.tissue ?? 'bone';
   const force = req.force === true;
   // The model first: a host without one fails the job before the import's seconds.
@@ -289,7 +331,7 @@ async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { r
   const ct = keepCt ? imported.takeVolume() : undefined;
   const result = await convertVolume(
     { volume: ct ?? imported.takeVolume(), ...(imported.modality ? { modality: imported.modality } : {}), importFindings: imported.findings },
-    { segmentation, condition: req.condition, force, tissue, keepVolume: keepCt, ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}) },
+    { segmentation, condition: req.condition, force, tissue, keepVolume: keepCt, ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}), ...(early.start ? { beforeGate: early.start } : {}) },
     ctx(phase('convert', 'convert')),
   );
   records.push(...result.records);

@@ -180,7 +180,8 @@ function* placeCore(
   const lim: ProfileLimits = { minContrast: params.minContrast_HU ?? PLACE_DEFAULTS.minContrast_HU, plateau_mm: PLACE_DEFAULTS.plateau_mm, minPlateau_mm: PLACE_DEFAULTS.minPlateau_mm };
   const S = makeSampler(volume);
   const onPool = f32(1).buffer instanceof SharedArrayBuffer;
-  const P = onPool ? copyTo(mesh.positions, f32) : mesh.positions;
+  // (only read: the extraction's own shared positions are posted as they are)
+  const P = onPool && !(mesh.positions.buffer instanceof SharedArrayBuffer) ? copyTo(mesh.positions, f32) : mesh.positions;
   const normals = vertexNormals(mesh, f64);
   const dirs = f32(3 * nv);
   yield { kind: 'directions', work: { S, positions: P, normals, dirs } };
