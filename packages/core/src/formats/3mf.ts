@@ -108,7 +108,7 @@ const RELS =
   ` <Relationship Target="/${MODEL_PATH}" Id="rel0" Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/>\n</Relationships>\n`;
 
 /** The 3MF file of a mesh, on the calling thread (same bytes as write3mfAsync). */
-export function write3mf(mesh: Mesh, opts: ThreeMfOptions = {}): Uint8Array {
+export function write3mf(mesh: Mesh, opts: ThreeMfOptions = {}, alloc?: (n: number) => Uint8Array): Uint8Array {
   const chunks: DeflatedChunk[] = [];
   const spare: Uint8Array[] = [];
   let pending: Uint8Array | undefined;
@@ -121,7 +121,7 @@ export function write3mf(mesh: Mesh, opts: ThreeMfOptions = {}): Uint8Array {
     pending = c;
   }
   chunks.push(deflateChunk(pending ?? new Uint8Array(0), THREEMF_DEFLATE_LEVEL, true));
-  return packageZip(chunks);
+  return packageZip(chunks, alloc);
 }
 
 /**
@@ -131,16 +131,22 @@ export function write3mf(mesh: Mesh, opts: ThreeMfOptions = {}): Uint8Array {
  * else it is write3mf. A bounded number of chunks is in flight (two per worker, or
  * HOST_DEFLATE_IN_FLIGHT), so memory stays a few megabytes above the mesh.
  */
-export async function write3mfAsync(mesh: Mesh, opts: ThreeMfOptions = {}, pool?: WorkerPool, deflater?: RawDeflater): Promise<Uint8Array> {
+export async function write3mfAsync(mesh: Mesh, opts: ThreeMfOptions = {}, pool?: WorkerPool, deflater?: RawDeflater, alloc?: (n: number) => Uint8Array): Promise<Uint8Array> {
   if (deflater) {
     const level = THREEMF_HOST_DEFLATE_LEVEL;
-    return deflateInOrder(mesh, opts, HOST_DEFLATE_IN_FLIGHT, async (bytes, last) => {
-      const d = await deflater.deflate(bytes, { level, last });
-      return { data: d.data, crc: d.crc >>> 0, size: bytes.length };
-    });
+    return deflateInOrder(
+      mesh,
+      opts,
+      HOST_DEFLATE_IN_FLIGHT,
+      async (bytes, last) => {
+        const d = await deflater.deflate(bytes, { level, last });
+        return { data: d.data, crc: d.crc >>> 0, size: bytes.length };
+      },
+      alloc,
+    );
   }
-  if (!pool || pool.size < 2) return write3mf(mesh, opts);
-  return deflateInOrder(mesh, opts, 2 * pool.size, (bytes, last) => pool.run<DeflatedChunk>(DEFLATE_TASK, { bytes, level: THREEMF_DEFLATE_LEVEL, last } satisfies DeflateChunkPayload));
+  if (!pool || pool.size < 2) return write3mf(mesh, opts, alloc);
+  return deflateInOrder(mesh, opts, 2 * pool.size, (bytes, last) => pool.run<DeflatedChunk>(DEFLATE_TASK, { bytes, level: THREEMF_DEFLATE_LEVEL, last } satisfies DeflateChunkPayload), alloc);
 }
 
 /** How write3mfAsync deflates the model part ("fflate level 1", "node:zlib … level 4"), for the export record. */
@@ -154,7 +160,13 @@ export function threeMfDeflateMethod(deflater?: RawDeflater): string {
  * 115 MB of XML of a skull go through a handful of 1 MiB buffers (no allocation, copy or
  * garbage per chunk).
  */
-async function deflateInOrder(mesh: Mesh, opts: ThreeMfOptions, maxInFlight: number, deflate: (bytes: Uint8Array, last: boolean) => Promise<DeflatedChunk>): Promise<Uint8Array> {
+async function deflateInOrder(
+  mesh: Mesh,
+  opts: ThreeMfOptions,
+  maxInFlight: number,
+  deflate: (bytes: Uint8Array, last: boolean) => Promise<DeflatedChunk>,
+  alloc?: (n: number) => Uint8Array,
+): Promise<Uint8Array> {
   const inFlight: Array<{ chunk: Promise<DeflatedChunk>; bytes: Uint8Array }> = [];
   const done: DeflatedChunk[] = [];
   const spare: Uint8Array[] = [];
@@ -178,7 +190,7 @@ async function deflateInOrder(mesh: Mesh, opts: ThreeMfOptions, maxInFlight: num
   }
   await submit(pending ?? new Uint8Array(0), true);
   while (inFlight.length) await settle();
-  return packageZip(done);
+  return packageZip(done, alloc);
 }
 
 export interface DeflateChunkPayload {
@@ -209,16 +221,14 @@ export interface ThreeMfFilePayload {
 
 /**
  * The 3MF of a mesh, made on this thread with the deflater its host set (threadDeflater), else
- * fflate: write3mfAsync without a pool. The file goes back on shared memory, so posting it to the
- * caller copies nothing.
+ * fflate: write3mfAsync without a pool. The file is written into shared memory, so posting it to
+ * the caller copies nothing.
  */
 export async function threeMfFileTask(p: ThreeMfFilePayload): Promise<ThreeMfFile> {
   const d = threadDeflater();
   const mesh: Mesh = { positions: p.positions, indices: p.indices, ...(p.groups ? { groups: p.groups } : {}) };
-  const bytes = await write3mfAsync(mesh, p.opts, undefined, d);
-  const shared = typeof SharedArrayBuffer === 'undefined' ? bytes : new Uint8Array(new SharedArrayBuffer(bytes.length));
-  if (shared !== bytes) shared.set(bytes);
-  return { bytes: shared, deflate: threeMfDeflateMethod(d) };
+  const shared = typeof SharedArrayBuffer === 'undefined' ? undefined : (n: number) => new Uint8Array(new SharedArrayBuffer(n));
+  return { bytes: await write3mfAsync(mesh, p.opts, undefined, d, shared), deflate: threeMfDeflateMethod(d) };
 }
 
 /**
@@ -234,13 +244,12 @@ export function write3mfOnPool(mesh: Mesh, opts: ThreeMfOptions, pool: WorkerPoo
   return pool.run<ThreeMfFile>(FILE_TASK, payload);
 }
 
-function packageZip(modelChunks: DeflatedChunk[]): Uint8Array {
+function packageZip(modelChunks: DeflatedChunk[], alloc?: (n: number) => Uint8Array): Uint8Array {
   const enc = new TextEncoder();
-  return writeZip([
-    smallEntry('[Content_Types].xml', enc.encode(CONTENT_TYPES)),
-    smallEntry('_rels/.rels', enc.encode(RELS)),
-    { name: MODEL_PATH, method: 8, chunks: modelChunks },
-  ]);
+  return writeZip(
+    [smallEntry('[Content_Types].xml', enc.encode(CONTENT_TYPES)), smallEntry('_rels/.rels', enc.encode(RELS)), { name: MODEL_PATH, method: 8, chunks: modelChunks }],
+    alloc,
+  );
 }
 
 const VERTEX = linePieces(['<vertex x="', '" y="', '" z="', '"/>\n']);

@@ -178,7 +178,8 @@ const DOS_DATE = (0 << 9) | (1 << 5) | 1; // 1980-01-01
 const DOS_TIME = 0;
 
 /** The ZIP file of the entries, in order, as one byte array. */
-export function writeZip(entries: ZipEntry[]): Uint8Array {
+/** `alloc` gives the file's buffer (a pool task passes shared memory, so returning the file copies nothing). */
+export function writeZip(entries: ZipEntry[], alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
   const enc = new TextEncoder();
   const heads: Array<{ name: Uint8Array; crc: number; csize: number; usize: number; offset: number; method: number }> = [];
   let offset = 0;
@@ -198,8 +199,8 @@ export function writeZip(entries: ZipEntry[]): Uint8Array {
   }
   let cdSize = 0;
   for (const h of heads) cdSize += 46 + h.name.length;
-  const out = new Uint8Array(offset + cdSize + 22);
-  const dv = new DataView(out.buffer);
+  const out = alloc(offset + cdSize + 22);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let o = 0;
   entries.forEach((e, i) => {
     const h = heads[i]!;
