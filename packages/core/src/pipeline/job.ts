@@ -182,7 +182,11 @@ function earlyModelFiles(req: ConvertJobRequest, host: ConvertJobHost, date: str
       file.catch(() => {}); // awaited by the export; a job that fails first never asks
       started.push({ mesh, model, file });
     },
-    take: (model) => (model.parts ? undefined : started.find((e) => e.mesh === model.mesh && e.model === model.name)?.file),
+    take: (model) => {
+      // handed out once: the file is not held past its export (the report comes after)
+      const i = model.parts ? -1 : started.findIndex((e) => e.mesh === model.mesh && e.model === model.name);
+      return i < 0 ? undefined : started.splice(i, 1)[0]!.file;
+    },
   };
 }
 
