@@ -17,7 +17,7 @@
 import type { Mesh } from '../geometry/types.js';
 import { labelShellsByVertex, sharedArray } from '../surface/mesh-utils.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
-import type { WorkerPool } from '../parallel/pool.js';
+import { sharedUint8, type WorkerPool } from '../parallel/pool.js';
 import { MODEL_PATH } from './3mf-read.js';
 import { AsciiWriter, linePieces } from './ascii-bytes.js';
 import { deflateChunk, smallEntry, writeZip, type DeflatedChunk, type RawDeflater } from './zip-write.js';
@@ -227,8 +227,7 @@ export interface ThreeMfFilePayload {
 export async function threeMfFileTask(p: ThreeMfFilePayload): Promise<ThreeMfFile> {
   const d = threadDeflater();
   const mesh: Mesh = { positions: p.positions, indices: p.indices, ...(p.groups ? { groups: p.groups } : {}) };
-  const shared = typeof SharedArrayBuffer === 'undefined' ? undefined : (n: number) => new Uint8Array(new SharedArrayBuffer(n));
-  return { bytes: await write3mfAsync(mesh, p.opts, undefined, d, shared), deflate: threeMfDeflateMethod(d) };
+  return { bytes: await write3mfAsync(mesh, p.opts, undefined, d, sharedUint8), deflate: threeMfDeflateMethod(d) };
 }
 
 /**

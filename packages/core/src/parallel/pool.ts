@@ -49,3 +49,6 @@ export function sharedUint8(n: number): Uint8Array {
 export function sharedInt16(n: number): Int16Array {
   return typeof SharedArrayBuffer !== 'undefined' ? new Int16Array(new SharedArrayBuffer(n * 2)) : new Int16Array(n);
 }
+export function sharedUint32(n: number): Uint32Array {
+  return typeof SharedArrayBuffer !== 'undefined' ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n);
+}

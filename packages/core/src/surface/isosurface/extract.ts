@@ -13,7 +13,7 @@ import type { LabelMap, Mesh, Volume } from '../../geometry/types.js';
 import { sameGrid, voxelCount, type Grid } from '../../geometry/grid.js';
 import type { StageContext, StageRecord, StageResult } from '../../pipeline/record.js';
 import { round, timedAsync } from '../../pipeline/record.js';
-import { slabRanges } from '../../parallel/pool.js';
+import { sharedFloat32, sharedUint32, slabRanges } from '../../parallel/pool.js';
 import { usageError } from '../../errors.js';
 import { extractSlab, type IsoSlabPayload, type IsoSlabResult } from './extract-slab.js';
 
@@ -191,9 +191,8 @@ function mergeSlabs(results: IsoSlabResult[], shared = false): Mesh {
     nv += r.ownVertices;
     ni += r.indices.length;
   }
-  const share = shared && typeof SharedArrayBuffer !== 'undefined';
-  const positions = share ? new Float32Array(new SharedArrayBuffer(12 * nv)) : new Float32Array(3 * nv);
-  const indices = share ? new Uint32Array(new SharedArrayBuffer(4 * ni)) : new Uint32Array(ni);
+  const positions = shared ? sharedFloat32(3 * nv) : new Float32Array(3 * nv);
+  const indices = shared ? sharedUint32(ni) : new Uint32Array(ni);
   let vo = 0;
   let io = 0;
   for (const r of results) {
