@@ -10,7 +10,7 @@
 import { preprocess, type PreprocessOptions } from '../segment/pipeline.js';
 import { sameGrid, type Grid } from '../geometry/grid.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
-import { threeMfDeflateMethod, write3mfOnPool, type ThreeMfFile } from '../formats/3mf.js';
+import { threeMfDeflateMethod } from '../formats/3mf.js';
 import { previewMesh } from '../surface/decimate.js';
 import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/preview.js';
 import { gzipSync } from 'fflate';
@@ -24,13 +24,14 @@ import { sha256, toHex } from '../anonymise/sha256.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import { readNifti, readNiftiLabels } from '../formats/nifti.js';
 import { inputError, usageError } from '../errors.js';
-import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
+import type { LabelMap, Volume } from '../geometry/types.js';
 import { CT_MAX_HU } from '../segment/presets.js';
 import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
 import { needsForestModel, withForestModel } from './convert-method.js';
 import type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
 import { importForConvert } from './job-import.js';
+import { earlyModelFiles, threeMfOptions, type EarlyModelFiles } from './job-early-3mf.js';
 
 export type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
 export { describeSeries, seriesChoiceRecord } from './job-series.js';
@@ -153,43 +154,6 @@ interface JobSteps {
   early: EarlyModelFiles;
 }
 
-/**
- * 3MF model files started on the pool as each model's gate begins (ConvertParams.beforeGate):
- * writing a skull's 3MF (shells, ~115 MB of XML, deflate) is ~1 s of this thread after the
- * gate and the accuracy, and the pool has a worker free beside them. Started only when a 3MF is
- * asked for and the pool has two workers; taken by the export for the same mesh and model name
- * (a model without parts: the options are the ones the export would pass), and only when the
- * worker deflated as this thread would (same method, so the same bytes), else the export writes
- * it here as before. A gate that refuses the mesh ends the job; the file is dropped.
- */
-interface EarlyModelFiles {
-  start?: (mesh: Mesh, model: string) => void;
-  take: (model: ConvertModel) => Promise<ThreeMfFile> | undefined;
-}
-
-/** The 3MF options the export passes for a model (title, date, parts): one place, so the early file is the same file. */
-function threeMfOptions(model: Pick<ConvertModel, 'name' | 'parts'>, date: string) {
-  return { title: `${model.name} (scan2print)`, creationDate: date.slice(0, 10), name: model.name, ...(model.parts ? { parts: model.parts } : {}) };
-}
-
-function earlyModelFiles(req: ConvertJobRequest, host: ConvertJobHost, date: string): EarlyModelFiles {
-  const pool = host.pool;
-  if (!pool || pool.size < 2 || req.fromLabels || !req.outputs.models.some((f) => meshFormatOf(f) === '3mf')) return { take: () => undefined };
-  const started: Array<{ mesh: Mesh; model: string; file: Promise<ThreeMfFile> }> = [];
-  return {
-    start: (mesh, model) => {
-      const file = write3mfOnPool(mesh, threeMfOptions({ name: model }, date), pool);
-      file.catch(() => {}); // awaited by the export; a job that fails first never asks
-      started.push({ mesh, model, file });
-    },
-    take: (model) => {
-      // handed out once: the file is not held past its export (the report comes after)
-      const i = model.parts ? -1 : started.findIndex((e) => e.mesh === model.mesh && e.model === model.name);
-      return i < 0 ? undefined : started.splice(i, 1)[0]!.file;
-    },
-  };
-}
-
 export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost = {}): Promise<ConvertJobResult> {
   const hex = host.sha256Hex ?? ((b: Uint8Array) => toHex(sha256(b)));
   const files = host.sink ? undefined : new Map<string, Uint8Array>();
@@ -254,11 +218,8 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     for (const out of req.outputs.models) {
       const name = modelFileName(out, model, many);
       const format = meshFormatOf(name) ?? 'unknown';
-      const make = async () => {
-        const made = format === '3mf' && earlyFile ? await earlyFile : undefined;
-        if (made && made.deflate === threeMfDeflateMethod(host.deflateRaw)) return made.bytes;
-        return writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool, host.deflateRaw);
-      };
+      const make = async () =>
+        (format === '3mf' ? await earlyFile : undefined) ?? writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool, host.deflateRaw);
       files.push({ name, format, make });
     }
     if (req.outputs.preview) {
