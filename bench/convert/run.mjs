@@ -10,6 +10,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure, median, mb } from '../lib/measure.mjs';
+import { SCAN2PRINT } from '../lib/command.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -33,9 +34,8 @@ function meshStats(file) {
 //              discrete flying edges, windowed sinc 40/0.01, normals, binary STL);
 //  decimated — both decimating to 10 % of the raw triangles (ours --decimate-ratio 0.10,
 //              VTK quadric decimation 0.9), and InVesalius' raw contour for reference.
-// Ours runs as a user's `npx scan2print` does: the installed command, packages/cli/bin/scan2print
-// (a sh launcher that sets glibc's allocator tunables, then execs node on scan2print.js).
-const ours = resolve(root, 'packages/cli/bin/scan2print');
+// Ours runs as a user's `npx scan2print` does (bench/lib/command.mjs).
+const ours = SCAN2PRINT;
 const scenarios = {
   default: {
     'scan2print (3MF)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `ours${i}.3mf`), '--quiet'], out: (i) => join(work, `ours${i}.3mf`) },

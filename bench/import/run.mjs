@@ -9,13 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCAN2PRINT } from '../lib/command.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DATA = process.env.SCAN2PRINT_DATA ?? resolve(ROOT, '../shared/data');
 const RUNS = Math.max(1, Number(process.argv[2] ?? 5));
 const SERIES = process.argv[3] ?? join(DATA, 'ct/philips-head-phantom-1mm');
-// the `scan2print` command as npm links it (a sh launcher: glibc allocator settings, then exec node)
-const CLI = join(ROOT, 'packages/cli/bin/scan2print');
+const CLI = SCAN2PRINT;
 
 for (const [what, p] of [['GNU time', '/usr/bin/time'], ['series', SERIES], ['built CLI', join(ROOT, 'packages/cli/dist/main.js')]]) {
   if (!existsSync(p)) {

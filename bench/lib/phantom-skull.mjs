@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure } from './measure.mjs';
+import { SCAN2PRINT } from './command.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// the `scan2print` command as npm links it (a sh launcher: glibc allocator settings, then exec node)
-export const cli = resolve(root, 'packages/cli/bin/scan2print');
+export { SCAN2PRINT as cli } from './command.mjs';
 export const data = process.env.SCAN2PRINT_DATA ?? resolve(root, '../shared/data');
 export const SKULL_SERIES = 'ct/philips-head-phantom-1mm';
 
@@ -19,7 +19,7 @@ export const loadCore = () => import(resolve(root, 'packages/core/dist/index.js'
 export async function phantomSkull(work, given) {
   if (given) return given;
   const skull = join(work, 'skull.3mf');
-  const c = await measure([cli, 'convert', join(data, SKULL_SERIES), '-o', skull, '--quiet']);
+  const c = await measure([SCAN2PRINT, 'convert', join(data, SKULL_SERIES), '-o', skull, '--quiet']);
   if (c.code !== 0) throw new Error(`convert failed: ${c.stderr}`);
   console.log(`skull made by convert in ${c.wall_s.toFixed(1)} s`);
   return skull;

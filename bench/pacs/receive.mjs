@@ -14,10 +14,10 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCAN2PRINT } from '../lib/command.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// the `scan2print` command as npm links it (a sh launcher: glibc allocator settings, then exec node)
-const cli = resolve(root, 'packages/cli/bin/scan2print');
+const cli = SCAN2PRINT;
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);

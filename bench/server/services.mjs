@@ -12,11 +12,11 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { SCAN2PRINT } from '../lib/command.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-// the `scan2print` command as npm links it (a sh launcher: glibc allocator settings, then exec node)
-const cli = resolve(root, 'packages/cli/bin/scan2print');
+const cli = SCAN2PRINT;
 const viteNode = resolve(root, 'node_modules/vite-node/vite-node.mjs');
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

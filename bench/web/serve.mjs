@@ -8,11 +8,11 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCAN2PRINT } from '../lib/command.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-// the `scan2print` command as npm links it (a sh launcher: glibc allocator settings, then exec node)
-const cli = resolve(root, 'packages/cli/bin/scan2print');
+const cli = SCAN2PRINT;
 const SERVING = /scan2print: serving (http:\/\/\S+?)\/api /;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
