@@ -1,7 +1,7 @@
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
-import { compactMesh, concatMeshes } from '../surface/mesh-utils.js';
+import { compactMesh, concatMeshes, labelShells } from '../surface/mesh-utils.js';
 import { box, icosphere, translate } from '../testing/meshes.js';
 import { read3mf, read3mfContent, write3mf } from './3mf.js';
 import { formatFloat32 } from './mesh-text.js';
@@ -83,6 +83,19 @@ describe('mesh formats: exact round trips', () => {
     const c = read3mfContent(write3mf(m, { title: 't' }), 'c.3mf');
     expect(c.objects).toHaveLength(2);
     expect(c.objects[0]!.name).toBe('t shell 0');
+  });
+
+  it("3MF split by shells the caller hands in (the conditioning's): the same file as shells worked out, and those shells are what it uses", () => {
+    // three shells: two spheres and a box
+    const m = concatMeshes([icosphere(5, 1), translate(icosphere(5, 1), [20, 0, 0]), box([0, 30, 0], [4, 34, 4])]);
+    const own = write3mf(m, { title: 't' });
+    expect(Buffer.from(write3mf(m, { title: 't', shells: labelShells(m) })).equals(Buffer.from(own))).toBe(true);
+    // shells that say otherwise are followed (the caller is trusted): two objects, not three
+    const { shellOf } = labelShells(m);
+    const merged = { shellOf: shellOf.map((s) => Math.min(s, 1)), shellCount: 2 };
+    const c = read3mfContent(write3mf(m, { title: 't', shells: merged }), 'c.3mf');
+    expect(c.objects).toHaveLength(2);
+    expect(read3mfContent(own, 'o.3mf').objects).toHaveLength(3);
   });
 
   it('re-export is byte-identical for every format', () => {

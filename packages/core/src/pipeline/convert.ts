@@ -12,7 +12,7 @@ import { assessVolume } from '../assess/assess.js';
 import { preprocess, runSegmentation, type SegmentationOptions } from '../segment/pipeline.js';
 import { countLabelled, rangeName, type HuRange } from '../segment/threshold.js';
 import { extractSurface } from '../surface/isosurface/extract.js';
-import { conditionMesh, type ConditionParams, type TopologyHandOver } from '../surface/condition.js';
+import { conditionMesh, type ConditionParams, type MeshShells, type TopologyHandOver } from '../surface/condition.js';
 import { checkedTopology } from '../surface/cleanup.js';
 import { sharedArray } from '../surface/mesh-utils.js';
 import type { measureSurfaceAccuracy } from '../surface/accuracy.js';
@@ -49,9 +49,10 @@ export interface ConvertParams {
    * Given each threshold model's final mesh and name before the gate judges it (not an
    * --anatomy model's, which is assembled after its structures' gates): the job starts writing
    * the model file on the pool there, beside the gate and the accuracy. The mesh is not to be
-   * changed; a gate that refuses it ends the job, and what was started is dropped.
+   * changed; a gate that refuses it ends the job, and what was started is dropped. `shells`: its
+   * shells by edges (conditionMesh's), equal to labelShellsByVertex's when the gate passes it.
    */
-  beforeGate?: (mesh: Mesh, model: string) => void;
+  beforeGate?: (mesh: Mesh, model: string, shells: MeshShells) => void;
 }
 
 export interface ConvertModel {
@@ -200,7 +201,7 @@ async function meshModels(segmented: Segmented, params: ConvertParams, ctx: Stag
         ...(useField ? { field, level } : {}),
         ...(params.decimateRatio !== undefined ? { decimateRatio: params.decimateRatio } : {}),
         ...(params.accuracy !== undefined ? { accuracy: params.accuracy } : {}),
-        ...(params.beforeGate ? { beforeGate: (m: Mesh) => params.beforeGate!(m, name) } : {}),
+        ...(params.beforeGate ? { beforeGate: (m: Mesh, shells: MeshShells) => params.beforeGate!(m, name, shells) } : {}),
       },
       modelCtx(i),
     );
@@ -246,8 +247,8 @@ export interface MeshLabelParams {
   placement?: EdgePlacement;
   /** Measure mesh ↔ segmentation distances (default true). */
   accuracy?: boolean;
-  /** Given the final mesh before the gate judges it (ConvertParams.beforeGate). */
-  beforeGate?: (mesh: Mesh) => void;
+  /** Given the final mesh and its shells before the gate judges it (ConvertParams.beforeGate). */
+  beforeGate?: (mesh: Mesh, shells: MeshShells) => void;
 }
 
 export interface MeshLabelResult {
@@ -292,9 +293,9 @@ async function conditionAndMeasure(
   // The accuracy only reads the final mesh, as the gate does: with a pool it runs on a worker
   // beside the gate (started first: the gate's result waits for it, not for the caller's work).
   let accuracy: PendingAccuracy | undefined;
-  const beforeGate = (final: Mesh): void => {
+  const beforeGate = (final: Mesh, shells: MeshShells): void => {
     if (params.accuracy !== false) accuracy = startAccuracy(final, reference, edgePlaced ? { samples: PLACED_ACCURACY_SAMPLES } : {}, ctx.pool);
-    params.beforeGate?.(final);
+    params.beforeGate?.(final, shells);
   };
   const cond = await conditionMesh(raw, condition, scaled(ctx, 0.25, 0.9), beforeGate, known);
   records.push(...cond.records);

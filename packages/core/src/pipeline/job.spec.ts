@@ -10,7 +10,11 @@ import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/previe
 import type { PreprocessOptions } from '../segment/pipeline.js';
 import { isStageName } from './record.js';
 import { gridMismatch, modelFileName, plannedOutputs, runConvertJob, type ConvertJobRequest } from './job.js';
-import { THREEMF_FILE_TASK, threeMfDeflateMethod, write3mf, write3mfAsync } from '../formats/3mf.js';
+import { read3mfContent, THREEMF_FILE_TASK, threeMfDeflateMethod, write3mf, write3mfAsync } from '../formats/3mf.js';
+import { earlyModelFiles, threeMfOptions } from './job-early-3mf.js';
+import type { ConvertModel } from './convert.js';
+import { concatMeshes, labelShells } from '../surface/mesh-utils.js';
+import { icosphere, translate } from '../testing/meshes.js';
 import { deflateChunk, type RawDeflater } from '../formats/zip-write.js';
 import { getTask } from '../parallel/registry.js';
 import type { WorkerPool } from '../parallel/pool.js';
@@ -166,5 +170,25 @@ describe('runConvertJob', () => {
     expect(Buffer.from(b.files!.get('m.3mf')!).equals(Buffer.from(here))).toBe(true);
     expect(Buffer.from(here).equals(Buffer.from(write3mf(mb.mesh, opts(mb.name))))).toBe(false);
     expect(mb.records.find((x) => x.stage === 'export')!.params.deflate).toBe(threeMfDeflateMethod(host));
+  });
+
+  it('hands out an early 3MF (split by the shells it was given) only for a printable model, and once', async () => {
+    const tasks: string[] = [];
+    const pool: WorkerPool = { size: 2, run: async <R>(t: string, p: unknown) => (tasks.push(t), (await getTask(t)(p)) as R), close: async () => {} };
+    const date = '2026-01-01T00:00:00.000Z';
+    const early = earlyModelFiles(request({ models: ['m.3mf'] }), { pool }, date);
+    const mesh = concatMeshes([icosphere(5, 1), translate(icosphere(5, 1), [20, 0, 0])]);
+    const shells = labelShells(mesh);
+    const model = (printable: boolean) => ({ name: 'bone', mesh, printable }) as ConvertModel;
+    early.start!(mesh, 'bone', shells);
+    // let through with --allow-open: its shells by edges need not be its shells by vertices, so the export writes it anew
+    expect(early.take(model(false))).toBeUndefined();
+    expect(early.take(model(true))).toBeUndefined(); // dropped, not kept for later
+    early.start!(mesh, 'bone', shells);
+    const bytes = await early.take(model(true));
+    expect(Buffer.from(bytes!).equals(Buffer.from(write3mf(mesh, threeMfOptions({ name: 'bone' }, date))))).toBe(true);
+    expect(read3mfContent(bytes!, 'bone.3mf').objects).toHaveLength(2);
+    expect(early.take(model(true))).toBeUndefined();
+    expect(tasks.filter((t) => t === THREEMF_FILE_TASK)).toHaveLength(2);
   });
 });

@@ -254,7 +254,7 @@ export function fillCavities(
   mesh: Mesh,
   params: CavityParams = {},
   shells?: { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array; volumes?: Float64Array },
-): StageResult<Mesh> {
+): StageResult<Mesh> & { shells: { shellOf: Uint32Array; shellCount: number } } {
   const keepCavities = params.keepCavities ?? false;
   const { shellOf, shellCount } = shells ?? labelShells(mesh);
   const depth = shells?.enclosures ? nestingDepth(shells.enclosures, shellCount) : shellNesting(mesh, shellOf, shellCount);
@@ -291,7 +291,7 @@ export function fillCavities(
         },
       ];
     }
-    return { output: mesh, record };
+    return { output: mesh, record, shells: { shellOf, shellCount } };
   }
   const keep = new Uint8Array(triangleCount(mesh));
   for (let t = 0; t < keep.length; t++) keep[t] = depth[shellOf[t]!]! === 0 ? 1 : 0;
@@ -299,5 +299,6 @@ export function fillCavities(
   record.corrections = [`filled ${cavities} internal cavit${cavities === 1 ? 'y' : 'ies'} (${round(voidVolume, 1)} mm³) by removing the enclosed shells`];
   // compactShells (the clean-up's compaction, no turns) gives compactMesh's mesh; sharing it
   // with the clean-ups that ran just before means one compiled loop, not a second one cold.
-  return { output: compactShells(mesh, keep, { shellOf, shellCount }).mesh, record };
+  const packed = compactShells(mesh, keep, { shellOf, shellCount });
+  return { output: packed.mesh, record, shells: { shellOf: packed.shellOf, shellCount: packed.shellCount } };
 }

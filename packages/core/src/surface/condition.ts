@@ -45,23 +45,31 @@ export interface TopologyHandOver {
   topology?: MeshTopology;
 }
 
+/** Shells of a mesh, numbered by their lowest triangle (labelShells' numbering). */
+export interface MeshShells {
+  shellOf: Uint32Array;
+  shellCount: number;
+}
+
 /**
- * `beforeGate` gets the final mesh before the gate judges it (to start work beside the gate);
- * `known`, the input triangles' topology (the results are the same without it).
+ * `beforeGate` gets the final mesh before the gate judges it (to start work beside the gate),
+ * with its shells as the clean-up and the cavity filling left them (edge-connected; the same
+ * as labelShellsByVertex's on a mesh the gate passes); `known`, the input triangles' topology
+ * (the results are the same without it).
  */
 export async function conditionMesh(
   mesh: Mesh,
   params: ConditionParams = {},
   ctx: StageContext = {},
-  beforeGate?: (final: Mesh) => void,
+  beforeGate?: (final: Mesh, shells: MeshShells) => void,
   known?: TopologyHandOver,
 ): Promise<ConditionResult> {
   const records: StageRecord[] = [];
   // The steps' intermediates (the first clean-up's mesh and edge table, ~130 MB on a skull)
   // live in conditionSteps' frame only: an async function keeps every local it has until it
   // returns, so here they would still be held while the gate runs, at the job's peak memory.
-  const m = await conditionSteps(mesh, params, ctx, records, known);
-  beforeGate?.(m);
+  const { mesh: m, shells } = await conditionSteps(mesh, params, ctx, records, known);
+  beforeGate?.(m, shells);
   const t0 = performance.now();
   const gate = await printabilityGate(m, { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}) }, ctx);
   gate.record.wall_ms = Math.round(performance.now() - t0);
@@ -71,7 +79,7 @@ export async function conditionMesh(
 }
 
 /** clean-up → smoothing → decimation → clean-up → fill cavities: the mesh the gate judges. */
-async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageContext, records: StageRecord[], known?: TopologyHandOver): Promise<Mesh> {
+async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageContext, records: StageRecord[], known?: TopologyHandOver): Promise<{ mesh: Mesh; shells: MeshShells }> {
   const step = <T extends { output: Mesh; record: StageRecord }>(r: T): Mesh => {
     records.push(r.record);
     return r.output;
@@ -119,11 +127,12 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
 
   await breathe();
   t0 = t();
-  m = step(fillCavities(m, { keepCavities: params.keepCavities ?? false }, clean2.shells));
+  const filled = fillCavities(m, { keepCavities: params.keepCavities ?? false }, clean2.shells);
+  m = step(filled);
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   progress(0.85, 'cavities');
   await breathe();
-  return m;
+  return { mesh: m, shells: filled.shells };
 }
 
 /** The first clean-up, with the topology taken from the hand-over (a plain function: its locals go when it returns). */

@@ -8,7 +8,7 @@ import { checkedTopology, cleanupMesh } from './cleanup.js';
 import { conditionMesh, type TopologyHandOver } from './condition.js';
 import { coincidentRep } from './coincident.js';
 import { fillCavities, shellNesting } from './cavities.js';
-import { concatMeshes, labelShells } from './mesh-utils.js';
+import { concatMeshes, labelShells, labelShellsByVertex } from './mesh-utils.js';
 import { nonManifoldVertexMask } from './topology.js';
 
 describe('reused intermediate results', () => {
@@ -28,6 +28,15 @@ describe('reused intermediate results', () => {
     expect(reused.output.indices).toEqual(own.output.indices);
     expect(reused.output.positions).toEqual(own.output.positions);
     expect(own.record.figures).toMatchObject({ cavities: 1, shellsInsideCavities: 1, shellsRemoved: 2 });
+    // The shells it hands on (to the 3MF split) are those of its output, numbered as labelShells and labelShellsByVertex number them.
+    for (const r of [reused, own]) {
+      expect(r.shells.shellCount).toBe(2);
+      expect(r.shells).toEqual(labelShells(r.output));
+      expect(r.shells).toEqual(labelShellsByVertex(r.output));
+    }
+    const none = fillCavities(reused.output, {}, reused.shells);
+    expect(none.record.figures.shellsRemoved).toBe(0);
+    expect(none.shells).toEqual(labelShells(none.output));
     const { shellOf, shellCount } = labelShells(c.output);
     expect(Array.from(shellNesting(c.output, shellOf, shellCount)).sort()).toEqual([0, 0, 1, 2]);
   });
