@@ -56,9 +56,13 @@ describe('scan2print worker before its database answers', () => {
     });
     let err = '';
     let exit: number | null | undefined;
+    let signal: NodeJS.Signals | null = null;
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.stdout!.resume();
-    child.on('exit', (code) => (exit = code));
+    child.on('exit', (code, sig) => {
+      exit = code;
+      signal = sig;
+    });
     try {
       await until(() => /the database is not answering .*trying again/.test(err), 60_000, () => err);
       expect(exit).toBeUndefined();
@@ -70,6 +74,7 @@ describe('scan2print worker before its database answers', () => {
       child.kill('SIGTERM');
       await until(() => exit !== undefined, 60_000, () => `no exit after SIGTERM:\n${err}`);
     }
-    expect(exit).toBe(0);
+    // exit code null: ended by a signal (which one, and what it said, in the message)
+    expect(exit, `signal ${String(signal)}; stderr:\n${err}`).toBe(0);
   });
 });

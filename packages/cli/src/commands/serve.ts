@@ -89,10 +89,12 @@ export const registerServe: RegisterCommand = (program: Command) => {
         ...dicomOptions(o),
       });
       const server = await startServer(config, { executeConvert: convertOnThread });
+      // The signal handlers go in before the ready lines: whoever waits for them may send SIGTERM at once.
+      const stopped = untilSignal(() => server.close());
       const mode = config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite';
       process.stderr.write(`scan2print: serving ${server.url}/api (docs ${server.url}/api/docs; ${mode}, ${config.s3 ? 'S3' : 'files'} under ${config.s3 ? config.s3.bucket : config.dataDir})\n`);
       if (server.dicom) process.stderr.write(`scan2print: DICOM listener ${server.dicom.aeTitle} on ${config.host}:${server.dicom.port} (studies complete after ${config.pacsQuietSeconds} s quiet)\n`);
-      await untilSignal(() => server.close());
+      await stopped;
     });
 
   program
@@ -106,7 +108,10 @@ export const registerServe: RegisterCommand = (program: Command) => {
       if (!process.env.S3_BUCKET) throw usageError('NO_STORAGE', 'scan2print worker needs S3_BUCKET (and S3_ENDPOINT, S3_REGION, credentials): the store the API uses');
       const config = configFromEnv({ dataDir: resolve(o.data), workers: workers(o.workers) ?? 1 });
       const worker = await startWorker(config, { executeConvert: convertOnThread });
+      // Handlers first, then the line a supervisor (or a test) waits for before it may send SIGTERM:
+      // the other way round, a SIGTERM right after the line could find Node's default (killed, no exit code).
+      const stopped = untilSignal(() => worker.stop());
       process.stderr.write(`scan2print: worker taking jobs from ${new URL(config.databaseUrl!).host}\n`);
-      await untilSignal(() => worker.stop());
+      await stopped;
     });
 };
