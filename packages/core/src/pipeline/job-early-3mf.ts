@@ -11,7 +11,7 @@
  * is taken only for a printable model (one let through with --allow-open is written anew).
  */
 import type { Mesh } from '../geometry/types.js';
-import type { MeshShells } from '../surface/condition.js';
+import type { MeshShells } from '../surface/mesh-utils.js';
 import { meshFormatOf } from '../formats/mesh-read.js';
 import { threeMfDeflateMethod, write3mfOnPool, type ThreeMfFile } from '../formats/3mf.js';
 import type { ConvertModel } from './convert.js';

@@ -13,6 +13,7 @@ import { printabilityGate } from './gate.js';
 import { scanBorderVertices, smoothMeshAsync, type SmoothParams } from './smooth.js';
 import type { Grid } from '../geometry/grid.js';
 import type { MeshCheck } from './topology.js';
+import type { MeshShells } from './mesh-utils.js';
 
 export interface ConditionParams extends CleanupParams {
   /** Smoothing (default windowed-sinc, 40 iterations, pass band 0.01); `false` or method 'none' to skip. */
@@ -43,12 +44,6 @@ export interface ConditionResult {
  */
 export interface TopologyHandOver {
   topology?: MeshTopology;
-}
-
-/** Shells of a mesh, numbered by their lowest triangle (labelShells' numbering). */
-export interface MeshShells {
-  shellOf: Uint32Array;
-  shellCount: number;
 }
 
 /**

@@ -84,11 +84,17 @@ export function bbox_mm(mesh: Mesh, used: Uint8Array = usedVertexMask(mesh)): { 
   return { min: [x0, y0, z0], max: [x1, y1, z1] };
 }
 
+/** Shells of a mesh: each triangle's shell id, ids numbered by the lowest triangle they contain. */
+export interface MeshShells {
+  shellOf: Uint32Array;
+  shellCount: number;
+}
+
 /**
  * Shells: connected components of triangles, two triangles being connected when they share
  * an edge. Shell ids are numbered by the lowest triangle they contain (deterministic).
  */
-export function labelShells(mesh: Mesh, edges?: EdgeTable): { shellOf: Uint32Array; shellCount: number } {
+export function labelShells(mesh: Mesh, edges?: EdgeTable): MeshShells {
   const nTri = triangleCount(mesh);
   const et = edges ?? buildEdgeTable(mesh.indices, vertexCount(mesh));
   const { edgeStart, edgeHe, edgeCount } = et;
@@ -129,7 +135,7 @@ export function labelShells(mesh: Mesh, edges?: EdgeTable): { shellOf: Uint32Arr
  * edge table), numbered like labelShells by their lowest triangle. Equal to labelShells on a
  * manifold mesh (every vertex fan is edge-connected there); used to split exports into parts.
  */
-export function labelShellsByVertex(mesh: Mesh): { shellOf: Uint32Array; shellCount: number } {
+export function labelShellsByVertex(mesh: Mesh): MeshShells {
   const ix = mesh.indices;
   const nTri = triangleCount(mesh);
   const parent = makeSets(new Uint32Array(vertexCount(mesh)));
