@@ -10,7 +10,7 @@ import { inputError, type ForestModelBytes } from '@scan2print/core/job';
 
 /** The model shipped with @scan2print/core (packages/core/models/), for hosts that run `--method forest`. */
 export function shippedForestModelPath(): string {
-  // dist/convert/forest-model.js or src/convert/forest-model.ts → packages/cli → packages/core/models
+  // dist/convert/forest-model.js, the bundle's dist/bundle/ or src/convert/forest-model.ts → packages/cli → packages/core/models
   const here = dirname(fileURLToPath(import.meta.url));
   return resolve(here, '../../../core/models/bone-forest.bin');
 }

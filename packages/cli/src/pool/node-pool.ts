@@ -14,15 +14,15 @@ interface Job {
 }
 
 /**
- * The compiled worker script. When this module runs from source (tests), the
- * worker still runs the compiled JavaScript in dist/: the test command builds first.
+ * The compiled worker script, beside this module: dist/pool/worker-entry.js, or the bundle's
+ * (dist/bundle/, scripts/bundle.mjs). When this module runs from source (tests), the worker
+ * still runs the compiled JavaScript in dist/: the test command builds first.
  */
 function workerScript(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const direct = resolve(here, 'worker-entry.js');
-  if (existsSync(direct)) return direct;
-  const fromSrc = resolve(here, '../../dist/pool/worker-entry.js');
-  if (existsSync(fromSrc)) return fromSrc;
+  for (const p of [resolve(here, 'worker-entry.js'), resolve(here, '../../dist/pool/worker-entry.js')]) {
+    if (existsSync(p)) return p;
+  }
   throw new Error(`worker script not found next to ${here}; run "npm run build" first`);
 }
 
