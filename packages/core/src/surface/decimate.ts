@@ -6,7 +6,18 @@
  * symmetric Hausdorff distance between before and after is measured (on up to 150k sampled
  * vertices and centroids per side), not estimated from the simplifier.
  */
-import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
+import type { MeshoptSimplifier as Simplifier } from 'meshoptimizer/simplifier';
+
+/**
+ * meshoptimizer's simplifier, loaded on the first decimation: its module decodes and compiles
+ * its WebAssembly when imported (~15 ms on the main thread), which a default convert, which
+ * does not decimate, would pay at start.
+ */
+async function simplifier(): Promise<typeof Simplifier> {
+  const { MeshoptSimplifier } = await import('meshoptimizer/simplifier');
+  await MeshoptSimplifier.ready;
+  return MeshoptSimplifier;
+}
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
@@ -54,7 +65,7 @@ function smallShellLock(mesh: Mesh): Uint8Array {
  * vertex). After each attempt the broken spots are found and the vertices around them (a ring
  * that widens with every attempt) are locked, and the round is run again from the same input.
  */
-async function simplifyRound(mesh: Mesh, targetFaces: number, errorBound: number, notes: string[]): Promise<{ mesh: Mesh; error: number; locked: number } | undefined> {
+async function simplifyRound(MeshoptSimplifier: typeof Simplifier, mesh: Mesh, targetFaces: number, errorBound: number, notes: string[]): Promise<{ mesh: Mesh; error: number; locked: number } | undefined> {
   const nv = mesh.positions.length / 3;
   const lock = smallShellLock(mesh);
   let nbrs: ReturnType<typeof vertexNeighbours> | undefined;
@@ -100,7 +111,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   if (params.targetFaces === undefined && params.maxError_mm === undefined) throw new RangeError('decimation needs targetFaces or maxError_mm');
   if (params.targetFaces !== undefined && !(params.targetFaces >= 1)) throw new RangeError(`decimation target must be ≥ 1 face (got ${params.targetFaces})`);
   if (params.maxError_mm !== undefined && !(params.maxError_mm > 0)) throw new RangeError(`decimation max error must be > 0 mm (got ${params.maxError_mm})`);
-  await MeshoptSimplifier.ready;
+  const MeshoptSimplifier = await simplifier();
   const scale = facesBefore ? MeshoptSimplifier.getScale(mesh.positions, 3) : 1;
   // Without an error bound the error is only limited by the mesh size (the target count rules).
   const errorBound = params.maxError_mm ?? scale;
@@ -126,7 +137,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   while (facesBefore > 0) {
     const faces = triangleCount(current);
     const target = params.maxError_mm !== undefined || direct ? finalTarget : Math.max(finalTarget, Math.ceil(faces / 2));
-    const r = await simplifyRound(current, target, errorBound, notes);
+    const r = await simplifyRound(MeshoptSimplifier, current, target, errorBound, notes);
     if (!r) {
       if (direct && params.maxError_mm === undefined) {
         direct = false;

@@ -195,4 +195,13 @@ function buildCaseTable(): CaseTable {
   return { triStart, triEdges: Uint8Array.from(edges) };
 }
 
-export const CASE_TABLE: CaseTable = buildCaseTable();
+let table: CaseTable | undefined;
+
+/**
+ * The table, made on first use (~30 ms of triangulating the 256 cases' loops): a thread that
+ * loads this module but extracts no surface (the CLI's main thread, whose pool extracts) does
+ * not pay it at start.
+ */
+export function caseTable(): CaseTable {
+  return (table ??= buildCaseTable());
+}

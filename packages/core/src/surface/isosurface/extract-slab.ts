@@ -25,7 +25,7 @@
  *  - "border": the outside end is the padding beyond the scan: the midpoint, which is the
  *    face of the last scanned voxel (a flat cap where the anatomy was cut by the scan).
  */
-import { CASE_TABLE } from './case-table.js';
+import { caseTable } from './case-table.js';
 import { buildSlabMask } from './slab-mask.js';
 
 export interface IsoSlabPayload {
@@ -228,7 +228,7 @@ export function extractSlab(p: IsoSlabPayload): IsoSlabResult {
       edgeOff[par]![e] = off;
     }
   }
-  const { triStart, triEdges } = CASE_TABLE;
+  const { triStart, triEdges } = caseTable();
   // The case table's edge list turned into id offsets, once per plane parity.
   const triOff = [new Int32Array(triEdges.length), new Int32Array(triEdges.length)];
   for (let par = 0; par < 2; par++) for (let e = 0; e < triEdges.length; e++) triOff[par]![e] = edgeOff[par]![triEdges[e]!]!;

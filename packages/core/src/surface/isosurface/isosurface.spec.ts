@@ -8,7 +8,7 @@ import { makePhantom, phantomLabels } from '../../testing/phantoms.js';
 import { meshVolume_mm3, radialError } from '../accuracy.js';
 import { extractSurface, extractSurfaceMesh } from './extract.js';
 import { checkClosedManifold } from './manifold-check.js';
-import { caseLoops, CASE_TABLE } from './case-table.js';
+import { caseLoops, caseTable } from './case-table.js';
 import './tasks.js';
 
 const grid = (dims: Vec3, spacing: Vec3 = [1, 1, 1], direction: Grid['direction'] = [1, 0, 0, 0, 1, 0, 0, 0, 1], origin: Vec3 = [0, 0, 0]): Grid => ({
@@ -58,8 +58,8 @@ describe('case table', () => {
       const seen = new Array<number>(12).fill(0);
       for (const loop of caseLoops(c)) for (const e of loop) seen[e]!++;
       for (let e = 0; e < 12; e++) expect(seen[e]).toBeLessThanOrEqual(1);
-      const t0 = CASE_TABLE.triStart[c]!;
-      const t1 = CASE_TABLE.triStart[c + 1]!;
+      const t0 = caseTable().triStart[c]!;
+      const t1 = caseTable().triStart[c + 1]!;
       // A loop of n vertices gives n − 2 triangles.
       const expected = caseLoops(c).reduce((s, l) => s + l.length - 2, 0);
       expect(t1 - t0).toBe(expected);
