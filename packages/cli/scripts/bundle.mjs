@@ -1,10 +1,11 @@
 /**
  * The CLI and core as a few files (dist/bundle/), made from the compiled modules in dist/ by
  * esbuild. Why: Node loads ES modules one by one (resolve, stat, read, compile, link), and
- * `scan2print convert` loads about 300 of them (core, zod with its 60 locales, commander): ~0.5 s
- * of a ~6 s convert on the 2-core bench machine, on the main thread, before any work starts.
- * From the bundle it starts in ~0.35 s (bench/results/convert.md). bin/choose-entry.js runs the
- * bundle when it is at least as new as the last compile, else the modules.
+ * `scan2print convert` loads about 300 of them (core, zod with its 60 locales, commander) on the
+ * main thread before any work starts, and each pool worker ~75. On the 2-core bench machine a
+ * convert of a missing folder took 0.46-0.67 s from the modules and 0.36-0.52 s from the bundle;
+ * a convert of the phantom head 0.32 s less (bench/results/convert.md). bin/choose-entry.js runs
+ * the bundle when it is at least as new as the last compile, else the modules.
  *
  * Not bundled: packages that load files of their own by path (the codecs' and manifold's
  * WebAssembly), and @scan2print/server: the server imports core from its own package, so a
@@ -13,7 +14,8 @@
  * is a module that says so, so a command that reaches it without that routing fails loudly.
  *
  * Written to a fresh folder, then put in place: a command started during a build runs the
- * modules, never half a bundle.
+ * modules, never half a bundle (one already running from the old bundle may not find a chunk it
+ * loads late, as one running from dist/ may not while tsc rewrites it: rebuild, run again).
  */
 import { build } from 'esbuild';
 import { existsSync, renameSync, rmSync } from 'node:fs';

@@ -7,6 +7,13 @@
  * vertices and centroids per side), not estimated from the simplifier.
  */
 import type { MeshoptSimplifier as Simplifier } from 'meshoptimizer/simplifier';
+import type { Mesh } from '../geometry/types.js';
+import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
+import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
+import { hausdorffDistance } from './distance.js';
+import { compactMesh, labelShells, triangleCount } from './mesh-utils.js';
+import { vertexNeighbours } from './smooth.js';
+import { problemVertices } from './topology.js';
 
 /**
  * meshoptimizer's simplifier, loaded on the first decimation: its module decodes and compiles
@@ -18,13 +25,6 @@ async function simplifier(): Promise<typeof Simplifier> {
   await MeshoptSimplifier.ready;
   return MeshoptSimplifier;
 }
-import type { Mesh } from '../geometry/types.js';
-import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
-import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
-import { hausdorffDistance } from './distance.js';
-import { compactMesh, labelShells, triangleCount } from './mesh-utils.js';
-import { vertexNeighbours } from './smooth.js';
-import { problemVertices } from './topology.js';
 
 export interface DecimateParams {
   /** Target number of triangles. */
