@@ -5,7 +5,6 @@
  * 2-manifold). A mesh that fails is refused with a ScanError naming the counts, unless the
  * caller explicitly allows open meshes, in which case the record says it was let through.
  */
-import Module from 'manifold-3d/manifold.js';
 import { ScanError } from '../errors.js';
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
@@ -14,16 +13,22 @@ import { coincidentRep } from './coincident.js';
 import { buildEdgeTable, labelShells, vertexCount } from './mesh-utils.js';
 import { checkMesh, countTopology, type MeshCheck } from './topology.js';
 
-type ManifoldModule = Awaited<ReturnType<typeof Module>>;
+type ManifoldModule = Awaited<ReturnType<typeof import('manifold-3d/manifold.js').default>>;
 let wasm: Promise<ManifoldModule> | undefined;
 
-/** manifold-3d's WASM module, initialised once per process or worker. */
+/**
+ * manifold-3d's WASM module, loaded and initialised once per process or worker, on first use:
+ * a default convert of a skull never runs it (over CROSS_CHECK_MAX_TRIANGLES), so it does not
+ * load its 82 kB of JavaScript at start.
+ */
 export function manifoldModule(): Promise<ManifoldModule> {
   if (!wasm) {
-    wasm = Module().then((m) => {
-      m.setup();
-      return m;
-    });
+    wasm = import('manifold-3d/manifold.js')
+      .then(({ default: Module }) => Module())
+      .then((m) => {
+        m.setup();
+        return m;
+      });
   }
   return wasm;
 }
