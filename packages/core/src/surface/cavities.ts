@@ -12,7 +12,7 @@
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { compactShells } from './compact-shells.js';
-import { labelShells, shellVolumes_mm3, triangleCount, type MeshShells } from './mesh-utils.js';
+import { labelShells, shellVolumes_mm3, triangleCount, type MeshShells, type NestedShells } from './mesh-utils.js';
 
 /**
  * Nesting depth of every shell: the number of other shells that enclose it (majority of
@@ -253,7 +253,7 @@ export interface CavityParams {
 export function fillCavities(
   mesh: Mesh,
   params: CavityParams = {},
-  shells?: { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array; volumes?: Float64Array },
+  shells?: NestedShells,
 ): StageResult<Mesh> & { shells: MeshShells } {
   const keepCavities = params.keepCavities ?? false;
   const { shellOf, shellCount } = shells ?? labelShells(mesh);

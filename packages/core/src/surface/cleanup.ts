@@ -10,7 +10,7 @@ import { round, type Finding, type StageRecord, type StageResult } from '../pipe
 import { separateCoincidentVertices } from './coincident.js';
 import { compactShells } from './compact-shells.js';
 import { checkedFacesAndEdges, keptFaces, removeDegenerateFaces, type FaceCheck } from './faces.js';
-import { buildEdgeTable, compactEdgeTable, compactMesh, labelShells, triangleCount, vertexCount, type EdgeTable } from './mesh-utils.js';
+import { buildEdgeTable, compactEdgeTable, compactMesh, labelShells, triangleCount, vertexCount, type EdgeTable, type MeshShells, type NestedShells } from './mesh-utils.js';
 import { orientShells } from './orient.js';
 import { keptShellData, selectShells, type CleanupParams } from './shell-select.js';
 import { mergeIfBetter } from './weld-check.js';
@@ -26,13 +26,11 @@ export { selectShells, type CleanupParams } from './shell-select.js';
  * checks dropped. Without `faces` the triangles are a clean-up's output: no degenerate or
  * duplicate faces.
  */
-export interface MeshTopology {
+export interface MeshTopology extends MeshShells {
   /** The triangles this describes (before the face checks, when `faces` is given). */
   indices: Uint32Array;
-  /** Edge table and shells of the triangles the face checks keep. */
+  /** Edge table and shells (shellOf, shellCount) of the triangles the face checks keep. */
   edges: EdgeTable;
-  shellOf: Uint32Array;
-  shellCount: number;
   /** The face checks' counts, and `keep` (1 per kept triangle) where they dropped any. */
   faces?: { degenerate: number; duplicate: number; keep?: Uint8Array };
 }
@@ -81,7 +79,7 @@ export interface CleanupResult extends StageResult<Mesh> {
    * Shells of the output (the kept shells renumbered), when the output's triangles are known to
    * be those, with which encloses which (shellEnclosures pairs, for fillCavities).
    */
-  shells?: { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array; volumes?: Float64Array };
+  shells?: NestedShells;
 }
 
 /** `opts.topology: false`: the caller does not use the output's topology, so it is not derived (~0.1 s on a skull). */

@@ -5,12 +5,10 @@
  * compactMesh and keptShells one after the other, without the intermediate copies.
  */
 import type { Mesh } from '../geometry/types.js';
-import { vertexCount } from './mesh-utils.js';
+import { vertexCount, type MeshShells } from './mesh-utils.js';
 
-export interface CompactedShells {
+export interface CompactedShells extends MeshShells {
   mesh: Mesh;
-  shellOf: Uint32Array;
-  shellCount: number;
   /** New id of every old shell, −1 where it was dropped. */
   newId: Int32Array;
 }
@@ -23,7 +21,7 @@ export interface CompactedShells {
 export function compactShells(
   mesh: Mesh,
   keep: Uint8Array,
-  shells: { shellOf: Uint32Array; shellCount: number },
+  shells: MeshShells,
   turnShell?: Uint8Array,
   vertexRemap?: Int32Array,
 ): CompactedShells {

@@ -4,7 +4,7 @@
  * closed output.
  */
 import type { Mesh } from '../geometry/types.js';
-import { buildEdgeTable, edgeUses, labelShells, triangleCount, vertexCount, type EdgeTable } from './mesh-utils.js';
+import { buildEdgeTable, edgeUses, labelShells, triangleCount, vertexCount, type EdgeTable, type MeshShells } from './mesh-utils.js';
 
 /** What the face checks dropped; `keep` (1 for every kept triangle) only when they dropped any. */
 export interface FaceCheck {
@@ -103,7 +103,7 @@ function compactTrianglesOnly(mesh: Mesh, keep: Uint8Array): Mesh {
  * is such a pair. An extractor's closed output takes this path (its shells come back with
  * it); anything else gets the hash, and the table is rebuilt only if faces went.
  */
-export function checkedFacesAndEdges(mesh: Mesh): { m2: FaceCheck; edges: EdgeTable; shells?: Shells } {
+export function checkedFacesAndEdges(mesh: Mesh): { m2: FaceCheck; edges: EdgeTable; shells?: MeshShells } {
   const ix = mesh.indices;
   const nv = vertexCount(mesh);
   let degenerate = false;
@@ -125,12 +125,7 @@ export function checkedFacesAndEdges(mesh: Mesh): { m2: FaceCheck; edges: EdgeTa
   return { m2, edges: m2.mesh === mesh ? edges : buildEdgeTable(m2.mesh.indices, nv) };
 }
 
-interface Shells {
-  shellOf: Uint32Array;
-  shellCount: number;
-}
-
-function hasTwoTriangleShell({ shellOf, shellCount }: Shells): boolean {
+function hasTwoTriangleShell({ shellOf, shellCount }: MeshShells): boolean {
   const n = new Uint32Array(shellCount);
   for (let t = 0; t < shellOf.length; t++) n[shellOf[t]!]!++;
   for (let s = 0; s < shellCount; s++) if (n[s] === 2) return true;

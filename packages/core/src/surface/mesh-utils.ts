@@ -91,6 +91,15 @@ export interface MeshShells {
 }
 
 /**
+ * Shells with what the clean-up learnt of them, where it did: which encloses which (pairs of
+ * shell ids, as shellEnclosures gives them; fillCavities uses them) and each one's signed volume (mm³).
+ */
+export interface NestedShells extends MeshShells {
+  enclosures?: Uint32Array;
+  volumes?: Float64Array;
+}
+
+/**
  * Shells: connected components of triangles, two triangles being connected when they share
  * an edge. Shell ids are numbered by the lowest triangle they contain (deterministic).
  */

@@ -3,7 +3,7 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { nestingDepth, shellEnclosures } from './cavities.js';
-import { buildEdgeTable, edgeUses, labelShells, pairedOpposite, triangleCount, tripleProduct, vertexCount, type EdgeTable } from './mesh-utils.js';
+import { buildEdgeTable, edgeUses, labelShells, pairedOpposite, triangleCount, tripleProduct, vertexCount, type EdgeTable, type MeshShells } from './mesh-utils.js';
 
 export interface OrientResult {
   mesh: Mesh;
@@ -34,7 +34,7 @@ export interface OrientResult {
 export function orientShells(
   mesh: Mesh,
   edges?: EdgeTable,
-  shells?: { shellOf: Uint32Array; shellCount: number },
+  shells?: MeshShells,
   opts: { deferTurn?: boolean } = {},
 ): OrientResult {
   const ix = mesh.indices;

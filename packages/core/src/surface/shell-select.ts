@@ -3,7 +3,7 @@
  * ones, and the shell labels of what is kept.
  */
 import type { Mesh } from '../geometry/types.js';
-import { labelShells, shellVolumes_mm3 } from './mesh-utils.js';
+import { labelShells, shellVolumes_mm3, type MeshShells, type NestedShells } from './mesh-utils.js';
 
 export interface CleanupParams {
   /** Drop shells whose enclosed volume is below this (mm³). Default 0 (keep all). */
@@ -19,7 +19,7 @@ export interface CleanupParams {
 export function selectShells(
   mesh: Mesh,
   params: CleanupParams,
-  shells?: { shellOf: Uint32Array; shellCount: number },
+  shells?: MeshShells,
   volumes?: Float64Array,
 ): { keep: Uint8Array; dropped: number; droppedVolume_mm3: number; shells: number } {
   const { shellOf, shellCount } = shells ?? labelShells(mesh);
@@ -53,11 +53,11 @@ export function selectShells(
  * numbering rule holds), and the enclosure pairs and volumes of the kept shells, renumbered.
  */
 export function keptShells(
-  shells: { shellOf: Uint32Array; shellCount: number },
+  shells: MeshShells,
   keep: Uint8Array,
   enclosures?: Uint32Array,
   volumes?: Float64Array,
-): { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array; volumes?: Float64Array } {
+): NestedShells {
   const newId = new Int32Array(shells.shellCount).fill(-1);
   let n = 0;
   let kept = 0;
@@ -74,10 +74,10 @@ export function keptShells(
 
 /** The kept shells' labels with their enclosure pairs and volumes renumbered by `newId` (−1: dropped). */
 export function keptShellData(
-  kept: { shellOf: Uint32Array; shellCount: number; newId: Int32Array },
+  kept: MeshShells & { newId: Int32Array },
   enclosures?: Uint32Array,
   volumes?: Float64Array,
-): { shellOf: Uint32Array; shellCount: number; enclosures?: Uint32Array; volumes?: Float64Array } {
+): NestedShells {
   const { shellOf, shellCount: n, newId } = kept;
   const vols = volumes ? { volumes: keptVolumes(volumes, newId, n) } : {};
   if (!enclosures) return { shellOf, shellCount: n, ...vols };

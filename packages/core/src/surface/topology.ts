@@ -20,6 +20,7 @@ import {
   usedVertexMask,
   vertexCount,
   type EdgeTable,
+  type MeshShells,
 } from './mesh-utils.js';
 
 export interface TopologyCounts {
@@ -215,7 +216,7 @@ export interface MeshCheck {
 }
 
 /** The mesh checks of the ISO report, with our own counts. */
-export function checkMesh(mesh: Mesh, shells?: { shellOf: Uint32Array; shellCount: number; edges?: EdgeTable }): MeshCheck {
+export function checkMesh(mesh: Mesh, shells?: MeshShells & { edges?: EdgeTable }): MeshCheck {
   const et = shells?.edges ?? buildEdgeTable(mesh.indices, vertexCount(mesh));
   const topo = countTopology(mesh, et);
   const { shellOf, shellCount } = shells ?? labelShells(mesh, et);
