@@ -3,8 +3,9 @@
  * allocator tunables and execs node on bin/scan2print.js. Checked here: through a chain of
  * symbolic links (npm's node_modules/.bin, the workspace link) it finds scan2print.js, passes
  * the arguments through unchanged, and hands node the tunables, a user's own appended so that
- * they win — as glibc's dynamic loader reads them (`ld.so --list-tunables`). With the real node:
- * the version, and exit codes straight from node (exec: no shell in between).
+ * they win — as glibc's dynamic loader reads them (`ld.so --list-tunables`), and V8's
+ * --no-concurrent-recompilation up to 8 cores (where the pool fills every core), not above. With the
+ * real node: the version, and exit codes straight from node (exec: no shell in between).
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { runTool } from '../../../test/run-tool.js';
 
 const LOADERS = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1'];
 const OURS = 'glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=1048576';
+const SYNC_COMPILE = '--no-concurrent-recompilation';
 
 let tmp = '';
 let linked = '';
@@ -33,15 +35,18 @@ beforeAll(() => {
   mkdirSync(fakeBin);
   writeFileSync(join(fakeBin, 'node'), '#!/bin/sh\nprintf "%s\\n" "$GLIBC_TUNABLES" "$@"\n');
   chmodSync(join(fakeBin, 'node'), 0o755);
+  // And an `nproc` that says what the test asks for (coreutils' counts the cores this process may use).
+  writeFileSync(join(fakeBin, 'nproc'), '#!/bin/sh\necho "$FAKE_NPROC"\n');
+  chmodSync(join(fakeBin, 'nproc'), 0o755);
 });
 
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-async function throughFakeNode(args: string[], tunables = ''): Promise<{ tunables: string; argv: string[] }> {
+async function throughFakeNode(args: string[], tunables = '', cores = 2): Promise<{ tunables: string; argv: string[] }> {
   // An empty GLIBC_TUNABLES counts as none (the launcher's ${GLIBC_TUNABLES:+…}).
-  const r = await runTool(linked, args, { env: { PATH: `${fakeBin}:${process.env.PATH ?? ''}`, GLIBC_TUNABLES: tunables } });
+  const r = await runTool(linked, args, { env: { PATH: `${fakeBin}:${process.env.PATH ?? ''}`, GLIBC_TUNABLES: tunables, FAKE_NPROC: String(cores) } });
   expect(r.status, r.stderr).toBe(0);
   const lines = r.stdout.split('\n');
   lines.pop(); // the last newline
@@ -62,9 +67,23 @@ describe('bin/scan2print (the launcher npm links)', () => {
   it('execs node on bin/scan2print.js through two links, with the arguments unchanged', async () => {
     const args = ['convert', 'a folder/with spaces', '-o', "it's \"quoted\".3mf", '--threshold', '-5', ''];
     const seen = await throughFakeNode(args);
+    expect(seen.argv[0]).toBe(SYNC_COMPILE);
     // The file links are followed; a linked folder on the way may stay in the path (the kernel follows it).
-    expect(realpathSync(seen.argv[0]!)).toBe(realpathSync(CLI));
-    expect(seen.argv.slice(1)).toEqual(args);
+    expect(realpathSync(seen.argv[1]!)).toBe(realpathSync(CLI));
+    expect(seen.argv.slice(2)).toEqual(args);
+  });
+
+  it('has V8 compile on the running thread up to 8 cores, and keeps its background compilers above', async () => {
+    for (const cores of [1, 2, 4, 8]) {
+      const seen = await throughFakeNode(['--version'], '', cores);
+      expect(seen.argv[0], `${cores} cores`).toBe(SYNC_COMPILE);
+      expect(seen.argv.slice(2)).toEqual(['--version']);
+    }
+    for (const cores of [9, 16, 64]) {
+      const seen = await throughFakeNode(['--version'], '', cores);
+      expect(realpathSync(seen.argv[0]!), `${cores} cores`).toBe(realpathSync(CLI));
+      expect(seen.argv.slice(1)).toEqual(['--version']);
+    }
   });
 
   it('hands glibc huge pages, one arena and a 1 MiB mmap threshold; a user setting is appended and wins', async () => {
