@@ -30,12 +30,52 @@ export interface ReachPass {
  */
 export function distancesWithinReach(mesh: Mesh, pts: Float64Array, list: readonly number[], out: Float64Array, reach: number, extent?: readonly [number, number, number]): ReachPass {
   const n = list.length;
-  const p = mesh.positions;
-  const ix = mesh.indices;
-  const nTri = (ix.length / 3) | 0;
+  const nTri = (mesh.indices.length / 3) | 0;
   if (n === 0 || nTri === 0) return { rest: list.slice(), extent: [0, 0, 0] };
+  const bins = binPoints(pts, list, reach);
+  // best[s]: the nearest squared distance so far, starting at reach²: nothing farther is kept.
+  const best = new Float64Array(n).fill(reach * reach);
+  const found = new Uint8Array(n);
+  const ext = offerTriangles(mesh, bins, best, found, reach, extent);
+  const rest: number[] = [];
+  const slotOf = bins.slotOf;
+  for (let q = 0; q < n; q++) {
+    const s = slotOf[q]!;
+    if (found[s]) out[list[q]!] = Math.sqrt(best[s]!);
+    else rest.push(list[q]!);
+  }
+  return { rest, extent: ext };
+}
+
+/**
+ * The points binned in a dense grid of cells (counting sort): cell c's points are slots
+ * start[c] .. start[c+1], their coordinates xyz[3·slot…], point q of the list in slot slotOf[q].
+ *
+ * The passes of distancesWithinReach are separate functions so that V8 optimises each on its own:
+ * in one function, each loop's on-stack replacement compiled the whole function again (the
+ * triangle pass included) and the code after that loop, not yet run, then deoptimised it.
+ */
+interface PointBins {
+  lx: number;
+  ly: number;
+  lz: number;
+  hx: number;
+  hy: number;
+  hz: number;
+  nx: number;
+  ny: number;
+  nz: number;
+  inv: number;
+  start: Uint32Array;
+  xyz: Float64Array;
+  slotOf: Uint32Array;
+}
+
+function binPoints(pts: Float64Array, list: readonly number[], reach: number): PointBins {
+  const n = list.length;
   let lx = Infinity, ly = Infinity, lz = Infinity, hx = -Infinity, hy = -Infinity, hz = -Infinity;
-  for (const i of list) {
+  for (let q = 0; q < n; q++) {
+    const i = list[q]!;
     const x = pts[3 * i]!, y = pts[3 * i + 1]!, z = pts[3 * i + 2]!;
     if (x < lx) lx = x;
     if (y < ly) ly = y;
@@ -72,9 +112,16 @@ export function distancesWithinReach(mesh: Mesh, pts: Float64Array, list: readon
     xyz[3 * s + 1] = pts[3 * i + 1]!;
     xyz[3 * s + 2] = pts[3 * i + 2]!;
   }
-  // best[s]: the nearest squared distance so far, starting at reach²: nothing farther is kept.
-  const best = new Float64Array(n).fill(reach * reach);
-  const found = new Uint8Array(n);
+  return { lx, ly, lz, hx, hy, hz, nx, ny, nz, inv, start, xyz, slotOf };
+}
+
+/** One pass over the triangles, each offered to the binned points within reach of its box; returns the largest box side per axis. */
+function offerTriangles(mesh: Mesh, bins: PointBins, best: Float64Array, found: Uint8Array, reach: number, extent?: readonly [number, number, number]): [number, number, number] {
+  const p = mesh.positions;
+  const ix = mesh.indices;
+  const nTri = (ix.length / 3) | 0;
+  const { lx, ly, lz, hx, hy, hz, nx, ny, nz, inv, start, xyz } = bins;
+  const nxy = nx * ny;
   // A box is grown by a hair more than reach (1e-5 of it, far above rounding), so that rounding
   // neither leaves a cell out nor rejects a triangle whose distance would be kept.
   const grow = reach * (1 + 1e-5);
@@ -130,11 +177,5 @@ export function distancesWithinReach(mesh: Mesh, pts: Float64Array, list: readon
       }
     }
   }
-  const rest: number[] = [];
-  for (let q = 0; q < n; q++) {
-    const s = slotOf[q]!;
-    if (found[s]) out[list[q]!] = Math.sqrt(best[s]!);
-    else rest.push(list[q]!);
-  }
-  return { rest, extent: [ex, ey, ez] };
+  return [ex, ey, ez];
 }
