@@ -8,7 +8,7 @@
  * real node: the version, and exit codes straight from node (exec: no shell in between).
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, CLI_COMMAND } from '../../../test/data.js';
@@ -99,6 +99,12 @@ describe('bin/scan2print (the launcher npm links)', () => {
     const readTheirs = await glibcReads(theirs.tunables);
     expect(readTheirs['glibc.malloc.arena_max']).toBe('0x4');
     expect(readTheirs['glibc.malloc.hugetlb']).toBe('0x1');
+  });
+
+  it('the test processes run with the same V8 setting (vitest.config.ts, forks.execArgv)', () => {
+    // Specs that run the pipeline in-process run it as the command does.
+    if (availableParallelism() <= 8) expect(process.execArgv).toContain(SYNC_COMPILE);
+    else expect(process.execArgv).not.toContain(SYNC_COMPILE);
   });
 
   it('with the real node: prints the version through the links, and exit codes are node’s', async () => {
