@@ -161,15 +161,15 @@ export class SliceRuns implements Runs {
   }
 }
 
+/** The previous rows runRoots joins a row's runs to: (dj, dk) = (−1, 0), (0, −1), then the diagonals (−1, −1), (1, −1). */
+const PREV_DJ = Int32Array.of(-1, 0, -1, 1);
+const PREV_DK = Int32Array.of(0, -1, -1, -1);
+
 /**
  * Union-find over runs; returns root[run] (the smallest run id of its component). With
  * `scratch` (at least runs.count long) the roots are written there, as a view of its start:
  * callers that label many small sets of runs (one per slice) then allocate nothing per call.
  */
-/** The previous rows runRoots joins a row's runs to: (dj, dk) = (−1, 0), (0, −1), then the diagonals (−1, −1), (1, −1). */
-const PREV_DJ = Int32Array.of(-1, 0, -1, 1);
-const PREV_DK = Int32Array.of(0, -1, -1, -1);
-
 export function runRoots(runs: Runs, dims: Vec3, connectivity: 6 | 18 | 26, scratch?: Int32Array): Int32Array {
   const ny = dims[1];
   const nz = dims[2];
