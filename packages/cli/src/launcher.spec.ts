@@ -35,18 +35,23 @@ beforeAll(() => {
   mkdirSync(fakeBin);
   writeFileSync(join(fakeBin, 'node'), '#!/bin/sh\nprintf "%s\\n" "$GLIBC_TUNABLES" "$@"\n');
   chmodSync(join(fakeBin, 'node'), 0o755);
-  // And an `nproc` that says what the test asks for (coreutils' counts the cores this process may use).
-  writeFileSync(join(fakeBin, 'nproc'), '#!/bin/sh\necho "$FAKE_NPROC"\n');
+  // And an `nproc` (coreutils': the cores this process may use) and a `getconf` (POSIX, where there
+  // is no nproc) that say what the test asks for, or fail as a missing command does.
+  writeFileSync(join(fakeBin, 'nproc'), '#!/bin/sh\n[ -n "$FAKE_NPROC" ] || exit 127\necho "$FAKE_NPROC"\n');
+  writeFileSync(join(fakeBin, 'getconf'), '#!/bin/sh\n[ "$1" = _NPROCESSORS_ONLN ] && [ -n "$FAKE_GETCONF" ] || exit 127\necho "$FAKE_GETCONF"\n');
   chmodSync(join(fakeBin, 'nproc'), 0o755);
+  chmodSync(join(fakeBin, 'getconf'), 0o755);
 });
 
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-async function throughFakeNode(args: string[], tunables = '', cores = 2): Promise<{ tunables: string; argv: string[] }> {
+/** `cores`: what nproc says, or { getconf } where nproc fails (and getconf too when that is ''). */
+async function throughFakeNode(args: string[], tunables = '', cores: number | { getconf: string } = 2): Promise<{ tunables: string; argv: string[] }> {
+  const counts = typeof cores === 'number' ? { FAKE_NPROC: String(cores), FAKE_GETCONF: '' } : { FAKE_NPROC: '', FAKE_GETCONF: cores.getconf };
   // An empty GLIBC_TUNABLES counts as none (the launcher's ${GLIBC_TUNABLES:+…}).
-  const r = await runTool(linked, args, { env: { PATH: `${fakeBin}:${process.env.PATH ?? ''}`, GLIBC_TUNABLES: tunables, FAKE_NPROC: String(cores) } });
+  const r = await runTool(linked, args, { env: { PATH: `${fakeBin}:${process.env.PATH ?? ''}`, GLIBC_TUNABLES: tunables, ...counts } });
   expect(r.status, r.stderr).toBe(0);
   const lines = r.stdout.split('\n');
   lines.pop(); // the last newline
@@ -84,6 +89,10 @@ describe('bin/scan2print (the launcher npm links)', () => {
       expect(realpathSync(seen.argv[0]!), `${cores} cores`).toBe(realpathSync(CLI));
       expect(seen.argv.slice(1)).toEqual(['--version']);
     }
+    // Without nproc (macOS), getconf counts; without either, the launcher assumes one core.
+    expect((await throughFakeNode(['--version'], '', { getconf: '16' })).argv[0]).not.toBe(SYNC_COMPILE);
+    expect((await throughFakeNode(['--version'], '', { getconf: '4' })).argv[0]).toBe(SYNC_COMPILE);
+    expect((await throughFakeNode(['--version'], '', { getconf: '' })).argv[0]).toBe(SYNC_COMPILE);
   });
 
   it('hands glibc huge pages, one arena and a 1 MiB mmap threshold; a user setting is appended and wins', async () => {
