@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SHARED_MODULE_SPECS } from './test/shared-module-specs.js';
 import { SlowestFirst } from './test/sequencer.js';
+import { launcherV8Flags } from './test/launcher.js';
 
 const shared = [...SHARED_MODULE_SPECS];
 
@@ -24,10 +25,9 @@ export default defineConfig({
     // 'shared-modules' (test/shared-module-specs.ts) load core and the server once per process,
     // not once per file. Every other spec gets a fresh module graph (its project's isolate:
     // true resets the modules before each file) in a reused process.
-    // V8 compiles on the running thread up to 8 cores, as in the `scan2print` launcher
-    // (packages/cli/bin/scan2print, which says why): specs that run the pipeline in-process run it
-    // as the command does, and two test processes with their pools leave no core for background compilers.
-    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false, execArgv: availableParallelism() <= 8 ? ['--no-concurrent-recompilation'] : [] } },
+    // The V8 flags the `scan2print` launcher passes on this machine (read from it; it says why):
+    // specs that run the pipeline in-process run it as the command does.
+    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false, execArgv: launcherV8Flags(availableParallelism()) } },
     reporters: ['default'],
     // Slowest spec files first, by a committed table of durations (test/sequencer.ts): a fresh clone has no earlier run to sort by.
     sequence: { sequencer: SlowestFirst },

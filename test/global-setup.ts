@@ -8,23 +8,16 @@
  * with (GLIBC_TUNABLES, read from its launcher): specs that run the pipeline in-process then
  * measure and time what users run.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../packages/server/src/db/connect.js';
 import { CONVERT_CACHE_ENV } from './convert-cache.js';
+import { launcherTunables } from './launcher.js';
 
 /** The folder this module made (vitest runs the global setup once per project; the first makes it, the others reuse it). */
 let made: string | undefined;
 let cache: string | undefined;
-
-/** The GLIBC_TUNABLES packages/cli/bin/scan2print sets (its own settings, before a user's). */
-export function launcherTunables(): string {
-  const text = readFileSync(new URL('../packages/cli/bin/scan2print', import.meta.url), 'utf8');
-  const m = /^GLIBC_TUNABLES="([^"$]+)\$\{GLIBC_TUNABLES:\+:\$GLIBC_TUNABLES\}"$/m.exec(text);
-  if (!m) throw new Error('packages/cli/bin/scan2print: no GLIBC_TUNABLES="…${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}" line to read the settings from');
-  return m[1]!;
-}
 
 export async function setup(): Promise<void> {
   // glibc reads it when a process starts: set here, it reaches the test processes vitest forks next.

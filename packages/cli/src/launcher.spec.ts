@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, CLI_COMMAND } from '../../../test/data.js';
 import { runTool } from '../../../test/run-tool.js';
+import { launcherV8MaxCores } from '../../../test/launcher.js';
+import { MAX_POOL_WORKERS } from './pool/node-pool.js';
 
 const LOADERS = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1'];
 const OURS = 'glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=1048576';
@@ -89,6 +91,8 @@ describe('bin/scan2print (the launcher npm links)', () => {
       expect(realpathSync(seen.argv[0]!), `${cores} cores`).toBe(realpathSync(CLI));
       expect(seen.argv.slice(1)).toEqual(['--version']);
     }
+    // The line between them is where the pool stops filling every core.
+    expect(launcherV8MaxCores()).toBe(MAX_POOL_WORKERS);
     // Without nproc (macOS), getconf counts; without either, the launcher assumes one core.
     expect((await throughFakeNode(['--version'], '', { getconf: '16' })).argv[0]).not.toBe(SYNC_COMPILE);
     expect((await throughFakeNode(['--version'], '', { getconf: '4' })).argv[0]).toBe(SYNC_COMPILE);
@@ -112,7 +116,7 @@ describe('bin/scan2print (the launcher npm links)', () => {
 
   it('the test processes run with the same V8 setting (vitest.config.ts, forks.execArgv)', () => {
     // Specs that run the pipeline in-process run it as the command does.
-    if (availableParallelism() <= 8) expect(process.execArgv).toContain(SYNC_COMPILE);
+    if (availableParallelism() <= MAX_POOL_WORKERS) expect(process.execArgv).toContain(SYNC_COMPILE);
     else expect(process.execArgv).not.toContain(SYNC_COMPILE);
   });
 

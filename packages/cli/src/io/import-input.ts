@@ -2,14 +2,13 @@
  * The CLI side of the import stage: expand the paths, run `importSeries` with a worker
  * pool that starts only if resampling needs it, and close the pool.
  */
-import { availableParallelism } from 'node:os';
 import { importSeries, type ImportOutput, type StageResult, type WorkerPool } from '@scan2print/core/job';
-import { createNodePool } from '../pool/node-pool.js';
+import { createNodePool, defaultPoolSize } from '../pool/node-pool.js';
 import { createProgress } from '../util/progress.js';
 import { collectInputs } from './inputs.js';
 
 /** A pool whose worker threads start on the first task (most imports need none). */
-export function lazyNodePool(size = Math.max(1, Math.min(availableParallelism(), 8))): WorkerPool {
+export function lazyNodePool(size = defaultPoolSize()): WorkerPool {
   let pool: WorkerPool | undefined;
   return {
     size,

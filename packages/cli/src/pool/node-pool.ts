@@ -41,8 +41,19 @@ function workerFailure(script: string, err: unknown, loaded: boolean, task: stri
   return new ScanError('WORKER_FAILED', message, { kind: 'internal', cause: err });
 }
 
+/**
+ * Most workers a pool starts by default. The launcher (bin/scan2print) keeps V8's background
+ * compilers only above this many cores, where the pool leaves some idle (launcher.spec checks the two agree).
+ */
+export const MAX_POOL_WORKERS = 8;
+
+/** One worker per core this process may use, at most MAX_POOL_WORKERS. */
+export function defaultPoolSize(): number {
+  return Math.max(1, Math.min(availableParallelism(), MAX_POOL_WORKERS));
+}
+
 /** A pool of worker_threads running @scan2print/core tasks by name. */
-export function createNodePool(size = Math.max(1, Math.min(availableParallelism(), 8))): WorkerPool {
+export function createNodePool(size = defaultPoolSize()): WorkerPool {
   const script = workerScript();
   const workers: Worker[] = [];
   const idle: Worker[] = [];
