@@ -27,6 +27,11 @@ export interface ReachPass {
  * (mm) of point i of `pts` (xyz triples), and returns the others in list order. `extent`, from
  * an earlier pass over the same mesh, lets this one skip, on one vertex's coordinates, the
  * triangles whose vertices lie too far from all the points (worth it for a few points).
+ *
+ * Its passes (binPoints, offerTriangles, the collection here) are separate functions so that V8
+ * optimises each on its own: in one function, each loop's on-stack replacement compiled the whole
+ * function again (the triangle pass included), and the code after that loop, not yet run, then
+ * deoptimised it.
  */
 export function distancesWithinReach(mesh: Mesh, pts: Float64Array, list: readonly number[], out: Float64Array, reach: number, extent?: readonly [number, number, number]): ReachPass {
   const n = list.length;
@@ -50,10 +55,6 @@ export function distancesWithinReach(mesh: Mesh, pts: Float64Array, list: readon
 /**
  * The points binned in a dense grid of cells (counting sort): cell c's points are slots
  * start[c] .. start[c+1], their coordinates xyz[3·slot…], point q of the list in slot slotOf[q].
- *
- * The passes of distancesWithinReach are separate functions so that V8 optimises each on its own:
- * in one function, each loop's on-stack replacement compiled the whole function again (the
- * triangle pass included) and the code after that loop, not yet run, then deoptimised it.
  */
 interface PointBins {
   lx: number;
