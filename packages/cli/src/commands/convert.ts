@@ -100,7 +100,8 @@ export const registerConvert: RegisterCommand = (program: Command) => {
       // Unwritable outputs fail now, not after the run.
       preflightConvert({ outputs, segmentation: job.segmentation });
       const progress = createProgress({ quiet: o.quiet === true, json: o.json === true });
-      const input = await collectInputs(inputs);
+      // The series is imported on the pool: files in shared blocks (io/shared-blocks.ts).
+      const input = await collectInputs(inputs, { sharedBlocks: true });
       const outcome = await runConvert(
         {
           sources: input.sources,

@@ -23,7 +23,7 @@ export function lazyNodePool(size = defaultPoolSize()): WorkerPool {
 }
 
 export async function importFromPaths(paths: string[], opts: { series?: string; quiet?: boolean; json?: boolean }): Promise<StageResult<ImportOutput>> {
-  const inputs = await collectInputs(paths);
+  const inputs = await collectInputs(paths, { sharedBlocks: true });
   const pool = lazyNodePool();
   const progress = createProgress({ quiet: opts.quiet, json: opts.json });
   progress.stage('import');

@@ -12,6 +12,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inputError, isScanError, type DicomSource } from '@scan2print/core/job';
 import { listZip, readZipEntry, type ZipArchive } from './zip.js';
+import { SharedBlocks } from './shared-blocks.js';
 
 export interface InputSet {
   sources: DicomSource[];
@@ -37,13 +38,21 @@ async function isZip(path: string): Promise<boolean> {
   }
 }
 
-function fileSource(path: string): DicomSource {
+function fileSource(path: string, blocks?: SharedBlocks): DicomSource {
   return {
     name: path,
     async read() {
       try {
-        const buf = await readFile(path);
-        return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+        if (!blocks) {
+          const buf = await readFile(path);
+          return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+        }
+        const fh = await open(path, 'r');
+        try {
+          return await blocks.read(fh);
+        } finally {
+          await fh.close();
+        }
       } catch (e) {
         throw fsError(path, e);
       }
@@ -137,12 +146,12 @@ async function addZip(
   }
 }
 
-async function addFile(path: string, out: DicomSource[]): Promise<void> {
+async function addFile(path: string, out: DicomSource[], blocks?: SharedBlocks): Promise<void> {
   if (await isZip(path)) await addZip(async () => path, path, 1, out, {});
-  else out.push(fileSource(path));
+  else out.push(fileSource(path, blocks));
 }
 
-async function walk(dir: string, out: DicomSource[], seen: Set<string>): Promise<void> {
+async function walk(dir: string, out: DicomSource[], seen: Set<string>, blocks?: SharedBlocks): Promise<void> {
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
@@ -161,16 +170,26 @@ async function walk(dir: string, out: DicomSource[], seen: Set<string>): Promise
       const key = `${st.dev}:${st.ino}`;
       if (seen.has(key)) continue; // symlink loop
       seen.add(key);
-      await walk(p, out, seen);
+      await walk(p, out, seen, blocks);
     } else if (st.isFile()) {
-      await addFile(p, out);
+      await addFile(p, out, blocks);
     }
   }
 }
 
+export interface CollectOptions {
+  /**
+   * Files read into blocks of shared memory (shared-blocks.ts says why): for the commands that
+   * import a series on the worker pool. Their bytes are then views of a SharedArrayBuffer, which
+   * not every consumer takes (a fetch body, for one), so the others keep a buffer per file.
+   */
+  sharedBlocks?: boolean;
+}
+
 /** Expands the paths given on the command line into sources, in a deterministic order. */
-export async function collectInputs(paths: string[]): Promise<InputSet> {
+export async function collectInputs(paths: string[], opts: CollectOptions = {}): Promise<InputSet> {
   const sources: DicomSource[] = [];
+  const blocks = opts.sharedBlocks ? new SharedBlocks() : undefined;
   for (const p of paths) {
     let st;
     try {
@@ -178,8 +197,8 @@ export async function collectInputs(paths: string[]): Promise<InputSet> {
     } catch (e) {
       throw fsError(p, e);
     }
-    if (st.isDirectory()) await walk(p, sources, new Set([`${st.dev}:${st.ino}`]));
-    else if (st.isFile()) await addFile(p, sources);
+    if (st.isDirectory()) await walk(p, sources, new Set([`${st.dev}:${st.ino}`]), blocks);
+    else if (st.isFile()) await addFile(p, sources, blocks);
     else throw inputError('INPUT_UNREADABLE', 'not a file or directory', p);
   }
   return { sources, label: paths.join(', ') };
