@@ -36,21 +36,21 @@ export class SharedBlocks {
   }
 
   /**
-   * The whole file behind `fh`: in a block when it is smaller than SHARED_BLOCK_MAX_FILE, else
-   * in a buffer of its own (fh.readFile). A file that grows while it is read is read again whole.
+   * The file behind `fh`, as fs.readFile reads it (the size fstat gives, or less where it ends
+   * sooner): in a block when smaller than SHARED_BLOCK_MAX_FILE, else in a buffer of its own.
    */
   async read(fh: FileHandle): Promise<Uint8Array> {
     const { size } = await fh.stat();
-    if (size >= SHARED_BLOCK_MAX_FILE) return own(fh);
-    // One byte more than the size says: a file that grew since is noticed.
-    const into = this.take(size + 1);
+    // Size 0 may be a file whose size is not known beforehand (procfs): read as readFile does.
+    if (size >= SHARED_BLOCK_MAX_FILE || size === 0) return own(fh);
+    const into = this.take(size);
     let n = 0;
-    while (n < into.length) {
-      const { bytesRead } = await fh.read(into, n, into.length - n, n);
+    while (n < size) {
+      const { bytesRead } = await fh.read(into, n, size - n, n);
       if (bytesRead === 0) break;
       n += bytesRead;
     }
-    return n > size ? own(fh) : into.subarray(0, n);
+    return n < size ? into.subarray(0, n) : into;
   }
 }
 
