@@ -6,7 +6,8 @@
  * (the launcher's mmap_threshold). Each file's buffer, and the copy of it each pool worker was
  * posted to decode, came from the one malloc heap; freed, those buffers stayed in the process
  * (the heap returns memory only from its top), so the default convert of the 140-slice phantom
- * peaked 60–100 MB higher in about half its runs (~460 against ~560 MB). A block here is mapped
+ * peaked 60–100 MiB higher in about half its runs (20 runs: 427–574 MiB, half of them over 530;
+ * with these blocks 395–462 MiB; VTK's pipeline 559 MiB). A block here is mapped
  * on its own and unmapped once the last file in it is collected, and a worker decodes the file
  * where it lies: a view of a SharedArrayBuffer is posted by reference, not copied.
  * Node only: a browser would need cross-origin isolation for SharedArrayBuffer (the browser's
