@@ -107,6 +107,22 @@ describe('collectInputs with shared blocks', () => {
     expect(shrunk.buffer instanceof SharedArrayBuffer && grown.buffer === shrunk.buffer).toBe(true);
   });
 
+  it('copies bytes from elsewhere into a block (reads from the server’s store), leaving 1 MiB or more, and nothing, as they are', () => {
+    const blocks = new SharedBlocks();
+    const a = new Uint8Array(1000).map((_, i) => i & 255), b = new Uint8Array(3).fill(7);
+    const ca = blocks.copy(a), cb = blocks.copy(b);
+    expect(Array.from(ca)).toEqual(Array.from(a));
+    expect(Array.from(cb)).toEqual(Array.from(b));
+    expect(ca.buffer instanceof SharedArrayBuffer && ca.buffer === cb.buffer).toBe(true);
+    expect(cb.byteOffset % 8).toBe(0);
+    a[0] = 99;
+    expect(ca[0]).toBe(0);
+    const big = new Uint8Array(SHARED_BLOCK_MAX_FILE);
+    expect(blocks.copy(big)).toBe(big);
+    const none = new Uint8Array(0);
+    expect(blocks.copy(none)).toBe(none);
+  });
+
   it('a file gone by the time it is read fails naming it', async () => {
     const path = join(tmp, 'gone.dcm');
     writeFileSync(path, new Uint8Array(10));

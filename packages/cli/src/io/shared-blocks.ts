@@ -37,6 +37,17 @@ export class SharedBlocks {
   }
 
   /**
+   * `bytes` copied into a block when smaller than SHARED_BLOCK_MAX_FILE (else `bytes` itself):
+   * for bytes that came from elsewhere (the server's store) and go on to other threads.
+   */
+  copy(bytes: Uint8Array): Uint8Array {
+    if (bytes.length >= SHARED_BLOCK_MAX_FILE || bytes.length === 0) return bytes;
+    const into = this.take(bytes.length);
+    into.set(bytes);
+    return into;
+  }
+
+  /**
    * The file behind `fh`, as fs.readFile reads it (the size fstat gives, or less where it ends
    * sooner): in a block when smaller than SHARED_BLOCK_MAX_FILE, else in a buffer of its own.
    */

@@ -3,10 +3,14 @@
  * its code, kind and file, not a rebuilt one that lost the file (the job's message to the
  * user names the file from it). Runs the compiled thread entry in dist/ (the test command builds first).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isScanError } from '@scan2print/core';
+import { convertJobSettings, isScanError, runConvertJob } from '@scan2print/core';
 import { dataPath } from '../../../../test/data.js';
+import { linkedSubset, phantomFirstSlices } from '../../../../test/series-subset.js';
+import { collectInputs } from '../io/inputs.js';
 import { convertOnThread } from './convert-thread.js';
 
 describe('convertOnThread', () => {
@@ -36,5 +40,24 @@ describe('convertOnThread', () => {
     expect(err.kind).toBe('input');
     expect(err.message).toMatch(/^upload\/MR_truncated\.dcm: .*truncated/i);
     expect(outputs).toEqual([]);
+  });
+
+  it('converts 40 real slices to the same STL bytes as the job run here, its input files handed over in shared blocks', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 's2p-thread-'));
+    try {
+      const dir = linkedSubset(tmp, 'ct', dataPath('ct/philips-head-phantom-1mm'), phantomFirstSlices(40));
+      const { sources } = await collectInputs([dir]);
+      // Each read hands out a fresh buffer (as a store does); the thread gets a shared block's copy.
+      const job = { sources, inputLabel: 'ct', ...convertJobSettings({}), outputs: { models: ['m.stl'] }, now: new Date(Date.UTC(2026, 0, 1)) };
+      const onThread = new Map<string, Uint8Array>();
+      await convertOnThread(job, { progress: () => {}, sink: async (n, b) => void onThread.set(n, b) });
+      const here = new Map<string, Uint8Array>();
+      await runConvertJob(job, { sink: (n, b) => void here.set(n, b) });
+      const stl = onThread.get('m.stl');
+      expect(stl && stl.length).toBeGreaterThan(84);
+      expect(Buffer.from(stl!).equals(Buffer.from(here.get('m.stl')!))).toBe(true);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

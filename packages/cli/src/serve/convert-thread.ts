@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanErrorFromWire, type ConvertJobRequest, type JobOutput, type JobSink, type Report } from '@scan2print/core';
 import type { ThreadReply, ThreadRequest } from './convert-thread-messages.js';
+import { SharedBlocks } from '../io/shared-blocks.js';
 
 /** The compiled entry; from source (tests) the compiled one in dist/ (the test command builds first). */
 function entryScript(): string {
@@ -28,6 +29,9 @@ export function convertOnThread(
   return new Promise((resolvePromise, reject) => {
     const worker = new Worker(entryScript());
     const { sources, ...rest } = req;
+    // Each input file goes to the thread, and from there to its pool's workers, in a shared block
+    // (io/shared-blocks.ts): posted by reference, not copied twice into this process's malloc heap.
+    const blocks = new SharedBlocks();
     let settled = false;
     const finish = (f: () => void) => {
       if (settled) return;
@@ -46,7 +50,7 @@ export function convertOnThread(
           else if (m.type === 'read') {
             // A failed read goes back to core, which names the file; the caller sees its own source fail too.
             const bytes = await sources[m.index]!.read().catch((e: unknown) => e as Error);
-            reply(bytes instanceof Error ? { type: 'reply', id: m.id, error: bytes.message } : { type: 'reply', id: m.id, bytes });
+            reply(bytes instanceof Error ? { type: 'reply', id: m.id, error: bytes.message } : { type: 'reply', id: m.id, bytes: blocks.copy(bytes) });
           } else if (m.type === 'output') {
             await hooks.sink(m.name, m.bytes); // a store failure fails the job with the store's own error
             reply({ type: 'reply', id: m.id });
