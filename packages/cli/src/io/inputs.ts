@@ -8,11 +8,11 @@
  * A zip nested deeper, a larger one, or an entry that is a zip without the name becomes a
  * source whose read fails naming it, so it is reported, never silently counted as non-DICOM.
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inputError, isScanError, type DicomSource } from '@scan2print/core/job';
 import { listZip, readZipEntry, type ZipArchive } from './zip.js';
-import { SharedBlocks } from './shared-blocks.js';
+import { readWhole, SharedBlocks } from './shared-blocks.js';
 
 export interface InputSet {
   sources: DicomSource[];
@@ -43,13 +43,9 @@ function fileSource(path: string, blocks?: SharedBlocks): DicomSource {
     name: path,
     async read() {
       try {
-        if (!blocks) {
-          const buf = await readFile(path);
-          return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-        }
         const fh = await open(path, 'r');
         try {
-          return await blocks.read(fh);
+          return await (blocks ? blocks.read(fh) : readWhole(fh));
         } finally {
           await fh.close();
         }

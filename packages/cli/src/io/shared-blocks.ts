@@ -41,7 +41,7 @@ export class SharedBlocks {
    * for bytes that came from elsewhere (the server's store) and go on to other threads.
    */
   copy(bytes: Uint8Array): Uint8Array {
-    if (bytes.length >= SHARED_BLOCK_MAX_FILE || bytes.length === 0) return bytes;
+    if (!inBlock(bytes.length)) return bytes;
     const into = this.take(bytes.length);
     into.set(bytes);
     return into;
@@ -54,7 +54,7 @@ export class SharedBlocks {
   async read(fh: FileHandle): Promise<Uint8Array> {
     const { size } = await fh.stat();
     // Size 0 may be a file whose size is not known beforehand (procfs): read as readFile does.
-    if (size >= SHARED_BLOCK_MAX_FILE || size === 0) return own(fh);
+    if (!inBlock(size)) return readWhole(fh);
     const into = this.take(size);
     let n = 0;
     while (n < size) {
@@ -66,7 +66,13 @@ export class SharedBlocks {
   }
 }
 
-async function own(fh: FileHandle): Promise<Uint8Array> {
+/** Whether `n` bytes go into a block: some, and under SHARED_BLOCK_MAX_FILE. */
+function inBlock(n: number): boolean {
+  return n > 0 && n < SHARED_BLOCK_MAX_FILE;
+}
+
+/** The file behind `fh` in a buffer of its own (fs.readFile). */
+export async function readWhole(fh: FileHandle): Promise<Uint8Array> {
   const buf = await fh.readFile();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
