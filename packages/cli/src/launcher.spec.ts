@@ -17,7 +17,7 @@ import { launcherV8MaxCores } from '../../../test/launcher.js';
 import { MAX_POOL_WORKERS } from './pool/node-pool.js';
 
 const LOADERS = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1'];
-const OURS = 'glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=1048576';
+const OURS = 'glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=16777216';
 const SYNC_COMPILE = '--no-concurrent-recompilation';
 
 let tmp = '';
@@ -99,13 +99,13 @@ describe('bin/scan2print (the launcher npm links)', () => {
     expect((await throughFakeNode(['--version'], '', { getconf: '' })).argv[0]).toBe(SYNC_COMPILE);
   });
 
-  it('hands glibc huge pages, one arena and a 1 MiB mmap threshold; a user setting is appended and wins', async () => {
+  it('hands glibc huge pages, one arena and a 16 MiB mmap threshold; a user setting is appended and wins', async () => {
     const ours = await throughFakeNode(['--version']);
     expect(ours.tunables).toBe(OURS);
     const read = await glibcReads(ours.tunables);
     expect(read['glibc.malloc.hugetlb']).toBe('0x1');
     expect(read['glibc.malloc.arena_max']).toBe('0x1');
-    expect(read['glibc.malloc.mmap_threshold']).toBe('0x100000');
+    expect(read['glibc.malloc.mmap_threshold']).toBe('0x1000000');
 
     const theirs = await throughFakeNode(['--version'], 'glibc.malloc.arena_max=4');
     expect(theirs.tunables).toBe(`${OURS}:glibc.malloc.arena_max=4`);

@@ -2,20 +2,20 @@
  * Input files read into blocks of shared memory instead of one allocation each, for the
  * commands that import a series (convert, segment, inspect …).
  *
- * Why: a CT slice file is ~0.5 MB, under the 1 MiB from which glibc maps memory of its own
- * (the launcher's mmap_threshold). Each file's buffer, and the copy of it each pool worker was
- * posted to decode, came from the one malloc heap; freed, those buffers stayed in the process
- * (the heap returns memory only from its top), so the default convert of the 140-slice phantom
- * peaked 60–100 MiB higher in about half its runs (20 runs: 427–574 MiB, half of them over 530;
- * with these blocks 395–462 MiB; VTK's pipeline 559 MiB). A block here is mapped
- * on its own and unmapped once the last file in it is collected, and a worker decodes the file
- * where it lies: a view of a SharedArrayBuffer is posted by reference, not copied.
+ * Why: a CT slice file is ~0.5 MB. Each file's buffer, and the copy of it each pool worker was
+ * posted to decode, came from the one malloc heap in pieces of that size; freed, they left holes
+ * that later arrays did not fit (the heap returns memory only from its top), so the default
+ * convert of the 140-slice phantom peaked 60–100 MiB higher in about half its runs (20 runs:
+ * 427–574 MiB, half of them over 530; with these blocks 395–462 MiB; VTK's pipeline 559 MiB).
+ * A block here is one allocation of 8 MiB (from the heap since the launcher's mmap_threshold is
+ * 16 MiB), freed whole once the last file in it is collected, so later arrays reuse it; a worker
+ * decodes the file where it lies: a view of a SharedArrayBuffer is posted by reference, not copied.
  * Node only: a browser would need cross-origin isolation for SharedArrayBuffer (the browser's
  * import reads File objects and is not affected).
  */
 import type { FileHandle } from 'node:fs/promises';
 
-/** Files this large or larger are read on their own (they are mapped on their own anyway). */
+/** Files this large or larger are read into a buffer of their own (rare: multi-frame or very large slices). */
 export const SHARED_BLOCK_MAX_FILE = 1 << 20;
 /** Bytes per block: ~15 slice files. */
 export const SHARED_BLOCK_BYTES = 8 << 20;
