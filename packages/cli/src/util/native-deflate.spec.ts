@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { crc32 as zlibCrc32, inflateRawSync } from 'node:zlib';
 import { inflateSync, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { extractSurfaceMesh, readNifti, THREEMF_CHUNK_BYTES, THREEMF_HOST_DEFLATE_LEVEL, thresholdVolume, threeMfDeflateMethod, write3mf, write3mfAsync, type Mesh } from '@scan2print/core';
+import { extractSurfaceMesh, readNifti, THREEMF_CHUNK_BYTES, THREEMF_HOST_DEFLATE_IN_FLIGHT, THREEMF_HOST_DEFLATE_LEVEL, thresholdVolume, threeMfDeflateMethod, write3mf, write3mfAsync, type Mesh } from '@scan2print/core';
 import { dataPath } from '../../../../test/data.js';
 import { nodeDeflater } from './native-deflate.js';
+import type { RawDeflater } from '@scan2print/core/job';
 
 const MODEL = '3D/3dmodel.model';
 
@@ -66,6 +67,31 @@ describe('native (node:zlib) 3MF deflate on a real surface', () => {
     // Level 4 of zlib is chosen to give a smaller file than fflate's level 1.
     expect(zipEntries(a).get(MODEL)!.data.length).toBeLessThan(zipEntries(fflateFile).get(MODEL)!.data.length);
     expect(threeMfDeflateMethod(nodeDeflater)).toBe(`node:zlib ${process.versions.zlib} level ${THREEMF_HOST_DEFLATE_LEVEL}`);
+  });
+
+  it('keeps THREEMF_HOST_DEFLATE_IN_FLIGHT chunks in zlib at once, and packages them in order when they finish out of order', async () => {
+    let now = 0;
+    let most = 0;
+    let calls = 0;
+    // zlib itself, with each answer held back a little: the fourth chunk of each five a long time,
+    // so later chunks finish before earlier ones.
+    const held: RawDeflater = {
+      library: nodeDeflater.library,
+      async deflate(bytes, o) {
+        const i = calls++;
+        most = Math.max(most, ++now);
+        const d = await nodeDeflater.deflate(bytes, o);
+        await new Promise((r) => setTimeout(r, i % 5 === 3 ? 30 : 1));
+        now--;
+        return d;
+      },
+    };
+    const plain = await write3mfAsync(mesh, opts, undefined, nodeDeflater);
+    const shuffled = await write3mfAsync(mesh, opts, undefined, held);
+    expect(calls).toBeGreaterThan(THREEMF_HOST_DEFLATE_IN_FLIGHT); // one chunk waited for a free slot
+    expect(most).toBe(THREEMF_HOST_DEFLATE_IN_FLIGHT);
+    expect(now).toBe(0);
+    expect(Buffer.from(shuffled).equals(Buffer.from(plain))).toBe(true);
   });
 
   it('deflates a stream of more than two chunks that zlib and fflate inflate back, at levels 1 to 4 and uneven chunk sizes', async () => {

@@ -80,7 +80,7 @@ export const THREEMF_DEFLATE_LEVEL = 1;
 /**
  * Deflate level of the model part when the host deflates (RawDeflater, node:zlib in the CLI and
  * the server). Measured on the 115 MB model XML of the default convert of
- * philips-head-phantom-1mm, in 1 MiB chunks through node:zlib's async deflateRaw, 4 in flight
+ * philips-head-phantom-1mm, in 1 MiB chunks through node:zlib's async deflateRaw, 4 in flight then
  * (CPU ms, medians of 3 on the loaded 2-core machine / compressed size): level 1 672 / 25.71 MB,
  * 2 761 / 25.10 MB, 3 1002 / 24.43 MB, 4 906 / 21.46 MB, 5 1394 / 20.55 MB; fflate level 1 (the
  * path without a host deflater, CRC included) 1506 / 22.75 MB. Level 4 is zlib's first level with
@@ -88,10 +88,19 @@ export const THREEMF_DEFLATE_LEVEL = 1;
  * give a larger file than today's for little less CPU, and level 5 costs half as much again.
  * The whole CLI convert of that phantom, fflate → node:zlib level 4: 11.08 → 10.26 s CPU
  * (user+sys, medians of 3 alternating runs, load 11-14 on 2 cores), 22.75 → 21.46 MB.
+ * Level 1 instead, whole convert, 8 alternating pairs: -0.09 s wall (7 of 8), -0.4 s user CPU,
+ * 25.71 MB: not taken, the file would be larger than fflate's for 2 % of the time.
  */
 export const THREEMF_HOST_DEFLATE_LEVEL = 4;
-/** Chunks a host deflater holds at once: enough for libuv's 4 threads, a few MB of memory. */
-const HOST_DEFLATE_IN_FLIGHT = 4;
+/**
+ * Chunks a host deflater holds at once: twice libuv's 4 threads, so the formatting runs up to four
+ * chunks ahead of the four being deflated instead of waiting for the oldest each time (~10 MB of
+ * buffers). Deflate is what ends a skull's 3MF: with 1 in flight the default convert of
+ * philips-head-phantom-1mm took +0.58 s (8 alternating pairs), with 2 +0.15 s (7 pairs); 8 against
+ * 4: -0.10 s paired (6 of 8 faster, peak RSS median +6 MB), 16 against 4 -0.13 s (5 of 8, +21 MB).
+ * The bytes do not depend on it (chunks are packaged in order).
+ */
+export const THREEMF_HOST_DEFLATE_IN_FLIGHT = 8;
 const DEFLATE_TASK = 'formats.deflate-chunk';
 const FILE_TASK = 'formats.3mf-file';
 
@@ -125,7 +134,7 @@ export function write3mf(mesh: Mesh, opts: ThreeMfOptions = {}, alloc?: (n: numb
  * chunks are formatted here: by the host's deflater when there is one (a native zlib, at
  * THREEMF_HOST_DEFLATE_LEVEL), else on the worker pool (fflate, the same bytes as write3mf),
  * else it is write3mf. A bounded number of chunks is in flight (two per worker, or
- * HOST_DEFLATE_IN_FLIGHT), so memory stays a few megabytes above the mesh.
+ * THREEMF_HOST_DEFLATE_IN_FLIGHT), so memory stays about ten megabytes above the mesh.
  */
 export async function write3mfAsync(mesh: Mesh, opts: ThreeMfOptions = {}, pool?: WorkerPool, deflater?: RawDeflater, alloc?: (n: number) => Uint8Array): Promise<Uint8Array> {
   if (deflater) {
@@ -133,7 +142,7 @@ export async function write3mfAsync(mesh: Mesh, opts: ThreeMfOptions = {}, pool?
     return deflateInOrder(
       mesh,
       opts,
-      HOST_DEFLATE_IN_FLIGHT,
+      THREEMF_HOST_DEFLATE_IN_FLIGHT,
       async (bytes, last) => {
         const d = await deflater.deflate(bytes, { level, last });
         return { data: d.data, crc: d.crc >>> 0, size: bytes.length };
