@@ -8,10 +8,9 @@ import { readFileSync } from 'node:fs';
 import { crc32 as zlibCrc32, inflateRawSync } from 'node:zlib';
 import { inflateSync, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { extractSurfaceMesh, readNifti, THREEMF_CHUNK_BYTES, THREEMF_HOST_DEFLATE_IN_FLIGHT, THREEMF_HOST_DEFLATE_LEVEL, thresholdVolume, threeMfDeflateMethod, write3mf, write3mfAsync, type Mesh } from '@scan2print/core';
+import { extractSurfaceMesh, readNifti, THREEMF_CHUNK_BYTES, THREEMF_HOST_DEFLATE_IN_FLIGHT, THREEMF_HOST_DEFLATE_LEVEL, thresholdVolume, threeMfDeflateMethod, write3mf, write3mfAsync, type Mesh, type RawDeflater } from '@scan2print/core';
 import { dataPath } from '../../../../test/data.js';
 import { nodeDeflater } from './native-deflate.js';
-import type { RawDeflater } from '@scan2print/core/job';
 
 const MODEL = '3D/3dmodel.model';
 
