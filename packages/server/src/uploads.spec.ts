@@ -8,7 +8,8 @@
  * S3, with the store down at the last byte (503, bytes held) and a retry once it is back.
  * Staged bytes are sealed on disk and deleted after ingest.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { Upload as TusUpload, type HttpResponse } from 'tus-js-client';
@@ -18,6 +19,9 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createAnonymiser } from '@scan2print/core';
 import { seriesFiles } from '../../../test/server/dicom-files.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
+import { buildApp } from './app.js';
+import { UploadRegistry } from './uploads/registry.js';
+import { SealedFileStore } from './uploads/staging-store.js';
 import { serverS3Config, startS3 } from '../../../test/services/s3.js';
 
 const SERIES = 'philips-head-phantom-1mm';
@@ -428,6 +432,33 @@ describe('the gate and the rules', () => {
     });
     expect(noCase.status).toBe(400);
     expect((await js(noCase)).error.code).toBe('NO_CASE');
+  });
+});
+
+describe('the staging folder', () => {
+  it('the store makes no folder of its own (tus threw from its mkdir callback); an unusable folder fails buildApp, naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's2p-staging-'));
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => void uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      // A folder that cannot be made (its parent is a file): tus's constructor would start an
+      // mkdir whose callback throws, an uncaught exception some time later.
+      writeFileSync(join(dir, 'file'), 'not a folder');
+      new SealedFileStore(join(dir, 'file', 'staging'), new UploadRegistry());
+      // A folder that can be made is not made by the store either: stagingDir made it, mode 0700.
+      new SealedFileStore(join(dir, 'made-by-nobody'), new UploadRegistry());
+      await new Promise((r) => setTimeout(r, 200));
+      expect(uncaught).toEqual([]);
+      expect(existsSync(join(dir, 'made-by-nobody'))).toBe(false);
+      // The server's own preparation of it fails the start with the folder's name.
+      writeFileSync(join(dir, 'uploads'), 'not a folder');
+      const bad = buildApp({ ...t.server.services, config: { ...t.server.services.config, dataDir: dir } });
+      await expect(bad).rejects.toThrow(`the upload staging folder ${join(dir, 'uploads')} could not be prepared (EEXIST)`);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -82,20 +82,32 @@ export class SealedFileStore extends FileStore {
   }
 }
 
+// @tus/file-store's constructor starts an mkdir of its folder and throws from the callback if it
+// fails: an uncaught exception, which ended a test process once (CI, stop 35) when the data folder
+// was removed while that mkdir still waited in libuv's queue, and would end a server the same way.
+// stagingDir has made the folder (mode 0700) before any store is constructed, so that mkdir goes.
+// (Private in tus's types, hence defineProperty; uploads.spec fails if tus's own mkdir comes back.)
+Object.defineProperty(SealedFileStore.prototype, 'checkOrCreateDirectory', { value: () => {} });
+
 /**
  * This process's staging folder. Folders of earlier processes are deleted once idle for a
  * day: their keys died with them (a live process sharing the data folder writes to its
  * files, which keeps its folder fresh).
  */
 export async function stagingDir(root: string, processId: string, staleMs = 24 * 3600_000): Promise<string> {
-  await mkdir(root, { recursive: true });
-  for (const name of await readdir(root)) {
-    const p = join(root, name);
-    if (Date.now() - (await newestChange(p)) > staleMs) await rm(p, { recursive: true, force: true });
+  try {
+    await mkdir(root, { recursive: true });
+    for (const name of await readdir(root)) {
+      const p = join(root, name);
+      if (Date.now() - (await newestChange(p)) > staleMs) await rm(p, { recursive: true, force: true });
+    }
+    const dir = join(root, processId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  } catch (e) {
+    const { code, message } = e as NodeJS.ErrnoException;
+    throw new Error(`the upload staging folder ${root} could not be prepared (${code ?? message})`, { cause: e });
   }
-  const dir = join(root, processId);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  return dir;
 }
 
 async function newestChange(path: string): Promise<number> {
