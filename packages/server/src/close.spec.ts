@@ -4,10 +4,18 @@
  * connection, and the close waited for the keep-alive timeout (72 s in every spec whose last
  * step downloaded an artifact; and on SIGTERM). app.ts closes each connection as it goes idle.
  * Here the keep-alive timeout is 10 minutes: without that, the close would outlast the test.
+ * And a start that fails (a port in use) closes what it opened and frees the data folder.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../../../test/server/harness.js';
+import { configFromEnv } from './config.js';
+import { LOCK_FILE } from './data-lock.js';
+import { startServer } from './serve.js';
 
 describe('closing the server', () => {
   it('right after a download: the close ends without waiting for the keep-alive timeout, and the download was whole', async () => {
@@ -47,4 +55,41 @@ describe('closing the server', () => {
       if (!closed) await t.close();
     }
   }, 120_000);
+});
+
+describe('a server start that fails', () => {
+  it('a port in use (HTTP or DICOM) is refused as a usage error naming it; the folder and its database are free for the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's2p-start-'));
+    // A copy of the migrated database (test/global-setup.ts), as the test harness starts servers: no initdb here.
+    const template = process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE;
+    if (template) cpSync(template, join(dir, 'db'), { recursive: true });
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    const host = { say: () => {} };
+    const config = configFromEnv({ dataDir: dir, host: '127.0.0.1', port: 0, workers: 0, logLevel: 'silent' }, {});
+    try {
+      await expect(startServer({ ...config, port }, host)).rejects.toMatchObject({
+        code: 'PORT_IN_USE',
+        kind: 'usage',
+        message: `the server cannot listen on 127.0.0.1:${port}: the port is in use (another server?); choose another --port`,
+      });
+      expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+      await expect(startServer({ ...config, dicomPort: port }, host)).rejects.toMatchObject({
+        code: 'PORT_IN_USE',
+        message: `the DICOM listener cannot listen on 127.0.0.1:${port}: the port is in use (another server?); choose another --dicom-port`,
+      });
+      expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+      // The same folder starts and serves (a lock or database left open by a failed start would refuse it).
+      const ok = await startServer(config, host);
+      try {
+        expect(await (await fetch(`${ok.url}/api/health`)).json()).toEqual({ status: 'ok', database: 'ok', storage: 'ok' });
+      } finally {
+        await ok.close();
+      }
+    } finally {
+      busy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

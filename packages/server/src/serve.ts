@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { runConvertJob, type ForestModelBytes } from '@scan2print/core';
+import { runConvertJob, usageError, type ForestModelBytes } from '@scan2print/core';
 import type { ServerConfig } from './config.js';
 import type { ConvertExecutor, Services } from './context.js';
 import { openDatabase } from './db/connect.js';
@@ -99,26 +99,34 @@ export async function startServer(config: ServerConfig, host: Host = {}): Promis
     throw e;
   });
   const say = host.say ?? ((l: string) => process.stderr.write(`${l}\n`));
-  await bootstrapAdmin(s, say);
   let runner: Runner | undefined;
-  const app = await buildApp(s, { onJobQueued: () => runner?.poke() });
-  // Embedded: this process alone owns the database, so a job left running by a killed predecessor resumes now.
-  if (!config.databaseUrl) {
-    await releaseOrphans(s.db);
-    // Holding the lock, this process may sweep temporaries a killed predecessor left.
-    if (!config.s3) await removePartials(join(config.dataDir, 'objects'));
-  }
-  const address = await app.listen({ host: config.host, port: config.port });
+  let app: FastifyInstance | undefined;
+  let address: string;
   let dicom: DicomListener | undefined;
-  if (config.dicomPort !== undefined) {
-    try {
-      dicom = await startDicomListener(s, { host: config.host, port: config.dicomPort, aeTitle: config.dicomAeTitle }, app.log);
-    } catch (e) {
-      await app.close();
-      await s.dbh.close();
-      lock?.release();
-      throw new Error(`the DICOM listener could not listen on ${config.host}:${config.dicomPort}: ${(e as Error).message}`);
+  try {
+    await bootstrapAdmin(s, say);
+    app = await buildApp(s, { onJobQueued: () => runner?.poke() });
+    // Embedded: this process alone owns the database, so a job left running by a killed predecessor resumes now.
+    if (!config.databaseUrl) {
+      await releaseOrphans(s.db);
+      // Holding the lock, this process may sweep temporaries a killed predecessor left.
+      if (!config.s3) await removePartials(join(config.dataDir, 'objects'));
     }
+    address = await app.listen({ host: config.host, port: config.port }).catch((e: unknown) => {
+      throw listenError(e, 'the server', config.host, config.port, '--port');
+    });
+    if (config.dicomPort !== undefined) {
+      const port = config.dicomPort;
+      dicom = await startDicomListener(s, { host: config.host, port, aeTitle: config.dicomAeTitle }, app.log).catch((e: unknown) => {
+        throw listenError(e, 'the DICOM listener', config.host, port, '--dicom-port');
+      });
+    }
+  } catch (e) {
+    // A start that fails leaves nothing behind: the database closed, the folder free for the next try.
+    await app?.close().catch(() => {});
+    await s.dbh.close().catch(() => {});
+    lock?.release();
+    throw e;
   }
   if (config.workers > 0) runner = startRunner(s, app.log, { concurrency: config.workers });
   return {
@@ -136,6 +144,16 @@ export async function startServer(config: ServerConfig, host: Host = {}): Promis
       lock?.release();
     },
   };
+}
+
+/** A port that cannot be had, said as what the user can change (exit 2); anything else as it is. */
+function listenError(e: unknown, what: string, host: string, port: number, option: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const where = `${what} cannot listen on ${host}:${port}`;
+  if (code === 'EADDRINUSE') return usageError('PORT_IN_USE', `${where}: the port is in use (another server?); choose another ${option}`);
+  if (code === 'EACCES') return usageError('PORT_DENIED', `${where}: permission denied (ports below 1024 need privileges); choose another ${option}`);
+  if (code === 'EADDRNOTAVAIL') return usageError('HOST_UNAVAILABLE', `${where}: ${host} is not an address of this machine; choose another --host`);
+  return new Error(`${where}: ${(e as Error).message}`, { cause: e });
 }
 
 /**
