@@ -83,9 +83,10 @@ export class SealedFileStore extends FileStore {
 }
 
 // @tus/file-store's constructor starts an mkdir of its folder and throws from the callback if it
-// fails: an uncaught exception, which ended a test process once (CI, stop 35) when the data folder
-// was removed while that mkdir still waited in libuv's queue, and would end a server the same way.
-// stagingDir has made the folder (mode 0700) before any store is constructed, so that mkdir goes.
+// fails: an uncaught exception, which would end a server and failed CI once (stop 35: ENOENT on
+// a test server's staging folder, its data folder apparently removed while that mkdir still
+// waited in libuv's queue). stagingDir has made the folder (mode 0700) before any store is
+// constructed, so that mkdir goes.
 // (Private in tus's types, hence defineProperty; uploads.spec fails if tus's own mkdir comes back.)
 Object.defineProperty(SealedFileStore.prototype, 'checkOrCreateDirectory', { value: () => {} });
 
