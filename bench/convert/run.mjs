@@ -89,7 +89,7 @@ const lines = [
   `# bench/convert — ${new Date().toISOString().slice(0, 10)}`,
   '',
   `Input: ct/philips-head-phantom-1mm (512×512×140). ${runs} alternating runs each, medians. Machine: ${cpus().length} cores.`,
-  'Peak memory: sum of resident memory over the whole process tree, sampled every 20 ms. Ratios: < 1 means we are faster / smaller.',
+  'Peak memory: sum of resident memory over the whole process tree, sampled every 20 ms (its processes found again every 200 ms). Ratios: < 1 means we are faster / smaller.',
   '',
 ];
 for (const { scenario, rows } of tables) {
