@@ -48,8 +48,11 @@ export function treeOf(root) {
   return out;
 }
 
+/** Resident memory of these processes together. */
+const rssSum = (pids) => pids.reduce((sum, p) => sum + rssOf(p), 0);
+
 export function treeRss(root) {
-  return treeOf(root).reduce((sum, p) => sum + rssOf(p), 0);
+  return rssSum(treeOf(root));
 }
 
 /** Ticks (of 20 ms) between searches for the tree's processes: a new child is missed for at most 200 ms. */
@@ -69,7 +72,7 @@ export function measure(argv, opts = {}) {
     let tree = [child.pid];
     const timer = setInterval(() => {
       if (tick++ % TREE_EVERY === 0) tree = treeOf(child.pid);
-      const r = tree.reduce((sum, p) => sum + rssOf(p), 0);
+      const r = rssSum(tree);
       if (r > peak) peak = r;
     }, 20);
     child.on('error', (e) => {

@@ -3,7 +3,7 @@
  * a given PostgreSQL database, files or a given S3 store) with helpers to make an org,
  * users and tokens. Used by the server's specs only.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFromEnv, type ServerConfig } from '../../packages/server/src/config.js';
@@ -11,6 +11,7 @@ import { bootstrapAdmin, openServices, startServer, type Host, type RunningServe
 import { buildApp } from '../../packages/server/src/app.js';
 import type { Role } from '../../packages/server/src/db/schema.js';
 import { convertOnThread } from '../../packages/cli/src/serve/convert-thread.js';
+import { seedEmbeddedDatabase } from './seed-db.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -70,9 +71,7 @@ export async function startTestServer(
   opts: TestServerOptions = {},
 ): Promise<TestServer> {
   const dataDir = over.dataDir ?? mkdtempSync(join(tmpdir(), 's2p-server-'));
-  // A copy of the migrated database made by test/global-setup.ts: no initdb in this worker.
-  const template = process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE;
-  if (template && !over.databaseUrl && !existsSync(join(dataDir, 'db'))) cpSync(template, join(dataDir, 'db'), { recursive: true });
+  if (!over.databaseUrl) seedEmbeddedDatabase(dataDir);
   const config = configFromEnv({ workers: 0, logLevel: 'warn', ...over, dataDir, port: 0 }, {});
   // Jobs run on a convert thread with its worker pool, as under `scan2print serve` (compiled dist/: the test command builds first).
   const base: Host = { say: () => {}, executeConvert: convertOnThread, ...host };

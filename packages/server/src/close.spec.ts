@@ -7,12 +7,13 @@
  * And a start that fails (a port in use) closes what it opened and frees the data folder.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../../../test/server/harness.js';
+import { seedEmbeddedDatabase } from '../../../test/server/seed-db.js';
 import { configFromEnv } from './config.js';
 import { LOCK_FILE } from './data-lock.js';
 import { startServer } from './serve.js';
@@ -60,9 +61,7 @@ describe('closing the server', () => {
 describe('a server start that fails', () => {
   it('a port in use (HTTP or DICOM) is refused as a usage error naming it; the folder and its database are free for the next start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 's2p-start-'));
-    // A copy of the migrated database (test/global-setup.ts), as the test harness starts servers: no initdb here.
-    const template = process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE;
-    if (template) cpSync(template, join(dir, 'db'), { recursive: true });
+    seedEmbeddedDatabase(dir);
     const busy = createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const port = (busy.address() as AddressInfo).port;

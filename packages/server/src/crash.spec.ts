@@ -9,11 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../../test/data.js';
+import { seedEmbeddedDatabase } from '../../../test/server/seed-db.js';
 import { anonymisedSeries, formOf } from '../../../test/server/dicom-files.js';
 import { LOCK_FILE } from './data-lock.js';
 
@@ -135,8 +136,7 @@ const starts: number[] = [];
 
 beforeAll(async () => {
   // The migrated database test/global-setup.ts made, as startTestServer uses it: no initdb (WASM, seconds of CPU) in this run.
-  const template = process.env.SCAN2PRINT_TEST_PGLITE_TEMPLATE;
-  if (template) cpSync(template, join(dir, 'db'), { recursive: true });
+  seedEmbeddedDatabase(dir);
   s = await serve();
   starts.push(s.startMs);
   adminToken = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
