@@ -85,6 +85,31 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
     });
   }
 
+  // `scan2print validate`'s own default scan: noise 20 HU, where the automatic threshold no longer
+  // falls back to 226 HU but lands at ~100 HU, 1.6 σ of the blur (~0.9 mm) outside the edge: more
+  // than 1.5 of these 0.5 mm pixels, so a clamp in voxels alone stopped two thirds of the vertices
+  // short (sphere +1.8 %, mean 0.086 mm; shell +5.9 %, wall 3.18 mm).
+  const noisy = { voxel_mm: [0.5, 0.5, 1] as [number, number, number], noise_hu: 20, blur_mm: 0.5, tilt_deg: 0, seed: 3532 };
+
+  it('at validate’s default scan (noise 20 HU, threshold ~100 HU) a sphere r 15 is within ±0.5 % and 0.05 mm', async () => {
+    const r = await validatePhantom(sphere(15, c), noisy, { condition: {} }, {}, { sideBySide: false });
+    expect(r.threshold_HU).toBeLessThan(150); // not the 226 HU fallback: the placement has ~0.9 mm to go
+    expect(r.checks).toMatchObject({ ...closed, shells: 1 });
+    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(0.5);
+    expect(r.measures.surfaceDistance.mean_mm).toBeLessThan(0.05);
+    const placed = r.records.find((x) => x.method === 'edge-model-placement')!;
+    expect(placed.params.maxShift_sigma).toBe(2.5);
+    expect(placed.figures.vertices_clamped as number).toBeLessThan(0.01 * (placed.figures.vertices as number));
+  });
+
+  it('at validate’s default scan a shell r 20 with a 3 mm wall keeps its volume within ±1 % and its wall within ±0.1 mm', async () => {
+    const r = await validatePhantom(shell(20, 3, c), noisy, { condition: { keepCavities: true } }, {}, { sideBySide: false });
+    expect(r.checks).toMatchObject(closed);
+    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(1);
+    expect(Math.abs(r.measures.wallThickness!.error_mm)).toBeLessThan(0.1);
+    expect(r.pass).toBe(true);
+  });
+
   it('thin bone (a 0.8 mm plate, its peak below half-way) is kept as at the threshold, and its wall comes closer to the truth', async () => {
     const r = await validatePhantom(plate(40, 0.8, c, 30), scan([0.5, 0.5, 1]), { condition: {} });
     const old = r.sideBySide!;

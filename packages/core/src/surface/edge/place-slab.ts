@@ -82,6 +82,8 @@ export interface PlaceSlab {
   h: number;
   lim: ProfileLimits;
   maxShiftVox: number;
+  /** The clamp is at least this many σ along the direction (PlaceParams.maxShift_sigma). */
+  maxShiftSigma: number;
   /** Outputs per vertex: position, rule, shift along the direction (mm, after the clamp), clamped flag. */
   out: Float32Array;
   rules: Uint8Array;
@@ -103,7 +105,7 @@ export function sigmaAlong(S: ProfileSampler, sigma: number[], nx: number, ny: n
 
 /** A blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature). */
 export function placeSlab(w: PlaceSlab): void {
-  const { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, out, rules, shift, clamped } = w;
+  const { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, maxShiftSigma, out, rules, shift, clamped } = w;
   const f = new Float64Array(2 * K + 1);
   const p = new Float64Array(P_SLOTS);
   const sl = new Float64Array(S_SLOTS);
@@ -161,7 +163,8 @@ export function placeSlab(w: PlaceSlab): void {
       rules[v] = RULE_THRESHOLD;
       continue;
     }
-    const maxShift = maxShiftVox / hypot3(di[0]!, di[1]!, di[2]!);
+    const vox = maxShiftVox / hypot3(di[0]!, di[1]!, di[2]!);
+    const maxShift = vox > maxShiftSigma * sn ? vox : maxShiftSigma * sn;
     if (d > maxShift || d < -maxShift) {
       d = d > 0 ? maxShift : -maxShift;
       clamped[v] = 1;
