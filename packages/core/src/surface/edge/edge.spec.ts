@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyseProfile, KIND_AMBIGUOUS, KIND_PEAK, KIND_STEP, P_BONE, P_EDGE, P_SLOTS, P_T_OUT, phi } from './plateau.js';
 import { fitSlab, S_FACE, S_OK, S_SLOTS, S_WIDTH, slabDensity } from './slab.js';
 import { fitBlur } from './blur.js';
+import { combineEstimate, type EstimateSamples } from './estimate.js';
 import { placeVertices, placeVerticesAsync, RULE_EDGE, RULE_OUTSIDE, RULE_THRESHOLD } from './place.js';
 import { getTask } from '../../parallel/registry.js';
 import type { WorkerPool } from '../../parallel/pool.js';
@@ -101,6 +102,32 @@ function meanAbsSdf(mesh: Mesh, ph: Phantom): { mean: number; signed: number } {
   }
   return { mean: a / (P.length / 3), signed: s / (P.length / 3) };
 }
+
+describe('combineEstimate', () => {
+  // σ² samples along x (axis2 = 1, 0, 0): thick edges at σ 0.5 mm, walls between two faces widened to 0.7 mm
+  const samples = (thick: number, walls: number, wallBone: number): EstimateSamples => {
+    const n = thick + walls;
+    const wall = Uint8Array.from({ length: n }, (_, i) => (i % 2 === 1 && i < 2 * walls ? 1 : 0));
+    if (walls > thick) wall.fill(1, 2 * thick);
+    const sig2 = Float64Array.from(wall, (w) => (w ? 0.49 : 0.25));
+    const axis2 = new Float64Array(3 * n);
+    for (let i = 0; i < n; i++) axis2[3 * i] = 1;
+    return { sig2, axis2, sig2Wall: wall, bones: Float64Array.from(wall, (w) => (w ? wallBone : B)), bonesWall: wall.slice(), peakBones: new Float64Array(0) };
+  };
+
+  it('takes the blur and the bone density from thick edges only when it has enough of them', () => {
+    const e = combineEstimate([samples(40, 200, 1260)]);
+    expect(e.count).toBe(40);
+    expect([...e.sig2].every((x) => x === 0.25)).toBe(true);
+    expect(e.bone).toBe(B);
+  });
+
+  it('uses the walls too where thick edges are too few to stand alone (a scan of thin bone only)', () => {
+    const e = combineEstimate([samples(10, 200, 1260)]);
+    expect(e.count).toBe(210);
+    expect(e.bone).toBe(1260);
+  });
+});
 
 describe('placeVertices', () => {
   // a sphere r 8 at 0.8 mm, blurred 0.5 mm, noise 10 HU, meshed at a low threshold (226 HU)
