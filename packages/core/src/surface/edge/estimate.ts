@@ -106,15 +106,19 @@ export function estimateSlab(w: EstimateSlab): EstimateSamples {
   };
 }
 
-const join = (parts: Float64Array[]): Float64Array => {
-  const out = new Float64Array(parts.reduce((n, a) => n + a.length, 0));
+/** The ranges' arrays end to end, in a new array from `make`. */
+function joinWith<T extends Float64Array | Uint8Array>(parts: T[], make: (n: number) => T): T {
+  const out = make(parts.reduce((n, a) => n + a.length, 0));
   let o = 0;
   for (const a of parts) {
     out.set(a, o);
     o += a.length;
   }
   return out;
-};
+}
+
+const join = (parts: Float64Array[]): Float64Array => joinWith(parts, (n) => new Float64Array(n));
+const joinU8 = (parts: Uint8Array[]): Uint8Array => joinWith(parts, (n) => new Uint8Array(n));
 
 /** Fewest samples of thick edges (no inner face within reach) that the estimates use alone. */
 const MIN_THICK = 16;
@@ -173,12 +177,3 @@ function thickSig2(sig2: Float64Array, axis2: Float64Array, wall: Uint8Array): {
   return { sig2: s, axis2: a };
 }
 
-function joinU8(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, a) => n + a.length, 0));
-  let o = 0;
-  for (const a of parts) {
-    out.set(a, o);
-    o += a.length;
-  }
-  return out;
-}
