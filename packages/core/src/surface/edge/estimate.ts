@@ -176,4 +176,3 @@ function thickSig2(sig2: Float64Array, axis2: Float64Array, wall: Uint8Array): {
   }
   return { sig2: s, axis2: a };
 }
-

@@ -10,9 +10,8 @@
  *  - anything else (no contrast, another structure in the tissue window, air behind a thin
  *    wall, the profile leaves the scan): the threshold's position is kept (counted).
  * The shift is clamped (default the larger of 1.5 voxels and 2.5 σ of the blur, along the
- * normal) so no vertex can fly off; a
- * smoothing pass afterwards averages the per-vertex noise. Linear in the vertex count,
- * typed arrays only, deterministic.
+ * normal) so no vertex can fly off; a smoothing pass afterwards averages the per-vertex noise.
+ * Linear in the vertex count, typed arrays only, deterministic.
  */
 import type { Mesh, Volume } from '../../geometry/types.js';
 import type { StageContext, StageRecord } from '../../pipeline/record.js';
