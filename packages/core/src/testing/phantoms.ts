@@ -75,6 +75,57 @@ export function shapeSignedDistance(shape: PhantomShape, x: number, y: number, z
   }
 }
 
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+const normalPdf = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+
+/** The ball of radius r (centre at the origin) blurred by an isotropic Gaussian σ, at distance ρ from its centre. */
+function blurredBall(r: number, rho: number, sigma: number): number {
+  const a = (r - rho) / sigma, b = (r + rho) / sigma;
+  // (σ/ρ)(φ(a) − φ(b)) → 2(r/σ)φ(r/σ) as ρ → 0 (a = b there)
+  const curved = rho > 1e-9 * sigma ? (sigma / rho) * (normalPdf(a) - normalPdf(b)) : 2 * (r / sigma) * normalPdf(r / sigma);
+  return normalCdf(a) - normalCdf(-b) - curved;
+}
+
+/** An interval [−h, h] blurred by a Gaussian σ, at u. */
+const blurredInterval = (h: number, u: number, sigma: number): number => normalCdf((h - u) / sigma) - normalCdf((-h - u) / sigma);
+
+/**
+ * The shape's indicator convolved with an isotropic Gaussian point spread σ (mm), at a point
+ * relative to the centre: the fraction of the object a scanner of that blur sees there. Exact:
+ * a ball's is the non-central χ₃ distribution's CDF, a shell the difference of two balls, a
+ * plate (a box) the product of three blurred intervals in its own frame. (Φ(−sdf/σ), exact only
+ * for a single planar edge, gives a thin plate the blur of one face only: a 2 mm plate at σ 0.8 mm
+ * holds 4 % more material than its geometry, 1.5 mm 10 %; and a sphere no shrinkage from its
+ * curvature.)
+ */
+export function shapeBlurredFraction(shape: PhantomShape, x: number, y: number, z: number, sigma: number): number {
+  if (!(sigma > 0)) return shapeSignedDistance(shape, x, y, z) < 0 ? 1 : 0;
+  switch (shape.kind) {
+    case 'sphere':
+      return blurredBall(shape.radius_mm, Math.sqrt(x * x + y * y + z * z), sigma);
+    case 'shell': {
+      const rho = Math.sqrt(x * x + y * y + z * z);
+      return blurredBall(shape.outerRadius_mm, rho, sigma) - blurredBall(shape.outerRadius_mm - shape.wall_mm, rho, sigma);
+    }
+    case 'plate': {
+      if (shape.tilt_deg) {
+        const t = (shape.tilt_deg * Math.PI) / 180;
+        const c = Math.cos(t), sn = Math.sin(t);
+        [y, z] = [c * y + sn * z, -sn * y + c * z];
+      }
+      const w = shape.width_mm / 2;
+      return blurredInterval(w, x, sigma) * blurredInterval(w, y, sigma) * blurredInterval(shape.thickness_mm / 2, z, sigma);
+    }
+  }
+}
+
 export function shapeVolume_mm3(shape: PhantomShape): number {
   switch (shape.kind) {
     case 'sphere':

@@ -4,7 +4,7 @@
  * signed distance functions (negative inside) are the ones the surface tests voxelise
  * (testing/phantoms.ts), so "surface distance to the analytic shape" is |sdf(p)|.
  */
-import { shapeSignedDistance, shapeVolume_mm3, type PhantomShape } from '../testing/phantoms.js';
+import { shapeBlurredFraction, shapeSignedDistance, shapeVolume_mm3, type PhantomShape } from '../testing/phantoms.js';
 
 export type PhantomKind = PhantomShape['kind'];
 
@@ -12,6 +12,8 @@ export interface AnalyticShape {
   kind: PhantomKind;
   /** Signed distance in mm, negative inside. */
   sdf(x: number, y: number, z: number): number;
+  /** The fraction of the object a scanner with an isotropic Gaussian point spread σ (mm) sees at a point (exact). */
+  blurred(x: number, y: number, z: number, sigma_mm: number): number;
   volume_mm3: number;
   /** The wall thickness a print lab would measure (plate: its thickness; shell: its wall). */
   wallThickness_mm: number | null;
@@ -23,6 +25,7 @@ function placed(shape: PhantomShape, centre: [number, number, number], wall: num
   return {
     kind: shape.kind,
     sdf: (x, y, z) => shapeSignedDistance(shape, x - cx, y - cy, z - cz),
+    blurred: (x, y, z, sigma) => shapeBlurredFraction(shape, x - cx, y - cy, z - cz, sigma),
     volume_mm3: shapeVolume_mm3(shape),
     wallThickness_mm: wall,
     describe: { ...describe, centre_mm: centre },

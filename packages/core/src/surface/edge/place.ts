@@ -21,6 +21,7 @@ import { meanCurvature } from './curvature.js';
 import type { ProfileLimits } from './plateau.js';
 import { makeSampler } from './profile.js';
 import { restoreCollapsedShells } from './shells.js';
+import { surfacePoints } from './sample-points.js';
 import { combineEstimate, EDGE_ESTIMATE_TASK, estimateSlab, type EstimateSamples, type EstimateSlab } from './estimate.js';
 import { slabRanges } from '../../parallel/pool.js';
 import {
@@ -32,6 +33,8 @@ import {
   RULE_OUTSIDE,
   RULE_SLAB,
   RULE_THRESHOLD,
+  LATERAL_MIN,
+  LATERAL_SIGMA,
   type DirectionsSlab,
   type PlaceSlab,
 } from './place-slab.js';
@@ -73,8 +76,8 @@ export interface PlaceResult {
   record: StageRecord;
 }
 
-/** Estimation pass: at most this many vertices (every n-th), for the blur and the bone density. */
-const ESTIMATE_VERTICES = 20000;
+/** Estimation pass: at most this many surface points (sample-points.ts), for the blur and the bone density. */
+const ESTIMATE_POINTS = 20000;
 
 /** Below this many vertices the pool's hand-offs cost more than they save. */
 const MIN_PARALLEL_VERTICES = 50_000;
@@ -82,7 +85,7 @@ const MIN_PARALLEL_VERTICES = 50_000;
 /** What the placement asks its driver to run over every vertex: a slab kernel's shared arguments. */
 type PlacePhase =
   | { kind: 'directions'; work: Omit<DirectionsSlab, 'v0' | 'v1'> }
-  | { kind: 'estimate'; work: Omit<EstimateSlab, 'v0' | 'v1'>; beside?: () => unknown }
+  | { kind: 'estimate'; work: Omit<EstimateSlab, 'v0' | 'v1'>; count: number; beside?: () => unknown }
   | { kind: 'place'; work: Omit<PlaceSlab, 'v0' | 'v1'> };
 
 /** Single-threaded placement (the reference the pool's result must equal byte for byte). */
@@ -93,7 +96,7 @@ export function placeVertices(mesh: Mesh, volume: Volume, params: PlaceParams = 
     if (r.done) return r.value;
     const y = r.value;
     if (y.kind === 'estimate') {
-      const parts = [estimateSlab({ ...y.work, v0: 0, v1: nv })];
+      const parts = [estimateSlab({ ...y.work, v0: 0, v1: y.count })];
       y.beside?.();
       r = g.next(parts);
       continue;
@@ -147,7 +150,7 @@ export async function placeVerticesAsync(mesh: Mesh, volume: Volume, params: Pla
     const y = r.value;
     if (y.kind === 'estimate') {
       // the ranges' samples in range order: the one-thread pass's order
-      const parts = Promise.all(ranges.map(([v0, v1]) => pool.run<EstimateSamples>(EDGE_ESTIMATE_TASK, { ...y.work, v0, v1 } satisfies EstimateSlab)));
+      const parts = Promise.all(slabRanges(y.count, pool.size).map(([v0, v1]) => pool.run<EstimateSamples>(EDGE_ESTIMATE_TASK, { ...y.work, v0, v1 } satisfies EstimateSlab)));
       y.beside?.();
       r = g.next(await parts);
       continue;
@@ -201,16 +204,17 @@ function* placeCore(
   let curvatureOf: Float32Array | undefined;
   const curvatureOnce = (): Float32Array => (curvatureOf ??= meanCurvature(mesh, dirs));
 
-  // 1. the scan's blur and bone density, from a deterministic sample of vertices (two rounds: windows depend on σ)
-  const stride = Math.max(1, Math.ceil(nv / ESTIMATE_VERTICES));
+  // 1. the scan's blur and bone density, from a deterministic sample of surface points (two rounds: windows depend on σ)
+  const pts = surfacePoints(P, mesh.indices, dirs, ESTIMATE_POINTS, f32);
   let blur: BlurEstimate = { sigma_mm: [0, 0, 0], median_mm: 0, samples: 0 };
   const psf0 = params.blur_mm ?? 0.5;
   let sigma = S.spacing.map((s) => Math.sqrt(psf0 * psf0 + VOXEL_BLUR_C * s * s)) as [number, number, number];
   let bone = params.bone_HU ?? NaN;
   const rounds = params.blur_mm !== undefined && params.bone_HU !== undefined ? 0 : 2;
   for (let r = 0; r < rounds; r++) {
-    const work = { S, positions: P, dirs, stride, h, sigma, K: profileHalfLength(sigma, h), lim };
-    const parts = yield r === 0 ? { kind: 'estimate', work, beside: curvatureOnce } : { kind: 'estimate', work };
+    const work = { S, positions: pts.positions, dirs: pts.dirs, h, sigma, K: profileHalfLength(sigma, h), lim };
+    const count = pts.count;
+    const parts = yield r === 0 ? { kind: 'estimate', work, count, beside: curvatureOnce } : { kind: 'estimate', work, count };
     const est = combineEstimate(parts!);
     if (params.blur_mm === undefined) {
       blur = fitBlur(est.sig2, est.axis2, est.count, psf0, S.spacing);
@@ -268,7 +272,9 @@ function* placeCore(
     method: 'edge-model-placement',
     params: {
       placement,
-      rule: 'step: half-way between the local tissue and bone plateaus, plus σ²·H for the curvature (H mean curvature, |σH| ≤ 0.15: the formula holds for smooth surfaces, not at sharp edges); peak without a bone plateau: blurred slab (area and centroid, Treece et al. 2010); else the threshold position',
+      rule: 'step: half-way between the local tissue and bone plateaus, plus σ²·H for the curvature (H mean curvature, |σH| ≤ 0.15: the formula holds for smooth surfaces, not at sharp edges); peak without a bone plateau: blurred slab (area and centroid, Treece et al. 2010), unless a parallel profile 1.2 σ aside holds under 75 % of its area (the end of a thin structure, its rim): the peak\'s outer half-maximum, counted as edge; else the threshold position',
+      estimate_sample: 'up to 20000 points spread by area inside the triangles (not the vertices: their grid phase is set by the threshold)',
+      wall_end_probe: { lateral_sigma: LATERAL_SIGMA, min_area_fraction: LATERAL_MIN },
       direction: 'field gradient (central differences), the mesh normal where they disagree by more than 60°',
       step_mm: h,
       profile_half_length_mm: round(K * h, 3),
