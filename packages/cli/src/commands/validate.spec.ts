@@ -26,19 +26,26 @@ describe('scan2print validate', () => {
   });
 
   it('exits 1 when a phantom is outside tolerance, and 2 on bad usage', async () => {
-    // 4 mm voxels cannot hold a 3 mm plate: the calibration must say so
-    const r = await runScan2printAsync(['validate', '--phantom', 'plate', '--voxel', '4,4,4', '--noise', '0']);
+    // 5 mm voxels cannot hold a 3 mm plate: the calibration must say so (at 4 mm the slab model
+    // now keeps its volume within 2 %: −1.4 %, its wall 4.8 mm). Blurred exactly, as asked.
+    const r = await runScan2printAsync(['validate', '--phantom', 'plate', '--voxel', '5,5,5', '--noise', '0', '--blur-model', 'exact']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL/);
+    expect(r.stdout).toMatch(/blur 0\.5 mm \(exact\)/);
     expect((await runScan2printAsync(['validate', '--phantom', 'cube'])).code).toBe(2);
     expect((await runScan2printAsync(['validate', '--phantom', 'plate', '--placement', 'iso'])).code).toBe(2);
+    const bad = await runScan2printAsync(['validate', '--phantom', 'plate', '--blur-model', 'gaussian']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--blur-model gaussian: planar or exact/);
     expect((await runScan2printAsync(['validate', '--phantom', 'plate', '--thickness', '50'])).code).toBe(2);
   });
 
   it('prints the default path and the threshold rule side by side for a chosen phantom', async () => {
-    const r = await runScan2printAsync(['validate', '--phantom', 'plate', '--thickness', '1.5', '--plate-tilt', '30', '--voxel', '0.8,0.8,1.25', '--noise', '15']);
+    // (a 1.5 mm plate here is +2.4 % since its rims sit at their own half-way level: outside validate's 2 %, inside the 3 %)
+    const r = await runScan2printAsync(['validate', '--phantom', 'plate', '--thickness', '2', '--plate-tilt', '30', '--voxel', '0.8,0.8,1.25', '--noise', '15']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/plate 1\.5 mm tilt 30°\s+edge\s+\d+ HU/);
+    expect(r.stdout).toMatch(/blur 0\.5 mm \(planar\)/);
+    expect(r.stdout).toMatch(/plate 2 mm tilt 30°\s+edge\s+\d+ HU/);
     expect(r.stdout).toMatch(/\n\s+threshold\s+\d+ HU/);
   });
 });

@@ -35,6 +35,7 @@ interface ValidateOptions {
   voxel: string;
   noise: string;
   blur: string;
+  blurModel: string;
   tilt: string;
   mesh?: string;
   labels?: string;
@@ -112,6 +113,7 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
     .option('--voxel <x,y,z>', 'pixel spacing x, y and slice step in mm', '0.5,0.5,1')
     .option('--noise <HU>', 'Gaussian noise sigma in HU', '20')
     .option('--blur <mm>', 'scanner point-spread sigma in mm', '0.5')
+    .option('--blur-model <model>', 'planar: Φ(−distance/σ), each point blurred as if its nearest face were a plane (thin walls get one face\'s blur); exact: the shape convolved with the point spread, as a scanner blurs', 'planar')
     .option('--tilt <deg>', 'gantry tilt in degrees (sheared stack, resampled on import)', '0')
     .option('--smooth <n|none>', 'smoothing iterations of the convert pipeline under test, or "none"', '40')
     .option('--smooth-method <method>', 'windowed-sinc or taubin', 'windowed-sinc')
@@ -138,6 +140,8 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
       const tilt = numbers('--tilt', o.tilt, 1)[0]!;
       if (noise < 0 || blur < 0 || Math.abs(tilt) > 45) throw usageError('BAD_OPTION', 'noise and blur must be ≥ 0, |tilt| ≤ 45°');
       if (o.placement !== 'edge' && o.placement !== 'threshold') throw usageError('BAD_OPTION', `--placement ${o.placement}: edge or threshold`);
+      if (o.blurModel !== 'planar' && o.blurModel !== 'exact') throw usageError('BAD_OPTION', `--blur-model ${o.blurModel}: planar or exact`);
+      const blurModel = o.blurModel;
       const placement = o.placement;
       const condition = conditionParamsFromOptions({ output: [], smooth: o.smooth, smoothMethod: o.smoothMethod, minShell: '1' }, 'phantom');
       const pool = lazyNodePool();
@@ -147,7 +151,7 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
           // A hollow shell's inner surface is what is measured, so its cavity is kept.
           const cond = { ...condition, keepCavities: kind === 'shell' };
           const shape = phantomFromOptions(kind, o);
-          results.push(await validatePhantom(shape, { voxel_mm: voxel, noise_hu: noise, blur_mm: blur, tilt_deg: tilt, seed: 3532 }, { condition: cond, placement: { placement } }, { pool }));
+          results.push(await validatePhantom(shape, { voxel_mm: voxel, noise_hu: noise, blur_mm: blur, blurModel, tilt_deg: tilt, seed: 3532 }, { condition: cond, placement: { placement } }, { pool }));
         }
       } finally {
         await pool.close();
@@ -157,7 +161,7 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
         process.stdout.write(`${JSON.stringify({ results: results.map(({ records: _r, ...rest }) => rest), records: results.flatMap((r) => r.records.filter((x: { stage: string }) => x.stage === 'validate')) }, null, 2)}\n`);
       } else {
         const lines = [
-          `validation of the 2D→3D conversion (the default convert: automatic threshold, ${placement} placement, marrow fill off; the other placement side by side): voxel ${voxel.join(' × ')} mm, noise ${noise} HU, blur ${blur} mm, gantry tilt ${tilt}°`,
+          `validation of the 2D→3D conversion (the default convert: automatic threshold, ${placement} placement, marrow fill off; the other placement side by side): voxel ${voxel.join(' × ')} mm, noise ${noise} HU, blur ${blur} mm (${blurModel}), gantry tilt ${tilt}°`,
         ];
         lines.push('phantom                   placement  threshold  volume err %  dist mean  p95    max    signed  wall true/measured (mm)  closed manifold  result');
         const row = (name: string, rule: string, thr: number | null, m: PhantomMeasures, closed: boolean, manifold: boolean, result: string): string => {

@@ -10,7 +10,7 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { round } from '../pipeline/record.js';
-import { labelShells, shellVolumes_mm3 } from '../surface/mesh-utils.js';
+import { compactMesh, labelShells, shellVolumes_mm3 } from '../surface/mesh-utils.js';
 import { manifoldModule } from '../surface/gate.js';
 import { usageError } from '../errors.js';
 import { closestAroundVertex, dist2, VertexGrid, vertexTriangles, type Vec3 } from './dowel-nearest.js';
@@ -52,8 +52,18 @@ export interface DowelResult {
   skippedShells: number;
   volumeBefore_mm3: number;
   volumeAfter_mm3: number;
+  /** Shells of no volume (|V| < DEGENERATE_SHELL_MM3) the union left, removed from the output. */
+  degenerateShellsRemoved: number;
   method: string;
 }
+
+/**
+ * A shell the union returns with less volume than this (mm³, either sign) is debris of the
+ * boolean, not material: on the phantom skull manifold-3d returned, beside the joined body, a
+ * 12-triangle sliver of zero volume far from any strut (a needle-thin stretch of the input
+ * surface split off). It would print as nothing and count as a separate part.
+ */
+export const DEGENERATE_SHELL_MM3 = 1e-3;
 
 export const DOWEL_METHOD = 'shortest segment between the shell and the largest shell (vertex grid, refined onto incident triangles), strut = 24-gon cylinder extended insert_mm into both bodies, manifold-3d union';
 
@@ -95,7 +105,7 @@ export async function addDowels(mesh: Mesh, params: Partial<DowelParams> | undef
     candidates.push(s);
   }
   if (candidates.length === 0) {
-    return { mesh, dowels, mainShell: main, shellsBefore: shellCount, shellsAfter: shellCount, skippedShells: skipped, volumeBefore_mm3: round(volumeBefore, 3), volumeAfter_mm3: round(volumeBefore, 3), method: DOWEL_METHOD };
+    return { mesh, dowels, mainShell: main, shellsBefore: shellCount, shellsAfter: shellCount, skippedShells: skipped, volumeBefore_mm3: round(volumeBefore, 3), volumeAfter_mm3: round(volumeBefore, 3), degenerateShellsRemoved: 0, method: DOWEL_METHOD };
   }
   const grid = new VertexGrid(mesh, vertsOf(main));
   const vt = vertexTriangles(mesh);
@@ -124,16 +134,28 @@ export async function addDowels(mesh: Mesh, params: Partial<DowelParams> | undef
   }
   const joined = dowels.filter((x) => x.joined);
   if (joined.length === 0) {
-    return { mesh, dowels, mainShell: main, shellsBefore: shellCount, shellsAfter: shellCount, skippedShells: skipped, volumeBefore_mm3: round(volumeBefore, 3), volumeAfter_mm3: round(volumeBefore, 3), method: DOWEL_METHOD };
+    return { mesh, dowels, mainShell: main, shellsBefore: shellCount, shellsAfter: shellCount, skippedShells: skipped, volumeBefore_mm3: round(volumeBefore, 3), volumeAfter_mm3: round(volumeBefore, 3), degenerateShellsRemoved: 0, method: DOWEL_METHOD };
   }
   const solid = toManifold(m, mesh, name);
   const struts = joined.map((x) => strut(m, x.from_mm, x.to_mm, d));
   const u = m.Manifold.union([solid, ...struts]);
-  const out = fromManifold(u);
+  const united = fromManifold(u);
   const volumeAfter = u.volume();
   free(solid, u, ...struts);
-  const after = labelShells(out).shellCount;
-  return { mesh: out, dowels, mainShell: main, shellsBefore: shellCount, shellsAfter: after, skippedShells: skipped, volumeBefore_mm3: round(volumeBefore, 3), volumeAfter_mm3: round(volumeAfter, 3), method: DOWEL_METHOD };
+  const { mesh: out, shells: after, removed } = withoutDegenerateShells(united);
+  return { mesh: out, dowels, mainShell: main, shellsBefore: shellCount, shellsAfter: after, skippedShells: skipped, volumeBefore_mm3: round(volumeBefore, 3), volumeAfter_mm3: round(volumeAfter, 3), degenerateShellsRemoved: removed, method: DOWEL_METHOD };
+}
+
+/** The mesh without its shells of no volume (DEGENERATE_SHELL_MM3), and the shells kept and removed. */
+export function withoutDegenerateShells(mesh: Mesh): { mesh: Mesh; shells: number; removed: number } {
+  const { shellOf, shellCount } = labelShells(mesh);
+  const vols = shellVolumes_mm3(mesh, shellOf, shellCount);
+  let removed = 0;
+  for (let s = 0; s < shellCount; s++) if (Math.abs(vols[s]!) < DEGENERATE_SHELL_MM3) removed++;
+  if (removed === 0) return { mesh, shells: shellCount, removed };
+  const keep = new Uint8Array(shellOf.length);
+  for (let t = 0; t < keep.length; t++) keep[t] = Math.abs(vols[shellOf[t]!]!) < DEGENERATE_SHELL_MM3 ? 0 : 1;
+  return { mesh: compactMesh(mesh, keep), shells: shellCount - removed, removed };
 }
 
 /** A cylinder of the dowel's diameter from `a` to `b`, extended by insert_mm at both ends. */
