@@ -98,6 +98,8 @@ export async function addDowels(mesh: Mesh, params: Partial<DowelParams> | undef
 
   const dowels: Dowel[] = [];
   let skipped = 0;
+  // nothing joined: the mesh as it came, with what was found
+  const unchanged = (): DowelResult => ({ mesh, dowels, mainShell: main, shellsBefore: shellCount, shellsAfter: shellCount, skippedShells: skipped, volumeBefore_mm3: round(volumeBefore, 3), volumeAfter_mm3: round(volumeBefore, 3), degenerateShellsRemoved: 0, method: DOWEL_METHOD });
   const candidates: number[] = [];
   for (let s = 0; s < shellCount; s++) {
     if (s === main) continue;
@@ -105,7 +107,7 @@ export async function addDowels(mesh: Mesh, params: Partial<DowelParams> | undef
     candidates.push(s);
   }
   if (candidates.length === 0) {
-    return { mesh, dowels, mainShell: main, shellsBefore: shellCount, shellsAfter: shellCount, skippedShells: skipped, volumeBefore_mm3: round(volumeBefore, 3), volumeAfter_mm3: round(volumeBefore, 3), degenerateShellsRemoved: 0, method: DOWEL_METHOD };
+    return unchanged();
   }
   const grid = new VertexGrid(mesh, vertsOf(main));
   const vt = vertexTriangles(mesh);
@@ -134,7 +136,7 @@ export async function addDowels(mesh: Mesh, params: Partial<DowelParams> | undef
   }
   const joined = dowels.filter((x) => x.joined);
   if (joined.length === 0) {
-    return { mesh, dowels, mainShell: main, shellsBefore: shellCount, shellsAfter: shellCount, skippedShells: skipped, volumeBefore_mm3: round(volumeBefore, 3), volumeAfter_mm3: round(volumeBefore, 3), degenerateShellsRemoved: 0, method: DOWEL_METHOD };
+    return unchanged();
   }
   const solid = toManifold(m, mesh, name);
   const struts = joined.map((x) => strut(m, x.from_mm, x.to_mm, d));

@@ -12,6 +12,7 @@ import type { Grid, Vec3 } from '../geometry/grid.js';
 import { IDENTITY_DIRECTION, indexToPhysical } from '../geometry/grid.js';
 import type { LabelMap, Volume } from '../geometry/types.js';
 import { gaussian, mulberry32 } from '../synthetic/random.js';
+import { phi } from '../surface/edge/plateau.js';
 
 export type PhantomShape =
   | { kind: 'sphere'; radius_mm: number }
@@ -75,14 +76,6 @@ export function shapeSignedDistance(shape: PhantomShape, x: number, y: number, z
   }
 }
 
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
-function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
-}
-
 const normalPdf = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 
 /** The ball of radius r (centre at the origin) blurred by an isotropic Gaussian σ, at distance ρ from its centre. */
@@ -90,11 +83,11 @@ function blurredBall(r: number, rho: number, sigma: number): number {
   const a = (r - rho) / sigma, b = (r + rho) / sigma;
   // (σ/ρ)(φ(a) − φ(b)) → 2(r/σ)φ(r/σ) as ρ → 0 (a = b there)
   const curved = rho > 1e-9 * sigma ? (sigma / rho) * (normalPdf(a) - normalPdf(b)) : 2 * (r / sigma) * normalPdf(r / sigma);
-  return normalCdf(a) - normalCdf(-b) - curved;
+  return phi(a) - phi(-b) - curved;
 }
 
 /** An interval [−h, h] blurred by a Gaussian σ, at u. */
-const blurredInterval = (h: number, u: number, sigma: number): number => normalCdf((h - u) / sigma) - normalCdf((-h - u) / sigma);
+const blurredInterval = (h: number, u: number, sigma: number): number => phi((h - u) / sigma) - phi((-h - u) / sigma);
 
 /**
  * The shape's indicator convolved with an isotropic Gaussian point spread σ (mm), at a point

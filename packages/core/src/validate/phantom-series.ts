@@ -8,6 +8,7 @@
  */
 import type { CtSeriesOptions, CtSlice } from '../formats/dicom-ct-write.js';
 import { gaussian, mulberry32 } from '../synthetic/random.js';
+import { phi } from '../surface/edge/plateau.js';
 import type { AnalyticShape } from './shapes.js';
 
 export interface PhantomScanOptions {
@@ -33,14 +34,6 @@ export interface PhantomScanOptions {
   seed?: number;
   /** Further objects of the same density in the field (e.g. a bone-density reference insert). */
   inserts?: AnalyticShape[];
-}
-
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
-function phi(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
 export function scanPhantom(object: AnalyticShape, o: PhantomScanOptions): { slices: CtSlice[]; options: CtSeriesOptions } {

@@ -2,14 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { plate, shell, sphere } from './shapes.js';
 import { validatePhantom } from './run.js';
 import { measureAgainstShape } from './measure.js';
-
-/** erf by Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7), for the expected values. */
-function erf(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * z);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-  return x >= 0 ? y : -y;
-}
+import { phi } from '../surface/edge/plateau.js';
 
 describe('analytic phantom shapes', () => {
   it('have exact signed distances and volumes', () => {
@@ -30,7 +23,6 @@ describe('analytic phantom shapes', () => {
     // Φ(−sdf/σ) gives a plate the blur of its nearer face only: at the centre of a 2 mm plate at
     // σ 0.8 mm it reads Φ(1.25) = 0.894 where the blurred slab holds 2Φ(1.25) − 1 = 0.789
     const p = plate(40, 2, [0, 0, 0], 30);
-    const phi = (x: number): number => 0.5 * (1 + erf(x / Math.SQRT2));
     expect(p.blurred(0, 0, 0, 0.8)).toBeCloseTo(2 * phi(1.25) - 1, 5);
     expect(p.blurred(0, 0, 0, 0)).toBe(1);
     expect(p.blurred(0, 0, 3, 0)).toBe(0);

@@ -4,9 +4,9 @@
  * a range of vertices runs on any worker and the output is the same bytes whatever the pool
  * size. Statistics (sums, counts) are taken afterwards on the calling thread in vertex order.
  */
-import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_S_IN, P_S_OUT, P_SLOTS, profileReach, type ProfileLimits } from './plateau.js';
+import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_S_OUT, P_SLOTS, profileReach, type ProfileLimits } from './plateau.js';
 import { gradientAt, sampleProfile, worldDirToIndex, type ProfileSampler } from './profile.js';
-import { fitSlab, S_AREA, S_FACE, S_OK, S_SLOTS, S_TISSUE } from './slab.js';
+import { fitSlab, S_AREA, S_FACE, S_OK, S_SLOTS, S_TISSUE, S_WIN_A, S_WIN_B } from './slab.js';
 import { hypot3 } from './hypot.js';
 
 export const EDGE_DIRECTIONS_TASK = 'surface.edge.directions';
@@ -127,7 +127,7 @@ export function placeSlab(w: PlaceSlab): void {
   const di = new Float64Array(3);
   const g = new Float64Array(2 * K + 1);
   const lat = new Float64Array(3);
-  const e = new Float64Array(6);
+  const anchor = new Float64Array(3);
   const [d0, d1, d2, d3, d4, d5, d6, d7, d8] = S.direction as number[];
   const [ox, oy, oz] = S.origin, [sx, sy, sz] = S.spacing;
   const s0 = sigma[0], s1 = sigma[1], s2 = sigma[2];
@@ -171,7 +171,7 @@ export function placeSlab(w: PlaceSlab): void {
     } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
       sampleProfile(S, q, di, h, K, f, reach + 1, 2 * K);
       fitSlab(f, K, h, sn, bone, lim.plateau_mm, p, sl);
-      if (sl[S_OK] === 1 && wallEnds(S, q, nx, ny, nz, sn, h, K, p, sl, g, lat, e)) {
+      if (sl[S_OK] === 1 && wallEnds(S, q, di, nx, ny, nz, sn, h, K, sl, g, lat, anchor)) {
         d = p[P_S_OUT]!;
         rule = RULE_EDGE;
       } else if (sl[S_OK] === 1) {
@@ -199,13 +199,13 @@ export function placeSlab(w: PlaceSlab): void {
 
 /**
  * Whether the wall the profile crossed ends beside it (see LATERAL_MIN): the area above the
- * tissue level of three parallel profiles, over the window fitSlab summed, against the first's.
- * q: the vertex (index units); n: the profile direction (world, unit); g, lat, e: scratch.
- * A probe that leaves the scan counts as holding the wall.
+ * tissue level of three parallel profiles, over the window fitSlab summed (its slots in `sl`),
+ * against the first's. q: the vertex, di: the profile direction (index units per mm); n: the
+ * same direction in world units; g, lat, anchor: scratch. A probe that leaves the scan counts as
+ * holding the wall.
  */
-function wallEnds(S: ProfileSampler, q: Float64Array, nx: number, ny: number, nz: number, sigma: number, h: number, K: number, p: Float64Array, sl: Float64Array, g: Float64Array, lat: Float64Array, e: Float64Array): boolean {
-  const a = Math.max(0, Math.round((p[P_S_IN]! - 2.5 * sigma) / h) + K);
-  const b = Math.min(2 * K, Math.round((p[P_S_OUT]! + 2.5 * sigma) / h) + K);
+function wallEnds(S: ProfileSampler, q: Float64Array, di: Float64Array, nx: number, ny: number, nz: number, sigma: number, h: number, K: number, sl: Float64Array, g: Float64Array, lat: Float64Array, anchor: Float64Array): boolean {
+  const a = sl[S_WIN_A]!, b = sl[S_WIN_B]!;
   const t = sl[S_TISSUE]!;
   const area = sl[S_AREA]!;
   // two unit vectors across the direction: the world axis least along it, made orthogonal, and n × that
@@ -219,16 +219,13 @@ function wallEnds(S: ProfileSampler, q: Float64Array, nx: number, ny: number, nz
   e1z /= l1;
   const e2x = ny * e1z - nz * e1y, e2y = nz * e1x - nx * e1z, e2z = nx * e1y - ny * e1x;
   const r = LATERAL_SIGMA * sigma;
-  const dir = e.subarray(0, 3);
-  worldDirToIndex(S, nx, ny, nz, dir);
-  const anchor = e.subarray(3, 6);
   for (let k = 0; k < 3; k++) {
     const c = Math.cos((2 * Math.PI * k) / 3), s = Math.sin((2 * Math.PI * k) / 3);
     worldDirToIndex(S, r * (c * e1x + s * e2x), r * (c * e1y + s * e2y), r * (c * e1z + s * e2z), lat);
     anchor[0] = q[0]! + lat[0]!;
     anchor[1] = q[1]! + lat[1]!;
     anchor[2] = q[2]! + lat[2]!;
-    if (!sampleProfile(S, anchor, dir, h, K, g, a, b)) continue;
+    if (!sampleProfile(S, anchor, di, h, K, g, a, b)) continue;
     let sum = 0;
     for (let j = a; j <= b; j++) sum += (g[j]! - t) * (j === a || j === b ? 0.5 : 1);
     if (sum * h < LATERAL_MIN * area) return true;

@@ -14,6 +14,8 @@
  * surface does: the plate's peaks read 0.858–0.863 at thresholds 101–662 HU.
  */
 
+import { triangleArea } from '../mesh-utils.js';
+
 /** A 32-bit integer hash (lowbias32): deterministic pseudo-random barycentric coordinates. */
 function hash32(x: number): number {
   x ^= x >>> 16;
@@ -45,10 +47,7 @@ export function surfacePoints(positions: Float32Array, indices: Uint32Array, dir
   if (count === 0) return { positions: outP, dirs: outD, count };
   const cum = new Float64Array(nt + 1);
   for (let t = 0; t < nt; t++) {
-    const a = 3 * I[3 * t]!, b = 3 * I[3 * t + 1]!, c = 3 * I[3 * t + 2]!;
-    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
-    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
-    cum[t + 1] = cum[t]! + 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
+    cum[t + 1] = cum[t]! + triangleArea(P, 3 * I[3 * t]!, 3 * I[3 * t + 1]!, 3 * I[3 * t + 2]!);
   }
   const total = cum[nt]!;
   let t = 0;

@@ -16,7 +16,9 @@ export const S_FACE = 1; // outer face position (mm along the profile)
 export const S_WIDTH = 2; // slab thickness (mm)
 export const S_AREA = 3; // area above the tissue plateau (HU·mm)
 export const S_TISSUE = 4; // tissue level used (HU)
-export const S_SLOTS = 5;
+export const S_WIN_A = 5; // first and last profile sample of the window the area was summed over
+export const S_WIN_B = 6;
+export const S_SLOTS = 7;
 
 /**
  * Fits the slab to a profile classified as a peak (plateau.ts slots in `p`). bone is the
@@ -57,6 +59,8 @@ export function fitSlab(f: Float64Array, K: number, h: number, sigma: number, bo
   const width = (area * h) / (B - t);
   out[S_OK] = 1;
   out[S_AREA] = area * h;
+  out[S_WIN_A] = a;
+  out[S_WIN_B] = b;
   out[S_TISSUE] = t;
   out[S_WIDTH] = width;
   out[S_FACE] = centre + width / 2;
