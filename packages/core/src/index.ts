@@ -54,6 +54,7 @@ export * from './validate/shapes.js';
 export * from './validate/phantom-series.js';
 export * from './validate/measure.js';
 export * from './validate/run.js';
+export * from './validate/rescan.js';
 // Option parsing shared by every host, and the convert job's params schema (issue 9).
 export * from './pipeline/segment-args.js';
 export * from './pipeline/condition-args.js';

@@ -51,6 +51,7 @@ describe('convert options are the job params of core (one schema for the CLI and
       ...['--threshold', '200', '--threshold', '250,900', '--crop', '0,0,0,9,9,9', '--keep', '2'],
       ...['--fill-holes', '--no-fill-marrow', '--keep-table', '--smooth', '10', '--smooth-method', 'taubin'],
       ...['--decimate-ratio', '0.5', '--min-shell', '0', '--tissue', 'teeth', '--purpose', 'plan', '--force', '--series', '3'],
+      ...['--placement', 'threshold'],
     ]);
     const json = convertJobSettings({
       threshold: [200, '250,900'],
@@ -67,9 +68,20 @@ describe('convert options are the job params of core (one schema for the CLI and
       purpose: 'plan',
       force: true,
       series: 3,
+      placement: 'threshold',
     });
     expect(cli).toEqual(json);
+    expect(cli.placement).toBe('threshold');
     expect(cli.segmentation.method).toEqual({ method: 'threshold', ranges: [[200, 3071], [250, 900]] });
     expect(cli.decimateRatio).toBe(0.5);
+  });
+
+  it('--placement: edge by default, threshold on request, anything else refused naming the flag and the choices', async () => {
+    expect(convertJobSettings({}).placement).toBe('edge');
+    expect((await settingsOfCli(['--placement', 'edge'])).placement).toBe('edge');
+    expect(() => convertJobSettings({ placement: 'iso' })).toThrow(/--placement iso: expected edge or threshold/);
+    expect(() => convertJobSettings({ placement: 1 as unknown as string })).toThrow(/--placement 1: expected text/);
+    expect(convertParamsSchema.safeParse({ placement: 'threshold' }).success).toBe(true);
+    expect(convertParamsSchema.safeParse({ placement: 'nearest' }).success).toBe(false);
   });
 });

@@ -64,6 +64,7 @@ export const registerConvert: RegisterCommand = (program: Command) => {
   cmd
     .option('--keep-table', 'do not remove the scanner table / head holder (removed by default: it must not be printed)')
     .option('--keep-faint', 'keep faint components (tissue at the automatic threshold plus noise, e.g. contrast-enhanced vessels), removed by default for bone')
+    .option('--placement <rule>', 'where vertices go: edge (default: at the scanned edge, from the HU profile along the normal) or threshold (on the threshold\'s iso-surface, interpolated between voxels)')
     .option('--decimate-ratio <r>', 'decimate each model to this fraction of its raw triangle count (0 < r ≤ 1)')
     .option('--labels-out <file>', 'also write the label map (.nii.gz) of each model')
     .addOption(new Option('--labels <file>', 'old name of --labels-out').hideHelp())

@@ -139,6 +139,7 @@ export const registerUpload: RegisterCommand = (program: Command) => {
   dropOptions(cmd, LOCAL_ONLY);
   cmd
     .option('--keep-table', 'do not remove the scanner table / head holder (removed by default)')
+    .option('--placement <rule>', 'where vertices go: edge (default: at the scanned edge) or threshold (on the threshold\'s iso-surface)')
     .option('--decimate-ratio <r>', 'decimate each model to this fraction of its raw triangle count (0 < r ≤ 1)')
     .option('--tissue <name>', 'tissue modelled (names the model files on the server)', 'bone')
     .option('--force', 'build the model even when the input assessment finds errors (recorded in the report)')

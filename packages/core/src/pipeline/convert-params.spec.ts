@@ -16,7 +16,7 @@ function refusal(params: unknown): ScanError {
 }
 
 describe('convert job params (one schema for the CLI and the server)', () => {
-  it('no params: the default path (auto threshold, table removed, specks dropped, marrow filled, 40 windowed-sinc iterations)', () => {
+  it('no params: the default path (auto threshold, table removed, specks dropped, marrow filled, 40 windowed-sinc iterations, edge placement)', () => {
     const d = convertSegmentationDefaults('bone');
     expect(convertJobSettings({})).toEqual({
       segmentation: { ...d, preprocess: {}, cleanup: { ...d.cleanup, stats: true } },
@@ -27,6 +27,7 @@ describe('convert job params (one schema for the CLI and the server)', () => {
         keepCavities: false,
         allowOpen: false,
       },
+      placement: 'edge',
       tissue: 'bone',
       force: false,
     });

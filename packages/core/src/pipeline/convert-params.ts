@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isScanError, usageError } from '../errors.js';
 import type { SegmentationOptions } from '../segment/pipeline.js';
 import type { ConditionParams } from '../surface/condition.js';
+import type { PlacementRule } from '../surface/edge/place.js';
 import { conditionParamsFromArgs, MESH_ARG_DEFAULTS, refuseIgnoredMeshOptions } from './condition-args.js';
 import { CONVERT_MIN_ISLAND_MM3, convertFillsMarrow } from './defaults.js';
 import { optionsFromArgs, refuseHuOutsideCt, type SegmentArgs } from './segment-args.js';
@@ -38,6 +39,9 @@ const list = (flag: string, meaning: string) =>
   z
     .union([z.array(z.number()), z.number(), z.string()], refused(flag, 'comma-separated numbers, a number, or an array of numbers'))
     .meta(describe(flag, meaning));
+
+/** The vertex placement rules `--placement` takes; the first is the default. */
+export const PLACEMENT_RULES = ['edge', 'threshold'] as const satisfies readonly PlacementRule[];
 
 /** The tissue modelled when none is named (`--tissue`). */
 export const CONVERT_DEFAULT_TISSUE = 'bone';
@@ -78,6 +82,7 @@ const convertParamsShape = z
     close: num('--close', 'morphological closing radius in mm').optional(),
     open: num('--open', 'morphological opening radius in mm').optional(),
     connectivity: num('--connectivity', '6, 18 or 26 (default 26)').optional(),
+    placement: text('--placement', `vertex placement: ${PLACEMENT_RULES.map((r) => `"${r}"`).join(' or ')} (default "edge": each vertex at the scanned edge, from the HU profile along the normal; "threshold": on the threshold's iso-surface)`).optional(),
     smooth: num('--smooth', 'smoothing iterations (1–1000) or "none"').default(Number(MESH_ARG_DEFAULTS.smooth)),
     smoothMethod: text('--smooth-method', '"windowed-sinc" or "taubin"').default(MESH_ARG_DEFAULTS.smoothMethod),
     passBand: num('--pass-band', 'windowed-sinc pass band in (0, 2)').optional(),
@@ -121,6 +126,8 @@ export interface ConvertJobSettings {
   segmentation: SegmentationOptions & AnatomyRequest;
   condition: ConditionParams;
   decimateRatio?: number;
+  /** Where the vertices go: at the scanned edge (default) or on the threshold's iso-surface. */
+  placement: PlacementRule;
   tissue: string;
   purpose?: string;
   force: boolean;
@@ -225,13 +232,23 @@ function settingsOf(p: ParsedParams): ConvertJobSettings {
   };
   const condition = conditionParamsFromArgs(mesh, p.tissue);
   refuseIgnoredMeshOptions(mesh, decimateRatio);
+  const placement = placementOf(p.placement);
   return {
     ...(p.series !== undefined ? { series: String(p.series) } : {}),
     segmentation,
     condition,
     ...(decimateRatio !== undefined ? { decimateRatio } : {}),
+    placement,
     tissue: p.tissue,
     ...(p.purpose !== undefined ? { purpose: p.purpose } : {}),
     force: p.force,
   };
+}
+
+/** `--placement` checked: one of PLACEMENT_RULES (default the first, edge). */
+function placementOf(v: string | undefined): PlacementRule {
+  if (v === undefined) return PLACEMENT_RULES[0];
+  const rule = PLACEMENT_RULES.find((r) => r === v);
+  if (!rule) throw usageError('BAD_OPTION', `--placement ${v}: expected ${PLACEMENT_RULES.join(' or ')}`);
+  return rule;
 }

@@ -7,6 +7,7 @@ import type { DicomSource } from '../dicom/import.js';
 import type { SeriesSummary } from '../dicom/series.js';
 import type { SegmentationOptions } from '../segment/pipeline.js';
 import type { ConditionParams } from '../surface/condition.js';
+import type { PlacementRule } from '../surface/edge/place.js';
 import type { Report } from '../report/schema.js';
 import type { ConvertModel } from './convert.js';
 import type { StageContext } from './record.js';
@@ -41,6 +42,8 @@ export interface ConvertJobRequest {
   segmentation: SegmentationOptions;
   condition: ConditionParams;
   decimateRatio?: number;
+  /** Vertex placement (default edge: at the scanned edge; threshold: the threshold's iso-surface). A rebuild from a label map places from the smoothed mask either way. */
+  placement?: PlacementRule;
   force?: boolean;
   tissue?: string;
   purpose?: string;

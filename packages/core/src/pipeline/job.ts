@@ -185,6 +185,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
       segmentation: req.segmentation,
       condition: req.condition,
       decimateRatio: req.decimateRatio ?? null,
+      placement: req.fromLabels ? 'smoothed label map (the CT threshold and edge are not used)' : (req.placement ?? 'edge'),
       outputs: req.outputs.models.map(baseName),
       ...(req.fromLabels ? { fromLabels: { labels: baseName(req.fromLabels.labels), volume: baseName(req.fromLabels.volume) } } : {}),
     },
@@ -296,7 +297,7 @@ async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { r
   const ct = keepCt ? imported.takeVolume() : undefined;
   const result = await convertVolume(
     { volume: ct ?? imported.takeVolume(), ...(imported.modality ? { modality: imported.modality } : {}), importFindings: imported.findings },
-    { segmentation, condition: req.condition, force, tissue, keepVolume: keepCt, ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}), ...(early.start ? { beforeGate: early.start } : {}) },
+    { segmentation, condition: req.condition, force, tissue, keepVolume: keepCt, ...(req.placement ? { placement: { placement: req.placement } } : {}), ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}), ...(early.start ? { beforeGate: early.start } : {}) },
     ctx(phase('convert', 'convert')),
   );
   records.push(...result.records);

@@ -149,6 +149,8 @@ export function pointTriangleDistance2(p: Float32Array, a: number, b: number, c:
 export class NearestTriangle {
   private readonly stamp: Uint32Array;
   private query = 0;
+  /** The nearest triangle of the last `distance` call (−1 for an empty mesh). */
+  triangle = -1;
   constructor(private readonly g: TriangleGrid) {
     this.stamp = new Uint32Array(g.mesh.indices.length / 3);
   }
@@ -157,6 +159,7 @@ export class NearestTriangle {
     const g = this.g;
     const p = g.mesh.positions;
     const ix = g.mesh.indices;
+    this.triangle = -1;
     if (ix.length === 0) return Infinity;
     if (++this.query === 0xffffffff) {
       this.stamp.fill(0);
@@ -208,7 +211,10 @@ export class NearestTriangle {
               if (this.stamp[t] === q) continue;
               this.stamp[t] = q;
               const d2 = pointTriangleDistance2(p, 3 * ix[3 * t]!, 3 * ix[3 * t + 1]!, 3 * ix[3 * t + 2]!, px, py, pz);
-              if (d2 < best) best = d2;
+              if (d2 < best) {
+                best = d2;
+                this.triangle = t;
+              }
             }
           }
         }
