@@ -8,7 +8,7 @@
  *
  * Measured 2026-12-04 (core's surfaceOffset: rigid registration, the phantom lay 0.8 mm and
  * 0.2° apart, plus one uniform offset along the normals, on the region both scans hold, 40 000
- * samples): default −0.033 / +0.021 mm (tilt → 1 mm / 1 mm → tilt), threshold −0.181 / +0.174 mm.
+ * samples): default −0.021 / +0.012 mm (tilt → 1 mm / 1 mm → tilt), threshold −0.181 / +0.174 mm.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

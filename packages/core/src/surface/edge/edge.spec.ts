@@ -11,7 +11,8 @@ import './tasks.js';
 import { extractSurfaceMesh } from '../isosurface/extract.js';
 import { makePhantom, phantomLabels, shapeSignedDistance, type Phantom } from '../../testing/phantoms.js';
 import { checkMesh } from '../topology.js';
-import type { Mesh } from '../../geometry/types.js';
+import type { Mesh, Volume } from '../../geometry/types.js';
+import { thresholdVolume } from '../../segment/threshold.js';
 
 const lim = { minContrast: 100, plateau_mm: 1, minPlateau_mm: 0.4 };
 const T = 40;
@@ -185,6 +186,47 @@ describe('placeVertices', () => {
     expect(Buffer.from(many.rules).equals(Buffer.from(one.rules))).toBe(true);
     expect(many.record.figures).toEqual(one.record.figures);
     expect(many.record.params.workers).toBe(3);
+  });
+
+  it('places a vertex whose profile leaves the scan from the edge voxels repeated outward; a vertex outside the scan stays', () => {
+    // the same sphere in a scan that ends 1.2 mm above its top: its top vertices' profiles (±3σ and
+    // more) leave the scan. Their edge is still there: the last slice holds the tissue plateau.
+    const [nx, ny] = ph.volume.grid.dims;
+    const kCentre = (ph.volume.grid.dims[2] - 1) / 2;
+    const nz = Math.floor(kCentre + (8 + 1.2) / 0.8) + 1;
+    const cut: Volume = { grid: { ...ph.volume.grid, dims: [nx, ny, nz] }, data: ph.volume.data.slice(0, nx * ny * nz) };
+    const mesh = extractSurfaceMesh(thresholdVolume(cut, 226, 3071), { field: cut, level: 226 });
+    const r = placeVertices(mesh, cut);
+    const f = r.record.figures as Record<string, number>;
+    expect(f.vertices_outside_scan).toBe(0);
+    expect(f.vertices_edge).toBe(f.vertices);
+    // the top cap (within 2 mm of the pole) on the edge, where the threshold level lies 0.4 mm out
+    const top = (m: Mesh) => {
+      const P = m.positions;
+      let s = 0, n = 0;
+      for (let v = 0; v < P.length / 3; v++) {
+        if (P[3 * v + 2]! - ph.centre_mm[2] < 6) continue;
+        s += shapeSignedDistance(ph.shape, P[3 * v]! - ph.centre_mm[0], P[3 * v + 1]! - ph.centre_mm[1], P[3 * v + 2]! - ph.centre_mm[2]);
+        n++;
+      }
+      return { signed: s / n, n };
+    };
+    expect(top(mesh).n).toBeGreaterThan(50);
+    expect(top(mesh).signed).toBeGreaterThan(0.3);
+    expect(Math.abs(top(r.output).signed)).toBeLessThan(0.08);
+    // a scan that ends inside the sphere: the cap the extraction closes it with lies outside the
+    // sampled grid (half a voxel beyond the last slice) and stays where it is
+    const nzIn = Math.floor(kCentre) + 1;
+    const half: Volume = { grid: { ...ph.volume.grid, dims: [nx, ny, nzIn] }, data: ph.volume.data.slice(0, nx * ny * nzIn) };
+    const capped = extractSurfaceMesh(thresholdVolume(half, 226, 3071), { field: half, level: 226 });
+    const rc = placeVertices(capped, half);
+    const fc = rc.record.figures as Record<string, number>;
+    expect(fc.vertices_outside_scan).toBeGreaterThan(0);
+    for (let v = 0; v < rc.rules.length; v++) {
+      if (rc.rules[v] !== RULE_OUTSIDE) continue;
+      for (let c = 0; c < 3; c++) expect(rc.output.positions[3 * v + c]).toBe(capped.positions[3 * v + c]);
+    }
+    expect(checkMesh(rc.output)).toMatchObject({ closed: true, manifold: true, oriented: true });
   });
 
   it('falls back to the threshold where the profile shows no edge (low contrast), and counts it', () => {
