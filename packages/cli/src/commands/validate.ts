@@ -180,7 +180,7 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
         process.stdout.write(`${lines.join('\n')}\n`);
       }
       if (failed.length) {
-        process.stderr.write(`scan2print: ${failed.length} phantom(s) outside tolerance (|volume error| ≤ 2 %, p95 distance ≤ max(0.5 mm, half a voxel), closed and manifold)\n`);
+        process.stderr.write(`scan2print: ${failed.length} phantom(s) outside tolerance (|volume error| ≤ 2 %, p95 distance ≤ max(0.5 mm, half a voxel), a wall's thickness within max(0.1 mm, 8 % of a voxel), closed and manifold)\n`);
         setExit(1);
       }
     });

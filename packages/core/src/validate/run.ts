@@ -68,7 +68,7 @@ export interface PhantomValidation {
   checks: { closed: boolean; manifold: boolean; oriented: boolean; shells: number; triangles: number };
   /** The same conversion with the other placement rule (threshold when edge is under test), side by side. */
   sideBySide: PlacementMeasures | null;
-  /** Tolerances: |volume error| ≤ 2 %, p95 surface distance ≤ max(0.5 mm, half the largest voxel side). */
+  /** Tolerances: |volume error| ≤ 2 %, p95 surface distance ≤ max(0.5 mm, half the largest voxel side), and for a wall (plate, shell) |thickness error| ≤ wallTolerance_mm. */
   pass: boolean;
   records: StageRecord[];
 }
@@ -112,7 +112,9 @@ export async function validatePhantom(
   const measures = main.measures;
   const tol = Math.max(0.5, 0.5 * Math.max(...scan.voxel_mm));
   const c = main.checks;
-  const pass = c.closed && c.manifold && c.oriented && Math.abs(measures.volumeErrorPercent) <= 2 && measures.surfaceDistance.p95_mm <= tol;
+  const wallTol = wallTolerance_mm(scan.voxel_mm);
+  const wallOk = !measures.wallThickness || Math.abs(measures.wallThickness.error_mm) <= wallTol;
+  const pass = c.closed && c.manifold && c.oriented && Math.abs(measures.volumeErrorPercent) <= 2 && measures.surfaceDistance.p95_mm <= tol && wallOk;
   const threshold = main.model.range?.[0] ?? null;
   const record: StageRecord = {
     stage: 'validate',
@@ -124,7 +126,7 @@ export async function validatePhantom(
       threshold_HU: threshold,
       placement: rule,
       density_insert: insert ? insert.describe : null,
-      tolerance: { volumeErrorPercent: 2, p95_mm: tol },
+      tolerance: { volumeErrorPercent: 2, p95_mm: tol, ...(measures.wallThickness ? { wallThickness_mm: wallTol } : {}) },
     },
     figures: { ...figures(measures), pass, ...(old ? { [`${otherRule}_placement`]: figures(old.measures) } : {}) },
   };
@@ -138,6 +140,15 @@ export async function validatePhantom(
     pass,
     records: [imp.record, ...main.result.records, ...main.model.records, record],
   };
+}
+
+/**
+ * Largest |wall thickness error| that passes: 0.1 mm (issue 8's target for plates at 0.5-1.25 mm
+ * voxels), or 8 % of the largest voxel side on coarser scans. A thin plate's volume error alone
+ * could hide a wall off by more: rims and faces can err in opposite directions.
+ */
+export function wallTolerance_mm(voxel_mm: readonly number[]): number {
+  return Math.max(0.1, 0.08 * Math.max(...voxel_mm));
 }
 
 function figures(m: PhantomMeasures): Record<string, number | null> {

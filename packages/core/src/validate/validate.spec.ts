@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plate, shell, sphere } from './shapes.js';
-import { validatePhantom } from './run.js';
+import { validatePhantom, wallTolerance_mm } from './run.js';
 import { measureAgainstShape } from './measure.js';
 import { phi } from '../surface/edge/plateau.js';
 
@@ -156,6 +156,11 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
     expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(1);
     expect(Math.abs(r.measures.wallThickness!.error_mm)).toBeLessThan(0.1);
     expect(r.pass).toBe(true);
+    // the wall is part of the pass rule, and the record says its tolerance
+    const v = r.records.find((x) => x.stage === 'validate')!;
+    expect(v.params.tolerance).toEqual({ volumeErrorPercent: 2, p95_mm: 0.5, wallThickness_mm: 0.1 });
+    expect(wallTolerance_mm([0.6, 0.6, 1.25])).toBe(0.1);
+    expect(wallTolerance_mm([0.5, 0.5, 5])).toBeCloseTo(0.4, 12);
   });
 
   it('thin bone (a 0.8 mm plate, its peak below half-way) is kept as at the threshold, and its wall comes closer to the truth', async () => {
