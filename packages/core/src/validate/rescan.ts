@@ -3,8 +3,8 @@
  * gantry): how far surface A lies from surface B, signed. Real scans have no analytic truth,
  * but the same object scanned twice has one surface: a placement rule that finds the object's
  * edge puts both models there, where one that follows a level of the blurred image moves with
- * each scan's blur and threshold. The systematic part is the median signed offset (positive:
- * A outside B); the spread holds the scans' noise and any movement of the object between them.
+ * each scan's blur and threshold. The systematic part is the uniform offset fitted with a rigid
+ * registration (positive: A outside B); the spread left after it holds the scans' noise.
  *
  * Only points inside both scans count (`inside`): where a scan's field of view cuts the
  * object its model is closed by a flat cap that the other scan does not have.

@@ -94,7 +94,8 @@ export function sampleProfile(S: ProfileSampler, q: Float64Array, dir: Float64Ar
   const inside = ai >= 0 && aj >= 0 && ak >= 0 && ai <= mx && aj <= my && ak <= mz && bi >= 0 && bj >= 0 && bk >= 0 && bi <= mx && bj <= my && bk <= mz;
   if (!inside && !(q0 >= 0 && q1 >= 0 && q2 >= 0 && q0 <= mx && q1 <= my && q2 <= mz)) return false;
   if (!inside || nx < 2 || ny < 2 || nz < 2 || data.length > 0x7fffffff) {
-    // a grid one voxel thin along an axis (or past 32-bit indices)
+    // a profile leaving the grid (edge voxels repeated), a grid one voxel thin along an axis,
+    // or one past 32-bit indices
     for (let k = k0; k <= k1; k++) out[k] = sampleClamped(S, ai + k * si, aj + k * sj, ak + k * sk);
     return true;
   }
