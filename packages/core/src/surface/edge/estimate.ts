@@ -6,7 +6,7 @@
  * the one-thread pass's samples in its order, so the blur fit and the bone density are the
  * same numbers.
  */
-import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_S25, P_S_IN, P_S_OUT, P_S75, P_SLOTS, profileReach, type ProfileLimits } from './plateau.js';
+import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_S25, P_S_IN, P_S_OUT, P_S75, P_SLOTS, profileHalfLength, profileReach, type ProfileLimits } from './plateau.js';
 import { sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
 import { fitSlab, S_AREA, S_OK, S_SLOTS, S_TISSUE, slabDensity } from './slab.js';
 import { sigmaAlong } from './place-slab.js';
@@ -31,7 +31,7 @@ export interface EstimateSlab {
   dirs: Float32Array;
   h: number;
   sigma: [number, number, number];
-  /** Profile half-length in samples. */
+  /** Longest profile half-length in samples (each profile takes profileHalfLength of its own σ, ≤ K). */
   K: number;
   lim: ProfileLimits;
   v0: number;
@@ -79,15 +79,16 @@ export function estimateSlab(w: EstimateSlab): EstimateSamples {
     // the profile up to the end of the tissue window first (all that analyseProfile reads);
     // the rest only for a peak's slab model
     const sn = sigmaAlong(S, sigma, nx, ny, nz);
-    const reach = profileReach(K, h, sn, lim);
-    if (!sampleProfile(S, q, di, h, K, f, 0, reach)) continue;
-    analyseProfile(f, K, h, sn, lim, p);
+    const k = Math.min(K, profileHalfLength(sn, h));
+    const reach = profileReach(k, h, sn, lim);
+    if (!sampleProfile(S, q, di, h, k, f, 0, reach)) continue;
+    analyseProfile(f, k, h, sn, lim, p);
     if (p[0] === KIND_PEAK) {
-      sampleProfile(S, q, di, h, K, f, reach + 1, 2 * K);
+      sampleProfile(S, q, di, h, k, f, reach + 1, 2 * k);
       // a thin wall: its density from area and peak with the blur known (bone = 0: the peak itself)
-      fitSlab(f, K, h, sn, 0, lim.plateau_mm, p, sl);
+      fitSlab(f, k, h, sn, 0, lim.plateau_mm, p, sl);
       if (sl[S_OK] === 1) {
-        const top = peakMean(f, K, h, p[P_S_IN]!, p[P_S_OUT]!);
+        const top = peakMean(f, k, h, p[P_S_IN]!, p[P_S_OUT]!);
         const sp = PEAK_SIGMA_RATIO * sn;
         const b = sl[S_TISSUE]! + slabDensity(sl[S_AREA]!, top - sl[S_TISSUE]!, Math.sqrt(sp * sp + PEAK_WINDOW_MM ** 2 / 12));
         if (Number.isFinite(b)) peakBones[np++] = b;

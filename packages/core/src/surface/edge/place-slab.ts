@@ -4,7 +4,7 @@
  * a range of vertices runs on any worker and the output is the same bytes whatever the pool
  * size. Statistics (sums, counts) are taken afterwards on the calling thread in vertex order.
  */
-import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_S_OUT, P_SLOTS, profileReach, type ProfileLimits } from './plateau.js';
+import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_S_OUT, P_SLOTS, profileHalfLength, profileReach, type ProfileLimits } from './plateau.js';
 import { gradientAt, sampleProfile, worldDirToIndex, type ProfileSampler } from './profile.js';
 import { fitSlab, S_AREA, S_FACE, S_OK, S_SLOTS, S_TISSUE, S_WIN_A, S_WIN_B } from './slab.js';
 import { hypot3 } from './hypot.js';
@@ -156,12 +156,13 @@ export function placeSlab(w: PlaceSlab): void {
     const sn = Math.sqrt(ss);
     // the profile up to the end of the tissue window first (all that a step needs, ~3/4 of
     // it); the rest only for a peak's slab model
-    const reach = profileReach(K, h, sn, lim);
-    if (!(nx * nx + ny * ny + nz * nz > 0.5) || !sampleProfile(S, q, di, h, K, f, 0, reach)) {
+    const k = Math.min(K, profileHalfLength(sn, h));
+    const reach = profileReach(k, h, sn, lim);
+    if (!(nx * nx + ny * ny + nz * nz > 0.5) || !sampleProfile(S, q, di, h, k, f, 0, reach)) {
       rules[v] = RULE_OUTSIDE;
       continue;
     }
-    analyseProfile(f, K, h, sn, lim, p, false);
+    analyseProfile(f, k, h, sn, lim, p, false);
     let d = NaN;
     let rule = RULE_THRESHOLD;
     if (p[0] === KIND_STEP) {
@@ -169,9 +170,9 @@ export function placeSlab(w: PlaceSlab): void {
       d = p[P_EDGE]! + sn * sn * hc;
       rule = RULE_EDGE;
     } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
-      sampleProfile(S, q, di, h, K, f, reach + 1, 2 * K);
-      fitSlab(f, K, h, sn, bone, lim.plateau_mm, p, sl);
-      if (sl[S_OK] === 1 && wallEnds(S, q, di, nx, ny, nz, sn, h, K, sl, g, lat, anchor)) {
+      sampleProfile(S, q, di, h, k, f, reach + 1, 2 * k);
+      fitSlab(f, k, h, sn, bone, lim.plateau_mm, p, sl);
+      if (sl[S_OK] === 1 && wallEnds(S, q, di, nx, ny, nz, sn, h, k, sl, g, lat, anchor)) {
         d = p[P_S_OUT]!;
         rule = RULE_EDGE;
       } else if (sl[S_OK] === 1) {

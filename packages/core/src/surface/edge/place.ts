@@ -18,7 +18,7 @@ import type { StageContext, StageRecord } from '../../pipeline/record.js';
 import { round } from '../../pipeline/record.js';
 import { fitBlur, VOXEL_BLUR_C, type BlurEstimate } from './blur.js';
 import { meanCurvature } from './curvature.js';
-import type { ProfileLimits } from './plateau.js';
+import { profileHalfLength, type ProfileLimits } from './plateau.js';
 import { makeSampler } from './profile.js';
 import { restoreCollapsedShells } from './shells.js';
 import { surfacePoints } from './sample-points.js';
@@ -212,7 +212,7 @@ function* placeCore(
   let bone = params.bone_HU ?? NaN;
   const rounds = params.blur_mm !== undefined && params.bone_HU !== undefined ? 0 : 2;
   for (let r = 0; r < rounds; r++) {
-    const work = { S, positions: pts.positions, dirs: pts.dirs, h, sigma, K: profileHalfLength(sigma, h), lim };
+    const work = { S, positions: pts.positions, dirs: pts.dirs, h, sigma, K: maxHalfLength(sigma, h), lim };
     const count = pts.count;
     const parts = yield r === 0 ? { kind: 'estimate', work, count, beside: curvatureOnce } : { kind: 'estimate', work, count };
     const est = combineEstimate(parts!);
@@ -228,7 +228,7 @@ function* placeCore(
   const tEstimate = performance.now();
   const curvature = curvatureOnce();
   const curv = onPool ? copyTo(curvature, f32) : curvature; // the workers read it from shared memory
-  const K = profileHalfLength(sigma, h);
+  const K = maxHalfLength(sigma, h);
   const out = f32(P.length);
   const rulesOut = u8(nv);
   const shift = f64(nv);
@@ -277,7 +277,7 @@ function* placeCore(
       wall_end_probe: { lateral_sigma: LATERAL_SIGMA, min_area_fraction: LATERAL_MIN },
       direction: 'field gradient (central differences), the mesh normal where they disagree by more than 60°',
       step_mm: h,
-      profile_half_length_mm: round(K * h, 3),
+      profile_half_length_mm: `4σ + 2 mm, σ along the profile (up to ${round(K * h, 3)})`,
       maxShift_voxels: maxShiftVox,
       maxShift_sigma: maxShiftSigma,
       minContrast_HU: lim.minContrast,
@@ -322,10 +322,9 @@ function* placeCore(
   return { output: { positions: out, indices: mesh.indices }, rules, record };
 }
 
-/** Profile half-length: the blur on both sides of the edge, the plateau windows, and a thin wall. */
-function profileHalfLength(sigma: number[], h: number): number {
-  const s = Math.max(...sigma);
-  return Math.ceil((4 * s + 2) / h);
+/** The longest profile's half-length (the widest axis's σ): each profile takes its own, ≤ this (plateau.ts). */
+function maxHalfLength(sigma: number[], h: number): number {
+  return profileHalfLength(Math.max(...sigma), h);
 }
 
 /** Area-weighted vertex normals (outward for an outward-oriented mesh), unnormalised. */

@@ -74,6 +74,20 @@ export function crossInward(f: Float64Array, k0: number, kMin: number, level: nu
 const idx = (s: number, K: number, h: number): number => Math.round(s / h) + K;
 
 /**
+ * A profile's half-length in samples for the blur σ along its own direction (mm): the blur on
+ * both sides of the edge (2σ each), the plateau windows and a thin wall (2.5 mm). One length for
+ * all directions, set by the widest axis, made the in-plane profiles of a thick-slice scan ~3×
+ * too long (GE head, 0.49 mm pixels, 4 mm slices): their search for the bone's top then
+ * reached other structures, the 25–75 % widths read wide (median σ along x 0.72 → 0.99 mm),
+ * and the blur fit, fed by them, came out at 2 mm in-plane. 2.5 mm, not the 2 of the one
+ * length: near-isotropic grids lost 0.4 mm of their in-plane profiles, and plates 2–3 mm at
+ * σ 0.8 mm read 0.3–0.7 % thicker (bench/results/fidelity-grid-exact.md).
+ */
+export function profileHalfLength(sigma: number, h: number): number {
+  return Math.ceil((4 * sigma + 2.5) / h);
+}
+
+/**
  * The last sample analyseProfile reads (the end of its tissue window): samples beyond it
  * matter only to the slab model of a peak.
  */
