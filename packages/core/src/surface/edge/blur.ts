@@ -5,8 +5,9 @@
  * profile). Along grid axis i, σᵢ² = σ₀ᵢ² + c·sᵢ² (sᵢ the voxel side; c = 0.185, measured on
  * phantoms at 0.5–1.25 mm: box 1/12 plus the interpolation), and along a direction with
  * components aᵢ, σ² = Σ aᵢ² σᵢ². The point-spread part σ₀ᵢ² is fitted per axis, least
- * absolute deviations in σ (refineL1) from a least-squares start, with a pull to the median,
- * so directions the scan lacks (a plate's faces seen only at its rims) keep the voxel's
+ * absolute deviations in σ (refineL1) from a least-squares start, over the profiles within
+ * ¼–4× of what each axis's own median predicts (axisMedians), with a pull to the median, so
+ * directions the scan lacks (a plate's faces seen only at its rims) keep the voxel's
  * anisotropy.
  */
 export const VOXEL_BLUR_C = 0.185;
@@ -37,54 +38,79 @@ export function fitBlur(sig2in: Float64Array, dirs: Float64Array, count: number,
   }
   const sorted = Float64Array.from(sig2).sort();
   const med = Math.max(1e-4, sorted[count >> 1]!);
-  // drop outliers (corners, noise): keep σ₀² within [med/4, 4·med]
+  // each axis's own level: the median of the profiles within ~18° of it, at least med/4 (the
+  // global median where fewer than 16 lie there, a direction the scan lacks)
+  const m = axisMedians(sig2, dirs, count, med);
+  // drop outliers (corners, noise): keep σ₀² within [¼, 4] × what the axis levels predict
+  const keep = new Uint8Array(count);
   const A = new Float64Array(9);
   const r = new Float64Array(3);
   for (let p = 0; p < count; p++) {
     const y = sig2[p]!;
-    if (!(y > med / 4 && y < 4 * med)) continue;
+    const a0 = dirs[3 * p]!, a1 = dirs[3 * p + 1]!, a2 = dirs[3 * p + 2]!;
+    const pred = a0 * m[0]! + a1 * m[1]! + a2 * m[2]!;
+    if (!(y > pred / 4 && y < 4 * pred)) continue;
+    keep[p] = 1;
     for (let i = 0; i < 3; i++) {
       const ai = dirs[3 * p + i]!;
       r[i]! += ai * y;
       for (let j = 0; j < 3; j++) A[3 * i + j]! += ai * dirs[3 * p + j]!;
     }
   }
+  // the pull to the global median keeps a direction the scan lacks at the voxel's anisotropy;
+  // the clamp only bounds the fit (16×: a thick-slice scan's axes differ 4× and more in σ₀²)
   const lambda = 0.05 * count;
   for (let i = 0; i < 3; i++) {
     A[4 * i]! += lambda;
     r[i]! += lambda * med;
   }
-  const clamp = (v: number): number => Math.min(4 * med, Math.max(med / 4, v));
+  const clamp = (v: number): number => Math.min(16 * med, Math.max(med / 16, v));
   const x = solve3(A, r).map(clamp);
-  refineL1(x, sig2, dirs, count, med, lambda, clamp);
+  refineL1(x, sig2, dirs, count, keep, med, lambda, clamp);
   const s = x.map((v, i) => Math.sqrt(v + VOXEL_BLUR_C * spacing[i]! ** 2)) as [number, number, number];
   return { sigma_mm: s, median_mm: Math.sqrt(med), samples: count };
 }
 
 /**
- * The per-axis σ₀² (x, refined in place) that minimise Σ |σ_model − σ_profile| over the profiles,
- * in σ, not σ² (iteratively reweighted Gauss–Newton steps, with the least-squares fit's pull to
- * the median). Why: on a real scan the profiles' widths spread with a long upper tail (a
- * neighbouring structure in a window, a rim), and least squares of σ² follows that tail. On
- * coarse slices it is worst: profiles that lean even a little toward the slice axis read wide,
- * and the fit put the in-plane blur where those lie. GE head (0.49 mm pixels, 4 mm slices,
- * profiles along x read σ₀ 0.69 mm, row-wise 25–75 % widths on the DICOM 0.81 mm): least
- * squares gave 0.96 mm in-plane, this 0.75 mm, on the same profiles.
+ * Per grid axis, the median σ₀² of the profiles within ~18° of it (squared component > 0.9), not
+ * below med/4 (along thick slices the voxel's share, 0.185·s², can exceed a profile's whole σ²),
+ * or `med` where fewer than 16 lie there. Why not one median for all: on thick slices the axes
+ * differ 4× in σ₀ (GE head: 0.6 mm in-plane, 2.4 mm along the slices), and a cut and a clamp
+ * at ¼–4× of the global median (σ₀ 1.4 mm there) dropped half of the in-plane profiles, the
+ * narrow half, and held the in-plane σ₀ above 0.7 mm.
  */
-function refineL1(x: number[], sig2: Float64Array, dirs: Float64Array, count: number, med: number, lambda: number, clamp: (v: number) => number): void {
+function axisMedians(sig2: Float64Array, dirs: Float64Array, count: number, med: number): number[] {
+  const out = [med, med, med];
+  const buf = new Float64Array(count);
+  for (let i = 0; i < 3; i++) {
+    let n = 0;
+    for (let p = 0; p < count; p++) if (dirs[3 * p + i]! > 0.9) buf[n++] = sig2[p]!;
+    if (n < 16) continue;
+    const v = buf.subarray(0, n).sort();
+    out[i] = Math.max(med / 4, v[n >> 1]!);
+  }
+  return out;
+}
+
+/**
+ * The per-axis σ₀² (x, refined in place) that minimise Σ |σ_model − σ_profile| over the kept
+ * profiles, in σ, not σ² (iteratively reweighted Gauss–Newton steps, with the least-squares
+ * fit's pull to the median). Why: on a real scan the profiles' widths spread with a
+ * long upper tail (a neighbouring structure in a window, a rim), and least squares of σ²
+ * follows that tail. On coarse slices it is worst: profiles that lean even a little toward the
+ * slice axis read wide, and the fit put the in-plane blur where those lie.
+ */
+function refineL1(x: number[], sig2: Float64Array, dirs: Float64Array, count: number, keep: Uint8Array, med: number, lambda: number, clamp: (v: number) => number): void {
   const B = new Float64Array(9);
   const g = new Float64Array(3);
-  // the ridge in σ units: Δσ ≈ Δσ² / 2σ
-  const mu = lambda / (4 * med);
   for (let it = 0; it < L1_ITERATIONS; it++) {
     B.fill(0);
     g.fill(0);
     for (let p = 0; p < count; p++) {
-      const y = sig2[p]!;
-      if (!(y > med / 4 && y < 4 * med)) continue;
+      if (!keep[p]) continue;
       const a0 = dirs[3 * p]!, a1 = dirs[3 * p + 1]!, a2 = dirs[3 * p + 2]!;
       const s = Math.sqrt(Math.max(1e-6, a0 * x[0]! + a1 * x[1]! + a2 * x[2]!));
-      const res = s - Math.sqrt(y);
+      const res = s - Math.sqrt(sig2[p]!);
       const w = 1 / Math.max(Math.abs(res), L1_FLOOR_MM);
       const j0 = a0 / (2 * s), j1 = a1 / (2 * s), j2 = a2 / (2 * s);
       B[0]! += w * j0 * j0; B[1]! += w * j0 * j1; B[2]! += w * j0 * j2;
@@ -92,6 +118,8 @@ function refineL1(x: number[], sig2: Float64Array, dirs: Float64Array, count: nu
       g[0]! -= w * j0 * res; g[1]! -= w * j1 * res; g[2]! -= w * j2 * res;
     }
     B[3] = B[1]!; B[6] = B[2]!; B[7] = B[5]!;
+    // the pull in σ units: Δσ ≈ Δσ² / 2σ
+    const mu = lambda / (4 * med);
     for (let i = 0; i < 3; i++) {
       B[4 * i]! += mu;
       g[i]! += mu * (med - x[i]!);
