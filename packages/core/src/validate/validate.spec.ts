@@ -163,6 +163,15 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
     expect(wallTolerance_mm([0.5, 0.5, 5])).toBeCloseTo(0.4, 12);
   });
 
+  it('exact blur, sphere r 10 at 1.25 mm voxels, σ 0.7 mm: the curvature correction holds the grid’s share too (volume within ±0.5 %)', async () => {
+    // a curved edge's half-way surface moves with the blur along it; the trilinear grid adds its
+    // own (INTERP_CURVATURE_C): without that share this sphere sat ~0.03 mm inside, −1.1 %
+    const r = await validatePhantom(sphere(10, c), { ...scan([1.25, 1.25, 1.25]), blur_mm: 0.7, blurModel: 'exact' }, { condition: {} }, {}, { sideBySide: false });
+    expect(r.checks).toMatchObject({ ...closed, shells: 1 });
+    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(0.5);
+    expect(r.measures.surfaceDistance.mean_mm).toBeLessThan(0.05);
+  });
+
   it('thick slices (0.5×0.5×3 mm, exact blur σ 0.6 mm): a shell r 20 with a 3 mm wall within ±2 % and its wall within ±0.1 mm', async () => {
     // Each profile is as long as the blur along its own direction needs. With one length for all,
     // set by the slice axis's σ, the in-plane profiles reached 3× too far, read the edges wide,

@@ -22,6 +22,22 @@ export const RULE_OUTSIDE = 3;
 const MAX_SIGMA_H = 0.15;
 
 /**
+ * The sampled grid's own share of the curvature shift, per mm² of the voxel's mean squared side
+ * across the profile (s_t²): the correction is (σ² + INTERP_CURVATURE_C·s_t²)·H. Why: σ (from the
+ * 25–75 % widths along the profile, voxel share 0.185·s²) is the blur across the edge, but a
+ * curved edge's half-way surface moves with the blur along it, and there the grid blurs more:
+ * trilinear interpolation of a field that is concave across the profile reads low by
+ * ½·t(1−t)·s²·f'' (t the phase in the cell), on top of the voxel's box. Measured, spheres r 15
+ * under the exact blur, noise 5-40 HU: without this term 1-1.25 mm voxels sat 0.025-0.05 mm
+ * inside (−0.5 to −1.0 % volume, worst at σ 0.3 mm, where the grid is most of the blur). 0.25:
+ * the exact fidelity grid (bench/results/fidelity-grid-exact.md) went from 89 to 101 of 114
+ * rows within (0.1: 95, 0.2: 99, 0.3: 103); on spheres r 10 and 20 at another seed, noise and
+ * σ 0.4/0.7 mm it took the worst from −1.6 to −0.6 %, while shells r 20 (3 mm wall) at σ 0.4
+ * on 1-1.25 mm voxels lost 0.2-0.4 % (their inner, concave face moves inward by as much).
+ */
+const INTERP_CURVATURE_C = 0.25;
+
+/**
  * The slab model takes the profile to cross a wall that runs on sideways. At the end of a thin
  * structure (a plate's rim) the profile runs along the wall or across its corner, and the model
  * read the short stretch of bone it saw as a thin wall of full density: the rims of plates
@@ -117,7 +133,7 @@ export function sigmaAlong(S: ProfileSampler, sigma: number[], nx: number, ny: n
   return Math.sqrt(s2);
 }
 
-/** A blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature). */
+/** A blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature; σ² with the grid's share along it, INTERP_CURVATURE_C). */
 export function placeSlab(w: PlaceSlab): void {
   const { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, maxShiftSigma, out, rules, shift, clamped } = w;
   const f = new Float64Array(2 * K + 1);
@@ -167,7 +183,9 @@ export function placeSlab(w: PlaceSlab): void {
     let rule = RULE_THRESHOLD;
     if (p[0] === KIND_STEP) {
       const hc = Math.max(-MAX_SIGMA_H / sn, Math.min(MAX_SIGMA_H / sn, curv[v]!));
-      d = p[P_EDGE]! + sn * sn * hc;
+      // the voxel's mean squared side across the profile (its two tangent directions)
+      const st2 = (sx * sx + sy * sy + sz * sz - (a0 * a0 * sx * sx + a1 * a1 * sy * sy + a2 * a2 * sz * sz)) / 2;
+      d = p[P_EDGE]! + (sn * sn + INTERP_CURVATURE_C * st2) * hc;
       rule = RULE_EDGE;
     } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
       sampleProfile(S, q, di, h, k, f, reach + 1, 2 * k);

@@ -272,7 +272,7 @@ function* placeCore(
     method: 'edge-model-placement',
     params: {
       placement,
-      rule: `step: half-way between the local tissue and bone plateaus, plus σ²·H for the curvature (H mean curvature, |σH| ≤ 0.15: the formula holds for smooth surfaces, not at sharp edges); peak without a bone plateau: blurred slab (area and centroid, Treece et al. 2010), unless a parallel profile ${LATERAL_SIGMA} σ aside holds under ${100 * LATERAL_MIN} % of its area (the end of a thin structure, its rim): the peak's outer half-maximum, counted as edge; else the threshold position`,
+      rule: `step: half-way between the local tissue and bone plateaus, plus (σ² + 0.25·s_t²)·H for the curvature (H mean curvature, s_t² the voxel's mean squared side across the profile: the grid's interpolation blurs along the edge; |σH| ≤ 0.15: the formula holds for smooth surfaces, not at sharp edges); peak without a bone plateau: blurred slab (area and centroid, Treece et al. 2010), unless a parallel profile ${LATERAL_SIGMA} σ aside holds under ${100 * LATERAL_MIN} % of its area (the end of a thin structure, its rim): the peak's outer half-maximum, counted as edge; else the threshold position`,
       estimate_sample: `up to ${ESTIMATE_POINTS} points spread by area inside the triangles (not the vertices: their grid phase is set by the threshold)`,
       wall_end_probe: { lateral_sigma: LATERAL_SIGMA, min_area_fraction: LATERAL_MIN },
       direction: 'field gradient (central differences), the mesh normal where they disagree by more than 60°',
