@@ -30,9 +30,9 @@ const MAX_SIGMA_H = 0.15;
  * ½·t(1−t)·s²·f'' (t the phase in the cell), on top of the voxel's box. Measured, spheres r 15
  * under the exact blur, noise 5-40 HU: without this term 1-1.25 mm voxels sat 0.025-0.05 mm
  * inside (−0.5 to −1.0 % volume, worst at σ 0.3 mm, where the grid is most of the blur). 0.25:
- * the exact fidelity grid (bench/results/fidelity-grid-exact.md) went from 89 to 101 of 114
+ * the exact fidelity grid (bench/results/fidelity-grid-exact.md) went from 89 to 100 of 114
  * rows within (0.1: 95, 0.2: 99, 0.3: 103); on spheres r 10 and 20 at another seed, noise and
- * σ 0.4/0.7 mm it took the worst from −1.6 to −0.6 %, while shells r 20 (3 mm wall) at σ 0.4
+ * σ 0.4/0.7 mm it took the worst from −1.6 to −0.8 %, while shells r 20 (3 mm wall) at σ 0.4
  * on 1-1.25 mm voxels lost 0.2-0.4 % (their inner, concave face moves inward by as much).
  */
 const INTERP_CURVATURE_C = 0.25;
