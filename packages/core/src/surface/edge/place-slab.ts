@@ -35,7 +35,7 @@ const MAX_SIGMA_H = 0.15;
  * σ 0.4/0.7 mm it took the worst from −1.6 to −0.8 %, while shells r 20 (3 mm wall) at σ 0.4
  * on 1-1.25 mm voxels lost 0.2-0.4 % (their inner, concave face moves inward by as much).
  */
-const INTERP_CURVATURE_C = 0.25;
+export const INTERP_CURVATURE_C = 0.25;
 
 /**
  * The slab model takes the profile to cross a wall that runs on sideways. At the end of a thin
@@ -147,6 +147,7 @@ export function placeSlab(w: PlaceSlab): void {
   const [d0, d1, d2, d3, d4, d5, d6, d7, d8] = S.direction as number[];
   const [ox, oy, oz] = S.origin, [sx, sy, sz] = S.spacing;
   const s0 = sigma[0], s1 = sigma[1], s2 = sigma[2];
+  const sx2 = sx * sx, sy2 = sy * sy, sz2 = sz * sz;
   for (let v = w.v0; v < w.v1; v++) {
     const x = P[3 * v]!, y = P[3 * v + 1]!, z = P[3 * v + 2]!;
     out[3 * v] = x;
@@ -184,7 +185,7 @@ export function placeSlab(w: PlaceSlab): void {
     if (p[0] === KIND_STEP) {
       const hc = Math.max(-MAX_SIGMA_H / sn, Math.min(MAX_SIGMA_H / sn, curv[v]!));
       // the voxel's mean squared side across the profile (its two tangent directions)
-      const st2 = (sx * sx + sy * sy + sz * sz - (a0 * a0 * sx * sx + a1 * a1 * sy * sy + a2 * a2 * sz * sz)) / 2;
+      const st2 = (sx2 + sy2 + sz2 - (a0 * a0 * sx2 + a1 * a1 * sy2 + a2 * a2 * sz2)) / 2;
       d = p[P_EDGE]! + (sn * sn + INTERP_CURVATURE_C * st2) * hc;
       rule = RULE_EDGE;
     } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {

@@ -18,7 +18,7 @@ import type { StageContext, StageRecord } from '../../pipeline/record.js';
 import { round } from '../../pipeline/record.js';
 import { fitBlur, VOXEL_BLUR_C, type BlurEstimate } from './blur.js';
 import { meanCurvature } from './curvature.js';
-import { profileHalfLength, type ProfileLimits } from './plateau.js';
+import { PROFILE_WALL_MM, profileHalfLength, type ProfileLimits } from './plateau.js';
 import { makeSampler } from './profile.js';
 import { restoreCollapsedShells } from './shells.js';
 import { surfacePoints } from './sample-points.js';
@@ -33,6 +33,7 @@ import {
   RULE_OUTSIDE,
   RULE_SLAB,
   RULE_THRESHOLD,
+  INTERP_CURVATURE_C,
   LATERAL_MIN,
   LATERAL_SIGMA,
   type DirectionsSlab,
@@ -272,12 +273,12 @@ function* placeCore(
     method: 'edge-model-placement',
     params: {
       placement,
-      rule: `step: half-way between the local tissue and bone plateaus, plus (σ² + 0.25·s_t²)·H for the curvature (H mean curvature, s_t² the voxel's mean squared side across the profile: the grid's interpolation blurs along the edge; |σH| ≤ 0.15: the formula holds for smooth surfaces, not at sharp edges); peak without a bone plateau: blurred slab (area and centroid, Treece et al. 2010), unless a parallel profile ${LATERAL_SIGMA} σ aside holds under ${100 * LATERAL_MIN} % of its area (the end of a thin structure, its rim): the peak's outer half-maximum, counted as edge; else the threshold position`,
+      rule: `step: half-way between the local tissue and bone plateaus, plus (σ² + ${INTERP_CURVATURE_C}·s_t²)·H for the curvature (H mean curvature, s_t² the voxel's mean squared side across the profile: the grid's interpolation blurs along the edge; |σH| ≤ 0.15: the formula holds for smooth surfaces, not at sharp edges); peak without a bone plateau: blurred slab (area and centroid, Treece et al. 2010), unless a parallel profile ${LATERAL_SIGMA} σ aside holds under ${100 * LATERAL_MIN} % of its area (the end of a thin structure, its rim): the peak's outer half-maximum, counted as edge; else the threshold position`,
       estimate_sample: `up to ${ESTIMATE_POINTS} points spread by area inside the triangles (not the vertices: their grid phase is set by the threshold)`,
       wall_end_probe: { lateral_sigma: LATERAL_SIGMA, min_area_fraction: LATERAL_MIN },
       direction: 'field gradient (central differences), the mesh normal where they disagree by more than 60°',
       step_mm: h,
-      profile_half_length_mm: `4σ + 2 mm, σ along the profile (up to ${round(K * h, 3)})`,
+      profile_half_length_mm: `4σ + ${PROFILE_WALL_MM} mm, σ along the profile (up to ${round(K * h, 3)})`,
       maxShift_voxels: maxShiftVox,
       maxShift_sigma: maxShiftSigma,
       minContrast_HU: lim.minContrast,

@@ -84,8 +84,11 @@ const idx = (s: number, K: number, h: number): number => Math.round(s / h) + K;
  * σ 0.8 mm read 0.3–0.7 % thicker (bench/results/fidelity-grid-exact.md).
  */
 export function profileHalfLength(sigma: number, h: number): number {
-  return Math.ceil((4 * sigma + 2.5) / h);
+  return Math.ceil((4 * sigma + PROFILE_WALL_MM) / h);
 }
+
+/** The part of profileHalfLength beyond the blur's 4σ: plateau windows and a thin wall (mm). */
+export const PROFILE_WALL_MM = 2.5;
 
 /**
  * The last sample analyseProfile reads (the end of its tissue window): samples beyond it
