@@ -11,7 +11,7 @@ import { manifoldModule } from '../surface/gate.js';
 import { box } from '../testing/meshes.js';
 import { checkAssembly } from './assembly-check.js';
 import { PRINT_CATALOGUE, resolveMaterial, resolvePrinter } from './catalogue.js';
-import { DEFAULT_CONNECTORS } from './connectors.js';
+import { connectorGap_mm, DEFAULT_CONNECTORS } from './connectors.js';
 import { fromManifold, invert, toManifold, transformMesh } from './manifold-mesh.js';
 import { bbox_mm } from '../surface/mesh-utils.js';
 import { preparePrint } from './prepare.js';
@@ -90,6 +90,43 @@ describe('a 300 × 90 × 70 mm box for a 120 mm cube printer', async () => {
     const again = await preparePrint(model, { printer: printer120, name: 'box' });
     expect(again.output.parts.map((p) => [Array.from(p.mesh.positions), Array.from(p.mesh.indices)])).toEqual(output.parts.map((p) => [Array.from(p.mesh.positions), Array.from(p.mesh.indices)]));
     expect(JSON.stringify(again.record)).toBe(JSON.stringify(record));
+  });
+});
+
+describe('a 230 × 150 × 60 mm slab cut both ways for a 120 mm cube printer', () => {
+  it('connectors near the line where the two cuts meet keep a wall between them; every peg sits in its own hole, axis on axis', async () => {
+    // Each face kept its connectors 2.5 mm inside its own edges, but the other cut's holes reach
+    // 4 mm into the same part: holes of the two cuts overlapped whole (gap −3 mm), a peg met the
+    // other connector's hole (axis offset 0.5 mm), as on the phantom skull.
+    const model = box([-114.7, -75.2, 10], [115.3, 74.8, 70], 4);
+    const { output } = await preparePrint(model, { printer: printer120, name: 'slab' });
+    expect(output.cuts.map((c) => c.axis).sort()).toEqual(['x', 'y']);
+    expect(output.connectors.length).toBeGreaterThanOrEqual(8);
+    const axis = { x: 0, y: 1, z: 2 } as const;
+    const placed = output.connectors.map((c) => {
+      const a = axis[c.axis as keyof typeof axis];
+      return { a, c: c.at_mm[a]!, u: c.at_mm[(a + 1) % 3]!, v: c.at_mm[(a + 2) % 3]! };
+    });
+    let nearest = Infinity;
+    for (let i = 0; i < placed.length; i++) for (let j = i + 1; j < placed.length; j++) if (placed[i]!.a !== placed[j]!.a) nearest = Math.min(nearest, connectorGap_mm(placed[i]!, placed[j]!, DEFAULT_CONNECTORS));
+    expect(nearest).toBeGreaterThanOrEqual(DEFAULT_CONNECTORS.wall_mm - 1e-9);
+    expect(nearest).toBeLessThan(5); // the connectors still sit near the corner where the cuts meet
+    const check = await checkAssembly(model, output, { ...DEFAULT_CONNECTORS });
+    for (const c of check.connectors) {
+      expect(c, `connector ${c.id}`).toMatchObject({ pegs: 1, voids: 1 });
+      expect(c.pegOutsideVoid_mm3).toBeLessThan(1e-3);
+      expect(c.axisOffset_mm).toBeLessThan(0.01);
+    }
+  });
+
+  it('the gap between two connectors: their cylinders from peg root to hole bottom', () => {
+    const p = DEFAULT_CONNECTORS;
+    // two parallel connectors on one cut 10 mm apart: 10 − 3 mm of material
+    expect(connectorGap_mm({ a: 2, c: 0, u: 0, v: 0 }, { a: 2, c: 0, u: 10, v: 0 }, p)).toBeCloseTo(7, 12);
+    // an x-connector (peg root from x = −1, hole to x = 4) and a y-connector crossing 2 mm past that
+    // hole's bottom (x = 6): 2 mm between the axes, the cylinders overlap; at x = 8, z = 2: √20 − 3
+    expect(connectorGap_mm({ a: 0, c: 0, u: 0, v: 0 }, { a: 1, c: -2, u: 0, v: 6 }, p)).toBeCloseTo(2 - 3, 12);
+    expect(connectorGap_mm({ a: 0, c: 0, u: 0, v: 0 }, { a: 1, c: -2, u: 2, v: 8 }, p)).toBeCloseTo(Math.hypot(4, 2) - 3, 12);
   });
 });
 

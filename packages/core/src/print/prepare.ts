@@ -13,7 +13,7 @@ import { manifoldModule } from '../surface/gate.js';
 import { checkMesh } from '../surface/topology.js';
 import { usageError } from '../errors.js';
 import type { MaterialSpec, PrinterChoice } from './catalogue.js';
-import { cutSections, DEFAULT_CONNECTORS, faceSites, type ConnectorParams } from './connectors.js';
+import { connectorGap_mm, cutSections, DEFAULT_CONNECTORS, faceSites, type ConnectorParams } from './connectors.js';
 import { chooseCuts, type CutChoice } from './cuts.js';
 import { applyPoint, free, fromManifold, invert, mat4, toManifold, type Manifold, type ManifoldModule, type RigidTransform, type Vec3 } from './manifold-mesh.js';
 import { chooseOrientation, type OrientCriterion, type Orientation } from './orient.js';
@@ -194,7 +194,8 @@ export async function preparePrint(input: Mesh, params: PrepareParams, ctx: Stag
           for (let iv = 0; iv < dims[va]!; iv++) {
             for (let iu = 0; iu < dims[ua]!; iu++) {
               const rect = { min: [bounds[ua]![iu]!, bounds[va]![iv]!] as [number, number], max: [bounds[ua]![iu + 1]!, bounds[va]![iv + 1]!] as [number, number] };
-              const f = faceSites(m, sections, atCut, rect, conn);
+              const clear = (u: number, v: number): boolean => connectors.every((o) => (o.a === a && o.c === c) || connectorGap_mm({ a, c, u, v }, o, conn) >= conn.wall_mm);
+              const f = faceSites(m, sections, atCut, rect, conn, clear);
               const idx = (side: number): number => {
                 const ijk = [0, 0, 0];
                 ijk[a] = side;
