@@ -113,7 +113,7 @@ ${facesIn} triangles, ${input.positions.length / 3} vertices, ${f0(volumeIn)} mm
 Both sides get the same mesh (binary PLY for VTK) and are timed on the filter only (mesh in
 memory): ours in-process, VTK (${'python3-vtk9'}, C++) around \`Update()\`. ${RUNS} alternating runs each, medians.
 
-- Smoothing: our windowed-sinc (${ITERATIONS} iterations, pass band 0.01, Hamming window, coefficients
+- Smoothing: our windowed-sinc (${ITERATIONS} iterations, pass band 0.01, Blackman window (VTK: Hamming), coefficients
   normalised so a translation passes exactly; steps on 2 worker threads) vs \`vtkWindowedSincPolyDataFilter\` (${ITERATIONS}
   iterations, pass band 0.01, 3D Slicer's settings: boundary/feature smoothing off, non-manifold
   smoothing on, coordinate normalisation on; TBB, default threads).

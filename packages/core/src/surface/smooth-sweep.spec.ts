@@ -4,7 +4,7 @@ import { shuffledVertices } from '../testing/meshes.js';
 import { makePhantom, phantomLabels } from '../testing/phantoms.js';
 import { extractSurface } from './isosurface/index.js';
 import { buildEdgeTable } from './mesh-utils.js';
-import { smoothMesh, vertexNeighbours, windowedSincCoefficients } from './smooth.js';
+import { smoothMesh, SMOOTH_DEFAULTS, vertexNeighbours, windowedSincCoefficients } from './smooth.js';
 import { openEdgeVertices, sweepTopology } from './smooth-sweep.js';
 
 /** Windowed-sinc as it was computed one step at a time over all vertices (the reference bytes). */
@@ -68,7 +68,7 @@ describe('windowed-sinc in sweeps of several steps', () => {
         expect(same(smoothMesh(mesh, { iterations, passBand }).output.positions, ref)).toBe(true);
       }
     }
-    const heldRef = stepByStep(m, 40, 0.05, held);
+    const heldRef = stepByStep(m, SMOOTH_DEFAULTS.iterations, SMOOTH_DEFAULTS.passBand, held);
     const r = smoothMesh(m, { fixed: held });
     expect(same(r.output.positions, heldRef)).toBe(true);
     expect(r.record.figures.verticesHeld).toBe(held.reduce((s, x) => s + x, 0));
@@ -86,6 +86,6 @@ describe('windowed-sinc in sweeps of several steps', () => {
       expect(et.uses).toBeDefined();
       expect(openEdgeVertices(et, nv)).toEqual(openEdgeVertices({ ...et, uses: undefined }, nv));
     }
-    expect(same(smoothMesh(open).output.positions, stepByStep(open, 40, 0.05))).toBe(true);
+    expect(same(smoothMesh(open).output.positions, stepByStep(open, SMOOTH_DEFAULTS.iterations, SMOOTH_DEFAULTS.passBand))).toBe(true);
   });
 });

@@ -57,7 +57,7 @@ export interface SmoothParams {
   method?: SmoothMethod;
   /** Windowed-sinc: Chebyshev order (VTK/Slicer: 40 at smoothing factor 0.5). Taubin: λ/μ pairs. */
   iterations?: number;
-  /** Windowed-sinc pass band in (0, 2) (default 0.05; 3D Slicer's factor 0.5 → 0.01). */
+  /** Windowed-sinc pass band in (0, 2) (default SMOOTH_DEFAULTS.passBand; 3D Slicer's factor 0.5 → 0.01). */
   passBand?: number;
   /** Taubin λ (> 0) and μ (< −λ). */
   lambda?: number;
@@ -69,12 +69,21 @@ export interface SmoothParams {
 }
 
 /**
- * Pass band 0.05 rather than 3D Slicer's 0.01: measured on analytic spheres extracted at 1 mm
- * voxels, 0.01 shrinks a r = 10 / 15 mm sphere by 0.85 / 0.58 % (its curvature mode sits near
- * the pass band), 0.05 changes them by −0.22 / −0.11 % and still removes voxel-scale ripple
- * (on the phantom skull: +0.19 % vs +0.03 %). 0.01 stays available (the bench compares at 0.01).
+ * Pass band 0.1 rather than 3D Slicer's 0.01. Slicer's shrinks small curved features (under the
+ * Hamming window a r = 10 / 15 mm sphere extracted at 1 mm voxels by 0.85 / 0.58 %). The edge
+ * placement already puts the vertices at the measured edge, so smoothing has only the placement's
+ * noise and what is left of the voxel steps to remove, both at the mesh's highest frequencies
+ * (k > 0.5, where the filter passes < 0.1 %). A lower pass band took the rims of thin plates with
+ * it: a 1.5 mm plate's rim on 1 mm voxels is a bend of 2-3 edges, and at 0.05 (the default before)
+ * it retracted 0.2-0.4 mm (plates −3 to −4.7 % at 1 mm voxels). Measured on the exact fidelity grid
+ * (bench/results/fidelity-grid-exact.md, with the Blackman window): pass band 0.05 / 0.1 / 0.15 /
+ * 0.3 → 105 / 109 / 107 / 102 of 114 rows within: above 0.1 the noisy spheres keep their noise
+ * (mean distance > 0.05 mm), below it the thin plates lose their rims. 0.01 stays available.
  */
-export const SMOOTH_DEFAULTS = { method: 'windowed-sinc' as SmoothMethod, iterations: 40, passBand: 0.05, lambda: 0.5, mu: -0.53 };
+export const SMOOTH_DEFAULTS = { method: 'windowed-sinc' as SmoothMethod, iterations: 40, passBand: 0.1, lambda: 0.5, mu: -0.53 };
+
+/** The window the windowed-sinc coefficients are tapered with (recorded; windowedSincCoefficients says why). */
+export const WINDOWED_SINC_WINDOW = 'blackman';
 
 /** Vertex one-rings as CSR (neighbours ascending by edge order), and which vertices are held. */
 export function vertexNeighbours(mesh: Mesh, edges?: EdgeTable): { start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array } {
@@ -126,14 +135,22 @@ function laplacian(x: Float64Array, topo: SweepTopology, out: Float64Array): voi
 }
 
 /**
- * Chebyshev coefficients of the windowed-sinc low-pass filter with a Hamming window, and the
- * Newton search for the pass-band offset σ that makes the response 1 at the pass band (VTK 9.1).
+ * Chebyshev coefficients of the windowed-sinc low-pass filter, and the Newton search for the
+ * pass-band offset σ that makes the response 1 at the pass band (VTK 9.1).
+ *
+ * A Blackman window, not VTK's Hamming: the Hamming filter's response ripples ±0.4 % inside the
+ * pass band, at the small k where a smooth closed surface's size lives (a sphere's shape sits at
+ * k ≈ (edge/r)²), so the filter itself grew or shrank curved models by up to ~1 % in volume,
+ * by an amount that flipped sign with the pass band (a sphere r 15 at 1 mm voxels after edge
+ * placement: +0.77 / −0.08 / −0.48 / +0.59 / −0.05 % at pass band 0.03 / 0.05 / 0.08 / 0.1 / 0.2).
+ * Blackman's side lobes are ~30 dB lower: the ripple is ≤ 0.03 % at every pass band, for a
+ * wider transition band (WINDOWED_SINC_WINDOW).
  */
 export function windowedSincCoefficients(iterations: number, passBand: number): Float64Array {
   const n = iterations;
   const thetaPb = Math.acos(1 - 0.5 * passBand);
   const w = new Float64Array(n + 1);
-  for (let i = 0; i <= n; i++) w[i] = 0.54 + 0.46 * Math.cos((i * Math.PI) / (n + 1));
+  for (let i = 0; i <= n; i++) w[i] = 0.42 + 0.5 * Math.cos((i * Math.PI) / (n + 1)) + 0.08 * Math.cos((2 * i * Math.PI) / (n + 1));
   const c = new Float64Array(n + 1);
   const cp = new Float64Array(n + 1);
   let sigma = 0;
@@ -280,7 +297,7 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
   const method = params.method ?? SMOOTH_DEFAULTS.method;
   const iterations = params.iterations ?? SMOOTH_DEFAULTS.iterations;
   const recordParams: Record<string, unknown> = { method, iterations };
-  if (method === 'windowed-sinc') Object.assign(recordParams, { passBand: params.passBand ?? SMOOTH_DEFAULTS.passBand, window: 'hamming', weights: 'uniform umbrella' });
+  if (method === 'windowed-sinc') Object.assign(recordParams, { passBand: params.passBand ?? SMOOTH_DEFAULTS.passBand, window: WINDOWED_SINC_WINDOW, weights: 'uniform umbrella' });
   if (method === 'taubin') Object.assign(recordParams, { lambda: params.lambda ?? SMOOTH_DEFAULTS.lambda, mu: params.mu ?? SMOOTH_DEFAULTS.mu, weights: 'uniform umbrella' });
   const volBefore = signedVolume_mm3(mesh);
   if (method === 'none' || iterations <= 0 || mesh.indices.length === 0) {

@@ -123,6 +123,18 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
     expect(Math.abs(r.measures.wallThickness!.error_mm)).toBeLessThan(0.1);
   });
 
+  it('exact blur, plate 1.5 mm at σ 0.8 mm, noise 20 HU, 0.6×0.6×1.25 mm: the faces beside its rim are not placed at the rim’s half-maximum (volume within ±3 %)', async () => {
+    // a profile across the face within ~2σ of the rim loses area to the blur past the rim; the rim
+    // rule (the peak's outer half-maximum) put those faces ~0.4 mm out: +6.9 %. Now the wall's full
+    // area comes from the parallel probes further in (place-slab.ts wallEnds).
+    const r = await validatePhantom(plate(40, 1.5, c, 30), { ...scan([0.6, 0.6, 1.25]), noise_hu: 20, blur_mm: 0.8, blurModel: 'exact' }, { condition: {} }, {}, { sideBySide: false });
+    expect(r.checks).toMatchObject(closed);
+    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(3);
+    expect(Math.abs(r.measures.wallThickness!.error_mm)).toBeLessThan(0.1);
+    const placed = r.records.find((x) => x.method === 'edge-model-placement')!;
+    expect((placed.params.wall_end_probe as Record<string, number>).face_far_sigma).toBe(2);
+  });
+
   it('exact blur, plate 3 mm at 0.6×0.6×1.25 mm: the walls’ density is not read from the noise (volume within ±3 %, wall within ±0.05 mm)', async () => {
     // the walls' peaks, their maximum biased up by the noise, read 1219 HU for 1200: −3.1 %, wall −0.06 mm
     const r = await validatePhantom(plate(40, 3, c, 30), { ...scan([0.6, 0.6, 1.25]), blurModel: 'exact' }, { condition: {} }, {}, { sideBySide: false });
