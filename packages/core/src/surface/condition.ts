@@ -16,7 +16,7 @@ import type { MeshCheck } from './topology.js';
 import type { MeshShells } from './mesh-utils.js';
 
 export interface ConditionParams extends CleanupParams {
-  /** Smoothing (default SMOOTH_DEFAULTS: windowed-sinc, 40 iterations, pass band 0.1); `false` or method 'none' to skip. */
+  /** Smoothing (default SMOOTH_DEFAULTS: windowed-sinc, 40 iterations, pass band 0.05); `false` or method 'none' to skip. */
   smooth?: SmoothParams | false;
   /** Decimation to a face count and/or an error bound; omitted = no decimation. */
   decimate?: { targetFaces?: number; maxError_mm?: number };
