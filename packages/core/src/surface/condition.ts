@@ -98,7 +98,7 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
 
   if (params.smooth !== false && params.smooth?.method !== 'none') {
     t0 = t();
-    const smoothParams: SmoothParams = { ...(params.smooth ?? {}), edges: topology.edges };
+    const smoothParams: SmoothParams = { ...(params.smooth ?? {}), edges: topology.edges, shells: topology };
     if (params.grid) smoothParams.fixed = scanBorderVertices(m, params.grid);
     m = step(await smoothMeshAsync(m, smoothParams, ctx));
     if (params.grid) records[records.length - 1]!.params.holdScanBorderCaps = true;

@@ -11,7 +11,7 @@ import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
-import { compactMesh, labelShells, triangleCount } from './mesh-utils.js';
+import { compactMesh, labelShells, markSmallShells, triangleCount } from './mesh-utils.js';
 import { vertexNeighbours } from './smooth.js';
 import { problemVertices } from './topology.js';
 
@@ -49,13 +49,8 @@ const EMPTY = new Float32Array(0);
  */
 function smallShellLock(mesh: Mesh): Uint8Array {
   const lock = new Uint8Array(mesh.positions.length / 3);
-  const { shellOf, shellCount } = labelShells(mesh);
-  const size = new Uint32Array(shellCount);
-  for (let t = 0; t < shellOf.length; t++) size[shellOf[t]!]!++;
-  const small = Math.max(SMALL_SHELL_MIN_TRIANGLES, Math.ceil(SMALL_SHELL_FRACTION * shellOf.length));
-  for (let t = 0; t < shellOf.length; t++) {
-    if (size[shellOf[t]!]! < small) for (let c = 0; c < 3; c++) lock[mesh.indices[3 * t + c]!] = 1;
-  }
+  const shells = labelShells(mesh);
+  markSmallShells(mesh, shells, Math.max(SMALL_SHELL_MIN_TRIANGLES, Math.ceil(SMALL_SHELL_FRACTION * shells.shellOf.length)), lock);
   return lock;
 }
 

@@ -140,6 +140,34 @@ export function labelShells(mesh: Mesh, edges?: EdgeTable): MeshShells {
 }
 
 /**
+ * Marks (out[v] = 1) every vertex of the shells with fewer than `limit` triangles; counts those
+ * shells and the vertices newly marked. Used where a whole-mesh filter would wreck a small shell:
+ * decimation (a quadric simplifier collapses it away) and smoothing (a low-pass filter draws it to
+ * its centroid).
+ */
+export function markSmallShells(mesh: Mesh, shells: MeshShells, limit: number, out: Uint8Array): { shells: number; marked: number } {
+  const { shellOf, shellCount } = shells;
+  const size = new Uint32Array(shellCount);
+  for (let t = 0; t < shellOf.length; t++) size[shellOf[t]!]!++;
+  let small = 0;
+  for (let c = 0; c < shellCount; c++) if (size[c]! < limit) small++;
+  let marked = 0;
+  if (small === 0) return { shells: 0, marked };
+  const I = mesh.indices;
+  for (let t = 0; t < shellOf.length; t++) {
+    if (size[shellOf[t]!]! >= limit) continue;
+    for (let k = 0; k < 3; k++) {
+      const v = I[3 * t + k]!;
+      if (!out[v]) {
+        out[v] = 1;
+        marked++;
+      }
+    }
+  }
+  return { shells: small, marked };
+}
+
+/**
  * Connected components of triangles joined at shared vertices (union-find over vertices, no
  * edge table), numbered like labelShells by their lowest triangle. Equal to labelShells on a
  * manifold mesh (every vertex fan is edge-connected there); used to split exports into parts.

@@ -14,7 +14,7 @@ import type { Mesh } from '../geometry/types.js';
 import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { slabRanges } from '../parallel/pool.js';
 import { physicalToIndex, type Grid, type Vec3 } from '../geometry/grid.js';
-import { buildEdgeTable, labelShells, signedVolume_mm3, vertexCount, type EdgeTable } from './mesh-utils.js';
+import { buildEdgeTable, labelShells, markSmallShells, signedVolume_mm3, vertexCount, type EdgeTable, type MeshShells } from './mesh-utils.js';
 import {
   chebyshevFirst,
   chebyshevSweeps,
@@ -64,29 +64,6 @@ export function scanBorderVertices(mesh: Mesh, grid: Grid, tolerance_voxels = 1e
  */
 export const SMALL_SHELL_K = 100;
 
-/** Holds (fixed = 1) every vertex of the shells too small for a filter of pass band kpb; counts them. */
-function holdSmallShells(mesh: Mesh, et: EdgeTable, fixed: Uint8Array, kpb: number): { limit: number; shells: number; vertices: number } {
-  const limit = Math.ceil(SMALL_SHELL_K / kpb);
-  const { shellOf, shellCount } = labelShells(mesh, et);
-  const size = new Uint32Array(shellCount);
-  for (let t = 0; t < shellOf.length; t++) size[shellOf[t]!]!++;
-  let shells = 0;
-  for (let c = 0; c < shellCount; c++) if (size[c]! < limit) shells++;
-  let vertices = 0;
-  if (shells === 0) return { limit, shells, vertices };
-  const I = mesh.indices;
-  for (let t = 0; t < shellOf.length; t++) {
-    if (size[shellOf[t]!]! >= limit) continue;
-    for (let k = 0; k < 3; k++) {
-      const v = I[3 * t + k]!;
-      if (!fixed[v]) {
-        fixed[v] = 1;
-        vertices++;
-      }
-    }
-  }
-  return { limit, shells, vertices };
-}
 
 export type SmoothMethod = 'windowed-sinc' | 'taubin' | 'none';
 
@@ -103,6 +80,8 @@ export interface SmoothParams {
   fixed?: Uint8Array;
   /** The mesh's edge table when the caller already has it (not a parameter of the method). */
   edges?: EdgeTable;
+  /** Its shells (by edges) when the caller already has them, for the small shells held (SMALL_SHELL_K). */
+  shells?: MeshShells;
 }
 
 /**
@@ -352,7 +331,10 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
       }
     }
   }
-  const small = holdSmallShells(mesh, et, fixed, method === 'taubin' ? 1 / (params.lambda ?? SMOOTH_DEFAULTS.lambda) + 1 / (params.mu ?? SMOOTH_DEFAULTS.mu) : (params.passBand ?? SMOOTH_DEFAULTS.passBand));
+  // the filter's pass band: windowed-sinc's, or Taubin's 1/λ + 1/μ
+  const kpb = method === 'taubin' ? 1 / (params.lambda ?? SMOOTH_DEFAULTS.lambda) + 1 / (params.mu ?? SMOOTH_DEFAULTS.mu) : (params.passBand ?? SMOOTH_DEFAULTS.passBand);
+  const smallLimit = Math.ceil(SMALL_SHELL_K / kpb);
+  const small = markSmallShells(mesh, params.shells ?? labelShells(mesh, et), smallLimit, fixed);
   // held vertices' lists are empty: the kernels need not look them up
   const topo = sweepTopology(et, fixed);
   let result: Float64Array;
@@ -391,10 +373,10 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
   for (let v = 0; v < nv; v++) held += fixed[v]!;
   record.figures.verticesHeld = held;
   record.figures.smallShellsHeld = small.shells;
-  recordParams.smallShellTriangles = small.limit;
+  recordParams.smallShellTriangles = smallLimit;
   const notes: string[] = [];
-  if (small.shells > 0) notes.push(`${small.shells} shell(s) under ${small.limit} triangles (${small.vertices} vertices) held whole: the filter would shrink them toward their centroids`);
-  if (held - heldByCaller - small.vertices > 0) notes.push(`${held - heldByCaller - small.vertices} vertices on open or non-manifold edges held fixed`);
+  if (small.shells > 0) notes.push(`${small.shells} shell(s) under ${smallLimit} triangles (${small.marked} vertices) held whole: the filter would shrink them toward their centroids`);
+  if (held - heldByCaller - small.marked > 0) notes.push(`${held - heldByCaller - small.marked} vertices on open or non-manifold edges held fixed`);
   if (notes.length) record.notes = notes;
   return { output, record };
 }

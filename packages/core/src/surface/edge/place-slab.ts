@@ -212,19 +212,17 @@ export function placeSlab(w: PlaceSlab): void {
     } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
       sampleProfile(S, q, di, h, k, f, reach + 1, 2 * k);
       fitSlab(f, k, h, sn, bone, lim.plateau_mm, p, sl);
-      const ends = sl[S_OK] === 1 ? wallEnds(S, q, di, nx, ny, nz, sn, h, k, sl, g, lat, anchor, face) : WALL_HOLDS;
-      if (sl[S_OK] !== 1) {
-        // no slab: the threshold level stays
-      } else if (ends === WALL_ENDS) {
-        d = p[P_S_OUT]!;
-        rule = RULE_EDGE;
-      } else if (ends === WALL_FACE) {
-        // a face beside the rim: the wall's full thickness (the fullest probe's area) about its centre
-        d = face[0]! + (sl[S_WIDTH]! * face[1]!) / 2;
-        rule = RULE_SLAB;
-      } else {
-        d = sl[S_FACE]!;
-        rule = RULE_SLAB;
+      // without a slab the threshold level stays
+      if (sl[S_OK] === 1) {
+        const ends = wallEnds(S, q, di, nx, ny, nz, sn, h, k, sl, g, lat, anchor, face);
+        if (ends === WALL_ENDS) {
+          d = p[P_S_OUT]!;
+          rule = RULE_EDGE;
+        } else {
+          // a face beside the rim: the wall's full thickness (the fullest probe's area) about its centre
+          d = ends === WALL_FACE ? face[0]! + (sl[S_WIDTH]! * face[1]!) / 2 : sl[S_FACE]!;
+          rule = RULE_SLAB;
+        }
       }
     }
     if (!Number.isFinite(d)) {
