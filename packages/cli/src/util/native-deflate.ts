@@ -39,10 +39,10 @@ async function crc32(bytes: Uint8Array): Promise<number> {
 
 export const nodeDeflater: RawDeflater = {
   library: `node:zlib ${process.versions.zlib ?? ''}`.trim(),
-  async deflate(bytes, { level, last }) {
+  async deflate(bytes, { level, last, windowBits }) {
     // Z_SYNC_FLUSH ends a chunk with an empty stored block (byte-aligned, not final), so the next
     // chunk's independent stream can follow; Z_FINISH ends the whole stream.
-    const data = await deflateRaw(bytes, { level, chunkSize: OUTPUT_CHUNK_BYTES, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH });
+    const data = await deflateRaw(bytes, { level, ...(windowBits !== undefined ? { windowBits } : {}), chunkSize: OUTPUT_CHUNK_BYTES, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH });
     return { data, crc: await crc32(bytes) };
   },
 };

@@ -111,7 +111,8 @@ export interface DeflatedChunk {
 export interface RawDeflater {
   /** The library, recorded with the output (e.g. "node:zlib 1.3.0.1-motley"). */
   library: string;
-  deflate(bytes: Uint8Array, opts: { level: number; last: boolean }): Promise<{ data: Uint8Array; crc: number }>;
+  /** `windowBits`: the sliding window, 2^windowBits bytes (9-15, zlib's meaning); absent = the library's largest. */
+  deflate(bytes: Uint8Array, opts: { level: number; last: boolean; windowBits?: number }): Promise<{ data: Uint8Array; crc: number }>;
 }
 
 /**
