@@ -179,11 +179,29 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
 
   it('exact blur, sphere r 10 at 1.25 mm voxels, σ 0.7 mm: the curvature correction holds the grid’s share too (volume within ±0.5 %)', async () => {
     // a curved edge's half-way surface moves with the blur along it; the trilinear grid adds its
-    // own (INTERP_CURVATURE_C): without that share this sphere sat ~0.03 mm inside, −1.1 %
+    // own (interpCurvatureC): without that share this sphere sat ~0.03 mm inside, −1.1 %
     const r = await validatePhantom(sphere(10, c), { ...scan([1.25, 1.25, 1.25]), blur_mm: 0.7, blurModel: 'exact' }, { condition: {} }, {}, { sideBySide: false });
     expect(r.checks).toMatchObject({ ...closed, shells: 1 });
     expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(0.5);
     expect(r.measures.surfaceDistance.mean_mm).toBeLessThan(0.05);
+  });
+
+  it('exact blur, sphere r 10 at 1.25 mm voxels, σ 0.3 mm (the scanner’s blur narrow against the voxel): the grid’s share grows, volume within ±0.5 %', async () => {
+    // Where the blur is narrow against the voxel the trilinear interpolant cuts the curve deeper
+    // than its second-order term says: with the grid's share fixed at 0.25·s_t² (as for σ 0.7)
+    // this sphere sat 0.85 % inside (−0.32 % now).
+    const r = await validatePhantom(sphere(10, c), { ...scan([1.25, 1.25, 1.25]), blur_mm: 0.3, blurModel: 'exact' }, { condition: {} }, {}, { sideBySide: false });
+    expect(r.checks).toMatchObject({ ...closed, shells: 1 });
+    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(0.5);
+    expect(r.measures.surfaceDistance.mean_mm).toBeLessThan(0.05);
+  });
+
+  it('thick slices (0.5×0.5×4 mm, exact blur σ 0.6 mm): the curvature correction keeps the grid’s fixed share there (sphere r 15 within ±1.5 %)', async () => {
+    // interpCurvatureC would take the grid's share to its cap across 4 mm slices (the scanner's
+    // blur is narrow against them), where the fixed share already overshoots: +1.99 % with it, +0.87 % without.
+    const r = await validatePhantom(sphere(15, c), { ...scan([0.5, 0.5, 4]), blur_mm: 0.6, blurModel: 'exact' }, { condition: {} }, {}, { sideBySide: false });
+    expect(r.checks).toMatchObject({ ...closed, shells: 1 });
+    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(1.5);
   });
 
   it('thick slices (0.5×0.5×3 mm, exact blur σ 0.6 mm): a shell r 20 with a 3 mm wall within ±2 % and its wall within ±0.1 mm', async () => {

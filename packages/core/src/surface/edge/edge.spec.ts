@@ -8,6 +8,7 @@ import { surfacePoints } from './sample-points.js';
 import { getTask } from '../../parallel/registry.js';
 import type { WorkerPool } from '../../parallel/pool.js';
 import './tasks.js';
+import { interpCurvatureC, INTERP_CURVATURE_K, INTERP_CURVATURE_MAX } from './place-slab.js';
 import { extractSurfaceMesh } from '../isosurface/extract.js';
 import { makePhantom, phantomLabels, shapeSignedDistance, type Phantom } from '../../testing/phantoms.js';
 import { checkMesh } from '../topology.js';
@@ -326,3 +327,18 @@ function stripMesh(n: number): Mesh {
   }
   return { positions, indices };
 }
+
+describe('the grid’s share of the curvature correction (interpCurvatureC)', () => {
+  it('grows as the scanner’s blur along the edge narrows against the voxel, up to its cap', () => {
+    // psf_t / s_t = ρ: K / ρ above ρ = K / MAX, MAX below it (and for a fit at or under the voxel's share)
+    expect(interpCurvatureC(0.5 ** 2, 1)).toBeCloseTo(INTERP_CURVATURE_K / 0.5, 12);
+    expect(interpCurvatureC(0.8 ** 2 * 1.5625, 1.5625)).toBeCloseTo(INTERP_CURVATURE_K / 0.8, 12);
+    expect(interpCurvatureC(0.1 ** 2, 1)).toBe(INTERP_CURVATURE_MAX);
+    expect(interpCurvatureC(-0.2, 1)).toBe(INTERP_CURVATURE_MAX);
+    expect(interpCurvatureC(0.3, 0)).toBe(INTERP_CURVATURE_MAX);
+    // continuous at the cap, and never above it
+    const rhoCap = INTERP_CURVATURE_K / INTERP_CURVATURE_MAX;
+    expect(interpCurvatureC(rhoCap ** 2 * (1 + 1e-9), 1)).toBeCloseTo(INTERP_CURVATURE_MAX, 6);
+    for (let r = 0.05; r < 3; r += 0.05) expect(interpCurvatureC(r * r, 1)).toBeLessThanOrEqual(INTERP_CURVATURE_MAX);
+  });
+});

@@ -8,6 +8,7 @@ import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_S_OUT, P_SLOTS, profile
 import { gradientAt, sampleProfile, worldDirToIndex, type ProfileSampler } from './profile.js';
 import { fitSlab, S_AREA, S_FACE, S_OK, S_SLOTS, S_TISSUE, S_WIDTH, S_WIN_A, S_WIN_B } from './slab.js';
 import { hypot3 } from './hypot.js';
+import { VOXEL_BLUR_C } from './blur.js';
 
 export const EDGE_DIRECTIONS_TASK = 'surface.edge.directions';
 export const EDGE_PLACE_TASK = 'surface.edge.place';
@@ -23,19 +24,50 @@ const MAX_SIGMA_H = 0.15;
 
 /**
  * The sampled grid's own share of the curvature shift, per mm² of the voxel's mean squared side
- * across the profile (s_t²): the correction is (σ² + INTERP_CURVATURE_C·s_t²)·H. Why: σ (from the
- * 25–75 % widths along the profile, voxel share 0.185·s²) is the blur across the edge, but a
- * curved edge's half-way surface moves with the blur along it, and there the grid blurs more:
- * trilinear interpolation of a field that is concave across the profile reads low by
- * ½·t(1−t)·s²·f'' (t the phase in the cell), on top of the voxel's box. Measured, spheres r 15
- * under the exact blur, noise 5-40 HU: without this term 1-1.25 mm voxels sat 0.025-0.05 mm
- * inside (−0.5 to −1.0 % volume, worst at σ 0.3 mm, where the grid is most of the blur). 0.25:
- * the exact fidelity grid (bench/results/fidelity-grid-exact.md) went from 89 to 100 of 114
- * rows within (0.1: 95, 0.2: 99, 0.3: 103); on spheres r 10 and 20 at another seed, noise and
- * σ 0.4/0.7 mm it took the worst from −1.6 to −0.8 %, while shells r 20 (3 mm wall) at σ 0.4
- * on 1-1.25 mm voxels lost 0.2-0.4 % (their inner, concave face moves inward by as much).
+ * across the profile (s_t²): the correction is (σ² + C·s_t²)·H. Why: σ (from the 25–75 % widths
+ * along the profile, voxel share 0.185·s²) is the blur across the edge, but a curved edge's
+ * half-way surface moves with the blur along it, and there the grid blurs more: trilinear
+ * interpolation of a field that is concave across the profile reads low by ½·t(1−t)·s²·f''
+ * (t the phase in the cell), on top of the voxel's box.
+ *
+ * C = min(INTERP_CURVATURE_MAX, INTERP_CURVATURE_K / ρ), ρ = the scanner's own blur along the
+ * edge over s_t (psf_t² = σ_t² − 0.185·s_t² on the profile's two tangent directions): that
+ * formula holds where the field is smooth over a cell; where the scanner's blur is narrow
+ * against the voxel, the field between two samples astride the edge is far from its
+ * second-order expansion and the interpolant cuts the curve deeper. Measured on spheres r 15
+ * under the exact blur (bench/results/fidelity-grid-exact.md, noise 5-15 HU) with C fixed at
+ * 0.25: at σ 0.3 mm the spheres sat −0.43 / −0.63 % on 1 / 1.25 mm voxels, at σ 0.8 +0.13 /
+ * +0.10 %: the C each needed was ~0.55 above the voxel's box at ρ 0.24-0.3, ~0.3 at ρ 0.4-0.5,
+ * ~0.15-0.2 at ρ 0.64-0.8 (K / ρ with K 0.15). A single constant could only trade one end
+ * for the other (0.35: grid 111 of 114, but spheres r 10 at σ 0.7 on 1.25 mm voxels +0.84 %).
+ * With this rule: exact grid 110 → 112 of 114 rows within, the planar-blur grid 62 → 64; on
+ * another set (seed 11, noise 12 HU, σ 0.4 / 0.7, spheres r 10 and 20, 0.6-1.25 mm voxels) every
+ * sphere within ±0.3 % (r 10 at σ 0.4 on 1.25 mm: −0.50 → −0.10 %), plates 2.5 mm within
+ * 0.3 % of before; shells r 20 with a 3 mm wall at σ 0.4 on 1-1.25 mm voxels lose 0.1 % more
+ * (−1.45 / −1.75 → −1.54 / −1.86 %: their concave inner face moves in as the outer moves out).
+ * Real data: the Philips phantom's 1 mm scan +0.05 % in volume; its rescan offsets (core
+ * surfaceOffset, 40 000 samples) −0.0153 / +0.0119 → −0.0165 / +0.0114 mm (its 2.4 mm tilted
+ * scan keeps C 0.25, INTERP_CURVATURE_MAX_ASPECT).
  */
-export const INTERP_CURVATURE_C = 0.25;
+export const INTERP_CURVATURE_K = 0.15;
+export const INTERP_CURVATURE_MAX = 0.6;
+/**
+ * Voxels longer than this against their shortest side (thick slices) keep C = 0.25: there the
+ * rule above would take C to its cap on every profile across the slices (psf_t ≪ s_t along
+ * them) and moved phantoms at 0.5×0.5×3-5 mm further out (sphere r 15 +0.91 → +2.08 %, plate
+ * 6 mm +7.4 → +9.5 % at 4 mm slices), where C 0.25 already overshoots: the Gaussian blur
+ * model does not hold for a 3-5 mm box (issue 8's note; thick slices are an open gap).
+ */
+export const INTERP_CURVATURE_MAX_ASPECT = 2.5;
+export const INTERP_CURVATURE_C_THICK = 0.25;
+
+/** C of the curvature correction for a voxel side s_t² and the scanner's blur psf_t² along the edge (INTERP_CURVATURE_K). */
+export function interpCurvatureC(psfT2: number, st2: number): number {
+  if (!(st2 > 0)) return INTERP_CURVATURE_MAX;
+  // a blur fit at or under the voxel's own share: the sharpest edge
+  const rho = Math.sqrt(Math.max(psfT2, 0) / st2);
+  return rho * INTERP_CURVATURE_MAX > INTERP_CURVATURE_K ? INTERP_CURVATURE_K / rho : INTERP_CURVATURE_MAX;
+}
 
 /**
  * The slab model takes the profile to cross a wall that runs on sideways. At the end of a thin
@@ -153,7 +185,7 @@ export function sigmaAlong(S: ProfileSampler, sigma: number[], nx: number, ny: n
   return Math.sqrt(s2);
 }
 
-/** A blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature; σ² with the grid's share along it, INTERP_CURVATURE_C). */
+/** A blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature; σ² with the grid's share along it, interpCurvatureC). */
 export function placeSlab(w: PlaceSlab): void {
   const { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, maxShiftSigma, out, rules, shift, clamped } = w;
   const f = new Float64Array(2 * K + 1);
@@ -169,6 +201,9 @@ export function placeSlab(w: PlaceSlab): void {
   const [ox, oy, oz] = S.origin, [sx, sy, sz] = S.spacing;
   const s0 = sigma[0], s1 = sigma[1], s2 = sigma[2];
   const sx2 = sx * sx, sy2 = sy * sy, sz2 = sz * sz;
+  // the scanner's blur per axis, squared: σ² less the voxel's share (blur.ts)
+  const p0 = s0 * s0 - VOXEL_BLUR_C * sx2, p1 = s1 * s1 - VOXEL_BLUR_C * sy2, p2 = s2 * s2 - VOXEL_BLUR_C * sz2;
+  const thick = Math.max(sx, sy, sz) > INTERP_CURVATURE_MAX_ASPECT * Math.min(sx, sy, sz);
   for (let v = w.v0; v < w.v1; v++) {
     const x = P[3 * v]!, y = P[3 * v + 1]!, z = P[3 * v + 2]!;
     out[3 * v] = x;
@@ -207,7 +242,9 @@ export function placeSlab(w: PlaceSlab): void {
       const hc = Math.max(-MAX_SIGMA_H / sn, Math.min(MAX_SIGMA_H / sn, curv[v]!));
       // the voxel's mean squared side across the profile (its two tangent directions)
       const st2 = (sx2 + sy2 + sz2 - (a0 * a0 * sx2 + a1 * a1 * sy2 + a2 * a2 * sz2)) / 2;
-      d = p[P_EDGE]! + (sn * sn + INTERP_CURVATURE_C * st2) * hc;
+      // and the scanner's own blur on those directions (the fitted σ less the voxel's share)
+      const pt2 = (p0 + p1 + p2 - (a0 * a0 * p0 + a1 * a1 * p1 + a2 * a2 * p2)) / 2;
+      d = p[P_EDGE]! + (sn * sn + (thick ? INTERP_CURVATURE_C_THICK : interpCurvatureC(pt2, st2)) * st2) * hc;
       rule = RULE_EDGE;
     } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
       sampleProfile(S, q, di, h, k, f, reach + 1, 2 * k);
