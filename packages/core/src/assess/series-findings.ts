@@ -15,6 +15,8 @@ import {
   MIN_SLICES_WARN,
   THICK_SLICE_STEP_MM,
   THICK_SLICE_TOLERANCE_MM,
+  THIN_BONE_IN_THICK_SLICES,
+  THIN_BONE_SLICE_STEP_MM,
 } from './thresholds.js';
 
 export interface SeriesFindingsInput {
@@ -98,7 +100,9 @@ export function seriesFindings(inp: SeriesFindingsInput): Finding[] {
     out.push({
       code: 'THICK_SLICES',
       severity: 'warn',
-      message: `slice step ${f2(st.median)} mm (median) is above ${THICK_SLICE_STEP_MM} mm (ISO/IEC 3532-1 6.2): surface accuracy along the slice axis is limited`,
+      message:
+        `slice step ${f2(st.median)} mm (median) is above ${THICK_SLICE_STEP_MM} mm (ISO/IEC 3532-1 6.2): surface accuracy along the slice axis is limited` +
+        (st.median >= THIN_BONE_SLICE_STEP_MM ? THIN_BONE_IN_THICK_SLICES : ''),
     });
   }
   if (inp.outliers) out.push(...inp.outliers.findings);

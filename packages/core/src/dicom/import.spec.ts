@@ -98,6 +98,8 @@ describe('ct/ge-head-tilt-variable-spacing (gantry tilt + uneven steps)', () => 
     expect(orthonormal(o.volume.grid.direction)).toBeLessThan(1e-9);
     expect(o.resampled).toBe(true);
     expect(codes(r)).toEqual(expect.arrayContaining(['TILT_CORRECTED', 'UNEVEN_SPACING', 'THICK_SLICES']));
+    // 4 mm median step: the finding says what that does to thin bone (orbit walls, sinuses)
+    expect(r.record.findings!.find((f) => f.code === 'THICK_SLICES')!.message).toMatch(/slice step 4\.00 mm .*bone thinner than the slice step/);
     expect(r.record.corrections!.length).toBeGreaterThanOrEqual(2);
     // output step: the smallest acquired step, shortened to end exactly on the last slice
     const g = o.volume.grid;

@@ -53,6 +53,20 @@ describe('groupSeries / chooseSeries', () => {
   });
 });
 
+describe('THICK_SLICES', () => {
+  const chosen = groupSeries([inst('a')])[0]!.summary;
+  const finding = (step: number) => {
+    const zs = Array.from({ length: 12 }, (_, i) => i * step);
+    const g = analyseStack([1, 0, 0, 0, 1, 0], [0.5, 0.5], 4, 4, zs.map((z, i) => ({ instance: i, frame: 0, position: [0, 0, z] as Vec3 })));
+    return seriesFindings({ geometry: g, chosen, instances: zs.map((_, i) => inst(`f${i}`)), outputStep_mm: step }).find((x) => x.code === 'THICK_SLICES');
+  };
+  it('says from 3 mm slice steps what they do to bone thinner than the step, with the measured range', () => {
+    expect(finding(1)).toBeUndefined();
+    expect(finding(2)!.message).toMatch(/^slice step 2\.00 mm \(median\) is above 1 mm .*limited$/);
+    expect(finding(4)!.message).toMatch(/slice step 4\.00 mm .*bone thinner than the slice step .*0\.4 mm thinner to 1\.3 mm thicker/);
+  });
+});
+
 describe('analyseStack uniformity', () => {
   it('a slow drift of steps that each look uniform is still uneven', () => {
     const zs: number[] = [0];
