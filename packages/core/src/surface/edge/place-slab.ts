@@ -185,6 +185,11 @@ export function sigmaAlong(S: ProfileSampler, sigma: number[], nx: number, ny: n
   return Math.sqrt(s2);
 }
 
+/** The mean of per-axis values x (squared sides or blurs) over the two directions across a profile whose direction has grid components a. */
+function acrossProfile(a0: number, a1: number, a2: number, x0: number, x1: number, x2: number): number {
+  return (x0 + x1 + x2 - (a0 * a0 * x0 + a1 * a1 * x1 + a2 * a2 * x2)) / 2;
+}
+
 /** A blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature; σ² with the grid's share along it, interpCurvatureC). */
 export function placeSlab(w: PlaceSlab): void {
   const { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, maxShiftSigma, out, rules, shift, clamped } = w;
@@ -240,11 +245,10 @@ export function placeSlab(w: PlaceSlab): void {
     let rule = RULE_THRESHOLD;
     if (p[0] === KIND_STEP) {
       const hc = Math.max(-MAX_SIGMA_H / sn, Math.min(MAX_SIGMA_H / sn, curv[v]!));
-      // the voxel's mean squared side across the profile (its two tangent directions)
-      const st2 = (sx2 + sy2 + sz2 - (a0 * a0 * sx2 + a1 * a1 * sy2 + a2 * a2 * sz2)) / 2;
-      // and the scanner's own blur on those directions (the fitted σ less the voxel's share)
-      const pt2 = (p0 + p1 + p2 - (a0 * a0 * p0 + a1 * a1 * p1 + a2 * a2 * p2)) / 2;
-      d = p[P_EDGE]! + (sn * sn + (thick ? INTERP_CURVATURE_C_THICK : interpCurvatureC(pt2, st2)) * st2) * hc;
+      // the voxel's mean squared side across the profile, and the scanner's own blur there
+      const st2 = acrossProfile(a0, a1, a2, sx2, sy2, sz2);
+      const c = thick ? INTERP_CURVATURE_C_THICK : interpCurvatureC(acrossProfile(a0, a1, a2, p0, p1, p2), st2);
+      d = p[P_EDGE]! + (sn * sn + c * st2) * hc;
       rule = RULE_EDGE;
     } else if (p[0] === KIND_PEAK && Number.isFinite(bone)) {
       sampleProfile(S, q, di, h, k, f, reach + 1, 2 * k);
