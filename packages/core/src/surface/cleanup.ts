@@ -9,7 +9,7 @@ import type { Mesh } from '../geometry/types.js';
 import { round, type Finding, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { separateCoincidentVertices } from './coincident.js';
 import { compactShells } from './compact-shells.js';
-import { checkedFacesAndEdges, keptFaces, removeDegenerateFaces, type FaceCheck } from './faces.js';
+import { checkedFacesAndEdges, checkedFacesAndEdgesNear, keptFaces, removeDegenerateFaces, type FaceCheck } from './faces.js';
 import { buildEdgeTable, compactEdgeTable, compactMesh, labelShells, triangleCount, vertexCount, type EdgeTable, type MeshShells, type NestedShells } from './mesh-utils.js';
 import { orientShells } from './orient.js';
 import { keptShellData, selectShells, type CleanupParams } from './shell-select.js';
@@ -86,7 +86,10 @@ export interface CleanupResult extends StageResult<Mesh> {
 export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology, opts: { topology?: boolean } = {}): CleanupResult {
   let m1 = mergeIfBetter(mesh);
   const reuse = known !== undefined && known.indices === mesh.indices && m1.mesh === mesh;
-  const checked = reuse ? { m2: knownFaces(mesh, known), edges: known.edges } : checkedFacesAndEdges(m1.mesh);
+  // An earlier clean-up's output (no face checks pending) with a few vertices merged since: only
+  // the faces round them can have become degenerate or duplicated.
+  const near = !reuse && known !== undefined && known.indices === mesh.indices && !known.faces && m1.touched !== undefined;
+  const checked: { m2: FaceCheck; edges: EdgeTable; shells?: MeshShells } = reuse ? { m2: knownFaces(mesh, known), edges: known.edges } : near ? checkedFacesAndEdgesNear(m1.mesh, m1.touched!) : checkedFacesAndEdges(m1.mesh);
   const m2 = checked.m2;
   const edges = checked.edges;
   const shells = reuse ? { shellOf: known.shellOf, shellCount: known.shellCount } : (checked.shells ?? labelShells(m2.mesh, edges));
@@ -149,6 +152,7 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
         : 'same triangles as the previous clean-up (only vertices moved): its edge table, shells and face checks were reused',
     );
   }
+  if (near) notes.push(`${m1.merged} vertices merged since the previous clean-up: the face checks looked at the faces round them only`);
   if (m1.rejected > 0) notes.push(`${m1.rejected} coincident vertices were not merged where merging would pinch the mesh`);
   if (notes.length) record.notes = notes;
   if (sep.separated > 0) {

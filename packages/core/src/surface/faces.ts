@@ -20,18 +20,36 @@ export interface FaceCheck {
  * with the same winding go.
  */
 export function removeDegenerateFaces(mesh: Mesh): FaceCheck {
+  return facesChecked(mesh, undefined);
+}
+
+/**
+ * removeDegenerateFaces where only the triangles `among` (ascending) can be degenerate or
+ * duplicated, all others being known clean: the same result, the hash over those alone. The
+ * checks decide within each set of faces on the same three vertices, in triangle order, so
+ * leaving out triangles that share their vertex set with no other changes no decision.
+ */
+export function removeDegenerateFacesAmong(mesh: Mesh, among: Uint32Array): FaceCheck {
+  return facesChecked(mesh, among);
+}
+
+function facesChecked(mesh: Mesh, among: Uint32Array | undefined): FaceCheck {
   const ix = mesh.indices;
   const nTri = triangleCount(mesh);
   const keep = new Uint8Array(nTri);
+  if (among) keep.fill(1);
+  const n = among ? among.length : nTri;
   let degenerate = 0;
   let size = 1;
-  while (size < 2 * nTri) size <<= 1;
+  while (size < 2 * n) size <<= 1;
   const table = new Int32Array(size).fill(-1);
   let duplicate = 0;
-  for (let t = 0; t < nTri; t++) {
+  for (let k = 0; k < n; k++) {
+    const t = among ? among[k]! : k;
     const a = ix[3 * t]!, b = ix[3 * t + 1]!, c = ix[3 * t + 2]!;
     if (a === b || b === c || a === c) {
       degenerate++;
+      keep[t] = 0;
       continue;
     }
     keep[t] = 1;
@@ -123,6 +141,27 @@ export function checkedFacesAndEdges(mesh: Mesh): { m2: FaceCheck; edges: EdgeTa
   }
   const m2 = removeDegenerateFaces(mesh);
   return { m2, edges: m2.mesh === mesh ? edges : buildEdgeTable(m2.mesh.indices, nv) };
+}
+
+/**
+ * checkedFacesAndEdges of a mesh whose faces were clean (no degenerate or duplicate face) before
+ * a few vertices were merged into those `touched` marks: only faces on a touched vertex can have
+ * become degenerate or duplicated, so only they are hashed, and the edge table is built once,
+ * for the faces kept. The same result as checkedFacesAndEdges (its shells, when it has them, are
+ * labelShells of the same table). After smoothing, a collapsed pocket can put two vertices on
+ * one position (default convert of ct/philips-head-phantom-1mm: one pair, 6 faces cancel): the
+ * second clean-up then took 720-800 ms with the full checks and takes ~400 ms with these.
+ */
+export function checkedFacesAndEdgesNear(mesh: Mesh, touched: Uint8Array): { m2: FaceCheck; edges: EdgeTable } {
+  const ix = mesh.indices;
+  const nTri = triangleCount(mesh);
+  let n = 0;
+  for (let t = 0; t < nTri; t++) if (touched[ix[3 * t]!] || touched[ix[3 * t + 1]!] || touched[ix[3 * t + 2]!]) n++;
+  const among = new Uint32Array(n);
+  n = 0;
+  for (let t = 0; t < nTri; t++) if (touched[ix[3 * t]!] || touched[ix[3 * t + 1]!] || touched[ix[3 * t + 2]!]) among[n++] = t;
+  const m2 = removeDegenerateFacesAmong(mesh, among);
+  return { m2, edges: buildEdgeTable(m2.mesh.indices, vertexCount(mesh)) };
 }
 
 function hasTwoTriangleShell({ shellOf, shellCount }: MeshShells): boolean {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { flipped, icosphere, translate, unweld } from '../testing/meshes.js';
 import { checkedTopology, cleanupMesh } from './cleanup.js';
+import { checkedFacesAndEdges, checkedFacesAndEdgesNear } from './faces.js';
 import { conditionMesh, type TopologyHandOver } from './condition.js';
 import { coincidentRep } from './coincident.js';
 import { fillCavities, shellNesting } from './cavities.js';
@@ -71,6 +72,65 @@ describe('reused intermediate results', () => {
     expect(soupGiven.record).toEqual(soupOwn.record);
   });
 
+  it('after a clean-up, vertices merged since (a pocket smoothing collapsed) are checked round them only, with what the full checks give', () => {
+    const s = concatMeshes([icosphere(10, 3), icosphere(0.3, 1, [0, 0, 30])]);
+    const c1 = cleanupMesh(s, { minShell_mm3: 1 });
+    const m = c1.output;
+    const ix = m.indices;
+    // the two wings of an edge a–b, (v, a, b) and (w, b, a): on one position, their faces on a–b cancel
+    const [v, a, b] = [ix[0]!, ix[1]!, ix[2]!];
+    let w = -1;
+    for (let t = 1; t < ix.length / 3 && w < 0; t++) {
+      for (let k = 0; k < 3; k++) if (ix[3 * t + k] === b && ix[3 * t + (k + 1) % 3] === a) w = ix[3 * t + (k + 2) % 3]!;
+    }
+    // and an edge collapse elsewhere: its two faces become degenerate
+    const t2 = ix.length / 3 - 1;
+    const [x, y] = [ix[3 * t2]!, ix[3 * t2 + 1]!];
+    expect(new Set([v, a, b, w]).has(x) || new Set([v, a, b, w]).has(y)).toBe(false);
+    const positions = m.positions.slice();
+    positions.copyWithin(3 * v, 3 * w, 3 * w + 3);
+    positions.copyWithin(3 * x, 3 * y, 3 * y + 3);
+    const moved = { positions, indices: ix };
+    const near = cleanupMesh(moved, { minShell_mm3: 1 }, c1.topology);
+    const full = cleanupMesh(moved, { minShell_mm3: 1 });
+    expect(near.record.figures).toMatchObject({ verticesMerged: 2, duplicateFacesRemoved: 2, degenerateFacesRemoved: 2, topologyReused: false });
+    expect(near.record.figures).toEqual(full.record.figures);
+    expect(near.record.notes).toContain('2 vertices merged since the previous clean-up: the face checks looked at the faces round them only');
+    expect(near.output).toEqual(full.output);
+    expect(near.shells).toEqual(full.shells);
+  });
+
+  it('the face checks round merged vertices give what the full checks give, for random merges on a clean mesh', () => {
+    const m = icosphere(10, 3);
+    const nv = m.positions.length / 3;
+    let seed = 7;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    for (let trial = 0; trial < 60; trial++) {
+      const rep = Uint32Array.from({ length: nv }, (_, i) => i);
+      const touched = new Uint8Array(nv);
+      for (let k = 0, n = 1 + rand(6); k < n; k++) {
+        // into a neighbour (its faces on that edge degenerate), the other wing of an edge (the
+        // two faces on it duplicated), or any vertex
+        const t = rand(m.indices.length / 3);
+        const c = rand(3);
+        const from = m.indices[3 * t + c]!;
+        const kind = rand(3);
+        const to = kind === 0 ? m.indices[3 * t + ((c + 1) % 3)]! : kind === 1 ? wing(m.indices, m.indices[3 * t + ((c + 1) % 3)]!, m.indices[3 * t + ((c + 2) % 3)]!) : rand(nv);
+        if (rep[from] !== from || rep[to] !== to || touched[from] || from === to) continue;
+        rep[from] = to;
+        touched[to] = 1;
+      }
+      const merged = { positions: m.positions, indices: m.indices.map((i) => rep[i]!) };
+      const fast = checkedFacesAndEdgesNear(merged, touched);
+      const slow = checkedFacesAndEdges(merged);
+      expect([fast.m2.degenerate, fast.m2.duplicate]).toEqual([slow.m2.degenerate, slow.m2.duplicate]);
+      expect(fast.m2.mesh.indices).toEqual(slow.m2.mesh.indices);
+      expect(fast.edges.edgeV).toEqual(slow.edges.edgeV);
+      expect(fast.edges.edgeStart).toEqual(slow.edges.edgeStart);
+      expect(fast.edges.edgeHe).toEqual(slow.edges.edgeHe);
+    }
+  });
+
   it('conditioning takes the topology out of the hand-over and gives the records it gives without', async () => {
     const s = concatMeshes([icosphere(10, 3), icosphere(0.3, 1, [0, 0, 30])]);
     const moved = { positions: s.positions.map((x) => x * 1.05), indices: s.indices };
@@ -126,3 +186,11 @@ describe('reused intermediate results', () => {
     expect(coincident).toBeGreaterThan(nv / 2);
   });
 });
+
+/** The third vertex of the face that runs b → a (the other wing of edge a–b on a closed mesh). */
+function wing(ix: Uint32Array, a: number, b: number): number {
+  for (let t = 0; t < ix.length / 3; t++) {
+    for (let k = 0; k < 3; k++) if (ix[3 * t + k] === b && ix[3 * t + ((k + 1) % 3)] === a) return ix[3 * t + ((k + 2) % 3)]!;
+  }
+  throw new Error('open edge');
+}

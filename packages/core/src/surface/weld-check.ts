@@ -60,7 +60,7 @@ function localProblems(mesh: Mesh, seed: Uint8Array): number {
  * vertices on the same float position, and welding those would pinch the mesh. Judged on the
  * neighbourhood of the coincident vertices only (localProblems).
  */
-export function mergeIfBetter(mesh: Mesh): { mesh: Mesh; merged: number; rejected: number } {
+export function mergeIfBetter(mesh: Mesh): { mesh: Mesh; merged: number; rejected: number; touched?: Uint8Array } {
   const { rep, coincident } = coincidentRep(mesh.positions);
   if (coincident === 0) return { mesh, merged: 0, rejected: 0 };
   const nv = vertexCount(mesh);
@@ -76,6 +76,7 @@ export function mergeIfBetter(mesh: Mesh): { mesh: Mesh; merged: number; rejecte
   for (let i = 0; i < indices.length; i++) indices[i] = rep[mesh.indices[i]!]!;
   const merged: Mesh = { positions: mesh.positions, indices };
   if (mesh.groups) merged.groups = mesh.groups;
-  if (localProblems(merged, after) <= localProblems(mesh, before)) return { mesh: merged, merged: coincident, rejected: 0 };
+  // `touched`: the vertices the merged ones went into, the only ones whose faces changed.
+  if (localProblems(merged, after) <= localProblems(mesh, before)) return { mesh: merged, merged: coincident, rejected: 0, touched: after };
   return { mesh, merged: 0, rejected: coincident };
 }
