@@ -13,7 +13,6 @@
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { slabRanges } from '../parallel/pool.js';
-import { physicalToIndex, type Grid, type Vec3 } from '../geometry/grid.js';
 import { buildEdgeTable, labelShells, markSmallShells, signedVolume_mm3, vertexCount, type EdgeTable, type MeshShells } from './mesh-utils.js';
 import {
   chebyshevFirst,
@@ -28,42 +27,11 @@ import {
   type SweepPartPayload,
   type SweepTopology,
 } from './smooth-sweep.js';
+import { SMALL_SHELL_K } from './smooth-held.js';
+import { WINDOWED_SINC_WINDOW, windowedSincCoefficients } from './smooth-coefficients.js';
 
-/**
- * Vertices on the outer faces of a grid (continuous index −0.5 or dims − 0.5 along an axis):
- * the flat caps an extractor puts where the anatomy leaves the scanned volume. Smoothing them
- * would shrink the model away from the true cut, so they are held.
- */
-export function scanBorderVertices(mesh: Mesh, grid: Grid, tolerance_voxels = 1e-3): Uint8Array {
-  const nv = vertexCount(mesh);
-  const out = new Uint8Array(nv);
-  const q: Vec3 = [0, 0, 0];
-  const p = mesh.positions;
-  for (let v = 0; v < nv; v++) {
-    physicalToIndex(grid, p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!, q);
-    for (let a = 0; a < 3; a++) {
-      if (q[a]! <= -0.5 + tolerance_voxels || q[a]! >= grid.dims[a]! - 0.5 - tolerance_voxels) {
-        out[v] = 1;
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * Shells under SMALL_SHELL_K / k_pb triangles (k_pb the filter's pass band: windowed-sinc's, or
- * Taubin's 1/λ + 1/μ) are held whole. A closed shell's size and shape live in its lowest modes,
- * at k ≈ 30 / triangles (a sphere-like shell); a low-pass filter passes k < k_pb, so a small shell
- * is all stop band and the filter draws it to its centroid. Measured on the bone of
- * labelled/totalsegmentator/example_ct_dicom (1.5 mm voxels) at pass band 0.05: every shell under
- * ~200 triangles (1-4 mm³ fragments the clean-up keeps) smoothed to zero volume (its vertices
- * coincident: the decimation then could not stay manifold and was skipped, and the second clean-up
- * dropped the fragments); shells of 250-1800 triangles lost 3-80 %. Held, they keep the edge
- * placement's positions. 100: 2000 triangles at 0.05, 20 000 at 3D Slicer's 0.01.
- */
-export const SMALL_SHELL_K = 100;
-
+export { scanBorderVertices, SMALL_SHELL_K } from './smooth-held.js';
+export { WINDOWED_SINC_WINDOW, windowedSincCoefficients } from './smooth-coefficients.js';
 
 export type SmoothMethod = 'windowed-sinc' | 'taubin' | 'none';
 
@@ -97,9 +65,6 @@ export interface SmoothParams {
  * 6.2° and 3.9°). 0.01 stays available.
  */
 export const SMOOTH_DEFAULTS = { method: 'windowed-sinc' as SmoothMethod, iterations: 40, passBand: 0.05, lambda: 0.5, mu: -0.53 };
-
-/** The window the windowed-sinc coefficients are tapered with (recorded; windowedSincCoefficients says why). */
-export const WINDOWED_SINC_WINDOW = 'blackman';
 
 /** Vertex one-rings as CSR (neighbours ascending by edge order), and which vertices are held. */
 export function vertexNeighbours(mesh: Mesh, edges?: EdgeTable): { start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array } {
@@ -148,54 +113,6 @@ function laplacian(x: Float64Array, topo: SweepTopology, out: Float64Array): voi
     out[3 * v + 1] = sy * inv - x[3 * v + 1]!;
     out[3 * v + 2] = sz * inv - x[3 * v + 2]!;
   }
-}
-
-/**
- * Chebyshev coefficients of the windowed-sinc low-pass filter, and the Newton search for the
- * pass-band offset σ that makes the response 1 at the pass band (VTK 9.1).
- *
- * A Blackman window, not VTK's Hamming: the Hamming filter's response ripples ±0.4 % inside the
- * pass band, at the small k where a smooth closed surface's size lives (a sphere's shape sits at
- * k ≈ (edge/r)²), so the filter itself grew or shrank curved models by up to ~1 % in volume,
- * by an amount that flipped sign with the pass band (a sphere r 15 at 1 mm voxels after edge
- * placement: +0.77 / −0.08 / −0.48 / +0.59 / −0.05 % at pass band 0.03 / 0.05 / 0.08 / 0.1 / 0.2).
- * Blackman's side lobes are ~30 dB lower: the ripple is ≤ 0.03 % at every pass band, for a
- * wider transition band (WINDOWED_SINC_WINDOW).
- */
-export function windowedSincCoefficients(iterations: number, passBand: number): Float64Array {
-  const n = iterations;
-  const thetaPb = Math.acos(1 - 0.5 * passBand);
-  const w = new Float64Array(n + 1);
-  for (let i = 0; i <= n; i++) w[i] = 0.42 + 0.5 * Math.cos((i * Math.PI) / (n + 1)) + 0.08 * Math.cos((2 * i * Math.PI) / (n + 1));
-  const c = new Float64Array(n + 1);
-  const cp = new Float64Array(n + 1);
-  let sigma = 0;
-  for (let iter = 0; iter < 500; iter++) {
-    c[0] = (w[0]! * (thetaPb + sigma)) / Math.PI;
-    for (let i = 1; i <= n; i++) c[i] = (2 * w[i]! * Math.sin(i * (thetaPb + sigma))) / (i * Math.PI);
-    if (n < 2) break;
-    cp[n] = 0;
-    cp[n - 1] = 0;
-    cp[n - 2] = 2 * (n - 1) * c[n - 1]!;
-    for (let i = n - 3; i >= 0; i--) cp[i] = cp[i + 2]! + 2 * (i + 1) * c[i + 1]!;
-    let f = c[0]!;
-    let fp = cp[0]!;
-    for (let i = 1; i <= n; i++) {
-      const t = Math.cos(i * thetaPb);
-      f += c[i]! * t;
-      fp += cp[i]! * t;
-    }
-    if (Math.abs(f - 1) < 1e-3) break;
-    sigma -= (f - 1) / fp;
-  }
-  // The response at k = 0 (a translation, and nearly so the overall size) is Σ c_i, which the
-  // search above leaves up to ~0.2 % off 1: with patient coordinates ~800 mm from the origin
-  // that alone moved a skull by 1.5 mm and grew it by 0.6 % in volume (the bias VTK had).
-  // Normalising makes the filter pass the lowest frequencies exactly.
-  let sum = 0;
-  for (let i = 0; i <= n; i++) sum += c[i]!;
-  for (let i = 0; i <= n; i++) c[i] = c[i]! / sum;
-  return c;
 }
 
 /**
