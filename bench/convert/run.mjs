@@ -3,9 +3,11 @@
 // (b) InVesalius' command line (Debian invesalius). Median wall time and peak memory of
 // the whole process tree, output triangles and open / non-manifold edge counts of each
 // output (counted by our own checker on the files they wrote). Writes
-// bench/results/convert.md. Usage: node bench/convert/run.mjs [runs=5]
+// bench/results/convert.md: this run's section (date, commit, the command, medians, every run's
+// time) on top, the earlier runs' sections kept below it. Usage: node bench/convert/run.mjs [runs=5]
 // Needs: npm run build; bash scripts/install-bench-deps.sh. BENCH_NO_INVESALIUS=1 leaves InVesalius out.
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +76,7 @@ for (const [scenario, tools] of Object.entries(scenarios)) {
   }
   const rows = Object.entries(tools).map(([name, t]) => ({
     name,
+    walls: results[name].map((r) => r.wall_s),
     wall: median(results[name].map((r) => r.wall_s)),
     mem: median(results[name].map((r) => r.peakRss_bytes)),
     ...meshStats(t.out(0)),
@@ -85,8 +88,11 @@ const header = [
   '| tool | median wall (s) | wall ratio vs VTK | median peak memory (MB) | memory ratio vs VTK | triangles | shells | open edges | non-manifold edges | misoriented edges |',
   '|---|---|---|---|---|---|---|---|---|---|',
 ];
+const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : ''}`;
+const command = `${process.env.BENCH_NO_INVESALIUS ? 'BENCH_NO_INVESALIUS=1 ' : ''}node bench/convert/run.mjs ${runs}`;
 const lines = [
-  `# bench/convert — ${new Date().toISOString().slice(0, 10)}`,
+  `# bench/convert — ${new Date().toISOString().slice(0, 10)} at ${commit} (\`${command}\`)`,
   '',
   `Input: ct/philips-head-phantom-1mm (512×512×140). ${runs} alternating runs each, medians. Machine: ${cpus().length} cores.`,
   'Peak memory: sum of resident memory over the whole process tree, sampled every 20 ms (its processes found again every 200 ms). Ratios: < 1 means we are faster / smaller.',
@@ -102,10 +108,15 @@ for (const { scenario, rows } of tables) {
     ...header,
     ...rows.map((r) => `| ${r.name} | ${r.wall.toFixed(2)} | ${(r.wall / vtkRow.wall).toFixed(2)} | ${mb(r.mem)} | ${(r.mem / vtkRow.mem).toFixed(2)} | ${r.triangles} | ${r.shells} | ${r.openEdges} | ${r.nonManifoldEdges} | ${r.misorientedEdges} |`),
     '',
+    `Per run (s, in run order): ${rows.map((r) => `${r.name} ${r.walls.map((w) => w.toFixed(2)).join(', ')}`).join('; ')}.`,
+    '',
   );
 }
 const md = lines.join('\n');
 console.log(md);
 mkdirSync(resolve(root, 'bench/results'), { recursive: true });
-writeFileSync(resolve(root, 'bench/results/convert.md'), md);
+// Earlier runs stay below this one: a result is read against the ones before it.
+const out = resolve(root, 'bench/results/convert.md');
+const earlier = existsSync(out) ? readFileSync(out, 'utf8') : '';
+writeFileSync(out, earlier ? `${md}\n---\n\n${earlier}` : md);
 rmSync(work, { recursive: true, force: true });
