@@ -85,10 +85,11 @@ export interface CleanupResult extends StageResult<Mesh> {
 /** `opts.topology: false`: the caller does not use the output's topology, so it is not derived (~0.1 s on a skull). */
 export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology, opts: { topology?: boolean } = {}): CleanupResult {
   let m1 = mergeIfBetter(mesh);
-  const reuse = known !== undefined && known.indices === mesh.indices && m1.mesh === mesh;
-  // An earlier clean-up's output (no face checks pending) with a few vertices merged since: only
-  // the faces round them can have become degenerate or duplicated.
-  const near = !reuse && known !== undefined && known.indices === mesh.indices && !known.faces && m1.touched !== undefined;
+  const sameTriangles = known !== undefined && known.indices === mesh.indices;
+  const reuse = sameTriangles && m1.mesh === mesh;
+  // An earlier clean-up's output (no face checks pending) with vertices merged since (`touched`,
+  // so not `reuse`): only the faces round them can have become degenerate or duplicated.
+  const near = sameTriangles && !known.faces && m1.touched !== undefined;
   const checked: { m2: FaceCheck; edges: EdgeTable; shells?: MeshShells } = reuse ? { m2: knownFaces(mesh, known), edges: known.edges } : near ? checkedFacesAndEdgesNear(m1.mesh, m1.touched!) : checkedFacesAndEdges(m1.mesh);
   const m2 = checked.m2;
   const edges = checked.edges;
