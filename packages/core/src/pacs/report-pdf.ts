@@ -193,7 +193,10 @@ function parseDate(s: string): Date {
 /** Renders `report` as a PDF (A4). Same report and attachments → same bytes. */
 export async function renderReportPdf(report: Report, opts: ReportPdfOptions = {}): Promise<Uint8Array> {
   const when = parseDate(report.generatedAt);
-  const { PDFDocument, StandardFonts, rgb } = await import('pdf-lib');
+  // Named exports, or one default export holding them where a bundler wrapped the package's
+  // CommonJS build (esbuild does for Node; see dicom/codecs/jpeg-lossless.ts).
+  const mod: typeof import('pdf-lib') & { default?: typeof import('pdf-lib') } = await import('pdf-lib');
+  const { PDFDocument, StandardFonts, rgb } = typeof mod.PDFDocument === 'function' ? mod : mod.default!;
   const doc = await PDFDocument.create({ updateMetadata: false });
   const title = 'Model report (ISO/IEC 3532-1)';
   doc.setTitle(title);

@@ -9,9 +9,21 @@ import type { CodecFrame } from './wasm.js';
 type Lib = typeof import('jpeg-lossless-decoder-js');
 let loading: Promise<Lib> | undefined;
 
+/**
+ * The package's exports wherever they are: Node and Vite load its ES build (named exports), but a
+ * bundler that wraps its CommonJS build (esbuild for the CLI's bundle, which prefers `main` on
+ * Node) hands over one default export holding them. Read only `Decoder` there, every JPEG
+ * lossless file failed in the bundled command with "lib.Decoder is not a constructor".
+ */
+function exportsOf(mod: Lib & { default?: Lib }): Lib {
+  if (typeof mod.Decoder === 'function') return mod;
+  if (typeof mod.default?.Decoder === 'function') return mod.default;
+  throw new Error('jpeg-lossless-decoder-js has no Decoder export');
+}
+
 function load(): Promise<Lib> {
   if (!loading) {
-    loading = import('jpeg-lossless-decoder-js');
+    loading = import('jpeg-lossless-decoder-js').then(exportsOf);
     loading.catch(() => {
       loading = undefined;
     });
