@@ -1,6 +1,7 @@
 /**
  * The print stage's record: the parameters used, the figures of every part, connector and
- * plate, and the findings a user must see (split, thin walls, loose shells, unprintable parts).
+ * plate, and the findings a user must see (split, thin walls, self-intersections, loose shells,
+ * unprintable parts).
  */
 import type { ConnectorParams } from './connectors.js';
 import type { DowelParams } from './dowels.js';
@@ -21,6 +22,11 @@ export function prepareRecord(
   if (o.hollow && o.hollow.closedVoids > 0) findings.push({ code: 'HOLLOW_CLOSED_VOID', severity: 'warn', message: `${o.hollow.closedVoids} closed voids left after hollowing (no drain hole into them): resin or powder stays trapped` });
   if (o.thickness.thinFeatures > 0) {
     findings.push({ code: 'THIN_FEATURES', severity: 'warn', message: `${o.thickness.thinFeatures} features thinner than the printer's minimum ${params.printer.minFeature_mm} mm (thinnest ${o.thickness.min_mm} mm; locations in the record)` });
+  }
+  const si = o.selfIntersections;
+  if (si.triangles > 0) {
+    const at = si.sites[0]!;
+    findings.push({ code: 'SELF_INTERSECTIONS', severity: 'warn', message: `${si.triangles} triangles pass through other triangles of the model (${si.pairs} crossing pairs; the most, ${at.triangles}, near (${at.at_mm.join(', ')}) mm; sites in the record): the surface folds through itself there, a slicer may leave a notch or a hole, and the wall thickness reads ~0 mm at such spots` });
   }
   if (!o.fitsWhole) findings.push({ code: 'SPLIT', severity: 'info', message: `the model does not fit ${params.printer.buildVolume_mm.join(' × ')} mm in any axis-aligned orientation: split into ${o.parts.length} parts with ${o.connectors.length} connectors` });
   const loose = o.fitsWhole ? [] : o.parts.filter((p) => p.pegs + p.holes === 0);
@@ -48,13 +54,14 @@ export function prepareRecord(
       plates: o.plateMode,
       plateGap_mm: used.plateGap,
       packing: o.plateMode === 'packed' ? 'shelf packing (first-fit decreasing height) of the parts\' xy extents, 90° turns allowed, gap between parts, none at the bed edges' : 'one part per plate, at the bed corner',
-      order: 'dowels (LPS) → orientation → hollowing (drain holes lowest in the print orientation) → wall thickness → cuts and connectors → plates',
+      order: 'dowels (LPS) → orientation → hollowing (drain holes lowest in the print orientation) → wall thickness and self-intersections → cuts and connectors → plates',
     },
     figures: {
       modelVolume_mm3: o.modelVolume_mm3,
       fitsWhole: o.fitsWhole,
       orientation: { up: o.orientation.chosen.up, rotation: o.orientation.chosen.rotation, size_mm: o.orientation.chosen.size_mm, supportArea_mm2: o.orientation.chosen.supportArea_mm2, partsPerAxis: o.orientation.chosen.partsPerAxis, byUp: o.orientation.table.map((c) => ({ up: c.up, size_mm: c.size_mm, supportArea_mm2: c.supportArea_mm2, parts: c.parts })) },
       thickness: o.thickness,
+      selfIntersections: o.selfIntersections,
       cuts: o.cuts,
       parts: o.parts.map(({ mesh: _mesh, ...rest }) => rest),
       connectors: o.connectors,

@@ -13,7 +13,8 @@ import { checkAssembly } from './assembly-check.js';
 import { PRINT_CATALOGUE, resolveMaterial, resolvePrinter } from './catalogue.js';
 import { connectorGap_mm, DEFAULT_CONNECTORS } from './connectors.js';
 import { fromManifold, invert, toManifold, transformMesh } from './manifold-mesh.js';
-import { bbox_mm } from '../surface/mesh-utils.js';
+import { bbox_mm, concatMeshes } from '../surface/mesh-utils.js';
+import { findSelfIntersections } from '../surface/self-intersections.js';
 import { preparePrint } from './prepare.js';
 
 async function unionOf(meshes: Mesh[]): Promise<Mesh> {
@@ -171,6 +172,34 @@ describe('wall thickness', () => {
     const solid = (await preparePrint(block, { printer: resolvePrinter('prusa-mk4') })).output.thickness;
     expect(solid.thinFeatures).toBe(0);
     expect(solid.min_mm).toBeCloseTo(10, 3);
+  });
+});
+
+describe('self-intersections', () => {
+  it('two blocks overlapping as two shells: the crossing triangles counted, located and warned; their union has none', async () => {
+    const a = box([0, 0, 0], [20, 20, 10], 4);
+    // Off the first box's grid, so edges pass through faces (not along them).
+    const b = box([10.3, 5.2, 5.1], [30.3, 15.2, 15.1], 4);
+    const both = concatMeshes([a, b]);
+    const { output, record } = await preparePrint(both, { printer: resolvePrinter('prusa-mk4') });
+    const want = findSelfIntersections(both.positions, both.indices);
+    expect(want.triangles).toBeGreaterThan(0);
+    expect(output.selfIntersections).toMatchObject({ triangles: want.triangles, pairs: want.pairs });
+    // Every site near the two boxes' meeting lines: the overlap's box, widened by a triangle (5 mm).
+    for (const s of output.selfIntersections.sites) {
+      expect(s.at_mm[0]).toBeGreaterThanOrEqual(10.3 - 3);
+      expect(s.at_mm[0]).toBeLessThanOrEqual(20 + 3);
+      expect(s.at_mm[1]).toBeGreaterThanOrEqual(5.2 - 3);
+      expect(s.at_mm[1]).toBeLessThanOrEqual(15.2 + 3);
+      expect(s.at_mm[2]).toBeGreaterThanOrEqual(5.1 - 3);
+      expect(s.at_mm[2]).toBeLessThanOrEqual(10 + 3);
+    }
+    expect(output.selfIntersections.sites.reduce((n, s) => n + s.triangles, 0)).toBe(want.triangles);
+    const finding = record.findings?.find((f) => f.code === 'SELF_INTERSECTIONS');
+    expect(finding?.message).toContain(`${want.triangles} triangles pass through other triangles`);
+    const union = await preparePrint(await unionOf([a, b]), { printer: resolvePrinter('prusa-mk4') });
+    expect(union.output.selfIntersections).toEqual({ triangles: 0, pairs: 0, sites: [] });
+    expect(union.record.findings?.some((f) => f.code === 'SELF_INTERSECTIONS') ?? false).toBe(false);
   });
 });
 

@@ -19,6 +19,7 @@ import { applyPoint, free, fromManifold, invert, mat4, toManifold, type Manifold
 import { chooseOrientation, type OrientCriterion, type Orientation } from './orient.js';
 import { frameToModel, Slicer } from './slicer.js';
 import type { SplitLimits } from './split-plan.js';
+import { crossingSites, findSelfIntersections, type CrossingSite } from '../surface/self-intersections.js';
 import { DEFAULT_THICKNESS, wallThickness, type ThicknessParams, type ThicknessResult } from './thickness.js';
 import { addDowels, dowelParams, type DowelParams, type DowelResult } from './dowels.js';
 import { hollowParams, hollowSolid, type HollowParams, type HollowResult } from './hollow.js';
@@ -92,6 +93,8 @@ export interface PrepareOutput {
   orientation: Orientation;
   cuts: CutChoice[];
   thickness: ThicknessResult;
+  /** Triangles of the model as printed that pass through others (a fold), where they are. */
+  selfIntersections: { triangles: number; pairs: number; sites: CrossingSite[] };
   /** The whole model fits without a split. */
   fitsWhole: boolean;
   /** Volume of pegs and holes together (re-assembly equals the model within this). */
@@ -169,6 +172,9 @@ export async function preparePrint(input: Mesh, params: PrepareParams, ctx: Stag
   ctx.progress?.(0.26, 'wall thickness');
   // On the model as printed (struts and hollowing included).
   const thickness = wallThickness(mesh, printer.minFeature_mm, thickParams);
+  ctx.progress?.(0.28, 'self-intersections');
+  const crossing = findSelfIntersections(mesh.positions, mesh.indices);
+  const selfIntersections = { triangles: crossing.triangles, pairs: crossing.pairs, sites: crossingSites(mesh.positions, mesh.indices, crossing.crossing) };
   const original = toManifold(m, mesh, name);
   const model = original.transform(mat4(orientation.transform));
   free(original);
@@ -278,6 +284,7 @@ export async function preparePrint(input: Mesh, params: PrepareParams, ctx: Stag
       orientation,
       cuts,
       thickness,
+      selfIntersections,
       fitsWhole: orientation.chosen.fits,
       connectorVolume_mm3: round(connectorVolume, 3),
       modelVolume_mm3: round(modelVolume, 3),

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { Mesh } from '../geometry/types.js';
+import { box, icosphere, translate } from '../testing/meshes.js';
+import { findSelfIntersections, trianglesCross } from './self-intersections.js';
+
+/** Two meshes as one (indices of the second shifted). */
+function join(a: Mesh, b: Mesh): Mesh {
+  const positions = new Float32Array(a.positions.length + b.positions.length);
+  positions.set(a.positions);
+  positions.set(b.positions, a.positions.length);
+  const indices = new Uint32Array(a.indices.length + b.indices.length);
+  indices.set(a.indices);
+  const off = a.positions.length / 3;
+  for (let k = 0; k < b.indices.length; k++) indices[a.indices.length + k] = b.indices[k]! + off;
+  return { positions, indices };
+}
+
+/** Every pair, by brute force: what the grid must find. */
+function brute(m: Mesh): { pairs: number; crossing: Uint8Array } {
+  const nt = m.indices.length / 3;
+  const crossing = new Uint8Array(nt);
+  let pairs = 0;
+  for (let t = 0; t < nt; t++)
+    for (let u = t + 1; u < nt; u++)
+      if (trianglesCross(m.positions, m.indices, t, u)) {
+        pairs++;
+        crossing[t] = crossing[u] = 1;
+      }
+  return { pairs, crossing };
+}
+
+/** A seeded generator (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('findSelfIntersections', () => {
+  it('two triangles in an X cross; moved apart they do not', () => {
+    const m: Mesh = {
+      positions: new Float32Array([0, 0, 0, 2, 0, 0, 1, 2, 0, 1, 1, -1, 1, 1, 1, 1.2, -1, 0.1]),
+      indices: new Uint32Array([0, 1, 2, 3, 4, 5]),
+    };
+    const r = findSelfIntersections(m.positions, m.indices);
+    expect(r.pairs).toBe(1);
+    expect(r.triangles).toBe(2);
+    const apart = translate(m, [0, 0, 0]);
+    for (const v of [3, 4, 5]) apart.positions[3 * v]! += 5;
+    expect(findSelfIntersections(apart.positions, apart.indices).pairs).toBe(0);
+  });
+
+  it('neighbours sharing an edge or a corner do not count; a fan triangle folded through its neighbour does', () => {
+    // Fan round vertex 0: A = (0,1,2) flat; B = (0,3,4) shares only vertex 0.
+    const flat: Mesh = {
+      positions: new Float32Array([0, 0, 0, 2, 0, 0, 0, 2, 0, -1, 0, 0, 0, -1, 0]),
+      indices: new Uint32Array([0, 1, 2, 0, 3, 4]),
+    };
+    expect(findSelfIntersections(flat.positions, flat.indices).pairs).toBe(0);
+    // B's far edge (3→4) folded over so it passes through A.
+    const folded: Mesh = { positions: new Float32Array([0, 0, 0, 2, 0, 0, 0, 2, 0, 0.5, 0.5, 1, 0.5, 0.5, -1]), indices: flat.indices };
+    expect(findSelfIntersections(folded.positions, folded.indices).pairs).toBe(1);
+    // Sharing an edge: never a crossing, however folded.
+    const hinge: Mesh = { positions: new Float32Array([0, 0, 0, 2, 0, 0, 0, 2, 0, 0.3, 0.3, 0.01]), indices: new Uint32Array([0, 1, 2, 0, 1, 3]) };
+    expect(findSelfIntersections(hinge.positions, hinge.indices).pairs).toBe(0);
+  });
+
+  it('closed meshes: none; two spheres that overlap cross along their meeting circle', () => {
+    const s = icosphere(10, 4);
+    expect(findSelfIntersections(s.positions, s.indices).triangles).toBe(0);
+    const b = box([0, 0, 0], [20, 10, 5], 8);
+    expect(findSelfIntersections(b.positions, b.indices).triangles).toBe(0);
+    const two = join(s, icosphere(10, 4, [12, 1, 0.5]));
+    const r = findSelfIntersections(two.positions, two.indices);
+    expect(r.triangles).toBeGreaterThan(50);
+    const nt = s.indices.length / 3;
+    // Only triangles near the meeting circle (x ≈ 6 on the first sphere) take part.
+    for (let t = 0; t < nt; t++) {
+      if (!r.crossing[t]) continue;
+      const x = s.positions[3 * s.indices[3 * t]!]!;
+      expect(Math.abs(x - 6.1)).toBeLessThan(1.5);
+    }
+  });
+
+  it('finds exactly the pairs brute force finds, on jittered spheres (120 seeds)', () => {
+    for (let seed = 1; seed <= 120; seed++) {
+      const rnd = random(seed);
+      const m = icosphere(3, 2, [rnd(), rnd(), rnd()]);
+      // Jitter strong enough to fold some triangles through their neighbours.
+      const amp = 0.2 + 1.2 * rnd();
+      for (let k = 0; k < m.positions.length; k++) m.positions[k]! += amp * (rnd() - 0.5);
+      const want = brute(m);
+      const got = findSelfIntersections(m.positions, m.indices);
+      expect(got.pairs, `seed ${seed}`).toBe(want.pairs);
+      expect(Array.from(got.crossing), `seed ${seed}`).toEqual(Array.from(want.crossing));
+    }
+  });
+
+  it('`only` limits the search to pairs with a flagged triangle', () => {
+    const two = join(icosphere(10, 3), icosphere(10, 3, [12, 1, 0.5]));
+    const all = findSelfIntersections(two.positions, two.indices);
+    const nt = two.indices.length / 3;
+    const only = new Uint8Array(nt);
+    let first = -1;
+    for (let t = 0; t < nt && first < 0; t++) if (all.crossing[t]) first = t;
+    only[first] = 1;
+    const some = findSelfIntersections(two.positions, two.indices, only);
+    expect(some.crossing[first]).toBe(1);
+    expect(some.pairs).toBeGreaterThan(0);
+    expect(some.pairs).toBeLessThan(all.pairs);
+  });
+});

@@ -1,0 +1,250 @@
+/**
+ * Triangles of a mesh that cross other triangles of the same mesh. A closed, manifold, oriented
+ * mesh can still pass through itself (a fold, or the two faces of a thin wall moved past each
+ * other); a slicer then sees overlapping outlines and may leave a hole or a notch. Marching cubes
+ * never does this, but moving vertices can: edge placement (each vertex along its own normal)
+ * and smoothing.
+ *
+ * Own code (no library here takes flat typed arrays and answers in linear time): a uniform grid
+ * of cells about a triangle's size, each triangle entered in every cell its bounding box
+ * touches, and each pair of triangles in a cell tested once (in the cell holding the low corner
+ * of their boxes' overlap). Pairs that share an edge are neighbours, not crossings; pairs that
+ * share one corner cross when an edge not at that corner passes through the other triangle.
+ * The test is Möller's segment-triangle test in double precision: touching within ~1e-12 of a
+ * triangle's size does not count, which can miss exact touches but never reports a neighbour.
+ */
+
+export interface SelfIntersections {
+  /** Pairs of triangles that cross. */
+  pairs: number;
+  /** 1 for a triangle that crosses another (length: triangle count). */
+  crossing: Uint8Array;
+  /** How many triangles have crossing[t] = 1. */
+  triangles: number;
+}
+
+/**
+ * Crossing triangle pairs of `indices` over `positions`. `only`, when given, limits the search
+ * to pairs with at least one triangle flagged there (a repair re-checks what it moved).
+ */
+export function findSelfIntersections(positions: ArrayLike<number>, indices: Uint32Array, only?: Uint8Array): SelfIntersections {
+  const nt = indices.length / 3;
+  const crossing = new Uint8Array(nt);
+  if (nt < 2) return { pairs: 0, crossing, triangles: 0 };
+  const box = new Float32Array(6 * nt);
+  let lo0 = Infinity, lo1 = Infinity, lo2 = Infinity, hi0 = -Infinity, hi1 = -Infinity, hi2 = -Infinity;
+  let extentSum = 0;
+  for (let t = 0; t < nt; t++) {
+    let a0 = Infinity, a1 = Infinity, a2 = Infinity, b0 = -Infinity, b1 = -Infinity, b2 = -Infinity;
+    for (let c = 0; c < 3; c++) {
+      const v = 3 * indices[3 * t + c]!;
+      const x = positions[v]!, y = positions[v + 1]!, z = positions[v + 2]!;
+      if (x < a0) a0 = x;
+      if (x > b0) b0 = x;
+      if (y < a1) a1 = y;
+      if (y > b1) b1 = y;
+      if (z < a2) a2 = z;
+      if (z > b2) b2 = z;
+    }
+    const o = 6 * t;
+    box[o] = a0;
+    box[o + 1] = a1;
+    box[o + 2] = a2;
+    box[o + 3] = b0;
+    box[o + 4] = b1;
+    box[o + 5] = b2;
+    extentSum += Math.max(b0 - a0, b1 - a1, b2 - a2);
+    if (a0 < lo0) lo0 = a0;
+    if (a1 < lo1) lo1 = a1;
+    if (a2 < lo2) lo2 = a2;
+    if (b0 > hi0) hi0 = b0;
+    if (b1 > hi1) hi1 = b1;
+    if (b2 > hi2) hi2 = b2;
+  }
+  // Cells a mean triangle's extent: a triangle touches a few cells, a cell holds ~8 triangles.
+  // The grid is walked one layer of cells (along z) at a time: memory for one layer's cells.
+  let h = extentSum / nt;
+  if (!(h > 0)) return { pairs: 0, crossing, triangles: 0 };
+  h = Math.max(h, (hi0 - lo0) / 4095, (hi1 - lo1) / 4095, (hi2 - lo2) / 65535);
+  const nx = Math.floor((hi0 - lo0) / h) + 1, ny = Math.floor((hi1 - lo1) / h) + 1, nz = Math.floor((hi2 - lo2) / h) + 1;
+  const inv = 1 / h;
+  const cellOf = (x: number, lo: number) => Math.floor((x - lo) * inv);
+
+  // Triangles by their first layer (counting sort), so a layer's triangles are found in order.
+  const layerStart = new Int32Array(nz + 1);
+  const k0Of = new Int32Array(nt);
+  const k1Of = new Int32Array(nt);
+  for (let t = 0; t < nt; t++) {
+    const k0 = cellOf(box[6 * t + 2]!, lo2);
+    k0Of[t] = k0;
+    k1Of[t] = cellOf(box[6 * t + 5]!, lo2);
+    layerStart[k0 + 1]!++;
+  }
+  for (let k = 0; k < nz; k++) layerStart[k + 1]! += layerStart[k]!;
+  const byLayer = new Int32Array(nt);
+  {
+    const f = layerStart.slice(0, nz);
+    for (let t = 0; t < nt; t++) byLayer[f[k0Of[t]!]!++] = t;
+  }
+
+  const cells = nx * ny;
+  const cellStart = new Int32Array(cells + 1);
+  let active = new Int32Array(1024);
+  let entryTri = new Int32Array(4096);
+  let entryBox = new Float32Array(6 * 4096);
+  let nActive = 0;
+  let pairs = 0;
+  for (let k = 0; k < nz; k++) {
+    // Active: triangles whose z-range reaches layer k (those that ended before are dropped).
+    let w = 0;
+    for (let q = 0; q < nActive; q++) if (k1Of[active[q]!]! >= k) active[w++] = active[q]!;
+    nActive = w;
+    for (let q = layerStart[k]!; q < layerStart[k + 1]!; q++) {
+      if (nActive === active.length) {
+        const grown = new Int32Array(2 * active.length);
+        grown.set(active);
+        active = grown;
+      }
+      active[nActive++] = byLayer[q]!;
+    }
+    if (nActive < 2) continue;
+    // This layer's entries (cell, triangle), counting-sorted by cell, boxes copied beside them.
+    cellStart.fill(0);
+    let entries = 0;
+    for (let q = 0; q < nActive; q++) {
+      const o = 6 * active[q]!;
+      const i0 = cellOf(box[o]!, lo0), i1 = cellOf(box[o + 3]!, lo0);
+      const j0 = cellOf(box[o + 1]!, lo1), j1 = cellOf(box[o + 4]!, lo1);
+      entries += (i1 - i0 + 1) * (j1 - j0 + 1);
+      for (let j = j0; j <= j1; j++) for (let i = i0; i <= i1; i++) cellStart[i + nx * j + 1]!++;
+    }
+    for (let c = 0; c < cells; c++) cellStart[c + 1]! += cellStart[c]!;
+    if (entryTri.length < entries) {
+      entryTri = new Int32Array(2 * entries);
+      entryBox = new Float32Array(12 * entries);
+    }
+    for (let q = 0; q < nActive; q++) {
+      const t = active[q]!;
+      const o = 6 * t;
+      const i0 = cellOf(box[o]!, lo0), i1 = cellOf(box[o + 3]!, lo0);
+      const j0 = cellOf(box[o + 1]!, lo1), j1 = cellOf(box[o + 4]!, lo1);
+      for (let j = j0; j <= j1; j++)
+        for (let i = i0; i <= i1; i++) {
+          const e = cellStart[i + nx * j]!++;
+          entryTri[e] = t;
+          const eb = 6 * e;
+          for (let a = 0; a < 6; a++) entryBox[eb + a] = box[o + a]!;
+        }
+    }
+    // cellStart[c] is now the end of cell c; its start is cellStart[c - 1] (0 for the first).
+    for (let c = 0; c < cells; c++) {
+      const a = c === 0 ? 0 : cellStart[c - 1]!, b = cellStart[c]!;
+      if (b - a < 2) continue;
+      const ci = c % nx, cj = (c - ci) / nx;
+      for (let p = a; p < b; p++) {
+        const op = 6 * p;
+        const px0 = entryBox[op]!, py0 = entryBox[op + 1]!, pz0 = entryBox[op + 2]!, px1 = entryBox[op + 3]!, py1 = entryBox[op + 4]!, pz1 = entryBox[op + 5]!;
+        for (let q = p + 1; q < b; q++) {
+          const oq = 6 * q;
+          // Boxes overlap? Then test the pair only in the cell of the overlap's low corner.
+          const qx0 = entryBox[oq]!, qx1 = entryBox[oq + 3]!;
+          if (qx0 > px1 || qx1 < px0) continue;
+          const qy0 = entryBox[oq + 1]!, qy1 = entryBox[oq + 4]!;
+          if (qy0 > py1 || qy1 < py0) continue;
+          const qz0 = entryBox[oq + 2]!, qz1 = entryBox[oq + 5]!;
+          if (qz0 > pz1 || qz1 < pz0) continue;
+          if (cellOf(qx0 > px0 ? qx0 : px0, lo0) !== ci || cellOf(qy0 > py0 ? qy0 : py0, lo1) !== cj || cellOf(qz0 > pz0 ? qz0 : pz0, lo2) !== k) continue;
+          const t = entryTri[p]!, u = entryTri[q]!;
+          if (only && !only[t] && !only[u]) continue;
+          if (trianglesCross(positions, indices, t, u)) {
+            pairs++;
+            crossing[t] = 1;
+            crossing[u] = 1;
+          }
+        }
+      }
+    }
+  }
+  let triangles = 0;
+  for (let t = 0; t < nt; t++) triangles += crossing[t]!;
+  return { pairs, crossing, triangles };
+}
+
+/** Do triangles t and u cross (not counting a shared edge or corner)? */
+export function trianglesCross(P: ArrayLike<number>, I: Uint32Array, t: number, u: number): boolean {
+  const a0 = I[3 * t]!, a1 = I[3 * t + 1]!, a2 = I[3 * t + 2]!;
+  const b0 = I[3 * u]!, b1 = I[3 * u + 1]!, b2 = I[3 * u + 2]!;
+  const sa0 = a0 === b0 || a0 === b1 || a0 === b2;
+  const sa1 = a1 === b0 || a1 === b1 || a1 === b2;
+  const sa2 = a2 === b0 || a2 === b1 || a2 === b2;
+  const shared = +sa0 + +sa1 + +sa2;
+  if (shared >= 2) return false;
+  const sb0 = b0 === a0 || b0 === a1 || b0 === a2;
+  const sb1 = b1 === a0 || b1 === a1 || b1 === a2;
+  const sb2 = b2 === a0 || b2 === a1 || b2 === a2;
+  // Each edge of one triangle not at a shared corner, through the other triangle.
+  if (!sa0 && !sa1 && edgeThrough(P, a0, a1, b0, b1, b2)) return true;
+  if (!sa1 && !sa2 && edgeThrough(P, a1, a2, b0, b1, b2)) return true;
+  if (!sa2 && !sa0 && edgeThrough(P, a2, a0, b0, b1, b2)) return true;
+  if (!sb0 && !sb1 && edgeThrough(P, b0, b1, a0, a1, a2)) return true;
+  if (!sb1 && !sb2 && edgeThrough(P, b1, b2, a0, a1, a2)) return true;
+  if (!sb2 && !sb0 && edgeThrough(P, b2, b0, a0, a1, a2)) return true;
+  return false;
+}
+
+/** Does the open segment p→q pass through the inside of triangle abc? (Möller–Trumbore.) */
+function edgeThrough(P: ArrayLike<number>, p: number, q: number, a: number, b: number, c: number): boolean {
+  const px = P[3 * p]!, py = P[3 * p + 1]!, pz = P[3 * p + 2]!;
+  const dx = P[3 * q]! - px, dy = P[3 * q + 1]! - py, dz = P[3 * q + 2]! - pz;
+  const ax = P[3 * a]!, ay = P[3 * a + 1]!, az = P[3 * a + 2]!;
+  const e1x = P[3 * b]! - ax, e1y = P[3 * b + 1]! - ay, e1z = P[3 * b + 2]! - az;
+  const e2x = P[3 * c]! - ax, e2y = P[3 * c + 1]! - ay, e2z = P[3 * c + 2]! - az;
+  const hx = dy * e2z - dz * e2y, hy = dz * e2x - dx * e2z, hz = dx * e2y - dy * e2x;
+  const det = e1x * hx + e1y * hy + e1z * hz;
+  const scale = (e1x * e1x + e1y * e1y + e1z * e1z) * Math.sqrt(dx * dx + dy * dy + dz * dz);
+  if (Math.abs(det) <= 1e-12 * scale) return false; // parallel (or degenerate): not a crossing
+  const f = 1 / det;
+  const sx = px - ax, sy = py - ay, sz = pz - az;
+  const u = f * (sx * hx + sy * hy + sz * hz);
+  if (u <= 0 || u >= 1) return false;
+  const qx = sy * e1z - sz * e1y, qy = sz * e1x - sx * e1z, qz = sx * e1y - sy * e1x;
+  const v = f * (dx * qx + dy * qy + dz * qz);
+  if (v <= 0 || u + v >= 1) return false;
+  const s = f * (e2x * qx + e2y * qy + e2z * qz);
+  return s > 0 && s < 1;
+}
+
+export interface CrossingSite {
+  /** Mean of the crossing triangles' centroids in this 5 mm cell (patient mm). */
+  at_mm: [number, number, number];
+  triangles: number;
+}
+
+/** Where the crossing triangles are: grouped in cells of `cell_mm`, the `max` fullest first. */
+export function crossingSites(positions: ArrayLike<number>, indices: Uint32Array, crossing: Uint8Array, cell_mm = 5, max = 20): CrossingSite[] {
+  const cells = new Map<string, { x: number; y: number; z: number; n: number }>();
+  for (let t = 0; t < crossing.length; t++) {
+    if (!crossing[t]) continue;
+    let x = 0, y = 0, z = 0;
+    for (let c = 0; c < 3; c++) {
+      const v = 3 * indices[3 * t + c]!;
+      x += positions[v]! / 3;
+      y += positions[v + 1]! / 3;
+      z += positions[v + 2]! / 3;
+    }
+    const key = `${Math.floor(x / cell_mm)},${Math.floor(y / cell_mm)},${Math.floor(z / cell_mm)}`;
+    const s = cells.get(key);
+    if (!s) cells.set(key, { x, y, z, n: 1 });
+    else {
+      s.x += x;
+      s.y += y;
+      s.z += z;
+      s.n++;
+    }
+  }
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  return [...cells.values()]
+    .sort((a, b) => b.n - a.n || a.z - b.z || a.y - b.y || a.x - b.x)
+    .slice(0, max)
+    .map((s) => ({ at_mm: [r2(s.x / s.n), r2(s.y / s.n), r2(s.z / s.n)], triangles: s.n }));
+}
