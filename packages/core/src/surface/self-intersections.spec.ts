@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
 import { box, icosphere, translate } from '../testing/meshes.js';
+import { concatMeshes } from './mesh-utils.js';
 import { findSelfIntersections, trianglesCross } from './self-intersections.js';
 
 /** Two meshes as one (indices of the second shifted). */
@@ -99,6 +100,15 @@ describe('findSelfIntersections', () => {
       expect(got.pairs, `seed ${seed}`).toBe(want.pairs);
       expect(Array.from(got.crossing), `seed ${seed}`).toEqual(Array.from(want.crossing));
     }
+  });
+
+  it('a sparse mesh spread over metres: larger cells, the same crossings', () => {
+    const near = concatMeshes([icosphere(1, 2), translate(icosphere(1, 2), [0.5, 0.1, 0.05])]);
+    const want = findSelfIntersections(near.positions, near.indices).pairs;
+    expect(want).toBeGreaterThan(0);
+    const far = concatMeshes([translate(icosphere(1, 2), [-3000, -2000, -5000]), translate(near, [3000, 2000, 5000])]);
+    // (A grid of 1 mm cells over 6 × 4 × 10 m would not end inside the test's timeout.)
+    expect(findSelfIntersections(far.positions, far.indices).pairs).toBe(want);
   });
 
   it('`only` limits the search to pairs with a flagged triangle', () => {

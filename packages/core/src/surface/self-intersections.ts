@@ -61,11 +61,15 @@ export function findSelfIntersections(positions: ArrayLike<number>, indices: Uin
     if (b1 > hi1) hi1 = b1;
     if (b2 > hi2) hi2 = b2;
   }
-  // Cells a mean triangle's extent: a triangle touches a few cells, a cell holds ~8 triangles.
+  // Cells twice a mean triangle's extent (1, 1.5, 2 and 3 times: 1.67, 1.51, 1.46, 1.40 s on a
+  // 1.57 M-triangle skull; smaller cells cost more entries than they save pairs).
   // The grid is walked one layer of cells (along z) at a time: memory for one layer's cells.
-  let h = extentSum / nt;
+  let h = (2 * extentSum) / nt;
   if (!(h > 0)) return { pairs: 0, crossing, triangles: 0 };
-  h = Math.max(h, (hi0 - lo0) / 4095, (hi1 - lo1) / 4095, (hi2 - lo2) / 65535);
+  // Every layer clears and sums its cells: at most 2^27 cells in all (a sparse mesh spread far
+  // gets larger cells, so the walk stays bounded), 2^20 a layer.
+  const span = (d: number) => Math.max(d, 1e-9);
+  h = Math.max(h, Math.cbrt((span(hi0 - lo0) * span(hi1 - lo1) * span(hi2 - lo2)) / 2 ** 27), Math.sqrt((span(hi0 - lo0) * span(hi1 - lo1)) / 2 ** 20));
   const nx = Math.floor((hi0 - lo0) / h) + 1, ny = Math.floor((hi1 - lo1) / h) + 1, nz = Math.floor((hi2 - lo2) / h) + 1;
   const inv = 1 / h;
   const cellOf = (x: number, lo: number) => Math.floor((x - lo) * inv);
