@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
 import { box, icosphere, translate } from '../testing/meshes.js';
 import { concatMeshes } from './mesh-utils.js';
-import { findSelfIntersections, trianglesCross } from './self-intersections.js';
+import { findSelfIntersections } from './self-intersections.js';
 
 /** Two meshes as one (indices of the second shifted). */
 function join(a: Mesh, b: Mesh): Mesh {
@@ -16,14 +16,48 @@ function join(a: Mesh, b: Mesh): Mesh {
   return { positions, indices };
 }
 
-/** Every pair, by brute force: what the grid must find. */
+/** Reference: does segment p→q pass through triangle abc (strictly inside)? Plain vectors, no shortcuts. */
+function segmentThrough(P: Float32Array, p: number, q: number, a: number, b: number, c: number): boolean {
+  const at = (v: number) => [P[3 * v]!, P[3 * v + 1]!, P[3 * v + 2]!];
+  const sub = (x: number[], y: number[]) => [x[0]! - y[0]!, x[1]! - y[1]!, x[2]! - y[2]!];
+  const cross = (x: number[], y: number[]) => [x[1]! * y[2]! - x[2]! * y[1]!, x[2]! * y[0]! - x[0]! * y[2]!, x[0]! * y[1]! - x[1]! * y[0]!];
+  const dot = (x: number[], y: number[]) => x[0]! * y[0]! + x[1]! * y[1]! + x[2]! * y[2]!;
+  const A = at(a), n = cross(sub(at(b), A), sub(at(c), A));
+  const dp = dot(n, sub(at(p), A)), dq = dot(n, sub(at(q), A));
+  if (dp * dq >= 0) return false; // both ends on one side (or one on the plane)
+  const s = dp / (dp - dq);
+  const x = at(p).map((v, k) => v + s * (at(q)[k]! - v));
+  // Inside: x on the inner side of all three edges.
+  const corners = [a, b, c];
+  for (let k = 0; k < 3; k++) {
+    const e0 = at(corners[k]!), e1 = at(corners[(k + 1) % 3]!);
+    if (dot(n, cross(sub(e1, e0), sub(x, e0))) <= 0) return false;
+  }
+  return true;
+}
+
+function referenceCross(m: Mesh, t: number, u: number): boolean {
+  const A = [0, 1, 2].map((k) => m.indices[3 * t + k]!);
+  const B = [0, 1, 2].map((k) => m.indices[3 * u + k]!);
+  const shared = A.filter((v) => B.includes(v));
+  if (shared.length >= 2) return false;
+  for (const [X, Y] of [[A, B], [B, A]] as const)
+    for (let k = 0; k < 3; k++) {
+      const p = X[k]!, q = X[(k + 1) % 3]!;
+      if (shared.includes(p) || shared.includes(q)) continue;
+      if (segmentThrough(m.positions, p, q, Y[0]!, Y[1]!, Y[2]!)) return true;
+    }
+  return false;
+}
+
+/** Every pair, by brute force with the reference test: what the grid must find. */
 function brute(m: Mesh): { pairs: number; crossing: Uint8Array } {
   const nt = m.indices.length / 3;
   const crossing = new Uint8Array(nt);
   let pairs = 0;
   for (let t = 0; t < nt; t++)
     for (let u = t + 1; u < nt; u++)
-      if (trianglesCross(m.positions, m.indices, t, u)) {
+      if (referenceCross(m, t, u)) {
         pairs++;
         crossing[t] = crossing[u] = 1;
       }

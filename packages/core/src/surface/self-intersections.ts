@@ -183,6 +183,9 @@ export function trianglesCross(P: ArrayLike<number>, I: Uint32Array, t: number, 
   const sa2 = a2 === b0 || a2 === b1 || a2 === b2;
   const shared = +sa0 + +sa1 + +sa2;
   if (shared >= 2) return false;
+  // Either triangle wholly on one side of the other's plane (its shared corner on it): no
+  // crossing. Most neighbours on a curved surface end here, before any edge test.
+  if (oneSide(P, a0, a1, a2, b0, b1, b2, sa0 || sa1 || sa2) || oneSide(P, b0, b1, b2, a0, a1, a2, shared > 0)) return false;
   const sb0 = b0 === a0 || b0 === a1 || b0 === a2;
   const sb1 = b1 === a0 || b1 === a1 || b1 === a2;
   const sb2 = b2 === a0 || b2 === a1 || b2 === a2;
@@ -194,6 +197,30 @@ export function trianglesCross(P: ArrayLike<number>, I: Uint32Array, t: number, 
   if (!sb1 && !sb2 && edgeThrough(P, b1, b2, a0, a1, a2)) return true;
   if (!sb2 && !sb0 && edgeThrough(P, b2, b0, a0, a1, a2)) return true;
   return false;
+}
+
+/**
+ * Do the corners p, q, r lie strictly on one side of the plane of triangle abc? A corner shared
+ * with abc (index equal to a, b or c) lies on the plane and is skipped; `sharing` says one is.
+ */
+function oneSide(P: ArrayLike<number>, a: number, b: number, c: number, p: number, q: number, r: number, sharing: boolean): boolean {
+  const ax = P[3 * a]!, ay = P[3 * a + 1]!, az = P[3 * a + 2]!;
+  const e1x = P[3 * b]! - ax, e1y = P[3 * b + 1]! - ay, e1z = P[3 * b + 2]! - az;
+  const e2x = P[3 * c]! - ax, e2y = P[3 * c + 1]! - ay, e2z = P[3 * c + 2]! - az;
+  const nx = e1y * e2z - e1z * e2y, ny = e1z * e2x - e1x * e2z, nz = e1x * e2y - e1y * e2x;
+  // Distances times |n|; a margin of 1e-9 of the triangle's size keeps near-coplanar pairs for the exact tests.
+  const n2 = nx * nx + ny * ny + nz * nz;
+  const eps = 1e-9 * Math.sqrt(n2) * Math.sqrt(Math.sqrt(n2));
+  let above = 0, below = 0;
+  for (let k = 0; k < 3; k++) {
+    const v = k === 0 ? p : k === 1 ? q : r;
+    if (sharing && (v === a || v === b || v === c)) continue;
+    const d = nx * (P[3 * v]! - ax) + ny * (P[3 * v + 1]! - ay) + nz * (P[3 * v + 2]! - az);
+    if (d > eps) above++;
+    else if (d < -eps) below++;
+    else return false;
+  }
+  return above === 0 || below === 0;
 }
 
 /** Does the open segment p→q pass through the inside of triangle abc? (Möller–Trumbore.) */
