@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
 import { box, icosphere, translate } from '../testing/meshes.js';
+import { mulberry32 } from '../synthetic/random.js';
 import { concatMeshes } from './mesh-utils.js';
 import { findSelfIntersections } from './self-intersections.js';
 
@@ -64,18 +65,6 @@ function brute(m: Mesh): { pairs: number; crossing: Uint8Array } {
   return { pairs, crossing };
 }
 
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('findSelfIntersections', () => {
   it('two triangles in an X cross; moved apart they do not', () => {
     const m: Mesh = {
@@ -124,7 +113,7 @@ describe('findSelfIntersections', () => {
 
   it('finds exactly the pairs brute force finds, on jittered spheres (120 seeds)', () => {
     for (let seed = 1; seed <= 120; seed++) {
-      const rnd = random(seed);
+      const rnd = mulberry32(seed);
       const m = icosphere(3, 2, [rnd(), rnd(), rnd()]);
       // Jitter strong enough to fold some triangles through their neighbours.
       const amp = 0.2 + 1.2 * rnd();
