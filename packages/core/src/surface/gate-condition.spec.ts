@@ -4,6 +4,7 @@ import { box, flipped, icosphere, torus, unweld } from '../testing/meshes.js';
 import { conditionMesh } from './condition.js';
 import { manifold3dCheck, printabilityGate } from './gate.js';
 import { concatMeshes } from './mesh-utils.js';
+import { findSelfIntersections } from './self-intersections.js';
 import { checkMesh } from './topology.js';
 
 describe('printabilityGate', () => {
@@ -16,6 +17,14 @@ describe('printabilityGate', () => {
       expect(g.record.figures).toMatchObject({ printable: true, manifold3d_status: 'NoError' });
     }
     expect((await manifold3dCheck(torus(20, 5, 48, 24))).genus).toBe(1);
+  });
+
+  it('does not check self-intersections, and its record says so: two overlapping spheres as one mesh pass', async () => {
+    const two = concatMeshes([icosphere(10, 3), icosphere(10, 3, [12, 1, 0.5])]);
+    expect(findSelfIntersections(two.positions, two.indices).triangles).toBeGreaterThan(0);
+    const g = await printabilityGate(two);
+    expect(g.printable).toBe(true);
+    expect(String(g.record.params.notChecked)).toMatch(/^self-intersections .*prepare/);
   });
 
   it('refuses an open mesh with MESH_NOT_PRINTABLE naming the counts, and lets it through with allowOpen (recorded)', async () => {
