@@ -6,6 +6,7 @@ import type { Finding } from '../pipeline/record.js';
 import type { StackGeometry } from '../dicom/geometry.js';
 import type { SeriesSummary } from '../dicom/series.js';
 import type { DicomInstance } from '../dicom/types.js';
+import { isLossy, transferSyntaxInfo } from '../dicom/transfer-syntax.js';
 import type { Volume } from '../geometry/types.js';
 import { sliceOutliers, type OutlierPlane, type SliceOutliers } from './slice-outliers.js';
 import {
@@ -33,6 +34,26 @@ export interface SeriesFindingsInput {
 }
 
 const f2 = (x: number) => x.toFixed(2);
+
+/** LOSSY_COMPRESSION lists at most this many files (a whole series can be lossy). */
+const LOSSY_FILES_LISTED = 20;
+
+/** The kept slices whose pixels went through lossy compression, and how (transfer syntax or the LossyImageCompression flag). */
+function lossySlices(instances: DicomInstance[], g: StackGeometry): { files: string[]; kinds: string[] } {
+  const files: string[] = [];
+  const kinds = new Set<string>();
+  const seen = new Set<number>();
+  for (const s of g.slices) {
+    if (seen.has(s.instance)) continue;
+    seen.add(s.instance);
+    const inst = instances[s.instance]!;
+    if (!isLossy(inst)) continue;
+    files.push(inst.file);
+    const ts = transferSyntaxInfo(inst.transferSyntaxUid);
+    kinds.add(ts.lossy ? `${ts.name} (${ts.uid})` : 'LossyImageCompression (0028,2110) = 01');
+  }
+  return { files, kinds: [...kinds].sort() };
+}
 
 /**
  * Planes of the assembled volume to test for outliers, with their source files: every
@@ -86,8 +107,18 @@ export function seriesFindings(inp: SeriesFindingsInput): Finding[] {
     out.push({
       code: 'DUPLICATE_SLICES',
       severity: 'warn',
-      message: `${g.duplicates.length} slice(s) at the same position as another were dropped (kept the first by position and file order)`,
+      message: `${g.duplicates.length} slice(s) at the same position as another were dropped (kept a lossless copy where there was one, else the first by position and file order)`,
       files: g.duplicates.map((d) => file(d.instance)),
+    });
+  }
+  const lossy = lossySlices(inp.instances, g);
+  if (lossy.files.length) {
+    const shown = lossy.files.slice(0, LOSSY_FILES_LISTED);
+    out.push({
+      code: 'LOSSY_COMPRESSION',
+      severity: 'warn',
+      message: `${lossy.files.length} of ${g.slices.length} slice(s) were lossy-compressed (${lossy.kinds.join('; ')}): their values are the codec's approximation of the scanner's HU, so edges and thin bone can move and the threshold with them; for planning, use the scanner's original (lossless) series${lossy.files.length > shown.length ? `; the first ${shown.length} files listed` : ''}`,
+      files: shown,
     });
   }
   const n = g.slices.length;

@@ -12,6 +12,7 @@ import type { DicomInstance } from './types.js';
 import { analyseStack, type StackGeometry } from './geometry.js';
 import { frameGeometry } from './series.js';
 import { decodeAll, type DecodeFn } from './assemble-decode.js';
+import { isLossy } from './transfer-syntax.js';
 
 /**
  * Uneven spacing is resampled to the smallest acquired step, so the finest part of the
@@ -49,6 +50,8 @@ interface Entry {
   instance: number;
   frame: number;
   position: Vec3;
+  /** Lossy-compressed pixels (its transfer syntax, or LossyImageCompression 01): a lossless copy of the same slice wins. */
+  lossy: boolean;
 }
 
 /** Slice placements of every frame of every instance (positions per frame for Enhanced objects). */
@@ -56,6 +59,7 @@ function sliceEntries(instances: DicomInstance[], notes: string[]): Entry[] {
   const out: Entry[] = [];
   instances.forEach((inst, i) => {
     const nf = Math.max(1, inst.numberOfFrames || 1);
+    const lossy = isLossy(inst);
     const g0 = frameGeometry(inst, 0);
     let fallbackStep: number | undefined;
     for (let f = 0; f < nf; f++) {
@@ -70,7 +74,7 @@ function sliceEntries(instances: DicomInstance[], notes: string[]): Entry[] {
         if (f === 1) notes.push(`${inst.file}: frames have no per-frame positions; placed ${fallbackStep} mm apart along the normal (SpacingBetweenSlices/SliceThickness)`);
       }
       if (!pos) throw inputError('NO_POSITION', `frame ${f + 1} has no ImagePositionPatient`, inst.file);
-      out.push({ instance: i, frame: f, position: pos });
+      out.push({ instance: i, frame: f, position: pos, lossy });
     }
   });
   return out;

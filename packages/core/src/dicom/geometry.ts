@@ -130,18 +130,27 @@ export function analyseStack(
   pixelSpacing: readonly [number, number],
   rows: number,
   columns: number,
-  entries: Array<{ instance: number; frame: number; position: Vec3 }>,
+  entries: Array<{ instance: number; frame: number; position: Vec3; lossy?: boolean }>,
 ): StackGeometry {
   const { u, v, n } = orientationAxes(iop);
-  const all: SlicePlacement[] = entries.map((e) => ({ ...e, d_mm: dot(e.position, n), offsetU_mm: 0, offsetV_mm: 0 }));
+  const lossy = new Set<SlicePlacement>();
+  const all: SlicePlacement[] = entries.map((e) => {
+    const s: SlicePlacement = { instance: e.instance, frame: e.frame, position: e.position, d_mm: dot(e.position, n), offsetU_mm: 0, offsetV_mm: 0 };
+    if (e.lossy) lossy.add(s);
+    return s;
+  });
   // Sort by position along the normal; ties broken by instance/frame for determinism.
   all.sort((a, b) => a.d_mm - b.d_mm || a.instance - b.instance || a.frame - b.frame);
   const slices: SlicePlacement[] = [];
   const duplicates: SlicePlacement[] = [];
   for (const s of all) {
     const last = slices[slices.length - 1];
-    if (last && s.d_mm - last.d_mm < DUPLICATE_TOLERANCE_MM) duplicates.push(s);
-    else slices.push(s);
+    if (!last || s.d_mm - last.d_mm >= DUPLICATE_TOLERANCE_MM) slices.push(s);
+    else if (lossy.has(last) && !lossy.has(s)) {
+      // Copies of one slice: a lossless one is kept over a lossy one (its HU are the scanner's).
+      duplicates.push(last);
+      slices[slices.length - 1] = s;
+    } else duplicates.push(s);
   }
   const p0 = slices[0]!.position;
   let maxOff = 0;

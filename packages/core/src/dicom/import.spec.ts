@@ -245,3 +245,37 @@ describe('hardcases/pydicom/eCT_Supplemental.dcm (Enhanced CT, rescale only in f
     expect(a.record.findings!.map((f) => f.code)).not.toContain('NOT_HU');
   });
 });
+
+describe('hardcases/wg04-ct (one CT slice in six encodings, two of them lossy)', () => {
+  const wg04 = (...names: string[]): DicomSource[] =>
+    names.map((n) => {
+      const p = join(dataPath('hardcases/wg04-ct'), n);
+      return { name: p, read: async () => new Uint8Array(readFileSync(p)) };
+    });
+  const codes = (r: StageResult<ImportOutput>) => (r.record.findings ?? []).map((f) => f.code);
+
+  it('a lossy-compressed slice is imported with LOSSY_COMPRESSION naming the codec and the file; a lossless one without', async () => {
+    const lossy = await importSeries(wg04('CT1_J2KI'));
+    const f = lossy.record.findings!.find((x) => x.code === 'LOSSY_COMPRESSION')!;
+    expect(f.severity).toBe('warn');
+    expect(f.message).toContain('1 of 1 slice(s) were lossy-compressed (JPEG 2000 (1.2.840.10008.1.2.4.91))');
+    expect(f.files).toEqual([join(dataPath('hardcases/wg04-ct'), 'CT1_J2KI')]);
+    for (const n of ['CT1_J2KR', 'CT1_JPLL', 'CT1_UNC']) expect(codes(await importSeries(wg04(n))), n).not.toContain('LOSSY_COMPRESSION');
+  });
+
+  it('of copies of one slice, a lossless one is kept whatever the file order: the uncompressed values, no LOSSY_COMPRESSION', async () => {
+    const plain = (await importSeries(wg04('CT1_UNC'))).output.volume.data;
+    // The lossy copies first: the old rule (first by file order) kept one of them.
+    const r = await importSeries(wg04('CT1_J2KI', 'CT1_JLSN', 'CT1_UNC', 'CT1_JPLL'));
+    expect(codes(r)).toContain('DUPLICATE_SLICES');
+    expect(codes(r)).not.toContain('LOSSY_COMPRESSION');
+    const dropped = r.record.findings!.find((x) => x.code === 'DUPLICATE_SLICES')!.files!.map((p) => p.split('/').pop());
+    expect(dropped).toEqual(expect.arrayContaining(['CT1_J2KI', 'CT1_JLSN']));
+    const v = r.output.volume.data;
+    let differ = 0;
+    for (let k = 0; k < plain.length; k++) if (v[k] !== plain[k]) differ++;
+    expect(differ).toBe(0);
+    // Only lossy copies: one is kept, and the finding says so.
+    expect(codes(await importSeries(wg04('CT1_JLSN', 'CT1_J2KI')))).toEqual(expect.arrayContaining(['DUPLICATE_SLICES', 'LOSSY_COMPRESSION']));
+  });
+});

@@ -70,6 +70,7 @@ const T = {
   rescaleSlope: 'x00281053',
   rescaleType: 'x00281054',
   burnedIn: 'x00280301',
+  lossyCompression: 'x00282110',
   modalityLutSeq: 'x00283000',
   lutDescriptor: 'x00283002',
   lutData: 'x00283006',
@@ -240,6 +241,7 @@ export function instanceFromDataset(parsed: ParsedDataset, file: string): DicomI
   put('pixelPaddingValue', us16Signed(ds, T.paddingValue, signed));
   put('pixelPaddingRangeLimit', us16Signed(ds, T.paddingRangeLimit, signed));
   put('burnedInAnnotation', str(ds, T.burnedIn));
+  put('lossyImageCompression', str(ds, T.lossyCompression));
 
   // A hostile NumberOfFrames must not make us loop or allocate per frame: every frame
   // needs at least one byte of pixel data, and Enhanced objects one per-frame item each.

@@ -135,3 +135,11 @@ export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export const DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1.99';
 export const EXPLICIT_VR_BIG_ENDIAN = '1.2.840.10008.1.2.2';
+
+/**
+ * Whether an image's pixels went through lossy compression: its transfer syntax is lossy, or
+ * LossyImageCompression (0028,2110) says "01" (lossy once, stored uncompressed since).
+ */
+export function isLossy(inst: { transferSyntaxUid: string; lossyImageCompression?: string }): boolean {
+  return inst.lossyImageCompression === '01' || transferSyntaxInfo(inst.transferSyntaxUid).lossy;
+}

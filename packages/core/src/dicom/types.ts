@@ -50,6 +50,8 @@ export interface DicomInstance {
   /** Whether pixel data is present at all (SR, RT plan … have none). */
   hasPixelData: boolean;
   burnedInAnnotation?: string;
+  /** LossyImageCompression (0028,2110): "01" when the pixels went through lossy compression at some point, even if stored uncompressed now. */
+  lossyImageCompression?: string;
   /** Things repaired or guessed while parsing (missing TransferSyntaxUID, VR mismatch, stray bytes …). */
   parseWarnings?: string[];
 }
