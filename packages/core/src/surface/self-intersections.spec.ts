@@ -133,18 +133,4 @@ describe('findSelfIntersections', () => {
     // (A grid of 1 mm cells over 6 × 4 × 10 m would not end inside the test's timeout.)
     expect(findSelfIntersections(far.positions, far.indices).pairs).toBe(want);
   });
-
-  it('`only` limits the search to pairs with a flagged triangle', () => {
-    const two = join(icosphere(10, 3), icosphere(10, 3, [12, 1, 0.5]));
-    const all = findSelfIntersections(two.positions, two.indices);
-    const nt = two.indices.length / 3;
-    const only = new Uint8Array(nt);
-    let first = -1;
-    for (let t = 0; t < nt && first < 0; t++) if (all.crossing[t]) first = t;
-    only[first] = 1;
-    const some = findSelfIntersections(two.positions, two.indices, only);
-    expect(some.crossing[first]).toBe(1);
-    expect(some.pairs).toBeGreaterThan(0);
-    expect(some.pairs).toBeLessThan(all.pairs);
-  });
 });

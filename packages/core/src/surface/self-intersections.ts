@@ -5,14 +5,15 @@
  * never does this, but moving vertices can: edge placement (each vertex along its own normal)
  * and smoothing.
  *
- * Own code (no library here takes flat typed arrays and answers in linear time): a uniform grid
- * of cells about a triangle's size, each triangle entered in every cell its bounding box
- * touches, and each pair of triangles in a cell tested once (in the cell holding the low corner
- * of their boxes' overlap). Pairs that share an edge are neighbours, not crossings; pairs that
- * share one corner cross when an edge not at that corner passes through the other triangle.
- * The test is Möller's segment-triangle test in double precision: touching within ~1e-12 of a
- * triangle's size does not count, which can miss exact touches but never reports a neighbour.
+ * Own code (no library here takes flat typed arrays and answers in linear time): the triangles
+ * binned in distance.ts's uniform grid (each in every cell its bounding box touches), and each
+ * pair of triangles in a cell tested once (in the cell holding the low corner of their boxes'
+ * overlap). Pairs that share an edge are neighbours, not crossings; pairs that share one corner
+ * cross when an edge not at that corner passes through the other triangle. The test is Möller's
+ * segment-triangle test in double precision: touching within ~1e-12 of a triangle's size does
+ * not count, which can miss exact touches but never reports a neighbour.
  */
+import { buildTriangleGrid } from './distance.js';
 
 export interface SelfIntersections {
   /** Pairs of triangles that cross. */
@@ -23,148 +24,46 @@ export interface SelfIntersections {
   triangles: number;
 }
 
-/**
- * Crossing triangle pairs of `indices` over `positions`. `only`, when given, limits the search
- * to pairs with at least one triangle flagged there (a repair re-checks what it moved).
- */
-export function findSelfIntersections(positions: ArrayLike<number>, indices: Uint32Array, only?: Uint8Array): SelfIntersections {
+/** Crossing triangle pairs of `indices` over `positions`. */
+export function findSelfIntersections(positions: Float32Array, indices: Uint32Array): SelfIntersections {
   const nt = indices.length / 3;
   const crossing = new Uint8Array(nt);
   if (nt < 2) return { pairs: 0, crossing, triangles: 0 };
+  const { origin, cell, dims, cellStart, cellTri } = buildTriangleGrid({ positions, indices });
+  const [nx, ny, nz] = dims;
+  // A coordinate's cell as the grid bins it, so the low corner of two boxes' overlap lies in a cell both triangles are in.
+  const cellOf = (x: number, a: number, n: number) => Math.min(n - 1, Math.floor((x - origin[a]) / cell));
   const box = new Float32Array(6 * nt);
-  let lo0 = Infinity, lo1 = Infinity, lo2 = Infinity, hi0 = -Infinity, hi1 = -Infinity, hi2 = -Infinity;
-  let extentSum = 0;
-  for (let t = 0; t < nt; t++) {
-    let a0 = Infinity, a1 = Infinity, a2 = Infinity, b0 = -Infinity, b1 = -Infinity, b2 = -Infinity;
-    for (let c = 0; c < 3; c++) {
-      const v = 3 * indices[3 * t + c]!;
-      const x = positions[v]!, y = positions[v + 1]!, z = positions[v + 2]!;
-      if (x < a0) a0 = x;
-      if (x > b0) b0 = x;
-      if (y < a1) a1 = y;
-      if (y > b1) b1 = y;
-      if (z < a2) a2 = z;
-      if (z > b2) b2 = z;
+  for (let t = 0; t < nt; t++)
+    for (let a = 0; a < 3; a++) {
+      const x = positions[3 * indices[3 * t]! + a]!, y = positions[3 * indices[3 * t + 1]! + a]!, z = positions[3 * indices[3 * t + 2]! + a]!;
+      box[6 * t + a] = Math.min(x, y, z);
+      box[6 * t + 3 + a] = Math.max(x, y, z);
     }
-    const o = 6 * t;
-    box[o] = a0;
-    box[o + 1] = a1;
-    box[o + 2] = a2;
-    box[o + 3] = b0;
-    box[o + 4] = b1;
-    box[o + 5] = b2;
-    extentSum += Math.max(b0 - a0, b1 - a1, b2 - a2);
-    if (a0 < lo0) lo0 = a0;
-    if (a1 < lo1) lo1 = a1;
-    if (a2 < lo2) lo2 = a2;
-    if (b0 > hi0) hi0 = b0;
-    if (b1 > hi1) hi1 = b1;
-    if (b2 > hi2) hi2 = b2;
-  }
-  // Cells twice a mean triangle's extent (1, 1.5, 2 and 3 times: 1.67, 1.51, 1.46, 1.40 s on a
-  // 1.57 M-triangle skull; smaller cells cost more entries than they save pairs).
-  // The grid is walked one layer of cells (along z) at a time: memory for one layer's cells.
-  let h = (2 * extentSum) / nt;
-  if (!(h > 0)) return { pairs: 0, crossing, triangles: 0 };
-  // Every layer clears and sums its cells: at most 2^27 cells in all (a sparse mesh spread far
-  // gets larger cells, so the walk stays bounded), 2^20 a layer.
-  const span = (d: number) => Math.max(d, 1e-9);
-  h = Math.max(h, Math.cbrt((span(hi0 - lo0) * span(hi1 - lo1) * span(hi2 - lo2)) / 2 ** 27), Math.sqrt((span(hi0 - lo0) * span(hi1 - lo1)) / 2 ** 20));
-  const nx = Math.floor((hi0 - lo0) / h) + 1, ny = Math.floor((hi1 - lo1) / h) + 1, nz = Math.floor((hi2 - lo2) / h) + 1;
-  const inv = 1 / h;
-  const cellOf = (x: number, lo: number) => Math.floor((x - lo) * inv);
-
-  // Triangles by their first layer (counting sort), so a layer's triangles are found in order.
-  const layerStart = new Int32Array(nz + 1);
-  const k0Of = new Int32Array(nt);
-  const k1Of = new Int32Array(nt);
-  for (let t = 0; t < nt; t++) {
-    const k0 = cellOf(box[6 * t + 2]!, lo2);
-    k0Of[t] = k0;
-    k1Of[t] = cellOf(box[6 * t + 5]!, lo2);
-    layerStart[k0 + 1]!++;
-  }
-  for (let k = 0; k < nz; k++) layerStart[k + 1]! += layerStart[k]!;
-  const byLayer = new Int32Array(nt);
-  {
-    const f = layerStart.slice(0, nz);
-    for (let t = 0; t < nt; t++) byLayer[f[k0Of[t]!]!++] = t;
-  }
-
-  const cells = nx * ny;
-  const cellStart = new Int32Array(cells + 1);
-  let active = new Int32Array(1024);
-  let entryTri = new Int32Array(4096);
-  let entryBox = new Float32Array(6 * 4096);
-  let nActive = 0;
   let pairs = 0;
-  for (let k = 0; k < nz; k++) {
-    // Active: triangles whose z-range reaches layer k (those that ended before are dropped).
-    let w = 0;
-    for (let q = 0; q < nActive; q++) if (k1Of[active[q]!]! >= k) active[w++] = active[q]!;
-    nActive = w;
-    for (let q = layerStart[k]!; q < layerStart[k + 1]!; q++) {
-      if (nActive === active.length) {
-        const grown = new Int32Array(2 * active.length);
-        grown.set(active);
-        active = grown;
-      }
-      active[nActive++] = byLayer[q]!;
-    }
-    if (nActive < 2) continue;
-    // This layer's entries (cell, triangle), counting-sorted by cell, boxes copied beside them.
-    cellStart.fill(0);
-    let entries = 0;
-    for (let q = 0; q < nActive; q++) {
-      const o = 6 * active[q]!;
-      const i0 = cellOf(box[o]!, lo0), i1 = cellOf(box[o + 3]!, lo0);
-      const j0 = cellOf(box[o + 1]!, lo1), j1 = cellOf(box[o + 4]!, lo1);
-      entries += (i1 - i0 + 1) * (j1 - j0 + 1);
-      for (let j = j0; j <= j1; j++) for (let i = i0; i <= i1; i++) cellStart[i + nx * j + 1]!++;
-    }
-    for (let c = 0; c < cells; c++) cellStart[c + 1]! += cellStart[c]!;
-    if (entryTri.length < entries) {
-      entryTri = new Int32Array(2 * entries);
-      entryBox = new Float32Array(12 * entries);
-    }
-    for (let q = 0; q < nActive; q++) {
-      const t = active[q]!;
-      const o = 6 * t;
-      const i0 = cellOf(box[o]!, lo0), i1 = cellOf(box[o + 3]!, lo0);
-      const j0 = cellOf(box[o + 1]!, lo1), j1 = cellOf(box[o + 4]!, lo1);
-      for (let j = j0; j <= j1; j++)
-        for (let i = i0; i <= i1; i++) {
-          const e = cellStart[i + nx * j]!++;
-          entryTri[e] = t;
-          const eb = 6 * e;
-          for (let a = 0; a < 6; a++) entryBox[eb + a] = box[o + a]!;
-        }
-    }
-    // cellStart[c] is now the end of cell c; its start is cellStart[c - 1] (0 for the first).
-    for (let c = 0; c < cells; c++) {
-      const a = c === 0 ? 0 : cellStart[c - 1]!, b = cellStart[c]!;
-      if (b - a < 2) continue;
-      const ci = c % nx, cj = (c - ci) / nx;
-      for (let p = a; p < b; p++) {
-        const op = 6 * p;
-        const px0 = entryBox[op]!, py0 = entryBox[op + 1]!, pz0 = entryBox[op + 2]!, px1 = entryBox[op + 3]!, py1 = entryBox[op + 4]!, pz1 = entryBox[op + 5]!;
-        for (let q = p + 1; q < b; q++) {
-          const oq = 6 * q;
-          // Boxes overlap? Then test the pair only in the cell of the overlap's low corner.
-          const qx0 = entryBox[oq]!, qx1 = entryBox[oq + 3]!;
-          if (qx0 > px1 || qx1 < px0) continue;
-          const qy0 = entryBox[oq + 1]!, qy1 = entryBox[oq + 4]!;
-          if (qy0 > py1 || qy1 < py0) continue;
-          const qz0 = entryBox[oq + 2]!, qz1 = entryBox[oq + 5]!;
-          if (qz0 > pz1 || qz1 < pz0) continue;
-          if (cellOf(qx0 > px0 ? qx0 : px0, lo0) !== ci || cellOf(qy0 > py0 ? qy0 : py0, lo1) !== cj || cellOf(qz0 > pz0 ? qz0 : pz0, lo2) !== k) continue;
-          const t = entryTri[p]!, u = entryTri[q]!;
-          if (only && !only[t] && !only[u]) continue;
-          if (trianglesCross(positions, indices, t, u)) {
-            pairs++;
-            crossing[t] = 1;
-            crossing[u] = 1;
-          }
+  for (let c = 0; c < nx * ny * nz; c++) {
+    const first = cellStart[c]!, end = cellStart[c + 1]!;
+    if (end - first < 2) continue;
+    const ci = c % nx, cj = Math.floor(c / nx) % ny, ck = Math.floor(c / (nx * ny));
+    for (let p = first; p < end; p++) {
+      const t = cellTri[p]!;
+      const op = 6 * t;
+      const px0 = box[op]!, py0 = box[op + 1]!, pz0 = box[op + 2]!, px1 = box[op + 3]!, py1 = box[op + 4]!, pz1 = box[op + 5]!;
+      for (let q = p + 1; q < end; q++) {
+        const u = cellTri[q]!;
+        const oq = 6 * u;
+        // Boxes overlap? Then test the pair only in the cell of the overlap's low corner.
+        const qx0 = box[oq]!, qx1 = box[oq + 3]!;
+        if (qx0 > px1 || qx1 < px0) continue;
+        const qy0 = box[oq + 1]!, qy1 = box[oq + 4]!;
+        if (qy0 > py1 || qy1 < py0) continue;
+        const qz0 = box[oq + 2]!, qz1 = box[oq + 5]!;
+        if (qz0 > pz1 || qz1 < pz0) continue;
+        if (cellOf(qx0 > px0 ? qx0 : px0, 0, nx) !== ci || cellOf(qy0 > py0 ? qy0 : py0, 1, ny) !== cj || cellOf(qz0 > pz0 ? qz0 : pz0, 2, nz) !== ck) continue;
+        if (trianglesCross(positions, indices, t, u)) {
+          pairs++;
+          crossing[t] = 1;
+          crossing[u] = 1;
         }
       }
     }
@@ -185,7 +84,7 @@ export function trianglesCross(P: ArrayLike<number>, I: Uint32Array, t: number, 
   if (shared >= 2) return false;
   // Either triangle wholly on one side of the other's plane (its shared corner on it): no
   // crossing. Most neighbours on a curved surface end here, before any edge test.
-  if (oneSide(P, a0, a1, a2, b0, b1, b2, sa0 || sa1 || sa2) || oneSide(P, b0, b1, b2, a0, a1, a2, shared > 0)) return false;
+  if (oneSide(P, a0, a1, a2, b0, b1, b2, shared > 0) || oneSide(P, b0, b1, b2, a0, a1, a2, shared > 0)) return false;
   const sb0 = b0 === a0 || b0 === a1 || b0 === a2;
   const sb1 = b1 === a0 || b1 === a1 || b1 === a2;
   const sb2 = b2 === a0 || b2 === a1 || b2 === a2;
