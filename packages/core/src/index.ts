@@ -38,6 +38,7 @@ export * from './surface/decimate.js';
 export * from './surface/gate.js';
 export * from './surface/condition.js';
 export * from './surface/self-intersections.js';
+export * from './surface/untangle.js';
 export * from './formats/stl.js';
 export * from './formats/3mf.js';
 export * from './formats/obj.js';

@@ -382,8 +382,8 @@ describe('the phantom skull (ct/philips-head-phantom-tilt) for a 120 × 120 × 1
     const si = doc.record.figures.selfIntersections as { triangles: number; pairs: number; sites: { at_mm: number[]; triangles: number }[] };
     const model = read3mf(new Uint8Array(readFileSync(skull)), skull);
     const own = findSelfIntersections(model.positions, model.indices);
-    // The convert's skull folds through itself in places (edge placement, smoothing, decimation):
-    // known, not yet repaired; the print stage must say so. The dowels change a few triangles.
+    // This convert decimates after the conditioning's self-intersection repair, and decimation
+    // folds the surface in places; the print stage must say so. The dowels change a few triangles.
     expect(own.triangles).toBeGreaterThan(0);
     expect(si.triangles).toBeGreaterThan(0);
     expect(Math.abs(si.triangles - own.triangles)).toBeLessThanOrEqual(0.25 * own.triangles);

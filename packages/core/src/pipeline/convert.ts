@@ -346,6 +346,8 @@ async function surfaceOf(
     known.topology = checkedTopology({ positions: triangles.positions, indices });
   });
   if (placed) records.push(placed.record);
+  // the marching-cubes positions, which never cross: the self-intersection repair's way back
+  if (placed) known.safePositions = triangles.positions;
   const raw = placed ? { ...placed.output, indices } : surface.output;
   // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface
   const edgePlaced = placed?.record.method === 'edge-model-placement';

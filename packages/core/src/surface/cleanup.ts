@@ -80,10 +80,18 @@ export interface CleanupResult extends StageResult<Mesh> {
    * be those, with which encloses which (shellEnclosures pairs, for fillCavities).
    */
   shells?: NestedShells;
+  /**
+   * `opts.remap`: each input vertex's index in the output (−1: dropped), when the output's
+   * vertices are the compaction's (no late merge), so per-vertex data can follow them.
+   */
+  vertexRemap?: Int32Array;
 }
 
-/** `opts.topology: false`: the caller does not use the output's topology, so it is not derived (~0.1 s on a skull). */
-export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology, opts: { topology?: boolean } = {}): CleanupResult {
+/**
+ * `opts.topology: false`: the caller does not use the output's topology, so it is not derived
+ * (~0.1 s on a skull); `opts.remap`: return the input → output vertex map (vertexRemap).
+ */
+export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology, opts: { topology?: boolean; remap?: boolean } = {}): CleanupResult {
   let m1 = mergeIfBetter(mesh);
   const sameTriangles = known !== undefined && known.indices === mesh.indices;
   const reuse = sameTriangles && m1.mesh === mesh;
@@ -109,6 +117,7 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
     m3.flipped === 0 && opts.topology !== false ? { indices: output.indices, edges: compactEdgeTable(edges, sel.keep, remap, !reuse), shellOf: outShells.shellOf, shellCount: outShells.shellCount } : undefined;
   let degenerate = m2.degenerate;
   let duplicate = m2.duplicate;
+  let remapped = true;
   if (m1.rejected > 0) {
     const retry = mergeIfBetter(output);
     if (retry.merged > 0) {
@@ -116,6 +125,7 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
       degenerate += r2.degenerate;
       duplicate += r2.duplicate;
       output = compactMesh(r2.mesh);
+      remapped = false;
       outShells = undefined;
       topology = undefined;
     }
@@ -170,5 +180,6 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
   const result: CleanupResult = { output, record };
   if (outShells) result.shells = outShells;
   if (topology && topology.indices === output.indices) result.topology = topology;
+  if (opts.remap && remapped) result.vertexRemap = remap;
   return result;
 }

@@ -1,6 +1,7 @@
 /**
  * Conditioning: the raw isosurface → a printable mesh, in a fixed order, each step with its
- * record: clean-up → smoothing → decimation → clean-up → fill cavities → printability gate.
+ * record: clean-up → smoothing → self-intersection repair → decimation → clean-up → fill
+ * cavities → printability gate.
  * Connectivity (edge table, shells) is computed once per set of triangles and reused while
  * only vertex positions change; the gate then judges the final mesh from scratch.
  */
@@ -14,6 +15,7 @@ import { scanBorderVertices, smoothMeshAsync, type SmoothParams } from './smooth
 import type { Grid } from '../geometry/grid.js';
 import type { MeshCheck } from './topology.js';
 import type { MeshShells } from './mesh-utils.js';
+import { untangleMesh } from './untangle.js';
 
 export interface ConditionParams extends CleanupParams {
   /** Smoothing (default SMOOTH_DEFAULTS: windowed-sinc, 40 iterations, pass band 0.05); `false` or method 'none' to skip. */
@@ -26,6 +28,8 @@ export interface ConditionParams extends CleanupParams {
   name?: string;
   /** The grid the mesh was extracted from: vertices on its outer faces (scan-border caps) are held during smoothing. */
   grid?: Grid;
+  /** Repair self-intersections after smoothing (default true; untangle.ts); `false` to skip. */
+  untangle?: boolean;
 }
 
 export const CONDITION_DEFAULTS = { minShell_mm3: 1 };
@@ -44,6 +48,12 @@ export interface ConditionResult {
  */
 export interface TopologyHandOver {
   topology?: MeshTopology;
+  /**
+   * Where the input's vertices were before anything moved them (the marching-cubes surface,
+   * which never passes through itself): the self-intersection repair moves crossing corners
+   * back toward them. Without it, toward their positions before smoothing.
+   */
+  safePositions?: Float32Array;
 }
 
 /**
@@ -73,7 +83,7 @@ export async function conditionMesh(
   return { output: m, records, check: gate.check, printable: gate.printable };
 }
 
-/** clean-up → smoothing → decimation → clean-up → fill cavities: the mesh the gate judges. */
+/** clean-up → smoothing → repair → decimation → clean-up → fill cavities: the mesh the gate judges. */
 async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageContext, records: StageRecord[], known?: TopologyHandOver): Promise<{ mesh: Mesh; shells: MeshShells }> {
   const step = <T extends { output: Mesh; record: StageRecord }>(r: T): Mesh => {
     records.push(r.record);
@@ -87,8 +97,10 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   const progress = ctx.progress ?? (() => {});
 
   let t0 = t();
-  const clean1 = firstCleanup(mesh, cleanupParams, known);
+  const { clean: clean1, safe: carriedSafe } = firstCleanup(mesh, cleanupParams, known);
   let m = step(clean1);
+  // the repair's safe positions: the marching-cubes surface carried through the clean-up, else these (before smoothing)
+  const safe = carriedSafe ?? m.positions;
   // The clean mesh's connectivity, shared by smoothing and the second clean-up (smoothing
   // moves vertices only, so without decimation the second clean-up reuses it).
   const topology = clean1.topology ?? meshTopology(m);
@@ -105,6 +117,15 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   }
   progress(0.4, 'smoothing');
+  await breathe();
+
+  if (params.untangle !== false && m.positions !== safe) {
+    t0 = t();
+    const safeIs = carriedSafe ? 'the marching-cubes surface (before vertex placement and smoothing)' : 'the positions before smoothing';
+    m = step(await untangleMesh(m, safe, { safeIs }, ctx));
+    records[records.length - 1]!.wall_ms = Math.round(t() - t0);
+  }
+  progress(0.5, 'self-intersections');
   await breathe();
 
   if (params.decimate && (params.decimate.targetFaces !== undefined || params.decimate.maxError_mm !== undefined)) {
@@ -130,9 +151,24 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   return { mesh: m, shells: filled.shells };
 }
 
-/** The first clean-up, with the topology taken from the hand-over (a plain function: its locals go when it returns). */
-function firstCleanup(mesh: Mesh, params: CleanupParams, known?: TopologyHandOver): CleanupResult {
+/**
+ * The first clean-up, with the topology taken from the hand-over (a plain function: its locals
+ * go when it returns), and the hand-over's safe positions carried to the clean mesh's vertices.
+ */
+function firstCleanup(mesh: Mesh, params: CleanupParams, known?: TopologyHandOver): { clean: CleanupResult; safe?: Float32Array } {
   const topology = known?.topology;
-  if (known) known.topology = undefined;
-  return cleanupMesh(mesh, params, topology);
+  const safeIn = known?.safePositions;
+  if (known) {
+    known.topology = undefined;
+    known.safePositions = undefined;
+  }
+  const clean = cleanupMesh(mesh, params, topology, { remap: safeIn !== undefined && safeIn.length === mesh.positions.length });
+  const remap = clean.vertexRemap;
+  if (!safeIn || !remap) return { clean };
+  const safe = new Float32Array(clean.output.positions.length);
+  for (let v = 0; v < remap.length; v++) {
+    const w = remap[v]!;
+    if (w >= 0) safe.set(safeIn.subarray(3 * v, 3 * v + 3), 3 * w);
+  }
+  return { clean, safe };
 }

@@ -24,7 +24,7 @@ export interface TriangleGrid {
  * corners' cells, so each vertex's cell is computed once (a vertex is in ~6 triangles) and
  * the counting and filling passes only take integer min/max.
  */
-export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000): TriangleGrid {
+export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000, shared = false): TriangleGrid {
   const p = mesh.positions;
   const ix = mesh.indices;
   const nTri = ix.length / 3;
@@ -69,8 +69,10 @@ export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000): TriangleGri
     vc[o + 1] = Math.min(ny - 1, Math.floor((p[o + 1]! - ly) / cell));
     vc[o + 2] = Math.min(nz - 1, Math.floor((p[o + 2]! - lz) / cell));
   }
-  const cellStart = new Uint32Array(nCells + 1);
-  let cellTri = new Uint32Array(0);
+  // `shared`: on shared memory, for workers to read (posting it then copies nothing)
+  const u32 = (n: number): Uint32Array => (shared && typeof SharedArrayBuffer !== 'undefined' ? new Uint32Array(new SharedArrayBuffer(4 * n)) : new Uint32Array(n));
+  const cellStart = u32(nCells + 1);
+  let cellTri: Uint32Array = new Uint32Array(0);
   let fill: Uint32Array | undefined;
   for (let pass = 0; pass < 2; pass++) {
     for (let t = 0; t < nTri; t++) {
@@ -94,7 +96,7 @@ export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000): TriangleGri
     if (pass === 0) {
       for (let c = 0; c < nCells; c++) cellStart[c + 1]! += cellStart[c]!;
       fill = cellStart.slice(0, nCells);
-      cellTri = new Uint32Array(cellStart[nCells]!);
+      cellTri = u32(cellStart[nCells]!);
     }
   }
   return { mesh, origin: lo, cell, dims, cellStart, cellTri };

@@ -195,8 +195,9 @@ export async function printabilityGate(mesh: Mesh, params: GateParams = {}, ctx:
     params: {
       allowOpen,
       checks: 'own edge/vertex counts on the indexed mesh and on the mesh welded by exact float32 position (as STL readers do); manifold-3d Manifold constructor as a second opinion',
-      // Said so the record does not read as more than it is: `prepare` counts them (bench/results/self-intersections.md).
-      notChecked: 'self-intersections (triangles passing through other triangles of the model): `scan2print prepare` finds and locates them',
+      // Said so the record does not read as more than it is (bench/results/self-intersections.md).
+      notChecked:
+        'self-intersections (triangles passing through other triangles of the model): the conditioning finds and repairs them after smoothing (its self-intersection-repair record; decimation after it can add some), `scan2print prepare` checks the model as printed',
       crossCheckMaxTriangles: crossLimit === Infinity ? 'all' : crossLimit,
     },
     figures: {

@@ -13,7 +13,7 @@
  * segment-triangle test in double precision: touching within ~1e-12 of a triangle's size does
  * not count, which can miss exact touches but never reports a neighbour.
  */
-import { buildTriangleGrid } from './distance.js';
+import { buildTriangleGrid, type TriangleGrid } from './distance.js';
 
 export interface SelfIntersections {
   /** Pairs of triangles that cross. */
@@ -29,38 +29,59 @@ export function findSelfIntersections(positions: Float32Array, indices: Uint32Ar
   const nt = indices.length / 3;
   const crossing = new Uint8Array(nt);
   if (nt < 2) return { pairs: 0, crossing, triangles: 0 };
-  const { origin, cell, dims, cellStart, cellTri } = buildTriangleGrid({ positions, indices });
-  const [nx, ny, nz] = dims;
-  // A coordinate's cell as the grid bins it, so the low corner of two boxes' overlap lies in a cell both triangles are in.
-  const cellOf = (x: number, a: number, n: number) => Math.min(n - 1, Math.floor((x - origin[a]) / cell));
-  const box = new Float32Array(6 * nt);
-  for (let t = 0; t < nt; t++)
-    for (let a = 0; a < 3; a++) {
-      const x = positions[3 * indices[3 * t]! + a]!, y = positions[3 * indices[3 * t + 1]! + a]!, z = positions[3 * indices[3 * t + 2]! + a]!;
-      box[6 * t + a] = Math.min(x, y, z);
-      box[6 * t + 3 + a] = Math.max(x, y, z);
-    }
+  const grid = buildTriangleGrid({ positions, indices });
+  const pairs = crossingsInCells(positions, indices, grid, 0, grid.cellStart.length - 1, crossing);
+  let triangles = 0;
+  for (let t = 0; t < nt; t++) triangles += crossing[t]!;
+  return { pairs, crossing, triangles };
+}
+
+/** The cells of a triangle grid (distance.ts) over the mesh whose pairs are tested. */
+export type CrossingGrid = Pick<TriangleGrid, 'origin' | 'cell' | 'dims' | 'cellStart' | 'cellTri'>;
+
+/**
+ * Crossing pairs tested in cells [c0, c1) of `grid` (built over these positions and triangles):
+ * sets crossing[t] = 1 for each triangle of a crossing pair and returns the pair count. Each pair
+ * is tested in one cell only, so disjoint cell ranges (one per worker) add up to the whole.
+ */
+export function crossingsInCells(P: Float32Array, I: Uint32Array, grid: CrossingGrid, c0: number, c1: number, crossing: Uint8Array): number {
+  const { origin, cell, dims, cellStart, cellTri } = grid;
+  const [nx, ny] = dims;
+  // The cell's triangles' boxes, low cells and planes, computed per cell (a triangle is in a few
+  // cells): per-triangle arrays over a skull would hold ~120 MB on every thread that runs this.
+  let cap = 64;
+  let box = new Float64Array(6 * cap), low = new Int32Array(3 * cap), plane = new Float64Array(5 * cap);
   let pairs = 0;
-  for (let c = 0; c < nx * ny * nz; c++) {
+  for (let c = c0; c < c1; c++) {
     const first = cellStart[c]!, end = cellStart[c + 1]!;
-    if (end - first < 2) continue;
+    const n = end - first;
+    if (n < 2) continue;
+    if (n > cap) {
+      cap = 2 * n;
+      box = new Float64Array(6 * cap);
+      low = new Int32Array(3 * cap);
+      plane = new Float64Array(5 * cap);
+    }
+    for (let p = 0; p < n; p++) triangleBoxAndPlane(P, I, cellTri[first + p]!, origin, cell, dims, box, low, plane, p);
     const ci = c % nx, cj = Math.floor(c / nx) % ny, ck = Math.floor(c / (nx * ny));
-    for (let p = first; p < end; p++) {
-      const t = cellTri[p]!;
-      const op = 6 * t;
+    for (let p = 0; p < n; p++) {
+      const op = 6 * p;
       const px0 = box[op]!, py0 = box[op + 1]!, pz0 = box[op + 2]!, px1 = box[op + 3]!, py1 = box[op + 4]!, pz1 = box[op + 5]!;
-      for (let q = p + 1; q < end; q++) {
-        const u = cellTri[q]!;
-        const oq = 6 * u;
-        // Boxes overlap? Then test the pair only in the cell of the overlap's low corner.
+      const li = low[3 * p]!, lj = low[3 * p + 1]!, lk = low[3 * p + 2]!;
+      for (let q = p + 1; q < n; q++) {
+        const oq = 6 * q;
+        // Boxes overlap? Then test the pair only in the cell of the overlap's low corner (the
+        // cell of a coordinate is monotone in it: that cell's indices are the larger of the two lows').
         const qx0 = box[oq]!, qx1 = box[oq + 3]!;
         if (qx0 > px1 || qx1 < px0) continue;
         const qy0 = box[oq + 1]!, qy1 = box[oq + 4]!;
         if (qy0 > py1 || qy1 < py0) continue;
         const qz0 = box[oq + 2]!, qz1 = box[oq + 5]!;
         if (qz0 > pz1 || qz1 < pz0) continue;
-        if (cellOf(qx0 > px0 ? qx0 : px0, 0, nx) !== ci || cellOf(qy0 > py0 ? qy0 : py0, 1, ny) !== cj || cellOf(qz0 > pz0 ? qz0 : pz0, 2, nz) !== ck) continue;
-        if (trianglesCross(positions, indices, t, u)) {
+        const ui = low[3 * q]!, uj = low[3 * q + 1]!, uk = low[3 * q + 2]!;
+        if ((li > ui ? li : ui) !== ci || (lj > uj ? lj : uj) !== cj || (lk > uk ? lk : uk) !== ck) continue;
+        const t = cellTri[first + p]!, u = cellTri[first + q]!;
+        if (crossPair(P, I, plane, t, p, u, q)) {
           pairs++;
           crossing[t] = 1;
           crossing[u] = 1;
@@ -68,13 +89,54 @@ export function findSelfIntersections(positions: Float32Array, indices: Uint32Ar
       }
     }
   }
-  let triangles = 0;
-  for (let t = 0; t < nt; t++) triangles += crossing[t]!;
-  return { pairs, crossing, triangles };
+  return pairs;
+}
+
+/**
+ * Triangle t's box (x0 y0 z0 x1 y1 z1), the grid cell of its low corner (as buildTriangleGrid
+ * bins: floor((x − origin) / cell), clamped) and its plane (unnormalised normal n, n·a, the side
+ * test's margin), into slot s of the scratch arrays.
+ */
+function triangleBoxAndPlane(P: Float32Array, I: Uint32Array, t: number, origin: readonly number[], cell: number, dims: readonly number[], box: Float64Array, low: Int32Array, plane: Float64Array, s: number): void {
+  const a = 3 * I[3 * t]!, b = 3 * I[3 * t + 1]!, c = 3 * I[3 * t + 2]!;
+  const ax = P[a]!, ay = P[a + 1]!, az = P[a + 2]!;
+  const bx = P[b]!, by = P[b + 1]!, bz = P[b + 2]!;
+  const cx = P[c]!, cy = P[c + 1]!, cz = P[c + 2]!;
+  const x0 = ax < bx ? (ax < cx ? ax : cx) : bx < cx ? bx : cx;
+  const y0 = ay < by ? (ay < cy ? ay : cy) : by < cy ? by : cy;
+  const z0 = az < bz ? (az < cz ? az : cz) : bz < cz ? bz : cz;
+  const o6 = 6 * s, o3 = 3 * s, o5 = 5 * s;
+  box[o6] = x0;
+  box[o6 + 1] = y0;
+  box[o6 + 2] = z0;
+  box[o6 + 3] = ax > bx ? (ax > cx ? ax : cx) : bx > cx ? bx : cx;
+  box[o6 + 4] = ay > by ? (ay > cy ? ay : cy) : by > cy ? by : cy;
+  box[o6 + 5] = az > bz ? (az > cz ? az : cz) : bz > cz ? bz : cz;
+  low[o3] = Math.min(dims[0]! - 1, Math.floor((x0 - origin[0]!) / cell));
+  low[o3 + 1] = Math.min(dims[1]! - 1, Math.floor((y0 - origin[1]!) / cell));
+  low[o3 + 2] = Math.min(dims[2]! - 1, Math.floor((z0 - origin[2]!) / cell));
+  const e1x = bx - ax, e1y = by - ay, e1z = bz - az;
+  const e2x = cx - ax, e2y = cy - ay, e2z = cz - az;
+  const nx = e1y * e2z - e1z * e2y, ny = e1z * e2x - e1x * e2z, nz = e1x * e2y - e1y * e2x;
+  const n2 = nx * nx + ny * ny + nz * nz;
+  plane[o5] = nx;
+  plane[o5 + 1] = ny;
+  plane[o5 + 2] = nz;
+  plane[o5 + 3] = nx * ax + ny * ay + nz * az;
+  // Distances times |n|; a margin of 1e-9 of the triangle's size keeps near-coplanar pairs for the exact tests.
+  plane[o5 + 4] = 1e-9 * Math.sqrt(n2) * Math.sqrt(Math.sqrt(n2));
 }
 
 /** Do triangles t and u cross (not counting a shared edge or corner)? */
-export function trianglesCross(P: ArrayLike<number>, I: Uint32Array, t: number, u: number): boolean {
+export function trianglesCross(P: Float32Array, I: Uint32Array, t: number, u: number): boolean {
+  const box = new Float64Array(12), low = new Int32Array(6), plane = new Float64Array(10);
+  triangleBoxAndPlane(P, I, t, [0, 0, 0], 1, [1, 1, 1], box, low, plane, 0);
+  triangleBoxAndPlane(P, I, u, [0, 0, 0], 1, [1, 1, 1], box, low, plane, 1);
+  return crossPair(P, I, plane, t, 0, u, 1);
+}
+
+/** Do triangles t and u (planes in slots s and r of `plane`) cross? */
+function crossPair(P: Float32Array, I: Uint32Array, plane: Float64Array, t: number, s: number, u: number, r: number): boolean {
   const a0 = I[3 * t]!, a1 = I[3 * t + 1]!, a2 = I[3 * t + 2]!;
   const b0 = I[3 * u]!, b1 = I[3 * u + 1]!, b2 = I[3 * u + 2]!;
   const sa0 = a0 === b0 || a0 === b1 || a0 === b2;
@@ -84,7 +146,7 @@ export function trianglesCross(P: ArrayLike<number>, I: Uint32Array, t: number, 
   if (shared >= 2) return false;
   // Either triangle wholly on one side of the other's plane (its shared corner on it): no
   // crossing. Most neighbours on a curved surface end here, before any edge test.
-  if (oneSide(P, a0, a1, a2, b0, b1, b2, shared > 0) || oneSide(P, b0, b1, b2, a0, a1, a2, shared > 0)) return false;
+  if (oneSide(P, plane, s, a0, a1, a2, b0, b1, b2, shared > 0) || oneSide(P, plane, r, b0, b1, b2, a0, a1, a2, shared > 0)) return false;
   const sb0 = b0 === a0 || b0 === a1 || b0 === a2;
   const sb1 = b1 === a0 || b1 === a1 || b1 === a2;
   const sb2 = b2 === a0 || b2 === a1 || b2 === a2;
@@ -99,22 +161,18 @@ export function trianglesCross(P: ArrayLike<number>, I: Uint32Array, t: number, 
 }
 
 /**
- * Do the corners p, q, r lie strictly on one side of the plane of triangle abc? A corner shared
- * with abc (index equal to a, b or c) lies on the plane and is skipped; `sharing` says one is.
+ * Do the corners p, q, r lie strictly on one side of the plane of triangle abc (its plane in
+ * slot t of `planes`)? A corner shared with it (index equal to a, b or c) lies on the plane
+ * and is skipped; `sharing` says one is.
  */
-function oneSide(P: ArrayLike<number>, a: number, b: number, c: number, p: number, q: number, r: number, sharing: boolean): boolean {
-  const ax = P[3 * a]!, ay = P[3 * a + 1]!, az = P[3 * a + 2]!;
-  const e1x = P[3 * b]! - ax, e1y = P[3 * b + 1]! - ay, e1z = P[3 * b + 2]! - az;
-  const e2x = P[3 * c]! - ax, e2y = P[3 * c + 1]! - ay, e2z = P[3 * c + 2]! - az;
-  const nx = e1y * e2z - e1z * e2y, ny = e1z * e2x - e1x * e2z, nz = e1x * e2y - e1y * e2x;
-  // Distances times |n|; a margin of 1e-9 of the triangle's size keeps near-coplanar pairs for the exact tests.
-  const n2 = nx * nx + ny * ny + nz * nz;
-  const eps = 1e-9 * Math.sqrt(n2) * Math.sqrt(Math.sqrt(n2));
+function oneSide(P: Float32Array, planes: Float64Array, t: number, a: number, b: number, c: number, p: number, q: number, r: number, sharing: boolean): boolean {
+  const o = 5 * t;
+  const nx = planes[o]!, ny = planes[o + 1]!, nz = planes[o + 2]!, d0 = planes[o + 3]!, eps = planes[o + 4]!;
   let above = 0, below = 0;
   for (let k = 0; k < 3; k++) {
     const v = k === 0 ? p : k === 1 ? q : r;
     if (sharing && (v === a || v === b || v === c)) continue;
-    const d = nx * (P[3 * v]! - ax) + ny * (P[3 * v + 1]! - ay) + nz * (P[3 * v + 2]! - az);
+    const d = nx * P[3 * v]! + ny * P[3 * v + 1]! + nz * P[3 * v + 2]! - d0;
     if (d > eps) above++;
     else if (d < -eps) below++;
     else return false;

@@ -1,0 +1,151 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createNodePool } from '../../../cli/src/pool/node-pool.js';
+import type { Mesh } from '../geometry/types.js';
+import type { WorkerPool } from '../parallel/pool.js';
+import { mulberry32 } from '../synthetic/random.js';
+import { box, icosphere } from '../testing/meshes.js';
+import { conditionMesh } from './condition.js';
+import { findSelfIntersections } from './self-intersections.js';
+import { untangleMesh } from './untangle.js';
+import './tasks.js';
+
+const crossings = (m: Mesh): number => findSelfIntersections(m.positions, m.indices).triangles;
+
+/** Each vertex of `out` lies on the segment from its position in `input` to its safe one. */
+function onWayBack(input: Float32Array, out: Float32Array, safe: Float32Array): boolean {
+  for (let v = 0; v < input.length / 3; v++) {
+    const d = [0, 1, 2].map((a) => safe[3 * v + a]! - input[3 * v + a]!);
+    const m = [0, 1, 2].map((a) => out[3 * v + a]! - input[3 * v + a]!);
+    const dd = d[0]! ** 2 + d[1]! ** 2 + d[2]! ** 2;
+    if (dd === 0) {
+      if (m.some((x) => x !== 0)) return false;
+      continue;
+    }
+    const s = (m[0]! * d[0]! + m[1]! * d[1]! + m[2]! * d[2]!) / dd;
+    if (s < -1e-6 || s > 1 + 1e-6) return false;
+    for (let a = 0; a < 3; a++) if (Math.abs(m[a]! - s * d[a]!) > 1e-4) return false;
+  }
+  return true;
+}
+
+describe('untangleMesh', () => {
+  it('undoes a fold: a vertex pushed through the far side of a sphere goes back until nothing crosses, and nothing else moves', async () => {
+    const safe = icosphere(10, 3);
+    const P = safe.positions.slice();
+    const v = 0;
+    for (let a = 0; a < 3; a++) P[3 * v + a] = -1.3 * safe.positions[3 * v + a]!; // 3 mm beyond the far side
+    const folded = { positions: P, indices: safe.indices };
+    expect(crossings(folded)).toBeGreaterThan(0);
+    const r = await untangleMesh(folded, safe.positions);
+    expect(crossings(r.output)).toBe(0);
+    expect(r.remaining).toBe(0);
+    expect(r.record.figures).toMatchObject({ remainingCrossingTriangles: 0 });
+    expect(r.record.figures.crossingTrianglesFound).toBeGreaterThan(0);
+    expect(onWayBack(P, r.output.positions, safe.positions)).toBe(true);
+    // the far side's corners may step back (they are at their safe positions: they do not move); the rest keep their bytes
+    let moved = 0;
+    for (let w = 0; w < P.length / 3; w++) if ([0, 1, 2].some((a) => r.output.positions[3 * w + a] !== P[3 * w + a])) moved++;
+    expect(moved).toBe(1);
+    expect(r.record.figures.verticesMoved).toBe(1);
+    // the input is not changed
+    expect(P[0]).toBeCloseTo(-1.3 * safe.positions[0]!, 6);
+  });
+
+  it('undoes two faces of a thin wall moved past each other, by moving them back toward the safe wall', async () => {
+    const safe = box([0, 0, 0], [20, 20, 1], 10); // a 1 mm slab, 2 mm triangles on its faces
+    const P = safe.positions.slice();
+    // the top face's inner vertices 1.6 mm down, through the bottom face (and a little aside,
+    // so that edges do not meet the bottom face's edges exactly: touching is not crossing)
+    const pushed: number[] = [];
+    for (let w = 0; w < P.length / 3; w++) {
+      const [x, y, z] = [P[3 * w]!, P[3 * w + 1]!, P[3 * w + 2]!];
+      if (z === 1 && x > 5 && x < 15 && y > 5 && y < 15) {
+        P.set([x + 0.3, y + 0.2, -0.6], 3 * w);
+        pushed.push(w);
+      }
+    }
+    const crossed = { positions: P, indices: safe.indices };
+    expect(crossings(crossed)).toBeGreaterThan(0);
+    const r = await untangleMesh(crossed, safe.positions);
+    expect(crossings(r.output)).toBe(0);
+    expect(onWayBack(P, r.output.positions, safe.positions)).toBe(true);
+    // the pushed vertices are back above the bottom face
+    expect(pushed.length).toBe(25);
+    for (const w of pushed) expect(r.output.positions[3 * w + 2]).toBeGreaterThan(0);
+  });
+
+  it('a mesh that does not cross itself comes back as it went in, with a record of 0', async () => {
+    const m = icosphere(10, 3);
+    const r = await untangleMesh(m, m.positions.map((x) => x * 1.1));
+    expect(r.output).toBe(m);
+    expect(r.record.figures).toMatchObject({ crossingTrianglesFound: 0, verticesMoved: 0, remainingCrossingTriangles: 0 });
+  });
+
+  it('re-checks round by round until the full check finds nothing: sphere vertices thrown about, 40 seeds', async () => {
+    let found = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const rand = mulberry32(seed);
+      const safe = icosphere(10, 3);
+      const P = safe.positions.slice();
+      // a few vertices thrown up to 30 mm in any direction: on their way back they cross
+      // triangles they did not cross at first, which never moved
+      for (let k = 0; k < 6; k++) {
+        const w = Math.floor(rand() * (P.length / 3));
+        for (let a = 0; a < 3; a++) P[3 * w + a] = safe.positions[3 * w + a]! + 30 * (rand() - 0.5);
+      }
+      const m = { positions: P, indices: safe.indices };
+      const r = await untangleMesh(m, safe.positions);
+      found += r.record.figures.crossingTrianglesFound as number;
+      expect(crossings(r.output), `seed ${seed}`).toBe(0);
+      expect(r.remaining).toBe(0);
+      expect(onWayBack(P, r.output.positions, safe.positions)).toBe(true);
+    }
+    expect(found).toBeGreaterThan(100);
+  });
+
+  it('gives up after maxRounds and says what still crosses', async () => {
+    const safe = icosphere(10, 3);
+    const P = safe.positions.slice();
+    for (let a = 0; a < 3; a++) P[a] = -4 * safe.positions[a]!; // one halving leaves it 5 mm beyond the far side
+    const r = await untangleMesh({ positions: P, indices: safe.indices }, safe.positions, { maxRounds: 1, halvings: 6 });
+    expect(r.remaining).toBeGreaterThan(0);
+    expect(r.remaining).toBe(crossings(r.output));
+    expect(r.record.findings?.[0]).toMatchObject({ code: 'SELF_INTERSECTIONS', severity: 'warn' });
+  });
+});
+
+describe('untangleMesh on a worker pool', () => {
+  let pool: WorkerPool | undefined;
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it('finds the same crossings and writes the same bytes as on one thread', async () => {
+    pool = createNodePool(2); // runs the compiled dist: `npm run build` first
+    const safe = icosphere(10, 5); // 20k triangles: cells split over the workers
+    const rand = mulberry32(7);
+    const P = safe.positions.slice();
+    for (let k = 0; k < 40; k++) {
+      const w = Math.floor(rand() * (P.length / 3));
+      const s = 1 - 2.5 * rand();
+      for (let a = 0; a < 3; a++) P[3 * w + a] = s * safe.positions[3 * w + a]!;
+    }
+    const m = { positions: P, indices: safe.indices };
+    const one = await untangleMesh(m, safe.positions);
+    const two = await untangleMesh(m, safe.positions, {}, { pool });
+    expect(one.record.figures.crossingTrianglesFound).toBeGreaterThan(0);
+    expect(two.record.figures).toEqual(one.record.figures);
+    expect(Buffer.from(two.output.positions.buffer).equals(Buffer.from(one.output.positions.buffer))).toBe(true);
+  }, 60_000);
+});
+
+describe('conditionMesh repairs self-intersections after smoothing', () => {
+  it('records the repair after smoothing; skipped with untangle: false', async () => {
+    const m = icosphere(10, 3);
+    const on = await conditionMesh(m, {});
+    expect(on.records.map((x) => x.method)).toEqual(['cleanup', 'smooth-windowed-sinc', 'self-intersection-repair', 'cleanup', 'fill-cavities', 'printability-gate']);
+    expect(on.records[2]!.params.towards).toBe('the positions before smoothing');
+    const off = await conditionMesh(m, { untangle: false });
+    expect(off.records.map((x) => x.method)).not.toContain('self-intersection-repair');
+  });
+});

@@ -1,0 +1,297 @@
+/**
+ * Self-intersection repair: a closed, manifold, oriented mesh can still pass through itself
+ * where moving vertices folded it (edge placement moves each vertex along its own normal,
+ * smoothing moves them again) or moved the two faces of a thin wall past each other. A slicer
+ * then sees overlapping outlines and may leave a notch or a hole.
+ *
+ * Rule, round by round until nothing crosses: each corner of a crossing triangle moves back
+ * toward its "safe" position (the marching-cubes surface, which never crosses itself) by half
+ * its way, and all the way after `halvings` halvings. After each round only the triangles
+ * round the moved vertices are re-checked. It ends: at worst every vertex involved is back on
+ * the marching-cubes surface, where no pair crosses. Only crossing sites move; the record says
+ * how many vertices and how far. (Moving a corner to the mean of its neighbours first, which
+ * keeps it on the surface, was tried: on the real series it moved vertices as far in all and
+ * took more rounds: bench/results/self-intersections.md.)
+ *
+ * Own code, as the detector (self-intersections.ts): no library here repairs a mesh given as
+ * flat arrays without remeshing it (manifold-3d's constructor rejects or re-tessellates).
+ */
+import type { Mesh } from '../geometry/types.js';
+import type { StageContext, StageRecord } from '../pipeline/record.js';
+import { round } from '../pipeline/record.js';
+import { slabRanges } from '../parallel/pool.js';
+import { buildTriangleGrid } from './distance.js';
+import { sharedArray } from './mesh-utils.js';
+import { crossingsInCells, findSelfIntersections, type CrossingGrid } from './self-intersections.js';
+
+export const UNTANGLE_DEFAULTS = { halvings: 6, maxRounds: 30 };
+export const CROSSINGS_TASK = 'surface.crossings';
+
+export interface UntangleParams {
+  /** Rounds of halving a vertex's way back before it goes all the way (default 6). */
+  halvings?: number;
+  /** Rounds before giving up (default 30): what still crosses is counted in the record. */
+  maxRounds?: number;
+  /** Says what the safe positions are, for the record. */
+  safeIs?: string;
+}
+
+export interface UntangleResult {
+  output: Mesh;
+  record: StageRecord;
+  /** Triangles still crossing another after the repair. */
+  remaining: number;
+}
+
+/** A worker's share of the full check: the pairs in cells [c0, c1) of the grid. */
+export interface CrossingsTaskPayload {
+  positions: Float32Array;
+  indices: Uint32Array;
+  grid: CrossingGrid;
+  c0: number;
+  c1: number;
+}
+
+export function crossingsTask(p: CrossingsTaskPayload): { pairs: number; triangles: Uint32Array } {
+  const crossing = new Uint8Array(p.indices.length / 3);
+  const pairs = crossingsInCells(p.positions, p.indices, p.grid, p.c0, p.c1, crossing);
+  return { pairs, triangles: listOf(crossing) };
+}
+
+/**
+ * Moves the corners of crossing triangles of `mesh` toward `safe` (same vertex count; positions
+ * where no triangle crosses another) until none crosses. The full check runs on the pool when
+ * there is one (cells split by their pair counts); the rounds after it check locally.
+ */
+export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: UntangleParams = {}, ctx: StageContext = {}): Promise<UntangleResult> {
+  const t0 = performance.now();
+  const halvings = params.halvings ?? UNTANGLE_DEFAULTS.halvings;
+  const maxRounds = params.maxRounds ?? UNTANGLE_DEFAULTS.maxRounds;
+  const I = mesh.indices;
+  const P0 = mesh.positions;
+  const nt = I.length / 3;
+  const nv = P0.length / 3;
+  if (safe.length !== P0.length) throw new Error(`untangle: ${safe.length / 3} safe positions for ${nv} vertices`);
+  const pool = ctx.pool && ctx.pool.size >= 2 ? ctx.pool : undefined;
+  const positions = pool ? sharedArray(P0) : P0;
+  const indices = pool ? sharedArray(I) : I;
+  const built = buildTriangleGrid({ positions, indices }, undefined, pool !== undefined);
+  const grid: CrossingGrid = { origin: built.origin, cell: built.cell, dims: built.dims, cellStart: built.cellStart, cellTri: built.cellTri };
+  const crossing = new Uint8Array(nt);
+  let pairs = 0;
+  if (pool) {
+    const parts = await Promise.all(
+      pairWeightedRanges(grid.cellStart, 2 * pool.size).map(([c0, c1]) =>
+        pool.run<{ pairs: number; triangles: Uint32Array }>(CROSSINGS_TASK, { positions, indices, grid, c0, c1 } satisfies CrossingsTaskPayload),
+      ),
+    );
+    for (const part of parts) {
+      pairs += part.pairs;
+      for (const t of part.triangles) crossing[t] = 1;
+    }
+  } else {
+    pairs = crossingsInCells(positions, indices, grid, 0, grid.cellStart.length - 1, crossing);
+  }
+  const found = listOf(crossing);
+  const record: StageRecord = {
+    stage: 'condition',
+    method: 'self-intersection-repair',
+    params: { halvings, maxRounds, ...(params.safeIs ? { towards: params.safeIs } : {}) },
+    figures: { crossingTrianglesFound: found.length, crossingPairsFound: pairs },
+  };
+  if (found.length === 0) {
+    record.figures = { ...record.figures, verticesMoved: 0, remainingCrossingTriangles: 0 };
+    record.wall_ms = Math.round(performance.now() - t0);
+    return { output: mesh, record, remaining: 0 };
+  }
+
+  const P = P0.slice();
+  const steps = new Uint8Array(nv); // halvings each vertex has had (halvings + 1: at its safe position)
+  const vertexTris = trianglesOfVertices(I, nv);
+  const scratch = new LocalScratch(nt, nv);
+  let current: ArrayLike<number> = found;
+  let rounds = 0;
+  while (current.length > 0 && rounds < maxRounds) {
+    rounds++;
+    const stepped: number[] = [];
+    const mark = scratch.vertexMark;
+    for (let i = 0; i < current.length; i++) {
+      const t = current[i]!;
+      for (let k = 0; k < 3; k++) {
+        const v = I[3 * t + k]!;
+        if (mark[v] || steps[v]! > halvings) continue;
+        mark[v] = 1;
+        stepped.push(v);
+      }
+    }
+    if (stepped.length === 0) break; // every corner is at its safe position already
+    for (const v of stepped) {
+      mark[v] = 0;
+      const h = ++steps[v]!;
+      for (let a = 0; a < 3; a++) P[3 * v + a] = h > halvings ? safe[3 * v + a]! : (P[3 * v + a]! + safe[3 * v + a]!) / 2;
+    }
+    current = localCrossings(P, I, grid, vertexTris, stepped, scratch);
+  }
+
+  let moved = 0, atSafe = 0, maxShift = 0, sumShift = 0;
+  for (let v = 0; v < nv; v++) {
+    if (!steps[v]) continue;
+    const d = Math.hypot(P[3 * v]! - P0[3 * v]!, P[3 * v + 1]! - P0[3 * v + 1]!, P[3 * v + 2]! - P0[3 * v + 2]!);
+    if (d === 0) continue; // a corner that was at its safe position already
+    moved++;
+    if (steps[v]! > halvings) atSafe++;
+    sumShift += d;
+    if (d > maxShift) maxShift = d;
+  }
+  record.figures = {
+    ...record.figures,
+    rounds,
+    verticesMoved: moved,
+    verticesAtSafePosition: atSafe,
+    maxShift_mm: round(maxShift, 3),
+    meanShift_mm: round(moved ? sumShift / moved : 0, 3),
+    remainingCrossingTriangles: current.length,
+  };
+  if (current.length > 0) {
+    record.findings = [
+      {
+        code: 'SELF_INTERSECTIONS',
+        severity: 'warn',
+        message: `${current.length} triangles still pass through other triangles of the model after ${rounds} rounds of repair: a slicer may leave a notch or a hole there (\`scan2print prepare\` locates them)`,
+      },
+    ];
+  }
+  record.wall_ms = Math.round(performance.now() - t0);
+  const output: Mesh = { positions: P, indices: I };
+  if (mesh.groups) output.groups = mesh.groups;
+  return { output, record, remaining: current.length };
+}
+
+/** Marks and maps reused by every round (reset after use), so a round costs what it touches. */
+class LocalScratch {
+  readonly triMark: Uint8Array;
+  readonly vertexMark: Uint8Array;
+  readonly local: Int32Array;
+  constructor(nt: number, nv: number) {
+    this.triMark = new Uint8Array(nt);
+    this.vertexMark = new Uint8Array(nv);
+    this.local = new Int32Array(nv).fill(-1);
+  }
+}
+
+/**
+ * Triangles crossing another after the vertices `moved` moved: their triangles and every
+ * triangle binned in a cell those triangles' boxes now touch are checked as one small mesh.
+ * That is every pair that can have changed: a triangle that never moved lies in the cells it
+ * was binned in, and a crossing pair of the round before had all its movable corners moved in
+ * this one.
+ */
+function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, vertexTris: { start: Uint32Array; tris: Uint32Array }, moved: number[], scratch: LocalScratch): number[] {
+  const { origin, cell, dims, cellStart, cellTri } = grid;
+  const [nx, ny, nz] = dims;
+  const cellOf = (x: number, a: number, n: number) => Math.max(0, Math.min(n - 1, Math.floor((x - origin[a]!) / cell)));
+  const { triMark, local } = scratch;
+  const changed: number[] = [];
+  for (const v of moved)
+    for (let j = vertexTris.start[v]!; j < vertexTris.start[v + 1]!; j++) {
+      const t = vertexTris.tris[j]!;
+      if (!triMark[t]) {
+        triMark[t] = 1;
+        changed.push(t);
+      }
+    }
+  const tris = changed.slice();
+  for (const t of changed) {
+    let lx = Infinity, ly = Infinity, lz = Infinity, hx = -Infinity, hy = -Infinity, hz = -Infinity;
+    for (let k = 0; k < 3; k++) {
+      const o = 3 * I[3 * t + k]!;
+      const x = P[o]!, y = P[o + 1]!, z = P[o + 2]!;
+      if (x < lx) lx = x;
+      if (x > hx) hx = x;
+      if (y < ly) ly = y;
+      if (y > hy) hy = y;
+      if (z < lz) lz = z;
+      if (z > hz) hz = z;
+    }
+    const i0 = cellOf(lx, 0, nx), i1 = cellOf(hx, 0, nx), j0 = cellOf(ly, 1, ny), j1 = cellOf(hy, 1, ny);
+    for (let ck = cellOf(lz, 2, nz); ck <= cellOf(hz, 2, nz); ck++)
+      for (let cj = j0; cj <= j1; cj++)
+        for (let ci = i0; ci <= i1; ci++) {
+          const c = ci + nx * (cj + ny * ck);
+          for (let p = cellStart[c]!; p < cellStart[c + 1]!; p++) {
+            const u = cellTri[p]!;
+            if (!triMark[u]) {
+              triMark[u] = 1;
+              tris.push(u);
+            }
+          }
+        }
+  }
+  // the small mesh, with its own vertex numbers
+  const sub = new Uint32Array(3 * tris.length);
+  const used: number[] = [];
+  for (let i = 0; i < tris.length; i++)
+    for (let k = 0; k < 3; k++) {
+      const v = I[3 * tris[i]! + k]!;
+      if (local[v]! < 0) {
+        local[v] = used.length;
+        used.push(v);
+      }
+      sub[3 * i + k] = local[v]!;
+    }
+  const pos = new Float32Array(3 * used.length);
+  for (let i = 0; i < used.length; i++) {
+    const v = used[i]!;
+    pos[3 * i] = P[3 * v]!;
+    pos[3 * i + 1] = P[3 * v + 1]!;
+    pos[3 * i + 2] = P[3 * v + 2]!;
+    local[v] = -1;
+  }
+  for (const t of tris) triMark[t] = 0;
+  const found = findSelfIntersections(pos, sub);
+  const out: number[] = [];
+  for (let i = 0; i < tris.length; i++) if (found.crossing[i]) out.push(tris[i]!);
+  return out;
+}
+
+/** Triangles round each vertex (CSR: tris[start[v] .. start[v + 1]]). */
+function trianglesOfVertices(I: Uint32Array, nv: number): { start: Uint32Array; tris: Uint32Array } {
+  const start = new Uint32Array(nv + 1);
+  for (let i = 0; i < I.length; i++) start[I[i]! + 1]!++;
+  for (let v = 0; v < nv; v++) start[v + 1]! += start[v]!;
+  const fill = start.slice(0, nv);
+  const tris = new Uint32Array(I.length);
+  for (let i = 0; i < I.length; i++) tris[fill[I[i]!]!++] = (i / 3) | 0;
+  return { start, tris };
+}
+
+/** Contiguous cell ranges of near-equal work (a cell of n triangles holds n(n−1)/2 pairs). */
+function pairWeightedRanges(cellStart: Uint32Array, parts: number): Array<[number, number]> {
+  const nc = cellStart.length - 1;
+  let total = 0;
+  for (let c = 0; c < nc; c++) {
+    const n = cellStart[c + 1]! - cellStart[c]!;
+    total += (n * (n - 1)) / 2;
+  }
+  if (total === 0) return slabRanges(nc, 1);
+  const out: Array<[number, number]> = [];
+  let acc = 0, from = 0;
+  for (let c = 0; c < nc && out.length < parts - 1; c++) {
+    const n = cellStart[c + 1]! - cellStart[c]!;
+    acc += (n * (n - 1)) / 2;
+    if (acc >= (total * (out.length + 1)) / parts) {
+      out.push([from, c + 1]);
+      from = c + 1;
+    }
+  }
+  out.push([from, nc]);
+  return out;
+}
+
+function listOf(flags: Uint8Array): Uint32Array {
+  let n = 0;
+  for (let i = 0; i < flags.length; i++) n += flags[i]!;
+  const out = new Uint32Array(n);
+  for (let i = 0, o = 0; i < flags.length; i++) if (flags[i]) out[o++] = i;
+  return out;
+}
