@@ -40,11 +40,13 @@ export function findSelfIntersections(positions: Float32Array, indices: Uint32Ar
 export type CrossingGrid = Pick<TriangleGrid, 'origin' | 'cell' | 'dims' | 'cellStart' | 'cellTri'>;
 
 /**
- * Crossing pairs tested in cells [c0, c1) of `grid` (built over these positions and triangles):
- * sets crossing[t] = 1 for each triangle of a crossing pair and returns the pair count. Each pair
- * is tested in one cell only, so disjoint cell ranges (one per worker) add up to the whole.
+ * Crossing pairs tested in cells [c0, c1) of `grid` (built over these positions and triangles),
+ * or in cells list[c0 .. c1) when a list is given, and only pairs with a triangle t of only[t] = 1
+ * when `only` is given: sets crossing[t] = 1 for each triangle of a crossing pair and returns the
+ * pair count. Each pair is tested in one cell only (that of the
+ * low corner of its boxes' overlap), so disjoint cell ranges (one per worker) add up to the whole.
  */
-export function crossingsInCells(P: Float32Array, I: Uint32Array, grid: CrossingGrid, c0: number, c1: number, crossing: Uint8Array): number {
+export function crossingsInCells(P: Float32Array, I: Uint32Array, grid: CrossingGrid, c0: number, c1: number, crossing: Uint8Array, list?: ArrayLike<number>, only?: Uint8Array): number {
   const { origin, cell, dims, cellStart, cellTri } = grid;
   const [nx, ny] = dims;
   // The cell's triangles' boxes, low cells and planes, computed per cell (a triangle is in a few
@@ -52,7 +54,8 @@ export function crossingsInCells(P: Float32Array, I: Uint32Array, grid: Crossing
   let cap = 64;
   let box = new Float64Array(6 * cap), low = new Int32Array(3 * cap), plane = new Float64Array(5 * cap);
   let pairs = 0;
-  for (let c = c0; c < c1; c++) {
+  for (let i = c0; i < c1; i++) {
+    const c = list ? list[i]! : i;
     const first = cellStart[c]!, end = cellStart[c + 1]!;
     const n = end - first;
     if (n < 2) continue;
@@ -68,7 +71,9 @@ export function crossingsInCells(P: Float32Array, I: Uint32Array, grid: Crossing
       const op = 6 * p;
       const px0 = box[op]!, py0 = box[op + 1]!, pz0 = box[op + 2]!, px1 = box[op + 3]!, py1 = box[op + 4]!, pz1 = box[op + 5]!;
       const li = low[3 * p]!, lj = low[3 * p + 1]!, lk = low[3 * p + 2]!;
+      const pOnly = only ? only[cellTri[first + p]!] === 1 : true;
       for (let q = p + 1; q < n; q++) {
+        if (!pOnly && !only![cellTri[first + q]!]) continue;
         const oq = 6 * q;
         // Boxes overlap? Then test the pair only in the cell of the overlap's low corner (the
         // cell of a coordinate is monotone in it: that cell's indices are the larger of the two lows').

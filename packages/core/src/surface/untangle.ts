@@ -24,7 +24,7 @@ import { round } from '../pipeline/record.js';
 import { slabRanges } from '../parallel/pool.js';
 import { buildTriangleGrid } from './distance.js';
 import { sharedArray } from './mesh-utils.js';
-import { crossingsInCells, findSelfIntersections, type CrossingGrid } from './self-intersections.js';
+import { crossingsInCells, type CrossingGrid } from './self-intersections.js';
 
 export const UNTANGLE_DEFAULTS = { fraction: 0.25, steps: 12, maxRounds: 40 };
 export const CROSSINGS_TASK = 'surface.crossings';
@@ -114,7 +114,7 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
   const P = P0.slice();
   const moves = new Uint8Array(nv); // rounds each vertex has moved in (steps + 1: at its safe position)
   const vertexTris = trianglesOfVertices(I, nv);
-  const scratch = new LocalScratch(nt, nv);
+  const scratch = new LocalScratch(nt, nv, grid.cellStart.length - 1);
   let current: ArrayLike<number> = found;
   let rounds = 0;
   while (current.length > 0 && rounds < maxRounds) {
@@ -178,33 +178,35 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
   return { output, record, remaining: current.length };
 }
 
-/** Marks and maps reused by every round (reset after use), so a round costs what it touches. */
+/** Marks reused by every round (reset after use), so a round costs what it touches. */
 class LocalScratch {
   readonly triMark: Uint8Array;
   readonly vertexMark: Uint8Array;
-  readonly local: Int32Array;
-  constructor(nt: number, nv: number) {
+  readonly cellMark: Uint8Array;
+  readonly crossing: Uint8Array;
+  constructor(nt: number, nv: number, nCells: number) {
     this.triMark = new Uint8Array(nt);
     this.vertexMark = new Uint8Array(nv);
-    this.local = new Int32Array(nv).fill(-1);
+    this.cellMark = new Uint8Array(nCells);
+    this.crossing = new Uint8Array(nt);
   }
 }
 
 /**
- * Triangles crossing another after the vertices `moved` moved: their triangles and every
- * triangle binned in a cell those triangles' boxes now touch are checked as one small mesh.
- * That finds every crossing: a pair that crosses now and did not move this round crossed at
- * the last check, so one of its triangles had corners that could move, and moved; and the grid
- * bins each triangle over the whole way its corners can move (moved or not, it is in every
- * cell its box now touches). Checking only the cells the triangles were first binned in missed
- * crossings with triangles that had moved in earlier rounds (9 on the GE head, found by the
- * bench's check of the written model).
+ * Triangles crossing another after the vertices `moved` moved: every pair with one of their
+ * triangles in the cells those triangles' boxes now touch is tested (a pair is tested in the
+ * cell of the low corner of its boxes' overlap, which lies in both boxes). That finds every crossing: a pair that
+ * crosses now and did not move this round crossed at the last check, so one of its triangles
+ * had corners that could move, and moved; and the grid bins each triangle over the whole way its
+ * corners can move (moved or not, it is in every cell its box now touches). Taking the cells a
+ * triangle was first binned in missed crossings with triangles that had moved in earlier
+ * rounds (9 on the GE head, found by the bench's check of the written model).
  */
 function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, vertexTris: { start: Uint32Array; tris: Uint32Array }, moved: number[], scratch: LocalScratch): number[] {
   const { origin, cell, dims, cellStart, cellTri } = grid;
   const [nx, ny, nz] = dims;
   const cellOf = (x: number, a: number, n: number) => Math.max(0, Math.min(n - 1, Math.floor((x - origin[a]!) / cell)));
-  const { triMark, local } = scratch;
+  const { triMark, cellMark, crossing } = scratch;
   const changed: number[] = [];
   for (const v of moved)
     for (let j = vertexTris.start[v]!; j < vertexTris.start[v + 1]!; j++) {
@@ -214,7 +216,7 @@ function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, ver
         changed.push(t);
       }
     }
-  const tris = changed.slice();
+  const cells: number[] = [];
   for (const t of changed) {
     let lx = Infinity, ly = Infinity, lz = Infinity, hx = -Infinity, hy = -Infinity, hz = -Infinity;
     for (let k = 0; k < 3; k++) {
@@ -232,39 +234,26 @@ function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, ver
       for (let cj = j0; cj <= j1; cj++)
         for (let ci = i0; ci <= i1; ci++) {
           const c = ci + nx * (cj + ny * ck);
-          for (let p = cellStart[c]!; p < cellStart[c + 1]!; p++) {
-            const u = cellTri[p]!;
-            if (!triMark[u]) {
-              triMark[u] = 1;
-              tris.push(u);
-            }
+          if (!cellMark[c]) {
+            cellMark[c] = 1;
+            cells.push(c);
           }
         }
   }
-  // the small mesh, with its own vertex numbers
-  const sub = new Uint32Array(3 * tris.length);
-  const used: number[] = [];
-  for (let i = 0; i < tris.length; i++)
-    for (let k = 0; k < 3; k++) {
-      const v = I[3 * tris[i]! + k]!;
-      if (local[v]! < 0) {
-        local[v] = used.length;
-        used.push(v);
-      }
-      sub[3 * i + k] = local[v]!;
-    }
-  const pos = new Float32Array(3 * used.length);
-  for (let i = 0; i < used.length; i++) {
-    const v = used[i]!;
-    pos[3 * i] = P[3 * v]!;
-    pos[3 * i + 1] = P[3 * v + 1]!;
-    pos[3 * i + 2] = P[3 * v + 2]!;
-    local[v] = -1;
-  }
-  for (const t of tris) triMark[t] = 0;
-  const found = findSelfIntersections(pos, sub);
+  // pairs with a changed triangle only: a pair of two others did not change since the last check
+  crossingsInCells(P, I, grid, 0, cells.length, crossing, cells, triMark);
+  for (const t of changed) triMark[t] = 0;
   const out: number[] = [];
-  for (let i = 0; i < tris.length; i++) if (found.crossing[i]) out.push(tris[i]!);
+  for (const c of cells) {
+    cellMark[c] = 0;
+    for (let p = cellStart[c]!; p < cellStart[c + 1]!; p++) {
+      const t = cellTri[p]!;
+      if (crossing[t]) {
+        crossing[t] = 0;
+        out.push(t);
+      }
+    }
+  }
   return out;
 }
 
