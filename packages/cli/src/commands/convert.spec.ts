@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkMesh, read3mf, readStl, reportSchema, type Report } from '@scan2print/core';
+import { checkMesh, findSelfIntersections, read3mf, readStl, reportSchema, type Report } from '@scan2print/core';
 import { runScan2printAsync } from '../../../../test/cli.js';
 import { dataPath } from '../../../../test/data.js';
 import { sharedConvert, TILTED_SKULL } from '../../../../test/convert-cache.js';
@@ -115,6 +115,23 @@ describe('scan2print convert on a real series', () => {
     const html = readFileSync(join(out, 'r.html'), 'utf8');
     expect((html.match(/data:image\/png;base64,/g) ?? []).length).toBeGreaterThanOrEqual(4);
     expect(html).toContain('cranial vault plan');
+  });
+
+  it('repairs self-intersections before and after the decimation, and says how many the decimated model keeps', async () => {
+    const r = await sharedConvert(dataPath(TILTED_SKULL.input), [...TILTED_SKULL.args], { env: TILTED_SKULL.env });
+    const report = reportSchema.parse(JSON.parse(readFileSync(join(r.dir, 'r.json'), 'utf8')));
+    const repairs = report.reconstruction.filter((x) => x.method === 'self-intersection-repair');
+    expect(repairs.length).toBe(2);
+    const [before, after] = repairs.map((x) => x.figures as Record<string, number>);
+    expect(before!.crossingTrianglesFound).toBeGreaterThan(100);
+    expect(before!.remainingCrossingTriangles).toBe(0);
+    // decimation folds it again in places; under decimated triangles the way back is not always free of crossings
+    expect(after!.crossingTrianglesFound).toBeGreaterThan(0);
+    expect(after!.remainingCrossingTriangles).toBeLessThan(after!.crossingTrianglesFound!);
+    // what the record says is left is what the written model has (no small shell dropped here)
+    const model = read3mf(new Uint8Array(readFileSync(join(r.dir, 'skull.3mf'))), 'skull.3mf');
+    expect(findSelfIntersections(model.positions, model.indices).triangles).toBe(after!.remainingCrossingTriangles);
+    if (after!.remainingCrossingTriangles! > 0) expect(repairs[1]!.findings?.[0]?.code).toBe('SELF_INTERSECTIONS');
   });
 
   it('stops before writing a model when the assessment finds an error, unless --force', async () => {

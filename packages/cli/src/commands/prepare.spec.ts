@@ -382,11 +382,12 @@ describe('the phantom skull (ct/philips-head-phantom-tilt) for a 120 × 120 × 1
     const si = doc.record.figures.selfIntersections as { triangles: number; pairs: number; sites: { at_mm: number[]; triangles: number }[] };
     const model = read3mf(new Uint8Array(readFileSync(skull)), skull);
     const own = findSelfIntersections(model.positions, model.indices);
-    // This convert decimates after the conditioning's self-intersection repair, and decimation
-    // folds the surface in places; the print stage must say so. The dowels change a few triangles.
+    // This convert decimates, and decimation folds the surface in places; the repair after it
+    // leaves a few (15 triangles), and the print stage must say so. The dowels' joins change a
+    // few triangles (measured: the two counts 7 apart).
     expect(own.triangles).toBeGreaterThan(0);
     expect(si.triangles).toBeGreaterThan(0);
-    expect(Math.abs(si.triangles - own.triangles)).toBeLessThanOrEqual(0.25 * own.triangles);
+    expect(Math.abs(si.triangles - own.triangles)).toBeLessThanOrEqual(Math.max(0.25 * own.triangles, 10));
     const finding = (doc.record.findings as { code: string; message: string }[]).find((f) => f.code === 'SELF_INTERSECTIONS');
     expect(finding?.message).toContain(`${si.triangles} triangles pass through other triangles`);
     // Each of the five fullest sites lies within 3 mm of a crossing triangle of the model as read.

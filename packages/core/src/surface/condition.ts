@@ -119,9 +119,10 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   progress(0.4, 'smoothing');
   await breathe();
 
-  if (params.untangle !== false && m.positions !== safe) {
+  const untangle = params.untangle !== false && m.positions !== safe;
+  const safeIs = carriedSafe ? 'the marching-cubes surface (before vertex placement and smoothing)' : 'the positions before smoothing';
+  if (untangle) {
     t0 = t();
-    const safeIs = carriedSafe ? 'the marching-cubes surface (before vertex placement and smoothing)' : 'the positions before smoothing';
     m = step(await untangleMesh(m, safe, { safeIs }, ctx));
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   }
@@ -130,8 +131,17 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
 
   if (params.decimate && (params.decimate.targetFaces !== undefined || params.decimate.maxError_mm !== undefined)) {
     t0 = t();
+    const before = m;
     m = step(await decimateMesh(m, params.decimate));
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
+    // Decimation folds the surface again in places (long triangles cutting across): the same
+    // repair, its kept vertices going back toward their own safe positions. Under the decimated
+    // triangles those positions can cross too, so it may end with some left: its record counts them.
+    if (untangle && m !== before) {
+      await breathe();
+      const kept = safeOfKept(m.positions, before.positions, safe);
+      m = step(await untangleMesh(m, kept, { safeIs: `${safeIs}, at the vertices decimation kept` }, ctx));
+    }
   }
   progress(0.7, 'decimation');
   await breathe();
@@ -149,6 +159,35 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   progress(0.85, 'cavities');
   await breathe();
   return { mesh: m, shells: filled.shells };
+}
+
+/**
+ * Decimation keeps vertices where they were (it picks which to keep): each kept vertex's safe
+ * position is that of the vertex at the same position before it (the first, where two shared one).
+ */
+function safeOfKept(kept: Float32Array, before: Float32Array, safe: Float32Array): Float32Array {
+  const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const kb = bits(kept), bb = bits(before);
+  const hash = (u: Uint32Array, o: number) => (Math.imul(u[o]!, 73856093) ^ Math.imul(u[o + 1]!, 19349663) ^ Math.imul(u[o + 2]!, 83492791)) >>> 0;
+  const byHash = new Map<number, number[]>();
+  for (let w = 0; w < kept.length / 3; w++) {
+    const h = hash(kb, 3 * w);
+    const list = byHash.get(h);
+    if (list) list.push(w);
+    else byHash.set(h, [w]);
+  }
+  const out = kept.slice(); // a vertex not found stays where it is
+  const found = new Uint8Array(kept.length / 3);
+  for (let v = 0; v < before.length / 3; v++) {
+    const list = byHash.get(hash(bb, 3 * v));
+    if (!list) continue;
+    for (const w of list) {
+      if (found[w] || kb[3 * w] !== bb[3 * v] || kb[3 * w + 1] !== bb[3 * v + 1] || kb[3 * w + 2] !== bb[3 * v + 2]) continue;
+      found[w] = 1;
+      out.set(safe.subarray(3 * v, 3 * v + 3), 3 * w);
+    }
+  }
+  return out;
 }
 
 /**

@@ -136,7 +136,7 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
       const h = ++moves[v]!;
       for (let a = 0; a < 3; a++) P[3 * v + a] = h > steps ? safe[3 * v + a]! : P[3 * v + a]! + fraction * (safe[3 * v + a]! - P[3 * v + a]!);
     }
-    current = localCrossings(P, I, grid, vertexTris, stepped, scratch);
+    current = localCrossings(P, I, grid, vertexTris, stepped, current, scratch);
   }
 
   let atSafe = 0, maxShift = 0, sumShift = 0;
@@ -194,20 +194,31 @@ class LocalScratch {
 
 /**
  * Triangles crossing another after the vertices `moved` moved: every pair with one of their
- * triangles in the cells those triangles' boxes now touch is tested (a pair is tested in the
- * cell of the low corner of its boxes' overlap, which lies in both boxes). That finds every crossing: a pair that
- * crosses now and did not move this round crossed at the last check, so one of its triangles
- * had corners that could move, and moved; and the grid bins each triangle over the whole way its
- * corners can move (moved or not, it is in every cell its box now touches). Taking the cells a
- * triangle was first binned in missed crossings with triangles that had moved in earlier
+ * triangles, or one of the last check's crossing triangles (`before`), in the cells those
+ * triangles' boxes now touch, is tested (a pair is tested in the cell of the low corner of its
+ * boxes' overlap, which lies in both boxes). That finds every crossing: a pair that crosses now
+ * and has no moved triangle crossed at the last check, so it is in `before` (a triangle whose
+ * corners are all at their safe positions does not move; where the safe positions cross, under
+ * decimated triangles, it still crosses); and the grid bins each triangle over the whole way
+ * its corners can move (moved or not, it is in every cell its box now touches). Taking the cells
+ * a triangle was first binned in missed crossings with triangles that had moved in earlier
  * rounds (9 on the GE head, found by the bench's check of the written model).
  */
-function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, vertexTris: { start: Uint32Array; tris: Uint32Array }, moved: number[], scratch: LocalScratch): number[] {
+function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, vertexTris: { start: Uint32Array; tris: Uint32Array }, moved: number[], before: ArrayLike<number>, scratch: LocalScratch): number[] {
   const { origin, cell, dims, cellStart, cellTri } = grid;
   const [nx, ny, nz] = dims;
   const cellOf = (x: number, a: number, n: number) => Math.max(0, Math.min(n - 1, Math.floor((x - origin[a]!) / cell)));
   const { triMark, cellMark, crossing } = scratch;
   const changed: number[] = [];
+  // the last check's crossing triangles too: one whose corners are all at their safe positions
+  // did not move, and where the safe positions cross (under decimated triangles) it still crosses
+  for (let i = 0; i < before.length; i++) {
+    const t = before[i]!;
+    if (!triMark[t]) {
+      triMark[t] = 1;
+      changed.push(t);
+    }
+  }
   for (const v of moved)
     for (let j = vertexTris.start[v]!; j < vertexTris.start[v + 1]!; j++) {
       const t = vertexTris.tris[j]!;
