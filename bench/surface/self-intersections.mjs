@@ -6,7 +6,8 @@
 // Marching cubes alone never crosses itself (the threshold rule without smoothing must read 0);
 // what moves vertices can. The conditioning's repair (surface/untangle.ts) runs after smoothing:
 // its record gives what it found and how far it moved vertices; the STL read back gives what is
-// left (decimation comes after the repair). Results to bench/results/self-intersections.md.
+// left. Decimated, the repair runs again after the decimation (both shown, joined by ' + ').
+// Results to bench/results/self-intersections.md.
 //   npm run build && node bench/surface/self-intersections.mjs
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,9 +36,11 @@ try {
       const out = join(dir, 'm.stl');
       const report = join(dir, 'r.json');
       execFileSync(SCAN2PRINT, ['convert', join(data, series), '-o', out, '--report', report, '-q', ...flags], { stdio: ['ignore', 'ignore', 'inherit'] });
-      const repair = JSON.parse(readFileSync(report, 'utf8')).records.find((r) => r.method === 'self-intersection-repair');
-      const f = repair?.figures ?? {};
-      const fixed = repair ? `${f.crossingTrianglesFound} | ${f.verticesMoved} | ${f.meanShift_mm ?? 0} / ${f.maxShift_mm ?? 0} | ${repair.wall_ms}` : '— | — | — | —';
+      // one repair after smoothing, and one after decimation when decimated: both, joined by ' + '
+      const repairs = JSON.parse(readFileSync(report, 'utf8')).records.filter((r) => r.method === 'self-intersection-repair');
+      const each = (k) => repairs.map((r) => r.figures[k] ?? 0).join(' + ');
+      const shifts = repairs.map((r) => `${r.figures.meanShift_mm ?? 0} / ${r.figures.maxShift_mm ?? 0}`).join(' + ');
+      const fixed = repairs.length ? `${each('crossingTrianglesFound')} | ${each('verticesMoved')} | ${shifts} | ${repairs.map((r) => r.wall_ms).join(' + ')}` : '— | — | — | —';
       const mesh = core.readStl(new Uint8Array(readFileSync(out)), out);
       const t0 = performance.now();
       const si = core.findSelfIntersections(mesh.positions, mesh.indices);
@@ -55,7 +58,7 @@ const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root
 const text = [
   `# bench/surface/self-intersections — ${new Date().toISOString().slice(0, 10)} at ${commit}`,
   '',
-  '`node bench/surface/self-intersections.mjs`: `scan2print convert SERIES -o m.stl --report r.json -q [flags]`. "Repair" columns: the conditioning\'s self-intersection repair after smoothing, from its record (crossing triangles it found, vertices it moved back toward the marching-cubes surface, their mean / largest shift, its wall time with the pool). "Written" columns: the STL read back (welded by position) and the triangles that pass through another triangle of the same model, counted by core `findSelfIntersections` (shared edges and corners are not crossings); its time is the detector alone on this machine (one thread).',
+  '`node bench/surface/self-intersections.mjs`: `scan2print convert SERIES -o m.stl --report r.json -q [flags]`. "Repair" columns: the conditioning\'s self-intersection repair after smoothing (and after the decimation, joined by " + "), from its record (crossing triangles it found, vertices it moved back toward the marching-cubes surface, their mean / largest shift, its wall time with the pool). "Written" columns: the STL read back (welded by position) and the triangles that pass through another triangle of the same model, counted by core `findSelfIntersections` (shared edges and corners are not crossings); its time is the detector alone on this machine (one thread).',
   '',
   '| series | path | flags | triangles | repair: found | repair: vertices moved | repair: shift mean / max mm | repair ms | written: crossing triangles | % | crossing pairs | detector ms |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
