@@ -119,17 +119,8 @@ export function closestOnTriangle(p: Float32Array, a: number, b: number, c: numb
   return [ax + abx * v + acx * w, ay + aby * v + acy * w, az + abz * v + acz * w];
 }
 
-/** Triangles around each vertex (CSR), for refining a vertex onto its incident faces. */
-export function vertexTriangles(mesh: Mesh): { start: Uint32Array; tris: Uint32Array } {
-  const nv = mesh.positions.length / 3, ix = mesh.indices;
-  const start = new Uint32Array(nv + 1);
-  for (let i = 0; i < ix.length; i++) start[ix[i]! + 1]!++;
-  for (let v = 0; v < nv; v++) start[v + 1]! += start[v]!;
-  const fill = start.slice(0, nv);
-  const tris = new Uint32Array(ix.length);
-  for (let i = 0; i < ix.length; i++) tris[fill[ix[i]!]!++] = (i / 3) | 0;
-  return { start, tris };
-}
+// Triangles around each vertex (CSR): mesh-utils' vertexTriangles, used here to refine a vertex onto its faces.
+export { vertexTriangles } from '../surface/mesh-utils.js';
 
 /** The closest point to q on the triangles around vertex v. */
 export function closestAroundVertex(mesh: Mesh, vt: { start: Uint32Array; tris: Uint32Array }, v: number, q: Vec3): Vec3 {

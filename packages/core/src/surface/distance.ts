@@ -6,6 +6,7 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { round } from '../pipeline/record.js';
+import { bbox_mm } from './mesh-utils.js';
 
 export interface TriangleGrid {
   mesh: Mesh;
@@ -54,16 +55,13 @@ export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000, shared = fal
     if (z1 > hz) hz = z1;
   }
   if (sweptTo) {
-    for (let i = 0; i < ix.length; i++) {
-      const o = 3 * ix[i]!;
-      const x = sweptTo[o]!, y = sweptTo[o + 1]!, z = sweptTo[o + 2]!;
-      if (x < lx) lx = x;
-      if (y < ly) ly = y;
-      if (z < lz) lz = z;
-      if (x > hx) hx = x;
-      if (y > hy) hy = y;
-      if (z > hz) hz = z;
-    }
+    const { min, max } = bbox_mm({ positions: sweptTo, indices: ix });
+    lx = Math.min(lx, min[0]);
+    ly = Math.min(ly, min[1]);
+    lz = Math.min(lz, min[2]);
+    hx = Math.max(hx, max[0]);
+    hy = Math.max(hy, max[1]);
+    hz = Math.max(hz, max[2]);
   }
   const lo: [number, number, number] = [lx, ly, lz];
   let cell = Math.max((2 * edgeSum) / (3 * nTri), 1e-6);

@@ -305,3 +305,15 @@ export function cloneMesh(mesh: Mesh): Mesh {
   if (mesh.groups) m.groups = mesh.groups.slice();
   return m;
 }
+
+/** Triangles around each vertex (CSR: tris[start[v] .. start[v + 1]]). */
+export function vertexTriangles(mesh: Mesh): { start: Uint32Array; tris: Uint32Array } {
+  const nv = mesh.positions.length / 3, ix = mesh.indices;
+  const start = new Uint32Array(nv + 1);
+  for (let i = 0; i < ix.length; i++) start[ix[i]! + 1]!++;
+  for (let v = 0; v < nv; v++) start[v + 1]! += start[v]!;
+  const fill = start.slice(0, nv);
+  const tris = new Uint32Array(ix.length);
+  for (let i = 0; i < ix.length; i++) tris[fill[ix[i]!]!++] = (i / 3) | 0;
+  return { start, tris };
+}

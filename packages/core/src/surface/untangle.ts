@@ -23,7 +23,7 @@ import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { round } from '../pipeline/record.js';
 import { slabRanges } from '../parallel/pool.js';
 import { buildTriangleGrid } from './distance.js';
-import { sharedArray } from './mesh-utils.js';
+import { sharedArray, vertexTriangles } from './mesh-utils.js';
 import { crossingsInCells, type CrossingGrid } from './self-intersections.js';
 
 export const UNTANGLE_DEFAULTS = { fraction: 0.25, steps: 12, maxRounds: 40 };
@@ -113,7 +113,7 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
 
   const P = P0.slice();
   const moves = new Uint8Array(nv); // rounds each vertex has moved in (steps + 1: at its safe position)
-  const vertexTris = trianglesOfVertices(I, nv);
+  const vertexTris = vertexTriangles(mesh);
   const scratch = new LocalScratch(nt, nv, grid.cellStart.length - 1);
   let current: ArrayLike<number> = found;
   let rounds = 0;
@@ -266,17 +266,6 @@ function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, ver
     }
   }
   return out;
-}
-
-/** Triangles round each vertex (CSR: tris[start[v] .. start[v + 1]]). */
-function trianglesOfVertices(I: Uint32Array, nv: number): { start: Uint32Array; tris: Uint32Array } {
-  const start = new Uint32Array(nv + 1);
-  for (let i = 0; i < I.length; i++) start[I[i]! + 1]!++;
-  for (let v = 0; v < nv; v++) start[v + 1]! += start[v]!;
-  const fill = start.slice(0, nv);
-  const tris = new Uint32Array(I.length);
-  for (let i = 0; i < I.length; i++) tris[fill[I[i]!]!++] = (i / 3) | 0;
-  return { start, tris };
 }
 
 /** Contiguous cell ranges of near-equal work (a cell of n triangles holds n(n−1)/2 pairs). */
