@@ -117,7 +117,7 @@ describe('scan2print convert on a real series', () => {
     expect(html).toContain('cranial vault plan');
   });
 
-  it('repairs self-intersections before and after the decimation, and says how many the decimated model keeps', async () => {
+  it('repairs self-intersections before and after the decimation: the decimated model crosses itself nowhere', async () => {
     const r = await sharedConvert(dataPath(TILTED_SKULL.input), [...TILTED_SKULL.args], { env: TILTED_SKULL.env });
     const report = reportSchema.parse(JSON.parse(readFileSync(join(r.dir, 'r.json'), 'utf8')));
     const repairs = report.reconstruction.filter((x) => x.method === 'self-intersection-repair');
@@ -125,13 +125,19 @@ describe('scan2print convert on a real series', () => {
     const [before, after] = repairs.map((x) => x.figures as Record<string, number>);
     expect(before!.crossingTrianglesFound).toBeGreaterThan(100);
     expect(before!.remainingCrossingTriangles).toBe(0);
-    // decimation folds it again in places; under decimated triangles the way back is not always free of crossings
+    // Decimation folds it again in places, and here the way back toward the safe positions
+    // leaves 15 crossing triangles: the decimation runs again with those sites locked.
     expect(after!.crossingTrianglesFound).toBeGreaterThan(0);
-    expect(after!.remainingCrossingTriangles).toBeLessThan(after!.crossingTrianglesFound!);
-    // what the record says is left is what the written model has (no small shell dropped here)
+    expect(after!.remainingCrossingTriangles).toBe(0);
+    expect(repairs[1]!.findings ?? []).toEqual([]);
+    const dec = report.reconstruction.find((x) => x.method === 'decimate-quadric')!;
+    const retries = Number(dec.figures.retriesForCrossings ?? 0);
+    expect(retries).toBeGreaterThanOrEqual(1);
+    expect((dec.notes ?? []).filter((n) => /^try \d+: \d+ triangles still crossed after the repair; decimated again/.test(n)).length).toBe(retries);
+    // the model as written (read back) agrees, and still has about a quarter of the triangles
     const model = read3mf(new Uint8Array(readFileSync(join(r.dir, 'skull.3mf'))), 'skull.3mf');
-    expect(findSelfIntersections(model.positions, model.indices).triangles).toBe(after!.remainingCrossingTriangles);
-    if (after!.remainingCrossingTriangles! > 0) expect(repairs[1]!.findings?.[0]?.code).toBe('SELF_INTERSECTIONS');
+    expect(findSelfIntersections(model.positions, model.indices).triangles).toBe(0);
+    expect(model.indices.length / 3).toBeLessThan(1.05 * Number(dec.figures.facesBefore) * 0.25);
   });
 
   it('stops before writing a model when the assessment finds an error, unless --force', async () => {

@@ -16,6 +16,7 @@ import type { Grid } from '../geometry/grid.js';
 import type { MeshCheck } from './topology.js';
 import type { MeshShells } from './mesh-utils.js';
 import { untangleMesh } from './untangle.js';
+import { decimateUntangled } from './decimate-untangled.js';
 
 export interface ConditionParams extends CleanupParams {
   /** Smoothing (default SMOOTH_DEFAULTS: windowed-sinc, 40 iterations, pass band 0.05); `false` or method 'none' to skip. */
@@ -131,16 +132,18 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
 
   if (params.decimate && (params.decimate.targetFaces !== undefined || params.decimate.maxError_mm !== undefined)) {
     t0 = t();
-    const before = m;
-    m = step(await decimateMesh(m, params.decimate));
-    records[records.length - 1]!.wall_ms = Math.round(t() - t0);
-    // Decimation folds the surface again in places (long triangles cutting across): the same
-    // repair, its kept vertices going back toward their own safe positions. Under the decimated
-    // triangles those positions can cross too, so it may end with some left: its record counts them.
-    if (untangle && m !== before) {
-      await breathe();
-      const kept = safeOfKept(m.positions, before.positions, safe);
-      m = step(await untangleMesh(m, kept, { safeIs: `${safeIs}, at the vertices decimation kept` }, ctx));
+    if (untangle) {
+      // Decimation folds the surface again in places: the same repair after it, each kept vertex
+      // going back toward its own safe position, and where that cannot end the crossings, the
+      // decimation again with the crossing sites locked (decimate-untangled.ts).
+      const d = await decimateUntangled(m, safe, params.decimate, { safeIs: `${safeIs}, at the vertices decimation kept` }, ctx);
+      // the decimation's time: all of it but the last repair's (retries and their repairs included)
+      d.records[0]!.wall_ms = Math.round(t() - t0 - (d.records[1]?.wall_ms ?? 0));
+      for (const r of d.records) records.push(r);
+      m = d.output;
+    } else {
+      m = step(await decimateMesh(m, params.decimate));
+      records[records.length - 1]!.wall_ms = Math.round(t() - t0);
     }
   }
   progress(0.7, 'decimation');
@@ -159,35 +162,6 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   progress(0.85, 'cavities');
   await breathe();
   return { mesh: m, shells: filled.shells };
-}
-
-/**
- * Decimation keeps vertices where they were (it picks which to keep): each kept vertex's safe
- * position is that of the vertex at the same position before it (the first, where two shared one).
- */
-function safeOfKept(kept: Float32Array, before: Float32Array, safe: Float32Array): Float32Array {
-  const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const kb = bits(kept), bb = bits(before);
-  const hash = (u: Uint32Array, o: number) => (Math.imul(u[o]!, 73856093) ^ Math.imul(u[o + 1]!, 19349663) ^ Math.imul(u[o + 2]!, 83492791)) >>> 0;
-  const byHash = new Map<number, number[]>();
-  for (let w = 0; w < kept.length / 3; w++) {
-    const h = hash(kb, 3 * w);
-    const list = byHash.get(h);
-    if (list) list.push(w);
-    else byHash.set(h, [w]);
-  }
-  const out = kept.slice(); // a vertex not found stays where it is
-  const found = new Uint8Array(kept.length / 3);
-  for (let v = 0; v < before.length / 3; v++) {
-    const list = byHash.get(hash(bb, 3 * v));
-    if (!list) continue;
-    for (const w of list) {
-      if (found[w] || kb[3 * w] !== bb[3 * v] || kb[3 * w + 1] !== bb[3 * v + 1] || kb[3 * w + 2] !== bb[3 * v + 2]) continue;
-      found[w] = 1;
-      out.set(safe.subarray(3 * v, 3 * v + 3), 3 * w);
-    }
-  }
-  return out;
 }
 
 /**

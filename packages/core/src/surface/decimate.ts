@@ -33,6 +33,11 @@ export interface DecimateParams {
   maxError_mm?: number;
   /** Skip the Hausdorff measurement (previews). Default false. */
   skipHausdorff?: boolean;
+  /**
+   * Vertices of the input to keep (1 per vertex): no collapse removes them, so triangles with
+   * all three corners locked stay as they are. The clean-up locks small shells itself.
+   */
+  lock?: Uint8Array;
 }
 
 const ATTEMPTS_PER_ROUND = 5;
@@ -60,9 +65,17 @@ function smallShellLock(mesh: Mesh): Uint8Array {
  * vertex). After each attempt the broken spots are found and the vertices around them (a ring
  * that widens with every attempt) are locked, and the round is run again from the same input.
  */
-async function simplifyRound(MeshoptSimplifier: typeof Simplifier, mesh: Mesh, targetFaces: number, errorBound: number, notes: string[]): Promise<{ mesh: Mesh; error: number; locked: number } | undefined> {
+async function simplifyRound(
+  MeshoptSimplifier: typeof Simplifier,
+  mesh: Mesh,
+  targetFaces: number,
+  errorBound: number,
+  notes: string[],
+  extraLock?: Uint8Array,
+): Promise<{ mesh: Mesh; error: number; locked: number; remap: Int32Array; lock: Uint8Array } | undefined> {
   const nv = mesh.positions.length / 3;
   const lock = smallShellLock(mesh);
+  if (extraLock) for (let v = 0; v < nv; v++) lock[v] |= extraLock[v]!;
   let nbrs: ReturnType<typeof vertexNeighbours> | undefined;
   let locked = 0;
   for (let v = 0; v < nv; v++) locked += lock[v]!;
@@ -76,7 +89,10 @@ async function simplifyRound(MeshoptSimplifier: typeof Simplifier, mesh: Mesh, t
     // them would itself pinch the surface (that made every attempt fail on real skulls).
     const candidate = removeDegenerateFaces({ positions: mesh.positions, indices: idx }).mesh;
     const bad = problemVertices(candidate);
-    if (bad.length === 0 && candidate.indices.length > 0) return { mesh: compactMesh(candidate), error: err, locked };
+    if (bad.length === 0 && candidate.indices.length > 0) {
+      const remap = new Int32Array(nv);
+      return { mesh: compactMesh(candidate, undefined, remap), error: err, locked, remap, lock };
+    }
     nbrs ??= vertexNeighbours(mesh);
     // Lock the broken spots and `attempt` rings of input neighbours around them.
     let frontier = Array.from(bad);
@@ -101,7 +117,16 @@ async function simplifyRound(MeshoptSimplifier: typeof Simplifier, mesh: Mesh, t
   return undefined;
 }
 
-export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<StageResult<Mesh>> {
+export interface DecimateResult extends StageResult<Mesh> {
+  /**
+   * The vertices of the input its one round kept locked (small shells, the spots where a
+   * collapse broke the manifold, the caller's lock): a caller decimating the same mesh again
+   * can start from it instead of finding those spots again. Absent after halving rounds.
+   */
+  lock?: Uint8Array;
+}
+
+export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<DecimateResult> {
   const facesBefore = triangleCount(mesh);
   if (params.targetFaces === undefined && params.maxError_mm === undefined) throw new RangeError('decimation needs targetFaces or maxError_mm');
   if (params.targetFaces !== undefined && !(params.targetFaces >= 1)) throw new RangeError(`decimation target must be ≥ 1 face (got ${params.targetFaces})`);
@@ -129,10 +154,12 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   // only if that cannot stay manifold, fall back to rounds that at most halve the face count,
   // so each collapse region stays small and a broken spot can be locked locally.
   let direct = true;
+  let lock = params.lock; // the caller's lock, on the vertices of `current`
+  let inputLock: Uint8Array | undefined; // the one round's whole lock, when it ran on the input
   while (facesBefore > 0) {
     const faces = triangleCount(current);
     const target = params.maxError_mm !== undefined || direct ? finalTarget : Math.max(finalTarget, Math.ceil(faces / 2));
-    const r = await simplifyRound(MeshoptSimplifier, current, target, errorBound, notes);
+    const r = await simplifyRound(MeshoptSimplifier, current, target, errorBound, notes, lock);
     if (!r) {
       if (direct && params.maxError_mm === undefined) {
         direct = false;
@@ -147,6 +174,12 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
     lockedTotal += r.locked;
     reportedError = Math.max(reportedError, r.error);
     const progress = triangleCount(r.mesh) < faces;
+    inputLock = current === mesh ? r.lock : undefined;
+    if (lock) {
+      const next = new Uint8Array(r.mesh.positions.length / 3);
+      for (let v = 0; v < r.remap.length; v++) if (r.remap[v]! >= 0 && lock[v]) next[r.remap[v]!] = 1;
+      lock = next;
+    }
     current = r.mesh;
     if (params.maxError_mm !== undefined || triangleCount(current) <= finalTarget || !progress) break;
   }
@@ -169,21 +202,26 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
     verticesLocked: lockedTotal,
     simplifierError_mm: round(reportedError, 4),
   };
-  if (!params.skipHausdorff) {
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    // Sampled on large meshes (every n-th vertex and centroid, at most 150k per side): the exact
-    // all-points measure took ~20 s on a 1.6 M-triangle skull, longer than the decimation itself.
-    const h = hausdorffDistance(mesh, output, HAUSDORFF_MAX_SAMPLES);
-    record.figures.hausdorff_mm = h.hausdorff_mm;
-    record.figures.beforeToAfter = h.aToB;
-    record.figures.afterToBefore = h.bToA;
-  }
+  if (!params.skipHausdorff) await measureDecimation(record, mesh, output);
   if (params.targetFaces !== undefined && triangleCount(output) > params.targetFaces * 1.05) {
     notes.push(`target ${params.targetFaces} faces not reached (${triangleCount(output)}): the error bound or the topology stopped it`);
   }
   if (mesh.groups) notes.push('per-triangle groups are not carried through decimation');
   if (notes.length) record.notes = notes;
-  return { output, record };
+  return { output, record, ...(inputLock && rounds === 1 ? { lock: inputLock } : {}) };
+}
+
+/**
+ * The Hausdorff distance between the mesh before and after decimation, into the record.
+ * Sampled on large meshes (every n-th vertex and centroid, at most 150k per side): the exact
+ * all-points measure took ~20 s on a 1.6 M-triangle skull, longer than the decimation itself.
+ */
+export async function measureDecimation(record: StageRecord, before: Mesh, after: Mesh): Promise<void> {
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  const h = hausdorffDistance(before, after, HAUSDORFF_MAX_SAMPLES);
+  record.figures.hausdorff_mm = h.hausdorff_mm;
+  record.figures.beforeToAfter = h.aToB;
+  record.figures.afterToBefore = h.bToA;
 }
 
 /** A light copy for the web viewer: about `targetFaces` triangles, no error bound. */

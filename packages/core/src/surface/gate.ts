@@ -197,7 +197,7 @@ export async function printabilityGate(mesh: Mesh, params: GateParams = {}, ctx:
       checks: 'own edge/vertex counts on the indexed mesh and on the mesh welded by exact float32 position (as STL readers do); manifold-3d Manifold constructor as a second opinion',
       // Said so the record does not read as more than it is (bench/results/self-intersections.md).
       notChecked:
-        'self-intersections (triangles passing through other triangles of the model): the conditioning finds and repairs them after smoothing and again after decimation (its self-intersection-repair records; a decimated model can keep a few, counted there), `scan2print prepare` checks the model as printed',
+        'self-intersections (triangles passing through other triangles of the model): the conditioning finds and repairs them after smoothing and again after decimation, decimating again with the sites locked where the repair leaves any (its self-intersection-repair records count what is left), `scan2print prepare` checks the model as printed',
       crossCheckMaxTriangles: crossLimit === Infinity ? 'all' : crossLimit,
     },
     figures: {

@@ -170,6 +170,32 @@ describe('decimateMesh', () => {
     }
   });
 
+  it('keeps locked vertices and the triangles among them as they were, and returns its lock for a second run', async () => {
+    const m = icosphere(15, 5);
+    const lock = new Uint8Array(m.positions.length / 3);
+    // a cap of the sphere (z > 12 mm) locked
+    for (let v = 0; v < lock.length; v++) if (m.positions[3 * v + 2]! > 12) lock[v] = 1;
+    const key = (p: ArrayLike<number>, I: ArrayLike<number>, t: number): string =>
+      [0, 1, 2].map((k) => Array.from({ length: 3 }, (_, a) => p[3 * I[3 * t + k]! + a]!).join(',')).sort().join(' ');
+    const lockedTris = new Set<string>();
+    for (let t = 0; t < m.indices.length / 3; t++) if (lock[m.indices[3 * t]!] && lock[m.indices[3 * t + 1]!] && lock[m.indices[3 * t + 2]!]) lockedTris.add(key(m.positions, m.indices, t));
+    expect(lockedTris.size).toBeGreaterThan(100);
+    // a target the unlocked part can reach (one round: its lock is on the input's vertices)
+    const r = await decimateMesh(m, { targetFaces: lockedTris.size + 2000, lock });
+    expect(r.record.figures.rounds).toBe(1);
+    const out = new Set<string>();
+    for (let t = 0; t < r.output.indices.length / 3; t++) out.add(key(r.output.positions, r.output.indices, t));
+    for (const k of lockedTris) expect(out.has(k)).toBe(true);
+    expect(checkMesh(r.output)).toMatchObject({ closed: true, manifold: true, oriented: true });
+    // fewer triangles elsewhere: the unlocked part went down toward the target
+    expect(r.output.indices.length / 3).toBeLessThanOrEqual(1.05 * (lockedTris.size + 2000));
+    // the lock it ran with (the caller's, at least) comes back on the input's vertices
+    expect(r.lock).toBeDefined();
+    for (let v = 0; v < lock.length; v++) if (lock[v]) expect(r.lock![v]).toBe(1);
+    const free = await decimateMesh(m, { targetFaces: 2000 });
+    expect(free.output.indices.length / 3).toBeLessThanOrEqual(2100);
+  });
+
   it('respects a maximum error in mm', async () => {
     const m = icosphere(15, 5);
     const r = await decimateMesh(m, { maxError_mm: 0.05 });

@@ -45,6 +45,8 @@ export interface UntangleResult {
   record: StageRecord;
   /** Triangles still crossing another after the repair. */
   remaining: number;
+  /** Those triangles (indices into the output's triangles). */
+  crossing: ArrayLike<number>;
 }
 
 /** A worker's share of the full check: the pairs in cells [c0, c1) of the grid. */
@@ -108,7 +110,7 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
   if (found.length === 0) {
     record.figures = { ...record.figures, verticesMoved: 0, remainingCrossingTriangles: 0 };
     record.wall_ms = Math.round(performance.now() - t0);
-    return { output: mesh, record, remaining: 0 };
+    return { output: mesh, record, remaining: 0, crossing: [] };
   }
 
   const P = P0.slice();
@@ -175,7 +177,7 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
   record.wall_ms = Math.round(performance.now() - t0);
   const output: Mesh = { positions: P, indices: I };
   if (mesh.groups) output.groups = mesh.groups;
-  return { output, record, remaining: current.length };
+  return { output, record, remaining: current.length, crossing: current };
 }
 
 /** Marks reused by every round (reset after use), so a round costs what it touches. */

@@ -1,0 +1,180 @@
+/**
+ * Decimation, then the self-intersection repair on the decimated mesh. Decimation folds the
+ * surface in places (long triangles cutting across a thin wall or a tight curve); the repair
+ * moves each kept vertex back toward the safe position of the vertex it was, but under
+ * decimated triangles those positions can cross too, so some crossings could be left (5 / 15 /
+ * 20 / 7 triangles on the four real series at --decimate-ratio 0.25). Where any are left, the
+ * same decimation runs again from the same mesh with the input's vertices round them locked:
+ * the triangles there stay as they were before decimation, where the first repair left nothing
+ * crossing. The locked region grows with each retry.
+ */
+import type { Mesh } from '../geometry/types.js';
+import type { StageContext, StageRecord } from '../pipeline/record.js';
+import { round } from '../pipeline/record.js';
+import { decimateMesh, measureDecimation, type DecimateParams } from './decimate.js';
+import { untangleMesh, type UntangleParams } from './untangle.js';
+
+/** Decimations again with the crossing sites locked, at most. */
+export const DECIMATE_CROSSING_RETRIES = 3;
+
+/**
+ * `before`: the mesh to decimate (repaired: nothing crosses); `safe`: its vertices' safe
+ * positions. Returns the decimated, repaired mesh and the records of the decimation and the
+ * repair that made it (the last try; earlier tries are counted in their notes).
+ */
+export async function decimateUntangled(
+  before: Mesh,
+  safe: Float32Array,
+  params: DecimateParams,
+  untangle: UntangleParams,
+  ctx: StageContext = {},
+): Promise<{ output: Mesh; records: StageRecord[] }> {
+  const breathe = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+  let lock: Uint8Array | undefined;
+  let targetFaces = params.targetFaces;
+  const tries: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const dec = await decimateMesh(before, { ...params, skipHausdorff: true, ...(targetFaces !== undefined ? { targetFaces } : {}), ...(lock ? { lock } : {}) });
+    if (dec.output === before) return { output: before, records: [dec.record] };
+    await breathe();
+    const kept = safeOfKept(dec.output.positions, before.positions, safe);
+    const rep = await untangleMesh(dec.output, kept, untangle, ctx);
+    if (rep.remaining === 0 || attempt === DECIMATE_CROSSING_RETRIES) {
+      if (!params.skipHausdorff) await measureDecimation(dec.record, before, dec.output);
+      if (attempt > 0) {
+        dec.record.figures.retriesForCrossings = attempt;
+        const faces = dec.output.indices.length / 3;
+        const notes = [...tries, ...(dec.record.notes ?? [])];
+        if (params.targetFaces !== undefined && faces > 1.05 * params.targetFaces && targetFaces !== params.targetFaces) {
+          notes.push(`target ${params.targetFaces} faces not reached (${faces}): the triangles round the crossing sites kept their resolution`);
+        }
+        dec.record.params.targetFaces = params.targetFaces ?? null;
+        dec.record.notes = notes;
+        rep.record.notes = [...(rep.record.notes ?? []), `after ${attempt} decimation(s) again with the crossing sites locked (see the decimation's notes)`];
+      }
+      return { output: rep.output, records: [dec.record, rep.record] };
+    }
+    const margin = (attempt + 1) * 2 * meanEdge(dec.output, rep.crossing);
+    // the sites this decimation had to lock to stay manifold stay locked (else found again, a
+    // simplifier run each), with those round the crossings
+    lock = lockAround(before, dec.output, rep.crossing, margin, dec.lock ?? lock);
+    let locked = 0;
+    for (let v = 0; v < lock.length; v++) locked += lock[v]!;
+    // The locked triangles keep their resolution; the target grows by what they would have lost,
+    // so that the rest is not decimated harder to make up for them (which folded it elsewhere:
+    // new crossings at each try on the TotalSegmentator bone).
+    const lockedTris = lockedTriangles(before, lock);
+    if (params.targetFaces !== undefined) targetFaces = params.targetFaces + Math.round(lockedTris * (1 - params.targetFaces / (before.indices.length / 3)));
+    tries.push(...(dec.record.notes ?? []));
+    tries.push(
+      `try ${attempt + 1}: ${rep.remaining} triangles still crossed after the repair; decimated again from the same mesh with ${locked} of its vertices (${lockedTris} triangles) locked: those within ${round(margin, 2)} mm of those triangles, and where this decimation locked to stay manifold${targetFaces !== params.targetFaces ? `, to ${targetFaces} faces` : ''}`,
+    );
+    await breathe();
+  }
+}
+
+/** Triangles with all three corners locked. */
+function lockedTriangles(mesh: Mesh, lock: Uint8Array): number {
+  const I = mesh.indices;
+  let n = 0;
+  for (let o = 0; o < I.length; o += 3) if (lock[I[o]!] && lock[I[o + 1]!] && lock[I[o + 2]!]) n++;
+  return n;
+}
+
+/** Mean edge length of the listed triangles. */
+function meanEdge(mesh: Mesh, tris: ArrayLike<number>): number {
+  const P = mesh.positions, I = mesh.indices;
+  let sum = 0;
+  for (let i = 0; i < tris.length; i++) {
+    const t = tris[i]!;
+    for (let k = 0; k < 3; k++) {
+      const a = 3 * I[3 * t + k]!, b = 3 * I[3 * t + ((k + 1) % 3)]!;
+      sum += Math.hypot(P[a]! - P[b]!, P[a + 1]! - P[b + 1]!, P[a + 2]! - P[b + 2]!);
+    }
+  }
+  return tris.length ? sum / (3 * tris.length) : 0;
+}
+
+/**
+ * `prev` (or none) with every vertex of `before` inside the box of a listed triangle of `mesh`
+ * grown by `margin` locked. The boxes are binned in a coarse hash of cells as large as the
+ * largest grown box, so each vertex meets only the boxes of its own cell.
+ */
+function lockAround(before: Mesh, mesh: Mesh, tris: ArrayLike<number>, margin: number, prev?: Uint8Array): Uint8Array {
+  const P = mesh.positions, I = mesh.indices;
+  const n = tris.length;
+  const box = new Float64Array(6 * n);
+  let size = margin;
+  for (let i = 0; i < n; i++) {
+    const t = tris[i]!;
+    const o = 6 * i;
+    box.set([Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity], o);
+    for (let k = 0; k < 3; k++) {
+      const v = 3 * I[3 * t + k]!;
+      for (let a = 0; a < 3; a++) {
+        box[o + a] = Math.min(box[o + a]!, P[v + a]! - margin);
+        box[o + 3 + a] = Math.max(box[o + 3 + a]!, P[v + a]! + margin);
+      }
+    }
+    for (let a = 0; a < 3; a++) size = Math.max(size, box[o + 3 + a]! - box[o + a]!);
+  }
+  const key = (x: number, y: number, z: number): string => `${Math.floor(x / size)},${Math.floor(y / size)},${Math.floor(z / size)}`;
+  const cells = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const o = 6 * i;
+    // a box is no larger than a cell: it touches at most two cells an axis
+    for (const x of [box[o]!, box[o + 3]!])
+      for (const y of [box[o + 1]!, box[o + 4]!])
+        for (const z of [box[o + 2]!, box[o + 5]!]) {
+          const k = key(x, y, z);
+          const list = cells.get(k);
+          if (!list) cells.set(k, [i]);
+          else if (list[list.length - 1] !== i) list.push(i);
+        }
+  }
+  const Q = before.positions;
+  const lock = prev ? prev.slice() : new Uint8Array(Q.length / 3);
+  for (let v = 0; v < Q.length / 3; v++) {
+    if (lock[v]) continue;
+    const x = Q[3 * v]!, y = Q[3 * v + 1]!, z = Q[3 * v + 2]!;
+    const list = cells.get(key(x, y, z));
+    if (!list) continue;
+    for (const i of list) {
+      const o = 6 * i;
+      if (x >= box[o]! && x <= box[o + 3]! && y >= box[o + 1]! && y <= box[o + 4]! && z >= box[o + 2]! && z <= box[o + 5]!) {
+        lock[v] = 1;
+        break;
+      }
+    }
+  }
+  return lock;
+}
+
+/**
+ * Decimation keeps vertices where they were (it picks which to keep): each kept vertex's safe
+ * position is that of the vertex at the same position before it (the first, where two shared one).
+ */
+export function safeOfKept(kept: Float32Array, before: Float32Array, safe: Float32Array): Float32Array {
+  const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const kb = bits(kept), bb = bits(before);
+  const hash = (u: Uint32Array, o: number) => (Math.imul(u[o]!, 73856093) ^ Math.imul(u[o + 1]!, 19349663) ^ Math.imul(u[o + 2]!, 83492791)) >>> 0;
+  const byHash = new Map<number, number[]>();
+  for (let w = 0; w < kept.length / 3; w++) {
+    const h = hash(kb, 3 * w);
+    const list = byHash.get(h);
+    if (list) list.push(w);
+    else byHash.set(h, [w]);
+  }
+  const out = kept.slice(); // a vertex not found stays where it is
+  const found = new Uint8Array(kept.length / 3);
+  for (let v = 0; v < before.length / 3; v++) {
+    const list = byHash.get(hash(bb, 3 * v));
+    if (!list) continue;
+    for (const w of list) {
+      if (found[w] || kb[3 * w] !== bb[3 * v] || kb[3 * w + 1] !== bb[3 * v + 1] || kb[3 * w + 2] !== bb[3 * v + 2]) continue;
+      found[w] = 1;
+      out.set(safe.subarray(3 * v, 3 * v + 3), 3 * w);
+    }
+  }
+  return out;
+}
