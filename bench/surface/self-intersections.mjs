@@ -6,7 +6,8 @@
 // Marching cubes alone never crosses itself (the threshold rule without smoothing must read 0);
 // what moves vertices can. The conditioning's repair (surface/untangle.ts) runs after smoothing:
 // its record gives what it found and how far it moved vertices; the STL read back gives what is
-// left. Decimated, the repair runs again after the decimation (both shown, joined by ' + ').
+// left. Decimated, the repair runs again after the decimation (both shown, joined by ' + '), and
+// the decimation again with the crossing sites locked where that leaves any (its tries shown).
 // Results to bench/results/self-intersections.md.
 //   npm run build && node bench/surface/self-intersections.mjs
 import { execFileSync } from 'node:child_process';
@@ -37,7 +38,11 @@ try {
       const report = join(dir, 'r.json');
       execFileSync(SCAN2PRINT, ['convert', join(data, series), '-o', out, '--report', report, '-q', ...flags], { stdio: ['ignore', 'ignore', 'inherit'] });
       // one repair after smoothing, and one after decimation when decimated: both, joined by ' + '
-      const repairs = JSON.parse(readFileSync(report, 'utf8')).records.filter((r) => r.method === 'self-intersection-repair');
+      const records = JSON.parse(readFileSync(report, 'utf8')).records;
+      const repairs = records.filter((r) => r.method === 'self-intersection-repair');
+      // decimated: the decimation kept, its tries (decimated again with the crossing sites locked) and faces against the target
+      const dec = records.find((r) => r.method === 'decimate-quadric');
+      const tries = dec ? `${dec.figures.retriesForCrossings ?? 0} | ${dec.figures.facesAfter} / ${dec.params.targetFaces}` : '— | —';
       const each = (k) => repairs.map((r) => r.figures[k] ?? 0).join(' + ');
       const shifts = repairs.map((r) => `${r.figures.meanShift_mm ?? 0} / ${r.figures.maxShift_mm ?? 0}`).join(' + ');
       const fixed = repairs.length ? `${each('crossingTrianglesFound')} | ${each('verticesMoved')} | ${shifts} | ${repairs.map((r) => r.wall_ms).join(' + ')}` : '— | — | — | —';
@@ -46,7 +51,7 @@ try {
       const si = core.findSelfIntersections(mesh.positions, mesh.indices);
       const ms = performance.now() - t0;
       const nt = mesh.indices.length / 3;
-      const row = `| ${series} | ${name} | \`${flags.join(' ') || '(none)'}\` | ${nt} | ${fixed} | ${si.triangles} | ${((100 * si.triangles) / nt).toFixed(3)} | ${si.pairs} | ${Math.round(ms)} |`;
+      const row = `| ${series} | ${name} | \`${flags.join(' ') || '(none)'}\` | ${nt} | ${fixed} | ${tries} | ${si.triangles} | ${((100 * si.triangles) / nt).toFixed(3)} | ${si.pairs} | ${Math.round(ms)} |`;
       rows.push(row);
       console.log(row);
     }
@@ -58,10 +63,10 @@ const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root
 const text = [
   `# bench/surface/self-intersections — ${new Date().toISOString().slice(0, 10)} at ${commit}`,
   '',
-  '`node bench/surface/self-intersections.mjs`: `scan2print convert SERIES -o m.stl --report r.json -q [flags]`. "Repair" columns: the conditioning\'s self-intersection repair after smoothing (and after the decimation, joined by " + "), from its record (crossing triangles it found, vertices it moved back toward the marching-cubes surface, their mean / largest shift, its wall time with the pool). "Written" columns: the STL read back (welded by position) and the triangles that pass through another triangle of the same model, counted by core `findSelfIntersections` (shared edges and corners are not crossings); its time is the detector alone on this machine (one thread).',
+  '`node bench/surface/self-intersections.mjs`: `scan2print convert SERIES -o m.stl --report r.json -q [flags]`. "Repair" columns: the conditioning\'s self-intersection repair after smoothing (and after the decimation, joined by " + "), from its record (crossing triangles it found, vertices it moved back toward the marching-cubes surface, their mean / largest shift, its wall time with the pool). Decimated: the repair after the decimation is that of the last try; "decimated again" counts the tries where crossings were left and the decimation ran again from the same mesh with the vertices round them locked (surface/decimate-untangled.ts), "faces / target" the decimated model against the target asked for. "Written" columns: the STL read back (welded by position) and the triangles that pass through another triangle of the same model, counted by core `findSelfIntersections` (shared edges and corners are not crossings); its time is the detector alone on this machine (one thread).',
   '',
-  '| series | path | flags | triangles | repair: found | repair: vertices moved | repair: shift mean / max mm | repair ms | written: crossing triangles | % | crossing pairs | detector ms |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| series | path | flags | triangles | repair: found | repair: vertices moved | repair: shift mean / max mm | repair ms | decimated again | faces / target | written: crossing triangles | % | crossing pairs | detector ms |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
 ].join('\n');

@@ -97,14 +97,15 @@ function meanEdge(mesh: Mesh, tris: ArrayLike<number>): number {
 
 /**
  * `prev` (or none) with every vertex of `before` inside the box of a listed triangle of `mesh`
- * grown by `margin` locked. The boxes are binned in a coarse hash of cells as large as the
- * largest grown box, so each vertex meets only the boxes of its own cell.
+ * grown by `margin` locked. The boxes are binned in a dense grid over their union (cells about
+ * the median box's size, at most 2^20), so each vertex meets only the boxes of its own cell.
  */
 function lockAround(before: Mesh, mesh: Mesh, tris: ArrayLike<number>, margin: number, prev?: Uint8Array): Uint8Array {
   const P = mesh.positions, I = mesh.indices;
   const n = tris.length;
   const box = new Float64Array(6 * n);
-  let size = margin;
+  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  const extents: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = tris[i]!;
     const o = 6 * i;
@@ -116,31 +117,43 @@ function lockAround(before: Mesh, mesh: Mesh, tris: ArrayLike<number>, margin: n
         box[o + 3 + a] = Math.max(box[o + 3 + a]!, P[v + a]! + margin);
       }
     }
-    for (let a = 0; a < 3; a++) size = Math.max(size, box[o + 3 + a]! - box[o + a]!);
+    let e = 0;
+    for (let a = 0; a < 3; a++) {
+      e = Math.max(e, box[o + 3 + a]! - box[o + a]!);
+      lo[a] = Math.min(lo[a]!, box[o + a]!);
+      hi[a] = Math.max(hi[a]!, box[o + 3 + a]!);
+    }
+    extents.push(e);
   }
-  const key = (x: number, y: number, z: number): string => `${Math.floor(x / size)},${Math.floor(y / size)},${Math.floor(z / size)}`;
-  const cells = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
+  const lock = prev ? prev.slice() : new Uint8Array(before.positions.length / 3);
+  if (n === 0) return lock;
+  extents.sort((x, y) => x - y);
+  let cell = Math.max(extents[n >> 1]!, 1e-3);
+  const dim = (a: number): number => Math.floor((hi[a]! - lo[a]!) / cell) + 1;
+  while (dim(0) * dim(1) * dim(2) > 1 << 20) cell *= 1.5;
+  const [nx, ny, nz] = [dim(0), dim(1), dim(2)];
+  const at = (x: number, a: number, d: number): number => Math.min(d - 1, Math.max(0, Math.floor((x - lo[a]!) / cell)));
+  // boxes by cell (counting sort): a box is in every cell it touches
+  const start = new Uint32Array(nx * ny * nz + 1);
+  const each = (i: number, f: (c: number) => void): void => {
     const o = 6 * i;
-    // a box is no larger than a cell: it touches at most two cells an axis
-    for (const x of [box[o]!, box[o + 3]!])
-      for (const y of [box[o + 1]!, box[o + 4]!])
-        for (const z of [box[o + 2]!, box[o + 5]!]) {
-          const k = key(x, y, z);
-          const list = cells.get(k);
-          if (!list) cells.set(k, [i]);
-          else if (list[list.length - 1] !== i) list.push(i);
-        }
-  }
+    for (let k = at(box[o + 2]!, 2, nz); k <= at(box[o + 5]!, 2, nz); k++)
+      for (let j = at(box[o + 1]!, 1, ny); j <= at(box[o + 4]!, 1, ny); j++)
+        for (let c = at(box[o]!, 0, nx); c <= at(box[o + 3]!, 0, nx); c++) f(c + nx * (j + ny * k));
+  };
+  for (let i = 0; i < n; i++) each(i, (c) => start[c + 1]!++);
+  for (let c = 0; c < nx * ny * nz; c++) start[c + 1]! += start[c]!;
+  const fill = start.slice(0, nx * ny * nz);
+  const list = new Uint32Array(start[nx * ny * nz]!);
+  for (let i = 0; i < n; i++) each(i, (c) => (list[fill[c]!++] = i));
   const Q = before.positions;
-  const lock = prev ? prev.slice() : new Uint8Array(Q.length / 3);
   for (let v = 0; v < Q.length / 3; v++) {
     if (lock[v]) continue;
     const x = Q[3 * v]!, y = Q[3 * v + 1]!, z = Q[3 * v + 2]!;
-    const list = cells.get(key(x, y, z));
-    if (!list) continue;
-    for (const i of list) {
-      const o = 6 * i;
+    if (x < lo[0]! || x > hi[0]! || y < lo[1]! || y > hi[1]! || z < lo[2]! || z > hi[2]!) continue;
+    const c = at(x, 0, nx) + nx * (at(y, 1, ny) + ny * at(z, 2, nz));
+    for (let p = start[c]!; p < start[c + 1]!; p++) {
+      const o = 6 * list[p]!;
       if (x >= box[o]! && x <= box[o + 3]! && y >= box[o + 1]! && y <= box[o + 4]! && z >= box[o + 2]! && z <= box[o + 5]!) {
         lock[v] = 1;
         break;
