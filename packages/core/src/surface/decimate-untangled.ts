@@ -11,8 +11,8 @@
 import type { Mesh } from '../geometry/types.js';
 import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { round } from '../pipeline/record.js';
-import { decimateMesh, measureDecimation, type DecimateParams } from './decimate.js';
-import { untangleMesh, type UntangleParams } from './untangle.js';
+import { decimateMesh, measureDecimation, type DecimateParams, type DecimateResult } from './decimate.js';
+import { untangleMesh, type UntangleParams, type UntangleResult } from './untangle.js';
 
 /** Decimations again with the crossing sites locked, at most. */
 export const DECIMATE_CROSSING_RETRIES = 3;
@@ -33,27 +33,38 @@ export async function decimateUntangled(
   let lock: Uint8Array | undefined;
   let targetFaces = params.targetFaces;
   const tries: string[] = [];
+  // the decimation kept (try `attempt`, 0 the first) and the repair after it: their records
+  const finish = async (dec: DecimateResult, rep: UntangleResult, attempt: number): Promise<{ output: Mesh; records: StageRecord[] }> => {
+    if (!params.skipHausdorff) await measureDecimation(dec.record, before, dec.output);
+    if (tries.length) {
+      dec.record.figures.retriesForCrossings = attempt;
+      const faces = dec.output.indices.length / 3;
+      const asked = dec.record.params.targetFaces;
+      const notes = [...tries, ...(dec.record.notes ?? [])];
+      if (params.targetFaces !== undefined && faces > 1.05 * params.targetFaces && asked !== params.targetFaces) {
+        notes.push(`target ${params.targetFaces} faces not reached (${faces}): the triangles round the crossing sites kept their resolution`);
+      }
+      dec.record.params.targetFaces = params.targetFaces ?? null;
+      dec.record.notes = notes;
+      if (attempt > 0) rep.record.notes = [...(rep.record.notes ?? []), `after decimating again with the crossing sites locked (${attempt} time${attempt > 1 ? 's' : ''}; see the decimation's notes)`];
+    }
+    return { output: rep.output, records: [dec.record, rep.record] };
+  };
+  // the last try's decimation and repair, kept in case a retry cannot decimate at all
+  let last: { dec: DecimateResult; rep: UntangleResult } | undefined;
   for (let attempt = 0; ; attempt++) {
     const dec = await decimateMesh(before, { ...params, skipHausdorff: true, ...(targetFaces !== undefined ? { targetFaces } : {}), ...(lock ? { lock } : {}) });
-    if (dec.output === before) return { output: before, records: [dec.record] };
+    if (dec.output === before) {
+      if (!last) return { output: before, records: [dec.record] };
+      // the locks made it fail to stay manifold: the last try stands, its crossings counted
+      tries.push('decimating with those vertices locked could not stay manifold: the decimation before it is kept, and the repair after it counts what crosses');
+      return finish(last.dec, last.rep, attempt - 1);
+    }
     await breathe();
     const kept = safeOfKept(dec.output.positions, before.positions, safe);
     const rep = await untangleMesh(dec.output, kept, untangle, ctx);
-    if (rep.remaining === 0 || attempt === DECIMATE_CROSSING_RETRIES) {
-      if (!params.skipHausdorff) await measureDecimation(dec.record, before, dec.output);
-      if (attempt > 0) {
-        dec.record.figures.retriesForCrossings = attempt;
-        const faces = dec.output.indices.length / 3;
-        const notes = [...tries, ...(dec.record.notes ?? [])];
-        if (params.targetFaces !== undefined && faces > 1.05 * params.targetFaces && targetFaces !== params.targetFaces) {
-          notes.push(`target ${params.targetFaces} faces not reached (${faces}): the triangles round the crossing sites kept their resolution`);
-        }
-        dec.record.params.targetFaces = params.targetFaces ?? null;
-        dec.record.notes = notes;
-        rep.record.notes = [...(rep.record.notes ?? []), `after ${attempt} decimation(s) again with the crossing sites locked (see the decimation's notes)`];
-      }
-      return { output: rep.output, records: [dec.record, rep.record] };
-    }
+    if (rep.remaining === 0 || attempt === DECIMATE_CROSSING_RETRIES) return finish(dec, rep, attempt);
+    last = { dec, rep };
     const margin = (attempt + 1) * 2 * meanEdge(dec.output, rep.crossing);
     // the sites this decimation had to lock to stay manifold stay locked (else found again, a
     // simplifier run each), with those round the crossings
