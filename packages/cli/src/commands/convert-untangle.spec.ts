@@ -14,15 +14,22 @@ import { findSelfIntersections, readStl, type Mesh, type Report } from '@scan2pr
 import { dataPath } from '../../../../test/data.js';
 import { sharedConvert } from '../../../../test/convert-cache.js';
 
+/** `convert SERIES -o m.stl --report r.json --quiet ...flags` (a shared run): its report and the STL read back. */
+async function convertToStl(series: string, flags: string[] = []): Promise<{ report: Report; mesh: Mesh }> {
+  const r = await sharedConvert(dataPath(series), ['-o', 'm.stl', '--report', 'r.json', ...flags, '--quiet'], { env: { SOURCE_DATE_EPOCH: '1767225600' } });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return {
+    report: JSON.parse(readFileSync(join(r.dir, 'r.json'), 'utf8')) as Report,
+    mesh: readStl(new Uint8Array(readFileSync(join(r.dir, 'm.stl'))), 'm.stl'),
+  };
+}
+
 let mesh: Mesh;
 let report: Report;
 
 beforeAll(async () => {
-  const r = await sharedConvert(dataPath('ct/ge-head-tilt-variable-spacing'), ['-o', 'm.stl', '--report', 'r.json', '--quiet'], { env: { SOURCE_DATE_EPOCH: '1767225600' } });
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  report = JSON.parse(readFileSync(join(r.dir, 'r.json'), 'utf8')) as Report;
-  mesh = readStl(new Uint8Array(readFileSync(join(r.dir, 'm.stl'))), 'm.stl');
+  ({ report, mesh } = await convertToStl('ct/ge-head-tilt-variable-spacing'));
 }, 600_000);
 
 describe('default convert of the GE head (4 mm slices, tilt): the self-intersection repair', () => {
@@ -61,13 +68,7 @@ describe('decimated convert of the TotalSegmentator bone: crossings left after t
   let dmesh: Mesh;
   let drep: Report;
   beforeAll(async () => {
-    const r = await sharedConvert(dataPath('labelled/totalsegmentator/example_ct_dicom'), ['-o', 'm.stl', '--report', 'r.json', '--decimate-ratio', '0.25', '--quiet'], {
-      env: { SOURCE_DATE_EPOCH: '1767225600' },
-    });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    drep = JSON.parse(readFileSync(join(r.dir, 'r.json'), 'utf8')) as Report;
-    dmesh = readStl(new Uint8Array(readFileSync(join(r.dir, 'm.stl'))), 'm.stl');
+    ({ report: drep, mesh: dmesh } = await convertToStl('labelled/totalsegmentator/example_ct_dicom', ['--decimate-ratio', '0.25']));
   }, 600_000);
 
   it('writes a model that crosses itself nowhere, and the records say how', () => {

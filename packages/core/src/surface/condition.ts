@@ -17,6 +17,7 @@ import type { MeshCheck } from './topology.js';
 import type { MeshShells } from './mesh-utils.js';
 import { untangleMesh } from './untangle.js';
 import { decimateUntangled } from './decimate-untangled.js';
+import { yieldToHost } from '../parallel/yield.js';
 
 export interface ConditionParams extends CleanupParams {
   /** Smoothing (default SMOOTH_DEFAULTS: windowed-sinc, 40 iterations, pass band 0.05); `false` or method 'none' to skip. */
@@ -91,9 +92,8 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
     return r.output;
   };
   const t = (): number => performance.now();
-  // Each step is synchronous work of up to a few seconds on a skull: let the host's event loop
-  // run between them (progress, signals, a test runner's heartbeat).
-  const breathe = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+  // Each step is synchronous work of up to a few seconds on a skull: yieldToHost between them
+  // lets the host's event loop run (progress, signals, a test runner's heartbeat).
   const cleanupParams: CleanupParams = { minShell_mm3: params.minShell_mm3 ?? CONDITION_DEFAULTS.minShell_mm3, keepShells: params.keepShells ?? 'all' };
   const progress = ctx.progress ?? (() => {});
 
@@ -107,7 +107,7 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   const topology = clean1.topology ?? meshTopology(m);
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   progress(0.15, 'clean-up');
-  await breathe();
+  await yieldToHost();
 
   if (params.smooth !== false && params.smooth?.method !== 'none') {
     t0 = t();
@@ -118,7 +118,7 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   }
   progress(0.4, 'smoothing');
-  await breathe();
+  await yieldToHost();
 
   const untangle = params.untangle !== false && m.positions !== safe;
   const safeIs = carriedSafe ? 'the marching-cubes surface (before vertex placement and smoothing)' : 'the positions before smoothing';
@@ -128,7 +128,7 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   }
   progress(0.5, 'self-intersections');
-  await breathe();
+  await yieldToHost();
 
   if (params.decimate && (params.decimate.targetFaces !== undefined || params.decimate.maxError_mm !== undefined)) {
     t0 = t();
@@ -147,20 +147,20 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
     }
   }
   progress(0.7, 'decimation');
-  await breathe();
+  await yieldToHost();
 
   t0 = t();
   const clean2 = cleanupMesh(m, cleanupParams, topology, { topology: false }); // its shells are used, not its edges
   m = step(clean2);
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
 
-  await breathe();
+  await yieldToHost();
   t0 = t();
   const filled = fillCavities(m, { keepCavities: params.keepCavities ?? false }, clean2.shells);
   m = step(filled);
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   progress(0.85, 'cavities');
-  await breathe();
+  await yieldToHost();
   return { mesh: m, shells: filled.shells };
 }
 

@@ -11,6 +11,7 @@
 import type { Mesh } from '../geometry/types.js';
 import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { round } from '../pipeline/record.js';
+import { yieldToHost } from '../parallel/yield.js';
 import { decimateMesh, measureDecimation, type DecimateParams, type DecimateResult } from './decimate.js';
 import { untangleMesh, type UntangleParams, type UntangleResult } from './untangle.js';
 
@@ -29,7 +30,6 @@ export async function decimateUntangled(
   untangle: UntangleParams,
   ctx: StageContext = {},
 ): Promise<{ output: Mesh; records: StageRecord[] }> {
-  const breathe = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
   let lock: Uint8Array | undefined;
   let targetFaces = params.targetFaces;
   const tries: string[] = [];
@@ -60,7 +60,7 @@ export async function decimateUntangled(
       tries.push('decimating with those vertices locked could not stay manifold: the decimation before it is kept, and the repair after it counts what crosses');
       return finish(last.dec, last.rep, attempt - 1);
     }
-    await breathe();
+    await yieldToHost();
     const kept = safeOfKept(dec.output.positions, before.positions, safe);
     const rep = await untangleMesh(dec.output, kept, untangle, ctx);
     if (rep.remaining === 0 || attempt === DECIMATE_CROSSING_RETRIES) return finish(dec, rep, attempt);
@@ -80,7 +80,7 @@ export async function decimateUntangled(
     tries.push(
       `try ${attempt + 1}: ${rep.remaining} triangles still crossed after the repair; decimated again from the same mesh with ${locked} of its vertices (${lockedTris} triangles) locked: those within ${round(margin, 2)} mm of those triangles, and where this decimation locked to stay manifold${targetFaces !== params.targetFaces ? `, to ${targetFaces} faces` : ''}`,
     );
-    await breathe();
+    await yieldToHost();
   }
 }
 

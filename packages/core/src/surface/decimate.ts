@@ -14,6 +14,7 @@ import { hausdorffDistance } from './distance.js';
 import { compactMesh, labelShells, markSmallShells, triangleCount } from './mesh-utils.js';
 import { vertexNeighbours } from './smooth.js';
 import { problemVertices } from './topology.js';
+import { yieldToHost } from '../parallel/yield.js';
 
 /**
  * meshoptimizer's simplifier, loaded on the first decimation: its module decodes and compiles
@@ -81,7 +82,7 @@ async function simplifyRound(
   for (let v = 0; v < nv; v++) locked += lock[v]!;
   for (let attempt = 1; attempt <= ATTEMPTS_PER_ROUND; attempt++) {
     // Each attempt is seconds of synchronous work on a skull: let the event loop run between them.
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await yieldToHost();
     const [idx, err] = MeshoptSimplifier.simplifyWithAttributes(mesh.indices, mesh.positions, 3, EMPTY, 0, [], locked ? lock : null, 3 * targetFaces, errorBound, ['ErrorAbsolute']);
     // Collapses can leave degenerate, duplicate or cancelling faces: drop them before judging.
     // Vertices are not merged by position here: meshoptimizer collapses onto existing vertices,
@@ -155,7 +156,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   // so each collapse region stays small and a broken spot can be locked locally.
   let direct = true;
   let lock = params.lock; // the caller's lock, on the vertices of `current`
-  let inputLock: Uint8Array | undefined; // the one round's whole lock, when it ran on the input
+  let inputLock: Uint8Array | undefined; // the last round's whole lock, when it ran on the input (then the only round)
   while (facesBefore > 0) {
     const faces = triangleCount(current);
     const target = params.maxError_mm !== undefined || direct ? finalTarget : Math.max(finalTarget, Math.ceil(faces / 2));
@@ -208,7 +209,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   }
   if (mesh.groups) notes.push('per-triangle groups are not carried through decimation');
   if (notes.length) record.notes = notes;
-  return { output, record, ...(inputLock && rounds === 1 ? { lock: inputLock } : {}) };
+  return { output, record, ...(inputLock ? { lock: inputLock } : {}) };
 }
 
 /**
@@ -217,7 +218,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
  * all-points measure took ~20 s on a 1.6 M-triangle skull, longer than the decimation itself.
  */
 export async function measureDecimation(record: StageRecord, before: Mesh, after: Mesh): Promise<void> {
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  await yieldToHost();
   const h = hausdorffDistance(before, after, HAUSDORFF_MAX_SAMPLES);
   record.figures.hausdorff_mm = h.hausdorff_mm;
   record.figures.beforeToAfter = h.aToB;
