@@ -78,6 +78,23 @@ describe('the same phantom scanned twice (1 mm untilted, 2.4 mm at −18.5° til
     }
   });
 
+  it('default convert of the 1 mm scan: the pocket smoothing collapses is merged after it, with the shells carried over, as many as the gate counts on its own', () => {
+    const { report } = models.get(`${SERIES.fine} edge`)!;
+    const byMethod = (m: string) => report.records.filter((r) => r.method === m);
+    const second = byMethod('cleanup')[1]!;
+    const f = second.figures as Record<string, number>;
+    // two vertices smoothing put on one position; merged, the faces between them cancel
+    expect(f.verticesMerged).toBeGreaterThan(0);
+    expect(f.duplicateFacesRemoved).toBeGreaterThan(0);
+    expect(second.notes?.join(' ')).toMatch(/the shells and their winding were carried over from it/);
+    const cav = byMethod('fill-cavities')[0]!.figures as Record<string, number>;
+    expect(cav.shellsBefore).toBe(f.shellsBefore! - f.shellsDropped!);
+    // the gate labels the shells of the model anew, from its own edge table
+    const gate = byMethod('printability-gate')[0]!.figures as Record<string, number | boolean>;
+    expect(gate.shells).toBe(cav.shellsBefore! - cav.shellsRemoved!);
+    expect(gate).toMatchObject({ printable: true, openEdges: 0, nonManifoldEdges: 0, misorientedEdges: 0, invertedShells: 0 });
+  });
+
   it('the registration finds the same motion of the phantom whichever placement made the models', () => {
     const [e, t] = [offsets.get('edge')!, offsets.get('threshold')!];
     for (const k of ['tiltedToFine', 'fineToTilted'] as const) {

@@ -9,11 +9,13 @@ import type { Mesh } from '../geometry/types.js';
 import { round, type Finding, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { separateCoincidentVertices } from './coincident.js';
 import { compactShells } from './compact-shells.js';
-import { checkedFacesAndEdges, checkedFacesAndEdgesNear, keptFaces, removeDegenerateFaces, type FaceCheck } from './faces.js';
+import { shellsAfterMerge } from './carried-shells.js';
+import { pairedOpposite } from './edge-table.js';
+import { checkedFacesAndEdges, checkedFacesNear, keptFaces, removeDegenerateFaces, type FaceCheck } from './faces.js';
 import { buildEdgeTable, compactEdgeTable, compactMesh, labelShells, triangleCount, vertexCount, type EdgeTable, type MeshShells, type NestedShells } from './mesh-utils.js';
-import { orientShells } from './orient.js';
+import { orientShells, orientWoundShells } from './orient.js';
 import { keptShellData, selectShells, type CleanupParams } from './shell-select.js';
-import { mergeIfBetter } from './weld-check.js';
+import { mergeIfBetter, type MergeResult } from './weld-check.js';
 
 export { coincidentRep, mergeDuplicateVertices, separateCoincidentVertices } from './coincident.js';
 export { removeDegenerateFaces } from './faces.js';
@@ -98,12 +100,13 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
   // An earlier clean-up's output (no face checks pending) with vertices merged since (`touched`,
   // so not `reuse`): only the faces round them can have become degenerate or duplicated.
   const near = sameTriangles && !known.faces && m1.touched !== undefined;
-  const checked: { m2: FaceCheck; edges: EdgeTable; shells?: MeshShells } = reuse ? { m2: knownFaces(mesh, known), edges: known.edges } : near ? checkedFacesAndEdgesNear(m1.mesh, m1.touched!) : checkedFacesAndEdges(m1.mesh);
+  const checked: { m2: FaceCheck; edges?: EdgeTable; shells?: MeshShells } = reuse ? { m2: knownFaces(mesh, known), edges: known.edges } : near ? checkedNear(mesh, m1, known) : checkedFacesAndEdges(m1.mesh);
   const m2 = checked.m2;
   const edges = checked.edges;
   const shells = reuse ? { shellOf: known.shellOf, shellCount: known.shellCount } : (checked.shells ?? labelShells(m2.mesh, edges));
-  // Whole-shell turns are applied by the compaction, which copies the triangles anyway.
-  const m3 = orientShells(m2.mesh, edges, shells, { deferTurn: true });
+  // Whole-shell turns are applied by the compaction, which copies the triangles anyway. Without
+  // an edge table the shells were carried over (checkedNear): wound consistently, as proven there.
+  const m3 = edges ? orientShells(m2.mesh, edges, shells, { deferTurn: true }) : orientWoundShells(m2.mesh, shells, { deferTurn: true });
   const sel = selectShells(m3.mesh, params, shells, m3.shellVolumes);
   const remap = new Int32Array(vertexCount(m3.mesh));
   const packed = compactShells(m3.mesh, sel.keep, shells, m3.turnShell, remap);
@@ -114,7 +117,7 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
   // its endpoint array is reused (not one a caller passed in `known`). (Patching it after flips measured slower than the
   // caller's rebuild: 0.39 s vs 0.31 s on a skull.)
   let topology: MeshTopology | undefined =
-    m3.flipped === 0 && opts.topology !== false ? { indices: output.indices, edges: compactEdgeTable(edges, sel.keep, remap, !reuse), shellOf: outShells.shellOf, shellCount: outShells.shellCount } : undefined;
+    edges && m3.flipped === 0 && opts.topology !== false ? { indices: output.indices, edges: compactEdgeTable(edges, sel.keep, remap, !reuse), shellOf: outShells.shellOf, shellCount: outShells.shellCount } : undefined;
   let degenerate = m2.degenerate;
   let duplicate = m2.duplicate;
   let remapped = true;
@@ -163,7 +166,10 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
         : 'same triangles as the previous clean-up (only vertices moved): its edge table, shells and face checks were reused',
     );
   }
-  if (near) notes.push(`${m1.merged} vertices merged since the previous clean-up: the face checks looked at the faces round them only`);
+  if (near) {
+    const carried = edges ? '' : '; the shells and their winding were carried over from it, checked round them (no edge table rebuilt)';
+    notes.push(`${m1.merged} vertices merged since the previous clean-up: the face checks looked at the faces round them only${carried}`);
+  }
   if (m1.rejected > 0) notes.push(`${m1.rejected} coincident vertices were not merged where merging would pinch the mesh`);
   if (notes.length) record.notes = notes;
   if (sep.separated > 0) {
@@ -182,4 +188,19 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
   if (topology && topology.indices === output.indices) result.topology = topology;
   if (opts.remap && remapped) result.vertexRemap = remap;
   return result;
+}
+
+/**
+ * The face checks after vertices merged since the clean-up that `known` describes (its output:
+ * closed, no faces pending), and the shells carried over from it where shellsAfterMerge proves
+ * they hold, so no edge table is built; else the edge table of the faces kept, as before.
+ */
+function checkedNear(mesh: Mesh, m1: MergeResult, known: MeshTopology): { m2: FaceCheck; edges?: EdgeTable; shells?: MeshShells } {
+  const touched = m1.touched!;
+  const { m2, among } = checkedFacesNear(m1.mesh, touched);
+  const wound = known.edges.uses !== undefined && pairedOpposite(known.edges.uses) && m1.problemsAfter === 0 && m1.rep !== undefined;
+  const merge = { before: mesh.indices, after: m1.mesh.indices, rep: m1.rep!, touched, among, ...(m2.keep ? { keep: m2.keep } : {}) };
+  const shells = wound ? shellsAfterMerge(known, merge) : undefined;
+  if (shells) return { m2, shells };
+  return { m2, edges: buildEdgeTable(m2.mesh.indices, vertexCount(m1.mesh)) };
 }

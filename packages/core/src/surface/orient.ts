@@ -111,6 +111,14 @@ export function orientShells(
 }
 
 /**
+ * orientShells of a mesh whose winding is known to be consistent (every edge used twice, in
+ * opposite directions) with its shells known: the same result, without an edge table.
+ */
+export function orientWoundShells(mesh: Mesh, shells: MeshShells, opts: { deferTurn?: boolean } = {}): OrientResult {
+  return turnWholeShells(mesh, shells.shellOf, shells.shellCount, opts.deferTurn ?? false);
+}
+
+/**
  * orientShells when the winding is consistent: the pieces are the shells, so one pass sums
  * every shell's signed volume and counts its triangles, and whole shells turn (no per-triangle
  * flips, no second pass to count them).

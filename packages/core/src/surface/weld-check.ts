@@ -60,7 +60,19 @@ function localProblems(mesh: Mesh, seed: Uint8Array): number {
  * vertices on the same float position, and welding those would pinch the mesh. Judged on the
  * neighbourhood of the coincident vertices only (localProblems).
  */
-export function mergeIfBetter(mesh: Mesh): { mesh: Mesh; merged: number; rejected: number; touched?: Uint8Array } {
+export interface MergeResult {
+  mesh: Mesh;
+  merged: number;
+  rejected: number;
+  /** The vertices the merged ones went into (the only ones whose faces changed), when any merged. */
+  touched?: Uint8Array;
+  /** Every vertex's representative (coincidentRep's), when any merged. */
+  rep?: Uint32Array;
+  /** localProblems round the touched vertices after the merge, when any merged: 0 = none there. */
+  problemsAfter?: number;
+}
+
+export function mergeIfBetter(mesh: Mesh): MergeResult {
   const { rep, coincident } = coincidentRep(mesh.positions);
   if (coincident === 0) return { mesh, merged: 0, rejected: 0 };
   const nv = vertexCount(mesh);
@@ -77,6 +89,7 @@ export function mergeIfBetter(mesh: Mesh): { mesh: Mesh; merged: number; rejecte
   const merged: Mesh = { positions: mesh.positions, indices };
   if (mesh.groups) merged.groups = mesh.groups;
   // `touched`: the vertices the merged ones went into, the only ones whose faces changed.
-  if (localProblems(merged, after) <= localProblems(mesh, before)) return { mesh: merged, merged: coincident, rejected: 0, touched: after };
+  const problemsAfter = localProblems(merged, after);
+  if (problemsAfter <= localProblems(mesh, before)) return { mesh: merged, merged: coincident, rejected: 0, touched: after, rep, problemsAfter };
   return { mesh, merged: 0, rejected: coincident };
 }
