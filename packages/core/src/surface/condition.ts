@@ -179,9 +179,13 @@ function firstCleanup(mesh: Mesh, params: CleanupParams, known?: TopologyHandOve
   const remap = clean.vertexRemap;
   if (!safeIn || !remap) return { clean };
   const safe = new Float32Array(clean.output.positions.length);
+  // plain writes: a subarray view per vertex cost ~30 ms on a skull's 0.8 M vertices
   for (let v = 0; v < remap.length; v++) {
     const w = remap[v]!;
-    if (w >= 0) safe.set(safeIn.subarray(3 * v, 3 * v + 3), 3 * w);
+    if (w < 0) continue;
+    safe[3 * w] = safeIn[3 * v]!;
+    safe[3 * w + 1] = safeIn[3 * v + 1]!;
+    safe[3 * w + 2] = safeIn[3 * v + 2]!;
   }
   return { clean, safe };
 }

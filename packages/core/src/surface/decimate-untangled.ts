@@ -197,7 +197,9 @@ export function safeOfKept(kept: Float32Array, before: Float32Array, safe: Float
     for (const w of list) {
       if (found[w] || kb[3 * w] !== bb[3 * v] || kb[3 * w + 1] !== bb[3 * v + 1] || kb[3 * w + 2] !== bb[3 * v + 2]) continue;
       found[w] = 1;
-      out.set(safe.subarray(3 * v, 3 * v + 3), 3 * w);
+      out[3 * w] = safe[3 * v]!;
+      out[3 * w + 1] = safe[3 * v + 1]!;
+      out[3 * w + 2] = safe[3 * v + 2]!;
     }
   }
   return out;
