@@ -29,18 +29,22 @@ export async function decimateUntangled(
   params: DecimateParams,
   untangle: UntangleParams,
   ctx: StageContext = {},
+  // the decimation itself; a test hands in one that fails on its second call, to reach the
+  // fallback below, which no real series here does
+  decimate: (mesh: Mesh, params: DecimateParams) => Promise<DecimateResult> = decimateMesh,
 ): Promise<{ output: Mesh; records: StageRecord[] }> {
   let lock: Uint8Array | undefined;
   let targetFaces = params.targetFaces;
   const tries: string[] = [];
   // the decimation kept (try `attempt`, 0 the first) and the repair after it: their records
-  const finish = async (dec: DecimateResult, rep: UntangleResult, attempt: number): Promise<{ output: Mesh; records: StageRecord[] }> => {
+  // (`listed`: its own notes are in `tries` already, as when a retry failed and it stands)
+  const finish = async (dec: DecimateResult, rep: UntangleResult, attempt: number, listed = false): Promise<{ output: Mesh; records: StageRecord[] }> => {
     if (!params.skipHausdorff) await measureDecimation(dec.record, before, dec.output);
     if (tries.length) {
       dec.record.figures.retriesForCrossings = attempt;
       const faces = dec.output.indices.length / 3;
       const asked = dec.record.params.targetFaces;
-      const notes = [...tries, ...(dec.record.notes ?? [])];
+      const notes = listed ? [...tries] : [...tries, ...(dec.record.notes ?? [])];
       if (params.targetFaces !== undefined && faces > 1.05 * params.targetFaces && asked !== params.targetFaces) {
         notes.push(`target ${params.targetFaces} faces not reached (${faces}): the triangles round the crossing sites kept their resolution`);
       }
@@ -53,12 +57,12 @@ export async function decimateUntangled(
   // the last try's decimation and repair, kept in case a retry cannot decimate at all
   let last: { dec: DecimateResult; rep: UntangleResult } | undefined;
   for (let attempt = 0; ; attempt++) {
-    const dec = await decimateMesh(before, { ...params, skipHausdorff: true, ...(targetFaces !== undefined ? { targetFaces } : {}), ...(lock ? { lock } : {}) });
+    const dec = await decimate(before, { ...params, skipHausdorff: true, ...(targetFaces !== undefined ? { targetFaces } : {}), ...(lock ? { lock } : {}) });
     if (dec.output === before) {
       if (!last) return { output: before, records: [dec.record] };
       // the locks made it fail to stay manifold: the last try stands, its crossings counted
       tries.push('decimating with those vertices locked could not stay manifold: the decimation before it is kept, and the repair after it counts what crosses');
-      return finish(last.dec, last.rep, attempt - 1);
+      return finish(last.dec, last.rep, attempt - 1, true);
     }
     await yieldToHost();
     const kept = safeOfKept(dec.output.positions, before.positions, safe);
