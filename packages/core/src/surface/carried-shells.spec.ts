@@ -72,35 +72,31 @@ describe('shells carried over a merge', () => {
     const nv = m.positions.length / 3;
     const shellOf = Uint32Array.from({ length: nTri }, (_, t) => (t < nTri / 2 ? 0 : 1));
     const shells = { shellOf, shellCount: 2 };
-    const identity = Uint32Array.from({ length: nv }, (_, i) => i);
     const on = (v: number) => Uint32Array.from({ length: nTri }, (_, t) => t).filter((t) => ix[3 * t] === v || ix[3 * t + 1] === v || ix[3 * t + 2] === v);
+    // vertex `from` merged into `into`: what the clean-up hands shellsAfterMerge, the faces that
+    // repeat a vertex dropped
+    const merge = (from: number, into: number) => {
+      const rep = Uint32Array.from({ length: nv }, (_, i) => (i === from ? into : i));
+      const touched = new Uint8Array(nv);
+      touched[into] = 1;
+      const after = ix.map((v) => rep[v]!);
+      const among = Uint32Array.from(new Set([...on(from), ...on(into)])).sort();
+      const keep = new Uint8Array(nTri).fill(1);
+      for (const t of among) if (new Set([after[3 * t], after[3 * t + 1], after[3 * t + 2]]).size < 3) keep[t] = 0;
+      return { before: ix, after, rep, touched, among, keep };
+    };
     // vertex 0 (first sphere) into the last vertex (second sphere): the shells would join
-    const last = nv - 1;
-    const rep = identity.slice();
-    rep[0] = last;
-    const touched = new Uint8Array(nv);
-    touched[last] = 1;
-    const after = ix.map((v) => rep[v]!);
-    const among = Uint32Array.from(new Set([...on(0), ...on(last)])).sort();
-    expect(shellsAfterMerge(shells, { before: ix, after, rep, touched, among })).toBeUndefined();
-    // the same merge within one shell is carried, each triangle keeping its shell
+    expect(shellsAfterMerge(shells, merge(0, nv - 1))).toBeUndefined();
+    // the same merge within one shell (an edge collapse) is carried, each triangle keeping its shell
     const b = ix[1]!;
-    const rep2 = identity.slice();
-    rep2[0] = b;
-    const touched2 = new Uint8Array(nv);
-    touched2[b] = 1;
-    const after2 = ix.map((v) => rep2[v]!);
-    const among2 = Uint32Array.from(new Set([...on(0), ...on(b)])).sort();
-    const keep = new Uint8Array(nTri).fill(1);
-    for (const t of among2) if (new Set([after2[3 * t], after2[3 * t + 1], after2[3 * t + 2]]).size < 3) keep[t] = 0;
-    const carried = shellsAfterMerge(shells, { before: ix, after: after2, rep: rep2, touched: touched2, among: among2, keep });
+    const collapse = merge(0, b);
+    const carried = shellsAfterMerge(shells, collapse);
     expect(carried?.shellCount).toBe(2);
     expect(carried?.shellOf.length).toBe(nTri - 2);
     // a dropped face on two merged vertices: refused (the proof needs one)
-    const touched3 = touched2.slice();
-    const dropped = among2.find((t) => !keep[t])!;
-    const other = [0, 1, 2].map((k) => after2[3 * dropped + k]!).find((v) => v !== b)!;
-    touched3[other] = 1;
-    expect(shellsAfterMerge(shells, { before: ix, after: after2, rep: rep2, touched: touched3, among: among2, keep })).toBeUndefined();
+    const touched = collapse.touched.slice();
+    const dropped = collapse.among.find((t) => !collapse.keep[t])!;
+    touched[[0, 1, 2].map((k) => collapse.after[3 * dropped + k]!).find((v) => v !== b)!] = 1;
+    expect(shellsAfterMerge(shells, { ...collapse, touched })).toBeUndefined();
   });
 });
