@@ -18,15 +18,15 @@ export interface TriangleGrid {
 }
 
 /**
- * Bins the triangles of a mesh into cubic cells about twice the mean edge length (with
- * `sweptTo`, into the cells of the box over both position sets: see below). One pass
+ * Bins the triangles of a mesh into cubic cells about twice the mean edge length (the grid
+ * reaching the `cover` positions too, where given). One pass
  * reads each triangle once (bounds and edge lengths, no closures or Math.hypot: this runs over
  * a million triangles per accuracy measure). A triangle's cells are those of its xyz box; as
  * the cell of a coordinate is monotone in it, the box's cell range is the min/max of its
  * corners' cells, so each vertex's cell is computed once (a vertex is in ~6 triangles) and
  * the counting and filling passes only take integer min/max.
  */
-export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000, shared = false, sweptTo?: Float32Array): TriangleGrid {
+export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000, shared = false, cover?: Float32Array): TriangleGrid {
   const p = mesh.positions;
   const ix = mesh.indices;
   const nTri = ix.length / 3;
@@ -54,8 +54,10 @@ export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000, shared = fal
     if (y1 > hy) hy = y1;
     if (z1 > hz) hz = z1;
   }
-  if (sweptTo) {
-    const { min, max } = bbox_mm({ positions: sweptTo, indices: ix });
+  // `cover`: positions the grid must reach too (the triangles binned where they are now), so
+  // that triangles moving toward them can be binned in the same cells later (untangle.ts)
+  if (cover) {
+    const { min, max } = bbox_mm({ positions: cover, indices: ix });
     lx = Math.min(lx, min[0]);
     ly = Math.min(ly, min[1]);
     lz = Math.min(lz, min[2]);
@@ -80,19 +82,6 @@ export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000, shared = fal
     vc[o + 1] = Math.min(ny - 1, Math.floor((p[o + 1]! - ly) / cell));
     vc[o + 2] = Math.min(nz - 1, Math.floor((p[o + 2]! - lz) / cell));
   }
-  // `sweptTo`: a triangle is binned in every cell its corners pass on straight ways to these
-  // positions (the box of both), so it stays findable while its corners move along them.
-  let vh = vc;
-  if (sweptTo) {
-    vh = new Int32Array(3 * nv);
-    const top = [nx - 1, ny - 1, nz - 1], low = [lx, ly, lz];
-    for (let o = 0; o < 3 * nv; o += 3)
-      for (let a = 0; a < 3; a++) {
-        const q = Math.min(top[a]!, Math.floor((sweptTo[o + a]! - low[a]!) / cell));
-        vh[o + a] = Math.max(vc[o + a]!, q);
-        vc[o + a] = Math.min(vc[o + a]!, q);
-      }
-  }
   // `shared`: on shared memory, for workers to read (posting it then copies nothing)
   const u32 = (n: number): Uint32Array => (shared && typeof SharedArrayBuffer !== 'undefined' ? new Uint32Array(new SharedArrayBuffer(4 * n)) : new Uint32Array(n));
   const cellStart = u32(nCells + 1);
@@ -103,15 +92,15 @@ export function buildTriangleGrid(mesh: Mesh, maxCells = 4_000_000, shared = fal
       const a = 3 * ix[3 * t]!, b = 3 * ix[3 * t + 1]!, c = 3 * ix[3 * t + 2]!;
       let u = vc[a]!, v = vc[b]!, w = vc[c]!;
       const i0 = u < v ? (u < w ? u : w) : v < w ? v : w;
-      u = vh[a]!; v = vh[b]!; w = vh[c]!;
+      u = vc[a]!; v = vc[b]!; w = vc[c]!;
       const i1 = u > v ? (u > w ? u : w) : v > w ? v : w;
       u = vc[a + 1]!; v = vc[b + 1]!; w = vc[c + 1]!;
       const j0 = u < v ? (u < w ? u : w) : v < w ? v : w;
-      u = vh[a + 1]!; v = vh[b + 1]!; w = vh[c + 1]!;
+      u = vc[a + 1]!; v = vc[b + 1]!; w = vc[c + 1]!;
       const j1 = u > v ? (u > w ? u : w) : v > w ? v : w;
       u = vc[a + 2]!; v = vc[b + 2]!; w = vc[c + 2]!;
       const k0 = u < v ? (u < w ? u : w) : v < w ? v : w;
-      u = vh[a + 2]!; v = vh[b + 2]!; w = vh[c + 2]!;
+      u = vc[a + 2]!; v = vc[b + 2]!; w = vc[c + 2]!;
       const k1 = u > v ? (u > w ? u : w) : v > w ? v : w;
       for (let k = k0; k <= k1; k++) {
         for (let j = j0; j <= j1; j++) {

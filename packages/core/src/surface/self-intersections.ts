@@ -37,7 +37,10 @@ export function findSelfIntersections(positions: Float32Array, indices: Uint32Ar
 }
 
 /** The cells of a triangle grid (distance.ts) over the mesh whose pairs are tested. */
-export type CrossingGrid = Pick<TriangleGrid, 'origin' | 'cell' | 'dims' | 'cellStart' | 'cellTri'>;
+export type CrossingGrid = Pick<TriangleGrid, 'origin' | 'cell' | 'dims' | 'cellStart' | 'cellTri'> & {
+  /** Where cellStart and cellTri hold some cells only (in their own order): the grid cell of each. */
+  cellId?: ArrayLike<number>;
+};
 
 /**
  * Crossing pairs tested in cells [c0, c1) of `grid` (built over these positions and triangles),
@@ -66,7 +69,8 @@ export function crossingsInCells(P: Float32Array, I: Uint32Array, grid: Crossing
       plane = new Float64Array(5 * cap);
     }
     for (let p = 0; p < n; p++) triangleBoxAndPlane(P, I, cellTri[first + p]!, origin, cell, dims, box, low, plane, p);
-    const ci = c % nx, cj = Math.floor(c / nx) % ny, ck = Math.floor(c / (nx * ny));
+    const g = grid.cellId ? grid.cellId[c]! : c;
+    const ci = g % nx, cj = Math.floor(g / nx) % ny, ck = Math.floor(g / (nx * ny));
     for (let p = 0; p < n; p++) {
       const op = 6 * p;
       const px0 = box[op]!, py0 = box[op + 1]!, pz0 = box[op + 2]!, px1 = box[op + 3]!, py1 = box[op + 4]!, pz1 = box[op + 5]!;

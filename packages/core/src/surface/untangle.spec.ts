@@ -115,34 +115,42 @@ describe('untangleMesh', () => {
   });
 });
 
-describe('buildTriangleGrid with sweptTo (the repair\'s grid)', () => {
-  it('lists each triangle in every cell its box touches anywhere on its corners\' straight ways to the other positions', () => {
+describe("buildTriangleGrid with cover (the repair's grid)", () => {
+  it('reaches the other positions, and lists each triangle in the cells its box touches where it is', () => {
     const from = icosphere(10, 2);
     const rand = mulberry32(3);
-    const to = from.positions.map((x) => x + 6 * (rand() - 0.5));
+    const to = from.positions.map((x) => x + 20 * (rand() - 0.5));
     const g = buildTriangleGrid(from, undefined, false, to);
-    const plain = buildTriangleGrid(from);
-    expect(g.cellTri.length).toBeGreaterThan(plain.cellTri.length);
     const [nx, ny, nz] = g.dims;
-    const cellOf = (x: number, a: number, n: number) => Math.min(n - 1, Math.floor((x - g.origin[a]!) / g.cell));
-    for (const s of [0, 0.3, 0.7, 1]) {
-      for (let t = 0; t < from.indices.length / 3; t++) {
-        const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
-        for (let k = 0; k < 3; k++)
-          for (let a = 0; a < 3; a++) {
-            const o = 3 * from.indices[3 * t + k]! + a;
-            const x = from.positions[o]! + s * (to[o]! - from.positions[o]!);
-            lo[a] = Math.min(lo[a]!, x);
-            hi[a] = Math.max(hi[a]!, x);
-          }
-        for (let k = cellOf(lo[2]!, 2, nz); k <= cellOf(hi[2]!, 2, nz); k++)
-          for (let j = cellOf(lo[1]!, 1, ny); j <= cellOf(hi[1]!, 1, ny); j++)
-            for (let i = cellOf(lo[0]!, 0, nx); i <= cellOf(hi[0]!, 0, nx); i++) {
-              const c = i + nx * (j + ny * k);
-              expect(g.cellTri.subarray(g.cellStart[c]!, g.cellStart[c + 1]!).includes(t)).toBe(true);
-            }
+    for (let a = 0; a < 3; a++) {
+      let lo = Infinity, hi = -Infinity;
+      for (let v = a; v < to.length; v += 3) {
+        lo = Math.min(lo, to[v]!);
+        hi = Math.max(hi, to[v]!);
       }
+      expect(g.origin[a]!).toBeLessThanOrEqual(lo);
+      expect(g.origin[a]! + g.dims[a]! * g.cell).toBeGreaterThan(hi);
     }
+    const cellOf = (x: number, a: number, n: number) => Math.min(n - 1, Math.floor((x - g.origin[a]!) / g.cell));
+    let cells = 0;
+    for (let t = 0; t < from.indices.length / 3; t++) {
+      const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+      for (let k = 0; k < 3; k++)
+        for (let a = 0; a < 3; a++) {
+          const x = from.positions[3 * from.indices[3 * t + k]! + a]!;
+          lo[a] = Math.min(lo[a]!, x);
+          hi[a] = Math.max(hi[a]!, x);
+        }
+      for (let k = cellOf(lo[2]!, 2, nz); k <= cellOf(hi[2]!, 2, nz); k++)
+        for (let j = cellOf(lo[1]!, 1, ny); j <= cellOf(hi[1]!, 1, ny); j++)
+          for (let i = cellOf(lo[0]!, 0, nx); i <= cellOf(hi[0]!, 0, nx); i++) {
+            const c = i + nx * (j + ny * k);
+            expect(g.cellTri.subarray(g.cellStart[c]!, g.cellStart[c + 1]!).includes(t)).toBe(true);
+            cells++;
+          }
+    }
+    // where it is only: no other entries
+    expect(g.cellTri.length).toBe(cells);
   });
 });
 
