@@ -149,22 +149,13 @@ export function checkedFacesAndEdges(mesh: Mesh): { m2: FaceCheck; edges: EdgeTa
 }
 
 /**
- * checkedFacesAndEdges of a mesh whose faces were clean (no degenerate or duplicate face) before
- * a few vertices were merged into those `touched` marks: only faces on a touched vertex can have
- * become degenerate or duplicated, so only they are hashed, and the edge table is built once,
- * for the faces kept. The same result as checkedFacesAndEdges (its shells, when it has them, are
- * labelShells of the same table). After smoothing, a collapsed pocket can put two vertices on
- * one position (default convert of ct/philips-head-phantom-1mm: one pair, 6 faces cancel): the
- * second clean-up then took 720-800 ms with the full checks and takes ~400 ms with these.
- */
-export function checkedFacesAndEdgesNear(mesh: Mesh, touched: Uint8Array): { m2: FaceCheck; edges: EdgeTable } {
-  const { m2 } = checkedFacesNear(mesh, touched);
-  return { m2, edges: buildEdgeTable(m2.mesh.indices, vertexCount(mesh)) };
-}
-
-/**
- * checkedFacesAndEdgesNear's face checks without the edge table; `among`: the triangles on a
- * touched vertex (ascending), the only ones the checks looked at.
+ * The face checks of checkedFacesAndEdges on a mesh whose faces were clean (no degenerate or
+ * duplicate face) before a few vertices were merged into those `touched` marks: only faces on a
+ * touched vertex can have become degenerate or duplicated, so only they are hashed (`among`: those
+ * triangles, ascending); the same faces kept. After smoothing, a collapsed pocket can put two
+ * vertices on one position (default convert of ct/philips-head-phantom-1mm: one pair, 6 faces
+ * cancel): the second clean-up then took 720-800 ms with the full checks and ~400 ms with these
+ * (and ~240 ms where it need not build the edge table of the faces kept: cleanup.ts checkedNear).
  */
 export function checkedFacesNear(mesh: Mesh, touched: Uint8Array): { m2: FaceCheck; among: Uint32Array } {
   const ix = mesh.indices;

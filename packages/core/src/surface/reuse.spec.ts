@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { flipped, icosphere, translate, unweld } from '../testing/meshes.js';
 import { checkedTopology, cleanupMesh } from './cleanup.js';
-import { checkedFacesAndEdges, checkedFacesAndEdgesNear } from './faces.js';
+import { checkedFacesAndEdges, checkedFacesNear } from './faces.js';
 import { conditionMesh, type TopologyHandOver } from './condition.js';
 import { coincidentRep } from './coincident.js';
 import { fillCavities, shellNesting } from './cavities.js';
-import { concatMeshes, labelShells, labelShellsByVertex } from './mesh-utils.js';
+import { buildEdgeTable, concatMeshes, labelShells, labelShellsByVertex } from './mesh-utils.js';
 import { nonManifoldVertexMask } from './topology.js';
 
 describe('reused intermediate results', () => {
@@ -121,7 +121,8 @@ describe('reused intermediate results', () => {
         touched[to] = 1;
       }
       const merged = { positions: m.positions, indices: m.indices.map((i) => rep[i]!) };
-      const fast = checkedFacesAndEdgesNear(merged, touched);
+      const near = checkedFacesNear(merged, touched);
+      const fast = { m2: near.m2, edges: buildEdgeTable(near.m2.mesh.indices, nv) };
       const slow = checkedFacesAndEdges(merged);
       expect([fast.m2.degenerate, fast.m2.duplicate]).toEqual([slow.m2.degenerate, slow.m2.duplicate]);
       expect(fast.m2.mesh.indices).toEqual(slow.m2.mesh.indices);

@@ -198,6 +198,11 @@ class LocalScratch {
   }
 }
 
+/** The grid cell along axis a of coordinate x, as buildTriangleGrid bins (floor((x − origin) / cell)), clamped to the grid. */
+function cellAlong({ origin, cell, dims }: Pick<CrossingGrid, 'origin' | 'cell' | 'dims'>, x: number, a: number): number {
+  return Math.max(0, Math.min(dims[a]! - 1, Math.floor((x - origin[a]!) / cell)));
+}
+
 /**
  * The triangles that have begun to move, each binned once, when a corner of it first moves,
  * over the box of its corners where they are then and at their safe positions: corners only
@@ -224,7 +229,7 @@ class MovingBins {
   add(t: number, P: Float32Array, I: Uint32Array): void {
     if (this.moving[t]) return;
     this.moving[t] = 1;
-    const { origin, cell, dims } = this.grid;
+    const g = this.grid;
     const S = this.safe;
     const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
     for (let k = 0; k < 3; k++) {
@@ -235,12 +240,10 @@ class MovingBins {
         hi[a] = Math.max(hi[a]!, x, y);
       }
     }
-    // as buildTriangleGrid bins: floor((x − origin) / cell), clamped to the grid
-    const at = (x: number, a: number) => Math.max(0, Math.min(dims[a]! - 1, Math.floor((x - origin[a]!) / cell)));
-    const [nx, ny] = dims;
-    for (let k = at(lo[2]!, 2); k <= at(hi[2]!, 2); k++)
-      for (let j = at(lo[1]!, 1); j <= at(hi[1]!, 1); j++)
-        for (let i = at(lo[0]!, 0); i <= at(hi[0]!, 0); i++) this.push(i + nx * (j + ny * k), t);
+    const [nx, ny] = g.dims;
+    for (let k = cellAlong(g, lo[2]!, 2); k <= cellAlong(g, hi[2]!, 2); k++)
+      for (let j = cellAlong(g, lo[1]!, 1); j <= cellAlong(g, hi[1]!, 1); j++)
+        for (let i = cellAlong(g, lo[0]!, 0); i <= cellAlong(g, hi[0]!, 0); i++) this.push(i + nx * (j + ny * k), t);
   }
 
   private push(c: number, t: number): void {
@@ -272,8 +275,7 @@ class MovingBins {
  */
 function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, bins: MovingBins, vertexTris: { start: Uint32Array; tris: Uint32Array }, moved: number[], before: ArrayLike<number>, scratch: LocalScratch): number[] {
   const { origin, cell, dims, cellStart, cellTri } = grid;
-  const [nx, ny, nz] = dims;
-  const cellOf = (x: number, a: number, n: number) => Math.max(0, Math.min(n - 1, Math.floor((x - origin[a]!) / cell)));
+  const [nx, ny] = dims;
   const { triMark, cellMark, crossing } = scratch;
   const changed: number[] = [];
   // the last check's crossing triangles too: one whose corners are all at their safe positions
@@ -307,8 +309,8 @@ function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, bin
       if (z < lz) lz = z;
       if (z > hz) hz = z;
     }
-    const i0 = cellOf(lx, 0, nx), i1 = cellOf(hx, 0, nx), j0 = cellOf(ly, 1, ny), j1 = cellOf(hy, 1, ny);
-    for (let ck = cellOf(lz, 2, nz); ck <= cellOf(hz, 2, nz); ck++)
+    const i0 = cellAlong(grid, lx, 0), i1 = cellAlong(grid, hx, 0), j0 = cellAlong(grid, ly, 1), j1 = cellAlong(grid, hy, 1);
+    for (let ck = cellAlong(grid, lz, 2); ck <= cellAlong(grid, hz, 2); ck++)
       for (let cj = j0; cj <= j1; cj++)
         for (let ci = i0; ci <= i1; ci++) {
           const c = ci + nx * (cj + ny * ck);
