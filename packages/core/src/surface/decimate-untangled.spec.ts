@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
 import { icosphere } from '../testing/meshes.js';
 import type { DecimateParams, DecimateResult } from './decimate.js';
-import { decimateUntangled } from './decimate-untangled.js';
+import { decimateUntangled, safeOfKept } from './decimate-untangled.js';
 import { findSelfIntersections } from './self-intersections.js';
 
 describe('decimating again with the crossing sites locked', () => {
@@ -48,5 +48,44 @@ describe('decimating again with the crossing sites locked', () => {
     expect(left).toBeGreaterThan(0);
     expect(rep!.figures.remainingCrossingTriangles).toBe(left);
     expect(rep!.findings?.map((f) => f.code)).toEqual(['SELF_INTERSECTIONS']);
+  });
+});
+
+describe('safeOfKept', () => {
+  it('gives each kept vertex the safe position of the first vertex before it at the same bits', () => {
+    // Positions on a coarse lattice so that many coincide (sheets meeting at one position,
+    // as on real skulls), with +0 and -0 (equal numbers, other bits: not the same position).
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const nb = 5000;
+    const before = new Float32Array(3 * nb);
+    for (let i = 0; i < before.length; i++) before[i] = rnd() < 0.05 ? (rnd() < 0.5 ? 0 : -0) : Math.floor(rnd() * 6) * 0.5;
+    const safe = new Float32Array(3 * nb).map((_, i) => i + 0.25);
+    // kept: a subset of the vertices before, shuffled, and a few positions no vertex had
+    const nk = 2000;
+    const kept = new Float32Array(3 * nk);
+    for (let w = 0; w < nk; w++) {
+      const v = Math.floor(rnd() * nb);
+      for (let a = 0; a < 3; a++) kept[3 * w + a] = w % 97 === 0 ? 100 + w + a : before[3 * v + a]!;
+    }
+    // The rule written plainly: each vertex before, in order, gives its safe position to every
+    // kept vertex at its exact bits not given one yet.
+    const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const kb = bits(kept), bb = bits(before);
+    const expected = kept.slice();
+    const found = new Uint8Array(nk);
+    for (let v = 0; v < nb; v++) {
+      for (let w = 0; w < nk; w++) {
+        if (found[w] || kb[3 * w] !== bb[3 * v] || kb[3 * w + 1] !== bb[3 * v + 1] || kb[3 * w + 2] !== bb[3 * v + 2]) continue;
+        found[w] = 1;
+        for (let a = 0; a < 3; a++) expected[3 * w + a] = safe[3 * v + a]!;
+      }
+    }
+    const out = safeOfKept(kept, before, safe);
+    expect(Array.from(out)).toEqual(Array.from(expected));
+    // the test covers the cases: kept vertices found, not found, and sharing a position
+    expect(found.reduce((s, f) => s + f, 0)).toBeGreaterThan(nk / 2);
+    expect(found.reduce((s, f) => s + f, 0)).toBeLessThan(nk);
+    expect(new Set(Array.from({ length: nk }, (_, w) => `${kb[3 * w]},${kb[3 * w + 1]},${kb[3 * w + 2]}`)).size).toBeLessThan(nk - nk / 97);
   });
 });

@@ -54,11 +54,22 @@ const EMPTY = new Float32Array(0);
  * a real fragment 3 cm from the skull in testing. Locked shells keep their few triangles.
  */
 function smallShellLock(mesh: Mesh): Uint8Array {
-  const lock = new Uint8Array(mesh.positions.length / 3);
-  const shells = labelShells(mesh);
-  markSmallShells(mesh, shells, Math.max(SMALL_SHELL_MIN_TRIANGLES, Math.ceil(SMALL_SHELL_FRACTION * shells.shellOf.length)), lock);
-  return lock;
+  let lock = smallShellLocks.get(mesh);
+  if (!lock) {
+    lock = new Uint8Array(mesh.positions.length / 3);
+    const shells = labelShells(mesh);
+    markSmallShells(mesh, shells, Math.max(SMALL_SHELL_MIN_TRIANGLES, Math.ceil(SMALL_SHELL_FRACTION * shells.shellOf.length)), lock);
+    smallShellLocks.set(mesh, lock);
+  }
+  return lock.slice(); // the caller adds to its copy
 }
+
+/**
+ * Each mesh's small-shell lock, once: decimateUntangled decimates the same mesh again for each
+ * try (up to four), and labelling a skull's shells costs ~0.2 s each time. A mesh's arrays are
+ * not changed in place once it is built (conditioning makes new ones), so the lock stays right.
+ */
+const smallShellLocks = new WeakMap<Mesh, Uint8Array>();
 
 /**
  * One simplification round on `mesh`. meshoptimizer's collapses do not check the link
