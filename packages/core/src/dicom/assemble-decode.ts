@@ -19,6 +19,8 @@ export type DecodeFn = (inst: DicomInstance, bytes: Uint8Array) => Promise<Float
 export type DecodeIntoFn = (inst: DicomInstance, bytes: Uint8Array, target: StackArray, slotOf: (frame: number) => number, plane: number) => Promise<{ ok: boolean; min: number }>;
 
 export const DECODE_INTO_STACK_TASK = 'dicom.decodeIntoStack';
+/** Pass 1's header parse of one file on a worker (import.ts scanSources). */
+export const PARSE_HEADER_TASK = 'dicom.parseHeader';
 /** Files read ahead of the one being decoded (sequential path). */
 const READ_AHEAD = 3;
 

@@ -2,7 +2,7 @@
  * Pass 2 of the import on a worker pool: native (uncompressed) slices are decoded by the
  * workers straight into the shared stack, with the same volume bytes as on the calling
  * thread: a real series (ct/philips-head-phantom-1mm, 512×512 16-bit native) with two real
- * worker threads.
+ * worker threads. Pass 1 parses headers of files read into shared memory on the pool too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
@@ -10,8 +10,8 @@ import { seriesSources } from '../../../../test/series.js';
 import { createNodePool } from '../../../cli/src/pool/node-pool.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import type { Volume } from '../geometry/types.js';
-import { importSeries } from './import.js';
-import { DECODE_INTO_STACK_TASK, worthParallelDecode } from './assemble-decode.js';
+import { importSeries, scanSources, type DicomSource } from './import.js';
+import { DECODE_INTO_STACK_TASK, PARSE_HEADER_TASK, worthParallelDecode } from './assemble-decode.js';
 import type { DicomInstance } from './types.js';
 
 let pool: WorkerPool;
@@ -56,4 +56,43 @@ describe('native decode on the pool', () => {
     expect(worthParallelDecode(four(inst(512, explicitLE)), { ...pool, size: 1 })).toBe(false);
     expect(worthParallelDecode(four(inst(512, explicitLE)), undefined)).toBe(false);
   });
+});
+
+describe('pass 1 on the pool', () => {
+  it('parses headers of shared-memory bytes on the workers, with the calling thread’s headers and reasons', async () => {
+    const files = seriesSources(dataPath('ct/philips-head-phantom-tilt'));
+    // Each file's bytes in shared memory, as the CLI reads them (io/shared-blocks.ts).
+    const shared = (b: Uint8Array): Uint8Array => {
+      const s = new Uint8Array(new SharedArrayBuffer(b.length));
+      s.set(b);
+      return s;
+    };
+    const first = await files[0]!.read();
+    const preamble = new Uint8Array(200);
+    preamble.set([0x44, 0x49, 0x43, 0x4d], 128); // "DICM", then a meta element cut short
+    const broken: DicomSource[] = [
+      { name: 'cut-short.dcm', read: async () => shared(first.subarray(0, 2000)) },
+      { name: 'preamble-only.dcm', read: async () => shared(preamble) },
+      { name: 'text.txt', read: async () => shared(new TextEncoder().encode('not a DICOM file at all'.repeat(20))) },
+      { name: 'gone.dcm', read: () => Promise.reject(new Error('ENOENT: no such file')) },
+    ];
+    const sources: DicomSource[] = [...files.map((f) => ({ name: f.name, read: async () => shared(await f.read()) })), ...broken];
+    let parses = 0;
+    const counted: WorkerPool = { size: pool.size, run: (task, payload) => ((parses += task === PARSE_HEADER_TASK ? 1 : 0), pool.run(task, payload)), close: () => pool.close() };
+    const alone = await scanSources(sources, 8, undefined, 0);
+    const pooled = await scanSources(sources, 8, undefined, 0, counted);
+    expect(parses).toBe(sources.length - 1); // every file read, on a worker
+    expect(pooled.headers).toHaveLength(files.length);
+    expect(pooled.headers).toEqual(alone.headers);
+    expect(pooled.sourceIndex).toEqual(alone.sourceIndex);
+    expect(pooled.notDicom).toEqual(alone.notDicom);
+    expect(pooled.unreadable).toEqual(alone.unreadable);
+    // the broken files are each listed, with a reason naming what is wrong
+    expect(pooled.unreadable.map((u) => u.file)).toEqual(expect.arrayContaining(['cut-short.dcm', 'gone.dcm']));
+    expect(pooled.unreadable.find((u) => u.file === 'gone.dcm')!.reason).toContain('ENOENT');
+    // bytes not in shared memory are parsed here (posting them would copy them)
+    parses = 0;
+    await scanSources(files, 8, undefined, 0, counted);
+    expect(parses).toBe(0);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import type { DataSet } from 'dicom-parser';
 import type { Vec3 } from '../geometry/grid.js';
-import { inputError } from '../errors.js';
+import { inputError, isScanError } from '../errors.js';
 import type { AcquisitionInfo, DicomInstance, FrameInfo } from './types.js';
 import { parseDicomDataset, PIXEL_DATA_TAG, rememberParsed } from './parse-dataset.js';
 import type { ParsedDataset } from './parse-dataset.js';
@@ -274,4 +274,25 @@ export function instanceFromDataset(parsed: ParsedDataset, file: string): DicomI
   }
   if (parsed.warnings.length > 0) inst.parseWarnings = parsed.warnings.slice();
   return inst;
+}
+
+/** A source's header, or why it could not be parsed (the reason as the list of unreadable files gives it). */
+export type HeaderOrReason = { h: DicomInstance | null } | { reason: string };
+
+/** Why a file could not be read or parsed, as the import lists it (without the file's name in front). */
+export function unreadableReason(e: unknown, name: string): string {
+  const msg = isScanError(e) ? e.message : `could not be parsed (${(e as Error)?.message ?? String(e)})`;
+  return msg.startsWith(`${name}: `) ? msg.slice(name.length + 2) : msg;
+}
+
+/**
+ * parseDicomHeader, a failure turned into its reason: one bad file must not sink a folder of
+ * good ones, it is listed with its reason. A worker runs this too (the reason is the same text).
+ */
+export function parseHeaderOrReason(bytes: Uint8Array, name: string): HeaderOrReason {
+  try {
+    return { h: parseDicomHeader(bytes, name) };
+  } catch (e) {
+    return { reason: unreadableReason(e, name) };
+  }
 }
