@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runScan2print, type CliRun } from './cli.js';
-import { DATA, ROOT } from './data.js';
+import { DATA, dataPath, ROOT } from './data.js';
 
 export const CONVERT_CACHE_ENV = 'SCAN2PRINT_TEST_CONVERT_CACHE';
 
@@ -112,6 +112,18 @@ export async function sharedConvert(input: string, args: string[], opts: { env?:
   if (args.some((a) => a.startsWith('/'))) throw new Error('sharedConvert: output paths must be relative to its folder');
   return sharedRun(['convert', input, ...args], { ...opts, inputs: [input] });
 }
+
+/**
+ * `scan2print convert <series> -o m.stl --report r.json ...flags --quiet` (series under the shared
+ * data, reproducible date) as a shared run: the specs that read the same model (the decimated
+ * TotalSegmentator bone: convert-untangle.spec's repair, quote.spec's quotes) ask for it alike.
+ */
+export function sharedStlConvert(series: string, flags: readonly string[] = []): Promise<SharedConvert> {
+  return sharedConvert(dataPath(series), ['-o', 'm.stl', '--report', 'r.json', ...flags, '--quiet'], { env: { SOURCE_DATE_EPOCH: '1767225600' } });
+}
+
+/** The TotalSegmentator example CT's bone decimated to a quarter (sharedStlConvert). */
+export const DECIMATED_BONE = { series: 'labelled/totalsegmentator/example_ct_dicom', flags: ['--decimate-ratio', '0.25'] } as const;
 
 /**
  * The tilted head phantom's skull as a user makes it for planning: full report, a quarter of the

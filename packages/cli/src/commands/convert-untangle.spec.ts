@@ -11,12 +11,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findSelfIntersections, readStl, type Mesh, type Report } from '@scan2print/core';
-import { dataPath } from '../../../../test/data.js';
-import { sharedConvert } from '../../../../test/convert-cache.js';
+import { DECIMATED_BONE, sharedStlConvert } from '../../../../test/convert-cache.js';
 
 /** `convert SERIES -o m.stl --report r.json --quiet ...flags` (a shared run): its report and the STL read back. */
-async function convertToStl(series: string, flags: string[] = []): Promise<{ report: Report; mesh: Mesh }> {
-  const r = await sharedConvert(dataPath(series), ['-o', 'm.stl', '--report', 'r.json', ...flags, '--quiet'], { env: { SOURCE_DATE_EPOCH: '1767225600' } });
+async function convertToStl(series: string, flags: readonly string[] = []): Promise<{ report: Report; mesh: Mesh }> {
+  const r = await sharedStlConvert(series, flags);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return {
@@ -68,7 +67,7 @@ describe('decimated convert of the TotalSegmentator bone: crossings left after t
   let dmesh: Mesh;
   let drep: Report;
   beforeAll(async () => {
-    ({ report: drep, mesh: dmesh } = await convertToStl('labelled/totalsegmentator/example_ct_dicom', ['--decimate-ratio', '0.25']));
+    ({ report: drep, mesh: dmesh } = await convertToStl(DECIMATED_BONE.series, DECIMATED_BONE.flags));
   }, 600_000);
 
   it('writes a model that crosses itself nowhere, and the records say how', () => {

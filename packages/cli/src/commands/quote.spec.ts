@@ -2,18 +2,18 @@
  * `scan2print quote` through the built binary on a real model: the TotalSegmentator example
  * CT (20 slices, labelled/totalsegmentator/example_ct_dicom) converted by `scan2print convert
  * --decimate-ratio 0.25` (the run convert-untangle.spec reads too), its largest bone taken and
- * written at two scales (25 % and 40 %, so PrusaSlicer slices each in seconds). The quote grows with the model, the price is the stated arithmetic
- * (prices from options and from a catalogue file), the shipped catalogue gives price null with
- * what is missing and exit 0, an SLA printer uses the volume model, bad input exits 2 or 3.
+ * written at two scales (25 % and 40 %, so PrusaSlicer slices each in seconds). The quote grows
+ * with the model, the price is the stated arithmetic (prices from options and from a catalogue
+ * file), the shipped catalogue gives price null with what is missing and exit 0, an SLA printer
+ * uses the volume model, bad input exits 2 or 3.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMesh, compactMesh, labelShells, readStl, shellVolumes_mm3, writeStlBinary, type Mesh } from '@scan2print/core';
-import { dataPath } from '../../../../test/data.js';
 import { runScan2print } from '../../../../test/cli.js';
-import { sharedConvert, sharedOutput } from '../../../../test/convert-cache.js';
+import { DECIMATED_BONE, sharedOutput, sharedStlConvert } from '../../../../test/convert-cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 's2p-quote-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,9 +39,8 @@ const cents = (x: number): number => Math.round(x * 100) / 100;
 let small = '';
 let large = '';
 beforeAll(async () => {
-  // The same run as convert-untangle.spec's decimated one (same input, arguments and
-  // environment): the test run's cache converts it once for both.
-  const r = await sharedConvert(dataPath('labelled/totalsegmentator/example_ct_dicom'), ['-o', 'm.stl', '--report', 'r.json', '--decimate-ratio', '0.25', '--quiet'], { env: { SOURCE_DATE_EPOCH: '1767225600' } });
+  // convert-untangle.spec's run: the test run's cache converts it once for both.
+  const r = await sharedStlConvert(DECIMATED_BONE.series, DECIMATED_BONE.flags);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const stl = join(r.dir, 'm.stl');
