@@ -17,6 +17,7 @@ import { concatMeshes, labelShells } from '../surface/mesh-utils.js';
 import { icosphere, translate } from '../testing/meshes.js';
 import { deflateChunk, type RawDeflater } from '../formats/zip-write.js';
 import { getTask } from '../parallel/registry.js';
+import { PREVIEW_TASK } from '../surface/decimate.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import '../parallel/all-tasks.js';
 
@@ -170,6 +171,53 @@ describe('runConvertJob', () => {
     expect(Buffer.from(b.files!.get('m.3mf')!).equals(Buffer.from(here))).toBe(true);
     expect(Buffer.from(here).equals(Buffer.from(write3mf(mb.mesh, opts(mb.name))))).toBe(false);
     expect(mb.records.find((x) => x.stage === 'export')!.params.deflate).toBe(threeMfDeflateMethod(host));
+  });
+
+  it('makes the preview on the pool, started with the export: the same file and record as on one thread', async () => {
+    const tasks: string[] = [];
+    let previewRunning = false;
+    const written: string[] = [];
+    const pool: WorkerPool = {
+      size: 2,
+      run: async <R>(t: string, p: unknown) => {
+        tasks.push(t);
+        if (t !== PREVIEW_TASK) return (await getTask(t)(p)) as R;
+        previewRunning = true;
+        // Held back a little, so that the files before it are written while it runs.
+        await new Promise((r) => setTimeout(r, 50));
+        const out = (await getTask(t)(p)) as R;
+        previewRunning = false;
+        return out;
+      },
+      close: async () => {},
+    };
+    const outputs = { models: ['m.stl'], preview: 'p.stl', labels: 'l.nii.gz', reportJson: 'r.json' };
+    const sink = (name: string) => {
+      written.push(`${name}${previewRunning ? ' (preview running)' : ''}`);
+      return Promise.resolve();
+    };
+    const onPool = await runConvertJob(request(outputs), { pool, sink: async (n) => sink(n) });
+    const here = await runConvertJob(request(outputs));
+    expect(tasks.filter((t) => t === PREVIEW_TASK)).toHaveLength(1);
+    // started before the model file was written, and written in its place
+    expect(written).toEqual(['m.stl (preview running)', 'p.stl', 'l.nii.gz', 'r.json']);
+    const sha = (r: typeof here, name: string) => r.outputs.find((o) => o.name === name)!.sha256;
+    expect(sha(onPool, 'p.stl')).toBe(sha(here, 'p.stl'));
+    const record = (r: typeof here) => r.models[0]!.records.find((x) => x.method === 'preview');
+    expect(record(onPool)).toEqual(record(here));
+    expect(record(here)).toBeDefined();
+  });
+
+  it('fails the job with the error of the pool when the preview task fails', async () => {
+    const pool: WorkerPool = {
+      size: 2,
+      run: async <R>(t: string, p: unknown) => {
+        if (t === PREVIEW_TASK) throw new Error('worker lost');
+        return (await getTask(t)(p)) as R;
+      },
+      close: async () => {},
+    };
+    await expect(runConvertJob(request({ models: ['m.stl'], preview: 'p.stl' }), { pool })).rejects.toThrow(/worker lost/);
   });
 
   it('hands out an early 3MF (split by the shells it was given) only for a printable model, and once', async () => {

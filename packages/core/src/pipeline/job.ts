@@ -11,7 +11,7 @@ import { preprocess, type PreprocessOptions } from '../segment/pipeline.js';
 import { sameGrid, type Grid } from '../geometry/grid.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
 import { threeMfDeflateMethod } from '../formats/3mf.js';
-import { previewMesh } from '../surface/decimate.js';
+import { startPreviews } from './job-preview.js';
 import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/preview.js';
 import { gzipSync } from 'fflate';
 import { writeNifti } from '../formats/nifti-write.js';
@@ -211,6 +211,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   const perModel = req.outputs.models.length + (req.outputs.preview ? 1 : 0) + (req.outputs.labels ? 1 : 0);
   const total = perModel * built.models.length + (req.outputs.volume ? 1 : 0) + (req.outputs.volumePreview ? 1 : 0);
   let made = 0;
+  const previews = startPreviews(req.outputs.preview ? built.models : [], host);
   for (const model of built.models) {
     // Per-structure models (--anatomy) name and colour their 3MF objects.
     const meshOpts = threeMfOptions(model, date);
@@ -229,7 +230,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
         name,
         format: `${meshFormatOf(name)}-preview`,
         make: async () => {
-          const pv = await previewMesh(model.mesh);
+          const pv = await previews.get(model)!();
           model.records.push(pv.record);
           return writeMesh(pv.output, name, { ...meshOpts, title: `${model.name} preview` });
         },
@@ -372,3 +373,4 @@ async function modelsFromLabels(req: ConvertJobRequest, from: { labels: string; 
   };
   return { models: [model], volume: ct, volumeBytes: async () => volumeFile, ctOnLabelGrid: async () => ct };
 }
+

@@ -12,6 +12,7 @@ import { round, type StageRecord, type StageResult } from '../pipeline/record.js
 import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
 import { compactMesh, labelShells, markSmallShells, triangleCount } from './mesh-utils.js';
+import { reduceInChunks, type ChunkedResult } from './decimate-chunked.js';
 import { vertexNeighbours } from './smooth.js';
 import { problemVertices } from './topology.js';
 import { yieldToHost } from '../parallel/yield.js';
@@ -42,6 +43,12 @@ export interface DecimateParams {
 }
 
 const ATTEMPTS_PER_ROUND = 5;
+/**
+ * The face count's divisor per fallback round: halving, and where a halving round cannot stay
+ * manifold, gentler steps from the same mesh before the decimation stops short of its target
+ * (a stop at the first failed halving left skull previews at 2-5× their 10k faces).
+ */
+const HALVING_STEPS = [2, 1.5, 1.2];
 const HAUSDORFF_MAX_SAMPLES = 150_000;
 /** Shells under max(this, 0.1 % of the mesh) triangles are locked during decimation. */
 const SMALL_SHELL_MIN_TRIANGLES = 64;
@@ -78,7 +85,7 @@ const smallShellLocks = new WeakMap<Mesh, Uint8Array>();
  * that widens with every attempt) are locked, and the round is run again from the same input.
  */
 async function simplifyRound(
-  MeshoptSimplifier: typeof Simplifier,
+  simplify: RoundSimplify,
   mesh: Mesh,
   targetFaces: number,
   errorBound: number,
@@ -94,7 +101,7 @@ async function simplifyRound(
   for (let attempt = 1; attempt <= ATTEMPTS_PER_ROUND; attempt++) {
     // Each attempt is seconds of synchronous work on a skull: let the event loop run between them.
     await yieldToHost();
-    const [idx, err] = MeshoptSimplifier.simplifyWithAttributes(mesh.indices, mesh.positions, 3, EMPTY, 0, [], locked ? lock : null, 3 * targetFaces, errorBound, ['ErrorAbsolute']);
+    const [idx, err] = simplify(mesh, locked ? lock : null, 3 * targetFaces, errorBound);
     // Collapses can leave degenerate, duplicate or cancelling faces: drop them before judging.
     // Vertices are not merged by position here: meshoptimizer collapses onto existing vertices,
     // so coincident positions are ones the input already had on separate sheets, and welding
@@ -138,7 +145,10 @@ export interface DecimateResult extends StageResult<Mesh> {
   lock?: Uint8Array;
 }
 
-export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<DecimateResult> {
+/** One simplification of a whole mesh: its new indices and the error it reports (mm). Tests hand in their own. */
+export type RoundSimplify = (mesh: Mesh, lock: Uint8Array | null, targetIndexCount: number, errorBound: number) => [Uint32Array, number];
+
+export async function decimateMesh(mesh: Mesh, params: DecimateParams, simplify?: RoundSimplify): Promise<DecimateResult> {
   const facesBefore = triangleCount(mesh);
   if (params.targetFaces === undefined && params.maxError_mm === undefined) throw new RangeError('decimation needs targetFaces or maxError_mm');
   if (params.targetFaces !== undefined && !(params.targetFaces >= 1)) throw new RangeError(`decimation target must be ≥ 1 face (got ${params.targetFaces})`);
@@ -147,6 +157,8 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   const scale = facesBefore ? MeshoptSimplifier.getScale(mesh.positions, 3) : 1;
   // Without an error bound the error is only limited by the mesh size (the target count rules).
   const errorBound = params.maxError_mm ?? scale;
+  const simplifyWith: RoundSimplify =
+    simplify ?? ((m, lock, target, error) => MeshoptSimplifier.simplifyWithAttributes(m.indices, m.positions, 3, EMPTY, 0, [], lock, target, error, ['ErrorAbsolute']));
   const finalTarget = Math.min(facesBefore, params.targetFaces ?? 0);
   const recordParams: Record<string, unknown> = {
     library: 'meshoptimizer simplifyWithAttributes (quadric error edge collapse), manifold-verified rounds',
@@ -166,22 +178,29 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams): Promise<
   // only if that cannot stay manifold, fall back to rounds that at most halve the face count,
   // so each collapse region stays small and a broken spot can be locked locally.
   let direct = true;
+  let step = 0; // into HALVING_STEPS
   let lock = params.lock; // the caller's lock, on the vertices of `current`
   let inputLock: Uint8Array | undefined; // the last round's whole lock, when it ran on the input (then the only round)
   while (facesBefore > 0) {
     const faces = triangleCount(current);
-    const target = params.maxError_mm !== undefined || direct ? finalTarget : Math.max(finalTarget, Math.ceil(faces / 2));
-    const r = await simplifyRound(MeshoptSimplifier, current, target, errorBound, notes, lock);
+    const target = params.maxError_mm !== undefined || direct ? finalTarget : Math.max(finalTarget, Math.ceil(faces / HALVING_STEPS[step]!));
+    const r = await simplifyRound(simplifyWith, current, target, errorBound, notes, lock);
     if (!r) {
       if (direct && params.maxError_mm === undefined) {
         direct = false;
         notes.push('one-round reduction could not stay manifold: falling back to halving rounds');
         continue;
       }
+      if (!direct && params.maxError_mm === undefined && step + 1 < HALVING_STEPS.length && target > finalTarget) {
+        step++;
+        notes.push(`a round ÷ ${HALVING_STEPS[step - 1]} could not stay manifold: trying ÷ ${HALVING_STEPS[step]}`);
+        continue;
+      }
       failed = true;
       break;
     }
     direct = false;
+    step = 0;
     rounds++;
     lockedTotal += r.locked;
     reportedError = Math.max(reportedError, r.error);
@@ -236,16 +255,64 @@ export async function measureDecimation(record: StageRecord, before: Mesh, after
   record.figures.afterToBefore = h.bToA;
 }
 
-/** A light copy for the web viewer: about `targetFaces` triangles, no error bound. */
+/** Above this many times the preview's face count, a first reduction runs in slabs (decimate-chunked.ts). */
+const PREVIEW_CHUNKED_ABOVE = 16;
+/** The slabs' reduction: at most this factor, and not below 4× the preview's face count. */
+const PREVIEW_CHUNK_FACTOR = 8;
+
+/**
+ * A light copy for the web viewer: about `targetFaces` triangles, no error bound. A large
+ * model is first reduced in slabs (~1 s on a 1.6 M-triangle skull, where one whole-mesh
+ * attempt costs ~1.5 s and strong reductions of skulls needed several), then decimated to
+ * the target as any mesh is.
+ */
 export async function previewMesh(mesh: Mesh, targetFaces = 10_000): Promise<StageResult<Mesh>> {
-  if (triangleCount(mesh) <= targetFaces) {
-    return { output: mesh, record: { stage: 'export', method: 'preview', params: { targetFaces }, figures: { facesBefore: triangleCount(mesh), facesAfter: triangleCount(mesh) } } };
+  const facesBefore = triangleCount(mesh);
+  if (facesBefore <= targetFaces) {
+    return { output: mesh, record: { stage: 'export', method: 'preview', params: { targetFaces }, figures: { facesBefore, facesAfter: facesBefore } } };
   }
-  const r = await decimateMesh(mesh, { targetFaces, skipHausdorff: true });
+  let from = mesh;
+  let first: ChunkedResult | undefined;
+  if (facesBefore > PREVIEW_CHUNKED_ABOVE * targetFaces) {
+    const MeshoptSimplifier = await simplifier();
+    const factor = Math.min(PREVIEW_CHUNK_FACTOR, facesBefore / (4 * targetFaces));
+    // No error bound (the target count rules), as in decimateMesh.
+    const scale = MeshoptSimplifier.getScale(mesh.positions, 3);
+    first = await reduceInChunks(mesh, { factor, lock: smallShellLock(mesh) }, (ix, pos, lk, target) =>
+      MeshoptSimplifier.simplifyWithAttributes(ix, pos, 3, EMPTY, 0, [], lk, target, scale, ['ErrorAbsolute', 'Sparse'])[0],
+    );
+    // The second step locks small shells by its own measure, relative to the smaller mesh, as
+    // decimateMesh's halving rounds do: keeping the first step's lock tied up 8k of a 10k-face
+    // budget in the small shells of a real skull, and the skull itself was collapsed to fit.
+    from = first.mesh;
+  }
+  const r = await decimateMesh(from, { targetFaces, skipHausdorff: true });
   r.record.stage = 'export';
   r.record.method = 'preview';
+  if (first) {
+    const f = first.figures;
+    r.record.params.firstStep = `slabs along the longest axis, cut vertices locked, meshoptimizer Sparse mode, faces ÷ ${round(facesBefore / Math.max(1, f.facesAfter), 1)}`;
+    const facesAfter = triangleCount(r.output);
+    r.record.figures = {
+      ...r.record.figures,
+      facesBefore,
+      reduction_percent: round(100 * (1 - facesAfter / facesBefore), 2),
+      chunkedFacesAfter: f.facesAfter,
+      chunks: f.chunks,
+      chunksKeptWhole: f.chunksKeptWhole,
+      chunkedAttempts: f.attempts,
+    };
+    if (first.notes.length) r.record.notes = [...first.notes, ...(r.record.notes ?? [])];
+  }
   // Decimation can split off or turn a sliver inside out: re-orient the light copy too.
   const c = cleanupMesh(r.output);
   r.record.figures.trianglesFlipped = c.record.figures.trianglesFlipped;
   return { output: c.output, record: r.record };
+}
+
+/** previewMesh as a pool task: the server job's preview runs beside the other exports (pipeline/job.ts). */
+export const PREVIEW_TASK = 'surface.preview';
+
+export function previewTask(p: { positions: Float32Array; indices: Uint32Array }): Promise<StageResult<Mesh>> {
+  return previewMesh({ positions: p.positions, indices: p.indices });
 }

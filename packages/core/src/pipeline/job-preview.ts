@@ -1,0 +1,30 @@
+/**
+ * The job's preview meshes (SPEC §7: a ~10k-face copy of each model for the web viewer).
+ */
+import type { Mesh } from '../geometry/types.js';
+import { previewMesh, PREVIEW_TASK } from '../surface/decimate.js';
+import type { ConvertModel } from './convert.js';
+import type { ConvertJobHost } from './job-types.js';
+import type { StageResult } from './record.js';
+
+/**
+ * Each model's preview, started now on the pool where it has two workers or more: a skull's
+ * preview is seconds of decimation that would otherwise follow the model files, the volume and
+ * the report on one thread. Elsewhere (the browser's inline pool) it runs when its file is due.
+ * The same function either way, so the same bytes.
+ */
+export function startPreviews(models: ConvertModel[], host: ConvertJobHost): Map<ConvertModel, () => Promise<StageResult<Mesh>>> {
+  const out = new Map<ConvertModel, () => Promise<StageResult<Mesh>>>();
+  const pool = host.pool;
+  for (const model of models) {
+    if (!pool || pool.size < 2) {
+      out.set(model, () => previewMesh(model.mesh));
+      continue;
+    }
+    const started = pool.run<StageResult<Mesh>>(PREVIEW_TASK, { positions: model.mesh.positions, indices: model.mesh.indices });
+    // A file before it may fail the job first: this one's failure is then not the job's.
+    started.catch(() => {});
+    out.set(model, () => started);
+  }
+  return out;
+}
