@@ -13,11 +13,12 @@ import type { StageResult } from './record.js';
  * the report on one thread. Elsewhere (the browser's inline pool) it runs when its file is due.
  * The same function either way, so the same bytes.
  */
-export function startPreviews(models: ConvertModel[], host: ConvertJobHost): Map<ConvertModel, () => Promise<StageResult<Mesh>>> {
+export function startPreviews(models: ConvertModel[], host: ConvertJobHost): StartedPreviews {
   const out = new Map<ConvertModel, () => Promise<StageResult<Mesh>>>();
   const pool = host.pool;
+  const onPool = Boolean(pool && pool.size >= 2 && models.length);
   for (const model of models) {
-    if (!pool || pool.size < 2) {
+    if (!pool || !onPool) {
       out.set(model, () => previewMesh(model.mesh));
       continue;
     }
@@ -26,5 +27,11 @@ export function startPreviews(models: ConvertModel[], host: ConvertJobHost): Map
     started.catch(() => {});
     out.set(model, () => started);
   }
-  return out;
+  return { of: out, onPool };
+}
+
+export interface StartedPreviews {
+  /** Each model's preview: started already where `onPool`, else made when called. */
+  of: Map<ConvertModel, () => Promise<StageResult<Mesh>>>;
+  onPool: boolean;
 }

@@ -173,7 +173,7 @@ describe('runConvertJob', () => {
     expect(mb.records.find((x) => x.stage === 'export')!.params.deflate).toBe(threeMfDeflateMethod(host));
   });
 
-  it('makes the preview on the pool, started with the export: the same file and record as on one thread', async () => {
+  it('makes the preview on the pool, started with the export (and the volume file with it): the same files and record as on one thread', async () => {
     const tasks: string[] = [];
     let previewRunning = false;
     const written: string[] = [];
@@ -191,7 +191,7 @@ describe('runConvertJob', () => {
       },
       close: async () => {},
     };
-    const outputs = { models: ['m.stl'], preview: 'p.stl', labels: 'l.nii.gz', reportJson: 'r.json' };
+    const outputs = { models: ['m.stl'], preview: 'p.stl', labels: 'l.nii.gz', volume: 'v.nii.gz', reportJson: 'r.json' };
     const sink = (name: string) => {
       written.push(`${name}${previewRunning ? ' (preview running)' : ''}`);
       return Promise.resolve();
@@ -200,9 +200,11 @@ describe('runConvertJob', () => {
     const here = await runConvertJob(request(outputs));
     expect(tasks.filter((t) => t === PREVIEW_TASK)).toHaveLength(1);
     // started before the model file was written, and written in its place
-    expect(written).toEqual(['m.stl (preview running)', 'p.stl', 'l.nii.gz', 'r.json']);
+    expect(written).toEqual(['m.stl (preview running)', 'p.stl', 'l.nii.gz', 'v.nii.gz', 'r.json']);
     const sha = (r: typeof here, name: string) => r.outputs.find((o) => o.name === name)!.sha256;
     expect(sha(onPool, 'p.stl')).toBe(sha(here, 'p.stl'));
+    // the CT volume's file, started beside the preview, is the same file too
+    expect(sha(onPool, 'v.nii.gz')).toBe(sha(here, 'v.nii.gz'));
     const record = (r: typeof here) => r.models[0]!.records.find((x) => x.method === 'preview');
     expect(record(onPool)).toEqual(record(here));
     expect(record(here)).toBeDefined();

@@ -212,6 +212,10 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   const total = perModel * built.models.length + (req.outputs.volume ? 1 : 0) + (req.outputs.volumePreview ? 1 : 0);
   let made = 0;
   const previews = startPreviews(req.outputs.preview ? built.models : [], host);
+  // While a preview runs on the pool, the model files leave this thread waiting for it: start
+  // the CT volume's file now, so that a host's asynchronous gzip (the server's) runs meanwhile.
+  const volumeSoon = previews.onPool && req.outputs.volume && built.models[0] ? built.volumeBytes() : undefined;
+  volumeSoon?.catch(() => {}); // a model file may fail the job first
   for (const model of built.models) {
     // Per-structure models (--anatomy) name and colour their 3MF objects.
     const meshOpts = threeMfOptions(model, date);
@@ -230,7 +234,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
         name,
         format: `${meshFormatOf(name)}-preview`,
         make: async () => {
-          const pv = await previews.get(model)!();
+          const pv = await previews.of.get(model)!();
           model.records.push(pv.record);
           return writeMesh(pv.output, name, { ...meshOpts, title: `${model.name} preview` });
         },
@@ -253,7 +257,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   if (req.outputs.volume && built.models[0]) {
     const name = req.outputs.volume;
     exportProgress(made / total, baseName(name));
-    const bytes = await built.volumeBytes();
+    const bytes = await (volumeSoon ?? built.volumeBytes());
     const sha = await emit(name, 'nifti-volume', bytes);
     records.push({ stage: 'export', method: 'nifti-volume', params: { format: 'nifti-volume', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
     exportProgress(++made / total, baseName(name));

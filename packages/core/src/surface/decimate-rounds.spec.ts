@@ -56,4 +56,17 @@ describe('decimateMesh fallback rounds', () => {
     expect(steps.length).toBe(4);
     expect(asked.length).toBe(20);
   });
+
+  it('goes straight to halving rounds when asked (previews): no attempt at the whole reduction', async () => {
+    await MeshoptSimplifier.ready;
+    const m = icosphere(20, 5);
+    const asked: number[] = [];
+    const r = await decimateMesh(m, { targetFaces: 2000, skipHausdorff: true, oneRoundFirst: false }, failingSteps(99, asked));
+    expect(asked[0]).toBe(2);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(2.1);
+    expect(triangleCount(r.output)).toBeLessThanOrEqual(2000);
+    expect(r.record.params.rounds).toBe('rounds that at most halve the face count');
+    const c = checkMesh(r.output);
+    expect(c.closed && c.manifold).toBe(true);
+  });
 });
