@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// bench/surface smoothing and decimation: scan2print's smoothing and decimation vs VTK's
+// bench/surface smoothing and decimation: scan2print's smoothing, decimation and web preview vs VTK's
 // vtkWindowedSincPolyDataFilter (40 iterations, pass band 0.01, 3D Slicer's settings) and
 // vtkQuadricDecimation (C++, Debian python3-vtk9) on the same input: the phantom skull
 // (ct/philips-head-phantom-1mm, 226 HU), extracted and cleaned by scan2print. Filter time only
@@ -20,6 +20,8 @@ const SERIES = 'ct/philips-head-phantom-1mm';
 const LEVEL = 226;
 const ITERATIONS = 40;
 const REDUCTION = 0.9;
+/** The web preview's size (SPEC §7: ~10k faces), made by previewMesh as every job makes it. */
+const PREVIEW_FACES = 10_000;
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
 
@@ -44,10 +46,11 @@ writeFileSync(inputPly, core.writePly(input));
 const facesIn = input.indices.length / 3;
 const volumeIn = core.meshSignedVolume_mm3(input);
 const targetFaces = Math.round(facesIn * (1 - REDUCTION));
+const previewReduction = 1 - PREVIEW_FACES / facesIn;
 console.error(`input: ${facesIn} triangles, ${input.positions.length / 3} vertices, ${volumeIn.toFixed(0)} mm³`);
 
 const vtk = (op, param) => {
-  const out = join(tmp, `vtk-${op}.ply`);
+  const out = join(tmp, `vtk-${op}-${param}.ply`);
   const line = execFileSync('/usr/bin/python3', [join(ROOT, 'bench/surface/smooth_decimate_vtk.py'), inputPly, op, String(param), out], { encoding: 'utf8', maxBuffer: 1 << 24 });
   return { ...JSON.parse(line.trim().split('\n').pop()), out };
 };
@@ -57,7 +60,7 @@ const timeOurs = async (fn) => {
   return { ms: performance.now() - t0, r };
 };
 
-const t = { oursSmooth: [], vtkSmooth: [], oursDecimate: [], vtkDecimate: [] };
+const t = { oursSmooth: [], vtkSmooth: [], oursDecimate: [], vtkDecimate: [], oursPreview: [], vtkPreview: [] };
 let last = {};
 for (let i = 0; i < RUNS; i++) {
   const os = await timeOurs(() => core.smoothMeshAsync(input, { method: 'windowed-sinc', iterations: ITERATIONS, passBand: 0.01 }, { pool }));
@@ -68,8 +71,12 @@ for (let i = 0; i < RUNS; i++) {
   t.oursDecimate.push(od.ms);
   const vd = vtk('decimate', REDUCTION);
   t.vtkDecimate.push(vd.wall_ms);
-  last = { os: os.r, vs, od: od.r, vd };
-  console.error(`run ${i + 1}: smooth ours ${os.ms.toFixed(0)} ms, VTK ${vs.wall_ms.toFixed(0)} ms; decimate ours ${od.ms.toFixed(0)} ms, VTK ${vd.wall_ms.toFixed(0)} ms`);
+  const op = await timeOurs(() => core.previewMesh(input, PREVIEW_FACES));
+  t.oursPreview.push(op.ms);
+  const vp = vtk('decimate', previewReduction);
+  t.vtkPreview.push(vp.wall_ms);
+  last = { os: os.r, vs, od: od.r, vd, op: op.r, vp };
+  console.error(`run ${i + 1}: smooth ours ${os.ms.toFixed(0)} ms, VTK ${vs.wall_ms.toFixed(0)} ms; decimate ours ${od.ms.toFixed(0)} ms, VTK ${vd.wall_ms.toFixed(0)} ms; preview ours ${op.ms.toFixed(0)} ms, VTK ${vp.wall_ms.toFixed(0)} ms`);
 }
 
 await pool.close();
@@ -94,11 +101,14 @@ const shift = (m) => {
 };
 const vtkSmoothed = readVtk(last.vs.out);
 const vtkDecimated = readVtk(last.vd.out);
+const vtkPreview = readVtk(last.vp.out);
 const q = {
   oursSmooth: { ...quality(last.os.output), shift_mm: shift(last.os.output) },
   vtkSmooth: { ...quality(vtkSmoothed), shift_mm: shift(vtkSmoothed) },
   oursDecimate: { ...quality(last.od.output), hausdorff: core.hausdorffDistance(input, last.od.output) },
   vtkDecimate: { ...quality(vtkDecimated), hausdorff: core.hausdorffDistance(input, vtkDecimated) },
+  oursPreview: { ...quality(last.op.output), hausdorff: core.hausdorffDistance(input, last.op.output) },
+  vtkPreview: { ...quality(vtkPreview), hausdorff: core.hausdorffDistance(input, vtkPreview) },
 };
 
 const f0 = (x) => x.toFixed(0);
@@ -119,6 +129,9 @@ memory): ours in-process, VTK (${'python3-vtk9'}, C++) around \`Update()\`. ${RU
   smoothing on, coordinate normalisation on; TBB, default threads).
 - Decimation: ours (meshoptimizer quadric collapses in manifold-verified rounds, one thread,
   Hausdorff not timed) vs \`vtkQuadricDecimation\` (target reduction ${REDUCTION}), both to ~${targetFaces} triangles.
+- Preview: ours (\`previewMesh\`, as every job makes the web preview: a first reduction in 8 slabs,
+  then halving rounds, each verified manifold; one thread) vs \`vtkQuadricDecimation\` (target
+  reduction ${previewReduction.toFixed(5)}), both to ~${PREVIEW_FACES} triangles.
 
 Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}.
 
@@ -126,6 +139,7 @@ Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, node ${proces
 |---|---|---|---|
 ${row('smoothing (windowed-sinc, 40 it.)', t.oursSmooth, t.vtkSmooth)}
 ${row('decimation (quadric, −90 %)', t.oursDecimate, t.vtkDecimate)}
+${row(`preview (quadric, to ~${PREVIEW_FACES} faces)`, t.oursPreview, t.vtkPreview)}
 
 Quality of each output, measured by scan2print's code on both:
 
@@ -135,12 +149,16 @@ Quality of each output, measured by scan2print's code on both:
 | VTK, smoothed | ${q.vtkSmooth.triangles} | ${f3(q.vtkSmooth.volumeChange_percent)} % | ${f3(q.vtkSmooth.shift_mm)} | ${topo(q.vtkSmooth)} | |
 | ours, decimated | ${q.oursDecimate.triangles} | ${f3(q.oursDecimate.volumeChange_percent)} % | | ${topo(q.oursDecimate)} | ${q.oursDecimate.hausdorff.hausdorff_mm}, ${q.oursDecimate.hausdorff.aToB.p95_mm} |
 | VTK, decimated | ${q.vtkDecimate.triangles} | ${f3(q.vtkDecimate.volumeChange_percent)} % | | ${topo(q.vtkDecimate)} | ${q.vtkDecimate.hausdorff.hausdorff_mm}, ${q.vtkDecimate.hausdorff.aToB.p95_mm} |
+| ours, preview | ${q.oursPreview.triangles} | ${f3(q.oursPreview.volumeChange_percent)} % | | ${topo(q.oursPreview)} | ${q.oursPreview.hausdorff.hausdorff_mm}, ${q.oursPreview.hausdorff.aToB.p95_mm} |
+| VTK, preview | ${q.vtkPreview.triangles} | ${f3(q.vtkPreview.volumeChange_percent)} % | | ${topo(q.vtkPreview)} | ${q.vtkPreview.hausdorff.hausdorff_mm}, ${q.vtkPreview.hausdorff.aToB.p95_mm} |
 
 All runs (ms):
 - ours smoothing: ${t.oursSmooth.map(f0).join(', ')}
 - VTK smoothing: ${t.vtkSmooth.map(f0).join(', ')}
 - ours decimation: ${t.oursDecimate.map(f0).join(', ')}
 - VTK decimation: ${t.vtkDecimate.map(f0).join(', ')}
+- ours preview: ${t.oursPreview.map(f0).join(', ')}
+- VTK preview: ${t.vtkPreview.map(f0).join(', ')}
 `;
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/surface-smooth-decimate.md'), md);
