@@ -22,7 +22,9 @@ export function startPreviews(models: ConvertModel[], host: ConvertJobHost): Sta
       out.set(model, () => previewMesh(model.mesh));
       continue;
     }
-    const started = pool.run<StageResult<Mesh>>(PREVIEW_TASK, { positions: model.mesh.positions, indices: model.mesh.indices });
+    // The whole mesh, groups too: the record notes that a preview does not carry them, as on one thread.
+    const { positions, indices, groups } = model.mesh;
+    const started = pool.run<StageResult<Mesh>>(PREVIEW_TASK, { positions, indices, ...(groups ? { groups } : {}) });
     // A file before it may fail the job first: this one's failure is then not the job's.
     started.catch(() => {});
     out.set(model, () => started);

@@ -5,7 +5,7 @@ import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
 import type { Mesh } from '../geometry/types.js';
 import { icosphere } from '../testing/meshes.js';
 import { reduceInChunks, type ChunkSimplify } from './decimate-chunked.js';
-import { previewMesh } from './decimate.js';
+import { previewMesh, previewTask } from './decimate.js';
 import { concatMeshes, signedVolume_mm3, triangleCount, vertexCount } from './mesh-utils.js';
 import { checkMesh } from './topology.js';
 import { read3mf } from '../formats/3mf.js';
@@ -131,5 +131,21 @@ describe('previewMesh on a real skull', () => {
     for (const k of positionKeys(r.output)) expect(before.has(k)).toBe(true);
     // the skull and its fragments, not a collapsed stand-in: the volume holds to a few per cent
     expect(Math.abs(signedVolume_mm3(r.output) / signedVolume_mm3(skull) - 1)).toBeLessThan(0.05);
+  });
+});
+
+describe('previewTask (the pool\'s preview)', () => {
+  it('gives previewMesh\'s mesh and record, also for a mesh with per-triangle groups, through the slabs or not', async () => {
+    for (const m of [icosphere(20, 7), icosphere(20, 5)]) {
+      const groups = new Uint32Array(triangleCount(m)).map((_, t) => t % 3);
+      const mesh = { ...m, groups };
+      // as the pool posts it: a structured clone
+      const onPool = await previewTask(structuredClone(mesh));
+      const here = await previewMesh(mesh);
+      expect(onPool.record).toEqual(here.record);
+      expect(Array.from(onPool.output.indices)).toEqual(Array.from(here.output.indices));
+      expect((here.record.notes ?? []).filter((n) => /groups are not carried/.test(n))).toHaveLength(1);
+      expect(here.record.figures.chunks !== undefined).toBe(triangleCount(m) > 160_000);
+    }
   });
 });

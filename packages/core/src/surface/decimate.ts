@@ -312,7 +312,8 @@ export async function previewMesh(mesh: Mesh, targetFaces = 10_000): Promise<Sta
       chunksKeptWhole: f.chunksKeptWhole,
       chunkedAttempts: f.attempts,
     };
-    if (first.notes.length) r.record.notes = [...first.notes, ...(r.record.notes ?? [])];
+    const groups = mesh.groups ? ['per-triangle groups are not carried through decimation'] : [];
+    if (first.notes.length || groups.length) r.record.notes = [...first.notes, ...(r.record.notes ?? []), ...groups];
   }
   // Decimation can split off or turn a sliver inside out: re-orient the light copy too.
   const c = cleanupMesh(r.output);
@@ -323,6 +324,6 @@ export async function previewMesh(mesh: Mesh, targetFaces = 10_000): Promise<Sta
 /** previewMesh as a pool task: the server job's preview runs beside the other exports (pipeline/job.ts). */
 export const PREVIEW_TASK = 'surface.preview';
 
-export function previewTask(p: { positions: Float32Array; indices: Uint32Array }): Promise<StageResult<Mesh>> {
-  return previewMesh({ positions: p.positions, indices: p.indices });
+export function previewTask(p: Mesh): Promise<StageResult<Mesh>> {
+  return previewMesh(p);
 }
