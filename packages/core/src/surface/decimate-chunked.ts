@@ -133,25 +133,7 @@ export async function reduceInChunks(mesh: Mesh, params: ChunkedParams, simplify
     // Lock the pinched spots and `attempt` rings of input neighbours, and rerun the slabs they touch.
     nbrs ??= vertexNeighbours(mesh);
     let touched = 0;
-    let frontier = Array.from(bad);
-    for (const v of frontier) {
-      lock[v] = 1;
-      touched |= slabsAt[v]!;
-    }
-    for (let ring = 0; ring < attempt; ring++) {
-      const next: number[] = [];
-      for (const v of frontier) {
-        for (let i = nbrs.start[v]!; i < nbrs.start[v + 1]!; i++) {
-          const w = nbrs.nbr[i]!;
-          if (!lock[w]) {
-            lock[w] = 1;
-            touched |= slabsAt[w]!;
-            next.push(w);
-          }
-        }
-      }
-      frontier = next;
-    }
+    for (const v of lockAround(bad, attempt, nbrs, lock)) touched |= slabsAt[v]!;
     dirty = [];
     for (let s = 0; s < k; s++) if (touched & (1 << s)) dirty.push(s);
     notes.push(`chunked reduction, attempt ${attempt}: ${bad.length} vertices on broken edges/fans; ${dirty.length} of ${k} slabs rerun with them locked`);
@@ -182,6 +164,32 @@ export async function reduceInChunks(mesh: Mesh, params: ChunkedParams, simplify
   let kept = 0;
   for (let s = 0; s < k; s++) kept += whole[s]!;
   return { mesh: reduced, remap, figures: { chunks: k, chunksKeptWhole: kept, attempts: attempt, cutVertices, facesAfter: triangleCount(reduced) }, notes };
+}
+
+/**
+ * Locks the vertices `bad` and `rings` rings of their neighbours (breadth first, over the input's
+ * neighbours); returns `bad` and the ring vertices this call locked. decimateMesh's rounds and the
+ * slabs both widen their locks so.
+ */
+export function lockAround(bad: ArrayLike<number>, rings: number, nbrs: { start: Uint32Array; nbr: Uint32Array }, lock: Uint8Array): number[] {
+  let frontier = Array.from(bad);
+  const all = frontier.slice();
+  for (const v of frontier) lock[v] = 1;
+  for (let ring = 0; ring < rings; ring++) {
+    const next: number[] = [];
+    for (const v of frontier) {
+      for (let i = nbrs.start[v]!; i < nbrs.start[v + 1]!; i++) {
+        const w = nbrs.nbr[i]!;
+        if (!lock[w]) {
+          lock[w] = 1;
+          next.push(w);
+        }
+      }
+    }
+    for (const w of next) all.push(w);
+    frontier = next;
+  }
+  return all;
 }
 
 function keptWhole(mesh: Mesh, k: number, attempts: number, cutVertices: number, notes: string[]): ChunkedResult {

@@ -12,7 +12,7 @@ import { round, type StageRecord, type StageResult } from '../pipeline/record.js
 import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
 import { compactMesh, labelShells, markSmallShells, triangleCount } from './mesh-utils.js';
-import { reduceInChunks, type ChunkedResult } from './decimate-chunked.js';
+import { lockAround, reduceInChunks, type ChunkedResult } from './decimate-chunked.js';
 import { vertexNeighbours } from './smooth.js';
 import { problemVertices } from './topology.js';
 import { yieldToHost } from '../parallel/yield.js';
@@ -119,21 +119,7 @@ async function simplifyRound(
     }
     nbrs ??= vertexNeighbours(mesh);
     // Lock the broken spots and `attempt` rings of input neighbours around them.
-    let frontier = Array.from(bad);
-    for (const v of frontier) lock[v] = 1;
-    for (let ring = 0; ring < attempt; ring++) {
-      const next: number[] = [];
-      for (const v of frontier) {
-        for (let i = nbrs.start[v]!; i < nbrs.start[v + 1]!; i++) {
-          const w = nbrs.nbr[i]!;
-          if (!lock[w]) {
-            lock[w] = 1;
-            next.push(w);
-          }
-        }
-      }
-      frontier = next;
-    }
+    lockAround(bad, attempt, nbrs, lock);
     locked = 0;
     for (let v = 0; v < nv; v++) locked += lock[v]!;
     notes.push(`round at ${triangleCount(mesh)} → ${targetFaces} faces, attempt ${attempt}: ${bad.length} vertices on broken edges/fans; locked ${locked} vertices around them and retried`);
