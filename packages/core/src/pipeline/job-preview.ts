@@ -15,10 +15,9 @@ import type { StageResult } from './record.js';
  */
 export function startPreviews(models: ConvertModel[], host: ConvertJobHost): StartedPreviews {
   const out = new Map<ConvertModel, () => Promise<StageResult<Mesh>>>();
-  const pool = host.pool;
-  const onPool = Boolean(pool && pool.size >= 2 && models.length);
+  const pool = host.pool && host.pool.size >= 2 && models.length ? host.pool : undefined;
   for (const model of models) {
-    if (!pool || !onPool) {
+    if (!pool) {
       out.set(model, () => previewMesh(model.mesh));
       continue;
     }
@@ -29,7 +28,7 @@ export function startPreviews(models: ConvertModel[], host: ConvertJobHost): Sta
     started.catch(() => {});
     out.set(model, () => started);
   }
-  return { of: out, onPool };
+  return { of: out, onPool: pool !== undefined };
 }
 
 export interface StartedPreviews {

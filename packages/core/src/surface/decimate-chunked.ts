@@ -14,7 +14,7 @@
 import type { Mesh } from '../geometry/types.js';
 import { yieldToHost } from '../parallel/yield.js';
 import { removeDegenerateFaces } from './faces.js';
-import { compactMesh, triangleCount, vertexCount } from './mesh-utils.js';
+import { bbox_mm, compactMesh, triangleCount, vertexCount } from './mesh-utils.js';
 import { vertexNeighbours } from './smooth.js';
 import { problemVertices } from './topology.js';
 
@@ -28,8 +28,6 @@ export interface ChunkedParams {
   chunks?: number;
   /** Attempts before a slab that still pinches is kept whole. Default 3. */
   attempts?: number;
-  /** Shift the cuts by half a slab (one more slab, the first and last half as thick): rounds alternate, so no cut stays. */
-  shifted?: boolean;
   /** Vertices that no collapse may remove (small shells, the caller's lock). */
   lock?: Uint8Array;
 }
@@ -46,16 +44,9 @@ const MAX_CHUNKS = 32;
 const HISTOGRAM_BINS = 4096;
 
 /** Each triangle's slab (by its centroid along the longest axis, equal counts by a histogram: linear, no sort). */
-function slabsOf(mesh: Mesh, k: number, shift: number): Uint8Array {
-  const p = mesh.positions, ix = mesh.indices, nt = triangleCount(mesh), nv = vertexCount(mesh);
-  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
-  for (let v = 0; v < nv; v++) {
-    for (let a = 0; a < 3; a++) {
-      const x = p[3 * v + a]!;
-      if (x < lo[a]!) lo[a] = x;
-      if (x > hi[a]!) hi[a] = x;
-    }
-  }
+function slabsOf(mesh: Mesh, k: number): Uint8Array {
+  const p = mesh.positions, ix = mesh.indices, nt = triangleCount(mesh);
+  const { min: lo, max: hi } = bbox_mm(mesh);
   let ax = 0;
   for (let a = 1; a < 3; a++) if (hi[a]! - lo[a]! > hi[ax]! - lo[ax]!) ax = a;
   const base = lo[ax]!, span = Math.max(hi[ax]! - base, 1e-9);
@@ -69,7 +60,7 @@ function slabsOf(mesh: Mesh, k: number, shift: number): Uint8Array {
   }
   const slabOfBin = new Uint8Array(HISTOGRAM_BINS);
   for (let b = 0, before = 0; b < HISTOGRAM_BINS; b++) {
-    slabOfBin[b] = Math.min(k - 1, Math.floor((before * (k - shift)) / nt + shift / 2));
+    slabOfBin[b] = Math.min(k - 1, Math.floor((before * k) / nt));
     before += count[b]!;
   }
   const slab = new Uint8Array(nt);
@@ -79,10 +70,9 @@ function slabsOf(mesh: Mesh, k: number, shift: number): Uint8Array {
 
 export async function reduceInChunks(mesh: Mesh, params: ChunkedParams, simplify: ChunkSimplify): Promise<ChunkedResult> {
   const nt = triangleCount(mesh), nv = vertexCount(mesh);
-  const shift = params.shifted ? 1 : 0;
-  const k = Math.max(1, Math.min(MAX_CHUNKS - shift, params.chunks ?? 8)) + shift;
+  const k = Math.max(1, Math.min(MAX_CHUNKS, params.chunks ?? 8));
   const attempts = params.attempts ?? 3;
-  const slab = slabsOf(mesh, k, shift);
+  const slab = slabsOf(mesh, k);
   // Which slabs each vertex's triangles lie in (a bit per slab); a vertex in two is on a cut.
   const slabsAt = new Uint32Array(nv);
   const ix = mesh.indices;
