@@ -17,7 +17,7 @@ import { concatMeshes, labelShells } from '../surface/mesh-utils.js';
 import { icosphere, translate } from '../testing/meshes.js';
 import { deflateChunk, type RawDeflater } from '../formats/zip-write.js';
 import { getTask } from '../parallel/registry.js';
-import { PREVIEW_TASK } from '../surface/decimate.js';
+import { PREVIEW_TASK, type PreviewTaskPayload } from '../surface/decimate.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import '../parallel/all-tasks.js';
 
@@ -176,12 +176,14 @@ describe('runConvertJob', () => {
   it('makes the preview on the pool, started with the export (and the volume file with it): the same files and record as on one thread', async () => {
     const tasks: string[] = [];
     let previewRunning = false;
+    let previewPayload: PreviewTaskPayload | undefined;
     const written: string[] = [];
     const pool: WorkerPool = {
       size: 2,
       run: async <R>(t: string, p: unknown) => {
         tasks.push(t);
         if (t !== PREVIEW_TASK) return (await getTask(t)(p)) as R;
+        previewPayload = p as PreviewTaskPayload;
         previewRunning = true;
         // Held back a little, so that the files before it are written while it runs.
         await new Promise((r) => setTimeout(r, 50));
@@ -191,16 +193,24 @@ describe('runConvertJob', () => {
       },
       close: async () => {},
     };
-    const outputs = { models: ['m.stl'], preview: 'p.stl', labels: 'l.nii.gz', volume: 'v.nii.gz', reportJson: 'r.json' };
+    const outputs = { models: ['m.stl'], preview: 'p.stl', labels: 'l.nii.gz', volume: 'v.nii.gz', reportJson: 'r.json', reportHtml: 'r.html' };
     const sink = (name: string) => {
       written.push(`${name}${previewRunning ? ' (preview running)' : ''}`);
       return Promise.resolve();
     };
-    const onPool = await runConvertJob(request(outputs), { pool, sink: async (n) => sink(n) });
-    const here = await runConvertJob(request(outputs));
+    const html: Record<string, Uint8Array> = {};
+    const said: string[] = [];
+    const onPool = await runConvertJob(request(outputs), { pool, sink: async (n, bytes) => ((html[n] = bytes), sink(n)), progress: (_, m) => said.push(m ?? '') });
+    const saidHere: string[] = [];
+    const here = await runConvertJob(request(outputs), { progress: (_, m) => saidHere.push(m ?? '') });
     expect(tasks.filter((t) => t === PREVIEW_TASK)).toHaveLength(1);
+    // with the shells the conditioning gave the gate: the model's own shells, not labelled again on the worker
+    const shells = previewPayload!.shells!;
+    const own = labelShells(onPool.models[0]!.mesh);
+    expect(shells.shellCount).toBe(own.shellCount);
+    expect(Array.from(shells.shellOf)).toEqual(Array.from(own.shellOf));
     // started before the model file was written, and written in its place
-    expect(written).toEqual(['m.stl (preview running)', 'p.stl', 'l.nii.gz', 'v.nii.gz', 'r.json']);
+    expect(written).toEqual(['m.stl (preview running)', 'p.stl', 'l.nii.gz', 'v.nii.gz', 'r.json', 'r.html']);
     const sha = (r: typeof here, name: string) => r.outputs.find((o) => o.name === name)!.sha256;
     expect(sha(onPool, 'p.stl')).toBe(sha(here, 'p.stl'));
     // the CT volume's file, started beside the preview, is the same file too
@@ -208,6 +218,13 @@ describe('runConvertJob', () => {
     const record = (r: typeof here) => r.models[0]!.records.find((x) => x.method === 'preview');
     expect(record(onPool)).toEqual(record(here));
     expect(record(here)).toBeDefined();
+    // the report's pictures, drawn while the preview ran, are the pictures drawn after the files
+    const pictures = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes).match(/data:image\/png;base64,[A-Za-z0-9+/=]+/g);
+    expect(pictures(html['r.html'])).toHaveLength(5); // three slices, two views of the one model
+    expect(pictures(html['r.html'])).toEqual(pictures(here.files!.get('r.html')));
+    // drawn while the preview ran (no report steps for them), and after the files on one thread
+    expect(saidHere).toContain('report: axial slice');
+    expect(said).not.toContain('report: axial slice');
   });
 
   it('fails the job with the error of the pool when the preview task fails', async () => {

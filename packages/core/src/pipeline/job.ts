@@ -11,7 +11,7 @@ import { preprocess, type PreprocessOptions } from '../segment/pipeline.js';
 import { sameGrid, type Grid } from '../geometry/grid.js';
 import { meshFormatOf, writeMesh, writeMeshAsync } from '../formats/mesh-read.js';
 import { threeMfDeflateMethod } from '../formats/3mf.js';
-import { startPreviews } from './job-preview.js';
+import { gateShells, startPreviews, type GateShells } from './job-preview.js';
 import { PREVIEW_VOXELS, previewFactor, previewVolume } from '../geometry/preview.js';
 import { gzipSync } from 'fflate';
 import { writeNifti } from '../formats/nifti-write.js';
@@ -24,7 +24,8 @@ import { sha256, toHex } from '../anonymise/sha256.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import { readNifti, readNiftiLabels } from '../formats/nifti.js';
 import { inputError, usageError } from '../errors.js';
-import type { LabelMap, Volume } from '../geometry/types.js';
+import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
+import type { MeshShells } from '../surface/mesh-utils.js';
 import { CT_MAX_HU } from '../segment/presets.js';
 import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
@@ -152,6 +153,8 @@ interface JobSteps {
   phase: (name: keyof typeof PHASES, label: StageName | 'convert') => (f: number, m?: string) => void;
   ctx: (p: (f: number, m?: string) => void) => StageContext;
   early: EarlyModelFiles;
+  /** The final meshes' shells from the conditioning, for the previews (where a preview is asked for). */
+  shells?: GateShells;
 }
 
 export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost = {}): Promise<ConvertJobResult> {
@@ -196,7 +199,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
 
   const date = req.now.toISOString();
   const early = earlyModelFiles(req, host, date);
-  const steps: JobSteps = { records, hex, phase, ctx, early };
+  const steps: JobSteps = { records, hex, phase, ctx, early, ...(req.outputs.preview ? { shells: gateShells() } : {}) };
   const built = req.fromLabels ? await modelsFromLabels(req, req.fromLabels, steps) : await modelsFromDicom(req, host, steps);
 
   const exportProgress = phase('export', 'export');
@@ -211,11 +214,19 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   const perModel = req.outputs.models.length + (req.outputs.preview ? 1 : 0) + (req.outputs.labels ? 1 : 0);
   const total = perModel * built.models.length + (req.outputs.volume ? 1 : 0) + (req.outputs.volumePreview ? 1 : 0);
   let made = 0;
-  const previews = startPreviews(req.outputs.preview ? built.models : [], host);
+  const previews = startPreviews(req.outputs.preview ? built.models : [], host, steps.shells);
   // While a preview runs on the pool, the model files leave this thread waiting for it: start
   // the CT volume's file now, so that a host's asynchronous gzip (the server's) runs meanwhile.
   const volumeSoon = previews.onPool && req.outputs.volume && built.models[0] ? built.volumeBytes() : undefined;
   volumeSoon?.catch(() => {}); // a model file may fail the job first
+  // The report's pictures (three slices, each model rasterised twice: ~1 s on a skull) are drawn
+  // while this thread waits for a preview on the pool, instead of after every file. Same pictures.
+  let imagesSoon: Promise<ReportImages> | undefined;
+  const drawImagesSoon = () => {
+    if (!previews.onPool || !req.outputs.reportHtml || !built.volume || imagesSoon) return;
+    imagesSoon = reportImages(built.volume, built.models, () => {});
+    imagesSoon.catch(() => {}); // awaited by the report, which fails the job with it
+  };
   for (const model of built.models) {
     // Per-structure models (--anatomy) name and colour their 3MF objects.
     const meshOpts = threeMfOptions(model, date);
@@ -234,6 +245,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
         name,
         format: `${meshFormatOf(name)}-preview`,
         make: async () => {
+          drawImagesSoon();
           const pv = await previews.of.get(model)!();
           model.records.push(pv.record);
           return writeMesh(pv.output, name, { ...meshOpts, title: `${model.name} preview` });
@@ -278,7 +290,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   if (req.outputs.reportJson) await emit(req.outputs.reportJson, 'report-json', utf8.encode(`${JSON.stringify(report, null, 2)}\n`));
   if (req.outputs.reportHtml) {
     if (!built.volume) throw new Error('runConvertJob: the CT was not kept for the report pictures');
-    const images = await reportImages(built.volume, built.models, (f, m) => reportProgress(0.05 + 0.9 * f, m));
+    const images = await (imagesSoon ?? reportImages(built.volume, built.models, (f, m) => reportProgress(0.05 + 0.9 * f, m)));
     await emit(req.outputs.reportHtml, 'report-html', utf8.encode(renderReportHtml(report, images)));
   }
   reportProgress(1);
@@ -286,7 +298,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
 }
 
 /** A convert: import the series, assess, segment, and build a model per label map (convertVolume). */
-async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { records, hex, phase, ctx, early }: JobSteps): Promise<BuiltModels> {
+async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { records, hex, phase, ctx, early, shells }: JobSteps): Promise<BuiltModels> {
   const tissue = req.tissue ?? 'bone';
   const force = req.force === true;
   // The model first: a host without one fails the job before the import's seconds.
@@ -299,10 +311,13 @@ async function modelsFromDicom(req: ConvertJobRequest, host: ConvertJobHost, { r
   if (forest) records.push(forest.record);
   // The CT is kept for the outputs that show it; otherwise it goes once the models are placed.
   const keepCt = Boolean(req.outputs.volume || req.outputs.volumePreview || req.outputs.reportHtml);
+  // Work started as each model's gate begins: its 3MF on the pool, its shells kept for the preview.
+  const hooks = [early.start, shells?.note].filter((h) => h !== undefined);
+  const beforeGate = hooks.length ? (mesh: Mesh, model: string, s: MeshShells) => hooks.forEach((h) => h(mesh, model, s)) : undefined;
   const ct = keepCt ? imported.takeVolume() : undefined;
   const result = await convertVolume(
     { volume: ct ?? imported.takeVolume(), ...(imported.modality ? { modality: imported.modality } : {}), importFindings: imported.findings },
-    { segmentation, condition: req.condition, force, tissue, keepVolume: keepCt, ...(req.placement ? { placement: { placement: req.placement } } : {}), ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}), ...(early.start ? { beforeGate: early.start } : {}) },
+    { segmentation, condition: req.condition, force, tissue, keepVolume: keepCt, ...(req.placement ? { placement: { placement: req.placement } } : {}), ...(req.decimateRatio !== undefined ? { decimateRatio: req.decimateRatio } : {}), ...(beforeGate ? { beforeGate } : {}) },
     ctx(phase('convert', 'convert')),
   );
   records.push(...result.records);

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
 import type { Mesh } from '../geometry/types.js';
-import { icosphere } from '../testing/meshes.js';
+import { icosphere, translate } from '../testing/meshes.js';
 import { reduceInChunks, type ChunkSimplify } from './decimate-chunked.js';
 import { previewMesh, previewTask } from './decimate.js';
-import { concatMeshes, signedVolume_mm3, triangleCount, vertexCount } from './mesh-utils.js';
+import { concatMeshes, labelShells, signedVolume_mm3, triangleCount, vertexCount } from './mesh-utils.js';
 import { checkMesh } from './topology.js';
 import { read3mf } from '../formats/3mf.js';
 import { readStl, writeStlBinary } from '../formats/stl.js';
@@ -147,5 +147,19 @@ describe('previewTask (the pool\'s preview)', () => {
       expect((here.record.notes ?? []).filter((n) => /groups are not carried/.test(n))).toHaveLength(1);
       expect(here.record.figures.chunks !== undefined).toBe(triangleCount(m) > 160_000);
     }
+  });
+
+  it('locks the small shells the caller gives (the conditioning\'s), as its own labelling would', async () => {
+    // a sphere large enough for the slabs, and a fragment beside it so small that its collapses cost
+    // least: only a lock keeps it
+    const mesh = concatMeshes([icosphere(20, 7), translate(icosphere(0.1, 2), [30, 0, 0])]);
+    const own = await previewMesh(mesh);
+    const given = await previewTask(structuredClone({ ...mesh, shells: labelShells(mesh) }));
+    expect(given.record).toEqual(own.record);
+    expect(Array.from(given.output.indices)).toEqual(Array.from(own.output.indices));
+    // shells that do not set the fragment apart leave it unlocked in the slabs: the shells given are the ones used
+    const oneShell = { shellOf: new Uint32Array(triangleCount(mesh)), shellCount: 1 };
+    const blind = await previewMesh({ ...mesh }, undefined, oneShell); // a new mesh: locks are kept per mesh
+    expect(Array.from(blind.output.indices)).not.toEqual(Array.from(own.output.indices));
   });
 });

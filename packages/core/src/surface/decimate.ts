@@ -11,7 +11,7 @@ import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
-import { compactMesh, labelShells, markSmallShells, triangleCount } from './mesh-utils.js';
+import { compactMesh, labelShells, markSmallShells, triangleCount, type MeshShells } from './mesh-utils.js';
 import { lockAround, reduceInChunks, type ChunkedResult } from './decimate-chunked.js';
 import { vertexNeighbours } from './smooth.js';
 import { problemVertices } from './topology.js';
@@ -65,11 +65,11 @@ const EMPTY = new Float32Array(0);
  * are locked: a quadric simplifier collapses a small closed shell away entirely, which deleted
  * a real fragment 3 cm from the skull in testing. Locked shells keep their few triangles.
  */
-function smallShellLock(mesh: Mesh): Uint8Array {
+function smallShellLock(mesh: Mesh, known?: MeshShells): Uint8Array {
   let lock = smallShellLocks.get(mesh);
   if (!lock) {
     lock = new Uint8Array(mesh.positions.length / 3);
-    const shells = labelShells(mesh);
+    const shells = known ?? labelShells(mesh);
     markSmallShells(mesh, shells, Math.max(SMALL_SHELL_MIN_TRIANGLES, Math.ceil(SMALL_SHELL_FRACTION * shells.shellOf.length)), lock);
     smallShellLocks.set(mesh, lock);
   }
@@ -260,9 +260,11 @@ const PREVIEW_CHUNK_FACTOR = 8;
  * A light copy for the web viewer: about `targetFaces` triangles, no error bound. A large
  * model is first reduced in slabs (~1 s on a 1.6 M-triangle skull, where one whole-mesh
  * attempt costs ~1.5 s and strong reductions of skulls needed several), then decimated to
- * the target as any mesh is.
+ * the target as any mesh is. `shells`: the mesh's shells (edge-connected, as labelShells gives
+ * them) where the caller has them already: labelling a skull's shells again was ~0.5 s of a
+ * server job's preview, on a worker whose code for it was still cold. The same lock either way.
  */
-export async function previewMesh(mesh: Mesh, targetFaces = 10_000): Promise<StageResult<Mesh>> {
+export async function previewMesh(mesh: Mesh, targetFaces = 10_000, shells?: MeshShells): Promise<StageResult<Mesh>> {
   const facesBefore = triangleCount(mesh);
   if (facesBefore <= targetFaces) {
     return { output: mesh, record: { stage: 'export', method: 'preview', params: { targetFaces }, figures: { facesBefore, facesAfter: facesBefore } } };
@@ -274,7 +276,7 @@ export async function previewMesh(mesh: Mesh, targetFaces = 10_000): Promise<Sta
     const factor = Math.min(PREVIEW_CHUNK_FACTOR, facesBefore / (4 * targetFaces));
     // No error bound (the target count rules), as in decimateMesh.
     const scale = MeshoptSimplifier.getScale(mesh.positions, 3);
-    first = await reduceInChunks(mesh, { factor, lock: smallShellLock(mesh) }, (ix, pos, lk, target) =>
+    first = await reduceInChunks(mesh, { factor, lock: smallShellLock(mesh, shells) }, (ix, pos, lk, target) =>
       MeshoptSimplifier.simplifyWithAttributes(ix, pos, 3, EMPTY, 0, [], lk, target, scale, ['ErrorAbsolute', 'Sparse'])[0],
     );
     // The second step locks small shells by its own measure, relative to the smaller mesh, as
@@ -310,6 +312,8 @@ export async function previewMesh(mesh: Mesh, targetFaces = 10_000): Promise<Sta
 /** previewMesh as a pool task: the server job's preview runs beside the other exports (pipeline/job.ts). */
 export const PREVIEW_TASK = 'surface.preview';
 
-export function previewTask(p: Mesh): Promise<StageResult<Mesh>> {
-  return previewMesh(p);
+export type PreviewTaskPayload = Mesh & { shells?: MeshShells };
+
+export function previewTask({ shells, ...mesh }: PreviewTaskPayload): Promise<StageResult<Mesh>> {
+  return previewMesh(mesh, undefined, shells);
 }
