@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
 import type { Mesh } from '../geometry/types.js';
 import { icosphere, translate } from '../testing/meshes.js';
-import { reduceInChunks, type ChunkSimplify } from './decimate-chunked.js';
+import { lockAround, lockAroundByTriangles, reduceInChunks, type ChunkSimplify } from './decimate-chunked.js';
+import { vertexNeighbours } from './smooth.js';
 import { previewMesh, previewTask } from './decimate.js';
 import { concatMeshes, labelShells, signedVolume_mm3, triangleCount, vertexCount } from './mesh-utils.js';
 import { checkMesh } from './topology.js';
@@ -109,6 +110,25 @@ describe('reduceInChunks', () => {
     expect(r.mesh).toBe(pinched);
     expect(r.figures.chunksKeptWhole).toBe(r.figures.chunks);
     expect(r.notes.join('\n')).toMatch(/the input has/);
+  });
+});
+
+describe('lockAroundByTriangles', () => {
+  it('locks the vertices lockAround locks (rings over the neighbour table), stopping at vertices locked before', () => {
+    const mesh = concatMeshes([icosphere(10, 3), translate(icosphere(2, 1), [15, 0, 0])]);
+    const nv = vertexCount(mesh);
+    const nbrs = vertexNeighbours(mesh);
+    const bad = [0, 7, nv - 1];
+    for (let rings = 0; rings <= 3; rings++) {
+      // some vertices locked already (cut vertices, small shells): not widened through
+      const before = new Uint8Array(nv).map((_, v) => (v % 11 === 3 ? 1 : 0));
+      const byTable = before.slice(), byTriangles = before.slice();
+      const a = lockAround(bad, rings, nbrs, byTable);
+      const b = lockAroundByTriangles(bad, rings, mesh.indices, byTriangles);
+      expect(Array.from(byTriangles)).toEqual(Array.from(byTable));
+      expect([...b].sort((x, y) => x - y)).toEqual([...a].sort((x, y) => x - y));
+      if (rings > 0) expect(b.length).toBeGreaterThan(bad.length);
+    }
   });
 });
 
