@@ -173,7 +173,7 @@ describe('runConvertJob', () => {
     expect(mb.records.find((x) => x.stage === 'export')!.params.deflate).toBe(threeMfDeflateMethod(host));
   });
 
-  it('makes the preview on the pool, started with the export (and the volume file with it): the same files and record as on one thread', async () => {
+  it('makes the preview on the pool, started with the export (and what follows it meanwhile): the same files and record as on one thread', async () => {
     const tasks: string[] = [];
     let previewRunning = false;
     let previewPayload: PreviewTaskPayload | undefined;
@@ -193,7 +193,7 @@ describe('runConvertJob', () => {
       },
       close: async () => {},
     };
-    const outputs = { models: ['m.stl'], preview: 'p.stl', labels: 'l.nii.gz', volume: 'v.nii.gz', reportJson: 'r.json', reportHtml: 'r.html' };
+    const outputs = { models: ['m.stl'], preview: 'p.stl', labels: 'l.nii.gz', volume: 'v.nii.gz', volumePreview: 'vp.nii.gz', reportJson: 'r.json', reportHtml: 'r.html' };
     const sink = (name: string) => {
       written.push(`${name}${previewRunning ? ' (preview running)' : ''}`);
       return Promise.resolve();
@@ -210,11 +210,11 @@ describe('runConvertJob', () => {
     expect(shells.shellCount).toBe(own.shellCount);
     expect(Array.from(shells.shellOf)).toEqual(Array.from(own.shellOf));
     // started before the model file was written, and written in its place
-    expect(written).toEqual(['m.stl (preview running)', 'p.stl', 'l.nii.gz', 'v.nii.gz', 'r.json', 'r.html']);
+    expect(written).toEqual(['m.stl (preview running)', 'p.stl', 'l.nii.gz', 'v.nii.gz', 'vp.nii.gz', 'r.json', 'r.html']);
     const sha = (r: typeof here, name: string) => r.outputs.find((o) => o.name === name)!.sha256;
     expect(sha(onPool, 'p.stl')).toBe(sha(here, 'p.stl'));
-    // the CT volume's file, started beside the preview, is the same file too
-    expect(sha(onPool, 'v.nii.gz')).toBe(sha(here, 'v.nii.gz'));
+    // the files made while the preview ran (the CT volume, the label map, the CT preview) are the same files too
+    for (const f of ['v.nii.gz', 'l.nii.gz', 'vp.nii.gz']) expect(sha(onPool, f), f).toBe(sha(here, f));
     const record = (r: typeof here) => r.models[0]!.records.find((x) => x.method === 'preview');
     expect(record(onPool)).toEqual(record(here));
     expect(record(here)).toBeDefined();

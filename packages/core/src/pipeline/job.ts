@@ -134,6 +134,23 @@ async function niftiBytes(img: Volume | LabelMap, name: string, description: str
   return writeNifti(img, { gzip: gz, description });
 }
 
+/**
+ * Work made once: started early where the job would otherwise wait (a failure then waits for its
+ * turn: the job fails with it when it is awaited), else made when due.
+ */
+function once<T>(make: () => Promise<T>): { start: () => void; started: () => boolean; get: () => Promise<T> } {
+  let p: Promise<T> | undefined;
+  return {
+    start: () => {
+      if (p) return;
+      p = make();
+      p.catch(() => {});
+    },
+    started: () => p !== undefined,
+    get: () => (p ??= make()),
+  };
+}
+
 /** What the first half of a job hands the export and the report: the models and the CT they are on. */
 interface BuiltModels {
   models: ConvertModel[];
@@ -219,13 +236,22 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   // the CT volume's file now, so that a host's asynchronous gzip (the server's) runs meanwhile.
   const volumeSoon = previews.onPool && req.outputs.volume && built.models[0] ? built.volumeBytes() : undefined;
   volumeSoon?.catch(() => {}); // a model file may fail the job first
-  // The report's pictures (three slices, each model rasterised twice: ~1 s on a skull) are drawn
-  // while this thread waits for a preview on the pool, instead of after every file. Same pictures.
-  let imagesSoon: Promise<ReportImages> | undefined;
-  const drawImagesSoon = () => {
-    if (!previews.onPool || !req.outputs.reportHtml || !built.volume || imagesSoon) return;
-    imagesSoon = reportImages(built.volume, built.models, () => {});
-    imagesSoon.catch(() => {}); // awaited by the report, which fails the job with it
+  // What follows a preview on the pool and does not depend on it is made while this thread waits
+  // for it, instead of after it: the report's pictures (three slices, each model rasterised twice:
+  // ~1 s on a skull), the label maps' files and the CT preview's. Same bytes, same order of files.
+  const volume = built.volume;
+  const images = req.outputs.reportHtml && volume ? once(() => reportImages(volume, built.models, () => {})) : undefined;
+  const labelFiles = new Map(built.models.map((m) => [m, once(() => niftiBytes(m.labels, modelFileName(req.outputs.labels ?? '', m, many), `${m.name} label map`, host))]));
+  const ctPreview = once(async () => {
+    const ct = await built.ctOnLabelGrid();
+    const f = previewFactor(ct.grid.dims, PREVIEW_VOXELS);
+    return { f, bytes: await niftiBytes(previewVolume(ct, f), req.outputs.volumePreview ?? '', `CT (HU) preview, every ${f}th voxel`, host) };
+  });
+  const whileWaiting = () => {
+    if (!previews.onPool) return;
+    images?.start();
+    if (req.outputs.labels) for (const l of labelFiles.values()) l.start();
+    if (req.outputs.volumePreview && built.models[0]) ctPreview.start();
   };
   for (const model of built.models) {
     // Per-structure models (--anatomy) name and colour their 3MF objects.
@@ -245,7 +271,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
         name,
         format: `${meshFormatOf(name)}-preview`,
         make: async () => {
-          drawImagesSoon();
+          whileWaiting();
           const pv = await previews.of.get(model)!();
           model.records.push(pv.record);
           return writeMesh(pv.output, name, { ...meshOpts, title: `${model.name} preview` });
@@ -254,7 +280,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     }
     if (req.outputs.labels) {
       const name = modelFileName(req.outputs.labels, model, many);
-      files.push({ name, format: 'nifti-labels', make: async () => niftiBytes(model.labels, name, `${model.name} label map`, host) });
+      files.push({ name, format: 'nifti-labels', make: () => labelFiles.get(model)!.get() });
     }
     for (const f of files) {
       exportProgress(made / total, baseName(f.name));
@@ -276,9 +302,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   }
   if (req.outputs.volumePreview && built.models[0]) {
     const name = req.outputs.volumePreview;
-    const ct = await built.ctOnLabelGrid();
-    const f = previewFactor(ct.grid.dims, PREVIEW_VOXELS);
-    const bytes = await niftiBytes(previewVolume(ct, f), name, `CT (HU) preview, every ${f}th voxel`, host);
+    const { f, bytes } = await ctPreview.get();
     const sha = await emit(name, 'nifti-volume-preview', bytes);
     records.push({ stage: 'export', method: 'nifti-volume-preview', params: { format: 'nifti-volume-preview', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)', factor: f }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
     exportProgress(++made / total, baseName(name));
@@ -289,9 +313,9 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   const report = assembleReport({ records, models: built.models.map((m) => ({ name: m.name, records: m.records })), generatedAt: date });
   if (req.outputs.reportJson) await emit(req.outputs.reportJson, 'report-json', utf8.encode(`${JSON.stringify(report, null, 2)}\n`));
   if (req.outputs.reportHtml) {
-    if (!built.volume) throw new Error('runConvertJob: the CT was not kept for the report pictures');
-    const images = await (imagesSoon ?? reportImages(built.volume, built.models, (f, m) => reportProgress(0.05 + 0.9 * f, m)));
-    await emit(req.outputs.reportHtml, 'report-html', utf8.encode(renderReportHtml(report, images)));
+    if (!volume || !images) throw new Error('runConvertJob: the CT was not kept for the report pictures');
+    const pictures = await (images.started() ? images.get() : reportImages(volume, built.models, (f, m) => reportProgress(0.05 + 0.9 * f, m)));
+    await emit(req.outputs.reportHtml, 'report-html', utf8.encode(renderReportHtml(report, pictures)));
   }
   reportProgress(1);
   return { report, models: built.models, outputs, ...(files ? { files } : {}), ...(built.series ? { series: built.series } : {}) };
