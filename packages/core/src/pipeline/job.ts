@@ -26,53 +26,22 @@ import { readNifti, readNiftiLabels } from '../formats/nifti.js';
 import { inputError, usageError } from '../errors.js';
 import type { LabelMap, Mesh, Volume } from '../geometry/types.js';
 import type { MeshShells } from '../surface/mesh-utils.js';
-import { CT_MAX_HU } from '../segment/presets.js';
 import { convertVolume, meshLabelMap, type ConvertModel } from './convert.js';
 import type { StageContext, StageName, StageRecord } from './record.js';
 import { needsForestModel, withForestModel } from './convert-method.js';
-import type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
+import type { ConvertJobHost, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
 import { importForConvert } from './job-import.js';
 import { earlyModelFiles, threeMfOptions, type EarlyModelFiles } from './job-early-3mf.js';
+import { baseName, modelFileName } from './job-outputs.js';
 
 export type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
 export { describeSeries, seriesChoiceRecord } from './job-series.js';
+export { baseName, modelFileName, plannedOutputs } from './job-outputs.js';
 
 /** Overall progress: each phase's share of the whole job, in order (fractions of 1). */
 const PHASES = { import: [0, 0.15], convert: [0.15, 0.85], export: [0.85, 0.92], report: [0.92, 1] } as const;
 
 const utf8 = new TextEncoder();
-
-/** model.3mf → model_t226.3mf when several thresholds give several models. */
-export function modelFileName(file: string, model: Pick<ConvertModel, 'range'>, many: boolean): string {
-  if (!many || !model.range) return file;
-  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
-  const m = /(\.nii\.gz|\.[^.]+)$/i.exec(file.slice(slash + 1));
-  const ext = m ? m[1]! : '';
-  const tag = model.range[1] === CT_MAX_HU ? `t${model.range[0]}` : `t${model.range[0]}-${model.range[1]}`;
-  return `${file.slice(0, file.length - ext.length)}_${tag}${ext}`;
-}
-
-/** The last path component (outputs are recorded by name only: folders can hold a patient's name). */
-export function baseName(file: string): string {
-  return file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
-}
-
-/** Every output name the job will write for `count` models (all of them, before any work). */
-export function plannedOutputs(outputs: ConvertJobOutputs, ranges: Array<ConvertModel['range']>): string[] {
-  const many = ranges.length > 1;
-  const names: string[] = [];
-  for (const range of ranges) {
-    const m = range ? { range } : {};
-    for (const f of outputs.models) names.push(modelFileName(f, m, many));
-    if (outputs.preview) names.push(modelFileName(outputs.preview, m, many));
-    if (outputs.labels) names.push(modelFileName(outputs.labels, m, many));
-  }
-  if (outputs.volume) names.push(outputs.volume);
-  if (outputs.volumePreview) names.push(outputs.volumePreview);
-  if (outputs.reportJson) names.push(outputs.reportJson);
-  if (outputs.reportHtml) names.push(outputs.reportHtml);
-  return names;
-}
 
 /** Pictures for the HTML report, one at a time so progress moves and the event loop breathes. */
 async function reportImages(volume: Volume, models: ConvertModel[], progress: (f: number, m: string) => void): Promise<ReportImages> {
@@ -234,8 +203,8 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   const previews = startPreviews(req.outputs.preview ? built.models : [], host, steps.shells);
   // While a preview runs on the pool, the model files leave this thread waiting for it: start
   // the CT volume's file now, so that a host's asynchronous gzip (the server's) runs meanwhile.
-  const volumeSoon = previews.onPool && req.outputs.volume && built.models[0] ? built.volumeBytes() : undefined;
-  volumeSoon?.catch(() => {}); // a model file may fail the job first
+  const volumeFile = once(built.volumeBytes);
+  if (previews.onPool && req.outputs.volume && built.models[0]) volumeFile.start();
   // What follows a preview on the pool and does not depend on it is made while this thread waits
   // for it, instead of after it: the report's pictures (three slices, each model rasterised twice:
   // ~1 s on a skull), the label maps' files and the CT preview's. Same bytes, same order of files.
@@ -295,7 +264,7 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   if (req.outputs.volume && built.models[0]) {
     const name = req.outputs.volume;
     exportProgress(made / total, baseName(name));
-    const bytes = await (volumeSoon ?? built.volumeBytes());
+    const bytes = await volumeFile.get();
     const sha = await emit(name, 'nifti-volume', bytes);
     records.push({ stage: 'export', method: 'nifti-volume', params: { format: 'nifti-volume', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
     exportProgress(++made / total, baseName(name));

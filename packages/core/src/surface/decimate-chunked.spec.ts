@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
 import type { Mesh } from '../geometry/types.js';
 import { icosphere, translate } from '../testing/meshes.js';
-import { lockAround, lockAroundByTriangles, reduceInChunks, type ChunkSimplify } from './decimate-chunked.js';
+import { lockAround, reduceInChunks, type ChunkSimplify } from './decimate-chunked.js';
 import { vertexNeighbours } from './smooth.js';
 import { previewMesh, previewTask } from './decimate.js';
 import { concatMeshes, labelShells, signedVolume_mm3, triangleCount, vertexCount } from './mesh-utils.js';
@@ -113,19 +113,40 @@ describe('reduceInChunks', () => {
   });
 });
 
-describe('lockAroundByTriangles', () => {
-  it('locks the vertices lockAround locks (rings over the neighbour table), stopping at vertices locked before', () => {
+describe('lockAround', () => {
+  it('locks the rings a breadth-first walk over the neighbour table locks, stopping at vertices locked before', () => {
     const mesh = concatMeshes([icosphere(10, 3), translate(icosphere(2, 1), [15, 0, 0])]);
     const nv = vertexCount(mesh);
     const nbrs = vertexNeighbours(mesh);
+    // the rule written plainly: rings of edge neighbours, a vertex locked before ends its branch
+    const byTable = (bad: number[], rings: number, lock: Uint8Array): number[] => {
+      let frontier = bad.slice();
+      const all = bad.slice();
+      for (const v of bad) lock[v] = 1;
+      for (let ring = 0; ring < rings; ring++) {
+        const next: number[] = [];
+        for (const v of frontier) {
+          for (let i = nbrs.start[v]!; i < nbrs.start[v + 1]!; i++) {
+            const w = nbrs.nbr[i]!;
+            if (!lock[w]) {
+              lock[w] = 1;
+              next.push(w);
+            }
+          }
+        }
+        all.push(...next);
+        frontier = next;
+      }
+      return all;
+    };
     const bad = [0, 7, nv - 1];
     for (let rings = 0; rings <= 3; rings++) {
       // some vertices locked already (cut vertices, small shells): not widened through
       const before = new Uint8Array(nv).map((_, v) => (v % 11 === 3 ? 1 : 0));
-      const byTable = before.slice(), byTriangles = before.slice();
-      const a = lockAround(bad, rings, nbrs, byTable);
-      const b = lockAroundByTriangles(bad, rings, mesh.indices, byTriangles);
-      expect(Array.from(byTriangles)).toEqual(Array.from(byTable));
+      const table = before.slice(), triangles = before.slice();
+      const a = byTable(bad, rings, table);
+      const b = lockAround(bad, rings, mesh.indices, triangles);
+      expect(Array.from(triangles)).toEqual(Array.from(table));
       expect([...b].sort((x, y) => x - y)).toEqual([...a].sort((x, y) => x - y));
       if (rings > 0) expect(b.length).toBeGreaterThan(bad.length);
     }

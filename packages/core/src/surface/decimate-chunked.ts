@@ -120,7 +120,7 @@ export async function reduceInChunks(mesh: Mesh, params: ChunkedParams, simplify
     if (!bad.length) break;
     // Lock the pinched spots and `attempt` rings of input neighbours, and rerun the slabs they touch.
     let touched = 0;
-    for (const v of lockAroundByTriangles(bad, attempt, ix, lock)) touched |= slabsAt[v]!;
+    for (const v of lockAround(bad, attempt, ix, lock)) touched |= slabsAt[v]!;
     dirty = [];
     for (let s = 0; s < k; s++) if (touched & (1 << s)) dirty.push(s);
     notes.push(`chunked reduction, attempt ${attempt}: ${bad.length} vertices on broken edges/fans; ${dirty.length} of ${k} slabs rerun with them locked`);
@@ -154,38 +154,14 @@ export async function reduceInChunks(mesh: Mesh, params: ChunkedParams, simplify
 }
 
 /**
- * Locks the vertices `bad` and `rings` rings of their neighbours (breadth first, over the input's
- * neighbours); returns `bad` and the ring vertices this call locked. decimateMesh's rounds and the
- * slabs both widen their locks so.
+ * Locks the vertices `bad` and `rings` rings of their neighbours (breadth first, not widened
+ * through vertices locked before); returns `bad` and the ring vertices this call locked.
+ * decimateMesh's rounds and the slabs both widen their locks so. The vertices that share a
+ * triangle with a vertex are its edge neighbours, so each ring is one pass over the triangles:
+ * the slabs lock a few pinched spots of a whole skull, where building its neighbour table cost
+ * ~0.2 s of a server job's preview and a ring pass ~10 ms.
  */
-export function lockAround(bad: ArrayLike<number>, rings: number, nbrs: { start: Uint32Array; nbr: Uint32Array }, lock: Uint8Array): number[] {
-  let frontier = Array.from(bad);
-  const all = frontier.slice();
-  for (const v of frontier) lock[v] = 1;
-  for (let ring = 0; ring < rings; ring++) {
-    const next: number[] = [];
-    for (const v of frontier) {
-      for (let i = nbrs.start[v]!; i < nbrs.start[v + 1]!; i++) {
-        const w = nbrs.nbr[i]!;
-        if (!lock[w]) {
-          lock[w] = 1;
-          next.push(w);
-        }
-      }
-    }
-    for (const w of next) all.push(w);
-    frontier = next;
-  }
-  return all;
-}
-
-/**
- * lockAround over the triangles instead of a neighbour table: the vertices that share a triangle
- * with a vertex are its edge neighbours, so each ring is one pass over the triangles, and the
- * same vertices are locked. Why: the slabs lock a few pinched spots of a whole skull, where
- * building its neighbour table cost ~0.2 s of a server job's preview and a ring pass ~10 ms.
- */
-export function lockAroundByTriangles(bad: ArrayLike<number>, rings: number, indices: Uint32Array, lock: Uint8Array): number[] {
+export function lockAround(bad: ArrayLike<number>, rings: number, indices: Uint32Array, lock: Uint8Array): number[] {
   const all = Array.from(bad);
   const inFrontier = new Uint8Array(lock.length);
   for (const v of all) {

@@ -13,7 +13,6 @@ import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
 import { compactMesh, labelShells, markSmallShells, triangleCount, type MeshShells } from './mesh-utils.js';
 import { lockAround, reduceInChunks, type ChunkedResult } from './decimate-chunked.js';
-import { vertexNeighbours } from './smooth.js';
 import { problemVertices } from './topology.js';
 import { yieldToHost } from '../parallel/yield.js';
 
@@ -100,7 +99,6 @@ async function simplifyRound(
   const nv = mesh.positions.length / 3;
   const lock = smallShellLock(mesh);
   if (extraLock) for (let v = 0; v < nv; v++) lock[v] |= extraLock[v]!;
-  let nbrs: ReturnType<typeof vertexNeighbours> | undefined;
   let locked = 0;
   for (let v = 0; v < nv; v++) locked += lock[v]!;
   for (let attempt = 1; attempt <= ATTEMPTS_PER_ROUND; attempt++) {
@@ -117,9 +115,8 @@ async function simplifyRound(
       const remap = new Int32Array(nv);
       return { mesh: compactMesh(candidate, undefined, remap), error: err, locked, remap, lock };
     }
-    nbrs ??= vertexNeighbours(mesh);
     // Lock the broken spots and `attempt` rings of input neighbours around them.
-    lockAround(bad, attempt, nbrs, lock);
+    lockAround(bad, attempt, mesh.indices, lock);
     locked = 0;
     for (let v = 0; v < nv; v++) locked += lock[v]!;
     notes.push(`round at ${triangleCount(mesh)} → ${targetFaces} faces, attempt ${attempt}: ${bad.length} vertices on broken edges/fans; locked ${locked} vertices around them and retried`);
