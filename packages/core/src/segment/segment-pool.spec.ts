@@ -3,7 +3,8 @@
  * convert segmentation (automatic threshold, table, faint components, marrow, components) of a
  * real series on shared memory, as the importer leaves it, with two real worker threads: the
  * threshold and the table's body cells (holes filled per slice) run there in slabs, the rest of
- * the table's body on one worker while the calling thread labels the bone.
+ * the table's body on one worker while the calling thread labels the bone. A resampled series
+ * (float HU) has all of its table's body worked out on one worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
@@ -54,6 +55,24 @@ describe('segmentation on 2 worker threads == on one thread', () => {
     // left on shared memory, the label map goes to the isosurface's workers without a copy
     expect(b.buffer).toBeInstanceOf(SharedArrayBuffer);
   }, 60_000);
+
+  it('a resampled series (float HU: ct/ge-head-tilt-variable-spacing, gantry tilt, uneven slices): the table’s whole body on one worker', async () => {
+    const ge = (await importSeries(seriesSources(dataPath('ct/ge-head-tilt-variable-spacing')))).output.volume;
+    expect(ge.data).toBeInstanceOf(Float32Array);
+    expect(ge.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const inline = await runSegmentation(ge, convertSegmentationDefaults(), { pool: createInlinePool() });
+    const ran = new Map<string, number>();
+    const pooled = await runSegmentation(ge, convertSegmentationDefaults(), { pool: counting(ran) });
+    expect(ran.get(TABLE_BODY_TASK)).toBe(1);
+    expect(ran.get(BODY_CELLS_FILLED_TASK)).toBeUndefined();
+    const [a, b] = [inline.output.labels[0]!.data, pooled.output.labels[0]!.data];
+    expect(a.some((x) => x !== 0)).toBe(true);
+    expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(true);
+    // the body decided something here: the scanner's table is removed, by the body the worker found
+    const table = pooled.records.find((r) => r.method === 'remove-table')!;
+    expect(table.figures?.componentsRemoved as number).toBeGreaterThan(0);
+    expect(pooled.records.map(untimed)).toEqual(inline.records.map(untimed));
+  }, 120_000);
 
   it('three thresholds: the body of table removal is computed once on the pool for the three label maps', async () => {
     const opts = { ...convertSegmentationDefaults(), method: { method: 'threshold', ranges: [[150, 3071], [226, 3071], [300, 3071]] } } as ReturnType<typeof convertSegmentationDefaults>;

@@ -99,7 +99,7 @@ export function tableParams(params: RemoveTableParams): Required<RemoveTablePara
 /**
  * The body of table removal on ctx's pool (coarseBodyOnPool: the cells in slabs, the rest on one
  * worker), started now so that it is computed while this thread goes on; undefined where the
- * pool cannot (no pool, HU not integer on shared memory) or the parameters are bad (the table
+ * pool cannot (no pool, HU not on shared memory) or the parameters are bad (the table
  * step then reports them). runSegmentation starts it before the method, for every label map.
  */
 export function tableBodyOnPool(volume: Volume, params: RemoveTableParams, ctx: StageContext): Promise<CoarseBody> | undefined {
@@ -116,7 +116,7 @@ export function tableBodyOnPool(volume: Volume, params: RemoveTableParams, ctx: 
 }
 
 /**
- * removeTable with the body on ctx's pool where the volume is integer HU on shared memory
+ * removeTable with the body on ctx's pool where the volume's HU are on shared memory
  * (tableBodyOnPool, or `body`, started by the caller for the same volume and parameters),
  * computed there while this thread labels the bone components; else on this thread: the same
  * output either way.
