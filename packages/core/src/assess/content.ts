@@ -24,18 +24,9 @@ import {
   TRUNCATION_MIN_AREA_MM2,
 } from './thresholds.js';
 import { int16ValueCounts } from './value-counts.js';
+import { floatHistogramStats, keptFloatHistogram, type HistogramStats } from './float-histogram.js';
 
-export interface HistogramStats {
-  min: number;
-  max: number;
-  /** Counts per HIST_BIN_HU bin from HIST_MIN_HU (values outside are not binned). */
-  bins: Float64Array;
-  inRange: number;
-  total: number;
-  belowAir: number;
-  metal: number;
-  metalMax: number;
-}
+export type { HistogramStats } from './float-histogram.js';
 
 export function histogramStats(vol: Volume): HistogramStats {
   return vol.data instanceof Int16Array ? histogramInt16(vol.data) : histogramFloat(vol.data);
@@ -62,22 +53,10 @@ function histogramInt16(data: Int16Array): HistogramStats {
   return { min, max, bins, inRange, total: n, belowAir, metal, metalMax };
 }
 
+/** Float volumes: the histogram made at import on the pool (float-histogram.ts) where there is one, else a pass here. */
 function histogramFloat(data: Float32Array): HistogramStats {
-  const nb = Math.ceil((HIST_MAX_HU - HIST_MIN_HU) / HIST_BIN_HU);
-  const bins = new Float64Array(nb);
-  const inv = 1 / HIST_BIN_HU;
-  let min = Infinity, max = -Infinity, inRange = 0, belowAir = 0, metal = 0, metalMax = -Infinity;
-  const n = data.length;
-  for (let p = 0; p < n; p++) {
-    const v = data[p]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    if (v < NOT_HU_AIR_HU) belowAir++;
-    else if (v >= METAL_HU) { metal++; if (v > metalMax) metalMax = v; }
-    const b = Math.floor((v - HIST_MIN_HU) * inv);
-    if (b >= 0 && b < nb) { bins[b]!++; inRange++; }
-  }
-  return { min, max, bins, inRange, total: n, belowAir, metal, metalMax };
+  const s = keptFloatHistogram(data);
+  return s ? { ...s, bins: Float64Array.from(s.bins) } : floatHistogramStats(data);
 }
 
 export interface TissuePeak {

@@ -14,6 +14,7 @@ import { round, type Finding, type StageContext, type StageResult } from '../pip
 import { acquiredPlanes, seriesFindings } from '../assess/series-findings.js';
 import { sliceOutliersAsync } from '../assess/slice-outliers.js';
 import { keepInt16SummaryOnPool } from '../assess/value-counts.js';
+import { keepFloatHistogramOnPool } from '../assess/float-histogram.js';
 import type { DicomInstance } from './types.js';
 import { parseHeaderOrReason, unreadableReason, type HeaderOrReason } from './parse.js';
 import { decodeFrames } from './decode.js';
@@ -174,9 +175,10 @@ export async function importSeries(sources: DicomSource[], params: ImportParams 
   const geo = asm.geometry;
   // the outlier slices are counted on the pool where there is one (a pass over the whole volume),
   // and beside them the voxel values (kept with the array: the assessment's histogram, the
-  // automatic threshold and the metal flag read them instead of a pass on this thread)
+  // automatic threshold and the metal flag read them instead of a pass on this thread); for
+  // float HU, the assessment's histogram (float-histogram.ts)
   const planes = acquiredPlanes(geo, asm.volume.grid.dims[2], asm.outputStep_mm, (i) => instances[i]!.file);
-  const [outliers] = await Promise.all([sliceOutliersAsync(asm.volume, planes, ctx.pool), keepInt16SummaryOnPool(asm.volume.data, ctx.pool)]);
+  const [outliers] = await Promise.all([sliceOutliersAsync(asm.volume, planes, ctx.pool), keepInt16SummaryOnPool(asm.volume.data, ctx.pool), keepFloatHistogramOnPool(asm.volume.data, ctx.pool)]);
   const findings: Finding[] = seriesFindings({ geometry: geo, chosen: chosenGroup.summary, instances, outputStep_mm: asm.outputStep_mm, volume: asm.volume, outliers });
   if (scan.unreadable.length) {
     findings.push({
