@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
 import { seriesSources } from '../../../../test/series.js';
 import { createNodePool } from '../../../cli/src/pool/node-pool.js';
+import { countingPool } from '../../../../test/counting-pool.js';
 import { importSeries } from '../dicom/import.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import { histogramStats } from './content.js';
@@ -22,15 +23,11 @@ afterAll(async () => {
   await pool?.close();
 });
 
-/** The pool, counting the tasks it is given by name. */
-function counting(ran: Map<string, number>): WorkerPool {
-  return { size: pool.size, run: (task, payload) => (ran.set(task, (ran.get(task) ?? 0) + 1), pool.run(task, payload)), close: async () => {} };
-}
 
 describe('the float histogram on the pool', () => {
   it('ct/ge-head-tilt-variable-spacing (resampled: gantry tilt, uneven slices): made at import on the workers, the one-pass histogram, handed out as a copy', async () => {
     const ran = new Map<string, number>();
-    const volume = (await importSeries(seriesSources(dataPath('ct/ge-head-tilt-variable-spacing')), {}, { pool: counting(ran) })).output.volume;
+    const volume = (await importSeries(seriesSources(dataPath('ct/ge-head-tilt-variable-spacing')), {}, { pool: countingPool(pool, ran) })).output.volume;
     expect(volume.data).toBeInstanceOf(Float32Array);
     expect(ran.get(FLOAT_HISTOGRAM_TASK)).toBeGreaterThanOrEqual(2);
     const data = volume.data as Float32Array;
@@ -49,7 +46,7 @@ describe('the float histogram on the pool', () => {
 
   it('an integer series is counted per value as before: no float histogram task', async () => {
     const ran = new Map<string, number>();
-    const volume = (await importSeries(seriesSources(dataPath('labelled/totalsegmentator/example_ct_dicom')), {}, { pool: counting(ran) })).output.volume;
+    const volume = (await importSeries(seriesSources(dataPath('labelled/totalsegmentator/example_ct_dicom')), {}, { pool: countingPool(pool, ran) })).output.volume;
     expect(volume.data).toBeInstanceOf(Int16Array);
     expect(ran.get(FLOAT_HISTOGRAM_TASK)).toBeUndefined();
   }, 60_000);

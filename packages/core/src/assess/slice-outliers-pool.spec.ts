@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePool } from '../../../cli/src/pool/node-pool.js';
+import { countingPool } from '../../../../test/counting-pool.js';
 import { corruptSliceCopy, seriesSources } from '../../../../test/series.js';
 import { importSeries } from '../dicom/import.js';
 import type { WorkerPool } from '../parallel/pool.js';
@@ -26,10 +27,6 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** The pool, counting the tasks it is given by name. */
-function counting(ran: Map<string, number>): WorkerPool {
-  return { size: pool.size, run: (task, payload) => (ran.set(task, (ran.get(task) ?? 0) + 1), pool.run(task, payload)), close: async () => {} };
-}
 
 describe('slice outliers on 2 worker threads == on one thread', () => {
   for (const [series, pick, type] of [
@@ -40,7 +37,7 @@ describe('slice outliers on 2 worker threads == on one thread', () => {
       const { dir, file } = corruptSliceCopy(tmp, series, pick);
       const ran = new Map<string, number>();
       const one = await importSeries(seriesSources(dir));
-      const two = await importSeries(seriesSources(dir), {}, { pool: counting(ran) });
+      const two = await importSeries(seriesSources(dir), {}, { pool: countingPool(pool, ran) });
       const volume = two.output.volume;
       expect(volume.data).toBeInstanceOf(type);
       expect(volume.data.buffer).toBeInstanceOf(SharedArrayBuffer);

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePool } from '../../../cli/src/pool/node-pool.js';
+import { countingPool } from '../../../../test/counting-pool.js';
 import { DATA } from '../../../../test/data.js';
 import { seriesSources } from '../../../../test/series.js';
 import { importSeries } from '../dicom/import.js';
@@ -24,16 +25,12 @@ afterAll(async () => {
   await pool?.close();
 });
 
-/** The pool, counting the tasks it is given by name. */
-function counting(ran: Map<string, number>): WorkerPool {
-  return { size: pool.size, run: (task, payload) => (ran.set(task, (ran.get(task) ?? 0) + 1), pool.run(task, payload)), close: async () => {} };
-}
 
 describe('int16 value counts on 2 worker threads == on one thread', () => {
   it('the Philips phantom as imported: the import counts on the pool, the assessment reads those counts', async () => {
     const ran = new Map<string, number>();
     const dir = `${DATA}/ct/philips-head-phantom-1mm`;
-    const two = await importSeries(seriesSources(dir), {}, { pool: counting(ran) });
+    const two = await importSeries(seriesSources(dir), {}, { pool: countingPool(pool, ran) });
     const volume = two.output.volume;
     expect(volume.data).toBeInstanceOf(Int16Array);
     expect(volume.data.buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -54,8 +51,8 @@ describe('int16 value counts on 2 worker threads == on one thread', () => {
     expect(a.output.peaks.air.present && a.output.peaks.softTissue.present).toBe(true);
     // a pool of one thread, or an array not on shared memory: nothing is run
     const ranNot = new Map<string, number>();
-    await keepInt16SummaryOnPool(Int16Array.from(copy), { size: 1, run: counting(ranNot).run, close: async () => {} });
-    await keepInt16SummaryOnPool(copy.slice(), counting(ranNot));
+    await keepInt16SummaryOnPool(Int16Array.from(copy), { size: 1, run: countingPool(pool, ranNot).run, close: async () => {} });
+    await keepInt16SummaryOnPool(copy.slice(), countingPool(pool, ranNot));
     expect(ranNot.size).toBe(0);
   }, 120_000);
 
@@ -72,7 +69,7 @@ describe('int16 value counts on 2 worker threads == on one thread', () => {
     shared[n - 1] = 32767; // the short last block's maximum
     shared[(n >> 1) + 3] = 30000;
     const ran = new Map<string, number>();
-    await keepInt16SummaryOnPool(shared, counting(ran));
+    await keepInt16SummaryOnPool(shared, countingPool(pool, ran));
     expect(ran.get(VALUE_COUNTS_TASK)).toBe(4);
     const pooled = int16Summary(shared);
     const ref = int16Summary(Int16Array.from(shared));
@@ -81,7 +78,7 @@ describe('int16 value counts on 2 worker threads == on one thread', () => {
     expect(pooled.blockMax[pooled.blockMax.length - 1]).toBe(32767);
     expect(pooled.counts[0]).toBe(1);
     // asked again: kept, nothing more is run
-    await keepInt16SummaryOnPool(shared, counting(ran));
+    await keepInt16SummaryOnPool(shared, countingPool(pool, ran));
     expect(ran.get(VALUE_COUNTS_TASK)).toBe(4);
     expect(int16Summary(shared)).toBe(pooled);
   }, 60_000);

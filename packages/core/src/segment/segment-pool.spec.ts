@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
 import { seriesSources } from '../../../../test/series.js';
 import { createNodePool } from '../../../cli/src/pool/node-pool.js';
+import { countingPool } from '../../../../test/counting-pool.js';
 import { importSeries } from '../dicom/import.js';
 import type { Volume } from '../geometry/types.js';
 import { createInlinePool, type WorkerPool } from '../parallel/pool.js';
@@ -31,10 +32,6 @@ afterAll(async () => {
   await pool?.close();
 });
 
-/** The pool, counting the tasks it is given by name. */
-function counting(ran: Map<string, number>): WorkerPool {
-  return { size: pool.size, run: (task, payload) => (ran.set(task, (ran.get(task) ?? 0) + 1), pool.run(task, payload)), close: async () => {} };
-}
 
 /** A record without its timing. */
 const untimed = (r: StageRecord) => ({ ...r, wall_ms: undefined });
@@ -44,7 +41,7 @@ describe('segmentation on 2 worker threads == on one thread', () => {
     expect(volume.data.buffer).toBeInstanceOf(SharedArrayBuffer);
     const inline = await runSegmentation(volume, convertSegmentationDefaults(), { pool: createInlinePool() });
     const ran = new Map<string, number>();
-    const pooled = await runSegmentation(volume, convertSegmentationDefaults(), { pool: counting(ran) });
+    const pooled = await runSegmentation(volume, convertSegmentationDefaults(), { pool: countingPool(pool, ran) });
     expect(ran.get(THRESHOLD_TASK)).toBeGreaterThanOrEqual(2);
     expect(ran.get(BODY_CELLS_FILLED_TASK)).toBeGreaterThanOrEqual(2);
     expect(ran.get(TABLE_BODY_TASK)).toBe(1);
@@ -62,7 +59,7 @@ describe('segmentation on 2 worker threads == on one thread', () => {
     expect(ge.data.buffer).toBeInstanceOf(SharedArrayBuffer);
     const inline = await runSegmentation(ge, convertSegmentationDefaults(), { pool: createInlinePool() });
     const ran = new Map<string, number>();
-    const pooled = await runSegmentation(ge, convertSegmentationDefaults(), { pool: counting(ran) });
+    const pooled = await runSegmentation(ge, convertSegmentationDefaults(), { pool: countingPool(pool, ran) });
     expect(ran.get(TABLE_BODY_TASK)).toBe(1);
     expect(ran.get(BODY_CELLS_FILLED_TASK)).toBeUndefined();
     const [a, b] = [inline.output.labels[0]!.data, pooled.output.labels[0]!.data];
@@ -78,7 +75,7 @@ describe('segmentation on 2 worker threads == on one thread', () => {
     const opts = { ...convertSegmentationDefaults(), method: { method: 'threshold', ranges: [[150, 3071], [226, 3071], [300, 3071]] } } as ReturnType<typeof convertSegmentationDefaults>;
     const inline = await runSegmentation(volume, opts, { pool: createInlinePool() });
     const ran = new Map<string, number>();
-    const pooled = await runSegmentation(volume, opts, { pool: counting(ran) });
+    const pooled = await runSegmentation(volume, opts, { pool: countingPool(pool, ran) });
     expect(ran.get(TABLE_BODY_TASK)).toBe(1);
     expect(inline.output.labels).toHaveLength(3);
     for (let i = 0; i < 3; i++) {
