@@ -23,7 +23,6 @@ afterAll(async () => {
   await pool?.close();
 });
 
-
 describe('the float histogram on the pool', () => {
   it('ct/ge-head-tilt-variable-spacing (resampled: gantry tilt, uneven slices): made at import on the workers, the one-pass histogram, handed out as a copy', async () => {
     const ran = new Map<string, number>();

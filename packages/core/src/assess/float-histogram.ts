@@ -17,6 +17,7 @@
  */
 import { slabRanges, type WorkerPool } from '../parallel/pool.js';
 import { HIST_BIN_HU, HIST_MAX_HU, HIST_MIN_HU, METAL_HU, NOT_HU_AIR_HU } from './thresholds.js';
+import { summaryPool } from './value-counts.js';
 
 export interface HistogramStats {
   min: number;
@@ -86,19 +87,16 @@ export function keptFloatHistogram(data: Float32Array): HistogramStats | undefin
   return kept.get(data);
 }
 
-/** Below this many voxels the assessment makes its own pass. */
-const MIN_POOL_VOXELS = 1 << 20;
-
 /**
  * Makes and keeps the assessment's histogram of a float volume on `pool`, in runs of voxels,
- * where the volume is on shared memory, large enough, and a pool of two or more threads is
- * given; otherwise does nothing (the assessment then makes its pass on its thread). The import
+ * where value-counts.ts's summaryPool allows (the rule of the integer summary); otherwise does nothing (the assessment then makes its pass on its thread). The import
  * calls it beside the outlier-slice count, as keepInt16SummaryOnPool for integer volumes.
  * Stages never write into a volume they are given, which keeps it right for its array.
  */
 export async function keepFloatHistogramOnPool(data: Int16Array | Float32Array, pool: WorkerPool | undefined): Promise<void> {
   if (!(data instanceof Float32Array) || kept.has(data)) return;
-  if (!pool || pool.size < 2 || typeof SharedArrayBuffer === 'undefined' || !(data.buffer instanceof SharedArrayBuffer) || data.length < MIN_POOL_VOXELS) return;
+  pool = summaryPool(data, pool);
+  if (!pool) return;
   const runs = slabRanges(data.length, 2 * pool.size);
   const parts = await Promise.all(runs.map(([p0, p1]) => pool.run<HistogramStats>(FLOAT_HISTOGRAM_TASK, { data, p0, p1 } satisfies FloatHistogramPayload)));
   if (!kept.has(data)) kept.set(data, joinHistograms(parts));

@@ -27,7 +27,6 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-
 describe('slice outliers on 2 worker threads == on one thread', () => {
   for (const [series, pick, type] of [
     ['ct/philips-head-phantom-1mm', 40, Int16Array],

@@ -25,7 +25,6 @@ afterAll(async () => {
   await pool?.close();
 });
 
-
 describe('int16 value counts on 2 worker threads == on one thread', () => {
   it('the Philips phantom as imported: the import counts on the pool, the assessment reads those counts', async () => {
     const ran = new Map<string, number>();

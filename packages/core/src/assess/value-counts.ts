@@ -72,6 +72,15 @@ export function valueCountsSlab(p: ValueCountsPayload): Int16Summary {
 const MIN_POOL_VOXELS = 1 << 20;
 
 /**
+ * `pool` where a volume's summary is made there at import (this file's, float-histogram.ts's):
+ * two or more threads, `data` on shared memory and at least MIN_POOL_VOXELS voxels; else undefined.
+ */
+export function summaryPool(data: Int16Array | Float32Array, pool: WorkerPool | undefined): WorkerPool | undefined {
+  if (!pool || pool.size < 2 || typeof SharedArrayBuffer === 'undefined' || !(data.buffer instanceof SharedArrayBuffer) || data.length < MIN_POOL_VOXELS) return undefined;
+  return pool;
+}
+
+/**
  * Makes int16Summary(data) in runs of blocks on `pool` and keeps it, where the volume is an
  * Int16 one on shared memory, large enough, and a pool of two or more threads is given;
  * otherwise does nothing (int16Summary then counts on its caller's thread, when first asked).
@@ -82,7 +91,8 @@ const MIN_POOL_VOXELS = 1 << 20;
  */
 export async function keepInt16SummaryOnPool(data: Int16Array | Float32Array, pool: WorkerPool | undefined): Promise<void> {
   if (!(data instanceof Int16Array) || kept.has(data)) return;
-  if (!pool || pool.size < 2 || typeof SharedArrayBuffer === 'undefined' || !(data.buffer instanceof SharedArrayBuffer) || data.length < MIN_POOL_VOXELS) return;
+  pool = summaryPool(data, pool);
+  if (!pool) return;
   const blocks = Math.ceil(data.length / SUMMARY_BLOCK);
   const runs = slabRanges(blocks, 2 * pool.size);
   const parts = await Promise.all(runs.map(([b0, b1]) => pool.run<Int16Summary>(VALUE_COUNTS_TASK, { data, b0, b1 } satisfies ValueCountsPayload)));

@@ -32,7 +32,6 @@ afterAll(async () => {
   await pool?.close();
 });
 
-
 /** A record without its timing. */
 const untimed = (r: StageRecord) => ({ ...r, wall_ms: undefined });
 

@@ -124,8 +124,8 @@ export const TABLE_BODY_TASK = 'segment.table-body';
 
 /**
  * What coarseBodyMask needs, `cells` (the filled body cells, changed) and `out` (the mask,
- * written) on shared memory. Without `cells` (HU not integer: float sums per cell) the worker
- * works out the cells too.
+ * written) on shared memory. Without `cells` (no exact integer cells: float sums per cell) the
+ * worker works out the cells too.
  */
 export interface TableBodyPayload {
   hu: Int16Array | Float32Array;
@@ -148,20 +148,20 @@ export function tableBodyTask(p: TableBodyPayload): { coreVoxels: number; pieces
 /**
  * coarseBody on ctx's pool where the HU are on shared memory (else undefined), while the calling
  * thread goes on (table removal labels the bone meanwhile; runSegmentation starts it before the
- * method). Integer HU: the body cells in slabs (filledCellsOnPool), then the rest on one worker.
- * Float HU (a resampled series: gantry tilt, uneven slices): all of it on one worker, the cells'
- * float sums in memory order as on this thread (slabs would not change them, but the float
- * path's cells are a sum volume the rest reads, not cells compared on the way). Either way the
- * same body as coarseBody gives on this thread. Before, a float volume's body (~0.45 s on
+ * method). Integer HU in cells bodyCellsInt16 sums exactly: the body cells in slabs
+ * (filledCellsOnPool), then the rest on one worker. Any other (float HU of a resampled series:
+ * gantry tilt, uneven slices): all of it on one worker, the cells' float32 sums in memory order as
+ * on this thread, a sum volume the rest reads. Either way the same body as coarseBody gives on
+ * this thread. Before, a float volume's body (~0.45 s on
  * ct/ge-head-tilt-variable-spacing's 42 M voxels) was worked out on this thread while the
  * workers waited.
  */
 export function coarseBodyOnPool(volume: Volume, bodyThreshold_HU: number, openRadius_mm: number, coarse_mm: number, minPieceFraction: number, ctx: StageContext): Promise<CoarseBody> | undefined {
   const pool = poolFor(ctx, volume.data.length);
   const coarse = coarseGrid(volume.grid, coarse_mm);
-  const int16 = int16Cells(volume.data, coarse.f);
-  const hu = int16 ?? (volume.data instanceof Float32Array ? volume.data : undefined);
-  if (!pool || !hu || !isShared(hu)) return undefined;
+  const hu = volume.data;
+  const int16 = int16Cells(hu, coarse.f);
+  if (!pool || !isShared(hu)) return undefined;
   return (async () => {
     const cells = int16 ? await filledCellsOnPool(pool, int16, volume.grid, coarse, bodyThreshold_HU) : undefined;
     const [cx, cy, cz] = coarse.cd;
