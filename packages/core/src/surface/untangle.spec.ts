@@ -7,7 +7,8 @@ import { box, icosphere } from '../testing/meshes.js';
 import { conditionMesh } from './condition.js';
 import { buildTriangleGrid } from './distance.js';
 import { findSelfIntersections } from './self-intersections.js';
-import { untangleMesh } from './untangle.js';
+import { LOCAL_CROSSINGS_TASK, untangleMesh } from './untangle.js';
+import { countingPool } from '../../../../test/counting-pool.js';
 import './tasks.js';
 
 const crossings = (m: Mesh): number => findSelfIntersections(m.positions, m.indices).triangles;
@@ -177,6 +178,30 @@ describe('untangleMesh on a worker pool', () => {
     expect(two.record.figures).toEqual(one.record.figures);
     expect(Buffer.from(two.output.positions.buffer).equals(Buffer.from(one.output.positions.buffer))).toBe(true);
   }, 60_000);
+
+  it('shares the large rounds after the full check with the workers, with the same result as one thread', async () => {
+    pool ??= createNodePool(2);
+    // 82k triangles with a fifth of the vertices jittered by up to 0.4 mm (edges ~0.2 mm): folds
+    // everywhere, so the first rounds' cells list more than LOCAL_POOL_MIN_ENTRIES entries.
+    const safe = icosphere(10, 6);
+    const rand = mulberry32(11);
+    const P = safe.positions.slice();
+    for (let v = 0; v < P.length / 3; v++) if (rand() < 0.2) for (let a = 0; a < 3; a++) P[3 * v + a]! += 0.8 * (rand() - 0.5);
+    const m = { positions: P, indices: safe.indices };
+    const input = P.slice();
+    const one = await untangleMesh(m, safe.positions);
+    const ran = new Map<string, number>();
+    const two = await untangleMesh(m, safe.positions, {}, { pool: countingPool(pool, ran) });
+    expect(ran.get(LOCAL_CROSSINGS_TASK) ?? 0).toBeGreaterThan(0);
+    expect(one.record.figures.rounds).toBeGreaterThan(1);
+    expect(two.record.figures).toEqual(one.record.figures);
+    expect(two.remaining).toBe(0);
+    expect(Buffer.from(two.output.positions.buffer).equals(Buffer.from(one.output.positions.buffer))).toBe(true);
+    expect(crossings(two.output)).toBe(0);
+    // the input is left as it was (the rounds move a shared copy)
+    expect(Buffer.from(P.buffer).equals(Buffer.from(input.buffer))).toBe(true);
+    console.log(`local rounds on the pool: ${ran.get(LOCAL_CROSSINGS_TASK)} tasks; ${JSON.stringify(two.record.figures)}`);
+  }, 120_000);
 });
 
 describe('conditionMesh repairs self-intersections after smoothing', () => {

@@ -21,13 +21,23 @@
 import type { Mesh } from '../geometry/types.js';
 import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { round } from '../pipeline/record.js';
-import { slabRanges } from '../parallel/pool.js';
+import { sharedUint8, slabRanges, type WorkerPool } from '../parallel/pool.js';
 import { buildTriangleGrid } from './distance.js';
 import { sharedArray, vertexTriangles } from './mesh-utils.js';
 import { crossingsInCells, type CrossingGrid } from './self-intersections.js';
 
 export const UNTANGLE_DEFAULTS = { fraction: 0.25, steps: 12, maxRounds: 40 };
 export const CROSSINGS_TASK = 'surface.crossings';
+export const LOCAL_CROSSINGS_TASK = 'surface.local-crossings';
+/**
+ * A round's local check goes to the pool when its cells list at least this many entries. On the
+ * GE 4 mm head the first rounds list ~10^5 to 10^6 entries and take 0.1-0.2 s each on one thread
+ * (25 rounds, ~0.8 s, with both workers idle); below ~10^4 a round takes a few milliseconds and
+ * posting it would cost about as much as it saves.
+ */
+export const LOCAL_POOL_MIN_ENTRIES = 16_384;
+/** Pieces a pooled round's cells are cut into, claimed one at a time by the threads (localCrossingsTask). */
+const LOCAL_PIECES = 24;
 
 export interface UntangleParams {
   /** The share of its way back a corner moves in a round (default 0.25). */
@@ -62,6 +72,30 @@ export function crossingsTask(p: CrossingsTaskPayload): { pairs: number; triangl
   const crossing = new Uint8Array(p.indices.length / 3);
   const pairs = crossingsInCells(p.positions, p.indices, p.grid, p.c0, p.c1, crossing);
   return { pairs, triangles: listOf(crossing) };
+}
+
+/**
+ * A round's local check shared by the job's thread and the workers: the round's cell list cut
+ * into `bounds` (cells bounds[k] .. bounds[k + 1]), each piece claimed by whoever is free next
+ * (`next[0]`, Atomics), so no thread waits on another's heavier piece. Pairs with a changed
+ * triangle (`only`) only. Positions, `only`, `crossing` and `next` are on shared memory: a thread
+ * sets crossing[t] = 1 where the job's thread reads it (every writer writes 1, so pieces that flag
+ * the same triangle agree).
+ */
+export interface LocalCrossingsPayload {
+  positions: Float32Array;
+  indices: Uint32Array;
+  grid: CrossingGrid;
+  bounds: Uint32Array;
+  next: Int32Array;
+  crossing: Uint8Array;
+  only: Uint8Array;
+}
+
+export function localCrossingsTask(p: LocalCrossingsPayload): null {
+  for (let k = Atomics.add(p.next, 0, 1); k < p.bounds.length - 1; k = Atomics.add(p.next, 0, 1))
+    crossingsInCells(p.positions, p.indices, p.grid, p.bounds[k]!, p.bounds[k + 1]!, p.crossing, undefined, p.only);
+  return null;
 }
 
 /**
@@ -116,10 +150,13 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
     return { output: mesh, record, remaining: 0, crossing: [] };
   }
 
-  const P = P0.slice();
+  // On shared memory with a pool, so the rounds' local checks can go to it (LOCAL_POOL_MIN_ENTRIES):
+  // `positions` is that copy already unless the input was shared itself.
+  const P = !pool ? P0.slice() : positions !== P0 ? positions : sharedCopy(P0);
   const moves = new Uint8Array(nv); // rounds each vertex has moved in (steps + 1: at its safe position)
   const vertexTris = vertexTriangles(mesh);
-  const scratch = new LocalScratch(nt, nv, grid.cellStart.length - 1);
+  const scratch = new LocalScratch(nt, nv, grid.cellStart.length - 1, pool !== undefined);
+  const roundPool = pool && isShared(P) && isShared(scratch.triMark) && isShared(scratch.crossing) ? pool : undefined;
   const bins = new MovingBins(nt, grid, safe);
   let current: ArrayLike<number> = found;
   let rounds = 0;
@@ -142,7 +179,7 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
       const h = ++moves[v]!;
       for (let a = 0; a < 3; a++) P[3 * v + a] = h > steps ? safe[3 * v + a]! : P[3 * v + a]! + fraction * (safe[3 * v + a]! - P[3 * v + a]!);
     }
-    current = localCrossings(P, I, grid, bins, vertexTris, stepped, current, scratch);
+    current = await localCrossings(P, indices, grid, bins, vertexTris, stepped, current, scratch, roundPool);
   }
 
   let atSafe = 0, maxShift = 0, sumShift = 0;
@@ -184,18 +221,33 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
   return { output, record, remaining: current.length, crossing: current };
 }
 
-/** Marks reused by every round (reset after use), so a round costs what it touches. */
+/**
+ * Marks reused by every round (reset after use), so a round costs what it touches. The two a
+ * worker reads or writes (triMark, crossing) are on shared memory when `shared`.
+ */
 class LocalScratch {
   readonly triMark: Uint8Array;
   readonly vertexMark: Uint8Array;
   readonly cellMark: Uint8Array;
   readonly crossing: Uint8Array;
-  constructor(nt: number, nv: number, nCells: number) {
-    this.triMark = new Uint8Array(nt);
+  constructor(nt: number, nv: number, nCells: number, shared: boolean) {
+    this.triMark = shared ? sharedUint8(nt) : new Uint8Array(nt);
     this.vertexMark = new Uint8Array(nv);
     this.cellMark = new Uint8Array(nCells);
-    this.crossing = new Uint8Array(nt);
+    this.crossing = shared ? sharedUint8(nt) : new Uint8Array(nt);
   }
+}
+
+/** A copy of `a` on shared memory where there is any. */
+function sharedCopy(a: Float32Array): Float32Array {
+  if (typeof SharedArrayBuffer === 'undefined') return a.slice();
+  const out = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+function isShared(a: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 }
 
 /** The grid cell along axis a of coordinate x, as buildTriangleGrid bins (floor((x − origin) / cell)), clamped to the grid. */
@@ -273,7 +325,7 @@ class MovingBins {
  * moved one, missed crossings with triangles that had moved in earlier rounds (9 on the GE
  * head, found by the bench's check of the written model).
  */
-function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, bins: MovingBins, vertexTris: { start: Uint32Array; tris: Uint32Array }, moved: number[], before: ArrayLike<number>, scratch: LocalScratch): number[] {
+async function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, bins: MovingBins, vertexTris: { start: Uint32Array; tris: Uint32Array }, moved: number[], before: ArrayLike<number>, scratch: LocalScratch, pool?: WorkerPool): Promise<number[]> {
   const { origin, cell, dims, cellStart, cellTri } = grid;
   const [nx, ny] = dims;
   const { triMark, cellMark, crossing } = scratch;
@@ -332,9 +384,21 @@ function localCrossings(P: Float32Array, I: Uint32Array, grid: CrossingGrid, bin
     for (let e = head[c]!; e >= 0; e = next[e]!) list.push(tri[e]!);
     start[i + 1] = list.length;
   }
-  const local: CrossingGrid = { origin, cell, dims, cellStart: start, cellTri: Uint32Array.from(list), cellId: cells };
   // pairs with a changed triangle only: a pair of two others did not change since the last check
-  crossingsInCells(P, I, local, 0, cells.length, crossing, undefined, triMark);
+  if (pool && list.length >= LOCAL_POOL_MIN_ENTRIES) {
+    const local: CrossingGrid = { origin, cell, dims, cellStart: start, cellTri: Uint32Array.from(list), cellId: Uint32Array.from(cells) };
+    const ranges = pairWeightedRanges(start, LOCAL_PIECES);
+    const bounds = Uint32Array.from([...ranges.map(([c0]) => c0), cells.length]);
+    const payload: LocalCrossingsPayload = { positions: P, indices: I, grid: local, bounds, next: new Int32Array(new SharedArrayBuffer(4)), crossing, only: triMark };
+    const shares = Array.from({ length: pool.size }, () => pool.run<null>(LOCAL_CROSSINGS_TASK, payload));
+    // awaited below; one failing while this thread works must not count as unhandled meanwhile
+    for (const s of shares) s.catch(() => undefined);
+    localCrossingsTask(payload);
+    await Promise.all(shares);
+  } else {
+    const local: CrossingGrid = { origin, cell, dims, cellStart: start, cellTri: Uint32Array.from(list), cellId: cells };
+    crossingsInCells(P, I, local, 0, cells.length, crossing, undefined, triMark);
+  }
   for (const t of changed) triMark[t] = 0;
   const out: number[] = [];
   for (const t of list) {
