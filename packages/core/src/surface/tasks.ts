@@ -7,7 +7,8 @@ import type { Mesh } from '../geometry/types.js';
 import { manifold3dCheck, MANIFOLD3D_TASK } from './gate.js';
 import { ACCURACY_TASK, accuracyTask } from './accuracy-pool.js';
 import { chebyshevStep, SMOOTH_TASK, type ChebyshevSlabPayload } from './smooth.js';
-import { CROSSINGS_TASK, crossingsTask, LOCAL_CROSSINGS_TASK, localCrossingsTask } from './untangle.js';
+import { CROSSINGS_TASK, crossingsTask } from './untangle.js';
+import { LOCAL_CROSSINGS_TASK, localCrossingsTask } from './untangle-rounds.js';
 import { PREVIEW_TASK, previewTask } from './decimate.js';
 import { firstPart, SMOOTH_FIRST_TASK, SMOOTH_SWEEP_TASK, sweepPart } from './smooth-sweep.js';
 

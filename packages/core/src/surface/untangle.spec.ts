@@ -7,7 +7,8 @@ import { box, icosphere } from '../testing/meshes.js';
 import { conditionMesh } from './condition.js';
 import { buildTriangleGrid } from './distance.js';
 import { findSelfIntersections } from './self-intersections.js';
-import { LOCAL_CROSSINGS_TASK, untangleMesh } from './untangle.js';
+import { untangleMesh } from './untangle.js';
+import { LOCAL_CROSSINGS_TASK } from './untangle-rounds.js';
 import { countingPool } from '../../../../test/counting-pool.js';
 import './tasks.js';
 
