@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { coarseGridOf } from './coarse-grid.js';
-import { floodJoint } from './ball-joint.js';
+import { chamferFromHead, floodJoint } from './ball-joint.js';
+import { mulberry32 } from '../synthetic/random.js';
 import { IDENTITY_DIRECTION } from '../geometry/grid.js';
 
 const N = 40;
@@ -74,3 +75,78 @@ describe('floodJoint', () => {
     expect(floodJoint(lab, hu, cg, H, S, 60)).toBe(0);
   });
 });
+
+/**
+ * The chamfer distance as written first (a tuple per neighbour, the cell's place by division, every neighbour checked
+ * against the box): chamferFromHead must give the same float32 distances, bit for bit, since the flood's seeds and so
+ * the joint split depend on them.
+ */
+function chamferReference(cellStructure: Int32Array, dims: [number, number, number], spacing: [number, number, number], head: number, socket: number): Float32Array {
+  const [nx, ny, nz] = dims;
+  const plane = nx * ny;
+  const dist = new Float32Array(cellStructure.length).fill(Infinity);
+  const lo = [nx, ny, nz];
+  const hi = [-1, -1, -1];
+  for (let q = 0; q < cellStructure.length; q++) {
+    const s = cellStructure[q]!;
+    if (s !== head && s !== socket) continue;
+    const at = [q % nx, Math.floor(q / nx) % ny, Math.floor(q / plane)];
+    for (let t = 0; t < 3; t++) {
+      lo[t] = Math.min(lo[t]!, at[t]!);
+      hi[t] = Math.max(hi[t]!, at[t]!);
+    }
+    if (s === head) dist[q] = 0;
+  }
+  const nb: Array<[number, number, number, number]> = [];
+  for (let dk = -1; dk <= 0; dk++) for (let dj = -1; dj <= 1; dj++) for (let di = -1; di <= 1; di++) {
+    if (dk === 0 && (dj > 0 || (dj === 0 && di >= 0))) continue;
+    nb.push([di, dj, dk, Math.hypot(di * spacing[0], dj * spacing[1], dk * spacing[2])]);
+  }
+  const [bx, by, bz] = [hi[0]! - lo[0]! + 1, hi[1]! - lo[1]! + 1, hi[2]! - lo[2]! + 1];
+  const m = bx * by * bz;
+  for (const dir of [1, -1]) {
+    for (let c = 0; c < m; c++) {
+      const b = dir > 0 ? c : m - 1 - c;
+      const i = lo[0]! + (b % bx), j = lo[1]! + (Math.floor(b / bx) % by), k = lo[2]! + Math.floor(b / (bx * by));
+      const q = i + j * nx + k * plane;
+      let d = dist[q]!;
+      for (const [di, dj, dk, w] of nb) {
+        const ii = i + dir * di, jj = j + dir * dj, kk = k + dir * dk;
+        if (ii < lo[0]! || jj < lo[1]! || kk < lo[2]! || ii > hi[0]! || jj > hi[1]! || kk > hi[2]!) continue;
+        const v = dist[ii + jj * nx + kk * plane]! + w;
+        if (v < d) d = v;
+      }
+      dist[q] = d;
+    }
+  }
+  return dist;
+}
+
+describe('chamferFromHead', () => {
+  it('gives the first implementation\'s distances bit for bit: 40 random joints on anisotropic grids, boxes touching the grid\'s faces or not', () => {
+    const rand = mulberry32(5);
+    let compared = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      const dims: [number, number, number] = [5 + Math.floor(rand() * 20), 5 + Math.floor(rand() * 20), 3 + Math.floor(rand() * 15)];
+      const spacing: [number, number, number] = [0.5 + rand() * 3, 0.5 + rand() * 3, 0.5 + rand() * 5];
+      const n = dims[0] * dims[1] * dims[2];
+      const lab = new Int32Array(n);
+      // a blob of socket cells with head cells in it, somewhere in the grid (sometimes at its faces)
+      const c = dims.map((d) => rand() * d);
+      const r = 1 + rand() * Math.min(...dims) * 0.6;
+      for (let q = 0; q < n; q++) {
+        const i = q % dims[0], j = Math.floor(q / dims[0]) % dims[1], k = Math.floor(q / (dims[0] * dims[1]));
+        if (Math.hypot(i - c[0]!, j - c[1]!, k - c[2]!) > r) continue;
+        lab[q] = rand() < 0.1 ? H : S;
+      }
+      const cg = { dims, factors: [1, 1, 1] as [number, number, number], spacing_mm: spacing, centre: new Float32Array(3 * n) };
+      const got = chamferFromHead(lab, cg, H, S);
+      const want = chamferReference(lab, dims, spacing, H, S);
+      if (!got.heads) continue;
+      expect(Buffer.from(got.dist.buffer).equals(Buffer.from(want.buffer)), `trial ${trial}`).toBe(true);
+      compared++;
+    }
+    expect(compared).toBeGreaterThanOrEqual(30);
+  });
+});
+
