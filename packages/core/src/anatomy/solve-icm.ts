@@ -141,7 +141,6 @@ export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGr
     return aggregate(t);
   };
   let agg: Array<Aggregate | undefined> = [];
-  /** Cost of the relations touching structures in `touched`, with `view` giving aggregates. */
   // Stack neighbours (AnatomyGraph.stacks) and the height a structure has once both are named (StructureFeatures.stackHeight_mm).
   const above = new Int32Array(S).fill(-1);
   const below = new Int32Array(S).fill(-1);
@@ -161,17 +160,35 @@ export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGr
     const h = A.max[2] - A.min[2];
     return -(Math.max(0, range[0] - h) + Math.max(0, h - range[1])) / 10;
   };
-  const relCost = (touched: number[], view: (s: number) => Aggregate | undefined): number => {
-    const done = new Set<number>();
+  // Marks for relCost's two sets (structures whose height counts, relations counted), by generation: it runs for
+  // every region and candidate label of every sweep, and a Set pair per call was a third of the solver's time.
+  const heightSeen = new Int32Array(S);
+  const relSeen = new Int32Array(rels.length);
+  const heightList = new Int32Array(6);
+  let gen = 0;
+  /** Cost of the relations touching structures s0 and s1 (−1: none) and of their stacks' heights, with `view` giving aggregates. */
+  const relCost = (s0: number, s1: number, view: (s: number) => Aggregate | undefined): number => {
+    gen++;
     let t = 0;
-    const heights = new Set<number>();
-    for (const s of touched) if (s >= 0) for (const x of [s, above[s]!, below[s]!]) if (x >= 0) heights.add(x);
-    for (const s of heights) t += heightCost(s, view);
-    for (const s of touched) {
+    // the structures touched and their stack neighbours, each once, in that order
+    let nh = 0;
+    for (let u = 0; u < 2; u++) {
+      const s = u === 0 ? s0 : s1;
+      if (s < 0) continue;
+      for (let v = 0; v < 3; v++) {
+        const x = v === 0 ? s : v === 1 ? above[s]! : below[s]!;
+        if (x < 0 || heightSeen[x] === gen) continue;
+        heightSeen[x] = gen;
+        heightList[nh++] = x;
+      }
+    }
+    for (let h = 0; h < nh; h++) t += heightCost(heightList[h]!, view);
+    for (let u = 0; u < 2; u++) {
+      const s = u === 0 ? s0 : s1;
       if (s < 0) continue;
       for (const i of relsOf[s]!) {
-        if (done.has(i)) continue;
-        done.add(i);
+        if (relSeen[i] === gen) continue;
+        relSeen[i] = gen;
         const { r, a, b } = rels[i]!;
         const A = view(a);
         const B = view(b);
@@ -246,7 +263,7 @@ export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGr
         }
       }
       const view = (x: number): Aggregate | undefined => (x === s ? withR : x === old ? without : agg[x]);
-      out[s + 1] = (s < 0 ? NULL_SCORE : unaryOf(r, s)) + relCost([old, s], view) + contactScore(r, s) + regionRelCost(r, s);
+      out[s + 1] = (s < 0 ? NULL_SCORE : unaryOf(r, s)) + relCost(old, s, view) + contactScore(r, s) + regionRelCost(r, s);
     }
     return out;
   };
