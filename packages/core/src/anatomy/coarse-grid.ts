@@ -4,6 +4,7 @@
  * thousand cells.
  */
 import type { Grid, Vec3 } from '../geometry/grid.js';
+import { skipNonZeros, skipZeros, wordsOf } from '../segment/components-runs.js';
 
 /** A coarse grid: fine voxel (i, j, k) lies in cell (⌊i/f0⌋, ⌊j/f1⌋, ⌊k/f2⌋). */
 export interface CoarseGrid {
@@ -59,16 +60,31 @@ export function cellIndexer(g: Grid, cg: CoarseGrid): { ci: Int32Array; cj: Int3
   };
 }
 
-/** Coarse cell index of every fine voxel, row by row (i fastest), without a per-voxel table. */
-export function forEachFineVoxel(g: Grid, cg: CoarseGrid, visit: (p: number, q: number) => void): void {
+/**
+ * Each fine voxel p where `data` is not 0, with its coarse cell q, row by row (i fastest), without a per-voxel table.
+ * A bone mask is a few per cent of a CT's voxels: a word-aligned byte map is read four voxels to a word across the air
+ * (skipZeros), anything else voxel by voxel. Visiting every voxel to test it cost ~75 ms a pass on a 512×512×140 head.
+ */
+export function forEachNonZeroVoxel(g: Grid, cg: CoarseGrid, data: ArrayLike<number>, visit: (p: number, q: number) => void): void {
   const [nx, ny, nz] = g.dims;
   const [f0, f1, f2] = cg.factors;
   const [cx, cy] = cg.dims;
+  const bytes = data instanceof Uint8Array ? data : undefined;
+  const w32 = bytes && wordsOf(bytes);
   for (let k = 0, p = 0; k < nz; k++) {
     const ck = Math.floor(k / f2) * cx * cy;
-    for (let j = 0; j < ny; j++) {
+    for (let j = 0; j < ny; j++, p += nx) {
       const row = ck + Math.floor(j / f1) * cx;
-      for (let i = 0; i < nx; i++, p++) visit(p, row + Math.floor(i / f0));
+      if (w32) {
+        const end = p + nx;
+        for (let a = skipZeros(bytes!, w32, p, end); a < end; a = skipZeros(bytes!, w32, a, end)) {
+          const b = skipNonZeros(bytes!, w32, a, end);
+          for (; a < b; a++) visit(a, row + Math.floor((a - p) / f0));
+        }
+        continue;
+      }
+      for (let i = 0; i < nx; i++) if (data[p + i] !== 0) visit(p + i, row + Math.floor(i / f0));
     }
   }
 }
+

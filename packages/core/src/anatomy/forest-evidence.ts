@@ -5,7 +5,7 @@
  */
 import type { LabelMap } from '../geometry/types.js';
 import type { AnatomyGraph } from './graph.js';
-import { forEachFineVoxel } from './coarse-grid.js';
+import { forEachNonZeroVoxel } from './coarse-grid.js';
 import type { Regions } from './regions.js';
 import { BONE_GROUPS } from '../segment/forest/groups.js';
 import type { ForestEvidence, IdentifiedStructure } from './identify-types.js';
@@ -68,8 +68,7 @@ export function forestVotes(labels: LabelMap, regions: Regions, forest: ForestEv
   const conf = forest.confidence;
   const src = labels.data;
   if (fl.length !== src.length) return votes;
-  forEachFineVoxel(labels.grid, regions.coarse, (p, q) => {
-    if (src[p] === 0) return;
+  forEachNonZeroVoxel(labels.grid, regions.coarse, src, (p, q) => {
     const id = regions.ids[q]!;
     if (id === 0) return;
     const gk = fl[p]!;
@@ -152,9 +151,8 @@ export function refineWithForest(out: Uint8Array | Uint16Array, regions: Regions
   const mid = regions.body.midX;
   const { centre } = regions.coarse;
   let n = 0;
-  forEachFineVoxel(forest.labels.grid, regions.coarse, (p, q) => {
+  forEachNonZeroVoxel(forest.labels.grid, regions.coarse, out, (p, q) => {
     const cur = out[p]!;
-    if (cur === 0) return;
     before[cur]!++;
     const gk = fl[p]!;
     if (gk === 0 || !renamable[cur]) return;

@@ -15,7 +15,7 @@ import type { StageRecord } from '../pipeline/record.js';
 import { round } from '../pipeline/record.js';
 import { ANATOMY_GRAPH } from './graph-data.js';
 import { BODY_REGIONS, checkGraph } from './graph.js';
-import { forEachFineVoxel } from './coarse-grid.js';
+import { forEachNonZeroVoxel } from './coarse-grid.js';
 import { boneRegions, type Contact } from './regions.js';
 import { BLOB_SPLIT_DEFAULTS } from './blob-split.js';
 import { addSums, emptySums, regionFeatures, type RegionFeatures } from './features.js';
@@ -228,8 +228,8 @@ export function identifyStructures(labels: LabelMap, volume: Volume, opts: Ident
   const K = structures.length;
   const out = K < 256 ? new Uint8Array(labels.data.length) : new Uint16Array(labels.data.length);
   const src = labels.data;
-  forEachFineVoxel(labels.grid, regions.coarse, (p, q) => {
-    if (src[p] !== 0) out[p] = cellStructure[q]!;
+  forEachNonZeroVoxel(labels.grid, regions.coarse, src, (p, q) => {
+    out[p] = cellStructure[q]!;
   });
   const refined = forest ? refineWithForest(out, regions, forest, graph, structures) : 0;
   if (refined || midlineCells || joints.some((j) => j.cells > 0)) {

@@ -20,11 +20,11 @@
  */
 import type { LabelMap, Volume } from '../geometry/types.js';
 import { bodyFrame, boneLevels, type BodyFrame } from './body-frame.js';
-import { cellIndexer, coarseGridOf, type CoarseGrid } from './coarse-grid.js';
+import { coarseGridOf, forEachNonZeroVoxel, type CoarseGrid } from './coarse-grid.js';
 import { chainRegions, columnsOf, contactsOf, type Contact } from './chains.js';
 import { BLOB_SPLIT_DEFAULTS, type BlobSplitParams } from './blob-split.js';
 
-export { coarseGridOf, cellIndexer, forEachFineVoxel, type CoarseGrid } from './coarse-grid.js';
+export { coarseGridOf, cellIndexer, forEachNonZeroVoxel, type CoarseGrid } from './coarse-grid.js';
 export { bodyFrame, median, type BodyFrame } from './body-frame.js';
 export type { Contact } from './chains.js';
 
@@ -59,14 +59,9 @@ export function boneRegions(labels: LabelMap, volume: Volume, params: RegionPara
   const n = cg.dims[0] * cg.dims[1] * cg.dims[2];
   const bone = new Uint8Array(n);
   const src = labels.data;
-  const { ci, cj, ck } = cellIndexer(g, cg);
-  const [nx, ny, nz] = g.dims;
-  for (let k = 0, p = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      const row = ck[k]! + cj[j]!;
-      for (let i = 0; i < nx; i++, p++) if (src[p] !== 0) bone[row + ci[i]!] = 1;
-    }
-  }
+  forEachNonZeroVoxel(g, cg, src, (_p, q) => {
+    bone[q] = 1;
+  });
   const body = bodyFrame(volume, cg);
   const column = columnsOf(bone, cg, body, params.midlineBand ?? 0.2);
   const { ids, count } = chainRegions(bone, column, cg.dims, [cg.spacing_mm[0], cg.spacing_mm[1]], params.split === undefined ? BLOB_SPLIT_DEFAULTS : params.split);
@@ -88,16 +83,10 @@ export function boneRegions(labels: LabelMap, volume: Volume, params: RegionPara
   const huSum = new Float64Array(count + 1);
   const hu = volume.data;
   const sameVol = volume.grid.dims.every((d, a) => d === g.dims[a]);
-  for (let k = 0, p = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      const row = ck[k]! + cj[j]!;
-      for (let i = 0; i < nx; i++, p++) {
-        if (src[p] === 0) continue;
-        const id = ids[row + ci[i]!]!;
-        fineVoxels[id]!++;
-        if (sameVol) huSum[id]! += hu[p]!;
-      }
-    }
-  }
+  forEachNonZeroVoxel(g, cg, src, (p, q) => {
+    const id = ids[q]!;
+    fineVoxels[id]!++;
+    if (sameVol) huSum[id]! += hu[p]!;
+  });
   return { coarse: cg, ids, count, fineVoxels, huSum, body, contacts: contactsOf(ids, cg.dims, count) };
 }
