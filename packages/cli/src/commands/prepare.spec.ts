@@ -148,6 +148,8 @@ describe('scan2print prepare on a 300 × 90 × 70 mm box', () => {
     }
     const record = JSON.parse(readFileSync(join(out1, 'bar_preparation.json'), 'utf8'));
     expect(record.record.method).toBe('prepare-print');
+    // the plates' model XML deflated by native zlib, as convert's, and the record says so
+    expect(record.deflate).toMatch(/^node:zlib .* level 4 window 512 B$/);
     expect(record.parts.map((p: PartJson) => p.file)).toEqual(j.parts.map((p: PartJson) => p.file));
     const r2 = await runScan2print(['prepare', model, '--printer', '120x120x120', '--material', 'pla', '-o', out2, '-q']);
     expect(r2.code).toBe(0);

@@ -31,7 +31,8 @@ import {
   ScanError,
   transformMesh,
   usageError,
-  write3mf,
+  threeMfDeflateMethod,
+  write3mfAsync,
   type ConnectorParams,
   type DowelParams,
   type HollowParams,
@@ -40,6 +41,7 @@ import {
 } from '@scan2print/core';
 import { OutputSet, preflightOutputs } from '../util/output-set.js';
 import { sha256Hex } from '../util/checksum.js';
+import { nodeDeflater } from '../util/native-deflate.js';
 import { createProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
 
@@ -164,7 +166,7 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
           throw new ScanError('PART_NOT_PRINTABLE', `${modelFile}: ${bad.map((p) => `${p.name} (closed ${p.closed}, manifold ${p.manifold}, oriented ${p.oriented}, manifold-3d ${p.manifold3d}, fits ${p.fits})`).join('; ')}; nothing was written`, { kind: 'internal' });
         }
         const date = creationDate(input.creationDate);
-        const { parts: files, plates: plateFiles } = writePlates(out, output, opts.output, stem, date);
+        const { parts: files, plates: plateFiles } = await writePlates(out, output, opts.output, stem, date);
         const doc = {
           tool: `scan2print ${SCAN2PRINT_VERSION}`,
           input: { file: basename(modelFile), sha256: sha256Hex(input.bytes), triangles: input.mesh.indices.length / 3 },
@@ -172,6 +174,8 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
           material: material ?? null,
           parts: files,
           plates: plateFiles,
+          /** How the plates' model XML was deflated (threeMfDeflateMethod). */
+          deflate: threeMfDeflateMethod(nodeDeflater),
           record,
         };
         out.write(recordFile, `${JSON.stringify(doc, null, 2)}\n`);
@@ -236,7 +240,12 @@ interface PlateFile {
   parts: { name: string; x: number; y: number; rotated: boolean }[];
 }
 
-function writePlates(out: OutputSet, output: PrepareOutput, dir: string, stem: string, date: string | undefined): { parts: PartFile[]; plates: PlateFile[] } {
+/**
+ * The plates' 3MF files. Their model XML is deflated by native zlib (util/native-deflate.ts), as `convert` and `mesh`
+ * do: measured on the phantom skull's packed plates (philips-head-phantom-tilt, --decimate-ratio 0.25, 120 mm printer,
+ * --dowels --plates packed), fflate took 0.37 s of the command's 5.6 s; the bytes differ, the same for every run.
+ */
+async function writePlates(out: OutputSet, output: PrepareOutput, dir: string, stem: string, date: string | undefined): Promise<{ parts: PartFile[]; plates: PlateFile[] }> {
   const byName = new Map(output.parts.map((p) => [p.name, p]));
   const parts: PartFile[] = [];
   const plates: PlateFile[] = [];
@@ -252,7 +261,7 @@ function writePlates(out: OutputSet, output: PrepareOutput, dir: string, stem: s
       transforms[k] = rigidTo3mfTransform(pp.transform.rotation, pp.transform.translation);
     });
     const title = output.plateMode === 'each' ? `${stem} ${plate.parts[0]!.name}` : `${stem} plate ${plate.index}`;
-    const bytes = write3mf(combined, { title, split: output.plateMode === 'each' ? 'none' : 'groups', parts: names, transforms, ...(date ? { creationDate: date } : {}) });
+    const bytes = await write3mfAsync(combined, { title, split: output.plateMode === 'each' ? 'none' : 'groups', parts: names, transforms, ...(date ? { creationDate: date } : {}) }, undefined, nodeDeflater);
     out.write(file, bytes);
     const sha = sha256Hex(bytes);
     plates.push({ file, plate: plate.index, sha256: sha, bytes: bytes.length, parts: plate.parts.map(({ name, x, y, rotated }) => ({ name, x, y, rotated })) });
