@@ -127,7 +127,7 @@ export const DECIMATED_BONE = { series: 'labelled/totalsegmentator/example_ct_di
 
 /**
  * The tilted head phantom's skull as a user makes it for planning: full report, a quarter of the
- * triangles. convert.spec checks this convert and its report; prepare.spec splits its skull.
+ * triangles. convert.spec checks this convert and its report; prepare-ct.spec splits its skull.
  */
 export const TILTED_SKULL = {
   input: 'ct/philips-head-phantom-tilt',

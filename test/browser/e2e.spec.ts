@@ -51,7 +51,7 @@ describe('web app end to end', () => {
     await eng.screenshot('e2e-1-ready-to-upload');
     // The convert the page starts after the upload runs at 2 mm (its request is checked as the page sent it): every
     // step below works alike at any resolution, and the full-resolution convert and rebuild of the phantom were most
-    // of this test's time (the full-size phantom goes through the pipeline in print-ready.spec and prepare.spec).
+    // of this test's time (the full-size phantom goes through the pipeline in print-ready.spec and prepare-ct.spec).
     const asked = await convertWithParams(page, { isotropic: 2 });
     await page.getByTestId('upload-start').click();
     await page.getByTestId('upload-progress').waitFor({ timeout: 120_000 });

@@ -87,7 +87,7 @@ describe('scan2print demo', () => {
 
 describe('scan2print convert on a real series', () => {
   it('converts the tilted head phantom with the full report', async () => {
-    // The same run prepare.spec splits (made once per test run, by whichever spec asks first).
+    // The same run prepare-ct.spec splits (made once per test run, by whichever spec asks first).
     const r = await sharedConvert(dataPath(TILTED_SKULL.input), [...TILTED_SKULL.args], { env: TILTED_SKULL.env });
     const out = r.dir;
     expect(r.stderr).toBe('');
