@@ -1,5 +1,5 @@
 /**
- * Issue 13, classes 1–4 (the data set walk), each planted in a real CT series (test/anonymise-plant.ts
+ * Issue 13, classes 1–4 (the data set walk), each planted in a real CT series (test/anonymise-plant-walk.ts
  * plantWalkClass): sequences stored as VR UN, attributes outside the profile table, UIDs outside the
  * table, the command group. For each: the upload check flags the planted input; the output holds no
  * planted byte (ASCII, upper case, UTF-16), pydicom reads every element of it, the pixel data is
@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBytes, plantedUid, plantWalkClass, PLANTED_WALK, type WalkClass, type WalkPlant } from '../../../../test/anonymise-plant.js';
+import { findBytes } from '../../../../test/anonymise-plant.js';
+import { plantedUid, plantWalkClass, PLANTED_WALK, type WalkClass, type WalkPlant } from '../../../../test/anonymise-plant-walk.js';
 import { dataPath } from '../../../../test/data.js';
 import { runTool } from '../../../../test/run-tool.js';
 import { importSeries } from '../dicom/import.js';
