@@ -54,10 +54,10 @@ export function bodyFrame(volume: Volume, cg: CoarseGrid): BodyFrame {
   {
     const { ci, cj, ck } = cellIndexer(volume.grid, cg);
     const [nx, ny, nz] = volume.grid.dims;
-    const f0 = cg.factors[0];
+    const [f0, f1, f2] = cg.factors;
     // Integer HU whose sum over a cell stays below 2^24: float32 sums them exactly in any order, so a row's run of f0
     // voxels (one cell) is summed first and added once (the same sums as voxel by voxel, a fraction of the stores).
-    const runs = hu instanceof Int16Array && f0 > 1 && cg.factors[0] * cg.factors[1] * cg.factors[2] * 32768 < 2 ** 24;
+    const runs = hu instanceof Int16Array && f0 * f1 * f2 * 32768 < 2 ** 24;
     for (let k = 0, p = 0; k < nz; k++) {
       for (let j = 0; j < ny; j++) {
         const row = ck[k]! + cj[j]!;

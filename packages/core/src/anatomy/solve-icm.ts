@@ -8,6 +8,7 @@
  * distribution (softmax over every label, NULL included, of the total score).
  */
 import type { AnatomyGraph, Relation } from './graph.js';
+import { aggregate, relationCost, type Aggregate } from './relation-cost.js';
 import type { Contact } from './regions.js';
 import { addSums, emptySums, type RegionFeatures, type Sums } from './features.js';
 import { NULL_SCORE } from './score-unary.js';
@@ -27,49 +28,6 @@ const TOUCH_BONUS = 0.5;
 const AXIS_MM = 40;
 /** Labels with a unary term this far under the current label's are not re-scored. */
 const PRUNE = 12;
-
-interface Aggregate extends Sums {
-  cx: number;
-  cy: number;
-  cz: number;
-}
-
-function aggregate(s: Sums): Aggregate {
-  const n = Math.max(1, s.cells);
-  return { cells: s.cells, sx: s.sx, sy: s.sy, sz: s.sz, min: s.min, max: s.max, cx: s.sx / n, cy: s.sy / n, cz: s.sz / n };
-}
-
-/** Log-probability cost of one relation on the two structures' aggregates (≤ 0). */
-function relationCost(rel: Relation, a: Aggregate, b: Aggregate, midX: number): number {
-  const cm = (mm: number) => Math.max(0, mm) / 10;
-  const tol = rel.tol_mm ?? 20;
-  switch (rel.rel) {
-    case 'inferior':
-      return -cm(a.cz - b.cz);
-    case 'superior':
-      return -cm(b.cz - a.cz);
-    case 'below':
-      return -cm(a.max[2] - b.min[2] - tol);
-    case 'level':
-      return -(cm(b.min[2] - tol - a.min[2]) + cm(a.max[2] - b.max[2] - tol));
-    case 'anterior':
-      return -cm(a.cy - b.cy);
-    case 'overlaps':
-      return -cm(tol - (Math.min(a.max[2], b.max[2]) - Math.max(a.min[2], b.min[2])));
-    case 'adjacent': {
-      let gap = 0;
-      for (let t = 0; t < 3; t++) gap = Math.max(gap, a.min[t]! - b.max[t]!, b.min[t]! - a.max[t]!);
-      return -cm(gap - 10);
-    }
-    case 'left-of':
-      return -3 * cm(b.cx - a.cx);
-    case 'lateral-to':
-      return -cm(Math.abs(b.cx - midX) - Math.abs(a.cx - midX));
-    case 'apart':
-    case 'touches':
-      return 0; // region contacts: solve()
-  }
-}
 
 /** Structure for each region (−1 = none) by ICM; returns the labelling and per-region confidence. */
 export function solve(features: RegionFeatures[], sums: Sums[], graph: AnatomyGraph, unaryOf: (r: number, s: number) => number, active: number[], contacts: Contact[], midX: number, init?: Int32Array) {

@@ -198,8 +198,8 @@ export async function localCrossings(P: Float32Array, I: Uint32Array, grid: Cros
     start[i + 1] = list.length;
   }
   // pairs with a changed triangle only: a pair of two others did not change since the last check
+  const local: CrossingGrid = { origin, cell, dims, cellStart: start, cellTri: Uint32Array.from(list), cellId: Uint32Array.from(cells) };
   if (pool && list.length >= LOCAL_POOL_MIN_ENTRIES) {
-    const local: CrossingGrid = { origin, cell, dims, cellStart: start, cellTri: Uint32Array.from(list), cellId: Uint32Array.from(cells) };
     const ranges = pairWeightedRanges(start, LOCAL_PIECES);
     const bounds = Uint32Array.from([...ranges.map(([c0]) => c0), cells.length]);
     const payload: LocalCrossingsPayload = { positions: P, indices: I, grid: local, bounds, next: new Int32Array(new SharedArrayBuffer(4)), crossing, only: triMark };
@@ -208,10 +208,7 @@ export async function localCrossings(P: Float32Array, I: Uint32Array, grid: Cros
     for (const s of shares) s.catch(() => undefined);
     localCrossingsTask(payload);
     await Promise.all(shares);
-  } else {
-    const local: CrossingGrid = { origin, cell, dims, cellStart: start, cellTri: Uint32Array.from(list), cellId: cells };
-    crossingsInCells(P, I, local, 0, cells.length, crossing, undefined, triMark);
-  }
+  } else crossingsInCells(P, I, local, 0, cells.length, crossing, undefined, triMark);
   for (const t of changed) triMark[t] = 0;
   const out: number[] = [];
   for (const t of list) {

@@ -122,7 +122,8 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
   const moves = new Uint8Array(nv); // rounds each vertex has moved in (steps + 1: at its safe position)
   const vertexTris = vertexTriangles(mesh);
   const scratch = new LocalScratch(nt, nv, grid.cellStart.length - 1, pool !== undefined);
-  const roundPool = pool && isShared(P) && isShared(scratch.triMark) && isShared(scratch.crossing) ? pool : undefined;
+  // (P is on shared memory exactly where the scratch's marks are: with a pool, where the host has SharedArrayBuffer)
+  const roundPool = pool && isShared(P) ? pool : undefined;
   const bins = new MovingBins(nt, grid, safe);
   let current: ArrayLike<number> = found;
   let rounds = 0;
