@@ -87,4 +87,3 @@ export function forEachNonZeroVoxel(g: Grid, cg: CoarseGrid, data: ArrayLike<num
     }
   }
 }
-
