@@ -17,6 +17,7 @@ import type { MeshCheck } from './topology.js';
 import type { MeshShells } from './mesh-utils.js';
 import { untangleMesh } from './untangle.js';
 import { decimateUntangled } from './decimate-untangled.js';
+import { edgeUses, pairedOpposite } from './edge-table.js';
 import { yieldToHost } from '../parallel/yield.js';
 
 export interface ConditionParams extends CleanupParams {
@@ -124,7 +125,9 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   const safeIs = carriedSafe ? 'the marching-cubes surface (before vertex placement and smoothing)' : 'the positions before smoothing';
   if (untangle) {
     t0 = t();
-    m = step(await untangleMesh(m, safe, { safeIs }, ctx));
+    // Smoothing moved vertices only: the clean-up's edge table says whether the mesh is closed.
+    const closed = m.indices === topology.indices && pairedOpposite(edgeUses(topology.indices, topology.edges));
+    m = step(await untangleMesh(m, safe, { safeIs, closed }, ctx));
     records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   }
   progress(0.5, 'self-intersections');

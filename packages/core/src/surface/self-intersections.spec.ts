@@ -4,6 +4,7 @@ import { box, icosphere, translate } from '../testing/meshes.js';
 import { mulberry32 } from '../synthetic/random.js';
 import { concatMeshes } from './mesh-utils.js';
 import { findSelfIntersections } from './self-intersections.js';
+import { flatFans } from './flat-fans.js';
 
 /** Two meshes as one (indices of the second shifted). */
 function join(a: Mesh, b: Mesh): Mesh {
@@ -51,18 +52,25 @@ function referenceCross(m: Mesh, t: number, u: number): boolean {
   return false;
 }
 
-/** Every pair, by brute force with the reference test: what the grid must find. */
-function brute(m: Mesh): { pairs: number; crossing: Uint8Array } {
+/**
+ * Every pair, by brute force with the reference test: what the grid must find; `cornerPairs`,
+ * those whose triangles share exactly one corner.
+ */
+function brute(m: Mesh): { pairs: number; crossing: Uint8Array; cornerPairs: number } {
   const nt = m.indices.length / 3;
   const crossing = new Uint8Array(nt);
   let pairs = 0;
+  let cornerPairs = 0;
   for (let t = 0; t < nt; t++)
     for (let u = t + 1; u < nt; u++)
       if (referenceCross(m, t, u)) {
         pairs++;
         crossing[t] = crossing[u] = 1;
+        let shared = 0;
+        for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) if (m.indices[3 * t + a] === m.indices[3 * u + b]) shared++;
+        if (shared === 1) cornerPairs++;
       }
-  return { pairs, crossing };
+  return { pairs, crossing, cornerPairs };
 }
 
 describe('findSelfIntersections', () => {
@@ -111,7 +119,9 @@ describe('findSelfIntersections', () => {
     }
   });
 
-  it('finds exactly the pairs brute force finds, on jittered spheres (120 seeds)', () => {
+  it('finds exactly the pairs brute force finds, on jittered spheres (120 seeds), with and without the flat fans', () => {
+    const flags = [0, 0];
+    let cornerCrossings = 0;
     for (let seed = 1; seed <= 120; seed++) {
       const rnd = mulberry32(seed);
       const m = icosphere(3, 2, [rnd(), rnd(), rnd()]);
@@ -122,7 +132,19 @@ describe('findSelfIntersections', () => {
       const got = findSelfIntersections(m.positions, m.indices);
       expect(got.pairs, `seed ${seed}`).toBe(want.pairs);
       expect(Array.from(got.crossing), `seed ${seed}`).toEqual(Array.from(want.crossing));
+      // The sphere is closed: skipping the pairs round flat fans finds the same pairs.
+      const skipping = findSelfIntersections(m.positions, m.indices, { closed: true });
+      expect(skipping.pairs, `seed ${seed}, closed`).toBe(want.pairs);
+      expect(Array.from(skipping.crossing), `seed ${seed}, closed`).toEqual(Array.from(want.crossing));
+      const flat = flatFans(m.positions, m.indices);
+      for (const f of flat) flags[f]!++;
+      cornerCrossings += want.cornerPairs;
     }
+    // The seeds cover both kinds of vertex, and crossings between triangles that share a corner
+    // (the pairs the flat fans would skip, were a fan wrongly called flat).
+    expect(flags[0]).toBeGreaterThan(100);
+    expect(flags[1]).toBeGreaterThan(100);
+    expect(cornerCrossings).toBeGreaterThan(20);
   });
 
   it('a sparse mesh spread over metres: larger cells, the same crossings', () => {

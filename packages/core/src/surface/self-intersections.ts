@@ -9,11 +9,13 @@
  * binned in distance.ts's uniform grid (each in every cell its bounding box touches), and each
  * pair of triangles in a cell tested once (in the cell holding the low corner of their boxes'
  * overlap). Pairs that share an edge are neighbours, not crossings; pairs that share one corner
- * cross when an edge not at that corner passes through the other triangle. The test is Möller's
+ * cross when an edge not at that corner passes through the other triangle (on a closed mesh,
+ * never where that corner's fan lies flat: flat-fans.ts). The test is Möller's
  * segment-triangle test in double precision: touching within ~1e-12 of a triangle's size does
  * not count, which can miss exact touches but never reports a neighbour.
  */
 import { buildTriangleGrid, type TriangleGrid } from './distance.js';
+import { flatFans } from './flat-fans.js';
 
 export interface SelfIntersections {
   /** Pairs of triangles that cross. */
@@ -24,13 +26,18 @@ export interface SelfIntersections {
   triangles: number;
 }
 
-/** Crossing triangle pairs of `indices` over `positions`. */
-export function findSelfIntersections(positions: Float32Array, indices: Uint32Array): SelfIntersections {
+/**
+ * Crossing triangle pairs of `indices` over `positions`. `closed`: the caller vouches that every
+ * edge is used by exactly two triangles in opposite directions, so the pairs round a vertex
+ * whose fan lies flat are skipped (flat-fans.ts); the result is the same.
+ */
+export function findSelfIntersections(positions: Float32Array, indices: Uint32Array, opts: { closed?: boolean } = {}): SelfIntersections {
   const nt = indices.length / 3;
   const crossing = new Uint8Array(nt);
   if (nt < 2) return { pairs: 0, crossing, triangles: 0 };
   const grid = buildTriangleGrid({ positions, indices });
-  const pairs = crossingsInCells(positions, indices, grid, 0, grid.cellStart.length - 1, crossing);
+  const flat = opts.closed ? flatFans(positions, indices) : undefined;
+  const pairs = crossingsInCells(positions, indices, grid, 0, grid.cellStart.length - 1, crossing, undefined, undefined, flat);
   let triangles = 0;
   for (let t = 0; t < nt; t++) triangles += crossing[t]!;
   return { pairs, crossing, triangles };
@@ -48,8 +55,9 @@ export type CrossingGrid = Pick<TriangleGrid, 'origin' | 'cell' | 'dims' | 'cell
  * when `only` is given: sets crossing[t] = 1 for each triangle of a crossing pair and returns the
  * pair count. Each pair is tested in one cell only (that of the
  * low corner of its boxes' overlap), so disjoint cell ranges (one per worker) add up to the whole.
+ * `flat` (flatFans of a closed mesh): pairs sharing only a vertex flagged there are skipped.
  */
-export function crossingsInCells(P: Float32Array, I: Uint32Array, grid: CrossingGrid, c0: number, c1: number, crossing: Uint8Array, list?: ArrayLike<number>, only?: Uint8Array): number {
+export function crossingsInCells(P: Float32Array, I: Uint32Array, grid: CrossingGrid, c0: number, c1: number, crossing: Uint8Array, list?: ArrayLike<number>, only?: Uint8Array, flat?: Uint8Array): number {
   const { origin, cell, dims, cellStart, cellTri } = grid;
   const [nx, ny] = dims;
   // The cell's triangles' boxes, low cells and planes, computed per cell (a triangle is in a few
@@ -90,7 +98,7 @@ export function crossingsInCells(P: Float32Array, I: Uint32Array, grid: Crossing
         const ui = low[3 * q]!, uj = low[3 * q + 1]!, uk = low[3 * q + 2]!;
         if ((li > ui ? li : ui) !== ci || (lj > uj ? lj : uj) !== cj || (lk > uk ? lk : uk) !== ck) continue;
         const t = cellTri[first + p]!, u = cellTri[first + q]!;
-        if (crossPair(P, I, plane, t, p, u, q)) {
+        if (crossPair(P, I, plane, t, p, u, q, flat)) {
           pairs++;
           crossing[t] = 1;
           crossing[u] = 1;
@@ -145,7 +153,7 @@ export function trianglesCross(P: Float32Array, I: Uint32Array, t: number, u: nu
 }
 
 /** Do triangles t and u (planes in slots s and r of `plane`) cross? */
-function crossPair(P: Float32Array, I: Uint32Array, plane: Float64Array, t: number, s: number, u: number, r: number): boolean {
+function crossPair(P: Float32Array, I: Uint32Array, plane: Float64Array, t: number, s: number, u: number, r: number, flat?: Uint8Array): boolean {
   const a0 = I[3 * t]!, a1 = I[3 * t + 1]!, a2 = I[3 * t + 2]!;
   const b0 = I[3 * u]!, b1 = I[3 * u + 1]!, b2 = I[3 * u + 2]!;
   const sa0 = a0 === b0 || a0 === b1 || a0 === b2;
@@ -153,6 +161,8 @@ function crossPair(P: Float32Array, I: Uint32Array, plane: Float64Array, t: numb
   const sa2 = a2 === b0 || a2 === b1 || a2 === b2;
   const shared = +sa0 + +sa1 + +sa2;
   if (shared >= 2) return false;
+  // two triangles round a vertex whose fan lies flat meet at it only (flat-fans.ts)
+  if (shared === 1 && flat !== undefined && flat[sa0 ? a0 : sa1 ? a1 : a2] === 1) return false;
   // Either triangle wholly on one side of the other's plane (its shared corner on it): no
   // crossing. Most neighbours on a curved surface end here, before any edge test.
   if (oneSide(P, plane, s, a0, a1, a2, b0, b1, b2, shared > 0) || oneSide(P, plane, r, b0, b1, b2, a0, a1, a2, shared > 0)) return false;

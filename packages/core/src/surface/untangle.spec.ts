@@ -7,7 +7,7 @@ import { box, icosphere } from '../testing/meshes.js';
 import { conditionMesh } from './condition.js';
 import { buildTriangleGrid } from './distance.js';
 import { findSelfIntersections } from './self-intersections.js';
-import { untangleMesh } from './untangle.js';
+import { FLAT_FANS_TASK, untangleMesh } from './untangle.js';
 import { LOCAL_CROSSINGS_TASK } from './untangle-rounds.js';
 import { countingPool } from '../../../../test/counting-pool.js';
 import './tasks.js';
@@ -162,7 +162,7 @@ describe('untangleMesh on a worker pool', () => {
     await pool?.close();
   });
 
-  it('finds the same crossings and writes the same bytes as on one thread', async () => {
+  it('finds the same crossings and writes the same bytes as on one thread, with and without the flat fans', async () => {
     pool = createNodePool(2); // runs the compiled dist: `npm run build` first
     const safe = icosphere(10, 5); // 20k triangles: cells split over the workers
     const rand = mulberry32(7);
@@ -178,6 +178,15 @@ describe('untangleMesh on a worker pool', () => {
     expect(one.record.figures.crossingTrianglesFound).toBeGreaterThan(0);
     expect(two.record.figures).toEqual(one.record.figures);
     expect(Buffer.from(two.output.positions.buffer).equals(Buffer.from(one.output.positions.buffer))).toBe(true);
+    // The sphere is closed: with the flat fans skipped (worked out on a worker), the same again.
+    const ran = new Map<string, number>();
+    const three = await untangleMesh(m, safe.positions, { closed: true }, { pool: countingPool(pool, ran) });
+    expect(ran.get(FLAT_FANS_TASK)).toBe(1);
+    const four = await untangleMesh(m, safe.positions, { closed: true });
+    for (const r of [three, four]) {
+      expect(r.record.figures).toEqual(one.record.figures);
+      expect(Buffer.from(r.output.positions.buffer).equals(Buffer.from(one.output.positions.buffer))).toBe(true);
+    }
   }, 60_000);
 
   it('shares the large rounds after the full check with the workers, with the same result as one thread', async () => {
@@ -203,6 +212,17 @@ describe('untangleMesh on a worker pool', () => {
     expect(Buffer.from(P.buffer).equals(Buffer.from(input.buffer))).toBe(true);
     console.log(`local rounds on the pool: ${ran.get(LOCAL_CROSSINGS_TASK)} tasks; ${JSON.stringify(two.record.figures)}`);
   }, 120_000);
+
+  it('the conditioning vouches for a closed mesh after smoothing: its repair skips the flat fans, with the same result', async () => {
+    pool ??= createNodePool(2);
+    const m = icosphere(10, 4);
+    const ran = new Map<string, number>();
+    const withPool = await conditionMesh(m, {}, { pool: countingPool(pool, ran) });
+    expect(ran.get(FLAT_FANS_TASK)).toBe(1);
+    const alone = await conditionMesh(m, {});
+    expect(Buffer.from(withPool.output.positions.buffer).equals(Buffer.from(alone.output.positions.buffer))).toBe(true);
+    expect(withPool.records[2]!.figures).toEqual(alone.records[2]!.figures);
+  }, 60_000);
 });
 
 describe('conditionMesh repairs self-intersections after smoothing', () => {

@@ -24,10 +24,13 @@ import { round } from '../pipeline/record.js';
 import { buildTriangleGrid } from './distance.js';
 import { sharedArray, vertexTriangles } from './mesh-utils.js';
 import { crossingsInCells, type CrossingGrid } from './self-intersections.js';
+import { flatFans } from './flat-fans.js';
+import { sharedUint8 } from '../parallel/pool.js';
 import { isShared, localCrossings, LocalScratch, MovingBins, pairWeightedRanges } from './untangle-rounds.js';
 
 export const UNTANGLE_DEFAULTS = { fraction: 0.25, steps: 12, maxRounds: 40 };
 export const CROSSINGS_TASK = 'surface.crossings';
+export const FLAT_FANS_TASK = 'surface.flat-fans';
 
 export interface UntangleParams {
   /** The share of its way back a corner moves in a round (default 0.25). */
@@ -38,6 +41,12 @@ export interface UntangleParams {
   maxRounds?: number;
   /** Says what the safe positions are, for the record. */
   safeIs?: string;
+  /**
+   * The caller vouches that every edge is used by exactly two triangles, in opposite directions:
+   * the full check then skips the pairs of triangles round a vertex whose fan lies flat
+   * (flat-fans.ts), which cannot cross. The same crossings are found either way.
+   */
+  closed?: boolean;
 }
 
 export interface UntangleResult {
@@ -56,12 +65,26 @@ export interface CrossingsTaskPayload {
   grid: CrossingGrid;
   c0: number;
   c1: number;
+  /** flatFans of the mesh, when it is closed. */
+  flat?: Uint8Array;
 }
 
 export function crossingsTask(p: CrossingsTaskPayload): { pairs: number; triangles: Uint32Array } {
   const crossing = new Uint8Array(p.indices.length / 3);
-  const pairs = crossingsInCells(p.positions, p.indices, p.grid, p.c0, p.c1, crossing);
+  const pairs = crossingsInCells(p.positions, p.indices, p.grid, p.c0, p.c1, crossing, undefined, undefined, p.flat);
   return { pairs, triangles: listOf(crossing) };
+}
+
+/** flatFans of the mesh into `out` (shared memory), on a worker while the host bins the triangles. */
+export interface FlatFansTaskPayload {
+  positions: Float32Array;
+  indices: Uint32Array;
+  out: Uint8Array;
+}
+
+export function flatFansTask(p: FlatFansTaskPayload): null {
+  flatFans(p.positions, p.indices, p.out);
+  return null;
 }
 
 /**
@@ -86,14 +109,18 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
   // box that reaches the safe positions too: the rounds bin a triangle again, over its way to
   // them, once a corner of it moves (MovingBins). Binning every triangle over its way here made
   // the check's cells hold 1.3× (philips 1 mm) to 2.3× (GE 4 mm) as many entries.
+  // The flat fans (closed meshes) are worked out on a worker while this thread bins the triangles.
+  const flat = params.closed ? (pool ? sharedUint8(nv) : flatFans(positions, indices)) : undefined;
+  const flatDone = pool && flat ? pool.run<null>(FLAT_FANS_TASK, { positions, indices, out: flat } satisfies FlatFansTaskPayload) : undefined;
   const built = buildTriangleGrid({ positions, indices }, undefined, pool !== undefined, safe);
   const grid: CrossingGrid = { origin: built.origin, cell: built.cell, dims: built.dims, cellStart: built.cellStart, cellTri: built.cellTri };
   const crossing = new Uint8Array(nt);
   let pairs = 0;
   if (pool) {
+    await flatDone;
     const parts = await Promise.all(
       pairWeightedRanges(grid.cellStart, 2 * pool.size).map(([c0, c1]) =>
-        pool.run<{ pairs: number; triangles: Uint32Array }>(CROSSINGS_TASK, { positions, indices, grid, c0, c1 } satisfies CrossingsTaskPayload),
+        pool.run<{ pairs: number; triangles: Uint32Array }>(CROSSINGS_TASK, { positions, indices, grid, c0, c1, ...(flat ? { flat } : {}) } satisfies CrossingsTaskPayload),
       ),
     );
     for (const part of parts) {
@@ -101,7 +128,7 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
       for (const t of part.triangles) crossing[t] = 1;
     }
   } else {
-    pairs = crossingsInCells(positions, indices, grid, 0, grid.cellStart.length - 1, crossing);
+    pairs = crossingsInCells(positions, indices, grid, 0, grid.cellStart.length - 1, crossing, undefined, undefined, flat);
   }
   const found = listOf(crossing);
   const record: StageRecord = {
