@@ -187,9 +187,10 @@ export async function localCrossings(P: Float32Array, I: Uint32Array, grid: Cros
   }
   // Those cells' triangles: the full check's, less the ones that have begun to move (binned
   // where they were then), and the moving ones binned over their way (MovingBins).
-  // Counted first, then written into a typed array of that size (a round on the GE head lists up
-  // to ~10^6 entries): a plain array grown by push took the repair of that head's mesh 1.80 s,
-  // this 1.60 s (medians of 8 alternating runs, 2 workers).
+  // Counted first (a bound: the full check's entries of triangles that have begun to move are
+  // counted, then skipped), then written into a typed array of that size (a round on the GE head
+  // lists up to ~10^6 entries): a plain array grown by push took the repair of that head's mesh
+  // 1.80 s, this 1.60 s (medians of 8 alternating runs, 2 workers).
   const { moving, head, next, tri } = bins;
   const start = new Uint32Array(cells.length + 1);
   let entries = 0;
