@@ -76,18 +76,26 @@ export async function conditionMesh(
   // The steps' intermediates (the first clean-up's mesh and edge table, ~130 MB on a skull)
   // live in conditionSteps' frame only: an async function keeps every local it has until it
   // returns, so here they would still be held while the gate runs, at the job's peak memory.
-  const { mesh: m, shells } = await conditionSteps(mesh, params, ctx, records, known);
+  const { mesh: m, shells, measured } = await conditionSteps(mesh, params, ctx, records, known);
   beforeGate?.(m, shells);
   const t0 = performance.now();
   const gate = await printabilityGate(m, { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}) }, ctx);
   gate.record.wall_ms = Math.round(performance.now() - t0);
   records.push(gate.record);
+  // the decimation's Hausdorff distance, measured on a worker beside the steps since
+  await measured;
   ctx.progress?.(1, 'gate');
   return { output: m, records, check: gate.check, printable: gate.printable };
 }
 
 /** clean-up → smoothing → repair → decimation → clean-up → fill cavities: the mesh the gate judges. */
-async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageContext, records: StageRecord[], known?: TopologyHandOver): Promise<{ mesh: Mesh; shells: MeshShells }> {
+async function conditionSteps(
+  mesh: Mesh,
+  params: ConditionParams,
+  ctx: StageContext,
+  records: StageRecord[],
+  known?: TopologyHandOver,
+): Promise<{ mesh: Mesh; shells: MeshShells; measured?: Promise<void> }> {
   const step = <T extends { output: Mesh; record: StageRecord }>(r: T): Mesh => {
     records.push(r.record);
     return r.output;
@@ -133,6 +141,7 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   progress(0.5, 'self-intersections');
   await yieldToHost();
 
+  let measured: Promise<void> | undefined;
   if (params.decimate && (params.decimate.targetFaces !== undefined || params.decimate.maxError_mm !== undefined)) {
     t0 = t();
     if (untangle) {
@@ -140,10 +149,12 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
       // going back toward its own safe position, and where that cannot end the crossings, the
       // decimation again with the crossing sites locked (decimate-untangled.ts).
       const d = await decimateUntangled(m, safe, params.decimate, { safeIs: `${safeIs}, at the vertices decimation kept` }, ctx);
-      // the decimation's time: all of it but the last repair's (retries and their repairs included)
+      // the decimation's time: all of it but the last repair's (retries and their repairs included; with a
+      // pool, not its Hausdorff measurement, which runs on a worker beside the steps after it)
       d.records[0]!.wall_ms = Math.round(t() - t0 - (d.records[1]?.wall_ms ?? 0));
       for (const r of d.records) records.push(r);
       m = d.output;
+      measured = d.measured;
     } else {
       m = step(await decimateMesh(m, params.decimate));
       records[records.length - 1]!.wall_ms = Math.round(t() - t0);
@@ -164,7 +175,7 @@ async function conditionSteps(mesh: Mesh, params: ConditionParams, ctx: StageCon
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   progress(0.85, 'cavities');
   await yieldToHost();
-  return { mesh: m, shells: filled.shells };
+  return { mesh: m, shells: filled.shells, ...(measured ? { measured } : {}) };
 }
 
 /**

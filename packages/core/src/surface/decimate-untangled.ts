@@ -15,6 +15,16 @@ import { yieldToHost } from '../parallel/yield.js';
 import { decimateMesh, measureDecimation, type DecimateParams, type DecimateResult } from './decimate.js';
 import { untangleMesh, type UntangleParams, type UntangleResult } from './untangle.js';
 
+export interface DecimatedUntangled {
+  output: Mesh;
+  records: StageRecord[];
+  /**
+   * The decimation's Hausdorff measurement, when it runs on the pool: the decimation record's
+   * hausdorff figures are filled in once this settles. Await it before the record is read.
+   */
+  measured?: Promise<void>;
+}
+
 /** Decimations again with the crossing sites locked, at most. */
 export const DECIMATE_CROSSING_RETRIES = 3;
 
@@ -32,14 +42,20 @@ export async function decimateUntangled(
   // the decimation itself; a test hands in one that fails on its second call, to reach the
   // fallback below, which no real series here does
   decimate: (mesh: Mesh, params: DecimateParams) => Promise<DecimateResult> = decimateMesh,
-): Promise<{ output: Mesh; records: StageRecord[] }> {
+): Promise<DecimatedUntangled> {
   let lock: Uint8Array | undefined;
   let targetFaces = params.targetFaces;
   const tries: string[] = [];
   // the decimation kept (try `attempt`, 0 the first) and the repair after it: their records
   // (`listed`: its own notes are in `tries` already, as when a retry failed and it stands)
-  const finish = async (dec: DecimateResult, rep: UntangleResult, attempt: number, listed = false): Promise<{ output: Mesh; records: StageRecord[] }> => {
-    if (!params.skipHausdorff) await measureDecimation(dec.record, before, dec.output);
+  const finish = async (dec: DecimateResult, rep: UntangleResult, attempt: number, listed = false): Promise<DecimatedUntangled> => {
+    let measured: Promise<void> | undefined;
+    if (!params.skipHausdorff) {
+      // on a worker, while the caller goes on (the record's figures are there once it settles)
+      measured = measureDecimation(dec.record, before, dec.output, ctx.pool);
+      if (ctx.pool) measured.catch(() => {});
+      else await measured;
+    }
     if (tries.length) {
       dec.record.figures.retriesForCrossings = attempt;
       const faces = dec.output.indices.length / 3;
@@ -52,7 +68,7 @@ export async function decimateUntangled(
       dec.record.notes = notes;
       if (attempt > 0) rep.record.notes = [...(rep.record.notes ?? []), `after decimating again with the crossing sites locked (${attempt} time${attempt > 1 ? 's' : ''}; see the decimation's notes)`];
     }
-    return { output: rep.output, records: [dec.record, rep.record] };
+    return { output: rep.output, records: [dec.record, rep.record], ...(measured ? { measured } : {}) };
   };
   // the last try's decimation and repair, kept in case a retry cannot decimate at all
   let last: { dec: DecimateResult; rep: UntangleResult } | undefined;

@@ -4,7 +4,8 @@
  * smoothing (of the mesh cleaned as conditioning does): in sweeps of several steps per slab
  * (poolSweeps) and, for a mesh whose neighbours lie far apart in index, one step per pool
  * round. Edge placement: directions, the blur and density sample, profiles. The accuracy
- * against a reference surface, on a worker beside the gate.
+ * against a reference surface, on a worker beside the gate. A decimation's Hausdorff distance,
+ * on a worker beside the conditioning's last steps.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../../../test/data.js';
@@ -24,6 +25,8 @@ import { openEdgeVertices, poolSweeps, sweepTopology } from './smooth-sweep.js';
 import { placeVertices, placeVerticesAsync } from './edge/place.js';
 import { measureSurfaceAccuracy } from './accuracy.js';
 import { startAccuracy, type AccuracyTaskPayload } from './accuracy-pool.js';
+import { conditionMesh } from './condition.js';
+import { countingPool } from '../../../../test/counting-pool.js';
 import './tasks.js';
 import './edge/tasks.js';
 
@@ -214,5 +217,23 @@ describe('accuracy against a reference surface on a worker, ct/ge-head-tilt-vari
     expect(here.samples_from_reference_mesh).toBe(20_000);
     expect(here.mean_mm).toBeGreaterThan(0);
     expect(there.accuracy).toEqual(here);
+  });
+});
+
+describe("a decimation's Hausdorff distance on a worker, ct/ge-head-tilt-variable-spacing at 2 mm", () => {
+  it('gives the figures measured on this thread, in the same order, and the conditioning waits for it', async () => {
+    const ran = new Map<string, number>();
+    const targetFaces = Math.round(raw.indices.length / 3 / 4);
+    const p = { grid, decimate: { targetFaces } };
+    const here = await conditionMesh(raw, p, {});
+    const there = await conditionMesh(raw, p, { pool: countingPool(pool, ran) });
+    expect(ran.get('surface.hausdorff')).toBe(1);
+    const dec = (r: typeof here) => r.records.find((x) => x.method === 'decimate-quadric')!;
+    // measured, not left as the places the figures were given beforehand
+    expect(dec(there).figures.hausdorff_mm as number).toBeGreaterThan(0);
+    expect((dec(there).figures.beforeToAfter as { samples: number }).samples).toBeGreaterThan(0);
+    expect(JSON.stringify(dec(there).figures)).toBe(JSON.stringify(dec(here).figures));
+    expect(bytes(there.output.positions).equals(bytes(here.output.positions))).toBe(true);
+    expect(Array.from(there.output.indices)).toEqual(Array.from(here.output.indices));
   });
 });
