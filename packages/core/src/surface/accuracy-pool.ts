@@ -7,7 +7,7 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import type { WorkerPool } from '../parallel/pool.js';
-import { sharedArray } from './mesh-utils.js';
+import { sharedMesh } from './mesh-utils.js';
 import { accuracyFigures, accuracySamples, measureSurfaceAccuracy, referenceDistances, type AccuracyReference, type SurfaceAccuracy } from './accuracy.js';
 
 export const ACCURACY_TASK = 'surface.accuracy';
@@ -46,7 +46,7 @@ export function startAccuracy(mesh: Mesh, reference: AccuracyReference, opts: { 
   const t0 = performance.now();
   const samples = accuracySamples(mesh, opts);
   // on shared memory (convert shares the placed surface beforehand) posting it copies nothing
-  const surface = { positions: sharedArray(reference.surface.positions), indices: sharedArray(reference.surface.indices) };
+  const surface = sharedMesh(reference.surface);
   const run = pool.run<Float64Array>(ACCURACY_TASK, { surface, pts: samples.pts } satisfies AccuracyTaskPayload);
   // every sample is measured against the surface, none from a field: measureSurfaceAccuracy's figures
   const done = run.then((d) => ({ accuracy: accuracyFigures(d, samples, 0, true), wall_ms: performance.now() - t0 }));

@@ -11,7 +11,7 @@ import type { Mesh } from '../geometry/types.js';
 import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
-import { compactMesh, labelShells, markSmallShells, sharedArray, triangleCount, type MeshShells } from './mesh-utils.js';
+import { compactMesh, labelShells, markSmallShells, sharedMesh, triangleCount, type MeshShells } from './mesh-utils.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import { lockAround, reduceInChunks, type ChunkedResult } from './decimate-chunked.js';
 import { problemVertices } from './topology.js';
@@ -271,11 +271,6 @@ type HausdorffFigures = ReturnType<typeof hausdorffDistance>;
 
 export function hausdorffTask(p: HausdorffPayload): HausdorffFigures {
   return hausdorffDistance(p.before, p.after, HAUSDORFF_MAX_SAMPLES);
-}
-
-/** The mesh's arrays on shared memory (a copy where they are not), so posting it copies nothing more. */
-function sharedMesh(m: Mesh): Mesh {
-  return { positions: sharedArray(m.positions), indices: sharedArray(m.indices) };
 }
 
 /** Above this many times the preview's face count, a first reduction runs in slabs (decimate-chunked.ts). */

@@ -300,6 +300,11 @@ export function sharedArray<T extends Float32Array | Uint32Array>(a: T): T {
   return out;
 }
 
+/** A mesh's positions and indices on shared memory (sharedArray), to post to a pool task. */
+export function sharedMesh(m: Mesh): Mesh {
+  return { positions: sharedArray(m.positions), indices: sharedArray(m.indices) };
+}
+
 export function cloneMesh(mesh: Mesh): Mesh {
   const m: Mesh = { positions: mesh.positions.slice(), indices: mesh.indices.slice() };
   if (mesh.groups) m.groups = mesh.groups.slice();
