@@ -35,6 +35,7 @@ export * from './surface/cleanup.js';
 export * from './surface/smooth.js';
 export * from './surface/distance.js';
 export * from './surface/decimate.js';
+export { DECIMATE_CROSSING_RETRIES } from './surface/decimate-untangled.js';
 export * from './surface/gate.js';
 export * from './surface/condition.js';
 export * from './surface/self-intersections.js';

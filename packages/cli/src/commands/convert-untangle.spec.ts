@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findSelfIntersections, readStl, type Mesh, type Report } from '@scan2print/core';
+import { DECIMATE_CROSSING_RETRIES, findSelfIntersections, readStl, type Mesh, type Report } from '@scan2print/core';
 import { DECIMATED_BONE, sharedStlConvert } from '../../../../test/convert-cache.js';
 
 /** `convert SERIES -o m.stl --report r.json --quiet ...flags` (a shared run): its report and the STL read back. */
@@ -58,10 +58,12 @@ describe('default convert of the GE head (4 mm slices, tilt): the self-intersect
 /**
  * Decimated: the repair runs again on the decimated mesh, and where crossings are left (under
  * decimated triangles the safe positions can cross too), the decimation runs again with the
- * crossing sites locked. On the TotalSegmentator bone that takes two tries (11, then 3
- * crossing triangles left), the second with the target raised by what the locked triangles
- * would have lost, so that the rest is not decimated harder (a try at the plain target folded
- * the surface elsewhere: 14 left after three tries).
+ * crossing sites locked and the target raised by what the locked triangles would have lost, so
+ * that the rest is not decimated harder (a try at the plain target folded the surface elsewhere).
+ * The TotalSegmentator bone at a tenth is the hardest case here: each try folds the unlocked
+ * rest somewhere new (25, 47, 20, 10, 4 crossing triangles left), so it takes five retries, and
+ * the locked regions keep about two thirds of the triangles. With three retries, as before, the
+ * model kept 10 crossing triangles.
  */
 describe('decimated convert of the TotalSegmentator bone: crossings left after the repair are decimated again, locked', () => {
   let dmesh: Mesh;
@@ -80,15 +82,19 @@ describe('decimated convert of the TotalSegmentator bone: crossings left after t
     expect(findSelfIntersections(dmesh.positions, dmesh.indices).triangles).toBe(0);
     const dec = drep.records.find((x) => x.method === 'decimate-quadric')!;
     const retries = Number(dec.figures.retriesForCrossings);
-    expect(retries).toBeGreaterThanOrEqual(1);
+    // more than the three retries that used to be the limit (measured: 5)
+    expect(retries).toBeGreaterThan(3);
+    expect(retries).toBeLessThanOrEqual(DECIMATE_CROSSING_RETRIES);
     const tries = (dec.notes ?? []).filter((n) => n.startsWith('try '));
     expect(tries.length).toBe(retries);
     expect(tries[0]).toMatch(/^try 1: \d+ triangles still crossed after the repair; decimated again from the same mesh with \d+ of its vertices \(\d+ triangles\) locked/);
-    // the record keeps the target asked for; a model over it by more than 5 % says why
+    // the record keeps the target asked for, and says why the model is over it
     const asked = Number(dec.params.targetFaces);
-    expect(asked / Number(dec.figures.facesBefore)).toBeCloseTo(0.25, 2); // of the raw count, a little above the clean one
+    expect(asked / Number(dec.figures.facesBefore)).toBeCloseTo(0.1, 2); // of the raw count, a little above the clean one
     const faces = dmesh.indices.length / 3;
-    expect(faces).toBeLessThan(0.4 * Number(dec.figures.facesBefore));
-    if (Number(dec.figures.facesAfter) > 1.05 * asked) expect(dec.notes!.some((n) => n.startsWith(`target ${asked} faces not reached`))).toBe(true);
+    expect(faces).toBeGreaterThan(1.05 * asked);
+    expect(dec.notes!.some((n) => n.startsWith(`target ${asked} faces not reached`))).toBe(true);
+    // still decimated (measured: 107 234 of 164 268 faces)
+    expect(faces).toBeLessThan(0.8 * Number(dec.figures.facesBefore));
   });
 });
