@@ -94,6 +94,11 @@ describe('decimated convert of the TotalSegmentator bone: crossings left after t
     const faces = dmesh.indices.length / 3;
     expect(faces).toBeGreaterThan(1.05 * asked);
     expect(dec.notes!.some((n) => n.startsWith(`target ${asked} faces not reached`))).toBe(true);
+    // and the user hears it (a finding, printed on the console), once, in the asked-for terms
+    const missed = (dec.findings ?? []).filter((f) => f.code === 'DECIMATION_TARGET_NOT_REACHED');
+    expect(missed.map((f) => f.severity)).toEqual(['info']);
+    expect(missed[0]!.message).toMatch(new RegExp(`^decimated to ${Number(dec.figures.facesAfter)} faces, not the ${asked} asked for: .*\\(${retries} retries with them locked`));
+    expect(drep.findings.filter((f) => f.code === 'DECIMATION_TARGET_NOT_REACHED').length).toBe(1);
     // still decimated (measured: 107 234 of 164 268 faces)
     expect(faces).toBeLessThan(0.8 * Number(dec.figures.facesBefore));
   });

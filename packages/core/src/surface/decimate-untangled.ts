@@ -12,7 +12,7 @@ import type { Mesh } from '../geometry/types.js';
 import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { round } from '../pipeline/record.js';
 import { yieldToHost } from '../parallel/yield.js';
-import { decimateMesh, measureDecimation, type DecimateParams, type DecimateResult } from './decimate.js';
+import { decimateMesh, measureDecimation, targetMissed, type DecimateParams, type DecimateResult } from './decimate.js';
 import { untangleMesh, type UntangleParams, type UntangleResult } from './untangle.js';
 
 export interface DecimatedUntangled {
@@ -69,6 +69,9 @@ export async function decimateUntangled(
       const notes = listed ? [...tries] : [...tries, ...(dec.record.notes ?? [])];
       if (params.targetFaces !== undefined && faces > 1.05 * params.targetFaces && asked !== params.targetFaces) {
         notes.push(`target ${params.targetFaces} faces not reached (${faces}): the triangles round the crossing sites kept their resolution`);
+        // the decimation's own finding, if it made one, was about the raised target: this one replaces it
+        const why = `the triangles round the places where decimating folded the surface through itself keep their resolution (${attempt} ${attempt === 1 ? 'retry' : 'retries'} with them locked; the record's notes say where)`;
+        dec.record.findings = [...(dec.record.findings ?? []).filter((f) => f.code !== 'DECIMATION_TARGET_NOT_REACHED'), targetMissed(faces, params.targetFaces, why)];
       }
       dec.record.params.targetFaces = params.targetFaces ?? null;
       dec.record.notes = notes;

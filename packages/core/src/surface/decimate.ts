@@ -8,7 +8,7 @@
  */
 import type { MeshoptSimplifier as Simplifier } from 'meshoptimizer/simplifier';
 import type { Mesh } from '../geometry/types.js';
-import { round, type StageRecord, type StageResult } from '../pipeline/record.js';
+import { round, type Finding, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
 import { hausdorffDistance } from './distance.js';
 import { compactMesh, labelShells, markSmallShells, sharedMesh, triangleCount, type MeshShells } from './mesh-utils.js';
@@ -78,7 +78,7 @@ function smallShellLock(mesh: Mesh, known?: MeshShells): Uint8Array {
 
 /**
  * Each mesh's small-shell lock, once: decimateUntangled decimates the same mesh again for each
- * try (up to four), and labelling a skull's shells costs ~0.2 s each time. A mesh's arrays are
+ * try (up to seven), and labelling a skull's shells costs ~0.2 s each time. A mesh's arrays are
  * not changed in place once it is built (conditioning makes new ones), so the lock stays right.
  */
 const smallShellLocks = new WeakMap<Mesh, Uint8Array>();
@@ -230,6 +230,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams, simplify?
   if (!params.skipHausdorff) await measureDecimation(record, mesh, output);
   if (params.targetFaces !== undefined && triangleCount(output) > params.targetFaces * 1.05) {
     notes.push(`target ${params.targetFaces} faces not reached (${triangleCount(output)}): the error bound or the topology stopped it`);
+    record.findings = [targetMissed(triangleCount(output), params.targetFaces, 'the error bound or the mesh\'s topology stopped it')];
   }
   if (mesh.groups) notes.push('per-triangle groups are not carried through decimation');
   if (notes.length) record.notes = notes;
@@ -253,6 +254,14 @@ export async function measureDecimation(record: StageRecord, before: Mesh, after
   record.figures.hausdorff_mm = h.hausdorff_mm;
   record.figures.beforeToAfter = h.aToB;
   record.figures.afterToBefore = h.bToA;
+}
+
+/**
+ * The finding when a decimation ends above the faces asked for (by more than 5 %): the user asked
+ * for a size and must hear, not only read in the record's notes, that the model is larger.
+ */
+export function targetMissed(faces: number, asked: number, why: string): Finding {
+  return { code: 'DECIMATION_TARGET_NOT_REACHED', severity: 'info', message: `decimated to ${faces} faces, not the ${asked} asked for: ${why}` };
 }
 
 /**
@@ -309,6 +318,10 @@ export async function previewMesh(mesh: Mesh, targetFaces = 10_000, shells?: Mes
   const r = await decimateMesh(from, { targetFaces, skipHausdorff: true, oneRoundFirst: false });
   r.record.stage = 'export';
   r.record.method = 'preview';
+  // its size is ours to pick, not the user's: a preview over it is no news to them
+  const findings = r.record.findings?.filter((f) => f.code !== 'DECIMATION_TARGET_NOT_REACHED');
+  if (findings?.length) r.record.findings = findings;
+  else delete r.record.findings;
   if (first) {
     const f = first.figures;
     r.record.params.firstStep = `slabs along the longest axis, cut vertices locked, meshoptimizer Sparse mode, faces ÷ ${round(facesBefore / Math.max(1, f.facesAfter), 1)}`;

@@ -162,6 +162,7 @@ describe('decimateMesh', () => {
       const c = checkMesh(r.output);
       expect(c).toMatchObject({ closed: true, manifold: true, oriented: true, shells: 1 });
       expect(c.triangles).toBeLessThanOrEqual(2100);
+      expect(r.record.findings ?? []).toEqual([]); // reached: nothing to tell
       expect(r.record.figures.facesBefore).toBe(m.indices.length / 3);
       const h = r.record.figures.hausdorff_mm as number;
       expect(h).toBeGreaterThan(0);
@@ -202,6 +203,13 @@ describe('decimateMesh', () => {
     expect(r.record.figures.facesAfter as number).toBeLessThan(m.indices.length / 3);
     expect(r.record.figures.hausdorff_mm as number).toBeLessThan(0.1);
     expect(checkMesh(r.output).closed).toBe(true);
+    // with a face target too, the bound stops it above the target: the user is told, in a finding
+    const both = await decimateMesh(m, { maxError_mm: 0.05, targetFaces: 2000 });
+    const faces = both.record.figures.facesAfter as number;
+    expect(faces).toBeGreaterThan(1.05 * 2000);
+    expect(both.record.findings).toEqual([
+      { code: 'DECIMATION_TARGET_NOT_REACHED', severity: 'info', message: `decimated to ${faces} faces, not the 2000 asked for: the error bound or the mesh's topology stopped it` },
+    ]);
   });
 
   it('makes a preview of about 10k faces', async () => {
@@ -210,6 +218,17 @@ describe('decimateMesh', () => {
     expect(r.output.indices.length / 3).toBeLessThanOrEqual(10_500);
     expect(r.output.indices.length / 3).toBeGreaterThan(5000);
     expect(checkMesh(r.output).closed).toBe(true);
+  });
+
+  it('a preview over its size says nothing to the user (its size is ours); a decimation over the asked size does', async () => {
+    // a sphere and 40 small fragments (under 64 triangles each), which decimation keeps whole
+    const fragments = Array.from({ length: 40 }, (_, i) => uvSphere(0.4, 6, 4, [30 + 3 * (i % 8), 3 * Math.floor(i / 8), 0]));
+    const m = concatMeshes([icosphere(15, 5), ...fragments]);
+    const preview = await previewMesh(m, 1000);
+    expect(triangleCount(preview.output)).toBeGreaterThan(1.05 * 1000);
+    expect(preview.record.findings ?? []).toEqual([]);
+    const asked = await decimateMesh(m, { targetFaces: 1000 });
+    expect(asked.record.findings?.map((f) => f.code)).toEqual(['DECIMATION_TARGET_NOT_REACHED']);
   });
 });
 
