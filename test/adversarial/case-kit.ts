@@ -38,7 +38,7 @@ export interface AdversarialCase {
 }
 
 /** Planted at the top level of every case, where the Basic Profile's table already applies. */
-export const BASE = {
+const BASE = {
   name: 'Basefamily^Basegiven',
   id: 'BASE-PID-8842',
   birth: '19380214',
@@ -104,7 +104,8 @@ export interface Built {
 export function sorted(adds: Add[]): Uint8Array {
   return Buffer.concat([...adds].sort((a, b) => (a.tag >>> 0) - (b.tag >>> 0)).map((a) => a.bytes));
 }
-export const el = (tag: number, vr: string, v: string, s: Syntax): Add => ({ tag, bytes: element(tag, vr, textValue(v, vr), s) });
+/** lo with the VR first, as an item's elements are listed. */
+export const el = (tag: number, vr: string, v: string, s: Syntax): Add => lo(tag, v, s, vr);
 
 /** A code item (CodeValue, CodingSchemeDesignator, CodeMeaning) with more elements. */
 export function codeItem(s: Syntax, extra: Add[]): Uint8Array {
