@@ -57,6 +57,27 @@ describe('windowed-sinc in sweeps of several steps', () => {
     expect(4 * (topo.span + 1)).toBeLessThan(nv);
   });
 
+  it('makes its lists where it is told (shared memory for a pool: made there, not copied there), the same lists', async () => {
+    const m = await phantomSphere();
+    const nv = m.positions.length / 3;
+    const et = buildEdgeTable(m.indices, nv);
+    const held = new Uint8Array(nv);
+    for (let v = 0; v < nv; v += 7) held[v] = 1;
+    const plain = sweepTopology(et, held);
+    const made: number[] = [];
+    const shared = sweepTopology(et, held, (n) => {
+      made.push(n);
+      return new Uint32Array(new SharedArrayBuffer(4 * n));
+    });
+    expect(made).toEqual([nv + 1, plain.nbr3.length]);
+    expect(shared.start.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.nbr3.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(plain.start.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(shared.start)).toEqual(Array.from(plain.start));
+    expect(Array.from(shared.nbr3)).toEqual(Array.from(plain.nbr3));
+    expect(shared.span).toBe(plain.span);
+  });
+
   it('gives the bytes of one step at a time over all vertices: ordered, shuffled, with held vertices', async () => {
     const m = await phantomSphere();
     const nv = m.positions.length / 3;

@@ -37,9 +37,13 @@ export function openEdgeVertices(et: EdgeTable, nv: number): Uint8Array {
   return fixed;
 }
 
-export function sweepTopology(et: EdgeTable, fixed: Uint8Array): SweepTopology {
+/**
+ * `u32`: where the lists are allocated (shared memory for a pool's workers: they are made there
+ * instead of copied there, ~20 MB on a skull).
+ */
+export function sweepTopology(et: EdgeTable, fixed: Uint8Array, u32: (n: number) => Uint32Array = (n) => new Uint32Array(n)): SweepTopology {
   const nv = fixed.length;
-  const start = new Uint32Array(nv + 1);
+  const start = u32(nv + 1);
   const V = et.edgeV;
   for (let e = 0; e < et.edgeCount; e++) {
     const a = V[2 * e]!, b = V[2 * e + 1]!;
@@ -48,7 +52,7 @@ export function sweepTopology(et: EdgeTable, fixed: Uint8Array): SweepTopology {
   }
   for (let v = 0; v < nv; v++) start[v + 1]! += start[v]!;
   const fill = start.slice(0, nv);
-  const nbr3 = new Uint32Array(start[nv]!);
+  const nbr3 = u32(start[nv]!);
   let span = 0;
   for (let e = 0; e < et.edgeCount; e++) {
     const a = V[2 * e]!, b = V[2 * e + 1]!;

@@ -150,12 +150,19 @@ type SmoothYield =
   | { kind: 'first'; prev: Float64Array; cur: Float64Array; result: Float64Array; c0: number; c1: number }
   | { kind: 'steps'; cur: Float64Array; prev: Float64Array; result: Float64Array; c: Float64Array; first: number; last: number };
 
-function shared64(n: number): Float64Array {
-  return typeof SharedArrayBuffer !== 'undefined' ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n);
+/** Where smoothCore allocates what the steps read and write: shared memory for a pool's workers. */
+interface SmoothArrays {
+  f64: (n: number) => Float64Array;
+  u32: (n: number) => Uint32Array;
 }
 
+const PLAIN: SmoothArrays = { f64: (n) => new Float64Array(n), u32: (n) => new Uint32Array(n) };
+const SHARED: SmoothArrays =
+  typeof SharedArrayBuffer !== 'undefined' ? { f64: (n) => new Float64Array(new SharedArrayBuffer(8 * n)), u32: (n) => new Uint32Array(new SharedArrayBuffer(4 * n)) } : PLAIN;
+
+/** `a` on shared memory: itself when it is there already (the lists SHARED made). */
 function toShared<T extends Uint32Array | Uint8Array>(a: T): T {
-  if (typeof SharedArrayBuffer === 'undefined') return a;
+  if (typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer) return a;
   const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
   out.set(a);
   return out;
@@ -163,7 +170,7 @@ function toShared<T extends Uint32Array | Uint8Array>(a: T): T {
 
 /** Smooths on the calling thread. */
 export function smoothMesh(mesh: Mesh, params: SmoothParams = {}): StageResult<Mesh> {
-  const g = smoothCore(mesh, params, (n) => new Float64Array(n));
+  const g = smoothCore(mesh, params, PLAIN);
   let topo: SweepTopology | undefined;
   for (let r = g.next(); ; r = g.next()) {
     if (r.done) return r.value;
@@ -187,7 +194,7 @@ export async function smoothMeshAsync(mesh: Mesh, params: SmoothParams = {}, ctx
   const pool = ctx.pool;
   const method = params.method ?? SMOOTH_DEFAULTS.method;
   if (!pool || pool.size < 2 || method !== 'windowed-sinc' || vertexCount(mesh) < minParallelVertices) return smoothMesh(mesh, params);
-  const g = smoothCore(mesh, params, shared64);
+  const g = smoothCore(mesh, params, SHARED);
   let topo: { start: Uint32Array; nbr: Uint32Array; fixed: Uint8Array; span: number } | undefined;
   let ranges: Array<[number, number]> = [];
   for (let r = g.next(); ; r = g.next()) {
@@ -226,7 +233,7 @@ export async function smoothMeshAsync(mesh: Mesh, params: SmoothParams = {}, ctx
   }
 }
 
-function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Float64Array): Generator<SmoothYield, StageResult<Mesh>, void> {
+function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: SmoothArrays): Generator<SmoothYield, StageResult<Mesh>, void> {
   const method = params.method ?? SMOOTH_DEFAULTS.method;
   const iterations = params.iterations ?? SMOOTH_DEFAULTS.iterations;
   const recordParams: Record<string, unknown> = { method, iterations };
@@ -253,7 +260,7 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
   const smallLimit = Math.ceil(SMALL_SHELL_K / kpb);
   const small = markSmallShells(mesh, params.shells ?? labelShells(mesh, et), smallLimit, fixed);
   // held vertices' lists are empty: the kernels need not look them up
-  const topo = sweepTopology(et, fixed);
+  const topo = sweepTopology(et, fixed, alloc.u32);
   let result: Float64Array;
   if (method === 'taubin') {
     const lambda = params.lambda ?? SMOOTH_DEFAULTS.lambda;
@@ -272,10 +279,10 @@ function* smoothCore(mesh: Mesh, params: SmoothParams, alloc: (n: number) => Flo
     if (!(passBand > 0 && passBand < 2)) throw new RangeError(`windowed-sinc pass band must be in (0, 2) (got ${passBand})`);
     const c = windowedSincCoefficients(iterations, passBand);
     yield { kind: 'topology', topo, fixed };
-    const prev = alloc(3 * nv); // x_{j-2}
+    const prev = alloc.f64(3 * nv); // x_{j-2}
     prev.set(mesh.positions);
-    const cur = alloc(3 * nv); // x_{j-1}
-    result = alloc(3 * nv);
+    const cur = alloc.f64(3 * nv); // x_{j-1}
+    result = alloc.f64(3 * nv);
     yield { kind: 'first', prev, cur, result, c0: c[0]!, c1: c[1]! };
     if (iterations >= 2) yield { kind: 'steps', cur, prev, result, c, first: 2, last: iterations };
     // Held vertices keep their place exactly.
