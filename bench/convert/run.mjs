@@ -38,11 +38,22 @@ function meshStats(file) {
 //              VTK quadric decimation 0.9), and InVesalius' raw contour for reference.
 // Ours runs as a user's `npx scan2print` does (bench/lib/command.mjs).
 const ours = SCAN2PRINT;
+// The glibc allocator settings our launcher gives node (read from it: one source). The VTK
+// pipeline runs once more with them: its allocations are large arrays too, and on a VM that
+// hands freed memory back to its host its page faults are a good part of its time (philips 1 mm
+// on a 2-core AMD VM, 2026-12-06: 5.04-5.11 s as python runs it, 4.08-4.15 s with these).
+const launcherTunables = /GLIBC_TUNABLES="([^"$]+)/.exec(readFileSync(SCAN2PRINT, 'utf8'))?.[1];
+if (!launcherTunables) throw new Error(`no GLIBC_TUNABLES in ${SCAN2PRINT}`);
 const scenarios = {
   default: {
     'scan2print (3MF)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `ours${i}.3mf`), '--quiet'], out: (i) => join(work, `ours${i}.3mf`) },
     'scan2print (STL)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `ours${i}.stl`), '--quiet'], out: (i) => join(work, `ours${i}.stl`) },
     vtk: { cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtk${i}.stl`), '226', '0'], out: (i) => join(work, `vtk${i}.stl`) },
+    'vtk (our allocator)': {
+      cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtka${i}.stl`), '226', '0'],
+      out: (i) => join(work, `vtka${i}.stl`),
+      env: { GLIBC_TUNABLES: launcherTunables },
+    },
   },
   decimated: {
     'scan2print (3MF)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `oursd${i}.3mf`), '--decimate-ratio', String(1 - TARGET_REDUCTION), '--quiet'], out: (i) => join(work, `oursd${i}.3mf`) },
@@ -111,6 +122,16 @@ for (const { scenario, rows } of tables) {
     `Per run (s, in run order): ${rows.map((r) => `${r.name} ${r.walls.map((w) => w.toFixed(2)).join(', ')}`).join('; ')}.`,
     '',
   );
+  const tuned = rows.find((r) => r.name === 'vtk (our allocator)');
+  if (tuned) {
+    lines.push(
+      `VTK run with our launcher's allocator settings (\`GLIBC_TUNABLES=${launcherTunables}\`): ${tuned.wall.toFixed(2)} s. Against it: ${rows
+        .filter((r) => r.name.startsWith('scan2print'))
+        .map((r) => `${r.name} ${(r.wall / tuned.wall).toFixed(2)}×`)
+        .join(', ')}.`,
+      '',
+    );
+  }
 }
 const md = lines.join('\n');
 console.log(md);
