@@ -58,6 +58,11 @@ const scenarios = {
   decimated: {
     'scan2print (3MF)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `oursd${i}.3mf`), '--decimate-ratio', String(1 - TARGET_REDUCTION), '--quiet'], out: (i) => join(work, `oursd${i}.3mf`) },
     vtk: { cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtkd${i}.stl`), '226', String(TARGET_REDUCTION)], out: (i) => join(work, `vtkd${i}.stl`) },
+    'vtk (our allocator)': {
+      cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtkda${i}.stl`), '226', String(TARGET_REDUCTION)],
+      out: (i) => join(work, `vtkda${i}.stl`),
+      env: { GLIBC_TUNABLES: launcherTunables },
+    },
     ...(process.env.BENCH_NO_INVESALIUS
       ? {}
       : {
