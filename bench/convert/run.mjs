@@ -44,25 +44,24 @@ const ours = SCAN2PRINT;
 // on a 2-core AMD VM, 2026-12-06: 5.04-5.11 s as python runs it, 4.08-4.15 s with these).
 const launcherTunables = /GLIBC_TUNABLES="([^"$]+)/.exec(readFileSync(SCAN2PRINT, 'utf8'))?.[1];
 if (!launcherTunables) throw new Error(`no GLIBC_TUNABLES in ${SCAN2PRINT}`);
+/** The VTK pipeline writing `<tag><run>.stl`, decimating by `reduction` (0: none), with `env` added. */
+const vtk = (tag, reduction, env) => ({
+  cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `${tag}${i}.stl`), '226', String(reduction)],
+  out: (i) => join(work, `${tag}${i}.stl`),
+  ...(env ? { env } : {}),
+});
+const ourAllocator = { GLIBC_TUNABLES: launcherTunables };
 const scenarios = {
   default: {
     'scan2print (3MF)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `ours${i}.3mf`), '--quiet'], out: (i) => join(work, `ours${i}.3mf`) },
     'scan2print (STL)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `ours${i}.stl`), '--quiet'], out: (i) => join(work, `ours${i}.stl`) },
-    vtk: { cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtk${i}.stl`), '226', '0'], out: (i) => join(work, `vtk${i}.stl`) },
-    'vtk (our allocator)': {
-      cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtka${i}.stl`), '226', '0'],
-      out: (i) => join(work, `vtka${i}.stl`),
-      env: { GLIBC_TUNABLES: launcherTunables },
-    },
+    vtk: vtk('vtk', 0),
+    'vtk (our allocator)': vtk('vtka', 0, ourAllocator),
   },
   decimated: {
     'scan2print (3MF)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `oursd${i}.3mf`), '--decimate-ratio', String(1 - TARGET_REDUCTION), '--quiet'], out: (i) => join(work, `oursd${i}.3mf`) },
-    vtk: { cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtkd${i}.stl`), '226', String(TARGET_REDUCTION)], out: (i) => join(work, `vtkd${i}.stl`) },
-    'vtk (our allocator)': {
-      cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `vtkda${i}.stl`), '226', String(TARGET_REDUCTION)],
-      out: (i) => join(work, `vtkda${i}.stl`),
-      env: { GLIBC_TUNABLES: launcherTunables },
-    },
+    vtk: vtk('vtkd', TARGET_REDUCTION),
+    'vtk (our allocator)': vtk('vtkda', TARGET_REDUCTION, ourAllocator),
     ...(process.env.BENCH_NO_INVESALIUS
       ? {}
       : {

@@ -52,3 +52,6 @@ export function sharedInt16(n: number): Int16Array {
 export function sharedUint32(n: number): Uint32Array {
   return typeof SharedArrayBuffer !== 'undefined' ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n);
 }
+export function sharedFloat64(n: number): Float64Array {
+  return typeof SharedArrayBuffer !== 'undefined' ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
+}

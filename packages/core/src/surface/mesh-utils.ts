@@ -293,7 +293,7 @@ export function flipTriangle(indices: Uint32Array, t: number): void {
  * `a` on a SharedArrayBuffer: a copy, or `a` itself when it already is there or the platform has
  * no shared memory. A pool task's payload on shared memory is not copied when it is posted.
  */
-export function sharedArray<T extends Float32Array | Uint32Array>(a: T): T {
+export function sharedArray<T extends Float32Array | Uint32Array | Uint8Array>(a: T): T {
   if (typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer) return a;
   const out = new (a.constructor as new (b: ArrayBufferLike) => T)(new SharedArrayBuffer(a.byteLength));
   out.set(a);

@@ -12,8 +12,8 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
-import { slabRanges } from '../parallel/pool.js';
-import { buildEdgeTable, labelShells, markSmallShells, signedVolume_mm3, vertexCount, type EdgeTable, type MeshShells } from './mesh-utils.js';
+import { sharedFloat64, sharedUint32, slabRanges } from '../parallel/pool.js';
+import { buildEdgeTable, labelShells, markSmallShells, sharedArray, signedVolume_mm3, vertexCount, type EdgeTable, type MeshShells } from './mesh-utils.js';
 import {
   chebyshevFirst,
   chebyshevSweeps,
@@ -157,16 +157,7 @@ interface SmoothArrays {
 }
 
 const PLAIN: SmoothArrays = { f64: (n) => new Float64Array(n), u32: (n) => new Uint32Array(n) };
-const SHARED: SmoothArrays =
-  typeof SharedArrayBuffer !== 'undefined' ? { f64: (n) => new Float64Array(new SharedArrayBuffer(8 * n)), u32: (n) => new Uint32Array(new SharedArrayBuffer(4 * n)) } : PLAIN;
-
-/** `a` on shared memory: itself when it is there already (the lists SHARED made). */
-function toShared<T extends Uint32Array | Uint8Array>(a: T): T {
-  if (typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer) return a;
-  const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
-  out.set(a);
-  return out;
-}
+const SHARED: SmoothArrays = { f64: sharedFloat64, u32: sharedUint32 };
 
 /** Smooths on the calling thread. */
 export function smoothMesh(mesh: Mesh, params: SmoothParams = {}): StageResult<Mesh> {
@@ -204,7 +195,8 @@ export async function smoothMeshAsync(mesh: Mesh, params: SmoothParams = {}, ctx
     }
     const y = r.value;
     if (y.kind === 'topology') {
-      topo = { start: toShared(y.topo.start), nbr: toShared(y.topo.nbr3), fixed: toShared(y.fixed), span: y.topo.span };
+      // the lists are on shared memory already (SHARED made them): only the held flags are copied there
+      topo = { start: sharedArray(y.topo.start), nbr: sharedArray(y.topo.nbr3), fixed: sharedArray(y.fixed), span: y.topo.span };
       ranges = slabRanges(y.topo.start.length - 1, pool.size);
       continue;
     }
