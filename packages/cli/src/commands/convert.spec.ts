@@ -103,9 +103,12 @@ describe('scan2print convert on a real series', () => {
     const seg = report.segmentation.find((s) => s.method === 'auto-threshold')!;
     expect(seg.figures).toHaveProperty('peak_HU');
     const dec = report.reconstruction.find((x) => x.method === 'decimate-quadric')!;
-    expect(dec.findings ?? []).toEqual([]); // decimated, not skipped
+    // decimated, not skipped; the user hears how far it moved the surface
+    expect((dec.findings ?? []).map((f) => f.code)).toEqual(['DECIMATION_DEVIATION']);
     // small separate bone fragments are locked, not collapsed away (that gave 8.2 mm here before)
     expect(Number(dec.figures.hausdorff_mm)).toBeLessThan(5);
+    expect(dec.findings![0]!.message).toContain(`by up to ${Math.round(Number(dec.figures.hausdorff_mm) * 100) / 100} mm`);
+    expect(report.findings.map((f) => f.code)).toContain('DECIMATION_DEVIATION');
     const m = report.models[0]!;
     expect(m.checks).toMatchObject({ closed: true, manifold: true, oriented: true });
     expect(Number(m.accuracy!.mean_mm)).toBeLessThan(0.3);

@@ -71,13 +71,6 @@ export async function decimateUntangled(
       rep = relaxed.rep;
       rep.record.notes = [...(rep.record.notes ?? []), 'of the relaxed decimation (see the decimation\'s notes)'];
     }
-    let measured: Promise<void> | undefined;
-    if (!params.skipHausdorff) {
-      // on a worker, while the caller goes on (the record's figures are there once it settles)
-      measured = measureDecimation(dec.record, before, dec.output, ctx.pool);
-      if (ctx.pool) measured.catch(() => {});
-      else await measured;
-    }
     if (tries.length) {
       dec.record.figures.retriesForCrossings = attempt;
       const faces = dec.output.indices.length / 3;
@@ -94,6 +87,14 @@ export async function decimateUntangled(
       dec.record.params.targetFaces = params.targetFaces ?? null;
       dec.record.notes = notes;
       if (attempt > 0) rep.record.notes = [...(rep.record.notes ?? []), `after decimating again with the crossing sites locked (${attempt} time${attempt > 1 ? 's' : ''}; see the decimation's notes)`];
+    }
+    let measured: Promise<void> | undefined;
+    if (!params.skipHausdorff) {
+      // on a worker, while the caller goes on (the record's figures are there once it settles);
+      // started after the findings above, so that its own comes last on any thread
+      measured = measureDecimation(dec.record, before, dec.output, ctx.pool);
+      if (ctx.pool) measured.catch(() => {});
+      else await measured;
     }
     return { output: rep.output, records: [dec.record, rep.record], ...(measured ? { measured } : {}) };
   };

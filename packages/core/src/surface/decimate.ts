@@ -10,7 +10,7 @@ import type { MeshoptSimplifier as Simplifier } from 'meshoptimizer/simplifier';
 import type { Mesh } from '../geometry/types.js';
 import { round, type Finding, type StageRecord, type StageResult } from '../pipeline/record.js';
 import { cleanupMesh, removeDegenerateFaces } from './cleanup.js';
-import { hausdorffDistance } from './distance.js';
+import { hausdorffDistance, type OneSidedDistance } from './distance.js';
 import { compactMesh, labelShells, markSmallShells, sharedMesh, triangleCount, type MeshShells } from './mesh-utils.js';
 import type { WorkerPool } from '../parallel/pool.js';
 import { lockAround, reduceInChunks, type ChunkedResult } from './decimate-chunked.js';
@@ -227,11 +227,11 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams, simplify?
     verticesLocked: lockedTotal,
     simplifierError_mm: round(reportedError, 4),
   };
-  if (!params.skipHausdorff) await measureDecimation(record, mesh, output);
   if (params.targetFaces !== undefined && triangleCount(output) > params.targetFaces * 1.05) {
     notes.push(`target ${params.targetFaces} faces not reached (${triangleCount(output)}): the error bound or the topology stopped it`);
     record.findings = [targetMissed(triangleCount(output), params.targetFaces, 'the error bound or the mesh\'s topology stopped it')];
   }
+  if (!params.skipHausdorff) await measureDecimation(record, mesh, output);
   if (mesh.groups) notes.push('per-triangle groups are not carried through decimation');
   if (notes.length) record.notes = notes;
   return { output, record, ...(inputLock ? { lock: inputLock } : {}) };
@@ -254,6 +254,23 @@ export async function measureDecimation(record: StageRecord, before: Mesh, after
   record.figures.hausdorff_mm = h.hausdorff_mm;
   record.figures.beforeToAfter = h.aToB;
   record.figures.afterToBefore = h.bToA;
+  // Last among the record's findings, whenever it arrives (callers set theirs before measuring).
+  record.findings = [...(record.findings ?? []), deviation(h.hausdorff_mm, h.aToB)];
+}
+
+/**
+ * How far the decimation moved the surface, said to the user: the model's accuracy line measures
+ * from the model to the placed surface, so a feature the decimation removed (a thin plate's rim
+ * drawn in, which a quadric error does not see) shows only here.
+ */
+function deviation(hausdorff_mm: number, aToB: OneSidedDistance): Finding {
+  return {
+    code: 'DECIMATION_DEVIATION',
+    severity: 'info',
+    message:
+      `decimation moved the surface by up to ${round(hausdorff_mm, 2)} mm (Hausdorff distance; from the surface before to the one after: ` +
+      `mean ${round(aToB.mean_mm, 3)} mm, 95 % within ${round(aToB.p95_mm, 2)} mm): thin edges and small features can be shortened by up to that much`,
+  };
 }
 
 /**

@@ -162,7 +162,8 @@ describe('decimateMesh', () => {
       const c = checkMesh(r.output);
       expect(c).toMatchObject({ closed: true, manifold: true, oriented: true, shells: 1 });
       expect(c.triangles).toBeLessThanOrEqual(2100);
-      expect(r.record.findings ?? []).toEqual([]); // reached: nothing to tell
+      // reached: nothing to tell but how far the surface moved
+      expect(r.record.findings!.map((f) => f.code)).toEqual(['DECIMATION_DEVIATION']);
       expect(r.record.figures.facesBefore).toBe(m.indices.length / 3);
       const h = r.record.figures.hausdorff_mm as number;
       expect(h).toBeGreaterThan(0);
@@ -207,9 +208,15 @@ describe('decimateMesh', () => {
     const both = await decimateMesh(m, { maxError_mm: 0.05, targetFaces: 2000 });
     const faces = both.record.figures.facesAfter as number;
     expect(faces).toBeGreaterThan(1.05 * 2000);
-    expect(both.record.findings).toEqual([
-      { code: 'DECIMATION_TARGET_NOT_REACHED', severity: 'info', message: `decimated to ${faces} faces, not the 2000 asked for: the error bound or the mesh's topology stopped it` },
-    ]);
+    expect(both.record.findings![0]).toEqual({
+      code: 'DECIMATION_TARGET_NOT_REACHED',
+      severity: 'info',
+      message: `decimated to ${faces} faces, not the 2000 asked for: the error bound or the mesh's topology stopped it`,
+    });
+    // then how far it moved the surface, in the figures' own numbers
+    const h = both.record.figures.hausdorff_mm as number;
+    expect(both.record.findings!.map((f) => f.code)).toEqual(['DECIMATION_TARGET_NOT_REACHED', 'DECIMATION_DEVIATION']);
+    expect(both.record.findings![1]!.message).toMatch(new RegExp(`^decimation moved the surface by up to ${Math.round(h * 100) / 100} mm \\(Hausdorff distance; from the surface before to the one after: mean [\\d.]+ mm`));
   });
 
   it('makes a preview of about 10k faces', async () => {
@@ -228,7 +235,23 @@ describe('decimateMesh', () => {
     expect(triangleCount(preview.output)).toBeGreaterThan(1.05 * 1000);
     expect(preview.record.findings ?? []).toEqual([]);
     const asked = await decimateMesh(m, { targetFaces: 1000 });
-    expect(asked.record.findings?.map((f) => f.code)).toEqual(['DECIMATION_TARGET_NOT_REACHED']);
+    expect(asked.record.findings?.map((f) => f.code)).toEqual(['DECIMATION_TARGET_NOT_REACHED', 'DECIMATION_DEVIATION']);
+  });
+
+  it('says how far the surface moved, as far as a thin plate\'s rim is drawn in', async () => {
+    // a sphere of r 15 mm flattened to a 0.6 mm thick disc: a quadric error along its faces does
+    // not see its rim drawn in, so the decimation's error is small and the distance is what tells
+    const sphere = icosphere(15, 4);
+    const plate = { positions: sphere.positions.map((x, i) => (i % 3 === 2 ? 0.02 * x : x)), indices: sphere.indices };
+    const r = await decimateMesh(plate, { targetFaces: 40 });
+    const dev = r.record.findings!.find((f) => f.code === 'DECIMATION_DEVIATION')!;
+    expect(dev.severity).toBe('info');
+    const h = r.record.figures.hausdorff_mm as number;
+    // measured: 1.40 mm, ten times the simplifier's own error (0.133 mm)
+    expect(h).toBeGreaterThan(5 * (r.record.figures.simplifierError_mm as number));
+    expect(dev.message).toContain(`by up to ${Math.round(h * 100) / 100} mm`);
+    // previews measure nothing and say nothing
+    expect((await previewMesh(plate, 40)).record.findings ?? []).toEqual([]);
   });
 });
 
@@ -245,7 +268,7 @@ describe('decimateMesh on shells that touch at a point', () => {
     // two spheres whose poles coincide at (0, 0, 10): same position, separate vertices
     const m = concatMeshes([uvSphere(10, 48, 24, [0, 0, 0]), uvSphere(10, 48, 24, [0, 0, 20])]);
     const r = await decimateMesh(m, { targetFaces: Math.round(triangleCount(m) / 4) });
-    expect(r.record.findings ?? []).toEqual([]);
+    expect(r.record.findings!.map((f) => f.code)).toEqual(['DECIMATION_DEVIATION']);
     expect(triangleCount(r.output)).toBeLessThan(triangleCount(m) / 2);
     const c = checkMesh(r.output);
     expect(c.closed && c.manifold && c.oriented).toBe(true);
