@@ -15,8 +15,8 @@
  * same for every run.
  */
 import type { Mesh } from '../geometry/types.js';
-import { sharedArray, type MeshShells } from '../surface/mesh-utils.js';
-import { sharedUint8, type WorkerPool } from '../parallel/pool.js';
+import type { MeshShells } from '../surface/mesh-utils.js';
+import { sharedUint8, toShared, type WorkerPool } from '../parallel/pool.js';
 import { MODEL_PATH } from './3mf-read.js';
 import { modelXmlChunks } from './3mf-model-xml.js';
 import { deflateChunk, smallEntry, writeZip, type DeflatedChunk, type RawDeflater } from './zip-write.js';
@@ -258,9 +258,9 @@ export async function threeMfFileTask(p: ThreeMfFilePayload): Promise<ThreeMfFil
  * caller's (compare `deflate` with threeMfDeflateMethod of the caller's).
  */
 export function write3mfOnPool(mesh: Mesh, opts: ThreeMfOptions, pool: WorkerPool): Promise<ThreeMfFile> {
-  const shells = opts.shells && { shellOf: sharedArray(opts.shells.shellOf), shellCount: opts.shells.shellCount };
-  const payload: ThreeMfFilePayload = { positions: sharedArray(mesh.positions), indices: sharedArray(mesh.indices), opts: shells ? { ...opts, shells } : opts };
-  if (mesh.groups) payload.groups = sharedArray(mesh.groups);
+  const shells = opts.shells && { shellOf: toShared(opts.shells.shellOf), shellCount: opts.shells.shellCount };
+  const payload: ThreeMfFilePayload = { positions: toShared(mesh.positions), indices: toShared(mesh.indices), opts: shells ? { ...opts, shells } : opts };
+  if (mesh.groups) payload.groups = toShared(mesh.groups);
   return pool.run<ThreeMfFile>(FILE_TASK, payload);
 }
 

@@ -55,3 +55,21 @@ export function sharedUint32(n: number): Uint32Array {
 export function sharedFloat64(n: number): Float64Array {
   return typeof SharedArrayBuffer !== 'undefined' ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
 }
+
+type NumericArray = Float32Array | Float64Array | Int16Array | Uint8Array | Uint16Array | Uint32Array;
+
+export function isShared(a: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * `a` on a SharedArrayBuffer, to post to a pool task without a copy per worker: `a` itself when
+ * it already is there (or sharing is unavailable), else a copy. Every kernel and mesh step calls
+ * this one (segmentation slabs, the isosurface, smoothing, the repair, 3MF).
+ */
+export function toShared<T extends NumericArray>(a: T): T {
+  if (typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer) return a;
+  const out = new (a.constructor as new (b: ArrayBufferLike) => T)(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}

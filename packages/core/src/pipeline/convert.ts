@@ -14,7 +14,8 @@ import { countLabelled, rangeName, type HuRange } from '../segment/threshold.js'
 import { extractSurface } from '../surface/isosurface/extract.js';
 import { conditionMesh, type ConditionParams, type TopologyHandOver } from '../surface/condition.js';
 import { checkedTopology } from '../surface/cleanup.js';
-import { sharedArray, type MeshShells } from '../surface/mesh-utils.js';
+import type { MeshShells } from '../surface/mesh-utils.js';
+import { toShared } from '../parallel/pool.js';
 import type { measureSurfaceAccuracy } from '../surface/accuracy.js';
 import { startAccuracy, type PendingAccuracy } from '../surface/accuracy-pool.js';
 import { placeSurface, type EdgePlacement, type PlaceParams } from '../surface/edge/index.js';
@@ -342,7 +343,7 @@ async function surfaceOf(
   const triangles = surface.output;
   let indices = triangles.indices;
   const placed = await placeSurface(triangles, labels.grid, placement, ctx, () => {
-    if (ctx.pool && ctx.pool.size >= 2) indices = sharedArray(indices);
+    if (ctx.pool && ctx.pool.size >= 2) indices = toShared(indices);
     known.topology = checkedTopology({ positions: triangles.positions, indices });
   });
   if (placed) records.push(placed.record);

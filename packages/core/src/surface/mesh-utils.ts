@@ -7,6 +7,7 @@ import type { Vec3 } from '../geometry/grid.js';
 import type { Mesh } from '../geometry/types.js';
 import { makeSets } from '../geometry/union-find.js';
 import { buildEdgeTable, type EdgeTable } from './edge-table.js';
+import { toShared } from '../parallel/pool.js';
 
 // The edge table's API, still imported from here by most of surface/ (and core's index).
 export { buildEdgeTable, compactEdgeTable, edgeUses, heTail, pairedOpposite, type EdgeTable, type EdgeUses } from './edge-table.js';
@@ -289,20 +290,9 @@ export function flipTriangle(indices: Uint32Array, t: number): void {
   indices[3 * t + 2] = tmp;
 }
 
-/**
- * `a` on a SharedArrayBuffer: a copy, or `a` itself when it already is there or the platform has
- * no shared memory. A pool task's payload on shared memory is not copied when it is posted.
- */
-export function sharedArray<T extends Float32Array | Uint32Array | Uint8Array>(a: T): T {
-  if (typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer) return a;
-  const out = new (a.constructor as new (b: ArrayBufferLike) => T)(new SharedArrayBuffer(a.byteLength));
-  out.set(a);
-  return out;
-}
-
-/** A mesh's positions and indices on shared memory (sharedArray), to post to a pool task. */
+/** A mesh's positions and indices on shared memory (toShared), to post to a pool task. */
 export function sharedMesh(m: Mesh): Mesh {
-  return { positions: sharedArray(m.positions), indices: sharedArray(m.indices) };
+  return { positions: toShared(m.positions), indices: toShared(m.indices) };
 }
 
 export function cloneMesh(mesh: Mesh): Mesh {

@@ -12,8 +12,8 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
-import { sharedFloat64, sharedUint32, slabRanges } from '../parallel/pool.js';
-import { buildEdgeTable, labelShells, markSmallShells, sharedArray, signedVolume_mm3, vertexCount, type EdgeTable, type MeshShells } from './mesh-utils.js';
+import { sharedFloat64, sharedUint32, slabRanges, toShared } from '../parallel/pool.js';
+import { buildEdgeTable, labelShells, markSmallShells, signedVolume_mm3, vertexCount, type EdgeTable, type MeshShells } from './mesh-utils.js';
 import {
   chebyshevFirst,
   chebyshevSweeps,
@@ -196,7 +196,7 @@ export async function smoothMeshAsync(mesh: Mesh, params: SmoothParams = {}, ctx
     const y = r.value;
     if (y.kind === 'topology') {
       // the lists are on shared memory already (SHARED made them): only the held flags are copied there
-      topo = { start: sharedArray(y.topo.start), nbr: sharedArray(y.topo.nbr3), fixed: sharedArray(y.fixed), span: y.topo.span };
+      topo = { start: toShared(y.topo.start), nbr: toShared(y.topo.nbr3), fixed: toShared(y.fixed), span: y.topo.span };
       ranges = slabRanges(y.topo.start.length - 1, pool.size);
       continue;
     }

@@ -22,10 +22,10 @@ import type { Mesh } from '../geometry/types.js';
 import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { round } from '../pipeline/record.js';
 import { buildTriangleGrid } from './distance.js';
-import { sharedArray, vertexTriangles } from './mesh-utils.js';
+import { vertexTriangles } from './mesh-utils.js';
 import { crossingsInCells, type CrossingGrid } from './self-intersections.js';
 import { flatFans } from './flat-fans.js';
-import { sharedUint8 } from '../parallel/pool.js';
+import { sharedUint8, toShared } from '../parallel/pool.js';
 import { isShared, localCrossings, LocalScratch, MovingBins, pairWeightedRanges } from './untangle-rounds.js';
 
 export const UNTANGLE_DEFAULTS = { fraction: 0.25, steps: 12, maxRounds: 40 };
@@ -103,8 +103,8 @@ export async function untangleMesh(mesh: Mesh, safe: Float32Array, params: Untan
   const nv = P0.length / 3;
   if (safe.length !== P0.length) throw new Error(`untangle: ${safe.length / 3} safe positions for ${nv} vertices`);
   const pool = ctx.pool && ctx.pool.size >= 2 ? ctx.pool : undefined;
-  const positions = pool ? sharedArray(P0) : P0;
-  const indices = pool ? sharedArray(I) : I;
+  const positions = pool ? toShared(P0) : P0;
+  const indices = pool ? toShared(I) : I;
   // binned where the triangles are (the full check's pairs are those of their boxes now), over a
   // box that reaches the safe positions too: the rounds bin a triangle again, over its way to
   // them, once a corner of it moves (MovingBins). Binning every triangle over its way here made

@@ -8,23 +8,12 @@
 import type { StageContext } from '../../pipeline/record.js';
 import { slabRanges, type WorkerPool } from '../../parallel/pool.js';
 
+export { isShared, toShared } from '../../parallel/pool.js';
+
 /** Below this many voxels a volume is processed on the calling thread. */
 export const MIN_PARALLEL_VOXELS = 1 << 20;
 
 export type NumArray = Float32Array | Int16Array | Uint8Array | Uint16Array;
-
-export function isShared(a: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
-}
-
-/** A copy of `a` on a SharedArrayBuffer (or `a` itself when it already is, or sharing is unavailable). */
-export function toShared<T extends NumArray>(a: T): T {
-  if (isShared(a) || typeof SharedArrayBuffer === 'undefined') return a;
-  const Ctor = a.constructor as new (b: ArrayBufferLike) => T;
-  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
-  out.set(a as never);
-  return out;
-}
 
 /** Allocate an output array, shared when it will be written by workers. */
 export function allocLike<T extends NumArray>(Ctor: new (n: number | ArrayBufferLike) => T, n: number, shared: boolean): T {

@@ -13,7 +13,7 @@ import type { LabelMap, Mesh, Volume } from '../../geometry/types.js';
 import { sameGrid, voxelCount, type Grid } from '../../geometry/grid.js';
 import type { StageContext, StageRecord, StageResult } from '../../pipeline/record.js';
 import { round, timedAsync } from '../../pipeline/record.js';
-import { sharedFloat32, sharedUint32, slabRanges } from '../../parallel/pool.js';
+import { sharedFloat32, sharedUint32, slabRanges, toShared } from '../../parallel/pool.js';
 import { usageError } from '../../errors.js';
 import { extractSlab, type IsoSlabPayload, type IsoSlabResult } from './extract-slab.js';
 
@@ -204,14 +204,6 @@ function mergeSlabs(results: IsoSlabResult[], shared = false): Mesh {
     io += src.length;
   }
   return { positions, indices };
-}
-
-function toShared<T extends Uint8Array | Uint16Array | Float32Array | Int16Array>(a: T): T {
-  if (typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer) return a;
-  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
-  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
-  (out as unknown as { set(x: ArrayLike<number>): void }).set(a);
-  return out;
 }
 
 /**
