@@ -105,8 +105,10 @@ describe('scan2print convert on a real series', () => {
     const dec = report.reconstruction.find((x) => x.method === 'decimate-quadric')!;
     // decimated, not skipped; the user hears how far it moved the surface
     expect((dec.findings ?? []).map((f) => f.code)).toEqual(['DECIMATION_DEVIATION']);
-    // small separate bone fragments are locked, not collapsed away (that gave 8.2 mm here before)
-    expect(Number(dec.figures.hausdorff_mm)).toBeLessThan(5);
+    // small separate bone fragments are locked, not collapsed away (that gave 8.2 mm here before),
+    // and the normals in the collapse error keep rims and ridges: measured 0.13 mm (2.21 mm
+    // with positions alone)
+    expect(Number(dec.figures.hausdorff_mm)).toBeLessThan(0.5);
     expect(dec.findings![0]!.message).toContain(`by up to ${Math.round(Number(dec.figures.hausdorff_mm) * 100) / 100} mm`);
     expect(report.findings.map((f) => f.code)).toContain('DECIMATION_DEVIATION');
     const m = report.models[0]!;
@@ -128,14 +130,14 @@ describe('scan2print convert on a real series', () => {
     const [before, after] = repairs.map((x) => x.figures as Record<string, number>);
     expect(before!.crossingTrianglesFound).toBeGreaterThan(100);
     expect(before!.remainingCrossingTriangles).toBe(0);
-    // Decimation folds it again in places, and here the way back toward the safe positions
-    // leaves 15 crossing triangles: the decimation runs again with those sites locked.
+    // Decimation folds it again in places (measured: 44 crossing triangles), and the repair takes
+    // them back; where any were left, the decimation would run again with those sites locked
+    // (convert-untangle.spec: the TotalSegmentator bone takes five such tries).
     expect(after!.crossingTrianglesFound).toBeGreaterThan(0);
     expect(after!.remainingCrossingTriangles).toBe(0);
     expect(repairs[1]!.findings ?? []).toEqual([]);
     const dec = report.reconstruction.find((x) => x.method === 'decimate-quadric')!;
     const retries = Number(dec.figures.retriesForCrossings ?? 0);
-    expect(retries).toBeGreaterThanOrEqual(1);
     expect((dec.notes ?? []).filter((n) => /^try \d+: \d+ triangles still crossed after the repair; decimated again/.test(n)).length).toBe(retries);
     // the model as written (read back) agrees, and still has about a quarter of the triangles
     const model = read3mf(new Uint8Array(readFileSync(join(r.dir, 'skull.3mf'))), 'skull.3mf');

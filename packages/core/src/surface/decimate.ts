@@ -15,6 +15,7 @@ import { compactMesh, labelShells, markSmallShells, sharedMesh, triangleCount, t
 import type { WorkerPool } from '../parallel/pool.js';
 import { lockAround, reduceInChunks, type ChunkedResult } from './decimate-chunked.js';
 import { problemVertices } from './topology.js';
+import { vertexNormals } from './vertex-normals.js';
 import { yieldToHost } from '../parallel/yield.js';
 
 /**
@@ -48,6 +49,19 @@ export interface DecimateParams {
 }
 
 const ATTEMPTS_PER_ROUND = 5;
+/**
+ * The vertex normals go into the collapse error with this weight (per unit of normal change, in
+ * the error's millimetres). A quadric error alone does not see a thin plate's rim drawn in or a
+ * ridge flattened (every face stays in its plane); the normals turning there do. Measured
+ * (convert --decimate-ratio R, Hausdorff before → after, mean in brackets), weight 0 → 0.5:
+ * philips 1 mm at 0.1: 1.57 (0.020) → 0.16 (0.022) mm, and no retry for crossings (2 before);
+ * TotalSegmentator bone at 0.25: 5.41 (0.063) → 1.36 (0.065) mm; at 0.1: 7.52 (0.115) → 2.68
+ * (0.128) mm, 30 480 → 26 814 faces. Weight 0.25 gave 2.37 (0.053) mm at 0.25, weight 1 1.61
+ * (0.078), 2 1.67 (0.088): 0.5 holds the largest deviation lowest for a small rise in the mean.
+ * Previews (reduceInChunks) decimate without: their size matters there, not their edges.
+ */
+const NORMAL_WEIGHT = 0.5;
+const NORMAL_WEIGHTS = [NORMAL_WEIGHT, NORMAL_WEIGHT, NORMAL_WEIGHT];
 /**
  * The face count's divisor per fallback round: halving, and where a halving round cannot stay
  * manifold, gentler steps from the same mesh before the decimation stops short of its target
@@ -147,7 +161,9 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams, simplify?
   // Without an error bound the error is only limited by the mesh size (the target count rules).
   const errorBound = params.maxError_mm ?? scale;
   const simplifyWith: RoundSimplify =
-    simplify ?? ((m, lock, target, error) => MeshoptSimplifier.simplifyWithAttributes(m.indices, m.positions, 3, EMPTY, 0, [], lock, target, error, ['ErrorAbsolute']));
+    simplify ??
+    ((m, lock, target, error) =>
+      MeshoptSimplifier.simplifyWithAttributes(m.indices, m.positions, 3, vertexNormals(m), 3, NORMAL_WEIGHTS, lock, target, error, ['ErrorAbsolute']));
   const finalTarget = Math.min(facesBefore, params.targetFaces ?? 0);
   const recordParams: Record<string, unknown> = {
     library: 'meshoptimizer simplifyWithAttributes (quadric error edge collapse), manifold-verified rounds',
@@ -155,6 +171,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams, simplify?
     maxError_mm: params.maxError_mm ?? null,
     meshExtent_mm: round(scale, 3),
     flags: ['ErrorAbsolute'],
+    attributes: `vertex normals (area-weighted), weight ${NORMAL_WEIGHT}`,
     rounds:
       params.maxError_mm !== undefined
         ? 'one round bounded by the error'
