@@ -24,6 +24,7 @@ import { restoreCollapsedShells } from './shells.js';
 import { surfacePoints } from './sample-points.js';
 import { combineEstimate, EDGE_ESTIMATE_TASK, estimateSlab, type EstimateSamples, type EstimateSlab } from './estimate.js';
 import { slabRanges } from '../../parallel/pool.js';
+import { areaNormalSums } from '../vertex-normals.js';
 import {
   directionsSlab,
   EDGE_DIRECTIONS_TASK,
@@ -203,7 +204,7 @@ function* placeCore(
   const onPool = f32(1).buffer instanceof SharedArrayBuffer;
   // (only read: the extraction's own shared positions are posted as they are)
   const P = onPool && !(mesh.positions.buffer instanceof SharedArrayBuffer) ? copyTo(mesh.positions, f32) : mesh.positions;
-  const normals = vertexNormals(mesh, f64);
+  const normals = areaNormalSums(mesh, f64(mesh.positions.length));
   const dirs = f32(3 * nv);
   yield { kind: 'directions', work: { S, positions: P, normals, dirs } };
   const tDirs = performance.now();
@@ -333,23 +334,6 @@ function* placeCore(
 /** The longest profile's half-length (the widest axis's σ): each profile takes its own, ≤ this (plateau.ts). */
 function maxHalfLength(sigma: number[], h: number): number {
   return profileHalfLength(Math.max(...sigma), h);
-}
-
-/** Area-weighted vertex normals (outward for an outward-oriented mesh), unnormalised. */
-function vertexNormals(mesh: Mesh, f64: (n: number) => Float64Array): Float64Array {
-  const P = mesh.positions;
-  const I = mesh.indices;
-  const N = f64(P.length);
-  for (let t = 0; t < I.length; t += 3) {
-    const a = 3 * I[t]!, b = 3 * I[t + 1]!, c = 3 * I[t + 2]!;
-    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
-    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
-    N[a] += nx; N[a + 1] += ny; N[a + 2] += nz;
-    N[b] += nx; N[b + 1] += ny; N[b + 2] += nz;
-    N[c] += nx; N[c + 1] += ny; N[c + 2] += nz;
-  }
-  return N;
 }
 
 function copyTo<T extends Float32Array | Float64Array>(a: Float32Array, alloc: (n: number) => T): T {
