@@ -68,7 +68,7 @@ export function isShared(a: ArrayBufferView): boolean {
  * this one (segmentation slabs, the isosurface, smoothing, the repair, 3MF).
  */
 export function toShared<T extends NumericArray>(a: T): T {
-  if (typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer) return a;
+  if (typeof SharedArrayBuffer === 'undefined' || isShared(a)) return a;
   const out = new (a.constructor as new (b: ArrayBufferLike) => T)(new SharedArrayBuffer(a.byteLength));
   out.set(a as never);
   return out;

@@ -130,7 +130,11 @@ export function keptIndex(kept: Float32Array, before: Float32Array): Int32Array 
 
 /** Each kept vertex's safe position: that of the vertex it was before (keptIndex); where none, its own. */
 export function safeOfKept(kept: Float32Array, before: Float32Array, safe: Float32Array): Float32Array {
-  const from = keptIndex(kept, before);
+  return safeAtKept(keptIndex(kept, before), kept, safe);
+}
+
+/** safeOfKept with the kept vertices' origins already found (`from`: keptIndex's answer). */
+export function safeAtKept(from: Int32Array, kept: Float32Array, safe: Float32Array): Float32Array {
   const out = kept.slice();
   for (let w = 0; w < from.length; w++) {
     const v = from[w]!;

@@ -12,9 +12,8 @@ const nv = sphere.positions.length / 3;
 /** The upper half locked, as decimateUntangled's retries would have left it. */
 const upper = Uint8Array.from({ length: nv }, (_, v) => (sphere.positions[3 * v + 2]! > 0 ? 1 : 0));
 const input = (lock: Uint8Array): RelaxInput => ({
-  before: sphere,
   lock,
-  decimated: sphere,
+  from: Int32Array.from({ length: nv }, (_, v) => v),
   repaired: sphere,
   safe: sphere.positions,
   targetFaces: sphere.indices.length / 6,

@@ -19,7 +19,7 @@ import type { StageContext } from '../pipeline/record.js';
 import { round } from '../pipeline/record.js';
 import { yieldToHost } from '../parallel/yield.js';
 import type { DecimateParams, DecimateResult } from './decimate.js';
-import { keptIndex, lockNear, meanEdge, safeOfKept } from './decimate-locks.js';
+import { lockNear, meanEdge, safeOfKept } from './decimate-locks.js';
 import { untangleMesh, type UntangleParams, type UntangleResult } from './untangle.js';
 
 /** Error bounds tried: the first try's simplifier error ÷ 1, 2, 4, 8. */
@@ -28,14 +28,13 @@ export const RELAX_ERROR_STEPS = 4;
 export const RELAX_TRIES = 2;
 
 export interface RelaxInput {
-  /** The mesh decimateUntangled decimated, and its lock in the try that left nothing crossing. */
-  before: Mesh;
+  /** decimateUntangled's lock in the try that left nothing crossing, on the vertices of the mesh it decimated. */
   lock: Uint8Array;
-  /** That try's decimation (its output: kept vertices at their positions in `before`). */
-  decimated: Mesh;
-  /** Its repair: crossing-free, the same vertices as `decimated`. */
+  /** For each vertex of that try's decimation, the vertex of the mesh decimated it was (keptIndex), −1 where none. */
+  from: Int32Array;
+  /** The decimation's repair: crossing-free, the same vertices as the decimation. */
   repaired: Mesh;
-  /** The safe positions of `decimated`'s vertices. */
+  /** The safe positions of those vertices. */
   safe: Float32Array;
   targetFaces: number;
   /** The first try's simplifier error (mm): the coarsest bound tried. */
@@ -56,8 +55,7 @@ export async function relaxLocked(
   ctx: StageContext,
   decimate: (mesh: Mesh, params: DecimateParams) => Promise<DecimateResult>,
 ): Promise<Relaxed | undefined> {
-  const { before, lock, decimated, repaired: R, safe, targetFaces } = input;
-  const from = keptIndex(decimated.positions, before.positions);
+  const { lock, from, repaired: R, safe, targetFaces } = input;
   const nv = R.positions.length / 3;
   const outside = new Uint8Array(nv);
   let free = 0;

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
 import { icosphere } from '../testing/meshes.js';
 import type { DecimateParams, DecimateResult } from './decimate.js';
-import { decimateUntangled, safeOfKept } from './decimate-untangled.js';
+import { decimateUntangled } from './decimate-untangled.js';
+import { safeOfKept } from './decimate-locks.js';
 import { findSelfIntersections } from './self-intersections.js';
 
 describe('decimating again with the crossing sites locked', () => {

@@ -14,10 +14,8 @@ import { round } from '../pipeline/record.js';
 import { yieldToHost } from '../parallel/yield.js';
 import { decimateMesh, measureDecimation, targetMissed, type DecimateParams, type DecimateResult } from './decimate.js';
 import { untangleMesh, type UntangleParams, type UntangleResult } from './untangle.js';
-import { lockedTriangles, lockNear, meanEdge, safeOfKept } from './decimate-locks.js';
+import { keptIndex, lockedTriangles, lockNear, meanEdge, safeAtKept } from './decimate-locks.js';
 import { relaxLocked, type Relaxed } from './decimate-relax.js';
-
-export { safeOfKept } from './decimate-locks.js';
 
 export interface DecimatedUntangled {
   output: Mesh;
@@ -112,11 +110,13 @@ export async function decimateUntangled(
     }
     if (attempt === 0) firstError = Number(dec.record.figures.simplifierError_mm ?? 0);
     await yieldToHost();
-    const kept = safeOfKept(dec.output.positions, before.positions, safe);
+    // which vertex of `before` each kept one was: their safe positions, and relaxLocked's region
+    const from = keptIndex(dec.output.positions, before.positions);
+    const kept = safeAtKept(from, dec.output.positions, safe);
     const rep = await untangleMesh(dec.output, kept, untangle, ctx);
     if (rep.remaining === 0 && lock && params.targetFaces !== undefined && dec.output.indices.length / 3 > 1.05 * params.targetFaces) {
       // the retries left the region round the crossing sites at the input's resolution: decimated again, bounded
-      const input = { before, lock: dec.lock ?? lock, decimated: dec.output, repaired: rep.output, safe: kept, targetFaces: params.targetFaces, firstError_mm: firstError };
+      const input = { lock: dec.lock ?? lock, from, repaired: rep.output, safe: kept, targetFaces: params.targetFaces, firstError_mm: firstError };
       return finish(dec, rep, attempt, false, await relaxLocked(input, untangle, ctx, decimate));
     }
     if (rep.remaining === 0 || attempt === DECIMATE_CROSSING_RETRIES) return finish(dec, rep, attempt);

@@ -55,13 +55,25 @@ const ATTEMPTS_PER_ROUND = 5;
  * ridge flattened (every face stays in its plane); the normals turning there do. Measured
  * (convert --decimate-ratio R, Hausdorff before → after, mean in brackets), weight 0 → 0.5:
  * philips 1 mm at 0.1: 1.57 (0.020) → 0.16 (0.022) mm, and no retry for crossings (2 before);
- * TotalSegmentator bone at 0.25: 5.41 (0.063) → 1.36 (0.065) mm; at 0.1: 7.52 (0.115) → 2.68
- * (0.128) mm, 30 480 → 26 814 faces. Weight 0.25 gave 2.37 (0.053) mm at 0.25, weight 1 1.61
+ * TotalSegmentator bone at 0.25: 5.41 (0.063) → 1.36 (0.065) mm; at 0.1: 7.52 (0.115) → 2.77
+ * (0.128) mm, 30 480 → 28 866 faces. Weight 0.25 gave 2.37 (0.053) mm at 0.25, weight 1 1.61
  * (0.078), 2 1.67 (0.088): 0.5 holds the largest deviation lowest for a small rise in the mean.
  * Previews (reduceInChunks) decimate without: their size matters there, not their edges.
  */
 const NORMAL_WEIGHT = 0.5;
 const NORMAL_WEIGHTS = [NORMAL_WEIGHT, NORMAL_WEIGHT, NORMAL_WEIGHT];
+
+/**
+ * Each mesh's unit vertex normals, once: a round simplifies the same mesh up to five times, and
+ * decimateUntangled and relaxLocked decimate the same mesh again for each try. A mesh's arrays
+ * are not changed in place once it is built (as for smallShellLocks below).
+ */
+const meshNormals = new WeakMap<Mesh, Float32Array>();
+function normalsOf(mesh: Mesh): Float32Array {
+  let n = meshNormals.get(mesh);
+  if (!n) meshNormals.set(mesh, (n = vertexNormals(mesh)));
+  return n;
+}
 /**
  * The face count's divisor per fallback round: halving, and where a halving round cannot stay
  * manifold, gentler steps from the same mesh before the decimation stops short of its target
@@ -163,7 +175,7 @@ export async function decimateMesh(mesh: Mesh, params: DecimateParams, simplify?
   const simplifyWith: RoundSimplify =
     simplify ??
     ((m, lock, target, error) =>
-      MeshoptSimplifier.simplifyWithAttributes(m.indices, m.positions, 3, vertexNormals(m), 3, NORMAL_WEIGHTS, lock, target, error, ['ErrorAbsolute']));
+      MeshoptSimplifier.simplifyWithAttributes(m.indices, m.positions, 3, normalsOf(m), 3, NORMAL_WEIGHTS, lock, target, error, ['ErrorAbsolute']));
   const finalTarget = Math.min(facesBefore, params.targetFaces ?? 0);
   const recordParams: Record<string, unknown> = {
     library: 'meshoptimizer simplifyWithAttributes (quadric error edge collapse), manifold-verified rounds',

@@ -59,10 +59,6 @@ export class LocalScratch {
   }
 }
 
-export function isShared(a: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
-}
-
 /** The grid cell along axis a of coordinate x, as buildTriangleGrid bins (floor((x − origin) / cell)), clamped to the grid. */
 function cellAlong({ origin, cell, dims }: Pick<CrossingGrid, 'origin' | 'cell' | 'dims'>, x: number, a: number): number {
   return Math.max(0, Math.min(dims[a]! - 1, Math.floor((x - origin[a]!) / cell)));

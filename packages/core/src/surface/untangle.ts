@@ -25,8 +25,8 @@ import { buildTriangleGrid } from './distance.js';
 import { vertexTriangles } from './mesh-utils.js';
 import { crossingsInCells, type CrossingGrid } from './self-intersections.js';
 import { flatFans } from './flat-fans.js';
-import { sharedUint8, toShared } from '../parallel/pool.js';
-import { isShared, localCrossings, LocalScratch, MovingBins, pairWeightedRanges } from './untangle-rounds.js';
+import { isShared, sharedUint8, toShared } from '../parallel/pool.js';
+import { localCrossings, LocalScratch, MovingBins, pairWeightedRanges } from './untangle-rounds.js';
 
 export const UNTANGLE_DEFAULTS = { fraction: 0.25, steps: 12, maxRounds: 40 };
 export const CROSSINGS_TASK = 'surface.crossings';
