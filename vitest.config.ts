@@ -31,7 +31,8 @@ export default defineConfig({
     reporters: ['default'],
     // Slowest spec files first, by a committed table of durations (test/sequencer.ts): a fresh clone has no earlier run to sort by.
     sequence: { sequencer: SlowestFirst },
-    setupFiles: ['test/loop-watch.ts'],
+    // test/cpu-by-file.ts does nothing unless SCAN2PRINT_CPU_BY_FILE names a file to write to
+    setupFiles: ['test/loop-watch.ts', 'test/cpu-by-file.ts'],
     globalSetup: ['test/global-setup.ts'],
     projects: [
       { extends: true, test: { name: 'isolated', include: ['packages/*/src/**/*.spec.ts', 'test/**/*.spec.ts'], exclude: [...configDefaults.exclude, ...shared], poolOptions: { forks: { isolate: true } } } },
