@@ -55,8 +55,8 @@ describe('test/cpu-by-file.mjs', () => {
 describe('the setup file in a vitest run', () => {
   it('writes one line per spec file, with the CPU of the children the file waited for', async () => {
     const out = join(dir, 'cpu.jsonl');
-    // a real spec file that spends CPU in a child: this file's own first two blocks would recurse,
-    // so a one-test spec written for the purpose, run by the repository's own config
+    // a real spec file that spends CPU in a child, written for the purpose (this spec itself would
+    // run vitest again), run by the repository's own config
     const spec = join(ROOT, 'test', `cpu-probe-${process.pid}.spec.ts`);
     writeFileSync(spec, [
       "import { execFileSync } from 'node:child_process';",

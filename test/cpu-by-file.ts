@@ -51,7 +51,7 @@ function readChildCpu(): number {
   try {
     return childCpuSeconds(readFileSync('/proc/self/stat', 'utf8'));
   } catch {
-    return NaN; // not Linux: the column says so
+    return NaN; // not Linux: null in the line (JSON has no NaN), 0 in the table
   }
 }
 
