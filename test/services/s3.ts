@@ -28,7 +28,22 @@ export interface S3TestServer {
   directory: string;
   /** Stops answering at once (open connections are cut, as when storage goes down); removes the files unless `keep`. */
   stop(opts?: { keep?: boolean }): Promise<void>;
+  /**
+   * Holds the next PUT of `key` before s3rver sees it, so nothing of it is stored while held:
+   * a test can act at a known point of a client's writes (kill it between two objects).
+   * `arrived` resolves when the PUT comes; `release` lets it go on; `drop` cuts its connection
+   * and stores nothing, as S3 does for a client that dies in the middle of an upload.
+   */
+  holdPut(key: string): PutHold;
 }
+
+export interface PutHold {
+  arrived: Promise<void>;
+  release(): void;
+  drop(): void;
+}
+
+type Hold = { arrive(): void; outcome: Promise<'release' | 'drop'> };
 
 /** s3rver's one built-in account. */
 const ACCESS_KEY_ID = 'S3RVER';
@@ -63,6 +78,24 @@ async function plainBodies(ctx: KoaContext, next: () => Promise<void>): Promise<
   await next();
 }
 
+/** Koa middleware, first in the chain: a PUT of a held key waits for its release (see `holdPut`). */
+function holdingPuts(bucket: string, holds: Map<string, Hold>) {
+  return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
+    const req = ctx.req as IncomingMessage;
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://s3').pathname);
+    const hold = ctx.method === 'PUT' && path.startsWith(`/${bucket}/`) ? holds.get(path.slice(bucket.length + 2)) : undefined;
+    if (hold) {
+      holds.delete(path.slice(bucket.length + 2));
+      hold.arrive();
+      if ((await hold.outcome) === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+    }
+    await next();
+  };
+}
+
 export async function startS3(opts: { port?: number; directory?: string } = {}): Promise<S3TestServer> {
   const directory = opts.directory ?? (await mkdtemp(join(tmpdir(), 'scan2print-s3-')));
   const buckets = join(directory, 'buckets');
@@ -82,6 +115,8 @@ export async function startS3(opts: { port?: number; directory?: string } = {}):
   const internals = server as unknown as S3rverInternals;
   makeWritesAtomic(internals.store, incoming);
   internals.middleware.unshift(plainBodies);
+  const holds = new Map<string, Hold>();
+  internals.middleware.unshift(holdingPuts(bucket, holds));
   const address = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
@@ -97,6 +132,13 @@ export async function startS3(opts: { port?: number; directory?: string } = {}):
       internals.httpServer.closeAllConnections();
       await closed;
       if (!keep) await rm(directory, { recursive: true, force: true });
+    },
+    holdPut(key) {
+      let arrive!: () => void;
+      let settle!: (how: 'release' | 'drop') => void;
+      const arrived = new Promise<void>((r) => (arrive = r));
+      holds.set(key, { arrive, outcome: new Promise((r) => (settle = r)) });
+      return { arrived, release: () => settle('release'), drop: () => settle('drop') };
     },
   };
 }

@@ -109,8 +109,9 @@ describe('aws-chunked decoding', () => {
 describe('startS3', () => {
   let s3: S3TestServer;
   let client: S3Client;
-  const connect = (server: S3TestServer): S3Client =>
+  const connect = (server: S3TestServer, retries = 2): S3Client =>
     new S3Client({
+      maxAttempts: retries + 1,
       endpoint: server.endpoint,
       region: server.region,
       forcePathStyle: server.forcePathStyle,
@@ -188,6 +189,32 @@ describe('startS3', () => {
     await expect(client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'gone.txt' }))).rejects.toMatchObject({
       $metadata: { httpStatusCode: 404 },
     });
+  });
+
+  it('holds a PUT of a chosen key until released, and stores nothing of a dropped one', async () => {
+    const head = (key: string) => client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
+    const held = s3.holdPut('held/a.txt');
+    let stored = false;
+    const put = client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'held/a.txt', Body: 'a' })).then(() => (stored = true));
+    await held.arrived;
+    // Other keys pass while it waits; the held one is not there.
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'held/b.txt', Body: 'b' }));
+    await expect(head('held/a.txt')).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    expect(stored).toBe(false);
+    held.release();
+    await put;
+    expect((await read('held/a.txt')).toString()).toBe('a');
+
+    // Its whole body has reached the server (one byte), yet a drop stores none of it. No retry:
+    // the SDK's would come after the one-shot hold and be stored.
+    const dropped = s3.holdPut('held/c.txt');
+    const once = connect(s3, 0);
+    const gone = once.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'held/c.txt', Body: 'c' }));
+    await dropped.arrived;
+    dropped.drop();
+    await expect(gone).rejects.toThrow();
+    once.destroy();
+    await expect(head('held/c.txt')).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
 
   it('goes down on stop and comes back with the same objects on the same port', async () => {

@@ -172,26 +172,30 @@ describe('scale mode: PostgreSQL queue, S3 store, worker processes', () => {
 
   it('a worker killed mid-job: the other completes it, the dead attempt leaves nothing listed or stored', async () => {
     const id = await startConvert();
-    // Kill once the first attempt has written outputs (it writes the models before the report's images).
-    let killed: Worker | undefined;
-    let deadKeys: string[] = [];
+    // Kill between two of the first attempt's writes: the test store holds its last output (the
+    // report's HTML comes after every other file), so the job cannot end before the kill.
+    // Polling for stored outputs instead lost the race on a CI host (the job had succeeded).
+    const held = s3.holdPut(`jobs/${id}/1/report.html`);
+    let arrived = false;
+    void held.arrived.then(() => (arrived = true));
     const end = Date.now() + 300_000;
-    while (!killed) {
+    while (!arrived) {
       const j = await jobRow(id);
-      expect(j.state, `job ended before its worker could be killed: ${j.error ?? ''}`).not.toMatch(/succeeded|failed|cancelled/);
-      deadKeys = j.state === 'running' ? await listKeys(`jobs/${id}/1/`) : [];
-      if (deadKeys.length > 0) {
-        expect(j.attempts).toBe(1);
-        killed = workers.find((w) => w.pid === pidOf(j.lease_owner!));
-        expect(killed, `lease owner ${j.lease_owner} is not one of the workers`).toBeDefined();
-        killed!.child.kill('SIGKILL');
-        await exited(killed!);
-      } else {
-        if (Date.now() > end) throw new Error(`job ${id} wrote no output within 300 s (state ${j.state})`);
-        await sleep(25);
-      }
+      expect(j.state, `job ended before its last output was written: ${j.error ?? ''}`).not.toMatch(/succeeded|failed|cancelled/);
+      if (Date.now() > end) throw new Error(`job ${id} did not write its report within 300 s (state ${j.state})`);
+      await sleep(100);
     }
-    expect(killed.child.signalCode).toBe('SIGKILL');
+    const j1 = await jobRow(id);
+    expect(j1.state).toBe('running');
+    expect(j1.attempts).toBe(1);
+    const deadKeys = await listKeys(`jobs/${id}/1/`);
+    expect(deadKeys).toEqual(OUTPUTS.filter((n) => n !== 'report.html').map((n) => `jobs/${id}/1/${n}`));
+    const killed = workers.find((w) => w.pid === pidOf(j1.lease_owner!));
+    expect(killed, `lease owner ${j1.lease_owner} is not one of the workers`).toBeDefined();
+    killed!.child.kill('SIGKILL');
+    await exited(killed!);
+    held.drop();
+    expect(killed!.child.signalCode).toBe('SIGKILL');
     const survivor = workers.find((w) => w !== killed)!;
 
     const owners = new Map<string, number>();
