@@ -220,6 +220,26 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
     expect(sz).toBeGreaterThan(1.2);
   });
 
+  it('2 mm slices (0.8×0.8×2 mm, exact blur): a 3 mm plate lying flat across them is sized with the solid bone’s density, not its peaks’ (volume within ±3 %, wall within ±0.1 mm)', async () => {
+    // Its peaks read 1 395 HU (their blur model is off across coarse slices), and the plate came
+    // out 2.56 mm, −17 %. The density insert's plateaus hold across their direction; the plate's
+    // rims, seen edgewise, do not: without the insert no plateau counts as solid.
+    const at2mm = { ...noisy, voxel_mm: [0.8, 0.8, 2] as [number, number, number], blurModel: 'exact' as const };
+    const r = await validatePhantom(plate(40, 3, [0.31, -0.23, 0.17]), at2mm, { condition: {} }, {}, { sideBySide: false });
+    expect(r.checks).toMatchObject(closed);
+    expect(Math.abs(r.measures.volumeErrorPercent)).toBeLessThan(3);
+    expect(Math.abs(r.measures.wallThickness!.error_mm)).toBeLessThan(0.1);
+    const f = r.records.find((x) => x.method === 'edge-model-placement')!.figures;
+    expect(f).toMatchObject({ bone_from: 'thick edges' });
+    expect(Math.abs((f.bone_HU as number) - 1200)).toBeLessThan(18);
+    expect(Math.abs((f.bone_solid_HU as number) - 1200)).toBeLessThan(12);
+    expect(f.bone_solid_samples as number).toBeGreaterThan(100);
+    const bare = await validatePhantom(plate(40, 3, [0.31, -0.23, 0.17]), at2mm, { condition: {} }, {}, { sideBySide: false, insert: false });
+    const g = bare.records.find((x) => x.method === 'edge-model-placement')!.figures;
+    expect(g).toMatchObject({ bone_from: 'thin walls', bone_solid_HU: null });
+    expect(g.bone_solid_samples as number).toBeLessThan(16);
+  });
+
   it('thin bone (a 0.8 mm plate, its peak below half-way) is kept as at the threshold, and its wall comes closer to the truth', async () => {
     const r = await validatePhantom(plate(40, 0.8, c, 30), scan([0.5, 0.5, 1]), { condition: {} });
     const old = r.sideBySide!;

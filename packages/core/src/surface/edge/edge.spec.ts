@@ -138,8 +138,19 @@ describe('combineEstimate', () => {
     const sig2 = Float64Array.from(wall, (w) => (w ? 0.49 : 0.25));
     const axis2 = new Float64Array(3 * n);
     for (let i = 0; i < n; i++) axis2[3 * i] = 1;
-    return { sig2, axis2, sig2Wall: wall, bones: Float64Array.from(wall, (w) => (w ? wallBone : B)), bonesWall: wall.slice(), peakBones: new Float64Array(0) };
+    const bones = Float64Array.from(wall, (w) => (w ? wallBone : B));
+    return { sig2, axis2, sig2Wall: wall, bones, bonesWall: wall.slice(), bonesSolid: new Uint8Array(n), peakBones: new Float64Array(0) };
   };
+  // thick steps at `step` HU (the first `solid` of them hold across), and thin walls' peaks at `peak` HU
+  const withPeaks = (steps: number, step: number, solid: number, peaks: number, peak: number): EstimateSamples => ({
+    sig2: new Float64Array(steps).fill(0.25),
+    axis2: Float64Array.from({ length: 3 * steps }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+    sig2Wall: new Uint8Array(steps),
+    bones: Float64Array.from({ length: steps }, (_, i) => step + (i % 7) - 3),
+    bonesWall: new Uint8Array(steps),
+    bonesSolid: Uint8Array.from({ length: steps }, (_, i) => (i < solid ? 1 : 0)),
+    peakBones: Float64Array.from({ length: peaks }, (_, i) => peak + (i % 5) - 2),
+  });
 
   it('takes the blur and the bone density from thick edges only when it has enough of them', () => {
     const e = combineEstimate([samples(40, 200, 1260)]);
@@ -152,6 +163,25 @@ describe('combineEstimate', () => {
     const e = combineEstimate([samples(10, 200, 1260)]);
     expect(e.count).toBe(210);
     expect(e.bone).toBe(1260);
+  });
+
+  it('thin walls’ peaks above the thick edges win unless solid bone backs the edges', () => {
+    // no solid plateau: the steps may be rims of the walls, below the bone
+    const rims = combineEstimate([withPeaks(200, 1100, 0, 300, 1300)]);
+    expect(rims).toMatchObject({ bone: 1300, boneFrom: 'thin walls', solidSamples: 0 });
+    expect(rims.solidBone).toBeNaN();
+    // solid bone as dense as the steps, in two ranges: the peaks (16 % above) are the blur model's misreading
+    const solid = combineEstimate([withPeaks(100, 1190, 20, 150, 1395), withPeaks(100, 1190, 20, 150, 1395)]);
+    expect(solid).toMatchObject({ bone: 1192, boneFrom: 'thick edges', solidSamples: 40 });
+    expect(solid.solidBone).toBe(1192);
+    // fewer than MIN_THICK solid samples do not count
+    expect(combineEstimate([withPeaks(200, 1190, 15, 300, 1395)]).boneFrom).toBe('thin walls');
+    // solid plateaus below the steps' level are not what the steps read: the peaks win
+    expect(combineEstimate([withPeaks(200, 1190, 0, 300, 1395), withPeaks(40, 900, 40, 0, 0)]).boneFrom).toBe('thin walls');
+    // peaks far above the solid bone (thin cortex over cancellous bone) size the walls themselves
+    expect(combineEstimate([withPeaks(200, 500, 200, 300, 1100)])).toMatchObject({ bone: 1100, boneFrom: 'thin walls' });
+    // below them the steps win as before, solid or not
+    expect(combineEstimate([withPeaks(200, 1200, 0, 300, 900)])).toMatchObject({ bone: 1202, boneFrom: 'thick edges' });
   });
 });
 

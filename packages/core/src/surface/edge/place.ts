@@ -22,7 +22,7 @@ import { PROFILE_WALL_MM, profileHalfLength, type ProfileLimits } from './platea
 import { makeSampler } from './profile.js';
 import { restoreCollapsedShells } from './shells.js';
 import { surfacePoints } from './sample-points.js';
-import { combineEstimate, EDGE_ESTIMATE_TASK, estimateSlab, type EstimateSamples, type EstimateSlab } from './estimate.js';
+import { combineEstimate, EDGE_ESTIMATE_TASK, estimateSlab, type CombinedEstimate, type EstimateSamples, type EstimateSlab } from './estimate.js';
 import { slabRanges } from '../../parallel/pool.js';
 import { areaNormalSums } from '../vertex-normals.js';
 import {
@@ -219,6 +219,7 @@ function* placeCore(
   const psf0 = params.blur_mm ?? 0.5;
   let sigma = S.spacing.map((s) => Math.sqrt(psf0 * psf0 + VOXEL_BLUR_C * s * s)) as [number, number, number];
   let bone = params.bone_HU ?? NaN;
+  let boneFrom: CombinedEstimate | undefined;
   const rounds = params.blur_mm !== undefined && params.bone_HU !== undefined ? 0 : 2;
   for (let r = 0; r < rounds; r++) {
     const work = { S, positions: pts.positions, dirs: pts.dirs, h, sigma, K: maxHalfLength(sigma, h), lim };
@@ -229,7 +230,10 @@ function* placeCore(
       blur = fitBlur(est.sig2, est.axis2, est.count, psf0, S.spacing);
       sigma = blur.sigma_mm;
     }
-    if (params.bone_HU === undefined) bone = est.bone;
+    if (params.bone_HU === undefined) {
+      bone = est.bone;
+      boneFrom = est;
+    }
   }
   if (params.blur_mm !== undefined) blur = { sigma_mm: sigma, median_mm: psf0, samples: 0 };
 
@@ -309,6 +313,9 @@ function* placeCore(
       blur_voxel_c: VOXEL_BLUR_C,
       blur_profiles: blur.samples,
       bone_HU: Number.isFinite(bone) ? round(bone, 1) : null,
+      ...(boneFrom
+        ? { bone_from: boneFrom.boneFrom, bone_solid_HU: Number.isFinite(boneFrom.solidBone) ? round(boneFrom.solidBone, 1) : null, bone_solid_samples: boneFrom.solidSamples }
+        : {}),
       shift_mean_mm: moved ? round(sum / moved, 4) : 0,
       shift_meanAbs_mm: moved ? round(sumAbs / moved, 4) : 0,
       shift_max_mm: round(maxAbs, 4),
