@@ -231,6 +231,8 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
     expect(Math.abs(r.measures.wallThickness!.error_mm)).toBeLessThan(0.1);
     const f = r.records.find((x) => x.method === 'edge-model-placement')!.figures;
     expect(f).toMatchObject({ bone_from: 'thick edges' });
+    const codes = (x: typeof r) => x.records.flatMap((rec) => (rec.findings ?? []).map((g) => g.code));
+    expect(codes(r)).not.toContain('BONE_DENSITY_FROM_THIN_WALLS');
     expect(Math.abs((f.bone_HU as number) - 1200)).toBeLessThan(18);
     expect(Math.abs((f.bone_solid_HU as number) - 1200)).toBeLessThan(12);
     expect(f.bone_solid_samples as number).toBeGreaterThan(100);
@@ -238,6 +240,11 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
     const g = bare.records.find((x) => x.method === 'edge-model-placement')!.figures;
     expect(g).toMatchObject({ bone_from: 'thin walls', bone_solid_HU: null });
     expect(g.bone_solid_samples as number).toBeLessThan(16);
+    // and the model says so: its thin walls are sized from a density read from themselves
+    const warned = bare.records.find((x) => x.method === 'edge-model-placement')!.findings!.find((x) => x.code === 'BONE_DENSITY_FROM_THIN_WALLS')!;
+    expect(warned.severity).toBe('warn');
+    expect(warned.message).toMatch(/read from thin walls, as the scan shows no solid thick bone/);
+    expect(codes(bare)).toContain('BONE_DENSITY_FROM_THIN_WALLS');
   });
 
   it('thin bone (a 0.8 mm plate, its peak below half-way) is kept as at the threshold, and its wall comes closer to the truth', async () => {
