@@ -243,7 +243,7 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
     // and the model says so: its thin walls are sized from a density read from themselves
     const warned = bare.records.find((x) => x.method === 'edge-model-placement')!.findings!.find((x) => x.code === 'BONE_DENSITY_FROM_THIN_WALLS')!;
     expect(warned.severity).toBe('warn');
-    expect(warned.message).toMatch(/read from thin walls, as the scan shows no solid thick bone/);
+    expect(warned.message).toMatch(/read from thin walls \(their peaks\), as the scan shows no solid thick bone/);
     expect(codes(bare)).toContain('BONE_DENSITY_FROM_THIN_WALLS');
   });
 

@@ -168,16 +168,19 @@ describe('combineEstimate', () => {
   it('thin walls’ peaks above the thick edges win unless solid bone backs the edges', () => {
     // no solid plateau: the steps may be rims of the walls, below the bone
     const rims = combineEstimate([withPeaks(200, 1100, 0, 300, 1300)]);
-    expect(rims).toMatchObject({ bone: 1300, boneFrom: 'thin walls', solidSamples: 0 });
+    expect(rims).toMatchObject({ bone: 1300, boneFrom: 'thin walls', solidSamples: 0, solidBacked: false });
     expect(rims.solidBone).toBeNaN();
     // solid bone as dense as the steps, in two ranges: the peaks (16 % above) are the blur model's misreading
     const solid = combineEstimate([withPeaks(100, 1190, 20, 150, 1395), withPeaks(100, 1190, 20, 150, 1395)]);
-    expect(solid).toMatchObject({ bone: 1192, boneFrom: 'thick edges', solidSamples: 40 });
+    expect(solid).toMatchObject({ bone: 1192, boneFrom: 'thick edges', solidSamples: 40, solidBacked: true });
     expect(solid.solidBone).toBe(1192);
     // fewer than MIN_THICK solid samples do not count
     expect(combineEstimate([withPeaks(200, 1190, 15, 300, 1395)]).boneFrom).toBe('thin walls');
     // solid plateaus below the steps' level are not what the steps read: the peaks win
-    expect(combineEstimate([withPeaks(200, 1190, 0, 300, 1395), withPeaks(40, 900, 40, 0, 0)]).boneFrom).toBe('thin walls');
+    expect(combineEstimate([withPeaks(200, 1190, 0, 300, 1395), withPeaks(40, 900, 40, 0, 0)])).toMatchObject({ boneFrom: 'thin walls', solidBacked: false });
+    // nor do they back steps that win over the peaks (rims of thin walls passing for solid)
+    expect(combineEstimate([withPeaks(200, 1190, 0, 300, 900), withPeaks(40, 1100, 40, 0, 0)])).toMatchObject({ boneFrom: 'thick edges', solidBacked: false });
+    expect(combineEstimate([withPeaks(200, 1190, 0, 300, 900), withPeaks(40, 1140, 40, 0, 0)])).toMatchObject({ boneFrom: 'thick edges', solidBacked: true });
     // peaks far above the solid bone (thin cortex over cancellous bone) size the walls themselves
     expect(combineEstimate([withPeaks(200, 500, 200, 300, 1100)])).toMatchObject({ bone: 1100, boneFrom: 'thin walls' });
     // below them the steps win as before, solid or not

@@ -208,6 +208,13 @@ const MIN_THICK = 16;
 const PEAKS_OVER_SOLID_MAX = 1.25;
 
 /**
+ * Solid bone backs the steps' level when its own reads at least this fraction of it. On the
+ * four CT series solid / steps is 1.00-1.59 (philips 1 mm 802 / 802 HU); where rims of thin
+ * plates passed for solid (phantoms without thick bone, 2-3 mm slices) 0.62-0.94.
+ */
+const SOLID_BACKS = 0.95;
+
+/**
  * The ranges' samples joined in point order (`parts` in range order), and the bone density:
  * the upper (80th percentile) plateau of thick edges, as thin structures' rims show plateaus
  * below the bone's density and nothing shows one above it; or the thin walls' own estimates
@@ -254,6 +261,7 @@ export function combineEstimate(parts: EstimateSamples[]): CombinedEstimate {
   const fromSolid = ns >= MIN_THICK ? solid[Math.floor(0.8 * (ns - 1))]! : NaN;
   // solid bone at least as dense as the steps' level: the steps are bone, not rims, and the
   // peaks (a blur model's reading) do not override them unless far above (another, denser bone)
+  const solidBacked = fromSolid >= SOLID_BACKS * fromSteps;
   const stepsHold = fromSolid >= fromSteps && fromPeaks <= PEAKS_OVER_SOLID_MAX * fromSolid;
   const boneFrom: CombinedEstimate['boneFrom'] =
     Number.isFinite(fromSteps) && Number.isFinite(fromPeaks)
@@ -266,7 +274,7 @@ export function combineEstimate(parts: EstimateSamples[]): CombinedEstimate {
           ? 'thin walls'
           : 'none';
   const bone = boneFrom === 'thick edges' ? fromSteps : fromPeaks;
-  return { sig2, axis2, count: sig2.length, bone, boneFrom, solidBone: fromSolid, solidSamples: ns };
+  return { sig2, axis2, count: sig2.length, bone, boneFrom, solidBone: fromSolid, solidSamples: ns, solidBacked };
 }
 
 export interface CombinedEstimate {
@@ -280,6 +288,8 @@ export interface CombinedEstimate {
   /** The solid plateaus' density (80th percentile; NaN below MIN_THICK samples) and their count. */
   solidBone: number;
   solidSamples: number;
+  /** Whether solid bone reads at least SOLID_BACKS of the steps' level: else the steps are thin walls' rims. */
+  solidBacked: boolean;
 }
 
 /** The bone plateaus flagged solid (they hold across their direction too). */

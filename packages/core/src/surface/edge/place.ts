@@ -316,7 +316,12 @@ function* placeCore(
       blur_profiles: blur.samples,
       bone_HU: Number.isFinite(bone) ? round(bone, 1) : null,
       ...(boneFrom
-        ? { bone_from: boneFrom.boneFrom, bone_solid_HU: Number.isFinite(boneFrom.solidBone) ? round(boneFrom.solidBone, 1) : null, bone_solid_samples: boneFrom.solidSamples }
+        ? {
+            bone_from: boneFrom.boneFrom,
+            bone_solid_HU: Number.isFinite(boneFrom.solidBone) ? round(boneFrom.solidBone, 1) : null,
+            bone_solid_samples: boneFrom.solidSamples,
+            bone_solid_backed: boneFrom.solidBacked,
+          }
         : {}),
       shift_mean_mm: moved ? round(sum / moved, 4) : 0,
       shift_meanAbs_mm: moved ? round(sumAbs / moved, 4) : 0,
@@ -336,14 +341,15 @@ function* placeCore(
     });
   }
   // A thin wall is sized as area / (bone − tissue): with the density read from thin walls
-  // themselves (no solid thick bone in the scan), that is ill-conditioned. Measured on
+  // themselves (no solid thick bone in the scan: their peaks, or their rims' plateaus), that is
+  // ill-conditioned. Measured on
   // validatePhantom's plates without the density insert (exact blur, noise 20 HU, 0.5×0.5×1 to
   // 0.8×0.8×2 mm): walls of 1.5-3 mm came out 0.33 mm thinner to 0.86 mm thicker.
-  if (nv && boneFrom?.boneFrom === 'thin walls' && counts[RULE_SLAB]! > THIN_WALL_DENSITY_SHARE * nv) {
+  if (nv && boneFrom && !boneFrom.solidBacked && counts[RULE_SLAB]! > THIN_WALL_DENSITY_SHARE * nv) {
     findings.push({
       code: 'BONE_DENSITY_FROM_THIN_WALLS',
       severity: 'warn',
-      message: `the bone's density (${round(bone, 0)} HU) was read from thin walls, as the scan shows no solid thick bone to read it from, and ${round((100 * counts[RULE_SLAB]!) / nv, 1)} % of the surface's vertices were sized as thin walls with it (on phantoms without thick bone, walls of 1.5-3 mm came out 0.3 mm thinner to 0.9 mm thicker): check thin walls against the scan`,
+      message: `the bone's density (${round(bone, 0)} HU) was read from thin walls (${boneFrom.boneFrom === 'thin walls' ? 'their peaks' : 'their rims'}), as the scan shows no solid thick bone to read it from, and ${round((100 * counts[RULE_SLAB]!) / nv, 1)} % of the surface's vertices were sized as thin walls with it (on phantoms without thick bone, walls of 1.5-3 mm came out 0.3 mm thinner to 0.9 mm thicker): check thin walls against the scan`,
     });
   }
   if (findings.length) record.findings = findings;
