@@ -208,9 +208,12 @@ const MIN_THICK = 16;
 const PEAKS_OVER_SOLID_MAX = 1.25;
 
 /**
- * Solid bone backs the steps' level when its own reads at least this fraction of it. On the
- * four CT series solid / steps is 1.00-1.59 (philips 1 mm 802 / 802 HU); where rims of thin
- * plates passed for solid (phantoms without thick bone, 2-3 mm slices) 0.62-0.94.
+ * Solid bone backs the steps' level when its own reads at least this fraction of it; else the
+ * density came from thin walls (their peaks or their rims' plateaus), which edge placement's
+ * finding BONE_DENSITY_FROM_THIN_WALLS says. On the four CT series solid / steps is 1.00-1.59
+ * (philips 1 mm 802 / 802 HU); where rims of thin plates passed for solid (phantoms without
+ * thick bone, 2-3 mm slices) 0.62-0.94. Keeping the peaks out (stepsHold) asks for the steps'
+ * full level, the rule measured over the 48 plates.
  */
 const SOLID_BACKS = 0.95;
 

@@ -221,7 +221,7 @@ function* placeCore(
   const psf0 = params.blur_mm ?? 0.5;
   let sigma = S.spacing.map((s) => Math.sqrt(psf0 * psf0 + VOXEL_BLUR_C * s * s)) as [number, number, number];
   let bone = params.bone_HU ?? NaN;
-  let boneFrom: CombinedEstimate | undefined;
+  let boneEstimate: CombinedEstimate | undefined;
   const rounds = params.blur_mm !== undefined && params.bone_HU !== undefined ? 0 : 2;
   for (let r = 0; r < rounds; r++) {
     const work = { S, positions: pts.positions, dirs: pts.dirs, h, sigma, K: maxHalfLength(sigma, h), lim };
@@ -234,7 +234,7 @@ function* placeCore(
     }
     if (params.bone_HU === undefined) {
       bone = est.bone;
-      boneFrom = est;
+      boneEstimate = est;
     }
   }
   if (params.blur_mm !== undefined) blur = { sigma_mm: sigma, median_mm: psf0, samples: 0 };
@@ -315,12 +315,12 @@ function* placeCore(
       blur_voxel_c: VOXEL_BLUR_C,
       blur_profiles: blur.samples,
       bone_HU: Number.isFinite(bone) ? round(bone, 1) : null,
-      ...(boneFrom
+      ...(boneEstimate
         ? {
-            bone_from: boneFrom.boneFrom,
-            bone_solid_HU: Number.isFinite(boneFrom.solidBone) ? round(boneFrom.solidBone, 1) : null,
-            bone_solid_samples: boneFrom.solidSamples,
-            bone_solid_backed: boneFrom.solidBacked,
+            bone_from: boneEstimate.boneFrom,
+            bone_solid_HU: Number.isFinite(boneEstimate.solidBone) ? round(boneEstimate.solidBone, 1) : null,
+            bone_solid_samples: boneEstimate.solidSamples,
+            bone_solid_backed: boneEstimate.solidBacked,
           }
         : {}),
       shift_mean_mm: moved ? round(sum / moved, 4) : 0,
@@ -345,11 +345,11 @@ function* placeCore(
   // ill-conditioned. Measured on
   // validatePhantom's plates without the density insert (exact blur, noise 20 HU, 0.5×0.5×1 to
   // 0.8×0.8×2 mm): walls of 1.5-3 mm came out 0.33 mm thinner to 0.86 mm thicker.
-  if (nv && boneFrom && !boneFrom.solidBacked && counts[RULE_SLAB]! > THIN_WALL_DENSITY_SHARE * nv) {
+  if (nv && boneEstimate && !boneEstimate.solidBacked && counts[RULE_SLAB]! > THIN_WALL_DENSITY_SHARE * nv) {
     findings.push({
       code: 'BONE_DENSITY_FROM_THIN_WALLS',
       severity: 'warn',
-      message: `the bone's density (${round(bone, 0)} HU) was read from thin walls (${boneFrom.boneFrom === 'thin walls' ? 'their peaks' : 'their rims'}), as the scan shows no solid thick bone to read it from, and ${round((100 * counts[RULE_SLAB]!) / nv, 1)} % of the surface's vertices were sized as thin walls with it (on phantoms without thick bone, walls of 1.5-3 mm came out 0.3 mm thinner to 0.9 mm thicker): check thin walls against the scan`,
+      message: `the bone's density (${round(bone, 0)} HU) was read from thin walls (${boneEstimate.boneFrom === 'thin walls' ? 'their peaks' : 'their rims'}), as the scan shows no solid thick bone to read it from, and ${round((100 * counts[RULE_SLAB]!) / nv, 1)} % of the surface's vertices were sized as thin walls with it (on phantoms without thick bone, walls of 1.5-3 mm came out 0.3 mm thinner to 0.9 mm thicker): check thin walls against the scan`,
     });
   }
   if (findings.length) record.findings = findings;
