@@ -83,9 +83,10 @@ function holdingPuts(bucket: string, holds: Map<string, Hold>) {
   return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
     const req = ctx.req as IncomingMessage;
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://s3').pathname);
-    const hold = ctx.method === 'PUT' && path.startsWith(`/${bucket}/`) ? holds.get(path.slice(bucket.length + 2)) : undefined;
+    const key = ctx.method === 'PUT' && path.startsWith(`/${bucket}/`) ? path.slice(bucket.length + 2) : undefined;
+    const hold = key === undefined ? undefined : holds.get(key);
     if (hold) {
-      holds.delete(path.slice(bucket.length + 2));
+      holds.delete(key!);
       hold.arrive();
       if ((await hold.outcome) === 'drop') {
         req.socket.destroy();

@@ -237,11 +237,11 @@ describe('validatePhantom: the default convert (automatic threshold, edge placem
     expect(Math.abs((f.bone_solid_HU as number) - 1200)).toBeLessThan(12);
     expect(f.bone_solid_samples as number).toBeGreaterThan(100);
     const bare = await validatePhantom(plate(40, 3, [0.31, -0.23, 0.17]), at2mm, { condition: {} }, {}, { sideBySide: false, insert: false });
-    const g = bare.records.find((x) => x.method === 'edge-model-placement')!.figures;
-    expect(g).toMatchObject({ bone_from: 'thin walls', bone_solid_HU: null });
-    expect(g.bone_solid_samples as number).toBeLessThan(16);
+    const placedBare = bare.records.find((x) => x.method === 'edge-model-placement')!;
+    expect(placedBare.figures).toMatchObject({ bone_from: 'thin walls', bone_solid_HU: null });
+    expect(placedBare.figures.bone_solid_samples as number).toBeLessThan(16);
     // and the model says so: its thin walls are sized from a density read from themselves
-    const warned = bare.records.find((x) => x.method === 'edge-model-placement')!.findings!.find((x) => x.code === 'BONE_DENSITY_FROM_THIN_WALLS')!;
+    const warned = placedBare.findings!.find((x) => x.code === 'BONE_DENSITY_FROM_THIN_WALLS')!;
     expect(warned.severity).toBe('warn');
     expect(warned.message).toMatch(/read from thin walls \(their peaks\), as the scan shows no solid thick bone/);
     expect(codes(bare)).toContain('BONE_DENSITY_FROM_THIN_WALLS');

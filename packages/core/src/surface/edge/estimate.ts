@@ -254,9 +254,9 @@ export function combineEstimate(parts: EstimateSamples[]): CombinedEstimate {
   const bonesAll = join(parts.map((x) => x.bones));
   const bonesWall = joinU8(parts.map((x) => x.bonesWall));
   const { sig2, axis2 } = thickSig2(sig2All, axis2All, sig2Wall);
-  // before the sort below, which may sort bonesAll itself (thickOnly returns it when nothing is a wall)
   const solid = solidOnly(bonesAll, joinU8(parts.map((x) => x.bonesSolid))).sort();
-  const b = thickOnly(bonesAll, bonesWall).sort();
+  // a copy: thickOnly returns bonesAll itself when nothing is a wall
+  const b = thickOnly(bonesAll, bonesWall).slice().sort();
   const pb = join(parts.map((x) => x.peakBones)).sort();
   const nb = b.length, np = pb.length, ns = solid.length;
   const fromSteps = nb >= MIN_THICK ? b[Math.floor(0.8 * (nb - 1))]! : NaN;
@@ -299,9 +299,7 @@ export interface CombinedEstimate {
 function solidOnly(v: Float64Array, solid: Uint8Array): Float64Array {
   let n = 0;
   for (let i = 0; i < solid.length; i++) n += solid[i]!;
-  const out = new Float64Array(n);
-  for (let i = 0, o = 0; i < v.length; i++) if (solid[i]) out[o++] = v[i]!;
-  return out;
+  return flaggedAs(v, solid, 1, n);
 }
 
 /** The values not flagged as walls, when there are MIN_THICK of them; else all. */
@@ -309,8 +307,13 @@ function thickOnly(v: Float64Array, wall: Uint8Array): Float64Array {
   let n = 0;
   for (let i = 0; i < wall.length; i++) n += wall[i] ? 0 : 1;
   if (n < MIN_THICK || n === v.length) return v;
+  return flaggedAs(v, wall, 0, n);
+}
+
+/** The n values of v whose flag is `want` (flags 0 or 1), in order. */
+function flaggedAs(v: Float64Array, flags: Uint8Array, want: 0 | 1, n: number): Float64Array {
   const out = new Float64Array(n);
-  for (let i = 0, o = 0; i < v.length; i++) if (!wall[i]) out[o++] = v[i]!;
+  for (let i = 0, o = 0; i < v.length; i++) if (flags[i] === want) out[o++] = v[i]!;
   return out;
 }
 

@@ -342,9 +342,9 @@ function* placeCore(
   }
   // A thin wall is sized as area / (bone − tissue): with the density read from thin walls
   // themselves (no solid thick bone in the scan: their peaks, or their rims' plateaus), that is
-  // ill-conditioned. Measured on
-  // validatePhantom's plates without the density insert (exact blur, noise 20 HU, 0.5×0.5×1 to
-  // 0.8×0.8×2 mm): walls of 1.5-3 mm came out 0.33 mm thinner to 0.86 mm thicker.
+  // ill-conditioned. Measured on validatePhantom's plates without the density insert (exact
+  // blur, noise 20 HU, 0.5×0.5×1 to 0.8×0.8×2 mm): walls of 1.5-3 mm came out 0.33 mm thinner
+  // to 0.86 mm thicker.
   if (nv && boneEstimate && !boneEstimate.solidBacked && counts[RULE_SLAB]! > THIN_WALL_DENSITY_SHARE * nv) {
     findings.push({
       code: 'BONE_DENSITY_FROM_THIN_WALLS',
