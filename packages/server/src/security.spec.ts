@@ -11,20 +11,18 @@ import { randomUUID } from 'node:crypto';
 import dicomParser from 'dicom-parser';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnonymiser, PRINT_CATALOGUE, ScanError } from '@scan2print/core';
+import { ScanError } from '@scan2print/core';
 import { listFiles, startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { formOf, seriesFiles } from '../../../test/server/dicom-files.js';
+import { cookieLogin, key, newUpload, ORG_ROLES, routeCaller, seedScopeFixtures } from '../../../test/server/route-calls.js';
+import { servedRoutes, UNSAFE, type OrgRole, type Scope } from '../../../test/server/route-calls.js';
 import { scopeParam, type RouteInfo } from './http/route.js';
 import { buildApp } from './app.js';
-import { appendAudit } from './audit/index.js';
 import type { Role } from './db/schema.js';
 
-type Scope = NonNullable<RouteInfo['scopedBy']>;
 type ErrorBody = { error: { code: string; message: string } };
 const SERIES = 'ge-head-tilt-variable-spacing';
-const ORG_ROLES = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
 const ALL_ROLES: readonly Role[] = ['admin', ...ORG_ROLES];
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Words only org A's data holds: never in an answer to org B. */
 const MARK_A = 'SECRET-A-7f3c orbital floor';
 
@@ -36,153 +34,23 @@ let routes: RouteInfo[];
 /** One resource of org A per scope kind (a Record: a new kind does not compile until it has a fixture). */
 let fixtureA: Record<Scope, string>;
 /** Each of A's users' own notification (a notification is its user's alone). */
-const notificationOf = {} as Record<(typeof ORG_ROLES)[number], string>;
+let notificationOf: Record<OrgRole, string>;
 
 beforeAll(async () => {
   t = await startTestServer({}, {}, { log: { level: 'debug', write: (l) => void logLines.push(l) } });
   routes = t.server.app.routeTable;
   a = await t.org('Security A');
   b = await t.org('Security B');
-  const caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: MARK_A, anatomy: 'skull', notes: MARK_A })).id;
-  const anonymiser = createAnonymiser('security spec key 0123456789');
-  const files = [];
-  for (const f of seriesFiles(SERIES).slice(0, 2)) files.push({ name: f.name, bytes: (await anonymiser.anonymise(f.bytes, f.name)).bytes });
-  await t.json(a.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(files));
-  const jobId = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' })).id;
-  await t.json(a.tokens.reviewer, 'POST', `/api/cases/${caseId}/comments`, { body: MARK_A });
-  // An artifact as a finished job leaves one (running convert here would only add minutes).
-  const artifactId = randomUUID();
-  const bytes = new TextEncoder().encode(`solid ${MARK_A}\nendsolid\n`);
-  const key = `jobs/${jobId}/1/bone.stl`;
-  await t.server.services.store.put(key, bytes);
-  await t.server.services.db
-    .insertInto('artifacts')
-    .values({
-      id: artifactId,
-      org_id: a.id,
-      case_id: caseId,
-      job_id: jobId,
-      kind: 'model',
-      name: 'bone.stl',
-      object_key: key,
-      media_type: 'model/stl',
-      sha256: '0'.repeat(64),
-      bytes: bytes.length,
-    })
-    .execute();
-  // A model code as an approval leaves one, with its audit entry, for the artifact above.
-  const code = 'SECA2345';
-  const issued = await appendAudit(t.server.services, t.server.services.db, {
-    action: 'model-code-issued',
-    actor: null,
-    orgId: a.id,
-    caseId,
-    details: { code, jobId, sha256: '0'.repeat(64) },
-  });
-  await t.server.services.db
-    .insertInto('model_codes')
-    .values({ code, org_id: a.id, case_id: caseId, job_id: jobId, sha256: '0'.repeat(64), audit_seq: issued.seq })
-    .execute();
-  // A notification for each of A's users, as a transition leaves them.
-  for (const role of ORG_ROLES) {
-    notificationOf[role] = randomUUID();
-    await t.server.services.db
-      .insertInto('notifications')
-      .values({ id: notificationOf[role], org_id: a.id, user_id: a.users[role], case_id: caseId, kind: 'transition', title: MARK_A, body: MARK_A })
-      .execute();
-  }
-  // A printer (machine) of A's lab, as the org-admin adds one.
-  const printer = (await t.json(a.tokens['org-admin'], 'POST', '/api/print/printers', { catalogueId: 'prusa-mk4', name: MARK_A })).id as string;
-  fixtureA = { case: caseId, job: jobId, artifact: artifactId, org: a.id, user: a.users.requester, upload: await newUpload(caseId), code, notification: notificationOf.requester, printer };
+  ({ fixtures: fixtureA, notificationOf } = await seedScopeFixtures(t, a, MARK_A, SERIES));
 });
 
-const b64 = (v: string) => Buffer.from(v).toString('base64');
-
-/** A resumable upload (tus creation) in one of A's cases; its id. */
-async function newUpload(caseId: string): Promise<string> {
-  const res = await t.call(a.tokens.requester, 'POST', '/api/uploads', undefined, {
-    'tus-resumable': '1.0.0',
-    'upload-length': '1000',
-    'upload-metadata': `caseId ${b64(caseId)},filename ${b64('slice.dcm')}`,
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return res.headers.get('location')!.split('/').pop()!;
-}
-
+const { urlOf, covered, callRoute, nextUnique } = routeCaller(() => t, () => fixtureA);
 /** An id of the scope's form that names nothing. */
 const missingId = (scope: Scope) => (scope === 'upload' ? randomUUID().replace(/-/g, '') : randomUUID());
 /** Routes that remove their resource get a fresh one per call (the next role still needs one to act on). */
 const idFor = async (r: RouteInfo, fallback: string) =>
-  r.method === 'DELETE' && r.scopedBy === 'upload' ? newUpload(fixtureA.case) : fallback;
+  r.method === 'DELETE' && r.scopedBy === 'upload' ? newUpload(t, a, fixtureA.case) : fallback;
 afterAll(() => t?.close());
-
-let unique = 0;
-/** A valid body for each route that takes one: a route must pass its own validation to show what its checks decide. */
-const BODIES: Record<string, () => unknown> = {
-  'POST /api/orgs': () => ({ name: `security org ${++unique}` }),
-  'PATCH /api/orgs/:orgId': () => ({ serverAnonymise: false }),
-  'POST /api/orgs/:orgId/users': () => ({ email: `made.${++unique}@example.org`, role: 'reviewer', password: 'a long enough password' }),
-  'POST /api/users/:id/tokens': () => ({ name: 'security spec' }),
-  // The requester fixture stays a requester (the admin's call); an org-admin on itself is refused (409 OWN_ROLE).
-  'PATCH /api/users/:id': () => ({ role: 'requester' }),
-  'POST /api/session': () => ({ email: 'nobody@example.org', password: 'wrong password here' }),
-  'POST /api/cases': () => ({ purpose: 'security spec', anatomy: 'skull' }),
-  'POST /api/cases/:id/comments': () => ({ body: 'security spec' }),
-  'POST /api/cases/:id/jobs': () => ({ kind: 'convert' }),
-  'POST /api/cases/:id/reviews': () => ({ decision: 'request-changes' }),
-  'PUT /api/cases/:id/assignee': () => ({ userId: null }),
-  // From the fixture's state (draft) no case goes to delivered, and the model gate is signed by approving: 409 for every role.
-  'POST /api/cases/:id/transitions': () => ({ to: 'delivered' }),
-  'POST /api/cases/:id/gates': () => ({ gate: 'model' }),
-  // Print management: the fixture case is a draft (quote and print job: 409 NOT_APPROVED); a second edit from version 0 is 409 STALE.
-  'PUT /api/print/catalogue': () => ({ catalogue: PRINT_CATALOGUE, baseVersion: 0 }),
-  'POST /api/cases/:id/quote': () => ({ printer: 'prusa-mk4', material: 'pla' }),
-  'POST /api/print/printers': () => ({ catalogueId: 'prusa-mk4', name: `security printer ${++unique}` }),
-  'POST /api/print/printers/:id/status': () => ({ status: 'down', note: 'security spec' }),
-  'POST /api/print/jobs': () => ({ caseId: fixtureA.case, printer: 'prusa-mk4', material: 'pla', quote: { printTime_s: 60 } }),
-};
-
-const key = (r: RouteInfo) => `${r.method} ${r.url}`;
-
-/** False (and a problem noted) for a route whose URL this spec cannot fill: an id parameter without scopedBy. */
-function covered(r: RouteInfo, problems: string[]): boolean {
-  try {
-    urlOf(r, r.scopedBy ? fixtureA[r.scopedBy] : undefined);
-    return true;
-  } catch (e) {
-    problems.push((e as Error).message);
-    return false;
-  }
-}
-
-/** The route's URL with its scoped parameter set to `id`; any other parameter is a route this spec does not know yet. */
-function urlOf(r: RouteInfo, id: string | undefined): string {
-  return r.url.replace(/:(\w+)/g, (_, name: string) => {
-    if (r.scopedBy && name === scopeParam(r.url, r.scopedBy) && id) return id;
-    // A second id (a model version of the case): A's job; the scoped id decides the answer.
-    if (name === 'jobId' && r.scopedBy === 'case') return fixtureA.job;
-    throw new Error(`${key(r)}: no value for :${name} (extend security.spec.ts)`);
-  });
-}
-
-async function callRoute(r: RouteInfo, auth: { token?: string; headers?: Record<string, string> }, id?: string) {
-  const make = BODIES[key(r)];
-  const body = make ? make() : UNSAFE.has(r.method) && r.method !== 'DELETE' ? {} : undefined;
-  const res = await t.call(auth.token, r.method, urlOf(r, id), body, auth.headers);
-  // A live event stream (a queued job's events) does not end: its status is the answer.
-  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
-    await res.body?.cancel();
-    return { status: res.status, text: '', code: undefined };
-  }
-  const text = await res.text();
-  let code: string | undefined;
-  try {
-    code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
-  } catch {
-    code = undefined;
-  }
-  return { status: res.status, text, code };
-}
 
 const tokenOf = (org: TestOrg, role: Role) => (role === 'admin' ? t.adminToken : org.tokens[role]);
 const allowed = (r: RouteInfo, role: Role) => r.access === 'any' || r.access === 'public' || (r.access as readonly Role[]).includes(role);
@@ -289,7 +157,8 @@ describe('roles', () => {
           const adminNoOrg = role === 'admin' && res.status === 403 && res.code === 'NO_ORGANISATION';
           if (!adminNoOrg) problems.push(`${what} (allowed)`);
         } else if (res.status >= 500) problems.push(`${what} (server error)`);
-        else if (res.code === 'INVALID_REQUEST') problems.push(`${what} (allowed, but the spec sent no valid body: add one to BODIES)`);
+        else if (res.code === 'INVALID_REQUEST')
+          problems.push(`${what} (allowed, but the spec sent no valid body: add one to BODIES in test/server/route-calls.ts)`);
       }
     }
     expect(problems).toEqual([]);
@@ -307,16 +176,8 @@ describe('roles', () => {
   });
 });
 
-/** A user of org A with a password, logged in by cookie: the cookie, the CSRF token and the Set-Cookie line. */
-async function login(role: Exclude<Role, 'admin'> = 'org-admin') {
-  const email = `cookie.${++unique}@example.org`;
-  const password = 'a long enough password';
-  await t.json(a.tokens['org-admin'], 'POST', `/api/orgs/${a.id}/users`, { email, role, password });
-  const res = await t.call(undefined, 'POST', '/api/session', { email, password });
-  expect(res.status).toBe(200);
-  const setCookie = res.headers.get('set-cookie')!;
-  return { cookie: setCookie.split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken, setCookie, email, password };
-}
+/** A new user of org A, logged in by cookie (see cookieLogin). */
+const login = (role: OrgRole = 'org-admin') => cookieLogin(t, a, role, nextUnique());
 
 describe('cookie sessions and CSRF', () => {
   it('the session cookie is HttpOnly, SameSite=Strict, path /', async () => {
@@ -534,20 +395,3 @@ describe('login rate limit', () => {
     }
   });
 });
-
-/** 'METHOD /path' for every route in Fastify's printRoutes tree (HEAD left out: Fastify adds it to each GET). */
-function servedRoutes(tree: string): string[] {
-  const out: string[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^([│ ]*)(?:├── |└── )(.+?)(?: \(([^)]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    stack.length = depth;
-    stack.push(m[2]!);
-    const path = stack.join('');
-    for (const method of (m[3] ?? '').split(',').map((x) => x.trim())) if (method && method !== 'HEAD') out.push(`${method} ${path}`);
-  }
-  return out;
-}
-

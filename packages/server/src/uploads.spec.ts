@@ -8,16 +8,16 @@
  * S3, with the store down at the last byte (503, bytes held) and a retry once it is back.
  * Staged bytes are sealed on disk and deleted after ingest.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { Upload as TusUpload, type HttpResponse } from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createAnonymiser } from '@scan2print/core';
 import { seriesFiles } from '../../../test/server/dicom-files.js';
+import { auth, b64, CHUNK, poll, stagedFiles, stagedSize, TUS, tusClient, tusJsUpload, type TusClient } from '../../../test/server/tus-client.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
 import { buildApp } from './app.js';
 import { UploadRegistry } from './uploads/registry.js';
@@ -26,10 +26,7 @@ import { serverS3Config, startS3 } from '../../../test/services/s3.js';
 
 const SERIES = 'philips-head-phantom-1mm';
 const MAX_UPLOAD = 160 * 1024 * 1024;
-const CHUNK = 8 * 1024 * 1024;
-const TUS = { 'tus-resumable': '1.0.0' };
 const js = (r: Response): Promise<any> => r.json();
-const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 /** The series' images as uploaded (its DIRFILE, a DICOMDIR of patient names, left out). */
 const images = () => seriesFiles(SERIES).filter((f) => f.name !== 'DIRFILE');
@@ -51,96 +48,21 @@ let a: TestOrg;
 let b: TestOrg;
 let caseA: string;
 let caseB: string;
+/** Requests to t, the server most tests share. */
+let tus: TusClient;
 /** The anonymised series, built once. */
 let series: Array<{ name: string; bytes: Uint8Array }>;
 
 beforeAll(async () => {
   series = await anonymisedImages();
   t = await startTestServer({ maxUploadBytes: MAX_UPLOAD });
+  tus = tusClient(t);
   a = await t.org('Upload Hospital A');
   b = await t.org('Upload Hospital B');
   caseA = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'cranial implant', anatomy: 'skull' })).id;
   caseB = (await t.json(b.tokens.requester, 'POST', '/api/cases', { purpose: 'cranial implant', anatomy: 'skull' })).id;
 });
 afterAll(() => t?.close());
-
-function auth(token: string | undefined): Record<string, string> {
-  return token ? { authorization: `Bearer ${token}` } : {};
-}
-
-async function create(token: string | undefined, caseId: string, filename: string, length: number, server = t): Promise<Response> {
-  return fetch(`${server.url}/api/uploads`, {
-    method: 'POST',
-    headers: {
-      ...TUS,
-      ...auth(token),
-      'upload-length': String(length),
-      'upload-metadata': `caseId ${b64(caseId)},filename ${b64(filename)}`,
-    },
-  });
-}
-
-async function head(token: string | undefined, location: string, server = t): Promise<Response> {
-  return fetch(server.url + location, { method: 'HEAD', headers: { ...TUS, ...auth(token) } });
-}
-
-async function offsetOf(token: string, location: string, server = t): Promise<number> {
-  const r = await head(token, location, server);
-  expect(r.status).toBe(200);
-  return Number(r.headers.get('upload-offset'));
-}
-
-type Body = Uint8Array | ReadableStream<Uint8Array>;
-
-function patch(token: string, location: string, offset: number, body: Body, signal?: AbortSignal, server = t) {
-  return fetch(server.url + location, {
-    method: 'PATCH',
-    headers: { ...TUS, ...auth(token), 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
-    body,
-    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-    ...(signal ? { signal } : {}),
-  } as RequestInit);
-}
-
-/** What a tus client does: ask the server where it stands, send the rest in chunks; on 409 (offset moved) ask again. */
-async function sendFrom(token: string, location: string, data: Uint8Array, server = t) {
-  let offset = await offsetOf(token, location, server);
-  const startedAt = offset;
-  let sent = 0;
-  for (;;) {
-    const end = Math.min(data.length, offset + CHUNK);
-    const r = await patch(token, location, offset, data.subarray(offset, end), undefined, server);
-    if (r.status === 409) {
-      await r.body?.cancel();
-      offset = await offsetOf(token, location, server);
-      continue;
-    }
-    sent += end - offset;
-    if (end === data.length) return { last: r, sent, startedAt };
-    expect(r.status, await r.clone().text()).toBe(204);
-    offset = Number(r.headers.get('upload-offset'));
-    expect(offset).toBe(end);
-  }
-}
-
-function stagedFiles(server: TestServer = t): string[] {
-  const root = join(server.dataDir, 'uploads');
-  return readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => join(root, d, f)));
-}
-
-function stagedSize(): number {
-  return stagedFiles().reduce((n, f) => n + statSync(f).size, 0);
-}
-
-async function poll<T>(what: string, f: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what}: not after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('a resumable upload of a zipped real series', () => {
   let zip: Uint8Array;
@@ -155,12 +77,12 @@ describe('a resumable upload of a zipped real series', () => {
 
   it('creates the upload in the caller\'s case', async () => {
     expect(zip.length).toBeGreaterThan(60 * 1024 * 1024);
-    const r = await create(a.tokens.technician, caseA, `${SERIES}.zip`, zip.length);
+    const r = await tus.create(a.tokens.technician, caseA, `${SERIES}.zip`, zip.length);
     expect(r.status).toBe(201);
     location = r.headers.get('location')!;
     expect(location).toMatch(/^\/api\/uploads\/[0-9a-f]{32}$/);
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
-    expect(await offsetOf(a.tokens.technician, location)).toBe(0);
+    expect(await tus.offsetOf(a.tokens.technician, location)).toBe(0);
   });
 
   it('keeps what an interrupted PATCH delivered, sealed on disk, and resumes from there', async () => {
@@ -168,7 +90,7 @@ describe('a resumable upload of a zipped real series', () => {
     // Two whole chunks first.
     let offset = 0;
     for (let i = 0; i < 2; i++) {
-      const r = await patch(tok, location, offset, zip.subarray(offset, offset + CHUNK));
+      const r = await tus.patch(tok, location, offset, zip.subarray(offset, offset + CHUNK));
       expect(r.status).toBe(204);
       offset = Number(r.headers.get('upload-offset'));
     }
@@ -182,15 +104,15 @@ describe('a resumable upload of a zipped real series', () => {
         // Never closed: the rest of the chunk never comes.
       },
     });
-    const cut = patch(tok, location, offset, body, abort.signal).catch((e: unknown) => e);
+    const cut = tus.patch(tok, location, offset, body, abort.signal).catch((e: unknown) => e);
     const before = offset;
     // Watched on disk, not by HEAD: a HEAD takes the upload's lock and would end the stalled PATCH itself.
-    await poll('bytes of the cut PATCH reach the server', async () => (stagedSize() >= before + part.length ? true : undefined));
+    await poll('bytes of the cut PATCH reach the server', async () => (stagedSize(t) >= before + part.length ? true : undefined));
     abort.abort();
     expect(await cut).toBeInstanceOf(Error);
 
     // The staged file holds the bytes, but not in clear: the zip's DICOM preambles ('DICM') are not there.
-    const staged = stagedFiles();
+    const staged = stagedFiles(t);
     expect(staged).toHaveLength(1);
     const onDisk = readFileSync(staged[0]!);
     expect(onDisk.length).toBe(before + part.length);
@@ -198,7 +120,7 @@ describe('a resumable upload of a zipped real series', () => {
     expect(onDisk.includes('DICM')).toBe(false);
 
     // A new client (e.g. after a restart of the browser) asks where to continue and sends only the rest.
-    const resumed = await sendFrom(tok, location, zip);
+    const resumed = await tus.sendFrom(tok, location, zip);
     expect(resumed.startedAt).toBe(before + part.length);
     expect(resumed.startedAt % CHUNK).not.toBe(0);
     expect(resumed.sent).toBe(zip.length - resumed.startedAt);
@@ -211,74 +133,36 @@ describe('a resumable upload of a zipped real series', () => {
     const c = await t.json(a.tokens.requester, 'GET', `/api/cases/${caseA}`);
     expect(c.series).toHaveLength(1);
     expect(c.series[0].files).toBe(files);
-    expect(stagedFiles()).toEqual([]);
-    const h = await head(a.tokens.technician, location);
+    expect(stagedFiles(t)).toEqual([]);
+    const h = await tus.head(a.tokens.technician, location);
     expect(h.status).toBe(200);
     expect(h.headers.get('upload-offset')).toBe(String(zip.length));
     expect(h.headers.get('upload-length')).toBe(String(zip.length));
     const res = await t.json(a.tokens.engineer, 'GET', `${location}/result`);
     expect(res).toMatchObject({ state: 'done', status: 200, offset: zip.length, length: zip.length });
     expect(res.result).toMatchObject({ received: files, added: files });
-    const again = await patch(a.tokens.technician, location, zip.length, new Uint8Array(0));
+    const again = await tus.patch(a.tokens.technician, location, zip.length, new Uint8Array(0));
     expect(again.status).toBe(409);
   });
 
   it('takes the same series again as duplicates, in one creation-with-upload POST', async () => {
-    const r = await fetch(`${t.url}/api/uploads`, {
-      method: 'POST',
-      headers: {
-        ...TUS,
-        ...auth(a.tokens.engineer),
-        'upload-length': String(zip.length),
-        'upload-metadata': `caseId ${b64(caseA)},filename ${b64('again.zip')}`,
-        'content-type': 'application/offset+octet-stream',
-      },
-      body: zip,
-    });
+    const r = await tus.createWithUpload(a.tokens.engineer, caseA, 'again.zip', zip);
     expect(r.status).toBe(201);
     expect(r.headers.get('location')).toMatch(/^\/api\/uploads\/[0-9a-f]{32}$/);
     expect(await js(r)).toMatchObject({ received: files, added: 0, duplicates: files });
-    expect(stagedFiles()).toEqual([]);
+    expect(stagedFiles(t)).toEqual([]);
   });
 });
 
 describe('with tus-js-client, the client a web app or script would use', () => {
-  /** Runs one tus-js-client upload to its end; the last response the client saw and the offsets HEAD reported. */
-  function run(data: Uint8Array, opts: { caseId: string; uploadUrl?: string; stopAt?: number }) {
-    const heads: number[] = [];
-    let last: HttpResponse | undefined;
-    return new Promise<{ url: string; last: HttpResponse; heads: number[]; stopped: boolean }>((resolve, reject) => {
-      const up: TusUpload = new TusUpload(Buffer.from(data), {
-        endpoint: `${t.url}/api/uploads`,
-        ...(opts.uploadUrl ? { uploadUrl: opts.uploadUrl } : {}),
-        headers: { authorization: `Bearer ${a.tokens.engineer}` },
-        metadata: { caseId: opts.caseId, filename: 'client.zip' },
-        chunkSize: 2 * 1024 * 1024,
-        retryDelays: [],
-        onAfterResponse: (req, res) => {
-          last = res;
-          if (req.getMethod() === 'HEAD') heads.push(Number(res.getHeader('Upload-Offset')));
-        },
-        onChunkComplete: (_size, sent) => {
-          if (opts.stopAt !== undefined && sent >= opts.stopAt) {
-            void up.abort().then(() => resolve({ url: up.url!, last: last!, heads, stopped: true }), reject);
-          }
-        },
-        onSuccess: () => resolve({ url: up.url!, last: last!, heads, stopped: false }),
-        onError: reject,
-      });
-      up.start();
-    });
-  }
-
   it('uploads, stops, resumes from the server\'s offset and gets the ingest result', async () => {
     const caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'tus-js-client', anatomy: 'skull' })).id;
     const some = series.slice(0, 30);
     const data = zipSync(Object.fromEntries(some.map((f) => [f.name, f.bytes])), { level: 0 });
-    const first = await run(data, { caseId, stopAt: 4 * 1024 * 1024 });
+    const first = await tusJsUpload(t, a.tokens.engineer, data, { caseId, stopAt: 4 * 1024 * 1024 });
     expect(first.stopped).toBe(true);
     expect(first.url).toMatch(/\/api\/uploads\/[0-9a-f]{32}$/);
-    const second = await run(data, { caseId, uploadUrl: first.url });
+    const second = await tusJsUpload(t, a.tokens.engineer, data, { caseId, uploadUrl: first.url });
     expect(second.stopped).toBe(false);
     expect(second.heads[0]).toBeGreaterThanOrEqual(4 * 1024 * 1024);
     expect(second.last.getStatus()).toBe(200);
@@ -288,18 +172,10 @@ describe('with tus-js-client, the client a web app or script would use', () => {
 });
 
 describe('the gate and the rules', () => {
-  async function uploadWhole(token: string, caseId: string, name: string, bytes: Uint8Array) {
-    const c = await create(token, caseId, name, bytes.length);
-    expect(c.status).toBe(201);
-    const location = c.headers.get('location')!;
-    const r = await patch(token, location, 0, bytes);
-    return { location, r };
-  }
-
   it('refuses an identifiable original naming the file and PatientName; nothing is stored or staged', async () => {
     const [orig] = images();
     const before = await t.json(a.tokens.requester, 'GET', `/api/cases/${caseA}`);
-    const { location, r } = await uploadWhole(a.tokens.requester, caseA, orig!.name, orig!.bytes);
+    const { location, r } = await tus.uploadWhole(a.tokens.requester, caseA, orig!.name, orig!.bytes);
     expect(r.status).toBe(422);
     const e = (await js(r)).error;
     expect(e.code).toBe('IDENTIFIABLE');
@@ -308,14 +184,14 @@ describe('the gate and the rules', () => {
     const res = await t.json(a.tokens.requester, 'GET', `${location}/result`);
     expect(res).toMatchObject({ state: 'failed', status: 422, error: { code: 'IDENTIFIABLE' } });
     expect(await t.json(a.tokens.requester, 'GET', `/api/cases/${caseA}`)).toMatchObject({ series: before.series });
-    expect(stagedFiles()).toEqual([]);
+    expect(stagedFiles(t)).toEqual([]);
   });
 
   it('anonymises an identifiable original in memory when the organisation switched that on', async () => {
     const c = await t.org('Upload Hospital C', { serverAnonymise: true });
     const caseC = (await t.json(c.tokens.requester, 'POST', '/api/cases', { purpose: 'mandible guide', anatomy: 'skull' })).id;
     const [orig] = images();
-    const { r } = await uploadWhole(c.tokens.requester, caseC, orig!.name, orig!.bytes);
+    const { r } = await tus.uploadWhole(c.tokens.requester, caseC, orig!.name, orig!.bytes);
     expect(r.status).toBe(200);
     expect(await js(r)).toMatchObject({ received: 1, added: 1, anonymisedByServer: 1 });
     expect((await t.json(c.tokens.requester, 'GET', `/api/cases/${caseC}`)).series[0].files).toBe(1);
@@ -324,7 +200,7 @@ describe('the gate and the rules', () => {
   it('refuses a zip bomb with 413 ZIP_LIMIT', async () => {
     const bomb = zipSync({ 'scan/bomb.dcm': new Uint8Array(8 * 1024 * 1024) }, { level: 9 });
     expect(bomb.length).toBeLessThan(100_000);
-    const { r } = await uploadWhole(a.tokens.requester, caseA, 'bomb.zip', bomb);
+    const { r } = await tus.uploadWhole(a.tokens.requester, caseA, 'bomb.zip', bomb);
     expect(r.status).toBe(413);
     const e = (await js(r)).error;
     expect(e.code).toBe('ZIP_LIMIT');
@@ -333,39 +209,39 @@ describe('the gate and the rules', () => {
 
   it('refuses bytes that are not DICOM', async () => {
     const text = new TextEncoder().encode('not a scan at all, just text\n'.repeat(20));
-    const { r } = await uploadWhole(a.tokens.requester, caseA, 'notes.txt', text);
+    const { r } = await tus.uploadWhole(a.tokens.requester, caseA, 'notes.txt', text);
     expect(r.status).toBe(422);
     expect((await js(r)).error).toMatchObject({ code: 'NOT_DICOM' });
   });
 
   it('answers 404 for another organisation\'s case and upload', async () => {
-    const r = await create(a.tokens.requester, caseB, 'x.zip', 1000);
+    const r = await tus.create(a.tokens.requester, caseB, 'x.zip', 1000);
     expect(r.status).toBe(404);
     expect((await js(r)).error.code).toBe('NOT_FOUND');
-    const mine = await create(b.tokens.requester, caseB, 'x.zip', 1000);
+    const mine = await tus.create(b.tokens.requester, caseB, 'x.zip', 1000);
     expect(mine.status).toBe(201);
     const location = mine.headers.get('location')!;
-    expect((await head(a.tokens.requester, location)).status).toBe(404);
-    expect((await patch(a.tokens.requester, location, 0, new Uint8Array(10))).status).toBe(404);
+    expect((await tus.head(a.tokens.requester, location)).status).toBe(404);
+    expect((await tus.patch(a.tokens.requester, location, 0, new Uint8Array(10))).status).toBe(404);
     expect((await t.call(a.tokens.requester, 'GET', `${location}/result`)).status).toBe(404);
     expect((await t.call(a.tokens['org-admin'], 'DELETE', location, undefined, TUS)).status).toBe(404);
-    expect(await offsetOf(b.tokens.requester, location)).toBe(0);
+    expect(await tus.offsetOf(b.tokens.requester, location)).toBe(0);
     // Its owner may terminate it; then it is gone.
     expect((await t.call(b.tokens.requester, 'DELETE', location, undefined, TUS)).status).toBe(204);
-    expect((await head(b.tokens.requester, location)).status).toBe(404);
+    expect((await tus.head(b.tokens.requester, location)).status).toBe(404);
   });
 
   it('needs a login and an uploading role', async () => {
-    const r = await create(undefined, caseA, 'x.zip', 1000);
+    const r = await tus.create(undefined, caseA, 'x.zip', 1000);
     expect(r.status).toBe(401);
     expect((await js(r)).error.code).toBe('UNAUTHENTICATED');
-    const bad = await create('s2p_not-a-token', caseA, 'x.zip', 1000);
+    const bad = await tus.create('s2p_not-a-token', caseA, 'x.zip', 1000);
     expect(bad.status).toBe(401);
-    const ok = await create(a.tokens.requester, caseA, 'x.zip', 1000);
+    const ok = await tus.create(a.tokens.requester, caseA, 'x.zip', 1000);
     const location = ok.headers.get('location')!;
-    expect((await head(undefined, location)).status).toBe(401);
-    expect((await patch(undefined as unknown as string, location, 0, new Uint8Array(10))).status).toBe(401);
-    const reviewer = await create(a.tokens.reviewer, caseA, 'x.zip', 1000);
+    expect((await tus.head(undefined, location)).status).toBe(401);
+    expect((await tus.patch(undefined as unknown as string, location, 0, new Uint8Array(10))).status).toBe(401);
+    const reviewer = await tus.create(a.tokens.reviewer, caseA, 'x.zip', 1000);
     expect(reviewer.status).toBe(403);
   });
 
@@ -393,14 +269,14 @@ describe('the gate and the rules', () => {
       body: new Uint8Array(10),
     });
     expect(p.status).toBe(403);
-    expect(await offsetOf(a.tokens.technician, location)).toBe(0);
+    expect(await tus.offsetOf(a.tokens.technician, location)).toBe(0);
   });
 
   it('bounds the unfinished uploads of one user (429), and DELETE frees a place', async () => {
     const tok = a.tokens['org-admin'];
     const made: string[] = [];
     for (;;) {
-      const r = await create(tok, caseA, 'many.zip', 1000);
+      const r = await tus.create(tok, caseA, 'many.zip', 1000);
       if (r.status !== 201) {
         expect(r.status).toBe(429);
         expect((await js(r)).error.code).toBe('TOO_MANY_UPLOADS');
@@ -411,7 +287,7 @@ describe('the gate and the rules', () => {
     }
     expect(made.length).toBe(32);
     expect((await t.call(tok, 'DELETE', made[0]!, undefined, TUS)).status).toBe(204);
-    expect((await create(tok, caseA, 'many.zip', 1000)).status).toBe(201);
+    expect((await tus.create(tok, caseA, 'many.zip', 1000)).status).toBe(201);
   });
 
   it('documents the upload routes in the OpenAPI document', async () => {
@@ -424,7 +300,7 @@ describe('the gate and the rules', () => {
   });
 
   it('refuses an upload over the configured size, and metadata without a case', async () => {
-    const big = await create(a.tokens.requester, caseA, 'huge.zip', MAX_UPLOAD + 1);
+    const big = await tus.create(a.tokens.requester, caseA, 'huge.zip', MAX_UPLOAD + 1);
     expect(big.status).toBe(413);
     const noCase = await fetch(`${t.url}/api/uploads`, {
       method: 'POST',
@@ -468,16 +344,17 @@ describe('at scale: PostgreSQL and an S3 store', () => {
     let s3 = await startS3();
     const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
     const big = await startTestServer({ databaseUrl: db.url, s3: serverS3Config(s3), maxUploadBytes: MAX_UPLOAD });
+    const tb = tusClient(big);
     try {
       const org = await big.org('Upload Scale Hospital');
       const tok = org.tokens.technician;
       const caseId = (await big.json(org.tokens.requester, 'POST', '/api/cases', { purpose: 'skull model', anatomy: 'skull' })).id;
       const some = series.slice(0, 24);
       const zip = zipSync(Object.fromEntries(some.map((f) => [f.name, f.bytes])), { level: 1 });
-      const c = await create(tok, caseId, 'part.zip', zip.length, big);
+      const c = await tb.create(tok, caseId, 'part.zip', zip.length);
       expect(c.status).toBe(201);
       const location = c.headers.get('location')!;
-      const sent = await sendFrom(tok, location, zip, big);
+      const sent = await tb.sendFrom(tok, location, zip);
       expect(sent.last.status).toBe(200);
       expect(await js(sent.last)).toMatchObject({ received: some.length, added: some.length });
       expect(stagedFiles(big)).toEqual([]);
@@ -491,12 +368,12 @@ describe('at scale: PostgreSQL and an S3 store', () => {
       // once the store is back, POST …/ingest takes them without a new upload.
       const more = series.slice(24, 40);
       const zip2 = zipSync(Object.fromEntries(more.map((f) => [f.name, f.bytes])), { level: 1 });
-      const c2 = await create(tok, caseId, 'more.zip', zip2.length, big);
+      const c2 = await tb.create(tok, caseId, 'more.zip', zip2.length);
       const loc2 = c2.headers.get('location')!;
       const half = Math.floor(zip2.length / 2);
-      expect((await patch(tok, loc2, 0, zip2.subarray(0, half), undefined, big)).status).toBe(204);
+      expect((await tb.patch(tok, loc2, 0, zip2.subarray(0, half))).status).toBe(204);
       await s3.stop({ keep: true });
-      const down = await patch(tok, loc2, half, zip2.subarray(half), undefined, big);
+      const down = await tb.patch(tok, loc2, half, zip2.subarray(half));
       expect(down.status).toBe(503);
       expect((await js(down)).error.code).toBe('UNAVAILABLE');
       expect(await big.json(tok, 'GET', `${loc2}/result`)).toMatchObject({ state: 'held', status: 503 });
