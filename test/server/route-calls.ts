@@ -12,6 +12,7 @@ import { scopeParam, type RouteInfo } from '../../packages/server/src/http/route
 import { appendAudit } from '../../packages/server/src/audit/index.js';
 import type { TestOrg, TestServer } from './harness.js';
 import { formOf, seriesFiles } from './dicom-files.js';
+import { tusClient } from './tus-client.js';
 
 export type Scope = NonNullable<RouteInfo['scopedBy']>;
 export const ORG_ROLES = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
@@ -130,15 +131,9 @@ export function routeCaller(server: () => TestServer, fixtures: () => Record<Sco
   return { urlOf, covered, callRoute, nextUnique };
 }
 
-const b64 = (v: string) => Buffer.from(v).toString('base64');
-
 /** A resumable upload (tus creation) by the org's requester in one of its cases; its id. */
 export async function newUpload(t: TestServer, org: TestOrg, caseId: string): Promise<string> {
-  const res = await t.call(org.tokens.requester, 'POST', '/api/uploads', undefined, {
-    'tus-resumable': '1.0.0',
-    'upload-length': '1000',
-    'upload-metadata': `caseId ${b64(caseId)},filename ${b64('slice.dcm')}`,
-  });
+  const res = await tusClient(t).create(org.tokens.requester, caseId, 'slice.dcm', 1000);
   expect(res.status, await res.clone().text()).toBe(201);
   return res.headers.get('location')!.split('/').pop()!;
 }

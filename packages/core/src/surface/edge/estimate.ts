@@ -10,6 +10,7 @@ import { analyseProfile, KIND_PEAK, KIND_STEP, P_BONE, P_S25, P_S_IN, P_S_OUT, P
 import { sampleClamped, sampleProfile, worldDirToIndex, worldToIndex, type ProfileSampler } from './profile.js';
 import { fitSlab, S_AREA, S_OK, S_SLOTS, S_TISSUE, slabDensity } from './slab.js';
 import { sigmaAlong } from './place-slab.js';
+import { acrossDirections } from './across.js';
 
 export const EDGE_ESTIMATE_TASK = 'surface.edge.estimate';
 
@@ -71,6 +72,7 @@ export function estimateSlab(w: EstimateSlab): EstimateSamples {
   const q = new Float64Array(3);
   const di = new Float64Array(3);
   const da = new Float64Array(3);
+  const across = new Float64Array(6);
   const d = S.direction;
   let count = 0;
   let nb = 0;
@@ -105,7 +107,7 @@ export function estimateSlab(w: EstimateSlab): EstimateSamples {
     if (!wall) {
       // the centre of analyseProfile's bone window (plateau_mm long, ending 2σ inside the outer crossing)
       const sBone = p[P_S_OUT]! - 2 * sn - Math.max(2 * h, lim.plateau_mm) / 2;
-      bonesSolid[nb] = solidAcross(S, q, di, nx, ny, nz, sBone, p[P_T_OUT]!, p[P_BONE]!, da) ? 1 : 0;
+      bonesSolid[nb] = solidAcross(S, q, di, nx, ny, nz, sBone, p[P_T_OUT]!, p[P_BONE]!, da, across) ? 1 : 0;
     }
     bones[nb++] = p[P_BONE]!;
     const wd = p[P_S25]! - p[P_S75]!;
@@ -136,28 +138,18 @@ const SOLID_KEEP = 0.9;
 
 /**
  * Whether the bone plateau at s mm along the profile (q, di: the point and the direction in
- * index units per mm) keeps SOLID_KEEP of its contrast SOLID_ACROSS_MM to either side, along two
- * directions square to the world direction (nx, ny, nz): thick bone does, while the rim of a
- * wall thinner than 2·SOLID_ACROSS_MM seen edgewise reads a plateau (lowered by the blur across
- * the wall) that falls away across it.
+ * index units per mm) keeps SOLID_KEEP of its contrast SOLID_ACROSS_MM to either side, along the
+ * two directions square to the world direction (nx, ny, nz) that acrossDirections gives (d and
+ * across: scratch): thick bone does, while the rim of a wall thinner than 2·SOLID_ACROSS_MM seen
+ * edgewise reads a plateau (lowered by the blur across the wall) that falls away across it.
  */
-function solidAcross(S: ProfileSampler, q: Float64Array, di: Float64Array, nx: number, ny: number, nz: number, s: number, tissue: number, bone: number, d: Float64Array): boolean {
+function solidAcross(S: ProfileSampler, q: Float64Array, di: Float64Array, nx: number, ny: number, nz: number, s: number, tissue: number, bone: number, d: Float64Array, across: Float64Array): boolean {
   const ci = q[0]! + s * di[0]!, cj = q[1]! + s * di[1]!, ck = q[2]! + s * di[2]!;
-  // u: square to n, off the axis n is least along; v = n × u
-  const ax = Math.abs(nx), ay = Math.abs(ny), az = Math.abs(nz);
-  const least = ax <= ay && ax <= az ? 0 : ay <= az ? 1 : 2;
-  let ux = least === 0 ? 0 : least === 1 ? -nz : ny;
-  let uy = least === 0 ? nz : least === 1 ? 0 : -nx;
-  let uz = least === 0 ? -ny : least === 1 ? nx : 0;
-  const ul = Math.hypot(ux, uy, uz);
-  ux /= ul;
-  uy /= ul;
-  uz /= ul;
+  acrossDirections(nx, ny, nz, across);
   const floor = tissue + SOLID_KEEP * (bone - tissue);
   const r = SOLID_ACROSS_MM;
   for (let pass = 0; pass < 2; pass++) {
-    if (pass === 0) worldDirToIndex(S, ux, uy, uz, d);
-    else worldDirToIndex(S, ny * uz - nz * uy, nz * ux - nx * uz, nx * uy - ny * ux, d);
+    worldDirToIndex(S, across[3 * pass]!, across[3 * pass + 1]!, across[3 * pass + 2]!, d);
     const oi = r * d[0]!, oj = r * d[1]!, ok = r * d[2]!;
     if (!(sampleClamped(S, ci - oi, cj - oj, ck - ok) >= floor && sampleClamped(S, ci + oi, cj + oj, ck + ok) >= floor)) return false;
   }

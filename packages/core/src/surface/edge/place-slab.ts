@@ -8,6 +8,7 @@ import { analyseProfile, KIND_PEAK, KIND_STEP, P_EDGE, P_S_OUT, P_SLOTS, profile
 import { gradientAt, sampleProfile, worldDirToIndex, type ProfileSampler } from './profile.js';
 import { fitSlab, S_AREA, S_FACE, S_OK, S_SLOTS, S_TISSUE, S_WIDTH, S_WIN_A, S_WIN_B } from './slab.js';
 import { hypot3 } from './hypot.js';
+import { acrossDirections } from './across.js';
 import { VOXEL_BLUR_C } from './blur.js';
 
 export const EDGE_DIRECTIONS_TASK = 'surface.edge.directions';
@@ -289,6 +290,9 @@ const WALL_HOLDS = 0;
 const WALL_ENDS = 1;
 const WALL_FACE = 2;
 
+/** wallEnds' two directions across the profile (scratch: synchronous, one per thread). */
+const ACROSS = new Float64Array(6);
+
 /**
  * Whether the wall the profile crossed ends beside it (see LATERAL_MIN): the area above the
  * tissue level of three parallel profiles, over the window fitSlab summed (its slots in `sl`),
@@ -310,16 +314,9 @@ const WALL_FACE = 2;
 function wallEnds(S: ProfileSampler, q: Float64Array, di: Float64Array, nx: number, ny: number, nz: number, sigma: number, h: number, K: number, sl: Float64Array, g: Float64Array, lat: Float64Array, anchor: Float64Array, face: Float64Array): number {
   const area = sl[S_AREA]!;
   const centre = sl[S_FACE]! - sl[S_WIDTH]! / 2;
-  // two unit vectors across the direction: the world axis least along it, made orthogonal, and n × that
-  const ax = Math.abs(nx), ay = Math.abs(ny), az = Math.abs(nz);
-  const ux = ax <= ay && ax <= az ? 1 : 0, uy = ux === 0 && ay <= az ? 1 : 0, uz = ux === 0 && uy === 0 ? 1 : 0;
-  const dot = ux * nx + uy * ny + uz * nz;
-  let e1x = ux - dot * nx, e1y = uy - dot * ny, e1z = uz - dot * nz;
-  const l1 = hypot3(e1x, e1y, e1z);
-  e1x /= l1;
-  e1y /= l1;
-  e1z /= l1;
-  const e2x = ny * e1z - nz * e1y, e2y = nz * e1x - nx * e1z, e2z = nx * e1y - ny * e1x;
+  // two unit vectors across the direction
+  acrossDirections(nx, ny, nz, ACROSS);
+  const e1x = ACROSS[0]!, e1y = ACROSS[1]!, e1z = ACROSS[2]!, e2x = ACROSS[3]!, e2y = ACROSS[4]!, e2z = ACROSS[5]!;
   const r = LATERAL_SIGMA * sigma;
   let ends = false;
   let slanted = false;
