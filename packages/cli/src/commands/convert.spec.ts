@@ -116,6 +116,12 @@ describe('scan2print convert on a real series', () => {
     expect(Number(m.accuracy!.mean_mm)).toBeLessThan(0.3);
     expect(m.outputs[0]!.sha256).toBe(sha(join(out, 'skull.3mf')));
     expect(report.stages.every((s) => s.wall_ms === null || s.wall_ms >= 0)).toBe(true);
+    // The files written are timed too; the 3MF says where it was made (on the pool beside the gate where there are two workers).
+    const exported = report.records.filter((x) => x.stage === 'export');
+    expect(exported.map((x) => x.method)).toEqual(['3mf']);
+    expect(exported.every((x) => typeof x.wall_ms === 'number' && x.wall_ms >= 0)).toBe(true);
+    const made = exported[0]!.params.written;
+    expect(made === undefined || /pool worker/.test(String(made))).toBe(true);
     expect(report.stages.some((s) => (s.peakRss_bytes ?? 0) > 0)).toBe(true);
     const html = readFileSync(join(out, 'r.html'), 'utf8');
     expect((html.match(/data:image\/png;base64,/g) ?? []).length).toBeGreaterThanOrEqual(4);

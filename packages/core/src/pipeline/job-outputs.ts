@@ -5,6 +5,7 @@
 import { CT_MAX_HU } from '../segment/presets.js';
 import type { ConvertModel } from './convert.js';
 import type { ConvertJobOutputs } from './job-types.js';
+import { round, type StageRecord } from './record.js';
 
 /** model.3mf → model_t226.3mf when several thresholds give several models. */
 export function modelFileName(file: string, model: Pick<ConvertModel, 'range'>, many: boolean): string {
@@ -36,4 +37,19 @@ export function plannedOutputs(outputs: ConvertJobOutputs, ranges: Array<Convert
   if (outputs.reportJson) names.push(outputs.reportJson);
   if (outputs.reportHtml) names.push(outputs.reportHtml);
   return names;
+}
+
+/**
+ * The record of one file written: its format, units and frame, name, size and hash, and the
+ * time since `t0` (performance.now() when the export began making the file: making the bytes on
+ * the job's thread, or waiting for them, and saving them).
+ */
+export function exportRecord(format: string, units: string, name: string, bytes: Uint8Array, sha256: string, t0: number, params: Record<string, unknown> = {}): StageRecord {
+  return {
+    stage: 'export',
+    method: format,
+    params: { format, units, frame: 'DICOM patient coordinates (LPS)', ...params },
+    figures: { file: baseName(name), bytes: bytes.length, sha256 },
+    wall_ms: round(performance.now() - t0, 1),
+  };
 }

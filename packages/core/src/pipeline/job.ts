@@ -32,7 +32,7 @@ import { needsForestModel, withForestModel } from './convert-method.js';
 import type { ConvertJobHost, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
 import { importForConvert } from './job-import.js';
 import { earlyModelFiles, threeMfOptions, type EarlyModelFiles } from './job-early-3mf.js';
-import { baseName, modelFileName } from './job-outputs.js';
+import { baseName, exportRecord, modelFileName } from './job-outputs.js';
 
 export type { ConvertJobHost, ConvertJobOutputs, ConvertJobRequest, ConvertJobResult, JobOutput, JobSink, SeriesChoice } from './job-types.js';
 export { describeSeries, seriesChoiceRecord } from './job-series.js';
@@ -225,14 +225,15 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
   for (const model of built.models) {
     // Per-structure models (--anatomy) name and colour their 3MF objects.
     const meshOpts = threeMfOptions(model, date);
-    const files: Array<{ name: string; format: string; make: () => Promise<Uint8Array> }> = [];
+    // early: a 3MF started on the pool beside the gate (its bytes, or undefined where it is written here)
+    const files: Array<{ name: string; format: string; make: () => Promise<Uint8Array>; early?: Promise<Uint8Array | undefined> }> = [];
     const earlyFile = early.take(model);
     for (const out of req.outputs.models) {
       const name = modelFileName(out, model, many);
       const format = meshFormatOf(name) ?? 'unknown';
-      const make = async () =>
-        (format === '3mf' ? await earlyFile : undefined) ?? writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool, host.deflateRaw);
-      files.push({ name, format, make });
+      const made3mf = format === '3mf' ? earlyFile : undefined;
+      const make = async () => (await made3mf) ?? writeMeshAsync(model.mesh, name, { ...meshOpts, ascii: req.outputs.ascii === true }, host.pool, host.deflateRaw);
+      files.push({ name, format, make, ...(made3mf ? { early: made3mf } : {}) });
     }
     if (req.outputs.preview) {
       const name = modelFileName(req.outputs.preview, model, many);
@@ -253,27 +254,30 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
     }
     for (const f of files) {
       exportProgress(made / total, baseName(f.name));
+      const t0 = performance.now();
       const bytes = await f.make();
       const sha = await emit(f.name, f.format, bytes);
-      // A 3MF model says how its model part was deflated (fflate, or the host's native zlib).
+      // A 3MF model says how its model part was deflated (fflate, or the host's native zlib), and
+      // where it was written: one made on the pool beside the gate took this thread only its wait.
       const deflate = f.format === '3mf' ? { deflate: threeMfDeflateMethod(host.deflateRaw) } : {};
-      model.records.push({ stage: 'export', method: f.format, params: { format: f.format, units: 'mm', frame: 'DICOM patient coordinates (LPS)', ...deflate }, figures: { file: baseName(f.name), bytes: bytes.length, sha256: sha } });
+      const early = f.early && (await f.early) === bytes ? { written: 'on a pool worker, started beside the gate and the accuracy (wall_ms: the wait for it after them, and the save)' } : {};
+      model.records.push(exportRecord(f.format, 'mm', f.name, bytes, sha, t0, { ...deflate, ...early }));
       exportProgress(++made / total, baseName(f.name));
     }
   }
   if (req.outputs.volume && built.models[0]) {
     const name = req.outputs.volume;
     exportProgress(made / total, baseName(name));
+    const t0 = performance.now();
     const bytes = await volumeFile.get();
-    const sha = await emit(name, 'nifti-volume', bytes);
-    records.push({ stage: 'export', method: 'nifti-volume', params: { format: 'nifti-volume', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)' }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
+    records.push(exportRecord('nifti-volume', 'HU, mm', name, bytes, await emit(name, 'nifti-volume', bytes), t0));
     exportProgress(++made / total, baseName(name));
   }
   if (req.outputs.volumePreview && built.models[0]) {
     const name = req.outputs.volumePreview;
+    const t0 = performance.now();
     const { f, bytes } = await ctPreview.get();
-    const sha = await emit(name, 'nifti-volume-preview', bytes);
-    records.push({ stage: 'export', method: 'nifti-volume-preview', params: { format: 'nifti-volume-preview', units: 'HU, mm', frame: 'DICOM patient coordinates (LPS)', factor: f }, figures: { file: baseName(name), bytes: bytes.length, sha256: sha } });
+    records.push(exportRecord('nifti-volume-preview', 'HU, mm', name, bytes, await emit(name, 'nifti-volume-preview', bytes), t0, { factor: f }));
     exportProgress(++made / total, baseName(name));
   }
 
