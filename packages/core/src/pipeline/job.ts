@@ -260,8 +260,8 @@ export async function runConvertJob(req: ConvertJobRequest, host: ConvertJobHost
       // A 3MF model says how its model part was deflated (fflate, or the host's native zlib), and
       // where it was written: one made on the pool beside the gate took this thread only its wait.
       const deflate = f.format === '3mf' ? { deflate: threeMfDeflateMethod(host.deflateRaw) } : {};
-      const early = f.early && (await f.early) === bytes ? { written: 'on a pool worker, started beside the gate and the accuracy (wall_ms: the wait for it after them, and the save)' } : {};
-      model.records.push(exportRecord(f.format, 'mm', f.name, bytes, sha, t0, { ...deflate, ...early }));
+      const where = f.early && (await f.early) === bytes ? { written: 'on a pool worker, started beside the gate and the accuracy (wall_ms: the wait for it after them, and the save)' } : {};
+      model.records.push(exportRecord(f.format, 'mm', f.name, bytes, sha, t0, { ...deflate, ...where }));
       exportProgress(++made / total, baseName(f.name));
     }
   }
