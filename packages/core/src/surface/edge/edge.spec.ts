@@ -241,6 +241,7 @@ describe('placeVertices', () => {
     expect(calls).toEqual([...three('surface.edge.directions'), ...three('surface.edge.estimate'), ...three('surface.edge.estimate'), ...three('surface.edge.place')]);
     expect(Buffer.from(many.output.positions.buffer).equals(Buffer.from(one.output.positions.buffer))).toBe(true);
     expect(Buffer.from(many.rules).equals(Buffer.from(one.rules))).toBe(true);
+    expect(Buffer.from(many.rims).equals(Buffer.from(one.rims))).toBe(true);
     expect(many.record.figures).toEqual(one.record.figures);
     expect(many.record.params.workers).toBe(3);
   });

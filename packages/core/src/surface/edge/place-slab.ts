@@ -172,6 +172,8 @@ export interface PlaceSlab {
   rules: Uint8Array;
   shift: Float64Array;
   clamped: Uint8Array;
+  /** 1 where the vertex was placed at a thin wall's end (its rim: the peak's outer half-maximum, ruled RULE_EDGE). */
+  rims: Uint8Array;
   v0: number;
   v1: number;
 }
@@ -193,7 +195,7 @@ function acrossProfile(a0: number, a1: number, a2: number, x0: number, x1: numbe
 
 /** A blurred curved edge's half-way surface lies σ²·H inside the edge (H the mean curvature; σ² with the grid's share along it, interpCurvatureC). */
 export function placeSlab(w: PlaceSlab): void {
-  const { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, maxShiftSigma, out, rules, shift, clamped } = w;
+  const { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, maxShiftSigma, out, rules, shift, clamped, rims } = w;
   const f = new Float64Array(2 * K + 1);
   const p = new Float64Array(P_SLOTS);
   const sl = new Float64Array(S_SLOTS);
@@ -244,6 +246,7 @@ export function placeSlab(w: PlaceSlab): void {
     analyseProfile(f, k, h, sn, lim, p, false);
     let d = NaN;
     let rule = RULE_THRESHOLD;
+    let rim = 0;
     if (p[0] === KIND_STEP) {
       const hc = Math.max(-MAX_SIGMA_H / sn, Math.min(MAX_SIGMA_H / sn, curv[v]!));
       // the voxel's mean squared side across the profile, and the scanner's own blur there
@@ -260,6 +263,7 @@ export function placeSlab(w: PlaceSlab): void {
         if (ends === WALL_ENDS) {
           d = p[P_S_OUT]!;
           rule = RULE_EDGE;
+          rim = 1;
         } else {
           // a face beside the rim: the wall's full thickness (the fullest probe's area) about its centre
           d = ends === WALL_FACE ? face[0]! + (sl[S_WIDTH]! * face[1]!) / 2 : sl[S_FACE]!;
@@ -281,6 +285,7 @@ export function placeSlab(w: PlaceSlab): void {
     out[3 * v + 1] = y + d * ny;
     out[3 * v + 2] = z + d * nz;
     rules[v] = rule;
+    rims[v] = rim;
     shift[v] = d;
   }
 }

@@ -82,6 +82,8 @@ export interface PlaceResult {
   output: Mesh;
   /** Which rule placed each vertex (RULE_*). */
   rules: Uint8Array;
+  /** 1 where the edge rule placed the vertex at a thin wall's end, its rim (a subset of RULE_EDGE). */
+  rims: Uint8Array;
   record: StageRecord;
 }
 
@@ -195,6 +197,7 @@ function* placeCore(
     return {
       output: mesh,
       rules,
+      rims: new Uint8Array(nv),
       record: { stage: 'surface', method: 'threshold-level-placement', params: { placement }, figures: { vertices: nv, vertices_threshold: nv }, wall_ms: round(performance.now() - t0, 1) },
     };
   }
@@ -248,10 +251,12 @@ function* placeCore(
   const rulesOut = u8(nv);
   const shift = f64(nv);
   const clampedAt = u8(nv);
-  yield { kind: 'place', work: { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, maxShiftSigma, out, rules: rulesOut, shift, clamped: clampedAt } };
+  const rims = u8(nv);
+  yield { kind: 'place', work: { S, positions: P, dirs, curv, sigma, bone, K, h, lim, maxShiftVox, maxShiftSigma, out, rules: rulesOut, shift, clamped: clampedAt, rims } };
   // statistics in vertex order, whatever ran the slabs
   const counts = [0, 0, 0, 0];
   let clamped = 0;
+  let rimCount = 0;
   let sum = 0;
   let sumAbs = 0;
   let maxAbs = 0;
@@ -260,6 +265,7 @@ function* placeCore(
     rules[v] = rule;
     counts[rule]!++;
     clamped += clampedAt[v]!;
+    rimCount += rims[v]!;
     if (rule !== RULE_EDGE && rule !== RULE_SLAB) continue;
     const d = shift[v]!;
     sum += d;
@@ -277,6 +283,8 @@ function* placeCore(
       counts[rules[v]!]!--;
       counts[RULE_THRESHOLD]!++;
       rules[v] = RULE_THRESHOLD;
+      rimCount -= rims[v]!;
+      rims[v] = 0;
       revertedVertices++;
     }
   }
@@ -304,6 +312,7 @@ function* placeCore(
     figures: {
       vertices: nv,
       vertices_edge: counts[RULE_EDGE]!,
+      vertices_edge_at_rims: rimCount,
       vertices_slab: counts[RULE_SLAB]!,
       vertices_threshold_fallback: counts[RULE_THRESHOLD]!,
       vertices_outside_scan: counts[RULE_OUTSIDE]!,
@@ -354,7 +363,7 @@ function* placeCore(
   }
   if (findings.length) record.findings = findings;
   // on the pool the positions stay on shared memory: the placed surface is the accuracy's reference, posted to a worker
-  return { output: { positions: out, indices: mesh.indices }, rules, record };
+  return { output: { positions: out, indices: mesh.indices }, rules, rims, record };
 }
 
 /** The longest profile's half-length (the widest axis's σ): each profile takes its own, ≤ this (plateau.ts). */
