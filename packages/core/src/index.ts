@@ -33,6 +33,7 @@ export * from './surface/topology.js';
 export * from './surface/cavities.js';
 export * from './surface/cleanup.js';
 export * from './surface/smooth.js';
+export * from './surface/split-edges.js';
 export * from './surface/distance.js';
 export * from './surface/decimate.js';
 export { DECIMATE_CROSSING_RETRIES } from './surface/decimate-untangled.js';
