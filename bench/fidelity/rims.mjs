@@ -27,19 +27,19 @@ const OUT = 'bench/results/fidelity-rims.md';
 const centre = [0.31, -0.23, 0.17];
 const WIDTH = 40;
 
-/** Plate volume error (%) and the rim's mean signed distance (mm), the insert's triangles left out. */
+/**
+ * Plate volume error (%, core's measureAgainstShape, as validatePhantom measures it) and the rim's
+ * mean signed distance (mm), the density insert's shell left out (withoutInsert).
+ */
 function measure(mesh, shape, T, tilt, insert) {
-  const [ix, iy, iz] = insert.describe.centre_mm;
-  const skip = insert.describe.radius_mm + 1.5;
+  const plate = core.withoutInsert(mesh, insert);
   const tr = (tilt * Math.PI) / 180;
   const w = [0, Math.cos(tr), Math.sin(tr)], n = [0, -Math.sin(tr), Math.cos(tr)];
-  const P = mesh.positions, I = mesh.indices;
-  let vol = 0, rimSd = 0, rimArea = 0;
+  const P = plate.positions, I = plate.indices;
+  let rimSd = 0, rimArea = 0;
   for (let t = 0; t < I.length; t += 3) {
     const a = 3 * I[t], b = 3 * I[t + 1], c = 3 * I[t + 2];
     const gx = (P[a] + P[b] + P[c]) / 3, gy = (P[a + 1] + P[b + 1] + P[c + 1]) / 3, gz = (P[a + 2] + P[b + 2] + P[c + 2]) / 3;
-    if (Math.hypot(gx - ix, gy - iy, gz - iz) < skip) continue;
-    vol += (P[a] * (P[b + 1] * P[c + 2] - P[b + 2] * P[c + 1]) - P[a + 1] * (P[b] * P[c + 2] - P[b + 2] * P[c]) + P[a + 2] * (P[b] * P[c + 1] - P[b + 1] * P[c])) / 6;
     const px = gx - centre[0], py = gy - centre[1], pz = gz - centre[2];
     const u = Math.abs(px), v = Math.abs(py * w[1] + pz * w[2]), d = Math.abs(py * n[1] + pz * n[2]);
     // the rim: the side faces, away from the corners and from the faces' own edges
@@ -51,7 +51,7 @@ function measure(mesh, shape, T, tilt, insert) {
       rimArea += area;
     }
   }
-  return { vol: (100 * (vol - shape.volume_mm3)) / shape.volume_mm3, rim: rimArea > 0 ? rimSd / rimArea : NaN };
+  return { vol: core.measureAgainstShape(plate, shape).volumeErrorPercent, rim: rimArea > 0 ? rimSd / rimArea : NaN };
 }
 
 const rows = [];

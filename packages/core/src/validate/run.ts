@@ -167,7 +167,7 @@ function figures(m: PhantomMeasures): Record<string, number | null> {
 }
 
 /** The model without the density insert's shell(s): those whose triangles lie within 2 mm of the insert. */
-function withoutInsert(mesh: Mesh, insert: AnalyticShape | null): Mesh {
+export function withoutInsert(mesh: Mesh, insert: AnalyticShape | null): Mesh {
   if (!insert) return mesh;
   const { shellOf, shellCount } = labelShells(mesh);
   const near = new Uint8Array(shellCount);
