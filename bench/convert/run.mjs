@@ -7,12 +7,11 @@
 // time) on top, the earlier runs' sections kept below it. Usage: node bench/convert/run.mjs [runs=5]
 // Needs: npm run build; bash scripts/install-bench-deps.sh. BENCH_NO_INVESALIUS=1 leaves InVesalius out.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure, median, mb } from '../lib/measure.mjs';
-import { SCAN2PRINT } from '../lib/command.mjs';
+import { benchCommit, launcherTunables, SCAN2PRINT } from '../lib/command.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -42,15 +41,14 @@ const ours = SCAN2PRINT;
 // pipeline runs once more with them: its allocations are large arrays too, and on a VM that
 // hands freed memory back to its host its page faults are a good part of its time (philips 1 mm
 // on a 2-core AMD VM, 2026-12-06: 5.04-5.11 s as python runs it, 4.08-4.15 s with these).
-const launcherTunables = /GLIBC_TUNABLES="([^"$]+)/.exec(readFileSync(SCAN2PRINT, 'utf8'))?.[1];
-if (!launcherTunables) throw new Error(`no GLIBC_TUNABLES in ${SCAN2PRINT}`);
+const tunables = launcherTunables();
 /** The VTK pipeline writing `<tag><run>.stl`, decimating by `reduction` (0: none), with `env` added. */
 const vtk = (tag, reduction, env) => ({
   cmd: (i) => ['/usr/bin/python3', join(here, 'vtk_pipeline.py'), series, join(work, `${tag}${i}.stl`), '226', String(reduction)],
   out: (i) => join(work, `${tag}${i}.stl`),
   ...(env ? { env } : {}),
 });
-const ourAllocator = { GLIBC_TUNABLES: launcherTunables };
+const ourAllocator = { GLIBC_TUNABLES: tunables };
 const scenarios = {
   default: {
     'scan2print (3MF)': { cmd: (i) => [ours, 'convert', series, '-o', join(work, `ours${i}.3mf`), '--quiet'], out: (i) => join(work, `ours${i}.3mf`) },
@@ -103,8 +101,7 @@ const header = [
   '| tool | median wall (s) | wall ratio vs VTK | median peak memory (MB) | memory ratio vs VTK | triangles | shells | open edges | non-manifold edges | misoriented edges |',
   '|---|---|---|---|---|---|---|---|---|---|',
 ];
-const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : ''}`;
+const commit = benchCommit();
 const command = `${process.env.BENCH_NO_INVESALIUS ? 'BENCH_NO_INVESALIUS=1 ' : ''}node bench/convert/run.mjs ${runs}`;
 const lines = [
   `# bench/convert — ${new Date().toISOString().slice(0, 10)} at ${commit} (\`${command}\`)`,
@@ -129,7 +126,7 @@ for (const { scenario, rows } of tables) {
   const tuned = rows.find((r) => r.name === 'vtk (our allocator)');
   if (tuned) {
     lines.push(
-      `VTK run with our launcher's allocator settings (\`GLIBC_TUNABLES=${launcherTunables}\`): ${tuned.wall.toFixed(2)} s. Against it: ${rows
+      `VTK run with our launcher's allocator settings (\`GLIBC_TUNABLES=${tunables}\`): ${tuned.wall.toFixed(2)} s. Against it: ${rows
         .filter((r) => r.name.startsWith('scan2print'))
         .map((r) => `${r.name} ${(r.wall / tuned.wall).toFixed(2)}×`)
         .join(', ')}.`,

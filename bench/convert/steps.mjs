@@ -11,12 +11,11 @@
 // Usage: node bench/convert/steps.mjs [runs=5]. Needs: npm run build; python3-vtk9
 // (bash scripts/install-bench-deps.sh).
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure, median } from '../lib/measure.mjs';
-import { SCAN2PRINT } from '../lib/command.mjs';
+import { benchCommit, launcherTunables, SCAN2PRINT } from '../lib/command.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -24,8 +23,7 @@ const runs = Number(process.argv[2] ?? 5);
 const data = process.env.SCAN2PRINT_DATA ?? resolve(root, '../shared/data');
 const series = join(data, 'ct/philips-head-phantom-1mm');
 const work = mkdtempSync(join(tmpdir(), 's2p-bench-steps-'));
-const tunables = /GLIBC_TUNABLES="([^"$]+)/.exec(readFileSync(SCAN2PRINT, 'utf8'))?.[1];
-if (!tunables) throw new Error(`no GLIBC_TUNABLES in ${SCAN2PRINT}`);
+const tunables = launcherTunables();
 
 // The steps both pipelines do: [label, VTK step, our stage/method keys (summed)].
 const SHARED = [
@@ -79,8 +77,7 @@ const f0 = (ms) => (ms / 1000).toFixed(2);
 const sharedOurs = SHARED.reduce((s, [, , keys]) => s + ourMs(keys), 0);
 const onlyOurs = OURS_ONLY.reduce((s, [, keys]) => s + ourMs(keys), 0);
 const allStages = med('ours', (x) => Object.entries(x.steps).reduce((s, [k, v]) => s + (k === ACCURACY ? 0 : v), 0));
-const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : ''}`;
+const commit = benchCommit();
 const lines = [
   `# bench/convert/steps — ${new Date().toISOString().slice(0, 10)} at ${commit} (\`node bench/convert/steps.mjs ${runs}\`)`,
   '',
