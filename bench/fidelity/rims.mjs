@@ -1,19 +1,16 @@
 #!/usr/bin/env node
-// bench/fidelity/rims.mjs: what refining a thin plate's rims before smoothing would gain (not on
-// the default path: surface/split-edges.ts says why it may be). Per plate, the same placed
-// surface smoothed two ways with the default windowed-sinc filter:
-//   as now    — smoothMesh(placed);
-//   refined   — the vertices edge placement put at a wall's end (PlaceResult.rims), grown by two
+// bench/fidelity/rims.mjs: what refining a thin plate's rims before smoothing gains, on the
+// default path (surface/condition-rims.ts): per plate, the default convert (convertVolume's
+// defaults, as `scan2print convert` runs it) two ways:
+//   without   — condition.refineRims: false (the conditioning as before the refinement);
+//   default   — the vertices edge placement put at a wall's end (PlaceResult.rims), grown by two
 //               rings of triangles, every edge over 1 mm with such an end split at its midpoint
-//               (splitLongEdges), then smoothMesh.
-// The placed surface is the default convert's: the segmentation and threshold of convertVolume
-// (defaults), its label map meshed at that threshold, then placeVertices. The clean-ups and the
-// self-intersection repair are left out of both arms (no-ops on these phantoms' figures).
+//               before smoothing (on scans whose blur σ is at most 1 mm: these all are).
 // Plates 1.5, 2 and 3 mm, flat and tilted 30°, at 0.6×0.6×1.25 mm (where the rims lose most) and
 // 0.5×0.5×1 mm, noise 15 and 20 HU, seeds 1-3, exact blur σ 0.5 mm, the 5 mm density insert
 // (left out of the figures). Figures: the plate's volume error, and the area-weighted signed
 // distance to the true plate of the triangles at its rim (the side faces, mm; negative inside).
-// Results to bench/results/fidelity-rims.md (about 3 minutes on 2 cores).
+// Results to bench/results/fidelity-rims.md (about 5 minutes on 2 cores).
 //   npm run build && node bench/fidelity/rims.mjs
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -22,7 +19,6 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const core = await import(join(ROOT, 'packages/core/dist/index.js'));
-const { placeVertices } = await import(join(ROOT, 'packages/core/dist/surface/edge/place.js'));
 const OUT = 'bench/results/fidelity-rims.md';
 const centre = [0.31, -0.23, 0.17];
 const WIDTH = 40;
@@ -66,17 +62,17 @@ for (const noise of [15, 20])
           const files = core.writeCtSeries(series.slices, series.options);
           const imp = await core.importSeries(files.map((b, k) => ({ name: `s${k + 1}.dcm`, read: async () => b })), {}, {});
           const volume = imp.output.volume;
-          const res = await core.convertVolume({ volume, modality: 'CT', importFindings: [] }, { segmentation: core.DEFAULT_CONVERT_SEGMENTATION, force: true, condition: { smooth: false, untangle: false } }, {});
-          const model = res.models[0];
-          const level = model.range[0];
-          const raw = (await core.extractSurface(model.labels, { field: volume, level })).output;
-          const placed = placeVertices(raw, volume);
-          const now = measure(core.smoothMesh(placed.output).output, shape, T, tilt, insert);
-          const split = core.splitLongEdges(placed.output, core.growFlags(placed.output.indices, placed.rims, 2), 1.0);
-          const refined = measure(core.smoothMesh(split.mesh).output, shape, T, tilt, insert);
-          const nT = placed.output.indices.length / 3;
-          rows.push({ noise, voxel, T, tilt, seed, level, rims: placed.record.figures.vertices_edge_at_rims, splits: split.splits, more: (200 * split.splits) / nT, now, refined });
-          console.log(`noise ${noise} voxel ${voxel.join('×')} plate ${T} tilt ${tilt} seed ${seed}: ${now.vol.toFixed(2)} → ${refined.vol.toFixed(2)} %, rim ${now.rim.toFixed(3)} → ${refined.rim.toFixed(3)} mm (${split.splits} splits)`);
+          const run = (condition) => core.convertVolume({ volume, modality: 'CT', importFindings: [] }, { segmentation: core.DEFAULT_CONVERT_SEGMENTATION, force: true, condition }, {});
+          const off = (await run({ refineRims: false })).models[0];
+          const on = (await run({})).models[0];
+          const level = on.range[0];
+          const now = measure(off.mesh, shape, T, tilt, insert);
+          const refined = measure(on.mesh, shape, T, tilt, insert);
+          const rec = on.records.find((r) => r.method === 'refine-rims');
+          const placed = on.records.find((r) => r.method === 'edge-model-placement');
+          const f = rec.figures;
+          rows.push({ noise, voxel, T, tilt, seed, level, rims: placed.figures.vertices_edge_at_rims, splits: f.edgesSplit, more: (100 * (f.trianglesAfter - f.trianglesBefore)) / f.trianglesBefore, now, refined });
+          console.log(`noise ${noise} voxel ${voxel.join('×')} plate ${T} tilt ${tilt} seed ${seed}: ${now.vol.toFixed(2)} → ${refined.vol.toFixed(2)} %, rim ${now.rim.toFixed(3)} → ${refined.rim.toFixed(3)} mm (${rows.at(-1).splits} splits)`);
         }
 
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -86,11 +82,11 @@ const within = (arm) => rows.filter((r) => Math.abs(r[arm].vol) <= 3).length;
 const lines = [
   `# bench/fidelity/rims — ${new Date().toISOString().slice(0, 10)} at ${commit} (\`node bench/fidelity/rims.mjs\`)`,
   '',
-  'The placed surface of the default convert, smoothed as now and refined first (edges over 1 mm at the rims edge placement flags, grown by 2 rings, split at their midpoints). Volume error of the plate (%), the rim side faces\' area-weighted signed distance to the true plate (mm, negative inside), splits and the triangles they add.',
+  'The default convert (its model, all steps) without the rim refinement (`condition.refineRims: false`) and as it runs by default (edges over 1 mm at the rims edge placement flags, grown by 2 rings, split at their midpoints before smoothing; surface/condition-rims.ts). Volume error of the plate (%), the rim side faces\' area-weighted signed distance to the true plate (mm, negative inside), splits and the triangles they add.',
   '',
-  `Within ±3 % volume: as now ${within('now')} of ${rows.length}, refined ${within('refined')} of ${rows.length}.`,
+  `Within ±3 % volume: without ${within('now')} of ${rows.length}, default ${within('refined')} of ${rows.length}. Rims within ±0.1 mm: without ${rows.filter((r) => Math.abs(r.now.rim) <= 0.1).length}, default ${rows.filter((r) => Math.abs(r.refined.rim) <= 0.1).length}.`,
   '',
-  '| noise HU | voxel mm | plate mm | tilt ° | seed | threshold HU | rim vertices | volume % as now | volume % refined | rim mm as now | rim mm refined | splits | + triangles % |',
+  '| noise HU | voxel mm | plate mm | tilt ° | seed | threshold HU | rim vertices | volume % without | volume % default | rim mm without | rim mm default | splits | + triangles % |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.noise} | ${r.voxel.join('×')} | ${r.T} | ${r.tilt} | ${r.seed} | ${Math.round(r.level)} | ${r.rims} | ${f2(r.now.vol)} | ${f2(r.refined.vol)} | ${f3(r.now.rim)} | ${f3(r.refined.rim)} | ${r.splits} | ${r.more.toFixed(1)} |`),
   '',

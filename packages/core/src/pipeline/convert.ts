@@ -352,5 +352,7 @@ async function surfaceOf(
   const raw = placed ? { ...placed.output, indices } : surface.output;
   // after edge placement the boundary the model must follow is the placed surface, not the threshold's iso-surface
   const edgePlaced = placed?.record.method === 'edge-model-placement';
+  // the rims it found are refined before smoothing (condition-rims.ts)
+  if (edgePlaced) known.rims = { flags: placed!.rims, blur_mm: placed!.blurMax_mm };
   return { raw, edgePlaced, reference: edgePlaced ? { labels, surface: raw } : { labels, ...sub }, known };
 }

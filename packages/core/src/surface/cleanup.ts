@@ -91,9 +91,16 @@ export interface CleanupResult extends StageResult<Mesh> {
 
 /**
  * `opts.topology: false`: the caller does not use the output's topology, so it is not derived
- * (~0.1 s on a skull); `opts.remap`: return the input → output vertex map (vertexRemap).
+ * (~0.1 s on a skull); `opts.remap`: return the input → output vertex map (vertexRemap);
+ * `opts.room`: the output's mesh and edge table are views of buffers with room for that many
+ * more vertices and triangles (a split after the clean-up grows them in place: condition-rims.ts).
  */
-export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: MeshTopology, opts: { topology?: boolean; remap?: boolean } = {}): CleanupResult {
+export function cleanupMesh(
+  mesh: Mesh,
+  params: CleanupParams = {},
+  known?: MeshTopology,
+  opts: { topology?: boolean; remap?: boolean; room?: { vertices: number; triangles: number } } = {},
+): CleanupResult {
   let m1 = mergeIfBetter(mesh);
   const sameTriangles = known !== undefined && known.indices === mesh.indices;
   const reuse = sameTriangles && m1.mesh === mesh;
@@ -109,15 +116,17 @@ export function cleanupMesh(mesh: Mesh, params: CleanupParams = {}, known?: Mesh
   const m3 = edges ? orientShells(m2.mesh, edges, shells, { deferTurn: true }) : orientWoundShells(m2.mesh, shells, { deferTurn: true });
   const sel = selectShells(m3.mesh, params, shells, m3.shellVolumes);
   const remap = new Int32Array(vertexCount(m3.mesh));
-  const packed = compactShells(m3.mesh, sel.keep, shells, m3.turnShell, remap);
+  const room = opts.room ?? { vertices: 0, triangles: 0 };
+  const packed = compactShells(m3.mesh, sel.keep, shells, m3.turnShell, remap, room);
   let output = packed.mesh;
   let outShells: CleanupResult['shells'] = keptShellData(packed, m3.enclosures, m3.shellVolumes);
   // Without flips the triangles' half-edges are unchanged, so the output's edge table follows
   // from this one (shells are dropped whole); a table built here is not used after that, so
   // its endpoint array is reused (not one a caller passed in `known`). (Patching it after flips measured slower than the
   // caller's rebuild: 0.39 s vs 0.31 s on a skull.)
+  const edgeRoom = { edges: room.vertices + room.triangles, halfEdges: 3 * room.triangles };
   let topology: MeshTopology | undefined =
-    edges && m3.flipped === 0 && opts.topology !== false ? { indices: output.indices, edges: compactEdgeTable(edges, sel.keep, remap, !reuse), shellOf: outShells.shellOf, shellCount: outShells.shellCount } : undefined;
+    edges && m3.flipped === 0 && opts.topology !== false ? { indices: output.indices, edges: compactEdgeTable(edges, sel.keep, remap, !reuse, edgeRoom), shellOf: outShells.shellOf, shellCount: outShells.shellCount } : undefined;
   let degenerate = m2.degenerate;
   let duplicate = m2.duplicate;
   let remapped = true;

@@ -16,7 +16,8 @@ export interface CompactedShells extends MeshShells {
 /**
  * `keep`: 1 for every kept triangle (whole shells); `turnShell`: 1 for every shell whose
  * triangles are written with corners 1 and 2 swapped; `vertexRemap` receives the new index of
- * every old vertex (−1 where unused), as compactMesh's.
+ * every old vertex (−1 where unused), as compactMesh's. `room`: the output's arrays are views of
+ * buffers with room for that many more vertices and triangles (split-edges.ts grownView).
  */
 export function compactShells(
   mesh: Mesh,
@@ -24,6 +25,7 @@ export function compactShells(
   shells: MeshShells,
   turnShell?: Uint8Array,
   vertexRemap?: Int32Array,
+  room: { vertices: number; triangles: number } = { vertices: 0, triangles: 0 },
 ): CompactedShells {
   const { shellOf, shellCount } = shells;
   const ix = mesh.indices;
@@ -32,10 +34,11 @@ export function compactShells(
   remap.fill(-1);
   let nt = 0;
   for (let t = 0; t < nTri; t++) nt += keep[t]!;
-  const indices = new Uint32Array(3 * nt);
-  const outShellOf = new Uint32Array(nt);
+  const rt = room.triangles;
+  const indices = new Uint32Array(3 * (nt + rt)).subarray(0, 3 * nt);
+  const outShellOf = new Uint32Array(nt + rt).subarray(0, nt);
   const src = mesh.groups;
-  const groups = src ? new Uint32Array(nt) : undefined;
+  const groups = src ? new Uint32Array(nt + rt).subarray(0, nt) : undefined;
   const newId = new Int32Array(shellCount).fill(-1);
   let shellCountOut = 0;
   let nv = 0;
@@ -67,7 +70,7 @@ export function compactShells(
     indices[o++] = r;
   }
   const p = mesh.positions;
-  const positions = new Float32Array(3 * nv);
+  const positions = new Float32Array(3 * (nv + room.vertices)).subarray(0, 3 * nv);
   for (let v = 0, i = 0; v < remap.length; v++, i += 3) {
     const r = remap[v]!;
     if (r < 0) continue;

@@ -19,6 +19,7 @@ import { untangleMesh } from './untangle.js';
 import { decimateUntangled } from './decimate-untangled.js';
 import { edgeUses, pairedOpposite } from './edge-table.js';
 import { yieldToHost } from '../parallel/yield.js';
+import { refineRims, rimsBeforeCleanup, type RimPlan, type RimRefineParams } from './condition-rims.js';
 
 export interface ConditionParams extends CleanupParams {
   /** Smoothing (default SMOOTH_DEFAULTS: windowed-sinc, 40 iterations, pass band 0.05); `false` or method 'none' to skip. */
@@ -33,6 +34,8 @@ export interface ConditionParams extends CleanupParams {
   grid?: Grid;
   /** Repair self-intersections after smoothing (default true; untangle.ts); `false` to skip. */
   untangle?: boolean;
+  /** Split long edges at the rims edge placement found, before smoothing (condition-rims.ts); `false` to skip. */
+  refineRims?: RimRefineParams | false;
 }
 
 export const CONDITION_DEFAULTS = { minShell_mm3: 1 };
@@ -57,6 +60,11 @@ export interface TopologyHandOver {
    * back toward them. Without it, toward their positions before smoothing.
    */
   safePositions?: Float32Array;
+  /**
+   * The input's vertices edge placement put at a thin wall's end (PlaceResult.rims), refined
+   * before smoothing, and the scan's blur it estimated (PlaceResult.blurMax_mm).
+   */
+  rims?: { flags: Uint8Array; blur_mm: number };
 }
 
 /**
@@ -106,17 +114,17 @@ async function conditionSteps(
   const cleanupParams: CleanupParams = { minShell_mm3: params.minShell_mm3 ?? CONDITION_DEFAULTS.minShell_mm3, keepShells: params.keepShells ?? 'all' };
   const progress = ctx.progress ?? (() => {});
 
-  let t0 = t();
-  const { clean: clean1, safe: carriedSafe } = firstCleanup(mesh, cleanupParams, known);
-  let m = step(clean1);
-  // the repair's safe positions: the marching-cubes surface carried through the clean-up, else these (before smoothing)
-  const safe = carriedSafe ?? m.positions;
   // The clean mesh's connectivity, shared by smoothing and the second clean-up (smoothing
   // moves vertices only, so without decimation the second clean-up reuses it).
-  const topology = clean1.topology ?? meshTopology(m);
-  records[records.length - 1]!.wall_ms = Math.round(t() - t0);
+  const first = firstSteps(mesh, cleanupParams, params.refineRims, records, known);
+  let m = first.mesh;
+  const { topology, safe: carriedSafe } = first;
+  let t0 = t();
   progress(0.15, 'clean-up');
   await yieldToHost();
+
+  // the repair's safe positions: the marching-cubes surface carried through the clean-up, else these (before smoothing)
+  const safe = carriedSafe ?? m.positions;
 
   if (params.smooth !== false && params.smooth?.method !== 'none') {
     t0 = t();
@@ -179,20 +187,62 @@ async function conditionSteps(
 }
 
 /**
- * The first clean-up, with the topology taken from the hand-over (a plain function: its locals
- * go when it returns), and the hand-over's safe positions carried to the clean mesh's vertices.
+ * The first clean-up, then the rim refinement (condition-rims.ts) where the hand-over has rims.
+ * A plain function: the clean-up's mesh and edge table, which the refinement replaces, are
+ * garbage when it returns (an async caller would hold them to the gate: ~0.2 GB on a skull).
  */
-function firstCleanup(mesh: Mesh, params: CleanupParams, known?: TopologyHandOver): { clean: CleanupResult; safe?: Float32Array } {
+function firstSteps(
+  mesh: Mesh,
+  params: CleanupParams,
+  refine: RimRefineParams | false | undefined,
+  records: StageRecord[],
+  known?: TopologyHandOver,
+): { mesh: Mesh; topology: MeshTopology; safe?: Float32Array } {
+  let t0 = performance.now();
+  const nv = mesh.positions.length / 3;
+  const rims = refine !== false && known?.rims?.flags.length === nv ? known.rims : undefined;
+  const plan = rims ? rimsBeforeCleanup(mesh, rims, refine || {}) : undefined;
+  const planned_ms = performance.now() - t0;
+  t0 = performance.now();
+  const { clean, safe, near } = firstCleanup(mesh, params, known, plan);
+  records.push(clean.record);
+  const topology = clean.topology ?? meshTopology(clean.output);
+  clean.record.wall_ms = Math.round(performance.now() - t0);
+  if (!plan) return { mesh: clean.output, topology, ...(safe ? { safe } : {}) };
+  t0 = performance.now();
+  const r = refineRims(clean.output, topology, plan, near, safe);
+  r.record.wall_ms = Math.round(performance.now() - t0 + planned_ms);
+  records.push(r.record);
+  return { mesh: r.output, topology: r.topology, ...(r.safe ? { safe: r.safe } : {}) };
+}
+
+/**
+ * The first clean-up, with the topology taken from the hand-over (a plain function: its locals
+ * go when it returns), and the hand-over's safe positions and the rim plan's flags carried to
+ * the clean mesh's vertices; the clean mesh has the room the plan asks for.
+ */
+function firstCleanup(mesh: Mesh, params: CleanupParams, known?: TopologyHandOver, plan?: RimPlan): { clean: CleanupResult; safe?: Float32Array; near?: Uint8Array } {
   const topology = known?.topology;
-  const safeIn = known?.safePositions;
+  const nv = mesh.positions.length / 3;
+  const safeIn = known?.safePositions?.length === 3 * nv ? known.safePositions : undefined;
+  const nearIn = plan?.near;
   if (known) {
     known.topology = undefined;
     known.safePositions = undefined;
+    known.rims = undefined;
   }
-  const clean = cleanupMesh(mesh, params, topology, { remap: safeIn !== undefined && safeIn.length === mesh.positions.length });
+  const room = plan?.room ?? { vertices: 0, triangles: 0 };
+  const clean = cleanupMesh(mesh, params, topology, { remap: safeIn !== undefined || nearIn !== undefined, room });
   const remap = clean.vertexRemap;
-  if (!safeIn || !remap) return { clean };
-  const safe = new Float32Array(clean.output.positions.length);
+  if (!remap) return { clean };
+  const nOut = clean.output.positions.length / 3;
+  let near: Uint8Array | undefined;
+  if (nearIn) {
+    near = new Uint8Array(nOut);
+    for (let v = 0; v < remap.length; v++) if (remap[v]! >= 0 && nearIn[v]) near[remap[v]!] = 1;
+  }
+  if (!safeIn) return { clean, ...(near ? { near } : {}) };
+  const safe = new Float32Array(3 * (nOut + room.vertices)).subarray(0, 3 * nOut);
   // plain writes: a subarray view per vertex cost ~30 ms on a skull's 0.8 M vertices
   for (let v = 0; v < remap.length; v++) {
     const w = remap[v]!;
@@ -201,5 +251,5 @@ function firstCleanup(mesh: Mesh, params: CleanupParams, known?: TopologyHandOve
     safe[3 * w + 1] = safeIn[3 * v + 1]!;
     safe[3 * w + 2] = safeIn[3 * v + 2]!;
   }
-  return { clean, safe };
+  return { clean, safe, ...(near ? { near } : {}) };
 }

@@ -97,8 +97,11 @@ export function buildEdgeTable(indices: Uint32Array, nVerts: number): EdgeTable 
     edgeHe[i] = h + 2;
   }
   // A closed mesh has nHe / 2 edges; an open one up to nHe (the arrays grow when needed).
-  let edgeV: Uint32Array<ArrayBuffer> = new Uint32Array(nHe + 2);
-  let edgeStart: Uint32Array<ArrayBuffer> = new Uint32Array((nHe >> 1) + 2);
+  // Both with a little room past a closed mesh's edges (untouched pages cost nothing): a table
+  // whose edges all go on into a compacted one shares its edgeStart, which a split of a few
+  // edges then grows in place (split-topology.ts).
+  let edgeV: Uint32Array<ArrayBuffer> = new Uint32Array(nHe + 2 + (nHe >> 5));
+  let edgeStart: Uint32Array<ArrayBuffer> = new Uint32Array((nHe >> 1) + 2 + (nHe >> 6));
   // A bucket's edges are written over its own range of edgeHe, so it is copied out first.
   let bucketHe = new Uint32Array(64);
   let bucketKey = new Uint32Array(64);
@@ -185,9 +188,11 @@ export function heTail(indices: Uint32Array, h: number): number {
 /**
  * `consume`: the caller drops `et` after this (a table it built itself), so the renumbered
  * endpoints are written over et.edgeV (edge id ≤ source edge, so nothing unread is
- * overwritten) instead of into a new array; et must not be used afterwards.
+ * overwritten) instead of into a new array; et must not be used afterwards. `room`: the new
+ * arrays are views of buffers with room for that many more edges and half-edges
+ * (split-topology.ts grows them in place).
  */
-export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: Int32Array, consume = false): EdgeTable {
+export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: Int32Array, consume = false, room: { edges: number; halfEdges: number } = { edges: 0, halfEdges: 0 }): EdgeTable {
   const oldStart = et.edgeStart;
   const oldHe = et.edgeHe;
   const oldV = et.edgeV;
@@ -195,8 +200,8 @@ export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: I
   // Where every edge has two uses, edgeStart is 0, 2, 4, … in both tables: the output's is a
   // prefix of the source's, shared instead of written.
   const paired = et.uses !== undefined && et.uses.open + et.uses.nonManifold === 0;
-  const edgeStart = paired ? oldStart : new Uint32Array(et.edgeCount + 1);
-  const edgeV = consume ? oldV : new Uint32Array(2 * et.edgeCount);
+  const edgeStart = paired ? oldStart : new Uint32Array(et.edgeCount + 1 + room.edges);
+  const edgeV = consume ? oldV : new Uint32Array(2 * (et.edgeCount + room.edges));
   let edgeCount = 0;
   let o = 0;
   for (let e = 0; e < et.edgeCount; e++) {
@@ -213,7 +218,7 @@ export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: I
   for (let t = 0; t < keep.length; t++) nt += keep[t] ? 1 : 0;
   // Whole shells go, so the kept edges hold exactly the kept triangles' 3·nt half-edges.
   if (o !== 3 * nt) throw new Error('compactEdgeTable: keep must drop whole shells');
-  const halfEdges = lazyHalfEdges(oldStart, oldHe, et.edgeCount, keep.slice(), edgeCount);
+  const halfEdges = lazyHalfEdges(oldStart, oldHe, et.edgeCount, keep.slice(), edgeCount, room.halfEdges);
   const out: EdgeTable = {
     edgeCount,
     edgeStart: edgeStart.subarray(0, edgeCount + 1),
@@ -234,15 +239,15 @@ export function compactEdgeTable(et: EdgeTable, keep: Uint8Array, vertexRemap: I
  * heEdge and edgeHe of compactEdgeTable's output, made once on first call. Holds only what it
  * needs of the source table (its edgeStart and edgeHe) and its own copy of `keep`.
  */
-function lazyHalfEdges(oldStart: Uint32Array, oldHe: Uint32Array, oldCount: number, keep: Uint8Array, edgeCount: number): () => { heEdge: Uint32Array; edgeHe: Uint32Array } {
+function lazyHalfEdges(oldStart: Uint32Array, oldHe: Uint32Array, oldCount: number, keep: Uint8Array, edgeCount: number, room: number): () => { heEdge: Uint32Array; edgeHe: Uint32Array } {
   let made: { heEdge: Uint32Array; edgeHe: Uint32Array } | undefined;
   return () => {
     if (made) return made;
     const triNew = new Int32Array(keep.length);
     let nt = 0;
     for (let t = 0; t < keep.length; t++) triNew[t] = keep[t] ? nt++ : -1;
-    const heEdge = new Uint32Array(3 * nt);
-    const edgeHe = new Uint32Array(3 * nt);
+    const heEdge = new Uint32Array(3 * nt + room).subarray(0, 3 * nt);
+    const edgeHe = new Uint32Array(3 * nt + room).subarray(0, 3 * nt);
     let id = 0;
     let o = 0;
     for (let e = 0; e < oldCount; e++) {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { growFlags, splitLongEdges } from './split-edges.js';
+import { countLongEdges, growFlags, splitLongEdges } from './split-edges.js';
+import { splitTopology } from './split-topology.js';
+import { buildEdgeTable, type EdgeTable } from './edge-table.js';
+import { cleanupMesh, meshTopology } from './cleanup.js';
+import { labelShells } from './mesh-utils.js';
 import { extractSurfaceMesh } from './isosurface/extract.js';
 import { makePhantom, phantomLabels } from '../testing/phantoms.js';
 import { checkMesh } from './topology.js';
@@ -56,12 +60,16 @@ describe('splitLongEdges', () => {
     const nT = sphere.indices.length / 3;
     const groups = new Uint32Array(nT).map((_, t) => (t < nT / 2 ? 3 : 9));
     const r = splitLongEdges({ ...sphere, groups }, seededFlags(nv, 0.3, 5), 0.5);
-    expect(r.mesh.groups!.length).toBe(r.mesh.indices.length / 3);
-    // the pieces of triangle t follow those of t − 1: the first half's pieces come first, all group 3
-    let threes = 0;
-    while (r.mesh.groups![threes] === 3) threes++;
-    expect([...r.mesh.groups!.subarray(threes)].every((g) => g === 9)).toBe(true);
-    expect(threes).toBeGreaterThan(nT / 2);
+    const G = r.mesh.groups!;
+    expect(G.length).toBe(r.mesh.indices.length / 3);
+    // uncut triangles keep their place; a cut triangle's first piece takes its place, the others follow the old triangles
+    for (let t = 0; t < nT; t++) expect(G[t]).toBe(groups[t]);
+    for (let i = 0; i < r.cut.length; i++) {
+      for (let k = nT + r.pieceStart[i]!; k < nT + r.pieceStart[i + 1]!; k++) expect(G[k]).toBe(groups[r.cut[i]!]);
+    }
+    const cut = new Set(r.cut);
+    for (let t = 0; t < nT; t++) if (!cut.has(t)) expect([...r.mesh.indices.subarray(3 * t, 3 * t + 3)]).toEqual([...sphere.indices.subarray(3 * t, 3 * t + 3)]);
+    expect(countLongEdges(sphere, seededFlags(nv, 0.3, 5), 0.5)).toEqual({ splits: r.splits, pieces: r.mesh.indices.length / 3 - nT });
   });
 
   it('is deterministic', () => {
@@ -70,6 +78,68 @@ describe('splitLongEdges', () => {
     const b = splitLongEdges(sphere, flags, 0.5);
     expect(Buffer.from(a.mesh.positions.buffer).equals(Buffer.from(b.mesh.positions.buffer))).toBe(true);
     expect(Buffer.from(a.mesh.indices.buffer).equals(Buffer.from(b.mesh.indices.buffer))).toBe(true);
+  });
+});
+
+/** An edge table as a map: endpoints → its half-edges, after checking the table is consistent with the triangles. */
+function canonical(et: EdgeTable, I: Uint32Array): Map<string, string> {
+  const out = new Map<string, string>();
+  expect(et.edgeStart[et.edgeCount]).toBe(I.length);
+  for (let e = 0; e < et.edgeCount; e++) {
+    const a = et.edgeV[2 * e]!, b = et.edgeV[2 * e + 1]!;
+    expect(a).toBeLessThan(b);
+    const hs = [...et.edgeHe.subarray(et.edgeStart[e]!, et.edgeStart[e + 1]!)];
+    hs.forEach((h, i) => {
+      if (i > 0 && hs[i - 1]! >= h) throw new Error(`edge ${e}: half-edges not ascending`);
+      if (et.heEdge[h] !== e) throw new Error(`half-edge ${h} names edge ${et.heEdge[h]}, not ${e}`);
+      const u = I[h]!, w = I[h % 3 === 2 ? h - 2 : h + 1]!;
+      if (Math.min(u, w) !== a || Math.max(u, w) !== b) throw new Error(`half-edge ${h} is not on edge ${e}`);
+    });
+    out.set(`${a},${b}`, hs.join(' '));
+  }
+  return out;
+}
+
+describe('splitTopology', () => {
+  it('carries the edge table and shells over: the same as rebuilt, copied or grown in place from a clean-up with room', () => {
+    for (const [share, L, seed] of [[0.05, 0.5, 7], [1, 0.6, 8]] as const) {
+      const flags = seededFlags(nv, share, seed);
+      const copy = splitLongEdges(sphere, flags, L);
+      const rebuilt = meshTopology(copy.mesh);
+      const carried = splitTopology(meshTopology(sphere), copy);
+      expect(carried.edges.edgeCount).toBe(rebuilt.edges.edgeCount);
+      expect(canonical(carried.edges, copy.mesh.indices)).toEqual(canonical(rebuilt.edges, copy.mesh.indices));
+      expect(carried.edges.uses).toEqual({ open: 0, nonManifold: 0, misoriented: 0 });
+      expect([...carried.shellOf]).toEqual([...labelShells(copy.mesh).shellOf]);
+      // in place, over a clean-up's compacted mesh and table with the room countLongEdges says
+      const plain = cleanupMesh(sphere, {}, meshTopology(sphere)).output;
+      const room = countLongEdges(plain, flags, L);
+      const clean = cleanupMesh(sphere, {}, meshTopology(sphere), { room: { vertices: room.splits, triangles: room.pieces } });
+      expect(clean.output.indices).toEqual(plain.indices);
+      const buffers = [clean.output.indices.buffer, clean.output.positions.buffer, clean.topology!.edges.edgeV.buffer];
+      const inPlace = splitLongEdges(clean.output, flags, L, { inPlace: true });
+      const topo = splitTopology(clean.topology!, inPlace, { inPlace: true });
+      // nothing reallocated: the split grew the clean-up's arrays
+      expect(inPlace.splits).toBeGreaterThan(0);
+      [inPlace.mesh.indices.buffer, inPlace.mesh.positions.buffer, topo.edges.edgeV.buffer].forEach((b, i) => expect(b).toBe(buffers[i]));
+      const copied = splitLongEdges(plain, flags, L);
+      expect(inPlace.mesh.indices).toEqual(copied.mesh.indices);
+      expect(inPlace.mesh.positions).toEqual(copied.mesh.positions);
+      expect(canonical(topo.edges, inPlace.mesh.indices)).toEqual(canonical(meshTopology(copied.mesh).edges, copied.mesh.indices));
+    }
+  });
+
+  it('keeps open and non-manifold edges’ uses: a split open edge is two open edges', () => {
+    // the sphere with its first 40 triangles cut away: a hole rimmed by open edges
+    const open = { positions: sphere.positions, indices: sphere.indices.slice(120) };
+    const flags = new Uint8Array(nv).fill(1);
+    const r = splitLongEdges(open, flags, 0.55);
+    expect(r.splits).toBeGreaterThan(0);
+    const carried = splitTopology(meshTopology(open), r);
+    const rebuilt = buildEdgeTable(r.mesh.indices, r.mesh.positions.length / 3);
+    expect(carried.edges.uses).toBeUndefined();
+    expect(canonical(carried.edges, r.mesh.indices)).toEqual(canonical(rebuilt, r.mesh.indices));
+    expect(checkMesh(r.mesh).openEdges).toBeGreaterThan(checkMesh(open).openEdges);
   });
 });
 

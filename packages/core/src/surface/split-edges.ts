@@ -8,7 +8,11 @@
  * edges is a high frequency and is taken in. A thin plate's rim, crossed by one or two long
  * edges, came out 0.12 mm inside (1.5 mm plate tilted 30° at 0.6×0.6×1.25 mm); split where edge
  * placement flags the rims (PlaceResult.rims, grown by two rings: growFlags), 0.07 mm
- * (surface/edge/README.md). Not on the default path yet: bench/fidelity/rims.mjs measures it.
+ * (surface/edge/README.md, bench/fidelity/rims.mjs). The conditioning does this by default
+ * (condition-rims.ts); split-topology.ts carries the mesh's edge table and shells over.
+ *
+ * Triangles that are not cut keep their index, so their half-edges keep theirs: a cut
+ * triangle's first piece takes its place and the others follow the old triangles.
  */
 import type { Mesh } from '../geometry/types.js';
 
@@ -30,66 +34,155 @@ export interface SplitEdges {
   mesh: Mesh;
   /** Edges split (= vertices added). */
   splits: number;
+  /** New vertex nv + k lies half-way on the edge ends[2k] → ends[2k + 1] (smaller index first). */
+  ends: Uint32Array;
+  /** The triangles cut, ascending; the pieces of cut[i] after its first are triangles nT + pieceStart[i] … nT + pieceStart[i + 1] − 1. */
+  cut: Uint32Array;
+  pieceStart: Uint32Array;
+  /** The corners of each cut triangle before the cut (3 per entry of `cut`). */
+  cutCorners: Uint32Array;
+}
+
+/** Edges splitLongEdges would split, and the triangles it would add (one per use of a split edge). */
+export function countLongEdges(mesh: Mesh, flags: Uint8Array, maxLength_mm: number): { splits: number; pieces: number } {
+  const mid = longEdges(mesh, flags, maxLength_mm);
+  let pieces = 0;
+  for (const uses of mid.uses) pieces += uses;
+  return { splits: mid.keys.size, pieces };
+}
+
+/**
+ * The long edges with a flagged end, keyed by their ends (smaller first), in order of first
+ * meeting, with their uses; and the triangles with a long edge (ascending).
+ */
+function longEdges(mesh: Mesh, flags: Uint8Array, maxLength_mm: number): { keys: Map<number, number>; ends: number[]; uses: number[]; tris: number[] } {
+  const P = mesh.positions;
+  const I = mesh.indices;
+  const nv = P.length / 3;
+  const L2 = maxLength_mm * maxLength_mm;
+  const keys = new Map<number, number>();
+  const ends: number[] = [];
+  const uses: number[] = [];
+  const tris: number[] = [];
+  for (let t = 0; t < I.length; t += 3) {
+    if (!(flags[I[t]!] || flags[I[t + 1]!] || flags[I[t + 2]!])) continue;
+    let long = false;
+    for (let c = 0; c < 3; c++) {
+      const a = I[t + c]!, b = I[t + (c === 2 ? 0 : c + 1)]!;
+      if (!(flags[a] || flags[b])) continue;
+      const dx = P[3 * a]! - P[3 * b]!, dy = P[3 * a + 1]! - P[3 * b + 1]!, dz = P[3 * a + 2]! - P[3 * b + 2]!;
+      if (dx * dx + dy * dy + dz * dz <= L2) continue;
+      long = true;
+      const lo = a < b ? a : b, hi = a < b ? b : a;
+      const key = lo * nv + hi;
+      const k = keys.get(key);
+      if (k !== undefined) {
+        uses[k]!++;
+        continue;
+      }
+      keys.set(key, ends.length / 2);
+      ends.push(lo, hi);
+      uses.push(1);
+    }
+    if (long) tris.push(t / 3);
+  }
+  return { keys, ends, uses, tris };
+}
+
+/**
+ * `a` as an array of n entries (n ≥ its length): a longer view of its own buffer where the
+ * buffer has room (the entries past a's length are then whatever the buffer held: the caller
+ * writes them), else a copy. Fresh memory costs a page fault per 4 KB on the first write
+ * (~50 ms for 19 MB here): arrays allocated with room (compactShells, compactEdgeTable) grow
+ * without one.
+ */
+export function grownView<T extends Uint32Array | Float32Array>(a: T, n: number): T {
+  const Ctor = a.constructor as { new (b: ArrayBufferLike, o: number, n: number): T; new (n: number): T };
+  if (a.byteOffset + n * a.BYTES_PER_ELEMENT <= a.buffer.byteLength) return new Ctor(a.buffer, a.byteOffset, n);
+  const b = new Ctor(n);
+  b.set(a);
+  return b;
 }
 
 /**
  * Splits every edge longer than `maxLength_mm` with at least one end flagged (flags per vertex),
- * once, at its midpoint. New vertices follow the old ones, in order of first meeting (triangle
- * by triangle, edge by edge); each triangle's pieces take its place in order, with its group.
+ * once, at its midpoint. New vertices follow the old ones in order of first meeting (triangle by
+ * triangle, edge by edge). `inPlace`: the mesh's arrays are grown in place where their buffers
+ * have room (grownView) and the cut triangles overwritten: the input mesh must not be used after.
  */
-export function splitLongEdges(mesh: Mesh, flags: Uint8Array, maxLength_mm: number): SplitEdges {
+export function splitLongEdges(mesh: Mesh, flags: Uint8Array, maxLength_mm: number, opts: { inPlace?: boolean } = {}): SplitEdges {
   const P = mesh.positions;
   const I = mesh.indices;
   const nv = P.length / 3;
   const nT = I.length / 3;
-  const L2 = maxLength_mm * maxLength_mm;
-  // The midpoint of each split edge, keyed by its two ends (smaller first).
-  const mid = new Map<number, number>();
-  const key = (a: number, b: number): number => (a < b ? a * nv + b : b * nv + a);
-  const added: number[] = [];
-  for (let h = 0; h < I.length; h++) {
-    const a = I[h]!;
-    const b = I[h % 3 === 2 ? h - 2 : h + 1]!;
-    if (!(flags[a] || flags[b])) continue;
-    const dx = P[3 * a]! - P[3 * b]!, dy = P[3 * a + 1]! - P[3 * b + 1]!, dz = P[3 * a + 2]! - P[3 * b + 2]!;
-    if (dx * dx + dy * dy + dz * dz <= L2) continue;
-    const k = key(a, b);
-    if (mid.has(k)) continue;
-    mid.set(k, nv + added.length / 3);
-    added.push((P[3 * a]! + P[3 * b]!) / 2, (P[3 * a + 1]! + P[3 * b + 1]!) / 2, (P[3 * a + 2]! + P[3 * b + 2]!) / 2);
+  const { keys, ends: endList, uses, tris } = longEdges(mesh, flags, maxLength_mm);
+  const splits = endList.length / 2;
+  const ends = Uint32Array.from(endList);
+  if (splits === 0) return { mesh, splits, ends, cut: new Uint32Array(0), pieceStart: new Uint32Array(1), cutCorners: new Uint32Array(0) };
+  let pieces = 0;
+  for (const u of uses) pieces += u;
+  const grow = <T extends Uint32Array | Float32Array>(a: T, n: number): T => {
+    if (opts.inPlace) return grownView(a, n);
+    const b = new (a.constructor as new (n: number) => T)(n);
+    b.set(a);
+    return b;
+  };
+  const positions = grow(P, P.length + 3 * splits);
+  for (let k = 0; k < splits; k++) {
+    const a = ends[2 * k]!, b = ends[2 * k + 1]!;
+    for (let c = 0; c < 3; c++) positions[3 * (nv + k) + c] = (P[3 * a + c]! + P[3 * b + c]!) / 2;
   }
-  if (mid.size === 0) return { mesh, splits: 0 };
-  const positions = new Float32Array(P.length + added.length);
-  positions.set(P);
-  positions.set(added, P.length);
-  const out: number[] = [];
-  const groups: number[] | undefined = mesh.groups ? [] : undefined;
+  const out = grow(I, 3 * (nT + pieces));
+  const groups = mesh.groups ? grow(mesh.groups, nT + pieces) : undefined;
+  const cut: number[] = [];
+  const pieceStart: number[] = [];
+  const cutCorners: number[] = [];
+  const v = [0, 0, 0];
   const m = [0, 0, 0];
-  for (let t = 0; t < nT; t++) {
-    const v0 = I[3 * t]!, v1 = I[3 * t + 1]!, v2 = I[3 * t + 2]!;
-    const v = [v0, v1, v2];
+  let next = nT; // the next appended triangle
+  const put = (at: number, a: number, b: number, c: number, t: number): void => {
+    out[3 * at] = a;
+    out[3 * at + 1] = b;
+    out[3 * at + 2] = c;
+    if (groups) groups[at] = groups[t]!;
+  };
+  // every triangle with a split edge is listed: it has the edge's flagged end, and the edge's
+  // length is the same from either side (the differences only change sign)
+  for (const t of tris) {
     let n = 0;
+    for (let c = 0; c < 3; c++) v[c] = I[3 * t + c]!;
     for (let c = 0; c < 3; c++) {
-      m[c] = mid.get(key(v[c]!, v[(c + 1) % 3]!)) ?? -1;
-      if (m[c]! >= 0) n++;
+      const a = v[c]!, b = v[c === 2 ? 0 : c + 1]!;
+      const k = keys.get(a < b ? a * nv + b : b * nv + a);
+      m[c] = k === undefined ? -1 : nv + k;
+      if (k !== undefined) n++;
     }
-    const before = out.length;
-    if (n === 0) out.push(v0, v1, v2);
-    else if (n === 3) out.push(v0, m[0]!, m[2]!, m[0]!, v1, m[1]!, m[2]!, m[1]!, v2, m[0]!, m[1]!, m[2]!);
-    else if (n === 1) {
+    if (n === 0) continue;
+    cut.push(t);
+    pieceStart.push(next - nT);
+    cutCorners.push(v[0]!, v[1]!, v[2]!);
+    if (n === 3) {
+      put(t, v[0]!, m[0]!, m[2]!, t);
+      put(next++, m[0]!, v[1]!, m[1]!, t);
+      put(next++, m[2]!, m[1]!, v[2]!, t);
+      put(next++, m[0]!, m[1]!, m[2]!, t);
+    } else if (n === 1) {
       // edge c (v[c] → v[c+1]) split at x: two triangles
       const c = m[0]! >= 0 ? 0 : m[1]! >= 0 ? 1 : 2;
       const a = v[c]!, b = v[(c + 1) % 3]!, d = v[(c + 2) % 3]!, x = m[c]!;
-      out.push(a, x, d, x, b, d);
+      put(t, a, x, d, t);
+      put(next++, x, b, d, t);
     } else {
       // edge c unsplit; x on edge c+1 (b → d), y on edge c+2 (d → a): three triangles
       const c = m[0]! < 0 ? 0 : m[1]! < 0 ? 1 : 2;
       const a = v[c]!, b = v[(c + 1) % 3]!, d = v[(c + 2) % 3]!, x = m[(c + 1) % 3]!, y = m[(c + 2) % 3]!;
-      out.push(a, b, x, a, x, y, y, x, d);
+      put(t, a, b, x, t);
+      put(next++, a, x, y, t);
+      put(next++, y, x, d, t);
     }
-    if (groups) for (let k = before; k < out.length; k += 3) groups.push(mesh.groups![t]!);
   }
-  const result: Mesh = { positions, indices: Uint32Array.from(out) };
-  if (groups) result.groups = Uint32Array.from(groups);
-  return { mesh: result, splits: mid.size };
+  pieceStart.push(next - nT);
+  const result: Mesh = { positions, indices: out };
+  if (groups) result.groups = groups;
+  return { mesh: result, splits, ends, cut: Uint32Array.from(cut), pieceStart: Uint32Array.from(pieceStart), cutCorners: Uint32Array.from(cutCorners) };
 }

@@ -84,6 +84,8 @@ export interface PlaceResult {
   rules: Uint8Array;
   /** 1 where the edge rule placed the vertex at a thin wall's end, its rim (a subset of RULE_EDGE). */
   rims: Uint8Array;
+  /** The scan's blur σ (mm) as estimated, along the axis where it is widest; 0 where none was estimated. */
+  blurMax_mm: number;
   record: StageRecord;
 }
 
@@ -198,6 +200,7 @@ function* placeCore(
       output: mesh,
       rules,
       rims: new Uint8Array(nv),
+      blurMax_mm: 0,
       record: { stage: 'surface', method: 'threshold-level-placement', params: { placement }, figures: { vertices: nv, vertices_threshold: nv }, wall_ms: round(performance.now() - t0, 1) },
     };
   }
@@ -363,7 +366,7 @@ function* placeCore(
   }
   if (findings.length) record.findings = findings;
   // on the pool the positions stay on shared memory: the placed surface is the accuracy's reference, posted to a worker
-  return { output: { positions: out, indices: mesh.indices }, rules, rims, record };
+  return { output: { positions: out, indices: mesh.indices }, rules, rims, blurMax_mm: Math.max(...sigma), record };
 }
 
 /** The longest profile's half-length (the widest axis's σ): each profile takes its own, ≤ this (plateau.ts). */
