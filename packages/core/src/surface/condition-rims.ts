@@ -24,7 +24,7 @@ import type { MeshTopology } from './cleanup.js';
 import { countLongEdges, growFlags, grownView, splitLongEdges } from './split-edges.js';
 import { splitTopology } from './split-topology.js';
 
-export const RIM_REFINE_DEFAULTS = { maxEdge_mm: 1.0, rings: 2, maxBlur_mm: 1.0 };
+export const RIM_REFINE_DEFAULTS = { maxEdge_mm: 1.0, rings: 2, maxBlur_mm: 1.0, minRun: 3 };
 
 export interface RimRefineParams {
   /** Split edges longer than this near a rim (default 1 mm). */
@@ -33,6 +33,15 @@ export interface RimRefineParams {
   rings?: number;
   /** Refine only where the scan's blur σ is at most this along every axis (default 1 mm). */
   maxBlur_mm?: number;
+  /**
+   * Refine only where at least this many rim vertices lie together, joined through the vertices
+   * near them (default 3). A rim is a line along a wall's end; noise flags lone vertices (a
+   * sphere at noise 40 HU: 10, one or two together), and splitting there kept the noise the
+   * smoothing would have taken out (mean distance 0.045 → 0.059 mm at 1.25 mm voxels; at σ 0.8 mm
+   * on 0.5×0.5×1 mm, 0.034 → 0.042, and 0.035 with 2). A plate's rim runs in tens to hundreds;
+   * its few lone rim vertices go too (1.5 mm plate at 1 mm voxels: −2.99 % with all, −3.08 %).
+   */
+  minRun?: number;
 }
 
 /** What rimsBeforeCleanup found: the vertices near a rim (or none: not refined), the room the split needs, the record so far. */
@@ -54,8 +63,8 @@ export function rimsBeforeCleanup(mesh: Mesh, rims: { flags: Uint8Array; blur_mm
   const record: StageRecord = {
     stage: 'condition',
     method: 'refine-rims',
-    params: { maxEdge_mm: p.maxEdge_mm, rings: p.rings, maxBlur_mm: p.maxBlur_mm, blur_mm: round3(rims.blur_mm) },
-    figures: { rimVertices, verticesNear: 0, edgesSplit: 0, trianglesBefore: null, trianglesAfter: null },
+    params: { maxEdge_mm: p.maxEdge_mm, rings: p.rings, maxBlur_mm: p.maxBlur_mm, minRun: p.minRun, blur_mm: round3(rims.blur_mm) },
+    figures: { rimVertices, rimVerticesInRuns: 0, verticesNear: 0, edgesSplit: 0, trianglesBefore: null, trianglesAfter: null },
   };
   const plan: RimPlan = { room: { vertices: 0, triangles: 0 }, record, maxEdge_mm: p.maxEdge_mm };
   if (rims.blur_mm > p.maxBlur_mm) {
@@ -63,11 +72,53 @@ export function rimsBeforeCleanup(mesh: Mesh, rims: { flags: Uint8Array; blur_mm
     return plan;
   }
   if (rimVertices === 0) return plan;
-  const near = growFlags(mesh.indices, rims.flags, p.rings);
+  const runs = nearRuns(mesh.indices, rims.flags, growFlags(mesh.indices, rims.flags, p.rings), p.minRun);
+  record.figures.rimVerticesInRuns = runs.rimsKept;
+  if (runs.rimsKept === 0) return plan;
+  const near = runs.near;
   const { splits, pieces } = countLongEdges(mesh, near, p.maxEdge_mm);
   plan.near = near;
   plan.room = { vertices: splits, triangles: pieces };
   return plan;
+}
+
+/**
+ * `near` (the rims grown by rings) without its parts that hold fewer than `minRun` rim vertices:
+ * a part is a set of near vertices joined by edges, so rim vertices a few edges apart (a rim's
+ * line broken by noise) count together.
+ */
+function nearRuns(indices: Uint32Array, rims: Uint8Array, near: Uint8Array, minRun: number): { near: Uint8Array; rimsKept: number } {
+  // union-find over the near vertices only (thousands on a skull), smaller id as root
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let r = x;
+    for (let p = parent.get(r)!; p !== r; p = parent.get(r)!) r = p;
+    for (let y = x, p = parent.get(y)!; p !== r; y = p, p = parent.get(y)!) parent.set(y, r);
+    return r;
+  };
+  for (let v = 0; v < near.length; v++) if (near[v]) parent.set(v, v);
+  for (let t = 0; t < indices.length; t += 3) {
+    for (let c = 0; c < 3; c++) {
+      const a = indices[t + c]!, b = indices[t + (c === 2 ? 0 : c + 1)]!;
+      if (a > b || !near[a] || !near[b]) continue; // each edge of a closed mesh is met from both sides: once is enough
+      const ra = find(a), rb = find(b);
+      if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+    }
+  }
+  const count = new Map<number, number>();
+  for (const v of parent.keys()) {
+    if (!rims[v]) continue;
+    const r = find(v);
+    count.set(r, (count.get(r) ?? 0) + 1);
+  }
+  const out = new Uint8Array(near.length);
+  let rimsKept = 0;
+  for (const v of parent.keys()) {
+    if ((count.get(find(v)) ?? 0) < minRun) continue;
+    out[v] = 1;
+    rimsKept += rims[v]!;
+  }
+  return { near: out, rimsKept };
 }
 
 export interface RimRefined {

@@ -1,7 +1,7 @@
 /**
  * Conditioning: the raw isosurface → a printable mesh, in a fixed order, each step with its
- * record: clean-up → smoothing → self-intersection repair → decimation → clean-up → fill
- * cavities → printability gate.
+ * record: clean-up → rim refinement (after edge placement) → smoothing → self-intersection
+ * repair → decimation → clean-up → fill cavities → printability gate.
  * Connectivity (edge table, shells) is computed once per set of triangles and reused while
  * only vertex positions change; the gate then judges the final mesh from scratch.
  */
@@ -119,7 +119,7 @@ async function conditionSteps(
   const first = firstSteps(mesh, cleanupParams, params.refineRims, records, known);
   let m = first.mesh;
   const { topology, safe: carriedSafe } = first;
-  let t0 = t();
+  let t0 = 0;
   progress(0.15, 'clean-up');
   await yieldToHost();
 
