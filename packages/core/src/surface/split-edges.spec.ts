@@ -129,7 +129,7 @@ describe('splitTopology', () => {
     }
   });
 
-  it('keeps open and non-manifold edges’ uses: a split open edge is two open edges', () => {
+  it('keeps open edges’ uses: a split open edge is two open edges', () => {
     // the sphere with its first 40 triangles cut away: a hole rimmed by open edges
     const open = { positions: sphere.positions, indices: sphere.indices.slice(120) };
     const flags = new Uint8Array(nv).fill(1);
