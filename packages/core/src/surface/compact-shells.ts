@@ -6,6 +6,7 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { vertexCount, type MeshShells } from './mesh-utils.js';
+import { withRoom } from './split-edges.js';
 
 export interface CompactedShells extends MeshShells {
   mesh: Mesh;
@@ -35,10 +36,10 @@ export function compactShells(
   let nt = 0;
   for (let t = 0; t < nTri; t++) nt += keep[t]!;
   const rt = room.triangles;
-  const indices = new Uint32Array(3 * (nt + rt)).subarray(0, 3 * nt);
-  const outShellOf = new Uint32Array(nt + rt).subarray(0, nt);
+  const indices = withRoom(Uint32Array, 3 * nt, 3 * rt);
+  const outShellOf = withRoom(Uint32Array, nt, rt);
   const src = mesh.groups;
-  const groups = src ? new Uint32Array(nt + rt).subarray(0, nt) : undefined;
+  const groups = src ? withRoom(Uint32Array, nt, rt) : undefined;
   const newId = new Int32Array(shellCount).fill(-1);
   let shellCountOut = 0;
   let nv = 0;
@@ -70,7 +71,7 @@ export function compactShells(
     indices[o++] = r;
   }
   const p = mesh.positions;
-  const positions = new Float32Array(3 * (nv + room.vertices)).subarray(0, 3 * nv);
+  const positions = withRoom(Float32Array, 3 * nv, 3 * room.vertices);
   for (let v = 0, i = 0; v < remap.length; v++, i += 3) {
     const r = remap[v]!;
     if (r < 0) continue;

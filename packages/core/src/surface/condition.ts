@@ -20,6 +20,7 @@ import { decimateUntangled } from './decimate-untangled.js';
 import { edgeUses, pairedOpposite } from './edge-table.js';
 import { yieldToHost } from '../parallel/yield.js';
 import { refineRims, rimsBeforeCleanup, type RimPlan, type RimRefineParams } from './condition-rims.js';
+import { withRoom } from './split-edges.js';
 
 export interface ConditionParams extends CleanupParams {
   /** Smoothing (default SMOOTH_DEFAULTS: windowed-sinc, 40 iterations, pass band 0.05); `false` or method 'none' to skip. */
@@ -242,7 +243,7 @@ function firstCleanup(mesh: Mesh, params: CleanupParams, known?: TopologyHandOve
     for (let v = 0; v < remap.length; v++) if (remap[v]! >= 0 && nearIn[v]) near[remap[v]!] = 1;
   }
   if (!safeIn) return { clean, ...(near ? { near } : {}) };
-  const safe = new Float32Array(3 * (nOut + room.vertices)).subarray(0, 3 * nOut);
+  const safe = withRoom(Float32Array, 3 * nOut, 3 * room.vertices);
   // plain writes: a subarray view per vertex cost ~30 ms on a skull's 0.8 M vertices
   for (let v = 0; v < remap.length; v++) {
     const w = remap[v]!;

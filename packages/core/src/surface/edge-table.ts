@@ -3,6 +3,8 @@
  * (half-edges grouped by edge, with how each edge is used), and its derivation for a mesh
  * compacted by whole shells. Plain typed arrays, as in mesh-utils.ts.
  */
+import { withRoom } from './split-edges.js';
+
 /**
  * Undirected edges of a triangle soup. Half-edge h = 3·t + c runs from corner c to corner
  * (c+1)%3 of triangle t. `heEdge[h]` is its undirected edge; edge e's half-edges are
@@ -246,8 +248,8 @@ function lazyHalfEdges(oldStart: Uint32Array, oldHe: Uint32Array, oldCount: numb
     const triNew = new Int32Array(keep.length);
     let nt = 0;
     for (let t = 0; t < keep.length; t++) triNew[t] = keep[t] ? nt++ : -1;
-    const heEdge = new Uint32Array(3 * nt + room).subarray(0, 3 * nt);
-    const edgeHe = new Uint32Array(3 * nt + room).subarray(0, 3 * nt);
+    const heEdge = withRoom(Uint32Array, 3 * nt, room);
+    const edgeHe = withRoom(Uint32Array, 3 * nt, room);
     let id = 0;
     let o = 0;
     for (let e = 0; e < oldCount; e++) {

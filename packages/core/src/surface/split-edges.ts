@@ -97,11 +97,24 @@ function longEdges(mesh: Mesh, flags: Uint8Array, maxLength_mm: number): { keys:
  * without one.
  */
 export function grownView<T extends Uint32Array | Float32Array>(a: T, n: number): T {
+  return grown(a, n, true);
+}
+
+/** `a` as an array of n entries (n ≥ its length): grownView when `inPlace`, else always a copy. */
+export function grown<T extends Uint32Array | Float32Array>(a: T, n: number, inPlace: boolean): T {
   const Ctor = a.constructor as { new (b: ArrayBufferLike, o: number, n: number): T; new (n: number): T };
-  if (a.byteOffset + n * a.BYTES_PER_ELEMENT <= a.buffer.byteLength) return new Ctor(a.buffer, a.byteOffset, n);
+  if (inPlace && a.byteOffset + n * a.BYTES_PER_ELEMENT <= a.buffer.byteLength) return new Ctor(a.buffer, a.byteOffset, n);
   const b = new Ctor(n);
   b.set(a);
   return b;
+}
+
+/**
+ * A new zeroed array of n entries, a view of a buffer with room for `room` more: grownView then
+ * grows it in place (pages past n are not touched until then, so the room costs nothing unused).
+ */
+export function withRoom<T extends Uint32Array | Float32Array>(Ctor: new (n: number) => T, n: number, room: number): T {
+  return new Ctor(n + room).subarray(0, n) as T;
 }
 
 /**
@@ -121,12 +134,7 @@ export function splitLongEdges(mesh: Mesh, flags: Uint8Array, maxLength_mm: numb
   if (splits === 0) return { mesh, splits, ends, cut: new Uint32Array(0), pieceStart: new Uint32Array(1), cutCorners: new Uint32Array(0) };
   let pieces = 0;
   for (const u of uses) pieces += u;
-  const grow = <T extends Uint32Array | Float32Array>(a: T, n: number): T => {
-    if (opts.inPlace) return grownView(a, n);
-    const b = new (a.constructor as new (n: number) => T)(n);
-    b.set(a);
-    return b;
-  };
+  const grow = <T extends Uint32Array | Float32Array>(a: T, n: number): T => grown(a, n, opts.inPlace ?? false);
   const positions = grow(P, P.length + 3 * splits);
   for (let k = 0; k < splits; k++) {
     const a = ends[2 * k]!, b = ends[2 * k + 1]!;
@@ -147,7 +155,8 @@ export function splitLongEdges(mesh: Mesh, flags: Uint8Array, maxLength_mm: numb
     if (groups) groups[at] = groups[t]!;
   };
   // every triangle with a split edge is listed: it has the edge's flagged end, and the edge's
-  // length is the same from either side (the differences only change sign)
+  // length is the same from either side (the differences only change sign); and every listed
+  // triangle has one (it was listed for it)
   for (const t of tris) {
     let n = 0;
     for (let c = 0; c < 3; c++) v[c] = I[3 * t + c]!;
@@ -157,7 +166,6 @@ export function splitLongEdges(mesh: Mesh, flags: Uint8Array, maxLength_mm: numb
       m[c] = k === undefined ? -1 : nv + k;
       if (k !== undefined) n++;
     }
-    if (n === 0) continue;
     cut.push(t);
     pieceStart.push(next - nT);
     cutCorners.push(v[0]!, v[1]!, v[2]!);

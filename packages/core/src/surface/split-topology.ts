@@ -14,7 +14,7 @@
  */
 import type { MeshTopology } from './cleanup.js';
 import { pairedOpposite, type EdgeTable } from './edge-table.js';
-import { grownView, type SplitEdges } from './split-edges.js';
+import { grown, type SplitEdges } from './split-edges.js';
 
 export function splitTopology(before: MeshTopology, split: SplitEdges, opts: { inPlace?: boolean } = {}): MeshTopology {
   if (split.splits === 0) return before;
@@ -27,12 +27,7 @@ export function splitTopology(before: MeshTopology, split: SplitEdges, opts: { i
   const { splits, ends, cut, pieceStart } = split;
   const inner = nT2 - nT; // one edge inside a cut triangle per piece after its first
   const E2 = E + splits + inner;
-  const grow = <T extends Uint32Array>(a: T, n: number): T => {
-    if (opts.inPlace) return grownView(a, n);
-    const b = new Uint32Array(n) as T;
-    b.set(a.subarray(0, Math.min(a.length, n)));
-    return b;
-  };
+  const grow = <T extends Uint32Array>(a: T, n: number): T => grown(a, n, opts.inPlace ?? false);
   const splitEdge = splitEdgeIds(et, split, nv);
   const edgeStart = grow(et.edgeStart, E2 + 1);
   for (let k = 0; k < splits; k++) {
@@ -140,8 +135,8 @@ function walkPieces(w: Walk, he?: { heEdge: Uint32Array; edgeHe: Uint32Array; ed
         let id = -1;
         let c0 = -1;
         if (u < nv && x < nv) {
-          c0 = cornerOf(u, x); // an uncut edge of the triangle
-          if (!he) continue;
+          if (!he) continue; // an uncut edge of the triangle: nothing to number
+          c0 = cornerOf(u, x);
           id = old[c0]!;
         } else {
           const nu = u >= nv ? u : x, o = u >= nv ? x : u, k = nu - nv;
