@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { coarseGridOf } from './coarse-grid.js';
-import { chamferFromHead, floodJoint } from './ball-joint.js';
+import { chamferFromHead, floodJoint, splitJoint } from './ball-joint.js';
 import { mulberry32 } from '../synthetic/random.js';
 import { IDENTITY_DIRECTION } from '../geometry/grid.js';
 
@@ -284,5 +284,36 @@ describe('chamferFromHead and floodJoint within a reach', () => {
     // the trials reach past the cut box, and floods that rename cells
     expect(cut).toBeGreaterThan(10);
     expect(renamedSome).toBeGreaterThan(20);
+  });
+});
+
+describe('splitJoint', () => {
+  it('undoes the pass that would give the head more than a ball, as the first implementation (a copy of the labels per pass) did: 60 random joints', () => {
+    const rand = mulberry32(23);
+    let undone = 0;
+    for (let trial = 0; trial < 60; trial++) {
+      const { dims, spacing, lab, hu, cg } = randomJoint(rand, 0.01 + 0.05 * rand());
+      const reach = 2 + rand() * 6;
+      const ball = 1 + rand() * 5; // radius (mm) bounding the head
+      const cell_mm3 = spacing[0] * spacing[1] * spacing[2];
+      // the first implementation: the labels copied before each pass after the first, restored when it went too far
+      const theirs = lab.slice();
+      let want = 0;
+      for (;;) {
+        const before = want > 0 ? theirs.slice() : null;
+        const c = floodReference(theirs, hu, dims, spacing, H, S, reach);
+        if (c === 0) break;
+        if ((want + c) * cell_mm3 > (4 / 3) * Math.PI * ball ** 3 && before) {
+          theirs.set(before);
+          undone++;
+          break;
+        }
+        want += c;
+      }
+      const mine = lab.slice();
+      expect(splitJoint(mine, hu, cg, H, S, [ball / 2, ball], reach), `trial ${trial}`).toBe(want);
+      expect(Buffer.from(mine.buffer).equals(Buffer.from(theirs.buffer)), `trial ${trial}`).toBe(true);
+    }
+    expect(undone).toBeGreaterThan(5);
   });
 });

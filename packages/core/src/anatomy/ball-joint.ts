@@ -191,41 +191,36 @@ export interface ChamferResult {
  * Splits a joint by intensity: the head structure's cells and the socket's cells farther than
  * `reach_mm` from any head cell are seeds; the socket cells between are flooded from the seeds,
  * brightest first (a marker watershed on HU; Beucher & Meyer 1993), so the two floods meet in
- * the darkest surface between them: the joint space. Returns the cells renamed to the head.
+ * the darkest surface between them: the joint space. Returns the cells renamed to the head;
+ * `renamedCells`, when given, receives their indices.
  */
-export function floodJoint(cellStructure: Int32Array, hu: Float32Array, cg: CoarseGrid, headLabel: number, socketLabel: number, reach_mm: number): number {
-  const [nx, ny, nz] = cg.dims;
+export function floodJoint(cellStructure: Int32Array, hu: Float32Array, cg: CoarseGrid, headLabel: number, socketLabel: number, reach_mm: number, renamedCells?: number[]): number {
+  const [nx, ny] = cg.dims;
   const plane = nx * ny;
   const { dist, heads, box } = chamferFromHead(cellStructure, cg, headLabel, socketLabel, reach_mm);
   if (!heads) return 0;
   // Every head and socket cell lies in `box`: the passes below visit its cells only, in the
-  // grid's raster order (so the seeds are queued in the same order as over the whole grid).
+  // grid's raster order (so the seeds are queued in the same order as over the whole grid), and
+  // the contested flags cover the box only (a cell outside it is never contested).
   const [i0, j0, k0] = box.lo;
   const [i1, j1, k1] = box.hi;
+  const bx = i1 - i0 + 1, bxy = bx * (j1 - j0 + 1);
   // Contested: socket cells within reach. Seeds: head cells and the socket's cells beyond reach.
-  const n = cellStructure.length;
-  const owner = new Int32Array(n); // 0 contested or not in play, else the label flooding it
-  const contested = new Uint8Array(n);
+  const contested = new Uint8Array(bxy * (k1 - k0 + 1));
   let any = 0;
-  for (let k = k0; k <= k1; k++) {
+  for (let k = k0, b = 0; k <= k1; k++) {
     for (let j = j0; j <= j1; j++) {
-      for (let q = i0 + j * nx + k * plane, e = q + i1 - i0; q <= e; q++) {
-        const s = cellStructure[q]!;
-        if (s === headLabel) owner[q] = headLabel;
-        else if (s === socketLabel) {
-          if (dist[q]! > reach_mm) owner[q] = socketLabel;
-          else {
-            contested[q] = 1;
-            any++;
-          }
+      for (let q = i0 + j * nx + k * plane, e = q + i1 - i0; q <= e; q++, b++) {
+        if (cellStructure[q] === socketLabel && dist[q]! <= reach_mm) {
+          contested[b] = 1;
+          any++;
         }
       }
     }
   }
   if (!any) return 0;
   // Max-heap of (HU, order): brightest first, ties in order of entry (deterministic). Each
-  // contested cell is queued once: typed arrays of that size, no object per entry (a tuple per
-  // entry made a third of identification's time garbage collection).
+  // contested cell is queued once: typed arrays of that size, no object per entry.
   const hHu = new Float64Array(any), hOrder = new Int32Array(any), hCell = new Int32Array(any), hLab = new Int32Array(any);
   let size = 0;
   let order = 0;
@@ -265,21 +260,27 @@ export function floodJoint(cellStructure: Int32Array, hu: Float32Array, cg: Coar
       c = m;
     }
   };
-  // The 6 face neighbours of q that are contested and not queued yet go on the heap with `lab`.
+  // The 6 face neighbours of q (b in the box) that are contested and not queued yet go on the heap with `lab`.
   const spread = (q: number, lab: number): void => {
     const i = q % nx;
     const j = ((q - i) / nx) % ny;
     const k = (q - i - j * nx) / plane;
-    if (i + 1 < nx && contested[q + 1] === 1) { contested[q + 1] = 2; push(q + 1, lab); }
-    if (i > 0 && contested[q - 1] === 1) { contested[q - 1] = 2; push(q - 1, lab); }
-    if (j + 1 < ny && contested[q + nx] === 1) { contested[q + nx] = 2; push(q + nx, lab); }
-    if (j > 0 && contested[q - nx] === 1) { contested[q - nx] = 2; push(q - nx, lab); }
-    if (k + 1 < nz && contested[q + plane] === 1) { contested[q + plane] = 2; push(q + plane, lab); }
-    if (k > 0 && contested[q - plane] === 1) { contested[q - plane] = 2; push(q - plane, lab); }
+    const b = i - i0 + (j - j0) * bx + (k - k0) * bxy;
+    if (i < i1 && contested[b + 1] === 1) { contested[b + 1] = 2; push(q + 1, lab); }
+    if (i > i0 && contested[b - 1] === 1) { contested[b - 1] = 2; push(q - 1, lab); }
+    if (j < j1 && contested[b + bx] === 1) { contested[b + bx] = 2; push(q + nx, lab); }
+    if (j > j0 && contested[b - bx] === 1) { contested[b - bx] = 2; push(q - nx, lab); }
+    if (k < k1 && contested[b + bxy] === 1) { contested[b + bxy] = 2; push(q + plane, lab); }
+    if (k > k0 && contested[b - bxy] === 1) { contested[b - bxy] = 2; push(q - plane, lab); }
   };
-  for (let k = k0; k <= k1; k++) {
+  // The seeds, in raster order: the head's cells, and the socket's not contested (beyond reach)
+  for (let k = k0, b = 0; k <= k1; k++) {
     for (let j = j0; j <= j1; j++) {
-      for (let q = i0 + j * nx + k * plane, e = q + i1 - i0; q <= e; q++) if (owner[q]) spread(q, owner[q]!);
+      for (let q = i0 + j * nx + k * plane, e = q + i1 - i0; q <= e; q++, b++) {
+        const s = cellStructure[q]!;
+        if (s === headLabel) spread(q, headLabel);
+        else if (s === socketLabel && contested[b] === 0) spread(q, socketLabel);
+      }
     }
   }
   let renamed = 0;
@@ -287,9 +288,9 @@ export function floodJoint(cellStructure: Int32Array, hu: Float32Array, cg: Coar
     const q = hCell[0]!;
     const lab = hLab[0]!;
     pop();
-    owner[q] = lab;
     if (lab === headLabel) {
       cellStructure[q] = headLabel;
+      renamedCells?.push(q);
       renamed++;
     }
     spread(q, lab);
@@ -318,11 +319,12 @@ export function splitJoint(
   const ball_mm3 = (4 / 3) * Math.PI * radius_mm[1] ** 3;
   let renamed = 0;
   for (;;) {
-    const before = renamed > 0 ? cellStructure.slice() : null;
-    const c = floodJoint(cellStructure, hu, cg, headLabel, socketLabel, reach_mm);
+    // the cells this pass renames (from the socket: floodJoint renames nothing else), to undo it
+    const pass: number[] = [];
+    const c = floodJoint(cellStructure, hu, cg, headLabel, socketLabel, reach_mm, pass);
     if (c === 0) return renamed;
-    if ((renamed + c) * cell_mm3 > ball_mm3 && before) {
-      cellStructure.set(before);
+    if ((renamed + c) * cell_mm3 > ball_mm3 && renamed > 0) {
+      for (const q of pass) cellStructure[q] = socketLabel;
       return renamed;
     }
     renamed += c;
