@@ -87,27 +87,17 @@ export function chamferFromHead(cellStructure: Int32Array, cg: CoarseGrid, headL
   const headLo = [nx, ny, nz];
   const headHi = [-1, -1, -1];
   // Cell by cell in raster order, its indices counted, not divided out (this runs over the whole grid on every pass of
-  // every joint: 48 times per identification of example_ct)
+  // every joint: 12 times per identification of example_ct)
   for (let k = 0, q = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++, q++) {
         const s = cellStructure[q]!;
         if (s !== headLabel && s !== socketLabel) continue;
-        if (i < lo[0]!) lo[0] = i;
-        if (i > hi[0]!) hi[0] = i;
-        if (j < lo[1]!) lo[1] = j;
-        if (j > hi[1]!) hi[1] = j;
-        if (k < lo[2]!) lo[2] = k;
-        if (k > hi[2]!) hi[2] = k;
+        widen(lo, hi, i, j, k);
         if (s !== headLabel) continue;
         dist[q] = 0;
         heads++;
-        if (i < headLo[0]!) headLo[0] = i;
-        if (i > headHi[0]!) headHi[0] = i;
-        if (j < headLo[1]!) headLo[1] = j;
-        if (j > headHi[1]!) headHi[1] = j;
-        if (k < headLo[2]!) headLo[2] = k;
-        if (k > headHi[2]!) headHi[2] = k;
+        widen(headLo, headHi, i, j, k);
       }
     }
   }
@@ -178,6 +168,16 @@ export function chamferFromHead(cellStructure: Int32Array, cg: CoarseGrid, headL
     }
   }
   return { dist, heads, box };
+}
+
+/** Grows the box lo..hi (inclusive cell index ranges) to hold cell (i, j, k). */
+function widen(lo: number[], hi: number[], i: number, j: number, k: number): void {
+  if (i < lo[0]!) lo[0] = i;
+  if (i > hi[0]!) hi[0] = i;
+  if (j < lo[1]!) lo[1] = j;
+  if (j > hi[1]!) hi[1] = j;
+  if (k < lo[2]!) lo[2] = k;
+  if (k > hi[2]!) hi[2] = k;
 }
 
 export interface ChamferResult {
