@@ -10,7 +10,7 @@ import { afterEach, beforeEach, expect } from 'vitest';
 
 // SCAN2PRINT_LOOP_WARN_MS=2000 lists the smaller blocks too (what a loaded machine stretches
 // three- or fourfold): how the blocks of identify, convert-rescan, audit and
-// self-intersections specs were found (test/turn.ts).
+// self-intersections specs were found (they now await core's yieldToHost between pieces).
 const WARN_MS = Number(process.env.SCAN2PRINT_LOOP_WARN_MS ?? 15_000);
 const TICK_MS = 250;
 // One watch per process: a test process may run several spec files (vitest.config.ts,

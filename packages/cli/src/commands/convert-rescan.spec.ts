@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findSelfIntersections, insideScans, readStl, surfaceOffset, type Grid, type Mesh, type Report, type SurfaceOffset } from '@scan2print/core';
 import { dataPath } from '../../../../test/data.js';
 import { sharedConvert } from '../../../../test/convert-cache.js';
-import { turn } from '../../../../test/turn.js';
+import { yieldToHost } from '../../../core/src/parallel/yield.js';
 
 const SERIES = { fine: 'ct/philips-head-phantom-1mm', tilted: 'ct/philips-head-phantom-tilt' } as const;
 const PLACEMENTS = ['edge', 'threshold'] as const;
@@ -51,10 +51,10 @@ beforeAll(async () => {
     const tilted = models.get(`${SERIES.tilted} ${p}`)!;
     // 3 mm inside both fields of view: a model is capped flat where its scan ends, the other is not
     const inside = insideScans([fine.grid, tilted.grid], 3);
-    // ~2 s of synchronous work each: the test process answers vitest between them (test/turn.ts)
-    await turn();
+    // ~2 s of synchronous work each: the test process answers vitest between them (core's yieldToHost)
+    await yieldToHost();
     const tiltedToFine = surfaceOffset(tilted.mesh, fine.mesh, { samples: 20_000, inside });
-    await turn();
+    await yieldToHost();
     offsets.set(p, { tiltedToFine, fineToTilted: surfaceOffset(fine.mesh, tilted.mesh, { samples: 20_000, inside }) });
   }
 }, 900_000);
@@ -135,7 +135,7 @@ describe('the same phantom scanned twice (1 mm untilted, 2.4 mm at −18.5° til
     for (const s of Object.values(SERIES)) {
       for (const p of PLACEMENTS) {
         const { mesh, report } = models.get(`${s} ${p}`)!;
-        await turn(); // ~1 s of crossing search per model (test/turn.ts)
+        await yieldToHost(); // ~1 s of crossing search per model
         // the STL read back (welded by position, as a slicer sees it)
         expect(findSelfIntersections(mesh.positions, mesh.indices).triangles, `${s} ${p}`).toBe(0);
         const repair = report.records.find((r) => r.method === 'self-intersection-repair')!;

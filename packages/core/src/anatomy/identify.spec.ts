@@ -25,7 +25,7 @@ import { ANATOMY_GRAPH } from './graph-data.js';
 import { checkGraph, parseAnatomyNames, structureNames, type AnatomyGraph } from './graph.js';
 import { identifyStructures, type IdentifyResult } from './identify.js';
 import { BONE_GROUPS } from '../segment/forest/groups.js';
-import { turn } from '../../../../test/turn.js';
+import { yieldToHost } from '../parallel/yield.js';
 
 const TS = 'labelled/totalsegmentator';
 
@@ -100,19 +100,19 @@ function swapped(conf: Map<string, Map<string, number>>): number {
 async function identifyOn(volume: Volume, options = convertSegmentationDefaults('bone')): Promise<IdentifyResult & { mask: LabelMap }> {
   const seg = await runSegmentation(volume, options);
   const mask = seg.output.labels[0]!;
-  await turn();
+  await yieldToHost();
   const id = identifyStructures(mask, volume, {});
-  await turn();
+  await yieldToHost();
   return { ...id, mask };
 }
 
 /**
  * `confusion` after a turn of the event loop. A test here runs identification (~1 s idle each) and these
  * comparisons several times in a row; one synchronous block of them held the test process's loop for 5.5 s idle,
- * 17.6 s on a loaded 2-core CI machine (test/turn.ts says why that matters).
+ * 17.6 s on a loaded 2-core CI machine (parallel/yield.ts says why that matters).
  */
 async function confusionAfterTurn(ref: LabelMap, id: IdentifyResult): Promise<Map<string, Map<string, number>>> {
-  await turn();
+  await yieldToHost();
   return confusion(ref, id);
 }
 
@@ -130,7 +130,7 @@ function hipReach(reach_mm: number): AnatomyGraph {
  */
 async function expectHipSplitOverReach(id: IdentifyResult & { mask: LabelMap }, volume: Volume, ref: LabelMap): Promise<void> {
   for (const reach of [24, 36]) {
-    await turn();
+    await yieldToHost();
     const conf = await confusionAfterTurn(ref, identifyStructures(id.mask, volume, { graph: hipReach(reach) }));
     for (const side of ['left', 'right']) {
       expect(share(conf, `femur_${side}`, `femur_${side}`), `femur_${side} named femur at reach ${reach}`).toBeGreaterThan(0.75);
@@ -271,9 +271,9 @@ describe('identification against TotalSegmentator', () => {
     // whole lumbar spine is ≥ 155 mm tall (2026.11-9 stackHeight_mm), which puts the T12/L1 level at the disc: L1 named
     // lumbar 2 → 12 → 99 %, the lumbar spine named thoracic 23 → 16 → 0 %, T12 still 99 % thoracic.
     expect(share(conf, 'lumbar_spine', 'thoracic_spine'), 'lumbar spine named thoracic').toBeLessThan(0.05);
-    await turn();
+    await yieldToHost();
     const l1 = vertebra(ref, id, 'vertebrae_L1');
-    await turn();
+    await yieldToHost();
     const t12 = vertebra(ref, id, 'vertebrae_T12');
     const tot = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     expect((l1.get('lumbar_spine') ?? 0) / tot(l1), 'L1 named lumbar').toBeGreaterThan(0.9);
@@ -306,7 +306,7 @@ describe('identification against TotalSegmentator', () => {
     }
     const oracle = new Uint8Array(ref.data.length);
     for (let p = 0; p < oracle.length; p++) oracle[p] = groupOf.get(ref.data[p]!) ?? 0;
-    await turn();
+    await yieldToHost();
     const withForest = identifyStructures(id.labels, volume, { forest: { labels: { grid: ref.grid, data: oracle }, groups } });
     const conf2 = await confusionAfterTurn(ref, withForest);
     console.log(`example_ct with oracle groups:\n${table(conf2)}`);
@@ -341,9 +341,9 @@ describe('identification against TotalSegmentator', () => {
     // tied within 0.02; the gap term (cut-gap.ts: the boundary crossing the least bone) takes the one at the T12/L1
     // disc: L1 72 → 100 % lumbar, T12 100 → 85 % thoracic (T12's inferior articular and spinous processes reach below
     // the disc and go with L1's pieces).
-    await turn();
+    await yieldToHost();
     const l1 = vertebra(ref, id, 'vertebrae_L1');
-    await turn();
+    await yieldToHost();
     const t12 = vertebra(ref, id, 'vertebrae_T12');
     const tot = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     expect((l1.get('lumbar_spine') ?? 0) / tot(l1), 'L1 named lumbar').toBeGreaterThan(0.9);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { turn } from '../../../../test/turn.js';
+import { yieldEvery } from '../parallel/yield.js';
 import {
   AUDIT_ZERO_HASH,
   auditCanonicalBody,
@@ -149,9 +149,10 @@ describe('verifyAuditChain', () => {
     const int = (n: number) => Math.floor(r() * n);
     const fields = ['seq', 'at', 'orgId', 'caseId', 'actor', 'action', 'details', 'prevHash', 'casePrevHash', 'hash', 'keyId', 'signature'] as const;
     const kinds = new Map<string, number>();
+    // ~6 s of synchronous signing in all: the test process answers vitest between rounds
+    const breathe = yieldEvery();
     for (let round = 0; round < 120; round++) {
-      // ~6 s of synchronous signing in all: the test process answers vitest between rounds (test/turn.ts)
-      if (round % 10 === 0) await turn();
+      await breathe();
       const n = 3 + int(25);
       const c = copy(chain(n, rng(round + 1)));
       expect(verifyAuditChain(c, KEYS).ok).toBe(true);

@@ -26,6 +26,7 @@ import { extractSurface } from './isosurface/index.js';
 import { checkMesh, type MeshCheck } from './topology.js';
 import { bbox_mm } from './mesh-utils.js';
 import { round } from '../pipeline/record.js';
+import { yieldToHost } from '../parallel/yield.js';
 
 const SERIES = ['ct/philips-head-phantom-1mm', 'ct/philips-head-phantom-tilt', 'ct/ge-head-tilt-variable-spacing'] as const;
 const LO_HU = 226;
@@ -105,7 +106,6 @@ let tmp = '';
 // Heavy steps run on worker threads (and conditioning yields between its steps), so this
 // worker's event loop keeps answering the test runner.
 const pool = createNodePool(2);
-const breathe = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'scan2print-print-ready-'));
@@ -115,16 +115,16 @@ beforeAll(async () => {
   for (const series of SERIES) {
     const dir = dataPath(series);
     const imp = await importSeries(dirSources(dir), {}, { pool });
-    await breathe();
+    await yieldToHost();
     const labels = thresholdVolume(imp.output.volume, LO_HU, HI_HU);
-    await breathe();
+    await yieldToHost();
     const iso = await extractSurface(labels, { field: imp.output.volume, level: LO_HU }, { pool });
-    await breathe();
+    await yieldToHost();
     // The small GE series also goes through decimation, so real anatomy covers that step too.
     const cond = await conditionMesh(iso.output, { grid: labels.grid, ...(series.startsWith('ct/ge-') ? { decimate: { targetFaces: 60_000 } } : {}) }, { pool });
-    await breathe();
+    await yieldToHost();
     done.push({ series, raw: iso.output, cond, check: checkMesh(cond.output) });
-    await breathe();
+    await yieldToHost();
   }
   const py = await boxes;
   if (py.status !== 0) throw new Error(`pydicom bounding box failed: ${py.stderr}`);
@@ -151,7 +151,7 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
     });
     expect(cond.printable).toBe(true);
     const m3 = await manifold3dCheckOn(cond.output, pool);
-    await breathe();
+    await yieldToHost();
     expect(m3.status).toBe('NoError');
     expect(m3.volume_mm3).toBeCloseTo(c.volume_mm3, -1);
     const gate = cond.records.at(-1)!;
@@ -159,9 +159,9 @@ describe.each(SERIES)('%s at 226 HU', (series) => {
     expect(gate.figures).toMatchObject({ printable: true, coincidentVertices: 0, welded_nonManifoldEdges: 0, welded_nonManifoldVertices: 0, welded_openEdges: 0 });
     // What a slicer reads from the STL (vertices welded by position) is the same closed manifold.
     const stl = readStl(writeStlBinary(cond.output), 'a.stl');
-    await breathe();
+    await yieldToHost();
     const slicer = checkMesh(stl);
-    await breathe();
+    await yieldToHost();
     expect(slicer).toMatchObject({ closed: true, manifold: true, oriented: true, shells: c.shells, triangles: c.triangles });
     if (series === 'ct/philips-head-phantom-tilt') {
       // The real case: after smoothing, vertices of two sheets met at one float32 position

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { turn } from '../../../../test/turn.js';
+import { yieldEvery } from '../parallel/yield.js';
 import type { Mesh } from '../geometry/types.js';
 import { box, icosphere, translate } from '../testing/meshes.js';
 import { mulberry32 } from '../synthetic/random.js';
@@ -123,9 +123,10 @@ describe('findSelfIntersections', () => {
   it('finds exactly the pairs brute force finds, on jittered spheres (120 seeds), with and without the flat fans', async () => {
     const flags = [0, 0];
     let cornerCrossings = 0;
+    // ~5 s of brute force in all: the test process answers vitest between seeds
+    const breathe = yieldEvery();
     for (let seed = 1; seed <= 120; seed++) {
-      // ~5 s of brute force in all: the test process answers vitest between seeds (test/turn.ts)
-      if (seed % 10 === 0) await turn();
+      await breathe();
       const rnd = mulberry32(seed);
       const m = icosphere(3, 2, [rnd(), rnd(), rnd()]);
       // Jitter strong enough to fold some triangles through their neighbours.
