@@ -6,7 +6,7 @@
  */
 import type { Mesh } from '../geometry/types.js';
 import { vertexCount, type MeshShells } from './mesh-utils.js';
-import { withRoom } from './split-edges.js';
+import { withRoom } from './room.js';
 
 export interface CompactedShells extends MeshShells {
   mesh: Mesh;

@@ -22,7 +22,8 @@
 import type { Mesh } from '../geometry/types.js';
 import type { StageRecord } from '../pipeline/record.js';
 import type { MeshTopology } from './cleanup.js';
-import { countLongEdges, growFlags, grownView, splitLongEdges } from './split-edges.js';
+import { countLongEdges, growFlags, splitLongEdges } from './split-edges.js';
+import { grownView } from './room.js';
 import { splitTopology } from './split-topology.js';
 
 export const RIM_REFINE_DEFAULTS = { maxEdge_mm: 1.0, rings: 2, maxBlur_mm: 1.0, minRun: 3 };

@@ -20,7 +20,7 @@ import { decimateUntangled } from './decimate-untangled.js';
 import { edgeUses, pairedOpposite } from './edge-table.js';
 import { yieldToHost } from '../parallel/yield.js';
 import { refineRims, rimsBeforeCleanup, type RimPlan, type RimRefineParams } from './condition-rims.js';
-import { withRoom } from './split-edges.js';
+import { withRoom } from './room.js';
 
 export interface ConditionParams extends CleanupParams {
   /** Smoothing (default SMOOTH_DEFAULTS: windowed-sinc, 40 iterations, pass band 0.05); `false` or method 'none' to skip. */

@@ -3,7 +3,7 @@
  * (half-edges grouped by edge, with how each edge is used), and its derivation for a mesh
  * compacted by whole shells. Plain typed arrays, as in mesh-utils.ts.
  */
-import { withRoom } from './split-edges.js';
+import { withRoom } from './room.js';
 
 /**
  * Undirected edges of a triangle soup. Half-edge h = 3·t + c runs from corner c to corner

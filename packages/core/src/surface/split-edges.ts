@@ -15,6 +15,7 @@
  * triangle's first piece takes its place and the others follow the old triangles.
  */
 import type { Mesh } from '../geometry/types.js';
+import { grown } from './room.js';
 
 /** The flags grown by `rings` rings of triangles: a vertex is flagged when a triangle it shares has a flagged vertex. */
 export function growFlags(indices: Uint32Array, flags: Uint8Array, rings: number): Uint8Array {
@@ -87,34 +88,6 @@ function longEdges(mesh: Mesh, flags: Uint8Array, maxLength_mm: number): { keys:
     if (long) tris.push(t / 3);
   }
   return { keys, ends, uses, tris };
-}
-
-/**
- * `a` as an array of n entries (n ≥ its length): a longer view of its own buffer where the
- * buffer has room (the entries past a's length are then whatever the buffer held: the caller
- * writes them), else a copy. Fresh memory costs a page fault per 4 KB on the first write
- * (~50 ms for 19 MB here): arrays allocated with room (compactShells, compactEdgeTable) grow
- * without one.
- */
-export function grownView<T extends Uint32Array | Float32Array>(a: T, n: number): T {
-  return grown(a, n, true);
-}
-
-/** `a` as an array of n entries (n ≥ its length): grownView when `inPlace`, else always a copy. */
-export function grown<T extends Uint32Array | Float32Array>(a: T, n: number, inPlace: boolean): T {
-  const Ctor = a.constructor as { new (b: ArrayBufferLike, o: number, n: number): T; new (n: number): T };
-  if (inPlace && a.byteOffset + n * a.BYTES_PER_ELEMENT <= a.buffer.byteLength) return new Ctor(a.buffer, a.byteOffset, n);
-  const b = new Ctor(n);
-  b.set(a);
-  return b;
-}
-
-/**
- * A new zeroed array of n entries, a view of a buffer with room for `room` more: grownView then
- * grows it in place (pages past n are not touched until then, so the room costs nothing unused).
- */
-export function withRoom<T extends Uint32Array | Float32Array>(Ctor: new (n: number) => T, n: number, room: number): T {
-  return new Ctor(n + room).subarray(0, n) as T;
 }
 
 /**

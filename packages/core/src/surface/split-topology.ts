@@ -14,7 +14,8 @@
  */
 import type { MeshTopology } from './cleanup.js';
 import { pairedOpposite, type EdgeTable } from './edge-table.js';
-import { grown, type SplitEdges } from './split-edges.js';
+import { grown } from './room.js';
+import type { SplitEdges } from './split-edges.js';
 
 export function splitTopology(before: MeshTopology, split: SplitEdges, opts: { inPlace?: boolean } = {}): MeshTopology {
   if (split.splits === 0) return before;
