@@ -127,19 +127,7 @@ describe('chamferFromHead', () => {
     const rand = mulberry32(5);
     let compared = 0;
     for (let trial = 0; trial < 40; trial++) {
-      const dims: [number, number, number] = [5 + Math.floor(rand() * 20), 5 + Math.floor(rand() * 20), 3 + Math.floor(rand() * 15)];
-      const spacing: [number, number, number] = [0.5 + rand() * 3, 0.5 + rand() * 3, 0.5 + rand() * 5];
-      const n = dims[0] * dims[1] * dims[2];
-      const lab = new Int32Array(n);
-      // a blob of socket cells with head cells in it, somewhere in the grid (sometimes at its faces)
-      const c = dims.map((d) => rand() * d);
-      const r = 1 + rand() * Math.min(...dims) * 0.6;
-      for (let q = 0; q < n; q++) {
-        const i = q % dims[0], j = Math.floor(q / dims[0]) % dims[1], k = Math.floor(q / (dims[0] * dims[1]));
-        if (Math.hypot(i - c[0]!, j - c[1]!, k - c[2]!) > r) continue;
-        lab[q] = rand() < 0.1 ? H : S;
-      }
-      const cg = { dims, factors: [1, 1, 1] as [number, number, number], spacing_mm: spacing, centre: new Float32Array(3 * n) };
+      const { dims, spacing, lab, cg } = randomJoint(rand, 0.1);
       const got = chamferFromHead(lab, cg, H, S);
       const want = chamferReference(lab, dims, spacing, H, S);
       if (!got.heads) continue;

@@ -102,12 +102,11 @@ export function chamferFromHead(cellStructure: Int32Array, cg: CoarseGrid, headL
     }
   }
   // the head's and the socket's cells' box, for floodJoint (before the reach cuts it)
-  const box = { lo: [lo[0]!, lo[1]!, lo[2]!], hi: [hi[0]!, hi[1]!, hi[2]!] } as ChamferResult['box'];
+  const box: ChamferResult['box'] = { lo: [lo[0]!, lo[1]!, lo[2]!], hi: [hi[0]!, hi[1]!, hi[2]!] };
   if (!heads) return { dist, heads, box };
   if (reach_mm < Infinity) {
-    const spacing = [sx, sy, sz];
     for (let t = 0; t < 3; t++) {
-      const grow = Math.floor(reach_mm / spacing[t]!);
+      const grow = Math.floor(reach_mm / cg.spacing_mm[t]!);
       lo[t] = Math.max(lo[t]!, headLo[t]! - grow);
       hi[t] = Math.min(hi[t]!, headHi[t]! + grow);
     }
