@@ -31,7 +31,7 @@ beforeAll(async () => {
   srv = await startTestServer({ workers: 0 });
   org = await srv.org('Print Hospital');
   browser = await launchChromium();
-}, 120_000);
+});
 afterAll(async () => {
   await browser?.close();
   await srv?.close();
@@ -229,5 +229,5 @@ describe('web app: print catalogue, quote and schedule', () => {
     expect(tech.problems).toEqual([]);
     await admin.context.close();
     await tech.context.close();
-  }, 240_000);
+  });
 });

@@ -55,7 +55,7 @@ describe('closing the server', () => {
     } finally {
       if (!closed) await t.close();
     }
-  }, 120_000);
+  });
 });
 
 describe('a server start that fails', () => {

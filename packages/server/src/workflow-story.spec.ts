@@ -45,7 +45,7 @@ beforeAll(async () => {
   const port = (smtp.server.address() as AddressInfo).port;
   t = await startTestServer({ workers: 1, smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: 'scan2print <lab@example.org>' });
   a = await t.org('Workflow story');
-}, 120_000);
+});
 afterAll(async () => {
   await t?.close();
   await new Promise<void>((res) => (smtp ? smtp.close(() => res()) : res()));

@@ -88,7 +88,7 @@ describe('scan2print audit verify --bundle', () => {
     const plain = await runScan2print(['audit', 'verify', '--bundle', zip, '--case', CASE]);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('audit chain holds: 4 entries checked (bundle)');
-  }, 120_000);
+  });
 
   it('a model changed (manifest fixed to match) → exit 1, model-hash naming the file', async () => {
     const zip = write('model.zip', forged((f) => f.set(`models/${JOB}/bone.3mf`, enc.encode('PK another model'))));
@@ -96,7 +96,7 @@ describe('scan2print audit verify --bundle', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/BROKEN/);
     expect(r.stdout).toContain(`model-hash models/${JOB}/bone.3mf`);
-  }, 120_000);
+  });
 
   it('an entry line dropped (manifest fixed) → exit 1, deleted at the next entry of the case', async () => {
     const e = chain();
@@ -104,7 +104,7 @@ describe('scan2print audit verify --bundle', () => {
     const r = await runScan2print(['audit', 'verify', '--bundle', zip, '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).firstBad).toMatchObject({ seq: e[2]!.seq, fault: 'deleted' });
-  }, 120_000);
+  });
 
   it('trusted keys given with --key that did not sign it → exit 1, unknown-key', async () => {
     const zip = write('case2.zip', buildCaseBundle(parts()));
@@ -112,7 +112,7 @@ describe('scan2print audit verify --bundle', () => {
     const r = await runScan2print(['audit', 'verify', '--bundle', zip, '--key', keys]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`BROKEN at seq 1: unknown-key`);
-  }, 120_000);
+  });
 });
 
 describe('scan2print audit verify: cannot check → exit 2 with a message naming what', () => {
@@ -137,5 +137,5 @@ describe('scan2print audit verify: cannot check → exit 2 with a message naming
     const server = await runScan2print(['audit', 'verify', '--server', 'http://127.0.0.1:9', '--token', 'x']);
     expect(server.code).toBe(2);
     expect(server.stderr).toContain('http://127.0.0.1:9: not answering');
-  }, 180_000);
+  });
 });

@@ -70,5 +70,5 @@ describe('convert --method forest', () => {
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--method replaces');
     expect(existsSync(out)).toBe(false);
-  }, 120_000);
+  });
 });

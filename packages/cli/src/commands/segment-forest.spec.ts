@@ -47,5 +47,5 @@ describe('segment --method forest (the shipped model)', () => {
     const both = await runScan2print(['segment', dataPath(TS, 'example_ct.nii.gz'), '--method', 'forest', '--threshold', '300', '-o', out]);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--method replaces');
-  }, 120_000);
+  });
 });

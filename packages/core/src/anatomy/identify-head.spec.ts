@@ -66,7 +66,7 @@ describe('head CTs are identified as head', () => {
     expect(skull!.volume_mm3).toBeGreaterThan(300_000);
     for (const s of out.structures) expect(['head', 'neck'], s.name).toContain(regionOf.get(s.name));
     for (const s of out.structures) if (s.name !== 'skull') expect(s.volume_mm3, s.name).toBeLessThan(5000);
-  }, 120_000);
+  });
 
   it('ge-head-tilt-variable-spacing: head, the skull named, the atlas below it named cervical spine, nothing of the trunk or limbs', async () => {
     const out = await identifyHead('ct/ge-head-tilt-variable-spacing');
@@ -89,7 +89,7 @@ describe('head CTs are identified as head', () => {
     expect((c!.bbox_mm[0] + c!.bbox_mm[3]) / 2).toBeGreaterThan(-20);
     expect((c!.bbox_mm[0] + c!.bbox_mm[3]) / 2).toBeLessThan(20);
     expect(c!.bbox_mm[1]).toBeGreaterThan(-30);
-  }, 120_000);
+  });
 
   it('ge-head-tilt-variable-spacing with segment’s default mask (head holder kept): the atlas is still cervical spine', async () => {
     // `segment` without --remove-table keeps the head holder beside the skull base; its cells inside the body's edge
@@ -103,7 +103,7 @@ describe('head CTs are identified as head', () => {
     expect(c!.volume_mm3).toBeLessThan(40_000);
     expect(c!.bbox_mm[2]).toBeLessThan(skull.bbox_mm[2]);
     for (const s of out.structures) expect(['head', 'neck'], s.name).toContain(regionOf.get(s.name));
-  }, 120_000);
+  });
 
   it('ge-head-tilt-variable-spacing under threshold-forest: the forest, trained without a head, names no trunk or leg bone', async () => {
     // The shipped forest knows trunk and leg groups only (no skull), so it names a skull's voxels by its nearest groups.
@@ -118,5 +118,5 @@ describe('head CTs are identified as head', () => {
     expect(out.region).toContain('head');
     for (const s of out.structures) expect(['head', 'neck'], s.name).toContain(regionOf.get(s.name));
     expect(out.structures.find((s) => s.name === 'skull')?.volume_mm3 ?? 0).toBeGreaterThan(300_000);
-  }, 180_000);
+  });
 });

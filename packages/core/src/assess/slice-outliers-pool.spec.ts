@@ -53,6 +53,6 @@ describe('slice outliers on 2 worker threads == on one thread', () => {
       expect(Array.from(pooled.impulses)).toEqual(Array.from(ref.impulses));
       expect(pooled.findings).toEqual(ref.findings);
       expect(pooled.slices).toEqual(ref.slices);
-    }, 60_000);
+    });
   }
 });

@@ -53,7 +53,7 @@ describe('int16 value counts on 2 worker threads == on one thread', () => {
     await keepInt16SummaryOnPool(Int16Array.from(copy), { size: 1, run: countingPool(pool, ranNot).run, close: async () => {} });
     await keepInt16SummaryOnPool(copy.slice(), countingPool(pool, ranNot));
     expect(ranNot.size).toBe(0);
-  }, 120_000);
+  });
 
   it('a shared array of no whole number of blocks, values over the whole int16 range', async () => {
     const n = (1 << 20) + 12345; // > the pool's minimum; the last block has 12345 % 256 voxels
@@ -80,5 +80,5 @@ describe('int16 value counts on 2 worker threads == on one thread', () => {
     await keepInt16SummaryOnPool(shared, countingPool(pool, ran));
     expect(ran.get(VALUE_COUNTS_TASK)).toBe(4);
     expect(int16Summary(shared)).toBe(pooled);
-  }, 60_000);
+  });
 });

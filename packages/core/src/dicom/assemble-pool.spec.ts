@@ -43,7 +43,7 @@ describe('native decode on the pool', () => {
     expect(pooled.volume.data).toBeInstanceOf(Int16Array);
     expect(pooled.volume.grid).toEqual(alone.volume.grid);
     expect(bytesOf(pooled.volume).equals(bytesOf(alone.volume))).toBe(true);
-  }, 120_000);
+  });
 
   it('posts native images of some size and compressed ones, not tiny native ones', () => {
     const inst = (rows: number, transferSyntaxUid: string, numberOfFrames = 1) => ({ rows, columns: rows, transferSyntaxUid, numberOfFrames }) as DicomInstance;
@@ -94,5 +94,5 @@ describe('pass 1 on the pool', () => {
     parses = 0;
     await scanSources(files, 8, undefined, 0, counted);
     expect(parses).toBe(0);
-  }, 120_000);
+  });
 });

@@ -30,7 +30,7 @@ describe('the worker module', () => {
       expect(await alone.loadTaskModule(task), task).toBe(true);
       expect(alone.loadedTaskNames(), task).toContain(task);
     }
-  }, 60_000);
+  });
 
   it('looks in every task module for a name the table lacks before calling it unknown', async () => {
     const worker = await freshWorker();

@@ -25,7 +25,7 @@ beforeAll(async () => {
   const sources = seriesSources(dir);
   volume = (await importSeries(sources)).output.volume;
   bone = thresholdVolume(volume, 150, 3071);
-}, 60_000);
+});
 
 /** The runs' used parts, the ids and the sizes: what the clean-up steps read. */
 function plain(cc: RunComponents) {

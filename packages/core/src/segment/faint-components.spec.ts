@@ -95,7 +95,7 @@ describe('faint components on real scans (the automatic threshold asks for them)
     expect(removed).toBe(rec.figures!.removedVoxels);
     expect(removed).toBeGreaterThan(2000);
     expect(removedBone).toBeLessThan(0.01 * removed);
-  }, 120_000);
+  });
 
   // The head phantom's insert (≈ 180 HU, just above its 163 HU threshold) crumbles into
   // noise specks: those go (measured: 3775 components, 15045 voxels, 0.75 %); the skull stays.
@@ -105,7 +105,7 @@ describe('faint components on real scans (the automatic threshold asks for them)
     const rec = r.records.find((x) => x.method === 'faint-components')!;
     expect(rec.figures!.removedFraction as number).toBeLessThan(0.01);
     expect(rec.figures!.maxHuRemoved as number).toBeLessThan(rec.figures!.maxBelow_HU as number);
-  }, 120_000);
+  });
 
   it('example_ct.nii.gz (no contrast): removes under 0.5 % of the mask, none of it a bone component', async () => {
     const p = dataPath('labelled/totalsegmentator/example_ct.nii.gz');
@@ -113,5 +113,5 @@ describe('faint components on real scans (the automatic threshold asks for them)
     const r = await runSegmentation(volume, { method: { method: 'auto-threshold' }, cleanup: { removeTable: true, rejectFaint: true, stats: false } });
     const rec = r.records.find((x) => x.method === 'faint-components')!;
     expect(rec.figures!.removedFraction as number).toBeLessThan(0.005);
-  }, 60_000);
+  });
 });

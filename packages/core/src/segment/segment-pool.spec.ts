@@ -26,7 +26,7 @@ let volume: Volume;
 beforeAll(async () => {
   pool = createNodePool(2); // runs the compiled dist: `npm run build` first
   volume = (await importSeries(seriesSources(dataPath('labelled/totalsegmentator/example_ct_dicom')))).output.volume;
-}, 60_000);
+});
 
 afterAll(async () => {
   await pool?.close();
@@ -50,7 +50,7 @@ describe('segmentation on 2 worker threads == on one thread', () => {
     expect(pooled.records.map(untimed)).toEqual(inline.records.map(untimed));
     // left on shared memory, the label map goes to the isosurface's workers without a copy
     expect(b.buffer).toBeInstanceOf(SharedArrayBuffer);
-  }, 60_000);
+  });
 
   it('a resampled series (float HU: ct/ge-head-tilt-variable-spacing, gantry tilt, uneven slices): the table’s whole body on one worker', async () => {
     const ge = (await importSeries(seriesSources(dataPath('ct/ge-head-tilt-variable-spacing')))).output.volume;
@@ -68,7 +68,7 @@ describe('segmentation on 2 worker threads == on one thread', () => {
     const table = pooled.records.find((r) => r.method === 'remove-table')!;
     expect(table.figures?.componentsRemoved as number).toBeGreaterThan(0);
     expect(pooled.records.map(untimed)).toEqual(inline.records.map(untimed));
-  }, 120_000);
+  });
 
   it('three thresholds: the body of table removal is computed once on the pool for the three label maps', async () => {
     const opts = { ...convertSegmentationDefaults(), method: { method: 'threshold', ranges: [[150, 3071], [226, 3071], [300, 3071]] } } as ReturnType<typeof convertSegmentationDefaults>;
@@ -85,5 +85,5 @@ describe('segmentation on 2 worker threads == on one thread', () => {
     expect(removed).toHaveLength(3);
     expect(removed.every((n) => typeof n === 'number' && n > 0)).toBe(true);
     expect(pooled.records.map(untimed)).toEqual(inline.records.map(untimed));
-  }, 60_000);
+  });
 });

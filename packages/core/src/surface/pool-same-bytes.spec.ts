@@ -49,7 +49,7 @@ beforeAll(async () => {
   raw = (await extractSurface({ grid, data }, { field: volume, level: 226 })).output;
   mesh = cleanupMesh(raw, { minShell_mm3: 1, keepShells: 'all' }).output;
   pool = createNodePool(2); // runs the compiled dist: `npm run build` first
-}, 60_000);
+});
 
 afterAll(async () => {
   await pool?.close();

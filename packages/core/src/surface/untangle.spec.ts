@@ -187,7 +187,7 @@ describe('untangleMesh on a worker pool', () => {
       expect(r.record.figures).toEqual(one.record.figures);
       expect(Buffer.from(r.output.positions.buffer).equals(Buffer.from(one.output.positions.buffer))).toBe(true);
     }
-  }, 60_000);
+  });
 
   it('shares the large rounds after the full check with the workers, with the same result as one thread', async () => {
     pool ??= createNodePool(2);
@@ -211,7 +211,7 @@ describe('untangleMesh on a worker pool', () => {
     // the input is left as it was (the rounds move a shared copy)
     expect(Buffer.from(P.buffer).equals(Buffer.from(input.buffer))).toBe(true);
     console.log(`local rounds on the pool: ${ran.get(LOCAL_CROSSINGS_TASK)} tasks; ${JSON.stringify(two.record.figures)}`);
-  }, 120_000);
+  });
 
   it('the conditioning vouches for a closed mesh after smoothing: its repair skips the flat fans, with the same result', async () => {
     pool ??= createNodePool(2);
@@ -222,7 +222,7 @@ describe('untangleMesh on a worker pool', () => {
     const alone = await conditionMesh(m, {});
     expect(Buffer.from(withPool.output.positions.buffer).equals(Buffer.from(alone.output.positions.buffer))).toBe(true);
     expect(withPool.records[2]!.figures).toEqual(alone.records[2]!.figures);
-  }, 60_000);
+  });
 });
 
 describe('conditionMesh repairs self-intersections after smoothing', () => {

@@ -49,7 +49,7 @@ beforeAll(async () => {
   for (const body of ['one', 'two', 'three']) await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/comments`, { body });
   original = (await su.query(`select ${COLUMNS.join(', ')} from audit_log order by seq`)).rows;
   expect(original.length).toBeGreaterThanOrEqual(15);
-}, 120_000);
+});
 
 afterAll(async () => {
   await t?.close().catch(() => {});
@@ -112,7 +112,7 @@ describe('audit_log on PostgreSQL', () => {
     const data = await runScan2print(['audit', 'verify', '--data', dataDir, '--case', caseId, '--json'], { env: { DATABASE_URL: appUrl } });
     expect(data.code, data.stderr).toBe(0);
     expect(JSON.parse(data.stdout)).toMatchObject({ ok: true, checked: 4 });
-  }, 120_000);
+  });
 
   it('the application role may not UPDATE, DELETE or TRUNCATE it (revoked); nobody may while the trigger is on', async () => {
     const app = new pg.Client({ connectionString: appUrl });
@@ -135,19 +135,19 @@ describe('audit_log on PostgreSQL', () => {
     await tamper([`update audit_log set details = '{"name":"Another name"}' where seq = 5`]);
     await expectBroken(5, 'modified');
     await restore();
-  }, 120_000);
+  });
 
   it('a deleted row → deleted at its seq', async () => {
     await tamper(['delete from audit_log where seq = 4']);
     await expectBroken(4, 'deleted');
     await restore();
-  }, 120_000);
+  });
 
   it('two rows swapped → reordered at the first', async () => {
     await tamper(['update audit_log set seq = -3 where seq = 3'], ['update audit_log set seq = 3 where seq = 6'], ['update audit_log set seq = 6 where seq = -3']);
     await expectBroken(3, 'reordered');
     await restore();
-  }, 120_000);
+  });
 
   it('a forged row put in the middle (later rows renumbered) → inserted at its seq', async () => {
     const prev = original.find((r) => Number(r.seq) === 6)!.hash as string;
@@ -158,7 +158,7 @@ describe('audit_log on PostgreSQL', () => {
     );
     await expectBroken(7, 'inserted');
     await restore();
-  }, 120_000);
+  });
 
   it('a forged row appended, signed with another key → unknown-key at its seq', async () => {
     const last = original.at(-1)!;
@@ -167,5 +167,5 @@ describe('audit_log on PostgreSQL', () => {
     await expectBroken(seq, 'unknown-key');
     await restore();
     expect(original[0]!.prev_hash).toBe(AUDIT_ZERO_HASH);
-  }, 120_000);
+  });
 });

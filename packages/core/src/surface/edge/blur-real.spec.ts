@@ -23,7 +23,7 @@ beforeAll(async () => {
   const data = new Uint8Array(volume.data.length);
   for (let v = 0; v < data.length; v++) data[v] = volume.data[v]! >= 226 ? 1 : 0;
   mesh = (await extractSurface({ grid: volume.grid, data }, { field: volume, level: 226 })).output;
-}, 60_000);
+});
 
 describe('edge placement’s blur estimate on a real thick-slice head (GE, 4 mm slices)', () => {
   it('reads the in-plane blur near the rows’ own widths, and the slice axis far wider', () => {
