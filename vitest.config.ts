@@ -20,6 +20,10 @@ export default defineConfig({
   test: {
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    // expect.poll gives up after 1 s by default: a page or server the loaded 2-core machine
+    // stalls for longer would fail a check that only waits for it. Polls that wait for real
+    // work (a job, a convert) give their own, longer limit.
+    expect: { poll: { timeout: 30_000 } },
     pool: 'forks',
     // Test processes are reused (isolate: false here), so the short specs of project
     // 'shared-modules' (test/shared-module-specs.ts) load core and the server once per process,

@@ -203,7 +203,7 @@ describe('web app: print catalogue, quote and schedule', () => {
     expect(await t.locator(`[data-testid="schedule-plate-row"][data-job-ids~="${jobId}"]`).getAttribute('data-printer-id')).toBe(first);
     // Keyboard: the plate takes focus and its description is read out.
     await plate.focus();
-    await expect.poll(() => t.getByTestId('timeline-focused').textContent(), { timeout: 10_000 }).toMatch(/plate .* spine: L4 teaching model.*LATE/);
+    await expect.poll(() => t.getByTestId('timeline-focused').textContent(), { timeout: 30_000 }).toMatch(/plate .* spine: L4 teaching model.*LATE/);
     await expectAccessible(t, 'schedule page');
     await tech.screenshot('print-schedule');
 
