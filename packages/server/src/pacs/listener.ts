@@ -77,6 +77,9 @@ interface AssociationState {
   refused: number;
   reasons: string[];
   released: boolean;
+  /** The study of the last instance added from here, and when bytes last arrived (StudyActivity). */
+  lastStudy?: string;
+  lastDataAt: number;
 }
 
 /** The bytes of one C-STORE data set, gathered as they arrive (dcmjs would otherwise parse them into a Dataset). */
@@ -97,7 +100,10 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
 
     constructor(socket: Socket, o?: ConstructorParameters<typeof Scp>[1]) {
       super(socket, o);
-      this.state = { callingAe: '', calledAe: '', remote: socket.remoteAddress ?? '', studies: new Set(), received: 0, refused: 0, reasons: [], released: false };
+      this.state = { callingAe: '', calledAe: '', remote: socket.remoteAddress ?? '', studies: new Set(), received: 0, refused: 0, reasons: [], released: false, lastDataAt: 0 };
+      socket.on('data', () => {
+        this.state.lastDataAt = Date.now();
+      });
       this.on('close', () => this.ended());
     }
 
@@ -199,7 +205,10 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
       );
       if (outcome.ok) {
         st.received++;
-        if (outcome.studyKey) st.studies.add(outcome.studyKey);
+        if (outcome.studyKey) {
+          st.studies.add(outcome.studyKey);
+          st.lastStudy = outcome.studyKey;
+        }
         response.setStatus(Status.Success);
       } else {
         st.refused++;
@@ -244,6 +253,12 @@ export async function startDicomListener(s: Services, opts: ListenerOptions, log
   const receiver = pacsReceiver(s, log);
   const ScpClass = makeScpClass(receiver, s, opts, log);
   const clients = new Set<InstanceType<typeof ScpClass>>();
+  // A study is not quiet while the next instance may be arriving on a connection that sent it one.
+  const unwatch = receiver.assembler.watch((key) => {
+    let at = 0;
+    for (const c of clients) if (c.state.lastStudy === key) at = Math.max(at, c.state.lastDataAt);
+    return at;
+  });
   const sockets = new Set<Socket>();
   const server: NetServer = createServer((socket) => {
     sockets.add(socket);
@@ -281,6 +296,7 @@ export async function startDicomListener(s: Services, opts: ListenerOptions, log
       return clients.size;
     },
     async close() {
+      unwatch();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const sock of sockets) sock.destroy();
       await closed;

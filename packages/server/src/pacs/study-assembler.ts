@@ -1,7 +1,10 @@
 /**
  * Received instances grouped into studies, in memory, until a study is complete: no new
  * instance for `quietMs` (DICOM says nothing about how many instances a sender will send,
- * so silence is the only end a listener can see). Keyed by route and (anonymised) Study
+ * so silence is the only end a listener can see). Silence is judged after this process has
+ * read what waited for it (see settle) and counts bytes still arriving on a connection whose
+ * last instance was of the study (watch): a stalled server or a slow instance is not an end.
+ * Keyed by route and (anonymised) Study
  * Instance UID: two organisations sending the same study get a case each. Completion hands
  * the study over once; an instance arriving after that starts a new reception.
  */
@@ -34,10 +37,17 @@ export interface PendingStudy {
   bytes: number;
 }
 
+/**
+ * When bytes last arrived (Date.now() ms, 0 for never) on an open connection whose last
+ * instance was of study `key`: the next instance may be on its way there.
+ */
+export type StudyActivity = (key: string) => number;
+
 export class StudyAssembler {
   private readonly pending = new Map<string, PendingStudy>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
+  private readonly activity = new Set<StudyActivity>();
   private closed = false;
 
   constructor(
@@ -79,6 +89,12 @@ export class StudyAssembler {
     for (const k of keys) this.pending.get(k)?.interrupted.push(why);
   }
 
+  /** Counts `activity` as the studies' own (a listener's connections); returns the undo. */
+  watch(activity: StudyActivity): () => void {
+    this.activity.add(activity);
+    return () => this.activity.delete(activity);
+  }
+
   /** Studies waiting for their quiet time to pass. */
   get size(): number {
     return this.pending.size;
@@ -111,18 +127,35 @@ export class StudyAssembler {
     return { dropped };
   }
 
-  private arm(key: string): void {
+  private arm(key: string, ms = this.quietMs): void {
     const old = this.timers.get(key);
     if (old) clearTimeout(old);
-    const t = setTimeout(() => this.fire(key), this.quietMs);
+    const t = setTimeout(() => this.fire(key), ms);
     t.unref();
     this.timers.set(key, t);
   }
 
+  /**
+   * The quiet time ran out, by this process's clock. After a stall (GC, a loaded machine)
+   * timers run before the I/O that waited meanwhile, which may hold the study's next
+   * instance: settle one turn later, once that I/O has been read.
+   */
   private fire(key: string): void {
     this.timers.delete(key);
+    setImmediate(() => this.settle(key));
+  }
+
+  private settle(key: string): void {
     const st = this.pending.get(key);
-    if (!st || this.closed) return;
+    // add() armed a new timer meanwhile: that one decides
+    if (!st || this.closed || this.timers.has(key)) return;
+    let last = st.lastAt;
+    for (const a of this.activity) last = Math.max(last, a(key));
+    const left = last + this.quietMs - Date.now();
+    if (left > 0) {
+      this.arm(key, left);
+      return;
+    }
     this.pending.delete(key);
     // complete() reports its own failures; this catch only keeps an unexpected throw from becoming an unhandled rejection.
     const p = this.complete(st)

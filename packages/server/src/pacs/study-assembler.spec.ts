@@ -1,0 +1,102 @@
+/**
+ * When a received study is complete: silence for the quiet time, judged after this process has
+ * read what waited for it, and not while bytes still arrive where the study's instances came
+ * from. A loaded test machine stalls the server for longer than the specs' 1-2 s quiet times;
+ * before this, a stall with the next instance waiting in a socket split a 28-instance study.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AcceptedInstance } from './receive-instance.js';
+import type { PacsRoute } from './routing.js';
+import { StudyAssembler, type PendingStudy, type ReceiveSource } from './study-assembler.js';
+
+const source: ReceiveSource = { route: { id: 'route-1' } as PacsRoute, via: 'c-store', callingAe: 'SENDER', calledAe: 'US', remoteAddress: '127.0.0.1' };
+
+function instance(k: number): AcceptedInstance {
+  return { bytes: new Uint8Array(10), studyUid: '2.25.1', seriesUid: '2.25.2', sopUid: `2.25.3.${k}`, instanceNumber: k, imagesInAcquisition: null, by: 'checked' };
+}
+
+/** An assembler whose completions are listed in order. */
+function assembler(quietMs: number): { a: StudyAssembler; done: PendingStudy[]; completed: (n: number) => Promise<void> } {
+  const done: PendingStudy[] = [];
+  const waiting: { n: number; resolve: () => void }[] = [];
+  const a = new StudyAssembler(quietMs, async (st) => {
+    done.push(st);
+    for (const w of waiting.filter((w) => done.length >= w.n)) w.resolve();
+  });
+  const completed = (n: number): Promise<void> => (done.length >= n ? Promise.resolve() : new Promise((resolve) => waiting.push({ n, resolve })));
+  return { a, done, completed };
+}
+
+/** This thread busy for `ms` (a GC pause, or a loaded machine's scheduler). */
+function stall(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+}
+
+const opened: (Server | Socket)[] = [];
+afterEach(() => {
+  for (const o of opened.splice(0)) {
+    if ('destroy' in o) o.destroy();
+    else o.close();
+  }
+});
+
+describe('StudyAssembler', () => {
+  it('a stall longer than the quiet time, with the next instance waiting in a socket, does not end the study', async () => {
+    const { a, done, completed } = assembler(200);
+    // Each byte that arrives is one more instance of the study (as the listener adds a C-STORE).
+    let k = 0;
+    const server = createServer((s) => s.on('data', (b) => b.forEach(() => a.add(source, instance(++k)))));
+    opened.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = createConnection((server.address() as { port: number }).port, '127.0.0.1');
+    opened.push(client);
+    await new Promise<void>((r) => client.once('connect', r));
+    a.add(source, instance(++k));
+    // In the check phase the loop's next turn runs expired timers before it reads sockets: the
+    // timer armed above expires during the stall, while the byte written now is already here.
+    await new Promise<void>((r) =>
+      setImmediate(() => {
+        client.write(Uint8Array.of(1));
+        stall(400);
+        r();
+      }),
+    );
+    await completed(1);
+    expect(done.map((st) => st.instances.size)).toEqual([2]);
+    expect(a.size).toBe(0);
+    await a.close();
+  });
+
+  it('waits while a watched connection still receives, then ends the study once it is quiet', async () => {
+    const { a, done, completed } = assembler(100);
+    let receiving = true;
+    const unwatch = a.watch((key) => (receiving && key.endsWith('|2.25.1') ? Date.now() : 0));
+    a.add(source, instance(1));
+    a.add(source, instance(2));
+    // Ten quiet times with bytes arriving: not complete.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(done).toEqual([]);
+    expect(a.held()).toEqual({ studies: 1, instances: 2, bytes: 20 });
+    receiving = false;
+    await completed(1);
+    expect(done.map((st) => st.instances.size)).toEqual([2]);
+    unwatch();
+    // Unwatched, a study ends after its quiet time whatever that source says.
+    receiving = true;
+    a.add(source, instance(3));
+    await completed(2);
+    expect(done.map((st) => st.instances.size)).toEqual([2, 1]);
+    await a.close();
+  });
+
+  it('closing drops the studies still waiting and completes nothing after', async () => {
+    const { a, done } = assembler(50);
+    a.add(source, instance(1));
+    expect(await a.close()).toEqual({ dropped: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(done).toEqual([]);
+    expect(() => a.add(source, instance(2))).toThrow(/closed/);
+  });
+});
