@@ -6,18 +6,27 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
+/** `n` free loopback ports, distinct: all held at once, then released for the caller to bind. */
+export async function freePorts(n: number): Promise<number[]> {
+  const held = await Promise.all(
+    Array.from({ length: n }, () =>
+      new Promise<Server>((res, rej) => {
+        const s = createServer();
+        s.once('error', rej);
+        s.listen(0, '127.0.0.1', () => res(s));
+      }),
+    ),
+  );
+  const ports = held.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(held.map((s) => new Promise((res) => s.close(res))));
+  return ports;
+}
+
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
 }
 
 export interface Orthanc {
@@ -34,15 +43,13 @@ export interface Orthanc {
 
 export async function startOrthanc(dir: string, name = 's2p-test'): Promise<Orthanc> {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const config = {
-    Name: name, StorageDirectory: join(dir, 'db'), IndexDirectory: join(dir, 'db'), HttpPort: port,
+  const { proc, base, version } = await launchOrthancOnFreePorts(dir, 1, ([port]) => ({
+    Name: name, StorageDirectory: join(dir, 'db'), IndexDirectory: join(dir, 'db'), HttpPort: port!,
     HttpServerEnabled: true, DicomServerEnabled: false, RemoteAccessAllowed: false, AuthenticationEnabled: false,
     Plugins: [], SaveJobs: false, StorageCompression: false, HttpThreadsCount: 4,
     // The cases share SOPInstanceUIDs (built from the same real file): a second upload must not answer with the first.
     OverwriteInstances: true,
-  };
-  const { proc, base, version } = await launchOrthanc(dir, config);
+  }));
   return {
     base,
     version,
@@ -78,11 +85,27 @@ export async function startOrthanc(dir: string, name = 's2p-test'): Promise<Orth
   };
 }
 
+type OrthancConfig = Record<string, unknown> & { HttpPort: number };
+type Launched = { proc: ChildProcess; base: string; version: string; log: () => string };
+
+/**
+ * launchOrthanc with `n` free ports in its configuration (`make`), and again on new ports,
+ * twice at most, when Orthanc exits while starting: between freePorts releasing a port and
+ * Orthanc binding it, another process (the other test fork) may have taken it.
+ */
+export async function launchOrthancOnFreePorts(dir: string, n: number, make: (ports: number[]) => OrthancConfig): Promise<Launched & { ports: number[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await freePorts(n);
+    try {
+      return { ...(await launchOrthanc(dir, make(ports))), ports };
+    } catch (e) {
+      if (attempt >= 3 || !(e as { exited?: boolean }).exited) throw e;
+    }
+  }
+}
+
 /** Writes `config` as DIR/orthanc.json, starts Debian's Orthanc on it and waits (≤ 60 s) until its HTTP API answers. */
-export async function launchOrthanc(
-  dir: string,
-  config: Record<string, unknown> & { HttpPort: number },
-): Promise<{ proc: ChildProcess; base: string; version: string; log: () => string }> {
+export async function launchOrthanc(dir: string, config: OrthancConfig): Promise<Launched> {
   writeFileSync(join(dir, 'orthanc.json'), JSON.stringify(config, null, 1));
   const bin = existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
   const proc: ChildProcess = spawn(bin, [join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,12 +116,17 @@ export async function launchOrthanc(
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      const r = await fetch(`${base}/system`);
+      // a deadline per try: whatever holds the port may accept and never answer
+      const r = await fetch(`${base}/system`, { signal: AbortSignal.timeout(5_000) });
       if (r.ok) return { proc, base, version: ((await r.json()) as { Version: string }).Version, log: () => log };
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`Orthanc did not start on ${base}:\n${log.slice(-2000)}`);
+    const exited = proc.exitCode !== null;
+    if (Date.now() > deadline || exited) {
+      if (!exited) proc.kill('SIGKILL');
+      throw Object.assign(new Error(`Orthanc did not start on ${base}${exited ? ` (exit code ${proc.exitCode})` : ''}:\n${log.slice(-2000)}`), { exited });
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }

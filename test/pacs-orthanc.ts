@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, launchOrthanc } from './orthanc.js';
+import { freePort, launchOrthancOnFreePorts } from './orthanc.js';
 
 export { freePort };
 
@@ -82,9 +82,8 @@ export interface PacsOrthancOptions {
 
 export async function startPacsOrthanc(dir: string, opts: PacsOrthancOptions = {}): Promise<PacsOrthanc> {
   mkdirSync(dir, { recursive: true });
-  const [port, dicomPort] = [await freePort(), await freePort()];
   const aet = opts.aet ?? 'ORTHANC';
-  const config: Record<string, unknown> = {
+  const config = (port: number, dicomPort: number) => ({
     Name: opts.name ?? 's2p-pacs-test',
     StorageDirectory: join(dir, 'db'),
     IndexDirectory: join(dir, 'db'),
@@ -110,8 +109,9 @@ export async function startPacsOrthanc(dir: string, opts: PacsOrthancOptions = {
     OverwriteInstances: true,
     Plugins: opts.dicomWeb === false ? [] : [dicomWebPlugin()],
     DicomWeb: { Enable: true, Root: '/dicom-web/', EnableWado: true, Ssl: false, Servers: {} },
-  };
-  const { proc, base, version, log } = await launchOrthanc(dir, config as Record<string, unknown> & { HttpPort: number });
+  });
+  const { proc, base, version, log, ports } = await launchOrthancOnFreePorts(dir, 2, ([http, dicom]) => config(http!, dicom!));
+  const dicomPort = ports[1]!;
 
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
     const r = await fetch(base + path, {
