@@ -25,10 +25,6 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-export async function freePort(): Promise<number> {
-  return (await freePorts(1))[0]!;
-}
-
 export interface Orthanc {
   base: string;
   version: string;

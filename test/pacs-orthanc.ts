@@ -8,9 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, launchOrthancOnFreePorts } from './orthanc.js';
+import { launchOrthancOnFreePorts } from './orthanc.js';
 
-export { freePort };
 
 /** The DICOMweb plugin's .so (Debian: /usr/share/orthanc/plugins, a link into /usr/lib/orthanc). */
 export function dicomWebPlugin(): string {

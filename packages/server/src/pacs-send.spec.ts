@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDicomDataset, parseDicomHeader, readDicomSeg, readNiftiLabels } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { anonymisedSeries, formOf } from '../../../test/server/dicom-files.js';
-import { freePort, startPacsOrthanc, type PacsOrthanc } from '../../../test/pacs-orthanc.js';
+import { startPacsOrthanc, type PacsOrthanc } from '../../../test/pacs-orthanc.js';
 
 const SERIES = 'ge-head-tilt-variable-spacing';
 const ACCESSION = 'S2P-ACC-0042';
@@ -191,7 +191,8 @@ describe('send-back to the PACS', () => {
   });
 
   it('says which PACS failed (502) and records the failed send', async () => {
-    const port = await freePort();
+    // Port 1 (tcpmux): nothing listens there, where a port freed a moment ago could be taken again.
+    const port = 1;
     const dead = (await t.json(a.tokens['org-admin'], 'POST', '/api/pacs/destinations', { name: 'Nobody home', kind: 'dimse', aeTitle: 'NOBODY', host: '127.0.0.1', port })).id;
     const r = await t.call(a.tokens.engineer, 'POST', `/api/cases/${caseId}/pacs-send`, { destinationId: dead });
     expect(r.status).toBe(502);

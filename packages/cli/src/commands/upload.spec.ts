@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
@@ -153,14 +152,10 @@ describe('scan2print upload', () => {
   });
 
   it('names the URL of a server that does not answer', async () => {
-    // A port that was free a moment ago: nothing listens there.
-    const port = await new Promise<number>((done) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => done(p));
-      });
-    });
-    const url = `http://127.0.0.1:${port}`;
+    // Port 2: nothing listens there, and fetch does not refuse it as a "bad port" (as it does 1).
+    // A port freed a moment ago could be taken again meanwhile by the other test process
+    // (listen(0) draws from the ephemeral range; 2 is outside it).
+    const url = 'http://127.0.0.1:2';
     const r = await runScan2print(['upload', SERIES, '--server', `${url}/api/`, '--token', org.tokens.requester, ...NEW_CASE], { env });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`cannot reach the scan2print server at ${url}`);
