@@ -206,6 +206,23 @@ describe('the automatic step after a resumable upload', () => {
   });
 });
 
+describe('the history', () => {
+  it('lists transitions of the same instant in the order they were made (their audit entries)', async () => {
+    const { caseId } = await fullCase();
+    const at = '2026-01-02T03:04:05.006Z';
+    // Stored last first, at one instant: only the audit sequence tells their order.
+    const made = [['draft', 'submitted'], ['submitted', 'uploaded'], ['uploaded', 'segmented']] as const;
+    for (let k = made.length - 1; k >= 0; k--) {
+      await db()
+        .insertInto('case_transitions')
+        .values({ id: randomUUID(), org_id: a.id, case_id: caseId, from_state: made[k]![0], to_state: made[k]![1], actor_id: null, comment: null, model_version_id: null, audit_seq: 1_000_000 + k, created_at: at })
+        .execute();
+    }
+    const w = await t.json(a.tokens.engineer, 'GET', `/api/cases/${caseId}/workflow`);
+    expect(w.history.map((h: { from: string; to: string }) => [h.from, h.to])).toEqual(made);
+  });
+});
+
 describe('gate completeness before printing', () => {
   it('each subset of unsigned gates: printing refused with MISSING naming exactly those; all three signed: allowed', async () => {
     const { caseId, versionId } = await fullCase();

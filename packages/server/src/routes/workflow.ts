@@ -91,6 +91,10 @@ export function workflowRoutes(app: FastifyInstance, s: Services): void {
       .select(['from_state', 'to_state', 'actor_id', 'users.email', 'comment', 'case_transitions.created_at', 'model_version_id', 'audit_seq'])
       .where('case_id', '=', c.id)
       .orderBy('case_transitions.created_at')
+      // Transitions within one clock tick (one request catching up several: PGlite's clock has
+      // milliseconds) in the order their audit entries were written.
+      .orderBy('case_transitions.audit_seq')
+      .orderBy('case_transitions.id')
       .execute();
     const state = isCaseState(c.status) ? c.status : 'draft';
     return {
