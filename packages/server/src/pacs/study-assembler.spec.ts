@@ -50,9 +50,11 @@ describe('StudyAssembler', () => {
     const server = createServer((s) => s.on('data', (b) => b.forEach(() => a.add(source, instance(++k)))));
     opened.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    // Accepted here too, not only connected there: the server's socket is read from then on.
+    const accepted = new Promise<void>((r) => server.once('connection', () => r()));
     const client = createConnection((server.address() as { port: number }).port, '127.0.0.1');
     opened.push(client);
-    await new Promise<void>((r) => client.once('connect', r));
+    await Promise.all([accepted, new Promise<void>((r) => client.once('connect', r))]);
     a.add(source, instance(++k));
     // In the check phase the loop's next turn runs expired timers before it reads sockets: the
     // timer armed above expires during the stall, while the byte written now is already here.
