@@ -2,7 +2,7 @@
  * The scale mode against real services: the API in this process on a fresh PostgreSQL
  * database and a loopback S3 server, and two `scan2print worker` processes (the built CLI)
  * taking convert jobs from the queue in PostgreSQL. A worker killed with SIGKILL in the
- * middle of a job leaves it to the other one once its lease (5 s here) runs out; the
+ * middle of a job leaves it to the other one once its lease (10 s here) runs out; the
  * killed attempt's objects are removed and never listed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +21,11 @@ import { serverS3Config, serverS3Env, startS3, type S3TestServer } from '../../.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'packages/cli/bin/scan2print.js');
 const SERIES = 'ge-head-tilt-variable-spacing';
+// The job lease of the API and both workers. A worker renews it every min(2 s, lease / 4) and
+// loses its job once no renewal lands for a whole lease: at 5 s a worker process stalled ~4 s
+// on a loaded machine would lose a running job to the other one (the kill test would then read
+// attempt 3); at 10 s it takes ~8 s. The kill test waits for the lease's end after the kill.
+const LEASE_S = 10;
 // Half the grid: the same pipeline at a third of the work (this spec runs three jobs, one twice).
 const PARAMS = { crop: [0, 0, 0, 512, 256, 28] };
 const OUTPUTS = ['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume-preview.nii.gz', 'volume.nii.gz'];
@@ -50,7 +55,7 @@ async function startWorkerProcess(name: string): Promise<Worker> {
       ...process.env,
       DATABASE_URL: db.url,
       ...serverS3Env(s3),
-      SCAN2PRINT_JOB_LEASE_S: '5',
+      SCAN2PRINT_JOB_LEASE_S: String(LEASE_S),
       SCAN2PRINT_LOG_LEVEL: 'warn',
     },
   });
@@ -131,7 +136,7 @@ beforeAll(async () => {
     databaseUrl: db.url,
     s3: serverS3Config(s3),
     workers: 0,
-    leaseSeconds: 5,
+    leaseSeconds: LEASE_S,
   });
   org = await t.org('Scale Hospital');
   caseId = (await t.json(org.tokens.requester, 'POST', '/api/cases', { purpose: 'mandible reconstruction', anatomy: 'skull' })).id;
