@@ -6,24 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-
-/** `n` free loopback ports, distinct: all held at once, then released for the caller to bind. */
-export async function freePorts(n: number): Promise<number[]> {
-  const held = await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<Server>((res, rej) => {
-        const s = createServer();
-        s.once('error', rej);
-        s.listen(0, '127.0.0.1', () => res(s));
-      }),
-    ),
-  );
-  const ports = held.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(held.map((s) => new Promise((res) => s.close(res))));
-  return ports;
-}
+import { freePorts } from './ports.js';
 
 export interface Orthanc {
   base: string;
@@ -101,7 +85,7 @@ export async function launchOrthancOnFreePorts(dir: string, n: number, make: (po
 }
 
 /** Writes `config` as DIR/orthanc.json, starts Debian's Orthanc on it and waits (≤ 60 s) until its HTTP API answers. */
-export async function launchOrthanc(dir: string, config: OrthancConfig): Promise<Launched> {
+async function launchOrthanc(dir: string, config: OrthancConfig): Promise<Launched> {
   writeFileSync(join(dir, 'orthanc.json'), JSON.stringify(config, null, 1));
   const bin = existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
   const proc: ChildProcess = spawn(bin, [join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,12 +1,12 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import S3rver from 's3rver';
 import { AwsChunkedDecoder, ChecksumVerifier, declaredChecksums, describeDecodedBody, isAwsChunked } from './s3-request-body.js';
 import { makeWritesAtomic, type FilesystemStore } from './s3rver-store.js';
+import { whenPortFree } from '../ports.js';
 
 /**
  * A real S3-compatible server on loopback for the tests: s3rver (HTTP, SigV4 signature checks,
@@ -61,21 +61,6 @@ interface KoaContext {
   req: IncomingMessage | Readable;
 }
 
-/** Resolves once `port` on loopback can be bound (tried every 250 ms); throws after `ms`. */
-async function whenPortFree(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const free = await new Promise<boolean>((res, rej) => {
-      const probe = createServer();
-      probe.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? res(false) : rej(e)));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => res(true)));
-    });
-    if (free) return;
-    if (Date.now() > until) throw new Error(`port ${port} on 127.0.0.1 still in use after ${ms} ms: the test S3 cannot start there again`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** Koa middleware, first in s3rver's chain: bodies reach s3rver decoded, and verified against their checksums. */
 async function plainBodies(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
   const req = ctx.req as IncomingMessage;
@@ -125,7 +110,7 @@ export async function startS3(opts: { port?: number; directory?: string } = {}):
   // Started again on its old port (an outage's end), the port may be held for a while by another
   // process that bound it meanwhile (the other test fork): wait for it, up to 30 s. (s3rver's
   // run() does not reject when its port is taken: the error is thrown from its server.)
-  if (opts.port) await whenPortFree(opts.port, 30_000);
+  if (opts.port) await whenPortFree(opts.port, 30_000, 'the test S3 cannot start there again');
   const server = new S3rver({
     address: '127.0.0.1',
     port: opts.port ?? 0,
