@@ -100,6 +100,7 @@ export const SHARED_MODULE_SPECS: readonly string[] = [
   'packages/server/src/print/prusa-quote.spec.ts',
   'packages/server/src/security.spec.ts',
   'packages/server/src/storage/fs-store.spec.ts',
+  'packages/server/src/upload-rules.spec.ts',
   'packages/server/src/uploads.spec.ts',
   'packages/server/src/web-api-cases.spec.ts',
   'packages/server/src/web-api-team.spec.ts',

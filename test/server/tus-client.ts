@@ -2,7 +2,7 @@
  * A tus 1.0.0 client for /api/uploads written with raw fetch, so a spec sees and sets every
  * header (offsets, metadata, a body cut off mid-way); a run of the real tus-js-client, the
  * client a web app or script would use; and a look into a test server's staging folder, where
- * uploaded bytes wait sealed until ingest. Kept out of uploads.spec so the spec holds the tests.
+ * uploaded bytes wait sealed until ingest. Kept out of the upload specs so they hold the tests.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
