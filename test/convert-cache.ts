@@ -88,7 +88,9 @@ export async function sharedRun(args: string[], opts: SharedRunOptions): Promise
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
+  const owner = join(entry, 'owner.pid');
   if (mine) {
+    writeFileSync(owner, String(process.pid));
     mkdirSync(dir);
     for (const [name, target] of links) symlinkSync(target, join(dir, name));
     // A run that could not even start is a result too: the waiters must not wait for ever.
@@ -103,8 +105,37 @@ export async function sharedRun(args: string[], opts: SharedRunOptions): Promise
     return { ...r, dir };
   }
   // Another spec (maybe in another test process) is running it: wait for its result.
-  while (!existsSync(result)) await new Promise((r) => setTimeout(r, 200));
+  await resultOf(entry, owner, result, args, (opts.timeout_ms ?? 600_000) + 60_000);
   return { ...(JSON.parse(readFileSync(result, 'utf8')) as CliRun), dir };
+}
+
+/**
+ * Waits for the result another process is writing; fails, naming the run, if that process is
+ * gone without one (a test process that crashed or was killed) or after `ms` (its own run's
+ * limit and a margin: it writes a result even when its run times out).
+ */
+export async function resultOf(entry: string, owner: string, result: string, args: string[], ms: number): Promise<void> {
+  const what = `the shared run \`scan2print ${args.join(' ')}\` (${entry})`;
+  const until = Date.now() + ms;
+  while (!existsSync(result)) {
+    if (Date.now() > until) throw new Error(`${what}: no result after ${Math.round(ms / 1000)} s`);
+    if (!alive(owner)) {
+      if (existsSync(result)) break;
+      throw new Error(`${what}: the test process running it (pid ${readFileSync(owner, 'utf8')}) ended without a result`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Whether the process named in `owner` still runs (a process written there, not yet gone). */
+function alive(owner: string): boolean {
+  if (!existsSync(owner)) return true; // made its folder, not yet named itself
+  try {
+    process.kill(Number(readFileSync(owner, 'utf8')), 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** `scan2print convert <input> ...args` as a shared run (see sharedRun). */

@@ -124,4 +124,5 @@ export const SHARED_MODULE_SPECS: readonly string[] = [
   'packages/web/src/review/ras-order.spec.ts',
   'packages/web/src/workflow/approved.spec.ts',
   'packages/web/src/workflow/words.spec.ts',
+  'test/convert-cache.spec.ts',
 ];
