@@ -9,6 +9,7 @@ import { workflowMigration } from './migrations/0005-workflow.js';
 import { codesMigration } from './migrations/0006-model-codes.js';
 import { printMigration } from './migrations/0007-print.js';
 import { pacsMigration } from './migrations/0008-pacs.js';
+import { orderMigration } from './migrations/0009-order.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -158,6 +159,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-model-codes': codesMigration,
   '0007-print': printMigration,
   '0008-pacs': pacsMigration,
+  '0009-order': orderMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

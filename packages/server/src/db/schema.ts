@@ -117,6 +117,8 @@ export interface JobsTable {
   run_after: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** Times the job was put back because the database or file store was not answering (not attempts). */
   deferrals: Generated<number>;
+  /** Drawn by the database in insertion order: orders rows of one created_at (migration 0009). */
+  seq: Generated<string>;
 }
 
 export interface ArtifactsTable {
@@ -144,6 +146,8 @@ export interface CommentsTable {
   point: ColumnType<unknown, string | null | undefined, string | null>;
   /** The model version (job) the comment is about, or none. */
   job_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Drawn by the database in insertion order: orders rows of one created_at (migration 0009). */
+  seq: Generated<string>;
 }
 
 export const REVIEW_DECISIONS = ['approve', 'request-changes'] as const;
@@ -159,6 +163,8 @@ export interface ReviewsTable {
   decision: ReviewDecision;
   comment: string | null;
   created_at: CreatedAt;
+  /** Drawn by the database in insertion order: orders rows of one created_at (migration 0009). */
+  seq: Generated<string>;
 }
 
 export interface Database extends AuditTables, WorkflowTables, CodeTables, PrintTables, PacsTables {

@@ -59,11 +59,11 @@ export function derivedUidRoot(name: string): string {
   return `2.25.${v.toString()}`;
 }
 
-/** The job to send: the given one (a succeeded model job of this case) or the latest such. */
+/** The job to send: the given one (a succeeded model job of this case) or the latest such (the latest version, as the workflow and /versions count them: by creation, not by finishing). */
 export async function modelJob(s: Services, c: Case, jobId?: string): Promise<Job> {
   let q = s.db.selectFrom('jobs').selectAll().where('case_id', '=', c.id).where('kind', 'in', [...MODEL_JOB_KINDS]).where('state', '=', 'succeeded');
   if (jobId) q = q.where('id', '=', jobId);
-  const job = await q.orderBy('finished_at', 'desc').orderBy('created_at', 'desc').executeTakeFirst();
+  const job = await q.orderBy('created_at', 'desc').orderBy('seq', 'desc').executeTakeFirst();
   if (!job) {
     throw jobId
       ? new HttpError(409, 'NO_MODEL', `job ${jobId} is not a succeeded model job (convert or rebuild) of case ${c.id}`)

@@ -79,6 +79,7 @@ export async function caseRows(db: Kysely<Database>, orgId: string, caseIds?: st
     .where('case_id', 'in', ids)
     .orderBy('case_id')
     .orderBy('created_at', 'desc')
+    .orderBy('seq', 'desc')
     .execute();
   const files = await db
     .selectFrom('files')
@@ -96,6 +97,7 @@ export async function caseRows(db: Kysely<Database>, orgId: string, caseIds?: st
     .where('reviews.case_id', 'in', ids)
     .orderBy('reviews.case_id')
     .orderBy('reviews.created_at', 'desc')
+    .orderBy('reviews.seq', 'desc')
     .execute();
   const jobOf = new Map(jobs.map((j) => [j.case_id, j]));
   const filesOf = new Map(files.map((f) => [f.case_id, Number(f.n)]));
@@ -147,7 +149,7 @@ export function caseRoutes(app: FastifyInstance, s: Services): void {
       .where('case_id', '=', c.id)
       .groupBy('series_uid')
       .execute();
-    const jobs = await db.selectFrom('jobs').select(['id', 'kind', 'state', 'progress', 'created_at']).where('case_id', '=', c.id).orderBy('created_at').execute();
+    const jobs = await db.selectFrom('jobs').select(['id', 'kind', 'state', 'progress', 'created_at']).where('case_id', '=', c.id).orderBy('created_at').orderBy('seq').execute();
     return {
       ...(await caseRow(db, c)),
       series: series.map((x) => ({ seriesInstanceUid: x.series_uid, files: Number(x.files), bytes: Number(x.bytes) })),
@@ -197,6 +199,7 @@ export function caseRoutes(app: FastifyInstance, s: Services): void {
       .select(['comments.id', 'comments.body', 'comments.created_at', 'comments.point', 'comments.job_id', 'comments.user_id', 'users.email'])
       .where('comments.case_id', '=', c.id)
       .orderBy('comments.created_at')
+      .orderBy('comments.seq')
       .execute();
     return rows.map((x) => ({
       id: x.id,

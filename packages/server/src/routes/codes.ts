@@ -52,6 +52,7 @@ export function codeRoutes(app: FastifyInstance, s: Services): void {
         .where('reviews.job_id', '=', row.job_id)
         .where('reviews.decision', '=', 'approve')
         .orderBy('reviews.created_at', 'desc')
+        .orderBy('reviews.seq', 'desc')
         .executeTakeFirst();
       const approvedBy = approval
         ? { id: approval.id, email: approval.email, at: new Date(approval.created_at).toISOString() }

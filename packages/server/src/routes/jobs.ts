@@ -70,7 +70,7 @@ export function jobRoutes(app: FastifyInstance, s: Services, poke: () => void): 
 
   r.get('/api/cases/:id/jobs', { config: { access: 'any', scopedBy: 'case' }, schema: { params: Id } }, async (req) => {
     const c = await caseOf(db, caller(req), req.params.id);
-    const rows = await db.selectFrom('jobs').selectAll().where('case_id', '=', c.id).orderBy('created_at').execute();
+    const rows = await db.selectFrom('jobs').selectAll().where('case_id', '=', c.id).orderBy('created_at').orderBy('seq').execute();
     return rows.map(jobJson);
   });
 

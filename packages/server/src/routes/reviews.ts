@@ -35,7 +35,7 @@ export async function modelJob(db: Kysely<Database>, caseId: string, jobId: stri
   let q = db.selectFrom('jobs').select(['id', 'state']).where('case_id', '=', caseId).where('kind', 'in', MODEL_JOB_KINDS);
   if (jobId) q = q.where('id', '=', jobId);
   else q = q.where('state', '=', 'succeeded');
-  const j = await q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  const j = await q.orderBy('created_at', 'desc').orderBy('seq', 'desc').limit(1).executeTakeFirst();
   if (!j && jobId) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} is not a model job of case ${caseId}`);
   if (!j) throw new HttpError(409, 'NO_MODEL', `case ${caseId} has no succeeded model yet: nothing to review or edit`);
   if (j.state !== 'succeeded') throw new HttpError(409, 'NO_MODEL', `job ${j.id} is ${j.state}: only a succeeded model can be reviewed or edited`);
@@ -79,6 +79,7 @@ export function reviewRoutes(app: FastifyInstance, s: Services): void {
       .select(['reviews.id', 'reviews.decision', 'reviews.job_id', 'reviews.user_id', 'users.email', 'reviews.comment', 'reviews.created_at'])
       .where('reviews.case_id', '=', c.id)
       .orderBy('reviews.created_at')
+      .orderBy('reviews.seq')
       .execute();
     return rows.map((x) => ({ id: x.id, decision: x.decision, jobId: x.job_id, by: { id: x.user_id, email: x.email }, at: new Date(x.created_at).toISOString(), comment: x.comment }));
   });

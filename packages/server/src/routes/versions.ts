@@ -17,7 +17,7 @@ export function versionRoutes(app: FastifyInstance, s: Services): void {
       .where('jobs.case_id', '=', c.id)
       .where('jobs.kind', 'in', MODEL_JOB_KINDS)
       .orderBy('jobs.created_at')
-      .orderBy('jobs.id')
+      .orderBy('jobs.seq')
       .execute();
     const arts = await db
       .selectFrom('artifacts')

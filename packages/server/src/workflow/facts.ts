@@ -34,7 +34,7 @@ export interface GateSignature {
 export async function versionFacts(db: Kysely<Database>, caseId: string, jobId?: string | null): Promise<VersionFacts | undefined> {
   let q = db.selectFrom('jobs').select(['id', 'kind', 'state', 'created_by', 'summary']).where('case_id', '=', caseId).where('kind', 'in', MODEL_JOB_KINDS);
   q = jobId ? q.where('id', '=', jobId) : q.where('state', '=', 'succeeded');
-  const j = await q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  const j = await q.orderBy('created_at', 'desc').orderBy('seq', 'desc').limit(1).executeTakeFirst();
   if (!j) {
     if (jobId) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} is not a model version (convert or mesh job) of case ${caseId}`);
     return undefined;
@@ -61,6 +61,7 @@ export async function currentGates(db: Kysely<Database>, caseId: string): Promis
     .where('case_id', '=', caseId)
     .where('voided_at', 'is', null)
     .orderBy('gate_signatures.created_at', 'desc')
+    .orderBy('audit_seq', (o) => o.desc().nullsLast())
     .execute();
   const out: Partial<Record<Gate, GateSignature>> = {};
   for (const r of rows) {
