@@ -94,6 +94,7 @@ export const SHARED_MODULE_SPECS: readonly string[] = [
   'packages/server/src/codes-bundle.spec.ts',
   'packages/server/src/codes-label.spec.ts',
   'packages/server/src/data-lock.spec.ts',
+  'packages/server/src/order-ties.spec.ts',
   'packages/server/src/pacs-receive-postgres.spec.ts',
   'packages/server/src/print-api.spec.ts',
   'packages/server/src/print-quote.spec.ts',
