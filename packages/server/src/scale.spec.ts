@@ -26,8 +26,9 @@ const SERIES = 'ge-head-tilt-variable-spacing';
 // on a loaded machine would lose a running job to the other one (the kill test would then read
 // attempt 3); at 10 s it takes ~8 s. The kill test waits for the lease's end after the kill.
 const LEASE_S = 10;
-// Half the grid: the same pipeline at a third of the work (this spec runs three jobs, one twice).
-const PARAMS = { crop: [0, 0, 0, 512, 256, 28] };
+// Half the grid at 2 mm (as outage.spec): the same pipeline, and the spec is about the queue,
+// the store and the lease, not the model (it runs three jobs, one twice).
+const PARAMS = { crop: [0, 0, 0, 512, 256, 28], isotropic: 2 };
 const OUTPUTS = ['bone.3mf', 'bone.stl', 'labels.nii.gz', 'preview.stl', 'report.html', 'report.json', 'volume-preview.nii.gz', 'volume.nii.gz'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
