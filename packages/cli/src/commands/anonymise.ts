@@ -15,6 +15,9 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { createProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
 import { configDir, ensurePrivateDir, openToOthers } from '../util/config-dir.js';
+import { earlierOutputs, preflightAnonymise, SUMMARY_FILE, type OutputEntry } from './anonymise-output.js';
+
+export { SUMMARY_FILE } from './anonymise-output.js';
 
 interface AnonymiseCliOptions {
   output: string;
@@ -33,7 +36,6 @@ export const DEFAULT_KEY_NAME = 'project.key';
 export function defaultKeyFile(env: NodeJS.ProcessEnv = process.env): string {
   return env.SCAN2PRINT_KEY_FILE || join(configDir(env), DEFAULT_KEY_NAME);
 }
-export const SUMMARY_FILE = 'anonymisation.json';
 
 /** Reads the project key (hex of ≥ 16 bytes, or a text passphrase of ≥ 16 bytes); creates a random one if absent. */
 export function loadOrCreateKey(path: string): { key: Uint8Array; created: boolean } {
@@ -62,16 +64,6 @@ function inside(child: string, parent: string): boolean {
   return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
-interface OutputEntry {
-  file: string;
-  patientKey: string;
-  studyInstanceUid?: string;
-  seriesInstanceUid?: string;
-  modality?: string;
-  transferSyntax: string;
-  bytes: number;
-}
-
 export const registerAnonymise: RegisterCommand = (program: Command, setExit) => {
   program
     .command('anonymise')
@@ -95,6 +87,7 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
         process.stderr.write(`scan2print: note: ./${LEGACY_KEY_FILE} (an older default) is not used; the key is ${keyPath} — pass --key-file ${LEGACY_KEY_FILE} to keep the old UIDs, and move it out of this folder\n`);
       }
       if (inside(keyPath, outDir)) throw usageError('KEY_IN_OUTPUT', `the key file ${keyPath} must not be inside the output folder ${outDir}, which is meant to be sent`);
+      preflightAnonymise(outDir, keyPath);
       const { sources } = await collectInputs(inputs);
       const { key, created } = loadOrCreateKey(keyPath);
       if (created && !opts.quiet) {
@@ -138,7 +131,8 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
           if (e.code === 'NOT_DICOM') notDicom++;
           else if (e.code === 'ANON_DICOMDIR') dicomdirs++;
           else failed++;
-          if (!opts.quiet && e.code !== 'NOT_DICOM') process.stderr.write(`scan2print: skipped ${e.message}\n`);
+          // An input that could not be anonymised is an error: said under --quiet too.
+          if (e.code !== 'NOT_DICOM') process.stderr.write(`scan2print: skipped ${e.message}\n`);
           continue;
         }
         const name = anonymisedFileName(r.summary.sopInstanceUid);
@@ -167,8 +161,11 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
       }
       progress.done();
 
+      // What an earlier run wrote here stays listed (this run's entries replace those it wrote again).
+      const earlier = earlierOutputs(outDir, written);
+      const listed = [...earlier, ...outputs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
       const patients = new Map<string, { files: number; studies: Set<string>; series: Set<string> }>();
-      for (const o of outputs) {
+      for (const o of listed) {
         const p = patients.get(o.patientKey) ?? { files: 0, studies: new Set(), series: new Set() };
         p.files++;
         if (o.studyInstanceUid) p.studies.add(o.studyInstanceUid);
@@ -182,14 +179,14 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
         profile: 'DICOM PS3.15 Basic Application Confidentiality Profile',
         keyFile: created ? 'created' : 'existing',
         files: {
-          inputs: sources.length, written: outputs.length, notDicom, dicomdirsLeftOut: dicomdirs, failed, refusedBurnedIn: refused, skipped,
+          inputs: sources.length, written: outputs.length, notDicom, dicomdirsLeftOut: dicomdirs, failed, refusedBurnedIn: refused, skipped, fromEarlierRuns: earlier.length,
         },
         dates: opts.shiftDates ? { mode: 'shifted', ...dates } : { mode: 'removed' },
         patients: [...patients].map(([patientKey, p]) => ({ patientKey, files: p.files, studies: p.studies.size, series: p.series.size })),
         uidMapping: { distinctUidsReplaced: anon.uidMapSize },
         findings,
         record,
-        outputs,
+        outputs: listed,
       };
       writeFileAtomic(join(outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
       const notShiftable = dates.notShifted ? `; ${dates.notShifted} not shiftable, removed by the profile` : '';
@@ -197,6 +194,7 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
       else if (!opts.quiet) {
         process.stdout.write(
           `anonymised ${outputs.length} of ${sources.length} files → ${outDir} (${patients.size} patient${patients.size === 1 ? '' : 's'}, ${anon.uidMapSize} UIDs replaced)\n` +
+            (earlier.length ? `${earlier.length} file${earlier.length === 1 ? '' : 's'} from earlier runs in ${outDir} listed too\n` : '') +
             (notDicom ? `${notDicom} non-DICOM files ignored\n` : '') +
             (dicomdirs ? `${dicomdirs} DICOMDIR${dicomdirs === 1 ? '' : 's'} left out (media indexes that hold patient names)\n` : '') +
             (failed ? `${failed} input${failed === 1 ? '' : 's'} could not be anonymised (named above)\n` : '') +
@@ -204,6 +202,10 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
             findings.map((f) => `${f.severity}: ${f.code}: ${f.message} [${(f.files ?? []).join(', ')}]\n`).join('') +
             `summary: ${join(outDir, SUMMARY_FILE)}\n`,
         );
+      }
+      if (opts.quiet && outputs.length === 0) {
+        const why = sources.length ? `none of the ${sources.length} input files could be written (${notDicom} not DICOM, ${failed} unreadable, ${refused} refused)` : 'the inputs hold no files';
+        process.stderr.write(`scan2print: nothing anonymised: ${why}\n`);
       }
       if (outputs.length === 0 || refused > 0 || failed > 0) setExit(3); // EXIT.input: some input was unusable or refused
     });

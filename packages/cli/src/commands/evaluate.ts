@@ -57,7 +57,15 @@ function table(m: SegmentationMetrics, rec: StageRecord, opts: EvaluateOptions):
   return `${lines.join('\n')}\n`;
 }
 
-export const registerEvaluate: RegisterCommand = (program: Command) => {
+/** The distinct non-zero labels of a map, as ranges ("1-3,7"), at most `max` listed. */
+function labelsIn(data: ArrayLike<number>, max = 12): string {
+  const seen = new Set<number>();
+  for (let p = 0; p < data.length; p++) if (data[p]) seen.add(data[p]!);
+  const all = [...seen].sort((a, b) => a - b);
+  return all.length === 0 ? 'none' : all.length > max ? `${all.slice(0, max).join(',')},… (${all.length} labels)` : all.join(',');
+}
+
+export const registerEvaluate: RegisterCommand = (program: Command, setExit) => {
   program
     .command('evaluate')
     .description('compare a segmentation with a reference label map: Dice, Jaccard, sensitivity, precision, volume difference, Hausdorff (max, 95th percentile), mean surface distance (mm)')
@@ -83,6 +91,12 @@ export const registerEvaluate: RegisterCommand = (program: Command) => {
           process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         } else {
           process.stdout.write(table(output, record, opts));
+        }
+        // An empty reference leaves nothing to measure against (both empty reads as Dice 1): a
+        // label that is not in the file, as a rule. The figures above still stand, exit 3.
+        if (record.figures.ref_voxels === 0) {
+          process.stderr.write(`scan2print: ${opts.ref}: the reference mask (labels ${String(record.params.refLabels)}) is empty: nothing to compare with (labels in the file: ${labelsIn(ref.data)})\n`);
+          setExit(3);
         }
       } finally {
         await pool?.close();

@@ -30,7 +30,7 @@ export const registerExportVolume: RegisterCommand = (program: Command) => {
     .option('-q, --quiet', 'no progress line or findings on stderr')
     .action(async (paths: string[], opts: ExportOptions) => {
       if (!/\.nii(\.gz)?$/i.test(opts.output)) throw inputError('OUTPUT_NAME', 'the output name must end in .nii or .nii.gz', opts.output);
-      preflightOutputs([opts.output]); // an unwritable output fails now, not after the import
+      preflightOutputs([opts.output], paths); // an unwritable output fails now, not after the import
       const imp = await importFromPaths(paths, opts);
       const vol = imp.output.volume;
       const as = assessVolume({ volume: vol, ...(imp.output.chosen.modality ? { modality: imp.output.chosen.modality } : {}) });

@@ -110,7 +110,7 @@ export const registerMesh: RegisterCommand = (program: Command) => {
       // Options that would be accepted and silently ignored are refused instead.
       refuseAsciiWithoutStl(opts);
       refuseIgnoredMeshOptions(opts);
-      preflightOutputs([...opts.output, ...(opts.preview ? [opts.preview] : [])]);
+      preflightOutputs([...opts.output, ...(opts.preview ? [opts.preview] : [])], [labelsFile, ...(opts.field ? [opts.field] : [])]);
       if (opts.color !== undefined && !/^#?[0-9a-f]{6}([0-9a-f]{2})?$/i.test(opts.color)) throw usageError('BAD_OPTION', `--color ${opts.color}: expected #RRGGBB or #RRGGBBAA`);
       const level = parseNumberOption(opts.level, '--level', () => true, 'a number');
       const label = parseNumberOption(opts.label, '--label', (x) => Number.isInteger(x) && x >= 0, 'a label value (integer ≥ 0)');

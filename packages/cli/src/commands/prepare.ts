@@ -19,6 +19,7 @@ import {
   DEFAULT_DOWELS,
   DEFAULT_HOLLOW,
   DEFAULT_PLATE_GAP_MM,
+  inputError,
   invert,
   parseNumberOption,
   preparePrint,
@@ -142,6 +143,7 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
       preflightOutputs([recordFile]);
       const progress = createProgress({ quiet: opts.quiet ?? false, json: opts.json ?? false });
       const input = readModelFile(modelFile, (f) => new Uint8Array(readFileSync(f)));
+      if (input.mesh.indices.length === 0) throw inputError('EMPTY_MESH', 'the model has no triangles: nothing to prepare', modelFile);
       const out = new OutputSet();
       try {
         const { output, record } = await preparePrint(

@@ -7,7 +7,7 @@
  * time and grams are still given, the price is null and `missing` names what it needs.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import {
   findPrinter,
@@ -23,6 +23,7 @@ import {
   type Quote,
 } from '@scan2print/core';
 import type { RegisterCommand } from './index.js';
+import { preflightOutputs } from '../util/output-set.js';
 
 interface QuoteOptions {
   printer: string;
@@ -145,6 +146,8 @@ export const registerQuote: RegisterCommand = (program: Command) => {
       const material0 = materialFor(printer0, opts.material, catalogue);
       const { printer, material } = withPrices(printer0, material0, opts);
       const layer = parseNumberOption(opts.layerHeight, '--layer-height', (x) => x > 0 && x <= 1, 'mm (0 < x ≤ 1)');
+      // A --keep folder that is a file (or under one) fails now, naming it, not in the slicer's mkdir.
+      if (opts.keep !== undefined) preflightOutputs([join(opts.keep, 'model.gcode')]);
       const quoteModel = await loadQuoteModel();
       const q = await quoteModel(modelFile, printer, material, {
         supports: opts.supports,

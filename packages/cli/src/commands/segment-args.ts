@@ -14,6 +14,7 @@ export interface SegmentCliOptions extends SegmentArgs {
   json?: boolean;
   /** false with --no-anatomy. */
   anatomy?: boolean;
+  force?: boolean;
   /** A registered segmentation method by name (e.g. forest) instead of a threshold. */
   method?: string;
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
+  assessVolume,
   defaultForestModel,
   identifyStructures,
   setDefaultForestModel,
@@ -91,6 +92,7 @@ export const registerSegment: RegisterCommand = (program: Command) => {
   addSegmentationOptions(cmd, { defaultMethod: 'auto' });
   cmd
     .option('--method <name>', 'a segmentation method by name instead of a threshold: forest (the bone forest shipped in packages/core/models; labels are bone groups, the record names them; see scan2print train) or threshold-forest (bone of the automatic threshold, each voxel named by the forest)')
+    .option('--force', 'segment even when the input assessment finds errors (not CT, not in Hounsfield units, one slice; recorded in the records)')
     .option('--json', 'print the stage records (method, parameters, figures, components) and the identified bone structures as JSON')
     .option('--no-anatomy', 'with --json: do not identify bone structures (anatomical graph: name, side, volume, bounding box, confidence)')
     .action(async (inputs: string[], o: SegmentCliOptions) => {
@@ -108,7 +110,7 @@ export const registerSegment: RegisterCommand = (program: Command) => {
         options.method = { method: o.method };
       }
       // Unwritable outputs (a folder of that name, a read-only folder) fail now, not after the run.
-      preflightOutputs(plannedSegmentOutputs(out, options));
+      preflightOutputs(plannedSegmentOutputs(out, options), inputs);
       const progress = createProgress({ json: o.json === true });
       const records: StageRecord[] = [];
 
@@ -121,6 +123,14 @@ export const registerSegment: RegisterCommand = (program: Command) => {
         dicom = await loadDicomInput(inputs, o.series, { json: o.json === true });
         volume = dicom.volume;
         records.push(dicom.record);
+      }
+      // The check convert makes: a label map of data that is not CT in HU is no bone.
+      const assess = assessVolume({ volume, ...(dicom?.imported.chosen.modality ? { modality: dicom.imported.chosen.modality } : {}) });
+      records.push(assess.record);
+      const errors = [...(dicom?.record.findings ?? []), ...(assess.record.findings ?? [])].filter((f) => f.severity === 'error');
+      if (errors.length && o.force !== true) {
+        const what = errors.map((f) => `${f.code}: ${f.message}`).join('; ');
+        throw inputError('INPUT_ASSESSMENT_ERROR', `the input assessment found ${errors.length} error(s), no label map was written: ${what} (--force segments anyway)`, inputs.join(' '));
       }
       if (/\.dcm$/i.test(out)) {
         if (!dicom) throw usageError('SEG_NEEDS_DICOM', `${out}: a DICOM SEG output references its source series, so the input must be DICOM (write .nii.gz for a NIfTI input)`);

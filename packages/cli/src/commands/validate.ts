@@ -83,6 +83,7 @@ function fmt(x: number | null | undefined, d = 3): string {
 async function validateMesh(o: ValidateOptions): Promise<number> {
   if (!o.labels) throw usageError('BAD_OPTION', '--mesh needs --labels (the segmentation the model was made from)');
   const mesh = readMesh(read(o.mesh!), o.mesh!);
+  if (mesh.indices.length === 0) throw inputError('EMPTY_MESH', 'the model has no triangles: nothing to measure', o.mesh!);
   const labels = readLabelFile(read(o.labels), o.labels);
   const field = o.field ? readNifti(read(o.field), o.field).volume : undefined;
   const level = o.level !== undefined ? numbers('--level', o.level, 1)[0] : undefined;

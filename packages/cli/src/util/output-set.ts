@@ -49,13 +49,30 @@ export function unwritableReason(path: string): string | undefined {
   return undefined;
 }
 
-/** Refuses (exit 3, naming the path) outputs that cannot be written, and duplicates. */
-export function preflightOutputs(paths: string[]): void {
+/** The file `path` names (device and inode, so links count as the same file), or undefined when there is none. */
+function fileId(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? `${st.dev}:${st.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses (exit 3, naming the path) outputs that cannot be written, duplicates, and outputs
+ * that are one of the command's input files (`inputs`): the run would replace what it reads,
+ * and a failed or interrupted run would leave neither.
+ */
+export function preflightOutputs(paths: string[], inputs: readonly string[] = []): void {
   const seen = new Set<string>();
+  const read = new Set(inputs.map(fileId).filter((id) => id !== undefined));
   for (const p of paths) {
     const abs = resolve(p);
     if (seen.has(abs)) throw inputError('OUTPUT_TWICE', 'named twice as an output', p);
     seen.add(abs);
+    const id = fileId(abs);
+    if (id !== undefined && read.has(id)) throw inputError('OUTPUT_IS_INPUT', 'is one of the inputs: writing it would replace the file being read (choose another output name)', p);
     const why = unwritableReason(p);
     if (why) throw inputError('OUTPUT_UNWRITABLE', `cannot write the output: ${why}`, p);
   }

@@ -1,0 +1,89 @@
+/**
+ * What a user hits with awkward input beyond convert (issue 8 §5), found by trying each command
+ * on real and broken files: each is refused before any output is written, with the file and the
+ * problem named, and the right exit (2 usage, 3 input). Real data: a TotalSegmentator CT volume
+ * and label map, the unrescaled Slicer head series, an MR slice.
+ */
+import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runScan2print } from '../../../../test/cli.js';
+import { dataPath } from '../../../../test/data.js';
+
+const TS = 'labelled/totalsegmentator';
+const work = mkdtempSync(join(tmpdir(), 's2p-bad-input-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('segment', () => {
+  it('refuses to write over its own input, also through a hard link, and leaves it as it was', async () => {
+    const vol = join(work, 'vol.nii.gz');
+    copyFileSync(dataPath(TS, 'example_ct.nii.gz'), vol);
+    const before = readFileSync(vol);
+    const same = await runScan2print(['segment', vol, '-o', vol, '-q']);
+    expect(same.code, same.stderr).toBe(3);
+    expect(same.stderr).toContain(`${vol}: is one of the inputs`);
+    const link = join(work, 'link.nii.gz');
+    linkSync(vol, link);
+    const linked = await runScan2print(['segment', vol, '-o', link, '-q']);
+    expect(linked.code, linked.stderr).toBe(3);
+    expect(linked.stderr).toContain(`${link}: is one of the inputs`);
+    expect(readFileSync(vol).equals(before)).toBe(true);
+  });
+
+  it('refuses data that is not CT in HU as convert does (exit 3, the findings named, nothing written); --force segments it', async () => {
+    const slicer = dataPath('hardcases/slicer-ctheadaxial-64');
+    const out = join(work, 'slicer.nii.gz');
+    const r = await runScan2print(['segment', slicer, '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`${slicer}: the input assessment found 1 error(s), no label map was written: NOT_HU`);
+    expect(existsSync(out)).toBe(false);
+    const mr = await runScan2print(['segment', dataPath('hardcases/pydicom/MR_small_jpeg_ls_lossless.dcm'), '-o', join(work, 'mr.nii.gz'), '-q']);
+    expect(mr.code, mr.stderr).toBe(3);
+    expect(mr.stderr).toMatch(/FEW_SLICES.*NOT_CT: modality is MR/);
+    const forced = await runScan2print(['segment', slicer, '-o', out, '-q', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('bounds filter and morphology sizes (a size in µm or a slip ran for minutes or out of memory)', async () => {
+    const vol = dataPath(TS, 'example_ct.nii.gz');
+    for (const [flag, value, said] of [['--open', '10000', 'at most 20 mm'], ['--close', '500', 'at most 20 mm'], ['--gaussian', '1,1,50', '--gaussian 50: at most 10 mm'], ['--median', '4', 'at most 3 voxels']]) {
+      const r = await runScan2print(['segment', vol, flag!, value!, '-o', join(work, 'never.nii.gz'), '-q']);
+      expect(r.code, `${flag} ${value}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(said);
+    }
+    expect(existsSync(join(work, 'never.nii.gz'))).toBe(false);
+  });
+});
+
+describe('evaluate, prepare, validate, quote', () => {
+  it('evaluate: an empty reference (a label not in the file) is exit 3, naming the labels there', async () => {
+    const seg = dataPath(TS, 'example_seg_dicom.nii.gz');
+    const r = await runScan2print(['evaluate', '--ref', seg, '--ref-labels', '900', '--seg', seg, '--seg-labels', '901', '--json']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`${seg}: the reference mask \\(labels 900\\) is empty: nothing to compare with \\(labels in the file: 1,5,`));
+    expect(JSON.parse(r.stdout).record.figures.ref_voxels).toBe(0);
+  });
+
+  it('prepare and validate refuse a model with no triangles (they reported a part of −Infinity mm, and a mean of 0 samples)', async () => {
+    const empty = join(work, 'empty.stl');
+    writeFileSync(empty, 'solid empty\nendsolid empty\n');
+    const prep = await runScan2print(['prepare', empty, '--printer', 'prusa-mk4', '-o', join(work, 'parts')]);
+    expect(prep.code, prep.stderr).toBe(3);
+    expect(prep.stderr).toContain(`${empty}: the model has no triangles`);
+    expect(existsSync(join(work, 'parts'))).toBe(false);
+    const val = await runScan2print(['validate', '--mesh', empty, '--labels', dataPath(TS, 'example_seg_dicom.nii.gz')]);
+    expect(val.code, val.stderr).toBe(3);
+    expect(val.stderr).toContain(`${empty}: the model has no triangles`);
+  });
+
+  it('quote: a --keep folder that is a file is exit 3 naming it, before the model is read (it was an internal error)', async () => {
+    const file = join(work, 'keep-file');
+    writeFileSync(file, 'not a folder');
+    const r = await runScan2print(['quote', join(work, 'absent.stl'), '--printer', 'prusa-xl', '--material', 'pla', '--keep', file]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`${file} is not a folder`);
+    expect(r.stderr).not.toMatch(/internal error|EEXIST/);
+  });
+});
