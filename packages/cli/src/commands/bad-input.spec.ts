@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScan2print } from '../../../../test/cli.js';
-import { dataPath } from '../../../../test/data.js';
+import { dataPath, ROOT } from '../../../../test/data.js';
 
 const TS = 'labelled/totalsegmentator';
 const work = mkdtempSync(join(tmpdir(), 's2p-bad-input-'));
@@ -85,5 +85,52 @@ describe('evaluate, prepare, validate, quote', () => {
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(`${file} is not a folder`);
     expect(r.stderr).not.toMatch(/internal error|EEXIST/);
+  });
+});
+
+describe('options and inputs every command reads alike', () => {
+  it('an option of one value given twice, or a flag with its --no- form, is refused naming both; repeatable ones still repeat', async () => {
+    const vol = dataPath(TS, 'example_ct.nii.gz');
+    const twice = await runScan2print(['export-volume', dataPath(TS, 'example_ct_dicom'), '-o', join(work, 'a.nii'), '-o', join(work, 'b.nii')]);
+    expect(twice.code, twice.stderr).toBe(2);
+    expect(twice.stderr).toContain(`--output given twice (the second, ${join(work, 'b.nii')}, would replace the first)`);
+    const both = await runScan2print(['segment', vol, '--fill-marrow', '--no-fill-marrow', '-o', join(work, 'never.nii.gz')]);
+    expect(both.code, both.stderr).toBe(2);
+    expect(both.stderr).toContain('--fill-marrow and --no-fill-marrow contradict each other');
+    const two = await runScan2print(['segment', vol, '--crop', '20,20,40,100,80,60', '--threshold', '200', '--threshold', '400', '-o', join(work, 'two.nii.gz'), '-q']);
+    expect(two.code, two.stderr).toBe(0);
+    expect(existsSync(join(work, 'two_t400.nii.gz'))).toBe(true);
+  });
+
+  it('options that would be ignored are refused: mesh --level without --field, phantom options with validate --mesh', async () => {
+    const seg = dataPath(TS, 'example_seg_dicom.nii.gz');
+    const level = await runScan2print(['mesh', seg, '-o', join(work, 'never.stl'), '--level', '5']);
+    expect(level.code, level.stderr).toBe(2);
+    expect(level.stderr).toContain('--level only applies with --field');
+    const val = await runScan2print(['validate', '--mesh', join(work, 'x.stl'), '--labels', seg, '--noise', '3', '--phantom', 'plate']);
+    expect(val.code, val.stderr).toBe(2);
+    expect(val.stderr).toContain('--phantom, --noise describe the phantoms, not --mesh');
+  });
+
+  it('segment: a NIfTI volume beside DICOM, and a grid too coarse for bone, are refused; mesh names a label not in the map', async () => {
+    const vol = dataPath(TS, 'example_ct.nii.gz');
+    const mixed = await runScan2print(['segment', dataPath(TS, 'example_ct_dicom'), vol, '-o', join(work, 'never.nii.gz')]);
+    expect(mixed.code, mixed.stderr).toBe(2);
+    expect(mixed.stderr).toContain(`${vol}: give one HU volume (.nii/.nii.gz) alone`);
+    const coarse = await runScan2print(['segment', vol, '--isotropic', '1e6', '-o', join(work, 'never.nii.gz')]);
+    expect(coarse.code, coarse.stderr).toBe(2);
+    expect(coarse.stderr).toContain('--isotropic 1e6: at most 10 mm');
+    const seg = dataPath(TS, 'example_seg_dicom.nii.gz');
+    const label = await runScan2print(['mesh', seg, '--label', '999', '-o', join(work, 'never.stl')]);
+    expect(label.code, label.stderr).toBe(3);
+    expect(label.stderr).toContain(`${seg}: no voxel has label 999 (labels in the file: 1,5,6,`);
+  });
+
+  it('train checks its outputs before training (an unwritable one was found after minutes of it)', async () => {
+    const file = join(work, 'train-file');
+    writeFileSync(file, 'not a folder');
+    const r = await runScan2print(['train', '--ct', dataPath(TS, 'example_ct.nii.gz'), '--labels', dataPath(TS, 'example_seg_fast_force_split.nii.gz'), '--groups', join(ROOT, 'packages/core/models/bone-groups.json'), '-o', join(file, 'm.bin')]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`${join(file, 'm.bin')}: cannot write the output: ${file} is not a folder`);
   });
 });

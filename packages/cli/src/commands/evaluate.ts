@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { evaluateSegmentationAsync, inputError, readLabelFile, type SegmentationMetrics, type StageRecord } from '@scan2print/core';
 import { createNodePool } from '../pool/node-pool.js';
 import type { RegisterCommand } from './index.js';
+import { labelsIn } from '../util/labels-in.js';
 
 interface EvaluateOptions {
   ref: string;
@@ -55,14 +56,6 @@ function table(m: SegmentationMetrics, rec: StageRecord, opts: EvaluateOptions):
     'HD95 = the larger of the two directed 95th percentiles; distances between boundary-voxel centres, exact Euclidean, physical spacing.',
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** The distinct non-zero labels of a map, as ranges ("1-3,7"), at most `max` listed. */
-function labelsIn(data: ArrayLike<number>, max = 12): string {
-  const seen = new Set<number>();
-  for (let p = 0; p < data.length; p++) if (data[p]) seen.add(data[p]!);
-  const all = [...seen].sort((a, b) => a - b);
-  return all.length === 0 ? 'none' : all.length > max ? `${all.slice(0, max).join(',')},… (${all.length} labels)` : all.join(',');
 }
 
 export const registerEvaluate: RegisterCommand = (program: Command, setExit) => {

@@ -31,6 +31,7 @@ import { sha256Hex } from '../util/checksum.js';
 import { nodeDeflater } from '../util/native-deflate.js';
 import { createProgress, overallProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
+import { hasLabel, labelsIn } from '../util/labels-in.js';
 import { refuseAsciiWithoutStl } from './option-rules.js';
 import { addMeshOptions, type MeshOptionValues } from './shared-options.js';
 import { outputTime } from '../util/time.js';
@@ -118,6 +119,7 @@ export const registerMesh: RegisterCommand = (program: Command) => {
 
       const labels = readLabelFile(readBytes(labelsFile, 'a label map'), labelsFile);
       const field = opts.field ? readNifti(readBytes(opts.field, 'a NIfTI volume'), opts.field).volume : undefined;
+      if (label !== undefined && !hasLabel(labels.data, label)) throw inputError('NO_SUCH_LABEL', `no voxel has label ${label} (labels in the file: ${labelsIn(labels.data)})`, labelsFile);
       const n = labels.grid.dims[0] * labels.grid.dims[1] * labels.grid.dims[2];
       const pool = n >= POOL_MIN_VOXELS ? createNodePool() : undefined;
       const records: StageRecord[] = [];

@@ -116,6 +116,11 @@ export const registerSegment: RegisterCommand = (program: Command) => {
 
       let volume: Volume;
       let dicom: DicomInput | undefined;
+      // A NIfTI volume is the whole input: beside DICOM it was counted as "not DICOM" and left out.
+      const niftis = inputs.filter((f) => isNiftiPath(f));
+      if (niftis.length > 0 && inputs.length > 1) {
+        throw usageError('BAD_INPUT', `${niftis.join(', ')}: give one HU volume (.nii/.nii.gz) alone, or DICOM files and folders without it`);
+      }
       if (inputs.length === 1 && isNiftiPath(inputs[0]!)) {
         if (o.series !== undefined) throw usageError('BAD_OPTION', '--series applies to DICOM input, not to a NIfTI volume');
         volume = readVolumeNifti(inputs[0]!);

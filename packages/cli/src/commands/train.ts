@@ -27,6 +27,7 @@ import {
 import { importFromPaths } from '../io/import-input.js';
 import { createNodePool } from '../pool/node-pool.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { preflightOutputs } from '../util/output-set.js';
 import { sha256Hex } from '../util/checksum.js';
 import type { RegisterCommand } from './index.js';
 
@@ -103,6 +104,8 @@ export const registerTrain: RegisterCommand = (program: Command) => {
       if (opts.ct.length === 0) throw usageError('BAD_OPTION', 'give at least one --ct with its --labels');
       if (opts.ct.length !== opts.labels.length) throw usageError('BAD_OPTION', `${opts.ct.length} --ct but ${opts.labels.length} --labels: give one label map per scan, in the same order`);
       if (!/\.bin$/i.test(opts.output)) throw usageError('BAD_OUTPUT', `${opts.output}: the model file name must end in .bin`);
+      // Both files are checked now: training takes minutes, and an unwritable output was found only after it.
+      preflightOutputs([opts.output, opts.output.replace(/\.bin$/i, '.json')]);
       const options: Partial<TrainOptions> = {
         seed: int('--seed', opts.seed, 0, 2 ** 32 - 1),
         trees: int('--trees', opts.trees, 1, 1000),

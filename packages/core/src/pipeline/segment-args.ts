@@ -76,11 +76,13 @@ const SIZE_LIMITS = {
   '--open': { max: 20, why: 'mm: an opening that wide removes whole bones (spurs go at 0.5–2 mm)' },
   '--gaussian': { max: 10, why: 'mm: a blur that wide smooths bone away (noise needs 0.5–2 mm)' },
   '--median': { max: 3, why: 'voxels: each step costs about the radius cubed (1 or 2 takes out noise)' },
+  // Not a cost: a grid that coarse holds no bone (--isotropic 1e6 gave one voxel and an empty map).
+  '--isotropic': { max: 10, why: 'mm: bone needs a finer grid (2 mm is coarse already)' },
 } as const;
 
 /** num() with the flag's upper bound (SIZE_LIMITS). */
-function size(flag: keyof typeof SIZE_LIMITS, s: string): number {
-  const v = num(flag, s, 0);
+function size(flag: keyof typeof SIZE_LIMITS, s: string, min = 0): number {
+  const v = num(flag, s, min);
   const { max, why } = SIZE_LIMITS[flag];
   if (v > max) throw usageError('BAD_OPTION', `${flag} ${s}: at most ${max} ${why}`);
   return v;
@@ -172,7 +174,7 @@ export function preprocessFromArgs(o: SegmentArgs): PreprocessOptions {
     const v = parseNumberList('--crop-mm', o.cropMm, 6);
     p.crop = { corner1_mm: v.slice(0, 3) as Vec3, corner2_mm: v.slice(3) as Vec3 };
   }
-  if (o.isotropic !== undefined) p.isotropic_mm = o.isotropic === 'auto' ? 'auto' : num('--isotropic', o.isotropic, 0.01);
+  if (o.isotropic !== undefined) p.isotropic_mm = o.isotropic === 'auto' ? 'auto' : size('--isotropic', o.isotropic, 0.01);
   if (o.median !== undefined) p.median_radius = size('--median', o.median);
   if (o.gaussian !== undefined) {
     const v = parseNumberList('--gaussian', o.gaussian);
