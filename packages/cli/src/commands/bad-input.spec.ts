@@ -6,6 +6,7 @@
  */
 import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScan2print } from '../../../../test/cli.js';
@@ -132,5 +133,22 @@ describe('options and inputs every command reads alike', () => {
     const r = await runScan2print(['train', '--ct', dataPath(TS, 'example_ct.nii.gz'), '--labels', dataPath(TS, 'example_seg_fast_force_split.nii.gz'), '--groups', join(ROOT, 'packages/core/models/bone-groups.json'), '-o', join(file, 'm.bin')]);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(`${join(file, 'm.bin')}: cannot write the output: ${file} is not a folder`);
+  });
+});
+
+describe('messages in the user\'s terms', () => {
+  it('a NIfTI cut after its header, validate\'s out-of-range noise, audit verify on a missing folder', async () => {
+    const header = join(work, 'header-only.nii');
+    writeFileSync(header, gunzipSync(readFileSync(dataPath(TS, 'example_ct.nii.gz'))).subarray(0, 348));
+    const cut = await runScan2print(['segment', header, '-o', join(work, 'never.nii.gz')]);
+    expect(cut.code, cut.stderr).toBe(3);
+    expect(cut.stderr).toContain(`${header}: voxel data truncated: the file ends at byte 348, before the voxel data's offset 352`);
+    const noise = await runScan2print(['validate', '--noise', '1e9', '--phantom', 'sphere']);
+    expect(noise.code, noise.stderr).toBe(2);
+    expect(noise.stderr).toContain('--noise 0–500 HU');
+    const missing = join(work, 'no-such-data');
+    const audit = await runScan2print(['audit', 'verify', '--data', missing]);
+    expect(audit.code, audit.stderr).toBe(2); // audit verify: 2 is "cannot check"
+    expect(audit.stderr).toContain(`${missing}: no such folder`);
   });
 });

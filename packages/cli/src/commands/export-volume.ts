@@ -6,7 +6,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { Command } from 'commander';
-import { assessVolume, inputError, writeNifti } from '@scan2print/core';
+import { assessVolume, inputError, usageError, writeNifti } from '@scan2print/core';
 import { importFromPaths } from '../io/import-input.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { preflightOutputs } from '../util/output-set.js';
@@ -29,7 +29,7 @@ export const registerExportVolume: RegisterCommand = (program: Command) => {
     .option('--json', 'print the import and assessment records as JSON')
     .option('-q, --quiet', 'no progress line or findings on stderr')
     .action(async (paths: string[], opts: ExportOptions) => {
-      if (!/\.nii(\.gz)?$/i.test(opts.output)) throw inputError('OUTPUT_NAME', 'the output name must end in .nii or .nii.gz', opts.output);
+      if (!/\.nii(\.gz)?$/i.test(opts.output)) throw usageError('OUTPUT_NAME', `${opts.output}: the output name must end in .nii or .nii.gz`);
       preflightOutputs([opts.output], paths); // an unwritable output fails now, not after the import
       const imp = await importFromPaths(paths, opts);
       const vol = imp.output.volume;

@@ -139,7 +139,8 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
       const noise = numbers('--noise', o.noise, 1)[0]!;
       const blur = numbers('--blur', o.blur, 1)[0]!;
       const tilt = numbers('--tilt', o.tilt, 1)[0]!;
-      if (noise < 0 || blur < 0 || Math.abs(tilt) > 45) throw usageError('BAD_OPTION', 'noise and blur must be ≥ 0, |tilt| ≤ 45°');
+      // A scanner's noise is 5–50 HU and its blur 0.3–2 mm: far outside, the phantom is not a scan (--noise 1e9 ended in a --min-island message).
+      if (!(noise >= 0 && noise <= 500) || !(blur >= 0 && blur <= 5) || Math.abs(tilt) > 45) throw usageError('BAD_OPTION', '--noise 0–500 HU, --blur 0–5 mm, |--tilt| ≤ 45°');
       if (o.placement !== 'edge' && o.placement !== 'threshold') throw usageError('BAD_OPTION', `--placement ${o.placement}: edge or threshold`);
       if (o.blurModel !== 'planar' && o.blurModel !== 'exact') throw usageError('BAD_OPTION', `--blur-model ${o.blurModel}: planar or exact`);
       const blurModel = o.blurModel;

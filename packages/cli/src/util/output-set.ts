@@ -7,7 +7,7 @@
  */
 import { accessSync, constants, mkdirSync, openSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { inputError } from '@scan2print/core/job';
+import { inputError, usageError } from '@scan2print/core/job';
 import { onInterrupt } from './interrupt.js';
 
 let serial = 0;
@@ -69,7 +69,8 @@ export function preflightOutputs(paths: string[], inputs: readonly string[] = []
   const read = new Set(inputs.map(fileId).filter((id) => id !== undefined));
   for (const p of paths) {
     const abs = resolve(p);
-    if (seen.has(abs)) throw inputError('OUTPUT_TWICE', 'named twice as an output', p);
+    // A usage mistake (exit 2), e.g. --thresholds 200,200 naming one file twice.
+    if (seen.has(abs)) throw usageError('OUTPUT_TWICE', `${p}: named twice as an output`);
     seen.add(abs);
     const id = fileId(abs);
     if (id !== undefined && read.has(id)) throw inputError('OUTPUT_IS_INPUT', 'is one of the inputs: writing it would replace the file being read (choose another output name)', p);

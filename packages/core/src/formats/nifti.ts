@@ -211,7 +211,8 @@ function decode(bytes: Uint8Array, file: string): Decoded {
   const n = h.dims[0] * h.dims[1] * h.dims[2];
   const off = Math.max(HEADER_BYTES, Math.floor(h.voxOffset));
   if (raw.length < off + n * dt.bytes) {
-    throw inputError('NIFTI_TRUNCATED', `voxel data truncated: ${raw.length - off} bytes after offset ${off}, expected ${n * dt.bytes} for ${h.dims.join('×')} ${dt.name}`, file);
+    const held = raw.length <= off ? `the file ends at byte ${raw.length}, before the voxel data's offset ${off}` : `${raw.length - off} bytes after offset ${off}`;
+    throw inputError('NIFTI_TRUNCATED', `voxel data truncated: ${held}, expected ${n * dt.bytes} for ${h.dims.join('×')} ${dt.name}`, file);
   }
   const { affine } = niftiAffineRAS(h);
   const grid = gridFromRASAffine(affine, h.dims, file);

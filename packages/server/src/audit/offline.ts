@@ -24,6 +24,7 @@ export async function verifyDataDir(
 ): Promise<StoredChainCheck> {
   const env = opts.env ?? process.env;
   const url = opts.databaseUrl ?? env.DATABASE_URL;
+  if (!existsSync(dataDir)) throw inputError('NO_DATA_DIR', 'no such folder (--data names the server\'s data folder)', dataDir);
   const keyFile = auditKeyFile(dataDir, env);
   const keys: AuditKey[] = [...(opts.keys ?? []), ...retiredKeys(env)];
   if (existsSync(keyFile)) keys.push(auditKeyOf(parseKeyFile(readFileSync(keyFile), keyFile)));
