@@ -15,6 +15,7 @@ import dcmjsDimse from 'dcmjs-dimse';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../context.js';
 import { errorForLog } from '../http/errors.js';
+import { heldUntil } from './association-hold.js';
 import { part10 } from './receive-instance.js';
 import { pacsReceiver, type PacsReceiver } from './receive-service.js';
 import { routeForAssociation, type PacsRoute } from './routing.js';
@@ -77,8 +78,9 @@ interface AssociationState {
   refused: number;
   reasons: string[];
   released: boolean;
-  /** The study of the last instance added from here, and when bytes last arrived (StudyActivity). */
+  /** The study of the last instance added from here, when it was added and when bytes last arrived (association-hold.ts). */
   lastStudy?: string;
+  lastInstanceAt: number;
   lastDataAt: number;
 }
 
@@ -100,7 +102,7 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
 
     constructor(socket: Socket, o?: ConstructorParameters<typeof Scp>[1]) {
       super(socket, o);
-      this.state = { callingAe: '', calledAe: '', remote: socket.remoteAddress ?? '', studies: new Set(), received: 0, refused: 0, reasons: [], released: false, lastDataAt: 0 };
+      this.state = { callingAe: '', calledAe: '', remote: socket.remoteAddress ?? '', studies: new Set(), received: 0, refused: 0, reasons: [], released: false, lastInstanceAt: 0, lastDataAt: 0 };
       socket.on('data', () => {
         this.state.lastDataAt = Date.now();
       });
@@ -208,6 +210,7 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
         if (outcome.studyKey) {
           st.studies.add(outcome.studyKey);
           st.lastStudy = outcome.studyKey;
+          st.lastInstanceAt = Date.now();
         }
         response.setStatus(Status.Success);
       } else {
@@ -247,18 +250,18 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
   };
 }
 
+/** How long an open, idle association holds the study it sent last: this many quiet times after its last instance. */
+const HOLD_QUIET_TIMES = 10;
+
 export async function startDicomListener(s: Services, opts: ListenerOptions, log: Log): Promise<DicomListener> {
   // dcmjs-dimse logs every PDU to the console at its default level; the server logs what matters itself.
   dimseLog.setLevel('silent');
   const receiver = pacsReceiver(s, log);
   const ScpClass = makeScpClass(receiver, s, opts, log);
   const clients = new Set<InstanceType<typeof ScpClass>>();
-  // A study is not quiet while the next instance may be arriving on a connection that sent it one.
-  const unwatch = receiver.assembler.watch((key) => {
-    let at = 0;
-    for (const c of clients) if (c.state.lastStudy === key) at = Math.max(at, c.state.lastDataAt);
-    return at;
-  });
+  // A study is not quiet while the association that sent its last instance is still sending or open.
+  const holdMs = HOLD_QUIET_TIMES * s.config.pacsQuietSeconds * 1000;
+  const unwatch = receiver.assembler.watch((key) => heldUntil([...clients].map((c) => c.state), key, Date.now(), holdMs));
   const sockets = new Set<Socket>();
   const server: NetServer = createServer((socket) => {
     sockets.add(socket);

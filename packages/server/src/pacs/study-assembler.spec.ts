@@ -1,13 +1,15 @@
 /**
  * When a received study is complete: silence for the quiet time, judged after this process has
  * read what waited for it, and not while bytes still arrive where the study's instances came
- * from. A loaded test machine stalls the server for longer than the specs' 1-2 s quiet times;
+ * from, nor while the association that sent its last instance is open (up to a limit). A loaded
+ * test machine stalls the server, or the sender, for longer than the specs' 1-2 s quiet times;
  * before this, a stall with the next instance waiting in a socket split a 28-instance study.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AcceptedInstance } from './receive-instance.js';
 import type { PacsRoute } from './routing.js';
+import { heldUntil, type AssociationActivity } from './association-hold.js';
 import { StudyAssembler, type PendingStudy, type ReceiveSource } from './study-assembler.js';
 
 const source: ReceiveSource = { route: { id: 'route-1' } as PacsRoute, via: 'c-store', callingAe: 'SENDER', calledAe: 'US', remoteAddress: '127.0.0.1' };
@@ -100,5 +102,46 @@ describe('StudyAssembler', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(done).toEqual([]);
     expect(() => a.add(source, instance(2))).toThrow(/closed/);
+  });
+
+  it('an open association holds the study through a sender\'s pause, until its release or the hold limit', async () => {
+    const quiet = 100;
+    const { a, done, completed } = assembler(quiet);
+    const key = `${source.route.id}|2.25.1`;
+    // The listener's view of one association (listener.ts keeps these per connection).
+    const assoc: AssociationActivity = { lastStudy: key, lastDataAt: 0, lastInstanceAt: 0, released: false };
+    const unwatch = a.watch((k) => heldUntil([assoc], k, Date.now(), 10 * quiet));
+    const add = (k: number) => {
+      a.add(source, instance(k));
+      assoc.lastDataAt = assoc.lastInstanceAt = Date.now();
+    };
+    add(1);
+    // The sender pauses 5 quiet times without a byte, then sends the next instance on the same association.
+    await new Promise((r) => setTimeout(r, 5 * quiet));
+    expect(done).toEqual([]);
+    add(2);
+    assoc.released = true;
+    await completed(1);
+    expect(done.map((st) => st.instances.size)).toEqual([2]);
+    // Open and idle past the hold limit (10 quiet times after its last instance): the study ends.
+    assoc.released = false;
+    const t0 = Date.now();
+    add(3);
+    await completed(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(10 * quiet);
+    expect(done.map((st) => st.instances.size)).toEqual([2, 1]);
+    unwatch();
+    await a.close();
+  });
+});
+
+describe('heldUntil', () => {
+  const base = { lastDataAt: 1000, lastInstanceAt: 900, released: false };
+  it('counts only associations whose last instance was of the study; an open one holds until the limit, a released one by its bytes', () => {
+    expect(heldUntil([{ ...base, lastStudy: 'other' }], 'k', 5000, 10_000)).toBe(0);
+    expect(heldUntil([{ ...base, lastStudy: 'k' }], 'k', 5000, 10_000)).toBe(5000);
+    expect(heldUntil([{ ...base, lastStudy: 'k' }], 'k', 50_000, 10_000)).toBe(10_900);
+    expect(heldUntil([{ ...base, lastStudy: 'k', released: true }], 'k', 5000, 10_000)).toBe(1000);
+    expect(heldUntil([{ ...base, lastStudy: 'k', released: true }, { ...base, lastStudy: 'k', lastDataAt: 3000 }], 'k', 2000, 100)).toBe(3000);
   });
 });
