@@ -92,6 +92,7 @@ export const SHARED_MODULE_SPECS: readonly string[] = [
   'packages/server/src/audit/native.spec.ts',
   'packages/server/src/bad-requests.spec.ts',
   'packages/server/src/codes-bundle.spec.ts',
+  'packages/server/src/api-rules.spec.ts',
   'packages/server/src/codes-label.spec.ts',
   'packages/server/src/data-lock.spec.ts',
   'packages/server/src/order-ties.spec.ts',

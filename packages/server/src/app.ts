@@ -134,8 +134,11 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
   });
   app.setErrorHandler((e: FastifyError, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(e)) {
-      const issues = e.validation.map((v) => `${v.instancePath || e.validationContext || 'request'} ${v.message}`);
-      return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: issues.join('; '), issues: e.validation } });
+      // Messages quote the value sent: clipped, so a megabyte sent is not a megabyte (twice) back.
+      const clip = (m: string | undefined) => (m && m.length > 300 ? `${m.slice(0, 297)}…` : m);
+      const validation = e.validation.map((v) => ({ instancePath: v.instancePath, keyword: v.keyword, message: clip(v.message) }));
+      const issues = validation.map((v) => `${v.instancePath || e.validationContext || 'request'} ${v.message}`);
+      return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: issues.join('; '), issues: validation } });
     }
     // @fastify/multipart's limits, said in terms of what the client can do instead.
     const limit = multipartLimitMessage(e.code, multipartLimit(s.config));

@@ -22,22 +22,38 @@ import { CONVERT_METHODS, isConvertMethod } from './convert-method.js';
 // The convert methods (and the host's model hand-over) are part of the job's parameters' API.
 export * from './convert-method.js';
 
+/** The value as sent, short: a message must not copy back a megabyte, nor fail on a value nested too deep to print. */
+function shown(v: unknown): string {
+  let t: string;
+  try {
+    t = JSON.stringify(v) ?? String(v);
+  } catch {
+    return '(a value nested too deep to show)';
+  }
+  return t.length > 80 ? `${t.slice(0, 77)}…` : t;
+}
+
 /** A type error names the flag, the value as sent and what the flag takes, like the CLI's own messages. */
 function refused(flag: string, what: string) {
-  return { error: (iss: { input?: unknown }) => `${flag} ${JSON.stringify(iss.input)}: expected ${what}` };
+  return { error: (iss: { input?: unknown }) => `${flag} ${shown(iss.input)}: expected ${what}` };
 }
+
+/** Longest text a parameter takes (a clinical purpose, a series UID, a list of numbers or names): the report and the audit entry carry it. */
+const TEXT_MAX = 2000;
+/** z.string() with TEXT_MAX and the flag named when it is longer. */
+const str = (flag: string) => z.string().max(TEXT_MAX, `${flag}: at most ${TEXT_MAX} characters`);
 /** For OpenAPI: which CLI option a key is, and what it means. */
 const describe = (flag: string, meaning: string) => ({ description: `scan2print convert ${flag}: ${meaning}` });
 
-const text = (flag: string, meaning: string) => z.string(refused(flag, 'text')).meta(describe(flag, meaning));
+const text = (flag: string, meaning: string) => z.string(refused(flag, 'text')).max(TEXT_MAX, `${flag}: at most ${TEXT_MAX} characters`).meta(describe(flag, meaning));
 const flagValue = (flag: string, meaning: string) => z.boolean(refused(flag, 'true or false')).meta(describe(flag, meaning));
 /** A number, or its text as typed on the command line (`"0.5"`, and words such as `"auto"` where the option takes them). */
 const num = (flag: string, meaning: string) =>
-  z.union([z.number(), z.string()], refused(flag, 'a number or text')).meta(describe(flag, meaning));
+  z.union([z.number(), str(flag)], refused(flag, 'a number or text')).meta(describe(flag, meaning));
 /** Comma-separated numbers as text, one number, or an array of numbers. */
 const list = (flag: string, meaning: string) =>
   z
-    .union([z.array(z.number()), z.number(), z.string()], refused(flag, 'comma-separated numbers, a number, or an array of numbers'))
+    .union([z.array(z.number()).max(100), z.number(), str(flag)], refused(flag, 'comma-separated numbers, a number, or an array of numbers'))
     .meta(describe(flag, meaning));
 
 /** The vertex placement rules `--placement` takes; the first is the default. */
@@ -53,7 +69,7 @@ const convertParamsShape = z
     preset: text('--preset', 'a named HU range (bone, compact-bone-adult, …)').optional(),
     threshold: z
       .union(
-        [z.array(z.union([z.string(), z.number()])), z.string(), z.number()],
+        [z.array(z.union([str('--threshold'), z.number()])).max(100), str('--threshold'), z.number()],
         refused('--threshold', 'auto, N, "N,M", or an array of them'),
       )
       .meta(describe('--threshold', 'auto | N (N..3071) | "N,M" (a range) | "N1,N2,N3…"; an array is the flag repeated (default: auto)'))
@@ -95,7 +111,7 @@ const convertParamsShape = z
     purpose: text('--purpose', 'clinical purpose, recorded in the report').optional(),
     tissue: text('--tissue', 'tissue / anatomy modelled').default(CONVERT_DEFAULT_TISSUE),
     anatomy: z
-      .union([z.string(), z.array(z.string())], refused('--anatomy', 'structure names, comma-separated, or an array of them'))
+      .union([str('--anatomy'), z.array(str('--anatomy')).max(200)], refused('--anatomy', 'structure names, comma-separated, or an array of them'))
       .meta(describe('--anatomy', `one model of these bone structures, one named, coloured object per structure (${structureNames(ANATOMY_GRAPH).join(', ')})`))
       .optional(),
     force: flagValue('--force', 'build the model even when the input assessment finds errors (default false)').default(false),

@@ -168,6 +168,12 @@ export function preprocessFromArgs(o: SegmentArgs): PreprocessOptions {
   if (o.crop !== undefined && o.cropMm !== undefined) throw usageError('BAD_OPTION', 'give --crop (voxel indices) or --crop-mm, not both');
   if (o.crop !== undefined) {
     const v = parseNumberList('--crop', o.crop, 6);
+    // Checked here, not after the import: a job would be queued, then fail on its first step.
+    for (let a = 0; a < 3; a++) {
+      if (!Number.isInteger(v[a]) || !Number.isInteger(v[a + 3]) || v[a]! < 0 || v[a]! >= v[a + 3]!) {
+        throw usageError('BAD_OPTION', `--crop ${o.crop}: voxel indices I0,J0,K0,I1,J1,K1, whole numbers with 0 ≤ start < end on each axis (end exclusive)`);
+      }
+    }
     p.crop = { min_ijk: v.slice(0, 3) as Vec3, max_ijk: v.slice(3) as Vec3 } satisfies CropBox;
   }
   if (o.cropMm !== undefined) {
@@ -175,7 +181,10 @@ export function preprocessFromArgs(o: SegmentArgs): PreprocessOptions {
     p.crop = { corner1_mm: v.slice(0, 3) as Vec3, corner2_mm: v.slice(3) as Vec3 };
   }
   if (o.isotropic !== undefined) p.isotropic_mm = o.isotropic === 'auto' ? 'auto' : size('--isotropic', o.isotropic, 0.01);
-  if (o.median !== undefined) p.median_radius = size('--median', o.median);
+  if (o.median !== undefined) {
+    p.median_radius = size('--median', o.median);
+    if (!Number.isInteger(p.median_radius)) throw usageError('BAD_OPTION', `--median ${o.median}: a whole number of voxels (0 to ${SIZE_LIMITS['--median'].max})`);
+  }
   if (o.gaussian !== undefined) {
     const v = parseNumberList('--gaussian', o.gaussian);
     if (v.length !== 1 && v.length !== 3) throw usageError('BAD_OPTION', `--gaussian ${o.gaussian}: one sigma in mm, or three (x,y,z)`);
@@ -184,6 +193,7 @@ export function preprocessFromArgs(o: SegmentArgs): PreprocessOptions {
   }
   if (o.window !== undefined) {
     const [lo, hi] = parseNumberList('--window', o.window, 2);
+    if (!(lo! < hi!)) throw usageError('BAD_OPTION', `--window ${o.window}: LO,HI in HU with LO < HI`);
     p.window = { lo_HU: lo!, hi_HU: hi!, mode: 'clamp' };
   }
   return p;

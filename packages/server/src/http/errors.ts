@@ -60,6 +60,11 @@ export function errorResponse(e: unknown): { status: number; body: ErrorBody } {
     const status = e.kind === 'usage' ? 400 : e.kind === 'input' ? 422 : 500;
     return { status, body: { error: { code: e.code, message: e.message } } };
   }
+  // PostgreSQL refuses text holding U+0000 (22P05 in jsonb, 22021 in text): the client's data, not our bug.
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (code === '22P05' || code === '22021') {
+    return { status: 400, body: { error: { code: 'BAD_TEXT', message: 'text may not hold the NUL character (U+0000) or bytes that are not UTF-8' } } };
+  }
   if (isUnavailable(e)) {
     return { status: 503, body: { error: { code: 'UNAVAILABLE', message: `the ${unavailablePart(e)} is not answering; try again shortly` } } };
   }

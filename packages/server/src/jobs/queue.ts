@@ -10,6 +10,7 @@
  * let the artifacts and the job's success commit in one transaction.
  */
 import { randomUUID } from 'node:crypto';
+import { HttpError } from '../http/errors.js';
 import { sql, type Kysely } from 'kysely';
 import type { Database, Job, JobState } from '../db/schema.js';
 
@@ -25,7 +26,19 @@ export interface NewJobInput {
   maxAttempts?: number;
 }
 
-/** Adds a job; with an idempotency key, a repeat returns the first job instead of adding another. */
+/** JSON with object keys sorted (jsonb keeps its own key order), to compare two requests' params. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * Adds a job; with an idempotency key, a repeat returns the first job instead of adding another.
+ * A key is the organisation's (one client may retry on any of its cases): used again for another
+ * case, kind or params it is refused (422 IDEMPOTENCY_KEY_REUSED), not answered with a job that
+ * is not the one asked for.
+ */
 export async function enqueue(db: Kysely<Database>, j: NewJobInput): Promise<{ id: string; created: boolean }> {
   const id = randomUUID();
   const inserted = await db
@@ -54,10 +67,15 @@ export async function enqueue(db: Kysely<Database>, j: NewJobInput): Promise<{ i
   if (inserted) return { id: inserted.id, created: true };
   const first = await db
     .selectFrom('jobs')
-    .select('id')
+    .select(['id', 'case_id', 'kind', 'params'])
     .where('org_id', '=', j.orgId)
     .where('idempotency_key', '=', j.idempotencyKey!)
     .executeTakeFirstOrThrow();
+  const stored = typeof first.params === 'string' ? (JSON.parse(first.params) as unknown) : first.params;
+  if (first.case_id !== j.caseId || first.kind !== j.kind || canonical(stored) !== canonical(j.params)) {
+    const what = first.case_id !== j.caseId ? `case ${first.case_id}` : first.kind !== j.kind ? `a ${first.kind} job` : 'other params';
+    throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${j.idempotencyKey} was used for another request (job ${first.id}, ${what}): a new request needs a new key`);
+  }
   return { id: first.id, created: false };
 }
 
@@ -108,7 +126,11 @@ export async function heartbeat(
   return row.cancel_requested ? 'cancel' : 'continue';
 }
 
-/** Ends a claimed job; false when the lease was lost meanwhile (another worker owns it now). */
+/**
+ * Ends a claimed job; false when the lease was lost meanwhile (another worker owns it now), and
+ * for 'succeeded' also when a cancel was asked for meanwhile (the caller cancels it instead: a
+ * cancel the API answered with cancelRequested must not end as a success).
+ */
 export async function settle(
   db: Kysely<Database>,
   id: string,
@@ -134,6 +156,7 @@ export async function settle(
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
     .where('state', '=', 'running')
+    .$if(state === 'succeeded', (u) => u.where('cancel_requested', '=', false))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

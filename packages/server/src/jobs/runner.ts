@@ -101,7 +101,12 @@ export function startRunner(s: Services, log: FastifyBaseLogger, opts: { concurr
         await appendAudit(s, tx, { action: 'job-succeeded', actor: null, orgId: job.org_id, caseId: job.case_id, details: { jobId: job.id, kind: job.kind, artifacts: made } });
         return true;
       });
-      // Lease lost: another attempt owns the job and writes under its own prefix.
+      // Not settled: a cancel asked for at the end (it wins: the caller was told cancelRequested),
+      // or the lease lost (another attempt owns the job and writes under its own prefix).
+      if (!ok && (await heartbeat(s.db, job.id, owner, s.config.leaseSeconds, fraction, stage)) === 'cancel') {
+        settling = false;
+        throw new JobStopped('cancel');
+      }
       if (!ok) await dropOutputs();
       else await convertSucceeded(s, job, log); // workflow: uploaded → segmented (never throws)
       log.info({ job: job.id, ok }, ok ? 'job succeeded' : 'job finished after its lease was lost; result dropped');

@@ -5,7 +5,7 @@ import { api, caller } from '../http/route.js';
 import { multipartLimit } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import type { Services } from '../context.js';
-import { caseOf } from './scope.js';
+import { caseOf, refuseClosedCase } from './scope.js';
 import { unpack, unpackLimits, type UploadedFile } from '../ingest/unpack.js';
 import { ingest } from '../ingest/store-files.js';
 import { filesStored } from '../workflow/auto.js';
@@ -17,6 +17,7 @@ export function fileRoutes(app: FastifyInstance, s: Services): void {
   const r = api(app);
   r.post('/api/cases/:id/files', { config: { access: UPLOADERS, scopedBy: 'case' }, schema: { params: Id } }, async (req, reply) => {
     const c = await caseOf(s.db, caller(req), req.params.id);
+    refuseClosedCase(c);
     if (!req.isMultipart()) throw new HttpError(415, 'NOT_MULTIPART', 'send the files as multipart/form-data (one part per file or zip)');
     const files: UploadedFile[] = [];
     let total = 0;

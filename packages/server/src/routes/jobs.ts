@@ -7,7 +7,7 @@ import { badRequest } from '../http/errors.js';
 import type { Services } from '../context.js';
 import type { Job } from '../db/schema.js';
 import { enqueue, requestCancel, TERMINAL } from '../jobs/queue.js';
-import { caseOf, jobOf } from './scope.js';
+import { caseOf, jobOf, refuseClosedCase } from './scope.js';
 import { appendAudit } from '../audit/index.js';
 
 const Id = z.object({ id: z.uuid() });
@@ -48,6 +48,7 @@ export function jobRoutes(app: FastifyInstance, s: Services, poke: () => void): 
     async (req, reply) => {
       const p = caller(req);
       const c = await caseOf(db, p, req.params.id);
+      refuseClosedCase(c);
       const params = req.body.params ?? {};
       // The CLI's own rules (combinations, ranges), not only the schema's shapes.
       convertJobSettings(params);
@@ -79,7 +80,9 @@ export function jobRoutes(app: FastifyInstance, s: Services, poke: () => void): 
   r.post('/api/jobs/:id/cancel', { config: { access: STARTERS, scopedBy: 'job' }, schema: { params: Id } }, async (req) => {
     const j = await jobOf(db, caller(req), req.params.id);
     const state = TERMINAL.includes(j.state) ? j.state : await requestCancel(db, j.id);
-    if (!TERMINAL.includes(j.state)) await appendAudit(s, db, { action: 'job-cancelled', actor: caller(req), orgId: j.org_id, caseId: j.case_id, details: { jobId: j.id, kind: j.kind, state } });
+    // Once per job: a repeated cancel of a running job whose stop was already asked for adds no entry.
+    const asked = j.state === 'running' && j.cancel_requested;
+    if (!TERMINAL.includes(j.state) && !asked) await appendAudit(s, db, { action: 'job-cancelled', actor: caller(req), orgId: j.org_id, caseId: j.case_id, details: { jobId: j.id, kind: j.kind, state } });
     return { id: j.id, state, cancelRequested: state === 'running' };
   });
 

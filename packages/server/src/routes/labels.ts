@@ -14,7 +14,7 @@ import { badRequest, HttpError } from '../http/errors.js';
 import type { Services } from '../context.js';
 import { enqueue } from '../jobs/queue.js';
 import type { MeshJobParams } from '../jobs/mesh-job.js';
-import { caseOf } from './scope.js';
+import { caseOf, refuseClosedCase } from './scope.js';
 import { modelJob } from './reviews.js';
 import { caseChanged } from './events.js';
 import { appendAudit } from '../audit/index.js';
@@ -72,6 +72,7 @@ export function labelRoutes(app: FastifyInstance, s: Services, poke: () => void)
       async (req, reply) => {
         const p = caller(req);
         const c = await caseOf(db, p, req.params.id);
+        refuseClosedCase(c);
         const body = req.body;
         if (!(body instanceof Uint8Array)) {
           throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the label map as NIfTI bytes (.nii or .nii.gz) with content-type ${TYPES.slice(0, 2).join(' or ')}`);

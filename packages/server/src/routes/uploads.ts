@@ -27,7 +27,7 @@ import { api, caller } from '../http/route.js';
 import { HttpError, notFound, errorForLog } from '../http/errors.js';
 import { orgOf } from '../auth/principal.js';
 import type { Services } from '../context.js';
-import { caseOf } from './scope.js';
+import { caseOf, refuseClosedCase } from './scope.js';
 import { UPLOADERS } from './files.js';
 import { UploadRegistry, type StagedUpload } from '../uploads/registry.js';
 import { SealedFileStore, stagingDir } from '../uploads/staging-store.js';
@@ -140,15 +140,25 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
       const p = caller(req);
       let meta: Record<string, string | null>;
       try {
-        meta = Metadata.parse(req.headers['upload-metadata'] as string | undefined);
+        // An HTTP list: whitespace after a comma is allowed (RFC 9110 §5.6.1); tus's parser refuses
+        // it, here and again in the tus server this request is handed to.
+        const header = (req.headers['upload-metadata'] as string | undefined)?.trim().replace(/\s*,\s*/g, ',');
+        if (header !== undefined) {
+          req.raw.headers['upload-metadata'] = header;
+          // The tus server reads rawHeaders (srvx's NodeRequest), not headers.
+          const raw = req.raw.rawHeaders;
+          for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'upload-metadata') raw[i + 1] = header;
+        }
+        meta = Metadata.parse(header);
       } catch {
-        throw new HttpError(400, 'INVALID_METADATA', 'Upload-Metadata must be "key base64value, …" (tus 1.0.0)');
+        throw new HttpError(400, 'INVALID_METADATA', 'Upload-Metadata must be comma-separated "key base64value" pairs (tus 1.0.0), e.g. "caseId <base64>,filename <base64>"');
       }
       const caseId = meta.caseId ?? '';
       if (!z.uuid().safeParse(caseId).success) {
         throw new HttpError(400, 'NO_CASE', 'Upload-Metadata must carry caseId (base64 of the case id; create one with POST /api/cases)');
       }
       const c = await caseOf(s.db, p, caseId);
+      refuseClosedCase(c);
       // Each open upload may grow to the size limit on this node's disk: a bounded number per user.
       if (registry.openBy(p.userId) >= MAX_OPEN_PER_USER) {
         throw new HttpError(429, 'TOO_MANY_UPLOADS', `${MAX_OPEN_PER_USER} unfinished uploads already; finish or DELETE some first`);
