@@ -74,6 +74,23 @@ describe('the API refuses what it cannot do as asked', () => {
     expect((await t.call(a.tokens.technician, 'DELETE', made.headers.get('location')!, undefined, { 'tus-resumable': '1.0.0' })).status).toBe(204);
   });
 
+  it("tus's own refusals come back in the API's error format (they were plain text)", async () => {
+    const c = await caseWithFile();
+    const meta = `caseId ${b64(c)},filename ${b64('x.zip')}`;
+    const noLength = await t.call(a.tokens.technician, 'POST', '/api/uploads', undefined, { 'tus-resumable': '1.0.0', 'upload-metadata': meta });
+    expect(await errorOf(noLength)).toMatchObject({ status: 400, code: 'BAD_TUS_REQUEST', message: expect.stringMatching(/Upload-Length/) });
+    const made = await t.call(a.tokens.technician, 'POST', '/api/uploads', undefined, { 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': meta });
+    expect(made.status).toBe(201);
+    const at = made.headers.get('location')!;
+    const patch = await fetch(t.url + at, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${a.tokens.technician}`, 'tus-resumable': '1.0.0', 'upload-offset': '5', 'content-type': 'application/offset+octet-stream' },
+      body: new Uint8Array(5),
+    });
+    expect(await errorOf(patch)).toMatchObject({ status: 409, code: 'OFFSET_CONFLICT' });
+    expect((await t.call(a.tokens.technician, 'DELETE', at, undefined, { 'tus-resumable': '1.0.0' })).status).toBe(204);
+  });
+
   it('job params are checked as the CLI checks its options; a refusal is short whatever was sent', async () => {
     const c = await caseWithFile();
     const refused = async (params: unknown, says: RegExp) => {

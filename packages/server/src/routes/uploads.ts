@@ -44,6 +44,9 @@ function cleanName(name: string | null | undefined): string {
   return n || 'upload';
 }
 
+/** Error codes for the statuses tus answers with (its texts become the messages). */
+const TUS_CODES: Record<number, string> = { 400: 'BAD_TUS_REQUEST', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'OFFSET_CONFLICT', 410: 'GONE', 412: 'TUS_VERSION', 413: 'TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 460: 'CHECKSUM_MISMATCH' };
+
 export function uploadRoutes(app: FastifyInstance, s: Services): void {
   // A child context: the raw-body parser for tus's content type applies to these routes only.
   void app.register(async (sub) => {
@@ -65,6 +68,14 @@ export function uploadRoutes(app: FastifyInstance, s: Services): void {
         const id = raw && newIds.get(raw);
         if (!id) throw { status_code: 500, body: 'upload not prepared\n' };
         return id;
+      },
+      // tus's own refusals (a missing header, an offset conflict, too large) in the API's error
+      // format, as every other answer: {error: {code, message}}, the message being tus's text.
+      onResponseError: (_req, err) => {
+        const e = err as { status_code?: number; body?: string; message?: string };
+        const status = e.status_code ?? 500;
+        const message = (e.body ?? e.message ?? 'upload failed').trim();
+        return { status_code: status, body: JSON.stringify({ error: { code: TUS_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message } }) };
       },
       onUploadCreate: async (_req, upload) => {
         const u = registry.get(upload.id);
