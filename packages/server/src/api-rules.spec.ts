@@ -105,6 +105,8 @@ describe('the API refuses what it cannot do as asked', () => {
     await refused({ window: [100, -100] }, /--window 100,-100: LO,HI in HU with LO < HI/);
     await refused({ purpose: 'é'.repeat(3000) }, /--purpose: at most 2000 characters/);
     await refused({ series: 'x'.repeat(200_000) }, /--series: at most 2000 characters/);
+    await refused({ series: '' }, /--series: empty/);
+    await refused({ tissue: '' }, /--tissue: empty/);
     await refused({ threshold: 'y'.repeat(900_000) }, /--threshold/);
     await refused({ threshold: JSON.parse(`${'['.repeat(3000)}${']'.repeat(3000)}`) }, /--threshold \[\[\[.*…: expected/);
     expect(await t.json(a.tokens.engineer, 'GET', `/api/cases/${c}/jobs`)).toEqual([]);

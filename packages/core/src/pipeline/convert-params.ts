@@ -65,7 +65,10 @@ export const CONVERT_DEFAULT_TISSUE = 'bone';
 /** The keys and their value types; convertParamsSchema adds the values' own rules. */
 const convertParamsShape = z
   .object({
-    series: num('--series', 'a series instance UID or series number (default: the largest CT series)').optional(),
+    series: z
+      .union([z.number(), str('--series').min(1, '--series: empty (give a series UID or number, or leave it out)')], refused('--series', 'a number or text'))
+      .meta(describe('--series', 'a series instance UID or series number (default: the largest CT series)'))
+      .optional(),
     preset: text('--preset', 'a named HU range (bone, compact-bone-adult, …)').optional(),
     threshold: z
       .union(
@@ -109,7 +112,7 @@ const convertParamsShape = z
     allowOpen: flagValue('--allow-open', 'export even when the printability gate fails (default false)').default(false),
     decimateRatio: num('--decimate-ratio', 'a fraction in (0, 1] of the raw triangle count').optional(),
     purpose: text('--purpose', 'clinical purpose, recorded in the report').optional(),
-    tissue: text('--tissue', 'tissue / anatomy modelled').default(CONVERT_DEFAULT_TISSUE),
+    tissue: text('--tissue', 'tissue / anatomy modelled').min(1, '--tissue: empty (name the tissue, or leave it out for bone)').default(CONVERT_DEFAULT_TISSUE),
     anatomy: z
       .union([str('--anatomy'), z.array(str('--anatomy')).max(200)], refused('--anatomy', 'structure names, comma-separated, or an array of them'))
       .meta(describe('--anatomy', `one model of these bone structures, one named, coloured object per structure (${structureNames(ANATOMY_GRAPH).join(', ')})`))
