@@ -6,6 +6,7 @@
  * copies a megabyte back; a cancel the API acknowledged does not end as a success.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { heartbeat, settle } from './jobs/queue.js';
@@ -89,6 +90,20 @@ describe('the API refuses what it cannot do as asked', () => {
     });
     expect(await errorOf(patch)).toMatchObject({ status: 409, code: 'OFFSET_CONFLICT' });
     expect((await t.call(a.tokens.technician, 'DELETE', at, undefined, { 'tus-resumable': '1.0.0' })).status).toBe(204);
+  });
+
+  it('a zip whose entry does not match its CRC-32 is refused naming it; nothing is stored', async () => {
+    const c = await caseWithFile();
+    const data = Uint8Array.from({ length: 4000 }, (_, i) => (i * 13) & 255);
+    const zip = zipSync({ 'scan/IM1.dcm': data }, { level: 0 });
+    const at = Buffer.from(zip).indexOf(Buffer.from(data.subarray(2000, 2100)));
+    for (let i = 0; i < 50; i++) zip[at + i] ^= 0xff;
+    const form = new FormData();
+    form.append('file', new Blob([zip]), 'damaged.zip');
+    const e = await errorOf(await t.call(a.tokens.technician, 'POST', `/api/cases/${c}/files`, form));
+    expect(e).toMatchObject({ status: 422, code: 'BAD_ZIP' });
+    expect(e.message).toContain('damaged.zip: not a readable zip archive (scan/IM1.dcm: its bytes do not match the CRC-32');
+    expect((await t.json(a.tokens.requester, 'GET', `/api/cases/${c}`)).files).toBe(1);
   });
 
   it('job params are checked as the CLI checks its options; a refusal is short whatever was sent', async () => {

@@ -4,7 +4,7 @@
  * problem named, and the right exit (2 usage, 3 input). Real data: a TotalSegmentator CT volume
  * and label map, the unrescaled Slicer head series, an MR slice.
  */
-import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -150,5 +150,21 @@ describe('messages in the user\'s terms', () => {
     const audit = await runScan2print(['audit', 'verify', '--data', missing]);
     expect(audit.code, audit.stderr).toBe(2); // audit verify: 2 is "cannot check"
     expect(audit.stderr).toContain(`${missing}: no such folder`);
+  });
+
+  it('convert on a 20-slice slab: a decimation that takes a fifth of the volume is refused by the gate (it exported 16 % of it, exit 0); a short crop names table removal', async () => {
+    const slab = join(work, 'slab');
+    mkdirSync(slab);
+    const series = dataPath('ct/philips-head-phantom-1mm');
+    for (let n = 590; n <= 780; n += 10) copyFileSync(join(series, `I${n}`), join(slab, `I${n}`));
+    const r = await runScan2print(['convert', slab, '-o', join(work, 'slab.stl'), '--decimate-ratio', '0.001', '-q']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/mesh is not printable \(decimation changed its volume by -\d+(\.\d)? % \(over 20 %\): not the anatomy at 1:1/);
+    expect(existsSync(join(work, 'slab.stl'))).toBe(false);
+    // 17 of those slices: table removal takes 98 % (the body's ends are the scan's); the message
+    // names it, not --min-island, which only took the last crumbs.
+    const short = await runScan2print(['convert', slab, '--crop', '0,0,0,512,512,17', '-o', join(work, 'short.stl'), '-q']);
+    expect(short.code, short.stderr).toBe(3);
+    expect(short.stderr).toMatch(/but table removal removed 9\d(\.\d)? % of it \(the rest was pieces smaller than --min-island\).*--keep-table/);
   });
 });

@@ -110,6 +110,9 @@ describe('scan2print convert on a real series', () => {
     // with positions alone)
     expect(Number(dec.figures.hausdorff_mm)).toBeLessThan(0.5);
     expect(dec.findings![0]!.message).toContain(`by up to ${Math.round(Number(dec.figures.hausdorff_mm) * 100) / 100} mm`);
+    // a quarter of the triangles keeps the volume (past 5 % a warning, past 20 % the gate refuses: decimate-volume.ts)
+    expect(Math.abs(Number(dec.figures.volumeChange_percent))).toBeLessThan(1);
+    expect(Number(dec.figures.volumeBefore_mm3)).toBeGreaterThan(100_000);
     expect(report.findings.map((f) => f.code)).toContain('DECIMATION_DEVIATION');
     const m = report.models[0]!;
     expect(m.checks).toMatchObject({ closed: true, manifold: true, oriented: true });

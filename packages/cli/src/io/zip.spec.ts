@@ -1,10 +1,11 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScan2printAsync } from '../../../../test/cli.js';
+import { dataPath } from '../../../../test/data.js';
 import { listZip, readZipEntry } from './zip.js';
 
 const dir = mkdtempSync(join(tmpdir(), 's2p-zip-'));
@@ -98,11 +99,27 @@ describe('zip entries are streamed and capped', () => {
     await expect(readZipEntry(bomb, e!)).rejects.toMatchObject({ code: 'ZIP_CORRUPT', message: expect.stringMatching(/more than its declared/) });
     const small = join(dir, 'small.zip');
     const bytes = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 255);
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(small, zipSync({ 'x/b.bin': bytes }));
     const [s] = await listZip(small);
     expect(Buffer.from(await readZipEntry(small, s!)).equals(Buffer.from(bytes))).toBe(true);
     // an entry over the cap is refused before any read
     await expect(readZipEntry(small, s!, { maxBytes: 1000 })).rejects.toMatchObject({ code: 'ZIP_ENTRY_TOO_LARGE' });
+  });
+
+  it('refuses an entry whose bytes do not match its CRC-32 (a stored slice with 100 bytes changed was modelled as the scan)', async () => {
+    const series = dataPath('ct/philips-head-phantom-1mm');
+    const name = readdirSync(series).filter((f) => f !== 'DIRFILE').sort()[0]!;
+    const slice = new Uint8Array(readFileSync(join(series, name)));
+    const zip = zipSync({ [`s/${name}`]: slice }, { level: 0 });
+    // Stored: the slice's bytes lie in the zip as they are; change 100 of them near its end (pixel data).
+    const at = Buffer.from(zip).indexOf(Buffer.from(slice.subarray(slice.length - 4096, slice.length - 4000)));
+    expect(at).toBeGreaterThan(0);
+    for (let i = 0; i < 100; i++) zip[at + i] ^= 0x5a;
+    const bad = join(dir, 'bad-crc.zip');
+    writeFileSync(bad, zip);
+    const [e] = await listZip(bad);
+    await expect(readZipEntry(bad, e!)).rejects.toMatchObject({ code: 'ZIP_CORRUPT', message: expect.stringMatching(new RegExp(`bad-crc\\.zip!/s/${name}: entry's bytes do not match its CRC-32`)) });
+    const r = await runScan2printAsync(['inspect', bad], { timeout_ms: 120_000 });
+    expect(r.stderr).toContain(`s/${name}: entry's bytes do not match its CRC-32`);
   });
 });

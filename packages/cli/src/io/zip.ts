@@ -6,6 +6,7 @@
  * a path, or (a zip found inside a zip, issue 13) its bytes in memory with the name it is shown by.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { Inflate } from 'fflate';
 import { inputError } from '@scan2print/core/job';
 
@@ -16,6 +17,8 @@ export interface ZipEntry {
   compressedSize: number;
   size: number;
   localHeaderOffset: number;
+  /** CRC-32 of the uncompressed bytes (central directory), checked after reading. */
+  crc32: number;
 }
 
 const EOCD_SIG = 0x06054b50;
@@ -108,6 +111,7 @@ export async function listZip(archive: ZipArchive): Promise<ZipEntry[]> {
       if (p + 46 > cd.length || dv.getUint32(p, true) !== CDIR_SIG) throw inputError('ZIP_CORRUPT', `damaged central directory at entry ${e + 1}`, path);
       const flags = dv.getUint16(p + 8, true);
       const method = dv.getUint16(p + 10, true);
+      const crc32 = dv.getUint32(p + 16, true);
       let compressedSize = dv.getUint32(p + 20, true);
       let sz = dv.getUint32(p + 24, true);
       const nameLen = dv.getUint16(p + 28, true);
@@ -130,7 +134,7 @@ export async function listZip(archive: ZipArchive): Promise<ZipEntry[]> {
       }
       p = xEnd + commentLen;
       if (name.endsWith('/') || name.startsWith('__MACOSX/')) continue;
-      out.push({ name, method, flags, compressedSize, size: sz, localHeaderOffset });
+      out.push({ name, method, flags, compressedSize, size: sz, localHeaderOffset, crc32 });
     }
     return out;
   } finally {
@@ -154,6 +158,8 @@ export function looksLikeDicom(b: Uint8Array): boolean {
   if (b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return true;
   return b.length >= 4 && (b[0] === 0x02 || b[0] === 0x08) && b[1] === 0x00;
 }
+
+const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
 
 function mib(n: number): string {
   return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
@@ -227,7 +233,14 @@ export async function readZipEntry(
     }
     if (e.compressedSize === 0 && inflater) inflater.push(new Uint8Array(0), true);
     if (got !== e.size) throw inputError('ZIP_CORRUPT', `entry inflates to ${got} bytes, its header says ${e.size}`, label);
-    return out ?? head;
+    const bytes = out ?? head;
+    // Stored entries are not inflated, so nothing else notices a changed byte: a corrupted slice
+    // would be modelled as if it were the scan. Every entry's bytes must match its CRC-32.
+    const crc = crc32(bytes) >>> 0;
+    if (crc !== e.crc32 >>> 0) {
+      throw inputError('ZIP_CORRUPT', `entry's bytes do not match its CRC-32 (${hex8(crc)}, the zip says ${hex8(e.crc32)}): the archive is damaged`, label);
+    }
+    return bytes;
   } finally {
     await fh.close();
   }

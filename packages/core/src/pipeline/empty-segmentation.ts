@@ -34,10 +34,14 @@ function cropText(records: StageRecord[]): string {
 function cause(records: StageRecord[], where: string): string {
   const table = records.find((r) => r.method === 'remove-table');
   const tf = table?.figures as Figures | undefined;
-  if (tf && num(tf, 'removedFraction') === 1 && (num(tf, 'removedVoxels') ?? 0) > 0) {
+  // Most of it gone as table (a short slab: the body's ends are the scan's): the rest, small
+  // pieces, then fell to --min-island, which is not what to change.
+  const removed = num(tf, 'removedFraction') ?? 0;
+  if (tf && removed >= 0.9 && (num(tf, 'removedVoxels') ?? 0) > 0) {
     const noBody = num(tf, 'body_mm3') === 0 ? `; no body (≥ ${String(table!.params.bodyThreshold_HU)} HU) was found${where ? ' there' : ''}` : '';
+    const howMuch = removed === 1 ? 'all of it' : `${Math.round(removed * 1000) / 10} % of it (the rest was pieces smaller than --min-island)`;
     return (
-      `the segmentation found ${volume(num(tf, 'removed_mm3')!)}${where}, but table removal removed all of it ` +
+      `the segmentation found ${volume(num(tf, 'removed_mm3')! / removed)}${where}, but table removal removed ${howMuch} ` +
       `(${String(tf.componentsRemoved)} component(s) lying outside the body${noBody}: scanner table / head holder). ` +
       `${where ? 'Move or widen --crop to include the anatomy, or pass' : 'Pass'} --keep-table if it is bone`
     );

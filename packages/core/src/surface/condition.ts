@@ -10,6 +10,8 @@ import type { StageContext, StageRecord } from '../pipeline/record.js';
 import { fillCavities } from './cavities.js';
 import { cleanupMesh, meshTopology, type CleanupParams, type CleanupResult, type MeshTopology } from './cleanup.js';
 import { decimateMesh } from './decimate.js';
+import { noteVolumeChange } from './decimate-volume.js';
+import { signedVolume_mm3 } from './mesh-utils.js';
 import { printabilityGate } from './gate.js';
 import { scanBorderVertices, smoothMeshAsync, type SmoothParams } from './smooth.js';
 import type { Grid } from '../geometry/grid.js';
@@ -85,10 +87,14 @@ export async function conditionMesh(
   // The steps' intermediates (the first clean-up's mesh and edge table, ~130 MB on a skull)
   // live in conditionSteps' frame only: an async function keeps every local it has until it
   // returns, so here they would still be held while the gate runs, at the job's peak memory.
-  const { mesh: m, shells, measured } = await conditionSteps(mesh, params, ctx, records, known);
+  const { mesh: m, shells, measured, volumeChange_percent } = await conditionSteps(mesh, params, ctx, records, known);
   beforeGate?.(m, shells);
   const t0 = performance.now();
-  const gate = await printabilityGate(m, { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}) }, ctx);
+  const gate = await printabilityGate(
+    m,
+    { allowOpen: params.allowOpen ?? false, ...(params.name ? { name: params.name } : {}), ...(volumeChange_percent !== undefined ? { decimationVolumeChange_percent: volumeChange_percent } : {}) },
+    ctx,
+  );
   gate.record.wall_ms = Math.round(performance.now() - t0);
   records.push(gate.record);
   // the decimation's Hausdorff distance, measured on a worker beside the steps since
@@ -104,7 +110,7 @@ async function conditionSteps(
   ctx: StageContext,
   records: StageRecord[],
   known?: TopologyHandOver,
-): Promise<{ mesh: Mesh; shells: MeshShells; measured?: Promise<void> }> {
+): Promise<{ mesh: Mesh; shells: MeshShells; measured?: Promise<void>; volumeChange_percent?: number }> {
   const step = <T extends { output: Mesh; record: StageRecord }>(r: T): Mesh => {
     records.push(r.record);
     return r.output;
@@ -151,8 +157,11 @@ async function conditionSteps(
   await yieldToHost();
 
   let measured: Promise<void> | undefined;
+  let volumeChange_percent: number | undefined;
   if (params.decimate && (params.decimate.targetFaces !== undefined || params.decimate.maxError_mm !== undefined)) {
     t0 = t();
+    const volumeBefore = signedVolume_mm3(m);
+    const decimationAt = records.length;
     if (untangle) {
       // Decimation folds the surface again in places: the same repair after it, each kept vertex
       // going back toward its own safe position, and where that cannot end the crossings, the
@@ -168,6 +177,7 @@ async function conditionSteps(
       m = step(await decimateMesh(m, params.decimate));
       records[records.length - 1]!.wall_ms = Math.round(t() - t0);
     }
+    volumeChange_percent = noteVolumeChange(records[decimationAt]!, volumeBefore, signedVolume_mm3(m));
   }
   progress(0.7, 'decimation');
   await yieldToHost();
@@ -184,7 +194,7 @@ async function conditionSteps(
   records[records.length - 1]!.wall_ms = Math.round(t() - t0);
   progress(0.85, 'cavities');
   await yieldToHost();
-  return { mesh: m, shells: filled.shells, ...(measured ? { measured } : {}) };
+  return { mesh: m, shells: filled.shells, ...(measured ? { measured } : {}), ...(volumeChange_percent !== undefined ? { volumeChange_percent } : {}) };
 }
 
 /**

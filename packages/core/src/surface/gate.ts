@@ -5,6 +5,7 @@
  * 2-manifold). A mesh that fails is refused with a ScanError naming the counts, unless the
  * caller explicitly allows open meshes, in which case the record says it was let through.
  */
+import { DECIMATION_VOLUME_GATE_PERCENT } from './decimate-volume.js';
 import { ScanError } from '../errors.js';
 import type { Mesh } from '../geometry/types.js';
 import { round, type StageContext, type StageRecord, type StageResult } from '../pipeline/record.js';
@@ -80,6 +81,8 @@ export interface GateParams {
    * meshes and in the specs.
    */
   crossCheck?: boolean | number;
+  /** How much decimation changed the volume (%): past DECIMATION_VOLUME_GATE_PERCENT the model is refused (decimate-volume.ts). */
+  decimationVolumeChange_percent?: number;
 }
 
 /** Meshes up to this size are also confirmed by manifold-3d by default (~0.5 s). */
@@ -168,6 +171,10 @@ export async function printabilityGate(mesh: Mesh, params: GateParams = {}, ctx:
   const verdict: ManifoldVerdict = runCross ? await manifold3dCheckOn(mesh, ctx.pool) : { status: 'not run', volume_mm3: 0, genus: null, triangles: 0 };
   const problems: string[] = [];
   if (check.triangles === 0) problems.push('the mesh is empty');
+  const lost = params.decimationVolumeChange_percent;
+  if (lost !== undefined && Math.abs(lost) > DECIMATION_VOLUME_GATE_PERCENT) {
+    problems.push(`decimation changed its volume by ${Math.round(lost * 10) / 10} % (over ${DECIMATION_VOLUME_GATE_PERCENT} %): not the anatomy at 1:1, ask for less reduction`);
+  }
   if (check.openEdges) problems.push(`${check.openEdges} open edges`);
   if (check.nonManifoldEdges) problems.push(`${check.nonManifoldEdges} non-manifold edges`);
   if (check.nonManifoldVertices) problems.push(`${check.nonManifoldVertices} non-manifold vertices`);

@@ -7,7 +7,7 @@
  * grows its output past the declared size, which is why the directory is read here).
  * Entry names are used only in messages, never as storage paths.
  */
-import { inflateRawSync } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import { HttpError } from '../http/errors.js';
 
 export interface UploadedFile {
@@ -48,6 +48,8 @@ interface Entry {
   size: number;
   /** Offset of the entry's local header. */
   local: number;
+  /** CRC-32 of the uncompressed bytes, checked once they are read. */
+  crc: number;
 }
 
 class ZipFormatError extends Error {}
@@ -91,6 +93,7 @@ function readDirectory(b: Uint8Array, maxCount: number): Entry[] {
     if (u32(o) !== CENTRAL) fail(`directory entry ${i} is damaged`);
     const flags = u16(o + 8);
     const method = u16(o + 10);
+    const crc = u32(o + 16);
     let compressed = u32(o + 20);
     let size = u32(o + 24);
     const nameLen = u16(o + 28);
@@ -117,7 +120,7 @@ function readDirectory(b: Uint8Array, maxCount: number): Entry[] {
       }
       x += 4 + len;
     }
-    entries.push({ name, method, flags, compressed, size, local });
+    entries.push({ name, method, flags, compressed, size, local, crc });
     o += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
@@ -178,6 +181,8 @@ export function unpack(file: UploadedFile, limits: UnpackLimits = DEFAULT_UNPACK
         if (out.length !== en.size) fail(`${en.name}: inflates to ${out.length} bytes, the directory says ${en.size}`);
         bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
       }
+      // A stored entry is not inflated, so nothing else notices a changed byte: check every one.
+      if (crc32(bytes) >>> 0 !== en.crc >>> 0) fail(`${en.name}: its bytes do not match the CRC-32 the zip gives (the archive is damaged)`);
     } catch (e) {
       if (e instanceof RangeError && (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
         throw refuse(`entry ${en.name} inflates beyond the ${en.size} bytes its directory declares (a zip bomb?)`);

@@ -1,6 +1,11 @@
 /**
  * Crop to a box given in voxel indices (min inclusive, max exclusive) or in LPS mm
- * (any two opposite corners; every voxel whose centre lies inside is kept). The cropped
+ * (any two opposite corners; every voxel whose centre lies inside is kept). On a grid whose
+ * axes are not the patient's (a tilt-corrected series is resampled along the slice normal)
+ * the mm box is a turned box of voxels: the crop is the index box holding all eight of its
+ * corners, and a voxel of it whose centre lies outside the mm box is set to air (-1024 HU,
+ * as outside the acquired field) or background. Two corners alone cropped a different
+ * region (z 40-55 mm asked on the GE tilt series gave a model from z -23 to 110). The cropped
  * grid's origin is the physical position of the first kept voxel, so coordinates are
  * unchanged. `pasteLabels` puts a cropped label map back on the full grid, so labels
  * computed on a crop can be written aligned with the source series.
@@ -12,6 +17,9 @@ import type { StageResult } from '../../pipeline/record.js';
 import { timed } from '../../pipeline/record.js';
 import { usageError } from '../../errors.js';
 
+/** What a crop puts outside the mm box on a turned grid: air, as outside the acquired field. */
+const AIR_HU = -1024;
+
 export type CropBox = { min_ijk: Vec3; max_ijk: Vec3 } | { corner1_mm: Vec3; corner2_mm: Vec3 };
 
 /** Index bounds [lo, hi) of a box on a grid, clamped to the grid. */
@@ -22,15 +30,53 @@ export function cropBounds(grid: Grid, box: CropBox): { lo: Vec3; hi: Vec3 } {
     lo = box.min_ijk.map((x, a) => Math.max(0, Math.min(grid.dims[a]!, Math.round(x)))) as Vec3;
     hi = box.max_ijk.map((x, a) => Math.max(0, Math.min(grid.dims[a]!, Math.round(x)))) as Vec3;
   } else {
-    const a = physicalToIndex(grid, ...box.corner1_mm);
-    const b = physicalToIndex(grid, ...box.corner2_mm);
-    lo = [0, 1, 2].map((i) => Math.max(0, Math.ceil(Math.min(a[i]!, b[i]!) - 1e-6))) as Vec3;
-    hi = [0, 1, 2].map((i) => Math.min(grid.dims[i]!, Math.floor(Math.max(a[i]!, b[i]!) + 1e-6) + 1)) as Vec3;
+    const corners = mmCorners(box).map((c) => physicalToIndex(grid, ...c));
+    lo = [0, 1, 2].map((i) => Math.max(0, Math.ceil(Math.min(...corners.map((c) => c[i]!)) - 1e-6))) as Vec3;
+    hi = [0, 1, 2].map((i) => Math.min(grid.dims[i]!, Math.floor(Math.max(...corners.map((c) => c[i]!)) + 1e-6) + 1)) as Vec3;
   }
   if (lo.some((x, a) => hi[a]! <= x)) {
     throw usageError('EMPTY_CROP', `crop box leaves no voxels (index range ${lo.join(',')} .. ${hi.join(',')} on a ${grid.dims.join('×')} grid)`);
   }
   return { lo, hi };
+}
+
+/** The eight corners of a box given by two opposite corners in mm. */
+function mmCorners(box: { corner1_mm: Vec3; corner2_mm: Vec3 }): Vec3[] {
+  const [a, b] = [box.corner1_mm, box.corner2_mm];
+  const out: Vec3[] = [];
+  for (let m = 0; m < 8; m++) out.push([m & 1 ? b[0] : a[0], m & 2 ? b[1] : a[1], m & 4 ? b[2] : a[2]]);
+  return out;
+}
+
+/** Whether the grid's axes are the patient's (each direction a ± unit axis): then the index box is the mm box. */
+function axisAligned(grid: Grid): boolean {
+  return grid.direction.every((x) => Math.abs(x) < 1e-9 || Math.abs(Math.abs(x) - 1) < 1e-9);
+}
+
+/** Sets `fill` at the voxels of a cropped grid whose centre lies outside the mm box (turned grids only). */
+function maskOutside<T extends Float32Array | Int16Array | Uint8Array | Uint16Array>(data: T, grid: Grid, box: CropBox, fill: number): T {
+  if ('min_ijk' in box || axisAligned(grid)) return data;
+  const lo = [0, 1, 2].map((i) => Math.min(box.corner1_mm[i]!, box.corner2_mm[i]!) - 1e-6);
+  const hi = [0, 1, 2].map((i) => Math.max(box.corner1_mm[i]!, box.corner2_mm[i]!) + 1e-6);
+  const [nx, ny, nz] = grid.dims;
+  // One reused point per row, stepped along i: no object per voxel.
+  const d = grid.direction;
+  const step = [0, 1, 2].map((a) => grid.spacing_mm[0] * d[a]!);
+  const at: Vec3 = [0, 0, 0];
+  let p = 0;
+  for (let k = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      indexToPhysical(grid, 0, j, k, at);
+      let [x, y, z] = at;
+      for (let i = 0; i < nx; i++, p++) {
+        if (x < lo[0]! || x > hi[0]! || y < lo[1]! || y > hi[1]! || z < lo[2]! || z > hi[2]!) data[p] = fill as never;
+        x += step[0]!;
+        y += step[1]!;
+        z += step[2]!;
+      }
+    }
+  }
+  return data;
 }
 
 function subGrid(grid: Grid, lo: Vec3, hi: Vec3): Grid {
@@ -64,7 +110,7 @@ export function cropVolume(volume: Volume, box: CropBox): StageResult<Volume> {
     const { lo, hi } = cropBounds(volume.grid, box);
     const grid = subGrid(volume.grid, lo, hi);
     return {
-      output: { grid, data: copyBox(volume.data, volume.grid.dims, lo, hi) },
+      output: { grid, data: maskOutside(copyBox(volume.data, volume.grid.dims, lo, hi), grid, box, AIR_HU) },
       record: {
         stage: 'preprocess',
         method: 'crop',
@@ -77,7 +123,8 @@ export function cropVolume(volume: Volume, box: CropBox): StageResult<Volume> {
 
 export function cropLabels(labels: LabelMap, box: CropBox): LabelMap {
   const { lo, hi } = cropBounds(labels.grid, box);
-  return { grid: subGrid(labels.grid, lo, hi), data: copyBox(labels.data, labels.grid.dims, lo, hi), ...(labels.labels ? { labels: labels.labels } : {}) };
+  const grid = subGrid(labels.grid, lo, hi);
+  return { grid, data: maskOutside(copyBox(labels.data, labels.grid.dims, lo, hi), grid, box, 0), ...(labels.labels ? { labels: labels.labels } : {}) };
 }
 
 /** Places `labels` (a crop at index offset `lo` of `full`) on the full grid; 0 elsewhere. */

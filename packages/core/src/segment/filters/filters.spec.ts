@@ -16,6 +16,7 @@ import {
   type WorkerPool,
 } from '@scan2print/core';
 import { loadExampleCt } from '../../../../../test/ct-volumes.js';
+import { physicalToIndex, type Vec3 } from '../../geometry/grid.js';
 
 function slabPool(size = 3): WorkerPool {
   return { size, run: async <R>(t: string, p: unknown) => (await getTask(t)(p)) as R, close: async () => {} };
@@ -152,5 +153,33 @@ describe('crop', () => {
     const back = pasteLabels(part, ct.grid, [10, 20, 30]);
     expect(back.data[11 + 22 * nx + 33 * nx * ny]).toBe(full.data[11 + 22 * nx + 33 * nx * ny]);
     expect(() => cropVolume(ct, { min_ijk: [5, 5, 5], max_ijk: [5, 10, 10] })).toThrow(/no voxels/);
+  });
+
+  it('by mm on a turned grid (a tilt-corrected series): exactly the voxels whose centre lies in the box, the rest air', () => {
+    // 18.5° about x, as the GE tilt series is resampled along its slice normal.
+    const t = (18.5 * Math.PI) / 180;
+    const grid = { dims: [30, 40, 50] as Vec3, spacing_mm: [0.5, 0.5, 1] as Vec3, origin_mm: [-7, -10, 3] as Vec3, direction: [1, 0, 0, 0, Math.cos(t), -Math.sin(t), 0, Math.sin(t), Math.cos(t)] as Grid['direction'] };
+    const n = 30 * 40 * 50;
+    const turned = { grid, data: Int16Array.from({ length: n }, (_, p) => 100 + (p % 997)) };
+    const box = { corner1_mm: [-3, -4, 20] as Vec3, corner2_mm: [4, 2, 26] as Vec3 };
+    const inBox = (x: Vec3) => x.every((v, a) => v >= Math.min(box.corner1_mm[a]!, box.corner2_mm[a]!) - 1e-6 && v <= Math.max(box.corner1_mm[a]!, box.corner2_mm[a]!) + 1e-6);
+    const out = cropVolume(turned, box).output;
+    const at = (g: Grid, i: number, j: number, k: number) => indexToPhysical(g, i, j, k);
+    // Every voxel of the source inside the box is kept, with its value, at its position.
+    let inside = 0;
+    for (let k = 0; k < 50; k++) for (let j = 0; j < 40; j++) for (let i = 0; i < 30; i++) {
+      if (!inBox(at(grid, i, j, k))) continue;
+      inside++;
+      const [ci, cj, ck] = [0, 1, 2].map((a) => Math.round(physicalToIndex(out.grid, ...at(grid, i, j, k))[a]!));
+      expect(out.data[ci! + cj! * out.grid.dims[0] + ck! * out.grid.dims[0] * out.grid.dims[1]]).toBe(turned.data[i + j * 30 + k * 1200]);
+    }
+    // …and nothing else: every other voxel of the crop is air.
+    let kept = 0;
+    for (let k = 0, p = 0; k < out.grid.dims[2]; k++) for (let j = 0; j < out.grid.dims[1]; j++) for (let i = 0; i < out.grid.dims[0]; i++, p++) {
+      if (inBox(at(out.grid, i, j, k))) kept++;
+      else expect(out.data[p]).toBe(-1024);
+    }
+    expect(inside).toBeGreaterThan(500);
+    expect(kept).toBe(inside);
   });
 });
