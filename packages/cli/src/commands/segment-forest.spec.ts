@@ -6,7 +6,7 @@
  * core/segment/forest/forest-dice.spec.ts, with each scan scored by the model trained on the other.
  * Measured when written: Dice 0.965; 9 structures named, femur_left at +x.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,8 +26,10 @@ describe('segment --method forest (the shipped model)', () => {
     const out = join(dir, 'forest.nii.gz');
     const seg = await runScan2print(['segment', dataPath(TS, 'example_ct.nii.gz'), '--method', 'forest', '-o', out, '--json']);
     expect(seg.code, seg.stderr).toBe(0);
-    const j = JSON.parse(seg.stdout) as { records: Array<{ method: string }>; anatomy: { structures: Structure[] } };
+    const j = JSON.parse(seg.stdout) as { records: Array<{ method: string; findings?: Array<{ code: string }> }>; anatomy: { structures: Structure[] } };
     expect(j.records.slice(0, 2).map((r) => r.method)).toEqual(['hu-histogram-and-borders', 'forest']);
+    // Its own training scan: the forest's bone agrees with the bone preset's (no warning).
+    expect(j.records[1]!.findings ?? []).toEqual([]);
     const names = j.anatomy.structures.map((s) => s.name);
     for (const n of ['lumbar_spine', 'hip_left', 'hip_right', 'femur_left', 'femur_right']) expect(names).toContain(n);
     // LPS: +x is the patient's left. bbox_mm = [x0, y0, z0, x1, y1, z1].
@@ -47,5 +49,17 @@ describe('segment --method forest (the shipped model)', () => {
     const both = await runScan2print(['segment', dataPath(TS, 'example_ct.nii.gz'), '--method', 'forest', '--threshold', '300', '-o', out]);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--method replaces');
+  });
+
+  it('says so when the forest labels far less bone than the bone preset (a head: anatomy it was not trained on)', async () => {
+    const slab = join(dir, 'head-slab');
+    mkdirSync(slab);
+    const series = dataPath('ct/philips-head-phantom-1mm');
+    for (let n = 590; n <= 780; n += 10) copyFileSync(join(series, `I${n}`), join(slab, `I${n}`));
+    const r = await runScan2print(['segment', slab, '--method', 'forest', '-o', join(dir, 'head.nii.gz'), '--json', '--no-anatomy']);
+    expect(r.code, r.stderr).toBe(0);
+    const forest = (JSON.parse(r.stdout) as { records: Array<{ method: string; findings?: Array<{ code: string; severity: string; message: string }> }> }).records.find((x) => x.method === 'forest')!;
+    expect(forest.findings).toEqual([expect.objectContaining({ code: 'FOREST_DISAGREES', severity: 'warn' })]);
+    expect(forest.findings![0]!.message).toMatch(/labelled \d+(\.\d)? % as many voxels as bone as the bone preset \(226 HU and up\)/);
   });
 });
