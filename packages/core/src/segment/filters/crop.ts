@@ -40,6 +40,15 @@ export function cropBounds(grid: Grid, box: CropBox): { lo: Vec3; hi: Vec3 } {
   return { lo, hi };
 }
 
+/** A note when an index box reached past the grid and was cut to it (it was cut without a word). */
+function clampedNote(grid: Grid, box: CropBox, lo: Vec3, hi: Vec3): { notes?: string[] } {
+  if (!('min_ijk' in box)) return {};
+  const asked = [...box.min_ijk, ...box.max_ijk].map((x) => Math.round(x));
+  const got = [...lo, ...hi];
+  if (asked.every((x, i) => x === got[i])) return {};
+  return { notes: [`the crop box ${asked.join(',')} reaches past the ${grid.dims.join('×')} grid: cut to ${got.join(',')}`] };
+}
+
 /** The eight corners of a box given by two opposite corners in mm. */
 function mmCorners(box: { corner1_mm: Vec3; corner2_mm: Vec3 }): Vec3[] {
   const [a, b] = [box.corner1_mm, box.corner2_mm];
@@ -116,6 +125,7 @@ export function cropVolume(volume: Volume, box: CropBox): StageResult<Volume> {
         method: 'crop',
         params: { box },
         figures: { indexMin: lo, indexMaxExclusive: hi, dimsBefore: [...volume.grid.dims], dimsAfter: [...grid.dims] },
+        ...(clampedNote(volume.grid, box, lo, hi)),
       },
     };
   });

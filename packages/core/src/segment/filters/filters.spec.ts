@@ -153,6 +153,10 @@ describe('crop', () => {
     const back = pasteLabels(part, ct.grid, [10, 20, 30]);
     expect(back.data[11 + 22 * nx + 33 * nx * ny]).toBe(full.data[11 + 22 * nx + 33 * nx * ny]);
     expect(() => cropVolume(ct, { min_ijk: [5, 5, 5], max_ijk: [5, 10, 10] })).toThrow(/no voxels/);
+    // A box past the grid is cut to it, and the record says so (it was cut without a word).
+    const past = cropVolume(ct, { min_ijk: [0, 0, 0], max_ijk: [nx + 10, 70, 80] }).record;
+    expect(past.notes).toEqual([`the crop box 0,0,0,${nx + 10},70,80 reaches past the ${ct.grid.dims.join('×')} grid: cut to 0,0,0,${nx},70,80`]);
+    expect(cropVolume(ct, { min_ijk: [10, 20, 30], max_ijk: [60, 70, 80] }).record.notes).toBeUndefined();
   });
 
   it('by mm on a turned grid (a tilt-corrected series): exactly the voxels whose centre lies in the box, the rest air', () => {

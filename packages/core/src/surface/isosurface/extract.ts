@@ -131,7 +131,7 @@ export async function extractSurface(labels: LabelMap, params: ExtractSurfacePar
       record.findings!.push({
         code: 'SURFACE_CLOSED_AT_BORDER',
         severity: 'info',
-        message: `${borderVoxels} segmented voxels touch the edge of the scanned volume: the surface is closed there by a flat cap at the outer face of the last voxels (the anatomy continues beyond the scan)`,
+        message: `${borderVoxels} segmented voxels touch the edge of the volume meshed (the scanned range, or the crop box where one was asked for): the surface is closed there by a flat cap at the outer face of the last voxels (the anatomy continues beyond it)`,
       });
     }
     if (maskVoxels === 0) {
