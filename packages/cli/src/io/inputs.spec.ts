@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -53,5 +53,14 @@ describe('collectInputs: a zip inside a zip', () => {
     expect(isScanError(err) && err.code).toBe('ZIP_CORRUPT');
     expect((err as Error).message).toContain(`${path}!/bad.zip`);
     expect(Buffer.from(await sources[1]!.read()).equals(Buffer.from(slices['03.dcm']!))).toBe(true);
+  });
+
+  it('a 3MF beside the slices (a model written into the series folder) is one file, not an archive of its parts', async () => {
+    const dir = join(tmp, 'with-model');
+    mkdirSync(dir);
+    for (const [n, b] of Object.entries(slices)) writeFileSync(join(dir, n), b);
+    writeFileSync(join(dir, 'model.3mf'), zipSync({ '[Content_Types].xml': new Uint8Array(10), '3D/3dmodel.model': new Uint8Array(20), '_rels/.rels': new Uint8Array(5) }));
+    const { sources } = await collectInputs([dir]);
+    expect(sources.map((s) => s.name)).toEqual([...Object.keys(slices).map((n) => join(dir, n)), join(dir, 'model.3mf')]);
   });
 });

@@ -142,8 +142,12 @@ async function addZip(
   }
 }
 
+/** Zip containers that are not archives of a scan: a model (ours, left beside its series) or a document. */
+const NOT_AN_ARCHIVE = /\.(3mf|docx|xlsx|pptx|odt|ods|epub)$/i;
+
 async function addFile(path: string, out: DicomSource[], blocks?: SharedBlocks): Promise<void> {
-  if (await isZip(path)) await addZip(async () => path, path, 1, out, {});
+  // A 3MF written into the series' folder is one non-DICOM file, not an archive of 20-odd entries.
+  if (!NOT_AN_ARCHIVE.test(path) && (await isZip(path))) await addZip(async () => path, path, 1, out, {});
   else out.push(fileSource(path, blocks));
 }
 
