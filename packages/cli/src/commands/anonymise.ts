@@ -192,8 +192,10 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
       const notShiftable = dates.notShifted ? `; ${dates.notShifted} not shiftable, removed by the profile` : '';
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else if (!opts.quiet) {
+        // This run's patients (the summary's list covers the folder, earlier runs included).
+        const runPatients = new Set(outputs.map((o) => o.patientKey)).size;
         process.stdout.write(
-          `anonymised ${outputs.length} of ${sources.length} files → ${outDir} (${patients.size} patient${patients.size === 1 ? '' : 's'}, ${anon.uidMapSize} UIDs replaced)\n` +
+          `anonymised ${outputs.length} of ${sources.length} files → ${outDir} (${runPatients} patient${runPatients === 1 ? '' : 's'}, ${anon.uidMapSize} UIDs replaced)\n` +
             (earlier.length ? `${earlier.length} file${earlier.length === 1 ? '' : 's'} from earlier runs in ${outDir} listed too\n` : '') +
             (notDicom ? `${notDicom} non-DICOM files ignored\n` : '') +
             (dicomdirs ? `${dicomdirs} DICOMDIR${dicomdirs === 1 ? '' : 's'} left out (media indexes that hold patient names)\n` : '') +
