@@ -11,6 +11,7 @@ import { round, timedAsync } from '../../pipeline/record.js';
 import { inputError, usageError } from '../../errors.js';
 import { registerMethod, registerReducer, segmentRecord, type Reducer, type SegmentationMethod, type SegmentationOutput } from '../method.js';
 import { labelFigures } from '../threshold.js';
+import { getPreset } from '../presets.js';
 import { poolFor } from '../filters/slabs.js';
 import { decodeForest, type ForestModel } from './model.js';
 import { runForest, type ForestOutput } from './predict.js';
@@ -66,15 +67,15 @@ export async function segmentWithForest(volume: Parameters<SegmentationMethod['r
     for (let v = 0; v < output.labels.data.length; v++) counts[output.labels.data[v]!]!++;
     model.meta.groups.forEach((g, i) => (perGroup[`voxels_${g}`] = counts[i + 1]!));
     record.figures = { ...labelFigures(output.labels), ...figures, ...perGroup };
-    const check = againstThreshold(volume.data, output.labels.data);
+    const check = againstThreshold(volume.data, Number(record.figures.voxels_selected));
     record.figures.voxelsAtBoneThreshold = check.threshold;
     if (check.finding) record.findings = [check.finding];
     return { output, record };
   });
 }
 
-/** HU of the bone preset (InVesalius, Mimics) the forest's bone is compared with. */
-const BONE_PRESET_HU = 226;
+/** The lower bound of the bone preset (InVesalius, Mimics: 226 HU) the forest's bone is compared with. */
+const BONE_PRESET_HU = getPreset('bone').lo_HU;
 
 /**
  * The forest knows the anatomy it was trained on (the shipped model: two abdominal and pelvic
@@ -84,13 +85,9 @@ const BONE_PRESET_HU = 226;
  * is said (whole bones, marrow included, are more than their cortex at 226 HU: its own training
  * CT at 3 mm gives 2.6 times).
  */
-function againstThreshold(hu: ArrayLike<number>, labels: ArrayLike<number>): { threshold: number; finding?: Finding } {
+function againstThreshold(hu: ArrayLike<number>, forest: number): { threshold: number; finding?: Finding } {
   let threshold = 0;
-  let forest = 0;
-  for (let v = 0; v < labels.length; v++) {
-    if (hu[v]! >= BONE_PRESET_HU) threshold++;
-    if (labels[v]) forest++;
-  }
+  for (let v = 0; v < hu.length; v++) if (hu[v]! >= BONE_PRESET_HU) threshold++;
   if (threshold === 0) return { threshold };
   const ratio = forest / threshold;
   if (ratio >= 0.25 && ratio <= 5) return { threshold };
