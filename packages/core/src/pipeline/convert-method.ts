@@ -114,7 +114,10 @@ export const thresholdForestMethod: SegmentationMethod<z.output<typeof threshold
         forest: fo.record.figures,
         voxels_forest_said_no: red.record.figures.voxels_forest_said_no ?? null,
       };
-      if (auto.record.findings?.length) record.findings = auto.record.findings;
+      // The forest's names, not its bone, go on: its volume check (FOREST_DISAGREES) does not
+      // apply to the threshold's bone; its order check does, to the names it gives.
+      const findings = [...(auto.record.findings ?? []), ...(fo.record.findings ?? []).filter((f) => f.code === 'FOREST_ORDER_IMPLAUSIBLE')];
+      if (findings.length) record.findings = findings;
       return { output: red.output, record };
     });
   },

@@ -123,6 +123,15 @@ describe('shipped model (trained on both scans)', () => {
     expect(c('hip_left')[0]).toBeGreaterThan(c('hip_right')[0]);
     expect(r.record.method).toBe('forest');
     expect(r.record.params.trainedOn).toEqual(m.meta.trainedOn);
+    // The abdomen and pelvis it was trained on: its groups in anatomy's head-to-foot order, no order finding
+    // (measured z: thoracic 412.1, lumbar 312, sacrum 208.9, hips 176, femurs 117 mm).
+    const z = r.record.figures.groupCentroidZ_mm as Record<string, number>;
+    expect(z.vertebrae_thoracic!).toBeGreaterThan(z.vertebrae_lumbar!);
+    expect(z.vertebrae_lumbar!).toBeGreaterThan(z.sacrum!);
+    expect(z.sacrum!).toBeGreaterThan(z.hip_left!);
+    expect(z.hip_left!).toBeGreaterThan(z.femur_left!);
+    expect(z.hip_right!).toBeGreaterThan(z.femur_right!);
+    expect((r.record.findings ?? []).map((f) => f.code)).not.toContain('FOREST_ORDER_IMPLAUSIBLE');
   });
 
   it('threshold-forest reducer: forest groups on the combined mask', async () => {

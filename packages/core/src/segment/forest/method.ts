@@ -5,7 +5,7 @@
  * from packages/core/models/, the server at start-up, the browser after a fetch.
  */
 import { z } from 'zod';
-import { cloneGrid, sameGrid } from '../../geometry/grid.js';
+import { cloneGrid, sameGrid, voxelVolume_mm3 } from '../../geometry/grid.js';
 import type { Finding, StageResult } from '../../pipeline/record.js';
 import { round, timedAsync } from '../../pipeline/record.js';
 import { inputError, usageError } from '../../errors.js';
@@ -15,6 +15,7 @@ import { getPreset } from '../presets.js';
 import { poolFor } from '../filters/slabs.js';
 import { decodeForest, type ForestModel } from './model.js';
 import { runForest, type ForestOutput } from './predict.js';
+import { groupPlaces, orderFinding } from './order.js';
 
 let defaultModel: { model: ForestModel; source: string } | undefined;
 
@@ -62,14 +63,20 @@ export async function segmentWithForest(volume: Parameters<SegmentationMethod['r
       createdWith: model.meta.createdWith,
       rule: 'P(bone) = 1 − P(not bone) of stage 2, trilinear from the working grid; label = best bone group where P(bone) ≥ 0.5',
     });
+    const groups = model.meta.groups;
+    const places = groupPlaces(output.labels, groups.length);
     const perGroup: Record<string, number> = {};
-    const counts = new Uint32Array(model.meta.groups.length + 1);
-    for (let v = 0; v < output.labels.data.length; v++) counts[output.labels.data[v]!]!++;
-    model.meta.groups.forEach((g, i) => (perGroup[`voxels_${g}`] = counts[i + 1]!));
-    record.figures = { ...labelFigures(output.labels), ...figures, ...perGroup };
+    const heights: Record<string, number> = {};
+    groups.forEach((g, i) => {
+      perGroup[`voxels_${g}`] = places.counts[i + 1]!;
+      if (places.counts[i + 1]! > 0) heights[g] = round(places.z_mm[i + 1]!, 1);
+    });
+    record.figures = { ...labelFigures(output.labels), ...figures, ...perGroup, groupCentroidZ_mm: heights };
     const check = againstThreshold(volume.data, Number(record.figures.voxels_selected));
     record.figures.voxelsAtBoneThreshold = check.threshold;
-    if (check.finding) record.findings = [check.finding];
+    const order = orderFinding(groups, places, voxelVolume_mm3(output.labels.grid));
+    const findings = [check.finding, order].filter((f): f is Finding => f !== undefined);
+    if (findings.length) record.findings = findings;
     return { output, record };
   });
 }
