@@ -25,7 +25,7 @@
 import dcmjs from 'dcmjs';
 import { inputError, isScanError } from '../errors.js';
 import { asciiValue, parseDicom, tagString, type RawElement } from './dicom-codec.js';
-import { isLongitudinalDateTag, LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED } from './dates.js';
+import { isLongitudinalDateTag, LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED, PUBLIC_DATE_TAGS } from './dates.js';
 import { maskRuleFor, profileEntries, type ProfileEntry } from './profile.js';
 import { effectiveVr, isStandardUid, outsideTableAction } from './retain.js';
 
@@ -150,7 +150,7 @@ function check(els: readonly RawElement[], w: Walk, path: string, top: boolean):
       continue;
     }
     // Retain Longitudinal Temporal Information with Modified Dates: a shifted date, or a time beside it, is the option's value.
-    if (w.datesModified && !el.items && isLongitudinalDateTag(el.tag)) continue;
+    if (w.datesModified && !el.items && isLongitudinalDateTag(el.tag) && !PUBLIC_DATE_TAGS.has(el.tag >>> 0)) continue;
     const entry = profileEntries().get(el.tag);
     const vr = effectiveVr(el.tag, el.vr, entry?.vr);
     const outside = entry ? undefined : outsideTableAction(el.tag, vr, el.items !== undefined, el.value);

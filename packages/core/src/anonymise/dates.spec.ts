@@ -293,6 +293,29 @@ describe('date shift on real CT: two studies of one patient, one of another', ()
     expect(lines[0]).toBe(`${shiftDate(PLANTED.StudyDate, d)} ${shiftDate(PLANTED.AcquisitionDate, d)}101530.5+0100 MODIFIED (512, 512)`);
   });
 
+  it('a context group version (a public release date) is not shifted: it would give the offset away; the gate says so', () => {
+    // A code item of the Code Sequence macro with its context group's release, as scanners write them.
+    const b = readFileSync(study1[0]!);
+    const dm = DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const item = { '00080100': { vr: 'SH', Value: ['T-D1100'] }, '00080102': { vr: 'SH', Value: ['SRT'] }, '00080104': { vr: 'LO', Value: ['Head'] }, '00080106': { vr: 'DT', Value: ['20020904000000'] } };
+    dm.dict['00082218'] = { vr: 'SQ', Value: [item] };
+    const input = new Uint8Array(Buffer.from(dm.write()));
+    const out = dicomParser.parseDicom(createAnonymiser(KEY, { dates: 'shift' }).anonymiseSync(input, 'cgv.dcm').bytes);
+    const version = out.elements.x00082218!.items![0]!.dataSet!.string('x00080106') ?? '';
+    // Shifted, it read 2002-09-04 + d: published date minus it is the patient's secret offset.
+    expect(version.startsWith(shiftDate('20020904', d)!)).toBe(false);
+    expect(version.startsWith('20020904')).toBe(false);
+    expect(str(out, '00080020')).toBe(shiftDate(PLANTED.StudyDate, d)); // the patient's dates still move
+    // A file from another tool that shifted it: named by the gate, though its dates are flagged MODIFIED.
+    const leaky = DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    leaky.dict['00082218'] = { vr: 'SQ', Value: [{ ...item, '00080106': { vr: 'DT', Value: [`${shiftDate('20020904', d)}000000`] } }] };
+    leaky.dict['00280303'] = { vr: 'CS', Value: ['MODIFIED'] };
+    const anonymisedLeaky = createAnonymiser(KEY).anonymiseSync(new Uint8Array(Buffer.from(leaky.write())), 'l.dcm');
+    expect(findIdentifyingAttributes(anonymisedLeaky.bytes, 'l.dcm').problems.map((p) => p.tag)).not.toContain('(0008,0106)');
+    const raw = new Uint8Array(Buffer.from(leaky.write()));
+    expect(findIdentifyingAttributes(raw, 'leaky.dcm').problems.map((p) => p.tag)).toContain('(0008,0106)');
+  });
+
   it("the upload gate (check.ts) flags nothing in a shifted file but the option's dates", () => {
     // check.ts accepts shifted dates once it honours (0028,0303) MODIFIED (reported to its owner);
     // until then it may name them, and must name nothing else.

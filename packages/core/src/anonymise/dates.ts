@@ -172,6 +172,17 @@ export interface DateShifter {
   apply(el: RawElement, vr: string, action: string, siblings: readonly RawElement[]): RawElement | undefined;
 }
 
+/**
+ * Dates the option's column lists that are not the patient's but public: the release of a
+ * DICOM context group (Code Sequence macro, e.g. 20020904000000). Shifted, the difference from
+ * the published date is the patient's secret offset, and with it every real date; so they get
+ * the Basic Profile action (a dummy) whether or not dates are shifted.
+ */
+export const PUBLIC_DATE_TAGS: ReadonlySet<number> = new Set([
+  0x00080106, // ContextGroupVersion
+  0x00080107, // ContextGroupLocalVersion
+]);
+
 export function createDateShifter(days: number): DateShifter {
   const shiftedValueOf = (el: RawElement, vr: string): string | undefined => {
     if (!el.value || (vr !== 'DA' && vr !== 'DT')) return undefined;
@@ -182,6 +193,8 @@ export function createDateShifter(days: number): DateShifter {
     notShifted: 0,
     apply(el, vr, action, siblings) {
       if (el.items || el.encapsulated) return undefined;
+      // A public date beside the shifted ones would give the offset away: left to the Basic Profile.
+      if (PUBLIC_DATE_TAGS.has(el.tag >>> 0)) return undefined;
       if (action === 'K') {
         // A date the profile keeps must not stay real beside the shifted ones.
         if (vr !== 'DA' && vr !== 'DT') return undefined;

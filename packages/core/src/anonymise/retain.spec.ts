@@ -69,6 +69,21 @@ describe('retain.ts: the rule outside the table', () => {
     }
   });
 
+  it('a UID under a wrong explicit VR is still a UID: replaced, and named by the gate (wg04 CT1_UNC)', () => {
+    const p = parseDicom(new Uint8Array(readFileSync(dataPath('hardcases', 'wg04-ct', 'CT1_UNC'))), 'CT1_UNC');
+    // CreatorVersionUID (UI in the dictionary, outside the profile table) written as DS
+    const uid = '1.2.999.11.1';
+    const ds = [...p.dataset, text(0x00089123, 'DS', uid)].sort((a, b) => a.tag - b.tag);
+    const input = writeDicom(p.meta, ds, p.transferSyntax);
+    expect(findIdentifyingAttributes(input, 'vr.dcm').problems.map((x) => x.tag)).toContain(tagString(0x00089123));
+    const out = createAnonymiser(KEY).anonymiseSync(input, 'vr.dcm').bytes;
+    expect(findBytes(out, uid)).toBe(-1);
+    const el = parseDicom(out, 'out.dcm').dataset.find((e) => e.tag === 0x00089123)!;
+    expect(el.vr).toBe('UI');
+    expect(new TextDecoder().decode(el.value).replace(/\0$/, '')).toMatch(/^2\.25\.\d+$/);
+    expect(findIdentifyingAttributes(out, 'out.dcm').problems).toEqual([]);
+  });
+
   it('README.md lists every retained, emptied and dummied attribute', () => {
     const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'README.md'), 'utf8');
     const missing = [...RETAIN_SAFE.keys(), ...EMPTY_SAFE.keys(), ...DUMMY_SAFE.keys()].map(tagString).filter((t) => !readme.includes(t));

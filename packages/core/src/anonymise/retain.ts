@@ -56,9 +56,13 @@ export const DUMMY_SAFE: ReadonlyMap<number, string> = new Map([
   [0x00283003, 'LUTExplanation: Type 1 in the Real World Value Mapping item'],
 ]);
 
-/** The VR an element really has: the file's, or the dictionary's when the file says UN (or nothing). */
+/**
+ * The VR an element really has: the file's, or the dictionary's when the file says UN (or nothing).
+ * A UID attribute is a UID whatever VR the file writes: kept under a wrong explicit VR (DS, say)
+ * it would escape the replacement every UID gets.
+ */
 export function effectiveVr(tag: number, vr: string, tableVr?: string): string {
-  if (vr !== 'UN') return vr;
+  if (vr !== 'UN') return vr !== 'UI' && vr !== 'SQ' && (tableVr === 'UI' || dictionaryVr(tag) === 'UI') ? 'UI' : vr;
   return (tableVr && tableVr !== 'SQ' ? tableVr : undefined) ?? dictionaryVr(tag) ?? 'UN';
 }
 
