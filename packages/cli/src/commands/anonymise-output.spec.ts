@@ -2,7 +2,8 @@
  * `scan2print anonymise`'s output side on real slices of the Philips head phantom: an output
  * folder or key file that cannot be made is exit 3 / 2 naming it before any file is read (it was
  * an "internal error" from mkdir), errors are said under --quiet too, and a second run into the
- * same folder keeps the first run's files listed in anonymisation.json.
+ * same folder keeps the first run's files listed in anonymisation.json. An output folder holding an
+ * input, or inside an input folder, is refused (the originals would be sent beside their copies).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,22 @@ describe('anonymise: the output folder and key', () => {
     expect(k.code, k.stderr).toBe(2);
     expect(k.stderr).toContain(`${join(file, 'k.key')}: cannot create the key file: ${file} is not a folder`);
     expect(readdirSync(work)).not.toContain('never');
+  });
+
+  it('an output folder that holds an input, or lies inside an input folder, is exit 2 naming both; nothing is written', async () => {
+    const before = readdirSync(first).sort();
+    const slice = join(first, before[0]!);
+    for (const [inputs, out, words] of [
+      [[first], first, 'is inside the output folder'],
+      [[slice], first, 'is inside the output folder'],
+      [[second, first], join(first, 'sent'), 'is inside the input folder'],
+    ] as const) {
+      const r = await runScan2print(['anonymise', ...key, ...inputs, '-o', out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(words);
+      expect(r.stderr).toContain(out);
+      expect(readdirSync(first).sort()).toEqual(before);
+    }
   });
 
   it('under --quiet, a file that cannot be anonymised and an input with nothing in it are still said', async () => {

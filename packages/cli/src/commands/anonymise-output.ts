@@ -4,8 +4,8 @@
  * error from mkdir), and what an earlier run left in the same folder, so that its summary
  * (anonymisation.json) lists every file there, not only this run's.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { usageError } from '@scan2print/core';
 import { preflightOutputs, unwritableReason } from '../util/output-set.js';
 
@@ -19,6 +19,38 @@ export interface OutputEntry {
   modality?: string;
   transferSyntax: string;
   bytes: number;
+}
+
+/** `child` is `parent` or lies under it (both absolute, links resolved where they exist). */
+function within(child: string, parent: string): boolean {
+  const r = relative(parent, child);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+}
+
+/** The path with links resolved where it exists (the output folder may not exist yet: its nearest existing parent). */
+function real(p: string): string {
+  const abs = resolve(p);
+  if (existsSync(abs)) return realpathSync(abs);
+  const parent = dirname(abs);
+  return parent === abs ? abs : join(real(parent), basename(abs));
+}
+
+/**
+ * Refuses an output folder that holds an input, or lies inside an input folder: the folder meant to
+ * be sent would hold the identifiable originals beside their anonymised copies, and the next run
+ * would read its own outputs as inputs (new UIDs, new patient keys: duplicates).
+ */
+export function refuseOverlap(outDir: string, inputs: readonly string[]): void {
+  const out = real(outDir);
+  for (const input of inputs) {
+    const inp = real(input);
+    if (within(inp, out)) {
+      throw usageError('INPUT_IN_OUTPUT', `the input ${input} is inside the output folder ${outDir}, which is meant to be sent: the originals would sit beside their anonymised copies; choose an output folder outside the inputs`);
+    }
+    if (within(out, inp)) {
+      throw usageError('OUTPUT_IN_INPUT', `the output folder ${outDir} is inside the input folder ${input}: the next run would read the anonymised files as inputs; choose an output folder outside the inputs`);
+    }
+  }
 }
 
 /** Refuses an output folder that is a file (or under one) or cannot be written, and a new key file that cannot be made. */

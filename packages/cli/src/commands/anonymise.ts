@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { createProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
 import { configDir, ensurePrivateDir, openToOthers } from '../util/config-dir.js';
-import { earlierOutputs, preflightAnonymise, SUMMARY_FILE, type OutputEntry } from './anonymise-output.js';
+import { earlierOutputs, preflightAnonymise, refuseOverlap, SUMMARY_FILE, type OutputEntry } from './anonymise-output.js';
 
 export { SUMMARY_FILE } from './anonymise-output.js';
 
@@ -87,6 +87,7 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
         process.stderr.write(`scan2print: note: ./${LEGACY_KEY_FILE} (an older default) is not used; the key is ${keyPath} — pass --key-file ${LEGACY_KEY_FILE} to keep the old UIDs, and move it out of this folder\n`);
       }
       if (inside(keyPath, outDir)) throw usageError('KEY_IN_OUTPUT', `the key file ${keyPath} must not be inside the output folder ${outDir}, which is meant to be sent`);
+      refuseOverlap(outDir, inputs);
       preflightAnonymise(outDir, keyPath);
       const { sources } = await collectInputs(inputs);
       const { key, created } = loadOrCreateKey(keyPath);

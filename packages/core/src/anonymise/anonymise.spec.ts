@@ -204,6 +204,31 @@ describe('anonymise: refuses broken or unsupported inputs with a message naming 
   }
 });
 
+describe('anonymise: a preamble and DICM with no file meta group (wg04 CT1_UNC with its group 0002 cut)', () => {
+  it('is read as the dataset after the marker: anonymised, a meta written, pixels byte for byte', async () => {
+    const { dataPath } = await import('../../../../test/data.js');
+    const p = dataPath('hardcases', 'wg04-ct', 'CT1_UNC');
+    const whole = new Uint8Array(readFileSync(p));
+    // group 0002 runs from byte 132 to the first element of another group (explicit VR LE, short or long length)
+    let at = 132;
+    const dv = new DataView(whole.buffer, whole.byteOffset);
+    while (dv.getUint16(at, true) === 0x0002) {
+      const vr = String.fromCharCode(whole[at + 4]!, whole[at + 5]!);
+      at += ['OB', 'OW', 'UN', 'SQ', 'UT', 'UC', 'UR', 'OD', 'OF', 'OL', 'OV'].includes(vr) ? 12 + dv.getUint32(at + 8, true) : 8 + dv.getUint16(at + 6, true);
+    }
+    const cut = new Uint8Array([...whole.subarray(0, 132), ...whole.subarray(at)]);
+    const r = createAnonymiser(KEY).anonymiseSync(cut, 'no-meta.dcm');
+    expect(r.summary.notes ?? []).toContain('the input had no file meta information; one was written');
+    const [a, b] = [parse(r.bytes), parse(whole)];
+    expect(str(a, '00020010')).toBe('1.2.840.10008.1.2.1');
+    expect(pixelHash(a)).toBe(pixelHash(b));
+    expect(str(a, '00100010') ?? '').not.toBe(str(b, '00100010'));
+    // Bytes that are no dataset after the marker: said as such, not "no 'DICM' marker".
+    const junk = new Uint8Array([...whole.subarray(0, 132), 0x99, 0x99, 0x99, 0x99, 0, 0, 0, 0]);
+    expect(() => createAnonymiser(KEY).anonymiseSync(junk, 'junk.dcm')).toThrow(/'DICM' marker at byte 128 but neither a file meta group/);
+  });
+});
+
 describe('anonymise: damaged files give a ScanError or a valid result, never a crash', () => {
   it('truncated at 60 points and with 200 random byte flips (pydicom CT_small.dcm)', async () => {
     const { dataPath } = await import('../../../../test/data.js');

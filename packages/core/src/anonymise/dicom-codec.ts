@@ -281,13 +281,21 @@ export function parseDicom(bytes: Uint8Array, file: string): ParsedDicom {
     transferSyntax = asciiValue(ts.value);
     enc = encodingOf(transferSyntax);
   } else {
-    if (bytes.length < 8) throw inputError('NOT_DICOM', `not a DICOM file (${bytes.length} bytes)`, file);
-    if (bytes[0] === 0 && bytes[1] !== 0) enc = { explicit: true, littleEndian: false };
-    else enc = { explicit: vrAt(bytes, 4) !== undefined, littleEndian: true };
+    // A bare dataset, at byte 0, or after a preamble and "DICM" with no file meta group (which
+    // dcmdump and our import read too): its encoding is guessed where it starts.
+    if (bytes.length < pos + 8) throw inputError('NOT_DICOM', `not a DICOM file (${bytes.length} bytes)`, file);
+    if (bytes[pos] === 0 && bytes[pos + 1] !== 0) enc = { explicit: true, littleEndian: false };
+    else enc = { explicit: vrAt(bytes, pos + 4) !== undefined, littleEndian: true };
     transferSyntax = !enc.littleEndian ? TS_EXPLICIT_BE : enc.explicit ? TS_EXPLICIT_LE : TS_IMPLICIT_LE;
-    const group = r.dv.getUint16(0, enc.littleEndian);
+    const group = r.dv.getUint16(pos, enc.littleEndian);
     if (group !== 0x0008 && group !== 0x0018 && group !== 0x0010 && group !== 0x0020) {
-      throw inputError('NOT_DICOM', "not a DICOM file: no 'DICM' marker at byte 128 and no recognisable dataset at byte 0", file);
+      throw inputError(
+        'NOT_DICOM',
+        hadMeta
+          ? "not a DICOM file: a 'DICM' marker at byte 128 but neither a file meta group nor a recognisable dataset after it"
+          : "not a DICOM file: no 'DICM' marker at byte 128 and no recognisable dataset at byte 0",
+        file,
+      );
     }
   }
   let body = bytes;

@@ -162,7 +162,29 @@ function patchTlm(
 }
 
 /** Boxes a JP2 reader needs; every other box (xml, uuid, uinf, IPR, …) may hold text and is dropped. */
-const JP2_KEEP = new Set(['jP  ', 'ftyp', 'rreq', 'jp2h']);
+const JP2_KEEP = new Set(['jP  ', 'ftyp', 'rreq']);
+
+/**
+ * Boxes of the JP2 header superbox (ISO 15444-1 I.5.3) that describe the image: header, bit
+ * depths, colour, palette, component mapping and definition, resolution (numbers only).
+ */
+const JP2H_KEEP = new Set(['ihdr', 'bpcc', 'colr', 'pclr', 'cmap', 'cdef', 'res ']);
+
+/** The content of a jp2h box less the boxes that are not JP2H_KEEP (`at`: its offset in the file, for errors). */
+function jp2HeaderBoxes(b: Uint8Array, at: number, fail: (why: string, at: number) => never): StripResult {
+  const removed: RemovedMarker[] = [];
+  const parts: Uint8Array[] = [];
+  for (let pos = 0; pos < b.length; ) {
+    if (pos + 8 > b.length) fail('jp2h child box header runs past its end', at + pos);
+    const len = u32(b, pos);
+    const type = ascii(b, pos + 4, 4);
+    if (len < 8 || pos + len > b.length) fail(`jp2h child box '${type}' of ${len} bytes runs past its end`, at + pos);
+    if (JP2H_KEEP.has(type)) parts.push(b.subarray(pos, pos + len));
+    else removed.push({ marker: `JP2 box ${JSON.stringify(`jp2h/${type}`)}`, bytes: len });
+    pos += len;
+  }
+  return { bytes: removed.length === 0 ? b : assemble(b, parts), removed };
+}
 
 /** A JP2 file (ISO 15444-1 Annex I): the codestream box is stripped too; its length is rewritten. */
 function stripJp2(b: Uint8Array): StripResult {
@@ -200,6 +222,17 @@ function stripJp2(b: Uint8Array): StripResult {
         const h = new Uint8Array(8);
         new DataView(h.buffer).setUint32(0, inner.bytes.length + 8, false);
         h.set([0x6a, 0x70, 0x32, 0x63], 4);
+        parts.push(h, inner.bytes);
+      }
+    } else if (type === 'jp2h') {
+      // The header superbox: its image boxes go on, anything else nested in it (an xml or uuid box) does not.
+      const inner = jp2HeaderBoxes(box.subarray(header), pos + header, fail);
+      removed.push(...inner.removed);
+      if (inner.removed.length === 0) parts.push(box);
+      else {
+        const h = new Uint8Array(8);
+        new DataView(h.buffer).setUint32(0, inner.bytes.length + 8, false);
+        h.set([0x6a, 0x70, 0x32, 0x68], 4);
         parts.push(h, inner.bytes);
       }
     } else if (JP2_KEEP.has(type)) parts.push(box);

@@ -251,6 +251,41 @@ describe('stripTextMarkers on real code streams', () => {
     expect(Buffer.from(r.bytes).equals(Buffer.from(keep))).toBe(true);
   });
 
+  it('a JFIF thumbnail (an image of anything) is cut to the 14-byte header, sized 0 × 0; a JFXX thumbnail segment goes', () => {
+    const { frame, ts } = frameOf('hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEGProcess1TransferSyntax_1.2.840.10008.1.2.4.50.dcm');
+    // 14 × 1 RGB thumbnail whose bytes spell the identity, then a JFXX segment holding a JPEG thumbnail with a COM.
+    const text = `${NAME} ${BIRTH}`.padEnd(42, ' ').slice(0, 42);
+    const thumb = segment(0xe0, text, [...Buffer.from('JFIF\0'), 1, 2, 1, 0, 72, 0, 72, 14, 1]);
+    const jfxx = segment(0xe0, `${NAME}`, [...Buffer.from('JFXX\0'), 0x10, 0xff, 0xd8, 0xff, 0xfe, 0, 20]);
+    const r = stripTextMarkers(insertAt(frame, 2, concat(thumb, jfxx)), ts);
+    expect(leaks(r.bytes)).toEqual([]);
+    expect(r.removed.map((m) => m.marker)).toEqual(['APP0 JFIF thumbnail', 'APP0']);
+    const header = new Uint8Array([0xff, 0xe0, 0, 16, ...Buffer.from('JFIF\0'), 1, 2, 1, 0, 72, 0, 72, 0, 0]);
+    expect(Buffer.from(r.bytes).equals(Buffer.from(insertAt(frame, 2, header)))).toBe(true);
+  });
+
+  it('a JP2 header box keeps its image boxes and loses any other box nested in it', () => {
+    const { frame, ts } = frameOf('hardcases', 'wg04-ct', 'CT1_J2KR');
+    const box = (type: string, body: Uint8Array): Uint8Array => {
+      const h = Buffer.alloc(8);
+      h.writeUInt32BE(body.length + 8, 0);
+      h.write(type, 4, 'latin1');
+      return concat(h, body);
+    };
+    const sig = box('jP  ', new Uint8Array([0x0d, 0x0a, 0x87, 0x0a]));
+    const ftyp = box('ftyp', new Uint8Array([...Buffer.from('jp2 '), 0, 0, 0, 0, ...Buffer.from('jp2 ')]));
+    const ihdr = box('ihdr', new Uint8Array([0, 0, 2, 0, 0, 0, 2, 0, 0, 1, 15, 7, 0, 0]));
+    const colr = box('colr', new Uint8Array([1, 0, 0, 0, 0, 0, 17]));
+    const xml = box('xml ', new Uint8Array(Buffer.from(`<patient>${NAME} ${BIRTH}</patient>`)));
+    const clean = concat(sig, ftyp, box('jp2h', concat(ihdr, colr)), box('jp2c', frame));
+    const r = stripTextMarkers(concat(sig, ftyp, box('jp2h', concat(ihdr, xml, colr)), box('jp2c', frame)), ts);
+    expect(leaks(r.bytes)).toEqual([]);
+    expect(r.removed.map((m) => m.marker)).toEqual(['JP2 box "jp2h/xml "']);
+    expect(Buffer.from(r.bytes).equals(Buffer.from(clean))).toBe(true);
+    // A clean file passes through as it is.
+    expect(stripTextMarkers(clean, ts).removed).toEqual([]);
+  });
+
   it('HTJ2K transfer syntaxes are read as J2K code streams', () => {
     const { frame } = frameOf('hardcases', 'wg04-ct', 'CT1_J2KR');
     const r = stripTextMarkers(plantJ2k(frame), '1.2.840.10008.1.2.4.201');

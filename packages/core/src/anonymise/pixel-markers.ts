@@ -8,9 +8,11 @@
  * segments and nothing else: every segment a decoder needs, and the entropy-coded data, are
  * copied byte for byte, so decoded pixels are identical.
  *
- * What is kept in JPEG and JPEG-LS: APP0 only when it is JFIF/JFXX (a fixed header, no text; it
- * tells a decoder the colour space) and APP14 only when it is the fixed-size "Adobe" segment
- * (its transform flag decides the colour conversion). Every other APPn and COM is removed.
+ * What is kept in JPEG and JPEG-LS: APP0 only when it is JFIF, and only its fixed 14-byte header
+ * (it tells a decoder the colour space; a thumbnail after it, an image of anything, is cut and the
+ * thumbnail size set to 0 × 0), and APP14 only when it is the fixed-size "Adobe" segment (its
+ * transform flag decides the colour conversion). Every other APPn (JFXX, the JFIF extension that
+ * holds only a thumbnail, included) and COM is removed.
  * A code stream whose structure we cannot follow (an unknown marker, a segment running past the
  * end, no EOI) is not passed through: PixelMarkerError is thrown and the caller refuses the file.
  *
@@ -115,10 +117,13 @@ function stripJpeg(b: Uint8Array, ls: boolean): StripResult {
     else if (m >= 0xe0 && m <= 0xef) {
       const n = m - 0xe0;
       const id = ascii(b, pos + 4, Math.min(5, len - 2));
-      const jfif = n === 0 && (id === 'JFIF\0' || id === 'JFXX\0');
+      const jfif = n === 0 && id === 'JFIF\0' && len >= JFIF_LENGTH;
       // Adobe APP14 is fixed-size (12 bytes of parameters): version, two flags, transform.
       const adobe = n === 14 && id === 'Adobe' && len === 14;
-      if (!jfif && !adobe) drop(at, end, `APP${n}`);
+      if (jfif && len > JFIF_LENGTH) {
+        drop(at, end, 'APP0 JFIF thumbnail');
+        parts.push(jfifHeaderOnly(b.subarray(at, at + 2 + JFIF_LENGTH)));
+      } else if (!jfif && !adobe) drop(at, end, `APP${n}`);
     } else if (!isImageSegment(m, ls)) fail(`unknown marker FF${hex2(m)}`, at);
     pos = end;
     if (m === 0xda) pos = skipEntropyData(b, pos, ls, fail);
@@ -129,6 +134,19 @@ function stripJpeg(b: Uint8Array, ls: boolean): StripResult {
   if (removed.length === 0) return { bytes: b, removed };
   parts.push(b.subarray(keepFrom, trailingText ? pos : b.length));
   return { bytes: assemble(b, parts), removed };
+}
+
+/** Length field of a JFIF APP0 without thumbnail: "JFIF\0", version, units, densities, thumbnail size. */
+const JFIF_LENGTH = 16;
+
+/** A JFIF APP0 segment's first 18 bytes (marker, length 16, the header) with no thumbnail: 0 × 0. */
+function jfifHeaderOnly(head: Uint8Array): Uint8Array {
+  const out = head.slice();
+  out[2] = 0;
+  out[3] = JFIF_LENGTH;
+  out[16] = 0;
+  out[17] = 0;
+  return out;
 }
 
 /** From the byte after an SOS segment, the position of the next marker that ends the scan. */
