@@ -1,6 +1,7 @@
 /**
  * The anonymiser's hook for text inside encapsulated pixel data (issue 13, class 5): splits the
- * item stream of (7FE0,0010) into frames, strips each frame with stripTextMarkers, and, only when
+ * item stream of (7FE0,0010) into frames, strips each frame with stripTextMarkers (RLE: stripRle,
+ * the bytes after each segment's data), and, only when
  * something was removed, rebuilds the fragments and the offset tables. A frame that lost bytes is
  * written as one fragment (padded to even length with 00, as PS3.5 A.4 asks); untouched frames
  * keep their fragments byte for byte. The Basic Offset Table is rewritten when it had entries, and
@@ -10,11 +11,12 @@ import { inputError } from '../errors.js';
 import type { Finding } from '../pipeline/record.js';
 import { asciiValue, type RawElement } from './dicom-codec.js';
 import { codeStreamKind, PixelMarkerError, stripTextMarkers, type RemovedMarker } from './pixel-markers.js';
+import { RLE_TS, stripRle } from './pixel-markers-rle.js';
 import { joinBytes } from '../formats/join-bytes.js';
 
 const ITEM = 0xfffee000;
 const SEQ_DELIM = 0xfffee0dd;
-const TAG = { PixelData: 0x7fe00010, NumberOfFrames: 0x00280008, ExtendedOffsetTable: 0x7fe00001, ExtendedOffsetTableLengths: 0x7fe00002 };
+const TAG = { PixelData: 0x7fe00010, NumberOfFrames: 0x00280008, Rows: 0x00280010, Columns: 0x00280011, ExtendedOffsetTable: 0x7fe00001, ExtendedOffsetTableLengths: 0x7fe00002 };
 
 interface Fragment {
   /** Offset of its item tag from the first fragment's item tag (what offset tables count). */
@@ -98,12 +100,15 @@ export function stripEncapsulatedText(
   transferSyntax: string,
   numberOfFrames: number,
   extendedOffsets?: Uint8Array,
+  rleSegmentBytes?: number,
 ): EncapsulatedStrip {
   const kind = codeStreamKind(transferSyntax);
   if (kind === undefined) {
     throw new PixelMarkerError(`transfer syntax ${transferSyntax} holds a code stream we cannot check for embedded text`);
   }
-  if (kind === 'none') return { encapsulated, removed: [], framesChanged: 0 };
+  // RLE has no markers, but bytes after a segment's data (pixel-markers-rle.ts); it needs rows × columns to find them.
+  const rle = transferSyntax === RLE_TS && rleSegmentBytes !== undefined && rleSegmentBytes > 0;
+  if (kind === 'none' && !rle) return { encapsulated, removed: [], framesChanged: 0 };
   const { bot: botBytes, fragments } = readItems(encapsulated);
   if (fragments.length === 0) throw new PixelMarkerError('encapsulated pixel data holds no fragments');
   if (botBytes.length % 4) throw new PixelMarkerError(`Basic Offset Table of ${botBytes.length} bytes (not a multiple of 4)`);
@@ -118,7 +123,8 @@ export function stripEncapsulatedText(
   const frames = ranges.map(([s, e], i) => {
     let r;
     try {
-      r = stripTextMarkers(join(fragments.slice(s, e).map((f) => f.value)), transferSyntax);
+      const frame = join(fragments.slice(s, e).map((f) => f.value));
+      r = rle ? stripRle(frame, rleSegmentBytes!) : stripTextMarkers(frame, transferSyntax);
     } catch (err) {
       if (err instanceof PixelMarkerError) throw new PixelMarkerError(`frame ${i + 1}: ${err.message}`);
       throw err;
@@ -187,10 +193,15 @@ export function stripPixelDataText(
   if (!pixel?.encapsulated) return elements;
   const frames = parseInt(asciiValue(elements.find((e) => e.tag === TAG.NumberOfFrames)?.value), 10);
   const eot = elements.find((e) => e.tag === TAG.ExtendedOffsetTable)?.value;
+  // Rows and Columns (US; RLE files are little endian); 0 where absent
+  const us = (tag: number): number => {
+    const v = elements.find((e) => e.tag === tag)?.value;
+    return v && v.length >= 2 ? v[0]! | (v[1]! << 8) : 0;
+  };
   let r: EncapsulatedStrip;
   try {
     const n = Number.isFinite(frames) && frames > 0 ? frames : 1;
-    r = stripEncapsulatedText(pixel.encapsulated, transferSyntax, n, eot?.length ? eot : undefined);
+    r = stripEncapsulatedText(pixel.encapsulated, transferSyntax, n, eot?.length ? eot : undefined, us(TAG.Rows) * us(TAG.Columns));
   } catch (e) {
     if (!(e instanceof PixelMarkerError)) throw e;
     const why = `its compressed pixel data cannot be checked for embedded text (${e.message}): not anonymised`;

@@ -286,6 +286,23 @@ describe('stripTextMarkers on real code streams', () => {
     expect(stripTextMarkers(clean, ts).removed).toEqual([]);
   });
 
+  it('RLE (wg04 CT1_RLE): text after a segment’s data is removed, the header’s offsets rewritten; pixels decode the same', async () => {
+    const path = dataPath('hardcases', 'wg04-ct', 'CT1_RLE');
+    const original = new Uint8Array(readFileSync(path));
+    const f = readFrames(original);
+    const text = new Uint8Array(Buffer.from(`PATIENT ${NAME} DOB ${BIRTH}`));
+    const planted = writeFrames(f, [[concat(f.frames[0]![0]!, text)]], f.hadBot);
+    expect(leaks(planted).length).toBeGreaterThan(0);
+    const out = await anonymiseDataset(planted, 'rle.dcm', { key: KEY });
+    expect(leaks(out.bytes)).toEqual([]);
+    expect(out.findings.map((x) => x.code)).toContain('PIXEL_TEXT_MARKERS_REMOVED');
+    expect(sameFrames(await decoded(out.bytes, 'out.dcm'), await decoded(original, path))).toBe(true);
+    // The unplanted file passes through with its frame byte for byte (its segments' even padding kept).
+    const clean = await anonymiseDataset(original, path, { key: KEY });
+    expect(clean.findings.map((x) => x.code)).not.toContain('PIXEL_TEXT_MARKERS_REMOVED');
+    expect(Buffer.from(readFrames(clean.bytes).frames[0]![0]!).equals(Buffer.from(f.frames[0]![0]!))).toBe(true);
+  });
+
   it('HTJ2K transfer syntaxes are read as J2K code streams', () => {
     const { frame } = frameOf('hardcases', 'wg04-ct', 'CT1_J2KR');
     const r = stripTextMarkers(plantJ2k(frame), '1.2.840.10008.1.2.4.201');

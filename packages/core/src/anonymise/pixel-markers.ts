@@ -36,7 +36,7 @@ const J2K_TS = new Set([
   '1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91', '1.2.840.10008.1.2.4.92', '1.2.840.10008.1.2.4.93',
   '1.2.840.10008.1.2.4.201', '1.2.840.10008.1.2.4.202', '1.2.840.10008.1.2.4.203',
 ]);
-/** Encapsulated syntaxes whose fragments hold no marker syntax and no room for text. */
+/** Encapsulated syntaxes whose fragments hold no marker syntax (RLE's room for text, after its segments' data, is pixel-markers-rle.ts's). */
 const NO_MARKERS_TS = new Set(['1.2.840.10008.1.2.5', '1.2.840.10008.1.2.1.98']);
 
 /**
