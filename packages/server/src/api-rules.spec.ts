@@ -75,6 +75,32 @@ describe('the API refuses what it cannot do as asked', () => {
     expect((await t.call(a.tokens.technician, 'DELETE', made.headers.get('location')!, undefined, { 'tus-resumable': '1.0.0' })).status).toBe(204);
   });
 
+  it('an approved case (approved … qc-passed) takes no job, files, upload or labels until changes are requested (409 CASE_APPROVED)', async () => {
+    // A rebuild in print preparation became the "latest model" the case page offered for printing, unapproved.
+    const c = await caseWithFile();
+    for (const status of ['approved', 'print-preparation', 'printing', 'qc-passed'] as const) {
+      await db().updateTable('cases').set({ status }).where('id', '=', c).execute();
+      const job = await errorOf(await startJob(c, {}));
+      expect(job, status).toMatchObject({ status: 409, code: 'CASE_APPROVED' });
+      expect(job.message).toContain(`case ${c} is ${status}`);
+      expect(job.message).toContain('request changes first');
+    }
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(200)]), 'x.dcm');
+    expect(await errorOf(await t.call(a.tokens.technician, 'POST', `/api/cases/${c}/files`, form))).toMatchObject({ status: 409, code: 'CASE_APPROVED' });
+    const tus = { 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': `caseId ${b64(c)},filename ${b64('x.zip')}` };
+    expect(await errorOf(await t.call(a.tokens.technician, 'POST', '/api/uploads', undefined, tus))).toMatchObject({ status: 409, code: 'CASE_APPROVED' });
+    const labels = await t.call(a.tokens.engineer, 'POST', `/api/cases/${c}/labels`, new Uint8Array(400), { 'content-type': 'application/octet-stream' });
+    expect(await errorOf(labels)).toMatchObject({ status: 409, code: 'CASE_APPROVED' });
+    expect(await t.json(a.tokens.engineer, 'GET', `/api/cases/${c}/jobs`)).toEqual([]);
+    // Changes requested: open again.
+    await db().updateTable('cases').set({ status: 'changes-requested' }).where('id', '=', c).execute();
+    const reopened = await startJob(c, { isotropic: 2 });
+    expect(reopened.status).toBe(201);
+    const { id } = (await reopened.json()) as { id: string };
+    expect((await t.call(a.tokens.engineer, 'POST', `/api/jobs/${id}/cancel`)).status).toBeLessThan(300);
+  });
+
   it("tus's own refusals come back in the API's error format (they were plain text)", async () => {
     const c = await caseWithFile();
     const meta = `caseId ${b64(c)},filename ${b64('x.zip')}`;

@@ -24,6 +24,13 @@ export type CaseState = (typeof CASE_STATES)[number];
 /** States a case never leaves. */
 export const FINAL_STATES: readonly CaseState[] = ['delivered', 'rejected', 'cancelled'];
 
+/**
+ * States whose model is the approved, signed version: no new version is made in them (a rebuild,
+ * new files, edited labels), or the print-facing "latest model" would be one nobody approved.
+ * Requesting changes (→ changes-requested, gates voided) opens the model again.
+ */
+export const APPROVED_STATES: readonly CaseState[] = ['approved', 'print-preparation', 'printing', 'qc-passed'];
+
 /** Stage gates: all three signed (for the approved model version) before 'printing'. */
 export const GATES = ['segmentation', 'model', 'print-qc'] as const;
 export type Gate = (typeof GATES)[number];
