@@ -125,6 +125,7 @@ export const SHARED_MODULE_SPECS: readonly string[] = [
   'packages/web/src/review/nifti-replace.spec.ts',
   'packages/web/src/review/preview-volume.spec.ts',
   'packages/web/src/review/ras-order.spec.ts',
+  'packages/web/src/upload/convertible.spec.ts',
   'packages/web/src/workflow/approved.spec.ts',
   'packages/web/src/workflow/words.spec.ts',
   'test/convert-cache.spec.ts',

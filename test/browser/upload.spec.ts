@@ -209,6 +209,17 @@ describe('web app: anonymised upload', () => {
       await w.page.getByTestId('upload-resume-banner').waitFor({ timeout: 120_000 });
       expect(await seriousViolations(w.page)).toEqual([]);
       await w.screenshot('upload-resume-banner');
+      // The unfinished upload is the requester's: another user logging in on this browser neither sees it
+      // nor discards it by a resume that fails (it was shown to whoever logged in next, and lost that way).
+      await w.page.getByRole('button', { name: 'Log out' }).click();
+      await logIn(w.page, org.emails.engineer, TEST_PASSWORD);
+      await w.page.goto('/cases/new');
+      await w.page.locator('[data-testid="new-case-page"][data-pending="none"]').waitFor();
+      expect(await w.page.getByTestId('upload-resume-banner').count()).toBe(0);
+      await w.page.getByRole('button', { name: 'Log out' }).click();
+      await logIn(w.page, org.emails.requester, TEST_PASSWORD);
+      await w.page.goto('/cases/new');
+      await w.page.locator('[data-testid="new-case-page"][data-pending="yes"]').waitFor();
       resumed = true;
       await w.page.getByTestId('upload-resume').click();
       await w.page.waitForURL(/\/cases\/[0-9a-f-]{36}$/, { timeout: 240_000 });

@@ -6,6 +6,7 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { currentUser, logout, type Me } from './api/client.js';
+import { canCreateCases } from './cases/format.js';
 import { SessionContext } from './session.js';
 import { LoginPage } from './pages/LoginPage.js';
 import { CasesPage } from './pages/CasesPage.js';
@@ -72,7 +73,7 @@ export function App() {
         <Link href="/" className="brand">scan2print</Link>
         <nav aria-label="Main">
           <Link href="/">Cases</Link>
-          <Link href="/cases/new">New case</Link>
+          {canCreateCases(me.role) && <Link href="/cases/new">New case</Link>}
           <Link href="/print/schedule">Print schedule</Link>
           <Link href="/pacs">PACS</Link>
           {canAdminister(me.role) && (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueInfo, formatBytes, isFinished, isoDay, percentOf, personName, statusOf, type StatusKind } from './format.js';
+import { canCreateCases, dueInfo, formatBytes, isFinished, isoDay, percentOf, personName, statusOf, type StatusKind } from './format.js';
 import type { LatestJob } from './types.js';
 
 const job = (over: Partial<LatestJob>): LatestJob => ({ id: 'j', kind: 'convert', state: 'queued', progress: 0, stage: null, error: null, ...over });
@@ -70,5 +70,12 @@ describe('small formatters', () => {
     expect(personName('c@d.org')).toBe('c@d.org');
     expect(personName(null)).toBe('—');
     expect([formatBytes(512), formatBytes(2048), formatBytes(73.7 * 1024 * 1024)]).toEqual(['512 B', '2.0 KiB', '74 MiB']);
+  });
+});
+
+describe('canCreateCases', () => {
+  it('the roles the server lets POST /api/cases, and no other', () => {
+    for (const r of ['org-admin', 'requester', 'engineer']) expect(canCreateCases(r), r).toBe(true);
+    for (const r of ['reviewer', 'technician', 'admin', '']) expect(canCreateCases(r), r).toBe(false);
   });
 });

@@ -131,3 +131,10 @@ export function formatBytes(n: number): string {
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
+
+/** Roles that may create a case (the server's POST /api/cases: org-admin, requester, engineer). */
+export const CASE_CREATORS: readonly string[] = ['org-admin', 'requester', 'engineer'];
+
+export function canCreateCases(role: string): boolean {
+  return CASE_CREATORS.includes(role);
+}

@@ -7,7 +7,7 @@ import { Link } from 'wouter';
 import { useSession } from '../session.js';
 import { useLiveCases, type LiveMode } from '../cases/useCaseEvents.js';
 import { DEFAULT_FILTERS, filterCases, filtersFromQuery, filtersToQuery, sortCases, type CaseFilters } from '../cases/filter.js';
-import { dueInfo, formatTime, isFinished, personName, statusOf } from '../cases/format.js';
+import { canCreateCases, dueInfo, formatTime, isFinished, personName, statusOf } from '../cases/format.js';
 import { StatusView } from '../cases/StatusCell.js';
 import type { CaseRow } from '../cases/types.js';
 import '../cases/cases.css';
@@ -119,7 +119,7 @@ export function CasesPage() {
       )}
       {rows !== null && rows.length === 0 && (
         <p>
-          No cases yet. <Link href="/cases/new">Create the first one</Link>.
+          No cases yet.{canCreateCases(me.role) && <> <Link href="/cases/new">Create the first one</Link>.</>}
         </p>
       )}
     </main>

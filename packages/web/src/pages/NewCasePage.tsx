@@ -14,6 +14,8 @@ import { bytes } from '../upload/format.js';
 import { projectKey, type ProjectKey } from '../upload/project-key.js';
 import { usePrepare } from '../upload/use-prepare.js';
 import { usePending, useSend, type CaseForm } from '../upload/use-send.js';
+import { whyNotConvertible } from '../upload/convertible.js';
+import { canCreateCases } from '../cases/format.js';
 import '../upload/upload.css';
 
 const PURPOSES = ['Surgical planning', 'Implant or guide design', 'Patient communication', 'Teaching'];
@@ -43,8 +45,8 @@ export function NewCasePage() {
   const [key, setKey] = useState<ProjectKey | null>(null);
   const [keyError, setKeyError] = useState<string | null>(null);
   const { state: prep, prepare } = usePrepare();
-  const { pending, forget } = usePending();
-  const { state: sending, send, resume } = useSend(navigate);
+  const { pending, loaded, forget } = usePending(me.id);
+  const { state: sending, send, resume } = useSend(navigate, me.id);
 
   useEffect(() => {
     projectKey(me.orgId).then(setKey, (e: Error) => setKeyError(`no project key: ${e.message}`));
@@ -52,7 +54,8 @@ export function NewCasePage() {
 
   const set = (k: keyof CaseForm) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
   const busy = sending.phase === 'creating' || sending.phase === 'uploading' || sending.phase === 'starting-job';
-  const ready = prep.phase === 'ready' && prep.prepared !== null && prep.prepared.report.files.written > 0;
+  const blocked = prep.parsed ? whyNotConvertible(prep.parsed.series) : null;
+  const ready = prep.phase === 'ready' && prep.prepared !== null && prep.prepared.report.files.written > 0 && blocked === null;
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -61,8 +64,18 @@ export function NewCasePage() {
   }
 
   const showResume = pending && sending.phase === 'idle';
+  if (!canCreateCases(me.role)) {
+    return (
+      <main className="page new-case" data-testid="new-case-page">
+        <h1>New case</h1>
+        <p role="alert" data-testid="new-case-refused">
+          Your role ({me.role}) does not create cases: requesters, engineers and organisation admins do.
+        </p>
+      </main>
+    );
+  }
   return (
-    <main className="page new-case">
+    <main className="page new-case" data-testid="new-case-page" data-pending={loaded ? (pending ? 'yes' : 'none') : 'loading'}>
       <h1>New case</h1>
       {showResume && (
         <ResumeBanner caseId={pending.caseId} size={pending.zip.size} onResume={() => void resume()} onDiscard={() => void forget()} />
@@ -121,6 +134,11 @@ export function NewCasePage() {
                 {prep.parsed.unreadable > 0 && `, ${prep.parsed.unreadable} unreadable`}
               </h3>
               <SeriesList series={prep.parsed.series} />
+              {blocked && (
+                <p role="alert" data-testid="upload-blocked">
+                  No series here can be made into a model: {blocked}. Choose the whole CT series (a folder or a zip of it).
+                </p>
+              )}
             </section>
           )}
           {prep.prepared && key && <AnonymisationSummary report={prep.prepared.report} keyFingerprint={key.fingerprint} />}

@@ -13,6 +13,8 @@ export function duration(s: number): string {
   return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** Millimetres; '—' where there is no number (the step between slices of a single slice). */
 export function mm(x: number): string {
+  if (!Number.isFinite(x)) return '—';
   return x.toFixed(x < 1 ? 3 : 2);
 }

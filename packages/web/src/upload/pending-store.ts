@@ -1,11 +1,15 @@
 /**
  * An upload that has not finished, kept in IndexedDB so that a reload (or a closed tab) can
  * resume it: the anonymised zip itself (never the originals) and the tus upload URL.
- * One pending upload per browser profile and origin; starting a new one replaces it.
+ * One pending upload per user of the browser profile (keyed by the user's id): another user
+ * logging in on the same browser neither sees it nor, by a failed resume, discards it.
+ * Starting a new one replaces the user's own.
  */
 const DB = 's2p-upload';
 const STORE = 'pending';
-const ID = 'current';
+/** The one entry of earlier versions, whoever made it: never shown, removed when read. */
+const UNOWNED = 'current';
+const keyOf = (owner: string): string => `user:${owner}`;
 
 export interface PendingUpload {
   caseId: string;
@@ -39,19 +43,20 @@ async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBReq
   }
 }
 
-export async function loadPending(): Promise<PendingUpload | null> {
-  return (await tx<PendingUpload | undefined>('readonly', (s) => s.get(ID))) ?? null;
+export async function loadPending(owner: string): Promise<PendingUpload | null> {
+  await tx('readwrite', (s) => s.delete(UNOWNED));
+  return (await tx<PendingUpload | undefined>('readonly', (s) => s.get(keyOf(owner)))) ?? null;
 }
 
-export async function savePending(p: PendingUpload): Promise<void> {
-  await tx('readwrite', (s) => s.put(p, ID));
+export async function savePending(owner: string, p: PendingUpload): Promise<void> {
+  await tx('readwrite', (s) => s.put(p, keyOf(owner)));
 }
 
-export async function setPendingUrl(uploadUrl: string): Promise<void> {
-  const p = await loadPending();
-  if (p) await savePending({ ...p, uploadUrl });
+export async function setPendingUrl(owner: string, uploadUrl: string): Promise<void> {
+  const p = await loadPending(owner);
+  if (p) await savePending(owner, { ...p, uploadUrl });
 }
 
-export async function clearPending(): Promise<void> {
-  await tx('readwrite', (s) => s.delete(ID));
+export async function clearPending(owner: string): Promise<void> {
+  await tx('readwrite', (s) => s.delete(keyOf(owner)));
 }

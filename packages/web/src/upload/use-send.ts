@@ -26,26 +26,28 @@ export interface SendState {
 
 const IDLE: SendState = { phase: 'idle', progress: null, caseId: null, error: null, resumable: false };
 
-export function usePending(): { pending: PendingUpload | null; loaded: boolean; forget(): Promise<void> } {
+/** The pending upload of `owner` (the logged-in user's id), if any. */
+export function usePending(owner: string): { pending: PendingUpload | null; loaded: boolean; forget(): Promise<void> } {
   const [pending, setPending] = useState<PendingUpload | null>(null);
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
-    loadPending().then(
+    setLoaded(false);
+    loadPending(owner).then(
       (p) => {
         setPending(p);
         setLoaded(true);
       },
       () => setLoaded(true),
     );
-  }, []);
+  }, [owner]);
   const forget = useCallback(async () => {
-    await clearPending();
+    await clearPending(owner);
     setPending(null);
-  }, []);
+  }, [owner]);
   return { pending, loaded, forget };
 }
 
-export function useSend(navigate: (to: string) => void) {
+export function useSend(navigate: (to: string) => void, owner: string) {
   const [state, setState] = useState<SendState>(IDLE);
   const handle = useRef<UploadHandle | null>(null);
   useEffect(() => () => handle.current?.abort(), []);
@@ -57,7 +59,7 @@ export function useSend(navigate: (to: string) => void) {
         caseId: p.caseId,
         zip: p.zip,
         uploadUrl: p.uploadUrl,
-        onUrl: (url) => void setPendingUrl(url),
+        onUrl: (url) => void setPendingUrl(owner, url),
         onProgress: (progress) => setState((s) => ({ ...s, progress })),
       });
       try {
@@ -65,11 +67,11 @@ export function useSend(navigate: (to: string) => void) {
       } catch (e) {
         const message = (e as Error).message;
         const refused = message.startsWith('the server refused');
-        if (refused) await clearPending();
+        if (refused) await clearPending(owner);
         setState((s) => ({ ...s, phase: 'failed', error: message, resumable: !refused }));
         return;
       }
-      await clearPending();
+      await clearPending(owner);
       setState((s) => ({ ...s, phase: 'starting-job' }));
       try {
         // One convert per upload, even if this step is retried after a reload.
@@ -80,7 +82,7 @@ export function useSend(navigate: (to: string) => void) {
       }
       navigate(`/cases/${p.caseId}`);
     },
-    [navigate],
+    [navigate, owner],
   );
 
   const send = useCallback(
@@ -100,16 +102,16 @@ export function useSend(navigate: (to: string) => void) {
         return;
       }
       const p: PendingUpload = { caseId, zip, uploadUrl: null, files, createdAt: new Date().toISOString() };
-      await savePending(p);
+      await savePending(owner, p);
       await upload(p);
     },
-    [upload],
+    [upload, owner],
   );
 
   const resume = useCallback(async () => {
-    const p = await loadPending();
+    const p = await loadPending(owner);
     if (p) await upload(p);
-  }, [upload]);
+  }, [upload, owner]);
 
   return { state, send, resume };
 }
