@@ -11,6 +11,9 @@
  * duration from the stored quote, and the schedule plans it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { write3mf, type PrintCatalogue } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
@@ -86,6 +89,33 @@ describe('the quote of a real approved case', () => {
     expect(Date.parse(q.quotedAt)).toBeGreaterThan(Date.parse('2026-01-01'));
     const stored = await t.server.services.db.selectFrom('print_quotes').select(['model_version_id', 'printer', 'material']).where('case_id', '=', caseId).execute();
     expect(stored).toEqual([{ model_version_id: convertId, printer: 'prusa-mk4', material: 'pla' }]);
+  });
+
+  it('a slicer that does not finish is stopped at the slice limit: 504 SLICE_TIMEOUT naming the model, the process gone', async () => {
+    // A stand-in for a stuck PrusaSlicer: writes its pid, then sleeps far past the limit.
+    const dir = mkdtempSync(join(tmpdir(), 's2p-slow-slicer-'));
+    const pidFile = join(dir, 'pid');
+    const slicer = join(dir, 'slow-slicer');
+    writeFileSync(slicer, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 300\n`, { mode: 0o755 });
+    const saved = { slicer: process.env.SCAN2PRINT_PRUSA_SLICER, limit: process.env.SCAN2PRINT_SLICE_LIMIT_S };
+    process.env.SCAN2PRINT_PRUSA_SLICER = slicer;
+    process.env.SCAN2PRINT_SLICE_LIMIT_S = '2';
+    try {
+      const r = await quote('technician', { printer: 'prusa-mk4', material: 'pla' });
+      const body = (await r.json()) as { error: { code: string; message: string } };
+      expect([r.status, body.error.code]).toEqual([504, 'SLICE_TIMEOUT']);
+      expect(body.error.message).toContain('bone.3mf');
+      expect(body.error.message).not.toContain(tmpdir());
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      // killed with the request (SIGTERM from the abort): gone, or a zombie about to be reaped
+      await expect.poll(() => { try { process.kill(pid, 0); return 'alive'; } catch { return 'gone'; } }).toBe('gone');
+    } finally {
+      for (const [k, v] of [['SCAN2PRINT_PRUSA_SLICER', saved.slicer], ['SCAN2PRINT_SLICE_LIMIT_S', saved.limit]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with the organisation\'s own rate, set-up and price per kg the quote has a price (their sum); SLA uses the volume/height model', async () => {

@@ -12,8 +12,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
-import { isScanError, validateCatalogue, type PrintCatalogue, type Quote } from '@scan2print/core';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isScanError, ScanError, validateCatalogue, type PrintCatalogue, type Quote } from '@scan2print/core';
 import { api, caller } from '../http/route.js';
 import { orgOf } from '../auth/principal.js';
 import type { Services } from '../context.js';
@@ -113,14 +113,14 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
     return reply.code(201).send(await currentCatalogue(db, orgId));
   });
 
-  r.post('/api/cases/:id/quote', { config: { access: MEMBERS, scopedBy: 'case' }, schema: { params: Id, body: quoteBody } }, async (req) => {
+  r.post('/api/cases/:id/quote', { config: { access: MEMBERS, scopedBy: 'case' }, schema: { params: Id, body: quoteBody } }, async (req, reply) => {
     const p = caller(req);
     const c = await caseOf(db, p, req.params.id);
     const model = await approvedModel(s, c);
     const { catalogue } = await currentCatalogue(db, c.org_id);
     const { printer, material } = specsOf(catalogue, req.body.printer, req.body.material);
     const supports = req.body.supports ?? true;
-    const quote = await quoteFile(s, model, (file, workDir) => quoteModel(file, printer, material, { supports, workDir }));
+    const quote = await quoteFile(s, model, (file, workDir, signal) => quoteModel(file, printer, material, { supports, workDir, signal }), undefined, clientGone(reply));
     const quotedAt = new Date().toISOString();
     await db
       .insertInto('print_quotes')
@@ -207,7 +207,7 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
         .orderBy('created_at', 'desc')
         .limit(1)
         .executeTakeFirst();
-      quote = (stored?.quote as Quote | undefined) ?? (await quoteFile(s, model, (file, workDir) => quoteModel(file, printer, material, { supports: true, workDir }), bytes));
+      quote = (stored?.quote as Quote | undefined) ?? (await quoteFile(s, model, (file, workDir, signal) => quoteModel(file, printer, material, { supports: true, workDir, signal }), bytes));
     }
     const duration_s = Number((quote as { printTime_s: number }).printTime_s);
     if (!(duration_s > 0)) throw new HttpError(400, 'BAD_QUOTE', `quote.printTime_s: ${String(duration_s)} is not a duration > 0 s`);
@@ -247,12 +247,56 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
 }
 
 /** The approved model on disk for the slicer (a temporary folder, removed afterwards). */
-async function quoteFile<T>(s: Services, model: { objectKey: string; name: string }, run: (file: string, workDir: string) => Promise<T>, bytes?: Uint8Array): Promise<T> {
+/**
+ * How long one quote may slice before the slicer is stopped (SCAN2PRINT_SLICE_LIMIT_S, default
+ * 600 s; a skull slices in about a minute on 2 idle cores): a stuck or starved PrusaSlicer must
+ * not hold a core, and the request, for ever.
+ */
+export function sliceLimit_ms(): number {
+  const s = Number(process.env.SCAN2PRINT_SLICE_LIMIT_S ?? 600);
+  return (Number.isFinite(s) && s > 0 ? s : 600) * 1000;
+}
+
+/** Aborts when the client goes before its answer is sent (a quote page left): the slicing then stops. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) ac.abort();
+  });
+  return ac.signal;
+}
+
+/**
+ * `run` on the model written to a temporary folder, with a signal that stops it at the slice
+ * limit (504 SLICE_TIMEOUT) or when `gone` aborts. A refusal names the model, not the
+ * temporary file, and gives advice a web user can follow.
+ */
+async function quoteFile<T>(
+  s: Services,
+  model: { objectKey: string; name: string },
+  run: (file: string, workDir: string, signal: AbortSignal) => Promise<T>,
+  bytes?: Uint8Array,
+  gone?: AbortSignal,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 's2p-quote-'));
+  const limit = sliceLimit_ms();
+  const timer = AbortSignal.timeout(limit);
   try {
     const file = join(dir, model.name.replace(/[^\w.-]/g, '_'));
     await writeFile(file, bytes ?? (await s.store.get(model.objectKey)));
-    return await run(file, dir);
+    try {
+      return await run(file, dir, gone ? AbortSignal.any([gone, timer]) : timer);
+    } catch (e) {
+      if (timer.aborted && !gone?.aborted) {
+        throw new HttpError(504, 'SLICE_TIMEOUT', `PrusaSlicer did not finish ${model.name} within ${limit / 1000} s and was stopped; try again when the server is less busy`);
+      }
+      if (!isScanError(e)) throw e;
+      const message = e.message
+        .split(file)
+        .join(model.name)
+        .replace('split it first (scan2print prepare)', 'choose a printer with a larger build volume, or split the downloaded model with scan2print prepare');
+      throw new ScanError(e.code, message, { kind: e.kind, cause: e });
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
