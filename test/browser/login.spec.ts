@@ -51,6 +51,14 @@ describe('web app: login', () => {
       await w.page.getByTestId('who').waitFor();
       expect(await seriousViolations(w.page)).toEqual([]);
       await w.screenshot('login-done');
+      // A phone-width window: the header wraps, every link and Log out on screen (it was 954 px wide at 375).
+      await w.page.setViewportSize({ width: 375, height: 700 });
+      const header = await w.page.locator('header.top').evaluate((h) => ({ scroll: h.scrollWidth, client: h.clientWidth, page: h.ownerDocument.documentElement.scrollWidth }));
+      expect(header.scroll).toBeLessThanOrEqual(header.client);
+      expect(header.page).toBeLessThanOrEqual(375);
+      expect(await w.page.getByRole('button', { name: 'Log out' }).isVisible()).toBe(true);
+      const box = await w.page.getByRole('button', { name: 'Log out' }).boundingBox();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(375);
       // The 401 of the first /api/me and the refused login are the only failed calls.
       expect(w.problems.filter((p) => !/401/.test(p))).toEqual([]);
     } finally {

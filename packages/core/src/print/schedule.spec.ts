@@ -343,6 +343,9 @@ describe('plates, late jobs, bad input', () => {
       { jobId: 'huge', reason: expect.stringMatching(/larger than the build volume.*F/) },
       { jobId: 'other', reason: expect.stringMatching(/nope.*is known/) },
     ]);
+    // No printer registered at all: said so, not "none of its printers () is known".
+    expect(planSchedule([], [job('lonely', 1, 5)], NOW).unplaceable).toEqual([{ jobId: 'lonely', reason: 'no printer is registered yet' }]);
+    expect(planSchedule([fdm('F')], [job('none', 1, 5, { printerIds: [] })], NOW).unplaceable).toEqual([{ jobId: 'none', reason: 'it allows no printer' }]);
     const bad = (f: () => unknown, what: RegExp) => {
       try {
         f();

@@ -230,7 +230,7 @@ export function planSchedule(printers: SchedPrinter[], jobs: SchedJob[], now: st
     const allowed = ps.filter((p) => !job.input.printerIds || job.input.printerIds.includes(p.input.id));
     const fitting = allowed.filter((p) => job.input.parts.every((part) => partFits(part.bbox_mm, p.input.buildVolume_mm)) && packAll(job.footprints, p) !== null);
     if (fitting.length === 0) {
-      unplaceable.push({ jobId: job.input.id, reason: allowed.length === 0 ? `none of its printers (${(job.input.printerIds ?? []).join(', ')}) is known` : `a part is larger than the build volume of every printer allowed (${allowed.map((p) => p.input.id).join(', ')})` });
+      unplaceable.push({ jobId: job.input.id, reason: allowed.length === 0 ? noPrinter(ps.length, job.input.printerIds) : `a part is larger than the build volume of every printer allowed (${allowed.map((p) => p.input.id).join(', ')})` });
       continue;
     }
     type Option = { end: number; start: number; printer: Printer; join?: PlanPlate; parts?: Placement[]; newDur?: number; layout?: Placement[][] };
@@ -326,4 +326,11 @@ export function planSchedule(printers: SchedPrinter[], jobs: SchedJob[], now: st
     unplaceable,
     makespan_s: (last - t0) / 1000,
   };
+}
+
+/** Why a job has no printer at all: none registered, none allowed, or the ones it names are unknown. */
+function noPrinter(registered: number, ids: readonly string[] | undefined): string {
+  if (registered === 0) return 'no printer is registered yet';
+  if (!ids || ids.length === 0) return 'it allows no printer';
+  return `none of its printers (${ids.join(', ')}) is known`;
 }

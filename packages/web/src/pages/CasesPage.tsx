@@ -92,30 +92,32 @@ export function CasesPage() {
       {rows === null ? (
         <p aria-busy="true">Loading cases…</p>
       ) : (
-        <table className="cases-table">
-          <caption>
-            {shown.length === rows.length ? `${rows.length} cases` : `${shown.length} of ${rows.length} cases match the filters`}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Anatomy</th>
-              <th scope="col">Purpose</th>
-              <th scope="col">Status</th>
-              <th scope="col" aria-sort={dueSort}>
-                <button type="button" className="sort" onClick={() => set('sort', filters.sort === 'due-asc' ? 'due-desc' : 'due-asc')}>
-                  Due
-                </button>
-              </th>
-              <th scope="col">Assigned to</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((c) => (
-              <CaseRowView key={c.id} c={c} now={now} />
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll" data-testid="cases-table-scroll">
+          <table className="cases-table">
+            <caption>
+              {shown.length === rows.length ? `${rows.length} cases` : `${shown.length} of ${rows.length} cases match the filters`}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Anatomy</th>
+                <th scope="col">Purpose</th>
+                <th scope="col">Status</th>
+                <th scope="col" aria-sort={dueSort}>
+                  <button type="button" className="sort" onClick={() => set('sort', filters.sort === 'due-asc' ? 'due-desc' : 'due-asc')}>
+                    Due
+                  </button>
+                </th>
+                <th scope="col">Assigned to</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((c) => (
+                <CaseRowView key={c.id} c={c} now={now} />
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {rows !== null && rows.length === 0 && (
         <p>

@@ -9,7 +9,7 @@ import { ApiError } from '../api/client.js';
 import { formatTime, personName } from '../cases/format.js';
 import { getWorkflow, postTransition, signGate } from './api.js';
 import { GATE_NAMES, type GateName, type WorkflowView } from './types.js';
-import { explainRefusal, GATE_LABELS, rolesText, stateLabel } from './words.js';
+import { aRole, explainRefusal, GATE_LABELS, rolesText, stateLabel } from './words.js';
 import { GATE_STATES, gateSignableIn, gateSignedBy, gateSigners } from './rules.js';
 import './workflow.css';
 
@@ -159,14 +159,14 @@ export function WorkflowPanel(p: WorkflowPanelProps) {
                     Sign “{GATE_LABELS[g]}”
                   </button>
                   <span id={`gate-who-${g}`} className="hint">
-                    Signed by a {rolesText(who)}.{who.includes(p.role) ? '' : ` Not your role (${p.role}).`}
+                    Signed by {aRole(who)}.{who.includes(p.role) ? '' : ` Not your role (${p.role}).`}
                   </span>
                 </>
               ) : (
                 <>
                   not signed{' '}
                   <span className="hint">
-                    {gateSignedBy(g) ? `(signed by approving the model: ${rolesText(who)})` : `(a ${rolesText(who)} signs it in ${gateStates(g)})`}
+                    {gateSignedBy(g) ? `(signed by approving the model: ${rolesText(who)})` : `(${aRole(who)} signs it in ${gateStates(g)})`}
                   </span>
                 </>
               )}

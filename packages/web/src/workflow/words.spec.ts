@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/client.js';
-import { explainRefusal, rolesText, stateLabel } from './words.js';
+import { aRole, explainRefusal, rolesText, stateLabel } from './words.js';
 import { notificationListOf } from './api.js';
 
 describe('workflow words', () => {
@@ -16,6 +16,11 @@ describe('workflow words', () => {
     expect(rolesText(['reviewer', 'org-admin'])).toBe('reviewer or organisation admin');
     expect(rolesText(['requester', 'engineer', 'technician'])).toBe('requester, engineer or technician');
     expect(rolesText([])).toBe('nobody (automatic)');
+    // "Signed by a engineer" read in the case page: the article follows the first word
+    expect(aRole(['engineer'])).toBe('an engineer');
+    expect(aRole(['org-admin'])).toBe('an organisation admin');
+    expect(aRole(['reviewer', 'org-admin'])).toBe('a reviewer or organisation admin');
+    expect(aRole([])).toBe('nobody (automatic)');
   });
 
   it('explains four eyes, a missing artefact and a role refusal in words', () => {

@@ -35,6 +35,13 @@ export const GATE_LABELS: Record<GateName, string> = {
 };
 
 /** Role names as people say them. */
+/** "a reviewer", "an engineer", "an organisation admin": the article the first role needs. */
+export function aRole(roles: readonly string[]): string {
+  const t = rolesText(roles);
+  if (roles.length === 0) return t;
+  return `${/^[aeiou]/i.test(t) ? 'an' : 'a'} ${t}`;
+}
+
 export function rolesText(roles: readonly string[]): string {
   if (roles.length === 0) return 'nobody (automatic)';
   const words = roles.map((r) => (r === 'org-admin' ? 'organisation admin' : r));
