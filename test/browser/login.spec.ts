@@ -65,4 +65,21 @@ describe('web app: login', () => {
       await w.context.close();
     }
   });
+
+  it('logging out in one tab logs the others out too: they show the login, with the page to come back to', async () => {
+    const w = await openPage(browser, srv.url);
+    try {
+      await logIn(w.page, org.emails.requester, TEST_PASSWORD);
+      const other = await w.context.newPage();
+      await other.goto('/cases/new');
+      await other.getByTestId('who').waitFor();
+      await w.page.getByRole('button', { name: 'Log out' }).click();
+      // The other tab, without a reload or a click: its header gone, the login form up, this page kept as ?next=.
+      await other.getByTestId('login-email').waitFor();
+      expect(await other.getByTestId('who').count()).toBe(0);
+      expect(new URL(other.url()).searchParams.get('next')).toBe('/cases/new');
+    } finally {
+      await w.context.close();
+    }
+  });
 });

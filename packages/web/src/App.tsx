@@ -5,7 +5,7 @@
  */
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
-import { currentUser, logout, type Me } from './api/client.js';
+import { currentUser, logout, onSessionEnded, type Me } from './api/client.js';
 import { canCreateCases } from './cases/format.js';
 import { SessionContext } from './session.js';
 import { LoginPage } from './pages/LoginPage.js';
@@ -45,6 +45,8 @@ export function App() {
   useEffect(() => {
     currentUser().then(setMe, (e: Error) => setError(e.message));
   }, []);
+  // Logged out in another tab, or the session expired: back to the login (with ?next= this page).
+  useEffect(() => onSessionEnded(() => setMe(null)), []);
   const signOut = useCallback(() => {
     void logout().finally(() => setMe(null));
   }, []);

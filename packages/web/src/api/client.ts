@@ -16,6 +16,27 @@ export class ApiError extends Error {
 
 const CSRF_KEY = 's2p.csrf';
 
+/**
+ * Fired on window when the server answers 401 to a call made with a session (it ended: logged
+ * out in another tab, expired, revoked), and when another tab logs out (its removal of the CSRF
+ * token reaches this tab as a storage event): the app shows the login again, not a page that
+ * looks logged in and fails on every click.
+ */
+export const SESSION_ENDED = 's2p:session-ended';
+
+/** Calls `ended` when the session ends in this tab's calls or in another tab; returns the unsubscribe. */
+export function onSessionEnded(ended: () => void): () => void {
+  const storage = (e: StorageEvent): void => {
+    if (e.key === CSRF_KEY && e.newValue === null) ended();
+  };
+  window.addEventListener(SESSION_ENDED, ended);
+  window.addEventListener('storage', storage);
+  return () => {
+    window.removeEventListener(SESSION_ENDED, ended);
+    window.removeEventListener('storage', storage);
+  };
+}
+
 export function csrfToken(): string | null {
   return localStorage.getItem(CSRF_KEY);
 }
@@ -48,7 +69,11 @@ export async function request(method: string, path: string, body?: unknown, init
     payload = JSON.stringify(body);
   }
   const res = await fetch(path, { method, credentials: 'same-origin', ...init, headers: { ...headers, ...(init.headers as Record<string, string> | undefined) }, ...(payload !== undefined ? { body: payload } : {}) });
-  if (!res.ok) throw await failure(res);
+  if (!res.ok) {
+    // A 401 with a session held (not a login attempt, not the first look before one): it ended.
+    if (res.status === 401 && csrfToken() !== null && !(method === 'POST' && path === '/api/session')) window.dispatchEvent(new Event(SESSION_ENDED));
+    throw await failure(res);
+  }
   return res;
 }
 
