@@ -183,6 +183,15 @@ describe('web app: anonymised upload', () => {
       const log: Array<{ offset: number; passed: boolean; afterResume: boolean; bytes: number }> = [];
       let cut = false;
       let resumed = false;
+      // PATCH 1 waits until the page has been asked to leave mid-upload (below).
+      let release: () => void = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      // A link clicked mid-upload asks first (dismissed here: the page stays); the reload's beforeunload is accepted.
+      const dialogs: string[] = [];
+      w.page.on('dialog', (d) => {
+        dialogs.push(d.type());
+        void (d.type() === 'confirm' ? d.dismiss() : d.accept());
+      });
       // PATCH 2 loses its connection (tus retries by itself); PATCH 4 (the third chunk) is cut and the page
       // reloaded; until the user resumes, every PATCH the dying page still tries is cut too.
       await w.page.route('**/api/uploads/*', async (route) => {
@@ -192,6 +201,7 @@ describe('web app: anonymised upload', () => {
         const n = log.length + 1;
         const drop = n === 2 || n === 4 || (cut && !resumed);
         log.push({ offset, passed: !drop, afterResume: resumed, bytes: r.postDataBuffer()?.length ?? -1 });
+        if (n === 1) await held;
         if (!drop) return route.continue();
         await route.abort('connectionreset');
         if (n === 4) {
@@ -205,6 +215,11 @@ describe('web app: anonymised upload', () => {
       await w.page.getByTestId('upload-input').setInputFiles(planted.dir);
       await w.page.getByTestId('upload-ready').waitFor({ timeout: 240_000 });
       await w.page.getByTestId('upload-start').click();
+      await expect.poll(() => log.length, { timeout: 240_000 }).toBe(1);
+      await w.page.getByRole('link', { name: 'Cases', exact: true }).click();
+      await expect.poll(() => dialogs).toEqual(['confirm']);
+      expect(new URL(w.page.url()).pathname).toBe('/cases/new');
+      release();
       await expect.poll(() => cut, { timeout: 240_000 }).toBe(true);
       await w.page.getByTestId('upload-resume-banner').waitFor({ timeout: 120_000 });
       expect(await seriousViolations(w.page)).toEqual([]);
@@ -220,6 +235,11 @@ describe('web app: anonymised upload', () => {
       await logIn(w.page, org.emails.requester, TEST_PASSWORD);
       await w.page.goto('/cases/new');
       await w.page.locator('[data-testid="new-case-page"][data-pending="yes"]').waitFor();
+      // The case itself, still without files, points to the unfinished upload.
+      const pendingCase = /Case ([0-9a-f-]{36})/.exec((await w.page.getByTestId('upload-resume-banner').textContent()) ?? '')![1]!;
+      await w.page.goto(`/cases/${pendingCase}`);
+      await w.page.getByTestId('case-pending-upload').getByRole('link').click();
+      await w.page.getByTestId('upload-resume-banner').waitFor();
       resumed = true;
       await w.page.getByTestId('upload-resume').click();
       await w.page.waitForURL(/\/cases\/[0-9a-f-]{36}$/, { timeout: 240_000 });

@@ -2,8 +2,9 @@
 import { useState } from 'react';
 import { formatTime, percentOf } from './format.js';
 import type { JobDetail } from './types.js';
+import { PendingLink } from '../upload/PendingLink.js';
 
-export function JobsSection(props: { jobs: JobDetail[]; live: JobDetail | null; canStart: boolean; files: number; onStart: () => Promise<void> }) {
+export function JobsSection(props: { caseId: string; jobs: JobDetail[]; live: JobDetail | null; canStart: boolean; files: number; onStart: () => Promise<void> }) {
   const { jobs, live, canStart, files } = props;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -29,6 +30,7 @@ export function JobsSection(props: { jobs: JobDetail[]; live: JobDetail | null; 
     <section aria-labelledby="jobs-h">
       <h2 id="jobs-h">Jobs</h2>
       {merged.length === 0 ? <p>{files > 0 ? 'Not converted yet.' : 'No files uploaded yet: upload the CT series first.'}</p> : null}
+      {files === 0 && <PendingLink caseId={props.caseId} />}
       {merged.length > 0 && (
         <table className="jobs-table">
           <thead>

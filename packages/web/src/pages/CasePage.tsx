@@ -184,6 +184,7 @@ export function CasePage({ caseId }: { caseId: string }) {
           onLoaded={setWorkflow}
         />
         <JobsSection
+          caseId={caseId}
           jobs={data.jobs}
           live={liveJob}
           canStart={canStartConvert(me.role)}

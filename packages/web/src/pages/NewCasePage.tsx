@@ -63,6 +63,30 @@ export function NewCasePage() {
     void send(form, prep.prepared.zip, prep.prepared.report.files.written);
   }
 
+  // While the case is being created and sent, leaving would stop the upload: the browser asks
+  // before a reload or close, and a click on a link of the app asks first (leaving was silent).
+  useEffect(() => {
+    if (!busy) return;
+    const ask = (e: BeforeUnloadEvent): void => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    const click = (e: MouseEvent): void => {
+      const a = (e.target as Element | null)?.closest?.('a[href]');
+      if (!a || e.defaultPrevented) return;
+      if (!window.confirm('The upload is still running. Leave this page and stop it? It can be resumed later from New case.')) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    };
+    window.addEventListener('beforeunload', ask);
+    document.addEventListener('click', click, true);
+    return () => {
+      window.removeEventListener('beforeunload', ask);
+      document.removeEventListener('click', click, true);
+    };
+  }, [busy]);
+
   const showResume = pending && sending.phase === 'idle';
   if (!canCreateCases(me.role)) {
     return (
