@@ -213,26 +213,16 @@ function stripJp2(b: Uint8Array): StripResult {
     } else if (len === 0) len = b.length - pos;
     if (len < header || pos + len > b.length) fail(`box '${type}' of ${len} bytes runs past the end (${b.length} bytes)`, pos);
     const box = b.subarray(pos, pos + len);
-    if (type === 'jp2c') {
-      codestreams++;
-      const inner = stripCodestream(box.subarray(header));
+    if (type === 'jp2c' || type === 'jp2h') {
+      if (type === 'jp2c') codestreams++;
+      // The code stream stripped; the header superbox: its image boxes go on, anything else nested in it (an xml or uuid box) does not.
+      const inner = type === 'jp2c' ? stripCodestream(box.subarray(header)) : jp2HeaderBoxes(box.subarray(header), pos + header, fail);
       removed.push(...inner.removed);
       if (inner.removed.length === 0) parts.push(box);
       else {
         const h = new Uint8Array(8);
         new DataView(h.buffer).setUint32(0, inner.bytes.length + 8, false);
-        h.set([0x6a, 0x70, 0x32, 0x63], 4);
-        parts.push(h, inner.bytes);
-      }
-    } else if (type === 'jp2h') {
-      // The header superbox: its image boxes go on, anything else nested in it (an xml or uuid box) does not.
-      const inner = jp2HeaderBoxes(box.subarray(header), pos + header, fail);
-      removed.push(...inner.removed);
-      if (inner.removed.length === 0) parts.push(box);
-      else {
-        const h = new Uint8Array(8);
-        new DataView(h.buffer).setUint32(0, inner.bytes.length + 8, false);
-        h.set([0x6a, 0x70, 0x32, 0x68], 4);
+        for (let i = 0; i < 4; i++) h[4 + i] = type.charCodeAt(i);
         parts.push(h, inner.bytes);
       }
     } else if (JP2_KEEP.has(type)) parts.push(box);

@@ -1,9 +1,9 @@
 /**
  * Bytes inside an RLE frame (PS3.5 Annex G) that no segment decodes: after a segment's PackBits
  * stream has produced its rows × columns bytes, whatever follows it up to the next segment (or
- * the frame's end) is read by no decoder, and can hold text, a name included. A segment may end
- * with one zero byte of padding (to even length); anything more is removed, the segments are
- * moved up and the header's offsets rewritten. The decoded pixels stay identical.
+ * the frame's end) is read by no decoder, and can hold text, a name included. Zeros there are
+ * padding and stay; anything else is removed, the segments are moved up and the header's
+ * offsets rewritten. The decoded pixels stay identical.
  *
  * Pure TypeScript over Uint8Array: runs in the browser and in Node.
  */
@@ -36,8 +36,8 @@ function packBitsLength(b: Uint8Array, from: number, end: number, want: number, 
 }
 
 /**
- * One RLE frame with the bytes after each segment's data removed (one zero pad byte kept);
- * `segmentBytes` is rows × columns, what each segment decodes to.
+ * One RLE frame with the bytes after each segment's data removed unless they are all zero
+ * (padding); `segmentBytes` is rows × columns, what each segment decodes to.
  */
 export function stripRle(b: Uint8Array, segmentBytes: number): StripResult {
   if (b.length < HEADER) throw new PixelMarkerError(`RLE frame of ${b.length} bytes is shorter than its 64-byte header`);
@@ -51,10 +51,12 @@ export function stripRle(b: Uint8Array, segmentBytes: number): StripResult {
     const s = starts[i]!;
     const end = i + 1 < count ? starts[i + 1]! : b.length;
     if (s < HEADER || end < s || end > b.length) throw new PixelMarkerError(`RLE segment ${i + 1} at byte ${s} lies outside the frame`);
-    let used = packBitsLength(b, s, end, segmentBytes, i + 1);
-    if (used < end - s && b[s + used] === 0 && (used & 1) === 1) used++;
-    kept.push([s, s + used]);
-    if (used < end - s) removed.push({ marker: 'RLE bytes after a segment', bytes: end - s - used });
+    const used = packBitsLength(b, s, end, segmentBytes, i + 1);
+    // Zeros after a segment are padding (to even length, or an encoder's alignment): no text, kept.
+    let zeros = true;
+    for (let q = s + used; q < end && zeros; q++) zeros = b[q] === 0;
+    kept.push([s, zeros ? end : s + used]);
+    if (!zeros) removed.push({ marker: 'RLE bytes after a segment', bytes: end - s - used });
   }
   if (removed.length === 0) return { bytes: b, removed };
   const size = HEADER + kept.reduce((n, [s, e]) => n + e - s, 0);

@@ -36,6 +36,26 @@ import { findTextMarkers, PixelMarkerError, stripTextMarkers } from './pixel-mar
 
 const KEY = 'pixel-marker-test-key-0123456789';
 
+/** A JP2 box (ISO 15444-1 I.4): its length, its type, its body. */
+function box(type: string, body: Uint8Array): Uint8Array {
+  const h = Buffer.alloc(8);
+  h.writeUInt32BE(body.length + 8, 0);
+  h.write(type, 4, 'latin1');
+  return concat(h, body);
+}
+
+/** The signature, file type and image header boxes of a JP2 file (2 × 2 pixels, 16 bits). */
+function jp2Header(): { sig: Uint8Array; ftyp: Uint8Array; ihdr: Uint8Array } {
+  return {
+    sig: box('jP  ', new Uint8Array([0x0d, 0x0a, 0x87, 0x0a])),
+    ftyp: box('ftyp', new Uint8Array([...Buffer.from('jp2 '), 0, 0, 0, 0, ...Buffer.from('jp2 ')])),
+    ihdr: box('ihdr', new Uint8Array([0, 0, 2, 0, 0, 0, 2, 0, 0, 1, 15, 7, 0, 0])),
+  };
+}
+
+/** A colour specification box: enumerated, greyscale (17). */
+const colrBox = (): Uint8Array => box('colr', new Uint8Array([1, 0, 0, 0, 0, 0, 17]));
+
 const CASES: Array<{ parts: string[]; split?: boolean }> = [
   { parts: ['hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEGProcess1TransferSyntax_1.2.840.10008.1.2.4.50.dcm'] },
   { parts: ['hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEGProcess2_4TransferSyntax_1.2.840.10008.1.2.4.51.dcm'] },
@@ -185,16 +205,8 @@ describe('stripTextMarkers on real code streams', () => {
   it('a JP2 file (boxes around the code stream) loses its xml and uuid boxes and code-stream COMs; the rest is byte for byte', () => {
     const { frame, ts } = frameOf('hardcases', 'wg04-ct', 'CT1_J2KR');
     const planted = plantJ2k(frame);
-    const box = (type: string, body: Uint8Array): Uint8Array => {
-      const h = Buffer.alloc(8);
-      h.writeUInt32BE(body.length + 8, 0);
-      h.write(type, 4, 'latin1');
-      return concat(h, body);
-    };
-    const sig = box('jP  ', new Uint8Array([0x0d, 0x0a, 0x87, 0x0a]));
-    const ftyp = box('ftyp', new Uint8Array([...Buffer.from('jp2 '), 0, 0, 0, 0, ...Buffer.from('jp2 ')]));
-    const ihdr = box('ihdr', new Uint8Array([0, 0, 2, 0, 0, 0, 2, 0, 0, 1, 15, 7, 0, 0]));
-    const jp2h = box('jp2h', concat(ihdr, box('colr', new Uint8Array([1, 0, 0, 0, 0, 0, 17]))));
+    const { sig, ftyp, ihdr } = jp2Header();
+    const jp2h = box('jp2h', concat(ihdr, colrBox()));
     const xml = box('xml ', new Uint8Array(Buffer.from(`<patient name="${NAME}" birth="${BIRTH}"/>`)));
     const uuid = box('uuid', concat(new Uint8Array(16), new Uint8Array(Buffer.from(`${NAME}|${BIRTH}`))));
     const jp2 = concat(sig, ftyp, jp2h, xml, box('jp2c', planted), uuid);
@@ -266,16 +278,8 @@ describe('stripTextMarkers on real code streams', () => {
 
   it('a JP2 header box keeps its image boxes and loses any other box nested in it', () => {
     const { frame, ts } = frameOf('hardcases', 'wg04-ct', 'CT1_J2KR');
-    const box = (type: string, body: Uint8Array): Uint8Array => {
-      const h = Buffer.alloc(8);
-      h.writeUInt32BE(body.length + 8, 0);
-      h.write(type, 4, 'latin1');
-      return concat(h, body);
-    };
-    const sig = box('jP  ', new Uint8Array([0x0d, 0x0a, 0x87, 0x0a]));
-    const ftyp = box('ftyp', new Uint8Array([...Buffer.from('jp2 '), 0, 0, 0, 0, ...Buffer.from('jp2 ')]));
-    const ihdr = box('ihdr', new Uint8Array([0, 0, 2, 0, 0, 0, 2, 0, 0, 1, 15, 7, 0, 0]));
-    const colr = box('colr', new Uint8Array([1, 0, 0, 0, 0, 0, 17]));
+    const { sig, ftyp, ihdr } = jp2Header();
+    const colr = colrBox();
     const xml = box('xml ', new Uint8Array(Buffer.from(`<patient>${NAME} ${BIRTH}</patient>`)));
     const clean = concat(sig, ftyp, box('jp2h', concat(ihdr, colr)), box('jp2c', frame));
     const r = stripTextMarkers(concat(sig, ftyp, box('jp2h', concat(ihdr, xml, colr)), box('jp2c', frame)), ts);
