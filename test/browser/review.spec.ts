@@ -53,6 +53,22 @@ describe('review page', () => {
     expect(s.overlay).toBeGreaterThan(500);
     expect(s.greyLevels).toBeGreaterThan(30); // CT grey, not a blank or uniform frame
     expect(await seriousViolations(page)).toEqual([]);
+    // Keyboard only, the mouse elsewhere: the canvas's keys move the crosshair (and the slices) as its label says.
+    const canvas = page.getByTestId('viewer-canvas');
+    await canvas.focus();
+    const at = async () => JSON.parse((await canvas.getAttribute('data-crosshair')) ?? 'null') as number[] | null;
+    await page.keyboard.press('PageUp');
+    const k1 = (await at())!;
+    await page.keyboard.press('PageUp');
+    const k2 = (await at())!;
+    expect(k2[2]).toBeGreaterThan(k1[2]!);
+    expect([k2[0], k2[1]]).toEqual([k1[0], k1[1]]);
+    await page.keyboard.press('ArrowRight');
+    const x = (await at())!;
+    expect(x[0]).toBeGreaterThan(k2[0]!);
+    expect([x[1], x[2]]).toEqual([k2[1], k2[2]]);
+    await page.keyboard.press('ArrowDown');
+    expect((await at())![1]).toBeLessThan(x[1]!);
   }, 900_000);
 
   it('re-segments live from the threshold slider and shows the latency', async () => {

@@ -18,6 +18,16 @@ import '../review/review.css';
 
 const REBUILD_ROLES = ['engineer', 'org-admin'];
 
+/** Voxel steps of the crosshair per key on the canvas (i: left–right, j: back–front, k: foot–head). */
+const SLICE_KEYS: Record<string, readonly [number, number, number]> = {
+  ArrowLeft: [-1, 0, 0],
+  ArrowRight: [1, 0, 0],
+  ArrowDown: [0, -1, 0],
+  ArrowUp: [0, 1, 0],
+  PageDown: [0, 0, -1],
+  PageUp: [0, 0, 1],
+};
+
 function typingIn(t: EventTarget | null): boolean {
   return t instanceof HTMLElement && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && (t as HTMLInputElement).type !== 'range'));
 }
@@ -106,6 +116,17 @@ export function ReviewPage({ caseId }: { caseId: string }) {
     };
   }, []);
 
+  // The canvas's own keys, as its label says: arrows move the sagittal and coronal slices, Page Up/Down the axial one.
+  const onCanvasKey = (e: React.KeyboardEvent<HTMLCanvasElement>) => {
+    const d = SLICE_KEYS[e.key];
+    if (!d || e.ctrlKey || e.metaKey || e.altKey) return;
+    const at = ctlRef.current?.step(d);
+    if (!at) return;
+    e.currentTarget.dataset.crosshair = JSON.stringify(at);
+    e.preventDefault();
+    e.stopPropagation();
+  };
+
   const onKey = (e: React.KeyboardEvent) => {
     if (typingIn(e.target)) return;
     const c = ctlRef.current;
@@ -147,8 +168,8 @@ export function ReviewPage({ caseId }: { caseId: string }) {
       <div className="review-layout">
         <section className="review-view" aria-label="Slices and 3D view">
           <div ref={wrapRef} className={`review-canvas tool-${tool}`} data-testid="viewer-tiles" data-tiles={JSON.stringify(s?.tiles ?? [])}>
-            <canvas ref={canvasRef} data-testid="viewer-canvas" tabIndex={0}
-              aria-label="CT slices (axial, coronal, sagittal) with the label map in colour, and the 3D model. Arrow keys move the slices; Page Up and Page Down change the slice." />
+            <canvas ref={canvasRef} data-testid="viewer-canvas" tabIndex={0} onKeyDown={onCanvasKey}
+              aria-label="CT slices (axial, coronal, sagittal) with the label map in colour, and the 3D model. Arrow keys move the sagittal and coronal slices; Page Up and Page Down move the axial slice." />
           </div>
           <label className="review-inline">
             <input type="checkbox" checked={show3D} data-testid="show-3d" onChange={(e) => {

@@ -174,6 +174,18 @@ export class ReviewController {
     }
   }
 
+  /**
+   * Moves the crosshair, and with it the slices shown, by whole voxels (the canvas's arrow and
+   * Page keys: NiiVue itself moves slices by key only with the mouse over the canvas). Returns
+   * the crosshair's position after the move (fractions of the volume, NiiVue's), or null.
+   */
+  step(d: readonly [number, number, number]): number[] | null {
+    const nv = this.viewer?.nv;
+    if (!nv || nv.volumes.length === 0) return null;
+    nv.moveCrosshairInVox(d[0], d[1], d[2]);
+    return Array.from(nv.scene.crosshairPos as ArrayLike<number>, (x) => Math.round(x * 1e4) / 1e4);
+  }
+
   /** The 2D tiles in CSS pixels relative to the canvas. */
   tiles(): ReviewState['tiles'] {
     const nv = this.viewer?.nv;
