@@ -21,8 +21,8 @@ export interface OutputEntry {
   bytes: number;
 }
 
-/** `child` is `parent` or lies under it (both absolute, links resolved where they exist). */
-function within(child: string, parent: string): boolean {
+/** `child` is `parent` or lies under it (both absolute). */
+export function within(child: string, parent: string): boolean {
   const r = relative(parent, child);
   return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { anonymisedFileName, createAnonymiser, isScanError, SCAN2PRINT_VERSION, usageError, type AnonymiseResult, type Finding } from '@scan2print/core';
 import { collectInputs } from '../io/inputs.js';
@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { createProgress } from '../util/progress.js';
 import type { RegisterCommand } from './index.js';
 import { configDir, ensurePrivateDir, openToOthers } from '../util/config-dir.js';
-import { earlierOutputs, preflightAnonymise, refuseOverlap, SUMMARY_FILE, type OutputEntry } from './anonymise-output.js';
+import { earlierOutputs, preflightAnonymise, refuseOverlap, SUMMARY_FILE, within, type OutputEntry } from './anonymise-output.js';
 
 export { SUMMARY_FILE } from './anonymise-output.js';
 
@@ -59,11 +59,6 @@ export function loadOrCreateKey(path: string): { key: Uint8Array; created: boole
   return { key, created: false };
 }
 
-function inside(child: string, parent: string): boolean {
-  const r = relative(parent, child);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-}
-
 export const registerAnonymise: RegisterCommand = (program: Command, setExit) => {
   program
     .command('anonymise')
@@ -86,7 +81,7 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
       if (opts.keyFile === undefined && keyPath !== resolve(LEGACY_KEY_FILE) && existsSync(LEGACY_KEY_FILE)) {
         process.stderr.write(`scan2print: note: ./${LEGACY_KEY_FILE} (an older default) is not used; the key is ${keyPath} — pass --key-file ${LEGACY_KEY_FILE} to keep the old UIDs, and move it out of this folder\n`);
       }
-      if (inside(keyPath, outDir)) throw usageError('KEY_IN_OUTPUT', `the key file ${keyPath} must not be inside the output folder ${outDir}, which is meant to be sent`);
+      if (within(keyPath, outDir)) throw usageError('KEY_IN_OUTPUT', `the key file ${keyPath} must not be inside the output folder ${outDir}, which is meant to be sent`);
       refuseOverlap(outDir, inputs);
       preflightAnonymise(outDir, keyPath);
       const { sources } = await collectInputs(inputs);

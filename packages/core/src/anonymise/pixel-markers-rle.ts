@@ -7,6 +7,7 @@
  *
  * Pure TypeScript over Uint8Array: runs in the browser and in Node.
  */
+import { unpackBits } from '../dicom/codecs/rle.js';
 import { PixelMarkerError, type RemovedMarker, type StripResult } from './pixel-markers-common.js';
 
 /** The RLE transfer syntax. */
@@ -15,24 +16,12 @@ export const RLE_TS = '1.2.840.10008.1.2.5';
 /** Bytes of the RLE header: the segment count and 15 offsets, 32-bit little endian. */
 const HEADER = 64;
 
-/** How many bytes of `b` from `from` the PackBits stream uses to produce `want` bytes; throws when it runs out first. */
+/** How many bytes of `b` from `from` the PackBits stream uses to produce `want` bytes (the decoder's walk); throws when it runs out first. */
 function packBitsLength(b: Uint8Array, from: number, end: number, want: number, segment: number): number {
-  let out = 0;
-  let p = from;
-  while (out < want) {
-    if (p >= end) throw new PixelMarkerError(`RLE segment ${segment} ends after ${out} of its ${want} bytes`);
-    const n = (b[p]! << 24) >> 24;
-    p++;
-    if (n >= 0) {
-      out += n + 1;
-      p += n + 1;
-    } else if (n !== -128) {
-      out += 1 - n;
-      p += 1;
-    }
-  }
-  if (p > end) throw new PixelMarkerError(`RLE segment ${segment} runs past its end`);
-  return p - from;
+  const { written, read } = unpackBits(b, from, end, undefined, 0, want);
+  if (written < want) throw new PixelMarkerError(`RLE segment ${segment} ends after ${written} of its ${want} bytes`);
+  if (read > end - from) throw new PixelMarkerError(`RLE segment ${segment} runs past its end`);
+  return read;
 }
 
 /**

@@ -39,6 +39,9 @@ export type Gate = (typeof GATES)[number];
 export const WORKFLOW_ROLES = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
 export type WorkflowRole = (typeof WORKFLOW_ROLES)[number];
 
+/** Roles that may create a case (POST /api/cases): the server enforces it, the web app offers "New case" to them. */
+export const CASE_CREATORS: readonly WorkflowRole[] = ['org-admin', 'requester', 'engineer'];
+
 /**
  * What a transition needs besides the role:
  * - files: the case holds uploaded files;

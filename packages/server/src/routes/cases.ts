@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { sql, type Kysely } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { CASE_CREATORS } from '@scan2print/core';
 import type { Database } from '../db/schema.js';
 import { api, caller } from '../http/route.js';
 import { orgOf } from '../auth/principal.js';
@@ -13,7 +14,6 @@ import { badRequest } from '../http/errors.js';
 import { appendAudit } from '../audit/index.js';
 
 const Id = z.object({ id: z.uuid() });
-const WRITERS = ['org-admin', 'requester', 'engineer'] as const;
 /** Who may say who works on a case: every member but the technician. */
 const ASSIGNERS = ['org-admin', 'requester', 'engineer', 'reviewer'] as const;
 
@@ -125,7 +125,7 @@ export function caseRoutes(app: FastifyInstance, s: Services): void {
   const r = api(app);
   const { db } = s;
 
-  r.post('/api/cases', { config: { access: WRITERS }, schema: { body: caseBody } }, async (req, reply) => {
+  r.post('/api/cases', { config: { access: CASE_CREATORS }, schema: { body: caseBody } }, async (req, reply) => {
     const p = caller(req);
     const id = randomUUID();
     const b = req.body;

@@ -1,4 +1,5 @@
 /** How a case's state reads in the list and on its page: pure functions of the row and the clock. */
+import { CASE_CREATORS } from '@scan2print/core';
 import type { CaseRow, LatestJob, Person } from './types.js';
 
 export type StatusKind =
@@ -132,9 +133,7 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-/** Roles that may create a case (the server's POST /api/cases: org-admin, requester, engineer). */
-export const CASE_CREATORS: readonly string[] = ['org-admin', 'requester', 'engineer'];
-
+/** Whether the role may create a case (core's CASE_CREATORS, which the server enforces). */
 export function canCreateCases(role: string): boolean {
-  return CASE_CREATORS.includes(role);
+  return (CASE_CREATORS as readonly string[]).includes(role);
 }

@@ -37,7 +37,7 @@ export function decodeRleFrame(
     const start = offsets[s]!;
     const end = s + 1 < nSeg ? offsets[s + 1]! : encoded.length;
     if (start < 64 || end > encoded.length || end < start) throw corrupt(`segment ${s + 1} offset ${start}..${end} outside the frame`);
-    const n = unpackBits(encoded, start, end, planes, s * pixels, pixels);
+    const n = unpackBits(encoded, start, end, planes, s * pixels, pixels).written;
     if (n < pixels) throw corrupt(`segment ${s + 1} decodes to ${n} bytes, expected ${pixels}`);
   }
   const count = pixels * samplesPerPixel;
@@ -72,8 +72,13 @@ export function decodeRleFrame(
   return { samples, width: columns, height: rows, components: samplesPerPixel, bitsPerSample: bitsAllocated, signed: false };
 }
 
-/** PackBits from src[start, end) into dst[at, at + max); returns bytes written. */
-function unpackBits(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number, max: number): number {
+/**
+ * PackBits from src[start, end) into dst[at, at + max) (or only walked, without `dst`): the
+ * bytes written, and how far into src the runs that wrote them reach (`read`, past `end - start`
+ * when the last literal run was cut short). The anonymiser walks segments with it to find bytes
+ * after a segment's data (anonymise/pixel-markers-rle.ts).
+ */
+export function unpackBits(src: Uint8Array, start: number, end: number, dst: Uint8Array | undefined, at: number, max: number): { written: number; read: number } {
   let p = start;
   let o = 0;
   while (p < end && o < max) {
@@ -81,7 +86,7 @@ function unpackBits(src: Uint8Array, start: number, end: number, dst: Uint8Array
     if (h < 128) {
       // literal run of h + 1 bytes
       const n = Math.min(h + 1, end - p, max - o);
-      dst.set(src.subarray(p, p + n), at + o);
+      dst?.set(src.subarray(p, p + n), at + o);
       p += h + 1;
       o += n;
     } else if (h > 128) {
@@ -89,10 +94,10 @@ function unpackBits(src: Uint8Array, start: number, end: number, dst: Uint8Array
       if (p >= end) break;
       const v = src[p++]!;
       const n = Math.min(257 - h, max - o);
-      dst.fill(v, at + o, at + o + n);
+      dst?.fill(v, at + o, at + o + n);
       o += n;
     }
     // h === 128: no operation
   }
-  return o;
+  return { written: o, read: p - start };
 }
