@@ -172,6 +172,34 @@ describe('requirements', () => {
   });
 });
 
+describe('approval and model jobs', () => {
+  it('approval waits while a model job is queued or running; once approved, no job joins the case (a repeated request keeps its job)', async () => {
+    // A rebuild queued before approval finished after it, and the case page offered its
+    // unapproved version as the latest model for printing.
+    const { caseId, versionId } = await fullCase();
+    await setState(caseId, versionId, 'in-review', ['segmentation']);
+    const queued = await t.call(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' }, { 'idempotency-key': `rebuild-${caseId}` });
+    expect(queued.status).toBe(201);
+    const jobId = ((await queued.json()) as { id: string }).id;
+    for (const state of ['queued', 'running'] as const) {
+      await db().updateTable('jobs').set({ state }).where('id', '=', jobId).execute();
+      const e = await codeOf(await move('reviewer', caseId, 'approved'));
+      expect(e, state).toMatchObject({ code: 'MISSING' });
+      expect(e!.message).toContain('no-pending-job (no model job still queued or running');
+      const next = (await t.json(a.tokens.reviewer, 'GET', `/api/cases/${caseId}/workflow`)).next as { to: string; allowed: boolean; missingKeys: string[] }[];
+      expect(next.find((n) => n.to === 'approved')).toMatchObject({ allowed: false, missingKeys: ['no-pending-job'] });
+      expect(await stateOf(caseId)).toBe('in-review');
+    }
+    await db().updateTable('jobs').set({ state: 'cancelled' }).where('id', '=', jobId).execute();
+    expect((await move('reviewer', caseId, 'approved')).status).toBe(201);
+    const late = await codeOf(await t.call(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' }));
+    expect(late).toMatchObject({ code: 'CASE_APPROVED' });
+    const again = await t.call(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' }, { 'idempotency-key': `rebuild-${caseId}` });
+    expect([again.status, ((await again.json()) as { id: string }).id]).toEqual([200, jobId]);
+    expect(await db().selectFrom('jobs').select('id').where('case_id', '=', caseId).execute()).toHaveLength(2);
+  });
+});
+
 describe('the automatic step after a resumable upload', () => {
   it('a submitted case goes to uploaded when a tus upload of real CT slices (zip) is ingested; a draft stays a draft', async () => {
     const files = (await anonymisedSeries('ge-head-tilt-variable-spacing')).slice(0, 3);

@@ -49,9 +49,11 @@ export const CASE_CREATORS: readonly WorkflowRole[] = ['org-admin', 'requester',
  * - model-version: the model version in question succeeded, every model passed the
  *   printability checks, and it has its 3MF and its ISO report;
  * - gate:X: gate X is signed for that model version (and not voided since);
- * - comment: the request carries a non-empty comment.
+ * - comment: the request carries a non-empty comment;
+ * - no-pending-job: no model job (convert, mesh) of the case is queued or running. Approving
+ *   while one runs would approve a version that its finished job makes stale at once.
  */
-export const REQUIREMENTS = ['files', 'converted', 'model-version', 'gate:segmentation', 'gate:model', 'gate:print-qc', 'comment'] as const;
+export const REQUIREMENTS = ['files', 'converted', 'model-version', 'gate:segmentation', 'gate:model', 'gate:print-qc', 'comment', 'no-pending-job'] as const;
 export type Requirement = (typeof REQUIREMENTS)[number];
 
 export const REQUIREMENT_LABELS: Readonly<Record<Requirement, string>> = {
@@ -62,4 +64,5 @@ export const REQUIREMENT_LABELS: Readonly<Record<Requirement, string>> = {
   'gate:model': 'the model gate, signed by the approving reviewer',
   'gate:print-qc': "the print-qc gate, signed by a technician after checking the prepared print",
   comment: 'a comment',
+  'no-pending-job': 'no model job still queued or running (wait for its version, or cancel the job)',
 };

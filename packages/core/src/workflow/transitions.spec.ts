@@ -73,6 +73,14 @@ describe('nextTransitions', () => {
     expect(a).toMatchObject({ allowed: false, missingKeys: ['four-eyes'] });
     expect(a.missing[0]).toContain('you started job j');
   });
+
+  it('holds approval back while a model job is queued or running (its version would be newer)', () => {
+    const a = nextTransitions('in-review', 'reviewer', { ...all, pendingJob: true }).find((x) => x.to === 'approved')!;
+    expect(a).toMatchObject({ allowed: false, missingKeys: ['no-pending-job'] });
+    expect(a.missing[0]).toMatch(/queued or running/);
+    // Sending the case back stays possible meanwhile.
+    expect(nextTransitions('in-review', 'reviewer', { ...all, pendingJob: true }).find((x) => x.to === 'changes-requested')!.allowed).toBe(true);
+  });
 });
 
 describe('rolesToAct', () => {

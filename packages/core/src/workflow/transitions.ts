@@ -37,7 +37,7 @@ export const TRANSITIONS: readonly TransitionRule[] = [
     from: ['in-review'],
     to: 'approved',
     roles: ['reviewer', 'org-admin'],
-    requires: ['model-version', 'gate:segmentation'],
+    requires: ['model-version', 'gate:segmentation', 'no-pending-job'],
     signs: 'model',
     label: 'Approve the model',
   },
@@ -92,6 +92,8 @@ export interface WorkflowFacts {
   comment?: boolean;
   /** Why the caller may not approve this model version (four eyes), if so. */
   fourEyes?: string;
+  /** A model job (convert, mesh) of the case is queued or running. */
+  pendingJob?: boolean;
 }
 
 export function rulesFrom(state: CaseState): TransitionRule[] {
@@ -112,6 +114,8 @@ function holds(req: Requirement, f: WorkflowFacts): boolean {
       return f.modelVersion;
     case 'comment':
       return f.comment === true;
+    case 'no-pending-job':
+      return f.pendingJob !== true;
     default:
       return f.gates[req.slice('gate:'.length) as Gate] === true;
   }

@@ -7,7 +7,7 @@ import { badRequest } from '../http/errors.js';
 import type { Services } from '../context.js';
 import type { Job } from '../db/schema.js';
 import { enqueue, requestCancel, TERMINAL } from '../jobs/queue.js';
-import { caseOf, jobOf, refuseClosedCase } from './scope.js';
+import { caseOf, jobOf } from './scope.js';
 import { appendAudit } from '../audit/index.js';
 
 const Id = z.object({ id: z.uuid() });
@@ -47,8 +47,9 @@ export function jobRoutes(app: FastifyInstance, s: Services, poke: () => void): 
     },
     async (req, reply) => {
       const p = caller(req);
+      // A closed or approved case is refused by enqueue, under the case's lock (CASE_CLOSED,
+      // CASE_APPROVED), where a repeat of an earlier request still gets its job.
       const c = await caseOf(db, p, req.params.id);
-      refuseClosedCase(c);
       const params = req.body.params ?? {};
       // The CLI's own rules (combinations, ranges), not only the schema's shapes.
       convertJobSettings(params);

@@ -14,7 +14,8 @@ import { badRequest, HttpError } from '../http/errors.js';
 import type { Services } from '../context.js';
 import { enqueue } from '../jobs/queue.js';
 import type { MeshJobParams } from '../jobs/mesh-job.js';
-import { caseOf, refuseClosedCase } from './scope.js';
+import { caseOf } from './scope.js';
+import { refuseClosedCase } from '../workflow/closed.js';
 import { modelJob } from './reviews.js';
 import { caseChanged } from './events.js';
 import { appendAudit } from '../audit/index.js';
@@ -90,7 +91,11 @@ export function labelRoutes(app: FastifyInstance, s: Services, poke: () => void)
         const key = `cases/${c.id}/labels/${randomUUID()}${isGzip(body) ? '.nii.gz' : '.nii'}`;
         await s.store.put(key, body);
         const params: MeshJobParams = { baseJobId, labels: key };
-        const { id } = await enqueue(db, { orgId: c.org_id, caseId: c.id, kind: 'mesh', params, createdBy: p.userId });
+        // Refused after all (the case was approved meanwhile): the stored map goes with the request.
+        const { id } = await enqueue(db, { orgId: c.org_id, caseId: c.id, kind: 'mesh', params, createdBy: p.userId }).catch(async (e: unknown) => {
+          await s.store.deletePrefix(key).catch(() => {});
+          throw e;
+        });
         await appendAudit(s, db, { action: 'labels-edited', actor: p, orgId: c.org_id, caseId: c.id, details: { jobId: id, baseJobId, sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length } });
         poke();
         caseChanged(db, c.org_id);

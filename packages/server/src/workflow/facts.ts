@@ -1,6 +1,6 @@
 /**
  * What the workflow rules need to know about a case, read from the database: its files, its
- * convert jobs, the model version in question (succeeded, checks passed, 3MF and ISO report),
+ * convert jobs, its model jobs still queued or running, the model version in question (succeeded, checks passed, 3MF and ISO report),
  * the gate signatures that hold, and the four-eyes facts for one caller.
  */
 import type { Kysely } from 'kysely';
@@ -100,6 +100,7 @@ export async function caseFacts(
   const version = await versionFacts(db, caseId, o.versionId ?? gates.model?.modelVersionId ?? null);
   const files = await db.selectFrom('files').select('id').where('case_id', '=', caseId).limit(1).executeTakeFirst();
   const converted = await db.selectFrom('jobs').select('id').where('case_id', '=', caseId).where('kind', '=', 'convert').where('state', '=', 'succeeded').limit(1).executeTakeFirst();
+  const pending = await db.selectFrom('jobs').select('id').where('case_id', '=', caseId).where('kind', 'in', MODEL_JOB_KINDS).where('state', 'in', ['queued', 'running']).limit(1).executeTakeFirst();
   const signed: Partial<Record<Gate, boolean>> = {};
   for (const g of GATES) signed[g] = !!version && gates[g]?.modelVersionId === version.id;
   const facts: WorkflowFacts = {
@@ -108,6 +109,7 @@ export async function caseFacts(
     modelVersion: version?.ok === true,
     gates: signed,
     comment: !!o.comment?.trim(),
+    pendingJob: !!pending,
   };
   const why = o.actorId && version ? fourEyes(o.actorId, version, gates.segmentation) : undefined;
   if (why) facts.fourEyes = why;

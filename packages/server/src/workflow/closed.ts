@@ -1,0 +1,18 @@
+/** The states in which a case takes no new files, labels or jobs. */
+import { APPROVED_STATES, FINAL_STATES, type CaseState } from '@scan2print/core';
+import { HttpError } from '../http/errors.js';
+
+/**
+ * A case that is delivered, rejected or cancelled takes no new files or jobs (409): its record
+ * is closed, and work started on it would be billed and audited against a finished order. One
+ * that is approved (up to QC) takes none either until changes are requested.
+ */
+export function refuseClosedCase(c: { id: string; status: string }): void {
+  if (FINAL_STATES.includes(c.status as CaseState)) {
+    throw new HttpError(409, 'CASE_CLOSED', `case ${c.id} is ${c.status}, a final state: it takes no new files or jobs (open a new case)`);
+  }
+  // Approved: a new version would become the "latest model" the print pages offer, unapproved.
+  if (APPROVED_STATES.includes(c.status as CaseState)) {
+    throw new HttpError(409, 'CASE_APPROVED', `case ${c.id} is ${c.status}: its model is the approved version and takes no new files, labels or jobs; request changes first to make a new version`);
+  }
+}
