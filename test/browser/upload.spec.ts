@@ -6,7 +6,7 @@
  * A second test drops the connection and reloads mid-upload: the upload resumes at the
  * server's offset, never from zero.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -286,7 +286,33 @@ describe('web app: anonymised upload', () => {
       await w.page.getByTestId('upload-ready').waitFor({ timeout: 240_000 });
       expect(await w.page.getByTestId('upload-slices').textContent()).toBe(String(planted.slices));
       expect(await w.page.getByTestId('anonymisation-summary').textContent()).toContain(`${planted.slices} of ${planted.slices + 1} files anonymised`);
+      // The file left out is named, so the user sees what was not read.
+      expect(await w.page.getByTestId('upload-skipped').textContent()).toContain('series.zip/export/patient-note.txt: not DICOM');
       expect(await w.page.getByTestId('upload-start').isDisabled()).toBe(false);
+    } finally {
+      await w.context.close();
+    }
+  });
+
+  it('says so when a drop holds no DICOM (naming the files) or no file at all (an empty folder)', async () => {
+    const notes = join(tmp, 'notes');
+    const empty = join(tmp, 'empty');
+    mkdirSync(notes);
+    mkdirSync(empty);
+    writeFileSync(join(notes, 'referral.pdf'), '%PDF-1.4 not an image');
+    writeFileSync(join(notes, 'readme.txt'), 'scanned on the 3rd');
+    const w = await openPage(browser, srv.url);
+    try {
+      await logIn(w.page, org.emails.requester, TEST_PASSWORD);
+      await w.page.goto('/cases/new');
+      await w.page.getByTestId('upload-input').setInputFiles(notes);
+      expect(await w.page.getByTestId('upload-blocked').textContent()).toContain('no DICOM image series among these files');
+      const skipped = await w.page.getByTestId('upload-skipped').textContent();
+      expect(skipped).toContain('notes/referral.pdf: not DICOM');
+      expect(skipped).toContain('notes/readme.txt: not DICOM');
+      expect(await w.page.getByTestId('upload-start').isDisabled()).toBe(true);
+      await w.page.getByTestId('upload-input').setInputFiles(empty);
+      expect(await w.page.getByTestId('upload-empty').textContent()).toContain('held no files');
     } finally {
       await w.context.close();
     }

@@ -13,6 +13,7 @@ import { UploadProgress } from '../upload/UploadProgress.js';
 import { bytes } from '../upload/format.js';
 import { projectKey, type ProjectKey } from '../upload/project-key.js';
 import { usePrepare } from '../upload/use-prepare.js';
+import { SkippedFiles } from '../upload/SkippedFiles.js';
 import { usePending, useSend, type CaseForm } from '../upload/use-send.js';
 import { whyNotConvertible } from '../upload/convertible.js';
 import { canCreateCases } from '../cases/format.js';
@@ -157,6 +158,7 @@ export function NewCasePage() {
                 {prep.parsed.notDicom > 0 && `, ${prep.parsed.notDicom} not DICOM`}
                 {prep.parsed.unreadable > 0 && `, ${prep.parsed.unreadable} unreadable`}
               </h3>
+              {prep.parsed.skipped.length > 0 && <SkippedFiles parsed={prep.parsed} />}
               <SeriesList series={prep.parsed.series} />
               {blocked && (
                 <p role="alert" data-testid="upload-blocked">

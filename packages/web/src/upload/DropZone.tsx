@@ -4,13 +4,18 @@ import { droppedFiles } from './drop.js';
 
 export function DropZone({ onFiles, disabled }: { onFiles: (files: File[]) => void; disabled?: boolean }) {
   const [over, setOver] = useState(false);
+  // An empty folder gives no files: say so, or the drop looks ignored.
+  const [empty, setEmpty] = useState(false);
+  const take = (files: File[]) => {
+    setEmpty(files.length === 0);
+    if (files.length) onFiles(files);
+  };
 
   async function drop(e: DragEvent) {
     e.preventDefault();
     setOver(false);
     if (disabled) return;
-    const files = await droppedFiles(e.dataTransfer);
-    if (files.length) onFiles(files);
+    take(await droppedFiles(e.dataTransfer));
   }
 
   return (
@@ -38,7 +43,7 @@ export function DropZone({ onFiles, disabled }: { onFiles: (files: File[]) => vo
             onChange={(e) => {
               const files = Array.from(e.target.files ?? []);
               e.target.value = '';
-              if (files.length) onFiles(files);
+              take(files);
             }}
           />
         </label>
@@ -53,11 +58,16 @@ export function DropZone({ onFiles, disabled }: { onFiles: (files: File[]) => vo
             onChange={(e) => {
               const files = Array.from(e.target.files ?? []);
               e.target.value = '';
-              if (files.length) onFiles(files);
+              take(files);
             }}
           />
         </label>
       </div>
+      {empty && (
+        <p role="alert" data-testid="upload-empty">
+          That held no files (an empty folder?): choose the folder or zip of the CT series.
+        </p>
+      )}
       <p className="hint">Nothing is sent yet: the files are read and anonymised in this browser first.</p>
     </div>
   );

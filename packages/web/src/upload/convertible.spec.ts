@@ -21,7 +21,7 @@ describe('whyNotConvertible', () => {
     expect(whyNotConvertible([series({ slices: 1, findings: [fewSlices] })])).toBe('only 1 slice(s): a 3D model needs at least 3');
     expect(whyNotConvertible([series({ volume: false, kind: 'structured report' })])).toBe('series 1 is not an image stack (structured report)');
     expect(whyNotConvertible([series({ error: 'rows differ between slices' }), series({ index: 1, findings: [fewSlices] })])).toBe('rows differ between slices');
-    expect(whyNotConvertible([])).toBeNull();
+    expect(whyNotConvertible([])).toBe('no DICOM image series among these files');
   });
 
   it('a single slice has no step between slices: shown as a dash, not NaN', () => {

@@ -8,7 +8,7 @@ import type { SeriesView } from './messages.js';
 
 /** Why no series of the drop can be converted (the first one's reason), or null when one can. */
 export function whyNotConvertible(series: readonly SeriesView[]): string | null {
-  if (series.length === 0) return null;
+  if (series.length === 0) return 'no DICOM image series among these files';
   const reasons = series.map((s) => {
     if (s.error) return s.error;
     if (!s.volume) return `series ${s.index + 1} is not an image stack (${s.kind})`;

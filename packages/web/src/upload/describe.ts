@@ -15,7 +15,12 @@ export interface Described {
   series: SeriesView[];
   notDicom: number;
   unreadable: number;
+  /** The files left out, named: "path: why" (the first SKIPPED_NAMED of them). */
+  skipped: string[];
 }
+
+/** How many left-out files the page names (the counts cover the rest). */
+export const SKIPPED_NAMED = 10;
 
 export async function describeSources(dropped: DicomSource[], progress: Progress): Promise<Described> {
   // Each file is read from disk once: scanSources reads it for its header and assembleSeries
@@ -66,5 +71,6 @@ export async function describeSources(dropped: DicomSource[], progress: Progress
     }
     series.push(view);
   }
-  return { series, notDicom: scan.notDicom.length, unreadable: scan.unreadable.length };
+  const skipped = [...scan.notDicom.map((n) => `${n}: not DICOM`), ...scan.unreadable.map((u) => `${u.file}: ${u.reason}`)].slice(0, SKIPPED_NAMED);
+  return { series, notDicom: scan.notDicom.length, unreadable: scan.unreadable.length, skipped };
 }

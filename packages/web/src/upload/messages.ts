@@ -64,6 +64,6 @@ export interface AnonymisedReport {
 
 export type WorkerReply =
   | { type: 'progress'; stage: 'read' | 'describe' | 'anonymise' | 'zip'; fraction: number; message: string }
-  | { type: 'parsed'; series: SeriesView[]; notDicom: number; unreadable: number; sources: number; ms: number }
+  | { type: 'parsed'; series: SeriesView[]; notDicom: number; unreadable: number; skipped: string[]; sources: number; ms: number }
   | { type: 'anonymised'; zip: Blob; report: AnonymisedReport; ms: number }
   | { type: 'error'; message: string };

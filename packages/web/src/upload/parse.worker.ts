@@ -23,7 +23,7 @@ scope.onmessage = async (ev: MessageEvent<PrepareRequest>) => {
     const sources = await sourcesOf(req.files);
     if (req.type === 'describe') {
       const d = await describeSources(sources, (f, m) => send({ type: 'progress', stage: 'describe', fraction: f, message: m }));
-      send({ type: 'parsed', series: d.series, notDicom: d.notDicom, unreadable: d.unreadable, sources: sources.length, ms: performance.now() - t0 });
+      send({ type: 'parsed', series: d.series, notDicom: d.notDicom, unreadable: d.unreadable, skipped: d.skipped, sources: sources.length, ms: performance.now() - t0 });
     } else {
       const a = await anonymiseSources(sources, req.key, (f, m) => send({ type: 'progress', stage: 'anonymise', fraction: f, message: m }));
       const zip = new Blob([a.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' });

@@ -12,6 +12,8 @@ export interface Parsed {
   series: SeriesView[];
   notDicom: number;
   unreadable: number;
+  /** Left-out files named, "path: why" (the first few). */
+  skipped: string[];
   sources: number;
   ms: number;
 }
@@ -69,7 +71,7 @@ export function usePrepare(): { state: PrepareState; prepare(files: File[], key:
             setState((s) => ({ ...s, progress: { ...s.progress, [task]: { fraction: m.fraction, message: m.message } } }));
           } else if (m.type === 'parsed') {
             performance.mark('s2p-parsed');
-            const parsed = { series: m.series, notDicom: m.notDicom, unreadable: m.unreadable, sources: m.sources, ms: m.ms };
+            const parsed = { series: m.series, notDicom: m.notDicom, unreadable: m.unreadable, skipped: m.skipped, sources: m.sources, ms: m.ms };
             setState((s) => settle({ ...s, parsed, progress: { ...s.progress, describe: undefined } }));
             w.terminate();
           } else if (m.type === 'anonymised') {
