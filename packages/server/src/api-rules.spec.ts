@@ -10,6 +10,7 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { heartbeat, settle } from './jobs/queue.js';
+import { anonymisedSeries } from '../../../test/server/dicom-files.js';
 
 let t: TestServer;
 let a: TestOrg;
@@ -99,6 +100,27 @@ describe('the API refuses what it cannot do as asked', () => {
     expect(reopened.status).toBe(201);
     const { id } = (await reopened.json()) as { id: string };
     expect((await t.call(a.tokens.engineer, 'POST', `/api/jobs/${id}/cancel`)).status).toBeLessThan(300);
+  });
+
+  it('a resumable upload begun on an open case is refused if the case is cancelled before its last byte; nothing is stored', async () => {
+    const c = await caseWithFile();
+    const files = (await anonymisedSeries('ge-head-tilt-variable-spacing')).slice(0, 2);
+    const zip = zipSync(Object.fromEntries(files.map((f) => [f.name, f.bytes])), { level: 0 });
+    const tus = { 'tus-resumable': '1.0.0', authorization: `Bearer ${a.tokens.technician}` };
+    const made = await fetch(`${t.url}/api/uploads`, {
+      method: 'POST',
+      headers: { ...tus, 'upload-length': String(zip.length), 'upload-metadata': `caseId ${b64(c)},filename ${b64('series.zip')}` },
+    });
+    expect(made.status).toBe(201);
+    await db().updateTable('cases').set({ status: 'cancelled' }).where('id', '=', c).execute();
+    const last = await fetch(t.url + made.headers.get('location')!, {
+      method: 'PATCH',
+      headers: { ...tus, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      body: zip,
+    });
+    expect(await errorOf(last)).toMatchObject({ status: 409, code: 'CASE_CLOSED' });
+    expect(await db().selectFrom('files').select('id').where('case_id', '=', c).execute()).toHaveLength(1);
+    expect(await db().selectFrom('audit_log').select('seq').where('case_id', '=', c).where('action', '=', 'files-uploaded').execute()).toEqual([]);
   });
 
   it("tus's own refusals come back in the API's error format (they were plain text)", async () => {

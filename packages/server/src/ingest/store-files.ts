@@ -15,6 +15,7 @@ import type { Services } from '../context.js';
 import type { Database } from '../db/schema.js';
 import type { UploadedFile } from './unpack.js';
 import { appendAudit } from '../audit/index.js';
+import { refuseClosedCaseNow } from '../workflow/closed.js';
 
 export interface IngestResult {
   received: number;
@@ -96,8 +97,13 @@ export async function ingest(s: Services, c: { id: string; org_id: string }, fil
   }
   // Files the case already lists are not sent to the store again.
   const fresh = unique.filter((r) => !listed.has(r.sha256));
+  // The case may have been closed or approved since the request began (a resumable upload's
+  // last byte can come hours after its first): refused before storing, and again under the
+  // case's lock when the rows are written.
+  await refuseClosedCaseNow(s.db, c.id);
   await forEachLimited(fresh, 4, (r) => s.store.put(objectKey(c.id, r.sha256), r.bytes));
   const added = await s.db.transaction().execute(async (trx) => {
+    await refuseClosedCaseNow(trx, c.id);
     let n = 0;
     for (let i = 0; i < fresh.length; i += 500) {
       const ins = await trx

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HttpError } from '../http/errors.js';
-import { refuseClosedCase } from '../workflow/closed.js';
+import { refuseClosedCaseNow } from '../workflow/closed.js';
 import { sql, type Kysely } from 'kysely';
 import type { Database, Job, JobState } from '../db/schema.js';
 
@@ -45,9 +45,8 @@ export async function enqueue(db: Kysely<Database>, j: NewJobInput): Promise<{ i
   // The case row's lock orders this with approval (workflow/engine.ts, which takes it too):
   // no job joins a case approved an instant ago, and no approval passes a job queued just
   // before it (its requirement no-pending-job). A repeat of an earlier request still gets its job.
-  const c = await db.selectFrom('cases').select(['id', 'status']).where('id', '=', j.caseId).forUpdate().executeTakeFirst();
   const repeat = j.idempotencyKey !== undefined && (await db.selectFrom('jobs').select('id').where('org_id', '=', j.orgId).where('idempotency_key', '=', j.idempotencyKey).executeTakeFirst());
-  if (c && !repeat) refuseClosedCase(c);
+  if (!repeat) await refuseClosedCaseNow(db, j.caseId);
   const id = randomUUID();
   const inserted = await db
     .insertInto('jobs')

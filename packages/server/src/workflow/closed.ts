@@ -1,5 +1,7 @@
 /** The states in which a case takes no new files, labels or jobs. */
 import { APPROVED_STATES, FINAL_STATES, type CaseState } from '@scan2print/core';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 import { HttpError } from '../http/errors.js';
 
 /**
@@ -15,4 +17,15 @@ export function refuseClosedCase(c: { id: string; status: string }): void {
   if (APPROVED_STATES.includes(c.status as CaseState)) {
     throw new HttpError(409, 'CASE_APPROVED', `case ${c.id} is ${c.status}: its model is the approved version and takes no new files, labels or jobs; request changes first to make a new version`);
   }
+}
+
+/**
+ * Reads the case's state and refuses a closed or approved one. Inside a transaction it takes
+ * the case row's lock, as a transition does: what the caller then writes (a job, files) cannot
+ * slip in beside an approval or a cancel taken at the same instant.
+ */
+export async function refuseClosedCaseNow(db: Kysely<Database>, caseId: string): Promise<void> {
+  const q = db.selectFrom('cases').select(['id', 'status']).where('id', '=', caseId);
+  const c = await (db.isTransaction ? q.forUpdate() : q).executeTakeFirst();
+  if (c) refuseClosedCase(c);
 }
