@@ -12,6 +12,7 @@ import { CASE_STATES, GATES, TRANSITIONS, ruleFor, type CaseState, type Gate, ty
 import { zipSync } from 'fflate';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { anonymisedSeries } from '../../../test/server/dicom-files.js';
+import { modelJob } from './pacs/send-objects.js';
 
 const ROLES = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
 type OrgRole = (typeof ROLES)[number];
@@ -197,6 +198,25 @@ describe('approval and model jobs', () => {
     const again = await t.call(a.tokens.engineer, 'POST', `/api/cases/${caseId}/jobs`, { kind: 'convert' }, { 'idempotency-key': `rebuild-${caseId}` });
     expect([again.status, ((await again.json()) as { id: string }).id]).toEqual([200, jobId]);
     expect(await db().selectFrom('jobs').select('id').where('case_id', '=', caseId).execute()).toHaveLength(2);
+  });
+
+  it('an older version approved by name stays what a PACS send takes by default, though a newer one exists', async () => {
+    const { caseId, versionId } = await fullCase();
+    const newer = randomUUID();
+    await db()
+      .insertInto('jobs')
+      .values({
+        id: newer, org_id: a.id, case_id: caseId, kind: 'convert', params: '{}', state: 'succeeded', progress: 1, stage: 'done', error: null, idempotency_key: null,
+        lease_owner: null, lease_expires_at: null, created_by: a.users.engineer, started_at: new Date(), finished_at: new Date(), summary: JSON.stringify({ findings: [], models: [] }),
+      })
+      .execute();
+    const c = await db().selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow();
+    expect((await modelJob(t.server.services, c)).id).toBe(newer);
+    await setState(caseId, versionId, 'in-review', ['segmentation']);
+    const r = await t.call(a.tokens.reviewer, 'POST', `/api/cases/${caseId}/transitions`, { to: 'approved', modelVersionId: versionId });
+    expect(r.status).toBe(201);
+    expect((await modelJob(t.server.services, c)).id).toBe(versionId);
+    expect((await modelJob(t.server.services, c, newer)).id).toBe(newer);
   });
 });
 

@@ -32,6 +32,7 @@ type DicomInstance = ReturnType<typeof instanceFromDataset>;
 import type { Artifact, Case, Job } from '../db/schema.js';
 import { MODEL_JOB_KINDS } from '../db/schema.js';
 import { HttpError } from '../http/errors.js';
+import { currentGates } from '../workflow/facts.js';
 
 export type SendKind = 'stl' | 'seg' | 'pdf';
 
@@ -59,10 +60,15 @@ export function derivedUidRoot(name: string): string {
   return `2.25.${v.toString()}`;
 }
 
-/** The job to send: the given one (a succeeded model job of this case) or the latest such (the latest version, as the workflow and /versions count them: by creation, not by finishing). */
+/**
+ * The job to send: the given one (a succeeded model job of this case), else the approved version
+ * while the model gate holds (a newer version made before the approval is not what was signed),
+ * else the latest (as the workflow and /versions count them: by creation, not by finishing).
+ */
 export async function modelJob(s: Services, c: Case, jobId?: string): Promise<Job> {
   let q = s.db.selectFrom('jobs').selectAll().where('case_id', '=', c.id).where('kind', 'in', [...MODEL_JOB_KINDS]).where('state', '=', 'succeeded');
-  if (jobId) q = q.where('id', '=', jobId);
+  const approved = jobId ? undefined : (await currentGates(s.db, c.id)).model?.modelVersionId;
+  if (jobId ?? approved) q = q.where('id', '=', (jobId ?? approved)!);
   const job = await q.orderBy('created_at', 'desc').orderBy('seq', 'desc').executeTakeFirst();
   if (!job) {
     throw jobId

@@ -1,4 +1,4 @@
-/** The latest model version's files: 3MF, STL, the report and the label map, and the way to the review page. */
+/** The approved (else the latest) model version's files: 3MF, STL, the report and the label map, and the way to the review page. */
 import { Link } from 'wouter';
 import { artifactUrl } from './api.js';
 import { formatBytes } from './format.js';
@@ -24,7 +24,10 @@ export function DownloadsSection({ caseId, d, version }: { caseId: string; d: Do
         <p>No model yet: the files appear here when a conversion has succeeded.</p>
       ) : (
         <>
-          <p>Latest model{version ? ` (version ${version})` : ''}:</p>
+          <p data-testid="downloads-version">
+            {d.approved ? 'Approved model' : 'Latest model'}
+            {version ? ` (version ${version})` : ''}:
+          </p>
           <ul className="downloads">
             <Item a={d.model3mf} what="Download 3MF" testid="download-model" />
             <Item a={d.modelStl} what="Download STL" testid="download-stl" />

@@ -23,6 +23,13 @@ describe('latestDownloads', () => {
     expect(latestDownloads([...job('j2'), ...job('j1')], ['j1', 'j2'])!.jobId).toBe('j2');
     expect(latestDownloads([art('j1', 'report.json', 'report-json')])).toBeNull();
   });
+  it('offers the approved version while the model gate holds, even when a newer one exists', () => {
+    const d = latestDownloads([...job('j1'), ...job('j2')], ['j1', 'j2'], 'j1')!;
+    expect([d.jobId, d.approved, d.model3mf?.id]).toEqual(['j1', true, 'j1/bone.3mf']);
+    expect(latestDownloads([...job('j1'), ...job('j2')], ['j1', 'j2'], null)).toMatchObject({ jobId: 'j2', approved: false });
+    // An approved id with no model among the artifacts (not listed yet): the latest, not marked approved.
+    expect(latestDownloads(job('j2'), ['j1', 'j2'], 'j1')).toMatchObject({ jobId: 'j2', approved: false });
+  });
   it('finds the label map by name on a server that lists every .nii.gz as labels', () => {
     const old = [art('j', 'bone.3mf', 'model'), art('j', 'volume.nii.gz', 'labels'), art('j', 'labels.nii.gz', 'labels')];
     expect(latestDownloads(old)!.labels?.name).toBe('labels.nii.gz');

@@ -100,7 +100,9 @@ export function CasePage({ caseId }: { caseId: string }) {
   }, [liveJobEnded, reload]);
 
   const jobOrder = useMemo(() => data?.jobs.map((j) => j.id) ?? [], [data]);
-  const downloads = useMemo(() => (data ? latestDownloads(data.artifacts, jobOrder) : null), [data, jobOrder]);
+  const gate = workflow?.gates.model;
+  const approvedJobId = gate?.signed ? (gate.modelVersionId ?? null) : null;
+  const downloads = useMemo(() => (data ? latestDownloads(data.artifacts, jobOrder, approvedJobId) : null), [data, jobOrder, approvedJobId]);
   const versionOf = useCallback((jobId: string | null) => data?.versions?.find((v) => v.jobId === jobId)?.version ?? null, [data]);
 
   if (error) {
