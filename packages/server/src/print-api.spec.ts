@@ -277,5 +277,24 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engi
       expect(s.late).toEqual([expect.objectContaining({ jobId: pastId, due: '2020-01-01T23:59:59.000Z', unavoidable: true, reason: expect.stringMatching(/cannot be met/) })]);
       expect(s.plates.find((x: { jobIds: string[] }) => x.jobIds.includes(pastId)).printerId).toBe(printers[2]!.id);
     });
+
+    it('print jobs leave the schedule when changes are requested or the case is cancelled (audited); others stay', async () => {
+      const job = async (caseId: string) => ((await (await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quote: { printTime_s: 600 } })).json()) as { id: string }).id;
+      const [sent, cancelled, kept] = [await approvedCase([20, 20, 20]), await approvedCase([21, 21, 21]), await approvedCase([22, 22, 22])];
+      const ids = { sent: await job(sent.caseId), cancelled: await job(cancelled.caseId), kept: await job(kept.caseId) };
+      const planned = async () => ((await t.json(a.tokens.technician, 'GET', '/api/print/schedule')).jobs as { id: string }[]).map((j) => j.id);
+      expect(await planned()).toEqual(expect.arrayContaining(Object.values(ids)));
+      expect((await call(a.tokens.reviewer, 'POST', `/api/cases/${sent.caseId}/transitions`, { to: 'changes-requested', comment: 'cut the mandible at the condyle' })).status).toBe(201);
+      expect((await call(a.tokens.requester, 'POST', `/api/cases/${cancelled.caseId}/transitions`, { to: 'cancelled', comment: 'surgery moved' })).status).toBe(201);
+      const now = await planned();
+      expect(now).toContain(ids.kept);
+      expect(now).not.toContain(ids.sent);
+      expect(now).not.toContain(ids.cancelled);
+      const audit = (await auditEntries(db(), { orgId: a.id })).filter((e) => (e.action as string) === 'print-job-cancelled');
+      expect(audit.map((e) => [e.details.printJobIds, e.details.caseState])).toEqual([
+        [[ids.sent], 'changes-requested'],
+        [[ids.cancelled], 'cancelled'],
+      ]);
+    });
   });
 });

@@ -5,7 +5,7 @@ export const AUDIT_ACTIONS = [
   'job-started', 'job-succeeded', 'job-failed', 'job-cancelled', 'labels-edited', 'download', 'comment', 'review',
   'transition', 'gate-signed', 'model-code-issued', 'bundle-exported', 'notification-sent',
   // print management (issue 12)
-  'print-catalogue-changed', 'printer-added', 'printer-status-changed', 'print-job-created', 'print-quoted',
+  'print-catalogue-changed', 'printer-added', 'printer-status-changed', 'print-job-created', 'print-quoted', 'print-job-cancelled',
   // PACS (issue 15)
   'pacs-refused', 'pacs-route-changed', 'pacs-sent', 'pacs-imported', 'pacs-destination-changed',
   // the installation's bone forest (issue 14): a lab model set or removed changes every forest job's segmentation

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import {
+  FINAL_STATES,
   GATE_RULES,
   REQUIREMENT_LABELS,
   TRANSITIONS,
@@ -31,6 +32,7 @@ import { caseFacts, type CaseFacts } from './facts.js';
 import { appendAudit } from '../audit/index.js';
 import { issueModelCode } from '../codes/issue.js';
 import { notifyGate, notifyTransition, type PendingMail } from './notify.js';
+import { withdrawPrintJobs } from '../print/withdraw.js';
 
 export interface TransitionInput {
   caseId: string;
@@ -120,6 +122,9 @@ export async function applyTransition(s: Services, i: TransitionInput, db: Kysel
     details: { transitionId, from, to: rule.to, label: rule.label, comment, modelVersionId: versionId, ...(rule.voids?.length ? { voids: [...rule.voids] } : {}) },
   });
   await tx.updateTable('case_transitions').set({ audit_seq: entry.seq }).where('id', '=', transitionId).execute();
+  if (rule.voids?.includes('model') || FINAL_STATES.includes(rule.to)) {
+    await withdrawPrintJobs(s, tx, c, { actor: i.actor, transitionId, to: rule.to });
+  }
   if (rule.signs && i.actor && versionId) await insertGate(s, tx, { c, gate: rule.signs, versionId, actor: i.actor, comment, transitionId });
   let code: string | undefined;
   if (rule.to === 'approved' && versionId) {
