@@ -95,6 +95,7 @@ export const SHARED_MODULE_SPECS: readonly string[] = [
   'packages/server/src/bad-requests.spec.ts',
   'packages/server/src/codes-bundle.spec.ts',
   'packages/server/src/codes-label.spec.ts',
+  'packages/server/src/credentials.spec.ts',
   'packages/server/src/data-lock.spec.ts',
   'packages/server/src/order-ties.spec.ts',
   'packages/server/src/pacs-receive-postgres.spec.ts',

@@ -12,6 +12,8 @@ import { buildApp } from '../../packages/server/src/app.js';
 import type { Role } from '../../packages/server/src/db/schema.js';
 import { convertOnThread } from '../../packages/cli/src/serve/convert-thread.js';
 import { seedEmbeddedDatabase } from './seed-db.js';
+import { newSecret, secretHash } from '../../packages/server/src/auth/secrets.js';
+import { randomUUID } from 'node:crypto';
 
 export interface TestServer {
   server: RunningServer;
@@ -103,6 +105,17 @@ export async function startTestServer(
       await new Promise((r) => setTimeout(r, 300));
     }
   };
+  /**
+   * The user's own token, as if they had logged in and made it (POST /api/users/:id/tokens; the
+   * admin may not make one for a user with a password): written here, as logging in each user
+   * would run into the login rate limit. security.spec makes them through the API.
+   */
+  const ownToken = async (userId: string): Promise<string> => {
+    const token = newSecret('s2p');
+    const row = { id: randomUUID(), user_id: userId, name: 'test', token_hash: secretHash(token), last_used_at: null, created_by: userId };
+    await server.services.db.insertInto('tokens').values(row).execute();
+    return token;
+  };
   let n = 0;
   const org = async (name: string, opts: { serverAnonymise?: boolean } = {}): Promise<TestOrg> => {
     const { id } = await json(adminToken, 'POST', '/api/orgs', { name, ...opts });
@@ -115,7 +128,7 @@ export async function startTestServer(
       const u = await json(adminToken, 'POST', `/api/orgs/${id}/users`, { email, role, password: TEST_PASSWORD });
       users[role] = u.id;
       emails[role] = email;
-      tokens[role] = (await json(adminToken, 'POST', `/api/users/${u.id}/tokens`, { name: 'test' })).token;
+      tokens[role] = await ownToken(u.id);
     }
     return { id, tokens, users, emails };
   };

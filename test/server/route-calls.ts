@@ -87,6 +87,9 @@ export function routeCaller(server: () => TestServer, fixtures: () => Record<Sco
   /** A number no earlier call gave, for names and e-mails that must not repeat. */
   const nextUnique = () => ++unique;
   const BODIES = validBodies(fixtures, nextUnique);
+  /** A user's token for the routes naming one (:tokenId), by user id; others get an id no token has. */
+  const tokenIds = new Map<string, string>();
+  const NO_TOKEN = '00000000-0000-4000-8000-000000000000';
 
   /** The route's URL with its scoped parameter set to `id`; any other parameter is a route this module does not know yet. */
   function urlOf(r: RouteInfo, id: string | undefined): string {
@@ -94,6 +97,7 @@ export function routeCaller(server: () => TestServer, fixtures: () => Record<Sco
       if (r.scopedBy && name === scopeParam(r.url, r.scopedBy) && id) return id;
       // A second id (a model version of the case): A's job; the scoped id decides the answer.
       if (name === 'jobId' && r.scopedBy === 'case') return fixtures().job;
+      if (name === 'tokenId' && r.scopedBy === 'user') return tokenIds.get(id ?? '') ?? NO_TOKEN;
       throw new Error(`${key(r)}: no value for :${name} (extend urlOf in test/server/route-calls.ts)`);
     });
   }
@@ -128,7 +132,9 @@ export function routeCaller(server: () => TestServer, fixtures: () => Record<Sco
     return { status: res.status, text, code };
   }
 
-  return { urlOf, covered, callRoute, nextUnique };
+  /** The token the next call to a :tokenId route on `userId` names. */
+  const useToken = (userId: string, tokenId: string) => tokenIds.set(userId, tokenId);
+  return { urlOf, covered, callRoute, nextUnique, useToken };
 }
 
 /** A resumable upload (tus creation) by the org's requester in one of its cases; its id. */

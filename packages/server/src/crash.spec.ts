@@ -141,7 +141,8 @@ beforeAll(async () => {
   starts.push(s.startMs);
   adminToken = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
   const org = await json<{ id: string }>('POST', '/api/orgs', { name: 'Crash Test Hospital' }, adminToken);
-  const user = await json<{ id: string }>('POST', `/api/orgs/${org.id}/users`, { email: 'eng@crash.example.org', role: 'engineer', password: 'a long enough password' }, adminToken);
+  // A script account (no password): the admin makes its token.
+  const user = await json<{ id: string }>('POST', `/api/orgs/${org.id}/users`, { email: 'eng@crash.example.org', role: 'engineer' }, adminToken);
   token = (await json<{ token: string }>('POST', `/api/users/${user.id}/tokens`, { name: 'crash spec' }, adminToken)).token;
 });
 

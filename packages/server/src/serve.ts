@@ -72,7 +72,7 @@ export async function bootstrapAdmin(s: Services, say: (line: string) => void): 
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false; // another process made it first
     const token = newSecret('s2p');
-    await tx.insertInto('tokens').values({ id: randomUUID(), user_id: id, name: 'installation admin (first start)', token_hash: secretHash(token), last_used_at: null }).execute();
+    await tx.insertInto('tokens').values({ id: randomUUID(), user_id: id, name: 'installation admin (first start)', token_hash: secretHash(token), last_used_at: null, created_by: id }).execute();
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
     renameSync(tmp, file);

@@ -1,7 +1,7 @@
 /** What the audit log records (issue 11): one name per kind of action. */
 export const AUDIT_ACTIONS = [
   'sign-in', 'sign-in-failed', 'sign-out', 'org-created', 'org-settings-changed',
-  'user-created', 'role-changed', 'token-created', 'case-created', 'case-updated', 'files-uploaded', 'job-queued',
+  'user-created', 'role-changed', 'token-created', 'token-revoked', 'user-disabled', 'user-enabled', 'case-created', 'case-updated', 'files-uploaded', 'job-queued',
   'job-started', 'job-succeeded', 'job-failed', 'job-cancelled', 'labels-edited', 'download', 'comment', 'review',
   'transition', 'gate-signed', 'model-code-issued', 'bundle-exported', 'notification-sent',
   // print management (issue 12)

@@ -10,6 +10,7 @@ import { codesMigration } from './migrations/0006-model-codes.js';
 import { printMigration } from './migrations/0007-print.js';
 import { pacsMigration } from './migrations/0008-pacs.js';
 import { orderMigration } from './migrations/0009-order.js';
+import { credentialsMigration } from './migrations/0010-credentials.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -160,6 +161,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-print': printMigration,
   '0008-pacs': pacsMigration,
   '0009-order': orderMigration,
+  '0010-credentials': credentialsMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -40,6 +40,8 @@ export interface UsersTable {
   role: Role;
   password_hash: string | null;
   created_at: CreatedAt;
+  /** Set while the account is disabled: its sessions and tokens are refused. */
+  disabled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface TokensTable {
@@ -50,6 +52,11 @@ export interface TokensTable {
   token_hash: string;
   created_at: CreatedAt;
   last_used_at: Date | null;
+  /** Who made it: the user (personal, may sign) or their org-admin (a script account's). Null: before 0010, unknown. */
+  created_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Null: no expiry (the first start's admin token, tokens from before 0010). */
+  expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface SessionsTable {

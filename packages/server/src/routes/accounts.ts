@@ -9,6 +9,7 @@ import { ROLES } from '../db/schema.js';
 import { api, caller } from '../http/route.js';
 import { HttpError, notFound } from '../http/errors.js';
 import { hashPassword, newSecret, secretHash, verifyPassword } from '../auth/secrets.js';
+import { tokenRoutes } from './tokens.js';
 import { SESSION_COOKIE, type Principal } from '../auth/principal.js';
 import type { Services } from '../context.js';
 import { appendAudit } from '../audit/index.js';
@@ -27,6 +28,7 @@ function manageOrg(p: Principal, orgId: string): void {
 export function accountRoutes(app: FastifyInstance, s: Services): void {
   const r = api(app);
   const { db } = s;
+  tokenRoutes(app, s);
 
   r.post(
     '/api/orgs',
@@ -100,25 +102,6 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     },
   );
 
-  r.post(
-    '/api/users/:id/tokens',
-    { config: { access: 'any', scopedBy: 'user' }, schema: { params: Id, body: z.object({ name: z.string().trim().min(1).max(200) }).strict() } },
-    async (req, reply) => {
-      const p = caller(req);
-      const user = await db.selectFrom('users').select(['id', 'org_id']).where('id', '=', req.params.id).executeTakeFirst();
-      const visible = user && (p.role === 'admin' || user.org_id === p.orgId);
-      if (!visible) throw notFound('user');
-      if (user.id !== p.userId && !(p.role === 'admin' || (p.role === 'org-admin' && user.org_id === p.orgId))) {
-        throw new HttpError(403, 'FORBIDDEN', 'only the user, their org-admin or the admin may make a token for a user');
-      }
-      const token = newSecret('s2p');
-      const id = randomUUID();
-      await db.insertInto('tokens').values({ id, user_id: user.id, name: req.body.name, token_hash: secretHash(token), last_used_at: null }).execute();
-      await appendAudit(s, db, { action: 'token-created', actor: p, orgId: user.org_id, details: { tokenId: id, userId: user.id, name: req.body.name } });
-      return reply.code(201).send({ id, token });
-    },
-  );
-
   // The assignee picker: the caller's organisation's users; the installation admin sees every user.
   r.get('/api/users', { config: { access: 'any' } }, async (req) => {
     const p = caller(req);
@@ -128,27 +111,40 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     return users.map((u) => ({ id: u.id, email: u.email, role: u.role, ...(p.role === 'admin' ? { orgId: u.org_id } : {}) }));
   });
 
-  // An org-admin changes the roles of their organisation's users (the admin: anyone's); never their own.
+  // An org-admin changes the roles of their organisation's users (the admin: anyone's) and
+  // disables or enables them (a leaver: their sessions end and their tokens stop at once); never their own.
   r.patch(
     '/api/users/:id',
     {
       config: { access: ['admin', 'org-admin'], scopedBy: 'user' },
-      schema: { params: Id, body: z.object({ role: z.enum(ROLES).exclude(['admin']) }).strict() },
+      schema: {
+        params: Id,
+        body: z
+          .object({ role: z.enum(ROLES).exclude(['admin']).optional(), disabled: z.boolean().optional() })
+          .strict()
+          .refine((b) => b.role !== undefined || b.disabled !== undefined, 'give role or disabled'),
+      },
     },
     async (req) => {
       const p = caller(req);
-      const user = await db.selectFrom('users').select(['id', 'org_id', 'email', 'role']).where('id', '=', req.params.id).executeTakeFirst();
+      const user = await db.selectFrom('users').select(['id', 'org_id', 'email', 'role', 'disabled_at']).where('id', '=', req.params.id).executeTakeFirst();
       if (!user || (p.role !== 'admin' && user.org_id !== p.orgId)) throw notFound('user');
-      if (user.role === 'admin') throw new HttpError(409, 'ADMIN_ROLE', 'the installation admin keeps its role');
-      if (user.id === p.userId) throw new HttpError(409, 'OWN_ROLE', 'nobody changes their own role; ask another org-admin or the installation admin');
-      const role = req.body.role;
-      if (role !== user.role) {
-        await db.transaction().execute(async (tx) => {
+      if (user.role === 'admin') throw new HttpError(409, 'ADMIN_ROLE', 'the installation admin keeps its role and stays enabled');
+      if (user.id === p.userId) throw new HttpError(409, 'OWN_ROLE', 'nobody changes their own role or account; ask another org-admin or the installation admin');
+      const role = req.body.role ?? user.role;
+      const disabled = req.body.disabled ?? user.disabled_at !== null;
+      await db.transaction().execute(async (tx) => {
+        if (role !== user.role) {
           await tx.updateTable('users').set({ role }).where('id', '=', user.id).execute();
           await appendAudit(s, tx, { action: 'role-changed', actor: p, orgId: user.org_id, details: { userId: user.id, email: user.email, from: user.role, to: role } });
-        });
-      }
-      return { id: user.id, email: user.email, role };
+        }
+        if (disabled !== (user.disabled_at !== null)) {
+          await tx.updateTable('users').set({ disabled_at: disabled ? new Date() : null }).where('id', '=', user.id).execute();
+          if (disabled) await tx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+          await appendAudit(s, tx, { action: disabled ? 'user-disabled' : 'user-enabled', actor: p, orgId: user.org_id, details: { userId: user.id, email: user.email } });
+        }
+      });
+      return { id: user.id, email: user.email, role, disabled };
     },
   );
 
@@ -166,7 +162,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     async (req, reply) => {
       const user = await db
         .selectFrom('users')
-        .select(['id', 'password_hash', 'role', 'org_id'])
+        .select(['id', 'password_hash', 'role', 'org_id', 'disabled_at'])
         .where('email', '=', req.body.email.toLowerCase())
         .executeTakeFirst();
       const ok = await verifyPassword(user?.password_hash ?? null, req.body.password);
@@ -174,6 +170,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
         await appendAudit(s, db, { action: 'sign-in-failed', actor: null, orgId: user?.org_id ?? null, details: { email: req.body.email.toLowerCase(), ...(user ? { userId: user.id } : {}) } });
         throw new HttpError(401, 'BAD_LOGIN', 'wrong e-mail or password');
       }
+      if (user.disabled_at) throw new HttpError(401, 'DISABLED', 'this account is disabled; ask your organisation\'s admin');
       const sid = newSecret('sess');
       const csrf = randomBytes(32).toString('base64url');
       const expires = new Date(Date.now() + SESSION_HOURS * 3600_000);

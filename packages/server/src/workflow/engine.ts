@@ -6,7 +6,8 @@
  *
  * Refusals, in this order: 409 BAD_TRANSITION (no such move from the case's state, whoever
  * asks), 403 FORBIDDEN (the caller's role may not take it), 409 MISSING (names each missing
- * requirement), 409 FOUR_EYES.
+ * requirement), 409 FOUR_EYES. A signature (approval, a gate) with a token that someone else
+ * made for the signer is 403 NOT_PERSONAL, after the role check.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -26,7 +27,7 @@ import {
 } from '@scan2print/core';
 import type { Database } from '../db/schema.js';
 import type { Services } from '../context.js';
-import type { Principal } from '../auth/principal.js';
+import { requirePersonal, type Principal } from '../auth/principal.js';
 import { HttpError, forbidden, notFound } from '../http/errors.js';
 import { caseFacts, type CaseFacts } from './facts.js';
 import { appendAudit } from '../audit/index.js';
@@ -78,6 +79,7 @@ function check(rule: TransitionRule, caseId: string, actor: Principal | null, f:
     throw forbidden(`role ${actor.role} may not move a case to ${rule.to} (${rule.label}); allowed: ${rule.roles.join(', ')}`);
   }
   if (!actor && !rule.auto) throw new Error(`transition to ${rule.to} is not automatic`);
+  if (actor && rule.signs) requirePersonal(actor, `${rule.label} (signing the ${rule.signs} gate)`);
   const missing = missingFor(rule, { ...f.facts, comment: !!comment?.trim() });
   if (missing.length) {
     const v = f.version && missing.includes('model-version') && f.version.problems.length ? ` (${f.version.problems.join('; ')})` : '';
@@ -202,6 +204,7 @@ export async function signGate(s: Services, i: GateInput): Promise<GateDone> {
       throw new HttpError(409, 'BAD_TRANSITION', `the ${i.gate} gate can be signed only while the case is ${rule.states.join(' or ')}; case ${c.id} is ${c.status}`);
     }
     if (!roleMay(rule, i.actor.role)) throw forbidden(`role ${i.actor.role} may not sign the ${i.gate} gate; signers: ${rule.roles.join(', ')}`);
+    requirePersonal(i.actor, `signing the ${i.gate} gate`);
     const f = await caseFacts(tx, c.id, { versionId: i.modelVersionId ?? null });
     const approved = f.gates.model?.modelVersionId ?? null;
     if (i.gate === 'print-qc' && (!approved || (i.modelVersionId && i.modelVersionId !== approved))) {
