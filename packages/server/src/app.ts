@@ -2,7 +2,7 @@
  * The Fastify application: plugins, authentication, the routes, OpenAPI and one error
  * format. Built from Services, so tests build it around any database and store.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -66,16 +66,32 @@ function multipartLimitMessage(code: string | undefined, maxUploadBytes: number)
   return undefined;
 }
 
+/**
+ * A request as the log shows it. Its URL loses the query (a PACS query carries accession
+ * numbers, dates and study UIDs; other queries nothing the log needs) and any DICOM UID in the
+ * path (DICOMweb's /studies/<uid>/series/<uid>), which may be a hospital's original.
+ */
+export function loggedUrl(url: string): string {
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q)).replace(/\/\d+(?:\.\d+){2,}(?=\/|$)/g, '/<uid>');
+  return q < 0 ? path : `${path}?…`;
+}
+
+function loggedRequest(req: FastifyRequest) {
+  return { method: req.method, url: loggedUrl(req.url), hostname: req.hostname, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
 export async function buildApp(s: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   // Tokens, cookies and passwords never reach a log; bodies are not logged at all. A caller's
   // own logger options (a test's stream, a level) keep these redactions.
   const redact = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'];
+  const serializers = { req: loggedRequest };
   const app = Fastify({
     logger:
       opts.logger === undefined
-        ? { level: s.config.logLevel, redact }
+        ? { level: s.config.logLevel, redact, serializers }
         : typeof opts.logger === 'object'
-          ? { ...opts.logger, redact: [...redact, ...((opts.logger.redact as string[] | undefined) ?? [])] }
+          ? { ...opts.logger, serializers, redact: [...redact, ...((opts.logger.redact as string[] | undefined) ?? [])] }
           : opts.logger,
     bodyLimit: 1024 * 1024,
     // Behind a reverse proxy (SCAN2PRINT_TRUST_PROXY), the client address and https come from X-Forwarded-*.

@@ -319,8 +319,16 @@ describe('no patient data in the log or at rest', () => {
     const bad = await t.call(undefined, 'POST', '/api/session', { email: 'quixby.doe@example.org', password: `${fakeName} password` });
     expect(bad.status).toBe(401);
 
+    // Identifiers in a URL stay out of the log too: a PACS query's accession number, a study UID in a DICOMweb path.
+    const studyUid = ds.string('x0020000d')!.trim();
+    await t.call(a.tokens.engineer, 'GET', `/api/pacs/query?destinationId=${randomUUID()}&accession=${encodeURIComponent(fakeName)}`);
+    await t.call(undefined, 'POST', `/dicom-web/studies/${studyUid}`);
+    expect(identifying).toContain(studyUid);
+
     // The capture works: the upload requests are there, at debug level.
     const log = logLines.join('');
+    expect(log).toContain('/api/pacs/query?…');
+    expect(log).toContain('/dicom-web/studies/<uid>');
     expect(log).toContain(`/api/cases/${caseA}/files`);
     expect(log).toContain(`/api/cases/${caseC}/files`);
     expect(logLines.some((l) => JSON.parse(l).level === 30)).toBe(true);
