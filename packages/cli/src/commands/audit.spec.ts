@@ -84,10 +84,15 @@ describe('scan2print audit verify --bundle', () => {
     const zip = write('case.zip', buildCaseBundle(parts()));
     const r = await runScan2print(['audit', 'verify', '--bundle', zip, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ source: 'bundle', ok: true, checked: 4 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ source: 'bundle', ok: true, checked: 4, trusted: false, keyIds: [auditKeyOf(KEY).keyId] });
     const plain = await runScan2print(['audit', 'verify', '--bundle', zip, '--case', CASE]);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('audit chain holds: 4 entries checked (bundle)');
+    // Its own keys show it is consistent, not where it came from: said plainly, unless --key names trusted ones.
+    expect(plain.stdout).toContain(`UNTRUSTED: checked against the bundle's own key(s) ${auditKeyOf(KEY).keyId}`);
+    const trusted = await runScan2print(['audit', 'verify', '--bundle', zip, '--key', write('trusted-keys.json', enc.encode(JSON.stringify([auditKeyOf(KEY)])))]);
+    expect(trusted.code).toBe(0);
+    expect(trusted.stdout).not.toContain('UNTRUSTED');
   });
 
   it('a model changed (manifest fixed to match) → exit 1, model-hash naming the file', async () => {

@@ -38,6 +38,9 @@ interface Verdict {
   firstBad?: AuditVerifyResult['firstBad'];
   /** Bundle only: every problem found (manifest, files, chain, models). */
   problems?: { path?: string; seq?: number; fault: string; message: string }[];
+  /** Bundle only: checked against keys given with --key (false: the bundle's own keys.json). */
+  trusted?: boolean;
+  keyIds?: string[];
 }
 
 function readKeys(file: string): AuditKey[] {
@@ -96,7 +99,7 @@ function fromBundle(o: VerifyOptions): Verdict {
   const r = verifyCaseBundleZip(zip, o.key ? { keys: readKeys(o.key) } : {});
   if (o.case && r.caseId && r.caseId !== o.case) throw usageError('OTHER_CASE', `--bundle ${o.bundle} is case ${r.caseId}, not ${o.case}`);
   // firstBad is the chain's; a bundle can also break outside it (a file, a model's bytes): see problems.
-  return { source: 'bundle', ok: r.ok, checked: r.chain.checked, ...(r.chain.firstBad ? { firstBad: r.chain.firstBad } : {}), problems: r.problems };
+  return { source: 'bundle', ok: r.ok, checked: r.chain.checked, ...(r.chain.firstBad ? { firstBad: r.chain.firstBad } : {}), problems: r.problems, trusted: r.trusted, keyIds: r.keyIds };
 }
 
 export const registerAudit: RegisterCommand = (program: Command, setExit) => {
@@ -129,6 +132,13 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
       if (o.json) process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
       else if (!o.quiet) {
         if (v.ok) process.stdout.write(`audit chain holds: ${v.checked} entries checked (${v.source})\n`);
+        // A bundle re-signed and re-keyed by a forger holds against its own keys: say what was shown.
+        if (v.ok && v.trusted === false) {
+          process.stdout.write(
+            `  UNTRUSTED: checked against the bundle's own key(s) ${v.keyIds?.join(', ')}: the bundle is consistent, not shown to come from your server; ` +
+              `check it with --key and the server's keys (GET /api/audit/verify, or audit/keys.json from its data folder)\n`,
+          );
+        }
         else {
           const b = v.firstBad;
           process.stdout.write(b ? `audit chain BROKEN at seq ${b.seq}: ${b.fault}: ${b.message}\n` : `BROKEN: the ${v.source} does not hold\n`);

@@ -43,6 +43,14 @@ export interface BundleVerifyResult {
   problems: BundleProblem[];
   /** The case's chain as verifyAuditChain saw it (checked 0 when there were no entries to read). */
   chain: AuditVerifyResult;
+  /**
+   * Checked against keys the caller trusts (opts.keys). False: against the bundle's own
+   * keys.json, which shows the bundle is consistent, not who made it (a forger re-signs and
+   * re-keys the whole bundle).
+   */
+  trusted: boolean;
+  /** The keys it was checked against. */
+  keyIds: string[];
 }
 
 export interface BundleVerifyOptions {
@@ -120,7 +128,7 @@ export function verifyCaseBundle(input: Map<string, Uint8Array> | Record<string,
   const manifest = manifestOf(parseJson(files.get('manifest.json')));
   if (!manifest) {
     problems.push({ path: 'manifest.json', fault: 'bad-manifest', message: `manifest.json is missing or not a ${CASE_BUNDLE_FORMAT} manifest` });
-    return { ok: false, problems, chain: noChain };
+    return { ok: false, problems, chain: noChain, trusted: opts.keys !== undefined, keyIds: [] };
   }
   const caseId = manifest.caseId;
 
@@ -173,7 +181,7 @@ export function verifyCaseBundle(input: Map<string, Uint8Array> | Record<string,
     const l = /^labels\/([^/]+)\.(svg|png)$/.exec(path);
     if (l && !codes.has(l[1]!)) problems.push({ path, fault: 'unrecorded', message: `${path}: no signed 'model-code-issued' entry of the case issued code ${l[1]}` });
   }
-  return { ok: problems.length === 0 && chain.ok, caseId, problems, chain };
+  return { ok: problems.length === 0 && chain.ok, caseId, problems, chain, trusted: opts.keys !== undefined, keyIds: keys.map((k) => k.keyId) };
 }
 
 /** verifyCaseBundle on a zip's bytes (a zip that cannot be read is one 'bad-manifest' problem). */
@@ -182,7 +190,7 @@ export function verifyCaseBundleZip(zip: Uint8Array, opts: BundleVerifyOptions =
   try {
     files = unzipSync(zip);
   } catch (e) {
-    return { ok: false, problems: [{ fault: 'bad-manifest', message: `not a readable zip: ${(e as Error).message}` }], chain: { ok: false, checked: 0 } };
+    return { ok: false, problems: [{ fault: 'bad-manifest', message: `not a readable zip: ${(e as Error).message}` }], chain: { ok: false, checked: 0 }, trusted: opts.keys !== undefined, keyIds: [] };
   }
   return verifyCaseBundle(files, opts);
 }
