@@ -5,18 +5,22 @@
  * setting) or refuses, groups the instances into a study and makes a case once no instance
  * arrived for the quiet time (1.5 s here), starting the route's convert. Also: unknown callers
  * refused and recorded, an identifiable study refused for an organisation that does not
- * anonymise, a study with a hole and an interrupted transfer (Orthanc killed half way)
- * becoming cases whose receipt says slices are missing, garbage on the DICOM port, and the
- * listener closing with the server.
+ * anonymise (and an anonymised one taken), a C-MOVE import refused when the PACS's AE title
+ * routes elsewhere, JPEG Extended from storescu, a study with a hole and an interrupted
+ * transfer (Orthanc killed half way) becoming cases whose receipt says slices are missing
+ * (and whose route's convert is not started), STOW-RS to a study URL refusing another
+ * study's instance, garbage on the DICOM port, and the listener closing with the server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findIdentifyingAttributes } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
-import { seriesFiles } from '../../../test/server/dicom-files.js';
+import { anonymisedSeries, seriesFiles } from '../../../test/server/dicom-files.js';
+import { dataPath } from '../../../test/data.js';
 import { startPacsOrthanc, type PacsOrthanc } from '../../../test/pacs-orthanc.js';
 import { auditEntries } from './audit/index.js';
 
@@ -130,6 +134,28 @@ describe('DICOM listener and routing', () => {
     }
     expect(await pacs.echo('s2p')).toBe(true);
   });
+
+  it('takes JPEG Extended (1.2.840.10008.1.2.4.51), which core decodes: storescu proposing only it is accepted', async () => {
+    await t.json(a.tokens['org-admin'], 'POST', '/api/pacs/routes', { callingAe: 'STORESCU-51' });
+    const seen = new Set((await receptions(a.tokens['org-admin'])).map((r) => r.id));
+    const file = dataPath('hardcases', 'cornerstone-ct-ts', 'CTImage.dcm_JPEGProcess2_4TransferSyntax_1.2.840.10008.1.2.4.51.dcm');
+    // A storescu profile of CT Image Storage in JPEG Extended alone: offered more, the listener prefers uncompressed.
+    const cfg = join(dir, 'storescu-jpeg-extended.cfg');
+    const profile = [
+      '[[TransferSyntaxes]]', '[Jpeg51]', 'TransferSyntax1 = 1.2.840.10008.1.2.4.51',
+      '[[PresentationContexts]]', '[Ct51]', 'PresentationContext1 = 1.2.840.10008.5.1.4.1.1.2\\Jpeg51',
+      '[[Profiles]]', '[Only51]', 'PresentationContexts = Ct51',
+    ];
+    writeFileSync(cfg, `${profile.join('\n')}\n`);
+    const args = ['-xf', cfg, 'Only51', '-aet', 'STORESCU-51', '-aec', 'S2P-TEST', '127.0.0.1', String(dicomPort), file];
+    // Not spawnSync: the listener answering it runs in this process.
+    const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile('storescu', args, (e, _out, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, stderr }));
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const r = await nextReception(a.tokens['org-admin'], seen);
+    expect(r).toMatchObject({ status: 'case-created', callingAe: 'STORESCU-51', instances: 1, refusedInstances: 0 });
+  });
 });
 
 describe('C-STORE from Orthanc', () => {
@@ -181,6 +207,34 @@ describe('C-STORE from Orthanc', () => {
     expect(r.refusedInstances).toBeGreaterThanOrEqual(1);
     expect(r.error).toMatch(/^IDENTIFIABLE: .*does not anonymise on the server/);
     expect((await t.json(b.tokens.requester, 'GET', '/api/cases')).length).toBe(casesBefore);
+  });
+
+  it('the same organisation takes a study anonymised before it was sent: the file meta the listener writes passes the check', async () => {
+    const seenB = new Set((await receptions(b.tokens['org-admin'])).map((r) => r.id));
+    const ids = await pacs.store((await anonymisedSeries(SERIES)).map((f) => f.bytes));
+    expect(await pacs.sendToModality('s2p', ids, { localAet: 'ORTHANC-B' })).toEqual({ instancesCount: 28, failedInstancesCount: 0 });
+    const r = await nextReception(b.tokens['org-admin'], seenB);
+    expect(r).toMatchObject({ status: 'case-created', callingAe: 'ORTHANC-B', instances: 28, refusedInstances: 0 });
+    const files = await t.server.services.db.selectFrom('files').select('anonymised_by').where('case_id', '=', r.caseId!).execute();
+    expect(files.map((f) => f.anonymised_by)).toEqual(Array(28).fill('checked'));
+  });
+
+  it('a C-MOVE import is refused (409) unless the PACS\'s AE title routes to the caller\'s organisation', async () => {
+    const studyUid = String((await pacs.instanceTags(instanceIds[0]!)).StudyInstanceUID);
+    const before = (await receptions(t.adminToken)).length;
+    const dest = async (aeTitle: string) =>
+      (await t.json(b.tokens['org-admin'], 'POST', '/api/pacs/destinations', { name: `PACS as ${aeTitle}`, kind: 'dimse', aeTitle, host: '127.0.0.1', port: pacs.dicomPort })).id;
+    // ORTHANC is A's route: the moved study would become A's case.
+    const other = await t.call(b.tokens.requester, 'POST', '/api/pacs/retrieve', { destinationId: await dest('ORTHANC'), studyUid });
+    const body = (await other.json()) as { error: { code: string; message: string } };
+    expect(other.status).toBe(409);
+    expect(body.error.code).toBe('PACS_ROUTE_OTHER_ORG');
+    expect(body.error.message).toMatch(/calling AE ORTHANC to S2P-TEST, which this server routes to another organisation/);
+    const none = await t.call(b.tokens.requester, 'POST', '/api/pacs/retrieve', { destinationId: await dest('ORTHANC-NONE'), studyUid });
+    expect(none.status).toBe(409);
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('PACS_NO_ROUTE');
+    // Refused before any move: nothing was sent to the listener.
+    expect((await receptions(t.adminToken)).length).toBe(before);
   });
 
   it('a study with a hole (instances 11–19 not sent) becomes a case whose receipt says slices are missing', async () => {
@@ -240,13 +294,31 @@ describe('STOW-RS from Orthanc', () => {
     const notMultipart = await fetch(`${t.url}/dicom-web/studies`, { method: 'POST', headers: { authorization: `Bearer ${made.token}`, 'content-type': 'application/dicom' }, body: file });
     expect(notMultipart.status).toBe(415);
   });
+
+  it('refuses, to /dicom-web/studies/{study}, an instance of another study (0110 in the Failed SOP Sequence)', async () => {
+    const made = await t.json(b.tokens['org-admin'], 'POST', '/api/pacs/routes', { stowToken: true });
+    // Anonymised: B would store it anywhere else.
+    const [file] = await anonymisedSeries(SERIES);
+    const boundary = 'pacs-receive-spec-study';
+    const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), Buffer.from(file!.bytes), Buffer.from(`\r\n--${boundary}--\r\n`)]);
+    const r = await fetch(`${t.url}/dicom-web/studies/2.25.1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${made.token}`, 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
+      body,
+    });
+    expect(r.status).toBe(409);
+    const j = (await r.json()) as Record<string, { Value: Record<string, { Value: (number | string)[] }>[] }>;
+    expect(j['00081198']!.Value[0]!['00081197']!.Value).toEqual([0x0110]);
+    expect(j['00081199']).toBeUndefined();
+  });
 });
 
 describe('an interrupted transfer', () => {
   it('Orthanc killed half way through the 1 mm phantom: the partial study becomes a case once quiet, and its receipt says slices may be missing', async () => {
     const sender = await startPacsOrthanc(join(dir, 'sender'), { aet: 'SENDER', dicomWeb: false });
     try {
-      await t.json(a.tokens['org-admin'], 'POST', '/api/pacs/routes', { callingAe: 'SENDER' });
+      // A convert would bridge the missing slices and call the model printable: the route asks for one, it is not started.
+      await t.json(a.tokens['org-admin'], 'POST', '/api/pacs/routes', { callingAe: 'SENDER', autoConvert: true });
       const ids = await sender.store(seriesFiles('philips-head-phantom-1mm').map((f) => f.bytes));
       expect(ids.length).toBe(140);
       await sender.addModality('s2p', 'S2P-TEST', dicomPort);
@@ -268,7 +340,13 @@ describe('an interrupted transfer', () => {
       expect(r.instances).toBeLessThan(140);
       expect(r.findings.map((f) => f.code)).toContain('PACS_TRANSFER_INTERRUPTED');
       expect(r.findings.find((f) => f.code === 'PACS_TRANSFER_INTERRUPTED')!.message).toMatch(/ended without a release.*slices may be missing/);
-      expect((await t.json(a.tokens.requester, 'GET', `/api/cases/${r.caseId}`)).files).toBe(r.instances);
+      expect(r.jobId).toBeNull();
+      const held = r.findings.find((f) => f.code === 'PACS_CONVERT_NOT_STARTED');
+      expect(held?.message).toMatch(/convert was not started because the transfer was interrupted/);
+      const c = await t.json(a.tokens.requester, 'GET', `/api/cases/${r.caseId}`);
+      expect(c.files).toBe(r.instances);
+      expect(c.notes).toContain(held!.message);
+      expect((await t.json(a.tokens.engineer, 'GET', `/api/cases/${r.caseId}/jobs`)).length).toBe(0);
     } finally {
       await sender.kill();
     }

@@ -3,18 +3,23 @@
  * DICOMweb plugin): a converted case's STL, SEG and report PDF go back by C-STORE and by
  * STOW-RS into the study of its CT, where Orthanc's REST API lists them and dcmdump reads
  * them; C-FIND / QIDO-RS find a study by accession number and date; C-MOVE brings a series to
- * our DICOM listener and WADO-RS through ingestInstances, each becoming a case.
+ * our DICOM listener (two in a row: each answers with its own study's case) and WADO-RS
+ * through ingestInstances, each becoming a case; a DICOMweb server that never answers times out.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDicomDataset, parseDicomHeader, readDicomSeg, readNiftiLabels } from '@scan2print/core';
+import { deriveUid, keyBytes, parseDicomDataset, parseDicomHeader, readDicomSeg, readNiftiLabels } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { anonymisedSeries, formOf } from '../../../test/server/dicom-files.js';
 import { startPacsOrthanc, type PacsOrthanc } from '../../../test/pacs-orthanc.js';
+import { qidoStudies, wadoRetrieve } from './pacs/query-dicomweb.js';
+import { PacsError } from './pacs/send-dimse.js';
+import { stowRs } from './pacs/send-stow.js';
 
 const SERIES = 'ge-head-tilt-variable-spacing';
 const ACCESSION = 'S2P-ACC-0042';
@@ -26,6 +31,7 @@ let a: TestOrg;
 let caseId: string;
 let jobId: string;
 let ctStudyUid: string;
+let ctSeriesUid: string;
 let dimseId: string;
 let webId: string;
 /** The copy of the CT study Orthanc holds under an accession number and a date (the one searched and retrieved). */
@@ -94,6 +100,7 @@ beforeAll(async () => {
   a = await t.org('PACS send', { serverAnonymise: true });
   const files = await anonymisedSeries(SERIES);
   ctStudyUid = parseDicomHeader(files[0]!.bytes, files[0]!.name)!.studyInstanceUid!;
+  ctSeriesUid = parseDicomHeader(files[0]!.bytes, files[0]!.name)!.seriesInstanceUid!;
   caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'PACS send-back', anatomy: 'skull' })).id;
   await t.json(a.tokens.requester, 'POST', `/api/cases/${caseId}/files`, formOf(files));
   // At 2 mm and decimated: a 2 MB STL instead of 78 MB keeps the convert, the sends and dcmdump quick; the objects are the same kinds.
@@ -233,6 +240,19 @@ describe('query and retrieve', () => {
     expect(out).toMatchObject({ via: 'c-move', instances: 28, failed: 0 });
     const c = await t.json(a.tokens.engineer, 'GET', `/api/cases/${out.caseId}`);
     expect(c.files).toBe(28);
+
+    // At once another study (the CT the case holds, its CT series): its own case, not the one just made.
+    const again = await t.call(a.tokens.engineer, 'POST', '/api/pacs/retrieve', { destinationId: dimseId, studyUid: ctStudyUid, seriesUid: ctSeriesUid });
+    const second = (await again.json()) as { caseId: string };
+    expect(again.status, JSON.stringify(second)).toBe(201);
+    expect(second.caseId).not.toBe(out.caseId);
+    // Each case holds its study's series: as the PACS holds it, or its replacement under the organisation's key.
+    const db = t.server.services.db;
+    const { anonymise_key: key } = await db.selectFrom('orgs').select('anonymise_key').where('id', '=', a.id).executeTakeFirstOrThrow();
+    const seriesOf = async (id: string) => [...new Set((await db.selectFrom('files').select('series_uid').where('case_id', '=', id).execute()).map((f) => f.series_uid))];
+    const stored = (uid: string) => [uid, deriveUid(keyBytes(key), uid)];
+    expect(stored(accSeriesUid)).toContain((await seriesOf(out.caseId)).join());
+    expect(stored(ctSeriesUid)).toContain((await seriesOf(second.caseId)).join());
   });
 
   it('WADO-RS retrieves the series and ingestInstances makes a case of it; both imports are audited', async () => {
@@ -243,6 +263,37 @@ describe('query and retrieve', () => {
     const c = await t.json(a.tokens.requester, 'GET', `/api/cases/${out.caseId}`);
     expect(c.files).toBe(28);
     const audit = await t.server.services.db.selectFrom('audit_log').select(['details']).where('org_id', '=', a.id).where('action', '=', 'pacs-imported' as never).orderBy('seq').execute();
-    expect(audit.map((e) => detailsOf(e.details).via)).toEqual(['c-move', 'wado-rs']);
+    expect(audit.map((e) => detailsOf(e.details).via)).toEqual(['c-move', 'c-move', 'wado-rs']);
   });
+});
+
+describe('a DICOMweb server that accepts the connection and never answers', () => {
+  it('QIDO-RS, WADO-RS and STOW-RS give up, saying they timed out and naming the destination', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((sock) => held.push(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/dicom-web`;
+    try {
+      const auth = { peer: 'Silent PACS', silenceMs: 500 };
+      const calls = [
+        () => qidoStudies(base, { accession: ACCESSION }, auth),
+        () => wadoRetrieve(base, accStudyUid, undefined, auth),
+        () => stowRs(base, [{ bytes: new Uint8Array(16), sopInstanceUid: '2.25.1' }], auth),
+      ];
+      for (const call of calls) {
+        const e = await call().then(() => undefined, (x: unknown) => x);
+        expect(e).toBeInstanceOf(PacsError);
+        expect((e as PacsError).code).toBe('PACS_TIMEOUT');
+        expect((e as PacsError).message).toMatch(/^(QIDO|WADO|STOW)-RS to Silent PACS \(http:\/\/127\.0\.0\.1:\d+\/dicom-web\/studies.*\): timed out/);
+      }
+      // Through the API, at the default limit: a 502 that says so.
+      const id = (await t.json(a.tokens['org-admin'], 'POST', '/api/pacs/destinations', { name: 'Silent PACS', kind: 'dicomweb', dicomwebUrl: base })).id;
+      const r = await t.call(a.tokens.requester, 'GET', `/api/pacs/query?destinationId=${id}&accession=${ACCESSION}`);
+      expect(r.status).toBe(502);
+      expect(((await r.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'PACS_TIMEOUT', message: expect.stringMatching(/^QIDO-RS to Silent PACS .*: timed out/) });
+    } finally {
+      for (const sock of held) sock.destroy();
+      silent.close();
+    }
+  }, 120_000);
 });

@@ -33,8 +33,8 @@ type DimseDataset = InstanceType<typeof Dataset>;
 
 /**
  * Transfer syntaxes taken, in order of preference: the uncompressed ones, then those core
- * decodes (JPEG baseline and lossless, JPEG-LS, JPEG 2000, RLE). Deflate is not offered:
- * the sender then uses another it proposed.
+ * decodes (JPEG lossless, baseline and extended, JPEG-LS, JPEG 2000, RLE). Deflate is not
+ * offered: the sender then uses another it proposed.
  */
 const SYNTAXES = [
   TransferSyntax.ExplicitVRLittleEndian,
@@ -46,6 +46,7 @@ const SYNTAXES = [
   '1.2.840.10008.1.2.4.90',
   '1.2.840.10008.1.2.4.91',
   '1.2.840.10008.1.2.4.50',
+  '1.2.840.10008.1.2.4.51',
   '1.2.840.10008.1.2.5',
   TransferSyntax.ExplicitVRBigEndian,
 ];

@@ -6,7 +6,7 @@
  */
 import { PacsError } from './send-dimse.js';
 import type { SeriesMatch, StudyMatch, StudyQuery } from './query-dimse.js';
-import { readMultipart, webBase, type WebAuth } from './send-stow.js';
+import { fetchReason, readMultipart, silence, webBase, whoOf, type Silence, type WebAuth } from './send-stow.js';
 
 type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
 
@@ -24,21 +24,31 @@ const num = (d: DicomJson, tag: string): number | null => {
 };
 
 async function getJson(url: string, auth: WebAuth): Promise<DicomJson[]> {
+  const quiet = silence(url, auth);
   let r: Response;
+  let text: string;
   try {
-    r = await fetch(url, { headers: { ...auth.headers, accept: 'application/dicom+json' }, ...(auth.signal ? { signal: auth.signal } : {}) });
-  } catch (e) {
-    throw new PacsError('PACS_UNREACHABLE', `QIDO-RS ${url}: could not connect (${(e as Error).message})`);
+    try {
+      r = await fetch(url, { headers: { ...auth.headers, accept: 'application/dicom+json' }, signal: quiet.signal });
+    } catch (e) {
+      throw quiet.failure('QIDO-RS', new PacsError('PACS_UNREACHABLE', `QIDO-RS ${whoOf(url, auth)}: could not connect (${fetchReason(e)})`));
+    }
+    if (r.status === 204) return [];
+    try {
+      text = await r.text();
+    } catch (e) {
+      throw quiet.failure('QIDO-RS', new PacsError('PACS_FAILED', `QIDO-RS ${whoOf(url, auth)}: the answer broke off (${fetchReason(e)})`));
+    }
+  } finally {
+    quiet.clear();
   }
-  if (r.status === 204) return [];
-  const text = await r.text();
-  if (!r.ok) throw new PacsError('PACS_FAILED', `QIDO-RS ${url}: HTTP ${r.status} ${text.slice(0, 300).replace(/\s+/g, ' ')}`);
+  if (!r.ok) throw new PacsError('PACS_FAILED', `QIDO-RS ${whoOf(url, auth)}: HTTP ${r.status} ${text.slice(0, 300).replace(/\s+/g, ' ')}`);
   try {
     const doc = JSON.parse(text || '[]') as DicomJson[];
     if (!Array.isArray(doc)) throw new Error('not an array');
     return doc;
   } catch (e) {
-    throw new PacsError('PACS_FAILED', `QIDO-RS ${url}: the answer is not a DICOM JSON array (${(e as Error).message})`);
+    throw new PacsError('PACS_FAILED', `QIDO-RS ${whoOf(url, auth)}: the answer is not a DICOM JSON array (${(e as Error).message})`);
   }
 }
 
@@ -84,16 +94,41 @@ export async function qidoSeries(base: string, studyInstanceUid: string, auth: W
 /** GET {base}/studies/{study}/series/{series} (or the whole study): the instances as Part 10 files. */
 export async function wadoRetrieve(base: string, studyInstanceUid: string, seriesInstanceUid: string | undefined, auth: WebAuth = {}): Promise<Uint8Array[]> {
   const url = `${webBase(base)}/studies/${encodeURIComponent(studyInstanceUid)}${seriesInstanceUid ? `/series/${encodeURIComponent(seriesInstanceUid)}` : ''}`;
+  const quiet = silence(url, auth);
   let r: Response;
+  let body: Buffer;
   try {
-    r = await fetch(url, { headers: { ...auth.headers, accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' }, ...(auth.signal ? { signal: auth.signal } : {}) });
-  } catch (e) {
-    throw new PacsError('PACS_UNREACHABLE', `WADO-RS ${url}: could not connect (${(e as Error).message})`);
+    try {
+      r = await fetch(url, { headers: { ...auth.headers, accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' }, signal: quiet.signal });
+    } catch (e) {
+      throw quiet.failure('WADO-RS', new PacsError('PACS_UNREACHABLE', `WADO-RS ${whoOf(url, auth)}: could not connect (${fetchReason(e)})`));
+    }
+    try {
+      body = await readAll(r, quiet);
+    } catch (e) {
+      throw quiet.failure('WADO-RS', new PacsError('PACS_FAILED', `WADO-RS ${whoOf(url, auth)}: the answer broke off (${fetchReason(e)})`));
+    }
+  } finally {
+    quiet.clear();
   }
-  if (!r.ok) throw new PacsError('PACS_FAILED', `WADO-RS ${url}: HTTP ${r.status} ${(await r.text()).slice(0, 300).replace(/\s+/g, ' ')}`);
-  const body = Buffer.from(await r.arrayBuffer());
-  const parts = readMultipart(body, r.headers.get('content-type') ?? '', `WADO-RS ${url}`);
+  if (!r.ok) throw new PacsError('PACS_FAILED', `WADO-RS ${whoOf(url, auth)}: HTTP ${r.status} ${body.subarray(0, 300).toString('utf8').replace(/\s+/g, ' ')}`);
+  const parts = readMultipart(body, r.headers.get('content-type') ?? '', `WADO-RS ${whoOf(url, auth)}`);
   const files = parts.filter((p) => p.contentType === '' || p.contentType === 'application/dicom').map((p) => p.bytes);
-  if (files.length === 0) throw new PacsError('PACS_FAILED', `WADO-RS ${url}: the answer holds no application/dicom part`);
+  if (files.length === 0) throw new PacsError('PACS_FAILED', `WADO-RS ${whoOf(url, auth)}: the answer holds no application/dicom part`);
   return files;
+}
+
+/** The whole body of a retrieve: a study may take minutes, so silence counts between chunks, not in all. */
+async function readAll(r: Response, quiet: Silence): Promise<Buffer> {
+  quiet.touch();
+  if (!r.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  const reader = r.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    quiet.touch();
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }

@@ -4,10 +4,12 @@
  * makes the case, as for any routed sender), or WADO-RS straight into ingestInstances.
  *
  * A C-MOVE needs, on the PACS, our AE title with this server's host and DICOM port, and here a
- * route for the PACS's AE title (its instances are refused otherwise); errors say so. The
+ * route of the caller's organisation for the PACS's AE title (checked before the move: its
+ * instances are refused, or become another organisation's case, otherwise). The
  * original study's identifiers go to the PACS only: audit entries count instances and name
  * the case, not the study.
  */
+import { deriveUid, keyBytes } from '@scan2print/core';
 import type { Principal } from '../auth/principal.js';
 import { appendAudit } from '../audit/index.js';
 import type { Services } from '../context.js';
@@ -15,6 +17,8 @@ import { HttpError } from '../http/errors.js';
 import { cFindSeries, cFindStudies, cMove, type MoveOutcome, type SeriesMatch, type StudyMatch, type StudyQuery } from './query-dimse.js';
 import { qidoSeries, qidoStudies, wadoRetrieve } from './query-dicomweb.js';
 import { ingestInstances, type IngestSource } from './receive-study.js';
+import { pacsReceiver, type PacsLog } from './receive-service.js';
+import { routeForAssociation } from './routing.js';
 import { dimsePeer, ourAeTitle, PACS_IMPORTED, webUrl, type PacsDestination } from './send-case.js';
 
 /** API dates (YYYY-MM-DD, YYYYMMDD, or a range of them with '-' or '..') as a DICOM date range. */
@@ -35,11 +39,11 @@ export function dicomDateQuery(date: string): string {
 }
 
 export async function findStudies(s: Services, d: PacsDestination, q: StudyQuery): Promise<StudyMatch[]> {
-  return d.kind === 'dimse' ? cFindStudies(dimsePeer(d), ourAeTitle(s), q) : qidoStudies(webUrl(d), q);
+  return d.kind === 'dimse' ? cFindStudies(dimsePeer(d), ourAeTitle(s), q) : qidoStudies(webUrl(d), q, { peer: d.name });
 }
 
 export async function findSeries(s: Services, d: PacsDestination, studyUid: string): Promise<SeriesMatch[]> {
-  return d.kind === 'dimse' ? cFindSeries(dimsePeer(d), ourAeTitle(s), studyUid) : qidoSeries(webUrl(d), studyUid);
+  return d.kind === 'dimse' ? cFindSeries(dimsePeer(d), ourAeTitle(s), studyUid) : qidoSeries(webUrl(d), studyUid, { peer: d.name });
 }
 
 export interface RetrieveResult {
@@ -50,45 +54,83 @@ export interface RetrieveResult {
   caseId: string | null;
 }
 
-/** The reception the listener recorded for instances this PACS sent since `since`, waiting up to `ms`. */
-async function receptionAfter(s: Services, orgId: string, callingAe: string, since: Date, ms: number): Promise<{ caseId: string | null; error: string | null } | undefined> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const row = await s.db
-      .selectFrom('pacs_receptions')
-      .select(['case_id', 'status', 'error'])
-      .where('org_id', '=', orgId)
-      .where('calling_ae', '=', callingAe)
-      .where('created_at', '>=', since)
-      .where('status', 'in', ['case-created', 'failed'])
-      .orderBy('created_at')
-      .executeTakeFirst();
-    if (row) return { caseId: row.case_id, error: row.status === 'failed' ? (row.error ?? 'failed') : null };
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 250));
+/**
+ * The Study Instance UIDs a moved study may be stored under: its own when it arrives
+ * anonymised, else the replacement core's anonymiser gives it under the organisation's key
+ * (deriveUid, as for every UID). The reception keeps neither: the wait matches in memory.
+ */
+async function storedStudyUids(s: Services, orgId: string, studyUid: string): Promise<string[]> {
+  const org = await s.db.selectFrom('orgs').select(['server_anonymise', 'anonymise_key']).where('id', '=', orgId).executeTakeFirstOrThrow();
+  return org.server_anonymise ? [studyUid, deriveUid(keyBytes(org.anonymise_key), studyUid)] : [studyUid];
+}
+
+/**
+ * Refuses a C-MOVE the listener would not route to `orgId`: the PACS calls with its own AE
+ * title (the destination's) to ours, and a route of another organisation would make the
+ * case there (the listener routes by AE titles, not by who asked for the move).
+ */
+async function refuseUnroutedMove(s: Services, orgId: string, d: PacsDestination, peerAe: string, ours: string): Promise<void> {
+  const routed = await routeForAssociation(s.db, peerAe, ours, ours);
+  const sends = `${d.name} sends the moved instances as calling AE ${peerAe} to ${ours}`;
+  if ('refused' in routed) {
+    throw new HttpError(409, 'PACS_NO_ROUTE', `${sends}, and no PACS route takes them: an org-admin adds a route for calling AE ${peerAe} (PACS routes) first`);
+  }
+  if (routed.route.org_id !== orgId) {
+    throw new HttpError(
+      409,
+      'PACS_ROUTE_OTHER_ORG',
+      `${sends}, which this server routes to another organisation: the case would be made there. ` +
+        `Give the PACS another AE title for this organisation (its destination here and a route for it), or have the installation admin move the route`,
+    );
   }
 }
 
-export async function retrieve(s: Services, p: Principal, orgId: string, d: PacsDestination, studyUid: string, seriesUid: string | undefined, opts: { wait?: boolean }): Promise<RetrieveResult> {
+/** Waits up to `ms` for what the receiver expects; undefined when it did not come. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function retrieve(
+  s: Services,
+  p: Principal,
+  orgId: string,
+  d: PacsDestination,
+  studyUid: string,
+  seriesUid: string | undefined,
+  opts: { wait?: boolean; log: PacsLog },
+): Promise<RetrieveResult> {
   let result: RetrieveResult;
   if (d.kind === 'dimse') {
     const peer = dimsePeer(d);
     const ours = ourAeTitle(s);
-    // The reception row is stamped by the database's clock: compare with it, not ours.
-    const since = new Date(Date.now() - 2000);
-    const moved: MoveOutcome = await cMove(peer, ours, ours, studyUid, seriesUid);
-    if (moved.completed === 0) {
-      throw new HttpError(502, 'PACS_MOVE_FAILED', `${d.name} moved no instance to ${ours} (${moved.failed} failed): does the PACS know ${ours} with this server's host and DICOM port, is the listener running, and is there a route for calling AE ${peer.aeTitle}?`);
+    await refuseUnroutedMove(s, orgId, d, peer.aeTitle, ours);
+    // Expected before the move starts: the study may be complete before cMove returns.
+    const expected = opts.wait ? pacsReceiver(s, opts.log).expectStudy(orgId, await storedStudyUids(s, orgId, studyUid)) : undefined;
+    try {
+      const moved: MoveOutcome = await cMove(peer, ours, ours, studyUid, seriesUid);
+      if (moved.completed === 0) {
+        throw new HttpError(502, 'PACS_MOVE_FAILED', `${d.name} moved no instance to ${ours} (${moved.failed} failed): does the PACS know ${ours} with this server's host and DICOM port, and is the listener running?`);
+      }
+      let caseId: string | null = null;
+      if (expected) {
+        const got = await within(expected.outcome, (s.config.pacsQuietSeconds + 60) * 1000);
+        if (got?.error) throw new HttpError(422, 'PACS_IMPORT_REFUSED', `the moved study did not become a case: ${got.error}`);
+        caseId = got?.caseId ?? null;
+      }
+      result = { via: 'c-move', instances: moved.completed + moved.warnings, failed: moved.failed, caseId };
+    } finally {
+      expected?.cancel();
     }
-    let caseId: string | null = null;
-    if (opts.wait) {
-      const got = await receptionAfter(s, orgId, peer.aeTitle, since, (s.config.pacsQuietSeconds + 60) * 1000);
-      if (got?.error) throw new HttpError(422, 'PACS_IMPORT_REFUSED', `the moved study did not become a case: ${got.error}`);
-      caseId = got?.caseId ?? null;
-    }
-    result = { via: 'c-move', instances: moved.completed + moved.warnings, failed: moved.failed, caseId };
   } else {
-    const files = await wadoRetrieve(webUrl(d), studyUid, seriesUid);
+    const files = await wadoRetrieve(webUrl(d), studyUid, seriesUid, { peer: d.name });
     const source: IngestSource = { via: 'wado-rs' };
     const { caseId } = await ingestInstances(s, orgId, files.map((bytes, i) => ({ name: `WADO-RS instance ${i + 1} from ${d.name}`, bytes })), source, { createdBy: p.userId });
     result = { via: 'wado-rs', instances: files.length, failed: 0, caseId };

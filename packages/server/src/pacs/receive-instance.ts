@@ -6,7 +6,7 @@
  * Instance UID, so the identifiable original is dropped as soon as this returns.
  */
 import dicomParser from 'dicom-parser';
-import { anonymiseDataset, describeIdentifiability, findIdentifyingAttributes, isScanError } from '@scan2print/core';
+import { anonymiseDataset, describeIdentifiability, findIdentifyingAttributes, IMPLEMENTATION_CLASS_UID, isScanError } from '@scan2print/core';
 
 export interface OrgAnonymisation {
   server_anonymise: boolean;
@@ -112,6 +112,8 @@ export function part10(dataset: Uint8Array, meta: { sopClassUid: string; sopInst
   el(0x0002, 'UI', ui(meta.sopClassUid));
   el(0x0003, 'UI', ui(meta.sopInstanceUid));
   el(0x0010, 'UI', ui(meta.transferSyntaxUid));
+  // Core's anonymiser's own (a replacement UID, which the anonymisation check takes): any other
+  // value of ours would have every correctly anonymised C-STORE instance refused.
   el(0x0012, 'UI', ui(IMPLEMENTATION_CLASS_UID));
   el(0x0013, 'SH', sh('SCAN2PRINT'));
   const groupBytes = elements.reduce((n, b) => n + b.length, 0);
@@ -132,6 +134,3 @@ export function part10(dataset: Uint8Array, meta: { sopClassUid: string; sopInst
   out.set(dataset, at);
   return out;
 }
-
-/** Implementation Class UID written in the meta of received files (2.25: a UUID-derived root). */
-export const IMPLEMENTATION_CLASS_UID = '2.25.208722376217493710233473016419331524353';

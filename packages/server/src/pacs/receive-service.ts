@@ -9,22 +9,55 @@ import type { Services } from '../context.js';
 import { appendAudit } from '../audit/index.js';
 import { errorForLog } from '../http/errors.js';
 import { acceptInstance, type InstanceOutcome } from './receive-instance.js';
-import { completeStudy, PACS_REFUSED } from './receive-study.js';
-import { StudyAssembler, type ReceiveSource, type ReceiveVia } from './study-assembler.js';
+import { completeStudy, PACS_REFUSED, type StudyOutcome } from './receive-study.js';
+import { StudyAssembler, type PendingStudy, type ReceiveSource, type ReceiveVia } from './study-assembler.js';
 
-type Log = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+export type PacsLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+type Log = PacsLog;
+
+/** Someone waiting for one study of one organisation to be received (a C-MOVE import). */
+interface StudyWaiter {
+  orgId: string;
+  /** The Study Instance UIDs it may be stored under (the original, or its replacement). */
+  studyUids: ReadonlySet<string>;
+  resolve: (outcome: StudyOutcome) => void;
+}
 
 export class PacsReceiver {
   readonly assembler: StudyAssembler;
   private readonly orgs = new Map<string, { at: number; org: { server_anonymise: boolean; anonymise_key: string } }>();
+  private readonly waiters = new Set<StudyWaiter>();
 
   constructor(
     private readonly s: Services,
     readonly log: Log,
   ) {
     this.assembler = new StudyAssembler(s.config.pacsQuietSeconds * 1000, async (st) => {
-      await completeStudy(s, st, log);
+      const outcome = await completeStudy(s, st, log);
+      this.received(st, outcome);
     });
+  }
+
+  /**
+   * The outcome of the next study of `orgId` stored under one of `studyUids`, once complete.
+   * Registered before a C-MOVE starts, so that the import answers with its own study's case
+   * and never with another study that the same PACS sent meanwhile. cancel() stops waiting.
+   */
+  expectStudy(orgId: string, studyUids: readonly string[]): { outcome: Promise<StudyOutcome>; cancel: () => void } {
+    let waiter!: StudyWaiter;
+    const outcome = new Promise<StudyOutcome>((resolve) => {
+      waiter = { orgId, studyUids: new Set(studyUids), resolve };
+    });
+    this.waiters.add(waiter);
+    return { outcome, cancel: () => this.waiters.delete(waiter) };
+  }
+
+  private received(st: PendingStudy, outcome: StudyOutcome): void {
+    for (const w of this.waiters) {
+      if (w.orgId !== st.source.route.org_id || !w.studyUids.has(st.studyUid)) continue;
+      this.waiters.delete(w);
+      w.resolve(outcome);
+    }
   }
 
   /** One instance from a routed sender: checked (anonymised if the organisation says so) and added to its study, or refused. */

@@ -48,21 +48,32 @@ export function multipartParts(body: Buffer, boundary: string): StowPart[] {
   return parts;
 }
 
-/** SOP Class and Instance UID of a part, for the response (the sender's own identifiers, answered to it only). */
-export function sopOf(bytes: Uint8Array): { classUid: string | null; instanceUid: string | null } {
+/**
+ * SOP Class and Instance UID of a part, for the response (the sender's own identifiers,
+ * answered to it only), and its Study Instance UID, held against the one a request names.
+ */
+export function sopOf(bytes: Uint8Array): { classUid: string | null; instanceUid: string | null; studyUid: string | null } {
   try {
     const ds = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
     return {
       classUid: (ds.string('x00080016') ?? ds.string('x00020002'))?.trim() || null,
       instanceUid: (ds.string('x00080018') ?? ds.string('x00020003'))?.trim() || null,
+      studyUid: ds.string('x0020000d')?.trim() || null,
     };
   } catch {
-    return { classUid: null, instanceUid: null };
+    return { classUid: null, instanceUid: null, studyUid: null };
   }
 }
 
 /** Failure reasons (PS3.18 Table 10.5.3-1 / PS3.4 C-STORE statuses). */
-export const STOW_FAILURE = { processing: 0x0110, refused: 0xa700 /* refused: here, identifiable */, cannotUnderstand: 0xc000, sopClassNotSupported: 0x0122 };
+export const STOW_FAILURE = {
+  processing: 0x0110,
+  refused: 0xa700 /* refused: here, identifiable */,
+  cannotUnderstand: 0xc000,
+  sopClassNotSupported: 0x0122,
+  /** Not of the study the request's URL names (PS3.18 10.5: stored into that study only); the standard gives no own code. */
+  otherStudy: 0x0110,
+};
 
 /** The Store Instances Response Module (PS3.18 10.5.3) as DICOM JSON. */
 export function stowResponse(ok: { classUid: string | null; instanceUid: string | null }[], failed: { classUid: string | null; instanceUid: string | null; reason: number }[]) {

@@ -5,7 +5,8 @@
  * purpose says where it came from: a requester describes the order and submits it. What the
  * receipt noticed (an interrupted transfer, instance numbers missing, refused instances) is
  * kept with the reception and written into the case's notes; the convert's own import
- * findings (MISSING_SLICES for a gap in the stack) come on top when it runs.
+ * findings (MISSING_SLICES for a gap in the stack) come on top when it runs. A route's
+ * convert is not started for a study the receipt knows to be incomplete.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -20,7 +21,7 @@ import { acceptInstance } from './receive-instance.js';
 import type { PendingStudy } from './study-assembler.js';
 
 export interface ReceiptFinding {
-  code: 'PACS_TRANSFER_INTERRUPTED' | 'PACS_INSTANCES_MISSING' | 'PACS_INSTANCES_REFUSED';
+  code: 'PACS_TRANSFER_INTERRUPTED' | 'PACS_INSTANCES_MISSING' | 'PACS_INSTANCES_REFUSED' | 'PACS_CONVERT_NOT_STARTED';
   severity: 'warn';
   message: string;
 }
@@ -173,14 +174,27 @@ function ranges(xs: number[]): string {
   return parts.join(', ') + (parts.length === 8 ? ', …' : '');
 }
 
+/** What became of a received study: its case (and convert), or why there is none. */
+export type StudyOutcome = { caseId: string; jobId: string | null; error: null } | { caseId: null; jobId: null; error: string };
+
 /**
  * The quiet time of a study passed: a case from its instances, the convert when the route
  * asks for one, and the reception recorded. Never throws (it runs from a timer): a failure
  * is logged and kept in the reception row.
  */
-export async function completeStudy(s: Services, st: PendingStudy, log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>): Promise<{ caseId: string; jobId: string | null } | undefined> {
+export async function completeStudy(s: Services, st: PendingStudy, log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>): Promise<StudyOutcome> {
   const { route, via, callingAe, calledAe, remoteAddress } = st.source;
   const findings = receiptFindings(st);
+  // A model of a study known to be incomplete would bridge the gap and look printable: a person decides.
+  const incomplete = findings.filter((f) => f.code === 'PACS_TRANSFER_INTERRUPTED' || f.code === 'PACS_INSTANCES_MISSING');
+  const convert = route.auto_convert && incomplete.length === 0;
+  if (route.auto_convert && !convert) {
+    findings.push({
+      code: 'PACS_CONVERT_NOT_STARTED',
+      severity: 'warn',
+      message: `the route's convert was not started because ${[...new Set(incomplete.map((f) => (f.code === 'PACS_TRANSFER_INTERRUPTED' ? 'the transfer was interrupted' : 'instances are missing')))].join(' and ')}: have the study sent again, or start a convert by hand once it is known complete`,
+    });
+  }
   const files = [...st.instances.values()]
     .sort((a, b) => (a.seriesUid ?? '').localeCompare(b.seriesUid ?? '') || (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0))
     .map((i, k) => ({ name: `${i.sopUid ?? `instance-${k + 1}`}.dcm`, bytes: i.bytes }));
@@ -206,7 +220,7 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
       details: { routeId: route.id, anonymisedByServer: byServer, refused: st.refused, findings: findings.map((f) => f.code) },
     });
     let jobId: string | null = null;
-    if (route.auto_convert) {
+    if (convert) {
       const createdBy = route.created_by ?? (await defaultCreator(s, route.org_id));
       const params = (route.convert_params ?? {}) as Record<string, unknown>;
       const job = await enqueue(s.db, { orgId: route.org_id, caseId, kind: 'convert', params, createdBy, idempotencyKey: `pacs-receive:${row.id}` });
@@ -215,7 +229,7 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
     }
     await s.db.insertInto('pacs_receptions').values({ ...row, status: 'case-created', case_id: caseId, job_id: jobId, error: null }).execute();
     log.info({ caseId, jobId, instances: st.instances.size, via, callingAe, findings: findings.map((f) => f.code) }, 'PACS study received: case created');
-    return { caseId, jobId };
+    return { caseId, jobId, error: null };
   } catch (e) {
     const message = e instanceof HttpError ? `${e.code}: ${e.message}` : 'internal error (logged)';
     log.error({ err: errorForLog(e), instances: st.instances.size, via, callingAe }, 'PACS study received but no case could be made');
@@ -224,6 +238,6 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
       .values({ ...row, status: 'failed', case_id: null, job_id: null, error: message })
       .execute()
       .catch((e2: unknown) => log.error({ err: errorForLog(e2) }, 'could not record a failed PACS reception'));
-    return undefined;
+    return { caseId: null, jobId: null, error: message };
   }
 }

@@ -91,7 +91,7 @@ export async function sendCase(s: Services, p: Principal, c: Case, dest: PacsDes
   let error: string | null = null;
   try {
     const files = bundle.objects.map((o) => ({ bytes: o.bytes, sopInstanceUid: o.sopInstanceUid }));
-    outcomes = dest.kind === 'dimse' ? await cStore(dimsePeer(dest), ourAeTitle(s), files) : await stowRs(webUrl(dest), files);
+    outcomes = dest.kind === 'dimse' ? await cStore(dimsePeer(dest), ourAeTitle(s), files) : await stowRs(webUrl(dest), files, { peer: dest.name });
   } catch (e) {
     if (!(e instanceof PacsError) && !(e instanceof HttpError)) throw e;
     error = e.message;

@@ -22,7 +22,7 @@ export interface DimsePeer {
 /** A PACS that could not be reached or refused: the message names the peer and what happened. */
 export class PacsError extends Error {
   constructor(
-    readonly code: 'PACS_UNREACHABLE' | 'PACS_REJECTED' | 'PACS_FAILED',
+    readonly code: 'PACS_UNREACHABLE' | 'PACS_TIMEOUT' | 'PACS_REJECTED' | 'PACS_FAILED',
     message: string,
   ) {
     super(message);

@@ -90,12 +90,20 @@ function stowRoutes(app: FastifyInstance, s: Services): void {
       const reasons: string[] = [];
       const studies = new Set<string>();
       const source = { route, via: 'stow-rs' as const, callingAe: null, calledAe: null, remoteAddress: remote };
+      // POST …/studies/{study}: every instance must be of that study (PS3.18 10.5), the others are refused.
+      const target = (req.params as { study?: string }).study?.trim();
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i]!;
-        const sop = sopOf(part.bytes);
+        const { studyUid, ...sop } = sopOf(part.bytes);
         if (part.contentType !== 'application/dicom') {
           failed.push({ ...sop, reason: STOW_FAILURE.sopClassNotSupported });
           if (reasons.length < 5) reasons.push(`part ${i + 1}: ${part.contentType} is not application/dicom`);
+          continue;
+        }
+        if (target && studyUid !== target) {
+          failed.push({ ...sop, reason: STOW_FAILURE.otherStudy });
+          // The part's own Study Instance UID may identify: the reason names the part only.
+          if (reasons.length < 5) reasons.push(`part ${i + 1}: not of the study the request names (${studyUid ? 'another Study Instance UID' : 'no Study Instance UID'})`);
           continue;
         }
         const outcome = await receiver.offer(source, part.bytes, `STOW-RS part ${i + 1}`);

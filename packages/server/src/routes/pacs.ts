@@ -168,7 +168,7 @@ export function pacsRoutes(app: FastifyInstance, s: Services): void {
     const d = await destinationOf(orgId, need(b.destinationId, 'NO_DESTINATION', 'destinationId: which PACS destination (GET /api/pacs/destinations)'));
     const studyUid = need(b.studyUid, 'NO_STUDY', 'studyUid: the study to import (GET /api/pacs/query)');
     try {
-      const out = await retrieve(s, p, orgId, d, studyUid, b.seriesUid, { wait: b.wait ?? true });
+      const out = await retrieve(s, p, orgId, d, studyUid, b.seriesUid, { wait: b.wait ?? true, log: req.log });
       return reply.code(out.caseId ? 201 : 202).send(out);
     } catch (e) {
       throw pacsHttpError(e);
