@@ -16,6 +16,7 @@ import { HttpError } from '../http/errors.js';
 import { cStore, PacsError, type StoreOutcome } from './send-dimse.js';
 import { buildSendObjects, modelJob, type SendKind } from './send-objects.js';
 import { stowRs } from './send-stow.js';
+import { currentGates } from '../workflow/facts.js';
 
 export type PacsDestination = Selectable<PacsDestinationsTable>;
 
@@ -70,7 +71,15 @@ export interface SendResult {
 }
 
 export async function sendCase(s: Services, p: Principal, c: Case, dest: PacsDestination, opts: { jobId?: string; attach3mf?: boolean }): Promise<SendResult> {
-  const job = await modelJob(s, c, opts.jobId);
+  // The hospital's record takes a model as finished: only the version a reviewer approved goes.
+  const approved = (await currentGates(s.db, c.id)).model?.modelVersionId;
+  if (!approved) {
+    throw new HttpError(409, 'NOT_APPROVED', `case ${c.id} has no approved model version: a model is sent to the PACS once a reviewer has approved it`);
+  }
+  if (opts.jobId && opts.jobId !== approved) {
+    throw new HttpError(409, 'NOT_APPROVED', `job ${opts.jobId} is not the approved model version of case ${c.id} (${approved}): only the approved version is sent to the PACS`);
+  }
+  const job = await modelJob(s, c, approved);
   const bundle = await buildSendObjects(s, c, job, { ...(opts.attach3mf !== undefined ? { attach3mf: opts.attach3mf } : {}) });
   const via = dest.kind === 'dimse' ? 'c-store' : 'stow-rs';
   const id = randomUUID();

@@ -1,6 +1,6 @@
 /**
- * The case page's PACS section (issue 15): pick a configured destination and send the latest
- * model version back: the model as Encapsulated STL, the segmentation as DICOM SEG and the
+ * The case page's PACS section (issue 15): pick a configured destination and send the approved
+ * model version back (the server refuses before approval, 409 NOT_APPROVED): the model as Encapsulated STL, the segmentation as DICOM SEG and the
  * ISO report as Encapsulated PDF (3MF attached), into the study of the case's CT. Shows the
  * outcome per object and the earlier sends of the case.
  */
@@ -84,7 +84,7 @@ export function SendToPacsPanel({ caseId, role }: { caseId: string; role: string
           </button>
         </form>
       )}
-      <p className="hint">The latest model version goes into the CT&apos;s study: the model (Encapsulated STL), the segmentation (DICOM SEG) and the report (Encapsulated PDF, the 3MF attached).</p>
+      <p className="hint">The approved model version (once a reviewer has approved one) goes into the CT&apos;s study: the model (Encapsulated STL), the segmentation (DICOM SEG) and the report (Encapsulated PDF, the 3MF attached).</p>
       <p role="status" aria-live="polite" data-testid="pacs-send-status">
         {busy ? 'Sending… (building the DICOM objects and storing them can take a minute)' : last ? sendStatusWords(last) : ''}
       </p>

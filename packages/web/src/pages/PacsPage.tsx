@@ -286,7 +286,7 @@ function Destinations({ destinations, onChanged }: { destinations: PacsDestinati
         )}
         <button type="submit">Add destination</button>
       </form>
-      <p className="hint">Import by C-MOVE needs, on the PACS, this server&apos;s AE title with its host and DICOM port, and here a route for the PACS&apos;s AE title.</p>
+      <p className="hint">Import by C-MOVE needs, on the PACS, this server&apos;s AE title with its host and DICOM port, and here a route of this organisation for the PACS&apos;s AE title.</p>
       {error && <p role="alert">{error}</p>}
     </section>
   );
