@@ -11,6 +11,7 @@ import { lockDataDir } from '../data-lock.js';
 import { auditKeyFile, parseKeyFile, retiredKeys } from './keys.js';
 import { auditEntries } from './log.js';
 import { nodeVerify } from './native.js';
+import { checkTail } from './tail.js';
 
 export interface StoredChainCheck extends AuditVerifyResult {
   keys: AuditKey[];
@@ -36,7 +37,8 @@ export async function verifyDataDir(
     const dbh = await openDatabase({ ...(url ? { url } : {}), dataDir });
     try {
       const entries = await auditEntries(dbh.db, opts.caseId ? { caseId: opts.caseId } : {});
-      const r = verifyAuditChain(entries, keys, { verifySignature: nodeVerify, ...(opts.caseId ? { scope: { caseId: opts.caseId } } : {}) });
+      const chain = verifyAuditChain(entries, keys, { verifySignature: nodeVerify, ...(opts.caseId ? { scope: { caseId: opts.caseId } } : {}) });
+      const r = await checkTail(dbh.db, entries, chain, opts.caseId);
       return { ...r, keys, entries: entries.length };
     } finally {
       await dbh.close();

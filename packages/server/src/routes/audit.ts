@@ -12,6 +12,7 @@ import { notFound } from '../http/errors.js';
 import type { Services } from '../context.js';
 import type { Principal } from '../auth/principal.js';
 import { auditEntries, auditKeys, nodeVerify } from '../audit/index.js';
+import { checkTail } from '../audit/tail.js';
 
 const MAX_LIMIT = 10_000;
 
@@ -63,7 +64,8 @@ export function auditRoutes(app: FastifyInstance, s: Services): void {
       const keys = auditKeys(s);
       // The case's own rows only: its chain is its casePrevHash links.
       const entries = await auditEntries(s.db, caseId ? { caseId } : {});
-      return { ...verifyAuditChain(entries, keys, { verifySignature: nodeVerify, ...(caseId ? { scope: { caseId } } : {}) }), keys };
+      const chain = verifyAuditChain(entries, keys, { verifySignature: nodeVerify, ...(caseId ? { scope: { caseId } } : {}) });
+      return { ...(await checkTail(s.db, entries, chain, caseId)), keys };
     },
   );
 }
