@@ -1,14 +1,15 @@
 /**
  * `scan2print prepare` and `scan2print printers` through the built binary, on a synthetic box
  * (fast): parts, record, --json shape, same input → same bytes, clear refusals that leave no
- * output. The real CT cases (a region of the head holder, the phantom skull) are in
+ * output (bad files, a material the printer cannot use, stale parts of an earlier run), a
+ * warning for a size implausible in mm. The real CT cases (a region of the head holder, the phantom skull) are in
  * prepare-ct.spec.ts.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkMesh, read3mf, writeStlBinary, type Mesh } from '@scan2print/core';
+import { checkMesh, read3mf, write3mf, writeStlBinary, type Mesh } from '@scan2print/core';
 import { box } from '../../../core/src/testing/meshes.js';
 import { runScan2print } from '../../../../test/cli.js';
 import { sharedOutput } from '../../../../test/convert-cache.js';
@@ -96,6 +97,57 @@ describe('scan2print prepare on a 300 × 90 × 70 mm box', () => {
     const notClosed = await runScan2print(['prepare', open, '--printer', 'prusa-mk4', '-o', out]);
     expect(notClosed.code).toBe(3);
     expect(notClosed.stderr).toMatch(/open\.stl: the model is not a closed, oriented 2-manifold/);
+    // A material the printer cannot use, as quote and the server refuse it.
+    const resin = await runScan2print(['prepare', model, '--printer', 'prusa-mk4', '--material', 'formlabs-biomed-clear', '-o', out]);
+    expect(resin.code).toBe(2);
+    expect(resin.stderr).toMatch(/--material formlabs-biomed-clear: prusa-mk4 does not print formlabs-biomed-clear/);
+    // NaN in a binary STL: refused at once, not a hang in the wall-thickness rays.
+    const nan = join(dir, 'nan.stl');
+    const b = box([0, 0, 0], [10, 10, 10]);
+    b.positions[0] = NaN;
+    writeFileSync(nan, writeStlBinary(b));
+    const nanRun = await runScan2print(['prepare', nan, '--printer', 'prusa-mk4', '-o', out, '-q'], { timeout_ms: 60_000 });
+    expect(nanRun.code).toBe(3);
+    expect(nanRun.stderr).toMatch(/nan\.stl: binary STL facet \d+ has a vertex coordinate NaN that is not a finite number/);
+    // A scaled build item: not 1:1 anatomy.
+    const half = join(dir, 'half.3mf');
+    writeFileSync(half, write3mf(box([0, 0, 0], [40, 30, 20]), { title: 'half', transforms: { 0: [0.5, 0, 0, 0, 0.5, 0, 0, 0, 0.5, 0, 0, 0] } }));
+    const scaled = await runScan2print(['prepare', half, '--printer', '60x60x60', '-o', out, '-q']);
+    expect(scaled.code).toBe(3);
+    expect(scaled.stderr).toMatch(/half\.3mf: build item 1 \(object 2\): its transform scales the model by 0\.5 × 0\.5 × 0\.5/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a folder holding part files of an earlier run of the same model, before any work; other models beside them are fine', async () => {
+    const out = join(dir, 'stale');
+    const first = await runScan2print(['prepare', model, '--printer', '120x120x120', '-o', out, '-q']);
+    expect(first.code).toBe(0);
+    const before = readdirSync(out).sort();
+    expect(before).toEqual(['bar_part-1.3mf', 'bar_part-2.3mf', 'bar_part-3.3mf', 'bar_preparation.json']);
+    const record = readFileSync(join(out, 'bar_preparation.json'));
+    // Whole on a larger printer: one part, and bar_part-2/-3 would be left to print as extra pieces.
+    for (const plates of ['each', 'packed']) {
+      const again = await runScan2print(['prepare', model, '--printer', '400x400x400', '--plates', plates, '-o', out, '-q']);
+      expect(again.code).toBe(3);
+      expect(again.stderr).toContain(out);
+      expect(again.stderr).toMatch(/already holds bar_part-1\.3mf, bar_part-2\.3mf, bar_part-3\.3mf from an earlier run/);
+    }
+    expect(readdirSync(out).sort()).toEqual(before);
+    expect(readFileSync(join(out, 'bar_preparation.json'))).toEqual(record);
+    const cube = join(dir, 'cube.stl');
+    writeFileSync(cube, writeStlBinary(box([0, 0, 0], [20, 20, 20])));
+    expect((await runScan2print(['prepare', cube, '--printer', '120x120x120', '-o', out, '-q'])).code).toBe(0);
+  });
+
+  it('warns when the size is implausible in mm (a skull exported in inches)', async () => {
+    const inch = join(dir, 'inch.stl');
+    writeFileSync(inch, writeStlBinary(box([0, 0, 0], [5.5, 5.3, 7.4])));
+    const out = join(dir, 'inch');
+    const r = await runScan2print(['prepare', inch, '--printer', 'prusa-mk4', '-o', out, '--json', '-q']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.findings).toContainEqual({ code: 'SIZE_IMPLAUSIBLE', severity: 'warn', message: expect.stringMatching(/largest side 7\.4 mm is under 10 mm: .*inches or metres/) });
+    const text = await runScan2print(['prepare', inch, '--printer', 'prusa-mk4', '-o', join(dir, 'inch-text'), '-q']);
+    expect(text.stdout).toMatch(/^warn: the model's largest side 7\.4 mm is under 10 mm/m);
   });
 });

@@ -10,7 +10,7 @@
  * and options → same bytes: the record holds no times, and the 3MF CreationDate is
  * SOURCE_DATE_EPOCH's date when set, else the input 3MF's.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -21,6 +21,7 @@ import {
   DEFAULT_PLATE_GAP_MM,
   inputError,
   invert,
+  materialFor,
   parseNumberOption,
   preparePrint,
   PRINT_CATALOGUE,
@@ -37,8 +38,10 @@ import {
   type ConnectorParams,
   type DowelParams,
   type HollowParams,
+  type MaterialSpec,
   type Mesh,
   type PrepareOutput,
+  type PrinterChoice,
 } from '@scan2print/core';
 import { OutputSet, preflightOutputs } from '../util/output-set.js';
 import { sha256Hex } from '../util/checksum.js';
@@ -129,7 +132,7 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
     .addHelpText('after', `\nExamples:\n${PREPARE_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n`)
     .action(async (modelFile: string, opts: PrepareOptions) => {
       const printer = resolvePrinter(opts.printer);
-      const material = opts.material !== undefined ? resolveMaterial(opts.material) : undefined;
+      const material = opts.material !== undefined ? printerMaterial(printer, opts.material) : undefined;
       if (opts.orient !== undefined && opts.orient !== 'height' && opts.orient !== 'support') throw usageError('BAD_OPTION', `--orient ${opts.orient}: expected height or support`);
       const connectors = connectorOptions(opts);
       const margin = parseNumberOption(opts.margin, '--margin', (x) => x >= 0 && x < 20, 'mm (0 ≤ x < 20)');
@@ -141,6 +144,7 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
       const stem = basename(modelFile).replace(/\.(3mf|stl|obj|ply)$/i, '');
       const recordFile = join(opts.output, `${stem}_preparation.json`);
       preflightOutputs([recordFile]);
+      refuseStaleParts(opts.output, stem);
       const progress = createProgress({ quiet: opts.quiet ?? false, json: opts.json ?? false });
       const input = readModelFile(modelFile, (f) => new Uint8Array(readFileSync(f)));
       if (input.mesh.indices.length === 0) throw inputError('EMPTY_MESH', 'the model has no triangles: nothing to prepare', modelFile);
@@ -208,6 +212,33 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
       }
     });
 };
+
+/** The material; for a catalogue printer only one it uses (quote and the server refuse the rest alike). A build volume given as WxDxH takes any. */
+function printerMaterial(printer: PrinterChoice, spec: string): MaterialSpec {
+  const p = PRINT_CATALOGUE.printers.find((x) => x.id === printer.id);
+  return p ? materialFor(p, spec) : resolveMaterial(spec);
+}
+
+/**
+ * Refuses (exit 3, before any work) an output folder that already holds this model's part or
+ * plate files: a new run writes its own set and would leave the earlier run's extra parts beside
+ * it, which a technician printing the folder prints as extra pieces. Other commands replace only
+ * the files they name, so there is no overwrite to follow here; the user clears the folder.
+ */
+function refuseStaleParts(dir: string, stem: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // no folder yet (or not one: preflightOutputs has said so)
+  }
+  const escaped = stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mine = new RegExp(`^${escaped}_(part|plate)-\\d+\\.3mf$`);
+  const stale = names.filter((n) => mine.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  if (!stale.length) return;
+  const shown = stale.length > 5 ? `${stale.slice(0, 5).join(', ')} and ${stale.length - 5} more` : stale.join(', ');
+  throw inputError('OUTPUT_HAS_PARTS', `already holds ${shown} from an earlier run of prepare on ${stem}: a new run would leave them beside its own parts, to be printed as extra pieces; remove them or choose another output folder`, dir);
+}
 
 interface PartFile {
   /** The 3MF that holds this part (its plate). */

@@ -115,4 +115,23 @@ describe('mesh formats: exact round trips', () => {
     expect(() => read3mf(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0]), 'bad.3mf')).toThrow(/bad\.3mf/);
     expect(() => readPly(new TextEncoder().encode('hello'), 'x.ply')).toThrow(/x\.ply: not a PLY/);
   });
+
+  it('refuses a NaN or infinite vertex coordinate in binary STL and PLY (binary and ASCII), as in the other formats', () => {
+    // A NaN corner once reached the wall-thickness rays and hung prepare for good.
+    for (const bad of [NaN, Infinity]) {
+      const m = testMesh();
+      m.positions[4] = bad;
+      for (const [file, bytes, read] of [
+        ['nan.stl', writeStlBinary(m), readStl],
+        ['nan.ply', writePly(m), readPly],
+        ['nan.ply', new TextEncoder().encode(`ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n${bad} 0 0\n1 0 0\n0 1 0\n3 0 1 2\n`), readPly],
+      ] as const) {
+        expect(() => read(bytes, file), `${file} ${bad}`).toThrow(expect.objectContaining({ kind: 'input', code: file.endsWith('.stl') ? 'STL_BAD_NUMBER' : 'PLY_BAD_VERTEX', message: expect.stringMatching(/^nan\.(stl|ply): .*not a finite number/) }));
+        expect(() => readMesh(bytes, file)).toThrow(/not a finite number/);
+      }
+    }
+    // A double beyond float32's range becomes Infinity when stored: refused as well.
+    const big = new TextEncoder().encode('ply\nformat ascii 1.0\nelement vertex 3\nproperty double x\nproperty double y\nproperty double z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n1e300 0 0\n1 0 0\n0 1 0\n3 0 1 2\n');
+    expect(() => readPly(big, 'big.ply')).toThrow(/big\.ply: vertex 0 has a coordinate Infinity/);
+  });
 });

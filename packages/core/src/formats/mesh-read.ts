@@ -46,11 +46,14 @@ function modelReadError(file: string, e: unknown): ScanError {
   return inputError('READ_FAILED', why, file, e);
 }
 
-/** A model file's bytes → its mesh, and the CreationDate of a 3MF. */
+/**
+ * A model file's bytes → its mesh, and the CreationDate of a 3MF. A 3MF's mesh is as its build
+ * items place it (what a slicer prints; prepare's parts lie on the bed), not the raw object data.
+ */
 export function readModel(bytes: Uint8Array, file: string): { mesh: Mesh; creationDate?: string } {
   if (meshFormatOf(file) === '3mf' || (bytes[0] === 0x50 && bytes[1] === 0x4b)) {
     const c = read3mfContent(bytes, file);
-    return { mesh: c.mesh, ...(c.metadata.CreationDate ? { creationDate: c.metadata.CreationDate } : {}) };
+    return { mesh: c.placed, ...(c.metadata.CreationDate ? { creationDate: c.metadata.CreationDate } : {}) };
   }
   return { mesh: readMesh(bytes, file) };
 }

@@ -57,7 +57,7 @@ export function readPly(bytes: Uint8Array, file: string): Mesh {
   }
   if (format !== 'binary_little_endian' && format !== 'ascii') throw inputError('PLY_FORMAT', `PLY format "${format}" is not supported (binary_little_endian or ascii)`, file);
   const fast = fastBinary(bytes, bodyStart, format, elements);
-  if (fast) return fast;
+  if (fast) return finiteVertices(fast, file);
   const positions: number[] = [];
   const indices: number[] = [];
   if (format === 'ascii') {
@@ -123,7 +123,16 @@ export function readPly(bytes: Uint8Array, file: string): Mesh {
   }
   const nv = positions.length / 3;
   for (const i of indices) if (!(i >= 0 && i < nv)) throw inputError('PLY_BAD_FACE', `a face refers to vertex ${i}, but there are ${nv} vertices`, file);
-  return { positions: Float32Array.from(positions), indices: Uint32Array.from(indices) };
+  return finiteVertices({ positions: Float32Array.from(positions), indices: Uint32Array.from(indices) }, file);
+}
+
+/** Refuses a NaN or infinite coordinate (also a double too large for float32), as the other readers do: no later step is defined for it. */
+function finiteVertices(mesh: Mesh, file: string): Mesh {
+  const p = mesh.positions;
+  for (let i = 0; i < p.length; i++) {
+    if (!Number.isFinite(p[i]!)) throw inputError('PLY_BAD_VERTEX', `vertex ${Math.floor(i / 3)} has a coordinate ${p[i]} that is not a finite number`, file);
+  }
+  return mesh;
 }
 
 /** Our own layout (float x y z; uchar-counted int/uint triangles) read without per-value dispatch. */

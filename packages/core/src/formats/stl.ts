@@ -100,7 +100,12 @@ function readStlBinarySoup(bytes: Uint8Array, file: string): Mesh {
   const positions = new Float32Array(9 * n);
   for (let t = 0; t < n; t++) {
     const o = 84 + 50 * t + 12;
-    for (let k = 0; k < 9; k++) positions[9 * t + k] = dv.getFloat32(o + 4 * k, true);
+    for (let k = 0; k < 9; k++) {
+      const x = dv.getFloat32(o + 4 * k, true);
+      // A NaN or infinite corner has no place in space: every later step (bounds, rays, cuts) would be undefined for it.
+      if (!Number.isFinite(x)) throw inputError('STL_BAD_NUMBER', `binary STL facet ${t + 1} has a vertex coordinate ${x} that is not a finite number`, file);
+      positions[9 * t + k] = x;
+    }
   }
   const indices = new Uint32Array(3 * n);
   for (let i = 0; i < indices.length; i++) indices[i] = i;

@@ -1,7 +1,7 @@
 /**
  * The print stage's record: the parameters used, the figures of every part, connector and
- * plate, and the findings a user must see (split, thin walls, self-intersections, loose shells,
- * unprintable parts).
+ * plate, and the findings a user must see (a size implausible in mm, split, thin walls,
+ * self-intersections, loose shells, unprintable parts).
  */
 import type { ConnectorParams } from './connectors.js';
 import type { DowelParams } from './dowels.js';
@@ -9,6 +9,28 @@ import type { HollowParams } from './hollow.js';
 import type { OrientCriterion } from './orient.js';
 import type { PrepareOutput, PrepareParams, PrintRecord } from './prepare.js';
 import type { ThicknessParams } from './thickness.js';
+import type { Finding } from '../pipeline/record.js';
+
+/** Under this largest side a model is more likely in the wrong unit than anatomy worth preparing. */
+const IMPLAUSIBLE_SMALL_MM = 10;
+
+/**
+ * A warning when the model's size is implausible in millimetres: STL, OBJ and PLY carry no unit,
+ * and a skull exported in inches reads as ~7 mm (in metres, ~0.2 mm); one 25.4 times too large
+ * is beyond any printer. Nothing is rescaled: only the user knows the unit it was meant in.
+ */
+export function implausibleSize(size_mm: readonly number[], buildVolume_mm: readonly number[]): Finding | undefined {
+  const largest = Math.max(...size_mm);
+  const bed = Math.max(...buildVolume_mm);
+  const r = (x: number): number => Math.round(x * 100) / 100;
+  if (largest < IMPLAUSIBLE_SMALL_MM) {
+    return { code: 'SIZE_IMPLAUSIBLE', severity: 'warn', message: `the model's largest side ${r(largest)} mm is under ${IMPLAUSIBLE_SMALL_MM} mm: it may be in inches or metres, not millimetres (STL, OBJ and PLY have no unit); check its size before printing` };
+  }
+  if (largest > 25.4 * bed) {
+    return { code: 'SIZE_IMPLAUSIBLE', severity: 'warn', message: `the model's largest side ${r(largest)} mm is over 25.4 × the printer's largest side (${bed} mm): it may be in the wrong unit (converted from inches twice, or in micrometres), not millimetres; check its size before printing` };
+  }
+  return undefined;
+}
 
 export function prepareRecord(
   o: PrepareOutput,
@@ -16,6 +38,8 @@ export function prepareRecord(
   used: { criterion: OrientCriterion; overhang: number; margin: number; thinWall: number; candidates: number; conn: ConnectorParams | undefined; thickParams: ThicknessParams; dowels: DowelParams | undefined; hollow: HollowParams | undefined; plateGap: number },
 ): PrintRecord {
   const findings: PrintRecord['findings'] = [];
+  const size = implausibleSize(o.orientation.chosen.size_mm, params.printer.buildVolume_mm);
+  if (size) findings.push(size);
   const notJoined = o.dowels?.dowels.filter((d) => !d.joined) ?? [];
   if (notJoined.length) findings.push({ code: 'DOWEL_TOO_LONG', severity: 'warn', message: `${notJoined.length} separate shells not joined (${notJoined.map((d) => `shell ${d.shell}, ${d.shellVolume_mm3} mm³: ${d.reason}`).join('; ')}); they print as loose pieces` });
   if (o.hollow && params.printer.technology === 'FDM') findings.push({ code: 'HOLLOW_FDM', severity: 'warn', message: `hollowed for an FDM printer (${params.printer.name}): FDM slicers make their own infill, and drain holes are for resin; hollowing is meant for SLA` });

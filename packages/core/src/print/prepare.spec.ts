@@ -3,7 +3,7 @@
  * build volume (parts fit, are closed, manifold and oriented, pegs sit in holes axis on axis,
  * the parts re-assemble into the box within the connectors' volume, same input → same parts),
  * a box that fits (one part, no connectors), a thin fin (found, located, measured), a T shape
- * (the support criterion puts the flat top on the bed), and the catalogue.
+ * (the support criterion puts the flat top on the bed), a size implausible in mm, and the catalogue.
  */
 import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
@@ -16,6 +16,8 @@ import { fromManifold, invert, toManifold, transformMesh } from './manifold-mesh
 import { bbox_mm, concatMeshes } from '../surface/mesh-utils.js';
 import { findSelfIntersections } from '../surface/self-intersections.js';
 import { preparePrint } from './prepare.js';
+import { implausibleSize } from './prepare-record.js';
+import { wallThickness } from './thickness.js';
 
 async function unionOf(meshes: Mesh[]): Promise<Mesh> {
   const m = await manifoldModule();
@@ -172,6 +174,30 @@ describe('wall thickness', () => {
     const solid = (await preparePrint(block, { printer: resolvePrinter('prusa-mk4') })).output.thickness;
     expect(solid.thinFeatures).toBe(0);
     expect(solid.min_mm).toBeCloseTo(10, 3);
+  });
+
+  it('a NaN or infinite corner does not hang the ray walk: its triangles are skipped, the rest measured', () => {
+    // Readers refuse such files; this is the defence behind them (a NaN once looped forever here).
+    const m = box([0, 0, 0], [30, 30, 10], 3);
+    m.positions[0] = NaN;
+    const r = wallThickness(m, 0.4);
+    expect(r.samples).toBeLessThan(m.indices.length / 3);
+    expect(r.measured).toBeGreaterThan(0);
+    expect(r.min_mm).toBeCloseTo(10, 3);
+    // An infinite corner makes the whole grid meaningless: nothing measured, but it returns.
+    m.positions[0] = Infinity;
+    expect(wallThickness(m, 0.4).samples).toBeLessThan(m.indices.length / 3);
+  });
+});
+
+describe('a size implausible in millimetres', () => {
+  it('warns under 10 mm (inches, metres) and over 25.4 × the largest build side; plausible sizes pass quietly', async () => {
+    // A 5.5 × 5.3 × 7.4 mm "skull": one exported in inches.
+    const { record } = await preparePrint(box([0, 0, 0], [5.5, 5.3, 7.4]), { printer: resolvePrinter('prusa-mk4') });
+    expect(record.findings?.[0]).toEqual({ code: 'SIZE_IMPLAUSIBLE', severity: 'warn', message: expect.stringMatching(/^the model's largest side 7\.4 mm is under 10 mm: it may be in inches or metres/) });
+    expect(implausibleSize([0.18, 0.15, 0.2], [250, 210, 220])?.message).toMatch(/0\.2 mm is under 10 mm/);
+    expect(implausibleSize([4600, 3800, 6500], [250, 210, 220])).toMatchObject({ code: 'SIZE_IMPLAUSIBLE', severity: 'warn', message: expect.stringMatching(/largest side 6500 mm is over 25\.4 × the printer's largest side \(250 mm\)/) });
+    for (const size of [[10, 4, 4], [180, 150, 200], [6350, 10, 10]]) expect(implausibleSize(size, [250, 210, 220]), size.join('×')).toBeUndefined();
   });
 });
 

@@ -56,7 +56,8 @@ export function wallThickness(mesh: Mesh, minFeature_mm: number, params: Thickne
     const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
     let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
     const len = Math.hypot(nx, ny, nz);
-    if (len === 0) continue;
+    // A degenerate triangle has no normal; one with a NaN or infinite corner has no place to cast from.
+    if (!(len > 0 && len < Infinity)) continue;
     nx /= len;
     ny /= len;
     nz /= len;
@@ -133,7 +134,10 @@ function castRay(mesh: Mesh, g: TriGrid, o: [number, number, number], d: [number
   const tMax = [0, 1, 2].map((k) => (d[k] === 0 ? Infinity : ((g.origin[k]! + (idx[k]! + (d[k]! > 0 ? 1 : 0)) * g.cell - o[k]!) / d[k]!)));
   const tDelta = d.map((x) => (x === 0 ? Infinity : g.cell / Math.abs(x)));
   let best = Infinity;
-  for (;;) {
+  // Each step moves one axis one cell in its fixed direction, so a ray crosses at most
+  // dims[0] + dims[1] + dims[2] cells; the bound ends the walk even when a non-finite input
+  // makes every comparison below false (a NaN once hung prepare for good).
+  for (let steps = g.dims[0] + g.dims[1] + g.dims[2]; steps >= 0; steps--) {
     const c = (idx[2]! * g.dims[1] + idx[1]!) * g.dims[0] + idx[0]!;
     for (let j = g.start[c]!; j < g.start[c + 1]!; j++) {
       const t = g.tris[j]!;

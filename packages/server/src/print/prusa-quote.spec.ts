@@ -2,7 +2,8 @@
  * quoteModel against the real PrusaSlicer (a test dependency, installed by
  * scripts/install-test-deps.sh): the G-code it wrote parses to the quote's figures, the
  * generated configuration carries the printer's bed and height and is hashed, supports add
- * material, and bad models are refused before or by the slicer with the file named. Small
+ * material, a 3MF is measured as its build items place it, and bad models are refused before
+ * or by the slicer with the file named. Small
  * synthetic solids keep each slice under a second; real CT models are quoted by the CLI spec.
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { concatMeshes, findPrinter, materialFor, parsePrusaGcode, writeStlBinary, type Mesh } from '@scan2print/core';
+import { concatMeshes, findPrinter, materialFor, parsePrusaGcode, write3mf, writeStlBinary, type Mesh } from '@scan2print/core';
 import { box } from '../../../core/src/testing/meshes.js';
 import { quoteModel } from './prusa-quote.js';
 import { prusaConfig } from './prusa-config.js';
@@ -71,6 +72,28 @@ describe('quoteModel with PrusaSlicer', () => {
     expect(q.printTime_s).toBe(Math.round(40 * 360 + 24 * 20));
     expect(q.model).toMatch(/SLA volume\/height model/);
     expect(q.slicer).toBeUndefined();
+  });
+
+  it('a 3MF is measured as its build items place it (prepare\'s parts lie on the bed), not as the raw object data', async () => {
+    // 30 × 20 × 250 mm standing: too tall for the J850's 200 mm; its build item lays it along x
+    // (x → z, z → −x, then +250 mm in x): 250 × 20 × 30 mm, as an STL lying so is quoted.
+    const j850 = findPrinter('stratasys-j850');
+    const med610 = materialFor(j850, 'stratasys-med610');
+    const standing = box([0, 0, 0], [30, 20, 250], 2);
+    const placed = join(dir, 'placed.3mf');
+    writeFileSync(placed, write3mf(standing, { title: 'placed', transforms: { 0: [0, 0, 1, 0, 1, 0, -1, 0, 0, 250, 0, 0] } }));
+    const q = await quoteModel(placed, j850, med610);
+    const lying = await quoteModel(write('lying.stl', box([0, 0, 0], [250, 20, 30], 2)), j850, med610);
+    expect(q.method).toBe('volume-height-model');
+    expect({ printTime_s: q.printTime_s, material_g: q.material_g }).toEqual({ printTime_s: lying.printTime_s, material_g: lying.material_g });
+    // The same object data without the placement stands too tall.
+    const raw = join(dir, 'standing.3mf');
+    writeFileSync(raw, write3mf(standing, { title: 'standing' }));
+    await expect(quoteModel(raw, j850, med610)).rejects.toMatchObject({ code: 'TOO_LARGE', message: expect.stringMatching(/standing\.3mf: 30 × 20 × 250 mm does not fit/) });
+    // A scaling build item is refused before any quote: the part would not print 1:1.
+    const half = join(dir, 'half.3mf');
+    writeFileSync(half, write3mf(box([0, 0, 0], [40, 30, 20]), { title: 'half', transforms: { 0: [0.5, 0, 0, 0, 0.5, 0, 0, 0, 0.5, 0, 0, 0] } }));
+    await expect(quoteModel(half, mk4, pla)).rejects.toMatchObject({ kind: 'input', code: '3MF_TRANSFORM_NOT_RIGID', message: expect.stringMatching(/half\.3mf: build item 1 .*scales the model by 0\.5/) });
   });
 
   it('refuses bad models naming the file: open mesh, not a mesh, too large, a config PrusaSlicer rejects, no slicer', async () => {

@@ -77,6 +77,8 @@ export async function quoteModel(modelFile: string, printer: PrinterSpec, materi
 }
 
 function readChecked(file: string): { mesh: Mesh; check: MeshCheck } {
+  // A 3MF comes back as its build items place it (rigid only; scaling ones are refused), as
+  // PrusaSlicer prints it: prepare's parts are measured on the bed, not in patient coordinates.
   const { mesh } = readModelFile(file, (f) => new Uint8Array(readFileSync(f)));
   if (mesh.indices.length === 0) throw inputError('EMPTY_MESH', 'the model has no triangles', file);
   const check = checkMesh(mesh);
