@@ -1,8 +1,9 @@
 /**
  * Print jobs of a case that no longer stands approved leave the schedule: requesting changes
  * voids the model gate (the version they print is no longer the signed one), and a case that
- * is cancelled, rejected or delivered needs no more prints. Queued jobs only; a part already
- * on a printer is the technician's to stop. Runs inside the transition's transaction.
+ * is cancelled or rejected needs no prints. Queued jobs only; a part already on a printer is
+ * the technician's to stop. (A delivered case's jobs were printed, not cancelled: they stay as
+ * they are.) Runs inside the transition's transaction.
  */
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.js';

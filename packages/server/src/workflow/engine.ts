@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import {
-  FINAL_STATES,
   GATE_RULES,
   REQUIREMENT_LABELS,
   TRANSITIONS,
@@ -124,7 +123,7 @@ export async function applyTransition(s: Services, i: TransitionInput, db: Kysel
     details: { transitionId, from, to: rule.to, label: rule.label, comment, modelVersionId: versionId, ...(rule.voids?.length ? { voids: [...rule.voids] } : {}) },
   });
   await tx.updateTable('case_transitions').set({ audit_seq: entry.seq }).where('id', '=', transitionId).execute();
-  if (rule.voids?.includes('model') || FINAL_STATES.includes(rule.to)) {
+  if (rule.voids?.includes('model') || rule.to === 'cancelled' || rule.to === 'rejected') {
     await withdrawPrintJobs(s, tx, c, { actor: i.actor, transitionId, to: rule.to });
   }
   if (rule.signs && i.actor && versionId) await insertGate(s, tx, { c, gate: rule.signs, versionId, actor: i.actor, comment, transitionId });
