@@ -412,4 +412,26 @@ describe('login rate limit', () => {
       await r.close();
     }
   });
+
+  it('10 wrong passwords for one account from 10 addresses → that account takes no sign-in for a while (429, audited), others still do', async () => {
+    // Behind a proxy each try comes from another address: the per-address limit never trips.
+    const r = await startTestServer({ trustProxy: true });
+    try {
+      const o = await r.org('Guessed At');
+      const [email, other] = ['guessed.user@example.org', 'other.user@example.org'];
+      const password = 'the right password';
+      for (const e of [email, other]) await r.json(o.tokens['org-admin'], 'POST', `/api/orgs/${o.id}/users`, { email: e, role: 'requester', password });
+      const from = (n: number) => ({ 'x-forwarded-for': `198.51.100.${n}` });
+      for (let i = 1; i <= 10; i++) expect((await r.call(undefined, 'POST', '/api/session', { email, password: `guess ${i}` }, from(i))).status, `try ${i}`).toBe(401);
+      const shut = await r.call(undefined, 'POST', '/api/session', { email, password }, from(11));
+      expect(shut.status).toBe(429);
+      expect(((await shut.json()) as ErrorBody).error).toMatchObject({ code: 'TOO_MANY_ATTEMPTS', message: expect.stringContaining('for this account') });
+      expect(Number(shut.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await r.call(undefined, 'POST', '/api/session', { email: other, password }, from(12))).status).toBe(200);
+      const entries = await r.server.services.db.selectFrom('audit_log').select('details').where('action', '=', 'sign-in-failed').execute();
+      expect(entries.filter((e) => String(e.details).includes('"throttled":true'))).toHaveLength(1);
+    } finally {
+      await r.close();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { api, caller } from '../http/route.js';
 import { HttpError, notFound } from '../http/errors.js';
 import { hashPassword, newSecret, secretHash, verifyPassword } from '../auth/secrets.js';
 import { tokenRoutes } from './tokens.js';
+import { LoginGuard } from '../auth/login-guard.js';
 import { SESSION_COOKIE, type Principal } from '../auth/principal.js';
 import type { Services } from '../context.js';
 import { appendAudit } from '../audit/index.js';
@@ -28,6 +29,7 @@ function manageOrg(p: Principal, orgId: string): void {
 export function accountRoutes(app: FastifyInstance, s: Services): void {
   const r = api(app);
   const { db } = s;
+  const guard = new LoginGuard();
   tokenRoutes(app, s);
 
   r.post(
@@ -160,16 +162,26 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
       schema: { body: z.object({ email: z.email(), password: z.string().max(1024) }).strict() },
     },
     async (req, reply) => {
+      const email = req.body.email.toLowerCase();
       const user = await db
         .selectFrom('users')
         .select(['id', 'password_hash', 'role', 'org_id', 'disabled_at'])
-        .where('email', '=', req.body.email.toLowerCase())
+        .where('email', '=', email)
         .executeTakeFirst();
+      const failed = { email, ...(user ? { userId: user.id } : {}) };
+      const wait = guard.waitMs(email);
+      if (wait > 0) {
+        await appendAudit(s, db, { action: 'sign-in-failed', actor: null, orgId: user?.org_id ?? null, details: { ...failed, throttled: true } });
+        void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+        throw new HttpError(429, 'TOO_MANY_ATTEMPTS', `too many wrong passwords for this account: try again in ${Math.ceil(wait / 60_000)} min`);
+      }
       const ok = await verifyPassword(user?.password_hash ?? null, req.body.password);
       if (!user || !ok) {
-        await appendAudit(s, db, { action: 'sign-in-failed', actor: null, orgId: user?.org_id ?? null, details: { email: req.body.email.toLowerCase(), ...(user ? { userId: user.id } : {}) } });
+        guard.failed(email);
+        await appendAudit(s, db, { action: 'sign-in-failed', actor: null, orgId: user?.org_id ?? null, details: failed });
         throw new HttpError(401, 'BAD_LOGIN', 'wrong e-mail or password');
       }
+      guard.succeeded(email);
       if (user.disabled_at) throw new HttpError(401, 'DISABLED', 'this account is disabled; ask your organisation\'s admin');
       const sid = newSecret('sess');
       const csrf = randomBytes(32).toString('base64url');
