@@ -1,17 +1,20 @@
 /**
- * `scan2print prepare` and `scan2print printers` through the built binary, on a synthetic box
+ * `scan2print prepare` and `scan2print printers` through the built binary, on synthetic solids
  * (fast): parts, record, --json shape, same input → same bytes, clear refusals that leave no
- * output (bad files, a material the printer cannot use, stale parts of an earlier run), a
- * warning for a size implausible in mm. The real CT cases (a region of the head holder, the phantom skull) are in
+ * output (bad files, a material the printer cannot use, stale parts of an earlier run, options
+ * that would be ignored), a warning for a size implausible in mm, Ctrl-C while computing and
+ * while writing. The real CT cases (a region of the head holder, the phantom skull) are in
  * prepare-ct.spec.ts.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMesh, read3mf, write3mf, writeStlBinary, type Mesh } from '@scan2print/core';
-import { box } from '../../../core/src/testing/meshes.js';
-import { runScan2print } from '../../../../test/cli.js';
+import { box, icosphere } from '../../../core/src/testing/meshes.js';
+import { interruptWhileWriting, runScan2print } from '../../../../test/cli.js';
+import { CLI_COMMAND } from '../../../../test/data.js';
 import { sharedOutput } from '../../../../test/convert-cache.js';
 import type { PartJson } from '../../../../test/prepare-part-json.js';
 
@@ -118,6 +121,22 @@ describe('scan2print prepare on a 300 × 90 × 70 mm box', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses options that would be ignored (exit 2, naming both): connector sizes with --no-connectors, --plate-gap without --plates packed', async () => {
+    const out = join(dir, 'ignored');
+    const cases: [string[], RegExp][] = [
+      [['--no-connectors', '--hole-diameter', '99', '--peg-length', '-5'], /--hole-diameter, --peg-length: connector sizes do not go with --no-connectors/],
+      [['--no-connectors', '--hole-depth', '4'], /--hole-depth: connector sizes do not go with --no-connectors/],
+      [['--plate-gap', '3'], /--plate-gap needs --plates packed/],
+      [['--plates', 'each', '--plate-gap', '3'], /--plate-gap needs --plates packed/],
+    ];
+    for (const [extra, msg] of cases) {
+      const r = await runScan2print(['prepare', model, '--printer', '120x120x120', '-o', out, '-q', ...extra]);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses a folder holding part files of an earlier run of the same model, before any work; other models beside them are fine', async () => {
     const out = join(dir, 'stale');
     const first = await runScan2print(['prepare', model, '--printer', '120x120x120', '-o', out, '-q']);
@@ -149,5 +168,52 @@ describe('scan2print prepare on a 300 × 90 × 70 mm box', () => {
     expect(j.findings).toContainEqual({ code: 'SIZE_IMPLAUSIBLE', severity: 'warn', message: expect.stringMatching(/largest side 7\.4 mm is under 10 mm: .*inches or metres/) });
     const text = await runScan2print(['prepare', inch, '--printer', 'prusa-mk4', '-o', join(dir, 'inch-text'), '-q']);
     expect(text.stdout).toMatch(/^warn: the model's largest side 7\.4 mm is under 10 mm/m);
+  });
+});
+
+/** CPU seconds (user + system, every thread) process `pid` has used so far: /proc/<pid>/stat fields 14 and 15, counted after the ')' that ends the command name. */
+function cpuSeconds(pid: number): number {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[14 - 3]) + Number(f[15 - 3])) / 100; // USER_HZ is 100 on every Linux in use
+}
+
+describe('scan2print prepare interrupted', () => {
+  let child: ChildProcess | undefined;
+  // A run the test gave up on (vitest's timeout) is not left computing beside the next file.
+  afterAll(() => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
+  // The CPU time of the child tells that it is past start-up and reading (~1 s of CPU) and inside
+  // preparePrint, which takes ~30 s of CPU on this sphere and printer; /proc is Linux's.
+  it.skipIf(!existsSync('/proc/self/stat'))('Ctrl-C while computing ends the run at once (killed by SIGINT, the shell\'s 130) and writes nothing', async () => {
+    const model = join(dir, 'sphere.stl');
+    writeFileSync(model, writeStlBinary(icosphere(80, 6))); // 82 k triangles, 160 mm across
+    const out = join(dir, 'interrupted-computing');
+    const c = (child = spawn(CLI_COMMAND, ['prepare', model, '--printer', '30x30x30', '-o', out, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+    let stderr = '';
+    c.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => c.on('close', (code, signal) => resolve({ code, signal })));
+    while (c.exitCode === null && c.signalCode === null && cpuSeconds(c.pid!) < 3) await new Promise((r) => setTimeout(r, 20));
+    expect(c.exitCode, `ended before it could be interrupted: ${stderr}`).toBeNull();
+    c.kill('SIGINT');
+    // No wait of our own: a run that holds the signal until its computation ends (the old
+    // behaviour) is still running here, and vitest's timeout below fails the test.
+    expect(await exited).toEqual({ code: null, signal: 'SIGINT' });
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
+
+  it('Ctrl-C while writing removes the temporaries (exit 130, the folder left empty)', async () => {
+    const model = join(dir, 'bar-int.stl');
+    writeFileSync(model, writeStlBinary(box([-150, -45, 0], [150, 45, 70], 3)));
+    const out = join(dir, 'interrupted-writing');
+    mkdirSync(out);
+    // Three parts and the record: interrupted once all four temporaries exist.
+    const { sent, code, stderr } = await interruptWhileWriting(['prepare', model, '--printer', '120x120x120', '-o', out, '-q'], out, 4);
+    expect(sent, `finished before an interrupt could be sent: ${stderr}`).toBe(true);
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted \(SIGINT\)/);
+    expect(readdirSync(out)).toEqual([]);
   });
 });

@@ -43,7 +43,7 @@ import {
   type PrepareOutput,
   type PrinterChoice,
 } from '@scan2print/core';
-import { OutputSet, preflightOutputs } from '../util/output-set.js';
+import { holdForTests, OutputSet, preflightOutputs } from '../util/output-set.js';
 import { sha256Hex } from '../util/checksum.js';
 import { nodeDeflater } from '../util/native-deflate.js';
 import { createProgress } from '../util/progress.js';
@@ -87,7 +87,13 @@ function creationDate(fromInput: string | undefined): string | undefined {
 }
 
 function connectorOptions(o: PrepareOptions): Partial<ConnectorParams> | false {
-  if (!o.connectors) return false;
+  if (!o.connectors) {
+    // Sizes for connectors that are not made would be dropped without a word (even invalid ones).
+    const sizes: [string, string | undefined][] = [['--hole-diameter', o.holeDiameter], ['--hole-depth', o.holeDepth], ['--peg-diameter', o.pegDiameter], ['--peg-length', o.pegLength]];
+    const given = sizes.filter(([, v]) => v !== undefined).map(([flag]) => flag);
+    if (given.length) throw usageError('BAD_OPTION', `${given.join(', ')}: connector sizes do not go with --no-connectors (plain cuts, no pegs or holes)`);
+    return false;
+  }
   const pos = (x: number): boolean => x > 0 && x < 50;
   const out: Partial<ConnectorParams> = {};
   const set = (k: keyof ConnectorParams, v: string | undefined, flag: string): void => {
@@ -138,6 +144,8 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
       const margin = parseNumberOption(opts.margin, '--margin', (x) => x >= 0 && x < 20, 'mm (0 ≤ x < 20)');
       const plates = opts.plates ?? 'each';
       if (plates !== 'each' && plates !== 'packed') throw usageError('BAD_OPTION', `--plates ${plates}: expected each or packed`);
+      // A gap between parts on a plate means nothing when each part has a plate of its own.
+      if (opts.plateGap !== undefined && plates !== 'packed') throw usageError('BAD_OPTION', '--plate-gap needs --plates packed (--plates each, the default, puts each part on a plate of its own)');
       const plateGap = parseNumberOption(opts.plateGap, '--plate-gap', (x) => x >= 0 && x < 50, 'mm (0 ≤ x < 50)');
       const dowels = dowelOptions(opts);
       const hollow = hollowOptions(opts);
@@ -148,7 +156,11 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
       const progress = createProgress({ quiet: opts.quiet ?? false, json: opts.json ?? false });
       const input = readModelFile(modelFile, (f) => new Uint8Array(readFileSync(f)));
       if (input.mesh.indices.length === 0) throw inputError('EMPTY_MESH', 'the model has no triangles: nothing to prepare', modelFile);
-      const out = new OutputSet();
+      // The output set (and with it the SIGINT/SIGTERM handler that removes its temporaries) is made
+      // only when the files are written: preparePrint is CPU-bound and never yields, so a JS
+      // handler installed before it would hold Ctrl-C until the whole computation ended (56 s on a
+      // 1.6 M-triangle skull). Until then nothing is written, and a signal ends the process at once.
+      let out: OutputSet | undefined;
       try {
         const { output, record } = await preparePrint(
           input.mesh,
@@ -172,6 +184,7 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
           throw new ScanError('PART_NOT_PRINTABLE', `${modelFile}: ${bad.map((p) => `${p.name} (closed ${p.closed}, manifold ${p.manifold}, oriented ${p.oriented}, manifold-3d ${p.manifold3d}, fits ${p.fits})`).join('; ')}; nothing was written`, { kind: 'internal' });
         }
         const date = creationDate(input.creationDate);
+        out = new OutputSet();
         const { parts: files, plates: plateFiles } = await writePlates(out, output, opts.output, stem, date);
         const doc = {
           tool: `scan2print ${SCAN2PRINT_VERSION}`,
@@ -185,6 +198,7 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
           record,
         };
         out.write(recordFile, `${JSON.stringify(doc, null, 2)}\n`);
+        await holdForTests();
         out.commit();
         progress.done();
         if (opts.json) {
@@ -205,7 +219,7 @@ export const registerPrepare: RegisterCommand = (program: Command) => {
           process.stdout.write(`${lines.join('\n')}\n`);
         }
       } catch (e) {
-        out.abort();
+        out?.abort();
         throw e;
       } finally {
         progress.done();

@@ -5,7 +5,7 @@
  * written at two scales (25 % and 40 %, so PrusaSlicer slices each in seconds). The quote grows
  * with the model, the price is the stated arithmetic (prices from options and from a catalogue
  * file), the shipped catalogue gives price null with what is missing and exit 0, an SLA printer
- * uses the volume model, bad input exits 2 or 3.
+ * uses the volume model (with the supports and layer height asked for), bad input exits 2 or 3.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ interface QuoteJson {
   breakdown: { machine: number | null; material: number | null; setup: number | null };
   missing: string[];
   supports: boolean;
+  layerHeight_mm?: number;
   slicer?: string;
   configSha256?: string;
   model?: string;
@@ -101,6 +102,22 @@ describe('scan2print quote on a bone from a real CT', () => {
     const text = await runScan2print(['quote', small, '--printer', 'formlabs-form3plus', '--material', 'formlabs-biomed-clear']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/price: not computed, missing printer\.machineRate_per_h \(--rate\)/);
+  });
+
+  it('SLA: --no-supports and --layer-height change the volume model’s quote, which says both; a layer height the printer cannot print exits 2', async () => {
+    const sla = (extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> => runScan2print(['quote', small, '--printer', 'formlabs-form3plus', '--material', 'formlabs-biomed-clear', ...extra]);
+    const [on, off, fine] = await Promise.all([sla(['--json']), sla(['--json', '--no-supports']), sla(['--json', '--layer-height', '0.05'])]).then((rs) => rs.map((r) => JSON.parse(r.stdout) as QuoteJson));
+    expect(on).toMatchObject({ supports: true, layerHeight_mm: 0.1 });
+    expect(off).toMatchObject({ supports: false, layerHeight_mm: 0.1, printTime_s: on!.printTime_s });
+    expect(off!.material_g).toBeLessThan(on!.material_g);
+    expect(fine).toMatchObject({ supports: true, layerHeight_mm: 0.05, material_g: on!.material_g });
+    expect(fine!.printTime_s).toBeGreaterThan(on!.printTime_s);
+    const text = await sla(['--no-supports', '--layer-height', '0.05']);
+    expect(text.stdout).toMatch(/on formlabs-form3plus in formlabs-biomed-clear, supports off, 0\.05 mm layers: volume\/height model/);
+    expect(text.stdout).toMatch(/at 0\.05 mm\) × 36 s\/layer .*supports off: none counted/);
+    const bad = await sla(['--layer-height', '0.5']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--layer-height 0\.5: formlabs-form3plus prints 0\.025–0\.3 mm layers/);
   });
 
   it('bad input: exit 2 for usage, 3 for an unusable file, the file and the problem named', async () => {

@@ -111,7 +111,7 @@ export function formatDuration(s: number): string {
 
 function describe(q: Quote, file: string): string {
   const lines = [
-    `${basename(file)} on ${q.printer} in ${q.material}, supports ${q.supports ? 'on' : 'off'}: ${q.method === 'prusa-slicer' ? `${q.slicer ?? 'PrusaSlicer'} estimate` : 'volume/height model (an estimate, not a slice)'}`,
+    `${basename(file)} on ${q.printer} in ${q.material}, supports ${q.supports ? 'on' : 'off'}${q.layerHeight_mm !== undefined ? `, ${q.layerHeight_mm} mm layers` : ''}: ${q.method === 'prusa-slicer' ? `${q.slicer ?? 'PrusaSlicer'} estimate` : 'volume/height model (an estimate, not a slice)'}`,
     `print time ${formatDuration(q.printTime_s)} (${q.printTime_s} s), material ${q.material_g} g`,
   ];
   const b = q.breakdown;
@@ -130,8 +130,8 @@ export const registerQuote: RegisterCommand = (program: Command) => {
     .argument('<model>', 'closed, manifold model (.3mf, .stl, .obj, .ply), mm, as it will lie on the bed')
     .requiredOption('--printer <id>', `catalogue printer (${PRINT_CATALOGUE.printers.map((p) => p.id).join(', ')})`)
     .requiredOption('--material <id>', 'catalogue material the printer uses (see scan2print printers)')
-    .option('--no-supports', 'slice without support material (default: supports on)')
-    .option('--layer-height <mm>', 'FDM layer height (default 0.2 mm within the printer’s range)')
+    .option('--no-supports', 'without support material (default: supports on; SLA: no support resin counted)')
+    .option('--layer-height <mm>', 'layer height within the printer’s range (default: FDM 0.2 mm; SLA and SLS 0.1 mm, PolyJet 0.027 mm, brought into that range)')
     .option('--catalogue <file>', 'catalogue JSON with your prices (the shape `scan2print printers --json` prints)')
     .option('--rate <per_h>', 'machine price per hour of printing (overrides the catalogue)')
     .option('--price-per-kg <amount>', 'material price per kg (overrides the catalogue)')

@@ -10,6 +10,8 @@ import type { OrientCriterion } from './orient.js';
 import type { PrepareOutput, PrepareParams, PrintRecord } from './prepare.js';
 import type { ThicknessParams } from './thickness.js';
 import type { Finding } from '../pipeline/record.js';
+import type { Mesh } from '../geometry/types.js';
+import { labelShells, shellVolumes_mm3 } from '../surface/mesh-utils.js';
 
 /** Under this largest side a model is more likely in the wrong unit than anatomy worth preparing. */
 const IMPLAUSIBLE_SMALL_MM = 10;
@@ -30,6 +32,15 @@ export function implausibleSize(size_mm: readonly number[], buildVolume_mm: read
     return { code: 'SIZE_IMPLAUSIBLE', severity: 'warn', message: `the model's largest side ${r(largest)} mm is over 25.4 × the printer's largest side (${bed} mm): it may be in the wrong unit (converted from inches twice, or in micrometres), not millimetres; check its size before printing` };
   }
   return undefined;
+}
+
+/**
+ * Shells of positive volume: the solid pieces of a part. A hollowed part's cavity surface is a
+ * shell too, but an inward one (negative volume), and prints as the wall of the piece around it.
+ */
+function solidPieces(mesh: Mesh): number {
+  const { shellOf, shellCount } = labelShells(mesh);
+  return shellVolumes_mm3(mesh, shellOf, shellCount).filter((v) => v > 0).length;
 }
 
 export function prepareRecord(
@@ -53,8 +64,13 @@ export function prepareRecord(
     findings.push({ code: 'SELF_INTERSECTIONS', severity: 'warn', message: `${si.triangles} triangles pass through other triangles of the model (${si.pairs} crossing pairs; the most, ${at.triangles}, near (${at.at_mm.join(', ')}) mm; sites in the record): the surface folds through itself there, a slicer may leave a notch or a hole, and the wall thickness reads ~0 mm at such spots` });
   }
   if (!o.fitsWhole) findings.push({ code: 'SPLIT', severity: 'info', message: `the model does not fit ${params.printer.buildVolume_mm.join(' × ')} mm in any axis-aligned orientation: split into ${o.parts.length} parts with ${o.connectors.length} connectors` });
-  const loose = o.fitsWhole ? [] : o.parts.filter((p) => p.pegs + p.holes === 0);
+  // Only when connectors were asked for: with --no-connectors no part has any, by choice.
+  const loose = o.fitsWhole || !used.conn ? [] : o.parts.filter((p) => p.pegs + p.holes === 0);
   if (loose.length) findings.push({ code: 'PART_WITHOUT_CONNECTORS', severity: 'warn', message: `${loose.map((p) => `${p.name} (${p.volume_mm3} mm³)`).join(', ')}: no cut face with room for a connector; align by hand when gluing` });
+  const pieces = o.parts.map((p) => ({ name: p.name, pieces: p.shells > 1 ? solidPieces(p.mesh) : 1 })).filter((p) => p.pieces > 1);
+  if (pieces.length) {
+    findings.push({ code: 'LOOSE_SHELLS', severity: 'warn', message: `${pieces.map((p) => `${p.name} (${p.pieces} pieces)`).join(', ')}: shells not connected to each other, which print as separate pieces${o.dowels ? '' : '; --dowels joins separate shells to the main body with struts'}` });
+  }
   const bad = o.parts.filter((p) => !p.closed || !p.manifold || !p.oriented || p.manifold3d !== 'NoError' || !p.fits);
   if (bad.length) findings.push({ code: 'PART_NOT_PRINTABLE', severity: 'error', message: `${bad.map((p) => p.name).join(', ')}: not closed, manifold, oriented and inside the build volume` });
   return {

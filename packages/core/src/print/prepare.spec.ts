@@ -3,7 +3,8 @@
  * build volume (parts fit, are closed, manifold and oriented, pegs sit in holes axis on axis,
  * the parts re-assemble into the box within the connectors' volume, same input → same parts),
  * a box that fits (one part, no connectors), a thin fin (found, located, measured), a T shape
- * (the support criterion puts the flat top on the bed), a size implausible in mm, and the catalogue.
+ * (the support criterion puts the flat top on the bed), a size implausible in mm, loose pieces,
+ * plain cuts, and the catalogue.
  */
 import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../geometry/types.js';
@@ -143,6 +144,31 @@ describe('fit and orientation', () => {
     expect(output.parts[0]!.size_mm[2]).toBeCloseTo(20, 3);
     expect(output.parts[0]!.volume_mm3).toBeCloseTo(40 * 100 * 20, 1);
     expect(record.params.orientBy).toBe('height');
+  });
+
+  it('two separate blocks: one part of two pieces, warned with --dowels suggested; joined by a dowel, no warning', async () => {
+    const two = concatMeshes([box([0, 0, 0], [30, 30, 20]), box([40, 0, 0], [60, 30, 20])]);
+    const loose = await preparePrint(two, { printer: printer120 });
+    expect(loose.output.parts).toHaveLength(1);
+    expect(loose.output.parts[0]!.shells).toBe(2);
+    expect(loose.record.findings).toContainEqual({ code: 'LOOSE_SHELLS', severity: 'warn', message: expect.stringMatching(/^part-1 \(2 pieces\): shells not connected to each other, which print as separate pieces; --dowels joins/) });
+    const joined = await preparePrint(two, { printer: printer120, dowels: {} });
+    expect(joined.output.parts[0]!.shells).toBe(1);
+    expect(joined.record.findings?.some((f) => f.code === 'LOOSE_SHELLS') ?? false).toBe(false);
+  });
+
+  it('a hollowed part is one piece: its cavity surface (an inward shell) is not counted as loose', async () => {
+    // No drain holes: the cavity stays a closed shell inside the part.
+    const { output, record } = await preparePrint(box([0, 0, 0], [30, 30, 30], 3), { printer: printer120, hollow: { wall_mm: 3, drainHoles: 0 } });
+    expect(output.parts[0]!.shells).toBe(2);
+    expect(record.findings?.some((f) => f.code === 'LOOSE_SHELLS') ?? false).toBe(false);
+  });
+
+  it('plain cuts (connectors off): no warning that a cut face lacks room for a connector', async () => {
+    const { output, record } = await preparePrint(box([0, 0, 0], [200, 40, 30], 2), { printer: printer120, connectors: false });
+    expect(output.parts).toHaveLength(2);
+    expect(output.connectors).toHaveLength(0);
+    expect(record.findings?.map((f) => f.code)).toEqual(['SPLIT']);
   });
 
   it('a T shape: the support criterion puts its flat top on the bed', async () => {

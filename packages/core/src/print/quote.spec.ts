@@ -62,9 +62,11 @@ describe('estimateByVolume (SLA, SLS, PolyJet)', () => {
   it('SLA: the stated formula, its figures in the model text, the assumed density named', () => {
     const e = estimateByVolume({ volume_mm3: 50_000, height_mm: 80, bbox_mm: [60, 70, 80] }, form3, resin);
     const k = VOLUME_MODEL.SLA;
-    expect(e.printTime_s).toBe(Math.round(80 * k.perMm_s + 50 * k.perCm3_s)); // 29 800 s
+    expect(e).toMatchObject({ layerHeight_mm: 0.1, layers: 800, supportsCounted: true });
+    expect(e.printTime_s).toBe(Math.round(800 * k.perLayer_s + 50 * k.perCm3_s)); // 29 800 s
     expect(e.material_g).toBeCloseTo(50 * (1 + k.supportFraction) * k.assumedDensity_g_cm3, 9);
-    expect(e.model).toContain('80 mm × 360 s/mm + 50 cm³ × 20 s/cm³');
+    expect(e.model).toContain('800 layers (80 mm at 0.1 mm) × 36 s/layer + 50 cm³ × 20 s/cm³');
+    expect(e.model).toContain('supports and raft counted as 10 % of the part');
     expect(e.model).toMatch(/not a slicer/);
     expect(e.assumptions).toEqual([expect.stringContaining('density of formlabs-biomed-clear assumed 1.15')]);
     const q = priceQuote(e, form3, resin, 'volume-height-model', true);
@@ -80,6 +82,34 @@ describe('estimateByVolume (SLA, SLS, PolyJet)', () => {
     expect(tall.material_g).toBe(small.material_g);
     expect(big.printTime_s).toBeGreaterThan(tall.printTime_s);
     expect(big.material_g).toBeCloseTo(8 * small.material_g, 9);
+  });
+
+  it('supports off: no support resin; the layer height sets the layers, within the printer’s range, and the quote says both', () => {
+    const size = { volume_mm3: 50_000, height_mm: 80, bbox_mm: [60, 70, 80] as [number, number, number] };
+    const k = VOLUME_MODEL.SLA;
+    const on = estimateByVolume(size, form3, resin, { supports: true });
+    const off = estimateByVolume(size, form3, resin, { supports: false });
+    expect(off.supportsCounted).toBe(false);
+    expect(off.material_g).toBeCloseTo(50 * k.assumedDensity_g_cm3, 9);
+    expect(on.material_g / off.material_g).toBeCloseTo(1 + k.supportFraction, 9);
+    expect(off.printTime_s).toBe(on.printTime_s);
+    expect(off.model).toMatch(/supports off: none counted/);
+    // Half the layer height: twice the layers, the per-volume term unchanged.
+    const fine = estimateByVolume(size, form3, resin, { layerHeight_mm: 0.05 });
+    expect(fine).toMatchObject({ layerHeight_mm: 0.05, layers: 1600 });
+    expect(fine.printTime_s).toBe(Math.round(1600 * k.perLayer_s + 50 * k.perCm3_s));
+    expect(fine.model).toContain('1600 layers (80 mm at 0.05 mm)');
+    expect(() => estimateByVolume(size, form3, resin, { layerHeight_mm: 0.5 })).toThrow(/--layer-height 0\.5: formlabs-form3plus prints 0\.025–0\.3 mm layers/);
+    // Fuse 1 prints 0.11 mm only: the model's 0.1 mm is brought to it, another is refused.
+    const fuse = findPrinter('formlabs-fuse1', c);
+    const pa12 = materialFor(fuse, 'pa12', c);
+    expect(estimateByVolume({ volume_mm3: 20_000, height_mm: 44, bbox_mm: [40, 40, 44] }, fuse, pa12)).toMatchObject({ layerHeight_mm: 0.11, layers: 400, supportsCounted: false });
+    expect(() => estimateByVolume(size, fuse, pa12, { layerHeight_mm: 0.1 })).toThrow(/formlabs-fuse1 prints 0\.11–0\.11 mm layers/);
+    // No range in the catalogue: any layer height, said to be unchecked.
+    const j5 = findPrinter('stratasys-j5', c);
+    const pj = estimateByVolume({ volume_mm3: 20_000, height_mm: 27, bbox_mm: [40, 40, 27] }, j5, materialFor(j5, 'stratasys-med610', c), { layerHeight_mm: 0.054 });
+    expect(pj).toMatchObject({ layerHeight_mm: 0.054, layers: 500 });
+    expect(pj.assumptions).toContainEqual(expect.stringMatching(/layer height 0\.054 mm as given, not checked: the catalogue has no layer range for stratasys-j5/));
   });
 
   it('uses the catalogue density when there is one (SLS PA 12) and refuses FDM', () => {

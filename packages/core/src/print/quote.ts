@@ -28,6 +28,8 @@ export interface Quote {
   printer: string;
   material: string;
   supports: boolean;
+  /** The layer height the time was estimated at (the slicer's or the volume model's), mm. */
+  layerHeight_mm?: number;
   slicer?: string;
   /** volume-height-model: the formula with its figures. */
   model?: string;
@@ -129,32 +131,64 @@ export function priceQuote(est: { printTime_s: number; material_g: number }, pri
  * The volume/height model for technologies PrusaSlicer does not slice. It is a model, not a
  * slicer, and its constants are ours: round figures of the order that vendors' print-time
  * tools give for parts of this size (SLA ~10 mm of height per hour at 0.1 mm layers; SLS
- * ~10 mm/h, the whole bed being recoated each layer whatever the part; PolyJet ~12 mm/h in its
- * standard mode), plus a term per cm³ for exposure/sintering/jetting of the part itself. They
- * are not maker figures and not measured here; calibrate them against your own printer's
- * software (PreForm, GrabCAD Print) before quoting to a customer.
+ * ~10 mm/h at 0.1 mm, the whole bed being recoated each layer whatever the part; PolyJet
+ * ~12 mm/h in its standard mode, 27 µm layers), plus a term per cm³ for exposure/sintering/jetting
+ * of the part itself. They are not maker figures and not measured here; calibrate them against
+ * your own printer's software (PreForm, GrabCAD Print) before quoting to a customer.
  *
- *   time_s     = height_mm × perMm_s + volume_cm3 × perCm3_s
- *   material_g = volume_cm3 × (1 + supportFraction) × density   (SLA: supports and raft in the same resin;
- *                SLS: unsintered powder refresh not counted; PolyJet: model material only, the gel
+ *   layers     = ⌈height_mm / layer_mm⌉   (each layer costs a peel, recoat or pass whatever its thickness)
+ *   time_s     = layers × perLayer_s + volume_cm3 × perCm3_s
+ *   material_g = volume_cm3 × (1 + supportFraction, with supports; else 1) × density
+ *                (SLA: supports and raft in the same resin; SLS: self-supporting in its powder,
+ *                unsintered powder refresh not counted; PolyJet: model material only, the gel
  *                support material is a different product and not counted)
  */
-export const VOLUME_MODEL: Record<Exclude<Technology, 'FDM'>, { perMm_s: number; perCm3_s: number; supportFraction: number; assumedDensity_g_cm3: number; note: string }> = {
-  // 10 mm/h → 360 s per mm of height; 20 s per cm³ of exposed resin.
-  SLA: { perMm_s: 360, perCm3_s: 20, supportFraction: 0.1, assumedDensity_g_cm3: 1.15, note: 'supports and raft ≈ 10 % of the part; cured photopolymer ≈ 1.1–1.2 g/cm³ when the catalogue has no density' },
-  // 10 mm/h; 5 s per cm³ sintered.
-  SLS: { perMm_s: 360, perCm3_s: 5, supportFraction: 0, assumedDensity_g_cm3: 0.93, note: 'no supports; powder refresh and cooling time not counted' },
-  // 12 mm/h → 300 s per mm; 10 s per cm³ jetted.
-  PolyJet: { perMm_s: 300, perCm3_s: 10, supportFraction: 0, assumedDensity_g_cm3: 1.17, note: 'model material only (support material not counted); photopolymer ≈ 1.17 g/cm³ when the catalogue has no density' },
+export const VOLUME_MODEL: Record<Exclude<Technology, 'FDM'>, { layer_mm: number; perLayer_s: number; perCm3_s: number; supportFraction: number; assumedDensity_g_cm3: number; note: string }> = {
+  // 10 mm/h at 0.1 mm layers → 36 s per layer; 20 s per cm³ of exposed resin.
+  SLA: { layer_mm: 0.1, perLayer_s: 36, perCm3_s: 20, supportFraction: 0.1, assumedDensity_g_cm3: 1.15, note: 'cured photopolymer ≈ 1.1–1.2 g/cm³ when the catalogue has no density' },
+  // 10 mm/h at 0.1 mm → 36 s per layer; 5 s per cm³ sintered.
+  SLS: { layer_mm: 0.1, perLayer_s: 36, perCm3_s: 5, supportFraction: 0, assumedDensity_g_cm3: 0.93, note: 'no supports (the powder holds the part); powder refresh and cooling time not counted' },
+  // 12 mm/h at 0.027 mm → 8.1 s per layer; 10 s per cm³ jetted.
+  PolyJet: { layer_mm: 0.027, perLayer_s: 8.1, perCm3_s: 10, supportFraction: 0, assumedDensity_g_cm3: 1.17, note: 'model material only (support material not counted); photopolymer ≈ 1.17 g/cm³ when the catalogue has no density' },
 };
+
+export interface VolumeEstimate {
+  printTime_s: number;
+  material_g: number;
+  /** The layer height the time was counted with (given, or the model's within the printer's range). */
+  layerHeight_mm: number;
+  layers: number;
+  /** Whether support material was counted (asked for and the technology's model has some). */
+  supportsCounted: boolean;
+  model: string;
+  assumptions: string[];
+}
+
+/**
+ * The layer height of a volume-model quote: the one given, refused outside the printer's
+ * catalogue range as the FDM path refuses it (prusa-config.ts); without one, the model's own,
+ * brought into that range.
+ */
+function volumeLayer(printer: PrinterSpec, given: number | undefined, fallback: number, assumptions: string[]): number {
+  const range = printer.layerHeight_mm.value;
+  let layer = given ?? fallback;
+  if (range && (layer < range[0] || layer > range[1])) {
+    if (given !== undefined) throw usageError('BAD_LAYER_HEIGHT', `--layer-height ${layer}: ${printer.id} prints ${range[0]}–${range[1]} mm layers`);
+    layer = Math.min(range[1], Math.max(range[0], layer));
+  }
+  if (!range) assumptions.push(given !== undefined ? `layer height ${layer} mm as given, not checked: the catalogue has no layer range for ${printer.id}` : `layer height of ${printer.id} assumed ${layer} mm (the catalogue has no layer range)`);
+  return layer;
+}
 
 export function estimateByVolume(
   m: { volume_mm3: number; height_mm: number; bbox_mm: [number, number, number] },
   printer: PrinterSpec,
   material: MaterialSpec,
-): { printTime_s: number; material_g: number; model: string; assumptions: string[] } {
+  opts: { supports?: boolean; layerHeight_mm?: number } = {},
+): VolumeEstimate {
   if (printer.technology === 'FDM') throw usageError('FDM_NEEDS_SLICER', `${printer.id} is FDM: its quote comes from PrusaSlicer, not the volume model`);
   if (!(m.volume_mm3 > 0) || !(m.height_mm > 0)) throw usageError('BAD_MODEL_SIZE', `volume ${m.volume_mm3} mm³ and height ${m.height_mm} mm must both be > 0`);
+  if (opts.layerHeight_mm !== undefined && !(opts.layerHeight_mm > 0)) throw usageError('BAD_LAYER_HEIGHT', `--layer-height ${opts.layerHeight_mm}: expected mm > 0`);
   const k = VOLUME_MODEL[printer.technology];
   const cm3 = m.volume_mm3 / 1000;
   const assumptions: string[] = [];
@@ -163,10 +197,16 @@ export function estimateByVolume(
     density = k.assumedDensity_g_cm3;
     assumptions.push(`density of ${material.id} assumed ${density} g/cm³ (the catalogue has none)`);
   }
-  const printTime_s = Math.round(m.height_mm * k.perMm_s + cm3 * k.perCm3_s);
-  const material_g = cm3 * (1 + k.supportFraction) * density;
-  const model = `${printer.technology} volume/height model (not a slicer): time = ${round(m.height_mm)} mm × ${k.perMm_s} s/mm + ${round(cm3)} cm³ × ${k.perCm3_s} s/cm³; material = ${round(cm3)} cm³ × ${1 + k.supportFraction} × ${density} g/cm³; ${k.note}`;
-  return { printTime_s, material_g, model, assumptions };
+  const layer = volumeLayer(printer, opts.layerHeight_mm, k.layer_mm, assumptions);
+  // Less a billionth: 80 mm / 0.1 mm is 800.0000000000001 in floating point, still 800 layers.
+  const layers = Math.max(1, Math.ceil(m.height_mm / layer - 1e-9));
+  const supportsCounted = (opts.supports ?? true) && k.supportFraction > 0;
+  const support = supportsCounted ? k.supportFraction : 0;
+  const printTime_s = Math.round(layers * k.perLayer_s + cm3 * k.perCm3_s);
+  const material_g = cm3 * (1 + support) * density;
+  const supportText = supportsCounted ? `supports and raft counted as ${round(100 * support)} % of the part, in the same material; ` : k.supportFraction > 0 ? 'supports off: none counted; ' : '';
+  const model = `${printer.technology} volume/height model (not a slicer): time = ${layers} layers (${round(m.height_mm)} mm at ${layer} mm) × ${k.perLayer_s} s/layer + ${round(cm3)} cm³ × ${k.perCm3_s} s/cm³; material = ${round(cm3)} cm³ × ${1 + support} × ${density} g/cm³; ${supportText}${k.note}`;
+  return { printTime_s, material_g, layerHeight_mm: layer, layers, supportsCounted, model, assumptions };
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100;

@@ -74,6 +74,22 @@ describe('quoteModel with PrusaSlicer', () => {
     expect(q.slicer).toBeUndefined();
   });
 
+  it('SLA: --no-supports counts no support resin and the layer height sets the time; the quote says both; a layer the printer cannot print is refused', async () => {
+    const form3 = findPrinter('formlabs-form3plus');
+    const grey = materialFor(form3, 'formlabs-grey');
+    const m = write('sla-options.stl', box([0, 0, 0], [30, 20, 40], 2));
+    const on = await quoteModel(m, form3, grey);
+    const off = await quoteModel(m, form3, grey, { supports: false });
+    const fine = await quoteModel(m, form3, grey, { layerHeight_mm: 0.05 });
+    expect(on).toMatchObject({ supports: true, layerHeight_mm: 0.1 });
+    expect(off).toMatchObject({ supports: false, layerHeight_mm: 0.1, printTime_s: on.printTime_s });
+    expect(off.material_g).toBeLessThan(on.material_g);
+    expect(off.model).toMatch(/supports off: none counted/);
+    // 800 layers instead of 400, 36 s each; the 24 cm³ term unchanged.
+    expect(fine).toMatchObject({ layerHeight_mm: 0.05, printTime_s: Math.round(800 * 36 + 24 * 20), material_g: on.material_g });
+    await expect(quoteModel(m, form3, grey, { layerHeight_mm: 0.5 })).rejects.toMatchObject({ kind: 'usage', code: 'BAD_LAYER_HEIGHT', message: expect.stringMatching(/--layer-height 0\.5: formlabs-form3plus prints 0\.025–0\.3 mm layers/) });
+  });
+
   it('a 3MF is measured as its build items place it (prepare\'s parts lie on the bed), not as the raw object data', async () => {
     // 30 × 20 × 250 mm standing: too tall for the J850's 200 mm; its build item lays it along x
     // (x → z, z → −x, then +250 mm in x): 250 × 20 × 30 mm, as an STL lying so is quoted.

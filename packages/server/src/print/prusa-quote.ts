@@ -2,7 +2,7 @@
  * quoteModel: the instant quote of a model file on disk for a catalogue printer and material.
  * FDM → PrusaSlicer's command line (`prusa-slicer --export-gcode`, supports on by default)
  * with a generated configuration (prusa-config.ts), its G-code's estimate parsed by core;
- * SLA/SLS/PolyJet → core's documented volume/height model. The model is read and checked
+ * SLA/SLS/PolyJet → core's documented volume/height model (layer count and supports as asked). The model is read and checked
  * here first: PrusaSlicer silently repairs open or non-manifold meshes, and a quote for a
  * guessed repair is not a quote for the model the case approved.
  */
@@ -35,7 +35,7 @@ export interface QuoteOptions {
   /** Where the configuration and G-code go (kept); default a temporary folder, removed after. */
   workDir?: string;
   signal?: AbortSignal;
-  /** FDM layer height, mm (default 0.2 within the printer's range). */
+  /** Layer height, mm, refused outside the printer's catalogue range (default: FDM 0.2 mm, otherwise the volume model's, within that range). */
   layerHeight_mm?: number;
   /** The PrusaSlicer executable (default `prusa-slicer` on PATH, or SCAN2PRINT_PRUSA_SLICER). */
   slicer?: string;
@@ -48,9 +48,9 @@ export async function quoteModel(modelFile: string, printer: PrinterSpec, materi
   const size: [number, number, number] = [0, 1, 2].map((k) => check.bbox_mm.max[k]! - check.bbox_mm.min[k]!) as [number, number, number];
   refuseTooLarge(modelFile, size, printer);
   if (printer.technology !== 'FDM') {
-    const est = estimateByVolume({ volume_mm3: check.volume_mm3, height_mm: size[2], bbox_mm: size }, printer, material);
+    const est = estimateByVolume({ volume_mm3: check.volume_mm3, height_mm: size[2], bbox_mm: size }, printer, material, { supports, ...(opts.layerHeight_mm !== undefined ? { layerHeight_mm: opts.layerHeight_mm } : {}) });
     const q = priceQuote(est, printer, material, 'volume-height-model', supports);
-    return { ...q, model: est.model, ...(est.assumptions.length ? { assumptions: est.assumptions } : {}) };
+    return { ...q, layerHeight_mm: est.layerHeight_mm, model: est.model, ...(est.assumptions.length ? { assumptions: est.assumptions } : {}) };
   }
   const cfg = prusaConfig(printer, material, { supports, ...(opts.layerHeight_mm !== undefined ? { layerHeight_mm: opts.layerHeight_mm } : {}) });
   if (opts.workDir !== undefined) mkdirSync(opts.workDir, { recursive: true });
@@ -70,7 +70,7 @@ export async function quoteModel(modelFile: string, printer: PrinterSpec, materi
     const est = parsePrusaGcode(headAndTail(gcode), gcode);
     if (est.filament_g === null) throw new ScanError('GCODE_NO_GRAMS', `${gcode}: PrusaSlicer gave no filament weight although the configuration sets a density`, { kind: 'internal' });
     const q = priceQuote({ printTime_s: est.printTime_s, material_g: est.filament_g }, printer, material, 'prusa-slicer', supports, est.slicer);
-    return { ...q, configSha256: cfg.sha256, ...(cfg.assumptions.length ? { assumptions: cfg.assumptions } : {}) };
+    return { ...q, layerHeight_mm: Number(cfg.settings.layer_height), configSha256: cfg.sha256, ...(cfg.assumptions.length ? { assumptions: cfg.assumptions } : {}) };
   } finally {
     if (opts.workDir === undefined) rmSync(work, { recursive: true, force: true });
   }
