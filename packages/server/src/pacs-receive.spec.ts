@@ -8,7 +8,8 @@
  * anonymise (and an anonymised one taken), a C-MOVE import refused when the PACS's AE title
  * routes elsewhere, JPEG Extended from storescu, a study with a hole and an interrupted
  * transfer (Orthanc killed half way) becoming cases whose receipt says slices are missing
- * (and whose route's convert is not started), STOW-RS to a study URL refusing another
+ * (and whose route's convert is not started), the same study received again naming the
+ * organisation's open case of it, STOW-RS to a study URL refusing another
  * study's instance, garbage on the DICOM port, and the listener closing with the server.
  */
 import { execFile } from 'node:child_process';
@@ -237,7 +238,7 @@ describe('C-STORE from Orthanc', () => {
     expect((await receptions(t.adminToken)).length).toBe(before);
   });
 
-  it('a study with a hole (instances 11–19 not sent) becomes a case whose receipt says slices are missing', async () => {
+  it('a study with a hole (instances 11–19 not sent) becomes a case whose receipt says slices are missing, and names the open case of the same study', async () => {
     // Another route of A, without a convert: one convert per spec run is enough.
     await t.json(a.tokens['org-admin'], 'POST', '/api/pacs/routes', { callingAe: 'ORTHANC-GAP' });
     const numbers = await Promise.all(instanceIds.map(async (id) => Number((await pacs.instanceTags(id)).InstanceNumber)));
@@ -246,11 +247,15 @@ describe('C-STORE from Orthanc', () => {
     await pacs.sendToModality('s2p', subset, { localAet: 'ORTHANC-GAP' });
     const r = await nextReception(a.tokens['org-admin'], seen);
     expect(r).toMatchObject({ status: 'case-created', callingAe: 'ORTHANC-GAP', instances: 19, jobId: null });
-    expect(r.findings.map((f) => f.code)).toEqual(['PACS_INSTANCES_MISSING']);
+    // The study came before (the first test's case, still open): a second case, not merged into that one.
+    expect(r.findings.map((f) => f.code)).toEqual(['PACS_INSTANCES_MISSING', 'PACS_DUPLICATE_STUDY']);
     expect(r.findings[0]!.message).toMatch(/9 instance number\(s\) between 1 and 28 not received \(11–19\)/);
+    expect(r.findings[1]!.message).toContain(`case ${caseId} is still open`);
     const c = await t.json(a.tokens.requester, 'GET', `/api/cases/${r.caseId}`);
     expect(c.files).toBe(19);
     expect(c.notes).toMatch(/slices are missing/);
+    expect(c.notes).toContain(caseId);
+    expect((await t.json(a.tokens.requester, 'GET', `/api/cases/${caseId}`)).files).toBe(28);
   });
 });
 
@@ -263,7 +268,9 @@ describe('STOW-RS from Orthanc', () => {
     await pacs.addDicomWebServer('s2p-web', `${t.url}/dicom-web/`, { Authorization: `Bearer ${made.token}` });
     await pacs.stow('s2p-web', [studyId]);
     const r = await nextReception(a.tokens['org-admin'], seen);
-    expect(r).toMatchObject({ status: 'case-created', via: 'stow-rs', instances: 28, jobId: null, findings: [] });
+    expect(r).toMatchObject({ status: 'case-created', via: 'stow-rs', instances: 28, jobId: null });
+    // A's C-STORE cases of the same study are open.
+    expect(r.findings.map((f) => f.code)).toEqual(['PACS_DUPLICATE_STUDY']);
     expect((await t.json(a.tokens.requester, 'GET', `/api/cases/${r.caseId}`)).files).toBe(28);
 
     const seenAll = new Set((await receptions(t.adminToken)).map((x) => x.id));

@@ -7,7 +7,7 @@ export const AUDIT_ACTIONS = [
   // print management (issue 12)
   'print-catalogue-changed', 'printer-added', 'printer-status-changed', 'print-job-created', 'print-quoted', 'print-job-cancelled',
   // PACS (issue 15)
-  'pacs-refused', 'pacs-route-changed', 'pacs-sent', 'pacs-imported', 'pacs-destination-changed',
+  'pacs-refused', 'pacs-lost', 'pacs-route-changed', 'pacs-sent', 'pacs-imported', 'pacs-destination-changed',
   // the installation's bone forest (issue 14): a lab model set or removed changes every forest job's segmentation
   'forest-model-changed',
 ] as const;

@@ -11,6 +11,7 @@ import { printMigration } from './migrations/0007-print.js';
 import { pacsMigration } from './migrations/0008-pacs.js';
 import { orderMigration } from './migrations/0009-order.js';
 import { credentialsMigration } from './migrations/0010-credentials.js';
+import { pacsStudyMigration } from './migrations/0011-pacs-study.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -162,6 +163,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-pacs': pacsMigration,
   '0009-order': orderMigration,
   '0010-credentials': credentialsMigration,
+  '0011-pacs-study': pacsStudyMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -43,6 +43,8 @@ export interface PacsReceptionsTable {
   case_id: Nullable<string>;
   job_id: Nullable<string>;
   error: Nullable<string>;
+  /** The Study Instance UID of the case's files, as stored (anonymised); null for refusals and receptions before 0011-pacs-study. */
+  study_uid: Nullable<string>;
   /** What the receipt noticed ({code, severity, message}[]): an interrupted transfer, instance numbers missing, refusals. */
   findings: ColumnType<unknown, string | undefined, string>;
   created_at: CreatedAt;

@@ -66,6 +66,8 @@ export interface ListenerOptions {
   host: string;
   port: number;
   aeTitle: string;
+  /** An association silent this long is closed (dcmjs-dimse's pduTimeout); default 60 s. */
+  idleTimeoutMs?: number;
 }
 
 /** What one association carries: its route, the studies it added to, what it refused. */
@@ -79,6 +81,11 @@ interface AssociationState {
   refused: number;
   reasons: string[];
   released: boolean;
+  /** Our idle timeout (pduTimeout) closed it. */
+  idleClosed: boolean;
+  /** C-STOREs being answered now, and when the last answer (or C-ECHO) was given: every started instance completed? */
+  storing: number;
+  lastDoneAt: number;
   /** The study of the last instance added from here, when it was added and when bytes last arrived (association-hold.ts). */
   lastStudy?: string;
   lastInstanceAt: number;
@@ -103,7 +110,7 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
 
     constructor(socket: Socket, o?: ConstructorParameters<typeof Scp>[1]) {
       super(socket, o);
-      this.state = { callingAe: '', calledAe: '', remote: socket.remoteAddress ?? '', studies: new Set(), received: 0, refused: 0, reasons: [], released: false, lastInstanceAt: 0, lastDataAt: 0 };
+      this.state = { callingAe: '', calledAe: '', remote: socket.remoteAddress ?? '', studies: new Set(), received: 0, refused: 0, reasons: [], released: false, idleClosed: false, storing: 0, lastDoneAt: 0, lastInstanceAt: 0, lastDataAt: 0 };
       socket.on('data', () => {
         this.state.lastDataAt = Date.now();
       });
@@ -160,6 +167,7 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
     override cEchoRequest(request: CEchoRequest, callback: (response: InstanceType<typeof CEchoResponse>) => void): void {
       const response = CEchoResponse.fromRequest(request);
       response.setStatus(Status.Success);
+      this.state.lastDoneAt = Date.now();
       callback(response);
     }
 
@@ -177,15 +185,21 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
     }
 
     override cStoreRequest(request: CStoreRequest, callback: (response: InstanceType<typeof CStoreResponse>) => void): void {
-      void this.store(request).then(
-        (status) => callback(status),
-        (e: unknown) => {
-          log.error({ err: errorForLog(e) }, 'C-STORE failed');
-          const r = CStoreResponse.fromRequest(request);
-          r.setStatus(Status.ProcessingFailure);
-          callback(r);
-        },
-      );
+      this.state.storing++;
+      void this.store(request)
+        .finally(() => {
+          this.state.storing--;
+          this.state.lastDoneAt = Date.now();
+        })
+        .then(
+          (status) => callback(status),
+          (e: unknown) => {
+            log.error({ err: errorForLog(e) }, 'C-STORE failed');
+            const r = CStoreResponse.fromRequest(request);
+            r.setStatus(Status.ProcessingFailure);
+            callback(r);
+          },
+        );
     }
 
     private async store(request: CStoreRequest): Promise<InstanceType<typeof CStoreResponse>> {
@@ -201,11 +215,8 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
       const sopInstanceUid = request.getAffectedSopInstanceUid();
       const file = part10(raw, { sopClassUid: request.getAffectedSopClassUid(), sopInstanceUid, transferSyntaxUid: ds!.getTransferSyntaxUid() });
       // The SOP Instance UID may identify (it is replaced when anonymised): the name says only where it came from.
-      const outcome = await receiver.offer(
-        { route, via: 'c-store', callingAe: st.callingAe, calledAe: st.calledAe, remoteAddress: st.remote },
-        file,
-        `C-STORE instance ${st.received + st.refused + 1} from ${st.callingAe}`,
-      );
+      const name = `C-STORE instance ${st.received + st.refused + 1} from ${st.callingAe}`;
+      const outcome = await receiver.offer({ route, via: 'c-store', callingAe: st.callingAe, calledAe: st.calledAe, remoteAddress: st.remote }, file, name);
       if (outcome.ok) {
         st.received++;
         if (outcome.studyKey) {
@@ -216,10 +227,13 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
         response.setStatus(Status.Success);
       } else {
         st.refused++;
+        // Another patient's instance of a study this association sent: its refusals are counted against that study.
+        if (outcome.studyKey) st.studies.add(outcome.studyKey);
+        // The reception keeps the whole reason, naming the instance by its ordinal (its UID may identify).
         if (st.reasons.length < 5) st.reasons.push(`${outcome.code}: ${outcome.message}`);
         // 0xA9xx "data set does not match SOP class" would be wrong; 0xC000 "cannot understand" is the general refusal.
         response.setStatus(outcome.code === 'IDENTIFIABLE' ? Status.NotAuthorized : Status.ProcessingFailure);
-        response.setErrorComment(`${outcome.code}: ${outcome.message}`.slice(0, 64));
+        response.setErrorComment(errorComment(sopInstanceUid, outcome.code, outcome.message, name));
       }
       return response;
     }
@@ -228,7 +242,12 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
     private ended(): void {
       const st = this.state;
       if (!st.route) return;
-      if (!st.released && st.studies.size) {
+      // Closed by our own idle timeout after every instance it started was answered: a sender slow to
+      // release (or one that keeps associations open), not an interrupted transfer.
+      const idleAfterComplete = st.idleClosed && st.storing === 0 && st.lastDataAt <= st.lastDoneAt;
+      if (!st.released && st.studies.size && idleAfterComplete) {
+        log.info({ callingAe: st.callingAe, received: st.received }, 'DICOM association closed idle after its last complete instance (no release): the study is not marked interrupted');
+      } else if (!st.released && st.studies.size) {
         receiver.assembler.noteInterrupted(st.studies, `association from ${st.callingAe} ended without a release`);
         log.warn({ callingAe: st.callingAe, received: st.received }, 'DICOM association ended without a release (transfer interrupted)');
       }
@@ -251,6 +270,20 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
   };
 }
 
+/**
+ * A C-STORE refusal's Error Comment (LO: 64 characters at most): the reason's code and the
+ * sender's own SOP Instance UID (its identifier, answered to it only: never logged or kept)
+ * first, so that the cut falls on the detail; our ordinal of the instance (`name`) is left
+ * out. A UID too long to follow the code whole (they reach 64 characters) is left out rather
+ * than cut: the response's Affected SOP Instance UID (0000,1000) names the instance anyway.
+ */
+export function errorComment(sopInstanceUid: string, code: string, message: string, name: string): string {
+  const detail = message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
+  const uid = sopInstanceUid.trim();
+  const head = uid && code.length + 1 + uid.length <= 64 ? `${code} ${uid}` : code;
+  return `${head}: ${detail}`.slice(0, 64);
+}
+
 /** How long an open, idle association holds the study it sent last: this many quiet times after its last instance. */
 const HOLD_QUIET_TIMES = 10;
 
@@ -270,10 +303,12 @@ export async function startDicomListener(s: Services, opts: ListenerOptions, log
     // A socket error (reset by the peer) must not become an uncaught exception.
     socket.on('error', () => socket.destroy());
     try {
-      const scp = new ScpClass(socket, { associationTimeout: 30_000, pduTimeout: 60_000 });
+      const scp = new ScpClass(socket, { associationTimeout: 30_000, pduTimeout: opts.idleTimeoutMs ?? 60_000 });
       (scp as unknown as { connected: boolean }).connected = true;
       clients.add(scp);
       scp.on('networkError', (e: Error) => {
+        // dcmjs-dimse's own wording for its pduTimeout (it sends an A-ABORT, then this).
+        if (/Exceeded PDU timeout/.test(e.message)) scp.state.idleClosed = true;
         log.warn({ err: errorForLog(e), callingAe: scp.state.callingAe }, 'DICOM association: network error, closing it');
         socket.destroy();
       });

@@ -21,10 +21,18 @@ export interface AcceptedInstance {
   instanceNumber: number | null;
   /** Images in Acquisition (0020,1002) when the sender wrote it: how many to expect. */
   imagesInAcquisition: number | null;
+  /**
+   * PatientID (0010,0020) as held: core's keyed patient key when anonymised here, else what the
+   * sender's own anonymisation left ('' when absent). Names no one; it tells the patients of a
+   * study apart (study-assembler.ts) and is never logged.
+   */
+  patientKey: string;
   by: 'checked' | 'server';
 }
 
-export type InstanceOutcome = { ok: true; instance: AcceptedInstance } | { ok: false; code: 'NOT_DICOM' | 'IDENTIFIABLE' | 'NO_STUDY'; message: string };
+export type InstanceOutcome =
+  | { ok: true; instance: AcceptedInstance }
+  | { ok: false; code: 'NOT_DICOM' | 'IDENTIFIABLE' | 'NO_STUDY' | 'OTHER_PATIENT'; message: string };
 
 function intOf(ds: dicomParser.DataSet, tag: string): number | null {
   const v = ds.string(tag)?.trim();
@@ -77,6 +85,7 @@ export async function acceptInstance(bytes: Uint8Array, name: string, org: OrgAn
       sopUid: ds.string('x00080018')?.trim() || null,
       instanceNumber: intOf(ds, 'x00200013'),
       imagesInAcquisition: intOf(ds, 'x00201002'),
+      patientKey: ds.string('x00100020')?.trim() ?? '',
       by,
     },
   };

@@ -9,11 +9,18 @@ import type { Services } from '../context.js';
 import { appendAudit } from '../audit/index.js';
 import { errorForLog } from '../http/errors.js';
 import { acceptInstance, type InstanceOutcome } from './receive-instance.js';
-import { completeStudy, PACS_REFUSED, type StudyOutcome } from './receive-study.js';
+import { completeStudy, PACS_REFUSED, receiptFindings, type StudyOutcome } from './receive-study.js';
 import { StudyAssembler, type PendingStudy, type ReceiveSource, type ReceiveVia } from './study-assembler.js';
 
 export type PacsLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 type Log = PacsLog;
+
+/**
+ * How long closing waits for the studies still within their quiet time to become cases. A
+ * supervisor kills a process that takes too long to stop (systemd after 90 s, Docker after
+ * 10 s by default); past this, each study left is recorded as lost instead.
+ */
+const CLOSE_COMPLETE_MS = 20_000;
 
 /** Someone waiting for one study of one organisation to be received (a C-MOVE import). */
 interface StudyWaiter {
@@ -34,6 +41,8 @@ export class PacsReceiver {
   ) {
     this.assembler = new StudyAssembler(s.config.pacsQuietSeconds * 1000, async (st) => {
       const outcome = await completeStudy(s, st, log);
+      // Completed at shutdown and failed: its sender was told it was stored and will not send it again.
+      if (st.cutShort && outcome.error) await this.auditLost(st, outcome.error);
       this.received(st, outcome);
     });
   }
@@ -65,7 +74,12 @@ export class PacsReceiver {
     const org = await this.orgOf(source.route.org_id);
     const r = await acceptInstance(bytes, name, org);
     if (!r.ok) return r;
-    return { ...r, studyKey: this.assembler.add(source, r.instance) };
+    const added = this.assembler.add(source, r.instance);
+    if (added.otherPatient) {
+      // The reason starts with what is wrong: the listener answers it after the sender's SOP Instance UID (64 characters in all).
+      return { ok: false, code: 'OTHER_PATIENT', message: `another patient than the study's first instances (same Study Instance UID, another PatientID): ${name} refused, a study holds one patient`, studyKey: added.key };
+    }
+    return { ...r, studyKey: added.key };
   }
 
   /**
@@ -114,9 +128,60 @@ export class PacsReceiver {
     }
   }
 
+  /**
+   * Closing: the studies still within their quiet time become cases now (PACS_COMPLETED_AT_SHUTDOWN);
+   * one that cannot within CLOSE_COMPLETE_MS gets a failed reception and an audit entry, so
+   * that instances acknowledged to a sender are never lost unseen.
+   */
   async close(): Promise<void> {
-    const { dropped } = await this.assembler.close();
-    if (dropped) this.log.warn({ studies: dropped }, 'server closing: PACS studies still being received were dropped (their senders got no case)');
+    const { cutShort, unfinished } = await this.assembler.close(CLOSE_COMPLETE_MS);
+    if (cutShort) this.log.warn({ studies: cutShort, unfinished: unfinished.length }, 'server closing: PACS studies still within their quiet time were completed now');
+    for (const st of unfinished) {
+      const error = `the server closed before this study's case was made (not within ${CLOSE_COMPLETE_MS / 1000} s): the ${st.instances.size} instance(s) the sender was told were stored are lost, have the study sent again`;
+      this.log.error({ instances: st.instances.size, via: st.source.via, callingAe: st.source.callingAe }, 'server closing: a PACS study acknowledged to its sender could not be completed');
+      try {
+        await this.s.db
+          .insertInto('pacs_receptions')
+          .values({
+            id: randomUUID(),
+            org_id: st.source.route.org_id,
+            route_id: st.source.route.id,
+            via: st.source.via,
+            calling_ae: st.source.callingAe,
+            called_ae: st.source.calledAe,
+            remote_address: st.source.remoteAddress,
+            status: 'failed',
+            instances: st.instances.size,
+            refused_instances: st.refused,
+            case_id: null,
+            job_id: null,
+            error,
+            findings: JSON.stringify(receiptFindings(st)),
+            completed_at: new Date(),
+          })
+          .execute();
+      } catch (e) {
+        this.log.error({ err: errorForLog(e) }, 'could not record a PACS study lost at shutdown');
+      }
+      await this.auditLost(st, error);
+    }
+  }
+
+  /**
+   * A study acknowledged to its sender that became no case at shutdown, audited with counts only
+   * (no UID, no name). Under pacs-refused: AUDIT_ACTIONS has no entry of its own for it yet.
+   */
+  private async auditLost(st: PendingStudy, error: string): Promise<void> {
+    try {
+      await appendAudit(this.s, this.s.db, {
+        action: 'pacs-lost',
+        actor: null,
+        orgId: st.source.route.org_id,
+        details: { outcome: 'lost-at-shutdown', via: st.source.via, routeId: st.source.route.id, instances: st.instances.size, refusedInstances: st.refused, reason: error },
+      });
+    } catch (e) {
+      this.log.error({ err: errorForLog(e) }, 'could not audit a PACS study lost at shutdown');
+    }
   }
 
   /** The organisation's anonymisation setting, read at most every 5 s (not once per instance). */

@@ -6,11 +6,14 @@
  * receipt noticed (an interrupted transfer, instance numbers missing, refused instances) is
  * kept with the reception and written into the case's notes; the convert's own import
  * findings (MISSING_SLICES for a gap in the stack) come on top when it runs. A route's
- * convert is not started for a study the receipt knows to be incomplete.
+ * convert is not started for a study the receipt knows to be incomplete or mixed. A study
+ * received again while the organisation's case of it is open makes a new case that names the
+ * earlier one (PACS_DUPLICATE_STUDY): never merged into it, which may be under review.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import dicomParser from 'dicom-parser';
+import { FINAL_STATES } from '@scan2print/core';
 import type { Services } from '../context.js';
 import { HttpError, errorForLog, notFound } from '../http/errors.js';
 import { ingest } from '../ingest/store-files.js';
@@ -21,7 +24,14 @@ import { acceptInstance } from './receive-instance.js';
 import type { PendingStudy } from './study-assembler.js';
 
 export interface ReceiptFinding {
-  code: 'PACS_TRANSFER_INTERRUPTED' | 'PACS_INSTANCES_MISSING' | 'PACS_INSTANCES_REFUSED' | 'PACS_CONVERT_NOT_STARTED';
+  code:
+    | 'PACS_TRANSFER_INTERRUPTED'
+    | 'PACS_INSTANCES_MISSING'
+    | 'PACS_INSTANCES_REFUSED'
+    | 'PACS_CONVERT_NOT_STARTED'
+    | 'PACS_OTHER_PATIENT'
+    | 'PACS_DUPLICATE_STUDY'
+    | 'PACS_COMPLETED_AT_SHUTDOWN';
   severity: 'warn';
   message: string;
 }
@@ -158,7 +168,39 @@ export function receiptFindings(st: PendingStudy): ReceiptFinding[] {
   if (st.refused) {
     out.push({ code: 'PACS_INSTANCES_REFUSED', severity: 'warn', message: `${st.refused} instance(s) of this sender refused: ${st.refusals.join('; ')}` });
   }
+  if (st.otherPatient) {
+    out.push({
+      code: 'PACS_OTHER_PATIENT',
+      severity: 'warn',
+      message: `${st.otherPatient} instance(s) under this study's Study Instance UID were of another patient than the study's first instances (another PatientID) and were refused: the sender's records mix two patients, have them checked`,
+    });
+  }
+  if (st.cutShort) {
+    out.push({
+      code: 'PACS_COMPLETED_AT_SHUTDOWN',
+      severity: 'warn',
+      message: `the server was shutting down ${secondsQuiet(st)} s after the last instance, before the quiet time had passed: the study was taken as complete with the ${n} instance(s) received; instances still to come were not received, have the study sent again if so`,
+    });
+  }
   return out;
+}
+
+/**
+ * The open (not final) case of `orgId` made from a reception of the same stored study, if
+ * any: the newest. A case closed (delivered, rejected, cancelled) does not count.
+ */
+async function openCaseOfStudy(s: Services, orgId: string, studyUid: string): Promise<string | undefined> {
+  const hit = await s.db
+    .selectFrom('pacs_receptions')
+    .innerJoin('cases', 'cases.id', 'pacs_receptions.case_id')
+    .select('cases.id')
+    .where('pacs_receptions.org_id', '=', orgId)
+    .where('pacs_receptions.study_uid', '=', studyUid)
+    .where('cases.status', 'not in', [...FINAL_STATES])
+    .orderBy('pacs_receptions.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return hit?.id;
 }
 
 const secondsQuiet = (st: PendingStudy) => Math.max(0, Math.round((Date.now() - st.lastAt) / 1000));
@@ -186,13 +228,19 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
   const { route, via, callingAe, calledAe, remoteAddress } = st.source;
   const findings = receiptFindings(st);
   // A model of a study known to be incomplete would bridge the gap and look printable: a person decides.
-  const incomplete = findings.filter((f) => f.code === 'PACS_TRANSFER_INTERRUPTED' || f.code === 'PACS_INSTANCES_MISSING');
+  const why: Partial<Record<ReceiptFinding['code'], string>> = {
+    PACS_TRANSFER_INTERRUPTED: 'the transfer was interrupted',
+    PACS_INSTANCES_MISSING: 'instances are missing',
+    PACS_COMPLETED_AT_SHUTDOWN: 'the server closed before the study was known complete',
+    PACS_OTHER_PATIENT: 'instances of another patient came under the same study',
+  };
+  const incomplete = findings.filter((f) => why[f.code]);
   const convert = route.auto_convert && incomplete.length === 0;
   if (route.auto_convert && !convert) {
     findings.push({
       code: 'PACS_CONVERT_NOT_STARTED',
       severity: 'warn',
-      message: `the route's convert was not started because ${[...new Set(incomplete.map((f) => (f.code === 'PACS_TRANSFER_INTERRUPTED' ? 'the transfer was interrupted' : 'instances are missing')))].join(' and ')}: have the study sent again, or start a convert by hand once it is known complete`,
+      message: `the route's convert was not started because ${[...new Set(incomplete.map((f) => why[f.code]))].join(' and ')}: have the study sent again, or start a convert by hand once it is known complete`,
     });
   }
   const files = [...st.instances.values()]
@@ -209,10 +257,18 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
     remote_address: remoteAddress,
     instances: st.instances.size,
     refused_instances: st.refused,
-    findings: JSON.stringify(findings),
+    study_uid: st.studyUid,
     completed_at: new Date(),
   };
   try {
+    const earlier = await openCaseOfStudy(s, route.org_id, st.studyUid);
+    if (earlier) {
+      findings.push({
+        code: 'PACS_DUPLICATE_STUDY',
+        severity: 'warn',
+        message: `this study was received before and its case ${earlier} is still open: this is a second case of it (not merged: the first may be under review); compare the two and cancel the one not needed`,
+      });
+    }
     const notes = findings.length ? `Received from PACS: ${findings.map((f) => f.message).join(' — ')}` : undefined;
     const { caseId } = await ingestInstances(s, route.org_id, files, { via, ...(callingAe ? { callingAe } : {}) }, {
       createdBy: route.created_by,
@@ -227,7 +283,7 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
       jobId = job.id;
       await appendAudit(s, s.db, { action: 'job-queued', actor: null, orgId: route.org_id, caseId, details: { jobId, kind: 'convert', params, via } });
     }
-    await s.db.insertInto('pacs_receptions').values({ ...row, status: 'case-created', case_id: caseId, job_id: jobId, error: null }).execute();
+    await s.db.insertInto('pacs_receptions').values({ ...row, findings: JSON.stringify(findings), status: 'case-created', case_id: caseId, job_id: jobId, error: null }).execute();
     log.info({ caseId, jobId, instances: st.instances.size, via, callingAe, findings: findings.map((f) => f.code) }, 'PACS study received: case created');
     return { caseId, jobId, error: null };
   } catch (e) {
@@ -235,7 +291,7 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
     log.error({ err: errorForLog(e), instances: st.instances.size, via, callingAe }, 'PACS study received but no case could be made');
     await s.db
       .insertInto('pacs_receptions')
-      .values({ ...row, status: 'failed', case_id: null, job_id: null, error: message })
+      .values({ ...row, findings: JSON.stringify(findings), status: 'failed', case_id: null, job_id: null, error: message })
       .execute()
       .catch((e2: unknown) => log.error({ err: errorForLog(e2) }, 'could not record a failed PACS reception'));
     return { caseId: null, jobId: null, error: message };

@@ -14,8 +14,8 @@ import { StudyAssembler, type PendingStudy, type ReceiveSource } from './study-a
 
 const source: ReceiveSource = { route: { id: 'route-1' } as PacsRoute, via: 'c-store', callingAe: 'SENDER', calledAe: 'US', remoteAddress: '127.0.0.1' };
 
-function instance(k: number): AcceptedInstance {
-  return { bytes: new Uint8Array(10), studyUid: '2.25.1', seriesUid: '2.25.2', sopUid: `2.25.3.${k}`, instanceNumber: k, imagesInAcquisition: null, by: 'checked' };
+function instance(k: number, patientKey = 'a'.repeat(64)): AcceptedInstance {
+  return { bytes: new Uint8Array(10), studyUid: '2.25.1', seriesUid: '2.25.2', sopUid: `2.25.3.${k}`, instanceNumber: k, imagesInAcquisition: null, patientKey, by: 'checked' };
 }
 
 /** An assembler whose completions are listed in order. */
@@ -70,7 +70,7 @@ describe('StudyAssembler', () => {
     await completed(1);
     expect(done.map((st) => st.instances.size)).toEqual([2]);
     expect(a.size).toBe(0);
-    await a.close();
+    await a.close(1000);
   });
 
   it('waits while a watched connection still receives, then ends the study once it is quiet', async () => {
@@ -92,16 +92,35 @@ describe('StudyAssembler', () => {
     a.add(source, instance(3));
     await completed(2);
     expect(done.map((st) => st.instances.size)).toEqual([2, 1]);
-    await a.close();
+    await a.close(1000);
   });
 
-  it('closing drops the studies still waiting and completes nothing after', async () => {
-    const { a, done } = assembler(50);
+  it('closing completes the studies still waiting at once, marked cut short, and takes nothing after', async () => {
+    const { a, done } = assembler(60_000);
     a.add(source, instance(1));
-    expect(await a.close()).toEqual({ dropped: 1 });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(done).toEqual([]);
-    expect(() => a.add(source, instance(2))).toThrow(/closed/);
+    a.add(source, instance(2));
+    const closed = await a.close(10_000);
+    expect(closed).toEqual({ cutShort: 1, unfinished: [] });
+    expect(done.map((st) => [st.instances.size, st.cutShort])).toEqual([[2, true]]);
+    expect(() => a.add(source, instance(3))).toThrow(/closed/);
+  });
+
+  it('closing returns the studies whose completion did not end within the limit', async () => {
+    const a = new StudyAssembler(60_000, () => new Promise<void>(() => {}));
+    a.add(source, instance(1));
+    const { cutShort, unfinished } = await a.close(50);
+    expect(cutShort).toBe(1);
+    expect(unfinished.map((st) => st.instances.size)).toEqual([1]);
+  });
+
+  it('an instance of another patient under the study\'s UID is refused, not added; the study counts it', async () => {
+    const { a, done } = assembler(60_000);
+    expect(a.add(source, instance(1))).toEqual({ key: 'route-1|2.25.1', otherPatient: false });
+    expect(a.add(source, instance(2, 'b'.repeat(64)))).toEqual({ key: 'route-1|2.25.1', otherPatient: true });
+    expect(a.add(source, instance(3))).toMatchObject({ otherPatient: false });
+    expect(a.held()).toMatchObject({ studies: 1, instances: 2 });
+    await a.close(10_000);
+    expect(done.map((st) => [st.instances.size, st.otherPatient])).toEqual([[2, 1]]);
   });
 
   it('an open association holds the study through a sender\'s pause, until its release or the hold limit', async () => {
@@ -131,7 +150,7 @@ describe('StudyAssembler', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(10 * quiet);
     expect(done.map((st) => st.instances.size)).toEqual([2, 1]);
     unwatch();
-    await a.close();
+    await a.close(1000);
   });
 });
 

@@ -5,8 +5,11 @@
  * read what waited for it (see settle) and counts bytes still arriving on a connection whose
  * last instance was of the study (watch): a stalled server or a slow instance is not an end.
  * Keyed by route and (anonymised) Study
- * Instance UID: two organisations sending the same study get a case each. Completion hands
- * the study over once; an instance arriving after that starts a new reception.
+ * Instance UID: two organisations sending the same study get a case each. A study holds one
+ * patient: its first instance's (anonymised) PatientID is kept with it, and an instance of
+ * another patient under the same Study Instance UID is refused, not merged into that
+ * patient's case (a clinical record of two patients is worse than a refused instance).
+ * Completion hands the study over once; an instance arriving after that starts a new reception.
  */
 import type { AcceptedInstance } from './receive-instance.js';
 import type { PacsRoute } from './routing.js';
@@ -25,6 +28,12 @@ export interface PendingStudy {
   key: string;
   source: ReceiveSource;
   studyUid: string;
+  /** The patient of the study's first instance (AcceptedInstance.patientKey: in memory only). */
+  patientKey: string;
+  /** Instances of another patient under this Study Instance UID, refused. */
+  otherPatient: number;
+  /** Completed when the server closed, before its quiet time had passed. */
+  cutShort: boolean;
   /** By SOP Instance UID (a resent instance replaces the first). */
   instances: Map<string, AcceptedInstance>;
   /** Instances of this study's senders refused (identifiable, unreadable), with the first reasons. */
@@ -55,14 +64,24 @@ export class StudyAssembler {
     private readonly complete: (study: PendingStudy) => Promise<void>,
   ) {}
 
-  /** Adds an instance; the study's quiet timer starts again. Returns the study's key. */
-  add(source: ReceiveSource, inst: AcceptedInstance): string {
+  /**
+   * Adds an instance; the study's quiet timer starts again. Returns the study's key, and
+   * otherPatient when the instance was refused as another patient's than the study's first.
+   */
+  add(source: ReceiveSource, inst: AcceptedInstance): { key: string; otherPatient: boolean } {
     if (this.closed) throw new Error('the PACS receiver is closed');
     const key = `${source.route.id}|${inst.studyUid}`;
     let st = this.pending.get(key);
     if (!st) {
-      st = { key, source, studyUid: inst.studyUid, instances: new Map(), refused: 0, refusals: [], interrupted: [], firstAt: Date.now(), lastAt: Date.now(), bytes: 0 };
+      st = {
+        key, source, studyUid: inst.studyUid, patientKey: inst.patientKey, otherPatient: 0, cutShort: false,
+        instances: new Map(), refused: 0, refusals: [], interrupted: [], firstAt: Date.now(), lastAt: Date.now(), bytes: 0,
+      };
       this.pending.set(key, st);
+    }
+    if (inst.patientKey !== st.patientKey) {
+      st.otherPatient++;
+      return { key, otherPatient: true };
     }
     const id = inst.sopUid ?? `#${st.instances.size}`;
     const before = st.instances.get(id);
@@ -71,7 +90,7 @@ export class StudyAssembler {
     st.bytes += inst.bytes.length;
     st.lastAt = Date.now();
     this.arm(key);
-    return key;
+    return { key, otherPatient: false };
   }
 
   /** Refusals of a sender, counted against the studies it sent (those still pending). */
@@ -116,15 +135,31 @@ export class StudyAssembler {
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
 
-  /** Stops: pending studies are dropped (the sender did not get a case; it may send again), running completions awaited. */
-  async close(): Promise<{ dropped: number }> {
+  /**
+   * Stops taking instances. The studies still waiting for their quiet time were acknowledged
+   * to their senders (C-STORE success, STOW-RS 200), who will not send them again: dropping
+   * them lost clinical data unseen. Each is completed now, marked cutShort; what is still
+   * completing after `limitMs` (the process is about to end) is returned as unfinished, for
+   * the caller to record.
+   */
+  async close(limitMs: number): Promise<{ cutShort: number; unfinished: PendingStudy[] }> {
     this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    const dropped = this.pending.size;
+    const studies = [...this.pending.values()];
     this.pending.clear();
-    await this.idle();
-    return { dropped };
+    const finished = new Set<PendingStudy>();
+    for (const st of studies) {
+      st.cutShort = true;
+      void this.start(st).then(() => finished.add(st));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, limitMs);
+    });
+    await Promise.race([this.idle(), late]);
+    clearTimeout(timer);
+    return { cutShort: studies.length, unfinished: studies.filter((st) => !finished.has(st)) };
   }
 
   private arm(key: string, ms = this.quietMs): void {
@@ -157,10 +192,15 @@ export class StudyAssembler {
       return;
     }
     this.pending.delete(key);
+    void this.start(st);
+  }
+
+  private start(st: PendingStudy): Promise<void> {
     // complete() reports its own failures; this catch only keeps an unexpected throw from becoming an unhandled rejection.
-    const p = this.complete(st)
+    const p: Promise<void> = this.complete(st)
       .catch(() => {})
       .finally(() => this.running.delete(p));
     this.running.add(p);
+    return p;
   }
 }

@@ -111,7 +111,10 @@ function stowRoutes(app: FastifyInstance, s: Services): void {
           ok.push(sop);
           if (outcome.studyKey) studies.add(outcome.studyKey);
         } else {
-          failed.push({ ...sop, reason: outcome.code === 'IDENTIFIABLE' ? STOW_FAILURE.refused : STOW_FAILURE.cannotUnderstand });
+          // Another patient's instance of a pending study: counted against that study's reception too.
+          if (outcome.studyKey) studies.add(outcome.studyKey);
+          const reason = outcome.code === 'IDENTIFIABLE' ? STOW_FAILURE.refused : outcome.code === 'OTHER_PATIENT' ? STOW_FAILURE.processing : STOW_FAILURE.cannotUnderstand;
+          failed.push({ ...sop, reason });
           if (reasons.length < 5) reasons.push(`${outcome.code}: ${outcome.message}`);
         }
         await new Promise<void>((resolve) => setImmediate(resolve));
