@@ -64,6 +64,10 @@ describe('the API refuses what it cannot do as asked', () => {
     const job = await errorOf(await startJob(c, {}));
     expect(job).toMatchObject({ status: 409, code: 'CASE_CLOSED' });
     expect(job.message).toContain(`case ${c} is cancelled`);
+    // A cancelled case without files says it is closed, not that it lacks files.
+    const empty = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: 'no files', anatomy: 'skull' })).id as string;
+    await db().updateTable('cases').set({ status: 'cancelled' }).where('id', '=', empty).execute();
+    expect(await errorOf(await startJob(empty, {}))).toMatchObject({ status: 409, code: 'CASE_CLOSED' });
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(200)]), 'x.dcm');
     expect(await errorOf(await t.call(a.tokens.technician, 'POST', `/api/cases/${c}/files`, form))).toMatchObject({ status: 409, code: 'CASE_CLOSED' });

@@ -9,6 +9,7 @@ import type { Job } from '../db/schema.js';
 import { enqueue, requestCancel, TERMINAL } from '../jobs/queue.js';
 import { caseOf, jobOf } from './scope.js';
 import { appendAudit } from '../audit/index.js';
+import { refuseClosedCase } from '../workflow/closed.js';
 
 const Id = z.object({ id: z.uuid() });
 const STARTERS = ['org-admin', 'requester', 'engineer'] as const;
@@ -54,7 +55,11 @@ export function jobRoutes(app: FastifyInstance, s: Services, poke: () => void): 
       // The CLI's own rules (combinations, ranges), not only the schema's shapes.
       convertJobSettings(params);
       const files = await db.selectFrom('files').select('id').where('case_id', '=', c.id).limit(1).execute();
-      if (files.length === 0) throw badRequest('NO_FILES', `case ${c.id} has no uploaded files; POST /api/cases/${c.id}/files first`);
+      if (files.length === 0) {
+        // A closed case says so first: uploading files would not help it.
+        refuseClosedCase(c);
+        throw badRequest('NO_FILES', `case ${c.id} has no uploaded files; POST /api/cases/${c.id}/files first`);
+      }
       const key = req.headers['idempotency-key'];
       const { id, created } = await enqueue(db, {
         orgId: c.org_id,
