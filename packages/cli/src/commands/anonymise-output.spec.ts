@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScan2print } from '../../../../test/cli.js';
 import { dataPath } from '../../../../test/data.js';
+import { plantSeries } from '../../../../test/anonymise-plant.js';
 
 const work = mkdtempSync(join(tmpdir(), 's2p-anon-out-'));
 const key = ['--key-file', join(work, 'project.key')];
@@ -96,4 +97,25 @@ describe('anonymise: the output folder and key', () => {
     expect(after.files).toMatchObject({ written: 1, fromEarlierRuns: 6 });
     expect(after.outputs.map((o) => o.file)).toEqual(readdirSync(out).filter((f) => f.endsWith('.dcm')).sort());
   });
+
+  it('the summary counts the UIDs of the files written, not of a refused burned-in file or a duplicate', async () => {
+    const alone = JSON.parse((await runScan2print(['anonymise', ...key, '--json', first, '-o', join(work, 'alone')])).stdout) as Summary;
+    const mixed = slices('mixed', 0, 4);
+    // Another study's slice with BurnedInAnnotation YES, and a second copy of one slice.
+    copyFileSync(plantSeries(join(work, 'burned'), { burnedIn: true }).files[0]!, join(mixed, 'burned.dcm'));
+    copyFileSync(join(mixed, readdirSync(mixed).sort()[0]!), join(mixed, 'again.dcm'));
+    const r = await runScan2print(['anonymise', ...key, '--json', mixed, '-o', join(work, 'mixed-out')]);
+    expect(r.code, r.stderr).toBe(3); // a file was refused
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.files).toMatchObject({ inputs: 6, written: 4, refusedBurnedIn: 1 });
+    expect(alone.uidMapping.distinctUidsReplaced).toBeGreaterThanOrEqual(7); // 4 instances, study, series, frame
+    expect(s.uidMapping.distinctUidsReplaced).toBe(alone.uidMapping.distinctUidsReplaced);
+    expect(s.record.figures).toMatchObject({ files: 4, patients: 1 });
+  });
 });
+
+interface Summary {
+  files: Record<string, number>;
+  uidMapping: { distinctUidsReplaced: number };
+  record: { figures: Record<string, unknown> };
+}

@@ -136,10 +136,12 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
         for (const f of r.findings) findings.push({ ...f, files: [burned ? `input #${i + 1} (not written)` : name] });
         if (burned) {
           refused++;
+          anon.discard(r);
           process.stderr.write(`scan2print: not written: ${src.name}: BurnedInAnnotation is YES (the pixels may show identity); use --allow-burned-in to write it anyway\n`);
           continue;
         }
         if (written.has(name)) {
+          anon.discard(r);
           findings.push({ code: 'DUPLICATE_INSTANCE', severity: 'warn', message: 'two inputs have the same SOPInstanceUID; the first was kept', files: [name] });
           continue;
         }
@@ -179,7 +181,7 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
         },
         dates: opts.shiftDates ? { mode: 'shifted', ...dates } : { mode: 'removed' },
         patients: [...patients].map(([patientKey, p]) => ({ patientKey, files: p.files, studies: p.studies.size, series: p.series.size })),
-        uidMapping: { distinctUidsReplaced: anon.uidMapSize },
+        uidMapping: { distinctUidsReplaced: anon.uidsReplaced },
         findings,
         record,
         outputs: listed,
@@ -191,7 +193,7 @@ export const registerAnonymise: RegisterCommand = (program: Command, setExit) =>
         // This run's patients (the summary's list covers the folder, earlier runs included).
         const runPatients = new Set(outputs.map((o) => o.patientKey)).size;
         process.stdout.write(
-          `anonymised ${outputs.length} of ${sources.length} files → ${outDir} (${runPatients} patient${runPatients === 1 ? '' : 's'}, ${anon.uidMapSize} UIDs replaced)\n` +
+          `anonymised ${outputs.length} of ${sources.length} files → ${outDir} (${runPatients} patient${runPatients === 1 ? '' : 's'}, ${anon.uidsReplaced} UIDs replaced)\n` +
             (earlier.length ? `${earlier.length} file${earlier.length === 1 ? '' : 's'} from earlier runs in ${outDir} listed too\n` : '') +
             (notDicom ? `${notDicom} non-DICOM files ignored\n` : '') +
             (dicomdirs ? `${dicomdirs} DICOMDIR${dicomdirs === 1 ? '' : 's'} left out (media indexes that hold patient names)\n` : '') +

@@ -157,6 +157,24 @@ describe('anonymise: planted identity in a real CT series (hardcases/dcmqi-seg/c
     const w = await anonymiseDataset(new Uint8Array(readFileSync(burned.files[0]!)), burned.files[0]!, { key: KEY, burnedInAnnotation: 'warn' });
     expect(w.findings.find((f) => f.code === 'BURNED_IN_ANNOTATION')?.severity).toBe('warn');
   });
+
+  it('counts the UIDs, files and patients of the files kept, not of a refused one (discard)', () => {
+    const burned = plantSeries(join(tmp, 'burned-count'), { burnedIn: true });
+    const anon = createAnonymiser(KEY);
+    const refused = anon.anonymiseSync(new Uint8Array(readFileSync(burned.files[0]!)), burned.files[0]!);
+    // SOP instance, study, series, frame of reference and more: mapped, then taken back.
+    expect(anon.uidsReplaced).toBeGreaterThanOrEqual(4);
+    anon.discard(refused);
+    expect(anon.uidsReplaced).toBe(0);
+    expect(anon.record().figures).toMatchObject({ files: 0, patients: 0, uidsReplaced_distinct: 0 });
+    for (const f of series.files) anon.anonymiseSync(new Uint8Array(readFileSync(f)), f);
+    // A refused file sharing the kept files' study takes back only what no kept file holds.
+    anon.discard(anon.anonymiseSync(new Uint8Array(readFileSync(burned.files[0]!)), burned.files[0]!));
+    const f = anon.record().figures as { files: number; patients: number; uidsReplaced_distinct: number; actions: { U: number } };
+    expect(f).toMatchObject({ files: 3, patients: 1, uidsReplaced_distinct: 6 });
+    expect(anon.uidsReplaced).toBe(6);
+    expect(f.actions.U).toBe((results[0]!.summary.actions.U) * 3);
+  });
 });
 
 describe('anonymise: the patient key', () => {

@@ -9,12 +9,12 @@ import type { Finding, StageRecord } from '../pipeline/record.js';
 import { SCAN2PRINT_VERSION } from '../version.js';
 import { asciiValue, encodeValue, encodingOf, parseDicom, type RawElement } from './dicom-codec.js';
 import { normaliseSequences, writeDicom } from './dicom-write.js';
-import { createDateShifter, dateShiftDays, DATES_SHIFT_RECORD, recordDates, type DateShifter, type DatesMode } from './dates.js';
+import { createDateShifter, dateShiftDays, recordDates, type DateShifter, type DatesMode } from './dates.js';
 import { deriveUid, IMPLEMENTATION_CLASS_UID, keyBytes, patientKey, type PatientIdentity } from './keys.js';
 import { maskRuleFor, profileEntries, type AppliedAction } from './profile.js';
 import { effectiveVr, isStandardUid, outsideTableAction } from './retain.js';
 import { stripPixelDataText } from './pixel-markers-dicom.js';
-import { PROFILE_TABLE_SHA256 } from './profile-table.generated.js';
+import { recordParams } from './record-params.js';
 
 export interface AnonymiseOptions {
   /** The project key (≥ 16 bytes; a string is taken as UTF-8). Same key → same UIDs and patient keys. */
@@ -81,8 +81,13 @@ export interface Anonymiser {
   /** The replacement of one UID (cached; the same for every file of the project). */
   mapUid(uid: string): string;
   patientKey(identity: PatientIdentity): string;
-  /** Distinct UIDs replaced so far. */
-  readonly uidMapSize: number;
+  /**
+   * Takes back a result the caller will not write (a burned-in refusal, a duplicate): its
+   * UIDs, patient and counts leave the totals. A file that throws is never counted.
+   */
+  discard(result: AnonymiseResult): void;
+  /** Distinct UIDs replaced in the files anonymised and not discarded. */
+  readonly uidsReplaced: number;
   /** The stage record over every file anonymised so far (no identities, no original UIDs). */
   record(): StageRecord;
 }
@@ -102,9 +107,7 @@ const TAG = {
 const DICOMDIR_CLASS = '1.2.840.10008.1.3.10';
 export const DEIDENTIFICATION_METHOD = 'scan2print PS3.15 E.1-1 Basic Profile; PatientID = keyed hash';
 
-export const OUTSIDE_TABLE_POLICY = 'unknown attributes removed; free text, names, dates, AE titles and ages removed unless on the '
-  + 'retain-safe list (retain.ts); other VRs kept if their value fits the VR; UIDs not defined by the standard replaced like U';
-export const COMPOUND_POLICY = 'X/Z→Z; X/D, Z/D, X/Z/D→D; X/Z/U*→keep sequence, replace UIDs inside; C→D; D on a sequence→empty sequence';
+export { COMPOUND_POLICY, OUTSIDE_TABLE_POLICY } from './record-params.js';
 
 function zeroCounts(): ActionCounts {
   return {
@@ -113,8 +116,8 @@ function zeroCounts(): ActionCounts {
   };
 }
 
-function addCounts(into: ActionCounts, c: ActionCounts): void {
-  for (const k of Object.keys(c) as (keyof ActionCounts)[]) into[k] += c[k];
+function addCounts(into: ActionCounts, c: ActionCounts, sign = 1): void {
+  for (const k of Object.keys(c) as (keyof ActionCounts)[]) into[k] += sign * c[k];
 }
 
 function decodeText(v: Uint8Array | undefined, utf8: boolean): string {
@@ -133,18 +136,32 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
   // The current file's date shifter (dates: 'shift'), set per file: the offset belongs to its patient.
   let fileDates: DateShifter | undefined;
   const totals = zeroCounts();
-  const patients = new Set<string>();
   const allFindings: Finding[] = [];
   let files = 0;
   let wallMs = 0;
+  // The summary counts the UIDs of the files kept, not of inputs refused (the map is only a
+  // cache): each UID's number of kept files, and what each result added, to take it back.
+  const uidUses = new Map<string, number>();
+  const patientFiles = new Map<string, number>();
+  const kept = new WeakMap<AnonymiseResult, { uids: Set<string>; patientKey: string }>();
+  let fileUids: Set<string> | undefined;
 
-  const mapUid = (uid: string): string => {
+  const cachedUid = (uid: string): string => {
     let u = uidMap.get(uid);
     if (u === undefined) {
       u = deriveUid(k, uid);
       uidMap.set(uid, u);
     }
     return u;
+  };
+  const mapUid = (uid: string): string => {
+    fileUids?.add(uid);
+    return cachedUid(uid);
+  };
+  const bump = <K>(m: Map<K, number>, key: K, by: number): void => {
+    const n = (m.get(key) ?? 0) + by;
+    if (n > 0) m.set(key, n);
+    else m.delete(key);
   };
 
   const mapUidValue = (v: Uint8Array | undefined): Uint8Array => {
@@ -214,6 +231,29 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
   }
 
   function anonymiseSync(bytes: Uint8Array, file: string): AnonymiseResult {
+    const uids = (fileUids = new Set());
+    try {
+      const r = anonymiseOne(bytes, file);
+      for (const u of uids) bump(uidUses, u, 1);
+      bump(patientFiles, r.summary.patientKey, 1);
+      kept.set(r, { uids, patientKey: r.summary.patientKey });
+      return r;
+    } finally {
+      fileUids = undefined;
+    }
+  }
+
+  function discard(r: AnonymiseResult): void {
+    const t = kept.get(r);
+    if (!t) return;
+    kept.delete(r);
+    for (const u of t.uids) bump(uidUses, u, -1);
+    bump(patientFiles, t.patientKey, -1);
+    files--;
+    addCounts(totals, r.summary.actions, -1);
+  }
+
+  function anonymiseOne(bytes: Uint8Array, file: string): AnonymiseResult {
     const t0 = performance.now();
     const parsed = parseDicom(bytes, file);
     // Sequences stored as VR UN are read in whatever encoding their items use and written as SQ.
@@ -312,7 +352,6 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
       ...(fileDates ? { dateShift: { shifted: fileDates.shifted, notShifted: fileDates.notShifted } } : {}),
     };
     files++;
-    patients.add(pKey);
     addCounts(totals, counts);
     allFindings.push(...findings);
     wallMs += performance.now() - t0;
@@ -322,30 +361,18 @@ export function createAnonymiser(key: Uint8Array | string, opts: Omit<AnonymiseO
   return {
     anonymiseSync,
     anonymise: async (bytes, file) => anonymiseSync(bytes, file),
-    mapUid,
+    mapUid: cachedUid,
+    discard,
     patientKey: (identity) => patientKey(k, identity),
-    get uidMapSize() {
-      return uidMap.size;
+    get uidsReplaced() {
+      return uidUses.size;
     },
     record(): StageRecord {
       return {
         stage: 'anonymise',
         method: 'dicom-ps3.15-basic-profile',
-        params: {
-          profileTable: 'DICOM PS3.15 Table E.1-1 (confidentiality_profile_attributes.json)',
-          profileTableSha256: PROFILE_TABLE_SHA256,
-          compoundActions: COMPOUND_POLICY,
-          privateAttributes: 'removed',
-          overlaysAndCurves: 'removed (groups 60xx and 50xx)',
-          commandGroup: 'removed (group 0000)',
-          outsideTable: OUTSIDE_TABLE_POLICY,
-          sequencesStoredAsUN: 'read (implicit or explicit VR items) and written as SQ; a UN value that is no readable data set is removed',
-          uidReplacement: '2.25.<decimal of HMAC-SHA-256(project key, UID), 128 bits as UUID v8>',
-          patientKey: 'HMAC-SHA-256(project key, normalised PatientID, PatientName, PatientBirthDate), written to PatientID',
-          burnedInAnnotation: opts.burnedInAnnotation ?? 'error',
-          dates: opts.dates === 'shift' ? DATES_SHIFT_RECORD : 'Basic Profile actions',
-        },
-        figures: { files, patients: patients.size, uidsReplaced_distinct: uidMap.size, actions: { ...totals } },
+        params: recordParams(opts),
+        figures: { files, patients: patientFiles.size, uidsReplaced_distinct: uidUses.size, actions: { ...totals } },
         findings: allFindings.slice(),
         wall_ms: Math.round(wallMs * 10) / 10,
       };

@@ -52,10 +52,12 @@ export async function anonymiseSources(
     findings.push(...r.findings);
     if (r.findings.some((f) => f.code === 'BURNED_IN_ANNOTATION' && f.severity === 'error')) {
       files.refused++;
+      anon.discard(r);
       skipped.push(`file #${i + 1}: burned-in annotation (the pixels may show identity), not sent`);
       continue;
     }
     if (entries[name]) {
+      anon.discard(r);
       skipped.push(`file #${i + 1}: the same instance as another file, sent once`);
       continue;
     }
@@ -83,7 +85,7 @@ export async function anonymiseSources(
       removed: [...removed.values()].sort((a, b) => a.tag.localeCompare(b.tag)),
       skipped,
       findings,
-      uidsReplaced: anon.uidMapSize,
+      uidsReplaced: anon.uidsReplaced,
       zipBytes: zip.length,
       rawBytes,
     },
