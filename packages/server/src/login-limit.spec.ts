@@ -2,7 +2,7 @@
  * The sign-in limits on POST /api/session: per address (the 11th try within a minute is 429,
  * also with the right password) and per account (10 wrong passwords from any addresses shut
  * that account's sign-in for a while). Each spec starts its own server: the limits' counters
- * must not meet the other specs' logins. Moved out of security.spec.ts, which grew past 400 lines.
+ * must not meet the other specs' logins. The per-address limit's refusals are audited once per window. Moved out of security.spec.ts, which grew past 400 lines.
  */
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../../../test/server/harness.js';
@@ -27,6 +27,12 @@ describe('login rate limit', () => {
       expect(e.message).toMatch(/rate limit|retry/i);
       expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await r.call(undefined, 'POST', '/api/session', { email, password })).status).toBe(429);
+      // The address's refusals are audited once per window, not once per refused request.
+      const limited = () => r.server.services.db.selectFrom('audit_log').select('details').where('action', '=', 'sign-in-failed').execute();
+      await expect.poll(async () => (await limited()).filter((x) => String(x.details).includes('"limitedBy":"address"')).length).toBe(1);
+      const entry = JSON.parse(String((await limited()).find((x) => String(x.details).includes('limitedBy'))!.details)) as Record<string, unknown>;
+      expect(entry).toMatchObject({ address: '127.0.0.1', limitedBy: 'address' });
+      expect((await limited()).length).toBe(11); // ten wrong passwords and one limit entry
       expect((await r.call(undefined, 'GET', '/api/health')).status).toBe(200);
       expect((await r.call(o.tokens.requester, 'GET', '/api/cases')).status).toBe(200);
     } finally {

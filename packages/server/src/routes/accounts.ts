@@ -14,6 +14,7 @@ import { LoginGuard } from '../auth/login-guard.js';
 import { SESSION_COOKIE, type Principal } from '../auth/principal.js';
 import type { Services } from '../context.js';
 import { appendAudit } from '../audit/index.js';
+import { auditAddressLimit } from '../auth/address-limit-audit.js';
 
 const Id = z.object({ id: z.uuid() });
 const SESSION_HOURS = 12;
@@ -158,7 +159,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
   r.post(
     '/api/session',
     {
-      config: { access: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: { access: 'public', rateLimit: { max: 10, timeWindow: 60_000, onExceeded: auditAddressLimit(s, db, 60_000) } },
       schema: { body: z.object({ email: z.email(), password: z.string().max(1024) }).strict() },
     },
     async (req, reply) => {
