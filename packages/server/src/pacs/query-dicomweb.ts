@@ -6,7 +6,8 @@
  */
 import { PacsError } from './send-dimse.js';
 import type { SeriesMatch, StudyMatch, StudyQuery } from './query-dimse.js';
-import { fetchReason, readMultipart, silence, webBase, whoOf, type Silence, type WebAuth } from './send-stow.js';
+import { readMultipart } from './send-stow.js';
+import { httpFailure, webBase, webRequest, whoOf, type Silence, type WebAuth } from './web-request.js';
 
 type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
 
@@ -24,25 +25,9 @@ const num = (d: DicomJson, tag: string): number | null => {
 };
 
 async function getJson(url: string, auth: WebAuth): Promise<DicomJson[]> {
-  const quiet = silence(url, auth);
-  let r: Response;
-  let text: string;
-  try {
-    try {
-      r = await fetch(url, { headers: { ...auth.headers, accept: 'application/dicom+json' }, signal: quiet.signal });
-    } catch (e) {
-      throw quiet.failure('QIDO-RS', new PacsError('PACS_UNREACHABLE', `QIDO-RS ${whoOf(url, auth)}: could not connect (${fetchReason(e)})`));
-    }
-    if (r.status === 204) return [];
-    try {
-      text = await r.text();
-    } catch (e) {
-      throw quiet.failure('QIDO-RS', new PacsError('PACS_FAILED', `QIDO-RS ${whoOf(url, auth)}: the answer broke off (${fetchReason(e)})`));
-    }
-  } finally {
-    quiet.clear();
-  }
-  if (!r.ok) throw new PacsError('PACS_FAILED', `QIDO-RS ${whoOf(url, auth)}: HTTP ${r.status} ${text.slice(0, 300).replace(/\s+/g, ' ')}`);
+  // 204 No Content: no match (its empty body reads as an empty array below).
+  const { response: r, body: text } = await webRequest('QIDO-RS', url, auth, { headers: { accept: 'application/dicom+json' } });
+  if (!r.ok) throw httpFailure('QIDO-RS', url, auth, r.status, text);
   try {
     const doc = JSON.parse(text || '[]') as DicomJson[];
     if (!Array.isArray(doc)) throw new Error('not an array');
@@ -94,24 +79,8 @@ export async function qidoSeries(base: string, studyInstanceUid: string, auth: W
 /** GET {base}/studies/{study}/series/{series} (or the whole study): the instances as Part 10 files. */
 export async function wadoRetrieve(base: string, studyInstanceUid: string, seriesInstanceUid: string | undefined, auth: WebAuth = {}): Promise<Uint8Array[]> {
   const url = `${webBase(base)}/studies/${encodeURIComponent(studyInstanceUid)}${seriesInstanceUid ? `/series/${encodeURIComponent(seriesInstanceUid)}` : ''}`;
-  const quiet = silence(url, auth);
-  let r: Response;
-  let body: Buffer;
-  try {
-    try {
-      r = await fetch(url, { headers: { ...auth.headers, accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' }, signal: quiet.signal });
-    } catch (e) {
-      throw quiet.failure('WADO-RS', new PacsError('PACS_UNREACHABLE', `WADO-RS ${whoOf(url, auth)}: could not connect (${fetchReason(e)})`));
-    }
-    try {
-      body = await readAll(r, quiet);
-    } catch (e) {
-      throw quiet.failure('WADO-RS', new PacsError('PACS_FAILED', `WADO-RS ${whoOf(url, auth)}: the answer broke off (${fetchReason(e)})`));
-    }
-  } finally {
-    quiet.clear();
-  }
-  if (!r.ok) throw new PacsError('PACS_FAILED', `WADO-RS ${whoOf(url, auth)}: HTTP ${r.status} ${body.subarray(0, 300).toString('utf8').replace(/\s+/g, ' ')}`);
+  const { response: r, body } = await webRequest('WADO-RS', url, auth, { headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } }, { read: readAll });
+  if (!r.ok) throw httpFailure('WADO-RS', url, auth, r.status, body.subarray(0, 300).toString('utf8'));
   const parts = readMultipart(body, r.headers.get('content-type') ?? '', `WADO-RS ${whoOf(url, auth)}`);
   const files = parts.filter((p) => p.contentType === '' || p.contentType === 'application/dicom').map((p) => p.bytes);
   if (files.length === 0) throw new PacsError('PACS_FAILED', `WADO-RS ${whoOf(url, auth)}: the answer holds no application/dicom part`);

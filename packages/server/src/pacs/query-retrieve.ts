@@ -14,10 +14,11 @@ import type { Principal } from '../auth/principal.js';
 import { appendAudit } from '../audit/index.js';
 import type { Services } from '../context.js';
 import { HttpError } from '../http/errors.js';
+import { within } from '../http/within.js';
 import { cFindSeries, cFindStudies, cMove, type MoveOutcome, type SeriesMatch, type StudyMatch, type StudyQuery } from './query-dimse.js';
 import { qidoSeries, qidoStudies, wadoRetrieve } from './query-dicomweb.js';
 import { ingestInstances, type IngestSource } from './receive-study.js';
-import { pacsReceiver, type PacsLog } from './receive-service.js';
+import { pacsReceiver, type ImportRefusal, type PacsLog } from './receive-service.js';
 import { routeForAssociation } from './routing.js';
 import { dimsePeer, ourAeTitle, PACS_IMPORTED, webUrl, type PacsDestination } from './send-case.js';
 
@@ -85,17 +86,19 @@ async function refuseUnroutedMove(s: Services, orgId: string, d: PacsDestination
   }
 }
 
-/** Waits up to `ms` for what the receiver expects; undefined when it did not come. */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * The answer to a C-MOVE import whose instances this server's listener refused: the reasons,
+ * each naming the SOP Instance, instead of the PACS's bare failure count (the reasons were
+ * otherwise in the receptions list only, which the caller may not see).
+ */
+function importRefused(d: PacsDestination, ours: string, refused: { count: number; first: readonly ImportRefusal[] }): HttpError {
+  const reasons = refused.first.map((r) => `${r.code} (SOP Instance ${r.sopInstanceUid ?? 'without a UID'}): ${r.message}`);
+  const more = refused.count > reasons.length ? `; and ${refused.count - reasons.length} more` : '';
+  return new HttpError(
+    422,
+    'PACS_IMPORT_REFUSED',
+    `${d.name} sent instances to ${ours}, and this server refused ${refused.count} of them: ${reasons.join('; ')}${more}`,
+  );
 }
 
 export async function retrieve(
@@ -112,11 +115,21 @@ export async function retrieve(
     const peer = dimsePeer(d);
     const ours = ourAeTitle(s);
     await refuseUnroutedMove(s, orgId, d, peer.aeTitle, ours);
-    // Expected before the move starts: the study may be complete before cMove returns.
-    const expected = opts.wait ? pacsReceiver(s, opts.log).expectStudy(orgId, await storedStudyUids(s, orgId, studyUid)) : undefined;
+    const receiver = pacsReceiver(s, opts.log);
+    const uids = await storedStudyUids(s, orgId, studyUid);
+    // Both before the move starts: the PACS C-STOREs while cMove runs, and the study may be complete before it returns.
+    const watch = receiver.watchRefusals(orgId, uids);
+    const expected = opts.wait ? receiver.expectStudy(orgId, uids) : undefined;
     try {
-      const moved: MoveOutcome = await cMove(peer, ours, ours, studyUid, seriesUid);
+      let moved: MoveOutcome;
+      try {
+        moved = await cMove(peer, ours, ours, studyUid, seriesUid);
+      } catch (e) {
+        // A PACS may end the move with a failure status because we refused what it sent: then that is the reason.
+        throw watch.refused().count ? importRefused(d, ours, watch.refused()) : e;
+      }
       if (moved.completed === 0) {
+        if (watch.refused().count) throw importRefused(d, ours, watch.refused());
         throw new HttpError(502, 'PACS_MOVE_FAILED', `${d.name} moved no instance to ${ours} (${moved.failed} failed): does the PACS know ${ours} with this server's host and DICOM port, and is the listener running?`);
       }
       let caseId: string | null = null;
@@ -128,6 +141,7 @@ export async function retrieve(
       result = { via: 'c-move', instances: moved.completed + moved.warnings, failed: moved.failed, caseId };
     } finally {
       expected?.cancel();
+      watch.cancel();
     }
   } else {
     const files = await wadoRetrieve(webUrl(d), studyUid, seriesUid, { peer: d.name });

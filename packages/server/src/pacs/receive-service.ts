@@ -10,6 +10,7 @@ import { appendAudit } from '../audit/index.js';
 import { errorForLog } from '../http/errors.js';
 import { acceptInstance, type InstanceOutcome } from './receive-instance.js';
 import { completeStudy, PACS_REFUSED, receiptFindings, type StudyOutcome } from './receive-study.js';
+import { sopOf } from './receive-stow.js';
 import { StudyAssembler, type PendingStudy, type ReceiveSource, type ReceiveVia } from './study-assembler.js';
 
 export type PacsLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
@@ -30,10 +31,28 @@ interface StudyWaiter {
   resolve: (outcome: StudyOutcome) => void;
 }
 
+/** An instance the receiver refused, as a C-MOVE import tells its caller why nothing came of it. */
+export interface ImportRefusal {
+  code: string;
+  message: string;
+  /** The sender's SOP Instance UID: the caller asked for this study, so it names the instance to them. */
+  sopInstanceUid: string | null;
+}
+
+/** Someone collecting the refusals of one organisation's instances of one study (a C-MOVE import). */
+interface RefusalWatcher {
+  orgId: string;
+  studyUids: ReadonlySet<string>;
+  /** The first refusals, and how many there were. */
+  refusals: ImportRefusal[];
+  count: number;
+}
+
 export class PacsReceiver {
   readonly assembler: StudyAssembler;
   private readonly orgs = new Map<string, { at: number; org: { server_anonymise: boolean; anonymise_key: string } }>();
   private readonly waiters = new Set<StudyWaiter>();
+  private readonly refusalWatchers = new Set<RefusalWatcher>();
 
   constructor(
     private readonly s: Services,
@@ -61,6 +80,29 @@ export class PacsReceiver {
     return { outcome, cancel: () => this.waiters.delete(waiter) };
   }
 
+  /**
+   * Collects, from now until cancel(), the instances of `orgId`'s routes stored under one of
+   * `studyUids` that offer() refuses: a C-MOVE whose instances we refused otherwise fails
+   * without saying why (only the receptions list, an org-admin's, would).
+   */
+  watchRefusals(orgId: string, studyUids: readonly string[]): { refused: () => { count: number; first: readonly ImportRefusal[] }; cancel: () => void } {
+    const w: RefusalWatcher = { orgId, studyUids: new Set(studyUids), refusals: [], count: 0 };
+    this.refusalWatchers.add(w);
+    return { refused: () => ({ count: w.count, first: w.refusals }), cancel: () => this.refusalWatchers.delete(w) };
+  }
+
+  private refused(source: ReceiveSource, bytes: Uint8Array, studyUids: (string | null)[], code: string, message: string): void {
+    if (this.refusalWatchers.size === 0) return;
+    // Read only when someone waits: the sender's own UIDs (the refused bytes are as it sent them).
+    const sent = sopOf(bytes);
+    for (const w of this.refusalWatchers) {
+      if (w.orgId !== source.route.org_id || ![sent.studyUid, ...studyUids].some((u) => u !== null && w.studyUids.has(u))) continue;
+      w.count++;
+      // Enough to say why; a study of thousands refused for one reason need not list each.
+      if (w.refusals.length < 5) w.refusals.push({ code, message, sopInstanceUid: sent.instanceUid });
+    }
+  }
+
   private received(st: PendingStudy, outcome: StudyOutcome): void {
     for (const w of this.waiters) {
       if (w.orgId !== st.source.route.org_id || !w.studyUids.has(st.studyUid)) continue;
@@ -73,11 +115,17 @@ export class PacsReceiver {
   async offer(source: ReceiveSource, bytes: Uint8Array, name: string): Promise<InstanceOutcome & { studyKey?: string }> {
     const org = await this.orgOf(source.route.org_id);
     const r = await acceptInstance(bytes, name, org);
-    if (!r.ok) return r;
+    if (!r.ok) {
+      this.refused(source, bytes, [], r.code, r.message);
+      return r;
+    }
     const added = this.assembler.add(source, r.instance);
     if (added.otherPatient) {
       // The reason starts with what is wrong: the listener answers it after the sender's SOP Instance UID (64 characters in all).
-      return { ok: false, code: 'OTHER_PATIENT', message: `another patient than the study's first instances (same Study Instance UID, another PatientID): ${name} refused, a study holds one patient`, studyKey: added.key };
+      const message = `another patient than the study's first instances (same Study Instance UID, another PatientID): ${name} refused, a study holds one patient`;
+      // Stored under the (maybe replaced) Study Instance UID the assembler keys it by.
+      this.refused(source, bytes, [r.instance.studyUid], 'OTHER_PATIENT', message);
+      return { ok: false, code: 'OTHER_PATIENT', message, studyKey: added.key };
     }
     return { ...r, studyKey: added.key };
   }

@@ -11,6 +11,7 @@
  * patient's case (a clinical record of two patients is worse than a refused instance).
  * Completion hands the study over once; an instance arriving after that starts a new reception.
  */
+import { within } from '../http/within.js';
 import type { AcceptedInstance } from './receive-instance.js';
 import type { PacsRoute } from './routing.js';
 
@@ -153,12 +154,7 @@ export class StudyAssembler {
       st.cutShort = true;
       void this.start(st).then(() => finished.add(st));
     }
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, limitMs);
-    });
-    await Promise.race([this.idle(), late]);
-    clearTimeout(timer);
+    await within(this.idle(), limitMs);
     return { cutShort: studies.length, unfinished: studies.filter((st) => !finished.has(st)) };
   }
 

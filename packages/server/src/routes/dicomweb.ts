@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { convertJobSettings, convertParamsSchema } from '@scan2print/core';
 import { api, caller } from '../http/route.js';
-import { HttpError, badRequest, notFound } from '../http/errors.js';
+import { HttpError, badRequest, errorResponse, notFound } from '../http/errors.js';
 import { multipartLimit } from '../config.js';
 import type { Services } from '../context.js';
 import type { Principal } from '../auth/principal.js';
@@ -67,20 +67,45 @@ export function dicomwebRoutes(app: FastifyInstance, s: Services): void {
   adminRoutes(app, s);
 }
 
+/**
+ * The route of a STOW-RS request's token, or the 401 it is answered with. Run as an
+ * onRequest hook, before Fastify reads the body: a caller without a valid token must not
+ * make us buffer (up to the upload limit) what we would refuse anyway.
+ */
+async function stowCaller(s: Services, log: FastifyBaseLogger, req: FastifyRequest): Promise<PacsRoute> {
+  const remote = req.ip;
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const route = m ? await routeForStowToken(s.db, m[1]!) : undefined;
+  if (route) return route;
+  const reason = m ? 'unknown STOW-RS token' : 'no STOW-RS token (Authorization: Bearer)';
+  req.log.warn({ remote }, `STOW-RS refused: ${reason}`);
+  await pacsReceiver(s, log).recordRefusal({ orgId: null, routeId: null, via: 'stow-rs', callingAe: null, calledAe: null, remoteAddress: remote, reason });
+  throw new HttpError(401, 'UNAUTHENTICATED', `${reason}: ask the organisation's admin for the token of a PACS route`);
+}
+
 function stowRoutes(app: FastifyInstance, s: Services): void {
   void app.register(async (sub) => {
     sub.addContentTypeParser(/^multipart\/related/i, { parseAs: 'buffer', bodyLimit: multipartLimit(s.config) }, (_req, body, done) => done(null, body));
-    const handler = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    // The sender's route, found by the onRequest hook (the handler runs only for a request that has one).
+    const routes = new WeakMap<FastifyRequest, PacsRoute>();
+    sub.addHook('onRequest', async (req, reply) => {
+      try {
+        routes.set(req, await stowCaller(s, sub.log, req));
+        // Not multipart/related: refused before its body is read too.
+        boundaryOf(req.headers['content-type']);
+      } catch (e) {
+        // The server's own failure (database down) goes to the error handler, which logs it.
+        if (!(e instanceof HttpError)) throw e;
+        const { status, body } = errorResponse(e);
+        // The body is left unread: the connection closes after the answer instead of reading it to reuse the connection.
+        return reply.code(status).header('connection', 'close').send(body);
+      }
+    });
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const receiver = pacsReceiver(s, sub.log);
       const remote = req.ip;
-      const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-      const route = m ? await routeForStowToken(s.db, m[1]!) : undefined;
-      if (!route) {
-        const reason = m ? 'unknown STOW-RS token' : 'no STOW-RS token (Authorization: Bearer)';
-        req.log.warn({ remote }, `STOW-RS refused: ${reason}`);
-        await receiver.recordRefusal({ orgId: null, routeId: null, via: 'stow-rs', callingAe: null, calledAe: null, remoteAddress: remote, reason });
-        throw new HttpError(401, 'UNAUTHENTICATED', `${reason}: ask the organisation's admin for the token of a PACS route`);
-      }
+      const route = routes.get(req);
+      if (!route) throw new Error('STOW-RS handler without the route its onRequest hook found');
       const boundary = boundaryOf(req.headers['content-type']);
       const body = req.body;
       if (!Buffer.isBuffer(body)) throw new HttpError(400, 'NO_BODY', 'the request holds no multipart body');
