@@ -1,10 +1,13 @@
 /**
  * Print management in real Chromium against a real server (issue 12): the org-admin edits a
  * printer's hourly rate and set-up cost and a material's price per kg, each with its source, and
- * saves them as catalogue version 2 (a value the server refuses and a stale save are said in words); a technician quotes the
- * approved case with real PrusaSlicer and sees a time and a price, queues it, finds its plate
+ * saves them as catalogue version 2 (a value the server refuses and a stale save are said in words); a technician starts
+ * a quote and cancels it (nothing is quoted or stored, the page says so), quotes the
+ * approved case with real PrusaSlicer and sees a time and a price, queues it (the page says
+ * it is queued, not "Queueing…"), finds its plate
  * on the printer's row of the schedule (late: its due date has passed), marks that printer
- * down and sees the plan change (the plate moves to the other printer, or the job waits). No
+ * down and sees the plan change (the plate moves to the other printer, or the job waits), then
+ * on the case page starts the job on the machine still up and marks it printed. No
  * serious axe violations on the three pages.
  *
  * The approved model is a real bone: the L4 vertebra of TotalSegmentator's reference label
@@ -165,7 +168,7 @@ describe('web app: print catalogue, quote and schedule', () => {
     await srv.json(org.tokens['org-admin'], 'POST', '/api/print/printers', { catalogueId: 'prusa-mk4', name: 'MK4 B' });
 
     // The technician quotes the approved case on the MK4 in PLA: real PrusaSlicer.
-    const { caseId } = await made;
+    const { caseId, versionId } = await made;
     const tech = await openPage(browser, srv.url);
     const t = tech.page;
     await logIn(t, org.emails.technician, TEST_PASSWORD);
@@ -174,6 +177,15 @@ describe('web app: print catalogue, quote and schedule', () => {
     await expect.poll(() => panel.getAttribute('data-approved'), { timeout: 60_000 }).toBe('true');
     await t.getByTestId('quote-printer').selectOption('prusa-mk4');
     await t.getByTestId('quote-material').selectOption('pla');
+    // A quote started and cancelled while PrusaSlicer runs: no result, no error, nothing stored.
+    await t.getByTestId('quote-submit').click();
+    await t.getByTestId('quote-cancel').click({ timeout: 30_000 });
+    await expect.poll(() => t.getByTestId('quote-status').textContent(), { timeout: 30_000 }).toBe('Quote cancelled.');
+    expect(await t.getByTestId('quote-result').count()).toBe(0);
+    expect(await t.getByTestId('quote-error').count()).toBe(0);
+    expect(await t.getByTestId('quote-cancel').count()).toBe(0);
+    const quotesOf = async () => (await srv.server.services.db.selectFrom('print_quotes').select('id').where('case_id', '=', caseId).execute()).length;
+    expect(await quotesOf()).toBe(0);
     await t.getByTestId('quote-submit').click();
     const result = t.getByTestId('quote-result');
     await result.waitFor({ timeout: 120_000 });
@@ -191,6 +203,10 @@ describe('web app: print catalogue, quote and schedule', () => {
     const queued = t.getByTestId('quote-queued');
     await queued.waitFor({ timeout: 60_000 });
     const jobId = (await queued.getAttribute('data-job-id'))!;
+    await expect.poll(() => t.getByTestId('quote-status').textContent(), { timeout: 30_000 }).toBe('Queued for printing.');
+    expect(await quotesOf()).toBe(1);
+    const jobItem = t.locator(`[data-testid="print-job"][data-job-id="${jobId}"]`);
+    await expect.poll(() => jobItem.getAttribute('data-status'), { timeout: 30_000 }).toBe('queued');
 
     // The schedule: the job's plate on one MK4's row, late (due yesterday) and listed as late.
     await queued.getByRole('link', { name: 'print schedule' }).click();
@@ -223,6 +239,26 @@ describe('web app: print catalogue, quote and schedule', () => {
     expect(await t.getByTestId('schedule-said').textContent()).toMatch(/MK4 A|MK4 B/);
     await expectAccessible(t, 'schedule page, printer down');
     await tech.screenshot('print-schedule-down');
+
+    // Back on the case page: the job starts on the MK4 still up, then is printed; it leaves the plan.
+    await t.goto(`/cases/${caseId}`);
+    await expect.poll(() => jobItem.getAttribute('data-status'), { timeout: 60_000 }).toBe('queued');
+    expect(await jobItem.getByTestId('print-job-machine').inputValue()).toBe(otherPrinter);
+    // Approved, not yet printing: the print waits for the print-qc gate (the server's rule), and says so.
+    expect(await jobItem.getByTestId('print-job-start').isDisabled()).toBe(true);
+    expect(await t.getByTestId('print-jobs-wait').textContent()).toMatch(/print-qc gate/);
+    for (const step of [{ to: 'print-preparation' }, { gate: 'print-qc', comment: 'supports checked' }, { to: 'printing' }]) {
+      await srv.json(org.tokens.technician, 'POST', `/api/cases/${caseId}/${'gate' in step ? 'gates' : 'transitions'}`, { ...step, modelVersionId: versionId });
+    }
+    await t.reload();
+    await expect.poll(() => jobItem.getByTestId('print-job-start').isEnabled(), { timeout: 30_000 }).toBe(true);
+    await jobItem.getByTestId('print-job-start').click();
+    await expect.poll(() => jobItem.getAttribute('data-status'), { timeout: 30_000 }).toBe('printing');
+    expect(await jobItem.textContent()).toMatch(/printing on MK4 [AB]/);
+    await expectAccessible(t, 'case page with a job printing');
+    await jobItem.getByTestId('print-job-printed').click();
+    await expect.poll(() => jobItem.getAttribute('data-status'), { timeout: 30_000 }).toBe('printed');
+    expect((await srv.json(org.tokens.technician, 'GET', '/api/print/schedule')).jobs.map((j: { id: string }) => j.id)).not.toContain(jobId);
 
     // The refused saves' 400 and 409 are the failed requests the browser reports.
     expect(admin.problems.filter((x) => !/\b(400|409)\b/.test(x))).toEqual([]);

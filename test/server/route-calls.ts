@@ -65,7 +65,7 @@ function validBodies(fixtures: () => Record<Scope, string>, next: () => number):
     'POST /api/cases/:id/quote': () => ({ printer: 'prusa-mk4', material: 'pla' }),
     'POST /api/print/printers': () => ({ catalogueId: 'prusa-mk4', name: `security printer ${next()}` }),
     'POST /api/print/printers/:id/status': () => ({ status: 'down', note: 'security spec' }),
-    'POST /api/print/jobs': () => ({ caseId: fixtures().case, printer: 'prusa-mk4', material: 'pla', quote: { printTime_s: 60 } }),
+    'POST /api/print/jobs': () => ({ caseId: fixtures().case, printer: 'prusa-mk4', material: 'pla' }),
   };
 }
 

@@ -68,6 +68,21 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engi
     return { caseId, versionId };
   }
 
+  /**
+   * A quote as POST /api/cases/:id/quote stores it, with the print time a test needs: slicing
+   * every box with PrusaSlicer would add minutes here (print-quote.spec.ts and
+   * print/print-lifecycle.spec.ts quote for real). Returns its id, which a print job names.
+   */
+  async function storedQuote(c: { caseId: string; versionId: string }, printer: string, material: string, printTime_s: number): Promise<string> {
+    const id = randomUUID();
+    const quote = { printTime_s, material_g: 12, price: null, currency: null, method: 'prusa-slicer', missing: ['machine rate'], printer, material };
+    await db()
+      .insertInto('print_quotes')
+      .values({ id, org_id: a.id, case_id: c.caseId, model_version_id: c.versionId, printer, material, supports: true, quote: JSON.stringify(quote), created_by: a.users.technician })
+      .execute();
+    return id;
+  }
+
   describe('the catalogue', () => {
     it('version 0 is the shipped catalogue for every member; each organisation has its own', async () => {
       for (const role of ROLES) {
@@ -182,12 +197,12 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engi
       ];
       for (const c of cases) {
         const { caseId, versionId } = await approvedCase(c.size, c.due);
-        const quote = { printTime_s: c.hours * 3600, material_g: 12, price: null, currency: null, method: 'prusa-slicer', missing: ['machine rate'], printer: 'prusa-mk4', material: 'pla' };
-        const r = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quote });
+        const quoteId = await storedQuote({ caseId, versionId }, 'prusa-mk4', 'pla', c.hours * 3600);
+        const r = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quoteId });
         expect(r.status, await r.clone().text()).toBe(201);
         const j = (await r.json()) as any;
-        expect(j).toMatchObject({ caseId, modelVersionId: versionId, printer: 'prusa-mk4', material: 'pla', duration_s: c.hours * 3600, due: c.due ? `${c.due}T23:59:59.000Z` : null, status: 'queued' });
-        expect(j.parts).toEqual([{ id: 'model', bbox_mm: c.size }]);
+        expect(j).toMatchObject({ caseId, modelVersionId: versionId, printer: 'prusa-mk4', material: 'pla', duration_s: c.hours * 3600, due: c.due ? `${c.due}T23:59:59.000Z` : null, status: 'queued', quoteId });
+        expect(j.parts).toEqual([{ id: 'model', bbox_mm: c.size, hull_mm: expect.arrayContaining([[0, 0], [c.size[0], c.size[1]]]) }]);
         expect(j.plates).toHaveLength(1);
         expect(printers.slice(0, 2).map((p) => p.id)).toContain(j.plates[0].printerId);
         jobIds.push(j.id);
@@ -211,20 +226,23 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engi
       expect(audit[0]).toMatchObject({ actor: { role: 'technician' }, details: { printJobId: jobIds[0], printer: 'prusa-mk4', duration_s: 5 * 3600 } });
     });
 
-    it('print jobs refused: a case not approved (409), another organisation\'s (404), a role that does not print (403), a material the printer does not use or a duration that is none (400)', async () => {
+    it('print jobs refused: a case not approved (409), another organisation\'s (404), a role that does not print (403), a material the printer does not use or a duration from the client (400)', async () => {
       const draft = await approvedCase([40, 30, 20], undefined, false);
-      const quote = { printTime_s: 3600 };
-      const notApproved = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: draft.caseId, printer: 'prusa-mk4', material: 'pla', quote });
+      const notApproved = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: draft.caseId, printer: 'prusa-mk4', material: 'pla' });
       expect(notApproved.status).toBe(409);
       expect((await errorOf(notApproved)).code).toBe('NOT_APPROVED');
       const ok = await approvedCase([40, 30, 20]);
-      expect((await call(b.tokens.technician, 'POST', '/api/print/jobs', { caseId: ok.caseId, printer: 'prusa-mk4', material: 'pla', quote })).status).toBe(404);
-      expect((await call(a.tokens.engineer, 'POST', '/api/print/jobs', { caseId: ok.caseId, printer: 'prusa-mk4', material: 'pla', quote })).status).toBe(403);
-      const wrong = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: ok.caseId, printer: 'prusa-mk4', material: 'formlabs-grey', quote });
+      const quoteId = await storedQuote(ok, 'prusa-mk4', 'pla', 3600);
+      expect((await call(b.tokens.technician, 'POST', '/api/print/jobs', { caseId: ok.caseId, printer: 'prusa-mk4', material: 'pla', quoteId })).status).toBe(404);
+      expect((await call(a.tokens.engineer, 'POST', '/api/print/jobs', { caseId: ok.caseId, printer: 'prusa-mk4', material: 'pla', quoteId })).status).toBe(403);
+      const wrong = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: ok.caseId, printer: 'prusa-mk4', material: 'formlabs-grey', quoteId });
       expect(wrong.status).toBe(400);
-      const bad = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: ok.caseId, printer: 'prusa-mk4', material: 'pla', quote: { printTime_s: -5 } });
-      expect(bad.status).toBe(400);
-      expect((await errorOf(bad)).message).toContain('printTime_s');
+      // A duration the client makes up: refused, whatever it says (the schedule is the server's).
+      for (const printTime_s of [-5, 60]) {
+        const bad = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: ok.caseId, printer: 'prusa-mk4', material: 'pla', quote: { printTime_s } });
+        expect(bad.status).toBe(400);
+        expect(await errorOf(bad)).toMatchObject({ code: 'CLIENT_QUOTE', message: expect.stringContaining('quoteId') });
+      }
       const jobs = await db().selectFrom('print_jobs').select('id').where('org_id', '=', a.id).execute();
       expect(jobs).toHaveLength(3);
     });
@@ -265,11 +283,11 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engi
     it('a job no machine can take is unplaceable, saying why; a due date that cannot be met is late and says so', async () => {
       // A 300 mm part on an MK4 (250 × 210 × 220): the job is accepted, the plan cannot place it.
       const huge = await approvedCase([300, 100, 50], '2099-01-01');
-      const r1 = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: huge.caseId, printer: 'prusa-mk4', material: 'pla', quote: { printTime_s: 3600 } });
+      const r1 = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: huge.caseId, printer: 'prusa-mk4', material: 'pla', quoteId: await storedQuote(huge, 'prusa-mk4', 'pla', 3600) });
       expect(r1.status).toBe(201);
       const hugeId = ((await r1.json()) as { id: string }).id;
       const past = await approvedCase([30, 30, 30], '2020-01-01');
-      const r2 = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: past.caseId, printer: 'formlabs-form3plus', material: 'formlabs-grey', quote: { printTime_s: 1800 } });
+      const r2 = await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: past.caseId, printer: 'formlabs-form3plus', material: 'formlabs-grey', quoteId: await storedQuote(past, 'formlabs-form3plus', 'formlabs-grey', 1800) });
       expect(r2.status).toBe(201);
       const pastId = ((await r2.json()) as { id: string }).id;
       const s = await t.json(a.tokens.requester, 'GET', '/api/print/schedule');
@@ -279,9 +297,12 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engi
     });
 
     it('print jobs leave the schedule when changes are requested or the case is cancelled (audited); others stay', async () => {
-      const job = async (caseId: string) => ((await (await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quote: { printTime_s: 600 } })).json()) as { id: string }).id;
+      const job = async (c: { caseId: string; versionId: string }) => {
+        const quoteId = await storedQuote(c, 'prusa-mk4', 'pla', 600);
+        return ((await (await call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId: c.caseId, printer: 'prusa-mk4', material: 'pla', quoteId })).json()) as { id: string }).id;
+      };
       const [sent, cancelled, kept] = [await approvedCase([20, 20, 20]), await approvedCase([21, 21, 21]), await approvedCase([22, 22, 22])];
-      const ids = { sent: await job(sent.caseId), cancelled: await job(cancelled.caseId), kept: await job(kept.caseId) };
+      const ids = { sent: await job(sent), cancelled: await job(cancelled), kept: await job(kept) };
       const planned = async () => ((await t.json(a.tokens.technician, 'GET', '/api/print/schedule')).jobs as { id: string }[]).map((j) => j.id);
       expect(await planned()).toEqual(expect.arrayContaining(Object.values(ids)));
       expect((await call(a.tokens.reviewer, 'POST', `/api/cases/${sent.caseId}/transitions`, { to: 'changes-requested', comment: 'cut the mandible at the condyle' })).status).toBe(201);

@@ -25,6 +25,9 @@ let t: TestServer;
 let a: TestOrg;
 let caseId: string;
 let convertId: string;
+/** The first FDM quote and the SLA quote, as the server answered them. */
+let fdmQuote: Record<string, any>;
+let slaQuote: Record<string, any>;
 
 const move = (role: keyof TestOrg['tokens'], to: string, extra: Record<string, unknown> = {}) =>
   t.call(a.tokens[role], 'POST', `/api/cases/${caseId}/transitions`, { to, ...extra });
@@ -64,7 +67,7 @@ describe('the quote of a real approved case', () => {
       expect(r.status, role).toBe(409);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('NOT_APPROVED');
     }
-    const job = await t.call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quote: { printTime_s: 60 } });
+    const job = await t.call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla' });
     expect(job.status).toBe(409);
   });
 
@@ -87,8 +90,9 @@ describe('the quote of a real approved case', () => {
     expect(q.slicer).toMatch(/PrusaSlicer/);
     expect(q.missing.length).toBeGreaterThan(0);
     expect(Date.parse(q.quotedAt)).toBeGreaterThan(Date.parse('2026-01-01'));
-    const stored = await t.server.services.db.selectFrom('print_quotes').select(['model_version_id', 'printer', 'material']).where('case_id', '=', caseId).execute();
-    expect(stored).toEqual([{ model_version_id: convertId, printer: 'prusa-mk4', material: 'pla' }]);
+    const stored = await t.server.services.db.selectFrom('print_quotes').select(['id', 'model_version_id', 'printer', 'material']).where('case_id', '=', caseId).execute();
+    expect(stored).toEqual([{ id: q.quoteId, model_version_id: convertId, printer: 'prusa-mk4', material: 'pla' }]);
+    fdmQuote = q;
   });
 
   it('a slicer that does not finish is stopped at the slice limit: 504 SLICE_TIMEOUT naming the model, the process gone', async () => {
@@ -135,6 +139,7 @@ describe('the quote of a real approved case', () => {
     const sla = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/quote`, { printer: 'formlabs-form3plus', material: 'formlabs-grey', supports: false })) as Record<string, any>;
     expect(sla).toMatchObject({ method: 'volume-height-model', printer: 'formlabs-form3plus', supports: false, price: null });
     expect(sla.printTime_s).toBeGreaterThan(0);
+    slaQuote = sla;
   });
 
   it('a print job without a quote in the request takes the stored one; the schedule plans it before the case\'s due date', async () => {
@@ -150,10 +155,28 @@ describe('the quote of a real approved case', () => {
     const job = await t.json(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla' });
     expect(job.duration_s).toBe((latest.quote as { printTime_s: number }).printTime_s);
     expect(job.due).toBe('2099-03-01T23:59:59.000Z');
-    expect(job.parts).toEqual([{ id: 'model', bbox_mm: [40, 30, 20] }]);
+    expect(job.parts).toEqual([{ id: 'model', bbox_mm: [40, 30, 20], hull_mm: expect.arrayContaining([[0, 0], [40, 30]]) }]);
     const s = await t.json(a.tokens.requester, 'GET', '/api/print/schedule');
     expect(s.plates).toEqual([expect.objectContaining({ printerId: printer.id, jobIds: [job.id] })]);
     expect(Date.parse(s.plates[0].end) - Date.parse(s.plates[0].start)).toBe(Math.round(job.duration_s * 1000));
     expect(s.late).toEqual([]);
+  });
+
+  it('a job names the server\'s quote (quoteId) and takes its print time; a quote for another printer and material is 409 QUOTE_MISMATCH, one the server never made 400 UNKNOWN_QUOTE, a print time from the client 400 CLIENT_QUOTE', async () => {
+    const job = await t.json(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quoteId: fdmQuote.quoteId });
+    expect(job).toMatchObject({ quoteId: fdmQuote.quoteId, duration_s: fdmQuote.printTime_s, status: 'queued' });
+    const row = await t.server.services.db.selectFrom('print_jobs').select(['quote_id', 'duration_s']).where('id', '=', job.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ quote_id: fdmQuote.quoteId, duration_s: fdmQuote.printTime_s });
+    const errorOf = async (r: Response) => ((await r.json()) as { error: { code: string; message: string } }).error;
+    const other = await t.call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quoteId: slaQuote.quoteId });
+    expect(other.status).toBe(409);
+    expect(await errorOf(other)).toMatchObject({ code: 'QUOTE_MISMATCH', message: expect.stringMatching(/printer formlabs-form3plus, not prusa-mk4.*material formlabs-grey, not pla/) });
+    const unknown = await t.call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quoteId: randomUUID() });
+    expect([unknown.status, (await errorOf(unknown)).code]).toEqual([400, 'UNKNOWN_QUOTE']);
+    // The audit's finding: a client said a 60 s print time and the schedule believed it.
+    const made = await t.call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quote: { ...fdmQuote, printTime_s: 60 } });
+    expect([made.status, (await errorOf(made)).code]).toEqual([400, 'CLIENT_QUOTE']);
+    const durations = (await t.json(a.tokens.requester, 'GET', '/api/print/schedule')).jobs.map((j: { duration_s: number }) => j.duration_s);
+    expect(durations).not.toContain(60);
   });
 });

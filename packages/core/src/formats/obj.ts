@@ -53,6 +53,10 @@ export function readObj(bytes: Uint8Array, file: string): Mesh {
       for (let k = 1; k <= 3; k++) {
         const x = Number(f[k]);
         if (!Number.isFinite(x)) throw inputError('OBJ_BAD_VERTEX', `line ${lineNo}: vertex "${line}" has a coordinate that is not a number`, file);
+        // Positions are float32: 1e39 would become Infinity there, a corner with no place in space.
+        if (!Number.isFinite(Math.fround(x))) {
+          throw inputError('OBJ_BAD_VERTEX', `line ${lineNo}: vertex coordinate ${f[k]} is beyond single precision (±3.4e38): not a finite number as stored`, file);
+        }
         pos.push(x);
       }
     } else if (line.startsWith('o ') || line.startsWith('g ')) {

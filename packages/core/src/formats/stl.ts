@@ -116,10 +116,21 @@ function readStlAsciiSoup(bytes: Uint8Array, file: string): Mesh {
   const text = new TextDecoder('latin1').decode(bytes);
   const re = /vertex\s+(\S+)\s+(\S+)\s+(\S+)/g;
   const coords: number[] = [];
+  // The line a match is on, counted as the scan goes (only for messages).
+  let line = 1;
+  let counted = 0;
+  const lineOf = (at: number): number => {
+    for (; counted < at; counted++) if (text.charCodeAt(counted) === 10) line++;
+    return line;
+  };
   for (let m = re.exec(text); m; m = re.exec(text)) {
     for (let k = 1; k <= 3; k++) {
       const x = Number(m[k]);
-      if (!Number.isFinite(x)) throw inputError('STL_BAD_NUMBER', `ASCII STL has a vertex coordinate "${m[k]}" that is not a number`, file);
+      if (!Number.isFinite(x)) throw inputError('STL_BAD_NUMBER', `ASCII STL line ${lineOf(m.index)}: vertex coordinate "${m[k]}" is not a number`, file);
+      // Positions are float32, as binary STL's: 1e39 would become Infinity, a corner with no place in space.
+      if (!Number.isFinite(Math.fround(x))) {
+        throw inputError('STL_BAD_NUMBER', `ASCII STL line ${lineOf(m.index)}: vertex coordinate ${m[k]} is beyond single precision (±3.4e38): not a finite number as stored`, file);
+      }
       coords.push(x);
     }
   }

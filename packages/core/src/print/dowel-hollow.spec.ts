@@ -7,6 +7,9 @@
  * the cavity keeps 1 mm from the outer surface everywhere (measured point to triangle, and the
  * wall-thickness rays' median), closed and manifold, no closed void left (the cavity reaches the
  * outside through its drain holes); without drain holes the same cavity is a closed void.
+ * Drain holes start on the cavity's floor, clear of its side walls, and run out through the
+ * wall under it: on a box (centred in the floor, straight down) and on the skull region, the
+ * hole's cylinder meets no material but the wall it drains through.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,8 +25,14 @@ import { manifold3dCheck } from '../surface/gate.js';
 import { extractSurface } from '../surface/isosurface/index.js';
 import { labelShells, shellVolumes_mm3 } from '../surface/mesh-utils.js';
 import { checkMesh } from '../surface/topology.js';
+import { box } from '../testing/meshes.js';
+import { readNiftiLabels } from '../formats/nifti.js';
+import { extractSurfaceMesh } from '../surface/isosurface/extract.js';
+import { preparePrint } from './prepare.js';
+import { resolvePrinter } from './catalogue.js';
+import { closestAroundVertex, VertexGrid, vertexTriangles, type Vec3 } from './dowel-nearest.js';
 import { addDowels, type DowelResult } from './dowels.js';
-import { hollowSolid, type HollowResult } from './hollow.js';
+import { hollowSolid, type DrainHole, type HollowResult } from './hollow.js';
 import { wallThickness } from './thickness.js';
 
 let region: Mesh;
@@ -117,5 +126,77 @@ describe('hollowing the same region with a 1 mm wall', () => {
     expect(sealed.holes).toHaveLength(0);
     expect(sealed.closedVoids).toBeGreaterThanOrEqual(1);
     expect(sealed.shells).toBeGreaterThanOrEqual(2);
+  });
+});
+
+/**
+ * Where a drain's cylinder (radius r, from the cavity to the outside) passes through material
+ * of the solid `mesh` (closer than `wall` to its outer surface, and inside it), that material
+ * must be the wall it drains through: the outer surface nearest each such point lies ahead
+ * along the hole's direction, not beside it. A hole at a cavity's corner, running out through
+ * a side wall, has floor material beside it: the surface nearest that lies below, across the
+ * hole. Returns the points that break this (empty when the hole is clean).
+ */
+function drainCutsBeside(mesh: Mesh, hole: DrainHole, wall: number): string[] {
+  const near = new NearestTriangle(buildTriangleGrid(mesh));
+  const outer = new VertexGrid(mesh, Uint32Array.from({ length: mesh.positions.length / 3 }, (_, v) => v));
+  const vt = vertexTriangles(mesh);
+  const d = hole.direction;
+  const a: Vec3 = Math.abs(d[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0];
+  const u: Vec3 = [d[1] * a[2] - d[2] * a[1], d[2] * a[0] - d[0] * a[2], d[0] * a[1] - d[1] * a[0]];
+  const un = Math.hypot(...u);
+  const e1: Vec3 = [u[0] / un, u[1] / un, u[2] / un];
+  const e2: Vec3 = [d[1] * e1[2] - d[2] * e1[1], d[2] * e1[0] - d[0] * e1[2], d[0] * e1[1] - d[1] * e1[0]];
+  const r = (hole.diameter_mm / 2) * 0.9;
+  const bad: string[] = [];
+  const nd = new Float64Array(1);
+  // Ahead of the exit the points are outside the solid; the wall's first 60 % is what is asked.
+  for (let t = 0; t <= 0.6 * hole.length_mm; t += hole.length_mm / 10) {
+    for (let k = 0; k < 12; k++) {
+      const [c, s] = [Math.cos((k * Math.PI) / 6), Math.sin((k * Math.PI) / 6)];
+      const p = [0, 1, 2].map((i) => hole.at_mm[i]! + d[i]! * t + r * (c * e1[i]! + s * e2[i]!)) as Vec3;
+      const dist = near.distance(p[0], p[1], p[2]);
+      if (dist >= 0.75 * wall) continue; // in the cavity, or deep enough to be the cavity's edge
+      const q = closestAroundVertex(mesh, vt, outer.nearest(p[0], p[1], p[2], Infinity, nd), p);
+      const to = [q[0] - p[0], q[1] - p[1], q[2] - p[2]];
+      const len = Math.hypot(to[0]!, to[1]!, to[2]!) || 1;
+      const ahead = (to[0]! * d[0] + to[1]! * d[1] + to[2]! * d[2]) / len;
+      if (ahead < 0.5) bad.push(`t ${t.toFixed(2)} mm, ${k * 30}°: ${p.map((x) => x.toFixed(2)).join(', ')} is ${dist.toFixed(2)} mm from the surface beside the hole`);
+    }
+  }
+  return bad;
+}
+
+describe('drain holes: on the cavity floor, through the wall under it', () => {
+  it('a 40 × 30 × 20 mm box with a 2 mm wall: both holes on the floor, clear of the side walls, straight down', async () => {
+    const solid = box([0, 0, 0], [40, 30, 20]);
+    const h = await hollowSolid(solid, { wall_mm: 2 }, [0, 0, 1], 'box');
+    expect(h.holes).toHaveLength(2);
+    const r = h.holes[0]!.diameter_mm / 2;
+    for (const x of h.holes) {
+      expect(x.at_mm[2]).toBeCloseTo(2, 0);
+      // The hole's rim stays on the floor (the cavity is 2..38 × 2..28 mm).
+      expect(x.at_mm[0]).toBeGreaterThanOrEqual(2 + r);
+      expect(x.at_mm[0]).toBeLessThanOrEqual(38 - r);
+      expect(x.at_mm[1]).toBeGreaterThanOrEqual(2 + r);
+      expect(x.at_mm[1]).toBeLessThanOrEqual(28 - r);
+      expect(x.direction[2]).toBeLessThan(-0.99);
+      expect(x.length_mm).toBeCloseTo(2, 0);
+      expect(drainCutsBeside(solid, x, 2)).toEqual([]);
+    }
+    // The first at the floor's centre.
+    expect(Math.hypot(h.holes[0]!.at_mm[0] - 20, h.holes[0]!.at_mm[1] - 15)).toBeLessThan(1.5);
+    expect(h).toMatchObject({ closedVoids: 0, shells: 1 });
+  });
+
+  it('a real vertebra prepared for an SLA printer (L4 of TotalSegmentator\'s reference labels, 2 mm wall): every hole\'s cylinder meets no material but the wall it drains through', async () => {
+    const labels = readNiftiLabels(readFileSync(dataPath('labelled', 'totalsegmentator', 'example_seg_fast_force_split.nii.gz')), 'example_seg_fast_force_split.nii.gz');
+    const l4 = extractSurfaceMesh(labels, { label: 28 });
+    const { output } = await preparePrint(l4, { printer: resolvePrinter('formlabs-form3plus'), hollow: { wall_mm: 2 } });
+    const h = output.hollow!;
+    expect(h.holes.length).toBeGreaterThanOrEqual(1);
+    // hollowSolid works in the model's own frame (prepare gives it the print's up there).
+    for (const x of h.holes) expect(drainCutsBeside(l4, x, 2), `hole at ${x.at_mm.join(', ')}`).toEqual([]);
+    expect(h.closedVoids).toBe(0);
   });
 });

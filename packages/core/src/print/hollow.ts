@@ -14,8 +14,9 @@
  * marching cubes as the convert pipeline's (closed, manifold for any mask), is the cavity;
  * manifold-3d subtracts it and the drain cylinders. Cavities smaller than `minCavity_mm3` are
  * left solid (too small to drain or to matter). The largest cavity gets `drainHoles` holes
- * (lowest first, each at least `holeSpacing_mm` from the others), every other cavity one, each
- * along the shortest way from the cavity to the outside (through the thinnest wall there).
+ * (on its floor, the lowest part in print orientation, clear of its side walls and nearest its
+ * centre first, each at least `holeSpacing_mm` from the others: hollow-drain.ts), every other
+ * cavity one, each along the shortest way from there to the outside (down through the floor).
  */
 import type { Mesh } from '../geometry/types.js';
 import { round } from '../pipeline/record.js';
@@ -26,6 +27,7 @@ import { extractSurface } from '../surface/isosurface/index.js';
 import { usageError } from '../errors.js';
 import { closestAroundVertex, dist2, VertexGrid, vertexTriangles, type Vec3 } from './dowel-nearest.js';
 import { cylinderAlong } from './dowels.js';
+import { drainSpots } from './hollow-drain.js';
 import { squaredDistanceInside } from './hollow-edt.js';
 import { voxelizeSolid, type VoxelGrid } from './hollow-voxelize.js';
 import { free, fromManifold, toManifold } from './manifold-mesh.js';
@@ -146,7 +148,6 @@ export async function hollowSolid(mesh: Mesh, params: Partial<HollowParams> & { 
     }
   }
   const cp = cav.positions;
-  const height = (v: number): number => cp[3 * v]! * up[0] + cp[3 * v + 1]! * up[1] + cp[3 * v + 2]! * up[2];
   const outer = new VertexGrid(mesh, Uint32Array.from({ length: mesh.positions.length / 3 }, (_, v) => v));
   const vt = vertexTriangles(mesh);
   const holes: DrainHole[] = [];
@@ -154,14 +155,8 @@ export async function hollowSolid(mesh: Mesh, params: Partial<HollowParams> & { 
   const nd = new Float64Array(1);
   order.forEach((s, k) => {
     const want = k === 0 ? P.drainHoles : Math.min(1, P.drainHoles);
-    const verts = cavVerts[k]!.sort((a, b) => height(a) - height(b) || a - b);
-    const chosen: Vec3[] = [];
-    for (const v of verts) {
-      if (chosen.length >= want) break;
-      const c: Vec3 = [cp[3 * v]!, cp[3 * v + 1]!, cp[3 * v + 2]!];
-      if (chosen.some((q) => dist2(q, c) < P.holeSpacing_mm ** 2)) continue;
-      chosen.push(c);
-    }
+    // On the cavity's floor, clear of its side walls (hollow-drain.ts), not at a corner of it.
+    const chosen = drainSpots(cp, cavVerts[k]!, want, up, { spacing: P.holeSpacing_mm, radius: P.drainDiameter_mm / 2, band: h }).map((x) => x.at);
     for (const c of chosen) {
       const w = outer.nearest(c[0], c[1], c[2], Infinity, nd);
       const o = closestAroundVertex(mesh, vt, w, c);

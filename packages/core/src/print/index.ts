@@ -15,3 +15,4 @@ export * from './pack.js';
 export * from './pack-plates.js';
 export * from './quote.js';
 export * from './schedule.js';
+export { convexHull2, fitFootprint, footprintHull, type FootprintFit, type Point2 } from './footprint-fit.js';

@@ -88,7 +88,11 @@ function checkPlan(printers: SchedPrinter[], jobs: SchedJob[], plan: SchedulePla
       const [jobId, partId] = x.id.split('/') as [string, string];
       const part = byJob.get(jobId)!.parts.find((q) => q.id === partId)!;
       expect(partFits(part.bbox_mm, p.buildVolume_mm)).toBe(true);
-      const [w, d] = x.rotated ? [part.bbox_mm[1], part.bbox_mm[0]] : [part.bbox_mm[0], part.bbox_mm[1]];
+      // The box turned by turn_deg about z (its rectangle's extents then), then the packer's quarter turn.
+      const a = (x.turn_deg * Math.PI) / 180;
+      const [c, sn] = [Math.abs(Math.cos(a)), Math.abs(Math.sin(a))];
+      const [tw, td] = [part.bbox_mm[0] * c + part.bbox_mm[1] * sn, part.bbox_mm[0] * sn + part.bbox_mm[1] * c];
+      const [w, d] = x.rotated ? [td, tw] : [tw, td];
       expect(x.x).toBeGreaterThanOrEqual(-1e-6);
       expect(x.y).toBeGreaterThanOrEqual(-1e-6);
       expect(x.x + w).toBeLessThanOrEqual(p.buildVolume_mm[0] + 1e-6);

@@ -21,8 +21,9 @@
  * printer (only outages in the way). Later than its due date even then → `unavoidable`: no
  * reordering can save it. Otherwise the plan says it is late because of the heuristic.
  */
-import { usageError } from '../errors.js';
+import { noPrinter, time, validate } from './schedule-input.js';
 import type { Technology } from './catalogue.js';
+import { boxHull, fitFootprint, type FootprintFit } from './footprint-fit.js';
 import { packFootprints, type Footprint, type Placement } from './pack.js';
 
 export interface SchedPrinter {
@@ -33,9 +34,19 @@ export interface SchedPrinter {
   outages: { from: string; to: string | null }[];
 }
 
+export interface SchedPart {
+  id: string;
+  bbox_mm: [number, number, number];
+  /**
+   * The footprint: convex hull of the part's vertices on the bed (x, y), mm, in the frame of
+   * bbox_mm. Without it the bounding box's rectangle stands for the part.
+   */
+  hull_mm?: [number, number][];
+}
+
 export interface SchedJob {
   id: string;
-  parts: { id: string; bbox_mm: [number, number, number] }[];
+  parts: SchedPart[];
   /** The whole job, from the quote. */
   duration_s: number;
   due: string | null;
@@ -45,6 +56,16 @@ export interface SchedJob {
   printerIds?: string[];
   /** Jobs share a plate only when they name the same material (or both none). */
   material?: string;
+  /**
+   * Printing now: on this printer since `start` (ISO). It holds that printer until its quoted
+   * end, or until now when it runs over (it ends when a technician says so, not on a clock).
+   */
+  running?: { printerId: string; start: string };
+}
+
+/** A part on a plate: where packFootprints put it, turned by turn_deg about z first (then `rotated`: a further quarter turn). */
+export interface ScheduledPart extends Placement {
+  turn_deg: number;
 }
 
 export interface ScheduledPlate {
@@ -53,7 +74,9 @@ export interface ScheduledPlate {
   end: string;
   jobIds: string[];
   /** Part footprints on the bed; each id is `<jobId>/<partId>`. */
-  parts: Placement[];
+  parts: ScheduledPart[];
+  /** The plate is printing now (a running job's). */
+  running?: boolean;
 }
 
 export interface LateJob {
@@ -89,8 +112,9 @@ interface PlanPlate {
   end: number;
   jobs: Job[];
   parts: Placement[];
-  /** Part of a job that needs several plates: shares with nobody. */
+  /** Part of a job that needs several plates, or one printing now: shares with nobody. */
   exclusive: boolean;
+  running?: boolean;
 }
 
 interface Job {
@@ -100,7 +124,8 @@ interface Job {
   due: number | null;
   duration: number;
   material: string;
-  footprints: Footprint[];
+  /** Per printer (by index): the parts' footprints turned to fit its bed, null when one cannot. */
+  fits: Map<number, { footprints: Footprint[]; turns: Map<string, number> } | null>;
 }
 
 interface Printer {
@@ -114,21 +139,44 @@ interface Printer {
 
 const BIG = Number.POSITIVE_INFINITY;
 
-function time(value: string, what: string): number {
-  const t = typeof value === 'string' ? Date.parse(value) : NaN;
-  if (!Number.isFinite(t)) throw usageError('BAD_SCHEDULE', `${what}: ${JSON.stringify(value)} is not an ISO date-time`);
-  return t;
-}
-
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** True when a part's bounding box stands in the build volume, turned about z if need be. */
-export function partFits(bbox: readonly [number, number, number], volume: readonly [number, number, number]): boolean {
-  const [x, y, z] = bbox;
-  const [X, Y, Z] = volume;
-  if (z > Z) return false;
-  return (x <= X && y <= Y) || (y <= X && x <= Y);
+/**
+ * True when a part stands in the build volume, turned about z if need be: its height under the
+ * volume's, and its footprint (hull_mm, else the bounding box's rectangle) inside the bed at
+ * some turn (fitFootprint: exact, not only a quarter turn).
+ */
+export function partFits(bbox: readonly [number, number, number], volume: readonly [number, number, number], hull?: readonly (readonly [number, number])[]): boolean {
+  return partFit({ bbox_mm: bbox, hull_mm: hull }, volume) !== null;
 }
+
+function partFit(part: { bbox_mm: readonly number[]; hull_mm?: readonly (readonly [number, number])[] | undefined }, volume: readonly number[]): FootprintFit | null {
+  if (part.bbox_mm[2]! > volume[2]! + 1e-6) return null;
+  const hull = part.hull_mm && part.hull_mm.length > 0 ? part.hull_mm : boxHull(part.bbox_mm[0]!, part.bbox_mm[1]!);
+  return fitFootprint(hull, { w: volume[0]!, d: volume[1]! });
+}
+
+/** The job's footprints on a printer's bed (each part turned to fit), or null when a part fits at no turn. */
+function fitsOn(job: Job, p: Printer): { footprints: Footprint[]; turns: Map<string, number> } | null {
+  if (job.fits.has(p.index)) return job.fits.get(p.index)!;
+  const footprints: Footprint[] = [];
+  const turns = new Map<string, number>();
+  let out: { footprints: Footprint[]; turns: Map<string, number> } | null = { footprints, turns };
+  for (const part of job.input.parts) {
+    const f = partFit(part, p.input.buildVolume_mm);
+    if (!f) {
+      out = null;
+      break;
+    }
+    const id = `${job.input.id}/${part.id}`;
+    footprints.push({ id, w: f.w, d: f.d });
+    turns.set(id, f.turn_deg);
+  }
+  job.fits.set(p.index, out);
+  return out;
+}
+
+const footprintsOn = (job: Job, p: Printer): Footprint[] => fitsOn(job, p)?.footprints ?? [];
 
 /** Layer-wise technologies take about the longest job's time for a shared plate; FDM the sum. */
 function plateDuration(tech: Technology, durations: number[]): number {
@@ -171,29 +219,6 @@ function overlaps(p: Printer, iv: Interval, skip: PlanPlate): boolean {
   return false;
 }
 
-function validate(printers: SchedPrinter[], jobs: SchedJob[]): void {
-  const seen = new Set<string>();
-  for (const [i, p] of printers.entries()) {
-    if (!p.id || seen.has(p.id)) throw usageError('BAD_SCHEDULE', `printers[${i}].id: ${JSON.stringify(p.id)} is empty or not unique`);
-    seen.add(p.id);
-    if (p.buildVolume_mm.length !== 3 || p.buildVolume_mm.some((v) => !(v > 0 && Number.isFinite(v)))) {
-      throw usageError('BAD_SCHEDULE', `printers[${i}].buildVolume_mm: every side must be a number > 0 mm`);
-    }
-  }
-  const ids = new Set<string>();
-  for (const [i, j] of jobs.entries()) {
-    if (!j.id || ids.has(j.id)) throw usageError('BAD_SCHEDULE', `jobs[${i}].id: ${JSON.stringify(j.id)} is empty or not unique`);
-    ids.add(j.id);
-    if (!(j.duration_s > 0 && Number.isFinite(j.duration_s))) throw usageError('BAD_SCHEDULE', `jobs[${i}].duration_s: must be a number > 0, got ${j.duration_s}`);
-    if (j.parts.length === 0) throw usageError('BAD_SCHEDULE', `jobs[${i}].parts: a job has at least one part`);
-    for (const [k, part] of j.parts.entries()) {
-      if (part.bbox_mm.length !== 3 || part.bbox_mm.some((v) => !(v >= 0 && Number.isFinite(v)))) {
-        throw usageError('BAD_SCHEDULE', `jobs[${i}].parts[${k}].bbox_mm: every side must be a number ≥ 0 mm`);
-      }
-    }
-  }
-}
-
 /** Plans every job on the printers from `now` on (see the module comment for the rule). Same input → same plan. */
 export function planSchedule(printers: SchedPrinter[], jobs: SchedJob[], now: string): SchedulePlan {
   validate(printers, jobs);
@@ -216,7 +241,7 @@ export function planSchedule(printers: SchedPrinter[], jobs: SchedJob[], now: st
     due: input.due === null ? null : time(input.due, `jobs[${index}].due`),
     duration: Math.round(input.duration_s * 1000),
     material: input.material ?? '',
-    footprints: input.parts.map((p) => ({ id: `${input.id}/${p.id}`, w: p.bbox_mm[0], d: p.bbox_mm[1] })),
+    fits: new Map(),
   }));
   // Earliest due date first; no due date last; then the earlier release; then the id (a total order: same plan every time).
   const order = [...js].sort(
@@ -225,10 +250,12 @@ export function planSchedule(printers: SchedPrinter[], jobs: SchedJob[], now: st
   const unplaceable: SchedulePlan['unplaceable'] = [];
   const endOf = new Map<Job, { end: number; printer: Printer }>();
   const boundOf = new Map<Job, { end: number; printer: Printer }>();
+  placeRunning(js, ps, t0, endOf, boundOf, unplaceable);
 
   for (const job of order) {
+    if (job.input.running) continue;
     const allowed = ps.filter((p) => !job.input.printerIds || job.input.printerIds.includes(p.input.id));
-    const fitting = allowed.filter((p) => job.input.parts.every((part) => partFits(part.bbox_mm, p.input.buildVolume_mm)) && packAll(job.footprints, p) !== null);
+    const fitting = allowed.filter((p) => fitsOn(job, p) !== null && packAll(footprintsOn(job, p), p) !== null);
     if (fitting.length === 0) {
       unplaceable.push({ jobId: job.input.id, reason: allowed.length === 0 ? noPrinter(ps.length, job.input.printerIds) : `a part is larger than the build volume of every printer allowed (${allowed.map((p) => p.input.id).join(', ')})` });
       continue;
@@ -247,7 +274,7 @@ export function planSchedule(printers: SchedPrinter[], jobs: SchedJob[], now: st
     };
     let bound: { end: number; printer: Printer } | undefined;
     for (const p of fitting) {
-      const layout = packAll(job.footprints, p)!;
+      const layout = packAll(footprintsOn(job, p), p)!;
       // A new plate (or a run of plates) in the first gap.
       const start = firstGap(p, job.release, job.duration);
       // The bound for the lateness check: alone on this printer, only its outages in the way.
@@ -261,7 +288,7 @@ export function planSchedule(printers: SchedPrinter[], jobs: SchedJob[], now: st
       // Onto a plate already planned there.
       for (const plate of p.plates) {
         if (plate.exclusive || plate.start < job.release || plate.jobs[0]!.material !== job.material) continue;
-        const parts = packOne([...plate.jobs.flatMap((j) => j.footprints), ...job.footprints], p);
+        const parts = packOne([...plate.jobs.flatMap((j) => footprintsOn(j, p)), ...footprintsOn(job, p)], p);
         if (!parts) continue;
         const newDur = plateDuration(p.input.technology, [...plate.jobs.map((j) => j.duration), job.duration]);
         const end = plate.start + newDur;
@@ -321,16 +348,45 @@ export function planSchedule(printers: SchedPrinter[], jobs: SchedJob[], now: st
   }
   const last = plates.reduce((m, x) => Math.max(m, x.end), t0);
   return {
-    plates: plates.map((x) => ({ printerId: ps[x.printer]!.input.id, start: iso(x.start), end: iso(x.end), jobIds: x.jobs.map((j) => j.input.id), parts: x.parts })),
+    plates: plates.map((x) => ({
+      printerId: ps[x.printer]!.input.id,
+      start: iso(x.start),
+      end: iso(x.end),
+      jobIds: x.jobs.map((j) => j.input.id),
+      parts: x.parts.map((pl) => ({ ...pl, turn_deg: x.jobs.map((j) => fitsOn(j, ps[x.printer]!)?.turns.get(pl.id)).find((v) => v !== undefined) ?? 0 })),
+      ...(x.running ? { running: true } : {}),
+    })),
     late,
     unplaceable,
     makespan_s: (last - t0) / 1000,
   };
 }
 
-/** Why a job has no printer at all: none registered, none allowed, or the ones it names are unknown. */
-function noPrinter(registered: number, ids: readonly string[] | undefined): string {
-  if (registered === 0) return 'no printer is registered yet';
-  if (!ids || ids.length === 0) return 'it allows no printer';
-  return `none of its printers (${ids.join(', ')}) is known`;
+/**
+ * Jobs printing now hold their printer first: a plate from their start to their quoted end
+ * (or now, when they run over), shared with nobody; their lateness is already fixed.
+ */
+function placeRunning(
+  js: Job[],
+  ps: Printer[],
+  t0: number,
+  endOf: Map<Job, { end: number; printer: Printer }>,
+  boundOf: Map<Job, { end: number; printer: Printer }>,
+  unplaceable: SchedulePlan['unplaceable'],
+): void {
+  for (const job of js) {
+    const run = job.input.running;
+    if (!run) continue;
+    const p = ps.find((x) => x.input.id === run.printerId);
+    if (!p) {
+      unplaceable.push({ jobId: job.input.id, reason: `it is printing on ${run.printerId}, which is not among the printers planned` });
+      continue;
+    }
+    const start = time(run.start, `jobs[${job.index}].running.start`);
+    const end = Math.max(start + job.duration, t0);
+    const layout = packAll(footprintsOn(job, p), p);
+    p.plates.push({ printer: p.index, start, end, jobs: [job], parts: layout?.[0] ?? [], exclusive: true, running: true });
+    endOf.set(job, { end, printer: p });
+    boundOf.set(job, { end, printer: p });
+  }
 }

@@ -6,6 +6,7 @@ export const AUDIT_ACTIONS = [
   'transition', 'gate-signed', 'model-code-issued', 'bundle-exported', 'notification-sent',
   // print management (issue 12)
   'print-catalogue-changed', 'printer-added', 'printer-status-changed', 'print-job-created', 'print-quoted', 'print-job-cancelled',
+  'print-job-started', 'print-job-printed', 'print-job-failed',
   // PACS (issue 15)
   'pacs-refused', 'pacs-lost', 'pacs-route-changed', 'pacs-sent', 'pacs-imported', 'pacs-destination-changed',
   // the installation's bone forest (issue 14): a lab model set or removed changes every forest job's segmentation

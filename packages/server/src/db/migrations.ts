@@ -12,6 +12,7 @@ import { pacsMigration } from './migrations/0008-pacs.js';
 import { orderMigration } from './migrations/0009-order.js';
 import { credentialsMigration } from './migrations/0010-credentials.js';
 import { pacsStudyMigration } from './migrations/0011-pacs-study.js';
+import { printLifecycleMigration } from './migrations/0012-print-lifecycle.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -164,6 +165,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-order': orderMigration,
   '0010-credentials': credentialsMigration,
   '0011-pacs-study': pacsStudyMigration,
+  '0012-print-lifecycle': printLifecycleMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -67,9 +67,18 @@ export interface PrintJobsTable {
   /** {id, bbox_mm}[]: the model's parts as they stand on the bed, mm. */
   parts: Json;
   quote: ColumnType<unknown, string | null | undefined, string | null>;
+  /** queued → printing → printed | failed; cancelled when the case stops standing approved. */
   status: ColumnType<string, string | undefined, string>;
   created_by: string;
   created_at: CreatedAt;
+  /** The print_quotes row its duration is from (0012; null for older jobs). */
+  quote_id: Nullable<string>;
+  /** The machine it prints or printed on (from 'printing' on). */
+  printer_id: Nullable<string>;
+  started_at: Nullable<Date | string>;
+  finished_at: Nullable<Date | string>;
+  /** The technician's note on finishing (why it failed). */
+  note: Nullable<string>;
 }
 
 /** The latest plan of an organisation (re-planned on every change), as GET /api/print/schedule answers. */

@@ -3,13 +3,17 @@
  * signature that holds (approving signs it; requesting changes voids it) and its 3MF.
  * Without one a case has nothing to quote or print: 409 NOT_APPROVED, saying why.
  */
-import { bbox_mm, read3mf } from '@scan2print/core';
+import { APPROVED_STATES as CORE_APPROVED, bbox_mm, footprintHull, read3mf } from '@scan2print/core';
 import type { Services } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { currentGates } from '../workflow/facts.js';
 
-/** States in which the model gate's version stands approved (after approval, before a loop back). */
-const APPROVED_STATES = new Set(['approved', 'print-preparation', 'printing', 'qc-passed', 'delivered']);
+/**
+ * States in which the model gate's version stands approved: core's list (after approval,
+ * before a loop back), and 'delivered', which core leaves out because no new version can be
+ * made there anyway, but whose model is still the approved one (a reprint quotes it).
+ */
+const APPROVED_STATES = new Set<string>([...CORE_APPROVED, 'delivered']);
 
 export interface ApprovedModel {
   versionId: string;
@@ -39,10 +43,17 @@ export async function approvedModel(s: Services, c: { id: string; status: string
 
 /**
  * The parts the schedule places: the whole model as one part, its bounding box as the 3MF
- * holds it (mm). One box is conservative: shells keep their places relative to each other.
+ * holds it (mm), and its footprint: the convex hull of its vertices on the bed, from the box's
+ * corner (the schedule turns it about z to fit a bed, which the box alone would not allow).
+ * One part is conservative: shells keep their places relative to each other.
  */
-export function modelParts(bytes: Uint8Array, name: string): { id: string; bbox_mm: [number, number, number] }[] {
-  const b = bbox_mm(read3mf(bytes, name));
+export function modelParts(bytes: Uint8Array, name: string): { id: string; bbox_mm: [number, number, number]; hull_mm: [number, number][] }[] {
+  const mesh = read3mf(bytes, name);
+  const b = bbox_mm(mesh);
   const size = [0, 1, 2].map((a) => Math.max(0, Math.round((b.max[a]! - b.min[a]!) * 100) / 100)) as [number, number, number];
-  return [{ id: 'model', bbox_mm: size }];
+  // Only the vertices triangles use, as bbox_mm counts them.
+  const used: number[] = [];
+  for (const i of mesh.indices) used.push(mesh.positions[3 * i]! - b.min[0]!, mesh.positions[3 * i + 1]! - b.min[1]!, 0);
+  const hull = footprintHull(used).map(([x, y]) => [Math.round(x * 1000) / 1000, Math.round(y * 1000) / 1000] as [number, number]);
+  return [{ id: 'model', bbox_mm: size, hull_mm: hull }];
 }

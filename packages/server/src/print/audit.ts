@@ -5,7 +5,7 @@ import type { Services } from '../context.js';
 import type { Database } from '../db/schema.js';
 import { appendAudit, type AuditAction } from '../audit/index.js';
 
-export type PrintAuditAction = Extract<AuditAction, 'print-catalogue-changed' | 'printer-added' | 'printer-status-changed' | 'print-job-created' | 'print-quoted' | 'print-job-cancelled'>;
+export type PrintAuditAction = Extract<AuditAction, 'print-catalogue-changed' | 'printer-added' | 'printer-status-changed' | 'print-job-created' | 'print-quoted' | 'print-job-cancelled' | 'print-job-started' | 'print-job-printed' | 'print-job-failed'>;
 
 export function auditPrint(
   s: Services,

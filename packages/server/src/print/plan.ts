@@ -1,7 +1,8 @@
 /**
  * Re-planning an organisation's print schedule: its machines (with their catalogue printer's
  * build volume and technology, and their outages), its queued print jobs (duration from the
- * quote, due date from the case), core's planSchedule from now on. The plan is stored
+ * quote, due date from the case) and those printing now (each holds its machine), core's
+ * planSchedule from now on. The plan is stored
  * (print_plans) and answered as GET /api/print/schedule gives it.
  */
 import type { Kysely } from 'kysely';
@@ -19,7 +20,19 @@ export interface PrinterView {
 
 export interface ScheduleView extends SchedulePlan {
   printers: PrinterView[];
-  jobs: { id: string; caseId: string; caseTitle: string; due: string | null; duration_s: number; printer: string; material: string; status: string }[];
+  jobs: {
+    id: string;
+    caseId: string;
+    caseTitle: string;
+    due: string | null;
+    duration_s: number;
+    printer: string;
+    material: string;
+    status: string;
+    /** While printing: the machine and since when. */
+    printerId: string | null;
+    startedAt: string | null;
+  }[];
   plannedAt: string;
   catalogueVersion: number;
 }
@@ -58,9 +71,12 @@ export async function replan(db: Kysely<Database>, orgId: string, now = new Date
   const jobs = await db
     .selectFrom('print_jobs')
     .innerJoin('cases', 'cases.id', 'print_jobs.case_id')
-    .select(['print_jobs.id', 'print_jobs.case_id', 'cases.purpose', 'cases.anatomy', 'cases.due_date', 'duration_s', 'parts', 'printer', 'material', 'print_jobs.status', 'print_jobs.created_at'])
+    .select([
+      'print_jobs.id', 'print_jobs.case_id', 'cases.purpose', 'cases.anatomy', 'cases.due_date', 'duration_s', 'parts', 'printer', 'material',
+      'print_jobs.status', 'print_jobs.created_at', 'print_jobs.printer_id', 'print_jobs.started_at',
+    ])
     .where('print_jobs.org_id', '=', orgId)
-    .where('print_jobs.status', '=', 'queued')
+    .where('print_jobs.status', 'in', ['queued', 'printing'])
     .orderBy('print_jobs.created_at')
     .orderBy('print_jobs.id')
     .execute();
@@ -77,6 +93,8 @@ export async function replan(db: Kysely<Database>, orgId: string, now = new Date
       printer: j.printer,
       material: j.material,
       status: j.status,
+      printerId: j.printer_id,
+      startedAt: j.started_at === null ? null : iso(j.started_at),
     })),
     plannedAt: now.toISOString(),
     catalogueVersion: version,
@@ -106,11 +124,26 @@ function schedPrinters(printers: PrinterView[], catalogue: PrintCatalogue): Sche
   return out;
 }
 
-type JobRow = { id: string; due_date: string | Date | null; duration_s: number; parts: unknown; printer: string; material: string; created_at: Date };
+type JobRow = {
+  id: string;
+  due_date: string | Date | null;
+  duration_s: number;
+  parts: unknown;
+  printer: string;
+  material: string;
+  created_at: Date;
+  status: string;
+  printer_id: string | null;
+  started_at: Date | string | null;
+};
 
-/** Each job may go on any machine of its printer model; released now (it is queued once its model is approved). */
+/**
+ * Each queued job may go on any machine of its printer model; released now (it is queued once
+ * its model is approved). A printing job is on its machine since it started.
+ */
 function schedJobs(jobs: JobRow[], printers: PrinterView[]): SchedJob[] {
   return jobs.map((j) => ({
+    ...(j.status === 'printing' && j.printer_id && j.started_at ? { running: { printerId: j.printer_id, start: iso(j.started_at) } } : {}),
     id: j.id,
     parts: j.parts as SchedJob['parts'],
     duration_s: j.duration_s,

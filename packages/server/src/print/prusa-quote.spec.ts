@@ -119,8 +119,12 @@ describe('quoteModel with PrusaSlicer', () => {
     const text = join(dir, 'notes.stl');
     writeFileSync(text, 'not a mesh at all');
     await expect(quoteModel(text, mk4, pla)).rejects.toThrow(/notes\.stl: not a mesh file/);
-    const long = write('long.stl', box([0, 0, 0], [300, 20, 20], 3));
-    await expect(quoteModel(long, mk4, pla)).rejects.toMatchObject({ kind: 'input', code: 'TOO_LARGE', message: expect.stringMatching(/long\.stl: 300 × 20 × 20 mm does not fit prusa-mk4/) });
+    // Longer than the MK4 bed's diagonal (326 mm): no turn about z fits it.
+    const long = write('long.stl', box([0, 0, 0], [330, 20, 20], 3));
+    await expect(quoteModel(long, mk4, pla)).rejects.toMatchObject({ kind: 'input', code: 'TOO_LARGE', message: expect.stringMatching(/long\.stl: 330 × 20 × 20 mm does not fit prusa-mk4 .* at any turn about z/) });
+    // 300 mm fits across the 250 × 210 mm bed (about 38° turned): PrusaSlicer slices it turned.
+    const across = await quoteModel(write('across.stl', box([0, 0, 0], [300, 20, 20], 3)), mk4, pla);
+    expect(across.printTime_s).toBeGreaterThan(60);
     // The X1C has no layer range in the catalogue, so a 0.9 mm layer reaches PrusaSlicer, which
     // refuses layers thicker than the nozzle.
     const x1c = findPrinter('bambu-x1c');

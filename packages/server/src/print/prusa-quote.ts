@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import {
   checkMesh,
   estimateByVolume,
+  fitFootprint,
+  footprintHull,
   inputError,
   meshFormatOf,
   parsePrusaGcode,
@@ -46,7 +48,7 @@ export async function quoteModel(modelFile: string, printer: PrinterSpec, materi
   if (!printer.materials.includes(material.id)) throw usageError('MATERIAL_NOT_FOR_PRINTER', `${printer.id} does not print ${material.id} (it uses ${printer.materials.join(', ')})`);
   const { mesh, check } = readChecked(modelFile);
   const size: [number, number, number] = [0, 1, 2].map((k) => check.bbox_mm.max[k]! - check.bbox_mm.min[k]!) as [number, number, number];
-  refuseTooLarge(modelFile, size, printer);
+  const turn_deg = turnToFit(modelFile, mesh, size, printer);
   if (printer.technology !== 'FDM') {
     const est = estimateByVolume({ volume_mm3: check.volume_mm3, height_mm: size[2], bbox_mm: size }, printer, material, { supports, ...(opts.layerHeight_mm !== undefined ? { layerHeight_mm: opts.layerHeight_mm } : {}) });
     const q = priceQuote(est, printer, material, 'volume-height-model', supports);
@@ -66,7 +68,10 @@ export async function quoteModel(modelFile: string, printer: PrinterSpec, materi
       writeFileSync(input, writeStlBinary(mesh));
     }
     const gcode = join(work, 'model.gcode');
-    await runSlicer(opts.slicer ?? process.env.SCAN2PRINT_PRUSA_SLICER ?? 'prusa-slicer', ['--datadir', join(work, 'prusa-datadir'), '--load', ini, '--export-gcode', '--output', gcode, '--loglevel', '1', input], modelFile, printer, opts.signal);
+    // Turned about z only when it fits no other way (PrusaSlicer's arrange tries no turn).
+    const rotate = turn_deg === 0 ? [] : ['--rotate', String(turn_deg)];
+    const args = ['--datadir', join(work, 'prusa-datadir'), '--load', ini, '--export-gcode', '--output', gcode, '--loglevel', '1', ...rotate, input];
+    await runSlicer(opts.slicer ?? process.env.SCAN2PRINT_PRUSA_SLICER ?? 'prusa-slicer', args, modelFile, printer, opts.signal);
     const est = parsePrusaGcode(headAndTail(gcode), gcode);
     if (est.filament_g === null) throw new ScanError('GCODE_NO_GRAMS', `${gcode}: PrusaSlicer gave no filament weight although the configuration sets a density`, { kind: 'internal' });
     const q = priceQuote({ printTime_s: est.printTime_s, material_g: est.filament_g }, printer, material, 'prusa-slicer', supports, est.slicer);
@@ -88,13 +93,21 @@ function readChecked(file: string): { mesh: Mesh; check: MeshCheck } {
   return { mesh, check };
 }
 
-/** As the model lies (no rotation), allowing a quarter turn on the bed like any arrangement. */
-function refuseTooLarge(file: string, size: [number, number, number], printer: PrinterSpec): void {
+/**
+ * The turn about z (degrees) the model is sliced at: 0 when it fits as it lies or with a
+ * quarter turn (the slicer's arrangement does that), else the one fitFootprint finds for its
+ * footprint hull (a long part across the bed); TOO_LARGE when no turn fits or it is too tall.
+ */
+function turnToFit(file: string, mesh: Mesh, size: [number, number, number], printer: PrinterSpec): number {
   const [w, d, h] = printer.buildVolume_mm.value;
   const fitsXY = (size[0] <= w && size[1] <= d) || (size[0] <= d && size[1] <= w);
-  if (fitsXY && size[2] <= h) return;
+  if (fitsXY && size[2] <= h) return 0;
+  const used: number[] = [];
+  for (const i of mesh.indices) used.push(mesh.positions[3 * i]!, mesh.positions[3 * i + 1]!, 0);
+  const fit = size[2] <= h ? fitFootprint(footprintHull(used), { w, d }, 'room') : null;
+  if (fit) return fit.turn_deg;
   const r = (x: number): number => Math.round(x * 10) / 10;
-  throw inputError('TOO_LARGE', `${size.map(r).join(' × ')} mm does not fit ${printer.id} (${w} × ${d} × ${h} mm) as it lies: split it first (scan2print prepare)`, file);
+  throw inputError('TOO_LARGE', `${size.map(r).join(' × ')} mm does not fit ${printer.id} (${w} × ${d} × ${h} mm) at any turn about z: split it first (scan2print prepare)`, file);
 }
 
 /**

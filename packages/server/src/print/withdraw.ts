@@ -1,9 +1,11 @@
 /**
  * Print jobs of a case that no longer stands approved leave the schedule: requesting changes
  * voids the model gate (the version they print is no longer the signed one), and a case that
- * is cancelled or rejected needs no prints. Queued jobs only; a part already on a printer is
- * the technician's to stop. (A delivered case's jobs were printed, not cancelled: they stay as
- * they are.) Runs inside the transition's transaction.
+ * is cancelled or rejected needs no prints. Queued jobs only are cancelled. A job printing now
+ * is left on its machine (stopping a print half way is the technician's call, who then marks
+ * it failed); the audit entry names it so nobody thinks it was withdrawn. Printed and failed
+ * jobs are history and stay as they are; so do a delivered case's, which reaches 'delivered'
+ * only through qc-passed and never comes here. Runs inside the transition's transaction.
  */
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.js';
@@ -27,7 +29,14 @@ export async function withdrawPrintJobs(
     .execute();
   if (gone.length === 0) return [];
   const ids = gone.map((g) => g.id).sort();
-  await appendAudit(s, tx, { action: 'print-job-cancelled', actor: why.actor, orgId: c.org_id, caseId: c.id, details: { printJobIds: ids, transitionId: why.transitionId, caseState: why.to } });
+  const printing = await tx.selectFrom('print_jobs').select('id').where('case_id', '=', c.id).where('status', '=', 'printing').orderBy('id').execute();
+  await appendAudit(s, tx, {
+    action: 'print-job-cancelled',
+    actor: why.actor,
+    orgId: c.org_id,
+    caseId: c.id,
+    details: { printJobIds: ids, transitionId: why.transitionId, caseState: why.to, ...(printing.length ? { leftPrinting: printing.map((x) => x.id) } : {}) },
+  });
   await replan(tx, c.org_id);
   return ids;
 }

@@ -2,15 +2,19 @@
  * The case page's print section (issue 12): once the model is approved, pick a printer and a
  * material from the organisation's catalogue and get an instant quote (POST /api/cases/:id/quote:
  * PrusaSlicer for FDM, a volume-height estimate otherwise): print time as h:mm, grams, the
- * price with its currency or what the catalogue lacks for one. A technician or org-admin then
- * queues the case for printing (POST /api/print/jobs) and finds it on the print schedule.
+ * price with its currency or what the catalogue lacks for one. A running quote can be
+ * cancelled (the request is aborted; the server stops slicing when it goes). A technician or
+ * org-admin then queues the case for printing with that quote (POST /api/print/jobs, naming
+ * its quoteId: the print time is the server's), finds it on the print schedule, and starts
+ * and finishes it on a machine (PrintJobs).
  */
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import type { WorkflowView } from '../workflow/types.js';
 import { getCatalogue, queuePrintJob, quoteCase, type PrintJobJson } from './api.js';
 import { canEditCatalogue, canQueue, grams, hMm, isApproved, METHOD_WORDS, money, priceText, whenText } from './format.js';
 import type { CatalogueVersion, QuoteJson } from './types.js';
+import { PrintJobs } from './PrintJobs.js';
 import './print.css';
 
 export function QuotePanel({ caseId, role, workflow }: { caseId: string; role: string; workflow: WorkflowView | null }) {
@@ -18,12 +22,20 @@ export function QuotePanel({ caseId, role, workflow }: { caseId: string; role: s
   return (
     <section aria-labelledby="quote-h" data-testid="quote-panel" data-approved={approved}>
       <h2 id="quote-h">Print quote</h2>
-      {approved ? <QuoteForm caseId={caseId} role={role} /> : <p>A quote is available once the model is approved.</p>}
+      {approved ? (
+        <QuoteForm caseId={caseId} role={role} caseState={workflow?.state} />
+      ) : (
+        <>
+          <p>A quote is available once the model is approved.</p>
+          {/* A job may still be on a machine (changes were requested while it printed): it is finished or failed here. */}
+          <PrintJobs caseId={caseId} role={role} reload="" caseState={workflow?.state} />
+        </>
+      )}
     </section>
   );
 }
 
-function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
+function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; caseState: string | undefined }) {
   const [cat, setCat] = useState<CatalogueVersion | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [printer, setPrinter] = useState('');
@@ -35,6 +47,11 @@ function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<'quote' | 'queue' | null>(null);
   const [queued, setQueued] = useState<PrintJobJson | null>(null);
+  /** What the status line says once nothing runs ("Quote cancelled.", "Queued for printing."). */
+  const [said, setSaid] = useState('');
+  const running = useRef<AbortController | null>(null);
+  // A page left mid-quote stops it too.
+  useEffect(() => () => running.current?.abort(), []);
 
   useEffect(() => {
     getCatalogue().then(
@@ -58,17 +75,22 @@ function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
 
   async function ask(e: FormEvent) {
     e.preventDefault();
+    const ac = new AbortController();
+    running.current = ac;
     setBusy('quote');
     setError(null);
+    setSaid('');
     setQuote(null);
     setQueued(null);
     try {
-      const q = await quoteCase(caseId, { printer, material, supports });
+      const q = await quoteCase(caseId, { printer, material, supports }, ac.signal);
       setQuote(q);
       setQuotedFor({ printer, material });
     } catch (err) {
-      setError(`No quote: ${(err as Error).message}`);
+      if (ac.signal.aborted) setSaid('Quote cancelled.');
+      else setError(`No quote: ${(err as Error).message}`);
     } finally {
+      if (running.current === ac) running.current = null;
       setBusy(null);
     }
   }
@@ -77,8 +99,11 @@ function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
     if (!quote || !quotedFor) return;
     setBusy('queue');
     setError(null);
+    setSaid('');
     try {
-      setQueued(await queuePrintJob({ caseId, printer: quotedFor.printer, material: quotedFor.material, quote }));
+      const job = await queuePrintJob({ caseId, printer: quotedFor.printer, material: quotedFor.material, ...(quote.quoteId ? { quoteId: quote.quoteId } : {}) });
+      setQueued(job);
+      setSaid('Queued for printing.');
     } catch (err) {
       setError(`Not queued: ${(err as Error).message}`);
     } finally {
@@ -137,8 +162,13 @@ function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
         .
       </p>
       <p role="status" aria-live="polite" data-testid="quote-status">
-        {busy === 'quote' ? 'Slicing the approved model… (this can take a minute)' : busy === 'queue' ? 'Queueing…' : ''}
+        {busy === 'quote' ? 'Slicing the approved model… (this can take a minute)' : busy === 'queue' ? 'Queueing…' : said}
       </p>
+      {busy === 'quote' && (
+        <button type="button" onClick={() => running.current?.abort()} data-testid="quote-cancel">
+          Cancel the quote
+        </button>
+      )}
       {error && (
         <p role="alert" data-testid="quote-error">
           {error}
@@ -155,6 +185,7 @@ function QuoteForm({ caseId, role }: { caseId: string; role: string }) {
           Queued for printing (job <span className="mono">{queued.id.slice(0, 8)}</span>). See it on the <Link href="/print/schedule">print schedule</Link>.
         </p>
       )}
+      <PrintJobs caseId={caseId} role={role} reload={queued?.id ?? ''} caseState={caseState} />
     </>
   );
 }

@@ -1,7 +1,7 @@
 /** The print calls (routes/print.ts): catalogue and its versions, quotes, the lab's printers, print jobs and the schedule. */
 import { api, ApiError, authHeaders } from '../api/client.js';
 import { issuesOf } from './catalogue-fields.js';
-import type { CatalogueVersion, CatalogueVersionInfo, FieldIssue, LabPrinter, PrintCatalogue, QuoteJson, ScheduleJson } from './types.js';
+import type { CasePrintJob, CatalogueVersion, CatalogueVersionInfo, FieldIssue, LabPrinter, PrintCatalogue, QuoteJson, ScheduleJson } from './types.js';
 
 const enc = encodeURIComponent;
 
@@ -44,8 +44,9 @@ export async function saveCatalogue(catalogue: PrintCatalogue, baseVersion: numb
   throw new CatalogueSaveError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (res.statusText || `the server answered ${res.status}`), issuesOf(body), current);
 }
 
-export const quoteCase = (caseId: string, body: { printer: string; material: string; supports?: boolean }) =>
-  api<QuoteJson>('POST', `/api/cases/${enc(caseId)}/quote`, body);
+/** The quote; `signal` stops it (the server then stops slicing: it sees the request go). */
+export const quoteCase = (caseId: string, body: { printer: string; material: string; supports?: boolean }, signal?: AbortSignal) =>
+  api<QuoteJson>('POST', `/api/cases/${enc(caseId)}/quote`, body, signal ? { signal } : undefined);
 
 export const listPrinters = () => api<{ printers: LabPrinter[] }>('GET', '/api/print/printers');
 export const addPrinter = (body: { catalogueId: string; name: string }) => api<LabPrinter>('POST', '/api/print/printers', body);
@@ -59,7 +60,15 @@ export interface PrintJobJson {
   due?: string | null;
 }
 
-export const queuePrintJob = (body: { caseId: string; printer: string; material: string; quote?: QuoteJson }) =>
+/** Queues the case with the server's quote (quoteId): the server takes the print time from it, never from us. */
+export const queuePrintJob = (body: { caseId: string; printer: string; material: string; quoteId?: string }) =>
   api<PrintJobJson>('POST', '/api/print/jobs', body);
+
+export const listCasePrintJobs = (caseId: string) => api<{ jobs: CasePrintJob[] }>('GET', `/api/cases/${enc(caseId)}/print-jobs`);
+/** A queued job starts on a machine (of its printer model, up, printing nothing else). */
+export const startPrintJob = (printerId: string, jobId: string) => api<unknown>('POST', `/api/print/printers/${enc(printerId)}/start`, { jobId });
+/** The job printing on the machine is printed, or failed (with a note saying why). */
+export const finishPrintJob = (printerId: string, jobId: string, outcome: 'printed' | 'failed', note?: string) =>
+  api<unknown>('POST', `/api/print/printers/${enc(printerId)}/${outcome === 'printed' ? 'finish' : 'fail'}`, { jobId, ...(note ? { note } : {}) });
 
 export const getSchedule = () => api<ScheduleJson>('GET', '/api/print/schedule');

@@ -1,4 +1,5 @@
 /** How print figures read: durations as h:mm, grams, prices with their currency, or what is missing. */
+import { APPROVED_STATES } from '@scan2print/core';
 import type { QuoteJson } from './types.js';
 import type { WorkflowView } from '../workflow/types.js';
 
@@ -33,13 +34,21 @@ export const METHOD_WORDS: Record<string, string> = {
   'volume-height-model': 'estimated from the model volume and height (no slicer for this technology)',
 };
 
-/** States a case is in once its model is approved (core's CASE_STATES after 'approved'). */
-const APPROVED_STATES = ['approved', 'print-preparation', 'printing', 'qc-passed', 'delivered'];
+/**
+ * States in which a case's signed model version stands approved: core's APPROVED_STATES, and
+ * 'delivered' (its model is still the approved one), as the server's approved-model.ts reads it.
+ */
+const APPROVED = new Set<string>([...APPROVED_STATES, 'delivered']);
 
-/** Whether the case has an approved model to quote: its state, or the signed model gate. */
+/**
+ * Whether the case has an approved model to quote, by the server's rule: the state says so and
+ * the model gate's signature holds. A gate alone is not enough (a cancelled or rejected case can
+ * keep its signature), nor is the state alone (the server quotes the signed version, and 409s
+ * NOT_APPROVED without one).
+ */
 export function isApproved(wf: WorkflowView | null): boolean {
   if (!wf) return false;
-  return APPROVED_STATES.includes(wf.state) || wf.gates.model?.signed === true;
+  return APPROVED.has(wf.state) && wf.gates.model?.signed === true;
 }
 
 /** Roles that may put a case in the print queue and mark printers down or up (the server's rule). */

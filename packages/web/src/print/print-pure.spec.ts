@@ -89,9 +89,16 @@ describe('print formats', () => {
     expect(grams(123.6)).toBe('124 g');
     expect(priceText({ price: 12.345, currency: 'EUR', missing: [] })).toBe('12.35 EUR');
     expect(priceText({ price: null, currency: null, missing: ['machine hourly rate of prusa-mk4', 'price per kg of pla'] })).toBe('no price: missing machine hourly rate of prusa-mk4, price per kg of pla');
-    expect(isApproved({ state: 'in-review', gates: {}, next: [], history: [] })).toBe(false);
-    expect(isApproved({ state: 'print-preparation', gates: {}, next: [], history: [] })).toBe(true);
     expect(isApproved(null)).toBe(false);
+  });
+
+  it('approved: the state and the signed model gate together, as the server decides (a gate alone, or a state alone, is not)', () => {
+    const signed = { model: { signed: true, modelVersionId: 'v1' } };
+    const wf = (state: string, gates: Record<string, unknown>) => ({ state, gates, next: [], history: [] }) as Parameters<typeof isApproved>[0];
+    for (const state of ['approved', 'print-preparation', 'printing', 'qc-passed', 'delivered']) expect(isApproved(wf(state, signed)), state).toBe(true);
+    for (const state of ['in-review', 'changes-requested', 'cancelled', 'rejected']) expect(isApproved(wf(state, signed)), state).toBe(false);
+    expect(isApproved(wf('print-preparation', {}))).toBe(false);
+    expect(isApproved(wf('approved', { model: { signed: false } }))).toBe(false);
   });
 });
 

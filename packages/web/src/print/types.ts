@@ -37,6 +37,8 @@ export interface QuoteJson {
   supports?: boolean;
   slicer?: string;
   modelVersionId?: string;
+  /** The server's id for this quote: a print job names it, and takes its print time from it. */
+  quoteId?: string;
   quotedAt?: string;
 }
 
@@ -99,3 +101,19 @@ export interface FieldIssue {
   path: (string | number)[];
   message: string;
 }
+
+/** A case's print job as GET /api/cases/:id/print-jobs lists it: queued → printing → printed | failed (or cancelled). */
+export interface CasePrintJob {
+  id: string;
+  printer: string;
+  material: string;
+  duration_s: number;
+  status: 'queued' | 'printing' | 'printed' | 'failed' | 'cancelled' | string;
+  printerId: string | null;
+  printerName: string | null;
+  createdAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  note: string | null;
+}
+

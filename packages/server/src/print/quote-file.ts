@@ -1,0 +1,81 @@
+/**
+ * Quoting a model file with the slicer, as the quote and print-job routes do: the catalogue's
+ * printer and material by id, the approved model written to a temporary folder, the slice
+ * limit, and the client going away (its slicing then stops).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyReply } from 'fastify';
+import { isScanError, ScanError, type PrintCatalogue } from '@scan2print/core';
+import type { Services } from '../context.js';
+import { HttpError } from '../http/errors.js';
+
+/** The catalogue's printer and material by id; 400 naming what is wrong. */
+export function specsOf(cat: PrintCatalogue, printerId: string, materialId: string) {
+  const printer = cat.printers.find((p) => p.id === printerId);
+  if (!printer) throw new HttpError(400, 'UNKNOWN_PRINTER', `printer ${printerId}: not in the catalogue (${cat.printers.map((p) => p.id).join(', ')})`);
+  const material = cat.materials.find((m) => m.id === materialId);
+  if (!material) throw new HttpError(400, 'UNKNOWN_MATERIAL', `material ${materialId}: not in the catalogue (${cat.materials.map((m) => m.id).join(', ')})`);
+  if (!printer.materials.includes(material.id)) {
+    throw new HttpError(400, 'MATERIAL_NOT_FOR_PRINTER', `material ${materialId}: printer ${printer.id} prints ${printer.materials.join(', ')}`);
+  }
+  return { printer, material };
+}
+
+/**
+ * How long one quote may slice before the slicer is stopped (SCAN2PRINT_SLICE_LIMIT_S, default
+ * 600 s; a skull slices in about a minute on 2 idle cores): a stuck or starved PrusaSlicer must
+ * not hold a core, and the request, for ever.
+ */
+export function sliceLimit_ms(): number {
+  const s = Number(process.env.SCAN2PRINT_SLICE_LIMIT_S ?? 600);
+  return (Number.isFinite(s) && s > 0 ? s : 600) * 1000;
+}
+
+/** Aborts when the client goes before its answer is sent (a quote page left): the slicing then stops. */
+export function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) ac.abort();
+  });
+  return ac.signal;
+}
+
+/**
+ * `run` on the model written to a temporary folder, with a signal that stops it at the slice
+ * limit (504 SLICE_TIMEOUT) or when `gone` aborts. A refusal names the model, not the
+ * temporary file, and gives advice a web user can follow.
+ */
+export async function quoteFile<T>(
+  s: Services,
+  model: { objectKey: string; name: string },
+  run: (file: string, workDir: string, signal: AbortSignal) => Promise<T>,
+  bytes?: Uint8Array,
+  gone?: AbortSignal,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 's2p-quote-'));
+  const limit = sliceLimit_ms();
+  const timer = AbortSignal.timeout(limit);
+  try {
+    const file = join(dir, model.name.replace(/[^\w.-]/g, '_'));
+    await writeFile(file, bytes ?? (await s.store.get(model.objectKey)));
+    try {
+      return await run(file, dir, gone ? AbortSignal.any([gone, timer]) : timer);
+    } catch (e) {
+      // The client cancelled or left: nobody reads the answer, and it is no server fault to log as one.
+      if (gone?.aborted) throw new HttpError(499, 'CLIENT_GONE', `the quote of ${model.name} was stopped: the client went away`);
+      if (timer.aborted) {
+        throw new HttpError(504, 'SLICE_TIMEOUT', `PrusaSlicer did not finish ${model.name} within ${limit / 1000} s and was stopped; try again when the server is less busy`);
+      }
+      if (!isScanError(e)) throw e;
+      const message = e.message
+        .split(file)
+        .join(model.name)
+        .replace('split it first (scan2print prepare)', 'choose a printer with a larger build volume, or split the downloaded model with scan2print prepare');
+      throw new ScanError(e.code, message, { kind: e.kind, cause: e });
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
