@@ -29,6 +29,7 @@ const QrPage = lazy(() => import('./pages/QrPage.js').then((m) => ({ default: m.
 const PrintCataloguePage = lazy(() => import('./pages/PrintCataloguePage.js').then((m) => ({ default: m.PrintCataloguePage })));
 const PrintSchedulePage = lazy(() => import('./pages/PrintSchedulePage.js').then((m) => ({ default: m.PrintSchedulePage })));
 const PacsPage = lazy(() => import('./pages/PacsPage.js').then((m) => ({ default: m.PacsPage })));
+const AccountPage = lazy(() => import('./pages/AccountPage.js').then((m) => ({ default: m.AccountPage })));
 
 const LOADING = <main className="page" aria-busy="true"><p>Loading…</p></main>;
 
@@ -78,6 +79,7 @@ export function App() {
           {canCreateCases(me.role) && <Link href="/cases/new">New case</Link>}
           <Link href="/print/schedule">Print schedule</Link>
           <Link href="/pacs">PACS</Link>
+          <Link href="/account">Account</Link>
           {canAdminister(me.role) && (
             <>
               <Link href="/admin/users">Users</Link>
@@ -104,6 +106,7 @@ export function App() {
           <Route path="/admin/printers" component={PrintCataloguePage} />
           <Route path="/print/schedule" component={PrintSchedulePage} />
           <Route path="/pacs" component={PacsPage} />
+          <Route path="/account" component={AccountPage} />
           <Route path="/q/:code">{(p) => <QrPage code={p.code} />}</Route>
           <Route><Redirect to="/" /></Route>
         </Switch>

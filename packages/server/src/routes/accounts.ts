@@ -106,12 +106,22 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
   );
 
   // The assignee picker: the caller's organisation's users; the installation admin sees every user.
+  // Those who manage the accounts (admin, org-admin) also read whether each is disabled and
+  // whether it logs in with a password (a person, who makes their own tokens) or not (a script
+  // account, whose tokens its org-admin makes): the users page offers what the server allows.
   r.get('/api/users', { config: { access: 'any' } }, async (req) => {
     const p = caller(req);
-    let q = db.selectFrom('users').select(['id', 'email', 'role', 'org_id']).orderBy('email');
+    let q = db.selectFrom('users').select(['id', 'email', 'role', 'org_id', 'disabled_at', 'password_hash']).orderBy('email');
     if (p.role !== 'admin') q = q.where('org_id', '=', p.orgId);
     const users = await q.execute();
-    return users.map((u) => ({ id: u.id, email: u.email, role: u.role, ...(p.role === 'admin' ? { orgId: u.org_id } : {}) }));
+    const manager = p.role === 'admin' || p.role === 'org-admin';
+    return users.map((u) => ({
+      id: u.id,
+      email: u.email,
+      role: u.role,
+      ...(p.role === 'admin' ? { orgId: u.org_id } : {}),
+      ...(manager ? { disabled: u.disabled_at !== null, passwordLogin: u.password_hash !== null } : {}),
+    }));
   });
 
   // An org-admin changes the roles of their organisation's users (the admin: anyone's) and

@@ -9,6 +9,10 @@ export interface AdminUser {
   email: string;
   role: string;
   orgId?: string | null;
+  /** For an org-admin or the admin only (GET /api/users): the account is disabled. */
+  disabled?: boolean;
+  /** For an org-admin or the admin only: logs in with a password (a person), else a script account. */
+  passwordLogin?: boolean;
 }
 
 export interface OrgSettings {
@@ -33,6 +37,8 @@ export const listUsers = () => api<AdminUser[]>('GET', '/api/users');
 export const createUser = (orgId: string, body: { email: string; role: string; password?: string }) =>
   api<{ id: string }>('POST', `/api/orgs/${enc(orgId)}/users`, body);
 export const changeRole = (userId: string, role: string) => api<unknown>('PATCH', `/api/users/${enc(userId)}`, { role });
+/** Disabled: the user's sessions end and their tokens stop at once (PATCH /api/users/:id). */
+export const setDisabled = (userId: string, disabled: boolean) => api<unknown>('PATCH', `/api/users/${enc(userId)}`, { disabled });
 
 export const getOrg = (orgId: string) => api<OrgSettings>('GET', `/api/orgs/${enc(orgId)}`);
 export const patchOrg = (orgId: string, body: { serverAnonymise: boolean }) => api<Partial<OrgSettings>>('PATCH', `/api/orgs/${enc(orgId)}`, body);

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { postReview } from './api.js';
 import { formatTime, personName } from './format.js';
 import { canApprove, canRequestChanges } from './roles.js';
+import { reviewHint } from './review-hint.js';
 import type { Decision, Review } from './types.js';
 import type { ReviewSteps } from '../workflow/approved.js';
 
@@ -77,15 +78,7 @@ export function ReviewSection(p: ReviewProps) {
         </button>
       </div>
       <p id="review-why" className="hint">
-        {!mayApprove && !mayRequest
-          ? `Your role (${p.role}) cannot approve or request changes.`
-          : !mayApprove
-            ? `Your role (${p.role}) can request changes but not approve.`
-            : noModel
-              ? 'There is no finished model to judge yet.'
-              : wfBlocks
-                ? `Approval is not possible now: ${wfBlocks}.`
-                : `Your decision applies to ${what}.`}
+        {reviewHint({ role: p.role, mayApprove, mayRequest, noModel, approveBlock: wfBlocks, requestBlock: wfBlocksChanges, what })}
       </p>
       {open && (
         <form className="review-confirm" onSubmit={submit} aria-label={open === 'approve' ? 'Confirm approval' : 'Request changes'}>

@@ -3,6 +3,8 @@
  * GET /api/events applied by id. A dropped stream reconnects with backoff and
  * reloads the list first, so nothing that changed meanwhile is missed. Only when the server has
  * no /api/events (404: an older server) does the list fall back to polling every 3 s.
+ * A case page asks for the `case-activity` events too (comments, gate signatures): they do
+ * not change the row, and another user's signature or comment must show without a reload.
  */
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/client.js';
@@ -19,6 +21,8 @@ export interface LiveCases {
   rows: CaseRow[] | null;
   error: string | null;
   mode: LiveMode;
+  /** With `activity`: each case's latest `case-activity` event, as its JSON (compare, don't parse). */
+  activity: Record<string, string>;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -35,10 +39,12 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export function useLiveCases(): LiveCases {
+export function useLiveCases(opts: { activity?: boolean } = {}): LiveCases {
   const [rows, setRows] = useState<CaseRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [mode, setMode] = useState<LiveMode>('connecting');
+  const [activity, setActivity] = useState<Record<string, string>>({});
+  const withActivity = opts.activity === true;
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -67,8 +73,13 @@ export function useLiveCases(): LiveCases {
         try {
           await load();
           await readEventStream(
-            '/api/events',
+            withActivity ? '/api/events?activity=1' : '/api/events',
             (ev) => {
+              if (ev.event === 'case-activity') {
+                const id = (JSON.parse(ev.data) as { id: string }).id;
+                setActivity((a) => (a[id] === ev.data ? a : { ...a, [id]: ev.data }));
+                return;
+              }
               if (ev.event !== 'case') return;
               const row = JSON.parse(ev.data) as CaseRow;
               setRows((r) => (r ? applyCaseEvent(r, row) : [row]));
@@ -97,7 +108,7 @@ export function useLiveCases(): LiveCases {
 
     void run();
     return () => ctl.abort();
-  }, []);
+  }, [withActivity]);
 
-  return { rows, error, mode };
+  return { rows, error, mode, activity };
 }

@@ -83,37 +83,40 @@ function AuditBody() {
         <p aria-busy="true">Loading…</p>
       ) : (
         <>
-          <table className="admin-table" data-testid="audit-table">
-            <caption>
-              {entries.length} entries{scope ? ' of this case' : ''}, oldest first
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Case</th>
-                <th scope="col">Details</th>
-                <th scope="col">Hash</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.seq} data-testid="audit-row" data-seq={e.seq} data-action={e.action} className={verify?.firstBad?.seq === e.seq ? 'verify-bad' : undefined}>
-                  <td>{e.seq}</td>
-                  <td>{formatTime(e.at)}</td>
-                  <td>{e.actor ? `${e.actor.email} (${e.actor.role})` : 'system'}</td>
-                  <td>{e.action}</td>
-                  <td className="mono">{e.caseId ? e.caseId.slice(0, 8) : '—'}</td>
-                  <td className="details">{detailsLine(e.details)}</td>
-                  <td className="mono" title={e.hash}>
-                    {e.hash.slice(0, 12)}…
-                  </td>
+          {/* Wide on a phone: the table scrolls in its own box, reachable by keyboard. */}
+          <div className="admin-scroll" tabIndex={0} role="region" aria-label="Audit entries">
+            <table className="admin-table" data-testid="audit-table">
+              <caption>
+                {entries.length} entries{scope ? ' of this case' : ''}, oldest first
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">When</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Case</th>
+                  <th scope="col">Details</th>
+                  <th scope="col">Hash</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {entries.map((e) => (
+                  <tr key={e.seq} data-testid="audit-row" data-seq={e.seq} data-action={e.action} className={verify?.firstBad?.seq === e.seq ? 'verify-bad' : undefined}>
+                    <td>{e.seq}</td>
+                    <td>{formatTime(e.at)}</td>
+                    <td>{e.actor ? `${e.actor.email} (${e.actor.role})` : 'system'}</td>
+                    <td>{e.action}</td>
+                    <td className="mono">{e.caseId ? e.caseId.slice(0, 8) : '—'}</td>
+                    <td className="details">{detailsLine(e.details)}</td>
+                    <td className="mono" title={e.hash}>
+                      {e.hash.slice(0, 12)}…
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {more && (
             <button type="button" onClick={() => load(entries[entries.length - 1]?.seq)} data-testid="audit-more">
               Load more

@@ -75,13 +75,15 @@ export function CasePage({ caseId }: { caseId: string }) {
     };
   }, [caseId, tick]);
 
+  // Every role reads the users (GET /api/users is any member's): the picker offers them, and
+  // the page names who created the case (a technician, who assigns nobody, saw "another user").
   useEffect(() => {
-    if (!canAssign(me.role)) return;
     optional(listUsers()).then(setUsers, () => setUsers(null));
-  }, [me.role]);
+  }, []);
 
-  // The case's row as the live stream has it: status, latest job, assignee, review.
-  const { rows } = useLiveCases();
+  // The case's row as the live stream has it: status, latest job, assignee, review; and its
+  // activity (comments, gate signatures), which the row does not show.
+  const { rows, activity } = useLiveCases({ activity: true });
   const liveRow = rows?.find((r) => r.id === caseId);
   const liveKey = liveRow ? JSON.stringify([liveRow.latestJob?.id, liveRow.latestJob?.state, liveRow.status, liveRow.assignee?.id, liveRow.review?.at, liveRow.files]) : '';
   const [seenKey, setSeenKey] = useState('');
@@ -91,6 +93,14 @@ export function CasePage({ caseId }: { caseId: string }) {
     if (seenKey) reload();
     setSeenKey(liveKey);
   }, [liveKey, seenKey, reload]);
+  // Another user's comment or signature: the lists and the workflow panel (reloadKey: tick) load again.
+  const activityKey = activity[caseId] ?? '';
+  const [seenActivity, setSeenActivity] = useState('');
+  useEffect(() => {
+    if (!activityKey || activityKey === seenActivity) return;
+    if (seenActivity) reload();
+    setSeenActivity(activityKey);
+  }, [activityKey, seenActivity, reload]);
 
   const activeJobId = data?.jobs.find((j) => !isTerminal(j.state))?.id ?? null;
   const liveJob = useJobEvents(activeJobId);
@@ -134,6 +144,8 @@ export function CasePage({ caseId }: { caseId: string }) {
   const files = c.files ?? data.detail.series.reduce((n, s) => n + s.files, 0);
   const status = statusOf({ ...c, latestJob: latestJob ?? null, files });
   const due = dueInfo(c.dueDate, new Date(), isFinished(status.kind));
+  // Who created it, when known; nothing rather than a guess (a user since removed, no user list).
+  const creator = users?.find((u) => u.id === c.createdBy)?.email ?? (c.createdBy === me.id ? 'you' : null);
 
   return (
     <main className="page case-page">
@@ -211,8 +223,8 @@ export function CasePage({ caseId }: { caseId: string }) {
         <SendToPacsPanel caseId={caseId} role={me.role} />
         <CommentsSection caseId={caseId} comments={data.comments} onAdded={reload} />
       </div>
-      <p className="hint">
-        Created by {users?.find((u) => u.id === c.createdBy)?.email ?? (c.createdBy === me.id ? 'you' : 'another user')}. Case id <code>{c.id}</code>.
+      <p className="hint" data-testid="case-created-by">
+        {creator ? <>Created by {creator}. </> : null}Case id <code>{c.id}</code>.
       </p>
     </main>
   );

@@ -14,6 +14,7 @@ import { EditToolbar, TOOL_KEYS } from '../review/EditToolbar.js';
 import { RebuildPanel } from '../review/RebuildPanel.js';
 import type { Window } from '../review/viewer.js';
 import { ModelPanel } from '../review/model3d/ModelPanel.js';
+import { useCaseActivity } from '../cases/useCaseActivity.js';
 import '../review/review.css';
 
 const REBUILD_ROLES = ['engineer', 'org-admin'];
@@ -138,6 +139,10 @@ export function ReviewPage({ caseId }: { caseId: string }) {
     e.preventDefault();
   };
 
+  // The case's activity (comments, gate signatures) as the event stream reports it: the 3D
+  // panel's pinned comments follow another user's without a reload.
+  const activityKey = useCaseActivity(caseId);
+
   const s = state;
   const ready = s?.phase === 'ready';
   // The 3D panel mounts once the slices are ready and it is scrolled near the screen, for the
@@ -201,7 +206,7 @@ export function ReviewPage({ caseId }: { caseId: string }) {
       </div>
       <section ref={panelRef} className="review-model" aria-label="3D model">
         {/* Keyed by the version on screen: a rebuild's new version reloads the panel's list. */}
-        {panelJob && panelNear ? <ModelPanel key={panelJob} caseId={caseId} /> : <p>The 3D model appears here once the slices are loaded.</p>}
+        {panelJob && panelNear ? <ModelPanel key={panelJob} caseId={caseId} refreshKey={activityKey} /> : <p>The 3D model appears here once the slices are loaded.</p>}
       </section>
     </main>
   );

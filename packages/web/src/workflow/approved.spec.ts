@@ -42,6 +42,8 @@ describe('review steps', () => {
       history: [],
     };
     expect(reviewStepsOf(wf)).toEqual({ approve: { allowed: false, why: 'missing: the segmentation gate' }, requestChanges: { allowed: true, why: '' } });
-    expect(reviewStepsOf({ ...wf, state: 'delivered', next: [] }).approve).toEqual({ allowed: false, why: "not a step from the case's state (delivered)" });
+    expect(reviewStepsOf({ ...wf, state: 'delivered', next: [] }).approve).toEqual({ allowed: false, why: "not a step from the case's state (Delivered)" });
+    const forOthers = { ...wf, next: [{ to: 'changes-requested', label: 'Request changes', roles: ['reviewer', 'technician'], allowed: false, missing: [] }] };
+    expect(reviewStepsOf(forOthers).requestChanges).toEqual({ allowed: false, why: 'in this state only a reviewer or technician may' });
   });
 });

@@ -5,6 +5,7 @@
 import type { ModelVersion, Review } from '../cases/types.js';
 import type { LabelledVersion } from './LabelSection.js';
 import type { WorkflowView } from './types.js';
+import { aRole, stateLabel } from './words.js';
 
 type VersionWithCode = ModelVersion & { code?: string | null; modelCode?: string | null };
 
@@ -30,8 +31,8 @@ export interface ReviewSteps {
 export function reviewStepsOf(wf: WorkflowView): ReviewSteps {
   const one = (to: string) => {
     const n = wf.next.find((x) => x.to === to);
-    if (!n) return { allowed: false, why: `not a step from the case's state (${wf.state})` };
-    return { allowed: n.allowed, why: n.allowed ? '' : n.missing.length ? `missing: ${n.missing.join('; ')}` : `for ${n.roles.join(', ')}` };
+    if (!n) return { allowed: false, why: `not a step from the case's state (${stateLabel(wf.state)})` };
+    return { allowed: n.allowed, why: n.allowed ? '' : n.missing.length ? `missing: ${n.missing.join('; ')}` : `in this state only ${aRole(n.roles)} may` };
   };
   return { approve: one('approved'), requestChanges: one('changes-requested') };
 }

@@ -45,7 +45,8 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function ModelPanel({ caseId }: { caseId: string }) {
+/** `refreshKey`: changes when someone else comments on the case (the page's `case-activity` events). */
+export function ModelPanel({ caseId, refreshKey = '' }: { caseId: string; refreshKey?: string }) {
   const [versions, setVersions] = useState<ModelVersion[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [models, setModels] = useState<Record<string, LoadedModel | { error: string }>>({});
@@ -79,6 +80,19 @@ export function ModelPanel({ caseId }: { caseId: string }) {
       live = false;
     };
   }, [caseId]);
+
+  // Another user's pinned comment shows here without a reload: the comments load again.
+  useEffect(() => {
+    if (!refreshKey) return;
+    let live = true;
+    loadComments(caseId).then(
+      (c) => live && setComments(c),
+      () => undefined, // the next change tries again; the list shown stays
+    );
+    return () => {
+      live = false;
+    };
+  }, [caseId, refreshKey]);
 
   // Load each version that is on screen, once.
   const shown = useMemo(() => [jobA, compare ? jobB : null].filter((j): j is string => !!j), [jobA, jobB, compare]);
