@@ -8,17 +8,17 @@
  * and an approval leave it (a real 3MF of a box in the store, the model gate signed): the
  * convert itself runs in print-quote.spec.ts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRINT_CATALOGUE, write3mf, type PrintCatalogue } from '@scan2print/core';
+import { PRINT_CATALOGUE, type PrintCatalogue } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
+import { modelCase } from '../../../test/server/model-case.js';
 import { box } from '../../core/src/testing/meshes.js';
 import { auditEntries } from './audit/index.js';
 
 const ROLES = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
 type ErrorBody = { error: { code: string; message: string; currentVersion?: number } };
-const hex = () => randomBytes(32).toString('hex');
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engine) => {
@@ -42,31 +42,9 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engi
   const call = (token: string, method: string, path: string, body?: unknown) => t.call(token, method, path, body);
   const errorOf = async (r: Response) => ((await r.json()) as ErrorBody).error;
 
-  /** A case of org A with an approved model version: a real 3MF of a w×d×h box, the model gate signed by the reviewer. */
-  async function approvedCase(size: [number, number, number], dueDate?: string, approve = true): Promise<{ caseId: string; versionId: string }> {
-    const caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: `print ${size.join('x')}`, anatomy: 'mandible', ...(dueDate ? { dueDate } : {}) })).id as string;
-    const versionId = randomUUID();
-    await db()
-      .insertInto('jobs')
-      .values({
-        id: versionId, org_id: a.id, case_id: caseId, kind: 'convert', params: '{}', state: 'succeeded', progress: 1, stage: 'done', error: null,
-        idempotency_key: null, lease_owner: null, lease_expires_at: null, created_by: a.users.engineer, started_at: new Date(), finished_at: new Date(),
-        summary: JSON.stringify({ findings: [], models: [{ name: 'bone', checks: { printable: true }, accuracy: null }] }),
-      })
-      .execute();
-    const bytes = write3mf(box([0, 0, 0], size), { title: 'box', creationDate: '2026-11-30' });
-    const key = `jobs/${versionId}/1/bone.3mf`;
-    await t.server.services.store.put(key, bytes);
-    await db()
-      .insertInto('artifacts')
-      .values({ id: randomUUID(), org_id: a.id, case_id: caseId, job_id: versionId, kind: 'model', name: 'bone.3mf', object_key: key, media_type: 'model/3mf', sha256: hex(), bytes: bytes.length })
-      .execute();
-    if (approve) {
-      await db().updateTable('cases').set({ status: 'approved' }).where('id', '=', caseId).execute();
-      await db().insertInto('gate_signatures').values({ id: randomUUID(), org_id: a.id, case_id: caseId, gate: 'model', model_version_id: versionId, signed_by: a.users.reviewer }).execute();
-    }
-    return { caseId, versionId };
-  }
+  /** A case of org A with a model version (a real 3MF of a w×d×h box), approved unless `approve` is false. */
+  const approvedCase = (size: [number, number, number], dueDate?: string, approve = true) =>
+    modelCase(t, a, box([0, 0, 0], size), { purpose: `print ${size.join('x')}`, creationDate: '2026-11-30', approve, ...(dueDate ? { dueDate } : {}) });
 
   /**
    * A quote as POST /api/cases/:id/quote stores it, with the print time a test needs: slicing

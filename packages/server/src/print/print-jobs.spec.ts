@@ -9,16 +9,16 @@
  * model versions as a finished convert and an approval leave them (real 3MFs in the store, the
  * model gate signed), as in print-api.spec.ts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { write3mf, type Mesh } from '@scan2print/core';
+import type { Mesh } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../../test/server/harness.js';
+import { modelCase } from '../../../../test/server/model-case.js';
 import { box } from '../../../core/src/testing/meshes.js';
 import { auditEntries } from '../audit/index.js';
 import { isApproved } from '../../../web/src/print/format.js';
 
 type ErrorBody = { error: { code: string; message: string } };
-const hex = () => randomBytes(32).toString('hex');
 
 let t: TestServer;
 let a: TestOrg;
@@ -40,28 +40,7 @@ const call = (token: string, method: string, path: string, body?: unknown) => t.
 const errorOf = async (r: Response) => ((await r.json()) as ErrorBody).error;
 
 /** A case of org A whose approved model version is `mesh` as a 3MF, the model gate signed by the reviewer. */
-async function approvedCase(mesh: Mesh, title: string): Promise<{ caseId: string; versionId: string }> {
-  const caseId = (await t.json(a.tokens.requester, 'POST', '/api/cases', { purpose: title, anatomy: 'mandible', dueDate: '2099-06-01' })).id as string;
-  const versionId = randomUUID();
-  await db()
-    .insertInto('jobs')
-    .values({
-      id: versionId, org_id: a.id, case_id: caseId, kind: 'convert', params: '{}', state: 'succeeded', progress: 1, stage: 'done', error: null,
-      idempotency_key: null, lease_owner: null, lease_expires_at: null, created_by: a.users.engineer, started_at: new Date(), finished_at: new Date(),
-      summary: JSON.stringify({ findings: [], models: [{ name: 'bone', checks: { printable: true }, accuracy: null }] }),
-    })
-    .execute();
-  const bytes = write3mf(mesh, { title, creationDate: '2026-12-01' });
-  const key = `jobs/${versionId}/1/bone.3mf`;
-  await t.server.services.store.put(key, bytes);
-  await db()
-    .insertInto('artifacts')
-    .values({ id: randomUUID(), org_id: a.id, case_id: caseId, job_id: versionId, kind: 'model', name: 'bone.3mf', object_key: key, media_type: 'model/3mf', sha256: hex(), bytes: bytes.length })
-    .execute();
-  await db().updateTable('cases').set({ status: 'approved' }).where('id', '=', caseId).execute();
-  await db().insertInto('gate_signatures').values({ id: randomUUID(), org_id: a.id, case_id: caseId, gate: 'model', model_version_id: versionId, signed_by: a.users.reviewer }).execute();
-  return { caseId, versionId };
-}
+const approvedCase = (mesh: Mesh, title: string) => modelCase(t, a, mesh, { purpose: title, dueDate: '2099-06-01' });
 
 /** The case's other gates signed and the case moved to printing, as "Start printing" does (a print waits for every gate). */
 async function readyToPrint(c: { caseId: string; versionId: string }): Promise<void> {

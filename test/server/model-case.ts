@@ -1,0 +1,46 @@
+/**
+ * A case whose model version is a given mesh, stored as a 3MF the way a convert job stores it
+ * (a succeeded job, its model artifact), and optionally approved (state approved, the model
+ * gate signed by the reviewer), written straight to the database: print specs quote, queue and
+ * plan real models without running a convert for each.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { write3mf, type Mesh } from '@scan2print/core';
+import type { TestOrg, TestServer } from './harness.js';
+
+export interface ModelCaseOptions {
+  purpose: string;
+  dueDate?: string;
+  /** Approve it (default true): state approved, the model gate signed for this version. */
+  approve?: boolean;
+  /** The 3MF's creation date (its bytes, so its checksum, depend on it). */
+  creationDate?: string;
+}
+
+export async function modelCase(t: TestServer, org: TestOrg, mesh: Mesh, o: ModelCaseOptions): Promise<{ caseId: string; versionId: string }> {
+  const db = t.server.services.db;
+  const body = { purpose: o.purpose, anatomy: 'mandible', ...(o.dueDate ? { dueDate: o.dueDate } : {}) };
+  const caseId = (await t.json(org.tokens.requester, 'POST', '/api/cases', body)).id as string;
+  const versionId = randomUUID();
+  await db
+    .insertInto('jobs')
+    .values({
+      id: versionId, org_id: org.id, case_id: caseId, kind: 'convert', params: '{}', state: 'succeeded', progress: 1, stage: 'done', error: null,
+      idempotency_key: null, lease_owner: null, lease_expires_at: null, created_by: org.users.engineer, started_at: new Date(), finished_at: new Date(),
+      summary: JSON.stringify({ findings: [], models: [{ name: 'bone', checks: { printable: true }, accuracy: null }] }),
+    })
+    .execute();
+  const bytes = write3mf(mesh, { title: o.purpose, creationDate: o.creationDate ?? '2026-12-01' });
+  const key = `jobs/${versionId}/1/bone.3mf`;
+  await t.server.services.store.put(key, bytes);
+  const sha256 = randomBytes(32).toString('hex');
+  await db
+    .insertInto('artifacts')
+    .values({ id: randomUUID(), org_id: org.id, case_id: caseId, job_id: versionId, kind: 'model', name: 'bone.3mf', object_key: key, media_type: 'model/3mf', sha256, bytes: bytes.length })
+    .execute();
+  if (o.approve ?? true) {
+    await db.updateTable('cases').set({ status: 'approved' }).where('id', '=', caseId).execute();
+    await db.insertInto('gate_signatures').values({ id: randomUUID(), org_id: org.id, case_id: caseId, gate: 'model', model_version_id: versionId, signed_by: org.users.reviewer }).execute();
+  }
+  return { caseId, versionId };
+}
