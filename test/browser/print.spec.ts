@@ -240,7 +240,7 @@ describe('web app: print catalogue, quote and schedule', () => {
     await expectAccessible(t, 'schedule page, printer down');
     await tech.screenshot('print-schedule-down');
 
-    // Back on the case page: the job starts on the MK4 still up, then is printed; it leaves the plan.
+    // Back on the case page: the job waits for the gates; started from the schedule, then printed here, it leaves the plan.
     await t.goto(`/cases/${caseId}`);
     await expect.poll(() => jobItem.getAttribute('data-status'), { timeout: 60_000 }).toBe('queued');
     expect(await jobItem.getByTestId('print-job-machine').inputValue()).toBe(otherPrinter);
@@ -252,7 +252,14 @@ describe('web app: print catalogue, quote and schedule', () => {
     }
     await t.reload();
     await expect.poll(() => jobItem.getByTestId('print-job-start').isEnabled(), { timeout: 30_000 }).toBe(true);
-    await jobItem.getByTestId('print-job-start').click();
+    // The lab starts plates from the schedule: the plate holding this job, on the MK4 still up.
+    await t.goto('/print/schedule');
+    const plateRow = t.locator(`[data-testid="schedule-plate-row"][data-job-ids~="${jobId}"]`);
+    await plateRow.getByTestId('plate-start').click();
+    await expect.poll(() => plateRow.getByTestId('plate-printed').count(), { timeout: 30_000 }).toBe(1);
+    expect(await t.getByTestId('schedule-said').textContent()).toMatch(/Started the plate on MK4 [AB]/);
+    await expectAccessible(t, 'schedule page with a plate printing');
+    await t.goto(`/cases/${caseId}`);
     await expect.poll(() => jobItem.getAttribute('data-status'), { timeout: 30_000 }).toBe('printing');
     expect(await jobItem.textContent()).toMatch(/printing on MK4 [AB]/);
     await expectAccessible(t, 'case page with a job printing');

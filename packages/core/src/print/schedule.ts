@@ -364,7 +364,8 @@ export function planSchedule(printers: SchedPrinter[], jobs: SchedJob[], now: st
 
 /**
  * Jobs printing now hold their printer first: a plate from their start to their quoted end
- * (or now, when they run over), shared with nobody; their lateness is already fixed.
+ * (or now, when they run over), shared with nobody but the jobs started with them (same
+ * machine, same start: one plate); their lateness is already fixed.
  */
 function placeRunning(
   js: Job[],
@@ -374,6 +375,7 @@ function placeRunning(
   boundOf: Map<Job, { end: number; printer: Printer }>,
   unplaceable: SchedulePlan['unplaceable'],
 ): void {
+  const plates = new Map<string, { p: Printer; start: number; jobs: Job[] }>();
   for (const job of js) {
     const run = job.input.running;
     if (!run) continue;
@@ -383,10 +385,13 @@ function placeRunning(
       continue;
     }
     const start = time(run.start, `jobs[${job.index}].running.start`);
-    const end = Math.max(start + job.duration, t0);
-    const layout = packAll(footprintsOn(job, p), p);
-    p.plates.push({ printer: p.index, start, end, jobs: [job], parts: layout?.[0] ?? [], exclusive: true, running: true });
-    endOf.set(job, { end, printer: p });
-    boundOf.set(job, { end, printer: p });
+    const key = `${p.index} ${start}`;
+    plates.set(key, { p, start, jobs: [...(plates.get(key)?.jobs ?? []), job] });
+  }
+  for (const { p, start, jobs } of plates.values()) {
+    const end = Math.max(start + Math.max(...jobs.map((j) => j.duration)), t0);
+    const layout = packAll(jobs.flatMap((j) => footprintsOn(j, p)), p);
+    p.plates.push({ printer: p.index, start, end, jobs, parts: layout?.[0] ?? [], exclusive: true, running: true });
+    for (const job of jobs) for (const m of [endOf, boundOf]) m.set(job, { end, printer: p });
   }
 }

@@ -41,8 +41,11 @@ const jobBody = z
     quote: z.unknown().optional(),
   })
   .strict();
-/** Without a jobId: the next job the plan has on this machine (start), the one printing on it (finish, fail). */
-const startBody = z.object({ jobId: z.uuid().optional() }).strict();
+/**
+ * Start: the job named, or the jobs of one plate (jobIds), else the plate the plan starts next on
+ * this machine. Finish and fail: the job named, else every job printing on the machine (its plate).
+ */
+const startBody = z.object({ jobId: z.uuid().optional(), jobIds: z.array(z.uuid()).min(1).max(100).optional() }).strict().refine((b) => !(b.jobId && b.jobIds), 'give jobId or jobIds, not both');
 const finishBody = z.object({ jobId: z.uuid().optional(), note: z.string().trim().max(2000).optional() }).strict();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -105,8 +108,6 @@ async function jobQuote(
   return { id, quote };
 }
 
-const isUniqueViolation = (e: unknown) => (e as { code?: string } | undefined)?.code === '23505';
-
 /** The machine named in the URL, this organisation's (404 otherwise, as the scope check says). */
 async function machineOf(db: Kysely<Database>, orgId: string, id: string) {
   const row = await db.selectFrom('printers').select(['id', 'name', 'catalogue_id', 'status']).where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
@@ -120,19 +121,19 @@ async function jobOf(db: Kysely<Database>, orgId: string, id: string) {
   return row;
 }
 
-/** The job the stored plan starts first on this machine (not one printing): what "start" means without a jobId. */
-async function nextPlanned(db: Kysely<Database>, orgId: string, machine: { id: string; name: string }): Promise<string> {
+/** The jobs of the plate the stored plan starts first on this machine (not one printing): what "start" means without a jobId. */
+async function nextPlanned(db: Kysely<Database>, orgId: string, machine: { id: string; name: string }): Promise<string[]> {
   const plan = await storedPlan(db, orgId);
   const plate = plan.plates.filter((p) => p.printerId === machine.id && !p.running).sort((a, b) => a.start.localeCompare(b.start))[0];
   if (!plate) throw new HttpError(409, 'NOTHING_PLANNED', `no queued job is planned on ${machine.name}: name one (jobId)`);
-  return plate.jobIds[0]!;
+  return plate.jobIds;
 }
 
-/** The job printing on this machine: what "finish" and "fail" mean without a jobId. */
-async function printingOn(db: Kysely<Database>, machine: { id: string; name: string }): Promise<string> {
-  const row = await db.selectFrom('print_jobs').select('id').where('printer_id', '=', machine.id).where('status', '=', 'printing').executeTakeFirst();
-  if (!row) throw new HttpError(409, 'JOB_NOT_PRINTING', `${machine.name} is printing nothing`);
-  return row.id;
+/** The jobs printing on this machine (its plate): what "finish" and "fail" mean without a jobId. */
+async function printingOn(db: Kysely<Database>, machine: { id: string; name: string }): Promise<string[]> {
+  const rows = await db.selectFrom('print_jobs').select('id').where('printer_id', '=', machine.id).where('status', '=', 'printing').orderBy('id').execute();
+  if (rows.length === 0) throw new HttpError(409, 'JOB_NOT_PRINTING', `${machine.name} is printing nothing`);
+  return rows.map((r) => r.id);
 }
 
 export function printJobRoutes(app: FastifyInstance, s: Services): void {
@@ -203,18 +204,23 @@ export function printJobRoutes(app: FastifyInstance, s: Services): void {
     const orgId = orgOf(p);
     const now = new Date();
     const machine = await machineOf(db, orgId, req.params.id);
-    const job = await jobOf(db, orgId, req.body.jobId ?? (await nextPlanned(db, orgId, machine)));
-    if (job.status !== 'queued') throw new HttpError(409, 'JOB_NOT_QUEUED', `print job ${job.id} is ${job.status}: only a queued job starts`);
-    if (job.printer !== machine.catalogue_id) {
-      throw new HttpError(409, 'WRONG_PRINTER', `print job ${job.id} is for a ${job.printer}; ${machine.name} is a ${machine.catalogue_id}`);
+    // One plate at a time on a machine: the jobs named, else the plate the plan starts next there
+    // (parts of one material share a plate, so its jobs start together).
+    const ids = req.body.jobIds ?? (req.body.jobId ? [req.body.jobId] : await nextPlanned(db, orgId, machine));
+    const jobs = await Promise.all([...new Set(ids)].map((id) => jobOf(db, orgId, id)));
+    for (const job of jobs) {
+      if (job.status !== 'queued') throw new HttpError(409, 'JOB_NOT_QUEUED', `print job ${job.id} is ${job.status}: only a queued job starts`);
+      if (job.printer !== machine.catalogue_id) {
+        throw new HttpError(409, 'WRONG_PRINTER', `print job ${job.id} is for a ${job.printer}; ${machine.name} is a ${machine.catalogue_id}`);
+      }
     }
     if (machine.status === 'down') throw new HttpError(409, 'PRINTER_DOWN', `${machine.name} is down: mark it up before starting a job on it`);
-    const busy = async () => {
-      const other = await db.selectFrom('print_jobs').select('id').where('printer_id', '=', machine.id).where('status', '=', 'printing').executeTakeFirst();
-      return new HttpError(409, 'PRINTER_BUSY', `${machine.name} is printing job ${other?.id ?? '(another)'}: it is finished or failed first`);
-    };
-    try {
-      await db.transaction().execute(async (tx) => {
+    await db.transaction().execute(async (tx) => {
+      // The machine row's lock orders two starts on one machine: the second sees the first's plate.
+      await tx.selectFrom('printers').select('id').where('id', '=', machine.id).forUpdate().execute();
+      const other = await tx.selectFrom('print_jobs').select('id').where('printer_id', '=', machine.id).where('status', '=', 'printing').executeTakeFirst();
+      if (other) throw new HttpError(409, 'PRINTER_BUSY', `${machine.name} is printing job ${other.id}: it is finished or failed first`);
+      for (const job of jobs) {
         // The case row's lock, as a transition takes it: no start beside a move out of printing.
         await refuseUnlessPrinting(tx, job.case_id);
         const moved = await tx
@@ -225,15 +231,13 @@ export function printJobRoutes(app: FastifyInstance, s: Services): void {
           .returning('id')
           .execute();
         if (moved.length === 0) throw new HttpError(409, 'JOB_NOT_QUEUED', `print job ${job.id} is no longer queued`);
-        await auditPrint(s, tx, { action: 'print-job-started', actor: p, orgId, caseId: job.case_id, details: { printJobId: job.id, printerId: machine.id, printerName: machine.name } });
-      });
-    } catch (e) {
-      // The partial unique index: one job printing per machine, even when two start at once.
-      if (isUniqueViolation(e)) throw await busy();
-      throw e;
-    }
+        const details = { printJobId: job.id, printerId: machine.id, printerName: machine.name, plate: jobs.map((j) => j.id) };
+        await auditPrint(s, tx, { action: 'print-job-started', actor: p, orgId, caseId: job.case_id, details });
+      }
+    });
     const schedule = await replan(db, orgId, now);
-    return { job: { id: job.id, caseId: job.case_id, status: 'printing', printerId: machine.id, startedAt: now.toISOString() }, schedule };
+    const started = jobs.map((job) => ({ id: job.id, caseId: job.case_id, status: 'printing', printerId: machine.id, startedAt: now.toISOString() }));
+    return { job: started[0]!, jobs: started, schedule };
   });
 
   const finished = (outcome: 'printed' | 'failed') => async (req: FastifyRequest<{ Params: { id: string }; Body: z.infer<typeof finishBody> }>) => {
@@ -241,31 +245,36 @@ export function printJobRoutes(app: FastifyInstance, s: Services): void {
     const orgId = orgOf(p);
     const now = new Date();
     const machine = await machineOf(db, orgId, req.params.id);
-    const job = await jobOf(db, orgId, req.body.jobId ?? (await printingOn(db, machine)));
-    if (job.status !== 'printing' || job.printer_id !== machine.id) {
-      const where = job.status === 'printing' ? `printing on another printer` : job.status;
-      throw new HttpError(409, 'JOB_NOT_PRINTING', `print job ${job.id} is ${where}, not printing on ${machine.name}: only a job printing there is finished there`);
+    const jobs = await Promise.all((req.body.jobId ? [req.body.jobId] : await printingOn(db, machine)).map((id) => jobOf(db, orgId, id)));
+    for (const job of jobs) {
+      if (job.status !== 'printing' || job.printer_id !== machine.id) {
+        const where = job.status === 'printing' ? `printing on another printer` : job.status;
+        throw new HttpError(409, 'JOB_NOT_PRINTING', `print job ${job.id} is ${where}, not printing on ${machine.name}: only a job printing there is finished there`);
+      }
     }
     const note = req.body.note || null;
     await db.transaction().execute(async (tx) => {
-      const moved = await tx
-        .updateTable('print_jobs')
-        .set({ status: outcome, finished_at: now, note })
-        .where('id', '=', job.id)
-        .where('status', '=', 'printing')
-        .returning('id')
-        .execute();
-      if (moved.length === 0) throw new HttpError(409, 'JOB_NOT_PRINTING', `print job ${job.id} is no longer printing`);
-      await auditPrint(s, tx, {
-        action: outcome === 'printed' ? 'print-job-printed' : 'print-job-failed',
-        actor: p,
-        orgId,
-        caseId: job.case_id,
-        details: { printJobId: job.id, printerId: machine.id, printerName: machine.name, startedAt: new Date(job.started_at!).toISOString(), note },
-      });
+      for (const job of jobs) {
+        const moved = await tx
+          .updateTable('print_jobs')
+          .set({ status: outcome, finished_at: now, note })
+          .where('id', '=', job.id)
+          .where('status', '=', 'printing')
+          .returning('id')
+          .execute();
+        if (moved.length === 0) throw new HttpError(409, 'JOB_NOT_PRINTING', `print job ${job.id} is no longer printing`);
+        await auditPrint(s, tx, {
+          action: outcome === 'printed' ? 'print-job-printed' : 'print-job-failed',
+          actor: p,
+          orgId,
+          caseId: job.case_id,
+          details: { printJobId: job.id, printerId: machine.id, printerName: machine.name, startedAt: new Date(job.started_at!).toISOString(), note },
+        });
+      }
     });
     const schedule = await replan(db, orgId, now);
-    return { job: { id: job.id, caseId: job.case_id, status: outcome, printerId: machine.id, finishedAt: now.toISOString(), note }, schedule };
+    const ended = jobs.map((job) => ({ id: job.id, caseId: job.case_id, status: outcome, printerId: machine.id, finishedAt: now.toISOString(), note }));
+    return { job: ended[0]!, jobs: ended, schedule };
   };
   r.post('/api/print/printers/:id/finish', { config: onPrinter, schema: { params: Id, body: finishBody } }, finished('printed'));
   r.post('/api/print/printers/:id/fail', { config: onPrinter, schema: { params: Id, body: finishBody } }, finished('failed'));

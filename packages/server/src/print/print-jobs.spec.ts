@@ -184,6 +184,31 @@ describe('a print job on a machine: queued → printing → printed | failed', (
     // Still the technician's to finish.
     expect((await finish(printers.Form!, printing.id, 'failed', 'stopped: changes requested')).status).toBe(200);
   });
+
+  it('parts of one material planned on one plate start together, hold the machine as one plate and end together', async () => {
+    const cs = [await approvedCase(box([0, 0, 0], [30, 20, 10]), 'plate one'), await approvedCase(box([0, 0, 0], [25, 25, 10]), 'plate two')];
+    const ids: string[] = [];
+    for (const c of cs) ids.push((await quotedJob(c.caseId, 'formlabs-form3plus', 'formlabs-grey')).id);
+    for (const c of cs) await readyToPrint(c);
+    const form = printers.Form!;
+    const planned = (await schedule()).plates.find((x: { jobIds: string[] }) => x.jobIds.includes(ids[0]!));
+    expect([...planned.jobIds].sort()).toEqual([...ids].sort());
+    const r = await call(a.tokens.technician, 'POST', `/api/print/printers/${form}/start`, {});
+    expect(r.status, await r.clone().text()).toBe(200);
+    const started = (await r.json()) as { jobs: { id: string; status: string }[]; schedule: any };
+    expect(started.jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
+    const running = started.schedule.plates.filter((x: { running?: boolean }) => x.running);
+    expect(running).toHaveLength(1);
+    expect([...running[0].jobIds].sort()).toEqual([...ids].sort());
+    // A second start on the busy machine is refused, whichever job it names.
+    const other = await quotedJob(cs[0]!.caseId, 'formlabs-form3plus', 'formlabs-grey');
+    expect((await errorOf(await start(a.tokens.technician, form, other.id))).code).toBe('PRINTER_BUSY');
+    const done = await call(a.tokens.technician, 'POST', `/api/print/printers/${form}/finish`, {});
+    expect(done.status).toBe(200);
+    expect(((await done.json()) as { jobs: { id: string; status: string }[] }).jobs.map((j) => j.status)).toEqual(['printed', 'printed']);
+    const audit = (await auditEntries(db(), { orgId: a.id })).filter((e) => e.action === 'print-job-started').slice(-2);
+    expect(audit.map((e) => [...(e.details.plate as string[])].sort())).toEqual([[...ids].sort(), [...ids].sort()]);
+  });
 });
 
 describe('the web app\'s "approved" is the server\'s', () => {

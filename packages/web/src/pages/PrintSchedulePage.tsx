@@ -2,7 +2,8 @@
  * Print schedule (route /print/schedule): the lab's printers with their availability and the
  * planned plates as a timeline (issue 12), the same facts as tables for screen readers and
  * print-outs, late jobs and waiting jobs listed in words. A technician or org-admin marks a
- * printer down or up (the server re-plans); an org-admin adds a printer from the catalogue.
+ * printer down or up (the server re-plans), starts a printer's next plate and says when the
+ * plate printing there is printed or failed; an org-admin adds a printer from the catalogue.
  * The plan is read again every 30 s and after each change made here.
  */
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
@@ -13,6 +14,7 @@ import { canEditCatalogue, canQueue, hMm, whenText } from '../print/format.js';
 import { buildTimeline } from '../print/timeline.js';
 import { plateWords, Timeline } from '../print/Timeline.js';
 import type { CatalogueVersion, LabPrinter, ScheduleJson } from '../print/types.js';
+import { PlateActions } from '../print/PlateActions.js';
 import '../print/print.css';
 
 const REFRESH_MS = 30_000;
@@ -27,6 +29,22 @@ export function PrintSchedulePage() {
   const [now, setNow] = useState(() => Date.now());
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
+  const [acting, setActing] = useState(false);
+  const operator = canQueue(me.role);
+
+  async function act(what: () => Promise<unknown>, done: string) {
+    setActing(true);
+    setError(null);
+    try {
+      await what();
+      setSaid(done);
+      reload();
+    } catch (e) {
+      setError(`Not done: ${(e as Error).message}`);
+    } finally {
+      setActing(false);
+    }
+  }
 
   useEffect(() => {
     let stale = false;
@@ -122,6 +140,7 @@ export function PrintSchedulePage() {
                   <th scope="col">Cases</th>
                   <th scope="col">Due</th>
                   <th scope="col">Late</th>
+                  {operator && <th scope="col">Action</th>}
                 </tr>
               </thead>
               <tbody>
@@ -141,6 +160,11 @@ export function PrintSchedulePage() {
                       </td>
                       <td>{p.jobs.map((j) => (j.due ? whenText(j.due) : '—')).join(', ')}</td>
                       <td>{p.late ? 'late' : 'on time'}</td>
+                      {operator && (
+                        <td>
+                          <PlateActions row={row} plate={p} busy={acting} act={(what, done) => void act(what, done)} />
+                        </td>
+                      )}
                     </tr>
                   )),
                 )}

@@ -71,4 +71,8 @@ export const startPrintJob = (printerId: string, jobId: string) => api<unknown>(
 export const finishPrintJob = (printerId: string, jobId: string, outcome: 'printed' | 'failed', note?: string) =>
   api<unknown>('POST', `/api/print/printers/${enc(printerId)}/${outcome === 'printed' ? 'finish' : 'fail'}`, { jobId, ...(note ? { note } : {}) });
 
+/** A plate's jobs start together on the machine; a machine's plate (every job printing there) is printed or failed together. */
+export const startPlate = (printerId: string, jobIds: string[]) => api<unknown>('POST', `/api/print/printers/${enc(printerId)}/start`, { jobIds });
+export const finishPlate = (printerId: string, outcome: 'printed' | 'failed') => api<unknown>('POST', `/api/print/printers/${enc(printerId)}/${outcome === 'printed' ? 'finish' : 'fail'}`, {});
+
 export const getSchedule = () => api<ScheduleJson>('GET', '/api/print/schedule');

@@ -82,6 +82,8 @@ export interface ScheduleJobJson {
   printer?: string | null;
   material?: string | null;
   state?: string;
+  /** queued, or printing (its plate holds its machine). */
+  status?: string;
 }
 
 /** GET /api/print/schedule: core's SchedulePlan with the printers and jobs it planned. */
