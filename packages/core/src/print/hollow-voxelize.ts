@@ -3,8 +3,8 @@
  * the column's centre line crosses the surface, sorted; voxel centres between the 1st and 2nd,
  * 3rd and 4th, … crossings are inside. Crossings are found per triangle over the columns its xy
  * shadow covers, and a column centre on a shared edge is given to exactly one of the triangles
- * by the half-open "top-left" rule, so a closed mesh always gives an even count and the result
- * never depends on triangle order.
+ * by the half-open "top-left" rule (its edge function exactly antisymmetric: edge()), so a
+ * closed mesh always gives an even count and the result never depends on triangle order.
  */
 import type { Mesh } from '../geometry/types.js';
 
@@ -67,9 +67,16 @@ export function voxelizeSolid(mesh: Mesh, g: VoxelGrid): Uint8Array {
   return mask;
 }
 
-/** Twice the signed area of (a, b, p): > 0 when p is left of a → b. */
+/**
+ * Twice the signed area of (a, b, p): > 0 when p is left of a → b. Worked out from the edge's
+ * lower endpoint whichever way it runs, so the two triangles on an edge get exactly opposite
+ * values: from each one's own start the rounding differed, and a column on the edge (a box
+ * face's diagonal) was then claimed by both triangles or by neither, an odd count that left the
+ * whole column outside (a pillar of wall through a hollowed box).
+ */
 function edge(ax: number, ay: number, bx: number, by: number, x: number, y: number): number {
-  return (bx - ax) * (y - ay) - (by - ay) * (x - ax);
+  if (ax < bx || (ax === bx && ay <= by)) return (bx - ax) * (y - ay) - (by - ay) * (x - ax);
+  return -((ax - bx) * (y - by) - (ay - by) * (x - bx));
 }
 
 /** Top-left rule: a point on the edge counts only for a "top" or "left" edge (dx, dy = edge normal). */
