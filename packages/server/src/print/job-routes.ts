@@ -23,8 +23,7 @@ import { auditPrint } from './audit.js';
 import { currentCatalogue } from './catalogue-store.js';
 import { approvedModel, modelParts, type ApprovedModel } from './approved-model.js';
 import { dueOf, replan, storedPlan } from './plan.js';
-import { quoteModel } from './prusa-quote.js';
-import { quoteFile, specsOf } from './quote-file.js';
+import { quoteAndStore, specsOf } from './quote-file.js';
 
 const OPERATORS: readonly Role[] = ['technician', 'org-admin'];
 
@@ -99,13 +98,7 @@ async function jobQuote(
     .limit(1)
     .executeTakeFirst();
   if (stored) return { id: stored.id, quote: stored.quote as Quote };
-  const quote = await quoteFile(s, model, (file, workDir, signal) => quoteModel(file, spec.printer, spec.material, { supports: true, workDir, signal }), bytes);
-  const id = randomUUID();
-  await db
-    .insertInto('print_quotes')
-    .values({ id, org_id: c.org_id, case_id: c.id, model_version_id: model.versionId, printer: spec.printer.id, material: spec.material.id, supports: true, quote: JSON.stringify(quote), created_by: p.userId })
-    .execute();
-  return { id, quote };
+  return quoteAndStore(s, { caseId: c.id, orgId: c.org_id, userId: p.userId, model, spec, supports: true }, bytes);
 }
 
 /** The machine named in the URL, this organisation's (404 otherwise, as the scope check says). */

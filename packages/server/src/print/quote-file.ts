@@ -1,15 +1,19 @@
 /**
  * Quoting a model file with the slicer, as the quote and print-job routes do: the catalogue's
  * printer and material by id, the approved model written to a temporary folder, the slice
- * limit, and the client going away (its slicing then stops).
+ * limit, and the client going away (its slicing then stops); and the quote stored, as a job
+ * names it.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyReply } from 'fastify';
-import { isScanError, ScanError, type PrintCatalogue } from '@scan2print/core';
+import { isScanError, ScanError, type PrintCatalogue, type Quote } from '@scan2print/core';
 import type { Services } from '../context.js';
 import { HttpError } from '../http/errors.js';
+import type { ApprovedModel } from './approved-model.js';
+import { quoteModel } from './prusa-quote.js';
 
 /** The catalogue's printer and material by id; 400 naming what is wrong. */
 export function specsOf(cat: PrintCatalogue, printerId: string, materialId: string) {
@@ -78,4 +82,24 @@ export async function quoteFile<T>(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The case's approved model quoted for a printer and material and stored (print_quotes): its
+ * id is what a print job names, and the job's duration is this quote's.
+ */
+export async function quoteAndStore(
+  s: Services,
+  q: { caseId: string; orgId: string; userId: string; model: ApprovedModel; spec: ReturnType<typeof specsOf>; supports: boolean },
+  bytes?: Uint8Array,
+  gone?: AbortSignal,
+): Promise<{ id: string; quote: Quote }> {
+  const { printer, material } = q.spec;
+  const quote = await quoteFile(s, q.model, (file, workDir, signal) => quoteModel(file, printer, material, { supports: q.supports, workDir, signal }), bytes, gone);
+  const id = randomUUID();
+  await s.db
+    .insertInto('print_quotes')
+    .values({ id, org_id: q.orgId, case_id: q.caseId, model_version_id: q.model.versionId, printer: printer.id, material: material.id, supports: q.supports, quote: JSON.stringify(quote), created_by: q.userId })
+    .execute();
+  return { id, quote };
 }

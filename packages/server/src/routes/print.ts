@@ -23,8 +23,7 @@ import { catalogueVersions, currentCatalogue, saveCatalogue, StaleCatalogue } fr
 import { approvedModel } from '../print/approved-model.js';
 import { printJobRoutes, printerOwner } from '../print/job-routes.js';
 import { printersOf, replan, storedPlan } from '../print/plan.js';
-import { quoteModel } from '../print/prusa-quote.js';
-import { clientGone, quoteFile, specsOf } from '../print/quote-file.js';
+import { clientGone, quoteAndStore, specsOf } from '../print/quote-file.js';
 
 const MEMBERS: readonly Role[] = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'];
 const ADMINS: readonly Role[] = ['org-admin'];
@@ -90,16 +89,11 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
     const c = await caseOf(db, p, req.params.id);
     const model = await approvedModel(s, c);
     const { catalogue } = await currentCatalogue(db, c.org_id);
-    const { printer, material } = specsOf(catalogue, req.body.printer, req.body.material);
-    const supports = req.body.supports ?? true;
-    const quote = await quoteFile(s, model, (file, workDir, signal) => quoteModel(file, printer, material, { supports, workDir, signal }), undefined, clientGone(reply));
-    const quotedAt = new Date().toISOString();
+    const spec = specsOf(catalogue, req.body.printer, req.body.material);
+    const stored = { caseId: c.id, orgId: c.org_id, userId: p.userId, model, spec, supports: req.body.supports ?? true };
     // Its id is what a print job names (POST /api/print/jobs quoteId): the job's duration is this quote's.
-    const quoteId = randomUUID();
-    await db
-      .insertInto('print_quotes')
-      .values({ id: quoteId, org_id: c.org_id, case_id: c.id, model_version_id: model.versionId, printer: printer.id, material: material.id, supports, quote: JSON.stringify(quote), created_by: p.userId })
-      .execute();
+    const { id: quoteId, quote } = await quoteAndStore(s, stored, undefined, clientGone(reply));
+    const quotedAt = new Date().toISOString();
     return { ...quote, quoteId, modelVersionId: model.versionId, quotedAt };
   });
 
