@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/index.js';
 import type { Database } from '../db/schema.js';
 import type { Services } from '../context.js';
+import { setNewest } from './newest-map.js';
 
 const MAX_ADDRESSES = 100_000;
 
@@ -19,10 +20,7 @@ export function auditAddressLimit(s: Services, db: Kysely<Database>, windowMs: n
     const now = Date.now();
     const last = audited.get(key);
     if (last !== undefined && now - last < windowMs) return;
-    audited.delete(key);
-    audited.set(key, now);
-    // Bounded: the addresses limited longest ago go first (a Map keeps insertion order).
-    while (audited.size > MAX_ADDRESSES) audited.delete(audited.keys().next().value!);
+    setNewest(audited, key, now, MAX_ADDRESSES);
     const details = { address: req.ip, limitedBy: 'address', windowMs };
     // Not awaited: the limit's hook is synchronous. A failed write is logged, never thrown.
     appendAudit(s, db, { action: 'sign-in-failed', actor: null, orgId: null, details }).catch((e: unknown) => {

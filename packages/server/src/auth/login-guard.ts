@@ -5,6 +5,8 @@
  * not, until the oldest of them leaves the window. Refused tries are not counted, so an attacker
  * cannot keep an account shut forever by trying on. In memory per process, as the per-address limit.
  */
+import { setNewest } from './newest-map.js';
+
 export const LOGIN_GUARD = { maxFailures: 10, windowMs: 15 * 60_000, maxAccounts: 100_000 } as const;
 
 export class LoginGuard {
@@ -19,10 +21,7 @@ export class LoginGuard {
   failed(email: string, now = Date.now()): void {
     const recent = this.recent(email, now);
     recent.push(now);
-    this.failures.delete(email);
-    this.failures.set(email, recent);
-    // Bounded: the accounts tried longest ago go first (a Map keeps insertion order).
-    while (this.failures.size > LOGIN_GUARD.maxAccounts) this.failures.delete(this.failures.keys().next().value!);
+    setNewest(this.failures, email, recent, LOGIN_GUARD.maxAccounts);
   }
 
   succeeded(email: string): void {
