@@ -22,7 +22,7 @@ import { releaseOrphans } from './jobs/queue.js';
 import { newSecret, secretHash } from './auth/secrets.js';
 import { lockDataDir } from './data-lock.js';
 import { startDicomListener, type DicomListener } from './pacs/listener.js';
-import { closePacsReceiver } from './pacs/receive-service.js';
+import { closePacsReceiver, startPacsReceiver } from './pacs/receive-service.js';
 
 export interface Host {
   /** Where convert jobs run (the CLI: a worker thread with its pool); default inline, on this thread. */
@@ -121,6 +121,9 @@ export async function startServer(config: ServerConfig, host: Host = {}): Promis
         throw listenError(e, 'the DICOM listener', config.host, port, '--dicom-port');
       });
     }
+    // PACS studies a killed predecessor left in the spool become cases also without a DICOM
+    // listener (STOW-RS only): not on the first STOW request, which may never come.
+    await startPacsReceiver(s, app.log);
   } catch (e) {
     // A start that fails leaves nothing behind: the database closed, the folder free for the next try.
     await app?.close().catch(() => {});

@@ -13,6 +13,7 @@ import { orderMigration } from './migrations/0009-order.js';
 import { credentialsMigration } from './migrations/0010-credentials.js';
 import { pacsStudyMigration } from './migrations/0011-pacs-study.js';
 import { printLifecycleMigration } from './migrations/0012-print-lifecycle.js';
+import { pacsSpoolMigration } from './migrations/0013-pacs-spool.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -166,6 +167,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-credentials': credentialsMigration,
   '0011-pacs-study': pacsStudyMigration,
   '0012-print-lifecycle': printLifecycleMigration,
+  '0013-pacs-spool': pacsSpoolMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

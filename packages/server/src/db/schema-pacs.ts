@@ -75,9 +75,42 @@ export interface PacsSendsTable {
   created_at: CreatedAt;
 }
 
+/**
+ * A study being received, kept until its reception is recorded (0013-pacs-spool); its id is
+ * the reception's and the case's. Held by one server process (owner) while its lease runs.
+ */
+export interface PacsSpoolStudiesTable {
+  id: string;
+  org_id: string;
+  route_id: Nullable<string>;
+  via: string;
+  calling_ae: Nullable<string>;
+  called_ae: Nullable<string>;
+  remote_address: Nullable<string>;
+  /** As stored (anonymised), like pacs_receptions.study_uid. */
+  study_uid: string;
+  owner: string;
+  lease_until: Date;
+  created_at: CreatedAt;
+}
+
+/** One acknowledged instance of a spooled study: its (anonymised) bytes at object_key. */
+export interface PacsSpoolInstancesTable {
+  id: string;
+  study_id: string;
+  /** Arrival order: of two instances with one SOP Instance UID, the later one is kept. */
+  seq: Generated<number>;
+  object_key: string;
+  bytes: number;
+  anonymised_by: 'checked' | 'server';
+  received_at: Date;
+}
+
 export interface PacsTables {
   pacs_routes: PacsRoutesTable;
   pacs_receptions: PacsReceptionsTable;
   pacs_destinations: PacsDestinationsTable;
   pacs_sends: PacsSendsTable;
+  pacs_spool_studies: PacsSpoolStudiesTable;
+  pacs_spool_instances: PacsSpoolInstancesTable;
 }

@@ -32,7 +32,7 @@ export interface AcceptedInstance {
 
 export type InstanceOutcome =
   | { ok: true; instance: AcceptedInstance }
-  | { ok: false; code: 'NOT_DICOM' | 'IDENTIFIABLE' | 'NO_STUDY' | 'OTHER_PATIENT'; message: string };
+  | { ok: false; code: 'NOT_DICOM' | 'IDENTIFIABLE' | 'NO_STUDY' | 'OTHER_PATIENT' | 'NOT_STORED'; message: string };
 
 function intOf(ds: dicomParser.DataSet, tag: string): number | null {
   const v = ds.string(tag)?.trim();

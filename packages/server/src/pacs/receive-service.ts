@@ -1,7 +1,9 @@
 /**
  * The receiving side shared by the DICOM listener and STOW-RS: one study assembler per
  * server (Services), instances checked on arrival, refusals recorded. Made on first use and
- * closed with the app (routes/dicomweb.ts registers the close).
+ * closed with the app (routes/dicomweb.ts registers the close). An instance is acknowledged
+ * only once it is in the spool (spool.ts); when made, the receiver first takes back the studies
+ * a killed predecessor left there, and no instance is taken before that is done.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -9,8 +11,9 @@ import type { Services } from '../context.js';
 import { appendAudit } from '../audit/index.js';
 import { errorForLog } from '../http/errors.js';
 import { acceptInstance, type InstanceOutcome } from './receive-instance.js';
-import { completeStudy, PACS_REFUSED, receiptFindings, type StudyOutcome } from './receive-study.js';
+import { completeStudy, PACS_REFUSED, type StudyOutcome } from './receive-study.js';
 import { sopOf } from './receive-stow.js';
+import { PacsSpool, SPOOL_LEASE_S } from './spool.js';
 import { StudyAssembler, type PendingStudy, type ReceiveSource, type ReceiveVia } from './study-assembler.js';
 
 export type PacsLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
@@ -19,7 +22,7 @@ type Log = PacsLog;
 /**
  * How long closing waits for the studies still within their quiet time to become cases. A
  * supervisor kills a process that takes too long to stop (systemd after 90 s, Docker after
- * 10 s by default); past this, each study left is recorded as lost instead.
+ * 10 s by default); past this, each study left stays in the spool for the next start.
  */
 const CLOSE_COMPLETE_MS = 20_000;
 
@@ -50,20 +53,71 @@ interface RefusalWatcher {
 
 export class PacsReceiver {
   readonly assembler: StudyAssembler;
+  readonly spool: PacsSpool;
+  /** Resolves once the studies a killed predecessor left in the spool are pending again (never rejects). */
+  readonly ready: Promise<void>;
   private readonly orgs = new Map<string, { at: number; org: { server_anonymise: boolean; anonymise_key: string } }>();
   private readonly waiters = new Set<StudyWaiter>();
   private readonly refusalWatchers = new Set<RefusalWatcher>();
+  /** Spooled studies being made into cases now (no longer pending): their lease is renewed too. */
+  private readonly completing = new Set<string>();
+  private readonly leaseTimer: NodeJS.Timeout;
 
   constructor(
     private readonly s: Services,
     readonly log: Log,
   ) {
+    this.spool = new PacsSpool(s);
     this.assembler = new StudyAssembler(s.config.pacsQuietSeconds * 1000, async (st) => {
-      const outcome = await completeStudy(s, st, log);
-      // Completed at shutdown and failed: its sender was told it was stored and will not send it again.
-      if (st.cutShort && outcome.error) await this.auditLost(st, outcome.error);
-      this.received(st, outcome);
+      this.completing.add(st.id);
+      try {
+        const outcome = await completeStudy(s, st, log, this.spool);
+        // Completed at shutdown, or after a restart, and failed: its sender was told it was stored and will not send it again.
+        if ((st.cutShort || st.recovered) && outcome.error && outcome.recorded) await this.auditLost(st, outcome.error);
+        this.received(st, outcome);
+      } finally {
+        this.completing.delete(st.id);
+      }
     });
+    this.ready = this.takeOver(true);
+    this.leaseTimer = setInterval(() => void this.tick(), (SPOOL_LEASE_S * 1000) / 3);
+    this.leaseTimer.unref();
+  }
+
+  /**
+   * Studies left in the spool by a process that ended without completing them become pending
+   * here: each ends after its quiet time counted from its last instance (at once when that
+   * has passed), as it would have in the process that received it. `all`: embedded start.
+   */
+  private async takeOver(atStart: boolean): Promise<void> {
+    try {
+      const embedded = !this.s.config.databaseUrl;
+      if (!atStart && embedded) return;
+      const studies = await this.spool.claim(atStart && embedded);
+      for (const st of studies) {
+        if (!this.assembler.restore(st)) continue;
+        this.log.warn(
+          { instances: st.instances.size, unreadable: st.recovered?.unreadable ?? 0, via: st.source.via, callingAe: st.source.callingAe },
+          'PACS study received before the server stopped without closing: taken back from the spool, it becomes a case after its quiet time',
+        );
+      }
+      if (atStart && embedded) {
+        const swept = await this.spool.sweep();
+        if (swept) this.log.info({ studies: swept }, 'PACS spool: bytes of studies already recorded removed');
+      }
+    } catch (e) {
+      this.log.error({ err: errorForLog(e) }, 'PACS spool: could not take back the studies left there (tried again at the next start)');
+    }
+  }
+
+  /** Renews this process's leases; on PostgreSQL, takes over studies of processes that stopped renewing theirs. */
+  private async tick(): Promise<void> {
+    try {
+      await this.spool.renew([...this.assembler.pendingIds(), ...this.completing]);
+    } catch (e) {
+      this.log.warn({ err: errorForLog(e) }, 'PACS spool: could not renew the leases of the studies being received');
+    }
+    await this.takeOver(false);
   }
 
   /**
@@ -113,21 +167,41 @@ export class PacsReceiver {
 
   /** One instance from a routed sender: checked (anonymised if the organisation says so) and added to its study, or refused. */
   async offer(source: ReceiveSource, bytes: Uint8Array, name: string): Promise<InstanceOutcome & { studyKey?: string }> {
+    // A study taken back from the spool must be pending before its own instances, sent again, arrive.
+    await this.ready;
     const org = await this.orgOf(source.route.org_id);
     const r = await acceptInstance(bytes, name, org);
     if (!r.ok) {
       this.refused(source, bytes, [], r.code, r.message);
       return r;
     }
-    const added = this.assembler.add(source, r.instance);
-    if (added.otherPatient) {
+    const { study, otherPatient } = this.assembler.begin(source, r.instance);
+    if (otherPatient) {
       // The reason starts with what is wrong: the listener answers it after the sender's SOP Instance UID (64 characters in all).
       const message = `another patient than the study's first instances (same Study Instance UID, another PatientID): ${name} refused, a study holds one patient`;
       // Stored under the (maybe replaced) Study Instance UID the assembler keys it by.
       this.refused(source, bytes, [r.instance.studyUid], 'OTHER_PATIENT', message);
-      return { ok: false, code: 'OTHER_PATIENT', message, studyKey: added.key };
+      return { ok: false, code: 'OTHER_PATIENT', message, studyKey: study.key };
     }
-    return { ...r, studyKey: added.key };
+    let row: string;
+    try {
+      row = await this.spool.put(study, r.instance);
+    } catch (e) {
+      // Not acknowledged: the sender keeps it and may send it again.
+      this.log.error({ err: errorForLog(e), via: source.via, callingAe: source.callingAe }, 'PACS instance could not be stored: refused');
+      if (this.assembler.abort(study)) await this.spool.dropStudy(study).catch(() => {});
+      const message = `${name}: could not be stored (the server's database or file store did not answer); send it again`;
+      this.refused(source, bytes, [r.instance.studyUid], 'NOT_STORED', message);
+      return { ok: false, code: 'NOT_STORED', message, studyKey: study.key };
+    }
+    const added = this.assembler.commit(study, r.instance, row);
+    if (added === false) {
+      // The server closed while it was being stored: not part of a case, so not acknowledged.
+      await this.spool.drop(row, study.id).catch(() => {});
+      return { ok: false, code: 'NOT_STORED', message: `${name}: the server is closing; send it again`, studyKey: study.key };
+    }
+    if (added.replaced) void this.spool.drop(added.replaced, study.id).catch(() => {});
+    return { ...r, studyKey: study.key };
   }
 
   /**
@@ -177,47 +251,25 @@ export class PacsReceiver {
   }
 
   /**
-   * Closing: the studies still within their quiet time become cases now (PACS_COMPLETED_AT_SHUTDOWN);
-   * one that cannot within CLOSE_COMPLETE_MS gets a failed reception and an audit entry, so
-   * that instances acknowledged to a sender are never lost unseen.
+   * Closing: the studies still within their quiet time become cases now (PACS_COMPLETED_AT_SHUTDOWN).
+   * One that cannot within CLOSE_COMPLETE_MS stays in the spool: the next start makes its case.
    */
   async close(): Promise<void> {
+    clearInterval(this.leaseTimer);
+    await this.ready;
     const { cutShort, unfinished } = await this.assembler.close(CLOSE_COMPLETE_MS);
     if (cutShort) this.log.warn({ studies: cutShort, unfinished: unfinished.length }, 'server closing: PACS studies still within their quiet time were completed now');
     for (const st of unfinished) {
-      const error = `the server closed before this study's case was made (not within ${CLOSE_COMPLETE_MS / 1000} s): the ${st.instances.size} instance(s) the sender was told were stored are lost, have the study sent again`;
-      this.log.error({ instances: st.instances.size, via: st.source.via, callingAe: st.source.callingAe }, 'server closing: a PACS study acknowledged to its sender could not be completed');
-      try {
-        await this.s.db
-          .insertInto('pacs_receptions')
-          .values({
-            id: randomUUID(),
-            org_id: st.source.route.org_id,
-            route_id: st.source.route.id,
-            via: st.source.via,
-            calling_ae: st.source.callingAe,
-            called_ae: st.source.calledAe,
-            remote_address: st.source.remoteAddress,
-            status: 'failed',
-            instances: st.instances.size,
-            refused_instances: st.refused,
-            case_id: null,
-            job_id: null,
-            error,
-            findings: JSON.stringify(receiptFindings(st)),
-            completed_at: new Date(),
-          })
-          .execute();
-      } catch (e) {
-        this.log.error({ err: errorForLog(e) }, 'could not record a PACS study lost at shutdown');
-      }
-      await this.auditLost(st, error);
+      this.log.error(
+        { instances: st.instances.size, via: st.source.via, callingAe: st.source.callingAe },
+        `server closing: a PACS study acknowledged to its sender was not made into a case within ${CLOSE_COMPLETE_MS / 1000} s; it stays in the spool and becomes a case when the server starts again`,
+      );
     }
   }
 
   /**
-   * A study acknowledged to its sender that became no case at shutdown, audited with counts only
-   * (no UID, no name). Under pacs-refused: AUDIT_ACTIONS has no entry of its own for it yet.
+   * A study acknowledged to its sender that became no case (at shutdown, or taken back after a
+   * restart), audited with counts only (no UID, no name). Its failed reception says why.
    */
   private async auditLost(st: PendingStudy, error: string): Promise<void> {
     try {
@@ -225,10 +277,17 @@ export class PacsReceiver {
         action: 'pacs-lost',
         actor: null,
         orgId: st.source.route.org_id,
-        details: { outcome: 'lost-at-shutdown', via: st.source.via, routeId: st.source.route.id, instances: st.instances.size, refusedInstances: st.refused, reason: error },
+        details: {
+          outcome: st.recovered ? 'lost-after-restart' : 'lost-at-shutdown',
+          via: st.source.via,
+          routeId: st.source.route.id || null,
+          instances: st.instances.size,
+          refusedInstances: st.refused,
+          reason: error,
+        },
       });
     } catch (e) {
-      this.log.error({ err: errorForLog(e) }, 'could not audit a PACS study lost at shutdown');
+      this.log.error({ err: errorForLog(e) }, 'could not audit a PACS study that became no case');
     }
   }
 
@@ -260,4 +319,13 @@ export async function closePacsReceiver(s: Services): Promise<void> {
   if (!r) return;
   receivers.delete(s);
   await r.close();
+}
+
+/**
+ * Makes the server's receiver now, so that the studies a killed predecessor left in the spool
+ * become cases without waiting for a sender (the listener does this when it starts); resolves
+ * once they are pending again.
+ */
+export function startPacsReceiver(s: Services, log: Log): Promise<void> {
+  return pacsReceiver(s, log).ready;
 }

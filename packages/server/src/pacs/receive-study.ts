@@ -8,10 +8,14 @@
  * findings (MISSING_SLICES for a gap in the stack) come on top when it runs. A route's
  * convert is not started for a study the receipt knows to be incomplete or mixed. A study
  * received again while the organisation's case of it is open makes a new case that names the
- * earlier one (PACS_DUPLICATE_STUDY): never merged into it, which may be under review.
+ * earlier one (PACS_DUPLICATE_STUDY): never merged into it, which may be under review. A study
+ * leaves the spool (spool.ts) in the transaction that records its reception; its case has the
+ * spooled study's id, so a start that takes back a completion cut short by a kill goes on with
+ * that case instead of making a second one.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Insertable } from 'kysely';
 import dicomParser from 'dicom-parser';
 import { FINAL_STATES } from '@scan2print/core';
 import type { Services } from '../context.js';
@@ -20,7 +24,9 @@ import { ingest } from '../ingest/store-files.js';
 import { appendAudit, type AuditAction } from '../audit/index.js';
 import { caseChanged } from '../routes/events.js';
 import { enqueue } from '../jobs/queue.js';
+import type { PacsReceptionsTable } from '../db/schema-pacs.js';
 import { acceptInstance } from './receive-instance.js';
+import type { PacsSpool } from './spool.js';
 import type { PendingStudy } from './study-assembler.js';
 
 export interface ReceiptFinding {
@@ -31,7 +37,8 @@ export interface ReceiptFinding {
     | 'PACS_CONVERT_NOT_STARTED'
     | 'PACS_OTHER_PATIENT'
     | 'PACS_DUPLICATE_STUDY'
-    | 'PACS_COMPLETED_AT_SHUTDOWN';
+    | 'PACS_COMPLETED_AT_SHUTDOWN'
+    | 'PACS_RECOVERED_AT_START';
   severity: 'warn';
   message: string;
 }
@@ -51,6 +58,11 @@ export interface IngestOptions {
   notes?: string;
   /** Receipt details for the case-created audit entry. */
   details?: Record<string, unknown>;
+  /**
+   * The case's id (a spooled study's). When a case of the organisation has it already (its
+   * completion was cut short by a kill), the files go into that case, which is not made again.
+   */
+  caseId?: string;
 }
 
 /**
@@ -79,10 +91,10 @@ export async function ingestInstances(
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const createdBy = opts.createdBy ?? (await defaultCreator(s, orgId));
-  const caseId = randomUUID();
+  const caseId = opts.caseId ?? randomUUID();
   const from = `${source.via.toUpperCase()}${source.callingAe ? ` from ${source.callingAe}` : ''}`;
   await s.db.transaction().execute(async (tx) => {
-    await tx
+    const made = await tx
       .insertInto('cases')
       .values({
         id: caseId,
@@ -93,7 +105,13 @@ export async function ingestInstances(
         notes: opts.notes ?? null,
         created_by: createdBy,
       })
-      .execute();
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    if (Number(made.numInsertedOrUpdatedRows ?? 0) === 0) {
+      const had = await tx.selectFrom('cases').select('org_id').where('id', '=', caseId).executeTakeFirst();
+      if (had?.org_id !== orgId) throw new Error('the case id of a received study is another organisation\'s case');
+      return;
+    }
     await appendAudit(s, tx, {
       action: 'case-created',
       actor: null,
@@ -182,14 +200,29 @@ export function receiptFindings(st: PendingStudy): ReceiptFinding[] {
       message: `the server was shutting down ${secondsQuiet(st)} s after the last instance, before the quiet time had passed: the study was taken as complete with the ${n} instance(s) received; instances still to come were not received, have the study sent again if so`,
     });
   }
+  if (st.recovered) {
+    const lost = st.recovered.unreadable;
+    out.push({
+      code: 'PACS_RECOVERED_AT_START',
+      severity: 'warn',
+      message:
+        `the server stopped without closing (killed, or the machine lost power) before this study's quiet time had passed; the ${n} instance(s) ` +
+        `it had acknowledged were kept and taken back when it started again${lost ? ` (${lost} more could not be read back and are missing)` : ''}: ` +
+        'whether the sender had sent all of the study cannot be told, compare with the study at the sender and have it sent again if instances are missing',
+    });
+  }
   return out;
 }
 
 /**
- * The open (not final) case of `orgId` made from a reception of the same stored study, if
- * any: the newest. A case closed (delivered, rejected, cancelled) does not count.
+ * The open (not final) case of `orgId` that holds the same stored study, if any, other than
+ * `self` (the case being made): the newest case of an earlier reception of it (by Study
+ * Instance UID, kept since 0011-pacs-study), else the newest case holding one of its series.
+ * Uploads, WADO-RS imports and receptions from before 0011 keep no Study Instance UID; their
+ * files keep their Series Instance UID (as stored: anonymised alike under the organisation's
+ * key), and a series belongs to one study. A case closed (delivered, rejected, cancelled) does not count.
  */
-async function openCaseOfStudy(s: Services, orgId: string, studyUid: string): Promise<string | undefined> {
+async function openCaseOfStudy(s: Services, orgId: string, studyUid: string, seriesUids: string[], self: string): Promise<{ caseId: string; received: boolean } | undefined> {
   const hit = await s.db
     .selectFrom('pacs_receptions')
     .innerJoin('cases', 'cases.id', 'pacs_receptions.case_id')
@@ -197,10 +230,24 @@ async function openCaseOfStudy(s: Services, orgId: string, studyUid: string): Pr
     .where('pacs_receptions.org_id', '=', orgId)
     .where('pacs_receptions.study_uid', '=', studyUid)
     .where('cases.status', 'not in', [...FINAL_STATES])
+    .where('cases.id', '<>', self)
     .orderBy('pacs_receptions.created_at', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return hit?.id;
+  if (hit) return { caseId: hit.id, received: true };
+  if (seriesUids.length === 0) return undefined;
+  const held = await s.db
+    .selectFrom('files')
+    .innerJoin('cases', 'cases.id', 'files.case_id')
+    .select('cases.id')
+    .where('files.org_id', '=', orgId)
+    .where('files.series_uid', 'in', seriesUids)
+    .where('cases.status', 'not in', [...FINAL_STATES])
+    .where('cases.id', '<>', self)
+    .orderBy('cases.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return held ? { caseId: held.id, received: false } : undefined;
 }
 
 const secondsQuiet = (st: PendingStudy) => Math.max(0, Math.round((Date.now() - st.lastAt) / 1000));
@@ -224,7 +271,12 @@ export type StudyOutcome = { caseId: string; jobId: string | null; error: null }
  * asks for one, and the reception recorded. Never throws (it runs from a timer): a failure
  * is logged and kept in the reception row.
  */
-export async function completeStudy(s: Services, st: PendingStudy, log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>): Promise<StudyOutcome> {
+export async function completeStudy(
+  s: Services,
+  st: PendingStudy,
+  log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
+  spool?: PacsSpool,
+): Promise<StudyOutcome & { recorded: boolean }> {
   const { route, via, callingAe, calledAe, remoteAddress } = st.source;
   const findings = receiptFindings(st);
   // A model of a study known to be incomplete would bridge the gap and look printable: a person decides.
@@ -232,6 +284,7 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
     PACS_TRANSFER_INTERRUPTED: 'the transfer was interrupted',
     PACS_INSTANCES_MISSING: 'instances are missing',
     PACS_COMPLETED_AT_SHUTDOWN: 'the server closed before the study was known complete',
+    PACS_RECOVERED_AT_START: 'the server stopped before the study was known complete',
     PACS_OTHER_PATIENT: 'instances of another patient came under the same study',
   };
   const incomplete = findings.filter((f) => why[f.code]);
@@ -247,10 +300,11 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
     .sort((a, b) => (a.seriesUid ?? '').localeCompare(b.seriesUid ?? '') || (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0))
     .map((i, k) => ({ name: `${i.sopUid ?? `instance-${k + 1}`}.dcm`, bytes: i.bytes }));
   const byServer = [...st.instances.values()].filter((i) => i.by === 'server').length;
+  // The spooled study's id: a completion taken up again after a kill finds its own case and reception.
   const row = {
-    id: randomUUID(),
+    id: st.id,
     org_id: route.org_id,
-    route_id: route.id,
+    route_id: route.id || null,
     via,
     calling_ae: callingAe,
     called_ae: calledAe,
@@ -261,19 +315,22 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
     completed_at: new Date(),
   };
   try {
-    const earlier = await openCaseOfStudy(s, route.org_id, st.studyUid);
+    const series = [...new Set([...st.instances.values()].map((i) => i.seriesUid).filter((u): u is string => u !== null))];
+    const earlier = await openCaseOfStudy(s, route.org_id, st.studyUid, series, st.id);
     if (earlier) {
+      const before = earlier.received ? 'received before' : 'uploaded, imported or received before';
       findings.push({
         code: 'PACS_DUPLICATE_STUDY',
         severity: 'warn',
-        message: `this study was received before and its case ${earlier} is still open: this is a second case of it (not merged: the first may be under review); compare the two and cancel the one not needed`,
+        message: `this study was ${before} and its case ${earlier.caseId} is still open: this is a second case of it (not merged: the first may be under review); compare the two and cancel the one not needed`,
       });
     }
     const notes = findings.length ? `Received from PACS: ${findings.map((f) => f.message).join(' — ')}` : undefined;
     const { caseId } = await ingestInstances(s, route.org_id, files, { via, ...(callingAe ? { callingAe } : {}) }, {
       createdBy: route.created_by,
       ...(notes ? { notes } : {}),
-      details: { routeId: route.id, anonymisedByServer: byServer, refused: st.refused, findings: findings.map((f) => f.code) },
+      caseId: st.id,
+      details: { routeId: route.id || null, anonymisedByServer: byServer, refused: st.refused, findings: findings.map((f) => f.code) },
     });
     let jobId: string | null = null;
     if (convert) {
@@ -281,19 +338,33 @@ export async function completeStudy(s: Services, st: PendingStudy, log: Pick<Fas
       const params = (route.convert_params ?? {}) as Record<string, unknown>;
       const job = await enqueue(s.db, { orgId: route.org_id, caseId, kind: 'convert', params, createdBy, idempotencyKey: `pacs-receive:${row.id}` });
       jobId = job.id;
-      await appendAudit(s, s.db, { action: 'job-queued', actor: null, orgId: route.org_id, caseId, details: { jobId, kind: 'convert', params, via } });
+      // Queued by a completion cut short before: audited then.
+      if (job.created) await appendAudit(s, s.db, { action: 'job-queued', actor: null, orgId: route.org_id, caseId, details: { jobId, kind: 'convert', params, via } });
     }
-    await s.db.insertInto('pacs_receptions').values({ ...row, findings: JSON.stringify(findings), status: 'case-created', case_id: caseId, job_id: jobId, error: null }).execute();
+    await record(s, spool, st.id, { ...row, findings: JSON.stringify(findings), status: 'case-created', case_id: caseId, job_id: jobId, error: null });
+    spool?.removeBytes(st.id).catch((e: unknown) => log.warn({ err: errorForLog(e) }, 'PACS spool: bytes of a recorded study not removed'));
     log.info({ caseId, jobId, instances: st.instances.size, via, callingAe, findings: findings.map((f) => f.code) }, 'PACS study received: case created');
-    return { caseId, jobId, error: null };
+    return { caseId, jobId, error: null, recorded: true };
   } catch (e) {
     const message = e instanceof HttpError ? `${e.code}: ${e.message}` : 'internal error (logged)';
     log.error({ err: errorForLog(e), instances: st.instances.size, via, callingAe }, 'PACS study received but no case could be made');
-    await s.db
-      .insertInto('pacs_receptions')
-      .values({ ...row, findings: JSON.stringify(findings), status: 'failed', case_id: null, job_id: null, error: message })
-      .execute()
-      .catch((e2: unknown) => log.error({ err: errorForLog(e2) }, 'could not record a failed PACS reception'));
-    return { caseId: null, jobId: null, error: message };
+    try {
+      await record(s, spool, st.id, { ...row, findings: JSON.stringify(findings), status: 'failed', case_id: null, job_id: null, error: message });
+    } catch (e2) {
+      // Nothing recorded: the study stays in the spool, and the next start takes it up again.
+      log.error({ err: errorForLog(e2) }, 'could not record a failed PACS reception: the study stays in the spool');
+      return { caseId: null, jobId: null, error: message, recorded: false };
+    }
+    spool?.removeBytes(st.id).catch((e3: unknown) => log.warn({ err: errorForLog(e3) }, 'PACS spool: bytes of a recorded study not removed'));
+    return { caseId: null, jobId: null, error: message, recorded: true };
   }
+}
+
+/** The reception row, and the study out of the spool, together: a study is in one or the other. */
+async function record(s: Services, spool: PacsSpool | undefined, studyId: string, row: Insertable<PacsReceptionsTable>): Promise<void> {
+  await s.db.transaction().execute(async (tx) => {
+    // A reception of this id exists when another process completed the same spooled study (its lease ran out meanwhile).
+    await tx.insertInto('pacs_receptions').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await spool?.remove(tx, studyId);
+  });
 }

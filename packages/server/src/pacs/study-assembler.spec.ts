@@ -113,6 +113,29 @@ describe('StudyAssembler', () => {
     expect(unfinished.map((st) => st.instances.size)).toEqual([1]);
   });
 
+  it('a study with an instance still being stored (spooled before it is acknowledged) does not end until it is stored', async () => {
+    const quiet = 50;
+    const { a, done, completed } = assembler(quiet);
+    a.add(source, instance(1));
+    const { study } = a.begin(source, instance(2));
+    // The quiet time passes many times over while instance 2 is written.
+    await new Promise((r) => setTimeout(r, 20 * quiet));
+    expect(done).toEqual([]);
+    expect(a.commit(study, instance(2), 'row-2')).toEqual({});
+    await completed(1);
+    expect(done.map((st) => [...st.instances.keys()])).toEqual([['2.25.3.1', '2.25.3.2']]);
+    // A first instance that could not be stored leaves no study behind; one under way when closing starts is waited for.
+    const failed = a.begin(source, instance(3)).study;
+    expect(a.abort(failed)).toBe(true);
+    expect(a.size).toBe(0);
+    const late = a.begin(source, instance(4)).study;
+    const closing = a.close(10_000);
+    expect(a.commit(late, instance(4))).toEqual({});
+    expect(await closing).toEqual({ cutShort: 1, unfinished: [] });
+    expect(done.map((st) => st.instances.size)).toEqual([2, 1]);
+    expect(() => a.begin(source, instance(5))).toThrow(/closed/);
+  });
+
   it('an instance of another patient under the study\'s UID is refused, not added; the study counts it', async () => {
     const { a, done } = assembler(60_000);
     expect(a.add(source, instance(1))).toEqual({ key: 'route-1|2.25.1', otherPatient: false });

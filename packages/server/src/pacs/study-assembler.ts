@@ -10,7 +10,11 @@
  * another patient under the same Study Instance UID is refused, not merged into that
  * patient's case (a clinical record of two patients is worse than a refused instance).
  * Completion hands the study over once; an instance arriving after that starts a new reception.
+ * An instance is added in two steps when it is kept on disk before it is acknowledged
+ * (receive-service.ts, spool.ts): begin() finds its study, commit() adds it once stored; a
+ * study with an instance between the two does not end (its completion would miss it).
  */
+import { randomUUID } from 'node:crypto';
 import { within } from '../http/within.js';
 import type { AcceptedInstance } from './receive-instance.js';
 import type { PacsRoute } from './routing.js';
@@ -26,6 +30,8 @@ export interface ReceiveSource {
 }
 
 export interface PendingStudy {
+  /** The spool's id of the study (spool.ts): also its reception's and its case's id. */
+  id: string;
   key: string;
   source: ReceiveSource;
   studyUid: string;
@@ -35,6 +41,15 @@ export interface PendingStudy {
   otherPatient: number;
   /** Completed when the server closed, before its quiet time had passed. */
   cutShort: boolean;
+  /**
+   * Found in the spool when the server started: its previous process ended (killed, power
+   * lost) before the study was complete; `unreadable` instances of it could not be taken back.
+   */
+  recovered: { unreadable: number } | null;
+  /** Instances between begin() and commit() or abort(): being stored. */
+  inflight: number;
+  /** The spool row of each instance (by the instances' key): a resent instance's old row goes. */
+  spoolRows: Map<string, string>;
   /** By SOP Instance UID (a resent instance replaces the first). */
   instances: Map<string, AcceptedInstance>;
   /** Instances of this study's senders refused (identifiable, unreadable), with the first reasons. */
@@ -58,6 +73,7 @@ export class StudyAssembler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private readonly activity = new Set<StudyActivity>();
+  private readonly drainWaiters: (() => void)[] = [];
   private closed = false;
 
   constructor(
@@ -70,28 +86,84 @@ export class StudyAssembler {
    * otherPatient when the instance was refused as another patient's than the study's first.
    */
   add(source: ReceiveSource, inst: AcceptedInstance): { key: string; otherPatient: boolean } {
+    const { study, otherPatient } = this.begin(source, inst);
+    if (!otherPatient) this.commit(study, inst);
+    return { key: study.key, otherPatient };
+  }
+
+  /**
+   * The study an instance joins, started when there is none; otherPatient (and nothing else
+   * changed but the study's count of those) when the instance is another patient's than the
+   * study's first. Else the instance is under way: commit() or abort() follows.
+   */
+  begin(source: ReceiveSource, inst: AcceptedInstance): { study: PendingStudy; otherPatient: boolean } {
     if (this.closed) throw new Error('the PACS receiver is closed');
     const key = `${source.route.id}|${inst.studyUid}`;
     let st = this.pending.get(key);
     if (!st) {
       st = {
-        key, source, studyUid: inst.studyUid, patientKey: inst.patientKey, otherPatient: 0, cutShort: false,
-        instances: new Map(), refused: 0, refusals: [], interrupted: [], firstAt: Date.now(), lastAt: Date.now(), bytes: 0,
+        id: randomUUID(), key, source, studyUid: inst.studyUid, patientKey: inst.patientKey, otherPatient: 0, cutShort: false, recovered: null,
+        inflight: 0, spoolRows: new Map(), instances: new Map(), refused: 0, refusals: [], interrupted: [], firstAt: Date.now(), lastAt: Date.now(), bytes: 0,
       };
       this.pending.set(key, st);
     }
     if (inst.patientKey !== st.patientKey) {
       st.otherPatient++;
-      return { key, otherPatient: true };
+      return { study: st, otherPatient: true };
     }
+    st.inflight++;
+    return { study: st, otherPatient: false };
+  }
+
+  /**
+   * The instance begun is stored: it joins its study. Returns the spool row of the instance it
+   * replaces (the same SOP Instance UID sent again), if any. False for a study no longer
+   * pending (the server closed meanwhile): the instance is not part of it.
+   */
+  commit(st: PendingStudy, inst: AcceptedInstance, spoolRow?: string): { replaced?: string } | false {
+    st.inflight--;
+    this.drained();
+    if (this.pending.get(st.key) !== st) return false;
     const id = inst.sopUid ?? `#${st.instances.size}`;
     const before = st.instances.get(id);
     if (before) st.bytes -= before.bytes.length;
     st.instances.set(id, inst);
     st.bytes += inst.bytes.length;
     st.lastAt = Date.now();
-    this.arm(key);
-    return { key, otherPatient: false };
+    const replaced = st.spoolRows.get(id);
+    if (spoolRow) st.spoolRows.set(id, spoolRow);
+    this.arm(st.key);
+    return replaced !== undefined && replaced !== spoolRow ? { replaced } : {};
+  }
+
+  /** The instance begun could not be stored. True when that left its study empty: it is dropped. */
+  abort(st: PendingStudy): boolean {
+    st.inflight--;
+    this.drained();
+    if (this.pending.get(st.key) !== st) return false;
+    if (st.instances.size || st.inflight) {
+      // settle() may have passed while it was under way: the study's end is judged again.
+      if (!this.timers.has(st.key)) this.arm(st.key);
+      return false;
+    }
+    this.pending.delete(st.key);
+    const t = this.timers.get(st.key);
+    if (t) clearTimeout(t);
+    this.timers.delete(st.key);
+    return true;
+  }
+
+  /**
+   * A study read back from the spool: pending again, ending once its quiet time after its last
+   * instance has passed (at once when it has). An instance of it arriving now joins it.
+   */
+  restore(st: PendingStudy): boolean {
+    if (this.closed) return false;
+    // Another reception of the same study began in this process first: both go on apart.
+    if (this.pending.has(st.key)) st.key = `${st.key}|${st.id}`;
+    this.pending.set(st.key, st);
+    this.arm(st.key, Math.max(0, st.lastAt + this.quietMs - Date.now()));
+    return true;
   }
 
   /** Refusals of a sender, counted against the studies it sent (those still pending). */
@@ -118,6 +190,11 @@ export class StudyAssembler {
   /** Studies waiting for their quiet time to pass. */
   get size(): number {
     return this.pending.size;
+  }
+
+  /** The spool ids of the studies pending. */
+  pendingIds(): string[] {
+    return [...this.pending.values()].map((st) => st.id);
   }
 
   /** Instances and bytes held. */
@@ -147,6 +224,10 @@ export class StudyAssembler {
     this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    // Instances being stored now are part of their study once stored (their sender is answered then).
+    const end = Date.now() + limitMs;
+    await within(new Promise<void>((resolve) => (this.inflight() === 0 ? resolve() : this.drainWaiters.push(resolve))), limitMs / 2);
+    limitMs = Math.max(0, end - Date.now());
     const studies = [...this.pending.values()];
     this.pending.clear();
     const finished = new Set<PendingStudy>();
@@ -158,7 +239,19 @@ export class StudyAssembler {
     return { cutShort: studies.length, unfinished: studies.filter((st) => !finished.has(st)) };
   }
 
+  private inflight(): number {
+    let n = 0;
+    for (const st of this.pending.values()) n += st.inflight;
+    return n;
+  }
+
+  private drained(): void {
+    if (this.drainWaiters.length === 0 || this.inflight() > 0) return;
+    for (const w of this.drainWaiters.splice(0)) w();
+  }
+
   private arm(key: string, ms = this.quietMs): void {
+    if (this.closed) return;
     const old = this.timers.get(key);
     if (old) clearTimeout(old);
     const t = setTimeout(() => this.fire(key), ms);
@@ -180,6 +273,8 @@ export class StudyAssembler {
     const st = this.pending.get(key);
     // add() armed a new timer meanwhile: that one decides
     if (!st || this.closed || this.timers.has(key)) return;
+    // An instance is being stored: the study goes on (commit() arms its timer again).
+    if (st.inflight > 0) return;
     let last = st.lastAt;
     for (const a of this.activity) last = Math.max(last, a(key));
     const left = last + this.quietMs - Date.now();

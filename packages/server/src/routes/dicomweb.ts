@@ -138,7 +138,9 @@ function stowRoutes(app: FastifyInstance, s: Services): void {
         } else {
           // Another patient's instance of a pending study: counted against that study's reception too.
           if (outcome.studyKey) studies.add(outcome.studyKey);
-          const reason = outcome.code === 'IDENTIFIABLE' ? STOW_FAILURE.refused : outcome.code === 'OTHER_PATIENT' ? STOW_FAILURE.processing : STOW_FAILURE.cannotUnderstand;
+          // Not stored (our database or store did not answer): a processing failure, worth sending again.
+          const reason =
+            outcome.code === 'IDENTIFIABLE' ? STOW_FAILURE.refused : outcome.code === 'OTHER_PATIENT' || outcome.code === 'NOT_STORED' ? STOW_FAILURE.processing : STOW_FAILURE.cannotUnderstand;
           failed.push({ ...sop, reason });
           if (reasons.length < 5) reasons.push(`${outcome.code}: ${outcome.message}`);
         }

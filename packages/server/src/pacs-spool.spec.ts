@@ -1,0 +1,244 @@
+/**
+ * Nothing acknowledged to a sender is lost: the built CLI's embedded server (`scan2print serve
+ * --data DIR --dicom-port 0`, PGlite and files under DIR) takes two studies from dcmtk's
+ * storescu (one instance of the first sent twice, changed the second time), every C-STORE
+ * answered success, and a third by STOW-RS (answered 200), and is killed with SIGKILL within
+ * the quiet time (an hour: only the kill ends it). Started again on the same folder, without a
+ * DICOM listener and with no request (a STOW-RS-only server), it makes each study into its case:
+ * every instance once (the one sent twice as sent last), the right study and patient, the
+ * reception saying it was taken back after a stop. A study received normally afterwards (STOW-RS)
+ * leaves nothing in the spool either. Real CT (the GE head series), real processes, loopback.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dicomParser from 'dicom-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../../../test/data.js';
+import { seedEmbeddedDatabase } from '../../../test/server/seed-db.js';
+import { anonymisedSeries } from '../../../test/server/dicom-files.js';
+
+const SERIES = 'ge-head-tilt-variable-spacing';
+const CALLING = 'SPOOL-SENDER';
+const dir = mkdtempSync(join(tmpdir(), 's2p-pacs-spool-'));
+const data = join(dir, 'data');
+const live = new Set<ChildProcess>();
+
+interface Served {
+  proc: ChildProcess;
+  url: string;
+  dicomPort: number;
+  exited: Promise<number | null>;
+}
+
+interface Reception {
+  id: string;
+  via: string;
+  status: string;
+  callingAe: string | null;
+  instances: number;
+  caseId: string | null;
+  error: string | null;
+  findings: { code: string; message: string }[];
+}
+
+/** `scan2print serve` on the data folder, embedded whatever the caller's shell holds, until it serves HTTP (and DICOM, with `dicom`). */
+async function serve(quietSeconds: number, dicom = true): Promise<Served> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SCAN2PRINT_WORKERS: '0', SCAN2PRINT_LOG_LEVEL: 'warn' };
+  for (const k of Object.keys(env)) if (k === 'DATABASE_URL' || k.startsWith('S3_') || k.startsWith('SCAN2PRINT_DICOM') || k === 'SCAN2PRINT_PACS_QUIET_S') delete env[k];
+  const args = [CLI, 'serve', '--data', data, '--port', '0', ...(dicom ? ['--dicom-port', '0'] : []), '--pacs-quiet', String(quietSeconds)];
+  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(proc);
+  let err = '';
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  // Drained, or a full pipe would stall the server's logger.
+  proc.stdout!.setEncoding('utf8').on('data', () => {});
+  let dead = false;
+  const exited = new Promise<number | null>((r) =>
+    proc.on('exit', (code) => {
+      live.delete(proc);
+      dead = true;
+      r(code);
+    }),
+  );
+  for (;;) {
+    const http = /serving (http:\/\/\S+)\/api /.exec(err);
+    const listener = /DICOM listener \S+ on \S+:(\d+) /.exec(err);
+    if (http && (listener || !dicom)) return { proc, url: http[1]!, dicomPort: listener ? Number(listener[1]) : 0, exited };
+    if (dead) throw new Error(`scan2print serve exited before serving:\n${err}`);
+    await sleep(25);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function json<T = any>(s: Served, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const r = await fetch(s.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => execFile(cmd, args, (e, stdout, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, out: stdout + stderr })));
+}
+
+const storescu = (port: number, paths: string[]) => run('storescu', ['-aet', CALLING, '-aec', 'SCAN2PRINT', '127.0.0.1', String(port), ...paths]);
+
+/** The receptions of the organisation once `n` of them are there (the server's quiet timer decides when; this only polls). */
+async function receptionsWhen(s: Served, token: string, n: number): Promise<Reception[]> {
+  const end = Date.now() + 180_000;
+  for (;;) {
+    const got = (await json<{ receptions: Reception[] }>(s, token, 'GET', '/api/pacs/receptions')).receptions;
+    if (got.length >= n) return got;
+    if (Date.now() > end) throw new Error(`${got.length} PACS reception(s) after 180 s, expected ${n}: ${JSON.stringify(got)}`);
+    await sleep(250);
+  }
+}
+
+interface Sent {
+  paths: string[];
+  studyUid: string;
+  patientId: string;
+  sopUids: string[];
+}
+
+const tags = (bytes: Uint8Array) => {
+  const ds = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
+  const t = (tag: string) => ds.string(tag)?.trim() ?? '';
+  return { studyUid: t('x0020000d'), patientId: t('x00100020'), sopUid: t('x00080018'), windowCenter: t('x00281050') };
+};
+
+/** Instances `from`..`to` of the series, anonymised under `key` (its own study and patient), as files. */
+async function study(key: string, from: number, to: number): Promise<Sent> {
+  const files = (await anonymisedSeries(SERIES, key)).slice(from, to);
+  const paths = files.map((f, i) => {
+    const p = join(dir, `${key.split(' ')[0]}-${i}.dcm`);
+    writeFileSync(p, f.bytes);
+    return p;
+  });
+  const first = tags(files[0]!.bytes);
+  return { paths, studyUid: first.studyUid, patientId: first.patientId, sopUids: files.map((f) => tags(f.bytes).sopUid) };
+}
+
+let s: Served;
+let token: string;
+let stowToken: string;
+let a: Sent;
+let b: Sent;
+let d: Sent;
+let resent: string;
+
+/** STOW-RS of the files to the route of `stowToken`: the HTTP status. */
+async function stow(paths: string[]): Promise<number> {
+  const boundary = 'pacs-spool-spec';
+  const parts = paths.flatMap((p) => [Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), readFileSync(p), Buffer.from('\r\n')]);
+  const body = Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
+  const r = await fetch(`${s.url}/dicom-web/studies`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stowToken}`, 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
+    body,
+  });
+  await r.arrayBuffer();
+  return r.status;
+}
+
+beforeAll(async () => {
+  seedEmbeddedDatabase(data);
+  s = await serve(3600);
+  const admin = readFileSync(join(data, 'admin.token'), 'utf8').trim();
+  const org = await json<{ id: string }>(s, admin, 'POST', '/api/orgs', { name: 'Spool Hospital' });
+  const user = await json<{ id: string }>(s, admin, 'POST', `/api/orgs/${org.id}/users`, { email: 'pacs@spool.example.org', role: 'org-admin' });
+  token = (await json<{ token: string }>(s, admin, 'POST', `/api/users/${user.id}/tokens`, { name: 'pacs spool spec' })).token;
+  await json(s, token, 'POST', '/api/pacs/routes', { callingAe: CALLING });
+  stowToken = (await json<{ token: string }>(s, token, 'POST', '/api/pacs/routes', { stowToken: true })).token;
+  a = await study('alpha spool spec key 0123456789', 0, 5);
+  b = await study('bravo spool spec key 0123456789', 5, 8);
+  d = await study('delta spool spec key 0123456789', 12, 14);
+  // The first instance of A again, under its SOP Instance UID, with another window centre: it replaces the first.
+  resent = join(dir, 'alpha-resent.dcm');
+  writeFileSync(resent, readFileSync(a.paths[0]!));
+  const mod = await run('dcmodify', ['-nb', '-m', '(0028,1050)=4321', resent]);
+  expect(mod.code, mod.out).toBe(0);
+});
+
+afterAll(() => {
+  for (const p of live) p.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SIGKILL within the quiet time of studies acknowledged to their sender', () => {
+  it('the next start makes each study its case: every instance once, the right study and patient', async () => {
+    for (const paths of [a.paths, b.paths, [resent]]) {
+      const sent = await storescu(s.dicomPort, paths);
+      expect(sent.code, sent.out).toBe(0);
+    }
+    expect(await stow(d.paths)).toBe(200);
+    // Acknowledged, and no case yet: the quiet time (an hour) has not passed.
+    expect((await json<{ receptions: Reception[] }>(s, token, 'GET', '/api/pacs/receptions')).receptions).toEqual([]);
+    s.proc.kill('SIGKILL');
+    expect(await s.exited).toBe(null);
+
+    // Without a DICOM listener (STOW-RS only) and no request: the start itself takes the spool back.
+    s = await serve(1, false);
+    const got = await receptionsWhen(s, token, 3);
+    expect(got).toHaveLength(3);
+    const bySize = [...got].sort((x, y) => y.instances - x.instances);
+    expect(bySize.map((r) => [r.status, r.via, r.callingAe, r.instances])).toEqual([
+      ['case-created', 'c-store', CALLING, 5],
+      ['case-created', 'c-store', CALLING, 3],
+      ['case-created', 'stow-rs', null, 2],
+    ]);
+    for (const r of got) expect(r.findings.map((f) => f.code)).toEqual(['PACS_RECOVERED_AT_START']);
+    const [ra, rb, rd] = bySize as [Reception, Reception, Reception];
+    expect((await json(s, token, 'GET', `/api/cases/${ra.caseId}`)).files).toBe(5);
+    expect((await json(s, token, 'GET', `/api/cases/${rb.caseId}`)).files).toBe(3);
+    expect((await json(s, token, 'GET', `/api/cases/${rd.caseId}`)).files).toBe(2);
+    expect((await json(s, token, 'GET', `/api/cases/${ra.caseId}`)).notes).toMatch(/stopped without closing/);
+
+    // Received normally now: its case, no finding, and nothing of it left in the spool.
+    const c = await study('charlie spool spec key 0123456789', 10, 12);
+    expect(await stow(c.paths)).toBe(200);
+    const all = await receptionsWhen(s, token, 4);
+    const rc = all.find((r) => ![ra.id, rb.id, rd.id].includes(r.id))!;
+    expect(rc).toMatchObject({ status: 'case-created', instances: 2, findings: [] });
+
+    s.proc.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    const { PGlite } = await import('@electric-sql/pglite');
+    const pg = new PGlite(join(data, 'db'));
+    try {
+      const count = async (q: string, ...p: unknown[]) => Number((await pg.query<{ n: number }>(q, p)).rows[0]!.n);
+      const held = async (caseId: string) => {
+        const rows = (await pg.query<{ object_key: string }>('select object_key from files where case_id = $1', [caseId])).rows;
+        return rows.map((r) => tags(new Uint8Array(readFileSync(join(data, 'objects', r.object_key)))));
+      };
+      const inA = await held(ra.caseId!);
+      expect(inA.map((t) => t.sopUid).sort()).toEqual([...a.sopUids].sort());
+      expect(new Set(inA.map((t) => [t.studyUid, t.patientId].join(' ')))).toEqual(new Set([`${a.studyUid} ${a.patientId}`]));
+      // The instance sent twice: once, as sent the second time.
+      expect(inA.find((t) => t.sopUid === a.sopUids[0])!.windowCenter).toBe('4321');
+      for (const [r, sent] of [[rb, b], [rd, d]] as const) {
+        const inIt = await held(r.caseId!);
+        expect(inIt.map((t) => t.sopUid).sort()).toEqual([...sent.sopUids].sort());
+        expect(new Set(inIt.map((t) => [t.studyUid, t.patientId].join(' ')))).toEqual(new Set([`${sent.studyUid} ${sent.patientId}`]));
+      }
+      // One case-created entry per case: made once, not again by the start or the quiet time.
+      for (const id of [ra.caseId, rb.caseId, rd.caseId, rc.caseId]) {
+        expect(await count("select count(*)::int as n from audit_log where case_id = $1 and action = 'case-created'", id)).toBe(1);
+      }
+      expect(await count('select count(*)::int as n from pacs_receptions')).toBe(4);
+      expect(await count('select count(*)::int as n from pacs_spool_studies')).toBe(0);
+      expect(await count('select count(*)::int as n from pacs_spool_instances')).toBe(0);
+    } finally {
+      await pg.close();
+    }
+    const spoolDir = join(data, 'objects', 'pacs-spool');
+    expect(existsSync(spoolDir) ? readdirSync(spoolDir) : []).toEqual([]);
+  }, 600_000);
+});

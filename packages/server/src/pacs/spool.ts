@@ -1,0 +1,234 @@
+/**
+ * The spool: every instance the receiver acknowledges (C-STORE success, STOW-RS 200) is in
+ * the object store (pacs-spool/<study>/<row>.dcm, written whole or not at all) and listed in
+ * pacs_spool_instances before the answer goes out, under a pacs_spool_studies row of its study
+ * (0013-pacs-spool). The study's reception row is written in the same transaction that removes
+ * it from the spool: a process killed before then (SIGKILL, power lost) leaves the study here,
+ * and the next one to start takes it back (claim) and makes its case. Only anonymised bytes are
+ * ever written (receive-instance.ts runs before), as for a case's files.
+ *
+ * A study is held by one process (owner) while its lease runs; the holder renews it. Embedded,
+ * the data folder's lock makes the starting process the only one, so it takes every study; on
+ * PostgreSQL, another process takes only studies whose lease ran out.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Services } from '../context.js';
+import type { Database } from '../db/schema.js';
+import type { PacsSpoolStudiesTable } from '../db/schema-pacs.js';
+import { acceptInstance, type AcceptedInstance, type OrgAnonymisation } from './receive-instance.js';
+import type { PacsRoute } from './routing.js';
+import type { PendingStudy, ReceiveVia } from './study-assembler.js';
+
+/** How long a study stays with its process without a renewal; renewed every third of it. */
+export const SPOOL_LEASE_S = 120;
+
+const leaseEnd = () => sql<Date>`now() + ${sql.lit(SPOOL_LEASE_S)} * interval '1 second'`;
+const prefixOf = (studyId: string) => `pacs-spool/${studyId}/`;
+
+type SpoolStudyRow = Selectable<PacsSpoolStudiesTable>;
+
+export class PacsSpool {
+  /** This process (its receiver): the owner of the studies it holds. */
+  readonly owner = randomUUID();
+  /** The study row of each pending study, written with its first instance. */
+  private readonly studyRows = new WeakMap<PendingStudy, Promise<void>>();
+
+  constructor(private readonly s: Services) {}
+
+  /** Stores one accepted instance of `st` and lists it; returns its row id. Throws when either fails. */
+  async put(st: PendingStudy, inst: AcceptedInstance): Promise<string> {
+    await this.studyRow(st);
+    const id = randomUUID();
+    const key = `${prefixOf(st.id)}${id}.dcm`;
+    await this.s.store.put(key, inst.bytes);
+    try {
+      await this.s.db
+        .insertInto('pacs_spool_instances')
+        .values({ id, study_id: st.id, object_key: key, bytes: inst.bytes.length, anonymised_by: inst.by, received_at: new Date() })
+        .execute();
+    } catch (e) {
+      // Not listed: no one would read it back.
+      await this.s.store.deletePrefix(key).catch(() => {});
+      throw e;
+    }
+    return id;
+  }
+
+  /** An instance sent again under the same SOP Instance UID replaced this one: its row and bytes go. */
+  async drop(rowId: string, studyId: string): Promise<void> {
+    await this.s.db.deleteFrom('pacs_spool_instances').where('id', '=', rowId).execute();
+    await this.s.store.deletePrefix(`${prefixOf(studyId)}${rowId}.dcm`);
+  }
+
+  /** A study none of whose instances could be stored: its row goes. */
+  async dropStudy(st: PendingStudy): Promise<void> {
+    this.studyRows.delete(st);
+    await this.s.db.deleteFrom('pacs_spool_studies').where('id', '=', st.id).execute();
+    await this.s.store.deletePrefix(prefixOf(st.id));
+  }
+
+  /**
+   * Removes the study from the spool, in the transaction that records its reception (the
+   * rows); its bytes go after that commits (removeBytes): bytes left by a kill in between are
+   * never listed, and swept at the next embedded start.
+   */
+  async remove(tx: Kysely<Database>, studyId: string): Promise<void> {
+    await tx.deleteFrom('pacs_spool_studies').where('id', '=', studyId).execute();
+  }
+
+  async removeBytes(studyId: string): Promise<void> {
+    await this.s.store.deletePrefix(prefixOf(studyId));
+  }
+
+  /** Renews the lease of the studies this process holds. */
+  async renew(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.s.db.updateTable('pacs_spool_studies').set({ lease_until: leaseEnd() }).where('owner', '=', this.owner).where('id', 'in', ids).execute();
+  }
+
+  /**
+   * Takes over the studies no live process holds: embedded (`all`), every study of another
+   * owner; else those whose lease ran out. Each is read back as a pending study (its instances'
+   * bytes from the store, checked again), or dropped from the list when it has no instance.
+   */
+  async claim(all: boolean): Promise<PendingStudy[]> {
+    let q = this.s.db.updateTable('pacs_spool_studies').set({ owner: this.owner, lease_until: leaseEnd() }).where('owner', '<>', this.owner);
+    if (!all) q = q.where('lease_until', '<', sql<Date>`now()`);
+    const rows = await q.returningAll().execute();
+    const out: PendingStudy[] = [];
+    for (const row of rows) {
+      const st = await this.load(row);
+      if (st) out.push(st);
+    }
+    return out;
+  }
+
+  /**
+   * Bytes of studies no longer listed (a kill between a reception's commit and the removal of
+   * its bytes). Embedded, with the file store under the data folder only (serve.ts puts it at
+   * DATA/objects): no other process writes there, and no listing call exists for S3 here.
+   */
+  async sweep(): Promise<number> {
+    if (this.s.config.databaseUrl || this.s.config.s3) return 0;
+    const root = join(this.s.config.dataDir, 'objects', 'pacs-spool');
+    const dirs = await readdir(root).catch(() => [] as string[]);
+    const ids = dirs.filter((d) => /^[0-9a-f-]{36}$/.test(d));
+    if (ids.length === 0) return 0;
+    const listed = new Set((await this.s.db.selectFrom('pacs_spool_studies').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
+    const orphans = ids.filter((id) => !listed.has(id));
+    await Promise.all(orphans.map((id) => rm(join(root, id), { recursive: true, force: true })));
+    return orphans.length;
+  }
+
+  private studyRow(st: PendingStudy): Promise<void> {
+    let p = this.studyRows.get(st);
+    if (!p) {
+      const { route, via, callingAe, calledAe, remoteAddress } = st.source;
+      p = this.s.db
+        .insertInto('pacs_spool_studies')
+        .values({
+          id: st.id,
+          org_id: route.org_id,
+          route_id: route.id || null,
+          via,
+          calling_ae: callingAe,
+          called_ae: calledAe,
+          remote_address: remoteAddress,
+          study_uid: st.studyUid,
+          owner: this.owner,
+          lease_until: leaseEnd(),
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute()
+        .then(() => {});
+      this.studyRows.set(st, p);
+      // A failed insert is tried again with the study's next instance.
+      p.catch(() => this.studyRows.delete(st));
+    }
+    return p;
+  }
+
+  private async load(row: SpoolStudyRow): Promise<PendingStudy | undefined> {
+    const db = this.s.db;
+    const rows = await db.selectFrom('pacs_spool_instances').select(['id', 'object_key', 'anonymised_by', 'received_at']).where('study_id', '=', row.id).orderBy('seq').execute();
+    if (rows.length === 0) {
+      // Killed between the study's row and its first instance's: nothing was acknowledged.
+      await db.deleteFrom('pacs_spool_studies').where('id', '=', row.id).execute();
+      await this.removeBytes(row.id).catch(() => {});
+      return undefined;
+    }
+    const org: OrgAnonymisation = await db.selectFrom('orgs').select(['server_anonymise', 'anonymise_key']).where('id', '=', row.org_id).executeTakeFirstOrThrow();
+    const instances = new Map<string, AcceptedInstance>();
+    const spoolRows = new Map<string, string>();
+    let unreadable = 0;
+    let bytes = 0;
+    let first: AcceptedInstance | undefined;
+    for (const [k, r] of rows.entries()) {
+      let inst: AcceptedInstance | undefined;
+      try {
+        // Stored anonymised: the check passes it as it is (it is what ingest checks again).
+        const got = await acceptInstance(await this.s.store.get(r.object_key), `recovered instance ${k + 1}`, org);
+        if (got.ok) inst = { ...got.instance, by: r.anonymised_by };
+      } catch {
+        /* its bytes are gone or unreadable: counted below */
+      }
+      if (!inst) {
+        unreadable++;
+        continue;
+      }
+      first ??= inst;
+      const id = inst.sopUid ?? `#${instances.size}`;
+      // In arrival order: an instance sent again replaces the first, as when it arrived.
+      const before = instances.get(id);
+      if (before) bytes -= before.bytes.length;
+      instances.set(id, inst);
+      spoolRows.set(id, r.id);
+      bytes += inst.bytes.length;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const times = rows.map((r) => new Date(r.received_at).getTime());
+    const st: PendingStudy = {
+      id: row.id,
+      key: `${row.route_id ?? ''}|${row.study_uid}`,
+      source: { route: await this.routeOf(row), via: row.via as ReceiveVia, callingAe: row.calling_ae, calledAe: row.called_ae, remoteAddress: row.remote_address },
+      studyUid: row.study_uid,
+      patientKey: first?.patientKey ?? '',
+      otherPatient: 0,
+      cutShort: false,
+      recovered: { unreadable },
+      inflight: 0,
+      spoolRows,
+      instances,
+      refused: 0,
+      refusals: [],
+      interrupted: [],
+      firstAt: Math.min(...times),
+      lastAt: Math.max(...times),
+      bytes,
+    };
+    this.studyRows.set(st, Promise.resolve());
+    return st;
+  }
+
+  /** The study's route; one deleted since is stood in for by its organisation, without a convert. */
+  private async routeOf(row: SpoolStudyRow): Promise<PacsRoute> {
+    const route = row.route_id ? await this.s.db.selectFrom('pacs_routes').selectAll().where('id', '=', row.route_id).executeTakeFirst() : undefined;
+    return (
+      route ?? {
+        id: '',
+        org_id: row.org_id,
+        calling_ae: row.calling_ae,
+        called_ae: row.called_ae,
+        stow_token_hash: null,
+        auto_convert: false,
+        convert_params: null,
+        description: null,
+        created_by: null,
+        created_at: row.created_at,
+      }
+    );
+  }
+}
