@@ -1,36 +1,40 @@
 /**
  * The PACS page's search panel (route /pacs): search a destination by accession number or
  * study date, open a study to list its series, import one as a new case. Its state is
- * search-state.ts's: listings belong to the destination picked and are cleared when it
- * changes. Rendered by pages/PacsPage.tsx.
+ * search-state.ts's: listings, and a search waiting for its answer, belong to the destination
+ * picked and are dropped when it changes (or is removed). Rendered by pages/PacsPage.tsx.
  */
-import { useReducer, useState, type FormEvent } from 'react';
+import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { importSeries, searchStudies, seriesOf } from './api.js';
-import { canImport, dateQuery, destinationWords, dicomDate } from './format.js';
+import { canImport, dateQuery, dicomDate } from './format.js';
 import { initialSearch, searchReducer } from './search-state.js';
+import { DestinationSelect } from './DestinationSelect.js';
 import type { PacsDestination, RetrieveResult, SeriesMatch, StudyMatch } from './types.js';
 
 export function PacsSearch({ destinations, role }: { destinations: PacsDestination[]; role: string }) {
   const [state, dispatch] = useReducer(searchReducer, destinations[0]!.id, initialSearch);
-  const { dest, studies, open, error, imported } = state;
+  const { dest, studies, searching, open, error, imported } = state;
   const [accession, setAccession] = useState('');
   const [date, setDate] = useState('');
-  const [busy, setBusy] = useState<string | null>(null);
+  /** What the import under way says (it goes on when the destination changes: it makes a case). */
+  const [importing, setImporting] = useState<string | null>(null);
+  const searches = useRef(0);
+
+  // A destination removed on this page: the select shows another, so that one is searched.
+  useEffect(() => dispatch({ type: 'destinations', ids: destinations.map((d) => d.id) }), [destinations]);
 
   async function search(e: FormEvent) {
     e.preventDefault();
     const d = dateQuery(date);
     if (!d.ok) return dispatch({ type: 'error', message: `Date: ${d.why}` });
     if (!accession.trim() && !d.value) return dispatch({ type: 'error', message: 'Give an accession number or a study date.' });
-    dispatch({ type: 'searching' });
-    setBusy('Searching the PACS…');
+    const n = ++searches.current;
+    dispatch({ type: 'searching', search: n });
     try {
-      dispatch({ type: 'studies', dest, studies: await searchStudies(dest, { ...(accession.trim() ? { accession: accession.trim() } : {}), ...(d.value ? { date: d.value } : {}) }) });
+      dispatch({ type: 'studies', dest, search: n, studies: await searchStudies(dest, { ...(accession.trim() ? { accession: accession.trim() } : {}), ...(d.value ? { date: d.value } : {}) }) });
     } catch (err) {
-      dispatch({ type: 'error', dest, message: `The search failed: ${(err as Error).message}` });
-    } finally {
-      setBusy(null);
+      dispatch({ type: 'error', dest, search: n, message: `The search failed: ${(err as Error).message}` });
     }
   }
 
@@ -45,14 +49,14 @@ export function PacsSearch({ destinations, role }: { destinations: PacsDestinati
   }
 
   async function importOne(study: string, series: SeriesMatch) {
-    setBusy(`Importing series ${series.seriesNumber ?? ''} (${series.instances ?? '?'} images)… the case appears once the PACS has sent every image`);
+    setImporting(`Importing series ${series.seriesNumber ?? ''} (${series.instances ?? '?'} images)… the case appears once the PACS has sent every image`);
     dispatch({ type: 'importing' });
     try {
       dispatch({ type: 'imported', result: await importSeries(dest, study, series.seriesInstanceUid) });
     } catch (err) {
       dispatch({ type: 'error', message: `Not imported: ${(err as Error).message}` });
     } finally {
-      setBusy(null);
+      setImporting(null);
     }
   }
 
@@ -60,16 +64,7 @@ export function PacsSearch({ destinations, role }: { destinations: PacsDestinati
     <section aria-labelledby="pacs-search-h">
       <h2 id="pacs-search-h">Search</h2>
       <form className="pacs-search" onSubmit={search} aria-label="Search the PACS">
-        <label>
-          PACS
-          <select value={dest} onChange={(e) => dispatch({ type: 'destination', dest: e.target.value })} data-testid="pacs-search-destination">
-            {destinations.map((d) => (
-              <option key={d.id} value={d.id}>
-                {destinationWords(d)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <DestinationSelect label="PACS" destinations={destinations} value={dest} onChange={(id) => dispatch({ type: 'destination', dest: id })} testId="pacs-search-destination" />
         <label>
           Accession number
           <input value={accession} onChange={(e) => setAccession(e.target.value)} maxLength={64} autoComplete="off" data-testid="pacs-accession" />
@@ -78,12 +73,12 @@ export function PacsSearch({ destinations, role }: { destinations: PacsDestinati
           Study date
           <input value={date} onChange={(e) => setDate(e.target.value)} placeholder="2026-01-15 or 2026-01-01..2026-01-31" data-testid="pacs-date" />
         </label>
-        <button type="submit" className="primary" disabled={busy !== null} data-testid="pacs-search">
+        <button type="submit" className="primary" disabled={searching !== null || importing !== null} data-testid="pacs-search">
           Search
         </button>
       </form>
       <p role="status" aria-live="polite" data-testid="pacs-status">
-        {busy ?? (imported ? importedWords(imported) : '')}
+        {importing ?? (searching !== null ? 'Searching the PACS…' : imported ? importedWords(imported) : '')}
       </p>
       {imported?.caseId && (
         <p>
@@ -115,7 +110,13 @@ export function PacsSearch({ destinations, role }: { destinations: PacsDestinati
           </thead>
           <tbody>
             {studies.map((s) => (
-              <StudyRows key={s.studyInstanceUid} s={s} open={open?.study === s.studyInstanceUid ? open.series : undefined} onOpen={() => void openStudy(s.studyInstanceUid)} onImport={canImport(role) && busy === null ? (se) => void importOne(s.studyInstanceUid, se) : null} />
+              <StudyRows
+                key={s.studyInstanceUid}
+                s={s}
+                open={open?.study === s.studyInstanceUid ? open.series : undefined}
+                onOpen={() => void openStudy(s.studyInstanceUid)}
+                onImport={canImport(role) && importing === null ? (se) => void importOne(s.studyInstanceUid, se) : null}
+              />
             ))}
           </tbody>
         </table>

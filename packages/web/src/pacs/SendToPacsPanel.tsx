@@ -7,7 +7,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { listDestinations, listSends, sendToPacs } from './api.js';
-import { canManageDestinations, destinationWords, sendLines, sendStatusWords } from './format.js';
+import { canManageDestinations, sendLines, sendStatusWords } from './format.js';
+import { DestinationSelect } from './DestinationSelect.js';
 import type { PacsDestination, PacsSend } from './types.js';
 import './pacs.css';
 
@@ -69,16 +70,7 @@ export function SendToPacsPanel({ caseId, role }: { caseId: string; role: string
       )}
       {destinations && destinations.length > 0 && (
         <form onSubmit={send} aria-label="Send the model back to a PACS" className="pacs-send-form">
-          <label>
-            Destination
-            <select value={chosen} onChange={(e) => setChosen(e.target.value)} data-testid="pacs-destination">
-              {destinations.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {destinationWords(d)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <DestinationSelect label="Destination" destinations={destinations} value={chosen} onChange={setChosen} testId="pacs-destination" />
           <button type="submit" className="primary" disabled={busy || !chosen} data-testid="pacs-send">
             Send
           </button>
