@@ -6,7 +6,8 @@
  * that the PACS's move failed (the reason otherwise sits in the admin's receptions list).
  * Also a study that holds two patients under one Study Instance UID (copies of the GE slices
  * given another PatientID by dcmodify), moved from a second Orthanc: the listener refuses the
- * second patient's instances as OTHER_PATIENT, and the caller is told so.
+ * second patient's instances as OTHER_PATIENT, and the caller is told so, and told which case
+ * the instances taken before the refusal became (before, it was made unseen).
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,6 +61,7 @@ describe('a C-MOVE import our listener refuses', () => {
     const named = /SOP Instance ([\d.]+)\)/.exec(body.error.message)![1]!;
     expect(sopUids).toContain(named);
     expect((await t.json(b.tokens.requester, 'GET', '/api/cases')).length).toBe(casesBefore);
+    expect(body.error.message).not.toMatch(/took before/);
   }, 120_000);
 });
 
@@ -102,7 +104,13 @@ describe('a C-MOVE import of a study that holds two patients', () => {
     expect(r.status, JSON.stringify(body)).toBe(422);
     expect(body.error!.code).toBe('PACS_IMPORT_REFUSED');
     // Orthanc (1.10) ends the move at the first sub-operation we refuse, so the other patient's second slice may never be offered.
-    const m = /^Orthanc two sent instances to .+, and this server refused (\d+) of them: (.*)$/.exec(body.error!.message);
+    // The instances taken before the refusal were acknowledged: they became a case, and the answer names it.
+    const took = /\. the (\d+) instance\(s\) it took before became case ([0-9a-f-]{36}) \(its receipt names what was refused\): check or cancel it$/.exec(body.error!.message);
+    expect(took, body.error!.message).not.toBeNull();
+    const made = await t.json(c.tokens.requester, 'GET', `/api/cases/${took![2]}`);
+    expect(made.files).toBe(Number(took![1]));
+    expect(Number(took![1])).toBeGreaterThanOrEqual(1);
+    const m = /^Orthanc two sent instances to .+, and this server refused (\d+) of them: (.*)\. the \d+ instance\(s\) it took before/.exec(body.error!.message);
     expect(m, body.error!.message).not.toBeNull();
     const reasons = m![2]!.split(/; (?=[A-Z_]+ \(SOP Instance)/);
     expect(reasons.length).toBe(Number(m![1]));

@@ -17,7 +17,7 @@ import { HttpError } from '../http/errors.js';
 import { within } from '../http/within.js';
 import { cFindSeries, cFindStudies, cMove, type MoveOutcome, type SeriesMatch, type StudyMatch, type StudyQuery } from './query-dimse.js';
 import { qidoSeries, qidoStudies, wadoRetrieve } from './query-dicomweb.js';
-import { ingestInstances, type IngestSource } from './receive-study.js';
+import { ingestInstances, type IngestSource, type StudyOutcome } from './receive-study.js';
 import { pacsReceiver, type ImportRefusal, type PacsLog } from './receive-service.js';
 import { routeForAssociation } from './routing.js';
 import { dimsePeer, ourAeTitle, PACS_IMPORTED, webUrl, type PacsDestination } from './send-case.js';
@@ -91,14 +91,29 @@ async function refuseUnroutedMove(s: Services, orgId: string, d: PacsDestination
  * each naming the SOP Instance, instead of the PACS's bare failure count (the reasons were
  * otherwise in the receptions list only, which the caller may not see).
  */
-function importRefused(d: PacsDestination, ours: string, refused: { count: number; first: readonly ImportRefusal[] }): HttpError {
+function importRefused(d: PacsDestination, ours: string, refused: { count: number; first: readonly ImportRefusal[] }, accepted = ''): HttpError {
   const reasons = refused.first.map((r) => `${r.code} (SOP Instance ${r.sopInstanceUid ?? 'without a UID'}): ${r.message}`);
   const more = refused.count > reasons.length ? `; and ${refused.count - reasons.length} more` : '';
   return new HttpError(
     422,
     'PACS_IMPORT_REFUSED',
-    `${d.name} sent instances to ${ours}, and this server refused ${refused.count} of them: ${reasons.join('; ')}${more}`,
+    `${d.name} sent instances to ${ours}, and this server refused ${refused.count} of them: ${reasons.join('; ')}${more}${accepted}`,
   );
+}
+
+/**
+ * What became of the instances taken before the PACS ended the move (Orthanc stops at the
+ * first sub-operation refused): they were acknowledged, so they become a case like any
+ * reception, and the caller told "refused" must hear of it (before, the case was made unseen).
+ * `outcome`: the study's, when the caller waits for it.
+ */
+async function acceptedPart(accepted: number, outcome: Promise<StudyOutcome> | undefined, quietSeconds: number): Promise<string> {
+  if (accepted === 0) return '';
+  const n = `the ${accepted} instance(s) it took before`;
+  if (!outcome) return `. ${n} become a case after the quiet time (its receipt names what was refused)`;
+  const got = await within(outcome, (quietSeconds + 60) * 1000);
+  if (got?.caseId) return `. ${n} became case ${got.caseId} (its receipt names what was refused): check or cancel it`;
+  return `. ${n} did not become a case${got?.error ? `: ${got.error}` : ''}`;
 }
 
 export async function retrieve(
@@ -126,10 +141,12 @@ export async function retrieve(
         moved = await cMove(peer, ours, ours, studyUid, seriesUid);
       } catch (e) {
         // A PACS may end the move with a failure status because we refused what it sent: then that is the reason.
-        throw watch.refused().count ? importRefused(d, ours, watch.refused()) : e;
+        const r = watch.refused();
+        throw r.count ? importRefused(d, ours, r, await acceptedPart(r.accepted, expected?.outcome, s.config.pacsQuietSeconds)) : e;
       }
       if (moved.completed === 0) {
-        if (watch.refused().count) throw importRefused(d, ours, watch.refused());
+        const r = watch.refused();
+        if (r.count) throw importRefused(d, ours, r, await acceptedPart(r.accepted, expected?.outcome, s.config.pacsQuietSeconds));
         throw new HttpError(502, 'PACS_MOVE_FAILED', `${d.name} moved no instance to ${ours} (${moved.failed} failed): does the PACS know ${ours} with this server's host and DICOM port, and is the listener running?`);
       }
       let caseId: string | null = null;

@@ -49,6 +49,8 @@ interface RefusalWatcher {
   /** The first refusals, and how many there were. */
   refusals: ImportRefusal[];
   count: number;
+  /** Instances of the study taken (stored, acknowledged): they become a case whatever else was refused. */
+  accepted: number;
 }
 
 export class PacsReceiver {
@@ -139,10 +141,15 @@ export class PacsReceiver {
    * `studyUids` that offer() refuses: a C-MOVE whose instances we refused otherwise fails
    * without saying why (only the receptions list, an org-admin's, would).
    */
-  watchRefusals(orgId: string, studyUids: readonly string[]): { refused: () => { count: number; first: readonly ImportRefusal[] }; cancel: () => void } {
-    const w: RefusalWatcher = { orgId, studyUids: new Set(studyUids), refusals: [], count: 0 };
+  watchRefusals(orgId: string, studyUids: readonly string[]): { refused: () => { count: number; first: readonly ImportRefusal[]; accepted: number }; cancel: () => void } {
+    const w: RefusalWatcher = { orgId, studyUids: new Set(studyUids), refusals: [], count: 0, accepted: 0 };
     this.refusalWatchers.add(w);
-    return { refused: () => ({ count: w.count, first: w.refusals }), cancel: () => this.refusalWatchers.delete(w) };
+    return { refused: () => ({ count: w.count, first: w.refusals, accepted: w.accepted }), cancel: () => this.refusalWatchers.delete(w) };
+  }
+
+  /** Counts an instance taken into `studyUid` (as stored) for those watching that study. */
+  private acceptedInto(source: ReceiveSource, studyUid: string): void {
+    for (const w of this.refusalWatchers) if (w.orgId === source.route.org_id && w.studyUids.has(studyUid)) w.accepted++;
   }
 
   private refused(source: ReceiveSource, bytes: Uint8Array, studyUids: (string | null)[], code: string, message: string): void {
@@ -201,6 +208,7 @@ export class PacsReceiver {
       return { ok: false, code: 'NOT_STORED', message: `${name}: the server is closing; send it again`, studyKey: study.key };
     }
     if (added.replaced) void this.spool.drop(added.replaced, study.id).catch(() => {});
+    else this.acceptedInto(source, r.instance.studyUid);
     return { ...r, studyKey: study.key };
   }
 
