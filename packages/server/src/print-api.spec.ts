@@ -16,6 +16,9 @@ import { freshDatabase } from '../../../test/services/postgres.js';
 import { modelCase } from '../../../test/server/model-case.js';
 import { box } from '../../core/src/testing/meshes.js';
 import { auditEntries } from './audit/index.js';
+import { currentCatalogue } from './print/catalogue-store.js';
+import { entryColumns } from './print/quote-basis.js';
+import { specsOf } from './print/quote-file.js';
 
 const ROLES = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'] as const;
 type ErrorBody = { error: { code: string; message: string; currentVersion?: number } };
@@ -54,9 +57,11 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('print management on %s', (engi
   async function storedQuote(c: { caseId: string; versionId: string }, printer: string, material: string, printTime_s: number): Promise<string> {
     const id = randomUUID();
     const quote = { printTime_s, material_g: 12, price: null, currency: null, method: 'prusa-slicer', missing: ['machine rate'], printer, material };
+    // Made with the catalogue's entry as it is now, as quoteAndStore records it (else the job finds it stale).
+    const entry = entryColumns(specsOf((await currentCatalogue(db(), a.id)).catalogue, printer, material));
     await db()
       .insertInto('print_quotes')
-      .values({ id, org_id: a.id, case_id: c.caseId, model_version_id: c.versionId, printer, material, supports: true, quote: JSON.stringify(quote), created_by: a.users.technician })
+      .values({ id, org_id: a.id, case_id: c.caseId, model_version_id: c.versionId, printer, material, supports: true, quote: JSON.stringify(quote), created_by: a.users.technician, ...entry })
       .execute();
     return id;
   }

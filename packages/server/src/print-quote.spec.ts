@@ -8,7 +8,8 @@
  * it, POST /api/cases/:id/quote slices the approved 3MF with PrusaSlicer for an FDM printer
  * (the volume/height model for SLA), the shipped catalogue's null prices give `price: null`
  * naming what is missing, the organisation's own prices give one; a print job takes its
- * duration from the stored quote, and the schedule plans it.
+ * duration from the stored quote (not one made before those prices: stale), and the schedule
+ * plans it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,8 +26,9 @@ let t: TestServer;
 let a: TestOrg;
 let caseId: string;
 let convertId: string;
-/** The first FDM quote and the SLA quote, as the server answered them. */
+/** The first FDM quote (shipped catalogue), the FDM quote with the lab's prices, and the SLA quote, as the server answered them. */
 let fdmQuote: Record<string, any>;
+let pricedQuote: Record<string, any>;
 let slaQuote: Record<string, any>;
 
 const move = (role: keyof TestOrg['tokens'], to: string, extra: Record<string, unknown> = {}) =>
@@ -136,6 +138,7 @@ describe('the quote of a real approved case', () => {
     expect(q.price).toBeGreaterThan(10);
     expect(q.price).toBeCloseTo(q.breakdown.machine + q.breakdown.material + q.breakdown.setup, 2);
     expect(q.missing).toEqual([]);
+    pricedQuote = q;
     const sla = (await t.json(a.tokens.engineer, 'POST', `/api/cases/${caseId}/quote`, { printer: 'formlabs-form3plus', material: 'formlabs-grey', supports: false })) as Record<string, any>;
     expect(sla).toMatchObject({ method: 'volume-height-model', printer: 'formlabs-form3plus', supports: false, price: null });
     expect(sla.printTime_s).toBeGreaterThan(0);
@@ -162,12 +165,16 @@ describe('the quote of a real approved case', () => {
     expect(s.late).toEqual([]);
   });
 
-  it('a job names the server\'s quote (quoteId) and takes its print time; a quote for another printer and material is 409 QUOTE_MISMATCH, one the server never made 400 UNKNOWN_QUOTE, a print time from the client 400 CLIENT_QUOTE', async () => {
-    const job = await t.json(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quoteId: fdmQuote.quoteId });
-    expect(job).toMatchObject({ quoteId: fdmQuote.quoteId, duration_s: fdmQuote.printTime_s, status: 'queued' });
+  it('a job names the server\'s quote (quoteId) and takes its print time; a quote made before the lab\'s prices is 409 QUOTE_STALE, one for another printer and material 409 QUOTE_MISMATCH, one the server never made 400 UNKNOWN_QUOTE, a print time from the client 400 CLIENT_QUOTE', async () => {
+    const job = await t.json(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quoteId: pricedQuote.quoteId });
+    expect(job).toMatchObject({ quoteId: pricedQuote.quoteId, duration_s: pricedQuote.printTime_s, status: 'queued' });
     const row = await t.server.services.db.selectFrom('print_jobs').select(['quote_id', 'duration_s']).where('id', '=', job.id).executeTakeFirstOrThrow();
-    expect(row).toEqual({ quote_id: fdmQuote.quoteId, duration_s: fdmQuote.printTime_s });
+    expect(row).toEqual({ quote_id: pricedQuote.quoteId, duration_s: pricedQuote.printTime_s });
     const errorOf = async (r: Response) => ((await r.json()) as { error: { code: string; message: string } }).error;
+    // The first quote was sliced and priced before the org-admin gave the MK4 a rate and PLA a price.
+    const stale = await t.call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quoteId: fdmQuote.quoteId });
+    expect(stale.status).toBe(409);
+    expect(await errorOf(stale)).toMatchObject({ code: 'QUOTE_STALE', message: expect.stringMatching(/printer prusa-mk4: machineRate_per_h not set → 4 EUR, setup not set → 10 EUR; material pla: pricePerKg not set → 25 EUR/) });
     const other = await t.call(a.tokens.technician, 'POST', '/api/print/jobs', { caseId, printer: 'prusa-mk4', material: 'pla', quoteId: slaQuote.quoteId });
     expect(other.status).toBe(409);
     expect(await errorOf(other)).toMatchObject({ code: 'QUOTE_MISMATCH', message: expect.stringMatching(/printer formlabs-form3plus, not prusa-mk4.*material formlabs-grey, not pla/) });

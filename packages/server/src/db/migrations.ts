@@ -14,6 +14,7 @@ import { credentialsMigration } from './migrations/0010-credentials.js';
 import { pacsStudyMigration } from './migrations/0011-pacs-study.js';
 import { printLifecycleMigration } from './migrations/0012-print-lifecycle.js';
 import { pacsSpoolMigration } from './migrations/0013-pacs-spool.js';
+import { quoteCatalogueMigration } from './migrations/0014-quote-catalogue.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -168,6 +169,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-pacs-study': pacsStudyMigration,
   '0012-print-lifecycle': printLifecycleMigration,
   '0013-pacs-spool': pacsSpoolMigration,
+  '0014-quote-catalogue': quoteCatalogueMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -52,6 +52,10 @@ export interface PrintQuotesTable {
   quote: Json;
   created_by: string;
   created_at: CreatedAt;
+  /** SHA-256 of the canonical JSON of {printer, material} as quoted (0014; null for older quotes: stale). */
+  catalogue_hash: Nullable<string>;
+  /** {printer, material}: the catalogue records the quote was made with, to say what changed since. */
+  catalogue_entry: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 /** A case's approved model to print on a catalogue printer model in a material; the schedule places it. */

@@ -2,7 +2,8 @@
  * Routes: print jobs (issue 12). A technician or org-admin queues a case's approved model on a
  * catalogue printer model in a material; its duration is a quote the server made (named by
  * quoteId, else the latest one for that model version, printer and material, else one made
- * now), never a figure the client sends: the schedule is the server's. A job then lives on a
+ * now), never a figure the client sends: the schedule is the server's. A quote made before the
+ * catalogue's printer or material record changed is stale (quote-basis.ts). A job then lives on a
  * machine: queued → printing (started on one machine, which it holds) → printed | failed.
  * Start, finish and fail are said of the machine (/api/print/printers/:id/start|finish|fail):
  * the technician is at it, and one machine prints one job at a time; without a jobId they act on
@@ -24,6 +25,8 @@ import { currentCatalogue } from './catalogue-store.js';
 import { approvedModel, modelParts, type ApprovedModel } from './approved-model.js';
 import { dueOf, replan, storedPlan } from './plan.js';
 import { quoteAndStore, specsOf } from './quote-file.js';
+import { entryHash, staleQuoteError } from './quote-basis.js';
+import { caseStateNow } from '../workflow/closed.js';
 
 const OPERATORS: readonly Role[] = ['technician', 'org-admin'];
 
@@ -62,8 +65,9 @@ interface JobQuote {
 
 /**
  * The quote a new job takes its duration from: the one named (it must be this organisation's,
- * for this case, its approved model version, this printer and material), else the latest
- * stored for those, else one made now and stored like any other.
+ * for this case, its approved model version, this printer and material, made with the
+ * catalogue's current records of both: 409 QUOTE_STALE otherwise), else the latest stored for
+ * those and current, else one made now and stored like any other.
  */
 async function jobQuote(
   s: Services,
@@ -85,8 +89,11 @@ async function jobQuote(
       row.material !== spec.material.id && `material ${row.material}, not ${spec.material.id}`,
     ].filter((x): x is string => typeof x === 'string');
     if (wrong.length > 0) throw new HttpError(409, 'QUOTE_MISMATCH', `quote ${quoteId} was made for ${wrong.join('; ')}: quote this job's case, printer and material again`);
+    const stale = staleQuoteError({ id: row.id, caseId: c.id, hash: row.catalogue_hash, entry: row.catalogue_entry }, spec);
+    if (stale) throw stale;
     return { id: row.id, quote: row.quote as Quote };
   }
+  // Only a quote made with the printer and material as the catalogue has them now.
   const stored = await db
     .selectFrom('print_quotes')
     .select(['id', 'quote'])
@@ -94,6 +101,7 @@ async function jobQuote(
     .where('model_version_id', '=', model.versionId)
     .where('printer', '=', spec.printer.id)
     .where('material', '=', spec.material.id)
+    .where('catalogue_hash', '=', entryHash(spec))
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -309,7 +317,7 @@ export function printJobRoutes(app: FastifyInstance, s: Services): void {
  * A job is queued from approval on, to quote and plan; the machine waits for the gates.
  */
 async function refuseUnlessPrinting(tx: Kysely<Database>, caseId: string): Promise<void> {
-  const c = await tx.selectFrom('cases').select('status').where('id', '=', caseId).forUpdate().executeTakeFirst();
+  const c = await caseStateNow(tx, caseId);
   if (c?.status === 'printing') return;
   throw new HttpError(409, 'CASE_NOT_PRINTING', `case ${caseId} is ${c?.status ?? 'gone'}: a print starts once its segmentation, model and print-qc gates are signed and the case is moved to printing ("Start printing")`);
 }

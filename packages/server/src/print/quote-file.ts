@@ -14,6 +14,7 @@ import type { Services } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import type { ApprovedModel } from './approved-model.js';
 import { quoteModel } from './prusa-quote.js';
+import { entryColumns } from './quote-basis.js';
 
 /** The catalogue's printer and material by id; 400 naming what is wrong. */
 export function specsOf(cat: PrintCatalogue, printerId: string, materialId: string) {
@@ -86,7 +87,8 @@ export async function quoteFile<T>(
 
 /**
  * The case's approved model quoted for a printer and material and stored (print_quotes): its
- * id is what a print job names, and the job's duration is this quote's.
+ * id is what a print job names, and the job's duration is this quote's. The row keeps the
+ * catalogue entry `spec` it was made with (quote-basis.ts): a later edit of it makes it stale.
  */
 export async function quoteAndStore(
   s: Services,
@@ -99,7 +101,12 @@ export async function quoteAndStore(
   const id = randomUUID();
   await s.db
     .insertInto('print_quotes')
-    .values({ id, org_id: q.orgId, case_id: q.caseId, model_version_id: q.model.versionId, printer: printer.id, material: material.id, supports: q.supports, quote: JSON.stringify(quote), created_by: q.userId })
+    .values({
+      id, org_id: q.orgId, case_id: q.caseId, model_version_id: q.model.versionId, printer: printer.id, material: material.id, supports: q.supports,
+      quote: JSON.stringify(quote), created_by: q.userId,
+      // The printer and material records it was sliced and priced with: the job takes it only while they stand.
+      ...entryColumns(q.spec),
+    })
     .execute();
   return { id, quote };
 }

@@ -20,12 +20,19 @@ export function refuseClosedCase(c: { id: string; status: string }): void {
 }
 
 /**
- * Reads the case's state and refuses a closed or approved one. Inside a transaction it takes
- * the case row's lock, as a transition does: what the caller then writes (a job, files) cannot
- * slip in beside an approval or a cancel taken at the same instant.
+ * The case's state as it stands (undefined: no such case). Inside a transaction it takes the
+ * case row's lock, as a transition does: what the caller then writes (a job, files, a print
+ * started) cannot slip in beside an approval, a cancel or a move out of printing taken at the
+ * same instant. Each caller refuses what its own rule says (refuseClosedCaseNow below; a print
+ * start: print/job-routes.ts).
  */
-export async function refuseClosedCaseNow(db: Kysely<Database>, caseId: string): Promise<void> {
+export async function caseStateNow(db: Kysely<Database>, caseId: string): Promise<{ id: string; status: string } | undefined> {
   const q = db.selectFrom('cases').select(['id', 'status']).where('id', '=', caseId);
-  const c = await (db.isTransaction ? q.forUpdate() : q).executeTakeFirst();
+  return (db.isTransaction ? q.forUpdate() : q).executeTakeFirst();
+}
+
+/** Reads the case's state (locked inside a transaction: caseStateNow) and refuses a closed or approved one. */
+export async function refuseClosedCaseNow(db: Kysely<Database>, caseId: string): Promise<void> {
+  const c = await caseStateNow(db, caseId);
   if (c) refuseClosedCase(c);
 }

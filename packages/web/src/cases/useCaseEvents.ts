@@ -5,6 +5,10 @@
  * no /api/events (404: an older server) does the list fall back to polling every 3 s.
  * A case page asks for the `case-activity` events too (comments, gate signatures): they do
  * not change the row, and another user's signature or comment must show without a reload.
+ * Such a page reads more than the rows (comments, jobs, the workflow) in its own requests, and a
+ * change made before the stream joined sends no event: the first event of a case only says how
+ * things stand. So `connects` counts the stream's (re)connections, and the page loads what it
+ * shows once more at each (first connect and every reconnect after a drop).
  */
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/client.js';
@@ -23,6 +27,12 @@ export interface LiveCases {
   mode: LiveMode;
   /** With `activity`: each case's latest `case-activity` event, as its JSON (compare, don't parse). */
   activity: Record<string, string>;
+  /**
+   * How many times the stream has connected (0 before the first): from each connect on, every
+   * change comes as an event; what changed before it, a page that loads more than the rows
+   * reloads when this changes.
+   */
+  connects: number;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -44,6 +54,7 @@ export function useLiveCases(opts: { activity?: boolean } = {}): LiveCases {
   const [error, setError] = useState<string | null>(null);
   const [mode, setMode] = useState<LiveMode>('connecting');
   const [activity, setActivity] = useState<Record<string, string>>({});
+  const [connects, setConnects] = useState(0);
   const withActivity = opts.activity === true;
 
   useEffect(() => {
@@ -88,6 +99,8 @@ export function useLiveCases(opts: { activity?: boolean } = {}): LiveCases {
             () => {
               attempt = 0;
               setMode('live');
+              // The server has taken this stream's first reading and follows changes from here on.
+              setConnects((n) => n + 1);
             },
           );
         } catch (e) {
@@ -110,5 +123,5 @@ export function useLiveCases(opts: { activity?: boolean } = {}): LiveCases {
     return () => ctl.abort();
   }, [withActivity]);
 
-  return { rows, error, mode, activity };
+  return { rows, error, mode, activity, connects };
 }

@@ -1,7 +1,8 @@
 /**
  * One case (route /cases/:id): its details and files, jobs with live progress, who works on it,
  * the latest model's downloads, approval and its history, and comments. The case's row follows
- * /api/events and a running job its own /api/jobs/:id/events; a change reloads the lists.
+ * /api/events and a running job its own /api/jobs/:id/events; a change reloads the lists, and so
+ * does each (re)connect of the stream (what changed before it sent no event).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'wouter';
@@ -83,7 +84,13 @@ export function CasePage({ caseId }: { caseId: string }) {
 
   // The case's row as the live stream has it: status, latest job, assignee, review; and its
   // activity (comments, gate signatures), which the row does not show.
-  const { rows, activity } = useLiveCases({ activity: true });
+  const { rows, activity, connects } = useLiveCases({ activity: true });
+  // Each (re)connect of the stream: a change made after this page read its lists and before the
+  // stream joined (or while it was down) sends no event, and its first events are taken as
+  // "as loaded" below, so the lists and the workflow panel load once more.
+  useEffect(() => {
+    if (connects > 0) reload();
+  }, [connects, reload]);
   const liveRow = rows?.find((r) => r.id === caseId);
   const liveKey = liveRow ? JSON.stringify([liveRow.latestJob?.id, liveRow.latestJob?.state, liveRow.status, liveRow.assignee?.id, liveRow.review?.at, liveRow.files]) : '';
   const [seenKey, setSeenKey] = useState('');

@@ -65,8 +65,6 @@ export const queuePrintJob = (body: { caseId: string; printer: string; material:
   api<PrintJobJson>('POST', '/api/print/jobs', body);
 
 export const listCasePrintJobs = (caseId: string) => api<{ jobs: CasePrintJob[] }>('GET', `/api/cases/${enc(caseId)}/print-jobs`);
-/** A queued job starts on a machine (of its printer model, up, printing nothing else). */
-export const startPrintJob = (printerId: string, jobId: string) => api<unknown>('POST', `/api/print/printers/${enc(printerId)}/start`, { jobId });
 /** The job printing on the machine is printed, or failed (with a note saying why). */
 export const finishPrintJob = (printerId: string, jobId: string, outcome: 'printed' | 'failed', note?: string) =>
   api<unknown>('POST', `/api/print/printers/${enc(printerId)}/${outcome === 'printed' ? 'finish' : 'fail'}`, { jobId, ...(note ? { note } : {}) });
