@@ -66,6 +66,32 @@ describe('web app: login', () => {
     }
   });
 
+  // After a server update a tab opened before asks for page files that are gone; before, the
+  // failed load unmounted the app and the tab went blank (header included) until a reload.
+  it('a page whose code cannot be loaded says so, keeps the header, and Reload brings it', async () => {
+    const w = await openPage(browser, srv.url);
+    try {
+      await logIn(w.page, org.emails.engineer, TEST_PASSWORD);
+      await w.page.route('**/assets/PacsPage-*.js', (r) => r.fulfill({ status: 404, body: 'gone' }));
+      await w.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'PACS' }).click();
+      await expect.poll(() => w.page.getByTestId('page-failed').textContent()).toMatch(/could not be loaded.*updated since this tab was opened/);
+      expect(await w.page.getByTestId('who').textContent()).toContain(org.emails.engineer);
+      // Another page shows (the failure belongs to the location), then Reload fetches the app anew.
+      await w.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+      await expect.poll(() => w.page.getByTestId('page-failed').count()).toBe(0);
+      await w.page.goBack();
+      await w.page.getByTestId('page-failed').waitFor();
+      await w.page.unroute('**/assets/PacsPage-*.js');
+      await w.page.getByTestId('page-failed').getByRole('button', { name: 'Reload' }).click();
+      await w.page.getByRole('heading', { level: 1, name: 'PACS' }).waitFor();
+      expect(await w.page.getByTestId('page-failed').count()).toBe(0);
+      expect(await seriousViolations(w.page)).toEqual([]);
+      expect(w.problems.filter((p) => !/PacsPage-.*\.js|404/.test(p))).toEqual([]);
+    } finally {
+      await w.context.close();
+    }
+  });
+
   it('logging out in one tab logs the others out too: they show the login, with the page to come back to', async () => {
     const w = await openPage(browser, srv.url);
     try {

@@ -12,6 +12,7 @@ import { LoginPage } from './pages/LoginPage.js';
 import { CasesPage } from './pages/CasesPage.js';
 import { NotificationBell } from './workflow/NotificationBell.js';
 import { canAdminister } from './admin/api.js';
+import { PageBoundary } from './PageBoundary.js';
 
 /*
  * The other pages load on their first visit, each with what it alone uses (the viewers, the
@@ -93,24 +94,26 @@ export function App() {
         <span className="who" data-testid="who">{me.email} ({me.role})</span>
         <button type="button" onClick={signOut}>Log out</button>
       </header>
-      <Suspense fallback={LOADING}>
-        <Switch>
-          <Route path="/" component={CasesPage} />
-          <Route path="/login">{() => <Redirect to={nextPath(window.location.search)} replace />}</Route>
-          <Route path="/cases/new" component={NewCasePage} />
-          <Route path="/cases/:id/review">{(p) => <ReviewPage caseId={p.id} />}</Route>
-          <Route path="/cases/:id">{(p) => <CasePage caseId={p.id} />}</Route>
-          <Route path="/admin/users" component={AdminUsersPage} />
-          <Route path="/admin/settings" component={AdminSettingsPage} />
-          <Route path="/admin/audit" component={AdminAuditPage} />
-          <Route path="/admin/printers" component={PrintCataloguePage} />
-          <Route path="/print/schedule" component={PrintSchedulePage} />
-          <Route path="/pacs" component={PacsPage} />
-          <Route path="/account" component={AccountPage} />
-          <Route path="/q/:code">{(p) => <QrPage code={p.code} />}</Route>
-          <Route><Redirect to="/" /></Route>
-        </Switch>
-      </Suspense>
+      <PageBoundary at={location}>
+        <Suspense fallback={LOADING}>
+          <Switch>
+            <Route path="/" component={CasesPage} />
+            <Route path="/login">{() => <Redirect to={nextPath(window.location.search)} replace />}</Route>
+            <Route path="/cases/new" component={NewCasePage} />
+            <Route path="/cases/:id/review">{(p) => <ReviewPage caseId={p.id} />}</Route>
+            <Route path="/cases/:id">{(p) => <CasePage caseId={p.id} />}</Route>
+            <Route path="/admin/users" component={AdminUsersPage} />
+            <Route path="/admin/settings" component={AdminSettingsPage} />
+            <Route path="/admin/audit" component={AdminAuditPage} />
+            <Route path="/admin/printers" component={PrintCataloguePage} />
+            <Route path="/print/schedule" component={PrintSchedulePage} />
+            <Route path="/pacs" component={PacsPage} />
+            <Route path="/account" component={AccountPage} />
+            <Route path="/q/:code">{(p) => <QrPage code={p.code} />}</Route>
+            <Route><Redirect to="/" /></Route>
+          </Switch>
+        </Suspense>
+      </PageBoundary>
     </SessionContext.Provider>
   );
 }
