@@ -26,7 +26,7 @@ import { caseChanged } from '../routes/events.js';
 import { enqueue } from '../jobs/queue.js';
 import type { PacsReceptionsTable } from '../db/schema-pacs.js';
 import { acceptInstance } from './receive-instance.js';
-import type { PacsSpool } from './spool.js';
+import { studyColumns, type PacsSpool } from './spool.js';
 import type { PendingStudy } from './study-assembler.js';
 
 export interface ReceiptFinding {
@@ -277,7 +277,7 @@ export async function completeStudy(
   log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
   spool?: PacsSpool,
 ): Promise<StudyOutcome & { recorded: boolean }> {
-  const { route, via, callingAe, calledAe, remoteAddress } = st.source;
+  const { route, via, callingAe } = st.source;
   const findings = receiptFindings(st);
   // A model of a study known to be incomplete would bridge the gap and look printable: a person decides.
   const why: Partial<Record<ReceiptFinding['code'], string>> = {
@@ -302,16 +302,9 @@ export async function completeStudy(
   const byServer = [...st.instances.values()].filter((i) => i.by === 'server').length;
   // The spooled study's id: a completion taken up again after a kill finds its own case and reception.
   const row = {
-    id: st.id,
-    org_id: route.org_id,
-    route_id: route.id || null,
-    via,
-    calling_ae: callingAe,
-    called_ae: calledAe,
-    remote_address: remoteAddress,
+    ...studyColumns(st),
     instances: st.instances.size,
     refused_instances: st.refused,
-    study_uid: st.studyUid,
     completed_at: new Date(),
   };
   try {

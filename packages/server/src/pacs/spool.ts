@@ -30,6 +30,21 @@ const prefixOf = (studyId: string) => `pacs-spool/${studyId}/`;
 
 type SpoolStudyRow = Selectable<PacsSpoolStudiesTable>;
 
+/** The columns a spooled study and its reception share: its id (also the case's), where it came from, its study. */
+export function studyColumns(st: PendingStudy) {
+  const { route, via, callingAe, calledAe, remoteAddress } = st.source;
+  return {
+    id: st.id,
+    org_id: route.org_id,
+    route_id: route.id || null,
+    via,
+    calling_ae: callingAe,
+    called_ae: calledAe,
+    remote_address: remoteAddress,
+    study_uid: st.studyUid,
+  };
+}
+
 export class PacsSpool {
   /** This process (its receiver): the owner of the studies it holds. */
   readonly owner = randomUUID();
@@ -126,18 +141,10 @@ export class PacsSpool {
   private studyRow(st: PendingStudy): Promise<void> {
     let p = this.studyRows.get(st);
     if (!p) {
-      const { route, via, callingAe, calledAe, remoteAddress } = st.source;
       p = this.s.db
         .insertInto('pacs_spool_studies')
         .values({
-          id: st.id,
-          org_id: route.org_id,
-          route_id: route.id || null,
-          via,
-          calling_ae: callingAe,
-          called_ae: calledAe,
-          remote_address: remoteAddress,
-          study_uid: st.studyUid,
+          ...studyColumns(st),
           owner: this.owner,
           lease_until: leaseEnd(),
         })
