@@ -125,8 +125,28 @@ describe('web app: PACS search, import and send-back', () => {
     const w = await openPage(browser, srv.url);
     const p = w.page;
     await logIn(p, org.emails['org-admin'], TEST_PASSWORD);
+    // The destinations' first reading held, then answered by a proxy's 502 page: the page says it
+    // is loading, then why it shows nothing, and its Try again reads them.
+    let answerIt = () => {};
+    const answered = new Promise<void>((r) => (answerIt = r));
+    await p.route(
+      (url) => url.pathname === '/api/pacs/destinations',
+      async (route) => {
+        await answered;
+        await route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body>Bad Gateway</body></html>' });
+      },
+      { times: 1 },
+    );
     await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'PACS' }).click();
+    await p.getByTestId('pacs-loading').waitFor({ timeout: 30_000 });
+    answerIt();
+    const failed = p.getByTestId('pacs-load-error');
+    await failed.waitFor({ timeout: 30_000 });
+    expect(await failed.getByRole('alert').textContent()).toMatch(/^The PACS destinations could not be loaded: .+ \(HTTP 502\)\.$/);
+    expect(await p.getByTestId('pacs-loading').count()).toBe(0);
+    await failed.getByRole('button', { name: 'Try again' }).click();
     await p.getByText('No PACS destination is configured yet: add one below.').waitFor({ timeout: 30_000 });
+    expect(await failed.count()).toBe(0);
     await addDestination(p, { name: 'Orthanc DIMSE', aeTitle: orth.aet, port: orth.dicomPort });
     await addDestination(p, { name: 'Orthanc web', url: `${orth.base}/dicom-web` });
     await addDestination(p, { name: 'Silent PACS', url: silentUrl });

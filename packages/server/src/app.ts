@@ -77,6 +77,31 @@ export function loggedUrl(url: string): string {
   return q < 0 ? path : `${path}?…`;
 }
 
+/**
+ * A 502 or 504 the server said on purpose: a PACS or the slicer failed or did not answer (the
+ * HttpError names which: the peer's name and address, our model file's name). Not our bug, so
+ * no "internal error" with a stack: a warning with its code and words an operator can act on.
+ */
+function isUpstreamFailure(e: unknown): e is HttpError {
+  return e instanceof HttpError && (e.status === 502 || e.status === 504);
+}
+
+const isIpv4 = (x: string) => /^\d+(\.\d+){3}$/.test(x) && x.split('.').every((n) => Number(n) <= 255);
+
+/**
+ * An upstream failure's message as the log may hold it. A PACS's message names the URL it
+ * asked, whose query holds the accession number or date searched and whose path may hold a
+ * study's UID: each URL loses them as loggedUrl says, and any other DICOM UID in the words (a
+ * PACS's answer quoted) becomes <uid>. Host addresses (IPv4 too) stay: they say which peer.
+ */
+export function loggedMessage(m: string): string {
+  return m
+    .replace(/\bhttps?:\/\/[^\s/?]+([/?][^\s)]*?)?(?=[:,;)]*(?:\s|$))/g, (url: string, rest?: string) =>
+      rest ? url.slice(0, url.length - rest.length) + loggedUrl(rest) : url,
+    )
+    .replace(/(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])/g, (x) => (isIpv4(x) ? x : '<uid>'));
+}
+
 function loggedRequest(req: FastifyRequest) {
   return { method: req.method, url: loggedUrl(req.url), hostname: req.hostname, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
@@ -170,6 +195,7 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
     const { status, body } = errorResponse(e);
     // Messages may name a client's file (4xx, and a core error's 500); they go back to the client only, never to the log.
     if (status === 503) req.log.error({ err: { message: (e as Error).message } }, body.error.message);
+    else if (isUpstreamFailure(e)) req.log.warn({ code: e.code, status }, `upstream failure ${e.code}: ${loggedMessage(e.message)}`);
     else if (status >= 500) req.log.error({ err: errorForLog(e) }, 'internal error');
     return reply.code(status).send(body);
   });

@@ -8,7 +8,8 @@
  * Start, finish and fail are said of the machine (/api/print/printers/:id/start|finish|fail):
  * the technician is at it, and one machine prints one job at a time; without a jobId they act on
  * the next job the plan has there, or on the one printing there. Each change is audited and
- * re-plans.
+ * re-plans, and pokes the event feed: open pages of the job's case (GET /api/events?activity=1,
+ * its `case-activity` event counts the case's jobs by state) show it at once.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -27,6 +28,7 @@ import { dueOf, replan, storedPlan } from './plan.js';
 import { quoteAndStore, specsOf } from './quote-file.js';
 import { entryHash, staleQuoteError } from './quote-basis.js';
 import { caseStateNow } from '../workflow/closed.js';
+import { caseChanged } from '../routes/events.js';
 
 const OPERATORS: readonly Role[] = ['technician', 'org-admin'];
 
@@ -181,6 +183,7 @@ export function printJobRoutes(app: FastifyInstance, s: Services): void {
         details: { printJobId: id, modelVersionId: model.versionId, sha256: model.sha256, printer: printer.id, material: material.id, duration_s, quoteId: q.id },
       });
     });
+    caseChanged(db, orgId);
     const schedule = await replan(db, orgId);
     return reply.code(201).send({
       id,
@@ -236,6 +239,7 @@ export function printJobRoutes(app: FastifyInstance, s: Services): void {
         await auditPrint(s, tx, { action: 'print-job-started', actor: p, orgId, caseId: job.case_id, details });
       }
     });
+    caseChanged(db, orgId);
     const schedule = await replan(db, orgId, now);
     const started = jobs.map((job) => ({ id: job.id, caseId: job.case_id, status: 'printing', printerId: machine.id, startedAt: now.toISOString() }));
     return { job: started[0]!, jobs: started, schedule };
@@ -273,6 +277,7 @@ export function printJobRoutes(app: FastifyInstance, s: Services): void {
         });
       }
     });
+    caseChanged(db, orgId);
     const schedule = await replan(db, orgId, now);
     const ended = jobs.map((job) => ({ id: job.id, caseId: job.case_id, status: outcome, printerId: machine.id, finishedAt: now.toISOString(), note }));
     return { job: ended[0]!, jobs: ended, schedule };

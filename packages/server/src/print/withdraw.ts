@@ -5,7 +5,9 @@
  * is left on its machine (stopping a print half way is the technician's call, who then marks
  * it failed); the audit entry names it so nobody thinks it was withdrawn. Printed and failed
  * jobs are history and stay as they are; so do a delivered case's, which reaches 'delivered'
- * only through qc-passed and never comes here. Runs inside the transition's transaction.
+ * only through qc-passed and never comes here. Runs inside the transition's transaction, so
+ * the event feed is poked by whoever commits it (the transition route, workflow/auto.ts): the
+ * case's `case-activity` event then counts these jobs as cancelled (routes/events.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.js';

@@ -3,9 +3,10 @@
  * Event `case`, data = the case's row as GET /api/cases gives it, whenever anything in the
  * row changes (status, the latest job's state, progress or stage, assignee, review).
  * With ?activity=1 also event `case-activity`, data = {id, comments, signatures, voided,
- * transitions, at} (caseActivity below): first for every case, then whenever a comment is
- * added or a gate signed or voided, which the row does not show. A case page follows it to
- * show another user's signature or comment without a reload; the list does not ask for it.
+ * transitions, prints, at} (caseActivity below): first for every case, then whenever a comment
+ * is added, a gate signed or voided, or a print job of the case queued, started, printed,
+ * failed or withdrawn, which the row does not show. A case page follows it to show another
+ * user's signature, comment or print without a reload; the list does not ask for it.
  *
  * Why polling the database: job progress is written by whichever worker holds the job (this
  * process, or `scan2print worker` processes in scale mode), so the database is the one
@@ -33,8 +34,21 @@ export interface CaseActivityJson {
   signatures: number;
   voided: number;
   transitions: number;
+  /**
+   * The case's print jobs by state: every change of a job's state (queued from approval on,
+   * started on a machine, printed, failed, withdrawn as cancelled) moves one between them.
+   */
+  prints: PrintCounts;
   /** The latest of those events, ISO 8601; null when there was none. */
   at: string | null;
+}
+
+export interface PrintCounts {
+  queued: number;
+  printing: number;
+  printed: number;
+  failed: number;
+  cancelled: number;
 }
 
 /**
@@ -42,15 +56,23 @@ export interface CaseActivityJson {
  * first event of a case as "as loaded"; the newest 1000, as caseRows): one query.
  */
 export async function caseActivity(db: Kysely<Database>, orgId: string): Promise<CaseActivityJson[]> {
-  type Row = { id: string; comments: number; signatures: number; voided: number; transitions: number; at: Date | string | null };
+  type Count = number | string | null;
+  type Row = { id: string; comments: number; signatures: number; voided: number; transitions: number; at: Date | string | null } & Record<keyof PrintCounts, Count>;
+  // A cancel has no time of its own: the transition that withdrew the job is in `at` already.
   const { rows } = await sql<Row>`
     select c.id, coalesce(cm.n, 0) as comments, coalesce(g.n, 0) as signatures, coalesce(g.v, 0) as voided,
-      coalesce(t.n, 0) as transitions, greatest(cm.at, g.at, t.at) as at
+      coalesce(t.n, 0) as transitions, pj.queued, pj.printing, pj.printed, pj.failed, pj.cancelled,
+      greatest(cm.at, g.at, t.at, pj.at) as at
     from cases c
     left join (select case_id, count(*)::int as n, max(created_at) as at from comments where org_id = ${orgId} group by case_id) cm on cm.case_id = c.id
     left join (select case_id, count(*)::int as n, count(voided_at)::int as v, greatest(max(created_at), max(voided_at)) as at
       from gate_signatures where org_id = ${orgId} group by case_id) g on g.case_id = c.id
     left join (select case_id, count(*)::int as n, max(created_at) as at from case_transitions where org_id = ${orgId} group by case_id) t on t.case_id = c.id
+    left join (select case_id, count(*) filter (where status = 'queued')::int as queued,
+        count(*) filter (where status = 'printing')::int as printing, count(*) filter (where status = 'printed')::int as printed,
+        count(*) filter (where status = 'failed')::int as failed, count(*) filter (where status = 'cancelled')::int as cancelled,
+        greatest(max(created_at), max(started_at), max(finished_at)) as at
+      from print_jobs where org_id = ${orgId} group by case_id) pj on pj.case_id = c.id
     where c.org_id = ${orgId}
     order by c.created_at desc, c.id
     limit 1000
@@ -61,6 +83,7 @@ export async function caseActivity(db: Kysely<Database>, orgId: string): Promise
     signatures: Number(r.signatures),
     voided: Number(r.voided),
     transitions: Number(r.transitions),
+    prints: { queued: Number(r.queued ?? 0), printing: Number(r.printing ?? 0), printed: Number(r.printed ?? 0), failed: Number(r.failed ?? 0), cancelled: Number(r.cancelled ?? 0) },
     at: r.at === null ? null : new Date(r.at).toISOString(),
   }));
 }

@@ -3,8 +3,9 @@
  * GET /api/events applied by id. A dropped stream reconnects with backoff and
  * reloads the list first, so nothing that changed meanwhile is missed. Only when the server has
  * no /api/events (404: an older server) does the list fall back to polling every 3 s.
- * A case page asks for the `case-activity` events too (comments, gate signatures): they do
- * not change the row, and another user's signature or comment must show without a reload.
+ * A case page asks for the `case-activity` events too (comments, gate signatures, print jobs
+ * by state): they do not change the row, and another user's signature, comment or print (a
+ * plate started from the schedule page) must show without a reload.
  * Such a page reads more than the rows (comments, jobs, the workflow) in its own requests, and a
  * change made before the stream joined sends no event: the first event of a case only says how
  * things stand. So `connects` counts the stream's (re)connections, and the page loads what it

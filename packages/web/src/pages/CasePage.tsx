@@ -1,8 +1,9 @@
 /**
  * One case (route /cases/:id): its details and files, jobs with live progress, who works on it,
  * the latest model's downloads, approval and its history, and comments. The case's row follows
- * /api/events and a running job its own /api/jobs/:id/events; a change reloads the lists, and so
- * does each (re)connect of the stream (what changed before it sent no event).
+ * /api/events and a running job its own /api/jobs/:id/events; a change reloads the lists (the
+ * print jobs too: their changes are case-activity events), and so does each (re)connect of the
+ * stream (what changed before it sent no event).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'wouter';
@@ -26,6 +27,7 @@ import { LabelSection } from '../workflow/LabelSection.js';
 import { approvedVersions, reviewStepsOf } from '../workflow/approved.js';
 import type { WorkflowView } from '../workflow/types.js';
 import { QuotePanel } from '../print/QuotePanel.js';
+import { PrintJobsLive } from '../print/PrintJobs.js';
 import { SendToPacsPanel } from '../pacs/SendToPacsPanel.js';
 import type { CaseComment, CaseDetailRow, JobDetail, ModelVersion, OrgUser, Review } from '../cases/types.js';
 import '../cases/cases.css';
@@ -226,7 +228,10 @@ export function CasePage({ caseId }: { caseId: string }) {
           workflow={workflow ? reviewStepsOf(workflow) : null}
         />
         <LabelSection caseId={caseId} approved={approvedVersions(data.versions, data.reviews, workflow)} />
-        <QuotePanel caseId={caseId} role={me.role} workflow={workflow} />
+        {/* Its print jobs load again with the lists: a plate started elsewhere is a case-activity event. */}
+        <PrintJobsLive.Provider value={String(tick)}>
+          <QuotePanel caseId={caseId} role={me.role} workflow={workflow} />
+        </PrintJobsLive.Provider>
         <SendToPacsPanel caseId={caseId} role={me.role} />
         <CommentsSection caseId={caseId} comments={data.comments} onAdded={reload} />
       </div>

@@ -2,9 +2,12 @@
  * PACS (route /pacs), issue 15: search a configured PACS by accession number or study date
  * (C-FIND or QIDO-RS on the server), open a study to list its series, import one (C-MOVE to
  * the server's DICOM listener, or WADO-RS) as a new case. Org-admins add and remove the
- * destinations here too.
+ * destinations here too. Until the destinations are read the page says so; when they cannot
+ * be (the server down, a proxy's error page) it says why, with a Try again, instead of an
+ * empty page or a list that is silently out of date.
  */
 import { useEffect, useState, type FormEvent } from 'react';
+import { ApiError } from '../api/client.js';
 import { useSession } from '../session.js';
 import { addDestination, listDestinations, removeDestination } from '../pacs/api.js';
 import { canManageDestinations, destinationWords } from '../pacs/format.js';
@@ -12,21 +15,59 @@ import type { PacsDestination } from '../pacs/types.js';
 import { PacsSearch } from '../pacs/PacsSearch.js';
 import '../pacs/pacs.css';
 
+/** Why the destinations did not load: the server's words and status, or that it was not reached. */
+export function loadFailure(e: unknown): string {
+  const head = 'The PACS destinations could not be loaded';
+  if (e instanceof ApiError) return `${head}: ${e.message} (HTTP ${e.status}).`;
+  return `${head}: the server was not reached (${e instanceof Error ? e.message : String(e)}).`;
+}
+
 export function PacsPage() {
   const { me } = useSession();
   const role = me.role;
   const [destinations, setDestinations] = useState<PacsDestination[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
 
   useEffect(() => {
-    listDestinations().then(setDestinations, (e: Error) => setLoadError(`The PACS destinations could not be loaded: ${e.message}`));
+    let stale = false;
+    setLoading(true);
+    listDestinations().then(
+      (d) => {
+        if (stale) return;
+        setDestinations(d);
+        setLoadError(null);
+        setLoading(false);
+      },
+      // A list read before stays shown (it may be out of date: the alert says the reading failed).
+      (e: unknown) => {
+        if (stale) return;
+        setLoadError(loadFailure(e));
+        setLoading(false);
+      },
+    );
+    return () => {
+      stale = true;
+    };
   }, [tick]);
 
   return (
-    <main className="page pacs-page">
+    <main className="page pacs-page" aria-busy={loading}>
       <h1>PACS</h1>
-      {loadError && <p role="alert">{loadError}</p>}
+      {loading && !destinations && (
+        <p role="status" data-testid="pacs-loading">
+          Loading the PACS destinations…
+        </p>
+      )}
+      {loadError && (
+        <div data-testid="pacs-load-error">
+          <p role="alert">{loadError}</p>
+          <button type="button" onClick={() => setTick((t) => t + 1)} disabled={loading}>
+            Try again
+          </button>
+        </div>
+      )}
       {destinations && destinations.length > 0 && <PacsSearch destinations={destinations} role={role} />}
       {destinations?.length === 0 && <p>No PACS destination is configured yet{canManageDestinations(role) ? ': add one below.' : '; an org-admin adds them.'}</p>}
       {destinations && canManageDestinations(role) && <Destinations destinations={destinations} onChanged={() => setTick((t) => t + 1)} />}
