@@ -8,11 +8,10 @@
  * a convert leaves them (real 3MFs of boxes, test/server/model-case.ts), approved through the
  * API and quoted by the server, as in print-plate.spec.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../server/harness.js';
-import { modelCase } from '../server/model-case.js';
+import { approvedThroughApi, moveToPrinting } from '../server/model-case.js';
 import { box } from '../../packages/core/src/testing/meshes.js';
 import { launchChromium, logIn, openPage, type WatchedPage } from './chromium.js';
 
@@ -34,23 +33,7 @@ afterAll(async () => {
 
 const FORM = { printer: 'formlabs-form3plus', material: 'formlabs-grey' };
 
-/** A case whose model the reviewer approved (segmentation gate signed first), with the report approval asks for. */
-async function approvedCase(purpose: string, size: [number, number, number]): Promise<{ caseId: string; modelVersionId: string }> {
-  const c = await modelCase(srv, org, box([0, 0, 0], size), { purpose, dueDate: '2099-06-01', approve: false });
-  const { db, store } = srv.server.services;
-  const report = new TextEncoder().encode('<!doctype html><title>report</title>');
-  const key = `jobs/${c.versionId}/1/report.html`;
-  await store.put(key, report);
-  await db
-    .insertInto('artifacts')
-    .values({ id: randomUUID(), org_id: org.id, case_id: c.caseId, job_id: c.versionId, kind: 'report-html', name: 'report.html', object_key: key, media_type: 'text/html', sha256: createHash('sha256').update(report).digest('hex'), bytes: report.length })
-    .execute();
-  await db.updateTable('cases').set({ status: 'in-review' }).where('id', '=', c.caseId).execute();
-  const modelVersionId = c.versionId;
-  await srv.json(org.tokens.engineer, 'POST', `/api/cases/${c.caseId}/gates`, { gate: 'segmentation', comment: 'checked', modelVersionId });
-  expect((await srv.json(org.tokens.reviewer, 'POST', `/api/cases/${c.caseId}/transitions`, { to: 'approved', comment: 'fine', modelVersionId })).state).toBe('approved');
-  return { caseId: c.caseId, modelVersionId };
-}
+const approvedCase = (purpose: string, size: [number, number, number]) => approvedThroughApi(srv, org, box([0, 0, 0], size), { purpose, dueDate: '2099-06-01' });
 
 const queue = async (caseId: string) => (await srv.json(org.tokens.technician, 'POST', '/api/print/jobs', { caseId, ...FORM })).id as string;
 
@@ -58,9 +41,7 @@ const queue = async (caseId: string) => (await srv.json(org.tokens.technician, '
 async function printingCase(purpose: string, size: [number, number, number]): Promise<{ caseId: string; jobId: string }> {
   const { caseId, modelVersionId } = await approvedCase(purpose, size);
   const jobId = await queue(caseId);
-  for (const step of [{ to: 'print-preparation' }, { gate: 'print-qc', comment: 'supports checked' }, { to: 'printing' }]) {
-    await srv.json(org.tokens.technician, 'POST', `/api/cases/${caseId}/${'gate' in step ? 'gates' : 'transitions'}`, { ...step, modelVersionId });
-  }
+  await moveToPrinting(srv, org, caseId, modelVersionId);
   return { caseId, jobId };
 }
 

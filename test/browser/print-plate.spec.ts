@@ -7,10 +7,9 @@
  * versions as a convert leaves them (real 3MFs of boxes, test/server/model-case.ts), approved
  * and moved to printing through the API, quoted by the server (core's volume/height model).
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../server/harness.js';
-import { modelCase } from '../server/model-case.js';
+import { approvedThroughApi, moveToPrinting } from '../server/model-case.js';
 import { box } from '../../packages/core/src/testing/meshes.js';
 import { launchChromium, logIn, openPage } from './chromium.js';
 import { seriousViolations } from './axe.js';
@@ -34,31 +33,12 @@ afterAll(async () => {
 
 const FORM = { printer: 'formlabs-form3plus', material: 'formlabs-grey' };
 
-/**
- * A case approved through the API (segmentation gate by the engineer, approval by the reviewer,
- * as print.spec's), queued on the Form 3+ in grey resin (the server quotes it), then print-qc
- * signed and moved to printing as the workflow panel does.
- */
+/** A case approved through the API, queued on the Form 3+ in grey resin (the server quotes it), then moved to printing. */
 async function printingCase(purpose: string, size: [number, number, number]): Promise<{ caseId: string; jobId: string }> {
-  const c = await modelCase(srv, org, box([0, 0, 0], size), { purpose, dueDate: '2099-06-01', approve: false });
-  // The convert's ISO report beside its 3MF: approval asks for both.
-  const { db, store } = srv.server.services;
-  const report = new TextEncoder().encode('<!doctype html><title>report</title>');
-  const key = `jobs/${c.versionId}/1/report.html`;
-  await store.put(key, report);
-  await db
-    .insertInto('artifacts')
-    .values({ id: randomUUID(), org_id: org.id, case_id: c.caseId, job_id: c.versionId, kind: 'report-html', name: 'report.html', object_key: key, media_type: 'text/html', sha256: createHash('sha256').update(report).digest('hex'), bytes: report.length })
-    .execute();
-  await db.updateTable('cases').set({ status: 'in-review' }).where('id', '=', c.caseId).execute();
-  const modelVersionId = c.versionId;
-  await srv.json(org.tokens.engineer, 'POST', `/api/cases/${c.caseId}/gates`, { gate: 'segmentation', comment: 'checked', modelVersionId });
-  expect((await srv.json(org.tokens.reviewer, 'POST', `/api/cases/${c.caseId}/transitions`, { to: 'approved', comment: 'fine', modelVersionId })).state).toBe('approved');
-  const job = await srv.json(org.tokens.technician, 'POST', '/api/print/jobs', { caseId: c.caseId, ...FORM });
-  for (const step of [{ to: 'print-preparation' }, { gate: 'print-qc', comment: 'supports checked' }, { to: 'printing' }]) {
-    await srv.json(org.tokens.technician, 'POST', `/api/cases/${c.caseId}/${'gate' in step ? 'gates' : 'transitions'}`, { ...step, modelVersionId });
-  }
-  return { caseId: c.caseId, jobId: job.id as string };
+  const { caseId, modelVersionId } = await approvedThroughApi(srv, org, box([0, 0, 0], size), { purpose, dueDate: '2099-06-01' });
+  const job = await srv.json(org.tokens.technician, 'POST', '/api/print/jobs', { caseId, ...FORM });
+  await moveToPrinting(srv, org, caseId, modelVersionId);
+  return { caseId, jobId: job.id as string };
 }
 
 const statusOf = async (caseId: string, jobId: string) =>

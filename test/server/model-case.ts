@@ -4,7 +4,7 @@
  * gate signed by the reviewer), written straight to the database: print specs quote, queue and
  * plan real models without running a convert for each.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { write3mf, type Mesh } from '@scan2print/core';
 import type { TestOrg, TestServer } from './harness.js';
 
@@ -43,4 +43,34 @@ export async function modelCase(t: TestServer, org: TestOrg, mesh: Mesh, o: Mode
     await db.insertInto('gate_signatures').values({ id: randomUUID(), org_id: org.id, case_id: caseId, gate: 'model', model_version_id: versionId, signed_by: org.users.reviewer }).execute();
   }
   return { caseId, versionId };
+}
+
+/**
+ * A case whose model the reviewer approved through the API, as print.spec's: the convert's ISO
+ * report beside its 3MF (approval asks for both), in review, the segmentation gate signed by the
+ * engineer, then approved by the reviewer.
+ */
+export async function approvedThroughApi(t: TestServer, org: TestOrg, mesh: Mesh, o: Omit<ModelCaseOptions, 'approve'>): Promise<{ caseId: string; modelVersionId: string }> {
+  const c = await modelCase(t, org, mesh, { ...o, approve: false });
+  const { db, store } = t.server.services;
+  const report = new TextEncoder().encode('<!doctype html><title>report</title>');
+  const key = `jobs/${c.versionId}/1/report.html`;
+  await store.put(key, report);
+  await db
+    .insertInto('artifacts')
+    .values({ id: randomUUID(), org_id: org.id, case_id: c.caseId, job_id: c.versionId, kind: 'report-html', name: 'report.html', object_key: key, media_type: 'text/html', sha256: createHash('sha256').update(report).digest('hex'), bytes: report.length })
+    .execute();
+  await db.updateTable('cases').set({ status: 'in-review' }).where('id', '=', c.caseId).execute();
+  const modelVersionId = c.versionId;
+  await t.json(org.tokens.engineer, 'POST', `/api/cases/${c.caseId}/gates`, { gate: 'segmentation', comment: 'checked', modelVersionId });
+  const state = (await t.json(org.tokens.reviewer, 'POST', `/api/cases/${c.caseId}/transitions`, { to: 'approved', comment: 'fine', modelVersionId })).state;
+  if (state !== 'approved') throw new Error(`approval of case ${c.caseId} left it ${String(state)}`);
+  return { caseId: c.caseId, modelVersionId };
+}
+
+/** Signs print-qc and moves an approved case with a queued print job to printing, as the workflow panel does. */
+export async function moveToPrinting(t: TestServer, org: TestOrg, caseId: string, modelVersionId: string): Promise<void> {
+  for (const step of [{ to: 'print-preparation' }, { gate: 'print-qc', comment: 'supports checked' }, { to: 'printing' }]) {
+    await t.json(org.tokens.technician, 'POST', `/api/cases/${caseId}/${'gate' in step ? 'gates' : 'transitions'}`, { ...step, modelVersionId });
+  }
 }
