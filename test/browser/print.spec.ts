@@ -7,7 +7,9 @@
  * it is queued, not "Queueing…"), finds its plate
  * on the printer's row of the schedule (late: its due date has passed), marks that printer
  * down and sees the plan change (the plate moves to the other printer, or the job waits), then
- * on the case page starts the job on the machine still up and marks it printed. No
+ * on the case page starts the job on the machine still up and marks it printed; then lets the
+ * server choose for a biocompatible, sterilisable material ("Choose for me"): the choice, why,
+ * the alternative and each refusal are shown, and the pickers show the chosen pair. No
  * serious axe violations on the three pages.
  *
  * The approved model is a real bone: the L4 vertebra of TotalSegmentator's reference label
@@ -266,6 +268,27 @@ describe('web app: print catalogue, quote and schedule', () => {
     await jobItem.getByTestId('print-job-printed').click();
     await expect.poll(() => jobItem.getAttribute('data-status'), { timeout: 30_000 }).toBe('printed');
     expect((await srv.json(org.tokens.technician, 'GET', '/api/print/schedule')).jobs.map((j: { id: string }) => j.id)).not.toContain(jobId);
+
+    // Choose for me, the material biocompatible and sterilisable: only BioMed Clear, on either Form printer.
+    await t.getByTestId('quote-need-biocompatible').check();
+    await t.getByTestId('quote-need-sterilisable').check();
+    await t.getByTestId('quote-auto').click();
+    const choice = t.getByTestId('quote-choice');
+    await choice.waitFor({ timeout: 120_000 });
+    const chosen = (await choice.getAttribute('data-printer'))!;
+    expect(['formlabs-form3plus', 'formlabs-form4']).toContain(chosen);
+    expect(await choice.getAttribute('data-material')).toBe('formlabs-biomed-clear');
+    expect(await choice.textContent()).toMatch(/Chosen for you: Formlabs Form (3\+|4) in Formlabs BioMed Clear Resin: rank 1 of 2 that fit: shortest estimated print time/);
+    expect(await t.getByTestId('quote-choice-basis').textContent()).toMatch(/^Ranked by estimated print time: the catalogue lacks /);
+    expect(await t.getByTestId('quote-alternative').count()).toBe(1);
+    expect(await t.getByTestId('quote-refusal').count()).toBe(12);
+    expect(await t.locator('[data-testid="quote-refusal"][data-printer="prusa-mk4"][data-material="pla"]').textContent()).toMatch(/pla is not biocompatible .*pla is not sterilisable/);
+    // The quote below is the chosen pair's, and the pickers show it: queueing it needs nothing more.
+    expect(await t.getByTestId('quote-result').getAttribute('data-method')).toBe('volume-height-model');
+    expect(await t.getByTestId('quote-printer').inputValue()).toBe(chosen);
+    expect(await t.getByTestId('quote-material').inputValue()).toBe('formlabs-biomed-clear');
+    await expectAccessible(t, 'case page with an automatic choice');
+    await tech.screenshot('print-choose');
 
     // The refused saves' 400 and 409 are the failed requests the browser reports.
     expect(admin.problems.filter((x) => !/\b(400|409)\b/.test(x))).toEqual([]);

@@ -1,7 +1,8 @@
 /**
  * `scan2print quote model.3mf --printer P --material M [--json]`: the instant quote (print
  * time, material, price) of a model for a catalogue printer and material: PrusaSlicer's
- * estimate for FDM printers, a documented volume/height model for SLA, SLS and PolyJet. The
+ * estimate for FDM printers, a documented volume/height model for SLA, SLS and PolyJet.
+ * `--printer auto` (and/or `--material auto`) chooses the pair first (quote-auto.ts). The
  * shipped catalogue has no prices; give them with --rate/--price-per-kg/--setup/--currency or
  * a catalogue file with prices (`scan2print printers --json`, filled in). Without them the
  * time and grams are still given, the price is null and `missing` names what it needs.
@@ -24,10 +25,11 @@ import {
 } from '@scan2print/core';
 import type { RegisterCommand } from './index.js';
 import { preflightOutputs } from '../util/output-set.js';
+import { chooseFor, describeChoice, wantsChoice, type AutoOptions } from './quote-auto.js';
 
-interface QuoteOptions {
+interface QuoteOptions extends AutoOptions {
   printer: string;
-  material: string;
+  material?: string;
   supports: boolean;
   layerHeight?: string;
   catalogue?: string;
@@ -43,6 +45,8 @@ export const QUOTE_EXAMPLES = [
   'scan2print quote skull.3mf --printer prusa-mk4 --material pla',
   'scan2print quote skull.3mf --printer prusa-mk4 --material pla --rate 4 --price-per-kg 25 --setup 10 --currency EUR --json',
   'scan2print quote skull.3mf --printer formlabs-form3plus --material formlabs-biomed-clear --catalogue our-prices.json',
+  'scan2print quote skull.3mf --printer auto --needs biocompatible --json',
+  'scan2print quote skull.3mf --printer auto --material pla --catalogue our-prices.json',
 ];
 
 /** Which option gives each missing figure. */
@@ -126,10 +130,12 @@ function describe(q: Quote, file: string): string {
 export const registerQuote: RegisterCommand = (program: Command) => {
   program
     .command('quote')
-    .description('instant quote of a model: print time, material and price for a catalogue printer and material (PrusaSlicer for FDM, a documented volume/height model for SLA/SLS/PolyJet)')
+    .description('instant quote of a model: print time, material and price for a catalogue printer and material, or for the pair chosen with --printer auto (PrusaSlicer for FDM, a documented volume/height model for SLA/SLS/PolyJet)')
     .argument('<model>', 'closed, manifold model (.3mf, .stl, .obj, .ply), mm, as it will lie on the bed')
-    .requiredOption('--printer <id>', `catalogue printer (${PRINT_CATALOGUE.printers.map((p) => p.id).join(', ')})`)
-    .requiredOption('--material <id>', 'catalogue material the printer uses (see scan2print printers)')
+    .requiredOption('--printer <id>', `catalogue printer (${PRINT_CATALOGUE.printers.map((p) => p.id).join(', ')}), or auto: choose the printer and material that can print the model soonest (cheapest when the catalogue has prices)`)
+    .option('--material <id>', 'catalogue material the printer uses (see scan2print printers), or auto (the default with --printer auto); with --printer auto, only printers that offer it')
+    .option('--needs <list>', 'with auto: what the material must be, comma-separated: biocompatible, sterilisable (the catalogue must say so; "not stated" does not count)')
+    .option('--technology <tech>', 'with auto: only printers of this technology (FDM, SLA, SLS, PolyJet)')
     .option('--no-supports', 'without support material (default: supports on; SLA: no support resin counted)')
     .option('--layer-height <mm>', 'layer height within the printer’s range (default: FDM 0.2 mm; SLA and SLS 0.1 mm, PolyJet 0.027 mm, brought into that range)')
     .option('--catalogue <file>', 'catalogue JSON with your prices (the shape `scan2print printers --json` prints)')
@@ -142,19 +148,22 @@ export const registerQuote: RegisterCommand = (program: Command) => {
     .addHelpText('after', `\nExamples:\n${QUOTE_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n`)
     .action(async (modelFile: string, opts: QuoteOptions) => {
       const catalogue = loadCatalogue(opts.catalogue);
-      const printer0 = findPrinter(opts.printer, catalogue);
-      const material0 = materialFor(printer0, opts.material, catalogue);
-      const { printer, material } = withPrices(printer0, material0, opts);
+      const auto = wantsChoice(opts);
       const layer = parseNumberOption(opts.layerHeight, '--layer-height', (x) => x > 0 && x <= 1, 'mm (0 < x ≤ 1)');
       // A --keep folder that is a file (or under one) fails now, naming it, not in the slicer's mkdir.
       if (opts.keep !== undefined) preflightOutputs([join(opts.keep, 'model.gcode')]);
+      // The choice reads and measures the model; the chosen pair is then quoted as a named one is.
+      const choice = auto ? chooseFor(modelFile, catalogue, opts) : null;
+      const printer0 = findPrinter(choice?.printer ?? opts.printer, catalogue);
+      const material0 = materialFor(printer0, choice?.material ?? opts.material!, catalogue);
+      const { printer, material } = withPrices(printer0, material0, opts);
       const quoteModel = await loadQuoteModel();
       const q = await quoteModel(modelFile, printer, material, {
         supports: opts.supports,
         ...(layer !== undefined ? { layerHeight_mm: layer } : {}),
         ...(opts.keep !== undefined ? { workDir: opts.keep } : {}),
       });
-      if (opts.json) process.stdout.write(`${JSON.stringify({ file: modelFile, ...q }, null, 2)}\n`);
-      else process.stdout.write(describe(q, modelFile));
+      if (opts.json) process.stdout.write(`${JSON.stringify({ file: modelFile, ...q, ...(choice ? { choice: choice.record } : {}) }, null, 2)}\n`);
+      else process.stdout.write(`${choice ? describeChoice(choice.output) : ''}${describe(q, modelFile)}`);
     });
 };

@@ -16,3 +16,6 @@ export * from './pack-plates.js';
 export * from './quote.js';
 export * from './schedule.js';
 export { convexHull2, fitFootprint, footprintHull, type FootprintFit, type Point2 } from './footprint-fit.js';
+// Automatic printer/material choice (SPEC §2).
+export * from './choose.js';
+export { FDM_QUICK_MODEL, type PairEstimate } from './choose-estimate.js';

@@ -3,7 +3,8 @@
  *
  * The catalogue is the organisation's, versioned (version 0 = the shipped one); an org-admin
  * edits it from the version they loaded (409 STALE otherwise). A quote is for the case's
- * approved model version only. Machines are the organisation's printers (each one of the
+ * approved model version only; with printer and/or material "auto" the pair is chosen for the
+ * model first (core choosePrint) and the chosen pair quoted and stored as a named one is. Machines are the organisation's printers (each one of the
  * catalogue's printer models), up or down; print jobs are approved models to print
  * (print/job-routes.ts). Every change re-plans the schedule (core planSchedule) and stores the
  * plan; edits are audited.
@@ -23,7 +24,7 @@ import { catalogueVersions, currentCatalogue, saveCatalogue, StaleCatalogue } fr
 import { approvedModel } from '../print/approved-model.js';
 import { printJobRoutes, printerOwner } from '../print/job-routes.js';
 import { printersOf, replan, storedPlan } from '../print/plan.js';
-import { clientGone, quoteAndStore, specsOf } from '../print/quote-file.js';
+import { chooseSpecs, clientGone, NoChoice, quoteAndStore, specsOf } from '../print/quote-file.js';
 
 const MEMBERS: readonly Role[] = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'];
 const ADMINS: readonly Role[] = ['org-admin'];
@@ -31,7 +32,16 @@ const OPERATORS: readonly Role[] = ['technician', 'org-admin'];
 
 const Id = z.object({ id: z.uuid() });
 const catalogueBody = z.object({ catalogue: z.unknown(), baseVersion: z.number().int().min(0) }).strict();
-const quoteBody = z.object({ printer: z.string().trim().min(1).max(200), material: z.string().trim().min(1).max(200), supports: z.boolean().optional() }).strict();
+const AUTO = 'auto';
+const quoteBody = z
+  .object({
+    printer: z.string().trim().min(1).max(200).describe('catalogue printer id, or "auto": choose the printer that can print the model soonest (cheapest when the catalogue has prices)'),
+    material: z.string().trim().min(1).max(200).describe('catalogue material id the printer uses, or "auto" (with printer "auto": only printers that offer a named material)'),
+    supports: z.boolean().optional(),
+    needs: z.array(z.enum(['biocompatible', 'sterilisable'])).max(2).optional().describe('with "auto": what the material must be (the catalogue must say so)'),
+    technology: z.enum(['FDM', 'SLA', 'SLS', 'PolyJet']).optional().describe('with "auto": only printers of this technology'),
+  })
+  .strict();
 const printerBody = z.object({ catalogueId: z.string().trim().min(1).max(200), name: z.string().trim().min(1).max(200) }).strict();
 const statusBody = z.object({ status: z.enum(['up', 'down']), note: z.string().trim().max(2000).optional() }).strict();
 const isUniqueViolation = (e: unknown) => (e as { code?: string } | undefined)?.code === '23505';
@@ -89,12 +99,30 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
     const c = await caseOf(db, p, req.params.id);
     const model = await approvedModel(s, c);
     const { catalogue } = await currentCatalogue(db, c.org_id);
-    const spec = specsOf(catalogue, req.body.printer, req.body.material);
-    const stored = { caseId: c.id, orgId: c.org_id, userId: p.userId, model, spec, supports: req.body.supports ?? true };
+    const { printer, material, needs, technology } = req.body;
+    const supports = req.body.supports ?? true;
+    const auto = printer === AUTO || material === AUTO;
+    if (!auto && (needs !== undefined || technology !== undefined)) {
+      throw new HttpError(400, 'NOT_AUTO', 'needs and technology apply to an automatic choice: send printer "auto" (or material "auto")');
+    }
+    let bytes: Uint8Array | undefined;
+    let chosen: ReturnType<typeof chooseSpecs> | undefined;
+    if (auto) {
+      bytes = await s.store.get(model.objectKey);
+      try {
+        chosen = chooseSpecs(catalogue, bytes, model.name, { printer, material, supports, ...(needs ? { needs } : {}), ...(technology ? { technology } : {}) });
+      } catch (e) {
+        // Nothing to quote: the client hears why for each pair, and gets the ranking to show it.
+        if (e instanceof NoChoice) return reply.code(e.status).send({ error: { code: e.code, message: e.message }, choice: e.choice });
+        throw e;
+      }
+    }
+    const spec = chosen?.spec ?? specsOf(catalogue, printer, material);
+    const stored = { caseId: c.id, orgId: c.org_id, userId: p.userId, model, spec, supports, ...(chosen ? { choice: chosen.stored } : {}) };
     // Its id is what a print job names (POST /api/print/jobs quoteId): the job's duration is this quote's.
-    const { id: quoteId, quote } = await quoteAndStore(s, stored, undefined, clientGone(reply));
+    const { id: quoteId, quote } = await quoteAndStore(s, stored, bytes, clientGone(reply));
     const quotedAt = new Date().toISOString();
-    return { ...quote, quoteId, modelVersionId: model.versionId, quotedAt };
+    return { ...quote, quoteId, modelVersionId: model.versionId, quotedAt, ...(chosen ? { choice: chosen.record } : {}) };
   });
 
   r.get('/api/print/printers', { config: { access: 'any' } }, async (req) => {

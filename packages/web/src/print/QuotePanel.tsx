@@ -2,7 +2,10 @@
  * The case page's print section (issue 12): once the model is approved, pick a printer and a
  * material from the organisation's catalogue and get an instant quote (POST /api/cases/:id/quote:
  * PrusaSlicer for FDM, a volume-height estimate otherwise): print time as h:mm, grams, the
- * price with its currency or what the catalogue lacks for one. A running quote can be
+ * price with its currency or what the catalogue lacks for one. "Choose for me" lets the server
+ * choose the printer and material (printer "auto": the pairs that can print the model, ranked
+ * by estimated time or price, materials biocompatible/sterilisable when ticked) and quotes the
+ * chosen one; the panel says what was chosen and why, the alternatives and the refusals. A running quote can be
  * cancelled (the request is aborted; the server stops slicing when it goes). A technician or
  * org-admin then queues the case for printing with that quote (POST /api/print/jobs, naming
  * its quoteId: the print time is the server's), finds it on the print schedule, and starts
@@ -13,7 +16,7 @@ import { Link } from 'wouter';
 import type { WorkflowView } from '../workflow/types.js';
 import { getCatalogue, queuePrintJob, quoteCase, type PrintJobJson } from './api.js';
 import { canEditCatalogue, canQueue, grams, hMm, isApproved, METHOD_WORDS, money, priceText, whenText } from './format.js';
-import type { CatalogueVersion, QuoteJson } from './types.js';
+import type { CatalogueVersion, ChoiceRecord, MaterialNeed, QuoteJson } from './types.js';
 import { PrintJobs } from './PrintJobs.js';
 import './print.css';
 
@@ -41,6 +44,8 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
   const [printer, setPrinter] = useState('');
   const [material, setMaterial] = useState('');
   const [supports, setSupports] = useState(true);
+  /** What the material must be when the server chooses (Choose for me). */
+  const [needs, setNeeds] = useState<MaterialNeed[]>([]);
   const [quote, setQuote] = useState<QuoteJson | null>(null);
   /** The choice the quote answers (the quote names the printer and material in its own words). */
   const [quotedFor, setQuotedFor] = useState<{ printer: string; material: string } | null>(null);
@@ -73,8 +78,9 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
   if (loadError) return <p role="alert">The printer catalogue could not be loaded: {loadError}</p>;
   if (!cat) return <p aria-busy="true">Loading the printer catalogue…</p>;
 
-  async function ask(e: FormEvent) {
-    e.preventDefault();
+  /** A quote of the picked pair, or (auto) of the pair the server chooses: the pickers then show it. */
+  async function ask(e: FormEvent | null, auto = false) {
+    e?.preventDefault();
     const ac = new AbortController();
     running.current = ac;
     setBusy('quote');
@@ -83,9 +89,15 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
     setQuote(null);
     setQueued(null);
     try {
-      const q = await quoteCase(caseId, { printer, material, supports }, ac.signal);
+      const q = auto
+        ? await quoteCase(caseId, { printer: 'auto', material: 'auto', supports, ...(needs.length ? { needs } : {}) }, ac.signal)
+        : await quoteCase(caseId, { printer, material, supports }, ac.signal);
+      if (auto) {
+        setPrinter(q.printer);
+        setMaterial(q.material);
+      }
       setQuote(q);
-      setQuotedFor({ printer, material });
+      setQuotedFor(auto ? { printer: q.printer, material: q.material } : { printer, material });
     } catch (err) {
       if (ac.signal.aborted) setSaid('Quote cancelled.');
       else setError(`No quote: ${(err as Error).message}`);
@@ -150,6 +162,23 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
         <button type="submit" className="primary" disabled={busy !== null || !printer || !material} data-testid="quote-submit">
           Quote
         </button>
+        <fieldset className="quote-form">
+          <legend>Or let the server choose: the material must be</legend>
+          {(['biocompatible', 'sterilisable'] as const).map((n) => (
+            <label className="check" key={n}>
+              <input
+                type="checkbox"
+                checked={needs.includes(n)}
+                onChange={(e) => setNeeds(e.target.checked ? [...needs, n] : needs.filter((x) => x !== n))}
+                data-testid={`quote-need-${n}`}
+              />
+              {n}
+            </label>
+          ))}
+          <button type="button" disabled={busy !== null} onClick={() => void ask(null, true)} data-testid="quote-auto">
+            Choose for me
+          </button>
+        </fieldset>
       </form>
       <p className="hint">
         Catalogue version {cat.version}
@@ -162,7 +191,7 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
         .
       </p>
       <p role="status" aria-live="polite" data-testid="quote-status">
-        {busy === 'quote' ? 'Slicing the approved model… (this can take a minute)' : busy === 'queue' ? 'Queueing…' : said}
+        {busy === 'quote' ? 'Quoting the approved model… (slicing can take a minute)' : busy === 'queue' ? 'Queueing…' : said}
       </p>
       {busy === 'quote' && (
         <button type="button" onClick={() => running.current?.abort()} data-testid="quote-cancel">
@@ -174,6 +203,7 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
           {error}
         </p>
       )}
+      {quote?.choice && <ChoiceResult c={quote.choice} cat={cat} />}
       {quote && <QuoteResult q={quote} stale={stale} />}
       {quote && canQueue(role) && !queued && (
         <button type="button" onClick={() => void queue()} disabled={busy !== null || stale} data-testid="quote-queue">
@@ -235,6 +265,56 @@ function QuoteResult({ q, stale }: { q: QuoteJson; stale: boolean }) {
         )}
       </dl>
       {q.price === null && missing.length > 0 && <p className="hint">The organisation admin enters the missing rates and prices on the Printers page; no price is guessed.</p>}
+    </div>
+  );
+}
+
+/** How many alternatives the panel lists (the answer has them all). */
+const SHOWN = 4;
+
+/** What the server chose and why, the next best pairs (quick estimates) and every refusal with its reason. */
+function ChoiceResult({ c, cat }: { c: ChoiceRecord; cat: CatalogueVersion }) {
+  const f = c.figures;
+  const first = f.ranked[0];
+  if (!first) return null;
+  const printerName = (id: string) => cat.catalogue.printers.find((p) => p.id === id)?.name ?? id;
+  const materialName = (id: string) => cat.catalogue.materials.find((m) => m.id === id)?.name ?? id;
+  const estimate = (v: (typeof f.ranked)[number]) =>
+    v.estimate ? `about ${hMm(v.estimate.printTime_s)} h, ${grams(v.estimate.material_g)}${v.estimate.price !== null ? `, ${money(v.estimate.price, v.estimate.currency)}` : ''}` : '';
+  const rest = f.ranked.slice(1);
+  return (
+    <div className="quote-result" data-testid="quote-choice" data-printer={first.printer} data-material={first.material} data-ranked-by={f.rankedBy}>
+      <p>
+        <strong>Chosen for you:</strong> {printerName(first.printer)} in {materialName(first.material)}: {first.why}.
+      </p>
+      <p className="hint" data-testid="quote-choice-basis">
+        {f.rankedByWhy.charAt(0).toUpperCase() + f.rankedByWhy.slice(1)}. Estimates rank the choices; the quote below is the chosen pair's own.
+      </p>
+      {rest.length > 0 && (
+        <>
+          <h3>Alternatives</h3>
+          <ol start={2} data-testid="quote-alternatives">
+            {rest.slice(0, SHOWN).map((v) => (
+              <li key={`${v.printer}/${v.material}`} data-testid="quote-alternative" data-printer={v.printer} data-material={v.material}>
+                {printerName(v.printer)} in {materialName(v.material)}: {estimate(v)}
+              </li>
+            ))}
+          </ol>
+          {rest.length > SHOWN && <p className="hint">and {rest.length - SHOWN} more that can print it.</p>}
+        </>
+      )}
+      {f.refused.length > 0 && (
+        <details data-testid="quote-refused">
+          <summary>{f.refused.length} printer and material pairs cannot print it</summary>
+          <ul>
+            {f.refused.map((v) => (
+              <li key={`${v.printer}/${v.material}`} data-testid="quote-refusal" data-printer={v.printer} data-material={v.material}>
+                {printerName(v.printer)} in {materialName(v.material)}: {v.why}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 /** The print calls (routes/print.ts): catalogue and its versions, quotes, the lab's printers, print jobs and the schedule. */
 import { api, ApiError, authHeaders } from '../api/client.js';
 import { issuesOf } from './catalogue-fields.js';
-import type { CasePrintJob, CatalogueVersion, CatalogueVersionInfo, FieldIssue, LabPrinter, PrintCatalogue, QuoteJson, ScheduleJson } from './types.js';
+import type { CasePrintJob, CatalogueVersion, CatalogueVersionInfo, FieldIssue, LabPrinter, MaterialNeed, PrintCatalogue, QuoteJson, ScheduleJson } from './types.js';
 
 const enc = encodeURIComponent;
 
@@ -44,8 +44,11 @@ export async function saveCatalogue(catalogue: PrintCatalogue, baseVersion: numb
   throw new CatalogueSaveError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (res.statusText || `the server answered ${res.status}`), issuesOf(body), current);
 }
 
-/** The quote; `signal` stops it (the server then stops slicing: it sees the request go). */
-export const quoteCase = (caseId: string, body: { printer: string; material: string; supports?: boolean }, signal?: AbortSignal) =>
+/**
+ * The quote; `signal` stops it (the server then stops slicing: it sees the request go). Printer
+ * (and material) "auto": the server chooses the pair first and answers the choice with the quote.
+ */
+export const quoteCase = (caseId: string, body: { printer: string; material: string; supports?: boolean; needs?: MaterialNeed[] }, signal?: AbortSignal) =>
   api<QuoteJson>('POST', `/api/cases/${enc(caseId)}/quote`, body, signal ? { signal } : undefined);
 
 export const listPrinters = () => api<{ printers: LabPrinter[] }>('GET', '/api/print/printers');

@@ -22,6 +22,33 @@ export interface CatalogueVersionInfo {
   updatedBy: string | null;
 }
 
+/** One printer × material pair of an automatic choice: its rank, or why it was refused (core PairVerdict). */
+export interface ChoiceVerdict {
+  printer: string;
+  material: string;
+  technology: string;
+  rank: number | null;
+  refusals: { code: string; message: string }[];
+  estimate: { printTime_s: number; material_g: number; price: number | null; currency: string | null; model: string } | null;
+  why: string;
+}
+
+/** The automatic choice's record (core choosePrint), answered beside a quote made with printer "auto". */
+export interface ChoiceRecord {
+  method: string;
+  params: Record<string, unknown>;
+  figures: {
+    chosen: { printer: string; material: string } | null;
+    rankedBy: 'price' | 'time' | string;
+    rankedByWhy: string;
+    ranked: ChoiceVerdict[];
+    refused: ChoiceVerdict[];
+  };
+  findings?: { code: string; severity: string; message: string }[];
+}
+
+export type MaterialNeed = 'biocompatible' | 'sterilisable';
+
 /** POST /api/cases/:id/quote (core's Quote plus which model version was quoted, and when). */
 export interface QuoteJson {
   printTime_s: number;
@@ -40,6 +67,8 @@ export interface QuoteJson {
   /** The server's id for this quote: a print job names it, and takes its print time from it. */
   quoteId?: string;
   quotedAt?: string;
+  /** With printer "auto": what was chosen, the alternatives and the refusals. */
+  choice?: ChoiceRecord;
 }
 
 export interface Outage {
