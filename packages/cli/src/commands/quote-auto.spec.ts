@@ -7,13 +7,14 @@
  * says what was chosen, the alternatives and every refusal; prices rank by price; nothing that
  * fits and requirements nothing meets exit 3 and 2, naming why for each pair.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkMesh, compactMesh, labelShells, readStl, shellVolumes_mm3, writeStlBinary, type Mesh } from '@scan2print/core';
+import { writeStlBinary } from '@scan2print/core';
+import { decimatedBoneShell, scaledMesh } from '../../../../test/decimated-bone.js';
 import { runScan2print } from '../../../../test/cli.js';
-import { DECIMATED_BONE, sharedOutput, sharedStlConvert } from '../../../../test/convert-cache.js';
+import { sharedOutput } from '../../../../test/convert-cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 's2p-quote-auto-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,25 +40,15 @@ interface QuoteJson {
   choice?: { stage: string; method: string; params: Record<string, unknown>; figures: { chosen: { printer: string; material: string }; rankedBy: string; ranked: Verdict[]; refused: Verdict[] } };
 }
 
-const scaled = (m: Mesh, k: number): Mesh => ({ positions: m.positions.map((x) => x * k), indices: m.indices });
-
 let small = '';
 let huge = '';
 beforeAll(async () => {
-  const r = await sharedStlConvert(DECIMATED_BONE.series, DECIMATED_BONE.flags);
-  expect(r.code, r.stderr).toBe(0);
-  const stl = join(r.dir, 'm.stl');
-  const mesh = readStl(new Uint8Array(readFileSync(stl)), stl);
-  const { shellOf, shellCount } = labelShells(mesh);
-  const vol = shellVolumes_mm3(mesh, shellOf, shellCount);
-  let best = 0;
-  for (let s = 1; s < shellCount; s++) if (vol[s]! > vol[best]!) best = s;
-  const bone = compactMesh(mesh, Uint8Array.from(shellOf, (s) => (s === best ? 1 : 0)));
-  expect(checkMesh(bone)).toMatchObject({ closed: true, manifold: true });
+  // convert-untangle.spec's run: the test run's cache converts it once for every spec that asks.
+  const bone = await decimatedBoneShell();
   small = join(dir, 'bone-25.stl');
   huge = join(dir, 'bone-500.stl');
-  writeFileSync(small, writeStlBinary(scaled(bone, 0.25)));
-  writeFileSync(huge, writeStlBinary(scaled(bone, 5)));
+  writeFileSync(small, writeStlBinary(scaledMesh(bone, 0.25)));
+  writeFileSync(huge, writeStlBinary(scaledMesh(bone, 5)));
 });
 
 describe('scan2print quote --printer auto on a bone from a real CT', () => {

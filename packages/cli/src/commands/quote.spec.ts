@@ -7,13 +7,14 @@
  * file), the shipped catalogue gives price null with what is missing and exit 0, an SLA printer
  * uses the volume model (with the supports and layer height asked for), bad input exits 2 or 3.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkMesh, compactMesh, labelShells, readStl, shellVolumes_mm3, writeStlBinary, type Mesh } from '@scan2print/core';
+import { writeStlBinary } from '@scan2print/core';
+import { decimatedBoneShell, scaledMesh } from '../../../../test/decimated-bone.js';
 import { runScan2print } from '../../../../test/cli.js';
-import { DECIMATED_BONE, sharedOutput, sharedStlConvert } from '../../../../test/convert-cache.js';
+import { sharedOutput } from '../../../../test/convert-cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 's2p-quote-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,28 +35,17 @@ interface QuoteJson {
   model?: string;
 }
 
-const scaled = (m: Mesh, k: number): Mesh => ({ positions: m.positions.map((x) => x * k), indices: m.indices });
 const cents = (x: number): number => Math.round(x * 100) / 100;
 
 let small = '';
 let large = '';
 beforeAll(async () => {
-  // convert-untangle.spec's run: the test run's cache converts it once for both.
-  const r = await sharedStlConvert(DECIMATED_BONE.series, DECIMATED_BONE.flags);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  const stl = join(r.dir, 'm.stl');
-  const mesh = readStl(new Uint8Array(readFileSync(stl)), stl);
-  const { shellOf, shellCount } = labelShells(mesh);
-  const vol = shellVolumes_mm3(mesh, shellOf, shellCount);
-  let best = 0;
-  for (let s = 1; s < shellCount; s++) if (vol[s]! > vol[best]!) best = s;
-  const bone = compactMesh(mesh, Uint8Array.from(shellOf, (s) => (s === best ? 1 : 0)));
-  expect(checkMesh(bone)).toMatchObject({ closed: true, manifold: true });
+  // convert-untangle.spec's run: the test run's cache converts it once for every spec that asks.
+  const bone = await decimatedBoneShell();
   small = join(dir, 'bone-25.stl');
   large = join(dir, 'bone-40.stl');
-  writeFileSync(small, writeStlBinary(scaled(bone, 0.25)));
-  writeFileSync(large, writeStlBinary(scaled(bone, 0.4)));
+  writeFileSync(small, writeStlBinary(scaledMesh(bone, 0.25)));
+  writeFileSync(large, writeStlBinary(scaledMesh(bone, 0.4)));
 });
 
 describe('scan2print quote on a bone from a real CT', () => {
