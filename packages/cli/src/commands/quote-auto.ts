@@ -12,6 +12,7 @@ import {
   MATERIAL_NEEDS,
   readModelFile,
   requireChoice,
+  TECHNOLOGIES,
   usageError,
   type MaterialNeed,
   type PrintCatalogue,
@@ -32,7 +33,6 @@ export interface AutoOptions {
   setup?: string;
 }
 
-const TECHS: readonly Technology[] = ['FDM', 'SLA', 'SLS', 'PolyJet'];
 /** How many alternatives the text output lists (--json lists them all). */
 const SHOWN = 5;
 
@@ -64,8 +64,8 @@ function needsOf(text: string | undefined): MaterialNeed[] {
 
 function technologyOf(text: string | undefined): Technology | undefined {
   if (text === undefined) return undefined;
-  const t = TECHS.find((x) => x.toLowerCase() === text.trim().toLowerCase());
-  if (!t) throw usageError('BAD_OPTION', `--technology ${text}: expected one of ${TECHS.join(', ')}`);
+  const t = TECHNOLOGIES.find((x) => x.toLowerCase() === text.trim().toLowerCase());
+  if (!t) throw usageError('BAD_OPTION', `--technology ${text}: expected one of ${TECHNOLOGIES.join(', ')}`);
   return t;
 }
 

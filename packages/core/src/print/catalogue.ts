@@ -9,7 +9,9 @@
 import { z } from 'zod';
 import { ScanError, usageError } from '../errors.js';
 
-export type Technology = 'FDM' | 'SLA' | 'SLS' | 'PolyJet';
+/** The print technologies the catalogue knows (and the schemas, the CLI and the API accept). */
+export const TECHNOLOGIES = ['FDM', 'SLA', 'SLS', 'PolyJet'] as const;
+export type Technology = (typeof TECHNOLOGIES)[number];
 
 export interface Sourced<T> {
   value: T;
@@ -301,7 +303,7 @@ const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').
 const priced = z
   .strictObject({ value: z.number().nonnegative().nullable(), currency, source: z.string().min(1, 'say where the value comes from') })
   .refine((p) => p.value === null || p.currency !== null, { message: 'a price needs its currency', path: ['currency'] });
-const technology = z.enum(['FDM', 'SLA', 'SLS', 'PolyJet']);
+const technology = z.enum(TECHNOLOGIES);
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 const mm = z.number().positive().finite();
 

@@ -5,7 +5,6 @@
  * to rank the pairs that can print it. The estimate is not the quote: the chosen pair is quoted
  * afterwards the normal way (PrusaSlicer for FDM).
  */
-import type { Technology } from './catalogue.js';
 import type { MaterialSpec, PrinterSpec } from './catalogue.js';
 import { DEFAULT_CONNECTORS } from './connectors.js';
 import { fitFootprint, type Point2 } from './footprint-fit.js';
@@ -107,5 +106,3 @@ export function quickEstimate(m: ModelFigures, printer: PrinterSpec, material: M
   const q = priceQuote(est, printer, material, 'volume-height-model', supports);
   return { printTime_s: q.printTime_s, material_g: q.material_g, price: q.price, currency: q.currency, missing: q.missing, layerHeight_mm: est.layerHeight_mm, model: est.model };
 }
-
-export const TECHNOLOGIES: readonly Technology[] = ['FDM', 'SLA', 'SLS', 'PolyJet'];

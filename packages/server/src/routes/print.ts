@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { isScanError, validateCatalogue, type PrintCatalogue } from '@scan2print/core';
+import { isScanError, TECHNOLOGIES, validateCatalogue, type PrintCatalogue } from '@scan2print/core';
 import { api, caller } from '../http/route.js';
 import { orgOf } from '../auth/principal.js';
 import type { Services } from '../context.js';
@@ -39,7 +39,7 @@ const quoteBody = z
     material: z.string().trim().min(1).max(200).describe('catalogue material id the printer uses, or "auto" (with printer "auto": only printers that offer a named material)'),
     supports: z.boolean().optional(),
     needs: z.array(z.enum(['biocompatible', 'sterilisable'])).max(2).optional().describe('with "auto": what the material must be (the catalogue must say so)'),
-    technology: z.enum(['FDM', 'SLA', 'SLS', 'PolyJet']).optional().describe('with "auto": only printers of this technology'),
+    technology: z.enum(TECHNOLOGIES).optional().describe('with "auto": only printers of this technology'),
   })
   .strict();
 const printerBody = z.object({ catalogueId: z.string().trim().min(1).max(200), name: z.string().trim().min(1).max(200) }).strict();
