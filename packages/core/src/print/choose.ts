@@ -34,8 +34,8 @@ import { footprintHull } from './footprint-fit.js';
 import type { PrintRecord } from './prepare.js';
 import { DEFAULT_THICKNESS, wallThickness, type ThicknessResult } from './thickness.js';
 
-export type MaterialNeed = 'biocompatible' | 'sterilisable';
-export const MATERIAL_NEEDS: readonly MaterialNeed[] = ['biocompatible', 'sterilisable'];
+export const MATERIAL_NEEDS = ['biocompatible', 'sterilisable'] as const;
+export type MaterialNeed = (typeof MATERIAL_NEEDS)[number];
 
 export interface ChoiceParams {
   /** A catalogue printer (id or name) to choose a material for; absent or 'auto': any printer. */

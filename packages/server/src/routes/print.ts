@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { isScanError, TECHNOLOGIES, validateCatalogue, type PrintCatalogue } from '@scan2print/core';
+import { isScanError, MATERIAL_NEEDS, TECHNOLOGIES, validateCatalogue, type PrintCatalogue } from '@scan2print/core';
 import { api, caller } from '../http/route.js';
 import { orgOf } from '../auth/principal.js';
 import type { Services } from '../context.js';
@@ -38,7 +38,7 @@ const quoteBody = z
     printer: z.string().trim().min(1).max(200).describe('catalogue printer id, or "auto": choose the printer that can print the model soonest (cheapest when the catalogue has prices)'),
     material: z.string().trim().min(1).max(200).describe('catalogue material id the printer uses, or "auto" (with printer "auto": only printers that offer a named material)'),
     supports: z.boolean().optional(),
-    needs: z.array(z.enum(['biocompatible', 'sterilisable'])).max(2).optional().describe('with "auto": what the material must be (the catalogue must say so)'),
+    needs: z.array(z.enum(MATERIAL_NEEDS)).max(MATERIAL_NEEDS.length).optional().describe('with "auto": what the material must be (the catalogue must say so)'),
     technology: z.enum(TECHNOLOGIES).optional().describe('with "auto": only printers of this technology'),
   })
   .strict();

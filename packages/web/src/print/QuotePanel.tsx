@@ -13,6 +13,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
+import { MATERIAL_NEEDS } from '@scan2print/core';
 import type { WorkflowView } from '../workflow/types.js';
 import { getCatalogue, queuePrintJob, quoteCase, type PrintJobJson } from './api.js';
 import { canEditCatalogue, canQueue, grams, hMm, isApproved, METHOD_WORDS, money, priceText, whenText } from './format.js';
@@ -164,7 +165,7 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
         </button>
         <fieldset className="quote-form">
           <legend>Or let the server choose: the material must be</legend>
-          {(['biocompatible', 'sterilisable'] as const).map((n) => (
+          {MATERIAL_NEEDS.map((n) => (
             <label className="check" key={n}>
               <input
                 type="checkbox"

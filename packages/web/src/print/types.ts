@@ -47,7 +47,7 @@ export interface ChoiceRecord {
   findings?: { code: string; severity: string; message: string }[];
 }
 
-export type MaterialNeed = 'biocompatible' | 'sterilisable';
+export type { MaterialNeed } from '@scan2print/core';
 
 /** POST /api/cases/:id/quote (core's Quote plus which model version was quoted, and when). */
 export interface QuoteJson {
