@@ -9,10 +9,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyReply } from 'fastify';
-import { choosePrint, isScanError, read3mf, requireChoice, ScanError, type MaterialNeed, type PrintCatalogue, type PrintChoice, type PrintRecord, type Quote, type Technology } from '@scan2print/core';
+import { isScanError, requireChoice, ScanError, type MaterialNeed, type PrintCatalogue, type PrintChoice, type PrintRecord, type Quote, type Technology } from '@scan2print/core';
 import type { Services } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import type { ApprovedModel } from './approved-model.js';
+import { chooseOnThread } from './choose-thread.js';
 import { quoteModel } from './prusa-quote.js';
 import { entryColumns } from './quote-basis.js';
 
@@ -59,20 +60,27 @@ export class NoChoice extends HttpError {
   }
 }
 
+/** The pair chooseSpecs chose (as specsOf gives it), the choice's record, and the choice as a stored quote keeps it. */
+export interface ChosenSpecs {
+  spec: ReturnType<typeof specsOf>;
+  record: PrintRecord;
+  stored: StoredChoice;
+}
+
 /**
  * The automatic choice (core choosePrint) for the approved model's 3MF: the pair to quote (as
  * specsOf gives it) and the choice's record. A printer or material named beside 'auto' must be
  * in the catalogue (400 as specsOf says it). No pair: NoChoice, 400 NO_PAIR_MEETS_NEEDS when what
  * was asked for leaves none, 422 NOTHING_FITS when the model fits none, each pair's reasons in
- * the message. Runs on this thread: reading the 3MF and the wall rays (one pass per distinct
- * minimum feature) take about 2 s for a 225 000-triangle skull.
+ * the message. Runs on a thread of its own (choose-thread.ts): reading the 3MF and the wall
+ * rays (one pass per distinct minimum feature) take about 2 s for a 225 000-triangle skull,
+ * which on this thread stalled every other request.
  */
-export function chooseSpecs(cat: PrintCatalogue, bytes: Uint8Array, name: string, ask: ChoiceAsk): { spec: ReturnType<typeof specsOf>; record: PrintRecord; stored: StoredChoice } {
+export async function chooseSpecs(cat: PrintCatalogue, bytes: Uint8Array, name: string, ask: ChoiceAsk): Promise<ChosenSpecs> {
   // By id only, as specsOf: core's lookup would also take a name.
   if (ask.printer !== 'auto' && !cat.printers.some((p) => p.id === ask.printer)) throw unknownPrinter(cat, ask.printer);
   if (ask.material !== 'auto' && !cat.materials.some((m) => m.id === ask.material)) throw unknownMaterial(cat, ask.material);
-  const mesh = read3mf(bytes, name);
-  const { output, record } = choosePrint(mesh, cat, {
+  const { output, record } = await chooseOnThread(cat, bytes, name, {
     printer: ask.printer,
     material: ask.material,
     ...(ask.needs ? { needs: ask.needs } : {}),

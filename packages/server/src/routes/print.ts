@@ -24,7 +24,7 @@ import { catalogueVersions, currentCatalogue, saveCatalogue, StaleCatalogue } fr
 import { approvedModel } from '../print/approved-model.js';
 import { printJobRoutes, printerOwner } from '../print/job-routes.js';
 import { printersOf, replan, storedPlan } from '../print/plan.js';
-import { chooseSpecs, clientGone, NoChoice, quoteAndStore, specsOf } from '../print/quote-file.js';
+import { chooseSpecs, clientGone, NoChoice, quoteAndStore, specsOf, type ChosenSpecs } from '../print/quote-file.js';
 
 const MEMBERS: readonly Role[] = ['org-admin', 'requester', 'engineer', 'reviewer', 'technician'];
 const ADMINS: readonly Role[] = ['org-admin'];
@@ -106,11 +106,11 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
       throw new HttpError(400, 'NOT_AUTO', 'needs and technology apply to an automatic choice: send printer "auto" (or material "auto")');
     }
     let bytes: Uint8Array | undefined;
-    let chosen: ReturnType<typeof chooseSpecs> | undefined;
+    let chosen: ChosenSpecs | undefined;
     if (auto) {
       bytes = await s.store.get(model.objectKey);
       try {
-        chosen = chooseSpecs(catalogue, bytes, model.name, { printer, material, supports, ...(needs ? { needs } : {}), ...(technology ? { technology } : {}) });
+        chosen = await chooseSpecs(catalogue, bytes, model.name, { printer, material, supports, ...(needs ? { needs } : {}), ...(technology ? { technology } : {}) });
       } catch (e) {
         // Nothing to quote: the client hears why for each pair, and gets the ranking to show it.
         if (e instanceof NoChoice) return reply.code(e.status).send({ error: { code: e.code, message: e.message }, choice: e.choice });
