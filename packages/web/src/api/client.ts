@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error answer's parsed JSON body, where a caller needs more than its code and message. */
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -50,14 +52,15 @@ export function authHeaders(): Record<string, string> {
 async function failure(res: Response): Promise<ApiError> {
   let code = `HTTP_${res.status}`;
   let message = res.statusText || `the server answered ${res.status}`;
+  let body: { error?: { code?: string; message?: string } } | undefined;
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    body = (await res.json()) as { error?: { code?: string; message?: string } };
     if (body.error?.code) code = body.error.code;
     if (body.error?.message) message = body.error.message;
   } catch {
     // not JSON: keep the status line
   }
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, body);
 }
 
 export async function request(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<Response> {

@@ -5,7 +5,9 @@
  * price with its currency or what the catalogue lacks for one. "Choose for me" lets the server
  * choose the printer and material (printer "auto": the pairs that can print the model, ranked
  * by estimated time or price, materials biocompatible/sterilisable when ticked) and quotes the
- * chosen one; the panel says what was chosen and why, the alternatives and the refusals. A running quote can be
+ * chosen one; the panel says what was chosen and why, the alternatives and the refusals. When
+ * no pair can print it (the server's 400 or 422 with its choice record), NoChoice says so, what
+ * would help and why each pair was refused. A running quote can be
  * cancelled (the request is aborted; the server stops slicing when it goes). A technician or
  * org-admin then queues the case for printing with that quote (POST /api/print/jobs, naming
  * its quoteId: the print time is the server's), finds it on the print schedule, and starts
@@ -16,9 +18,13 @@ import { Link } from 'wouter';
 import { MATERIAL_NEEDS } from '@scan2print/core';
 import type { WorkflowView } from '../workflow/types.js';
 import { getCatalogue, queuePrintJob, quoteCase, type PrintJobJson } from './api.js';
+import { NoChoiceError, quoteChoosing } from './choose-api.js';
 import { canEditCatalogue, canQueue, grams, hMm, isApproved, METHOD_WORDS, money, priceText, whenText } from './format.js';
 import type { CatalogueVersion, ChoiceRecord, MaterialNeed, QuoteJson } from './types.js';
+import { namesIn, type Names } from './no-choice.js';
+import { NoChoice } from './NoChoice.js';
 import { PrintJobs } from './PrintJobs.js';
+import { RefusedPairs } from './RefusedPairs.js';
 import './print.css';
 
 export function QuotePanel({ caseId, role, workflow }: { caseId: string; role: string; workflow: WorkflowView | null }) {
@@ -51,6 +57,8 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
   /** The choice the quote answers (the quote names the printer and material in its own words). */
   const [quotedFor, setQuotedFor] = useState<{ printer: string; material: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** "Choose for me" found no pair: the server's record of why, for each pair. */
+  const [noChoice, setNoChoice] = useState<NoChoiceError | null>(null);
   const [busy, setBusy] = useState<'quote' | 'queue' | null>(null);
   const [queued, setQueued] = useState<PrintJobJson | null>(null);
   /** What the status line says once nothing runs ("Quote cancelled.", "Queued for printing."). */
@@ -86,12 +94,13 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
     running.current = ac;
     setBusy('quote');
     setError(null);
+    setNoChoice(null);
     setSaid('');
     setQuote(null);
     setQueued(null);
     try {
       const q = auto
-        ? await quoteCase(caseId, { printer: 'auto', material: 'auto', supports, ...(needs.length ? { needs } : {}) }, ac.signal)
+        ? await quoteChoosing(caseId, { supports, ...(needs.length ? { needs } : {}) }, ac.signal)
         : await quoteCase(caseId, { printer, material, supports }, ac.signal);
       if (auto) {
         setPrinter(q.printer);
@@ -101,6 +110,7 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
       setQuotedFor(auto ? { printer: q.printer, material: q.material } : { printer, material });
     } catch (err) {
       if (ac.signal.aborted) setSaid('Quote cancelled.');
+      else if (err instanceof NoChoiceError) setNoChoice(err);
       else setError(`No quote: ${(err as Error).message}`);
     } finally {
       if (running.current === ac) running.current = null;
@@ -112,6 +122,7 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
     if (!quote || !quotedFor) return;
     setBusy('queue');
     setError(null);
+    setNoChoice(null);
     setSaid('');
     try {
       const job = await queuePrintJob({ caseId, printer: quotedFor.printer, material: quotedFor.material, ...(quote.quoteId ? { quoteId: quote.quoteId } : {}) });
@@ -204,7 +215,8 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
           {error}
         </p>
       )}
-      {quote?.choice && <ChoiceResult c={quote.choice} cat={cat} />}
+      {noChoice && <NoChoice error={noChoice} names={namesIn(cat)} canEdit={canEditCatalogue(role)} />}
+      {quote?.choice && <ChoiceResult c={quote.choice} names={namesIn(cat)} />}
       {quote && <QuoteResult q={quote} stale={stale} />}
       {quote && canQueue(role) && !queued && (
         <button type="button" onClick={() => void queue()} disabled={busy !== null || stale} data-testid="quote-queue">
@@ -274,12 +286,12 @@ function QuoteResult({ q, stale }: { q: QuoteJson; stale: boolean }) {
 const SHOWN = 4;
 
 /** What the server chose and why, the next best pairs (quick estimates) and every refusal with its reason. */
-function ChoiceResult({ c, cat }: { c: ChoiceRecord; cat: CatalogueVersion }) {
+function ChoiceResult({ c, names }: { c: ChoiceRecord; names: Names }) {
   const f = c.figures;
   const first = f.ranked[0];
   if (!first) return null;
-  const printerName = (id: string) => cat.catalogue.printers.find((p) => p.id === id)?.name ?? id;
-  const materialName = (id: string) => cat.catalogue.materials.find((m) => m.id === id)?.name ?? id;
+  const printerName = names.printer;
+  const materialName = names.material;
   const estimate = (v: (typeof f.ranked)[number]) =>
     v.estimate ? `about ${hMm(v.estimate.printTime_s)} h, ${grams(v.estimate.material_g)}${v.estimate.price !== null ? `, ${money(v.estimate.price, v.estimate.currency)}` : ''}` : '';
   const rest = f.ranked.slice(1);
@@ -307,13 +319,7 @@ function ChoiceResult({ c, cat }: { c: ChoiceRecord; cat: CatalogueVersion }) {
       {f.refused.length > 0 && (
         <details data-testid="quote-refused">
           <summary>{f.refused.length} printer and material pairs cannot print it</summary>
-          <ul>
-            {f.refused.map((v) => (
-              <li key={`${v.printer}/${v.material}`} data-testid="quote-refusal" data-printer={v.printer} data-material={v.material}>
-                {printerName(v.printer)} in {materialName(v.material)}: {v.why}
-              </li>
-            ))}
-          </ul>
+          <RefusedPairs refused={f.refused} names={names} caption="Refused pairs, by printer" />
         </details>
       )}
     </div>

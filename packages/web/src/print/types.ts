@@ -31,6 +31,8 @@ export interface ChoiceVerdict {
   refusals: { code: string; message: string }[];
   estimate: { printTime_s: number; material_g: number; price: number | null; currency: string | null; model: string } | null;
   why: string;
+  /** Set when the model does not fit as it lies: 1 another side down, N parts, null too small even for parts (core's PairVerdict, prepare's verdict). */
+  partsNeeded?: number | null;
 }
 
 /** The automatic choice's record (core choosePrint), answered beside a quote made with printer "auto". */
