@@ -59,8 +59,8 @@ async function nextReception(s: TestServer, token: string, callingAe: string, se
  * storescu (dcmtk) going on past a refused instance (-nh), with its debug output, which prints
  * each response's Error Comment. Not spawnSync: the listener runs in this process.
  */
-function storescu(port: number, callingAe: string, paths: string[]): Promise<{ code: number; out: string }> {
-  const args = ['-d', '-nh', '-aet', callingAe, '-aec', AE, '127.0.0.1', String(port), ...paths];
+function storescu(port: number, callingAe: string, paths: string[], extra: string[] = []): Promise<{ code: number; out: string }> {
+  const args = ['-d', '-nh', ...extra, '-aet', callingAe, '-aec', AE, '127.0.0.1', String(port), ...paths];
   return new Promise((resolve) => execFile('storescu', args, (e, stdout, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, out: stdout + stderr })));
 }
 
@@ -166,6 +166,24 @@ describe('our idle timeout', () => {
     } finally {
       await listener.close();
     }
+  });
+});
+
+describe('a sender\'s abort', () => {
+  it('closes the association at once: the receipt of a study quiet within the sender\'s timeout says it was interrupted and counts its refusal', async () => {
+    // storescu --abort sends an A-ABORT instead of a release, then waits up to its ACSE timeout
+    // (30 s) for the connection to close. Left open, the association held the study for 10 quiet
+    // times (10 s here), which then became a case before the interruption and the refusal were
+    // counted (both are counted when the connection ends).
+    await t.json(a.tokens['org-admin'], 'POST', '/api/pacs/routes', { callingAe: 'STORESCU-ABORT' });
+    const seen = new Set<string>();
+    const run = await storescu(t.server.dicom!.port, 'STORESCU-ABORT', [files[0]!, files[1]!, otherPatient[0]!], ['--abort']);
+    expect(comments(run.out).some((c) => c.startsWith('OTHER_PATIENT')), run.out).toBe(true);
+    const r = await nextReception(t, a.tokens['org-admin'], 'STORESCU-ABORT', seen);
+    expect(r).toMatchObject({ status: 'case-created', instances: 2, refusedInstances: 1 });
+    const codes = r.findings.map((f) => f.code);
+    expect(codes).toContain('PACS_TRANSFER_INTERRUPTED');
+    expect(codes).toContain('PACS_OTHER_PATIENT');
   });
 });
 

@@ -8,6 +8,10 @@
  * every instance once (the one sent twice as sent last), the right study and patient, the
  * reception saying it was taken back after a stop. A study received normally afterwards (STOW-RS)
  * leaves nothing in the spool either. Real CT (the GE head series), real processes, loopback.
+ * Also what the receiver refused for a study (another patient's instance under its Study
+ * Instance UID, an identifiable instance of its sender) and its aborted association: after the
+ * kill, the taken-back case's reception, receipt and audit say so as those of the same sending
+ * received without a kill do.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +21,7 @@ import dicomParser from 'dicom-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../../test/data.js';
 import { seedEmbeddedDatabase } from '../../../test/server/seed-db.js';
-import { anonymisedSeries } from '../../../test/server/dicom-files.js';
+import { anonymisedSeries, seriesFiles } from '../../../test/server/dicom-files.js';
 
 const SERIES = 'ge-head-tilt-variable-spacing';
 const CALLING = 'SPOOL-SENDER';
@@ -30,6 +34,8 @@ interface Served {
   url: string;
   dicomPort: number;
   exited: Promise<number | null>;
+  /** What it logged so far (its log, warn and up, on stdout). */
+  log: () => string;
 }
 
 interface Reception {
@@ -38,22 +44,24 @@ interface Reception {
   status: string;
   callingAe: string | null;
   instances: number;
+  refusedInstances: number;
   caseId: string | null;
   error: string | null;
   findings: { code: string; message: string }[];
 }
 
 /** `scan2print serve` on the data folder, embedded whatever the caller's shell holds, until it serves HTTP (and DICOM, with `dicom`). */
-async function serve(quietSeconds: number, dicom = true): Promise<Served> {
+async function serve(quietSeconds: number, dicom = true, folder = data): Promise<Served> {
   const env: NodeJS.ProcessEnv = { ...process.env, SCAN2PRINT_WORKERS: '0', SCAN2PRINT_LOG_LEVEL: 'warn' };
   for (const k of Object.keys(env)) if (k === 'DATABASE_URL' || k.startsWith('S3_') || k.startsWith('SCAN2PRINT_DICOM') || k === 'SCAN2PRINT_PACS_QUIET_S') delete env[k];
-  const args = [CLI, 'serve', '--data', data, '--port', '0', ...(dicom ? ['--dicom-port', '0'] : []), '--pacs-quiet', String(quietSeconds)];
+  const args = [CLI, 'serve', '--data', folder, '--port', '0', ...(dicom ? ['--dicom-port', '0'] : []), '--pacs-quiet', String(quietSeconds)];
   const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let err = '';
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  // Drained, or a full pipe would stall the server's logger.
-  proc.stdout!.setEncoding('utf8').on('data', () => {});
+  // Read, or a full pipe would stall the server's logger.
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   let dead = false;
   const exited = new Promise<number | null>((r) =>
     proc.on('exit', (code) => {
@@ -65,7 +73,7 @@ async function serve(quietSeconds: number, dicom = true): Promise<Served> {
   for (;;) {
     const http = /serving (http:\/\/\S+)\/api /.exec(err);
     const listener = /DICOM listener \S+ on \S+:(\d+) /.exec(err);
-    if (http && (listener || !dicom)) return { proc, url: http[1]!, dicomPort: listener ? Number(listener[1]) : 0, exited };
+    if (http && (listener || !dicom)) return { proc, url: http[1]!, dicomPort: listener ? Number(listener[1]) : 0, exited, log: () => out };
     if (dead) throw new Error(`scan2print serve exited before serving:\n${err}`);
     await sleep(25);
   }
@@ -88,7 +96,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number; out: string }
   return new Promise((resolve) => execFile(cmd, args, (e, stdout, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, out: stdout + stderr })));
 }
 
-const storescu = (port: number, paths: string[]) => run('storescu', ['-aet', CALLING, '-aec', 'SCAN2PRINT', '127.0.0.1', String(port), ...paths]);
+const storescu = (port: number, paths: string[], opts: string[] = []) => run('storescu', [...opts, '-aet', CALLING, '-aec', 'SCAN2PRINT', '127.0.0.1', String(port), ...paths]);
 
 /** The receptions of the organisation once `n` of them are there (the server's quiet timer decides when; this only polls). */
 async function receptionsWhen(s: Served, token: string, n: number): Promise<Reception[]> {
@@ -148,15 +156,21 @@ async function stow(paths: string[]): Promise<number> {
   return r.status;
 }
 
+/** A seeded data folder served with an hour's quiet time; an organisation (no server-side anonymisation) routed from CALLING and by a STOW-RS token. */
+async function setUp(folder: string): Promise<{ served: Served; token: string; stowToken: string }> {
+  seedEmbeddedDatabase(folder);
+  const served = await serve(3600, true, folder);
+  const admin = readFileSync(join(folder, 'admin.token'), 'utf8').trim();
+  const org = await json<{ id: string }>(served, admin, 'POST', '/api/orgs', { name: 'Spool Hospital' });
+  const user = await json<{ id: string }>(served, admin, 'POST', `/api/orgs/${org.id}/users`, { email: 'pacs@spool.example.org', role: 'org-admin' });
+  const tk = (await json<{ token: string }>(served, admin, 'POST', `/api/users/${user.id}/tokens`, { name: 'pacs spool spec' })).token;
+  await json(served, tk, 'POST', '/api/pacs/routes', { callingAe: CALLING });
+  const stowTk = (await json<{ token: string }>(served, tk, 'POST', '/api/pacs/routes', { stowToken: true })).token;
+  return { served, token: tk, stowToken: stowTk };
+}
+
 beforeAll(async () => {
-  seedEmbeddedDatabase(data);
-  s = await serve(3600);
-  const admin = readFileSync(join(data, 'admin.token'), 'utf8').trim();
-  const org = await json<{ id: string }>(s, admin, 'POST', '/api/orgs', { name: 'Spool Hospital' });
-  const user = await json<{ id: string }>(s, admin, 'POST', `/api/orgs/${org.id}/users`, { email: 'pacs@spool.example.org', role: 'org-admin' });
-  token = (await json<{ token: string }>(s, admin, 'POST', `/api/users/${user.id}/tokens`, { name: 'pacs spool spec' })).token;
-  await json(s, token, 'POST', '/api/pacs/routes', { callingAe: CALLING });
-  stowToken = (await json<{ token: string }>(s, token, 'POST', '/api/pacs/routes', { stowToken: true })).token;
+  ({ served: s, token, stowToken } = await setUp(data));
   a = await study('alpha spool spec key 0123456789', 0, 5);
   b = await study('bravo spool spec key 0123456789', 5, 8);
   d = await study('delta spool spec key 0123456789', 12, 14);
@@ -240,5 +254,81 @@ describe('SIGKILL within the quiet time of studies acknowledged to their sender'
     }
     const spoolDir = join(data, 'objects', 'pacs-spool');
     expect(existsSync(spoolDir) ? readdirSync(spoolDir) : []).toEqual([]);
+  }, 600_000);
+});
+
+describe('what the receiver refused for a study acknowledged before a SIGKILL', () => {
+  /**
+   * Every file sent whatever was refused, then the association aborted, not released (noted
+   * against the study too; the listener closes the connection on the A-ABORT).
+   */
+  const ABORTED = ['--no-halt', '--abort'];
+
+  /** Slices `from`..`from+3` of a study, then one more of it under another patient, then an identifiable original: files for storescu. */
+  async function mixed(key: string, from: number): Promise<Sent & { all: string[] }> {
+    const sent = await study(key, from, from + 4);
+    const other = sent.paths.pop()!;
+    sent.sopUids.pop();
+    // Still anonymised (a 64-hex patient key), of another patient: refused as OTHER_PATIENT, not as identifiable.
+    const mod = await run('dcmodify', ['-nb', '-m', `(0010,0020)=${'7'.repeat(64)}`, other]);
+    expect(mod.code, mod.out).toBe(0);
+    // One original for every sending: its refusal's reason reads the same each time.
+    const original = join(dir, 'identifiable-original.dcm');
+    writeFileSync(original, seriesFiles(SERIES)[20]!.bytes);
+    return { ...sent, all: [...sent.paths, other, original] };
+  }
+
+  it("the case taken back has the reception, receipt and audit of the same sending received without a kill", async () => {
+    const folder = join(dir, 'notes');
+    const up = await setUp(folder);
+    const tk = up.token;
+    let r = up.served;
+    const x = await mixed('echo spool spec key 0123456789', 0);
+    const y = await mixed('foxtrot spool spec key 0123456789', 8);
+    const sent = await storescu(r.dicomPort, x.all, ABORTED);
+    // The association's end and its refusals are noted (their writes queued) in the turn that logs that end.
+    for (const end = Date.now() + 60_000; !/association ended without a release/.test(r.log()); await sleep(25)) {
+      if (Date.now() > end) throw new Error(`no interrupted association logged:\n${sent.out}\n${r.log()}`);
+    }
+    // Queued behind those notes on the embedded database's one connection: answered once they are kept.
+    expect((await json<{ receptions: Reception[] }>(r, tk, 'GET', '/api/pacs/receptions')).receptions).toEqual([]);
+    r.proc.kill('SIGKILL');
+    expect(await r.exited).toBe(null);
+
+    r = await serve(2, true, folder);
+    const [rx] = (await receptionsWhen(r, tk, 1)) as [Reception];
+    // The same sending to the live server: what the receipt says without a kill.
+    await storescu(r.dicomPort, y.all, ABORTED);
+    const ry = (await receptionsWhen(r, tk, 2)).find((g) => g.id !== rx.id)!;
+    for (const g of [rx, ry]) expect([g.status, g.instances, g.refusedInstances], JSON.stringify(g)).toEqual(['case-created', 3, 2]);
+    const codes = ry.findings.map((f) => f.code);
+    expect(codes).toEqual(expect.arrayContaining(['PACS_TRANSFER_INTERRUPTED', 'PACS_INSTANCES_REFUSED', 'PACS_OTHER_PATIENT']));
+    expect(rx.findings.map((f) => f.code)).toEqual([...codes, 'PACS_RECOVERED_AT_START']);
+    const said = (g: Reception, code: string) => g.findings.find((f) => f.code === code)!.message;
+    // The refusals with their reasons, word for word: the instance of another patient, then the identifiable one.
+    expect(said(rx, 'PACS_INSTANCES_REFUSED')).toMatch(/^2 instance\(s\) of this sender refused: OTHER_PATIENT: .*; IDENTIFIABLE: /);
+    for (const code of ['PACS_INSTANCES_REFUSED', 'PACS_OTHER_PATIENT']) expect(said(rx, code)).toBe(said(ry, code));
+    expect(said(rx, 'PACS_TRANSFER_INTERRUPTED')).toMatch(/association from SPOOL-SENDER ended without a release/);
+    const caseX = await json(r, tk, 'GET', `/api/cases/${rx.caseId}`);
+    expect(caseX.files).toBe(3);
+    expect(caseX.notes).toContain(said(rx, 'PACS_INSTANCES_REFUSED'));
+
+    r.proc.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    const { PGlite } = await import('@electric-sql/pglite');
+    const pg = new PGlite(join(folder, 'db'));
+    try {
+      const created = async (caseId: string | null) =>
+        JSON.parse((await pg.query<{ details: string }>("select details from audit_log where case_id = $1 and action = 'case-created'", [caseId])).rows[0]!.details) as { refused: number; findings: string[] };
+      const [ax, ay] = [await created(rx.caseId), await created(ry.caseId)];
+      expect(ax.refused).toBe(2);
+      expect(ay.refused).toBe(2);
+      expect(ax.findings.filter((c) => c !== 'PACS_RECOVERED_AT_START')).toEqual(ay.findings);
+      for (const t of ['pacs_spool_studies', 'pacs_spool_instances', 'pacs_spool_notes']) {
+        expect((await pg.query<{ n: number }>(`select count(*)::int as n from ${t}`)).rows[0]!.n, t).toBe(0);
+      }
+    } finally {
+      await pg.close();
+    }
   }, 600_000);
 });

@@ -15,6 +15,7 @@ import { pacsStudyMigration } from './migrations/0011-pacs-study.js';
 import { printLifecycleMigration } from './migrations/0012-print-lifecycle.js';
 import { pacsSpoolMigration } from './migrations/0013-pacs-spool.js';
 import { quoteCatalogueMigration } from './migrations/0014-quote-catalogue.js';
+import { pacsSpoolNotesMigration } from './migrations/0015-pacs-spool-notes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -170,6 +171,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-print-lifecycle': printLifecycleMigration,
   '0013-pacs-spool': pacsSpoolMigration,
   '0014-quote-catalogue': quoteCatalogueMigration,
+  '0015-pacs-spool-notes': pacsSpoolNotesMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -106,6 +106,21 @@ export interface PacsSpoolInstancesTable {
   received_at: Date;
 }
 
+/**
+ * What the receiver noted against a spooled study besides its instances (0015-pacs-spool-notes),
+ * replayed into it when it is taken back after a kill (study-assembler.ts StudyNote).
+ */
+export interface PacsSpoolNotesTable {
+  /** The order noted: the first refusal reasons are kept, as in memory. */
+  seq: Generated<number>;
+  study_id: string;
+  kind: 'refused' | 'other-patient' | 'interrupted';
+  count: number;
+  /** string[]: the refusals' reasons; for 'interrupted', which association ended without a release. */
+  reasons: Json;
+  noted_at: CreatedAt;
+}
+
 export interface PacsTables {
   pacs_routes: PacsRoutesTable;
   pacs_receptions: PacsReceptionsTable;
@@ -113,4 +128,5 @@ export interface PacsTables {
   pacs_sends: PacsSendsTable;
   pacs_spool_studies: PacsSpoolStudiesTable;
   pacs_spool_instances: PacsSpoolInstancesTable;
+  pacs_spool_notes: PacsSpoolNotesTable;
 }

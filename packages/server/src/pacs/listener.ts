@@ -108,8 +108,11 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
   return class ReceiveScp extends Scp {
     readonly state: AssociationState;
 
+    private readonly conn: Socket;
+
     constructor(socket: Socket, o?: ConstructorParameters<typeof Scp>[1]) {
       super(socket, o);
+      this.conn = socket;
       this.state = { callingAe: '', calledAe: '', remote: socket.remoteAddress ?? '', studies: new Set(), received: 0, refused: 0, reasons: [], released: false, idleClosed: false, storing: 0, lastDoneAt: 0, lastInstanceAt: 0, lastDataAt: 0 };
       socket.on('data', () => {
         this.state.lastDataAt = Date.now();
@@ -162,6 +165,19 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
     override associationReleaseRequested(): void {
       this.state.released = true;
       this.sendAssociationReleaseResponse();
+    }
+
+    /**
+     * The sender aborted the association (A-ABORT): it is over, so the connection is closed now
+     * (PS3.8 9.1.1.2: after an A-ABORT either side may close it). dcmjs-dimse's default only logs,
+     * which left the connection open until the sender dropped it (storescu waits its ACSE timeout,
+     * 30 s): meanwhile the association held its studies (HOLD_QUIET_TIMES) and what it noted
+     * against them (refusals, the interruption) was not counted, so with a short quiet time a
+     * study became a case before its receipt knew it was incomplete.
+     */
+    override abort(source: number, reason: number): void {
+      log.info({ callingAe: this.state.callingAe, source, reason, received: this.state.received }, 'DICOM association aborted by its sender: connection closed');
+      this.conn.destroy();
     }
 
     override cEchoRequest(request: CEchoRequest, callback: (response: InstanceType<typeof CEchoResponse>) => void): void {
@@ -248,11 +264,11 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
       if (!st.released && st.studies.size && idleAfterComplete) {
         log.info({ callingAe: st.callingAe, received: st.received }, 'DICOM association closed idle after its last complete instance (no release): the study is not marked interrupted');
       } else if (!st.released && st.studies.size) {
-        receiver.assembler.noteInterrupted(st.studies, `association from ${st.callingAe} ended without a release`);
+        void receiver.assembler.noteInterrupted(st.studies, `association from ${st.callingAe} ended without a release`);
         log.warn({ callingAe: st.callingAe, received: st.received }, 'DICOM association ended without a release (transfer interrupted)');
       }
       if (st.refused) {
-        receiver.assembler.noteRefused(st.studies, st.refused, st.reasons);
+        void receiver.assembler.noteRefused(st.studies, st.refused, st.reasons);
         if (st.received === 0) {
           void receiver.recordRefusal({
             orgId: st.route.org_id,

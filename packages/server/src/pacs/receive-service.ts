@@ -3,7 +3,9 @@
  * server (Services), instances checked on arrival, refusals recorded. Made on first use and
  * closed with the app (routes/dicomweb.ts registers the close). An instance is acknowledged
  * only once it is in the spool (spool.ts); when made, the receiver first takes back the studies
- * a killed predecessor left there, and no instance is taken before that is done.
+ * a killed predecessor left there, and no instance is taken before that is done. What is noted
+ * against a study (refusals, another patient's instances, an interrupted association) is kept
+ * in the spool too (keepNote); another patient's instance is answered only once that is done.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -14,7 +16,7 @@ import { acceptInstance, type InstanceOutcome } from './receive-instance.js';
 import { completeStudy, PACS_REFUSED, type StudyOutcome } from './receive-study.js';
 import { sopOf } from './receive-stow.js';
 import { PacsSpool, SPOOL_LEASE_S } from './spool.js';
-import { StudyAssembler, type PendingStudy, type ReceiveSource, type ReceiveVia } from './study-assembler.js';
+import { StudyAssembler, type PendingStudy, type ReceiveSource, type ReceiveVia, type StudyNote } from './study-assembler.js';
 
 export type PacsLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 type Log = PacsLog;
@@ -70,17 +72,21 @@ export class PacsReceiver {
     readonly log: Log,
   ) {
     this.spool = new PacsSpool(s);
-    this.assembler = new StudyAssembler(s.config.pacsQuietSeconds * 1000, async (st) => {
-      this.completing.add(st.id);
-      try {
-        const outcome = await completeStudy(s, st, log, this.spool);
-        // Completed at shutdown, or after a restart, and failed: its sender was told it was stored and will not send it again.
-        if ((st.cutShort || st.recovered) && outcome.error && outcome.recorded) await this.auditLost(st, outcome.error);
-        this.received(st, outcome);
-      } finally {
-        this.completing.delete(st.id);
-      }
-    });
+    this.assembler = new StudyAssembler(
+      s.config.pacsQuietSeconds * 1000,
+      async (st) => {
+        this.completing.add(st.id);
+        try {
+          const outcome = await completeStudy(s, st, log, this.spool);
+          // Completed at shutdown, or after a restart, and failed: its sender was told it was stored and will not send it again.
+          if ((st.cutShort || st.recovered) && outcome.error && outcome.recorded) await this.auditLost(st, outcome.error);
+          this.received(st, outcome);
+        } finally {
+          this.completing.delete(st.id);
+        }
+      },
+      (st, note) => this.keepNote(st, note),
+    );
     this.ready = this.takeOver(true);
     this.leaseTimer = setInterval(() => void this.tick(), (SPOOL_LEASE_S * 1000) / 3);
     this.leaseTimer.unref();
@@ -182,8 +188,10 @@ export class PacsReceiver {
       this.refused(source, bytes, [], r.code, r.message);
       return r;
     }
-    const { study, otherPatient } = this.assembler.begin(source, r.instance);
+    const { study, otherPatient, noted } = this.assembler.begin(source, r.instance);
     if (otherPatient) {
+      // Kept with the study before the sender hears of it: a kill after the answer must not lose it.
+      await noted;
       // The reason starts with what is wrong: the listener answers it after the sender's SOP Instance UID (64 characters in all).
       const message = `another patient than the study's first instances (same Study Instance UID, another PatientID): ${name} refused, a study holds one patient`;
       // Stored under the (maybe replaced) Study Instance UID the assembler keys it by.
@@ -210,6 +218,22 @@ export class PacsReceiver {
     if (added.replaced) void this.spool.drop(added.replaced, study.id).catch(() => {});
     else this.acceptedInto(source, r.instance.studyUid);
     return { ...r, studyKey: study.key };
+  }
+
+  /**
+   * A note of a pending study, kept in the spool for a start after a kill. Never rejects: the
+   * instance was refused (or the association ended) either way, and the study's receipt has the
+   * note as long as this process lives; only a kill before its completion would lose it.
+   */
+  private async keepNote(st: PendingStudy, note: StudyNote): Promise<void> {
+    try {
+      await this.spool.note(st, note);
+    } catch (e) {
+      this.log.error(
+        { err: errorForLog(e), kind: note.kind, count: note.count, via: st.source.via, callingAe: st.source.callingAe },
+        'PACS spool: a note of a study being received (refusals, another patient, an interrupted transfer) could not be kept; a restart before the study completes would lose it from its receipt',
+      );
+    }
   }
 
   /**

@@ -7,6 +7,16 @@
  * and the next one to start takes it back (claim) and makes its case. Only anonymised bytes are
  * ever written (receive-instance.ts runs before), as for a case's files.
  *
+ * What the receiver noted against the study besides its instances (refusals and their reasons,
+ * another patient's instances, an interrupted association: StudyNote) is listed with it too
+ * (pacs_spool_notes, 0015) when noted, and counted into it again when it is taken back: its
+ * receipt then says what it would have said without the kill. A note creates the study's row
+ * when it has none yet (its first instance still being stored); a study that ends up with
+ * notes but no instance is dropped, notes and all, as it is without them (it makes no case: a
+ * sender all of whose instances were refused has its own 'refused' reception, listener.ts).
+ * Not kept: cutShort (a study taken back waits for its quiet time again, so it is no longer
+ * completed before that time had passed; PACS_RECOVERED_AT_START says the server stopped).
+ *
  * A study is held by one process (owner) while its lease runs; the holder renews it. Embedded,
  * the data folder's lock makes the starting process the only one, so it takes every study; on
  * PostgreSQL, another process takes only studies whose lease ran out.
@@ -20,7 +30,7 @@ import type { Database } from '../db/schema.js';
 import type { PacsSpoolStudiesTable } from '../db/schema-pacs.js';
 import { acceptInstance, type AcceptedInstance, type OrgAnonymisation } from './receive-instance.js';
 import type { PacsRoute } from './routing.js';
-import type { PendingStudy, ReceiveVia } from './study-assembler.js';
+import { applyNote, type PendingStudy, type ReceiveVia, type StudyNote } from './study-assembler.js';
 
 /** How long a study stays with its process without a renewal; renewed every third of it. */
 export const SPOOL_LEASE_S = 120;
@@ -70,6 +80,15 @@ export class PacsSpool {
       throw e;
     }
     return id;
+  }
+
+  /** Lists a note of `st` (the study's row first, when it has none yet). Throws when that fails. */
+  async note(st: PendingStudy, note: StudyNote): Promise<void> {
+    await this.studyRow(st);
+    await this.s.db
+      .insertInto('pacs_spool_notes')
+      .values({ study_id: st.id, kind: note.kind, count: note.count, reasons: JSON.stringify(note.reasons) })
+      .execute();
   }
 
   /** An instance sent again under the same SOP Instance UID replaced this one: its row and bytes go. */
@@ -162,7 +181,7 @@ export class PacsSpool {
     const db = this.s.db;
     const rows = await db.selectFrom('pacs_spool_instances').select(['id', 'object_key', 'anonymised_by', 'received_at']).where('study_id', '=', row.id).orderBy('seq').execute();
     if (rows.length === 0) {
-      // Killed between the study's row and its first instance's: nothing was acknowledged.
+      // Killed between the study's row and its first instance's: nothing was acknowledged (its notes go with it).
       await db.deleteFrom('pacs_spool_studies').where('id', '=', row.id).execute();
       await this.removeBytes(row.id).catch(() => {});
       return undefined;
@@ -216,6 +235,8 @@ export class PacsSpool {
       lastAt: Math.max(...times),
       bytes,
     };
+    const notes = await db.selectFrom('pacs_spool_notes').select(['kind', 'count', 'reasons']).where('study_id', '=', row.id).orderBy('seq').execute();
+    for (const n of notes) applyNote(st, { kind: n.kind, count: n.count, reasons: stringsOf(n.reasons) });
     this.studyRows.set(st, Promise.resolve());
     return st;
   }
@@ -238,4 +259,9 @@ export class PacsSpool {
       }
     );
   }
+}
+
+/** A note's reasons as read back (jsonb: a string array as written; anything else is no reason). */
+function stringsOf(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }

@@ -13,6 +13,9 @@
  * An instance is added in two steps when it is kept on disk before it is acknowledged
  * (receive-service.ts, spool.ts): begin() finds its study, commit() adds it once stored; a
  * study with an instance between the two does not end (its completion would miss it).
+ * What is noted against a study besides its instances (refusals, another patient's instances,
+ * an interrupted association: StudyNote) is handed to `keep` too (the spool), so that a study
+ * taken back after a kill has the same receipt; applyNote counts a note, live or read back.
  */
 import { randomUUID } from 'node:crypto';
 import { within } from '../http/within.js';
@@ -63,6 +66,31 @@ export interface PendingStudy {
 }
 
 /**
+ * Something noted against a study besides its instances, as kept in the spool and replayed
+ * from it (0015-pacs-spool-notes). 'refused': `count` instances of its senders refused, for
+ * `reasons`; 'other-patient': `count` instances of another patient refused (their reasons come
+ * with the sender's 'refused' note); 'interrupted': reasons[0] names the association.
+ */
+export interface StudyNote {
+  kind: 'refused' | 'other-patient' | 'interrupted';
+  count: number;
+  reasons: string[];
+}
+
+/** Counts a note into its study: the one place these counters change, live or read back from the spool. */
+export function applyNote(st: PendingStudy, note: StudyNote): void {
+  if (note.kind === 'other-patient') st.otherPatient += note.count;
+  else if (note.kind === 'interrupted') st.interrupted.push(...note.reasons.slice(0, 1));
+  else {
+    st.refused += note.count;
+    for (const r of note.reasons) if (st.refusals.length < 5) st.refusals.push(r);
+  }
+}
+
+/** Keeps a note of a pending study (the spool); resolves when kept or given up, never rejects. */
+export type KeepNote = (study: PendingStudy, note: StudyNote) => Promise<void>;
+
+/**
  * When bytes last arrived (Date.now() ms, 0 for never) on an open connection whose last
  * instance was of study `key`: the next instance may be on its way there.
  */
@@ -79,6 +107,7 @@ export class StudyAssembler {
   constructor(
     private readonly quietMs: number,
     private readonly complete: (study: PendingStudy) => Promise<void>,
+    private readonly keep?: KeepNote,
   ) {}
 
   /**
@@ -94,9 +123,10 @@ export class StudyAssembler {
   /**
    * The study an instance joins, started when there is none; otherPatient (and nothing else
    * changed but the study's count of those) when the instance is another patient's than the
-   * study's first. Else the instance is under way: commit() or abort() follows.
+   * study's first; `noted` resolves once that is kept (before its sender is answered). Else the
+   * instance is under way: commit() or abort() follows.
    */
-  begin(source: ReceiveSource, inst: AcceptedInstance): { study: PendingStudy; otherPatient: boolean } {
+  begin(source: ReceiveSource, inst: AcceptedInstance): { study: PendingStudy; otherPatient: boolean; noted?: Promise<void> } {
     if (this.closed) throw new Error('the PACS receiver is closed');
     const key = `${source.route.id}|${inst.studyUid}`;
     let st = this.pending.get(key);
@@ -108,8 +138,7 @@ export class StudyAssembler {
       this.pending.set(key, st);
     }
     if (inst.patientKey !== st.patientKey) {
-      st.otherPatient++;
-      return { study: st, otherPatient: true };
+      return { study: st, otherPatient: true, noted: this.note(st, { kind: 'other-patient', count: 1, reasons: [] }) };
     }
     st.inflight++;
     return { study: st, otherPatient: false };
@@ -166,19 +195,31 @@ export class StudyAssembler {
     return true;
   }
 
-  /** Refusals of a sender, counted against the studies it sent (those still pending). */
-  noteRefused(keys: Iterable<string>, count: number, reasons: string[]): void {
-    for (const k of keys) {
-      const st = this.pending.get(k);
-      if (!st) continue;
-      st.refused += count;
-      for (const r of reasons) if (st.refusals.length < 5) st.refusals.push(r);
-    }
+  /**
+   * Refusals of a sender, counted against the studies it sent (those still pending) at once;
+   * resolves when kept (a caller about to answer the sender awaits it), never rejects.
+   */
+  noteRefused(keys: Iterable<string>, count: number, reasons: string[]): Promise<void> {
+    return this.noteAll(keys, { kind: 'refused', count, reasons: reasons.slice(0, 5) });
   }
 
-  /** The association that carried these studies ended without a release. */
-  noteInterrupted(keys: Iterable<string>, why: string): void {
-    for (const k of keys) this.pending.get(k)?.interrupted.push(why);
+  /** The association that carried these studies ended without a release; resolves when kept, never rejects. */
+  noteInterrupted(keys: Iterable<string>, why: string): Promise<void> {
+    return this.noteAll(keys, { kind: 'interrupted', count: 1, reasons: [why] });
+  }
+
+  private noteAll(keys: Iterable<string>, note: StudyNote): Promise<void> {
+    const kept: Promise<void>[] = [];
+    for (const k of keys) {
+      const st = this.pending.get(k);
+      if (st) kept.push(this.note(st, note));
+    }
+    return Promise.all(kept).then(() => {});
+  }
+
+  private note(st: PendingStudy, note: StudyNote): Promise<void> {
+    applyNote(st, note);
+    return this.keep?.(st, note) ?? Promise.resolve();
   }
 
   /** Counts `activity` as the studies' own (a listener's connections); returns the undo. */

@@ -147,7 +147,8 @@ function stowRoutes(app: FastifyInstance, s: Services): void {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (failed.length) {
-        receiver.assembler.noteRefused(studies, failed.length, reasons);
+        // Kept in the spool before the sender hears of it: a kill after the answer must not lose it.
+        await receiver.assembler.noteRefused(studies, failed.length, reasons);
         if (ok.length === 0) {
           await receiver.recordRefusal({ orgId: route.org_id, routeId: route.id, via: 'stow-rs', callingAe: null, calledAe: null, remoteAddress: remote, reason: reasons[0] ?? 'refused', refusedInstances: failed.length });
         }
