@@ -195,7 +195,7 @@ export async function buildApp(s: Services, opts: AppOptions = {}): Promise<Fast
     const { status, body } = errorResponse(e);
     // Messages may name a client's file (4xx, and a core error's 500); they go back to the client only, never to the log.
     if (status === 503) req.log.error({ err: { message: (e as Error).message } }, body.error.message);
-    else if (isUpstreamFailure(e)) req.log.warn({ code: e.code, status }, `upstream failure ${e.code}: ${loggedMessage(e.message)}`);
+    else if (isUpstreamFailure(e)) req.log.warn({ code: e.code, status }, `upstream failure ${e.code}: ${loggedMessage(e.logMessage ?? e.message)}`);
     else if (status >= 500) req.log.error({ err: errorForLog(e) }, 'internal error');
     return reply.code(status).send(body);
   });

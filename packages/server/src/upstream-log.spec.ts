@@ -3,9 +3,12 @@
  * does not answer (a destination on a loopback port nobody listens on, DICOMweb and DIMSE) is
  * a 502 the server says on purpose, logged as a warning naming its code and the peer, not as
  * "internal error" with a stack; and the accession number or study UID asked for stays out of
- * that line, as it stays out of the logged URL. A real 500 (a table the route reads is gone)
+ * that line, as it stays out of the logged URL; so do a PACS's own words (an HTTP answer's start,
+ * which may echo the patient searched for: a loopback HTTP server answering as a failing PACS
+ * does), which the caller still gets. A real 500 (a table the route reads is gone)
  * is still logged at error as "internal error", with its stack.
  */
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { freePorts } from '../../../test/ports.js';
@@ -65,6 +68,30 @@ describe('server log: a PACS that does not answer is a warning, a bug is an inte
     expect(all).not.toContain(STUDY_UID);
     expect(all).not.toContain('internal error');
     expect(lines.every((l) => l.err === undefined)).toBe(true);
+  });
+
+  it('a DICOMweb PACS failing with its own words: the caller gets them, the log only their length', async () => {
+    // A PACS's error page echoing the query, as some do: the patient's name and the accession number.
+    const words = `No study matches AccessionNumber=${ACCESSION} for patient SMITH^JOHN`;
+    const echo: Server = createServer((_req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end(words));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    try {
+      const port = (echo.address() as { port: number }).port;
+      const id = await destination({ name: 'Echoing web', kind: 'dicomweb', dicomwebUrl: `http://127.0.0.1:${port}/dicom-web` });
+      taken();
+      const r = await t.call(a.tokens.requester, 'GET', `/api/pacs/query?destinationId=${id}&accession=${ACCESSION}`);
+      expect(r.status).toBe(502);
+      const err = ((await r.json()) as { error: { code: string; message: string } }).error;
+      expect(err.code).toBe('PACS_FAILED');
+      expect(err.message).toContain(`HTTP 500 ${words}`);
+      const lines = taken();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.level).toBe(40);
+      expect(lines[0]!.msg).toMatch(/^upstream failure PACS_FAILED: QIDO-RS to Echoing web \(.*\): HTTP 500 \[the PACS's answer, \d+ characters, not logged\]$/);
+      expect(JSON.stringify(lines)).not.toContain('SMITH');
+    } finally {
+      await new Promise<void>((r) => echo.close(() => r()));
+    }
   });
 
   it('a DIMSE PACS refusing the association\'s connection: 502, a warning naming its AE title and address', async () => {

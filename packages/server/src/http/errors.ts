@@ -9,6 +9,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** What the server's log says instead of the message, where the message quotes words not to be logged (a PACS's answer). */
+    readonly logMessage?: string,
   ) {
     super(message);
   }

@@ -66,7 +66,9 @@ async function find(peer: DimsePeer, callingAe: string, req: InstanceType<typeof
   });
   await runAssociation(peer, callingAe, [req], opts);
   if (!final) throw new PacsError('PACS_FAILED', `${peerName(peer)} answered the C-FIND with no final status (the query model may not be supported)`);
-  if (statusClass(final.status) === 'failure') throw new PacsError('PACS_FAILED', `${peerName(peer)} refused the C-FIND: status 0x${final.status.toString(16).padStart(4, '0')}${final.comment ? ` (${final.comment})` : ''}`);
+  if (statusClass(final.status) === 'failure') {
+    throw new PacsError('PACS_FAILED', `${peerName(peer)} refused the C-FIND: status 0x${final.status.toString(16).padStart(4, '0')}${final.comment ? ` (${final.comment})` : ''}`, final.comment);
+  }
   return found;
 }
 
@@ -159,7 +161,7 @@ export async function cMove(peer: DimsePeer, callingAe: string, destinationAe: s
   if (!last || statusClass(last.status) === 'pending') throw new PacsError('PACS_FAILED', `${peerName(peer)} ended the C-MOVE without a final status`);
   if (statusClass(last.status) === 'failure' && last.completed === 0) {
     const hint = last.status === 0xa801 ? ` (move destination ${destinationAe} unknown to the PACS: add it there with this server's host and DICOM port)` : '';
-    throw new PacsError('PACS_FAILED', `${peerName(peer)} refused the C-MOVE to ${destinationAe}: status 0x${last.status.toString(16).padStart(4, '0')}${hint}${comment ? ` ${comment}` : ''}`);
+    throw new PacsError('PACS_FAILED', `${peerName(peer)} refused the C-MOVE to ${destinationAe}: status 0x${last.status.toString(16).padStart(4, '0')}${hint}${comment ? ` ${comment}` : ''}`, comment);
   }
   return last;
 }

@@ -42,7 +42,7 @@ export function webUrl(d: PacsDestination): string {
 
 /** A PACS failure as the API says it: 502, naming the PACS (never 503, which means our own database or store). */
 export function pacsHttpError(e: unknown): unknown {
-  return e instanceof PacsError ? new HttpError(502, e.code, e.message) : e;
+  return e instanceof PacsError ? new HttpError(502, e.code, e.message, e.logged) : e;
 }
 
 export interface SentObject {

@@ -21,12 +21,22 @@ export interface DimsePeer {
 
 /** A PACS that could not be reached or refused: the message names the peer and what happened. */
 export class PacsError extends Error {
+  /**
+   * The message as the server's log may hold it: `answer`, the PACS's own words quoted in the
+   * message (an HTTP answer's start, a status's Error Comment), replaced by its length. A PACS
+   * may echo what was asked for (a patient's name or ID searched) or name a patient in its error
+   * text; the caller who asked sees it, the log, kept for months and read by others, does not.
+   */
+  readonly logged: string;
+
   constructor(
     readonly code: 'PACS_UNREACHABLE' | 'PACS_TIMEOUT' | 'PACS_REJECTED' | 'PACS_FAILED',
     message: string,
+    answer?: string,
   ) {
     super(message);
     this.name = 'PacsError';
+    this.logged = answer ? message.split(answer).join(`[the PACS's answer, ${answer.length} characters, not logged]`) : message;
   }
 }
 

@@ -69,7 +69,8 @@ export const fetchReason = (e: unknown) => (e instanceof Error && e.cause instan
 
 /** An answer with an HTTP status the caller does not take: PACS_FAILED with the status and the start of the answer. */
 export function httpFailure(what: string, url: string, auth: WebAuth, status: number, answer: string): PacsError {
-  return new PacsError('PACS_FAILED', `${what} ${whoOf(url, auth)}: HTTP ${status} ${answer.slice(0, 300).replace(/\s+/g, ' ')}`);
+  const words = answer.slice(0, 300).replace(/\s+/g, ' ').trim();
+  return new PacsError('PACS_FAILED', `${what} ${whoOf(url, auth)}: HTTP ${status}${words ? ` ${words}` : ''}`, words);
 }
 
 export interface WebRequestOptions<B> {
