@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scanErrorFromWire, type ConvertJobRequest, type JobOutput, type JobSink, type Report } from '@scan2print/core';
+import { scanErrorFromWire, settleOnce, type ConvertJobRequest, type JobOutput, type JobSink, type Report } from '@scan2print/core';
 import type { ThreadReply, ThreadRequest } from './convert-thread-messages.js';
 import { SharedBlocks } from '../io/shared-blocks.js';
 
@@ -32,16 +32,10 @@ export function convertOnThread(
     // Each input file goes to the thread, and from there to its pool's workers, in a shared block
     // (io/shared-blocks.ts): posted by reference, not copied twice into this process's malloc heap.
     const blocks = new SharedBlocks();
-    let settled = false;
-    const finish = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      void worker.terminate();
-      f();
-    };
-    const fail = (e: unknown) => finish(() => reject(e));
+    const run = settleOnce(() => void worker.terminate(), resolvePromise, reject);
+    const fail = run.fail;
     const reply = (m: ThreadReply) => {
-      if (!settled) worker.postMessage(m);
+      if (!run.settled) worker.postMessage(m);
     };
     worker.on('message', (m: ThreadRequest) => {
       void (async () => {
@@ -54,7 +48,7 @@ export function convertOnThread(
           } else if (m.type === 'output') {
             await hooks.sink(m.name, m.bytes); // a store failure fails the job with the store's own error
             reply({ type: 'reply', id: m.id });
-          } else if (m.type === 'done') finish(() => resolvePromise({ outputs: m.outputs, report: m.report }));
+          } else if (m.type === 'done') run.done({ outputs: m.outputs, report: m.report });
           else if (m.type === 'error') fail(scanErrorFromWire(m.error)); // the thread's ScanError again, file and all
         } catch (e) {
           fail(e);

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isScanError, scanErrorFromWire, type ChoiceParams, type PrintCatalogue, type PrintChoice, type PrintRecord, type ScanErrorWire } from '@scan2print/core';
+import { isScanError, scanErrorFromWire, settleOnce, type ChoiceParams, type PrintCatalogue, type PrintChoice, type PrintRecord, type ScanErrorWire } from '@scan2print/core';
 import type { ChooseReply, ChooseRequest } from './choose-thread-messages.js';
 
 /**
@@ -45,16 +45,9 @@ function entryScript(): string {
 export function chooseOnThread(catalogue: PrintCatalogue, bytes: Uint8Array, name: string, params: ChoiceParams): Promise<{ output: PrintChoice; record: PrintRecord }> {
   return new Promise((resolvePromise, reject) => {
     const worker = new Worker(entryScript());
-    let settled = false;
-    const finish = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      void worker.terminate();
-      f();
-    };
-    const fail = (e: unknown) => finish(() => reject(e));
+    const { done, fail } = settleOnce(() => void worker.terminate(), resolvePromise, reject);
     worker.on('message', (m: ChooseReply) => {
-      if (m.type === 'done') finish(() => resolvePromise({ output: m.output, record: m.record }));
+      if (m.type === 'done') done({ output: m.output, record: m.record });
       else fail(rebuilt(m.error, name));
     });
     worker.on('messageerror', (e) => fail(new Error(`the printer choice thread for ${name}: its answer could not be read (${e.message})`)));
