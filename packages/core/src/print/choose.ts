@@ -51,8 +51,10 @@ export interface ChoiceParams {
 }
 
 export type RefusalCode = 'TECHNOLOGY' | 'NOT_BIOCOMPATIBLE' | 'NOT_STERILISABLE' | 'TOO_LARGE' | 'TOO_THIN';
+/** The refusal a pair gets when its material lacks a need asked for (the web panel reads the codes back as needs). */
+export const NEED_REFUSAL = { biocompatible: 'NOT_BIOCOMPATIBLE', sterilisable: 'NOT_STERILISABLE' } as const satisfies Record<MaterialNeed, RefusalCode>;
 /** Refusals that come from what was asked for, not from the model. */
-const REQUIREMENT_CODES: readonly RefusalCode[] = ['TECHNOLOGY', 'NOT_BIOCOMPATIBLE', 'NOT_STERILISABLE'];
+const REQUIREMENT_CODES: readonly RefusalCode[] = ['TECHNOLOGY', ...MATERIAL_NEEDS.map((n) => NEED_REFUSAL[n])];
 
 export interface Refusal {
   code: RefusalCode;
@@ -103,7 +105,7 @@ export function hoursText(s: number): string {
 function needRefusal(material: MaterialSpec, need: MaterialNeed): Refusal | null {
   const v = material[need];
   if (v.value === true) return null;
-  const code: RefusalCode = need === 'biocompatible' ? 'NOT_BIOCOMPATIBLE' : 'NOT_STERILISABLE';
+  const code: RefusalCode = NEED_REFUSAL[need];
   const what = need === 'biocompatible' ? 'biocompatibility' : 'sterilisability';
   return { code, message: v.value === false ? `${material.id} is not ${need} (${v.source})` : `${what} of ${material.id} is not stated in the catalogue (${v.source}), and ${need} was asked for` };
 }

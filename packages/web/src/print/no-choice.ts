@@ -4,6 +4,7 @@
  * technician's next steps, so they are read from the refusal codes and prepare's verdict
  * (partsNeeded), never from the messages' wording.
  */
+import { MATERIAL_NEEDS, NEED_REFUSAL } from '@scan2print/core';
 import type { CatalogueVersion, ChoiceVerdict, MaterialNeed } from './types.js';
 
 /** A refused pair as the record has it (with what prepare would do: partsNeeded). */
@@ -16,8 +17,12 @@ export interface PairId {
 
 /** A requirement of the request that refused pairs (core's REQUIREMENT_CODES). */
 export type Requirement = MaterialNeed | 'technology';
-const REQUIREMENT_OF: Record<string, Requirement> = { NOT_BIOCOMPATIBLE: 'biocompatible', NOT_STERILISABLE: 'sterilisable', TECHNOLOGY: 'technology' };
-const REQUIREMENTS: readonly Requirement[] = ['biocompatible', 'sterilisable', 'technology'];
+/** Each requirement's refusal code, read back: core's NEED_REFUSAL, and TECHNOLOGY. */
+const REQUIREMENT_OF: Record<string, Requirement> = {
+  ...Object.fromEntries(MATERIAL_NEEDS.map((n) => [NEED_REFUSAL[n], n])),
+  TECHNOLOGY: 'technology',
+};
+const REQUIREMENTS: readonly Requirement[] = [...MATERIAL_NEEDS, 'technology'];
 
 export type Remedy =
   /** A requirement refused these pairs; `without` could print it were that requirement dropped. */
