@@ -15,7 +15,7 @@ import { startTestServer, type TestOrg, type TestServer } from '../../../test/se
 import { modelCase } from '../../../test/server/model-case.js';
 import { scaledMesh } from '../../../test/decimated-bone.js';
 import { dataPath } from '../../../test/data.js';
-import { chooseOnThread } from './print/choose-thread.js';
+import { ChoiceStopped, chooseOnThread } from './print/choose-thread.js';
 
 interface ErrorAnswer {
   error: { code: string; message: string };
@@ -148,5 +148,18 @@ describe('chooseOnThread', () => {
     const e = await chooseOnThread(bad, bytes, 'bone.3mf', {}).catch((x: unknown) => x);
     expect(isScanError(e)).toBe(false);
     expect((e as Error).message).toMatch(/^the printer choice for bone\.3mf failed on its thread: /);
+  });
+
+  it('a choice whose client went away is stopped: its thread ended, no answer', async () => {
+    const bytes = (await t.server.services.store.get(modelKey(hipCase.versionId))).slice();
+    const cat = await catalogue();
+    // The same choice runs to an answer when nobody stops it.
+    expect((await chooseOnThread(cat, bytes, 'bone.3mf', {})).output.chosen).not.toBeNull();
+    const gone = new AbortController();
+    const running = chooseOnThread(cat, bytes, 'bone.3mf', {}, gone.signal);
+    gone.abort();
+    const e = await running.catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ChoiceStopped);
+    expect((e as Error).message).toBe('the printer choice for bone.3mf was stopped before its answer');
   });
 });

@@ -28,6 +28,14 @@ function rebuilt(wire: ScanErrorWire, name: string): Error {
   return isScanError(e) ? e : new Error(`the printer choice for ${name} failed on its thread: ${e.message}`, { cause: e });
 }
 
+/** The choice was stopped before its answer (its `stop` signal aborted): its thread is ended. */
+export class ChoiceStopped extends Error {
+  constructor(name: string) {
+    super(`the printer choice for ${name} was stopped before its answer`);
+    this.name = 'ChoiceStopped';
+  }
+}
+
 /** The compiled entry; from source (tests) the compiled one in dist/ (the test command builds first). */
 function entryScript(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -40,12 +48,23 @@ function entryScript(): string {
 /**
  * core's choosePrint(read3mf(bytes, name), catalogue, params) on a thread of its own: its
  * answer, or the error it threw (a ScanError with its code, kind and message). The caller's
- * bytes stay its own: the thread gets one copy, moved, not cloned.
+ * bytes stay its own: the thread gets one copy, moved, not cloned. When `stop` aborts (the client
+ * went away) the thread is ended at once and the promise rejects with ChoiceStopped.
  */
-export function chooseOnThread(catalogue: PrintCatalogue, bytes: Uint8Array, name: string, params: ChoiceParams): Promise<{ output: PrintChoice; record: PrintRecord }> {
+export function chooseOnThread(
+  catalogue: PrintCatalogue,
+  bytes: Uint8Array,
+  name: string,
+  params: ChoiceParams,
+  stop?: AbortSignal,
+): Promise<{ output: PrintChoice; record: PrintRecord }> {
   return new Promise((resolvePromise, reject) => {
     const worker = new Worker(entryScript());
     const { done, fail } = settleOnce(() => void worker.terminate(), resolvePromise, reject);
+    // Seconds of CPU for an answer nobody reads: ended, not left to run out.
+    const stopped = () => fail(new ChoiceStopped(name));
+    if (stop?.aborted) stopped();
+    stop?.addEventListener('abort', stopped, { once: true });
     worker.on('message', (m: ChooseReply) => {
       if (m.type === 'done') done({ output: m.output, record: m.record });
       else fail(rebuilt(m.error, name));

@@ -13,7 +13,7 @@ import { isScanError, requireChoice, ScanError, type MaterialNeed, type PrintCat
 import type { Services } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import type { ApprovedModel } from './approved-model.js';
-import { chooseOnThread } from './choose-thread.js';
+import { ChoiceStopped, chooseOnThread } from './choose-thread.js';
 import { quoteModel } from './prusa-quote.js';
 import { entryColumns } from './quote-basis.js';
 
@@ -76,16 +76,20 @@ export interface ChosenSpecs {
  * rays (one pass per distinct minimum feature) take about 2 s for a 225 000-triangle skull,
  * which on this thread stalled every other request.
  */
-export async function chooseSpecs(cat: PrintCatalogue, bytes: Uint8Array, name: string, ask: ChoiceAsk): Promise<ChosenSpecs> {
+export async function chooseSpecs(cat: PrintCatalogue, bytes: Uint8Array, name: string, ask: ChoiceAsk, gone?: AbortSignal): Promise<ChosenSpecs> {
   // By id only, as specsOf: core's lookup would also take a name.
   if (ask.printer !== 'auto' && !cat.printers.some((p) => p.id === ask.printer)) throw unknownPrinter(cat, ask.printer);
   if (ask.material !== 'auto' && !cat.materials.some((m) => m.id === ask.material)) throw unknownMaterial(cat, ask.material);
-  const { output, record } = await chooseOnThread(cat, bytes, name, {
+  const params = {
     printer: ask.printer,
     material: ask.material,
     ...(ask.needs ? { needs: ask.needs } : {}),
     ...(ask.technology ? { technology: ask.technology } : {}),
     supports: ask.supports,
+  };
+  const { output, record } = await chooseOnThread(cat, bytes, name, params, gone).catch((e: unknown) => {
+    // As a quote's slicing: the client cancelled or left, and it is no server fault to log as one.
+    throw e instanceof ChoiceStopped ? new HttpError(499, 'CLIENT_GONE', `the printer choice for ${name} was stopped: the client went away`) : e;
   });
   let chosen: { printer: string; material: string };
   try {

@@ -107,10 +107,12 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
     }
     let bytes: Uint8Array | undefined;
     let chosen: ChosenSpecs | undefined;
+    // The client leaving stops the choice's thread, then the slicing.
+    const gone = clientGone(reply);
     if (auto) {
       bytes = await s.store.get(model.objectKey);
       try {
-        chosen = await chooseSpecs(catalogue, bytes, model.name, { printer, material, supports, ...(needs ? { needs } : {}), ...(technology ? { technology } : {}) });
+        chosen = await chooseSpecs(catalogue, bytes, model.name, { printer, material, supports, ...(needs ? { needs } : {}), ...(technology ? { technology } : {}) }, gone);
       } catch (e) {
         // Nothing to quote: the client hears why for each pair, and gets the ranking to show it.
         if (e instanceof NoChoice) return reply.code(e.status).send({ error: { code: e.code, message: e.message }, choice: e.choice });
@@ -120,7 +122,7 @@ export function printRoutes(app: FastifyInstance, s: Services): void {
     const spec = chosen?.spec ?? specsOf(catalogue, printer, material);
     const stored = { caseId: c.id, orgId: c.org_id, userId: p.userId, model, spec, supports, ...(chosen ? { choice: chosen.stored } : {}) };
     // Its id is what a print job names (POST /api/print/jobs quoteId): the job's duration is this quote's.
-    const { id: quoteId, quote } = await quoteAndStore(s, stored, bytes, clientGone(reply));
+    const { id: quoteId, quote } = await quoteAndStore(s, stored, bytes, gone);
     const quotedAt = new Date().toISOString();
     return { ...quote, quoteId, modelVersionId: model.versionId, quotedAt, ...(chosen ? { choice: chosen.record } : {}) };
   });
