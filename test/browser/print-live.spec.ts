@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../server/harness.js';
-import { approvedThroughApi, moveToPrinting } from '../server/model-case.js';
+import { approvedThroughApi, printingCase as printing, queuePrint } from '../server/model-case.js';
 import { box } from '../../packages/core/src/testing/meshes.js';
 import { launchChromium, logIn, openPage, type WatchedPage } from './chromium.js';
 
@@ -31,19 +31,10 @@ afterAll(async () => {
   await srv?.close();
 });
 
-const FORM = { printer: 'formlabs-form3plus', material: 'formlabs-grey' };
-
 const approvedCase = (purpose: string, size: [number, number, number]) => approvedThroughApi(srv, org, box([0, 0, 0], size), { purpose, dueDate: '2099-06-01' });
 
-const queue = async (caseId: string) => (await srv.json(org.tokens.technician, 'POST', '/api/print/jobs', { caseId, ...FORM })).id as string;
-
-/** An approved case queued on the Form in grey resin, print-qc signed and moved to printing, as the workflow panel does. */
-async function printingCase(purpose: string, size: [number, number, number]): Promise<{ caseId: string; jobId: string }> {
-  const { caseId, modelVersionId } = await approvedCase(purpose, size);
-  const jobId = await queue(caseId);
-  await moveToPrinting(srv, org, caseId, modelVersionId);
-  return { caseId, jobId };
-}
+/** A box case approved, queued on the Form in grey resin and moved to printing (model-case.ts printingCase). */
+const printingCase = (purpose: string, size: [number, number, number]) => printing(srv, org, box([0, 0, 0], size), { purpose, dueDate: '2099-06-01' });
 
 /** Opens the case page; marks the document so that a reload would show (the mark goes). */
 async function openCase(w: WatchedPage, caseId: string): Promise<void> {
@@ -92,7 +83,7 @@ describe('web app: a case page follows its print jobs', () => {
     await logIn(tech.page, org.emails.technician, TEST_PASSWORD);
     await openCase(tech, caseId);
     await tech.page.getByTestId('quote-panel').waitFor({ timeout: 60_000 });
-    const jobId = await queue(caseId);
+    const jobId = await queuePrint(srv, org, caseId);
     await expect.poll(() => jobStatus(tech.page, jobId), { timeout: 30_000, message: 'the job queued elsewhere shows' }).toBe('queued');
     await srv.json(org.tokens.requester, 'POST', `/api/cases/${caseId}/transitions`, { to: 'cancelled', comment: 'no longer needed' });
     await expect.poll(() => jobStatus(tech.page, jobId), { timeout: 30_000, message: 'the withdrawn job shows cancelled' }).toBe('cancelled');

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_PASSWORD, type TestOrg, type TestServer } from '../server/harness.js';
-import { approvedThroughApi, moveToPrinting } from '../server/model-case.js';
+import { printingCase as printing } from '../server/model-case.js';
 import { box } from '../../packages/core/src/testing/meshes.js';
 import { launchChromium, logIn, openPage } from './chromium.js';
 import { seriousViolations } from './axe.js';
@@ -31,15 +31,8 @@ afterAll(async () => {
   await srv?.close();
 });
 
-const FORM = { printer: 'formlabs-form3plus', material: 'formlabs-grey' };
-
-/** A case approved through the API, queued on the Form 3+ in grey resin (the server quotes it), then moved to printing. */
-async function printingCase(purpose: string, size: [number, number, number]): Promise<{ caseId: string; jobId: string }> {
-  const { caseId, modelVersionId } = await approvedThroughApi(srv, org, box([0, 0, 0], size), { purpose, dueDate: '2099-06-01' });
-  const job = await srv.json(org.tokens.technician, 'POST', '/api/print/jobs', { caseId, ...FORM });
-  await moveToPrinting(srv, org, caseId, modelVersionId);
-  return { caseId, jobId: job.id as string };
-}
+/** A box case approved through the API, queued on the Form 3+ in grey resin (the server quotes it), then moved to printing. */
+const printingCase = (purpose: string, size: [number, number, number]) => printing(srv, org, box([0, 0, 0], size), { purpose, dueDate: '2099-06-01' });
 
 const statusOf = async (caseId: string, jobId: string) =>
   ((await srv.json(org.tokens.requester, 'GET', `/api/cases/${caseId}/print-jobs`)).jobs as { id: string; status: string }[]).find((j) => j.id === jobId)?.status;

@@ -74,3 +74,19 @@ export async function moveToPrinting(t: TestServer, org: TestOrg, caseId: string
     await t.json(org.tokens.technician, 'POST', `/api/cases/${caseId}/${'gate' in step ? 'gates' : 'transitions'}`, { ...step, modelVersionId });
   }
 }
+
+/** The Form 3+ in grey resin: the print specs' resin plate. */
+export const FORM_GREY = { printer: 'formlabs-form3plus', material: 'formlabs-grey' } as const;
+
+/** Queues a print job for the case on `spec` (the server quotes it), as a technician; its id. */
+export async function queuePrint(t: TestServer, org: TestOrg, caseId: string, spec: { printer: string; material: string } = FORM_GREY): Promise<string> {
+  return (await t.json(org.tokens.technician, 'POST', '/api/print/jobs', { caseId, ...spec })).id as string;
+}
+
+/** A case approved through the API, queued on the Form 3+ in grey resin, print-qc signed and moved to printing, as the workflow panel does. */
+export async function printingCase(t: TestServer, org: TestOrg, mesh: Mesh, o: Omit<ModelCaseOptions, 'approve'>): Promise<{ caseId: string; jobId: string }> {
+  const { caseId, modelVersionId } = await approvedThroughApi(t, org, mesh, o);
+  const jobId = await queuePrint(t, org, caseId);
+  await moveToPrinting(t, org, caseId, modelVersionId);
+  return { caseId, jobId };
+}

@@ -12,12 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrintCatalogue } from '@scan2print/core';
 import { startTestServer, type TestOrg, type TestServer } from '../../../test/server/harness.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
-import { modelCase } from '../../../test/server/model-case.js';
+import { FORM_GREY as FORM, modelCase } from '../../../test/server/model-case.js';
 import { box } from '../../core/src/testing/meshes.js';
 
 type ErrorBody = { error: { code: string; message: string } };
 type Sourced = { value: unknown; currency?: string | null; source: string };
-const FORM = { printer: 'formlabs-form3plus', material: 'formlabs-grey' };
 
 describe.each(['PGlite', 'PostgreSQL'] as const)('stale quotes on %s', (engine) => {
   let t: TestServer;
