@@ -113,6 +113,29 @@ describe('the automatic choice off the main thread', () => {
     expect(stored).toEqual([]);
   });
 
+  it('a choice over its time limit is ended: 504 CHOICE_TIMEOUT naming the model; nothing stored', async () => {
+    const quotes = () => t.server.services.db.selectFrom('print_quotes').select('id').where('case_id', '=', hipCase.caseId).execute();
+    const stored = (await quotes()).length;
+    const before = process.env.SCAN2PRINT_CHOOSE_LIMIT_S;
+    // 5 ms: the thread's start alone takes longer, so the limit is always passed.
+    process.env.SCAN2PRINT_CHOOSE_LIMIT_S = '0.005';
+    try {
+      const r = await quote({ printer: 'auto', material: 'auto' });
+      expect(r.status).toBe(504);
+      const body = (await r.json()) as ErrorAnswer;
+      expect(body.error).toEqual({
+        code: 'CHOICE_TIMEOUT',
+        message: 'the printer choice for bone.3mf did not finish within 0.005 s and was stopped; try again when the server is less busy',
+      });
+    } finally {
+      if (before === undefined) delete process.env.SCAN2PRINT_CHOOSE_LIMIT_S;
+      else process.env.SCAN2PRINT_CHOOSE_LIMIT_S = before;
+    }
+    expect(await quotes()).toHaveLength(stored);
+    // Without the limit the same choice is answered.
+    expect((await quote({ printer: 'auto', material: 'auto', technology: 'PolyJet', needs: ['sterilisable'] })).status).toBe(400);
+  });
+
   it('an unreadable 3MF: 422 with core’s code and the model named, as when the choice ran on the main thread', async () => {
     const broken = await modelCase(t, a, hip, { purpose: 'broken 3MF' });
     await t.server.services.store.put(modelKey(broken.versionId), new TextEncoder().encode('not a zip archive'));

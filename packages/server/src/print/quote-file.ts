@@ -87,9 +87,16 @@ export async function chooseSpecs(cat: PrintCatalogue, bytes: Uint8Array, name: 
     ...(ask.technology ? { technology: ask.technology } : {}),
     supports: ask.supports,
   };
-  const { output, record } = await chooseOnThread(cat, bytes, name, params, gone).catch((e: unknown) => {
+  const limit = chooseLimit_ms();
+  const timer = AbortSignal.timeout(limit);
+  const stop = gone ? AbortSignal.any([gone, timer]) : timer;
+  const { output, record } = await chooseOnThread(cat, bytes, name, params, stop).catch((e: unknown) => {
+    if (!(e instanceof ChoiceStopped)) throw e;
+    if (timer.aborted) {
+      throw new HttpError(504, 'CHOICE_TIMEOUT', `the printer choice for ${name} did not finish within ${limit / 1000} s and was stopped; try again when the server is less busy`);
+    }
     // As a quote's slicing: the client cancelled or left, and it is no server fault to log as one.
-    throw e instanceof ChoiceStopped ? new HttpError(499, 'CLIENT_GONE', `the printer choice for ${name} was stopped: the client went away`) : e;
+    throw new HttpError(499, 'CLIENT_GONE', `the printer choice for ${name} was stopped: the client went away`);
   });
   let chosen: { printer: string; material: string };
   try {
@@ -116,6 +123,17 @@ export async function chooseSpecs(cat: PrintCatalogue, bytes: Uint8Array, name: 
 export function sliceLimit_ms(): number {
   const s = Number(process.env.SCAN2PRINT_SLICE_LIMIT_S ?? 600);
   return (Number.isFinite(s) && s > 0 ? s : 600) * 1000;
+}
+
+/**
+ * How long one automatic choice may run before its thread is ended (SCAN2PRINT_CHOOSE_LIMIT_S,
+ * default 120 s; a 225 000-triangle skull takes about 2 s on an idle core). The choice is bounded
+ * work, but a starved server or a pathological model must not hold a thread and the request for
+ * ever, as a stuck slicer may not (sliceLimit_ms).
+ */
+export function chooseLimit_ms(): number {
+  const s = Number(process.env.SCAN2PRINT_CHOOSE_LIMIT_S ?? 120);
+  return (Number.isFinite(s) && s > 0 ? s : 120) * 1000;
 }
 
 /** Aborts when the client goes before its answer is sent (a quote page left): the slicing then stops. */
