@@ -27,7 +27,6 @@ import { LabelSection } from '../workflow/LabelSection.js';
 import { approvedVersions, reviewStepsOf } from '../workflow/approved.js';
 import type { WorkflowView } from '../workflow/types.js';
 import { QuotePanel } from '../print/QuotePanel.js';
-import { PrintJobsLive } from '../print/PrintJobs.js';
 import { SendToPacsPanel } from '../pacs/SendToPacsPanel.js';
 import type { CaseComment, CaseDetailRow, JobDetail, ModelVersion, OrgUser, Review } from '../cases/types.js';
 import '../cases/cases.css';
@@ -229,9 +228,7 @@ export function CasePage({ caseId }: { caseId: string }) {
         />
         <LabelSection caseId={caseId} approved={approvedVersions(data.versions, data.reviews, workflow)} />
         {/* Its print jobs load again with the lists: a plate started elsewhere is a case-activity event. */}
-        <PrintJobsLive.Provider value={String(tick)}>
-          <QuotePanel caseId={caseId} role={me.role} workflow={workflow} />
-        </PrintJobsLive.Provider>
+        <QuotePanel caseId={caseId} role={me.role} workflow={workflow} live={String(tick)} />
         <SendToPacsPanel caseId={caseId} role={me.role} />
         <CommentsSection caseId={caseId} comments={data.comments} onAdded={reload} />
       </div>

@@ -7,14 +7,14 @@
  * buttons do, and says which jobs share it: starting the job alone would leave its plate-mates
  * for a later run of the machine. The server refuses what cannot be (a busy or down machine, a
  * job no longer queued, a plate-mate's case not yet printing) and its words are shown; the list is
- * read again after each change, whenever `reload` changes (a job just queued), and whenever
- * the case page's PrintJobsLive changes: a plate started, finished or failed on the schedule
+ * read again after each change and whenever `reload` changes: a job just queued, and each time
+ * the case page reads its case again (a plate started, finished or failed on the schedule
  * page or by another technician reaches the page as the case's `case-activity` event, and the
- * page loads what it shows again (and at each reconnect of its stream). A job is
+ * page loads what it shows again, also at each reconnect of its stream). A job is
  * queued from approval on, but starts only on a case in state printing (every gate signed,
  * the server's rule): before that the Start button is off and says why.
  */
-import { createContext, useCallback, useContext, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { finishPrintJob, getSchedule, listCasePrintJobs, listPrinters, startPlate } from './api.js';
 import { canQueue, hMm, whenText } from './format.js';
 import type { CasePrintJob, LabPrinter, PlateJson, ScheduleJson } from './types.js';
@@ -30,12 +30,6 @@ const STATUS_WORDS: Record<string, string> = {
   cancelled: 'cancelled (the case changed)',
 };
 
-/**
- * Changes whenever the page around reads its case again (its live events, its own actions): a
- * context, not a prop, as PrintJobs sits inside QuotePanel, which has no use for it.
- */
-export const PrintJobsLive = createContext('');
-
 export function PrintJobs({ caseId, role, reload, caseState }: { caseId: string; role: string; reload: string; caseState: string | undefined }) {
   const [jobs, setJobs] = useState<CasePrintJob[] | null>(null);
   const [printers, setPrinters] = useState<LabPrinter[]>([]);
@@ -49,7 +43,6 @@ export function PrintJobs({ caseId, role, reload, caseState }: { caseId: string;
   const again = useCallback(() => setTick((t) => t + 1), []);
   const operator = canQueue(role);
   const canStart = caseState === 'printing';
-  const live = useContext(PrintJobsLive);
 
   useEffect(() => {
     let stale = false;
@@ -63,7 +56,7 @@ export function PrintJobs({ caseId, role, reload, caseState }: { caseId: string;
     return () => {
       stale = true;
     };
-  }, [caseId, operator, reload, tick, live]);
+  }, [caseId, operator, reload, tick]);
 
   if (!jobs || jobs.length === 0) return error ? <p role="alert">{error}</p> : null;
 

@@ -27,25 +27,26 @@ import { PrintJobs } from './PrintJobs.js';
 import { RefusedPairs } from './RefusedPairs.js';
 import './print.css';
 
-export function QuotePanel({ caseId, role, workflow }: { caseId: string; role: string; workflow: WorkflowView | null }) {
+/** `live` changes whenever the case page reads its case again: its print jobs are read again then. */
+export function QuotePanel({ caseId, role, workflow, live }: { caseId: string; role: string; workflow: WorkflowView | null; live: string }) {
   const approved = isApproved(workflow);
   return (
     <section aria-labelledby="quote-h" data-testid="quote-panel" data-approved={approved}>
       <h2 id="quote-h">Print quote</h2>
       {approved ? (
-        <QuoteForm caseId={caseId} role={role} caseState={workflow?.state} />
+        <QuoteForm caseId={caseId} role={role} caseState={workflow?.state} live={live} />
       ) : (
         <>
           <p>A quote is available once the model is approved.</p>
           {/* A job may still be on a machine (changes were requested while it printed): it is finished or failed here. */}
-          <PrintJobs caseId={caseId} role={role} reload="" caseState={workflow?.state} />
+          <PrintJobs caseId={caseId} role={role} reload={live} caseState={workflow?.state} />
         </>
       )}
     </section>
   );
 }
 
-function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; caseState: string | undefined }) {
+function QuoteForm({ caseId, role, caseState, live }: { caseId: string; role: string; caseState: string | undefined; live: string }) {
   const [cat, setCat] = useState<CatalogueVersion | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [printer, setPrinter] = useState('');
@@ -228,7 +229,7 @@ function QuoteForm({ caseId, role, caseState }: { caseId: string; role: string; 
           Queued for printing (job <span className="mono">{queued.id.slice(0, 8)}</span>). See it on the <Link href="/print/schedule">print schedule</Link>.
         </p>
       )}
-      <PrintJobs caseId={caseId} role={role} reload={queued?.id ?? ''} caseState={caseState} />
+      <PrintJobs caseId={caseId} role={role} reload={`${live} ${queued?.id ?? ''}`} caseState={caseState} />
     </>
   );
 }
