@@ -13,30 +13,21 @@
  * kill, the taken-back case's reception, receipt and audit say so as those of the same sending
  * received without a kill do.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../../../test/data.js';
 import { seedEmbeddedDatabase } from '../../../test/server/seed-db.js';
 import { anonymisedSeries, seriesFiles } from '../../../test/server/dicom-files.js';
+import { apiJson as json, receptionsWhen as receptionsOf, routedOrg, run, serveProcess, sleep, type Served } from '../../../test/server/serve-process.js';
 
 const SERIES = 'ge-head-tilt-variable-spacing';
 const CALLING = 'SPOOL-SENDER';
 const dir = mkdtempSync(join(tmpdir(), 's2p-pacs-spool-'));
 const data = join(dir, 'data');
 const live = new Set<ChildProcess>();
-
-interface Served {
-  proc: ChildProcess;
-  url: string;
-  dicomPort: number;
-  exited: Promise<number | null>;
-  /** What it logged so far (its log, warn and up, on stdout). */
-  log: () => string;
-}
 
 interface Reception {
   id: string;
@@ -50,64 +41,10 @@ interface Reception {
   findings: { code: string; message: string }[];
 }
 
-/** `scan2print serve` on the data folder, embedded whatever the caller's shell holds, until it serves HTTP (and DICOM, with `dicom`). */
-async function serve(quietSeconds: number, dicom = true, folder = data): Promise<Served> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SCAN2PRINT_WORKERS: '0', SCAN2PRINT_LOG_LEVEL: 'warn' };
-  for (const k of Object.keys(env)) if (k === 'DATABASE_URL' || k.startsWith('S3_') || k.startsWith('SCAN2PRINT_DICOM') || k === 'SCAN2PRINT_PACS_QUIET_S') delete env[k];
-  const args = [CLI, 'serve', '--data', folder, '--port', '0', ...(dicom ? ['--dicom-port', '0'] : []), '--pacs-quiet', String(quietSeconds)];
-  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(proc);
-  let err = '';
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  // Read, or a full pipe would stall the server's logger.
-  let out = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  let dead = false;
-  const exited = new Promise<number | null>((r) =>
-    proc.on('exit', (code) => {
-      live.delete(proc);
-      dead = true;
-      r(code);
-    }),
-  );
-  for (;;) {
-    const http = /serving (http:\/\/\S+)\/api /.exec(err);
-    const listener = /DICOM listener \S+ on \S+:(\d+) /.exec(err);
-    if (http && (listener || !dicom)) return { proc, url: http[1]!, dicomPort: listener ? Number(listener[1]) : 0, exited, log: () => out };
-    if (dead) throw new Error(`scan2print serve exited before serving:\n${err}`);
-    await sleep(25);
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function json<T = any>(s: Served, token: string, method: string, path: string, body?: unknown): Promise<T> {
-  const r = await fetch(s.url + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => execFile(cmd, args, (e, stdout, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, out: stdout + stderr })));
-}
+const serve = (quietSeconds: number, dicom = true, folder = data) => serveProcess({ data: folder, quietSeconds, dicom, live });
+const receptionsWhen = (s: Served, token: string, n: number) => receptionsOf<Reception>(s, token, n);
 
 const storescu = (port: number, paths: string[], opts: string[] = []) => run('storescu', [...opts, '-aet', CALLING, '-aec', 'SCAN2PRINT', '127.0.0.1', String(port), ...paths]);
-
-/** The receptions of the organisation once `n` of them are there (the server's quiet timer decides when; this only polls). */
-async function receptionsWhen(s: Served, token: string, n: number): Promise<Reception[]> {
-  const end = Date.now() + 180_000;
-  for (;;) {
-    const got = (await json<{ receptions: Reception[] }>(s, token, 'GET', '/api/pacs/receptions')).receptions;
-    if (got.length >= n) return got;
-    if (Date.now() > end) throw new Error(`${got.length} PACS reception(s) after 180 s, expected ${n}: ${JSON.stringify(got)}`);
-    await sleep(250);
-  }
-}
 
 interface Sent {
   paths: string[];
@@ -160,11 +97,7 @@ async function stow(paths: string[]): Promise<number> {
 async function setUp(folder: string): Promise<{ served: Served; token: string; stowToken: string }> {
   seedEmbeddedDatabase(folder);
   const served = await serve(3600, true, folder);
-  const admin = readFileSync(join(folder, 'admin.token'), 'utf8').trim();
-  const org = await json<{ id: string }>(served, admin, 'POST', '/api/orgs', { name: 'Spool Hospital' });
-  const user = await json<{ id: string }>(served, admin, 'POST', `/api/orgs/${org.id}/users`, { email: 'pacs@spool.example.org', role: 'org-admin' });
-  const tk = (await json<{ token: string }>(served, admin, 'POST', `/api/users/${user.id}/tokens`, { name: 'pacs spool spec' })).token;
-  await json(served, tk, 'POST', '/api/pacs/routes', { callingAe: CALLING });
+  const tk = await routedOrg(served, folder, { name: 'Spool Hospital', email: 'pacs@spool.example.org', callingAe: CALLING });
   const stowTk = (await json<{ token: string }>(served, tk, 'POST', '/api/pacs/routes', { stowToken: true })).token;
   return { served, token: tk, stowToken: stowTk };
 }

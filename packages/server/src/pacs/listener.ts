@@ -6,8 +6,11 @@
  * An association is routed before it is accepted (routing.ts): an unknown calling AE title is
  * rejected (calling AE not recognised), recorded and audited. Each instance is checked on
  * arrival (receive-service.ts) and answered: success, or a failure status naming why
- * (identifiable while the organisation does not anonymise, not DICOM). Nothing a peer sends
- * may stop the server: every handler catches, and a broken association is just closed.
+ * (identifiable while the organisation does not anonymise, not DICOM). A refusal is kept (the
+ * spool) against every study the association touched before it is answered, and a study it
+ * touches later gets the earlier ones first: a kill before the association ends loses none from
+ * a receipt. Nothing a peer sends may stop the server: every handler catches, and a broken
+ * association is just closed.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
@@ -19,6 +22,7 @@ import { heldUntil } from './association-hold.js';
 import { part10 } from './receive-instance.js';
 import { pacsReceiver, type PacsReceiver } from './receive-service.js';
 import { routeForAssociation, type PacsRoute } from './routing.js';
+import { senderRefusals, type SenderRefusals } from './study-assembler.js';
 
 const { Scp, Dataset, constants, responses, log: dimseLog } = dcmjsDimse;
 const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, SopClass, TransferSyntax } = constants;
@@ -78,8 +82,8 @@ interface AssociationState {
   remote: string;
   studies: Set<string>;
   received: number;
-  refused: number;
-  reasons: string[];
+  /** What it refused, and what each of its studies was told of that (noted before each answer). */
+  refusals: SenderRefusals;
   released: boolean;
   /** Our idle timeout (pduTimeout) closed it. */
   idleClosed: boolean;
@@ -113,7 +117,10 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
     constructor(socket: Socket, o?: ConstructorParameters<typeof Scp>[1]) {
       super(socket, o);
       this.conn = socket;
-      this.state = { callingAe: '', calledAe: '', remote: socket.remoteAddress ?? '', studies: new Set(), received: 0, refused: 0, reasons: [], released: false, idleClosed: false, storing: 0, lastDoneAt: 0, lastInstanceAt: 0, lastDataAt: 0 };
+      this.state = {
+        callingAe: '', calledAe: '', remote: socket.remoteAddress ?? '', studies: new Set(), received: 0, refusals: senderRefusals(),
+        released: false, idleClosed: false, storing: 0, lastDoneAt: 0, lastInstanceAt: 0, lastDataAt: 0,
+      };
       socket.on('data', () => {
         this.state.lastDataAt = Date.now();
       });
@@ -231,7 +238,7 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
       const sopInstanceUid = request.getAffectedSopInstanceUid();
       const file = part10(raw, { sopClassUid: request.getAffectedSopClassUid(), sopInstanceUid, transferSyntaxUid: ds!.getTransferSyntaxUid() });
       // The SOP Instance UID may identify (it is replaced when anonymised): the name says only where it came from.
-      const name = `C-STORE instance ${st.received + st.refused + 1} from ${st.callingAe}`;
+      const name = `C-STORE instance ${st.received + st.refusals.count + 1} from ${st.callingAe}`;
       const outcome = await receiver.offer({ route, via: 'c-store', callingAe: st.callingAe, calledAe: st.calledAe, remoteAddress: st.remote }, file, name);
       if (outcome.ok) {
         st.received++;
@@ -239,14 +246,20 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
           st.studies.add(outcome.studyKey);
           st.lastStudy = outcome.studyKey;
           st.lastInstanceAt = Date.now();
+          // A study first touched after refusals: they count against it too, kept before this answer.
+          await receiver.assembler.noteRefusedSince([outcome.studyKey], st.refusals);
         }
         response.setStatus(Status.Success);
       } else {
-        st.refused++;
+        const r = st.refusals;
+        r.count++;
         // Another patient's instance of a study this association sent: its refusals are counted against that study.
         if (outcome.studyKey) st.studies.add(outcome.studyKey);
         // The reception keeps the whole reason, naming the instance by its ordinal (its UID may identify).
-        if (st.reasons.length < 5) st.reasons.push(`${outcome.code}: ${outcome.message}`);
+        if (r.reasons.length < 5) r.reasons.push(`${outcome.code}: ${outcome.message}`);
+        // Noted against every study of the association before the sender hears of it: a kill
+        // before the association ends must not recover a study without its refusals.
+        await receiver.assembler.noteRefusedSince(st.studies, r);
         // 0xA9xx "data set does not match SOP class" would be wrong; 0xC000 "cannot understand" is the general refusal.
         response.setStatus(outcome.code === 'IDENTIFIABLE' ? Status.NotAuthorized : Status.ProcessingFailure);
         response.setErrorComment(errorComment(sopInstanceUid, outcome.code, outcome.message, name));
@@ -267,8 +280,11 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
         void receiver.assembler.noteInterrupted(st.studies, `association from ${st.callingAe} ended without a release`);
         log.warn({ callingAe: st.callingAe, received: st.received }, 'DICOM association ended without a release (transfer interrupted)');
       }
-      if (st.refused) {
-        void receiver.assembler.noteRefused(st.studies, st.refused, st.reasons);
+      const r = st.refusals;
+      if (r.count) {
+        // Each refusal was noted when answered: this only tells a study begun under one of these
+        // keys since (its earlier reception completed meanwhile), as the end always did.
+        void receiver.assembler.noteRefusedSince(st.studies, r);
         if (st.received === 0) {
           void receiver.recordRefusal({
             orgId: st.route.org_id,
@@ -277,8 +293,8 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
             callingAe: st.callingAe,
             calledAe: st.calledAe,
             remoteAddress: st.remote,
-            reason: st.reasons[0] ?? 'instances refused',
-            refusedInstances: st.refused,
+            reason: r.reasons[0] ?? 'instances refused',
+            refusedInstances: r.count,
           });
         }
       }

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AcceptedInstance } from './receive-instance.js';
 import type { PacsRoute } from './routing.js';
 import { heldUntil, type AssociationActivity } from './association-hold.js';
-import { StudyAssembler, type PendingStudy, type ReceiveSource } from './study-assembler.js';
+import { applyNote, senderRefusals, StudyAssembler, type PendingStudy, type ReceiveSource, type StudyNote } from './study-assembler.js';
 
 const source: ReceiveSource = { route: { id: 'route-1' } as PacsRoute, via: 'c-store', callingAe: 'SENDER', calledAe: 'US', remoteAddress: '127.0.0.1' };
 
@@ -174,6 +174,46 @@ describe('StudyAssembler', () => {
     expect(done.map((st) => st.instances.size)).toEqual([2, 1]);
     unwatch();
     await a.close(1000);
+  });
+});
+
+describe('a sender\'s refusals (the listener\'s, per association)', () => {
+  it('are noted against each study it touched once, a study joined later getting the earlier ones; read back, the same counts', async () => {
+    const kept: { id: string; note: StudyNote }[] = [];
+    const done: PendingStudy[] = [];
+    const a = new StudyAssembler(60_000, async (st) => void done.push(st), async (st, note) => void kept.push({ id: st.id, note }));
+    const r = senderRefusals();
+    // As listener.ts counts them: every refusal, the first 5 reasons.
+    const refuse = (why: string) => {
+      r.count++;
+      if (r.reasons.length < 5) r.reasons.push(why);
+    };
+    const x = a.add(source, instance(1)).key;
+    refuse('A');
+    await a.noteRefusedSince([x], r);
+    await a.noteRefusedSince([x], r);
+    // Another study (another route) touched after the first refusal.
+    const y = a.add({ ...source, route: { id: 'route-2' } as PacsRoute }, instance(2)).key;
+    await a.noteRefusedSince([y], r);
+    for (const why of ['B', 'C', 'D', 'E', 'F', 'G']) refuse(why);
+    // Two answers under way at once, and a key not pending: each refusal noted once per study.
+    await Promise.all([a.noteRefusedSince([x, y, 'route-3|2.25.9'], r), a.noteRefusedSince([x, y], r)]);
+    await a.close(10_000);
+    expect(done.map((st) => [st.refused, st.refusals])).toEqual([
+      [7, ['A', 'B', 'C', 'D', 'E']],
+      [7, ['A', 'B', 'C', 'D', 'E']],
+    ]);
+    for (const st of done) {
+      const notes = kept.filter((k) => k.id === st.id).map((k) => k.note);
+      expect(notes).toEqual([
+        { kind: 'refused', count: 1, reasons: ['A'] },
+        { kind: 'refused', count: 6, reasons: ['B', 'C', 'D', 'E'] },
+      ]);
+      // Replayed as the spool does at a start after a kill.
+      const back = { refused: 0, refusals: [] as string[] } as unknown as PendingStudy;
+      for (const n of notes) applyNote(back, n);
+      expect([back.refused, back.refusals]).toEqual([st.refused, st.refusals]);
+    }
   });
 });
 

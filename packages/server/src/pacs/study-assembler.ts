@@ -87,6 +87,21 @@ export function applyNote(st: PendingStudy, note: StudyNote): void {
   }
 }
 
+/**
+ * What one sender (a DICOM association) refused so far, and what each study it touched was
+ * told of it: StudyAssembler.noteRefusedSince notes only the difference, so that a refusal
+ * is noted once per study however often the sender's studies are brought up to date.
+ */
+export interface SenderRefusals {
+  count: number;
+  /** The first reasons, at most 5 (a study's receipt keeps 5). */
+  reasons: string[];
+  /** Per study, the count and the number of reasons already noted against it. */
+  told: WeakMap<PendingStudy, { count: number; reasons: number }>;
+}
+
+export const senderRefusals = (): SenderRefusals => ({ count: 0, reasons: [], told: new WeakMap() });
+
 /** Keeps a note of a pending study (the spool); resolves when kept or given up, never rejects. */
 export type KeepNote = (study: PendingStudy, note: StudyNote) => Promise<void>;
 
@@ -201,6 +216,25 @@ export class StudyAssembler {
    */
   noteRefused(keys: Iterable<string>, count: number, reasons: string[]): Promise<void> {
     return this.noteAll(keys, { kind: 'refused', count, reasons: reasons.slice(0, 5) });
+  }
+
+  /**
+   * A sender's refusals so far, noted against those of `keys` still pending for what each was
+   * not told yet: a study it joined after refusals gets them all, as the sender's other
+   * studies did. `told` changes before anything is awaited, so two calls never note the same
+   * refusal twice. Resolves when kept (the caller answers the sender then), never rejects.
+   */
+  noteRefusedSince(keys: Iterable<string>, r: SenderRefusals): Promise<void> {
+    const kept: Promise<void>[] = [];
+    for (const k of keys) {
+      const st = this.pending.get(k);
+      if (!st) continue;
+      const told = r.told.get(st) ?? { count: 0, reasons: 0 };
+      if (told.count >= r.count) continue;
+      r.told.set(st, { count: r.count, reasons: r.reasons.length });
+      kept.push(this.note(st, { kind: 'refused', count: r.count - told.count, reasons: r.reasons.slice(told.reasons, 5) }));
+    }
+    return Promise.all(kept).then(() => {});
   }
 
   /** The association that carried these studies ended without a release; resolves when kept, never rejects. */
