@@ -3,9 +3,10 @@
 // default path (surface/condition-rims.ts): per plate, the default convert (convertVolume's
 // defaults, as `scan2print convert` runs it) two ways:
 //   without   — condition.refineRims: false (the conditioning as before the refinement);
-//   default   — the vertices edge placement put at a wall's end (PlaceResult.rims), grown by two
-//               rings of triangles, every edge over 0.8 mm with such an end split at its midpoint
-//               before smoothing (on scans whose blur σ is at most 1 mm: these all are).
+//   default   — the vertices edge placement put at a wall's end or on its faces beside it
+//               (PlaceResult.rims), grown by two rings of triangles, every edge over 0.8 mm with
+//               such an end split at its midpoint before smoothing (on scans whose blur σ is at
+//               most 1 mm: these all are).
 // Plates 1.5, 2 and 3 mm, flat and tilted 30°, at 0.6×0.6×1.25 mm (where the rims lose most) and
 // 0.5×0.5×1 mm, noise 15 and 20 HU, seeds 1-3, exact blur σ 0.5 mm, the 5 mm density insert
 // (left out of the figures). Figures: the plate's volume error, and the area-weighted signed
@@ -82,7 +83,7 @@ const within = (arm) => rows.filter((r) => Math.abs(r[arm].vol) <= 3).length;
 const lines = [
   `# bench/fidelity/rims — ${new Date().toISOString().slice(0, 10)} at ${commit} (\`node bench/fidelity/rims.mjs\`)`,
   '',
-  'The default convert (its model, all steps) without the rim refinement (`condition.refineRims: false`) and as it runs by default (edges over 0.8 mm at the rims edge placement flags, grown by 2 rings, split at their midpoints before smoothing; surface/condition-rims.ts). Volume error of the plate (%), the rim side faces\' area-weighted signed distance to the true plate (mm, negative inside), splits and the triangles they add.',
+  'The default convert (its model, all steps) without the rim refinement (`condition.refineRims: false`) and as it runs by default (edges over 0.8 mm at the rims edge placement flags, the vertices at a thin wall\'s end and on its faces beside it, grown by 2 rings, split at their midpoints before smoothing; surface/condition-rims.ts). Volume error of the plate (%), the rim side faces\' area-weighted signed distance to the true plate (mm, negative inside), the vertices placed at the wall\'s end (rim vertices; the faces beside it are not counted there), splits and the triangles they add.',
   '',
   `Within ±3 % volume: without ${within('now')} of ${rows.length}, default ${within('refined')} of ${rows.length}. Rims within ±0.1 mm: without ${rows.filter((r) => Math.abs(r.now.rim) <= 0.1).length}, default ${rows.filter((r) => Math.abs(r.refined.rim) <= 0.1).length}.`,
   '',

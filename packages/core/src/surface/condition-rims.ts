@@ -1,7 +1,8 @@
 /**
  * The conditioning's rim step, between the first clean-up and smoothing: where edge placement
- * put vertices at a thin wall's end (PlaceResult.rims), long edges are split so that smoothing
- * does not take the rim in (split-edges.ts says why; bench/fidelity/rims.mjs measures it).
+ * put vertices at a thin wall's end or on its faces beside it (PlaceResult.rims), long edges are
+ * split so that smoothing does not take the rim in (split-edges.ts says why;
+ * bench/fidelity/rims.mjs measures it).
  * Nothing moves: the split mesh is the same surface, with the same edge table and shells
  * carried over (split-topology.ts), and the self-intersection repair's safe positions follow
  * (a midpoint of the marching-cubes surface's edge is on that surface, which never crosses).
@@ -66,13 +67,14 @@ export interface RimPlan {
 }
 
 /**
- * `rims.flags`: 1 per vertex of `mesh` (before the clean-up) at a rim; `rims.blur_mm` the scan's
- * widest blur σ. The near flags follow the clean-up's vertex map (the caller's).
+ * `rims.flags`: non-zero per vertex of `mesh` (before the clean-up) at a rim or on a face beside
+ * it (PlaceResult.rims); `rims.blur_mm` the scan's widest blur σ. The near flags follow the
+ * clean-up's vertex map (the caller's).
  */
 export function rimsBeforeCleanup(mesh: Mesh, rims: { flags: Uint8Array; blur_mm: number }, params: RimRefineParams = {}): RimPlan {
   const p = { ...RIM_REFINE_DEFAULTS, ...params };
   let rimVertices = 0;
-  for (let v = 0; v < rims.flags.length; v++) rimVertices += rims.flags[v]!;
+  for (let v = 0; v < rims.flags.length; v++) if (rims.flags[v]) rimVertices++;
   const record: StageRecord = {
     stage: 'condition',
     method: 'refine-rims',
@@ -129,7 +131,7 @@ function nearRuns(indices: Uint32Array, rims: Uint8Array, near: Uint8Array, minR
   for (const v of parent.keys()) {
     if ((count.get(find(v)) ?? 0) < minRun) continue;
     out[v] = 1;
-    rimsKept += rims[v]!;
+    if (rims[v]) rimsKept++;
   }
   return { near: out, rimsKept };
 }

@@ -20,6 +20,15 @@ export const RULE_EDGE = 1;
 export const RULE_SLAB = 2;
 export const RULE_OUTSIDE = 3;
 
+/**
+ * Rim flags (PlaceResult.rims), for the conditioning's refinement there: RIM_END at a thin wall's
+ * end (the peak's outer half-maximum, ruled RULE_EDGE); RIM_BESIDE on a face within ~σ of it (a
+ * lateral probe left the wall: wallEnds' WALL_FACE, ruled RULE_SLAB). Why the second: where a
+ * 2 mm wall's corners read as steps, few of its end's vertices are peaks (README).
+ */
+export const RIM_END = 1;
+export const RIM_BESIDE = 2;
+
 /** Curvature correction σ²H only where σ|H| ≤ this (spheres down to ~4σ radius; sharp edges are clamped). */
 const MAX_SIGMA_H = 0.15;
 
@@ -172,7 +181,7 @@ export interface PlaceSlab {
   rules: Uint8Array;
   shift: Float64Array;
   clamped: Uint8Array;
-  /** 1 where the vertex was placed at a thin wall's end (its rim: the peak's outer half-maximum, ruled RULE_EDGE). */
+  /** RIM_END where the vertex was placed at a thin wall's end, RIM_BESIDE on a face beside it; else 0. */
   rims: Uint8Array;
   v0: number;
   v1: number;
@@ -263,11 +272,12 @@ export function placeSlab(w: PlaceSlab): void {
         if (ends === WALL_ENDS) {
           d = p[P_S_OUT]!;
           rule = RULE_EDGE;
-          rim = 1;
+          rim = RIM_END;
         } else {
           // a face beside the rim: the wall's full thickness (the fullest probe's area) about its centre
           d = ends === WALL_FACE ? face[0]! + (sl[S_WIDTH]! * face[1]!) / 2 : sl[S_FACE]!;
           rule = RULE_SLAB;
+          if (ends === WALL_FACE) rim = RIM_BESIDE;
         }
       }
     }

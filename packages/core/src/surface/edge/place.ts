@@ -34,6 +34,8 @@ import {
   RULE_OUTSIDE,
   RULE_SLAB,
   RULE_THRESHOLD,
+  RIM_BESIDE,
+  RIM_END,
   FACE_FAR_SHIFT_SIGMA,
   FACE_FAR_SIGMA,
   FACE_PROBE_MIN,
@@ -76,13 +78,17 @@ export interface PlaceParams {
 
 export const PLACE_DEFAULTS = { placement: 'edge' as PlacementRule, step_mm: 0.2, maxShift_voxels: 1.5, maxShift_sigma: 2.5, minContrast_HU: 100, plateau_mm: 1.0, minPlateau_mm: 0.4 };
 
-export { RULE_EDGE, RULE_OUTSIDE, RULE_SLAB, RULE_THRESHOLD };
+export { RIM_BESIDE, RIM_END, RULE_EDGE, RULE_OUTSIDE, RULE_SLAB, RULE_THRESHOLD };
 
 export interface PlaceResult {
   output: Mesh;
   /** Which rule placed each vertex (RULE_*). */
   rules: Uint8Array;
-  /** 1 where the edge rule placed the vertex at a thin wall's end, its rim (a subset of RULE_EDGE). */
+  /**
+   * Where the conditioning refines the mesh before smoothing (condition-rims.ts): RIM_END where the
+   * edge rule placed the vertex at a thin wall's end, its rim (a subset of RULE_EDGE); RIM_BESIDE
+   * where the slab rule placed it on a face beside that end (a subset of RULE_SLAB); else 0.
+   */
   rims: Uint8Array;
   /** The scan's blur σ (mm) as estimated, along the axis where it is widest; 0 where none was estimated. */
   blurMax_mm: number;
@@ -259,7 +265,7 @@ function* placeCore(
   // statistics in vertex order, whatever ran the slabs
   const counts = [0, 0, 0, 0];
   let clamped = 0;
-  let rimCount = 0;
+  const rimCount = [0, 0, 0];
   let sum = 0;
   let sumAbs = 0;
   let maxAbs = 0;
@@ -268,7 +274,7 @@ function* placeCore(
     rules[v] = rule;
     counts[rule]!++;
     clamped += clampedAt[v]!;
-    rimCount += rims[v]!;
+    rimCount[rims[v]!]!++;
     if (rule !== RULE_EDGE && rule !== RULE_SLAB) continue;
     const d = shift[v]!;
     sum += d;
@@ -286,7 +292,7 @@ function* placeCore(
       counts[rules[v]!]!--;
       counts[RULE_THRESHOLD]!++;
       rules[v] = RULE_THRESHOLD;
-      rimCount -= rims[v]!;
+      rimCount[rims[v]!]!--;
       rims[v] = 0;
       revertedVertices++;
     }
@@ -315,7 +321,8 @@ function* placeCore(
     figures: {
       vertices: nv,
       vertices_edge: counts[RULE_EDGE]!,
-      vertices_edge_at_rims: rimCount,
+      vertices_edge_at_rims: rimCount[RIM_END]!,
+      vertices_slab_beside_rims: rimCount[RIM_BESIDE]!,
       vertices_slab: counts[RULE_SLAB]!,
       vertices_threshold_fallback: counts[RULE_THRESHOLD]!,
       vertices_outside_scan: counts[RULE_OUTSIDE]!,
