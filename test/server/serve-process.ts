@@ -1,9 +1,9 @@
 /**
  * `scan2print serve` as its own process, for the specs that kill it (SIGKILL) and start it again
  * on the same data folder: the built CLI, embedded (PGlite and files under the folder) whatever
- * the caller's shell holds, HTTP and DICOM on free loopback ports. Plus the few calls such a
- * spec makes on it: JSON API calls, a command's exit code and output, the PACS receptions once
- * there are enough of them.
+ * the caller's shell holds (unless the caller gives it DATABASE_URL and S3_*: scale mode), HTTP
+ * and DICOM on free loopback ports. Plus the few calls such a spec makes on it: JSON API calls,
+ * a command's exit code and output, the PACS receptions once there are enough of them.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,11 +22,16 @@ export interface Served {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Started on `data` with a PACS quiet time of `quietSeconds`; resolves once it serves HTTP (and DICOM, unless `dicom` is false). */
-export async function serveProcess(o: { data: string; quietSeconds: number; live: Set<ChildProcess>; dicom?: boolean }): Promise<Served> {
+/**
+ * Started on `data` with a PACS quiet time of `quietSeconds`; resolves once it serves HTTP (and
+ * DICOM, unless `dicom` is false). `env` is set over what is inherited and removed (scale mode:
+ * DATABASE_URL and S3_* given back there; other settings, e.g. SCAN2PRINT_PACS_SPOOL_LEASE_S).
+ */
+export async function serveProcess(o: { data: string; quietSeconds: number; live: Set<ChildProcess>; dicom?: boolean; env?: Record<string, string> }): Promise<Served> {
   const dicom = o.dicom ?? true;
   const env: NodeJS.ProcessEnv = { ...process.env, SCAN2PRINT_WORKERS: '0', SCAN2PRINT_LOG_LEVEL: 'warn' };
   for (const k of Object.keys(env)) if (k === 'DATABASE_URL' || k.startsWith('S3_') || k.startsWith('SCAN2PRINT_DICOM') || k === 'SCAN2PRINT_PACS_QUIET_S') delete env[k];
+  Object.assign(env, o.env);
   const args = [CLI, 'serve', '--data', o.data, '--port', '0', ...(dicom ? ['--dicom-port', '0'] : []), '--pacs-quiet', String(o.quietSeconds)];
   const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   o.live.add(proc);

@@ -37,11 +37,28 @@ export interface ServerConfig {
   dicomAeTitle: string;
   /** A received study is complete after this many seconds without a new instance (SCAN2PRINT_PACS_QUIET_S, default 30). */
   pacsQuietSeconds: number;
+  /**
+   * Seconds a PACS study being received stays with its process without a renewal
+   * (SCAN2PRINT_PACS_SPOOL_LEASE_S, default 120): on PostgreSQL, another process takes over a
+   * killed one's studies once it ran out. Renewed every third of it.
+   */
+  pacsSpoolLeaseSeconds: number;
 }
 
 function num(v: string | undefined, dflt: number): number {
   const n = v === undefined || v === '' ? dflt : Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * A number of seconds above 0 and at most a day: 0 would renew a lease in a busy loop and let it
+ * run out at once; past ~74 days a third of it overflows Node's timers, which then fire every
+ * millisecond, and a lease of days leaves a killed process's studies waiting that long.
+ */
+function leaseSeconds(v: string | undefined, dflt: number, what: string): number {
+  const n = v === undefined || v === '' ? dflt : Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw new Error(`${what}: expected a number of seconds above 0 and at most 86400 (a day), got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -106,6 +123,7 @@ export function configFromEnv(
     ...(env.SCAN2PRINT_DICOM_PORT ? { dicomPort: port(env.SCAN2PRINT_DICOM_PORT, 'SCAN2PRINT_DICOM_PORT') } : {}),
     dicomAeTitle: aeTitle(env.SCAN2PRINT_DICOM_AE ?? 'SCAN2PRINT', 'SCAN2PRINT_DICOM_AE'),
     pacsQuietSeconds: num(env.SCAN2PRINT_PACS_QUIET_S, 30),
+    pacsSpoolLeaseSeconds: leaseSeconds(env.SCAN2PRINT_PACS_SPOOL_LEASE_S, 120, 'SCAN2PRINT_PACS_SPOOL_LEASE_S'),
     ...over,
   };
 }

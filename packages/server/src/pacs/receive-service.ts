@@ -15,7 +15,7 @@ import { errorForLog } from '../http/errors.js';
 import { acceptInstance, type InstanceOutcome } from './receive-instance.js';
 import { completeStudy, PACS_REFUSED, type StudyOutcome } from './receive-study.js';
 import { sopOf } from './receive-stow.js';
-import { PacsSpool, SPOOL_LEASE_S } from './spool.js';
+import { PacsSpool } from './spool.js';
 import { StudyAssembler, type PendingStudy, type ReceiveSource, type ReceiveVia, type StudyNote } from './study-assembler.js';
 
 export type PacsLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
@@ -88,7 +88,7 @@ export class PacsReceiver {
       (st, note) => this.keepNote(st, note),
     );
     this.ready = this.takeOver(true);
-    this.leaseTimer = setInterval(() => void this.tick(), (SPOOL_LEASE_S * 1000) / 3);
+    this.leaseTimer = setInterval(() => void this.tick(), (s.config.pacsSpoolLeaseSeconds * 1000) / 3);
     this.leaseTimer.unref();
   }
 

@@ -206,8 +206,9 @@ export function receiptFindings(st: PendingStudy): ReceiptFinding[] {
       code: 'PACS_RECOVERED_AT_START',
       severity: 'warn',
       message:
-        `the server stopped without closing (killed, or the machine lost power) before this study's quiet time had passed; the ${n} instance(s) ` +
-        `it had acknowledged were kept and taken back when it started again${lost ? ` (${lost} more could not be read back and are missing)` : ''}: ` +
+        `the server process receiving this study stopped without closing (killed, or the machine lost power) before its quiet time had passed; the ${n} instance(s) ` +
+        `it had acknowledged were kept and taken back from the spool (by the server started again, or by another server process once the stopped one's hold ran out)` +
+        `${lost ? ` (${lost} more could not be read back and are missing)` : ''}: ` +
         'whether the sender had sent all of the study cannot be told, compare with the study at the sender and have it sent again if instances are missing',
     });
   }

@@ -17,9 +17,10 @@
  * Not kept: cutShort (a study taken back waits for its quiet time again, so it is no longer
  * completed before that time had passed; PACS_RECOVERED_AT_START says the server stopped).
  *
- * A study is held by one process (owner) while its lease runs; the holder renews it. Embedded,
- * the data folder's lock makes the starting process the only one, so it takes every study; on
- * PostgreSQL, another process takes only studies whose lease ran out.
+ * A study is held by one process (owner) while its lease runs (SCAN2PRINT_PACS_SPOOL_LEASE_S);
+ * the holder renews it. Embedded, the data folder's lock makes the starting process the only
+ * one, so it takes every study; on PostgreSQL, another process takes only studies whose lease
+ * ran out.
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
@@ -32,10 +33,8 @@ import { acceptInstance, type AcceptedInstance, type OrgAnonymisation } from './
 import type { PacsRoute } from './routing.js';
 import { applyNote, type PendingStudy, type ReceiveVia, type StudyNote } from './study-assembler.js';
 
-/** How long a study stays with its process without a renewal; renewed every third of it. */
-export const SPOOL_LEASE_S = 120;
-
-const leaseEnd = () => sql<Date>`now() + ${sql.lit(SPOOL_LEASE_S)} * interval '1 second'`;
+/** The end of a lease taken or renewed now: `seconds` (config.pacsSpoolLeaseSeconds, a number above 0) from now. */
+const leaseEnd = (seconds: number) => sql<Date>`now() + ${sql.lit(seconds)} * interval '1 second'`;
 const prefixOf = (studyId: string) => `pacs-spool/${studyId}/`;
 
 type SpoolStudyRow = Selectable<PacsSpoolStudiesTable>;
@@ -120,7 +119,7 @@ export class PacsSpool {
   /** Renews the lease of the studies this process holds. */
   async renew(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.s.db.updateTable('pacs_spool_studies').set({ lease_until: leaseEnd() }).where('owner', '=', this.owner).where('id', 'in', ids).execute();
+    await this.s.db.updateTable('pacs_spool_studies').set({ lease_until: leaseEnd(this.s.config.pacsSpoolLeaseSeconds) }).where('owner', '=', this.owner).where('id', 'in', ids).execute();
   }
 
   /**
@@ -129,7 +128,7 @@ export class PacsSpool {
    * bytes from the store, checked again), or dropped from the list when it has no instance.
    */
   async claim(all: boolean): Promise<PendingStudy[]> {
-    let q = this.s.db.updateTable('pacs_spool_studies').set({ owner: this.owner, lease_until: leaseEnd() }).where('owner', '<>', this.owner);
+    let q = this.s.db.updateTable('pacs_spool_studies').set({ owner: this.owner, lease_until: leaseEnd(this.s.config.pacsSpoolLeaseSeconds) }).where('owner', '<>', this.owner);
     if (!all) q = q.where('lease_until', '<', sql<Date>`now()`);
     const rows = await q.returningAll().execute();
     const out: PendingStudy[] = [];
@@ -165,7 +164,7 @@ export class PacsSpool {
         .values({
           ...studyColumns(st),
           owner: this.owner,
-          lease_until: leaseEnd(),
+          lease_until: leaseEnd(this.s.config.pacsSpoolLeaseSeconds),
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute()
