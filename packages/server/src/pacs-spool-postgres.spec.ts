@@ -17,6 +17,12 @@
  * The association is held open as in pacs-refusal-kill.spec.ts: storescu's last file is a named
  * pipe, opened only once every earlier instance was answered. Real CT (the GE head series),
  * real processes, real PostgreSQL and S3 on loopback; waits are polls with generous limits.
+ *
+ * Then a stall instead of a kill: A is stopped (SIGSTOP) with two instances of a study acknowledged,
+ * B takes the study over and makes its case, and A, continued (SIGCONT), is sent two more
+ * instances of the same study. A no longer holds the study: it must not spool them under it (B
+ * has read that study and removes it whole), nor make the study's case again; they become a case
+ * of their own. Every acknowledged instance ends in one case: none lost, none twice.
  */
 import type { ChildProcess } from 'node:child_process';
 import { constants, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -182,6 +188,78 @@ describe('PostgreSQL: a serve process killed with a study in its spool', () => {
       await c.end();
     }
   }, 600_000);
+});
+
+/**
+ * A stalled (SIGSTOP) with two instances of a study acknowledged; B takes the study over; A,
+ * continued, is sent two more of it. `bDone`: B has made its case before A continues (B's
+ * quiet time 2 s); else B still holds the study pending then (20 s), the spool rows A would
+ * write under it read by no one and removed with it. A's quiet time (30 s) outlasts the stall.
+ */
+async function stalled(n: number, bDone: boolean): Promise<void> {
+  const c = new pg.Client({ connectionString: db.url });
+  // The first scenario's data folder: its admin.token (written when the database was seeded).
+  const dataA = join(dir, 'a');
+  const a = await serve(dataA, 30);
+  const b = await serve(join(dir, `b-stalled-${n}`), bDone ? 2 : 20);
+  await c.connect();
+  try {
+    const calling = `PG-STALL-${n}`;
+    const token = await routedOrg(a, dataA, { name: `Spool Stall Hospital ${n}`, email: `pacs${n}@spool-stall.example.org`, callingAe: calling });
+    const files = (await anonymisedSeries(SERIES, `mike stalled spool key ${n} 0123456789`)).slice(0, 4);
+    const paths = files.map((f, i) => {
+      const p = join(dir, `stalled-${n}-${i}.dcm`);
+      writeFileSync(p, f.bytes);
+      return p;
+    });
+    const send = (ps: string[]) => run('storescu', ['-aet', calling, '-aec', 'SCAN2PRINT', '127.0.0.1', String(a.dicomPort), ...ps]);
+    const first = await send(paths.slice(0, 2));
+    expect(first.code, first.out).toBe(0);
+    expect(await spoolCounts(c)).toMatchObject({ pacs_spool_studies: 1, pacs_spool_instances: 2 });
+
+    a.proc.kill('SIGSTOP');
+    // B takes the study over once A's lease has run out (and, with its short quiet time, makes its case).
+    if (bDone) await receptionsOf<Reception>(b, token, 1);
+    else await until('B to take the study over', async () => (/taken back from the spool/.test(b.log()) ? true : undefined));
+    a.proc.kill('SIGCONT');
+
+    // Sent to A after the take-over, on a new association: each answered success (storescu exits 1 on a failed store).
+    const second = await send(paths.slice(2));
+    expect(second.code, second.out).toBe(0);
+    expect(second.out).not.toMatch(/Failed|Abort|Reject|Error/i);
+    const got = await receptionsOf<Reception>(a, token, 2);
+    const taken = got.find((g) => g.findings.some((f) => f.code === 'PACS_RECOVERED_AT_START'));
+    const theirs = got.find((g) => g !== taken);
+    if (!taken || !theirs) throw new Error(`B's reception and A's new one expected: ${JSON.stringify(got)}`);
+    expect([taken.status, taken.instances, theirs.status, theirs.instances], JSON.stringify(got)).toEqual(['case-created', 2, 'case-created', 2]);
+    expect(a.log()).toMatch(/taken over by another server process/);
+    // The receipt of the later case names the earlier one: the same study, sent on.
+    const names = (g: Reception, other: Reception) => g.findings.some((f) => f.code === 'PACS_DUPLICATE_STUDY' && f.message.includes(other.caseId!));
+    expect(names(theirs, taken) || names(taken, theirs), JSON.stringify(got)).toBe(true);
+
+    // Four acknowledged, four in cases: two in B's, two in A's new one; each case made once, nothing recorded twice.
+    const held = await Promise.all([taken, theirs].map((g) => json<{ files: number }>(a, token, 'GET', `/api/cases/${g.caseId}`)));
+    expect(held.map((h) => h.files)).toEqual([2, 2]);
+    const named = await c.query<{ n: number }>('select count(distinct sop_instance_uid)::int as n from files where case_id = any($1)', [[taken.caseId, theirs.caseId]]);
+    expect(named.rows[0]!.n).toBe(4);
+    const created = await c.query<{ case_id: string }>("select case_id from audit_log where action = 'case-created' and case_id = any($1)", [[taken.caseId, theirs.caseId]]);
+    expect(created.rows.map((r) => r.case_id).sort()).toEqual([taken.caseId, theirs.caseId].sort());
+    expect(await spoolCounts(c)).toEqual({ pacs_spool_studies: 0, pacs_spool_instances: 0, pacs_spool_notes: 0 });
+    await until('the spooled objects to be removed from the bucket', async () => (spooledObjects().length === 0 ? true : undefined));
+    expect((await receptionsOf<Reception>(a, token, 2)).map((g) => g.id).sort()).toEqual([taken.id, theirs.id].sort());
+
+    for (const p of [a, b]) p.proc.kill('SIGTERM');
+    expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
+  } finally {
+    await c.end();
+    // A failed run's processes must not take the next scenario's study over.
+    for (const p of [a, b]) if (live.has(p.proc)) p.proc.kill('SIGKILL');
+  }
+}
+
+describe('PostgreSQL: a serve process stalled past its lease with a study pending', () => {
+  it('keeps what it acknowledges after the take-over apart from the study taken and completed: none lost, none twice', () => stalled(1, true), 600_000);
+  it('keeps it apart from the study still pending in the process that took it: none lost, none twice', () => stalled(2, false), 600_000);
 });
 
 describe('SCAN2PRINT_PACS_SPOOL_LEASE_S', () => {

@@ -12,10 +12,10 @@ import { randomUUID } from 'node:crypto';
 import type { Services } from '../context.js';
 import { appendAudit } from '../audit/index.js';
 import { errorForLog } from '../http/errors.js';
-import { acceptInstance, type InstanceOutcome } from './receive-instance.js';
+import { acceptInstance, type AcceptedInstance, type InstanceOutcome } from './receive-instance.js';
 import { completeStudy, PACS_REFUSED, type StudyOutcome } from './receive-study.js';
 import { sopOf } from './receive-stow.js';
-import { PacsSpool } from './spool.js';
+import { PacsSpool, StudyTakenOver } from './spool.js';
 import { StudyAssembler, type PendingStudy, type ReceiveSource, type ReceiveVia, type StudyNote } from './study-assembler.js';
 
 export type PacsLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
@@ -78,6 +78,8 @@ export class PacsReceiver {
         this.completing.add(st.id);
         try {
           const outcome = await completeStudy(s, st, log, this.spool);
+          // Another process took it over (this one stalled): that one completes it and answers for it.
+          if (outcome.takenOver) return;
           // Completed at shutdown, or after a restart, and failed: its sender was told it was stored and will not send it again.
           if ((st.cutShort || st.recovered) && outcome.error && outcome.recorded) await this.auditLost(st, outcome.error);
           this.received(st, outcome);
@@ -121,7 +123,9 @@ export class PacsReceiver {
   /** Renews this process's leases; on PostgreSQL, takes over studies of processes that stopped renewing theirs. */
   private async tick(): Promise<void> {
     try {
-      await this.spool.renew([...this.assembler.pendingIds(), ...this.completing]);
+      const lost = await this.spool.renew([...this.assembler.pendingIds(), ...this.completing]);
+      // Not completed here (one completing finds out in its own transaction): the other process makes its case.
+      for (const id of lost) if (this.assembler.forget(id)) this.takenOverWarning(id, 'its lease could not be renewed');
     } catch (e) {
       this.log.warn({ err: errorForLog(e) }, 'PACS spool: could not renew the leases of the studies being received');
     }
@@ -188,6 +192,22 @@ export class PacsReceiver {
       this.refused(source, bytes, [], r.code, r.message);
       return r;
     }
+    // A second turn when the study was taken over meanwhile: the instance starts a new study of the same key.
+    for (let turn = 0; ; turn++) {
+      const done = await this.store(source, r, bytes, name, turn < 2);
+      if (done === 'taken-over') continue;
+      return done;
+    }
+  }
+
+  /** begin(), the spool, commit(): one accepted instance into its study, or refused; 'taken-over' (if `retry`): begin again. */
+  private async store(
+    source: ReceiveSource,
+    r: { ok: true; instance: AcceptedInstance },
+    bytes: Uint8Array,
+    name: string,
+    retry: boolean,
+  ): Promise<(InstanceOutcome & { studyKey?: string }) | 'taken-over'> {
     const { study, otherPatient, noted } = this.assembler.begin(source, r.instance);
     if (otherPatient) {
       // Kept with the study before the sender hears of it: a kill after the answer must not lose it.
@@ -202,6 +222,10 @@ export class PacsReceiver {
     try {
       row = await this.spool.put(study, r.instance);
     } catch (e) {
+      if (e instanceof StudyTakenOver && retry) {
+        if (this.assembler.abandon(study)) this.takenOverWarning(study.id, 'an instance of it arrived');
+        return 'taken-over';
+      }
       // Not acknowledged: the sender keeps it and may send it again.
       this.log.error({ err: errorForLog(e), via: source.via, callingAe: source.callingAe }, 'PACS instance could not be stored: refused');
       if (this.assembler.abort(study)) await this.spool.dropStudy(study).catch(() => {});
@@ -210,14 +234,22 @@ export class PacsReceiver {
       return { ok: false, code: 'NOT_STORED', message, studyKey: study.key };
     }
     const added = this.assembler.commit(study, r.instance, row);
-    if (added === false) {
-      // The server closed while it was being stored: not part of a case, so not acknowledged.
-      await this.spool.drop(row, study.id).catch(() => {});
+    // The server closed while it was being stored: not part of a case, so not acknowledged. Unless the study was taken
+    // over meanwhile (not dropped then): listed while it was this process's, the taker read it, and its case holds it.
+    if (added === false && (await this.spool.drop(row, study.id).catch(() => true))) {
       return { ok: false, code: 'NOT_STORED', message: `${name}: the server is closing; send it again`, studyKey: study.key };
     }
-    if (added.replaced) void this.spool.drop(added.replaced, study.id).catch(() => {});
+    if (added && added.replaced) void this.spool.drop(added.replaced, study.id).catch(() => {});
     else this.acceptedInto(source, r.instance.studyUid);
     return { ...r, studyKey: study.key };
+  }
+
+  /** A pending study this process forgot: another process took it over after this one stalled past its lease. */
+  private takenOverWarning(studyId: string, when: string): void {
+    this.log.warn(
+      { studyId, when },
+      'PACS study taken over by another server process (this one stalled past its lease): that process makes its case of what it took; instances of the same study received here from now on become a new case, which names the first while it is open (PACS_DUPLICATE_STUDY)',
+    );
   }
 
   /**

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Insertable } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import dicomParser from 'dicom-parser';
 import { FINAL_STATES } from '@scan2print/core';
 import type { Services } from '../context.js';
@@ -25,8 +25,9 @@ import { appendAudit, type AuditAction } from '../audit/index.js';
 import { caseChanged } from '../routes/events.js';
 import { enqueue } from '../jobs/queue.js';
 import type { PacsReceptionsTable } from '../db/schema-pacs.js';
+import type { Database } from '../db/schema.js';
 import { acceptInstance } from './receive-instance.js';
-import { studyColumns, type PacsSpool } from './spool.js';
+import { StudyTakenOver, studyColumns, type PacsSpool } from './spool.js';
 import type { PendingStudy } from './study-assembler.js';
 
 export interface ReceiptFinding {
@@ -63,6 +64,8 @@ export interface IngestOptions {
    * completion was cut short by a kill), the files go into that case, which is not made again.
    */
   caseId?: string;
+  /** Run first in the transaction that makes the case; a throw makes none (a spooled study's: still this process's). */
+  guard?: (tx: Kysely<Database>) => Promise<void>;
 }
 
 /**
@@ -94,6 +97,7 @@ export async function ingestInstances(
   const caseId = opts.caseId ?? randomUUID();
   const from = `${source.via.toUpperCase()}${source.callingAe ? ` from ${source.callingAe}` : ''}`;
   await s.db.transaction().execute(async (tx) => {
+    await opts.guard?.(tx);
     const made = await tx
       .insertInto('cases')
       .values({
@@ -277,7 +281,7 @@ export async function completeStudy(
   st: PendingStudy,
   log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
   spool?: PacsSpool,
-): Promise<StudyOutcome & { recorded: boolean }> {
+): Promise<StudyOutcome & { recorded: boolean; takenOver?: true }> {
   const { route, via, callingAe } = st.source;
   const findings = receiptFindings(st);
   // A model of a study known to be incomplete would bridge the gap and look printable: a person decides.
@@ -324,6 +328,7 @@ export async function completeStudy(
       createdBy: route.created_by,
       ...(notes ? { notes } : {}),
       caseId: st.id,
+      ...(spool ? { guard: (tx: Kysely<Database>) => spool.hold(tx, st.id) } : {}),
       details: { routeId: route.id || null, anonymisedByServer: byServer, refused: st.refused, findings: findings.map((f) => f.code) },
     });
     let jobId: string | null = null;
@@ -340,11 +345,17 @@ export async function completeStudy(
     log.info({ caseId, jobId, instances: st.instances.size, via, callingAe, findings: findings.map((f) => f.code) }, 'PACS study received: case created');
     return { caseId, jobId, error: null, recorded: true };
   } catch (e) {
+    if (e instanceof StudyTakenOver) {
+      // This process stalled past its lease: the process that took the study makes its case and records it.
+      log.warn({ instances: st.instances.size, via, callingAe }, 'PACS study taken over by another server process (this one stalled past its lease): its case is made there, not here');
+      return { caseId: null, jobId: null, error: e.message, recorded: false, takenOver: true };
+    }
     const message = e instanceof HttpError ? `${e.code}: ${e.message}` : 'internal error (logged)';
     log.error({ err: errorForLog(e), instances: st.instances.size, via, callingAe }, 'PACS study received but no case could be made');
     try {
       await record(s, spool, st.id, { ...row, findings: JSON.stringify(findings), status: 'failed', case_id: null, job_id: null, error: message });
     } catch (e2) {
+      if (e2 instanceof StudyTakenOver) return { caseId: null, jobId: null, error: message, recorded: false, takenOver: true };
       // Nothing recorded: the study stays in the spool, and the next start takes it up again.
       log.error({ err: errorForLog(e2) }, 'could not record a failed PACS reception: the study stays in the spool');
       return { caseId: null, jobId: null, error: message, recorded: false };

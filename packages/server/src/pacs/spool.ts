@@ -21,6 +21,14 @@
  * the holder renews it. Embedded, the data folder's lock makes the starting process the only
  * one, so it takes every study; on PostgreSQL, another process takes only studies whose lease
  * ran out.
+ *
+ * A process that stalls past its lease (stopped, a VM paused) is not dead: when it goes on it
+ * may still hold as pending a study that another process has taken over (read, and will make
+ * into a case and remove whole). So whatever it writes against a study (an instance, a note)
+ * is written only while the study is still its own, checked in the same statement that writes
+ * it, the study's row locked meanwhile (a take-over waits for it, and then reads it); and its
+ * case and reception are made only while it is (hold, remove). StudyTakenOver says it is not:
+ * the process forgets that study, and an instance of it arriving now starts a new one.
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
@@ -38,6 +46,13 @@ const leaseEnd = (seconds: number) => sql<Date>`now() + ${sql.lit(seconds)} * in
 const prefixOf = (studyId: string) => `pacs-spool/${studyId}/`;
 
 type SpoolStudyRow = Selectable<PacsSpoolStudiesTable>;
+
+/** The study is another process's now (this one stalled past its lease): nothing of it is this process's to write or complete. */
+export class StudyTakenOver extends Error {
+  constructor(readonly studyId: string) {
+    super(`PACS spool: study ${studyId} was taken over by another server process`);
+  }
+}
 
 /** The columns a spooled study and its reception share: its id (also the case's), where it came from, its study. */
 export function studyColumns(st: PendingStudy) {
@@ -59,48 +74,85 @@ export class PacsSpool {
   readonly owner = randomUUID();
   /** The study row of each pending study, written with its first instance. */
   private readonly studyRows = new WeakMap<PendingStudy, Promise<void>>();
+  /** Studies whose row this process wrote or took over: one of them not renewed was taken from it. */
+  private readonly written = new Set<string>();
 
   constructor(private readonly s: Services) {}
 
-  /** Stores one accepted instance of `st` and lists it; returns its row id. Throws when either fails. */
+  /**
+   * Stores one accepted instance of `st` and lists it; returns its row id. Throws when either
+   * fails, StudyTakenOver (nothing kept) when the study is no longer this process's.
+   */
   async put(st: PendingStudy, inst: AcceptedInstance): Promise<string> {
     await this.studyRow(st);
     const id = randomUUID();
     const key = `${prefixOf(st.id)}${id}.dcm`;
     await this.s.store.put(key, inst.bytes);
+    let listed: boolean;
     try {
-      await this.s.db
-        .insertInto('pacs_spool_instances')
-        .values({ id, study_id: st.id, object_key: key, bytes: inst.bytes.length, anonymised_by: inst.by, received_at: new Date() })
-        .execute();
+      // Listed only under a study still this process's; `for share`: a take-over waits until this commits, then reads it.
+      const r = await sql<{ id: string }>`
+        insert into pacs_spool_instances (id, study_id, object_key, bytes, anonymised_by, received_at)
+        select ${id}::uuid, s.id, ${key}::text, ${inst.bytes.length}::bigint, ${inst.by}::text, ${new Date().toISOString()}::timestamptz
+        from pacs_spool_studies s where s.id = ${st.id} and s.owner = ${this.owner} for share
+        returning id`.execute(this.s.db);
+      listed = r.rows.length === 1;
     } catch (e) {
       // Not listed: no one would read it back.
       await this.s.store.deletePrefix(key).catch(() => {});
       throw e;
     }
+    if (!listed) {
+      await this.s.store.deletePrefix(key).catch(() => {});
+      this.written.delete(st.id);
+      throw new StudyTakenOver(st.id);
+    }
     return id;
   }
 
-  /** Lists a note of `st` (the study's row first, when it has none yet). Throws when that fails. */
+  /** Lists a note of `st` (the study's row first, when it has none yet). Throws when that fails, StudyTakenOver as put. */
   async note(st: PendingStudy, note: StudyNote): Promise<void> {
     await this.studyRow(st);
-    await this.s.db
-      .insertInto('pacs_spool_notes')
-      .values({ study_id: st.id, kind: note.kind, count: note.count, reasons: JSON.stringify(note.reasons) })
-      .execute();
+    const r = await sql<{ seq: string }>`
+      insert into pacs_spool_notes (study_id, kind, count, reasons)
+      select s.id, ${note.kind}::text, ${note.count}::integer, ${JSON.stringify(note.reasons)}::jsonb
+      from pacs_spool_studies s where s.id = ${st.id} and s.owner = ${this.owner} for share
+      returning seq`.execute(this.s.db);
+    if (r.rows.length === 0) throw new StudyTakenOver(st.id);
   }
 
-  /** An instance sent again under the same SOP Instance UID replaced this one: its row and bytes go. */
-  async drop(rowId: string, studyId: string): Promise<void> {
-    await this.s.db.deleteFrom('pacs_spool_instances').where('id', '=', rowId).execute();
+  /**
+   * An instance sent again under the same SOP Instance UID replaced this one: its row and bytes
+   * go, unless its study is another process's now (which read it, and removes it with the study):
+   * false then.
+   */
+  async drop(rowId: string, studyId: string): Promise<boolean> {
+    const gone = await this.s.db.deleteFrom('pacs_spool_instances').where('id', '=', rowId).where('study_id', 'in', this.owned(studyId)).executeTakeFirst();
+    if (Number(gone.numDeletedRows) === 0) return false;
     await this.s.store.deletePrefix(`${prefixOf(studyId)}${rowId}.dcm`);
+    return true;
   }
 
-  /** A study none of whose instances could be stored: its row goes. */
+  /** A study none of whose instances could be stored: its row goes (unless another process's now). */
   async dropStudy(st: PendingStudy): Promise<void> {
     this.studyRows.delete(st);
-    await this.s.db.deleteFrom('pacs_spool_studies').where('id', '=', st.id).execute();
-    await this.s.store.deletePrefix(prefixOf(st.id));
+    this.written.delete(st.id);
+    const gone = await this.s.db.deleteFrom('pacs_spool_studies').where('id', 'in', this.owned(st.id)).executeTakeFirst();
+    if (Number(gone.numDeletedRows) > 0) await this.s.store.deletePrefix(prefixOf(st.id));
+  }
+
+  /** The study's id while it is this process's (a subquery). */
+  private owned(studyId: string) {
+    return this.s.db.selectFrom('pacs_spool_studies').select('id').where('id', '=', studyId).where('owner', '=', this.owner);
+  }
+
+  /**
+   * In the transaction that makes the study's case: throws StudyTakenOver unless the study is
+   * this process's, and keeps it so (row locked: a take-over waits) until that commits.
+   */
+  async hold(tx: Kysely<Database>, studyId: string): Promise<void> {
+    const row = await tx.selectFrom('pacs_spool_studies').select('id').where('id', '=', studyId).where('owner', '=', this.owner).forUpdate().executeTakeFirst();
+    if (!row) throw new StudyTakenOver(studyId);
   }
 
   /**
@@ -109,17 +161,38 @@ export class PacsSpool {
    * never listed, and swept at the next embedded start.
    */
   async remove(tx: Kysely<Database>, studyId: string): Promise<void> {
-    await tx.deleteFrom('pacs_spool_studies').where('id', '=', studyId).execute();
+    // Only this process's: the reception of a study taken over is the other process's to record (the transaction rolls back).
+    const gone = await tx.deleteFrom('pacs_spool_studies').where('id', '=', studyId).where('owner', '=', this.owner).executeTakeFirst();
+    if (Number(gone.numDeletedRows) === 0) throw new StudyTakenOver(studyId);
   }
 
+  /**
+   * The whole prefix, once the study's rows are gone: only the owner lists instances under it
+   * (put), so every object there was read by it, or is one no row lists (a put refused, or cut by a kill).
+   */
   async removeBytes(studyId: string): Promise<void> {
+    this.written.delete(studyId);
     await this.s.store.deletePrefix(prefixOf(studyId));
   }
 
-  /** Renews the lease of the studies this process holds. */
-  async renew(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.s.db.updateTable('pacs_spool_studies').set({ lease_until: leaseEnd(this.s.config.pacsSpoolLeaseSeconds) }).where('owner', '=', this.owner).where('id', 'in', ids).execute();
+  /**
+   * Renews the lease of the studies this process holds; returns those of `ids` it held and no
+   * longer does (taken over after it stalled past its lease, maybe completed since).
+   */
+  async renew(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.s.db
+      .updateTable('pacs_spool_studies')
+      .set({ lease_until: leaseEnd(this.s.config.pacsSpoolLeaseSeconds) })
+      .where('owner', '=', this.owner)
+      .where('id', 'in', ids)
+      .returning('id')
+      .execute();
+    const kept = new Set(rows.map((r) => r.id));
+    // A study whose row is still being written is not lost.
+    const lost = ids.filter((id) => !kept.has(id) && this.written.has(id));
+    for (const id of lost) this.written.delete(id);
+    return lost;
   }
 
   /**
@@ -168,7 +241,7 @@ export class PacsSpool {
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute()
-        .then(() => {});
+        .then(() => void this.written.add(st.id));
       this.studyRows.set(st, p);
       // A failed insert is tried again with the study's next instance.
       p.catch(() => this.studyRows.delete(st));
@@ -237,6 +310,7 @@ export class PacsSpool {
     const notes = await db.selectFrom('pacs_spool_notes').select(['kind', 'count', 'reasons']).where('study_id', '=', row.id).orderBy('seq').execute();
     for (const n of notes) applyNote(st, { kind: n.kind, count: n.count, reasons: stringsOf(n.reasons) });
     this.studyRows.set(st, Promise.resolve());
+    this.written.add(st.id);
     return st;
   }
 

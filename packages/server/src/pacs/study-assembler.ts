@@ -198,6 +198,28 @@ export class StudyAssembler {
   }
 
   /**
+   * The instance begun was not stored because its study was taken over by another process
+   * (this one stalled past its lease): the study is no longer pending here, so the instance,
+   * begun again, starts a new one. True when this call forgot it (the first to find out).
+   */
+  abandon(st: PendingStudy): boolean {
+    st.inflight--;
+    this.drained();
+    return this.forget(st.id) === st;
+  }
+
+  /** A study taken over by another process: no longer pending here, never completed by this one. Returns it if it was pending. */
+  forget(id: string): PendingStudy | undefined {
+    const st = [...this.pending.values()].find((p) => p.id === id);
+    if (!st) return undefined;
+    this.pending.delete(st.key);
+    const t = this.timers.get(st.key);
+    if (t) clearTimeout(t);
+    this.timers.delete(st.key);
+    return st;
+  }
+
+  /**
    * A study read back from the spool: pending again, ending once its quiet time after its last
    * instance has passed (at once when it has). An instance of it arriving now joins it.
    */
