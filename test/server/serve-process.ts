@@ -6,7 +6,8 @@
  * a command's exit code and output, the PACS receptions once there are enough of them.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI } from '../data.js';
 
@@ -18,6 +19,16 @@ export interface Served {
   exited: Promise<number | null>;
   /** What it logged so far (its log, warn and up, on stdout). */
   log: () => string;
+}
+
+/** A PACS reception as the API lists it (the fields these specs read). */
+export interface Reception {
+  id: string;
+  status: string;
+  instances: number;
+  refusedInstances: number;
+  caseId: string | null;
+  findings: { code: string; message: string }[];
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,4 +107,30 @@ export async function routedOrg(s: Served, data: string, o: { name: string; emai
   const token = (await apiJson<{ token: string }>(s, admin, 'POST', `/api/users/${user.id}/tokens`, { name: `${o.name} spec` })).token;
   await apiJson(s, token, 'POST', '/api/pacs/routes', { callingAe: o.callingAe });
   return token;
+}
+
+/**
+ * A DICOM association held open after its real files, without timing: `send`'s last file is a
+ * named pipe, which storescu opens only once every earlier instance was answered, and which
+ * holds it until a writer opens it. Resolves then, the association still open, with the pipe's
+ * writer (closing it ends the run: storescu reads no DICOM there) and the run itself.
+ */
+export async function heldOpen(
+  dir: string,
+  files: string[],
+  send: (paths: string[]) => Promise<{ code: number; out: string }>,
+): Promise<{ writer: FileHandle; sent: Promise<{ code: number; out: string }> }> {
+  const pipe = join(dir, 'held-open.dcm');
+  const made = await run('mkfifo', [pipe]);
+  if (made.code !== 0) throw new Error(`mkfifo ${pipe}: ${made.out}`);
+  const sent = send([...files, pipe]);
+  let early: string | undefined;
+  void sent.then(async (r) => {
+    early = r.out;
+    // storescu ended before its last file: the open below is freed (a reader comes) so that the test fails, not hangs.
+    await open(pipe, constants.O_RDONLY | constants.O_NONBLOCK).then((h) => h.close(), () => {});
+  });
+  const writer = await open(pipe, 'w');
+  if (early !== undefined) throw new Error(`storescu ended before its last file:\n${early}`);
+  return { writer, sent };
 }

@@ -15,29 +15,19 @@
  * answered, with the association open. Real CT (the GE head series), real processes, loopback.
  */
 import type { ChildProcess } from 'node:child_process';
-import { constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedEmbeddedDatabase } from '../../../test/server/seed-db.js';
 import { anonymisedSeries, seriesFiles } from '../../../test/server/dicom-files.js';
-import { apiJson as json, receptionsWhen as receptionsOf, routedOrg, run, serveProcess, type Served } from '../../../test/server/serve-process.js';
+import { apiJson as json, heldOpen, receptionsWhen as receptionsOf, routedOrg, run, serveProcess, type Reception, type Served } from '../../../test/server/serve-process.js';
 
 const SERIES = 'ge-head-tilt-variable-spacing';
 const CALLING = 'KILL-SENDER';
 const dir = mkdtempSync(join(tmpdir(), 's2p-pacs-refusal-kill-'));
 const data = join(dir, 'data');
 const live = new Set<ChildProcess>();
-
-interface Reception {
-  id: string;
-  status: string;
-  instances: number;
-  refusedInstances: number;
-  caseId: string | null;
-  findings: { code: string; message: string }[];
-}
 
 const serve = (quietSeconds: number) => serveProcess({ data, quietSeconds, live });
 const receptionsWhen = (s: Served, token: string, n: number) => receptionsOf<Reception>(s, token, n);
@@ -73,19 +63,8 @@ describe('SIGKILL while an association that had an instance refused is open', ()
     let s = await serve(3600);
     const token = await routedOrg(s, data, { name: 'Refusal Kill Hospital', email: 'pacs@kill.example.org', callingAe: CALLING });
 
-    const pipe = join(dir, 'held-open.dcm');
-    const made = await run('mkfifo', [pipe]);
-    expect(made.code, made.out).toBe(0);
-    const sent = storescu(s.dicomPort, [...(await sending('xray kill spec key 0123456789', 'yankee kill spec key 0123456789')), pipe]);
-    let early: string | undefined;
-    void sent.then(async (r) => {
-      early = r.out;
-      // storescu ended before its last file: the open below is freed (a reader comes) so that the test fails, not hangs.
-      await open(pipe, constants.O_RDONLY | constants.O_NONBLOCK).then((h) => h.close(), () => {});
-    });
-    // Returns once storescu opens the pipe: every earlier instance answered, the association open.
-    const writer = await open(pipe, 'w');
-    if (early !== undefined) throw new Error(`storescu ended before its last file:\n${early}`);
+    // Every earlier instance answered, the association open (the last file a named pipe).
+    const { writer, sent } = await heldOpen(dir, await sending('xray kill spec key 0123456789', 'yankee kill spec key 0123456789'), (paths) => storescu(s.dicomPort, paths));
     // Acknowledged and refused, and no case yet: the quiet time (an hour) has not passed.
     expect((await json<{ receptions: Reception[] }>(s, token, 'GET', '/api/pacs/receptions')).receptions).toEqual([]);
     s.proc.kill('SIGKILL');

@@ -25,14 +25,13 @@
  * of their own. Every acknowledged instance ends in one case: none lost, none twice.
  */
 import type { ChildProcess } from 'node:child_process';
-import { constants, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymisedSeries, seriesFiles } from '../../../test/server/dicom-files.js';
-import { apiJson as json, receptionsWhen as receptionsOf, routedOrg, run, serveProcess, sleep } from '../../../test/server/serve-process.js';
+import { apiJson as json, heldOpen, receptionsWhen as receptionsOf, routedOrg, run, serveProcess, type Reception, sleep } from '../../../test/server/serve-process.js';
 import { freshDatabase } from '../../../test/services/postgres.js';
 import { serverS3Env, startS3, type S3TestServer } from '../../../test/services/s3.js';
 import { configFromEnv } from './config.js';
@@ -45,15 +44,6 @@ const dir = mkdtempSync(join(tmpdir(), 's2p-pacs-spool-pg-'));
 const live = new Set<ChildProcess>();
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let s3: S3TestServer;
-
-interface Reception {
-  id: string;
-  status: string;
-  instances: number;
-  refusedInstances: number;
-  caseId: string | null;
-  findings: { code: string; message: string }[];
-}
 
 beforeAll(async () => {
   db = await freshDatabase('pacs_spool_pg');
@@ -126,19 +116,8 @@ describe('PostgreSQL: a serve process killed with a study in its spool', () => {
       // Started before the kill: it takes the study over as a running process, not at its start.
       const b = await serve(join(dir, 'b'), 2);
 
-      const pipe = join(dir, 'held-open.dcm');
-      const made = await run('mkfifo', [pipe]);
-      expect(made.code, made.out).toBe(0);
-      const sent = storescu(a.dicomPort, [...(await sending('kilo scale spool key 0123456789')), pipe]);
-      let early: string | undefined;
-      void sent.then(async (r) => {
-        early = r.out;
-        // storescu ended before its last file: the open below is freed (a reader comes) so that the test fails, not hangs.
-        await open(pipe, constants.O_RDONLY | constants.O_NONBLOCK).then((h) => h.close(), () => {});
-      });
-      // Returns once storescu opens the pipe: every earlier instance answered, the association open.
-      const writer = await open(pipe, 'w');
-      if (early !== undefined) throw new Error(`storescu ended before its last file:\n${early}`);
+      // Every earlier instance answered, the association open (the last file a named pipe).
+      const { writer, sent } = await heldOpen(dir, await sending('kilo scale spool key 0123456789'), (paths) => storescu(a.dicomPort, paths));
       // Acknowledged (the bytes in the bucket, listed), the refusal noted, and no case yet.
       expect(await spoolCounts(c)).toEqual({ pacs_spool_studies: 1, pacs_spool_instances: 2, pacs_spool_notes: 1 });
       expect(spooledObjects()).toHaveLength(2);
