@@ -22,7 +22,7 @@ import { heldUntil } from './association-hold.js';
 import { part10 } from './receive-instance.js';
 import { pacsReceiver, type PacsReceiver } from './receive-service.js';
 import { routeForAssociation, type PacsRoute } from './routing.js';
-import { senderRefusals, type SenderRefusals } from './study-assembler.js';
+import { countRefusal, senderRefusals, type SenderRefusals } from './study-assembler.js';
 
 const { Scp, Dataset, constants, responses, log: dimseLog } = dcmjsDimse;
 const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, SopClass, TransferSyntax } = constants;
@@ -251,15 +251,13 @@ function makeScpClass(receiver: PacsReceiver, s: Services, opts: ListenerOptions
         }
         response.setStatus(Status.Success);
       } else {
-        const r = st.refusals;
-        r.count++;
         // Another patient's instance of a study this association sent: its refusals are counted against that study.
         if (outcome.studyKey) st.studies.add(outcome.studyKey);
         // The reception keeps the whole reason, naming the instance by its ordinal (its UID may identify).
-        if (r.reasons.length < 5) r.reasons.push(`${outcome.code}: ${outcome.message}`);
+        countRefusal(st.refusals, `${outcome.code}: ${outcome.message}`);
         // Noted against every study of the association before the sender hears of it: a kill
         // before the association ends must not recover a study without its refusals.
-        await receiver.assembler.noteRefusedSince(st.studies, r);
+        await receiver.assembler.noteRefusedSince(st.studies, st.refusals);
         // 0xA9xx "data set does not match SOP class" would be wrong; 0xC000 "cannot understand" is the general refusal.
         response.setStatus(outcome.code === 'IDENTIFIABLE' ? Status.NotAuthorized : Status.ProcessingFailure);
         response.setErrorComment(errorComment(sopInstanceUid, outcome.code, outcome.message, name));

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AcceptedInstance } from './receive-instance.js';
 import type { PacsRoute } from './routing.js';
 import { heldUntil, type AssociationActivity } from './association-hold.js';
-import { applyNote, senderRefusals, StudyAssembler, type PendingStudy, type ReceiveSource, type StudyNote } from './study-assembler.js';
+import { applyNote, countRefusal, senderRefusals, StudyAssembler, type PendingStudy, type ReceiveSource, type StudyNote } from './study-assembler.js';
 
 const source: ReceiveSource = { route: { id: 'route-1' } as PacsRoute, via: 'c-store', callingAe: 'SENDER', calledAe: 'US', remoteAddress: '127.0.0.1' };
 
@@ -184,10 +184,7 @@ describe('a sender\'s refusals (the listener\'s, per association)', () => {
     const a = new StudyAssembler(60_000, async (st) => void done.push(st), async (st, note) => void kept.push({ id: st.id, note }));
     const r = senderRefusals();
     // As listener.ts counts them: every refusal, the first 5 reasons.
-    const refuse = (why: string) => {
-      r.count++;
-      if (r.reasons.length < 5) r.reasons.push(why);
-    };
+    const refuse = (why: string) => countRefusal(r, why);
     const x = a.add(source, instance(1)).key;
     refuse('A');
     await a.noteRefusedSince([x], r);

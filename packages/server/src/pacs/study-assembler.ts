@@ -102,6 +102,12 @@ export interface SenderRefusals {
 
 export const senderRefusals = (): SenderRefusals => ({ count: 0, reasons: [], told: new WeakMap() });
 
+/** One more refusal of the sender: counted, its reason kept while fewer than 5 are. */
+export function countRefusal(r: SenderRefusals, reason: string): void {
+  r.count++;
+  if (r.reasons.length < 5) r.reasons.push(reason);
+}
+
 /** Keeps a note of a pending study (the spool); resolves when kept or given up, never rejects. */
 export type KeepNote = (study: PendingStudy, note: StudyNote) => Promise<void>;
 

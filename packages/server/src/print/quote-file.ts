@@ -88,11 +88,10 @@ export async function chooseSpecs(cat: PrintCatalogue, bytes: Uint8Array, name: 
     supports: ask.supports,
   };
   const limit = chooseLimit_ms();
-  const timer = AbortSignal.timeout(limit);
-  const stop = gone ? AbortSignal.any([gone, timer]) : timer;
-  const { output, record } = await chooseOnThread(cat, bytes, name, params, stop).catch((e: unknown) => {
+  const stop = limited(limit, gone);
+  const { output, record } = await chooseOnThread(cat, bytes, name, params, stop.signal).catch((e: unknown) => {
     if (!(e instanceof ChoiceStopped)) throw e;
-    if (timer.aborted) {
+    if (stop.timedOut()) {
       throw new HttpError(504, 'CHOICE_TIMEOUT', `the printer choice for ${name} did not finish within ${limit / 1000} s and was stopped; try again when the server is less busy`);
     }
     // As a quote's slicing: the client cancelled or left, and it is no server fault to log as one.
@@ -121,8 +120,7 @@ export async function chooseSpecs(cat: PrintCatalogue, bytes: Uint8Array, name: 
  * not hold a core, and the request, for ever.
  */
 export function sliceLimit_ms(): number {
-  const s = Number(process.env.SCAN2PRINT_SLICE_LIMIT_S ?? 600);
-  return (Number.isFinite(s) && s > 0 ? s : 600) * 1000;
+  return envLimit_ms('SCAN2PRINT_SLICE_LIMIT_S', 600);
 }
 
 /**
@@ -132,8 +130,19 @@ export function sliceLimit_ms(): number {
  * ever, as a stuck slicer may not (sliceLimit_ms).
  */
 export function chooseLimit_ms(): number {
-  const s = Number(process.env.SCAN2PRINT_CHOOSE_LIMIT_S ?? 120);
-  return (Number.isFinite(s) && s > 0 ? s : 120) * 1000;
+  return envLimit_ms('SCAN2PRINT_CHOOSE_LIMIT_S', 120);
+}
+
+/** Seconds from the environment (read at each call), in ms: `dflt` when unset, not a number or not above 0. */
+function envLimit_ms(name: string, dflt: number): number {
+  const s = Number(process.env[name] ?? dflt);
+  return (Number.isFinite(s) && s > 0 ? s : dflt) * 1000;
+}
+
+/** A signal that aborts after `limit_ms` or when `gone` does (the client left); `timedOut` says it was the limit. */
+function limited(limit_ms: number, gone?: AbortSignal): { signal: AbortSignal; timedOut: () => boolean } {
+  const timer = AbortSignal.timeout(limit_ms);
+  return { signal: gone ? AbortSignal.any([gone, timer]) : timer, timedOut: () => timer.aborted };
 }
 
 /** Aborts when the client goes before its answer is sent (a quote page left): the slicing then stops. */
@@ -159,16 +168,16 @@ export async function quoteFile<T>(
 ): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 's2p-quote-'));
   const limit = sliceLimit_ms();
-  const timer = AbortSignal.timeout(limit);
+  const stop = limited(limit, gone);
   try {
     const file = join(dir, model.name.replace(/[^\w.-]/g, '_'));
     await writeFile(file, bytes ?? (await s.store.get(model.objectKey)));
     try {
-      return await run(file, dir, gone ? AbortSignal.any([gone, timer]) : timer);
+      return await run(file, dir, stop.signal);
     } catch (e) {
       // The client cancelled or left: nobody reads the answer, and it is no server fault to log as one.
       if (gone?.aborted) throw new HttpError(499, 'CLIENT_GONE', `the quote of ${model.name} was stopped: the client went away`);
-      if (timer.aborted) {
+      if (stop.timedOut()) {
         throw new HttpError(504, 'SLICE_TIMEOUT', `PrusaSlicer did not finish ${model.name} within ${limit / 1000} s and was stopped; try again when the server is less busy`);
       }
       if (!isScanError(e)) throw e;
